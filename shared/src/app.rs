@@ -1,0 +1,312 @@
+//! The scaffold every Kuaidi process runs on: the HTTP server with request context, logging,
+//! metrics and problem+json extractor errors; `/healthz`, `/readyz`, `/metrics`; the outbox
+//! relay and the event consumer as background tasks; and graceful shutdown (drain requests,
+//! then flush the outbox).
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web_prom::PrometheusMetricsBuilder;
+use diesel_migrations::EmbeddedMigrations;
+use secrecy::ExposeSecret;
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::auth::JwtVerifier;
+use crate::crypto::PiiCipher;
+use crate::db::{self, PgPool};
+use crate::events::consumer::{self, EventHandler, Subscription};
+use crate::events::relay::{self, BrokerStatus};
+use crate::events::Outbox;
+use crate::problem;
+use crate::request::context_middleware;
+use crate::settings::{HttpSettings, ServiceSettings};
+
+/// What a backend service's handlers share, built once at start-up.
+#[derive(Clone)]
+pub struct ServiceCore {
+    pub name: &'static str,
+    pub settings: ServiceSettings,
+    pub pool: PgPool,
+    pub outbox: Outbox,
+    pub broker: BrokerStatus,
+    pub verifier: web::Data<JwtVerifier>,
+    pub pii: Arc<PiiCipher>,
+}
+
+impl ServiceCore {
+    /// Connects the pool and runs migrations (retrying while PostgreSQL comes up).
+    pub async fn init(
+        name: &'static str,
+        settings: ServiceSettings,
+        migrations: EmbeddedMigrations,
+    ) -> anyhow::Result<Self> {
+        let pool = db::build_pool(
+            settings.database_url.expose_secret(),
+            settings.database_pool_size,
+        );
+        migrate_with_retry(&pool, migrations).await?;
+        Ok(Self {
+            name,
+            verifier: web::Data::new(JwtVerifier::new(&settings.auth)?),
+            pii: Arc::new(PiiCipher::new(&settings.pii)?),
+            pool,
+            outbox: Outbox::new(),
+            broker: BrokerStatus::default(),
+            settings,
+        })
+    }
+
+    /// The app data every handler may extract.
+    pub fn register(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(web::Data::new(self.pool.clone()))
+            .app_data(web::Data::new(self.outbox.clone()))
+            .app_data(self.verifier.clone())
+            .app_data(web::Data::from(self.pii.clone()));
+    }
+}
+
+/// Runs migrations, retrying for up to 30 s while the database is unreachable.
+pub async fn migrate_with_retry(
+    pool: &PgPool,
+    migrations: EmbeddedMigrations,
+) -> anyhow::Result<()> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..30 {
+            match pool.get() {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "database not ready for migrations; retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+        db::migrate(&pool, migrations)
+    })
+    .await?
+}
+
+/// What `/readyz` checks.
+#[derive(Clone, Default)]
+pub struct Readiness {
+    pub pool: Option<PgPool>,
+    pub broker: Option<BrokerStatus>,
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn readyz(ready: web::Data<Readiness>) -> HttpResponse {
+    let mut checks = HashMap::new();
+    if let Some(pool) = &ready.pool {
+        checks.insert("database", db::ping(pool).await);
+    }
+    if let Some(broker) = &ready.broker {
+        checks.insert("broker", broker.is_connected());
+    }
+    let ok = checks.values().all(|v| *v);
+    let body = serde_json::json!({
+        "status": if ok { "ready" } else { "unavailable" },
+        "checks": checks.iter().map(|(k, v)| (k.to_string(), if *v { "up" } else { "down" })).collect::<HashMap<_, _>>(),
+    });
+    if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type(problem::PROBLEM_JSON)
+            .insert_header(("retry-after", "5"))
+            .json(serde_json::json!({
+                "type": "https://kuaidi.dev/problems/service_unavailable",
+                "title": "Service unavailable",
+                "status": 503,
+                "detail": "a dependency is down",
+                "code": "service_unavailable",
+                "checks": body["checks"],
+            }))
+    }
+}
+
+/// Options of [`serve`].
+pub struct ServeOptions {
+    pub name: &'static str,
+    pub http: HttpSettings,
+    pub workers: Option<usize>,
+    pub readiness: Readiness,
+}
+
+/// Binds the listener and builds the HTTP server with the common middleware and endpoints;
+/// `configure` adds the service's own routes and data.
+pub fn serve<F>(opts: ServeOptions, configure: F) -> anyhow::Result<(Server, u16)>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let listener = TcpListener::bind((opts.http.host.as_str(), opts.http.port))?;
+    let port = listener.local_addr()?.port();
+    let registry = prometheus::Registry::new();
+    crate::events::metrics::register(&registry);
+    let mut labels = HashMap::new();
+    labels.insert("service".to_owned(), opts.name.to_owned());
+    let prom = PrometheusMetricsBuilder::new("kuaidi_http")
+        .registry(registry)
+        .endpoint("/metrics")
+        .const_labels(labels)
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let readiness = web::Data::new(opts.readiness);
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(context_middleware))
+            .wrap(prom.clone())
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(readiness.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(4 << 20)
+                    .error_handler(problem::json_error_handler),
+            )
+            .app_data(web::QueryConfig::default().error_handler(problem::query_error_handler))
+            .app_data(web::PathConfig::default().error_handler(problem::path_error_handler))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .configure(configure.clone())
+            .default_service(web::to(problem::not_found))
+    })
+    .shutdown_timeout(20)
+    .listen(listener)?;
+    if let Some(w) = opts.workers {
+        server = server.workers(w);
+    }
+    Ok((server.run(), port))
+}
+
+/// A running service: its HTTP server and its bus tasks.
+pub struct Application {
+    port: u16,
+    server: Server,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Starts a backend service: HTTP plus the relay, plus the consumer when it consumes events.
+    pub fn start<F>(
+        core: &ServiceCore,
+        consumer: Option<Arc<dyn EventHandler>>,
+        workers: Option<usize>,
+        configure: F,
+    ) -> anyhow::Result<Self>
+    where
+        F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+    {
+        let (server, port) = serve(
+            ServeOptions {
+                name: core.name,
+                http: core.settings.http.clone(),
+                workers,
+                readiness: Readiness {
+                    pool: Some(core.pool.clone()),
+                    broker: Some(core.broker.clone()),
+                },
+            },
+            configure,
+        )?;
+        let (shutdown, rx) = watch::channel(false);
+        let mut tasks = vec![tokio::spawn(relay::run(
+            core.name.to_owned(),
+            core.settings.amqp.clone(),
+            core.pool.clone(),
+            core.outbox.clone(),
+            core.broker.clone(),
+            rx.clone(),
+        ))];
+        if let Some(handler) = consumer {
+            let sub = Subscription {
+                service: core.name.to_owned(),
+                settings: core.settings.amqp.clone(),
+                pool: core.pool.clone(),
+                handler,
+            };
+            tasks.push(tokio::spawn(consumer::run(sub, rx)));
+        }
+        Ok(Self::new(port, server, shutdown, tasks))
+    }
+
+    pub fn new(
+        port: u16,
+        server: Server,
+        shutdown: watch::Sender<bool>,
+        tasks: Vec<JoinHandle<()>>,
+    ) -> Self {
+        Self {
+            port,
+            server,
+            shutdown,
+            tasks,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/SIGINT (actix drains in-flight requests), then stops the bus tasks;
+    /// the relay publishes what was committed before it exits.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let result = self.server.await;
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        Ok(result?)
+    }
+
+    /// Runs in the background (tests); the handle stops it.
+    pub fn spawn(self) -> RunningApp {
+        let handle = self.server.handle();
+        let port = self.port;
+        let shutdown = self.shutdown.clone();
+        let join = tokio::spawn(async move {
+            let _ = self.run_until_stopped().await;
+        });
+        RunningApp {
+            port,
+            handle,
+            shutdown,
+            join,
+        }
+    }
+}
+
+/// A service running in the background of a test.
+pub struct RunningApp {
+    pub port: u16,
+    handle: ServerHandle,
+    shutdown: watch::Sender<bool>,
+    join: JoinHandle<()>,
+}
+
+impl RunningApp {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Graceful stop: HTTP first, then the bus tasks.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.shutdown.send(true);
+        let _ = self.join.await;
+    }
+
+    /// Stops the bus tasks and the server abruptly, like a killed process (no outbox flush).
+    pub async fn kill(self) {
+        self.join.abort();
+        self.handle.stop(false).await;
+        let _ = self.shutdown.send(true);
+    }
+}

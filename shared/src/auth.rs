@@ -1,0 +1,461 @@
+//! Access tokens: the claims the gateway issues (SPEC §3) and their verification, which every
+//! service does itself (a service reached directly is not an open door). Only EdDSA tokens with
+//! a known `kid` are accepted; keys come from configuration or the gateway's JWKS (cached,
+//! refetched on an unknown `kid` at most every few seconds).
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::problem::ApiError;
+use crate::settings::AuthSettings;
+
+/// Roles of SPEC §3.
+// NOTE: external contract — role names appear in tokens and in `/api/v1/users`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Supervisor,
+    Agent,
+    Analyst,
+    Operator,
+    Merchant,
+    App,
+    Customer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Manager => "manager",
+            Self::Supervisor => "supervisor",
+            Self::Agent => "agent",
+            Self::Analyst => "analyst",
+            Self::Operator => "operator",
+            Self::Merchant => "merchant",
+            Self::App => "app",
+            Self::Customer => "customer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// The claims of a Kuaidi access token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merchant_id: Option<Uuid>,
+    /// Blind index of the end customer's phone (role `customer` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_hash: Option<String>,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// The verified caller of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub sub: String,
+    pub role: Role,
+    pub scopes: Vec<String>,
+    pub merchant_id: Option<Uuid>,
+    pub phone_hash: Option<String>,
+}
+
+impl From<Claims> for Principal {
+    fn from(c: Claims) -> Self {
+        Self {
+            sub: c.sub,
+            role: c.role,
+            scopes: c.scopes,
+            merchant_id: c.merchant_id,
+            phone_hash: c.phone_hash,
+        }
+    }
+}
+
+impl Principal {
+    /// Refuses the request unless the caller has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "role {} may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// The caller's user id, when `sub` is one.
+    pub fn user_id(&self) -> Option<Uuid> {
+        Uuid::parse_str(&self.sub).ok()
+    }
+
+    /// For merchants, the tenant every read and write is confined to.
+    pub fn tenant(&self) -> Option<Uuid> {
+        match self.role {
+            Role::Merchant => self.merchant_id,
+            _ => None,
+        }
+    }
+}
+
+/// Verifies access tokens; shared by all workers of a service through `web::Data`.
+pub struct JwtVerifier {
+    issuer: String,
+    audience: String,
+    jwks_url: Option<String>,
+    keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    http: reqwest::Client,
+}
+
+/// A JSON Web Key Set as served at `/.well-known/jwks.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+/// One Ed25519 public key (OKP).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Jwk {
+    pub kty: String,
+    pub crv: String,
+    pub kid: String,
+    pub x: String,
+    #[serde(rename = "use")]
+    pub use_: String,
+    pub alg: String,
+}
+
+const JWKS_REFRESH_MIN: Duration = Duration::from_secs(5);
+
+impl JwtVerifier {
+    pub fn new(settings: &AuthSettings) -> anyhow::Result<Self> {
+        let mut keys = HashMap::new();
+        for k in &settings.public_keys {
+            keys.insert(
+                k.kid.clone(),
+                Arc::new(DecodingKey::from_ed_components(&k.x)?),
+            );
+        }
+        Ok(Self {
+            issuer: settings.issuer.clone(),
+            audience: settings.audience.clone(),
+            jwks_url: settings.jwks_url.clone().filter(|_| keys.is_empty()),
+            keys: RwLock::new(keys),
+            last_fetch: tokio::sync::Mutex::new(None),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(3))
+                .build()?,
+        })
+    }
+
+    fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+        self.keys.read().ok()?.get(kid).cloned()
+    }
+
+    async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, ApiError> {
+        if let Some(k) = self.cached(kid) {
+            return Ok(k);
+        }
+        let Some(url) = &self.jwks_url else {
+            return Err(ApiError::Unauthorized("unknown signing key".into()));
+        };
+        let mut last = self.last_fetch.lock().await;
+        if let Some(k) = self.cached(kid) {
+            return Ok(k);
+        }
+        if last.is_some_and(|t| t.elapsed() < JWKS_REFRESH_MIN) {
+            return Err(ApiError::Unauthorized("unknown signing key".into()));
+        }
+        *last = Some(Instant::now());
+        let jwks: Jwks = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| ApiError::Unavailable(format!("jwks: {e}")))?
+            .json()
+            .await
+            .map_err(|e| ApiError::Unavailable(format!("jwks: {e}")))?;
+        let mut fresh = HashMap::new();
+        for k in jwks
+            .keys
+            .iter()
+            .filter(|k| k.kty == "OKP" && k.crv == "Ed25519")
+        {
+            if let Ok(dk) = DecodingKey::from_ed_components(&k.x) {
+                fresh.insert(k.kid.clone(), Arc::new(dk));
+            }
+        }
+        if let Ok(mut keys) = self.keys.write() {
+            *keys = fresh;
+        }
+        self.cached(kid)
+            .ok_or_else(|| ApiError::Unauthorized("unknown signing key".into()))
+    }
+
+    /// Verifies signature, algorithm, expiry, not-before, issuer and audience.
+    pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        let bad = |why: &str| ApiError::Unauthorized(format!("invalid token: {why}"));
+        let header = decode_header(token).map_err(|_| bad("malformed"))?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(bad("algorithm not accepted"));
+        }
+        let kid = header.kid.ok_or_else(|| bad("no key id"))?;
+        let key = self.key(&kid).await?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        decode::<Claims>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| bad(&format!("{:?}", e.kind()).to_lowercase()))
+    }
+}
+
+/// Extracts the bearer token from `Authorization`.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+impl FromRequest for Principal {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(p) = req.extensions().get::<Principal>() {
+            let p = p.clone();
+            return Box::pin(async move { Ok(p) });
+        }
+        let verifier = req.app_data::<web::Data<JwtVerifier>>().cloned();
+        let token = bearer(req).map(str::to_owned);
+        let req = req.clone();
+        Box::pin(async move {
+            let verifier = verifier.ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("JwtVerifier missing from app data"))
+            })?;
+            let token =
+                token.ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?;
+            let principal = Principal::from(verifier.verify(&token).await?);
+            req.extensions_mut().insert(principal.clone());
+            Ok(principal)
+        })
+    }
+}
+
+/// An Ed25519 signing key with its key id: what the gateway signs with and what tests forge
+/// tokens with.
+#[derive(Clone)]
+pub struct SigningKey {
+    pub kid: String,
+    seed: [u8; 32],
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// PKCS#8 v1 prefix of an Ed25519 private key (RFC 8410); the 32-byte seed follows.
+const PKCS8_ED25519_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+impl SigningKey {
+    pub fn from_seed(kid: impl Into<String>, seed: [u8; 32]) -> Self {
+        Self {
+            kid: kid.into(),
+            seed,
+        }
+    }
+
+    /// A new random key; `kid` derived from the public key.
+    pub fn generate() -> Self {
+        let seed: [u8; 32] = rand::random();
+        let mut key = Self::from_seed("", seed);
+        key.kid = key.public_x()[..16].to_owned();
+        key
+    }
+
+    /// The seed, base64 (standard), for storing or configuring the key.
+    pub fn seed_b64(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(self.seed)
+    }
+
+    pub fn from_seed_b64(kid: impl Into<String>, b64: &str) -> anyhow::Result<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(b64.trim())?;
+        let seed: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("an Ed25519 seed is 32 bytes"))?;
+        Ok(Self::from_seed(kid, seed))
+    }
+
+    /// base64url of the public key, the JWK `x`.
+    pub fn public_x(&self) -> String {
+        use base64::Engine;
+        let public = ed25519_dalek::SigningKey::from_bytes(&self.seed).verifying_key();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(public.as_bytes())
+    }
+
+    pub fn jwk(&self) -> Jwk {
+        Jwk {
+            kty: "OKP".into(),
+            crv: "Ed25519".into(),
+            kid: self.kid.clone(),
+            x: self.public_x(),
+            use_: "sig".into(),
+            alg: "EdDSA".into(),
+        }
+    }
+
+    /// Signs `claims` as an EdDSA JWT with this key's `kid`.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> anyhow::Result<String> {
+        let mut der = PKCS8_ED25519_PREFIX.to_vec();
+        der.extend_from_slice(&self.seed);
+        let key = jsonwebtoken::EncodingKey::from_ed_der(&der);
+        let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, claims, &key)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::StaticKey;
+
+    fn claims(now: i64) -> Claims {
+        Claims {
+            sub: "u1".into(),
+            role: Role::Agent,
+            scopes: vec![],
+            merchant_id: None,
+            phone_hash: None,
+            iss: "kuaidi-gateway".into(),
+            aud: "kuaidi".into(),
+            iat: now,
+            nbf: None,
+            exp: now + 900,
+            jti: "j1".into(),
+        }
+    }
+
+    fn verifier(key: &SigningKey) -> JwtVerifier {
+        JwtVerifier::new(&AuthSettings {
+            issuer: "kuaidi-gateway".into(),
+            audience: "kuaidi".into(),
+            jwks_url: None,
+            public_keys: vec![StaticKey {
+                kid: key.kid.clone(),
+                x: key.public_x(),
+            }],
+        })
+        .expect("verifier")
+    }
+
+    #[actix_web::test]
+    async fn a_token_signed_by_the_key_verifies() {
+        let key = SigningKey::generate();
+        let now = chrono::Utc::now().timestamp();
+        let token = key.sign(&claims(now)).expect("sign");
+        let got = verifier(&key).verify(&token).await.expect("valid token");
+        assert_eq!(got.role, Role::Agent);
+    }
+
+    #[actix_web::test]
+    async fn forged_expired_foreign_and_unsigned_tokens_are_refused() {
+        let key = SigningKey::generate();
+        let v = verifier(&key);
+        let now = chrono::Utc::now().timestamp();
+
+        let mut foreign = SigningKey::generate();
+        foreign.kid = key.kid.clone();
+        let forged = foreign.sign(&claims(now)).expect("sign");
+        assert!(v.verify(&forged).await.is_err(), "wrong signature accepted");
+
+        let mut old = claims(now - 4000);
+        old.exp = now - 3000;
+        assert!(
+            v.verify(&key.sign(&old).expect("sign")).await.is_err(),
+            "expired accepted"
+        );
+
+        let mut aud = claims(now);
+        aud.aud = "someone-else".into();
+        assert!(
+            v.verify(&key.sign(&aud).expect("sign")).await.is_err(),
+            "audience ignored"
+        );
+
+        let mut iss = claims(now);
+        iss.iss = "evil".into();
+        assert!(
+            v.verify(&key.sign(&iss).expect("sign")).await.is_err(),
+            "issuer ignored"
+        );
+
+        use base64::Engine;
+        let b64 = |v: serde_json::Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+        };
+        let none = format!(
+            "{}.{}.",
+            b64(serde_json::json!({"alg": "none", "typ": "JWT", "kid": key.kid})),
+            b64(serde_json::to_value(claims(now)).expect("json"))
+        );
+        assert!(v.verify(&none).await.is_err(), "alg none accepted");
+
+        let hs = jsonwebtoken::encode(
+            &jsonwebtoken::Header {
+                kid: Some(key.kid.clone()),
+                ..jsonwebtoken::Header::new(Algorithm::HS256)
+            },
+            &claims(now),
+            &jsonwebtoken::EncodingKey::from_secret(key.public_x().as_bytes()),
+        )
+        .expect("hs token");
+        assert!(
+            v.verify(&hs).await.is_err(),
+            "HS256 with the public key accepted"
+        );
+    }
+}

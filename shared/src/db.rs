@@ -1,0 +1,106 @@
+//! PostgreSQL access: an r2d2 pool of diesel connections, embedded migrations run at start-up,
+//! and [`run`] to execute repository code off the async executor.
+
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+use crate::problem::ApiError;
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type PgPooled = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// Migrations of the tables the shared crate owns in every service database
+/// (`outbox`, `processed_events`).
+pub const SHARED_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Builds a pool; connections are made lazily so a service starts while PostgreSQL is down and
+/// reports it on `/readyz`.
+pub fn build_pool(database_url: &str, max_size: u32) -> PgPool {
+    Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(3))
+        .test_on_check_out(false)
+        .build_unchecked(ConnectionManager::new(database_url))
+}
+
+/// Runs the shared migrations, then the service's own.
+pub fn migrate(pool: &PgPool, service_migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    let mut conn = pool.get()?;
+    for set in [SHARED_MIGRATIONS, service_migrations] {
+        conn.run_pending_migrations(set)
+            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Creates the database named in `database_url` when it does not exist (for `make run` and
+/// tests; production databases are provisioned).
+pub fn create_database_if_missing(database_url: &str) -> anyhow::Result<()> {
+    let (server, name) = database_url
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("database url has no database name"))?;
+    let name = name.split('?').next().unwrap_or(name);
+    anyhow::ensure!(
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        "unsupported database name {name:?}"
+    );
+    let mut admin = PgConnection::establish(&format!("{server}/postgres"))?;
+    #[derive(diesel::QueryableByName)]
+    struct Exists {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        exists: bool,
+    }
+    let found: Exists =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(&mut admin)?;
+    if !found.exists {
+        // A concurrent creator may win the race; that is fine.
+        if let Err(e) = diesel::sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin)
+        {
+            tracing::warn!(database = name, error = %e, "CREATE DATABASE failed; assuming it exists");
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool, so diesel never blocks an
+/// actix worker.
+pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+/// Like [`run`], inside one transaction.
+pub async fn transaction<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    run(pool, move |conn| conn.transaction(f)).await
+}
+
+/// `SELECT 1` with a short timeout, for `/readyz`.
+pub async fn ping(pool: &PgPool) -> bool {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get_timeout(Duration::from_secs(1))?;
+        diesel::sql_query("SELECT 1").execute(&mut conn)?;
+        Ok::<_, anyhow::Error>(())
+    })
+    .await
+    .map(|r| r.is_ok())
+    .unwrap_or(false)
+}

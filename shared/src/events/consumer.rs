@@ -1,0 +1,268 @@
+//! Idempotent consumers. Each service's replicas compete on its quorum queue. A delivery is
+//! handled in one database transaction together with its `processed_events` row, so a
+//! redelivered event has no second effect; it is acknowledged only after that commit. A failed
+//! delivery is re-published to the retry queue with a growing delay, and after the configured
+//! attempts it is rejected into the dead-letter queue, while later messages keep flowing.
+
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, BasicRejectOptions,
+    ConfirmSelectOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{BasicProperties, Channel};
+use secrecy::ExposeSecret;
+use std::sync::Arc;
+
+use super::envelope::CloudEvent;
+use super::metrics::BUS;
+use super::outbox::processed_events;
+use super::topology::{declare_queues, QueueNames};
+use super::{connect, reconnect_delay, sleep_or_shutdown, Shutdown};
+use crate::db::PgPool;
+use crate::settings::AmqpSettings;
+
+const ATTEMPT_HEADER: &str = "x-kuaidi-attempt";
+
+/// A service's handler for the events it consumes.
+pub trait EventHandler: Send + Sync + 'static {
+    /// Routing keys (event types) the service's queue is bound to.
+    fn event_types(&self) -> &'static [&'static str];
+
+    /// Applies `event` inside the caller's transaction. An error rolls the transaction back
+    /// and schedules a retry.
+    fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()>;
+}
+
+/// What a consumer needs to run.
+#[derive(Clone)]
+pub struct Subscription {
+    pub service: String,
+    pub settings: AmqpSettings,
+    pub pool: PgPool,
+    pub handler: Arc<dyn EventHandler>,
+}
+
+/// The outcome of handling one delivery.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Handled {
+    Applied,
+    /// Already processed earlier: acknowledged with no effect.
+    Duplicate,
+}
+
+/// Runs until shutdown, reconnecting whenever the broker goes away.
+pub async fn run(sub: Subscription, mut shutdown: Shutdown) {
+    let names = QueueNames::new(&sub.settings, &sub.service);
+    let mut failures = 0u32;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match consume(&sub, &names, &mut shutdown).await {
+            Ok(()) => return,
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(service = %sub.service, error = %e, "consumer lost the broker; reconnecting");
+                if sleep_or_shutdown(reconnect_delay(failures), &mut shutdown).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// One connection's life: returns `Ok` on shutdown, `Err` when the broker went away.
+async fn consume(
+    sub: &Subscription,
+    names: &QueueNames,
+    shutdown: &mut Shutdown,
+) -> anyhow::Result<()> {
+    let conn = connect(
+        sub.settings.url.expose_secret(),
+        &format!("{}-consumer", sub.service),
+    )
+    .await?;
+    let ch = conn.create_channel().await?;
+    declare_queues(&ch, &sub.settings, names, sub.handler.event_types()).await?;
+    ch.confirm_select(ConfirmSelectOptions::default()).await?;
+    ch.basic_qos(sub.settings.prefetch, BasicQosOptions::default())
+        .await?;
+    let mut deliveries = ch
+        .basic_consume(
+            names.main.as_str().into(),
+            format!("{}-{}", sub.service, uuid::Uuid::new_v4()).into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    tracing::info!(service = %sub.service, queue = %names.main, "consumer started");
+    loop {
+        let next = tokio::select! {
+            d = deliveries.next() => d,
+            _ = shutdown.changed() => {
+                // In-flight work is done (one delivery at a time); unacked prefetched messages
+                // return to the queue when the channel closes.
+                let _ = conn.close(200, "shutdown".into()).await;
+                return Ok(());
+            }
+        };
+        match next {
+            Some(Ok(delivery)) => process(sub, names, &ch, delivery).await?,
+            Some(Err(e)) => return Err(e.into()),
+            None => anyhow::bail!("the broker ended the consumer"),
+        }
+    }
+}
+
+async fn process(
+    sub: &Subscription,
+    names: &QueueNames,
+    ch: &Channel,
+    delivery: Delivery,
+) -> lapin::Result<()> {
+    let service = sub.service.as_str();
+    let event: CloudEvent = match serde_json::from_slice(&delivery.data) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::error!(service, error = %e, "undecodable message dead-lettered");
+            BUS.dead_lettered.with_label_values(&[service]).inc();
+            return delivery
+                .reject(BasicRejectOptions { requeue: false })
+                .await
+                .map(drop);
+        }
+    };
+    let outcome = apply(sub, event.clone()).await;
+    match outcome {
+        Ok(Handled::Applied) => {
+            BUS.handled.with_label_values(&[service]).inc();
+        }
+        Ok(Handled::Duplicate) => {
+            BUS.duplicates.with_label_values(&[service]).inc();
+        }
+        Err(e) => {
+            let attempt = attempt_of(&delivery) + 1;
+            if attempt >= sub.settings.max_attempts {
+                tracing::error!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
+                    "handler failed on every attempt; dead-lettering");
+                BUS.dead_lettered.with_label_values(&[service]).inc();
+                return delivery
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await
+                    .map(drop);
+            }
+            tracing::warn!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
+                "handler failed; retrying later");
+            schedule_retry(sub, names, ch, &delivery, attempt).await?;
+            BUS.retried.with_label_values(&[service]).inc();
+        }
+    }
+    delivery.ack(BasicAckOptions::default()).await.map(drop)
+}
+
+/// Runs the handler and records the event id in one transaction.
+pub async fn apply(sub: &Subscription, event: CloudEvent) -> anyhow::Result<Handled> {
+    let pool = sub.pool.clone();
+    let handler = sub.handler.clone();
+    let consumer = sub.service.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        conn.transaction::<_, anyhow::Error, _>(|conn| {
+            let inserted = diesel::insert_into(processed_events::table)
+                .values((
+                    processed_events::event_id.eq(event.id),
+                    processed_events::consumer.eq(&consumer),
+                    processed_events::event_type.eq(&event.type_),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            if inserted == 0 {
+                return Ok(Handled::Duplicate);
+            }
+            handler.handle(conn, &event)?;
+            Ok(Handled::Applied)
+        })
+    })
+    .await?
+}
+
+fn attempt_of(delivery: &Delivery) -> u32 {
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(ATTEMPT_HEADER))
+        .and_then(|v| match v {
+            AMQPValue::LongUInt(n) => Some(*n),
+            AMQPValue::LongLongInt(n) => u32::try_from(*n).ok(),
+            AMQPValue::LongInt(n) => u32::try_from(*n).ok(),
+            _ => None,
+        })
+        .unwrap_or(0)
+}
+
+/// Backoff before attempt `attempt + 1`: base × 2^(attempt-1), with ±20 % jitter.
+pub fn retry_delay_ms(base_ms: u64, attempt: u32, jitter: f64) -> u64 {
+    let exp = base_ms.saturating_mul(1u64 << (attempt.saturating_sub(1)).min(16));
+    let factor = 0.8 + 0.4 * jitter.clamp(0.0, 1.0);
+    ((exp as f64) * factor).round() as u64
+}
+
+async fn schedule_retry(
+    sub: &Subscription,
+    names: &QueueNames,
+    ch: &Channel,
+    delivery: &Delivery,
+    attempt: u32,
+) -> lapin::Result<()> {
+    let delay = retry_delay_ms(sub.settings.retry_base_ms, attempt, rand::random::<f64>());
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    headers.insert(
+        ShortString::from(ATTEMPT_HEADER),
+        AMQPValue::LongUInt(attempt),
+    );
+    let props = BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_headers(headers)
+        .with_expiration(delay.to_string().into())
+        .with_content_type(
+            delivery
+                .properties
+                .content_type()
+                .clone()
+                .unwrap_or_else(|| "application/cloudevents+json".into()),
+        );
+    let props = match delivery.properties.message_id() {
+        Some(id) => props.with_message_id(id.clone()),
+        None => props,
+    };
+    // Published to the retry queue through the default exchange and confirmed before the
+    // original is acknowledged: a crash in between duplicates, never loses.
+    ch.basic_publish(
+        "".into(),
+        names.retry.as_str().into(),
+        BasicPublishOptions::default(),
+        &delivery.data,
+        props,
+    )
+    .await?
+    .await
+    .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_per_attempt_within_jitter() {
+        assert_eq!(retry_delay_ms(1000, 1, 0.5), 1000);
+        assert_eq!(retry_delay_ms(1000, 2, 0.5), 2000);
+        assert_eq!(retry_delay_ms(1000, 4, 0.5), 8000);
+        assert_eq!(retry_delay_ms(1000, 1, 0.0), 800);
+        assert_eq!(retry_delay_ms(1000, 1, 1.0), 1200);
+    }
+}

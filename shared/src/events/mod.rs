@@ -1,0 +1,40 @@
+//! The event bus (SPEC §7): CloudEvents on the RabbitMQ topic exchange `kuaidi.events`, written
+//! through a transactional outbox and consumed by idempotent handlers on quorum queues.
+
+pub mod catalogue;
+pub mod consumer;
+pub mod envelope;
+pub mod metrics;
+pub mod outbox;
+pub mod relay;
+pub mod topology;
+
+pub use catalogue::EventPayload;
+pub use consumer::{EventHandler, Subscription};
+pub use envelope::CloudEvent;
+pub use outbox::Outbox;
+
+/// Cooperative shutdown signal for the bus tasks: `true` once the service is stopping.
+pub type Shutdown = tokio::sync::watch::Receiver<bool>;
+
+/// Connects to the broker, naming the connection after the service (visible in the management UI).
+pub(crate) async fn connect(url: &str, name: &str) -> Result<lapin::Connection, lapin::Error> {
+    let props = lapin::ConnectionProperties::default().with_connection_name(name.into());
+    lapin::Connection::connect(url, props).await
+}
+
+/// Exponential backoff for reconnecting: 100 ms doubling to 5 s.
+pub(crate) fn reconnect_delay(failures: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((100u64 << failures.min(6)).min(5_000))
+}
+
+/// Sleeps unless shutdown is signalled first; returns `true` when shutting down.
+pub(crate) async fn sleep_or_shutdown(d: std::time::Duration, shutdown: &mut Shutdown) -> bool {
+    if *shutdown.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = tokio::time::sleep(d) => false,
+        _ = shutdown.changed() => true,
+    }
+}

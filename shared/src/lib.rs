@@ -1,0 +1,20 @@
+//! What every Kuaidi service shares: settings, the database pool, RFC 9457 errors, cursor
+//! pagination, request context and telemetry, JWT verification, PII sealing, and the event bus
+//! (CloudEvents over RabbitMQ with a transactional outbox and idempotent consumers).
+
+pub mod app;
+pub mod auth;
+pub mod crypto;
+pub mod db;
+pub mod events;
+pub mod money;
+pub mod pagination;
+pub mod problem;
+pub mod request;
+pub mod settings;
+pub mod telemetry;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use problem::{ApiError, FieldError};

@@ -1,0 +1,330 @@
+//! RFC 9457 `application/problem+json` errors. Every service answers errors through [`ApiError`];
+//! 5xx bodies are generic and the cause goes to the log, never to the client.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// Dotted path of the field, e.g. `recipient.phone`.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The problem document (RFC 9457) every error response carries.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://kuaidi.dev/problems/validation_failed",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "instance": "/api/v1/shipments",
+    "code": "validation_failed",
+    "errors": [{"field": "weight_kg", "message": "must be greater than 0"}]
+}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Stable snake_case identifier of the problem, for programs.
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The request id, to quote when asking for support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Every error a Kuaidi service returns.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("authentication required: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("unprocessable: {detail}")]
+    Unprocessable { code: &'static str, detail: String },
+    #[error("rate limited")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("bad gateway: {0}")]
+    BadGateway(String),
+    #[error("gateway timeout: {0}")]
+    GatewayTimeout(String),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// Stable snake_case code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Validation(_) => "validation_failed",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::PreconditionFailed => "precondition_failed",
+            Self::TooManyRequests { .. } => "rate_limited",
+            Self::BadGateway(_) => "bad_gateway",
+            Self::GatewayTimeout(_) => "gateway_timeout",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "Malformed request",
+            Self::Validation(_) => "Validation failed",
+            Self::Unauthorized(_) => "Authentication required",
+            Self::Forbidden(_) => "Forbidden",
+            Self::NotFound(_) => "Not found",
+            Self::Conflict { .. } => "Conflict",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::Unprocessable { .. } => "Unprocessable request",
+            Self::TooManyRequests { .. } => "Too many requests",
+            Self::BadGateway(_) => "Bad gateway",
+            Self::GatewayTimeout(_) => "Gateway timeout",
+            Self::Unavailable(_) => "Service unavailable",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) => match errors.len() {
+                1 => "1 field is invalid".to_owned(),
+                n => format!("{n} fields are invalid"),
+            },
+            Self::PreconditionFailed => {
+                "the resource changed since the version named in If-Match".to_owned()
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                format!("retry after {retry_after_secs} s")
+            }
+            // NOTE: never the cause of a 5xx: it may hold SQL text or internals.
+            Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
+            Self::Unavailable(_) => "a dependency is unavailable; retry later".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn to_problem(&self, instance: Option<String>, request_id: Option<String>) -> Problem {
+        Problem {
+            type_: format!("https://kuaidi.dev/problems/{}", self.code()),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            instance,
+            code: self.code().to_owned(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            request_id,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // The request path and id are filled in by `crate::request::problem_details` middleware,
+        // which sees the request; here only the body is built.
+        if self.status_code().is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        match self {
+            Self::TooManyRequests { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable(_) => {
+                resp.insert_header((header::RETRY_AFTER, "5"));
+            }
+            Self::Unauthorized(_) => {
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        resp.json(self.to_problem(None, None))
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::NotFound => Self::NotFound("resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict {
+                code: "already_exists",
+                detail: format!(
+                    "a resource with the same {} already exists",
+                    info.constraint_name().unwrap_or("key")
+                ),
+            },
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::Unavailable("serialization failure".into())
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
+                Self::Unavailable("database connection lost".into())
+            }
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<r2d2_error::PoolError> for ApiError {
+    fn from(e: r2d2_error::PoolError) -> Self {
+        tracing::warn!(error = %e, "database pool exhausted or unreachable");
+        Self::Unavailable("database".into())
+    }
+}
+
+mod r2d2_error {
+    pub use diesel::r2d2::PoolError;
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(anyhow::anyhow!("blocking task failed: {e}"))
+    }
+}
+
+/// Turns actix's own extractor errors (bad JSON, bad query, bad path) into problem+json 400/422.
+pub fn json_error_handler(
+    err: actix_web::error::JsonPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::ContentType => ApiError::BadRequest("expected content-type application/json".into()),
+        E::Deserialize(de) if de.is_data() => ApiError::Validation(vec![FieldError::new(
+            field_of(&de.to_string()),
+            de.to_string(),
+        )]),
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
+            ApiError::BadRequest("request body too large".into())
+        }
+        other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
+    };
+    api.into()
+}
+
+/// Query-string errors as problem+json.
+pub fn query_error_handler(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::Validation(vec![FieldError::new("query", err.to_string())]).into()
+}
+
+/// Path-parameter errors as problem+json.
+pub fn path_error_handler(
+    err: actix_web::error::PathError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
+    ApiError::Validation(vec![FieldError::new("path", err.to_string())]).into()
+}
+
+/// serde's messages name the field as "unknown field `x`" / "missing field `x`"; pull it out.
+fn field_of(message: &str) -> String {
+    message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "body".to_owned())
+}
+
+/// Default service for unknown routes.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("route"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_errors_never_leak_their_cause() {
+        let err = ApiError::Internal(anyhow::anyhow!("SELECT * FROM secret_table"));
+        let p = err.to_problem(None, None);
+        assert_eq!(p.status, 500);
+        assert!(!p.detail.contains("SELECT"), "cause leaked: {}", p.detail);
+    }
+
+    #[test]
+    fn validation_problem_lists_fields() {
+        let p = ApiError::validation("weight_kg", "must be > 0").to_problem(None, None);
+        assert_eq!(p.status, 422);
+        assert_eq!(p.code, "validation_failed");
+        assert_eq!(p.errors, vec![FieldError::new("weight_kg", "must be > 0")]);
+    }
+
+    #[test]
+    fn serde_field_names_are_extracted() {
+        assert_eq!(field_of("missing field `name` at line 1 column 2"), "name");
+        assert_eq!(field_of("expected value"), "body");
+    }
+}

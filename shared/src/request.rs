@@ -1,0 +1,172 @@
+//! Per-request context: the `X-Request-Id` (taken from the caller or generated) and the W3C
+//! `traceparent` (continued or started), echoed on the response, available to handlers so events
+//! written to the outbox carry them, and stamped into problem+json bodies.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
+use std::future::{ready, Ready};
+
+use crate::problem::ApiError;
+
+pub const REQUEST_ID: &str = "x-request-id";
+pub const TRACEPARENT: &str = "traceparent";
+
+/// The request id and trace context of the request being served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestContext {
+    pub request_id: String,
+    /// `00-<trace id>-<span id>-<flags>`; this service's span id, the caller's trace id.
+    pub traceparent: String,
+}
+
+impl RequestContext {
+    /// A context for work not started by a request (sweeps, consumers without a trace).
+    pub fn detached() -> Self {
+        Self {
+            request_id: uuid::Uuid::now_v7().to_string(),
+            traceparent: new_traceparent(None),
+        }
+    }
+
+    fn from_headers(req: &HttpRequest) -> Self {
+        let header = |name: &str| {
+            req.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let request_id = header(REQUEST_ID)
+            .filter(|id| is_valid_request_id(id))
+            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let trace_id = header(TRACEPARENT).and_then(|tp| parse_trace_id(&tp));
+        Self {
+            request_id,
+            traceparent: new_traceparent(trace_id.as_deref()),
+        }
+    }
+}
+
+fn is_valid_request_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+/// The trace id of a well-formed `traceparent` (version 00), if any.
+pub fn parse_trace_id(traceparent: &str) -> Option<String> {
+    let parts: Vec<&str> = traceparent.trim().split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    match parts.as_slice() {
+        [version, trace, span, flags]
+            if hex(version, 2) && hex(trace, 32) && hex(span, 16) && hex(flags, 2) =>
+        {
+            (trace.bytes().any(|b| b != b'0')).then(|| trace.to_ascii_lowercase())
+        }
+        _ => None,
+    }
+}
+
+/// A traceparent continuing `trace_id` (or a new trace) with a fresh span id.
+pub fn new_traceparent(trace_id: Option<&str>) -> String {
+    let trace = trace_id
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let span = &uuid::Uuid::new_v4().simple().to_string()[..16];
+    format!("00-{trace}-{span}-01")
+}
+
+impl FromRequest for RequestContext {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let ctx = req
+            .extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_else(|| RequestContext::from_headers(req));
+        ready(Ok(ctx))
+    }
+}
+
+/// Middleware: establishes the [`RequestContext`], echoes `X-Request-Id` and `traceparent`, and
+/// completes problem+json bodies with `instance` and `request_id`.
+pub async fn context_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let ctx = RequestContext::from_headers(req.request());
+    req.extensions_mut().insert(ctx.clone());
+    let res = next.call(req).await?;
+    let mut res = complete_problem(res, &ctx);
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+        headers.insert(HeaderName::from_static(REQUEST_ID), v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&ctx.traceparent) {
+        headers.insert(HeaderName::from_static(TRACEPARENT), v);
+    }
+    Ok(res)
+}
+
+fn complete_problem(
+    res: ServiceResponse<impl MessageBody + 'static>,
+    ctx: &RequestContext,
+) -> ServiceResponse<BoxBody> {
+    let api_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>());
+    let Some(api_error) = api_error else {
+        return res.map_into_boxed_body();
+    };
+    let problem = api_error.to_problem(
+        Some(res.request().path().to_owned()),
+        Some(ctx.request_id.clone()),
+    );
+    let status = res.status();
+    let headers = res.headers().clone();
+    let (req, _old) = res.into_parts();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in headers.iter() {
+        if name != actix_web::http::header::CONTENT_LENGTH {
+            builder.append_header((name.clone(), value.clone()));
+        }
+    }
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    ServiceResponse::new(req, builder.body(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traceparent_continues_the_callers_trace() {
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let trace = parse_trace_id(tp).expect("valid traceparent");
+        let next = new_traceparent(Some(&trace));
+        assert!(next.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+        assert_ne!(next, tp, "a new span id is expected");
+    }
+
+    #[test]
+    fn malformed_traceparents_start_a_new_trace() {
+        assert_eq!(parse_trace_id("garbage"), None);
+        assert_eq!(
+            parse_trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            None
+        );
+    }
+
+    #[test]
+    fn request_ids_are_sanitised() {
+        assert!(is_valid_request_id("abc-123"));
+        assert!(!is_valid_request_id("a\nb"));
+        assert!(!is_valid_request_id(""));
+    }
+}

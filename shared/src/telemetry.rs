@@ -1,0 +1,18 @@
+//! Structured JSON logs through `tracing`; level from `RUST_LOG` (default `info`).
+
+use tracing_subscriber::{fmt, EnvFilter};
+
+/// Installs the global subscriber once; later calls (several apps in one test) do nothing.
+pub fn init(service: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let installed = fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_target(true)
+        .try_init()
+        .is_ok();
+    if installed {
+        tracing::info!(service, "telemetry initialised");
+    }
+}
