@@ -136,7 +136,6 @@ async fn readyz(ready: web::Data<Readiness>) -> HttpResponse {
 pub struct ServeOptions {
     pub name: &'static str,
     pub http: HttpSettings,
-    pub workers: Option<usize>,
     pub readiness: Readiness,
 }
 
@@ -179,7 +178,7 @@ where
     })
     .shutdown_timeout(20)
     .listen(listener)?;
-    if let Some(w) = opts.workers {
+    if let Some(w) = opts.http.workers {
         server = server.workers(w);
     }
     Ok((server.run(), port))
@@ -198,7 +197,6 @@ impl Application {
     pub fn start<F>(
         core: &ServiceCore,
         consumer: Option<Arc<dyn EventHandler>>,
-        workers: Option<usize>,
         configure: F,
     ) -> anyhow::Result<Self>
     where
@@ -208,7 +206,6 @@ impl Application {
             ServeOptions {
                 name: core.name,
                 http: core.settings.http.clone(),
-                workers,
                 readiness: Readiness {
                     pool: Some(core.pool.clone()),
                     broker: Some(core.broker.clone()),

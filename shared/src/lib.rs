@@ -7,6 +7,7 @@ pub mod auth;
 pub mod crypto;
 pub mod db;
 pub mod events;
+pub mod http;
 pub mod money;
 pub mod pagination;
 pub mod problem;

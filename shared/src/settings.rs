@@ -33,6 +33,9 @@ pub fn load<T: DeserializeOwned>(service: &str, defaults_toml: &[&str]) -> anyho
 pub struct HttpSettings {
     pub host: String,
     pub port: u16,
+    /// Worker threads; defaults to the number of cores.
+    #[serde(default)]
+    pub workers: Option<usize>,
 }
 
 /// The broker and the names this deployment uses on it.

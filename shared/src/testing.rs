@@ -75,6 +75,7 @@ pub fn service_settings(label: &str, amqp: &AmqpSettings, key: &SigningKey) -> S
         http: HttpSettings {
             host: "127.0.0.1".into(),
             port: 0,
+            workers: Some(2),
         },
         database_url: fresh_database(label).into(),
         database_pool_size: 4,
@@ -195,5 +196,115 @@ async fn accept_loop(listener: TcpListener, upstream: String) {
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
             }
         });
+    }
+}
+
+/// What the services of one test share: the token key, the broker namespace, an HTTP client.
+pub struct TestEnv {
+    pub key: SigningKey,
+    pub amqp: AmqpSettings,
+    pub http: reqwest::Client,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        crate::telemetry::init_for_tests();
+        Self {
+            key: SigningKey::generate(),
+            amqp: amqp_settings(&namespace()),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Settings for a backend service of this test (fresh database).
+    pub fn settings(&self, label: &str) -> ServiceSettings {
+        service_settings(label, &self.amqp, &self.key)
+    }
+
+    pub fn token(&self, role: Role, merchant_id: Option<Uuid>) -> String {
+        token(&self.key, role, merchant_id)
+    }
+
+    /// A queue bound to every event of this test's exchange, to observe what is published.
+    pub async fn tap(&self) -> EventTap {
+        EventTap::bind(&self.amqp).await
+    }
+}
+
+/// A private, exclusive queue that receives every event published on a test exchange.
+pub struct EventTap {
+    _conn: lapin::Connection,
+    channel: lapin::Channel,
+    queue: String,
+}
+
+impl EventTap {
+    pub async fn bind(amqp: &AmqpSettings) -> Self {
+        use lapin::options::{QueueBindOptions, QueueDeclareOptions};
+        use secrecy::ExposeSecret;
+        let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
+            .await
+            .unwrap_or_else(|e| panic!("tap connect: {e}"));
+        let channel = conn
+            .create_channel()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::events::topology::declare_exchanges(&channel, amqp)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let queue = format!("{}tap.{}", amqp.queue_prefix, namespace());
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..Default::default()
+                },
+                Default::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                amqp.exchange.as_str().into(),
+                "#".into(),
+                QueueBindOptions::default(),
+                Default::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        Self {
+            _conn: conn,
+            channel,
+            queue,
+        }
+    }
+
+    /// Waits for the next event of `event_type` (others are skipped), up to `timeout`.
+    pub async fn next_of_type(
+        &self,
+        event_type: &str,
+        timeout: Duration,
+    ) -> crate::events::CloudEvent {
+        use lapin::options::BasicGetOptions;
+        eventually(timeout, &format!("a {event_type} event"), || async {
+            let msg = self
+                .channel
+                .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .ok()??;
+            let event: crate::events::CloudEvent =
+                serde_json::from_slice(&msg.delivery.data).ok()?;
+            (event.type_ == event_type).then_some(event)
+        })
+        .await
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE shipments;
+DROP SEQUENCE tracking_serial;

@@ -1,0 +1,3 @@
+//! Request and response types of the shipments API (serde + utoipa).
+
+pub mod shipments;

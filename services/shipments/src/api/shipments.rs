@@ -1,0 +1,117 @@
+//! Shipment request/response bodies.
+
+use chrono::{DateTime, Utc};
+use kuaidi_shared::money::Money;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
+
+/// The recipient (PII: encrypted at rest, masked for callers without the right to see it).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"name": "张三", "phone": "13812345678", "address": "朝阳区建国路 88 号", "city": "北京"}))]
+pub struct Recipient {
+    pub name: String,
+    pub phone: String,
+    pub address: String,
+    pub city: String,
+}
+
+/// A place on the route.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"city": "上海", "province": "上海", "hub_code": "SHA01"}))]
+pub struct Place {
+    pub city: String,
+    #[serde(default)]
+    pub province: Option<String>,
+    #[serde(default)]
+    pub hub_code: Option<String>,
+}
+
+/// Body of `POST /api/v1/shipments`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "recipient": {"name": "张三", "phone": "13812345678", "address": "朝阳区建国路 88 号", "city": "北京"},
+    "origin": {"city": "上海", "province": "上海", "hub_code": "SHA01"},
+    "destination": {"city": "北京", "province": "北京", "hub_code": "PEK02"},
+    "service_level": "express",
+    "weight_kg": 1.2,
+    "freight": {"amount": "18.00", "currency": "CNY"},
+    "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01"
+}))]
+pub struct CreateShipment {
+    pub recipient: Recipient,
+    pub origin: Place,
+    pub destination: Place,
+    pub service_level: String,
+    pub weight_kg: f64,
+    pub freight: Money,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub shipper_customer_id: Option<Uuid>,
+    /// Taken from the token for merchants; required for everyone else.
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub declared_value: Option<Money>,
+    #[serde(default)]
+    pub cod_amount: Option<Money>,
+    /// Defaults to creation time plus the service level's transit time.
+    #[serde(default)]
+    pub promised_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub pieces: Option<i32>,
+    #[serde(default)]
+    pub carrier: Option<String>,
+    #[serde(default)]
+    pub lane: Option<String>,
+}
+
+/// One accepted tracking event of a shipment's timeline.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TimelineEntry {
+    pub sequence: i64,
+    pub event_id: String,
+    pub status: ShipmentStatus,
+    pub substatus: Option<Substatus>,
+    pub occurred_at: DateTime<Utc>,
+    pub location: Option<Place>,
+    pub description: Option<String>,
+}
+
+/// A shipment as staff and its merchant see it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Shipment {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    pub recipient: Recipient,
+    pub origin: Place,
+    pub destination: Place,
+    pub service_level: ServiceLevel,
+    pub carrier: Option<String>,
+    pub lane: Option<String>,
+    pub weight_kg: f64,
+    pub pieces: i32,
+    pub declared_value: Option<Money>,
+    pub cod_amount: Option<Money>,
+    pub freight: Money,
+    pub promised_at: DateTime<Utc>,
+    pub estimated_delivery_at: Option<DateTime<Utc>>,
+    pub status: ShipmentStatus,
+    pub substatus: Option<Substatus>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub signed_by: Option<String>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    /// Sequence number of the latest change.
+    pub sequence: i64,
+    /// Every accepted tracking event, oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}

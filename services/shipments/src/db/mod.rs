@@ -1,0 +1,5 @@
+//! Rows and repository functions; every function takes `&mut PgConnection` so calls compose in
+//! one transaction.
+
+pub mod schema;
+pub mod shipments;

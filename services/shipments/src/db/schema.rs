@@ -1,0 +1,38 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    shipments (id) {
+        id -> Uuid,
+        tracking_number -> Text,
+        merchant_id -> Nullable<Uuid>,
+        shipper_customer_id -> Nullable<Uuid>,
+        recipient_sealed -> Bytea,
+        recipient_phone_index -> Text,
+        origin_city -> Text,
+        origin_province -> Nullable<Text>,
+        origin_hub_code -> Nullable<Text>,
+        destination_city -> Text,
+        destination_province -> Nullable<Text>,
+        destination_hub_code -> Nullable<Text>,
+        service_level -> Text,
+        carrier -> Nullable<Text>,
+        lane -> Nullable<Text>,
+        weight_kg -> Float8,
+        pieces -> Int4,
+        currency -> Text,
+        freight_minor -> Int8,
+        declared_value_minor -> Nullable<Int8>,
+        cod_amount_minor -> Nullable<Int8>,
+        promised_at -> Timestamptz,
+        estimated_delivery_at -> Nullable<Timestamptz>,
+        status -> Text,
+        substatus -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        signed_by -> Nullable<Text>,
+        last_event_at -> Nullable<Timestamptz>,
+        last_sequence -> Int8,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        version -> Int4,
+    }
+}

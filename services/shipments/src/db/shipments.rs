@@ -1,0 +1,75 @@
+//! The `shipments` table.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::shipments;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = shipments)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct ShipmentRow {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    pub recipient_sealed: Vec<u8>,
+    pub recipient_phone_index: String,
+    pub origin_city: String,
+    pub origin_province: Option<String>,
+    pub origin_hub_code: Option<String>,
+    pub destination_city: String,
+    pub destination_province: Option<String>,
+    pub destination_hub_code: Option<String>,
+    pub service_level: String,
+    pub carrier: Option<String>,
+    pub lane: Option<String>,
+    pub weight_kg: f64,
+    pub pieces: i32,
+    pub currency: String,
+    pub freight_minor: i64,
+    pub declared_value_minor: Option<i64>,
+    pub cod_amount_minor: Option<i64>,
+    pub promised_at: DateTime<Utc>,
+    pub estimated_delivery_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub substatus: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub signed_by: Option<String>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub last_sequence: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+pub fn insert(conn: &mut PgConnection, row: &ShipmentRow) -> QueryResult<()> {
+    diesel::insert_into(shipments::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn tracking_number_taken(conn: &mut PgConnection, tn: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        shipments::table.filter(shipments::tracking_number.eq(tn)),
+    ))
+    .get_result(conn)
+}
+
+/// The shipment with `tracking_number`, confined to `tenant` when the caller is a merchant.
+pub fn find_by_tracking_number(
+    conn: &mut PgConnection,
+    tracking_number: &str,
+    tenant: Option<Uuid>,
+) -> QueryResult<Option<ShipmentRow>> {
+    let mut q = shipments::table
+        .filter(shipments::tracking_number.eq(tracking_number))
+        .select(ShipmentRow::as_select())
+        .into_boxed();
+    if let Some(m) = tenant {
+        q = q.filter(shipments::merchant_id.eq(m));
+    }
+    q.first(conn).optional()
+}

@@ -1,0 +1,11 @@
+//! Shipment rules, free of I/O: tracking numbers, service levels and their transit times,
+//! statuses.
+
+pub mod new_shipment;
+pub mod service_level;
+pub mod status;
+pub mod tracking_number;
+
+pub use service_level::ServiceLevel;
+pub use status::{ShipmentStatus, Substatus};
+pub use tracking_number::TrackingNumber;

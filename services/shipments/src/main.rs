@@ -1,0 +1,11 @@
+//! `kuaidi-shipments`: loads settings, starts telemetry, serves until SIGTERM.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    kuaidi_shared::telemetry::init(kuaidi_shipments::SERVICE);
+    let settings = kuaidi_shipments::configuration::load()?;
+    kuaidi_shipments::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
+}

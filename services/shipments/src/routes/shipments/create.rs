@@ -1,0 +1,154 @@
+//! `POST /api/v1/shipments`.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use diesel::prelude::*;
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::money::Money;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::shipments::{CreateShipment, Place, Shipment};
+use crate::db::shipments::{self as repo, ShipmentRow};
+use crate::domain::new_shipment::NewShipment;
+use crate::domain::{ShipmentStatus, TrackingNumber};
+
+/// Creates a waybill and emits `shipment.created`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/shipments",
+    tag = "shipments",
+    request_body = CreateShipment,
+    responses(
+        (status = 201, description = "Created; `Location` names the shipment", body = Shipment),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not create shipments", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Tracking number already exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_shipment(
+    caller: Principal,
+    ctx: RequestContext,
+    body: web::Json<CreateShipment>,
+    pool: web::Data<PgPool>,
+    outbox: web::Data<Outbox>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[
+        Role::Admin,
+        Role::Manager,
+        Role::Agent,
+        Role::Operator,
+        Role::Merchant,
+    ])?;
+    let now = Utc::now();
+    let new = NewShipment::parse(body.into_inner(), &caller, now)?;
+    let row = ShipmentRow {
+        id: Uuid::now_v7(),
+        tracking_number: new
+            .tracking_number
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        merchant_id: Some(new.merchant_id),
+        shipper_customer_id: new.shipper_customer_id,
+        recipient_sealed: pii.seal_json(&new.recipient),
+        recipient_phone_index: pii.blind_index(&new.recipient_phone_normalised),
+        origin_city: new.origin.city.clone(),
+        origin_province: new.origin.province.clone(),
+        origin_hub_code: new.origin.hub_code.clone(),
+        destination_city: new.destination.city.clone(),
+        destination_province: new.destination.province.clone(),
+        destination_hub_code: new.destination.hub_code.clone(),
+        service_level: new.service_level.as_str().to_owned(),
+        carrier: new.carrier.clone(),
+        lane: new.lane.clone(),
+        weight_kg: new.weight_kg,
+        pieces: new.pieces,
+        currency: new.currency.clone(),
+        freight_minor: new.freight_minor,
+        declared_value_minor: new.declared_value_minor,
+        cod_amount_minor: new.cod_amount_minor,
+        promised_at: new.promised_at,
+        estimated_delivery_at: Some(new.promised_at),
+        status: ShipmentStatus::Pending.as_str().to_owned(),
+        substatus: None,
+        delivered_at: None,
+        signed_by: None,
+        last_event_at: None,
+        last_sequence: 1,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let stored = db::transaction(&pool, move |conn| {
+        let mut row = row;
+        if row.tracking_number.is_empty() {
+            let serial: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "nextval('tracking_serial')",
+            ))
+            .get_result(conn)?;
+            row.tracking_number = TrackingNumber::generate(serial.unsigned_abs()).to_string();
+        } else if repo::tracking_number_taken(conn, &row.tracking_number)? {
+            return Err(ApiError::conflict(
+                "tracking_number_taken",
+                format!("tracking number {} already exists", row.tracking_number),
+            ));
+        }
+        repo::insert(conn, &row)?;
+        let event = CloudEvent::new(
+            crate::SERVICE,
+            row.id.to_string(),
+            &created_event(&row, &new.origin, &new.destination),
+            &ctx,
+            Uuid::now_v7(),
+            now,
+        );
+        Outbox::enqueue(conn, &event)?;
+        Ok(row)
+    })
+    .await?;
+    outbox.wake();
+    let location = format!("/api/v1/shipments/{}", stored.tracking_number);
+    let body = super::view(stored, &pii, &caller)?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, location))
+        .json(body))
+}
+
+fn place(p: &Place) -> PlaceV1 {
+    PlaceV1 {
+        city: p.city.clone(),
+        province: p.province.clone(),
+        hub_code: p.hub_code.clone(),
+    }
+}
+
+fn created_event(row: &ShipmentRow, origin: &Place, destination: &Place) -> ShipmentCreatedV1 {
+    let money = |m: i64| Money::from_minor(m, &row.currency);
+    ShipmentCreatedV1 {
+        shipment_id: row.id,
+        tracking_number: row.tracking_number.clone(),
+        merchant_id: row.merchant_id,
+        shipper_customer_id: row.shipper_customer_id,
+        service_level: row.service_level.clone(),
+        origin: place(origin),
+        destination: place(destination),
+        weight_kg: row.weight_kg,
+        freight: money(row.freight_minor),
+        declared_value: row.declared_value_minor.map(money),
+        cod_amount: row.cod_amount_minor.map(money),
+        promised_at: Some(row.promised_at),
+        created_at: row.created_at,
+        sequence: row.last_sequence,
+    }
+}

@@ -1,0 +1,56 @@
+//! `GET /api/v1/shipments/{tracking_number}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::shipments::Shipment;
+use crate::db::shipments as repo;
+
+/// The shipment with its timeline. Another merchant's shipment is a 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/shipments/{tracking_number}",
+    tag = "shipments",
+    params(("tracking_number" = String, Path, description = "The waybill's tracking number")),
+    responses(
+        (status = 200, description = "The shipment; `ETag` carries its version", body = Shipment),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such shipment for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_shipment(
+    req: HttpRequest,
+    caller: Principal,
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[
+        Role::Admin,
+        Role::Manager,
+        Role::Supervisor,
+        Role::Agent,
+        Role::Analyst,
+        Role::Operator,
+        Role::Merchant,
+    ])?;
+    let tn = path.into_inner().trim().to_ascii_uppercase();
+    let tenant = match caller.role {
+        Role::Merchant => Some(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?),
+        _ => None,
+    };
+    let row = db::run(&pool, move |conn| {
+        repo::find_by_tracking_number(conn, &tn, tenant)?.ok_or(ApiError::NotFound("shipment"))
+    })
+    .await?;
+    let etag = format!("{}-{}", row.id.simple(), row.version);
+    let body = super::view(row, &pii, &caller)?;
+    Ok(respond_with_etag(&req, &etag, &body))
+}

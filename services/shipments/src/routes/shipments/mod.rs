@@ -1,0 +1,72 @@
+//! `/api/v1/shipments` handlers and the view of a shipment row.
+
+pub mod create;
+pub mod get;
+
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::crypto::{mask_name, mask_phone, PiiCipher};
+use kuaidi_shared::money::Money;
+use kuaidi_shared::ApiError;
+
+use crate::api::shipments::{Place, Recipient, Shipment};
+use crate::db::shipments::ShipmentRow;
+use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
+
+/// Whether `caller` may see the recipient unmasked.
+fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {
+    match caller.role {
+        Role::Admin | Role::Manager | Role::Supervisor | Role::Operator => true,
+        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
+        _ => false,
+    }
+}
+
+/// The API view of a row for `caller`.
+pub fn view(row: ShipmentRow, pii: &PiiCipher, caller: &Principal) -> Result<Shipment, ApiError> {
+    let mut recipient: Recipient = pii.open_json(&row.recipient_sealed)?;
+    if !sees_pii(caller, &row) {
+        recipient.name = mask_name(&recipient.name);
+        recipient.phone = mask_phone(&recipient.phone);
+        recipient.address = "***".into();
+    }
+    let money = |m: i64| Money::from_minor(m, &row.currency);
+    Ok(Shipment {
+        id: row.id,
+        tracking_number: row.tracking_number.clone(),
+        merchant_id: row.merchant_id,
+        shipper_customer_id: row.shipper_customer_id,
+        recipient,
+        origin: Place {
+            city: row.origin_city.clone(),
+            province: row.origin_province.clone(),
+            hub_code: row.origin_hub_code.clone(),
+        },
+        destination: Place {
+            city: row.destination_city.clone(),
+            province: row.destination_province.clone(),
+            hub_code: row.destination_hub_code.clone(),
+        },
+        service_level: ServiceLevel::parse(&row.service_level)
+            .ok_or_else(|| anyhow::anyhow!("stored service level {:?}", row.service_level))?,
+        carrier: row.carrier.clone(),
+        lane: row.lane.clone(),
+        weight_kg: row.weight_kg,
+        pieces: row.pieces,
+        declared_value: row.declared_value_minor.map(money),
+        cod_amount: row.cod_amount_minor.map(money),
+        freight: money(row.freight_minor),
+        promised_at: row.promised_at,
+        estimated_delivery_at: row.estimated_delivery_at,
+        status: ShipmentStatus::parse(&row.status)
+            .ok_or_else(|| anyhow::anyhow!("stored status {:?}", row.status))?,
+        substatus: row.substatus.as_deref().and_then(Substatus::parse),
+        delivered_at: row.delivered_at,
+        signed_by: row.signed_by.clone(),
+        last_event_at: row.last_event_at,
+        sequence: row.last_sequence,
+        timeline: Vec::new(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        version: row.version,
+    })
+}
