@@ -49,6 +49,9 @@ pub struct Problem {
     /// The request id, to quote when asking for support.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// Problem-specific members (e.g. `matches` of a duplicate customer).
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -68,6 +71,13 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {detail}")]
     Conflict { code: &'static str, detail: String },
+    /// A conflict whose problem document carries extension members.
+    #[error("conflict: {detail}")]
+    ConflictWith {
+        code: &'static str,
+        detail: String,
+        extensions: serde_json::Map<String, serde_json::Value>,
+    },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("unprocessable: {detail}")]
@@ -104,7 +114,9 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
-            Self::Conflict { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::Conflict { code, .. }
+            | Self::ConflictWith { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::PreconditionFailed => "precondition_failed",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::BadGateway(_) => "bad_gateway",
@@ -121,7 +133,7 @@ impl ApiError {
             Self::Unauthorized(_) => "Authentication required",
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) => "Not found",
-            Self::Conflict { .. } => "Conflict",
+            Self::Conflict { .. } | Self::ConflictWith { .. } => "Conflict",
             Self::PreconditionFailed => "Precondition failed",
             Self::Unprocessable { .. } => "Unprocessable request",
             Self::TooManyRequests { .. } => "Too many requests",
@@ -165,6 +177,10 @@ impl ApiError {
                 _ => Vec::new(),
             },
             request_id,
+            extensions: match self {
+                Self::ConflictWith { extensions, .. } => extensions.clone(),
+                _ => serde_json::Map::new(),
+            },
         }
     }
 }
@@ -177,7 +193,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::ConflictWith { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,

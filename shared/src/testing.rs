@@ -308,3 +308,37 @@ impl EventTap {
         .await
     }
 }
+
+/// Publishes `event` to the test exchange as a producer's relay would (persistent, confirmed).
+pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
+    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+    use secrecy::ExposeSecret;
+    let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
+        .await
+        .unwrap_or_else(|e| panic!("publish connect: {e}"));
+    let ch = conn
+        .create_channel()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    crate::events::topology::declare_exchanges(&ch, amqp)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = serde_json::to_vec(event).unwrap_or_else(|e| panic!("{e}"));
+    ch.basic_publish(
+        amqp.exchange.as_str().into(),
+        event.type_.as_str().into(),
+        BasicPublishOptions::default(),
+        &body,
+        lapin::BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_message_id(event.id.to_string().into()),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let _ = conn.close(200, "done".into()).await;
+}

@@ -1,0 +1,147 @@
+//! Customer request/response bodies.
+
+use chrono::{DateTime, Utc};
+use kuaidi_shared::money::Money;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An address of the customer (PII).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Address {
+    /// e.g. `home`, `office`, `warehouse`.
+    #[serde(default)]
+    pub label: Option<String>,
+    pub address: String,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub is_frequent: bool,
+}
+
+/// Company details of a business customer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Company {
+    pub legal_name: String,
+    /// Unified social credit code (统一社会信用代码), 18 characters.
+    #[serde(default)]
+    pub credit_code: Option<String>,
+    #[serde(default)]
+    pub industry: Option<String>,
+    #[serde(default)]
+    pub size: Option<String>,
+}
+
+/// Where the customer is.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Region {
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub province: Option<String>,
+    /// `tier1` | `tier2` | `tier3` | `rural`; derived from the city when not given.
+    #[serde(default)]
+    pub city_tier: Option<String>,
+}
+
+/// Service preferences.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    pub delivery_window: Option<String>,
+    pub pickup_window: Option<String>,
+    pub packaging: Option<String>,
+    pub time_sensitive: Option<bool>,
+    pub price_sensitive: Option<bool>,
+    /// `sms` | `app` | `email` | `phone` | `wechat`.
+    pub contact_channel: Option<String>,
+}
+
+/// Body of `POST /api/v1/customers`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "business",
+    "name": "Acme Trading",
+    "phones": ["13812345678"],
+    "emails": ["ops@acme.example"],
+    "industry": "ecommerce",
+    "size": "medium",
+    "region": {"city": "杭州", "province": "浙江"},
+    "tags": ["cross-border"]
+}))]
+pub struct CreateCustomer {
+    /// `individual` | `business`.
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub phones: Vec<String>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+    #[serde(default)]
+    pub company: Option<Company>,
+    /// Open list, e.g. `manufacturing`, `retail`, `ecommerce`, `food_service`.
+    #[serde(default)]
+    pub industry: Option<String>,
+    /// `large` | `medium` | `small` | `sole_proprietor`.
+    #[serde(default)]
+    pub size: Option<String>,
+    #[serde(default)]
+    pub region: Option<Region>,
+    /// e.g. `europe`, `americas`, `asia`.
+    #[serde(default)]
+    pub lanes: Vec<String>,
+    #[serde(default)]
+    pub preferences: Option<Preferences>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+}
+
+/// Figures kept from events.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Stats {
+    pub shipments_12m: i64,
+    pub spend_12m: Money,
+    pub last_shipment_at: Option<DateTime<Utc>>,
+    pub complaints_open: i64,
+    pub complaints_12m: i64,
+    /// Not yet fed: survey events arrive with the complaints lifecycle.
+    pub csat_avg: Option<f64>,
+    /// Not yet fed: delivery events arrive with tracking.
+    pub on_time_rate: Option<f64>,
+}
+
+/// A customer file (the 360° view).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    /// Masked (`138****5678`) for callers without the right to see PII.
+    pub phones: Vec<String>,
+    pub emails: Vec<String>,
+    pub addresses: Vec<Address>,
+    pub company: Option<Company>,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub region: Option<Region>,
+    pub lanes: Vec<String>,
+    pub preferences: Preferences,
+    pub tags: Vec<String>,
+    pub owner_id: Option<Uuid>,
+    pub merchant_id: Option<Uuid>,
+    /// `key` | `ordinary` | `small`.
+    pub value_tier: String,
+    /// `prospect` | `new` | `active` | `loyal` | `at_risk` | `churned`.
+    pub lifecycle_stage: String,
+    pub stats: Stats,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}

@@ -1,0 +1,3 @@
+//! Request and response types of the customers API (serde + utoipa).
+
+pub mod customers;

@@ -1,0 +1,11 @@
+//! `kuaidi-customers`: loads settings, starts telemetry, serves until SIGTERM.
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    kuaidi_shared::telemetry::init(kuaidi_customers::SERVICE);
+    let settings = kuaidi_customers::configuration::load()?;
+    kuaidi_customers::build(settings)
+        .await?
+        .run_until_stopped()
+        .await
+}

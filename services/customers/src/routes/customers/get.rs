@@ -1,0 +1,60 @@
+//! `GET /api/v1/customers/{id}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use kuaidi_shared::auth::Principal;
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::customers::Customer;
+use crate::db::customers as repo;
+
+/// The customer 360: profile, tier, stage and stats. PII is masked for callers without the
+/// right to see it; a merchant reading anything but its own account gets a 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    responses(
+        (status = 200, description = "The customer; `ETag` carries its version", body = Customer),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_customer(
+    req: HttpRequest,
+    caller: Principal,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&super::READERS)?;
+    let id = path.into_inner();
+    let now = Utc::now();
+    let who = caller.clone();
+    let (row, stats) = db::run(&pool, move |conn| {
+        let row = repo::find(conn, id)?
+            .filter(|row| super::visible_to(&who, row))
+            .ok_or(ApiError::NotFound("customer"))?;
+        let stats = super::stats(conn, &row, now)?;
+        Ok((row, stats))
+    })
+    .await?;
+    // The stats change without the row's version moving, so they are part of the tag.
+    let etag = format!(
+        "{}-{}-{}-{}",
+        row.id.simple(),
+        row.version,
+        stats.shipments_12m,
+        stats.complaints_12m
+    );
+    let body = super::view(row, stats, &pii, &caller)?;
+    Ok(respond_with_etag(&req, &etag, &body))
+}
