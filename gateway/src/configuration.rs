@@ -1,0 +1,54 @@
+//! Settings of the gateway: `config/default.toml`, then `KUAIDI_GATEWAY__...`.
+
+use kuaidi_shared::settings::{load, HttpSettings};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub const DEFAULTS: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_secs: i64,
+    /// base64 of a 32-byte Ed25519 seed; without it a development key is generated.
+    #[serde(default)]
+    pub signing_key: Option<SecretString>,
+    #[serde(default)]
+    pub signing_kid: Option<String>,
+}
+
+/// Base URLs of the services behind the gateway.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Upstreams {
+    pub customers: String,
+    pub shipments: String,
+    pub complaints: String,
+    pub analytics: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProxySettings {
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+    pub bulk_timeout_ms: u64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct GatewaySettings {
+    pub http: HttpSettings,
+    pub database_url: SecretString,
+    pub database_pool_size: u32,
+    /// Password of the first admin, used only when the user table is empty.
+    #[serde(default)]
+    pub bootstrap_admin_password: Option<SecretString>,
+    pub jwt: JwtSettings,
+    pub services: Upstreams,
+    pub proxy: ProxySettings,
+}
+
+pub fn load_settings() -> anyhow::Result<GatewaySettings> {
+    load("GATEWAY", &[DEFAULTS])
+}

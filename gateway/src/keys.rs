@@ -1,0 +1,78 @@
+//! The gateway's signing keys. Production configures the key (`jwt.signing_key`); without one a
+//! development key is generated once, kept in the gateway database so every replica and restart
+//! signs with the same key, and a warning is logged. Keys not retired stay in the JWKS.
+
+use diesel::prelude::*;
+use kuaidi_shared::auth::{Jwk, Jwks, SigningKey};
+use kuaidi_shared::db::PgPool;
+use secrecy::ExposeSecret;
+
+use crate::configuration::JwtSettings;
+use crate::db::schema::signing_keys;
+
+/// The active signing key and every key whose tokens may still be live.
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    pub active: SigningKey,
+    pub published: Vec<Jwk>,
+}
+
+impl KeyRing {
+    pub fn jwks(&self) -> Jwks {
+        Jwks {
+            keys: self.published.clone(),
+        }
+    }
+}
+
+/// Loads (or, in development, creates) the key ring.
+pub fn load(settings: &JwtSettings, pool: &PgPool) -> anyhow::Result<KeyRing> {
+    let mut conn = pool.get()?;
+    let stored: Vec<(String, String)> = signing_keys::table
+        .filter(signing_keys::retired_at.is_null())
+        .order(signing_keys::created_at.asc())
+        .select((signing_keys::kid, signing_keys::seed_b64))
+        .load(&mut conn)?;
+    let stored: Vec<SigningKey> = stored
+        .into_iter()
+        .map(|(kid, seed)| SigningKey::from_seed_b64(kid, &seed))
+        .collect::<anyhow::Result<_>>()?;
+    let active = match &settings.signing_key {
+        Some(seed) => {
+            let key = SigningKey::from_seed_b64("", seed.expose_secret())?;
+            let kid = settings
+                .signing_kid
+                .clone()
+                .unwrap_or_else(|| key.public_x()[..16].to_owned());
+            SigningKey::from_seed_b64(kid, seed.expose_secret())?
+        }
+        None => match stored.first() {
+            Some(k) => k.clone(),
+            None => {
+                tracing::warn!("no jwt.signing_key configured: generating a development key (set KUAIDI_GATEWAY__JWT__SIGNING_KEY in production)");
+                let key = SigningKey::generate();
+                diesel::insert_into(signing_keys::table)
+                    .values((
+                        signing_keys::kid.eq(&key.kid),
+                        signing_keys::seed_b64.eq(key.seed_b64()),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(&mut conn)?;
+                // Another replica may have won the race: everyone signs with the oldest key.
+                let (kid, seed): (String, String) = signing_keys::table
+                    .filter(signing_keys::retired_at.is_null())
+                    .order(signing_keys::created_at.asc())
+                    .select((signing_keys::kid, signing_keys::seed_b64))
+                    .first(&mut conn)?;
+                SigningKey::from_seed_b64(kid, &seed)?
+            }
+        },
+    };
+    let mut published = vec![active.jwk()];
+    for k in &stored {
+        if k.kid != active.kid {
+            published.push(k.jwk());
+        }
+    }
+    Ok(KeyRing { active, published })
+}

@@ -1,0 +1,15 @@
+//! The gateway: the one entry point. It logs staff in and signs access tokens (EdDSA, JWKS),
+//! routes `/api/v1/...` to the services by path prefix, and serves the whole API's OpenAPI
+//! document and Swagger UI (SPEC §3). It owns the `kuaidi_gateway` database.
+
+pub mod configuration;
+pub mod db;
+pub mod docs;
+pub mod keys;
+pub mod passwords;
+pub mod proxy;
+pub mod routes;
+pub mod startup;
+pub mod tokens;
+
+pub use startup::build;

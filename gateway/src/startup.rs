@@ -1,0 +1,97 @@
+//! Builds the gateway: the same code path in production and in tests.
+
+use actix_web::{web, HttpResponse};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations};
+use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, ServeOptions};
+use kuaidi_shared::auth::JwtVerifier;
+use kuaidi_shared::db;
+use kuaidi_shared::settings::{AuthSettings, StaticKey};
+use secrecy::ExposeSecret;
+use std::time::Duration;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::configuration::GatewaySettings;
+use crate::proxy::{self, Router};
+use crate::{docs, keys, passwords, routes};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
+
+/// Connects, migrates, creates the first admin when there is none, loads the signing keys and
+/// binds (port 0 in tests).
+pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
+    let pool = db::build_pool(settings.database_url.expose_secret(), settings.database_pool_size);
+    migrate_with_retry(&pool, MIGRATIONS).await?;
+    let (p, configured) = (pool.clone(), settings.bootstrap_admin_password.clone());
+    let generated = tokio::task::spawn_blocking(move || {
+        let mut conn = p.get()?;
+        passwords::bootstrap_admin(&mut conn, configured.as_ref().map(|s| s.expose_secret()))
+    })
+    .await??;
+    if let Some(password) = generated {
+        // Printed once, on purpose, to the console only (not the structured log).
+        println!("kuaidi-gateway: created user `admin` with generated password {password} — change it");
+    }
+    let (p, jwt) = (pool.clone(), settings.jwt.clone());
+    let ring = tokio::task::spawn_blocking(move || keys::load(&jwt, &p)).await??;
+    let verifier = web::Data::new(JwtVerifier::new(&AuthSettings {
+        issuer: settings.jwt.issuer.clone(),
+        audience: settings.jwt.audience.clone(),
+        jwks_url: None,
+        public_keys: ring
+            .published
+            .iter()
+            .map(|k| StaticKey {
+                kid: k.kid.clone(),
+                x: k.x.clone(),
+            })
+            .collect(),
+    })?);
+    let client = web::Data::new(
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(settings.proxy.connect_timeout_ms))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .tcp_nodelay(true)
+            .build()?,
+    );
+    let router = web::Data::new(Router::new(&settings.services, &settings.proxy));
+    let ring = web::Data::new(ring);
+    let pool_data = web::Data::new(pool.clone());
+    let max_body = settings.proxy.max_body_bytes;
+    let openapi = docs::openapi();
+    let http = settings.http.clone();
+    let settings = web::Data::new(settings);
+    let (server, port) = serve(
+        ServeOptions {
+            name: "gateway",
+            http,
+            readiness: Readiness {
+                pool: Some(pool),
+                broker: None,
+            },
+        },
+        move |cfg| {
+            cfg.app_data(verifier.clone())
+                .app_data(client.clone())
+                .app_data(router.clone())
+                .app_data(ring.clone())
+                .app_data(pool_data.clone())
+                .app_data(settings.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .configure(routes::configure)
+                .route(
+                    "/docs",
+                    web::get().to(|| async {
+                        HttpResponse::PermanentRedirect()
+                            .insert_header(("location", "/docs/"))
+                            .finish()
+                    }),
+                )
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                // Everything else goes to the services (registered last: routes match in order).
+                .route("/{tail:.*}", web::route().to(proxy::forward));
+        },
+    )?;
+    let (shutdown, _) = tokio::sync::watch::channel(false);
+    Ok(Application::new(port, server, shutdown, Vec::new()))
+}

@@ -1,0 +1,60 @@
+//! Starts a gateway for one test.
+
+use kuaidi_gateway::configuration::{GatewaySettings, DEFAULTS};
+use kuaidi_shared::app::RunningApp;
+use kuaidi_shared::testing::{fresh_database, TestEnv};
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "correct-horse-battery";
+
+/// Gateway settings for a test: fresh database, the test's signing key, unreachable services
+/// unless the test names them.
+pub fn settings(env: &TestEnv) -> GatewaySettings {
+    let mut s: GatewaySettings =
+        kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS]).expect("defaults load");
+    s.http.port = 0;
+    s.http.workers = Some(2);
+    s.database_url = fresh_database("gateway").into();
+    s.database_pool_size = 4;
+    s.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned().into());
+    s.jwt.signing_key = Some(env.key_seed().into());
+    s.jwt.signing_kid = Some(env.key.kid.clone());
+    for url in [
+        &mut s.services.customers,
+        &mut s.services.shipments,
+        &mut s.services.complaints,
+        &mut s.services.analytics,
+    ] {
+        *url = "http://127.0.0.1:9".into(); // discard port: nothing listens
+    }
+    s.proxy.timeout_ms = 2_000;
+    s
+}
+
+#[allow(dead_code)]
+pub trait KeySeed {
+    fn key_seed(&self) -> String;
+}
+
+impl KeySeed for TestEnv {
+    fn key_seed(&self) -> String {
+        self.key.seed_b64()
+    }
+}
+
+pub async fn spawn(settings: GatewaySettings) -> RunningApp {
+    kuaidi_gateway::build(settings).await.expect("gateway builds").spawn()
+}
+
+pub async fn login(http: &reqwest::Client, base: &str, username: &str, password: &str) -> reqwest::Response {
+    http.post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .expect("request sent")
+}
+
+pub async fn admin_token(http: &reqwest::Client, base: &str) -> String {
+    let body: Value = login(http, base, "admin", ADMIN_PASSWORD).await.json().await.expect("json");
+    body["access_token"].as_str().expect("access token").to_owned()
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the gateway: the real gateway on port 0 with its own fresh database, in
+//! front of real services.
+
+mod auth;
+mod helpers;
+mod proxy;

@@ -1,0 +1,121 @@
+//! Routing to the services: authentication at the edge, request ids, 502 and 504.
+
+use actix_web::{web, App, HttpServer};
+use kuaidi_shared::auth::{Role, SigningKey};
+use kuaidi_shared::testing::{token, TestEnv};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use crate::helpers::{admin_token, settings, spawn};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_reach_the_service_with_their_token_and_request_id() {
+    let env = TestEnv::new();
+    let shipments = kuaidi_shipments::build(env.settings("shipments")).await.expect("builds").spawn();
+    let mut s = settings(&env);
+    s.services.shipments = shipments.url();
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+
+    let resp = env
+        .http
+        .post(format!("{}/api/v1/shipments", gw.url()))
+        .bearer_auth(&admin)
+        .header("x-request-id", "req-12345")
+        .json(&json!({
+            "recipient": {"name": "张三", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+            "origin": {"city": "上海"}, "destination": {"city": "北京"},
+            "service_level": "standard", "weight_kg": 3, "freight": {"amount": "12", "currency": "CNY"},
+            "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01"
+        }))
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.headers()["x-request-id"], "req-12345");
+    assert!(resp.headers()["location"].to_str().expect("ascii").starts_with("/api/v1/shipments/KD"));
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["freight"]["amount"], "12.00");
+    gw.stop().await;
+    shipments.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_or_forged_tokens_are_refused_at_the_edge() {
+    let env = TestEnv::new();
+    let gw = spawn(settings(&env)).await;
+    let none = env.http.get(format!("{}/api/v1/customers/abc", gw.url())).send().await.expect("sent");
+    assert_eq!(none.status(), 401, "refused before any upstream is tried");
+    assert_eq!(none.headers()["content-type"], "application/problem+json");
+    let forged = token(&SigningKey::generate(), Role::Admin, None);
+    let resp = env
+        .http
+        .get(format!("{}/api/v1/customers/abc", gw.url()))
+        .bearer_auth(forged)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 401);
+    let unknown = env.http.get(format!("{}/api/v2/nothing", gw.url())).send().await.expect("sent");
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.headers()["content-type"], "application/problem+json");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_service_is_a_502_and_a_slow_one_a_504() {
+    let env = TestEnv::new();
+    let slow = HttpServer::new(|| {
+        App::new().default_service(web::to(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .expect("bind");
+    let slow_port = slow.addrs()[0].port();
+    let slow = slow.run();
+    let slow_handle = slow.handle();
+    tokio::spawn(slow);
+    let mut s = settings(&env);
+    s.services.analytics = format!("http://127.0.0.1:{slow_port}");
+    s.proxy.timeout_ms = 300;
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+
+    let down = env.http.get(format!("{}/api/v1/customers/x", gw.url())).bearer_auth(&admin).send().await.expect("sent");
+    assert_eq!(down.status(), 502);
+    assert_eq!(down.headers()["content-type"], "application/problem+json");
+    let problem: Value = down.json().await.expect("json");
+    assert_eq!(problem["code"], "bad_gateway");
+    assert!(problem["request_id"].is_string());
+
+    let late = env.http.get(format!("{}/api/v1/analytics/kpis", gw.url())).bearer_auth(&admin).send().await.expect("sent");
+    assert_eq!(late.status(), 504);
+    assert_eq!(late.headers()["content-type"], "application/problem+json");
+    slow_handle.stop(false).await;
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_api_is_documented_and_swagger_ui_is_served() {
+    let env = TestEnv::new();
+    let gw = spawn(settings(&env)).await;
+    let doc: Value = env.http.get(format!("{}/openapi.json", gw.url())).send().await.expect("sent").json().await.expect("json");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+    for path in ["/api/v1/auth/login", "/api/v1/shipments", "/api/v1/customers", "/api/v1/complaints", "/api/v1/analytics/kpis"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} is missing from /openapi.json");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    let ui = env.http.get(format!("{}/docs/", gw.url())).send().await.expect("sent");
+    assert_eq!(ui.status(), 200);
+    assert!(ui.text().await.expect("text").contains("swagger"), "Swagger UI page");
+    let health = env.http.get(format!("{}/readyz", gw.url())).send().await.expect("sent");
+    assert_eq!(health.status(), 200);
+    let metrics = env.http.get(format!("{}/metrics", gw.url())).send().await.expect("sent").text().await.expect("text");
+    assert!(metrics.contains("kuaidi_http"), "prometheus metrics");
+    gw.stop().await;
+}
