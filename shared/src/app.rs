@@ -194,7 +194,9 @@ pub struct Application {
 
 impl Application {
     /// Starts a backend service: HTTP plus the relay, plus the consumer when it consumes events.
-    pub fn start<F>(
+    /// The consumer's queues and bindings are declared before this returns (when the broker is
+    /// reachable), so events published from then on are kept for the service.
+    pub async fn start<F>(
         core: &ServiceCore,
         consumer: Option<Arc<dyn EventHandler>>,
         configure: F,
@@ -229,6 +231,9 @@ impl Application {
                 pool: core.pool.clone(),
                 handler,
             };
+            if let Err(e) = consumer::declare(&sub).await {
+                tracing::warn!(error = %e, "broker unreachable at start; the consumer will declare its queues when it connects");
+            }
             tasks.push(tokio::spawn(consumer::run(sub, rx)));
         }
         Ok(Self::new(port, server, shutdown, tasks))

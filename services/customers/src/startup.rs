@@ -15,4 +15,5 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
         shared.register(cfg);
         crate::routes::configure(cfg);
     })
+    .await
 }

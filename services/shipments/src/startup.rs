@@ -14,4 +14,5 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
         shared.register(cfg);
         crate::routes::configure(cfg);
     })
+    .await
 }

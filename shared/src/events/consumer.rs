@@ -74,6 +74,20 @@ pub async fn run(sub: Subscription, mut shutdown: Shutdown) {
     }
 }
 
+/// Declares the subscription's exchanges, queues and bindings once (idempotent).
+pub async fn declare(sub: &Subscription) -> anyhow::Result<()> {
+    let names = QueueNames::new(&sub.settings, &sub.service);
+    let conn = connect(
+        sub.settings.url.expose_secret(),
+        &format!("{}-setup", sub.service),
+    )
+    .await?;
+    let ch = conn.create_channel().await?;
+    declare_queues(&ch, &sub.settings, &names, sub.handler.event_types()).await?;
+    let _ = conn.close(200, "declared".into()).await;
+    Ok(())
+}
+
 /// One connection's life: returns `Ok` on shutdown, `Err` when the broker went away.
 async fn consume(
     sub: &Subscription,

@@ -1,0 +1,97 @@
+//! Feedback case bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Body of `POST /api/v1/complaints`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "type": "complaint",
+    "channel": "phone",
+    "description": "The parcel is three days late and nobody called.",
+    "tracking_number": "KD473124829CN",
+    "category": "delay"
+}))]
+pub struct CreateComplaint {
+    /// `complaint` | `suggestion` | `inquiry` | `praise`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `phone` | `web` | `app` | `wechat` | `weibo` | `email` | `letter` | `on_site` | `api`.
+    pub channel: String,
+    pub description: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    /// `delay` | `lost` | `damaged` | `service_attitude` | `missorted` | `packaging` |
+    /// `tracking_info` | `billing` | `legal` | `compliance` | `other`.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// `low` | `normal` | `high` | `urgent`; derived when not given.
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// The SLA clocks of a case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Sla {
+    pub first_response_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub warned: bool,
+    pub breached: bool,
+}
+
+/// A feedback case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Complaint {
+    pub id: Uuid,
+    /// Human-readable, e.g. `C2026112400017`.
+    pub number: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub channel: String,
+    pub customer_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    pub merchant_id: Option<Uuid>,
+    pub category: Option<String>,
+    pub priority: String,
+    pub description: String,
+    pub reasonable: Option<bool>,
+    pub department: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    /// 0 specialist, 1 supervisor, 2 manager, 3 director.
+    pub escalation_level: i32,
+    pub status: String,
+    pub sla: Sla,
+    pub root_cause: Option<String>,
+    pub resolution: Option<String>,
+    pub satisfaction: Option<i32>,
+    /// Set when intake found this to be a repeat of an open case (the existing case is
+    /// returned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// One entry of a case's append-only history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    pub actor: String,
+    pub action: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/complaints/{id}/history`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct History {
+    pub data: Vec<HistoryEntry>,
+}

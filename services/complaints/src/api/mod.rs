@@ -1,0 +1,3 @@
+//! Request and response types of the complaints API (serde + utoipa).
+
+pub mod complaints;

@@ -1,0 +1,178 @@
+//! Cases, their numbers, history and SLA policies.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::{complaint_history, complaint_numbers, complaints, sla_policies};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = complaints)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct ComplaintRow {
+    pub id: Uuid,
+    pub number: String,
+    pub type_: String,
+    pub channel: String,
+    pub customer_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    pub merchant_id: Option<Uuid>,
+    pub category: Option<String>,
+    pub priority: String,
+    pub description: String,
+    pub reasonable: Option<bool>,
+    pub department: Option<String>,
+    pub assignee_id: Option<Uuid>,
+    pub escalation_level: i32,
+    pub status: String,
+    pub first_response_due: DateTime<Utc>,
+    pub resolution_due: DateTime<Utc>,
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub sla_warned: bool,
+    pub sla_breached: bool,
+    pub root_cause: Option<String>,
+    pub resolution: Option<String>,
+    pub satisfaction: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = complaint_history)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct HistoryRow {
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// Statuses in which a case is still open.
+pub const OPEN: [&str; 9] = [
+    "received",
+    "triaged",
+    "assigned",
+    "investigating",
+    "pending_approval",
+    "resolving",
+    "awaiting_feedback",
+    "reopened",
+    "escalated",
+];
+
+/// The next number of `day` (serialised by the row lock of the upsert).
+pub fn next_number(conn: &mut PgConnection, day: NaiveDate) -> QueryResult<i32> {
+    diesel::insert_into(complaint_numbers::table)
+        .values((
+            complaint_numbers::day.eq(day),
+            complaint_numbers::last.eq(1),
+        ))
+        .on_conflict(complaint_numbers::day)
+        .do_update()
+        .set(complaint_numbers::last.eq(complaint_numbers::last + 1))
+        .returning(complaint_numbers::last)
+        .get_result(conn)
+}
+
+/// `(first_response_minutes, resolution_minutes)` for a category × priority.
+pub fn policy(
+    conn: &mut PgConnection,
+    category: &str,
+    priority: &str,
+) -> QueryResult<Option<(i32, i32)>> {
+    sla_policies::table
+        .find((category, priority))
+        .select((
+            sla_policies::first_response_minutes,
+            sla_policies::resolution_minutes,
+        ))
+        .first(conn)
+        .optional()
+}
+
+/// Whether another case on `tracking_number` was received in the 30 days before `now`.
+pub fn recent_on_tracking_number(
+    conn: &mut PgConnection,
+    tracking_number: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        complaints::table
+            .filter(complaints::tracking_number.eq(tracking_number))
+            .filter(complaints::created_at.gt(now - Duration::days(30))),
+    ))
+    .get_result(conn)
+}
+
+/// An open case of the same customer, tracking number and category received within `window`.
+pub fn open_duplicate(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    tracking_number: &str,
+    category: &str,
+    since: DateTime<Utc>,
+) -> QueryResult<Option<ComplaintRow>> {
+    complaints::table
+        .filter(complaints::customer_id.eq(customer_id))
+        .filter(complaints::tracking_number.eq(tracking_number))
+        .filter(complaints::category.eq(category))
+        .filter(complaints::created_at.gt(since))
+        .filter(complaints::status.eq_any(OPEN))
+        .order(complaints::created_at.asc())
+        .select(ComplaintRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {
+    diesel::insert_into(complaints::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// One history entry to append.
+pub struct Entry<'a> {
+    pub complaint_id: Uuid,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub from: Option<&'a str>,
+    pub to: &'a str,
+    pub payload: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// Appends to a case's history.
+pub fn record(conn: &mut PgConnection, e: Entry<'_>) -> QueryResult<()> {
+    diesel::insert_into(complaint_history::table)
+        .values((
+            complaint_history::complaint_id.eq(e.complaint_id),
+            complaint_history::actor.eq(e.actor),
+            complaint_history::action.eq(e.action),
+            complaint_history::from_status.eq(e.from),
+            complaint_history::to_status.eq(e.to),
+            complaint_history::payload.eq(e.payload),
+            complaint_history::at.eq(e.at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ComplaintRow>> {
+    complaints::table
+        .find(id)
+        .select(ComplaintRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn history(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<HistoryRow>> {
+    complaint_history::table
+        .filter(complaint_history::complaint_id.eq(id))
+        .order(complaint_history::id.asc())
+        .select(HistoryRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,32 @@
+//! The complaints service: the feedback-case lifecycle with SLA clocks, escalation, evidence,
+//! approval, claims, surveys, root causes and improvement actions (SPEC §6). It owns the
+//! `kuaidi_complaints` database and keeps a projection of shipments from events.
+
+pub mod api;
+pub mod configuration;
+pub mod db;
+pub mod domain;
+pub mod events;
+pub mod routes;
+pub mod startup;
+
+pub use startup::build;
+
+/// The service's name in events (`/kuaidi/complaints`), queues and metrics.
+pub const SERVICE: &str = "complaints";
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        routes::complaints::create::create_complaint,
+        routes::complaints::get::get_complaint,
+        routes::complaints::get::get_history,
+    ),
+    tags((name = "complaints", description = "Feedback cases, SLA, claims and surveys"))
+)]
+pub struct ApiDoc;
+
+/// The service's OpenAPI document (merged into the gateway's).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <ApiDoc as utoipa::OpenApi>::openapi()
+}

@@ -1,0 +1,88 @@
+//! `GET /api/v1/complaints/{id}` and its history.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::auth::Principal;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::complaints::{Complaint, History, HistoryEntry};
+use crate::db::complaints as repo;
+
+/// A case. Another merchant's case is a 404.
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints/{id}",
+    tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "The case; `ETag` carries its version", body = Complaint),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_complaint(
+    req: HttpRequest,
+    caller: Principal,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&super::READERS)?;
+    let id = path.into_inner();
+    let who = caller.clone();
+    let row = db::run(&pool, move |conn| {
+        repo::find(conn, id)?
+            .filter(|r| super::visible_to(&who, r))
+            .ok_or(ApiError::NotFound("complaint"))
+    })
+    .await?;
+    let etag = format!("{}-{}", row.id.simple(), row.version);
+    Ok(respond_with_etag(&req, &etag, &super::view(row, None)))
+}
+
+/// Everything done to a case, oldest first (actor, action, from, to, payload, time).
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints/{id}/history",
+    tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "The case's history", body = History),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_history(
+    caller: Principal,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&super::READERS)?;
+    let id = path.into_inner();
+    let who = caller.clone();
+    let rows = db::run(&pool, move |conn| {
+        repo::find(conn, id)?
+            .filter(|r| super::visible_to(&who, r))
+            .ok_or(ApiError::NotFound("complaint"))?;
+        Ok(repo::history(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(History {
+        data: rows
+            .into_iter()
+            .map(|r| HistoryEntry {
+                actor: r.actor,
+                action: r.action,
+                from: r.from_status,
+                to: r.to_status,
+                payload: r.payload,
+                at: r.at,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the complaints service: the real service on port 0 with its own fresh
+//! database and its own broker namespace.
+
+mod complaints;
+mod helpers;
