@@ -18,7 +18,9 @@ impl Modify for Security {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("Access token from /api/v1/auth/login or /api/v1/auth/token"))
+                    .description(Some(
+                        "Access token from /api/v1/auth/login or /api/v1/auth/token",
+                    ))
                     .build(),
             ),
         );
@@ -56,8 +58,8 @@ pub fn openapi() -> OpenApiDoc {
     for service in [
         kuaidi_customers::openapi(),
         kuaidi_shipments::openapi(),
-        // TEMP kuaidi_complaints::openapi(),
-        // TEMP kuaidi_analytics::openapi(),
+        kuaidi_complaints::openapi(),
+        kuaidi_analytics::openapi(),
     ] {
         doc.merge(service);
     }
@@ -73,7 +75,10 @@ pub fn asyncapi() -> Value {
     for e in catalogue() {
         let key = e.type_.replace('.', "_");
         for (name, schema) in &e.schemas {
-            schemas.insert(name.clone(), serde_json::to_value(schema).unwrap_or(Value::Null));
+            schemas.insert(
+                name.clone(),
+                serde_json::to_value(schema).unwrap_or(Value::Null),
+            );
         }
         messages.insert(
             key.clone(),

@@ -21,7 +21,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Constant-time verification against a stored PHC string.
 pub fn verify(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -35,7 +39,10 @@ pub fn decoy_hash() -> &'static str {
 
 /// Creates user `admin` when there are no users. Returns the generated password when none was
 /// configured, so the binary can print it once.
-pub fn bootstrap_admin(conn: &mut PgConnection, configured: Option<&str>) -> anyhow::Result<Option<String>> {
+pub fn bootstrap_admin(
+    conn: &mut PgConnection,
+    configured: Option<&str>,
+) -> anyhow::Result<Option<String>> {
     conn.transaction(|conn| {
         // One replica at a time (lock released at commit).
         diesel::sql_query("SELECT pg_advisory_xact_lock(7263001)").execute(conn)?;

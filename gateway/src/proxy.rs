@@ -67,7 +67,11 @@ impl Router {
                 || *prefix == "/dashboard");
         Some(Route {
             upstream: upstream.clone(),
-            timeout: if bulk { self.bulk_timeout } else { self.timeout },
+            timeout: if bulk {
+                self.bulk_timeout
+            } else {
+                self.timeout
+            },
             public,
         })
     }
@@ -108,7 +112,8 @@ pub async fn forward(
         .route(req.method(), req.path())
         .ok_or(ApiError::NotFound("route"))?;
     if !route.public {
-        let token = bearer(&req).ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?;
+        let token =
+            bearer(&req).ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?;
         verifier.verify(token).await?;
     }
     let url = match req.uri().query() {
@@ -215,12 +220,27 @@ mod tests {
         let up = |m: Method, p: &str| r.route(&m, p).map(|r| r.upstream);
         assert_eq!(up(Method::GET, "/api/v1/customers/1"), Some("c".into()));
         assert_eq!(up(Method::GET, "/api/v1/follow-ups"), Some("c".into()));
-        assert_eq!(up(Method::POST, "/api/v1/tracking-events:batch"), Some("s".into()));
-        assert_eq!(up(Method::POST, "/api/v1/tracking:batch-get"), Some("s".into()));
-        assert_eq!(up(Method::POST, "/api/v1/webhooks/1:test"), Some("s".into()));
+        assert_eq!(
+            up(Method::POST, "/api/v1/tracking-events:batch"),
+            Some("s".into())
+        );
+        assert_eq!(
+            up(Method::POST, "/api/v1/tracking:batch-get"),
+            Some("s".into())
+        );
+        assert_eq!(
+            up(Method::POST, "/api/v1/webhooks/1:test"),
+            Some("s".into())
+        );
         assert_eq!(up(Method::PUT, "/api/v1/sla-policies"), Some("k".into()));
-        assert_eq!(up(Method::GET, "/api/v1/improvement-actions"), Some("k".into()));
-        assert_eq!(up(Method::GET, "/api/v1/claims?overdue=true"), Some("k".into()));
+        assert_eq!(
+            up(Method::GET, "/api/v1/improvement-actions"),
+            Some("k".into())
+        );
+        assert_eq!(
+            up(Method::GET, "/api/v1/claims?overdue=true"),
+            Some("k".into())
+        );
         assert_eq!(up(Method::GET, "/dashboard"), Some("a".into()));
         assert_eq!(up(Method::GET, "/api/v2/customers"), None);
     }
@@ -242,6 +262,9 @@ mod tests {
         let r = router();
         let t = |p: &str| r.route(&Method::POST, p).map(|r| r.timeout);
         assert_eq!(t("/api/v1/shipments"), Some(Duration::from_millis(10)));
-        assert_eq!(t("/api/v1/tracking-events:batch"), Some(Duration::from_millis(60)));
+        assert_eq!(
+            t("/api/v1/tracking-events:batch"),
+            Some(Duration::from_millis(60))
+        );
     }
 }

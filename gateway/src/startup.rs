@@ -19,7 +19,10 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 /// Connects, migrates, creates the first admin when there is none, loads the signing keys and
 /// binds (port 0 in tests).
 pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
-    let pool = db::build_pool(settings.database_url.expose_secret(), settings.database_pool_size);
+    let pool = db::build_pool(
+        settings.database_url.expose_secret(),
+        settings.database_pool_size,
+    );
     migrate_with_retry(&pool, MIGRATIONS).await?;
     let (p, configured) = (pool.clone(), settings.bootstrap_admin_password.clone());
     let generated = tokio::task::spawn_blocking(move || {
@@ -29,7 +32,9 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     .await??;
     if let Some(password) = generated {
         // Printed once, on purpose, to the console only (not the structured log).
-        println!("kuaidi-gateway: created user `admin` with generated password {password} — change it");
+        println!(
+            "kuaidi-gateway: created user `admin` with generated password {password} — change it"
+        );
     }
     let (p, jwt) = (pool.clone(), settings.jwt.clone());
     let ring = tokio::task::spawn_blocking(move || keys::load(&jwt, &p)).await??;

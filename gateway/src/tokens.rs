@@ -18,7 +18,12 @@ pub struct Subject {
 }
 
 /// Signs an access token for `subject`, valid from `now` for the configured TTL.
-pub fn access_token(keys: &KeyRing, jwt: &JwtSettings, subject: &Subject, now: DateTime<Utc>) -> anyhow::Result<String> {
+pub fn access_token(
+    keys: &KeyRing,
+    jwt: &JwtSettings,
+    subject: &Subject,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
     keys.active.sign(&Claims {
         sub: subject.sub.clone(),
         role: subject.role,

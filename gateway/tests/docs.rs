@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 fn check(file: &str, generated: String) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../proto-docs").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../proto-docs")
+        .join(file);
     if std::env::var("KUAIDI_WRITE_DOCS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &generated).expect("write proto-docs");
         return;

@@ -23,7 +23,10 @@ pub struct UserRow {
 }
 
 pub fn insert(conn: &mut PgConnection, row: &UserRow) -> QueryResult<()> {
-    diesel::insert_into(users::table).values(row).execute(conn).map(drop)
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
@@ -52,7 +55,10 @@ pub fn record_failure(
         .get_result(conn)?;
     if failures >= max_failures {
         diesel::update(users::table.find(id))
-            .set((users::locked_until.eq(now + lock_for), users::failed_logins.eq(0)))
+            .set((
+                users::locked_until.eq(now + lock_for),
+                users::failed_logins.eq(0),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -60,7 +66,10 @@ pub fn record_failure(
 
 pub fn record_success(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(0), users::locked_until.eq(None::<DateTime<Utc>>)))
+        .set((
+            users::failed_logins.eq(0),
+            users::locked_until.eq(None::<DateTime<Utc>>),
+        ))
         .execute(conn)
         .map(drop)
 }

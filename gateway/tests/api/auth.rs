@@ -19,7 +19,9 @@ async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
-    assert!(body["refresh_token"].as_str().is_some_and(|t| t.len() >= 40));
+    assert!(body["refresh_token"]
+        .as_str()
+        .is_some_and(|t| t.len() >= 40));
     let verifier = JwtVerifier::new(&AuthSettings {
         issuer: "kuaidi-gateway".into(),
         audience: "kuaidi".into(),
@@ -44,7 +46,10 @@ async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
         .expect("json");
     assert_eq!(jwks["keys"][0]["kty"], "OKP");
     assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
-    assert!(jwks["keys"][0].get("d").is_none(), "the private key must never be published");
+    assert!(
+        jwks["keys"][0].get("d").is_none(),
+        "the private key must never be published"
+    );
     gw.stop().await;
 }
 
@@ -55,16 +60,31 @@ async fn wrong_passwords_and_unknown_users_get_the_same_401_and_five_failures_lo
 
     let unknown = login(&env.http, &gw.url(), "nobody", "whatever").await;
     assert_eq!(unknown.status(), 401);
-    assert_eq!(unknown.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
     let unknown: Value = unknown.json().await.expect("json");
-    let wrong: Value = login(&env.http, &gw.url(), "admin", "wrong").await.json().await.expect("json");
-    assert_eq!(unknown["detail"], wrong["detail"], "no hint which usernames exist");
+    let wrong: Value = login(&env.http, &gw.url(), "admin", "wrong")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        unknown["detail"], wrong["detail"],
+        "no hint which usernames exist"
+    );
 
     for _ in 0..4 {
-        assert_eq!(login(&env.http, &gw.url(), "admin", "wrong").await.status(), 401);
+        assert_eq!(
+            login(&env.http, &gw.url(), "admin", "wrong").await.status(),
+            401
+        );
     }
     assert_eq!(
-        login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD).await.status(),
+        login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
         401,
         "after 5 failures the account is locked even for the right password"
     );
@@ -91,16 +111,37 @@ async fn the_first_admin_is_created_once_and_a_development_key_is_shared_by_repl
     let a = spawn(first).await;
     let b = spawn(second).await;
 
-    assert_eq!(login(&env.http, &b.url(), "admin", ADMIN_PASSWORD).await.status(), 200);
-    assert_eq!(login(&env.http, &b.url(), "admin", "another-password").await.status(), 401);
+    assert_eq!(
+        login(&env.http, &b.url(), "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        login(&env.http, &b.url(), "admin", "another-password")
+            .await
+            .status(),
+        401
+    );
     let kid = |url: String| {
         let http = env.http.clone();
         async move {
-            let jwks: Value = http.get(format!("{url}/.well-known/jwks.json")).send().await.expect("sent").json().await.expect("json");
+            let jwks: Value = http
+                .get(format!("{url}/.well-known/jwks.json"))
+                .send()
+                .await
+                .expect("sent")
+                .json()
+                .await
+                .expect("json");
             jwks["keys"][0]["kid"].clone()
         }
     };
-    assert_eq!(kid(a.url()).await, kid(b.url()).await, "replicas sign with one key");
+    assert_eq!(
+        kid(a.url()).await,
+        kid(b.url()).await,
+        "replicas sign with one key"
+    );
     assert_ne!(kid(a.url()).await, Value::String(env.key.kid.clone()));
     let _ = env.key_seed();
     a.stop().await;

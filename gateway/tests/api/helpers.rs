@@ -11,7 +11,8 @@ pub const ADMIN_PASSWORD: &str = "correct-horse-battery";
 /// unless the test names them.
 pub fn settings(env: &TestEnv) -> GatewaySettings {
     let mut s: GatewaySettings =
-        kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS]).expect("defaults load");
+        kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS])
+            .expect("defaults load");
     s.http.port = 0;
     s.http.workers = Some(2);
     s.database_url = fresh_database("gateway").into();
@@ -43,10 +44,18 @@ impl KeySeed for TestEnv {
 }
 
 pub async fn spawn(settings: GatewaySettings) -> RunningApp {
-    kuaidi_gateway::build(settings).await.expect("gateway builds").spawn()
+    kuaidi_gateway::build(settings)
+        .await
+        .expect("gateway builds")
+        .spawn()
 }
 
-pub async fn login(http: &reqwest::Client, base: &str, username: &str, password: &str) -> reqwest::Response {
+pub async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
     http.post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"username": username, "password": password}))
         .send()
@@ -55,6 +64,13 @@ pub async fn login(http: &reqwest::Client, base: &str, username: &str, password:
 }
 
 pub async fn admin_token(http: &reqwest::Client, base: &str) -> String {
-    let body: Value = login(http, base, "admin", ADMIN_PASSWORD).await.json().await.expect("json");
-    body["access_token"].as_str().expect("access token").to_owned()
+    let body: Value = login(http, base, "admin", ADMIN_PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
 }

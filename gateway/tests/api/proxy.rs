@@ -11,7 +11,10 @@ use crate::helpers::{admin_token, settings, spawn};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_reach_the_service_with_their_token_and_request_id() {
     let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments")).await.expect("builds").spawn();
+    let shipments = kuaidi_shipments::build(env.settings("shipments"))
+        .await
+        .expect("builds")
+        .spawn();
     let mut s = settings(&env);
     s.services.shipments = shipments.url();
     let gw = spawn(s).await;
@@ -34,7 +37,10 @@ async fn requests_reach_the_service_with_their_token_and_request_id() {
 
     assert_eq!(resp.status(), 201);
     assert_eq!(resp.headers()["x-request-id"], "req-12345");
-    assert!(resp.headers()["location"].to_str().expect("ascii").starts_with("/api/v1/shipments/KD"));
+    assert!(resp.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("/api/v1/shipments/KD"));
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["freight"]["amount"], "12.00");
     gw.stop().await;
@@ -45,7 +51,12 @@ async fn requests_reach_the_service_with_their_token_and_request_id() {
 async fn missing_or_forged_tokens_are_refused_at_the_edge() {
     let env = TestEnv::new();
     let gw = spawn(settings(&env)).await;
-    let none = env.http.get(format!("{}/api/v1/customers/abc", gw.url())).send().await.expect("sent");
+    let none = env
+        .http
+        .get(format!("{}/api/v1/customers/abc", gw.url()))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(none.status(), 401, "refused before any upstream is tried");
     assert_eq!(none.headers()["content-type"], "application/problem+json");
     let forged = token(&SigningKey::generate(), Role::Admin, None);
@@ -57,9 +68,17 @@ async fn missing_or_forged_tokens_are_refused_at_the_edge() {
         .await
         .expect("sent");
     assert_eq!(resp.status(), 401);
-    let unknown = env.http.get(format!("{}/api/v2/nothing", gw.url())).send().await.expect("sent");
+    let unknown = env
+        .http
+        .get(format!("{}/api/v2/nothing", gw.url()))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(unknown.status(), 404);
-    assert_eq!(unknown.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
     gw.stop().await;
 }
 
@@ -85,14 +104,26 @@ async fn a_stopped_service_is_a_502_and_a_slow_one_a_504() {
     let gw = spawn(s).await;
     let admin = admin_token(&env.http, &gw.url()).await;
 
-    let down = env.http.get(format!("{}/api/v1/customers/x", gw.url())).bearer_auth(&admin).send().await.expect("sent");
+    let down = env
+        .http
+        .get(format!("{}/api/v1/customers/x", gw.url()))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(down.status(), 502);
     assert_eq!(down.headers()["content-type"], "application/problem+json");
     let problem: Value = down.json().await.expect("json");
     assert_eq!(problem["code"], "bad_gateway");
     assert!(problem["request_id"].is_string());
 
-    let late = env.http.get(format!("{}/api/v1/analytics/kpis", gw.url())).bearer_auth(&admin).send().await.expect("sent");
+    let late = env
+        .http
+        .get(format!("{}/api/v1/analytics/kpis", gw.url()))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(late.status(), 504);
     assert_eq!(late.headers()["content-type"], "application/problem+json");
     slow_handle.stop(false).await;
@@ -103,19 +134,59 @@ async fn a_stopped_service_is_a_502_and_a_slow_one_a_504() {
 async fn the_whole_api_is_documented_and_swagger_ui_is_served() {
     let env = TestEnv::new();
     let gw = spawn(settings(&env)).await;
-    let doc: Value = env.http.get(format!("{}/openapi.json", gw.url())).send().await.expect("sent").json().await.expect("json");
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
-    for path in ["/api/v1/auth/login", "/api/v1/shipments", "/api/v1/customers", "/api/v1/complaints", "/api/v1/analytics/kpis"] {
-        assert!(doc["paths"].get(path).is_some(), "{path} is missing from /openapi.json");
+    let doc: Value = env
+        .http
+        .get(format!("{}/openapi.json", gw.url()))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(doc["openapi"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("3.1")));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/shipments",
+        "/api/v1/customers",
+        "/api/v1/complaints",
+        "/api/v1/analytics/kpis",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} is missing from /openapi.json"
+        );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
-    let ui = env.http.get(format!("{}/docs/", gw.url())).send().await.expect("sent");
+    let ui = env
+        .http
+        .get(format!("{}/docs/", gw.url()))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(ui.status(), 200);
-    assert!(ui.text().await.expect("text").contains("swagger"), "Swagger UI page");
-    let health = env.http.get(format!("{}/readyz", gw.url())).send().await.expect("sent");
+    assert!(
+        ui.text().await.expect("text").contains("swagger"),
+        "Swagger UI page"
+    );
+    let health = env
+        .http
+        .get(format!("{}/readyz", gw.url()))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(health.status(), 200);
-    let metrics = env.http.get(format!("{}/metrics", gw.url())).send().await.expect("sent").text().await.expect("text");
+    let metrics = env
+        .http
+        .get(format!("{}/metrics", gw.url()))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
     assert!(metrics.contains("kuaidi_http"), "prometheus metrics");
     gw.stop().await;
 }

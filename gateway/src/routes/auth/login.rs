@@ -87,14 +87,21 @@ pub async fn login(
             return Err(denied());
         }
         if !ok {
-            users::record_failure(conn, user.id, now, MAX_FAILURES, Duration::minutes(LOCK_MINUTES))?;
+            users::record_failure(
+                conn,
+                user.id,
+                now,
+                MAX_FAILURES,
+                Duration::minutes(LOCK_MINUTES),
+            )?;
             return Err(denied());
         }
         users::record_success(conn, user.id)?;
         Ok(user)
     })
     .await?;
-    let role = Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
     let access = tokens::access_token(
         &keys,
         &settings.jwt,
@@ -108,7 +115,14 @@ pub async fn login(
     )?;
     let (refresh, digest) = tokens::refresh_token();
     db::run(&pool, move |conn| {
-        users::insert_refresh_token(conn, user.id, Uuid::now_v7(), &digest, now, now + refresh_ttl)?;
+        users::insert_refresh_token(
+            conn,
+            user.id,
+            Uuid::now_v7(),
+            &digest,
+            now,
+            now + refresh_ttl,
+        )?;
         Ok(())
     })
     .await?;

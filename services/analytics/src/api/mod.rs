@@ -1,0 +1,3 @@
+//! Request and response types of the analytics API (serde + utoipa).
+
+pub mod kpis;

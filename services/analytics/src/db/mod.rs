@@ -1,0 +1,4 @@
+//! The rollup tables and the queries over them.
+
+pub mod rollup;
+pub mod schema;

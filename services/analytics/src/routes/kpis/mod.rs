@@ -1,0 +1,4 @@
+//! KPI handlers.
+
+pub mod definitions;
+pub mod get;

@@ -1,0 +1,4 @@
+//! Integration tests of the analytics service: the real service on port 0 with its own fresh
+//! database and its own broker namespace, fed through RabbitMQ.
+
+mod kpis;

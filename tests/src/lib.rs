@@ -1,0 +1,124 @@
+//! The whole suite for end-to-end tests: the four services and the gateway started in-process
+//! on port 0, each with its own fresh database, sharing one broker namespace — the same
+//! `build` functions the binaries run.
+
+use kuaidi_gateway::configuration::{GatewaySettings, DEFAULTS};
+use kuaidi_shared::app::RunningApp;
+use kuaidi_shared::testing::{fresh_database, TestEnv};
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
+
+/// Five running processes' worth of Kuaidi.
+pub struct Suite {
+    pub env: TestEnv,
+    pub gateway: RunningApp,
+    pub customers: Option<RunningApp>,
+    pub shipments: Option<RunningApp>,
+    pub complaints: Option<RunningApp>,
+    pub analytics: Option<RunningApp>,
+}
+
+impl Suite {
+    pub async fn start() -> Self {
+        let env = TestEnv::new();
+        let customers = kuaidi_customers::build(env.settings("customers"))
+            .await
+            .expect("customers")
+            .spawn();
+        let shipments = kuaidi_shipments::build(env.settings("shipments"))
+            .await
+            .expect("shipments")
+            .spawn();
+        let complaints = kuaidi_complaints::build(env.settings("complaints"))
+            .await
+            .expect("complaints")
+            .spawn();
+        let analytics = kuaidi_analytics::build(env.settings("analytics"))
+            .await
+            .expect("analytics")
+            .spawn();
+        let mut s: GatewaySettings =
+            kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS])
+                .expect("gateway defaults");
+        s.http.port = 0;
+        s.http.workers = Some(2);
+        s.database_url = fresh_database("gateway").into();
+        s.database_pool_size = 4;
+        s.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned().into());
+        s.jwt.signing_key = Some(env.key.seed_b64().into());
+        s.jwt.signing_kid = Some(env.key.kid.clone());
+        s.services.customers = customers.url();
+        s.services.shipments = shipments.url();
+        s.services.complaints = complaints.url();
+        s.services.analytics = analytics.url();
+        let gateway = kuaidi_gateway::build(s).await.expect("gateway").spawn();
+        Self {
+            env,
+            gateway,
+            customers: Some(customers),
+            shipments: Some(shipments),
+            complaints: Some(complaints),
+            analytics: Some(analytics),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.gateway.url())
+    }
+
+    /// Logs in as the bootstrap admin through the gateway.
+    pub async fn admin_token(&self) -> String {
+        let resp: Value = self
+            .env
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .expect("login sent")
+            .json()
+            .await
+            .expect("login json");
+        resp["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.env
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.env
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn stop(self) {
+        self.gateway.stop().await;
+        for app in [
+            self.customers,
+            self.shipments,
+            self.complaints,
+            self.analytics,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            app.stop().await;
+        }
+    }
+}
