@@ -288,6 +288,17 @@ impl EventTap {
         }
     }
 
+    /// The next event already waiting, if any.
+    pub async fn try_next(&self) -> Option<crate::events::CloudEvent> {
+        use lapin::options::BasicGetOptions;
+        let msg = self
+            .channel
+            .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .ok()??;
+        serde_json::from_slice(&msg.delivery.data).ok()
+    }
+
     /// Waits for the next event of `event_type` (others are skipped), up to `timeout`.
     pub async fn next_of_type(
         &self,
