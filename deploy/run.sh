@@ -33,7 +33,9 @@ trap 'stop_all; exit 0' INT TERM
 
 for i in "${!names[@]}"; do
   name=${names[$i]}
-  "$CARGO_TARGET_DIR/release/kuaidi-$name" > ".run/$name.log" 2>&1 &
+  # Own session: a terminal's Ctrl-C reaches this script only, which then asks each process
+  # to shut down gracefully (SIGTERM: drain requests, flush the outbox).
+  setsid "$CARGO_TARGET_DIR/release/kuaidi-$name" > ".run/$name.log" 2>&1 &
   pids+=($!)
 done
 
