@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod capabilities;
 pub mod crypto;
 pub mod db;
 pub mod events;

@@ -84,3 +84,19 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow
         .first(conn)
         .optional()
 }
+
+/// Whether customer `id` holds the identity `(kind, digest)`.
+pub fn holds_identity(
+    conn: &mut PgConnection,
+    id: Uuid,
+    kind: &str,
+    digest: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        customer_identities::table
+            .filter(customer_identities::customer_id.eq(id))
+            .filter(customer_identities::kind.eq(kind))
+            .filter(customer_identities::digest.eq(digest)),
+    ))
+    .get_result(conn)
+}

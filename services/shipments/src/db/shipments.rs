@@ -58,18 +58,30 @@ pub fn tracking_number_taken(conn: &mut PgConnection, tn: &str) -> QueryResult<b
     .get_result(conn)
 }
 
-/// The shipment with `tracking_number`, confined to `tenant` when the caller is a merchant.
+/// Which shipments a caller may see.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    All,
+    /// A merchant's own shipments.
+    Merchant(Uuid),
+    /// Shipments sent to the phone with this blind index (an end customer).
+    Recipient(String),
+}
+
+/// The shipment with `tracking_number`, if it is within `scope`.
 pub fn find_by_tracking_number(
     conn: &mut PgConnection,
     tracking_number: &str,
-    tenant: Option<Uuid>,
+    scope: &Scope,
 ) -> QueryResult<Option<ShipmentRow>> {
     let mut q = shipments::table
         .filter(shipments::tracking_number.eq(tracking_number))
         .select(ShipmentRow::as_select())
         .into_boxed();
-    if let Some(m) = tenant {
-        q = q.filter(shipments::merchant_id.eq(m));
+    match scope {
+        Scope::All => {}
+        Scope::Merchant(m) => q = q.filter(shipments::merchant_id.eq(*m)),
+        Scope::Recipient(hash) => q = q.filter(shipments::recipient_phone_index.eq(hash.clone())),
     }
     q.first(conn).optional()
 }

@@ -1,7 +1,7 @@
 //! `GET /api/v1/analytics/kpi-definitions`.
 
 use actix_web::HttpResponse;
-use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
@@ -19,15 +19,9 @@ use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
     ),
     security(("bearer" = []))
 )]
-pub async fn get_kpi_definitions(caller: Principal) -> Result<HttpResponse, ApiError> {
-    caller.require(&[
-        Role::Admin,
-        Role::Manager,
-        Role::Supervisor,
-        Role::Agent,
-        Role::Analyst,
-        Role::Merchant,
-    ])?;
+pub async fn get_kpi_definitions(
+    _caller: Authorized<caps::Analytics>,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(KpiDefinitions {
         data: KPIS.to_vec(),
         definitions_version: DEFINITIONS_VERSION.into(),

@@ -3,7 +3,8 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::{Duration, Utc};
-use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::catalogue::ComplaintReceivedV1;
 use kuaidi_shared::events::{CloudEvent, Outbox};
@@ -40,22 +41,22 @@ const DEDUP_WINDOW_HOURS: i64 = 24;
     security(("bearer" = []))
 )]
 pub async fn create_complaint(
-    caller: Principal,
+    caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,
     body: web::Json<CreateComplaint>,
     pool: web::Data<PgPool>,
     outbox: web::Data<Outbox>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[
-        Role::Admin,
-        Role::Manager,
-        Role::Supervisor,
-        Role::Agent,
-        Role::Merchant,
-    ])?;
+    if caller.role == Role::Customer {
+        // NOTE: app intake for end customers (channel `app`, matched by phone) needs the
+        // customers' phone index as a projection here; refused until it exists.
+        return Err(ApiError::Forbidden(
+            "app intake for customers is not available yet".into(),
+        ));
+    }
     let intake = Intake::parse(body.into_inner())?;
     let now = Utc::now();
-    let who = caller.clone();
+    let who = caller.principal.clone();
     let (row, duplicate) = db::transaction(&pool, move |conn| {
         let shipment = match &intake.tracking_number {
             Some(tn) => shipments::find(conn, tn)?,

@@ -1,7 +1,7 @@
 //! `GET /api/v1/complaints/{id}` and its history.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::Principal;
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::problem::Problem;
@@ -27,13 +27,12 @@ use crate::db::complaints as repo;
 )]
 pub async fn get_complaint(
     req: HttpRequest,
-    caller: Principal,
+    caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&super::READERS)?;
     let id = path.into_inner();
-    let who = caller.clone();
+    let who = caller.principal.clone();
     let row = db::run(&pool, move |conn| {
         repo::find(conn, id)?
             .filter(|r| super::visible_to(&who, r))
@@ -58,13 +57,12 @@ pub async fn get_complaint(
     security(("bearer" = []))
 )]
 pub async fn get_history(
-    caller: Principal,
+    caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&super::READERS)?;
     let id = path.into_inner();
-    let who = caller.clone();
+    let who = caller.principal.clone();
     let rows = db::run(&pool, move |conn| {
         repo::find(conn, id)?
             .filter(|r| super::visible_to(&who, r))

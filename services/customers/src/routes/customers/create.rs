@@ -3,7 +3,8 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
-use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::catalogue::CustomerCreatedV1;
@@ -45,7 +46,7 @@ pub struct CreateParams {
     security(("bearer" = []))
 )]
 pub async fn create_customer(
-    caller: Principal,
+    caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     params: web::Query<CreateParams>,
     body: web::Json<CreateCustomer>,
@@ -53,7 +54,12 @@ pub async fn create_customer(
     outbox: web::Data<Outbox>,
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[Role::Admin, Role::Manager, Role::Supervisor, Role::Agent])?;
+    if caller.role == Role::Customer {
+        // An end customer may edit their own consents and preferences, not open files.
+        return Err(ApiError::Forbidden(
+            "customers may not create customer files".into(),
+        ));
+    }
     let new = NewCustomer::parse(body.into_inner(), &caller)?;
     let now = Utc::now();
     let digests: Vec<(&'static str, String)> = new

@@ -2,7 +2,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use kuaidi_shared::auth::Principal;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
@@ -30,19 +31,28 @@ use crate::db::customers as repo;
 )]
 pub async fn get_customer(
     req: HttpRequest,
-    caller: Principal,
+    caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&super::READERS)?;
     let id = path.into_inner();
     let now = Utc::now();
-    let who = caller.clone();
+    let who = caller.principal.clone();
     let (row, stats) = db::run(&pool, move |conn| {
         let row = repo::find(conn, id)?
             .filter(|row| super::visible_to(&who, row))
             .ok_or(ApiError::NotFound("customer"))?;
+        if who.role == Role::Customer {
+            // An end customer sees only the file holding their own phone.
+            let own = match who.phone_hash.as_deref() {
+                Some(h) => repo::holds_identity(conn, id, "phone", h)?,
+                None => false,
+            };
+            if !own {
+                return Err(ApiError::NotFound("customer"));
+            }
+        }
         let stats = super::stats(conn, &row, now)?;
         Ok((row, stats))
     })

@@ -15,21 +15,12 @@ use crate::db::activity;
 use crate::db::customers::CustomerRow;
 use crate::domain::new_customer::Contacts;
 
-/// Roles that may read customer files (SPEC §3); merchants read only their own account.
-pub const READERS: [Role; 6] = [
-    Role::Admin,
-    Role::Manager,
-    Role::Supervisor,
-    Role::Agent,
-    Role::Analyst,
-    Role::Merchant,
-];
-
-/// Whether `caller` may see this customer at all (merchants: their own account only).
+/// Whether `caller` (already holding `CustomersRead`) may see this customer: merchants only
+/// their own account; end customers are matched against their phone by the handler.
 pub fn visible_to(caller: &Principal, row: &CustomerRow) -> bool {
     match caller.role {
         Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
-        r => READERS.contains(&r),
+        _ => true,
     }
 }
 
@@ -39,6 +30,8 @@ pub fn sees_pii(caller: &Principal, row: &CustomerRow) -> bool {
         Role::Admin | Role::Manager | Role::Supervisor => true,
         Role::Agent => caller.user_id().is_some() && caller.user_id() == row.owner_id,
         Role::Merchant => visible_to(caller, row),
+        // Reached only after the handler matched the customer's own phone.
+        Role::Customer => true,
         _ => false,
     }
 }

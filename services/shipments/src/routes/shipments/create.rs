@@ -4,7 +4,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use diesel::prelude::*;
-use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
@@ -36,20 +36,13 @@ use crate::domain::{ShipmentStatus, TrackingNumber};
     security(("bearer" = []))
 )]
 pub async fn create_shipment(
-    caller: Principal,
+    caller: Authorized<caps::ShipmentsCreate>,
     ctx: RequestContext,
     body: web::Json<CreateShipment>,
     pool: web::Data<PgPool>,
     outbox: web::Data<Outbox>,
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[
-        Role::Admin,
-        Role::Manager,
-        Role::Agent,
-        Role::Operator,
-        Role::Merchant,
-    ])?;
     let now = Utc::now();
     let new = NewShipment::parse(body.into_inner(), &caller, now)?;
     let row = ShipmentRow {

@@ -1,7 +1,8 @@
 //! `GET /api/v1/shipments/{tracking_number}`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
@@ -9,7 +10,7 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::shipments::Shipment;
-use crate::db::shipments as repo;
+use crate::db::shipments::{self as repo, Scope};
 
 /// The shipment with its timeline. Another merchant's shipment is a 404.
 #[utoipa::path(
@@ -27,27 +28,27 @@ use crate::db::shipments as repo;
 )]
 pub async fn get_shipment(
     req: HttpRequest,
-    caller: Principal,
+    caller: Authorized<caps::ShipmentsRead>,
     path: web::Path<String>,
     pool: web::Data<PgPool>,
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&[
-        Role::Admin,
-        Role::Manager,
-        Role::Supervisor,
-        Role::Agent,
-        Role::Analyst,
-        Role::Operator,
-        Role::Merchant,
-    ])?;
     let tn = path.into_inner().trim().to_ascii_uppercase();
-    let tenant = match caller.role {
-        Role::Merchant => Some(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?),
-        _ => None,
+    let scope = match caller.role {
+        Role::Merchant => {
+            Scope::Merchant(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?)
+        }
+        // The app's end customer sees parcels sent to their phone.
+        Role::Customer => Scope::Recipient(
+            caller
+                .phone_hash
+                .clone()
+                .ok_or(ApiError::NotFound("shipment"))?,
+        ),
+        _ => Scope::All,
     };
     let row = db::run(&pool, move |conn| {
-        repo::find_by_tracking_number(conn, &tn, tenant)?.ok_or(ApiError::NotFound("shipment"))
+        repo::find_by_tracking_number(conn, &tn, &scope)?.ok_or(ApiError::NotFound("shipment"))
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
