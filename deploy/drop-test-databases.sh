@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Drops the databases tests created (kt_*) in earlier runs.
+# Drops the databases earlier test runs left behind (tests create theirs as kt_<something>).
 set -euo pipefail
-for db in $(psql -h 127.0.0.1 -U postgres -tAc "select datname from pg_database where datname like 'kt\_%'"); do
+dbs=$(psql -h 127.0.0.1 -U postgres -tAc "select datname from pg_database where datname like 'kt\_%'")
+[ -n "$dbs" ] || exit 0
+echo "drop-test-databases: dropping $(wc -w <<<"$dbs") leftover test databases"
+for db in $dbs; do
   dropdb -h 127.0.0.1 -U postgres --force "$db" || true
 done

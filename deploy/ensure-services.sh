@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure PostgreSQL and RabbitMQ answer on 127.0.0.1 (5432, 5672) and that the build
-# prerequisites (C compiler, pkg-config, libpq) exist: installs the Debian packages that are
-# missing and starts what is stopped. Idempotent, quiet when everything is already up.
+# Makes sure PostgreSQL and RabbitMQ answer on 127.0.0.1 (5432, 5672) and that the build and
+# script prerequisites (C compiler, pkg-config, libpq, psql, curl, make) exist: installs the
+# Debian packages that are missing and starts what is stopped. Idempotent, needs no stdin, and
+# prints nothing when everything is already there.
 set -euo pipefail
 
 say() { echo "ensure-services: $*"; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pg_up() {
+  if command -v pg_isready >/dev/null; then pg_isready -q -h 127.0.0.1 -p 5432; else port_open 5432; fi
+}
+as_postgres() { (cd / && su postgres -c "$1"); }
 apt_updated=0
 apt_install() {
   if [ "$apt_updated" = 0 ]; then
@@ -16,51 +21,60 @@ apt_install() {
   say "installing $*"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
-wait_for_port() { # port seconds name
-  for _ in $(seq "$2"); do
-    port_open "$1" && return 0
+wait_for() { # seconds name command...
+  local seconds=$1 name=$2
+  shift 2
+  for _ in $(seq "$seconds"); do
+    "$@" && return 0
     sleep 1
   done
-  say "$3 did not come up on port $1 within $2 s" >&2
+  say "$name did not come up within $seconds s" >&2
   return 1
 }
 
-# Build prerequisites of the Rust workspace (diesel links libpq).
+# Build prerequisites of the workspace (diesel links libpq) and tools the scripts use.
 missing=()
 command -v cc >/dev/null || missing+=(gcc)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v pg_config >/dev/null || missing+=(libpq-dev)
 command -v psql >/dev/null || missing+=(postgresql-client)
+command -v curl >/dev/null || missing+=(curl)
+command -v make >/dev/null || missing+=(make)
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 # PostgreSQL
-if ! port_open 5432; then
+if ! pg_up; then
   if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
-    apt_install postgresql
+    apt_install postgresql postgresql-client libpq-dev
   fi
   version=$(ls /etc/postgresql | sort -V | tail -n 1)
   say "starting PostgreSQL $version"
+  # Fails harmlessly when the package's own start script already started it.
   pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
-  wait_for_port 5432 60 PostgreSQL
+  wait_for 60 PostgreSQL pg_up
 fi
-# The suite connects as postgres over TCP without a password (trust on loopback, as on the
-# development machines). A freshly installed cluster uses scram for TCP: allow loopback trust.
+# Everything here (the services' defaults, the tests) connects as postgres over TCP without a
+# password, as on the development machines (trust on loopback). A freshly installed Debian
+# cluster asks for a password over TCP: switch its loopback lines to trust.
 if ! psql -h 127.0.0.1 -U postgres -tAc 'select 1' >/dev/null 2>&1; then
-  hba=$(su postgres -c "psql -tAc 'show hba_file'" 2>/dev/null || true)
+  hba=$(as_postgres "psql -tAc 'show hba_file'" 2>/dev/null || true)
   if [ -n "$hba" ] && [ -f "$hba" ]; then
     say "allowing trust authentication on loopback in $hba"
     sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
-    su postgres -c "psql -tAc 'select pg_reload_conf()'" >/dev/null
+    as_postgres "psql -tAc 'select pg_reload_conf()'" >/dev/null
   fi
-  psql -h 127.0.0.1 -U postgres -tAc 'select 1' >/dev/null
+  if ! psql -h 127.0.0.1 -U postgres -tAc 'select 1' >/dev/null 2>&1; then
+    say "cannot connect as postgres to 127.0.0.1:5432 without a password; see $hba" >&2
+    exit 1
+  fi
 fi
 
-# RabbitMQ
+# RabbitMQ (the AMQP listener opens last in its boot, so an open 5672 means ready)
 if ! port_open 5672; then
-  if ! command -v rabbitmq-server >/dev/null; then
-    apt_install rabbitmq-server
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+  if ! port_open 5672; then # the package's own start script may have started it
+    say "starting RabbitMQ"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
   fi
-  say "starting RabbitMQ"
-  rabbitmq-server -detached >/dev/null 2>&1 || true
-  wait_for_port 5672 120 RabbitMQ
+  wait_for 90 RabbitMQ port_open 5672
 fi

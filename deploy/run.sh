@@ -6,74 +6,82 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuaidi-target}"
 
+names=(gateway customers shipments complaints analytics)
+ports=(8080 8081 8082 8083 8084)
+for i in "${!names[@]}"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/${ports[$i]}") 2>/dev/null; then
+    echo "run: port ${ports[$i]} (${names[$i]}) is already in use; is the suite already running?" >&2
+    exit 1
+  fi
+done
+
 bash deploy/ensure-services.sh
 bash deploy/create-databases.sh
-echo "run: building (release)..."
+echo "run: building (cargo build --release --bins)..."
 cargo build --release --bins --quiet
 
+# The gateway uses this password only when it creates the admin user (empty user table), so the
+# generated one is kept in .run/ and reused: what is printed stays true on later runs.
 mkdir -p .run
 if [ -z "${KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD:-}" ]; then
-  [ -s .run/admin-password ] || head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n' > .run/admin-password
+  [ -s .run/admin-password ] || head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > .run/admin-password
   KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD=$(cat .run/admin-password)
 fi
 export KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD
+pw=$KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD
 
-names=(gateway customers shipments complaints analytics)
-ports=(8080 8081 8082 8083 8084)
 pids=()
 stop_all() {
   trap - INT TERM
-  echo
   echo "run: stopping..."
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "run: stopped"
 }
-trap 'stop_all; exit 0' INT TERM
+trap 'echo; stop_all; exit 0' INT TERM
+fail() { # name: says why, shows the end of its log, stops the others
+  echo "run: $1; the end of .run/$2.log:" >&2
+  tail -n 20 ".run/$2.log" >&2
+  stop_all
+  exit 1
+}
 
-for i in "${!names[@]}"; do
-  name=${names[$i]}
+for name in "${names[@]}"; do
   # Own session: a terminal's Ctrl-C reaches this script only, which then asks each process
   # to shut down gracefully (SIGTERM: drain requests, flush the outbox).
   setsid "$CARGO_TARGET_DIR/release/kuaidi-$name" > ".run/$name.log" 2>&1 &
   pids+=($!)
 done
 
+deadline=$((SECONDS + 60))
 for i in "${!names[@]}"; do
-  name=${names[$i]} port=${ports[$i]}
-  ready=0
-  for _ in $(seq 120); do
-    if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then ready=1; break; fi
-    if ! kill -0 "${pids[$i]}" 2>/dev/null; then break; fi
+  name=${names[$i]}
+  until curl -fs --max-time 2 "http://127.0.0.1:${ports[$i]}/readyz" >/dev/null 2>&1; do
+    kill -0 "${pids[$i]}" 2>/dev/null || fail "$name exited during start-up" "$name"
+    [ "$SECONDS" -lt "$deadline" ] || fail "$name was not ready within 60 s" "$name"
     sleep 0.5
   done
-  if [ "$ready" != 1 ]; then
-    echo "run: $name did not become ready; the end of .run/$name.log:" >&2
-    tail -n 20 ".run/$name.log" >&2
-    stop_all
-    exit 1
-  fi
 done
 
-pw=$KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD
 cat <<TXT
 
-Kuaidi is up.
+Kuaidi is up (logs in .run/<name>.log).
   gateway     http://127.0.0.1:8080
-  API docs    http://127.0.0.1:8080/docs        (OpenAPI: /openapi.json)
+  API docs    http://127.0.0.1:8080/docs
+  OpenAPI     http://127.0.0.1:8080/openapi.json
   JWKS        http://127.0.0.1:8080/.well-known/jwks.json
   dashboard   http://127.0.0.1:8080/dashboard
-  services    customers :8081  shipments :8082  complaints :8083  analytics :8084
-  logs        .run/<name>.log
+  customers   http://127.0.0.1:8081
+  shipments   http://127.0.0.1:8082
+  complaints  http://127.0.0.1:8083
+  analytics   http://127.0.0.1:8084
 
-Admin login: username admin, password $pw
-  (the password is used when the admin user is first created; it is kept in .run/admin-password)
+Admin login: username admin
+admin password (used only when the admin user is first created): $pw
 
 Try:
-  TOKEN=\$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \\
-    -d '{"username":"admin","password":"$pw"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-  curl -s -X POST http://127.0.0.1:8080/api/v1/customers -H "authorization: Bearer \$TOKEN" \\
-    -H 'content-type: application/json' -d '{"kind":"business","name":"Acme Trading"}'
+TOKEN=\$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"$pw"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+curl -s -X POST http://127.0.0.1:8080/api/v1/customers -H "authorization: Bearer \$TOKEN" -H 'content-type: application/json' -d '{"kind":"business","name":"Acme Trading"}'
 
 Ctrl-C stops all five.
 TXT
@@ -81,12 +89,7 @@ TXT
 # Stay up until Ctrl-C, or until one process dies.
 while true; do
   for i in "${!names[@]}"; do
-    if ! kill -0 "${pids[$i]}" 2>/dev/null; then
-      echo "run: ${names[$i]} exited; the end of .run/${names[$i]}.log:" >&2
-      tail -n 20 ".run/${names[$i]}.log" >&2
-      stop_all
-      exit 1
-    fi
+    kill -0 "${pids[$i]}" 2>/dev/null || fail "${names[$i]} exited" "${names[$i]}"
   done
   sleep 1
 done
