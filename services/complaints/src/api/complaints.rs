@@ -16,11 +16,18 @@ use uuid::Uuid;
     "category": "delay"
 }))]
 pub struct CreateComplaint {
+    // Required fields default to "" when absent so that intake reports every missing or bad
+    // field in one 422, rather than serde stopping at the first.
     /// `complaint` | `suggestion` | `inquiry` | `praise`.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
+    #[schema(required = true)]
     pub type_: String,
     /// `phone` | `web` | `app` | `wechat` | `weibo` | `email` | `letter` | `on_site` | `api`.
+    #[serde(default)]
+    #[schema(required = true)]
     pub channel: String,
+    #[serde(default)]
+    #[schema(required = true)]
     pub description: String,
     #[serde(default)]
     pub customer_id: Option<Uuid>,
@@ -71,7 +78,7 @@ pub struct Complaint {
     pub resolution: Option<String>,
     pub satisfaction: Option<i32>,
     /// Set when intake found this to be a repeat of an open case (the existing case is
-    /// returned).
+    /// returned), or when the case was merged into another.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<Uuid>,
     pub created_at: DateTime<Utc>,

@@ -1,10 +1,11 @@
 //! Cases, their numbers, history and SLA policies.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{complaint_history, complaint_numbers, complaints, sla_policies};
+use crate::domain::vocab::OPEN_STATUSES;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = complaints)]
@@ -36,6 +37,8 @@ pub struct ComplaintRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// The case this one repeats (set when cases are merged; intake never stores a duplicate).
+    pub duplicate_of: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -50,18 +53,21 @@ pub struct HistoryRow {
     pub at: DateTime<Utc>,
 }
 
-/// Statuses in which a case is still open.
-pub const OPEN: [&str; 9] = [
-    "received",
-    "triaged",
-    "assigned",
-    "investigating",
-    "pending_approval",
-    "resolving",
-    "awaiting_feedback",
-    "reopened",
-    "escalated",
-];
+/// Serialises intakes of the same customer, tracking number and category until the end of the
+/// transaction, so two simultaneous reports cannot both miss the other and open two cases.
+pub fn lock_intake(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    tracking_number: &str,
+    category: &str,
+) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind::<diesel::sql_types::Text, _>(format!(
+            "complaints.intake:{customer_id}:{tracking_number}:{category}"
+        ))
+        .execute(conn)
+        .map(drop)
+}
 
 /// The next number of `day` (serialised by the row lock of the upsert).
 pub fn next_number(conn: &mut PgConnection, day: NaiveDate) -> QueryResult<i32> {
@@ -93,21 +99,22 @@ pub fn policy(
         .optional()
 }
 
-/// Whether another case on `tracking_number` was received in the 30 days before `now`.
-pub fn recent_on_tracking_number(
+/// Whether a case on `tracking_number` was received after `since`.
+pub fn received_on_tracking_number_since(
     conn: &mut PgConnection,
     tracking_number: &str,
-    now: DateTime<Utc>,
+    since: DateTime<Utc>,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         complaints::table
             .filter(complaints::tracking_number.eq(tracking_number))
-            .filter(complaints::created_at.gt(now - Duration::days(30))),
+            .filter(complaints::created_at.gt(since)),
     ))
     .get_result(conn)
 }
 
-/// An open case of the same customer, tracking number and category received within `window`.
+/// The earliest open case of the same customer, tracking number and category received after
+/// `since`.
 pub fn open_duplicate(
     conn: &mut PgConnection,
     customer_id: Uuid,
@@ -120,7 +127,7 @@ pub fn open_duplicate(
         .filter(complaints::tracking_number.eq(tracking_number))
         .filter(complaints::category.eq(category))
         .filter(complaints::created_at.gt(since))
-        .filter(complaints::status.eq_any(OPEN))
+        .filter(complaints::status.eq_any(OPEN_STATUSES))
         .order(complaints::created_at.asc())
         .select(ComplaintRow::as_select())
         .first(conn)

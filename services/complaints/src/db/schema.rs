@@ -49,6 +49,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        duplicate_of -> Nullable<Uuid>,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Intake of a new case: validation, priority derivation, the case number, SLA deadlines.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
@@ -21,59 +22,51 @@ pub struct Intake {
 }
 
 impl Intake {
-    pub fn parse(req: CreateComplaint) -> Result<Self, ApiError> {
+    /// Checks every field and reports all problems at once. Merchants complain about their
+    /// own shipments only, so they must name one.
+    pub fn parse(req: CreateComplaint, caller: &Principal) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        if !TYPES.contains(&req.type_.as_str()) {
-            errors.push(FieldError::new(
-                "type",
-                format!("must be one of {}", TYPES.join(", ")),
-            ));
-        }
-        if !CHANNELS.contains(&req.channel.as_str()) {
-            errors.push(FieldError::new(
-                "channel",
-                format!("must be one of {}", CHANNELS.join(", ")),
-            ));
-        }
+        one_of(&mut errors, "type", &req.type_, &TYPES);
+        one_of(&mut errors, "channel", &req.channel, &CHANNELS);
         let description = req.description.trim().to_owned();
         if description.is_empty() {
             errors.push(FieldError::new("description", "is required"));
-        } else if description.chars().count() > 10_000 {
+        } else if description.chars().count() > MAX_DESCRIPTION {
             errors.push(FieldError::new(
                 "description",
-                "must be at most 10000 characters",
+                format!("must be at most {MAX_DESCRIPTION} characters"),
             ));
         }
         if let Some(c) = &req.category {
-            if !CATEGORIES.contains(&c.as_str()) {
-                errors.push(FieldError::new(
-                    "category",
-                    format!("must be one of {}", CATEGORIES.join(", ")),
-                ));
-            }
+            one_of(&mut errors, "category", c, &CATEGORIES);
         }
         let priority = match req.priority.as_deref() {
-            Some(p) => match Priority::parse(p) {
-                Some(p) => Some(p),
-                None => {
+            Some(p) => {
+                let parsed = Priority::parse(p);
+                if parsed.is_none() {
                     errors.push(FieldError::new(
                         "priority",
-                        "must be low, normal, high or urgent",
+                        "must be one of low, normal, high, urgent",
                     ));
-                    None
                 }
-            },
+                parsed
+            }
             None => None,
         };
         let tracking_number = req
             .tracking_number
             .map(|t| t.trim().to_ascii_uppercase())
             .filter(|t| !t.is_empty());
-        if tracking_number.as_ref().is_some_and(|t| t.len() > 40) {
-            errors.push(FieldError::new(
+        match &tracking_number {
+            Some(t) if t.len() > MAX_TRACKING_NUMBER => errors.push(FieldError::new(
                 "tracking_number",
-                "must be at most 40 characters",
-            ));
+                format!("must be at most {MAX_TRACKING_NUMBER} characters"),
+            )),
+            None if caller.role == Role::Merchant => errors.push(FieldError::new(
+                "tracking_number",
+                "is required for merchants (a case concerns one of their shipments)",
+            )),
+            _ => {}
         }
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
@@ -87,6 +80,21 @@ impl Intake {
             category: req.category,
             priority,
         })
+    }
+}
+
+const MAX_DESCRIPTION: usize = 10_000;
+const MAX_TRACKING_NUMBER: usize = 40;
+
+/// Reports `value` unless it is one of `allowed` (absent values arrive as "").
+fn one_of(errors: &mut Vec<FieldError>, field: &str, value: &str, allowed: &[&str]) {
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "is required"));
+    } else if !allowed.contains(&value) {
+        errors.push(FieldError::new(
+            field,
+            format!("must be one of {}", allowed.join(", ")),
+        ));
     }
 }
 
@@ -130,58 +138,135 @@ pub fn sla_deadlines(
 mod tests {
     use super::*;
 
+    fn caller(role: Role) -> Principal {
+        Principal {
+            sub: "someone".into(),
+            role,
+            scopes: vec![],
+            merchant_id: (role == Role::Merchant).then(Uuid::now_v7),
+            phone_hash: None,
+        }
+    }
+
+    fn request(body: serde_json::Value) -> CreateComplaint {
+        serde_json::from_value(body).expect("a body of the right shape")
+    }
+
+    fn fields_refused(body: serde_json::Value, role: Role) -> Vec<String> {
+        match Intake::parse(request(body), &caller(role)) {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("a validation error was expected, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn severe_categories_start_high_and_repeats_and_weibo_raise_to_urgent() {
+    fn severe_categories_start_high_and_everything_else_normal() {
+        for severe in ["lost", "damaged", "legal"] {
+            assert_eq!(
+                derive_priority(Some(severe), "phone", false),
+                Priority::High,
+                "{severe} is severe"
+            );
+        }
         assert_eq!(
             derive_priority(Some("delay"), "phone", false),
             Priority::Normal
         );
         assert_eq!(derive_priority(None, "phone", false), Priority::Normal);
-        assert_eq!(
-            derive_priority(Some("lost"), "phone", false),
-            Priority::High
-        );
+    }
+
+    #[test]
+    fn weibo_and_a_repeat_on_the_same_shipment_each_raise_one_level() {
         assert_eq!(
             derive_priority(Some("delay"), "weibo", false),
             Priority::High
         );
+        assert_eq!(derive_priority(Some("delay"), "app", true), Priority::High);
+        assert_eq!(
+            derive_priority(Some("delay"), "weibo", true),
+            Priority::Urgent
+        );
+    }
+
+    #[test]
+    fn derived_priority_is_capped_at_urgent() {
         assert_eq!(
             derive_priority(Some("damaged"), "weibo", true),
             Priority::Urgent,
-            "capped"
+            "high + 2 stays urgent"
         );
-        assert_eq!(derive_priority(Some("delay"), "app", true), Priority::High);
+        assert_eq!(Priority::Urgent.raised(), Priority::Urgent);
     }
 
     #[test]
     fn case_numbers_carry_the_day_and_a_five_digit_counter() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
         assert_eq!(case_number(day, 17), "C2026112400017");
+        assert_eq!(case_number(day, 1), "C2026112400001");
+        assert_eq!(case_number(day, 99_999), "C2026112499999");
     }
 
     #[test]
-    fn deadlines_add_the_policy_minutes() {
-        let at = DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z")
+    fn deadlines_add_the_policy_minutes_to_the_time_of_receipt() {
+        let received = DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z")
             .expect("time")
             .with_timezone(&Utc);
-        let (fr, res) = sla_deadlines(at, 240, 2880);
-        assert_eq!(fr.to_rfc3339(), "2026-11-25T12:00:00+00:00");
-        assert_eq!(res.to_rfc3339(), "2026-11-27T08:00:00+00:00");
+        let (first_response, resolution) = sla_deadlines(received, 240, 2880);
+        assert_eq!(first_response.to_rfc3339(), "2026-11-25T12:00:00+00:00");
+        assert_eq!(resolution.to_rfc3339(), "2026-11-27T08:00:00+00:00");
+    }
+
+    #[test]
+    fn deadlines_run_on_the_calendar_through_nights_and_month_ends() {
+        let received = DateTime::parse_from_rfc3339("2026-11-30T23:50:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let (first_response, resolution) = sla_deadlines(received, 30, 240);
+        assert_eq!(first_response.to_rfc3339(), "2026-12-01T00:20:00+00:00");
+        assert_eq!(resolution.to_rfc3339(), "2026-12-01T03:50:00+00:00");
     }
 
     #[test]
     fn unknown_enum_values_are_each_reported() {
-        let req: CreateComplaint = serde_json::from_value(serde_json::json!({
-            "type": "rant", "channel": "pigeon", "description": " ", "category": "mood", "priority": "asap"
-        }))
-        .expect("shape");
-        let Err(ApiError::Validation(errors)) = Intake::parse(req) else {
-            panic!("validation expected")
-        };
-        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        let refused = fields_refused(
+            serde_json::json!({"type": "rant", "channel": "pigeon", "description": " ",
+                "category": "mood", "priority": "asap"}),
+            Role::Agent,
+        );
         assert_eq!(
-            fields,
+            refused,
             vec!["type", "channel", "description", "category", "priority"]
         );
+    }
+
+    #[test]
+    fn missing_required_fields_are_each_reported() {
+        let refused = fields_refused(serde_json::json!({}), Role::Agent);
+        assert_eq!(refused, vec!["type", "channel", "description"]);
+    }
+
+    #[test]
+    fn merchants_must_name_the_shipment_a_case_is_about() {
+        let body = serde_json::json!({"type": "complaint", "channel": "api", "description": "x"});
+        assert_eq!(
+            fields_refused(body.clone(), Role::Merchant),
+            vec!["tracking_number"]
+        );
+        assert!(
+            Intake::parse(request(body), &caller(Role::Agent)).is_ok(),
+            "staff may open a case without a shipment"
+        );
+    }
+
+    #[test]
+    fn tracking_numbers_are_trimmed_and_upper_cased() {
+        let intake = Intake::parse(
+            request(serde_json::json!({"type": "complaint", "channel": "phone",
+                "description": "late", "tracking_number": " kd473124829cn "})),
+            &caller(Role::Agent),
+        )
+        .expect("valid");
+        assert_eq!(intake.tracking_number.as_deref(), Some("KD473124829CN"));
+        assert_eq!(intake.priority, None, "left for derivation");
     }
 }

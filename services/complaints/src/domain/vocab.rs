@@ -19,6 +19,20 @@ pub const CATEGORIES: [&str; 11] = [
     "other",
 ];
 
+/// The status of a case at intake.
+pub const RECEIVED: &str = "received";
+/// The statuses of the lifecycle (SPEC §6) in which a case is open: all but `closed`.
+pub const OPEN_STATUSES: [&str; 8] = [
+    RECEIVED,
+    "triaged",
+    "assigned",
+    "investigating",
+    "pending_approval",
+    "resolving",
+    "awaiting_feedback",
+    "reopened",
+];
+
 /// Priorities, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Priority {

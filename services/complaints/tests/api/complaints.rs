@@ -1,231 +1,406 @@
 //! Opening and reading feedback cases.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
-use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::money::Money;
-use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{eventually, publish};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
+use crate::helpers::{complaint, refused_fields, shipment, TestApp};
 
-fn shipment(tn: &str, merchant: Uuid, customer: Uuid) -> CloudEvent {
-    let s = ShipmentCreatedV1 {
-        shipment_id: Uuid::now_v7(),
-        tracking_number: tn.into(),
-        merchant_id: Some(merchant),
-        shipper_customer_id: Some(customer),
-        service_level: "express".into(),
-        origin: PlaceV1 {
-            city: "上海".into(),
-            province: None,
-            hub_code: None,
-        },
-        destination: PlaceV1 {
-            city: "北京".into(),
-            province: None,
-            hub_code: Some("PEK02".into()),
-        },
-        weight_kg: 1.0,
-        freight: Money {
-            amount: "15.00".into(),
-            currency: "CNY".into(),
-        },
-        declared_value: None,
-        cod_amount: None,
-        promised_at: None,
-        created_at: Utc::now(),
-        sequence: 1,
-    };
-    CloudEvent::new(
-        "shipments",
-        s.shipment_id.to_string(),
-        &s,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        Utc::now(),
-    )
-}
-
-/// Publishes a shipment and waits until the service's projection has it (a case for it then
-/// picks up the merchant).
-async fn known_shipment(t: &TestApp, tn: &str, merchant: Uuid, customer: Uuid) {
-    publish(&t.env.amqp, &shipment(tn, merchant, customer)).await;
-    let probe = t.env.token(Role::Merchant, Some(merchant));
-    eventually(Duration::from_secs(10), "the shipment projection", || async {
-        let r = t
-            .create(&probe, &json!({"type": "inquiry", "channel": "api", "description": "probe", "tracking_number": tn}))
-            .await;
-        (r.status() == 201).then_some(())
-    })
-    .await;
+fn time(v: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(v.as_str().expect("a timestamp"))
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_case_gets_a_number_sla_deadlines_a_history_and_a_complaint_received_event() {
+async fn a_new_case_is_numbered_given_sla_deadlines_and_announced_as_complaint_received() {
     let t = TestApp::spawn().await;
     let tap = t.env.tap().await;
 
-    let resp = t
-        .create(&t.admin(), &json!({"type": "complaint", "channel": "phone", "description": "late", "category": "delay"}))
-        .await;
+    let resp = t.create(&t.admin(), &complaint("delay")).await;
 
     assert_eq!(resp.status(), 201);
+    let location = resp.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let case: Value = resp.json().await.expect("json");
-    let number = case["number"].as_str().expect("number");
-    let today = Utc::now().date_naive().format("%Y%m%d").to_string();
-    assert_eq!(number, format!("C{today}00001"));
-    assert_eq!(case["status"], "received");
-    assert_eq!(case["priority"], "normal");
-    let created =
-        chrono::DateTime::parse_from_rfc3339(case["created_at"].as_str().expect("created"))
-            .expect("time");
-    let due = chrono::DateTime::parse_from_rfc3339(
-        case["sla"]["first_response_due"].as_str().expect("due"),
-    )
-    .expect("time");
-    assert_eq!(
-        (due - created).num_minutes(),
-        240,
-        "normal priority: 4 h to first response"
-    );
-    assert_eq!(case["sla"]["breached"], false);
-
     let id = case["id"].as_str().expect("id");
-    let history: Value = t
-        .env
-        .http
-        .get(t.url(&format!("/api/v1/complaints/{id}/history")))
-        .bearer_auth(t.admin())
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(history["data"][0]["action"], "receive");
-    assert_eq!(history["data"][0]["to"], "received");
+    assert_eq!(location, format!("/api/v1/complaints/{id}"));
+    let received = time(&case["created_at"]);
+    let day = received.format("%Y%m%d");
+    assert_eq!(case["number"], format!("C{day}00001"), "C + day + counter");
+    assert_eq!(case["status"], "received");
+    assert_eq!(case["priority"], "normal", "delay by phone stays normal");
+    assert_eq!(case["escalation_level"], 0);
+    let sla = &case["sla"];
+    assert_eq!(
+        (time(&sla["first_response_due"]) - received).num_minutes(),
+        240,
+        "normal: 4 h to first response"
+    );
+    assert_eq!(
+        (time(&sla["resolution_due"]) - received).num_minutes(),
+        2880,
+        "normal: 48 h to resolution"
+    );
+    assert_eq!(sla["first_responded_at"], Value::Null);
+    assert_eq!(sla["warned"], false);
+    assert_eq!(sla["breached"], false);
+    assert!(
+        case.get("duplicate_of").is_none(),
+        "a new case repeats nothing"
+    );
 
     let event = tap
         .next_of_type("complaint.received", Duration::from_secs(10))
         .await;
-    assert_eq!(event.data["number"], number);
+    assert_eq!(event.source, "/kuaidi/complaints");
+    assert_eq!(event.subject.as_deref(), Some(id));
+    assert_eq!(event.data["complaint_id"], id);
+    assert_eq!(event.data["number"], case["number"]);
+    assert_eq!(event.data["type"], "complaint");
     assert_eq!(event.data["category"], "delay");
-    let second: Value = t
-        .create(
-            &t.admin(),
-            &json!({"type": "praise", "channel": "web", "description": "great"}),
-        )
+    assert_eq!(event.data["priority"], "normal");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_numbers_count_up_within_the_day() {
+    let t = TestApp::spawn().await;
+
+    let first = t.created(&t.admin(), &complaint("delay")).await;
+    let praise = json!({"type": "praise", "channel": "web", "description": "great courier"});
+    let second = t.created(&t.admin(), &praise).await;
+
+    let (first_day, first_count) = first["number"].as_str().expect("number").split_at(9);
+    let (second_day, second_count) = second["number"].as_str().expect("number").split_at(9);
+    assert_eq!(first_count, "00001");
+    if first_day == second_day {
+        assert_eq!(second_count, "00002", "the second case of the day");
+    } else {
+        assert_eq!(second_count, "00001", "a new day counts from 1 again");
+    }
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_enum_values_get_422_naming_each_field() {
+    let t = TestApp::spawn().await;
+    let body = json!({"type": "rant", "channel": "pigeon", "description": "x",
+        "category": "mood", "priority": "asap"});
+
+    let fields = refused_fields(t.create(&t.admin(), &body).await).await;
+
+    assert_eq!(fields, vec!["type", "channel", "category", "priority"]);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_required_fields_get_422_naming_each_field() {
+    let t = TestApp::spawn().await;
+
+    let fields = refused_fields(t.create(&t.admin(), &json!({})).await).await;
+
+    assert_eq!(fields, vec!["type", "channel", "description"]);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_without_a_token_get_401() {
+    let t = TestApp::spawn().await;
+
+    let resp = t
+        .env
+        .http
+        .post(t.url("/api/v1/complaints"))
+        .json(&complaint("delay"))
+        .send()
         .await
-        .json()
-        .await
-        .expect("json");
+        .expect("sent");
+
+    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_may_neither_open_nor_read_cases() {
+    let t = TestApp::spawn().await;
+    let case = t.created(&t.admin(), &complaint("delay")).await;
+    let id = case["id"].as_str().expect("id");
+    let operator = t.env.token(Role::Operator, None);
+
+    assert_eq!(t.create(&operator, &complaint("delay")).await.status(), 403);
+    assert_eq!(t.get(&operator, id).await.status(), 403);
+    let analyst = t.env.token(Role::Analyst, None);
     assert_eq!(
-        second["number"],
-        format!("C{today}00002"),
-        "numbers count up per day"
+        t.create(&analyst, &complaint("delay")).await.status(),
+        403,
+        "analysts read, they do not open cases"
+    );
+    assert_eq!(t.get(&analyst, id).await.status(), 200);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_on_a_published_shipment_takes_its_merchant_customer_and_city() {
+    let t = TestApp::spawn().await;
+    let tap = t.env.tap().await;
+    let (merchant, customer) = (Uuid::now_v7(), Uuid::now_v7());
+    t.shipment_created(&shipment("KD473124829CN", merchant, customer))
+        .await;
+
+    let mut body = complaint("delay");
+    body["tracking_number"] = json!(" kd473124829cn ");
+    let case = t.created(&t.env.token(Role::Agent, None), &body).await;
+
+    assert_eq!(case["tracking_number"], "KD473124829CN", "normalised");
+    assert_eq!(case["merchant_id"], json!(merchant));
+    assert_eq!(
+        case["customer_id"],
+        json!(customer),
+        "the shipper, when not given"
+    );
+    let event = tap
+        .next_of_type("complaint.received", Duration::from_secs(10))
+        .await;
+    assert_eq!(event.data["merchant_id"], json!(merchant));
+    assert_eq!(
+        event.data["city"], "北京",
+        "the shipment's destination city"
+    );
+
+    let someone_else = Uuid::now_v7();
+    body["customer_id"] = json!(someone_else);
+    body["category"] = json!("packaging");
+    let named = t.created(&t.admin(), &body).await;
+    assert_eq!(
+        named["customer_id"],
+        json!(someone_else),
+        "a given customer is kept"
+    );
+    assert_eq!(named["merchant_id"], json!(merchant));
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn priority_is_derived_from_category_channel_and_repeats_on_the_same_shipment() {
+    let t = TestApp::spawn().await;
+    let tn = "SF1234567890";
+    let with = |category: &str, channel: &str| {
+        let mut b = complaint(category);
+        b["channel"] = json!(channel);
+        b["tracking_number"] = json!(tn);
+        b
+    };
+
+    let damaged = t.created(&t.admin(), &with("damaged", "phone")).await;
+    let repeat = t.created(&t.admin(), &with("delay", "phone")).await;
+    let loud = t.created(&t.admin(), &with("delay", "weibo")).await;
+    let mut given = with("lost", "weibo");
+    given["priority"] = json!("low");
+    let given = t.created(&t.admin(), &given).await;
+
+    assert_eq!(damaged["priority"], "high", "damaged is severe");
+    assert_eq!(
+        repeat["priority"], "high",
+        "normal + a case on the shipment within 30 days"
+    );
+    assert_eq!(loud["priority"], "urgent", "normal + repeat + weibo");
+    assert_eq!(given["priority"], "low", "a given priority is kept");
+    let due = time(&damaged["sla"]["first_response_due"]);
+    assert_eq!(
+        (due - time(&damaged["created_at"])).num_minutes(),
+        120,
+        "high: 2 h to first response"
     );
     t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_enum_values_get_422_naming_each_field_and_operators_may_not_open_cases() {
+async fn a_repeat_report_within_24_hours_returns_the_open_case_with_duplicate_of() {
     let t = TestApp::spawn().await;
-    let resp = t
-        .create(
-            &t.admin(),
-            &json!({"type": "rant", "channel": "pigeon", "description": "x", "category": "mood"}),
-        )
+    let tap = t.env.tap().await;
+    let mut body = complaint("lost");
+    body["customer_id"] = json!(Uuid::now_v7());
+    body["tracking_number"] = json!("KD473124829CN");
+    let first = t.created(&t.admin(), &body).await;
+    tap.next_of_type("complaint.received", Duration::from_secs(10))
         .await;
-    assert_eq!(resp.status(), 422);
-    let problem: Value = resp.json().await.expect("json");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
-    assert_eq!(fields, vec!["type", "channel", "category"]);
 
-    let operator = t.env.token(Role::Operator, None);
-    let refused = t
-        .create(
-            &operator,
-            &json!({"type": "complaint", "channel": "phone", "description": "x"}),
-        )
-        .await;
-    assert_eq!(refused.status(), 403);
-    let anonymous = t
-        .env
-        .http
-        .post(t.url("/api/v1/complaints"))
-        .json(&json!({}))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(anonymous.status(), 401);
-    t.app.stop().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_case_on_a_known_shipment_takes_its_merchant_and_customer_and_is_deduplicated() {
-    let t = TestApp::spawn().await;
-    let (merchant, customer) = (Uuid::now_v7(), Uuid::now_v7());
-    known_shipment(&t, "KD473124829CN", merchant, customer).await;
-
-    let body = json!({"type": "complaint", "channel": "weibo", "description": "box crushed",
-        "tracking_number": "kd473124829cn", "category": "damaged"});
-    let first = t.create(&t.admin(), &body).await;
-    assert_eq!(first.status(), 201);
-    let first: Value = first.json().await.expect("json");
-    assert_eq!(first["merchant_id"], json!(merchant));
-    assert_eq!(first["customer_id"], json!(customer));
-    // damaged → high, weibo +1, repeat on the same shipment (the probe inquiry) +1: capped.
-    assert_eq!(first["priority"], "urgent");
-
+    body["channel"] = json!("wechat");
+    body["description"] = json!("Still nothing, calling again.");
     let again = t.create(&t.admin(), &body).await;
+
     assert_eq!(
         again.status(),
         200,
         "same customer, shipment and category within 24 h"
     );
+    assert!(
+        again.headers().get("location").is_none(),
+        "nothing was created"
+    );
     let again: Value = again.json().await.expect("json");
     assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["number"], first["number"]);
     assert_eq!(again["duplicate_of"], first["id"]);
+    let id = first["id"].as_str().expect("id");
+    let history: Value = t.history(&t.admin(), id).await.json().await.expect("json");
+    let actions: Vec<&str> = history["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["receive", "duplicate_received"],
+        "oldest first"
+    );
+    assert_eq!(history["data"][0]["from"], Value::Null);
+    assert_eq!(history["data"][0]["to"], "received");
+    assert_eq!(
+        history["data"][1]["payload"]["description"],
+        "Still nothing, calling again."
+    );
+
+    body["category"] = json!("damaged");
+    assert_eq!(
+        t.create(&t.admin(), &body).await.status(),
+        201,
+        "another category is another case"
+    );
+    let next = tap
+        .next_of_type("complaint.received", Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        next.data["category"], "damaged",
+        "the duplicate announced nothing: the next event is the damaged case's"
+    );
     t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn merchants_open_and_read_cases_for_their_own_shipments_only() {
+async fn simultaneous_identical_reports_open_one_case() {
+    let t = TestApp::spawn().await;
+    let mut body = complaint("lost");
+    body["customer_id"] = json!(Uuid::now_v7());
+    body["tracking_number"] = json!("KD473124829CN");
+    let (url, token) = (t.url("/api/v1/complaints"), t.admin());
+
+    let requests: Vec<_> = (0..6)
+        .map(|_| {
+            let request = t.env.http.post(&url).bearer_auth(&token).json(&body);
+            tokio::spawn(async move {
+                let resp = request.send().await.expect("sent");
+                let status = resp.status().as_u16();
+                let case: Value = resp.json().await.expect("json");
+                (status, case["id"].clone())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for r in requests {
+        answers.push(r.await.expect("request task"));
+    }
+
+    let created = answers.iter().filter(|(s, _)| *s == 201).count();
+    assert_eq!(created, 1, "exactly one case opened, got {answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, id)| (*s == 201 || *s == 200) && *id == answers[0].1),
+        "every report answered with the same case, got {answers:?}"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchants_open_cases_for_their_own_shipments_only() {
     let t = TestApp::spawn().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-    known_shipment(&t, "SF1234567890", a, Uuid::now_v7()).await;
-    let merchant_a = t.env.token(Role::Merchant, Some(a));
-    let merchant_b = t.env.token(Role::Merchant, Some(b));
-    let body = json!({"type": "complaint", "channel": "api", "description": "lost", "tracking_number": "SF1234567890", "category": "lost"});
+    t.shipment_created(&shipment("SF1234567890", a, Uuid::now_v7()))
+        .await;
+    let mut body = complaint("lost");
+    body["channel"] = json!("api");
+    body["tracking_number"] = json!("SF1234567890");
 
+    let own = t.created(&t.merchant(a), &body).await;
+    let others = t.create(&t.merchant(b), &body).await;
+    body["tracking_number"] = json!("SF0000000000");
+    let unknown = t.create(&t.merchant(a), &body).await;
+    body.as_object_mut()
+        .expect("object")
+        .remove("tracking_number");
+    let without = t.create(&t.merchant(a), &body).await;
+
+    assert_eq!(own["merchant_id"], json!(a));
+    assert_eq!(others.status(), 404, "another merchant's shipment");
     assert_eq!(
-        t.create(&merchant_b, &body).await.status(),
+        unknown.status(),
         404,
-        "not B's shipment"
+        "a shipment this service has not heard of"
     );
-    let case: Value = t
-        .create(&merchant_a, &body)
-        .await
-        .json()
-        .await
-        .expect("json");
+    assert_eq!(refused_fields(without).await, vec!["tracking_number"]);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchants_read_their_own_cases_and_get_404_for_another_merchants() {
+    let t = TestApp::spawn().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    t.shipment_created(&shipment("SF1234567890", a, Uuid::now_v7()))
+        .await;
+    let mut body = complaint("lost");
+    body["tracking_number"] = json!("SF1234567890");
+    let case = t.created(&t.admin(), &body).await;
+    let id = case["id"].as_str().expect("id");
+    let unrelated = t.created(&t.admin(), &complaint("delay")).await;
+
+    assert_eq!(t.get(&t.merchant(a), id).await.status(), 200);
+    assert_eq!(t.history(&t.merchant(a), id).await.status(), 200);
+    assert_eq!(t.get(&t.merchant(b), id).await.status(), 404);
+    assert_eq!(t.history(&t.merchant(b), id).await.status(), 404);
+    let unrelated = unrelated["id"].as_str().expect("id");
+    assert_eq!(
+        t.get(&t.merchant(a), unrelated).await.status(),
+        404,
+        "a case without a merchant is nobody's tenant data"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_carries_an_etag_and_an_unchanged_one_is_304() {
+    let t = TestApp::spawn().await;
+    let case = t.created(&t.admin(), &complaint("delay")).await;
     let id = case["id"].as_str().expect("id");
 
-    assert_eq!(t.get(&merchant_a, id).await.status(), 200);
+    let first = t.get(&t.admin(), id).await;
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
+    let read: Value = first.json().await.expect("json");
+    assert_eq!(read["number"], case["number"]);
+    let again = t
+        .env
+        .http
+        .get(t.url(&format!("/api/v1/complaints/{id}")))
+        .bearer_auth(t.admin())
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+
+    assert_eq!(again.status(), 304);
     assert_eq!(
-        t.get(&merchant_b, id).await.status(),
-        404,
-        "another tenant's case is a 404"
+        t.get(&t.admin(), &Uuid::now_v7().to_string())
+            .await
+            .status(),
+        404
     );
     t.app.stop().await;
 }

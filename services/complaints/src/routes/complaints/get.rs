@@ -21,6 +21,7 @@ use crate::db::complaints as repo;
         (status = 200, description = "The case; `ETag` carries its version", body = Complaint),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -52,6 +53,7 @@ pub async fn get_complaint(
     responses(
         (status = 200, description = "The case's history", body = History),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

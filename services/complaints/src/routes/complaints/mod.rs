@@ -20,6 +20,8 @@ pub fn visible_to(caller: &Principal, row: &ComplaintRow) -> bool {
     }
 }
 
+/// The API view of a row. `duplicate_of` names the open case an intake request repeated (that
+/// case is what is returned); otherwise the row's own link, if it was merged into another.
 pub fn view(row: ComplaintRow, duplicate_of: Option<uuid::Uuid>) -> Complaint {
     Complaint {
         id: row.id,
@@ -47,7 +49,7 @@ pub fn view(row: ComplaintRow, duplicate_of: Option<uuid::Uuid>) -> Complaint {
         root_cause: row.root_cause,
         resolution: row.resolution,
         satisfaction: row.satisfaction,
-        duplicate_of,
+        duplicate_of: duplicate_of.or(row.duplicate_of),
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,
