@@ -109,8 +109,8 @@ pub const KPIS: &[KpiDefinition] = &[
     ),
     kpi(
         "complaints",
-        "count of complaint cases received",
-        "complaint.received",
+        "count of complaint cases received (type complaint; suggestions, inquiries and praise are not complaints)",
+        "complaint.received with type = complaint",
         None,
         &["complaint.received"],
         true,

@@ -1,4 +1,6 @@
 //! Integration tests of the analytics service: the real service on port 0 with its own fresh
 //! database and its own broker namespace, fed through RabbitMQ.
 
+mod access;
+mod helpers;
 mod kpis;

@@ -8,7 +8,9 @@ use kuaidi_shared::ApiError;
 use crate::api::kpis::KpiDefinitions;
 use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
 
-/// Every KPI's formula, numerator, denominator, source events and version.
+/// Every KPI's formula, numerator, denominator, source events and version, and whether it is
+/// fed yet. Open to every role that may read analytics (merchants included: the catalogue
+/// explains their own figures and holds no data).
 #[utoipa::path(
     get,
     path = "/api/v1/analytics/kpi-definitions",
@@ -16,6 +18,7 @@ use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
     responses(
         (status = 200, description = "The KPI catalogue", body = KpiDefinitions),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not read analytics", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -1,0 +1,357 @@
+//! A KPI query parsed at the edge: the reporting range and the filters, valid by construction.
+//! `today` is passed in, so the defaults are testable without a clock.
+
+use chrono::{Days, NaiveDate};
+use kuaidi_shared::{ApiError, FieldError};
+use uuid::Uuid;
+
+use super::periods::{periods, Granularity, Period};
+use crate::api::kpis::KpiQuery;
+
+/// The longest report, in periods (rows): 400 days by day, 400 weeks by week, 400 months by
+/// month.
+pub const MAX_PERIODS: i64 = 400;
+
+/// Days a report covers when `from` is not given: 30, ending on `to`.
+pub const DEFAULT_DAYS: u64 = 30;
+
+/// Validated `from..=to` (inclusive) and granularity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRange {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub granularity: Granularity,
+}
+
+impl ReportRange {
+    /// Checks `from <= to` and the [`MAX_PERIODS`] limit; the error names the field.
+    pub fn new(
+        from: NaiveDate,
+        to: NaiveDate,
+        granularity: Granularity,
+    ) -> Result<Self, FieldError> {
+        if from > to {
+            return Err(FieldError::new("from", "must not be after `to`"));
+        }
+        let n = granularity.count(from, to);
+        if n > MAX_PERIODS {
+            return Err(FieldError::new(
+                "from",
+                format!(
+                    "the range may cover at most {MAX_PERIODS} {g}s at {g} granularity; it covers {n}",
+                    g = granularity.as_str()
+                ),
+            ));
+        }
+        Ok(Self {
+            from,
+            to,
+            granularity,
+        })
+    }
+
+    /// The rows of the report: every whole period overlapping `from..=to`.
+    pub fn periods(&self) -> Vec<Period> {
+        periods(self.from, self.to, self.granularity)
+    }
+
+    /// The first and last day the rows cover (whole periods, so possibly beyond `from..=to`).
+    pub fn days(&self) -> (NaiveDate, NaiveDate) {
+        (
+            self.granularity.start_of(self.from),
+            self.granularity.end_of(self.to),
+        )
+    }
+}
+
+/// What the rows are restricted to. `None` is "any".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KpiFilter {
+    pub merchant_id: Option<Uuid>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub service_level: Option<String>,
+}
+
+/// A KPI query ready to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiRequest {
+    pub range: ReportRange,
+    pub filter: KpiFilter,
+}
+
+/// Zones whose calendar days are the rollups' (UTC) days.
+const UTC_ZONES: [&str; 2] = ["UTC", "Etc/UTC"];
+
+impl KpiRequest {
+    /// Validates every parameter, reporting all faulty fields at once (`422`).
+    pub fn parse(q: KpiQuery, today: NaiveDate) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let from = date(&mut errors, "from", q.from.as_deref());
+        let to = date(&mut errors, "to", q.to.as_deref());
+        let granularity = match q.granularity.as_deref().map(str::trim) {
+            None | Some("") => Some(Granularity::Day),
+            Some(s) => Granularity::parse(s).or_else(|| {
+                errors.push(FieldError::new("granularity", "must be day, week or month"));
+                None
+            }),
+        };
+        // NOTE: the rollups are keyed by UTC day; other zones need finer rollups (a later
+        // issue), so they are refused rather than answered with UTC figures.
+        if let Some(tz) = blank_to_none(q.tz).filter(|tz| !UTC_ZONES.contains(&tz.as_str())) {
+            errors.push(FieldError::new(
+                "tz",
+                format!("only UTC days are available yet, not {tz}"),
+            ));
+        }
+        // NOTE: value tiers need a projection of customer.tier_changed (a later issue); an
+        // ignored filter would silently answer with everyone's figures.
+        if blank_to_none(q.value_tier).is_some() {
+            errors.push(FieldError::new(
+                "value_tier",
+                "filtering by value tier is not available yet",
+            ));
+        }
+        let city = text(&mut errors, "city", q.city);
+        let province = text(&mut errors, "province", q.province);
+        let service_level = text(&mut errors, "service_level", q.service_level);
+        let range = match (from, to, granularity) {
+            (Ok(from), Ok(to), Some(g)) => {
+                let to = to.unwrap_or(today);
+                let from = from.unwrap_or_else(|| {
+                    to.checked_sub_days(Days::new(DEFAULT_DAYS - 1))
+                        .unwrap_or(to)
+                });
+                ReportRange::new(from, to, g)
+                    .map_err(|e| errors.push(e))
+                    .ok()
+            }
+            _ => None,
+        };
+        match range {
+            Some(range) if errors.is_empty() => Ok(Self {
+                range,
+                filter: KpiFilter {
+                    merchant_id: q.merchant_id,
+                    city,
+                    province,
+                    service_level,
+                },
+            }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}
+
+/// A strict `YYYY-MM-DD` (years 0001–9999); `Ok(None)` when absent or blank.
+fn date(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<NaiveDate>, ()> {
+    let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+        && !s.starts_with("0000");
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) if shaped => Ok(Some(d)),
+        _ => {
+            errors.push(FieldError::new(field, "must be a date YYYY-MM-DD"));
+            Err(())
+        }
+    }
+}
+
+/// The longest text filter, in characters (no dimension value comes near it).
+pub const MAX_FILTER_CHARS: usize = 100;
+
+/// A trimmed text filter without control characters (PostgreSQL refuses NUL in text);
+/// `None` when absent or blank.
+fn text(errors: &mut Vec<FieldError>, field: &str, value: Option<String>) -> Option<String> {
+    let v = blank_to_none(value)?;
+    if v.chars().count() > MAX_FILTER_CHARS {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {MAX_FILTER_CHARS} characters"),
+        ));
+        None
+    } else if v.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+        None
+    } else {
+        Some(v)
+    }
+}
+
+fn blank_to_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    fn q(from: Option<&str>, to: Option<&str>, g: Option<&str>) -> KpiQuery {
+        KpiQuery {
+            from: from.map(Into::into),
+            to: to.map(Into::into),
+            granularity: g.map(Into::into),
+            ..KpiQuery::default()
+        }
+    }
+
+    fn fields(err: ApiError) -> Vec<String> {
+        match err {
+            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    const TODAY: &str = "2026-11-25";
+
+    #[test]
+    fn the_default_is_the_last_30_days_by_day_up_to_today() {
+        let r = KpiRequest::parse(q(None, None, None), d(TODAY)).expect("valid");
+        assert_eq!(
+            r.range,
+            ReportRange {
+                from: d("2026-10-27"),
+                to: d(TODAY),
+                granularity: Granularity::Day
+            }
+        );
+        assert_eq!(r.range.periods().len(), 30);
+    }
+
+    #[test]
+    fn a_lone_to_ends_30_days_and_a_lone_from_runs_to_today() {
+        let r = KpiRequest::parse(q(None, Some("2026-03-31"), None), d(TODAY)).expect("valid");
+        assert_eq!(
+            (r.range.from, r.range.to),
+            (d("2026-03-02"), d("2026-03-31"))
+        );
+        let r = KpiRequest::parse(q(Some("2026-11-20"), None, None), d(TODAY)).expect("valid");
+        assert_eq!((r.range.from, r.range.to), (d("2026-11-20"), d(TODAY)));
+    }
+
+    #[test]
+    fn four_hundred_days_by_day_are_allowed_and_four_hundred_and_one_are_not() {
+        // 2025-10-22 ..= 2026-11-25 is exactly 400 days.
+        let ok = KpiRequest::parse(q(Some("2025-10-22"), Some(TODAY), Some("day")), d(TODAY));
+        assert_eq!(ok.expect("400 days").range.periods().len(), 400);
+        let too_long = KpiRequest::parse(q(Some("2025-10-21"), Some(TODAY), Some("day")), d(TODAY));
+        assert_eq!(fields(too_long.expect_err("401 days")), vec!["from"]);
+    }
+
+    #[test]
+    fn a_range_too_long_by_day_is_fine_by_week_or_month() {
+        for g in ["week", "month"] {
+            assert!(
+                KpiRequest::parse(q(Some("2024-01-01"), Some(TODAY), Some(g)), d(TODAY)).is_ok(),
+                "three years by {g}"
+            );
+        }
+        let weeks = KpiRequest::parse(q(Some("2010-01-01"), Some(TODAY), Some("week")), d(TODAY));
+        assert_eq!(fields(weeks.expect_err("over 400 weeks")), vec!["from"]);
+    }
+
+    #[test]
+    fn from_after_to_is_refused_on_from() {
+        let err = KpiRequest::parse(q(Some("2026-11-30"), Some("2026-11-01"), None), d(TODAY));
+        assert_eq!(fields(err.expect_err("reversed")), vec!["from"]);
+    }
+
+    #[test]
+    fn malformed_dates_are_refused_on_their_field() {
+        for bad in [
+            "2026-13-01",
+            "2026-02-30",
+            "yesterday",
+            "2026-1-5",
+            "+2026-01-01",
+            "0000-01-01",
+            "20261125",
+        ] {
+            let err = KpiRequest::parse(q(None, Some(bad), None), d(TODAY));
+            assert_eq!(fields(err.expect_err(bad)), vec!["to"], "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_granularity_is_refused_and_reported_with_bad_dates() {
+        let err = KpiRequest::parse(q(Some("nope"), None, Some("hour")), d(TODAY));
+        assert_eq!(
+            fields(err.expect_err("two faults")),
+            vec!["from", "granularity"]
+        );
+    }
+
+    #[test]
+    fn blank_filters_mean_any_and_others_are_trimmed() {
+        let query = KpiQuery {
+            city: Some("  ".into()),
+            province: Some(" 北京 ".into()),
+            tz: Some("UTC".into()),
+            ..KpiQuery::default()
+        };
+        let r = KpiRequest::parse(query, d(TODAY)).expect("valid");
+        assert_eq!(r.filter.city, None);
+        assert_eq!(r.filter.province.as_deref(), Some("北京"));
+    }
+
+    #[test]
+    fn text_filters_with_control_characters_or_too_long_are_refused() {
+        let query = KpiQuery {
+            city: Some("北\u{0}京".into()),
+            service_level: Some("x".repeat(MAX_FILTER_CHARS + 1)),
+            ..KpiQuery::default()
+        };
+        let err = KpiRequest::parse(query, d(TODAY));
+        assert_eq!(
+            fields(err.expect_err("bad filters")),
+            vec!["city", "service_level"]
+        );
+    }
+
+    #[test]
+    fn other_time_zones_and_value_tiers_are_refused_until_they_are_fed() {
+        let query = KpiQuery {
+            tz: Some("Asia/Shanghai".into()),
+            value_tier: Some("key_account".into()),
+            ..KpiQuery::default()
+        };
+        let err = KpiRequest::parse(query, d(TODAY));
+        assert_eq!(
+            fields(err.expect_err("unsupported")),
+            vec!["tz", "value_tier"]
+        );
+    }
+
+    #[test]
+    fn the_rows_cover_whole_periods_beyond_the_requested_days() {
+        let r = KpiRequest::parse(
+            q(Some("2026-03-04"), Some("2026-03-10"), Some("week")),
+            d(TODAY),
+        )
+        .expect("valid");
+        assert_eq!(r.range.days(), (d("2026-03-02"), d("2026-03-15")));
+        let r = KpiRequest::parse(
+            q(Some("2026-02-10"), Some("2026-03-10"), Some("month")),
+            d(TODAY),
+        )
+        .expect("valid");
+        assert_eq!(r.range.days(), (d("2026-02-01"), d("2026-03-31")));
+    }
+}

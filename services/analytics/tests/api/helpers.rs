@@ -1,0 +1,185 @@
+//! Starts the analytics service for one test, feeds it events through RabbitMQ and reads its
+//! KPIs.
+
+use chrono::{DateTime, TimeZone, Utc};
+use kuaidi_shared::app::RunningApp;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::events::catalogue::{ComplaintReceivedV1, PlaceV1, ShipmentCreatedV1};
+use kuaidi_shared::events::{CloudEvent, EventPayload};
+use kuaidi_shared::money::Money;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::testing::{eventually, publish, TestEnv};
+use serde_json::Value;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How long an event may take from the broker to the KPIs in a test.
+pub const PROPAGATION: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub env: TestEnv,
+    pub app: RunningApp,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let env = TestEnv::new();
+        let app = kuaidi_analytics::build(env.settings("analytics"))
+            .await
+            .expect("analytics service builds")
+            .spawn();
+        Self { env, app }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.url())
+    }
+
+    /// Publishes `event` to the test exchange as a producer's relay does: routing key = event
+    /// type, persistent, `message_id` = event id, confirmed. Publishes are in order, and the
+    /// service handles its queue one delivery at a time, in order.
+    pub async fn publish(&self, event: &CloudEvent) {
+        publish(&self.env.amqp, event).await;
+    }
+
+    /// `GET /api/v1/analytics/kpis?{query}`, or without a token when `token` is `None`.
+    pub async fn kpis(&self, token: Option<&str>, query: &str) -> reqwest::Response {
+        let request = self
+            .env
+            .http
+            .get(self.url(&format!("/api/v1/analytics/kpis?{query}")));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+        .await
+        .expect("request sent")
+    }
+
+    /// The KPI report of `query`, once `ready` holds for it (polled until [`PROPAGATION`]).
+    pub async fn kpis_when<F>(&self, token: &str, query: &str, what: &str, ready: F) -> Value
+    where
+        F: Fn(&Value) -> bool,
+    {
+        eventually(PROPAGATION, what, || async {
+            let report: Value = self.kpis(Some(token), query).await.json().await.ok()?;
+            ready(&report).then_some(report)
+        })
+        .await
+    }
+
+    pub async fn kpi_definitions(&self, token: &str) -> reqwest::Response {
+        self.env
+            .http
+            .get(self.url("/api/v1/analytics/kpi-definitions"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub fn token(&self, role: Role) -> String {
+        self.env.token(role, None)
+    }
+
+    pub fn merchant_token(&self, merchant_id: Uuid) -> String {
+        self.env.token(Role::Merchant, Some(merchant_id))
+    }
+
+    pub fn admin(&self) -> String {
+        self.token(Role::Admin)
+    }
+
+    pub async fn stop(self) {
+        self.app.stop().await;
+    }
+}
+
+/// A `shipment.created` payload: express, Shanghai → Beijing (北京, 北京).
+pub fn shipment(merchant_id: Uuid, created_at: DateTime<Utc>) -> ShipmentCreatedV1 {
+    let shipment_id = Uuid::now_v7();
+    ShipmentCreatedV1 {
+        shipment_id,
+        tracking_number: format!("KD{:09}CN", shipment_id.as_u128() % 1_000_000_000),
+        merchant_id: Some(merchant_id),
+        shipper_customer_id: None,
+        service_level: "express".into(),
+        origin: PlaceV1 {
+            city: "上海".into(),
+            province: Some("上海".into()),
+            hub_code: Some("SHA01".into()),
+        },
+        destination: PlaceV1 {
+            city: "北京".into(),
+            province: Some("北京".into()),
+            hub_code: Some("PEK02".into()),
+        },
+        weight_kg: 1.2,
+        freight: Money {
+            amount: "18.50".into(),
+            currency: "CNY".into(),
+        },
+        declared_value: None,
+        cod_amount: None,
+        promised_at: None,
+        created_at,
+        sequence: 1,
+    }
+}
+
+/// A `complaint.received` payload: a delay complaint in Beijing.
+pub fn complaint(merchant_id: Uuid, received_at: DateTime<Utc>) -> ComplaintReceivedV1 {
+    ComplaintReceivedV1 {
+        complaint_id: Uuid::now_v7(),
+        number: "C2026112500001".into(),
+        type_: "complaint".into(),
+        channel: "phone".into(),
+        category: Some("delay".into()),
+        priority: "normal".into(),
+        customer_id: None,
+        merchant_id: Some(merchant_id),
+        tracking_number: None,
+        city: Some("北京".into()),
+        received_at,
+    }
+}
+
+/// The CloudEvent of `payload`, as its producer would emit it at `time`.
+pub fn event<P: EventPayload>(payload: &P, subject: Uuid, time: DateTime<Utc>) -> CloudEvent {
+    CloudEvent::new(
+        P::PRODUCER,
+        subject.to_string(),
+        payload,
+        &RequestContext::detached(),
+        Uuid::now_v7(),
+        time,
+    )
+}
+
+pub fn shipment_event(merchant_id: Uuid, created_at: DateTime<Utc>) -> CloudEvent {
+    let s = shipment(merchant_id, created_at);
+    event(&s, s.shipment_id, created_at)
+}
+
+pub fn complaint_event(merchant_id: Uuid, received_at: DateTime<Utc>) -> CloudEvent {
+    let c = complaint(merchant_id, received_at);
+    event(&c, c.complaint_id, received_at)
+}
+
+/// Noon UTC of a calendar day.
+pub fn noon(year: i32, month: u32, day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, 12, 0, 0)
+        .single()
+        .expect("a valid day")
+}
+
+/// The `field` of every row of a report.
+pub fn column(report: &Value, field: &str) -> Vec<Value> {
+    report["data"]
+        .as_array()
+        .expect("data is an array")
+        .iter()
+        .map(|row| row[field].clone())
+        .collect()
+}
