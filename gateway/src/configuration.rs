@@ -37,6 +37,25 @@ pub struct ProxySettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct RateLimits {
+    /// Requests per second per principal (burst twice that); 0 = off.
+    pub per_principal: u32,
+    /// Requests per second per IP on public tracking; 0 = off.
+    pub public_per_ip: u32,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct CorsSettings {
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdempotencySettings {
+    pub retention_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct GatewaySettings {
     pub http: HttpSettings,
     pub database_url: SecretString,
@@ -47,6 +66,10 @@ pub struct GatewaySettings {
     pub jwt: JwtSettings,
     pub services: Upstreams,
     pub proxy: ProxySettings,
+    pub rate_limits: RateLimits,
+    #[serde(default)]
+    pub cors: CorsSettings,
+    pub idempotency: IdempotencySettings,
 }
 
 pub fn load_settings() -> anyhow::Result<GatewaySettings> {

@@ -44,10 +44,28 @@ shipments and tracking, complaints, analytics. All errors are RFC 9457 problem+j
 cursor pagination; money is {amount, currency}.",
     ),
     servers((url = "/", description = "This gateway")),
-    paths(crate::routes::auth::login::login, crate::routes::jwks::jwks),
+    paths(
+        crate::routes::auth::login::login,
+        crate::routes::auth::refresh::refresh,
+        crate::routes::auth::refresh::logout,
+        crate::routes::auth::token::token,
+        crate::routes::jwks::jwks,
+        crate::routes::admin::users::create_user,
+        crate::routes::admin::users::list_users,
+        crate::routes::admin::users::get_user,
+        crate::routes::admin::users::update_user,
+        crate::routes::admin::clients::create_client,
+        crate::routes::admin::clients::list_clients,
+        crate::routes::admin::clients::revoke_client,
+        crate::routes::admin::api_keys::create_api_key,
+        crate::routes::admin::api_keys::list_api_keys,
+        crate::routes::admin::api_keys::revoke_api_key,
+        crate::routes::admin::audit_log::list_audit_log,
+    ),
     modifiers(&Security),
     tags(
         (name = "auth", description = "Logins, tokens and keys"),
+        (name = "admin", description = "Users, clients, API keys and the audit log (admin only)"),
     )
 )]
 struct GatewayDoc;

@@ -2,12 +2,16 @@
 //! routes `/api/v1/...` to the services by path prefix, and serves the whole API's OpenAPI
 //! document and Swagger UI (SPEC §3). It owns the `kuaidi_gateway` database.
 
+pub mod audit;
 pub mod configuration;
 pub mod db;
 pub mod docs;
+pub mod edge;
+pub mod idempotency;
 pub mod keys;
 pub mod passwords;
 pub mod proxy;
+pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 pub mod tokens;

@@ -68,6 +68,7 @@ pub fn bootstrap_admin(
                 locked_until: None,
                 created_at: now,
                 updated_at: now,
+                version: 1,
             },
         )?;
         Ok(generated)

@@ -5,12 +5,17 @@
 
 use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::{bearer, JwtVerifier};
+use kuaidi_shared::db::PgPool;
+use kuaidi_shared::http::PII_AUDIT_HEADER;
 use kuaidi_shared::request::{RequestContext, REQUEST_ID, TRACEPARENT};
 use kuaidi_shared::ApiError;
 use std::time::Duration;
 
+use crate::audit::{self, Audit};
 use crate::configuration::{ProxySettings, Upstreams};
+use crate::edge::{Caller, Edge};
+use crate::idempotency::{self, Begin};
+use crate::ratelimit::{Decision, Limiter};
 
 /// Which service answers a path, and how long it may take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,30 +101,188 @@ fn is_hop_by_hop(name: &header::HeaderName) -> bool {
             | "x-forwarded-for"
             | "x-forwarded-proto"
             | "x-forwarded-host"
+            | "x-api-key"
+            | "authorization"
     )
 }
 
+/// The gateway's limits, shared by all workers.
+pub struct Limits {
+    pub per_principal: Limiter,
+    pub public_per_ip: Limiter,
+}
+
 /// Forwards a request to its service.
+#[allow(clippy::too_many_arguments)]
 pub async fn forward(
     req: HttpRequest,
     body: web::Bytes,
     ctx: RequestContext,
     router: web::Data<Router>,
     client: web::Data<reqwest::Client>,
-    verifier: web::Data<JwtVerifier>,
+    edge: web::Data<Edge>,
+    limits: web::Data<Limits>,
+    pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     let route = router
         .route(req.method(), req.path())
         .ok_or(ApiError::NotFound("route"))?;
-    if !route.public {
-        let token =
-            bearer(&req).ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?;
-        verifier.verify(token).await?;
+    let caller = edge.resolve(&req).await?;
+    if let Some(key) = caller.as_ref().and_then(|c| c.exchanged_key) {
+        let who = caller
+            .as_ref()
+            .map(|c| c.principal.clone())
+            .ok_or(ApiError::Unauthorized("invalid API key".into()))?;
+        audit::record(
+            &pool,
+            &ctx,
+            audit::client_ip(&req),
+            Audit::by(&who, "auth.api_key", Some(key.to_string())),
+        )
+        .await;
     }
+    let decision = match (&caller, route.public) {
+        (Some(c), _) => limits.per_principal.check(&c.principal.sub),
+        (None, true) => limits
+            .public_per_ip
+            .check(&audit::client_ip(&req).unwrap_or_default()),
+        (None, false) => {
+            return Err(ApiError::Unauthorized(
+                "bearer token or API key required".into(),
+            ))
+        }
+    };
+    if let Decision::Refused {
+        limit,
+        retry_after_secs,
+    } = decision
+    {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs,
+            limit,
+        });
+    }
+    // Errors too carry the rate-limit headers; `from_error` keeps the problem's details.
+    let resp = match relay(&req, body, &ctx, &route, caller.as_ref(), &client, &pool).await {
+        Ok(resp) => resp,
+        Err(e) => HttpResponse::from_error(e),
+    };
+    Ok(with_headers(resp, &decision))
+}
+
+/// Forwards an authorised request, with idempotency and PII auditing.
+async fn relay(
+    req: &HttpRequest,
+    body: web::Bytes,
+    ctx: &RequestContext,
+    route: &Route,
+    caller: Option<&Caller>,
+    client: &reqwest::Client,
+    pool: &PgPool,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency = match (req.method(), req.headers().get("idempotency-key"), caller) {
+        (&Method::POST, Some(key), Some(c)) => {
+            let key = idempotency::parse_key(key.to_str().unwrap_or(""))?;
+            let path = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or(req.path());
+            let hash = idempotency::fingerprint("POST", path, &body);
+            match idempotency::begin(pool, c.principal.sub.clone(), key.clone(), hash).await? {
+                Begin::Replay(resp) => return Ok(resp),
+                Begin::Proceed => Some((c.principal.sub.clone(), key)),
+            }
+        }
+        _ => None,
+    };
     let url = match req.uri().query() {
         Some(q) => format!("{}{}?{q}", route.upstream, req.path()),
         None => format!("{}{}", route.upstream, req.path()),
     };
+    let sent = send(
+        req,
+        ctx,
+        client,
+        route,
+        &url,
+        caller.map(|c| c.token.as_str()),
+        body,
+    )
+    .await;
+    let resp = match sent {
+        Ok(resp) => resp,
+        Err(e) => {
+            if let Some((who, key)) = idempotency {
+                idempotency::abandon(pool, who, key).await;
+            }
+            return Err(e);
+        }
+    };
+    if let (Some(target), Some(c)) = (resp.headers().get(PII_AUDIT_HEADER), caller) {
+        let target = target.to_str().unwrap_or_default().to_owned();
+        audit::record(
+            pool,
+            ctx,
+            audit::client_ip(req),
+            Audit::by(&c.principal, "pii.read", Some(target)),
+        )
+        .await;
+    }
+    let out = match idempotency {
+        None => relay_response(resp),
+        Some((who, key)) => {
+            let status = resp.status().as_u16();
+            let mut kept = serde_json::Map::new();
+            for name in idempotency::KEPT_HEADERS {
+                if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
+                    kept.insert(name.to_owned(), v.into());
+                }
+            }
+            let headers = resp.headers().clone();
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|_| ApiError::BadGateway("the service's answer was cut off".into()))?;
+            if status >= 500 {
+                idempotency::abandon(pool, who, key).await;
+            } else {
+                idempotency::finish(
+                    pool,
+                    who,
+                    key,
+                    status,
+                    serde_json::Value::Object(kept),
+                    bytes.to_vec(),
+                )
+                .await?;
+            }
+            buffered_response(status, &headers, bytes)
+        }
+    };
+    Ok(out)
+}
+
+fn with_headers(mut resp: HttpResponse, decision: &Decision) -> HttpResponse {
+    for (name, value) in decision.headers() {
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            resp.headers_mut()
+                .insert(header::HeaderName::from_static(name), v);
+        }
+    }
+    resp
+}
+
+/// Sends the request upstream; idempotent methods are retried once on a connection failure.
+async fn send(
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    client: &reqwest::Client,
+    route: &Route,
+    url: &str,
+    token: Option<&str>,
+    body: web::Bytes,
+) -> Result<reqwest::Response, ApiError> {
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
     let mut headers = reqwest::header::HeaderMap::new();
@@ -140,6 +303,9 @@ pub async fn forward(
     };
     set(REQUEST_ID, &ctx.request_id);
     set(TRACEPARENT, &ctx.traceparent);
+    if let Some(token) = token {
+        set("authorization", &format!("Bearer {token}"));
+    }
     if let Some(peer) = req.peer_addr() {
         set("x-forwarded-for", &peer.ip().to_string());
     }
@@ -148,17 +314,16 @@ pub async fn forward(
 
     let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let attempts = if idempotent { 2 } else { 1 };
-    let mut last_err = None;
     for attempt in 0..attempts {
         let sent = client
-            .request(method.clone(), &url)
+            .request(method.clone(), url)
             .headers(headers.clone())
             .timeout(route.timeout)
             .body(body.clone())
             .send()
             .await;
         match sent {
-            Ok(resp) => return Ok(relay_response(resp)),
+            Ok(resp) => return Ok(resp),
             Err(e) if e.is_timeout() => {
                 tracing::warn!(upstream = %route.upstream, error = %e, "upstream timed out");
                 return Err(ApiError::GatewayTimeout(format!(
@@ -168,28 +333,42 @@ pub async fn forward(
             }
             Err(e) => {
                 tracing::warn!(upstream = %route.upstream, attempt, error = %e, "upstream unreachable");
-                last_err = Some(e);
             }
         }
     }
-    let _ = last_err;
     Err(ApiError::BadGateway("the service is unavailable".into()))
 }
 
-fn relay_response(resp: reqwest::Response) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(resp.status().as_u16())
-        .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
-    let mut out = HttpResponse::build(status);
-    for (name, value) in resp.headers() {
-        let name = header::HeaderName::from_bytes(name.as_str().as_bytes());
-        if let Ok(name) = name {
-            if !is_hop_by_hop(&name) {
+fn buffered_response(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> HttpResponse {
+    let mut out = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
+    );
+    copy_headers(&mut out, headers);
+    out.body(body)
+}
+
+fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &reqwest::header::HeaderMap) {
+    for (name, value) in headers {
+        if let Ok(name) = header::HeaderName::from_bytes(name.as_str().as_bytes()) {
+            if !is_hop_by_hop(&name) && name.as_str() != PII_AUDIT_HEADER {
                 if let Ok(v) = header::HeaderValue::from_bytes(value.as_bytes()) {
                     out.append_header((name, v));
                 }
             }
         }
     }
+}
+
+fn relay_response(resp: reqwest::Response) -> HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(resp.status().as_u16())
+        .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
+    let mut out = HttpResponse::build(status);
+    copy_headers(&mut out, resp.headers());
     out.streaming(resp.bytes_stream())
 }
 

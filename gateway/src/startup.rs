@@ -11,7 +11,9 @@ use std::time::Duration;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::configuration::GatewaySettings;
-use crate::proxy::{self, Router};
+use crate::edge::Edge;
+use crate::proxy::{self, Limits, Router};
+use crate::ratelimit::Limiter;
 use crate::{docs, keys, passwords, routes};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
@@ -60,6 +62,25 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
             .build()?,
     );
     let router = web::Data::new(Router::new(&settings.services, &settings.proxy));
+    let edge = web::Data::new(Edge::new(
+        verifier.clone(),
+        pool.clone(),
+        ring.clone(),
+        settings.jwt.clone(),
+    ));
+    let limits = web::Data::new(Limits {
+        per_principal: Limiter::new(
+            settings.rate_limits.per_principal,
+            settings.rate_limits.per_principal.saturating_mul(2),
+        ),
+        public_per_ip: Limiter::new(
+            settings.rate_limits.public_per_ip,
+            settings.rate_limits.public_per_ip,
+        ),
+    });
+    let cors_origins = settings.cors.allowed_origins.clone();
+    let (shutdown, stopping) = tokio::sync::watch::channel(false);
+    let purge = spawn_purge(pool.clone(), settings.idempotency.retention_hours, stopping);
     let ring = web::Data::new(ring);
     let pool_data = web::Data::new(pool.clone());
     let max_body = settings.proxy.max_body_bytes;
@@ -74,9 +95,12 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 pool: Some(pool),
                 broker: None,
             },
+            cors_origins,
         },
         move |cfg| {
             cfg.app_data(verifier.clone())
+                .app_data(edge.clone())
+                .app_data(limits.clone())
                 .app_data(client.clone())
                 .app_data(router.clone())
                 .app_data(ring.clone())
@@ -97,6 +121,31 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .route("/{tail:.*}", web::route().to(proxy::forward));
         },
     )?;
-    let (shutdown, _) = tokio::sync::watch::channel(false);
-    Ok(Application::new(port, server, shutdown, Vec::new()))
+    Ok(Application::new(port, server, shutdown, vec![purge]))
+}
+
+/// Deletes expired idempotency records every 10 minutes (a plain DELETE: safe on every replica).
+fn spawn_purge(
+    pool: db::PgPool,
+    retention_hours: i64,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stopping.changed() => return,
+            }
+            let p = pool.clone();
+            let purged = tokio::task::spawn_blocking(move || {
+                let mut conn = p.get()?;
+                Ok::<_, anyhow::Error>(crate::idempotency::purge(&mut conn, retention_hours)?)
+            })
+            .await;
+            if let Ok(Ok(n)) = purged {
+                tracing::debug!(purged = n, "expired idempotency records deleted");
+            }
+        }
+    })
 }

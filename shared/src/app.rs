@@ -137,6 +137,52 @@ pub struct ServeOptions {
     pub name: &'static str,
     pub http: HttpSettings,
     pub readiness: Readiness,
+    /// Origins allowed by CORS (browser front ends); empty: no cross-origin access.
+    pub cors_origins: Vec<String>,
+}
+
+/// CORS for the configured origins: the API's methods and headers, `ETag` and rate-limit
+/// headers exposed, credentials not allowed (tokens travel in headers).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "x-api-key",
+            "idempotency-key",
+            "if-match",
+            "if-none-match",
+            "x-request-id",
+            "traceparent",
+        ])
+        .expose_headers([
+            "etag",
+            "location",
+            "x-request-id",
+            "retry-after",
+            "ratelimit-limit",
+            "ratelimit-remaining",
+            "ratelimit-reset",
+        ])
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Headers every response carries.
+fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add(("x-content-type-options", "nosniff"))
+        .add(("x-frame-options", "DENY"))
+        .add(("referrer-policy", "no-referrer"))
+        .add((
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ))
+        .add(("cross-origin-opener-policy", "same-origin"))
 }
 
 /// Binds the listener and builds the HTTP server with the common middleware and endpoints;
@@ -158,8 +204,11 @@ where
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     let readiness = web::Data::new(opts.readiness);
+    let origins = opts.cors_origins;
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(cors(&origins))
+            .wrap(security_headers())
             .wrap(from_fn(context_middleware))
             .wrap(prom.clone())
             .wrap(tracing_actix_web::TracingLogger::default())
@@ -212,6 +261,7 @@ impl Application {
                     pool: Some(core.pool.clone()),
                     broker: Some(core.broker.clone()),
                 },
+                cors_origins: Vec::new(),
             },
             configure,
         )?;

@@ -22,3 +22,15 @@ pub fn respond_with_etag<T: Serialize>(req: &HttpRequest, tag: &str, body: &T) -
         .insert_header(header::ETag(etag))
         .json(body)
 }
+
+/// Response header by which a service tells the gateway that this answer shows PII unmasked;
+/// the gateway writes it to the audit log and strips it.
+pub const PII_AUDIT_HEADER: &str = "kuaidi-audit-pii";
+
+/// Marks `resp` as an unmasked read of `target` (e.g. `customer:<id>`), for the audit log.
+pub fn mark_pii_read(resp: &mut HttpResponse, target: &str) {
+    if let Ok(v) = header::HeaderValue::from_str(target) {
+        resp.headers_mut()
+            .insert(header::HeaderName::from_static(PII_AUDIT_HEADER), v);
+    }
+}

@@ -83,7 +83,7 @@ pub enum ApiError {
     #[error("unprocessable: {detail}")]
     Unprocessable { code: &'static str, detail: String },
     #[error("rate limited")]
-    TooManyRequests { retry_after_secs: u64 },
+    TooManyRequests { retry_after_secs: u64, limit: u32 },
     #[error("bad gateway: {0}")]
     BadGateway(String),
     #[error("gateway timeout: {0}")]
@@ -153,8 +153,10 @@ impl ApiError {
             Self::PreconditionFailed => {
                 "the resource changed since the version named in If-Match".to_owned()
             }
-            Self::TooManyRequests { retry_after_secs } => {
-                format!("retry after {retry_after_secs} s")
+            Self::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                format!("rate limit exceeded; retry after {retry_after_secs} s")
             }
             // NOTE: never the cause of a 5xx: it may hold SQL text or internals.
             Self::Internal(_) => "an unexpected error occurred; it has been logged".to_owned(),
@@ -212,8 +214,14 @@ impl ResponseError for ApiError {
         let mut resp = HttpResponse::build(self.status_code());
         resp.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {
-            Self::TooManyRequests { retry_after_secs } => {
+            Self::TooManyRequests {
+                retry_after_secs,
+                limit,
+            } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                resp.insert_header(("ratelimit-limit", limit.to_string()));
+                resp.insert_header(("ratelimit-remaining", "0"));
+                resp.insert_header(("ratelimit-reset", retry_after_secs.to_string()));
             }
             Self::Unavailable(_) => {
                 resp.insert_header((header::RETRY_AFTER, "5"));

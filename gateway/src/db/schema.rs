@@ -34,9 +34,73 @@ diesel::table! {
         locked_until -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int4,
     }
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, signing_keys, users,);
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        name -> Text,
+        merchant_id -> Uuid,
+        prefix -> Text,
+        key_hash -> Text,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        principal -> Nullable<Text>,
+        role -> Nullable<Text>,
+        action -> Text,
+        target -> Nullable<Text>,
+        outcome -> Text,
+        request_id -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    clients (id) {
+        id -> Uuid,
+        client_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        role -> Text,
+        merchant_id -> Nullable<Uuid>,
+        scopes -> Array<Text>,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (principal, key) {
+        principal -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Int4>,
+        headers -> Nullable<Jsonb>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    audit_log,
+    clients,
+    idempotency_keys,
+    refresh_tokens,
+    signing_keys,
+    users,
+);

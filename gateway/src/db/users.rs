@@ -20,6 +20,7 @@ pub struct UserRow {
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub version: i32,
 }
 
 pub fn insert(conn: &mut PgConnection, row: &UserRow) -> QueryResult<()> {

@@ -2,10 +2,50 @@
 
 use actix_web::web;
 
+pub mod admin;
 pub mod auth;
 pub mod jwks;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use admin::{api_keys, audit_log, clients, users};
     cfg.route("/api/v1/auth/login", web::post().to(auth::login::login))
-        .route("/.well-known/jwks.json", web::get().to(jwks::jwks));
+        .route(
+            "/api/v1/auth/refresh",
+            web::post().to(auth::refresh::refresh),
+        )
+        .route("/api/v1/auth/logout", web::post().to(auth::refresh::logout))
+        .route("/api/v1/auth/token", web::post().to(auth::token::token))
+        .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+        .service(
+            web::resource("/api/v1/users")
+                .route(web::post().to(users::create_user))
+                .route(web::get().to(users::list_users)),
+        )
+        .service(
+            web::resource("/api/v1/users/{id}")
+                .route(web::get().to(users::get_user))
+                .route(web::patch().to(users::update_user)),
+        )
+        .service(
+            web::resource("/api/v1/clients")
+                .route(web::post().to(clients::create_client))
+                .route(web::get().to(clients::list_clients)),
+        )
+        .route(
+            "/api/v1/clients/{id}",
+            web::delete().to(clients::revoke_client),
+        )
+        .service(
+            web::resource("/api/v1/api-keys")
+                .route(web::post().to(api_keys::create_api_key))
+                .route(web::get().to(api_keys::list_api_keys)),
+        )
+        .route(
+            "/api/v1/api-keys/{id}",
+            web::delete().to(api_keys::revoke_api_key),
+        )
+        .route(
+            "/api/v1/audit-log",
+            web::get().to(audit_log::list_audit_log),
+        );
 }

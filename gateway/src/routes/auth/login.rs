@@ -1,6 +1,9 @@
 //! `POST /api/v1/auth/login`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::request::RequestContext;
+
+use crate::audit::{self, Audit};
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::db::{self, PgPool};
@@ -54,6 +57,8 @@ pub struct TokenResponse {
     )
 )]
 pub async fn login(
+    req: HttpRequest,
+    ctx: RequestContext,
     body: web::Json<LoginRequest>,
     pool: web::Data<PgPool>,
     keys: web::Data<KeyRing>,
@@ -71,6 +76,7 @@ pub async fn login(
         return Err(ApiError::Validation(errors));
     }
     let username = username.trim().to_lowercase();
+    let tried = username.clone();
     let now = Utc::now();
     let refresh_ttl = Duration::seconds(settings.jwt.refresh_ttl_secs);
     let user = db::run(&pool, move |conn| {
@@ -99,7 +105,18 @@ pub async fn login(
         users::record_success(conn, user.id)?;
         Ok(user)
     })
-    .await?;
+    .await;
+    // Every attempt is audited with the username tried — never the password.
+    let entry = Audit {
+        principal: user.as_ref().ok().map(|u| u.id.to_string()),
+        role: user.as_ref().ok().map(|u| u.role.clone()),
+        action: "auth.login",
+        target: None,
+        outcome: if user.is_ok() { "success" } else { "failure" },
+        details: serde_json::json!({"username": tried}),
+    };
+    audit::record(&pool, &ctx, audit::client_ip(&req), entry).await;
+    let user = user?;
     let role =
         Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
     let access = tokens::access_token(

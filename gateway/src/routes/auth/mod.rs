@@ -1,3 +1,5 @@
 //! Authentication endpoints.
 
 pub mod login;
+pub mod refresh;
+pub mod token;

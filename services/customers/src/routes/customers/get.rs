@@ -6,7 +6,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -65,6 +65,12 @@ pub async fn get_customer(
         stats.shipments_12m,
         stats.complaints_12m
     );
+    let unmasked = super::sees_pii(&caller, &row);
+    let id = row.id;
     let body = super::view(row, stats, &pii, &caller)?;
-    Ok(respond_with_etag(&req, &etag, &body))
+    let mut resp = respond_with_etag(&req, &etag, &body);
+    if unmasked {
+        mark_pii_read(&mut resp, &format!("customer:{id}"));
+    }
+    Ok(resp)
 }

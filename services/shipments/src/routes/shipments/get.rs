@@ -5,7 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
@@ -52,6 +52,12 @@ pub async fn get_shipment(
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
+    let unmasked = super::sees_pii(&caller, &row);
+    let tn = row.tracking_number.clone();
     let body = super::view(row, &pii, &caller)?;
-    Ok(respond_with_etag(&req, &etag, &body))
+    let mut resp = respond_with_etag(&req, &etag, &body);
+    if unmasked {
+        mark_pii_read(&mut resp, &format!("shipment:{tn}"));
+    }
+    Ok(resp)
 }

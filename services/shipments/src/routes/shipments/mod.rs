@@ -13,10 +13,12 @@ use crate::db::shipments::ShipmentRow;
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 
 /// Whether `caller` may see the recipient unmasked.
-fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {
+pub fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {
     match caller.role {
         Role::Admin | Role::Manager | Role::Supervisor | Role::Operator => true,
         Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
+        // Reached only for parcels sent to the customer's own phone.
+        Role::Customer => true,
         _ => false,
     }
 }

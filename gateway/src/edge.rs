@@ -1,0 +1,185 @@
+//! Who is calling, decided at the edge: a bearer token (verified; a revoked client's token is
+//! refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
+//! the services only ever see tokens.
+
+use actix_web::HttpRequest;
+use chrono::Utc;
+use diesel::prelude::*;
+use kuaidi_shared::auth::{bearer, JwtVerifier, Principal, Role};
+use kuaidi_shared::db::PgPool;
+use kuaidi_shared::ApiError;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+use crate::configuration::JwtSettings;
+use crate::db::schema::{api_keys, clients};
+use crate::keys::KeyRing;
+use crate::tokens::{self, Subject};
+
+/// How long a key's exchanged token, or a client's revocation status, is reused before the
+/// database is asked again: revocation takes effect within this time.
+const CACHE_FOR: Duration = Duration::from_secs(30);
+const CLIENT_STATUS_FOR: Duration = Duration::from_secs(5);
+
+pub const CLIENT_PREFIX: &str = "client:";
+pub const API_KEY_PREFIX: &str = "api_key:";
+
+/// A caller the gateway let through.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The token to forward.
+    pub token: String,
+    /// Set when this request exchanged an API key for a new token (audited).
+    pub exchanged_key: Option<Uuid>,
+}
+
+pub struct Edge {
+    verifier: actix_web::web::Data<JwtVerifier>,
+    pool: PgPool,
+    keys: KeyRing,
+    jwt: JwtSettings,
+    api_keys: Mutex<HashMap<String, (Caller, Instant)>>,
+    clients: Mutex<HashMap<Uuid, (bool, Instant)>>,
+}
+
+impl Edge {
+    pub fn new(
+        verifier: actix_web::web::Data<JwtVerifier>,
+        pool: PgPool,
+        keys: KeyRing,
+        jwt: JwtSettings,
+    ) -> Self {
+        Self {
+            verifier,
+            pool,
+            keys,
+            jwt,
+            api_keys: Mutex::new(HashMap::new()),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The caller of `req`, `None` when it presents no credentials; `401` for bad ones.
+    pub async fn resolve(&self, req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
+        if let Some(key) = req.headers().get("x-api-key") {
+            let key = key
+                .to_str()
+                .map_err(|_| ApiError::Unauthorized("invalid API key".into()))?;
+            return self.by_api_key(key).await.map(Some);
+        }
+        let Some(token) = bearer(req) else {
+            return Ok(None);
+        };
+        let principal = Principal::from(self.verifier.verify(token).await?);
+        if let Some(id) = principal.sub.strip_prefix(CLIENT_PREFIX) {
+            let id =
+                Uuid::parse_str(id).map_err(|_| ApiError::Unauthorized("invalid token".into()))?;
+            if self.client_revoked(id).await? {
+                return Err(ApiError::Unauthorized(
+                    "the client's access was revoked".into(),
+                ));
+            }
+        }
+        Ok(Some(Caller {
+            principal,
+            token: token.to_owned(),
+            exchanged_key: None,
+        }))
+    }
+
+    async fn by_api_key(&self, key: &str) -> Result<Caller, ApiError> {
+        let digest = tokens::digest(key);
+        if let Some((caller, at)) = self
+            .api_keys
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&digest).cloned())
+        {
+            if at.elapsed() < CACHE_FOR {
+                return Ok(Caller {
+                    exchanged_key: None,
+                    ..caller
+                });
+            }
+        }
+        let pool = self.pool.clone();
+        let d = digest.clone();
+        let found: Option<(Uuid, Uuid)> = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            Ok::<_, anyhow::Error>(
+                api_keys::table
+                    .filter(api_keys::key_hash.eq(d))
+                    .filter(api_keys::revoked_at.is_null())
+                    .select((api_keys::id, api_keys::merchant_id))
+                    .first(&mut conn)
+                    .optional()?,
+            )
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))??;
+        let (id, merchant_id) =
+            found.ok_or_else(|| ApiError::Unauthorized("invalid API key".into()))?;
+        let subject = Subject {
+            sub: format!("{API_KEY_PREFIX}{id}"),
+            role: Role::Merchant,
+            scopes: Vec::new(),
+            merchant_id: Some(merchant_id),
+        };
+        let token = tokens::access_token(&self.keys, &self.jwt, &subject, Utc::now())?;
+        let caller = Caller {
+            principal: Principal {
+                sub: subject.sub,
+                role: Role::Merchant,
+                scopes: Vec::new(),
+                merchant_id: Some(merchant_id),
+                phone_hash: None,
+            },
+            token,
+            exchanged_key: Some(id),
+        };
+        if let Ok(mut cache) = self.api_keys.lock() {
+            if cache.len() > 10_000 {
+                cache.retain(|_, (_, at)| at.elapsed() < CACHE_FOR);
+            }
+            cache.insert(digest, (caller.clone(), Instant::now()));
+        }
+        Ok(caller)
+    }
+
+    async fn client_revoked(&self, id: Uuid) -> Result<bool, ApiError> {
+        if let Some((revoked, at)) = self.clients.lock().ok().and_then(|m| m.get(&id).copied()) {
+            if at.elapsed() < CLIENT_STATUS_FOR {
+                return Ok(revoked);
+            }
+        }
+        let pool = self.pool.clone();
+        let revoked = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            let row: Option<Option<chrono::DateTime<Utc>>> = clients::table
+                .find(id)
+                .select(clients::revoked_at)
+                .first(&mut conn)
+                .optional()?;
+            Ok::<_, anyhow::Error>(!matches!(row, Some(None)))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))??;
+        if let Ok(mut cache) = self.clients.lock() {
+            cache.insert(id, (revoked, Instant::now()));
+        }
+        Ok(revoked)
+    }
+
+    /// Forgets cached credentials at once (after a revocation on this replica).
+    pub fn forget(&self) {
+        if let Ok(mut m) = self.api_keys.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = self.clients.lock() {
+            m.clear();
+        }
+    }
+}

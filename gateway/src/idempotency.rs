@@ -1,0 +1,182 @@
+//! `Idempotency-Key` on POSTs (SPEC §2): the first request with a key runs and its answer is
+//! kept for 24 h; the same key with the same request replays that answer; with a different
+//! request it is a `422`; while the first is still running, a `409`. Keys are scoped to the
+//! caller. Server errors are not kept, so the client can retry them.
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use chrono::{Duration, Utc};
+use diesel::prelude::*;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::ApiError;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::idempotency_keys;
+
+/// Response headers worth replaying.
+pub const KEPT_HEADERS: [&str; 4] = ["content-type", "location", "etag", "x-duplicate-of"];
+
+pub enum Begin {
+    /// This request owns the key: forward it, then `finish` or `abandon`.
+    Proceed,
+    /// The stored answer of the first request.
+    Replay(HttpResponse),
+}
+
+/// Validates a caller-supplied key.
+pub fn parse_key(raw: &str) -> Result<String, ApiError> {
+    let k = raw.trim();
+    if k.is_empty() || k.len() > 255 || !k.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::validation(
+            "Idempotency-Key",
+            "must be 1–255 visible ASCII characters",
+        ));
+    }
+    Ok(k.to_owned())
+}
+
+/// Fingerprint of the request the key was first used with.
+pub fn fingerprint(method: &str, path_and_query: &str, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(b" ");
+    h.update(path_and_query.as_bytes());
+    h.update(b"\n");
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+/// What the database holds for a key (`HttpResponse` is not `Send`, so it is built outside).
+enum Found {
+    Fresh,
+    Answered(i32, Option<serde_json::Value>, Vec<u8>),
+}
+
+/// Claims `key` for this request, or finds the answer of the request that claimed it first.
+pub async fn begin(
+    pool: &PgPool,
+    principal: String,
+    key: String,
+    hash: String,
+) -> Result<Begin, ApiError> {
+    let found = db::transaction(pool, move |conn| {
+        let now = Utc::now();
+        let inserted = diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::principal.eq(&principal),
+                idempotency_keys::key.eq(&key),
+                idempotency_keys::request_hash.eq(&hash),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if inserted == 1 {
+            return Ok(Found::Fresh);
+        }
+        type Stored = (
+            String,
+            Option<i32>,
+            Option<serde_json::Value>,
+            Option<Vec<u8>>,
+        );
+        let (stored_hash, status, headers, body): Stored = idempotency_keys::table
+            .find((&principal, &key))
+            .select((
+                idempotency_keys::request_hash,
+                idempotency_keys::status,
+                idempotency_keys::headers,
+                idempotency_keys::body,
+            ))
+            .first(conn)?;
+        if stored_hash != hash {
+            return Err(ApiError::Unprocessable {
+                code: "idempotency_key_reused",
+                detail: "this Idempotency-Key was used with a different request".into(),
+            });
+        }
+        let Some(status) = status else {
+            return Err(ApiError::conflict(
+                "idempotency_key_in_use",
+                "a request with this Idempotency-Key is still being processed; retry later",
+            ));
+        };
+        Ok(Found::Answered(status, headers, body.unwrap_or_default()))
+    })
+    .await?;
+    let Found::Answered(status, headers, body) = found else {
+        return Ok(Begin::Proceed);
+    };
+    let mut resp = HttpResponse::build(
+        StatusCode::from_u16(u16::try_from(status).unwrap_or(500)).unwrap_or(StatusCode::OK),
+    );
+    if let Some(serde_json::Value::Object(h)) = headers {
+        for (name, value) in h {
+            if let Some(v) = value.as_str() {
+                resp.insert_header((name, v.to_owned()));
+            }
+        }
+    }
+    resp.insert_header(("idempotent-replayed", "true"));
+    Ok(Begin::Replay(resp.body(body)))
+}
+
+/// Keeps the answer of the request that owned the key.
+pub async fn finish(
+    pool: &PgPool,
+    principal: String,
+    key: String,
+    status: u16,
+    headers: serde_json::Value,
+    body: Vec<u8>,
+) -> Result<(), ApiError> {
+    db::run(pool, move |conn| {
+        diesel::update(idempotency_keys::table.find((&principal, &key)))
+            .set((
+                idempotency_keys::status.eq(Some(i32::from(status))),
+                idempotency_keys::headers.eq(Some(headers)),
+                idempotency_keys::body.eq(Some(body)),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Releases a key whose request failed on the server side, so the client may retry.
+pub async fn abandon(pool: &PgPool, principal: String, key: String) {
+    let _ = db::run(pool, move |conn| {
+        diesel::delete(idempotency_keys::table.find((&principal, &key))).execute(conn)?;
+        Ok(())
+    })
+    .await;
+}
+
+/// Deletes records older than the retention (run periodically; safe on every replica).
+pub fn purge(conn: &mut PgConnection, retention_hours: i64) -> QueryResult<usize> {
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::created_at.lt(Utc::now() - Duration::hours(retention_hours))),
+    )
+    .execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_visible_ascii_up_to_255_characters() {
+        assert!(parse_key("order-123").is_ok());
+        assert!(parse_key("").is_err());
+        assert!(parse_key("has space").is_err());
+        assert!(parse_key(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn the_fingerprint_covers_method_path_and_body() {
+        let a = fingerprint("POST", "/api/v1/shipments", b"{}");
+        assert_eq!(a, fingerprint("POST", "/api/v1/shipments", b"{}"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/shipments", b"{ }"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/customers", b"{}"));
+    }
+}

@@ -1,0 +1,131 @@
+//! Token-bucket rate limits (governor): per principal, and per client IP on public tracking.
+//! Limits are per gateway replica. Answers carry `RateLimit-Limit/Remaining/Reset`; a refused
+//! request gets `429` with `Retry-After`.
+
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use std::num::NonZeroU32;
+
+type Keyed =
+    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
+
+/// One family of buckets (`None` when the limit is off).
+pub struct Limiter {
+    limit: u32,
+    inner: Option<Keyed>,
+}
+
+/// What a check decided, for the response headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Unlimited,
+    Allowed {
+        limit: u32,
+        remaining: u32,
+        reset_secs: u64,
+    },
+    Refused {
+        limit: u32,
+        retry_after_secs: u64,
+    },
+}
+
+impl Limiter {
+    /// `per_second` sustained with a burst of `burst`; 0 turns the limit off.
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        let inner = NonZeroU32::new(per_second).map(|rate| {
+            let burst = NonZeroU32::new(burst.max(per_second)).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+                .with_middleware::<StateInformationMiddleware>()
+        });
+        Self {
+            limit: burst.max(per_second),
+            inner,
+        }
+    }
+
+    pub fn check(&self, key: &str) -> Decision {
+        let Some(limiter) = &self.inner else {
+            return Decision::Unlimited;
+        };
+        if limiter.len() > 100_000 {
+            limiter.retain_recent();
+        }
+        match limiter.check_key(&key.to_owned()) {
+            Ok(snapshot) => Decision::Allowed {
+                limit: self.limit,
+                remaining: snapshot.remaining_burst_capacity(),
+                reset_secs: 1,
+            },
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                Decision::Refused {
+                    limit: self.limit,
+                    retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+                }
+            }
+        }
+    }
+}
+
+impl Decision {
+    /// The `RateLimit-*` headers of this decision.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match *self {
+            Decision::Unlimited => Vec::new(),
+            Decision::Allowed {
+                limit,
+                remaining,
+                reset_secs,
+            } => vec![
+                ("ratelimit-limit", limit.to_string()),
+                ("ratelimit-remaining", remaining.to_string()),
+                ("ratelimit-reset", reset_secs.to_string()),
+            ],
+            Decision::Refused {
+                limit,
+                retry_after_secs,
+            } => vec![
+                ("ratelimit-limit", limit.to_string()),
+                ("ratelimit-remaining", "0".into()),
+                ("ratelimit-reset", retry_after_secs.to_string()),
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_burst_is_served_then_refused_with_a_retry_after() {
+        let l = Limiter::new(1, 3);
+        for expected_remaining in [2, 1, 0] {
+            assert!(
+                matches!(l.check("k"), Decision::Allowed { remaining, .. } if remaining == expected_remaining)
+            );
+        }
+        assert!(matches!(
+            l.check("k"),
+            Decision::Refused {
+                retry_after_secs: 1,
+                ..
+            }
+        ));
+        assert!(
+            matches!(l.check("other"), Decision::Allowed { .. }),
+            "buckets are per key"
+        );
+    }
+
+    #[test]
+    fn zero_turns_the_limit_off() {
+        let l = Limiter::new(0, 0);
+        for _ in 0..1000 {
+            assert_eq!(l.check("k"), Decision::Unlimited);
+        }
+    }
+}

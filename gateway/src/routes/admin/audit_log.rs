@@ -1,0 +1,110 @@
+//! `GET /api/v1/audit-log`.
+
+use actix_web::{web, HttpResponse};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::schema::audit_log;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// A principal (`sub`): a user id, `client:<id>` or `api_key:<id>`.
+    pub principal: Option<String>,
+    /// e.g. `auth.login`, `auth.token`, `pii.read`, `user.update`.
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, Queryable)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub principal: Option<String>,
+    pub role: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuditPage {
+    pub data: Vec<AuditEntry>,
+    pub next_cursor: Option<String>,
+}
+
+fn decode_cursor(c: &str) -> Result<i64, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("audit:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| ApiError::validation("cursor", "not a cursor returned by this API"))
+}
+
+/// The audit log, newest first, filtered.
+#[utoipa::path(get, path = "/api/v1/audit-log", tag = "admin", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_audit_log(
+    _admin: Authorized<caps::Administration>,
+    q: web::Query<AuditQuery>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::validation("limit", "must be between 1 and 200"));
+    }
+    let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let mut rows: Vec<AuditEntry> = db::run(&pool, move |conn| {
+        let mut s = audit_log::table.into_boxed();
+        if let Some(p) = q.principal {
+            s = s.filter(audit_log::principal.eq(p));
+        }
+        if let Some(a) = q.action {
+            s = s.filter(audit_log::action.eq(a));
+        }
+        if let Some(o) = q.outcome {
+            s = s.filter(audit_log::outcome.eq(o));
+        }
+        if let Some(f) = q.from {
+            s = s.filter(audit_log::at.ge(f));
+        }
+        if let Some(t) = q.to {
+            s = s.filter(audit_log::at.lt(t));
+        }
+        if let Some(b) = before {
+            s = s.filter(audit_log::id.lt(b));
+        }
+        Ok(s.order(audit_log::id.desc()).limit(limit + 1).load(conn)?)
+    })
+    .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| {
+            rows.last().map(|r| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("audit:{}", r.id))
+            })
+        })
+        .flatten();
+    Ok(HttpResponse::Ok().json(AuditPage {
+        data: rows,
+        next_cursor,
+    }))
+}

@@ -1,0 +1,339 @@
+//! `/api/v1/users`: staff accounts.
+
+use actix_web::http::header::{self, LOCATION};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::{ApiError, FieldError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Cursor, Page, PageParams};
+use crate::audit::{self, Audit};
+use crate::db::schema::users;
+use crate::db::users::{self as repo, UserRow};
+use crate::passwords;
+
+/// Body of `POST /api/v1/users`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "li.na", "password": "Courier-2026-spring", "role": "agent", "display_name": "李娜"}))]
+pub struct CreateUser {
+    pub username: String,
+    /// 10–128 characters with letters and digits, not containing the username.
+    pub password: String,
+    /// `admin` | `manager` | `supervisor` | `agent` | `analyst` | `operator`.
+    pub role: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// Body of `PATCH /api/v1/users/{id}` (send `If-Match` with the user's ETag).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+    pub password: Option<String>,
+}
+
+/// A staff user (never with a password or its hash).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub role: String,
+    pub display_name: Option<String>,
+    pub disabled: bool,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        Self {
+            id: r.id,
+            username: r.username,
+            role: r.role,
+            display_name: r.display_name,
+            disabled: r.disabled,
+            locked_until: r.locked_until,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+        }
+    }
+}
+
+/// Staff roles a user account may have (system roles belong to clients).
+const STAFF_ROLES: [Role; 6] = [
+    Role::Admin,
+    Role::Manager,
+    Role::Supervisor,
+    Role::Agent,
+    Role::Analyst,
+    Role::Operator,
+];
+
+fn staff_role(errors: &mut Vec<FieldError>, role: &str) {
+    if !Role::parse(role).is_some_and(|r| STAFF_ROLES.contains(&r)) {
+        errors.push(FieldError::new(
+            "role",
+            "must be admin, manager, supervisor, agent, analyst or operator",
+        ));
+    }
+}
+
+/// The password policy: 10–128 characters, letters and digits, not containing the username.
+pub fn password_policy(errors: &mut Vec<FieldError>, password: &str, username: &str) {
+    let n = password.chars().count();
+    let letters = password.chars().any(char::is_alphabetic);
+    let digits = password.chars().any(|c| c.is_ascii_digit());
+    if !(10..=128).contains(&n) || !letters || !digits {
+        errors.push(FieldError::new(
+            "password",
+            "must be 10–128 characters with letters and digits",
+        ));
+    } else if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        errors.push(FieldError::new("password", "must not contain the username"));
+    }
+}
+
+fn etag(r: &UserRow) -> String {
+    format!("{}-{}", r.id.simple(), r.version)
+}
+
+/// Creates a staff user.
+#[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = CreateUser,
+    responses(
+        (status = 201, body = User),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or weak password", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_user(
+    req: HttpRequest,
+    ctx: RequestContext,
+    admin: Authorized<caps::Administration>,
+    body: web::Json<CreateUser>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let b = body.into_inner();
+    let username = b.username.trim().to_lowercase();
+    let mut errors = Vec::new();
+    if !(3..=64).contains(&username.len())
+        || !username
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
+    {
+        errors.push(FieldError::new(
+            "username",
+            "must be 3–64 of a-z, 0-9, '.', '_', '-'",
+        ));
+    }
+    password_policy(&mut errors, &b.password, &username);
+    staff_role(&mut errors, &b.role);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let password = b.password;
+    let hash = web::block(move || passwords::hash(&password)).await??;
+    let now = Utc::now();
+    let row = UserRow {
+        id: Uuid::now_v7(),
+        username,
+        password_hash: hash,
+        role: b.role,
+        display_name: b.display_name,
+        disabled: false,
+        failed_logins: 0,
+        locked_until: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let stored = db::run(&pool, move |conn| {
+        if repo::find_by_username(conn, &row.username)?.is_some() {
+            return Err(ApiError::conflict(
+                "username_taken",
+                "a user with this username exists",
+            ));
+        }
+        repo::insert(conn, &row)?;
+        Ok(row)
+    })
+    .await?;
+    audit::record(
+        &pool,
+        &ctx,
+        audit::client_ip(&req),
+        Audit::by(&admin, "user.create", Some(stored.id.to_string()))
+            .details(serde_json::json!({"username": stored.username, "role": stored.role})),
+    )
+    .await;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/users/{}", stored.id)))
+        .insert_header(header::ETag(header::EntityTag::new_strong(etag(&stored))))
+        .json(User::from(stored)))
+}
+
+/// Lists staff users, newest first.
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(PageParams),
+    responses((status = 200, body = Page<User>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_users(
+    _admin: Authorized<caps::Administration>,
+    page: web::Query<PageParams>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, cursor) = page.parse()?;
+    let rows = db::run(&pool, move |conn| {
+        let mut q = users::table.select(UserRow::as_select()).into_boxed();
+        if let Some(c) = cursor {
+            q = q.filter(
+                users::created_at
+                    .lt(c.at)
+                    .or(users::created_at.eq(c.at).and(users::id.lt(c.id))),
+            );
+        }
+        Ok(q.order((users::created_at.desc(), users::id.desc()))
+            .limit(limit + 1)
+            .load(conn)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor {
+            at: r.created_at,
+            id: r.id,
+        },
+        User::from,
+    )))
+}
+
+/// One staff user, with an `ETag`.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, body = User), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_user(
+    req: HttpRequest,
+    _admin: Authorized<caps::Administration>,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let row = db::run(&pool, move |conn| {
+        users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(ApiError::NotFound("user"))
+    })
+    .await?;
+    let tag = etag(&row);
+    Ok(respond_with_etag(&req, &tag, &User::from(row)))
+}
+
+/// Changes a user's name, role, password or disabled flag. `If-Match` with a stale ETag is a
+/// `412`.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = UpdateUser,
+    responses(
+        (status = 200, body = User),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The user changed since the If-Match ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn update_user(
+    req: HttpRequest,
+    ctx: RequestContext,
+    admin: Authorized<caps::Administration>,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateUser>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let b = body.into_inner();
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().trim_matches('"').to_owned());
+    let current = db::run(&pool, move |conn| {
+        users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(ApiError::NotFound("user"))
+    })
+    .await?;
+    if if_match
+        .as_deref()
+        .is_some_and(|m| m != "*" && m != etag(&current))
+    {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let mut errors = Vec::new();
+    if let Some(r) = &b.role {
+        staff_role(&mut errors, r);
+    }
+    if let Some(p) = &b.password {
+        password_policy(&mut errors, p, &current.username);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let hash = match b.password.clone() {
+        Some(p) => Some(web::block(move || passwords::hash(&p)).await??),
+        None => None,
+    };
+    let version = current.version;
+    let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
+    let updated = db::run(&pool, move |conn| {
+        let target = users::table
+            .filter(users::id.eq(id))
+            .filter(users::version.eq(version));
+        let n = diesel::update(target)
+            .set((
+                users::display_name.eq(b.display_name.or(current.display_name)),
+                users::role.eq(b.role.unwrap_or(current.role)),
+                users::disabled.eq(b.disabled.unwrap_or(current.disabled)),
+                users::password_hash.eq(hash.unwrap_or(current.password_hash)),
+                users::updated_at.eq(Utc::now()),
+                users::version.eq(version + 1),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::PreconditionFailed);
+        }
+        Ok(users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(conn)?)
+    })
+    .await?;
+    audit::record(
+        &pool,
+        &ctx,
+        audit::client_ip(&req),
+        Audit::by(&admin, "user.update", Some(id.to_string())).details(changes),
+    )
+    .await;
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(header::EntityTag::new_strong(etag(&updated))))
+        .json(User::from(updated)))
+}

@@ -1,0 +1,669 @@
+//! Identities and access control at the gateway: refresh rotation, users, OAuth2 clients, API
+//! keys, rate limits, idempotency, the audit log, CORS and security headers.
+
+use kuaidi_shared::testing::TestEnv;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use crate::helpers::{admin_token, login, settings, spawn, ADMIN_PASSWORD};
+
+fn shipment_body() -> Value {
+    json!({
+        "recipient": {"name": "张三", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+        "origin": {"city": "上海"}, "destination": {"city": "北京"},
+        "service_level": "standard", "weight_kg": 3, "freight": {"amount": "12", "currency": "CNY"},
+        "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01"
+    })
+}
+
+async fn audit(env: &TestEnv, base: &str, admin: &str, query: &str) -> Vec<Value> {
+    let page: Value = env
+        .http
+        .get(format!("{base}/api/v1/audit-log?{query}"))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    page["data"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
+    let env = TestEnv::new();
+    let gw = spawn(settings(&env)).await;
+    let first: Value = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let refresh = |token: Value| {
+        let http = env.http.clone();
+        let url = format!("{}/api/v1/auth/refresh", gw.url());
+        async move {
+            http.post(url)
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+
+    let second = refresh(first["refresh_token"].clone()).await;
+    assert_eq!(second.status(), 200);
+    let second: Value = second.json().await.expect("json");
+    assert_ne!(second["refresh_token"], first["refresh_token"], "rotated");
+    assert!(second["access_token"].is_string());
+
+    let reuse = refresh(first["refresh_token"].clone()).await;
+    assert_eq!(reuse.status(), 401, "a spent refresh token is refused");
+    let after = refresh(second["refresh_token"].clone()).await;
+    assert_eq!(
+        after.status(),
+        401,
+        "reuse revoked the family, including the newest token"
+    );
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let reuses = audit(&env, &gw.url(), &admin, "action=auth.refresh_reuse").await;
+    assert_eq!(reuses.len(), 1);
+
+    let fresh: Value = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let out = env
+        .http
+        .post(format!("{}/api/v1/auth/logout", gw.url()))
+        .json(&json!({"refresh_token": fresh["refresh_token"]}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(out.status(), 204);
+    assert_eq!(
+        refresh(fresh["refresh_token"].clone()).await.status(),
+        401,
+        "logged out"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_else_is_refused() {
+    let env = TestEnv::new();
+    let gw = spawn(settings(&env)).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let post = |token: String, body: Value| {
+        let http = env.http.clone();
+        let url = format!("{}/api/v1/users", gw.url());
+        async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+
+    let weak = post(
+        admin.clone(),
+        json!({"username": "li.na", "password": "short", "role": "agent"}),
+    )
+    .await;
+    assert_eq!(weak.status(), 422);
+    let created = post(admin.clone(), json!({"username": "li.na", "password": "Courier-2026-spring", "role": "agent", "display_name": "李娜"})).await;
+    assert_eq!(created.status(), 201);
+    let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
+    let user: Value = created.json().await.expect("json");
+    assert!(
+        user.get("password_hash").is_none(),
+        "hashes never leave the gateway"
+    );
+    assert_eq!(
+        post(
+            admin.clone(),
+            json!({"username": "li.na", "password": "Courier-2026-spring", "role": "agent"})
+        )
+        .await
+        .status(),
+        409
+    );
+
+    let agent: Value = login(&env.http, &gw.url(), "li.na", "Courier-2026-spring")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let agent = agent["access_token"]
+        .as_str()
+        .expect("agent token")
+        .to_owned();
+    assert_eq!(
+        post(
+            agent.clone(),
+            json!({"username": "x.y", "password": "Courier-2026-spring", "role": "admin"})
+        )
+        .await
+        .status(),
+        403
+    );
+    for path in [
+        "/api/v1/users",
+        "/api/v1/clients",
+        "/api/v1/api-keys",
+        "/api/v1/audit-log",
+    ] {
+        let r = env
+            .http
+            .get(format!("{}{path}", gw.url()))
+            .bearer_auth(&agent)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(r.status(), 403, "an agent may not read {path}");
+    }
+
+    let url = format!(
+        "{}/api/v1/users/{}",
+        gw.url(),
+        user["id"].as_str().expect("id")
+    );
+    let patch = |tag: String, body: Value| {
+        let http = env.http.clone();
+        let (url, admin) = (url.clone(), admin.clone());
+        async move {
+            http.patch(url)
+                .bearer_auth(admin)
+                .header("if-match", tag)
+                .json(&body)
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+    let disabled = patch(etag.clone(), json!({"disabled": true})).await;
+    assert_eq!(disabled.status(), 200);
+    assert_eq!(
+        patch(etag, json!({"role": "manager"})).await.status(),
+        412,
+        "stale If-Match"
+    );
+    assert_eq!(
+        login(&env.http, &gw.url(), "li.na", "Courier-2026-spring")
+            .await
+            .status(),
+        401,
+        "disabled users cannot log in"
+    );
+    let current = env
+        .http
+        .get(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    let tag = current.headers()["etag"].to_str().expect("etag").to_owned();
+    let not_modified = env
+        .http
+        .get(&url)
+        .bearer_auth(&admin)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(not_modified.status(), 304);
+    let changes = audit(&env, &gw.url(), &admin, "action=user.update").await;
+    assert_eq!(changes.len(), 1);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
+    let env = TestEnv::new();
+    let shipments = kuaidi_shipments::build(env.settings("shipments"))
+        .await
+        .expect("builds")
+        .spawn();
+    let mut s = settings(&env);
+    s.services.shipments = shipments.url();
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
+    let created: Value = env
+        .http
+        .post(format!("{}/api/v1/clients", gw.url()))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["tracking:read"]}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let (client_id, secret) = (
+        created["client_id"].as_str().expect("id"),
+        created["client_secret"].as_str().expect("secret"),
+    );
+    let token_url = format!("{}/api/v1/auth/token", gw.url());
+
+    let wrong = env
+        .http
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", "nope"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong.status(), 401);
+    let wrong: Value = wrong.json().await.expect("json");
+    assert_eq!(wrong["error"], "invalid_client", "RFC 6749 §5.2 error body");
+    let grant = env
+        .http
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(grant.status(), 400);
+    assert_eq!(
+        grant.json::<Value>().await.expect("json")["error"],
+        "unsupported_grant_type"
+    );
+    let scope = env
+        .http
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+            ("scope", "admin:all"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        scope.json::<Value>().await.expect("json")["error"],
+        "invalid_scope"
+    );
+
+    let ok = env
+        .http
+        .post(&token_url)
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["cache-control"], "no-store");
+    let ok: Value = ok.json().await.expect("json");
+    assert_eq!(ok["token_type"], "Bearer");
+    assert_eq!(ok["scope"], "tracking:read");
+    let token = ok["access_token"].as_str().expect("token").to_owned();
+
+    let mut body = shipment_body();
+    body.as_object_mut().expect("object").remove("merchant_id");
+    let created_shipment = env
+        .http
+        .post(format!("{}/api/v1/shipments", gw.url()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created_shipment.status(), 201);
+    assert_eq!(
+        created_shipment.json::<Value>().await.expect("json")["merchant_id"],
+        merchant,
+        "the tenant comes from the client"
+    );
+
+    let revoked = env
+        .http
+        .delete(format!(
+            "{}/api/v1/clients/{}",
+            gw.url(),
+            created["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revoked.status(), 204);
+    let refused = env
+        .http
+        .post(format!("{}/api/v1/shipments", gw.url()))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        refused.status(),
+        401,
+        "a revoked client's live token is refused"
+    );
+    let again = env
+        .http
+        .post(&token_url)
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 401);
+    let issued = audit(&env, &gw.url(), &admin, "action=auth.token&outcome=success").await;
+    assert_eq!(issued.len(), 1);
+    gw.stop().await;
+    shipments.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_are_shown_once_work_as_the_merchant_and_stop_when_revoked() {
+    let env = TestEnv::new();
+    let shipments = kuaidi_shipments::build(env.settings("shipments"))
+        .await
+        .expect("builds")
+        .spawn();
+    let mut s = settings(&env);
+    s.services.shipments = shipments.url();
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e02";
+    let created: Value = env
+        .http
+        .post(format!("{}/api/v1/api-keys", gw.url()))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "sync", "merchant_id": merchant}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let key = created["key"].as_str().expect("key shown once").to_owned();
+    let listed: Value = env
+        .http
+        .get(format!("{}/api/v1/api-keys", gw.url()))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        listed["data"][0].get("key").is_none(),
+        "the key is never shown again"
+    );
+    assert!(!listed.to_string().contains(&key));
+
+    let mut body = shipment_body();
+    body.as_object_mut().expect("object").remove("merchant_id");
+    let resp = env
+        .http
+        .post(format!("{}/api/v1/shipments", gw.url()))
+        .header("x-api-key", &key)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 201);
+    let shipment: Value = resp.json().await.expect("json");
+    assert_eq!(shipment["merchant_id"], merchant);
+    let bogus = env
+        .http
+        .get(format!("{}/api/v1/shipments/X", gw.url()))
+        .header("x-api-key", "kd_live_nope")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bogus.status(), 401);
+
+    let revoked = env
+        .http
+        .delete(format!(
+            "{}/api/v1/api-keys/{}",
+            gw.url(),
+            created["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revoked.status(), 204);
+    let after = env
+        .http
+        .get(format!(
+            "{}/api/v1/shipments/{}",
+            gw.url(),
+            shipment["tracking_number"].as_str().expect("tn")
+        ))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(after.status(), 401);
+    gw.stop().await;
+    shipments.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_trip_at_the_configured_rate_and_recover() {
+    let env = TestEnv::new();
+    let mut s = settings(&env);
+    s.rate_limits.per_principal = 1;
+    s.rate_limits.public_per_ip = 2;
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let get = || {
+        env.http
+            .get(format!("{}/api/v1/analytics/kpis", gw.url()))
+            .bearer_auth(&admin)
+            .send()
+    };
+
+    let first = get().await.expect("sent");
+    assert_eq!(
+        first.headers()["ratelimit-limit"],
+        "2",
+        "burst is twice the rate"
+    );
+    assert_eq!(first.headers()["ratelimit-remaining"], "1");
+    assert_ne!(first.status(), 429);
+    assert_ne!(get().await.expect("sent").status(), 429);
+    let limited = get().await.expect("sent");
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "1");
+    assert_eq!(
+        limited.headers()["content-type"],
+        "application/problem+json"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_ne!(
+        get().await.expect("sent").status(),
+        429,
+        "the bucket refills"
+    );
+
+    let public = || {
+        env.http
+            .get(format!("{}/api/v1/tracking/KD473124829CN", gw.url()))
+            .send()
+    };
+    assert_ne!(public().await.expect("sent").status(), 429);
+    assert_ne!(public().await.expect("sent").status(), 429);
+    assert_eq!(
+        public().await.expect("sent").status(),
+        429,
+        "public tracking is limited per IP"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_replays_the_first_answer_and_refuses_a_different_body() {
+    let env = TestEnv::new();
+    let shipments = kuaidi_shipments::build(env.settings("shipments"))
+        .await
+        .expect("builds")
+        .spawn();
+    let mut s = settings(&env);
+    s.services.shipments = shipments.url();
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let post = |body: Value, key: &'static str| {
+        env.http
+            .post(format!("{}/api/v1/shipments", gw.url()))
+            .bearer_auth(&admin)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+    };
+
+    let first = post(shipment_body(), "order-42").await.expect("sent");
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.expect("json");
+    let replay = post(shipment_body(), "order-42").await.expect("sent");
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(replay.headers()["location"], location);
+    let replay: Value = replay.json().await.expect("json");
+    assert_eq!(
+        replay["tracking_number"], first["tracking_number"],
+        "one shipment, answered twice"
+    );
+
+    let mut other = shipment_body();
+    other["weight_kg"] = json!(9);
+    let conflict = post(other, "order-42").await.expect("sent");
+    assert_eq!(conflict.status(), 422);
+    assert_eq!(
+        conflict.json::<Value>().await.expect("json")["code"],
+        "idempotency_key_reused"
+    );
+    gw.stop().await;
+    shipments.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_and_unmasked_pii_reads_are_audited_without_secrets() {
+    let env = TestEnv::new();
+    let customers = kuaidi_customers::build(env.settings("customers"))
+        .await
+        .expect("builds")
+        .spawn();
+    let mut s = settings(&env);
+    s.services.customers = customers.url();
+    let gw = spawn(s).await;
+    assert_eq!(
+        login(&env.http, &gw.url(), "admin", "not-the-password")
+            .await
+            .status(),
+        401
+    );
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let c: Value = env
+        .http
+        .post(format!("{}/api/v1/customers", gw.url()))
+        .bearer_auth(&admin)
+        .json(&json!({"kind": "individual", "name": "王五", "phones": ["13700001111"]}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let read = env
+        .http
+        .get(format!(
+            "{}/api/v1/customers/{}",
+            gw.url(),
+            c["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(read.status(), 200);
+    assert!(
+        read.headers().get("kuaidi-audit-pii").is_none(),
+        "the audit marker is not passed on"
+    );
+
+    let logins = audit(&env, &gw.url(), &admin, "action=auth.login").await;
+    let outcomes: Vec<&str> = logins
+        .iter()
+        .filter_map(|e| e["outcome"].as_str())
+        .collect();
+    assert_eq!(outcomes, vec!["success", "failure"], "newest first");
+    assert_eq!(logins[1]["details"]["username"], "admin");
+    assert!(
+        !serde_json::to_string(&logins)
+            .expect("json")
+            .contains("not-the-password"),
+        "never the password"
+    );
+    let pii = audit(&env, &gw.url(), &admin, "action=pii.read").await;
+    assert_eq!(pii.len(), 1);
+    assert_eq!(
+        pii[0]["target"],
+        format!("customer:{}", c["id"].as_str().expect("id"))
+    );
+    assert!(pii[0]["request_id"].is_string() && pii[0]["ip"].is_string());
+    gw.stop().await;
+    customers.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_origins_get_cors_and_every_answer_has_security_headers() {
+    let env = TestEnv::new();
+    let mut s = settings(&env);
+    s.cors.allowed_origins = vec!["https://ops.kuaidi.example".into()];
+    let gw = spawn(s).await;
+    let preflight = env
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/shipments", gw.url()),
+        )
+        .header("origin", "https://ops.kuaidi.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type",
+        )
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://ops.kuaidi.example"
+    );
+    let foreign = env
+        .http
+        .get(format!("{}/healthz", gw.url()))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("sent");
+    assert!(foreign
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    assert_eq!(foreign.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(foreign.headers()["x-frame-options"], "DENY");
+    gw.stop().await;
+}
