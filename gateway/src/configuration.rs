@@ -17,6 +17,10 @@ pub struct JwtSettings {
     pub signing_key: Option<SecretString>,
     #[serde(default)]
     pub signing_kid: Option<String>,
+    /// Public keys of earlier signing keys (`{kid, x}`), still published and accepted until
+    /// the tokens they signed have expired (key rotation).
+    #[serde(default)]
+    pub previous_keys: Vec<kuaidi_shared::settings::StaticKey>,
 }
 
 /// Base URLs of the services behind the gateway.

@@ -81,7 +81,39 @@ pub fn openapi() -> OpenApiDoc {
     ] {
         doc.merge(service);
     }
+    accept_api_keys(&mut doc);
     doc
+}
+
+/// Wherever a bearer token is accepted through the gateway, a merchant API key is too (the
+/// gateway exchanges it for a token), except on the gateway's own admin routes.
+fn accept_api_keys(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::security::SecurityRequirement;
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if path.starts_with("/api/v1/users")
+            || path.starts_with("/api/v1/clients")
+            || path.starts_with("/api/v1/api-keys")
+            || path.starts_with("/api/v1/audit-log")
+        {
+            continue;
+        }
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(security) = op.security.as_mut() {
+                if !security.is_empty() {
+                    security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
+                }
+            }
+        }
+    }
 }
 
 /// The AsyncAPI 3.0 document of every event (SPEC §7), as a JSON value.

@@ -74,5 +74,17 @@ pub fn load(settings: &JwtSettings, pool: &PgPool) -> anyhow::Result<KeyRing> {
             published.push(k.jwk());
         }
     }
+    for k in &settings.previous_keys {
+        if published.iter().all(|p| p.kid != k.kid) {
+            published.push(Jwk {
+                kty: "OKP".into(),
+                crv: "Ed25519".into(),
+                kid: k.kid.clone(),
+                x: k.x.clone(),
+                use_: "sig".into(),
+                alg: "EdDSA".into(),
+            });
+        }
+    }
     Ok(KeyRing { active, published })
 }

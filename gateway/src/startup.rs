@@ -118,7 +118,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 )
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 // Everything else goes to the services (registered last: routes match in order).
-                .route("/{tail:.*}", web::route().to(proxy::forward));
+                .route("/{tail}*", web::route().to(proxy::forward));
         },
     )?;
     Ok(Application::new(port, server, shutdown, vec![purge]))

@@ -147,3 +147,74 @@ async fn the_first_admin_is_created_once_and_a_development_key_is_shared_by_repl
     a.stop().await;
     b.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_key_rotation_tokens_of_the_previous_key_still_verify_until_they_expire() {
+    let env = TestEnv::new();
+    let old_token = kuaidi_shared::testing::token(&env.key, Role::Analyst, None);
+    let new_key = kuaidi_shared::auth::SigningKey::generate();
+    let mut s = settings(&env);
+    s.jwt.signing_key = Some(new_key.seed_b64().into());
+    s.jwt.signing_kid = Some(new_key.kid.clone());
+    s.jwt.previous_keys = vec![kuaidi_shared::settings::StaticKey {
+        kid: env.key.kid.clone(),
+        x: env.key.public_x(),
+    }];
+    let gw = spawn(s).await;
+
+    let jwks: Value = env
+        .http
+        .get(format!("{}/.well-known/jwks.json", gw.url()))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter_map(|k| k["kid"].as_str())
+        .collect();
+    assert_eq!(
+        kids,
+        vec![new_key.kid.as_str(), env.key.kid.as_str()],
+        "new key first, old key still published"
+    );
+    let fresh: Value = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let header = fresh["access_token"]
+        .as_str()
+        .expect("token")
+        .split('.')
+        .next()
+        .expect("header")
+        .to_owned();
+    use base64::Engine;
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(header)
+            .expect("b64"),
+    )
+    .expect("json");
+    assert_eq!(
+        header["kid"],
+        new_key.kid.as_str(),
+        "new tokens are signed with the new key"
+    );
+
+    // The old token passes authentication (the unreachable service then answers 502, not 401).
+    let resp = env
+        .http
+        .get(format!("{}/api/v1/analytics/kpis", gw.url()))
+        .bearer_auth(&old_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 502);
+    gw.stop().await;
+}
