@@ -19,6 +19,8 @@ pub const SERVICE: &str = "shipments";
     paths(
         routes::shipments::create::create_shipment,
         routes::shipments::get::get_shipment,
+        routes::shipments::list::list_shipments,
+        routes::tracking::batch_get::batch_get,
     ),
     tags((name = "shipments", description = "Waybills and tracking"))
 )]

@@ -2,4 +2,5 @@
 //! database and its own broker namespace.
 
 mod helpers;
+mod pull;
 mod shipments;

@@ -1,7 +1,6 @@
 //! `GET /api/v1/shipments/{tracking_number}`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
@@ -10,7 +9,7 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::shipments::Shipment;
-use crate::db::shipments::{self as repo, Scope};
+use crate::db::shipments as repo;
 
 /// The shipment with its timeline. Another merchant's shipment is a 404.
 #[utoipa::path(
@@ -34,19 +33,7 @@ pub async fn get_shipment(
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
     let tn = path.into_inner().trim().to_ascii_uppercase();
-    let scope = match caller.role {
-        Role::Merchant => {
-            Scope::Merchant(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?)
-        }
-        // The app's end customer sees parcels sent to their phone.
-        Role::Customer => Scope::Recipient(
-            caller
-                .phone_hash
-                .clone()
-                .ok_or(ApiError::NotFound("shipment"))?,
-        ),
-        _ => Scope::All,
-    };
+    let scope = super::scope_of(&caller)?;
     let row = db::run(&pool, move |conn| {
         repo::find_by_tracking_number(conn, &tn, &scope)?.ok_or(ApiError::NotFound("shipment"))
     })

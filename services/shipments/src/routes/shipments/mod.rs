@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod get;
+pub mod list;
 
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::crypto::{mask_name, mask_phone, PiiCipher};
@@ -9,8 +10,24 @@ use kuaidi_shared::money::Money;
 use kuaidi_shared::ApiError;
 
 use crate::api::shipments::{Place, Recipient, Shipment};
-use crate::db::shipments::ShipmentRow;
+use crate::db::shipments::{Scope, ShipmentRow};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
+
+/// The shipments `caller` may see: a merchant's own, an end customer's parcels, or all.
+pub fn scope_of(caller: &Principal) -> Result<Scope, ApiError> {
+    Ok(match caller.role {
+        Role::Merchant => {
+            Scope::Merchant(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?)
+        }
+        Role::Customer => Scope::Recipient(
+            caller
+                .phone_hash
+                .clone()
+                .ok_or(ApiError::NotFound("shipment"))?,
+        ),
+        _ => Scope::All,
+    })
+}
 
 /// Whether `caller` may see the recipient unmasked.
 pub fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {

@@ -1,0 +1,108 @@
+//! `GET /api/v1/shipments`: merchants' incremental pull, the app's "my parcels", staff search.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::crypto::{normalise_phone, PiiCipher};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::pagination::{Cursor, Page};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::api::shipments::Shipment;
+use crate::db::pull::{self, PullFilter};
+use crate::domain::ShipmentStatus;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Only shipments changed at or after this time (RFC 3339); pass the last `updated_at`
+    /// you saw to pull what changed since.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// One of the 9 statuses.
+    pub status: Option<String>,
+    /// Staff only: exact recipient phone.
+    pub recipient_phone: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Shipments in the caller's scope, oldest change first: a merchant's own, an end customer's
+/// parcels (sent to their phone), or any for staff. Pages by cursor; every row carries its
+/// latest `sequence` so a receiver never moves a shipment back.
+#[utoipa::path(
+    get,
+    path = "/api/v1/shipments",
+    tag = "shipments",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of shipments (timelines omitted; GET one for its timeline)", body = Page<Shipment>),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read shipments", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter or cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_shipments(
+    caller: Authorized<caps::ShipmentsRead>,
+    query: web::Query<ListQuery>,
+    pool: web::Data<PgPool>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let (limit, cursor) = kuaidi_shared::pagination::PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    if let Some(s) = &q.status {
+        if ShipmentStatus::parse(s).is_none() {
+            return Err(ApiError::validation(
+                "status",
+                "must be one of the 9 tracking statuses",
+            ));
+        }
+    }
+    let recipient_phone_index =
+        match (&q.recipient_phone, caller.role) {
+            (None, _) => None,
+            (Some(_), Role::Merchant | Role::Customer) => {
+                return Err(ApiError::validation("recipient_phone", "is a staff filter"));
+            }
+            (Some(p), _) => Some(pii.blind_index(&normalise_phone(p).ok_or_else(|| {
+                ApiError::validation("recipient_phone", "must be a phone number")
+            })?)),
+        };
+    let scope = super::scope_of(&caller)?;
+    let filter = PullFilter {
+        updated_since: q.updated_since,
+        status: q.status,
+        recipient_phone_index,
+        after: cursor.map(|c| (c.at, c.id)),
+    };
+    let rows = db::run(&pool, move |conn| {
+        Ok(pull::changed(conn, &scope, &filter, limit)?)
+    })
+    .await?;
+    let mut data = Vec::with_capacity(rows.len());
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor {
+            at: r.updated_at,
+            id: r.id,
+        },
+        |r| r,
+    );
+    for row in page.data {
+        data.push(super::view(row, &pii, &caller)?);
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        data,
+        next_cursor: page.next_cursor,
+    }))
+}

@@ -1,0 +1,85 @@
+//! `POST /api/v1/tracking:batch-get`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::shipments::Shipment;
+use crate::db::pull;
+
+pub const MAX_BATCH: usize = 100;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"tracking_numbers": ["KD473124829CN", "SF1234567890"]}))]
+pub struct BatchGet {
+    /// 1–100 tracking numbers.
+    pub tracking_numbers: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BatchGetResult {
+    /// The shipments found, in the order asked.
+    pub data: Vec<Shipment>,
+    /// Tracking numbers not found for this caller (another merchant's count as not found).
+    pub not_found: Vec<String>,
+}
+
+/// Many shipments at once, within the caller's scope (a merchant's own only).
+#[utoipa::path(
+    post,
+    path = "/api/v1/tracking:batch-get",
+    tag = "shipments",
+    request_body = BatchGet,
+    responses(
+        (status = 200, description = "Found and not found", body = BatchGetResult),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Empty or more than 100 tracking numbers", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn batch_get(
+    caller: Authorized<caps::ShipmentsRead>,
+    body: web::Json<BatchGet>,
+    pool: web::Data<PgPool>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    let asked: Vec<String> = body
+        .into_inner()
+        .tracking_numbers
+        .iter()
+        .map(|t| t.trim().to_ascii_uppercase())
+        .collect();
+    if asked.is_empty() || asked.len() > MAX_BATCH {
+        return Err(ApiError::validation(
+            "tracking_numbers",
+            "must hold 1 to 100 tracking numbers",
+        ));
+    }
+    let scope = crate::routes::shipments::scope_of(&caller)?;
+    let wanted = asked.clone();
+    let rows = db::run(&pool, move |conn| Ok(pull::many(conn, &scope, &wanted)?)).await?;
+    let mut by_tn: std::collections::HashMap<String, _> = rows
+        .into_iter()
+        .map(|r| (r.tracking_number.clone(), r))
+        .collect();
+    let mut data = Vec::new();
+    let mut not_found = Vec::new();
+    for tn in asked {
+        match by_tn.remove(&tn) {
+            Some(row) => data.push(crate::routes::shipments::view(row, &pii, &caller)?),
+            None if !not_found.contains(&tn)
+                && !data.iter().any(|s: &Shipment| s.tracking_number == tn) =>
+            {
+                not_found.push(tn)
+            }
+            None => {}
+        }
+    }
+    Ok(HttpResponse::Ok().json(BatchGetResult { data, not_found }))
+}

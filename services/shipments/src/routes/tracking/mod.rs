@@ -1,0 +1,3 @@
+//! `/api/v1/tracking...`: lookups by tracking number for merchants and the public.
+
+pub mod batch_get;

@@ -1,0 +1,187 @@
+//! Merchants pulling their shipments: incremental list and batch lookups, tenant-confined.
+
+use kuaidi_shared::auth::Role;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{shipment_body, TestApp};
+
+async fn create_for(t: &TestApp, merchant: Uuid) -> String {
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let created: Value = t
+        .create(&token, &shipment_body(merchant))
+        .await
+        .json()
+        .await
+        .expect("json");
+    created["tracking_number"].as_str().expect("tn").to_owned()
+}
+
+async fn list(t: &TestApp, token: &str, query: &str) -> reqwest::Response {
+    t.env
+        .http
+        .get(t.url(&format!("/api/v1/shipments{query}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
+    let t = TestApp::spawn().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        mine.push(create_for(&t, a).await);
+    }
+    let theirs = create_for(&t, b).await;
+    let token_a = t.env.token(Role::Merchant, Some(a));
+
+    let first: Value = list(&t, &token_a, "?limit=2")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["data"].as_array().map(Vec::len), Some(2));
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second: Value = list(&t, &token_a, &format!("?limit=2&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second["data"].as_array().map(Vec::len), Some(1));
+    assert!(second["next_cursor"].is_null());
+    let seen: Vec<&str> = first["data"]
+        .as_array()
+        .into_iter()
+        .chain(second["data"].as_array())
+        .flatten()
+        .filter_map(|s| s["tracking_number"].as_str())
+        .collect();
+    assert_eq!(
+        seen,
+        mine.iter().map(String::as_str).collect::<Vec<_>>(),
+        "oldest change first, all of A's"
+    );
+    assert!(!seen.contains(&theirs.as_str()), "never B's");
+
+    let future: Value = list(&t, &token_a, "?updated_since=2099-01-01T00:00:00Z")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(future["data"].as_array().map(Vec::len), Some(0));
+    assert_eq!(list(&t, &token_a, "?status=teleported").await.status(), 422);
+    assert_eq!(list(&t, &token_a, "?cursor=garbage").await.status(), 422);
+    assert_eq!(
+        list(&t, &token_a, "?recipient_phone=13812345678")
+            .await
+            .status(),
+        422,
+        "a staff filter"
+    );
+
+    let admin = t.admin();
+    let by_phone: Value = list(&t, &admin, "?recipient_phone=138-1234-5678&limit=200")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(by_phone["data"].as_array().map(Vec::len), Some(4));
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_returns_own_shipments_in_order_and_reports_the_rest_as_not_found() {
+    let t = TestApp::spawn().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (one, two) = (create_for(&t, a).await, create_for(&t, a).await);
+    let other = create_for(&t, b).await;
+    let token_a = t.env.token(Role::Merchant, Some(a));
+    let post = |body: Value| {
+        t.env
+            .http
+            .post(t.url("/api/v1/tracking:batch-get"))
+            .bearer_auth(&token_a)
+            .json(&body)
+            .send()
+    };
+
+    let got: Value =
+        post(json!({"tracking_numbers": [two, other, one.to_lowercase(), "NOPE12345678"]}))
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("json");
+    let found: Vec<&str> = got["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|s| s["tracking_number"].as_str())
+        .collect();
+    assert_eq!(found, vec![two.as_str(), one.as_str()]);
+    assert_eq!(
+        got["not_found"],
+        json!([other, "NOPE12345678"]),
+        "B's shipment is simply not found"
+    );
+
+    let too_many: Vec<String> = (0..101).map(|i| format!("KD{i:09}CN")).collect();
+    assert_eq!(
+        post(json!({"tracking_numbers": too_many}))
+            .await
+            .expect("sent")
+            .status(),
+        422
+    );
+    assert_eq!(
+        post(json!({"tracking_numbers": []}))
+            .await
+            .expect("sent")
+            .status(),
+        422
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_end_customer_sees_the_parcels_sent_to_their_phone() {
+    let t = TestApp::spawn().await;
+    let merchant = Uuid::now_v7();
+    let tn = create_for(&t, merchant).await;
+    let key = &t.env.key;
+    let hash = {
+        // The same keyed blind index the gateway puts in customer tokens.
+        let settings = t.env.settings("unused-pii-probe");
+        let cipher = kuaidi_shared::crypto::PiiCipher::new(&settings.pii).expect("cipher");
+        cipher.blind_index("13812345678")
+    };
+    let now = chrono::Utc::now().timestamp();
+    let token = key
+        .sign(&kuaidi_shared::auth::Claims {
+            sub: Uuid::now_v7().to_string(),
+            role: Role::Customer,
+            scopes: vec![],
+            merchant_id: None,
+            phone_hash: Some(hash),
+            iss: "kuaidi-gateway".into(),
+            aud: "kuaidi".into(),
+            iat: now,
+            nbf: None,
+            exp: now + 600,
+            jti: Uuid::new_v4().to_string(),
+        })
+        .expect("token");
+    let mine: Value = list(&t, &token, "").await.json().await.expect("json");
+    assert_eq!(mine["data"][0]["tracking_number"], tn.as_str());
+    assert_eq!(t.get(&token, &tn).await.status(), 200);
+    let stranger = kuaidi_shared::testing::token(key, Role::Customer, None);
+    assert_eq!(
+        t.get(&stranger, &tn).await.status(),
+        404,
+        "a customer token without this phone"
+    );
+    t.app.stop().await;
+}
