@@ -419,6 +419,13 @@ mod tests {
             "expired accepted"
         );
 
+        let mut early = claims(now);
+        early.nbf = Some(now + 3600);
+        assert!(
+            v.verify(&key.sign(&early).expect("sign")).await.is_err(),
+            "not-yet-valid accepted"
+        );
+
         let mut aud = claims(now);
         aud.aud = "someone-else".into();
         assert!(

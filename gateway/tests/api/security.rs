@@ -364,6 +364,15 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
     assert_eq!(again.status(), 401);
     let issued = audit(&env, &gw.url(), &admin, "action=auth.token&outcome=success").await;
     assert_eq!(issued.len(), 1);
+    for action in ["client.create", "client.revoke"] {
+        assert_eq!(
+            audit(&env, &gw.url(), &admin, &format!("action={action}"))
+                .await
+                .len(),
+            1,
+            "{action} audited"
+        );
+    }
     gw.stop().await;
     shipments.stop().await;
 }

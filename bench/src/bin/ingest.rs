@@ -1,0 +1,102 @@
+//! Bulk scan ingestion load (SPEC §9): batches of 1000 events through the gateway's
+//! `POST /api/v1/tracking-events:batch`, from `concurrency` clients, for `seconds`; prints the
+//! sustained accepted events/s as JSON.
+//!
+//! Usage: kuaidi-bench-ingest <gateway url> <token> <tracking numbers file> <seconds> <concurrency>
+
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+const STATUSES: [&str; 2] = ["info_received", "in_transit"];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    anyhow::ensure!(
+        args.len() == 6,
+        "usage: {} <gateway> <token> <tracking-numbers-file> <seconds> <concurrency>",
+        args[0]
+    );
+    let (gateway, token) = (args[1].clone(), args[2].clone());
+    let numbers: Arc<Vec<String>> = Arc::new(
+        std::fs::read_to_string(&args[3])?
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    anyhow::ensure!(!numbers.is_empty(), "no tracking numbers");
+    let seconds: u64 = args[4].parse()?;
+    let concurrency: usize = args[5].parse()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
+    let accepted = Arc::new(AtomicU64::new(0));
+    let rejected = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let deadline = started + std::time::Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..concurrency {
+        let (client, gateway, token, numbers) = (
+            client.clone(),
+            gateway.clone(),
+            token.clone(),
+            numbers.clone(),
+        );
+        let (accepted, rejected) = (accepted.clone(), rejected.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut round = 0u64;
+            while Instant::now() < deadline {
+                round += 1;
+                let base = Utc::now() - Duration::hours(1);
+                let events: Vec<Value> = (0..1000)
+                    .map(|i| {
+                        // Each client works on its own share of shipments, as scanners of
+                        // different hubs would: no two batches wait on the same rows.
+                        let share = (numbers.len() / concurrency).max(1);
+                        let tn = &numbers[(worker * share + (round as usize * 1000 + i) % share)
+                            % numbers.len()];
+                        json!({
+                            "tracking_number": tn,
+                            "event_id": format!("b{worker}-{round}-{i}"),
+                            "status": STATUSES[i % 2],
+                            "occurred_at": (base + Duration::milliseconds(i as i64)).to_rfc3339(),
+                            "location": {"hub_code": "SHA01", "city": "上海"},
+                            "description": "load"
+                        })
+                    })
+                    .collect();
+                let resp = client
+                    .post(format!("{gateway}/api/v1/tracking-events:batch"))
+                    .bearer_auth(&token)
+                    .json(&json!({"events": events}))
+                    .send()
+                    .await;
+                let Ok(resp) = resp else { continue };
+                let Ok(body) = resp.json::<Value>().await else {
+                    continue;
+                };
+                for r in body["results"].as_array().into_iter().flatten() {
+                    if r["result"] == "accepted" {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        rejected.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let n = accepted.load(Ordering::Relaxed);
+    println!(
+        "{}",
+        json!({"accepted": n, "not_accepted": rejected.load(Ordering::Relaxed), "seconds": elapsed, "events_per_second": (n as f64 / elapsed).round()})
+    );
+    Ok(())
+}
