@@ -12,7 +12,7 @@ use kuaidi_shared::ApiError;
 use std::time::Duration;
 
 use crate::audit::{self, Audit};
-use crate::configuration::{ProxySettings, Upstreams};
+use crate::configuration::{GatewaySettings, ProxySettings, Upstreams};
 use crate::edge::{Caller, Edge};
 use crate::idempotency::{self, Begin};
 use crate::ratelimit::{Decision, Limiter};
@@ -112,17 +112,76 @@ pub struct Limits {
     pub public_per_ip: Limiter,
 }
 
+/// A request body on its way upstream: small or idempotency-keyed bodies are read first (they
+/// can be fingerprinted and retried); larger ones stream through without being held.
+pub enum Body {
+    Buffered(web::Bytes),
+    Streaming(reqwest::Body),
+}
+
+/// Bodies up to this size are read before forwarding.
+const BUFFER_UP_TO: usize = 64 * 1024;
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::BadRequest(format!("request body larger than {max} bytes"))
+}
+
+/// Reads the whole body (at most `max` bytes).
+async fn read_all(mut payload: web::Payload, max: usize) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut buf = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("reading the body: {e}")))?;
+        if buf.len() + chunk.len() > max {
+            return Err(too_large(max));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Streams the body upstream through a channel (the actix payload stays on its worker), cut
+/// off with an error past `max` bytes.
+fn stream(mut payload: web::Payload, max: usize) -> reqwest::Body {
+    use futures_util::StreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
+    actix_web::rt::spawn(async move {
+        let mut seen = 0usize;
+        while let Some(chunk) = payload.next().await {
+            let item = match chunk {
+                Ok(c) => {
+                    seen += c.len();
+                    if seen > max {
+                        Err(std::io::Error::other("request body too large"))
+                    } else {
+                        Ok(c)
+                    }
+                }
+                Err(e) => Err(std::io::Error::other(e.to_string())),
+            };
+            let stop = item.is_err();
+            if tx.send(item).await.is_err() || stop {
+                break;
+            }
+        }
+    });
+    reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
 /// Forwards a request to its service.
 #[allow(clippy::too_many_arguments)]
 pub async fn forward(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     ctx: RequestContext,
     router: web::Data<Router>,
     client: web::Data<reqwest::Client>,
     edge: web::Data<Edge>,
     limits: web::Data<Limits>,
     pool: web::Data<PgPool>,
+    settings: web::Data<GatewaySettings>,
 ) -> Result<HttpResponse, ApiError> {
     let route = router
         .route(req.method(), req.path())
@@ -163,6 +222,22 @@ pub async fn forward(
         });
     }
     // Errors too carry the rate-limit headers; `from_error` keeps the problem's details.
+    let max = settings.proxy.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let keyed = req.headers().contains_key("idempotency-key");
+    let body = match declared {
+        Some(n) if n > max => return Err(too_large(max)),
+        Some(n) if n <= BUFFER_UP_TO => Body::Buffered(read_all(payload, max).await?),
+        None if !req.headers().contains_key(header::TRANSFER_ENCODING) => {
+            Body::Buffered(web::Bytes::new())
+        }
+        _ if keyed => Body::Buffered(read_all(payload, max).await?),
+        _ => Body::Streaming(stream(payload, max)),
+    };
     let resp = match relay(&req, body, &ctx, &route, caller.as_ref(), &client, &pool).await {
         Ok(resp) => resp,
         Err(e) => HttpResponse::from_error(e),
@@ -173,7 +248,7 @@ pub async fn forward(
 /// Forwards an authorised request, with idempotency and PII auditing.
 async fn relay(
     req: &HttpRequest,
-    body: web::Bytes,
+    body: Body,
     ctx: &RequestContext,
     route: &Route,
     caller: Option<&Caller>,
@@ -188,7 +263,12 @@ async fn relay(
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or(req.path());
-            let hash = idempotency::fingerprint("POST", path, &body);
+            let Body::Buffered(bytes) = &body else {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "keyed bodies are buffered"
+                )));
+            };
+            let hash = idempotency::fingerprint("POST", path, bytes);
             match idempotency::begin(pool, c.principal.sub.clone(), key.clone(), hash).await? {
                 Begin::Replay(resp) => return Ok(resp),
                 Begin::Proceed => Some((c.principal.sub.clone(), key)),
@@ -281,7 +361,7 @@ async fn send(
     route: &Route,
     url: &str,
     token: Option<&str>,
-    body: web::Bytes,
+    body: Body,
 ) -> Result<reqwest::Response, ApiError> {
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
@@ -313,13 +393,20 @@ async fn send(
     set("x-forwarded-host", req.connection_info().host());
 
     let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let attempts = if idempotent { 2 } else { 1 };
+    let (attempts, mut streaming, buffered) = match body {
+        Body::Buffered(b) => (if idempotent { 2 } else { 1 }, None, b),
+        Body::Streaming(s) => (1, Some(s), web::Bytes::new()),
+    };
     for attempt in 0..attempts {
+        let body = match streaming.take() {
+            Some(s) => s,
+            None => reqwest::Body::from(buffered.clone()),
+        };
         let sent = client
             .request(method.clone(), url)
             .headers(headers.clone())
             .timeout(route.timeout)
-            .body(body.clone())
+            .body(body)
             .send()
             .await;
         match sent {

@@ -190,3 +190,54 @@ async fn the_whole_api_is_documented_and_swagger_ui_is_served() {
     assert!(metrics.contains("kuaidi_http"), "prometheus metrics");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_bodies_stream_through_and_oversized_ones_are_refused() {
+    let env = TestEnv::new();
+    let shipments = kuaidi_shipments::build(env.settings("shipments"))
+        .await
+        .expect("builds")
+        .spawn();
+    let mut s = settings(&env);
+    s.services.shipments = shipments.url();
+    s.proxy.max_body_bytes = 512 * 1024;
+    let gw = spawn(s).await;
+    let admin = admin_token(&env.http, &gw.url()).await;
+    let mut body = json!({
+        "recipient": {"name": "张三", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+        "origin": {"city": "上海"}, "destination": {"city": "北京"},
+        "service_level": "standard", "weight_kg": 3, "freight": {"amount": "12", "currency": "CNY"},
+        "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01"
+    });
+    body["carrier"] = json!("x".repeat(300 * 1024));
+
+    // Streamed (larger than the buffering threshold): the service sees all of it and names the field.
+    let streamed = env
+        .http
+        .post(format!("{}/api/v1/shipments", gw.url()))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(streamed.status(), 422);
+    let problem: Value = streamed.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "carrier");
+
+    body["carrier"] = json!("x".repeat(600 * 1024));
+    let refused = env
+        .http
+        .post(format!("{}/api/v1/shipments", gw.url()))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), 400, "over the gateway's limit");
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    gw.stop().await;
+    shipments.stop().await;
+}
