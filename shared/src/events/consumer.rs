@@ -61,7 +61,7 @@ pub async fn run(sub: Subscription, mut shutdown: Shutdown) {
         if *shutdown.borrow() {
             return;
         }
-        match consume(&sub, &names, &mut shutdown).await {
+        match consume(&sub, &names, &mut shutdown, &mut failures).await {
             Ok(()) => return,
             Err(e) => {
                 failures += 1;
@@ -88,11 +88,13 @@ pub async fn declare(sub: &Subscription) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One connection's life: returns `Ok` on shutdown, `Err` when the broker went away.
+/// One connection's life: returns `Ok` on shutdown, `Err` when the broker went away. Once it
+/// consumes again it resets `failures`, so the next outage's backoff starts from the shortest.
 async fn consume(
     sub: &Subscription,
     names: &QueueNames,
     shutdown: &mut Shutdown,
+    failures: &mut u32,
 ) -> anyhow::Result<()> {
     let conn = connect(
         sub.settings.url.expose_secret(),
@@ -112,6 +114,7 @@ async fn consume(
             FieldTable::default(),
         )
         .await?;
+    *failures = 0;
     tracing::info!(service = %sub.service, queue = %names.main, "consumer started");
     loop {
         let next = tokio::select! {

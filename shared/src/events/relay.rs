@@ -30,6 +30,8 @@ struct Claimed {
     event_type: String,
     #[diesel(sql_type = Jsonb)]
     envelope: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    claimed_until: chrono::DateTime<chrono::Utc>,
 }
 
 /// Whether the relay currently holds a working broker connection (for `/readyz`).
@@ -151,7 +153,7 @@ async fn relay_batch(
                           WHERE published_at IS NULL \
                             AND (claimed_until IS NULL OR claimed_until < now()) \
                           ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, event_id, event_type, envelope",
+             RETURNING id, event_id, event_type, envelope, claimed_until",
         )
         .bind::<BigInt, _>(lease_ms)
         .bind::<BigInt, _>(BATCH)
@@ -165,11 +167,16 @@ async fn relay_batch(
     ids.sort_unstable();
     let result = publish_all(settings, ch, &claimed).await;
     if let Err(e) = result {
-        // Hand the rows back at once rather than waiting for the lease to run out.
+        // Hand the rows back at once rather than waiting for the lease to run out — only those
+        // still under this relay's claim (another relay may have taken over an expired lease).
+        let ours = claimed[0].claimed_until;
         let _ = blocking(pool, move |conn| {
-            diesel::sql_query("UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1)")
-                .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
-                .execute(conn)
+            diesel::sql_query(
+                "UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1) AND claimed_until = $2",
+            )
+            .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+            .bind::<diesel::sql_types::Timestamptz, _>(ours)
+            .execute(conn)
         })
         .await;
         return Err(e);

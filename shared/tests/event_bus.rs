@@ -1,0 +1,709 @@
+//! The event bus end to end against the real PostgreSQL and RabbitMQ: the transactional outbox,
+//! the relay, idempotent consumers, retries into the DLQ, a broker outage and competing replicas.
+//!
+//! Every test has its own database, its own broker namespace (exchange `kt.<ns>.events`, queues
+//! `kt.<ns>.*`) and its own service name, so the tests run in parallel and the per-service
+//! metric counters belong to one test. An `effects` table without a unique key records every
+//! application of an event, so a second effect would show as a second row.
+#![cfg(feature = "testing")]
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_migrations::MigrationHarness;
+use kuaidi_shared::db::{build_pool, PgPool, SHARED_MIGRATIONS};
+use kuaidi_shared::events::catalogue::CustomerCreatedV1;
+use kuaidi_shared::events::consumer::{self, EventHandler, Subscription};
+use kuaidi_shared::events::metrics::BUS;
+use kuaidi_shared::events::relay::{self, BrokerStatus};
+use kuaidi_shared::events::topology::{declare_exchanges, QueueNames};
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::settings::AmqpSettings;
+use kuaidi_shared::testing::{amqp_settings, eventually, fresh_database, namespace, BrokerProxy};
+use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
+use secrecy::ExposeSecret;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// Longest wait for something the bus should do.
+const WAIT: Duration = Duration::from_secs(15);
+/// Room for a wrong extra publish or effect to show up before asserting it did not.
+const GRACE: Duration = Duration::from_millis(500);
+
+// ------------------------------------------------------------------------------------------
+// Fixtures
+// ------------------------------------------------------------------------------------------
+
+/// Records each applied event in `effects`; fails on purpose for subject `poison`.
+#[derive(Default)]
+struct Recorder {
+    poison_calls: AtomicU32,
+}
+
+impl EventHandler for Recorder {
+    fn event_types(&self) -> &'static [&'static str] {
+        &["customer.created"]
+    }
+
+    fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
+        if event.subject.as_deref() == Some("poison") {
+            self.poison_calls.fetch_add(1, Ordering::SeqCst);
+            anyhow::bail!("poison: this event can never be handled");
+        }
+        diesel::sql_query("INSERT INTO effects (event_id, subject) VALUES ($1, $2)")
+            .bind::<diesel::sql_types::Uuid, _>(event.id)
+            .bind::<Text, _>(event.subject.clone().unwrap_or_default())
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+/// One test's world: a fresh database with the shared tables and `effects`, a broker
+/// namespace, a service name of its own, and the bus tasks it started.
+struct World {
+    service: String,
+    pool: PgPool,
+    amqp: AmqpSettings,
+    handler: Arc<Recorder>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl World {
+    fn new(label: &str) -> Self {
+        kuaidi_shared::telemetry::init_for_tests();
+        let pool = build_pool(&fresh_database(label), 8);
+        let mut conn = pool.get().expect("a database connection");
+        conn.run_pending_migrations(SHARED_MIGRATIONS)
+            .expect("shared migrations");
+        // No unique key on purpose: applying an event twice leaves two rows.
+        diesel::sql_query(
+            "CREATE TABLE effects (id BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, \
+             subject TEXT NOT NULL)",
+        )
+        .execute(&mut conn)
+        .expect("effects table");
+        let (stop, _) = watch::channel(false);
+        Self {
+            service: format!("eb{}", namespace()),
+            pool,
+            amqp: amqp_settings(&namespace()),
+            handler: Arc::new(Recorder::default()),
+            stop,
+            tasks: Vec::new(),
+        }
+    }
+
+    fn subscription(&self, amqp: &AmqpSettings) -> Subscription {
+        Subscription {
+            service: self.service.clone(),
+            settings: amqp.clone(),
+            pool: self.pool.clone(),
+            handler: self.handler.clone(),
+        }
+    }
+
+    /// Declares the service's queues (as a service does before it reports started), then
+    /// runs a consumer talking to the broker at `amqp`.
+    async fn start_consumer(&mut self, amqp: &AmqpSettings) {
+        consumer::declare(&self.subscription(amqp))
+            .await
+            .expect("queues declared");
+        let task = tokio::spawn(consumer::run(
+            self.subscription(amqp),
+            self.stop.subscribe(),
+        ));
+        self.tasks.push(task);
+    }
+
+    /// Spawns a relay; the handle is returned (not kept) so a test can abort it as a crash.
+    fn spawn_relay(
+        &self,
+        amqp: &AmqpSettings,
+        outbox: &Outbox,
+        status: &BrokerStatus,
+    ) -> JoinHandle<()> {
+        tokio::spawn(relay::run(
+            self.service.clone(),
+            amqp.clone(),
+            self.pool.clone(),
+            outbox.clone(),
+            status.clone(),
+            self.stop.subscribe(),
+        ))
+    }
+
+    fn start_relay(&mut self, amqp: &AmqpSettings, outbox: &Outbox) {
+        let task = self.spawn_relay(amqp, outbox, &BrokerStatus::default());
+        self.tasks.push(task);
+    }
+
+    /// Writes `event` to the outbox in a committed transaction and wakes `outbox`'s relay.
+    fn commit(&self, outbox: &Outbox, event: &CloudEvent) {
+        let mut conn = self.pool.get().expect("a database connection");
+        conn.transaction::<_, diesel::result::Error, _>(|c| Outbox::enqueue(c, event))
+            .expect("transaction committed");
+        outbox.wake();
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        count(&self.pool, sql)
+    }
+
+    fn effects(&self) -> i64 {
+        self.count("SELECT COUNT(*) AS n FROM effects")
+    }
+
+    fn distinct_effects(&self) -> i64 {
+        self.count("SELECT COUNT(DISTINCT event_id) AS n FROM effects")
+    }
+
+    fn effect_ids(&self) -> HashSet<Uuid> {
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Uuid)]
+            event_id: Uuid,
+        }
+        let mut conn = self.pool.get().expect("a database connection");
+        diesel::sql_query("SELECT event_id FROM effects")
+            .load::<Row>(&mut conn)
+            .expect("effects")
+            .into_iter()
+            .map(|r| r.event_id)
+            .collect()
+    }
+
+    async fn wait_for_effects(&self, n: i64) {
+        eventually(WAIT, &format!("{n} effects"), || async {
+            (self.effects() >= n).then_some(())
+        })
+        .await;
+    }
+
+    async fn wait_until_all_published(&self) {
+        eventually(WAIT, "every outbox row marked published", || async {
+            (self.count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL") == 0)
+                .then_some(())
+        })
+        .await;
+    }
+
+    fn metric(&self, counter: &prometheus::IntCounterVec) -> u64 {
+        counter.with_label_values(&[self.service.as_str()]).get()
+    }
+
+    /// Signals shutdown and waits for every task; a bus task that does not stop fails the test.
+    async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .expect("a bus task did not stop on shutdown")
+                .expect("a bus task panicked");
+        }
+    }
+}
+
+fn count(pool: &PgPool, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut conn = pool.get().expect("a database connection");
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .n
+}
+
+fn event(subject: &str) -> CloudEvent {
+    let payload = CustomerCreatedV1 {
+        customer_id: Uuid::now_v7(),
+        kind: "individual".into(),
+        merchant_id: None,
+        owner_id: None,
+        city: None,
+        province: None,
+        value_tier: "small".into(),
+        lifecycle_stage: "prospect".into(),
+        created_at: Utc::now(),
+    };
+    CloudEvent::new(
+        "customers",
+        subject,
+        &payload,
+        &RequestContext::detached(),
+        Uuid::now_v7(),
+        Utc::now(),
+    )
+}
+
+async fn broker(amqp: &AmqpSettings) -> (lapin::Connection, lapin::Channel) {
+    let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
+        .await
+        .expect("connect to the test broker");
+    let ch = conn.create_channel().await.expect("a channel");
+    (conn, ch)
+}
+
+/// A private queue bound with `#` to the test exchange: it receives one copy of every
+/// message published there, so it counts publishes.
+struct Tap {
+    _conn: lapin::Connection,
+    ch: lapin::Channel,
+    queue: String,
+}
+
+impl Tap {
+    /// Must be bound before the events are written, or it misses them.
+    async fn bind(amqp: &AmqpSettings) -> Self {
+        let (conn, ch) = broker(amqp).await;
+        declare_exchanges(&ch, amqp).await.expect("exchanges");
+        let queue = format!("{}tap", amqp.queue_prefix);
+        ch.queue_declare(
+            queue.as_str().into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .expect("tap queue");
+        ch.queue_bind(
+            queue.as_str().into(),
+            amqp.exchange.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            Default::default(),
+        )
+        .await
+        .expect("tap binding");
+        Self {
+            _conn: conn,
+            ch,
+            queue,
+        }
+    }
+
+    /// Takes every message waiting now; returns their message ids (the event ids).
+    async fn drain(&self) -> Vec<String> {
+        let mut ids = Vec::new();
+        while let Some(msg) = self
+            .ch
+            .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get on the tap")
+        {
+            let id = msg
+                .delivery
+                .properties
+                .message_id()
+                .as_ref()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
+            ids.push(id);
+        }
+        ids
+    }
+
+    /// Collects messages until at least `n` arrived, then waits [`GRACE`] for strays.
+    async fn collect(&self, n: usize) -> Vec<String> {
+        let mut seen = Vec::new();
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while seen.len() < n && tokio::time::Instant::now() < deadline {
+            seen.extend(self.drain().await);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(GRACE).await;
+        seen.extend(self.drain().await);
+        seen
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// 1. The outbox is transactional
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_in_a_rolled_back_transaction_is_never_published() {
+    let mut w = World::new("ebrollback");
+    let tap = Tap::bind(&w.amqp).await;
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+    w.start_relay(&amqp, &outbox);
+
+    let rolled_back = event("rolled-back");
+    let committed = event("committed");
+    let mut conn = w.pool.get().expect("a database connection");
+    let result = conn.transaction::<(), anyhow::Error, _>(|c| {
+        Outbox::enqueue(c, &rolled_back)?;
+        anyhow::bail!("the business write failed after the event was written")
+    });
+    assert!(result.is_err(), "the transaction must have failed");
+    outbox.wake(); // a careless caller waking the relay anyway must not matter
+    w.commit(&outbox, &committed);
+
+    w.wait_for_effects(1).await;
+    w.wait_until_all_published().await;
+    tokio::time::sleep(GRACE).await;
+
+    assert_eq!(
+        w.effect_ids(),
+        HashSet::from([committed.id]),
+        "only the committed event has an effect"
+    );
+    assert_eq!(w.effects(), 1);
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM outbox"),
+        1,
+        "the rolled-back outbox row must not exist"
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE event_id = '{}'",
+            rolled_back.id
+        )),
+        0
+    );
+    let published = tap.collect(1).await;
+    assert_eq!(
+        published,
+        vec![committed.id.to_string()],
+        "the exchange saw exactly the committed event"
+    );
+    w.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_event_is_published_and_handled_once() {
+    let mut w = World::new("ebcommitted");
+    let tap = Tap::bind(&w.amqp).await;
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+    w.start_relay(&amqp, &outbox);
+
+    let committed = event("committed");
+    w.commit(&outbox, &committed);
+
+    w.wait_for_effects(1).await;
+    w.wait_until_all_published().await;
+    tokio::time::sleep(GRACE).await;
+
+    assert_eq!(w.effects(), 1, "applied exactly once");
+    assert_eq!(w.effect_ids(), HashSet::from([committed.id]));
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) AS n FROM processed_events WHERE event_id = '{}' AND consumer = '{}'",
+            committed.id, w.service
+        )),
+        1,
+        "the consumer recorded the event as processed"
+    );
+    assert_eq!(
+        w.count(
+            "SELECT COUNT(*) AS n FROM outbox \
+             WHERE published_at IS NOT NULL AND claimed_until IS NULL"
+        ),
+        1,
+        "the outbox row is marked published and its claim released"
+    );
+    assert_eq!(
+        tap.collect(1).await,
+        vec![committed.id.to_string()],
+        "published once"
+    );
+    assert_eq!(w.metric(&BUS.published), 1);
+    assert_eq!(w.metric(&BUS.handled), 1);
+    assert_eq!(w.metric(&BUS.duplicates), 0);
+    w.shutdown().await;
+}
+
+// ------------------------------------------------------------------------------------------
+// 2. At-least-once publishing, exactly-once effects
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_restarted_between_publish_and_mark_causes_no_second_effect() {
+    let mut w = World::new("ebrestart");
+    let tap = Tap::bind(&w.amqp).await;
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+    let status = BrokerStatus::default();
+    let first_relay = w.spawn_relay(&amqp, &outbox, &status);
+
+    let once = event("once");
+    w.commit(&outbox, &once);
+    w.wait_for_effects(1).await;
+    w.wait_until_all_published().await;
+    assert_eq!(w.metric(&BUS.published), 1);
+
+    // The relay dies (no flush, no goodbye) ...
+    first_relay.abort();
+    assert!(first_relay.await.expect_err("aborted").is_cancelled());
+    // ... and leaves the state it would leave had it died after the broker confirmed the
+    // publish but before it marked the row: unpublished and unclaimed.
+    let reset = w.count(
+        "WITH u AS (UPDATE outbox SET published_at = NULL, claimed_until = NULL RETURNING 1) \
+         SELECT COUNT(*) AS n FROM u",
+    );
+    assert_eq!(reset, 1);
+    let duplicates_before = w.metric(&BUS.duplicates);
+    let deliveries = |w: &World| w.metric(&BUS.handled) + w.metric(&BUS.duplicates);
+    let deliveries_before = deliveries(&w);
+
+    // The restarted relay publishes the event a second time.
+    let status = BrokerStatus::default();
+    w.tasks.push(w.spawn_relay(&amqp, &outbox, &status));
+    w.wait_until_all_published().await;
+    eventually(WAIT, "the consumer to receive the event again", || async {
+        (deliveries(&w) > deliveries_before).then_some(())
+    })
+    .await;
+    tokio::time::sleep(GRACE).await;
+
+    assert_eq!(w.effects(), 1, "the duplicate had no second effect");
+    assert_eq!(
+        w.metric(&BUS.published),
+        2,
+        "the restarted relay published again"
+    );
+    assert_eq!(
+        tap.collect(2).await,
+        vec![once.id.to_string(), once.id.to_string()],
+        "the exchange saw the same event twice"
+    );
+    assert_eq!(w.metric(&BUS.duplicates), duplicates_before + 1);
+    assert_eq!(
+        w.metric(&BUS.handled),
+        1,
+        "handled once, acknowledged twice"
+    );
+    assert_eq!(w.effect_ids(), HashSet::from([once.id]));
+    assert_eq!(w.count("SELECT COUNT(*) AS n FROM processed_events"), 1);
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NOT NULL"),
+        1,
+        "the row is marked published again"
+    );
+    w.shutdown().await;
+}
+
+// ------------------------------------------------------------------------------------------
+// 3. Retries and the DLQ
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handler_that_keeps_failing_ends_in_the_dlq_while_later_messages_flow() {
+    let mut w = World::new("ebdlq");
+    // Backoffs long enough (~1 s, then ~2 s) that the good events demonstrably overtake the
+    // poison while it waits in the retry queue, instead of queueing behind its retries.
+    w.amqp.retry_base_ms = 1_000;
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+    w.start_relay(&amqp, &outbox);
+
+    let poison = event("poison");
+    w.commit(&outbox, &poison);
+    let good: Vec<CloudEvent> = (0..20).map(|i| event(&format!("good-{i}"))).collect();
+    for e in &good {
+        w.commit(&outbox, e);
+    }
+
+    w.wait_for_effects(20).await;
+    let calls_when_good_were_done = w.handler.poison_calls.load(Ordering::SeqCst);
+    assert!(
+        (1..w.amqp.max_attempts).contains(&calls_when_good_were_done),
+        "the 20 later events were applied while the poison waited for a retry \
+         (poison attempts by then: {calls_when_good_were_done})"
+    );
+
+    let names = QueueNames::new(&w.amqp, &w.service);
+    let (conn, ch) = broker(&w.amqp).await;
+    let dead = eventually(WAIT, "the poison message in the DLQ", || async {
+        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get on the DLQ")
+    })
+    .await;
+    let dead_event: CloudEvent =
+        serde_json::from_slice(&dead.delivery.data).expect("a CloudEvent in the DLQ");
+    assert_eq!(dead_event.id, poison.id);
+    assert_eq!(dead_event.subject.as_deref(), Some("poison"));
+    assert_eq!(
+        dead.delivery
+            .properties
+            .message_id()
+            .as_ref()
+            .map(|s| s.as_str().to_owned()),
+        Some(poison.id.to_string())
+    );
+    assert_eq!(dead.message_count, 0, "only the poison is dead-lettered");
+
+    tokio::time::sleep(GRACE).await;
+    assert_eq!(
+        w.handler.poison_calls.load(Ordering::SeqCst),
+        w.amqp.max_attempts,
+        "attempted exactly max_attempts times"
+    );
+    assert_eq!(w.metric(&BUS.retried), u64::from(w.amqp.max_attempts - 1));
+    assert_eq!(w.metric(&BUS.dead_lettered), 1);
+    assert_eq!(w.effects(), 20);
+    assert_eq!(
+        w.effect_ids(),
+        good.iter().map(|e| e.id).collect::<HashSet<_>>(),
+        "every good event applied once, the poison not at all"
+    );
+    assert_eq!(w.distinct_effects(), 20);
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM processed_events"),
+        20,
+        "the failed handling left no processed record behind"
+    );
+    let after = ch
+        .basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
+        .await
+        .expect("basic.get on the DLQ");
+    assert!(after.is_none(), "nothing else reached the DLQ");
+    let _ = conn.close(200, "done".into()).await;
+    w.shutdown().await;
+}
+
+// ------------------------------------------------------------------------------------------
+// 4. A broker outage
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_going_away_mid_stream_loses_no_event() {
+    let mut w = World::new("eboutage");
+    let proxy = BrokerProxy::start().await;
+    let mut through_proxy = w.amqp.clone();
+    through_proxy.url = proxy.url().into();
+    let outbox = Outbox::new();
+    w.start_consumer(&through_proxy).await;
+    let status = BrokerStatus::default();
+    w.tasks
+        .push(w.spawn_relay(&through_proxy, &outbox, &status));
+    eventually(WAIT, "the relay connected through the proxy", || async {
+        status.is_connected().then_some(())
+    })
+    .await;
+
+    let mut ids = HashSet::new();
+    for i in 0..100 {
+        if i == 50 {
+            proxy.cut().await;
+        }
+        let e = event(&format!("e{i}"));
+        ids.insert(e.id);
+        w.commit(&outbox, &e);
+    }
+    // The outage is real: the relay noticed it while trying to publish the later events.
+    eventually(WAIT, "the relay to notice the broker is gone", || async {
+        (!status.is_connected()).then_some(())
+    })
+    .await;
+    let unpublished = w.count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL");
+    assert!(
+        unpublished >= 50,
+        "events written during the outage wait in the outbox ({unpublished})"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    proxy.restore().await;
+
+    w.wait_for_effects(100).await;
+    w.wait_until_all_published().await;
+    tokio::time::sleep(GRACE).await;
+    assert!(status.is_connected(), "the relay reconnected");
+    assert_eq!(w.effects(), 100, "every event applied exactly once");
+    assert_eq!(w.distinct_effects(), 100);
+    assert_eq!(w.effect_ids(), ids);
+    w.shutdown().await;
+}
+
+/// The consumer's reconnect backoff starts over once it is connected again: an outage late in a
+/// service's life is not paid for with the maximum delay because of the outages before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_resumes_promptly_after_every_broker_outage() {
+    let mut w = World::new("ebrepeat");
+    let proxy = BrokerProxy::start().await;
+    let mut through_proxy = w.amqp.clone();
+    through_proxy.url = proxy.url().into();
+    w.start_consumer(&through_proxy).await;
+
+    let first = event("before");
+    kuaidi_shared::testing::publish(&w.amqp, &first).await;
+    w.wait_for_effects(1).await;
+    for outage in 1..=5 {
+        proxy.cut().await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        proxy.restore().await;
+        let restored = tokio::time::Instant::now();
+        // Straight to the broker: only the consumer's way to it goes through the proxy.
+        kuaidi_shared::testing::publish(&w.amqp, &event(&format!("after-{outage}"))).await;
+        w.wait_for_effects(1 + outage).await;
+        let took = restored.elapsed();
+        assert!(
+            took < Duration::from_secs(2),
+            "after outage {outage} the consumer took {took:?} to handle an event again"
+        );
+    }
+    assert_eq!(w.effects(), 6);
+    assert_eq!(w.distinct_effects(), 6);
+    w.shutdown().await;
+}
+
+// ------------------------------------------------------------------------------------------
+// 5. Competing replicas
+// ------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_publish_and_handle_every_event_once() {
+    let mut w = World::new("ebreplicas");
+    let tap = Tap::bind(&w.amqp).await;
+    let amqp = w.amqp.clone();
+    // Two replicas of one service: one database, one queue, one outbox table; each replica
+    // has its own in-process wake handle, as separate processes would.
+    let outboxes = [Outbox::new(), Outbox::new()];
+    for outbox in &outboxes {
+        w.start_consumer(&amqp).await;
+        w.start_relay(&amqp, outbox);
+    }
+
+    let mut ids = HashSet::new();
+    for i in 0..200 {
+        let e = event(&format!("e{i}"));
+        ids.insert(e.id);
+        w.commit(&outboxes[i % 2], &e);
+    }
+
+    w.wait_for_effects(200).await;
+    w.wait_until_all_published().await;
+    let published = tap.collect(200).await;
+
+    assert_eq!(w.effects(), 200, "every event applied exactly once");
+    assert_eq!(w.distinct_effects(), 200);
+    assert_eq!(w.effect_ids(), ids);
+    assert_eq!(published.len(), 200, "every event published exactly once");
+    let published: HashSet<Uuid> = published
+        .iter()
+        .map(|id| id.parse().expect("message id is the event id"))
+        .collect();
+    assert_eq!(published, ids);
+    assert_eq!(w.metric(&BUS.published), 200);
+    assert_eq!(w.metric(&BUS.handled), 200);
+    assert_eq!(w.metric(&BUS.duplicates), 0);
+    w.shutdown().await;
+}
