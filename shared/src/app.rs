@@ -253,6 +253,21 @@ impl Application {
     where
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
     {
+        Self::start_with(core, consumer, configure, |_| Vec::new()).await
+    }
+
+    /// Like [`Application::start`], plus the service's own background tasks (sweeps, workers),
+    /// which get the shutdown signal and are awaited when the service stops.
+    pub async fn start_with<F, T>(
+        core: &ServiceCore,
+        consumer: Option<Arc<dyn EventHandler>>,
+        configure: F,
+        background: T,
+    ) -> anyhow::Result<Self>
+    where
+        F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+        T: FnOnce(crate::events::Shutdown) -> Vec<JoinHandle<()>>,
+    {
         let (server, port) = serve(
             ServeOptions {
                 name: core.name,
@@ -284,8 +299,9 @@ impl Application {
             if let Err(e) = consumer::declare(&sub).await {
                 tracing::warn!(error = %e, "broker unreachable at start; the consumer will declare its queues when it connects");
             }
-            tasks.push(tokio::spawn(consumer::run(sub, rx)));
+            tasks.push(tokio::spawn(consumer::run(sub, rx.clone())));
         }
+        tasks.extend(background(rx));
         Ok(Self::new(port, server, shutdown, tasks))
     }
 

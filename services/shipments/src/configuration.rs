@@ -7,3 +7,34 @@ pub const DEFAULTS: &str = include_str!("../config/default.toml");
 pub fn load() -> anyhow::Result<ServiceSettings> {
     load_service("SHIPMENTS", DEFAULTS)
 }
+
+/// Webhook delivery settings (`[webhooks]`, `KUAIDI_SHIPMENTS__WEBHOOKS__...`).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct WebhookSettings {
+    /// Allow endpoints on loopback and private networks (tests, on-premises receivers).
+    #[serde(default)]
+    pub allow_private_targets: bool,
+    /// Delay before retry n (the last one repeats), before ±10 % jitter.
+    pub retry_schedule_ms: Vec<u64>,
+    /// How long after its first attempt a delivery is retried before it is `failed`.
+    pub retry_for_ms: u64,
+    /// How long an endpoint may fail without a single success before it is disabled.
+    pub disable_after_ms: u64,
+    pub request_timeout_ms: u64,
+    /// How often the worker looks for due deliveries when nothing woke it.
+    pub poll_ms: u64,
+    /// How long a worker's claim on a delivery lasts.
+    pub lease_ms: u64,
+    pub batch_size: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct WebhookSection {
+    webhooks: WebhookSettings,
+}
+
+/// Loads the `[webhooks]` section from the same defaults and environment as [`load`].
+pub fn load_webhooks() -> anyhow::Result<WebhookSettings> {
+    let section: WebhookSection = kuaidi_shared::settings::load("SHIPMENTS", &[DEFAULTS])?;
+    Ok(section.webhooks)
+}

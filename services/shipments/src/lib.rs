@@ -6,8 +6,12 @@ pub mod api;
 pub mod configuration;
 pub mod db;
 pub mod domain;
+pub mod events;
+pub mod ingest;
 pub mod routes;
 pub mod startup;
+pub mod sweep;
+pub mod webhooks;
 
 pub use startup::build;
 
@@ -19,10 +23,26 @@ pub const SERVICE: &str = "shipments";
     paths(
         routes::shipments::create::create_shipment,
         routes::shipments::get::get_shipment,
+        routes::tracking_events::create::create_tracking_event,
+        routes::tracking_events::batch::ingest_tracking_events,
         routes::shipments::list::list_shipments,
+        routes::shipments::impact::get_impact,
+        routes::shipments::impact::notify_impact,
         routes::tracking::batch_get::batch_get,
+        routes::tracking::public::public_tracking,
+        routes::webhooks::create::create_webhook,
+        routes::webhooks::list::list_webhooks,
+        routes::webhooks::delete::delete_webhook,
+        routes::webhooks::deliveries::list_deliveries,
+        routes::webhooks::deliveries::redeliver,
+        routes::webhooks::actions::test_webhook,
+        routes::webhooks::actions::replay_webhook,
     ),
-    tags((name = "shipments", description = "Waybills and tracking"))
+    tags(
+        (name = "shipments", description = "Waybills and tracking"),
+        (name = "tracking", description = "Public tracking, no authentication"),
+        (name = "webhooks", description = "Signed event deliveries to merchants' and apps' endpoints")
+    )
 )]
 pub struct ApiDoc;
 

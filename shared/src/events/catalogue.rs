@@ -106,6 +106,28 @@ impl EventPayload for CustomerCreatedV1 {
     const SUMMARY: &'static str = "A customer file was created.";
 }
 
+/// `webhook.endpoint_disabled`: a webhook endpoint failed every delivery for the configured
+/// period (3 days by default) and was disabled; its owner should fix it and register it again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct WebhookEndpointDisabledV1 {
+    pub webhook_id: Uuid,
+    pub url: String,
+    /// The merchant owning the endpoint (merchant subscriptions).
+    pub merchant_id: Option<Uuid>,
+    /// The token subject that registered it (app and admin subscriptions).
+    pub owner_sub: Option<String>,
+    /// Start of the unbroken run of failed deliveries.
+    pub failing_since: DateTime<Utc>,
+    pub disabled_at: DateTime<Utc>,
+}
+
+impl EventPayload for WebhookEndpointDisabledV1 {
+    const TYPE: &'static str = "webhook.endpoint_disabled";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "A webhook endpoint kept failing and was disabled.";
+}
+
 /// Everything needed to document one event type.
 pub struct EventDoc {
     pub type_: &'static str,
@@ -138,6 +160,126 @@ pub fn catalogue() -> Vec<EventDoc> {
     vec![
         doc::<CustomerCreatedV1>(),
         doc::<ShipmentCreatedV1>(),
+        doc::<ShipmentStatusChangedV1>(),
+        doc::<ShipmentDeliveredV1>(),
+        doc::<ShipmentExceptionRaisedV1>(),
+        doc::<ShipmentEtaChangedV1>(),
+        doc::<NotificationRequestedV1>(),
         doc::<ComplaintReceivedV1>(),
+        doc::<WebhookEndpointDisabledV1>(),
     ]
+}
+
+/// `shipment.status_changed`: a tracking event moved a shipment to another status (or substatus),
+/// or the expiry sweep expired it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ShipmentStatusChangedV1 {
+    pub shipment_id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    /// One of the 9 statuses of SPEC §5.
+    pub from: String,
+    pub to: String,
+    pub substatus: Option<String>,
+    /// Per-shipment sequence number of this change: receivers never move a shipment back.
+    pub sequence: i64,
+    /// When the scan happened (the sweep's time for `expired`).
+    pub occurred_at: DateTime<Utc>,
+    pub location: Option<PlaceV1>,
+}
+
+impl EventPayload for ShipmentStatusChangedV1 {
+    const TYPE: &'static str = "shipment.status_changed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "A shipment moved to another tracking status.";
+}
+
+/// `shipment.delivered`: a shipment was delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ShipmentDeliveredV1 {
+    pub shipment_id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    /// `signed` | `picked_up_by_customer` | `left_at_door` | `cod_collected`.
+    pub substatus: Option<String>,
+    pub promised_at: DateTime<Utc>,
+    pub delivered_at: DateTime<Utc>,
+    /// `delivered_at <= promised_at`.
+    pub on_time: bool,
+    pub sequence: i64,
+}
+
+impl EventPayload for ShipmentDeliveredV1 {
+    const TYPE: &'static str = "shipment.delivered";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "A shipment was delivered, on time or late.";
+}
+
+/// `shipment.exception_raised`: a shipment entered the `exception` status.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ShipmentExceptionRaisedV1 {
+    pub shipment_id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    /// `delayed` | `lost` | `damaged` | `refused` | `returned_to_sender` | `customs_hold` |
+    /// `address_issue` | `missorted`.
+    pub substatus: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub location: Option<PlaceV1>,
+    pub sequence: i64,
+}
+
+impl EventPayload for ShipmentExceptionRaisedV1 {
+    const TYPE: &'static str = "shipment.exception_raised";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "A shipment ran into an exception (delay, loss, damage...).";
+}
+
+/// `shipment.eta_changed`: the estimated delivery time of a shipment changed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ShipmentEtaChangedV1 {
+    pub shipment_id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    pub old_estimated_delivery_at: Option<DateTime<Utc>>,
+    pub new_estimated_delivery_at: DateTime<Utc>,
+    pub sequence: i64,
+}
+
+impl EventPayload for ShipmentEtaChangedV1 {
+    const TYPE: &'static str = "shipment.eta_changed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "The estimated delivery time of a shipment changed.";
+}
+
+/// `notification.requested`: a proactive message to the shipment's customer is due.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct NotificationRequestedV1 {
+    pub notification_id: Uuid,
+    /// `sms` | `app` | `email`.
+    pub channel: String,
+    /// e.g. `shipment.out_for_delivery`.
+    pub template_id: String,
+    /// Template variables, e.g. `{"tracking_number": ..., "status": ..., "eta": ...}`.
+    #[schema(value_type = Object)]
+    pub variables: serde_json::Map<String, serde_json::Value>,
+    pub shipment_id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+}
+
+impl EventPayload for NotificationRequestedV1 {
+    const TYPE: &'static str = "notification.requested";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "A proactive shipment update should be sent to a customer.";
 }

@@ -47,24 +47,31 @@ impl Outbox {
         Self::enqueue_all(conn, std::slice::from_ref(event))
     }
 
-    /// Writes many events in one statement.
+    /// Writes many events in one statement. The statement's text does not depend on the number
+    /// of events (arrays, not a VALUES list), so it is prepared once per connection; each
+    /// envelope is serialised once.
     pub fn enqueue_all(conn: &mut PgConnection, events: &[CloudEvent]) -> QueryResult<()> {
+        use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
         if events.is_empty() {
             return Ok(());
         }
-        let rows: Vec<_> = events
+        let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.id).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.type_.as_str()).collect();
+        let envelopes: Vec<String> = events
             .iter()
-            .map(|e| {
-                (
-                    outbox::event_id.eq(e.id),
-                    outbox::event_type.eq(&e.type_),
-                    outbox::envelope.eq(serde_json::to_value(e).unwrap_or_default()),
-                )
-            })
+            .map(|e| serde_json::to_string(e).unwrap_or_else(|_| "null".into()))
             .collect();
-        diesel::insert_into(outbox::table)
-            .values(&rows)
-            .execute(conn)?;
+        diesel::sql_query(
+            "INSERT INTO outbox (event_id, event_type, envelope) \
+             SELECT e.id, e.type, e.envelope::jsonb \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY \
+               AS e(id, type, envelope, ord) \
+             ORDER BY e.ord",
+        )
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(types)
+        .bind::<Array<Text>, _>(envelopes)
+        .execute(conn)?;
         Ok(())
     }
 

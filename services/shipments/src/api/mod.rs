@@ -1,3 +1,5 @@
 //! Request and response types of the shipments API (serde + utoipa).
 
 pub mod shipments;
+pub mod tracking_events;
+pub mod webhooks;

@@ -1,6 +1,10 @@
 //! Rows and repository functions; every function takes `&mut PgConnection` so calls compose in
 //! one transaction.
 
+pub mod impact;
+pub mod public;
 pub mod pull;
 pub mod schema;
 pub mod shipments;
+pub mod tracking_events;
+pub mod webhooks;

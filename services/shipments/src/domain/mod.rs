@@ -1,9 +1,11 @@
 //! Shipment rules, free of I/O: tracking numbers, service levels and their transit times,
 //! statuses.
 
+pub mod eta;
 pub mod new_shipment;
 pub mod service_level;
 pub mod status;
+pub mod tracking;
 pub mod tracking_number;
 
 pub use service_level::ServiceLevel;

@@ -4,20 +4,64 @@ use actix_web::web;
 
 pub mod shipments;
 pub mod tracking;
+pub mod tracking_events;
+pub mod webhooks;
 
 /// Registers the service's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/api/v1/tracking:batch-get",
         web::post().to(tracking::batch_get::batch_get),
+    )
+    .app_data(web::Data::new(tracking::public::PublicCache::default()))
+    .route(
+        "/api/v1/tracking/{tracking_number}",
+        web::get().to(tracking::public::public_tracking),
+    );
+    cfg.route(
+        "/api/v1/tracking-events:batch",
+        web::post().to(tracking_events::batch::ingest_tracking_events),
     );
     cfg.service(
         web::scope("/api/v1/shipments")
             .route("", web::post().to(shipments::create::create_shipment))
             .route("", web::get().to(shipments::list::list_shipments))
+            // Before `/{tracking_number}`: routes match in order.
+            .route("/impact", web::get().to(shipments::impact::get_impact))
+            .route(
+                "/impact:notify",
+                web::post().to(shipments::impact::notify_impact),
+            )
             .route(
                 "/{tracking_number}",
                 web::get().to(shipments::get::get_shipment),
+            )
+            .route(
+                "/{tracking_number}/events",
+                web::post().to(tracking_events::create::create_tracking_event),
             ),
+    );
+    // Action routes (`{id}:test`) come before `/{id}`, which would also match them.
+    cfg.service(
+        web::scope("/api/v1/webhooks")
+            .route("", web::post().to(webhooks::create::create_webhook))
+            .route("", web::get().to(webhooks::list::list_webhooks))
+            .route(
+                "/{id}:test",
+                web::post().to(webhooks::actions::test_webhook),
+            )
+            .route(
+                "/{id}:replay",
+                web::post().to(webhooks::actions::replay_webhook),
+            )
+            .route(
+                "/{id}/deliveries",
+                web::get().to(webhooks::deliveries::list_deliveries),
+            )
+            .route(
+                "/{id}/deliveries/{delivery_id}:redeliver",
+                web::post().to(webhooks::deliveries::redeliver),
+            )
+            .route("/{id}", web::delete().to(webhooks::delete::delete_webhook)),
     );
 }

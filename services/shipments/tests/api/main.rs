@@ -2,5 +2,9 @@
 //! database and its own broker namespace.
 
 mod helpers;
+mod impact;
+mod public;
 mod pull;
 mod shipments;
+mod tracking_events;
+mod webhooks;

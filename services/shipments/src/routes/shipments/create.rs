@@ -97,6 +97,17 @@ pub async fn create_shipment(
                 format!("tracking number {} already exists", row.tracking_number),
             ));
         }
+        let lane = crate::domain::eta::Lane {
+            origin_city: row.origin_city.clone(),
+            destination_city: row.destination_city.clone(),
+            service_level: row.service_level.clone(),
+        };
+        row.estimated_delivery_at = Some(crate::ingest::initial_eta(
+            conn,
+            lane,
+            new.service_level,
+            now,
+        )?);
         repo::insert(conn, &row)?;
         let event = CloudEvent::new(
             crate::SERVICE,

@@ -34,14 +34,18 @@ pub async fn get_shipment(
 ) -> Result<HttpResponse, ApiError> {
     let tn = path.into_inner().trim().to_ascii_uppercase();
     let scope = super::scope_of(&caller)?;
-    let row = db::run(&pool, move |conn| {
-        repo::find_by_tracking_number(conn, &tn, &scope)?.ok_or(ApiError::NotFound("shipment"))
+    let (row, events) = db::run(&pool, move |conn| {
+        let row = repo::find_by_tracking_number(conn, &tn, &scope)?
+            .ok_or(ApiError::NotFound("shipment"))?;
+        let events = crate::db::tracking_events::timeline(conn, row.id)?;
+        Ok((row, events))
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
     let unmasked = super::sees_pii(&caller, &row);
     let tn = row.tracking_number.clone();
-    let body = super::view(row, &pii, &caller)?;
+    let mut body = super::view(row, &pii, &caller)?;
+    body.timeline = crate::routes::tracking_events::timeline(events);
     let mut resp = respond_with_etag(&req, &etag, &body);
     if unmasked {
         mark_pii_read(&mut resp, &format!("shipment:{tn}"));

@@ -2,6 +2,7 @@
 
 pub mod create;
 pub mod get;
+pub mod impact;
 pub mod list;
 
 use kuaidi_shared::auth::{Principal, Role};

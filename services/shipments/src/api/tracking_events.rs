@@ -1,0 +1,140 @@
+//! Tracking-event request/response bodies (SPEC §2.1 "tracking event", §5).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Where a scan happened; every part is optional (a hub scan may carry only its code).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"hub_code": "PEK02", "city": "北京", "province": "北京"}))]
+pub struct EventLocation {
+    #[serde(default)]
+    pub hub_code: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub province: Option<String>,
+}
+
+/// Body of `POST /api/v1/shipments/{tracking_number}/events`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "event_id": "scan-20261125-000123",
+    "status": "out_for_delivery",
+    "occurred_at": "2026-11-25T08:30:00Z",
+    "location": {"hub_code": "PEK02", "city": "北京", "province": "北京"},
+    "description": "派送中",
+    "courier_id": "C1024"
+}))]
+pub struct NewTrackingEvent {
+    /// Caller-supplied, 1–100 characters; the same id again is a `duplicate`.
+    pub event_id: String,
+    /// One of the 9 statuses except `expired` (set by Kuaidi's sweep only).
+    pub status: String,
+    /// RFC 3339; at most 5 minutes in the future.
+    #[schema(value_type = String, format = DateTime)]
+    pub occurred_at: String,
+    /// An exception substatus with `exception`, a delivery substatus with `delivered`.
+    #[serde(default)]
+    pub substatus: Option<String>,
+    #[serde(default)]
+    pub location: Option<EventLocation>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub courier_id: Option<String>,
+}
+
+/// One event of `POST /api/v1/tracking-events:batch`: a tracking event and its shipment.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchTrackingEvent {
+    pub tracking_number: String,
+    pub event_id: String,
+    pub status: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub occurred_at: String,
+    #[serde(default)]
+    pub substatus: Option<String>,
+    #[serde(default)]
+    pub location: Option<EventLocation>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub courier_id: Option<String>,
+}
+
+impl BatchTrackingEvent {
+    /// Splits the item into its tracking number and the event.
+    pub fn into_parts(self) -> (String, NewTrackingEvent) {
+        (
+            self.tracking_number,
+            NewTrackingEvent {
+                event_id: self.event_id,
+                status: self.status,
+                occurred_at: self.occurred_at,
+                substatus: self.substatus,
+                location: self.location,
+                description: self.description,
+                courier_id: self.courier_id,
+            },
+        )
+    }
+}
+
+/// Body of `POST /api/v1/tracking-events:batch`: 1–1000 events.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"events": [{
+    "tracking_number": "KD12345678CN",
+    "event_id": "scan-20261125-000123",
+    "status": "in_transit",
+    "occurred_at": "2026-11-25T08:30:00Z",
+    "location": {"hub_code": "SHA01", "city": "上海"}
+}]}))]
+pub struct TrackingEventBatch {
+    // NOTE: each item is decoded on its own, so one malformed event is rejected alone.
+    #[schema(value_type = Vec<BatchTrackingEvent>)]
+    pub events: Vec<serde_json::Value>,
+}
+
+/// What became of one event.
+// NOTE: external contract — scanners branch on these values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IngestOutcome {
+    Accepted,
+    Duplicate,
+    Rejected,
+}
+
+/// The result of one event, in input order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"event_id": "scan-20261125-000123", "result": "accepted", "reason": null, "sequence": 4}))]
+pub struct IngestResult {
+    pub event_id: String,
+    pub result: IngestOutcome,
+    /// Why the event was rejected.
+    pub reason: Option<String>,
+    /// The sequence the shipment gave an accepted event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<i64>,
+}
+
+impl IngestResult {
+    pub fn rejected(event_id: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            event_id: event_id.into(),
+            result: IngestOutcome::Rejected,
+            reason: Some(reason.into()),
+            sequence: None,
+        }
+    }
+}
+
+/// Response of `POST /api/v1/tracking-events:batch`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BatchResults {
+    pub results: Vec<IngestResult>,
+}

@@ -1,0 +1,134 @@
+//! Request and response types of the webhooks API (SPEC §5 Webhooks).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::db::webhooks::{DeliveryRow, SubscriptionRow, PENDING};
+
+/// `POST /api/v1/webhooks`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct CreateWebhook {
+    /// The endpoint: http(s), not on a link-local, loopback or private address.
+    pub url: String,
+    /// Event types to receive (e.g. `shipment.delivered`), or `["*"]` for all.
+    pub events: Vec<String>,
+    /// Signing secret (16–256 characters); generated when absent.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// A webhook subscription (its secret is shown only when it is created).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub merchant_id: Option<Uuid>,
+    /// Set when the endpoint was disabled after failing continuously.
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The created subscription, with its signing secret (shown this once).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreatedWebhook {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub merchant_id: Option<Uuid>,
+    /// Key of the `Kuaidi-Signature` HMAC; store it now, it is never shown again.
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The caller's subscriptions.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookList {
+    pub data: Vec<Webhook>,
+    /// Always null: every subscription fits one page.
+    pub next_cursor: Option<String>,
+}
+
+/// One event's delivery to one endpoint.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookDelivery {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    /// `pending` | `succeeded` | `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_latency_ms: Option<i32>,
+    /// When the next attempt is due (pending deliveries only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of deliveries, newest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct WebhookDeliveryPage {
+    pub data: Vec<WebhookDelivery>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/webhooks/{id}:replay`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReplayWebhook {
+    /// Re-send what did not succeed since this time (at most 30 days back).
+    pub since: DateTime<Utc>,
+}
+
+/// What `:replay` queued.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReplayResult {
+    /// Deliveries queued to be sent again.
+    pub requeued: i64,
+    /// The effective start (the requested `since`, or 30 days ago if earlier).
+    pub since: DateTime<Utc>,
+}
+
+impl From<SubscriptionRow> for Webhook {
+    fn from(r: SubscriptionRow) -> Self {
+        Self {
+            id: r.id,
+            url: r.url,
+            events: r.events,
+            merchant_id: r.merchant_id,
+            disabled_at: r.disabled_at,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl CreatedWebhook {
+    /// The stored row with its secret in clear, this once.
+    pub fn new(r: SubscriptionRow, secret: String) -> Self {
+        Self {
+            id: r.id,
+            url: r.url,
+            events: r.events,
+            merchant_id: r.merchant_id,
+            secret,
+            created_at: r.created_at,
+        }
+    }
+}
+
+impl From<DeliveryRow> for WebhookDelivery {
+    fn from(r: DeliveryRow) -> Self {
+        Self {
+            id: r.id,
+            event_id: r.event_id,
+            event_type: r.event_type,
+            next_attempt_at: (r.status == PENDING).then_some(r.next_attempt_at),
+            status: r.status,
+            attempts: r.attempts,
+            last_status_code: r.last_status_code,
+            last_latency_ms: r.last_latency_ms,
+            created_at: r.created_at,
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The `tracking_events` table and the set-based statements of batch ingestion: each statement
+//! handles a whole batch, so a batch of 1000 events costs a handful of round trips.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::schema::shipments;
+
+/// The columns of a shipment that ingestion reads, locked for the transaction.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = shipments)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct TrackedShipment {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    pub origin_city: String,
+    pub destination_city: String,
+    pub service_level: String,
+    pub promised_at: DateTime<Utc>,
+    pub estimated_delivery_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub substatus: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub last_sequence: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Locks the shipments with these tracking numbers (in id order, so concurrent batches cannot
+/// deadlock) and returns them.
+pub fn lock_by_tracking_numbers(
+    conn: &mut PgConnection,
+    tracking_numbers: &[String],
+) -> QueryResult<Vec<TrackedShipment>> {
+    shipments::table
+        .filter(shipments::tracking_number.eq_any(tracking_numbers))
+        .order(shipments::id)
+        .select(TrackedShipment::as_select())
+        .for_update()
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct ExistingEvent {
+    #[diesel(sql_type = SqlUuid)]
+    shipment_id: Uuid,
+    #[diesel(sql_type = Text)]
+    event_id: String,
+}
+
+/// Which of these (shipment, event id) pairs are already stored.
+pub fn existing(
+    conn: &mut PgConnection,
+    shipment_ids: Vec<Uuid>,
+    event_ids: Vec<String>,
+) -> QueryResult<Vec<(Uuid, String)>> {
+    let rows: Vec<ExistingEvent> = diesel::sql_query(
+        "SELECT e.shipment_id, e.event_id FROM tracking_events e \
+         JOIN UNNEST($1::uuid[], $2::text[]) AS k(shipment_id, event_id) \
+           ON e.shipment_id = k.shipment_id AND e.event_id = k.event_id",
+    )
+    .bind::<Array<SqlUuid>, _>(shipment_ids)
+    .bind::<Array<Text>, _>(event_ids)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.shipment_id, r.event_id))
+        .collect())
+}
+
+/// A tracking event to store.
+#[derive(Debug, Clone)]
+pub struct NewEventRow {
+    pub shipment_id: Uuid,
+    pub event_id: String,
+    pub sequence: i64,
+    pub status: String,
+    pub substatus: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    pub hub_code: Option<String>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub description: Option<String>,
+    pub courier_id: Option<String>,
+}
+
+/// Inserts every row in one statement; returns how many were new.
+pub fn insert_all(
+    conn: &mut PgConnection,
+    rows: &[NewEventRow],
+    received_at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    macro_rules! col {
+        ($f:ident) => {
+            rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    diesel::sql_query(
+        "INSERT INTO tracking_events (shipment_id, event_id, sequence, status, substatus, \
+           occurred_at, hub_code, city, province, description, courier_id, received_at) \
+         SELECT *, $11::timestamptz FROM UNNEST($1::uuid[], $2::text[], $3::int8[], $4::text[], \
+           $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], \
+           $12::text[]) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind::<Array<SqlUuid>, _>(col!(shipment_id))
+    .bind::<Array<Text>, _>(col!(event_id))
+    .bind::<Array<BigInt>, _>(col!(sequence))
+    .bind::<Array<Text>, _>(col!(status))
+    .bind::<Array<Nullable<Text>>, _>(col!(substatus))
+    .bind::<Array<Timestamptz>, _>(col!(occurred_at))
+    .bind::<Array<Nullable<Text>>, _>(col!(hub_code))
+    .bind::<Array<Nullable<Text>>, _>(col!(city))
+    .bind::<Array<Nullable<Text>>, _>(col!(province))
+    .bind::<Array<Nullable<Text>>, _>(col!(description))
+    .bind::<Timestamptz, _>(received_at)
+    .bind::<Array<Nullable<Text>>, _>(col!(courier_id))
+    .execute(conn)
+}
+
+/// The new tracking state of a shipment after a batch.
+#[derive(Debug, Clone)]
+pub struct ShipmentUpdate {
+    pub id: Uuid,
+    pub status: String,
+    pub substatus: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub last_sequence: i64,
+    pub estimated_delivery_at: Option<DateTime<Utc>>,
+}
+
+/// Updates every shipment of a batch in one statement (and bumps their version).
+pub fn update_all(
+    conn: &mut PgConnection,
+    updates: &[ShipmentUpdate],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    if updates.is_empty() {
+        return Ok(0);
+    }
+    macro_rules! col {
+        ($f:ident) => {
+            updates.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
+        };
+    }
+    diesel::sql_query(
+        "UPDATE shipments s SET status = u.status, substatus = u.substatus, \
+           delivered_at = u.delivered_at, last_event_at = u.last_event_at, \
+           last_sequence = u.last_sequence, estimated_delivery_at = u.eta, \
+           updated_at = $8, version = s.version + 1 \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], \
+           $6::int8[], $7::timestamptz[]) \
+           AS u(id, status, substatus, delivered_at, last_event_at, last_sequence, eta) \
+         WHERE s.id = u.id",
+    )
+    .bind::<Array<SqlUuid>, _>(col!(id))
+    .bind::<Array<Text>, _>(col!(status))
+    .bind::<Array<Nullable<Text>>, _>(col!(substatus))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(delivered_at))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(last_event_at))
+    .bind::<Array<BigInt>, _>(col!(last_sequence))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(estimated_delivery_at))
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+}
+
+/// One event of a shipment's timeline.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct EventRow {
+    #[diesel(sql_type = BigInt)]
+    pub sequence: i64,
+    #[diesel(sql_type = Text)]
+    pub event_id: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub substatus: Option<String>,
+    #[diesel(sql_type = Timestamptz)]
+    pub occurred_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub hub_code: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub city: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub province: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub description: Option<String>,
+}
+
+/// Every accepted event of a shipment, oldest first.
+pub fn timeline(conn: &mut PgConnection, shipment_id: Uuid) -> QueryResult<Vec<EventRow>> {
+    diesel::sql_query(
+        "SELECT sequence, event_id, status, substatus, occurred_at, hub_code, city, province, \
+           description \
+         FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at, sequence",
+    )
+    .bind::<SqlUuid, _>(shipment_id)
+    .load(conn)
+}
+
+/// A lane's transit history.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct LaneRow {
+    #[diesel(sql_type = Text)]
+    pub origin_city: String,
+    #[diesel(sql_type = Text)]
+    pub destination_city: String,
+    #[diesel(sql_type = Text)]
+    pub service_level: String,
+    #[diesel(sql_type = Double)]
+    pub p80_secs: f64,
+    #[diesel(sql_type = BigInt)]
+    pub samples: i64,
+}
+
+/// The p80 transit time and sample count of each lane over deliveries since `since`, in one
+/// query (lanes without deliveries are absent).
+pub fn lane_stats(
+    conn: &mut PgConnection,
+    lanes: &[crate::domain::eta::Lane],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<LaneRow>> {
+    if lanes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let o: Vec<&str> = lanes.iter().map(|l| l.origin_city.as_str()).collect();
+    let d: Vec<&str> = lanes.iter().map(|l| l.destination_city.as_str()).collect();
+    let s: Vec<&str> = lanes.iter().map(|l| l.service_level.as_str()).collect();
+    diesel::sql_query(
+        "SELECT s.origin_city, s.destination_city, s.service_level, \
+           percentile_cont(0.8) WITHIN GROUP \
+             (ORDER BY EXTRACT(EPOCH FROM s.delivered_at - s.created_at)::float8) AS p80_secs, \
+           count(*) AS samples \
+         FROM shipments s \
+         JOIN (SELECT DISTINCT * FROM UNNEST($1::text[], $2::text[], $3::text[])) AS l(o, d, sl) \
+           ON s.origin_city = l.o AND s.destination_city = l.d AND s.service_level = l.sl \
+         WHERE s.delivered_at IS NOT NULL AND s.delivered_at >= $4 \
+         GROUP BY 1, 2, 3",
+    )
+    .bind::<Array<Text>, _>(o)
+    .bind::<Array<Text>, _>(d)
+    .bind::<Array<Text>, _>(s)
+    .bind::<Timestamptz, _>(since)
+    .load(conn)
+}
+
+/// A shipment the sweep expired.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ExpiredRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub tracking_number: String,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub merchant_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub shipper_customer_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub from_status: String,
+    #[diesel(sql_type = BigInt)]
+    pub last_sequence: i64,
+}
+
+/// Expires up to `limit` live shipments whose last activity is before `cutoff`.
+pub fn expire_idle(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<ExpiredRow>> {
+    diesel::sql_query(
+        "WITH due AS ( \
+           SELECT id, status AS from_status FROM shipments \
+           WHERE status NOT IN ('delivered', 'expired') \
+             AND COALESCE(last_event_at, created_at) < $1 \
+           ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         UPDATE shipments s SET status = 'expired', substatus = NULL, \
+           last_sequence = s.last_sequence + 1, version = s.version + 1, updated_at = $2 \
+         FROM due WHERE s.id = due.id \
+         RETURNING s.id, s.tracking_number, s.merchant_id, s.shipper_customer_id, \
+           due.from_status, s.last_sequence",
+    )
+    .bind::<Timestamptz, _>(cutoff)
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}

@@ -1,0 +1,393 @@
+//! The `webhook_subscriptions` and `webhook_deliveries` tables: subscriptions by owner, the
+//! fan-out of an event into deliveries, and the persisted delivery queue the worker claims.
+// NOTE: the two `table!` definitions live here rather than in the generated `schema.rs` so that
+// regenerating it for other tables cannot drop them; they mirror migration
+// `2026112500020_webhooks` column for column.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+use kuaidi_shared::pagination::Cursor;
+use uuid::Uuid;
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        merchant_id -> Nullable<Uuid>,
+        owner_sub -> Nullable<Text>,
+        url -> Text,
+        events -> Array<Text>,
+        secret_sealed -> Bytea,
+        failing_since -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        last_status_code -> Nullable<Int4>,
+        last_latency_ms -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamptz,
+        retry_started_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+pub const PENDING: &str = "pending";
+pub const SUCCEEDED: &str = "succeeded";
+pub const FAILED: &str = "failed";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
+#[diesel(table_name = webhook_subscriptions)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct SubscriptionRow {
+    pub id: Uuid,
+    pub merchant_id: Option<Uuid>,
+    pub owner_sub: Option<String>,
+    pub url: String,
+    pub events: Vec<String>,
+    /// The signing secret, sealed with the service's PII cipher.
+    pub secret_sealed: Vec<u8>,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
+#[diesel(table_name = webhook_deliveries)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub payload: serde_json::Value,
+    pub status: String,
+    pub attempts: i32,
+    pub last_status_code: Option<i32>,
+    pub last_latency_ms: Option<i32>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub retry_started_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DeliveryRow {
+    /// A new pending delivery of `payload`, due at `now`.
+    pub fn pending(
+        subscription_id: Uuid,
+        event_id: Uuid,
+        event_type: &str,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            subscription_id,
+            event_id,
+            event_type: event_type.to_owned(),
+            payload,
+            status: PENDING.to_owned(),
+            attempts: 0,
+            last_status_code: None,
+            last_latency_ms: None,
+            last_error: None,
+            next_attempt_at: now,
+            retry_started_at: now,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Who owns a subscription: a merchant, or the token subject of an app or admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    Merchant(Uuid),
+    Subject(String),
+}
+
+pub fn insert_subscription(conn: &mut PgConnection, row: &SubscriptionRow) -> QueryResult<()> {
+    diesel::insert_into(webhook_subscriptions::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The owner's subscriptions, oldest first.
+pub fn list_subscriptions(
+    conn: &mut PgConnection,
+    owner: &Owner,
+) -> QueryResult<Vec<SubscriptionRow>> {
+    let mut q = webhook_subscriptions::table
+        .select(SubscriptionRow::as_select())
+        .order((
+            webhook_subscriptions::created_at.asc(),
+            webhook_subscriptions::id.asc(),
+        ))
+        .into_boxed();
+    match owner {
+        Owner::Merchant(m) => q = q.filter(webhook_subscriptions::merchant_id.eq(*m)),
+        Owner::Subject(s) => {
+            q = q.filter(
+                webhook_subscriptions::owner_sub
+                    .eq(s.clone())
+                    .and(webhook_subscriptions::merchant_id.is_null()),
+            )
+        }
+    }
+    q.load(conn)
+}
+
+/// The subscription `id` if `owner` owns it.
+pub fn find_subscription(
+    conn: &mut PgConnection,
+    id: Uuid,
+    owner: &Owner,
+) -> QueryResult<Option<SubscriptionRow>> {
+    Ok(list_subscriptions_by_id(conn, &[id])?
+        .into_iter()
+        .find(|s| owns(owner, s)))
+}
+
+fn owns(owner: &Owner, s: &SubscriptionRow) -> bool {
+    match owner {
+        Owner::Merchant(m) => s.merchant_id == Some(*m),
+        Owner::Subject(sub) => s.merchant_id.is_none() && s.owner_sub.as_deref() == Some(sub),
+    }
+}
+
+pub fn list_subscriptions_by_id(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<SubscriptionRow>> {
+    webhook_subscriptions::table
+        .filter(webhook_subscriptions::id.eq_any(ids))
+        .select(SubscriptionRow::as_select())
+        .load(conn)
+}
+
+pub fn delete_subscription(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(webhook_subscriptions::table.find(id)).execute(conn)
+}
+
+/// Subscriptions interested in `event_type` (named, or `*`). Disabled ones are included: their
+/// deliveries wait, unsent, for the owner's `:replay`, so nothing is lost while an endpoint is
+/// down.
+pub fn subscribers_of(
+    conn: &mut PgConnection,
+    event_type: &str,
+) -> QueryResult<Vec<SubscriptionRow>> {
+    let wanted = vec![event_type.to_owned(), "*".to_owned()];
+    webhook_subscriptions::table
+        .filter(webhook_subscriptions::events.overlaps_with(wanted))
+        .select(SubscriptionRow::as_select())
+        .load(conn)
+}
+
+/// Inserts deliveries; a second fan-out of the same event to the same endpoint is ignored.
+pub fn insert_deliveries(conn: &mut PgConnection, rows: &[DeliveryRow]) -> QueryResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    diesel::insert_into(webhook_deliveries::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+/// One page of a subscription's deliveries, newest first (`limit + 1` rows).
+pub fn list_deliveries(
+    conn: &mut PgConnection,
+    subscription_id: Uuid,
+    limit: i64,
+    after: Option<Cursor>,
+) -> QueryResult<Vec<DeliveryRow>> {
+    use webhook_deliveries::dsl as d;
+    let mut q = d::webhook_deliveries
+        .filter(d::subscription_id.eq(subscription_id))
+        .select(DeliveryRow::as_select())
+        .order((d::created_at.desc(), d::id.desc()))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(c) = after {
+        q = q.filter(
+            d::created_at
+                .lt(c.at)
+                .or(d::created_at.eq(c.at).and(d::id.lt(c.id))),
+        );
+    }
+    q.load(conn)
+}
+
+pub fn find_delivery(
+    conn: &mut PgConnection,
+    subscription_id: Uuid,
+    delivery_id: Uuid,
+) -> QueryResult<Option<DeliveryRow>> {
+    use webhook_deliveries::dsl as d;
+    d::webhook_deliveries
+        .filter(d::id.eq(delivery_id))
+        .filter(d::subscription_id.eq(subscription_id))
+        .select(DeliveryRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Makes one delivery due now with a fresh retry window (`:redeliver`).
+pub fn requeue_delivery(
+    conn: &mut PgConnection,
+    delivery_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<DeliveryRow> {
+    use webhook_deliveries::dsl as d;
+    diesel::update(d::webhook_deliveries.find(delivery_id))
+        .set((
+            d::status.eq(PENDING),
+            d::next_attempt_at.eq(now),
+            d::retry_started_at.eq(now),
+            d::updated_at.eq(now),
+        ))
+        .returning(DeliveryRow::as_returning())
+        .get_result(conn)
+}
+
+/// Makes every delivery of the subscription created since `since` that did not succeed due now
+/// with a fresh retry window (`:replay`); returns how many.
+pub fn requeue_unsucceeded(
+    conn: &mut PgConnection,
+    subscription_id: Uuid,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    use webhook_deliveries::dsl as d;
+    diesel::update(
+        d::webhook_deliveries
+            .filter(d::subscription_id.eq(subscription_id))
+            .filter(d::created_at.ge(since))
+            .filter(d::status.ne(SUCCEEDED)),
+    )
+    .set((
+        d::status.eq(PENDING),
+        d::next_attempt_at.eq(now),
+        d::retry_started_at.eq(now),
+        d::updated_at.eq(now),
+    ))
+    .execute(conn)
+}
+
+/// Claims up to `batch` due deliveries of enabled endpoints (`FOR UPDATE SKIP LOCKED`, so
+/// replicas never take the same rows) and leases them until `now + lease_ms`: a worker that dies
+/// mid-send leaves them to be retried after the lease.
+pub fn claim_due(
+    conn: &mut PgConnection,
+    batch: i64,
+    lease_ms: i64,
+) -> QueryResult<Vec<DeliveryRow>> {
+    diesel::sql_query(
+        "UPDATE webhook_deliveries SET next_attempt_at = now() + ($2 * interval '1 millisecond') \
+         WHERE id IN ( \
+           SELECT d.id FROM webhook_deliveries d \
+           JOIN webhook_subscriptions s ON s.id = d.subscription_id \
+           WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.disabled_at IS NULL \
+           ORDER BY d.next_attempt_at LIMIT $1 \
+           FOR UPDATE OF d SKIP LOCKED) \
+         RETURNING *",
+    )
+    .bind::<BigInt, _>(batch)
+    .bind::<BigInt, _>(lease_ms)
+    .load(conn)
+}
+
+/// What one attempt ended with.
+#[derive(Debug, Clone)]
+pub struct AttemptOutcome {
+    pub status: &'static str,
+    pub status_code: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+pub fn record_attempt(
+    conn: &mut PgConnection,
+    delivery_id: Uuid,
+    outcome: &AttemptOutcome,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    use webhook_deliveries::dsl as d;
+    diesel::update(d::webhook_deliveries.find(delivery_id))
+        .set((
+            d::status.eq(outcome.status),
+            d::attempts.eq(d::attempts + 1),
+            d::last_status_code.eq(outcome.status_code),
+            d::last_latency_ms.eq(outcome.latency_ms),
+            d::last_error.eq(&outcome.error),
+            d::next_attempt_at.eq(outcome.next_attempt_at),
+            d::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A success ends the endpoint's failing run.
+pub fn mark_endpoint_healthy(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(webhook_subscriptions::table.find(id))
+        .set(webhook_subscriptions::failing_since.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Records a failure: starts the failing run if none; returns the (locked) subscription.
+pub fn mark_endpoint_failing(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<SubscriptionRow>> {
+    diesel::sql_query(
+        "UPDATE webhook_subscriptions SET failing_since = COALESCE(failing_since, $2) \
+         WHERE id = $1 RETURNING *",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .bind::<Timestamptz, _>(now)
+    .get_result(conn)
+    .optional()
+}
+
+/// Enables the endpoint again with a clean record (`:replay` by its owner).
+pub fn enable_endpoint(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(webhook_subscriptions::table.find(id))
+        .set((
+            webhook_subscriptions::disabled_at.eq(None::<DateTime<Utc>>),
+            webhook_subscriptions::failing_since.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Disables the endpoint; `false` when it already was.
+pub fn disable_endpoint(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    diesel::update(
+        webhook_subscriptions::table
+            .find(id)
+            .filter(webhook_subscriptions::disabled_at.is_null()),
+    )
+    .set(webhook_subscriptions::disabled_at.eq(now))
+    .execute(conn)
+    .map(|n| n == 1)
+}

@@ -1,0 +1,227 @@
+//! Tracking-event rules (SPEC §5), free of I/O: what a valid scan is, and how accepted scans
+//! move a shipment — idempotent by `event_id`, tolerant of out-of-order arrival, `delivered`
+//! terminal except for a later return to sender, `expired` left to the sweep.
+
+use chrono::{DateTime, Duration, Utc};
+use kuaidi_shared::FieldError;
+
+use super::{ShipmentStatus, Substatus};
+use crate::api::tracking_events::{EventLocation, NewTrackingEvent};
+
+/// How far in the future a scan's `occurred_at` may be (scanner clocks drift).
+pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+/// Most events in one batch request.
+pub const MAX_BATCH: usize = 1000;
+/// A live shipment without any event for this long is `expired` by the sweep.
+pub const EXPIRE_AFTER: Duration = Duration::days(30);
+
+/// A validated tracking event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingEvent {
+    pub event_id: String,
+    pub status: ShipmentStatus,
+    pub substatus: Option<Substatus>,
+    pub occurred_at: DateTime<Utc>,
+    pub location: Option<EventLocation>,
+    pub description: Option<String>,
+    pub courier_id: Option<String>,
+}
+
+/// Whether `sub` may accompany `status`: exception substatuses with `exception`, delivery
+/// substatuses with `delivered`, none with anything else.
+pub fn substatus_fits(status: ShipmentStatus, sub: Substatus) -> bool {
+    use Substatus::*;
+    match status {
+        ShipmentStatus::Exception => matches!(
+            sub,
+            Delayed
+                | Lost
+                | Damaged
+                | Refused
+                | ReturnedToSender
+                | CustomsHold
+                | AddressIssue
+                | Missorted
+        ),
+        ShipmentStatus::Delivered => {
+            matches!(sub, Signed | PickedUpByCustomer | LeftAtDoor | CodCollected)
+        }
+        _ => false,
+    }
+}
+
+fn optional_text(errors: &mut Vec<FieldError>, field: &str, v: Option<&str>, max: usize) {
+    if v.is_some_and(|s| s.chars().count() > max) {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+}
+
+impl TrackingEvent {
+    /// Validates `req` received at `now`; every problem is reported at once.
+    pub fn parse(req: NewTrackingEvent, now: DateTime<Utc>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let id_len = req.event_id.chars().count();
+        if req.event_id.trim().is_empty() || id_len > 100 {
+            errors.push(FieldError::new("event_id", "must be 1–100 characters"));
+        }
+        let status = ShipmentStatus::parse(&req.status);
+        match status {
+            None => errors.push(FieldError::new(
+                "status",
+                "must be one of pending, info_received, in_transit, out_for_delivery, \
+                 attempt_fail, available_for_pickup, delivered, exception",
+            )),
+            Some(ShipmentStatus::Expired) => errors.push(FieldError::new(
+                "status",
+                "expired is set by Kuaidi's sweep, not by scans",
+            )),
+            Some(_) => {}
+        }
+        let substatus = match req.substatus.as_deref().map(|s| (s, Substatus::parse(s))) {
+            None => None,
+            Some((_, Some(sub))) if status.is_some_and(|st| substatus_fits(st, sub)) => Some(sub),
+            Some((raw, _)) => {
+                let of = status.map_or(req.status.clone(), |st| st.as_str().to_owned());
+                errors.push(FieldError::new(
+                    "substatus",
+                    format!("{raw:?} is not a substatus of {of}"),
+                ));
+                None
+            }
+        };
+        let occurred_at = match DateTime::parse_from_rfc3339(&req.occurred_at) {
+            Ok(t) if t.with_timezone(&Utc) > now + MAX_CLOCK_SKEW => {
+                errors.push(FieldError::new(
+                    "occurred_at",
+                    "must not be more than 5 minutes in the future",
+                ));
+                None
+            }
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "occurred_at",
+                    "must be an RFC 3339 timestamp",
+                ));
+                None
+            }
+        };
+        if let Some(l) = &req.location {
+            optional_text(&mut errors, "location.hub_code", l.hub_code.as_deref(), 64);
+            optional_text(&mut errors, "location.city", l.city.as_deref(), 64);
+            optional_text(&mut errors, "location.province", l.province.as_deref(), 64);
+        }
+        optional_text(&mut errors, "description", req.description.as_deref(), 500);
+        optional_text(&mut errors, "courier_id", req.courier_id.as_deref(), 64);
+        match (errors.is_empty(), status, occurred_at) {
+            (true, Some(status), Some(occurred_at)) => Ok(Self {
+                event_id: req.event_id,
+                status,
+                substatus,
+                occurred_at,
+                location: req.location,
+                description: req.description,
+                courier_id: req.courier_id,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The tracking state of one shipment, as the rules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackState {
+    pub status: ShipmentStatus,
+    pub substatus: Option<Substatus>,
+    /// `occurred_at` of the latest accepted event.
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_sequence: i64,
+}
+
+/// A change of status (or of substatus within a status).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: ShipmentStatus,
+    pub to: ShipmentStatus,
+    pub substatus: Option<Substatus>,
+}
+
+/// What applying one accepted event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    /// The event's per-shipment sequence.
+    pub sequence: i64,
+    /// `None` when the event only joined the timeline (late, same status, or after delivery).
+    pub transition: Option<Transition>,
+}
+
+impl TrackState {
+    /// Applies a new (not duplicate) event: it always gets the next sequence; it moves the
+    /// status only when it is the latest by `occurred_at` and the shipment is not delivered —
+    /// unless it is a later return to sender.
+    pub fn apply(&mut self, ev: &TrackingEvent) -> Applied {
+        self.last_sequence += 1;
+        let sequence = self.last_sequence;
+        let latest = self.last_event_at.is_none_or(|t| ev.occurred_at >= t);
+        if latest {
+            self.last_event_at = Some(ev.occurred_at);
+        }
+        let moves = match self.status {
+            ShipmentStatus::Delivered => {
+                ev.status == ShipmentStatus::Exception
+                    && ev.substatus == Some(Substatus::ReturnedToSender)
+                    && self.delivered_at.is_none_or(|d| ev.occurred_at > d)
+                    && latest
+            }
+            _ => latest && ev.status != ShipmentStatus::Expired,
+        };
+        if !moves || (self.status, self.substatus) == (ev.status, ev.substatus) {
+            return Applied {
+                sequence,
+                transition: None,
+            };
+        }
+        let from = self.status;
+        self.status = ev.status;
+        self.substatus = ev.substatus;
+        self.delivered_at = (ev.status == ShipmentStatus::Delivered).then_some(ev.occurred_at);
+        Applied {
+            sequence,
+            transition: Some(Transition {
+                from,
+                to: ev.status,
+                substatus: ev.substatus,
+            }),
+        }
+    }
+}
+
+/// The notification template a move into `status` triggers, if any (SPEC §5 "Proactive
+/// notifications").
+pub fn notification_template(status: ShipmentStatus) -> Option<&'static str> {
+    match status {
+        ShipmentStatus::OutForDelivery => Some("shipment.out_for_delivery"),
+        ShipmentStatus::AttemptFail => Some("shipment.attempt_fail"),
+        ShipmentStatus::Delivered => Some("shipment.delivered"),
+        ShipmentStatus::Exception => Some("shipment.exception"),
+        _ => None,
+    }
+}
+
+/// Whether a live shipment whose last activity was at `last_activity` is expired at `now`.
+pub fn is_expired(
+    status: ShipmentStatus,
+    last_activity: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> bool {
+    !matches!(status, ShipmentStatus::Delivered | ShipmentStatus::Expired)
+        && last_activity < now - EXPIRE_AFTER
+}
+
+#[cfg(test)]
+#[path = "tracking_tests.rs"]
+mod tests;

@@ -1,0 +1,253 @@
+//! Unit tests of the tracking rules.
+
+use super::*;
+use chrono::TimeZone;
+
+fn at(hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, hour, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn event(id: &str, status: ShipmentStatus, sub: Option<Substatus>, hour: u32) -> TrackingEvent {
+    TrackingEvent {
+        event_id: id.into(),
+        status,
+        substatus: sub,
+        occurred_at: at(hour),
+        location: None,
+        description: None,
+        courier_id: None,
+    }
+}
+
+fn pending() -> TrackState {
+    TrackState {
+        status: ShipmentStatus::Pending,
+        substatus: None,
+        last_event_at: None,
+        delivered_at: None,
+        last_sequence: 1,
+    }
+}
+
+fn req(status: &str, substatus: Option<&str>, occurred_at: &str) -> NewTrackingEvent {
+    NewTrackingEvent {
+        event_id: "e1".into(),
+        status: status.into(),
+        occurred_at: occurred_at.into(),
+        substatus: substatus.map(Into::into),
+        location: None,
+        description: None,
+        courier_id: None,
+    }
+}
+
+fn fields(r: Result<TrackingEvent, Vec<FieldError>>) -> Vec<String> {
+    r.err()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.field)
+        .collect()
+}
+
+#[test]
+fn every_accepted_event_gets_the_next_sequence() {
+    let mut s = pending();
+    let a = s.apply(&event("a", ShipmentStatus::InTransit, None, 1));
+    let b = s.apply(&event("b", ShipmentStatus::InTransit, None, 2));
+    assert_eq!((a.sequence, b.sequence), (2, 3));
+    assert_eq!(s.last_sequence, 3);
+    assert!(b.transition.is_none(), "same status is not a change");
+}
+
+#[test]
+fn an_older_late_event_joins_the_timeline_without_moving_the_status() {
+    let mut s = pending();
+    s.apply(&event("b", ShipmentStatus::OutForDelivery, None, 5));
+    let late = s.apply(&event("a", ShipmentStatus::InTransit, None, 3));
+    assert_eq!(
+        late.transition, None,
+        "a late scan must not move the status back"
+    );
+    assert_eq!(late.sequence, 3);
+    assert_eq!(s.status, ShipmentStatus::OutForDelivery);
+    assert_eq!(s.last_event_at, Some(at(5)));
+}
+
+#[test]
+fn delivered_is_terminal_except_for_a_later_return_to_sender() {
+    let mut s = pending();
+    s.apply(&event(
+        "d",
+        ShipmentStatus::Delivered,
+        Some(Substatus::Signed),
+        5,
+    ));
+    assert_eq!(s.delivered_at, Some(at(5)));
+    let after = s.apply(&event("t", ShipmentStatus::InTransit, None, 6));
+    assert_eq!(
+        after.transition, None,
+        "delivered does not move back to in_transit"
+    );
+    let lost = s.apply(&event(
+        "l",
+        ShipmentStatus::Exception,
+        Some(Substatus::Lost),
+        7,
+    ));
+    assert_eq!(
+        lost.transition, None,
+        "only returned_to_sender reopens a delivery"
+    );
+    let back = s.apply(&event(
+        "r",
+        ShipmentStatus::Exception,
+        Some(Substatus::ReturnedToSender),
+        8,
+    ));
+    assert_eq!(
+        back.transition,
+        Some(Transition {
+            from: ShipmentStatus::Delivered,
+            to: ShipmentStatus::Exception,
+            substatus: Some(Substatus::ReturnedToSender),
+        })
+    );
+    assert_eq!(
+        s.delivered_at, None,
+        "a returned parcel is no longer delivered"
+    );
+}
+
+#[test]
+fn a_return_to_sender_older_than_the_delivery_does_not_reopen_it() {
+    let mut s = pending();
+    s.apply(&event("d", ShipmentStatus::Delivered, None, 5));
+    let old = s.apply(&event(
+        "r",
+        ShipmentStatus::Exception,
+        Some(Substatus::ReturnedToSender),
+        4,
+    ));
+    assert_eq!(old.transition, None);
+    assert_eq!(s.status, ShipmentStatus::Delivered);
+}
+
+#[test]
+fn a_new_scan_revives_an_expired_shipment() {
+    let mut s = pending();
+    s.status = ShipmentStatus::Expired;
+    let t = s.apply(&event("a", ShipmentStatus::InTransit, None, 1));
+    assert_eq!(t.transition.map(|t| t.to), Some(ShipmentStatus::InTransit));
+}
+
+#[test]
+fn a_substatus_change_within_exception_is_a_change() {
+    let mut s = pending();
+    s.apply(&event(
+        "a",
+        ShipmentStatus::Exception,
+        Some(Substatus::Delayed),
+        1,
+    ));
+    let t = s.apply(&event(
+        "b",
+        ShipmentStatus::Exception,
+        Some(Substatus::Lost),
+        2,
+    ));
+    assert_eq!(
+        t.transition.and_then(|t| t.substatus),
+        Some(Substatus::Lost)
+    );
+}
+
+#[test]
+fn valid_events_parse() {
+    let now = at(12);
+    let ok = TrackingEvent::parse(
+        req("delivered", Some("signed"), "2026-11-20T11:00:00+08:00"),
+        now,
+    )
+    .expect("valid event");
+    assert_eq!(ok.occurred_at, at(3));
+    assert_eq!(ok.substatus, Some(Substatus::Signed));
+    assert!(TrackingEvent::parse(req("in_transit", None, "2026-11-20T12:04:00Z"), now).is_ok());
+}
+
+#[test]
+fn substatus_must_belong_to_its_status() {
+    let now = at(12);
+    let t = "2026-11-20T10:00:00Z";
+    assert_eq!(
+        fields(TrackingEvent::parse(req("delivered", Some("lost"), t), now)),
+        ["substatus"]
+    );
+    assert_eq!(
+        fields(TrackingEvent::parse(
+            req("exception", Some("signed"), t),
+            now
+        )),
+        ["substatus"]
+    );
+    assert_eq!(
+        fields(TrackingEvent::parse(
+            req("in_transit", Some("delayed"), t),
+            now
+        )),
+        ["substatus"]
+    );
+    assert!(TrackingEvent::parse(req("exception", Some("returned_to_sender"), t), now).is_ok());
+}
+
+#[test]
+fn bad_status_time_and_event_id_are_all_reported() {
+    let now = at(12);
+    let mut r = req("teleported", None, "2026-11-20T12:06:00Z");
+    r.event_id = "x".repeat(101);
+    assert_eq!(
+        fields(TrackingEvent::parse(r, now)),
+        ["event_id", "status", "occurred_at"]
+    );
+    assert_eq!(
+        fields(TrackingEvent::parse(
+            req("expired", None, "2026-11-20T10:00:00Z"),
+            now
+        )),
+        ["status"]
+    );
+    assert_eq!(
+        fields(TrackingEvent::parse(
+            req("in_transit", None, "yesterday"),
+            now
+        )),
+        ["occurred_at"]
+    );
+    let mut empty = req("in_transit", None, "2026-11-20T10:00:00Z");
+    empty.event_id = String::new();
+    assert_eq!(fields(TrackingEvent::parse(empty, now)), ["event_id"]);
+}
+
+#[test]
+fn only_live_shipments_idle_for_30_days_expire() {
+    let now = at(12);
+    let old = now - Duration::days(31);
+    assert!(is_expired(ShipmentStatus::InTransit, old, now));
+    assert!(!is_expired(
+        ShipmentStatus::InTransit,
+        now - Duration::days(29),
+        now
+    ));
+    assert!(!is_expired(ShipmentStatus::Delivered, old, now));
+    assert!(!is_expired(ShipmentStatus::Expired, old, now));
+}
+
+#[test]
+fn customer_facing_moves_request_notifications() {
+    assert_eq!(
+        notification_template(ShipmentStatus::OutForDelivery),
+        Some("shipment.out_for_delivery")
+    );
+    assert_eq!(notification_template(ShipmentStatus::InTransit), None);
+}

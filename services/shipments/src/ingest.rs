@@ -1,0 +1,294 @@
+//! Ingestion of tracking events (SPEC §5, §9): one transaction per request and a fixed number of
+//! set-based statements whatever the batch size — lock the shipments, look up known event ids,
+//! apply the rules in memory, then insert events, update shipments and write the outbox.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+use crate::api::tracking_events::{IngestOutcome, IngestResult};
+use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, TrackedShipment};
+use crate::domain::eta::{self, Lane, LaneStats};
+use crate::domain::tracking::{notification_template, TrackState, TrackingEvent};
+use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
+use crate::events::tracking::{substatus_str, Emitter};
+
+/// A validated event addressed to a tracking number.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub tracking_number: String,
+    pub event: TrackingEvent,
+}
+
+/// One shipment touched by a batch.
+struct Touched<'a> {
+    shipment: &'a TrackedShipment,
+    state: TrackState,
+    /// Whether its status moved (so its ETA is recomputed).
+    moved: bool,
+    /// Notification templates and the status each was raised for, in order.
+    notes: Vec<(&'static str, ShipmentStatus)>,
+}
+
+/// Ingests `items` in the caller's transaction; the results are in input order.
+pub fn ingest(
+    conn: &mut PgConnection,
+    items: &[Incoming],
+    now: DateTime<Utc>,
+    ctx: &RequestContext,
+) -> Result<Vec<IngestResult>, ApiError> {
+    let mut tns: Vec<String> = items.iter().map(|i| i.tracking_number.clone()).collect();
+    tns.sort_unstable();
+    tns.dedup();
+    let shipments: Vec<TrackedShipment> = repo::lock_by_tracking_numbers(conn, &tns)?;
+    let by_tn: HashMap<&str, usize> = shipments
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.tracking_number.as_str(), i))
+        .collect();
+    let (ids, event_ids): (Vec<Uuid>, Vec<String>) = items
+        .iter()
+        .filter_map(|i| {
+            let s = &shipments[*by_tn.get(i.tracking_number.as_str())?];
+            Some((s.id, i.event.event_id.clone()))
+        })
+        .unzip();
+    let mut known: HashSet<(Uuid, String)> =
+        repo::existing(conn, ids, event_ids)?.into_iter().collect();
+
+    // Sort the new events by shipment; duplicates and unknown shipments are answered now.
+    let mut results: Vec<Option<IngestResult>> = vec![None; items.len()];
+    let mut per_shipment: Vec<Vec<usize>> = vec![Vec::new(); shipments.len()];
+    for (idx, item) in items.iter().enumerate() {
+        let event_id = &item.event.event_id;
+        match by_tn.get(item.tracking_number.as_str()) {
+            None => {
+                results[idx] = Some(IngestResult::rejected(event_id, "unknown tracking number"))
+            }
+            Some(&i) if !known.insert((shipments[i].id, event_id.clone())) => {
+                results[idx] = Some(IngestResult {
+                    event_id: event_id.clone(),
+                    result: IngestOutcome::Duplicate,
+                    reason: None,
+                    sequence: None,
+                })
+            }
+            Some(&i) => per_shipment[i].push(idx),
+        }
+    }
+
+    // Apply each shipment's new events in occurred_at order (stable for ties).
+    let mut rows = Vec::new();
+    let mut outbox = Vec::new();
+    let mut touched = Vec::new();
+    for (s, mut idxs) in shipments.iter().zip(per_shipment) {
+        if idxs.is_empty() {
+            continue;
+        }
+        idxs.sort_by_key(|&i| items[i].event.occurred_at);
+        let emit = Emitter {
+            shipment: s,
+            ctx,
+            now,
+        };
+        let mut t = Touched {
+            shipment: s,
+            state: state_of(s)?,
+            moved: false,
+            notes: Vec::new(),
+        };
+        for idx in idxs {
+            let ev = &items[idx].event;
+            let applied = t.state.apply(ev);
+            results[idx] = Some(IngestResult {
+                event_id: ev.event_id.clone(),
+                result: IngestOutcome::Accepted,
+                reason: None,
+                sequence: Some(applied.sequence),
+            });
+            rows.push(event_row(s.id, ev, applied.sequence));
+            if let Some(tr) = applied.transition {
+                t.moved = true;
+                outbox.extend(emit.moved(ev, tr, applied.sequence, t.state.delivered_at));
+                if let Some(template) = notification_template(tr.to) {
+                    t.notes.push((template, tr.to));
+                }
+            }
+        }
+        touched.push(t);
+    }
+
+    let etas = recompute_etas(conn, &touched, now)?;
+    let inserted = repo::insert_all(conn, &rows, now)?;
+    if inserted != rows.len() {
+        // The shipments are locked, so only a bug can get here; roll back rather than leave
+        // sequences that skip.
+        return Err(anyhow::anyhow!(
+            "{} of {} tracking events already existed",
+            rows.len() - inserted,
+            rows.len()
+        )
+        .into());
+    }
+    let updates: Vec<ShipmentUpdate> = touched
+        .iter()
+        .map(|t| ShipmentUpdate {
+            id: t.shipment.id,
+            status: t.state.status.as_str().to_owned(),
+            substatus: t.state.substatus.map(|x| substatus_str(x).to_owned()),
+            delivered_at: t.state.delivered_at,
+            last_event_at: t.state.last_event_at,
+            last_sequence: t.state.last_sequence,
+            estimated_delivery_at: etas
+                .get(&t.shipment.id)
+                .copied()
+                .or(t.shipment.estimated_delivery_at),
+        })
+        .collect();
+    repo::update_all(conn, &updates, now)?;
+    outbox.extend(eta_and_notification_events(&mut touched, &etas, ctx, now));
+    Outbox::enqueue_all(conn, &outbox)?;
+    Ok(results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| IngestResult::rejected("", "not processed")))
+        .collect())
+}
+
+/// `shipment.eta_changed` where the ETA moved (a slip over 12 h also tells the customer), then
+/// the customer notifications, which carry the new ETA.
+fn eta_and_notification_events(
+    touched: &mut [Touched<'_>],
+    etas: &HashMap<Uuid, DateTime<Utc>>,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+) -> Vec<CloudEvent> {
+    let mut out = Vec::new();
+    for t in touched.iter_mut() {
+        let s = t.shipment;
+        let emit = Emitter {
+            shipment: s,
+            ctx,
+            now,
+        };
+        let new_eta = etas.get(&s.id).copied();
+        if let Some(new) = new_eta {
+            out.push(emit.eta_changed(new, t.state.last_sequence));
+            if s.estimated_delivery_at
+                .is_some_and(|old| new - old > eta::NOTIFY_SLIP)
+            {
+                t.notes.push(("shipment.eta_slipped", t.state.status));
+            }
+        }
+        for (template, status) in &t.notes {
+            out.push(emit.notification(template, *status, new_eta.or(s.estimated_delivery_at)));
+        }
+    }
+    out
+}
+
+/// New ETAs of the shipments that moved and are still on their way, from one lane query.
+fn recompute_etas(
+    conn: &mut PgConnection,
+    touched: &[Touched<'_>],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Uuid, DateTime<Utc>>, ApiError> {
+    let moving: Vec<&TrackedShipment> = touched
+        .iter()
+        .filter(|t| {
+            t.moved
+                && !matches!(
+                    t.state.status,
+                    ShipmentStatus::Delivered | ShipmentStatus::Expired
+                )
+        })
+        .map(|t| t.shipment)
+        .collect();
+    let lanes: Vec<Lane> = moving.iter().map(|s| lane_of(s)).collect();
+    let stats = lane_stats(conn, &lanes, now)?;
+    let mut changed = HashMap::new();
+    for (s, lane) in moving.into_iter().zip(&lanes) {
+        let level = ServiceLevel::parse(&s.service_level)
+            .ok_or_else(|| anyhow::anyhow!("stored service level {:?}", s.service_level))?;
+        let new = eta::estimate(s.created_at, level, stats.get(lane).copied());
+        if s.estimated_delivery_at != Some(new) {
+            changed.insert(s.id, new);
+        }
+    }
+    Ok(changed)
+}
+
+/// The lane of a shipment.
+pub fn lane_of(s: &TrackedShipment) -> Lane {
+    Lane {
+        origin_city: s.origin_city.clone(),
+        destination_city: s.destination_city.clone(),
+        service_level: s.service_level.clone(),
+    }
+}
+
+/// The recent history of each of `lanes` (one query).
+pub fn lane_stats(
+    conn: &mut PgConnection,
+    lanes: &[Lane],
+    now: DateTime<Utc>,
+) -> Result<HashMap<Lane, LaneStats>, ApiError> {
+    let rows = repo::lane_stats(conn, lanes, now - eta::LANE_WINDOW)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let lane = Lane {
+                origin_city: r.origin_city,
+                destination_city: r.destination_city,
+                service_level: r.service_level,
+            };
+            let stats = LaneStats {
+                p80_transit: chrono::Duration::milliseconds((r.p80_secs * 1000.0).round() as i64),
+                samples: r.samples,
+            };
+            (lane, stats)
+        })
+        .collect())
+}
+
+/// The ETA of a shipment created at `created_at` on `lane` (one lane query).
+pub fn initial_eta(
+    conn: &mut PgConnection,
+    lane: Lane,
+    level: ServiceLevel,
+    created_at: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
+    let stats = lane_stats(conn, std::slice::from_ref(&lane), created_at)?;
+    Ok(eta::estimate(created_at, level, stats.get(&lane).copied()))
+}
+
+fn state_of(s: &TrackedShipment) -> Result<TrackState, ApiError> {
+    Ok(TrackState {
+        status: ShipmentStatus::parse(&s.status)
+            .ok_or_else(|| anyhow::anyhow!("stored status {:?}", s.status))?,
+        substatus: s.substatus.as_deref().and_then(Substatus::parse),
+        last_event_at: s.last_event_at,
+        delivered_at: s.delivered_at,
+        last_sequence: s.last_sequence,
+    })
+}
+
+fn event_row(shipment_id: Uuid, ev: &TrackingEvent, sequence: i64) -> NewEventRow {
+    let loc = ev.location.clone().unwrap_or_default();
+    NewEventRow {
+        shipment_id,
+        event_id: ev.event_id.clone(),
+        sequence,
+        status: ev.status.as_str().to_owned(),
+        substatus: ev.substatus.map(|x| substatus_str(x).to_owned()),
+        occurred_at: ev.occurred_at,
+        hub_code: loc.hub_code,
+        city: loc.city,
+        province: loc.province,
+        description: ev.description.clone(),
+        courier_id: ev.courier_id.clone(),
+    }
+}

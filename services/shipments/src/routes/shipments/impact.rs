@@ -1,0 +1,309 @@
+//! `GET /api/v1/shipments/impact`: which live shipments a disruption at a hub or in a city
+//! touches, with counts by merchant and by customer.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::{ApiError, FieldError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::db::impact::{self, Affected, Place};
+
+/// At most this many shipments are listed; the counts cover the same set.
+pub const MAX_AFFECTED: i64 = 10_000;
+
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImpactQuery {
+    /// The hub (one of `hub_code` or `city`).
+    pub hub_code: Option<String>,
+    pub city: Option<String>,
+    /// Window start (RFC 3339); default 24 h before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// Window end; default now.
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AffectedShipment {
+    pub tracking_number: String,
+    pub status: String,
+    pub merchant_id: Option<Uuid>,
+    pub shipper_customer_id: Option<Uuid>,
+    pub origin_city: String,
+    pub destination_city: String,
+    pub estimated_delivery_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Count {
+    pub id: Option<Uuid>,
+    pub shipments: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Impact {
+    pub total: usize,
+    /// True when more than 10 000 shipments are affected (only the first are listed).
+    pub truncated: bool,
+    pub by_merchant: Vec<Count>,
+    pub by_customer: Vec<Count>,
+    pub data: Vec<AffectedShipment>,
+}
+
+/// Validates the query into a place and a window.
+pub fn parse(
+    q: &ImpactQuery,
+    now: DateTime<Utc>,
+) -> Result<(Place, DateTime<Utc>, DateTime<Utc>), ApiError> {
+    let place = match (
+        q.hub_code.as_deref().map(str::trim),
+        q.city.as_deref().map(str::trim),
+    ) {
+        (Some(h), None) if !h.is_empty() && h.len() <= 64 => Place::Hub(h.to_owned()),
+        (None, Some(c)) if !c.is_empty() && c.chars().count() <= 64 => Place::City(c.to_owned()),
+        _ => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "hub_code",
+                "give exactly one of hub_code or city",
+            )]))
+        }
+    };
+    let to = q.to.unwrap_or(now);
+    let from = q.from.unwrap_or(to - Duration::hours(24));
+    if from > to || to - from > Duration::days(31) {
+        return Err(ApiError::validation(
+            "from",
+            "the window must run forwards and span at most 31 days",
+        ));
+    }
+    Ok((place, from, to))
+}
+
+fn counts(rows: &[Affected], key: impl Fn(&Affected) -> Option<Uuid>) -> Vec<Count> {
+    let mut by: BTreeMap<Option<Uuid>, usize> = BTreeMap::new();
+    for r in rows {
+        *by.entry(key(r)).or_default() += 1;
+    }
+    let mut out: Vec<Count> = by
+        .into_iter()
+        .map(|(id, shipments)| Count { id, shipments })
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.shipments));
+    out
+}
+
+/// Affected shipments (merchants: their own only).
+pub async fn affected(
+    caller: &kuaidi_shared::auth::Principal,
+    q: &ImpactQuery,
+    pool: &PgPool,
+) -> Result<Vec<Affected>, ApiError> {
+    if caller.role == Role::Customer {
+        return Err(ApiError::Forbidden(
+            "impact scope is for staff and merchants".into(),
+        ));
+    }
+    let (place, from, to) = parse(q, Utc::now())?;
+    let merchant = match caller.role {
+        Role::Merchant => Some(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?),
+        _ => None,
+    };
+    db::run(pool, move |conn| {
+        Ok(impact::affected(
+            conn,
+            &place,
+            from,
+            to,
+            merchant,
+            MAX_AFFECTED + 1,
+        )?)
+    })
+    .await
+}
+
+/// The live shipments at, or bound through, a hub or city in a window.
+#[utoipa::path(
+    get,
+    path = "/api/v1/shipments/impact",
+    tag = "shipments",
+    params(ImpactQuery),
+    responses(
+        (status = 200, description = "Affected shipments with counts by merchant and customer", body = Impact),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of hub_code and city, or a bad window", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_impact(
+    caller: Authorized<caps::ShipmentsRead>,
+    query: web::Query<ImpactQuery>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut rows = affected(&caller, &query, &pool).await?;
+    let truncated = rows.len() as i64 > MAX_AFFECTED;
+    rows.truncate(MAX_AFFECTED as usize);
+    Ok(HttpResponse::Ok().json(Impact {
+        total: rows.len(),
+        truncated,
+        by_merchant: counts(&rows, |r| r.merchant_id),
+        by_customer: counts(&rows, |r| r.shipper_customer_id),
+        data: rows
+            .into_iter()
+            .map(|r| AffectedShipment {
+                tracking_number: r.tracking_number,
+                status: r.status,
+                merchant_id: r.merchant_id,
+                shipper_customer_id: r.shipper_customer_id,
+                origin_city: r.origin_city,
+                destination_city: r.destination_city,
+                estimated_delivery_at: r.estimated_delivery_at,
+            })
+            .collect(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(hub: Option<&str>, city: Option<&str>) -> ImpactQuery {
+        ImpactQuery {
+            hub_code: hub.map(Into::into),
+            city: city.map(Into::into),
+            from: None,
+            to: None,
+        }
+    }
+
+    #[test]
+    fn exactly_one_place_and_a_sane_window_are_required() {
+        let now = Utc::now();
+        assert!(matches!(
+            parse(&q(Some("PEK02"), None), now),
+            Ok((Place::Hub(_), _, _))
+        ));
+        assert!(matches!(
+            parse(&q(None, Some("北京")), now),
+            Ok((Place::City(_), _, _))
+        ));
+        assert!(parse(&q(None, None), now).is_err());
+        assert!(parse(&q(Some("A"), Some("B")), now).is_err());
+        let mut long = q(Some("A"), None);
+        long.from = Some(now - Duration::days(40));
+        assert!(parse(&long, now).is_err());
+        let (_, from, to) = parse(&q(Some("A"), None), now).expect("valid");
+        assert_eq!(
+            to - from,
+            Duration::hours(24),
+            "default window: the last 24 h"
+        );
+    }
+}
+
+/// Body of `POST /api/v1/shipments/impact:notify`: the same place and window as the query.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"hub_code": "PEK02", "from": "2026-11-25T00:00:00Z", "to": "2026-11-25T12:00:00Z", "reason": "power outage at the Beijing hub"}))]
+pub struct NotifyImpact {
+    pub hub_code: Option<String>,
+    pub city: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Told to the recipients (template variable `reason`).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Notified {
+    /// `notification.requested` events raised, one per affected shipment.
+    pub notified: usize,
+}
+
+/// Raises a `notification.requested` (template `shipment.disruption`) for every affected
+/// shipment, in one transaction.
+#[utoipa::path(
+    post,
+    path = "/api/v1/shipments/impact:notify",
+    tag = "shipments",
+    request_body = NotifyImpact,
+    responses(
+        (status = 202, description = "Notifications requested", body = Notified),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Analysts and customers may not notify", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither or both of hub_code and city, or a bad window", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn notify_impact(
+    caller: Authorized<caps::ShipmentsRead>,
+    ctx: kuaidi_shared::request::RequestContext,
+    body: web::Json<NotifyImpact>,
+    pool: web::Data<PgPool>,
+    outbox: web::Data<kuaidi_shared::events::Outbox>,
+) -> Result<HttpResponse, ApiError> {
+    use kuaidi_shared::events::catalogue::NotificationRequestedV1;
+    use kuaidi_shared::events::{CloudEvent, Outbox};
+    if caller.role == Role::Analyst {
+        return Err(ApiError::Forbidden(
+            "analysts read; they do not notify customers".into(),
+        ));
+    }
+    let b = body.into_inner();
+    let reason = b.reason.clone().unwrap_or_default();
+    if reason.chars().count() > 500 {
+        return Err(ApiError::validation(
+            "reason",
+            "must be at most 500 characters",
+        ));
+    }
+    let q = ImpactQuery {
+        hub_code: b.hub_code,
+        city: b.city,
+        from: b.from,
+        to: b.to,
+    };
+    let mut rows = affected(&caller, &q, &pool).await?;
+    rows.truncate(MAX_AFFECTED as usize);
+    let now = Utc::now();
+    let events: Vec<CloudEvent> = rows
+        .iter()
+        .map(|r| {
+            let mut variables = serde_json::Map::new();
+            variables.insert("tracking_number".into(), r.tracking_number.clone().into());
+            variables.insert("status".into(), r.status.clone().into());
+            variables.insert("reason".into(), reason.clone().into());
+            if let Some(eta) = r.estimated_delivery_at {
+                variables.insert("eta".into(), eta.to_rfc3339().into());
+            }
+            let payload = NotificationRequestedV1 {
+                notification_id: Uuid::now_v7(),
+                channel: "sms".into(),
+                template_id: "shipment.disruption".into(),
+                variables,
+                shipment_id: r.id,
+                tracking_number: r.tracking_number.clone(),
+                merchant_id: r.merchant_id,
+                shipper_customer_id: r.shipper_customer_id,
+            };
+            CloudEvent::new(
+                crate::SERVICE,
+                r.id.to_string(),
+                &payload,
+                &ctx,
+                Uuid::now_v7(),
+                now,
+            )
+        })
+        .collect();
+    let notified = events.len();
+    db::transaction(&pool, move |conn| Ok(Outbox::enqueue_all(conn, &events)?)).await?;
+    outbox.wake();
+    Ok(HttpResponse::Accepted().json(Notified { notified }))
+}

@@ -1,0 +1,207 @@
+//! `GET /api/v1/tracking/{tracking_number}`: public, unauthenticated tracking (rate-limited per
+//! IP at the gateway). No PII: with `?phone_last4=` matching the recipient's phone, the masked
+//! recipient name is added. Hot numbers are polled again and again, so answers are cached for a
+//! moment (the cache holds no PII).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kuaidi_shared::crypto::{mask_name, PiiCipher};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::shipments::Recipient;
+use crate::db::public;
+
+/// How long a public answer is reused; changes show within this time.
+const FRESH_FOR: Duration = Duration::from_secs(2);
+const MAX_ENTRIES: usize = 50_000;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicQuery {
+    /// Last four digits of the recipient's phone: adds the masked recipient name.
+    pub phone_last4: Option<String>,
+}
+
+/// One checkpoint, as the public sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicCheckpoint {
+    pub time: DateTime<Utc>,
+    pub status: String,
+    pub substatus: Option<String>,
+    pub city: Option<String>,
+    pub description: Option<String>,
+    pub sequence: i64,
+}
+
+/// Public tracking: status, estimated delivery and timeline — no personal data.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"tracking_number": "KD473124829CN", "status": "in_transit", "substatus": null,
+    "origin_city": "上海", "destination_city": "北京", "estimated_delivery_at": "2026-11-26T12:00:00Z",
+    "delivered_at": null, "last_event_at": "2026-11-25T08:30:00Z",
+    "timeline": [{"time": "2026-11-25T08:30:00Z", "status": "in_transit", "substatus": null, "city": "上海", "description": "已发出", "sequence": 2}]}))]
+pub struct PublicTracking {
+    pub tracking_number: String,
+    pub status: String,
+    pub substatus: Option<String>,
+    pub origin_city: String,
+    pub destination_city: String,
+    pub estimated_delivery_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_event_at: Option<DateTime<Utc>>,
+    pub timeline: Vec<PublicCheckpoint>,
+    /// Only with a matching `phone_last4`: e.g. `张**`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient_name: Option<String>,
+}
+
+struct Cached {
+    at: Instant,
+    body: Arc<PublicTracking>,
+    sealed_recipient: Arc<Vec<u8>>,
+}
+
+/// The short-lived cache of public answers, shared by the workers.
+#[derive(Default)]
+pub struct PublicCache(Mutex<HashMap<String, Cached>>);
+
+impl PublicCache {
+    fn get(&self, tn: &str) -> Option<(Arc<PublicTracking>, Arc<Vec<u8>>)> {
+        let map = self.0.lock().ok()?;
+        map.get(tn)
+            .filter(|c| c.at.elapsed() < FRESH_FOR)
+            .map(|c| (c.body.clone(), c.sealed_recipient.clone()))
+    }
+
+    fn put(&self, tn: String, body: Arc<PublicTracking>, sealed: Arc<Vec<u8>>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.retain(|_, c| c.at.elapsed() < FRESH_FOR);
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+            }
+            map.insert(
+                tn,
+                Cached {
+                    at: Instant::now(),
+                    body,
+                    sealed_recipient: sealed,
+                },
+            );
+        }
+    }
+}
+
+async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec<u8>>), ApiError> {
+    db::run(pool, move |conn| {
+        let s = public::find(conn, &tn)?.ok_or(ApiError::NotFound("shipment"))?;
+        let timeline = public::checkpoints(conn, s.id)?
+            .into_iter()
+            .map(|c| PublicCheckpoint {
+                time: c.occurred_at,
+                status: c.status,
+                substatus: c.substatus,
+                city: c.city,
+                description: c.description,
+                sequence: c.sequence,
+            })
+            .collect();
+        Ok((
+            Arc::new(PublicTracking {
+                tracking_number: s.tracking_number,
+                status: s.status,
+                substatus: s.substatus,
+                origin_city: s.origin_city,
+                destination_city: s.destination_city,
+                estimated_delivery_at: s.estimated_delivery_at,
+                delivered_at: s.delivered_at,
+                last_event_at: s.last_event_at,
+                timeline,
+                recipient_name: None,
+            }),
+            Arc::new(s.recipient_sealed),
+        ))
+    })
+    .await
+}
+
+/// Public tracking of one shipment.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tracking/{tracking_number}",
+    tag = "tracking",
+    params(("tracking_number" = String, Path), PublicQuery),
+    responses(
+        (status = 200, description = "Status and timeline, no personal data; `ETag` for polling", body = PublicTracking),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 404, description = "Unknown tracking number", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`phone_last4` is not four digits", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn public_tracking(
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<PublicQuery>,
+    pool: web::Data<PgPool>,
+    cache: web::Data<PublicCache>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    let tn = path.into_inner().trim().to_ascii_uppercase();
+    let last4 = match query.into_inner().phone_last4 {
+        Some(l) if l.len() == 4 && l.bytes().all(|b| b.is_ascii_digit()) => Some(l),
+        Some(_) => return Err(ApiError::validation("phone_last4", "must be four digits")),
+        None => None,
+    };
+    let (body, sealed) = match cache.get(&tn) {
+        Some(hit) => hit,
+        None => {
+            let fresh = load(&pool, tn.clone()).await?;
+            cache.put(tn.clone(), fresh.0.clone(), fresh.1.clone());
+            fresh
+        }
+    };
+    let etag = format!(
+        "{}-{}-{}",
+        tn,
+        body.timeline.last().map(|c| c.sequence).unwrap_or(0),
+        body.status
+    );
+    match last4 {
+        None => Ok(respond_with_etag(&req, &etag, &*body).customize_public()),
+        Some(digits) => {
+            let recipient: Recipient = pii.open_json(&sealed)?;
+            let matches = recipient.phone.ends_with(&digits);
+            let mut with_name = (*body).clone();
+            with_name.recipient_name = matches.then(|| mask_name(&recipient.name));
+            Ok(respond_with_etag(
+                &req,
+                &format!("{etag}-{}", u8::from(matches)),
+                &with_name,
+            ))
+        }
+    }
+}
+
+/// `Cache-Control` for answers anyone may cache briefly.
+trait Public {
+    fn customize_public(self) -> Self;
+}
+
+impl Public for HttpResponse {
+    fn customize_public(mut self) -> Self {
+        self.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("public, max-age=2"),
+        );
+        self
+    }
+}

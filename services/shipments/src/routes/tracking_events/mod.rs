@@ -1,0 +1,73 @@
+//! Carrier scan ingestion: one event per shipment, or batches of up to 1000 (SPEC §5).
+
+pub mod batch;
+pub mod create;
+
+use kuaidi_shared::FieldError;
+
+use crate::api::shipments::{Place, TimelineEntry};
+use crate::domain::{ShipmentStatus, Substatus};
+
+/// Validation problems of one event as a batch `reason`.
+pub fn reason(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The stored form of a caller's tracking number.
+pub fn normalise_tracking_number(raw: &str) -> String {
+    raw.trim().to_ascii_uppercase()
+}
+
+/// A shipment's stored events as its API timeline (rows come oldest first).
+pub fn timeline(rows: Vec<crate::db::tracking_events::EventRow>) -> Vec<TimelineEntry> {
+    rows.into_iter()
+        .filter_map(|r| {
+            let location =
+                (r.hub_code.is_some() || r.city.is_some() || r.province.is_some()).then(|| Place {
+                    city: r.city.unwrap_or_default(),
+                    province: r.province,
+                    hub_code: r.hub_code,
+                });
+            Some(TimelineEntry {
+                sequence: r.sequence,
+                status: ShipmentStatus::parse(&r.status)?,
+                substatus: r.substatus.as_deref().and_then(Substatus::parse),
+                event_id: r.event_id,
+                occurred_at: r.occurred_at,
+                location,
+                description: r.description,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_ingestion_routes_and_their_bodies_are_documented() {
+        let doc = crate::openapi();
+        for path in [
+            "/api/v1/shipments/{tracking_number}/events",
+            "/api/v1/tracking-events:batch",
+        ] {
+            let item = doc.paths.paths.get(path);
+            assert!(
+                item.is_some_and(|i| i.post.is_some()),
+                "POST {path} documented"
+            );
+        }
+        let schemas = doc.components.map(|c| c.schemas).unwrap_or_default();
+        for name in [
+            "NewTrackingEvent",
+            "TrackingEventBatch",
+            "BatchTrackingEvent",
+            "BatchResults",
+        ] {
+            assert!(schemas.contains_key(name), "schema {name} documented");
+        }
+    }
+}

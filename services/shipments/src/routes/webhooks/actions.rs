@@ -1,0 +1,95 @@
+//! `POST /api/v1/webhooks/{id}:test` and `POST /api/v1/webhooks/{id}:replay`.
+
+use actix_web::{web, HttpResponse};
+use chrono::{Duration, Utc};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::webhooks::{ReplayResult, ReplayWebhook, WebhookDelivery};
+use crate::db::webhooks::{self as repo, DeliveryRow};
+use crate::webhooks::{self, Wake};
+
+/// How far back `:replay` reaches (SPEC §5: the last 30 days).
+const REPLAY_WINDOW_DAYS: i64 = 30;
+
+/// Sends a signed sample `webhook.test` event to the endpoint now (through the delivery queue,
+/// so it is recorded, checked and retried like any other).
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/{id}:test",
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription")),
+    responses(
+        (status = 202, description = "The test delivery, queued to be sent now", body = WebhookDelivery),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn test_webhook(
+    caller: Authorized<caps::Webhooks>,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+    wake: web::Data<Wake>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let id = path.into_inner();
+    let row = db::transaction(&pool, move |conn| {
+        let sub = super::owned(conn, id, &owner)?;
+        let now = Utc::now();
+        let event = webhooks::test_event(&sub, now);
+        let payload = serde_json::to_value(&event).map_err(anyhow::Error::from)?;
+        let row = DeliveryRow::pending(sub.id, event.id, &event.type_, payload, now);
+        repo::insert_deliveries(conn, std::slice::from_ref(&row))?;
+        Ok(row)
+    })
+    .await?;
+    wake.wake();
+    Ok(HttpResponse::Accepted().json(WebhookDelivery::from(row)))
+}
+
+/// Queues again every delivery since `since` (at most 30 days back) that did not succeed, so a
+/// receiver that was down loses nothing. A disabled endpoint is enabled again: events that
+/// arrived while it was disabled were kept for this.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/{id}:replay",
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription")),
+    request_body = ReplayWebhook,
+    responses(
+        (status = 202, description = "Deliveries queued to be sent again", body = ReplayResult),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid `since`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn replay_webhook(
+    caller: Authorized<caps::Webhooks>,
+    path: web::Path<Uuid>,
+    body: web::Json<ReplayWebhook>,
+    pool: web::Data<PgPool>,
+    wake: web::Data<Wake>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let id = path.into_inner();
+    let now = Utc::now();
+    let since = body.since.max(now - Duration::days(REPLAY_WINDOW_DAYS));
+    let requeued = db::transaction(&pool, move |conn| {
+        let sub = super::owned(conn, id, &owner)?;
+        if sub.disabled_at.is_some() {
+            repo::enable_endpoint(conn, sub.id)?;
+        }
+        Ok(repo::requeue_unsucceeded(conn, sub.id, since, now)?)
+    })
+    .await?;
+    wake.wake();
+    Ok(HttpResponse::Accepted().json(ReplayResult {
+        requeued: i64::try_from(requeued).unwrap_or(i64::MAX),
+        since,
+    }))
+}

@@ -1,0 +1,64 @@
+//! `POST /api/v1/webhooks`.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::webhooks::{CreateWebhook, CreatedWebhook};
+use crate::configuration::WebhookSettings;
+use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
+use crate::webhooks::registration::NewWebhook;
+
+/// Registers an endpoint for the caller; the answer carries the signing secret, shown once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks",
+    tag = "webhooks",
+    request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "Registered; `Location` names the subscription", body = CreatedWebhook),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not manage webhooks", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, e.g. a URL on a forbidden address", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_webhook(
+    caller: Authorized<caps::Webhooks>,
+    body: web::Json<CreateWebhook>,
+    pool: web::Data<PgPool>,
+    settings: web::Data<WebhookSettings>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let new = NewWebhook::parse(body.into_inner(), settings.allow_private_targets).await?;
+    let (merchant_id, owner_sub) = match owner {
+        Owner::Merchant(m) => (Some(m), None),
+        Owner::Subject(s) => (None, Some(s)),
+    };
+    let row = SubscriptionRow {
+        id: Uuid::now_v7(),
+        merchant_id,
+        owner_sub,
+        url: new.url,
+        events: new.events,
+        secret_sealed: pii.seal(new.secret.as_bytes()),
+        failing_since: None,
+        disabled_at: None,
+        created_at: Utc::now(),
+    };
+    let stored = db::run(&pool, move |conn| {
+        repo::insert_subscription(conn, &row)?;
+        Ok(row)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/webhooks/{}", stored.id)))
+        .json(CreatedWebhook::new(stored, new.secret)))
+}

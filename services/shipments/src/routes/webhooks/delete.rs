@@ -1,0 +1,39 @@
+//! `DELETE /api/v1/webhooks/{id}`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::db::webhooks as repo;
+
+/// Removes the caller's subscription and its pending deliveries.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/webhooks/{id}",
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_webhook(
+    caller: Authorized<caps::Webhooks>,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let id = path.into_inner();
+    db::transaction(&pool, move |conn| {
+        let sub = super::owned(conn, id, &owner)?;
+        repo::delete_subscription(conn, sub.id)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,92 @@
+//! `GET /api/v1/webhooks/{id}/deliveries` and
+//! `POST /api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver`.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::webhooks::{WebhookDelivery, WebhookDeliveryPage};
+use crate::db::webhooks as repo;
+use crate::webhooks::Wake;
+
+/// The subscription's deliveries, newest first, cursor-paginated.
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks/{id}/deliveries",
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription"), PageParams),
+    responses(
+        (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_deliveries(
+    caller: Authorized<caps::Webhooks>,
+    path: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+    pool: web::Data<PgPool>,
+) -> Result<web::Json<WebhookDeliveryPage>, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let (limit, cursor) = page.parse()?;
+    let id = path.into_inner();
+    let rows = db::run(&pool, move |conn| {
+        let sub = super::owned(conn, id, &owner)?;
+        Ok(repo::list_deliveries(conn, sub.id, limit, cursor)?)
+    })
+    .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor {
+            at: r.created_at,
+            id: r.id,
+        },
+        WebhookDelivery::from,
+    );
+    Ok(web::Json(WebhookDeliveryPage {
+        data: page.data,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// Sends one delivery again now, whatever its status, with a fresh retry window.
+#[utoipa::path(
+    post,
+    path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver",
+    tag = "webhooks",
+    params(
+        ("id" = Uuid, Path, description = "The subscription"),
+        ("delivery_id" = Uuid, Path, description = "The delivery"),
+    ),
+    responses(
+        (status = 202, description = "Queued to be sent now", body = WebhookDelivery),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such subscription or delivery for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn redeliver(
+    caller: Authorized<caps::Webhooks>,
+    path: web::Path<(Uuid, Uuid)>,
+    pool: web::Data<PgPool>,
+    wake: web::Data<Wake>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let (id, delivery_id) = path.into_inner();
+    let row = db::transaction(&pool, move |conn| {
+        let sub = super::owned(conn, id, &owner)?;
+        repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;
+        Ok(repo::requeue_delivery(conn, delivery_id, Utc::now())?)
+    })
+    .await?;
+    wake.wake();
+    Ok(HttpResponse::Accepted().json(WebhookDelivery::from(row)))
+}

@@ -1,0 +1,37 @@
+//! `GET /api/v1/webhooks`.
+
+use actix_web::web;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::webhooks::{Webhook, WebhookList};
+use crate::db::webhooks as repo;
+
+/// The caller's own subscriptions, oldest first (secrets are not shown).
+#[utoipa::path(
+    get,
+    path = "/api/v1/webhooks",
+    tag = "webhooks",
+    responses(
+        (status = 200, description = "The caller's subscriptions", body = WebhookList),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not manage webhooks", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_webhooks(
+    caller: Authorized<caps::Webhooks>,
+    pool: web::Data<PgPool>,
+) -> Result<web::Json<WebhookList>, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let rows = db::run(&pool, move |conn| {
+        Ok(repo::list_subscriptions(conn, &owner)?)
+    })
+    .await?;
+    Ok(web::Json(WebhookList {
+        data: rows.into_iter().map(Webhook::from).collect(),
+        next_cursor: None,
+    }))
+}

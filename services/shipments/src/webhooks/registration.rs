@@ -1,0 +1,79 @@
+//! A webhook registration parsed at the edge: a callable URL, known event types, a secret.
+
+use kuaidi_shared::{ApiError, FieldError};
+
+use super::{signature, target, DELIVERABLE};
+use crate::api::webhooks::CreateWebhook;
+
+/// How long registration waits for DNS before leaving the check to delivery time.
+const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A valid registration.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub url: String,
+    /// Sorted, without duplicates; `["*"]` for every type.
+    pub events: Vec<String>,
+    pub secret: String,
+}
+
+impl NewWebhook {
+    /// Validates every field, reporting all the invalid ones at once. A host name is resolved
+    /// too, so a name that points at a forbidden address is refused now, not only at delivery.
+    pub async fn parse(body: CreateWebhook, allow_private: bool) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let url = match target::parse(&body.url, allow_private) {
+            Ok(url) => {
+                // An unresolvable name is accepted: it may go live later, and is checked at
+                // each delivery anyway.
+                let resolved =
+                    tokio::time::timeout(RESOLVE_TIMEOUT, target::resolve(&url, allow_private))
+                        .await;
+                if let Ok(Err(e @ target::TargetError::Forbidden(_))) = resolved {
+                    errors.push(FieldError::new("url", e.to_string()));
+                }
+                url.to_string()
+            }
+            Err(e) => {
+                errors.push(FieldError::new("url", e.to_string()));
+                String::new()
+            }
+        };
+        let mut events: Vec<String> = body.events.iter().map(|e| e.trim().to_owned()).collect();
+        events.sort();
+        events.dedup();
+        if events.is_empty() {
+            errors.push(FieldError::new(
+                "events",
+                "name at least one event type, or \"*\"",
+            ));
+        } else if events.iter().any(|e| e == "*") {
+            events = vec!["*".to_owned()];
+        } else if let Some(bad) = events.iter().find(|e| !DELIVERABLE.contains(&e.as_str())) {
+            errors.push(FieldError::new(
+                "events",
+                format!(
+                    "unknown event type {bad:?}; one of {}",
+                    DELIVERABLE.join(", ")
+                ),
+            ));
+        }
+        let secret = match body.secret {
+            None => signature::generate_secret(),
+            Some(s) if (16..=256).contains(&s.chars().count()) => s,
+            Some(_) => {
+                errors.push(FieldError::new("secret", "must be 16 to 256 characters"));
+                String::new()
+            }
+        };
+        if errors.is_empty() {
+            Ok(Self {
+                url,
+                events,
+                secret,
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+}

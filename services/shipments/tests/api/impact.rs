@@ -1,0 +1,111 @@
+//! Impact scope: which live shipments a disruption at a hub or in a city touches.
+
+use chrono::{Duration, Utc};
+use kuaidi_shared::auth::Role;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{shipment_body, TestApp};
+
+async fn scan(t: &TestApp, tn: &str, status: &str, hub: &str, minutes_ago: i64) {
+    let operator = t.env.token(Role::Operator, None);
+    let at = (Utc::now() - Duration::minutes(minutes_ago)).to_rfc3339();
+    let resp: Value = t
+        .env
+        .http
+        .post(t.url("/api/v1/tracking-events:batch"))
+        .bearer_auth(operator)
+        .json(
+            &json!({"events": [{"tracking_number": tn, "event_id": format!("{tn}-{status}-{hub}"),
+            "status": status, "occurred_at": at, "location": {"hub_code": hub, "city": "上海"}}]}),
+        )
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        resp["results"][0]["result"], "accepted",
+        "scan accepted: {resp}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_it() {
+    let t = TestApp::spawn().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut tns = Vec::new();
+    for merchant in [a, a, b] {
+        let created: Value = t
+            .create(&t.admin(), &shipment_body(merchant))
+            .await
+            .json()
+            .await
+            .expect("json");
+        tns.push(created["tracking_number"].as_str().expect("tn").to_owned());
+    }
+    scan(&t, &tns[0], "in_transit", "HZH09", 30).await;
+    scan(&t, &tns[1], "in_transit", "HZH09", 20).await;
+    scan(&t, &tns[1], "delivered", "PEK02", 10).await;
+    let get = |token: String, query: &'static str| {
+        let http = t.env.http.clone();
+        let url = t.url(&format!("/api/v1/shipments/impact?{query}"));
+        async move { http.get(url).bearer_auth(token).send().await.expect("sent") }
+    };
+
+    let hub: Value = get(t.admin(), "hub_code=HZH09")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let listed: Vec<&str> = hub["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|s| s["tracking_number"].as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![tns[0].as_str()],
+        "scanned there and not delivered"
+    );
+    assert_eq!(hub["by_merchant"], json!([{"id": a, "shipments": 1}]));
+
+    let bound: Value = get(t.admin(), "hub_code=PEK02")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        bound["total"], 2,
+        "the two live shipments bound for PEK02: {bound}"
+    );
+    let merchant_b: Value = get(t.env.token(Role::Merchant, Some(b)), "hub_code=PEK02")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(merchant_b["total"], 1, "a merchant sees only its own");
+    assert_eq!(get(t.admin(), "").await.status(), 422);
+
+    let tap = t.env.tap().await;
+    let notify = t
+        .env
+        .http
+        .post(t.url("/api/v1/shipments/impact:notify"))
+        .bearer_auth(t.admin())
+        .json(&json!({"hub_code": "HZH09", "reason": "power outage"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(notify.status(), 202);
+    assert_eq!(notify.json::<Value>().await.expect("json")["notified"], 1);
+    let event = tap
+        .next_of_type("notification.requested", std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(event.data["template_id"], "shipment.disruption");
+    assert_eq!(event.data["tracking_number"], tns[0].as_str());
+    assert_eq!(event.data["variables"]["reason"], "power outage");
+    t.app.stop().await;
+}

@@ -1,0 +1,595 @@
+//! Ingesting carrier scans: idempotence, out-of-order arrival, terminal deliveries, batches,
+//! roles, the events they emit, ETAs and the expiry sweep.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::Connection;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::events::CloudEvent;
+use kuaidi_shared::testing::{EventTap, TestEnv};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{shipment_body, TestApp};
+
+/// The service on a database whose URL the test keeps (for calling repository code directly).
+async fn spawn_with_database() -> (TestApp, String) {
+    let env = TestEnv::new();
+    let mut settings = env.settings("shipments");
+    let url = kuaidi_shared::testing::fresh_database("shipments");
+    settings.database_url = url.clone().into();
+    let app = kuaidi_shipments::build(settings)
+        .await
+        .expect("shipments service builds")
+        .spawn();
+    (TestApp { env, app }, url)
+}
+
+fn operator(t: &TestApp) -> String {
+    t.env.token(Role::Operator, None)
+}
+
+async fn new_shipment(t: &TestApp, body: &Value) -> String {
+    let created: Value = t.create(&t.admin(), body).await.json().await.expect("json");
+    created["tracking_number"]
+        .as_str()
+        .unwrap_or_else(|| panic!("shipment created: {created}"))
+        .to_owned()
+}
+
+fn scan(event_id: &str, status: &str, at: DateTime<Utc>) -> Value {
+    json!({"event_id": event_id, "status": status, "occurred_at": at.to_rfc3339(),
+           "location": {"hub_code": "PEK02", "city": "北京"}})
+}
+
+fn with_substatus(mut event: Value, substatus: &str) -> Value {
+    event["substatus"] = json!(substatus);
+    event
+}
+
+fn for_shipment(mut event: Value, tn: &str) -> Value {
+    event["tracking_number"] = json!(tn);
+    event
+}
+
+async fn post_event(t: &TestApp, token: &str, tn: &str, event: &Value) -> reqwest::Response {
+    t.env
+        .http
+        .post(t.url(&format!("/api/v1/shipments/{tn}/events")))
+        .bearer_auth(token)
+        .json(event)
+        .send()
+        .await
+        .expect("request sent")
+}
+
+async fn post_batch(t: &TestApp, token: &str, events: Vec<Value>) -> reqwest::Response {
+    t.env
+        .http
+        .post(t.url("/api/v1/tracking-events:batch"))
+        .bearer_auth(token)
+        .json(&json!({ "events": events }))
+        .send()
+        .await
+        .expect("request sent")
+}
+
+async fn shipment(t: &TestApp, tn: &str) -> Value {
+    t.get(&t.admin(), tn).await.json().await.expect("json")
+}
+
+fn time(v: &Value) -> DateTime<Utc> {
+    v.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .unwrap_or_else(|| panic!("a timestamp, got {v}"))
+        .with_timezone(&Utc)
+}
+
+/// Events from the tap until `done` holds for them (10 s deadline).
+async fn events_until(tap: &EventTap, done: impl Fn(&[CloudEvent]) -> bool) -> Vec<CloudEvent> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while !done(&seen) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expected events not published; got {:?}",
+            seen.iter()
+                .map(|e: &CloudEvent| &e.type_)
+                .collect::<Vec<_>>()
+        );
+        match tap.try_next().await {
+            Some(e) => seen.push(e),
+            None => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    seen
+}
+
+fn of_type<'a>(events: &'a [CloudEvent], type_: &str, tn: &str) -> Vec<&'a CloudEvent> {
+    events
+        .iter()
+        .filter(|e| e.type_ == type_ && e.data["tracking_number"] == tn)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_event_id_is_a_duplicate_with_no_second_effect() {
+    let t = TestApp::spawn().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+
+    let first = post_event(&t, &operator(&t), &tn, &scan("e1", "in_transit", now)).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["result"], "accepted");
+    assert_eq!(first["sequence"], 2, "creation was sequence 1");
+    let before = shipment(&t, &tn).await;
+
+    let again = post_event(&t, &operator(&t), &tn, &scan("e1", "out_for_delivery", now)).await;
+
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.expect("json");
+    assert_eq!(again["result"], "duplicate");
+    let after = shipment(&t, &tn).await;
+    assert_eq!(
+        after["status"], "in_transit",
+        "a duplicate must not move the status"
+    );
+    assert_eq!(after["timeline"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        after["version"], before["version"],
+        "a duplicate changes nothing"
+    );
+    let batch: Value = post_batch(
+        &t,
+        &operator(&t),
+        vec![for_shipment(scan("e1", "delivered", now), &tn)],
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(batch["results"][0]["result"], "duplicate");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_late_event_joins_the_timeline_without_moving_the_status() {
+    let t = TestApp::spawn().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let newer = scan("late-2", "out_for_delivery", now - Duration::minutes(10));
+    let older = scan("late-1", "in_transit", now - Duration::minutes(60));
+
+    assert_eq!(
+        post_event(&t, &operator(&t), &tn, &newer).await.status(),
+        201
+    );
+    assert_eq!(
+        post_event(&t, &operator(&t), &tn, &older).await.status(),
+        201
+    );
+
+    let s = shipment(&t, &tn).await;
+    assert_eq!(
+        s["status"], "out_for_delivery",
+        "the latest scan by time wins"
+    );
+    let timeline = s["timeline"].as_array().expect("timeline");
+    let ids: Vec<(&str, i64)> = timeline
+        .iter()
+        .map(|e| {
+            (
+                e["event_id"].as_str().unwrap_or(""),
+                e["sequence"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [("late-1", 3), ("late-2", 2)],
+        "oldest first by occurred_at, each with its arrival sequence"
+    );
+    assert_eq!(s["sequence"], 3);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivered_is_terminal_until_a_later_return_to_sender() {
+    let t = TestApp::spawn().await;
+    let tap = t.env.tap().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let op = operator(&t);
+    let delivered = with_substatus(
+        scan("d", "delivered", now - Duration::minutes(30)),
+        "signed",
+    );
+    assert_eq!(post_event(&t, &op, &tn, &delivered).await.status(), 201);
+
+    post_event(
+        &t,
+        &op,
+        &tn,
+        &scan("t", "in_transit", now - Duration::minutes(20)),
+    )
+    .await;
+    let lost = with_substatus(scan("l", "exception", now - Duration::minutes(15)), "lost");
+    post_event(&t, &op, &tn, &lost).await;
+    let s = shipment(&t, &tn).await;
+    assert_eq!(s["status"], "delivered", "delivered stays delivered");
+    assert_eq!(s["substatus"], "signed");
+
+    let back = with_substatus(
+        scan("r", "exception", now - Duration::minutes(5)),
+        "returned_to_sender",
+    );
+    assert_eq!(post_event(&t, &op, &tn, &back).await.status(), 201);
+
+    let s = shipment(&t, &tn).await;
+    assert_eq!(s["status"], "exception");
+    assert_eq!(s["substatus"], "returned_to_sender");
+    assert_eq!(s["timeline"].as_array().map(Vec::len), Some(4));
+    let events = events_until(&tap, |e| {
+        !of_type(e, "shipment.exception_raised", &tn).is_empty()
+    })
+    .await;
+    let raised = of_type(&events, "shipment.exception_raised", &tn);
+    assert_eq!(raised[0].data["substatus"], "returned_to_sender");
+    assert_eq!(raised[0].data["sequence"], 5);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_bad_events_answers_each_in_order_and_applies_the_good_ones() {
+    let t = TestApp::spawn().await;
+    let a = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let b = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let mut missing_time = for_shipment(scan("b5", "in_transit", now), &b);
+    missing_time
+        .as_object_mut()
+        .map(|o| o.remove("occurred_at"));
+    let events = vec![
+        for_shipment(scan("a1", "in_transit", now - Duration::minutes(5)), &a),
+        for_shipment(scan("x1", "in_transit", now), "SF0000000001"),
+        for_shipment(scan("b1", "teleported", now), &b),
+        for_shipment(with_substatus(scan("b2", "delivered", now), "lost"), &b),
+        for_shipment(scan("b3", "in_transit", now + Duration::minutes(10)), &b),
+        missing_time,
+        for_shipment(
+            scan("b4", "out_for_delivery", now - Duration::minutes(1)),
+            &b,
+        ),
+        for_shipment(scan("a1", "delivered", now), &a),
+    ];
+
+    let resp = post_batch(&t, &operator(&t), events).await;
+
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("json");
+    let results = body["results"].as_array().expect("results");
+    let got: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["event_id"].as_str().unwrap_or("?"),
+                r["result"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a1", "accepted"),
+            ("x1", "rejected"),
+            ("b1", "rejected"),
+            ("b2", "rejected"),
+            ("b3", "rejected"),
+            ("b5", "rejected"),
+            ("b4", "accepted"),
+            ("a1", "duplicate"),
+        ],
+        "one result per event, in input order"
+    );
+    assert_eq!(results[1]["reason"], "unknown tracking number");
+    for (i, field) in [
+        (2, "status"),
+        (3, "substatus"),
+        (4, "occurred_at"),
+        (5, "occurred_at"),
+    ] {
+        let reason = results[i]["reason"].as_str().unwrap_or("");
+        assert!(
+            reason.contains(field),
+            "event {i} rejected for {field}, got {reason:?}"
+        );
+    }
+    assert_eq!(shipment(&t, &a).await["status"], "in_transit");
+    assert_eq!(shipment(&t, &b).await["status"], "out_for_delivery");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_over_1000_events_or_empty_are_refused_with_422() {
+    let t = TestApp::spawn().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let events: Vec<Value> = (0..1001)
+        .map(|i| for_shipment(scan(&format!("e{i}"), "in_transit", now), &tn))
+        .collect();
+
+    let too_many = post_batch(&t, &operator(&t), events).await;
+    let empty = post_batch(&t, &operator(&t), Vec::new()).await;
+
+    assert_eq!(too_many.status(), 422);
+    assert_eq!(
+        too_many.headers()["content-type"],
+        "application/problem+json"
+    );
+    assert_eq!(empty.status(), 422);
+    assert_eq!(
+        shipment(&t, &tn).await["status"],
+        "pending",
+        "nothing of a refused batch applies"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_may_ingest_but_merchants_and_agents_get_403() {
+    let t = TestApp::spawn().await;
+    let merchant_id = Uuid::now_v7();
+    let tn = new_shipment(&t, &shipment_body(merchant_id)).await;
+    let event = scan("e1", "in_transit", Utc::now());
+
+    let merchant = t.env.token(Role::Merchant, Some(merchant_id));
+    let agent = t.env.token(Role::Agent, None);
+    assert_eq!(post_event(&t, &merchant, &tn, &event).await.status(), 403);
+    assert_eq!(post_event(&t, &agent, &tn, &event).await.status(), 403);
+    let batch = vec![for_shipment(event.clone(), &tn)];
+    assert_eq!(post_batch(&t, &merchant, batch.clone()).await.status(), 403);
+    assert_eq!(
+        post_event(&t, &operator(&t), &tn, &event).await.status(),
+        201
+    );
+    assert_eq!(
+        post_event(
+            &t,
+            &operator(&t),
+            "SF0000000001",
+            &scan("e2", "in_transit", Utc::now())
+        )
+        .await
+        .status(),
+        404,
+        "an unknown tracking number is a 404"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_emits_status_changed_and_delivered_with_on_time_and_a_notification() {
+    let t = TestApp::spawn().await;
+    let tap = t.env.tap().await;
+    let now = Utc::now();
+    let on_time = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let mut late_body = shipment_body(Uuid::now_v7());
+    late_body["promised_at"] = json!((now + Duration::minutes(2)).to_rfc3339());
+    let late = new_shipment(&t, &late_body).await;
+
+    let resp = post_batch(
+        &t,
+        &operator(&t),
+        vec![
+            for_shipment(
+                with_substatus(scan("d1", "delivered", now), "signed"),
+                &on_time,
+            ),
+            for_shipment(scan("d2", "delivered", now + Duration::minutes(4)), &late),
+        ],
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+
+    let events = events_until(&tap, |e| {
+        of_type(e, "shipment.delivered", &on_time).len() == 1
+            && of_type(e, "shipment.delivered", &late).len() == 1
+            && of_type(e, "notification.requested", &late).len() == 1
+    })
+    .await;
+    let delivered = of_type(&events, "shipment.delivered", &on_time)[0];
+    assert_eq!(delivered.data["on_time"], true);
+    assert_eq!(delivered.data["sequence"], 2);
+    assert_eq!(delivered.data["substatus"], "signed");
+    assert!(
+        delivered.data["merchant_id"].is_string(),
+        "consumers get the merchant"
+    );
+    assert_eq!(
+        of_type(&events, "shipment.delivered", &late)[0].data["on_time"],
+        false
+    );
+    let changed = of_type(&events, "shipment.status_changed", &on_time);
+    assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].data["from"], "pending");
+    assert_eq!(changed[0].data["to"], "delivered");
+    assert_eq!(changed[0].data["location"]["hub_code"], "PEK02");
+    let note = of_type(&events, "notification.requested", &late)[0];
+    assert_eq!(note.data["template_id"], "shipment.delivered");
+    assert_eq!(note.data["channel"], "sms");
+    assert_eq!(note.data["variables"]["tracking_number"], late.as_str());
+    t.app.stop().await;
+}
+
+/// Creates `n` shipments and delivers the i-th `10 * (i + 1)` seconds from now.
+async fn deliver_on_the_lane(t: &TestApp, n: usize) {
+    let now = Utc::now();
+    let mut events = Vec::new();
+    for i in 0..n {
+        let tn = new_shipment(t, &shipment_body(Uuid::now_v7())).await;
+        let at = now + Duration::seconds(10 * (i as i64 + 1));
+        events.push(for_shipment(scan(&format!("d-{tn}"), "delivered", at), &tn));
+    }
+    let body: Value = post_batch(t, &operator(t), events)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        body["results"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|r| r["result"] == "accepted")),
+        "deliveries accepted: {body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eta_uses_the_lanes_p80_once_it_has_20_deliveries() {
+    let t = TestApp::spawn().await;
+    let tap = t.env.tap().await;
+    let early = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let early_eta = time(&shipment(&t, &early).await["estimated_delivery_at"]);
+
+    // Transit times about 10 s, 20 s, ... 200 s (less the time taken to create the shipments):
+    // the p80 is 162 s, the median 105 s, the maximum 200 s.
+    deliver_on_the_lane(&t, 20).await;
+    let created: Value = t
+        .create(&t.admin(), &shipment_body(Uuid::now_v7()))
+        .await
+        .json()
+        .await
+        .expect("json");
+    let transit = time(&created["estimated_delivery_at"]) - time(&created["created_at"]);
+    assert!(
+        transit > Duration::seconds(150) && transit <= Duration::seconds(162),
+        "ETA from the lane's p80, got {transit}"
+    );
+
+    post_event(
+        &t,
+        &operator(&t),
+        &early,
+        &scan("e1", "in_transit", Utc::now()),
+    )
+    .await;
+    let events = events_until(&tap, |e| {
+        !of_type(e, "shipment.eta_changed", &early).is_empty()
+    })
+    .await;
+    let changed = of_type(&events, "shipment.eta_changed", &early)[0];
+    assert_eq!(time(&changed.data["old_estimated_delivery_at"]), early_eta);
+    let new_eta = time(&changed.data["new_estimated_delivery_at"]);
+    assert!(
+        new_eta < early_eta,
+        "the lane is faster than the 24 h default"
+    );
+    assert_eq!(
+        time(&shipment(&t, &early).await["estimated_delivery_at"]),
+        new_eta
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eta_falls_back_to_the_service_level_with_fewer_than_20_deliveries() {
+    let t = TestApp::spawn().await;
+    deliver_on_the_lane(&t, 19).await;
+
+    let created: Value = t
+        .create(&t.admin(), &shipment_body(Uuid::now_v7()))
+        .await
+        .json()
+        .await
+        .expect("json");
+
+    let transit = time(&created["estimated_delivery_at"]) - time(&created["created_at"]);
+    assert_eq!(transit, Duration::hours(24), "express default transit");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweep_expires_live_shipments_idle_for_30_days() {
+    let (t, url) = spawn_with_database().await;
+    let tap = t.env.tap().await;
+    let idle = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let delivered = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    post_event(
+        &t,
+        &operator(&t),
+        &delivered,
+        &scan("d", "delivered", Utc::now()),
+    )
+    .await;
+    let mut conn = diesel::PgConnection::establish(&url).expect("database");
+
+    let early = kuaidi_shipments::sweep::sweep_expired(&mut conn, Utc::now() + Duration::days(29))
+        .expect("sweep");
+    let due = kuaidi_shipments::sweep::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
+        .expect("sweep");
+    let again = kuaidi_shipments::sweep::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
+        .expect("sweep");
+
+    assert_eq!(
+        (early, due, again),
+        (0, 1, 0),
+        "only the idle live shipment expires, once"
+    );
+    let s = shipment(&t, &idle).await;
+    assert_eq!(s["status"], "expired");
+    assert_eq!(s["sequence"], 2);
+    assert_eq!(shipment(&t, &delivered).await["status"], "delivered");
+    // The relay publishes rows committed outside a request on its next poll.
+    let events = events_until(&tap, |e| {
+        !of_type(e, "shipment.status_changed", &idle).is_empty()
+    })
+    .await;
+    let changed = of_type(&events, "shipment.status_changed", &idle)[0];
+    assert_eq!(changed.data["from"], "pending");
+    assert_eq!(changed.data["to"], "expired");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_1000_event_batch_is_ingested_in_one_request() {
+    let t = TestApp::spawn().await;
+    let mut tns = Vec::new();
+    for _ in 0..200 {
+        tns.push(new_shipment(&t, &shipment_body(Uuid::now_v7())).await);
+    }
+    let statuses = [
+        "info_received",
+        "in_transit",
+        "out_for_delivery",
+        "attempt_fail",
+        "in_transit",
+    ];
+    let base = Utc::now() - Duration::hours(1);
+    for round in 0..3i64 {
+        let events: Vec<Value> = tns
+            .iter()
+            .flat_map(|tn| {
+                statuses.iter().enumerate().map(move |(j, status)| {
+                    let at = base + Duration::seconds(round * 10 + j as i64);
+                    for_shipment(scan(&format!("{tn}-{round}-{j}"), status, at), tn)
+                })
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let resp = post_batch(&t, &operator(&t), events).await;
+        let elapsed = started.elapsed();
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.expect("json");
+        let accepted = body["results"].as_array().map_or(0, |r| {
+            r.iter().filter(|r| r["result"] == "accepted").count()
+        });
+        assert_eq!(accepted, 1000, "every event accepted");
+        println!(
+            "batch {round}: 1000 events in {elapsed:?} = {:.0} events/s",
+            1000.0 / elapsed.as_secs_f64()
+        );
+    }
+    let s = shipment(&t, &tns[0]).await;
+    assert_eq!(s["sequence"], 16, "15 events after creation");
+    assert_eq!(s["timeline"].as_array().map(Vec::len), Some(15));
+    t.app.stop().await;
+}

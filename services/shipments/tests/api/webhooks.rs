@@ -1,0 +1,616 @@
+//! Webhooks end to end: a real receiver (actix-web on 127.0.0.1:0) gets signed events fanned out
+//! from the bus, with retries, restarts, SSRF refusals and per-merchant isolation.
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use chrono::Utc;
+use hmac::{Hmac, Mac};
+use kuaidi_shared::app::RunningApp;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
+use kuaidi_shared::events::CloudEvent;
+use kuaidi_shared::money::Money;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::settings::ServiceSettings;
+use kuaidi_shared::testing::{eventually, publish, TestEnv};
+use kuaidi_shipments::configuration::WebhookSettings;
+use serde_json::{json, Value};
+use sha2::Sha256;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Webhook settings for tests: retries in milliseconds.
+fn hook_settings(allow_private: bool) -> WebhookSettings {
+    WebhookSettings {
+        allow_private_targets: allow_private,
+        retry_schedule_ms: vec![100, 200, 300],
+        retry_for_ms: 60_000,
+        disable_after_ms: 3_600_000,
+        request_timeout_ms: 3_000,
+        poll_ms: 50,
+        lease_ms: 10_000,
+        batch_size: 20,
+    }
+}
+
+struct Hooks {
+    env: TestEnv,
+    settings: ServiceSettings,
+    app: RunningApp,
+}
+
+impl Hooks {
+    async fn spawn(hooks: WebhookSettings) -> Self {
+        let env = TestEnv::new();
+        let settings = env.settings("shipments");
+        let app = start(&settings, hooks).await;
+        Self { env, settings, app }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.url())
+    }
+
+    async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.env
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.env
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Registers `url` for `events`; returns (id, secret).
+    async fn register(&self, token: &str, url: &str, events: Value) -> (String, String) {
+        let resp = self
+            .post(
+                token,
+                "/api/v1/webhooks",
+                &json!({"url": url, "events": events}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "registration of {url} must succeed");
+        let body: Value = resp.json().await.expect("json");
+        (
+            body["id"].as_str().expect("id").to_owned(),
+            body["secret"].as_str().expect("secret").to_owned(),
+        )
+    }
+
+    async fn deliveries(&self, token: &str, id: &str) -> Vec<Value> {
+        let resp = self
+            .get(token, &format!("/api/v1/webhooks/{id}/deliveries"))
+            .await;
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.expect("json");
+        body["data"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Waits until the subscription's only delivery has `status`; returns it.
+    async fn delivery_with_status(&self, token: &str, id: &str, status: &str) -> Value {
+        eventually(WAIT, &format!("a {status} delivery"), || async {
+            self.deliveries(token, id)
+                .await
+                .into_iter()
+                .find(|d| d["status"] == status)
+        })
+        .await
+    }
+}
+
+async fn start(settings: &ServiceSettings, hooks: WebhookSettings) -> RunningApp {
+    kuaidi_shipments::startup::build_with(settings.clone(), hooks)
+        .await
+        .expect("shipments service builds")
+        .spawn()
+}
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+struct Received {
+    event_id: String,
+    event_type: String,
+    signature: String,
+    body: Vec<u8>,
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    got: Mutex<Vec<Received>>,
+    /// Answer 500 to this many requests first.
+    fail_first: AtomicUsize,
+    /// Answer 500 to everything while set.
+    failing: AtomicBool,
+}
+
+struct Receiver {
+    state: Arc<ReceiverState>,
+    port: u16,
+    _server: actix_web::dev::ServerHandle,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        let state = Arc::new(ReceiverState::default());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let data = web::Data::from(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .default_service(web::to(receive))
+        })
+        .workers(1)
+        .listen(listener)
+        .expect("listen")
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            state,
+            port,
+            _server: handle,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+
+    fn got(&self) -> Vec<Received> {
+        self.state.got.lock().expect("lock").clone()
+    }
+
+    async fn received(&self, n: usize) -> Vec<Received> {
+        eventually(WAIT, &format!("{n} requests at the receiver"), || async {
+            let got = self.got();
+            (got.len() >= n).then_some(got)
+        })
+        .await
+    }
+}
+
+async fn receive(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<ReceiverState>,
+) -> HttpResponse {
+    let header = |n: &str| {
+        req.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    state.got.lock().expect("lock").push(Received {
+        event_id: header("kuaidi-event-id"),
+        event_type: header("kuaidi-event-type"),
+        signature: header("kuaidi-signature"),
+        body: body.to_vec(),
+    });
+    let fail_first = state
+        .fail_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if fail_first || state.failing.load(Ordering::SeqCst) {
+        HttpResponse::InternalServerError().finish()
+    } else {
+        HttpResponse::Ok().finish()
+    }
+}
+
+/// What a receiver does: recompute the HMAC over "t.body" and refuse old timestamps.
+fn verify(secret: &str, r: &Received) -> bool {
+    let Some((t, v1)) = r
+        .signature
+        .split_once(',')
+        .and_then(|(t, v)| Some((t.strip_prefix("t=")?, v.strip_prefix("v1=")?)))
+    else {
+        return false;
+    };
+    let Ok(t) = t.parse::<i64>() else {
+        return false;
+    };
+    if (Utc::now().timestamp() - t).abs() > 300 {
+        return false;
+    }
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(format!("{t}.").as_bytes());
+    mac.update(&r.body);
+    hex::encode(mac.finalize().into_bytes()) == v1
+}
+
+fn created_event(merchant_id: Uuid) -> CloudEvent {
+    let now = Utc::now();
+    let place = |city: &str| PlaceV1 {
+        city: city.into(),
+        province: None,
+        hub_code: None,
+    };
+    let payload = ShipmentCreatedV1 {
+        shipment_id: Uuid::now_v7(),
+        tracking_number: "KD000000019CN".into(),
+        merchant_id: Some(merchant_id),
+        shipper_customer_id: None,
+        service_level: "express".into(),
+        origin: place("上海"),
+        destination: place("北京"),
+        weight_kg: 1.0,
+        freight: Money::from_minor(1850, "CNY"),
+        declared_value: None,
+        cod_amount: None,
+        promised_at: None,
+        created_at: now,
+        sequence: 1,
+    };
+    CloudEvent::new(
+        "shipments",
+        payload.shipment_id.to_string(),
+        &payload,
+        &RequestContext::detached(),
+        Uuid::now_v7(),
+        now,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shipment_events_arrive_signed_with_the_subscription_secret() {
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let receiver = Receiver::start().await;
+    let merchant = Uuid::now_v7();
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let (id, secret) = t
+        .register(&token, &receiver.url(), json!(["shipment.created"]))
+        .await;
+    let event = created_event(merchant);
+
+    publish(&t.env.amqp, &event).await;
+
+    let got = receiver.received(1).await;
+    assert_eq!(got[0].event_id, event.id.to_string());
+    assert_eq!(got[0].event_type, "shipment.created");
+    assert!(
+        verify(&secret, &got[0]),
+        "the signature verifies with the secret"
+    );
+    assert!(!verify("whsec_wrong", &got[0]), "and only with the secret");
+    let body: CloudEvent = serde_json::from_slice(&got[0].body).expect("the body is the event");
+    assert_eq!(body, event);
+    let d = t.delivery_with_status(&token, &id, "succeeded").await;
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(d["last_status_code"], 200);
+    assert!(d["last_latency_ms"].is_number(), "latency is recorded");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt() {
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let receiver = Receiver::start().await;
+    receiver.state.fail_first.store(2, Ordering::SeqCst);
+    let token = t.env.token(Role::App, None);
+    let (id, secret) = t.register(&token, &receiver.url(), json!(["*"])).await;
+
+    publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
+
+    let d = t.delivery_with_status(&token, &id, "succeeded").await;
+    assert_eq!(d["attempts"], 3, "two failures, then success");
+    let got = receiver.got();
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter()
+            .all(|r| r.event_id == got[0].event_id && verify(&secret, r)),
+        "every attempt carries the same event id and a valid signature"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pending_deliveries_are_sent_after_the_service_restarts() {
+    let mut hooks = hook_settings(true);
+    hooks.retry_schedule_ms = vec![300];
+    let t = Hooks::spawn(hooks.clone()).await;
+    let receiver = Receiver::start().await;
+    receiver.state.failing.store(true, Ordering::SeqCst);
+    let token = t.env.token(Role::App, None);
+    let (id, _) = t
+        .register(&token, &receiver.url(), json!(["shipment.created"]))
+        .await;
+    publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
+    receiver.received(1).await;
+    t.app.stop().await;
+
+    receiver.state.failing.store(false, Ordering::SeqCst);
+    let app = start(&t.settings, hooks).await;
+    let t = Hooks { app, ..t };
+
+    let d = t.delivery_with_status(&token, &id, "succeeded").await;
+    assert!(
+        d["attempts"].as_i64().unwrap_or(0) >= 2,
+        "failed before the restart, sent after: {d}"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_and_metadata_addresses_are_refused() {
+    let strict = Hooks::spawn(hook_settings(false)).await;
+    let token = strict.env.token(Role::Admin, None);
+    for url in [
+        "http://127.0.0.1:8080/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.1/hook",
+        "http://[::1]/hook",
+        "http://localhost/hook",
+        "ftp://example.com/hook",
+    ] {
+        let resp = strict
+            .post(
+                &token,
+                "/api/v1/webhooks",
+                &json!({"url": url, "events": ["*"]}),
+            )
+            .await;
+        assert_eq!(resp.status(), 422, "{url} must be refused by default");
+        let problem: Value = resp.json().await.expect("json");
+        assert_eq!(problem["errors"][0]["field"], "url", "for {url}");
+    }
+    strict.app.stop().await;
+
+    let lax = Hooks::spawn(hook_settings(true)).await;
+    let token = lax.env.token(Role::Admin, None);
+    let link_local = lax
+        .post(
+            &token,
+            "/api/v1/webhooks",
+            &json!({"url": "http://169.254.169.254/latest/meta-data", "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(
+        link_local.status(),
+        422,
+        "link-local is refused even when private targets are allowed"
+    );
+    lax.register(&token, "http://127.0.0.1:9/hook", json!(["*"]))
+        .await;
+    lax.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_resolving_to_loopback_is_refused_at_delivery_time() {
+    let lax = Hooks::spawn(hook_settings(true)).await;
+    let receiver = Receiver::start().await;
+    let token = lax.env.token(Role::App, None);
+    let url = format!("http://localhost:{}/hook", receiver.port);
+    let (id, _) = lax.register(&token, &url, json!(["*"])).await;
+    lax.app.stop().await;
+    // The same database, now without private targets: the name resolves to loopback.
+    let app = start(&lax.settings, hook_settings(false)).await;
+    let t = Hooks { app, ..lax };
+
+    publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
+
+    let d = eventually(WAIT, "an attempt", || async {
+        t.deliveries(&token, &id)
+            .await
+            .into_iter()
+            .find(|d| d["attempts"].as_i64().unwrap_or(0) >= 1)
+    })
+    .await;
+    assert!(d["last_status_code"].is_null(), "nothing was sent: {d}");
+    assert!(receiver.got().is_empty(), "the receiver was never called");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchants_see_and_receive_only_their_own_webhooks() {
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let (rx_a, rx_b) = (Receiver::start().await, Receiver::start().await);
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (token_a, token_b) = (
+        t.env.token(Role::Merchant, Some(a)),
+        t.env.token(Role::Merchant, Some(b)),
+    );
+    let (id_a, _) = t.register(&token_a, &rx_a.url(), json!(["*"])).await;
+    let (id_b, _) = t.register(&token_b, &rx_b.url(), json!(["*"])).await;
+
+    let list: Value = t
+        .get(&token_b, "/api/v1/webhooks")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> = list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|w| w["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![id_b.as_str()], "B lists only its own webhook");
+    for (method, path) in [
+        ("GET", format!("/api/v1/webhooks/{id_a}/deliveries")),
+        ("POST", format!("/api/v1/webhooks/{id_a}:test")),
+        ("DELETE", format!("/api/v1/webhooks/{id_a}")),
+    ] {
+        let resp = t
+            .env
+            .http
+            .request(method.parse().expect("method"), t.url(&path))
+            .bearer_auth(&token_b)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(resp.status(), 404, "{method} {path} by another merchant");
+    }
+
+    publish(&t.env.amqp, &created_event(b)).await;
+
+    rx_b.received(1).await;
+    t.delivery_with_status(&token_b, &id_b, "succeeded").await;
+    assert!(
+        t.deliveries(&token_a, &id_a).await.is_empty(),
+        "A gets nothing of B's"
+    );
+    assert!(rx_a.got().is_empty());
+    let deleted = t
+        .env
+        .http
+        .delete(t.url(&format!("/api/v1/webhooks/{id_a}")))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(deleted.status(), 204, "the owner may delete it");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_action_sends_a_signed_sample_event() {
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let receiver = Receiver::start().await;
+    let token = t.env.token(Role::Merchant, Some(Uuid::now_v7()));
+    let (id, secret) = t
+        .register(&token, &receiver.url(), json!(["shipment.delivered"]))
+        .await;
+
+    let resp = t
+        .post(&token, &format!("/api/v1/webhooks/{id}:test"), &json!({}))
+        .await;
+
+    assert_eq!(resp.status(), 202);
+    let got = receiver.received(1).await;
+    assert_eq!(got[0].event_type, "webhook.test");
+    assert!(verify(&secret, &got[0]), "the sample is signed");
+    let body: Value = serde_json::from_slice(&got[0].body).expect("json");
+    assert_eq!(body["type"], "webhook.test");
+    assert_eq!(body["data"]["webhook_id"], id);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_resends_what_failed_and_redeliver_sends_again() {
+    let mut hooks = hook_settings(true);
+    hooks.retry_schedule_ms = vec![50];
+    hooks.retry_for_ms = 300;
+    let t = Hooks::spawn(hooks).await;
+    let receiver = Receiver::start().await;
+    receiver.state.failing.store(true, Ordering::SeqCst);
+    let token = t.env.token(Role::App, None);
+    let (id, _) = t.register(&token, &receiver.url(), json!(["*"])).await;
+    publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
+    let failed = t.delivery_with_status(&token, &id, "failed").await;
+    let tried = receiver.got().len();
+    receiver.state.failing.store(false, Ordering::SeqCst);
+
+    let resp = t
+        .post(
+            &token,
+            &format!("/api/v1/webhooks/{id}:replay"),
+            &json!({"since": (Utc::now() - chrono::Duration::hours(1)).to_rfc3339()}),
+        )
+        .await;
+
+    assert_eq!(resp.status(), 202);
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(body["requeued"], 1);
+    let ok = t.delivery_with_status(&token, &id, "succeeded").await;
+    assert_eq!(ok["id"], failed["id"], "the same delivery, sent again");
+    receiver.received(tried + 1).await;
+
+    let again = t
+        .post(
+            &token,
+            &format!(
+                "/api/v1/webhooks/{id}/deliveries/{}:redeliver",
+                ok["id"].as_str().expect("id")
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 202);
+    receiver.received(tried + 2).await;
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_failing_for_the_configured_period_is_disabled_and_its_owner_notified() {
+    let mut hooks = hook_settings(true);
+    hooks.retry_schedule_ms = vec![50];
+    hooks.disable_after_ms = 300;
+    let t = Hooks::spawn(hooks).await;
+    let tap = t.env.tap().await;
+    let receiver = Receiver::start().await;
+    receiver.state.failing.store(true, Ordering::SeqCst);
+    let merchant = Uuid::now_v7();
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let (id, _) = t.register(&token, &receiver.url(), json!(["*"])).await;
+
+    publish(&t.env.amqp, &created_event(merchant)).await;
+
+    let event = tap.next_of_type("webhook.endpoint_disabled", WAIT).await;
+    assert_eq!(event.data["webhook_id"], id);
+    assert_eq!(event.data["merchant_id"], json!(merchant));
+    let list: Value = t
+        .get(&token, "/api/v1/webhooks")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        list["data"][0]["disabled_at"].is_string(),
+        "the endpoint is shown disabled: {list}"
+    );
+    let tried = receiver.got().len();
+    publish(&t.env.amqp, &created_event(merchant)).await;
+    eventually(WAIT, "the second event kept for the endpoint", || async {
+        (t.deliveries(&token, &id).await.len() == 2).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.got().len(),
+        tried,
+        "a disabled endpoint is not called"
+    );
+
+    receiver.state.failing.store(false, Ordering::SeqCst);
+    let replay = t
+        .post(
+            &token,
+            &format!("/api/v1/webhooks/{id}:replay"),
+            &json!({"since": (Utc::now() - chrono::Duration::days(60)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(replay.status(), 202);
+    eventually(WAIT, "both events delivered after the replay", || async {
+        let d = t.deliveries(&token, &id).await;
+        d.iter().all(|d| d["status"] == "succeeded").then_some(())
+    })
+    .await;
+    let list: Value = t
+        .get(&token, "/api/v1/webhooks")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        list["data"][0]["disabled_at"].is_null(),
+        "the replay enabled the endpoint again: {list}"
+    );
+    t.app.stop().await;
+}
