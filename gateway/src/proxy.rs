@@ -310,7 +310,7 @@ async fn relay(
         .await;
     }
     let out = match idempotency {
-        None => relay_response(resp),
+        None => relay_response(resp).await?,
         Some((who, key)) => {
             let status = resp.status().as_u16();
             let mut kept = serde_json::Map::new();
@@ -451,12 +451,24 @@ fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &reqwest::hea
     }
 }
 
-fn relay_response(resp: reqwest::Response) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(resp.status().as_u16())
-        .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
-    let mut out = HttpResponse::build(status);
+/// Answers with the service's response: small ones (the usual JSON) are read whole and sent
+/// with a length, which costs less than chunked streaming; large ones stream through.
+async fn relay_response(resp: reqwest::Response) -> Result<HttpResponse, ApiError> {
+    let status = resp.status().as_u16();
+    if resp.content_length().is_some_and(|n| n <= 256 * 1024) {
+        let headers = resp.headers().clone();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|_| ApiError::BadGateway("the service's answer was cut off".into()))?;
+        return Ok(buffered_response(status, &headers, bytes));
+    }
+    let mut out = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
+    );
     copy_headers(&mut out, resp.headers());
-    out.streaming(resp.bytes_stream())
+    Ok(out.streaming(resp.bytes_stream()))
 }
 
 #[cfg(test)]

@@ -53,14 +53,19 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
             })
             .collect(),
     })?);
-    let client = web::Data::new(
+    // One upstream connection pool per worker (built in the worker's factory below): each
+    // actix worker runs its own single-threaded runtime, and a pooled connection is driven by
+    // the runtime that opened it, so a shared pool would hop threads on every request.
+    let connect_timeout = Duration::from_millis(settings.proxy.connect_timeout_ms);
+    let upstream_client = move || {
         reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(settings.proxy.connect_timeout_ms))
+            .connect_timeout(connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
-            .build()?,
-    );
+            .build()
+    };
+    upstream_client()?;
     let router = web::Data::new(Router::new(&settings.services, &settings.proxy));
     let edge = web::Data::new(Edge::new(
         verifier.clone(),
@@ -101,7 +106,9 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
             cfg.app_data(verifier.clone())
                 .app_data(edge.clone())
                 .app_data(limits.clone())
-                .app_data(client.clone())
+                .app_data(web::Data::new(
+                    upstream_client().unwrap_or_else(|_| reqwest::Client::new()),
+                ))
                 .app_data(router.clone())
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
