@@ -24,7 +24,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/api/v1/users/{id}")
                 .route(web::get().to(users::get_user))
-                .route(web::patch().to(users::update_user)),
+                .route(web::patch().to(users::update_user))
+                .route(web::delete().to(users::delete_user)),
         )
         .service(
             web::resource("/api/v1/clients")

@@ -217,6 +217,49 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
     assert_eq!(not_modified.status(), 304);
     let changes = audit(&env, &gw.url(), &admin, "action=user.update").await;
     assert_eq!(changes.len(), 1);
+    let gone = env
+        .http
+        .delete(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(gone.status(), 204);
+    assert_eq!(
+        audit(&env, &gw.url(), &admin, "action=user.delete")
+            .await
+            .len(),
+        1
+    );
+    let me: Value = env
+        .http
+        .get(format!("{}/api/v1/users?limit=200", gw.url()))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let my_id = me["data"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["username"] == "admin")
+        .map(|u| u["id"].clone())
+        .expect("admin listed");
+    let own = env
+        .http
+        .delete(format!(
+            "{}/api/v1/users/{}",
+            gw.url(),
+            my_id.as_str().expect("id")
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(own.status(), 409, "an admin cannot lock themselves out");
     gw.stop().await;
 }
 

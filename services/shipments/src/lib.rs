@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod events;
 pub mod ingest;
+pub mod notifications;
 pub mod routes;
 pub mod startup;
 pub mod sweep;

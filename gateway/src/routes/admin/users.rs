@@ -337,3 +337,59 @@ pub async fn update_user(
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&updated))))
         .json(User::from(updated)))
 }
+
+/// Deactivates a user: they can no longer log in and their sessions end. Users are never
+/// deleted outright, so the audit log keeps pointing at someone.
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Deactivated"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Admins cannot deactivate themselves", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete_user(
+    req: HttpRequest,
+    ctx: RequestContext,
+    admin: Authorized<caps::Administration>,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::db::schema::refresh_tokens;
+    let id = path.into_inner();
+    if admin.user_id() == Some(id) {
+        return Err(ApiError::conflict(
+            "cannot_deactivate_self",
+            "an admin cannot deactivate their own account",
+        ));
+    }
+    db::transaction(&pool, move |conn| {
+        let now = Utc::now();
+        let n = diesel::update(users::table.find(id))
+            .set((
+                users::disabled.eq(true),
+                users::updated_at.eq(now),
+                users::version.eq(users::version + 1),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::NotFound("user"));
+        }
+        diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::user_id.eq(id))
+                .filter(refresh_tokens::revoked_at.is_null()),
+        )
+        .set(refresh_tokens::revoked_at.eq(Some(now)))
+        .execute(conn)?;
+        Ok(())
+    })
+    .await?;
+    audit::record(
+        &pool,
+        &ctx,
+        audit::client_ip(&req),
+        Audit::by(&admin, "user.delete", Some(id.to_string())),
+    )
+    .await;
+    Ok(HttpResponse::NoContent().finish())
+}

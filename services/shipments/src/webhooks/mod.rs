@@ -43,6 +43,9 @@ impl EventHandler for Fanout {
 
     fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
         fan_out(conn, event, Utc::now())?;
+        if event.type_ == "notification.requested" {
+            crate::notifications::log_sender(event)?;
+        }
         Ok(())
     }
 }

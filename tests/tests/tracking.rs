@@ -1,0 +1,119 @@
+//! The merchant's and the public's tracking journey end to end through the gateway: a merchant
+//! (by API key) ships, an operator system scans in bulk, anyone tracks, the merchant pulls.
+
+use chrono::{Duration, Utc};
+use kuaidi_shared::auth::Role;
+use kuaidi_tests::Suite;
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let merchant = uuid::Uuid::now_v7();
+    let key: Value = suite
+        .post(
+            &admin,
+            "/api/v1/api-keys",
+            &json!({"name": "shop", "merchant_id": merchant}),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    let key = key["key"].as_str().expect("key").to_owned();
+    let body = json!({
+        "recipient": {"name": "张三丰", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+        "origin": {"city": "上海", "hub_code": "SHA01"}, "destination": {"city": "北京", "hub_code": "PEK02"},
+        "service_level": "express", "weight_kg": 1.0, "freight": {"amount": "15.00", "currency": "CNY"}
+    });
+    let created = suite
+        .env
+        .http
+        .post(suite.url("/api/v1/shipments"))
+        .header("x-api-key", &key)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.expect("json");
+    let tn = created["tracking_number"].as_str().expect("tn").to_owned();
+    assert_eq!(created["merchant_id"], json!(merchant));
+
+    let operator = suite.env.token(Role::Operator, None);
+    let t0 = Utc::now() - Duration::hours(3);
+    let scans = json!({"events": [
+        {"tracking_number": tn, "event_id": "e1", "status": "in_transit", "occurred_at": t0.to_rfc3339(), "location": {"hub_code": "SHA01", "city": "上海"}},
+        {"tracking_number": tn, "event_id": "e3", "status": "delivered", "substatus": "signed", "occurred_at": (t0 + Duration::hours(2)).to_rfc3339(), "location": {"city": "北京"}},
+        {"tracking_number": tn, "event_id": "e2", "status": "out_for_delivery", "occurred_at": (t0 + Duration::hours(1)).to_rfc3339(), "location": {"hub_code": "PEK02", "city": "北京"}},
+        {"tracking_number": tn, "event_id": "e1", "status": "in_transit", "occurred_at": t0.to_rfc3339()},
+        {"tracking_number": "KD000000000CN", "event_id": "x", "status": "in_transit", "occurred_at": t0.to_rfc3339()}
+    ]});
+    let results: Value = suite
+        .post(&operator, "/api/v1/tracking-events:batch", &scans)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let outcome: Vec<&str> = results["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["result"].as_str())
+        .collect();
+    assert_eq!(
+        outcome,
+        vec!["accepted", "accepted", "accepted", "duplicate", "rejected"]
+    );
+
+    let public = suite
+        .env
+        .http
+        .get(suite.url(&format!("/api/v1/tracking/{tn}")))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(public.status(), 200, "public tracking needs no token");
+    let text = public.text().await.expect("text");
+    assert!(
+        !text.contains("13812345678") && !text.contains("张三丰"),
+        "no PII in public tracking"
+    );
+    let public: Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(public["status"], "delivered");
+    let statuses: Vec<&str> = public["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|c| c["status"].as_str())
+        .collect();
+    assert_eq!(
+        statuses,
+        vec!["in_transit", "out_for_delivery", "delivered"],
+        "oldest first, whatever the arrival order"
+    );
+
+    let pulled: Value = suite
+        .env
+        .http
+        .get(suite.url("/api/v1/shipments?updated_since=2020-01-01T00:00:00Z"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(pulled["data"][0]["tracking_number"], tn.as_str());
+    assert_eq!(pulled["data"][0]["status"], "delivered");
+    let other = suite.env.token(Role::Merchant, Some(uuid::Uuid::now_v7()));
+    assert_eq!(
+        suite
+            .get(&other, &format!("/api/v1/shipments/{tn}"))
+            .await
+            .status(),
+        404
+    );
+    suite.stop().await;
+}
