@@ -187,23 +187,18 @@ pub async fn revoke_api_key(
     edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    db::run(&pool, move |conn| {
-        let n = diesel::update(api_keys::table.find(id))
-            .set(api_keys::revoked_at.eq(Some(Utc::now())))
-            .execute(conn)?;
-        if n == 0 {
-            return Err(ApiError::NotFound("api key"));
-        }
-        Ok(())
-    })
-    .await?;
-    edge.forget();
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "api_key.revoke", Some(id.to_string())),
-    )
-    .await;
-    Ok(HttpResponse::NoContent().finish())
+    let revocation = super::Revocation {
+        req: &req,
+        ctx: &ctx,
+        admin: &admin,
+        pool: &pool,
+        edge: &edge,
+    };
+    revocation
+        .run("api_key.revoke", "api key", id, move |conn| {
+            diesel::update(api_keys::table.find(id))
+                .set(api_keys::revoked_at.eq(Some(Utc::now())))
+                .execute(conn)
+        })
+        .await
 }

@@ -241,23 +241,18 @@ pub async fn revoke_client(
     edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    db::run(&pool, move |conn| {
-        let n = diesel::update(clients::table.find(id))
-            .set(clients::revoked_at.eq(Some(Utc::now())))
-            .execute(conn)?;
-        if n == 0 {
-            return Err(ApiError::NotFound("client"));
-        }
-        Ok(())
-    })
-    .await?;
-    edge.forget();
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "client.revoke", Some(id.to_string())),
-    )
-    .await;
-    Ok(HttpResponse::NoContent().finish())
+    let revocation = super::Revocation {
+        req: &req,
+        ctx: &ctx,
+        admin: &admin,
+        pool: &pool,
+        edge: &edge,
+    };
+    revocation
+        .run("client.revoke", "client", id, move |conn| {
+            diesel::update(clients::table.find(id))
+                .set(clients::revoked_at.eq(Some(Utc::now())))
+                .execute(conn)
+        })
+        .await
 }

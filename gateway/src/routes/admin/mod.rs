@@ -8,3 +8,52 @@ pub mod users;
 
 /// Pages over `(created_at, id)` like every list of the API.
 pub use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+
+use actix_web::{HttpRequest, HttpResponse};
+use diesel::PgConnection;
+use kuaidi_shared::auth::Principal;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+
+use crate::audit::{self, Audit};
+use crate::edge::Edge;
+
+/// What revoking a credential needs: who asks, for the audit log, and where.
+pub struct Revocation<'a> {
+    pub req: &'a HttpRequest,
+    pub ctx: &'a RequestContext,
+    pub admin: &'a Principal,
+    pub pool: &'a PgPool,
+    pub edge: &'a Edge,
+}
+
+impl Revocation<'_> {
+    /// Runs `revoke` (rows updated; 0 = not found), forgets cached credentials on this replica,
+    /// audits `action` on `id`, answers `204`.
+    pub async fn run<F>(
+        self,
+        action: &'static str,
+        what: &'static str,
+        id: uuid::Uuid,
+        revoke: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: FnOnce(&mut PgConnection) -> diesel::QueryResult<usize> + Send + 'static,
+    {
+        db::run(self.pool, move |conn| match revoke(conn)? {
+            0 => Err(ApiError::NotFound(what)),
+            _ => Ok(()),
+        })
+        .await?;
+        self.edge.forget();
+        audit::record(
+            self.pool,
+            self.ctx,
+            audit::client_ip(self.req),
+            Audit::by(self.admin, action, Some(id.to_string())),
+        )
+        .await;
+        Ok(HttpResponse::NoContent().finish())
+    }
+}
