@@ -153,17 +153,7 @@ pub async fn list_api_keys(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page.parse()?;
     let rows = db::run(&pool, move |conn| {
-        let mut q = api_keys::table.select(COLUMNS).into_boxed();
-        if let Some(c) = cursor {
-            q = q.filter(
-                api_keys::created_at
-                    .lt(c.at)
-                    .or(api_keys::created_at.eq(c.at).and(api_keys::id.lt(c.id))),
-            );
-        }
-        Ok(q.order((api_keys::created_at.desc(), api_keys::id.desc()))
-            .limit(limit + 1)
-            .load::<Row>(conn)?)
+        Ok(super::newest_first!(api_keys, COLUMNS, cursor, limit).load::<Row>(conn)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(

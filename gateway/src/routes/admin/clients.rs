@@ -207,17 +207,7 @@ pub async fn list_clients(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page.parse()?;
     let rows = db::run(&pool, move |conn| {
-        let mut q = clients::table.select(COLUMNS).into_boxed();
-        if let Some(c) = cursor {
-            q = q.filter(
-                clients::created_at
-                    .lt(c.at)
-                    .or(clients::created_at.eq(c.at).and(clients::id.lt(c.id))),
-            );
-        }
-        Ok(q.order((clients::created_at.desc(), clients::id.desc()))
-            .limit(limit + 1)
-            .load::<Row>(conn)?)
+        Ok(super::newest_first!(clients, COLUMNS, cursor, limit).load::<Row>(conn)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(

@@ -9,6 +9,24 @@ pub mod users;
 /// Pages over `(created_at, id)` like every list of the API.
 pub use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 
+/// The query of an admin list: `$table`'s rows newest first by `(created_at, id)`, after
+/// `$cursor`, `$limit + 1` of them (the extra row only says there is another page).
+macro_rules! newest_first {
+    ($table:ident, $select:expr, $cursor:expr, $limit:expr) => {{
+        let mut q = $table::table.select($select).into_boxed();
+        if let Some(c) = $cursor {
+            q = q.filter(
+                $table::created_at
+                    .lt(c.at)
+                    .or($table::created_at.eq(c.at).and($table::id.lt(c.id))),
+            );
+        }
+        q.order(($table::created_at.desc(), $table::id.desc()))
+            .limit($limit + 1)
+    }};
+}
+pub(crate) use newest_first;
+
 use actix_web::{HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use kuaidi_shared::auth::Principal;

@@ -199,17 +199,7 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page.parse()?;
     let rows = db::run(&pool, move |conn| {
-        let mut q = users::table.select(UserRow::as_select()).into_boxed();
-        if let Some(c) = cursor {
-            q = q.filter(
-                users::created_at
-                    .lt(c.at)
-                    .or(users::created_at.eq(c.at).and(users::id.lt(c.id))),
-            );
-        }
-        Ok(q.order((users::created_at.desc(), users::id.desc()))
-            .limit(limit + 1)
-            .load(conn)?)
+        Ok(super::newest_first!(users, UserRow::as_select(), cursor, limit).load(conn)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
