@@ -17,11 +17,13 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::auth::JwtVerifier;
+use crate::clock::Clock;
 use crate::crypto::PiiCipher;
 use crate::db::{self, PgPool};
 use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::Outbox;
+use crate::jobs::Scheduler;
 use crate::problem;
 use crate::request::context_middleware;
 use crate::settings::{HttpSettings, ServiceSettings};
@@ -36,6 +38,7 @@ pub struct ServiceCore {
     pub broker: BrokerStatus,
     pub verifier: web::Data<JwtVerifier>,
     pub pii: Arc<PiiCipher>,
+    pub clock: Clock,
 }
 
 impl ServiceCore {
@@ -54,6 +57,7 @@ impl ServiceCore {
             name,
             verifier: web::Data::new(JwtVerifier::new(&settings.auth)?),
             pii: Arc::new(PiiCipher::new(&settings.pii)?),
+            clock: settings.clock.clone(),
             pool,
             outbox: Outbox::new(),
             broker: BrokerStatus::default(),
@@ -66,7 +70,17 @@ impl ServiceCore {
         cfg.app_data(web::Data::new(self.pool.clone()))
             .app_data(web::Data::new(self.outbox.clone()))
             .app_data(self.verifier.clone())
-            .app_data(web::Data::from(self.pii.clone()));
+            .app_data(web::Data::from(self.pii.clone()))
+            .app_data(web::Data::new(self.clock.clone()));
+    }
+
+    /// Schedules the service's background jobs on its pool and clock.
+    pub fn scheduler(&self) -> Scheduler {
+        Scheduler {
+            pool: self.pool.clone(),
+            clock: self.clock.clone(),
+            tick: self.settings.jobs.tick_ms.map(Duration::from_millis),
+        }
     }
 }
 
@@ -195,6 +209,7 @@ where
     let port = listener.local_addr()?.port();
     let registry = prometheus::Registry::new();
     crate::events::metrics::register(&registry);
+    crate::jobs::register(&registry);
     let mut labels = HashMap::new();
     labels.insert("service".to_owned(), opts.name.to_owned());
     let prom = PrometheusMetricsBuilder::new("kuaidi_http")

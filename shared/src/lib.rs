@@ -5,10 +5,12 @@
 pub mod app;
 pub mod auth;
 pub mod capabilities;
+pub mod clock;
 pub mod crypto;
 pub mod db;
 pub mod events;
 pub mod http;
+pub mod jobs;
 pub mod money;
 pub mod pagination;
 pub mod problem;

@@ -108,6 +108,21 @@ pub struct ServiceSettings {
     pub amqp: AmqpSettings,
     pub auth: AuthSettings,
     pub pii: PiiSettings,
+    #[serde(default)]
+    pub jobs: JobsSettings,
+    /// Where "now" comes from: the system clock, unless a test puts a manual one here. Not
+    /// configuration (never read from files or the environment).
+    #[serde(skip)]
+    pub clock: crate::clock::Clock,
+}
+
+/// Scheduling of background jobs.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct JobsSettings {
+    /// When set, every job runs at this interval (ms) instead of its own period: tests use a
+    /// short tick together with a manual clock, so a moved clock is seen within a tick.
+    #[serde(default)]
+    pub tick_ms: Option<u64>,
 }
 
 /// Settings every backend service starts from; the service name chooses the env prefix.

@@ -47,7 +47,7 @@ struct Recorder {
 }
 
 impl EventHandler for Recorder {
-    fn event_types(&self) -> &'static [&'static str] {
+    fn event_types(&self) -> &[&'static str] {
         &["customer.created"]
     }
 

@@ -29,7 +29,7 @@ const ATTEMPT_HEADER: &str = "x-kuaidi-attempt";
 /// A service's handler for the events it consumes.
 pub trait EventHandler: Send + Sync + 'static {
     /// Routing keys (event types) the service's queue is bound to.
-    fn event_types(&self) -> &'static [&'static str];
+    fn event_types(&self) -> &[&'static str];
 
     /// Applies `event` inside the caller's transaction. An error rolls the transaction back
     /// and schedules a retry.

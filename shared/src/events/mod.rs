@@ -6,6 +6,7 @@ pub mod consumer;
 pub mod envelope;
 pub mod metrics;
 pub mod outbox;
+pub mod registry;
 pub mod relay;
 pub mod topology;
 
@@ -13,6 +14,7 @@ pub use catalogue::EventPayload;
 pub use consumer::{EventHandler, Subscription};
 pub use envelope::CloudEvent;
 pub use outbox::Outbox;
+pub use registry::Consumers;
 
 /// Cooperative shutdown signal for the bus tasks: `true` once the service is stopping.
 pub type Shutdown = tokio::sync::watch::Receiver<bool>;

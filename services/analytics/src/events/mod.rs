@@ -12,7 +12,7 @@ use crate::domain::report::Counts;
 pub struct Handler;
 
 impl EventHandler for Handler {
-    fn event_types(&self) -> &'static [&'static str] {
+    fn event_types(&self) -> &[&'static str] {
         &[ShipmentCreatedV1::TYPE, ComplaintReceivedV1::TYPE]
     }
 
@@ -122,6 +122,7 @@ mod tests {
             promised_at: None,
             created_at: at(created_at),
             sequence: 1,
+            recipient_phone_hash: None,
         }
     }
 

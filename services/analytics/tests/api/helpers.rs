@@ -125,6 +125,7 @@ pub fn shipment(merchant_id: Uuid, created_at: DateTime<Utc>) -> ShipmentCreated
         promised_at: None,
         created_at,
         sequence: 1,
+        recipient_phone_hash: None,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::db::shipments;
 pub struct Handler;
 
 impl EventHandler for Handler {
-    fn event_types(&self) -> &'static [&'static str] {
+    fn event_types(&self) -> &[&'static str] {
         &[ShipmentCreatedV1::TYPE]
     }
 

@@ -149,6 +149,7 @@ pub fn shipment(tracking_number: &str, merchant_id: Uuid, customer_id: Uuid) -> 
         promised_at: None,
         created_at: Utc::now(),
         sequence: 1,
+        recipient_phone_hash: None,
     }
 }
 

@@ -10,7 +10,7 @@ use crate::db::activity;
 pub struct Handler;
 
 impl EventHandler for Handler {
-    fn event_types(&self) -> &'static [&'static str] {
+    fn event_types(&self) -> &[&'static str] {
         &[ShipmentCreatedV1::TYPE, ComplaintReceivedV1::TYPE]
     }
 

@@ -149,6 +149,7 @@ async fn shipment_created_events_feed_stats_once_each() {
         promised_at: None,
         created_at: Utc::now(),
         sequence: 1,
+        recipient_phone_hash: None,
     };
     let event = CloudEvent::new(
         "shipments",

@@ -36,7 +36,7 @@ pub const DELIVERABLE: &[&str] = &[
 pub struct Fanout;
 
 impl EventHandler for Fanout {
-    fn event_types(&self) -> &'static [&'static str] {
+    fn event_types(&self) -> &[&'static str] {
         // Topic-exchange binding keys: `*` matches one word.
         &["shipment.*", "notification.requested"]
     }

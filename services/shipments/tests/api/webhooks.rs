@@ -257,6 +257,7 @@ fn created_event(merchant_id: Uuid) -> CloudEvent {
         promised_at: None,
         created_at: now,
         sequence: 1,
+        recipient_phone_hash: None,
     };
     CloudEvent::new(
         "shipments",

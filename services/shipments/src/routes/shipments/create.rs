@@ -154,5 +154,6 @@ fn created_event(row: &ShipmentRow, origin: &Place, destination: &Place) -> Ship
         promised_at: Some(row.promised_at),
         created_at: row.created_at,
         sequence: row.last_sequence,
+        recipient_phone_hash: Some(row.recipient_phone_index.clone()),
     }
 }

@@ -1,25 +1,12 @@
-//! Event payloads: one versioned struct per event type, used by the producer and every consumer,
-//! and rendered into `proto-docs/asyncapi.yaml`.
-// NOTE: these structs are an external contract (consumers and webhooks depend on them): add
-// optional fields freely, but a breaking change needs a new version (`...V2`).
+//! Events the shipments service emits (SPEC §7).
 
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::EventPayload;
 use crate::money::Money;
-
-/// A typed event payload.
-pub trait EventPayload: Serialize + DeserializeOwned + ToSchema {
-    /// The event type and routing key, e.g. `shipment.created`.
-    const TYPE: &'static str;
-    const VERSION: u32;
-    /// The service that emits it.
-    const PRODUCER: &'static str;
-    const SUMMARY: &'static str;
-}
 
 /// A place on a shipment's route.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -50,6 +37,10 @@ pub struct ShipmentCreatedV1 {
     pub created_at: DateTime<Utc>,
     /// Per-shipment sequence number of this change (1 for creation).
     pub sequence: i64,
+    /// Blind index (keyed HMAC) of the recipient's normalised phone, so other services can match
+    /// an end customer's parcels by the `phone_hash` of a customer token without the phone.
+    #[serde(default)]
+    pub recipient_phone_hash: Option<String>,
 }
 
 impl EventPayload for ShipmentCreatedV1 {
@@ -57,117 +48,6 @@ impl EventPayload for ShipmentCreatedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "A waybill was created.";
-}
-
-/// `complaint.received`: a feedback case was opened.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct ComplaintReceivedV1 {
-    pub complaint_id: Uuid,
-    pub number: String,
-    /// `complaint` | `suggestion` | `inquiry` | `praise`.
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub channel: String,
-    pub category: Option<String>,
-    pub priority: String,
-    pub customer_id: Option<Uuid>,
-    pub merchant_id: Option<Uuid>,
-    pub tracking_number: Option<String>,
-    pub city: Option<String>,
-    pub received_at: DateTime<Utc>,
-}
-
-impl EventPayload for ComplaintReceivedV1 {
-    const TYPE: &'static str = "complaint.received";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A complaint, suggestion, inquiry or praise was received.";
-}
-
-/// `customer.created`: a customer file was opened.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct CustomerCreatedV1 {
-    pub customer_id: Uuid,
-    /// `individual` | `business`.
-    pub kind: String,
-    pub merchant_id: Option<Uuid>,
-    pub owner_id: Option<Uuid>,
-    pub city: Option<String>,
-    pub province: Option<String>,
-    pub value_tier: String,
-    pub lifecycle_stage: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl EventPayload for CustomerCreatedV1 {
-    const TYPE: &'static str = "customer.created";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer file was created.";
-}
-
-/// `webhook.endpoint_disabled`: a webhook endpoint failed every delivery for the configured
-/// period (3 days by default) and was disabled; its owner should fix it and register it again.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct WebhookEndpointDisabledV1 {
-    pub webhook_id: Uuid,
-    pub url: String,
-    /// The merchant owning the endpoint (merchant subscriptions).
-    pub merchant_id: Option<Uuid>,
-    /// The token subject that registered it (app and admin subscriptions).
-    pub owner_sub: Option<String>,
-    /// Start of the unbroken run of failed deliveries.
-    pub failing_since: DateTime<Utc>,
-    pub disabled_at: DateTime<Utc>,
-}
-
-impl EventPayload for WebhookEndpointDisabledV1 {
-    const TYPE: &'static str = "webhook.endpoint_disabled";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A webhook endpoint kept failing and was disabled.";
-}
-
-/// Everything needed to document one event type.
-pub struct EventDoc {
-    pub type_: &'static str,
-    pub version: u32,
-    pub producer: &'static str,
-    pub summary: &'static str,
-    pub payload_name: String,
-    pub schemas: Vec<(
-        String,
-        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-    )>,
-}
-
-fn doc<P: EventPayload>() -> EventDoc {
-    let mut schemas = Vec::new();
-    P::schemas(&mut schemas);
-    schemas.push((P::name().into_owned(), P::schema()));
-    EventDoc {
-        type_: P::TYPE,
-        version: P::VERSION,
-        producer: P::PRODUCER,
-        summary: P::SUMMARY,
-        payload_name: P::name().into_owned(),
-        schemas,
-    }
-}
-
-/// The whole catalogue, in SPEC §7 order.
-pub fn catalogue() -> Vec<EventDoc> {
-    vec![
-        doc::<CustomerCreatedV1>(),
-        doc::<ShipmentCreatedV1>(),
-        doc::<ShipmentStatusChangedV1>(),
-        doc::<ShipmentDeliveredV1>(),
-        doc::<ShipmentExceptionRaisedV1>(),
-        doc::<ShipmentEtaChangedV1>(),
-        doc::<NotificationRequestedV1>(),
-        doc::<ComplaintReceivedV1>(),
-        doc::<WebhookEndpointDisabledV1>(),
-    ]
 }
 
 /// `shipment.status_changed`: a tracking event moved a shipment to another status (or substatus),
@@ -282,4 +162,26 @@ impl EventPayload for NotificationRequestedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "A proactive shipment update should be sent to a customer.";
+}
+
+/// `webhook.endpoint_disabled`: a webhook endpoint failed every delivery for the configured
+/// period (3 days by default) and was disabled; its owner should fix it and register it again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct WebhookEndpointDisabledV1 {
+    pub webhook_id: Uuid,
+    pub url: String,
+    /// The merchant owning the endpoint (merchant subscriptions).
+    pub merchant_id: Option<Uuid>,
+    /// The token subject that registered it (app and admin subscriptions).
+    pub owner_sub: Option<String>,
+    /// Start of the unbroken run of failed deliveries.
+    pub failing_since: DateTime<Utc>,
+    pub disabled_at: DateTime<Utc>,
+}
+
+impl EventPayload for WebhookEndpointDisabledV1 {
+    const TYPE: &'static str = "webhook.endpoint_disabled";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "shipments";
+    const SUMMARY: &'static str = "A webhook endpoint kept failing and was disabled.";
 }

@@ -1,0 +1,390 @@
+//! Events the complaints service emits (SPEC §7).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::EventPayload;
+use crate::money::Money;
+
+/// `complaint.received`: a feedback case was opened.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintReceivedV1 {
+    pub complaint_id: Uuid,
+    pub number: String,
+    /// `complaint` | `suggestion` | `inquiry` | `praise`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub channel: String,
+    pub category: Option<String>,
+    pub priority: String,
+    pub customer_id: Option<Uuid>,
+    pub merchant_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    pub city: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+impl EventPayload for ComplaintReceivedV1 {
+    const TYPE: &'static str = "complaint.received";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A complaint, suggestion, inquiry or praise was received.";
+}
+
+/// `complaint.first_responded`: the first outward action on a case (a triage reply, a public comment or a resolution).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintFirstRespondedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub received_at: DateTime<Utc>,
+    pub responded_at: DateTime<Utc>,
+    /// Responded before `first_response_due`.
+    pub within_sla: bool,
+}
+
+impl EventPayload for ComplaintFirstRespondedV1 {
+    const TYPE: &'static str = "complaint.first_responded";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case got its first outward response.";
+}
+
+/// `complaint.assigned`: a case was assigned to a handler in a department.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintAssignedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    /// `customer_service` | `operations` | `legal` | `compliance` | `sales`.
+    pub department: String,
+    pub assigned_at: DateTime<Utc>,
+}
+
+impl EventPayload for ComplaintAssignedV1 {
+    const TYPE: &'static str = "complaint.assigned";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case was assigned to a handler.";
+}
+
+/// `complaint.status_changed`: a lifecycle action moved a case to another status.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintStatusChangedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub from: String,
+    pub to: String,
+    /// The action that moved it (`triage`, `assign`, ... or `survey` for an automatic reopen).
+    pub action: String,
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+impl EventPayload for ComplaintStatusChangedV1 {
+    const TYPE: &'static str = "complaint.status_changed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case moved to another status.";
+}
+
+/// `complaint.escalated`: a case went up one escalation level (by hand or on an SLA breach).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintEscalatedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub from_level: i16,
+    pub to_level: i16,
+    pub reason: String,
+    /// Raised by the SLA sweep rather than a person.
+    pub automatic: bool,
+    pub escalated_at: DateTime<Utc>,
+}
+
+impl EventPayload for ComplaintEscalatedV1 {
+    const TYPE: &'static str = "complaint.escalated";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case was escalated.";
+}
+
+/// `complaint.sla_warning`: a case has used the warning share (80 % by default) of its first-response or resolution allowance.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintSlaWarningV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    /// `first_response` | `resolution`.
+    pub clock: String,
+    pub due_at: DateTime<Utc>,
+    /// Elapsed SLA time ÷ allowance when the sweep saw it.
+    pub elapsed_ratio: f64,
+    pub occurred_at: DateTime<Utc>,
+    #[serde(default)]
+    pub escalation_level: i16,
+}
+
+impl EventPayload for ComplaintSlaWarningV1 {
+    const TYPE: &'static str = "complaint.sla_warning";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case used 80 % of an SLA allowance.";
+}
+
+/// `complaint.sla_breached`: a case has used its whole first-response or resolution allowance; it is escalated one level and the supervisor notified.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintSlaBreachedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    /// `first_response` | `resolution`.
+    pub clock: String,
+    pub due_at: DateTime<Utc>,
+    /// Elapsed SLA time ÷ allowance when the sweep saw it.
+    pub elapsed_ratio: f64,
+    pub occurred_at: DateTime<Utc>,
+    #[serde(default)]
+    pub escalation_level: i16,
+}
+
+impl EventPayload for ComplaintSlaBreachedV1 {
+    const TYPE: &'static str = "complaint.sla_breached";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case missed an SLA deadline.";
+}
+
+/// `complaint.closed`: a case was closed (resolved and confirmed, or explained as not reasonable).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintClosedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub received_at: DateTime<Utc>,
+    #[serde(default)]
+    pub first_responded_at: Option<DateTime<Utc>>,
+    pub closed_at: DateTime<Utc>,
+    #[serde(default)]
+    pub resolution_code: Option<String>,
+    #[serde(default)]
+    pub root_cause: Option<String>,
+    #[serde(rename = "type")]
+    pub type_: String,
+}
+
+impl EventPayload for ComplaintClosedV1 {
+    const TYPE: &'static str = "complaint.closed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case was closed.";
+}
+
+/// `complaint.reopened`: a closed or awaiting-feedback case was reopened (by hand, or by a dissatisfied survey).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ComplaintReopenedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub reason: String,
+    pub reopened_at: DateTime<Utc>,
+}
+
+impl EventPayload for ComplaintReopenedV1 {
+    const TYPE: &'static str = "complaint.reopened";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A case was reopened.";
+}
+
+/// `survey.submitted`: a customer answered the satisfaction survey of a case.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SurveySubmittedV1 {
+    pub complaint_id: Uuid,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub tracking_number: Option<String>,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub survey_id: Uuid,
+    /// 1–5.
+    pub overall: i16,
+    #[serde(default)]
+    pub speed: Option<i16>,
+    #[serde(default)]
+    pub effectiveness: Option<i16>,
+    #[serde(default)]
+    pub attitude: Option<i16>,
+    /// `agent` | `customer` | `link`.
+    pub via: String,
+    pub submitted_at: DateTime<Utc>,
+}
+
+impl EventPayload for SurveySubmittedV1 {
+    const TYPE: &'static str = "survey.submitted";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A satisfaction survey was answered.";
+}
+
+/// `claim.filed`: a compensation claim was filed, with the payable limit computed by rule.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ClaimFiledV1 {
+    pub claim_id: Uuid,
+    #[serde(default)]
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: String,
+    /// `lost` | `damaged` | `late`.
+    pub kind: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    pub amount_claimed: Money,
+    pub amount_payable: Money,
+    pub filed_at: DateTime<Utc>,
+}
+
+impl EventPayload for ClaimFiledV1 {
+    const TYPE: &'static str = "claim.filed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A compensation claim was filed.";
+}
+
+/// `claim.settled`: a claim was paid or rejected.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ClaimSettledV1 {
+    pub claim_id: Uuid,
+    #[serde(default)]
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: String,
+    /// `lost` | `damaged` | `late`.
+    pub kind: String,
+    #[serde(default)]
+    pub customer_id: Option<Uuid>,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    /// `paid` | `rejected`.
+    pub outcome: String,
+    /// The amount paid (`None` when rejected).
+    #[serde(default)]
+    pub amount_paid: Option<Money>,
+    pub settled_at: DateTime<Utc>,
+}
+
+impl EventPayload for ClaimSettledV1 {
+    const TYPE: &'static str = "claim.settled";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "complaints";
+    const SUMMARY: &'static str = "A compensation claim was settled.";
+}

@@ -1,0 +1,171 @@
+//! Events the customers service emits (SPEC §7).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::EventPayload;
+use crate::money::Money;
+
+/// `customer.created`: a customer file was opened.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerCreatedV1 {
+    pub customer_id: Uuid,
+    /// `individual` | `business`.
+    pub kind: String,
+    pub merchant_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub value_tier: String,
+    pub lifecycle_stage: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerCreatedV1 {
+    const TYPE: &'static str = "customer.created";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer file was created.";
+}
+
+/// `customer.updated`: a customer's profile, consents or preferences changed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerUpdatedV1 {
+    pub customer_id: Uuid,
+    /// Names of the changed fields (never their values: they may be PII).
+    pub changed: Vec<String>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerUpdatedV1 {
+    const TYPE: &'static str = "customer.updated";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer file was edited.";
+}
+
+/// `customer.tier_changed`: the Pareto classification moved a customer to another value tier.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerTierChangedV1 {
+    pub customer_id: Uuid,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
+    /// `key` | `ordinary` | `small`; `None` for a customer not classified before.
+    pub from: Option<String>,
+    pub to: String,
+    /// Trailing-12-month freight spend the tier was computed from.
+    pub spend_12m: Money,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerTierChangedV1 {
+    const TYPE: &'static str = "customer.tier_changed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer's value tier changed.";
+}
+
+/// `customer.stage_changed`: a customer moved to another lifecycle stage.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerStageChangedV1 {
+    pub customer_id: Uuid,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
+    /// `prospect` | `new` | `active` | `loyal` | `at_risk` | `churned`.
+    pub from: Option<String>,
+    pub to: String,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerStageChangedV1 {
+    const TYPE: &'static str = "customer.stage_changed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer's lifecycle stage changed.";
+}
+
+/// `customer.owner_changed`: a customer's account manager changed (by hand or in a handover).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerOwnerChangedV1 {
+    pub customer_id: Uuid,
+    pub from_owner_id: Option<Uuid>,
+    pub to_owner_id: Option<Uuid>,
+    /// The handover that moved it, when it was part of one.
+    #[serde(default)]
+    pub handover_id: Option<Uuid>,
+    pub changed_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerOwnerChangedV1 {
+    const TYPE: &'static str = "customer.owner_changed";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer got another account manager.";
+}
+
+/// `customer.merged`: a duplicate customer was merged into a survivor: every reference to `duplicate_id` should now point at `survivor_id`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerMergedV1 {
+    pub merge_id: Uuid,
+    pub survivor_id: Uuid,
+    pub duplicate_id: Uuid,
+    pub merged_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerMergedV1 {
+    const TYPE: &'static str = "customer.merged";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "Two customer files were merged.";
+}
+
+/// `customer.erased`: a customer's PII was erased (PIPL/GDPR); every service anonymises its copies.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerErasedV1 {
+    pub customer_id: Uuid,
+    /// Blind indexes (keyed HMAC) of the erased phones and emails, so services can find copies
+    /// they hold by value (e.g. shipment recipients) without learning the values.
+    #[serde(default)]
+    pub phone_hashes: Vec<String>,
+    #[serde(default)]
+    pub email_hashes: Vec<String>,
+    pub erased_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerErasedV1 {
+    const TYPE: &'static str = "customer.erased";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer's personal data was erased.";
+}
+
+/// `customer.churn_risk_detected`: a customer's last 30 days of shipments fell below the share of their 90-day monthly average that counts as a churn warning.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerChurnRiskDetectedV1 {
+    pub customer_id: Uuid,
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
+    #[serde(default)]
+    pub owner_id: Option<Uuid>,
+    /// Shipments per 30 days over the previous 90 days.
+    pub baseline_monthly: f64,
+    /// Shipments in the last 30 days.
+    pub last_30d: i64,
+    /// `1 - last_30d / baseline_monthly`.
+    pub drop_ratio: f64,
+    pub detected_at: DateTime<Utc>,
+}
+
+impl EventPayload for CustomerChurnRiskDetectedV1 {
+    const TYPE: &'static str = "customer.churn_risk_detected";
+    const VERSION: u32 = 1;
+    const PRODUCER: &'static str = "customers";
+    const SUMMARY: &'static str = "A customer shows a churn risk.";
+}

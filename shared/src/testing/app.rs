@@ -1,0 +1,128 @@
+//! One backend service running for one test: its own database (cloned from a migrated
+//! template), its own broker namespace, a clock the test may move, and request helpers.
+
+use diesel_migrations::EmbeddedMigrations;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+use std::future::Future;
+use uuid::Uuid;
+
+use super::{migrated_database, TestEnv};
+use crate::app::{Application, RunningApp};
+use crate::auth::Role;
+use crate::clock::Clock;
+use crate::settings::ServiceSettings;
+
+/// A service under test.
+pub struct TestApp {
+    pub env: TestEnv,
+    pub app: RunningApp,
+    pub clock: Clock,
+}
+
+impl TestApp {
+    /// Starts the service built by `build` (its `startup::build`) on the system clock.
+    pub async fn spawn<F, Fut>(label: &str, migrations: EmbeddedMigrations, build: F) -> Self
+    where
+        F: FnOnce(ServiceSettings) -> Fut,
+        Fut: Future<Output = anyhow::Result<Application>>,
+    {
+        Self::spawn_in(TestEnv::new(), label, migrations, Clock::system(), build).await
+    }
+
+    /// Starts the service on a manual `clock`, with every background job ticking each 100 ms,
+    /// so moving the clock is seen by the jobs within a tick.
+    pub async fn spawn_with_clock<F, Fut>(
+        label: &str,
+        migrations: EmbeddedMigrations,
+        clock: Clock,
+        build: F,
+    ) -> Self
+    where
+        F: FnOnce(ServiceSettings) -> Fut,
+        Fut: Future<Output = anyhow::Result<Application>>,
+    {
+        Self::spawn_in(TestEnv::new(), label, migrations, clock, build).await
+    }
+
+    /// Starts the service in an existing test environment (several services on one exchange).
+    pub async fn spawn_in<F, Fut>(
+        env: TestEnv,
+        label: &str,
+        migrations: EmbeddedMigrations,
+        clock: Clock,
+        build: F,
+    ) -> Self
+    where
+        F: FnOnce(ServiceSettings) -> Fut,
+        Fut: Future<Output = anyhow::Result<Application>>,
+    {
+        let mut settings = env.settings_with(migrated_database(label, migrations));
+        if clock.is_manual() {
+            settings.jobs.tick_ms = Some(100);
+        }
+        settings.clock = clock.clone();
+        let app = build(settings)
+            .await
+            .unwrap_or_else(|e| panic!("{label} service builds: {e:#}"))
+            .spawn();
+        Self { env, app, clock }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.url())
+    }
+
+    /// A request to `path` with `token` as bearer.
+    pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.env
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        send(self.request(Method::GET, path, token)).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> Response {
+        send(self.request(Method::POST, path, token).json(body)).await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: &Value) -> Response {
+        send(self.request(Method::PUT, path, token).json(body)).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> Response {
+        send(self.request(Method::PATCH, path, token).json(body)).await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Response {
+        send(self.request(Method::DELETE, path, token)).await
+    }
+
+    /// A token for a staff or system role.
+    pub fn token(&self, role: Role) -> String {
+        self.env.token(role, None)
+    }
+
+    /// A merchant's token.
+    pub fn merchant(&self, id: Uuid) -> String {
+        self.env.token(Role::Merchant, Some(id))
+    }
+}
+
+async fn send(request: RequestBuilder) -> Response {
+    request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("request failed: {e}"))
+}
+
+/// Reads a response as JSON after checking its status, naming both in the failure.
+pub async fn expect_json(response: Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(got, status, "unexpected status; body: {body}");
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}

@@ -1,0 +1,171 @@
+//! Test support (feature `testing`): a fresh PostgreSQL database per test, a broker namespace
+//! per test (exchange and queue prefix), settings for a service under test, token minting, and
+//! a TCP proxy in front of RabbitMQ that a test can cut to simulate the broker going away, and
+//! [`TestApp`], one service running for one test.
+
+use std::time::Duration;
+use uuid::Uuid;
+
+use crate::auth::{Claims, Role, SigningKey};
+use crate::settings::{AmqpSettings, AuthSettings, HttpSettings, ServiceSettings, StaticKey};
+
+mod app;
+mod broker;
+mod database;
+
+pub use app::{expect_json, TestApp};
+pub use broker::{publish, BrokerProxy, EventTap};
+pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
+
+/// Broker settings confined to one test: its own exchange and queue names, fast retries, and
+/// queues that expire after the test.
+pub fn amqp_settings(namespace: &str) -> AmqpSettings {
+    AmqpSettings {
+        url: amqp_server().into(),
+        exchange: format!("kt.{namespace}.events"),
+        queue_prefix: format!("kt.{namespace}."),
+        max_attempts: 3,
+        retry_base_ms: 50,
+        prefetch: 32,
+        exchange_auto_delete: true,
+        queue_expires_ms: Some(120_000),
+        relay_poll_ms: 20,
+        relay_lease_ms: 2_000,
+    }
+}
+
+/// A short random namespace for [`amqp_settings`].
+pub fn namespace() -> String {
+    Uuid::new_v4().simple().to_string()[..10].to_owned()
+}
+
+/// Settings for a backend service under test: port 0, a fresh database, the test broker
+/// namespace, and `key` as the only trusted token key.
+pub fn service_settings(label: &str, amqp: &AmqpSettings, key: &SigningKey) -> ServiceSettings {
+    service_settings_on(fresh_database(label), amqp, key)
+}
+
+/// Settings for a backend service under test on `database_url`.
+pub fn service_settings_on(
+    database_url: String,
+    amqp: &AmqpSettings,
+    key: &SigningKey,
+) -> ServiceSettings {
+    let defaults: ServiceSettings = crate::settings::load(
+        "UNUSED_IN_TESTS",
+        &[
+            crate::settings::COMMON_DEFAULTS,
+            "database_url = \"unused\"\n[http]\nhost = \"127.0.0.1\"\nport = 0\n",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("default settings: {e}"));
+    ServiceSettings {
+        http: HttpSettings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            workers: Some(2),
+        },
+        database_url: database_url.into(),
+        database_pool_size: 4,
+        amqp: amqp.clone(),
+        auth: auth_settings(key),
+        pii: defaults.pii,
+        jobs: Default::default(),
+        clock: Default::default(),
+    }
+}
+
+/// Verification settings trusting exactly `key`.
+pub fn auth_settings(key: &SigningKey) -> AuthSettings {
+    AuthSettings {
+        issuer: "kuaidi-gateway".into(),
+        audience: "kuaidi".into(),
+        jwks_url: None,
+        public_keys: vec![StaticKey {
+            kid: key.kid.clone(),
+            x: key.public_x(),
+        }],
+    }
+}
+
+/// A valid 15-minute token for `role`.
+pub fn token(key: &SigningKey, role: Role, merchant_id: Option<Uuid>) -> String {
+    let now = crate::clock::Clock::system().now().timestamp();
+    key.sign(&Claims {
+        sub: Uuid::now_v7().to_string(),
+        role,
+        scopes: vec![],
+        merchant_id,
+        phone_hash: None,
+        iss: "kuaidi-gateway".into(),
+        aud: "kuaidi".into(),
+        iat: now,
+        nbf: None,
+        exp: now + 900,
+        jti: Uuid::new_v4().to_string(),
+    })
+    .unwrap_or_else(|e| panic!("signing: {e}"))
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, or panics with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// What the services of one test share: the token key, the broker namespace, an HTTP client.
+pub struct TestEnv {
+    pub key: SigningKey,
+    pub amqp: AmqpSettings,
+    pub http: reqwest::Client,
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        crate::telemetry::init_for_tests();
+        Self {
+            key: SigningKey::generate(),
+            amqp: amqp_settings(&namespace()),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Settings for a backend service of this test (fresh database).
+    pub fn settings(&self, label: &str) -> ServiceSettings {
+        service_settings(label, &self.amqp, &self.key)
+    }
+
+    /// Settings for a backend service of this test on the given database.
+    pub fn settings_with(&self, database_url: String) -> ServiceSettings {
+        let mut s = service_settings_on(database_url, &self.amqp, &self.key);
+        s.database_pool_size = 4;
+        s
+    }
+
+    pub fn token(&self, role: Role, merchant_id: Option<Uuid>) -> String {
+        token(&self.key, role, merchant_id)
+    }
+
+    /// A queue bound to every event of this test's exchange, to observe what is published.
+    pub async fn tap(&self) -> EventTap {
+        EventTap::bind(&self.amqp).await
+    }
+}
