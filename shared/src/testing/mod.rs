@@ -90,13 +90,28 @@ pub fn auth_settings(key: &SigningKey) -> AuthSettings {
 
 /// A valid 15-minute token for `role`.
 pub fn token(key: &SigningKey, role: Role, merchant_id: Option<Uuid>) -> String {
+    sign(key, role, merchant_id, None)
+}
+
+/// A valid 15-minute `customer` token for the person whose normalised phone has this blind
+/// index (what `POST /api/v1/auth/customer-token` issues to the mobile app).
+pub fn customer_token(key: &SigningKey, phone_hash: &str) -> String {
+    sign(key, Role::Customer, None, Some(phone_hash.to_owned()))
+}
+
+fn sign(
+    key: &SigningKey,
+    role: Role,
+    merchant_id: Option<Uuid>,
+    phone_hash: Option<String>,
+) -> String {
     let now = crate::clock::Clock::system().now().timestamp();
     key.sign(&Claims {
         sub: Uuid::now_v7().to_string(),
         role,
         scopes: vec![],
         merchant_id,
-        phone_hash: None,
+        phone_hash,
         iss: "kuaidi-gateway".into(),
         aud: "kuaidi".into(),
         iat: now,
@@ -162,6 +177,11 @@ impl TestEnv {
 
     pub fn token(&self, role: Role, merchant_id: Option<Uuid>) -> String {
         token(&self.key, role, merchant_id)
+    }
+
+    /// A `customer` token for the person with this phone blind index.
+    pub fn customer_token(&self, phone_hash: &str) -> String {
+        customer_token(&self.key, phone_hash)
     }
 
     /// A queue bound to every event of this test's exchange, to observe what is published.
