@@ -4,7 +4,9 @@
 
 use kuaidi_gateway::configuration::{GatewaySettings, DEFAULTS};
 use kuaidi_shared::app::RunningApp;
-use kuaidi_shared::testing::{fresh_database, TestEnv};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::settings::ServiceSettings;
+use kuaidi_shared::testing::{fresh_database, migrated_database, TestEnv};
 use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
@@ -12,6 +14,8 @@ pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
 /// Five running processes' worth of Kuaidi.
 pub struct Suite {
     pub env: TestEnv,
+    /// The services' clock: the system clock, or a manual one from [`Suite::start_with_clock`].
+    pub clock: Clock,
     pub gateway: RunningApp,
     pub customers: Option<RunningApp>,
     pub shipments: Option<RunningApp>,
@@ -21,23 +25,43 @@ pub struct Suite {
 
 impl Suite {
     pub async fn start() -> Self {
+        Self::start_with_clock(Clock::system()).await
+    }
+
+    /// The suite with its four services on `clock`; with a manual clock every background job
+    /// ticks each 100 ms, so a test moves the clock and then polls for the effect.
+    pub async fn start_with_clock(clock: Clock) -> Self {
         let env = TestEnv::new();
-        let customers = kuaidi_customers::build(env.settings("customers"))
-            .await
-            .expect("customers")
-            .spawn();
-        let shipments = kuaidi_shipments::build(env.settings("shipments"))
-            .await
-            .expect("shipments")
-            .spawn();
-        let complaints = kuaidi_complaints::build(env.settings("complaints"))
-            .await
-            .expect("complaints")
-            .spawn();
-        let analytics = kuaidi_analytics::build(env.settings("analytics"))
-            .await
-            .expect("analytics")
-            .spawn();
+        let settings = |label: &str, migrations| {
+            let mut s: ServiceSettings = env.settings_with(migrated_database(label, migrations));
+            if clock.is_manual() {
+                s.jobs.tick_ms = Some(100);
+            }
+            s.clock = clock.clone();
+            s
+        };
+        let customers =
+            kuaidi_customers::build(settings("customers", kuaidi_customers::startup::MIGRATIONS))
+                .await
+                .expect("customers")
+                .spawn();
+        let shipments =
+            kuaidi_shipments::build(settings("shipments", kuaidi_shipments::startup::MIGRATIONS))
+                .await
+                .expect("shipments")
+                .spawn();
+        let complaints = kuaidi_complaints::build(settings(
+            "complaints",
+            kuaidi_complaints::startup::MIGRATIONS,
+        ))
+        .await
+        .expect("complaints")
+        .spawn();
+        let analytics =
+            kuaidi_analytics::build(settings("analytics", kuaidi_analytics::startup::MIGRATIONS))
+                .await
+                .expect("analytics")
+                .spawn();
         let mut s: GatewaySettings =
             kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS])
                 .expect("gateway defaults");
@@ -55,6 +79,7 @@ impl Suite {
         let gateway = kuaidi_gateway::build(s).await.expect("gateway").spawn();
         Self {
             env,
+            clock,
             gateway,
             customers: Some(customers),
             shipments: Some(shipments),
