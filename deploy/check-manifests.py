@@ -15,7 +15,7 @@ RENDERED_DIR holds `dev.yaml` and `prod.yaml` (the rendered kustomize overlays).
   annotation (SPEC §2), and `http.port` = the `http` container port the probes use;
 * workloads: probes on /readyz and /healthz, a grace period longer than the 20 s drain,
   memory requests and limits, a Service and a PodDisruptionBudget per process, HPAs for the
-  gateway and shipments;
+  gateway and shipments (whose Deployments leave `replicas` to them);
 * secrets: prod contains no Secret; every Secret a workload reads exists (dev) or is listed in
   overlays/prod/required-secrets.yaml or made by an operator (prod);
 * NetworkPolicies: every pod selector selects pods that exist in the overlay.
@@ -295,6 +295,12 @@ def check_workloads(overlay, docs, root, settings):
     for name in ("gateway", "shipments"):
         if name not in hpas:
             error(f"{overlay}/{name}", "no HorizontalPodAutoscaler")
+    for hpa in hpas.values():
+        target = deployments.get(hpa["spec"]["scaleTargetRef"]["name"])
+        if target is None:
+            error(f"{overlay}/hpa/{hpa['metadata']['name']}", "scales no Deployment of the overlay")
+        elif "replicas" in target["spec"]:
+            error(f"{overlay}/{target['metadata']['name']}", "sets replicas although an HPA owns them")
 
 
 def matches(selector, labels):
