@@ -48,6 +48,15 @@ impl Replicas {
         }
     }
 
+    /// No replica (a service a test does not need).
+    fn empty() -> Self {
+        Self {
+            apps: Vec::new(),
+            in_rotation: Mutex::default(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
     /// The next replica in turn.
     fn url(&self, path: &str) -> String {
         let urls = self.in_rotation.lock().expect("rotation");
@@ -408,4 +417,58 @@ async fn replicas_starting_together_on_an_empty_database_migrate_it_once_and_all
     for app in [a, b, c] {
         app.expect("every replica starts").spawn().stop().await;
     }
+}
+
+/// SPEC §1: scheduled sweeps run on one replica at a time. Two shipments replicas on a manual
+/// clock (every job ticking each 100 ms) both try the expiry sweep once the clock passes 30
+/// idle days: each idle shipment is expired once, with one `shipment.status_changed` event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "the expiry sweep runs hourly on the system clock (shipments sweep::run), not yet as a Scheduler job on the service's clock"]
+async fn the_expiry_sweep_on_two_replicas_expires_each_idle_shipment_once() {
+    let env = TestEnv::new();
+    let clock = kuaidi_shared::clock::Clock::manual(Utc::now());
+    let mut settings = env.settings_with(migrated_database(
+        "shipments",
+        kuaidi_shipments::startup::MIGRATIONS,
+    ));
+    settings.clock = clock.clone();
+    settings.jobs.tick_ms = Some(100);
+    let shipments = Replicas::start(2, settings, kuaidi_shipments::build).await;
+    let cluster = Cluster {
+        customers: Replicas::empty(),
+        complaints: Replicas::empty(),
+        analytics: Replicas::empty(),
+        shipments,
+        env,
+    };
+    let tap = cluster.env.tap().await;
+    let numbers = cluster.ship(&uuid::Uuid::now_v7().to_string(), 10).await;
+
+    clock.advance(chrono::Duration::days(31));
+    let expired: Mutex<HashMap<String, HashSet<String>>> = Mutex::default();
+    eventually(Duration::from_secs(30), "10 shipments expired", || async {
+        let mut fresh = Vec::new();
+        while let Some(event) = tap.try_next().await {
+            if event.type_ == "shipment.status_changed" && event.data["to"] == "expired" {
+                let tn = event.data["tracking_number"].as_str().unwrap_or_default();
+                fresh.push((tn.to_owned(), event.id.to_string()));
+            }
+        }
+        let mut expired = expired.lock().expect("expired");
+        for (tn, id) in fresh {
+            expired.entry(tn).or_default().insert(id);
+        }
+        (expired.len() == numbers.len()).then_some(())
+    })
+    .await;
+    let expired = expired.into_inner().expect("expired");
+    for tn in &numbers {
+        assert_eq!(expired[tn].len(), 1, "{tn} expired once");
+        let shipment = cluster
+            .get(&cluster.shipments, &format!("/api/v1/shipments/{tn}"))
+            .await
+            .expect("shipment");
+        assert_eq!(shipment["status"], "expired");
+    }
+    cluster.stop().await;
 }
