@@ -28,13 +28,23 @@ pub fn build_pool(database_url: &str, max_size: u32) -> PgPool {
 }
 
 /// Runs the shared migrations, then the service's own.
+/// Replicas starting together on an empty database would race to create the same tables, so
+/// migrations run under a session advisory lock: the first replica migrates, the others wait and
+/// then find nothing pending.
 pub fn migrate(pool: &PgPool, service_migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    /// `pg_advisory_lock` key of migrations ("kd-migr" folded into an i64).
+    const MIGRATION_LOCK: i64 = 0x6b64_2d6d_6967_72;
     let mut conn = pool.get()?;
-    for set in [SHARED_MIGRATIONS, service_migrations] {
-        conn.run_pending_migrations(set)
-            .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
-    }
-    Ok(())
+    diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(&mut conn)?;
+    let result = [SHARED_MIGRATIONS, service_migrations]
+        .into_iter()
+        .try_for_each(|set| {
+            conn.run_pending_migrations(set)
+                .map(drop)
+                .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))
+        });
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut conn)?;
+    result
 }
 
 /// Creates the database named in `database_url` when it does not exist (for `make run` and

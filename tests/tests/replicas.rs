@@ -405,7 +405,6 @@ async fn two_replicas_of_every_service_handle_each_event_once_and_losing_one_los
 
 /// The first install of a Deployment starts its replicas together on an empty database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "needs an advisory lock around kuaidi_shared::db::migrate: without it all but one replica fail on a duplicate key"]
 async fn replicas_starting_together_on_an_empty_database_migrate_it_once_and_all_come_up() {
     let env = TestEnv::new();
     let settings = env.settings_with(kuaidi_shared::testing::fresh_database("shipments"));
