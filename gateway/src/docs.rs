@@ -49,6 +49,7 @@ cursor pagination; money is {amount, currency}.",
         crate::routes::auth::refresh::refresh,
         crate::routes::auth::refresh::logout,
         crate::routes::auth::token::token,
+        crate::routes::auth::customer_token::customer_token,
         crate::routes::jwks::jwks,
         crate::routes::admin::users::create_user,
         crate::routes::admin::users::list_users,
@@ -87,7 +88,8 @@ pub fn openapi() -> OpenApiDoc {
 }
 
 /// Wherever a bearer token is accepted through the gateway, a merchant API key is too (the
-/// gateway exchanges it for a token), except on the gateway's own admin routes.
+/// gateway exchanges it for a token), except on the gateway's own admin routes and the app's
+/// customer-token exchange.
 fn accept_api_keys(doc: &mut OpenApiDoc) {
     use utoipa::openapi::security::SecurityRequirement;
     for (path, item) in doc.paths.paths.iter_mut() {
@@ -95,6 +97,7 @@ fn accept_api_keys(doc: &mut OpenApiDoc) {
             || path.starts_with("/api/v1/clients")
             || path.starts_with("/api/v1/api-keys")
             || path.starts_with("/api/v1/audit-log")
+            || path.starts_with("/api/v1/auth/customer-token")
         {
             continue;
         }

@@ -13,10 +13,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-use crate::configuration::JwtSettings;
 use crate::db::schema::{api_keys, clients};
-use crate::keys::KeyRing;
-use crate::tokens::{self, Subject};
+use crate::tokens::{self, Signer, Subject};
 
 /// How long a key's exchanged token, or a client's revocation status, is reused before the
 /// database is asked again: revocation takes effect within this time.
@@ -39,24 +37,17 @@ pub struct Caller {
 pub struct Edge {
     verifier: actix_web::web::Data<JwtVerifier>,
     pool: PgPool,
-    keys: KeyRing,
-    jwt: JwtSettings,
+    signer: Signer,
     api_keys: Mutex<HashMap<String, (Caller, Instant)>>,
     clients: Mutex<HashMap<Uuid, (bool, Instant)>>,
 }
 
 impl Edge {
-    pub fn new(
-        verifier: actix_web::web::Data<JwtVerifier>,
-        pool: PgPool,
-        keys: KeyRing,
-        jwt: JwtSettings,
-    ) -> Self {
+    pub fn new(verifier: actix_web::web::Data<JwtVerifier>, pool: PgPool, signer: Signer) -> Self {
         Self {
             verifier,
             pool,
-            keys,
-            jwt,
+            signer,
             api_keys: Mutex::new(HashMap::new()),
             clients: Mutex::new(HashMap::new()),
         }
@@ -122,13 +113,13 @@ impl Edge {
         .map_err(|e| ApiError::Internal(e.into()))??;
         let (id, merchant_id) =
             found.ok_or_else(|| ApiError::Unauthorized("invalid API key".into()))?;
-        let subject = Subject {
-            sub: format!("{API_KEY_PREFIX}{id}"),
-            role: Role::Merchant,
-            scopes: Vec::new(),
-            merchant_id: Some(merchant_id),
-        };
-        let token = tokens::access_token(&self.keys, &self.jwt, &subject, Utc::now())?;
+        let subject = Subject::new(
+            format!("{API_KEY_PREFIX}{id}"),
+            Role::Merchant,
+            Vec::new(),
+            Some(merchant_id),
+        );
+        let token = self.signer.access_token(&subject)?;
         let caller = Caller {
             principal: Principal {
                 sub: subject.sub,
@@ -171,6 +162,11 @@ impl Edge {
             cache.insert(id, (revoked, Instant::now()));
         }
         Ok(revoked)
+    }
+
+    /// The gateway's database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
     }
 
     /// Forgets cached credentials at once (after a revocation on this replica).

@@ -46,6 +46,7 @@ impl Router {
             ("/api/v1/claims", u.complaints.clone()),
             ("/api/v1/sla-policies", u.complaints.clone()),
             ("/api/v1/improvement-actions", u.complaints.clone()),
+            ("/api/v1/surveys", u.complaints.clone()),
             ("/api/v1/analytics", u.analytics.clone()),
             ("/dashboard", u.analytics.clone()),
         ];
@@ -65,11 +66,18 @@ impl Router {
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))?;
         let bulk = path.ends_with(":batch") || path.starts_with("/api/v1/analytics/export");
-        // Public: the tracking lookup (`/api/v1/tracking/{tn}`, not the merchants' batch) and
-        // the dashboard page (it asks for a token in the browser).
-        let public = *method == Method::GET
-            && ((path.starts_with("/api/v1/tracking/") && !path.contains(':'))
-                || *prefix == "/dashboard");
+        // Public: the tracking lookup (`/api/v1/tracking/{tn}`, not the merchants' batch), the
+        // dashboard and its assets (it asks for a token in the browser), and the signed
+        // one-time survey links (read and answered without an account).
+        let public = match *method {
+            Method::GET => {
+                (path.starts_with("/api/v1/tracking/") && !path.contains(':'))
+                    || *prefix == "/dashboard"
+                    || *prefix == "/api/v1/surveys"
+            }
+            Method::POST => *prefix == "/api/v1/surveys",
+            _ => false,
+        };
         Some(Route {
             upstream: upstream.clone(),
             timeout: if bulk {
@@ -520,15 +528,29 @@ mod tests {
             Some("k".into())
         );
         assert_eq!(up(Method::GET, "/dashboard"), Some("a".into()));
+        assert_eq!(up(Method::GET, "/dashboard/app.js"), Some("a".into()));
+        assert_eq!(
+            up(Method::GET, "/dashboard/vendor/chart.umd.js"),
+            Some("a".into())
+        );
+        assert_eq!(up(Method::GET, "/api/v1/surveys/abc"), Some("k".into()));
+        assert_eq!(up(Method::POST, "/api/v1/surveys/abc"), Some("k".into()));
         assert_eq!(up(Method::GET, "/api/v2/customers"), None);
     }
 
     #[test]
-    fn only_tracking_lookups_and_the_dashboard_are_public() {
+    fn only_tracking_lookups_the_dashboard_and_survey_links_are_public() {
         let r = router();
         let public = |m: Method, p: &str| r.route(&m, p).is_some_and(|r| r.public);
         assert!(public(Method::GET, "/api/v1/tracking/KD123"));
         assert!(public(Method::GET, "/dashboard"));
+        assert!(public(Method::GET, "/dashboard/app.js"));
+        assert!(public(Method::GET, "/dashboard/vendor/chart.umd.js"));
+        assert!(public(Method::GET, "/api/v1/surveys/tok3n"));
+        assert!(public(Method::POST, "/api/v1/surveys/tok3n"));
+        assert!(!public(Method::POST, "/dashboard"));
+        assert!(!public(Method::DELETE, "/api/v1/surveys/tok3n"));
+        assert!(!public(Method::POST, "/api/v1/complaints/1/survey"));
         assert!(!public(Method::POST, "/api/v1/tracking:batch-get"));
         assert!(!public(Method::GET, "/api/v1/tracking"));
         assert!(!public(Method::GET, "/api/v1/shipments/KD123"));

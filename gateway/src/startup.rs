@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, ServeOptions};
 use kuaidi_shared::auth::JwtVerifier;
+use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db;
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
 use secrecy::ExposeSecret;
@@ -14,6 +15,7 @@ use crate::configuration::GatewaySettings;
 use crate::edge::Edge;
 use crate::proxy::{self, Limits, Router};
 use crate::ratelimit::Limiter;
+use crate::tokens::Signer;
 use crate::{docs, keys, passwords, routes};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
@@ -67,12 +69,15 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     };
     upstream_client()?;
     let router = web::Data::new(Router::new(&settings.services, &settings.proxy));
-    let edge = web::Data::new(Edge::new(
-        verifier.clone(),
-        pool.clone(),
-        ring.clone(),
-        settings.jwt.clone(),
-    ));
+    let signer = Signer {
+        keys: ring.clone(),
+        jwt: settings.jwt.clone(),
+        clock: settings.clock.clone(),
+    };
+    let edge = web::Data::new(Edge::new(verifier.clone(), pool.clone(), signer.clone()));
+    let signer = web::Data::new(signer);
+    let pii = web::Data::new(PiiCipher::new(&settings.pii)?);
+    let clock = web::Data::new(settings.clock.clone());
     let limits = web::Data::new(Limits {
         per_principal: Limiter::new(
             settings.rate_limits.per_principal,
@@ -105,6 +110,9 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         move |cfg| {
             cfg.app_data(verifier.clone())
                 .app_data(edge.clone())
+                .app_data(signer.clone())
+                .app_data(pii.clone())
+                .app_data(clock.clone())
                 .app_data(limits.clone())
                 .app_data(web::Data::new(
                     upstream_client().unwrap_or_else(|_| reqwest::Client::new()),

@@ -122,13 +122,9 @@ pub async fn login(
     let access = tokens::access_token(
         &keys,
         &settings.jwt,
-        &Subject {
-            sub: user.id.to_string(),
-            role,
-            scopes: Vec::new(),
-            merchant_id: None,
-        },
+        &Subject::new(user.id.to_string(), role, Vec::new(), None),
         now,
+        settings.jwt.access_ttl_secs,
     )?;
     let (refresh, digest) = tokens::refresh_token();
     db::run(&pool, move |conn| {

@@ -138,13 +138,9 @@ pub async fn refresh(
     let access = tokens::access_token(
         &keys,
         &settings.jwt,
-        &Subject {
-            sub: user_id.to_string(),
-            role,
-            scopes: Vec::new(),
-            merchant_id: None,
-        },
+        &Subject::new(user_id.to_string(), role, Vec::new(), None),
         now,
+        settings.jwt.access_ttl_secs,
     )?;
     let (refresh, digest) = tokens::refresh_token();
     let ttl = Duration::seconds(settings.jwt.refresh_ttl_secs);

@@ -216,13 +216,19 @@ pub async fn token(
         }
     };
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("stored role {role:?}"))?;
-    let subject = Subject {
-        sub: format!("{CLIENT_PREFIX}{id}"),
+    let subject = Subject::new(
+        format!("{CLIENT_PREFIX}{id}"),
         role,
-        scopes: granted.clone(),
+        granted.clone(),
         merchant_id,
-    };
-    let access = tokens::access_token(&keys, &settings.jwt, &subject, Utc::now())?;
+    );
+    let access = tokens::access_token(
+        &keys,
+        &settings.jwt,
+        &subject,
+        Utc::now(),
+        settings.jwt.access_ttl_secs,
+    )?;
     audit::record(
         &pool,
         &ctx,

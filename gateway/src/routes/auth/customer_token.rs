@@ -1,0 +1,90 @@
+//! `POST /api/v1/auth/customer-token`: the mobile app, having verified a person's phone itself
+//! (SMS code), exchanges it for a short-lived `customer` token carrying the phone's blind index
+//! (SPEC §3). The services match that person's records by the same index, so the phone itself
+//! never travels in a token and never reaches the audit log.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::crypto::{mask_phone, normalise_phone, PiiCipher};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::audit::{self, Audit};
+use crate::edge::Edge;
+use crate::tokens::{Signer, Subject};
+
+/// A customer token lives at most this long, whatever the staff token lifetime is.
+pub const CUSTOMER_TOKEN_TTL_SECS: i64 = 15 * 60;
+
+/// Body of `POST /api/v1/auth/customer-token`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "+86 138 1234 5678"}))]
+pub struct CustomerTokenRequest {
+    /// The phone the app has verified (any usual notation; normalised before hashing).
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// A customer's access token (no refresh token: the app asks again).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIs...", "token_type": "Bearer", "expires_in": 900}))]
+pub struct CustomerTokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the token expires (at most 900).
+    pub expires_in: i64,
+}
+
+/// Issues a `customer` token for the person with this phone (role `app` only, audited).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/customer-token",
+    tag = "auth",
+    request_body = CustomerTokenRequest,
+    responses(
+        (status = 200, description = "A customer token with claim `phone_hash`", body = CustomerTokenResponse),
+        (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not the app", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a phone number", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn customer_token(
+    req: HttpRequest,
+    ctx: RequestContext,
+    body: web::Json<CustomerTokenRequest>,
+    edge: web::Data<Edge>,
+    signer: web::Data<Signer>,
+    pii: web::Data<PiiCipher>,
+) -> Result<HttpResponse, ApiError> {
+    let app = edge
+        .resolve(&req)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?
+        .principal;
+    if app.role != Role::App {
+        return Err(ApiError::Forbidden(
+            "only the app may obtain customer tokens".into(),
+        ));
+    }
+    let phone = normalise_phone(&body.phone)
+        .ok_or_else(|| ApiError::validation("phone", "is not a valid phone number"))?;
+    let subject = Subject::customer(pii.blind_index(&phone));
+    let ttl = signer.jwt.access_ttl_secs.min(CUSTOMER_TOKEN_TTL_SECS);
+    let access_token = signer.sign(&subject, ttl)?;
+    let entry = Audit::by(&app, "auth.customer_token", Some(subject.sub.clone()))
+        .details(serde_json::json!({"phone": mask_phone(&phone)}));
+    audit::record(edge.pool(), &ctx, audit::client_ip(&req), entry).await;
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(CustomerTokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in: ttl,
+        }))
+}
