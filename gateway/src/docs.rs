@@ -2,6 +2,7 @@
 //! merged with each service's utoipa document) and the AsyncAPI description of the events.
 
 use kuaidi_shared::events::catalogue::catalogue;
+use kuaidi_shared::openapi::ProblemSchemas;
 use serde_json::{json, Map, Value};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
@@ -64,7 +65,7 @@ cursor pagination; money is {amount, currency}.",
         crate::routes::admin::api_keys::revoke_api_key,
         crate::routes::admin::audit_log::list_audit_log,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &ProblemSchemas),
     tags(
         (name = "auth", description = "Logins, tokens and keys"),
         (name = "admin", description = "Users, clients, API keys and the audit log (admin only)"),

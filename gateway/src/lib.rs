@@ -2,6 +2,7 @@
 //! routes `/api/v1/...` to the services by path prefix, and serves the whole API's OpenAPI
 //! document and Swagger UI (SPEC §3). It owns the `kuaidi_gateway` database.
 
+pub mod api;
 pub mod audit;
 pub mod configuration;
 pub mod db;

@@ -24,6 +24,7 @@ use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::Outbox;
 use crate::jobs::Scheduler;
+use crate::openapi::Document;
 use crate::problem;
 use crate::request::context_middleware;
 use crate::settings::{HttpSettings, ServiceSettings};
@@ -39,6 +40,8 @@ pub struct ServiceCore {
     pub verifier: web::Data<JwtVerifier>,
     pub pii: Arc<PiiCipher>,
     pub clock: Clock,
+    /// The service's OpenAPI document, served at `GET /openapi.json` when set.
+    pub openapi: Option<Document>,
 }
 
 impl ServiceCore {
@@ -61,8 +64,16 @@ impl ServiceCore {
             pool,
             outbox: Outbox::new(),
             broker: BrokerStatus::default(),
+            openapi: None,
             settings,
         })
+    }
+
+    /// Serves `doc` at `GET /openapi.json` (the gateway merges every service's document):
+    /// `ServiceCore::init(..).await?.documented(crate::openapi())`.
+    pub fn documented(mut self, doc: utoipa::openapi::OpenApi) -> Self {
+        self.openapi = Some(Document::new(doc));
+        self
     }
 
     /// The app data every handler may extract.
@@ -72,6 +83,9 @@ impl ServiceCore {
             .app_data(self.verifier.clone())
             .app_data(web::Data::from(self.pii.clone()))
             .app_data(web::Data::new(self.clock.clone()));
+        if let Some(doc) = &self.openapi {
+            doc.register(cfg);
+        }
     }
 
     /// Schedules the service's background jobs on its pool and clock.

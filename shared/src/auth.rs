@@ -395,7 +395,7 @@ mod tests {
     #[actix_web::test]
     async fn a_token_signed_by_the_key_verifies() {
         let key = SigningKey::generate();
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::clock::Clock::system().now().timestamp();
         let token = key.sign(&claims(now)).expect("sign");
         let got = verifier(&key).verify(&token).await.expect("valid token");
         assert_eq!(got.role, Role::Agent);
@@ -405,7 +405,7 @@ mod tests {
     async fn forged_expired_foreign_and_unsigned_tokens_are_refused() {
         let key = SigningKey::generate();
         let v = verifier(&key);
-        let now = chrono::Utc::now().timestamp();
+        let now = crate::clock::Clock::system().now().timestamp();
 
         let mut foreign = SigningKey::generate();
         foreign.kid = key.kid.clone();

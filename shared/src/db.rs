@@ -92,6 +92,21 @@ where
     run(pool, move |conn| conn.transaction(f)).await
 }
 
+/// Like [`run`] for work outside a request (jobs, workers, the bus, start-up), whose errors
+/// are `anyhow`.
+pub async fn work<T, F>(pool: &PgPool, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
 /// `SELECT 1` with a short timeout, for `/readyz`.
 pub async fn ping(pool: &PgPool) -> bool {
     let pool = pool.clone();

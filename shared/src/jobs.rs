@@ -111,13 +111,11 @@ impl Scheduler {
     where
         F: Fn(&mut PgConnection, DateTime<Utc>) -> anyhow::Result<usize> + Send + Sync + 'static,
     {
-        let (pool, job, now) = (self.pool.clone(), job.clone(), self.clock.now());
-        let ran = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            run_db_once(&mut conn, &job, now, work.as_ref())
+        let (job, now) = (job.clone(), self.clock.now());
+        crate::db::work(&self.pool, move |conn| {
+            run_db_once(conn, &job, now, work.as_ref())
         })
-        .await??;
-        Ok(ran)
+        .await
     }
 
     /// Starts a job whose work is a database transaction, every period until shutdown.

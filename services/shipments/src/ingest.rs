@@ -15,7 +15,7 @@ use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, Trac
 use crate::domain::eta::{self, Lane, LaneStats};
 use crate::domain::tracking::{notification_template, TrackState, TrackingEvent};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
-use crate::events::tracking::{substatus_str, Emitter};
+use crate::events::tracking::Emitter;
 
 /// A validated event addressed to a tracking number.
 #[derive(Debug, Clone)]
@@ -139,7 +139,7 @@ pub fn ingest(
         .map(|t| ShipmentUpdate {
             id: t.shipment.id,
             status: t.state.status.as_str().to_owned(),
-            substatus: t.state.substatus.map(|x| substatus_str(x).to_owned()),
+            substatus: t.state.substatus.map(|x| x.as_str().to_owned()),
             delivered_at: t.state.delivered_at,
             last_event_at: t.state.last_event_at,
             last_sequence: t.state.last_sequence,
@@ -283,7 +283,7 @@ fn event_row(shipment_id: Uuid, ev: &TrackingEvent, sequence: i64) -> NewEventRo
         event_id: ev.event_id.clone(),
         sequence,
         status: ev.status.as_str().to_owned(),
-        substatus: ev.substatus.map(|x| substatus_str(x).to_owned()),
+        substatus: ev.substatus.map(|x| x.as_str().to_owned()),
         occurred_at: ev.occurred_at,
         hub_code: loc.hub_code,
         city: loc.city,

@@ -16,6 +16,8 @@ pub mod webhooks;
 
 pub use startup::build;
 
+use kuaidi_shared::openapi::ProblemSchemas;
+
 /// The service's name in events (`/kuaidi/shipments`), queues and metrics.
 pub const SERVICE: &str = "shipments";
 
@@ -39,6 +41,7 @@ pub const SERVICE: &str = "shipments";
         routes::webhooks::actions::test_webhook,
         routes::webhooks::actions::replay_webhook,
     ),
+    modifiers(&ProblemSchemas),
     tags(
         (name = "shipments", description = "Waybills and tracking"),
         (name = "tracking", description = "Public tracking, no authentication"),

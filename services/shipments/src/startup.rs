@@ -23,7 +23,9 @@ pub async fn build_with(
     settings: ServiceSettings,
     webhook_settings: WebhookSettings,
 ) -> anyhow::Result<Application> {
-    let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS).await?;
+    let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
+        .await?
+        .documented(crate::openapi());
     let shared = core.clone();
     let wake = webhooks::Wake::default();
     let (hooks, hook_wake) = (webhook_settings.clone(), wake.clone());

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -80,7 +80,7 @@ fn from_row(r: Row) -> ApiKey {
 
 /// Issues a key for a merchant; the key is shown once.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", request_body = CreateApiKey,
-    responses((status = 201, body = ApiKey), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = ApiKey), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_api_key(
     req: HttpRequest,
@@ -144,7 +144,7 @@ pub async fn create_api_key(
 
 /// Lists keys (never the keys themselves), newest first.
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<ApiKey>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<ApiKey>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,
@@ -166,7 +166,7 @@ pub async fn list_api_keys(
 
 /// Revokes a key.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Revoked"), NotFound),
     security(("bearer" = [])))]
 pub async fn revoke_api_key(
     req: HttpRequest,

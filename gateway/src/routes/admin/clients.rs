@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -106,7 +106,7 @@ const CLIENT_ROLES: [Role; 7] = [
 
 /// Registers a client; the secret is shown once.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "admin", request_body = CreateClient,
-    responses((status = 201, body = Client), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = Client), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_client(
     req: HttpRequest,
@@ -198,7 +198,7 @@ pub async fn create_client(
 
 /// Lists clients (without secrets), newest first.
 #[utoipa::path(get, path = "/api/v1/clients", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<Client>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<Client>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,
@@ -220,7 +220,7 @@ pub async fn list_clients(
 
 /// Revokes a client: no new tokens, and its live tokens are refused at the gateway.
 #[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Revoked"), NotFound),
     security(("bearer" = [])))]
 pub async fn revoke_client(
     req: HttpRequest,

@@ -8,7 +8,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Cursor, Page, PageParams};
+use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChanged, UsernameTaken};
 use crate::audit::{self, Audit};
 use crate::db::schema::users;
 use crate::db::users::{self as repo, UserRow};
@@ -117,9 +118,9 @@ fn etag(r: &UserRow) -> String {
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = CreateUser,
     responses(
         (status = 201, body = User),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or weak password", body = Problem, content_type = "application/problem+json"),
+        NotAnAdmin,
+        UsernameTaken,
+        BadUser,
     ),
     security(("bearer" = [])))]
 pub async fn create_user(
@@ -190,7 +191,7 @@ pub async fn create_user(
 
 /// Lists staff users, newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<User>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<User>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
@@ -215,7 +216,7 @@ pub async fn list_users(
 
 /// One staff user, with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = User), NotFound),
     security(("bearer" = [])))]
 pub async fn get_user(
     req: HttpRequest,
@@ -242,9 +243,9 @@ pub async fn get_user(
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = UpdateUser,
     responses(
         (status = 200, body = User),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The user changed since the If-Match ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        UserChanged,
+        Unprocessable,
     ),
     security(("bearer" = [])))]
 pub async fn update_user(
@@ -333,8 +334,8 @@ pub async fn update_user(
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Admins cannot deactivate themselves", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        CannotDeactivateSelf,
     ),
     security(("bearer" = [])))]
 pub async fn delete_user(

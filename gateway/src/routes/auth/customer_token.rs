@@ -6,12 +6,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::crypto::{mask_phone, normalise_phone, PiiCipher};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::problems::{NotAPhone, NotTheApp};
 use crate::audit::{self, Audit};
 use crate::edge::Edge;
 use crate::tokens::{Signer, Subject};
@@ -48,9 +49,9 @@ pub struct CustomerTokenResponse {
     request_body = CustomerTokenRequest,
     responses(
         (status = 200, description = "A customer token with claim `phone_hash`", body = CustomerTokenResponse),
-        (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller is not the app", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Not a phone number", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NotTheApp,
+        NotAPhone,
     ),
     security(("bearer" = []))
 )]

@@ -7,12 +7,12 @@ use crate::audit::{self, Audit};
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::problems::{BadCredentials, MissingFields};
 use crate::configuration::GatewaySettings;
 use crate::db::users;
 use crate::keys::KeyRing;
@@ -52,8 +52,8 @@ pub struct TokenResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 401, description = "Wrong username or password, or account locked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        BadCredentials,
+        MissingFields,
     )
 )]
 pub async fn login(

@@ -7,7 +7,6 @@ use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::Deserialize;
@@ -15,6 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::login::TokenResponse;
+use crate::api::problems::BadRefreshToken;
 use crate::audit::{self, Audit};
 use crate::configuration::GatewaySettings;
 use crate::db::schema::{refresh_tokens, users};
@@ -47,7 +47,7 @@ enum Outcome {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens; the presented refresh token is spent", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token (reuse revokes the family)", body = Problem, content_type = "application/problem+json"),
+        BadRefreshToken,
     )
 )]
 pub async fn refresh(

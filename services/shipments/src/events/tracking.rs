@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::api::tracking_events::EventLocation;
 use crate::db::tracking_events::TrackedShipment;
 use crate::domain::tracking::{TrackingEvent, Transition};
-use crate::domain::{ShipmentStatus, Substatus};
+use crate::domain::ShipmentStatus;
 
 /// Builds envelopes for one shipment, at one time, in one request's trace.
 pub struct Emitter<'a> {
@@ -43,7 +43,7 @@ impl Emitter<'_> {
         delivered_at: Option<DateTime<Utc>>,
     ) -> Vec<CloudEvent> {
         let s = self.shipment;
-        let sub = t.substatus.map(|x| substatus_str(x).to_owned());
+        let sub = t.substatus.map(|x| x.as_str().to_owned());
         let location = ev.location.as_ref().map(place);
         let mut out = vec![self.envelope(&ShipmentStatusChangedV1 {
             shipment_id: s.id,
@@ -138,23 +138,5 @@ fn place(l: &EventLocation) -> PlaceV1 {
         city: l.city.clone().unwrap_or_default(),
         province: l.province.clone(),
         hub_code: l.hub_code.clone(),
-    }
-}
-
-/// The wire value of a substatus.
-pub fn substatus_str(s: Substatus) -> &'static str {
-    match s {
-        Substatus::Delayed => "delayed",
-        Substatus::Lost => "lost",
-        Substatus::Damaged => "damaged",
-        Substatus::Refused => "refused",
-        Substatus::ReturnedToSender => "returned_to_sender",
-        Substatus::CustomsHold => "customs_hold",
-        Substatus::AddressIssue => "address_issue",
-        Substatus::Missorted => "missorted",
-        Substatus::Signed => "signed",
-        Substatus::PickedUpByCustomer => "picked_up_by_customer",
-        Substatus::LeftAtDoor => "left_at_door",
-        Substatus::CodCollected => "cod_collected",
     }
 }

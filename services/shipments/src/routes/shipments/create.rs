@@ -10,11 +10,12 @@ use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::money::Money;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken};
 use crate::api::shipments::{CreateShipment, Place, Shipment};
 use crate::db::shipments::{self as repo, ShipmentRow};
 use crate::domain::new_shipment::NewShipment;
@@ -28,10 +29,10 @@ use crate::domain::{ShipmentStatus, TrackingNumber};
     request_body = CreateShipment,
     responses(
         (status = 201, description = "Created; `Location` names the shipment", body = Shipment),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not create shipments", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Tracking number already exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotCreateShipments,
+        TrackingNumberTaken,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]

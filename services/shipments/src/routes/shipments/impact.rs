@@ -6,13 +6,14 @@ use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::problems::{BadImpactQuery, MayNotNotify};
 use crate::db::impact::{self, Affected, Place};
 
 /// At most this many shipments are listed; the counts cover the same set.
@@ -136,8 +137,8 @@ pub async fn affected(
     params(ImpactQuery),
     responses(
         (status = 200, description = "Affected shipments with counts by merchant and customer", body = Impact),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of hub_code and city, or a bad window", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        BadImpactQuery,
     ),
     security(("bearer" = []))
 )]
@@ -235,9 +236,9 @@ pub struct Notified {
     request_body = NotifyImpact,
     responses(
         (status = 202, description = "Notifications requested", body = Notified),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Analysts and customers may not notify", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of hub_code and city, or a bad window", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotNotify,
+        BadImpactQuery,
     ),
     security(("bearer" = []))
 )]

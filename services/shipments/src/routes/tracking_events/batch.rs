@@ -5,10 +5,11 @@ use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::{BadBatchSize, MayNotIngest};
 use crate::api::tracking_events::{
     BatchResults, BatchTrackingEvent, IngestOutcome, IngestResult, TrackingEventBatch,
 };
@@ -24,9 +25,9 @@ use crate::ingest::{ingest, Incoming};
     request_body = TrackingEventBatch,
     responses(
         (status = 200, description = "One result per event, in input order", body = BatchResults),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not ingest tracking events", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty batch or more than 1000 events", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotIngest,
+        BadBatchSize,
     ),
     security(("bearer" = []))
 )]

@@ -5,10 +5,11 @@ use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::{MayNotIngest, UnknownTrackingNumber};
 use crate::api::tracking_events::{IngestOutcome, IngestResult, NewTrackingEvent};
 use crate::domain::tracking::TrackingEvent;
 use crate::ingest::{ingest, Incoming};
@@ -23,10 +24,10 @@ use crate::ingest::{ingest, Incoming};
     responses(
         (status = 201, description = "Accepted, with the event's sequence", body = IngestResult),
         (status = 200, description = "Duplicate `event_id`: nothing changed", body = IngestResult),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not ingest tracking events", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown tracking number", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotIngest,
+        UnknownTrackingNumber,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]

@@ -4,10 +4,11 @@ use actix_web::{web, HttpResponse};
 use chrono::{Duration, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{BadSince, NoSuchWebhook};
 use crate::api::webhooks::{ReplayResult, ReplayWebhook, WebhookDelivery};
 use crate::db::webhooks::{self as repo, DeliveryRow};
 use crate::webhooks::{self, Wake};
@@ -24,8 +25,8 @@ const REPLAY_WINDOW_DAYS: i64 = 30;
     params(("id" = Uuid, Path, description = "The subscription")),
     responses(
         (status = 202, description = "The test delivery, queued to be sent now", body = WebhookDelivery),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
     ),
     security(("bearer" = []))
 )]
@@ -62,9 +63,9 @@ pub async fn test_webhook(
     request_body = ReplayWebhook,
     responses(
         (status = 202, description = "Deliveries queued to be sent again", body = ReplayResult),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `since`", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
+        BadSince,
     ),
     security(("bearer" = []))
 )]

@@ -6,10 +6,11 @@ use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{BadWebhook, MayNotManageWebhooks};
 use crate::api::webhooks::{CreateWebhook, CreatedWebhook};
 use crate::configuration::WebhookSettings;
 use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
@@ -23,9 +24,9 @@ use crate::webhooks::registration::NewWebhook;
     request_body = CreateWebhook,
     responses(
         (status = 201, description = "Registered; `Location` names the subscription", body = CreatedWebhook),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not manage webhooks", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, e.g. a URL on a forbidden address", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotManageWebhooks,
+        BadWebhook,
     ),
     security(("bearer" = []))
 )]

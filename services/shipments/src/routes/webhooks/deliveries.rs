@@ -5,11 +5,12 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{BadPage, NoSuchDelivery, NoSuchWebhook};
 use crate::api::webhooks::{WebhookDelivery, WebhookDeliveryPage};
 use crate::db::webhooks as repo;
 use crate::webhooks::Wake;
@@ -22,9 +23,9 @@ use crate::webhooks::Wake;
     params(("id" = Uuid, Path, description = "The subscription"), PageParams),
     responses(
         (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
+        BadPage,
     ),
     security(("bearer" = []))
 )]
@@ -68,8 +69,8 @@ pub async fn list_deliveries(
     ),
     responses(
         (status = 202, description = "Queued to be sent now", body = WebhookDelivery),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription or delivery for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchDelivery,
     ),
     security(("bearer" = []))
 )]

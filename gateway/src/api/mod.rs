@@ -1,0 +1,4 @@
+//! Request and response types of the gateway's own API (serde + utoipa), and its documented
+//! problem responses.
+
+pub mod problems;
