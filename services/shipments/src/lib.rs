@@ -7,11 +7,9 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
-pub mod ingest;
 pub mod notifications;
 pub mod routes;
 pub mod startup;
-pub mod sweep;
 pub mod webhooks;
 
 pub use startup::build;

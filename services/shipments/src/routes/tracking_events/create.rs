@@ -1,8 +1,8 @@
 //! `POST /api/v1/shipments/{tracking_number}/events`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
@@ -10,9 +10,11 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
 use crate::api::problems::{MayNotIngest, UnknownTrackingNumber};
-use crate::api::tracking_events::{IngestOutcome, IngestResult, NewTrackingEvent};
+use crate::api::tracking_events::{IngestResult, NewTrackingEvent};
+use crate::db::ingest::ingest;
+use crate::domain::ingestion::{Incoming, Outcome};
 use crate::domain::tracking::TrackingEvent;
-use crate::ingest::{ingest, Incoming};
+use crate::domain::TrackingNumber;
 
 /// Records one scan of a shipment; the same `event_id` again is a `duplicate` with no effect.
 #[utoipa::path(
@@ -34,27 +36,28 @@ use crate::ingest::{ingest, Incoming};
 pub async fn create_tracking_event(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,
-    path: web::Path<String>,
+    tracking_number: TrackingNumber,
     body: web::Json<NewTrackingEvent>,
     pool: web::Data<PgPool>,
     outbox: web::Data<Outbox>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = clock.now();
     let event = TrackingEvent::parse(body.into_inner(), now).map_err(ApiError::Validation)?;
     let items = vec![Incoming {
-        tracking_number: super::normalise_tracking_number(&path.into_inner()),
+        tracking_number,
         event,
     }];
     let mut results = db::transaction(&pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
     let result = results
         .pop()
         .ok_or_else(|| anyhow::anyhow!("ingest returned no result"))?;
-    match result.result {
-        IngestOutcome::Accepted => {
+    match result.outcome {
+        Outcome::Accepted { .. } => {
             outbox.wake();
-            Ok(HttpResponse::Created().json(result))
+            Ok(HttpResponse::Created().json(IngestResult::from(result)))
         }
-        IngestOutcome::Duplicate => Ok(HttpResponse::Ok().json(result)),
-        IngestOutcome::Rejected => Err(ApiError::NotFound("shipment")),
+        Outcome::Duplicate => Ok(HttpResponse::Ok().json(IngestResult::from(result))),
+        Outcome::Rejected(_) => Err(ApiError::NotFound("shipment")),
     }
 }

@@ -1,8 +1,9 @@
 //! `POST /api/v1/webhooks/{id}:test` and `POST /api/v1/webhooks/{id}:replay`.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
@@ -35,12 +36,13 @@ pub async fn test_webhook(
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
     wake: web::Data<Wake>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
+    let now = clock.now();
     let row = db::transaction(&pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
-        let now = Utc::now();
         let event = webhooks::test_event(&sub, now);
         let payload = serde_json::to_value(&event).map_err(anyhow::Error::from)?;
         let row = DeliveryRow::pending(sub.id, event.id, &event.type_, payload, now);
@@ -75,10 +77,11 @@ pub async fn replay_webhook(
     body: web::Json<ReplayWebhook>,
     pool: web::Data<PgPool>,
     wake: web::Data<Wake>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    let now = Utc::now();
+    let now = clock.now();
     let since = body.since.max(now - Duration::days(REPLAY_WINDOW_DAYS));
     let requeued = db::transaction(&pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;

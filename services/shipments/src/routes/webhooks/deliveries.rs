@@ -2,8 +2,8 @@
 //! `POST /api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
@@ -79,13 +79,15 @@ pub async fn redeliver(
     path: web::Path<(Uuid, Uuid)>,
     pool: web::Data<PgPool>,
     wake: web::Data<Wake>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let (id, delivery_id) = path.into_inner();
+    let now = clock.now();
     let row = db::transaction(&pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;
-        Ok(repo::requeue_delivery(conn, delivery_id, Utc::now())?)
+        Ok(repo::requeue_delivery(conn, delivery_id, now)?)
     })
     .await?;
     wake.wake();
