@@ -5,7 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
@@ -152,12 +152,9 @@ pub async fn abandon(pool: &PgPool, principal: String, key: String) {
 }
 
 /// Deletes records older than the retention (run periodically; safe on every replica).
-pub fn purge(conn: &mut PgConnection, retention_hours: i64) -> QueryResult<usize> {
-    diesel::delete(
-        idempotency_keys::table
-            .filter(idempotency_keys::created_at.lt(Utc::now() - Duration::hours(retention_hours))),
-    )
-    .execute(conn)
+pub fn purge(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+        .execute(conn)
 }
 
 #[cfg(test)]

@@ -96,16 +96,15 @@ impl Modify for ProblemSchemas {
     }
 }
 
-/// A service's own document, served at `GET /openapi.json` (the gateway merges them).
+/// A service's own document, served at `GET /openapi.json` (the gateway merges them). Kept as
+/// the text utoipa writes (members in its order), never re-sorted through a `Value`.
 #[derive(Clone)]
-pub struct Document(Arc<serde_json::Value>);
+pub struct Document(Arc<Vec<u8>>);
 
 impl Document {
     pub fn new(mut doc: OpenApi) -> Self {
         ProblemSchemas.modify(&mut doc);
-        Self(Arc::new(
-            serde_json::to_value(&doc).unwrap_or(serde_json::Value::Null),
-        ))
+        Self(Arc::new(serde_json::to_vec(&doc).unwrap_or_default()))
     }
 
     /// Registers `GET /openapi.json`.
@@ -115,7 +114,11 @@ impl Document {
             "/openapi.json",
             web::get().to(move || {
                 let doc = doc.clone();
-                async move { HttpResponse::Ok().json(&*doc) }
+                async move {
+                    HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(doc.as_ref().clone())
+                }
             }),
         );
     }
