@@ -164,11 +164,6 @@ impl Edge {
         Ok(revoked)
     }
 
-    /// The gateway's database.
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
-    }
-
     /// Forgets cached credentials at once (after a revocation on this replica).
     pub fn forget(&self) {
         if let Ok(mut m) = self.api_keys.lock() {

@@ -14,6 +14,7 @@ pub mod passwords;
 pub mod proxy;
 pub mod ratelimit;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod tokens;
 

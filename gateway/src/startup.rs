@@ -15,11 +15,13 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::audit::Auditor;
 use crate::configuration::GatewaySettings;
 use crate::docs::Catalog;
 use crate::edge::Edge;
-use crate::proxy::{self, Limits, Router};
+use crate::proxy::{self, Limits, Proxy, Router};
 use crate::ratelimit::Limiter;
+use crate::sessions::Sessions;
 use crate::tokens::Signer;
 use crate::{docs, keys, passwords, routes};
 
@@ -33,9 +35,12 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         settings.database_pool_size,
     );
     migrate_with_retry(&pool, MIGRATIONS).await?;
-    let configured = settings.bootstrap_admin_password.clone();
+    let (configured, now) = (
+        settings.bootstrap_admin_password.clone(),
+        settings.clock.now(),
+    );
     let generated = db::work(&pool, move |conn| {
-        passwords::bootstrap_admin(conn, configured.as_ref().map(|s| s.expose_secret()))
+        passwords::bootstrap_admin(conn, configured.as_ref().map(|s| s.expose_secret()), now)
     })
     .await?;
     if let Some(password) = generated {
@@ -72,7 +77,6 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
             .build()
     };
     upstream_client()?;
-    let router = web::Data::new(Router::new(&settings.services, &settings.proxy));
     let signer = Signer {
         keys: ring.clone(),
         jwt: settings.jwt.clone(),
@@ -82,16 +86,28 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let signer = web::Data::new(signer);
     let pii = web::Data::new(PiiCipher::new(&settings.pii)?);
     let clock = web::Data::new(settings.clock.clone());
-    let limits = web::Data::new(Limits {
-        per_principal: Limiter::new(
-            settings.rate_limits.per_principal,
-            settings.rate_limits.per_principal.saturating_mul(2),
-        ),
-        public_per_ip: Limiter::new(
-            settings.rate_limits.public_per_ip,
-            settings.rate_limits.public_per_ip,
-        ),
+    let auditor = Auditor::new(pool.clone(), settings.clock.clone());
+    let sessions = web::Data::new(Sessions {
+        signer: signer.as_ref().clone(),
+        pool: pool.clone(),
     });
+    let proxy = web::Data::new(Proxy {
+        router: Router::new(&settings.services, &settings.proxy),
+        edge: edge.clone(),
+        limits: Limits {
+            per_principal: Limiter::new(
+                settings.rate_limits.per_principal,
+                settings.rate_limits.per_principal.saturating_mul(2),
+            ),
+            public_per_ip: Limiter::new(
+                settings.rate_limits.public_per_ip,
+                settings.rate_limits.public_per_ip,
+            ),
+        },
+        auditor: auditor.clone(),
+        max_body: settings.proxy.max_body_bytes,
+    });
+    let auditor = web::Data::new(auditor);
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).
     let catalog = web::Data::new(Catalog::new(&docs::gateway_openapi(), &settings.services)?);
@@ -126,11 +142,12 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(signer.clone())
                 .app_data(pii.clone())
                 .app_data(clock.clone())
-                .app_data(limits.clone())
+                .app_data(proxy.clone())
+                .app_data(sessions.clone())
+                .app_data(auditor.clone())
                 .app_data(web::Data::new(
                     upstream_client().unwrap_or_else(|_| reqwest::Client::new()),
                 ))
-                .app_data(router.clone())
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
                 .app_data(settings.clone())

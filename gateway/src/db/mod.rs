@@ -1,4 +1,6 @@
 //! The gateway's own tables: users, refresh tokens, development signing keys.
 
+pub mod clients;
+pub mod refresh_tokens;
 pub mod schema;
 pub mod users;

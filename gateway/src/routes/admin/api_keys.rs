@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Cursor, Page, PageParams};
-use crate::audit::{self, Audit};
+use crate::audit::{Audit, Auditor};
 use crate::db::schema::api_keys;
 use crate::edge::Edge;
 use crate::tokens;
@@ -88,6 +88,7 @@ pub async fn create_api_key(
     admin: Authorized<caps::Administration>,
     body: web::Json<CreateApiKey>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     if b.name.trim().is_empty() || b.name.len() > 200 {
@@ -108,6 +109,7 @@ pub async fn create_api_key(
         tokens::digest(&key),
         b.merchant_id,
     );
+    let now = auditor.now();
     let row = db::run(&pool, move |conn| {
         diesel::insert_into(api_keys::table)
             .values((
@@ -116,7 +118,7 @@ pub async fn create_api_key(
                 api_keys::merchant_id.eq(merchant_id),
                 api_keys::prefix.eq(&prefix),
                 api_keys::key_hash.eq(&hash),
-                api_keys::created_at.eq(Utc::now()),
+                api_keys::created_at.eq(now),
                 api_keys::created_by.eq(&by),
             ))
             .execute(conn)?;
@@ -126,14 +128,14 @@ pub async fn create_api_key(
             .first::<Row>(conn)?)
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "api_key.create", Some(id.to_string()))
-            .details(serde_json::json!({"merchant_id": merchant_id})),
-    )
-    .await;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "api_key.create", Some(id.to_string()))
+                .details(serde_json::json!({"merchant_id": merchant_id})),
+        )
+        .await;
     let mut out = from_row(row);
     out.key = Some(key);
     Ok(HttpResponse::Created()
@@ -173,7 +175,7 @@ pub async fn revoke_api_key(
     ctx: RequestContext,
     admin: Authorized<caps::Administration>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
     edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -181,13 +183,13 @@ pub async fn revoke_api_key(
         req: &req,
         ctx: &ctx,
         admin: &admin,
-        pool: &pool,
+        auditor: &auditor,
         edge: &edge,
     };
     revocation
-        .run("api_key.revoke", "api key", id, move |conn| {
+        .run("api_key.revoke", "api key", id, move |conn, now| {
             diesel::update(api_keys::table.find(id))
-                .set(api_keys::revoked_at.eq(Some(Utc::now())))
+                .set(api_keys::revoked_at.eq(Some(now)))
                 .execute(conn)
         })
         .await

@@ -16,7 +16,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Cursor, Page, PageParams};
-use crate::audit::{self, Audit};
+use crate::audit::{Audit, Auditor};
+use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
 use crate::edge::Edge;
 use crate::tokens;
@@ -50,47 +51,19 @@ pub struct Client {
     pub created_at: DateTime<Utc>,
 }
 
-type Row = (
-    Uuid,
-    String,
-    String,
-    String,
-    Option<Uuid>,
-    Vec<String>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
-const COLUMNS: (
-    clients::id,
-    clients::client_id,
-    clients::name,
-    clients::role,
-    clients::merchant_id,
-    clients::scopes,
-    clients::revoked_at,
-    clients::created_at,
-) = (
-    clients::id,
-    clients::client_id,
-    clients::name,
-    clients::role,
-    clients::merchant_id,
-    clients::scopes,
-    clients::revoked_at,
-    clients::created_at,
-);
-
-fn from_row(r: Row) -> Client {
-    Client {
-        id: r.0,
-        client_id: r.1,
-        client_secret: None,
-        name: r.2,
-        role: r.3,
-        merchant_id: r.4,
-        scopes: r.5,
-        revoked_at: r.6,
-        created_at: r.7,
+impl From<ClientRow> for Client {
+    fn from(r: ClientRow) -> Self {
+        Self {
+            id: r.id,
+            client_id: r.client_id,
+            client_secret: None,
+            name: r.name,
+            role: r.role,
+            merchant_id: r.merchant_id,
+            scopes: r.scopes,
+            revoked_at: r.revoked_at,
+            created_at: r.created_at,
+        }
     }
 }
 
@@ -114,6 +87,7 @@ pub async fn create_client(
     admin: Authorized<caps::Administration>,
     body: web::Json<CreateClient>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
@@ -148,47 +122,39 @@ pub async fn create_client(
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let client_id = format!("kdc_{}", Uuid::new_v4().simple());
-    let now = Utc::now();
+    let now = auditor.now();
     let id = Uuid::now_v7();
     let merchant_id = if role == Some(Role::Merchant) {
         b.merchant_id
     } else {
         None
     };
-    let (name, role_s, scopes, by, hash, cid) = (
-        b.name.trim().to_owned(),
-        b.role.clone(),
-        b.scopes.clone(),
-        admin.sub.clone(),
-        tokens::digest(&secret),
-        client_id.clone(),
-    );
+    let row = ClientRow {
+        id,
+        client_id: client_id.clone(),
+        secret_hash: tokens::digest(&secret),
+        name: b.name.trim().to_owned(),
+        role: b.role.clone(),
+        merchant_id,
+        scopes: b.scopes.clone(),
+        revoked_at: None,
+        created_at: now,
+        created_by: admin.sub.clone(),
+    };
     let row = db::run(&pool, move |conn| {
-        diesel::insert_into(clients::table)
-            .values((
-                clients::id.eq(id),
-                clients::client_id.eq(&cid),
-                clients::secret_hash.eq(&hash),
-                clients::name.eq(&name),
-                clients::role.eq(&role_s),
-                clients::merchant_id.eq(merchant_id),
-                clients::scopes.eq(&scopes),
-                clients::created_at.eq(now),
-                clients::created_by.eq(&by),
-            ))
-            .execute(conn)?;
-        Ok(clients::table.find(id).select(COLUMNS).first::<Row>(conn)?)
+        repo::insert(conn, &row)?;
+        Ok(row)
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "client.create", Some(id.to_string()))
-            .details(serde_json::json!({"client_id": client_id, "role": b.role})),
-    )
-    .await;
-    let mut out = from_row(row);
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "client.create", Some(id.to_string()))
+                .details(serde_json::json!({"client_id": client_id, "role": b.role})),
+        )
+        .await;
+    let mut out = Client::from(row);
     out.client_secret = Some(secret);
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/clients/{id}")))
@@ -207,14 +173,17 @@ pub async fn list_clients(
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page.parse()?;
     let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(clients, COLUMNS, cursor, limit).load::<Row>(conn)?)
+        Ok(super::newest_first!(clients, ClientRow::as_select(), cursor, limit).load(conn)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(
         rows,
         limit,
-        |r| Cursor { at: r.7, id: r.0 },
-        from_row,
+        |r: &ClientRow| Cursor {
+            at: r.created_at,
+            id: r.id,
+        },
+        Client::from,
     )))
 }
 
@@ -227,7 +196,7 @@ pub async fn revoke_client(
     ctx: RequestContext,
     admin: Authorized<caps::Administration>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
     edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
@@ -235,13 +204,13 @@ pub async fn revoke_client(
         req: &req,
         ctx: &ctx,
         admin: &admin,
-        pool: &pool,
+        auditor: &auditor,
         edge: &edge,
     };
     revocation
-        .run("client.revoke", "client", id, move |conn| {
+        .run("client.revoke", "client", id, move |conn, now| {
             diesel::update(clients::table.find(id))
-                .set(clients::revoked_at.eq(Some(Utc::now())))
+                .set(clients::revoked_at.eq(Some(now)))
                 .execute(conn)
         })
         .await

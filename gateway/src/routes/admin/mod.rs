@@ -28,13 +28,14 @@ macro_rules! newest_first {
 pub(crate) use newest_first;
 
 use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::auth::Principal;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
-use crate::audit::{self, Audit};
+use crate::audit::{Audit, Auditor};
 use crate::edge::Edge;
 
 /// What revoking a credential needs: who asks, for the audit log, and where.
@@ -42,7 +43,7 @@ pub struct Revocation<'a> {
     pub req: &'a HttpRequest,
     pub ctx: &'a RequestContext,
     pub admin: &'a Principal,
-    pub pool: &'a PgPool,
+    pub auditor: &'a Auditor,
     pub edge: &'a Edge,
 }
 
@@ -57,21 +58,22 @@ impl Revocation<'_> {
         revoke: F,
     ) -> Result<HttpResponse, ApiError>
     where
-        F: FnOnce(&mut PgConnection) -> diesel::QueryResult<usize> + Send + 'static,
+        F: FnOnce(&mut PgConnection, DateTime<Utc>) -> diesel::QueryResult<usize> + Send + 'static,
     {
-        db::run(self.pool, move |conn| match revoke(conn)? {
+        let now = self.auditor.now();
+        db::run(self.auditor.pool(), move |conn| match revoke(conn, now)? {
             0 => Err(ApiError::NotFound(what)),
             _ => Ok(()),
         })
         .await?;
         self.edge.forget();
-        audit::record(
-            self.pool,
-            self.ctx,
-            audit::client_ip(self.req),
-            Audit::by(self.admin, action, Some(id.to_string())),
-        )
-        .await;
+        self.auditor
+            .record(
+                self.req,
+                self.ctx,
+                Audit::by(self.admin, action, Some(id.to_string())),
+            )
+            .await;
         Ok(HttpResponse::NoContent().finish())
     }
 }

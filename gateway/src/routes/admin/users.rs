@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{Cursor, Page, PageParams};
 use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChanged, UsernameTaken};
-use crate::audit::{self, Audit};
+use crate::audit::{Audit, Auditor};
 use crate::db::schema::users;
 use crate::db::users::{self as repo, UserRow};
 use crate::passwords;
@@ -129,6 +129,7 @@ pub async fn create_user(
     admin: Authorized<caps::Administration>,
     body: web::Json<CreateUser>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let username = b.username.trim().to_lowercase();
@@ -150,7 +151,7 @@ pub async fn create_user(
     }
     let password = b.password;
     let hash = web::block(move || passwords::hash(&password)).await??;
-    let now = Utc::now();
+    let now = auditor.now();
     let row = UserRow {
         id: Uuid::now_v7(),
         username,
@@ -175,14 +176,14 @@ pub async fn create_user(
         Ok(row)
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "user.create", Some(stored.id.to_string()))
-            .details(serde_json::json!({"username": stored.username, "role": stored.role})),
-    )
-    .await;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "user.create", Some(stored.id.to_string()))
+                .details(serde_json::json!({"username": stored.username, "role": stored.role})),
+        )
+        .await;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/users/{}", stored.id)))
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&stored))))
@@ -255,6 +256,7 @@ pub async fn update_user(
     path: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
@@ -293,6 +295,7 @@ pub async fn update_user(
         None => None,
     };
     let version = current.version;
+    let now = auditor.now();
     let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
     let updated = db::run(&pool, move |conn| {
         let target = users::table
@@ -304,7 +307,7 @@ pub async fn update_user(
                 users::role.eq(b.role.unwrap_or(current.role)),
                 users::disabled.eq(b.disabled.unwrap_or(current.disabled)),
                 users::password_hash.eq(hash.unwrap_or(current.password_hash)),
-                users::updated_at.eq(Utc::now()),
+                users::updated_at.eq(now),
                 users::version.eq(version + 1),
             ))
             .execute(conn)?;
@@ -317,13 +320,13 @@ pub async fn update_user(
             .first(conn)?)
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "user.update", Some(id.to_string())).details(changes),
-    )
-    .await;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "user.update", Some(id.to_string())).details(changes),
+        )
+        .await;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&updated))))
         .json(User::from(updated)))
@@ -344,6 +347,7 @@ pub async fn delete_user(
     admin: Authorized<caps::Administration>,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     use crate::db::schema::refresh_tokens;
     let id = path.into_inner();
@@ -353,8 +357,8 @@ pub async fn delete_user(
             "an admin cannot deactivate their own account",
         ));
     }
+    let now = auditor.now();
     db::transaction(&pool, move |conn| {
-        let now = Utc::now();
         let n = diesel::update(users::table.find(id))
             .set((
                 users::disabled.eq(true),
@@ -375,12 +379,12 @@ pub async fn delete_user(
         Ok(())
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "user.delete", Some(id.to_string())),
-    )
-    .await;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "user.delete", Some(id.to_string())),
+        )
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }

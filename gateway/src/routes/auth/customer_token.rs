@@ -9,37 +9,15 @@ use kuaidi_shared::crypto::{mask_phone, normalise_phone, PiiCipher};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
+use crate::api::auth::{CustomerTokenRequest, CustomerTokenResponse};
 use crate::api::problems::{NotAPhone, NotTheApp};
-use crate::audit::{self, Audit};
+use crate::audit::{Audit, Auditor};
 use crate::edge::Edge;
 use crate::tokens::{Signer, Subject};
 
 /// A customer token lives at most this long, whatever the staff token lifetime is.
 pub const CUSTOMER_TOKEN_TTL_SECS: i64 = 15 * 60;
-
-/// Body of `POST /api/v1/auth/customer-token`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"phone": "+86 138 1234 5678"}))]
-pub struct CustomerTokenRequest {
-    /// The phone the app has verified (any usual notation; normalised before hashing).
-    #[serde(default)]
-    pub phone: String,
-}
-
-/// A customer's access token (no refresh token: the app asks again).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIs...", "token_type": "Bearer", "expires_in": 900}))]
-pub struct CustomerTokenResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the token expires (at most 900).
-    pub expires_in: i64,
-}
 
 /// Issues a `customer` token for the person with this phone (role `app` only, audited).
 #[utoipa::path(
@@ -62,6 +40,7 @@ pub async fn customer_token(
     edge: web::Data<Edge>,
     signer: web::Data<Signer>,
     pii: web::Data<PiiCipher>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let app = edge
         .resolve(&req)
@@ -80,7 +59,7 @@ pub async fn customer_token(
     let access_token = signer.sign(&subject, ttl)?;
     let entry = Audit::by(&app, "auth.customer_token", Some(subject.sub.clone()))
         .details(serde_json::json!({"phone": mask_phone(&phone)}));
-    audit::record(edge.pool(), &ctx, audit::client_ip(&req), entry).await;
+    auditor.record(&req, &ctx, entry).await;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(CustomerTokenResponse {
