@@ -7,6 +7,7 @@ pub mod audit;
 pub mod configuration;
 pub mod db;
 pub mod docs;
+pub mod domain;
 pub mod edge;
 pub mod idempotency;
 pub mod keys;

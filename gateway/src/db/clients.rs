@@ -30,6 +30,14 @@ pub fn insert(conn: &mut PgConnection, row: &ClientRow) -> QueryResult<()> {
         .map(drop)
 }
 
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ClientRow>> {
+    clients::table
+        .find(id)
+        .select(ClientRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The client authenticating as `client_id`.
 pub fn find_by_client_id(
     conn: &mut PgConnection,

@@ -1,5 +1,6 @@
 //! The gateway's own tables: users, refresh tokens, development signing keys.
 
+pub mod api_keys;
 pub mod clients;
 pub mod refresh_tokens;
 pub mod schema;

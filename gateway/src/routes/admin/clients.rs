@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -19,6 +20,7 @@ use super::{Cursor, Page, PageParams};
 use crate::audit::{Audit, Auditor};
 use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
+use crate::domain::accounts;
 use crate::edge::Edge;
 use crate::tokens;
 
@@ -67,16 +69,6 @@ impl From<ClientRow> for Client {
     }
 }
 
-const CLIENT_ROLES: [Role; 7] = [
-    Role::Operator,
-    Role::Merchant,
-    Role::App,
-    Role::Analyst,
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-];
-
 /// Registers a client; the secret is shown once.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "admin", request_body = CreateClient,
     responses((status = 201, body = Client), Forbidden, Unprocessable),
@@ -91,44 +83,15 @@ pub async fn create_client(
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
-    if b.name.trim().is_empty() || b.name.len() > 200 {
-        errors.push(FieldError::new(
-            "name",
-            "is required (at most 200 characters)",
-        ));
-    }
-    let role = Role::parse(&b.role).filter(|r| CLIENT_ROLES.contains(r));
-    if role.is_none() {
-        errors.push(FieldError::new(
-            "role",
-            "must be operator, merchant, app, analyst, agent, supervisor or manager",
-        ));
-    }
-    if role == Some(Role::Merchant) && b.merchant_id.is_none() {
-        errors.push(FieldError::new("merchant_id", "is required for merchants"));
-    }
-    if b.scopes
-        .iter()
-        .any(|s| s.is_empty() || s.len() > 64 || s.contains(' '))
-    {
-        errors.push(FieldError::new(
-            "scopes",
-            "each scope is 1–64 characters without spaces",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    accounts::name(&mut errors, &b.name);
+    let role = accounts::client(&mut errors, &b.role, b.merchant_id, &b.scopes);
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let client_id = format!("kdc_{}", Uuid::new_v4().simple());
     let now = auditor.now();
-    let id = Uuid::now_v7();
-    let merchant_id = if role == Some(Role::Merchant) {
-        b.merchant_id
-    } else {
-        None
-    };
+    let id = new_id();
+    let merchant_id = b.merchant_id.filter(|_| role == Some(Role::Merchant));
     let row = ClientRow {
         id,
         client_id: client_id.clone(),

@@ -4,13 +4,12 @@ use actix_web::http::header::{self, LOCATION};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -20,6 +19,7 @@ use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChange
 use crate::audit::{Audit, Auditor};
 use crate::db::schema::users;
 use crate::db::users::{self as repo, UserRow};
+use crate::domain::accounts;
 use crate::passwords;
 
 /// Body of `POST /api/v1/users`.
@@ -76,42 +76,41 @@ impl From<UserRow> for User {
     }
 }
 
-/// Staff roles a user account may have (system roles belong to clients).
-const STAFF_ROLES: [Role; 6] = [
-    Role::Admin,
-    Role::Manager,
-    Role::Supervisor,
-    Role::Agent,
-    Role::Analyst,
-    Role::Operator,
-];
-
-fn staff_role(errors: &mut Vec<FieldError>, role: &str) {
-    if !Role::parse(role).is_some_and(|r| STAFF_ROLES.contains(&r)) {
-        errors.push(FieldError::new(
-            "role",
-            "must be admin, manager, supervisor, agent, analyst or operator",
-        ));
-    }
-}
-
-/// The password policy: 10–128 characters, letters and digits, not containing the username.
-pub fn password_policy(errors: &mut Vec<FieldError>, password: &str, username: &str) {
-    let n = password.chars().count();
-    let letters = password.chars().any(char::is_alphabetic);
-    let digits = password.chars().any(|c| c.is_ascii_digit());
-    if !(10..=128).contains(&n) || !letters || !digits {
-        errors.push(FieldError::new(
-            "password",
-            "must be 10–128 characters with letters and digits",
-        ));
-    } else if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-        errors.push(FieldError::new("password", "must not contain the username"));
-    }
-}
-
 fn etag(r: &UserRow) -> String {
     format!("{}-{}", r.id.simple(), r.version)
+}
+
+async fn find(pool: &PgPool, id: Uuid) -> Result<UserRow, ApiError> {
+    db::run(pool, move |conn| {
+        repo::find(conn, id)?.ok_or(ApiError::NotFound("user"))
+    })
+    .await
+}
+
+/// The user, unless `If-Match` names another version of them (`412`).
+async fn matching(req: &HttpRequest, pool: &PgPool, id: Uuid) -> Result<UserRow, ApiError> {
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().trim_matches('"').to_owned());
+    let current = find(pool, id).await?;
+    match if_match {
+        Some(m) if m != "*" && m != etag(&current) => Err(ApiError::PreconditionFailed),
+        _ => Ok(current),
+    }
+}
+
+/// Stores a new user unless the username is taken.
+fn insert_new(conn: &mut PgConnection, row: UserRow) -> Result<UserRow, ApiError> {
+    if repo::find_by_username(conn, &row.username)?.is_some() {
+        return Err(ApiError::conflict(
+            "username_taken",
+            "a user with this username exists",
+        ));
+    }
+    repo::insert(conn, &row)?;
+    Ok(row)
 }
 
 /// Creates a staff user.
@@ -134,21 +133,10 @@ pub async fn create_user(
     let b = body.into_inner();
     let username = b.username.trim().to_lowercase();
     let mut errors = Vec::new();
-    if !(3..=64).contains(&username.len())
-        || !username
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
-    {
-        errors.push(FieldError::new(
-            "username",
-            "must be 3–64 of a-z, 0-9, '.', '_', '-'",
-        ));
-    }
-    password_policy(&mut errors, &b.password, &username);
-    staff_role(&mut errors, &b.role);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    accounts::username(&mut errors, &username);
+    accounts::password_policy(&mut errors, &b.password, &username);
+    accounts::staff_role(&mut errors, &b.role);
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let password = b.password;
     let hash = web::block(move || passwords::hash(&password)).await??;
     let now = auditor.now();
@@ -165,17 +153,7 @@ pub async fn create_user(
         updated_at: now,
         version: 1,
     };
-    let stored = db::run(&pool, move |conn| {
-        if repo::find_by_username(conn, &row.username)?.is_some() {
-            return Err(ApiError::conflict(
-                "username_taken",
-                "a user with this username exists",
-            ));
-        }
-        repo::insert(conn, &row)?;
-        Ok(row)
-    })
-    .await?;
+    let stored = db::run(&pool, move |conn| insert_new(conn, row)).await?;
     auditor
         .record(
             &req,
@@ -226,15 +204,7 @@ pub async fn get_user(
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row = db::run(&pool, move |conn| {
-        users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("user"))
-    })
-    .await?;
+    let row = find(&pool, id).await?;
     let tag = etag(&row);
     Ok(respond_with_etag(&req, &tag, &User::from(row)))
 }
@@ -260,36 +230,15 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().trim_matches('"').to_owned());
-    let current = db::run(&pool, move |conn| {
-        users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("user"))
-    })
-    .await?;
-    if if_match
-        .as_deref()
-        .is_some_and(|m| m != "*" && m != etag(&current))
-    {
-        return Err(ApiError::PreconditionFailed);
-    }
+    let current = matching(&req, &pool, id).await?;
     let mut errors = Vec::new();
     if let Some(r) = &b.role {
-        staff_role(&mut errors, r);
+        accounts::staff_role(&mut errors, r);
     }
     if let Some(p) = &b.password {
-        password_policy(&mut errors, p, &current.username);
+        accounts::password_policy(&mut errors, p, &current.username);
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let hash = match b.password.clone() {
         Some(p) => Some(web::block(move || passwords::hash(&p)).await??),
         None => None,
@@ -314,10 +263,7 @@ pub async fn update_user(
         if n == 0 {
             return Err(ApiError::PreconditionFailed);
         }
-        Ok(users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)?)
+        repo::find(conn, id)?.ok_or(ApiError::NotFound("user"))
     })
     .await?;
     auditor

@@ -75,15 +75,9 @@ pub async fn token(
         Some(_) => None,
     };
     let (Some(client), None) = (row, refused) else {
-        let entry = Audit {
-            principal: Some(format!("{CLIENT_PREFIX}{client_id}")),
-            role: None,
-            action: "auth.token",
-            target: None,
-            outcome: "failure",
-            details: serde_json::json!({"client_id": client_id, "reason": refused}),
-        };
-        auditor.record(&req, &ctx, entry).await;
+        auditor
+            .record(&req, &ctx, failed(&client_id, refused))
+            .await;
         let why = "unknown client or wrong secret";
         return Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", why));
     };
@@ -111,6 +105,18 @@ pub async fn token(
             expires_in: session.expires_in,
             scope: granted.join(" "),
         }))
+}
+
+/// The audit entry of a refused client.
+fn failed(client_id: &str, reason: Option<&str>) -> Audit {
+    Audit {
+        principal: Some(format!("{CLIENT_PREFIX}{client_id}")),
+        role: None,
+        action: "auth.token",
+        target: None,
+        outcome: "failure",
+        details: serde_json::json!({"client_id": client_id, "reason": reason}),
+    }
 }
 
 type OAuthRefusal = (StatusCode, &'static str, String);
