@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use crate::auth::JwtVerifier;
 use crate::clock::Clock;
 use crate::crypto::PiiCipher;
+pub use crate::db::migrate_with_retry;
 use crate::db::{self, PgPool};
 use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
@@ -96,27 +97,6 @@ impl ServiceCore {
             tick: self.settings.jobs.tick_ms.map(Duration::from_millis),
         }
     }
-}
-
-/// Runs migrations, retrying for up to 30 s while the database is unreachable.
-pub async fn migrate_with_retry(
-    pool: &PgPool,
-    migrations: EmbeddedMigrations,
-) -> anyhow::Result<()> {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        for _ in 0..30 {
-            match pool.get() {
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "database not ready for migrations; retrying");
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-            }
-        }
-        db::migrate(&pool, migrations)
-    })
-    .await?
 }
 
 /// What `/readyz` checks.
