@@ -94,6 +94,23 @@ impl TestGateway {
         Self { env, app }
     }
 
+    /// A gateway in front of a real shipments service (started first, in the same test
+    /// environment), with `adjust` applied to its settings.
+    pub async fn with_shipments(adjust: impl FnOnce(&mut GatewaySettings)) -> (Self, RunningApp) {
+        let env = TestEnv::new();
+        let shipments = kuaidi_shipments::build(env.settings("shipments"))
+            .await
+            .expect("builds")
+            .spawn();
+        let url = shipments.url();
+        let gw = Self::spawn_with(env, |s| {
+            s.services.shipments = url;
+            adjust(s);
+        })
+        .await;
+        (gw, shipments)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.app.url())
     }
@@ -118,6 +135,10 @@ impl TestGateway {
 
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
         send(self.request(reqwest::Method::POST, path, token).json(body)).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        send(self.request(reqwest::Method::PATCH, path, token).json(body)).await
     }
 
     pub async fn delete(&self, token: &str, path: &str) -> reqwest::Response {
