@@ -15,12 +15,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageParams};
+use super::{Page, PageParams};
 use crate::audit::{Audit, Auditor};
 use crate::db::api_keys::{self as repo, ApiKeyRow};
 use crate::db::schema::api_keys;
 use crate::domain::accounts;
-use crate::edge::Edge;
 use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -115,20 +114,7 @@ pub async fn list_api_keys(
     page: web::Query<PageParams>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(api_keys, ApiKeyRow::as_select(), cursor, limit).load(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r: &ApiKeyRow| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        ApiKey::from,
-    )))
+    super::newest_page!(pool, page, api_keys, ApiKeyRow, ApiKey::from)
 }
 
 /// Revokes a key.
@@ -136,21 +122,10 @@ pub async fn list_api_keys(
     responses((status = 204, description = "Revoked"), NotFound),
     security(("bearer" = [])))]
 pub async fn revoke_api_key(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    revocation: super::Revocation,
     path: web::Path<Uuid>,
-    auditor: web::Data<Auditor>,
-    edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let revocation = super::Revocation {
-        req: &req,
-        ctx: &ctx,
-        admin: &admin,
-        auditor: &auditor,
-        edge: &edge,
-    };
     revocation
         .run("api_key.revoke", "api key", id, move |conn, now| {
             diesel::update(api_keys::table.find(id))

@@ -16,12 +16,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageParams};
+use super::{Page, PageParams};
 use crate::audit::{Audit, Auditor};
 use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
 use crate::domain::accounts;
-use crate::edge::Edge;
 use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -134,20 +133,7 @@ pub async fn list_clients(
     page: web::Query<PageParams>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(clients, ClientRow::as_select(), cursor, limit).load(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r: &ClientRow| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        Client::from,
-    )))
+    super::newest_page!(pool, page, clients, ClientRow, Client::from)
 }
 
 /// Revokes a client: no new tokens, and its live tokens are refused at the gateway.
@@ -155,21 +141,10 @@ pub async fn list_clients(
     responses((status = 204, description = "Revoked"), NotFound),
     security(("bearer" = [])))]
 pub async fn revoke_client(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    revocation: super::Revocation,
     path: web::Path<Uuid>,
-    auditor: web::Data<Auditor>,
-    edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let revocation = super::Revocation {
-        req: &req,
-        ctx: &ctx,
-        admin: &admin,
-        auditor: &auditor,
-        edge: &edge,
-    };
     revocation
         .run("client.revoke", "client", id, move |conn, now| {
             diesel::update(clients::table.find(id))

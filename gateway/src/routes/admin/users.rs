@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageParams};
+use super::{Page, PageParams};
 use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChanged, UsernameTaken};
 use crate::audit::{Audit, Auditor};
 use crate::db::schema::users;
@@ -177,20 +177,7 @@ pub async fn list_users(
     page: web::Query<PageParams>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(users, UserRow::as_select(), cursor, limit).load(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        User::from,
-    )))
+    super::newest_page!(pool, page, users, UserRow, User::from)
 }
 
 /// One staff user, with an `ETag`.
