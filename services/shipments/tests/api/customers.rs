@@ -12,16 +12,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::shipment_body;
-
-async fn spawn() -> TestApp {
-    TestApp::spawn(
-        "shipments",
-        kuaidi_shipments::startup::MIGRATIONS,
-        kuaidi_shipments::build,
-    )
-    .await
-}
+use crate::helpers::{shipment_body, spawn};
 
 fn from_customers<P: EventPayload>(payload: &P) -> CloudEvent {
     CloudEvent::new(
