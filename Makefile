@@ -24,7 +24,7 @@ clippy:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 openapi:
-	KUAIDI_WRITE_DOCS=1 cargo test -p kuaidi-gateway --test docs
+	KUAIDI_WRITE_DOCS=1 cargo test -p kuaidi-tests --test docs
 
 bench:
 	bash bench/run.sh

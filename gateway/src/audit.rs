@@ -5,7 +5,8 @@ use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Principal;
-use kuaidi_shared::db::PgPool;
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::request::RequestContext;
 
 use crate::db::schema::audit_log;
@@ -34,6 +35,18 @@ impl Audit {
         }
     }
 
+    /// A success of the subject a token is being issued to.
+    pub fn by_subject(s: &crate::tokens::Subject, action: &'static str) -> Self {
+        Self {
+            principal: Some(s.sub.clone()),
+            role: Some(s.role.as_str().to_owned()),
+            action,
+            target: None,
+            outcome: "success",
+            details: serde_json::Value::Object(Default::default()),
+        }
+    }
+
     pub fn details(mut self, d: serde_json::Value) -> Self {
         self.details = d;
         self
@@ -50,32 +63,67 @@ pub fn client_ip(req: &HttpRequest) -> Option<String> {
     req.peer_addr().map(|a| a.ip().to_string())
 }
 
-/// Writes `entry`. An audit row that cannot be written is logged loudly but does not fail the
-/// caller's request.
-pub async fn record(pool: &PgPool, ctx: &RequestContext, ip: Option<String>, entry: Audit) {
-    let pool = pool.clone();
-    let request_id = ctx.request_id.clone();
-    let now: DateTime<Utc> = Utc::now();
-    let action = entry.action;
-    let written = tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
-        diesel::insert_into(audit_log::table)
-            .values((
-                audit_log::at.eq(now),
-                audit_log::principal.eq(entry.principal),
-                audit_log::role.eq(entry.role),
-                audit_log::action.eq(entry.action),
-                audit_log::target.eq(entry.target),
-                audit_log::outcome.eq(entry.outcome),
-                audit_log::request_id.eq(Some(request_id)),
-                audit_log::ip.eq(ip),
-                audit_log::details.eq(entry.details),
-            ))
-            .execute(&mut conn)?;
-        Ok::<_, anyhow::Error>(())
-    })
-    .await;
-    if !matches!(written, Ok(Ok(()))) {
-        tracing::error!(action, "audit row could not be written");
+/// Writes audit rows, stamped by the gateway's clock.
+#[derive(Clone)]
+pub struct Auditor {
+    pool: PgPool,
+    clock: Clock,
+}
+
+impl Auditor {
+    pub fn new(pool: PgPool, clock: Clock) -> Self {
+        Self { pool, clock }
     }
+
+    /// The gateway's database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The gateway's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Writes `entry` for the request `req`. An audit row that cannot be written is logged
+    /// loudly but does not fail the caller's request.
+    pub async fn record(&self, req: &HttpRequest, ctx: &RequestContext, entry: Audit) {
+        let row = NewAuditRow {
+            at: self.clock.now(),
+            principal: entry.principal,
+            role: entry.role,
+            action: entry.action.to_owned(),
+            target: entry.target,
+            outcome: entry.outcome.to_owned(),
+            request_id: Some(ctx.request_id.clone()),
+            ip: client_ip(req),
+            details: entry.details,
+        };
+        let action = entry.action;
+        let written = db::work(&self.pool, move |conn| {
+            diesel::insert_into(audit_log::table)
+                .values(&row)
+                .execute(conn)?;
+            Ok(())
+        })
+        .await;
+        if written.is_err() {
+            tracing::error!(action, "audit row could not be written");
+        }
+    }
+}
+
+/// A row of `audit_log`.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_log)]
+struct NewAuditRow {
+    at: DateTime<Utc>,
+    principal: Option<String>,
+    role: Option<String>,
+    action: String,
+    target: Option<String>,
+    outcome: String,
+    request_id: Option<String>,
+    ip: Option<String>,
+    details: serde_json::Value,
 }

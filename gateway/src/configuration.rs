@@ -1,6 +1,7 @@
 //! Settings of the gateway: `config/default.toml`, then `KUAIDI_GATEWAY__...`.
 
-use kuaidi_shared::settings::{load, HttpSettings};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::settings::{load, HttpSettings, PiiSettings, PII_DEFAULTS};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -74,8 +75,20 @@ pub struct GatewaySettings {
     #[serde(default)]
     pub cors: CorsSettings,
     pub idempotency: IdempotencySettings,
+    /// The PII keys, as the services have them: the gateway computes the phone blind index of
+    /// customer tokens with the same `blind_index_key`.
+    pub pii: PiiSettings,
+    /// Where "now" comes from: the system clock, unless a test puts a manual one here. Not
+    /// configuration (never read from files or the environment).
+    #[serde(skip)]
+    pub clock: Clock,
 }
 
 pub fn load_settings() -> anyhow::Result<GatewaySettings> {
-    load("GATEWAY", &[DEFAULTS])
+    load("GATEWAY", &[PII_DEFAULTS, DEFAULTS])
+}
+
+/// The defaults alone, without the environment (tests start from these).
+pub fn defaults() -> anyhow::Result<GatewaySettings> {
+    load("GATEWAY_UNUSED_IN_TESTS", &[PII_DEFAULTS, DEFAULTS])
 }

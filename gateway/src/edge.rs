@@ -3,20 +3,16 @@
 //! the services only ever see tokens.
 
 use actix_web::HttpRequest;
-use chrono::Utc;
-use diesel::prelude::*;
 use kuaidi_shared::auth::{bearer, JwtVerifier, Principal, Role};
-use kuaidi_shared::db::PgPool;
+use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-use crate::configuration::JwtSettings;
-use crate::db::schema::{api_keys, clients};
-use crate::keys::KeyRing;
-use crate::tokens::{self, Subject};
+use crate::db::{api_keys, clients};
+use crate::tokens::{self, Signer, Subject};
 
 /// How long a key's exchanged token, or a client's revocation status, is reused before the
 /// database is asked again: revocation takes effect within this time.
@@ -39,24 +35,17 @@ pub struct Caller {
 pub struct Edge {
     verifier: actix_web::web::Data<JwtVerifier>,
     pool: PgPool,
-    keys: KeyRing,
-    jwt: JwtSettings,
+    signer: Signer,
     api_keys: Mutex<HashMap<String, (Caller, Instant)>>,
     clients: Mutex<HashMap<Uuid, (bool, Instant)>>,
 }
 
 impl Edge {
-    pub fn new(
-        verifier: actix_web::web::Data<JwtVerifier>,
-        pool: PgPool,
-        keys: KeyRing,
-        jwt: JwtSettings,
-    ) -> Self {
+    pub fn new(verifier: actix_web::web::Data<JwtVerifier>, pool: PgPool, signer: Signer) -> Self {
         Self {
             verifier,
             pool,
-            keys,
-            jwt,
+            signer,
             api_keys: Mutex::new(HashMap::new()),
             clients: Mutex::new(HashMap::new()),
         }
@@ -105,30 +94,20 @@ impl Edge {
                 });
             }
         }
-        let pool = self.pool.clone();
         let d = digest.clone();
-        let found: Option<(Uuid, Uuid)> = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            Ok::<_, anyhow::Error>(
-                api_keys::table
-                    .filter(api_keys::key_hash.eq(d))
-                    .filter(api_keys::revoked_at.is_null())
-                    .select((api_keys::id, api_keys::merchant_id))
-                    .first(&mut conn)
-                    .optional()?,
-            )
+        let found = db::work(&self.pool, move |conn| {
+            Ok(api_keys::find_live(conn, &d)?.map(|k| (k.id, k.merchant_id)))
         })
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+        .await?;
         let (id, merchant_id) =
             found.ok_or_else(|| ApiError::Unauthorized("invalid API key".into()))?;
-        let subject = Subject {
-            sub: format!("{API_KEY_PREFIX}{id}"),
-            role: Role::Merchant,
-            scopes: Vec::new(),
-            merchant_id: Some(merchant_id),
-        };
-        let token = tokens::access_token(&self.keys, &self.jwt, &subject, Utc::now())?;
+        let subject = Subject::new(
+            format!("{API_KEY_PREFIX}{id}"),
+            Role::Merchant,
+            Vec::new(),
+            Some(merchant_id),
+        );
+        let token = self.signer.access_token(&subject)?;
         let caller = Caller {
             principal: Principal {
                 sub: subject.sub,
@@ -155,18 +134,11 @@ impl Edge {
                 return Ok(revoked);
             }
         }
-        let pool = self.pool.clone();
-        let revoked = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            let row: Option<Option<chrono::DateTime<Utc>>> = clients::table
-                .find(id)
-                .select(clients::revoked_at)
-                .first(&mut conn)
-                .optional()?;
-            Ok::<_, anyhow::Error>(!matches!(row, Some(None)))
+        let revoked = db::work(&self.pool, move |conn| {
+            let client = clients::find(conn, id)?;
+            Ok(client.is_none_or(|c| c.revoked_at.is_some()))
         })
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))??;
+        .await?;
         if let Ok(mut cache) = self.clients.lock() {
             cache.insert(id, (revoked, Instant::now()));
         }

@@ -5,7 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
@@ -60,7 +60,7 @@ pub async fn begin(
     hash: String,
 ) -> Result<Begin, ApiError> {
     let found = db::transaction(pool, move |conn| {
-        let now = Utc::now();
+        let now = diesel::dsl::now;
         let inserted = diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::principal.eq(&principal),
@@ -152,12 +152,40 @@ pub async fn abandon(pool: &PgPool, principal: String, key: String) {
 }
 
 /// Deletes records older than the retention (run periodically; safe on every replica).
-pub fn purge(conn: &mut PgConnection, retention_hours: i64) -> QueryResult<usize> {
-    diesel::delete(
-        idempotency_keys::table
-            .filter(idempotency_keys::created_at.lt(Utc::now() - Duration::hours(retention_hours))),
-    )
-    .execute(conn)
+/// Keeps the service's answer `resp` for the key (a server error instead releases the key, so
+/// the client may retry) and relays it.
+pub async fn keep(
+    pool: &PgPool,
+    who: String,
+    key: String,
+    resp: reqwest::Response,
+) -> Result<HttpResponse, ApiError> {
+    let status = resp.status().as_u16();
+    let mut kept = serde_json::Map::new();
+    for name in KEPT_HEADERS {
+        if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
+            kept.insert(name.to_owned(), v.into());
+        }
+    }
+    let headers = resp.headers().clone();
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|_| ApiError::BadGateway("the service's answer was cut off".into()))?;
+    if status >= 500 {
+        abandon(pool, who, key).await;
+    } else {
+        let kept = serde_json::Value::Object(kept);
+        finish(pool, who, key, status, kept, bytes.to_vec()).await?;
+    }
+    Ok(crate::proxy::upstream::buffered_response(
+        status, &headers, bytes,
+    ))
+}
+
+pub fn purge(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
+        .execute(conn)
 }
 
 #[cfg(test)]

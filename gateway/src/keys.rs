@@ -4,7 +4,6 @@
 
 use diesel::prelude::*;
 use kuaidi_shared::auth::{Jwk, Jwks, SigningKey};
-use kuaidi_shared::db::PgPool;
 use secrecy::ExposeSecret;
 
 use crate::configuration::JwtSettings;
@@ -26,13 +25,12 @@ impl KeyRing {
 }
 
 /// Loads (or, in development, creates) the key ring.
-pub fn load(settings: &JwtSettings, pool: &PgPool) -> anyhow::Result<KeyRing> {
-    let mut conn = pool.get()?;
+pub fn load(settings: &JwtSettings, conn: &mut PgConnection) -> anyhow::Result<KeyRing> {
     let stored: Vec<(String, String)> = signing_keys::table
         .filter(signing_keys::retired_at.is_null())
         .order(signing_keys::created_at.asc())
         .select((signing_keys::kid, signing_keys::seed_b64))
-        .load(&mut conn)?;
+        .load(conn)?;
     let stored: Vec<SigningKey> = stored
         .into_iter()
         .map(|(kid, seed)| SigningKey::from_seed_b64(kid, &seed))
@@ -57,13 +55,13 @@ pub fn load(settings: &JwtSettings, pool: &PgPool) -> anyhow::Result<KeyRing> {
                         signing_keys::seed_b64.eq(key.seed_b64()),
                     ))
                     .on_conflict_do_nothing()
-                    .execute(&mut conn)?;
+                    .execute(conn)?;
                 // Another replica may have won the race: everyone signs with the oldest key.
                 let (kid, seed): (String, String) = signing_keys::table
                     .filter(signing_keys::retired_at.is_null())
                     .order(signing_keys::created_at.asc())
                     .select((signing_keys::kid, signing_keys::seed_b64))
-                    .first(&mut conn)?;
+                    .first(conn)?;
                 SigningKey::from_seed_b64(kid, &seed)?
             }
         },

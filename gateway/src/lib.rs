@@ -2,10 +2,12 @@
 //! routes `/api/v1/...` to the services by path prefix, and serves the whole API's OpenAPI
 //! document and Swagger UI (SPEC §3). It owns the `kuaidi_gateway` database.
 
+pub mod api;
 pub mod audit;
 pub mod configuration;
 pub mod db;
 pub mod docs;
+pub mod domain;
 pub mod edge;
 pub mod idempotency;
 pub mod keys;
@@ -13,6 +15,7 @@ pub mod passwords;
 pub mod proxy;
 pub mod ratelimit;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod tokens;
 

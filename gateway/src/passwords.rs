@@ -3,7 +3,6 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use chrono::Utc;
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use uuid::Uuid;
@@ -42,6 +41,7 @@ pub fn decoy_hash() -> &'static str {
 pub fn bootstrap_admin(
     conn: &mut PgConnection,
     configured: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> anyhow::Result<Option<String>> {
     conn.transaction(|conn| {
         // One replica at a time (lock released at commit).
@@ -54,7 +54,6 @@ pub fn bootstrap_admin(
             hex::encode(bytes)
         });
         let password = configured.or(generated.as_deref()).unwrap_or_default();
-        let now = Utc::now();
         users::insert(
             conn,
             &UserRow {

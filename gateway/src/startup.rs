@@ -4,16 +4,25 @@ use actix_web::{web, HttpResponse};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, ServeOptions};
 use kuaidi_shared::auth::JwtVerifier;
+use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db;
+use kuaidi_shared::events::Shutdown;
+use kuaidi_shared::jobs::{Job, Scheduler};
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
 use secrecy::ExposeSecret;
+use std::sync::Arc;
 use std::time::Duration;
-use utoipa_swagger_ui::SwaggerUi;
+use tokio::task::JoinHandle;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
+use crate::audit::Auditor;
 use crate::configuration::GatewaySettings;
+use crate::docs::Catalog;
 use crate::edge::Edge;
-use crate::proxy::{self, Limits, Router};
+use crate::proxy::{self, Limits, Proxy, Router};
 use crate::ratelimit::Limiter;
+use crate::sessions::Sessions;
+use crate::tokens::Signer;
 use crate::{docs, keys, passwords, routes};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
@@ -26,20 +35,22 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         settings.database_pool_size,
     );
     migrate_with_retry(&pool, MIGRATIONS).await?;
-    let (p, configured) = (pool.clone(), settings.bootstrap_admin_password.clone());
-    let generated = tokio::task::spawn_blocking(move || {
-        let mut conn = p.get()?;
-        passwords::bootstrap_admin(&mut conn, configured.as_ref().map(|s| s.expose_secret()))
+    let (configured, now) = (
+        settings.bootstrap_admin_password.clone(),
+        settings.clock.now(),
+    );
+    let generated = db::work(&pool, move |conn| {
+        passwords::bootstrap_admin(conn, configured.as_ref().map(|s| s.expose_secret()), now)
     })
-    .await??;
+    .await?;
     if let Some(password) = generated {
         // Printed once, on purpose, to the console only (not the structured log).
         println!(
             "kuaidi-gateway: created user `admin` with generated password {password} — change it"
         );
     }
-    let (p, jwt) = (pool.clone(), settings.jwt.clone());
-    let ring = tokio::task::spawn_blocking(move || keys::load(&jwt, &p)).await??;
+    let jwt = settings.jwt.clone();
+    let ring = db::work(&pool, move |conn| keys::load(&jwt, conn)).await?;
     let verifier = web::Data::new(JwtVerifier::new(&AuthSettings {
         issuer: settings.jwt.issuer.clone(),
         audience: settings.jwt.audience.clone(),
@@ -66,30 +77,53 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
             .build()
     };
     upstream_client()?;
-    let router = web::Data::new(Router::new(&settings.services, &settings.proxy));
-    let edge = web::Data::new(Edge::new(
-        verifier.clone(),
-        pool.clone(),
-        ring.clone(),
-        settings.jwt.clone(),
-    ));
-    let limits = web::Data::new(Limits {
-        per_principal: Limiter::new(
-            settings.rate_limits.per_principal,
-            settings.rate_limits.per_principal.saturating_mul(2),
-        ),
-        public_per_ip: Limiter::new(
-            settings.rate_limits.public_per_ip,
-            settings.rate_limits.public_per_ip,
-        ),
+    let signer = Signer {
+        keys: ring.clone(),
+        jwt: settings.jwt.clone(),
+        clock: settings.clock.clone(),
+    };
+    let edge = web::Data::new(Edge::new(verifier.clone(), pool.clone(), signer.clone()));
+    let signer = web::Data::new(signer);
+    let pii = web::Data::new(PiiCipher::new(&settings.pii)?);
+    let clock = web::Data::new(settings.clock.clone());
+    let auditor = Auditor::new(pool.clone(), settings.clock.clone());
+    let sessions = web::Data::new(Sessions {
+        signer: signer.as_ref().clone(),
+        pool: pool.clone(),
     });
+    let proxy = web::Data::new(Proxy {
+        router: Router::new(&settings.services, &settings.proxy),
+        edge: edge.clone(),
+        limits: Limits {
+            per_principal: Limiter::new(
+                settings.rate_limits.per_principal,
+                settings.rate_limits.per_principal.saturating_mul(2),
+            ),
+            public_per_ip: Limiter::new(
+                settings.rate_limits.public_per_ip,
+                settings.rate_limits.public_per_ip,
+            ),
+        },
+        auditor: auditor.clone(),
+        max_body: settings.proxy.max_body_bytes,
+    });
+    let auditor = web::Data::new(auditor);
     let cors_origins = settings.cors.allowed_origins.clone();
+    // The services' documents, merged at run time (the gateway links no service).
+    let catalog = web::Data::new(Catalog::new(&docs::gateway_openapi(), &settings.services)?);
+    let docs_client = upstream_client()?;
+    catalog.refresh(&docs_client, settings.clock.now()).await;
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
-    let purge = spawn_purge(pool.clone(), settings.idempotency.retention_hours, stopping);
+    let jobs = background(
+        &settings,
+        &pool,
+        catalog.clone().into_inner(),
+        docs_client,
+        stopping,
+    );
     let ring = web::Data::new(ring);
     let pool_data = web::Data::new(pool.clone());
     let max_body = settings.proxy.max_body_bytes;
-    let openapi = docs::openapi();
     let http = settings.http.clone();
     let settings = web::Data::new(settings);
     let (server, port) = serve(
@@ -105,11 +139,15 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         move |cfg| {
             cfg.app_data(verifier.clone())
                 .app_data(edge.clone())
-                .app_data(limits.clone())
+                .app_data(signer.clone())
+                .app_data(pii.clone())
+                .app_data(clock.clone())
+                .app_data(proxy.clone())
+                .app_data(sessions.clone())
+                .app_data(auditor.clone())
                 .app_data(web::Data::new(
                     upstream_client().unwrap_or_else(|_| reqwest::Client::new()),
                 ))
-                .app_data(router.clone())
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
                 .app_data(settings.clone())
@@ -123,36 +161,40 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                             .finish()
                     }),
                 )
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .app_data(catalog.clone())
+                .route("/openapi.json", web::get().to(docs::catalog::serve))
+                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/openapi.json")))
                 // Everything else goes to the services (registered last: routes match in order).
                 .route("/{tail}*", web::route().to(proxy::forward));
         },
     )?;
-    Ok(Application::new(port, server, shutdown, vec![purge]))
+    Ok(Application::new(port, server, shutdown, jobs))
 }
 
-/// Deletes expired idempotency records every 10 minutes (a plain DELETE: safe on every replica).
-fn spawn_purge(
-    pool: db::PgPool,
-    retention_hours: i64,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stopping.changed() => return,
-            }
-            let p = pool.clone();
-            let purged = tokio::task::spawn_blocking(move || {
-                let mut conn = p.get()?;
-                Ok::<_, anyhow::Error>(crate::idempotency::purge(&mut conn, retention_hours)?)
-            })
-            .await;
-            if let Ok(Ok(n)) = purged {
-                tracing::debug!(purged = n, "expired idempotency records deleted");
-            }
-        }
-    })
+/// The gateway's periodic jobs: refreshing the services' documents, and deleting expired
+/// idempotency records (a plain DELETE: safe on every replica).
+fn background(
+    settings: &GatewaySettings,
+    pool: &db::PgPool,
+    catalog: Arc<Catalog>,
+    client: reqwest::Client,
+    stopping: Shutdown,
+) -> Vec<JoinHandle<()>> {
+    let sched = Scheduler {
+        pool: pool.clone(),
+        clock: settings.clock.clone(),
+        tick: None,
+    };
+    let retention = chrono::Duration::hours(settings.idempotency.retention_hours);
+    let refresh = Job::new("openapi_refresh", docs::catalog::REFRESH_EVERY);
+    let purge = Job::new("idempotency_purge", Duration::from_secs(600));
+    vec![
+        sched.spawn_async(refresh, stopping.clone(), move |now| {
+            let (catalog, client) = (catalog.clone(), client.clone());
+            async move { Ok(catalog.refresh(&client, now).await) }
+        }),
+        sched.spawn_db(purge, stopping, move |conn, now| {
+            Ok(crate::idempotency::purge(conn, now - retention)?)
+        }),
+    ]
 }

@@ -3,6 +3,7 @@
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::auth::{Claims, Role};
+use kuaidi_shared::clock::Clock;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -15,26 +16,73 @@ pub struct Subject {
     pub role: Role,
     pub scopes: Vec<String>,
     pub merchant_id: Option<Uuid>,
+    /// The blind index of an end customer's phone (role `customer` only).
+    pub phone_hash: Option<String>,
 }
 
-/// Signs an access token for `subject`, valid from `now` for the configured TTL.
+impl Subject {
+    /// A staff user, a client or an API key: no phone.
+    pub fn new(sub: String, role: Role, scopes: Vec<String>, merchant_id: Option<Uuid>) -> Self {
+        Self {
+            sub,
+            role,
+            scopes,
+            merchant_id,
+            phone_hash: None,
+        }
+    }
+
+    /// An end customer acting through the app, known only by the blind index of their phone.
+    pub fn customer(phone_hash: String) -> Self {
+        Self {
+            sub: format!("customer:{phone_hash}"),
+            role: Role::Customer,
+            scopes: Vec::new(),
+            merchant_id: None,
+            phone_hash: Some(phone_hash),
+        }
+    }
+}
+
+/// Signs access tokens: the gateway's key ring, its JWT settings and its clock.
+#[derive(Clone)]
+pub struct Signer {
+    pub keys: KeyRing,
+    pub jwt: JwtSettings,
+    pub clock: Clock,
+}
+
+impl Signer {
+    /// An access token for `subject`, valid from now for `ttl_secs`.
+    pub fn sign(&self, subject: &Subject, ttl_secs: i64) -> anyhow::Result<String> {
+        access_token(&self.keys, &self.jwt, subject, self.clock.now(), ttl_secs)
+    }
+
+    /// An access token for `subject` with the configured lifetime.
+    pub fn access_token(&self, subject: &Subject) -> anyhow::Result<String> {
+        self.sign(subject, self.jwt.access_ttl_secs)
+    }
+}
+
+/// Signs an access token for `subject`, valid from `now` for `ttl_secs`.
 pub fn access_token(
     keys: &KeyRing,
     jwt: &JwtSettings,
     subject: &Subject,
     now: DateTime<Utc>,
+    ttl_secs: i64,
 ) -> anyhow::Result<String> {
     keys.active.sign(&Claims {
         sub: subject.sub.clone(),
         role: subject.role,
         scopes: subject.scopes.clone(),
         merchant_id: subject.merchant_id,
-        phone_hash: None,
+        phone_hash: subject.phone_hash.clone(),
         iss: jwt.issuer.clone(),
         aud: jwt.audience.clone(),
         iat: now.timestamp(),
         nbf: Some(now.timestamp()),
-        exp: (now + Duration::seconds(jwt.access_ttl_secs)).timestamp(),
+        exp: (now + Duration::seconds(ttl_secs)).timestamp(),
         jti: Uuid::new_v4().to_string(),
     })
 }

@@ -19,11 +19,13 @@ use tokio::task::JoinHandle;
 use crate::auth::JwtVerifier;
 use crate::clock::Clock;
 use crate::crypto::PiiCipher;
+pub use crate::db::migrate_with_retry;
 use crate::db::{self, PgPool};
 use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::Outbox;
 use crate::jobs::Scheduler;
+use crate::openapi::Document;
 use crate::problem;
 use crate::request::context_middleware;
 use crate::settings::{HttpSettings, ServiceSettings};
@@ -39,6 +41,8 @@ pub struct ServiceCore {
     pub verifier: web::Data<JwtVerifier>,
     pub pii: Arc<PiiCipher>,
     pub clock: Clock,
+    /// The service's OpenAPI document, served at `GET /openapi.json` when set.
+    pub openapi: Option<Document>,
 }
 
 impl ServiceCore {
@@ -61,8 +65,16 @@ impl ServiceCore {
             pool,
             outbox: Outbox::new(),
             broker: BrokerStatus::default(),
+            openapi: None,
             settings,
         })
+    }
+
+    /// Serves `doc` at `GET /openapi.json` (the gateway merges every service's document):
+    /// `ServiceCore::init(..).await?.documented(crate::openapi())`.
+    pub fn documented(mut self, doc: utoipa::openapi::OpenApi) -> Self {
+        self.openapi = Some(Document::new(doc));
+        self
     }
 
     /// The app data every handler may extract.
@@ -72,6 +84,9 @@ impl ServiceCore {
             .app_data(self.verifier.clone())
             .app_data(web::Data::from(self.pii.clone()))
             .app_data(web::Data::new(self.clock.clone()));
+        if let Some(doc) = &self.openapi {
+            doc.register(cfg);
+        }
     }
 
     /// Schedules the service's background jobs on its pool and clock.
@@ -82,27 +97,6 @@ impl ServiceCore {
             tick: self.settings.jobs.tick_ms.map(Duration::from_millis),
         }
     }
-}
-
-/// Runs migrations, retrying for up to 30 s while the database is unreachable.
-pub async fn migrate_with_retry(
-    pool: &PgPool,
-    migrations: EmbeddedMigrations,
-) -> anyhow::Result<()> {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        for _ in 0..30 {
-            match pool.get() {
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "database not ready for migrations; retrying");
-                    std::thread::sleep(Duration::from_secs(1));
-                }
-            }
-        }
-        db::migrate(&pool, migrations)
-    })
-    .await?
 }
 
 /// What `/readyz` checks.

@@ -78,6 +78,27 @@ pub fn create_database_if_missing(database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs migrations, retrying for up to 30 s while the database is unreachable.
+pub async fn migrate_with_retry(
+    pool: &PgPool,
+    migrations: EmbeddedMigrations,
+) -> anyhow::Result<()> {
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..30 {
+            match pool.get() {
+                Ok(_) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "database not ready for migrations; retrying");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+        migrate(&pool, migrations)
+    })
+    .await?
+}
+
 /// Runs `f` with a pooled connection on the blocking thread pool, so diesel never blocks an
 /// actix worker.
 pub async fn run<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
@@ -100,6 +121,21 @@ where
     T: Send + 'static,
 {
     run(pool, move |conn| conn.transaction(f)).await
+}
+
+/// Like [`run`] for work outside a request (jobs, workers, the bus, start-up), whose errors
+/// are `anyhow`.
+pub async fn work<T, F>(pool: &PgPool, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&mut PgConnection) -> anyhow::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
 }
 
 /// `SELECT 1` with a short timeout, for `/readyz`.

@@ -10,6 +10,7 @@ use prometheus::{IntCounterVec, Opts, Registry};
 use std::future::Future;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
@@ -23,6 +24,8 @@ pub struct Job {
     pub name: &'static str,
     pub every: Duration,
     pub exclusive: bool,
+    /// Runs at once when notified (work made due by a request), besides every period.
+    pub wake: Option<Arc<Notify>>,
 }
 
 impl Job {
@@ -32,7 +35,14 @@ impl Job {
             name,
             every,
             exclusive: false,
+            wake: None,
         }
+    }
+
+    /// Also runs as soon as `wake` is notified (`wake.notify_one()`).
+    pub fn woken_by(mut self, wake: Arc<Notify>) -> Self {
+        self.wake = Some(wake);
+        self
     }
 
     /// Only one replica runs it at a time (PostgreSQL advisory lock keyed by the name).
@@ -111,13 +121,11 @@ impl Scheduler {
     where
         F: Fn(&mut PgConnection, DateTime<Utc>) -> anyhow::Result<usize> + Send + Sync + 'static,
     {
-        let (pool, job, now) = (self.pool.clone(), job.clone(), self.clock.now());
-        let ran = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            run_db_once(&mut conn, &job, now, work.as_ref())
+        let (job, now) = (job.clone(), self.clock.now());
+        crate::db::work(&self.pool, move |conn| {
+            run_db_once(conn, &job, now, work.as_ref())
         })
-        .await??;
-        Ok(ran)
+        .await
     }
 
     /// Starts a job whose work is a database transaction, every period until shutdown.
@@ -166,6 +174,7 @@ impl Scheduler {
     {
         let period = self.period(&job);
         let clock = self.clock.clone();
+        let wake = job.wake.clone().unwrap_or_default();
         tokio::spawn(async move {
             loop {
                 // ±10 % jitter so replicas started together do not run in lockstep.
@@ -173,6 +182,7 @@ impl Scheduler {
                 let wait = period.mul_f64(jitter);
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
+                    _ = wake.notified() => {}
                     _ = shutdown.changed() => return,
                 }
                 if *shutdown.borrow() {

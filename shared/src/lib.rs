@@ -12,6 +12,7 @@ pub mod events;
 pub mod http;
 pub mod jobs;
 pub mod money;
+pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod request;

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn cursor_round_trips_and_garbage_is_a_validation_error() {
         let c = Cursor {
-            at: Utc::now(),
+            at: crate::clock::Clock::system().now(),
             id: Uuid::now_v7(),
         };
         assert_eq!(Cursor::decode(&c.encode()).expect("decodes"), c);
@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn extra_row_yields_a_next_cursor() {
         let id = Uuid::now_v7();
-        let at = Utc::now();
+        let at = crate::clock::Clock::system().now();
         let rows = vec![(at, id), (at, Uuid::now_v7())];
         let page = Page::from_rows(rows, 1, |r| Cursor { at: r.0, id: r.1 }, |r| r.1);
         assert_eq!(page.data, vec![id]);

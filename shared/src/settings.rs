@@ -127,7 +127,7 @@ pub struct JobsSettings {
 
 /// Settings every backend service starts from; the service name chooses the env prefix.
 pub fn load_service(service: &str, defaults_toml: &str) -> anyhow::Result<ServiceSettings> {
-    load(service, &[COMMON_DEFAULTS, defaults_toml])
+    load(service, &[COMMON_DEFAULTS, PII_DEFAULTS, defaults_toml])
 }
 
 /// Defaults shared by the four backend services; each adds `[http]` and `database_url`.
@@ -148,7 +148,11 @@ relay_lease_ms = 30000
 issuer = "kuaidi-gateway"
 audience = "kuaidi"
 jwks_url = "http://127.0.0.1:8080/.well-known/jwks.json"
+"#;
 
+/// The PII keys' defaults, shared by the services and the gateway (which computes the phone
+/// blind index of customer tokens, so it must hold the very key the services index with).
+pub const PII_DEFAULTS: &str = r#"
 [pii]
 active_key_id = "dev1"
 # Development keys only: production sets KUAIDI_<SERVICE>__PII__KEYS__<ID> and

@@ -2,7 +2,7 @@
 //! on port 0, each with its own fresh database, sharing one broker namespace — the same
 //! `build` functions the binaries run.
 
-use kuaidi_gateway::configuration::{GatewaySettings, DEFAULTS};
+use kuaidi_gateway::configuration::GatewaySettings;
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::settings::ServiceSettings;
@@ -63,8 +63,7 @@ impl Suite {
                 .expect("analytics")
                 .spawn();
         let mut s: GatewaySettings =
-            kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS])
-                .expect("gateway defaults");
+            kuaidi_gateway::configuration::defaults().expect("gateway defaults");
         s.http.port = 0;
         s.http.workers = Some(2);
         s.database_url = fresh_database("gateway").into();

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{refresh_tokens, users};
+use super::schema::users;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
@@ -32,6 +32,14 @@ pub fn insert(conn: &mut PgConnection, row: &UserRow) -> QueryResult<()> {
 
 pub fn count(conn: &mut PgConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<Option<UserRow>> {
@@ -70,28 +78,6 @@ pub fn record_success(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
         .set((
             users::failed_logins.eq(0),
             users::locked_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
-        .map(drop)
-}
-
-/// Stores a refresh token's digest.
-pub fn insert_refresh_token(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    family_id: Uuid,
-    token_hash: &str,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::insert_into(refresh_tokens::table)
-        .values((
-            refresh_tokens::id.eq(Uuid::now_v7()),
-            refresh_tokens::user_id.eq(user_id),
-            refresh_tokens::family_id.eq(family_id),
-            refresh_tokens::token_hash.eq(token_hash),
-            refresh_tokens::expires_at.eq(expires_at),
-            refresh_tokens::created_at.eq(now),
         ))
         .execute(conn)
         .map(drop)

@@ -15,6 +15,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/auth/logout", web::post().to(auth::refresh::logout))
         .route("/api/v1/auth/token", web::post().to(auth::token::token))
+        .route(
+            "/api/v1/auth/customer-token",
+            web::post().to(auth::customer_token::customer_token),
+        )
         .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
         .service(
             web::resource("/api/v1/users")

@@ -5,14 +5,14 @@ use kuaidi_shared::settings::AuthSettings;
 use kuaidi_shared::testing::TestEnv;
 use serde_json::Value;
 
-use crate::helpers::{login, settings, spawn, KeySeed, ADMIN_PASSWORD};
+use crate::helpers::{login, settings, spawn, KeySeed, TestGateway, ADMIN_PASSWORD};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
-    let env = TestEnv::new();
-    let gw = spawn(settings(&env)).await;
+    let gw = TestGateway::spawn().await;
+    let env = &gw.env;
 
-    let resp = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD).await;
+    let resp = login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD).await;
 
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "no-store");
@@ -25,7 +25,7 @@ async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
     let verifier = JwtVerifier::new(&AuthSettings {
         issuer: "kuaidi-gateway".into(),
         audience: "kuaidi".into(),
-        jwks_url: Some(format!("{}/.well-known/jwks.json", gw.url())),
+        jwks_url: Some(gw.url("/.well-known/jwks.json")),
         public_keys: vec![],
     })
     .expect("verifier");
@@ -37,7 +37,7 @@ async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
     assert!(claims.exp - claims.iat == 900);
     let jwks: Value = env
         .http
-        .get(format!("{}/.well-known/jwks.json", gw.url()))
+        .get(gw.url("/.well-known/jwks.json"))
         .send()
         .await
         .expect("sent")
@@ -55,17 +55,17 @@ async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_passwords_and_unknown_users_get_the_same_401_and_five_failures_lock_the_account() {
-    let env = TestEnv::new();
-    let gw = spawn(settings(&env)).await;
+    let gw = TestGateway::spawn().await;
+    let env = &gw.env;
 
-    let unknown = login(&env.http, &gw.url(), "nobody", "whatever").await;
+    let unknown = login(&env.http, &gw.app.url(), "nobody", "whatever").await;
     assert_eq!(unknown.status(), 401);
     assert_eq!(
         unknown.headers()["content-type"],
         "application/problem+json"
     );
     let unknown: Value = unknown.json().await.expect("json");
-    let wrong: Value = login(&env.http, &gw.url(), "admin", "wrong")
+    let wrong: Value = login(&env.http, &gw.app.url(), "admin", "wrong")
         .await
         .json()
         .await
@@ -77,12 +77,14 @@ async fn wrong_passwords_and_unknown_users_get_the_same_401_and_five_failures_lo
 
     for _ in 0..4 {
         assert_eq!(
-            login(&env.http, &gw.url(), "admin", "wrong").await.status(),
+            login(&env.http, &gw.app.url(), "admin", "wrong")
+                .await
+                .status(),
             401
         );
     }
     assert_eq!(
-        login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+        login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD)
             .await
             .status(),
         401,
@@ -90,7 +92,7 @@ async fn wrong_passwords_and_unknown_users_get_the_same_401_and_five_failures_lo
     );
     let missing = env
         .http
-        .post(format!("{}/api/v1/auth/login", gw.url()))
+        .post(gw.url("/api/v1/auth/login"))
         .json(&serde_json::json!({"username": "admin"}))
         .send()
         .await

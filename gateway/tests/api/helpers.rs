@@ -1,6 +1,6 @@
 //! Starts a gateway for one test.
 
-use kuaidi_gateway::configuration::{GatewaySettings, DEFAULTS};
+use kuaidi_gateway::configuration::GatewaySettings;
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::testing::{fresh_database, TestEnv};
 use serde_json::{json, Value};
@@ -10,9 +10,7 @@ pub const ADMIN_PASSWORD: &str = "correct-horse-battery";
 /// Gateway settings for a test: fresh database, the test's signing key, unreachable services
 /// unless the test names them.
 pub fn settings(env: &TestEnv) -> GatewaySettings {
-    let mut s: GatewaySettings =
-        kuaidi_shared::settings::load("GATEWAY_UNUSED_IN_TESTS", &[DEFAULTS])
-            .expect("defaults load");
+    let mut s: GatewaySettings = kuaidi_gateway::configuration::defaults().expect("defaults load");
     s.http.port = 0;
     s.http.workers = Some(2);
     s.database_url = fresh_database("gateway").into();
@@ -73,4 +71,90 @@ pub async fn admin_token(http: &reqwest::Client, base: &str) -> String {
         .as_str()
         .expect("access token")
         .to_owned()
+}
+
+/// A gateway under test with request helpers: `gw.post(token, path, body)`.
+pub struct TestGateway {
+    pub env: TestEnv,
+    pub app: RunningApp,
+}
+
+#[allow(dead_code)]
+impl TestGateway {
+    /// A gateway with the test defaults of [`settings`] (no service reachable).
+    pub async fn spawn() -> Self {
+        Self::spawn_with(TestEnv::new(), |_| {}).await
+    }
+
+    /// A gateway whose test settings `adjust` changes first.
+    pub async fn spawn_with(env: TestEnv, adjust: impl FnOnce(&mut GatewaySettings)) -> Self {
+        let mut s = settings(&env);
+        adjust(&mut s);
+        let app = spawn(s).await;
+        Self { env, app }
+    }
+
+    /// A gateway in front of a real shipments service (started first, in the same test
+    /// environment), with `adjust` applied to its settings.
+    pub async fn with_shipments(adjust: impl FnOnce(&mut GatewaySettings)) -> (Self, RunningApp) {
+        let env = TestEnv::new();
+        let shipments = kuaidi_shipments::build(env.settings("shipments"))
+            .await
+            .expect("builds")
+            .spawn();
+        let url = shipments.url();
+        let gw = Self::spawn_with(env, |s| {
+            s.services.shipments = url;
+            adjust(s);
+        })
+        .await;
+        (gw, shipments)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.app.url())
+    }
+
+    /// A request to `path`, with `token` as bearer unless it is empty.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        let request = self.env.http.request(method, self.url(path));
+        match token {
+            "" => request,
+            token => request.bearer_auth(token),
+        }
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        send(self.request(reqwest::Method::GET, path, token)).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        send(self.request(reqwest::Method::POST, path, token).json(body)).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        send(self.request(reqwest::Method::PATCH, path, token).json(body)).await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> reqwest::Response {
+        send(self.request(reqwest::Method::DELETE, path, token)).await
+    }
+
+    /// The bootstrap admin's access token.
+    pub async fn admin_token(&self) -> String {
+        admin_token(&self.env.http, &self.app.url()).await
+    }
+
+    pub async fn stop(self) {
+        self.app.stop().await;
+    }
+}
+
+pub async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
+    request.send().await.expect("request sent")
 }

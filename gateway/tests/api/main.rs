@@ -2,6 +2,7 @@
 //! front of real services.
 
 mod auth;
+mod customer_token;
 mod helpers;
 mod proxy;
 mod security;

@@ -6,23 +6,17 @@ use kuaidi_shared::testing::{token, TestEnv};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use crate::helpers::{admin_token, settings, spawn};
+use crate::helpers::{admin_token, settings, spawn, TestGateway};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_reach_the_service_with_their_token_and_request_id() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
-    let mut s = settings(&env);
-    s.services.shipments = shipments.url();
-    let gw = spawn(s).await;
-    let admin = admin_token(&env.http, &gw.url()).await;
+    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
+    let env = &gw.env;
+    let admin = gw.admin_token().await;
 
     let resp = env
         .http
-        .post(format!("{}/api/v1/shipments", gw.url()))
+        .post(gw.url("/api/v1/shipments"))
         .bearer_auth(&admin)
         .header("x-request-id", "req-12345")
         .json(&json!({
@@ -49,28 +43,22 @@ async fn requests_reach_the_service_with_their_token_and_request_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_or_forged_tokens_are_refused_at_the_edge() {
-    let env = TestEnv::new();
-    let gw = spawn(settings(&env)).await;
+    let gw = TestGateway::spawn().await;
+    let env = &gw.env;
     let none = env
         .http
-        .get(format!("{}/api/v1/customers/abc", gw.url()))
+        .get(gw.url("/api/v1/customers/abc"))
         .send()
         .await
         .expect("sent");
     assert_eq!(none.status(), 401, "refused before any upstream is tried");
     assert_eq!(none.headers()["content-type"], "application/problem+json");
     let forged = token(&SigningKey::generate(), Role::Admin, None);
-    let resp = env
-        .http
-        .get(format!("{}/api/v1/customers/abc", gw.url()))
-        .bearer_auth(forged)
-        .send()
-        .await
-        .expect("sent");
+    let resp = gw.get(&forged, "/api/v1/customers/abc").await;
     assert_eq!(resp.status(), 401);
     let unknown = env
         .http
-        .get(format!("{}/api/v2/nothing", gw.url()))
+        .get(gw.url("/api/v2/nothing"))
         .send()
         .await
         .expect("sent");
@@ -131,12 +119,13 @@ async fn a_stopped_service_is_a_502_and_a_slow_one_a_504() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_whole_api_is_documented_and_swagger_ui_is_served() {
-    let env = TestEnv::new();
-    let gw = spawn(settings(&env)).await;
+async fn the_gateways_own_api_is_documented_services_that_are_down_are_marked_and_swagger_ui_is_served(
+) {
+    let gw = TestGateway::spawn().await;
+    let env = &gw.env;
     let doc: Value = env
         .http
-        .get(format!("{}/openapi.json", gw.url()))
+        .get(gw.url("/openapi.json"))
         .send()
         .await
         .expect("sent")
@@ -148,39 +137,35 @@ async fn the_whole_api_is_documented_and_swagger_ui_is_served() {
         .is_some_and(|v| v.starts_with("3.1")));
     for path in [
         "/api/v1/auth/login",
-        "/api/v1/shipments",
-        "/api/v1/customers",
-        "/api/v1/complaints",
-        "/api/v1/analytics/kpis",
+        "/api/v1/auth/customer-token",
+        "/api/v1/users",
     ] {
         assert!(
             doc["paths"].get(path).is_some(),
             "{path} is missing from /openapi.json"
         );
     }
+    // No service listens in this test: each is marked, none is silently dropped.
+    for service in ["customers", "shipments", "complaints", "analytics"] {
+        assert!(
+            doc["x-kuaidi-unavailable"][service].is_string(),
+            "{service} marked unavailable: {}",
+            doc["x-kuaidi-unavailable"]
+        );
+    }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
-    let ui = env
-        .http
-        .get(format!("{}/docs/", gw.url()))
-        .send()
-        .await
-        .expect("sent");
+    let ui = env.http.get(gw.url("/docs/")).send().await.expect("sent");
     assert_eq!(ui.status(), 200);
     assert!(
         ui.text().await.expect("text").contains("swagger"),
         "Swagger UI page"
     );
-    let health = env
-        .http
-        .get(format!("{}/readyz", gw.url()))
-        .send()
-        .await
-        .expect("sent");
+    let health = env.http.get(gw.url("/readyz")).send().await.expect("sent");
     assert_eq!(health.status(), 200);
     let metrics = env
         .http
-        .get(format!("{}/metrics", gw.url()))
+        .get(gw.url("/metrics"))
         .send()
         .await
         .expect("sent")
@@ -193,16 +178,11 @@ async fn the_whole_api_is_documented_and_swagger_ui_is_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_bodies_stream_through_and_oversized_ones_are_refused() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
-    let mut s = settings(&env);
-    s.services.shipments = shipments.url();
-    s.proxy.max_body_bytes = 512 * 1024;
-    let gw = spawn(s).await;
-    let admin = admin_token(&env.http, &gw.url()).await;
+    let (gw, shipments) = TestGateway::with_shipments(|s| {
+        s.proxy.max_body_bytes = 512 * 1024;
+    })
+    .await;
+    let admin = gw.admin_token().await;
     let mut body = json!({
         "recipient": {"name": "张三", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
         "origin": {"city": "上海"}, "destination": {"city": "北京"},
@@ -212,27 +192,13 @@ async fn large_bodies_stream_through_and_oversized_ones_are_refused() {
     body["carrier"] = json!("x".repeat(300 * 1024));
 
     // Streamed (larger than the buffering threshold): the service sees all of it and names the field.
-    let streamed = env
-        .http
-        .post(format!("{}/api/v1/shipments", gw.url()))
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
+    let streamed = gw.post(&admin, "/api/v1/shipments", &body).await;
     assert_eq!(streamed.status(), 422);
     let problem: Value = streamed.json().await.expect("json");
     assert_eq!(problem["errors"][0]["field"], "carrier");
 
     body["carrier"] = json!("x".repeat(600 * 1024));
-    let refused = env
-        .http
-        .post(format!("{}/api/v1/shipments", gw.url()))
-        .bearer_auth(&admin)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
+    let refused = gw.post(&admin, "/api/v1/shipments", &body).await;
     assert_eq!(refused.status(), 400, "over the gateway's limit");
     assert_eq!(
         refused.headers()["content-type"],

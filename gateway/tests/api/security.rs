@@ -5,7 +5,7 @@ use kuaidi_shared::testing::TestEnv;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-use crate::helpers::{admin_token, login, settings, spawn, ADMIN_PASSWORD};
+use crate::helpers::{admin_token, login, settings, spawn, TestGateway, ADMIN_PASSWORD};
 
 fn shipment_body() -> Value {
     json!({
@@ -32,16 +32,16 @@ async fn audit(env: &TestEnv, base: &str, admin: &str, query: &str) -> Vec<Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
-    let env = TestEnv::new();
-    let gw = spawn(settings(&env)).await;
-    let first: Value = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+    let gw = TestGateway::spawn().await;
+    let env = &gw.env;
+    let first: Value = login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD)
         .await
         .json()
         .await
         .expect("json");
     let refresh = |token: Value| {
         let http = env.http.clone();
-        let url = format!("{}/api/v1/auth/refresh", gw.url());
+        let url = gw.url("/api/v1/auth/refresh");
         async move {
             http.post(url)
                 .json(&json!({"refresh_token": token}))
@@ -65,18 +65,18 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
         401,
         "reuse revoked the family, including the newest token"
     );
-    let admin = admin_token(&env.http, &gw.url()).await;
-    let reuses = audit(&env, &gw.url(), &admin, "action=auth.refresh_reuse").await;
+    let admin = gw.admin_token().await;
+    let reuses = audit(env, &gw.app.url(), &admin, "action=auth.refresh_reuse").await;
     assert_eq!(reuses.len(), 1);
 
-    let fresh: Value = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
+    let fresh: Value = login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD)
         .await
         .json()
         .await
         .expect("json");
     let out = env
         .http
-        .post(format!("{}/api/v1/auth/logout", gw.url()))
+        .post(gw.url("/api/v1/auth/logout"))
         .json(&json!({"refresh_token": fresh["refresh_token"]}))
         .send()
         .await
@@ -92,12 +92,12 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_else_is_refused() {
-    let env = TestEnv::new();
-    let gw = spawn(settings(&env)).await;
-    let admin = admin_token(&env.http, &gw.url()).await;
+    let gw = TestGateway::spawn().await;
+    let env = &gw.env;
+    let admin = gw.admin_token().await;
     let post = |token: String, body: Value| {
         let http = env.http.clone();
-        let url = format!("{}/api/v1/users", gw.url());
+        let url = gw.url("/api/v1/users");
         async move {
             http.post(url)
                 .bearer_auth(token)
@@ -132,7 +132,7 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         409
     );
 
-    let agent: Value = login(&env.http, &gw.url(), "li.na", "Courier-2026-spring")
+    let agent: Value = login(&env.http, &gw.app.url(), "li.na", "Courier-2026-spring")
         .await
         .json()
         .await
@@ -156,21 +156,14 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         "/api/v1/api-keys",
         "/api/v1/audit-log",
     ] {
-        let r = env
-            .http
-            .get(format!("{}{path}", gw.url()))
-            .bearer_auth(&agent)
-            .send()
-            .await
-            .expect("sent");
+        let r = gw.get(&agent, path).await;
         assert_eq!(r.status(), 403, "an agent may not read {path}");
     }
 
-    let url = format!(
-        "{}/api/v1/users/{}",
-        gw.url(),
+    let url = gw.url(&format!(
+        "/api/v1/users/{}",
         user["id"].as_str().expect("id")
-    );
+    ));
     let patch = |tag: String, body: Value| {
         let http = env.http.clone();
         let (url, admin) = (url.clone(), admin.clone());
@@ -192,7 +185,7 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         "stale If-Match"
     );
     assert_eq!(
-        login(&env.http, &gw.url(), "li.na", "Courier-2026-spring")
+        login(&env.http, &gw.app.url(), "li.na", "Courier-2026-spring")
             .await
             .status(),
         401,
@@ -215,7 +208,7 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         .await
         .expect("sent");
     assert_eq!(not_modified.status(), 304);
-    let changes = audit(&env, &gw.url(), &admin, "action=user.update").await;
+    let changes = audit(env, &gw.app.url(), &admin, "action=user.update").await;
     assert_eq!(changes.len(), 1);
     let gone = env
         .http
@@ -226,18 +219,14 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         .expect("sent");
     assert_eq!(gone.status(), 204);
     assert_eq!(
-        audit(&env, &gw.url(), &admin, "action=user.delete")
+        audit(env, &gw.app.url(), &admin, "action=user.delete")
             .await
             .len(),
         1
     );
-    let me: Value = env
-        .http
-        .get(format!("{}/api/v1/users?limit=200", gw.url()))
-        .bearer_auth(&admin)
-        .send()
+    let me: Value = gw
+        .get(&admin, "/api/v1/users?limit=200")
         .await
-        .expect("sent")
         .json()
         .await
         .expect("json");
@@ -248,41 +237,23 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         .find(|u| u["username"] == "admin")
         .map(|u| u["id"].clone())
         .expect("admin listed");
-    let own = env
-        .http
-        .delete(format!(
-            "{}/api/v1/users/{}",
-            gw.url(),
-            my_id.as_str().expect("id")
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
+    let own = gw
+        .delete(
+            &admin,
+            &format!("/api/v1/users/{}", my_id.as_str().expect("id")),
+        )
+        .await;
     assert_eq!(own.status(), 409, "an admin cannot lock themselves out");
     gw.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
-    let mut s = settings(&env);
-    s.services.shipments = shipments.url();
-    let gw = spawn(s).await;
-    let admin = admin_token(&env.http, &gw.url()).await;
+    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
+    let env = &gw.env;
+    let admin = gw.admin_token().await;
     let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
-    let created: Value = env
-        .http
-        .post(format!("{}/api/v1/clients", gw.url()))
-        .bearer_auth(&admin)
-        .json(&json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["tracking:read"]}))
-        .send()
-        .await
-        .expect("sent")
+    let created: Value = gw.post(&admin, "/api/v1/clients", &json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["tracking:read"]})).await
         .json()
         .await
         .expect("json");
@@ -290,7 +261,7 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
         created["client_id"].as_str().expect("id"),
         created["client_secret"].as_str().expect("secret"),
     );
-    let token_url = format!("{}/api/v1/auth/token", gw.url());
+    let token_url = gw.url("/api/v1/auth/token");
 
     let wrong = env
         .http
@@ -356,14 +327,7 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
 
     let mut body = shipment_body();
     body.as_object_mut().expect("object").remove("merchant_id");
-    let created_shipment = env
-        .http
-        .post(format!("{}/api/v1/shipments", gw.url()))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
+    let created_shipment = gw.post(&token, "/api/v1/shipments", &body).await;
     assert_eq!(created_shipment.status(), 201);
     assert_eq!(
         created_shipment.json::<Value>().await.expect("json")["merchant_id"],
@@ -371,26 +335,14 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
         "the tenant comes from the client"
     );
 
-    let revoked = env
-        .http
-        .delete(format!(
-            "{}/api/v1/clients/{}",
-            gw.url(),
-            created["id"].as_str().expect("id")
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
+    let revoked = gw
+        .delete(
+            &admin,
+            &format!("/api/v1/clients/{}", created["id"].as_str().expect("id")),
+        )
+        .await;
     assert_eq!(revoked.status(), 204);
-    let refused = env
-        .http
-        .post(format!("{}/api/v1/shipments", gw.url()))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .expect("sent");
+    let refused = gw.post(&token, "/api/v1/shipments", &body).await;
     assert_eq!(
         refused.status(),
         401,
@@ -405,11 +357,17 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
         .await
         .expect("sent");
     assert_eq!(again.status(), 401);
-    let issued = audit(&env, &gw.url(), &admin, "action=auth.token&outcome=success").await;
+    let issued = audit(
+        env,
+        &gw.app.url(),
+        &admin,
+        "action=auth.token&outcome=success",
+    )
+    .await;
     assert_eq!(issued.len(), 1);
     for action in ["client.create", "client.revoke"] {
         assert_eq!(
-            audit(&env, &gw.url(), &admin, &format!("action={action}"))
+            audit(env, &gw.app.url(), &admin, &format!("action={action}"))
                 .await
                 .len(),
             1,
@@ -422,35 +380,24 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_keys_are_shown_once_work_as_the_merchant_and_stop_when_revoked() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
-    let mut s = settings(&env);
-    s.services.shipments = shipments.url();
-    let gw = spawn(s).await;
-    let admin = admin_token(&env.http, &gw.url()).await;
+    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
+    let env = &gw.env;
+    let admin = gw.admin_token().await;
     let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e02";
-    let created: Value = env
-        .http
-        .post(format!("{}/api/v1/api-keys", gw.url()))
-        .bearer_auth(&admin)
-        .json(&json!({"name": "sync", "merchant_id": merchant}))
-        .send()
+    let created: Value = gw
+        .post(
+            &admin,
+            "/api/v1/api-keys",
+            &json!({"name": "sync", "merchant_id": merchant}),
+        )
         .await
-        .expect("sent")
         .json()
         .await
         .expect("json");
     let key = created["key"].as_str().expect("key shown once").to_owned();
-    let listed: Value = env
-        .http
-        .get(format!("{}/api/v1/api-keys", gw.url()))
-        .bearer_auth(&admin)
-        .send()
+    let listed: Value = gw
+        .get(&admin, "/api/v1/api-keys")
         .await
-        .expect("sent")
         .json()
         .await
         .expect("json");
@@ -464,7 +411,7 @@ async fn api_keys_are_shown_once_work_as_the_merchant_and_stop_when_revoked() {
     body.as_object_mut().expect("object").remove("merchant_id");
     let resp = env
         .http
-        .post(format!("{}/api/v1/shipments", gw.url()))
+        .post(gw.url("/api/v1/shipments"))
         .header("x-api-key", &key)
         .json(&body)
         .send()
@@ -475,32 +422,26 @@ async fn api_keys_are_shown_once_work_as_the_merchant_and_stop_when_revoked() {
     assert_eq!(shipment["merchant_id"], merchant);
     let bogus = env
         .http
-        .get(format!("{}/api/v1/shipments/X", gw.url()))
+        .get(gw.url("/api/v1/shipments/X"))
         .header("x-api-key", "kd_live_nope")
         .send()
         .await
         .expect("sent");
     assert_eq!(bogus.status(), 401);
 
-    let revoked = env
-        .http
-        .delete(format!(
-            "{}/api/v1/api-keys/{}",
-            gw.url(),
-            created["id"].as_str().expect("id")
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
+    let revoked = gw
+        .delete(
+            &admin,
+            &format!("/api/v1/api-keys/{}", created["id"].as_str().expect("id")),
+        )
+        .await;
     assert_eq!(revoked.status(), 204);
     let after = env
         .http
-        .get(format!(
-            "{}/api/v1/shipments/{}",
-            gw.url(),
+        .get(gw.url(&format!(
+            "/api/v1/shipments/{}",
             shipment["tracking_number"].as_str().expect("tn")
-        ))
+        )))
         .header("x-api-key", &key)
         .send()
         .await
@@ -565,18 +506,12 @@ async fn rate_limits_trip_at_the_configured_rate_and_recover() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotency_key_replays_the_first_answer_and_refuses_a_different_body() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
-    let mut s = settings(&env);
-    s.services.shipments = shipments.url();
-    let gw = spawn(s).await;
-    let admin = admin_token(&env.http, &gw.url()).await;
+    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
+    let env = &gw.env;
+    let admin = gw.admin_token().await;
     let post = |body: Value, key: &'static str| {
         env.http
-            .post(format!("{}/api/v1/shipments", gw.url()))
+            .post(gw.url("/api/v1/shipments"))
             .bearer_auth(&admin)
             .header("idempotency-key", key)
             .json(&body)

@@ -7,14 +7,14 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
-pub mod ingest;
 pub mod notifications;
 pub mod routes;
 pub mod startup;
-pub mod sweep;
 pub mod webhooks;
 
 pub use startup::build;
+
+use kuaidi_shared::openapi::ProblemSchemas;
 
 /// The service's name in events (`/kuaidi/shipments`), queues and metrics.
 pub const SERVICE: &str = "shipments";
@@ -39,6 +39,7 @@ pub const SERVICE: &str = "shipments";
         routes::webhooks::actions::test_webhook,
         routes::webhooks::actions::replay_webhook,
     ),
+    modifiers(&ProblemSchemas),
     tags(
         (name = "shipments", description = "Waybills and tracking"),
         (name = "tracking", description = "Public tracking, no authentication"),

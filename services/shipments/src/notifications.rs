@@ -22,7 +22,6 @@ pub fn log_sender(event: &CloudEvent) -> anyhow::Result<NotificationRequestedV1>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
     use kuaidi_shared::request::RequestContext;
     use uuid::Uuid;
 
@@ -44,7 +43,7 @@ mod tests {
             &n,
             &RequestContext::detached(),
             Uuid::now_v7(),
-            Utc::now(),
+            kuaidi_shared::clock::Clock::system().now(),
         );
         assert_eq!(log_sender(&event).expect("sent"), n);
         let mut other = event.clone();

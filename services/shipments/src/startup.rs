@@ -3,16 +3,19 @@
 use actix_web::web;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use kuaidi_shared::app::{Application, ServiceCore};
+use kuaidi_shared::jobs::Job;
 use kuaidi_shared::settings::ServiceSettings;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::configuration::WebhookSettings;
+use crate::db::expiry;
 use crate::webhooks;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 
-/// Connects, migrates, binds (port 0 in tests) and starts the outbox relay, the webhook
-/// fan-out consumer and the webhook delivery worker; webhook settings come from the
+/// Connects, migrates, binds (port 0 in tests) and starts the outbox relay, the consumers,
+/// the webhook delivery job and the expiry sweep; webhook settings come from the
 /// configuration file and the environment.
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     build_with(settings, crate::configuration::load_webhooks()?).await
@@ -23,32 +26,46 @@ pub async fn build_with(
     settings: ServiceSettings,
     webhook_settings: WebhookSettings,
 ) -> anyhow::Result<Application> {
-    let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS).await?;
+    let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
+        .await?
+        .documented(crate::openapi());
     let shared = core.clone();
     let wake = webhooks::Wake::default();
     let (hooks, hook_wake) = (webhook_settings.clone(), wake.clone());
-    let worker = webhooks::Worker {
+    let deliveries = Job::new(
+        "webhook_deliveries",
+        Duration::from_millis(webhook_settings.poll_ms.max(1)),
+    )
+    .woken_by(wake.notify());
+    let worker = Arc::new(webhooks::Worker {
         pool: core.pool.clone(),
         settings: webhook_settings,
         outbox: core.outbox.clone(),
-        wake,
         pii: core.pii.clone(),
-    };
-    let (pool, outbox) = (core.pool.clone(), core.outbox.clone());
+        clock: core.clock.clone(),
+    });
+    let consumers = crate::events::consumers(core.clock.clone(), core.pii.clone());
+    let sched = core.scheduler();
     Application::start_with(
         &core,
-        Some(Arc::new(webhooks::Fanout)),
+        Some(Arc::new(consumers)),
         move |cfg| {
             shared.register(cfg);
             cfg.app_data(web::Data::new(hooks.clone()))
                 .app_data(web::Data::new(hook_wake.clone()));
             crate::routes::configure(cfg);
         },
-        // The webhook delivery worker and the expiry sweep stop with the service.
+        // The delivery job and the expiry sweep stop with the service.
         move |stopping| {
             vec![
-                tokio::spawn(worker.run(stopping.clone())),
-                tokio::spawn(crate::sweep::run(pool, outbox, stopping)),
+                sched.spawn_async(deliveries, stopping.clone(), move |_| {
+                    worker.clone().drain()
+                }),
+                sched.spawn_db(
+                    Job::new("shipments_expiry", expiry::PERIOD).exclusive(),
+                    stopping,
+                    |conn, now| Ok(expiry::sweep_expired(conn, now)?),
+                ),
             ]
         },
     )

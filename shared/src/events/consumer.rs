@@ -182,11 +182,9 @@ async fn process(
 
 /// Runs the handler and records the event id in one transaction.
 pub async fn apply(sub: &Subscription, event: CloudEvent) -> anyhow::Result<Handled> {
-    let pool = sub.pool.clone();
     let handler = sub.handler.clone();
     let consumer = sub.service.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
+    crate::db::work(&sub.pool, move |conn| {
         conn.transaction::<_, anyhow::Error, _>(|conn| {
             let inserted = diesel::insert_into(processed_events::table)
                 .values((
@@ -203,7 +201,7 @@ pub async fn apply(sub: &Subscription, event: CloudEvent) -> anyhow::Result<Hand
             Ok(Handled::Applied)
         })
     })
-    .await?
+    .await
 }
 
 fn attempt_of(delivery: &Delivery) -> u32 {

@@ -232,10 +232,5 @@ where
     F: FnOnce(&mut PgConnection) -> QueryResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    let pool = pool.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get()?;
-        Ok(f(&mut conn)?)
-    })
-    .await?
+    crate::db::work(pool, move |conn| Ok(f(conn)?)).await
 }

@@ -55,6 +55,7 @@ pub fn service_settings_on(
         "UNUSED_IN_TESTS",
         &[
             crate::settings::COMMON_DEFAULTS,
+            crate::settings::PII_DEFAULTS,
             "database_url = \"unused\"\n[http]\nhost = \"127.0.0.1\"\nport = 0\n",
         ],
     )

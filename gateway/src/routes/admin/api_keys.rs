@@ -6,18 +6,20 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageParams};
-use crate::audit::{self, Audit};
+use super::{Page, PageParams};
+use crate::audit::{Audit, Auditor};
+use crate::db::api_keys::{self as repo, ApiKeyRow};
 use crate::db::schema::api_keys;
-use crate::edge::Edge;
+use crate::domain::accounts;
 use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -42,45 +44,23 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
 }
 
-type Row = (
-    Uuid,
-    String,
-    Uuid,
-    String,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
-const COLUMNS: (
-    api_keys::id,
-    api_keys::name,
-    api_keys::merchant_id,
-    api_keys::prefix,
-    api_keys::revoked_at,
-    api_keys::created_at,
-) = (
-    api_keys::id,
-    api_keys::name,
-    api_keys::merchant_id,
-    api_keys::prefix,
-    api_keys::revoked_at,
-    api_keys::created_at,
-);
-
-fn from_row(r: Row) -> ApiKey {
-    ApiKey {
-        id: r.0,
-        key: None,
-        name: r.1,
-        merchant_id: r.2,
-        prefix: r.3,
-        revoked_at: r.4,
-        created_at: r.5,
+impl From<ApiKeyRow> for ApiKey {
+    fn from(r: ApiKeyRow) -> Self {
+        Self {
+            id: r.id,
+            key: None,
+            name: r.name,
+            merchant_id: r.merchant_id,
+            prefix: r.prefix,
+            revoked_at: r.revoked_at,
+            created_at: r.created_at,
+        }
     }
 }
 
 /// Issues a key for a merchant; the key is shown once.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", request_body = CreateApiKey,
-    responses((status = 201, body = ApiKey), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = ApiKey), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_api_key(
     req: HttpRequest,
@@ -88,53 +68,36 @@ pub async fn create_api_key(
     admin: Authorized<caps::Administration>,
     body: web::Json<CreateApiKey>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    if b.name.trim().is_empty() || b.name.len() > 200 {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "name",
-            "is required (at most 200 characters)",
-        )]));
-    }
+    let mut errors = Vec::new();
+    accounts::name(&mut errors, &b.name);
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let key = format!(
         "kd_live_{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
     );
-    let prefix = key[..12].to_owned();
-    let id = Uuid::now_v7();
-    let (name, by, hash, merchant_id) = (
-        b.name.trim().to_owned(),
-        admin.sub.clone(),
-        tokens::digest(&key),
-        b.merchant_id,
-    );
+    let (id, merchant_id) = (new_id(), b.merchant_id);
+    let row = ApiKeyRow {
+        id,
+        name: b.name.trim().to_owned(),
+        merchant_id,
+        prefix: key[..12].to_owned(),
+        key_hash: tokens::digest(&key),
+        revoked_at: None,
+        created_at: auditor.now(),
+        created_by: admin.sub.clone(),
+    };
     let row = db::run(&pool, move |conn| {
-        diesel::insert_into(api_keys::table)
-            .values((
-                api_keys::id.eq(id),
-                api_keys::name.eq(&name),
-                api_keys::merchant_id.eq(merchant_id),
-                api_keys::prefix.eq(&prefix),
-                api_keys::key_hash.eq(&hash),
-                api_keys::created_at.eq(Utc::now()),
-                api_keys::created_by.eq(&by),
-            ))
-            .execute(conn)?;
-        Ok(api_keys::table
-            .find(id)
-            .select(COLUMNS)
-            .first::<Row>(conn)?)
+        repo::insert(conn, &row)?;
+        Ok(row)
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "api_key.create", Some(id.to_string()))
-            .details(serde_json::json!({"merchant_id": merchant_id})),
-    )
-    .await;
-    let mut out = from_row(row);
+    let entry = Audit::by(&admin, "api_key.create", Some(id.to_string()))
+        .details(serde_json::json!({"merchant_id": merchant_id}));
+    auditor.record(&req, &ctx, entry).await;
+    let mut out = ApiKey::from(row);
     out.key = Some(key);
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/api-keys/{id}")))
@@ -144,50 +107,29 @@ pub async fn create_api_key(
 
 /// Lists keys (never the keys themselves), newest first.
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<ApiKey>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<ApiKey>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(api_keys, COLUMNS, cursor, limit).load::<Row>(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor { at: r.5, id: r.0 },
-        from_row,
-    )))
+    super::newest_page!(pool, page, api_keys, ApiKeyRow, ApiKey::from)
 }
 
 /// Revokes a key.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Revoked"), NotFound),
     security(("bearer" = [])))]
 pub async fn revoke_api_key(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    revocation: super::Revocation,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-    edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let revocation = super::Revocation {
-        req: &req,
-        ctx: &ctx,
-        admin: &admin,
-        pool: &pool,
-        edge: &edge,
-    };
     revocation
-        .run("api_key.revoke", "api key", id, move |conn| {
+        .run("api_key.revoke", "api key", id, move |conn, now| {
             diesel::update(api_keys::table.find(id))
-                .set(api_keys::revoked_at.eq(Some(Utc::now())))
+                .set(api_keys::revoked_at.eq(Some(now)))
                 .execute(conn)
         })
         .await

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -58,7 +58,7 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
 
 /// The audit log, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = AuditPage), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = AuditPage), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn list_audit_log(
     _admin: Authorized<caps::Administration>,

@@ -7,18 +7,20 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageParams};
-use crate::audit::{self, Audit};
+use super::{Page, PageParams};
+use crate::audit::{Audit, Auditor};
+use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
-use crate::edge::Edge;
+use crate::domain::accounts;
 use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -50,63 +52,25 @@ pub struct Client {
     pub created_at: DateTime<Utc>,
 }
 
-type Row = (
-    Uuid,
-    String,
-    String,
-    String,
-    Option<Uuid>,
-    Vec<String>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-);
-const COLUMNS: (
-    clients::id,
-    clients::client_id,
-    clients::name,
-    clients::role,
-    clients::merchant_id,
-    clients::scopes,
-    clients::revoked_at,
-    clients::created_at,
-) = (
-    clients::id,
-    clients::client_id,
-    clients::name,
-    clients::role,
-    clients::merchant_id,
-    clients::scopes,
-    clients::revoked_at,
-    clients::created_at,
-);
-
-fn from_row(r: Row) -> Client {
-    Client {
-        id: r.0,
-        client_id: r.1,
-        client_secret: None,
-        name: r.2,
-        role: r.3,
-        merchant_id: r.4,
-        scopes: r.5,
-        revoked_at: r.6,
-        created_at: r.7,
+impl From<ClientRow> for Client {
+    fn from(r: ClientRow) -> Self {
+        Self {
+            id: r.id,
+            client_id: r.client_id,
+            client_secret: None,
+            name: r.name,
+            role: r.role,
+            merchant_id: r.merchant_id,
+            scopes: r.scopes,
+            revoked_at: r.revoked_at,
+            created_at: r.created_at,
+        }
     }
 }
 
-const CLIENT_ROLES: [Role; 7] = [
-    Role::Operator,
-    Role::Merchant,
-    Role::App,
-    Role::Analyst,
-    Role::Agent,
-    Role::Supervisor,
-    Role::Manager,
-];
-
 /// Registers a client; the secret is shown once.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "admin", request_body = CreateClient,
-    responses((status = 201, body = Client), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = Client), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_client(
     req: HttpRequest,
@@ -114,81 +78,45 @@ pub async fn create_client(
     admin: Authorized<caps::Administration>,
     body: web::Json<CreateClient>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
-    if b.name.trim().is_empty() || b.name.len() > 200 {
-        errors.push(FieldError::new(
-            "name",
-            "is required (at most 200 characters)",
-        ));
-    }
-    let role = Role::parse(&b.role).filter(|r| CLIENT_ROLES.contains(r));
-    if role.is_none() {
-        errors.push(FieldError::new(
-            "role",
-            "must be operator, merchant, app, analyst, agent, supervisor or manager",
-        ));
-    }
-    if role == Some(Role::Merchant) && b.merchant_id.is_none() {
-        errors.push(FieldError::new("merchant_id", "is required for merchants"));
-    }
-    if b.scopes
-        .iter()
-        .any(|s| s.is_empty() || s.len() > 64 || s.contains(' '))
-    {
-        errors.push(FieldError::new(
-            "scopes",
-            "each scope is 1–64 characters without spaces",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    accounts::name(&mut errors, &b.name);
+    let role = accounts::client(&mut errors, &b.role, b.merchant_id, &b.scopes);
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let client_id = format!("kdc_{}", Uuid::new_v4().simple());
-    let now = Utc::now();
-    let id = Uuid::now_v7();
-    let merchant_id = if role == Some(Role::Merchant) {
-        b.merchant_id
-    } else {
-        None
+    let now = auditor.now();
+    let id = new_id();
+    let merchant_id = b.merchant_id.filter(|_| role == Some(Role::Merchant));
+    let row = ClientRow {
+        id,
+        client_id: client_id.clone(),
+        secret_hash: tokens::digest(&secret),
+        name: b.name.trim().to_owned(),
+        role: b.role.clone(),
+        merchant_id,
+        scopes: b.scopes.clone(),
+        revoked_at: None,
+        created_at: now,
+        created_by: admin.sub.clone(),
     };
-    let (name, role_s, scopes, by, hash, cid) = (
-        b.name.trim().to_owned(),
-        b.role.clone(),
-        b.scopes.clone(),
-        admin.sub.clone(),
-        tokens::digest(&secret),
-        client_id.clone(),
-    );
     let row = db::run(&pool, move |conn| {
-        diesel::insert_into(clients::table)
-            .values((
-                clients::id.eq(id),
-                clients::client_id.eq(&cid),
-                clients::secret_hash.eq(&hash),
-                clients::name.eq(&name),
-                clients::role.eq(&role_s),
-                clients::merchant_id.eq(merchant_id),
-                clients::scopes.eq(&scopes),
-                clients::created_at.eq(now),
-                clients::created_by.eq(&by),
-            ))
-            .execute(conn)?;
-        Ok(clients::table.find(id).select(COLUMNS).first::<Row>(conn)?)
+        repo::insert(conn, &row)?;
+        Ok(row)
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "client.create", Some(id.to_string()))
-            .details(serde_json::json!({"client_id": client_id, "role": b.role})),
-    )
-    .await;
-    let mut out = from_row(row);
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "client.create", Some(id.to_string()))
+                .details(serde_json::json!({"client_id": client_id, "role": b.role})),
+        )
+        .await;
+    let mut out = Client::from(row);
     out.client_secret = Some(secret);
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/clients/{id}")))
@@ -198,50 +126,29 @@ pub async fn create_client(
 
 /// Lists clients (without secrets), newest first.
 #[utoipa::path(get, path = "/api/v1/clients", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<Client>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<Client>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(clients, COLUMNS, cursor, limit).load::<Row>(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor { at: r.7, id: r.0 },
-        from_row,
-    )))
+    super::newest_page!(pool, page, clients, ClientRow, Client::from)
 }
 
 /// Revokes a client: no new tokens, and its live tokens are refused at the gateway.
 #[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 204, description = "Revoked"), NotFound),
     security(("bearer" = [])))]
 pub async fn revoke_client(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    revocation: super::Revocation,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-    edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let revocation = super::Revocation {
-        req: &req,
-        ctx: &ctx,
-        admin: &admin,
-        pool: &pool,
-        edge: &edge,
-    };
     revocation
-        .run("client.revoke", "client", id, move |conn| {
+        .run("client.revoke", "client", id, move |conn, now| {
             diesel::update(clients::table.find(id))
-                .set(clients::revoked_at.eq(Some(Utc::now())))
+                .set(clients::revoked_at.eq(Some(now)))
                 .execute(conn)
         })
         .await

@@ -27,26 +27,78 @@ macro_rules! newest_first {
 }
 pub(crate) use newest_first;
 
-use actix_web::{HttpRequest, HttpResponse};
+/// The body of an admin list handler: a page of `$table`'s `$row`s newest first, each shown
+/// as `$view`.
+macro_rules! newest_page {
+    ($pool:expr, $page:expr, $table:ident, $row:ty, $view:path) => {{
+        let (limit, cursor) = $page.parse()?;
+        let rows: Vec<$row> = kuaidi_shared::db::run(&$pool, move |conn| {
+            let q =
+                $crate::routes::admin::newest_first!($table, <$row>::as_select(), cursor, limit);
+            Ok(q.load(conn)?)
+        })
+        .await?;
+        let key = |r: &$row| $crate::routes::admin::Cursor {
+            at: r.created_at,
+            id: r.id,
+        };
+        Ok(
+            actix_web::HttpResponse::Ok().json($crate::routes::admin::Page::from_rows(
+                rows, limit, key, $view,
+            )),
+        )
+    }};
+}
+pub(crate) use newest_page;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
+use futures_util::future::LocalBoxFuture;
 use kuaidi_shared::auth::Principal;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
-use crate::audit::{self, Audit};
+use crate::audit::{Audit, Auditor};
 use crate::edge::Edge;
 
-/// What revoking a credential needs: who asks, for the audit log, and where.
-pub struct Revocation<'a> {
-    pub req: &'a HttpRequest,
-    pub ctx: &'a RequestContext,
-    pub admin: &'a Principal,
-    pub pool: &'a PgPool,
-    pub edge: &'a Edge,
+/// What revoking a credential needs — who asks (an admin), for the audit log, and where —
+/// extracted from the request, so a revocation handler takes just this and the id.
+pub struct Revocation {
+    req: HttpRequest,
+    ctx: RequestContext,
+    admin: Principal,
+    auditor: web::Data<Auditor>,
+    edge: web::Data<Edge>,
 }
 
-impl Revocation<'_> {
+impl FromRequest for Revocation {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, admin) = (
+            req.clone(),
+            Authorized::<caps::Administration>::from_request(req, payload),
+        );
+        Box::pin(async move {
+            let admin = admin.await?;
+            let data = |what| ApiError::Internal(anyhow::anyhow!("{what} is not configured"));
+            Ok(Self {
+                ctx: RequestContext::extract(&req).await?,
+                admin: Principal::clone(&admin),
+                auditor: req.app_data().cloned().ok_or_else(|| data("the auditor"))?,
+                edge: req.app_data().cloned().ok_or_else(|| data("the edge"))?,
+                req,
+            })
+        })
+    }
+}
+
+impl Revocation {
     /// Runs `revoke` (rows updated; 0 = not found), forgets cached credentials on this replica,
     /// audits `action` on `id`, answers `204`.
     pub async fn run<F>(
@@ -57,21 +109,22 @@ impl Revocation<'_> {
         revoke: F,
     ) -> Result<HttpResponse, ApiError>
     where
-        F: FnOnce(&mut PgConnection) -> diesel::QueryResult<usize> + Send + 'static,
+        F: FnOnce(&mut PgConnection, DateTime<Utc>) -> diesel::QueryResult<usize> + Send + 'static,
     {
-        db::run(self.pool, move |conn| match revoke(conn)? {
+        let now = self.auditor.now();
+        db::run(self.auditor.pool(), move |conn| match revoke(conn, now)? {
             0 => Err(ApiError::NotFound(what)),
             _ => Ok(()),
         })
         .await?;
         self.edge.forget();
-        audit::record(
-            self.pool,
-            self.ctx,
-            audit::client_ip(self.req),
-            Audit::by(self.admin, action, Some(id.to_string())),
-        )
-        .await;
+        self.auditor
+            .record(
+                &self.req,
+                &self.ctx,
+                Audit::by(&self.admin, action, Some(id.to_string())),
+            )
+            .await;
         Ok(HttpResponse::NoContent().finish())
     }
 }

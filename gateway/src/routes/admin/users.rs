@@ -4,21 +4,22 @@ use actix_web::http::header::{self, LOCATION};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cursor, Page, PageParams};
-use crate::audit::{self, Audit};
+use super::{Page, PageParams};
+use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChanged, UsernameTaken};
+use crate::audit::{Audit, Auditor};
 use crate::db::schema::users;
 use crate::db::users::{self as repo, UserRow};
+use crate::domain::accounts;
 use crate::passwords;
 
 /// Body of `POST /api/v1/users`.
@@ -75,51 +76,50 @@ impl From<UserRow> for User {
     }
 }
 
-/// Staff roles a user account may have (system roles belong to clients).
-const STAFF_ROLES: [Role; 6] = [
-    Role::Admin,
-    Role::Manager,
-    Role::Supervisor,
-    Role::Agent,
-    Role::Analyst,
-    Role::Operator,
-];
-
-fn staff_role(errors: &mut Vec<FieldError>, role: &str) {
-    if !Role::parse(role).is_some_and(|r| STAFF_ROLES.contains(&r)) {
-        errors.push(FieldError::new(
-            "role",
-            "must be admin, manager, supervisor, agent, analyst or operator",
-        ));
-    }
-}
-
-/// The password policy: 10–128 characters, letters and digits, not containing the username.
-pub fn password_policy(errors: &mut Vec<FieldError>, password: &str, username: &str) {
-    let n = password.chars().count();
-    let letters = password.chars().any(char::is_alphabetic);
-    let digits = password.chars().any(|c| c.is_ascii_digit());
-    if !(10..=128).contains(&n) || !letters || !digits {
-        errors.push(FieldError::new(
-            "password",
-            "must be 10–128 characters with letters and digits",
-        ));
-    } else if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
-        errors.push(FieldError::new("password", "must not contain the username"));
-    }
-}
-
 fn etag(r: &UserRow) -> String {
     format!("{}-{}", r.id.simple(), r.version)
+}
+
+async fn find(pool: &PgPool, id: Uuid) -> Result<UserRow, ApiError> {
+    db::run(pool, move |conn| {
+        repo::find(conn, id)?.ok_or(ApiError::NotFound("user"))
+    })
+    .await
+}
+
+/// The user, unless `If-Match` names another version of them (`412`).
+async fn matching(req: &HttpRequest, pool: &PgPool, id: Uuid) -> Result<UserRow, ApiError> {
+    let if_match = req
+        .headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().trim_matches('"').to_owned());
+    let current = find(pool, id).await?;
+    match if_match {
+        Some(m) if m != "*" && m != etag(&current) => Err(ApiError::PreconditionFailed),
+        _ => Ok(current),
+    }
+}
+
+/// Stores a new user unless the username is taken.
+fn insert_new(conn: &mut PgConnection, row: UserRow) -> Result<UserRow, ApiError> {
+    if repo::find_by_username(conn, &row.username)?.is_some() {
+        return Err(ApiError::conflict(
+            "username_taken",
+            "a user with this username exists",
+        ));
+    }
+    repo::insert(conn, &row)?;
+    Ok(row)
 }
 
 /// Creates a staff user.
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = CreateUser,
     responses(
         (status = 201, body = User),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or weak password", body = Problem, content_type = "application/problem+json"),
+        NotAnAdmin,
+        UsernameTaken,
+        BadUser,
     ),
     security(("bearer" = [])))]
 pub async fn create_user(
@@ -128,28 +128,18 @@ pub async fn create_user(
     admin: Authorized<caps::Administration>,
     body: web::Json<CreateUser>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let username = b.username.trim().to_lowercase();
     let mut errors = Vec::new();
-    if !(3..=64).contains(&username.len())
-        || !username
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"._-".contains(&c))
-    {
-        errors.push(FieldError::new(
-            "username",
-            "must be 3–64 of a-z, 0-9, '.', '_', '-'",
-        ));
-    }
-    password_policy(&mut errors, &b.password, &username);
-    staff_role(&mut errors, &b.role);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    accounts::username(&mut errors, &username);
+    accounts::password_policy(&mut errors, &b.password, &username);
+    accounts::staff_role(&mut errors, &b.role);
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let password = b.password;
     let hash = web::block(move || passwords::hash(&password)).await??;
-    let now = Utc::now();
+    let now = auditor.now();
     let row = UserRow {
         id: Uuid::now_v7(),
         username,
@@ -163,25 +153,15 @@ pub async fn create_user(
         updated_at: now,
         version: 1,
     };
-    let stored = db::run(&pool, move |conn| {
-        if repo::find_by_username(conn, &row.username)?.is_some() {
-            return Err(ApiError::conflict(
-                "username_taken",
-                "a user with this username exists",
-            ));
-        }
-        repo::insert(conn, &row)?;
-        Ok(row)
-    })
-    .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "user.create", Some(stored.id.to_string()))
-            .details(serde_json::json!({"username": stored.username, "role": stored.role})),
-    )
-    .await;
+    let stored = db::run(&pool, move |conn| insert_new(conn, row)).await?;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "user.create", Some(stored.id.to_string()))
+                .details(serde_json::json!({"username": stored.username, "role": stored.role})),
+        )
+        .await;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/users/{}", stored.id)))
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&stored))))
@@ -190,32 +170,19 @@ pub async fn create_user(
 
 /// Lists staff users, newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<User>), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Page<User>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
-        Ok(super::newest_first!(users, UserRow::as_select(), cursor, limit).load(conn)?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        User::from,
-    )))
+    super::newest_page!(pool, page, users, UserRow, User::from)
 }
 
 /// One staff user, with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = User), NotFound),
     security(("bearer" = [])))]
 pub async fn get_user(
     req: HttpRequest,
@@ -224,15 +191,7 @@ pub async fn get_user(
     pool: web::Data<PgPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row = db::run(&pool, move |conn| {
-        users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("user"))
-    })
-    .await?;
+    let row = find(&pool, id).await?;
     let tag = etag(&row);
     Ok(respond_with_etag(&req, &tag, &User::from(row)))
 }
@@ -242,9 +201,9 @@ pub async fn get_user(
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = UpdateUser,
     responses(
         (status = 200, body = User),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The user changed since the If-Match ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        UserChanged,
+        Unprocessable,
     ),
     security(("bearer" = [])))]
 pub async fn update_user(
@@ -254,44 +213,25 @@ pub async fn update_user(
     path: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
-    let if_match = req
-        .headers()
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().trim_matches('"').to_owned());
-    let current = db::run(&pool, move |conn| {
-        users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(ApiError::NotFound("user"))
-    })
-    .await?;
-    if if_match
-        .as_deref()
-        .is_some_and(|m| m != "*" && m != etag(&current))
-    {
-        return Err(ApiError::PreconditionFailed);
-    }
+    let current = matching(&req, &pool, id).await?;
     let mut errors = Vec::new();
     if let Some(r) = &b.role {
-        staff_role(&mut errors, r);
+        accounts::staff_role(&mut errors, r);
     }
     if let Some(p) = &b.password {
-        password_policy(&mut errors, p, &current.username);
+        accounts::password_policy(&mut errors, p, &current.username);
     }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    accounts::valid(errors).map_err(ApiError::Validation)?;
     let hash = match b.password.clone() {
         Some(p) => Some(web::block(move || passwords::hash(&p)).await??),
         None => None,
     };
     let version = current.version;
+    let now = auditor.now();
     let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
     let updated = db::run(&pool, move |conn| {
         let target = users::table
@@ -303,26 +243,23 @@ pub async fn update_user(
                 users::role.eq(b.role.unwrap_or(current.role)),
                 users::disabled.eq(b.disabled.unwrap_or(current.disabled)),
                 users::password_hash.eq(hash.unwrap_or(current.password_hash)),
-                users::updated_at.eq(Utc::now()),
+                users::updated_at.eq(now),
                 users::version.eq(version + 1),
             ))
             .execute(conn)?;
         if n == 0 {
             return Err(ApiError::PreconditionFailed);
         }
-        Ok(users::table
-            .find(id)
-            .select(UserRow::as_select())
-            .first(conn)?)
+        repo::find(conn, id)?.ok_or(ApiError::NotFound("user"))
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "user.update", Some(id.to_string())).details(changes),
-    )
-    .await;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "user.update", Some(id.to_string())).details(changes),
+        )
+        .await;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&updated))))
         .json(User::from(updated)))
@@ -333,8 +270,8 @@ pub async fn update_user(
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deactivated"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Admins cannot deactivate themselves", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        CannotDeactivateSelf,
     ),
     security(("bearer" = [])))]
 pub async fn delete_user(
@@ -343,6 +280,7 @@ pub async fn delete_user(
     admin: Authorized<caps::Administration>,
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     use crate::db::schema::refresh_tokens;
     let id = path.into_inner();
@@ -352,8 +290,8 @@ pub async fn delete_user(
             "an admin cannot deactivate their own account",
         ));
     }
+    let now = auditor.now();
     db::transaction(&pool, move |conn| {
-        let now = Utc::now();
         let n = diesel::update(users::table.find(id))
             .set((
                 users::disabled.eq(true),
@@ -374,12 +312,12 @@ pub async fn delete_user(
         Ok(())
     })
     .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit::by(&admin, "user.delete", Some(id.to_string())),
-    )
-    .await;
+    auditor
+        .record(
+            &req,
+            &ctx,
+            Audit::by(&admin, "user.delete", Some(id.to_string())),
+        )
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }

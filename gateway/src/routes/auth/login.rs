@@ -1,47 +1,25 @@
 //! `POST /api/v1/auth/login`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::request::RequestContext;
-
-use crate::audit::{self, Audit};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
+use diesel::PgConnection;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db;
+use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
 
-use crate::configuration::GatewaySettings;
-use crate::db::users;
-use crate::keys::KeyRing;
+use crate::api::auth::{LoginRequest, TokenResponse};
+use crate::api::problems::{BadCredentials, MissingFields};
+use crate::audit::{Audit, Auditor};
+use crate::db::users::{self, UserRow};
 use crate::passwords;
-use crate::tokens::{self, Subject};
+use crate::sessions::{Refreshable, Sessions};
+use crate::tokens::Subject;
 
 /// Failed logins in a row before the account is locked, and for how long.
 const MAX_FAILURES: i32 = 5;
 const LOCK_MINUTES: i64 = 15;
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"username": "admin", "password": "s3cret-Passw0rd"}))]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-/// Tokens issued at login.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"access_token": "eyJhbGciOiJFZERTQSIs...", "token_type": "Bearer", "expires_in": 900, "refresh_token": "kq3...Zt0"}))]
-pub struct TokenResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Seconds until the access token expires.
-    pub expires_in: i64,
-    pub refresh_token: String,
-}
 
 /// Logs a staff user in (argon2-verified password) and issues an EdDSA access token and a
 /// refresh token. Five failures in a row lock the account for 15 minutes.
@@ -52,17 +30,16 @@ pub struct TokenResponse {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
-        (status = 401, description = "Wrong username or password, or account locked", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        BadCredentials,
+        MissingFields,
     )
 )]
 pub async fn login(
     req: HttpRequest,
     ctx: RequestContext,
     body: web::Json<LoginRequest>,
-    pool: web::Data<PgPool>,
-    keys: web::Data<KeyRing>,
-    settings: web::Data<GatewaySettings>,
+    sessions: web::Data<Sessions>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
     let mut errors = Vec::new();
@@ -77,33 +54,9 @@ pub async fn login(
     }
     let username = username.trim().to_lowercase();
     let tried = username.clone();
-    let now = Utc::now();
-    let refresh_ttl = Duration::seconds(settings.jwt.refresh_ttl_secs);
-    let user = db::run(&pool, move |conn| {
-        let user = users::find_by_username(conn, &username)?;
-        // Hash even for unknown users so response time does not reveal who exists.
-        let hash = user
-            .as_ref()
-            .map(|u| u.password_hash.clone())
-            .unwrap_or_else(|| passwords::decoy_hash().to_owned());
-        let ok = passwords::verify(&password, &hash);
-        let denied = || ApiError::Unauthorized("invalid username or password".into());
-        let user = user.ok_or_else(denied)?;
-        if user.disabled || user.locked_until.is_some_and(|t| t > now) {
-            return Err(denied());
-        }
-        if !ok {
-            users::record_failure(
-                conn,
-                user.id,
-                now,
-                MAX_FAILURES,
-                Duration::minutes(LOCK_MINUTES),
-            )?;
-            return Err(denied());
-        }
-        users::record_success(conn, user.id)?;
-        Ok(user)
+    let now = sessions.now();
+    let user = db::run(&sessions.pool, move |conn| {
+        authenticate(conn, &username, &password, now)
     })
     .await;
     // Every attempt is audited with the username tried — never the password.
@@ -115,40 +68,45 @@ pub async fn login(
         outcome: if user.is_ok() { "success" } else { "failure" },
         details: serde_json::json!({"username": tried}),
     };
-    audit::record(&pool, &ctx, audit::client_ip(&req), entry).await;
+    auditor.record(&req, &ctx, entry).await;
     let user = user?;
     let role =
         Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
-    let access = tokens::access_token(
-        &keys,
-        &settings.jwt,
-        &Subject {
-            sub: user.id.to_string(),
-            role,
-            scopes: Vec::new(),
-            merchant_id: None,
-        },
-        now,
-    )?;
-    let (refresh, digest) = tokens::refresh_token();
-    db::run(&pool, move |conn| {
-        users::insert_refresh_token(
-            conn,
-            user.id,
-            Uuid::now_v7(),
-            &digest,
-            now,
-            now + refresh_ttl,
-        )?;
-        Ok(())
-    })
-    .await?;
+    let subject = Subject::new(user.id.to_string(), role, Vec::new(), None);
+    let refresh = Refreshable {
+        user_id: user.id,
+        family_id: new_id(),
+    };
+    let session = sessions.issue(&subject, Some(refresh)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(TokenResponse {
-            access_token: access,
-            token_type: "Bearer".into(),
-            expires_in: settings.jwt.access_ttl_secs,
-            refresh_token: refresh,
-        }))
+        .json(TokenResponse::of(session)))
+}
+
+/// The user whose password this is, counting failures (and locking) otherwise.
+fn authenticate(
+    conn: &mut PgConnection,
+    username: &str,
+    password: &str,
+    now: DateTime<Utc>,
+) -> Result<UserRow, ApiError> {
+    let user = users::find_by_username(conn, username)?;
+    // Hash even for unknown users so response time does not reveal who exists.
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| passwords::decoy_hash().to_owned());
+    let ok = passwords::verify(password, &hash);
+    let denied = || ApiError::Unauthorized("invalid username or password".into());
+    let user = user.ok_or_else(denied)?;
+    if user.disabled || user.locked_until.is_some_and(|t| t > now) {
+        return Err(denied());
+    }
+    if !ok {
+        let lock = Duration::minutes(LOCK_MINUTES);
+        users::record_failure(conn, user.id, now, MAX_FAILURES, lock)?;
+        return Err(denied());
+    }
+    users::record_success(conn, user.id)?;
+    Ok(user)
 }

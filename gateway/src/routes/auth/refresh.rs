@@ -3,30 +3,21 @@
 //! family (every token descended from that login) is revoked.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
-use diesel::prelude::*;
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::db;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
-use serde::Deserialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::login::TokenResponse;
-use crate::audit::{self, Audit};
-use crate::configuration::GatewaySettings;
-use crate::db::schema::{refresh_tokens, users};
-use crate::db::users::insert_refresh_token;
-use crate::keys::KeyRing;
+use crate::api::auth::{RefreshRequest, TokenResponse};
+use crate::api::problems::BadRefreshToken;
+use crate::audit::{Audit, Auditor};
+use crate::db::refresh_tokens;
+use crate::db::users;
+use crate::sessions::{Refreshable, Sessions};
 use crate::tokens::{self, Subject};
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
 
 enum Outcome {
     Rotated {
@@ -47,83 +38,31 @@ enum Outcome {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens; the presented refresh token is spent", body = TokenResponse),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token (reuse revokes the family)", body = Problem, content_type = "application/problem+json"),
+        BadRefreshToken,
     )
 )]
 pub async fn refresh(
     req: HttpRequest,
     ctx: RequestContext,
     body: web::Json<RefreshRequest>,
-    pool: web::Data<PgPool>,
-    keys: web::Data<KeyRing>,
-    settings: web::Data<GatewaySettings>,
+    sessions: web::Data<Sessions>,
+    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let digest = tokens::digest(&body.refresh_token);
-    let now = Utc::now();
-    let outcome = db::transaction(&pool, move |conn| {
-        type Row = (
-            Uuid,
-            Uuid,
-            Option<chrono::DateTime<Utc>>,
-            Option<chrono::DateTime<Utc>>,
-            chrono::DateTime<Utc>,
-        );
-        let row: Option<Row> = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(&digest))
-            .select((
-                refresh_tokens::user_id,
-                refresh_tokens::family_id,
-                refresh_tokens::used_at,
-                refresh_tokens::revoked_at,
-                refresh_tokens::expires_at,
-            ))
-            .for_update()
-            .first(conn)
-            .optional()?;
-        let denied = || ApiError::Unauthorized("invalid refresh token".into());
-        let (user_id, family, used_at, revoked_at, expires_at) = row.ok_or_else(denied)?;
-        if revoked_at.is_some() || expires_at <= now {
-            return Err(denied());
-        }
-        if used_at.is_some() {
-            diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)))
-                .set(refresh_tokens::revoked_at.eq(now))
-                .execute(conn)?;
-            return Ok(Outcome::Reused { user_id });
-        }
-        diesel::update(refresh_tokens::table.filter(refresh_tokens::token_hash.eq(&digest)))
-            .set(refresh_tokens::used_at.eq(now))
-            .execute(conn)?;
-        let (role, disabled): (String, bool) = users::table
-            .find(user_id)
-            .select((users::role, users::disabled))
-            .first(conn)?;
-        if disabled {
-            return Err(denied());
-        }
-        Ok(Outcome::Rotated {
-            user_id,
-            role,
-            family,
-        })
-    })
-    .await?;
+    let now = sessions.now();
+    let outcome = db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await?;
     let (user_id, role, family) = match outcome {
         Outcome::Reused { user_id } => {
-            audit::record(
-                &pool,
-                &ctx,
-                audit::client_ip(&req),
-                Audit {
-                    principal: Some(user_id.to_string()),
-                    role: None,
-                    action: "auth.refresh_reuse",
-                    target: Some(user_id.to_string()),
-                    outcome: "denied",
-                    details: serde_json::json!({"family_revoked": true}),
-                },
-            )
-            .await;
+            let who = Some(user_id.to_string());
+            let entry = Audit {
+                principal: who.clone(),
+                role: None,
+                action: "auth.refresh_reuse",
+                target: who,
+                outcome: "denied",
+                details: serde_json::json!({"family_revoked": true}),
+            };
+            auditor.record(&req, &ctx, entry).await;
             return Err(ApiError::Unauthorized(
                 "refresh token already used; the session is revoked".into(),
             ));
@@ -135,52 +74,49 @@ pub async fn refresh(
         } => (user_id, role, family),
     };
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("stored role {role:?}"))?;
-    let access = tokens::access_token(
-        &keys,
-        &settings.jwt,
-        &Subject {
-            sub: user_id.to_string(),
-            role,
-            scopes: Vec::new(),
-            merchant_id: None,
-        },
-        now,
-    )?;
-    let (refresh, digest) = tokens::refresh_token();
-    let ttl = Duration::seconds(settings.jwt.refresh_ttl_secs);
-    db::run(&pool, move |conn| {
-        Ok(insert_refresh_token(
-            conn,
-            user_id,
-            family,
-            &digest,
-            now,
-            now + ttl,
-        )?)
-    })
-    .await?;
-    audit::record(
-        &pool,
-        &ctx,
-        audit::client_ip(&req),
-        Audit {
-            principal: Some(user_id.to_string()),
-            role: Some(role.as_str().into()),
-            action: "auth.refresh",
-            target: None,
-            outcome: "success",
-            details: serde_json::json!({}),
-        },
-    )
-    .await;
+    let subject = Subject::new(user_id.to_string(), role, Vec::new(), None);
+    let refresh = Refreshable {
+        user_id,
+        family_id: family,
+    };
+    let session = sessions.issue(&subject, Some(refresh)).await?;
+    let entry = Audit {
+        principal: Some(user_id.to_string()),
+        role: Some(role.as_str().into()),
+        action: "auth.refresh",
+        target: None,
+        outcome: "success",
+        details: serde_json::json!({}),
+    };
+    auditor.record(&req, &ctx, entry).await;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(TokenResponse {
-            access_token: access,
-            token_type: "Bearer".into(),
-            expires_in: settings.jwt.access_ttl_secs,
-            refresh_token: refresh,
-        }))
+        .json(TokenResponse::of(session)))
+}
+
+/// Spends the token with this digest, or revokes its family when it was spent before.
+fn rotate(conn: &mut PgConnection, digest: &str, now: DateTime<Utc>) -> Result<Outcome, ApiError> {
+    let denied = || ApiError::Unauthorized("invalid refresh token".into());
+    let token = refresh_tokens::find_for_update(conn, digest)?.ok_or_else(denied)?;
+    if token.revoked_at.is_some() || token.expires_at <= now {
+        return Err(denied());
+    }
+    if token.used_at.is_some() {
+        refresh_tokens::revoke_family(conn, token.family_id, now)?;
+        return Ok(Outcome::Reused {
+            user_id: token.user_id,
+        });
+    }
+    refresh_tokens::mark_used(conn, token.id, now)?;
+    let user = users::find(conn, token.user_id)?.ok_or_else(denied)?;
+    if user.disabled {
+        return Err(denied());
+    }
+    Ok(Outcome::Rotated {
+        user_id: user.id,
+        role: user.role,
+        family: token.family_id,
+    })
 }
 
 /// Ends a session: the refresh token and its whole family stop working.
@@ -193,19 +129,13 @@ pub async fn refresh(
 )]
 pub async fn logout(
     body: web::Json<RefreshRequest>,
-    pool: web::Data<PgPool>,
+    sessions: web::Data<Sessions>,
 ) -> Result<HttpResponse, ApiError> {
     let digest = tokens::digest(&body.refresh_token);
-    db::run(&pool, move |conn| {
-        let family: Option<Uuid> = refresh_tokens::table
-            .filter(refresh_tokens::token_hash.eq(&digest))
-            .select(refresh_tokens::family_id)
-            .first(conn)
-            .optional()?;
-        if let Some(family) = family {
-            diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)))
-                .set(refresh_tokens::revoked_at.eq(Utc::now()))
-                .execute(conn)?;
+    let now = sessions.now();
+    db::run(&sessions.pool, move |conn| {
+        if let Some(family) = refresh_tokens::family_of(conn, &digest)? {
+            refresh_tokens::revoke_family(conn, family, now)?;
         }
         Ok(())
     })

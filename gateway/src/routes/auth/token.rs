@@ -1,63 +1,25 @@
 //! `POST /api/v1/auth/token`: OAuth2 client credentials (RFC 6749 §4.4) for system clients and
 //! merchants, with RFC 6749 §5.2 error bodies (not problem+json: OAuth2 libraries expect these).
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::Engine;
-use chrono::Utc;
-use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db;
 use kuaidi_shared::request::RequestContext;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
+use kuaidi_shared::ApiError;
 
-use crate::audit::{self, Audit};
-use crate::configuration::GatewaySettings;
-use crate::db::schema::clients;
+use crate::api::auth::{AccessTokenResponse, OAuthError, TokenRequest};
+use crate::audit::{Audit, Auditor};
+use crate::db::clients::{self, ClientRow};
 use crate::edge::CLIENT_PREFIX;
-use crate::keys::KeyRing;
+use crate::sessions::Sessions;
 use crate::tokens::{self, Subject};
 
-/// The token request (form-encoded as RFC 6749 says, or JSON).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct TokenRequest {
-    /// Must be `client_credentials`.
-    pub grant_type: Option<String>,
-    /// Or HTTP Basic authentication.
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// Space-separated subset of the client's scopes; all of them when absent.
-    pub scope: Option<String>,
-}
-
-/// RFC 6749 §5.1.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct AccessTokenResponse {
-    pub access_token: String,
-    pub token_type: String,
-    pub expires_in: i64,
-    #[serde(skip_serializing_if = "String::is_empty", default)]
-    pub scope: String,
-}
-
-/// RFC 6749 §5.2.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OAuthError {
-    /// `invalid_request` | `invalid_client` | `unsupported_grant_type` | `invalid_scope`.
-    pub error: String,
-    pub error_description: String,
-}
-
-fn oauth_error(
-    status: actix_web::http::StatusCode,
-    error: &str,
-    description: &str,
-) -> HttpResponse {
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> HttpResponse {
     let mut resp = HttpResponse::build(status);
     resp.insert_header((header::CACHE_CONTROL, "no-store"));
-    if status == actix_web::http::StatusCode::UNAUTHORIZED {
+    if status == StatusCode::UNAUTHORIZED {
         resp.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"kuaidi\""));
     }
     resp.json(OAuthError {
@@ -93,157 +55,118 @@ pub async fn token(
     req: HttpRequest,
     ctx: RequestContext,
     body: web::Bytes,
-    pool: web::Data<PgPool>,
-    keys: web::Data<KeyRing>,
-    settings: web::Data<GatewaySettings>,
-) -> Result<HttpResponse, kuaidi_shared::ApiError> {
-    use actix_web::http::StatusCode;
+    sessions: web::Data<Sessions>,
+    auditor: web::Data<Auditor>,
+) -> Result<HttpResponse, ApiError> {
+    let (client_id, secret, scope) = match credentials(&req, &body) {
+        Ok(c) => c,
+        Err((status, error, why)) => return Ok(oauth_error(status, error, &why)),
+    };
+    let lookup = client_id.clone();
+    let row = db::run(&sessions.pool, move |conn| {
+        Ok(clients::find_by_client_id(conn, &lookup)?)
+    })
+    .await?;
+    let refused = match &row {
+        None => Some("unknown client"),
+        Some(r) if r.revoked_at.is_some() => Some("revoked"),
+        // Both digests are of random secrets; comparing them leaks nothing useful.
+        Some(r) if r.secret_hash != tokens::digest(&secret) => Some("wrong secret"),
+        Some(_) => None,
+    };
+    let (Some(client), None) = (row, refused) else {
+        auditor
+            .record(&req, &ctx, failed(&client_id, refused))
+            .await;
+        let why = "unknown client or wrong secret";
+        return Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", why));
+    };
+    let granted = match granted_scopes(&client, scope.as_deref()) {
+        Ok(g) => g,
+        Err(bad) => {
+            let why = format!("scope {bad} is not granted to this client");
+            return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &why));
+        }
+    };
+    let role = Role::parse(&client.role)
+        .ok_or_else(|| anyhow::anyhow!("stored role {:?}", client.role))?;
+    let sub = format!("{CLIENT_PREFIX}{}", client.id);
+    let subject = Subject::new(sub, role, granted.clone(), client.merchant_id);
+    let session = sessions.issue(&subject, None).await?;
+    let details = serde_json::json!({"client_id": client_id, "scopes": granted});
+    let entry = Audit::by_subject(&subject, "auth.token").details(details);
+    auditor.record(&req, &ctx, entry).await;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(AccessTokenResponse {
+            access_token: session.access_token,
+            token_type: "Bearer".into(),
+            expires_in: session.expires_in,
+            scope: granted.join(" "),
+        }))
+}
+
+/// The audit entry of a refused client.
+fn failed(client_id: &str, reason: Option<&str>) -> Audit {
+    Audit {
+        principal: Some(format!("{CLIENT_PREFIX}{client_id}")),
+        role: None,
+        action: "auth.token",
+        target: None,
+        outcome: "failure",
+        details: serde_json::json!({"client_id": client_id, "reason": reason}),
+    }
+}
+
+type OAuthRefusal = (StatusCode, &'static str, String);
+
+/// `(client_id, client_secret, scope)` of a client-credentials request (form or JSON, the
+/// credentials in the body or as HTTP Basic), or the RFC 6749 §5.2 error.
+fn credentials(
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(String, String, Option<String>), OAuthRefusal> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     let parsed: Result<TokenRequest, String> = if is_json {
-        serde_json::from_slice(&body).map_err(|e| e.to_string())
+        serde_json::from_slice(body).map_err(|e| e.to_string())
     } else {
-        serde_urlencoded::from_bytes(&body).map_err(|e| e.to_string())
+        serde_urlencoded::from_bytes(body).map_err(|e| e.to_string())
     };
-    let form = match parsed {
-        Ok(f) => f,
-        Err(e) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &e)),
-    };
+    let form = parsed.map_err(|e| (StatusCode::BAD_REQUEST, "invalid_request", e))?;
     match form.grant_type.as_deref() {
         Some("client_credentials") => {}
         Some(_) => {
-            return Ok(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "only client_credentials is supported",
-            ))
+            let why = "only client_credentials is supported".to_owned();
+            return Err((StatusCode::BAD_REQUEST, "unsupported_grant_type", why));
         }
         None => {
-            return Ok(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "grant_type is required",
-            ))
+            let why = "grant_type is required".to_owned();
+            return Err((StatusCode::BAD_REQUEST, "invalid_request", why));
         }
     }
-    let (client_id, secret) = match (basic_credentials(&req), form.client_id, form.client_secret) {
-        (Some(pair), _, _) => pair,
-        (None, Some(id), Some(secret)) => (id, secret),
-        _ => {
-            return Ok(oauth_error(
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "client authentication is required",
-            ))
-        }
-    };
-    let digest = tokens::digest(&secret);
-    let lookup_id = client_id.clone();
-    type Row = (
-        Uuid,
-        String,
-        String,
-        Option<Uuid>,
-        Vec<String>,
-        Option<chrono::DateTime<Utc>>,
-    );
-    let row: Option<Row> = db::run(&pool, move |conn| {
-        Ok(clients::table
-            .filter(clients::client_id.eq(&lookup_id))
-            .select((
-                clients::id,
-                clients::secret_hash,
-                clients::role,
-                clients::merchant_id,
-                clients::scopes,
-                clients::revoked_at,
-            ))
-            .first(conn)
-            .optional()?)
-    })
-    .await?;
-    let ip = audit::client_ip(&req);
-    let fail = |why: &'static str| Audit {
-        principal: Some(format!("{CLIENT_PREFIX}{client_id}")),
-        role: None,
-        action: "auth.token",
-        target: None,
-        outcome: "failure",
-        details: serde_json::json!({"client_id": client_id, "reason": why}),
-    };
-    let Some((id, secret_hash, role, merchant_id, scopes, revoked_at)) = row else {
-        audit::record(&pool, &ctx, ip, fail("unknown client")).await;
-        return Ok(oauth_error(
+    match (basic_credentials(req), form.client_id, form.client_secret) {
+        (Some((id, secret)), _, _) | (None, Some(id), Some(secret)) => Ok((id, secret, form.scope)),
+        _ => Err((
             StatusCode::UNAUTHORIZED,
             "invalid_client",
-            "unknown client or wrong secret",
-        ));
-    };
-    // Both digests are of random secrets; comparing them leaks nothing useful.
-    if secret_hash != digest || revoked_at.is_some() {
-        audit::record(
-            &pool,
-            &ctx,
-            ip,
-            fail(if revoked_at.is_some() {
-                "revoked"
-            } else {
-                "wrong secret"
-            }),
-        )
-        .await;
-        return Ok(oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client or wrong secret",
-        ));
+            "client authentication is required".to_owned(),
+        )),
     }
-    let granted = match form.scope.as_deref().map(str::split_whitespace) {
-        None => scopes.clone(),
-        Some(asked) => {
-            let asked: Vec<String> = asked.map(str::to_owned).collect();
-            if let Some(bad) = asked.iter().find(|s| !scopes.contains(s)) {
-                return Ok(oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_scope",
-                    &format!("scope {bad} is not granted to this client"),
-                ));
-            }
-            asked
-        }
+}
+
+/// The scopes asked for (all the client's when none are named), or the first not granted.
+fn granted_scopes(client: &ClientRow, asked: Option<&str>) -> Result<Vec<String>, String> {
+    let Some(asked) = asked else {
+        return Ok(client.scopes.clone());
     };
-    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("stored role {role:?}"))?;
-    let subject = Subject {
-        sub: format!("{CLIENT_PREFIX}{id}"),
-        role,
-        scopes: granted.clone(),
-        merchant_id,
-    };
-    let access = tokens::access_token(&keys, &settings.jwt, &subject, Utc::now())?;
-    audit::record(
-        &pool,
-        &ctx,
-        ip,
-        Audit {
-            principal: Some(subject.sub.clone()),
-            role: Some(role.as_str().into()),
-            action: "auth.token",
-            target: None,
-            outcome: "success",
-            details: serde_json::json!({"client_id": client_id, "scopes": granted}),
-        },
-    )
-    .await;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"))
-        .json(AccessTokenResponse {
-            access_token: access,
-            token_type: "Bearer".into(),
-            expires_in: settings.jwt.access_ttl_secs,
-            scope: granted.join(" "),
-        }))
+    let asked: Vec<String> = asked.split_whitespace().map(str::to_owned).collect();
+    match asked.iter().find(|s| !client.scopes.contains(s)) {
+        Some(bad) => Err(bad.clone()),
+        None => Ok(asked),
+    }
 }

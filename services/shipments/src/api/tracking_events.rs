@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::ingestion::{Ingested, Outcome};
+
 /// Where a scan happened; every part is optional (a hub scan may carry only its code).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +131,22 @@ impl IngestResult {
             result: IngestOutcome::Rejected,
             reason: Some(reason.into()),
             sequence: None,
+        }
+    }
+}
+
+impl From<Ingested> for IngestResult {
+    fn from(i: Ingested) -> Self {
+        let (result, reason, sequence) = match i.outcome {
+            Outcome::Accepted { sequence } => (IngestOutcome::Accepted, None, Some(sequence)),
+            Outcome::Duplicate => (IngestOutcome::Duplicate, None, None),
+            Outcome::Rejected(reason) => (IngestOutcome::Rejected, Some(reason), None),
+        };
+        Self {
+            event_id: i.event_id,
+            result,
+            reason,
+            sequence,
         }
     }
 }

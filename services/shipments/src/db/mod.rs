@@ -1,7 +1,9 @@
 //! Rows and repository functions; every function takes `&mut PgConnection` so calls compose in
 //! one transaction.
 
+pub mod expiry;
 pub mod impact;
+pub mod ingest;
 pub mod public;
 pub mod pull;
 pub mod schema;

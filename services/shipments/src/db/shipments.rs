@@ -51,6 +51,14 @@ pub fn insert(conn: &mut PgConnection, row: &ShipmentRow) -> QueryResult<()> {
         .map(drop)
 }
 
+/// The next waybill serial (a database sequence).
+pub fn next_serial(conn: &mut PgConnection) -> QueryResult<i64> {
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+        "nextval('tracking_serial')",
+    ))
+    .get_result(conn)
+}
+
 pub fn tracking_number_taken(conn: &mut PgConnection, tn: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         shipments::table.filter(shipments::tracking_number.eq(tn)),
@@ -84,4 +92,44 @@ pub fn find_by_tracking_number(
         Scope::Recipient(hash) => q = q.filter(shipments::recipient_phone_index.eq(hash.clone())),
     }
     q.first(conn).optional()
+}
+
+/// Follows a customer merge: shipments of the duplicate name the survivor as their shipper.
+pub fn repoint_shipper(
+    conn: &mut PgConnection,
+    duplicate: Uuid,
+    survivor: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(shipments::table.filter(shipments::shipper_customer_id.eq(duplicate)))
+        .set((
+            shipments::shipper_customer_id.eq(survivor),
+            shipments::updated_at.eq(now),
+            shipments::version.eq(shipments::version + 1),
+        ))
+        .execute(conn)
+}
+
+/// Follows a customer erasure: every shipment sent to one of the erased phones, or by the
+/// erased customer, gets the anonymised recipient `sealed` and loses its phone index (and
+/// the signer's name). One statement, whatever the number of shipments.
+pub fn anonymise(
+    conn: &mut PgConnection,
+    phone_hashes: &[String],
+    shipper: Uuid,
+    sealed: &[u8],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let erased = shipments::recipient_phone_index
+        .eq_any(phone_hashes)
+        .or(shipments::shipper_customer_id.eq(shipper));
+    diesel::update(shipments::table.filter(erased))
+        .set((
+            shipments::recipient_sealed.eq(sealed),
+            shipments::recipient_phone_index.eq(""),
+            shipments::signed_by.eq(None::<String>),
+            shipments::updated_at.eq(now),
+            shipments::version.eq(shipments::version + 1),
+        ))
+        .execute(conn)
 }

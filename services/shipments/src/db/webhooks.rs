@@ -93,7 +93,7 @@ impl DeliveryRow {
         now: DateTime<Utc>,
     ) -> Self {
         Self {
-            id: Uuid::now_v7(),
+            id: kuaidi_shared::clock::new_id(),
             subscription_id,
             event_id,
             event_type: event_type.to_owned(),

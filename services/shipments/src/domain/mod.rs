@@ -2,6 +2,7 @@
 //! statuses.
 
 pub mod eta;
+pub mod ingestion;
 pub mod new_shipment;
 pub mod service_level;
 pub mod status;

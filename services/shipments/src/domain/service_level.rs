@@ -2,11 +2,13 @@
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
+use strum::{EnumString, IntoStaticStr, VariantArray};
 use utoipa::ToSchema;
 
+use super::status::wire_enum;
+
+wire_enum! {
 // NOTE: external contract — merchants send and receive these values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
 pub enum ServiceLevel {
     Standard,
     Express,
@@ -16,30 +18,11 @@ pub enum ServiceLevel {
     International,
 }
 
+}
+
 impl ServiceLevel {
-    pub const ALL: [Self; 6] = [
-        Self::Standard,
-        Self::Express,
-        Self::SameDay,
-        Self::Scheduled,
-        Self::ColdChain,
-        Self::International,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Standard => "standard",
-            Self::Express => "express",
-            Self::SameDay => "same_day",
-            Self::Scheduled => "scheduled",
-            Self::ColdChain => "cold_chain",
-            Self::International => "international",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
+    /// Every level.
+    pub const ALL: &[Self] = Self::VARIANTS;
 
     /// Default transit time when the lane has too little history: standard 72 h, express 24 h,
     /// same-day 12 h (SPEC §5); the others are Kuaidi's published defaults.
@@ -61,7 +44,7 @@ mod tests {
 
     #[test]
     fn every_level_round_trips_and_spec_transit_times_hold() {
-        for l in ServiceLevel::ALL {
+        for &l in ServiceLevel::ALL {
             assert_eq!(ServiceLevel::parse(l.as_str()), Some(l));
         }
         assert_eq!(

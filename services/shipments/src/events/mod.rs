@@ -1,4 +1,11 @@
-//! What the shipments service writes to its outbox: the payloads of SPEC §7 built from rows and
-//! rule outcomes (the transaction that writes them is the caller's).
+//! What the shipments service publishes and consumes (SPEC §7). Every event it emits is built
+//! here, one constructor per event type ([`emit`]); the transaction that writes them to the
+//! outbox is the caller's. Its consumers ([`consumers`]) fan its own events out to webhooks and
+//! follow the customers service's merges and erasures.
 
+pub mod consumers;
+pub mod emit;
 pub mod tracking;
+
+pub use consumers::consumers;
+pub use emit::{About, Emitter};

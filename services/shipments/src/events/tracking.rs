@@ -1,37 +1,53 @@
-//! The events of tracking changes: `shipment.status_changed`, `shipment.delivered`,
-//! `shipment.exception_raised`, `shipment.eta_changed` and `notification.requested`.
+//! The events of a tracking change — `shipment.status_changed`, `shipment.delivered`,
+//! `shipment.exception_raised`, `shipment.eta_changed` and `notification.requested` — composed
+//! from the constructors of [`super::emit`].
 
 use chrono::{DateTime, Utc};
-use kuaidi_shared::events::catalogue::{
-    NotificationRequestedV1, PlaceV1, ShipmentDeliveredV1, ShipmentEtaChangedV1,
-    ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
-};
-use kuaidi_shared::events::{CloudEvent, EventPayload};
-use kuaidi_shared::request::RequestContext;
-use uuid::Uuid;
+use kuaidi_shared::events::catalogue::PlaceV1;
+use kuaidi_shared::events::CloudEvent;
 
+use super::emit::{About, Emitter, StatusChange};
 use crate::api::tracking_events::EventLocation;
-use crate::db::tracking_events::TrackedShipment;
+use crate::db::tracking_events::{ExpiredRow, TrackedShipment};
 use crate::domain::tracking::{TrackingEvent, Transition};
-use crate::domain::{ShipmentStatus, Substatus};
+use crate::domain::ShipmentStatus;
 
-/// Builds envelopes for one shipment, at one time, in one request's trace.
-pub struct Emitter<'a> {
-    pub shipment: &'a TrackedShipment,
-    pub ctx: &'a RequestContext,
-    pub now: DateTime<Utc>,
+impl From<&TrackedShipment> for About {
+    fn from(s: &TrackedShipment) -> Self {
+        Self {
+            shipment_id: s.id,
+            tracking_number: s.tracking_number.clone(),
+            merchant_id: s.merchant_id,
+            shipper_customer_id: s.shipper_customer_id,
+        }
+    }
 }
 
-impl Emitter<'_> {
-    fn envelope<P: EventPayload>(&self, payload: &P) -> CloudEvent {
-        CloudEvent::new(
-            crate::SERVICE,
-            self.shipment.id.to_string(),
-            payload,
-            self.ctx,
-            Uuid::now_v7(),
-            self.now,
-        )
+impl From<&ExpiredRow> for About {
+    fn from(r: &ExpiredRow) -> Self {
+        Self {
+            shipment_id: r.id,
+            tracking_number: r.tracking_number.clone(),
+            merchant_id: r.merchant_id,
+            shipper_customer_id: r.shipper_customer_id,
+        }
+    }
+}
+
+/// The events of one tracked shipment.
+pub struct Tracked<'a> {
+    pub emit: &'a Emitter<'a>,
+    pub shipment: &'a TrackedShipment,
+    pub about: About,
+}
+
+impl<'a> Tracked<'a> {
+    pub fn new(emit: &'a Emitter<'a>, shipment: &'a TrackedShipment) -> Self {
+        Self {
+            emit,
+            shipment,
+            about: About::from(shipment),
+        }
     }
 
     /// `shipment.status_changed`, then `shipment.delivered` or `shipment.exception_raised`.
@@ -42,95 +58,63 @@ impl Emitter<'_> {
         sequence: i64,
         delivered_at: Option<DateTime<Utc>>,
     ) -> Vec<CloudEvent> {
-        let s = self.shipment;
-        let sub = t.substatus.map(|x| substatus_str(x).to_owned());
-        let location = ev.location.as_ref().map(place);
-        let mut out = vec![self.envelope(&ShipmentStatusChangedV1 {
-            shipment_id: s.id,
-            tracking_number: s.tracking_number.clone(),
-            merchant_id: s.merchant_id,
-            shipper_customer_id: s.shipper_customer_id,
+        let change = StatusChange {
             from: t.from.as_str().to_owned(),
             to: t.to.as_str().to_owned(),
-            substatus: sub.clone(),
+            substatus: t.substatus.map(|x| x.as_str().to_owned()),
             sequence,
             occurred_at: ev.occurred_at,
-            location: location.clone(),
-        })];
-        match t.to {
-            ShipmentStatus::Delivered => {
-                let delivered_at = delivered_at.unwrap_or(ev.occurred_at);
-                out.push(self.envelope(&ShipmentDeliveredV1 {
-                    shipment_id: s.id,
-                    tracking_number: s.tracking_number.clone(),
-                    merchant_id: s.merchant_id,
-                    shipper_customer_id: s.shipper_customer_id,
-                    substatus: sub,
-                    promised_at: s.promised_at,
-                    delivered_at,
-                    on_time: delivered_at <= s.promised_at,
-                    sequence,
-                }));
-            }
-            ShipmentStatus::Exception => {
-                out.push(self.envelope(&ShipmentExceptionRaisedV1 {
-                    shipment_id: s.id,
-                    tracking_number: s.tracking_number.clone(),
-                    merchant_id: s.merchant_id,
-                    shipper_customer_id: s.shipper_customer_id,
-                    substatus: sub,
-                    occurred_at: ev.occurred_at,
-                    location,
-                    sequence,
-                }));
-            }
-            _ => {}
-        }
+            location: ev.location.as_ref().map(place),
+        };
+        let then = match t.to {
+            ShipmentStatus::Delivered => Some(self.emit.delivered(
+                &self.about,
+                self.shipment.promised_at,
+                delivered_at.unwrap_or(ev.occurred_at),
+                &change,
+            )),
+            ShipmentStatus::Exception => Some(self.emit.exception_raised(&self.about, &change)),
+            _ => None,
+        };
+        let mut out = vec![self.emit.status_changed(&self.about, change)];
+        out.extend(then);
         out
     }
 
     /// `shipment.eta_changed` from the shipment's stored ETA to `new`.
     pub fn eta_changed(&self, new: DateTime<Utc>, sequence: i64) -> CloudEvent {
-        let s = self.shipment;
-        self.envelope(&ShipmentEtaChangedV1 {
-            shipment_id: s.id,
-            tracking_number: s.tracking_number.clone(),
-            merchant_id: s.merchant_id,
-            shipper_customer_id: s.shipper_customer_id,
-            old_estimated_delivery_at: s.estimated_delivery_at,
-            new_estimated_delivery_at: new,
-            sequence,
-        })
+        let old = self.shipment.estimated_delivery_at;
+        self.emit.eta_changed(&self.about, old, new, sequence)
     }
 
-    /// `notification.requested` (SPEC §5 "Proactive notifications").
+    /// `notification.requested` with the shipment's status and ETA.
     pub fn notification(
         &self,
         template: &str,
         status: ShipmentStatus,
         eta: Option<DateTime<Utc>>,
     ) -> CloudEvent {
-        let s = self.shipment;
         let mut variables = serde_json::Map::new();
-        variables.insert("tracking_number".into(), s.tracking_number.clone().into());
-        variables.insert("status".into(), status.as_str().into());
         variables.insert(
             "eta".into(),
             eta.map_or(serde_json::Value::Null, |e| e.to_rfc3339().into()),
         );
-        self.envelope(&NotificationRequestedV1 {
-            notification_id: Uuid::now_v7(),
-            // NOTE: customers' channel preferences are not known to this service; SMS reaches
-            // every recipient.
-            channel: "sms".into(),
-            template_id: template.into(),
-            variables,
-            shipment_id: s.id,
-            tracking_number: s.tracking_number.clone(),
-            merchant_id: s.merchant_id,
-            shipper_customer_id: s.shipper_customer_id,
-        })
+        self.emit
+            .notification(&self.about, template, status.as_str(), variables)
     }
+}
+
+/// `shipment.status_changed` to `expired` of a shipment the sweep expired.
+pub fn expired(emit: &Emitter<'_>, r: &ExpiredRow) -> CloudEvent {
+    let change = StatusChange {
+        from: r.from_status.clone(),
+        to: ShipmentStatus::Expired.as_str().into(),
+        substatus: None,
+        sequence: r.last_sequence,
+        occurred_at: emit.now,
+        location: None,
+    };
+    emit.status_changed(&About::from(r), change)
 }
 
 fn place(l: &EventLocation) -> PlaceV1 {
@@ -138,23 +122,5 @@ fn place(l: &EventLocation) -> PlaceV1 {
         city: l.city.clone().unwrap_or_default(),
         province: l.province.clone(),
         hub_code: l.hub_code.clone(),
-    }
-}
-
-/// The wire value of a substatus.
-pub fn substatus_str(s: Substatus) -> &'static str {
-    match s {
-        Substatus::Delayed => "delayed",
-        Substatus::Lost => "lost",
-        Substatus::Damaged => "damaged",
-        Substatus::Refused => "refused",
-        Substatus::ReturnedToSender => "returned_to_sender",
-        Substatus::CustomsHold => "customs_hold",
-        Substatus::AddressIssue => "address_issue",
-        Substatus::Missorted => "missorted",
-        Substatus::Signed => "signed",
-        Substatus::PickedUpByCustomer => "picked_up_by_customer",
-        Substatus::LeftAtDoor => "left_at_door",
-        Substatus::CodCollected => "cod_collected",
     }
 }

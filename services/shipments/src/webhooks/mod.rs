@@ -1,10 +1,11 @@
 //! Webhooks (SPEC §5): the fan-out of this service's events into persisted deliveries, one per
-//! matching subscription, and the worker that sends them signed, with retries, SSRF checks and
+//! matching subscription (called by the consumers of `crate::events`), and the worker that sends them signed, with retries, SSRF checks and
 //! the disabling of endpoints that keep failing.
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use kuaidi_shared::events::{CloudEvent, EventHandler};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::events::CloudEvent;
 use uuid::Uuid;
 
 use crate::db::webhooks::{self as repo, DeliveryRow, SubscriptionRow};
@@ -30,25 +31,6 @@ pub const DELIVERABLE: &[&str] = &[
     "notification.requested",
     TEST_EVENT,
 ];
-
-/// Consumes the service's own events and queues a delivery per matching subscription, in the
-/// consumer's transaction (so an event is fanned out exactly once).
-pub struct Fanout;
-
-impl EventHandler for Fanout {
-    fn event_types(&self) -> &[&'static str] {
-        // Topic-exchange binding keys: `*` matches one word.
-        &["shipment.*", "notification.requested"]
-    }
-
-    fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        fan_out(conn, event, Utc::now())?;
-        if event.type_ == "notification.requested" {
-            crate::notifications::log_sender(event)?;
-        }
-        Ok(())
-    }
-}
 
 /// Queues `event` for every enabled subscription that wants it; returns how many.
 pub fn fan_out(
@@ -84,7 +66,7 @@ pub fn visible_to(sub: &SubscriptionRow, event: &CloudEvent) -> bool {
 pub fn test_event(sub: &SubscriptionRow, now: DateTime<Utc>) -> CloudEvent {
     CloudEvent {
         specversion: "1.0".into(),
-        id: Uuid::now_v7(),
+        id: new_id(),
         source: format!("/kuaidi/{}", crate::SERVICE),
         type_: TEST_EVENT.into(),
         time: now,

@@ -6,20 +6,21 @@
 
 use chrono::{DateTime, Duration as Span, Utc};
 use diesel::Connection;
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::PgPool;
-use kuaidi_shared::events::catalogue::WebhookEndpointDisabledV1;
-use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::events::Outbox;
 use kuaidi_shared::request::RequestContext;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::{signature, target};
 use crate::configuration::WebhookSettings;
 use crate::db::webhooks::{self as repo, AttemptOutcome, DeliveryRow, SubscriptionRow};
+use crate::events::Emitter;
 
 /// Wakes the worker when a delivery was made due (`:test`, `:redeliver`, `:replay`).
 #[derive(Clone, Default)]
@@ -29,60 +30,49 @@ impl Wake {
     pub fn wake(&self) {
         self.0.notify_one();
     }
+
+    /// What the delivery job waits on besides its period.
+    pub fn notify(&self) -> Arc<Notify> {
+        self.0.clone()
+    }
 }
 
-/// The background delivery task.
+/// The delivery work, run by the service's scheduler (every `poll_ms`, or when woken).
 pub struct Worker {
     pub pool: PgPool,
     pub settings: WebhookSettings,
     pub outbox: Outbox,
-    pub wake: Wake,
     /// Opens the sealed signing secrets.
     pub pii: Arc<PiiCipher>,
+    pub clock: Clock,
 }
 
 impl Worker {
-    /// Runs until `shutdown` turns `true`; attempts in flight are finished first.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let this = Arc::new(self);
-        let poll = Duration::from_millis(this.settings.poll_ms.max(1));
+    /// Claims and attempts batches until a batch is not full; returns how many were claimed.
+    pub async fn drain(self: Arc<Self>) -> anyhow::Result<usize> {
+        let mut total = 0;
         loop {
-            if *shutdown.borrow() {
-                return;
-            }
-            let claimed = match this.clone().round().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::warn!(error = %e, "webhook worker round failed");
-                    0
-                }
-            };
-            if claimed as i64 >= this.settings.batch_size {
-                continue;
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = this.wake.0.notified() => {}
-                _ = shutdown.changed() => return,
+            let claimed = self.clone().round().await?;
+            total += claimed;
+            if (claimed as i64) < self.settings.batch_size {
+                return Ok(total);
             }
         }
     }
 
     /// Claims one batch and attempts it concurrently; returns how many were claimed.
     async fn round(self: Arc<Self>) -> anyhow::Result<usize> {
-        let pool = self.pool.clone();
         let (batch, lease) = (
             self.settings.batch_size,
             i64::try_from(self.settings.lease_ms).unwrap_or(i64::MAX),
         );
-        let (claimed, subs) = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+        let (claimed, subs) = db::work(&self.pool, move |conn| {
             let claimed = conn.transaction(|c| repo::claim_due(c, batch, lease))?;
             let ids: Vec<Uuid> = claimed.iter().map(|d| d.subscription_id).collect();
-            let subs = repo::list_subscriptions_by_id(&mut conn, &ids)?;
-            Ok::<_, anyhow::Error>((claimed, subs))
+            let subs = repo::list_subscriptions_by_id(conn, &ids)?;
+            Ok((claimed, subs))
         })
-        .await??;
+        .await?;
         let n = claimed.len();
         let subs: HashMap<Uuid, SubscriptionRow> = subs.into_iter().map(|s| (s.id, s)).collect();
         let mut set = tokio::task::JoinSet::new();
@@ -105,7 +95,7 @@ impl Worker {
         let started = Instant::now();
         let sent = self.send(&delivery, &sub).await;
         let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-        let now = Utc::now();
+        let now = self.clock.now();
         let (code, error) = match sent {
             Ok(code) => (Some(i32::from(code)), None),
             Err(e) => (None, Some(e)),
@@ -139,12 +129,10 @@ impl Worker {
                 next_attempt_at: next.unwrap_or(now),
             }
         };
-        let pool = self.pool.clone();
         let disable_after = Span::milliseconds(
             i64::try_from(self.settings.disable_after_ms).unwrap_or(i64::MAX / 2),
         );
-        let disabled = tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
+        let disabled = db::work(&self.pool, move |conn| {
             conn.transaction::<_, anyhow::Error, _>(|c| {
                 repo::record_attempt(c, delivery.id, &outcome, now)?;
                 if ok {
@@ -159,27 +147,13 @@ impl Worker {
                     return Ok(false);
                 }
                 tracing::warn!(webhook_id = %s.id, url = %s.url, "webhook endpoint disabled after failing continuously");
-                let payload = WebhookEndpointDisabledV1 {
-                    webhook_id: s.id,
-                    url: s.url.clone(),
-                    merchant_id: s.merchant_id,
-                    owner_sub: s.owner_sub.clone(),
-                    failing_since: since,
-                    disabled_at: now,
-                };
-                let event = CloudEvent::new(
-                    crate::SERVICE,
-                    s.id.to_string(),
-                    &payload,
-                    &RequestContext::detached(),
-                    Uuid::now_v7(),
-                    now,
-                );
+                let ctx = RequestContext::detached();
+                let event = Emitter { ctx: &ctx, now }.endpoint_disabled(&s, since);
                 Outbox::enqueue(c, &event)?;
                 Ok(true)
             })
         })
-        .await??;
+        .await?;
         if disabled {
             self.outbox.wake();
         }
@@ -209,7 +183,7 @@ impl Worker {
             .and_then(|s| String::from_utf8(s).ok())
             .ok_or_else(|| "the signing secret could not be opened".to_owned())?;
         let body = serde_json::to_vec(&delivery.payload).map_err(|e| e.to_string())?;
-        let t = Utc::now().timestamp();
+        let t = self.clock.now().timestamp();
         let resp = client
             .post(url)
             .header("content-type", "application/json")
@@ -273,7 +247,7 @@ mod tests {
     #[test]
     fn retries_follow_the_schedule_within_ten_percent() {
         let s = settings();
-        let t0 = Utc::now();
+        let t0 = Clock::system().now();
         let at = |n, j| next_attempt(&s, n, t0, t0, j).expect("within the window") - t0;
         assert_eq!(at(1, 0.5), Span::minutes(1));
         assert_eq!(at(2, 0.5), Span::minutes(5));
@@ -286,7 +260,7 @@ mod tests {
     #[test]
     fn nothing_is_retried_after_the_window() {
         let s = settings();
-        let t0 = Utc::now();
+        let t0 = Clock::system().now();
         assert_eq!(next_attempt(&s, 3, t0, t0 + Span::hours(24), 0.5), None);
         assert_eq!(
             next_attempt(&s, 7, t0, t0 + Span::hours(20), 0.5),

@@ -1,53 +1,40 @@
-//! Starts the shipments service for one test.
+//! The shipments service for one test, on the shared `TestApp`.
 
-use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::TestEnv;
+pub use kuaidi_shared::testing::TestApp;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-pub struct TestApp {
-    pub env: TestEnv,
-    pub app: RunningApp,
+/// The shipments service on a fresh database (see `kuaidi_shared::testing::TestApp`).
+pub async fn spawn() -> TestApp {
+    TestApp::spawn(
+        "shipments",
+        kuaidi_shipments::startup::MIGRATIONS,
+        kuaidi_shipments::build,
+    )
+    .await
 }
 
-impl TestApp {
-    pub async fn spawn() -> Self {
-        let env = TestEnv::new();
-        let app = kuaidi_shipments::build(env.settings("shipments"))
+/// Shipment requests every test file makes.
+#[allow(async_fn_in_trait)]
+pub trait Shipments {
+    fn admin(&self) -> String;
+    async fn create(&self, token: &str, body: &Value) -> reqwest::Response;
+    async fn shipment(&self, token: &str, tracking_number: &str) -> reqwest::Response;
+}
+
+impl Shipments for TestApp {
+    fn admin(&self) -> String {
+        self.token(Role::Admin)
+    }
+
+    async fn create(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.post(token, "/api/v1/shipments", body).await
+    }
+
+    async fn shipment(&self, token: &str, tracking_number: &str) -> reqwest::Response {
+        self.get(token, &format!("/api/v1/shipments/{tracking_number}"))
             .await
-            .expect("shipments service builds")
-            .spawn();
-        Self { env, app }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.app.url())
-    }
-
-    pub async fn create(&self, token: &str, body: &Value) -> reqwest::Response {
-        self.env
-            .http
-            .post(self.url("/api/v1/shipments"))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    pub async fn get(&self, token: &str, tracking_number: &str) -> reqwest::Response {
-        self.env
-            .http
-            .get(self.url(&format!("/api/v1/shipments/{tracking_number}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    pub fn admin(&self) -> String {
-        self.env.token(Role::Admin, None)
     }
 }
 

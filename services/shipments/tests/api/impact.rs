@@ -5,7 +5,7 @@ use kuaidi_shared::auth::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, TestApp};
+use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
 
 async fn scan(t: &TestApp, tn: &str, status: &str, hub: &str, minutes_ago: i64) {
     let operator = t.env.token(Role::Operator, None);
@@ -33,7 +33,7 @@ async fn scan(t: &TestApp, tn: &str, status: &str, hub: &str, minutes_ago: i64) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_it() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut tns = Vec::new();
     for merchant in [a, a, b] {

@@ -1,6 +1,7 @@
 //! Integration tests of the shipments service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod customers;
 mod helpers;
 mod impact;
 mod public;

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, TestApp};
+use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
 
 async fn public(t: &TestApp, path: &str) -> reqwest::Response {
     t.env.http.get(t.url(path)).send().await.expect("sent")
@@ -11,7 +11,7 @@ async fn public(t: &TestApp, path: &str) -> reqwest::Response {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anyone_can_track_a_parcel_without_seeing_who_it_is_for() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let created: Value = t
         .create(&t.admin(), &shipment_body(Uuid::now_v7()))
         .await

@@ -4,7 +4,7 @@ use kuaidi_shared::auth::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, TestApp};
+use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
 
 async fn create_for(t: &TestApp, merchant: Uuid) -> String {
     let token = t.env.token(Role::Merchant, Some(merchant));
@@ -29,7 +29,7 @@ async fn list(t: &TestApp, token: &str, query: &str) -> reqwest::Response {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut mine = Vec::new();
     for _ in 0..3 {
@@ -94,7 +94,7 @@ async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_get_returns_own_shipments_in_order_and_reports_the_rest_as_not_found() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let (one, two) = (create_for(&t, a).await, create_for(&t, a).await);
     let other = create_for(&t, b).await;
@@ -148,7 +148,7 @@ async fn batch_get_returns_own_shipments_in_order_and_reports_the_rest_as_not_fo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_end_customer_sees_the_parcels_sent_to_their_phone() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let merchant = Uuid::now_v7();
     let tn = create_for(&t, merchant).await;
     let key = &t.env.key;
@@ -176,10 +176,10 @@ async fn an_end_customer_sees_the_parcels_sent_to_their_phone() {
         .expect("token");
     let mine: Value = list(&t, &token, "").await.json().await.expect("json");
     assert_eq!(mine["data"][0]["tracking_number"], tn.as_str());
-    assert_eq!(t.get(&token, &tn).await.status(), 200);
+    assert_eq!(t.shipment(&token, &tn).await.status(), 200);
     let stranger = kuaidi_shared::testing::token(key, Role::Customer, None);
     assert_eq!(
-        t.get(&stranger, &tn).await.status(),
+        t.shipment(&stranger, &tn).await.status(),
         404,
         "a customer token without this phone"
     );

@@ -5,11 +5,11 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, TestApp};
+use crate::helpers::{shipment_body, spawn, Shipments};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_shipment_gets_an_s10_number_location_and_a_shipment_created_event() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tap = t.env.tap().await;
     let merchant = Uuid::now_v7();
     let customer = Uuid::now_v7();
@@ -65,7 +65,7 @@ async fn created_shipment_gets_an_s10_number_location_and_a_shipment_created_eve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supplied_tracking_numbers_are_validated_and_unique() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let merchant = Uuid::now_v7();
     let mut body = shipment_body(merchant);
 
@@ -88,7 +88,7 @@ async fn supplied_tracking_numbers_are_validated_and_unique() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_bodies_get_problem_json_listing_every_field() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let body = json!({
         "recipient": {"name": "", "phone": "12", "address": "x", "city": "北京"},
         "origin": {"city": "上海"},
@@ -142,7 +142,7 @@ async fn invalid_bodies_get_problem_json_listing_every_field() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_without_a_valid_token_get_401() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let none = t
         .env
         .http
@@ -155,13 +155,13 @@ async fn callers_without_a_valid_token_get_401() {
 
     let forged_key = kuaidi_shared::auth::SigningKey::generate();
     let forged = kuaidi_shared::testing::token(&forged_key, Role::Admin, None);
-    assert_eq!(t.get(&forged, "KD000000000CN").await.status(), 401);
+    assert_eq!(t.shipment(&forged, "KD000000000CN").await.status(), 401);
     t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merchants_see_only_their_own_shipments_and_analysts_see_masked_pii() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let merchant_a = t.env.token(Role::Merchant, Some(a));
     let merchant_b = t.env.token(Role::Merchant, Some(b));
@@ -181,15 +181,15 @@ async fn merchants_see_only_their_own_shipments_and_analysts_see_masked_pii() {
         "merchant comes from the token, not the body"
     );
 
-    assert_eq!(t.get(&merchant_a, tn).await.status(), 200);
+    assert_eq!(t.shipment(&merchant_a, tn).await.status(), 200);
     assert_eq!(
-        t.get(&merchant_b, tn).await.status(),
+        t.shipment(&merchant_b, tn).await.status(),
         404,
         "another tenant's shipment is a 404"
     );
 
     let analyst = t.env.token(Role::Analyst, None);
-    let seen: Value = t.get(&analyst, tn).await.json().await.expect("json");
+    let seen: Value = t.shipment(&analyst, tn).await.json().await.expect("json");
     assert_eq!(seen["recipient"]["phone"], "138****5678");
     assert_eq!(seen["recipient"]["name"], "张**");
 
@@ -200,7 +200,7 @@ async fn merchants_see_only_their_own_shipments_and_analysts_see_masked_pii() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unchanged_shipment_answers_304_to_its_etag() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let created: Value = t
         .create(&t.admin(), &shipment_body(Uuid::now_v7()))
         .await
@@ -208,7 +208,7 @@ async fn unchanged_shipment_answers_304_to_its_etag() {
         .await
         .expect("json");
     let tn = created["tracking_number"].as_str().expect("tn");
-    let first = t.get(&t.admin(), tn).await;
+    let first = t.shipment(&t.admin(), tn).await;
     let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
     let second = t
         .env

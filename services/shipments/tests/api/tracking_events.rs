@@ -9,7 +9,7 @@ use kuaidi_shared::testing::{EventTap, TestEnv};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, TestApp};
+use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
 
 /// The service on a database whose URL the test keeps (for calling repository code directly).
 async fn spawn_with_database() -> (TestApp, String) {
@@ -21,7 +21,8 @@ async fn spawn_with_database() -> (TestApp, String) {
         .await
         .expect("shipments service builds")
         .spawn();
-    (TestApp { env, app }, url)
+    let clock = kuaidi_shared::clock::Clock::system();
+    (TestApp { env, app, clock }, url)
 }
 
 fn operator(t: &TestApp) -> String {
@@ -52,29 +53,17 @@ fn for_shipment(mut event: Value, tn: &str) -> Value {
 }
 
 async fn post_event(t: &TestApp, token: &str, tn: &str, event: &Value) -> reqwest::Response {
-    t.env
-        .http
-        .post(t.url(&format!("/api/v1/shipments/{tn}/events")))
-        .bearer_auth(token)
-        .json(event)
-        .send()
+    t.post(token, &format!("/api/v1/shipments/{tn}/events"), event)
         .await
-        .expect("request sent")
 }
 
 async fn post_batch(t: &TestApp, token: &str, events: Vec<Value>) -> reqwest::Response {
-    t.env
-        .http
-        .post(t.url("/api/v1/tracking-events:batch"))
-        .bearer_auth(token)
-        .json(&json!({ "events": events }))
-        .send()
-        .await
-        .expect("request sent")
+    let body = json!({ "events": events });
+    t.post(token, "/api/v1/tracking-events:batch", &body).await
 }
 
 async fn shipment(t: &TestApp, tn: &str) -> Value {
-    t.get(&t.admin(), tn).await.json().await.expect("json")
+    t.shipment(&t.admin(), tn).await.json().await.expect("json")
 }
 
 fn time(v: &Value) -> DateTime<Utc> {
@@ -113,7 +102,7 @@ fn of_type<'a>(events: &'a [CloudEvent], type_: &str, tn: &str) -> Vec<&'a Cloud
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_event_id_is_a_duplicate_with_no_second_effect() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let now = Utc::now();
 
@@ -154,7 +143,7 @@ async fn a_repeated_event_id_is_a_duplicate_with_no_second_effect() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_older_late_event_joins_the_timeline_without_moving_the_status() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let now = Utc::now();
     let newer = scan("late-2", "out_for_delivery", now - Duration::minutes(10));
@@ -195,7 +184,7 @@ async fn an_older_late_event_joins_the_timeline_without_moving_the_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivered_is_terminal_until_a_later_return_to_sender() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tap = t.env.tap().await;
     let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let now = Utc::now();
@@ -241,7 +230,7 @@ async fn delivered_is_terminal_until_a_later_return_to_sender() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_with_bad_events_answers_each_in_order_and_applies_the_good_ones() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let a = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let b = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let now = Utc::now();
@@ -311,7 +300,7 @@ async fn a_batch_with_bad_events_answers_each_in_order_and_applies_the_good_ones
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_over_1000_events_or_empty_are_refused_with_422() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let now = Utc::now();
     let events: Vec<Value> = (0..1001)
@@ -337,7 +326,7 @@ async fn batches_over_1000_events_or_empty_are_refused_with_422() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_may_ingest_but_merchants_and_agents_get_403() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let merchant_id = Uuid::now_v7();
     let tn = new_shipment(&t, &shipment_body(merchant_id)).await;
     let event = scan("e1", "in_transit", Utc::now());
@@ -369,7 +358,7 @@ async fn operators_may_ingest_but_merchants_and_agents_get_403() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_emits_status_changed_and_delivered_with_on_time_and_a_notification() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tap = t.env.tap().await;
     let now = Utc::now();
     let on_time = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
@@ -445,7 +434,7 @@ async fn deliver_on_the_lane(t: &TestApp, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eta_uses_the_lanes_p80_once_it_has_20_deliveries() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tap = t.env.tap().await;
     let early = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
     let early_eta = time(&shipment(&t, &early).await["estimated_delivery_at"]);
@@ -492,7 +481,7 @@ async fn eta_uses_the_lanes_p80_once_it_has_20_deliveries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eta_falls_back_to_the_service_level_with_fewer_than_20_deliveries() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     deliver_on_the_lane(&t, 19).await;
 
     let created: Value = t
@@ -522,12 +511,15 @@ async fn the_sweep_expires_live_shipments_idle_for_30_days() {
     .await;
     let mut conn = diesel::PgConnection::establish(&url).expect("database");
 
-    let early = kuaidi_shipments::sweep::sweep_expired(&mut conn, Utc::now() + Duration::days(29))
-        .expect("sweep");
-    let due = kuaidi_shipments::sweep::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
-        .expect("sweep");
-    let again = kuaidi_shipments::sweep::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
-        .expect("sweep");
+    let early =
+        kuaidi_shipments::db::expiry::sweep_expired(&mut conn, Utc::now() + Duration::days(29))
+            .expect("sweep");
+    let due =
+        kuaidi_shipments::db::expiry::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
+            .expect("sweep");
+    let again =
+        kuaidi_shipments::db::expiry::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
+            .expect("sweep");
 
     assert_eq!(
         (early, due, again),
@@ -551,7 +543,7 @@ async fn the_sweep_expires_live_shipments_idle_for_30_days() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_1000_event_batch_is_ingested_in_one_request() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let mut tns = Vec::new();
     for _ in 0..200 {
         tns.push(new_shipment(&t, &shipment_body(Uuid::now_v7())).await);

@@ -2,23 +2,25 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use diesel::prelude::*;
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::{new_id, Clock};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
-use kuaidi_shared::events::{CloudEvent, Outbox};
-use kuaidi_shared::money::Money;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::events::catalogue::PlaceV1;
+use kuaidi_shared::events::Outbox;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
-use uuid::Uuid;
 
+use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken};
 use crate::api::shipments::{CreateShipment, Place, Shipment};
+use crate::db::ingest::initial_eta;
 use crate::db::shipments::{self as repo, ShipmentRow};
 use crate::domain::new_shipment::NewShipment;
 use crate::domain::{ShipmentStatus, TrackingNumber};
+use crate::events::Emitter;
 
 /// Creates a waybill and emits `shipment.created`.
 #[utoipa::path(
@@ -28,10 +30,10 @@ use crate::domain::{ShipmentStatus, TrackingNumber};
     request_body = CreateShipment,
     responses(
         (status = 201, description = "Created; `Location` names the shipment", body = Shipment),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not create shipments", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Tracking number already exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotCreateShipments,
+        TrackingNumberTaken,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]
@@ -42,11 +44,54 @@ pub async fn create_shipment(
     pool: web::Data<PgPool>,
     outbox: web::Data<Outbox>,
     pii: web::Data<PiiCipher>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = clock.now();
     let new = NewShipment::parse(body.into_inner(), &caller, now)?;
-    let row = ShipmentRow {
-        id: Uuid::now_v7(),
+    let row = row_of(&new, &pii, now);
+    let stored = db::transaction(&pool, move |conn| store(conn, row, &new, &ctx, now)).await?;
+    outbox.wake();
+    let location = format!("/api/v1/shipments/{}", stored.tracking_number);
+    let body = super::view(stored, &pii, &caller)?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, location))
+        .json(body))
+}
+
+/// Numbers the waybill (or checks the caller's number is free), estimates its delivery, stores
+/// it and writes `shipment.created`, in the caller's transaction.
+fn store(
+    conn: &mut PgConnection,
+    mut row: ShipmentRow,
+    new: &NewShipment,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+) -> Result<ShipmentRow, ApiError> {
+    if row.tracking_number.is_empty() {
+        let serial = repo::next_serial(conn)?;
+        row.tracking_number = TrackingNumber::generate(serial.unsigned_abs()).to_string();
+    } else if repo::tracking_number_taken(conn, &row.tracking_number)? {
+        return Err(ApiError::conflict(
+            "tracking_number_taken",
+            format!("tracking number {} already exists", row.tracking_number),
+        ));
+    }
+    let lane = crate::domain::eta::Lane {
+        origin_city: row.origin_city.clone(),
+        destination_city: row.destination_city.clone(),
+        service_level: row.service_level.clone(),
+    };
+    row.estimated_delivery_at = Some(initial_eta(conn, lane, new.service_level, now)?);
+    repo::insert(conn, &row)?;
+    let event = Emitter { ctx, now }.created(&row, place(&new.origin), place(&new.destination));
+    Outbox::enqueue(conn, &event)?;
+    Ok(row)
+}
+
+/// The row of a new shipment, its recipient sealed and indexed by phone.
+fn row_of(new: &NewShipment, pii: &PiiCipher, now: DateTime<Utc>) -> ShipmentRow {
+    ShipmentRow {
+        id: new_id(),
         tracking_number: new
             .tracking_number
             .as_ref()
@@ -82,51 +127,7 @@ pub async fn create_shipment(
         created_at: now,
         updated_at: now,
         version: 1,
-    };
-    let stored = db::transaction(&pool, move |conn| {
-        let mut row = row;
-        if row.tracking_number.is_empty() {
-            let serial: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "nextval('tracking_serial')",
-            ))
-            .get_result(conn)?;
-            row.tracking_number = TrackingNumber::generate(serial.unsigned_abs()).to_string();
-        } else if repo::tracking_number_taken(conn, &row.tracking_number)? {
-            return Err(ApiError::conflict(
-                "tracking_number_taken",
-                format!("tracking number {} already exists", row.tracking_number),
-            ));
-        }
-        let lane = crate::domain::eta::Lane {
-            origin_city: row.origin_city.clone(),
-            destination_city: row.destination_city.clone(),
-            service_level: row.service_level.clone(),
-        };
-        row.estimated_delivery_at = Some(crate::ingest::initial_eta(
-            conn,
-            lane,
-            new.service_level,
-            now,
-        )?);
-        repo::insert(conn, &row)?;
-        let event = CloudEvent::new(
-            crate::SERVICE,
-            row.id.to_string(),
-            &created_event(&row, &new.origin, &new.destination),
-            &ctx,
-            Uuid::now_v7(),
-            now,
-        );
-        Outbox::enqueue(conn, &event)?;
-        Ok(row)
-    })
-    .await?;
-    outbox.wake();
-    let location = format!("/api/v1/shipments/{}", stored.tracking_number);
-    let body = super::view(stored, &pii, &caller)?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, location))
-        .json(body))
+    }
 }
 
 fn place(p: &Place) -> PlaceV1 {
@@ -134,26 +135,5 @@ fn place(p: &Place) -> PlaceV1 {
         city: p.city.clone(),
         province: p.province.clone(),
         hub_code: p.hub_code.clone(),
-    }
-}
-
-fn created_event(row: &ShipmentRow, origin: &Place, destination: &Place) -> ShipmentCreatedV1 {
-    let money = |m: i64| Money::from_minor(m, &row.currency);
-    ShipmentCreatedV1 {
-        shipment_id: row.id,
-        tracking_number: row.tracking_number.clone(),
-        merchant_id: row.merchant_id,
-        shipper_customer_id: row.shipper_customer_id,
-        service_level: row.service_level.clone(),
-        origin: place(origin),
-        destination: place(destination),
-        weight_kg: row.weight_kg,
-        freight: money(row.freight_minor),
-        declared_value: row.declared_value_minor.map(money),
-        cod_amount: row.cod_amount_minor.map(money),
-        promised_at: Some(row.promised_at),
-        created_at: row.created_at,
-        sequence: row.last_sequence,
-        recipient_phone_hash: Some(row.recipient_phone_index.clone()),
     }
 }

@@ -5,11 +5,13 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::NoSuchShipment;
 use crate::api::shipments::Shipment;
 use crate::db::shipments as repo;
+use crate::domain::TrackingNumber;
 
 /// The shipment with its timeline. Another merchant's shipment is a 404.
 #[utoipa::path(
@@ -20,22 +22,21 @@ use crate::db::shipments as repo;
     responses(
         (status = 200, description = "The shipment; `ETag` carries its version", body = Shipment),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such shipment for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchShipment,
     ),
     security(("bearer" = []))
 )]
 pub async fn get_shipment(
     req: HttpRequest,
     caller: Authorized<caps::ShipmentsRead>,
-    path: web::Path<String>,
+    tn: TrackingNumber,
     pool: web::Data<PgPool>,
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
-    let tn = path.into_inner().trim().to_ascii_uppercase();
     let scope = super::scope_of(&caller)?;
     let (row, events) = db::run(&pool, move |conn| {
-        let row = repo::find_by_tracking_number(conn, &tn, &scope)?
+        let row = repo::find_by_tracking_number(conn, tn.as_str(), &scope)?
             .ok_or(ApiError::NotFound("shipment"))?;
         let events = crate::db::tracking_events::timeline(conn, row.id)?;
         Ok((row, events))

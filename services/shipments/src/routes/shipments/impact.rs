@@ -5,15 +5,20 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::problems::{BadImpactQuery, MayNotNotify};
 use crate::db::impact::{self, Affected, Place};
+use crate::events::{About, Emitter};
 
 /// At most this many shipments are listed; the counts cover the same set.
 pub const MAX_AFFECTED: i64 = 10_000;
@@ -104,13 +109,14 @@ pub async fn affected(
     caller: &kuaidi_shared::auth::Principal,
     q: &ImpactQuery,
     pool: &PgPool,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Affected>, ApiError> {
     if caller.role == Role::Customer {
         return Err(ApiError::Forbidden(
             "impact scope is for staff and merchants".into(),
         ));
     }
-    let (place, from, to) = parse(q, Utc::now())?;
+    let (place, from, to) = parse(q, now)?;
     let merchant = match caller.role {
         Role::Merchant => Some(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?),
         _ => None,
@@ -136,8 +142,8 @@ pub async fn affected(
     params(ImpactQuery),
     responses(
         (status = 200, description = "Affected shipments with counts by merchant and customer", body = Impact),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of hub_code and city, or a bad window", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        BadImpactQuery,
     ),
     security(("bearer" = []))
 )]
@@ -145,8 +151,9 @@ pub async fn get_impact(
     caller: Authorized<caps::ShipmentsRead>,
     query: web::Query<ImpactQuery>,
     pool: web::Data<PgPool>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut rows = affected(&caller, &query, &pool).await?;
+    let mut rows = affected(&caller, &query, &pool, clock.now()).await?;
     let truncated = rows.len() as i64 > MAX_AFFECTED;
     rows.truncate(MAX_AFFECTED as usize);
     Ok(HttpResponse::Ok().json(Impact {
@@ -184,7 +191,7 @@ mod tests {
 
     #[test]
     fn exactly_one_place_and_a_sane_window_are_required() {
-        let now = Utc::now();
+        let now = Clock::system().now();
         assert!(matches!(
             parse(&q(Some("PEK02"), None), now),
             Ok((Place::Hub(_), _, _))
@@ -235,21 +242,20 @@ pub struct Notified {
     request_body = NotifyImpact,
     responses(
         (status = 202, description = "Notifications requested", body = Notified),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Analysts and customers may not notify", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Neither or both of hub_code and city, or a bad window", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotNotify,
+        BadImpactQuery,
     ),
     security(("bearer" = []))
 )]
 pub async fn notify_impact(
     caller: Authorized<caps::ShipmentsRead>,
-    ctx: kuaidi_shared::request::RequestContext,
+    ctx: RequestContext,
     body: web::Json<NotifyImpact>,
     pool: web::Data<PgPool>,
-    outbox: web::Data<kuaidi_shared::events::Outbox>,
+    outbox: web::Data<Outbox>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    use kuaidi_shared::events::catalogue::NotificationRequestedV1;
-    use kuaidi_shared::events::{CloudEvent, Outbox};
     if caller.role == Role::Analyst {
         return Err(ApiError::Forbidden(
             "analysts read; they do not notify customers".into(),
@@ -269,41 +275,29 @@ pub async fn notify_impact(
         from: b.from,
         to: b.to,
     };
-    let mut rows = affected(&caller, &q, &pool).await?;
+    let now = clock.now();
+    let mut rows = affected(&caller, &q, &pool, now).await?;
     rows.truncate(MAX_AFFECTED as usize);
-    let now = Utc::now();
-    let events: Vec<CloudEvent> = rows
-        .iter()
-        .map(|r| {
-            let mut variables = serde_json::Map::new();
-            variables.insert("tracking_number".into(), r.tracking_number.clone().into());
-            variables.insert("status".into(), r.status.clone().into());
-            variables.insert("reason".into(), reason.clone().into());
-            if let Some(eta) = r.estimated_delivery_at {
-                variables.insert("eta".into(), eta.to_rfc3339().into());
-            }
-            let payload = NotificationRequestedV1 {
-                notification_id: Uuid::now_v7(),
-                channel: "sms".into(),
-                template_id: "shipment.disruption".into(),
-                variables,
-                shipment_id: r.id,
-                tracking_number: r.tracking_number.clone(),
-                merchant_id: r.merchant_id,
-                shipper_customer_id: r.shipper_customer_id,
-            };
-            CloudEvent::new(
-                crate::SERVICE,
-                r.id.to_string(),
-                &payload,
-                &ctx,
-                Uuid::now_v7(),
-                now,
-            )
-        })
-        .collect();
+    let emit = Emitter { ctx: &ctx, now };
+    let events: Vec<CloudEvent> = rows.iter().map(|r| disruption(&emit, r, &reason)).collect();
     let notified = events.len();
     db::transaction(&pool, move |conn| Ok(Outbox::enqueue_all(conn, &events)?)).await?;
     outbox.wake();
     Ok(HttpResponse::Accepted().json(Notified { notified }))
+}
+
+/// `notification.requested` (template `shipment.disruption`) for one affected shipment.
+fn disruption(emit: &Emitter<'_>, r: &Affected, reason: &str) -> CloudEvent {
+    let about = About {
+        shipment_id: r.id,
+        tracking_number: r.tracking_number.clone(),
+        merchant_id: r.merchant_id,
+        shipper_customer_id: r.shipper_customer_id,
+    };
+    let mut variables = serde_json::Map::new();
+    variables.insert("reason".into(), reason.into());
+    if let Some(eta) = r.estimated_delivery_at {
+        variables.insert("eta".into(), eta.to_rfc3339().into());
+    }
+    emit.notification(&about, "shipment.disruption", &r.status, variables)
 }

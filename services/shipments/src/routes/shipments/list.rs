@@ -6,12 +6,13 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::{normalise_phone, PiiCipher};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api::problems::{BadFilter, MayNotReadShipments};
 use crate::api::shipments::Shipment;
 use crate::db::pull::{self, PullFilter};
 use crate::domain::ShipmentStatus;
@@ -41,9 +42,9 @@ pub struct ListQuery {
     params(ListQuery),
     responses(
         (status = 200, description = "A page of shipments (timelines omitted; GET one for its timeline)", body = Page<Shipment>),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not read shipments", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filter or cursor", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadShipments,
+        BadFilter,
     ),
     security(("bearer" = []))
 )]

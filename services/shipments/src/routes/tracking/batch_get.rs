@@ -4,11 +4,12 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api::problems::BadBatchGetSize;
 use crate::api::shipments::Shipment;
 use crate::db::pull;
 
@@ -38,8 +39,8 @@ pub struct BatchGetResult {
     request_body = BatchGet,
     responses(
         (status = 200, description = "Found and not found", body = BatchGetResult),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty or more than 100 tracking numbers", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        BadBatchGetSize,
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,6 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::crypto::{mask_name, PiiCipher};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -16,8 +15,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api::problems::{BadPhoneLast4, TooManyLookups, UnknownTrackingNumber};
 use crate::api::shipments::Recipient;
 use crate::db::public;
+use crate::domain::TrackingNumber;
 
 /// How long a public answer is reused; changes show within this time.
 const FRESH_FOR: Duration = Duration::from_secs(2);
@@ -142,20 +143,20 @@ async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec
     responses(
         (status = 200, description = "Status and timeline, no personal data; `ETag` for polling", body = PublicTracking),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        (status = 404, description = "Unknown tracking number", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`phone_last4` is not four digits", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many lookups from this address", body = Problem, content_type = "application/problem+json"),
+        UnknownTrackingNumber,
+        BadPhoneLast4,
+        TooManyLookups,
     )
 )]
 pub async fn public_tracking(
     req: HttpRequest,
-    path: web::Path<String>,
+    tn: TrackingNumber,
     query: web::Query<PublicQuery>,
     pool: web::Data<PgPool>,
     cache: web::Data<PublicCache>,
     pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
-    let tn = path.into_inner().trim().to_ascii_uppercase();
+    let tn = tn.to_string();
     let last4 = match query.into_inner().phone_last4 {
         Some(l) if l.len() == 4 && l.bytes().all(|b| b.is_ascii_digit()) => Some(l),
         Some(_) => return Err(ApiError::validation("phone_last4", "must be four digits")),

@@ -1,19 +1,23 @@
 //! `POST /api/v1/tracking-events:batch`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::{BadBatchSize, MayNotIngest};
 use crate::api::tracking_events::{
-    BatchResults, BatchTrackingEvent, IngestOutcome, IngestResult, TrackingEventBatch,
+    BatchResults, BatchTrackingEvent, IngestResult, TrackingEventBatch,
 };
+use crate::db::ingest::ingest;
+use crate::domain::ingestion::{Incoming, Ingested, Outcome};
 use crate::domain::tracking::{TrackingEvent, MAX_BATCH};
-use crate::ingest::{ingest, Incoming};
+use crate::domain::TrackingNumber;
 
 /// Records up to 1000 scans in one transaction. Each event gets its own result, in input order;
 /// an invalid event is rejected alone and never fails the batch.
@@ -24,9 +28,9 @@ use crate::ingest::{ingest, Incoming};
     request_body = TrackingEventBatch,
     responses(
         (status = 200, description = "One result per event, in input order", body = BatchResults),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not ingest tracking events", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Empty batch or more than 1000 events", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotIngest,
+        BadBatchSize,
     ),
     security(("bearer" = []))
 )]
@@ -36,6 +40,7 @@ pub async fn ingest_tracking_events(
     body: web::Json<TrackingEventBatch>,
     pool: web::Data<PgPool>,
     outbox: web::Data<Outbox>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let events = body.into_inner().events;
     if events.is_empty() || events.len() > MAX_BATCH {
@@ -44,40 +49,52 @@ pub async fn ingest_tracking_events(
             format!("must hold 1 to {MAX_BATCH} events"),
         ));
     }
-    let now = Utc::now();
-    let mut results: Vec<Option<IngestResult>> = Vec::with_capacity(events.len());
-    let mut slots = Vec::new();
-    let mut items = Vec::new();
+    let now = clock.now();
+    // Invalid events are answered now, in their slot; the valid ones are ingested together.
+    let mut results: Vec<Option<Ingested>> = Vec::with_capacity(events.len());
+    let (mut slots, mut items) = (Vec::new(), Vec::new());
     for value in events {
-        let event_id = value["event_id"].as_str().unwrap_or_default().to_owned();
-        let parsed = serde_json::from_value::<BatchTrackingEvent>(value)
-            .map_err(|e| e.to_string())
-            .and_then(|b| {
-                let (tn, req) = b.into_parts();
-                let event = TrackingEvent::parse(req, now).map_err(|e| super::reason(&e))?;
-                Ok(Incoming {
-                    tracking_number: super::normalise_tracking_number(&tn),
-                    event,
-                })
-            });
-        match parsed {
+        match parse(value, now) {
             Ok(item) => {
                 slots.push(results.len());
                 items.push(item);
                 results.push(None);
             }
-            Err(reason) => results.push(Some(IngestResult::rejected(event_id, reason))),
+            Err(rejected) => results.push(Some(rejected)),
         }
     }
     let ingested = db::transaction(&pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
-    let accepted = ingested.iter().any(|r| r.result == IngestOutcome::Accepted);
+    if ingested
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Accepted { .. }))
+    {
+        outbox.wake();
+    }
     for (slot, result) in slots.into_iter().zip(ingested) {
         results[slot] = Some(result);
     }
-    if accepted {
-        outbox.wake();
-    }
     Ok(HttpResponse::Ok().json(BatchResults {
-        results: results.into_iter().flatten().collect(),
+        results: results
+            .into_iter()
+            .flatten()
+            .map(IngestResult::from)
+            .collect(),
     }))
+}
+
+/// One event of the batch as domain input, or its rejection.
+fn parse(value: serde_json::Value, now: DateTime<Utc>) -> Result<Incoming, Ingested> {
+    let event_id = value["event_id"].as_str().unwrap_or_default().to_owned();
+    let reject = |reason: String| Ingested::rejected(event_id.clone(), reason);
+    let (tn, req) = serde_json::from_value::<BatchTrackingEvent>(value)
+        .map_err(|e| reject(e.to_string()))?
+        .into_parts();
+    let event = TrackingEvent::parse(req, now).map_err(|e| reject(super::reason(&e)))?;
+    // A malformed number names no shipment.
+    let tracking_number =
+        TrackingNumber::parse(&tn).map_err(|_| reject("unknown tracking number".into()))?;
+    Ok(Incoming {
+        tracking_number,
+        event,
+    })
 }

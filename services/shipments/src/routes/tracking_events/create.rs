@@ -1,17 +1,20 @@
 //! `POST /api/v1/shipments/{tracking_number}/events`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
-use crate::api::tracking_events::{IngestOutcome, IngestResult, NewTrackingEvent};
+use crate::api::problems::{MayNotIngest, UnknownTrackingNumber};
+use crate::api::tracking_events::{IngestResult, NewTrackingEvent};
+use crate::db::ingest::ingest;
+use crate::domain::ingestion::{Incoming, Outcome};
 use crate::domain::tracking::TrackingEvent;
-use crate::ingest::{ingest, Incoming};
+use crate::domain::TrackingNumber;
 
 /// Records one scan of a shipment; the same `event_id` again is a `duplicate` with no effect.
 #[utoipa::path(
@@ -23,37 +26,38 @@ use crate::ingest::{ingest, Incoming};
     responses(
         (status = 201, description = "Accepted, with the event's sequence", body = IngestResult),
         (status = 200, description = "Duplicate `event_id`: nothing changed", body = IngestResult),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not ingest tracking events", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown tracking number", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotIngest,
+        UnknownTrackingNumber,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]
 pub async fn create_tracking_event(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,
-    path: web::Path<String>,
+    tracking_number: TrackingNumber,
     body: web::Json<NewTrackingEvent>,
     pool: web::Data<PgPool>,
     outbox: web::Data<Outbox>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = clock.now();
     let event = TrackingEvent::parse(body.into_inner(), now).map_err(ApiError::Validation)?;
     let items = vec![Incoming {
-        tracking_number: super::normalise_tracking_number(&path.into_inner()),
+        tracking_number,
         event,
     }];
     let mut results = db::transaction(&pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
     let result = results
         .pop()
         .ok_or_else(|| anyhow::anyhow!("ingest returned no result"))?;
-    match result.result {
-        IngestOutcome::Accepted => {
+    match result.outcome {
+        Outcome::Accepted { .. } => {
             outbox.wake();
-            Ok(HttpResponse::Created().json(result))
+            Ok(HttpResponse::Created().json(IngestResult::from(result)))
         }
-        IngestOutcome::Duplicate => Ok(HttpResponse::Ok().json(result)),
-        IngestOutcome::Rejected => Err(ApiError::NotFound("shipment")),
+        Outcome::Duplicate => Ok(HttpResponse::Ok().json(IngestResult::from(result))),
+        Outcome::Rejected(_) => Err(ApiError::NotFound("shipment")),
     }
 }

@@ -17,11 +17,6 @@ pub fn reason(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-/// The stored form of a caller's tracking number.
-pub fn normalise_tracking_number(raw: &str) -> String {
-    raw.trim().to_ascii_uppercase()
-}
-
 /// A shipment's stored events as its API timeline (rows come oldest first).
 pub fn timeline(rows: Vec<crate::db::tracking_events::EventRow>) -> Vec<TimelineEntry> {
     rows.into_iter()

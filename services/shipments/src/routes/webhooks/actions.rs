@@ -1,13 +1,15 @@
 //! `POST /api/v1/webhooks/{id}:test` and `POST /api/v1/webhooks/{id}:replay`.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{BadSince, NoSuchWebhook};
 use crate::api::webhooks::{ReplayResult, ReplayWebhook, WebhookDelivery};
 use crate::db::webhooks::{self as repo, DeliveryRow};
 use crate::webhooks::{self, Wake};
@@ -24,8 +26,8 @@ const REPLAY_WINDOW_DAYS: i64 = 30;
     params(("id" = Uuid, Path, description = "The subscription")),
     responses(
         (status = 202, description = "The test delivery, queued to be sent now", body = WebhookDelivery),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
     ),
     security(("bearer" = []))
 )]
@@ -34,12 +36,13 @@ pub async fn test_webhook(
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
     wake: web::Data<Wake>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
+    let now = clock.now();
     let row = db::transaction(&pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
-        let now = Utc::now();
         let event = webhooks::test_event(&sub, now);
         let payload = serde_json::to_value(&event).map_err(anyhow::Error::from)?;
         let row = DeliveryRow::pending(sub.id, event.id, &event.type_, payload, now);
@@ -62,9 +65,9 @@ pub async fn test_webhook(
     request_body = ReplayWebhook,
     responses(
         (status = 202, description = "Deliveries queued to be sent again", body = ReplayResult),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid `since`", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
+        BadSince,
     ),
     security(("bearer" = []))
 )]
@@ -74,10 +77,11 @@ pub async fn replay_webhook(
     body: web::Json<ReplayWebhook>,
     pool: web::Data<PgPool>,
     wake: web::Data<Wake>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    let now = Utc::now();
+    let now = clock.now();
     let since = body.since.max(now - Duration::days(REPLAY_WINDOW_DAYS));
     let requeued = db::transaction(&pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;

@@ -2,14 +2,14 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::{new_id, Clock};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
-use uuid::Uuid;
 
+use crate::api::problems::{BadWebhook, MayNotManageWebhooks};
 use crate::api::webhooks::{CreateWebhook, CreatedWebhook};
 use crate::configuration::WebhookSettings;
 use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
@@ -23,9 +23,9 @@ use crate::webhooks::registration::NewWebhook;
     request_body = CreateWebhook,
     responses(
         (status = 201, description = "Registered; `Location` names the subscription", body = CreatedWebhook),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not manage webhooks", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, e.g. a URL on a forbidden address", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotManageWebhooks,
+        BadWebhook,
     ),
     security(("bearer" = []))
 )]
@@ -35,6 +35,7 @@ pub async fn create_webhook(
     pool: web::Data<PgPool>,
     settings: web::Data<WebhookSettings>,
     pii: web::Data<PiiCipher>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let new = NewWebhook::parse(body.into_inner(), settings.allow_private_targets).await?;
@@ -43,7 +44,7 @@ pub async fn create_webhook(
         Owner::Subject(s) => (None, Some(s)),
     };
     let row = SubscriptionRow {
-        id: Uuid::now_v7(),
+        id: new_id(),
         merchant_id,
         owner_sub,
         url: new.url,
@@ -51,7 +52,7 @@ pub async fn create_webhook(
         secret_sealed: pii.seal(new.secret.as_bytes()),
         failing_since: None,
         disabled_at: None,
-        created_at: Utc::now(),
+        created_at: clock.now(),
     };
     let stored = db::run(&pool, move |conn| {
         repo::insert_subscription(conn, &row)?;

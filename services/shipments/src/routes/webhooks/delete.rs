@@ -3,10 +3,11 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::NoSuchWebhook;
 use crate::db::webhooks as repo;
 
 /// Removes the caller's subscription and its pending deliveries.
@@ -17,8 +18,8 @@ use crate::db::webhooks as repo;
     params(("id" = Uuid, Path, description = "The subscription")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
     ),
     security(("bearer" = []))
 )]

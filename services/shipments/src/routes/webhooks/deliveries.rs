@@ -2,14 +2,15 @@
 //! `POST /api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{BadPage, NoSuchDelivery, NoSuchWebhook};
 use crate::api::webhooks::{WebhookDelivery, WebhookDeliveryPage};
 use crate::db::webhooks as repo;
 use crate::webhooks::Wake;
@@ -22,9 +23,9 @@ use crate::webhooks::Wake;
     params(("id" = Uuid, Path, description = "The subscription"), PageParams),
     responses(
         (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchWebhook,
+        BadPage,
     ),
     security(("bearer" = []))
 )]
@@ -68,8 +69,8 @@ pub async fn list_deliveries(
     ),
     responses(
         (status = 202, description = "Queued to be sent now", body = WebhookDelivery),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such subscription or delivery for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchDelivery,
     ),
     security(("bearer" = []))
 )]
@@ -78,13 +79,15 @@ pub async fn redeliver(
     path: web::Path<(Uuid, Uuid)>,
     pool: web::Data<PgPool>,
     wake: web::Data<Wake>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let (id, delivery_id) = path.into_inner();
+    let now = clock.now();
     let row = db::transaction(&pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;
-        Ok(repo::requeue_delivery(conn, delivery_id, Utc::now())?)
+        Ok(repo::requeue_delivery(conn, delivery_id, now)?)
     })
     .await?;
     wake.wake();

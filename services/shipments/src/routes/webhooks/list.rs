@@ -3,9 +3,10 @@
 use actix_web::web;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::MayNotManageWebhooks;
 use crate::api::webhooks::{Webhook, WebhookList};
 use crate::db::webhooks as repo;
 
@@ -16,8 +17,8 @@ use crate::db::webhooks as repo;
     tag = "webhooks",
     responses(
         (status = 200, description = "The caller's subscriptions", body = WebhookList),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not manage webhooks", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotManageWebhooks,
     ),
     security(("bearer" = []))
 )]

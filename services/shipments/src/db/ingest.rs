@@ -1,6 +1,7 @@
-//! Ingestion of tracking events (SPEC §5, §9): one transaction per request and a fixed number of
-//! set-based statements whatever the batch size — lock the shipments, look up known event ids,
-//! apply the rules in memory, then insert events, update shipments and write the outbox.
+//! The ingestion use case (SPEC §5, §9): domain input ([`Incoming`]) in, domain outcomes
+//! ([`Ingested`]) out, in the caller's transaction, with a fixed number of set-based statements
+//! whatever the batch size — lock the shipments, look up known event ids, apply the rules in
+//! memory, then insert events, update shipments and write the outbox.
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -10,19 +11,13 @@ use kuaidi_shared::ApiError;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-use crate::api::tracking_events::{IngestOutcome, IngestResult};
 use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, TrackedShipment};
 use crate::domain::eta::{self, Lane, LaneStats};
+use crate::domain::ingestion::{Incoming, Ingested, Outcome};
 use crate::domain::tracking::{notification_template, TrackState, TrackingEvent};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
-use crate::events::tracking::{substatus_str, Emitter};
-
-/// A validated event addressed to a tracking number.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    pub tracking_number: String,
-    pub event: TrackingEvent,
-}
+use crate::events::tracking::Tracked;
+use crate::events::Emitter;
 
 /// One shipment touched by a batch.
 struct Touched<'a> {
@@ -40,8 +35,11 @@ pub fn ingest(
     items: &[Incoming],
     now: DateTime<Utc>,
     ctx: &RequestContext,
-) -> Result<Vec<IngestResult>, ApiError> {
-    let mut tns: Vec<String> = items.iter().map(|i| i.tracking_number.clone()).collect();
+) -> Result<Vec<Ingested>, ApiError> {
+    let mut tns: Vec<String> = items
+        .iter()
+        .map(|i| i.tracking_number.to_string())
+        .collect();
     tns.sort_unstable();
     tns.dedup();
     let shipments: Vec<TrackedShipment> = repo::lock_by_tracking_numbers(conn, &tns)?;
@@ -61,20 +59,16 @@ pub fn ingest(
         repo::existing(conn, ids, event_ids)?.into_iter().collect();
 
     // Sort the new events by shipment; duplicates and unknown shipments are answered now.
-    let mut results: Vec<Option<IngestResult>> = vec![None; items.len()];
+    let mut results: Vec<Option<Ingested>> = vec![None; items.len()];
     let mut per_shipment: Vec<Vec<usize>> = vec![Vec::new(); shipments.len()];
     for (idx, item) in items.iter().enumerate() {
         let event_id = &item.event.event_id;
         match by_tn.get(item.tracking_number.as_str()) {
-            None => {
-                results[idx] = Some(IngestResult::rejected(event_id, "unknown tracking number"))
-            }
+            None => results[idx] = Some(Ingested::rejected(event_id, "unknown tracking number")),
             Some(&i) if !known.insert((shipments[i].id, event_id.clone())) => {
-                results[idx] = Some(IngestResult {
+                results[idx] = Some(Ingested {
                     event_id: event_id.clone(),
-                    result: IngestOutcome::Duplicate,
-                    reason: None,
-                    sequence: None,
+                    outcome: Outcome::Duplicate,
                 })
             }
             Some(&i) => per_shipment[i].push(idx),
@@ -85,16 +79,13 @@ pub fn ingest(
     let mut rows = Vec::new();
     let mut outbox = Vec::new();
     let mut touched = Vec::new();
+    let emitter = Emitter { ctx, now };
     for (s, mut idxs) in shipments.iter().zip(per_shipment) {
         if idxs.is_empty() {
             continue;
         }
         idxs.sort_by_key(|&i| items[i].event.occurred_at);
-        let emit = Emitter {
-            shipment: s,
-            ctx,
-            now,
-        };
+        let emit = Tracked::new(&emitter, s);
         let mut t = Touched {
             shipment: s,
             state: state_of(s)?,
@@ -104,11 +95,11 @@ pub fn ingest(
         for idx in idxs {
             let ev = &items[idx].event;
             let applied = t.state.apply(ev);
-            results[idx] = Some(IngestResult {
+            results[idx] = Some(Ingested {
                 event_id: ev.event_id.clone(),
-                result: IngestOutcome::Accepted,
-                reason: None,
-                sequence: Some(applied.sequence),
+                outcome: Outcome::Accepted {
+                    sequence: applied.sequence,
+                },
             });
             rows.push(event_row(s.id, ev, applied.sequence));
             if let Some(tr) = applied.transition {
@@ -139,7 +130,7 @@ pub fn ingest(
         .map(|t| ShipmentUpdate {
             id: t.shipment.id,
             status: t.state.status.as_str().to_owned(),
-            substatus: t.state.substatus.map(|x| substatus_str(x).to_owned()),
+            substatus: t.state.substatus.map(|x| x.as_str().to_owned()),
             delivered_at: t.state.delivered_at,
             last_event_at: t.state.last_event_at,
             last_sequence: t.state.last_sequence,
@@ -154,7 +145,7 @@ pub fn ingest(
     Outbox::enqueue_all(conn, &outbox)?;
     Ok(results
         .into_iter()
-        .map(|r| r.unwrap_or_else(|| IngestResult::rejected("", "not processed")))
+        .map(|r| r.unwrap_or_else(|| Ingested::rejected("", "not processed")))
         .collect())
 }
 
@@ -167,13 +158,10 @@ fn eta_and_notification_events(
     now: DateTime<Utc>,
 ) -> Vec<CloudEvent> {
     let mut out = Vec::new();
+    let emitter = Emitter { ctx, now };
     for t in touched.iter_mut() {
         let s = t.shipment;
-        let emit = Emitter {
-            shipment: s,
-            ctx,
-            now,
-        };
+        let emit = Tracked::new(&emitter, s);
         let new_eta = etas.get(&s.id).copied();
         if let Some(new) = new_eta {
             out.push(emit.eta_changed(new, t.state.last_sequence));
@@ -283,7 +271,7 @@ fn event_row(shipment_id: Uuid, ev: &TrackingEvent, sequence: i64) -> NewEventRo
         event_id: ev.event_id.clone(),
         sequence,
         status: ev.status.as_str().to_owned(),
-        substatus: ev.substatus.map(|x| substatus_str(x).to_owned()),
+        substatus: ev.substatus.map(|x| x.as_str().to_owned()),
         occurred_at: ev.occurred_at,
         hub_code: loc.hub_code,
         city: loc.city,

@@ -1,121 +1,7 @@
-//! The API's documents: the OpenAPI 3.1 description of the whole API (the gateway's own routes
-//! merged with each service's utoipa document) and the AsyncAPI description of the events.
+//! The AsyncAPI 3.0 description of every event (SPEC §7), rendered from the shared catalogue.
 
 use kuaidi_shared::events::catalogue::catalogue;
 use serde_json::{json, Map, Value};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::OpenApi as OpenApiDoc;
-use utoipa::{Modify, OpenApi};
-
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut OpenApiDoc) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "Access token from /api/v1/auth/login or /api/v1/auth/token",
-                    ))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "X-Api-Key",
-                "Merchant API key (shown once at creation)",
-            ))),
-        );
-    }
-}
-
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "Kuaidi API",
-        version = "1.0.0",
-        description = "Customer relationship suite for express and logistics companies: customers, \
-shipments and tracking, complaints, analytics. All errors are RFC 9457 problem+json; lists use \
-cursor pagination; money is {amount, currency}.",
-    ),
-    servers((url = "/", description = "This gateway")),
-    paths(
-        crate::routes::auth::login::login,
-        crate::routes::auth::refresh::refresh,
-        crate::routes::auth::refresh::logout,
-        crate::routes::auth::token::token,
-        crate::routes::jwks::jwks,
-        crate::routes::admin::users::create_user,
-        crate::routes::admin::users::list_users,
-        crate::routes::admin::users::get_user,
-        crate::routes::admin::users::update_user,
-        crate::routes::admin::users::delete_user,
-        crate::routes::admin::clients::create_client,
-        crate::routes::admin::clients::list_clients,
-        crate::routes::admin::clients::revoke_client,
-        crate::routes::admin::api_keys::create_api_key,
-        crate::routes::admin::api_keys::list_api_keys,
-        crate::routes::admin::api_keys::revoke_api_key,
-        crate::routes::admin::audit_log::list_audit_log,
-    ),
-    modifiers(&Security),
-    tags(
-        (name = "auth", description = "Logins, tokens and keys"),
-        (name = "admin", description = "Users, clients, API keys and the audit log (admin only)"),
-    )
-)]
-struct GatewayDoc;
-
-/// The OpenAPI document of the whole API.
-pub fn openapi() -> OpenApiDoc {
-    let mut doc = GatewayDoc::openapi();
-    for service in [
-        kuaidi_customers::openapi(),
-        kuaidi_shipments::openapi(),
-        kuaidi_complaints::openapi(),
-        kuaidi_analytics::openapi(),
-    ] {
-        doc.merge(service);
-    }
-    accept_api_keys(&mut doc);
-    doc
-}
-
-/// Wherever a bearer token is accepted through the gateway, a merchant API key is too (the
-/// gateway exchanges it for a token), except on the gateway's own admin routes.
-fn accept_api_keys(doc: &mut OpenApiDoc) {
-    use utoipa::openapi::security::SecurityRequirement;
-    for (path, item) in doc.paths.paths.iter_mut() {
-        if path.starts_with("/api/v1/users")
-            || path.starts_with("/api/v1/clients")
-            || path.starts_with("/api/v1/api-keys")
-            || path.starts_with("/api/v1/audit-log")
-        {
-            continue;
-        }
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if let Some(security) = op.security.as_mut() {
-                if !security.is_empty() {
-                    security.push(SecurityRequirement::new("api_key", Vec::<String>::new()));
-                }
-            }
-        }
-    }
-}
 
 /// The AsyncAPI 3.0 document of every event (SPEC §7), as a JSON value.
 pub fn asyncapi() -> Value {
@@ -203,11 +89,6 @@ pub fn asyncapi() -> Value {
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas}
     })
-}
-
-/// `proto-docs/openapi.json` as committed.
-pub fn openapi_json() -> String {
-    serde_json::to_string_pretty(&openapi()).unwrap_or_default() + "\n"
 }
 
 /// `proto-docs/asyncapi.yaml` as committed.

@@ -1,0 +1,181 @@
+//! The reverse proxy: routes by path prefix (SPEC §3, [`routing`]) over a keep-alive
+//! connection pool, verifies the caller's token before forwarding it (each service verifies it
+//! again), rate-limits, replays idempotency-keyed POSTs, audits unmasked PII reads, and relays
+//! the answer ([`upstream`]); bodies are buffered or streamed by [`body`].
+
+pub mod body;
+pub mod routing;
+pub mod upstream;
+
+use actix_web::http::{header, Method};
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::http::PII_AUDIT_HEADER;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+
+use crate::audit::{Audit, Auditor};
+use crate::edge::{Caller, Edge};
+use crate::idempotency::{self, Begin};
+use crate::ratelimit::{Decision, Limiter};
+use body::Body;
+pub use routing::{Route, Router};
+
+/// The gateway's limits, shared by all workers.
+pub struct Limits {
+    pub per_principal: Limiter,
+    pub public_per_ip: Limiter,
+}
+
+/// What forwarding needs besides the worker's upstream client.
+pub struct Proxy {
+    pub router: Router,
+    pub edge: web::Data<Edge>,
+    pub limits: Limits,
+    pub auditor: Auditor,
+    pub max_body: usize,
+}
+
+/// Forwards a request to its service.
+pub async fn forward(
+    req: HttpRequest,
+    payload: web::Payload,
+    ctx: RequestContext,
+    proxy: web::Data<Proxy>,
+    client: web::Data<reqwest::Client>,
+) -> Result<HttpResponse, ApiError> {
+    let route = proxy
+        .router
+        .route(req.method(), req.path())
+        .ok_or(ApiError::NotFound("route"))?;
+    let caller = proxy.edge.resolve(&req).await?;
+    if let Some(c) = caller.as_ref().filter(|c| c.exchanged_key.is_some()) {
+        let key = c.exchanged_key.map(|k| k.to_string());
+        let entry = Audit::by(&c.principal, "auth.api_key", key);
+        proxy.auditor.record(&req, &ctx, entry).await;
+    }
+    let decision = match (&caller, route.public) {
+        (Some(c), _) => proxy.limits.per_principal.check(&c.principal.sub),
+        (None, true) => proxy
+            .limits
+            .public_per_ip
+            .check(&crate::audit::client_ip(&req).unwrap_or_default()),
+        (None, false) => {
+            return Err(ApiError::Unauthorized(
+                "bearer token or API key required".into(),
+            ))
+        }
+    };
+    if let Decision::Refused {
+        limit,
+        retry_after_secs,
+    } = decision
+    {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs,
+            limit,
+        });
+    }
+    let body = body::read(&req, payload, proxy.max_body).await?;
+    let call = Call {
+        req: &req,
+        ctx: &ctx,
+        route: &route,
+        caller: caller.as_ref(),
+    };
+    // Errors too carry the rate-limit headers; `from_error` keeps the problem's details.
+    let resp = match relay(&proxy, &client, call, body).await {
+        Ok(resp) => resp,
+        Err(e) => HttpResponse::from_error(e),
+    };
+    Ok(with_headers(resp, &decision))
+}
+
+/// One authorised request on its way.
+#[derive(Clone, Copy)]
+struct Call<'a> {
+    req: &'a HttpRequest,
+    ctx: &'a RequestContext,
+    route: &'a Route,
+    caller: Option<&'a Caller>,
+}
+
+/// Forwards an authorised request, with idempotency and PII auditing.
+async fn relay(
+    proxy: &Proxy,
+    client: &reqwest::Client,
+    call: Call<'_>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let pool = proxy.auditor.pool();
+    let keyed = match idempotency_key(call, &body)? {
+        Some((who, key, hash)) => {
+            match idempotency::begin(pool, who.clone(), key.clone(), hash).await? {
+                Begin::Replay(resp) => return Ok(resp),
+                Begin::Proceed => Some((who, key)),
+            }
+        }
+        None => None,
+    };
+    let req = call.req;
+    let url = match req.uri().query() {
+        Some(q) => format!("{}{}?{q}", call.route.upstream, req.path()),
+        None => format!("{}{}", call.route.upstream, req.path()),
+    };
+    let token = call.caller.map(|c| c.token.as_str());
+    let resp = match upstream::send(req, call.ctx, client, call.route, &url, token, body).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            if let Some((who, key)) = keyed {
+                idempotency::abandon(pool, who, key).await;
+            }
+            return Err(e);
+        }
+    };
+    if let (Some(target), Some(c)) = (resp.headers().get(PII_AUDIT_HEADER), call.caller) {
+        let target = target.to_str().unwrap_or_default().to_owned();
+        let entry = Audit::by(&c.principal, "pii.read", Some(target));
+        proxy.auditor.record(req, call.ctx, entry).await;
+    }
+    match keyed {
+        None => upstream::relay_response(resp).await,
+        Some((who, key)) => idempotency::keep(pool, who, key, resp).await,
+    }
+}
+
+/// `(principal, key, fingerprint)` of an idempotency-keyed POST by a known caller.
+fn idempotency_key(
+    call: Call<'_>,
+    body: &Body,
+) -> Result<Option<(String, String, String)>, ApiError> {
+    let req = call.req;
+    let (&Method::POST, Some(key), Some(c)) = (
+        req.method(),
+        req.headers().get("idempotency-key"),
+        call.caller,
+    ) else {
+        return Ok(None);
+    };
+    let key = idempotency::parse_key(key.to_str().unwrap_or(""))?;
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or(req.path());
+    let Body::Buffered(bytes) = body else {
+        return Err(ApiError::Internal(anyhow::anyhow!(
+            "keyed bodies are buffered"
+        )));
+    };
+    let hash = idempotency::fingerprint("POST", path, bytes);
+    Ok(Some((c.principal.sub.clone(), key, hash)))
+}
+
+fn with_headers(mut resp: HttpResponse, decision: &Decision) -> HttpResponse {
+    for (name, value) in decision.headers() {
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            resp.headers_mut()
+                .insert(header::HeaderName::from_static(name), v);
+        }
+    }
+    resp
+}

@@ -1,0 +1,68 @@
+//! The service's consumers, one handler per event type (the queue binds exactly these):
+//! its own events fan out to webhook deliveries, and the customers service's merges and
+//! erasures are followed on the shipments that name those customers. Each handler runs in the
+//! transaction that records the event id, so a redelivery has no effect.
+
+use diesel::PgConnection;
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::events::catalogue::{
+    CustomerErasedV1, CustomerMergedV1, NotificationRequestedV1, ShipmentCreatedV1,
+    ShipmentDeliveredV1, ShipmentEtaChangedV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
+};
+use kuaidi_shared::events::{CloudEvent, Consumers, EventPayload};
+use std::sync::Arc;
+
+use crate::api::shipments::Recipient;
+use crate::db::shipments as repo;
+use crate::webhooks::fan_out;
+
+/// What a recipient becomes when the customer behind their phone is erased.
+pub fn erased_recipient() -> Recipient {
+    Recipient {
+        name: "(erased)".into(),
+        phone: String::new(),
+        address: "(erased)".into(),
+        city: String::new(),
+    }
+}
+
+/// Every handler of the service, on its clock and cipher.
+pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
+    let own = Consumers::new();
+    let own = fans_out::<ShipmentCreatedV1>(own, &clock);
+    let own = fans_out::<ShipmentStatusChangedV1>(own, &clock);
+    let own = fans_out::<ShipmentDeliveredV1>(own, &clock);
+    let own = fans_out::<ShipmentExceptionRaisedV1>(own, &clock);
+    let own = fans_out::<ShipmentEtaChangedV1>(own, &clock);
+    let (merge_clock, erase_clock, notify_clock) = (clock.clone(), clock.clone(), clock);
+    own.on(move |conn, event, _: NotificationRequestedV1| {
+        fan_out(conn, event, notify_clock.now())?;
+        crate::notifications::log_sender(event)?;
+        Ok(())
+    })
+    .on(move |conn, _, m: CustomerMergedV1| {
+        repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;
+        Ok(())
+    })
+    .on(move |conn, _, e: CustomerErasedV1| {
+        let sealed = pii.seal_json(&erased_recipient());
+        repo::anonymise(
+            conn,
+            &e.phone_hashes,
+            e.customer_id,
+            &sealed,
+            erase_clock.now(),
+        )?;
+        Ok(())
+    })
+}
+
+/// Queues a webhook delivery of each `E` for every subscription that wants it.
+fn fans_out<E: EventPayload + 'static>(consumers: Consumers, clock: &Clock) -> Consumers {
+    let clock = clock.clone();
+    consumers.on(move |conn: &mut PgConnection, event: &CloudEvent, _: E| {
+        fan_out(conn, event, clock.now())?;
+        Ok(())
+    })
+}

@@ -1,0 +1,125 @@
+//! Following the customers service: a merge re-points shipments to the surviving customer, an
+//! erasure anonymises the recipients behind the erased phones (events published on the bus,
+//! as the customers service would).
+
+use chrono::Utc;
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerMergedV1};
+use kuaidi_shared::events::{CloudEvent, EventPayload};
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::testing::{eventually, expect_json, publish, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+
+use crate::helpers::{shipment_body, spawn};
+
+fn from_customers<P: EventPayload>(payload: &P) -> CloudEvent {
+    CloudEvent::new(
+        "customers",
+        Uuid::now_v7().to_string(),
+        payload,
+        &RequestContext::detached(),
+        Uuid::now_v7(),
+        Utc::now(),
+    )
+}
+
+async fn create(app: &TestApp, body: Value) -> String {
+    let created = expect_json(app.post(&admin(app), "/api/v1/shipments", &body).await, 201).await;
+    created["tracking_number"].as_str().expect("tn").to_owned()
+}
+
+async fn shipment(app: &TestApp, tn: &str) -> Value {
+    expect_json(
+        app.get(&admin(app), &format!("/api/v1/shipments/{tn}"))
+            .await,
+        200,
+    )
+    .await
+}
+
+fn admin(app: &TestApp) -> String {
+    app.token(kuaidi_shared::auth::Role::Admin)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_merge_re_points_the_duplicates_shipments_to_the_survivor() {
+    let app = spawn().await;
+    let (survivor, duplicate, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut body = shipment_body(Uuid::now_v7());
+    body["shipper_customer_id"] = json!(duplicate);
+    let of_duplicate = create(&app, body.clone()).await;
+    body["shipper_customer_id"] = json!(other);
+    let of_other = create(&app, body).await;
+
+    let merged = from_customers(&CustomerMergedV1 {
+        merge_id: Uuid::now_v7(),
+        survivor_id: survivor,
+        duplicate_id: duplicate,
+        merged_at: Utc::now(),
+    });
+    publish(&app.env.amqp, &merged).await;
+    publish(&app.env.amqp, &merged).await;
+
+    eventually(
+        Duration::from_secs(10),
+        "the shipment names the survivor",
+        || async {
+            let s = shipment(&app, &of_duplicate).await;
+            (s["shipper_customer_id"] == json!(survivor)).then_some(())
+        },
+    )
+    .await;
+    let untouched = shipment(&app, &of_other).await;
+    assert_eq!(
+        untouched["shipper_customer_id"],
+        json!(other),
+        "other shippers keep theirs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erasure_anonymises_the_recipients_behind_the_erased_phones() {
+    let app = spawn().await;
+    let erased_phone = create(&app, shipment_body(Uuid::now_v7())).await;
+    let mut kept = shipment_body(Uuid::now_v7());
+    kept["recipient"]["phone"] = json!("13900001111");
+    let kept = create(&app, kept).await;
+    let cipher = PiiCipher::new(&app.env.settings_with("unused".into()).pii).expect("cipher");
+    let phone_hash = cipher.blind_index("13812345678");
+
+    publish(
+        &app.env.amqp,
+        &from_customers(&CustomerErasedV1 {
+            customer_id: Uuid::now_v7(),
+            phone_hashes: vec![phone_hash.clone()],
+            email_hashes: vec![],
+            erased_at: Utc::now(),
+        }),
+    )
+    .await;
+
+    let anonymised = eventually(
+        Duration::from_secs(10),
+        "the recipient is erased",
+        || async {
+            let s = shipment(&app, &erased_phone).await;
+            (s["recipient"]["name"] == "(erased)").then_some(s)
+        },
+    )
+    .await;
+    assert_eq!(anonymised["recipient"]["phone"], "", "{anonymised}");
+    assert!(
+        !anonymised.to_string().contains("张三丰"),
+        "no trace of the name: {anonymised}"
+    );
+    let customer = app.env.customer_token(&phone_hash);
+    let theirs = expect_json(app.get(&customer, "/api/v1/shipments").await, 200).await;
+    assert_eq!(theirs["data"], json!([]), "the phone index is cleared");
+    let other = shipment(&app, &kept).await;
+    assert_eq!(
+        other["recipient"]["name"], "张三丰",
+        "other recipients are untouched"
+    );
+}

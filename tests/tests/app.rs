@@ -1,0 +1,105 @@
+//! The mobile app's journey through the gateway: it signs in as a system client (OAuth2 client
+//! credentials, role `app`), exchanges a person's verified phone for a customer token, and with
+//! that token sees the parcels sent to that phone — and no one else's.
+
+use kuaidi_tests::Suite;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+fn parcel_to(phone: &str) -> Value {
+    json!({
+        "recipient": {"name": "王五", "phone": phone, "address": "人民路 1 号", "city": "杭州"},
+        "origin": {"city": "上海"}, "destination": {"city": "杭州"},
+        "service_level": "standard", "weight_kg": 2.0, "freight": {"amount": "8.00", "currency": "CNY"},
+        "merchant_id": Uuid::now_v7()
+    })
+}
+
+async fn json_of(resp: reqwest::Response, status: u16) -> Value {
+    let got = resp.status().as_u16();
+    let body: Value = resp.json().await.expect("json");
+    assert_eq!(got, status, "unexpected status: {body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_their_phone() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let client = json_of(
+        suite
+            .post(
+                &admin,
+                "/api/v1/clients",
+                &json!({"name": "Mobile app", "role": "app"}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let granted = json_of(
+        suite
+            .env
+            .http
+            .post(suite.url("/api/v1/auth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                (
+                    "client_id",
+                    client["client_id"].as_str().expect("client_id"),
+                ),
+                (
+                    "client_secret",
+                    client["client_secret"].as_str().expect("secret"),
+                ),
+            ])
+            .send()
+            .await
+            .expect("sent"),
+        200,
+    )
+    .await;
+    let app = granted["access_token"].as_str().expect("app token");
+    let mine = json_of(
+        suite
+            .post(&admin, "/api/v1/shipments", &parcel_to("13812345678"))
+            .await,
+        201,
+    )
+    .await;
+    let theirs = json_of(
+        suite
+            .post(&admin, "/api/v1/shipments", &parcel_to("13900001111"))
+            .await,
+        201,
+    )
+    .await;
+
+    let minted = json_of(
+        suite
+            .post(
+                app,
+                "/api/v1/auth/customer-token",
+                &json!({"phone": "+86 138 1234 5678"}),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let customer = minted["access_token"].as_str().expect("customer token");
+    let listed = json_of(suite.get(customer, "/api/v1/shipments").await, 200).await;
+
+    let numbers: Vec<&str> = listed["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|s| s["tracking_number"].as_str())
+        .collect();
+    assert_eq!(
+        numbers,
+        vec![mine["tracking_number"].as_str().expect("tn")],
+        "only the parcel sent to this phone, not {}",
+        theirs["tracking_number"]
+    );
+    suite.stop().await;
+}
