@@ -126,7 +126,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let max_body = settings.proxy.max_body_bytes;
     let http = settings.http.clone();
     let settings = web::Data::new(settings);
-    let (server, port) = serve(
+    let (server, ports) = serve(
         ServeOptions {
             name: "gateway",
             http,
@@ -168,7 +168,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .route("/{tail}*", web::route().to(proxy::forward));
         },
     )?;
-    Ok(Application::new(port, server, shutdown, jobs))
+    Ok(Application::new(ports, server, shutdown, jobs))
 }
 
 /// The gateway's periodic jobs: refreshing the services' documents, and deleting expired

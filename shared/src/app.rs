@@ -1,5 +1,6 @@
 //! The scaffold every Kuaidi process runs on: the HTTP server with request context, logging,
-//! metrics and problem+json extractor errors; `/healthz`, `/readyz`, `/metrics`; the outbox
+//! metrics and problem+json extractor errors, dot-segment refusal; `/healthz`, `/readyz`, and
+//! `/metrics` on the management port; the outbox
 //! relay and the event consumer as background tasks; and graceful shutdown (drain requests,
 //! then flush the outbox).
 
@@ -24,6 +25,7 @@ use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::Outbox;
 use crate::jobs::Scheduler;
+use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
 use crate::request::context_middleware;
@@ -215,33 +217,47 @@ fn security_headers() -> actix_web::middleware::DefaultHeaders {
 
 /// Binds the listener and builds the HTTP server with the common middleware and endpoints;
 /// `configure` adds the service's own routes and data.
-pub fn serve<F>(opts: ServeOptions, configure: F) -> anyhow::Result<(Server, u16)>
+pub fn serve<F>(opts: ServeOptions, configure: F) -> anyhow::Result<(Server, Ports)>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
     let listener = TcpListener::bind((opts.http.host.as_str(), opts.http.port))?;
     let port = listener.local_addr()?.port();
+    let management = TcpListener::bind((
+        opts.http.host.as_str(),
+        crate::management::metrics_port(opts.name, &opts.http),
+    ))?;
     let registry = prometheus::Registry::new();
     crate::events::metrics::register(&registry);
     crate::jobs::register(&registry);
     let mut labels = HashMap::new();
     labels.insert("service".to_owned(), opts.name.to_owned());
     let prom = PrometheusMetricsBuilder::new("kuaidi_http")
-        .registry(registry)
-        .endpoint("/metrics")
+        .registry(registry.clone())
         .const_labels(labels)
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let ports = Ports {
+        public: port,
+        metrics: management.local_addr()?.port(),
+    };
+    let mgmt = web::Data::new(Management {
+        port: ports.metrics,
+        registry,
+    });
     let readiness = web::Data::new(opts.readiness);
     let origins = opts.cors_origins;
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::management::management_port))
+            .wrap(from_fn(crate::paths::refuse_dot_segments))
             .wrap(cors(&origins))
             .wrap(security_headers())
             .wrap(from_fn(context_middleware))
             .wrap(prom.clone())
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(readiness.clone())
+            .app_data(mgmt.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(4 << 20)
@@ -255,16 +271,24 @@ where
             .default_service(web::to(problem::not_found))
     })
     .shutdown_timeout(20)
-    .listen(listener)?;
+    .listen(listener)?
+    .listen(management)?;
     if let Some(w) = opts.http.workers {
         server = server.workers(w);
     }
-    Ok((server.run(), port))
+    Ok((server.run(), ports))
+}
+
+/// The ports a process listens on: the public one and the management one (`/metrics`).
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub public: u16,
+    pub metrics: u16,
 }
 
 /// A running service: its HTTP server and its bus tasks.
 pub struct Application {
-    port: u16,
+    ports: Ports,
     server: Server,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -297,7 +321,7 @@ impl Application {
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
         T: FnOnce(crate::events::Shutdown) -> Vec<JoinHandle<()>>,
     {
-        let (server, port) = serve(
+        let (server, ports) = serve(
             ServeOptions {
                 name: core.name,
                 http: core.settings.http.clone(),
@@ -331,17 +355,17 @@ impl Application {
             tasks.push(tokio::spawn(consumer::run(sub, rx.clone())));
         }
         tasks.extend(background(rx));
-        Ok(Self::new(port, server, shutdown, tasks))
+        Ok(Self::new(ports, server, shutdown, tasks))
     }
 
     pub fn new(
-        port: u16,
+        ports: Ports,
         server: Server,
         shutdown: watch::Sender<bool>,
         tasks: Vec<JoinHandle<()>>,
     ) -> Self {
         Self {
-            port,
+            ports,
             server,
             shutdown,
             tasks,
@@ -349,7 +373,12 @@ impl Application {
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.ports.public
+    }
+
+    /// The management port, serving Prometheus `/metrics`.
+    pub fn metrics_port(&self) -> u16 {
+        self.ports.metrics
     }
 
     /// Serves until SIGTERM/SIGINT (actix drains in-flight requests), then stops the bus tasks;
@@ -366,13 +395,14 @@ impl Application {
     /// Runs in the background (tests); the handle stops it.
     pub fn spawn(self) -> RunningApp {
         let handle = self.server.handle();
-        let port = self.port;
+        let (port, metrics_port) = (self.ports.public, self.ports.metrics);
         let shutdown = self.shutdown.clone();
         let join = tokio::spawn(async move {
             let _ = self.run_until_stopped().await;
         });
         RunningApp {
             port,
+            metrics_port,
             handle,
             shutdown,
             join,
@@ -383,6 +413,8 @@ impl Application {
 /// A service running in the background of a test.
 pub struct RunningApp {
     pub port: u16,
+    /// The management port (`/metrics`).
+    pub metrics_port: u16,
     handle: ServerHandle,
     shutdown: watch::Sender<bool>,
     join: JoinHandle<()>,
@@ -391,6 +423,11 @@ pub struct RunningApp {
 impl RunningApp {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Where Prometheus scrapes this process.
+    pub fn metrics_url(&self) -> String {
+        format!("http://127.0.0.1:{}/metrics", self.metrics_port)
     }
 
     /// Graceful stop: HTTP first, then the bus tasks.

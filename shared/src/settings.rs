@@ -36,6 +36,10 @@ pub struct HttpSettings {
     /// Worker threads; defaults to the number of cores.
     #[serde(default)]
     pub workers: Option<usize>,
+    /// The management port serving Prometheus `/metrics` (SPEC §2); see
+    /// `management::metrics_port` for the defaults.
+    #[serde(default)]
+    pub metrics_port: Option<u16>,
 }
 
 /// The broker and the names this deployment uses on it.

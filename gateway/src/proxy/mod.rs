@@ -106,6 +106,17 @@ async fn relay(
     call: Call<'_>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
+    let req = call.req;
+    let url = match req.uri().query() {
+        Some(q) => format!("{}{}?{q}", call.route.upstream, req.path()),
+        None => format!("{}{}", call.route.upstream, req.path()),
+    };
+    // Forward only what was routed and authorised: the URL must not resolve to another path.
+    if reqwest::Url::parse(&url).map_or(true, |u| u.path() != req.path()) {
+        return Err(ApiError::BadRequest(
+            "the path is not in normal form".into(),
+        ));
+    }
     let pool = proxy.auditor.pool();
     let keyed = match idempotency_key(call, &body)? {
         Some((who, key, hash)) => {
@@ -115,11 +126,6 @@ async fn relay(
             }
         }
         None => None,
-    };
-    let req = call.req;
-    let url = match req.uri().query() {
-        Some(q) => format!("{}{}?{q}", call.route.upstream, req.path()),
-        None => format!("{}{}", call.route.upstream, req.path()),
     };
     let token = call.caller.map(|c| c.token.as_str());
     let resp = match upstream::send(req, call.ctx, client, call.route, &url, token, body).await {

@@ -65,6 +65,7 @@ pub fn service_settings_on(
             host: "127.0.0.1".into(),
             port: 0,
             workers: Some(2),
+            metrics_port: Some(0),
         },
         database_url: database_url.into(),
         database_pool_size: 4,

@@ -1,0 +1,3 @@
+//! The findings of the security review (issue 14), one behaviour per test.
+
+mod paths;
