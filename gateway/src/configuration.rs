@@ -12,7 +12,11 @@ pub struct JwtSettings {
     pub issuer: String,
     pub audience: String,
     pub access_ttl_secs: i64,
+    /// Sliding lifetime of a refresh token (each refresh issues a new one).
     pub refresh_ttl_secs: i64,
+    /// Absolute lifetime of a refresh session from its login, however often it is refreshed.
+    #[serde(default = "default_session_ttl")]
+    pub session_absolute_ttl_secs: i64,
     /// base64 of a 32-byte Ed25519 seed; without it a development key is generated.
     #[serde(default)]
     pub signing_key: Option<SecretString>,
@@ -22,6 +26,10 @@ pub struct JwtSettings {
     /// the tokens they signed have expired (key rotation).
     #[serde(default)]
     pub previous_keys: Vec<kuaidi_shared::settings::StaticKey>,
+}
+
+fn default_session_ttl() -> i64 {
+    30 * 24 * 3600
 }
 
 /// Base URLs of the services behind the gateway.
@@ -47,6 +55,21 @@ pub struct RateLimits {
     pub per_principal: u32,
     /// Requests per second per IP on public tracking; 0 = off.
     pub public_per_ip: u32,
+    /// Sign-in attempts (`/api/v1/auth/login`, `refresh`, `token`) per second per source
+    /// address, with a burst of four times that; 0 = off.
+    #[serde(default = "default_auth_per_address")]
+    pub auth_per_address: u32,
+    /// Sign-in attempts per second per username or client id, burst ten times that; 0 = off.
+    #[serde(default = "default_auth_per_username")]
+    pub auth_per_username: u32,
+}
+
+fn default_auth_per_address() -> u32 {
+    5
+}
+
+fn default_auth_per_username() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

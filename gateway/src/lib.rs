@@ -10,6 +10,7 @@ pub mod docs;
 pub mod edge;
 pub mod idempotency;
 pub mod keys;
+pub mod lockout;
 pub mod passwords;
 pub mod proxy;
 pub mod ratelimit;

@@ -19,6 +19,7 @@ use crate::audit::Auditor;
 use crate::configuration::GatewaySettings;
 use crate::docs::Catalog;
 use crate::edge::Edge;
+use crate::lockout::AuthLimits;
 use crate::proxy::{self, Limits, Proxy, Router};
 use crate::ratelimit::Limiter;
 use crate::sessions::Sessions;
@@ -108,6 +109,14 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         max_body: settings.proxy.max_body_bytes,
     });
     let auditor = web::Data::new(auditor);
+    let (per_address, per_username) = (
+        settings.rate_limits.auth_per_address,
+        settings.rate_limits.auth_per_username,
+    );
+    let auth_limits = web::Data::new(AuthLimits {
+        per_address: Limiter::new(per_address, per_address.saturating_mul(4)),
+        per_username: Limiter::new(per_username, per_username.saturating_mul(10)),
+    });
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).
     let catalog = web::Data::new(Catalog::new(&docs::gateway_openapi(), &settings.services)?);
@@ -145,6 +154,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(proxy.clone())
                 .app_data(sessions.clone())
                 .app_data(auditor.clone())
+                .app_data(auth_limits.clone())
                 .app_data(web::Data::new(
                     upstream_client().unwrap_or_else(|_| reqwest::Client::new()),
                 ))

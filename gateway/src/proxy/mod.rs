@@ -58,7 +58,7 @@ pub async fn forward(
         (None, true) => proxy
             .limits
             .public_per_ip
-            .check(&crate::audit::client_ip(&req).unwrap_or_default()),
+            .check(&crate::ratelimit::address_key(&req)),
         (None, false) => {
             return Err(ApiError::Unauthorized(
                 "bearer token or API key required".into(),

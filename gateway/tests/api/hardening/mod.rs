@@ -1,3 +1,5 @@
 //! The findings of the security review (issue 14), one behaviour per test.
 
 mod paths;
+mod sessions;
+mod signin;
