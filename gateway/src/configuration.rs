@@ -101,6 +101,10 @@ pub struct GatewaySettings {
     /// The PII keys, as the services have them: the gateway computes the phone blind index of
     /// customer tokens with the same `blind_index_key`.
     pub pii: PiiSettings,
+    /// Development machine: the built-in PII keys and a generated signing key kept in the
+    /// database are allowed (also `KUAIDI_DEV_MODE=1`); refused otherwise.
+    #[serde(default)]
+    pub dev_mode: bool,
     /// Where "now" comes from: the system clock, unless a test puts a manual one here. Not
     /// configuration (never read from files or the environment).
     #[serde(skip)]
@@ -111,7 +115,10 @@ pub fn load_settings() -> anyhow::Result<GatewaySettings> {
     load("GATEWAY", &[PII_DEFAULTS, DEFAULTS])
 }
 
-/// The defaults alone, without the environment (tests start from these).
+/// The defaults alone, without the environment (tests start from these): development mode,
+/// since tests run with the built-in PII keys.
 pub fn defaults() -> anyhow::Result<GatewaySettings> {
-    load("GATEWAY_UNUSED_IN_TESTS", &[PII_DEFAULTS, DEFAULTS])
+    let mut settings: GatewaySettings = load("GATEWAY_UNUSED_IN_TESTS", &[PII_DEFAULTS, DEFAULTS])?;
+    settings.dev_mode = true;
+    Ok(settings)
 }

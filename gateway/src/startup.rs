@@ -31,6 +31,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 /// Connects, migrates, creates the first admin when there is none, loads the signing keys and
 /// binds (port 0 in tests).
 pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
+    let dev_mode = kuaidi_shared::settings::dev_mode(settings.dev_mode);
+    kuaidi_shared::settings::check_pii_keys(&settings.pii, dev_mode)?;
     let pool = db::build_pool(
         settings.database_url.expose_secret(),
         settings.database_pool_size,
@@ -51,7 +53,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         );
     }
     let jwt = settings.jwt.clone();
-    let ring = db::work(&pool, move |conn| keys::load(&jwt, conn)).await?;
+    let ring = db::work(&pool, move |conn| keys::load(&jwt, dev_mode, conn)).await?;
     let verifier = web::Data::new(JwtVerifier::new(&AuthSettings {
         issuer: settings.jwt.issuer.clone(),
         audience: settings.jwt.audience.clone(),

@@ -57,6 +57,10 @@ impl ServiceCore {
             settings.database_url.expose_secret(),
             settings.database_pool_size,
         );
+        crate::settings::check_pii_keys(
+            &settings.pii,
+            crate::settings::dev_mode(settings.dev_mode),
+        )?;
         migrate_with_retry(&pool, migrations).await?;
         Ok(Self {
             name,

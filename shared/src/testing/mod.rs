@@ -73,6 +73,8 @@ pub fn service_settings_on(
         auth: auth_settings(key),
         pii: defaults.pii,
         jobs: Default::default(),
+        // Tests run with the built-in development PII keys.
+        dev_mode: true,
         clock: Default::default(),
     }
 }
