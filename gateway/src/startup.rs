@@ -109,6 +109,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         },
         auditor: auditor.clone(),
         max_body: settings.proxy.max_body_bytes,
+        pii: pii.clone().into_inner(),
     });
     let auditor = web::Data::new(auditor);
     let (per_address, per_username) = (

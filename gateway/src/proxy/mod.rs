@@ -33,6 +33,8 @@ pub struct Proxy {
     pub limits: Limits,
     pub auditor: Auditor,
     pub max_body: usize,
+    /// Seals the answers kept for idempotency replays.
+    pub pii: std::sync::Arc<kuaidi_shared::crypto::PiiCipher>,
 }
 
 /// Forwards a request to its service.
@@ -120,7 +122,7 @@ async fn relay(
     let pool = proxy.auditor.pool();
     let keyed = match idempotency_key(call, &body)? {
         Some((who, key, hash)) => {
-            match idempotency::begin(pool, who.clone(), key.clone(), hash).await? {
+            match idempotency::begin(pool, &proxy.pii, who.clone(), key.clone(), hash).await? {
                 Begin::Replay(resp) => return Ok(resp),
                 Begin::Proceed => Some((who, key)),
             }
@@ -144,7 +146,7 @@ async fn relay(
     }
     match keyed {
         None => upstream::relay_response(resp).await,
-        Some((who, key)) => idempotency::keep(pool, who, key, resp).await,
+        Some((who, key)) => idempotency::keep(pool, &proxy.pii, who, key, resp).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The findings of the security review (issue 14), one behaviour per test.
 
+mod idempotency;
 mod keys;
 mod paths;
 mod sessions;
