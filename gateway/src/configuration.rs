@@ -23,9 +23,31 @@ pub struct JwtSettings {
     #[serde(default)]
     pub signing_kid: Option<String>,
     /// Public keys of earlier signing keys (`{kid, x}`), still published and accepted until
-    /// the tokens they signed have expired (key rotation).
-    #[serde(default)]
+    /// the tokens they signed have expired (key rotation). A list of `{kid, x}` in files, or a
+    /// map from the environment: `KUAIDI_GATEWAY__JWT__PREVIOUS_KEYS__<KID>=<x>` (the
+    /// environment lower-cases the kid).
+    #[serde(default, deserialize_with = "list_or_map")]
     pub previous_keys: Vec<kuaidi_shared::settings::StaticKey>,
+}
+
+/// `[{kid, x}, ...]` or `{kid: x, ...}`.
+fn list_or_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<kuaidi_shared::settings::StaticKey>, D::Error> {
+    use kuaidi_shared::settings::StaticKey;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Keys {
+        List(Vec<StaticKey>),
+        Map(std::collections::BTreeMap<String, String>),
+    }
+    Ok(match Keys::deserialize(d)? {
+        Keys::List(list) => list,
+        Keys::Map(map) => map
+            .into_iter()
+            .map(|(kid, x)| StaticKey { kid, x })
+            .collect(),
+    })
 }
 
 fn default_session_ttl() -> i64 {
@@ -121,4 +143,28 @@ pub fn defaults() -> anyhow::Result<GatewaySettings> {
     let mut settings: GatewaySettings = load("GATEWAY_UNUSED_IN_TESTS", &[PII_DEFAULTS, DEFAULTS])?;
     settings.dev_mode = true;
     Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previous_keys_can_be_set_from_the_environment_as_a_map() {
+        // A prefix no other test uses.
+        std::env::set_var("KUAIDI_GWKEYSTEST__JWT__PREVIOUS_KEYS__K2026_10", "eEFiQw");
+        let s: GatewaySettings =
+            load("GWKEYSTEST", &[PII_DEFAULTS, DEFAULTS]).expect("settings load");
+        assert_eq!(s.jwt.previous_keys.len(), 1);
+        assert_eq!(s.jwt.previous_keys[0].kid, "k2026_10");
+        assert_eq!(s.jwt.previous_keys[0].x, "eEFiQw");
+    }
+
+    #[test]
+    fn previous_keys_as_a_list_still_load() {
+        let toml = "[jwt]\nprevious_keys = [{ kid = \"k1\", x = \"eA\" }]\n";
+        let s: GatewaySettings =
+            load("GWKEYSLISTTEST", &[PII_DEFAULTS, DEFAULTS, toml]).expect("settings load");
+        assert_eq!(s.jwt.previous_keys[0].kid, "k1");
+    }
 }
