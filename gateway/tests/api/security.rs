@@ -279,7 +279,7 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
         .http
         .post(format!("{}/api/v1/clients", gw.url()))
         .bearer_auth(&admin)
-        .json(&json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["tracking:read"]}))
+        .json(&json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["shipments:create"]}))
         .send()
         .await
         .expect("sent")
@@ -351,7 +351,7 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
     assert_eq!(ok.headers()["cache-control"], "no-store");
     let ok: Value = ok.json().await.expect("json");
     assert_eq!(ok["token_type"], "Bearer");
-    assert_eq!(ok["scope"], "tracking:read");
+    assert_eq!(ok["scope"], "shipments:create");
     let token = ok["access_token"].as_str().expect("token").to_owned();
 
     let mut body = shipment_body();

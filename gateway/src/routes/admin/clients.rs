@@ -6,7 +6,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
@@ -24,7 +24,7 @@ use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Shop A order system", "role": "merchant", "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01", "scopes": ["tracking:read"]}))]
+#[schema(example = json!({"name": "Shop A order system", "role": "merchant", "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01", "scopes": ["shipments:read"]}))]
 pub struct CreateClient {
     pub name: String,
     /// `operator` | `merchant` | `app` | `analyst` | `agent` | `supervisor` | `manager`.
@@ -107,13 +107,11 @@ pub async fn create_client(
     if role == Some(Role::Merchant) && b.merchant_id.is_none() {
         errors.push(FieldError::new("merchant_id", "is required for merchants"));
     }
-    if b.scopes
-        .iter()
-        .any(|s| s.is_empty() || s.len() > 64 || s.contains(' '))
-    {
+    // Scopes are enforced per capability (`Capability::scope`): only those names mean anything.
+    if let Some(unknown) = b.scopes.iter().find(|s| !Capability::is_scope(s)) {
         errors.push(FieldError::new(
             "scopes",
-            "each scope is 1–64 characters without spaces",
+            format!("unknown scope {unknown:?}: scopes name capabilities, e.g. shipments:read"),
         ));
     }
     if !errors.is_empty() {

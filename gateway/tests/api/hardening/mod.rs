@@ -3,5 +3,6 @@
 mod idempotency;
 mod keys;
 mod paths;
+mod scopes;
 mod sessions;
 mod signin;
