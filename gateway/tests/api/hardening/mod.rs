@@ -3,6 +3,7 @@
 mod idempotency;
 mod keys;
 mod paths;
+mod proxying;
 mod scopes;
 mod sessions;
 mod signin;
