@@ -94,3 +94,61 @@ async fn operators_see_recipients_masked_and_their_reads_are_not_pii_reads() {
         .expect("sent");
     assert_eq!(audit_target(&list), None, "a masked list is no PII read");
 }
+
+/// Relay lease take-over: a row claimed by a relay that died (lease over) is published by the
+/// next relay; a row under another live relay's lease is left to that relay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_takes_over_rows_whose_lease_ran_out_and_leaves_live_leases_alone() {
+    use crate::webhooks::created_event;
+    use diesel::prelude::*;
+    use kuaidi_shared::events::Outbox;
+    use kuaidi_shared::testing::{eventually, migrated_database, TestEnv};
+
+    let env = TestEnv::new();
+    let database = migrated_database("shipments_relay", kuaidi_shipments::startup::MIGRATIONS);
+    let mut conn = PgConnection::establish(&database).expect("connects");
+    let merchant = Uuid::now_v7();
+    let (crashed, live) = (created_event(merchant), created_event(merchant));
+    Outbox::enqueue(&mut conn, &crashed).expect("enqueued");
+    Outbox::enqueue(&mut conn, &live).expect("enqueued");
+    let claim = |id: Uuid, until: &str| {
+        format!("UPDATE outbox SET claimed_until = now() + interval '{until}', attempts = 1 WHERE event_id = '{id}'")
+    };
+    diesel::sql_query(claim(crashed.id, "-1 second"))
+        .execute(&mut conn)
+        .expect("expired lease");
+    diesel::sql_query(claim(live.id, "1 hour"))
+        .execute(&mut conn)
+        .expect("live lease");
+
+    let app = kuaidi_shipments::build(env.settings_with(database.clone()))
+        .await
+        .expect("builds")
+        .spawn();
+    #[derive(QueryableByName)]
+    struct Published {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        crashed: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        live: bool,
+    }
+    let query = format!(
+        "SELECT bool_or(published_at IS NOT NULL) FILTER (WHERE event_id = '{}') AS crashed, \
+                bool_or(published_at IS NOT NULL) FILTER (WHERE event_id = '{}') AS live FROM outbox",
+        crashed.id, live.id
+    );
+    let state = eventually(
+        std::time::Duration::from_secs(10),
+        "the expired lease taken over",
+        || {
+            let state: Published = diesel::sql_query(&query)
+                .get_result(&mut conn)
+                .expect("query");
+            async move { state.crashed.then_some(state) }
+        },
+    )
+    .await;
+    // Both rows were candidates of the same claim: the live lease was skipped, not missed.
+    assert!(!state.live, "a live lease belongs to its relay");
+    app.stop().await;
+}

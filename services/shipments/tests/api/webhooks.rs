@@ -235,7 +235,7 @@ fn verify(secret: &str, r: &Received) -> bool {
     hex::encode(mac.finalize().into_bytes()) == v1
 }
 
-fn created_event(merchant_id: Uuid) -> CloudEvent {
+pub(crate) fn created_event(merchant_id: Uuid) -> CloudEvent {
     let now = Utc::now();
     let place = |city: &str| PlaceV1 {
         city: city.into(),
