@@ -6,7 +6,7 @@
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use diesel_migrations::EmbeddedMigrations;
 use secrecy::ExposeSecret;
@@ -29,7 +29,13 @@ use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
 use crate::request::context_middleware;
+
+mod headers;
+mod probes;
 use crate::settings::{HttpSettings, ServiceSettings};
+use headers::{cors, security_headers};
+pub use probes::Readiness;
+use probes::{healthz, readyz};
 
 /// What a backend service's handlers share, built once at start-up.
 #[derive(Clone)]
@@ -125,47 +131,6 @@ pub async fn migrate_with_retry(
     .await?
 }
 
-/// What `/readyz` checks.
-#[derive(Clone, Default)]
-pub struct Readiness {
-    pub pool: Option<PgPool>,
-    pub broker: Option<BrokerStatus>,
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-}
-
-async fn readyz(ready: web::Data<Readiness>) -> HttpResponse {
-    let mut checks = HashMap::new();
-    if let Some(pool) = &ready.pool {
-        checks.insert("database", db::ping(pool).await);
-    }
-    if let Some(broker) = &ready.broker {
-        checks.insert("broker", broker.is_connected());
-    }
-    let ok = checks.values().all(|v| *v);
-    let body = serde_json::json!({
-        "status": if ok { "ready" } else { "unavailable" },
-        "checks": checks.iter().map(|(k, v)| (k.to_string(), if *v { "up" } else { "down" })).collect::<HashMap<_, _>>(),
-    });
-    if ok {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .content_type(problem::PROBLEM_JSON)
-            .insert_header(("retry-after", "5"))
-            .json(serde_json::json!({
-                "type": "https://kuaidi.dev/problems/service_unavailable",
-                "title": "Service unavailable",
-                "status": 503,
-                "detail": "a dependency is down",
-                "code": "service_unavailable",
-                "checks": body["checks"],
-            }))
-    }
-}
-
 /// Options of [`serve`].
 pub struct ServeOptions {
     pub name: &'static str,
@@ -173,50 +138,6 @@ pub struct ServeOptions {
     pub readiness: Readiness,
     /// Origins allowed by CORS (browser front ends); empty: no cross-origin access.
     pub cors_origins: Vec<String>,
-}
-
-/// CORS for the configured origins: the API's methods and headers, `ETag` and rate-limit
-/// headers exposed, credentials not allowed (tokens travel in headers).
-fn cors(origins: &[String]) -> actix_cors::Cors {
-    let mut cors = actix_cors::Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([
-            "authorization",
-            "content-type",
-            "x-api-key",
-            "idempotency-key",
-            "if-match",
-            "if-none-match",
-            "x-request-id",
-            "traceparent",
-        ])
-        .expose_headers([
-            "etag",
-            "location",
-            "x-request-id",
-            "retry-after",
-            "ratelimit-limit",
-            "ratelimit-remaining",
-            "ratelimit-reset",
-        ])
-        .max_age(600);
-    for origin in origins {
-        cors = cors.allowed_origin(origin);
-    }
-    cors
-}
-
-/// Headers every response carries.
-fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
-        .add(("x-content-type-options", "nosniff"))
-        .add(("x-frame-options", "DENY"))
-        .add(("referrer-policy", "no-referrer"))
-        .add((
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
-        ))
-        .add(("cross-origin-opener-policy", "same-origin"))
 }
 
 /// Binds the listener and builds the HTTP server with the common middleware and endpoints;
