@@ -1,0 +1,180 @@
+//! Tests of token verification.
+
+#[test]
+fn a_jwks_url_must_be_https_unless_on_loopback() {
+    for ok in [
+        "https://gateway.example/.well-known/jwks.json",
+        "http://127.0.0.1:8080/.well-known/jwks.json",
+        "http://localhost:8080/.well-known/jwks.json",
+        "http://[::1]:8080/.well-known/jwks.json",
+    ] {
+        assert!(super::check_jwks_url(ok).is_ok(), "{ok}");
+    }
+    for refused in [
+        "http://gateway.internal:8080/.well-known/jwks.json",
+        "http://10.0.0.5/.well-known/jwks.json",
+        "ftp://127.0.0.1/jwks",
+    ] {
+        assert!(super::check_jwks_url(refused).is_err(), "{refused}");
+    }
+}
+
+use super::*;
+use crate::settings::StaticKey;
+
+fn claims(now: i64) -> Claims {
+    Claims {
+        sub: "u1".into(),
+        role: Role::Agent,
+        scopes: vec![],
+        merchant_id: None,
+        phone_hash: None,
+        iss: "kuaidi-gateway".into(),
+        aud: "kuaidi".into(),
+        iat: now,
+        nbf: None,
+        exp: now + 900,
+        jti: "j1".into(),
+    }
+}
+
+fn verifier(key: &SigningKey) -> JwtVerifier {
+    JwtVerifier::new(&AuthSettings {
+        issuer: "kuaidi-gateway".into(),
+        audience: "kuaidi".into(),
+        jwks_url: None,
+        public_keys: vec![StaticKey {
+            kid: key.kid.clone(),
+            x: key.public_x(),
+        }],
+    })
+    .expect("verifier")
+}
+
+/// A JWKS endpoint serving whatever `keys` holds at each request.
+async fn jwks_server(keys: std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://127.0.0.1:{}/.well-known/jwks.json",
+        listener.local_addr().expect("addr").port()
+    );
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0_u8; 8192];
+            let _ = socket.read(&mut buf).await;
+            let body = serde_json::to_string(&Jwks {
+                keys: keys.lock().expect("lock").clone(),
+            })
+            .expect("json");
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[actix_web::test]
+async fn a_token_of_a_key_unknown_to_the_cache_makes_the_verifier_fetch_the_jwks_again() {
+    let (old, new) = (SigningKey::generate(), SigningKey::generate());
+    let served = std::sync::Arc::new(std::sync::Mutex::new(vec![old.jwk()]));
+    let v = JwtVerifier::new(&AuthSettings {
+        issuer: "kuaidi-gateway".into(),
+        audience: "kuaidi".into(),
+        jwks_url: Some(jwks_server(served.clone()).await),
+        public_keys: vec![],
+    })
+    .expect("verifier");
+    let now = crate::clock::Clock::system().now().timestamp();
+    let by_old = old.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&by_old).await.is_ok(), "first fetch");
+    // The gateway rotates its key; the verifier has only the old one cached.
+    served.lock().expect("lock").push(new.jwk());
+    // Unknown kids refetch at most every JWKS_REFRESH_MIN: wait for that window to open.
+    tokio::time::sleep(JWKS_REFRESH_MIN).await;
+    let by_new = new.sign(&claims(now)).expect("sign");
+    let got = v
+        .verify(&by_new)
+        .await
+        .expect("refetched on the unknown kid");
+    assert_eq!(got.sub, "u1");
+}
+
+#[actix_web::test]
+async fn a_token_signed_by_the_key_verifies() {
+    let key = SigningKey::generate();
+    let now = crate::clock::Clock::system().now().timestamp();
+    let token = key.sign(&claims(now)).expect("sign");
+    let got = verifier(&key).verify(&token).await.expect("valid token");
+    assert_eq!(got.role, Role::Agent);
+}
+
+#[actix_web::test]
+async fn forged_expired_foreign_and_unsigned_tokens_are_refused() {
+    let key = SigningKey::generate();
+    let v = verifier(&key);
+    let now = crate::clock::Clock::system().now().timestamp();
+
+    let mut foreign = SigningKey::generate();
+    foreign.kid = key.kid.clone();
+    let forged = foreign.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&forged).await.is_err(), "wrong signature accepted");
+
+    let mut old = claims(now - 4000);
+    old.exp = now - 3000;
+    assert!(
+        v.verify(&key.sign(&old).expect("sign")).await.is_err(),
+        "expired accepted"
+    );
+
+    let mut early = claims(now);
+    early.nbf = Some(now + 3600);
+    assert!(
+        v.verify(&key.sign(&early).expect("sign")).await.is_err(),
+        "not-yet-valid accepted"
+    );
+
+    let mut aud = claims(now);
+    aud.aud = "someone-else".into();
+    assert!(
+        v.verify(&key.sign(&aud).expect("sign")).await.is_err(),
+        "audience ignored"
+    );
+
+    let mut iss = claims(now);
+    iss.iss = "evil".into();
+    assert!(
+        v.verify(&key.sign(&iss).expect("sign")).await.is_err(),
+        "issuer ignored"
+    );
+
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let none = format!(
+        "{}.{}.",
+        b64(serde_json::json!({"alg": "none", "typ": "JWT", "kid": key.kid})),
+        b64(serde_json::to_value(claims(now)).expect("json"))
+    );
+    assert!(v.verify(&none).await.is_err(), "alg none accepted");
+
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header {
+            kid: Some(key.kid.clone()),
+            ..jsonwebtoken::Header::new(Algorithm::HS256)
+        },
+        &claims(now),
+        &jsonwebtoken::EncodingKey::from_secret(key.public_x().as_bytes()),
+    )
+    .expect("hs token");
+    assert!(
+        v.verify(&hs).await.is_err(),
+        "HS256 with the public key accepted"
+    );
+}
