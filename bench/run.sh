@@ -37,6 +37,8 @@ cleanup() {
 trap cleanup EXIT
 
 export RUST_LOG=warn
+# Development keys (built-in PII keys, a generated signing key): allowed with this flag only.
+export KUAIDI_DEV_MODE=1
 export KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD=bench-admin-password
 export KUAIDI_GATEWAY__RATE_LIMITS__PER_PRINCIPAL=0
 export KUAIDI_GATEWAY__RATE_LIMITS__PUBLIC_PER_IP=0

@@ -30,6 +30,11 @@ fi
 export KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD
 pw=$KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD
 
+# A development machine: the built-in PII keys and a generated JWT signing key kept in the
+# gateway database are allowed only with this flag (production configures real keys).
+export KUAIDI_DEV_MODE=1
+echo "run: development mode (KUAIDI_DEV_MODE=1): built-in PII keys and a generated signing key"
+
 pids=()
 stop_all() {
   trap - INT TERM
@@ -75,6 +80,7 @@ Kuaidi is up (logs in .run/<name>.log).
   shipments   http://127.0.0.1:8082
   complaints  http://127.0.0.1:8083
   analytics   http://127.0.0.1:8084
+  metrics     http://127.0.0.1:9080/metrics (gateway), 9081-9084 (services), management ports only
 
 Admin login: username admin
 admin password (used only when the admin user is first created): $pw

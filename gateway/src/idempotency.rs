@@ -1,12 +1,14 @@
 //! `Idempotency-Key` on POSTs (SPEC §2): the first request with a key runs and its answer is
 //! kept for 24 h; the same key with the same request replays that answer; with a different
 //! request it is a `422`; while the first is still running, a `409`. Keys are scoped to the
-//! caller. Server errors are not kept, so the client can retry them.
+//! caller. Server errors are not kept, so the client can retry them. Kept bodies (recipients,
+//! contacts, webhook secrets) are sealed with the PII key (AES-256-GCM).
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
 use sha2::{Digest, Sha256};
@@ -55,6 +57,7 @@ enum Found {
 /// Claims `key` for this request, or finds the answer of the request that claimed it first.
 pub async fn begin(
     pool: &PgPool,
+    pii: &PiiCipher,
     principal: String,
     key: String,
     hash: String,
@@ -117,6 +120,8 @@ pub async fn begin(
         }
     }
     resp.insert_header(("idempotent-replayed", "true"));
+    // Records kept before bodies were sealed (at most one retention period) open as they are.
+    let body = pii.open(&body).unwrap_or(body);
     Ok(Begin::Replay(resp.body(body)))
 }
 
@@ -156,6 +161,7 @@ pub async fn abandon(pool: &PgPool, principal: String, key: String) {
 /// the client may retry) and relays it.
 pub async fn keep(
     pool: &PgPool,
+    pii: &PiiCipher,
     who: String,
     key: String,
     resp: reqwest::Response,
@@ -176,7 +182,7 @@ pub async fn keep(
         abandon(pool, who, key).await;
     } else {
         let kept = serde_json::Value::Object(kept);
-        finish(pool, who, key, status, kept, bytes.to_vec()).await?;
+        finish(pool, who, key, status, kept, pii.seal(&bytes)).await?;
     }
     Ok(crate::proxy::upstream::buffered_response(
         status, &headers, bytes,

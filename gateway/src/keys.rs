@@ -24,8 +24,18 @@ impl KeyRing {
     }
 }
 
-/// Loads (or, in development, creates) the key ring.
-pub fn load(settings: &JwtSettings, conn: &mut PgConnection) -> anyhow::Result<KeyRing> {
+/// Loads (or, in development, creates) the key ring. Once a signing key is configured, the
+/// development keys stored in the database are neither published nor trusted.
+pub fn load(
+    settings: &JwtSettings,
+    dev_mode: bool,
+    conn: &mut PgConnection,
+) -> anyhow::Result<KeyRing> {
+    anyhow::ensure!(
+        settings.signing_key.is_some() || dev_mode,
+        "no jwt.signing_key configured: set KUAIDI_GATEWAY__JWT__SIGNING_KEY from the secret \
+         store, or KUAIDI_DEV_MODE=1 on a development machine for a generated key"
+    );
     let stored: Vec<(String, String)> = signing_keys::table
         .filter(signing_keys::retired_at.is_null())
         .order(signing_keys::created_at.asc())
@@ -67,8 +77,8 @@ pub fn load(settings: &JwtSettings, conn: &mut PgConnection) -> anyhow::Result<K
         },
     };
     let mut published = vec![active.jwk()];
-    for k in &stored {
-        if k.kid != active.kid {
+    if settings.signing_key.is_none() {
+        for k in stored.iter().filter(|k| k.kid != active.kid) {
             published.push(k.jwk());
         }
     }

@@ -11,6 +11,7 @@ pub mod domain;
 pub mod edge;
 pub mod idempotency;
 pub mod keys;
+pub mod lockout;
 pub mod passwords;
 pub mod proxy;
 pub mod ratelimit;

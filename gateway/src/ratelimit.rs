@@ -70,6 +70,23 @@ impl Limiter {
     }
 }
 
+/// The bucket key of a request's source address: the IPv4 address, or the /64 of an IPv6 one
+/// (one subscriber usually holds a whole /64, so per-address keys would be free to rotate).
+pub fn address_key(req: &actix_web::HttpRequest) -> String {
+    match req.peer_addr().map(|a| a.ip()) {
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        Some(ip) => ip.to_string(),
+        None => String::new(),
+    }
+}
+
 impl Decision {
     /// The `RateLimit-*` headers of this decision.
     pub fn headers(&self) -> Vec<(&'static str, String)> {
@@ -119,6 +136,21 @@ mod tests {
             matches!(l.check("other"), Decision::Allowed { .. }),
             "buckets are per key"
         );
+    }
+
+    #[test]
+    fn ipv6_addresses_share_a_bucket_per_64_and_ipv4_per_address() {
+        let key = |addr: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .peer_addr(addr.parse().expect("socket address"))
+                .to_http_request();
+            address_key(&req)
+        };
+        assert_eq!(key("[2001:db8:1:2:aaaa::1]:1"), "2001:db8:1:2::/64");
+        assert_eq!(key("[2001:db8:1:2:bbbb::9]:2"), key("[2001:db8:1:2::5]:3"));
+        assert_ne!(key("[2001:db8:1:3::1]:1"), key("[2001:db8:1:2::1]:1"));
+        assert_eq!(key("203.0.113.7:80"), "203.0.113.7");
+        assert_eq!(key("[::ffff:203.0.113.7]:80"), "203.0.113.7");
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub struct Sessions {
 pub struct Refreshable {
     pub user_id: Uuid,
     pub family_id: Uuid,
+    /// When the family's login happened (its absolute lifetime counts from there).
+    pub started_at: DateTime<Utc>,
 }
 
 /// What a client receives.
@@ -48,8 +50,17 @@ impl Sessions {
             Some(r) => {
                 let (token, digest) = tokens::refresh_token();
                 let now = self.now();
-                let ttl = Duration::seconds(self.signer.jwt.refresh_ttl_secs);
-                let row = RefreshTokenRow::new(r.user_id, r.family_id, digest, now, now + ttl);
+                let jwt = &self.signer.jwt;
+                let sliding = now + Duration::seconds(jwt.refresh_ttl_secs);
+                let absolute = r.started_at + Duration::seconds(jwt.session_absolute_ttl_secs);
+                let mut row = RefreshTokenRow::new(
+                    r.user_id,
+                    r.family_id,
+                    digest,
+                    now,
+                    sliding.min(absolute),
+                );
+                row.session_started_at = Some(r.started_at);
                 db::run(&self.pool, move |conn| {
                     Ok(refresh_tokens::insert(conn, &row)?)
                 })

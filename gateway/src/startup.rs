@@ -19,6 +19,7 @@ use crate::audit::Auditor;
 use crate::configuration::GatewaySettings;
 use crate::docs::Catalog;
 use crate::edge::Edge;
+use crate::lockout::AuthLimits;
 use crate::proxy::{self, Limits, Proxy, Router};
 use crate::ratelimit::Limiter;
 use crate::sessions::Sessions;
@@ -30,6 +31,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 /// Connects, migrates, creates the first admin when there is none, loads the signing keys and
 /// binds (port 0 in tests).
 pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
+    let dev_mode = kuaidi_shared::settings::dev_mode(settings.dev_mode);
+    kuaidi_shared::settings::check_pii_keys(&settings.pii, dev_mode)?;
     let pool = db::build_pool(
         settings.database_url.expose_secret(),
         settings.database_pool_size,
@@ -50,7 +53,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         );
     }
     let jwt = settings.jwt.clone();
-    let ring = db::work(&pool, move |conn| keys::load(&jwt, conn)).await?;
+    let ring = db::work(&pool, move |conn| keys::load(&jwt, dev_mode, conn)).await?;
     let verifier = web::Data::new(JwtVerifier::new(&AuthSettings {
         issuer: settings.jwt.issuer.clone(),
         audience: settings.jwt.audience.clone(),
@@ -106,8 +109,17 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
         },
         auditor: auditor.clone(),
         max_body: settings.proxy.max_body_bytes,
+        pii: pii.clone().into_inner(),
     });
     let auditor = web::Data::new(auditor);
+    let (per_address, per_username) = (
+        settings.rate_limits.auth_per_address,
+        settings.rate_limits.auth_per_username,
+    );
+    let auth_limits = web::Data::new(AuthLimits {
+        per_address: Limiter::new(per_address, per_address.saturating_mul(4)),
+        per_username: Limiter::new(per_username, per_username.saturating_mul(10)),
+    });
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).
     let catalog = web::Data::new(Catalog::new(&docs::gateway_openapi(), &settings.services)?);
@@ -126,7 +138,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let max_body = settings.proxy.max_body_bytes;
     let http = settings.http.clone();
     let settings = web::Data::new(settings);
-    let (server, port) = serve(
+    let (server, ports) = serve(
         ServeOptions {
             name: "gateway",
             http,
@@ -145,6 +157,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(proxy.clone())
                 .app_data(sessions.clone())
                 .app_data(auditor.clone())
+                .app_data(auth_limits.clone())
                 .app_data(web::Data::new(
                     upstream_client().unwrap_or_else(|_| reqwest::Client::new()),
                 ))
@@ -168,7 +181,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .route("/{tail}*", web::route().to(proxy::forward));
         },
     )?;
-    Ok(Application::new(port, server, shutdown, jobs))
+    Ok(Application::new(ports, server, shutdown, jobs))
 }
 
 /// The gateway's periodic jobs: refreshing the services' documents, and deleting expired

@@ -1,11 +1,12 @@
 //! The scaffold every Kuaidi process runs on: the HTTP server with request context, logging,
-//! metrics and problem+json extractor errors; `/healthz`, `/readyz`, `/metrics`; the outbox
+//! metrics and problem+json extractor errors, dot-segment refusal; `/healthz`, `/readyz`, and
+//! `/metrics` on the management port; the outbox
 //! relay and the event consumer as background tasks; and graceful shutdown (drain requests,
 //! then flush the outbox).
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpServer};
 use actix_web_prom::PrometheusMetricsBuilder;
 use diesel_migrations::EmbeddedMigrations;
 use secrecy::ExposeSecret;
@@ -25,10 +26,17 @@ use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::Outbox;
 use crate::jobs::Scheduler;
+use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
 use crate::request::context_middleware;
+
+mod headers;
+mod probes;
 use crate::settings::{HttpSettings, ServiceSettings};
+use headers::{cors, security_headers};
+pub use probes::Readiness;
+use probes::{healthz, readyz};
 
 /// What a backend service's handlers share, built once at start-up.
 #[derive(Clone)]
@@ -56,6 +64,10 @@ impl ServiceCore {
             settings.database_url.expose_secret(),
             settings.database_pool_size,
         );
+        crate::settings::check_pii_keys(
+            &settings.pii,
+            crate::settings::dev_mode(settings.dev_mode),
+        )?;
         migrate_with_retry(&pool, migrations).await?;
         Ok(Self {
             name,
@@ -99,45 +111,6 @@ impl ServiceCore {
     }
 }
 
-/// What `/readyz` checks.
-#[derive(Clone, Default)]
-pub struct Readiness {
-    pub pool: Option<PgPool>,
-    pub broker: Option<BrokerStatus>,
-}
-
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-}
-
-async fn readyz(ready: web::Data<Readiness>) -> HttpResponse {
-    let mut checks = HashMap::new();
-    if let Some(pool) = &ready.pool {
-        checks.insert("database", db::ping(pool).await);
-    }
-    if let Some(broker) = &ready.broker {
-        checks.insert("broker", broker.is_connected());
-    }
-    let ok = checks.values().all(|v| *v);
-    let body = serde_json::json!({
-        "status": if ok { "ready" } else { "unavailable" },
-        "checks": checks.iter().map(|(k, v)| (k.to_string(), if *v { "up" } else { "down" })).collect::<HashMap<_, _>>(),
-    });
-    if ok {
-        HttpResponse::Ok().json(body)
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .content_type(problem::PROBLEM_JSON)
-            .insert_header(("retry-after", "5"))
-            .json(serde_json::json!({
-                "type": "https://kuaidi.dev/problems/service_unavailable",
-                "title": "Service unavailable",
-                "status": 503,
-                "detail": "a dependency is down",
-                "code": "service_unavailable",
-                "checks": body["checks"],
-            }))
-    }
 }
 
 /// Options of [`serve`].
@@ -149,79 +122,49 @@ pub struct ServeOptions {
     pub cors_origins: Vec<String>,
 }
 
-/// CORS for the configured origins: the API's methods and headers, `ETag` and rate-limit
-/// headers exposed, credentials not allowed (tokens travel in headers).
-fn cors(origins: &[String]) -> actix_cors::Cors {
-    let mut cors = actix_cors::Cors::default()
-        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-        .allowed_headers([
-            "authorization",
-            "content-type",
-            "x-api-key",
-            "idempotency-key",
-            "if-match",
-            "if-none-match",
-            "x-request-id",
-            "traceparent",
-        ])
-        .expose_headers([
-            "etag",
-            "location",
-            "x-request-id",
-            "retry-after",
-            "ratelimit-limit",
-            "ratelimit-remaining",
-            "ratelimit-reset",
-        ])
-        .max_age(600);
-    for origin in origins {
-        cors = cors.allowed_origin(origin);
-    }
-    cors
-}
-
-/// Headers every response carries.
-fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
-        .add(("x-content-type-options", "nosniff"))
-        .add(("x-frame-options", "DENY"))
-        .add(("referrer-policy", "no-referrer"))
-        .add((
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
-        ))
-        .add(("cross-origin-opener-policy", "same-origin"))
-}
-
 /// Binds the listener and builds the HTTP server with the common middleware and endpoints;
 /// `configure` adds the service's own routes and data.
-pub fn serve<F>(opts: ServeOptions, configure: F) -> anyhow::Result<(Server, u16)>
+pub fn serve<F>(opts: ServeOptions, configure: F) -> anyhow::Result<(Server, Ports)>
 where
     F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
     let listener = TcpListener::bind((opts.http.host.as_str(), opts.http.port))?;
     let port = listener.local_addr()?.port();
+    let management = TcpListener::bind((
+        opts.http.host.as_str(),
+        crate::management::metrics_port(opts.name, &opts.http),
+    ))?;
     let registry = prometheus::Registry::new();
     crate::events::metrics::register(&registry);
     crate::jobs::register(&registry);
     let mut labels = HashMap::new();
     labels.insert("service".to_owned(), opts.name.to_owned());
     let prom = PrometheusMetricsBuilder::new("kuaidi_http")
-        .registry(registry)
-        .endpoint("/metrics")
+        .registry(registry.clone())
         .const_labels(labels)
         .build()
         .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let ports = Ports {
+        public: port,
+        metrics: management.local_addr()?.port(),
+    };
+    let mgmt = web::Data::new(Management {
+        port: ports.metrics,
+        registry,
+    });
     let readiness = web::Data::new(opts.readiness);
     let origins = opts.cors_origins;
     let mut server = HttpServer::new(move || {
         App::new()
+            .wrap(from_fn(crate::management::management_port))
+            .wrap(from_fn(crate::paths::refuse_dot_segments))
             .wrap(cors(&origins))
             .wrap(security_headers())
             .wrap(from_fn(context_middleware))
             .wrap(prom.clone())
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(readiness.clone())
+            .app_data(mgmt.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(4 << 20)
@@ -235,16 +178,24 @@ where
             .default_service(web::to(problem::not_found))
     })
     .shutdown_timeout(20)
-    .listen(listener)?;
+    .listen(listener)?
+    .listen(management)?;
     if let Some(w) = opts.http.workers {
         server = server.workers(w);
     }
-    Ok((server.run(), port))
+    Ok((server.run(), ports))
+}
+
+/// The ports a process listens on: the public one and the management one (`/metrics`).
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    pub public: u16,
+    pub metrics: u16,
 }
 
 /// A running service: its HTTP server and its bus tasks.
 pub struct Application {
-    port: u16,
+    ports: Ports,
     server: Server,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
@@ -277,7 +228,7 @@ impl Application {
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
         T: FnOnce(crate::events::Shutdown) -> Vec<JoinHandle<()>>,
     {
-        let (server, port) = serve(
+        let (server, ports) = serve(
             ServeOptions {
                 name: core.name,
                 http: core.settings.http.clone(),
@@ -311,17 +262,17 @@ impl Application {
             tasks.push(tokio::spawn(consumer::run(sub, rx.clone())));
         }
         tasks.extend(background(rx));
-        Ok(Self::new(port, server, shutdown, tasks))
+        Ok(Self::new(ports, server, shutdown, tasks))
     }
 
     pub fn new(
-        port: u16,
+        ports: Ports,
         server: Server,
         shutdown: watch::Sender<bool>,
         tasks: Vec<JoinHandle<()>>,
     ) -> Self {
         Self {
-            port,
+            ports,
             server,
             shutdown,
             tasks,
@@ -329,7 +280,12 @@ impl Application {
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.ports.public
+    }
+
+    /// The management port, serving Prometheus `/metrics`.
+    pub fn metrics_port(&self) -> u16 {
+        self.ports.metrics
     }
 
     /// Serves until SIGTERM/SIGINT (actix drains in-flight requests), then stops the bus tasks;
@@ -346,13 +302,14 @@ impl Application {
     /// Runs in the background (tests); the handle stops it.
     pub fn spawn(self) -> RunningApp {
         let handle = self.server.handle();
-        let port = self.port;
+        let (port, metrics_port) = (self.ports.public, self.ports.metrics);
         let shutdown = self.shutdown.clone();
         let join = tokio::spawn(async move {
             let _ = self.run_until_stopped().await;
         });
         RunningApp {
             port,
+            metrics_port,
             handle,
             shutdown,
             join,
@@ -363,6 +320,8 @@ impl Application {
 /// A service running in the background of a test.
 pub struct RunningApp {
     pub port: u16,
+    /// The management port (`/metrics`).
+    pub metrics_port: u16,
     handle: ServerHandle,
     shutdown: watch::Sender<bool>,
     join: JoinHandle<()>,
@@ -371,6 +330,11 @@ pub struct RunningApp {
 impl RunningApp {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Where Prometheus scrapes this process.
+    pub fn metrics_url(&self) -> String {
+        format!("http://127.0.0.1:{}/metrics", self.metrics_port)
     }
 
     /// Graceful stop: HTTP first, then the bus tasks.

@@ -79,19 +79,51 @@ impl Capability {
     pub fn allows(self, role: Role) -> bool {
         self.roles().contains(&role)
     }
+
+    /// The OAuth2 scope naming this capability. A token carrying scopes may use only the
+    /// capabilities they name (its role must allow them too); a token without scopes (staff,
+    /// API keys, clients registered without scopes) is limited by its role alone.
+    pub const fn scope(self) -> &'static str {
+        match self {
+            Self::CustomersRead => "customers:read",
+            Self::CustomersWrite => "customers:write",
+            Self::CustomerPiiUnmasked => "customers:pii",
+            Self::ShipmentsCreate => "shipments:create",
+            Self::TrackingEventsIngest => "tracking-events:ingest",
+            Self::ShipmentsRead => "shipments:read",
+            Self::ComplaintsCreate => "complaints:create",
+            Self::ComplaintsRead => "complaints:read",
+            Self::ComplaintsApprove => "complaints:approve",
+            Self::SlaPoliciesWrite => "sla-policies:write",
+            Self::Analytics => "analytics:read",
+            Self::Webhooks => "webhooks",
+            Self::Administration => "admin",
+        }
+    }
+
+    /// Whether `scope` names a capability.
+    pub fn is_scope(scope: &str) -> bool {
+        Self::ALL.iter().any(|c| c.scope() == scope)
+    }
 }
 
 impl Principal {
     /// Refuses (`403`) unless the caller's role holds `cap`.
+    /// Refuses (`403`) as well when the token carries scopes and none names `cap`.
     pub fn require_capability(&self, cap: Capability) -> Result<(), ApiError> {
-        if cap.allows(self.role) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(format!(
+        if !cap.allows(self.role) {
+            return Err(ApiError::Forbidden(format!(
                 "role {} may not do this",
                 self.role.as_str()
-            )))
+            )));
         }
+        if !self.scopes.is_empty() && !self.scopes.iter().any(|s| s == cap.scope()) {
+            return Err(ApiError::Forbidden(format!(
+                "the token's scopes do not include {}",
+                cap.scope()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -166,6 +198,32 @@ impl<C: Cap + 'static> FromRequest for Authorized<C> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_scoped_token_may_use_only_the_capabilities_its_scopes_name() {
+        let merchant = |scopes: &[&str]| Principal {
+            sub: "client:kdc_1".into(),
+            role: Merchant,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            merchant_id: None,
+            phone_hash: None,
+        };
+        let scoped = merchant(&["shipments:read"]);
+        assert!(scoped.require_capability(Capability::ShipmentsRead).is_ok());
+        assert!(scoped
+            .require_capability(Capability::ShipmentsCreate)
+            .is_err());
+        assert!(merchant(&[])
+            .require_capability(Capability::ShipmentsCreate)
+            .is_ok());
+        assert!(
+            merchant(&["admin"])
+                .require_capability(Capability::Administration)
+                .is_err(),
+            "a scope never widens the role"
+        );
+        assert!(Capability::is_scope("complaints:read") && !Capability::is_scope("admin:all"));
+    }
+
     use super::*;
 
     /// SPEC §3's matrix transcribed as a table: ✓ (also "own"/"owned"/"the customer's") = allowed.

@@ -36,6 +36,10 @@ pub struct HttpSettings {
     /// Worker threads; defaults to the number of cores.
     #[serde(default)]
     pub workers: Option<usize>,
+    /// The management port serving Prometheus `/metrics` (SPEC §2); see
+    /// `management::metrics_port` for the defaults.
+    #[serde(default)]
+    pub metrics_port: Option<u16>,
 }
 
 /// The broker and the names this deployment uses on it.
@@ -110,6 +114,9 @@ pub struct ServiceSettings {
     pub pii: PiiSettings,
     #[serde(default)]
     pub jobs: JobsSettings,
+    /// Development machine: built-in keys are allowed (see [`dev_mode`]).
+    #[serde(default)]
+    pub dev_mode: bool,
     /// Where "now" comes from: the system clock, unless a test puts a manual one here. Not
     /// configuration (never read from files or the environment).
     #[serde(skip)]
@@ -150,6 +157,34 @@ audience = "kuaidi"
 jwks_url = "http://127.0.0.1:8080/.well-known/jwks.json"
 "#;
 
+/// The built-in development PII key (in [`PII_DEFAULTS`]).
+pub const DEV_PII_KEY: &str = "ZGV2LW9ubHkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=";
+/// The built-in development blind-index key (in [`PII_DEFAULTS`]).
+pub const DEV_BLIND_INDEX_KEY: &str = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWNoYW5nZSE=";
+
+/// Whether built-in development keys may be used: the process's `dev_mode` setting
+/// (`KUAIDI_<SERVICE>__DEV_MODE=true`) or `KUAIDI_DEV_MODE=1` for every process (`make run`).
+pub fn dev_mode(setting: bool) -> bool {
+    setting || std::env::var("KUAIDI_DEV_MODE").is_ok_and(|v| matches!(v.as_str(), "1" | "true"))
+}
+
+/// Refuses to start with the built-in PII keys unless in development mode, where it warns.
+pub fn check_pii_keys(pii: &PiiSettings, dev_mode: bool) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let builtin = pii.blind_index_key.expose_secret() == DEV_BLIND_INDEX_KEY
+        || pii.keys.values().any(|k| k.expose_secret() == DEV_PII_KEY);
+    if !builtin {
+        return Ok(());
+    }
+    anyhow::ensure!(
+        dev_mode,
+        "the built-in development PII keys are configured: set pii.keys and pii.blind_index_key \
+         from the secret store, or KUAIDI_DEV_MODE=1 on a development machine"
+    );
+    tracing::warn!("development mode: using the built-in PII keys (never in production)");
+    Ok(())
+}
+
 /// The PII keys' defaults, shared by the services and the gateway (which computes the phone
 /// blind index of customer tokens, so it must hold the very key the services index with).
 pub const PII_DEFAULTS: &str = r#"
@@ -165,6 +200,21 @@ blind_index_key = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWNoYW5nZSE="
 mod tests {
     use super::*;
     use secrecy::ExposeSecret;
+
+    #[test]
+    fn built_in_pii_keys_are_refused_outside_development_mode() {
+        let pii = |key: &str, blind: &str| PiiSettings {
+            active_key_id: "k".into(),
+            keys: [("k".to_owned(), key.to_owned().into())].into(),
+            blind_index_key: blind.to_owned().into(),
+        };
+        let own = "b3duLWtleS1vZi10aGlzLWRlcGxveW1lbnQtMzJieXRlcz0=";
+        assert!(PII_DEFAULTS.contains(DEV_PII_KEY) && PII_DEFAULTS.contains(DEV_BLIND_INDEX_KEY));
+        assert!(check_pii_keys(&pii(DEV_PII_KEY, own), false).is_err());
+        assert!(check_pii_keys(&pii(own, DEV_BLIND_INDEX_KEY), false).is_err());
+        assert!(check_pii_keys(&pii(DEV_PII_KEY, DEV_BLIND_INDEX_KEY), true).is_ok());
+        assert!(check_pii_keys(&pii(own, own), false).is_ok());
+    }
 
     #[test]
     fn environment_overrides_nested_defaults() {

@@ -12,4 +12,5 @@ kuaidi_shared::problem_responses! {
     pub NotTheApp = 403, "The caller is not the app";
     pub UserChanged = 412, "The user changed since the If-Match ETag";
     pub UsernameTaken = 409, "Username taken";
+    pub TooManyAttempts = 429, "Too many sign-in attempts from this address or for this username (Retry-After)";
 }

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod lockout;
 pub mod refresh_tokens;
 pub mod schema;
 pub mod users;

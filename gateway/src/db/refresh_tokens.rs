@@ -21,6 +21,7 @@ pub struct RefreshTokenRow {
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub session_started_at: Option<DateTime<Utc>>,
 }
 
 impl RefreshTokenRow {
@@ -41,6 +42,7 @@ impl RefreshTokenRow {
             used_at: None,
             revoked_at: None,
             created_at: now,
+            session_started_at: Some(now),
         }
     }
 }

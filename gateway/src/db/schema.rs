@@ -10,8 +10,19 @@ diesel::table! {
         used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        session_started_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    login_addresses (user_id, ip) {
+        user_id -> Uuid,
+        ip -> Text,
+        last_success_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(login_addresses -> users (user_id));
 
 diesel::table! {
     signing_keys (kid) {
@@ -100,6 +111,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     clients,
     idempotency_keys,
+    login_addresses,
     refresh_tokens,
     signing_keys,
     users,

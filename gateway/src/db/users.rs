@@ -49,36 +49,3 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
         .first(conn)
         .optional()
 }
-
-/// Records a failed login; locks the account for `lock_for` after `max_failures` in a row.
-pub fn record_failure(
-    conn: &mut PgConnection,
-    id: Uuid,
-    now: DateTime<Utc>,
-    max_failures: i32,
-    lock_for: chrono::Duration,
-) -> QueryResult<()> {
-    let failures: i32 = diesel::update(users::table.find(id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .returning(users::failed_logins)
-        .get_result(conn)?;
-    if failures >= max_failures {
-        diesel::update(users::table.find(id))
-            .set((
-                users::locked_until.eq(now + lock_for),
-                users::failed_logins.eq(0),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-pub fn record_success(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(0),
-            users::locked_until.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
-        .map(drop)
-}

@@ -3,6 +3,7 @@
 //! request learns every problem at once.
 
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::Capability;
 use kuaidi_shared::FieldError;
 use uuid::Uuid;
 
@@ -93,13 +94,11 @@ pub fn client(
     if role == Some(Role::Merchant) && merchant_id.is_none() {
         errors.push(FieldError::new("merchant_id", "is required for merchants"));
     }
-    if scopes
-        .iter()
-        .any(|s| s.is_empty() || s.len() > 64 || s.contains(' '))
-    {
+    // Scopes are enforced per capability (`Capability::scope`): only those names mean anything.
+    if let Some(unknown) = scopes.iter().find(|s| !Capability::is_scope(s)) {
         errors.push(FieldError::new(
             "scopes",
-            "each scope is 1–64 characters without spaces",
+            format!("unknown scope {unknown:?}: scopes name capabilities, e.g. shipments:read"),
         ));
     }
     role

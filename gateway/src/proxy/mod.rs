@@ -33,6 +33,8 @@ pub struct Proxy {
     pub limits: Limits,
     pub auditor: Auditor,
     pub max_body: usize,
+    /// Seals the answers kept for idempotency replays.
+    pub pii: std::sync::Arc<kuaidi_shared::crypto::PiiCipher>,
 }
 
 /// Forwards a request to its service.
@@ -58,7 +60,7 @@ pub async fn forward(
         (None, true) => proxy
             .limits
             .public_per_ip
-            .check(&crate::audit::client_ip(&req).unwrap_or_default()),
+            .check(&crate::ratelimit::address_key(&req)),
         (None, false) => {
             return Err(ApiError::Unauthorized(
                 "bearer token or API key required".into(),
@@ -106,20 +108,26 @@ async fn relay(
     call: Call<'_>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
+    let req = call.req;
+    let url = match req.uri().query() {
+        Some(q) => format!("{}{}?{q}", call.route.upstream, req.path()),
+        None => format!("{}{}", call.route.upstream, req.path()),
+    };
+    // Forward only what was routed and authorised: the URL must not resolve to another path.
+    if reqwest::Url::parse(&url).map_or(true, |u| u.path() != req.path()) {
+        return Err(ApiError::BadRequest(
+            "the path is not in normal form".into(),
+        ));
+    }
     let pool = proxy.auditor.pool();
     let keyed = match idempotency_key(call, &body)? {
         Some((who, key, hash)) => {
-            match idempotency::begin(pool, who.clone(), key.clone(), hash).await? {
+            match idempotency::begin(pool, &proxy.pii, who.clone(), key.clone(), hash).await? {
                 Begin::Replay(resp) => return Ok(resp),
                 Begin::Proceed => Some((who, key)),
             }
         }
         None => None,
-    };
-    let req = call.req;
-    let url = match req.uri().query() {
-        Some(q) => format!("{}{}?{q}", call.route.upstream, req.path()),
-        None => format!("{}{}", call.route.upstream, req.path()),
     };
     let token = call.caller.map(|c| c.token.as_str());
     let resp = match upstream::send(req, call.ctx, client, call.route, &url, token, body).await {
@@ -138,7 +146,7 @@ async fn relay(
     }
     match keyed {
         None => upstream::relay_response(resp).await,
-        Some((who, key)) => idempotency::keep(pool, who, key, resp).await,
+        Some((who, key)) => idempotency::keep(pool, &proxy.pii, who, key, resp).await,
     }
 }
 

@@ -25,6 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(users::create_user))
                 .route(web::get().to(users::list_users)),
         )
+        // Before `/api/v1/users/{id}`, whose `{id}` would match `x:unlock` too.
+        .route(
+            "/api/v1/users/{id}:unlock",
+            web::post().to(admin::unlock::unlock_user),
+        )
         .service(
             web::resource("/api/v1/users/{id}")
                 .route(web::get().to(users::get_user))

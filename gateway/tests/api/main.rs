@@ -3,6 +3,7 @@
 
 mod auth;
 mod customer_token;
+mod hardening;
 mod helpers;
 mod proxy;
 mod security;

@@ -253,7 +253,7 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
     let env = &gw.env;
     let admin = gw.admin_token().await;
     let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
-    let created: Value = gw.post(&admin, "/api/v1/clients", &json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["tracking:read"]})).await
+    let created: Value = gw.post(&admin, "/api/v1/clients", &json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["shipments:create"]})).await
         .json()
         .await
         .expect("json");
@@ -322,7 +322,7 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
     assert_eq!(ok.headers()["cache-control"], "no-store");
     let ok: Value = ok.json().await.expect("json");
     assert_eq!(ok["token_type"], "Bearer");
-    assert_eq!(ok["scope"], "tracking:read");
+    assert_eq!(ok["scope"], "shipments:create");
     let token = ok["access_token"].as_str().expect("token").to_owned();
 
     let mut body = shipment_body();

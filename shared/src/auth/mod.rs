@@ -154,6 +154,23 @@ pub struct Jwk {
 
 const JWKS_REFRESH_MIN: Duration = Duration::from_secs(5);
 
+/// The keys that verify every token must come over TLS, except from this very machine.
+fn check_jwks_url(url: &str) -> anyhow::Result<()> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| anyhow::anyhow!("auth.jwks_url: {e}"))?;
+    let host = parsed.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    anyhow::ensure!(
+        parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback),
+        "auth.jwks_url must be https (plain http only on loopback): {url}"
+    );
+    Ok(())
+}
+
 impl JwtVerifier {
     pub fn new(settings: &AuthSettings) -> anyhow::Result<Self> {
         let mut keys = HashMap::new();
@@ -163,10 +180,14 @@ impl JwtVerifier {
                 Arc::new(DecodingKey::from_ed_components(&k.x)?),
             );
         }
+        let jwks_url = settings.jwks_url.clone().filter(|_| keys.is_empty());
+        if let Some(url) = &jwks_url {
+            check_jwks_url(url)?;
+        }
         Ok(Self {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
-            jwks_url: settings.jwks_url.clone().filter(|_| keys.is_empty()),
+            jwks_url,
             keys: RwLock::new(keys),
             last_fetch: tokio::sync::Mutex::new(None),
             http: reqwest::Client::builder()

@@ -1,5 +1,24 @@
 //! Tests of token verification and the principal.
 
+#[test]
+fn a_jwks_url_must_be_https_unless_on_loopback() {
+    for ok in [
+        "https://gateway.example/.well-known/jwks.json",
+        "http://127.0.0.1:8080/.well-known/jwks.json",
+        "http://localhost:8080/.well-known/jwks.json",
+        "http://[::1]:8080/.well-known/jwks.json",
+    ] {
+        assert!(super::check_jwks_url(ok).is_ok(), "{ok}");
+    }
+    for refused in [
+        "http://gateway.internal:8080/.well-known/jwks.json",
+        "http://10.0.0.5/.well-known/jwks.json",
+        "ftp://127.0.0.1/jwks",
+    ] {
+        assert!(super::check_jwks_url(refused).is_err(), "{refused}");
+    }
+}
+
 use super::*;
 use crate::settings::StaticKey;
 
@@ -30,6 +49,60 @@ fn verifier(key: &SigningKey) -> JwtVerifier {
         }],
     })
     .expect("verifier")
+}
+
+/// A JWKS endpoint serving whatever `keys` holds at each request.
+async fn jwks_server(keys: std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://127.0.0.1:{}/.well-known/jwks.json",
+        listener.local_addr().expect("addr").port()
+    );
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0_u8; 8192];
+            let _ = socket.read(&mut buf).await;
+            let body = serde_json::to_string(&Jwks {
+                keys: keys.lock().expect("lock").clone(),
+            })
+            .expect("json");
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+#[actix_web::test]
+async fn a_token_of_a_key_unknown_to_the_cache_makes_the_verifier_fetch_the_jwks_again() {
+    let (old, new) = (SigningKey::generate(), SigningKey::generate());
+    let served = std::sync::Arc::new(std::sync::Mutex::new(vec![old.jwk()]));
+    let v = JwtVerifier::new(&AuthSettings {
+        issuer: "kuaidi-gateway".into(),
+        audience: "kuaidi".into(),
+        jwks_url: Some(jwks_server(served.clone()).await),
+        public_keys: vec![],
+    })
+    .expect("verifier");
+    let now = crate::clock::Clock::system().now().timestamp();
+    let by_old = old.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&by_old).await.is_ok(), "first fetch");
+    // The gateway rotates its key; the verifier has only the old one cached.
+    served.lock().expect("lock").push(new.jwk());
+    // Unknown kids refetch at most every JWKS_REFRESH_MIN: wait for that window to open.
+    tokio::time::sleep(JWKS_REFRESH_MIN).await;
+    let by_new = new.sign(&claims(now)).expect("sign");
+    let got = v
+        .verify(&by_new)
+        .await
+        .expect("refetched on the unknown kid");
+    assert_eq!(got.sub, "u1");
 }
 
 #[actix_web::test]

@@ -65,6 +65,7 @@ pub fn service_settings_on(
             host: "127.0.0.1".into(),
             port: 0,
             workers: Some(2),
+            metrics_port: Some(0),
         },
         database_url: database_url.into(),
         database_pool_size: 4,
@@ -72,6 +73,8 @@ pub fn service_settings_on(
         auth: auth_settings(key),
         pii: defaults.pii,
         jobs: Default::default(),
+        // Tests run with the built-in development PII keys.
+        dev_mode: true,
         clock: Default::default(),
     }
 }

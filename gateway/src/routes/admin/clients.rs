@@ -25,7 +25,7 @@ use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Shop A order system", "role": "merchant", "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01", "scopes": ["tracking:read"]}))]
+#[schema(example = json!({"name": "Shop A order system", "role": "merchant", "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01", "scopes": ["shipments:read"]}))]
 pub struct CreateClient {
     pub name: String,
     /// `operator` | `merchant` | `app` | `analyst` | `agent` | `supervisor` | `manager`.

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit_log;
 pub mod clients;
+pub mod unlock;
 pub mod users;
 
 /// Pages over `(created_at, id)` like every list of the API.

@@ -233,7 +233,11 @@ pub async fn update_user(
     let version = current.version;
     let now = auditor.now();
     let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
-    let updated = db::run(&pool, move |conn| {
+    // A new password, another role or a deactivation ends every session of the user.
+    let ends_sessions = hash.is_some()
+        || b.role.as_ref().is_some_and(|r| *r != current.role)
+        || b.disabled == Some(true);
+    let updated = db::transaction(&pool, move |conn| {
         let target = users::table
             .filter(users::id.eq(id))
             .filter(users::version.eq(version));
@@ -249,6 +253,9 @@ pub async fn update_user(
             .execute(conn)?;
         if n == 0 {
             return Err(ApiError::PreconditionFailed);
+        }
+        if ends_sessions {
+            crate::db::refresh_tokens::revoke_user(conn, id, now)?;
         }
         repo::find(conn, id)?.ok_or(ApiError::NotFound("user"))
     })
@@ -282,7 +289,6 @@ pub async fn delete_user(
     pool: web::Data<PgPool>,
     auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::db::schema::refresh_tokens;
     let id = path.into_inner();
     if admin.user_id() == Some(id) {
         return Err(ApiError::conflict(
@@ -302,13 +308,7 @@ pub async fn delete_user(
         if n == 0 {
             return Err(ApiError::NotFound("user"));
         }
-        diesel::update(
-            refresh_tokens::table
-                .filter(refresh_tokens::user_id.eq(id))
-                .filter(refresh_tokens::revoked_at.is_null()),
-        )
-        .set(refresh_tokens::revoked_at.eq(Some(now)))
-        .execute(conn)?;
+        crate::db::refresh_tokens::revoke_user(conn, id, now)?;
         Ok(())
     })
     .await?;

@@ -1,28 +1,27 @@
 //! `POST /api/v1/auth/login`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
-use diesel::PgConnection;
+use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::db;
+use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 
 use crate::api::auth::{LoginRequest, TokenResponse};
-use crate::api::problems::{BadCredentials, MissingFields};
+use crate::api::problems::{BadCredentials, MissingFields, TooManyAttempts};
 use crate::audit::{Audit, Auditor};
+use crate::db::lockout;
 use crate::db::users::{self, UserRow};
+use crate::lockout::AuthLimits;
 use crate::passwords;
 use crate::sessions::{Refreshable, Sessions};
 use crate::tokens::Subject;
 
-/// Failed logins in a row before the account is locked, and for how long.
-const MAX_FAILURES: i32 = 5;
-const LOCK_MINUTES: i64 = 15;
-
-/// Logs a staff user in (argon2-verified password) and issues an EdDSA access token and a
-/// refresh token. Five failures in a row lock the account for 15 minutes.
+/// Logs a staff user in (argon2-verified password, hashed without holding a database
+/// connection) and issues an EdDSA access token and a refresh token. Attempts are rate-limited
+/// per address and per username; repeated failures lock the username with growing delays,
+/// except from addresses its user signed in from before (`crate::lockout`).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -32,6 +31,7 @@ const LOCK_MINUTES: i64 = 15;
         (status = 200, description = "Logged in", body = TokenResponse),
         BadCredentials,
         MissingFields,
+        TooManyAttempts,
     )
 )]
 pub async fn login(
@@ -40,8 +40,10 @@ pub async fn login(
     body: web::Json<LoginRequest>,
     sessions: web::Data<Sessions>,
     auditor: web::Data<Auditor>,
+    limits: web::Data<AuthLimits>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
+    limits.check(&req, Some(&username))?;
     let mut errors = Vec::new();
     if username.trim().is_empty() {
         errors.push(FieldError::new("username", "is required"));
@@ -54,11 +56,11 @@ pub async fn login(
     }
     let username = username.trim().to_lowercase();
     let tried = username.clone();
-    let now = sessions.now();
-    let user = db::run(&sessions.pool, move |conn| {
-        authenticate(conn, &username, &password, now)
-    })
-    .await;
+    let attempt = Attempt {
+        ip: crate::audit::client_ip(&req).unwrap_or_default(),
+        now: sessions.now(),
+    };
+    let (user, locked) = authenticate(&sessions.pool, username, password, &attempt).await?;
     // Every attempt is audited with the username tried — never the password.
     let entry = Audit {
         principal: user.as_ref().ok().map(|u| u.id.to_string()),
@@ -69,6 +71,9 @@ pub async fn login(
         details: serde_json::json!({"username": tried}),
     };
     auditor.record(&req, &ctx, entry).await;
+    if let Some(lock) = locked {
+        auditor.record(&req, &ctx, lock).await;
+    }
     let user = user?;
     let role =
         Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
@@ -76,6 +81,7 @@ pub async fn login(
     let refresh = Refreshable {
         user_id: user.id,
         family_id: new_id(),
+        started_at: attempt.now,
     };
     let session = sessions.issue(&subject, Some(refresh)).await?;
     Ok(HttpResponse::Ok()
@@ -83,30 +89,63 @@ pub async fn login(
         .json(TokenResponse::of(session)))
 }
 
-/// The user whose password this is, counting failures (and locking) otherwise.
-fn authenticate(
-    conn: &mut PgConnection,
-    username: &str,
-    password: &str,
+/// Where and when a sign-in is attempted.
+struct Attempt {
+    ip: String,
     now: DateTime<Utc>,
-) -> Result<UserRow, ApiError> {
-    let user = users::find_by_username(conn, username)?;
+}
+
+/// The user whose password this is (or why not), and the audit entry of a lock it started.
+/// Argon2 runs on the blocking pool between two short database calls.
+async fn authenticate(
+    pool: &PgPool,
+    username: String,
+    password: String,
+    at: &Attempt,
+) -> Result<(Result<UserRow, ApiError>, Option<Audit>), ApiError> {
+    let (ip, now) = (at.ip.clone(), at.now);
+    let found = db::run(pool, move |conn| {
+        let Some(user) = users::find_by_username(conn, &username)? else {
+            return Ok(None);
+        };
+        let known = lockout::is_known_address(conn, user.id, &ip)?;
+        Ok(Some((user, known)))
+    })
+    .await?;
     // Hash even for unknown users so response time does not reveal who exists.
-    let hash = user
+    let hash = found
         .as_ref()
-        .map(|u| u.password_hash.clone())
+        .map(|(u, _)| u.password_hash.clone())
         .unwrap_or_else(|| passwords::decoy_hash().to_owned());
-    let ok = passwords::verify(password, &hash);
     let denied = || ApiError::Unauthorized("invalid username or password".into());
-    let user = user.ok_or_else(denied)?;
-    if user.disabled || user.locked_until.is_some_and(|t| t > now) {
-        return Err(denied());
+    let Some((user, known)) = found else {
+        web::block(move || passwords::verify(&password, &hash)).await?;
+        return Ok((Err(denied()), None));
+    };
+    // A lock keeps out every address but those the user signed in from before.
+    if user.disabled || (user.locked_until.is_some_and(|t| t > now) && !known) {
+        return Ok((Err(denied()), None));
     }
-    if !ok {
-        let lock = Duration::minutes(LOCK_MINUTES);
-        users::record_failure(conn, user.id, now, MAX_FAILURES, lock)?;
-        return Err(denied());
+    let ok = web::block(move || passwords::verify(&password, &hash)).await?;
+    let (id, ip) = (user.id, at.ip.clone());
+    if ok {
+        db::run(pool, move |conn| {
+            Ok(lockout::record_success(conn, id, &ip, now)?)
+        })
+        .await?;
+        return Ok((Ok(user), None));
     }
-    users::record_success(conn, user.id)?;
-    Ok(user)
+    let (failures, until) = db::run(pool, move |conn| {
+        Ok(lockout::record_failure(conn, id, now)?)
+    })
+    .await?;
+    let lock = until.map(|until| Audit {
+        principal: None,
+        role: None,
+        action: "auth.lock",
+        target: Some(id.to_string()),
+        outcome: "locked",
+        details: serde_json::json!({"username": user.username, "failures": failures, "until": until}),
+    });
+    Ok((Err(denied()), lock))
 }

@@ -16,6 +16,7 @@ use crate::api::problems::BadRefreshToken;
 use crate::audit::{Audit, Auditor};
 use crate::db::refresh_tokens;
 use crate::db::users;
+use crate::lockout::AuthLimits;
 use crate::sessions::{Refreshable, Sessions};
 use crate::tokens::{self, Subject};
 
@@ -24,6 +25,7 @@ enum Outcome {
         user_id: Uuid,
         role: String,
         family: Uuid,
+        started_at: DateTime<Utc>,
     },
     Reused {
         user_id: Uuid,
@@ -47,11 +49,13 @@ pub async fn refresh(
     body: web::Json<RefreshRequest>,
     sessions: web::Data<Sessions>,
     auditor: web::Data<Auditor>,
+    limits: web::Data<AuthLimits>,
 ) -> Result<HttpResponse, ApiError> {
+    limits.check(&req, None)?;
     let digest = tokens::digest(&body.refresh_token);
     let now = sessions.now();
     let outcome = db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await?;
-    let (user_id, role, family) = match outcome {
+    let (user_id, role, family, started_at) = match outcome {
         Outcome::Reused { user_id } => {
             let who = Some(user_id.to_string());
             let entry = Audit {
@@ -71,13 +75,15 @@ pub async fn refresh(
             user_id,
             role,
             family,
-        } => (user_id, role, family),
+            started_at,
+        } => (user_id, role, family, started_at),
     };
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("stored role {role:?}"))?;
     let subject = Subject::new(user_id.to_string(), role, Vec::new(), None);
     let refresh = Refreshable {
         user_id,
         family_id: family,
+        started_at,
     };
     let session = sessions.issue(&subject, Some(refresh)).await?;
     let entry = Audit {
@@ -116,6 +122,7 @@ fn rotate(conn: &mut PgConnection, digest: &str, now: DateTime<Utc>) -> Result<O
         user_id: user.id,
         role: user.role,
         family: token.family_id,
+        started_at: token.session_started_at.unwrap_or(token.created_at),
     })
 }
 

@@ -13,6 +13,7 @@ use crate::api::auth::{AccessTokenResponse, OAuthError, TokenRequest};
 use crate::audit::{Audit, Auditor};
 use crate::db::clients::{self, ClientRow};
 use crate::edge::CLIENT_PREFIX;
+use crate::lockout::AuthLimits;
 use crate::sessions::Sessions;
 use crate::tokens::{self, Subject};
 
@@ -57,11 +58,13 @@ pub async fn token(
     body: web::Bytes,
     sessions: web::Data<Sessions>,
     auditor: web::Data<Auditor>,
+    limits: web::Data<AuthLimits>,
 ) -> Result<HttpResponse, ApiError> {
     let (client_id, secret, scope) = match credentials(&req, &body) {
         Ok(c) => c,
         Err((status, error, why)) => return Ok(oauth_error(status, error, &why)),
     };
+    limits.check(&req, Some(&client_id))?;
     let lookup = client_id.clone();
     let row = db::run(&sessions.pool, move |conn| {
         Ok(clients::find_by_client_id(conn, &lookup)?)

@@ -13,9 +13,12 @@ pub enum TargetError {
     NotHttp,
     #[error("must name a host")]
     NoHost,
-    #[error("resolves to {0}, an address webhooks may not call")]
+    /// The address stays in the variant (logs) but never in the message: a client must not
+    /// learn what an internal name resolves to.
+    #[error("resolves to an address webhooks may not call")]
     Forbidden(IpAddr),
-    #[error("could not be resolved: {0}")]
+    /// Why resolution failed stays in the variant for logs; the message is generic.
+    #[error("could not be resolved")]
     Unresolvable(String),
 }
 
@@ -44,8 +47,23 @@ fn class_v4(ip: Ipv4Addr) -> Class {
     }
 }
 
-fn class_v6(ip: Ipv6Addr) -> Class {
+/// The IPv4 address an IPv6 address carries by translation: IPv4-mapped, NAT64
+/// (`64:ff9b::/96`) or 6to4 (`2002::/16`); such an address reaches that IPv4 host.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    match s {
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(v4(hi, lo)),
+        [0x2002, hi, lo, ..] => Some(v4(hi, lo)),
+        _ => None,
+    }
+}
+
+fn class_v6(ip: Ipv6Addr) -> Class {
+    if let Some(v4) = embedded_v4(ip) {
         return class_v4(v4);
     }
     let first = ip.segments()[0];
@@ -158,6 +176,46 @@ mod tests {
             assert!(!ip_allowed(ip(a), false), "{a} refused by default");
             assert!(ip_allowed(ip(a), true), "{a} allowed when configured");
         }
+    }
+
+    #[test]
+    fn nat64_and_6to4_addresses_embedding_internal_ipv4_count_as_internal() {
+        assert!(
+            !ip_allowed(ip("64:ff9b::a00:1"), false),
+            "NAT64 of 10.0.0.1"
+        );
+        assert!(
+            !ip_allowed(ip("64:ff9b::7f00:1"), false),
+            "NAT64 of 127.0.0.1"
+        );
+        assert!(
+            !ip_allowed(ip("64:ff9b::a9fe:a9fe"), true),
+            "NAT64 of 169.254.169.254"
+        );
+        assert!(
+            !ip_allowed(ip("2002:c0a8:101::1"), false),
+            "6to4 of 192.168.1.1"
+        );
+        assert!(
+            !ip_allowed(ip("2002:a9fe:a9fe::"), true),
+            "6to4 of the metadata address"
+        );
+        assert!(
+            ip_allowed(ip("64:ff9b::808:808"), false),
+            "NAT64 of 8.8.8.8 is public"
+        );
+        assert!(
+            ip_allowed(ip("2002:808:808::1"), false),
+            "6to4 of 8.8.8.8 is public"
+        );
+    }
+
+    #[test]
+    fn refusals_never_name_the_resolved_address() {
+        let refused = TargetError::Forbidden(ip("10.1.2.3")).to_string();
+        assert!(!refused.contains("10.1.2.3"), "{refused}");
+        let unresolved = TargetError::Unresolvable("lookup of internal.corp failed".into());
+        assert!(!unresolved.to_string().contains("internal.corp"));
     }
 
     #[test]

@@ -168,6 +168,8 @@ impl Worker {
             .await
             .map_err(|e| e.to_string())?;
         let mut client = reqwest::Client::builder()
+            // A proxy from HTTP(S)_PROXY would connect instead of the address just checked.
+            .no_proxy()
             .timeout(Duration::from_millis(self.settings.request_timeout_ms))
             // A redirect could lead anywhere, including an internal address.
             .redirect(reqwest::redirect::Policy::none());
@@ -194,7 +196,15 @@ impl Worker {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("request failed: {e}"))?;
+            .map_err(|e| {
+                tracing::info!(error = %e, subscription = %sub.id, "webhook delivery failed");
+                // Generic: the subscriber reads this error, which must not describe our network.
+                if e.is_timeout() {
+                    "request timed out".to_owned()
+                } else {
+                    "request failed: no answer from the endpoint".to_owned()
+                }
+            })?;
         Ok(resp.status().as_u16())
     }
 }

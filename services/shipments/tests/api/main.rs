@@ -2,6 +2,7 @@
 //! database and its own broker namespace.
 
 mod customers;
+mod hardening;
 mod helpers;
 mod impact;
 mod public;

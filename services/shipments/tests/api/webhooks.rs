@@ -235,7 +235,7 @@ fn verify(secret: &str, r: &Received) -> bool {
     hex::encode(mac.finalize().into_bytes()) == v1
 }
 
-fn created_event(merchant_id: Uuid) -> CloudEvent {
+pub(crate) fn created_event(merchant_id: Uuid) -> CloudEvent {
     let now = Utc::now();
     let place = |city: &str| PlaceV1 {
         city: city.into(),
@@ -613,5 +613,30 @@ async fn an_endpoint_failing_for_the_configured_period_is_disabled_and_its_owner
         list["data"][0]["disabled_at"].is_null(),
         "the replay enabled the endpoint again: {list}"
     );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_receives_only_the_event_types_it_asked_for() {
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let (wanted, unwanted) = (Receiver::start().await, Receiver::start().await);
+    let merchant = Uuid::now_v7();
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let (created_id, _) = t
+        .register(&token, &wanted.url(), json!(["shipment.created"]))
+        .await;
+    let (delivered_id, _) = t
+        .register(&token, &unwanted.url(), json!(["shipment.delivered"]))
+        .await;
+
+    publish(&t.env.amqp, &created_event(merchant)).await;
+
+    let got = wanted.received(1).await;
+    assert_eq!(got[0].event_type, "shipment.created");
+    t.delivery_with_status(&token, &created_id, "succeeded")
+        .await;
+    // Both subscriptions were considered in the one fan-out that queued the wanted delivery.
+    assert!(t.deliveries(&token, &delivered_id).await.is_empty());
+    assert!(unwanted.got().is_empty());
     t.app.stop().await;
 }

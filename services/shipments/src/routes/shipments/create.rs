@@ -52,10 +52,12 @@ pub async fn create_shipment(
     let stored = db::transaction(&pool, move |conn| store(conn, row, &new, &ctx, now)).await?;
     outbox.wake();
     let location = format!("/api/v1/shipments/{}", stored.tracking_number);
-    let body = super::view(stored, &pii, &caller)?;
-    Ok(HttpResponse::Created()
+    let (body, unmasked) = super::views(vec![stored], &pii, &caller)?;
+    let mut resp = HttpResponse::Created()
         .insert_header((LOCATION, location))
-        .json(body))
+        .json(&body[0]);
+    super::mark_unmasked(&mut resp, &unmasked);
+    Ok(resp)
 }
 
 /// Numbers the waybill (or checks the caller's number is free), estimates its delivery, stores

@@ -89,7 +89,6 @@ pub async fn list_shipments(
         Ok(pull::changed(conn, &scope, &filter, limit)?)
     })
     .await?;
-    let mut data = Vec::with_capacity(rows.len());
     let page = Page::from_rows(
         rows,
         limit,
@@ -99,11 +98,11 @@ pub async fn list_shipments(
         },
         |r| r,
     );
-    for row in page.data {
-        data.push(super::view(row, &pii, &caller)?);
-    }
-    Ok(HttpResponse::Ok().json(Page {
+    let (data, unmasked) = super::views(page.data, &pii, &caller)?;
+    let mut resp = HttpResponse::Ok().json(Page {
         data,
         next_cursor: page.next_cursor,
-    }))
+    });
+    super::mark_unmasked(&mut resp, &unmasked);
+    Ok(resp)
 }

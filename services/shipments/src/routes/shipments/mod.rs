@@ -5,8 +5,10 @@ pub mod get;
 pub mod impact;
 pub mod list;
 
+use actix_web::HttpResponse;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::crypto::{mask_name, mask_phone, PiiCipher};
+use kuaidi_shared::http::mark_pii_read;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::ApiError;
 
@@ -30,15 +32,42 @@ pub fn scope_of(caller: &Principal) -> Result<Scope, ApiError> {
     })
 }
 
-/// Whether `caller` may see the recipient unmasked.
+/// Whether `caller` may see the recipient unmasked (SPEC §3: operators, agents and analysts
+/// have no PII right).
 pub fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {
     match caller.role {
-        Role::Admin | Role::Manager | Role::Supervisor | Role::Operator => true,
+        Role::Admin | Role::Manager | Role::Supervisor => true,
         Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
         // Reached only for parcels sent to the customer's own phone.
         Role::Customer => true,
         _ => false,
     }
+}
+
+/// Marks `resp` as showing the recipients of these shipments unmasked, so the gateway audits
+/// the read (SPEC §3) — lists and create answers as well as single reads.
+pub fn mark_unmasked(resp: &mut HttpResponse, tracking_numbers: &[String]) {
+    if !tracking_numbers.is_empty() {
+        mark_pii_read(resp, &format!("shipment:{}", tracking_numbers.join(",")));
+    }
+}
+
+/// The API views of `rows` for `caller`, and the tracking numbers shown unmasked.
+pub fn views(
+    rows: Vec<ShipmentRow>,
+    pii: &PiiCipher,
+    caller: &Principal,
+) -> Result<(Vec<Shipment>, Vec<String>), ApiError> {
+    let unmasked = rows
+        .iter()
+        .filter(|r| sees_pii(caller, r))
+        .map(|r| r.tracking_number.clone())
+        .collect();
+    let data = rows
+        .into_iter()
+        .map(|row| view(row, pii, caller))
+        .collect::<Result<_, _>>()?;
+    Ok((data, unmasked))
 }
 
 /// The API view of a row for `caller`.

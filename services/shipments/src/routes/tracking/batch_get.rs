@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::api::problems::BadBatchGetSize;
 use crate::api::shipments::Shipment;
 use crate::db::pull;
+use crate::routes::shipments;
 
 pub const MAX_BATCH: usize = 100;
 
@@ -69,18 +70,19 @@ pub async fn batch_get(
         .into_iter()
         .map(|r| (r.tracking_number.clone(), r))
         .collect();
-    let mut data = Vec::new();
+    let mut found = Vec::new();
     let mut not_found = Vec::new();
     for tn in asked {
         match by_tn.remove(&tn) {
-            Some(row) => data.push(crate::routes::shipments::view(row, &pii, &caller)?),
-            None if !not_found.contains(&tn)
-                && !data.iter().any(|s: &Shipment| s.tracking_number == tn) =>
-            {
+            Some(row) => found.push(row),
+            None if !not_found.contains(&tn) && !found.iter().any(|r| r.tracking_number == tn) => {
                 not_found.push(tn)
             }
             None => {}
         }
     }
-    Ok(HttpResponse::Ok().json(BatchGetResult { data, not_found }))
+    let (data, unmasked) = shipments::views(found, &pii, &caller)?;
+    let mut resp = HttpResponse::Ok().json(BatchGetResult { data, not_found });
+    shipments::mark_unmasked(&mut resp, &unmasked);
+    Ok(resp)
 }
