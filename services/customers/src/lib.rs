@@ -3,6 +3,7 @@
 //! database and keeps each customer's activity from shipment and complaint events.
 
 pub mod api;
+pub mod classify;
 pub mod configuration;
 pub mod db;
 pub mod domain;
@@ -19,7 +20,25 @@ pub const SERVICE: &str = "customers";
 #[openapi(
     paths(
         routes::customers::create::create_customer,
+        routes::customers::list::list_customers,
+        routes::customers::get::get_me,
+        routes::customers::duplicates::list_duplicates,
+        routes::customers::owner::handover,
+        routes::customers::classify::run_classification,
+        routes::customers::merge::undo_merge,
         routes::customers::get::get_customer,
+        routes::customers::update::update_customer,
+        routes::customers::delete::erase_customer,
+        routes::customers::consents::put_consents,
+        routes::customers::consents::get_consents,
+        routes::customers::owner::put_owner,
+        routes::customers::merge::merge_customers,
+        routes::interactions::list_interactions,
+        routes::interactions::create_interaction,
+        routes::follow_ups::list_customer_follow_ups,
+        routes::follow_ups::create_follow_up,
+        routes::follow_ups::list_follow_ups,
+        routes::follow_ups::update::update_follow_up,
     ),
     tags((name = "customers", description = "Customer files, classification and care"))
 )]

@@ -12,8 +12,6 @@ static TIERS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-pub const TIER_VALUES: [&str; 4] = ["tier1", "tier2", "tier3", "rural"];
-
 /// The tier of `city` (`市` suffix ignored); unknown cities are `tier3`.
 pub fn tier_of(city: &str) -> &'static str {
     let key = city.trim().trim_end_matches('市').to_lowercase();
