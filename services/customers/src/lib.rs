@@ -8,6 +8,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
+pub mod merging;
 pub mod routes;
 pub mod startup;
 

@@ -1,46 +1,13 @@
 //! Classification: Pareto tiers over a known population, stages and the churn warning.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
-use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::{eventually, expect_json, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
-use crate::helpers::{at, create, emit, id_of, spawn, spawn_at};
-
-fn shipment(customer: Uuid, freight: &str, at: DateTime<Utc>) -> ShipmentCreatedV1 {
-    ShipmentCreatedV1 {
-        shipment_id: Uuid::now_v7(),
-        tracking_number: "KD123456785CN".into(),
-        merchant_id: None,
-        shipper_customer_id: Some(customer),
-        service_level: "express".into(),
-        origin: PlaceV1 {
-            city: "上海".into(),
-            province: None,
-            hub_code: None,
-        },
-        destination: PlaceV1 {
-            city: "北京".into(),
-            province: None,
-            hub_code: None,
-        },
-        weight_kg: 1.0,
-        freight: Money {
-            amount: freight.into(),
-            currency: "CNY".into(),
-        },
-        declared_value: None,
-        cod_amount: None,
-        promised_at: None,
-        created_at: at,
-        sequence: 1,
-        recipient_phone_hash: None,
-    }
-}
+use crate::helpers::{at, create, emit, id_of, shipment, spawn, spawn_at};
 
 async fn count(app: &TestApp, query: &str) -> usize {
     let page = expect_json(

@@ -1,15 +1,14 @@
 //! Customer files: creation, dedup, masking, tenant isolation, stats from events, edits.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1, ShipmentDeliveredV1};
-use kuaidi_shared::money::Money;
+use kuaidi_shared::events::catalogue::ShipmentDeliveredV1;
 use kuaidi_shared::testing::{eventually, expect_json};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
-use crate::helpers::{acme, at, create, emit, id_of, spawn, spawn_at};
+use crate::helpers::{acme, at, create, emit, id_of, shipment, spawn, spawn_at};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_customer_is_a_prospect_with_derived_city_tier() {
@@ -131,37 +130,6 @@ async fn pii_is_masked_for_analysts_and_unowned_agents_and_merchants_see_only_th
         403
     );
     app.app.stop().await;
-}
-
-fn shipment(customer: Uuid, freight: &str, at: chrono::DateTime<Utc>) -> ShipmentCreatedV1 {
-    ShipmentCreatedV1 {
-        shipment_id: Uuid::now_v7(),
-        tracking_number: "KD123456785CN".into(),
-        merchant_id: None,
-        shipper_customer_id: Some(customer),
-        service_level: "express".into(),
-        origin: PlaceV1 {
-            city: "杭州".into(),
-            province: None,
-            hub_code: None,
-        },
-        destination: PlaceV1 {
-            city: "北京".into(),
-            province: None,
-            hub_code: None,
-        },
-        weight_kg: 2.0,
-        freight: Money {
-            amount: freight.into(),
-            currency: "CNY".into(),
-        },
-        declared_value: None,
-        cod_amount: None,
-        promised_at: None,
-        created_at: at,
-        sequence: 1,
-        recipient_phone_hash: None,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::{normalise_phone, PiiCipher};
-use kuaidi_shared::events::catalogue::EventPayload;
+use kuaidi_shared::events::catalogue::{EventPayload, PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::CloudEvent;
+use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 pub use kuaidi_shared::testing::TestApp;
 use kuaidi_shared::testing::{expect_json, publish};
@@ -95,4 +96,36 @@ pub async fn emit<P: EventPayload>(
         time,
     );
     publish(&app.env.amqp, &event).await;
+}
+
+/// A `shipment.created` of `customer` worth `freight` CNY at `at`.
+pub fn shipment(customer: Uuid, freight: &str, at: chrono::DateTime<Utc>) -> ShipmentCreatedV1 {
+    ShipmentCreatedV1 {
+        shipment_id: Uuid::now_v7(),
+        tracking_number: "KD123456785CN".into(),
+        merchant_id: None,
+        shipper_customer_id: Some(customer),
+        service_level: "express".into(),
+        origin: PlaceV1 {
+            city: "杭州".into(),
+            province: None,
+            hub_code: None,
+        },
+        destination: PlaceV1 {
+            city: "北京".into(),
+            province: None,
+            hub_code: None,
+        },
+        weight_kg: 2.0,
+        freight: Money {
+            amount: freight.into(),
+            currency: "CNY".into(),
+        },
+        declared_value: None,
+        cod_amount: None,
+        promised_at: None,
+        created_at: at,
+        sequence: 1,
+        recipient_phone_hash: None,
+    }
 }

@@ -49,32 +49,7 @@ pub async fn put_consents(
         deps.clock.now(),
         caller.principal.clone(),
     );
-    let mut errors = Vec::new();
-    let mut changes = Vec::new();
-    for (purpose, change) in body.into_inner().consents {
-        let field = format!("consents.{purpose}");
-        let Some(p) = parse_into::<Purpose>(&mut errors, &field, &purpose) else {
-            continue;
-        };
-        let source = change.source.unwrap_or_else(|| "api".into());
-        if source.trim().is_empty() || source.chars().count() > 64 {
-            errors.push(FieldError::new(
-                format!("{field}.source"),
-                "must be 1–64 characters",
-            ));
-        }
-        changes.push((
-            p,
-            ConsentState {
-                granted: change.granted,
-                source,
-                at: change.at.unwrap_or(now),
-            },
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let changes = parse_changes(body.into_inner(), now)?;
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
         let mut current = view::consents_of(&row);
@@ -140,6 +115,42 @@ pub async fn get_consents(
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// Every purpose checked at once; the source defaults to `api`, the time to now.
+fn parse_changes(
+    body: PutConsents,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<(Purpose, ConsentState)>, ApiError> {
+    let mut errors = Vec::new();
+    let mut changes = Vec::new();
+    for (purpose, change) in body.consents {
+        let field = format!("consents.{purpose}");
+        let Some(p) = parse_into::<Purpose>(&mut errors, &field, &purpose) else {
+            continue;
+        };
+        let source = change.source.unwrap_or_else(|| "api".into());
+        if source.trim().is_empty() || source.chars().count() > 64 {
+            errors.push(FieldError::new(
+                format!("{field}.source"),
+                "must be 1–64 characters",
+            ));
+        }
+        let at = change.at.unwrap_or(now);
+        changes.push((
+            p,
+            ConsentState {
+                granted: change.granted,
+                source,
+                at,
+            },
+        ));
+    }
+    if errors.is_empty() {
+        Ok(changes)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 fn consents_view(conn: &mut PgConnection, row: &CustomerRow) -> Result<Consents, ApiError> {

@@ -1,11 +1,11 @@
 //! `GET /api/v1/customers`: search and filters.
 
 use actix_web::{web, HttpResponse};
-use kuaidi_shared::auth::Role;
+use diesel::PgConnection;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::crypto::{normalise_email, normalise_phone, PiiCipher};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::crypto::{normalise_email, normalise_phone};
+use kuaidi_shared::db;
 use kuaidi_shared::http::mark_pii_read;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::problem::Problem;
@@ -20,6 +20,7 @@ use crate::db::customers as repo;
 use crate::db::search::{self, Filter, Query};
 use crate::domain::enums::{parse_opt, CityTier, Kind, Stage, ValueTier};
 use crate::domain::new_customer::credit_code;
+use crate::routes::deps::Deps;
 use crate::routes::{offset_cursor, parse_offset};
 
 /// Query of `GET /api/v1/customers`.
@@ -66,11 +67,73 @@ fn looks_like_phone(q: &str) -> bool {
 pub async fn list_customers(
     caller: Authorized<caps::CustomersRead>,
     params: web::Query<SearchParams>,
-    pool: web::Data<PgPool>,
-    pii: web::Data<PiiCipher>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();
+    let limit = validate(&p)?;
+    let pii = deps.pii.clone();
+    let search = Search {
+        filter: filter_of(&p, &caller),
+        identity: p
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| {
+                credit_code(q)
+                    .or_else(|| normalise_email(q))
+                    .or_else(|| looks_like_phone(q).then(|| normalise_phone(q)).flatten())
+                    .map(|v| pii.blind_index(&v))
+                    .ok_or_else(|| q.to_owned())
+            }),
+        cursor: p.cursor,
+    };
+    let (now, who) = (deps.clock.now(), caller.principal.clone());
+    let (page, unmasked) = db::run(&deps.pool, move |conn| {
+        let query = search.query(conn, &who)?;
+        let rows = search::search(conn, &search.filter, &query, limit)?;
+        let shown = &rows[..rows.len().min(limit as usize)];
+        let ids: Vec<Uuid> = shown.iter().map(|r| r.id).collect();
+        let unmasked = shown.iter().any(|r| access::sees_pii(&who, r));
+        let stats = view::stats_of(conn, &ids, now)?;
+        let mut page = Page::from_rows(
+            rows,
+            limit,
+            |r| Cursor {
+                at: r.created_at,
+                id: r.id,
+            },
+            |r| {
+                view::view(
+                    &r,
+                    stats.get(&r.id).cloned().unwrap_or_else(view::zero_stats),
+                    &pii,
+                    &who,
+                )
+            },
+        );
+        if let (Query::Name { offset, .. }, Some(_)) = (&query, &page.next_cursor) {
+            page.next_cursor = Some(offset_cursor(offset + limit));
+        }
+        let data = page.data.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            Page {
+                data,
+                next_cursor: page.next_cursor,
+            },
+            unmasked,
+        ))
+    })
+    .await?;
+    let mut resp = HttpResponse::Ok().json(page);
+    if unmasked {
+        mark_pii_read(&mut resp, "customers:search");
+    }
+    Ok(resp)
+}
+
+/// Every invalid filter at once; answers the page size.
+fn validate(p: &SearchParams) -> Result<i64, ApiError> {
     let mut errors = Vec::new();
     parse_opt::<Kind>(&mut errors, "kind", p.kind.as_deref());
     parse_opt::<ValueTier>(&mut errors, "value_tier", p.value_tier.as_deref());
@@ -88,98 +151,61 @@ pub async fn list_customers(
         }
         Err(e) => return Err(e),
     };
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+    if errors.is_empty() {
+        Ok(limit)
+    } else {
+        Err(ApiError::Validation(errors))
     }
-    let filter = Filter {
-        kind: p.kind,
-        value_tier: p.value_tier,
-        lifecycle_stage: p.lifecycle_stage,
+}
+
+fn filter_of(p: &SearchParams, caller: &Principal) -> Filter {
+    Filter {
+        kind: p.kind.clone(),
+        value_tier: p.value_tier.clone(),
+        lifecycle_stage: p.lifecycle_stage.clone(),
         owner_id: p.owner_id,
-        industry: p.industry,
-        city_tier: p.city_tier,
-        tag: p.tag,
+        industry: p.industry.clone(),
+        city_tier: p.city_tier.clone(),
+        tag: p.tag.clone(),
+        // Merchants see only their own account.
         merchant_id: match caller.role {
             Role::Merchant => Some(caller.merchant_id.unwrap_or_else(Uuid::nil)),
             _ => None,
         },
-    };
-    let identity: Option<Result<String, String>> =
-        p.q.as_deref()
-            .map(str::trim)
-            .filter(|q| !q.is_empty())
-            .map(|q| {
-                credit_code(q)
-                    .or_else(|| normalise_email(q))
-                    .or_else(|| looks_like_phone(q).then(|| normalise_phone(q)).flatten())
-                    .map(|v| pii.blind_index(&v))
-                    .ok_or_else(|| q.to_owned())
-            });
-    let (now, who, cursor) = (clock.now(), caller.principal.clone(), p.cursor);
-    let (page, unmasked) = db::run(&pool, move |conn| {
-        let own = match (who.role, who.phone_hash.as_deref()) {
-            (Role::Customer, Some(h)) => Some(repo::ids_by_digest(conn, h)?),
-            (Role::Customer, None) => Some(Vec::new()),
-            _ => None,
-        };
-        let query = match (identity, own) {
-            (_, Some(ids)) => Query::Ids(ids),
-            (Some(Ok(digest)), None) => Query::Ids(repo::ids_by_digest(conn, &digest)?),
-            (Some(Err(text)), None) => Query::Name {
-                offset: parse_offset(cursor.as_deref())?,
-                text,
+    }
+}
+
+/// A validated search.
+struct Search {
+    filter: Filter,
+    /// `Ok(blind index)` of an exact phone, email or credit code; `Err(text)` of a name.
+    identity: Option<Result<String, String>>,
+    cursor: Option<String>,
+}
+
+impl Search {
+    /// What to look for: an end customer only ever finds their own file.
+    fn query(&self, conn: &mut PgConnection, who: &Principal) -> Result<Query, ApiError> {
+        if who.role == Role::Customer {
+            return Ok(Query::Ids(match who.phone_hash.as_deref() {
+                Some(h) => repo::ids_by_digest(conn, h)?,
+                None => Vec::new(),
+            }));
+        }
+        Ok(match &self.identity {
+            Some(Ok(digest)) => Query::Ids(repo::ids_by_digest(conn, digest)?),
+            Some(Err(text)) => Query::Name {
+                offset: parse_offset(self.cursor.as_deref())?,
+                text: text.clone(),
             },
-            (None, None) => Query::All {
-                after: cursor
+            None => Query::All {
+                after: self
+                    .cursor
                     .as_deref()
                     .map(Cursor::decode)
                     .transpose()?
                     .map(|c| (c.at, c.id)),
             },
-        };
-        let rows = search::search(conn, &filter, &query, limit)?;
-        let ids: Vec<Uuid> = rows.iter().take(limit as usize).map(|r| r.id).collect();
-        let stats = view::stats_of(conn, &ids, now)?;
-        let unmasked = rows
-            .iter()
-            .take(limit as usize)
-            .any(|r| access::sees_pii(&who, r));
-        let offset = match &query {
-            Query::Name { offset, .. } => Some(*offset),
-            _ => None,
-        };
-        let mut page = Page::from_rows(
-            rows,
-            limit,
-            |r| Cursor {
-                at: r.created_at,
-                id: r.id,
-            },
-            |r| {
-                view::view(
-                    &r,
-                    stats.get(&r.id).cloned().unwrap_or_else(view::zero_stats),
-                    &pii,
-                    &who,
-                )
-            },
-        );
-        if let (Some(o), Some(_)) = (offset, &page.next_cursor) {
-            page.next_cursor = Some(offset_cursor(o + limit));
-        }
-        let data = page.data.into_iter().collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            Page {
-                data,
-                next_cursor: page.next_cursor,
-            },
-            unmasked,
-        ))
-    })
-    .await?;
-    let mut resp = HttpResponse::Ok().json(page);
-    if unmasked {
-        mark_pii_read(&mut resp, "customers:search");
+        })
     }
-    Ok(resp)
 }

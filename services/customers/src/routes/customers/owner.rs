@@ -127,13 +127,13 @@ pub async fn handover(
             ))
             .returning(customers::id)
             .get_results(conn)?;
+        // The outgoing manager's open tasks, and the portfolio's unassigned ones.
         let tasks = diesel::update(follow_ups::table)
-            .filter(follow_ups::customer_id.eq_any(&moved))
             .filter(follow_ups::status.eq("open"))
             .filter(
-                follow_ups::assignee_id
-                    .eq(from)
-                    .or(follow_ups::assignee_id.is_null()),
+                follow_ups::assignee_id.eq(from).or(follow_ups::assignee_id
+                    .is_null()
+                    .and(follow_ups::customer_id.eq_any(&moved))),
             )
             .set(follow_ups::assignee_id.eq(Some(to)))
             .execute(conn)?;
