@@ -49,3 +49,30 @@ pub struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     <ApiDoc as utoipa::OpenApi>::openapi()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_path_is_documented() {
+        let doc = super::openapi();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        for p in [
+            "/api/v1/customers",
+            "/api/v1/customers/me",
+            "/api/v1/customers/duplicates",
+            "/api/v1/customers/handover",
+            "/api/v1/customers/classification:run",
+            "/api/v1/customers/merges/{merge_id}:undo",
+            "/api/v1/customers/{id}",
+            "/api/v1/customers/{id}/consents",
+            "/api/v1/customers/{id}/owner",
+            "/api/v1/customers/{id}/merge",
+            "/api/v1/customers/{id}/interactions",
+            "/api/v1/customers/{id}/follow-ups",
+            "/api/v1/follow-ups",
+            "/api/v1/follow-ups/{id}",
+        ] {
+            assert!(paths.contains(&p), "{p} is documented");
+        }
+    }
+}

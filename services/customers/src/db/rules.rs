@@ -90,5 +90,21 @@ pub fn care(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
     .bind::<Date, _>(now.date_naive())
     .bind::<diesel::sql_types::Integer, _>(BIRTHDAY_LEAD_DAYS)
     .execute(conn)?;
-    Ok(monthly + birthdays)
+    // Callbacks for complaints closed in the last 30 days that have none yet (the event may
+    // have come before the customer's file existed).
+    let callbacks = diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($1), COALESCE(c.merged_into, c.id), c.owner_id, \
+           cc.closed_at + make_interval(days => $2::int), 'complaint_callback', \
+           'complaint_callback', 'complaint_callback:' || cc.complaint_id::text, 'open', $1, $1 \
+         FROM customer_complaints cc JOIN customers c ON c.id = cc.customer_id \
+         WHERE cc.closed_at > $1::timestamptz - interval '30 days' AND NOT cc.is_open \
+           AND c.erased_at IS NULL \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Integer, _>(CALLBACK_DAYS as i32)
+    .execute(conn)?;
+    Ok(monthly + birthdays + callbacks)
 }

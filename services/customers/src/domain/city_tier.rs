@@ -30,6 +30,9 @@ mod tests {
         assert_eq!(tier_of("婺源"), "tier3");
         assert_eq!(tier_of("赣州市"), "tier3");
         assert_eq!(tier_of("甘孜"), "rural");
-        assert!(TIERS.len() > 330, "every prefecture-level division is listed");
+        assert!(
+            TIERS.len() > 330,
+            "every prefecture-level division is listed"
+        );
     }
 }

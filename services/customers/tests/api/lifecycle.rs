@@ -311,6 +311,14 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
         "the duplicate is no longer listed"
     );
 
+    let edit_dup = app
+        .patch(
+            &admin,
+            &format!("/api/v1/customers/{d}"),
+            &json!({"name": "X"}),
+        )
+        .await;
+    assert_eq!(expect_json(edit_dup, 409).await["code"], "customer_merged");
     let merge_id = merged["merge_id"].as_str().expect("merge id");
     let undone = expect_json(
         app.post(

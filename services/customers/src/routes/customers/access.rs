@@ -63,6 +63,12 @@ pub fn lock_for_write(
         return Err(ApiError::NotFound("customer"));
     }
     may_write(caller, &row)?;
+    if let Some(survivor) = row.merged_into {
+        return Err(ApiError::conflict(
+            "customer_merged",
+            format!("this customer was merged into {survivor}; change that one"),
+        ));
+    }
     Ok(row)
 }
 

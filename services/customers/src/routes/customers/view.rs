@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use kuaidi_shared::auth::Principal;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::crypto::{mask_email, mask_phone, PiiCipher};
 use kuaidi_shared::money::Money;
 use kuaidi_shared::ApiError;
@@ -212,6 +212,10 @@ pub fn full_view(
     let mut c = view(row, stats, pii, caller)?;
     let recent = interactions::page(conn, row.id, None, 19)?;
     c.interactions = Some(recent.into_iter().map(Into::into).collect());
+    if caller.role == Role::Customer {
+        // Staff tasks and merge history are internal to the company.
+        return Ok(c);
+    }
     let open = follow_ups::page(
         conn,
         &follow_ups::Filter {
