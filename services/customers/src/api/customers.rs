@@ -71,8 +71,11 @@ pub struct Preferences {
     "tags": ["cross-border"]
 }))]
 pub struct CreateCustomer {
-    /// `individual` | `business`.
+    /// `individual` | `business` (required).
+    #[serde(default)]
     pub kind: String,
+    /// Required.
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub phones: Vec<String>,

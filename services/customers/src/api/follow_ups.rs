@@ -10,7 +10,11 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"due_at": "2026-12-05T09:00:00Z", "reason": "Quote for the spring season"}))]
 pub struct CreateFollowUp {
-    pub due_at: DateTime<Utc>,
+    /// Required.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Required.
+    #[serde(default)]
     pub reason: String,
     /// Defaults to the customer's owner, else the caller.
     #[serde(default)]

@@ -12,11 +12,15 @@ use uuid::Uuid;
     "summary": "Asked about cold-chain rates to Chengdu"}))]
 pub struct CreateInteraction {
     /// `phone` | `sms` | `email` | `app` | `web` | `wechat` | `weibo` | `visit` | `letter` | `other`.
+    #[serde(default)]
     pub channel: String,
     /// `in` | `out`.
+    #[serde(default)]
     pub direction: String,
     /// `inquiry` | `care` | `follow_up` | `sales` | `complaint` | `survey` | `notification`.
+    #[serde(default)]
     pub kind: String,
+    #[serde(default)]
     pub summary: String,
     /// Defaults to the caller.
     #[serde(default)]

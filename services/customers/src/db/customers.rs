@@ -120,10 +120,12 @@ pub fn matching(
     Ok(found)
 }
 
-/// Live customers holding the identity digest (any kind): exact search.
-pub fn ids_by_digest(conn: &mut PgConnection, digest: &str) -> QueryResult<Vec<Uuid>> {
+/// Customers holding the identity (a merged duplicate answers as its survivor), erased ones
+/// left out: exact search.
+pub fn ids_by_digest(conn: &mut PgConnection, kind: &str, digest: &str) -> QueryResult<Vec<Uuid>> {
     customer_identities::table
         .inner_join(customers::table)
+        .filter(customer_identities::kind.eq(kind))
         .filter(customer_identities::digest.eq(digest))
         .filter(customers::erased_at.is_null())
         .select(diesel::dsl::sql::<diesel::sql_types::Uuid>(

@@ -66,6 +66,19 @@ where
     }
 }
 
+/// Like [`parse_into`], with "is required" for an empty value.
+pub fn required<T>(errors: &mut Vec<FieldError>, field: &str, value: &str) -> Option<T>
+where
+    T: FromStr + VariantArray + AsRef<str>,
+{
+    if value.is_empty() {
+        errors.push(FieldError::new(field, "is required"));
+        None
+    } else {
+        parse_into(errors, field, value)
+    }
+}
+
 /// Like [`parse_into`] for an optional value.
 pub fn parse_opt<T>(errors: &mut Vec<FieldError>, field: &str, value: Option<&str>) -> Option<T>
 where

@@ -128,7 +128,11 @@ impl NewCustomer {
         extras_consented: bool,
     ) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        parse_into::<Kind>(&mut errors, "kind", &req.kind);
+        if req.kind.is_empty() {
+            errors.push(FieldError::new("kind", "is required"));
+        } else {
+            parse_into::<Kind>(&mut errors, "kind", &req.kind);
+        }
         text(&mut errors, "name", &req.name, 200);
         let mut identities = Vec::new();
         let mut phones = Vec::new();

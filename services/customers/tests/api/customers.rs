@@ -76,6 +76,16 @@ async fn every_invalid_field_and_unknown_enum_value_is_reported_at_once() {
         .iter()
         .filter_map(|e| e["field"].as_str())
         .collect();
+    let empty = app
+        .post(&app.token(Role::Admin), "/api/v1/customers", &json!({}))
+        .await;
+    assert_eq!(
+        expect_json(empty, 422).await["errors"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "kind and name"
+    );
     for f in [
         "kind",
         "name",

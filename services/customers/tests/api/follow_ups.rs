@@ -177,6 +177,24 @@ async fn follow_ups_move_only_from_open_to_done_or_cancelled() {
     let task = app.post(&admin, &format!("/api/v1/customers/{id}/follow-ups"), &json!({"due_at": "2026-12-24T09:00:00Z", "reason": "year-end quote", "assignee_id": me})).await;
     let task = expect_json(task, 201).await;
     let path = format!("/api/v1/follow-ups/{}", task["id"].as_str().expect("id"));
+    let empty = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/{id}/follow-ups"),
+            &json!({}),
+        )
+        .await;
+    let fields: Vec<String> = expect_json(empty, 422).await["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["reason", "due_at"],
+        "both missing fields at once"
+    );
 
     let mine = expect_json(
         app.get(

@@ -80,10 +80,15 @@ pub async fn list_customers(
             .map(str::trim)
             .filter(|q| !q.is_empty())
             .map(|q| {
-                credit_code(q)
-                    .or_else(|| normalise_email(q))
-                    .or_else(|| looks_like_phone(q).then(|| normalise_phone(q)).flatten())
-                    .map(|v| pii.blind_index(&v))
+                let code = credit_code(q).map(|v| ("credit_code", v));
+                code.or_else(|| normalise_email(q).map(|v| ("email", v)))
+                    .or_else(|| {
+                        looks_like_phone(q)
+                            .then(|| normalise_phone(q))
+                            .flatten()
+                            .map(|v| ("phone", v))
+                    })
+                    .map(|(kind, v)| (kind, pii.blind_index(&v)))
                     .ok_or_else(|| q.to_owned())
             }),
         cursor: p.cursor,
@@ -178,8 +183,8 @@ fn filter_of(p: &SearchParams, caller: &Principal) -> Filter {
 /// A validated search.
 struct Search {
     filter: Filter,
-    /// `Ok(blind index)` of an exact phone, email or credit code; `Err(text)` of a name.
-    identity: Option<Result<String, String>>,
+    /// `Ok((kind, blind index))` of an exact phone, email or credit code; `Err(text)` of a name.
+    identity: Option<Result<(&'static str, String), String>>,
     cursor: Option<String>,
 }
 
@@ -188,12 +193,12 @@ impl Search {
     fn query(&self, conn: &mut PgConnection, who: &Principal) -> Result<Query, ApiError> {
         if who.role == Role::Customer {
             return Ok(Query::Ids(match who.phone_hash.as_deref() {
-                Some(h) => repo::ids_by_digest(conn, h)?,
+                Some(h) => repo::ids_by_digest(conn, "phone", h)?,
                 None => Vec::new(),
             }));
         }
         Ok(match &self.identity {
-            Some(Ok(digest)) => Query::Ids(repo::ids_by_digest(conn, digest)?),
+            Some(Ok((kind, digest))) => Query::Ids(repo::ids_by_digest(conn, kind, digest)?),
             Some(Err(text)) => Query::Name {
                 offset: parse_offset(self.cursor.as_deref())?,
                 text: text.clone(),

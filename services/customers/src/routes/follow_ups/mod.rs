@@ -155,12 +155,16 @@ pub async fn create_follow_up(
     access::staff_only(&caller)?;
     let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
     let reason = req.reason.trim().to_owned();
+    let mut errors = Vec::new();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(ApiError::Validation(vec![FieldError::new(
-            "reason",
-            "must be 1–500 characters",
-        )]));
+        errors.push(FieldError::new("reason", "must be 1–500 characters"));
     }
+    if req.due_at.is_none() {
+        errors.push(FieldError::new("due_at", "is required"));
+    }
+    let Some(due_at) = req.due_at.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
     let who = caller.principal.clone();
     let row = db::transaction(&deps.pool, move |conn| {
         let customer = access::lock_for_write(conn, &who, id)?;
@@ -171,7 +175,7 @@ pub async fn create_follow_up(
                 .assignee_id
                 .or(customer.owner_id)
                 .or_else(|| who.user_id()),
-            due_at: req.due_at,
+            due_at,
             reason,
             rule: None,
             trigger_key: None,

@@ -14,7 +14,7 @@ use super::customers::access;
 use super::deps::Deps;
 use crate::api::interactions::{CreateInteraction, Interaction};
 use crate::db::interactions::{self as repo, InteractionRow};
-use crate::domain::enums::{parse_into, Channel, Direction, InteractionKind};
+use crate::domain::enums::{required, Channel, Direction, InteractionKind};
 
 /// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
 /// notifications arrive here from their events).
@@ -78,9 +78,9 @@ pub async fn create_interaction(
     access::staff_only(&caller)?;
     let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
     let mut errors = Vec::new();
-    parse_into::<Channel>(&mut errors, "channel", &req.channel);
-    parse_into::<Direction>(&mut errors, "direction", &req.direction);
-    parse_into::<InteractionKind>(&mut errors, "kind", &req.kind);
+    required::<Channel>(&mut errors, "channel", &req.channel);
+    required::<Direction>(&mut errors, "direction", &req.direction);
+    required::<InteractionKind>(&mut errors, "kind", &req.kind);
     let summary = req.summary.trim().to_owned();
     if summary.is_empty() || summary.chars().count() > 2000 {
         errors.push(FieldError::new("summary", "must be 1–2000 characters"));
