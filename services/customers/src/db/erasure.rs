@@ -52,12 +52,14 @@ pub fn erase(
     .bind::<Bytea, _>(empty_contacts)
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
+    // Free text written by people may hold anything; text written by rules stays.
     diesel::sql_query("UPDATE interactions SET summary = $2 WHERE customer_id = ANY($1)")
         .bind::<Array<SqlUuid>, _>(&ids)
         .bind::<Text, _>(ERASED)
         .execute(conn)?;
     diesel::sql_query(
-        "UPDATE follow_ups SET outcome = CASE WHEN outcome IS NULL THEN NULL ELSE $2 END \
+        "UPDATE follow_ups SET outcome = CASE WHEN outcome IS NULL THEN NULL ELSE $2 END, \
+           reason = CASE WHEN rule IS NULL THEN $2 ELSE reason END \
          WHERE customer_id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(&ids)

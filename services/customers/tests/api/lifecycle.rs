@@ -440,6 +440,13 @@ async fn erasure_anonymises_pii_keeps_the_file_out_of_reach_and_announces_the_ha
     let id = id_of(&create(&app, &acme()).await);
     let path = format!("/api/v1/customers/{id}");
     app.post(&admin, &format!("{path}/interactions"), &json!({"channel": "phone", "direction": "in", "kind": "inquiry", "summary": "my address is 1 Main St"})).await;
+    let me = Uuid::now_v7();
+    let task = json!({"due_at": "2030-01-01T00:00:00Z", "reason": "call Mr Li at home", "assignee_id": me});
+    expect_json(
+        app.post(&admin, &format!("{path}/follow-ups"), &task).await,
+        201,
+    )
+    .await;
     let tap = app.env.tap().await;
 
     assert_eq!(app.delete(&admin, &path).await.status(), 204);
@@ -463,6 +470,16 @@ async fn erasure_anonymises_pii_keeps_the_file_out_of_reach_and_announces_the_ha
     )
     .await;
     assert_eq!(search["data"], json!([]));
+    let tasks = expect_json(
+        app.get(&admin, &format!("/api/v1/follow-ups?assignee={me}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        tasks["data"][0]["reason"], "[erased]",
+        "free text written by people is erased"
+    );
     let named = expect_json(app.get(&admin, "/api/v1/customers?q=Acme").await, 200).await;
     assert_eq!(named["data"], json!([]));
     app.app.stop().await;
