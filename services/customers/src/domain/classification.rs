@@ -26,18 +26,23 @@ pub struct Thresholds {
     pub drop_pct: i64,
 }
 
+impl Thresholds {
+    /// SPEC §4's defaults.
+    pub const DEFAULT: Self = Self {
+        key_pct: 80,
+        ordinary_pct: 95,
+        loyal_shipments: 12,
+        loyal_days: 182,
+        churn_days: 90,
+        new_days: 90,
+        baseline_shipments: 5,
+        drop_pct: 50,
+    };
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
-        Self {
-            key_pct: 80,
-            ordinary_pct: 95,
-            loyal_shipments: 12,
-            loyal_days: 182,
-            churn_days: 90,
-            new_days: 90,
-            baseline_shipments: 5,
-            drop_pct: 50,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -107,16 +112,7 @@ pub fn quintile(rank: usize, n: usize) -> i16 {
 mod tests {
     use super::*;
 
-    const T: Thresholds = Thresholds {
-        key_pct: 80,
-        ordinary_pct: 95,
-        loyal_shipments: 12,
-        loyal_days: 182,
-        churn_days: 90,
-        new_days: 90,
-        baseline_shipments: 5,
-        drop_pct: 50,
-    };
+    const T: Thresholds = Thresholds::DEFAULT;
 
     #[test]
     fn the_first_80_percent_of_value_is_key_the_next_15_ordinary() {

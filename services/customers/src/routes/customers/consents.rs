@@ -5,20 +5,17 @@ use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
-use kuaidi_shared::events::catalogue::CustomerUpdatedV1;
-use kuaidi_shared::events::Outbox;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::{access, view};
+use super::{access, commit_edit, view};
 use crate::api::care::{ConsentEvent, Consents, PutConsents};
 use crate::api::customers::ConsentState;
 use crate::db::consents::{self as history, ConsentRow};
-use crate::db::customers::{self as repo, CustomerRow};
+use crate::db::customers::CustomerRow;
 use crate::domain::enums::{parse_into, Purpose};
-use crate::events::event;
 use crate::routes::deps::Deps;
 
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
@@ -73,17 +70,8 @@ pub async fn put_consents(
             current.insert(p.to_string(), c);
         }
         row.consents = serde_json::to_value(&current).map_err(anyhow::Error::from)?;
-        row.version += 1;
-        row.updated_at = now;
-        repo::save(conn, &row)?;
+        commit_edit(conn, &mut row, vec!["consents".into()], &ctx, now)?;
         history::record(conn, &rows)?;
-        let payload = CustomerUpdatedV1 {
-            customer_id: id,
-            changed: vec!["consents".into()],
-            version: i64::from(row.version),
-            updated_at: now,
-        };
-        Outbox::enqueue(conn, &event(id, &payload, &ctx, now))?;
         consents_view(conn, &row)
     })
     .await?;

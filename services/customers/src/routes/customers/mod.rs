@@ -68,3 +68,25 @@ pub fn if_match(req: &HttpRequest) -> Option<String> {
 pub fn etag_header(body: &Customer) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{}\"", etag(body)))
 }
+
+/// Writes an edited customer as a new version and announces the changed fields with
+/// `customer.updated`, in the caller's transaction.
+pub fn commit_edit(
+    conn: &mut diesel::PgConnection,
+    row: &mut crate::db::customers::CustomerRow,
+    changed: Vec<String>,
+    ctx: &kuaidi_shared::request::RequestContext,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    row.version += 1;
+    row.updated_at = now;
+    crate::db::customers::save(conn, row)?;
+    let payload = kuaidi_shared::events::catalogue::CustomerUpdatedV1 {
+        customer_id: row.id,
+        changed,
+        version: i64::from(row.version),
+        updated_at: now,
+    };
+    let event = crate::events::event(row.id, &payload, ctx, now);
+    Ok(kuaidi_shared::events::Outbox::enqueue(conn, &event)?)
+}

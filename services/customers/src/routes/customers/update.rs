@@ -4,19 +4,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::events::catalogue::CustomerUpdatedV1;
-use kuaidi_shared::events::Outbox;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::{access, check_if_match, create::duplicate, etag_header, if_match, view};
+use super::{access, check_if_match, commit_edit, create::duplicate, etag_header, if_match, view};
 use crate::api::customers::{Customer, UpdateCustomer};
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
 use crate::domain::patch;
-use crate::events::event;
 use crate::routes::deps::Deps;
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
@@ -73,17 +70,8 @@ pub async fn update_customer(
             return Err(duplicate(&matches));
         }
         view::apply(&mut row, &new, &pii)?;
-        row.version += 1;
-        row.updated_at = now;
-        repo::save(conn, &row)?;
+        commit_edit(conn, &mut row, changed, &ctx, now)?;
         repo::replace_identities(conn, id, &digests)?;
-        let payload = CustomerUpdatedV1 {
-            customer_id: id,
-            changed,
-            version: i64::from(row.version),
-            updated_at: now,
-        };
-        Outbox::enqueue(conn, &event(id, &payload, &ctx, now))?;
         view::full_view(conn, &row, now, &pii, &who)
     })
     .await?;

@@ -4,7 +4,7 @@ pub mod update;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use kuaidi_shared::auth::Role;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
@@ -28,8 +28,27 @@ pub const STAFF: [Role; 5] = [
     Role::Analyst,
 ];
 
-fn page_of(rows: Vec<FollowUpRow>, limit: i64) -> Page<FollowUp> {
-    Page::from_rows(
+/// One page of tasks; with `customer`, only when the caller may see that customer.
+async fn respond_page(
+    deps: &Deps,
+    customer: Option<(Principal, Uuid)>,
+    filter: Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> Result<HttpResponse, ApiError> {
+    let rows = db::run(&deps.pool, move |conn| {
+        if let Some((who, id)) = customer {
+            access::load(conn, &who, id)?;
+        }
+        Ok(repo::page(
+            conn,
+            &filter,
+            cursor.map(|c| (c.at, c.id)),
+            limit,
+        )?)
+    })
+    .await?;
+    let page: Page<FollowUp> = Page::from_rows(
         rows,
         limit,
         |r| Cursor {
@@ -37,7 +56,8 @@ fn page_of(rows: Vec<FollowUpRow>, limit: i64) -> Page<FollowUp> {
             id: r.id,
         },
         FollowUp::from,
-    )
+    );
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Tasks across customers: `?assignee=&due_before=&status=`, soonest due first.
@@ -82,16 +102,7 @@ pub async fn list_follow_ups(
         status: q.status,
         ..Default::default()
     };
-    let rows = db::run(&deps.pool, move |conn| {
-        Ok(repo::page(
-            conn,
-            &filter,
-            cursor.map(|c| (c.at, c.id)),
-            limit,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(page_of(rows, limit)))
+    respond_page(&deps, None, filter, cursor, limit).await
 }
 
 /// A customer's tasks, soonest due first.
@@ -115,21 +126,11 @@ pub async fn list_customer_follow_ups(
     caller.require(&STAFF)?;
     let (limit, cursor) = page.parse()?;
     let (id, who) = (path.into_inner(), caller.principal.clone());
-    let rows = db::run(&deps.pool, move |conn| {
-        access::load(conn, &who, id)?;
-        let filter = Filter {
-            customer_id: Some(id),
-            ..Default::default()
-        };
-        Ok(repo::page(
-            conn,
-            &filter,
-            cursor.map(|c| (c.at, c.id)),
-            limit,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(page_of(rows, limit)))
+    let filter = Filter {
+        customer_id: Some(id),
+        ..Default::default()
+    };
+    respond_page(&deps, Some((who, id)), filter, cursor, limit).await
 }
 
 /// Plans a follow-up by hand; the assignee defaults to the customer's owner, else the caller.
