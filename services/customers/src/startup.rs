@@ -27,7 +27,10 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS).await?;
     let shared = core.clone();
     let sched = core.scheduler();
-    let classifier = Classifier::default();
+    let rules = crate::configuration::load_rules()?;
+    let classifier = Classifier {
+        thresholds: rules.classification,
+    };
     let routes_classifier = classifier;
     let routes_sched = sched.clone();
     Application::start_with(

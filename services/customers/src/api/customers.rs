@@ -204,6 +204,8 @@ pub struct Customer {
     /// `prospect` | `new` | `active` | `loyal` | `at_risk` | `churned`.
     pub lifecycle_stage: String,
     pub rfm: Option<Rfm>,
+    /// What the customer's value tier entitles them to (configuration).
+    pub entitlements: crate::configuration::Entitlements,
     pub stats: Stats,
     /// `YYYY-MM-DD` (PII, only with `profile_extras` consent).
     pub birthday: Option<String>,

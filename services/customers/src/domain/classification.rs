@@ -6,7 +6,7 @@
 use super::enums::{Stage, ValueTier};
 
 /// Thresholds (SPEC §4 *defaults*).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
 pub struct Thresholds {
     /// Share of total 12-month spend, in percent, that the `key` tier makes up.
     pub key_pct: i64,

@@ -99,6 +99,10 @@ async fn a_population_of_100_with_known_spends_gets_exact_pareto_tiers() {
     )
     .await;
     assert_eq!(top["rfm"]["m"], 5);
+    assert_eq!(
+        top["entitlements"]["dedicated_representative"], true,
+        "key accounts' entitlements"
+    );
     assert_eq!(top["lifecycle_stage"], "new");
     app.app.stop().await;
 }

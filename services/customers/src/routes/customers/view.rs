@@ -183,6 +183,11 @@ pub fn view(
         value_tier: row.value_tier.clone(),
         lifecycle_stage: row.lifecycle_stage.clone(),
         rfm,
+        entitlements: crate::configuration::RULES
+            .entitlements
+            .get(&row.value_tier)
+            .cloned()
+            .unwrap_or_default(),
         stats,
         birthday: p.birthday,
         family: p.family,
