@@ -13,8 +13,8 @@ pub struct Erased {
     pub email_hashes: Vec<String>,
 }
 
-/// Erases customer `id` and every duplicate merged into it; `empty_contacts` is the sealed
-/// empty contact set.
+/// Erases customer `id` and every duplicate merged into it (their open follow-ups are
+/// cancelled); `empty_contacts` is the sealed empty contact set.
 pub fn erase(
     conn: &mut PgConnection,
     id: Uuid,
@@ -59,11 +59,14 @@ pub fn erase(
         .execute(conn)?;
     diesel::sql_query(
         "UPDATE follow_ups SET outcome = CASE WHEN outcome IS NULL THEN NULL ELSE $2 END, \
-           reason = CASE WHEN rule IS NULL THEN $2 ELSE reason END \
+           reason = CASE WHEN rule IS NULL THEN $2 ELSE reason END, \
+           status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END, \
+           closed_at = COALESCE(closed_at, $3), updated_at = $3 \
          WHERE customer_id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(&ids)
     .bind::<Text, _>(ERASED)
+    .bind::<Timestamptz, _>(now)
     .execute(conn)?;
     super::merges::scrub(conn, &ids)?;
     Ok(Erased {

@@ -211,6 +211,13 @@ async fn edits_need_a_fresh_if_match_and_are_validated_whole() {
     let path = format!("/api/v1/customers/{id}");
     let get = app.get(&admin, &path).await;
     let etag = get.headers()["etag"].to_str().expect("etag").to_owned();
+    let unchanged = app
+        .request(reqwest::Method::GET, &path, &admin)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unchanged.status(), 304);
 
     let patch = json!({"name": "Acme Global", "tags": ["vip"], "preferences": {"delivery_window": "09:00-12:00", "time_sensitive": true}});
     let resp = app

@@ -480,6 +480,10 @@ async fn erasure_anonymises_pii_keeps_the_file_out_of_reach_and_announces_the_ha
         tasks["data"][0]["reason"], "[erased]",
         "free text written by people is erased"
     );
+    assert_eq!(
+        tasks["data"][0]["status"], "cancelled",
+        "nothing left to do for an erased customer"
+    );
     let named = expect_json(app.get(&admin, "/api/v1/customers?q=Acme").await, 200).await;
     assert_eq!(named["data"], json!([]));
     app.app.stop().await;
