@@ -488,3 +488,38 @@ async fn erasure_anonymises_pii_keeps_the_file_out_of_reach_and_announces_the_ha
     assert_eq!(named["data"], json!([]));
     app.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_is_announced_and_can_be_undone_for_seven_days_only() {
+    let app = crate::helpers::spawn_at(crate::helpers::at("2026-04-01T09:00:00Z")).await;
+    let admin = app.token(Role::Admin);
+    let a = id_of(&create(&app, &json!({"kind": "individual", "name": "A"})).await);
+    let b = id_of(&create(&app, &json!({"kind": "individual", "name": "B"})).await);
+    let tap = app.env.tap().await;
+    let merged = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/{a}/merge"),
+            &json!({"duplicate_id": b}),
+        )
+        .await;
+    let merged = expect_json(merged, 200).await;
+    assert_eq!(merged["undo_until"], "2026-04-08T09:00:00Z");
+    let event = tap
+        .next_of_type("customer.merged", std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(event.data["survivor_id"], a.to_string());
+    assert_eq!(event.data["duplicate_id"], b.to_string());
+
+    app.clock.advance(chrono::Duration::days(8));
+    let merge_id = merged["merge_id"].as_str().expect("merge id");
+    let late = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/merges/{merge_id}:undo"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(expect_json(late, 409).await["code"], "undo_window_passed");
+    app.app.stop().await;
+}

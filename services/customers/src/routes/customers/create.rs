@@ -89,6 +89,7 @@ pub async fn create_customer(
     deps.outbox.wake();
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/customers/{}", body.id)))
+        .insert_header(super::etag_header(&body))
         .json(body))
 }
 
