@@ -187,7 +187,13 @@ impl Merger<'_> {
                 format!("a merge can be undone for {UNDO_DAYS} days"),
             ));
         }
-        lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
+        let (survivor, _) = lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
+        if let Some(later) = survivor.merged_into {
+            return Err(ApiError::conflict(
+                "merged_again",
+                format!("the survivor was merged into {later} since; undo that merge first"),
+            ));
+        }
         merges::restore(conn, m.survivor_id, &m.survivor_before)?;
         merges::restore(conn, m.duplicate_id, &m.duplicate_before)?;
         merges::release(conn, &m)?;
