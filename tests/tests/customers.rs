@@ -210,3 +210,61 @@ async fn a_merge_through_the_gateway_is_undone_exactly() {
     }
     suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_end_customer_reads_their_own_file_and_sets_only_their_preferences() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    expect_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/customers",
+                &json!({"kind": "individual", "name": "李雷", "phones": ["13812345678"]}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let pii = kuaidi_shared::crypto::PiiCipher::new(
+        &suite.env.settings_with("postgres://unused".into()).pii,
+    )
+    .expect("pii cipher");
+    let token = suite.env.customer_token(&pii.blind_index("13812345678"));
+
+    let me = expect_json(suite.get(&token, "/api/v1/customers/me").await, 200).await;
+    assert_eq!(
+        me["phones"],
+        json!(["13812345678"]),
+        "their own phone, unmasked"
+    );
+    let path = suite.url(&format!(
+        "/api/v1/customers/{}",
+        me["id"].as_str().expect("id")
+    ));
+    let patch = |body: Value| {
+        suite
+            .env
+            .http
+            .patch(&path)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let prefs =
+        patch(json!({"preferences": {"contact_channel": "app", "delivery_window": "18:00-21:00"}}))
+            .await
+            .expect("sent");
+    assert_eq!(
+        expect_json(prefs, 200).await["preferences"]["delivery_window"],
+        "18:00-21:00"
+    );
+    let renamed = patch(json!({"name": "Someone else"})).await.expect("sent");
+    assert_eq!(renamed.status(), 403);
+    let stranger = suite.env.customer_token(&pii.blind_index("13900000000"));
+    assert_eq!(
+        suite.get(&stranger, "/api/v1/customers/me").await.status(),
+        404
+    );
+    suite.stop().await;
+}
