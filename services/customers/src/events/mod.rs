@@ -4,6 +4,7 @@
 //! Handlers run in the transaction that records the event id, and tolerate any order.
 
 use chrono::{DateTime, Utc};
+use diesel::PgConnection;
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::catalogue::{
     ComplaintClosedV1, ComplaintReceivedV1, ComplaintReopenedV1, EventPayload,
@@ -11,12 +12,12 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::events::{CloudEvent, Consumers};
 use kuaidi_shared::request::RequestContext;
-use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::db::interactions::{self, InteractionRow};
 use crate::db::{activity, rules};
-use crate::domain::enums::{Channel, Direction, InteractionKind};
+
+pub mod timeline;
 
 /// Wraps one of our payloads about customer `subject` for the outbox.
 pub fn event<P: EventPayload>(
@@ -53,98 +54,35 @@ pub fn consumers() -> Consumers {
             Ok(())
         })
         .on(|conn, e, c: ComplaintReceivedV1| {
-            let Some(customer) = c.customer_id else {
-                return Ok(());
-            };
-            activity::record_complaint(conn, c.complaint_id, customer, c.received_at)?;
-            let channel = Channel::from_str(&c.channel).unwrap_or(Channel::Other);
-            let summary = format!(
-                "Complaint {} received ({}{})",
-                c.number,
-                c.type_,
-                c.category.map(|k| format!(", {k}")).unwrap_or_default()
-            );
-            let row = logged(e, customer, channel, Direction::In, c.received_at, summary);
-            Ok(interactions::insert_for_event(conn, row)?)
+            if let Some(customer) = c.customer_id {
+                activity::record_complaint(conn, c.complaint_id, customer, c.received_at)?;
+            }
+            log(conn, timeline::complaint_received(e, &c))
         })
         .on(|conn, e, c: ComplaintClosedV1| {
             let Some(customer) = c.customer_id else {
                 return Ok(());
             };
             activity::close_complaint(conn, c.complaint_id, customer, c.received_at, c.closed_at)?;
-            let summary = format!(
-                "Complaint {} closed{}",
-                c.number,
-                c.resolution_code
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default()
-            );
-            let row = logged(
-                e,
-                customer,
-                Channel::Other,
-                Direction::Out,
-                c.closed_at,
-                summary,
-            );
-            interactions::insert_for_event(conn, row)?;
-            rules::complaint_callback(
-                conn,
-                customer,
-                c.complaint_id,
-                c.assignee_id,
-                c.closed_at,
-                e.time,
-            )?;
-            Ok(())
+            let (id, handler, closed) = (c.complaint_id, c.assignee_id, c.closed_at);
+            rules::complaint_callback(conn, customer, id, handler, closed, e.time)?;
+            log(conn, timeline::complaint_closed(e, &c))
         })
         .on(|conn, _, c: ComplaintReopenedV1| Ok(activity::reopen_complaint(conn, c.complaint_id)?))
         .on(|conn, e, s: SurveySubmittedV1| {
-            let Some(customer) = s.customer_id else {
-                return Ok(());
-            };
-            activity::record_survey(conn, s.survey_id, customer, s.overall, s.submitted_at)?;
-            let channel = if s.via == "customer" {
-                Channel::App
-            } else {
-                Channel::Other
-            };
-            let summary = format!("Survey on complaint {}: overall {}/5", s.number, s.overall);
-            let mut row = logged(e, customer, channel, Direction::In, s.submitted_at, summary);
-            row.kind = InteractionKind::Survey.to_string();
-            Ok(interactions::insert_for_event(conn, row)?)
+            if let Some(customer) = s.customer_id {
+                activity::record_survey(conn, s.survey_id, customer, s.overall, s.submitted_at)?;
+            }
+            log(conn, timeline::survey_submitted(e, &s))
         })
         .on(|conn, e, n: NotificationRequestedV1| {
-            let Some(customer) = n.shipper_customer_id else {
-                return Ok(());
-            };
-            let channel = Channel::from_str(&n.channel).unwrap_or(Channel::Other);
-            let summary = format!("{} for {}", n.template_id, n.tracking_number);
-            let mut row = logged(e, customer, channel, Direction::Out, e.time, summary);
-            row.kind = InteractionKind::Notification.to_string();
-            Ok(interactions::insert_for_event(conn, row)?)
+            log(conn, timeline::notification_requested(e, &n))
         })
 }
 
-/// An interaction logged from event `e` (kind `complaint` unless changed).
-fn logged(
-    e: &CloudEvent,
-    customer_id: Uuid,
-    channel: Channel,
-    direction: Direction,
-    occurred_at: DateTime<Utc>,
-    summary: String,
-) -> InteractionRow {
-    InteractionRow {
-        id: new_id(),
-        customer_id,
-        channel: channel.to_string(),
-        direction: direction.to_string(),
-        kind: InteractionKind::Complaint.to_string(),
-        summary,
-        staff_id: None,
-        occurred_at,
-        created_at: e.time,
-        source: Some(format!("{}:{}", e.type_, e.id)),
+fn log(conn: &mut PgConnection, row: Option<InteractionRow>) -> anyhow::Result<()> {
+    if let Some(row) = row {
+        interactions::insert_for_event(conn, row)?;
     }
+    Ok(())
 }
