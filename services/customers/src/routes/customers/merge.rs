@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::access;
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
-use crate::domain::merge as rules;
+use crate::merging::fields as rules;
 use crate::merging::Merger;
 use crate::routes::deps::Deps;
 

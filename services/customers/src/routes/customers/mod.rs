@@ -10,6 +10,7 @@ pub mod get;
 pub mod list;
 pub mod merge;
 pub mod owner;
+pub mod patch;
 pub mod update;
 pub mod view;
 

@@ -9,11 +9,11 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use super::patch;
 use super::{access, check_if_match, commit_edit, create::duplicate, etag_header, if_match, view};
 use crate::api::customers::{Customer, UpdateCustomer};
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
-use crate::domain::patch;
 use crate::routes::deps::Deps;
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is

@@ -2,6 +2,8 @@
 //! in id order (two merges of one pair queue, the second finds the work done and gets a 409),
 //! both snapshotted with what moved, so an undo within 7 days restores both exactly.
 
+pub mod fields;
+
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::auth::Principal;
@@ -19,10 +21,10 @@ use crate::api::customers::ConsentState;
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::db::{follow_ups, merges};
 use crate::domain::enums::Side;
-use crate::domain::merge as rules;
 use crate::domain::new_customer::NewCustomer;
 use crate::events::event;
 use crate::routes::customers::{access, view};
+use fields as rules;
 
 /// How long a merge can be undone (SPEC §4 *default*).
 pub const UNDO_DAYS: i64 = 7;
