@@ -5,3 +5,4 @@ pub mod city_tier;
 pub mod classification;
 pub mod enums;
 pub mod new_customer;
+pub mod profile;

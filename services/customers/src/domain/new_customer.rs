@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::city_tier::tier_of;
 use super::enums::{parse_into, parse_opt, CityTier, ContactChannel, Kind, Size};
-use crate::api::customers::{Address, Company, CreateCustomer, Preferences, Region};
+use super::profile::{Address, Company, CreateCustomer, Preferences, Region};
 
 /// The sealed part of a customer: contact details (PII).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
