@@ -3,10 +3,12 @@
 //! database and keeps each customer's activity from shipment and complaint events.
 
 pub mod api;
+pub mod classify;
 pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
+pub mod merging;
 pub mod routes;
 pub mod startup;
 
@@ -19,7 +21,25 @@ pub const SERVICE: &str = "customers";
 #[openapi(
     paths(
         routes::customers::create::create_customer,
+        routes::customers::list::list_customers,
+        routes::customers::get::get_me,
+        routes::customers::duplicates::list_duplicates,
+        routes::customers::owner::handover,
+        routes::customers::classify::run_classification,
+        routes::customers::merge::undo_merge,
         routes::customers::get::get_customer,
+        routes::customers::update::update_customer,
+        routes::customers::delete::erase_customer,
+        routes::customers::consents::put_consents,
+        routes::customers::consents::get_consents,
+        routes::customers::owner::put_owner,
+        routes::customers::merge::merge_customers,
+        routes::interactions::list_interactions,
+        routes::interactions::create_interaction,
+        routes::follow_ups::list_customer_follow_ups,
+        routes::follow_ups::create_follow_up,
+        routes::follow_ups::list_follow_ups,
+        routes::follow_ups::update::update_follow_up,
     ),
     tags((name = "customers", description = "Customer files, classification and care"))
 )]
@@ -28,4 +48,31 @@ pub struct ApiDoc;
 /// The service's OpenAPI document (merged into the gateway's).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     <ApiDoc as utoipa::OpenApi>::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_path_is_documented() {
+        let doc = super::openapi();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        for p in [
+            "/api/v1/customers",
+            "/api/v1/customers/me",
+            "/api/v1/customers/duplicates",
+            "/api/v1/customers/handover",
+            "/api/v1/customers/classification:run",
+            "/api/v1/customers/merges/{merge_id}:undo",
+            "/api/v1/customers/{id}",
+            "/api/v1/customers/{id}/consents",
+            "/api/v1/customers/{id}/owner",
+            "/api/v1/customers/{id}/merge",
+            "/api/v1/customers/{id}/interactions",
+            "/api/v1/customers/{id}/follow-ups",
+            "/api/v1/follow-ups",
+            "/api/v1/follow-ups/{id}",
+        ] {
+            assert!(paths.contains(&p), "{p} is documented");
+        }
+    }
 }

@@ -6,101 +6,59 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// An address of the customer (PII).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Address {
-    /// e.g. `home`, `office`, `warehouse`.
-    #[serde(default)]
-    pub label: Option<String>,
-    pub address: String,
-    #[serde(default)]
-    pub city: Option<String>,
-    #[serde(default)]
-    pub is_frequent: bool,
-}
+pub use crate::domain::profile::{Address, Company, CreateCustomer, Preferences, Region};
 
-/// Company details of a business customer.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Company {
-    pub legal_name: String,
-    /// Unified social credit code (统一社会信用代码), 18 characters.
-    #[serde(default)]
-    pub credit_code: Option<String>,
-    #[serde(default)]
-    pub industry: Option<String>,
-    #[serde(default)]
-    pub size: Option<String>,
-}
-
-/// Where the customer is.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct Region {
-    #[serde(default)]
-    pub city: Option<String>,
-    #[serde(default)]
-    pub province: Option<String>,
-    /// `tier1` | `tier2` | `tier3` | `rural`; derived from the city when not given.
-    #[serde(default)]
-    pub city_tier: Option<String>,
-}
-
-/// Service preferences.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+/// Body of `PATCH /api/v1/customers/{id}`: the fields given replace the stored ones. An end
+/// customer may send only `preferences`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Preferences {
-    pub delivery_window: Option<String>,
-    pub pickup_window: Option<String>,
-    pub packaging: Option<String>,
-    pub time_sensitive: Option<bool>,
-    pub price_sensitive: Option<bool>,
-    /// `sms` | `app` | `email` | `phone` | `wechat`.
-    pub contact_channel: Option<String>,
-}
-
-/// Body of `POST /api/v1/customers`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "kind": "business",
-    "name": "Acme Trading",
-    "phones": ["13812345678"],
-    "emails": ["ops@acme.example"],
-    "industry": "ecommerce",
-    "size": "medium",
-    "region": {"city": "杭州", "province": "浙江"},
-    "tags": ["cross-border"]
-}))]
-pub struct CreateCustomer {
-    /// `individual` | `business`.
-    pub kind: String,
-    pub name: String,
-    #[serde(default)]
-    pub phones: Vec<String>,
-    #[serde(default)]
-    pub emails: Vec<String>,
-    #[serde(default)]
-    pub addresses: Vec<Address>,
-    #[serde(default)]
+pub struct UpdateCustomer {
+    pub kind: Option<String>,
+    pub name: Option<String>,
+    pub phones: Option<Vec<String>>,
+    pub emails: Option<Vec<String>>,
+    pub addresses: Option<Vec<Address>>,
     pub company: Option<Company>,
-    /// Open list, e.g. `manufacturing`, `retail`, `ecommerce`, `food_service`.
-    #[serde(default)]
     pub industry: Option<String>,
-    /// `large` | `medium` | `small` | `sole_proprietor`.
-    #[serde(default)]
     pub size: Option<String>,
-    #[serde(default)]
     pub region: Option<Region>,
-    /// e.g. `europe`, `americas`, `asia`.
-    #[serde(default)]
-    pub lanes: Vec<String>,
-    #[serde(default)]
+    pub lanes: Option<Vec<String>>,
     pub preferences: Option<Preferences>,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    #[serde(default)]
+    pub tags: Option<Vec<String>>,
     pub owner_id: Option<Uuid>,
-    #[serde(default)]
     pub merchant_id: Option<Uuid>,
+    pub birthday: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub family: Option<serde_json::Value>,
+}
+
+/// RFM scores, each 1–5 by quintile (5 = most recent / most frequent / highest spend).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Rfm {
+    pub r: i16,
+    pub f: i16,
+    pub m: i16,
+    /// `r + f + m` (3–15).
+    pub score: i16,
+}
+
+/// One purpose's current consent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ConsentState {
+    pub granted: bool,
+    /// Where it was given or withdrawn, e.g. `app`, `phone`, `web`, `paper`.
+    pub source: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A merge in a customer's history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MergeRecord {
+    pub merge_id: Uuid,
+    pub survivor_id: Uuid,
+    pub duplicate_id: Uuid,
+    pub merged_at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
 }
 
 /// Figures kept from events.
@@ -111,9 +69,9 @@ pub struct Stats {
     pub last_shipment_at: Option<DateTime<Utc>>,
     pub complaints_open: i64,
     pub complaints_12m: i64,
-    /// Not yet fed: survey events arrive with the complaints lifecycle.
+    /// Average overall survey score (1–5) over 12 months.
     pub csat_avg: Option<f64>,
-    /// Not yet fed: delivery events arrive with tracking.
+    /// Share of deliveries on time over 12 months (0–1).
     pub on_time_rate: Option<f64>,
 }
 
@@ -140,7 +98,27 @@ pub struct Customer {
     pub value_tier: String,
     /// `prospect` | `new` | `active` | `loyal` | `at_risk` | `churned`.
     pub lifecycle_stage: String,
+    pub rfm: Option<Rfm>,
+    /// What the customer's value tier entitles them to (configuration).
+    pub entitlements: crate::configuration::Entitlements,
     pub stats: Stats,
+    /// `YYYY-MM-DD` (PII, only with `profile_extras` consent).
+    pub birthday: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub family: Option<serde_json::Value>,
+    /// Current consent per purpose (`marketing`, `care_messages`, `profile_extras`).
+    pub consents: std::collections::BTreeMap<String, ConsentState>,
+    /// Set on a duplicate merged into another customer.
+    pub merged_into: Option<Uuid>,
+    /// The last 20 interactions, newest first (single-customer reads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactions: Option<Vec<crate::api::interactions::Interaction>>,
+    /// Open follow-ups, soonest first (single-customer reads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_ups: Option<Vec<crate::api::follow_ups::FollowUp>>,
+    /// Merges this customer took part in (single-customer reads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merges: Option<Vec<MergeRecord>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,

@@ -1,3 +1,6 @@
 //! Request and response types of the customers API (serde + utoipa).
 
+pub mod care;
 pub mod customers;
+pub mod follow_ups;
+pub mod interactions;

@@ -6,9 +6,10 @@ use uuid::Uuid;
 
 use super::schema::{customer_identities, customers};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = customers)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
 pub struct CustomerRow {
     pub id: Uuid,
     pub kind: String,
@@ -30,57 +31,153 @@ pub struct CustomerRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    pub extras_sealed: Option<Vec<u8>>,
+    pub birthday_md: Option<String>,
+    pub consents: serde_json::Value,
+    pub rfm_r: Option<i16>,
+    pub rfm_f: Option<i16>,
+    pub rfm_m: Option<i16>,
+    pub rfm_score: Option<i16>,
+    pub merged_into: Option<Uuid>,
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
+/// `(kind, digest)` of an identity: `phone`, `email` or `credit_code` and its blind index.
+pub type Digest = (&'static str, String);
+
 /// Inserts the customer and its identity digests.
-pub fn insert(
-    conn: &mut PgConnection,
-    row: &CustomerRow,
-    digests: &[(&str, String)],
-) -> QueryResult<()> {
+pub fn insert(conn: &mut PgConnection, row: &CustomerRow, digests: &[Digest]) -> QueryResult<()> {
     diesel::insert_into(customers::table)
         .values(row)
         .execute(conn)?;
+    add_identities(conn, row.id, digests)
+}
+
+/// Adds identity digests to customer `id`.
+pub fn add_identities(conn: &mut PgConnection, id: Uuid, digests: &[Digest]) -> QueryResult<()> {
     let ids: Vec<_> = digests
         .iter()
         .map(|(kind, digest)| {
             (
                 customer_identities::kind.eq(*kind),
                 customer_identities::digest.eq(digest),
-                customer_identities::customer_id.eq(row.id),
+                customer_identities::customer_id.eq(id),
             )
         })
         .collect();
     diesel::insert_into(customer_identities::table)
         .values(&ids)
         .on_conflict_do_nothing()
-        .execute(conn)?;
-    Ok(())
+        .execute(conn)
+        .map(drop)
 }
 
-/// Customers already holding any of `digests`, with what matched.
+/// Replaces the identities of customer `id` with `digests`.
+pub fn replace_identities(
+    conn: &mut PgConnection,
+    id: Uuid,
+    digests: &[Digest],
+) -> QueryResult<()> {
+    diesel::delete(customer_identities::table.filter(customer_identities::customer_id.eq(id)))
+        .execute(conn)?;
+    add_identities(conn, id, digests)
+}
+
+/// The identities of customer `id` as `(kind, digest)`.
+pub fn identities(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(String, String)>> {
+    customer_identities::table
+        .filter(customer_identities::customer_id.eq(id))
+        .select((customer_identities::kind, customer_identities::digest))
+        .order((customer_identities::kind, customer_identities::digest))
+        .load(conn)
+}
+
+/// Live customers (not merged away, not erased) holding any of `digests`, with what matched;
+/// `except` is left out (a customer matching itself on edit).
 pub fn matching(
     conn: &mut PgConnection,
-    digests: &[(&str, String)],
+    digests: &[Digest],
+    except: Option<Uuid>,
 ) -> QueryResult<Vec<(Uuid, String)>> {
     let mut found = Vec::new();
     for (kind, digest) in digests {
         let ids: Vec<Uuid> = customer_identities::table
+            .inner_join(customers::table)
             .filter(customer_identities::kind.eq(*kind))
             .filter(customer_identities::digest.eq(digest))
+            .filter(customers::merged_into.is_null())
+            .filter(customers::erased_at.is_null())
             .select(customer_identities::customer_id)
             .load(conn)?;
-        found.extend(ids.into_iter().map(|id| (id, (*kind).to_owned())));
+        found.extend(
+            ids.into_iter()
+                .filter(|id| Some(*id) != except)
+                .map(|id| (id, (*kind).to_owned())),
+        );
     }
     found.sort();
     found.dedup();
     Ok(found)
 }
 
+/// Customers holding the identity (a merged duplicate answers as its survivor), erased ones
+/// left out: exact search.
+pub fn ids_by_digest(conn: &mut PgConnection, kind: &str, digest: &str) -> QueryResult<Vec<Uuid>> {
+    customer_identities::table
+        .inner_join(customers::table)
+        .filter(customer_identities::kind.eq(kind))
+        .filter(customer_identities::digest.eq(digest))
+        .filter(customers::erased_at.is_null())
+        .select(diesel::dsl::sql::<diesel::sql_types::Uuid>(
+            "COALESCE(customers.merged_into, customers.id)",
+        ))
+        .distinct()
+        .load(conn)
+}
+
+/// A customer that is not erased (merged duplicates included).
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
     customers::table
         .find(id)
+        .filter(customers::erased_at.is_null())
         .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Any customer row, erased ones included, locked for update.
+pub fn lock_any(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
+    customers::table
+        .find(id)
+        .select(CustomerRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// A live customer locked for update.
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
+    Ok(lock_any(conn, id)?.filter(|r| r.erased_at.is_none()))
+}
+
+/// Writes every column of `row`.
+pub fn save(conn: &mut PgConnection, row: &CustomerRow) -> QueryResult<()> {
+    diesel::update(customers::table.find(row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The live customer holding the phone with this blind index (an end customer's own file).
+pub fn by_phone_hash(conn: &mut PgConnection, hash: &str) -> QueryResult<Option<CustomerRow>> {
+    customers::table
+        .inner_join(customer_identities::table)
+        .filter(customer_identities::kind.eq("phone"))
+        .filter(customer_identities::digest.eq(hash))
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .select(CustomerRow::as_select())
+        .order(customers::created_at)
         .first(conn)
         .optional()
 }

@@ -12,8 +12,6 @@ static TIERS: LazyLock<HashMap<String, &'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-pub const TIER_VALUES: [&str; 4] = ["tier1", "tier2", "tier3", "rural"];
-
 /// The tier of `city` (`市` suffix ignored); unknown cities are `tier3`.
 pub fn tier_of(city: &str) -> &'static str {
     let key = city.trim().trim_end_matches('市').to_lowercase();
@@ -30,5 +28,11 @@ mod tests {
         assert_eq!(tier_of("Shenzhen"), "tier1");
         assert_eq!(tier_of("杭州"), "tier2");
         assert_eq!(tier_of("婺源"), "tier3");
+        assert_eq!(tier_of("赣州市"), "tier3");
+        assert_eq!(tier_of("甘孜"), "rural");
+        assert!(
+            TIERS.len() > 330,
+            "every prefecture-level division is listed"
+        );
     }
 }

@@ -1,16 +1,15 @@
 //! Validation of a customer creation request.
 
+use chrono::NaiveDate;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::crypto::{normalise_email, normalise_phone};
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::city_tier::{tier_of, TIER_VALUES};
-use crate::api::customers::{Address, Company, CreateCustomer, Preferences, Region};
-
-pub const KINDS: [&str; 2] = ["individual", "business"];
-pub const SIZES: [&str; 4] = ["large", "medium", "small", "sole_proprietor"];
+use super::city_tier::tier_of;
+use super::enums::{parse_into, parse_opt, CityTier, ContactChannel, Kind, Size};
+use super::profile::{Address, Company, CreateCustomer, Preferences, Region};
 
 /// The sealed part of a customer: contact details (PII).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -20,12 +19,28 @@ pub struct Contacts {
     pub addresses: Vec<Address>,
 }
 
+/// The sealed extras of a customer (PII), stored only with `profile_extras` consent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Extras {
+    pub birthday: Option<NaiveDate>,
+    pub family: Option<serde_json::Value>,
+}
+
+impl Extras {
+    /// `MM-DD` of the birthday, for the birthday-care rule.
+    pub fn birthday_md(&self) -> Option<String> {
+        self.birthday.map(|d| d.format("%m-%d").to_string())
+    }
+}
+
 /// A customer ready to be stored, with the normalised identities to index.
 #[derive(Debug, Clone)]
 pub struct NewCustomer {
     pub kind: String,
     pub name: String,
     pub contacts: Contacts,
+    /// Birthday and family: `None` when neither is given.
+    pub extras: Option<Extras>,
     pub company: Option<Company>,
     pub industry: Option<String>,
     pub size: Option<String>,
@@ -40,6 +55,12 @@ pub struct NewCustomer {
 }
 
 const CREDIT_CODE_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/// `raw` as a normalised unified social credit code (18 characters), if it is one.
+pub fn credit_code(raw: &str) -> Option<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    (code.len() == 18 && code.chars().all(|ch| CREDIT_CODE_CHARS.contains(ch))).then_some(code)
+}
 
 fn text(errors: &mut Vec<FieldError>, field: &str, v: &str, max: usize) {
     if v.trim().is_empty() {
@@ -64,11 +85,53 @@ fn list(errors: &mut Vec<FieldError>, field: &str, items: &[String], max_items: 
     }
 }
 
+fn extras(
+    errors: &mut Vec<FieldError>,
+    birthday: &Option<String>,
+    family: &Option<serde_json::Value>,
+    consented: bool,
+) -> Option<Extras> {
+    let family = family.clone().filter(|f| !f.is_null());
+    if birthday.is_none() && family.is_none() {
+        return None;
+    }
+    if !consented {
+        for (field, given) in [
+            ("birthday", birthday.is_some()),
+            ("family", family.is_some()),
+        ] {
+            if given {
+                errors.push(FieldError::new(
+                    field,
+                    "may be stored only with the customer's profile_extras consent",
+                ));
+            }
+        }
+        return None;
+    }
+    let birthday = birthday.as_deref().and_then(|b| {
+        let parsed = NaiveDate::parse_from_str(b, "%Y-%m-%d").ok();
+        if parsed.is_none() {
+            errors.push(FieldError::new("birthday", "must be a date YYYY-MM-DD"));
+        }
+        parsed
+    });
+    Some(Extras { birthday, family })
+}
+
 impl NewCustomer {
-    pub fn parse(req: CreateCustomer, caller: &Principal) -> Result<Self, ApiError> {
+    /// Validates every field at once. Birthday and family are refused unless
+    /// `extras_consented` (the customer's `profile_extras` consent).
+    pub fn parse(
+        req: CreateCustomer,
+        caller: &Principal,
+        extras_consented: bool,
+    ) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        if !KINDS.contains(&req.kind.as_str()) {
-            errors.push(FieldError::new("kind", "must be individual or business"));
+        if req.kind.is_empty() {
+            errors.push(FieldError::new("kind", "is required"));
+        } else {
+            parse_into::<Kind>(&mut errors, "kind", &req.kind);
         }
         text(&mut errors, "name", &req.name, 200);
         let mut identities = Vec::new();
@@ -110,14 +173,15 @@ impl NewCustomer {
         if let Some(c) = company.as_mut() {
             text(&mut errors, "company.legal_name", &c.legal_name, 200);
             if let Some(code) = c.credit_code.as_mut() {
-                *code = code.trim().to_ascii_uppercase();
-                if code.len() != 18 || !code.chars().all(|ch| CREDIT_CODE_CHARS.contains(ch)) {
-                    errors.push(FieldError::new(
+                match credit_code(code) {
+                    Some(valid) => {
+                        *code = valid.clone();
+                        identities.push(("credit_code", valid));
+                    }
+                    None => errors.push(FieldError::new(
                         "company.credit_code",
                         "must be an 18-character unified social credit code",
-                    ));
-                } else {
-                    identities.push(("credit_code", code.clone()));
+                    )),
                 }
             }
         }
@@ -128,12 +192,7 @@ impl NewCustomer {
                 &company.as_ref().and_then(|c| c.size.clone()),
             ),
         ] {
-            if size.as_deref().is_some_and(|s| !SIZES.contains(&s)) {
-                errors.push(FieldError::new(
-                    field,
-                    "must be large, medium, small or sole_proprietor",
-                ));
-            }
+            parse_opt::<Size>(&mut errors, field, size.as_deref());
         }
         if let Some(industry) = &req.industry {
             text(&mut errors, "industry", industry, 64);
@@ -141,14 +200,21 @@ impl NewCustomer {
         let mut region = req.region;
         if let Some(r) = region.as_mut() {
             match (&r.city_tier, &r.city) {
-                (Some(t), _) if !TIER_VALUES.contains(&t.as_str()) => errors.push(FieldError::new(
-                    "region.city_tier",
-                    "must be tier1, tier2, tier3 or rural",
-                )),
+                (Some(t), _) => {
+                    parse_into::<CityTier>(&mut errors, "region.city_tier", t);
+                }
                 (None, Some(city)) => r.city_tier = Some(tier_of(city).to_owned()),
                 _ => {}
             }
         }
+        if let Some(p) = &req.preferences {
+            parse_opt::<ContactChannel>(
+                &mut errors,
+                "preferences.contact_channel",
+                p.contact_channel.as_deref(),
+            );
+        }
+        let extras = extras(&mut errors, &req.birthday, &req.family, extras_consented);
         list(&mut errors, "lanes", &req.lanes, 20);
         list(&mut errors, "tags", &req.tags, 50);
         // An agent's new customer is theirs unless they name another owner.
@@ -167,6 +233,7 @@ impl NewCustomer {
                 emails,
                 addresses: req.addresses,
             },
+            extras,
             company,
             industry: req.industry,
             size: req.size,
@@ -207,6 +274,7 @@ mod tests {
                 "phones": ["+86 138-1234-5678"], "emails": ["Li@Example.com"],
                 "region": {"city": "深圳"}})),
             &caller,
+            false,
         )
         .expect("valid");
         assert_eq!(c.name, "李雷");
@@ -228,9 +296,11 @@ mod tests {
             req(
                 serde_json::json!({"kind": "robot", "name": "", "phones": ["1"],
                 "emails": ["x"], "size": "huge",
-                "company": {"legal_name": "A", "credit_code": "123"}}),
+                "company": {"legal_name": "A", "credit_code": "123"},
+                "preferences": {"contact_channel": "pigeon"}, "birthday": "1990-01-01"}),
             ),
             &agent(),
+            false,
         )
         .expect_err("invalid");
         let ApiError::Validation(errors) = err else {
@@ -245,8 +315,25 @@ mod tests {
                 "phones[0]",
                 "emails[0]",
                 "company.credit_code",
-                "size"
+                "size",
+                "preferences.contact_channel",
+                "birthday"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod extras_tests {
+    use super::*;
+
+    #[test]
+    fn birthday_and_family_are_kept_with_consent_and_checked() {
+        let mut errors = Vec::new();
+        let e = extras(&mut errors, &Some("1990-03-14".into()), &None, true).expect("extras");
+        assert_eq!(e.birthday_md().as_deref(), Some("03-14"));
+        assert!(errors.is_empty());
+        extras(&mut errors, &Some("14/03/1990".into()), &None, true);
+        assert_eq!(errors[0].field, "birthday");
     }
 }

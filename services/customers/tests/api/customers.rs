@@ -1,41 +1,26 @@
-//! Customer files: creation, dedup, masking, tenant isolation, stats from events.
+//! Customer files: creation, dedup, masking, tenant isolation, stats from events, edits.
 
-use chrono::Utc;
+use chrono::Duration;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
-use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::money::Money;
-use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{eventually, publish};
+use kuaidi_shared::events::catalogue::ShipmentDeliveredV1;
+use kuaidi_shared::testing::{eventually, expect_json};
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
-
-fn acme() -> Value {
-    json!({
-        "kind": "business",
-        "name": "Acme Trading",
-        "phones": ["+86 138 1234 5678"],
-        "emails": ["Ops@Acme.example"],
-        "industry": "ecommerce",
-        "size": "medium",
-        "region": {"city": "杭州", "province": "浙江"},
-        "company": {"legal_name": "杭州阿克米贸易有限公司", "credit_code": "91330100MA2XXXXX0A"}
-    })
-}
+use crate::helpers::{acme, at, create, emit, id_of, shipment, spawn, spawn_at};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_customer_is_a_prospect_with_derived_city_tier() {
-    let t = TestApp::spawn().await;
-    let resp = t.create(&t.token(Role::Admin), "", &acme()).await;
-    assert_eq!(resp.status(), 201);
+    let app = spawn().await;
+    let resp = app
+        .post(&app.token(Role::Admin), "/api/v1/customers", &acme())
+        .await;
     let location = resp.headers()["location"]
         .to_str()
         .expect("ascii")
         .to_owned();
-    let c: Value = resp.json().await.expect("json");
+    let c = expect_json(resp, 201).await;
     assert_eq!(
         location,
         format!("/api/v1/customers/{}", c["id"].as_str().expect("id"))
@@ -48,157 +33,234 @@ async fn created_customer_is_a_prospect_with_derived_city_tier() {
         json!(["13812345678"]),
         "admin sees the normalised phone"
     );
+    assert_eq!(c["company"]["credit_code"], "91330100MA2XXXXX0A");
     assert_eq!(c["stats"]["shipments_12m"], 0);
-    t.app.stop().await;
+    assert_eq!(c["interactions"], json!([]));
+    app.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn same_phone_is_a_409_naming_the_match_unless_duplicates_are_allowed() {
-    let t = TestApp::spawn().await;
-    let admin = t.token(Role::Admin);
-    let first: Value = t
-        .create(&admin, "", &acme())
-        .await
-        .json()
-        .await
-        .expect("json");
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let first = create(&app, &acme()).await;
     let other = json!({"kind": "individual", "name": "王五", "phones": ["13812345678"]});
 
-    let dup = t.create(&admin, "", &other).await;
-    assert_eq!(dup.status(), 409);
-    let problem: Value = dup.json().await.expect("json");
+    let problem = expect_json(app.post(&admin, "/api/v1/customers", &other).await, 409).await;
     assert_eq!(problem["code"], "duplicate_customer");
     assert_eq!(problem["matches"][0]["customer_id"], first["id"]);
     assert_eq!(problem["matches"][0]["matched_on"], "phone");
 
-    let allowed = t.create(&admin, "?allow_duplicate=true", &other).await;
+    let allowed = app
+        .post(&admin, "/api/v1/customers?allow_duplicate=true", &other)
+        .await;
     assert_eq!(allowed.status(), 201);
-    t.app.stop().await;
+    app.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pii_is_masked_for_analysts_and_merchants_see_only_their_own_account() {
-    let t = TestApp::spawn().await;
+async fn every_invalid_field_and_unknown_enum_value_is_reported_at_once() {
+    let app = spawn().await;
+    let bad = json!({"kind": "robot", "name": "", "phones": ["12"], "size": "huge",
+        "region": {"city_tier": "tier9"}, "preferences": {"contact_channel": "pigeon"},
+        "birthday": "1990-01-01"});
+    let problem = expect_json(
+        app.post(&app.token(Role::Admin), "/api/v1/customers", &bad)
+            .await,
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    let empty = app
+        .post(&app.token(Role::Admin), "/api/v1/customers", &json!({}))
+        .await;
+    assert_eq!(
+        expect_json(empty, 422).await["errors"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "kind and name"
+    );
+    for f in [
+        "kind",
+        "name",
+        "phones[0]",
+        "size",
+        "region.city_tier",
+        "preferences.contact_channel",
+        "birthday",
+    ] {
+        assert!(fields.contains(&f), "{f} reported in {fields:?}");
+    }
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pii_is_masked_for_analysts_and_unowned_agents_and_merchants_see_only_their_own_account() {
+    let app = spawn().await;
     let merchant = Uuid::now_v7();
     let mut body = acme();
     body["merchant_id"] = json!(merchant);
-    let c: Value = t
-        .create(&t.token(Role::Admin), "", &body)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let id = c["id"].as_str().expect("id");
+    let c = create(&app, &body).await;
+    let path = format!("/api/v1/customers/{}", c["id"].as_str().expect("id"));
 
-    let seen: Value = t
-        .get(&t.token(Role::Analyst), id)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let seen = expect_json(app.get(&app.token(Role::Analyst), &path).await, 200).await;
     assert_eq!(seen["phones"], json!(["138****5678"]));
     assert_eq!(seen["emails"], json!(["o***@acme.example"]));
-
-    assert_eq!(t.get(&t.merchant(merchant), id).await.status(), 200);
-    assert_eq!(t.get(&t.merchant(Uuid::now_v7()), id).await.status(), 404);
-    assert_eq!(t.get(&t.token(Role::Operator), id).await.status(), 403);
+    let agent = expect_json(app.get(&app.token(Role::Agent), &path).await, 200).await;
     assert_eq!(
-        t.create(&t.token(Role::Analyst), "", &acme())
+        agent["phones"],
+        json!(["138****5678"]),
+        "not the agent's customer"
+    );
+
+    let own = app.get(&app.merchant(merchant), &path).await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(
+        own.headers()["kuaidi-audit-pii"],
+        format!("customer:{}", c["id"].as_str().expect("id")).as_str()
+    );
+    assert_eq!(
+        app.get(&app.merchant(Uuid::now_v7()), &path).await.status(),
+        404
+    );
+    assert_eq!(
+        app.get(&app.token(Role::Operator), &path).await.status(),
+        403
+    );
+    assert_eq!(
+        app.post(&app.token(Role::Analyst), "/api/v1/customers", &acme())
             .await
             .status(),
-        403,
-        "analysts may not write customers"
+        403
     );
-    t.app.stop().await;
+    app.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shipment_created_events_feed_stats_once_each() {
-    let t = TestApp::spawn().await;
-    let admin = t.token(Role::Admin);
-    let c: Value = t
-        .create(&admin, "", &acme())
-        .await
-        .json()
-        .await
-        .expect("json");
-    let id: Uuid = c["id"].as_str().expect("id").parse().expect("uuid");
-    let shipment = ShipmentCreatedV1 {
+async fn stats_come_from_events_and_leave_the_window_after_twelve_months() {
+    let now = at("2026-06-01T10:00:00Z");
+    let app = spawn_at(now).await;
+    let admin = app.token(Role::Admin);
+    let id = id_of(&create(&app, &acme()).await);
+    let path = format!("/api/v1/customers/{id}");
+    emit(
+        &app,
+        "shipments",
+        id,
+        &shipment(id, "23.40", now - Duration::days(300)),
+        now,
+    )
+    .await;
+    emit(
+        &app,
+        "shipments",
+        id,
+        &shipment(id, "10.00", now - Duration::days(1)),
+        now,
+    )
+    .await;
+    let delivered = ShipmentDeliveredV1 {
         shipment_id: Uuid::now_v7(),
         tracking_number: "KD123456785CN".into(),
         merchant_id: None,
         shipper_customer_id: Some(id),
-        service_level: "express".into(),
-        origin: PlaceV1 {
-            city: "杭州".into(),
-            province: None,
-            hub_code: None,
-        },
-        destination: PlaceV1 {
-            city: "北京".into(),
-            province: None,
-            hub_code: None,
-        },
-        weight_kg: 2.0,
-        freight: Money {
-            amount: "23.40".into(),
-            currency: "CNY".into(),
-        },
-        declared_value: None,
-        cod_amount: None,
-        promised_at: None,
-        created_at: Utc::now(),
-        sequence: 1,
-        recipient_phone_hash: None,
+        substatus: None,
+        promised_at: now,
+        delivered_at: now - Duration::hours(1),
+        on_time: true,
+        sequence: 2,
     };
-    let event = CloudEvent::new(
-        "shipments",
-        "s1",
-        &shipment,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        Utc::now(),
-    );
-
-    publish(&t.env.amqp, &event).await;
-    publish(&t.env.amqp, &event).await; // redelivered: must have no second effect
+    emit(&app, "shipments", id, &delivered, now).await;
 
     let stats = eventually(
-        Duration::from_secs(10),
-        "stats to show the shipment",
+        StdDuration::from_secs(10),
+        "two shipments and a delivery",
         || async {
-            let c: Value = t.get(&admin, &id.to_string()).await.json().await.ok()?;
-            (c["stats"]["shipments_12m"] == 1).then(|| c["stats"].clone())
+            let c: Value = app.get(&admin, &path).await.json().await.ok()?;
+            (c["stats"]["shipments_12m"] == 2 && c["stats"]["on_time_rate"] == 1.0)
+                .then(|| c["stats"].clone())
         },
     )
     .await;
     assert_eq!(
         stats["spend_12m"],
-        json!({"amount": "23.40", "currency": "CNY"})
+        json!({"amount": "33.40", "currency": "CNY"})
     );
-    assert!(stats["last_shipment_at"].is_string());
-    let second = ShipmentCreatedV1 {
-        shipment_id: Uuid::now_v7(),
-        ..shipment
-    };
-    let event2 = CloudEvent::new(
-        "shipments",
-        "s2",
-        &second,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        Utc::now(),
+
+    app.clock.advance(Duration::days(70));
+    let c = expect_json(app.get(&admin, &path).await, 200).await;
+    assert_eq!(
+        c["stats"]["shipments_12m"], 1,
+        "the 300-day-old shipment left the window"
     );
-    publish(&t.env.amqp, &event2).await;
-    eventually(
-        Duration::from_secs(10),
-        "a second shipment to count",
-        || async {
-            let c: Value = t.get(&admin, &id.to_string()).await.json().await.ok()?;
-            (c["stats"]["shipments_12m"] == 2 && c["stats"]["spend_12m"]["amount"] == "46.80")
-                .then_some(())
-        },
-    )
-    .await;
-    t.app.stop().await;
+    assert_eq!(c["stats"]["spend_12m"]["amount"], "10.00");
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_need_a_fresh_if_match_and_are_validated_whole() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let id = id_of(&create(&app, &acme()).await);
+    let path = format!("/api/v1/customers/{id}");
+    let get = app.get(&admin, &path).await;
+    let etag = get.headers()["etag"].to_str().expect("etag").to_owned();
+    let unchanged = app
+        .request(reqwest::Method::GET, &path, &admin)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(unchanged.status(), 304);
+
+    let patch = json!({"name": "Acme Global", "tags": ["vip"], "preferences": {"delivery_window": "09:00-12:00", "time_sensitive": true}});
+    let resp = app
+        .request(reqwest::Method::PATCH, &path, &admin)
+        .header("if-match", &etag)
+        .json(&patch)
+        .send()
+        .await
+        .expect("sent");
+    let edited = expect_json(resp, 200).await;
+    assert_eq!(edited["name"], "Acme Global");
+    assert_eq!(edited["version"], 2);
+    assert_eq!(edited["preferences"]["delivery_window"], "09:00-12:00");
+    assert_eq!(
+        edited["phones"],
+        json!(["13812345678"]),
+        "fields not named are kept"
+    );
+
+    let stale = app
+        .request(reqwest::Method::PATCH, &path, &admin)
+        .header("if-match", &etag)
+        .json(&json!({"name": "X"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(stale.status(), 412);
+    let refused = app
+        .patch(&admin, &path, &json!({"birthday": "1980-02-03"}))
+        .await;
+    let problem = expect_json(refused, 422).await;
+    assert_eq!(
+        problem["errors"][0]["field"], "birthday",
+        "no profile_extras consent"
+    );
+    let unknown = app
+        .patch(&admin, &path, &json!({"size": "gigantic", "kind": "robot"}))
+        .await;
+    assert_eq!(
+        expect_json(unknown, 422).await["errors"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    app.app.stop().await;
 }

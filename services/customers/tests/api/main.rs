@@ -1,5 +1,9 @@
 //! Integration tests of the customers service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod classification;
 mod customers;
+mod follow_ups;
 mod helpers;
+mod lifecycle;
+mod search;

@@ -2,13 +2,11 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerCreatedV1;
-use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::events::Outbox;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -16,9 +14,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::view;
 use crate::api::customers::{CreateCustomer, Customer};
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::domain::new_customer::NewCustomer;
+use crate::events::event as event_of;
+use crate::routes::deps::Deps;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -50,54 +51,21 @@ pub async fn create_customer(
     ctx: RequestContext,
     params: web::Query<CreateParams>,
     body: web::Json<CreateCustomer>,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    pii: web::Data<PiiCipher>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    if caller.role == Role::Customer {
-        // An end customer may edit their own consents and preferences, not open files.
-        return Err(ApiError::Forbidden(
-            "customers may not create customer files".into(),
-        ));
-    }
-    let new = NewCustomer::parse(body.into_inner(), &caller)?;
-    let now = Utc::now();
-    let digests: Vec<(&'static str, String)> = new
-        .identities
-        .iter()
-        .map(|(kind, value)| (*kind, pii.blind_index(value)))
-        .collect();
-    let row = CustomerRow {
-        id: Uuid::now_v7(),
-        kind: new.kind.clone(),
-        name: new.name.clone(),
-        contacts_sealed: pii.seal_json(&new.contacts),
-        company: new
-            .company
-            .as_ref()
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(anyhow::Error::from)?,
-        industry: new.industry.clone(),
-        size: new.size.clone(),
-        region_city: new.region.as_ref().and_then(|r| r.city.clone()),
-        region_province: new.region.as_ref().and_then(|r| r.province.clone()),
-        city_tier: new.region.as_ref().and_then(|r| r.city_tier.clone()),
-        lanes: new.lanes.clone(),
-        preferences: serde_json::to_value(&new.preferences).map_err(anyhow::Error::from)?,
-        tags: new.tags.clone(),
-        owner_id: new.owner_id,
-        merchant_id: new.merchant_id,
-        value_tier: "small".into(),
-        lifecycle_stage: "prospect".into(),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
+    let pii = deps.pii.clone();
+    super::access::staff_only(&caller)?;
+    // A new file has no consents yet, so birthday and family cannot be stored on creation.
+    let new = NewCustomer::parse(body.into_inner(), &caller, false)?;
+    let now = deps.clock.now();
+    let digests = view::digests(&new, &pii);
+    let mut row = blank(new_id(), now);
+    view::apply(&mut row, &new, &pii)?;
     let allow_duplicate = params.allow_duplicate;
-    let (stored, stats) = db::transaction(&pool, move |conn| {
+    let (pii2, who) = (pii.clone(), caller.principal.clone());
+    let body = db::transaction(&deps.pool, move |conn| {
         if !allow_duplicate {
-            let matches = repo::matching(conn, &digests)?;
+            let matches = repo::matching(conn, &digests, None)?;
             if !matches.is_empty() {
                 return Err(duplicate(&matches));
             }
@@ -114,27 +82,54 @@ pub async fn create_customer(
             lifecycle_stage: row.lifecycle_stage.clone(),
             created_at: row.created_at,
         };
-        let event = CloudEvent::new(
-            crate::SERVICE,
-            row.id.to_string(),
-            &event,
-            &ctx,
-            Uuid::now_v7(),
-            now,
-        );
-        Outbox::enqueue(conn, &event)?;
-        let stats = super::stats(conn, &row, now)?;
-        Ok((row, stats))
+        Outbox::enqueue(conn, &event_of(row.id, &event, &ctx, now))?;
+        view::full_view(conn, &row, now, &pii2, &who)
     })
     .await?;
-    outbox.wake();
-    let location = format!("/api/v1/customers/{}", stored.id);
+    deps.outbox.wake();
     Ok(HttpResponse::Created()
-        .insert_header((LOCATION, location))
-        .json(super::view(stored, stats, &pii, &caller)?))
+        .insert_header((LOCATION, format!("/api/v1/customers/{}", body.id)))
+        .insert_header(super::etag_header(&body))
+        .json(body))
 }
 
-fn duplicate(matches: &[(Uuid, String)]) -> ApiError {
+/// An empty row: a prospect in the small tier, version 1.
+fn blank(id: Uuid, now: chrono::DateTime<chrono::Utc>) -> CustomerRow {
+    CustomerRow {
+        id,
+        kind: String::new(),
+        name: String::new(),
+        contacts_sealed: Vec::new(),
+        company: None,
+        industry: None,
+        size: None,
+        region_city: None,
+        region_province: None,
+        city_tier: None,
+        lanes: Vec::new(),
+        preferences: serde_json::json!({}),
+        tags: Vec::new(),
+        owner_id: None,
+        merchant_id: None,
+        value_tier: "small".into(),
+        lifecycle_stage: "prospect".into(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        extras_sealed: None,
+        birthday_md: None,
+        consents: serde_json::json!({}),
+        rfm_r: None,
+        rfm_f: None,
+        rfm_m: None,
+        rfm_score: None,
+        merged_into: None,
+        erased_at: None,
+    }
+}
+
+/// The `409 duplicate_customer` problem naming the matches.
+pub fn duplicate(matches: &[(Uuid, String)]) -> ApiError {
     let mut ext = serde_json::Map::new();
     ext.insert(
         "matches".into(),

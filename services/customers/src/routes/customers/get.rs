@@ -1,28 +1,29 @@
-//! `GET /api/v1/customers/{id}`.
+//! `GET /api/v1/customers/{id}` and `GET /api/v1/customers/me`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use super::{access, respond, view};
 use crate::api::customers::Customer;
 use crate::db::customers as repo;
 
-/// The customer 360: profile, tier, stage and stats. PII is masked for callers without the
-/// right to see it; a merchant reading anything but its own account gets a 404.
+/// The customer 360: profile, stats, tier, stage, RFM, the last 20 interactions, open
+/// follow-ups and merge history. PII is masked for callers without the right to see it (an
+/// unmasked read is reported to the gateway's audit log); another tenant's customer is a 404.
 #[utoipa::path(
     get,
     path = "/api/v1/customers/{id}",
     tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
     responses(
-        (status = 200, description = "The customer; `ETag` carries its version", body = Customer),
+        (status = 200, description = "The customer; `ETag` for `If-Match`", body = Customer),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
@@ -35,42 +36,47 @@ pub async fn get_customer(
     path: web::Path<Uuid>,
     pool: web::Data<PgPool>,
     pii: web::Data<PiiCipher>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let now = Utc::now();
-    let who = caller.principal.clone();
-    let (row, stats) = db::run(&pool, move |conn| {
-        let row = repo::find(conn, id)?
-            .filter(|row| super::visible_to(&who, row))
-            .ok_or(ApiError::NotFound("customer"))?;
-        if who.role == Role::Customer {
-            // An end customer sees only the file holding their own phone.
-            let own = match who.phone_hash.as_deref() {
-                Some(h) => repo::holds_identity(conn, id, "phone", h)?,
-                None => false,
-            };
-            if !own {
-                return Err(ApiError::NotFound("customer"));
-            }
-        }
-        let stats = super::stats(conn, &row, now)?;
-        Ok((row, stats))
+    let (id, now, who) = (path.into_inner(), clock.now(), caller.principal.clone());
+    let (row, body) = db::run(&pool, move |conn| {
+        let row = access::load(conn, &who, id)?;
+        let body = view::full_view(conn, &row, now, &pii, &who)?;
+        Ok((row, body))
     })
     .await?;
-    // The stats change without the row's version moving, so they are part of the tag.
-    let etag = format!(
-        "{}-{}-{}-{}",
-        row.id.simple(),
-        row.version,
-        stats.shipments_12m,
-        stats.complaints_12m
-    );
-    let unmasked = super::sees_pii(&caller, &row);
-    let id = row.id;
-    let body = super::view(row, stats, &pii, &caller)?;
-    let mut resp = respond_with_etag(&req, &etag, &body);
-    if unmasked {
-        mark_pii_read(&mut resp, &format!("customer:{id}"));
-    }
-    Ok(resp)
+    Ok(respond(&req, &body, access::sees_pii(&caller, &row)))
+}
+
+/// An end customer's own file, found by the phone blind index in their token.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/me",
+    tag = "customers",
+    responses(
+        (status = 200, description = "The caller's own customer file", body = Customer),
+        (status = 403, description = "Not a customer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No file holds the caller's phone", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_me(
+    req: HttpRequest,
+    caller: Authorized<caps::CustomersRead>,
+    pool: web::Data<PgPool>,
+    pii: web::Data<PiiCipher>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Customer])?;
+    let hash = caller
+        .phone_hash
+        .clone()
+        .ok_or(ApiError::NotFound("customer"))?;
+    let (now, who) = (clock.now(), caller.principal.clone());
+    let body = db::run(&pool, move |conn| {
+        let row = repo::by_phone_hash(conn, &hash)?.ok_or(ApiError::NotFound("customer"))?;
+        view::full_view(conn, &row, now, &pii, &who)
+    })
+    .await?;
+    Ok(respond(&req, &body, true))
 }

@@ -1,107 +1,93 @@
-//! `/api/v1/customers` handlers and the view of a customer.
+//! `/api/v1/customers` handlers, the access rules and the view of a customer.
 
+pub mod access;
+pub mod classify;
+pub mod consents;
 pub mod create;
+pub mod delete;
+pub mod duplicates;
 pub mod get;
+pub mod list;
+pub mod merge;
+pub mod owner;
+pub mod patch;
+pub mod update;
+pub mod view;
 
-use chrono::{DateTime, Utc};
-use diesel::PgConnection;
-use kuaidi_shared::auth::{Principal, Role};
-use kuaidi_shared::crypto::{mask_email, mask_phone, PiiCipher};
-use kuaidi_shared::money::Money;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
 use kuaidi_shared::ApiError;
+use std::hash::{Hash, Hasher};
 
-use crate::api::customers::{Customer, Region, Stats};
-use crate::db::activity;
-use crate::db::customers::CustomerRow;
-use crate::domain::new_customer::Contacts;
+use crate::api::customers::Customer;
 
-/// Whether `caller` (already holding `CustomersRead`) may see this customer: merchants only
-/// their own account; end customers are matched against their phone by the handler.
-pub fn visible_to(caller: &Principal, row: &CustomerRow) -> bool {
-    match caller.role {
-        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
-        _ => true,
+/// The entity tag of a customer view: its version, then a digest of everything shown (stats
+/// and timeline change without the version moving).
+pub fn etag(body: &Customer) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(body).unwrap_or_default().hash(&mut h);
+    format!("{}.{:016x}", body.version, h.finish())
+}
+
+/// Answers a customer view with its `ETag` (or `304`), flagged for the audit log when it
+/// shows PII unmasked.
+pub fn respond(req: &HttpRequest, body: &Customer, unmasked: bool) -> HttpResponse {
+    let mut resp = respond_with_etag(req, &etag(body), body);
+    if unmasked {
+        mark_pii_read(&mut resp, &format!("customer:{}", body.id));
+    }
+    resp
+}
+
+/// `412` when the request's `If-Match` names another version than `version` (`*` and a
+/// missing header match). Tags are read leniently: `"3.abc"`, `W/"3"`, `3`.
+pub fn check_if_match(if_match: Option<&str>, version: i32) -> Result<(), ApiError> {
+    let Some(raw) = if_match else {
+        return Ok(());
+    };
+    let current = version.to_string();
+    let fresh = raw.split(',').any(|t| {
+        let t = t.trim().trim_start_matches("W/").trim_matches('"');
+        t == "*" || t.split('.').next() == Some(current.as_str())
+    });
+    if fresh {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed)
     }
 }
 
-/// Whether `caller` sees PII unmasked (SPEC §3 "customer PII unmasked").
-pub fn sees_pii(caller: &Principal, row: &CustomerRow) -> bool {
-    match caller.role {
-        Role::Admin | Role::Manager | Role::Supervisor => true,
-        Role::Agent => caller.user_id().is_some() && caller.user_id() == row.owner_id,
-        Role::Merchant => visible_to(caller, row),
-        // Reached only after the handler matched the customer's own phone.
-        Role::Customer => true,
-        _ => false,
-    }
+/// The request's `If-Match` header, if any.
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().unwrap_or_default().to_owned())
 }
 
-/// Loads the stats of `row` as of `now`.
-pub fn stats(
-    conn: &mut PgConnection,
-    row: &CustomerRow,
-    now: DateTime<Utc>,
-) -> Result<Stats, ApiError> {
-    let w = activity::shipping_window(conn, row.id, now.date_naive())?;
-    let c = activity::complaint_counts(conn, row.id, now)?;
-    Ok(Stats {
-        shipments_12m: w.shipments,
-        spend_12m: Money::from_minor(w.spend_minor, w.currency.as_deref().unwrap_or("CNY")),
-        last_shipment_at: w.last_shipment_at,
-        complaints_open: c.open,
-        complaints_12m: c.last_12m,
-        csat_avg: None,
-        on_time_rate: None,
-    })
+/// The `ETag` header value for a view (for answers that are not conditional GETs).
+pub fn etag_header(body: &Customer) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{}\"", etag(body)))
 }
 
-/// The API view of a row for `caller`.
-pub fn view(
-    row: CustomerRow,
-    stats: Stats,
-    pii: &PiiCipher,
-    caller: &Principal,
-) -> Result<Customer, ApiError> {
-    let mut contacts: Contacts = pii.open_json(&row.contacts_sealed)?;
-    if !sees_pii(caller, &row) {
-        contacts.phones = contacts.phones.iter().map(|p| mask_phone(p)).collect();
-        contacts.emails = contacts.emails.iter().map(|e| mask_email(e)).collect();
-        for a in &mut contacts.addresses {
-            a.address = "***".into();
-        }
-    }
-    let region =
-        (row.region_city.is_some() || row.region_province.is_some() || row.city_tier.is_some())
-            .then(|| Region {
-                city: row.region_city.clone(),
-                province: row.region_province.clone(),
-                city_tier: row.city_tier.clone(),
-            });
-    Ok(Customer {
-        id: row.id,
-        kind: row.kind,
-        name: row.name,
-        phones: contacts.phones,
-        emails: contacts.emails,
-        addresses: contacts.addresses,
-        company: row
-            .company
-            .map(serde_json::from_value)
-            .transpose()
-            .map_err(anyhow::Error::from)?,
-        industry: row.industry,
-        size: row.size,
-        region,
-        lanes: row.lanes,
-        preferences: serde_json::from_value(row.preferences).map_err(anyhow::Error::from)?,
-        tags: row.tags,
-        owner_id: row.owner_id,
-        merchant_id: row.merchant_id,
-        value_tier: row.value_tier,
-        lifecycle_stage: row.lifecycle_stage,
-        stats,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        version: row.version,
-    })
+/// Writes an edited customer as a new version and announces the changed fields with
+/// `customer.updated`, in the caller's transaction.
+pub fn commit_edit(
+    conn: &mut diesel::PgConnection,
+    row: &mut crate::db::customers::CustomerRow,
+    changed: Vec<String>,
+    ctx: &kuaidi_shared::request::RequestContext,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    row.version += 1;
+    row.updated_at = now;
+    crate::db::customers::save(conn, row)?;
+    let payload = kuaidi_shared::events::catalogue::CustomerUpdatedV1 {
+        customer_id: row.id,
+        changed,
+        version: i64::from(row.version),
+        updated_at: now,
+    };
+    let event = crate::events::event(row.id, &payload, ctx, now);
+    Ok(kuaidi_shared::events::Outbox::enqueue(conn, &event)?)
 }

@@ -1,0 +1,82 @@
+//! Follow-up (回访) task bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Body of `POST /api/v1/customers/{id}/follow-ups`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"due_at": "2026-12-05T09:00:00Z", "reason": "Quote for the spring season"}))]
+pub struct CreateFollowUp {
+    /// Required.
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    /// Required.
+    #[serde(default)]
+    pub reason: String,
+    /// Defaults to the customer's owner, else the caller.
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+}
+
+/// Body of `PATCH /api/v1/follow-ups/{id}`: `open` → `done` | `cancelled`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "done", "outcome": "Called back; satisfied"}))]
+pub struct UpdateFollowUp {
+    /// `done` | `cancelled`.
+    pub status: String,
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// A follow-up task.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FollowUp {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub assignee_id: Option<Uuid>,
+    pub due_at: DateTime<Utc>,
+    pub reason: String,
+    /// `complaint_callback` | `key_account_care` | `birthday_care` | `churn_retention`; none
+    /// for tasks created by hand.
+    pub rule: Option<String>,
+    /// `open` | `done` | `cancelled`.
+    pub status: String,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Filters of `GET /api/v1/follow-ups`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpFilter {
+    pub assignee: Option<Uuid>,
+    pub due_before: Option<DateTime<Utc>>,
+    /// `open` | `done` | `cancelled`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl From<crate::db::follow_ups::FollowUpRow> for FollowUp {
+    fn from(r: crate::db::follow_ups::FollowUpRow) -> Self {
+        Self {
+            id: r.id,
+            customer_id: r.customer_id,
+            assignee_id: r.assignee_id,
+            due_at: r.due_at,
+            reason: r.reason,
+            rule: r.rule,
+            status: r.status,
+            outcome: r.outcome,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            closed_at: r.closed_at,
+        }
+    }
+}

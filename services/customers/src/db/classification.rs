@@ -1,0 +1,117 @@
+//! The classification run, set-based: one statement computes every live customer's 12-month
+//! figures from the daily buckets, ranks them with window functions (cumulative spend for the
+//! Pareto tiers, `NTILE(5)` for RFM), derives the lifecycle stage and the churn warning, and
+//! updates only the rows that changed, returning them so events can be written.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::domain::classification::Thresholds;
+
+/// A customer whose tier or stage changed in this run.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Changed {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub owner_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub merchant_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub old_tier: String,
+    #[diesel(sql_type = Text)]
+    pub tier: String,
+    #[diesel(sql_type = Text)]
+    pub old_stage: String,
+    #[diesel(sql_type = Text)]
+    pub stage: String,
+    #[diesel(sql_type = BigInt)]
+    pub spend: i64,
+    #[diesel(sql_type = BigInt)]
+    pub s30: i64,
+    #[diesel(sql_type = BigInt)]
+    pub s90: i64,
+}
+
+const CLASSIFY: &str = "
+WITH act AS (
+  SELECT COALESCE(c.merged_into, c.id) AS cid,
+         COALESCE(SUM(d.spend_minor) FILTER (WHERE d.day > $1::date - 365), 0)::bigint AS spend,
+         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - 365), 0)::bigint AS freq,
+         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - 30), 0)::bigint AS s30,
+         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - 90), 0)::bigint AS s90,
+         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - $4::int), 0)::bigint AS sl,
+         MAX(d.last_shipment_at) AS last_at,
+         MIN(d.day) AS first_day
+  FROM customer_shipment_days d JOIN customers c ON c.id = d.customer_id
+  WHERE d.day <= $1::date AND c.erased_at IS NULL
+  GROUP BY 1
+),
+base AS (
+  SELECT c.id, c.value_tier AS old_tier, c.lifecycle_stage AS old_stage,
+         COALESCE(a.spend, 0) AS spend, COALESCE(a.freq, 0) AS freq,
+         COALESCE(a.s30, 0) AS s30, COALESCE(a.s90, 0) AS s90, COALESCE(a.sl, 0) AS sl,
+         a.last_at, a.first_day
+  FROM customers c LEFT JOIN act a ON a.cid = c.id
+  WHERE c.merged_into IS NULL AND c.erased_at IS NULL
+),
+ranked AS (
+  SELECT b.*,
+    COALESCE(SUM(spend) OVER (ORDER BY spend DESC, id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum_before,
+    SUM(spend) OVER () AS total,
+    NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY last_at, id) AS r,
+    NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY freq, id) AS f,
+    NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY spend, id) AS m
+  FROM base b
+),
+computed AS (
+  SELECT id, old_tier, old_stage, spend, s30, s90,
+    CASE WHEN spend <= 0 OR total <= 0 THEN 'small'
+         WHEN cum_before * 100 < $5::bigint * total THEN 'key'
+         WHEN cum_before * 100 < $6::bigint * total THEN 'ordinary'
+         ELSE 'small' END AS tier,
+    CASE WHEN last_at IS NULL THEN 'prospect'
+         WHEN last_at <= $2::timestamptz - make_interval(days => $7::int) THEN 'churned'
+         WHEN s90 >= $8::bigint AND s30 * 300 < $9::bigint * s90 THEN 'at_risk'
+         WHEN sl >= $3::bigint THEN 'loyal'
+         WHEN first_day > $1::date - $10::int THEN 'new'
+         ELSE 'active' END AS stage,
+    CASE WHEN last_at IS NULL THEN NULL ELSE r END::smallint AS r,
+    CASE WHEN last_at IS NULL THEN NULL ELSE f END::smallint AS f,
+    CASE WHEN last_at IS NULL THEN NULL ELSE m END::smallint AS m
+  FROM ranked
+),
+upd AS (
+  UPDATE customers c SET value_tier = x.tier, lifecycle_stage = x.stage,
+         rfm_r = x.r, rfm_f = x.f, rfm_m = x.m, rfm_score = x.r + x.f + x.m
+  FROM computed x
+  WHERE c.id = x.id AND (c.value_tier IS DISTINCT FROM x.tier
+     OR c.lifecycle_stage IS DISTINCT FROM x.stage OR c.rfm_r IS DISTINCT FROM x.r
+     OR c.rfm_f IS DISTINCT FROM x.f OR c.rfm_m IS DISTINCT FROM x.m)
+  RETURNING c.id, c.owner_id, c.merchant_id, x.old_tier, x.tier, x.old_stage, x.stage,
+            x.spend, x.s30, x.s90
+)
+SELECT * FROM upd WHERE old_tier <> tier OR old_stage <> stage";
+
+/// Classifies every live customer as of `now`; returns those whose tier or stage changed.
+pub fn classify(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    t: &Thresholds,
+) -> QueryResult<Vec<Changed>> {
+    diesel::sql_query(CLASSIFY)
+        .bind::<Date, _>(now.date_naive())
+        .bind::<Timestamptz, _>(now)
+        .bind::<BigInt, _>(t.loyal_shipments)
+        .bind::<diesel::sql_types::Integer, _>(t.loyal_days as i32)
+        .bind::<BigInt, _>(t.key_pct)
+        .bind::<BigInt, _>(t.ordinary_pct)
+        .bind::<diesel::sql_types::Integer, _>(t.churn_days as i32)
+        .bind::<BigInt, _>(t.baseline_shipments)
+        .bind::<BigInt, _>(t.drop_pct)
+        .bind::<diesel::sql_types::Integer, _>(t.new_days as i32)
+        .load(conn)
+}

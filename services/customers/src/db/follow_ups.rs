@@ -1,0 +1,125 @@
+//! The `follow_ups` table: tasks by hand and by rule, at most one per rule trigger.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::follow_ups;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = follow_ups)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct FollowUpRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub assignee_id: Option<Uuid>,
+    pub due_at: DateTime<Utc>,
+    pub reason: String,
+    pub rule: Option<String>,
+    pub trigger_key: Option<String>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// Creates a task; a second task for the same `trigger_key` is not created.
+pub fn insert(conn: &mut PgConnection, row: &FollowUpRow) -> QueryResult<usize> {
+    diesel::insert_into(follow_ups::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(conn)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<FollowUpRow>> {
+    follow_ups::table
+        .find(id)
+        .select(FollowUpRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Closes an open task.
+pub fn close(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    outcome: Option<String>,
+    now: DateTime<Utc>,
+) -> QueryResult<FollowUpRow> {
+    diesel::update(follow_ups::table.find(id))
+        .set((
+            follow_ups::status.eq(status),
+            follow_ups::outcome.eq(outcome),
+            follow_ups::updated_at.eq(now),
+            follow_ups::closed_at.eq(Some(now)),
+        ))
+        .returning(FollowUpRow::as_returning())
+        .get_result(conn)
+}
+
+/// Filters of a task list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub customer_id: Option<Uuid>,
+    pub assignee_id: Option<Uuid>,
+    pub due_before: Option<DateTime<Utc>>,
+    pub status: Option<String>,
+    /// Only the tasks of customers this caller may see (merchants: their account's).
+    pub customer_ids: Option<Vec<Uuid>>,
+}
+
+/// A page of tasks, soonest due first, after the `(due_at, id)` cursor.
+pub fn page(
+    conn: &mut PgConnection,
+    f: &Filter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<FollowUpRow>> {
+    let mut q = follow_ups::table
+        .select(FollowUpRow::as_select())
+        .into_boxed();
+    if let Some(v) = f.customer_id {
+        q = q.filter(follow_ups::customer_id.eq(v));
+    }
+    if let Some(v) = f.assignee_id {
+        q = q.filter(follow_ups::assignee_id.eq(v));
+    }
+    if let Some(v) = f.due_before {
+        q = q.filter(follow_ups::due_at.lt(v));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(follow_ups::status.eq(v.clone()));
+    }
+    if let Some(ids) = &f.customer_ids {
+        q = q.filter(follow_ups::customer_id.eq_any(ids.clone()));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            follow_ups::due_at
+                .gt(at)
+                .or(follow_ups::due_at.eq(at).and(follow_ups::id.gt(id))),
+        );
+    }
+    q.order((follow_ups::due_at.asc(), follow_ups::id.asc()))
+        .limit(limit + 1)
+        .load(conn)
+}
+
+/// Moves tasks of `from` customer to `to` (merge), returning the moved ids.
+pub fn move_all(conn: &mut PgConnection, from: Uuid, to: Uuid) -> QueryResult<Vec<Uuid>> {
+    diesel::update(follow_ups::table.filter(follow_ups::customer_id.eq(from)))
+        .set(follow_ups::customer_id.eq(to))
+        .returning(follow_ups::id)
+        .get_results(conn)
+}
+
+/// Moves the given tasks back to customer `to` (merge undo).
+pub fn move_back(conn: &mut PgConnection, ids: &[Uuid], to: Uuid) -> QueryResult<()> {
+    diesel::update(follow_ups::table.filter(follow_ups::id.eq_any(ids)))
+        .set(follow_ups::customer_id.eq(to))
+        .execute(conn)
+        .map(drop)
+}

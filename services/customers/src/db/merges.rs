@@ -1,0 +1,161 @@
+//! Merges and their undo: both records are snapshotted (`to_jsonb` of the rows) with the
+//! survivor's identities and the ids of what moved, so an undo restores both exactly.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Jsonb, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::schema::{customer_identities, customers, interactions, merges};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = merges)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct MergeRow {
+    pub id: Uuid,
+    pub survivor_id: Uuid,
+    pub duplicate_id: Uuid,
+    pub prefer: serde_json::Value,
+    pub survivor_before: serde_json::Value,
+    pub duplicate_before: serde_json::Value,
+    pub identities_before: serde_json::Value,
+    pub moved_interactions: Vec<Uuid>,
+    pub moved_follow_ups: Vec<Uuid>,
+    pub repointed: Vec<Uuid>,
+    pub actor: Option<String>,
+    pub merged_at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+}
+
+#[derive(QueryableByName)]
+struct Snapshot {
+    #[diesel(sql_type = Jsonb)]
+    row: serde_json::Value,
+}
+
+/// The whole row of customer `id` as JSON.
+pub fn snapshot(conn: &mut PgConnection, id: Uuid) -> QueryResult<serde_json::Value> {
+    diesel::sql_query("SELECT to_jsonb(c) AS row FROM customers c WHERE c.id = $1")
+        .bind::<SqlUuid, _>(id)
+        .get_result::<Snapshot>(conn)
+        .map(|s| s.row)
+}
+
+// Every stored column but the id and the generated search name.
+const COLUMNS: &str = "kind, name, contacts_sealed, company, industry, size, region_city, \
+    region_province, city_tier, lanes, preferences, tags, owner_id, merchant_id, value_tier, \
+    lifecycle_stage, created_at, updated_at, version, extras_sealed, birthday_md, consents, \
+    rfm_r, rfm_f, rfm_m, rfm_score, merged_into, erased_at";
+
+/// Puts customer `id` back exactly as `snapshot` holds it.
+pub fn restore(conn: &mut PgConnection, id: Uuid, snapshot: &serde_json::Value) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE customers SET ({COLUMNS}) = \
+         (SELECT {COLUMNS} FROM jsonb_populate_record(NULL::customers, $1)) WHERE id = $2"
+    ))
+    .bind::<Jsonb, _>(snapshot)
+    .bind::<SqlUuid, _>(id)
+    .execute(conn)
+    .map(drop)
+}
+
+/// Marks `duplicate` merged into `survivor`, re-points duplicates merged into it earlier and
+/// moves its interactions; returns `(repointed, moved interactions)`.
+pub fn absorb(
+    conn: &mut PgConnection,
+    survivor: Uuid,
+    duplicate: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<(Vec<Uuid>, Vec<Uuid>)> {
+    diesel::update(customers::table.find(duplicate))
+        .set((
+            customers::merged_into.eq(Some(survivor)),
+            customers::updated_at.eq(now),
+            customers::version.eq(customers::version + 1),
+        ))
+        .execute(conn)?;
+    let repointed = diesel::update(customers::table.filter(customers::merged_into.eq(duplicate)))
+        .set(customers::merged_into.eq(Some(survivor)))
+        .returning(customers::id)
+        .get_results(conn)?;
+    let moved = diesel::update(interactions::table.filter(interactions::customer_id.eq(duplicate)))
+        .set(interactions::customer_id.eq(survivor))
+        .returning(interactions::id)
+        .get_results(conn)?;
+    Ok((repointed, moved))
+}
+
+/// Reverses [`absorb`] for the recorded ids.
+pub fn release(conn: &mut PgConnection, m: &MergeRow) -> QueryResult<()> {
+    diesel::update(customers::table.filter(customers::id.eq_any(&m.repointed)))
+        .set(customers::merged_into.eq(Some(m.duplicate_id)))
+        .execute(conn)?;
+    diesel::update(interactions::table.filter(interactions::id.eq_any(&m.moved_interactions)))
+        .set(interactions::customer_id.eq(m.duplicate_id))
+        .execute(conn)?;
+    super::follow_ups::move_back(conn, &m.moved_follow_ups, m.duplicate_id)?;
+    diesel::delete(
+        customer_identities::table.filter(customer_identities::customer_id.eq(m.survivor_id)),
+    )
+    .execute(conn)?;
+    let identities: Vec<(String, String)> =
+        serde_json::from_value(m.identities_before.clone()).unwrap_or_default();
+    let rows: Vec<_> = identities
+        .iter()
+        .map(|(kind, digest)| {
+            (
+                customer_identities::kind.eq(kind),
+                customer_identities::digest.eq(digest),
+                customer_identities::customer_id.eq(m.survivor_id),
+            )
+        })
+        .collect();
+    diesel::insert_into(customer_identities::table)
+        .values(&rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert(conn: &mut PgConnection, row: &MergeRow) -> QueryResult<()> {
+    diesel::insert_into(merges::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<MergeRow>> {
+    merges::table
+        .find(id)
+        .select(MergeRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_undone(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(merges::table.find(id))
+        .set(merges::undone_at.eq(Some(now)))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every merge customer `id` took part in, newest first.
+pub fn involving(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<MergeRow>> {
+    merges::table
+        .filter(merges::survivor_id.eq(id).or(merges::duplicate_id.eq(id)))
+        .select(MergeRow::as_select())
+        .order(merges::merged_at.desc())
+        .load(conn)
+}
+
+/// Forgets the snapshots of merges involving any of `ids` (erasure): they hold PII.
+pub fn scrub(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<()> {
+    diesel::sql_query(
+        "UPDATE merges SET survivor_before = '{}', duplicate_before = '{}', \
+         identities_before = '[]' WHERE survivor_id = ANY($1) OR duplicate_id = ANY($1)",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .execute(conn)
+    .map(drop)
+}

@@ -1,0 +1,110 @@
+//! Follow-up rules, set-based; each trigger has a key so a rule run any number of times
+//! creates at most one task for it.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Date, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+/// Days after a complaint closes by which the customer is called back (SPEC §4 *default*).
+pub const CALLBACK_DAYS: i64 = 3;
+/// How far ahead birthday care is planned.
+pub const BIRTHDAY_LEAD_DAYS: i32 = 7;
+
+/// A callback task after complaint `complaint_id` of `customer_id` closed (to the customer's
+/// owner, else the case's handler), due `CALLBACK_DAYS` later.
+pub fn complaint_callback(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    complaint_id: Uuid,
+    handler: Option<Uuid>,
+    closed_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($5), COALESCE(c.merged_into, c.id), COALESCE(c.owner_id, $3), \
+           $4, 'complaint_callback', 'complaint_callback', 'complaint_callback:' || $2::text, \
+           'open', $5, $5 \
+         FROM customers c WHERE c.id = $1 AND c.erased_at IS NULL \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<SqlUuid, _>(complaint_id)
+    .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(handler)
+    .bind::<Timestamptz, _>(closed_at + Duration::days(CALLBACK_DAYS))
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+}
+
+/// A retention task for the owner of each customer that just got the churn warning.
+pub fn churn_retention(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($2), c.id, c.owner_id, $2, 'churn_retention', 'churn_retention', \
+           'churn_retention:' || c.id::text || ':' || to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD'), \
+           'open', $2, $2 \
+         FROM customers c WHERE c.id = ANY($1) \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+}
+
+/// Monthly care for key accounts (one task per customer and month) and birthday care for
+/// customers who consented to care messages (one per customer and birthday).
+pub fn care(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    let monthly = diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($1), c.id, c.owner_id, $1, 'key_account_care', 'key_account_care', \
+           'key_account_care:' || c.id::text || ':' || to_char($1::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'), \
+           'open', $1, $1 \
+         FROM customers c \
+         WHERE c.value_tier = 'key' AND c.merged_into IS NULL AND c.erased_at IS NULL \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    let birthdays = diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($1), c.id, c.owner_id, o.day::timestamptz, 'birthday_care', \
+           'birthday_care', 'birthday_care:' || c.id::text || ':' || o.day::text, 'open', $1, $1 \
+         FROM customers c \
+         JOIN LATERAL ( \
+           SELECT $2::date + g AS day FROM generate_series(0, $3::int) g \
+           WHERE to_char($2::date + g, 'MM-DD') = c.birthday_md LIMIT 1) o ON TRUE \
+         WHERE c.birthday_md IS NOT NULL AND c.merged_into IS NULL AND c.erased_at IS NULL \
+           AND (c.consents -> 'care_messages' ->> 'granted')::boolean IS TRUE \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Date, _>(now.date_naive())
+    .bind::<diesel::sql_types::Integer, _>(BIRTHDAY_LEAD_DAYS)
+    .execute(conn)?;
+    // Callbacks for complaints closed in the last 30 days that have none yet (the event may
+    // have come before the customer's file existed).
+    let callbacks = diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($1), COALESCE(c.merged_into, c.id), c.owner_id, \
+           cc.closed_at + make_interval(days => $2::int), 'complaint_callback', \
+           'complaint_callback', 'complaint_callback:' || cc.complaint_id::text, 'open', $1, $1 \
+         FROM customer_complaints cc JOIN customers c ON c.id = cc.customer_id \
+         WHERE cc.closed_at > $1::timestamptz - interval '30 days' AND NOT cc.is_open \
+           AND c.erased_at IS NULL \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Integer, _>(CALLBACK_DAYS as i32)
+    .execute(conn)?;
+    Ok(monthly + birthdays + callbacks)
+}

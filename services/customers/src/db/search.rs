@@ -1,0 +1,135 @@
+//! Searching and listing customers: filters, exact identity matches, and ranked name search
+//! (case- and accent-folded trigram similarity).
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Float, Text};
+use uuid::Uuid;
+
+use super::customers::CustomerRow;
+use super::schema::customers;
+
+/// Validated filters of `GET /customers`.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<String>,
+    pub value_tier: Option<String>,
+    pub lifecycle_stage: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub industry: Option<String>,
+    pub city_tier: Option<String>,
+    pub tag: Option<String>,
+    /// Merchants see only their own account.
+    pub merchant_id: Option<Uuid>,
+}
+
+/// How `q` narrows the list.
+#[derive(Debug, Clone)]
+pub enum Query {
+    /// Everything matching the filters, newest first, keyset-paged after `(created_at, id)`.
+    All {
+        after: Option<(DateTime<Utc>, Uuid)>,
+    },
+    /// Customers holding an identity (exact phone, email or credit code).
+    Ids(Vec<Uuid>),
+    /// Ranked name search, offset-paged.
+    Name { text: String, offset: i64 },
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page (`limit + 1` rows, the extra one says there is more).
+pub fn search(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    query: &Query,
+    limit: i64,
+) -> QueryResult<Vec<CustomerRow>> {
+    let mut q = customers::table
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .select(CustomerRow::as_select())
+        .into_boxed();
+    if let Some(v) = &filter.kind {
+        q = q.filter(customers::kind.eq(v.clone()));
+    }
+    if let Some(v) = &filter.value_tier {
+        q = q.filter(customers::value_tier.eq(v.clone()));
+    }
+    if let Some(v) = &filter.lifecycle_stage {
+        q = q.filter(customers::lifecycle_stage.eq(v.clone()));
+    }
+    if let Some(v) = filter.owner_id {
+        q = q.filter(customers::owner_id.eq(v));
+    }
+    if let Some(v) = &filter.industry {
+        q = q.filter(customers::industry.eq(v.clone()));
+    }
+    if let Some(v) = &filter.city_tier {
+        q = q.filter(customers::city_tier.eq(v.clone()));
+    }
+    if let Some(v) = &filter.tag {
+        q = q.filter(customers::tags.contains(vec![v.clone()]));
+    }
+    if let Some(v) = filter.merchant_id {
+        q = q.filter(customers::merchant_id.eq(v));
+    }
+    match query {
+        Query::All { after } => {
+            if let Some((at, id)) = after {
+                q = q.filter(
+                    customers::created_at
+                        .lt(*at)
+                        .or(customers::created_at.eq(*at).and(customers::id.lt(*id))),
+                );
+            }
+            q.order((customers::created_at.desc(), customers::id.desc()))
+                .limit(limit + 1)
+                .load(conn)
+        }
+        Query::Ids(ids) => q
+            .filter(customers::id.eq_any(ids.clone()))
+            .order((customers::created_at.desc(), customers::id.desc()))
+            .limit(limit + 1)
+            .load(conn),
+        Query::Name { text, offset } => {
+            let folded: String = diesel::select(
+                sql::<Text>("customers_fold(")
+                    .bind::<Text, _>(text.clone())
+                    .sql(")"),
+            )
+            .get_result(conn)?;
+            let prefix = format!("{}%", &like_pattern(&folded)[1..]);
+            q.filter(
+                sql::<Bool>("(search_name LIKE ")
+                    .bind::<Text, _>(like_pattern(&folded))
+                    .sql(" OR search_name % ")
+                    .bind::<Text, _>(folded.clone())
+                    .sql(")"),
+            )
+            .order((
+                sql::<Bool>("search_name = ")
+                    .bind::<Text, _>(folded.clone())
+                    .desc(),
+                sql::<Bool>("search_name LIKE ")
+                    .bind::<Text, _>(prefix)
+                    .desc(),
+                sql::<Float>("similarity(search_name, ")
+                    .bind::<Text, _>(folded)
+                    .sql(")")
+                    .desc(),
+                customers::id.desc(),
+            ))
+            .offset(*offset)
+            .limit(limit + 1)
+            .load(conn)
+        }
+    }
+}

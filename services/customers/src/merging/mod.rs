@@ -1,0 +1,224 @@
+//! Merging two customer files and undoing it, in the caller's transaction: both rows locked
+//! in id order (two merges of one pair queue, the second finds the work done and gets a 409),
+//! both snapshotted with what moved, so an undo within 7 days restores both exactly.
+
+pub mod fields;
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::auth::Principal;
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::events::catalogue::{CustomerMergedV1, CustomerUpdatedV1};
+use kuaidi_shared::events::Outbox;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use crate::api::care::{MergeRequest, MergeResult, UndoResult};
+use crate::api::customers::ConsentState;
+use crate::db::customers::{self as repo, CustomerRow};
+use crate::db::{follow_ups, merges};
+use crate::domain::enums::Side;
+use crate::domain::new_customer::NewCustomer;
+use crate::events::event;
+use crate::routes::customers::{access, view};
+use fields as rules;
+
+/// How long a merge can be undone (SPEC §4 *default*).
+pub const UNDO_DAYS: i64 = 7;
+
+/// Who merges, when, with which keys.
+pub struct Merger<'a> {
+    pub who: &'a Principal,
+    pub pii: &'a PiiCipher,
+    pub ctx: &'a RequestContext,
+    pub now: DateTime<Utc>,
+}
+
+/// Locks both customers (in id order, so two merges of one pair queue instead of
+/// deadlocking); a customer erased or already merged away is a `409`.
+fn lock_pair(
+    conn: &mut PgConnection,
+    who: &Principal,
+    a: Uuid,
+    b: Uuid,
+) -> Result<(CustomerRow, CustomerRow), ApiError> {
+    let (first, second) = if a < b { (a, b) } else { (b, a) };
+    let mut rows = Vec::new();
+    for id in [first, second] {
+        let row = repo::lock_any(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+        if row.erased_at.is_some() {
+            return Err(ApiError::conflict(
+                "customer_erased",
+                format!("customer {id} was erased"),
+            ));
+        }
+        if !access::visible(conn, who, &row)? {
+            return Err(ApiError::NotFound("customer"));
+        }
+        access::may_write(who, &row)?;
+        rows.push(row);
+    }
+    let second_row = rows.pop().ok_or(ApiError::NotFound("customer"))?;
+    let first_row = rows.pop().ok_or(ApiError::NotFound("customer"))?;
+    Ok(if first == a {
+        (first_row, second_row)
+    } else {
+        (second_row, first_row)
+    })
+}
+
+fn merged_consents(
+    s: &CustomerRow,
+    d: &CustomerRow,
+    prefer: &BTreeMap<String, Side>,
+) -> BTreeMap<String, ConsentState> {
+    let (mut base, other) = match prefer.get("consents") {
+        Some(Side::Duplicate) => (view::consents_of(d), view::consents_of(s)),
+        _ => (view::consents_of(s), view::consents_of(d)),
+    };
+    for (k, v) in other {
+        base.entry(k).or_insert(v);
+    }
+    base
+}
+
+impl Merger<'_> {
+    /// Merges `req.duplicate_id` into `survivor` (or only answers the result when `dry_run`).
+    pub fn merge(
+        &self,
+        conn: &mut PgConnection,
+        survivor: Uuid,
+        req: &MergeRequest,
+        prefer: &BTreeMap<String, Side>,
+        dry_run: bool,
+    ) -> Result<MergeResult, ApiError> {
+        let (who, pii, ctx, now) = (self.who, self.pii, self.ctx, self.now);
+        let (s, d) = lock_pair(conn, who, survivor, req.duplicate_id)?;
+        if s.merged_into.is_some() || d.merged_into.is_some() {
+            return Err(ApiError::conflict(
+                "already_merged",
+                "one of the customers was merged already",
+            ));
+        }
+        let consents = merged_consents(&s, &d, prefer);
+        let extras_ok = consents.get("profile_extras").is_some_and(|c| c.granted);
+        let mut profile = rules::merge(
+            &view::profile_of(&s, pii)?,
+            &view::profile_of(&d, pii)?,
+            prefer,
+        );
+        if !extras_ok {
+            (profile.birthday, profile.family) = (None, None);
+        }
+        let new = NewCustomer::parse(profile, who, extras_ok)?;
+        let mut row = s.clone();
+        view::apply(&mut row, &new, pii)?;
+        row.consents = serde_json::to_value(&consents).map_err(anyhow::Error::from)?;
+        (row.version, row.updated_at) = (s.version + 1, now);
+        if dry_run {
+            let customer = view::full_view(conn, &row, now, pii, who)?;
+            return Ok(MergeResult {
+                merge_id: None,
+                dry_run,
+                survivor_id: s.id,
+                duplicate_id: d.id,
+                customer,
+                undo_until: None,
+            });
+        }
+        let snapshot = (merges::snapshot(conn, s.id)?, merges::snapshot(conn, d.id)?);
+        let identities =
+            serde_json::to_value(repo::identities(conn, s.id)?).map_err(anyhow::Error::from)?;
+        repo::save(conn, &row)?;
+        repo::replace_identities(conn, s.id, &view::digests(&new, pii))?;
+        let (repointed, moved_interactions) = merges::absorb(conn, s.id, d.id, now)?;
+        let moved_follow_ups = follow_ups::move_all(conn, d.id, s.id)?;
+        let merge_id = new_id();
+        merges::insert(
+            conn,
+            &merges::MergeRow {
+                id: merge_id,
+                survivor_id: s.id,
+                duplicate_id: d.id,
+                prefer: serde_json::to_value(&req.prefer).map_err(anyhow::Error::from)?,
+                survivor_before: snapshot.0,
+                duplicate_before: snapshot.1,
+                identities_before: identities,
+                moved_interactions,
+                moved_follow_ups,
+                repointed,
+                actor: Some(who.sub.clone()),
+                merged_at: now,
+                undone_at: None,
+            },
+        )?;
+        let payload = CustomerMergedV1 {
+            merge_id,
+            survivor_id: s.id,
+            duplicate_id: d.id,
+            merged_at: now,
+        };
+        Outbox::enqueue(conn, &event(s.id, &payload, ctx, now))?;
+        let customer = view::full_view(conn, &row, now, pii, who)?;
+        Ok(MergeResult {
+            merge_id: Some(merge_id),
+            dry_run,
+            survivor_id: s.id,
+            duplicate_id: d.id,
+            customer,
+            undo_until: Some(now + Duration::days(UNDO_DAYS)),
+        })
+    }
+
+    /// Undoes merge `merge_id`: both records exactly as they were.
+    pub fn undo(&self, conn: &mut PgConnection, merge_id: Uuid) -> Result<UndoResult, ApiError> {
+        let (who, pii, ctx, now) = (self.who, self.pii, self.ctx, self.now);
+        let m = merges::lock(conn, merge_id)?.ok_or(ApiError::NotFound("merge"))?;
+        if m.undone_at.is_some() {
+            return Err(ApiError::conflict(
+                "merge_undone",
+                "this merge was undone already",
+            ));
+        }
+        if now - m.merged_at > Duration::days(UNDO_DAYS) {
+            return Err(ApiError::conflict(
+                "undo_window_passed",
+                format!("a merge can be undone for {UNDO_DAYS} days"),
+            ));
+        }
+        let (survivor, _) = lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
+        if let Some(later) = survivor.merged_into {
+            return Err(ApiError::conflict(
+                "merged_again",
+                format!("the survivor was merged into {later} since; undo that merge first"),
+            ));
+        }
+        merges::restore(conn, m.survivor_id, &m.survivor_before)?;
+        merges::restore(conn, m.duplicate_id, &m.duplicate_before)?;
+        merges::release(conn, &m)?;
+        merges::mark_undone(conn, merge_id, now)?;
+        let mut views = Vec::new();
+        for id in [m.survivor_id, m.duplicate_id] {
+            let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+            let payload = CustomerUpdatedV1 {
+                customer_id: id,
+                changed: vec!["merge_undone".into()],
+                version: i64::from(row.version),
+                updated_at: now,
+            };
+            Outbox::enqueue(conn, &event(id, &payload, ctx, now))?;
+            views.push(view::full_view(conn, &row, now, pii, who)?);
+        }
+        let duplicate = views.pop().ok_or(ApiError::NotFound("customer"))?;
+        let survivor = views.pop().ok_or(ApiError::NotFound("customer"))?;
+        Ok(UndoResult {
+            merge_id,
+            undone_at: now,
+            survivor,
+            duplicate,
+        })
+    }
+}

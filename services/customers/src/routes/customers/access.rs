@@ -1,0 +1,97 @@
+//! Who may see and change which customer (SPEC §3): merchants only their own account, end
+//! customers only the file holding their phone, agents may write their own and unowned
+//! customers and see PII of those they own.
+
+use diesel::PgConnection;
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::db::customers::{self as repo, CustomerRow};
+
+/// Whether `caller` sees PII unmasked (SPEC §3 "customer PII unmasked").
+pub fn sees_pii(caller: &Principal, row: &CustomerRow) -> bool {
+    match caller.role {
+        Role::Admin | Role::Manager | Role::Supervisor => true,
+        Role::Agent => caller.user_id().is_some() && caller.user_id() == row.owner_id,
+        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
+        // Reached only after the file was matched to the customer's own phone.
+        Role::Customer => true,
+        _ => false,
+    }
+}
+
+/// Whether `row` is visible to `caller` (who holds `CustomersRead`).
+pub fn visible(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    row: &CustomerRow,
+) -> Result<bool, ApiError> {
+    Ok(match caller.role {
+        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
+        Role::Customer => match caller.phone_hash.as_deref() {
+            Some(h) => repo::holds_identity(conn, row.id, "phone", h)?,
+            None => false,
+        },
+        _ => true,
+    })
+}
+
+/// The live customer `id` as `caller` may see it, else 404.
+pub fn load(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<CustomerRow, ApiError> {
+    let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+    if visible(conn, caller, &row)? {
+        Ok(row)
+    } else {
+        Err(ApiError::NotFound("customer"))
+    }
+}
+
+/// The live customer `id` locked for a write by `caller` (staff): 404 when unseen, 403 for an
+/// agent on another agent's customer.
+pub fn lock_for_write(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<CustomerRow, ApiError> {
+    let row = repo::lock(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+    if !visible(conn, caller, &row)? {
+        return Err(ApiError::NotFound("customer"));
+    }
+    may_write(caller, &row)?;
+    if let Some(survivor) = row.merged_into {
+        return Err(ApiError::conflict(
+            "customer_merged",
+            format!("this customer was merged into {survivor}; change that one"),
+        ));
+    }
+    Ok(row)
+}
+
+/// Staff write rights on `row`: agents their own and unowned customers; end customers only
+/// through the routes that allow them.
+pub fn may_write(caller: &Principal, row: &CustomerRow) -> Result<(), ApiError> {
+    match caller.role {
+        Role::Admin | Role::Manager | Role::Supervisor | Role::Customer => Ok(()),
+        Role::Agent if row.owner_id.is_none() || row.owner_id == caller.user_id() => Ok(()),
+        Role::Agent => Err(ApiError::Forbidden(
+            "agents may change only their own and unowned customers".into(),
+        )),
+        _ => Err(ApiError::Forbidden("may not change customers".into())),
+    }
+}
+
+/// Refuses end customers (who may change only their consents and preferences).
+pub fn staff_only(caller: &Principal) -> Result<(), ApiError> {
+    if caller.role == Role::Customer {
+        Err(ApiError::Forbidden(
+            "an end customer may change only their own consents and preferences".into(),
+        ))
+    } else {
+        Ok(())
+    }
+}

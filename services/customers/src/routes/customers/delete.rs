@@ -1,0 +1,62 @@
+//! `DELETE /api/v1/customers/{id}`: erasure.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::events::catalogue::CustomerErasedV1;
+use kuaidi_shared::events::Outbox;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use super::access;
+use crate::db::erasure;
+use crate::domain::new_customer::Contacts;
+use crate::events::event;
+use crate::routes::deps::Deps;
+
+/// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
+/// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`
+/// with the blind indexes of the erased phones and emails so every service can scrub its
+/// copies. An erased customer is gone: a second erasure is a `404`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    responses(
+        (status = 204, description = "Erased"),
+        (status = 403, description = "Not this caller's to erase", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer (or already erased)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn erase_customer(
+    caller: Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    path: web::Path<Uuid>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    access::staff_only(&caller)?;
+    let (id, now, who) = (
+        path.into_inner(),
+        deps.clock.now(),
+        caller.principal.clone(),
+    );
+    let empty = deps.pii.seal_json(&Contacts::default());
+    db::transaction(&deps.pool, move |conn| {
+        access::lock_for_write(conn, &who, id)?;
+        let erased = erasure::erase(conn, id, &empty, now)?;
+        let payload = CustomerErasedV1 {
+            customer_id: id,
+            phone_hashes: erased.phone_hashes,
+            email_hashes: erased.email_hashes,
+            erased_at: now,
+        };
+        Ok(Outbox::enqueue(conn, &event(id, &payload, &ctx, now))?)
+    })
+    .await?;
+    deps.outbox.wake();
+    Ok(HttpResponse::NoContent().finish())
+}

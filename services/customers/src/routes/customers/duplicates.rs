@@ -1,0 +1,63 @@
+//! `GET /api/v1/customers/duplicates`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::pagination::{Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::care::DuplicatePair;
+use crate::db::duplicates;
+use crate::routes::deps::Deps;
+use crate::routes::{offset_cursor, parse_offset};
+
+/// Candidate duplicate pairs (same phone, email, credit code, or the same name), for review
+/// before a merge.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/duplicates",
+    tag = "customers",
+    params(PageParams),
+    responses(
+        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<DuplicatePair>)),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_duplicates(
+    caller: Authorized<caps::CustomersRead>,
+    page: web::Query<PageParams>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[
+        Role::Admin,
+        Role::Manager,
+        Role::Supervisor,
+        Role::Agent,
+        Role::Analyst,
+    ])?;
+    let (limit, _) = PageParams {
+        limit: page.limit,
+        cursor: None,
+    }
+    .parse()?;
+    let offset = parse_offset(page.cursor.as_deref())?;
+    let rows = db::run(&deps.pool, move |conn| {
+        Ok(duplicates::pairs(conn, offset, limit)?)
+    })
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let data = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|p| DuplicatePair {
+            customer_id: p.customer_id,
+            duplicate_id: p.duplicate_id,
+            matched_on: p.matched_on,
+        })
+        .collect();
+    let next_cursor = more.then(|| offset_cursor(offset + limit));
+    Ok(HttpResponse::Ok().json(Page { data, next_cursor }))
+}

@@ -1,0 +1,120 @@
+//! `POST /api/v1/customers/{id}/merge` and `POST /api/v1/customers/merges/{merge_id}:undo`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::access;
+use crate::api::care::{MergeRequest, MergeResult, UndoResult};
+use crate::merging::fields as rules;
+use crate::merging::Merger;
+use crate::routes::deps::Deps;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MergeParams {
+    /// Answer the merged record without writing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Merges `duplicate_id` into this customer: lists united, single values from the survivor
+/// unless `prefer` names the duplicate, interactions, follow-ups and stats to the survivor.
+/// Emits `customer.merged`; undoable for 7 days. `?dry_run=true` writes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/merge",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "The surviving customer"), MergeParams),
+    request_body = MergeRequest,
+    responses(
+        (status = 200, description = "The merged record", body = MergeResult),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A customer erased or already merged (e.g. a concurrent merge won)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Merge with itself, or invalid `prefer`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn merge_customers(
+    caller: Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    path: web::Path<Uuid>,
+    params: web::Query<MergeParams>,
+    body: web::Json<MergeRequest>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    access::staff_only(&caller)?;
+    let (survivor, req) = (path.into_inner(), body.into_inner());
+    if survivor == req.duplicate_id {
+        return Err(ApiError::validation(
+            "duplicate_id",
+            "cannot merge a customer with itself",
+        ));
+    }
+    let prefer = rules::parse_prefer(&req.prefer)?;
+    let (now, who, dry_run, pii) = (
+        deps.clock.now(),
+        caller.principal.clone(),
+        params.dry_run,
+        deps.pii.clone(),
+    );
+    let result = db::transaction(&deps.pool, move |conn| {
+        let merger = Merger {
+            who: &who,
+            pii: &pii,
+            ctx: &ctx,
+            now,
+        };
+        merger.merge(conn, survivor, &req, &prefer, dry_run)
+    })
+    .await?;
+    deps.outbox.wake();
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// Undoes a merge within 7 days: both records exactly as they were, the duplicate's
+/// interactions and follow-ups back with it.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/merges/{merge_id}:undo",
+    tag = "customers",
+    params(("merge_id" = Uuid, Path, description = "Merge id")),
+    responses(
+        (status = 200, description = "Both records as before the merge", body = UndoResult),
+        (status = 404, description = "No such merge", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already undone, too late, or a customer erased since", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn undo_merge(
+    caller: Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    path: web::Path<Uuid>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    access::staff_only(&caller)?;
+    let (merge_id, now, who, pii) = (
+        path.into_inner(),
+        deps.clock.now(),
+        caller.principal.clone(),
+        deps.pii.clone(),
+    );
+    let result = db::transaction(&deps.pool, move |conn| {
+        Merger {
+            who: &who,
+            pii: &pii,
+            ctx: &ctx,
+            now,
+        }
+        .undo(conn, merge_id)
+    })
+    .await?;
+    deps.outbox.wake();
+    Ok(HttpResponse::Ok().json(result))
+}

@@ -1,0 +1,165 @@
+//! `PUT /api/v1/customers/{id}/owner` and `POST /api/v1/customers/handover`.
+
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db;
+use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use super::{access, etag_header, view};
+use crate::api::care::{Handover, HandoverResult, PutOwner};
+use crate::api::customers::Customer;
+use crate::db::customers as repo;
+use crate::db::schema::{customers, follow_ups};
+use crate::events::event;
+use crate::routes::deps::Deps;
+
+/// Gives a customer another account manager (or none); their open follow-ups go along.
+/// Emits `customer.owner_changed`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/customers/{id}/owner",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    request_body = PutOwner,
+    responses(
+        (status = 200, description = "The customer with its new owner", body = Customer),
+        (status = 403, description = "Not this caller's to hand over", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_owner(
+    caller: Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    path: web::Path<Uuid>,
+    body: web::Json<PutOwner>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    access::staff_only(&caller)?;
+    let (id, now, who, to) = (
+        path.into_inner(),
+        deps.clock.now(),
+        caller.principal.clone(),
+        body.owner_id,
+    );
+    let pii = deps.pii.clone();
+    let body = db::transaction(&deps.pool, move |conn| {
+        let mut row = access::lock_for_write(conn, &who, id)?;
+        let from = row.owner_id;
+        if from != to {
+            diesel::update(follow_ups::table)
+                .filter(follow_ups::customer_id.eq(id))
+                .filter(follow_ups::status.eq("open"))
+                .filter(follow_ups::assignee_id.is_not_distinct_from(from))
+                .set(follow_ups::assignee_id.eq(to))
+                .execute(conn)?;
+            row.owner_id = to;
+            row.version += 1;
+            row.updated_at = now;
+            repo::save(conn, &row)?;
+            let payload = CustomerOwnerChangedV1 {
+                customer_id: id,
+                from_owner_id: from,
+                to_owner_id: to,
+                handover_id: None,
+                changed_at: now,
+            };
+            Outbox::enqueue(conn, &event(id, &payload, &ctx, now))?;
+        }
+        view::full_view(conn, &row, now, &pii, &who)
+    })
+    .await?;
+    deps.outbox.wake();
+    Ok(HttpResponse::Ok()
+        .insert_header(etag_header(&body))
+        .json(body))
+}
+
+/// Moves a whole portfolio from one account manager to another in one transaction: every
+/// customer they own and the open follow-ups assigned to them for those customers. Emits
+/// `customer.owner_changed` per customer, all naming the handover.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/handover",
+    tag = "customers",
+    request_body = Handover,
+    responses(
+        (status = 200, description = "What moved", body = HandoverResult),
+        (status = 403, description = "Agents and end customers may not hand over portfolios", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Same owner on both sides", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn handover(
+    caller: Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    body: web::Json<Handover>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&[Role::Admin, Role::Manager, Role::Supervisor])?;
+    let Handover {
+        from_owner_id: from,
+        to_owner_id: to,
+    } = body.into_inner();
+    if from == to {
+        return Err(ApiError::validation(
+            "to_owner_id",
+            "must differ from from_owner_id",
+        ));
+    }
+    let (now, handover_id) = (deps.clock.now(), new_id());
+    let result = db::transaction(&deps.pool, move |conn| {
+        let moved: Vec<Uuid> = diesel::update(customers::table)
+            .filter(customers::owner_id.eq(from))
+            .filter(customers::erased_at.is_null())
+            .set((
+                customers::owner_id.eq(Some(to)),
+                customers::updated_at.eq(now),
+                customers::version.eq(customers::version + 1),
+            ))
+            .returning(customers::id)
+            .get_results(conn)?;
+        // The outgoing manager's open tasks, and the portfolio's unassigned ones.
+        let tasks = diesel::update(follow_ups::table)
+            .filter(follow_ups::status.eq("open"))
+            .filter(
+                follow_ups::assignee_id.eq(from).or(follow_ups::assignee_id
+                    .is_null()
+                    .and(follow_ups::customer_id.eq_any(&moved))),
+            )
+            .set(follow_ups::assignee_id.eq(Some(to)))
+            .execute(conn)?;
+        let events: Vec<CloudEvent> = moved
+            .iter()
+            .map(|id| {
+                let payload = CustomerOwnerChangedV1 {
+                    customer_id: *id,
+                    from_owner_id: Some(from),
+                    to_owner_id: Some(to),
+                    handover_id: Some(handover_id),
+                    changed_at: now,
+                };
+                event(*id, &payload, &ctx, now)
+            })
+            .collect();
+        Outbox::enqueue_all(conn, &events)?;
+        Ok(HandoverResult {
+            handover_id,
+            from_owner_id: from,
+            to_owner_id: to,
+            customers_moved: moved.len() as i64,
+            follow_ups_moved: tasks as i64,
+        })
+    })
+    .await?;
+    deps.outbox.wake();
+    Ok(HttpResponse::Ok().json(result))
+}

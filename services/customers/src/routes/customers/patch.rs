@@ -1,0 +1,66 @@
+//! Edits: a `PATCH` body laid over the stored profile; the result is validated whole, as a
+//! creation would be, so an edit cannot store what a creation would refuse.
+
+use crate::api::customers::{CreateCustomer, UpdateCustomer};
+
+/// Lays the fields given in `patch` over `current`; returns the edited profile and the names
+/// of the fields the patch named.
+pub fn apply(mut current: CreateCustomer, patch: UpdateCustomer) -> (CreateCustomer, Vec<String>) {
+    let mut changed = Vec::new();
+    macro_rules! set {
+        ($($field:ident => $wrap:expr),* $(,)?) => {
+            $(
+                if let Some(v) = patch.$field {
+                    current.$field = $wrap(v);
+                    changed.push(stringify!($field).to_owned());
+                }
+            )*
+        };
+    }
+    set!(
+        kind => |v| v,
+        name => |v| v,
+        phones => |v| v,
+        emails => |v| v,
+        addresses => |v| v,
+        company => Some,
+        industry => Some,
+        size => Some,
+        region => Some,
+        lanes => |v| v,
+        preferences => Some,
+        tags => |v| v,
+        owner_id => Some,
+        merchant_id => Some,
+        birthday => Some,
+        family => Some,
+    );
+    (current, changed)
+}
+
+/// Whether an end customer may make this edit: only their own preferences.
+pub fn customer_may_edit(changed: &[String]) -> bool {
+    changed.iter().all(|f| f == "preferences")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_named_fields_change_and_are_reported() {
+        let current: CreateCustomer =
+            serde_json::from_value(json!({"kind": "individual", "name": "李雷", "tags": ["vip"]}))
+                .expect("profile");
+        let patch: UpdateCustomer =
+            serde_json::from_value(json!({"name": "李 雷", "preferences": {"packaging": "box"}}))
+                .expect("patch");
+        let (edited, changed) = apply(current, patch);
+        assert_eq!(edited.name, "李 雷");
+        assert_eq!(edited.tags, vec!["vip"]);
+        assert_eq!(changed, vec!["name", "preferences"]);
+        assert!(!customer_may_edit(&changed));
+        assert!(customer_may_edit(&["preferences".into()]));
+    }
+}

@@ -1,0 +1,82 @@
+//! `PATCH /api/v1/customers/{id}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use super::patch;
+use super::{access, check_if_match, commit_edit, create::duplicate, etag_header, if_match, view};
+use crate::api::customers::{Customer, UpdateCustomer};
+use crate::db::customers as repo;
+use crate::domain::new_customer::NewCustomer;
+use crate::routes::deps::Deps;
+
+/// Edits a customer: the fields given replace the stored ones and the whole result is
+/// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
+/// customer may change only their own `preferences`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/customers/{id}",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id"),
+           ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
+    request_body = UpdateCustomer,
+    responses(
+        (status = 200, description = "The edited customer", body = Customer),
+        (status = 403, description = "Not this caller's to change", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A phone, email or credit code of another customer", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or birthday/family without consent", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_customer(
+    req: HttpRequest,
+    caller: Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    path: web::Path<Uuid>,
+    body: web::Json<UpdateCustomer>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    let (id, now, who) = (
+        path.into_inner(),
+        deps.clock.now(),
+        caller.principal.clone(),
+    );
+    let (pii, tag) = (deps.pii.clone(), if_match(&req));
+    let body = db::transaction(&deps.pool, move |conn| {
+        let mut row = access::lock_for_write(conn, &who, id)?;
+        check_if_match(tag.as_deref(), row.version)?;
+        let (edited, changed) = patch::apply(view::profile_of(&row, &pii)?, body.into_inner());
+        if who.role == Role::Customer && !patch::customer_may_edit(&changed) {
+            return Err(ApiError::Forbidden(
+                "an end customer may change only their own preferences".into(),
+            ));
+        }
+        let new = NewCustomer::parse(edited, &who, view::consented(&row, "profile_extras"))?;
+        let digests = view::digests(&new, &pii);
+        let matches = repo::matching(conn, &digests, Some(id))?;
+        if changed
+            .iter()
+            .any(|f| ["phones", "emails", "company"].contains(&f.as_str()))
+            && !matches.is_empty()
+        {
+            return Err(duplicate(&matches));
+        }
+        view::apply(&mut row, &new, &pii)?;
+        commit_edit(conn, &mut row, changed, &ctx, now)?;
+        repo::replace_identities(conn, id, &digests)?;
+        view::full_view(conn, &row, now, &pii, &who)
+    })
+    .await?;
+    deps.outbox.wake();
+    Ok(HttpResponse::Ok()
+        .insert_header(etag_header(&body))
+        .json(body))
+}

@@ -1,0 +1,196 @@
+//! Follow-up tasks: `/api/v1/customers/{id}/follow-ups` and `/api/v1/follow-ups`.
+
+pub mod update;
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db;
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::{ApiError, FieldError};
+use uuid::Uuid;
+
+use super::customers::access;
+use super::deps::Deps;
+use crate::api::follow_ups::{CreateFollowUp, FollowUp, FollowUpFilter};
+use crate::db::follow_ups::{self as repo, Filter, FollowUpRow};
+use crate::domain::enums::{parse_opt, FollowUpStatus};
+
+/// The roles that work task lists.
+pub const STAFF: [Role; 5] = [
+    Role::Admin,
+    Role::Manager,
+    Role::Supervisor,
+    Role::Agent,
+    Role::Analyst,
+];
+
+/// One page of tasks; with `customer`, only when the caller may see that customer.
+async fn respond_page(
+    deps: &Deps,
+    customer: Option<(Principal, Uuid)>,
+    filter: Filter,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> Result<HttpResponse, ApiError> {
+    let rows = db::run(&deps.pool, move |conn| {
+        if let Some((who, id)) = customer {
+            access::load(conn, &who, id)?;
+        }
+        Ok(repo::page(
+            conn,
+            &filter,
+            cursor.map(|c| (c.at, c.id)),
+            limit,
+        )?)
+    })
+    .await?;
+    let page: Page<FollowUp> = Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor {
+            at: r.due_at,
+            id: r.id,
+        },
+        FollowUp::from,
+    );
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Tasks across customers: `?assignee=&due_before=&status=`, soonest due first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/follow-ups",
+    tag = "customers",
+    params(FollowUpFilter),
+    responses(
+        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_follow_ups(
+    caller: Authorized<caps::CustomersRead>,
+    query: web::Query<FollowUpFilter>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&STAFF)?;
+    let q = query.into_inner();
+    let mut errors = Vec::new();
+    parse_opt::<FollowUpStatus>(&mut errors, "status", q.status.as_deref());
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    };
+    let parsed = page.parse().map_err(|e| match e {
+        ApiError::Validation(mut more) => {
+            errors.append(&mut more);
+            ApiError::Validation(std::mem::take(&mut errors))
+        }
+        other => other,
+    });
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (limit, cursor) = parsed?;
+    let filter = Filter {
+        assignee_id: q.assignee,
+        due_before: q.due_before,
+        status: q.status,
+        ..Default::default()
+    };
+    respond_page(&deps, None, filter, cursor, limit).await
+}
+
+/// A customer's tasks, soonest due first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/follow-ups",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id"), PageParams),
+    responses(
+        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_customer_follow_ups(
+    caller: Authorized<caps::CustomersRead>,
+    path: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&STAFF)?;
+    let (limit, cursor) = page.parse()?;
+    let (id, who) = (path.into_inner(), caller.principal.clone());
+    let filter = Filter {
+        customer_id: Some(id),
+        ..Default::default()
+    };
+    respond_page(&deps, Some((who, id)), filter, cursor, limit).await
+}
+
+/// Plans a follow-up by hand; the assignee defaults to the customer's owner, else the caller.
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/follow-ups",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    request_body = CreateFollowUp,
+    responses(
+        (status = 201, description = "Planned", body = FollowUp),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_follow_up(
+    caller: Authorized<caps::CustomersWrite>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateFollowUp>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    access::staff_only(&caller)?;
+    let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
+    let reason = req.reason.trim().to_owned();
+    let mut errors = Vec::new();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        errors.push(FieldError::new("reason", "must be 1–500 characters"));
+    }
+    if req.due_at.is_none() {
+        errors.push(FieldError::new("due_at", "is required"));
+    }
+    let Some(due_at) = req.due_at.filter(|_| errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let who = caller.principal.clone();
+    let row = db::transaction(&deps.pool, move |conn| {
+        let customer = access::lock_for_write(conn, &who, id)?;
+        let row = FollowUpRow {
+            id: new_id(),
+            customer_id: id,
+            assignee_id: req
+                .assignee_id
+                .or(customer.owner_id)
+                .or_else(|| who.user_id()),
+            due_at,
+            reason,
+            rule: None,
+            trigger_key: None,
+            status: FollowUpStatus::Open.to_string(),
+            outcome: None,
+            created_at: now,
+            updated_at: now,
+            closed_at: None,
+        };
+        repo::insert(conn, &row)?;
+        Ok(row)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/follow-ups/{}", row.id)))
+        .json(FollowUp::from(row)))
+}

@@ -1,0 +1,113 @@
+//! `/api/v1/customers/{id}/interactions`: the customer's timeline.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db;
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::{ApiError, FieldError};
+use uuid::Uuid;
+
+use super::customers::access;
+use super::deps::Deps;
+use crate::api::interactions::{CreateInteraction, Interaction};
+use crate::db::interactions::{self as repo, InteractionRow};
+use crate::domain::enums::{required, Channel, Direction, InteractionKind};
+
+/// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
+/// notifications arrive here from their events).
+#[utoipa::path(
+    get,
+    path = "/api/v1/customers/{id}/interactions",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id"), PageParams),
+    responses(
+        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<Interaction>)),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_interactions(
+    caller: Authorized<caps::CustomersRead>,
+    path: web::Path<Uuid>,
+    page: web::Query<PageParams>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, cursor) = page.parse()?;
+    let (id, who) = (path.into_inner(), caller.principal.clone());
+    let page = db::run(&deps.pool, move |conn| {
+        access::load(conn, &who, id)?;
+        let rows = repo::page(conn, id, cursor.map(|c| (c.at, c.id)), limit)?;
+        Ok(Page::from_rows(
+            rows,
+            limit,
+            |r| Cursor {
+                at: r.occurred_at,
+                id: r.id,
+            },
+            Interaction::from,
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Logs a touchpoint (channel, direction, kind, summary; time defaults to now, staff to the
+/// caller).
+#[utoipa::path(
+    post,
+    path = "/api/v1/customers/{id}/interactions",
+    tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    request_body = CreateInteraction,
+    responses(
+        (status = 201, description = "Logged", body = Interaction),
+        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields (every one reported)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_interaction(
+    caller: Authorized<caps::CustomersWrite>,
+    path: web::Path<Uuid>,
+    body: web::Json<CreateInteraction>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    access::staff_only(&caller)?;
+    let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
+    let mut errors = Vec::new();
+    required::<Channel>(&mut errors, "channel", &req.channel);
+    required::<Direction>(&mut errors, "direction", &req.direction);
+    required::<InteractionKind>(&mut errors, "kind", &req.kind);
+    let summary = req.summary.trim().to_owned();
+    if summary.is_empty() || summary.chars().count() > 2000 {
+        errors.push(FieldError::new("summary", "must be 1–2000 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let row = InteractionRow {
+        id: new_id(),
+        customer_id: id,
+        channel: req.channel,
+        direction: req.direction,
+        kind: req.kind,
+        summary,
+        staff_id: req.staff_id.or_else(|| caller.user_id()),
+        occurred_at: req.occurred_at.unwrap_or(now),
+        created_at: now,
+        source: None,
+    };
+    let who = caller.principal.clone();
+    let row = db::transaction(&deps.pool, move |conn| {
+        access::lock_for_write(conn, &who, id)?;
+        repo::insert(conn, &row)?;
+        Ok(row)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/customers/{id}/interactions")))
+        .json(Interaction::from(row)))
+}

@@ -1,0 +1,210 @@
+//! Classification: Pareto tiers over a known population, stages and the churn warning.
+
+use chrono::{Duration, Utc};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::{eventually, expect_json, TestApp};
+use serde_json::{json, Value};
+use std::time::Duration as StdDuration;
+use uuid::Uuid;
+
+use crate::helpers::{at, create, emit, id_of, shipment, spawn, spawn_at};
+
+async fn count(app: &TestApp, query: &str) -> usize {
+    let page = expect_json(
+        app.get(
+            &app.token(Role::Admin),
+            &format!("/api/v1/customers?limit=200&{query}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    page["data"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_population_of_100_with_known_spends_gets_exact_pareto_tiers() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let now = Utc::now() - Duration::days(1);
+    // 5 × 16 000 + 15 × 1 000 + 80 × 62.50 = 100 000: key makes 80 %, ordinary the next 15 %.
+    let spends = std::iter::repeat_n("16000.00", 5)
+        .chain(std::iter::repeat_n("1000.00", 15))
+        .chain(std::iter::repeat_n("62.50", 80));
+    let mut ids = Vec::new();
+    for (i, spend) in spends.enumerate() {
+        let id = id_of(
+            &create(
+                &app,
+                &json!({"kind": "business", "name": format!("Firm {i}")}),
+            )
+            .await,
+        );
+        emit(&app, "shipments", id, &shipment(id, spend, now), now).await;
+        ids.push(id);
+    }
+    eventually(
+        StdDuration::from_secs(30),
+        "every shipment counted",
+        || async {
+            let c: Value = app
+                .get(&admin, &format!("/api/v1/customers/{}", ids[99]))
+                .await
+                .json()
+                .await
+                .ok()?;
+            (c["stats"]["shipments_12m"] == 1).then_some(())
+        },
+    )
+    .await;
+    eventually(StdDuration::from_secs(30), "all shipments in", || async {
+        let page: Value = app
+            .get(&admin, "/api/v1/customers?limit=200")
+            .await
+            .json()
+            .await
+            .ok()?;
+        page["data"]
+            .as_array()?
+            .iter()
+            .all(|c| c["stats"]["shipments_12m"] == 1)
+            .then_some(())
+    })
+    .await;
+
+    assert_eq!(
+        app.post(
+            &app.token(Role::Manager),
+            "/api/v1/customers/classification:run",
+            &json!({})
+        )
+        .await
+        .status(),
+        403
+    );
+    let run = expect_json(
+        app.post(&admin, "/api/v1/customers/classification:run", &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(run["status"], "done");
+    assert_eq!(count(&app, "value_tier=key").await, 5);
+    assert_eq!(count(&app, "value_tier=ordinary").await, 15);
+    assert_eq!(count(&app, "value_tier=small").await, 80);
+    let top = expect_json(
+        app.get(&admin, &format!("/api/v1/customers/{}", ids[0]))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(top["rfm"]["m"], 5);
+    assert_eq!(
+        top["entitlements"]["dedicated_representative"], true,
+        "key accounts' entitlements"
+    );
+    assert_eq!(top["lifecycle_stage"], "new");
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slipping_customers_get_the_churn_warning_a_retention_task_and_events() {
+    let now = at("2026-09-01T12:00:00Z");
+    let app = spawn_at(now).await;
+    let admin = app.token(Role::Admin);
+    let owner = Uuid::now_v7();
+    let slipping = id_of(
+        &create(
+            &app,
+            &json!({"kind": "business", "name": "Slipping", "owner_id": owner}),
+        )
+        .await,
+    );
+    let loyal = id_of(&create(&app, &json!({"kind": "business", "name": "Loyal"})).await);
+    let prospect = id_of(&create(&app, &json!({"kind": "individual", "name": "Prospect"})).await);
+    let tap = app.env.tap().await;
+    for d in 0..9 {
+        emit(
+            &app,
+            "shipments",
+            slipping,
+            &shipment(slipping, "50.00", now - Duration::days(45 + d * 4)),
+            now,
+        )
+        .await;
+    }
+    for d in 0..12 {
+        emit(
+            &app,
+            "shipments",
+            loyal,
+            &shipment(
+                loyal,
+                "20.00",
+                now - Duration::days(200 + d) + Duration::days(190),
+            ),
+            now,
+        )
+        .await;
+    }
+
+    let stage = |id: Uuid, want: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            eventually(StdDuration::from_secs(15), want, || async {
+                let c: Value = app
+                    .get(admin, &format!("/api/v1/customers/{id}"))
+                    .await
+                    .json()
+                    .await
+                    .ok()?;
+                (c["lifecycle_stage"] == want).then_some(c)
+            })
+            .await
+        }
+    };
+    let c = stage(slipping, "at_risk").await;
+    let retention: Vec<&Value> = c["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .filter(|t| t["rule"] == "churn_retention")
+        .collect();
+    assert_eq!(retention.len(), 1, "a retention task: {}", c["follow_ups"]);
+    assert_eq!(retention[0]["assignee_id"], owner.to_string());
+    let warning = tap
+        .next_of_type("customer.churn_risk_detected", StdDuration::from_secs(10))
+        .await;
+    assert_eq!(warning.data["customer_id"], slipping.to_string());
+    assert_eq!(warning.data["last_30d"], 0);
+    stage(loyal, "loyal").await;
+    stage(prospect, "prospect").await;
+
+    app.clock.advance(Duration::days(100));
+    let churned = stage(slipping, "churned").await;
+    let retention = churned["follow_ups"]
+        .as_array()
+        .expect("follow-ups")
+        .iter()
+        .filter(|t| t["rule"] == "churn_retention")
+        .count();
+    assert_eq!(retention, 1, "one retention task per warning");
+    stage(loyal, "churned").await;
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_admins_run_the_classification_on_demand() {
+    let app = spawn().await;
+    for role in [Role::Agent, Role::Analyst, Role::Supervisor] {
+        let resp = app
+            .post(
+                &app.token(role),
+                "/api/v1/customers/classification:run",
+                &json!({}),
+            )
+            .await;
+        assert_eq!(resp.status(), 403, "{role:?}");
+    }
+    app.app.stop().await;
+}

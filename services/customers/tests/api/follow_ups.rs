@@ -1,0 +1,288 @@
+//! Interactions (by hand and from events) and follow-ups (by hand and by rule).
+
+use chrono::Duration;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::events::catalogue::{
+    ComplaintClosedV1, ComplaintReceivedV1, NotificationRequestedV1, SurveySubmittedV1,
+};
+use kuaidi_shared::testing::{eventually, expect_json};
+use serde_json::{json, Value};
+use std::time::Duration as StdDuration;
+use uuid::Uuid;
+
+use crate::helpers::{acme, at, create, emit, id_of, spawn, spawn_at};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interactions_are_logged_validated_and_listed_newest_first_in_pages() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let id = id_of(&create(&app, &acme()).await);
+    let path = format!("/api/v1/customers/{id}/interactions");
+    for (i, when) in [
+        "2026-01-01T09:00:00Z",
+        "2026-03-01T09:00:00Z",
+        "2026-02-01T09:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = json!({"channel": "wechat", "direction": "out", "kind": "care", "summary": format!("touch {i}"), "occurred_at": when});
+        assert_eq!(
+            expect_json(app.post(&admin, &path, &body).await, 201).await["kind"],
+            "care"
+        );
+    }
+    let first = expect_json(app.get(&admin, &format!("{path}?limit=2")).await, 200).await;
+    let summaries: Vec<&str> = first["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|i| i["summary"].as_str())
+        .collect();
+    assert_eq!(summaries, vec!["touch 1", "touch 2"]);
+    let cursor = first["next_cursor"].as_str().expect("more");
+    let second = expect_json(
+        app.get(&admin, &format!("{path}?limit=2&cursor={cursor}"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(second["data"][0]["summary"], "touch 0");
+
+    let bad =
+        json!({"channel": "pigeon", "direction": "sideways", "kind": "gossip", "summary": " "});
+    let problem = expect_json(app.post(&admin, &path, &bad).await, 422).await;
+    assert_eq!(
+        problem["errors"].as_array().map(Vec::len),
+        Some(4),
+        "every invalid field at once"
+    );
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_complaint_becomes_an_interaction_and_one_callback_three_days_later() {
+    let now = at("2026-05-10T08:00:00Z");
+    let app = spawn_at(now).await;
+    let admin = app.token(Role::Admin);
+    let owner = Uuid::now_v7();
+    let mut body = acme();
+    body["owner_id"] = json!(owner);
+    let id = id_of(&create(&app, &body).await);
+    let complaint = Uuid::now_v7();
+    let received = ComplaintReceivedV1 {
+        complaint_id: complaint,
+        number: "C-1".into(),
+        type_: "complaint".into(),
+        channel: "phone".into(),
+        category: Some("delay".into()),
+        priority: "normal".into(),
+        customer_id: Some(id),
+        merchant_id: None,
+        tracking_number: None,
+        city: None,
+        received_at: now - Duration::days(2),
+    };
+    let closed = ComplaintClosedV1 {
+        complaint_id: complaint,
+        number: "C-1".into(),
+        customer_id: Some(id),
+        merchant_id: None,
+        tracking_number: None,
+        category: Some("delay".into()),
+        city: None,
+        assignee_id: None,
+        received_at: now - Duration::days(2),
+        first_responded_at: None,
+        closed_at: now,
+        resolution_code: Some("resolved".into()),
+        root_cause: None,
+        type_: "complaint".into(),
+    };
+    emit(&app, "complaints", complaint, &received, now).await;
+    emit(&app, "complaints", complaint, &closed, now).await;
+    emit(&app, "complaints", complaint, &closed, now).await; // sent twice: still one callback
+    let survey = SurveySubmittedV1 {
+        complaint_id: complaint,
+        number: "C-1".into(),
+        customer_id: Some(id),
+        merchant_id: None,
+        tracking_number: None,
+        category: None,
+        city: None,
+        assignee_id: None,
+        survey_id: Uuid::now_v7(),
+        overall: 4,
+        speed: None,
+        effectiveness: None,
+        attitude: None,
+        via: "customer".into(),
+        submitted_at: now,
+    };
+    emit(&app, "complaints", complaint, &survey, now).await;
+    let notice = NotificationRequestedV1 {
+        notification_id: Uuid::now_v7(),
+        channel: "sms".into(),
+        template_id: "shipment.out_for_delivery".into(),
+        variables: Default::default(),
+        shipment_id: Uuid::now_v7(),
+        tracking_number: "KD1".into(),
+        merchant_id: None,
+        shipper_customer_id: Some(id),
+    };
+    emit(&app, "shipments", id, &notice, now).await;
+
+    let c: Value = eventually(
+        StdDuration::from_secs(10),
+        "five interactions and the survey",
+        || async {
+            let c: Value = app
+                .get(&admin, &format!("/api/v1/customers/{id}"))
+                .await
+                .json()
+                .await
+                .ok()?;
+            (c["interactions"].as_array()?.len() == 5 && c["stats"]["csat_avg"] == 4.0).then_some(c)
+        },
+    )
+    .await;
+    let kinds: Vec<&str> = c["interactions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|i| i["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"complaint")
+            && kinds.contains(&"survey")
+            && kinds.contains(&"notification"),
+        "{kinds:?}"
+    );
+    assert_eq!(c["stats"]["complaints_open"], 0);
+    assert_eq!(c["stats"]["complaints_12m"], 1);
+    let tasks = c["follow_ups"].as_array().expect("follow-ups");
+    assert_eq!(tasks.len(), 1, "one callback however often the event comes");
+    assert_eq!(tasks[0]["rule"], "complaint_callback");
+    assert_eq!(tasks[0]["assignee_id"], owner.to_string());
+    assert_eq!(tasks[0]["due_at"], "2026-05-13T08:00:00Z");
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_ups_move_only_from_open_to_done_or_cancelled() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let me = Uuid::now_v7();
+    let id = id_of(&create(&app, &acme()).await);
+    let task = app.post(&admin, &format!("/api/v1/customers/{id}/follow-ups"), &json!({"due_at": "2026-12-24T09:00:00Z", "reason": "year-end quote", "assignee_id": me})).await;
+    let task = expect_json(task, 201).await;
+    let path = format!("/api/v1/follow-ups/{}", task["id"].as_str().expect("id"));
+    let empty = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/{id}/follow-ups"),
+            &json!({}),
+        )
+        .await;
+    let fields: Vec<String> = expect_json(empty, 422).await["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["reason", "due_at"],
+        "both missing fields at once"
+    );
+
+    let mine = expect_json(
+        app.get(
+            &admin,
+            &format!(
+                "/api/v1/follow-ups?assignee={me}&due_before=2027-01-01T00:00:00Z&status=open"
+            ),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(mine["data"][0]["reason"], "year-end quote");
+    assert_eq!(
+        app.patch(&admin, &path, &json!({"status": "open"}))
+            .await
+            .status(),
+        409
+    );
+    assert_eq!(
+        app.patch(&admin, &path, &json!({"status": "postponed"}))
+            .await
+            .status(),
+        422
+    );
+    let done = expect_json(
+        app.patch(
+            &admin,
+            &path,
+            &json!({"status": "done", "outcome": "quote accepted"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(done["status"], "done");
+    assert_eq!(done["outcome"], "quote accepted");
+    assert!(done["closed_at"].is_string());
+    assert_eq!(
+        app.patch(&admin, &path, &json!({"status": "cancelled"}))
+            .await
+            .status(),
+        409,
+        "done is final"
+    );
+    assert_eq!(
+        app.get(&admin, "/api/v1/follow-ups?status=later")
+            .await
+            .status(),
+        422
+    );
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn birthday_care_is_planned_once_and_only_with_consent() {
+    let now = at("2026-03-10T08:00:00Z");
+    let app = spawn_at(now).await;
+    let admin = app.token(Role::Admin);
+    let mut ids = Vec::new();
+    for (name, care) in [("With consent", true), ("Without", false)] {
+        let id = id_of(&create(&app, &json!({"kind": "individual", "name": name})).await);
+        let path = format!("/api/v1/customers/{id}");
+        app.put(&admin, &format!("{path}/consents"), &json!({"consents": {"profile_extras": {"granted": true}, "care_messages": {"granted": care}}})).await;
+        expect_json(
+            app.patch(&admin, &path, &json!({"birthday": "1985-03-14"}))
+                .await,
+            200,
+        )
+        .await;
+        ids.push(id);
+    }
+    let tasks: Value = eventually(StdDuration::from_secs(10), "birthday care", || async {
+        let page: Value = app
+            .get(&admin, "/api/v1/follow-ups?status=open")
+            .await
+            .json()
+            .await
+            .ok()?;
+        (!page["data"].as_array()?.is_empty()).then_some(page)
+    })
+    .await;
+    app.clock.advance(Duration::hours(1));
+    let again = expect_json(app.get(&admin, "/api/v1/follow-ups?status=open").await, 200).await;
+    assert_eq!(tasks["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(again["data"].as_array().map(Vec::len), Some(1), "still one");
+    assert_eq!(tasks["data"][0]["customer_id"], ids[0].to_string());
+    assert_eq!(tasks["data"][0]["rule"], "birthday_care");
+    assert_eq!(tasks["data"][0]["due_at"], "2026-03-14T00:00:00Z");
+    app.app.stop().await;
+}

@@ -1,0 +1,270 @@
+//! The customer file end to end through the gateway: a complaint about a customer lands on
+//! their timeline and, once closed, plans a callback; a merge of two files is undone exactly.
+
+use chrono::Utc;
+use kuaidi_shared::events::catalogue::ComplaintClosedV1;
+use kuaidi_shared::events::CloudEvent;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::testing::{eventually, expect_json, publish};
+use kuaidi_tests::Suite;
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_closed_complaint_lands_on_the_timeline_and_plans_a_callback_for_the_owner() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let owner = Uuid::now_v7();
+    let customer = expect_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/customers",
+                &json!({"kind": "business", "name": "杭州阿克米贸易",
+                "phones": ["13812345678"], "owner_id": owner}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let id = customer["id"].as_str().expect("id").to_owned();
+    let complaint = expect_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/complaints",
+                &json!({"type": "complaint", "channel": "phone",
+                "description": "Parcel three days late", "customer_id": id}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/customers/{id}");
+    eventually(
+        Duration::from_secs(15),
+        "the complaint on the timeline",
+        || async {
+            let c: Value = suite.get(&admin, &path).await.json().await.ok()?;
+            (c["interactions"][0]["kind"] == "complaint" && c["stats"]["complaints_open"] == 1)
+                .then_some(())
+        },
+    )
+    .await;
+
+    // Closed as the complaints service announces it.
+    let closed_at = Utc::now();
+    let closed = ComplaintClosedV1 {
+        complaint_id: complaint["id"].as_str().expect("id").parse().expect("uuid"),
+        number: complaint["number"].as_str().unwrap_or_default().to_owned(),
+        customer_id: Some(id.parse().expect("uuid")),
+        merchant_id: None,
+        tracking_number: None,
+        category: None,
+        city: None,
+        assignee_id: None,
+        received_at: closed_at,
+        first_responded_at: None,
+        closed_at,
+        resolution_code: Some("resolved".into()),
+        root_cause: None,
+        type_: "complaint".into(),
+    };
+    let event = CloudEvent::new(
+        "complaints",
+        id.clone(),
+        &closed,
+        &RequestContext::detached(),
+        Uuid::now_v7(),
+        closed_at,
+    );
+    publish(&suite.env.amqp, &event).await;
+
+    let tasks: Value = eventually(
+        Duration::from_secs(15),
+        "a callback for the owner",
+        || async {
+            let page: Value = suite
+                .get(
+                    &admin,
+                    &format!("/api/v1/follow-ups?assignee={owner}&status=open"),
+                )
+                .await
+                .json()
+                .await
+                .ok()?;
+            (page["data"].as_array()?.len() == 1).then_some(page)
+        },
+    )
+    .await;
+    assert_eq!(tasks["data"][0]["rule"], "complaint_callback");
+    assert_eq!(tasks["data"][0]["customer_id"], id.as_str());
+    let c = expect_json(suite.get(&admin, &path).await, 200).await;
+    assert_eq!(c["stats"]["complaints_open"], 0);
+    assert_eq!(
+        c["interactions"].as_array().map(Vec::len),
+        Some(2),
+        "received and closed"
+    );
+    assert_eq!(c["follow_ups"][0]["rule"], "complaint_callback");
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_merge_through_the_gateway_is_undone_exactly() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let create = |body: Value| {
+        let (suite, admin) = (&suite, &admin);
+        async move {
+            expect_json(
+                suite
+                    .post(admin, "/api/v1/customers?allow_duplicate=true", &body)
+                    .await,
+                201,
+            )
+            .await
+        }
+    };
+    let s = create(
+        json!({"kind": "individual", "name": "王小明", "phones": ["13900001111"], "tags": ["vip"]}),
+    )
+    .await;
+    let d = create(json!({"kind": "individual", "name": "王晓明", "phones": ["13900001111"], "emails": ["xm@example.com"]})).await;
+    let (sid, did) = (s["id"].as_str().expect("id"), d["id"].as_str().expect("id"));
+    let before_s = expect_json(
+        suite.get(&admin, &format!("/api/v1/customers/{sid}")).await,
+        200,
+    )
+    .await;
+    let before_d = expect_json(
+        suite.get(&admin, &format!("/api/v1/customers/{did}")).await,
+        200,
+    )
+    .await;
+
+    let pairs = expect_json(suite.get(&admin, "/api/v1/customers/duplicates").await, 200).await;
+    assert_eq!(pairs["data"][0]["matched_on"], json!(["phone"]));
+    let merged = expect_json(
+        suite
+            .post(
+                &admin,
+                &format!("/api/v1/customers/{sid}/merge"),
+                &json!({"duplicate_id": did}),
+            )
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        merged["customer"]["emails"],
+        json!(["xm@example.com"]),
+        "nothing lost"
+    );
+    let found = expect_json(
+        suite
+            .get(&admin, "/api/v1/customers?q=xm%40example.com")
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        found["data"][0]["id"], sid,
+        "the survivor answers for the duplicate's email"
+    );
+
+    let merge_id = merged["merge_id"].as_str().expect("merge id");
+    expect_json(
+        suite
+            .post(
+                &admin,
+                &format!("/api/v1/customers/merges/{merge_id}:undo"),
+                &json!({}),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let after_s = expect_json(
+        suite.get(&admin, &format!("/api/v1/customers/{sid}")).await,
+        200,
+    )
+    .await;
+    let after_d = expect_json(
+        suite.get(&admin, &format!("/api/v1/customers/{did}")).await,
+        200,
+    )
+    .await;
+    for field in [
+        "name",
+        "phones",
+        "emails",
+        "tags",
+        "version",
+        "updated_at",
+        "merged_into",
+    ] {
+        assert_eq!(after_s[field], before_s[field], "survivor {field}");
+        assert_eq!(after_d[field], before_d[field], "duplicate {field}");
+    }
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_end_customer_reads_their_own_file_and_sets_only_their_preferences() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    expect_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/customers",
+                &json!({"kind": "individual", "name": "李雷", "phones": ["13812345678"]}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let pii = kuaidi_shared::crypto::PiiCipher::new(
+        &suite.env.settings_with("postgres://unused".into()).pii,
+    )
+    .expect("pii cipher");
+    let token = suite.env.customer_token(&pii.blind_index("13812345678"));
+
+    let me = expect_json(suite.get(&token, "/api/v1/customers/me").await, 200).await;
+    assert_eq!(
+        me["phones"],
+        json!(["13812345678"]),
+        "their own phone, unmasked"
+    );
+    let path = suite.url(&format!(
+        "/api/v1/customers/{}",
+        me["id"].as_str().expect("id")
+    ));
+    let patch = |body: Value| {
+        suite
+            .env
+            .http
+            .patch(&path)
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let prefs =
+        patch(json!({"preferences": {"contact_channel": "app", "delivery_window": "18:00-21:00"}}))
+            .await
+            .expect("sent");
+    assert_eq!(
+        expect_json(prefs, 200).await["preferences"]["delivery_window"],
+        "18:00-21:00"
+    );
+    let renamed = patch(json!({"name": "Someone else"})).await.expect("sent");
+    assert_eq!(renamed.status(), 403);
+    let stranger = suite.env.customer_token(&pii.blind_index("13900000000"));
+    assert_eq!(
+        suite.get(&stranger, "/api/v1/customers/me").await.status(),
+        404
+    );
+    suite.stop().await;
+}
