@@ -9,6 +9,7 @@ pub mod domain;
 pub mod events;
 pub mod routes;
 pub mod startup;
+pub mod workflow;
 
 pub use startup::build;
 
@@ -19,8 +20,16 @@ pub const SERVICE: &str = "complaints";
 #[openapi(
     paths(
         routes::complaints::create::create_complaint,
+        routes::complaints::list::list_complaints,
         routes::complaints::get::get_complaint,
         routes::complaints::get::get_history,
+        routes::complaints::act::act,
+        routes::complaints::survey::submit_survey,
+        routes::complaints::survey::survey_link,
+        routes::surveys::get_survey,
+        routes::surveys::answer_survey,
+        routes::policies::get_policies,
+        routes::policies::put_policies,
     ),
     tags((name = "complaints", description = "Feedback cases, SLA, claims and surveys"))
 )]

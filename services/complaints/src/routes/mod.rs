@@ -3,13 +3,79 @@
 use actix_web::web;
 
 pub mod complaints;
+pub mod policies;
+pub mod surveys;
 
 /// Registers the service's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use complaints::{act, create, get, list, survey};
     cfg.service(
         web::scope("/api/v1/complaints")
-            .route("", web::post().to(complaints::create::create_complaint))
-            .route("/{id}", web::get().to(complaints::get::get_complaint))
-            .route("/{id}/history", web::get().to(complaints::get::get_history)),
+            .route("", web::post().to(create::create_complaint))
+            .route("", web::get().to(list::list_complaints))
+            .route("/{id}", web::get().to(get::get_complaint))
+            .route("/{id}/history", web::get().to(get::get_history))
+            .route("/{id}/actions/{action}", web::post().to(act::act))
+            .route("/{id}/survey", web::post().to(survey::submit_survey))
+            .route("/{id}/survey-link", web::post().to(survey::survey_link)),
+    )
+    .service(
+        web::resource("/api/v1/sla-policies")
+            .route(web::get().to(policies::get_policies))
+            .route(web::put().to(policies::put_policies)),
+    )
+    .service(
+        web::resource("/api/v1/surveys/{token}")
+            .route(web::get().to(surveys::get_survey))
+            .route(web::post().to(surveys::answer_survey)),
     );
+}
+
+/// What a writing handler works with: the pool, the outbox (to wake after commit) and the clock.
+pub struct Ops {
+    pub pool: kuaidi_shared::db::PgPool,
+    pub outbox: kuaidi_shared::events::Outbox,
+    pub clock: kuaidi_shared::clock::Clock,
+}
+
+impl actix_web::FromRequest for Ops {
+    type Error = kuaidi_shared::ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let get = || -> Option<Self> {
+            Some(Self {
+                pool: req
+                    .app_data::<web::Data<kuaidi_shared::db::PgPool>>()?
+                    .get_ref()
+                    .clone(),
+                outbox: req
+                    .app_data::<web::Data<kuaidi_shared::events::Outbox>>()?
+                    .get_ref()
+                    .clone(),
+                clock: req
+                    .app_data::<web::Data<kuaidi_shared::clock::Clock>>()?
+                    .get_ref()
+                    .clone(),
+            })
+        };
+        std::future::ready(get().ok_or_else(|| {
+            kuaidi_shared::ApiError::Internal(anyhow::anyhow!("service data not registered"))
+        }))
+    }
+}
+
+impl Ops {
+    /// Now, to the microsecond the database keeps (so answers equal what is read back).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        now(&self.clock)
+    }
+}
+
+/// The clock's time truncated to microseconds.
+pub fn now(clock: &kuaidi_shared::clock::Clock) -> chrono::DateTime<chrono::Utc> {
+    use chrono::DurationRound;
+    let t = clock.now();
+    t.duration_trunc(chrono::Duration::microseconds(1))
+        .unwrap_or(t)
 }

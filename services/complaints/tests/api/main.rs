@@ -3,3 +3,6 @@
 
 mod complaints;
 mod helpers;
+mod lifecycle;
+mod queues;
+mod sla;

@@ -76,11 +76,13 @@ pub async fn get_history(
         data: rows
             .into_iter()
             .map(|r| HistoryEntry {
+                id: r.id,
                 actor: r.actor,
                 action: r.action,
                 from: r.from_status,
                 to: r.to_status,
                 payload: r.payload,
+                time: r.at,
                 at: r.at,
             })
             .collect(),
