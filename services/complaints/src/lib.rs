@@ -30,8 +30,16 @@ pub const SERVICE: &str = "complaints";
         routes::surveys::answer_survey,
         routes::policies::get_policies,
         routes::policies::put_policies,
+        routes::claims::create_claim,
+        routes::claims::list_claims,
+        routes::claims::get_claim,
+        routes::claims::act_on_claim,
     ),
-    tags((name = "complaints", description = "Feedback cases, SLA, claims and surveys"))
+    tags(
+        (name = "complaints", description = "Feedback cases, their lifecycle, SLA policies, evidence and surveys"),
+        (name = "claims", description = "Compensation claims and their ageing"),
+        (name = "improvement-actions", description = "Root causes turned into fixes with an owner and a deadline"),
+    )
 )]
 pub struct ApiDoc;
 

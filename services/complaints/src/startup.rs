@@ -24,11 +24,18 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
             crate::routes::configure(cfg);
         },
         move |stopping| {
-            vec![sched.spawn_db(
-                Job::new("complaints.sla_sweep", Duration::from_secs(60)).exclusive(),
-                stopping.clone(),
-                crate::workflow::sla::sweep,
-            )]
+            vec![
+                sched.spawn_db(
+                    Job::new("complaints.sla_sweep", Duration::from_secs(60)).exclusive(),
+                    stopping.clone(),
+                    crate::workflow::sla::sweep,
+                ),
+                sched.spawn_db(
+                    Job::new("complaints.claims_ageing", Duration::from_secs(300)).exclusive(),
+                    stopping.clone(),
+                    crate::workflow::claims::ageing,
+                ),
+            ]
         },
     )
     .await

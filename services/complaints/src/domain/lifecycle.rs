@@ -2,58 +2,17 @@
 
 use strum::VariantArray;
 
-/// The status of a case.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::EnumString,
-    strum::Display,
-    strum::AsRefStr,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Status {
-    Received,
-    Triaged,
-    Assigned,
-    Investigating,
-    PendingApproval,
-    Resolving,
-    AwaitingFeedback,
-    Closed,
-    Reopened,
-}
-
-/// A lifecycle action (`POST /complaints/{id}/actions/{action}`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    strum::EnumString,
-    strum::Display,
-    strum::AsRefStr,
-    strum::VariantArray,
-)]
-#[strum(serialize_all = "snake_case")]
-pub enum Action {
-    Triage,
-    Assign,
-    Investigate,
-    Propose,
-    Approve,
-    Reject,
-    Resolve,
-    Close,
-    Reopen,
-    Escalate,
-    Comment,
+super::vocab::vocabulary! {
+    /// The status of a case.
+    Status {
+        Received, Triaged, Assigned, Investigating, PendingApproval, Resolving, AwaitingFeedback,
+        Closed, Reopened,
+    }
+    /// A lifecycle action (`POST /complaints/{id}/actions/{action}`).
+    Action {
+        Triage, Assign, Investigate, Propose, Approve, Reject, Resolve, Close, Reopen, Escalate,
+        Comment,
+    }
 }
 
 /// Where an action leads.

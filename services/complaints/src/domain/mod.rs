@@ -1,6 +1,7 @@
 //! Complaint rules, free of I/O: the vocabularies of SPEC §6, intake and priority derivation,
 //! the lifecycle table, action bodies, SLA arithmetic, surveys and claims.
 
+pub mod claims;
 pub mod commands;
 pub mod fields;
 pub mod intake;

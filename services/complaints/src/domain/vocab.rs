@@ -34,7 +34,7 @@ pub const OPEN_STATUSES: [&str; 8] = [
 ];
 
 /// Stored string enums of SPEC §6, spelled as the API spells them.
-macro_rules! vocabulary {
+macro_rules! vocabulary_ {
     ($($(#[$meta:meta])* $name:ident { $($variant:ident),* $(,)? })*) => {
         $(
             $(#[$meta])*
@@ -60,6 +60,8 @@ macro_rules! vocabulary {
     };
 }
 
+pub(crate) use vocabulary_ as vocabulary;
+
 vocabulary! {
     /// Priorities, lowest first.
     Priority { Low, Normal, High, Urgent }
@@ -79,6 +81,14 @@ vocabulary! {
     Measure { Apology, Compensation, Rectification, Penalty }
     /// Kinds of evidence.
     EvidenceKind { Document, Audio, Video, Photo, WitnessStatement, SystemRecord }
+    /// What a claim is for.
+    ClaimKind { Lost, Damaged, Late }
+    /// The states of a claim.
+    ClaimStatus { Filed, Assessing, Approved, Rejected, Paid }
+    /// Actions on a claim.
+    ClaimAction { Assess, Approve, Reject, Pay }
+    /// The states of an improvement action.
+    ImprovementStatus { Planned, InProgress, Done, Cancelled }
 }
 
 impl Priority {

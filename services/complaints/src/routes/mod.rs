@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod claims;
 pub mod complaints;
 pub mod policies;
 pub mod surveys;
@@ -18,6 +19,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{id}/actions/{action}", web::post().to(act::act))
             .route("/{id}/survey", web::post().to(survey::submit_survey))
             .route("/{id}/survey-link", web::post().to(survey::survey_link)),
+    )
+    .service(
+        web::scope("/api/v1/claims")
+            .route("", web::post().to(claims::create_claim))
+            .route("", web::get().to(claims::list_claims))
+            .route("/{id}", web::get().to(claims::get_claim))
+            .route(
+                "/{id}/actions/{action}",
+                web::post().to(claims::act_on_claim),
+            ),
     )
     .service(
         web::resource("/api/v1/sla-policies")

@@ -2,6 +2,7 @@
 //! called by a handler, a consumer or a job.
 
 pub mod actions;
+pub mod claims;
 pub mod intake;
 pub mod sla;
 pub mod surveys;

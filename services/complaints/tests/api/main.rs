@@ -1,8 +1,10 @@
 //! Integration tests of the complaints service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod claims;
 mod complaints;
 mod helpers;
 mod lifecycle;
 mod queues;
 mod sla;
+mod surveys;
