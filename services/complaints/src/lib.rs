@@ -34,6 +34,10 @@ pub const SERVICE: &str = "complaints";
         routes::claims::list_claims,
         routes::claims::get_claim,
         routes::claims::act_on_claim,
+        routes::improvements::list_improvements,
+        routes::improvements::create_improvement,
+        routes::improvements::get_improvement,
+        routes::improvements::patch_improvement,
     ),
     tags(
         (name = "complaints", description = "Feedback cases, their lifecycle, SLA policies, evidence and surveys"),

@@ -4,6 +4,7 @@
 pub mod claims;
 pub mod commands;
 pub mod fields;
+pub mod improvement;
 pub mod intake;
 pub mod lifecycle;
 pub mod sla;

@@ -4,6 +4,7 @@ use actix_web::web;
 
 pub mod claims;
 pub mod complaints;
+pub mod improvements;
 pub mod policies;
 pub mod surveys;
 
@@ -29,6 +30,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/{id}/actions/{action}",
                 web::post().to(claims::act_on_claim),
             ),
+    )
+    .service(
+        web::scope("/api/v1/improvement-actions")
+            .route("", web::get().to(improvements::list_improvements))
+            .route("", web::post().to(improvements::create_improvement))
+            .route("/{id}", web::get().to(improvements::get_improvement))
+            .route("/{id}", web::patch().to(improvements::patch_improvement)),
     )
     .service(
         web::resource("/api/v1/sla-policies")

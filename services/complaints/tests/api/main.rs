@@ -4,7 +4,9 @@
 mod claims;
 mod complaints;
 mod helpers;
+mod improvements;
 mod lifecycle;
+mod projections;
 mod queues;
 mod sla;
 mod surveys;
