@@ -12,6 +12,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 /// Connects, migrates, binds (port 0 in tests), starts the relay, the consumers and the jobs:
 /// the SLA sweep every minute and the claims ageing job, each on one replica at a time.
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
+    let evidence = actix_web::web::Data::new(crate::configuration::load_evidence()?);
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS).await?;
     let shared = core.clone();
     let sched = core.scheduler();
@@ -21,6 +22,7 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
         Some(Arc::new(consumers)),
         move |cfg| {
             shared.register(cfg);
+            cfg.app_data(evidence.clone());
             crate::routes::configure(cfg);
         },
         move |stopping| {

@@ -10,7 +10,7 @@ pub mod surveys;
 
 /// Registers the service's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use complaints::{act, create, get, list, survey};
+    use complaints::{act, create, evidence, get, list, survey};
     cfg.service(
         web::scope("/api/v1/complaints")
             .route("", web::post().to(create::create_complaint))
@@ -19,7 +19,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{id}/history", web::get().to(get::get_history))
             .route("/{id}/actions/{action}", web::post().to(act::act))
             .route("/{id}/survey", web::post().to(survey::submit_survey))
-            .route("/{id}/survey-link", web::post().to(survey::survey_link)),
+            .route("/{id}/survey-link", web::post().to(survey::survey_link))
+            .route("/{id}/evidence", web::post().to(evidence::add_evidence))
+            .route("/{id}/evidence", web::get().to(evidence::list_evidence))
+            .route(
+                "/{id}/evidence/{evidence_id}/content",
+                web::get().to(evidence::download_evidence),
+            ),
     )
     .service(
         web::scope("/api/v1/claims")
@@ -97,4 +103,43 @@ pub fn now(clock: &kuaidi_shared::clock::Clock) -> chrono::DateTime<chrono::Utc>
     let t = clock.now();
     t.duration_trunc(chrono::Duration::microseconds(1))
         .unwrap_or(t)
+}
+
+/// Statuses `ApiError` has no variant for, carried as `Unprocessable` with these codes.
+const SPECIAL: [(&str, u16, &str); 3] = [
+    ("gone", 410, "Gone"),
+    ("payload_too_large", 413, "Payload too large"),
+    ("unsupported_media_type", 415, "Unsupported media type"),
+];
+
+/// An error of one of the [`SPECIAL`] statuses, for [`with_status`].
+pub fn special(code: &'static str, detail: impl Into<String>) -> kuaidi_shared::ApiError {
+    kuaidi_shared::ApiError::Unprocessable {
+        code,
+        detail: detail.into(),
+    }
+}
+
+/// Answers errors made by [`special`] with their own status (problem+json).
+pub fn with_status(
+    result: Result<actix_web::HttpResponse, kuaidi_shared::ApiError>,
+) -> Result<actix_web::HttpResponse, kuaidi_shared::ApiError> {
+    match result {
+        Err(kuaidi_shared::ApiError::Unprocessable { code, detail }) => {
+            let Some((_, status, title)) = SPECIAL.iter().find(|(c, _, _)| *c == code) else {
+                return Err(kuaidi_shared::ApiError::Unprocessable { code, detail });
+            };
+            let mut problem =
+                kuaidi_shared::ApiError::conflict(code, detail).to_problem(None, None);
+            problem.type_ = format!("https://kuaidi.dev/problems/{code}");
+            problem.title = (*title).into();
+            problem.status = *status;
+            let status = actix_web::http::StatusCode::from_u16(*status)
+                .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+            Ok(actix_web::HttpResponse::build(status)
+                .content_type(kuaidi_shared::problem::PROBLEM_JSON)
+                .json(problem))
+        }
+        other => other,
+    }
 }

@@ -58,7 +58,7 @@ pub async fn get_survey(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let (token, now) = (path.into_inner(), crate::routes::now(&clock));
-    or_gone(
+    crate::routes::with_status(
         async move {
             let (row, number) = db::run(&pool, move |conn| {
                 let row = usable(conn, &token, now, false)?;
@@ -127,24 +127,7 @@ pub async fn answer_survey(
     })
     .await;
     outbox.wake();
-    or_gone(done.map(|s| HttpResponse::Created().json(super::complaints::survey::view(s))))
-}
-
-/// A used or expired link is answered `410 Gone` (problem+json).
-fn or_gone(result: Result<HttpResponse, ApiError>) -> Result<HttpResponse, ApiError> {
-    match result {
-        Err(ApiError::Unprocessable {
-            code: "gone",
-            detail,
-        }) => {
-            let mut problem = ApiError::conflict("gone", detail).to_problem(None, None);
-            problem.type_ = "https://kuaidi.dev/problems/gone".into();
-            problem.title = "Gone".into();
-            problem.status = 410;
-            Ok(HttpResponse::Gone()
-                .content_type(kuaidi_shared::problem::PROBLEM_JSON)
-                .json(problem))
-        }
-        other => other,
-    }
+    crate::routes::with_status(
+        done.map(|s| HttpResponse::Created().json(super::complaints::survey::view(s))),
+    )
 }

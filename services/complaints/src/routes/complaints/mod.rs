@@ -2,6 +2,7 @@
 
 pub mod act;
 pub mod create;
+pub mod evidence;
 pub mod get;
 pub mod list;
 pub mod survey;
