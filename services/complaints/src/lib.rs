@@ -54,3 +54,35 @@ pub struct ApiDoc;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     <ApiDoc as utoipa::OpenApi>::openapi()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_names_every_path_the_service_serves() {
+        let doc = super::openapi();
+        let paths: Vec<&String> = doc.paths.paths.keys().collect();
+        for path in [
+            "/api/v1/complaints",
+            "/api/v1/complaints/{id}",
+            "/api/v1/complaints/{id}/history",
+            "/api/v1/complaints/{id}/actions/{action}",
+            "/api/v1/complaints/{id}/evidence",
+            "/api/v1/complaints/{id}/evidence/{evidence_id}/content",
+            "/api/v1/complaints/{id}/survey",
+            "/api/v1/complaints/{id}/survey-link",
+            "/api/v1/surveys/{token}",
+            "/api/v1/sla-policies",
+            "/api/v1/claims",
+            "/api/v1/claims/{id}",
+            "/api/v1/claims/{id}/actions/{action}",
+            "/api/v1/improvement-actions",
+            "/api/v1/improvement-actions/{id}",
+        ] {
+            assert!(paths.iter().any(|p| *p == path), "{path} is documented");
+        }
+        let schemas = doc.components.expect("components").schemas;
+        for schema in ["Complaint", "Claim", "SlaPolicies", "Evidence", "Survey", "Improvement"] {
+            assert!(schemas.contains_key(schema), "{schema} has a schema");
+        }
+    }
+}

@@ -172,3 +172,15 @@ impl Fields {
         self.errors.is_empty()
     }
 }
+
+/// Checks a query parameter that must be one of an enumeration (absent is fine).
+pub fn query_enum<T: FromStr>(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    value: Option<&str>,
+    listed: &str,
+) {
+    if value.is_some_and(|v| v.parse::<T>().is_err()) {
+        errors.push(FieldError::new(name, format!("must be one of {listed}")));
+    }
+}

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::api::claims::{Claim, ClaimActionBody, ClaimPage, ClaimQuery, CreateClaim};
 use crate::db::claims::{self as repo, ClaimFilters, ClaimRow};
 use crate::domain::claims::AGEING_DAYS;
+use crate::domain::fields::query_enum;
 use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
 use crate::routes::complaints::act::json_body;
 use crate::routes::Ops;
@@ -93,30 +94,13 @@ pub async fn list_claims(
     }
     .parse()?;
     let mut errors = Vec::new();
-    let check = |errors: &mut Vec<_>, field: &str, v: &Option<String>, ok: bool, listed: String| {
-        if v.is_some() && !ok {
-            errors.push(kuaidi_shared::FieldError::new(
-                field,
-                format!("must be one of {listed}"),
-            ));
-        }
-    };
-    let status_ok = q
-        .status
-        .as_deref()
-        .is_some_and(|s| s.parse::<ClaimStatus>().is_ok());
-    check(
+    query_enum::<ClaimStatus>(
         &mut errors,
         "status",
-        &q.status,
-        status_ok,
-        ClaimStatus::listed(),
+        q.status.as_deref(),
+        &ClaimStatus::listed(),
     );
-    let kind_ok = q
-        .kind
-        .as_deref()
-        .is_some_and(|s| s.parse::<ClaimKind>().is_ok());
-    check(&mut errors, "kind", &q.kind, kind_ok, ClaimKind::listed());
+    query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

@@ -14,13 +14,13 @@ use uuid::Uuid;
 
 use crate::db::claims::{self as repo, ClaimRow};
 use crate::db::complaints::ComplaintRow;
-use crate::db::history::{self, NewHistory};
+use crate::db::history;
 use crate::db::schema::complaints;
 use crate::db::shipments;
 use crate::domain::claims::{payable, transition, Parcel, AGEING_DAYS};
 use crate::domain::fields::Fields;
 use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
-use crate::events::emit::{case_event, cities, Emitter, Facts};
+use crate::events::emit::{cities, Emitter, Facts};
 
 /// Files a claim: the shipment must be known, and the case (if named) must concern it.
 pub fn file(
@@ -277,19 +277,13 @@ pub fn ageing(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usi
                 .as_ref()
                 .and_then(|t| cities.get(t).cloned()),
         );
-        let level = super::actions::level(row.escalation_level);
-        entries.push(NewHistory::system(
+        super::sla::escalated_automatically(
+            &mut em,
+            &mut entries,
             row,
-            "escalate",
-            serde_json::json!({"reason": reason, "automatic": true}),
+            &facts,
+            reason.clone(),
             now,
-        ));
-        em.push(
-            row.id,
-            &case_event!(ComplaintEscalatedV1, &facts, {
-                from_level: level - 1, to_level: level, reason: reason.clone(), automatic: true,
-                escalated_at: now,
-            }),
         );
     }
     history::append_all(conn, &entries)?;

@@ -255,7 +255,27 @@ fn announce(
             escalation_level: level,
         }),
     );
-    let reason = format!("{clock} SLA breached");
+    escalated_automatically(
+        em,
+        entries,
+        row,
+        &facts,
+        format!("{clock} SLA breached"),
+        now,
+    );
+}
+
+/// What the service records and announces when it escalated a case by itself (a breach, an
+/// aged claim): the history entry and `complaint.escalated` (automatic).
+pub fn escalated_automatically(
+    em: &mut Emitter<'_>,
+    entries: &mut Vec<NewHistory>,
+    row: &ComplaintRow,
+    facts: &Facts,
+    reason: String,
+    now: DateTime<Utc>,
+) {
+    let level = super::actions::level(row.escalation_level);
     entries.push(NewHistory::system(
         row,
         "escalate",
@@ -264,9 +284,8 @@ fn announce(
     ));
     em.push(
         row.id,
-        &case_event!(ComplaintEscalatedV1, &facts, {
-            from_level: level.saturating_sub(1).max(0), to_level: level, reason: reason.clone(),
-            automatic: true,
+        &case_event!(ComplaintEscalatedV1, facts, {
+            from_level: (level - 1).max(0), to_level: level, reason: reason.clone(), automatic: true,
             escalated_at: now,
         }),
     );

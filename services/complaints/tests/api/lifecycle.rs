@@ -294,30 +294,30 @@ async fn a_stale_if_match_is_412_and_a_current_one_passes() {
     let comment = json!({"text": "called the hub"});
     let path = format!("/api/v1/complaints/{id}/actions/comment");
 
-    let first = t
-        .request(reqwest::Method::POST, &path, &t.admin())
-        .header("if-match", &etag)
-        .json(&comment)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(first.status(), 200);
-    let stale = t
-        .request(reqwest::Method::POST, &path, &t.admin())
-        .header("if-match", &etag)
-        .json(&comment)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(stale.status(), 412);
-    let by_version = t
-        .request(reqwest::Method::POST, &path, &t.admin())
-        .header("if-match", "2")
-        .json(&comment)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(by_version.status(), 200, "a bare version is accepted too");
+    let comment_if_match = |tag: String| {
+        let (t, path, comment) = (&t, path.clone(), comment.clone());
+        async move {
+            t.request(reqwest::Method::POST, &path, &t.admin())
+                .header("if-match", tag)
+                .json(&comment)
+                .send()
+                .await
+                .expect("sent")
+                .status()
+        }
+    };
+
+    assert_eq!(comment_if_match(etag.clone()).await, 200);
+    assert_eq!(
+        comment_if_match(etag).await,
+        412,
+        "the version it names is gone"
+    );
+    assert_eq!(
+        comment_if_match("2".into()).await,
+        200,
+        "a bare version is accepted too"
+    );
     t.stop().await;
 }
 
