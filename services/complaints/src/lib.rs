@@ -81,7 +81,14 @@ mod tests {
             assert!(paths.iter().any(|p| *p == path), "{path} is documented");
         }
         let schemas = doc.components.expect("components").schemas;
-        for schema in ["Complaint", "Claim", "SlaPolicies", "Evidence", "Survey", "Improvement"] {
+        for schema in [
+            "Complaint",
+            "Claim",
+            "SlaPolicies",
+            "Evidence",
+            "Survey",
+            "Improvement",
+        ] {
             assert!(schemas.contains_key(schema), "{schema} has a schema");
         }
     }

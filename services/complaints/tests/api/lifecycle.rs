@@ -402,3 +402,46 @@ async fn the_history_refuses_updates_and_deletes_in_the_database_itself() {
     assert!(format!("{:?}", delete.expect_err("refused")).contains("append-only"));
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchants_see_the_history_without_internal_comments() {
+    let t = Desk::spawn().await;
+    let merchant = Uuid::now_v7();
+    t.shipment_created(&crate::helpers::shipment(
+        "KD500000001CN",
+        merchant,
+        Uuid::now_v7(),
+    ))
+    .await;
+    let mut body = complaint("delay");
+    body["tracking_number"] = json!("KD500000001CN");
+    let case = t.created(&t.admin(), &body).await;
+    let id = case["id"].as_str().expect("id");
+    t.acted(
+        &t.admin(),
+        id,
+        "comment",
+        json!({"text": "hub manager blamed the merchant"}),
+    )
+    .await;
+    t.acted(
+        &t.admin(),
+        id,
+        "comment",
+        json!({"text": "we are on it", "internal": false}),
+    )
+    .await;
+
+    let staff = json_of(t.history(&t.admin(), id).await, 200).await;
+    let theirs = json_of(t.history(&t.merchant(merchant), id).await, 200).await;
+
+    assert_eq!(staff["data"].as_array().expect("data").len(), 3);
+    let texts: Vec<&str> = theirs["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|e| e["payload"]["text"].as_str())
+        .collect();
+    assert_eq!(texts, vec!["we are on it"]);
+    t.stop().await;
+}

@@ -1,6 +1,7 @@
 //! `GET /api/v1/complaints/{id}` and its history.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
@@ -44,7 +45,8 @@ pub async fn get_complaint(
     Ok(respond_with_etag(&req, &etag, &super::view(row, None)))
 }
 
-/// Everything done to a case, oldest first (actor, action, from, to, payload, time).
+/// Everything done to a case, oldest first (actor, action, from, to, payload, time); merchants
+/// and end customers do not see internal comments.
 #[utoipa::path(
     get,
     path = "/api/v1/complaints/{id}/history",
@@ -65,6 +67,8 @@ pub async fn get_history(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let who = caller.principal.clone();
+    // Merchants and end customers do not see the staff's internal notes.
+    let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
     let rows = db::run(&pool, move |conn| {
         repo::find(conn, id)?
             .filter(|r| super::visible_to(&who, r))
@@ -75,6 +79,7 @@ pub async fn get_history(
     Ok(HttpResponse::Ok().json(History {
         data: rows
             .into_iter()
+            .filter(|r| !(outsider && r.action == "comment" && r.payload["internal"] != false))
             .map(|r| HistoryEntry {
                 id: r.id,
                 actor: r.actor,
