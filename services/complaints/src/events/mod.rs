@@ -1,14 +1,14 @@
 //! What the complaints service consumes and emits. Consumed: `shipment.created` (shipment
-//! projection), `shipment.exception_raised` (proactive cases), `customer.tier_changed` and
-//! `customer.owner_changed` (customer projection), `customer.merged`, `customer.erased`.
+//! projection), `shipment.exception_raised` (proactive cases), `customer.created`, `customer.tier_changed`
+//! and `customer.owner_changed` (customer projection), `customer.merged`, `customer.erased`.
 
 pub mod emit;
 pub mod proactive;
 
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
-    CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1, CustomerTierChangedV1,
-    ShipmentCreatedV1, ShipmentExceptionRaisedV1,
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
+    CustomerTierChangedV1, ShipmentCreatedV1, ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::events::Consumers;
 
@@ -27,6 +27,15 @@ pub fn consumers(clock: Clock) -> Consumers {
                 customers::set_owner(conn, t.customer_id, Some(owner), t.changed_at)?;
             }
             Ok(())
+        })
+        .on(|conn, _, c: CustomerCreatedV1| {
+            customers::set_tier(conn, c.customer_id, &c.value_tier, c.created_at)?;
+            Ok(customers::set_owner(
+                conn,
+                c.customer_id,
+                c.owner_id,
+                c.created_at,
+            )?)
         })
         .on(|conn, _, o: CustomerOwnerChangedV1| {
             Ok(customers::set_owner(
