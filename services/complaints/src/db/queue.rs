@@ -120,6 +120,15 @@ impl Filters {
             },
             _ => uuid(&mut e, "assignee", &q.assignee),
         };
+        if f.tracking_number
+            .as_deref()
+            .is_some_and(|t| !crate::domain::fields::storable(t))
+        {
+            e.push(FieldError::new(
+                "tracking_number",
+                "must not contain NUL characters",
+            ));
+        }
         match q.sla.as_deref() {
             None => {}
             Some("warned") => f.warned = true,

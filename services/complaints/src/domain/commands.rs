@@ -231,6 +231,17 @@ mod tests {
     }
 
     #[test]
+    fn text_postgres_cannot_store_is_refused_wherever_it_hides() {
+        assert_eq!(
+            refused(
+                Action::Comment,
+                json!({"text": "a\0b", "extra": {"k": ["\0"]}})
+            ),
+            vec!["extra", "text"]
+        );
+    }
+
+    #[test]
     fn a_body_that_is_not_an_object_is_refused() {
         assert_eq!(refused(Action::Investigate, json!([1])), vec!["body"]);
         assert!(parse(Action::Investigate, Value::Null).is_ok());

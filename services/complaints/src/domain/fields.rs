@@ -28,6 +28,14 @@ impl Fields {
                 Map::new()
             }
         };
+        for (key, value) in &map {
+            if !storable(key) || !storable_value(value) {
+                errors.push(FieldError::new(
+                    key.as_str(),
+                    "must not contain NUL characters",
+                ));
+            }
+        }
         Self { map, errors }
     }
 
@@ -182,5 +190,20 @@ pub fn query_enum<T: FromStr>(
 ) {
     if value.is_some_and(|v| v.parse::<T>().is_err()) {
         errors.push(FieldError::new(name, format!("must be one of {listed}")));
+    }
+}
+
+/// Whether PostgreSQL can store this text (no NUL character).
+pub fn storable(s: &str) -> bool {
+    !s.contains('\0')
+}
+
+/// Whether every string in a JSON value (keys included) is [`storable`].
+pub fn storable_value(v: &Value) -> bool {
+    match v {
+        Value::String(s) => storable(s),
+        Value::Array(items) => items.iter().all(storable_value),
+        Value::Object(m) => m.iter().all(|(k, v)| storable(k) && storable_value(v)),
+        _ => true,
     }
 }

@@ -36,7 +36,12 @@ impl Intake {
             errors.push(FieldError::new("channel", "must be app for end customers"));
         }
         let description = req.description.trim().to_owned();
-        if description.is_empty() {
+        if !super::fields::storable(&description) {
+            errors.push(FieldError::new(
+                "description",
+                "must not contain NUL characters",
+            ));
+        } else if description.is_empty() {
             errors.push(FieldError::new("description", "is required"));
         } else if description.chars().count() > MAX_DESCRIPTION {
             errors.push(FieldError::new(
@@ -65,6 +70,10 @@ impl Intake {
             .map(|t| t.trim().to_ascii_uppercase())
             .filter(|t| !t.is_empty());
         match &tracking_number {
+            Some(t) if !super::fields::storable(t) => errors.push(FieldError::new(
+                "tracking_number",
+                "must not contain NUL characters",
+            )),
             Some(t) if t.len() > MAX_TRACKING_NUMBER => errors.push(FieldError::new(
                 "tracking_number",
                 format!("must be at most {MAX_TRACKING_NUMBER} characters"),

@@ -101,6 +101,15 @@ pub async fn list_claims(
         &ClaimStatus::listed(),
     );
     query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
+    if q.tracking_number
+        .as_deref()
+        .is_some_and(|t| !crate::domain::fields::storable(t))
+    {
+        errors.push(kuaidi_shared::FieldError::new(
+            "tracking_number",
+            "must not contain NUL characters",
+        ));
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }

@@ -104,6 +104,15 @@ fn upload(
         }
     };
     let description = text("description");
+    if description
+        .as_deref()
+        .is_some_and(|d| !crate::domain::fields::storable(d))
+    {
+        errors.push(FieldError::new(
+            "description",
+            "must not contain NUL characters",
+        ));
+    }
     let file = parts
         .into_iter()
         .find(|p| p.filename.is_some() || p.name == "file");

@@ -445,3 +445,27 @@ async fn merchants_see_the_history_without_internal_comments() {
     assert_eq!(texts, vec!["we are on it"]);
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_the_database_cannot_store_is_422_not_a_server_error() {
+    let t = Desk::spawn().await;
+    let mut body = complaint("delay");
+    body["description"] = json!("late\u{0}again");
+    assert_eq!(
+        refused_fields(t.create(&t.admin(), &body).await).await,
+        vec!["description"]
+    );
+    let case = t.created(&t.admin(), &complaint("delay")).await;
+    let id = case["id"].as_str().expect("id");
+
+    let comment = t
+        .act(&t.admin(), id, "comment", json!({"text": "x\u{0}"}))
+        .await;
+
+    assert_eq!(refused_fields(comment).await, vec!["text"]);
+    let queue = t
+        .get(&t.admin(), "/api/v1/complaints?tracking_number=KD%00")
+        .await;
+    assert_eq!(refused_fields(queue).await, vec!["tracking_number"]);
+    t.stop().await;
+}
