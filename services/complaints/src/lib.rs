@@ -27,6 +27,7 @@ pub const SERVICE: &str = "complaints";
         routes::complaints::survey::submit_survey,
         routes::complaints::evidence::add_evidence,
         routes::complaints::evidence::list_evidence,
+        routes::complaints::evidence::get_evidence,
         routes::complaints::evidence::download_evidence,
         routes::complaints::survey::survey_link,
         routes::surveys::get_survey,

@@ -63,3 +63,17 @@ pub fn content(
         .first(conn)
         .optional()
 }
+
+/// One piece of evidence of a case.
+pub fn find(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<EvidenceRow>> {
+    evidence::table
+        .filter(evidence::id.eq(id))
+        .filter(evidence::complaint_id.eq(complaint_id))
+        .select(EvidenceRow::as_select())
+        .first(conn)
+        .optional()
+}

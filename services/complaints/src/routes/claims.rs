@@ -159,11 +159,13 @@ pub async fn list_claims(
 #[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims",
     params(("id" = Uuid, Path, description = "Claim id")),
     responses(
-        (status = 200, description = "The claim", body = Claim),
+        (status = 200, description = "The claim; `ETag` carries its version", body = Claim),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         (status = 404, description = "No such claim for this caller", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn get_claim(
+    req: actix_web::HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
     ops: Ops,
@@ -175,7 +177,12 @@ pub async fn get_claim(
             .ok_or(ApiError::NotFound("claim"))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view(row, now)))
+    let etag = format!("{}-{}", row.id.simple(), row.version);
+    Ok(kuaidi_shared::http::respond_with_etag(
+        &req,
+        &etag,
+        &view(row, now),
+    ))
 }
 
 /// `assess` {}, `approve` {amount?} (≤ payable, else 422), `reject` {reason}, `pay`

@@ -23,6 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{id}/evidence", web::post().to(evidence::add_evidence))
             .route("/{id}/evidence", web::get().to(evidence::list_evidence))
             .route(
+                "/{id}/evidence/{evidence_id}",
+                web::get().to(evidence::get_evidence),
+            )
+            .route(
                 "/{id}/evidence/{evidence_id}/content",
                 web::get().to(evidence::download_evidence),
             ),

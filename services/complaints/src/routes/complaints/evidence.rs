@@ -118,6 +118,28 @@ pub async fn list_evidence(
     }))
 }
 
+/// One piece of evidence.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The evidence", body = Evidence),
+        (status = 404, description = "No such case or evidence for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_evidence(
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<(Uuid, Uuid)>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
+    let row = db::run(&ops.pool, move |conn| {
+        super::visible_case(conn, &who, id, false)?;
+        repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view(row)))
+}
+
 /// Downloads an uploaded file (as an attachment, with its content type and SHA-256).
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}/content", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
