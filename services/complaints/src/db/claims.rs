@@ -69,6 +69,54 @@ pub struct ClaimFilters {
     pub tenant: Option<Uuid>,
 }
 
+impl ClaimFilters {
+    /// Validated filters of `GET /claims` with the caller's tenant rule; `overdue_before` is
+    /// the filing time before which an unsettled claim is overdue.
+    pub fn parse(
+        q: crate::api::claims::ClaimQuery,
+        caller: &kuaidi_shared::auth::Principal,
+        overdue_before: DateTime<Utc>,
+    ) -> Result<Self, kuaidi_shared::ApiError> {
+        use crate::domain::fields::{query_enum, storable};
+        use crate::domain::vocab::{ClaimKind, ClaimStatus};
+        use kuaidi_shared::auth::Role;
+        let mut errors = Vec::new();
+        query_enum::<ClaimStatus>(
+            &mut errors,
+            "status",
+            q.status.as_deref(),
+            &ClaimStatus::listed(),
+        );
+        query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
+        if q.tracking_number.as_deref().is_some_and(|t| !storable(t)) {
+            errors.push(kuaidi_shared::FieldError::new(
+                "tracking_number",
+                "must not contain NUL characters",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(kuaidi_shared::ApiError::Validation(errors));
+        }
+        caller.require(&[
+            Role::Admin,
+            Role::Manager,
+            Role::Supervisor,
+            Role::Agent,
+            Role::Analyst,
+            Role::Merchant,
+        ])?;
+        Ok(Self {
+            status: q.status,
+            kind: q.kind,
+            complaint_id: q.complaint_id,
+            tracking_number: q.tracking_number.map(|t| t.to_ascii_uppercase()),
+            filed_before_unsettled: q.overdue.unwrap_or(false).then_some(overdue_before),
+            tenant: (caller.role == Role::Merchant)
+                .then(|| caller.merchant_id.unwrap_or_else(Uuid::nil)),
+        })
+    }
+}
+
 /// One page (`limit + 1` rows) after `(filed_at, id)`, oldest first.
 pub fn page(
     conn: &mut PgConnection,

@@ -3,7 +3,6 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
 use kuaidi_shared::money::Money;
@@ -16,8 +15,7 @@ use uuid::Uuid;
 use crate::api::claims::{Claim, ClaimActionBody, ClaimPage, ClaimQuery, CreateClaim};
 use crate::db::claims::{self as repo, ClaimFilters, ClaimRow};
 use crate::domain::claims::AGEING_DAYS;
-use crate::domain::fields::query_enum;
-use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
+use crate::domain::vocab::ClaimAction;
 use crate::routes::complaints::act::json_body;
 use crate::routes::Ops;
 use crate::workflow::claims;
@@ -93,52 +91,8 @@ pub async fn list_claims(
         cursor: q.cursor.clone(),
     }
     .parse()?;
-    let mut errors = Vec::new();
-    query_enum::<ClaimStatus>(
-        &mut errors,
-        "status",
-        q.status.as_deref(),
-        &ClaimStatus::listed(),
-    );
-    query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
-    if q.tracking_number
-        .as_deref()
-        .is_some_and(|t| !crate::domain::fields::storable(t))
-    {
-        errors.push(kuaidi_shared::FieldError::new(
-            "tracking_number",
-            "must not contain NUL characters",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    if !matches!(
-        caller.role,
-        Role::Admin
-            | Role::Manager
-            | Role::Supervisor
-            | Role::Agent
-            | Role::Analyst
-            | Role::Merchant
-    ) {
-        return Err(ApiError::Forbidden(
-            "claims are for staff and merchants".into(),
-        ));
-    }
     let now = ops.now();
-    let filters = ClaimFilters {
-        status: q.status,
-        kind: q.kind,
-        complaint_id: q.complaint_id,
-        tracking_number: q.tracking_number.map(|t| t.to_ascii_uppercase()),
-        filed_before_unsettled: q
-            .overdue
-            .unwrap_or(false)
-            .then(|| now - Duration::days(AGEING_DAYS)),
-        tenant: (caller.role == Role::Merchant)
-            .then(|| caller.merchant_id.unwrap_or_else(Uuid::nil)),
-    };
+    let filters = ClaimFilters::parse(q, &caller, now - Duration::days(AGEING_DAYS))?;
     let after = cursor.map(|c| (c.at, c.id));
     let rows = db::run(&ops.pool, move |conn| {
         Ok(repo::page(conn, &filters, after, limit)?)
