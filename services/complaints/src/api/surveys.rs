@@ -28,7 +28,7 @@ pub struct Survey {
     pub effectiveness: Option<i16>,
     pub attitude: Option<i16>,
     pub suggestion: Option<String>,
-    /// `agent` | `customer` | `link`.
+    /// `agent` | `customer` | `merchant` | `link`.
     pub via: String,
     pub submitted_at: DateTime<Utc>,
     /// Whether the answer reopened the case (overall ≤ 2).

@@ -16,8 +16,9 @@ use crate::api::surveys::{Survey, SurveyAnswers, SurveyLink};
 use crate::domain::survey::Answers;
 use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
 
-/// Records a satisfaction survey, taken by an agent on a callback or answered by the customer
-/// in the app (a `customer` token, their own case). `overall` ≤ 2 reopens the case.
+/// Records a satisfaction survey, taken by an agent on a callback, answered by the customer in
+/// the app (a `customer` token, their own case) or passed on by the merchant (own cases).
+/// `overall` ≤ 2 reopens the case.
 #[utoipa::path(
     post,
     path = "/api/v1/complaints/{id}/survey",
@@ -41,14 +42,12 @@ pub async fn submit_survey(
     outbox: web::Data<Outbox>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
+    // SPEC §3 "complaints read, survey": staff and analysts on callback, merchants and end
+    // customers on their own cases (visibility below).
     let via = match caller.role {
         Role::Customer => "customer",
-        Role::Admin | Role::Manager | Role::Supervisor | Role::Agent => "agent",
-        _ => {
-            return Err(ApiError::Forbidden(
-                "only staff and the customer answer surveys".into(),
-            ))
-        }
+        Role::Merchant => "merchant",
+        _ => "agent",
     };
     let answers = Answers::parse(super::act::json_body(&body)?)?;
     let (id, who, now) = (
