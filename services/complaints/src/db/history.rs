@@ -42,11 +42,16 @@ impl NewHistory {
     }
 }
 
+/// Rows per INSERT: 7 parameters each stay well under PostgreSQL's 65,535 per statement.
+const CHUNK: usize = 5_000;
+
+/// Appends many entries (a sweep may touch tens of thousands of cases at once).
 pub fn append_all(conn: &mut PgConnection, entries: &[NewHistory]) -> QueryResult<usize> {
-    if entries.is_empty() {
-        return Ok(0);
+    let mut total = 0;
+    for chunk in entries.chunks(CHUNK) {
+        total += diesel::insert_into(complaint_history::table)
+            .values(chunk)
+            .execute(conn)?;
     }
-    diesel::insert_into(complaint_history::table)
-        .values(entries)
-        .execute(conn)
+    Ok(total)
 }

@@ -213,3 +213,32 @@ async fn invalid_policy_rows_are_422_naming_each_field() {
     );
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sweep_handles_thousands_of_cases_falling_due_together() {
+    let t = Desk::at(START).await;
+    t.execute(&format!(
+        "INSERT INTO complaints (id, number, type, channel, priority, description, status, \
+           first_response_due, resolution_due, first_response_warn_at, resolution_warn_at, \
+           created_at, updated_at) \
+         SELECT gen_random_uuid(), 'B' || g, 'complaint', 'phone', 'normal', 'bulk', 'received', \
+           t + interval '4 hours', t + interval '48 hours', t + interval '192 minutes', \
+           t + interval '2304 minutes', t, t \
+         FROM generate_series(1, 6000) g, (SELECT '{START}'::timestamptz AS t) s"
+    ))
+    .expect("bulk cases");
+
+    t.clock.advance(Minutes::hours(5));
+
+    t.until_db(
+        "every case warned and breached once",
+        "SELECT (count(*) = 6000)::int::int8 AS n FROM complaints WHERE sla_flags = 3 AND escalation_level = 1".into(),
+    )
+    .await;
+    t.until_db(
+        "three history entries each",
+        "SELECT (count(*) = 18000)::int::int8 AS n FROM complaint_history".into(),
+    )
+    .await;
+    t.stop().await;
+}
