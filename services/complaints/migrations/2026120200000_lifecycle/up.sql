@@ -28,6 +28,10 @@ CREATE INDEX complaints_open_fr_warn ON complaints (first_response_warn_at)
     WHERE status NOT IN ('closed', 'awaiting_feedback') AND first_responded_at IS NULL;
 CREATE INDEX complaints_open_res_warn ON complaints (resolution_warn_at)
     WHERE status NOT IN ('closed', 'awaiting_feedback');
+CREATE INDEX complaints_open_fr_due ON complaints (first_response_due)
+    WHERE status NOT IN ('closed', 'awaiting_feedback') AND first_responded_at IS NULL;
+CREATE INDEX complaints_open_res_due ON complaints (resolution_due)
+    WHERE status NOT IN ('closed', 'awaiting_feedback');
 CREATE INDEX complaints_reporter ON complaints (reporter_phone_hash) WHERE reporter_phone_hash IS NOT NULL;
 CREATE UNIQUE INDEX complaints_proactive_once ON complaints (tracking_number) WHERE proactive;
 
