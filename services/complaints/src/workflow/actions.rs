@@ -43,17 +43,23 @@ pub fn status_of(row: &ComplaintRow) -> Result<Status, ApiError> {
 
 /// `409` naming what may be done instead.
 pub fn illegal(from: Status, action: Action) -> ApiError {
-    let allowed: Vec<String> = allowed_actions(from)
-        .iter()
-        .map(|a| a.to_string())
-        .collect();
+    illegal_transition(from, action, &allowed_actions(from))
+}
+
+/// `409 illegal_transition` with the current status and the actions allowed in it.
+pub fn illegal_transition<S: std::fmt::Display, A: std::fmt::Display>(
+    from: S,
+    action: A,
+    allowed: &[A],
+) -> ApiError {
+    let allowed: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
     let mut extensions = serde_json::Map::new();
     extensions.insert("current_status".into(), json!(from.to_string()));
     extensions.insert("allowed_actions".into(), json!(allowed));
     ApiError::ConflictWith {
         code: "illegal_transition",
         detail: format!(
-            "a case in status {from} cannot be {action}d; allowed: {}",
+            "{action} is not allowed in status {from}; allowed: {}",
             allowed.join(", ")
         ),
         extensions,

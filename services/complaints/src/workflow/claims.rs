@@ -179,10 +179,12 @@ pub fn act(
         .parse()
         .map_err(|_| anyhow::anyhow!("stored claim status {}", row.status))?;
     let to = transition(from, action).ok_or_else(|| {
-        ApiError::conflict(
-            "illegal_transition",
-            format!("a {from} claim cannot be {action}d"),
-        )
+        let allowed: Vec<ClaimAction> = <ClaimAction as strum::VariantArray>::VARIANTS
+            .iter()
+            .copied()
+            .filter(|a| transition(from, *a).is_some())
+            .collect();
+        super::actions::illegal_transition(from, action, &allowed)
     })?;
     let mut f = Fields::new(body);
     match action {

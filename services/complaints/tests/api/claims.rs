@@ -90,11 +90,14 @@ async fn a_claim_is_assessed_approved_within_the_limit_and_paid() {
         }
     };
 
-    assert_eq!(
-        act("pay", json!({"reference": "x"}), Role::Admin)
-            .await
-            .status(),
+    let early = json_of(
+        act("pay", json!({"reference": "x"}), Role::Admin).await,
         409,
+    )
+    .await;
+    assert_eq!(
+        early["allowed_actions"],
+        json!(["assess", "reject"]),
         "not approved yet"
     );
     json_of(act("assess", json!({}), Role::Agent).await, 200).await;
