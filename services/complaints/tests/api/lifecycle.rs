@@ -404,7 +404,7 @@ async fn the_history_refuses_updates_and_deletes_in_the_database_itself() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn merchants_see_the_history_without_internal_comments() {
+async fn merchants_see_neither_internal_comments_nor_the_proposal() {
     let t = Desk::spawn().await;
     let merchant = Uuid::now_v7();
     t.shipment_created(&crate::helpers::shipment(
@@ -443,6 +443,15 @@ async fn merchants_see_the_history_without_internal_comments() {
         .filter_map(|e| e["payload"]["text"].as_str())
         .collect();
     assert_eq!(texts, vec!["we are on it"]);
+    t.to_resolving(id).await;
+    let staff_view = json_of(t.case(&t.admin(), id).await, 200).await;
+    let their_view = json_of(t.case(&t.merchant(merchant), id).await, 200).await;
+    assert_eq!(staff_view["proposal"]["plan"], "refund the freight");
+    assert_eq!(
+        their_view["proposal"],
+        serde_json::Value::Null,
+        "the proposal is internal"
+    );
     t.stop().await;
 }
 

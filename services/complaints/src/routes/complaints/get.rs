@@ -42,7 +42,11 @@ pub async fn get_complaint(
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
-    Ok(respond_with_etag(&req, &etag, &super::view(row, None)))
+    Ok(respond_with_etag(
+        &req,
+        &etag,
+        &super::view_for(&caller, row),
+    ))
 }
 
 /// Everything done to a case, oldest first (actor, action, from, to, payload, time); merchants

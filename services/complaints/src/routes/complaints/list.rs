@@ -50,7 +50,7 @@ pub async fn list_complaints(
             at: due.unwrap_or(row.resolution_due),
             id: row.id,
         },
-        |(row, _)| super::view(row, None),
+        |(row, _)| super::view_for(&caller, row),
     );
     Ok(HttpResponse::Ok().json(page))
 }

@@ -44,6 +44,16 @@ pub fn visible_case(
         .ok_or(ApiError::NotFound("complaint"))
 }
 
+/// The case as `caller` may see it: merchants and end customers do not see the handler's
+/// internal proposal (investigation report, compensation plan).
+pub fn view_for(caller: &Principal, row: ComplaintRow) -> Complaint {
+    let mut case = view(row, None);
+    if matches!(caller.role, Role::Merchant | Role::Customer) {
+        case.proposal = None;
+    }
+    case
+}
+
 /// Staff who work cases: admin, manager, supervisor, agent.
 pub fn require_staff(caller: &Principal) -> Result<(), ApiError> {
     caller.require(&[Role::Admin, Role::Manager, Role::Supervisor, Role::Agent])
