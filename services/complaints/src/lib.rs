@@ -9,6 +9,7 @@ pub mod domain;
 pub mod events;
 pub mod routes;
 pub mod startup;
+pub mod workflow;
 
 pub use startup::build;
 
@@ -19,14 +20,77 @@ pub const SERVICE: &str = "complaints";
 #[openapi(
     paths(
         routes::complaints::create::create_complaint,
+        routes::complaints::list::list_complaints,
         routes::complaints::get::get_complaint,
         routes::complaints::get::get_history,
+        routes::complaints::act::act,
+        routes::complaints::survey::submit_survey,
+        routes::complaints::evidence::add_evidence,
+        routes::complaints::evidence::list_evidence,
+        routes::complaints::evidence::get_evidence,
+        routes::complaints::evidence::download_evidence,
+        routes::complaints::survey::survey_link,
+        routes::surveys::get_survey,
+        routes::surveys::answer_survey,
+        routes::policies::get_policies,
+        routes::policies::put_policies,
+        routes::claims::create_claim,
+        routes::claims::list_claims,
+        routes::claims::get_claim,
+        routes::claims::act_on_claim,
+        routes::improvements::list_improvements,
+        routes::improvements::create_improvement,
+        routes::improvements::get_improvement,
+        routes::improvements::patch_improvement,
     ),
-    tags((name = "complaints", description = "Feedback cases, SLA, claims and surveys"))
+    tags(
+        (name = "complaints", description = "Feedback cases, their lifecycle, SLA policies, evidence and surveys"),
+        (name = "claims", description = "Compensation claims and their ageing"),
+        (name = "improvement-actions", description = "Root causes turned into fixes with an owner and a deadline"),
+    )
 )]
 pub struct ApiDoc;
 
 /// The service's OpenAPI document (merged into the gateway's).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     <ApiDoc as utoipa::OpenApi>::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_openapi_document_names_every_path_the_service_serves() {
+        let doc = super::openapi();
+        let paths: Vec<&String> = doc.paths.paths.keys().collect();
+        for path in [
+            "/api/v1/complaints",
+            "/api/v1/complaints/{id}",
+            "/api/v1/complaints/{id}/history",
+            "/api/v1/complaints/{id}/actions/{action}",
+            "/api/v1/complaints/{id}/evidence",
+            "/api/v1/complaints/{id}/evidence/{evidence_id}/content",
+            "/api/v1/complaints/{id}/survey",
+            "/api/v1/complaints/{id}/survey-link",
+            "/api/v1/surveys/{token}",
+            "/api/v1/sla-policies",
+            "/api/v1/claims",
+            "/api/v1/claims/{id}",
+            "/api/v1/claims/{id}/actions/{action}",
+            "/api/v1/improvement-actions",
+            "/api/v1/improvement-actions/{id}",
+        ] {
+            assert!(paths.iter().any(|p| *p == path), "{path} is documented");
+        }
+        let schemas = doc.components.expect("components").schemas;
+        for schema in [
+            "Complaint",
+            "Claim",
+            "SlaPolicies",
+            "Evidence",
+            "Survey",
+            "Improvement",
+        ] {
+            assert!(schemas.contains_key(schema), "{schema} has a schema");
+        }
+    }
 }

@@ -77,6 +77,16 @@ pub struct Complaint {
     pub root_cause: Option<String>,
     pub resolution: Option<String>,
     pub satisfaction: Option<i32>,
+    /// How the case was closed (`explained` when triage found it not reasonable).
+    pub resolution_code: Option<String>,
+    /// The handler's proposal: measures, plan, compensation, investigation report.
+    pub proposal: Option<serde_json::Value>,
+    /// Opened by the service itself on a key account's lost or damaged parcel.
+    pub proactive: bool,
+    /// On the answer to `resolve`: the one-time survey link to send to the customer (shown
+    /// once; only its hash is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey_link: Option<String>,
     /// Set when intake found this to be a repeat of an open case (the existing case is
     /// returned), or when the case was merged into another.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -89,13 +99,62 @@ pub struct Complaint {
 /// One entry of a case's append-only history.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
+    pub id: i64,
+    /// The user id (`sub`) of who did it, or `system`.
     pub actor: String,
     pub action: String,
     pub from: Option<String>,
     pub to: String,
     pub payload: serde_json::Value,
+    pub time: DateTime<Utc>,
+    /// Same as `time`.
     pub at: DateTime<Utc>,
 }
+
+/// Filters of `GET /api/v1/complaints` (comma-separated values match any of them).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ComplaintFilters {
+    /// e.g. `received,triaged`.
+    pub status: Option<String>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub type_: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    /// A user id, or `me`.
+    pub assignee: Option<String>,
+    pub department: Option<String>,
+    pub customer_id: Option<String>,
+    pub tracking_number: Option<String>,
+    pub merchant_id: Option<String>,
+    /// `warned` | `breached`.
+    pub sla: Option<String>,
+    /// RFC 3339; cases received at or after.
+    pub received_from: Option<String>,
+    /// RFC 3339; cases received before.
+    pub received_to: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A page of cases, most urgent SLA deadline first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ComplaintPage {
+    pub data: Vec<Complaint>,
+    pub next_cursor: Option<String>,
+}
+
+/// Body of `POST /api/v1/complaints/{id}/actions/{action}`: the fields of the action (SPEC §6):
+/// `triage` {category, priority?, reasonable, note?, reply?, root_cause?}; `assign`
+/// {assignee_id, department}; `investigate` {}; `propose` {measures, plan, compensation?,
+/// report? {content, process, evidence_analysis, conclusion}}; `approve` {reason?}; `reject`
+/// {reason}; `resolve` {resolution, customer_notified_at?}; `close` {resolution_code,
+/// root_cause}; `reopen` {reason}; `escalate` {reason}; `comment` {text, internal?}.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"category": "delay", "priority": "high", "reasonable": true,
+    "note": "checked the scans", "reply": "We are on it."}))]
+pub struct ActionBody(pub serde_json::Map<String, serde_json::Value>);
 
 /// `GET /api/v1/complaints/{id}/history`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

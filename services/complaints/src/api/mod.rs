@@ -1,3 +1,8 @@
 //! Request and response types of the complaints API (serde + utoipa).
 
+pub mod claims;
 pub mod complaints;
+pub mod evidence;
+pub mod improvements;
+pub mod policies;
+pub mod surveys;

@@ -7,9 +7,12 @@ use uuid::Uuid;
 use super::schema::{complaint_history, complaint_numbers, complaints, sla_policies};
 use crate::domain::vocab::OPEN_STATUSES;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, AsChangeset, Identifiable,
+)]
 #[diesel(table_name = complaints)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
 pub struct ComplaintRow {
     pub id: Uuid,
     pub number: String,
@@ -29,8 +32,6 @@ pub struct ComplaintRow {
     pub first_response_due: DateTime<Utc>,
     pub resolution_due: DateTime<Utc>,
     pub first_responded_at: Option<DateTime<Utc>>,
-    pub sla_warned: bool,
-    pub sla_breached: bool,
     pub root_cause: Option<String>,
     pub resolution: Option<String>,
     pub satisfaction: Option<i32>,
@@ -39,12 +40,44 @@ pub struct ComplaintRow {
     pub version: i32,
     /// The case this one repeats (set when cases are merged; intake never stores a duplicate).
     pub duplicate_of: Option<Uuid>,
+    /// Opened by the service itself on a key account's lost or damaged parcel.
+    pub proactive: bool,
+    /// Blind index of the phone of the end customer who opened it in the app.
+    pub reporter_phone_hash: Option<String>,
+    pub resolution_code: Option<String>,
+    /// The handler's proposal (measures, plan, compensation, investigation report).
+    pub proposal: Option<serde_json::Value>,
+    pub first_response_warn_at: DateTime<Utc>,
+    pub resolution_warn_at: DateTime<Utc>,
+    /// SLA events had, once each (see [`SlaFlag`]).
+    pub sla_flags: i32,
+}
+
+/// Bits of `sla_flags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFlag {
+    FirstResponseWarned = 1,
+    FirstResponseBreached = 2,
+    ResolutionWarned = 4,
+    ResolutionBreached = 8,
+}
+
+/// Any warning / any breach.
+pub const WARNED: i32 = SlaFlag::FirstResponseWarned as i32 | SlaFlag::ResolutionWarned as i32;
+pub const BREACHED: i32 =
+    SlaFlag::FirstResponseBreached as i32 | SlaFlag::ResolutionBreached as i32;
+
+impl ComplaintRow {
+    pub fn has(&self, flags: i32) -> bool {
+        self.sla_flags & flags != 0
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = complaint_history)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct HistoryRow {
+    pub id: i64,
     pub actor: String,
     pub action: String,
     pub from_status: Option<String>,
@@ -83,20 +116,48 @@ pub fn next_number(conn: &mut PgConnection, day: NaiveDate) -> QueryResult<i32> 
         .get_result(conn)
 }
 
-/// `(first_response_minutes, resolution_minutes)` for a category × priority.
+/// `(first_response_minutes, resolution_minutes, calendar)` for a category × priority.
 pub fn policy(
     conn: &mut PgConnection,
     category: &str,
     priority: &str,
-) -> QueryResult<Option<(i32, i32)>> {
+) -> QueryResult<Option<(i32, i32, Option<serde_json::Value>)>> {
     sla_policies::table
         .find((category, priority))
         .select((
             sla_policies::first_response_minutes,
             sla_policies::resolution_minutes,
+            sla_policies::calendar,
         ))
         .first(conn)
         .optional()
+}
+
+/// A case, locked until the end of the transaction.
+pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ComplaintRow>> {
+    complaints::table
+        .find(id)
+        .select(ComplaintRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// Writes the whole row back.
+pub fn save(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {
+    diesel::update(complaints::table.find(row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The statuses a case moved through, oldest first, with when (for SLA pauses).
+pub fn moves(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(String, DateTime<Utc>)>> {
+    complaint_history::table
+        .filter(complaint_history::complaint_id.eq(id))
+        .order(complaint_history::id.asc())
+        .select((complaint_history::to_status, complaint_history::at))
+        .load(conn)
 }
 
 /// Whether a case on `tracking_number` was received after `since`.
@@ -182,4 +243,41 @@ pub fn history(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<HistoryRow>
         .order(complaint_history::id.asc())
         .select(HistoryRow::as_select())
         .load(conn)
+}
+
+/// Writes recomputed deadlines of many cases in one statement.
+pub fn set_deadlines(
+    conn: &mut PgConnection,
+    computed: &[(Uuid, crate::domain::sla::Deadlines)],
+) -> QueryResult<usize> {
+    use diesel::sql_types::{Array, Timestamptz, Uuid as SqlUuid};
+    if computed.is_empty() {
+        return Ok(0);
+    }
+    let column = |f: fn(&crate::domain::sla::Deadlines) -> DateTime<Utc>| -> Vec<DateTime<Utc>> {
+        computed.iter().map(|(_, d)| f(d)).collect()
+    };
+    diesel::sql_query(
+        "UPDATE complaints c SET first_response_due = d.frd, first_response_warn_at = d.frw, \
+                resolution_due = d.rd, resolution_warn_at = d.rw \
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], \
+                     $5::timestamptz[]) AS d(id, frd, frw, rd, rw) \
+         WHERE c.id = d.id",
+    )
+    .bind::<Array<SqlUuid>, _>(computed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_due))
+    .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_warn_at))
+    .bind::<Array<Timestamptz>, _>(column(|d| d.resolution_due))
+    .bind::<Array<Timestamptz>, _>(column(|d| d.resolution_warn_at))
+    .execute(conn)
+}
+
+/// Whether a proactive case was already opened for this shipment.
+pub fn proactive_exists(conn: &mut PgConnection, tracking_number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        complaints::table
+            .filter(complaints::proactive.eq(true))
+            .filter(complaints::tracking_number.eq(tracking_number)),
+    ))
+    .get_result(conn)
 }

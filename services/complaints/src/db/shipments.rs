@@ -15,6 +15,11 @@ pub struct ShipmentRow {
     pub merchant_id: Option<Uuid>,
     pub shipper_customer_id: Option<Uuid>,
     pub destination_city: String,
+    pub recipient_phone_hash: Option<String>,
+    pub service_level: String,
+    pub currency: String,
+    pub freight_minor: i64,
+    pub declared_value_minor: Option<i64>,
 }
 
 /// Records a shipment (idempotent by tracking number).
@@ -37,6 +42,7 @@ pub fn upsert(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<
             shipment_projection::declared_value_minor.eq(declared),
             shipment_projection::destination_city.eq(&s.destination.city),
             shipment_projection::created_at.eq(s.created_at),
+            shipment_projection::recipient_phone_hash.eq(&s.recipient_phone_hash),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;

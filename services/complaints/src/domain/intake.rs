@@ -1,6 +1,6 @@
 //! Intake of a new case: validation, priority derivation, the case number, SLA deadlines.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
@@ -19,6 +19,10 @@ pub struct Intake {
     pub category: Option<String>,
     /// As given by the caller; derived when absent.
     pub priority: Option<Priority>,
+    /// Opened by the service on a key account's lost or damaged parcel.
+    pub proactive: bool,
+    /// Assigned at once (proactive cases go to the customer's owner).
+    pub assignee_id: Option<Uuid>,
 }
 
 impl Intake {
@@ -28,8 +32,16 @@ impl Intake {
         let mut errors = Vec::new();
         one_of(&mut errors, "type", &req.type_, &TYPES);
         one_of(&mut errors, "channel", &req.channel, &CHANNELS);
+        if caller.role == Role::Customer && !req.channel.is_empty() && req.channel != "app" {
+            errors.push(FieldError::new("channel", "must be app for end customers"));
+        }
         let description = req.description.trim().to_owned();
-        if description.is_empty() {
+        if !super::fields::storable(&description) {
+            errors.push(FieldError::new(
+                "description",
+                "must not contain NUL characters",
+            ));
+        } else if description.is_empty() {
             errors.push(FieldError::new("description", "is required"));
         } else if description.chars().count() > MAX_DESCRIPTION {
             errors.push(FieldError::new(
@@ -58,14 +70,20 @@ impl Intake {
             .map(|t| t.trim().to_ascii_uppercase())
             .filter(|t| !t.is_empty());
         match &tracking_number {
+            Some(t) if !super::fields::storable(t) => errors.push(FieldError::new(
+                "tracking_number",
+                "must not contain NUL characters",
+            )),
             Some(t) if t.len() > MAX_TRACKING_NUMBER => errors.push(FieldError::new(
                 "tracking_number",
                 format!("must be at most {MAX_TRACKING_NUMBER} characters"),
             )),
-            None if caller.role == Role::Merchant => errors.push(FieldError::new(
-                "tracking_number",
-                "is required for merchants (a case concerns one of their shipments)",
-            )),
+            None if matches!(caller.role, Role::Merchant | Role::Customer) => {
+                errors.push(FieldError::new(
+                    "tracking_number",
+                    "is required (a case concerns one of your shipments)",
+                ))
+            }
             _ => {}
         }
         if !errors.is_empty() {
@@ -79,6 +97,8 @@ impl Intake {
             tracking_number,
             category: req.category,
             priority,
+            proactive: false,
+            assignee_id: None,
         })
     }
 }
@@ -100,9 +120,8 @@ fn one_of(errors: &mut Vec<FieldError>, field: &str, value: &str, allowed: &[&st
 
 /// Priority at intake when the caller gave none (SPEC §6): category severity (lost, damaged,
 /// legal → high, else normal), +1 for a repeat complaint on the same tracking number within 30
-/// days, +1 on the public channel `weibo`; capped at urgent.
-// NOTE: the key-account +1 needs the customers' value tiers as a projection in this service,
-// which arrives with `customer.tier_changed`; it is not applied yet.
+/// days, +1 on the public channel `weibo`; capped at urgent. Key accounts get one more level
+/// whether the priority was given or derived ([`fast_lane`]).
 pub fn derive_priority(category: Option<&str>, channel: &str, repeat: bool) -> Priority {
     let mut p = match category {
         Some("lost" | "damaged" | "legal") => Priority::High,
@@ -117,21 +136,18 @@ pub fn derive_priority(category: Option<&str>, channel: &str, repeat: bool) -> P
     p
 }
 
+/// The key-account fast lane (绿色通道): one priority level up.
+pub fn fast_lane(priority: Priority, key_account: bool) -> Priority {
+    if key_account {
+        priority.raised()
+    } else {
+        priority
+    }
+}
+
 /// `C` + yyyymmdd + the day's 5-digit counter.
 pub fn case_number(day: NaiveDate, counter: i32) -> String {
     format!("C{}{counter:05}", day.format("%Y%m%d"))
-}
-
-/// First-response and resolution deadlines on the 24×7 calendar.
-pub fn sla_deadlines(
-    received_at: DateTime<Utc>,
-    first_response_minutes: i32,
-    resolution_minutes: i32,
-) -> (DateTime<Utc>, DateTime<Utc>) {
-    (
-        received_at + Duration::minutes(i64::from(first_response_minutes)),
-        received_at + Duration::minutes(i64::from(resolution_minutes)),
-    )
 }
 
 #[cfg(test)]
@@ -207,23 +223,10 @@ mod tests {
     }
 
     #[test]
-    fn deadlines_add_the_policy_minutes_to_the_time_of_receipt() {
-        let received = DateTime::parse_from_rfc3339("2026-11-25T08:00:00Z")
-            .expect("time")
-            .with_timezone(&Utc);
-        let (first_response, resolution) = sla_deadlines(received, 240, 2880);
-        assert_eq!(first_response.to_rfc3339(), "2026-11-25T12:00:00+00:00");
-        assert_eq!(resolution.to_rfc3339(), "2026-11-27T08:00:00+00:00");
-    }
-
-    #[test]
-    fn deadlines_run_on_the_calendar_through_nights_and_month_ends() {
-        let received = DateTime::parse_from_rfc3339("2026-11-30T23:50:00Z")
-            .expect("time")
-            .with_timezone(&Utc);
-        let (first_response, resolution) = sla_deadlines(received, 30, 240);
-        assert_eq!(first_response.to_rfc3339(), "2026-12-01T00:20:00+00:00");
-        assert_eq!(resolution.to_rfc3339(), "2026-12-01T03:50:00+00:00");
+    fn key_accounts_go_one_level_up_capped_at_urgent() {
+        assert_eq!(fast_lane(Priority::Normal, true), Priority::High);
+        assert_eq!(fast_lane(Priority::Normal, false), Priority::Normal);
+        assert_eq!(fast_lane(Priority::Urgent, true), Priority::Urgent);
     }
 
     #[test]

@@ -1,5 +1,13 @@
-//! Complaint rules, free of I/O: the vocabularies of SPEC §6, priority derivation, case numbers
-//! and SLA deadlines.
+//! Complaint rules, free of I/O: the vocabularies of SPEC §6, intake and priority derivation,
+//! the lifecycle table, action bodies, SLA arithmetic, surveys and claims.
 
+pub mod claims;
+pub mod commands;
+pub mod fields;
+pub mod improvement;
 pub mod intake;
+pub mod lifecycle;
+pub mod multipart;
+pub mod sla;
+pub mod survey;
 pub mod vocab;

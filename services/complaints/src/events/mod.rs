@@ -1,22 +1,56 @@
-//! What the complaints service consumes: `shipment.created` into its shipment projection.
+//! What the complaints service consumes and emits. Consumed: `shipment.created` (shipment
+//! projection), `shipment.exception_raised` (proactive cases), `customer.created`, `customer.tier_changed`
+//! and `customer.owner_changed` (customer projection), `customer.merged`, `customer.erased`.
 
-use diesel::PgConnection;
-use kuaidi_shared::events::catalogue::ShipmentCreatedV1;
-use kuaidi_shared::events::{CloudEvent, EventHandler, EventPayload};
+pub mod emit;
+pub mod proactive;
 
-use crate::db::shipments;
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::events::catalogue::{
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
+    CustomerTierChangedV1, ShipmentCreatedV1, ShipmentExceptionRaisedV1,
+};
+use kuaidi_shared::events::Consumers;
 
-pub struct Handler;
+use crate::db::{customers, shipments};
 
-impl EventHandler for Handler {
-    fn event_types(&self) -> &[&'static str] {
-        &[ShipmentCreatedV1::TYPE]
-    }
-
-    fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        if event.type_ == ShipmentCreatedV1::TYPE {
-            shipments::upsert(conn, &event.decode()?)?;
-        }
-        Ok(())
-    }
+/// The service's consumers (the queue binds exactly these types).
+pub fn consumers(clock: Clock) -> Consumers {
+    Consumers::new()
+        .on(|conn, _, s: ShipmentCreatedV1| shipments::upsert(conn, &s))
+        .on(move |conn, event, e: ShipmentExceptionRaisedV1| {
+            proactive::on_exception(conn, event, &e, clock.now())
+        })
+        .on(|conn, _, t: CustomerTierChangedV1| {
+            customers::set_tier(conn, t.customer_id, &t.to, t.changed_at)?;
+            if let Some(owner) = t.owner_id {
+                customers::set_owner(conn, t.customer_id, Some(owner), t.changed_at)?;
+            }
+            Ok(())
+        })
+        .on(|conn, _, c: CustomerCreatedV1| {
+            customers::set_tier(conn, c.customer_id, &c.value_tier, c.created_at)?;
+            Ok(customers::set_owner(
+                conn,
+                c.customer_id,
+                c.owner_id,
+                c.created_at,
+            )?)
+        })
+        .on(|conn, _, o: CustomerOwnerChangedV1| {
+            Ok(customers::set_owner(
+                conn,
+                o.customer_id,
+                o.to_owner_id,
+                o.changed_at,
+            )?)
+        })
+        .on(|conn, _, m: CustomerMergedV1| {
+            customers::merge(conn, m.survivor_id, m.duplicate_id)?;
+            Ok(())
+        })
+        .on(|conn, _, e: CustomerErasedV1| {
+            customers::erase(conn, e.customer_id, &e.phone_hashes)?;
+            Ok(())
+        })
 }

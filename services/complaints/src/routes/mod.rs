@@ -2,14 +2,148 @@
 
 use actix_web::web;
 
+pub mod claims;
 pub mod complaints;
+pub mod improvements;
+pub mod policies;
+pub mod surveys;
 
 /// Registers the service's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use complaints::{act, create, evidence, get, list, survey};
     cfg.service(
         web::scope("/api/v1/complaints")
-            .route("", web::post().to(complaints::create::create_complaint))
-            .route("/{id}", web::get().to(complaints::get::get_complaint))
-            .route("/{id}/history", web::get().to(complaints::get::get_history)),
+            .route("", web::post().to(create::create_complaint))
+            .route("", web::get().to(list::list_complaints))
+            .route("/{id}", web::get().to(get::get_complaint))
+            .route("/{id}/history", web::get().to(get::get_history))
+            .route("/{id}/actions/{action}", web::post().to(act::act))
+            .route("/{id}/survey", web::post().to(survey::submit_survey))
+            .route("/{id}/survey-link", web::post().to(survey::survey_link))
+            .route("/{id}/evidence", web::post().to(evidence::add_evidence))
+            .route("/{id}/evidence", web::get().to(evidence::list_evidence))
+            .route(
+                "/{id}/evidence/{evidence_id}",
+                web::get().to(evidence::get_evidence),
+            )
+            .route(
+                "/{id}/evidence/{evidence_id}/content",
+                web::get().to(evidence::download_evidence),
+            ),
+    )
+    .service(
+        web::scope("/api/v1/claims")
+            .route("", web::post().to(claims::create_claim))
+            .route("", web::get().to(claims::list_claims))
+            .route("/{id}", web::get().to(claims::get_claim))
+            .route(
+                "/{id}/actions/{action}",
+                web::post().to(claims::act_on_claim),
+            ),
+    )
+    .service(
+        web::scope("/api/v1/improvement-actions")
+            .route("", web::get().to(improvements::list_improvements))
+            .route("", web::post().to(improvements::create_improvement))
+            .route("/{id}", web::get().to(improvements::get_improvement))
+            .route("/{id}", web::patch().to(improvements::patch_improvement)),
+    )
+    .service(
+        web::resource("/api/v1/sla-policies")
+            .route(web::get().to(policies::get_policies))
+            .route(web::put().to(policies::put_policies)),
+    )
+    .service(
+        web::resource("/api/v1/surveys/{token}")
+            .route(web::get().to(surveys::get_survey))
+            .route(web::post().to(surveys::answer_survey)),
     );
+}
+
+/// What a writing handler works with: the pool, the outbox (to wake after commit) and the clock.
+pub struct Ops {
+    pub pool: kuaidi_shared::db::PgPool,
+    pub outbox: kuaidi_shared::events::Outbox,
+    pub clock: kuaidi_shared::clock::Clock,
+}
+
+impl actix_web::FromRequest for Ops {
+    type Error = kuaidi_shared::ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let get = || -> Option<Self> {
+            Some(Self {
+                pool: req
+                    .app_data::<web::Data<kuaidi_shared::db::PgPool>>()?
+                    .get_ref()
+                    .clone(),
+                outbox: req
+                    .app_data::<web::Data<kuaidi_shared::events::Outbox>>()?
+                    .get_ref()
+                    .clone(),
+                clock: req
+                    .app_data::<web::Data<kuaidi_shared::clock::Clock>>()?
+                    .get_ref()
+                    .clone(),
+            })
+        };
+        std::future::ready(get().ok_or_else(|| {
+            kuaidi_shared::ApiError::Internal(anyhow::anyhow!("service data not registered"))
+        }))
+    }
+}
+
+impl Ops {
+    /// Now, to the microsecond the database keeps (so answers equal what is read back).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        now(&self.clock)
+    }
+}
+
+/// The clock's time truncated to microseconds.
+pub fn now(clock: &kuaidi_shared::clock::Clock) -> chrono::DateTime<chrono::Utc> {
+    use chrono::DurationRound;
+    let t = clock.now();
+    t.duration_trunc(chrono::Duration::microseconds(1))
+        .unwrap_or(t)
+}
+
+/// Statuses `ApiError` has no variant for, carried as `Unprocessable` with these codes.
+const SPECIAL: [(&str, u16, &str); 3] = [
+    ("gone", 410, "Gone"),
+    ("payload_too_large", 413, "Payload too large"),
+    ("unsupported_media_type", 415, "Unsupported media type"),
+];
+
+/// An error of one of the [`SPECIAL`] statuses, for [`with_status`].
+pub fn special(code: &'static str, detail: impl Into<String>) -> kuaidi_shared::ApiError {
+    kuaidi_shared::ApiError::Unprocessable {
+        code,
+        detail: detail.into(),
+    }
+}
+
+/// Answers errors made by [`special`] with their own status (problem+json).
+pub fn with_status(
+    result: Result<actix_web::HttpResponse, kuaidi_shared::ApiError>,
+) -> Result<actix_web::HttpResponse, kuaidi_shared::ApiError> {
+    match result {
+        Err(kuaidi_shared::ApiError::Unprocessable { code, detail }) => {
+            let Some((_, status, title)) = SPECIAL.iter().find(|(c, _, _)| *c == code) else {
+                return Err(kuaidi_shared::ApiError::Unprocessable { code, detail });
+            };
+            let mut problem =
+                kuaidi_shared::ApiError::conflict(code, detail).to_problem(None, None);
+            problem.type_ = format!("https://kuaidi.dev/problems/{code}");
+            problem.title = (*title).into();
+            problem.status = *status;
+            let status = actix_web::http::StatusCode::from_u16(*status)
+                .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
+            Ok(actix_web::HttpResponse::build(status)
+                .content_type(kuaidi_shared::problem::PROBLEM_JSON)
+                .json(problem))
+        }
+        other => other,
+    }
 }

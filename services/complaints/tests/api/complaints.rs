@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, refused_fields, shipment, TestApp};
+use crate::helpers::{complaint, refused_fields, shipment, Desk as TestApp};
 
 fn time(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().expect("a timestamp"))
@@ -64,7 +64,7 @@ async fn a_new_case_is_numbered_given_sla_deadlines_and_announced_as_complaint_r
     assert_eq!(event.data["type"], "complaint");
     assert_eq!(event.data["category"], "delay");
     assert_eq!(event.data["priority"], "normal");
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -83,7 +83,7 @@ async fn case_numbers_count_up_within_the_day() {
     } else {
         assert_eq!(second_count, "00001", "a new day counts from 1 again");
     }
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -95,7 +95,7 @@ async fn unknown_enum_values_get_422_naming_each_field() {
     let fields = refused_fields(t.create(&t.admin(), &body).await).await;
 
     assert_eq!(fields, vec!["type", "channel", "category", "priority"]);
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -105,7 +105,7 @@ async fn missing_required_fields_get_422_naming_each_field() {
     let fields = refused_fields(t.create(&t.admin(), &json!({})).await).await;
 
     assert_eq!(fields, vec!["type", "channel", "description"]);
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,7 +123,7 @@ async fn callers_without_a_token_get_401() {
 
     assert_eq!(resp.status(), 401);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,15 +134,15 @@ async fn operators_may_neither_open_nor_read_cases() {
     let operator = t.env.token(Role::Operator, None);
 
     assert_eq!(t.create(&operator, &complaint("delay")).await.status(), 403);
-    assert_eq!(t.get(&operator, id).await.status(), 403);
+    assert_eq!(t.case(&operator, id).await.status(), 403);
     let analyst = t.env.token(Role::Analyst, None);
     assert_eq!(
         t.create(&analyst, &complaint("delay")).await.status(),
         403,
         "analysts read, they do not open cases"
     );
-    assert_eq!(t.get(&analyst, id).await.status(), 200);
-    t.app.stop().await;
+    assert_eq!(t.case(&analyst, id).await.status(), 200);
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,7 +183,7 @@ async fn a_case_on_a_published_shipment_takes_its_merchant_customer_and_city() {
         "a given customer is kept"
     );
     assert_eq!(named["merchant_id"], json!(merchant));
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,7 +217,7 @@ async fn priority_is_derived_from_category_channel_and_repeats_on_the_same_shipm
         120,
         "high: 2 h to first response"
     );
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,7 +281,7 @@ async fn a_repeat_report_within_24_hours_returns_the_open_case_with_duplicate_of
         next.data["category"], "damaged",
         "the duplicate announced nothing: the next event is the damaged case's"
     );
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -316,7 +316,7 @@ async fn simultaneous_identical_reports_open_one_case() {
             .all(|(s, id)| (*s == 201 || *s == 200) && *id == answers[0].1),
         "every report answered with the same case, got {answers:?}"
     );
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,7 +346,7 @@ async fn merchants_open_cases_for_their_own_shipments_only() {
         "a shipment this service has not heard of"
     );
     assert_eq!(refused_fields(without).await, vec!["tracking_number"]);
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -361,17 +361,17 @@ async fn merchants_read_their_own_cases_and_get_404_for_another_merchants() {
     let id = case["id"].as_str().expect("id");
     let unrelated = t.created(&t.admin(), &complaint("delay")).await;
 
-    assert_eq!(t.get(&t.merchant(a), id).await.status(), 200);
+    assert_eq!(t.case(&t.merchant(a), id).await.status(), 200);
     assert_eq!(t.history(&t.merchant(a), id).await.status(), 200);
-    assert_eq!(t.get(&t.merchant(b), id).await.status(), 404);
+    assert_eq!(t.case(&t.merchant(b), id).await.status(), 404);
     assert_eq!(t.history(&t.merchant(b), id).await.status(), 404);
     let unrelated = unrelated["id"].as_str().expect("id");
     assert_eq!(
-        t.get(&t.merchant(a), unrelated).await.status(),
+        t.case(&t.merchant(a), unrelated).await.status(),
         404,
         "a case without a merchant is nobody's tenant data"
     );
-    t.app.stop().await;
+    t.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -380,7 +380,7 @@ async fn a_case_carries_an_etag_and_an_unchanged_one_is_304() {
     let case = t.created(&t.admin(), &complaint("delay")).await;
     let id = case["id"].as_str().expect("id");
 
-    let first = t.get(&t.admin(), id).await;
+    let first = t.case(&t.admin(), id).await;
     assert_eq!(first.status(), 200);
     let etag = first.headers()["etag"].to_str().expect("ascii").to_owned();
     let read: Value = first.json().await.expect("json");
@@ -397,10 +397,10 @@ async fn a_case_carries_an_etag_and_an_unchanged_one_is_304() {
 
     assert_eq!(again.status(), 304);
     assert_eq!(
-        t.get(&t.admin(), &Uuid::now_v7().to_string())
+        t.case(&t.admin(), &Uuid::now_v7().to_string())
             .await
             .status(),
         404
     );
-    t.app.stop().await;
+    t.stop().await;
 }

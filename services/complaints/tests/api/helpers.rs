@@ -1,124 +1,176 @@
-//! Starts the complaints service for one test, and what tests need around it: requests, tokens,
-//! `shipment.created` events as the shipments service would publish them.
+//! Starts the complaints service for one test (the shared [`TestApp`] on its own database and
+//! broker namespace, on the system clock or a manual one), and what tests need around it:
+//! requests, tokens, events as the other services would publish them.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
-use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::events::catalogue::{EventPayload, PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{eventually, publish, TestEnv};
-use secrecy::ExposeSecret;
+use kuaidi_shared::testing::{eventually, migrated_database, publish, TestApp, TestEnv};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-pub struct TestApp {
-    pub env: TestEnv,
-    pub app: RunningApp,
+/// The complaints service under test.
+pub struct Desk {
+    pub t: TestApp,
     /// The service's own database, to wait for its projections.
     database_url: String,
 }
 
-impl TestApp {
+impl std::ops::Deref for Desk {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.t
+    }
+}
+
+impl Desk {
+    /// On the system clock.
     pub async fn spawn() -> Self {
+        Self::spawn_with_clock(Clock::system()).await
+    }
+
+    /// On `clock`; a manual clock makes every job tick each 100 ms.
+    pub async fn spawn_with_clock(clock: Clock) -> Self {
         let env = TestEnv::new();
-        let settings = env.settings("complaints");
-        let database_url = settings.database_url.expose_secret().to_owned();
+        let database_url = migrated_database("complaints", kuaidi_complaints::startup::MIGRATIONS);
+        let mut settings = env.settings_with(database_url.clone());
+        if clock.is_manual() {
+            settings.jobs.tick_ms = Some(100);
+        }
+        settings.clock = clock.clone();
         let app = kuaidi_complaints::build(settings)
             .await
             .expect("complaints service builds")
             .spawn();
         Self {
-            env,
-            app,
+            t: TestApp { env, app, clock },
             database_url,
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.app.url())
+    /// On a manual clock standing at `start`.
+    pub async fn at(start: &str) -> Self {
+        Self::spawn_with_clock(Clock::manual(time(start))).await
+    }
+
+    pub async fn stop(self) {
+        self.t.app.stop().await;
     }
 
     pub async fn create(&self, token: &str, body: &Value) -> reqwest::Response {
-        self.env
-            .http
-            .post(self.url("/api/v1/complaints"))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
+        self.post(token, "/api/v1/complaints", body).await
     }
 
     /// Creates a case that must be accepted (`201`) and returns it.
     pub async fn created(&self, token: &str, body: &Value) -> Value {
         let resp = self.create(token, body).await;
-        assert_eq!(resp.status(), 201, "the case should be opened");
-        resp.json().await.expect("json")
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        assert_eq!(status, 201, "the case should be opened: {body}");
+        serde_json::from_str(&body).expect("json")
     }
 
-    pub async fn get(&self, token: &str, id: &str) -> reqwest::Response {
-        self.env
-            .http
-            .get(self.url(&format!("/api/v1/complaints/{id}")))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request sent")
+    pub async fn case(&self, token: &str, id: &str) -> reqwest::Response {
+        self.get(token, &format!("/api/v1/complaints/{id}")).await
     }
 
     pub async fn history(&self, token: &str, id: &str) -> reqwest::Response {
-        self.env
-            .http
-            .get(self.url(&format!("/api/v1/complaints/{id}/history")))
-            .bearer_auth(token)
-            .send()
+        self.get(token, &format!("/api/v1/complaints/{id}/history"))
             .await
-            .expect("request sent")
+    }
+
+    /// `POST /complaints/{id}/actions/{action}`.
+    pub async fn act(&self, token: &str, id: &str, action: &str, body: Value) -> reqwest::Response {
+        self.post(
+            token,
+            &format!("/api/v1/complaints/{id}/actions/{action}"),
+            &body,
+        )
+        .await
+    }
+
+    /// An action that must succeed; the updated case.
+    pub async fn acted(&self, token: &str, id: &str, action: &str, body: Value) -> Value {
+        let resp = self.act(token, id, action, body).await;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        assert_eq!(status, 200, "{action} should succeed: {text}");
+        serde_json::from_str(&text).expect("json")
     }
 
     pub fn admin(&self) -> String {
-        self.env.token(Role::Admin, None)
+        self.token(Role::Admin)
     }
 
-    pub fn merchant(&self, merchant_id: Uuid) -> String {
-        self.env.token(Role::Merchant, Some(merchant_id))
-    }
-
-    /// Publishes `shipment.created` to the test exchange, as the shipments service's relay
-    /// would, and waits until the service's projection holds it.
-    pub async fn shipment_created(&self, shipment: &ShipmentCreatedV1) {
+    /// Publishes an event of another service to the test exchange, as its relay would.
+    pub async fn publish<P: EventPayload>(&self, source: &str, subject: Uuid, payload: &P) {
         let event = CloudEvent::new(
-            "shipments",
-            shipment.shipment_id.to_string(),
-            shipment,
+            source,
+            subject.to_string(),
+            payload,
             &RequestContext::detached(),
             Uuid::now_v7(),
-            Utc::now(),
+            self.clock.now(),
         );
         publish(&self.env.amqp, &event).await;
-        let tn = shipment.tracking_number.clone();
-        eventually(
-            Duration::from_secs(10),
+    }
+
+    /// Waits until `sql` (a `SELECT ... AS n` counting rows) counts at least one row in the
+    /// service's database.
+    pub async fn until_db(&self, what: &str, sql: String) {
+        eventually(Duration::from_secs(10), what, || {
+            let (url, sql) = (self.database_url.clone(), sql.clone());
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    use diesel::RunQueryDsl;
+                    #[derive(diesel::QueryableByName)]
+                    struct N {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        n: i64,
+                    }
+                    let mut conn = PgConnection::establish(&url).expect("test database");
+                    let n: N = diesel::sql_query(sql).get_result(&mut conn).expect("query");
+                    (n.n > 0).then_some(())
+                })
+                .await
+                .expect("probe ran")
+            }
+        })
+        .await;
+    }
+
+    /// Runs SQL on the service's database (to prove what the database itself refuses).
+    pub fn execute(&self, sql: &str) -> diesel::QueryResult<usize> {
+        use diesel::RunQueryDsl;
+        let mut conn = PgConnection::establish(&self.database_url).expect("test database");
+        diesel::sql_query(sql).execute(&mut conn)
+    }
+
+    /// Publishes `shipment.created` and waits until the service's projection holds it.
+    pub async fn shipment_created(&self, shipment: &ShipmentCreatedV1) {
+        self.publish("shipments", shipment.shipment_id, shipment)
+            .await;
+        self.until_db(
             "the shipment in the projection",
-            || {
-                let (url, tn) = (self.database_url.clone(), tn.clone());
-                async move {
-                    tokio::task::spawn_blocking(move || {
-                        let mut conn = PgConnection::establish(&url).expect("test database");
-                        kuaidi_complaints::db::shipments::find(&mut conn, &tn).expect("query")
-                    })
-                    .await
-                    .expect("probe ran")
-                    .map(drop)
-                }
-            },
+            format!(
+                "SELECT count(*) AS n FROM shipment_projection WHERE tracking_number = '{}'",
+                shipment.tracking_number
+            ),
         )
         .await;
     }
+}
+
+pub fn time(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("RFC 3339")
+        .with_timezone(&Utc)
 }
 
 /// A shipment of `merchant_id` sent by `customer_id` from 上海 to 北京.
@@ -147,7 +199,7 @@ pub fn shipment(tracking_number: &str, merchant_id: Uuid, customer_id: Uuid) -> 
         declared_value: None,
         cod_amount: None,
         promised_at: None,
-        created_at: Utc::now(),
+        created_at: time("2026-11-20T08:00:00Z"),
         sequence: 1,
         recipient_phone_hash: None,
     }
@@ -174,4 +226,92 @@ pub async fn refused_fields(resp: reqwest::Response) -> Vec<String> {
         .iter()
         .filter_map(|e| e["field"].as_str().map(str::to_owned))
         .collect()
+}
+
+impl Desk {
+    /// A token of `role` for the user `sub` (e.g. to ask for `assignee=me`).
+    pub fn user(&self, role: Role, sub: Uuid) -> String {
+        let now = Clock::system().now().timestamp();
+        self.env
+            .key
+            .sign(&kuaidi_shared::auth::Claims {
+                sub: sub.to_string(),
+                role,
+                scopes: vec![],
+                merchant_id: None,
+                phone_hash: None,
+                iss: "kuaidi-gateway".into(),
+                aud: "kuaidi".into(),
+                iat: now,
+                nbf: None,
+                exp: now + 900,
+                jti: Uuid::new_v4().to_string(),
+            })
+            .expect("signed")
+    }
+
+    /// Takes a new case through triage (with a reply), assignment, investigation, a proposal
+    /// and its approval to `resolving`.
+    pub async fn to_resolving(&self, id: &str) -> Value {
+        let admin = self.admin();
+        self.acted(
+            &admin,
+            id,
+            "triage",
+            json!({"category": "delay", "reasonable": true,
+            "note": "scans confirm three days late", "reply": "We are looking into it."}),
+        )
+        .await;
+        self.acted(
+            &admin,
+            id,
+            "assign",
+            json!({"assignee_id": Uuid::now_v7(),
+            "department": "operations"}),
+        )
+        .await;
+        self.acted(&admin, id, "investigate", json!({})).await;
+        self.acted(
+            &admin,
+            id,
+            "propose",
+            json!({"measures": ["apology", "compensation"],
+            "plan": "refund the freight", "compensation": {"amount": "15.00", "currency": "CNY"}}),
+        )
+        .await;
+        self.acted(&self.token(Role::Supervisor), id, "approve", json!({}))
+            .await
+    }
+}
+
+/// The body of a response as JSON after checking its status.
+pub async fn json_of(resp: reqwest::Response, status: u16) -> Value {
+    kuaidi_shared::testing::expect_json(resp, status).await
+}
+
+/// Collects what the tap receives until every one of `types` was seen; returns the events of
+/// those types in the order received (others are dropped).
+pub async fn events_until(
+    tap: &kuaidi_shared::testing::EventTap,
+    types: &[&str],
+) -> Vec<CloudEvent> {
+    let seen = std::sync::Mutex::new(Vec::<CloudEvent>::new());
+    eventually(
+        Duration::from_secs(10),
+        &format!("events {types:?}"),
+        || async {
+            while let Some(e) = tap.try_next().await {
+                if types.contains(&e.type_.as_str()) {
+                    seen.lock().expect("lock").push(e);
+                }
+            }
+            let got = seen.lock().expect("lock");
+            types
+                .iter()
+                .all(|t| got.iter().any(|e| e.type_ == *t))
+                .then_some(())
+        },
+    )
+    .await;
+    seen.into_inner().expect("lock")
 }

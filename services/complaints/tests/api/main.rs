@@ -1,5 +1,13 @@
 //! Integration tests of the complaints service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod claims;
 mod complaints;
+mod evidence;
 mod helpers;
+mod improvements;
+mod lifecycle;
+mod projections;
+mod queues;
+mod sla;
+mod surveys;

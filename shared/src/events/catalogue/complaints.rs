@@ -324,7 +324,7 @@ pub struct SurveySubmittedV1 {
     pub effectiveness: Option<i16>,
     #[serde(default)]
     pub attitude: Option<i16>,
-    /// `agent` | `customer` | `link`.
+    /// `agent` | `customer` | `merchant` | `link`.
     pub via: String,
     pub submitted_at: DateTime<Utc>,
 }

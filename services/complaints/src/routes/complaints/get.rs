@@ -1,6 +1,7 @@
 //! `GET /api/v1/complaints/{id}` and its history.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
@@ -41,10 +42,15 @@ pub async fn get_complaint(
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
-    Ok(respond_with_etag(&req, &etag, &super::view(row, None)))
+    Ok(respond_with_etag(
+        &req,
+        &etag,
+        &super::view_for(&caller, row),
+    ))
 }
 
-/// Everything done to a case, oldest first (actor, action, from, to, payload, time).
+/// Everything done to a case, oldest first (actor, action, from, to, payload, time); merchants
+/// and end customers do not see internal comments.
 #[utoipa::path(
     get,
     path = "/api/v1/complaints/{id}/history",
@@ -65,6 +71,8 @@ pub async fn get_history(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let who = caller.principal.clone();
+    // Merchants and end customers do not see the staff's internal notes.
+    let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
     let rows = db::run(&pool, move |conn| {
         repo::find(conn, id)?
             .filter(|r| super::visible_to(&who, r))
@@ -75,12 +83,15 @@ pub async fn get_history(
     Ok(HttpResponse::Ok().json(History {
         data: rows
             .into_iter()
+            .filter(|r| !(outsider && r.action == "comment" && r.payload["internal"] != false))
             .map(|r| HistoryEntry {
+                id: r.id,
                 actor: r.actor,
                 action: r.action,
                 from: r.from_status,
                 to: r.to_status,
                 payload: r.payload,
+                time: r.at,
                 at: r.at,
             })
             .collect(),

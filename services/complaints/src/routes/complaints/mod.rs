@@ -1,9 +1,16 @@
 //! `/api/v1/complaints` handlers and the view of a case.
 
+pub mod act;
 pub mod create;
+pub mod evidence;
 pub mod get;
+pub mod list;
+pub mod survey;
 
+use diesel::PgConnection;
 use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, Sla};
 use crate::db::complaints::ComplaintRow;
@@ -13,16 +20,52 @@ use crate::db::complaints::ComplaintRow;
 pub fn visible_to(caller: &Principal, row: &ComplaintRow) -> bool {
     match caller.role {
         Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
-        // NOTE: an end customer's own cases need the phone → customer mapping (a projection
-        // of customer events); until then they see none.
-        Role::Customer => false,
+        // An end customer sees the cases they opened in the app.
+        Role::Customer => {
+            caller.phone_hash.is_some() && caller.phone_hash == row.reporter_phone_hash
+        }
         _ => true,
     }
+}
+
+/// The case `id` if `caller` may see it (locked when `lock`), else a 404.
+pub fn visible_case(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: Uuid,
+    lock: bool,
+) -> Result<ComplaintRow, ApiError> {
+    let row = if lock {
+        crate::db::complaints::find_for_update(conn, id)?
+    } else {
+        crate::db::complaints::find(conn, id)?
+    };
+    row.filter(|r| visible_to(caller, r))
+        .ok_or(ApiError::NotFound("complaint"))
+}
+
+/// The case as `caller` may see it: merchants and end customers do not see the handler's
+/// internal proposal (investigation report, compensation plan).
+pub fn view_for(caller: &Principal, row: ComplaintRow) -> Complaint {
+    let mut case = view(row, None);
+    if matches!(caller.role, Role::Merchant | Role::Customer) {
+        case.proposal = None;
+    }
+    case
+}
+
+/// Staff who work cases: admin, manager, supervisor, agent.
+pub fn require_staff(caller: &Principal) -> Result<(), ApiError> {
+    caller.require(&[Role::Admin, Role::Manager, Role::Supervisor, Role::Agent])
 }
 
 /// The API view of a row. `duplicate_of` names the open case an intake request repeated (that
 /// case is what is returned); otherwise the row's own link, if it was merged into another.
 pub fn view(row: ComplaintRow, duplicate_of: Option<uuid::Uuid>) -> Complaint {
+    let (warned, breached) = (
+        row.has(crate::db::complaints::WARNED),
+        row.has(crate::db::complaints::BREACHED),
+    );
     Complaint {
         id: row.id,
         number: row.number,
@@ -43,12 +86,16 @@ pub fn view(row: ComplaintRow, duplicate_of: Option<uuid::Uuid>) -> Complaint {
             first_response_due: row.first_response_due,
             resolution_due: row.resolution_due,
             first_responded_at: row.first_responded_at,
-            warned: row.sla_warned,
-            breached: row.sla_breached,
+            warned,
+            breached,
         },
         root_cause: row.root_cause,
         resolution: row.resolution,
         satisfaction: row.satisfaction,
+        resolution_code: row.resolution_code,
+        proposal: row.proposal,
+        proactive: row.proactive,
+        survey_link: None,
         duplicate_of: duplicate_of.or(row.duplicate_of),
         created_at: row.created_at,
         updated_at: row.updated_at,

@@ -1,0 +1,80 @@
+//! Claim bodies.
+
+use chrono::{DateTime, Utc};
+use kuaidi_shared::money::Money;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Body of `POST /api/v1/claims`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"complaint_id": "01936f9e-7c1a-7d30-9a0e-5b6c7d8e9f00",
+    "tracking_number": "KD473124829CN", "kind": "lost",
+    "amount_claimed": {"amount": "200.00", "currency": "CNY"}}))]
+pub struct CreateClaim {
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: String,
+    /// `lost` | `damaged` | `late`.
+    pub kind: String,
+    pub amount_claimed: Money,
+}
+
+/// A compensation claim.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Claim {
+    pub id: Uuid,
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: String,
+    pub kind: String,
+    /// `filed` | `assessing` | `approved` | `rejected` | `paid`.
+    pub status: String,
+    pub amount_claimed: Money,
+    /// What the rules allow for this claim (insured → declared value; uninsured loss or
+    /// damage → 3 × freight; late on a time-definite service → the freight), never more than
+    /// claimed.
+    pub amount_payable: Money,
+    pub amount_approved: Option<Money>,
+    pub customer_id: Option<Uuid>,
+    pub merchant_id: Option<Uuid>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+    /// The payment reference.
+    pub reference: Option<String>,
+    /// Unsettled 30 days after filing: escalated automatically.
+    pub escalated: bool,
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// Unsettled and older than 30 days.
+    pub overdue: bool,
+    pub filed_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// Filters of `GET /api/v1/claims`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClaimQuery {
+    /// `true`: the ageing report (unsettled after 30 days).
+    pub overdue: Option<bool>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A page of claims, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ClaimPage {
+    pub data: Vec<Claim>,
+    pub next_cursor: Option<String>,
+}
+
+/// Body of `POST /api/v1/claims/{id}/actions/{action}`: `assess` {}; `approve` {amount?}
+/// (at most `amount_payable`; default the payable amount); `reject` {reason}; `pay`
+/// {reference}.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"amount": {"amount": "45.00", "currency": "CNY"}}))]
+pub struct ClaimActionBody(pub serde_json::Map<String, serde_json::Value>);

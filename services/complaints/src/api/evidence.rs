@@ -1,0 +1,43 @@
+//! Evidence bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// JSON body of `POST /api/v1/complaints/{id}/evidence` (evidence kept elsewhere, by `uri`).
+/// Uploads use `multipart/form-data` instead: fields `kind`, `description` and a `file` part
+/// with its content type.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "photo", "description": "crushed box at delivery",
+    "uri": "https://files.example.com/evidence/778.jpg"}))]
+pub struct NewEvidence {
+    /// `document` | `audio` | `video` | `photo` | `witness_statement` | `system_record`.
+    pub kind: String,
+    pub description: Option<String>,
+    pub uri: String,
+}
+
+/// A piece of evidence.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Evidence {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub kind: String,
+    pub description: Option<String>,
+    /// Where it is: the given URI, or the download path of an upload.
+    pub uri: Option<String>,
+    /// Uploads only.
+    pub content_type: Option<String>,
+    pub size_bytes: Option<i64>,
+    /// Hex SHA-256 of the uploaded bytes.
+    pub sha256: Option<String>,
+    pub added_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `GET /api/v1/complaints/{id}/evidence`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EvidenceList {
+    pub data: Vec<Evidence>,
+}

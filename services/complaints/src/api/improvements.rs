@@ -1,0 +1,65 @@
+//! Improvement action bodies.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// An improvement action (seed 002 ch. 5, 12).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"root_cause": "packaging_sorting", "goal": "halve damage at SHA01",
+    "method": "retrain sorters; new padding", "owner_id": "01936f9e-7c1a-7d30-9a0e-5b6c7d8e9f00",
+    "due_at": "2027-01-31T00:00:00Z", "status": "planned", "metric": "damage_rate",
+    "baseline": "0.8%", "complaint_ids": []}))]
+pub struct Improvement {
+    pub id: Uuid,
+    /// From the root-cause taxonomy of SPEC §6.
+    pub root_cause: String,
+    pub goal: String,
+    pub method: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub due_at: Option<DateTime<Utc>>,
+    /// `planned` | `in_progress` | `done` | `cancelled`.
+    pub status: String,
+    pub metric: Option<String>,
+    pub baseline: Option<String>,
+    pub result: Option<String>,
+    /// The cases that led to it.
+    pub complaint_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+/// Body of `POST` (root_cause and goal required) and `PATCH` (any field) on
+/// `/api/v1/improvement-actions`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImprovementBody {
+    pub root_cause: Option<String>,
+    pub goal: Option<String>,
+    pub method: Option<String>,
+    pub owner_id: Option<Uuid>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub status: Option<String>,
+    pub metric: Option<String>,
+    pub baseline: Option<String>,
+    pub result: Option<String>,
+    pub complaint_ids: Option<Vec<Uuid>>,
+}
+
+/// Filters of `GET /api/v1/improvement-actions`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImprovementQuery {
+    pub root_cause: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// A page of improvement actions.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImprovementPage {
+    pub data: Vec<Improvement>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,176 @@
+//! Claims: rows, pages, and the ageing of unsettled ones.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::claims;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = claims)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
+pub struct ClaimRow {
+    pub id: Uuid,
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: String,
+    pub kind: String,
+    pub status: String,
+    pub currency: String,
+    pub amount_claimed_minor: i64,
+    pub amount_payable_minor: i64,
+    pub amount_approved_minor: Option<i64>,
+    pub customer_id: Option<Uuid>,
+    pub merchant_id: Option<Uuid>,
+    pub reason: Option<String>,
+    pub reference: Option<String>,
+    pub escalated: bool,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub filed_by: String,
+    pub filed_at: DateTime<Utc>,
+    pub settled_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+}
+
+pub fn insert(conn: &mut PgConnection, row: &ClaimRow) -> QueryResult<()> {
+    diesel::insert_into(claims::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn save(conn: &mut PgConnection, row: &ClaimRow) -> QueryResult<()> {
+    diesel::update(claims::table.find(row.id))
+        .set(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> QueryResult<Option<ClaimRow>> {
+    let q = claims::table.find(id).select(ClaimRow::as_select());
+    if lock {
+        q.for_update().first(conn).optional()
+    } else {
+        q.first(conn).optional()
+    }
+}
+
+/// Filters of the claims list.
+#[derive(Debug, Default)]
+pub struct ClaimFilters {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    /// Unsettled and filed before this moment.
+    pub filed_before_unsettled: Option<DateTime<Utc>>,
+    /// Merchants: their own.
+    pub tenant: Option<Uuid>,
+}
+
+impl ClaimFilters {
+    /// Validated filters of `GET /claims` with the caller's tenant rule; `overdue_before` is
+    /// the filing time before which an unsettled claim is overdue.
+    pub fn parse(
+        q: crate::api::claims::ClaimQuery,
+        caller: &kuaidi_shared::auth::Principal,
+        overdue_before: DateTime<Utc>,
+    ) -> Result<Self, kuaidi_shared::ApiError> {
+        use crate::domain::fields::{query_enum, storable};
+        use crate::domain::vocab::{ClaimKind, ClaimStatus};
+        use kuaidi_shared::auth::Role;
+        let mut errors = Vec::new();
+        query_enum::<ClaimStatus>(
+            &mut errors,
+            "status",
+            q.status.as_deref(),
+            &ClaimStatus::listed(),
+        );
+        query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
+        if q.tracking_number.as_deref().is_some_and(|t| !storable(t)) {
+            errors.push(kuaidi_shared::FieldError::new(
+                "tracking_number",
+                "must not contain NUL characters",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(kuaidi_shared::ApiError::Validation(errors));
+        }
+        caller.require(&[
+            Role::Admin,
+            Role::Manager,
+            Role::Supervisor,
+            Role::Agent,
+            Role::Analyst,
+            Role::Merchant,
+        ])?;
+        Ok(Self {
+            status: q.status,
+            kind: q.kind,
+            complaint_id: q.complaint_id,
+            tracking_number: q.tracking_number.map(|t| t.to_ascii_uppercase()),
+            filed_before_unsettled: q.overdue.unwrap_or(false).then_some(overdue_before),
+            tenant: (caller.role == Role::Merchant)
+                .then(|| caller.merchant_id.unwrap_or_else(Uuid::nil)),
+        })
+    }
+}
+
+/// One page (`limit + 1` rows) after `(filed_at, id)`, oldest first.
+pub fn page(
+    conn: &mut PgConnection,
+    f: &ClaimFilters,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<ClaimRow>> {
+    use claims as c;
+    let mut q = c::table.select(ClaimRow::as_select()).into_boxed();
+    if let Some(v) = &f.status {
+        q = q.filter(c::status.eq(v.clone()));
+    }
+    if let Some(v) = &f.kind {
+        q = q.filter(c::kind.eq(v.clone()));
+    }
+    if let Some(v) = f.complaint_id {
+        q = q.filter(c::complaint_id.eq(v));
+    }
+    if let Some(v) = &f.tracking_number {
+        q = q.filter(c::tracking_number.eq(v.clone()));
+    }
+    if let Some(t) = f.filed_before_unsettled {
+        q = q.filter(c::settled_at.is_null()).filter(c::filed_at.le(t));
+    }
+    if let Some(t) = f.tenant {
+        q = q.filter(c::merchant_id.eq(t));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(c::filed_at.gt(at).or(c::filed_at.eq(at).and(c::id.gt(id))));
+    }
+    q.order((c::filed_at.asc(), c::id.asc()))
+        .limit(limit + 1)
+        .load(conn)
+}
+
+/// Marks unsettled claims filed at or before `cutoff` as escalated (once); returns the cases
+/// they belong to.
+pub fn escalate_aged(
+    conn: &mut PgConnection,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(Uuid, Option<Uuid>)>> {
+    diesel::update(
+        claims::table
+            .filter(claims::settled_at.is_null())
+            .filter(claims::escalated.eq(false))
+            .filter(claims::filed_at.le(cutoff)),
+    )
+    .set((
+        claims::escalated.eq(true),
+        claims::escalated_at.eq(now),
+        claims::updated_at.eq(now),
+        claims::version.eq(claims::version + 1),
+    ))
+    .returning((claims::id, claims::complaint_id))
+    .get_results(conn)
+}

@@ -1,0 +1,124 @@
+//! What this service knows of customers (value tier, owner) and what it does when a customer
+//! is merged or erased.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::schema::{claims, complaints, customer_projection, evidence, surveys};
+
+/// The value tier of key accounts (`customer.tier_changed`).
+pub const KEY_TIER: &str = "key";
+/// What erased text is replaced with.
+pub const ERASED: &str = "[erased]";
+
+/// Records a tier, unless a newer one is already known (events may arrive out of order).
+pub fn set_tier(
+    conn: &mut PgConnection,
+    customer: Uuid,
+    tier: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customer_projection (customer_id, tier, tier_changed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (customer_id) DO UPDATE SET tier = EXCLUDED.tier, tier_changed_at = EXCLUDED.tier_changed_at \
+         WHERE customer_projection.tier_changed_at IS NULL OR customer_projection.tier_changed_at <= EXCLUDED.tier_changed_at",
+    )
+    .bind::<SqlUuid, _>(customer)
+    .bind::<Text, _>(tier)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .map(drop)
+}
+
+/// Records an owner, unless a newer one is already known.
+pub fn set_owner(
+    conn: &mut PgConnection,
+    customer: Uuid,
+    owner: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customer_projection (customer_id, owner_id, owner_changed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (customer_id) DO UPDATE SET owner_id = EXCLUDED.owner_id, owner_changed_at = EXCLUDED.owner_changed_at \
+         WHERE customer_projection.owner_changed_at IS NULL OR customer_projection.owner_changed_at <= EXCLUDED.owner_changed_at",
+    )
+    .bind::<SqlUuid, _>(customer)
+    .bind::<Nullable<SqlUuid>, _>(owner)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .map(drop)
+}
+
+pub fn is_key_account(conn: &mut PgConnection, customer: Uuid) -> QueryResult<bool> {
+    Ok(customer_projection::table
+        .find(customer)
+        .select(customer_projection::tier)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten()
+        .is_some_and(|t| t == KEY_TIER))
+}
+
+pub fn owner_of(conn: &mut PgConnection, customer: Uuid) -> QueryResult<Option<Uuid>> {
+    Ok(customer_projection::table
+        .find(customer)
+        .select(customer_projection::owner_id)
+        .first::<Option<Uuid>>(conn)
+        .optional()?
+        .flatten())
+}
+
+/// `customer.merged`: the duplicate's cases and claims now belong to the survivor.
+pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryResult<usize> {
+    let cases = diesel::update(complaints::table.filter(complaints::customer_id.eq(duplicate)))
+        .set(complaints::customer_id.eq(survivor))
+        .execute(conn)?;
+    let claims = diesel::update(claims::table.filter(claims::customer_id.eq(duplicate)))
+        .set(claims::customer_id.eq(survivor))
+        .execute(conn)?;
+    Ok(cases + claims)
+}
+
+/// `customer.erased`: the words of that customer's cases (descriptions, what the history
+/// quoted, evidence descriptions, survey suggestions) are scrubbed; the facts stay.
+pub fn erase(
+    conn: &mut PgConnection,
+    customer: Uuid,
+    phone_hashes: &[String],
+) -> QueryResult<usize> {
+    let ids: Vec<Uuid> = complaints::table
+        .filter(
+            complaints::customer_id
+                .eq(customer)
+                .or(complaints::reporter_phone_hash.eq_any(phone_hashes)),
+        )
+        .select(complaints::id)
+        .load(conn)?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    diesel::update(complaints::table.filter(complaints::id.eq_any(&ids)))
+        .set((
+            complaints::description.eq(ERASED),
+            complaints::reporter_phone_hash.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    diesel::update(evidence::table.filter(evidence::complaint_id.eq_any(&ids)))
+        .set(evidence::description.eq(ERASED))
+        .execute(conn)?;
+    diesel::update(surveys::table.filter(surveys::complaint_id.eq_any(&ids)))
+        .set(surveys::suggestion.eq(None::<String>))
+        .execute(conn)?;
+    // The history is append-only; erasure (PIPL) is the one scrub it allows, said out loud.
+    diesel::sql_query("SET LOCAL kuaidi.history_scrub = 'on'").execute(conn)?;
+    diesel::sql_query(
+        "UPDATE complaint_history SET payload = payload - 'description' - 'text' - 'reply' - 'note' \
+         WHERE complaint_id = ANY($1) AND payload ?| ARRAY['description', 'text', 'reply', 'note']",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .execute(conn)?;
+    diesel::sql_query("SET LOCAL kuaidi.history_scrub = 'off'").execute(conn)?;
+    Ok(ids.len())
+}

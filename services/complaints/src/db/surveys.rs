@@ -1,0 +1,85 @@
+//! Satisfaction surveys and their one-time links (only the token's SHA-256 is stored).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::schema::{survey_tokens, surveys};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = surveys)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct SurveyRow {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub overall: i16,
+    pub speed: Option<i16>,
+    pub effectiveness: Option<i16>,
+    pub attitude: Option<i16>,
+    pub suggestion: Option<String>,
+    pub via: String,
+    pub submitted_by: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = survey_tokens)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct TokenRow {
+    pub token_hash: String,
+    pub complaint_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+pub fn insert(conn: &mut PgConnection, row: &SurveyRow) -> QueryResult<()> {
+    diesel::insert_into(surveys::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_token(
+    conn: &mut PgConnection,
+    hash: &str,
+    complaint_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(survey_tokens::table)
+        .values((
+            survey_tokens::token_hash.eq(hash),
+            survey_tokens::complaint_id.eq(complaint_id),
+            survey_tokens::created_at.eq(now),
+            survey_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A link's token row, locked when `lock`.
+pub fn token(conn: &mut PgConnection, hash: &str, lock: bool) -> QueryResult<Option<TokenRow>> {
+    let q = survey_tokens::table
+        .find(hash)
+        .select(TokenRow::as_select());
+    if lock {
+        q.for_update().first(conn).optional()
+    } else {
+        q.first(conn).optional()
+    }
+}
+
+pub fn use_token(conn: &mut PgConnection, hash: &str, now: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(survey_tokens::table.find(hash))
+        .set(survey_tokens::used_at.eq(now))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn of_case(conn: &mut PgConnection, complaint_id: Uuid) -> QueryResult<Vec<SurveyRow>> {
+    surveys::table
+        .filter(surveys::complaint_id.eq(complaint_id))
+        .order(surveys::submitted_at.asc())
+        .select(SurveyRow::as_select())
+        .load(conn)
+}

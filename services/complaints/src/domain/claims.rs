@@ -1,0 +1,131 @@
+//! Claims (seed 000 超时退费, 保价; seed 004): the payable limit by rule, and the states.
+
+use super::vocab::{ClaimAction, ClaimKind, ClaimStatus};
+
+/// Uninsured loss or damage is paid up to this multiple of the freight (*default* 3).
+pub const FREIGHT_MULTIPLE: i64 = 3;
+/// A claim not settled within this many days escalates (*default* 30).
+pub const AGEING_DAYS: i64 = 30;
+/// Service levels with a promised delivery time: a late parcel gets its freight back.
+pub const TIME_DEFINITE: [&str; 3] = ["express", "same_day", "scheduled"];
+
+/// What the shipment projection says about the parcel (minor units).
+#[derive(Debug, Clone, Copy)]
+pub struct Parcel<'a> {
+    pub service_level: &'a str,
+    pub freight: i64,
+    pub declared_value: Option<i64>,
+}
+
+/// The most the rules allow for a claim of `kind` on `parcel`: insured loss or damage → the
+/// declared value; uninsured → 3 × freight; late on a time-definite service → the freight;
+/// late otherwise → nothing.
+pub fn limit(kind: ClaimKind, parcel: Parcel<'_>) -> i64 {
+    match kind {
+        ClaimKind::Lost | ClaimKind::Damaged => match parcel.declared_value {
+            Some(v) if v > 0 => v,
+            _ => parcel.freight.saturating_mul(FREIGHT_MULTIPLE),
+        },
+        ClaimKind::Late if TIME_DEFINITE.contains(&parcel.service_level) => parcel.freight,
+        ClaimKind::Late => 0,
+    }
+}
+
+/// What may be paid: the claim, capped by the rule's limit.
+pub fn payable(kind: ClaimKind, parcel: Parcel<'_>, claimed: i64) -> i64 {
+    claimed.min(limit(kind, parcel))
+}
+
+/// filed → assessing → approved | rejected → paid.
+pub fn transition(from: ClaimStatus, action: ClaimAction) -> Option<ClaimStatus> {
+    use ClaimAction as A;
+    use ClaimStatus as S;
+    match (from, action) {
+        (S::Filed, A::Assess) => Some(S::Assessing),
+        (S::Assessing, A::Approve) => Some(S::Approved),
+        (S::Filed | S::Assessing, A::Reject) => Some(S::Rejected),
+        (S::Approved, A::Pay) => Some(S::Paid),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::VariantArray;
+
+    fn parcel(level: &str, declared: Option<i64>) -> Parcel<'_> {
+        Parcel {
+            service_level: level,
+            freight: 1_500,
+            declared_value: declared,
+        }
+    }
+
+    #[test]
+    fn insured_parcels_are_paid_up_to_their_declared_value() {
+        assert_eq!(
+            limit(ClaimKind::Lost, parcel("standard", Some(200_000))),
+            200_000
+        );
+        assert_eq!(
+            limit(ClaimKind::Damaged, parcel("express", Some(80_000))),
+            80_000
+        );
+    }
+
+    #[test]
+    fn uninsured_loss_or_damage_is_paid_up_to_three_times_the_freight() {
+        assert_eq!(limit(ClaimKind::Lost, parcel("standard", None)), 4_500);
+        assert_eq!(
+            limit(ClaimKind::Damaged, parcel("standard", Some(0))),
+            4_500
+        );
+    }
+
+    #[test]
+    fn lateness_refunds_the_freight_only_on_time_definite_services() {
+        for level in TIME_DEFINITE {
+            assert_eq!(
+                limit(ClaimKind::Late, parcel(level, None)),
+                1_500,
+                "{level}"
+            );
+        }
+        assert_eq!(limit(ClaimKind::Late, parcel("standard", Some(90_000))), 0);
+    }
+
+    #[test]
+    fn nobody_is_paid_more_than_they_claimed() {
+        assert_eq!(
+            payable(ClaimKind::Lost, parcel("standard", None), 1_000),
+            1_000
+        );
+        assert_eq!(
+            payable(ClaimKind::Lost, parcel("standard", None), 9_000),
+            4_500
+        );
+    }
+
+    #[test]
+    fn claims_move_filed_assessing_approved_or_rejected_then_paid() {
+        use ClaimAction as A;
+        use ClaimStatus as S;
+        let legal = [
+            (S::Filed, A::Assess, S::Assessing),
+            (S::Assessing, A::Approve, S::Approved),
+            (S::Filed, A::Reject, S::Rejected),
+            (S::Assessing, A::Reject, S::Rejected),
+            (S::Approved, A::Pay, S::Paid),
+        ];
+        for from in S::VARIANTS {
+            for action in A::VARIANTS {
+                let expected = legal
+                    .iter()
+                    .find(|(f, a, _)| f == from && a == action)
+                    .map(|l| l.2);
+                assert_eq!(transition(*from, *action), expected, "{from} × {action}");
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! `/api/v1/claims`: filing, the list (and ageing report), one claim, its actions.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use kuaidi_shared::capabilities::{caps, Authorized, Capability};
+use kuaidi_shared::db;
+use kuaidi_shared::money::Money;
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::claims::{Claim, ClaimActionBody, ClaimPage, ClaimQuery, CreateClaim};
+use crate::db::claims::{self as repo, ClaimFilters, ClaimRow};
+use crate::domain::claims::AGEING_DAYS;
+use crate::domain::vocab::ClaimAction;
+use crate::routes::complaints::act::json_body;
+use crate::routes::Ops;
+use crate::workflow::claims;
+
+pub fn view(r: ClaimRow, now: DateTime<Utc>) -> Claim {
+    let money = |m: i64| Money::from_minor(m, &r.currency);
+    Claim {
+        overdue: r.settled_at.is_none() && r.filed_at <= now - Duration::days(AGEING_DAYS),
+        amount_claimed: money(r.amount_claimed_minor),
+        amount_payable: money(r.amount_payable_minor),
+        amount_approved: r.amount_approved_minor.map(money),
+        id: r.id,
+        complaint_id: r.complaint_id,
+        tracking_number: r.tracking_number,
+        kind: r.kind,
+        status: r.status,
+        customer_id: r.customer_id,
+        merchant_id: r.merchant_id,
+        reason: r.reason,
+        reference: r.reference,
+        escalated: r.escalated,
+        escalated_at: r.escalated_at,
+        filed_at: r.filed_at,
+        settled_at: r.settled_at,
+        updated_at: r.updated_at,
+        version: r.version,
+    }
+}
+
+/// Files a compensation claim; `amount_payable` is computed by rule from the shipment.
+#[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = CreateClaim,
+    responses(
+        (status = 201, description = "Filed", body = Claim),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, an unknown shipment, or one the case does not concern", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_claim(
+    caller: Authorized<caps::ComplaintsCreate>,
+    ctx: RequestContext,
+    body: web::Bytes,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    crate::routes::complaints::require_staff(&caller)?;
+    let body = json_body(&body)?;
+    let (who, now) = (caller.principal.clone(), ops.now());
+    let row = db::transaction(&ops.pool, move |conn| {
+        claims::file(conn, body, &who, &ctx, now)
+    })
+    .await?;
+    ops.outbox.wake();
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/claims/{}", row.id)))
+        .json(view(row, now)))
+}
+
+/// Claims, oldest first; `overdue=true` is the ageing report (unsettled after 30 days).
+#[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
+    responses(
+        (status = 200, description = "A page of claims", body = ClaimPage),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_claims(
+    caller: Authorized<caps::ComplaintsRead>,
+    query: web::Query<ClaimQuery>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let (limit, cursor) = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .parse()?;
+    let now = ops.now();
+    let filters = ClaimFilters::parse(q, &caller, now - Duration::days(AGEING_DAYS))?;
+    let after = cursor.map(|c| (c.at, c.id));
+    let rows = db::run(&ops.pool, move |conn| {
+        Ok(repo::page(conn, &filters, after, limit)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor {
+            at: r.filed_at,
+            id: r.id,
+        },
+        |r| view(r, now),
+    )))
+}
+
+/// One claim.
+#[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id")),
+    responses(
+        (status = 200, description = "The claim; `ETag` carries its version", body = Claim),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 404, description = "No such claim for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_claim(
+    req: actix_web::HttpRequest,
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<Uuid>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let (id, who, now) = (path.into_inner(), caller.principal.clone(), ops.now());
+    let row = db::run(&ops.pool, move |conn| {
+        repo::find(conn, id, false)?
+            .filter(|c| claims::visible(&who, c))
+            .ok_or(ApiError::NotFound("claim"))
+    })
+    .await?;
+    let etag = format!("{}-{}", row.id.simple(), row.version);
+    Ok(kuaidi_shared::http::respond_with_etag(
+        &req,
+        &etag,
+        &view(row, now),
+    ))
+}
+
+/// `assess` {}, `approve` {amount?} (≤ payable, else 422), `reject` {reason}, `pay`
+/// {reference}; approve, reject and pay are for supervisors and above. Settling (paid or
+/// rejected) emits `claim.settled`.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/actions/{action}", tag = "claims",
+    params(("id" = Uuid, Path, description = "Claim id"), ("action" = String, Path, description = "assess | approve | reject | pay")),
+    request_body = ClaimActionBody,
+    responses(
+        (status = 200, description = "The claim after the action", body = Claim),
+        (status = 403, description = "Role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such claim or action", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Illegal in the claim's state", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; an approval above the payable amount", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn act_on_claim(
+    caller: Authorized<caps::ComplaintsRead>,
+    ctx: RequestContext,
+    path: web::Path<(Uuid, String)>,
+    body: web::Bytes,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let action: ClaimAction = action.parse().map_err(|_| ApiError::NotFound("action"))?;
+    crate::routes::complaints::require_staff(&caller)?;
+    if action != ClaimAction::Assess {
+        caller.require_capability(Capability::ComplaintsApprove)?;
+    }
+    let body = json_body(&body)?;
+    let (who, now) = (caller.principal.clone(), ops.now());
+    let row = db::transaction(&ops.pool, move |conn| {
+        claims::act(conn, id, action, body, &who, &ctx, now)
+    })
+    .await?;
+    ops.outbox.wake();
+    Ok(HttpResponse::Ok().json(view(row, now)))
+}

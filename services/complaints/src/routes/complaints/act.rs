@@ -1,0 +1,103 @@
+//! `POST /api/v1/complaints/{id}/actions/{action}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized, Capability};
+use kuaidi_shared::db;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::complaints::{ActionBody, Complaint};
+use crate::domain::commands;
+use crate::domain::lifecycle::Action;
+use crate::workflow::actions::{apply, Request};
+
+/// Moves a case through its lifecycle (SPEC §6 table); each action has its own body. The first
+/// outward action (a triage `reply`, a public comment, `resolve`) stamps `first_responded_at`;
+/// `resolve` answers with a one-time `survey_link`. `approve`, `reject` and `escalate` are for
+/// supervisors and above. `If-Match` (the case's ETag or version) guards against lost updates.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/actions/{action}",
+    tag = "complaints",
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("action" = String, Path, description = "triage | assign | investigate | propose | approve | reject | resolve | close | reopen | escalate | comment"),
+        ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on"),
+    ),
+    request_body = ActionBody,
+    responses(
+        (status = 200, description = "The updated case", body = Complaint),
+        (status = 403, description = "Role may not do this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or action", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Illegal in the case's status; `allowed_actions` lists what is", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since the If-Match version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn act(
+    req: HttpRequest,
+    caller: Authorized<caps::ComplaintsRead>,
+    ctx: RequestContext,
+    path: web::Path<(Uuid, String)>,
+    body: web::Bytes,
+    ops: crate::routes::Ops,
+) -> Result<HttpResponse, ApiError> {
+    let (id, action) = path.into_inner();
+    let action: Action = action.parse().map_err(|_| ApiError::NotFound("action"))?;
+    super::require_staff(&caller)?;
+    if action.needs_supervisor() {
+        caller.require_capability(Capability::ComplaintsApprove)?;
+    }
+    let (command, payload) = commands::parse(action, json_body(&body)?)?;
+    let request = Request {
+        id,
+        action,
+        command,
+        payload,
+        if_match: if_match(&req)?,
+    };
+    let (who, now) = (caller.principal.clone(), ops.now());
+    let done = db::transaction(&ops.pool, move |conn| {
+        apply(conn, &request, &who, &ctx, now)
+    })
+    .await?;
+    ops.outbox.wake();
+    let etag = format!("\"{}-{}\"", done.row.id.simple(), done.row.version);
+    let mut view = super::view(done.row, None);
+    view.survey_link = done.survey_link;
+    Ok(HttpResponse::Ok().insert_header(("etag", etag)).json(view))
+}
+
+/// The version named by `If-Match`: an ETag of this service (`"<id>-<version>"`) or a bare
+/// version number; anything else cannot match and is a 412.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get("if-match") else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .unwrap_or_default()
+        .trim()
+        .trim_start_matches("W/")
+        .trim_matches('"');
+    if text == "*" {
+        return Ok(None);
+    }
+    let version = text.rsplit('-').next().unwrap_or_default();
+    version
+        .parse()
+        .map(Some)
+        .map_err(|_| ApiError::PreconditionFailed)
+}
+
+/// A JSON body that may be empty (`investigate` has none): malformed JSON is a 422.
+pub fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::validation("body", format!("not valid JSON: {e}")))
+}

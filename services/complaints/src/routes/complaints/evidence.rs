@@ -1,0 +1,176 @@
+//! `/api/v1/complaints/{id}/evidence`: add (JSON with a `uri`, or a multipart upload), list,
+//! download; the case's own access rules apply.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
+use crate::configuration::EvidenceSettings;
+use crate::db::evidence::{self as repo, EvidenceRow};
+use crate::routes::{special, with_status, Ops};
+use crate::workflow::evidence;
+
+/// Room for the multipart envelope around the largest file.
+const FORM_OVERHEAD: usize = 64 * 1024;
+
+fn view(r: EvidenceRow) -> Evidence {
+    Evidence {
+        id: r.id,
+        complaint_id: r.complaint_id,
+        kind: r.kind,
+        description: r.description,
+        uri: r.uri,
+        content_type: r.content_type,
+        size_bytes: r.size_bytes,
+        sha256: r.sha256,
+        added_by: r.added_by,
+        created_at: r.created_at,
+    }
+}
+
+/// Reads the body, refusing (413) as soon as it outgrows the limit.
+async fn read(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(special(
+                "payload_too_large",
+                format!("uploads are limited to {} bytes", limit - FORM_OVERHEAD),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Adds evidence: JSON {kind, description, uri}, or `multipart/form-data` with `kind`,
+/// `description` and a `file` (at most 10 MB by default → 413; content types from the
+/// configured allow-list → else 415; SHA-256 stored).
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
+    responses(
+        (status = 201, description = "Added", body = Evidence),
+        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Upload too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Content type not accepted", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn add_evidence(
+    req: HttpRequest,
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<Uuid>,
+    payload: web::Payload,
+    settings: web::Data<EvidenceSettings>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    with_status(
+        async move {
+            if caller.role == kuaidi_shared::auth::Role::Analyst {
+                return Err(ApiError::Forbidden("analysts read evidence only".into()));
+            }
+            let body = read(payload, settings.max_bytes + FORM_OVERHEAD).await?;
+            let content_type = req
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            let submission = evidence::parse(content_type, &body, &settings)?;
+            let (id, who, now) = (path.into_inner(), caller.principal.clone(), ops.now());
+            let row = db::transaction(&ops.pool, move |conn| {
+                evidence::add(conn, id, submission, &who, now)
+            })
+            .await?;
+            Ok(HttpResponse::Created().json(view(row)))
+        }
+        .await,
+    )
+}
+
+/// The evidence of a case, oldest first.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "The evidence", body = EvidenceList),
+        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_evidence(
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<Uuid>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let (id, who) = (path.into_inner(), caller.principal.clone());
+    let rows = db::run(&ops.pool, move |conn| {
+        super::visible_case(conn, &who, id, false)?;
+        Ok(repo::of_case(conn, id)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(EvidenceList {
+        data: rows.into_iter().map(view).collect(),
+    }))
+}
+
+/// One piece of evidence.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The evidence", body = Evidence),
+        (status = 404, description = "No such case or evidence for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get_evidence(
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<(Uuid, Uuid)>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
+    let row = db::run(&ops.pool, move |conn| {
+        super::visible_case(conn, &who, id, false)?;
+        repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view(row)))
+}
+
+/// Downloads an uploaded file (as an attachment, with its content type and SHA-256).
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}/content", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 404, description = "No such case, evidence or upload for this caller", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn download_evidence(
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<(Uuid, Uuid)>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
+    let (row, bytes) = db::run(&ops.pool, move |conn| {
+        super::visible_case(conn, &who, id, false)?;
+        repo::content(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(
+            row.content_type
+                .unwrap_or_else(|| "application/octet-stream".into()),
+        )
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"{}\"", row.id),
+        ))
+        .insert_header((
+            "digest",
+            format!("sha-256={}", row.sha256.unwrap_or_default()),
+        ))
+        .body(bytes))
+}

@@ -1,0 +1,56 @@
+//! `GET /api/v1/complaints`: work queues.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::complaints::{ComplaintFilters, ComplaintPage};
+use crate::db::queue::{self, Filters};
+
+/// Cases filtered by status, type, category, priority, assignee (`me`), department, customer,
+/// tracking number, merchant, SLA state (`warned`, `breached`) and time of receipt, the most
+/// urgent SLA deadline first; cursor pagination. Merchants see their own cases, end customers
+/// the cases they opened.
+#[utoipa::path(
+    get,
+    path = "/api/v1/complaints",
+    tag = "complaints",
+    params(ComplaintFilters),
+    responses(
+        (status = 200, description = "A page of cases", body = ComplaintPage),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_complaints(
+    caller: Authorized<caps::ComplaintsRead>,
+    query: web::Query<ComplaintFilters>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let (limit, cursor) = PageParams {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    }
+    .parse()?;
+    let filters = Filters::parse(&query, &caller)?;
+    let rows = db::run(&pool, move |conn| {
+        Ok(queue::page(conn, &filters, cursor, limit)?)
+    })
+    .await?;
+    let page = Page::from_rows(
+        rows,
+        limit,
+        |(row, due)| Cursor {
+            at: due.unwrap_or(row.resolution_due),
+            id: row.id,
+        },
+        |(row, _)| super::view_for(&caller, row),
+    );
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -1,0 +1,121 @@
+//! `POST /api/v1/complaints/{id}/survey` and `POST /api/v1/complaints/{id}/survey-link`.
+
+use actix_web::{web, HttpResponse};
+use chrono::Duration;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::events::Outbox;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::surveys::{Survey, SurveyAnswers, SurveyLink};
+use crate::domain::survey::Answers;
+use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
+
+/// Records a satisfaction survey, taken by an agent on a callback, answered by the customer in
+/// the app (a `customer` token, their own case) or passed on by the merchant (own cases).
+/// `overall` ≤ 2 reopens the case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/survey",
+    tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")),
+    request_body = SurveyAnswers,
+    responses(
+        (status = 201, description = "Recorded", body = Survey),
+        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The case is not resolved yet", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Scores outside 1–5", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn submit_survey(
+    caller: Authorized<caps::ComplaintsRead>,
+    ctx: RequestContext,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+    pool: web::Data<PgPool>,
+    outbox: web::Data<Outbox>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    // SPEC §3 "complaints read, survey": staff and analysts on callback, merchants and end
+    // customers on their own cases (visibility below).
+    let via = match caller.role {
+        Role::Customer => "customer",
+        Role::Merchant => "merchant",
+        _ => "agent",
+    };
+    let answers = Answers::parse(super::act::json_body(&body)?)?;
+    let (id, who, now) = (
+        path.into_inner(),
+        caller.principal.clone(),
+        crate::routes::now(&clock),
+    );
+    let survey = db::transaction(&pool, move |conn| {
+        let row = super::visible_case(conn, &who, id, true)?;
+        let by = Respondent {
+            via,
+            sub: Some(who.sub.clone()),
+        };
+        surveys::submit(conn, row, answers, by, &ctx, now)
+    })
+    .await?;
+    outbox.wake();
+    Ok(HttpResponse::Created().json(view(survey)))
+}
+
+/// The API view of a recorded survey.
+pub fn view(s: crate::db::surveys::SurveyRow) -> Survey {
+    Survey {
+        reopened: s.overall <= DISSATISFIED,
+        id: s.id,
+        complaint_id: s.complaint_id,
+        overall: s.overall,
+        speed: s.speed,
+        effectiveness: s.effectiveness,
+        attitude: s.attitude,
+        suggestion: s.suggestion,
+        via: s.via,
+        submitted_at: s.submitted_at,
+    }
+}
+
+/// Issues a new one-time survey link for a case (e.g. the first was lost); valid 14 days.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints/{id}/survey-link",
+    tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 201, description = "The link, shown once", body = SurveyLink),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn survey_link(
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<Uuid>,
+    pool: web::Data<PgPool>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    super::require_staff(&caller)?;
+    let (id, who, now) = (
+        path.into_inner(),
+        caller.principal.clone(),
+        crate::routes::now(&clock),
+    );
+    let link = db::transaction(&pool, move |conn| {
+        super::visible_case(conn, &who, id, false)?;
+        surveys::issue_link(conn, id, now)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(SurveyLink {
+        survey_link: link,
+        expires_at: now + Duration::days(LINK_DAYS),
+    }))
+}

@@ -1,0 +1,231 @@
+//! `/api/v1/improvement-actions`: list (by root cause and status), create, read, patch.
+
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db;
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::{ApiError, FieldError};
+use uuid::Uuid;
+
+use crate::api::improvements::{Improvement, ImprovementBody, ImprovementPage, ImprovementQuery};
+use crate::db::improvements::{self as repo, ImprovementRow};
+use crate::domain::improvement::Changes;
+use crate::domain::vocab::{ImprovementStatus, RootCause};
+use crate::routes::complaints::act::{if_match, json_body};
+use crate::routes::Ops;
+
+fn view(r: ImprovementRow) -> Improvement {
+    Improvement {
+        id: r.id,
+        root_cause: r.root_cause,
+        goal: r.goal,
+        method: r.method,
+        owner_id: r.owner_id,
+        due_at: r.due_at,
+        status: r.status,
+        metric: r.metric,
+        baseline: r.baseline,
+        result: r.result,
+        complaint_ids: r.complaint_ids,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        version: r.version,
+    }
+}
+
+/// Staff and analysts read; staff write.
+fn reader(who: &Principal) -> Result<(), ApiError> {
+    who.require(&[
+        Role::Admin,
+        Role::Manager,
+        Role::Supervisor,
+        Role::Agent,
+        Role::Analyst,
+    ])
+}
+
+/// Applies the changes given; the linked cases must exist.
+fn apply(conn: &mut PgConnection, row: &mut ImprovementRow, c: Changes) -> Result<(), ApiError> {
+    if let Some(ids) = &c.complaint_ids {
+        let unknown = repo::unknown_cases(conn, ids)?;
+        if !unknown.is_empty() {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "complaint_ids",
+                format!("no such cases: {unknown:?}"),
+            )]));
+        }
+    }
+    macro_rules! set { ($($f:ident),*) => { $( if c.$f.is_some() { row.$f = c.$f; } )* }; }
+    set!(method, owner_id, due_at, metric, baseline, result);
+    if let Some(v) = c.root_cause {
+        row.root_cause = v.to_string();
+    }
+    if let Some(v) = c.goal {
+        row.goal = v;
+    }
+    if let Some(v) = c.status {
+        row.status = v.to_string();
+    }
+    if let Some(v) = c.complaint_ids {
+        row.complaint_ids = v;
+    }
+    Ok(())
+}
+
+/// Improvement actions, oldest first, filtered by root cause and status.
+#[utoipa::path(get, path = "/api/v1/improvement-actions", tag = "improvement-actions", params(ImprovementQuery),
+    responses((status = 200, description = "A page", body = ImprovementPage),
+        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_improvements(
+    caller: Authorized<caps::ComplaintsRead>,
+    query: web::Query<ImprovementQuery>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    reader(&caller)?;
+    let q = query.into_inner();
+    let (limit, cursor) = PageParams {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .parse()?;
+    let mut errors = Vec::new();
+    if q.root_cause
+        .as_deref()
+        .is_some_and(|v| v.parse::<RootCause>().is_err())
+    {
+        errors.push(FieldError::new(
+            "root_cause",
+            format!("must be one of {}", RootCause::listed()),
+        ));
+    }
+    if q.status
+        .as_deref()
+        .is_some_and(|v| v.parse::<ImprovementStatus>().is_err())
+    {
+        errors.push(FieldError::new(
+            "status",
+            format!("must be one of {}", ImprovementStatus::listed()),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let after = cursor.map(|c| (c.at, c.id));
+    let rows = db::run(&ops.pool, move |conn| {
+        Ok(repo::page(conn, q.root_cause, q.status, after, limit)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        limit,
+        |r| Cursor {
+            at: r.created_at,
+            id: r.id,
+        },
+        view,
+    )))
+}
+
+/// Creates an improvement action (root cause and goal required; status `planned` by default).
+#[utoipa::path(post, path = "/api/v1/improvement-actions", tag = "improvement-actions", request_body = ImprovementBody,
+    responses((status = 201, description = "Created", body = Improvement),
+        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create_improvement(
+    caller: Authorized<caps::ComplaintsRead>,
+    body: web::Bytes,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    crate::routes::complaints::require_staff(&caller)?;
+    let changes = Changes::parse(json_body(&body)?, true)?;
+    let now = ops.now();
+    let row = db::transaction(&ops.pool, move |conn| {
+        let mut row = ImprovementRow {
+            id: new_id(),
+            root_cause: String::new(),
+            goal: String::new(),
+            method: None,
+            owner_id: None,
+            due_at: None,
+            status: ImprovementStatus::Planned.to_string(),
+            metric: None,
+            baseline: None,
+            result: None,
+            complaint_ids: vec![],
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        apply(conn, &mut row, changes)?;
+        repo::insert(conn, &row)?;
+        Ok(row)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("/api/v1/improvement-actions/{}", row.id)))
+        .json(view(row)))
+}
+
+/// One improvement action (`ETag`).
+#[utoipa::path(get, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
+    params(("id" = Uuid, Path, description = "Improvement action id")),
+    responses((status = 200, description = "The action", body = Improvement),
+        (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn get_improvement(
+    req: HttpRequest,
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<Uuid>,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    reader(&caller)?;
+    let id = path.into_inner();
+    let row = db::run(&ops.pool, move |conn| {
+        repo::find(conn, id, false)?.ok_or(ApiError::NotFound("improvement action"))
+    })
+    .await?;
+    let etag = format!("{}-{}", row.id.simple(), row.version);
+    Ok(respond_with_etag(&req, &etag, &view(row)))
+}
+
+/// Changes the fields given (`If-Match` optional; stale → 412).
+#[utoipa::path(patch, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
+    params(("id" = Uuid, Path, description = "Improvement action id")), request_body = ImprovementBody,
+    responses((status = 200, description = "The action after the change", body = Improvement),
+        (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since the If-Match version", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn patch_improvement(
+    req: HttpRequest,
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+    ops: Ops,
+) -> Result<HttpResponse, ApiError> {
+    crate::routes::complaints::require_staff(&caller)?;
+    let (changes, expected) = (Changes::parse(json_body(&body)?, false)?, if_match(&req)?);
+    let (id, now) = (path.into_inner(), ops.now());
+    let row = db::transaction(&ops.pool, move |conn| {
+        let mut row =
+            repo::find(conn, id, true)?.ok_or(ApiError::NotFound("improvement action"))?;
+        if expected.is_some_and(|v| v != row.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        apply(conn, &mut row, changes)?;
+        row.version += 1;
+        row.updated_at = now;
+        repo::save(conn, &row)?;
+        Ok(row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view(row)))
+}

@@ -1,0 +1,133 @@
+//! The public survey link: `GET` and `POST /api/v1/surveys/{token}` (no token needed: the link
+//! is the credential; single use, 14 days).
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::events::Outbox;
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+
+use crate::api::surveys::{Question, Survey, SurveyAnswers, SurveyForm};
+use crate::db::surveys::{self as repo, TokenRow};
+use crate::domain::survey::Answers;
+use crate::workflow::surveys::{self, token_hash, Respondent};
+
+/// The link's token row if it may still be used: unknown → 404, used or expired → 410.
+fn usable(
+    conn: &mut PgConnection,
+    token: &str,
+    now: DateTime<Utc>,
+    lock: bool,
+) -> Result<TokenRow, ApiError> {
+    let row = repo::token(conn, &token_hash(token), lock)?.ok_or(ApiError::NotFound("survey"))?;
+    if row.used_at.is_some() {
+        return Err(gone("this survey link was already used"));
+    }
+    if row.expires_at <= now {
+        return Err(gone("this survey link has expired"));
+    }
+    Ok(row)
+}
+
+fn gone(detail: &str) -> ApiError {
+    ApiError::Unprocessable {
+        code: "gone",
+        detail: detail.into(),
+    }
+}
+
+/// The survey behind a link: the case number and the questions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/surveys/{token}",
+    tag = "complaints",
+    params(("token" = String, Path, description = "The token of the survey link")),
+    responses(
+        (status = 200, description = "The questions", body = SurveyForm),
+        (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Used or expired link", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_survey(
+    path: web::Path<String>,
+    pool: web::Data<PgPool>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, now) = (path.into_inner(), crate::routes::now(&clock));
+    crate::routes::with_status(
+        async move {
+            let (row, number) = db::run(&pool, move |conn| {
+                let row = usable(conn, &token, now, false)?;
+                let case = crate::db::complaints::find(conn, row.complaint_id)?
+                    .ok_or(ApiError::NotFound("survey"))?;
+                Ok((row, case.number))
+            })
+            .await?;
+            let questions = Answers::QUESTIONS
+                .iter()
+                .map(|(field, text)| Question {
+                    field: (*field).into(),
+                    text: (*text).into(),
+                })
+                .collect();
+            Ok(HttpResponse::Ok().json(SurveyForm {
+                number,
+                questions,
+                expires_at: row.expires_at,
+            }))
+        }
+        .await,
+    )
+}
+
+/// Answers the survey behind a link, once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/surveys/{token}",
+    tag = "complaints",
+    params(("token" = String, Path, description = "The token of the survey link")),
+    request_body = SurveyAnswers,
+    responses(
+        (status = 201, description = "Recorded", body = Survey),
+        (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Used or expired link", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Scores outside 1–5", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn answer_survey(
+    ctx: RequestContext,
+    path: web::Path<String>,
+    body: web::Bytes,
+    pool: web::Data<PgPool>,
+    outbox: web::Data<Outbox>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    let answers = Answers::parse(super::complaints::act::json_body(&body)?)?;
+    let (token, now) = (path.into_inner(), crate::routes::now(&clock));
+    let done = db::transaction(&pool, move |conn| {
+        let link = usable(conn, &token, now, true)?;
+        let case = crate::db::complaints::find_for_update(conn, link.complaint_id)?
+            .ok_or(ApiError::NotFound("survey"))?;
+        repo::use_token(conn, &link.token_hash, now)?;
+        surveys::submit(
+            conn,
+            case,
+            answers,
+            Respondent {
+                via: "link",
+                sub: None,
+            },
+            &ctx,
+            now,
+        )
+    })
+    .await;
+    outbox.wake();
+    crate::routes::with_status(
+        done.map(|s| HttpResponse::Created().json(super::complaints::survey::view(s))),
+    )
+}

@@ -1,0 +1,285 @@
+//! Applying a lifecycle action to a case: the transition, its effects, the history entry, the
+//! SLA clocks and the events, in one transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::auth::Principal;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::db::complaints::{self as repo, ComplaintRow};
+use crate::domain::commands::Command;
+use crate::domain::lifecycle::{allowed_actions, transition, Action, Status, Target};
+use crate::events::emit::{case_event, Emitter, Facts};
+
+/// The highest escalation level (3: director).
+pub const TOP_LEVEL: i32 = 3;
+
+/// An action to apply.
+pub struct Request {
+    pub id: Uuid,
+    pub action: Action,
+    pub command: Command,
+    /// The body as given, for the history.
+    pub payload: Value,
+    /// The version named by `If-Match`, if any.
+    pub if_match: Option<i32>,
+}
+
+/// The case after the action, and the survey link a resolution issues.
+pub struct Done {
+    pub row: ComplaintRow,
+    pub survey_link: Option<String>,
+}
+
+/// The stored status of a case.
+pub fn status_of(row: &ComplaintRow) -> Result<Status, ApiError> {
+    row.status
+        .parse()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("unknown stored status {}", row.status)))
+}
+
+/// `409` naming what may be done instead.
+pub fn illegal(from: Status, action: Action) -> ApiError {
+    illegal_transition(from, action, &allowed_actions(from))
+}
+
+/// `409 illegal_transition` with the current status and the actions allowed in it.
+pub fn illegal_transition<S: std::fmt::Display, A: std::fmt::Display>(
+    from: S,
+    action: A,
+    allowed: &[A],
+) -> ApiError {
+    let allowed: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
+    let mut extensions = serde_json::Map::new();
+    extensions.insert("current_status".into(), json!(from.to_string()));
+    extensions.insert("allowed_actions".into(), json!(allowed));
+    ApiError::ConflictWith {
+        code: "illegal_transition",
+        detail: format!(
+            "{action} is not allowed in status {from}; allowed: {}",
+            allowed.join(", ")
+        ),
+        extensions,
+    }
+}
+
+pub fn apply(
+    conn: &mut PgConnection,
+    req: &Request,
+    who: &Principal,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+) -> Result<Done, ApiError> {
+    let mut row = repo::find_for_update(conn, req.id)?
+        .filter(|r| crate::routes::complaints::visible_to(who, r))
+        .ok_or(ApiError::NotFound("complaint"))?;
+    if req.if_match.is_some_and(|v| v != row.version) {
+        return Err(ApiError::PreconditionFailed);
+    }
+    let from = status_of(&row)?;
+    let to = match transition(from, req.action).ok_or_else(|| illegal(from, req.action))? {
+        Target::To(s) => s,
+        Target::Same => from,
+        Target::TriagedOrClosed => match req.command {
+            Command::Triage {
+                reasonable: false, ..
+            } => Status::Closed,
+            _ => Status::Triaged,
+        },
+    };
+    let mut em = Emitter::new(ctx, now);
+    let before_level = row.escalation_level;
+    effects(&mut row, &req.command)?;
+    let facts = Facts::load(conn, &row)?;
+    let outward = req.command.is_outward() && row.first_responded_at.is_none();
+    if outward {
+        row.first_responded_at = Some(now);
+        em.push(
+            row.id,
+            &case_event!(ComplaintFirstRespondedV1, &facts, {
+                received_at: row.created_at,
+                responded_at: now,
+                within_sla: now <= row.first_response_due,
+            }),
+        );
+    }
+    row.status = to.to_string();
+    repo::record(
+        conn,
+        repo::Entry {
+            complaint_id: row.id,
+            actor: &who.sub,
+            action: req.action.as_ref(),
+            from: Some(from.as_ref()),
+            to: to.as_ref(),
+            payload: req.payload.clone(),
+            at: now,
+        },
+    )?;
+    announce(
+        &mut em,
+        &row,
+        &facts,
+        req,
+        (from, to, before_level),
+        who,
+        now,
+    );
+    super::sla::refresh(conn, &mut row, now)?;
+    row.version += 1;
+    row.updated_at = now;
+    repo::save(conn, &row)?;
+    let survey_link = match req.action {
+        Action::Resolve => Some(super::surveys::issue_link(conn, row.id, now)?),
+        _ => None,
+    };
+    em.flush(conn)?;
+    Ok(Done { row, survey_link })
+}
+
+/// What the action changes on the case itself.
+fn effects(row: &mut ComplaintRow, command: &Command) -> Result<(), ApiError> {
+    match command {
+        Command::Triage {
+            category,
+            priority,
+            reasonable,
+            root_cause,
+            ..
+        } => {
+            row.category = Some(category.to_string());
+            if let Some(p) = priority {
+                row.priority = p.to_string();
+            }
+            row.reasonable = Some(*reasonable);
+            if !reasonable {
+                row.resolution_code = Some("explained".into());
+                row.root_cause = root_cause.map(|r| r.to_string());
+            }
+        }
+        Command::Assign {
+            assignee_id,
+            department,
+        } => {
+            row.assignee_id = Some(*assignee_id);
+            row.department = Some(department.to_string());
+        }
+        Command::Propose { proposal } => row.proposal = Some(proposal.clone()),
+        Command::Resolve { resolution, .. } => row.resolution = Some(resolution.clone()),
+        Command::Close {
+            resolution_code,
+            root_cause,
+        } => {
+            row.resolution_code = Some(resolution_code.clone());
+            row.root_cause = Some(root_cause.to_string());
+        }
+        Command::Escalate { .. } => {
+            if row.escalation_level >= TOP_LEVEL {
+                return Err(ApiError::conflict(
+                    "escalation_at_top",
+                    "the case is already escalated to the director (level 3)",
+                ));
+            }
+            row.escalation_level += 1;
+        }
+        Command::Investigate
+        | Command::Approve
+        | Command::Reject
+        | Command::Reopen { .. }
+        | Command::Comment { .. } => {}
+    }
+    Ok(())
+}
+
+/// The events of the action (besides the first response).
+fn announce(
+    em: &mut Emitter<'_>,
+    row: &ComplaintRow,
+    facts: &Facts,
+    req: &Request,
+    (from, to, before_level): (Status, Status, i32),
+    who: &Principal,
+    now: DateTime<Utc>,
+) {
+    match &req.command {
+        Command::Assign { department, .. } => em.push(
+            row.id,
+            &case_event!(ComplaintAssignedV1, facts, {
+                department: department.to_string(),
+                assigned_at: now,
+            }),
+        ),
+        Command::Escalate { reason } => em.push(
+            row.id,
+            &case_event!(ComplaintEscalatedV1, facts, {
+                from_level: level(before_level),
+                to_level: level(row.escalation_level),
+                reason: reason.clone(),
+                automatic: false,
+                escalated_at: now,
+            }),
+        ),
+        Command::Reopen { reason } => em.push(
+            row.id,
+            &case_event!(ComplaintReopenedV1, facts, {
+                reason: reason.clone(),
+                reopened_at: now,
+            }),
+        ),
+        _ => {}
+    }
+    if from != to {
+        status_changed(
+            em,
+            row,
+            facts,
+            (from, to),
+            req.action.as_ref(),
+            Some(who.sub.clone()),
+            now,
+        );
+    }
+}
+
+/// `complaint.status_changed`, plus `complaint.closed` when the case closed.
+pub fn status_changed(
+    em: &mut Emitter<'_>,
+    row: &ComplaintRow,
+    facts: &Facts,
+    (from, to): (Status, Status),
+    action: &str,
+    actor: Option<String>,
+    now: DateTime<Utc>,
+) {
+    em.push(
+        row.id,
+        &case_event!(ComplaintStatusChangedV1, facts, {
+            from: from.to_string(),
+            to: to.to_string(),
+            action: action.to_owned(),
+            actor_id: actor,
+            occurred_at: now,
+        }),
+    );
+    if to == Status::Closed {
+        em.push(
+            row.id,
+            &case_event!(ComplaintClosedV1, facts, {
+                received_at: row.created_at,
+                first_responded_at: row.first_responded_at,
+                closed_at: now,
+                resolution_code: row.resolution_code.clone(),
+                root_cause: row.root_cause.clone(),
+                type_: row.type_.clone(),
+            }),
+        );
+    }
+}
+
+/// An escalation level as the events carry it.
+pub fn level(l: i32) -> i16 {
+    i16::try_from(l).unwrap_or(i16::MAX)
+}

@@ -1,0 +1,195 @@
+//! Evidence (seed 002 §3.2): a reference by URI, or an upload (size-limited, content type
+//! checked, SHA-256 stored, bytes apart from the case).
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::auth::Principal;
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::{ApiError, FieldError};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::configuration::EvidenceSettings;
+use crate::db::complaints as cases;
+use crate::db::evidence::{self as repo, EvidenceRow};
+use crate::domain::fields::Fields;
+use crate::domain::multipart;
+use crate::domain::vocab::EvidenceKind;
+use crate::routes::special;
+
+/// Longest URI accepted.
+const MAX_URI: usize = 2048;
+
+/// What was submitted.
+pub struct Submission {
+    pub kind: EvidenceKind,
+    pub description: Option<String>,
+    pub uri: Option<String>,
+    /// An upload: its content type and bytes.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// Reads a JSON or `multipart/form-data` body (anything else is 415).
+pub fn parse(
+    content_type: &str,
+    body: &[u8],
+    settings: &EvidenceSettings,
+) -> Result<Submission, ApiError> {
+    if let Some(boundary) = multipart::boundary(content_type) {
+        return upload(body, &boundary, settings);
+    }
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return Err(special(
+            "unsupported_media_type",
+            "send JSON with a uri, or multipart/form-data with a file",
+        ));
+    }
+    let value = crate::routes::complaints::act::json_body(body)?;
+    let mut f = Fields::new(value);
+    let kind = f.one_of::<EvidenceKind>("kind", true, &EvidenceKind::listed());
+    let description = f.text("description", false);
+    let uri = f.text("uri", true);
+    if uri
+        .as_ref()
+        .is_some_and(|u| u.len() > MAX_URI || u.chars().any(char::is_whitespace))
+    {
+        f.errors.push(FieldError::new(
+            "uri",
+            format!("must be a URI of at most {MAX_URI} characters"),
+        ));
+    }
+    match (kind, f.ok()) {
+        (Some(kind), true) => Ok(Submission {
+            kind,
+            description,
+            uri,
+            file: None,
+        }),
+        _ => Err(ApiError::Validation(f.errors)),
+    }
+}
+
+fn upload(
+    body: &[u8],
+    boundary: &str,
+    settings: &EvidenceSettings,
+) -> Result<Submission, ApiError> {
+    let parts = multipart::parse(body, boundary).ok_or_else(|| {
+        ApiError::validation("body", "not a well-formed multipart/form-data body")
+    })?;
+    let text = |name: &str| {
+        parts
+            .iter()
+            .find(|p| p.name == name && p.filename.is_none())
+            .map(|p| String::from_utf8_lossy(&p.data).trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let mut errors = Vec::new();
+    let kind_text = text("kind");
+    let kind = match kind_text.as_deref().map(str::parse::<EvidenceKind>) {
+        Some(Ok(k)) => Some(k),
+        Some(Err(_)) => {
+            errors.push(FieldError::new(
+                "kind",
+                format!("must be one of {}", EvidenceKind::listed()),
+            ));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("kind", "is required"));
+            None
+        }
+    };
+    let description = text("description");
+    if description
+        .as_deref()
+        .is_some_and(|d| !crate::domain::fields::storable(d))
+    {
+        errors.push(FieldError::new(
+            "description",
+            "must not contain NUL characters",
+        ));
+    }
+    let file = parts
+        .into_iter()
+        .find(|p| p.filename.is_some() || p.name == "file");
+    if file.is_none() {
+        errors.push(FieldError::new("file", "is required"));
+    }
+    let (Some(kind), Some(file), true) = (kind, file, errors.is_empty()) else {
+        return Err(ApiError::Validation(errors));
+    };
+    if file.data.len() > settings.max_bytes {
+        return Err(special(
+            "payload_too_large",
+            format!("uploads are limited to {} bytes", settings.max_bytes),
+        ));
+    }
+    let content_type = file
+        .content_type
+        .unwrap_or_else(|| "application/octet-stream".into());
+    if !settings
+        .content_types
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(&content_type))
+    {
+        return Err(special(
+            "unsupported_media_type",
+            format!(
+                "{content_type} is not accepted; accepted: {}",
+                settings.content_types.join(", ")
+            ),
+        ));
+    }
+    Ok(Submission {
+        kind,
+        description,
+        uri: None,
+        file: Some((content_type, file.data)),
+    })
+}
+
+/// Stores the evidence on a case the caller may see, and records it in the history.
+pub fn add(
+    conn: &mut PgConnection,
+    case_id: Uuid,
+    s: Submission,
+    who: &Principal,
+    now: DateTime<Utc>,
+) -> Result<EvidenceRow, ApiError> {
+    let case = crate::routes::complaints::visible_case(conn, who, case_id, false)?;
+    let id = new_id();
+    let row = EvidenceRow {
+        id,
+        complaint_id: case.id,
+        kind: s.kind.to_string(),
+        description: s.description,
+        uri: s.uri.or_else(|| {
+            s.file
+                .as_ref()
+                .map(|_| format!("/api/v1/complaints/{case_id}/evidence/{id}/content"))
+        }),
+        content_type: s.file.as_ref().map(|f| f.0.clone()),
+        size_bytes: s.file.as_ref().map(|f| f.1.len() as i64),
+        sha256: s.file.as_ref().map(|f| hex::encode(Sha256::digest(&f.1))),
+        added_by: who.sub.clone(),
+        created_at: now,
+    };
+    repo::insert(conn, &row, s.file.as_ref().map(|f| f.1.as_slice()))?;
+    cases::record(
+        conn,
+        cases::Entry {
+            complaint_id: case.id,
+            actor: &who.sub,
+            action: "evidence",
+            from: Some(&case.status),
+            to: &case.status,
+            payload: serde_json::json!({"evidence_id": id, "kind": row.kind, "sha256": row.sha256}),
+            at: now,
+        },
+    )?;
+    Ok(row)
+}

@@ -1,0 +1,201 @@
+//! Opening a case: resolve the shipment, deduplicate, derive the priority (key accounts one
+//! level up), number the case, compute its deadlines, record it and announce it.
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::events::catalogue::ComplaintReceivedV1;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+
+use crate::db::complaints::{self as repo, ComplaintRow};
+use crate::db::customers;
+use crate::db::shipments::{self, ShipmentRow};
+use crate::domain::intake::{case_number, derive_priority, fast_lane, Intake};
+use crate::domain::sla::{deadlines, Calendar};
+use crate::domain::vocab::RECEIVED;
+use crate::events::emit::Emitter;
+
+/// Window in which the same customer, tracking number and category is one case (*default*).
+const DEDUP_WINDOW_HOURS: i64 = 24;
+/// Window in which an earlier case on the same shipment makes a new one a repeat (+1 priority).
+const REPEAT_WINDOW_DAYS: i64 = 30;
+
+/// What intake did.
+pub enum Opened {
+    New(ComplaintRow),
+    /// The report repeats this open case; nothing new was opened.
+    Existing(ComplaintRow),
+}
+
+/// The intake transaction.
+pub fn open_case(
+    conn: &mut PgConnection,
+    intake: &Intake,
+    who: &Principal,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+) -> Result<Opened, ApiError> {
+    let shipment = match &intake.tracking_number {
+        Some(tn) => shipments::find(conn, tn)?,
+        None => None,
+    };
+    let merchant_id = merchant_of(who, shipment.as_ref())?;
+    let customer_id = intake
+        .customer_id
+        .or_else(|| shipment.as_ref().and_then(|s| s.shipper_customer_id));
+    if let (Some(c), Some(tn), Some(cat)) = (customer_id, &intake.tracking_number, &intake.category)
+    {
+        repo::lock_intake(conn, c, tn, cat)?;
+        let since = now - Duration::hours(DEDUP_WINDOW_HOURS);
+        if let Some(open) = repo::open_duplicate(conn, c, tn, cat, since)? {
+            // The repeat contact is kept on the open case: what was said is not lost.
+            repo::record(
+                conn,
+                repo::Entry {
+                    complaint_id: open.id,
+                    actor: &who.sub,
+                    action: "duplicate_received",
+                    from: Some(&open.status),
+                    to: &open.status,
+                    payload: serde_json::json!({
+                        "channel": intake.channel,
+                        "description": intake.description,
+                    }),
+                    at: now,
+                },
+            )?;
+            return Ok(Opened::Existing(open));
+        }
+    }
+    let repeat = match &intake.tracking_number {
+        Some(tn) => repo::received_on_tracking_number_since(
+            conn,
+            tn,
+            now - Duration::days(REPEAT_WINDOW_DAYS),
+        )?,
+        None => false,
+    };
+    let key_account = match customer_id {
+        Some(c) => customers::is_key_account(conn, c)?,
+        None => false,
+    };
+    let priority = fast_lane(
+        intake.priority.unwrap_or_else(|| {
+            derive_priority(intake.category.as_deref(), &intake.channel, repeat)
+        }),
+        key_account,
+    );
+    let category = intake
+        .category
+        .as_deref()
+        .unwrap_or(super::sla::UNCATEGORISED);
+    let (fr, res, cal) = repo::policy(conn, category, priority.as_str())?
+        .ok_or_else(|| anyhow::anyhow!("no SLA policy for {category}/{}", priority.as_str()))?;
+    let cal: Calendar = super::sla::calendar(cal);
+    let d = deadlines(now, fr, res, &cal, &[]);
+    // Numbered last: the day's counter row stays locked until commit.
+    let day = now.date_naive();
+    let number = case_number(day, repo::next_number(conn, day)?);
+    let row = ComplaintRow {
+        id: new_id(),
+        number,
+        type_: intake.type_.clone(),
+        channel: intake.channel.clone(),
+        customer_id,
+        tracking_number: intake.tracking_number.clone(),
+        merchant_id,
+        category: intake.category.clone(),
+        priority: priority.as_str().to_owned(),
+        description: intake.description.clone(),
+        reasonable: None,
+        department: intake.assignee_id.map(|_| "customer_service".to_owned()),
+        assignee_id: intake.assignee_id,
+        escalation_level: 0,
+        status: RECEIVED.into(),
+        first_response_due: d.first_response_due,
+        resolution_due: d.resolution_due,
+        first_responded_at: None,
+        root_cause: None,
+        resolution: None,
+        satisfaction: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        duplicate_of: None,
+        proactive: intake.proactive,
+        reporter_phone_hash: (who.role == Role::Customer)
+            .then(|| who.phone_hash.clone())
+            .flatten(),
+        resolution_code: None,
+        proposal: None,
+        first_response_warn_at: d.first_response_warn_at,
+        resolution_warn_at: d.resolution_warn_at,
+        sla_flags: 0,
+    };
+    repo::insert(conn, &row)?;
+    repo::record(
+        conn,
+        repo::Entry {
+            complaint_id: row.id,
+            actor: &who.sub,
+            action: "receive",
+            from: None,
+            to: RECEIVED,
+            payload: serde_json::json!({
+                "channel": row.channel,
+                "priority": row.priority,
+                "priority_derived": intake.priority.is_none(),
+                "key_account": key_account,
+                "proactive": row.proactive,
+            }),
+            at: now,
+        },
+    )?;
+    let mut em = Emitter::new(ctx, now);
+    em.push(
+        row.id,
+        &received_event(&row, shipment.map(|s| s.destination_city)),
+    );
+    em.flush(conn)?;
+    Ok(Opened::New(row))
+}
+
+/// The merchant a case belongs to: the shipment's. A merchant may only name its own shipment,
+/// an end customer only a parcel sent to them; another's, or one this service has not heard
+/// of, is a 404 (never a 403 that leaks it).
+fn merchant_of(
+    who: &Principal,
+    shipment: Option<&ShipmentRow>,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    let merchant = shipment.and_then(|s| s.merchant_id);
+    let theirs = match who.role {
+        Role::Merchant => merchant.is_some() && merchant == who.merchant_id,
+        Role::Customer => {
+            who.phone_hash.is_some()
+                && shipment.and_then(|s| s.recipient_phone_hash.as_ref()) == who.phone_hash.as_ref()
+        }
+        _ => true,
+    };
+    if !theirs {
+        return Err(ApiError::NotFound("shipment"));
+    }
+    Ok(merchant)
+}
+
+fn received_event(row: &ComplaintRow, city: Option<String>) -> ComplaintReceivedV1 {
+    ComplaintReceivedV1 {
+        complaint_id: row.id,
+        number: row.number.clone(),
+        type_: row.type_.clone(),
+        channel: row.channel.clone(),
+        category: row.category.clone(),
+        priority: row.priority.clone(),
+        customer_id: row.customer_id,
+        merchant_id: row.merchant_id,
+        tracking_number: row.tracking_number.clone(),
+        city,
+        received_at: row.created_at,
+    }
+}

@@ -1,0 +1,292 @@
+//! SLA clocks of cases: deadlines recomputed from the policy and the history, and the sweep
+//! that warns at 80 % and escalates at 100 % (set-based, one statement per clock and stage).
+
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Timestamptz};
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+use crate::db::complaints::{self as repo, ComplaintRow, SlaFlag};
+use crate::db::history::{self, NewHistory};
+use crate::db::schema::{complaint_history, complaints};
+use crate::domain::lifecycle::Status;
+use crate::domain::sla::{deadlines, pauses, Calendar, Deadlines};
+use crate::events::emit::{case_event, cities, Emitter, Facts};
+
+/// The policy row of uncategorised cases (categorised at triage).
+pub const UNCATEGORISED: &str = "other";
+
+/// A stored calendar (`None` or unreadable: 24×7).
+pub fn calendar(stored: Option<serde_json::Value>) -> Calendar {
+    stored
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default()
+}
+
+fn moves_of(rows: Vec<(String, DateTime<Utc>)>) -> Vec<(Status, DateTime<Utc>)> {
+    rows.into_iter()
+        .filter_map(|(s, at)| s.parse().ok().map(|s| (s, at)))
+        .collect()
+}
+
+fn set(row: &mut ComplaintRow, d: Deadlines) {
+    row.first_response_due = d.first_response_due;
+    row.first_response_warn_at = d.first_response_warn_at;
+    row.resolution_due = d.resolution_due;
+    row.resolution_warn_at = d.resolution_warn_at;
+}
+
+/// Recomputes a case's deadlines from its policy and its history (pauses included).
+pub fn refresh(
+    conn: &mut PgConnection,
+    row: &mut ComplaintRow,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let category = row.category.clone().unwrap_or_else(|| UNCATEGORISED.into());
+    let (fr, res, cal) = repo::policy(conn, &category, &row.priority)?.ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!(
+            "no SLA policy for {category}/{}",
+            row.priority
+        ))
+    })?;
+    let moves = moves_of(repo::moves(conn, row.id)?);
+    set(
+        row,
+        deadlines(
+            row.created_at,
+            fr,
+            res,
+            &calendar(cal),
+            &pauses(&moves, now),
+        ),
+    );
+    Ok(())
+}
+
+/// After a policy change: recomputes every open case under the changed (category, priority)
+/// rows, loading their histories in one query and writing the deadlines in one statement.
+pub fn recompute_open(
+    conn: &mut PgConnection,
+    changed: &[(String, String)],
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let mut total = 0;
+    for (category, priority) in changed {
+        let (fr, res, cal) = match repo::policy(conn, category, priority)? {
+            Some(p) => p,
+            None => continue,
+        };
+        let cal = calendar(cal);
+        let mut q = complaints::table
+            .filter(complaints::status.ne(Status::Closed.as_ref()))
+            .filter(complaints::priority.eq(priority))
+            .into_boxed();
+        q = if category == UNCATEGORISED {
+            q.filter(
+                complaints::category
+                    .eq(category)
+                    .or(complaints::category.is_null()),
+            )
+        } else {
+            q.filter(complaints::category.eq(category))
+        };
+        let cases: Vec<(Uuid, DateTime<Utc>)> = q
+            .select((complaints::id, complaints::created_at))
+            .load(conn)?;
+        let ids: Vec<Uuid> = cases.iter().map(|c| c.0).collect();
+        let mut moves: HashMap<Uuid, Vec<(String, DateTime<Utc>)>> = HashMap::new();
+        for (id, s, at) in complaint_history::table
+            .filter(complaint_history::complaint_id.eq_any(&ids))
+            .order(complaint_history::id.asc())
+            .select((
+                complaint_history::complaint_id,
+                complaint_history::to_status,
+                complaint_history::at,
+            ))
+            .load::<(Uuid, String, DateTime<Utc>)>(conn)?
+        {
+            moves.entry(id).or_default().push((s, at));
+        }
+        let computed: Vec<(Uuid, Deadlines)> = cases
+            .into_iter()
+            .map(|(id, created)| {
+                let m = moves_of(moves.remove(&id).unwrap_or_default());
+                (id, deadlines(created, fr, res, &cal, &pauses(&m, now)))
+            })
+            .collect();
+        total += repo::set_deadlines(conn, &computed)?;
+    }
+    Ok(total)
+}
+
+/// Which clock and which threshold a sweep statement handles.
+#[derive(Clone, Copy)]
+enum Stage {
+    FirstResponseWarning,
+    FirstResponseBreach,
+    ResolutionWarning,
+    ResolutionBreach,
+}
+
+/// The SLA sweep: one UPDATE ... RETURNING per clock and threshold, one history insert, one
+/// outbox insert. Each case warns and breaches at most once per clock; a breach escalates one
+/// level (`complaint.escalated`, automatic), which notifies the supervisor.
+pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let ctx = RequestContext::detached();
+    let mut em = Emitter::new(&ctx, now);
+    let mut entries = Vec::new();
+    let mut touched = 0;
+    for stage in [
+        Stage::FirstResponseWarning,
+        Stage::FirstResponseBreach,
+        Stage::ResolutionWarning,
+        Stage::ResolutionBreach,
+    ] {
+        let rows = mark(conn, stage, now)?;
+        touched += rows.len();
+        let cities = cities(conn, &rows)?;
+        for row in &rows {
+            let city = row
+                .tracking_number
+                .as_ref()
+                .and_then(|t| cities.get(t).cloned());
+            announce(&mut em, &mut entries, row, Facts::of(row, city), stage, now);
+        }
+    }
+    history::append_all(conn, &entries)?;
+    em.flush(conn)?;
+    Ok(touched)
+}
+
+fn mark(
+    conn: &mut PgConnection,
+    stage: Stage,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<ComplaintRow>> {
+    let (flag, column, breach, first_response) = match stage {
+        Stage::FirstResponseWarning => (
+            SlaFlag::FirstResponseWarned,
+            "first_response_warn_at",
+            false,
+            true,
+        ),
+        Stage::FirstResponseBreach => (
+            SlaFlag::FirstResponseBreached,
+            "first_response_due",
+            true,
+            true,
+        ),
+        Stage::ResolutionWarning => (
+            SlaFlag::ResolutionWarned,
+            "resolution_warn_at",
+            false,
+            false,
+        ),
+        Stage::ResolutionBreach => (SlaFlag::ResolutionBreached, "resolution_due", true, false),
+    };
+    // A breach implies the warning of its clock (a case may pass both between two sweeps: the
+    // warning statement runs first, so both are announced once).
+    let escalate = if breach {
+        ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $2"
+    } else {
+        ""
+    };
+    let responded = if first_response {
+        "AND first_responded_at IS NULL"
+    } else {
+        ""
+    };
+    diesel::sql_query(format!(
+        "UPDATE complaints SET sla_flags = sla_flags | $1 {escalate} \
+         WHERE status NOT IN ('closed', 'awaiting_feedback') AND sla_flags & $1 = 0 \
+           AND {column} <= $2 {responded} \
+         RETURNING *, type AS type_"
+    ))
+    .bind::<Integer, _>(flag as i32)
+    .bind::<Timestamptz, _>(now)
+    .load(conn)
+}
+
+fn announce(
+    em: &mut Emitter<'_>,
+    entries: &mut Vec<NewHistory>,
+    row: &ComplaintRow,
+    facts: Facts,
+    stage: Stage,
+    now: DateTime<Utc>,
+) {
+    let (clock, due, breach) = match stage {
+        Stage::FirstResponseWarning => ("first_response", row.first_response_due, false),
+        Stage::FirstResponseBreach => ("first_response", row.first_response_due, true),
+        Stage::ResolutionWarning => ("resolution", row.resolution_due, false),
+        Stage::ResolutionBreach => ("resolution", row.resolution_due, true),
+    };
+    let allowance = (due - row.created_at).max(Duration::seconds(1));
+    let ratio = (now - row.created_at).num_seconds() as f64 / allowance.num_seconds() as f64;
+    let level = super::actions::level(row.escalation_level);
+    let action = if breach {
+        "sla_breached"
+    } else {
+        "sla_warning"
+    };
+    entries.push(NewHistory::system(
+        row,
+        action,
+        serde_json::json!({"clock": clock, "due_at": due}),
+        now,
+    ));
+    if !breach {
+        em.push(
+            row.id,
+            &case_event!(ComplaintSlaWarningV1, &facts, {
+                clock: clock.into(), due_at: due, elapsed_ratio: ratio, occurred_at: now,
+                escalation_level: level,
+            }),
+        );
+        return;
+    }
+    em.push(
+        row.id,
+        &case_event!(ComplaintSlaBreachedV1, &facts, {
+            clock: clock.into(), due_at: due, elapsed_ratio: ratio, occurred_at: now,
+            escalation_level: level,
+        }),
+    );
+    escalated_automatically(
+        em,
+        entries,
+        row,
+        &facts,
+        format!("{clock} SLA breached"),
+        now,
+    );
+}
+
+/// What the service records and announces when it escalated a case by itself (a breach, an
+/// aged claim): the history entry and `complaint.escalated` (automatic).
+pub fn escalated_automatically(
+    em: &mut Emitter<'_>,
+    entries: &mut Vec<NewHistory>,
+    row: &ComplaintRow,
+    facts: &Facts,
+    reason: String,
+    now: DateTime<Utc>,
+) {
+    let level = super::actions::level(row.escalation_level);
+    entries.push(NewHistory::system(
+        row,
+        "escalate",
+        serde_json::json!({"reason": reason, "automatic": true}),
+        now,
+    ));
+    em.push(
+        row.id,
+        &case_event!(ComplaintEscalatedV1, facts, {
+            from_level: (level - 1).max(0), to_level: level, reason: reason.clone(), automatic: true,
+            escalated_at: now,
+        }),
+    );
+}

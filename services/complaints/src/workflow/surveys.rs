@@ -1,0 +1,137 @@
+//! Satisfaction surveys (seed 002 §4.2): answered by an agent on callback, by the customer in
+//! the app, or through a one-time link; `overall` ≤ 2 reopens the case.
+
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::ApiError;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::complaints::{self as repo, ComplaintRow};
+use crate::db::history::{self, NewHistory, SYSTEM};
+use crate::db::surveys::{self, SurveyRow};
+use crate::domain::lifecycle::Status;
+use crate::domain::survey::Answers;
+use crate::events::emit::{case_event, Emitter, Facts};
+
+/// How long a survey link may be used (*default* 14 days).
+pub const LINK_DAYS: i64 = 14;
+/// Answers at or below this `overall` reopen the case.
+pub const DISSATISFIED: i16 = 2;
+
+/// The SHA-256 (hex) of a link token: all that is stored of it.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Issues a one-time link for a case's survey; returns its path.
+pub fn issue_link(
+    conn: &mut PgConnection,
+    complaint_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    surveys::insert_token(
+        conn,
+        &token_hash(&token),
+        complaint_id,
+        now,
+        now + Duration::days(LINK_DAYS),
+    )?;
+    Ok(format!("/api/v1/surveys/{token}"))
+}
+
+/// Who answered.
+pub struct Respondent<'a> {
+    /// `agent` | `customer` | `link`.
+    pub via: &'a str,
+    pub sub: Option<String>,
+}
+
+/// Records the answers on a locked case; a dissatisfied answer reopens it.
+pub fn submit(
+    conn: &mut PgConnection,
+    mut row: ComplaintRow,
+    answers: Answers,
+    by: Respondent<'_>,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+) -> Result<SurveyRow, ApiError> {
+    let status = super::actions::status_of(&row)?;
+    if !matches!(status, Status::AwaitingFeedback | Status::Closed) {
+        return Err(ApiError::conflict(
+            "survey_not_open",
+            format!(
+                "a case in status {status} has no survey yet (it opens when the case is resolved)"
+            ),
+        ));
+    }
+    let survey = SurveyRow {
+        id: new_id(),
+        complaint_id: row.id,
+        overall: answers.overall,
+        speed: answers.speed,
+        effectiveness: answers.effectiveness,
+        attitude: answers.attitude,
+        suggestion: answers.suggestion,
+        via: by.via.to_owned(),
+        submitted_by: by.sub,
+        submitted_at: now,
+    };
+    surveys::insert(conn, &survey)?;
+    row.satisfaction = Some(i32::from(survey.overall));
+    let mut em = Emitter::new(ctx, now);
+    let facts = Facts::load(conn, &row)?;
+    let mut entries = vec![NewHistory::system(
+        &row,
+        "survey",
+        serde_json::json!({
+            "survey_id": survey.id, "overall": survey.overall, "via": survey.via,
+        }),
+        now,
+    )];
+    em.push(
+        row.id,
+        &case_event!(SurveySubmittedV1, &facts, {
+            survey_id: survey.id, overall: survey.overall, speed: survey.speed,
+            effectiveness: survey.effectiveness, attitude: survey.attitude,
+            via: survey.via.clone(), submitted_at: now,
+        }),
+    );
+    if survey.overall <= DISSATISFIED {
+        let reason = format!("dissatisfied survey (overall {})", survey.overall);
+        entries.push(NewHistory {
+            actor: SYSTEM.into(),
+            action: "reopen".into(),
+            to_status: Status::Reopened.to_string(),
+            payload: serde_json::json!({"reason": reason, "survey_id": survey.id}),
+            ..NewHistory::system(&row, "reopen", serde_json::Value::Null, now)
+        });
+        row.status = Status::Reopened.to_string();
+        em.push(
+            row.id,
+            &case_event!(ComplaintReopenedV1, &facts, { reason: reason.clone(), reopened_at: now }),
+        );
+        super::actions::status_changed(
+            &mut em,
+            &row,
+            &facts,
+            (status, Status::Reopened),
+            "survey",
+            None,
+            now,
+        );
+    }
+    history::append_all(conn, &entries)?;
+    super::sla::refresh(conn, &mut row, now)?;
+    row.version += 1;
+    row.updated_at = now;
+    repo::save(conn, &row)?;
+    em.flush(conn)?;
+    Ok(survey)
+}

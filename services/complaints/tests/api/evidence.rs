@@ -1,0 +1,150 @@
+//! Evidence: by URI or uploaded (size limit, content-type allow-list, SHA-256), listed and
+//! downloaded under the case's own access rules.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{complaint, json_of, refused_fields, Desk};
+
+/// A `multipart/form-data` body with `kind`, `description` and one file.
+fn form(kind: &str, content_type: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "kuaidi-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\n{kind}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\ncrushed box\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"box.png\"\r\n\
+         Content-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    t: &Desk,
+    token: &str,
+    id: &str,
+    (content_type, body): (String, Vec<u8>),
+) -> reqwest::Response {
+    t.request(
+        reqwest::Method::POST,
+        &format!("/api/v1/complaints/{id}/evidence"),
+        token,
+    )
+    .header("content-type", content_type)
+    .body(body)
+    .send()
+    .await
+    .expect("sent")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uploaded_photo_is_stored_with_its_hash_and_downloaded_as_it_was() {
+    let t = Desk::spawn().await;
+    let case = t.created(&t.admin(), &complaint("damaged")).await;
+    let id = case["id"].as_str().expect("id");
+    let photo = b"\x89PNG\r\n\x1a\n not really a png \r\n--";
+
+    let added = json_of(
+        upload(&t, &t.admin(), id, form("photo", "image/png", photo)).await,
+        201,
+    )
+    .await;
+
+    assert_eq!(added["kind"], "photo");
+    assert_eq!(added["size_bytes"], photo.len());
+    assert_eq!(added["sha256"].as_str().expect("sha").len(), 64);
+    let download = t.get(&t.admin(), added["uri"].as_str().expect("uri")).await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "image/png");
+    assert_eq!(
+        download.bytes().await.expect("bytes").as_ref(),
+        photo.as_slice()
+    );
+    let linked = json_of(t.post(&t.admin(), &format!("/api/v1/complaints/{id}/evidence"),
+        &json!({"kind": "system_record", "description": "scan log", "uri": "https://ops.example.com/scans/1"})).await, 201).await;
+    assert_eq!(linked["sha256"], serde_json::Value::Null);
+    let list = json_of(
+        t.get(&t.admin(), &format!("/api/v1/complaints/{id}/evidence"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(list["data"].as_array().expect("data").len(), 2);
+    let other = t.merchant(Uuid::now_v7());
+    assert_eq!(
+        t.get(&other, &format!("/api/v1/complaints/{id}/evidence"))
+            .await
+            .status(),
+        404,
+        "the case's own rules"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_over_the_limit_are_413_and_unlisted_types_415() {
+    let t = Desk::spawn().await;
+    let case = t.created(&t.admin(), &complaint("damaged")).await;
+    let id = case["id"].as_str().expect("id");
+
+    let exe = upload(
+        &t,
+        &t.admin(),
+        id,
+        form("document", "application/x-msdownload", b"MZ"),
+    )
+    .await;
+    assert_eq!(exe.status(), 415);
+    assert_eq!(exe.headers()["content-type"], "application/problem+json");
+    let big = vec![0u8; 10 * 1024 * 1024 + 1];
+    assert_eq!(
+        upload(&t, &t.admin(), id, form("video", "video/mp4", &big))
+            .await
+            .status(),
+        413
+    );
+    let xml = t
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/v1/complaints/{id}/evidence"),
+            &t.admin(),
+        )
+        .header("content-type", "text/xml")
+        .body("<x/>")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(xml.status(), 415);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_with_a_bad_kind_or_no_uri_is_422() {
+    let t = Desk::spawn().await;
+    let case = t.created(&t.admin(), &complaint("damaged")).await;
+    let id = case["id"].as_str().expect("id");
+
+    let resp = t
+        .post(
+            &t.admin(),
+            &format!("/api/v1/complaints/{id}/evidence"),
+            &json!({"kind": "rumour"}),
+        )
+        .await;
+    assert_eq!(refused_fields(resp).await, vec!["kind", "uri"]);
+    let no_file = upload(
+        &t,
+        &t.admin(),
+        id,
+        (
+            "multipart/form-data; boundary=b".into(),
+            b"--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nphoto\r\n--b--\r\n"
+                .to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(refused_fields(no_file).await, vec!["file"]);
+    t.stop().await;
+}

@@ -1,0 +1,139 @@
+//! `/api/v1/improvement-actions`: complaints become fixes with an owner and a deadline.
+
+use kuaidi_shared::auth::Role;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{complaint, json_of, refused_fields, Desk};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_improvement_action_is_created_linked_to_cases_listed_and_followed_up() {
+    let t = Desk::spawn().await;
+    let case = t.created(&t.admin(), &complaint("damaged")).await;
+    let owner = Uuid::now_v7();
+    let body = json!({"root_cause": "packaging_sorting", "goal": "halve damage at SHA01",
+        "method": "new padding", "owner_id": owner, "due_at": "2027-01-31T00:00:00Z",
+        "metric": "damage_rate", "baseline": "0.8%", "complaint_ids": [case["id"]]});
+
+    let resp = t
+        .post(
+            &t.token(Role::Manager),
+            "/api/v1/improvement-actions",
+            &body,
+        )
+        .await;
+    let location = resp.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let created = json_of(resp, 201).await;
+    assert_eq!(created["status"], "planned");
+    assert_eq!(created["complaint_ids"], json!([case["id"]]));
+    assert_eq!(created["owner_id"], owner.to_string());
+    t.post(
+        &t.admin(),
+        "/api/v1/improvement-actions",
+        &json!({"root_cause": "training", "goal": "courtesy"}),
+    )
+    .await;
+
+    let patched = json_of(
+        t.patch(
+            &t.admin(),
+            &location,
+            &json!({"status": "done", "result": "0.3%"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (patched["status"].clone(), patched["result"].clone()),
+        (json!("done"), json!("0.3%"))
+    );
+    assert_eq!(
+        patched["goal"], "halve damage at SHA01",
+        "fields not given stay"
+    );
+    let listed = json_of(
+        t.get(
+            &t.token(Role::Analyst),
+            "/api/v1/improvement-actions?root_cause=packaging_sorting&status=done",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["data"].as_array().expect("data").len(), 1);
+    let none = json_of(
+        t.get(
+            &t.admin(),
+            "/api/v1/improvement-actions?status=planned&root_cause=packaging_sorting",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(none["data"], json!([]));
+    let read = json_of(t.get(&t.admin(), &location).await, 200).await;
+    assert_eq!(read["version"], 2);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_improvement_actions_are_422_and_stale_patches_412() {
+    let t = Desk::spawn().await;
+    let bad = json!({"root_cause": "fate", "status": "someday", "complaint_ids": [Uuid::now_v7()]});
+    assert_eq!(
+        refused_fields(
+            t.post(&t.admin(), "/api/v1/improvement-actions", &bad)
+                .await
+        )
+        .await,
+        vec!["root_cause", "goal", "status"]
+    );
+    let unknown_case =
+        json!({"root_cause": "training", "goal": "g", "complaint_ids": [Uuid::now_v7()]});
+    assert_eq!(
+        refused_fields(
+            t.post(&t.admin(), "/api/v1/improvement-actions", &unknown_case)
+                .await
+        )
+        .await,
+        vec!["complaint_ids"]
+    );
+    let created = json_of(
+        t.post(
+            &t.admin(),
+            "/api/v1/improvement-actions",
+            &json!({"root_cause": "training", "goal": "g"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/improvement-actions/{}",
+        created["id"].as_str().expect("id")
+    );
+
+    let stale = t
+        .request(reqwest::Method::PATCH, &path, &t.admin())
+        .header("if-match", "7")
+        .json(&json!({"status": "done"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(stale.status(), 412);
+    assert_eq!(
+        t.post(
+            &t.token(Role::Merchant),
+            "/api/v1/improvement-actions",
+            &json!({})
+        )
+        .await
+        .status(),
+        403
+    );
+    t.stop().await;
+}

@@ -1,0 +1,194 @@
+//! What the service does with other services' events: proactive cases for key accounts,
+//! merged customers, erased customers.
+
+use kuaidi_shared::events::catalogue::{
+    CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
+};
+use kuaidi_shared::money::Money;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{complaint, json_of, shipment, time, Desk};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_accounts_lost_parcel_opens_one_proactive_case_for_its_owner() {
+    let t = Desk::spawn().await;
+    let (customer, owner) = (Uuid::now_v7(), Uuid::now_v7());
+    t.publish(
+        "customers",
+        customer,
+        &CustomerTierChangedV1 {
+            customer_id: customer,
+            merchant_id: None,
+            owner_id: Some(owner),
+            from: Some("ordinary".into()),
+            to: "key".into(),
+            spend_12m: Money {
+                amount: "900000.00".into(),
+                currency: "CNY".into(),
+            },
+            changed_at: time("2026-11-01T00:00:00Z"),
+        },
+    )
+    .await;
+    let parcel = shipment("KD400000001CN", Uuid::now_v7(), customer);
+    t.shipment_created(&parcel).await;
+    t.until_db(
+        "the tier",
+        format!("SELECT count(*) AS n FROM customer_projection WHERE customer_id = '{customer}'"),
+    )
+    .await;
+    let lost = ShipmentExceptionRaisedV1 {
+        shipment_id: parcel.shipment_id,
+        tracking_number: parcel.tracking_number.clone(),
+        merchant_id: parcel.merchant_id,
+        shipper_customer_id: Some(customer),
+        substatus: Some("lost".into()),
+        occurred_at: time("2026-11-21T08:00:00Z"),
+        location: Some(PlaceV1 {
+            city: "上海".into(),
+            province: None,
+            hub_code: Some("SHA01".into()),
+        }),
+        sequence: 5,
+    };
+
+    t.publish("shipments", parcel.shipment_id, &lost).await;
+    t.publish(
+        "shipments",
+        parcel.shipment_id,
+        &ShipmentExceptionRaisedV1 {
+            sequence: 6,
+            ..lost.clone()
+        },
+    )
+    .await;
+    t.until_db(
+        "the proactive case",
+        "SELECT count(*) AS n FROM complaints WHERE proactive".into(),
+    )
+    .await;
+    t.until_db("both events handled", "SELECT count(*) - 1 AS n FROM processed_events WHERE event_type = 'shipment.exception_raised'".into()).await;
+
+    let queue = json_of(
+        t.get(
+            &t.admin(),
+            "/api/v1/complaints?tracking_number=KD400000001CN",
+        )
+        .await,
+        200,
+    )
+    .await;
+    let cases = queue["data"].as_array().expect("data");
+    assert_eq!(cases.len(), 1, "once per shipment");
+    assert_eq!(cases[0]["proactive"], true);
+    assert_eq!(cases[0]["assignee_id"], owner.to_string());
+    assert_eq!(
+        (
+            cases[0]["category"].clone(),
+            cases[0]["type"].clone(),
+            cases[0]["channel"].clone()
+        ),
+        (json!("lost"), json!("complaint"), json!("api"))
+    );
+    assert_eq!(
+        cases[0]["priority"], "urgent",
+        "high, and a key account one level up"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ordinary_customers_damaged_parcel_opens_nothing() {
+    let t = Desk::spawn().await;
+    let parcel = shipment("KD400000002CN", Uuid::now_v7(), Uuid::now_v7());
+    t.shipment_created(&parcel).await;
+    t.publish(
+        "shipments",
+        parcel.shipment_id,
+        &ShipmentExceptionRaisedV1 {
+            shipment_id: parcel.shipment_id,
+            tracking_number: parcel.tracking_number.clone(),
+            merchant_id: parcel.merchant_id,
+            shipper_customer_id: parcel.shipper_customer_id,
+            substatus: Some("damaged".into()),
+            occurred_at: time("2026-11-21T08:00:00Z"),
+            location: None,
+            sequence: 2,
+        },
+    )
+    .await;
+    t.until_db(
+        "the event handled",
+        "SELECT count(*) AS n FROM processed_events WHERE event_type = 'shipment.exception_raised'"
+            .into(),
+    )
+    .await;
+
+    let queue = json_of(t.get(&t.admin(), "/api/v1/complaints").await, 200).await;
+    assert_eq!(queue["data"], json!([]));
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merged_customers_cases_move_to_the_survivor_and_erased_ones_lose_their_words() {
+    let t = Desk::spawn().await;
+    let (survivor, duplicate, erased) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let mut body = complaint("delay");
+    body["customer_id"] = json!(duplicate);
+    t.created(&t.admin(), &body).await;
+    body["customer_id"] = json!(erased);
+    body["description"] = json!("My name is 张伟, call 13800138000");
+    let gone = t.created(&t.admin(), &body).await;
+
+    t.publish(
+        "customers",
+        survivor,
+        &CustomerMergedV1 {
+            merge_id: Uuid::now_v7(),
+            survivor_id: survivor,
+            duplicate_id: duplicate,
+            merged_at: time("2026-11-21T08:00:00Z"),
+        },
+    )
+    .await;
+    t.publish(
+        "customers",
+        erased,
+        &CustomerErasedV1 {
+            customer_id: erased,
+            phone_hashes: vec![],
+            email_hashes: vec![],
+            erased_at: time("2026-11-21T08:00:00Z"),
+        },
+    )
+    .await;
+    t.until_db(
+        "the merge",
+        format!("SELECT count(*) AS n FROM complaints WHERE customer_id = '{survivor}'"),
+    )
+    .await;
+    t.until_db(
+        "the erasure",
+        "SELECT count(*) AS n FROM complaints WHERE description = '[erased]'".into(),
+    )
+    .await;
+
+    let survivors = json_of(
+        t.get(
+            &t.admin(),
+            &format!("/api/v1/complaints?customer_id={survivor}"),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(survivors["data"].as_array().expect("data").len(), 1);
+    let scrubbed = json_of(
+        t.case(&t.admin(), gone["id"].as_str().expect("id")).await,
+        200,
+    )
+    .await;
+    assert_eq!(scrubbed["description"], "[erased]");
+    t.stop().await;
+}

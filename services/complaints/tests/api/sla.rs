@@ -1,0 +1,244 @@
+//! SLA clocks on a manual clock: policies, warnings at 80 %, breaches at 100 % that escalate,
+//! pauses while awaiting feedback, and policy changes recomputing open deadlines.
+
+use chrono::Duration as Minutes;
+use kuaidi_shared::auth::Role;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+use crate::helpers::{complaint, events_until, json_of, refused_fields, time, Desk};
+
+const START: &str = "2026-11-25T08:00:00Z";
+
+fn urgent() -> Value {
+    let mut body = complaint("delay");
+    body["priority"] = json!("urgent");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_urgent_case_is_warned_at_80_percent_and_escalated_when_breached() {
+    let t = Desk::at(START).await;
+    let tap = t.env.tap().await;
+    let case = t.created(&t.admin(), &urgent()).await;
+    let id = case["id"].as_str().expect("id");
+    assert_eq!(case["sla"]["first_response_due"], "2026-11-25T08:30:00Z");
+
+    t.clock.advance(Minutes::minutes(25));
+    let warning = tap
+        .next_of_type("complaint.sla_warning", Duration::from_secs(10))
+        .await;
+    assert_eq!(warning.data["clock"], "first_response");
+    assert_eq!(warning.data["complaint_id"], id);
+    let warned = json_of(t.case(&t.admin(), id).await, 200).await;
+    assert_eq!(
+        (
+            warned["sla"]["warned"].clone(),
+            warned["sla"]["breached"].clone()
+        ),
+        (json!(true), json!(false))
+    );
+
+    t.clock.advance(Minutes::minutes(6));
+    let events = events_until(&tap, &["complaint.sla_breached", "complaint.escalated"]).await;
+    let of = |ty: &str| events.iter().find(|e| e.type_ == ty).expect("seen");
+    assert_eq!(of("complaint.sla_breached").data["clock"], "first_response");
+    let escalated = of("complaint.escalated");
+    assert_eq!(escalated.data["automatic"], true);
+    assert_eq!(escalated.data["to_level"], 1);
+    let breached = json_of(t.case(&t.admin(), id).await, 200).await;
+    assert_eq!(breached["sla"]["breached"], true);
+    assert_eq!(
+        breached["escalation_level"], 1,
+        "a breach escalates one level"
+    );
+    let queue = json_of(
+        t.get(&t.admin(), "/api/v1/complaints?sla=breached").await,
+        200,
+    )
+    .await;
+    assert_eq!(queue["data"][0]["id"], id);
+    let history = json_of(t.history(&t.admin(), id).await, 200).await;
+    let actions: Vec<&str> = history["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["receive", "sla_warning", "sla_breached", "escalate"],
+        "each once"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resolution_clock_stands_still_while_awaiting_feedback() {
+    let t = Desk::at(START).await;
+    let case = t.created(&t.admin(), &urgent()).await;
+    let id = case["id"].as_str().expect("id");
+    t.to_resolving(id).await;
+    t.clock.advance(Minutes::minutes(60));
+    t.acted(&t.admin(), id, "resolve", json!({"resolution": "refunded"}))
+        .await;
+
+    t.clock.advance(Minutes::hours(10));
+    let reopened = t
+        .acted(&t.admin(), id, "reopen", json!({"reason": "still broken"}))
+        .await;
+
+    assert_eq!(
+        time(reopened["sla"]["resolution_due"].as_str().expect("due")),
+        time("2026-11-25T12:00:00Z") + Minutes::hours(10),
+        "4 h allowance plus the 10 h paused"
+    );
+    assert_eq!(
+        reopened["sla"]["breached"], false,
+        "no breach was counted while paused"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_have_the_specs_defaults_and_a_change_recomputes_open_deadlines() {
+    let t = Desk::at(START).await;
+    let policies = json_of(t.get(&t.admin(), "/api/v1/sla-policies").await, 200).await;
+    let cell = |p: &Value, cat: &str, pri: &str| -> Value {
+        p["policies"]
+            .as_array()
+            .expect("policies")
+            .iter()
+            .find(|r| r["category"] == cat && r["priority"] == pri)
+            .cloned()
+            .expect("cell")
+    };
+    for (pri, fr, res) in [
+        ("urgent", 30, 240),
+        ("high", 120, 1440),
+        ("normal", 240, 2880),
+        ("low", 480, 4320),
+    ] {
+        let c = cell(&policies, "delay", pri);
+        assert_eq!(
+            (
+                c["first_response_minutes"].clone(),
+                c["resolution_minutes"].clone()
+            ),
+            (json!(fr), json!(res)),
+            "{pri}"
+        );
+    }
+    let case = t.created(&t.admin(), &complaint("delay")).await;
+    let id = case["id"].as_str().expect("id");
+
+    let body = json!({"policies": [{"category": "delay", "priority": "normal",
+        "first_response_minutes": 60, "resolution_minutes": 600}]});
+    assert_eq!(
+        t.put(&t.token(Role::Supervisor), "/api/v1/sla-policies", &body)
+            .await
+            .status(),
+        403
+    );
+    let changed = json_of(
+        t.put(&t.token(Role::Manager), "/api/v1/sla-policies", &body)
+            .await,
+        200,
+    )
+    .await;
+
+    assert_eq!(
+        changed["version"],
+        policies["version"].as_i64().expect("version") + 1
+    );
+    assert_eq!(
+        cell(&changed, "delay", "normal")["first_response_minutes"],
+        60
+    );
+    assert_eq!(
+        cell(&changed, "delay", "high")["first_response_minutes"],
+        120,
+        "other rows stay"
+    );
+    let recomputed = json_of(t.case(&t.admin(), id).await, 200).await;
+    assert_eq!(
+        recomputed["sla"]["first_response_due"],
+        "2026-11-25T09:00:00Z"
+    );
+    assert_eq!(recomputed["sla"]["resolution_due"], "2026-11-25T18:00:00Z");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_calendar_moves_deadlines_into_working_hours() {
+    let t = Desk::at("2026-11-25T14:00:00Z").await; // Wednesday 22:00 in Beijing
+    let body = json!({"policies": [{"category": "billing", "priority": "normal",
+        "first_response_minutes": 60, "resolution_minutes": 540,
+        "calendar": {"utc_offset_minutes": 480, "working_hours": {"start": "09:00", "end": "18:00"},
+                     "working_days": [1, 2, 3, 4, 5]}}]});
+    json_of(t.put(&t.admin(), "/api/v1/sla-policies", &body).await, 200).await;
+
+    let case = t.created(&t.admin(), &complaint("billing")).await;
+
+    assert_eq!(
+        case["sla"]["first_response_due"], "2026-11-26T02:00:00Z",
+        "Thursday 10:00 Beijing"
+    );
+    assert_eq!(
+        case["sla"]["resolution_due"], "2026-11-26T10:00:00Z",
+        "Thursday 18:00 Beijing"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_policy_rows_are_422_naming_each_field() {
+    let t = Desk::at(START).await;
+    let body = json!({"policies": [
+        {"category": "delay", "priority": "normal", "first_response_minutes": 60, "resolution_minutes": 600},
+        {"category": "moods", "priority": "asap", "first_response_minutes": 0, "resolution_minutes": "x",
+         "calendar": {"working_days": [9]}}]});
+
+    let resp = t.put(&t.admin(), "/api/v1/sla-policies", &body).await;
+
+    assert_eq!(
+        refused_fields(resp).await,
+        vec![
+            "policies[1].category",
+            "policies[1].priority",
+            "policies[1].first_response_minutes",
+            "policies[1].resolution_minutes",
+            "policies[1].calendar"
+        ]
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sweep_handles_thousands_of_cases_falling_due_together() {
+    let t = Desk::at(START).await;
+    t.execute(&format!(
+        "INSERT INTO complaints (id, number, type, channel, priority, description, status, \
+           first_response_due, resolution_due, first_response_warn_at, resolution_warn_at, \
+           created_at, updated_at) \
+         SELECT gen_random_uuid(), 'B' || g, 'complaint', 'phone', 'normal', 'bulk', 'received', \
+           t + interval '4 hours', t + interval '48 hours', t + interval '192 minutes', \
+           t + interval '2304 minutes', t, t \
+         FROM generate_series(1, 6000) g, (SELECT '{START}'::timestamptz AS t) s"
+    ))
+    .expect("bulk cases");
+
+    t.clock.advance(Minutes::hours(5));
+
+    t.until_db(
+        "every case warned and breached once",
+        "SELECT (count(*) = 6000)::int::int8 AS n FROM complaints WHERE sla_flags = 3 AND escalation_level = 1".into(),
+    )
+    .await;
+    t.until_db(
+        "three history entries each",
+        "SELECT (count(*) = 18000)::int::int8 AS n FROM complaint_history".into(),
+    )
+    .await;
+    t.stop().await;
+}

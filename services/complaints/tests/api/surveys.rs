@@ -1,0 +1,185 @@
+//! Satisfaction surveys: by an agent, by the customer in the app, through a one-time link.
+
+use chrono::Duration as Days;
+use kuaidi_shared::auth::Role;
+use serde_json::{json, Value};
+
+use uuid::Uuid;
+
+use crate::helpers::{complaint, events_until, json_of, refused_fields, shipment, Desk};
+
+/// A case taken to `awaiting_feedback`; the survey link of its resolution.
+async fn resolved(t: &Desk, body: &Value, token: &str) -> (String, String) {
+    let case = t.created(token, body).await;
+    let id = case["id"].as_str().expect("id").to_owned();
+    t.to_resolving(&id).await;
+    let done = t
+        .acted(
+            &t.admin(),
+            &id,
+            "resolve",
+            json!({"resolution": "refunded"}),
+        )
+        .await;
+    (id, done["survey_link"].as_str().expect("link").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_survey_link_shows_the_questions_and_may_be_answered_once() {
+    let t = Desk::spawn().await;
+    let (id, link) = resolved(&t, &complaint("delay"), &t.admin()).await;
+
+    let form = json_of(
+        t.env.http.get(t.url(&link)).send().await.expect("sent"),
+        200,
+    )
+    .await;
+    assert!(form["number"].as_str().expect("number").starts_with('C'));
+    assert_eq!(form["questions"][0]["field"], "overall");
+    let answer = json!({"overall": 5, "speed": 4, "effectiveness": 5, "attitude": 5, "suggestion": "thanks"});
+    let first = t
+        .env
+        .http
+        .post(t.url(&link))
+        .json(&answer)
+        .send()
+        .await
+        .expect("sent");
+    let survey = json_of(first, 201).await;
+    assert_eq!(
+        (survey["via"].clone(), survey["reopened"].clone()),
+        (json!("link"), json!(false))
+    );
+    let again = t
+        .env
+        .http
+        .post(t.url(&link))
+        .json(&answer)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 410, "single use");
+    assert_eq!(
+        t.env
+            .http
+            .get(t.url(&link))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        410
+    );
+    let case = json_of(t.case(&t.admin(), &id).await, 200).await;
+    assert_eq!(case["satisfaction"], 5);
+    assert_eq!(
+        t.env
+            .http
+            .get(t.url("/api/v1/surveys/not-a-token"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        404
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_expires_after_14_days() {
+    let t = Desk::at("2026-11-25T08:00:00Z").await;
+    let (_, link) = resolved(&t, &complaint("delay"), &t.admin()).await;
+
+    t.clock.advance(Days::days(14) + Days::minutes(1));
+
+    let late = t
+        .env
+        .http
+        .post(t.url(&link))
+        .json(&json!({"overall": 4}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(late.status(), 410);
+    assert_eq!(late.headers()["content-type"], "application/problem+json");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dissatisfied_answer_reopens_the_case() {
+    let t = Desk::spawn().await;
+    let tap = t.env.tap().await;
+    let (id, _) = resolved(&t, &complaint("delay"), &t.admin()).await;
+
+    let survey = json_of(
+        t.post(
+            &t.token(Role::Agent),
+            &format!("/api/v1/complaints/{id}/survey"),
+            &json!({"overall": 2, "suggestion": "nobody called"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+
+    assert_eq!(
+        (survey["via"].clone(), survey["reopened"].clone()),
+        (json!("agent"), json!(true))
+    );
+    let case = json_of(t.case(&t.admin(), &id).await, 200).await;
+    assert_eq!(case["status"], "reopened");
+    let events = events_until(&tap, &["survey.submitted", "complaint.reopened"]).await;
+    let submitted = events
+        .iter()
+        .find(|e| e.type_ == "survey.submitted")
+        .expect("submitted");
+    assert_eq!(submitted.data["overall"], 2);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scores_outside_1_to_5_are_422_and_an_unresolved_case_has_no_survey_yet() {
+    let t = Desk::spawn().await;
+    let case = t.created(&t.admin(), &complaint("delay")).await;
+    let id = case["id"].as_str().expect("id");
+    let path = format!("/api/v1/complaints/{id}/survey");
+
+    let bad = t
+        .post(&t.admin(), &path, &json!({"overall": 6, "speed": 0}))
+        .await;
+    assert_eq!(refused_fields(bad).await, vec!["overall", "speed"]);
+    assert_eq!(
+        t.post(&t.admin(), &path, &json!({"overall": 4}))
+            .await
+            .status(),
+        409
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_answers_the_survey_of_their_own_case_in_the_app() {
+    let t = Desk::spawn().await;
+    let mut s = shipment("KD300000001CN", Uuid::now_v7(), Uuid::now_v7());
+    s.recipient_phone_hash = Some("hash-of-chen".into());
+    t.shipment_created(&s).await;
+    let chen = t.env.customer_token("hash-of-chen");
+    let mut body = complaint("delay");
+    body["channel"] = json!("app");
+    body["tracking_number"] = json!("KD300000001CN");
+    let (id, _) = resolved(&t, &body, &chen).await;
+    let path = format!("/api/v1/complaints/{id}/survey");
+
+    assert_eq!(
+        t.post(
+            &t.env.customer_token("hash-of-liu"),
+            &path,
+            &json!({"overall": 5})
+        )
+        .await
+        .status(),
+        404
+    );
+    let survey = json_of(t.post(&chen, &path, &json!({"overall": 4})).await, 201).await;
+    assert_eq!(survey["via"], "customer");
+    t.stop().await;
+}

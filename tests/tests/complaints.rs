@@ -1,0 +1,281 @@
+//! The complaint desk end to end through the gateway: a case from intake to close with a
+//! supervisor's approval, an SLA breach seen by moving the clock, a dissatisfied survey
+//! reopening its case, and a claim ageing past 30 days.
+
+use chrono::{Duration, DurationRound, Utc};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::testing::eventually;
+use kuaidi_tests::Suite;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn json_of(resp: reqwest::Response, status: u16) -> Value {
+    kuaidi_shared::testing::expect_json(resp, status).await
+}
+
+/// Posts an action that must succeed; the updated case.
+async fn act(suite: &Suite, token: &str, id: &str, action: &str, body: Value) -> Value {
+    json_of(
+        suite
+            .post(
+                token,
+                &format!("/api/v1/complaints/{id}/actions/{action}"),
+                &body,
+            )
+            .await,
+        200,
+    )
+    .await
+}
+
+/// Opens a case and takes it to `awaiting_feedback` with a supervisor's approval.
+async fn resolved_case(suite: &Suite, admin: &str) -> Value {
+    let body = json!({"type": "complaint", "channel": "phone", "category": "delay",
+        "description": "Three days late and nobody called."});
+    let case = json_of(suite.post(admin, "/api/v1/complaints", &body).await, 201).await;
+    let id = case["id"].as_str().expect("id");
+    act(
+        suite,
+        admin,
+        id,
+        "triage",
+        json!({"category": "delay", "reasonable": true,
+        "note": "scan gap at SHA01", "reply": "We are on it."}),
+    )
+    .await;
+    act(
+        suite,
+        admin,
+        id,
+        "assign",
+        json!({"assignee_id": Uuid::now_v7(), "department": "operations"}),
+    )
+    .await;
+    act(suite, admin, id, "investigate", json!({})).await;
+    act(
+        suite,
+        admin,
+        id,
+        "propose",
+        json!({"measures": ["apology", "compensation"], "plan": "refund",
+        "report": {"content": "held at hub", "process": "scans checked",
+                   "evidence_analysis": "72 h gap", "conclusion": "hub fault"}}),
+    )
+    .await;
+    let supervisor = suite.env.token(Role::Supervisor, None);
+    assert_eq!(
+        suite
+            .post(
+                &suite.env.token(Role::Agent, None),
+                &format!("/api/v1/complaints/{id}/actions/approve"),
+                &json!({})
+            )
+            .await
+            .status(),
+        403,
+        "agents may not approve"
+    );
+    act(suite, &supervisor, id, "approve", json!({"reason": "fair"})).await;
+    act(
+        suite,
+        admin,
+        id,
+        "resolve",
+        json!({"resolution": "freight refunded",
+        "customer_notified_at": Utc::now().to_rfc3339()}),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_case_goes_from_intake_to_close_with_a_supervisors_approval() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+
+    let resolved = resolved_case(&suite, &admin).await;
+    let id = resolved["id"].as_str().expect("id");
+    assert_eq!(resolved["status"], "awaiting_feedback");
+    assert!(resolved["survey_link"].is_string());
+    let illegal = suite
+        .post(
+            &admin,
+            &format!("/api/v1/complaints/{id}/actions/investigate"),
+            &json!({}),
+        )
+        .await;
+    let problem = json_of(illegal, 409).await;
+    assert_eq!(
+        problem["allowed_actions"],
+        json!(["close", "reopen", "escalate", "comment"])
+    );
+    let closed = act(
+        &suite,
+        &admin,
+        id,
+        "close",
+        json!({"resolution_code": "compensated",
+        "root_cause": "network_layout"}),
+    )
+    .await;
+
+    assert_eq!(closed["status"], "closed");
+    assert!(closed["sla"]["first_responded_at"].is_string());
+    let history = json_of(
+        suite
+            .get(&admin, &format!("/api/v1/complaints/{id}/history"))
+            .await,
+        200,
+    )
+    .await;
+    let actions: Vec<&str> = history["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "receive",
+            "triage",
+            "assign",
+            "investigate",
+            "propose",
+            "approve",
+            "resolve",
+            "close"
+        ]
+    );
+    let queue = json_of(
+        suite.get(&admin, "/api/v1/complaints?status=closed").await,
+        200,
+    )
+    .await;
+    assert_eq!(queue["data"][0]["id"], id);
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_sla_breach_is_seen_by_moving_the_clock() {
+    let start = Utc::now()
+        .duration_trunc(Duration::seconds(1))
+        .expect("time");
+    let suite = Suite::start_with_clock(Clock::manual(start)).await;
+    let admin = suite.admin_token().await;
+    let body = json!({"type": "complaint", "channel": "weibo", "category": "damaged", "priority": "urgent",
+        "description": "Box crushed, posted on weibo."});
+    let case = json_of(suite.post(&admin, "/api/v1/complaints", &body).await, 201).await;
+    let id = case["id"].as_str().expect("id").to_owned();
+
+    suite.clock.advance(Duration::minutes(31));
+
+    let path = format!("/api/v1/complaints/{id}");
+    let breached = eventually(std::time::Duration::from_secs(15), "the breach", || async {
+        let case: Value = suite.get(&admin, &path).await.json().await.ok()?;
+        (case["sla"]["breached"] == true).then_some(case)
+    })
+    .await;
+    assert_eq!(
+        breached["sla"]["warned"], true,
+        "the 80 % warning came first"
+    );
+    assert_eq!(
+        breached["escalation_level"], 1,
+        "the breach escalated one level"
+    );
+    let queue = json_of(
+        suite.get(&admin, "/api/v1/complaints?sla=breached").await,
+        200,
+    )
+    .await;
+    assert_eq!(queue["data"][0]["id"], id.as_str());
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dissatisfied_survey_reopens_the_case() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let resolved = resolved_case(&suite, &admin).await;
+    let id = resolved["id"].as_str().expect("id");
+
+    let agent = suite.env.token(Role::Agent, None);
+    let survey = json_of(suite.post(&agent, &format!("/api/v1/complaints/{id}/survey"),
+        &json!({"overall": 1, "speed": 2, "effectiveness": 1, "attitude": 3, "suggestion": "call back"})).await, 201).await;
+
+    assert_eq!(survey["reopened"], true);
+    let case = json_of(
+        suite.get(&admin, &format!("/api/v1/complaints/{id}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(case["status"], "reopened");
+    assert_eq!(case["satisfaction"], 1);
+    let out_of_range = suite
+        .post(
+            &agent,
+            &format!("/api/v1/complaints/{id}/survey"),
+            &json!({"overall": 9}),
+        )
+        .await;
+    assert_eq!(out_of_range.status(), 422);
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_claim_left_unsettled_ages_past_30_days_into_the_overdue_report() {
+    let start = Utc::now()
+        .duration_trunc(Duration::seconds(1))
+        .expect("time");
+    let suite = Suite::start_with_clock(Clock::manual(start)).await;
+    let admin = suite.admin_token().await;
+    let shipment = json!({
+        "recipient": {"name": "张三丰", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+        "origin": {"city": "上海", "hub_code": "SHA01"}, "destination": {"city": "北京", "hub_code": "PEK02"},
+        "service_level": "express", "weight_kg": 1.0, "freight": {"amount": "15.00", "currency": "CNY"},
+        "declared_value": {"amount": "300.00", "currency": "CNY"}, "merchant_id": Uuid::now_v7()});
+    let created = json_of(
+        suite.post(&admin, "/api/v1/shipments", &shipment).await,
+        201,
+    )
+    .await;
+    let tn = created["tracking_number"].as_str().expect("tn").to_owned();
+    let claim_body = json!({"tracking_number": tn, "kind": "lost",
+        "amount_claimed": {"amount": "500.00", "currency": "CNY"}});
+    let claim = eventually(
+        std::time::Duration::from_secs(15),
+        "the shipment known to complaints",
+        || async {
+            let resp = suite.post(&admin, "/api/v1/claims", &claim_body).await;
+            (resp.status() == 201).then_some(resp)
+        },
+    )
+    .await;
+    let claim = json_of(claim, 201).await;
+    assert_eq!(
+        claim["amount_payable"],
+        json!({"amount": "300.00", "currency": "CNY"}),
+        "insured: the declared value"
+    );
+
+    suite.clock.advance(Duration::days(31));
+
+    let overdue = eventually(
+        std::time::Duration::from_secs(15),
+        "the claim in the ageing report",
+        || async {
+            let page: Value = suite
+                .get(&admin, "/api/v1/claims?overdue=true")
+                .await
+                .json()
+                .await
+                .ok()?;
+            (page["data"][0]["escalated"] == true).then_some(page)
+        },
+    )
+    .await;
+    assert_eq!(overdue["data"][0]["id"], claim["id"]);
+    assert_eq!(overdue["data"][0]["overdue"], true);
+    suite.stop().await;
+}
