@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
+pub mod jobs;
 pub mod routes;
 pub mod startup;
 

@@ -1,7 +1,9 @@
 //! A KPI query parsed at the edge: the reporting range and the filters, valid by construction.
 //! `today` is passed in, so the defaults are testable without a clock.
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
@@ -71,22 +73,52 @@ pub struct KpiFilter {
     pub city: Option<String>,
     pub province: Option<String>,
     pub service_level: Option<String>,
+    pub value_tier: Option<String>,
+    /// An agent's own cases (set from the token, never from the query).
+    pub handler_id: Option<Uuid>,
 }
 
-/// A KPI query ready to run.
+/// A KPI query ready to run: local days of `tz`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KpiRequest {
     pub range: ReportRange,
     pub filter: KpiFilter,
+    pub tz: Tz,
 }
 
-/// Zones whose calendar days are the rollups' (UTC) days.
-const UTC_ZONES: [&str; 2] = ["UTC", "Etc/UTC"];
+/// The parameters every analytics report accepts; anything else is refused by name.
+pub const KNOWN_PARAMETERS: [&str; 9] = [
+    "from",
+    "to",
+    "granularity",
+    "tz",
+    "city",
+    "province",
+    "service_level",
+    "value_tier",
+    "merchant_id",
+];
 
 impl KpiRequest {
-    /// Validates every parameter, reporting all faulty fields at once (`422`).
-    pub fn parse(q: KpiQuery, today: NaiveDate) -> Result<Self, ApiError> {
-        let mut errors = Vec::new();
+    /// Validates every parameter, reporting all faulty fields at once (`422`). `now` gives
+    /// today's local date in the requested zone (the default end).
+    pub fn parse(q: KpiQuery, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        let mut errors: Vec<FieldError> = q
+            .unknown
+            .keys()
+            .map(|k| FieldError::new(k.clone(), "unknown parameter"))
+            .collect();
+        let tz = match blank_to_none(q.tz) {
+            None => Some(Tz::UTC),
+            Some(name) => name.parse::<Tz>().ok().or_else(|| {
+                errors.push(FieldError::new(
+                    "tz",
+                    "must be an IANA time zone, e.g. Asia/Shanghai",
+                ));
+                None
+            }),
+        };
+        let today = now.with_timezone(&tz.unwrap_or(Tz::UTC)).date_naive();
         let from = date(&mut errors, "from", q.from.as_deref());
         let to = date(&mut errors, "to", q.to.as_deref());
         let granularity = match q.granularity.as_deref().map(str::trim) {
@@ -96,25 +128,15 @@ impl KpiRequest {
                 None
             }),
         };
-        // NOTE: the rollups are keyed by UTC day; other zones need finer rollups (a later
-        // issue), so they are refused rather than answered with UTC figures.
-        if let Some(tz) = blank_to_none(q.tz).filter(|tz| !UTC_ZONES.contains(&tz.as_str())) {
-            errors.push(FieldError::new(
-                "tz",
-                format!("only UTC days are available yet, not {tz}"),
-            ));
-        }
-        // NOTE: value tiers need a projection of customer.tier_changed (a later issue); an
-        // ignored filter would silently answer with everyone's figures.
-        if blank_to_none(q.value_tier).is_some() {
-            errors.push(FieldError::new(
-                "value_tier",
-                "filtering by value tier is not available yet",
-            ));
-        }
+        let merchant_id = blank_to_none(q.merchant_id).and_then(|m| {
+            Uuid::parse_str(&m)
+                .map_err(|_| errors.push(FieldError::new("merchant_id", "must be a UUID")))
+                .ok()
+        });
         let city = text(&mut errors, "city", q.city);
         let province = text(&mut errors, "province", q.province);
         let service_level = text(&mut errors, "service_level", q.service_level);
+        let value_tier = text(&mut errors, "value_tier", q.value_tier);
         let range = match (from, to, granularity) {
             (Ok(from), Ok(to), Some(g)) => {
                 let to = to.unwrap_or(today);
@@ -128,18 +150,46 @@ impl KpiRequest {
             }
             _ => None,
         };
-        match range {
-            Some(range) if errors.is_empty() => Ok(Self {
+        match (range, tz) {
+            (Some(range), Some(tz)) if errors.is_empty() => Ok(Self {
                 range,
+                tz,
                 filter: KpiFilter {
-                    merchant_id: q.merchant_id,
+                    merchant_id,
                     city,
                     province,
                     service_level,
+                    value_tier,
+                    handler_id: None,
                 },
             }),
-            _ => Err(ApiError::Validation(errors)),
+            _ => {
+                errors.sort_by(|a, b| a.field.cmp(&b.field));
+                Err(ApiError::Validation(errors))
+            }
         }
+    }
+
+    /// Confines the request to what the caller may see: a merchant its own figures whatever
+    /// `merchant_id` says, an agent the cases they handle.
+    pub fn confine(&mut self, caller: &Principal) -> Result<(), ApiError> {
+        match caller.role {
+            Role::Merchant => {
+                // NOTE: tenant isolation: its own figures, never a 403 revealing another.
+                let own = caller.merchant_id.ok_or_else(|| {
+                    ApiError::Forbidden("merchant token without merchant_id".into())
+                })?;
+                self.filter.merchant_id = Some(own);
+            }
+            Role::Agent => {
+                let own = caller
+                    .user_id()
+                    .ok_or_else(|| ApiError::Forbidden("agent token without a user id".into()))?;
+                self.filter.handler_id = Some(own);
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -221,9 +271,15 @@ mod tests {
 
     const TODAY: &str = "2026-11-25";
 
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .expect("time")
+            .to_utc()
+    }
+
     #[test]
     fn the_default_is_the_last_30_days_by_day_up_to_today() {
-        let r = KpiRequest::parse(q(None, None, None), d(TODAY)).expect("valid");
+        let r = KpiRequest::parse(q(None, None, None), now()).expect("valid");
         assert_eq!(
             r.range,
             ReportRange {
@@ -237,21 +293,21 @@ mod tests {
 
     #[test]
     fn a_lone_to_ends_30_days_and_a_lone_from_runs_to_today() {
-        let r = KpiRequest::parse(q(None, Some("2026-03-31"), None), d(TODAY)).expect("valid");
+        let r = KpiRequest::parse(q(None, Some("2026-03-31"), None), now()).expect("valid");
         assert_eq!(
             (r.range.from, r.range.to),
             (d("2026-03-02"), d("2026-03-31"))
         );
-        let r = KpiRequest::parse(q(Some("2026-11-20"), None, None), d(TODAY)).expect("valid");
+        let r = KpiRequest::parse(q(Some("2026-11-20"), None, None), now()).expect("valid");
         assert_eq!((r.range.from, r.range.to), (d("2026-11-20"), d(TODAY)));
     }
 
     #[test]
     fn four_hundred_days_by_day_are_allowed_and_four_hundred_and_one_are_not() {
         // 2025-10-22 ..= 2026-11-25 is exactly 400 days.
-        let ok = KpiRequest::parse(q(Some("2025-10-22"), Some(TODAY), Some("day")), d(TODAY));
+        let ok = KpiRequest::parse(q(Some("2025-10-22"), Some(TODAY), Some("day")), now());
         assert_eq!(ok.expect("400 days").range.periods().len(), 400);
-        let too_long = KpiRequest::parse(q(Some("2025-10-21"), Some(TODAY), Some("day")), d(TODAY));
+        let too_long = KpiRequest::parse(q(Some("2025-10-21"), Some(TODAY), Some("day")), now());
         assert_eq!(fields(too_long.expect_err("401 days")), vec!["from"]);
     }
 
@@ -259,17 +315,17 @@ mod tests {
     fn a_range_too_long_by_day_is_fine_by_week_or_month() {
         for g in ["week", "month"] {
             assert!(
-                KpiRequest::parse(q(Some("2024-01-01"), Some(TODAY), Some(g)), d(TODAY)).is_ok(),
+                KpiRequest::parse(q(Some("2024-01-01"), Some(TODAY), Some(g)), now()).is_ok(),
                 "three years by {g}"
             );
         }
-        let weeks = KpiRequest::parse(q(Some("2010-01-01"), Some(TODAY), Some("week")), d(TODAY));
+        let weeks = KpiRequest::parse(q(Some("2010-01-01"), Some(TODAY), Some("week")), now());
         assert_eq!(fields(weeks.expect_err("over 400 weeks")), vec!["from"]);
     }
 
     #[test]
     fn from_after_to_is_refused_on_from() {
-        let err = KpiRequest::parse(q(Some("2026-11-30"), Some("2026-11-01"), None), d(TODAY));
+        let err = KpiRequest::parse(q(Some("2026-11-30"), Some("2026-11-01"), None), now());
         assert_eq!(fields(err.expect_err("reversed")), vec!["from"]);
     }
 
@@ -284,14 +340,14 @@ mod tests {
             "0000-01-01",
             "20261125",
         ] {
-            let err = KpiRequest::parse(q(None, Some(bad), None), d(TODAY));
+            let err = KpiRequest::parse(q(None, Some(bad), None), now());
             assert_eq!(fields(err.expect_err(bad)), vec!["to"], "{bad}");
         }
     }
 
     #[test]
     fn an_unknown_granularity_is_refused_and_reported_with_bad_dates() {
-        let err = KpiRequest::parse(q(Some("nope"), None, Some("hour")), d(TODAY));
+        let err = KpiRequest::parse(q(Some("nope"), None, Some("hour")), now());
         assert_eq!(
             fields(err.expect_err("two faults")),
             vec!["from", "granularity"]
@@ -306,7 +362,7 @@ mod tests {
             tz: Some("UTC".into()),
             ..KpiQuery::default()
         };
-        let r = KpiRequest::parse(query, d(TODAY)).expect("valid");
+        let r = KpiRequest::parse(query, now()).expect("valid");
         assert_eq!(r.filter.city, None);
         assert_eq!(r.filter.province.as_deref(), Some("北京"));
     }
@@ -318,7 +374,7 @@ mod tests {
             service_level: Some("x".repeat(MAX_FILTER_CHARS + 1)),
             ..KpiQuery::default()
         };
-        let err = KpiRequest::parse(query, d(TODAY));
+        let err = KpiRequest::parse(query, now());
         assert_eq!(
             fields(err.expect_err("bad filters")),
             vec!["city", "service_level"]
@@ -326,30 +382,49 @@ mod tests {
     }
 
     #[test]
-    fn other_time_zones_and_value_tiers_are_refused_until_they_are_fed() {
-        let query = KpiQuery {
-            tz: Some("Asia/Shanghai".into()),
-            value_tier: Some("key_account".into()),
+    fn unknown_zones_and_parameters_and_bad_merchant_ids_are_refused_by_name() {
+        let mut query = KpiQuery {
+            tz: Some("Mars/Olympus".into()),
+            merchant_id: Some("nope".into()),
             ..KpiQuery::default()
         };
-        let err = KpiRequest::parse(query, d(TODAY));
+        query.unknown.insert("colour".into(), "red".into());
+        let err = KpiRequest::parse(query, now());
         assert_eq!(
-            fields(err.expect_err("unsupported")),
-            vec!["tz", "value_tier"]
+            fields(err.expect_err("bad")),
+            vec!["colour", "merchant_id", "tz"]
         );
+    }
+
+    #[test]
+    fn today_is_the_local_day_of_the_zone_asked_for() {
+        let late = DateTime::parse_from_rfc3339("2026-11-25T20:00:00Z")
+            .expect("time")
+            .to_utc();
+        let query = KpiQuery {
+            tz: Some("Asia/Shanghai".into()),
+            value_tier: Some("key".into()),
+            ..KpiQuery::default()
+        };
+        let r = KpiRequest::parse(query, late).expect("valid");
+        assert_eq!(r.range.to, d("2026-11-26"), "04:00 on the 26th in Shanghai");
+        assert_eq!(r.tz, Tz::Asia__Shanghai);
+        assert_eq!(r.filter.value_tier.as_deref(), Some("key"));
+        let utc = KpiRequest::parse(KpiQuery::default(), late).expect("valid");
+        assert_eq!(utc.range.to, d(TODAY));
     }
 
     #[test]
     fn the_rows_cover_whole_periods_beyond_the_requested_days() {
         let r = KpiRequest::parse(
             q(Some("2026-03-04"), Some("2026-03-10"), Some("week")),
-            d(TODAY),
+            now(),
         )
         .expect("valid");
         assert_eq!(r.range.days(), (d("2026-03-02"), d("2026-03-15")));
         let r = KpiRequest::parse(
             q(Some("2026-02-10"), Some("2026-03-10"), Some("month")),
-            d(TODAY),
+            now(),
         )
         .expect("valid");
         assert_eq!(r.range.days(), (d("2026-02-01"), d("2026-03-31")));

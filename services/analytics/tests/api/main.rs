@@ -4,3 +4,4 @@
 mod access;
 mod helpers;
 mod kpis;
+mod rollups;
