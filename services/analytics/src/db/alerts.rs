@@ -110,7 +110,7 @@ pub fn raise(
     let mut found = Vec::new();
     let complaints = daily(
         conn,
-        "city, category",
+        "city AS key_a, category AS key_b",
         "complaints",
         "complaints",
         today,
@@ -125,7 +125,7 @@ pub fn raise(
     }
     let on_time = daily(
         conn,
-        "hub, ''::text",
+        "hub AS key_a, ''::text AS key_b",
         "delivered_on_time",
         "delivered",
         today,
