@@ -8,6 +8,16 @@
   const TOKEN_KEY = "kuaidi.dashboard.token";
   const $ = (sel) => document.querySelector(sel);
   const charts = {};
+  const chartWidth = (width) => Math.max(Math.floor(width), 240);
+  // Charts follow their container's width (phones, rotation, a window resized).
+  const resized = new ResizeObserver((entries) => {
+    for (const entry of entries) {
+      const chart = charts[entry.target.id];
+      const width = chartWidth(entry.contentRect.width);
+      // Resized on the next frame, not inside the observer's own notification.
+      if (chart && chart.width !== width) requestAnimationFrame(() => chart.setSize({ width, height: 200 }));
+    }
+  });
 
   function takeTokenFromFragment() {
     const params = new URLSearchParams(location.hash.replace(/^#/, ""));
@@ -66,22 +76,30 @@
 
   function draw(id, rows, series) {
     const el = document.getElementById(id);
+    // Measure the container without the previous chart in it.
+    if (charts[id]) charts[id].destroy();
+    el.textContent = "";
     const xs = rows.map((r) => Date.parse(r.period_start + "T00:00:00Z") / 1000);
     const data = [xs].concat(series.map((s) => rows.map((r) => r[s.field])));
     const points = data.slice(1).reduce((n, ys) => n + ys.filter((y) => y !== null).length, 0);
     const opts = {
-      width: Math.max(el.clientWidth, 260),
+      width: chartWidth(el.getBoundingClientRect().width),
       height: 200,
-      scales: { x: { time: true } },
+      // Half a period of margin, so a lone point at either end is not cut in half.
+      scales: {
+        x: { time: true, range: (u, min, max) => [min - 43200, max + 43200] },
+        // Rates run from 0 to 100 %, scores from 1 to 5; other figures scale to their data.
+        y: series[0].format === pct ? { range: [0, 1] } : series[0].label === "CSAT" ? { range: [1, 5] } : {},
+      },
       series: [{}].concat(series.map((s) => ({
         label: s.label, stroke: s.color, width: 2, spanGaps: true,
+        points: { show: true, size: 7, fill: s.color },
         value: (u, v) => (v === null || v === undefined ? "–" : s.format(v)),
       }))),
-      axes: [{}, { values: (u, vals) => vals.map((v) => series[0].format(v)) }],
+      axes: [{}, { size: 64, values: (u, vals) => vals.map((v) => series[0].format(v)) }],
     };
-    if (charts[id]) charts[id].destroy();
-    el.textContent = "";
     charts[id] = new uPlot(opts, data, el);
+    resized.observe(el);
     el.dataset.points = String(points);
   }
 
@@ -181,7 +199,5 @@
   $("#sign-in").addEventListener("submit", signIn);
   $("#sign-out").addEventListener("click", signOut);
   $("#filters").addEventListener("submit", (e) => { e.preventDefault(); load(); });
-  let resizeTimer;
-  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(load, 300); });
   if (token()) { show(true); load(); } else { show(false); }
 })();
