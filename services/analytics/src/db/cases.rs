@@ -176,3 +176,45 @@ pub fn close(
         .execute(conn)
         .map(drop)
 }
+
+/// A case given another category after receipt (triage): its received complaint moves from
+/// the old category's rollup row to the new one's. Returns the receipt time with the old and
+/// new dimensions, or `None` when nothing moves (same category, not a complaint, or the
+/// receipt not seen yet: it will count under the category it then carries).
+pub fn recategorise(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    category: &str,
+) -> anyhow::Result<Option<(DateTime<Utc>, Dims, Dims)>> {
+    let category = dimension(Some(category));
+    let row: Option<(KnownCase, Option<DateTime<Utc>>)> = c::table
+        .find(complaint_id)
+        .select((KnownCase::as_select(), c::received_at))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    let Some((k, Some(received_at))) = row else {
+        return Ok(None);
+    };
+    if k.type_ != COMPLAINT || k.category == category || category.is_empty() {
+        return Ok(None);
+    }
+    diesel::update(c::table.find(complaint_id))
+        .set(c::category.eq(&category))
+        .execute(conn)?;
+    let old = Dims {
+        city: k.city,
+        province: k.province,
+        hub: k.hub,
+        service_level: k.service_level,
+        value_tier: k.value_tier,
+        merchant_id: k.merchant_id,
+        category: k.category,
+        handler_id: Uuid::nil(),
+    };
+    let new = Dims {
+        category,
+        ..old.clone()
+    };
+    Ok(Some((received_at, old, new)))
+}

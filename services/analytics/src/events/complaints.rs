@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::events::catalogue::{
     ClaimSettledV1, ComplaintAssignedV1, ComplaintClosedV1, ComplaintFirstRespondedV1,
-    ComplaintReceivedV1, ComplaintReopenedV1, ComplaintSlaBreachedV1, SurveySubmittedV1,
+    ComplaintReceivedV1, ComplaintReopenedV1, ComplaintSlaBreachedV1, ComplaintStatusChangedV1,
+    SurveySubmittedV1,
 };
 use kuaidi_shared::events::Consumers;
 use uuid::Uuid;
@@ -61,6 +62,28 @@ pub fn register(c: Consumers) -> Consumers {
             count(conn, &case_ref!(e), e.submitted_at, survey(e.overall))
         })
         .on(|conn, _, e: ClaimSettledV1| claim_settled(conn, &e))
+        .on(|conn, _, e: ComplaintStatusChangedV1| recategorised(conn, &e))
+}
+
+/// A category given or changed at triage moves the case's complaint to that category.
+fn recategorised(conn: &mut PgConnection, e: &ComplaintStatusChangedV1) -> anyhow::Result<()> {
+    let Some(category) = e.category.as_deref() else {
+        return Ok(());
+    };
+    if let Some((received_at, old, new)) = cases::recategorise(conn, e.complaint_id, category)? {
+        let moved = |complaints| Counters {
+            complaints,
+            ..Counters::default()
+        };
+        rollup::add(
+            conn,
+            &[
+                Fact::new(received_at, old, moved(-1)),
+                Fact::new(received_at, new, moved(1)),
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 /// Adds `counters` at `at` under the case's dimensions (nothing for non-complaint cases).

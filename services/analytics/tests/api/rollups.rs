@@ -322,3 +322,34 @@ async fn local_days_of_the_zone_asked_for_split_at_local_midnight() {
     assert_eq!(kolkata["data"][0]["shipments"], 3);
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_categorised_at_triage_counts_under_its_new_category() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let mut c = complaint(merchant, at(8, 0));
+    c.category = None;
+    t.emit(&c, c.received_at).await;
+    let triaged: ComplaintStatusChangedV1 = payload(
+        &case_fields(&c, Uuid::now_v7()),
+        json!({"category": "damaged", "from": "received", "to": "triaged", "action": "triage",
+               "occurred_at": at(9, 0)}),
+    );
+    t.emit(&triaged, at(9, 0)).await;
+
+    let path = "/api/v1/analytics/complaint-hotspots?from=2026-11-25&to=2026-11-25";
+    let h = t
+        .get_when(&t.admin(), path, "the damaged complaint", |h| {
+            h["by_city"][0]["category"] == "damaged"
+        })
+        .await;
+    assert_eq!(
+        h["by_city"].as_array().map(Vec::len),
+        Some(1),
+        "nothing left uncategorised: {h}"
+    );
+    assert_eq!(h["by_city"][0]["complaints"], 1);
+    let row = day_when(&t, "", "complaints", json!(1)).await;
+    assert_eq!(row["complaints"], 1, "still one complaint in all");
+    t.stop().await;
+}
