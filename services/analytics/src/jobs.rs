@@ -13,8 +13,12 @@ pub fn job() -> Job {
 }
 
 /// Starts the early-warning job: raises an alert per condition held today (once per day).
-pub fn early_warning(sched: &Scheduler, outbox: Outbox, stopping: Shutdown) -> JoinHandle<()> {
-    let rules = AlertRules::default();
+pub fn early_warning(
+    sched: &Scheduler,
+    rules: AlertRules,
+    outbox: Outbox,
+    stopping: Shutdown,
+) -> JoinHandle<()> {
     sched.spawn_db(job(), stopping, move |conn, now| {
         let raised = crate::db::alerts::raise(conn, &rules, now)?;
         if raised > 0 {

@@ -5,11 +5,21 @@ use kuaidi_shared::app::{Application, ServiceCore};
 use kuaidi_shared::settings::ServiceSettings;
 use std::sync::Arc;
 
+use crate::domain::alerts::AlertRules;
+
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 
 /// Connects, migrates, binds (port 0 in tests), starts the relay, the event consumers and the
 /// early-warning job.
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
+    build_with(settings, crate::configuration::load_alert_rules()?).await
+}
+
+/// Like [`build`], with explicit early-warning thresholds.
+pub async fn build_with(
+    settings: ServiceSettings,
+    rules: AlertRules,
+) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS).await?;
     let shared = core.clone();
     let sched = core.scheduler();
@@ -21,7 +31,7 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
             shared.register(cfg);
             crate::routes::configure(cfg);
         },
-        move |stopping| vec![crate::jobs::early_warning(&sched, outbox, stopping)],
+        move |stopping| vec![crate::jobs::early_warning(&sched, rules, outbox, stopping)],
     )
     .await
 }
