@@ -67,42 +67,7 @@ pub async fn export(
     pool: web::Data<PgPool>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.into_inner();
-    let mut errors = Vec::new();
-    let report = match q.report.as_deref().map(str::trim) {
-        None | Some("") => {
-            errors.push(FieldError::new(
-                "report",
-                "required: kpis, hotspots, staff or segments",
-            ));
-            None
-        }
-        Some(r) => r
-            .parse::<Report>()
-            .map_err(|_| {
-                errors.push(FieldError::new(
-                    "report",
-                    "must be kpis, hotspots, staff or segments",
-                ));
-            })
-            .ok(),
-    };
-    if !matches!(
-        q.format.as_deref().map(str::trim),
-        None | Some("") | Some("csv")
-    ) {
-        errors.push(FieldError::new("format", "must be csv"));
-    }
-    let parsed = request(&caller, q.rest, &clock);
-    let (request, report) = match (parsed, report) {
-        (Ok(r), Some(report)) if errors.is_empty() => (r, report),
-        (parsed, _) => {
-            if let Err(ApiError::Validation(more)) = parsed {
-                errors.extend(more);
-            }
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let (report, request) = parse(&caller, query.into_inner(), &clock)?;
     let scope = match report {
         Report::Hotspots | Report::Segments => merchant_scope(&caller)?,
         Report::Staff => not_merchant(&caller).map(|()| None)?,
@@ -131,6 +96,48 @@ pub async fn export(
             format!("attachment; filename=\"{}.csv\"", report.as_ref()),
         ))
         .streaming(body))
+}
+
+/// The report and its request, every invalid parameter reported at once.
+fn parse(
+    caller: &Authorized<caps::Analytics>,
+    q: ExportQuery,
+    clock: &Clock,
+) -> Result<(Report, KpiRequest), ApiError> {
+    let mut errors = Vec::new();
+    let report = match q.report.as_deref().map(str::trim) {
+        None | Some("") => {
+            errors.push(FieldError::new(
+                "report",
+                "required: kpis, hotspots, staff or segments",
+            ));
+            None
+        }
+        Some(r) => r
+            .parse::<Report>()
+            .map_err(|_| {
+                errors.push(FieldError::new(
+                    "report",
+                    "must be kpis, hotspots, staff or segments",
+                ));
+            })
+            .ok(),
+    };
+    if !matches!(
+        q.format.as_deref().map(str::trim),
+        None | Some("") | Some("csv")
+    ) {
+        errors.push(FieldError::new("format", "must be csv"));
+    }
+    match (request(caller, q.rest, clock), report) {
+        (Ok(r), Some(report)) if errors.is_empty() => Ok((report, r)),
+        (Err(ApiError::Validation(more)), _) => {
+            errors.extend(more);
+            Err(ApiError::Validation(errors))
+        }
+        (Err(other), _) => Err(other),
+        (Ok(_), _) => Err(ApiError::Validation(errors)),
+    }
 }
 
 /// Sends the header and every row of `report` down `tx`, one line at a time.
