@@ -37,13 +37,44 @@ static ADD: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Adds `facts` to the rollups (one upsert; concurrent consumers never lose an increment).
+/// The merchant id of the hourly rows over all merchants.
+pub const ALL_MERCHANTS: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
+
+/// The same facts added to the hourly totals, per merchant and over all merchants.
+static ADD_HOURLY: LazyLock<String> = LazyLock::new(|| {
+    let sums = COUNTERS
+        .iter()
+        .map(|c| format!("SUM({c})::bigint"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let set = COUNTERS
+        .iter()
+        .map(|c| format!("{c} = kpi_hourly.{c} + EXCLUDED.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO kpi_hourly (hour, merchant_id, {cols}) \
+         SELECT date_trunc('hour', r.bucket), v.m, {sums} \
+         FROM jsonb_populate_recordset(NULL::kpi_rollup, $1) AS r \
+         CROSS JOIN LATERAL (VALUES (r.merchant_id), ('{ALL_MERCHANTS}'::uuid)) AS v(m) \
+         GROUP BY 1, 2 \
+         ON CONFLICT (merchant_id, hour) DO UPDATE SET {set}",
+        cols = COUNTERS.join(", ")
+    )
+});
+
+/// Adds `facts` to the rollups and the hourly totals (one upsert each; concurrent consumers
+/// never lose an increment).
 pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     if facts.is_empty() {
         return Ok(());
     }
+    let json = serde_json::to_value(facts)?;
     diesel::sql_query(ADD.as_str())
-        .bind::<Jsonb, _>(serde_json::to_value(facts)?)
+        .bind::<Jsonb, _>(&json)
+        .execute(conn)?;
+    diesel::sql_query(ADD_HOURLY.as_str())
+        .bind::<Jsonb, _>(&json)
         .execute(conn)?;
     Ok(())
 }
@@ -107,11 +138,26 @@ pub fn period_sums(
     request: &KpiRequest,
 ) -> anyhow::Result<BTreeMap<NaiveDate, Counters>> {
     let (first, last) = request.range.days();
-    let sql = format!(
-        "SELECT date_trunc($10, bucket AT TIME ZONE $1)::date AS period_start, {} AS counters \
-         FROM kpi_rollup WHERE {FILTER} GROUP BY 1",
-        summed_counters()
-    );
+    let sql = if request.reads_hourly_totals() {
+        // Every other filter is null here; they stay bound so the parameters are the same.
+        format!(
+            "SELECT date_trunc($10, hour AT TIME ZONE $1)::date AS period_start, {} AS counters \
+             FROM kpi_hourly \
+             WHERE hour >= ($2::date::timestamp AT TIME ZONE $1) \
+               AND hour < (($3::date + 1)::timestamp AT TIME ZONE $1) \
+               AND merchant_id = COALESCE($4::uuid, '{ALL_MERCHANTS}'::uuid) \
+               AND $5::text IS NULL AND $6::text IS NULL AND $7::text IS NULL \
+               AND $8::text IS NULL AND $9::uuid IS NULL \
+             GROUP BY 1",
+            summed_counters()
+        )
+    } else {
+        format!(
+            "SELECT date_trunc($10, bucket AT TIME ZONE $1)::date AS period_start, {} AS counters \
+             FROM kpi_rollup WHERE {FILTER} GROUP BY 1",
+            summed_counters()
+        )
+    };
     let rows: Vec<PeriodSums> = filtered(sql, request, first, last)
         .bind::<Text, _>(request.range.granularity.as_str())
         .load(conn)?;

@@ -1,7 +1,7 @@
 //! A KPI query parsed at the edge: the reporting range and the filters, valid by construction.
 //! `today` is passed in, so the defaults are testable without a clock.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
@@ -170,6 +170,19 @@ impl KpiRequest {
         }
     }
 
+    /// Whether the hourly totals answer the request: no filter but the merchant, and local days
+    /// that begin on whole UTC hours throughout the range (not Asia/Kolkata, +5:30, say).
+    pub fn reads_hourly_totals(&self) -> bool {
+        let f = &self.filter;
+        let unfiltered = f.city.is_none()
+            && f.province.is_none()
+            && f.service_level.is_none()
+            && f.value_tier.is_none()
+            && f.handler_id.is_none();
+        let (first, last) = self.range.days();
+        unfiltered && whole_hour_offsets(self.tz, first, last)
+    }
+
     /// Confines the request to what the caller may see: a merchant its own figures whatever
     /// `merchant_id` says, an agent the cases they handle.
     pub fn confine(&mut self, caller: &Principal) -> Result<(), ApiError> {
@@ -191,6 +204,20 @@ impl KpiRequest {
         }
         Ok(())
     }
+}
+
+/// Whether `tz` is a whole number of hours from UTC on every day of `first..=last` (and the
+/// days around it).
+pub fn whole_hour_offsets(tz: Tz, first: NaiveDate, last: NaiveDate) -> bool {
+    let first = first.pred_opt().unwrap_or(first);
+    let last = last.succ_opt().unwrap_or(last);
+    first.iter_days().take_while(|d| *d <= last).all(|d| {
+        [0, 12].iter().all(|h| {
+            d.and_hms_opt(*h, 0, 0).is_some_and(|t| {
+                tz.offset_from_utc_datetime(&t).fix().local_minus_utc() % 3600 == 0
+            })
+        })
+    })
 }
 
 /// A strict `YYYY-MM-DD` (years 0001–9999); `Ok(None)` when absent or blank.

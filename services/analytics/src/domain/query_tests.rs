@@ -182,3 +182,29 @@ fn the_rows_cover_whole_periods_beyond_the_requested_days() {
     .expect("valid");
     assert_eq!(r.range.days(), (d("2026-02-01"), d("2026-03-31")));
 }
+
+#[test]
+fn half_hour_zones_and_filters_read_the_fine_rollups_and_the_rest_the_hourly_totals() {
+    let parse = |tz: &str, city: Option<&str>| {
+        let query = KpiQuery {
+            tz: Some(tz.into()),
+            city: city.map(Into::into),
+            ..KpiQuery::default()
+        };
+        KpiRequest::parse(query, now()).expect("valid")
+    };
+    assert!(parse("UTC", None).reads_hourly_totals());
+    assert!(parse("Asia/Shanghai", None).reads_hourly_totals());
+    assert!(
+        parse("Europe/Berlin", None).reads_hourly_totals(),
+        "DST, whole hours"
+    );
+    assert!(!parse("Asia/Kolkata", None).reads_hourly_totals());
+    assert!(!parse("Asia/Kathmandu", None).reads_hourly_totals());
+    assert!(!parse("UTC", Some("北京")).reads_hourly_totals());
+    let mut merchant = parse("UTC", None);
+    merchant.filter.merchant_id = Some(Uuid::nil());
+    assert!(merchant.reads_hourly_totals(), "a merchant's own totals");
+    merchant.filter.handler_id = Some(Uuid::nil());
+    assert!(!merchant.reads_hourly_totals(), "an agent's own cases");
+}
