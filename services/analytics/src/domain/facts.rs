@@ -157,6 +157,52 @@ pub fn delivery(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{NaiveDate, Offset, TimeZone};
+    use chrono_tz::Tz;
+
+    /// The local day a bucket is counted on in `tz` (what `date_trunc('day', bucket AT TIME
+    /// ZONE tz)` gives).
+    fn local_day(bucket: DateTime<Utc>, tz: Tz) -> NaiveDate {
+        bucket.with_timezone(&tz).date_naive()
+    }
+
+    #[test]
+    fn buckets_fall_on_the_local_day_of_their_events_across_midnight() {
+        let shanghai = Tz::Asia__Shanghai;
+        // 15:59 UTC is 23:59 in Shanghai on the 25th; 16:00 UTC is midnight, the 26th.
+        let before = bucket_of(at("2026-11-25T15:59:59Z"));
+        let after = bucket_of(at("2026-11-25T16:00:00Z"));
+        assert_eq!(local_day(before, shanghai).to_string(), "2026-11-25");
+        assert_eq!(local_day(after, shanghai).to_string(), "2026-11-26");
+        // Kathmandu is UTC+5:45: its midnight is 18:15 UTC, a bucket boundary too.
+        let kathmandu = Tz::Asia__Kathmandu;
+        assert_eq!(
+            local_day(bucket_of(at("2026-11-25T18:14:59Z")), kathmandu).to_string(),
+            "2026-11-25"
+        );
+        assert_eq!(
+            local_day(bucket_of(at("2026-11-25T18:15:00Z")), kathmandu).to_string(),
+            "2026-11-26"
+        );
+    }
+
+    #[test]
+    fn every_zone_in_use_is_a_whole_number_of_quarter_hours_from_utc() {
+        let days = NaiveDate::from_ymd_opt(2026, 1, 1)
+            .expect("date")
+            .iter_days()
+            .take(365);
+        for day in days {
+            for tz in chrono_tz::TZ_VARIANTS {
+                let t = Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0).expect("noon"));
+                let offset = tz
+                    .offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc();
+                assert_eq!(offset % (BUCKET_MINUTES as i32 * 60), 0, "{tz} on {day}");
+            }
+        }
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).expect("time").to_utc()
