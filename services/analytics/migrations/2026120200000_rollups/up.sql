@@ -2,9 +2,8 @@
 -- IANA zone's local days are exact sums of buckets) x city x province x hub x service level x
 -- value tier x merchant x complaint category x case handler. Every KPI is kept as numerator and
 -- denominator counters, so any period's ratio is sum / sum. The nil UUID and '' stand for
--- "none" so the key can be a primary key. The daily table of the first release is replaced.
-DROP TABLE kpi_daily;
-
+-- "none" so the key can be a primary key. The daily table of the first release is replaced
+-- (its counts move to the first bucket of their UTC day).
 CREATE TABLE kpi_rollup (
     bucket                  TIMESTAMPTZ NOT NULL,
     city                    TEXT NOT NULL DEFAULT '',
@@ -38,6 +37,11 @@ CREATE TABLE kpi_rollup (
     claims_paid_minor       BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (bucket, city, province, hub, service_level, value_tier, merchant_id, category, handler_id)
 );
+INSERT INTO kpi_rollup (bucket, city, province, service_level, merchant_id, category, shipments, complaints)
+SELECT day::timestamp AT TIME ZONE 'UTC', city, province, service_level, merchant_id, category, shipments, complaints
+FROM kpi_daily;
+DROP TABLE kpi_daily;
+
 CREATE INDEX kpi_rollup_merchant_bucket ON kpi_rollup (merchant_id, bucket);
 CREATE INDEX kpi_rollup_handler_bucket ON kpi_rollup (handler_id, bucket)
     WHERE handler_id <> '00000000-0000-0000-0000-000000000000';
