@@ -7,6 +7,7 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
+pub mod jobs;
 pub mod routes;
 pub mod startup;
 
@@ -20,6 +21,13 @@ pub const SERVICE: &str = "analytics";
     paths(
         routes::kpis::get::get_kpis,
         routes::kpis::definitions::get_kpi_definitions,
+        routes::segments::get::get_segments,
+        routes::segments::churn_risk::get_churn_risk,
+        routes::reports::hotspots::get_hotspots,
+        routes::reports::staff::get_staff_performance,
+        routes::reports::export::export,
+        routes::alerts::list::list_alerts,
+        routes::alerts::acknowledge::acknowledge_alert,
     ),
     tags((name = "analytics", description = "KPIs, segments, hotspots and alerts"))
 )]
@@ -33,7 +41,33 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_openapi_document_describes_both_endpoints_with_their_errors_and_parameters() {
+    fn the_openapi_document_describes_every_endpoint() {
+        let doc = serde_json::to_value(super::openapi()).expect("serialisable");
+        for path in [
+            "/api/v1/analytics/segments",
+            "/api/v1/analytics/churn-risk",
+            "/api/v1/analytics/complaint-hotspots",
+            "/api/v1/analytics/staff-performance",
+            "/api/v1/analytics/export",
+            "/api/v1/analytics/alerts",
+        ] {
+            assert!(doc["paths"][path]["get"].is_object(), "{path}");
+        }
+        assert!(doc["paths"]["/api/v1/analytics/alerts/{id}:acknowledge"]["post"].is_object());
+        let export = &doc["paths"]["/api/v1/analytics/export"]["get"];
+        let params: Vec<_> = export["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        for name in ["report", "format", "from", "tz", "merchant_id"] {
+            assert!(params.contains(&name), "export parameter {name}");
+        }
+    }
+
+    #[test]
+    fn the_openapi_document_describes_the_kpis_with_their_errors_and_parameters() {
         let doc = serde_json::to_value(super::openapi()).expect("serialisable");
         let kpis = &doc["paths"]["/api/v1/analytics/kpis"]["get"];
         let params: Vec<_> = kpis["parameters"]
@@ -49,6 +83,8 @@ mod tests {
             "city",
             "province",
             "service_level",
+            "value_tier",
+            "tz",
             "merchant_id",
         ] {
             assert!(params.contains(&name), "parameter {name} documented");

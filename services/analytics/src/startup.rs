@@ -5,17 +5,35 @@ use kuaidi_shared::app::{Application, ServiceCore};
 use kuaidi_shared::settings::ServiceSettings;
 use std::sync::Arc;
 
+use crate::domain::alerts::AlertRules;
+
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 
-/// Connects, migrates, binds (port 0 in tests), starts the relay and the event consumer.
+/// Connects, migrates, binds (port 0 in tests), starts the relay, the event consumers and the
+/// early-warning job.
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
+    build_with(settings, crate::configuration::load_alert_rules()?).await
+}
+
+/// Like [`build`], with explicit early-warning thresholds.
+pub async fn build_with(
+    settings: ServiceSettings,
+    rules: AlertRules,
+) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
         .await?
         .documented(crate::openapi());
     let shared = core.clone();
-    Application::start(&core, Some(Arc::new(crate::events::Handler)), move |cfg| {
-        shared.register(cfg);
-        crate::routes::configure(cfg);
-    })
+    let sched = core.scheduler();
+    let outbox = core.outbox.clone();
+    Application::start_with(
+        &core,
+        Some(Arc::new(crate::events::consumers())),
+        move |cfg| {
+            shared.register(cfg);
+            crate::routes::configure(cfg);
+        },
+        move |stopping| vec![crate::jobs::early_warning(&sched, rules, outbox, stopping)],
+    )
     .await
 }

@@ -1,3 +1,5 @@
 //! Request and response types of the analytics API (serde + utoipa).
 
 pub mod kpis;
+pub mod reports;
+pub mod segments;

@@ -1,4 +1,10 @@
-//! The rollup tables and the queries over them.
+//! Rows and repository functions, each taking `&mut PgConnection`.
 
+pub mod alerts;
+pub mod cases;
+pub mod customers;
+pub mod reports;
 pub mod rollup;
 pub mod schema;
+pub mod segments;
+pub mod shipments;

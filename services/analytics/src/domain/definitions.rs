@@ -5,19 +5,21 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Version of the definitions below; a changed definition gets a new version.
-pub const DEFINITIONS_VERSION: &str = "2026-11-25.1";
+pub const DEFINITIONS_VERSION: &str = "2026-12-02.1";
 
 /// One KPI's definition.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"name": "complaint_rate_per_10k", "formula": "complaints / shipments x 10000",
+    "numerator": "complaint cases received (type complaint)", "denominator": "shipments created",
+    "source_events": ["complaint.received", "shipment.created"], "version": "2026-12-02.1"}))]
 pub struct KpiDefinition {
     pub name: &'static str,
     pub formula: &'static str,
     pub numerator: &'static str,
+    /// `null` for counts and sums.
     pub denominator: Option<&'static str>,
     pub source_events: &'static [&'static str],
     pub version: &'static str,
-    /// Whether the rollups are fed yet; unfed KPIs are `null` in `/analytics/kpis`.
-    pub available: bool,
 }
 
 const fn kpi(
@@ -26,7 +28,6 @@ const fn kpi(
     numerator: &'static str,
     denominator: Option<&'static str>,
     source_events: &'static [&'static str],
-    available: bool,
 ) -> KpiDefinition {
     KpiDefinition {
         name,
@@ -35,198 +36,69 @@ const fn kpi(
         denominator,
         source_events,
         version: DEFINITIONS_VERSION,
-        available,
     }
 }
 
 const SHIP: &[&str] = &["shipment.created"];
 const DELIVERY: &[&str] = &["shipment.delivered", "shipment.created"];
-const EXC: &[&str] = &["shipment.exception_raised", "shipment.created"];
-const CASES: &[&str] = &[
-    "complaint.received",
-    "complaint.status_changed",
-    "complaint.closed",
+const TRANSIT: &[&str] = &[
+    "shipment.delivered",
+    "shipment.status_changed",
+    "shipment.created",
 ];
+const EXC: &[&str] = &["shipment.exception_raised", "shipment.created"];
+const RECEIVED: &[&str] = &["complaint.received"];
+const CLOSED: &[&str] = &["complaint.closed"];
 const SURVEY: &[&str] = &["survey.submitted"];
-const CUST: &[&str] = &["customer.created", "shipment.created"];
+const ACTIVE: &[&str] = &["shipment.created", "customer.created"];
+const PERIODS: Option<&str> = Some("customers active in the previous period");
 
+/// Every KPI of `/analytics/kpis`, in the order of its rows' fields. Ratios are sums of the
+/// numerator over the period ÷ sums of the denominator (never an average of daily ratios);
+/// events count in the period holding their own time (delivered_at, occurred_at, ...).
 pub const KPIS: &[KpiDefinition] = &[
-    kpi(
-        "shipments",
-        "count of shipments created",
-        "shipment.created",
-        None,
-        SHIP,
-        true,
-    ),
-    kpi(
-        "delivered",
-        "count of shipments delivered",
-        "shipment.delivered",
-        None,
-        DELIVERY,
-        false,
-    ),
-    kpi(
-        "on_time_rate",
-        "delivered with delivered_at <= promised_at / delivered",
-        "on-time deliveries",
-        Some("deliveries"),
-        DELIVERY,
-        false,
-    ),
-    kpi(
-        "damage_rate",
-        "shipments with a damaged exception / shipments",
-        "damaged shipments",
-        Some("shipments"),
-        EXC,
-        false,
-    ),
-    kpi(
-        "loss_rate",
-        "shipments with a lost exception / shipments",
-        "lost shipments",
-        Some("shipments"),
-        EXC,
-        false,
-    ),
-    kpi(
-        "exception_rate",
-        "shipments with any exception / shipments",
-        "shipments with an exception",
-        Some("shipments"),
-        EXC,
-        false,
-    ),
-    kpi(
-        "avg_transit_hours",
-        "mean of delivered_at - first in_transit",
-        "sum of transit hours",
-        Some("deliveries"),
-        DELIVERY,
-        false,
-    ),
-    kpi(
-        "complaints",
-        "count of complaint cases received (type complaint; suggestions, inquiries and praise are not complaints)",
-        "complaint.received with type = complaint",
-        None,
-        &["complaint.received"],
-        true,
-    ),
-    kpi(
-        "complaint_rate_per_10k",
-        "complaints / shipments x 10000",
-        "complaints",
-        Some("shipments"),
-        &["complaint.received", "shipment.created"],
-        true,
-    ),
-    kpi(
-        "first_response_sla_rate",
-        "cases first-responded within SLA / cases first-responded",
-        "in-SLA first responses",
-        Some("first responses"),
-        CASES,
-        false,
-    ),
-    kpi(
-        "resolved_within_24h_rate",
-        "closed within 24 h of receipt / closed",
-        "closed within 24 h",
-        Some("closed"),
-        CASES,
-        false,
-    ),
-    kpi(
-        "resolved_within_48h_rate",
-        "closed within 48 h of receipt / closed",
-        "closed within 48 h",
-        Some("closed"),
-        CASES,
-        false,
-    ),
-    kpi(
-        "sla_breaches",
-        "count of complaint.sla_breached",
-        "complaint.sla_breached",
-        None,
-        &["complaint.sla_breached"],
-        false,
-    ),
-    kpi(
-        "csat_avg",
-        "mean overall score of surveys",
-        "sum of overall",
-        Some("surveys"),
-        SURVEY,
-        false,
-    ),
-    kpi(
-        "satisfied_rate",
-        "surveys with overall >= 4 / surveys",
-        "satisfied surveys",
-        Some("surveys"),
-        SURVEY,
-        false,
-    ),
-    kpi(
-        "reopen_rate",
-        "reopened / closed",
-        "complaint.reopened",
-        Some("complaint.closed"),
-        &["complaint.reopened", "complaint.closed"],
-        false,
-    ),
-    kpi(
-        "new_customers",
-        "customers created",
-        "customer.created",
-        None,
-        CUST,
-        false,
-    ),
-    kpi(
-        "active_customers",
-        "customers with a shipment in the period",
-        "active customers",
-        None,
-        CUST,
-        false,
-    ),
-    kpi(
-        "retention_rate",
-        "active in the previous and the current period / active in the previous period",
-        "retained",
-        Some("previously active"),
-        CUST,
-        false,
-    ),
-    kpi(
-        "churn_rate",
-        "1 - retention_rate",
-        "churned",
-        Some("previously active"),
-        CUST,
-        false,
-    ),
-    kpi(
-        "repurchase_rate",
-        "customers with 2+ shipments in the period / active customers",
-        "repeat shippers",
-        Some("active customers"),
-        CUST,
-        false,
-    ),
-    kpi(
-        "claims_paid",
-        "sum of settled claim amounts",
-        "claim.settled amounts",
-        None,
-        &["claim.settled"],
-        false,
-    ),
+    kpi("shipments", "count of shipments created", "shipment.created", None, SHIP),
+    kpi("delivered", "count of shipments delivered", "shipment.delivered", None, DELIVERY),
+    kpi("on_time_rate", "delivered with delivered_at <= promised_at / delivered",
+        "deliveries with on_time = true", Some("deliveries"), DELIVERY),
+    kpi("damage_rate", "shipments with a damaged exception / shipments",
+        "shipments with a damaged exception (once per shipment)", Some("shipments created"), EXC),
+    kpi("loss_rate", "shipments with a lost exception / shipments",
+        "shipments with a lost exception (once per shipment)", Some("shipments created"), EXC),
+    kpi("exception_rate", "shipments with any exception / shipments",
+        "shipments with an exception (once per shipment)", Some("shipments created"), EXC),
+    kpi("avg_transit_hours", "mean of delivered_at - first in_transit, in hours",
+        "sum of transit hours", Some("deliveries with a known in_transit scan"), TRANSIT),
+    kpi("complaints", "count of complaint cases received (type complaint; suggestions, inquiries and praise are not complaints)",
+        "complaint.received with type = complaint", None, RECEIVED),
+    kpi("complaint_rate_per_10k", "complaints / shipments x 10000",
+        "complaint cases received (type complaint)", Some("shipments created"),
+        &["complaint.received", "shipment.created"]),
+    kpi("first_response_sla_rate", "cases first-responded within SLA / cases first-responded",
+        "complaint.first_responded with within_sla", Some("complaint.first_responded"),
+        &["complaint.first_responded"]),
+    kpi("resolved_within_24h_rate", "closed within 24 h of receipt / closed",
+        "complaint.closed with closed_at - received_at <= 24 h", Some("complaint.closed"), CLOSED),
+    kpi("resolved_within_48h_rate", "closed within 48 h of receipt / closed",
+        "complaint.closed with closed_at - received_at <= 48 h", Some("complaint.closed"), CLOSED),
+    kpi("sla_breaches", "count of complaint.sla_breached", "complaint.sla_breached", None,
+        &["complaint.sla_breached"]),
+    kpi("csat_avg", "mean overall score (1-5) of surveys", "sum of overall", Some("surveys"), SURVEY),
+    kpi("satisfied_rate", "surveys with overall >= 4 / surveys", "surveys with overall >= 4",
+        Some("surveys"), SURVEY),
+    kpi("reopen_rate", "reopened / closed", "complaint.reopened", Some("complaint.closed"),
+        &["complaint.reopened", "complaint.closed"]),
+    kpi("new_customers", "customers created", "customer.created", None, &["customer.created"]),
+    kpi("active_customers", "distinct customers shipping in the period (shipper_customer_id)",
+        "distinct shippers", None, ACTIVE),
+    kpi("retention_rate", "customers active in both the previous and this period / customers active in the previous period",
+        "customers active in both periods", PERIODS, ACTIVE),
+    kpi("churn_rate", "customers active in the previous period but not this one / customers active in the previous period",
+        "customers lost since the previous period", PERIODS, ACTIVE),
+    kpi("repurchase_rate", "active customers with two shipments or more in the period / active customers",
+        "customers shipping at least twice", Some("active customers"), ACTIVE),
+    kpi("claims_paid", "sum of amount_paid of claims settled as paid (CNY)", "claim.settled amount_paid",
+        None, &["claim.settled"]),
 ];
 
 #[cfg(test)]
@@ -234,21 +106,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_catalogue_names_every_kpi_of_the_spec_once() {
+    fn the_catalogue_names_every_kpi_of_the_spec_once_in_the_rows_order() {
         let names: Vec<_> = KPIS.iter().map(|k| k.name).collect();
+        let row = serde_json::to_value(crate::domain::kpi::KpiRow::compute(
+            crate::domain::periods::Period {
+                start: chrono::NaiveDate::MIN,
+                end: chrono::NaiveDate::MIN,
+            },
+            &Default::default(),
+            &Default::default(),
+        ))
+        .expect("json");
+        let fields: Vec<_> = row
+            .as_object()
+            .expect("object")
+            .keys()
+            .filter(|k| !k.starts_with("period_"))
+            .map(String::as_str)
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, fields, "one definition per KPI field");
         assert_eq!(names.len(), 22);
-        let mut unique = names.clone();
-        unique.sort_unstable();
-        unique.dedup();
-        assert_eq!(unique.len(), names.len(), "duplicate KPI name");
-        for needed in [
-            "on_time_rate",
-            "complaint_rate_per_10k",
-            "csat_avg",
-            "retention_rate",
-            "claims_paid",
-        ] {
-            assert!(names.contains(&needed), "{needed} missing");
-        }
     }
 }

@@ -1,7 +1,11 @@
-//! Analytics rules, free of I/O: reporting periods, the parsed KPI query, zero-filled figure
-//! rows and the KPI catalogue.
+//! Analytics rules, free of I/O: rollup facts, KPI formulas, reporting periods, the parsed
+//! query, the early-warning rules, CSV encoding and the KPI catalogue.
 
+pub mod alerts;
+pub mod csv;
 pub mod definitions;
+pub mod facts;
+pub mod kpi;
 pub mod periods;
 pub mod query;
-pub mod report;
+pub mod shipment;

@@ -1,7 +1,9 @@
 //! A KPI query parsed at the edge: the reporting range and the filters, valid by construction.
 //! `today` is passed in, so the defaults are testable without a clock.
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
@@ -71,22 +73,52 @@ pub struct KpiFilter {
     pub city: Option<String>,
     pub province: Option<String>,
     pub service_level: Option<String>,
+    pub value_tier: Option<String>,
+    /// An agent's own cases (set from the token, never from the query).
+    pub handler_id: Option<Uuid>,
 }
 
-/// A KPI query ready to run.
+/// A KPI query ready to run: local days of `tz`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KpiRequest {
     pub range: ReportRange,
     pub filter: KpiFilter,
+    pub tz: Tz,
 }
 
-/// Zones whose calendar days are the rollups' (UTC) days.
-const UTC_ZONES: [&str; 2] = ["UTC", "Etc/UTC"];
+/// The parameters every analytics report accepts; anything else is refused by name.
+pub const KNOWN_PARAMETERS: [&str; 9] = [
+    "from",
+    "to",
+    "granularity",
+    "tz",
+    "city",
+    "province",
+    "service_level",
+    "value_tier",
+    "merchant_id",
+];
 
 impl KpiRequest {
-    /// Validates every parameter, reporting all faulty fields at once (`422`).
-    pub fn parse(q: KpiQuery, today: NaiveDate) -> Result<Self, ApiError> {
-        let mut errors = Vec::new();
+    /// Validates every parameter, reporting all faulty fields at once (`422`). `now` gives
+    /// today's local date in the requested zone (the default end).
+    pub fn parse(q: KpiQuery, now: DateTime<Utc>) -> Result<Self, ApiError> {
+        let mut errors: Vec<FieldError> = q
+            .unknown
+            .keys()
+            .map(|k| FieldError::new(k.clone(), "unknown parameter"))
+            .collect();
+        let tz = match blank_to_none(q.tz) {
+            None => Some(Tz::UTC),
+            Some(name) => name.parse::<Tz>().ok().or_else(|| {
+                errors.push(FieldError::new(
+                    "tz",
+                    "must be an IANA time zone, e.g. Asia/Shanghai",
+                ));
+                None
+            }),
+        };
+        let today = now.with_timezone(&tz.unwrap_or(Tz::UTC)).date_naive();
         let from = date(&mut errors, "from", q.from.as_deref());
         let to = date(&mut errors, "to", q.to.as_deref());
         let granularity = match q.granularity.as_deref().map(str::trim) {
@@ -96,25 +128,15 @@ impl KpiRequest {
                 None
             }),
         };
-        // NOTE: the rollups are keyed by UTC day; other zones need finer rollups (a later
-        // issue), so they are refused rather than answered with UTC figures.
-        if let Some(tz) = blank_to_none(q.tz).filter(|tz| !UTC_ZONES.contains(&tz.as_str())) {
-            errors.push(FieldError::new(
-                "tz",
-                format!("only UTC days are available yet, not {tz}"),
-            ));
-        }
-        // NOTE: value tiers need a projection of customer.tier_changed (a later issue); an
-        // ignored filter would silently answer with everyone's figures.
-        if blank_to_none(q.value_tier).is_some() {
-            errors.push(FieldError::new(
-                "value_tier",
-                "filtering by value tier is not available yet",
-            ));
-        }
+        let merchant_id = blank_to_none(q.merchant_id).and_then(|m| {
+            Uuid::parse_str(&m)
+                .map_err(|_| errors.push(FieldError::new("merchant_id", "must be a UUID")))
+                .ok()
+        });
         let city = text(&mut errors, "city", q.city);
         let province = text(&mut errors, "province", q.province);
         let service_level = text(&mut errors, "service_level", q.service_level);
+        let value_tier = text(&mut errors, "value_tier", q.value_tier);
         let range = match (from, to, granularity) {
             (Ok(from), Ok(to), Some(g)) => {
                 let to = to.unwrap_or(today);
@@ -128,19 +150,74 @@ impl KpiRequest {
             }
             _ => None,
         };
-        match range {
-            Some(range) if errors.is_empty() => Ok(Self {
+        match (range, tz) {
+            (Some(range), Some(tz)) if errors.is_empty() => Ok(Self {
                 range,
+                tz,
                 filter: KpiFilter {
-                    merchant_id: q.merchant_id,
+                    merchant_id,
                     city,
                     province,
                     service_level,
+                    value_tier,
+                    handler_id: None,
                 },
             }),
-            _ => Err(ApiError::Validation(errors)),
+            _ => {
+                errors.sort_by(|a, b| a.field.cmp(&b.field));
+                Err(ApiError::Validation(errors))
+            }
         }
     }
+
+    /// Whether the hourly totals answer the request: no filter but the merchant, and local days
+    /// that begin on whole UTC hours throughout the range (not Asia/Kolkata, +5:30, say).
+    pub fn reads_hourly_totals(&self) -> bool {
+        let f = &self.filter;
+        let unfiltered = f.city.is_none()
+            && f.province.is_none()
+            && f.service_level.is_none()
+            && f.value_tier.is_none()
+            && f.handler_id.is_none();
+        let (first, last) = self.range.days();
+        unfiltered && whole_hour_offsets(self.tz, first, last)
+    }
+
+    /// Confines the request to what the caller may see: a merchant its own figures whatever
+    /// `merchant_id` says, an agent the cases they handle.
+    pub fn confine(&mut self, caller: &Principal) -> Result<(), ApiError> {
+        match caller.role {
+            Role::Merchant => {
+                // NOTE: tenant isolation: its own figures, never a 403 revealing another.
+                let own = caller.merchant_id.ok_or_else(|| {
+                    ApiError::Forbidden("merchant token without merchant_id".into())
+                })?;
+                self.filter.merchant_id = Some(own);
+            }
+            Role::Agent => {
+                let own = caller
+                    .user_id()
+                    .ok_or_else(|| ApiError::Forbidden("agent token without a user id".into()))?;
+                self.filter.handler_id = Some(own);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Whether `tz` is a whole number of hours from UTC on every day of `first..=last` (and the
+/// days around it).
+pub fn whole_hour_offsets(tz: Tz, first: NaiveDate, last: NaiveDate) -> bool {
+    let first = first.pred_opt().unwrap_or(first);
+    let last = last.succ_opt().unwrap_or(last);
+    first.iter_days().take_while(|d| *d <= last).all(|d| {
+        [0, 12].iter().all(|h| {
+            d.and_hms_opt(*h, 0, 0).is_some_and(|t| {
+                tz.offset_from_utc_datetime(&t).fix().local_minus_utc() % 3600 == 0
+            })
+        })
+    })
 }
 
 /// A strict `YYYY-MM-DD` (years 0001–9999); `Ok(None)` when absent or blank.
@@ -196,162 +273,5 @@ fn blank_to_none(v: Option<String>) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-    }
-
-    fn q(from: Option<&str>, to: Option<&str>, g: Option<&str>) -> KpiQuery {
-        KpiQuery {
-            from: from.map(Into::into),
-            to: to.map(Into::into),
-            granularity: g.map(Into::into),
-            ..KpiQuery::default()
-        }
-    }
-
-    fn fields(err: ApiError) -> Vec<String> {
-        match err {
-            ApiError::Validation(errors) => errors.into_iter().map(|e| e.field).collect(),
-            other => panic!("expected a validation error, got {other:?}"),
-        }
-    }
-
-    const TODAY: &str = "2026-11-25";
-
-    #[test]
-    fn the_default_is_the_last_30_days_by_day_up_to_today() {
-        let r = KpiRequest::parse(q(None, None, None), d(TODAY)).expect("valid");
-        assert_eq!(
-            r.range,
-            ReportRange {
-                from: d("2026-10-27"),
-                to: d(TODAY),
-                granularity: Granularity::Day
-            }
-        );
-        assert_eq!(r.range.periods().len(), 30);
-    }
-
-    #[test]
-    fn a_lone_to_ends_30_days_and_a_lone_from_runs_to_today() {
-        let r = KpiRequest::parse(q(None, Some("2026-03-31"), None), d(TODAY)).expect("valid");
-        assert_eq!(
-            (r.range.from, r.range.to),
-            (d("2026-03-02"), d("2026-03-31"))
-        );
-        let r = KpiRequest::parse(q(Some("2026-11-20"), None, None), d(TODAY)).expect("valid");
-        assert_eq!((r.range.from, r.range.to), (d("2026-11-20"), d(TODAY)));
-    }
-
-    #[test]
-    fn four_hundred_days_by_day_are_allowed_and_four_hundred_and_one_are_not() {
-        // 2025-10-22 ..= 2026-11-25 is exactly 400 days.
-        let ok = KpiRequest::parse(q(Some("2025-10-22"), Some(TODAY), Some("day")), d(TODAY));
-        assert_eq!(ok.expect("400 days").range.periods().len(), 400);
-        let too_long = KpiRequest::parse(q(Some("2025-10-21"), Some(TODAY), Some("day")), d(TODAY));
-        assert_eq!(fields(too_long.expect_err("401 days")), vec!["from"]);
-    }
-
-    #[test]
-    fn a_range_too_long_by_day_is_fine_by_week_or_month() {
-        for g in ["week", "month"] {
-            assert!(
-                KpiRequest::parse(q(Some("2024-01-01"), Some(TODAY), Some(g)), d(TODAY)).is_ok(),
-                "three years by {g}"
-            );
-        }
-        let weeks = KpiRequest::parse(q(Some("2010-01-01"), Some(TODAY), Some("week")), d(TODAY));
-        assert_eq!(fields(weeks.expect_err("over 400 weeks")), vec!["from"]);
-    }
-
-    #[test]
-    fn from_after_to_is_refused_on_from() {
-        let err = KpiRequest::parse(q(Some("2026-11-30"), Some("2026-11-01"), None), d(TODAY));
-        assert_eq!(fields(err.expect_err("reversed")), vec!["from"]);
-    }
-
-    #[test]
-    fn malformed_dates_are_refused_on_their_field() {
-        for bad in [
-            "2026-13-01",
-            "2026-02-30",
-            "yesterday",
-            "2026-1-5",
-            "+2026-01-01",
-            "0000-01-01",
-            "20261125",
-        ] {
-            let err = KpiRequest::parse(q(None, Some(bad), None), d(TODAY));
-            assert_eq!(fields(err.expect_err(bad)), vec!["to"], "{bad}");
-        }
-    }
-
-    #[test]
-    fn an_unknown_granularity_is_refused_and_reported_with_bad_dates() {
-        let err = KpiRequest::parse(q(Some("nope"), None, Some("hour")), d(TODAY));
-        assert_eq!(
-            fields(err.expect_err("two faults")),
-            vec!["from", "granularity"]
-        );
-    }
-
-    #[test]
-    fn blank_filters_mean_any_and_others_are_trimmed() {
-        let query = KpiQuery {
-            city: Some("  ".into()),
-            province: Some(" 北京 ".into()),
-            tz: Some("UTC".into()),
-            ..KpiQuery::default()
-        };
-        let r = KpiRequest::parse(query, d(TODAY)).expect("valid");
-        assert_eq!(r.filter.city, None);
-        assert_eq!(r.filter.province.as_deref(), Some("北京"));
-    }
-
-    #[test]
-    fn text_filters_with_control_characters_or_too_long_are_refused() {
-        let query = KpiQuery {
-            city: Some("北\u{0}京".into()),
-            service_level: Some("x".repeat(MAX_FILTER_CHARS + 1)),
-            ..KpiQuery::default()
-        };
-        let err = KpiRequest::parse(query, d(TODAY));
-        assert_eq!(
-            fields(err.expect_err("bad filters")),
-            vec!["city", "service_level"]
-        );
-    }
-
-    #[test]
-    fn other_time_zones_and_value_tiers_are_refused_until_they_are_fed() {
-        let query = KpiQuery {
-            tz: Some("Asia/Shanghai".into()),
-            value_tier: Some("key_account".into()),
-            ..KpiQuery::default()
-        };
-        let err = KpiRequest::parse(query, d(TODAY));
-        assert_eq!(
-            fields(err.expect_err("unsupported")),
-            vec!["tz", "value_tier"]
-        );
-    }
-
-    #[test]
-    fn the_rows_cover_whole_periods_beyond_the_requested_days() {
-        let r = KpiRequest::parse(
-            q(Some("2026-03-04"), Some("2026-03-10"), Some("week")),
-            d(TODAY),
-        )
-        .expect("valid");
-        assert_eq!(r.range.days(), (d("2026-03-02"), d("2026-03-15")));
-        let r = KpiRequest::parse(
-            q(Some("2026-02-10"), Some("2026-03-10"), Some("month")),
-            d(TODAY),
-        )
-        .expect("valid");
-        assert_eq!(r.range.days(), (d("2026-02-01"), d("2026-03-31")));
-    }
-}
+#[path = "query_tests.rs"]
+mod tests;

@@ -2,13 +2,14 @@
 //! KPIs.
 
 use chrono::{DateTime, TimeZone, Utc};
-use kuaidi_shared::app::RunningApp;
-use kuaidi_shared::auth::Role;
+use kuaidi_shared::auth::{Claims, Role};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{ComplaintReceivedV1, PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{eventually, publish, TestEnv};
+use kuaidi_shared::testing;
+use kuaidi_shared::testing::{eventually, publish};
 use serde_json::Value;
 use std::time::Duration;
 use uuid::Uuid;
@@ -16,30 +17,66 @@ use uuid::Uuid;
 /// How long an event may take from the broker to the KPIs in a test.
 pub const PROPAGATION: Duration = Duration::from_secs(10);
 
+/// The analytics service under test, with helpers to feed it events and read its reports.
 pub struct TestApp {
-    pub env: TestEnv,
-    pub app: RunningApp,
+    pub t: testing::TestApp,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = testing::TestApp;
+    fn deref(&self) -> &Self::Target {
+        &self.t
+    }
 }
 
 impl TestApp {
+    /// On the system clock.
     pub async fn spawn() -> Self {
-        let env = TestEnv::new();
-        let app = kuaidi_analytics::build(env.settings("analytics"))
-            .await
-            .expect("analytics service builds")
-            .spawn();
-        Self { env, app }
+        Self {
+            t: testing::TestApp::spawn(
+                "analytics",
+                kuaidi_analytics::startup::MIGRATIONS,
+                kuaidi_analytics::build,
+            )
+            .await,
+        }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.app.url())
+    /// On a manual clock starting at `now` (jobs tick every 100 ms).
+    pub async fn spawn_at(now: DateTime<Utc>) -> Self {
+        Self {
+            t: testing::TestApp::spawn_with_clock(
+                "analytics",
+                kuaidi_analytics::startup::MIGRATIONS,
+                Clock::manual(now),
+                kuaidi_analytics::build,
+            )
+            .await,
+        }
     }
 
     /// Publishes `event` to the test exchange as a producer's relay does: routing key = event
     /// type, persistent, `message_id` = event id, confirmed. Publishes are in order, and the
     /// service handles its queue one delivery at a time, in order.
     pub async fn publish(&self, event: &CloudEvent) {
-        publish(&self.env.amqp, event).await;
+        publish(&self.t.env.amqp, event).await;
+    }
+
+    /// Publishes `payload` as its producer would at `time`.
+    pub async fn emit<P: EventPayload>(&self, payload: &P, time: DateTime<Utc>) {
+        self.publish(&event(payload, Uuid::now_v7(), time)).await;
+    }
+
+    /// `GET {path}` as JSON once `ready` holds (polled until [`PROPAGATION`]).
+    pub async fn get_when<F>(&self, token: &str, path: &str, what: &str, ready: F) -> Value
+    where
+        F: Fn(&Value) -> bool,
+    {
+        eventually(PROPAGATION, what, || async {
+            let body: Value = self.t.get(token, path).await.json().await.ok()?;
+            ready(&body).then_some(body)
+        })
+        .await
     }
 
     /// `GET /api/v1/analytics/kpis?{query}`, or without a token when `token` is `None`.
@@ -79,20 +116,38 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub fn token(&self, role: Role) -> String {
-        self.env.token(role, None)
-    }
-
     pub fn merchant_token(&self, merchant_id: Uuid) -> String {
-        self.env.token(Role::Merchant, Some(merchant_id))
+        self.t.merchant(merchant_id)
     }
 
     pub fn admin(&self) -> String {
-        self.token(Role::Admin)
+        self.t.token(Role::Admin)
+    }
+
+    /// An agent's token whose subject is `user_id`.
+    pub fn agent(&self, user_id: Uuid) -> String {
+        let now = Utc::now().timestamp();
+        self.t
+            .env
+            .key
+            .sign(&Claims {
+                sub: user_id.to_string(),
+                role: Role::Agent,
+                scopes: vec![],
+                merchant_id: None,
+                phone_hash: None,
+                iss: "kuaidi-gateway".into(),
+                aud: "kuaidi".into(),
+                iat: now,
+                nbf: None,
+                exp: now + 900,
+                jti: Uuid::new_v4().to_string(),
+            })
+            .expect("signed")
     }
 
     pub async fn stop(self) {
-        self.app.stop().await;
+        self.t.app.stop().await;
     }
 }
 

@@ -4,3 +4,5 @@
 mod access;
 mod helpers;
 mod kpis;
+mod reports;
+mod rollups;

@@ -1,21 +1,19 @@
 //! `GET /api/v1/analytics/kpis`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
-use crate::api::kpis::{KpiQuery, KpiReport, KpiRow};
-use crate::db::rollup;
+use crate::api::kpis::{KpiQuery, KpiReport};
 use crate::domain::definitions::DEFINITIONS_VERSION;
+use crate::domain::kpi::KpiRow;
 use crate::domain::query::KpiRequest;
-use crate::domain::report;
 
-/// KPIs per day, week or month, summed from the daily rollups. Merchants see only their own
-/// figures.
+/// Every KPI per local day, week or month, summed from the 15-minute rollups. Merchants see
+/// only their own figures, agents only the cases they handle.
 #[utoipa::path(
     get,
     path = "/api/v1/analytics/kpis",
@@ -24,8 +22,8 @@ use crate::domain::report;
     responses(
         (status = 200, description = "One row per period, in order, periods without activity included with zeros", body = KpiReport),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read these KPIs (agents' own figures are not available yet)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid date, reversed or too long range (over 400 periods), unknown granularity, unsupported `tz` or `value_tier`; `errors` names each field", body = Problem, content_type = "application/problem+json",
+        (status = 403, description = "The role may not read analytics", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid date, reversed or too long range (over 400 periods), unknown granularity, time zone or parameter; `errors` names each", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "https://kuaidi.dev/problems/validation_failed", "title": "Validation failed", "status": 422,
                 "detail": "1 field is invalid", "instance": "/api/v1/analytics/kpis", "code": "validation_failed",
                 "errors": [{"field": "granularity", "message": "must be day, week or month"}]})),
@@ -36,40 +34,43 @@ pub async fn get_kpis(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,
     pool: web::Data<PgPool>,
+    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    // NOTE: SPEC §3 gives agents their "own stats", which need each case's assignee; no
-    // complaint assignment data reaches analytics yet, so agents are refused rather than
-    // shown everyone's figures.
-    if caller.role == Role::Agent {
-        return Err(ApiError::Forbidden(
-            "agents' own figures are not available yet".into(),
-        ));
-    }
-    let mut request = KpiRequest::parse(query.into_inner(), Utc::now().date_naive())?;
-    if caller.role == Role::Merchant {
-        // NOTE: tenant isolation — a merchant's own figures, whatever `merchant_id` it asks for.
-        let own = caller
-            .merchant_id
-            .ok_or_else(|| ApiError::Forbidden("merchant token without merchant_id".into()))?;
-        request.filter.merchant_id = Some(own);
-    }
-    let range = request.range;
-    let (first, last) = range.days();
-    let sums = db::run(&pool, move |conn| {
-        Ok(rollup::sums(
-            conn,
-            range.granularity,
-            first,
-            last,
-            &request.filter,
-        )?)
-    })
-    .await?;
+    let request = request(&caller, query.into_inner(), &clock)?;
+    let data = db::run(&pool, move |conn| kpi_rows(conn, &request)).await?;
     Ok(HttpResponse::Ok().json(KpiReport {
-        data: report::fill(&range, &sums)
-            .into_iter()
-            .map(KpiRow::from)
-            .collect(),
+        data,
         definitions_version: DEFINITIONS_VERSION.into(),
     }))
+}
+
+/// The validated request, confined to what the caller may see.
+pub fn request(
+    caller: &Authorized<caps::Analytics>,
+    query: KpiQuery,
+    clock: &Clock,
+) -> Result<KpiRequest, ApiError> {
+    let mut request = KpiRequest::parse(query, clock.now())?;
+    request.confine(caller)?;
+    Ok(request)
+}
+
+/// One row per period of the request, zeros where nothing happened.
+pub fn kpi_rows(
+    conn: &mut diesel::PgConnection,
+    request: &KpiRequest,
+) -> Result<Vec<KpiRow>, ApiError> {
+    let sums = crate::db::rollup::period_sums(conn, request).map_err(ApiError::Internal)?;
+    let customers =
+        crate::db::rollup::customer_figures(conn, request).map_err(ApiError::Internal)?;
+    Ok(request
+        .range
+        .periods()
+        .into_iter()
+        .map(|p| {
+            let c = sums.get(&p.start).copied().unwrap_or_default();
+            let cust = customers.get(&p.start).copied().unwrap_or_default();
+            KpiRow::compute(p, &c, &cust)
+        })
+        .collect())
 }

@@ -1,0 +1,176 @@
+//! `customers` and `customer_activity`: the customer projection the segments, churn risk and
+//! customer KPIs read. Later changes win over earlier ones by their own time, so reordered
+//! events leave the latest state.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use super::schema::customers as cu;
+use crate::domain::facts::{bucket_of, Dims};
+
+/// A customer's value tier, when known.
+pub fn tier(conn: &mut PgConnection, customer_id: Uuid) -> QueryResult<Option<String>> {
+    cu::table
+        .find(customer_id)
+        .select(cu::value_tier)
+        .first::<String>(conn)
+        .optional()
+        .map(|t| t.filter(|t| !t.is_empty()))
+}
+
+/// What `customer.created` tells.
+pub struct Created<'a> {
+    pub customer_id: Uuid,
+    pub merchant_id: Uuid,
+    pub city: &'a str,
+    pub province: &'a str,
+    pub value_tier: &'a str,
+    pub lifecycle_stage: &'a str,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Opens (or completes) a customer's row.
+pub fn create(conn: &mut PgConnection, c: &Created) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customers (customer_id, merchant_id, city, province, value_tier, lifecycle_stage, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (customer_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id, \
+           city = EXCLUDED.city, province = EXCLUDED.province, created_at = EXCLUDED.created_at, \
+           value_tier = CASE WHEN customers.tier_changed_at IS NULL THEN EXCLUDED.value_tier ELSE customers.value_tier END, \
+           lifecycle_stage = CASE WHEN customers.stage_changed_at IS NULL THEN EXCLUDED.lifecycle_stage ELSE customers.lifecycle_stage END",
+    )
+    .bind::<SqlUuid, _>(c.customer_id)
+    .bind::<SqlUuid, _>(c.merchant_id)
+    .bind::<Text, _>(c.city)
+    .bind::<Text, _>(c.province)
+    .bind::<Text, _>(c.value_tier)
+    .bind::<Text, _>(c.lifecycle_stage)
+    .bind::<Timestamptz, _>(c.created_at)
+    .execute(conn)
+    .map(drop)
+}
+
+/// A tier change, unless a later one is already recorded.
+pub fn change_tier(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    tier: &str,
+    spend_minor: i64,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customers (customer_id, value_tier, spend_12m_minor, tier_changed_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (customer_id) DO UPDATE SET value_tier = EXCLUDED.value_tier, \
+           spend_12m_minor = EXCLUDED.spend_12m_minor, tier_changed_at = EXCLUDED.tier_changed_at \
+         WHERE customers.tier_changed_at IS NULL OR customers.tier_changed_at <= EXCLUDED.tier_changed_at",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<Text, _>(tier)
+    .bind::<BigInt, _>(spend_minor)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .map(drop)
+}
+
+/// A lifecycle-stage change, unless a later one is already recorded.
+pub fn change_stage(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    stage: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customers (customer_id, lifecycle_stage, stage_changed_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (customer_id) DO UPDATE SET lifecycle_stage = EXCLUDED.lifecycle_stage, \
+           stage_changed_at = EXCLUDED.stage_changed_at \
+         WHERE customers.stage_changed_at IS NULL OR customers.stage_changed_at <= EXCLUDED.stage_changed_at",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<Text, _>(stage)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .map(drop)
+}
+
+/// The measured drop of a churn-risk detection, unless a later one is recorded.
+pub struct ChurnRisk {
+    pub customer_id: Uuid,
+    pub merchant_id: Option<Uuid>,
+    pub baseline_monthly: f64,
+    pub last_30d: i64,
+    pub drop_ratio: f64,
+    pub detected_at: DateTime<Utc>,
+}
+
+pub fn churn_risk(conn: &mut PgConnection, r: &ChurnRisk) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customers (customer_id, merchant_id, churn_baseline_monthly, churn_last_30d, churn_drop_ratio, churn_detected_at) \
+         VALUES ($1, COALESCE($2, '00000000-0000-0000-0000-000000000000'::uuid), $3, $4, $5, $6) \
+         ON CONFLICT (customer_id) DO UPDATE SET churn_baseline_monthly = EXCLUDED.churn_baseline_monthly, \
+           churn_last_30d = EXCLUDED.churn_last_30d, churn_drop_ratio = EXCLUDED.churn_drop_ratio, \
+           churn_detected_at = EXCLUDED.churn_detected_at \
+         WHERE customers.churn_detected_at IS NULL OR customers.churn_detected_at <= EXCLUDED.churn_detected_at",
+    )
+    .bind::<SqlUuid, _>(r.customer_id)
+    .bind::<Nullable<SqlUuid>, _>(r.merchant_id)
+    .bind::<Double, _>(r.baseline_monthly)
+    .bind::<BigInt, _>(r.last_30d)
+    .bind::<Double, _>(r.drop_ratio)
+    .bind::<Timestamptz, _>(r.detected_at)
+    .execute(conn)
+    .map(drop)
+}
+
+/// A merged duplicate: its activity moves to the survivor, its row goes.
+pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id, shipments) \
+         SELECT bucket, $1, city, province, service_level, value_tier, merchant_id, shipments \
+         FROM customer_activity WHERE customer_id = $2 \
+         ON CONFLICT (bucket, customer_id, city, province, service_level, value_tier, merchant_id) \
+         DO UPDATE SET shipments = customer_activity.shipments + EXCLUDED.shipments",
+    )
+    .bind::<SqlUuid, _>(survivor)
+    .bind::<SqlUuid, _>(duplicate)
+    .execute(conn)?;
+    diesel::sql_query("DELETE FROM customer_activity WHERE customer_id = $1")
+        .bind::<SqlUuid, _>(duplicate)
+        .execute(conn)?;
+    diesel::delete(cu::table.find(duplicate)).execute(conn)?;
+    Ok(())
+}
+
+/// A shipment by a customer: one more shipment in its bucket's activity and on its file.
+pub fn shipped(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    dims: &Dims,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::sql_query(
+        "INSERT INTO customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id, shipments) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 1) \
+         ON CONFLICT (bucket, customer_id, city, province, service_level, value_tier, merchant_id) \
+         DO UPDATE SET shipments = customer_activity.shipments + 1",
+    )
+    .bind::<Timestamptz, _>(bucket_of(at))
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<Text, _>(&dims.city)
+    .bind::<Text, _>(&dims.province)
+    .bind::<Text, _>(&dims.service_level)
+    .bind::<Text, _>(&dims.value_tier)
+    .bind::<SqlUuid, _>(dims.merchant_id)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO customers (customer_id, merchant_id, last_shipment_at, shipments) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (customer_id) DO UPDATE SET shipments = customers.shipments + 1, \
+           last_shipment_at = GREATEST(customers.last_shipment_at, EXCLUDED.last_shipment_at)",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<SqlUuid, _>(dims.merchant_id)
+    .bind::<Timestamptz, _>(at)
+    .execute(conn)
+    .map(drop)
+}

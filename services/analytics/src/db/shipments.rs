@@ -1,0 +1,210 @@
+//! `shipment_facts`: each shipment's dimensions and facts, so later events of a shipment are
+//! counted under its creation's dimensions, once each.
+
+use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Timestamptz};
+use diesel::upsert::excluded;
+use uuid::Uuid;
+
+use super::rollup;
+use super::schema::shipment_facts as sf;
+use crate::domain::facts::Dims;
+use crate::domain::shipment::{uncounted, ShipmentState};
+
+/// What `shipment.created` tells.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sf)]
+pub struct Creation<'a> {
+    pub shipment_id: Uuid,
+    pub tracking_number: &'a str,
+    pub created_at: Option<DateTime<Utc>>,
+    pub city: &'a str,
+    pub province: &'a str,
+    pub hub: &'a str,
+    pub service_level: &'a str,
+    pub value_tier: &'a str,
+    pub merchant_id: Uuid,
+    pub customer_id: Option<Uuid>,
+}
+
+/// Records a shipment's creation (a placeholder row written by an earlier fact is completed).
+pub fn create(conn: &mut PgConnection, c: &Creation) -> QueryResult<()> {
+    diesel::insert_into(sf::table)
+        .values(c)
+        .on_conflict(sf::shipment_id)
+        .do_update()
+        .set((
+            sf::tracking_number.eq(excluded(sf::tracking_number)),
+            sf::created_at.eq(excluded(sf::created_at)),
+            sf::city.eq(excluded(sf::city)),
+            sf::province.eq(excluded(sf::province)),
+            sf::hub.eq(excluded(sf::hub)),
+            sf::service_level.eq(excluded(sf::service_level)),
+            sf::value_tier.eq(excluded(sf::value_tier)),
+            sf::merchant_id.eq(excluded(sf::merchant_id)),
+            sf::customer_id.eq(excluded(sf::customer_id)),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// A later fact of a shipment: which column it sets (the earliest time wins).
+#[derive(Debug, Clone, Copy)]
+pub enum Fact {
+    InTransit,
+    Delivered { on_time: bool },
+    Damaged,
+    Lost,
+    Exception,
+}
+
+/// Records `fact` at `at` (creating a placeholder row when the creation is not known yet).
+pub fn record(
+    conn: &mut PgConnection,
+    shipment_id: Uuid,
+    tracking_number: &str,
+    fact: Fact,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let column = match fact {
+        Fact::InTransit => "in_transit_at",
+        Fact::Delivered { .. } => "delivered_at",
+        Fact::Damaged => "damaged_at",
+        Fact::Lost => "lost_at",
+        Fact::Exception => "exception_at",
+    };
+    let on_time = match fact {
+        Fact::Delivered { on_time } => Some(on_time),
+        _ => None,
+    };
+    diesel::sql_query(format!(
+        "INSERT INTO shipment_facts (shipment_id, tracking_number, {column}, on_time) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (shipment_id) DO UPDATE SET \
+           {column} = LEAST(shipment_facts.{column}, EXCLUDED.{column}), \
+           on_time = COALESCE(shipment_facts.on_time, EXCLUDED.on_time)"
+    ))
+    .bind::<diesel::sql_types::Uuid, _>(shipment_id)
+    .bind::<diesel::sql_types::Text, _>(tracking_number)
+    .bind::<Timestamptz, _>(at)
+    .bind::<Nullable<diesel::sql_types::Bool>, _>(on_time)
+    .execute(conn)
+    .map(drop)
+}
+
+type Row = (
+    Option<DateTime<Utc>>,
+    (String, String, String, String, String, Uuid),
+    (
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<bool>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+    ),
+    Vec<String>,
+);
+
+/// Counts what of the shipment is countable and not counted yet, and marks it counted.
+pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> {
+    let row: Option<Row> = sf::table
+        .find(shipment_id)
+        .select((
+            sf::created_at,
+            (
+                sf::city,
+                sf::province,
+                sf::hub,
+                sf::service_level,
+                sf::value_tier,
+                sf::merchant_id,
+            ),
+            (
+                sf::in_transit_at,
+                sf::delivered_at,
+                sf::on_time,
+                sf::damaged_at,
+                sf::lost_at,
+                sf::exception_at,
+            ),
+            sf::counted,
+        ))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    let Some((created_at, dims, facts, counted)) = row else {
+        return Ok(());
+    };
+    let (city, province, hub, service_level, value_tier, merchant_id) = dims;
+    let (in_transit_at, delivered_at, on_time, damaged_at, lost_at, exception_at) = facts;
+    let state = ShipmentState {
+        created_at,
+        dims: Dims {
+            city,
+            province,
+            hub,
+            service_level,
+            value_tier,
+            merchant_id,
+            ..Dims::default()
+        },
+        in_transit_at,
+        delivered_at,
+        on_time,
+        damaged_at,
+        lost_at,
+        exception_at,
+        counted,
+    };
+    let (facts, names) = uncounted(&state);
+    if names.is_empty() {
+        return Ok(());
+    }
+    rollup::add(conn, &facts)?;
+    diesel::update(sf::table.find(shipment_id))
+        .set(
+            sf::counted.eq(
+                sql::<diesel::sql_types::Array<diesel::sql_types::Text>>("counted || ")
+                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(names),
+            ),
+        )
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The dimensions of the shipment with `tracking_number`, when known (complaints and claims
+/// about it take them).
+pub fn dims_by_tracking(
+    conn: &mut PgConnection,
+    tracking_number: &str,
+) -> QueryResult<Option<Dims>> {
+    sf::table
+        .filter(sf::tracking_number.eq(tracking_number))
+        .filter(sf::created_at.is_not_null())
+        .select((
+            sf::city,
+            sf::province,
+            sf::hub,
+            sf::service_level,
+            sf::value_tier,
+            sf::merchant_id,
+        ))
+        .first::<(String, String, String, String, String, Uuid)>(conn)
+        .optional()
+        .map(|row| {
+            row.map(
+                |(city, province, hub, service_level, value_tier, merchant_id)| Dims {
+                    city,
+                    province,
+                    hub,
+                    service_level,
+                    value_tier,
+                    merchant_id,
+                    ..Dims::default()
+                },
+            )
+        })
+}

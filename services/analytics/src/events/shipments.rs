@@ -1,0 +1,116 @@
+//! Shipment events: creation (with its dimensions), first in-transit scan, delivery on time or
+//! late, exceptions (damaged, lost, any) — each counted once per shipment.
+
+use diesel::PgConnection;
+use kuaidi_shared::events::catalogue::{
+    ShipmentCreatedV1, ShipmentDeliveredV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
+};
+use kuaidi_shared::events::Consumers;
+
+use crate::db::shipments::{self, Creation, Fact};
+use crate::db::{customers, rollup};
+use crate::domain::facts::{dimension, Counters, Dims};
+use crate::domain::shipment::{DAMAGED, LOST};
+
+pub fn register(c: Consumers) -> Consumers {
+    c.on(|conn, _, s: ShipmentCreatedV1| created(conn, &s))
+        .on(|conn, _, s: ShipmentStatusChangedV1| status_changed(conn, &s))
+        .on(|conn, _, s: ShipmentDeliveredV1| delivered(conn, &s))
+        .on(|conn, _, s: ShipmentExceptionRaisedV1| exception(conn, &s))
+}
+
+/// The dimensions of a new shipment: its destination, service level, merchant and the
+/// shipper's value tier as known now.
+pub fn dims(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<Dims> {
+    let tier = match s.shipper_customer_id {
+        Some(id) => customers::tier(conn, id)?,
+        None => None,
+    };
+    Ok(Dims {
+        city: dimension(Some(&s.destination.city)),
+        province: dimension(s.destination.province.as_deref()),
+        hub: dimension(s.destination.hub_code.as_deref()),
+        service_level: dimension(Some(&s.service_level)),
+        value_tier: tier.unwrap_or_default(),
+        merchant_id: s.merchant_id.unwrap_or_default(),
+        ..Dims::default()
+    })
+}
+
+fn created(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<()> {
+    let d = dims(conn, s)?;
+    shipments::create(
+        conn,
+        &Creation {
+            shipment_id: s.shipment_id,
+            tracking_number: s.tracking_number.trim(),
+            created_at: Some(s.created_at),
+            city: &d.city,
+            province: &d.province,
+            hub: &d.hub,
+            service_level: &d.service_level,
+            value_tier: &d.value_tier,
+            merchant_id: d.merchant_id,
+            customer_id: s.shipper_customer_id,
+        },
+    )?;
+    shipments::settle(conn, s.shipment_id)?;
+    if let Some(customer) = s.shipper_customer_id {
+        customers::shipped(conn, customer, &d, s.created_at)?;
+    }
+    Ok(())
+}
+
+fn status_changed(conn: &mut PgConnection, s: &ShipmentStatusChangedV1) -> anyhow::Result<()> {
+    // Deliveries and exceptions have their own events; the first in-transit scan starts the
+    // transit time.
+    if s.to == "in_transit" {
+        shipments::record(
+            conn,
+            s.shipment_id,
+            &s.tracking_number,
+            Fact::InTransit,
+            s.occurred_at,
+        )?;
+    }
+    Ok(())
+}
+
+fn delivered(conn: &mut PgConnection, s: &ShipmentDeliveredV1) -> anyhow::Result<()> {
+    let fact = Fact::Delivered { on_time: s.on_time };
+    shipments::record(
+        conn,
+        s.shipment_id,
+        &s.tracking_number,
+        fact,
+        s.delivered_at,
+    )?;
+    shipments::settle(conn, s.shipment_id)
+}
+
+fn exception(conn: &mut PgConnection, s: &ShipmentExceptionRaisedV1) -> anyhow::Result<()> {
+    let (id, tn, at) = (s.shipment_id, s.tracking_number.as_str(), s.occurred_at);
+    shipments::record(conn, id, tn, Fact::Exception, at)?;
+    match s.substatus.as_deref() {
+        Some(DAMAGED) => shipments::record(conn, id, tn, Fact::Damaged, at)?,
+        Some(LOST) => shipments::record(conn, id, tn, Fact::Lost, at)?,
+        _ => {}
+    }
+    shipments::settle(conn, id)
+}
+
+/// A settled claim paid out: its amount on the day it was settled, under the shipment's
+/// dimensions.
+pub fn claim_paid(
+    conn: &mut PgConnection,
+    tracking_number: &str,
+    minor: i64,
+    at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let dims = shipments::dims_by_tracking(conn, tracking_number.trim())?.unwrap_or_default();
+    let counters = Counters {
+        claims_paid_minor: minor,
+        ..Counters::default()
+    };
+    rollup::add(conn, &[crate::domain::facts::Fact::new(at, dims, counters)])
+}

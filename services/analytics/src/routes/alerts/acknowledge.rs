@@ -1,0 +1,50 @@
+//! `POST /api/v1/analytics/alerts/{id}:acknowledge`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::reports::Alert;
+use crate::routes::rights::full_analytics;
+
+/// Acknowledges an open alert (someone is on it); an alert already acknowledged is `409`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/analytics/alerts/{id}:acknowledge",
+    tag = "analytics",
+    params(("id" = Uuid, Path, description = "The alert")),
+    responses(
+        (status = 200, description = "The acknowledged alert", body = Alert),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only staff with full analytics acknowledge alerts", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such alert", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already acknowledged", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn acknowledge_alert(
+    caller: Authorized<caps::Analytics>,
+    id: web::Path<String>,
+    pool: web::Data<PgPool>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    full_analytics(&caller)?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("alert"))?;
+    let (by, now) = (caller.sub.clone(), clock.now());
+    let outcome = db::transaction(&pool, move |conn| {
+        Ok(crate::db::alerts::acknowledge(conn, id, &by, now)?)
+    })
+    .await?;
+    match outcome {
+        None => Err(ApiError::NotFound("alert")),
+        Some(Err(status)) => Err(ApiError::Conflict {
+            code: "alert_not_open",
+            detail: format!("the alert is {status}, not open"),
+        }),
+        Some(Ok(row)) => Ok(HttpResponse::Ok().json(Alert::from(row))),
+    }
+}

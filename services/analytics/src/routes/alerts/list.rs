@@ -1,0 +1,63 @@
+//! `GET /api/v1/analytics/alerts`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::{ApiError, FieldError};
+
+use crate::api::reports::{Alert, AlertPage, AlertQuery};
+use crate::domain::alerts::AlertStatus;
+use crate::routes::rights::full_analytics;
+
+/// Early-warning alerts, newest first: complaint spikes per (city, category) and hubs whose
+/// on-time rate fell, optionally only `open` or `acknowledged` ones.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/alerts",
+    tag = "analytics",
+    params(AlertQuery),
+    responses(
+        (status = 200, description = "A page of alerts", body = AlertPage),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only staff with full analytics read alerts", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status or parameter, bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_alerts(
+    caller: Authorized<caps::Analytics>,
+    query: web::Query<AlertQuery>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    full_analytics(&caller)?;
+    let q = query.into_inner();
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(s.parse::<AlertStatus>().map_err(|_| {
+            ApiError::Validation(vec![FieldError::new(
+                "status",
+                "must be open or acknowledged",
+            )])
+        })?),
+    };
+    let (limit, after) = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .parse()?;
+    let rows = db::run(&pool, move |conn| {
+        Ok(crate::db::alerts::list(conn, status, limit, after)?)
+    })
+    .await?;
+    let key = |r: &crate::db::alerts::AlertRow| Cursor {
+        at: r.raised_at,
+        id: r.id,
+    };
+    let page = Page::from_rows(rows, limit, key, Alert::from);
+    Ok(HttpResponse::Ok().json(AlertPage {
+        data: page.data,
+        next_cursor: page.next_cursor,
+    }))
+}

@@ -1,0 +1,44 @@
+//! `GET /api/v1/analytics/complaint-hotspots`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::kpis::KpiQuery;
+use crate::api::reports::Hotspots;
+use crate::routes::kpis::get::request;
+use crate::routes::rights::merchant_scope;
+
+/// Complaints by category × city and × hub over `from..=to` (local days of `tz`), the trend
+/// against the previous period of equal length, and the top tracking-number and hub clusters
+/// (热点分析). A merchant sees its own complaints.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/complaint-hotspots",
+    tag = "analytics",
+    params(KpiQuery),
+    responses(
+        (status = 200, description = "Hotspots and their trend", body = Hotspots),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not read hotspots", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameter; `errors` names each", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_hotspots(
+    caller: Authorized<caps::Analytics>,
+    query: web::Query<KpiQuery>,
+    pool: web::Data<PgPool>,
+    clock: web::Data<Clock>,
+) -> Result<HttpResponse, ApiError> {
+    merchant_scope(&caller)?;
+    let request = request(&caller, query.into_inner(), &clock)?;
+    let hotspots = db::run(&pool, move |conn| {
+        Ok(crate::db::reports::hotspots(conn, &request)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(hotspots))
+}

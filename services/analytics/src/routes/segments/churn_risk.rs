@@ -1,0 +1,46 @@
+//! `GET /api/v1/analytics/churn-risk`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::pagination::{Cursor, Page, PageParams};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::segments::ChurnRisk;
+use crate::routes::rights::merchant_scope;
+
+/// Customers currently at risk of churning, with the drop measured (shipments in the last 30
+/// days against their 90-day monthly average), latest detections first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/churn-risk",
+    tag = "analytics",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of customers at risk", body = inline(Page<ChurnRisk>)),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not read churn risk", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_churn_risk(
+    caller: Authorized<caps::Analytics>,
+    page: web::Query<PageParams>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let merchant = merchant_scope(&caller)?;
+    let (limit, after) = page.parse()?;
+    let rows = db::run(&pool, move |conn| {
+        Ok(crate::db::segments::churn_risk(
+            conn, merchant, limit, after,
+        )?)
+    })
+    .await?;
+    let key = |r: &ChurnRisk| Cursor {
+        at: r.detected_at,
+        id: r.customer_id,
+    };
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, key, |r| r)))
+}

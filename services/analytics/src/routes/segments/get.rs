@@ -1,0 +1,35 @@
+//! `GET /api/v1/analytics/segments`.
+
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::problem::Problem;
+use kuaidi_shared::ApiError;
+
+use crate::api::segments::Segments;
+use crate::routes::rights::merchant_scope;
+
+/// Value tiers with customer counts and value shares, the Pareto curve, the RFM distribution
+/// and lifecycle-stage counts (a merchant: its own customers).
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/segments",
+    tag = "analytics",
+    responses(
+        (status = 200, description = "The customer segments", body = Segments),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not read segments (agents, operators...)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_segments(
+    caller: Authorized<caps::Analytics>,
+    pool: web::Data<PgPool>,
+) -> Result<HttpResponse, ApiError> {
+    let merchant = merchant_scope(&caller)?;
+    let segments = db::run(&pool, move |conn| {
+        Ok(crate::db::segments::segments(conn, merchant)?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(segments))
+}

@@ -1,0 +1,358 @@
+//! Every KPI fed by its events through RabbitMQ: shipments delivered on time or late,
+//! exceptions, the life of complaint cases, surveys, claims and customers.
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use kuaidi_shared::events::catalogue::*;
+use kuaidi_shared::money::Money;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{complaint, shipment, TestApp};
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0)
+        .single()
+        .expect("time")
+}
+
+fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> ShipmentDeliveredV1 {
+    ShipmentDeliveredV1 {
+        shipment_id: s.shipment_id,
+        tracking_number: s.tracking_number.clone(),
+        merchant_id: s.merchant_id,
+        shipper_customer_id: s.shipper_customer_id,
+        substatus: Some("signed".into()),
+        promised_at: when,
+        delivered_at: when,
+        on_time,
+        sequence: 5,
+    }
+}
+
+fn exception(s: &ShipmentCreatedV1, kind: &str, when: DateTime<Utc>) -> ShipmentExceptionRaisedV1 {
+    ShipmentExceptionRaisedV1 {
+        shipment_id: s.shipment_id,
+        tracking_number: s.tracking_number.clone(),
+        merchant_id: s.merchant_id,
+        shipper_customer_id: None,
+        substatus: Some(kind.into()),
+        occurred_at: when,
+        location: None,
+        sequence: 3,
+    }
+}
+
+fn in_transit(s: &ShipmentCreatedV1, when: DateTime<Utc>) -> ShipmentStatusChangedV1 {
+    ShipmentStatusChangedV1 {
+        shipment_id: s.shipment_id,
+        tracking_number: s.tracking_number.clone(),
+        merchant_id: s.merchant_id,
+        shipper_customer_id: None,
+        from: "picked_up".into(),
+        to: "in_transit".into(),
+        substatus: None,
+        sequence: 2,
+        occurred_at: when,
+        location: None,
+    }
+}
+
+/// The day's row of `GET /kpis` once `field` reads `value`.
+async fn day_when(t: &TestApp, query: &str, field: &str, value: Value) -> Value {
+    let path = format!("/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-25{query}");
+    let report = t
+        .get_when(&t.admin(), &path, &format!("{field} = {value}"), |r| {
+            r["data"][0][field] == value
+        })
+        .await;
+    report["data"][0].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_shipments_two_delivered_one_late_one_damaged_and_one_complaint() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let ships: Vec<_> = (0..4).map(|_| shipment(merchant, at(1, 0))).collect();
+    // The delivery of the first arrives before its creation: it waits for the dimensions.
+    t.emit(&delivered(&ships[0], at(20, 0), true), at(20, 0))
+        .await;
+    for s in &ships {
+        t.emit(s, s.created_at).await;
+    }
+    t.emit(&in_transit(&ships[1], at(2, 0)), at(2, 0)).await;
+    t.emit(&delivered(&ships[1], at(22, 0), false), at(22, 0))
+        .await;
+    // Damaged twice (two scans): one damaged shipment.
+    t.emit(&exception(&ships[2], "damaged", at(9, 0)), at(9, 0))
+        .await;
+    t.emit(&exception(&ships[2], "damaged", at(10, 0)), at(10, 0))
+        .await;
+    let mut c = complaint(merchant, at(12, 0));
+    c.tracking_number = Some(ships[2].tracking_number.clone());
+    t.emit(&c, at(12, 0)).await;
+
+    let row = day_when(&t, "", "complaints", json!(1)).await;
+
+    assert_eq!(row["shipments"], 4);
+    assert_eq!(row["delivered"], 2);
+    assert_eq!(row["on_time_rate"], 0.5);
+    assert_eq!(row["damage_rate"], 0.25);
+    assert_eq!(row["loss_rate"], 0.0);
+    assert_eq!(row["exception_rate"], 0.25, "one shipment with exceptions");
+    assert_eq!(row["avg_transit_hours"], 20.0, "02:00 in transit → 22:00");
+    assert_eq!(row["complaint_rate_per_10k"], 2500.0);
+    // The hourly totals (no filter) and the 15-minute rows (a city filter) agree.
+    let beijing = day_when(&t, "&city=%E5%8C%97%E4%BA%AC", "complaints", json!(1)).await;
+    assert_eq!(beijing, row);
+    // The complaint took the shipment's hub and service level: filters see it.
+    let express = day_when(&t, "&service_level=express", "complaints", json!(1)).await;
+    assert_eq!(express["shipments"], 4);
+    let other = t
+        .get(
+            &t.admin(),
+            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-25&service_level=same_day",
+        )
+        .await;
+    let other: Value = other.json().await.expect("json");
+    assert_eq!(other["data"][0]["shipments"], 0);
+    assert!(
+        other["data"][0]["damage_rate"].is_null(),
+        "no shipments, no rate"
+    );
+    t.stop().await;
+}
+
+fn case_fields(c: &ComplaintReceivedV1, handler: Uuid) -> Value {
+    json!({
+        "complaint_id": c.complaint_id, "number": c.number, "merchant_id": c.merchant_id,
+        "category": c.category, "city": c.city, "assignee_id": handler,
+    })
+}
+
+fn payload<P: serde::de::DeserializeOwned>(base: &Value, extra: Value) -> P {
+    let mut v = base.clone();
+    for (k, x) in extra.as_object().expect("object") {
+        v[k] = x.clone();
+    }
+    serde_json::from_value(v).expect("payload")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_handling_surveys_and_claims_fill_their_kpis_and_agents_see_their_own() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    let received = at(0, 15);
+    let cases: Vec<_> = (0..2).map(|_| complaint(merchant, received)).collect();
+    for (c, handler) in cases.iter().zip([alice, bob]) {
+        t.emit(c, received).await;
+        let base = case_fields(c, handler);
+        let first: ComplaintFirstRespondedV1 = payload(
+            &base,
+            json!({
+            "received_at": received, "responded_at": at(1, 0), "within_sla": handler == alice}),
+        );
+        t.emit(&first, at(1, 0)).await;
+        let closed: ComplaintClosedV1 = payload(
+            &base,
+            json!({
+            "received_at": received, "closed_at": at(20, 0), "type": "complaint"}),
+        );
+        t.emit(&closed, at(20, 0)).await;
+        let survey: SurveySubmittedV1 = payload(
+            &base,
+            json!({
+            "survey_id": Uuid::now_v7(), "overall": if handler == alice { 5 } else { 2 },
+            "via": "agent", "submitted_at": at(21, 0)}),
+        );
+        t.emit(&survey, at(21, 0)).await;
+    }
+    let bobs = case_fields(&cases[1], bob);
+    let reopened: ComplaintReopenedV1 = payload(
+        &bobs,
+        json!({"reason": "unhappy", "reopened_at": at(21, 30)}),
+    );
+    t.emit(&reopened, at(21, 30)).await;
+    let breach: ComplaintSlaBreachedV1 = payload(
+        &bobs,
+        json!({"clock": "resolution",
+        "due_at": at(22, 0), "elapsed_ratio": 1.0, "occurred_at": at(22, 0)}),
+    );
+    t.emit(&breach, at(22, 0)).await;
+    let claim = ClaimSettledV1 {
+        claim_id: Uuid::now_v7(),
+        complaint_id: Some(cases[0].complaint_id),
+        tracking_number: "KD1".into(),
+        kind: "damaged".into(),
+        customer_id: None,
+        merchant_id: Some(merchant),
+        outcome: "paid".into(),
+        amount_paid: Some(Money {
+            amount: "120.50".into(),
+            currency: "CNY".into(),
+        }),
+        settled_at: at(22, 30),
+    };
+    t.emit(&claim, at(22, 30)).await;
+
+    let row = day_when(
+        &t,
+        "",
+        "claims_paid",
+        json!({"amount": "120.50", "currency": "CNY"}),
+    )
+    .await;
+
+    assert_eq!(row["complaints"], 2);
+    assert_eq!(row["first_response_sla_rate"], 0.5);
+    assert_eq!(row["resolved_within_24h_rate"], 1.0);
+    assert_eq!(row["resolved_within_48h_rate"], 1.0);
+    assert_eq!(row["csat_avg"], 3.5);
+    assert_eq!(row["satisfied_rate"], 0.5);
+    assert_eq!(row["reopen_rate"], 0.5);
+    assert_eq!(row["sla_breaches"], 1);
+    // Alice sees her own case figures only.
+    let mine = t
+        .get(
+            &t.agent(alice),
+            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-25",
+        )
+        .await;
+    let mine: Value = mine.json().await.expect("json");
+    let mine = &mine["data"][0];
+    assert_eq!(mine["first_response_sla_rate"], 1.0);
+    assert_eq!(mine["csat_avg"], 5.0);
+    assert_eq!(mine["reopen_rate"], 0.0);
+    assert_eq!(mine["sla_breaches"], 0);
+    assert_eq!(mine["shipments"], 0, "no one else's figures");
+    t.stop().await;
+}
+
+fn created_customer(id: Uuid, when: DateTime<Utc>) -> CustomerCreatedV1 {
+    CustomerCreatedV1 {
+        customer_id: id,
+        kind: "business".into(),
+        merchant_id: None,
+        owner_id: None,
+        city: Some("北京".into()),
+        province: Some("北京".into()),
+        value_tier: "small".into(),
+        lifecycle_stage: "new".into(),
+        created_at: when,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_are_new_active_retained_churned_and_repurchasing_per_period() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+    let yesterday = at(12, 0) - TimeDelta::days(1);
+    for id in &ids {
+        t.emit(&created_customer(*id, yesterday), yesterday).await;
+    }
+    let ship = |customer: Uuid, when: DateTime<Utc>| {
+        let mut s = shipment(merchant, when);
+        s.shipper_customer_id = Some(customer);
+        s
+    };
+    // Yesterday: customers 0 and 1 shipped. Today: 0 twice and 2 once.
+    for (c, when) in [
+        (ids[0], yesterday),
+        (ids[1], yesterday),
+        (ids[0], at(9, 0)),
+        (ids[0], at(10, 0)),
+        (ids[2], at(11, 0)),
+    ] {
+        t.emit(&ship(c, when), when).await;
+    }
+    let path = "/api/v1/analytics/kpis?from=2026-11-24&to=2026-11-25";
+    let report = t
+        .get_when(&t.admin(), path, "five shipments", |r| {
+            r["data"][1]["shipments"] == 3
+        })
+        .await;
+    let (before, today) = (&report["data"][0], &report["data"][1]);
+    assert_eq!(before["new_customers"], 3);
+    assert_eq!(before["active_customers"], 2);
+    assert_eq!(today["new_customers"], 0);
+    assert_eq!(today["active_customers"], 2);
+    assert_eq!(today["retention_rate"], 0.5, "customer 0 of 0 and 1");
+    assert_eq!(today["churn_rate"], 0.5, "customer 1 stopped");
+    assert_eq!(today["repurchase_rate"], 0.5, "customer 0 shipped twice");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_days_of_the_zone_asked_for_split_at_local_midnight() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    // 15:30 UTC is 23:30 in Shanghai; 16:30 UTC is 00:30 the next day there.
+    for when in [at(15, 30), at(16, 30), at(16, 45)] {
+        t.emit(&shipment(merchant, when), when).await;
+    }
+    let utc = t
+        .get_when(
+            &t.admin(),
+            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-26",
+            "3 shipments",
+            |r| r["data"][0]["shipments"] == 3,
+        )
+        .await;
+    assert_eq!(utc["data"][1]["shipments"], 0);
+    let shanghai: Value = t
+        .get(
+            &t.admin(),
+            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-26&tz=Asia/Shanghai",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(shanghai["data"][0]["shipments"], 1);
+    assert_eq!(shanghai["data"][1]["shipments"], 2);
+    assert_eq!(shanghai["data"][1]["period_start"], "2026-11-26");
+    // Kolkata is UTC+5:30: 16:30 UTC is 22:00 there, still the 25th.
+    let kolkata: Value = t
+        .get(
+            &t.admin(),
+            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-25&tz=Asia/Kolkata",
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(kolkata["data"][0]["shipments"], 3);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_categorised_at_triage_counts_under_its_new_category() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let mut c = complaint(merchant, at(8, 0));
+    c.category = None;
+    t.emit(&c, c.received_at).await;
+    let triaged: ComplaintStatusChangedV1 = payload(
+        &case_fields(&c, Uuid::now_v7()),
+        json!({"category": "damaged", "from": "received", "to": "triaged", "action": "triage",
+               "occurred_at": at(9, 0)}),
+    );
+    t.emit(&triaged, at(9, 0)).await;
+
+    let path = "/api/v1/analytics/complaint-hotspots?from=2026-11-25&to=2026-11-25";
+    let h = t
+        .get_when(&t.admin(), path, "the damaged complaint", |h| {
+            h["by_city"][0]["category"] == "damaged"
+        })
+        .await;
+    assert_eq!(
+        h["by_city"].as_array().map(Vec::len),
+        Some(1),
+        "nothing left uncategorised: {h}"
+    );
+    assert_eq!(h["by_city"][0]["complaints"], 1);
+    let row = day_when(&t, "", "complaints", json!(1)).await;
+    assert_eq!(row["complaints"], 1, "still one complaint in all");
+    t.stop().await;
+}
