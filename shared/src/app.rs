@@ -22,6 +22,7 @@ use crate::crypto::PiiCipher;
 use crate::db::{self, PgPool};
 use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
+use crate::events::retention;
 use crate::events::Outbox;
 use crate::jobs::Scheduler;
 use crate::problem;
@@ -316,6 +317,8 @@ impl Application {
             }
             tasks.push(tokio::spawn(consumer::run(sub, rx.clone())));
         }
+        let retention = &core.settings.jobs.retention;
+        tasks.extend(retention::spawn(&core.scheduler(), retention, rx.clone()));
         tasks.extend(background(rx));
         Ok(Self::new(port, server, shutdown, tasks))
     }

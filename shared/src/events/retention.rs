@@ -1,0 +1,115 @@
+//! Bounded bus tables (SPEC §10): every backend service deletes published outbox rows and
+//! processed-event records once they are older than their retention, in small batches (one
+//! short statement each, so no long transaction holds locks or bloats the table), on one replica
+//! at a time. Rows removed are counted in `kuaidi_job_items_total{job}`.
+
+use chrono::{DateTime, Duration as Age, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+use super::Shutdown;
+use crate::db::PgPool;
+use crate::jobs::{Job, Scheduler};
+
+/// How long the bus tables keep rows (`KUAIDI_<SERVICE>__RETENTION__<KEY>`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RetentionSettings {
+    /// Published outbox rows are deleted after this many days (unpublished ones never).
+    pub outbox_days: u32,
+    /// Processed-event records are deleted after this many days: longer than any redelivery,
+    /// so a duplicate still finds its record.
+    pub processed_events_days: u32,
+    /// Rows per DELETE statement.
+    pub batch_size: u32,
+    /// How often each purge runs (seconds).
+    pub every_secs: u64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            outbox_days: 7,
+            processed_events_days: 30,
+            batch_size: 1000,
+            every_secs: 3600,
+        }
+    }
+}
+
+/// One purge: a job name and the statement deleting one batch older than `$1`, at most `$2`.
+struct Purge {
+    job: &'static str,
+    days: u32,
+    sql: &'static str,
+}
+
+const OUTBOX_SQL: &str = "DELETE FROM outbox WHERE id IN (\
+    SELECT id FROM outbox WHERE published_at < $1 ORDER BY id LIMIT $2)";
+
+const PROCESSED_SQL: &str = "DELETE FROM processed_events WHERE (event_id, consumer) IN (\
+    SELECT event_id, consumer FROM processed_events WHERE processed_at < $1 \
+    ORDER BY processed_at LIMIT $2)";
+
+/// Starts the two purge jobs; they stop with the service.
+pub fn spawn(
+    sched: &Scheduler,
+    settings: &RetentionSettings,
+    shutdown: Shutdown,
+) -> Vec<JoinHandle<()>> {
+    let purges = [
+        Purge {
+            job: "outbox_purge",
+            days: settings.outbox_days,
+            sql: OUTBOX_SQL,
+        },
+        Purge {
+            job: "processed_events_purge",
+            days: settings.processed_events_days,
+            sql: PROCESSED_SQL,
+        },
+    ];
+    let (every, batch) = (
+        Duration::from_secs(settings.every_secs),
+        settings.batch_size.max(1),
+    );
+    purges
+        .into_iter()
+        .map(|p| {
+            let pool = sched.pool.clone();
+            let job = Job::new(p.job, every).exclusive();
+            sched.spawn_async(job, shutdown.clone(), move |now| {
+                let (pool, cutoff) = (pool.clone(), now - Age::days(i64::from(p.days)));
+                async move { purge(pool, p.sql, cutoff, batch).await }
+            })
+        })
+        .collect()
+}
+
+/// Deletes batch after batch (each its own statement and transaction) until a batch comes back
+/// short; returns the rows removed.
+async fn purge(
+    pool: PgPool,
+    sql: &'static str,
+    cutoff: DateTime<Utc>,
+    batch: u32,
+) -> anyhow::Result<usize> {
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        let mut removed = 0;
+        loop {
+            let n = diesel::sql_query(sql)
+                .bind::<Timestamptz, _>(cutoff)
+                .bind::<BigInt, _>(i64::from(batch))
+                .execute(&mut conn)?;
+            removed += n;
+            if n < batch as usize {
+                return Ok(removed);
+            }
+        }
+    })
+    .await?
+}
