@@ -227,7 +227,9 @@ where
             .wrap(security_headers())
             .wrap(from_fn(context_middleware))
             .wrap(prom.clone())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<
+                crate::http_span::PathOnlySpan,
+            >::new())
             .app_data(readiness.clone())
             .app_data(
                 web::JsonConfig::default()

@@ -520,6 +520,8 @@ impl Drop for System {
     fn drop(&mut self) {
         if std::thread::panicking() {
             eprintln!("process logs kept in {}", self.logs.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.logs);
         }
     }
 }
