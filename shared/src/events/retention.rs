@@ -40,11 +40,14 @@ impl Default for RetentionSettings {
     }
 }
 
-/// One purge: a job name and the statement deleting one batch older than `$1`, at most `$2`.
-struct Purge {
-    job: &'static str,
-    days: u32,
-    sql: &'static str,
+/// One purge: a job name (logs, metrics, lock key), how old rows must be, and the statement
+/// deleting one batch of rows older than `$1` (a timestamp), at most `$2` (a row count). Other
+/// bounded tables (webhook deliveries, idempotency keys, the audit log) reuse it with their own
+/// statement through [`spawn_purges`].
+pub struct Purge {
+    pub job: &'static str,
+    pub max_age: Age,
+    pub sql: &'static str,
 }
 
 const OUTBOX_SQL: &str = "DELETE FROM outbox WHERE id IN (\
@@ -54,24 +57,35 @@ const PROCESSED_SQL: &str = "DELETE FROM processed_events WHERE (event_id, consu
     SELECT event_id, consumer FROM processed_events WHERE processed_at < $1 \
     ORDER BY processed_at LIMIT $2)";
 
-/// Starts the two purge jobs; they stop with the service.
+/// Starts the two purges of the bus tables; they stop with the service.
 pub fn spawn(
     sched: &Scheduler,
     settings: &RetentionSettings,
     shutdown: Shutdown,
 ) -> Vec<JoinHandle<()>> {
-    let purges = [
+    let purges = vec![
         Purge {
             job: "outbox_purge",
-            days: settings.outbox_days,
+            max_age: Age::days(i64::from(settings.outbox_days)),
             sql: OUTBOX_SQL,
         },
         Purge {
             job: "processed_events_purge",
-            days: settings.processed_events_days,
+            max_age: Age::days(i64::from(settings.processed_events_days)),
             sql: PROCESSED_SQL,
         },
     ];
+    spawn_purges(sched, purges, settings, shutdown)
+}
+
+/// Starts each purge as an exclusive job (one replica at a time) every `settings.every_secs`,
+/// deleting `settings.batch_size` rows per statement.
+pub fn spawn_purges(
+    sched: &Scheduler,
+    purges: Vec<Purge>,
+    settings: &RetentionSettings,
+    shutdown: Shutdown,
+) -> Vec<JoinHandle<()>> {
     let (every, batch) = (
         Duration::from_secs(settings.every_secs),
         settings.batch_size.max(1),
@@ -82,7 +96,7 @@ pub fn spawn(
             let pool = sched.pool.clone();
             let job = Job::new(p.job, every).exclusive();
             sched.spawn_async(job, shutdown.clone(), move |now| {
-                let (pool, cutoff) = (pool.clone(), now - Age::days(i64::from(p.days)));
+                let (pool, cutoff) = (pool.clone(), now - p.max_age);
                 async move { purge(pool, p.sql, cutoff, batch).await }
             })
         })
