@@ -107,7 +107,7 @@ timeout --signal=INT "$((seconds + 120))" "$venv/bin/schemathesis" run "$base/op
   --max-examples "$max_examples" \
   --max-time "$seconds" \
   --continue-on-failure \
-  --workers 2 \
+  --workers 1 \
   --request-timeout 15 \
   --seed 42 \
   --no-color \
