@@ -99,6 +99,9 @@ token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application
 
 echo "fuzz: schemathesis over $base/openapi.json (${max_examples} examples, at most ${seconds} s)"
 status=0
+# From the output directory: schemathesis keeps its cache of failing cases (replayed first on the
+# next run) and hypothesis its example database there, out of the work tree.
+cd "$out"
 timeout --signal=INT "$((seconds + 120))" "$venv/bin/schemathesis" run "$base/openapi.json" \
   --url "$base" \
   --header "Authorization: Bearer $token" \
@@ -111,7 +114,7 @@ timeout --signal=INT "$((seconds + 120))" "$venv/bin/schemathesis" run "$base/op
   --request-timeout 15 \
   --seed 42 \
   --no-color \
-  --report junit,vcr --report-dir "$out" \
+  --report junit,vcr --report-dir . \
   || status=$?
 if [ "$status" -eq 124 ] || [ "$status" -eq 130 ]; then
   echo "fuzz: killed $((seconds + 120)) s in (past its --max-time); findings so far are above" >&2
