@@ -24,6 +24,7 @@ pub use crate::db::migrate_with_retry;
 use crate::db::{self, PgPool};
 use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
+use crate::events::retention;
 use crate::events::Outbox;
 use crate::jobs::Scheduler;
 use crate::management::Management;
@@ -162,7 +163,9 @@ where
             .wrap(security_headers())
             .wrap(from_fn(context_middleware))
             .wrap(prom.clone())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<
+                crate::http_span::PathOnlySpan,
+            >::new())
             .app_data(readiness.clone())
             .app_data(mgmt.clone())
             .app_data(
@@ -261,6 +264,8 @@ impl Application {
             }
             tasks.push(tokio::spawn(consumer::run(sub, rx.clone())));
         }
+        let retention = &core.settings.jobs.retention;
+        tasks.extend(retention::spawn(&core.scheduler(), retention, rx.clone()));
         tasks.extend(background(rx));
         Ok(Self::new(ports, server, shutdown, tasks))
     }

@@ -33,7 +33,7 @@ pub fn build_pool(database_url: &str, max_size: u32) -> PgPool {
 /// then find nothing pending.
 pub fn migrate(pool: &PgPool, service_migrations: EmbeddedMigrations) -> anyhow::Result<()> {
     /// `pg_advisory_lock` key of migrations ("kd-migr" folded into an i64).
-    const MIGRATION_LOCK: i64 = 0x6b64_2d6d_6967_72;
+    const MIGRATION_LOCK: i64 = 0x006b_642d_6d69_6772;
     let mut conn = pool.get()?;
     diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(&mut conn)?;
     let result = [SHARED_MIGRATIONS, service_migrations]

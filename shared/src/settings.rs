@@ -130,6 +130,9 @@ pub struct JobsSettings {
     /// short tick together with a manual clock, so a moved clock is seen within a tick.
     #[serde(default)]
     pub tick_ms: Option<u64>,
+    /// How long the bus tables keep rows (`KUAIDI_<SERVICE>__JOBS__RETENTION__OUTBOX_DAYS`...).
+    #[serde(default)]
+    pub retention: crate::events::retention::RetentionSettings,
 }
 
 /// Settings every backend service starts from; the service name chooses the env prefix.

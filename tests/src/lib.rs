@@ -2,6 +2,8 @@
 //! on port 0, each with its own fresh database, sharing one broker namespace — the same
 //! `build` functions the binaries run.
 
+pub mod processes;
+
 use kuaidi_gateway::configuration::GatewaySettings;
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::clock::Clock;

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod registry;
 pub mod relay;
+pub mod retention;
 pub mod topology;
 
 pub use catalogue::EventPayload;
