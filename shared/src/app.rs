@@ -112,8 +112,6 @@ impl ServiceCore {
     }
 }
 
-}
-
 /// Options of [`serve`].
 pub struct ServeOptions {
     pub name: &'static str,

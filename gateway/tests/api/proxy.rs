@@ -165,7 +165,7 @@ async fn the_gateways_own_api_is_documented_services_that_are_down_are_marked_an
     assert_eq!(health.status(), 200);
     let metrics = env
         .http
-        .get(gw.metrics_url())
+        .get(gw.app.metrics_url())
         .send()
         .await
         .expect("sent")

@@ -6,7 +6,7 @@ use kuaidi_shared::http::PII_AUDIT_HEADER;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, TestApp};
+use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
 
 fn audit_target(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
@@ -26,7 +26,7 @@ async fn created(t: &TestApp) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_answer_showing_the_recipient_is_flagged_for_the_audit() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let resp = t.create(&t.admin(), &shipment_body(Uuid::now_v7())).await;
     assert_eq!(resp.status(), 201);
     let target = audit_target(&resp).expect("flagged");
@@ -40,7 +40,7 @@ async fn a_create_answer_showing_the_recipient_is_flagged_for_the_audit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_showing_recipients_is_flagged_with_every_shipment_shown() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let (a, b) = (created(&t).await, created(&t).await);
     let resp = t
         .env
@@ -58,7 +58,7 @@ async fn a_list_showing_recipients_is_flagged_with_every_shipment_shown() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_get_showing_recipients_is_flagged() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tn = created(&t).await;
     let resp = t
         .env
@@ -75,7 +75,7 @@ async fn a_batch_get_showing_recipients_is_flagged() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_see_recipients_masked_and_their_reads_are_not_pii_reads() {
-    let t = TestApp::spawn().await;
+    let t = spawn().await;
     let tn = created(&t).await;
     let operator = t.env.token(Role::Operator, None);
     let resp = t.get(&operator, &tn).await;
