@@ -61,6 +61,8 @@ start() { # name: starts one process on its own database, its log in .run/fuzz/<
   psql "$pg/postgres" -qc "CREATE DATABASE \"kt_${ns}_$name\"" >/dev/null
   env "KUAIDI_${upper}__DATABASE_URL=$pg/kt_${ns}_$name" \
     "KUAIDI_${upper}__HTTP__PORT=${port[$name]}" \
+    "KUAIDI_${upper}__HTTP__METRICS_PORT=0" \
+    "KUAIDI_DEV_MODE=1" \
     "KUAIDI_${upper}__AMQP__EXCHANGE=kt.$ns.events" \
     "KUAIDI_${upper}__AMQP__QUEUE_PREFIX=kt.$ns." \
     "KUAIDI_${upper}__AMQP__QUEUE_EXPIRES_MS=600000" \

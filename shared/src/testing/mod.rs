@@ -163,7 +163,12 @@ impl TestEnv {
         Self {
             key: SigningKey::generate(),
             amqp: amqp_settings(&namespace()),
-            http: reqwest::Client::new(),
+            // Idle connections are dropped before the servers' 5 s keep-alive closes them, so a
+            // request never races a server closing the connection it reuses.
+            http: reqwest::Client::builder()
+                .pool_idle_timeout(Duration::from_secs(2))
+                .build()
+                .unwrap_or_else(|e| panic!("http client: {e}")),
         }
     }
 

@@ -92,6 +92,9 @@ impl System {
             let prefix = format!("KUAIDI_{}__", name.to_uppercase());
             let mut env: Vec<(String, String)> = vec![
                 ("RUST_LOG".into(), rust_log.clone()),
+                // Built-in development keys are refused outside development mode.
+                ("KUAIDI_DEV_MODE".into(), "1".into()),
+                (format!("{prefix}HTTP__METRICS_PORT"), "0".into()),
                 ("KUAIDI_AMQP_URL".into(), amqp_url.clone()),
                 (format!("{prefix}DATABASE_URL"), via),
                 (format!("{prefix}DATABASE_POOL_SIZE"), "4".into()),

@@ -78,7 +78,7 @@ async fn operators_see_recipients_masked_and_their_reads_are_not_pii_reads() {
     let t = spawn().await;
     let tn = created(&t).await;
     let operator = t.env.token(Role::Operator, None);
-    let resp = t.get(&operator, &tn).await;
+    let resp = t.shipment(&operator, &tn).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(audit_target(&resp), None);
     let seen: Value = resp.json().await.expect("json");
