@@ -422,7 +422,6 @@ async fn replicas_starting_together_on_an_empty_database_migrate_it_once_and_all
 /// clock (every job ticking each 100 ms) both try the expiry sweep once the clock passes 30
 /// idle days: each idle shipment is expired once, with one `shipment.status_changed` event.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "the expiry sweep runs hourly on the system clock (shipments sweep::run), not yet as a Scheduler job on the service's clock"]
 async fn the_expiry_sweep_on_two_replicas_expires_each_idle_shipment_once() {
     let env = TestEnv::new();
     let clock = kuaidi_shared::clock::Clock::manual(Utc::now());
