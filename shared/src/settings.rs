@@ -174,8 +174,13 @@ pub fn dev_mode(setting: bool) -> bool {
 /// Refuses to start with the built-in PII keys unless in development mode, where it warns.
 pub fn check_pii_keys(pii: &PiiSettings, dev_mode: bool) -> anyhow::Result<()> {
     use secrecy::ExposeSecret;
+    // Only the keys in use count: the defaults' `dev1` stays in the key ring (configuration
+    // merges maps, the environment cannot remove it), where it only opens data sealed with it.
     let builtin = pii.blind_index_key.expose_secret() == DEV_BLIND_INDEX_KEY
-        || pii.keys.values().any(|k| k.expose_secret() == DEV_PII_KEY);
+        || pii
+            .keys
+            .get(&pii.active_key_id)
+            .is_some_and(|k| k.expose_secret() == DEV_PII_KEY);
     if !builtin {
         return Ok(());
     }
@@ -217,6 +222,15 @@ mod tests {
         assert!(check_pii_keys(&pii(own, DEV_BLIND_INDEX_KEY), false).is_err());
         assert!(check_pii_keys(&pii(DEV_PII_KEY, DEV_BLIND_INDEX_KEY), true).is_ok());
         assert!(check_pii_keys(&pii(own, own), false).is_ok());
+        // The defaults' dev1 stays in the ring beside a real active key: that is production.
+        let mut rotated = pii(own, own);
+        rotated
+            .keys
+            .insert("dev1".to_owned(), DEV_PII_KEY.to_owned().into());
+        assert!(
+            check_pii_keys(&rotated, false).is_ok(),
+            "a retired built-in key left in the ring must not block a real deployment"
+        );
     }
 
     #[test]
