@@ -124,7 +124,13 @@ impl Desk {
     /// Waits until `sql` (a `SELECT ... AS n` counting rows) counts at least one row in the
     /// service's database.
     pub async fn until_db(&self, what: &str, sql: String) {
-        eventually(Duration::from_secs(10), what, || {
+        self.until_db_within(Duration::from_secs(10), what, sql).await
+    }
+
+    /// [`Self::until_db`] with its own deadline, for bulk work on a machine that runs the
+    /// whole suite at once (the bulk tests prove correctness; `make bench` measures speed).
+    pub async fn until_db_within(&self, deadline: Duration, what: &str, sql: String) {
+        eventually(deadline, what, || {
             let (url, sql) = (self.database_url.clone(), sql.clone());
             async move {
                 tokio::task::spawn_blocking(move || {

@@ -230,7 +230,8 @@ async fn one_sweep_handles_thousands_of_cases_falling_due_together() {
 
     t.clock.advance(Minutes::hours(5));
 
-    t.until_db(
+    t.until_db_within(
+        Duration::from_secs(60),
         "every case warned and breached once",
         "SELECT (count(*) = 6000)::int::int8 AS n FROM complaints WHERE sla_flags = 3 AND escalation_level = 1".into(),
     )
