@@ -6,6 +6,7 @@ use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, Serv
 use kuaidi_shared::auth::JwtVerifier;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db;
+use kuaidi_shared::events::retention::{self, Purge};
 use kuaidi_shared::events::Shutdown;
 use kuaidi_shared::jobs::{Job, Scheduler};
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
@@ -184,8 +185,9 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     Ok(Application::new(ports, server, shutdown, jobs))
 }
 
-/// The gateway's periodic jobs: refreshing the services' documents, and deleting expired
-/// idempotency records (a plain DELETE: safe on every replica).
+/// The gateway's periodic jobs: refreshing the services' documents, and the purges of its
+/// bounded tables (one replica at a time, in batches): idempotency records after
+/// `idempotency.retention_hours`, audit-log entries after `audit.retention_days`.
 fn background(
     settings: &GatewaySettings,
     pool: &db::PgPool,
@@ -196,18 +198,30 @@ fn background(
     let sched = Scheduler {
         pool: pool.clone(),
         clock: settings.clock.clone(),
-        tick: None,
+        tick: settings.jobs.tick_ms.map(Duration::from_millis),
     };
-    let retention = chrono::Duration::hours(settings.idempotency.retention_hours);
     let refresh = Job::new("openapi_refresh", docs::catalog::REFRESH_EVERY);
-    let purge = Job::new("idempotency_purge", Duration::from_secs(600));
-    vec![
-        sched.spawn_async(refresh, stopping.clone(), move |now| {
-            let (catalog, client) = (catalog.clone(), client.clone());
-            async move { Ok(catalog.refresh(&client, now).await) }
-        }),
-        sched.spawn_db(purge, stopping, move |conn, now| {
-            Ok(crate::idempotency::purge(conn, now - retention)?)
-        }),
-    ]
+    let mut jobs = vec![sched.spawn_async(refresh, stopping.clone(), move |now| {
+        let (catalog, client) = (catalog.clone(), client.clone());
+        async move { Ok(catalog.refresh(&client, now).await) }
+    })];
+    let purges = vec![
+        Purge {
+            job: "idempotency_purge",
+            max_age: chrono::Duration::hours(settings.idempotency.retention_hours),
+            sql: crate::idempotency::PURGE_SQL,
+        },
+        Purge {
+            job: "audit_log_purge",
+            max_age: chrono::Duration::days(i64::from(settings.audit.retention_days)),
+            sql: crate::audit::PURGE_SQL,
+        },
+    ];
+    jobs.extend(retention::spawn_purges(
+        &sched,
+        purges,
+        &settings.jobs.retention,
+        stopping,
+    ));
+    jobs
 }
