@@ -137,3 +137,131 @@ pub async fn declare_queues(
     )
     .await
 }
+
+/// Every consuming service and the event types its queue is bound to: the whole topology of
+/// the deployment in one list. Each relay declares all of it before it publishes (see
+/// [`declare_subscriptions`]), so no event is published before the queue of a service that
+/// wants it exists — a brand-new deployment whose consumers have not connected yet (the broker
+/// was down when they started, or a service is rolled out later) loses nothing; RabbitMQ
+/// drops what a topic exchange cannot route. Every service consumes the gateway's revocations
+/// (`auth::revocations`). A service handling a type missing here refuses to
+/// start ([`check_subscribed`]); a type listed but no longer handled is acknowledged unread.
+// NOTE: add the type here in the same change that registers its handler.
+pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
+    (
+        "customers",
+        &[
+            "shipment.created",
+            "shipment.delivered",
+            "complaint.received",
+            "complaint.closed",
+            "complaint.reopened",
+            "survey.submitted",
+            "notification.requested",
+            "client.revoked",
+            "api_key.revoked",
+        ],
+    ),
+    (
+        "shipments",
+        &[
+            "shipment.created",
+            "shipment.status_changed",
+            "shipment.delivered",
+            "shipment.exception_raised",
+            "shipment.eta_changed",
+            "notification.requested",
+            "customer.merged",
+            "customer.erased",
+            "client.revoked",
+            "api_key.revoked",
+        ],
+    ),
+    (
+        "complaints",
+        &[
+            "shipment.created",
+            "shipment.exception_raised",
+            "customer.created",
+            "customer.tier_changed",
+            "customer.owner_changed",
+            "customer.merged",
+            "customer.erased",
+            "client.revoked",
+            "api_key.revoked",
+        ],
+    ),
+    (
+        "analytics",
+        &[
+            "shipment.created",
+            "shipment.status_changed",
+            "shipment.delivered",
+            "shipment.exception_raised",
+            "customer.created",
+            "customer.tier_changed",
+            "customer.stage_changed",
+            "customer.churn_risk_detected",
+            "customer.merged",
+            "complaint.received",
+            "complaint.assigned",
+            "complaint.first_responded",
+            "complaint.status_changed",
+            "complaint.closed",
+            "complaint.reopened",
+            "complaint.sla_breached",
+            "survey.submitted",
+            "claim.settled",
+            "client.revoked",
+            "api_key.revoked",
+        ],
+    ),
+];
+
+/// The event types [`SUBSCRIPTIONS`] binds to `service`'s queue.
+pub fn subscribed(service: &str) -> &'static [&'static str] {
+    SUBSCRIPTIONS
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map_or(&[], |(_, types)| *types)
+}
+
+/// Refuses a consumer whose handled types are not all in [`SUBSCRIPTIONS`] (a wiring bug: its
+/// events could be lost by a brand-new deployment).
+pub fn check_subscribed(service: &str, handled: &[&str]) -> anyhow::Result<()> {
+    let listed = subscribed(service);
+    let missing: Vec<&str> = handled
+        .iter()
+        .copied()
+        .filter(|t| !listed.contains(t))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "{service} handles {missing:?}, missing from kuaidi_shared::events::topology::SUBSCRIPTIONS: \
+         add them to its entry"
+    );
+    Ok(())
+}
+
+/// Declares every service's queues and bindings of [`SUBSCRIPTIONS`] (idempotent): what a relay
+/// does before it publishes.
+pub async fn declare_subscriptions(ch: &Channel, settings: &AmqpSettings) -> lapin::Result<()> {
+    for (service, types) in SUBSCRIPTIONS {
+        declare_queues(ch, settings, &QueueNames::new(settings, service), types).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consumer_of_an_unlisted_type_is_refused() {
+        assert!(check_subscribed("analytics", &["shipment.created"]).is_ok());
+        let err = check_subscribed("analytics", &["shipment.created", "claim.filed"])
+            .expect_err("claim.filed is not in analytics' entry");
+        assert!(err.to_string().contains("claim.filed"), "{err}");
+        assert!(check_subscribed("nobody", &["shipment.created"]).is_err());
+    }
+}
