@@ -1,7 +1,9 @@
 //! Settings of the gateway: `config/default.toml`, then `KUAIDI_GATEWAY__...`.
 
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::settings::{load, HttpSettings, JobsSettings, PiiSettings, PII_DEFAULTS};
+use kuaidi_shared::settings::{
+    load, AmqpSettings, HttpSettings, JobsSettings, PiiSettings, PII_DEFAULTS,
+};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -128,6 +130,8 @@ pub struct GatewaySettings {
     pub cors: CorsSettings,
     pub idempotency: IdempotencySettings,
     pub audit: AuditSettings,
+    /// The broker the gateway publishes its events to (revocations of clients and API keys).
+    pub amqp: AmqpSettings,
     /// Scheduling of the background jobs and the purges' batch size and period
     /// (`KUAIDI_GATEWAY__JOBS__RETENTION__BATCH_SIZE`...).
     #[serde(default)]

@@ -6,8 +6,9 @@ use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, Serv
 use kuaidi_shared::auth::JwtVerifier;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db;
+use kuaidi_shared::events::relay::{self, BrokerStatus};
 use kuaidi_shared::events::retention::{self, Purge};
-use kuaidi_shared::events::Shutdown;
+use kuaidi_shared::events::{Outbox, Shutdown};
 use kuaidi_shared::jobs::{Job, Scheduler};
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
 use secrecy::ExposeSecret;
@@ -127,13 +128,25 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let docs_client = upstream_client()?;
     catalog.refresh(&docs_client, settings.clock.now()).await;
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
-    let jobs = background(
+    let outbox = Outbox::new();
+    let mut jobs = background(
         &settings,
         &pool,
         catalog.clone().into_inner(),
         docs_client,
-        stopping,
+        stopping.clone(),
     );
+    // Revocations reach the services as events. The gateway works without the broker (its
+    // readiness does not depend on it): the outbox keeps them until the broker is back.
+    jobs.push(tokio::spawn(relay::run(
+        "gateway".to_owned(),
+        settings.amqp.clone(),
+        pool.clone(),
+        outbox.clone(),
+        BrokerStatus::default(),
+        stopping,
+    )));
+    let outbox = web::Data::new(outbox);
     let ring = web::Data::new(ring);
     let pool_data = web::Data::new(pool.clone());
     let max_body = settings.proxy.max_body_bytes;
@@ -164,6 +177,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 ))
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
+                .app_data(outbox.clone())
                 .app_data(settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(routes::configure)

@@ -257,6 +257,7 @@ async fn the_gateway_purges_idempotency_records_after_a_day_and_the_audit_log_af
     s.database_pool_size = 4;
     s.jwt.signing_key = Some(env.key.seed_b64().into());
     s.jwt.signing_kid = Some(env.key.kid.clone());
+    s.amqp = env.amqp.clone();
     // No service behind it: nothing listens on the discard port.
     for url in [
         &mut s.services.customers,
