@@ -11,6 +11,11 @@ use kuaidi_shared::request::RequestContext;
 
 use crate::db::schema::audit_log;
 
+/// Deletes one batch of entries older than `$1` (at most `$2`): the retention job
+/// (`audit.retention_days`).
+pub const PURGE_SQL: &str = "DELETE FROM audit_log WHERE id IN (\
+    SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)";
+
 /// One audited action.
 #[derive(Debug, Clone)]
 pub struct Audit {

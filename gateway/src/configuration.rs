@@ -1,7 +1,9 @@
 //! Settings of the gateway: `config/default.toml`, then `KUAIDI_GATEWAY__...`.
 
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::settings::{load, HttpSettings, PiiSettings, PII_DEFAULTS};
+use kuaidi_shared::settings::{
+    load, AmqpSettings, HttpSettings, JobsSettings, PiiSettings, PII_DEFAULTS,
+};
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -105,6 +107,13 @@ pub struct IdempotencySettings {
     pub retention_hours: i64,
 }
 
+/// The audit log's retention (`[audit]`, `KUAIDI_GATEWAY__AUDIT__RETENTION_DAYS`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    /// Entries older than this many days are deleted (default 365).
+    pub retention_days: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct GatewaySettings {
     pub http: HttpSettings,
@@ -120,6 +129,13 @@ pub struct GatewaySettings {
     #[serde(default)]
     pub cors: CorsSettings,
     pub idempotency: IdempotencySettings,
+    pub audit: AuditSettings,
+    /// The broker the gateway publishes its events to (revocations of clients and API keys).
+    pub amqp: AmqpSettings,
+    /// Scheduling of the background jobs and the purges' batch size and period
+    /// (`KUAIDI_GATEWAY__JOBS__RETENTION__BATCH_SIZE`...).
+    #[serde(default)]
+    pub jobs: JobsSettings,
     /// The PII keys, as the services have them: the gateway computes the phone blind index of
     /// customer tokens with the same `blind_index_key`.
     pub pii: PiiSettings,

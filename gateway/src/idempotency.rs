@@ -6,7 +6,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
@@ -189,10 +188,10 @@ pub async fn keep(
     ))
 }
 
-pub fn purge(conn: &mut PgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before)))
-        .execute(conn)
-}
+/// Deletes one batch of records older than `$1` (at most `$2`): the gateway's retention job.
+pub const PURGE_SQL: &str = "DELETE FROM idempotency_keys WHERE (principal, key) IN (\
+    SELECT principal, key FROM idempotency_keys WHERE created_at < $1 \
+    ORDER BY created_at LIMIT $2)";
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,9 @@ use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, Serv
 use kuaidi_shared::auth::JwtVerifier;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db;
-use kuaidi_shared::events::Shutdown;
+use kuaidi_shared::events::relay::{self, BrokerStatus};
+use kuaidi_shared::events::retention::{self, Purge};
+use kuaidi_shared::events::{Outbox, Shutdown};
 use kuaidi_shared::jobs::{Job, Scheduler};
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
 use secrecy::ExposeSecret;
@@ -126,13 +128,25 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let docs_client = upstream_client()?;
     catalog.refresh(&docs_client, settings.clock.now()).await;
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
-    let jobs = background(
+    let outbox = Outbox::new();
+    let mut jobs = background(
         &settings,
         &pool,
         catalog.clone().into_inner(),
         docs_client,
-        stopping,
+        stopping.clone(),
     );
+    // Revocations reach the services as events. The gateway works without the broker (its
+    // readiness does not depend on it): the outbox keeps them until the broker is back.
+    jobs.push(tokio::spawn(relay::run(
+        "gateway".to_owned(),
+        settings.amqp.clone(),
+        pool.clone(),
+        outbox.clone(),
+        BrokerStatus::default(),
+        stopping,
+    )));
+    let outbox = web::Data::new(outbox);
     let ring = web::Data::new(ring);
     let pool_data = web::Data::new(pool.clone());
     let max_body = settings.proxy.max_body_bytes;
@@ -163,6 +177,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 ))
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
+                .app_data(outbox.clone())
                 .app_data(settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .configure(routes::configure)
@@ -184,8 +199,9 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     Ok(Application::new(ports, server, shutdown, jobs))
 }
 
-/// The gateway's periodic jobs: refreshing the services' documents, and deleting expired
-/// idempotency records (a plain DELETE: safe on every replica).
+/// The gateway's periodic jobs: refreshing the services' documents, and the purges of its
+/// bounded tables (one replica at a time, in batches): idempotency records after
+/// `idempotency.retention_hours`, audit-log entries after `audit.retention_days`.
 fn background(
     settings: &GatewaySettings,
     pool: &db::PgPool,
@@ -196,18 +212,30 @@ fn background(
     let sched = Scheduler {
         pool: pool.clone(),
         clock: settings.clock.clone(),
-        tick: None,
+        tick: settings.jobs.tick_ms.map(Duration::from_millis),
     };
-    let retention = chrono::Duration::hours(settings.idempotency.retention_hours);
     let refresh = Job::new("openapi_refresh", docs::catalog::REFRESH_EVERY);
-    let purge = Job::new("idempotency_purge", Duration::from_secs(600));
-    vec![
-        sched.spawn_async(refresh, stopping.clone(), move |now| {
-            let (catalog, client) = (catalog.clone(), client.clone());
-            async move { Ok(catalog.refresh(&client, now).await) }
-        }),
-        sched.spawn_db(purge, stopping, move |conn, now| {
-            Ok(crate::idempotency::purge(conn, now - retention)?)
-        }),
-    ]
+    let mut jobs = vec![sched.spawn_async(refresh, stopping.clone(), move |now| {
+        let (catalog, client) = (catalog.clone(), client.clone());
+        async move { Ok(catalog.refresh(&client, now).await) }
+    })];
+    let purges = vec![
+        Purge {
+            job: "idempotency_purge",
+            max_age: chrono::Duration::hours(settings.idempotency.retention_hours),
+            sql: crate::idempotency::PURGE_SQL,
+        },
+        Purge {
+            job: "audit_log_purge",
+            max_age: chrono::Duration::days(i64::from(settings.audit.retention_days)),
+            sql: crate::audit::PURGE_SQL,
+        },
+    ];
+    jobs.extend(retention::spawn_purges(
+        &sched,
+        purges,
+        &settings.jobs.retention,
+        stopping,
+    ));
+    jobs
 }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::auth::revocations::{self, Revocations, WithRevocations};
 use crate::auth::JwtVerifier;
 use crate::clock::Clock;
 use crate::crypto::PiiCipher;
@@ -26,7 +27,7 @@ use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::retention;
 use crate::events::Outbox;
-use crate::jobs::Scheduler;
+use crate::jobs::{Job, Scheduler};
 use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
@@ -48,6 +49,8 @@ pub struct ServiceCore {
     pub outbox: Outbox,
     pub broker: BrokerStatus,
     pub verifier: web::Data<JwtVerifier>,
+    /// The credentials the gateway revoked, refused by the token extractor.
+    pub revocations: web::Data<Revocations>,
     pub pii: Arc<PiiCipher>,
     pub clock: Clock,
     /// The service's OpenAPI document, served at `GET /openapi.json` when set.
@@ -73,6 +76,7 @@ impl ServiceCore {
         Ok(Self {
             name,
             verifier: web::Data::new(JwtVerifier::new(&settings.auth)?),
+            revocations: web::Data::new(Revocations::new()),
             pii: Arc::new(PiiCipher::new(&settings.pii)?),
             clock: settings.clock.clone(),
             pool,
@@ -95,6 +99,7 @@ impl ServiceCore {
         cfg.app_data(web::Data::new(self.pool.clone()))
             .app_data(web::Data::new(self.outbox.clone()))
             .app_data(self.verifier.clone())
+            .app_data(self.revocations.clone())
             .app_data(web::Data::from(self.pii.clone()))
             .app_data(web::Data::new(self.clock.clone()));
         if let Some(doc) = &self.openapi {
@@ -229,6 +234,14 @@ impl Application {
         F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
         T: FnOnce(crate::events::Shutdown) -> Vec<JoinHandle<()>>,
     {
+        // Every service also consumes the gateway's revocations.
+        let consumer = consumer.map(|handler| {
+            let revocations = core.revocations.clone().into_inner();
+            Arc::new(WithRevocations::new(handler, revocations)) as Arc<dyn EventHandler>
+        });
+        if let Some(handler) = &consumer {
+            crate::events::topology::check_subscribed(core.name, handler.event_types())?;
+        }
         let (server, ports) = serve(
             ServeOptions {
                 name: core.name,
@@ -262,8 +275,9 @@ impl Application {
             }
             tasks.push(tokio::spawn(consumer::run(sub, rx.clone())));
         }
-        let retention = &core.settings.jobs.retention;
-        tasks.extend(retention::spawn(&core.scheduler(), retention, rx.clone()));
+        let (retention, sched) = (&core.settings.jobs.retention, core.scheduler());
+        tasks.extend(retention::spawn(&sched, retention, rx.clone()));
+        tasks.extend(revocations_jobs(&sched, &core.revocations, retention, &rx));
         tasks.extend(background(rx));
         Ok(Self::new(ports, server, shutdown, tasks))
     }
@@ -318,6 +332,33 @@ impl Application {
             join,
         }
     }
+}
+
+/// Each replica reloads the revoked credentials every second; one replica purges those older
+/// than any live token.
+fn revocations_jobs(
+    sched: &Scheduler,
+    list: &web::Data<Revocations>,
+    retention: &retention::RetentionSettings,
+    stopping: &crate::events::Shutdown,
+) -> Vec<JoinHandle<()>> {
+    let list = list.clone().into_inner();
+    let reload = Job::new("revocations_reload", revocations::RELOAD_EVERY);
+    let purge = retention::Purge {
+        job: "revoked_credentials_purge",
+        max_age: revocations::KEEP,
+        sql: revocations::PURGE_SQL,
+    };
+    let mut jobs = vec![sched.spawn_db(reload, stopping.clone(), move |conn, _| {
+        Ok(list.reload(conn)?)
+    })];
+    jobs.extend(retention::spawn_purges(
+        sched,
+        vec![purge],
+        retention,
+        stopping.clone(),
+    ));
+    jobs
 }
 
 /// A service running in the background of a test.

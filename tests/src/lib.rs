@@ -73,6 +73,7 @@ impl Suite {
         s.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned().into());
         s.jwt.signing_key = Some(env.key.seed_b64().into());
         s.jwt.signing_kid = Some(env.key.kid.clone());
+        s.amqp = env.amqp.clone();
         s.services.customers = customers.url();
         s.services.shipments = shipments.url();
         s.services.complaints = complaints.url();

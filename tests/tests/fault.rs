@@ -364,11 +364,10 @@ async fn with_rabbitmq_down_at_start_up_services_run_unready_and_catch_up_when_i
 }
 
 /// A brand-new deployment whose broker is unreachable when it first starts: no consumer queue
-/// exists yet, and a relay that connects before the consumers have declared theirs publishes
-/// into an exchange with no queue bound, where RabbitMQ drops the events (found by this test;
-/// the relay publishes without `mandatory`). Ignored until the relay keeps unroutable events.
+/// exists yet. A relay that connected before the consumers declared their queues used to
+/// publish into an exchange with no queue bound, where RabbitMQ dropped the events (found by
+/// this test); every relay now declares the whole topology (`topology::SUBSCRIPTIONS`) first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "issue 12 finding: events published before the first consumer declared its queue are dropped"]
 async fn a_new_deployment_started_without_rabbitmq_loses_no_event_when_it_comes() {
     let system = System::start(Options {
         broker_down: true,

@@ -1,6 +1,9 @@
-//! Bounded bus tables (SPEC §10, issue 12): every backend service purges published outbox rows
-//! after 7 days and processed-event records after 30, in batches, keeping recent and unpublished
-//! rows. The service runs on a manual clock; the test moves it and polls until the purge is seen.
+//! Bounded tables (SPEC §10, issue 12): every backend service purges published outbox rows
+//! after 7 days and processed-event records after 30; shipments its finished webhook deliveries
+//! after 30 days; the gateway idempotency records after 24 h and audit-log entries after its
+//! configured retention (1 year) — in batches, keeping young rows. The process runs on a manual
+//! clock; the test moves it and polls until the purge is seen. Under a week, a month and a year
+//! of simulated time, with rows written at every step, each table holds only its window.
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -125,5 +128,200 @@ async fn a_week_later_published_outbox_rows_are_gone_and_a_month_later_processed
         2,
         "the unpublished rows outlive every retention; the recent ones are now old"
     );
+    app.stop().await;
+}
+
+/// Moves the clock by `step`, `steps` times, writing rows stamped "now" before each move
+/// (`write(now, step_index)`); after each move waits until `table` (a count query) holds exactly
+/// the rows still younger than `keep`, and asserts the metrics counted the removed rows.
+#[allow(clippy::too_many_arguments)]
+async fn stays_bounded(
+    db: &str,
+    clock: &Clock,
+    job: &str,
+    count_sql: &str,
+    write: impl Fn(DateTime<Utc>, i64),
+    per_step: i64,
+    step: Duration,
+    steps: i64,
+    keep: Duration,
+) {
+    let purged_before = JOBS.items.with_label_values(&[job]).get();
+    let start = clock.now();
+    let mut written = 0;
+    for i in 0..steps {
+        write(clock.now(), i);
+        written += per_step;
+        clock.advance(step);
+        let now = clock.now();
+        // Rows written at start + k·step are kept while younger than `keep`.
+        let young = (0..=i)
+            .filter(|k| now - (start + step * (*k as i32)) <= keep)
+            .count() as i64;
+        until_count(
+            db,
+            count_sql,
+            young * per_step,
+            &format!("{job}: only the rows younger than {keep} after step {i}"),
+        )
+        .await;
+    }
+    let removed = written - count(db, count_sql);
+    eventually(Wait::from_secs(5), "the purge counted", || async {
+        let purged = JOBS.items.with_label_values(&[job]).get();
+        (purged >= purged_before + removed as u64).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn finished_webhook_deliveries_are_purged_after_30_days_and_the_table_stays_bounded() {
+    let clock = Clock::manual(Utc::now());
+    let db = migrated_database("retention_shipments", kuaidi_shipments::startup::MIGRATIONS);
+    let env = TestEnv::new();
+    let mut settings = env.settings_with(db.clone());
+    settings.jobs.tick_ms = Some(100);
+    settings.jobs.retention.batch_size = 10;
+    settings.clock = clock.clone();
+    let hooks = kuaidi_shipments::configuration::load_webhooks().expect("webhook settings");
+    assert_eq!(hooks.retention_days, 30, "the default retention");
+    let app = kuaidi_shipments::startup::build_with(settings, hooks)
+        .await
+        .expect("shipments builds")
+        .spawn();
+    let mut conn = PgConnection::establish(&db).expect("test database");
+    let subscription = uuid::Uuid::now_v7();
+    diesel::sql_query(
+        "INSERT INTO webhook_subscriptions (id, owner_sub, url, events, secret_sealed, created_at) \
+         VALUES ($1, 'retention-test', 'https://example.com/hook', '{*}', '\\x00', now())",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(subscription)
+    .execute(&mut conn)
+    .expect("subscription");
+    let deliveries = |status: &'static str| {
+        let db = db.clone();
+        move |at: DateTime<Utc>, n: i64| {
+            let mut conn = PgConnection::establish(&db).expect("test database");
+            diesel::sql_query(
+                "INSERT INTO webhook_deliveries (id, subscription_id, event_id, event_type, payload, \
+                   status, next_attempt_at, retry_started_at, created_at, updated_at) \
+                 SELECT gen_random_uuid(), $1, gen_random_uuid(), 'shipment.created', '{}', \
+                   $2, $3 + interval '100 years', $3, $3, $3 FROM generate_series(1, $4)",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(subscription)
+            .bind::<Text, _>(status)
+            .bind::<Timestamptz, _>(at)
+            .bind::<BigInt, _>(n)
+            .execute(&mut conn)
+            .expect("deliveries");
+        }
+    };
+    // A pending delivery (its next attempt far away) outlives the retention: it is not finished.
+    deliveries("pending")(clock.now() - Duration::days(40), 2);
+    let (succeeded, failed) = (deliveries("succeeded"), deliveries("failed"));
+    stays_bounded(
+        &db,
+        &clock,
+        "webhook_deliveries_purge",
+        "SELECT count(*) AS n FROM webhook_deliveries WHERE status <> 'pending'",
+        |at, i| {
+            if i % 2 == 0 {
+                succeeded(at, 12)
+            } else {
+                failed(at, 12)
+            }
+        },
+        12,
+        Duration::days(7),
+        8,
+        Duration::days(30),
+    )
+    .await;
+    let pending = "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'";
+    assert_eq!(count(&db, pending), 2, "pending deliveries stay");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_gateway_purges_idempotency_records_after_a_day_and_the_audit_log_after_a_year() {
+    let clock = Clock::manual(Utc::now());
+    let db = migrated_database("retention_gateway", kuaidi_gateway::startup::MIGRATIONS);
+    let env = TestEnv::new();
+    let mut s = kuaidi_gateway::configuration::defaults().expect("gateway defaults");
+    assert_eq!(s.audit.retention_days, 365, "the default audit retention");
+    assert_eq!(s.idempotency.retention_hours, 24);
+    s.http.port = 0;
+    s.http.metrics_port = Some(0);
+    s.http.workers = Some(1);
+    s.database_url = db.clone().into();
+    s.database_pool_size = 4;
+    s.jwt.signing_key = Some(env.key.seed_b64().into());
+    s.jwt.signing_kid = Some(env.key.kid.clone());
+    s.amqp = env.amqp.clone();
+    // No service behind it: nothing listens on the discard port.
+    for url in [
+        &mut s.services.customers,
+        &mut s.services.shipments,
+        &mut s.services.complaints,
+        &mut s.services.analytics,
+    ] {
+        *url = "http://127.0.0.1:9".into();
+    }
+    s.jobs.tick_ms = Some(100);
+    s.jobs.retention.batch_size = 10;
+    s.clock = clock.clone();
+    let app = kuaidi_gateway::build(s)
+        .await
+        .expect("gateway builds")
+        .spawn();
+
+    let idempotency = |at: DateTime<Utc>, i: i64| {
+        let mut conn = PgConnection::establish(&db).expect("test database");
+        diesel::sql_query(
+            "INSERT INTO idempotency_keys (principal, key, request_hash, status, created_at) \
+             SELECT 'retention-test', $1 || '-' || g, 'h', 201, $2 FROM generate_series(1, 15) g",
+        )
+        .bind::<Text, _>(format!("step{i}"))
+        .bind::<Timestamptz, _>(at)
+        .execute(&mut conn)
+        .expect("idempotency records");
+    };
+    // A week in steps of 6 hours: only the last day's records stay.
+    stays_bounded(
+        &db,
+        &clock,
+        "idempotency_purge",
+        "SELECT count(*) AS n FROM idempotency_keys",
+        idempotency,
+        15,
+        Duration::hours(6),
+        28,
+        Duration::hours(24),
+    )
+    .await;
+
+    let audit = |at: DateTime<Utc>, _| {
+        let mut conn = PgConnection::establish(&db).expect("test database");
+        diesel::sql_query(
+            "INSERT INTO audit_log (at, principal, action, outcome) \
+             SELECT $1, 'retention-test', 'test', 'success' FROM generate_series(1, 25)",
+        )
+        .bind::<Timestamptz, _>(at)
+        .execute(&mut conn)
+        .expect("audit entries");
+    };
+    // Two years in steps of two months: only the last year's entries stay.
+    stays_bounded(
+        &db,
+        &clock,
+        "audit_log_purge",
+        "SELECT count(*) AS n FROM audit_log WHERE principal = 'retention-test'",
+        audit,
+        25,
+        Duration::days(61),
+        12,
+        Duration::days(365),
+    )
+    .await;
     app.stop().await;
 }

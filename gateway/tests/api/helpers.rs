@@ -18,6 +18,8 @@ pub fn settings(env: &TestEnv) -> GatewaySettings {
     s.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned().into());
     s.jwt.signing_key = Some(env.key_seed().into());
     s.jwt.signing_kid = Some(env.key.kid.clone());
+    // The test's own broker namespace (revocations are published there).
+    s.amqp = env.amqp.clone();
     for url in [
         &mut s.services.customers,
         &mut s.services.shipments,

@@ -26,6 +26,9 @@ pub struct WebhookSettings {
     /// How long a worker's claim on a delivery lasts.
     pub lease_ms: u64,
     pub batch_size: i64,
+    /// Finished deliveries (succeeded or failed) are deleted this many days after their last
+    /// attempt (default 30).
+    pub retention_days: u32,
 }
 
 #[derive(serde::Deserialize)]

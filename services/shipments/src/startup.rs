@@ -3,6 +3,7 @@
 use actix_web::web;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use kuaidi_shared::app::{Application, ServiceCore};
+use kuaidi_shared::events::retention::{self, Purge};
 use kuaidi_shared::jobs::Job;
 use kuaidi_shared::settings::ServiceSettings;
 use std::sync::Arc;
@@ -37,6 +38,11 @@ pub async fn build_with(
         Duration::from_millis(webhook_settings.poll_ms.max(1)),
     )
     .woken_by(wake.notify());
+    let purge = Purge {
+        job: "webhook_deliveries_purge",
+        max_age: chrono::Duration::days(i64::from(webhook_settings.retention_days)),
+        sql: webhooks::PURGE_SQL,
+    };
     let worker = Arc::new(webhooks::Worker {
         pool: core.pool.clone(),
         settings: webhook_settings,
@@ -46,6 +52,7 @@ pub async fn build_with(
     });
     let consumers = crate::events::consumers(core.clock.clone(), core.pii.clone());
     let sched = core.scheduler();
+    let retention = core.settings.jobs.retention.clone();
     Application::start_with(
         &core,
         Some(Arc::new(consumers)),
@@ -55,9 +62,10 @@ pub async fn build_with(
                 .app_data(web::Data::new(hook_wake.clone()));
             crate::routes::configure(cfg);
         },
-        // The delivery job and the expiry sweep stop with the service.
+        // The delivery job, the expiry sweep and the deliveries' purge stop with the service.
         move |stopping| {
-            vec![
+            let purges = retention::spawn_purges(&sched, vec![purge], &retention, stopping.clone());
+            let mut jobs = vec![
                 sched.spawn_async(deliveries, stopping.clone(), move |_| {
                     worker.clone().drain()
                 }),
@@ -66,7 +74,9 @@ pub async fn build_with(
                     stopping,
                     |conn, now| Ok(expiry::sweep_expired(conn, now)?),
                 ),
-            ]
+            ];
+            jobs.extend(purges);
+            jobs
         },
     )
     .await

@@ -18,6 +18,9 @@ use uuid::Uuid;
 use crate::problem::ApiError;
 use crate::settings::AuthSettings;
 
+pub mod revocations;
+pub use revocations::Revocations;
+
 /// Roles of SPEC §3.
 // NOTE: external contract — role names appear in tokens and in `/api/v1/users`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -283,6 +286,8 @@ impl FromRequest for Principal {
             return Box::pin(async move { Ok(p) });
         }
         let verifier = req.app_data::<web::Data<JwtVerifier>>().cloned();
+        // Services have the list of revoked credentials (the gateway checks its own tables).
+        let revocations = req.app_data::<web::Data<Revocations>>().cloned();
         let token = bearer(req).map(str::to_owned);
         let req = req.clone();
         Box::pin(async move {
@@ -292,6 +297,9 @@ impl FromRequest for Principal {
             let token =
                 token.ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?;
             let principal = Principal::from(verifier.verify(&token).await?);
+            if revocations.is_some_and(|r| r.is_revoked(&principal.sub)) {
+                return Err(ApiError::Unauthorized("the credential was revoked".into()).into());
+            }
             req.extensions_mut().insert(principal.clone());
             Ok(principal)
         })

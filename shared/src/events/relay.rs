@@ -123,7 +123,9 @@ async fn open(service: &str, settings: &AmqpSettings) -> lapin::Result<(Connecti
     let conn = connect(settings.url.expose_secret(), &format!("{service}-relay")).await?;
     let ch = conn.create_channel().await?;
     ch.confirm_select(ConfirmSelectOptions::default()).await?;
-    topology::declare_exchanges(&ch, settings).await?;
+    // The whole topology first: an event published before its consumers' queues exist would
+    // be dropped by the exchange.
+    topology::declare_subscriptions(&ch, settings).await?;
     Ok((conn, ch))
 }
 

@@ -5,6 +5,7 @@ use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptio
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{Channel, ExchangeKind};
 
+use super::catalogue::*;
 use crate::settings::AmqpSettings;
 
 /// The queue names of one consuming service.
@@ -136,4 +137,132 @@ pub async fn declare_queues(
         FieldTable::default(),
     )
     .await
+}
+
+/// Every consuming service and the event types its queue is bound to: the whole topology of
+/// the deployment in one list. Each relay declares all of it before it publishes (see
+/// [`declare_subscriptions`]), so no event is published before the queue of a service that
+/// wants it exists — a brand-new deployment whose consumers have not connected yet (the broker
+/// was down when they started, or a service is rolled out later) loses nothing; RabbitMQ
+/// drops what a topic exchange cannot route. Every service consumes the gateway's revocations
+/// (`auth::revocations`). A service handling a type missing here refuses to
+/// start ([`check_subscribed`]); a type listed but no longer handled is acknowledged unread.
+// NOTE: add the type here in the same change that registers its handler.
+pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
+    (
+        "customers",
+        &[
+            ShipmentCreatedV1::TYPE,
+            ShipmentDeliveredV1::TYPE,
+            ComplaintReceivedV1::TYPE,
+            ComplaintClosedV1::TYPE,
+            ComplaintReopenedV1::TYPE,
+            SurveySubmittedV1::TYPE,
+            NotificationRequestedV1::TYPE,
+            ClientRevokedV1::TYPE,
+            ApiKeyRevokedV1::TYPE,
+        ],
+    ),
+    (
+        "shipments",
+        &[
+            ShipmentCreatedV1::TYPE,
+            ShipmentStatusChangedV1::TYPE,
+            ShipmentDeliveredV1::TYPE,
+            ShipmentExceptionRaisedV1::TYPE,
+            ShipmentEtaChangedV1::TYPE,
+            NotificationRequestedV1::TYPE,
+            CustomerMergedV1::TYPE,
+            CustomerErasedV1::TYPE,
+            ClientRevokedV1::TYPE,
+            ApiKeyRevokedV1::TYPE,
+        ],
+    ),
+    (
+        "complaints",
+        &[
+            ShipmentCreatedV1::TYPE,
+            ShipmentExceptionRaisedV1::TYPE,
+            CustomerCreatedV1::TYPE,
+            CustomerTierChangedV1::TYPE,
+            CustomerOwnerChangedV1::TYPE,
+            CustomerMergedV1::TYPE,
+            CustomerErasedV1::TYPE,
+            ClientRevokedV1::TYPE,
+            ApiKeyRevokedV1::TYPE,
+        ],
+    ),
+    (
+        "analytics",
+        &[
+            ShipmentCreatedV1::TYPE,
+            ShipmentStatusChangedV1::TYPE,
+            ShipmentDeliveredV1::TYPE,
+            ShipmentExceptionRaisedV1::TYPE,
+            CustomerCreatedV1::TYPE,
+            CustomerTierChangedV1::TYPE,
+            CustomerStageChangedV1::TYPE,
+            CustomerChurnRiskDetectedV1::TYPE,
+            CustomerMergedV1::TYPE,
+            ComplaintReceivedV1::TYPE,
+            ComplaintAssignedV1::TYPE,
+            ComplaintFirstRespondedV1::TYPE,
+            ComplaintStatusChangedV1::TYPE,
+            ComplaintClosedV1::TYPE,
+            ComplaintReopenedV1::TYPE,
+            ComplaintSlaBreachedV1::TYPE,
+            SurveySubmittedV1::TYPE,
+            ClaimSettledV1::TYPE,
+            ClientRevokedV1::TYPE,
+            ApiKeyRevokedV1::TYPE,
+        ],
+    ),
+];
+
+/// The event types [`SUBSCRIPTIONS`] binds to `service`'s queue.
+pub fn subscribed(service: &str) -> &'static [&'static str] {
+    SUBSCRIPTIONS
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map_or(&[], |(_, types)| *types)
+}
+
+/// Refuses a consumer whose handled types are not all in [`SUBSCRIPTIONS`] (a wiring bug: its
+/// events could be lost by a brand-new deployment).
+pub fn check_subscribed(service: &str, handled: &[&str]) -> anyhow::Result<()> {
+    let listed = subscribed(service);
+    let missing: Vec<&str> = handled
+        .iter()
+        .copied()
+        .filter(|t| !listed.contains(t))
+        .collect();
+    anyhow::ensure!(
+        missing.is_empty(),
+        "{service} handles {missing:?}, missing from kuaidi_shared::events::topology::SUBSCRIPTIONS: \
+         add them to its entry"
+    );
+    Ok(())
+}
+
+/// Declares every service's queues and bindings of [`SUBSCRIPTIONS`] (idempotent): what a relay
+/// does before it publishes.
+pub async fn declare_subscriptions(ch: &Channel, settings: &AmqpSettings) -> lapin::Result<()> {
+    for (service, types) in SUBSCRIPTIONS {
+        declare_queues(ch, settings, &QueueNames::new(settings, service), types).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_consumer_of_an_unlisted_type_is_refused() {
+        assert!(check_subscribed("analytics", &["shipment.created"]).is_ok());
+        let err = check_subscribed("analytics", &["shipment.created", "claim.filed"])
+            .expect_err("claim.filed is not in analytics' entry");
+        assert!(err.to_string().contains("claim.filed"), "{err}");
+        assert!(check_subscribed("nobody", &["shipment.created"]).is_err());
+    }
 }

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::events::catalogue::ApiKeyRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -20,6 +21,7 @@ use crate::audit::{Audit, Auditor};
 use crate::db::api_keys::{self as repo, ApiKeyRow};
 use crate::db::schema::api_keys;
 use crate::domain::accounts;
+use crate::edge::API_KEY_PREFIX;
 use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,9 +130,17 @@ pub async fn revoke_api_key(
     let id = path.into_inner();
     revocation
         .run("api_key.revoke", "api key", id, move |conn, now| {
-            diesel::update(api_keys::table.find(id))
+            let merchant: Option<Uuid> = diesel::update(api_keys::table.find(id))
                 .set(api_keys::revoked_at.eq(Some(now)))
-                .execute(conn)
+                .returning(api_keys::merchant_id)
+                .get_result(conn)
+                .optional()?;
+            Ok(merchant.map(|merchant_id| ApiKeyRevokedV1 {
+                api_key_id: id,
+                merchant_id,
+                subject: format!("{API_KEY_PREFIX}{id}"),
+                revoked_at: now,
+            }))
         })
         .await
 }

@@ -9,6 +9,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::events::catalogue::ClientRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -21,6 +22,7 @@ use crate::audit::{Audit, Auditor};
 use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
 use crate::domain::accounts;
+use crate::edge::CLIENT_PREFIX;
 use crate::tokens;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -147,9 +149,14 @@ pub async fn revoke_client(
     let id = path.into_inner();
     revocation
         .run("client.revoke", "client", id, move |conn, now| {
-            diesel::update(clients::table.find(id))
+            let updated = diesel::update(clients::table.find(id))
                 .set(clients::revoked_at.eq(Some(now)))
-                .execute(conn)
+                .execute(conn)?;
+            Ok((updated > 0).then(|| ClientRevokedV1 {
+                client_id: id,
+                subject: format!("{CLIENT_PREFIX}{id}"),
+                revoked_at: now,
+            }))
         })
         .await
 }

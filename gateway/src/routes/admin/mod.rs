@@ -59,7 +59,9 @@ use diesel::PgConnection;
 use futures_util::future::LocalBoxFuture;
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
+use kuaidi_shared::events::{CloudEvent, EventPayload, Outbox};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
@@ -74,6 +76,7 @@ pub struct Revocation {
     admin: Principal,
     auditor: web::Data<Auditor>,
     edge: web::Data<Edge>,
+    outbox: web::Data<Outbox>,
 }
 
 impl FromRequest for Revocation {
@@ -93,6 +96,7 @@ impl FromRequest for Revocation {
                 admin: Principal::clone(&admin),
                 auditor: req.app_data().cloned().ok_or_else(|| data("the auditor"))?,
                 edge: req.app_data().cloned().ok_or_else(|| data("the edge"))?,
+                outbox: req.app_data().cloned().ok_or_else(|| data("the outbox"))?,
                 req,
             })
         })
@@ -100,9 +104,11 @@ impl FromRequest for Revocation {
 }
 
 impl Revocation {
-    /// Runs `revoke` (rows updated; 0 = not found), forgets cached credentials on this replica,
-    /// audits `action` on `id`, answers `204`.
-    pub async fn run<F>(
+    /// Runs `revoke` (the revocation event's payload; `None` = not found) and writes that event
+    /// to the outbox in the same transaction — the services refuse the credential's tokens
+    /// once it reaches them —, forgets cached credentials on this replica, audits `action` on
+    /// `id`, answers `204`.
+    pub async fn run<P, F>(
         self,
         action: &'static str,
         what: &'static str,
@@ -110,14 +116,19 @@ impl Revocation {
         revoke: F,
     ) -> Result<HttpResponse, ApiError>
     where
-        F: FnOnce(&mut PgConnection, DateTime<Utc>) -> diesel::QueryResult<usize> + Send + 'static,
+        P: EventPayload,
+        F: FnOnce(&mut PgConnection, DateTime<Utc>) -> diesel::QueryResult<Option<P>>
+            + Send
+            + 'static,
     {
-        let now = self.auditor.now();
-        db::run(self.auditor.pool(), move |conn| match revoke(conn, now)? {
-            0 => Err(ApiError::NotFound(what)),
-            _ => Ok(()),
+        let (now, ctx) = (self.auditor.now(), self.ctx.clone());
+        db::transaction(self.auditor.pool(), move |conn| {
+            let payload = revoke(conn, now)?.ok_or(ApiError::NotFound(what))?;
+            let event = CloudEvent::new("gateway", id.to_string(), &payload, &ctx, new_id(), now);
+            Ok(Outbox::enqueue(conn, &event)?)
         })
         .await?;
+        self.outbox.wake();
         self.edge.forget();
         self.auditor
             .record(

@@ -17,6 +17,12 @@ pub mod worker;
 
 pub use worker::{Wake, Worker};
 
+/// Deletes one batch of finished deliveries (succeeded or failed) whose last attempt is older
+/// than `$1`, at most `$2`: the retention job (`webhooks.retention_days`). Pending ones stay.
+pub const PURGE_SQL: &str = "DELETE FROM webhook_deliveries WHERE id IN (\
+    SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1 \
+    ORDER BY updated_at LIMIT $2)";
+
 /// The sample event `:test` sends.
 pub const TEST_EVENT: &str = "webhook.test";
 

@@ -251,6 +251,7 @@ mod tests {
             poll_ms: 1_000,
             lease_ms: 60_000,
             batch_size: 20,
+            retention_days: 30,
         }
     }
 

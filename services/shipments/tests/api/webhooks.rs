@@ -33,6 +33,7 @@ fn hook_settings(allow_private: bool) -> WebhookSettings {
         poll_ms: 50,
         lease_ms: 10_000,
         batch_size: 20,
+        retention_days: 30,
     }
 }
 

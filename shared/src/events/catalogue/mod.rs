@@ -47,11 +47,13 @@ fn doc<P: EventPayload>() -> EventDoc {
 mod analytics;
 mod complaints;
 mod customers;
+mod gateway;
 mod shipments;
 
 pub use analytics::*;
 pub use complaints::*;
 pub use customers::*;
+pub use gateway::*;
 pub use shipments::*;
 
 /// The whole catalogue, in SPEC §7 order.
@@ -85,6 +87,8 @@ pub fn catalogue() -> Vec<EventDoc> {
         doc::<ClaimFiledV1>(),
         doc::<ClaimSettledV1>(),
         doc::<AnalyticsAlertRaisedV1>(),
+        doc::<ClientRevokedV1>(),
+        doc::<ApiKeyRevokedV1>(),
     ]
 }
 
@@ -99,6 +103,10 @@ mod tests {
         types.sort_unstable();
         types.dedup();
         assert_eq!(types.len(), docs.len(), "an event type is listed twice");
-        assert_eq!(docs.len(), 28, "SPEC §7 lists 28 event types");
+        assert_eq!(
+            docs.len(),
+            30,
+            "SPEC §7 lists 28 event types; the gateway's revocations (§10) make 30"
+        );
     }
 }

@@ -1,0 +1,127 @@
+//! Revoked machine credentials (SPEC §10): the gateway publishes `client.revoked` and
+//! `api_key.revoked`; every service records them in its `revoked_credentials` table (in the
+//! transaction that records the event) and refuses, with `401`, the tokens whose `sub` names a
+//! revoked credential — a revoked client's live token is refused by a service reached
+//! directly, not only by the gateway. Each replica keeps the list in memory: the replica that
+//! consumed the event at once, the others when they reload it (every second).
+
+use chrono::{DateTime, Duration as Age, Utc};
+use diesel::prelude::*;
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use crate::events::catalogue::{ApiKeyRevokedV1, ClientRevokedV1, EventPayload};
+use crate::events::{CloudEvent, EventHandler};
+
+diesel::table! {
+    revoked_credentials (subject) {
+        subject -> Text,
+        revoked_at -> Timestamptz,
+    }
+}
+
+/// How often each replica reloads the list.
+pub const RELOAD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long a revocation is kept: longer than any access token lives (15 minutes by default;
+/// a revoked credential gets no new one), so no token it could refuse is alive after.
+pub const KEEP: Age = Age::days(7);
+
+/// Deletes one batch of revocations older than `$1` (at most `$2`): a retention purge.
+pub const PURGE_SQL: &str = "DELETE FROM revoked_credentials WHERE subject IN (\
+    SELECT subject FROM revoked_credentials WHERE revoked_at < $1 ORDER BY revoked_at LIMIT $2)";
+
+/// The subjects (`sub` claims) whose tokens this replica refuses.
+#[derive(Default)]
+pub struct Revocations {
+    subjects: RwLock<HashSet<String>>,
+}
+
+impl Revocations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether tokens with this `sub` are refused.
+    pub fn is_revoked(&self, sub: &str) -> bool {
+        self.subjects.read().is_ok_and(|s| s.contains(sub))
+    }
+
+    fn add(&self, sub: &str) {
+        if let Ok(mut s) = self.subjects.write() {
+            s.insert(sub.to_owned());
+        }
+    }
+
+    /// Replaces the list with the table's rows (what other replicas consumed); returns how many
+    /// subjects are new to this replica.
+    pub fn reload(&self, conn: &mut PgConnection) -> QueryResult<usize> {
+        let rows: HashSet<String> = revoked_credentials::table
+            .select(revoked_credentials::subject)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect();
+        let Ok(mut subjects) = self.subjects.write() else {
+            return Ok(0);
+        };
+        let new = rows.difference(&subjects).count();
+        *subjects = rows;
+        Ok(new)
+    }
+
+    /// Records a revocation in the caller's transaction and refuses the subject at once.
+    fn record(&self, conn: &mut PgConnection, subject: &str, at: DateTime<Utc>) -> QueryResult<()> {
+        diesel::insert_into(revoked_credentials::table)
+            .values((
+                revoked_credentials::subject.eq(subject),
+                revoked_credentials::revoked_at.eq(at),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        self.add(subject);
+        Ok(())
+    }
+}
+
+/// A service's event handler plus the revocation events: what every service consumes.
+pub struct WithRevocations {
+    inner: Arc<dyn EventHandler>,
+    types: Vec<&'static str>,
+    revocations: Arc<Revocations>,
+}
+
+/// The event types of the revocations every service consumes.
+pub const TYPES: [&str; 2] = [ClientRevokedV1::TYPE, ApiKeyRevokedV1::TYPE];
+
+impl WithRevocations {
+    pub fn new(inner: Arc<dyn EventHandler>, revocations: Arc<Revocations>) -> Self {
+        let mut types = inner.event_types().to_vec();
+        let extra: Vec<&'static str> = TYPES.into_iter().filter(|t| !types.contains(t)).collect();
+        types.extend(extra);
+        Self {
+            inner,
+            types,
+            revocations,
+        }
+    }
+}
+
+impl EventHandler for WithRevocations {
+    fn event_types(&self) -> &[&'static str] {
+        &self.types
+    }
+
+    fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
+        match event.type_.as_str() {
+            ClientRevokedV1::TYPE => {
+                let c: ClientRevokedV1 = event.decode()?;
+                Ok(self.revocations.record(conn, &c.subject, c.revoked_at)?)
+            }
+            ApiKeyRevokedV1::TYPE => {
+                let k: ApiKeyRevokedV1 = event.decode()?;
+                Ok(self.revocations.record(conn, &k.subject, k.revoked_at)?)
+            }
+            _ => self.inner.handle(conn, event),
+        }
+    }
+}

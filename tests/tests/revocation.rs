@@ -1,0 +1,165 @@
+//! Revoked machine credentials are refused by the services too, not only by the gateway
+//! (SPEC §10, issue 12): a revoked client's or API key's live token, sent straight to a service
+//! (bypassing the gateway), is refused with `401` once the gateway's `client.revoked` /
+//! `api_key.revoked` event has reached it — within seconds (relay, consumer, then each
+//! replica's reload every second) — while other callers' tokens keep working.
+
+use kuaidi_shared::auth::{Claims, Role};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::testing::eventually;
+use kuaidi_tests::Suite;
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+
+const MERCHANT: &str = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
+
+/// How long a revocation may take to reach a service (a bound, not a measurement).
+const PROPAGATION: Duration = Duration::from_secs(30);
+
+/// `GET /api/v1/shipments` straight at the shipments service with `token`: the status.
+async fn direct(suite: &Suite, token: &str) -> u16 {
+    let url = format!(
+        "{}/api/v1/shipments?limit=1",
+        suite.shipments.as_ref().expect("shipments").url()
+    );
+    suite
+        .env
+        .http
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+async fn revoke(suite: &Suite, admin: &str, path: &str) {
+    let resp = suite
+        .env
+        .http
+        .delete(suite.url(path))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 204, "{path} revoked");
+}
+
+async fn refused_within_the_bound(suite: &Suite, token: &str, what: &str) {
+    eventually(PROPAGATION, what, || async {
+        (direct(suite, token).await == 401).then_some(())
+    })
+    .await;
+}
+
+/// A merchant token as the gateway issues it for `sub` (it signs with the suite's key).
+fn merchant_token(suite: &Suite, sub: String) -> String {
+    let now = Clock::system().now().timestamp();
+    suite
+        .env
+        .key
+        .sign(&Claims {
+            sub,
+            role: Role::Merchant,
+            scopes: vec![],
+            merchant_id: Some(MERCHANT.parse().expect("uuid")),
+            phone_hash: None,
+            iss: "kuaidi-gateway".into(),
+            aud: "kuaidi".into(),
+            iat: now,
+            nbf: Some(now),
+            exp: now + 900,
+            jti: Uuid::new_v4().to_string(),
+        })
+        .expect("token signed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_clients_live_token_is_refused_by_a_service_reached_directly() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let body = json!({"name": "Shop A", "role": "merchant", "merchant_id": MERCHANT,
+        "scopes": ["shipments:read"]});
+    let resp = suite.post(&admin, "/api/v1/clients", &body).await;
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.expect("json");
+    let (id, client_id, secret) = (
+        created["id"].as_str().expect("id"),
+        created["client_id"].as_str().expect("client_id"),
+        created["client_secret"].as_str().expect("secret"),
+    );
+    let grant: Value = suite
+        .env
+        .http
+        .post(suite.url("/api/v1/auth/token"))
+        .basic_auth(client_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = grant["access_token"].as_str().expect("access_token");
+    assert_eq!(direct(&suite, token).await, 200, "the live token works");
+    let bystander = merchant_token(&suite, format!("client:{}", Uuid::now_v7()));
+
+    revoke(&suite, &admin, &format!("/api/v1/clients/{id}")).await;
+    refused_within_the_bound(
+        &suite,
+        token,
+        "the revoked client's token refused by shipments",
+    )
+    .await;
+    assert_eq!(
+        direct(&suite, &bystander).await,
+        200,
+        "another client's token still works"
+    );
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_api_keys_merchant_token_is_refused_by_a_service_reached_directly() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let body = json!({"name": "shop", "merchant_id": MERCHANT});
+    let resp = suite.post(&admin, "/api/v1/api-keys", &body).await;
+    assert_eq!(resp.status(), 201);
+    let created: Value = resp.json().await.expect("json");
+    let id = created["id"].as_str().expect("id");
+    // The token the gateway exchanges the key for, as a service sees it.
+    let token = merchant_token(&suite, format!("api_key:{id}"));
+    assert_eq!(direct(&suite, &token).await, 200, "the live token works");
+    let other = suite.post(&admin, "/api/v1/api-keys", &body).await;
+    let other: Value = other.json().await.expect("json");
+    let bystander = merchant_token(
+        &suite,
+        format!("api_key:{}", other["id"].as_str().expect("id")),
+    );
+
+    revoke(&suite, &admin, &format!("/api/v1/api-keys/{id}")).await;
+    refused_within_the_bound(
+        &suite,
+        &token,
+        "the revoked key's token refused by shipments",
+    )
+    .await;
+    let through_gateway = suite
+        .env
+        .http
+        .get(suite.url("/api/v1/shipments?limit=1"))
+        .header("x-api-key", created["key"].as_str().expect("key"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(through_gateway.status(), 401, "and by the gateway");
+    assert_eq!(
+        direct(&suite, &bystander).await,
+        200,
+        "another key's token still works"
+    );
+    suite.stop().await;
+}
