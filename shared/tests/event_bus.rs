@@ -500,6 +500,52 @@ async fn relay_restarted_between_publish_and_mark_causes_no_second_effect() {
     w.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_claimed_by_a_dead_relay_is_taken_over_when_its_lease_runs_out() {
+    let mut w = World::new("eblease");
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+
+    // A relay claimed this row for a few seconds and died before publishing it.
+    let orphan = event("orphan");
+    w.commit(&outbox, &orphan);
+    let claimed = w.count(
+        "WITH u AS (UPDATE outbox SET claimed_until = now() + interval '4 seconds' RETURNING 1) \
+         SELECT COUNT(*) AS n FROM u",
+    );
+    assert_eq!(claimed, 1);
+
+    // Another relay publishes what is free at once: the barrier that it has run a batch ...
+    w.start_relay(&amqp, &outbox);
+    let free = event("free");
+    w.commit(&outbox, &free);
+    eventually(WAIT, "the free row published", || async {
+        (w.count(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE event_id = '{}' AND published_at IS NOT NULL",
+            free.id
+        )) == 1)
+            .then_some(())
+    })
+    .await;
+    // ... and left the row still under the dead relay's lease alone.
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) AS n FROM outbox WHERE event_id = '{}' \
+             AND published_at IS NULL AND claimed_until > now()",
+            orphan.id
+        )),
+        1,
+        "a live lease is respected"
+    );
+
+    // Once the lease runs out, the living relay takes the row over.
+    w.wait_until_all_published().await;
+    w.wait_for_effects(2).await;
+    assert_eq!(w.effect_ids(), HashSet::from([orphan.id, free.id]));
+    w.shutdown().await;
+}
+
 // ------------------------------------------------------------------------------------------
 // 3. Retries and the DLQ
 // ------------------------------------------------------------------------------------------
