@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 use kuaidi_shared::db::{build_pool, PgPool, SHARED_MIGRATIONS};
-use kuaidi_shared::events::catalogue::CustomerCreatedV1;
+use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerMergedV1};
 use kuaidi_shared::events::consumer::{self, EventHandler, Subscription};
 use kuaidi_shared::events::metrics::BUS;
 use kuaidi_shared::events::relay::{self, BrokerStatus};
@@ -33,14 +33,15 @@ use uuid::Uuid;
 
 /// Longest wait for something the bus should do.
 const WAIT: Duration = Duration::from_secs(15);
-/// Room for a wrong extra publish or effect to show up before asserting it did not.
-const GRACE: Duration = Duration::from_millis(500);
+/// Subject of the barrier events ([`World::barrier`]): handled like any event, no effect.
+const BARRIER: &str = "barrier";
 
 // ------------------------------------------------------------------------------------------
 // Fixtures
 // ------------------------------------------------------------------------------------------
 
-/// Records each applied event in `effects`; fails on purpose for subject `poison`.
+/// Records each applied event in `effects`; fails on purpose for subject `poison`; leaves no
+/// effect for a [`BARRIER`].
 #[derive(Default)]
 struct Recorder {
     poison_calls: AtomicU32,
@@ -55,6 +56,9 @@ impl EventHandler for Recorder {
         if event.subject.as_deref() == Some("poison") {
             self.poison_calls.fetch_add(1, Ordering::SeqCst);
             anyhow::bail!("poison: this event can never be handled");
+        }
+        if event.subject.as_deref() == Some(BARRIER) {
+            return Ok(());
         }
         diesel::sql_query("INSERT INTO effects (event_id, subject) VALUES ($1, $2)")
             .bind::<diesel::sql_types::Uuid, _>(event.id)
@@ -186,6 +190,24 @@ impl World {
         .await;
     }
 
+    /// Publishes a barrier event straight to the exchange, behind everything published so far,
+    /// and waits until the consumer has handled it. The consumer handles one delivery at a
+    /// time in queue order, so whatever was queued before — a duplicate, a stray — has been
+    /// handled by then: "it did not happen" is then a fact, not a guess after a sleep. The
+    /// barrier counts as one handled event (metric and `processed_events`), never as an effect.
+    async fn barrier(&self) {
+        let barrier = event(BARRIER);
+        kuaidi_shared::testing::publish(&self.amqp, &barrier).await;
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM processed_events WHERE event_id = '{}'",
+            barrier.id
+        );
+        eventually(WAIT, "the barrier handled", || async {
+            (self.count(&sql) == 1).then_some(())
+        })
+        .await;
+    }
+
     async fn wait_until_all_published(&self) {
         eventually(WAIT, "every outbox row marked published", || async {
             (self.count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NULL") == 0)
@@ -294,8 +316,9 @@ impl Tap {
         }
     }
 
-    /// Takes every message waiting now; returns their message ids (the event ids).
-    async fn drain(&self) -> Vec<String> {
+    /// Takes every message waiting now; returns their message ids (the event ids) and
+    /// whether each is a barrier.
+    async fn drain(&self) -> Vec<(String, bool)> {
         let mut ids = Vec::new();
         while let Some(msg) = self
             .ch
@@ -310,22 +333,48 @@ impl Tap {
                 .as_ref()
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_default();
-            ids.push(id);
+            let event: Option<CloudEvent> = serde_json::from_slice(&msg.delivery.data).ok();
+            let barrier = event.is_some_and(|e| e.subject.as_deref() == Some(BARRIER));
+            ids.push((id, barrier));
         }
         ids
     }
 
-    /// Collects messages until at least `n` arrived, then waits [`GRACE`] for strays.
-    async fn collect(&self, n: usize) -> Vec<String> {
+    /// Collects what was published until a barrier published now (an event no consumer of
+    /// the test binds) comes through: every publish confirmed before it is in the tap ahead of
+    /// it, strays included. Returns the ids before the barrier.
+    async fn collect(&self, amqp: &AmqpSettings) -> Vec<String> {
+        let payload = CustomerMergedV1 {
+            merge_id: Uuid::now_v7(),
+            survivor_id: Uuid::now_v7(),
+            duplicate_id: Uuid::now_v7(),
+            merged_at: Utc::now(),
+        };
+        let barrier = CloudEvent::new(
+            "customers",
+            BARRIER,
+            &payload,
+            &RequestContext::detached(),
+            Uuid::now_v7(),
+            Utc::now(),
+        );
+        kuaidi_shared::testing::publish(amqp, &barrier).await;
+        let barrier = barrier.id.to_string();
         let mut seen = Vec::new();
         let deadline = tokio::time::Instant::now() + WAIT;
-        while seen.len() < n && tokio::time::Instant::now() < deadline {
+        while !seen.iter().any(|(id, _)| *id == barrier) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the tap's barrier never came"
+            );
             seen.extend(self.drain().await);
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        tokio::time::sleep(GRACE).await;
-        seen.extend(self.drain().await);
-        seen
+        // Barriers (the tap's own and the consumer's) are not what the test published.
+        seen.into_iter()
+            .filter(|(_, barrier)| !barrier)
+            .map(|(id, _)| id)
+            .collect()
     }
 }
 
@@ -355,7 +404,7 @@ async fn event_in_a_rolled_back_transaction_is_never_published() {
 
     w.wait_for_effects(1).await;
     w.wait_until_all_published().await;
-    tokio::time::sleep(GRACE).await;
+    w.barrier().await;
 
     assert_eq!(
         w.effect_ids(),
@@ -375,7 +424,7 @@ async fn event_in_a_rolled_back_transaction_is_never_published() {
         )),
         0
     );
-    let published = tap.collect(1).await;
+    let published = tap.collect(&w.amqp).await;
     assert_eq!(
         published,
         vec![committed.id.to_string()],
@@ -398,7 +447,7 @@ async fn committed_event_is_published_and_handled_once() {
 
     w.wait_for_effects(1).await;
     w.wait_until_all_published().await;
-    tokio::time::sleep(GRACE).await;
+    w.barrier().await;
 
     assert_eq!(w.effects(), 1, "applied exactly once");
     assert_eq!(w.effect_ids(), HashSet::from([committed.id]));
@@ -419,12 +468,12 @@ async fn committed_event_is_published_and_handled_once() {
         "the outbox row is marked published and its claim released"
     );
     assert_eq!(
-        tap.collect(1).await,
+        tap.collect(&w.amqp).await,
         vec![committed.id.to_string()],
         "published once"
     );
     assert_eq!(w.metric(&BUS.published), 1);
-    assert_eq!(w.metric(&BUS.handled), 1);
+    assert_eq!(w.metric(&BUS.handled), 1 + 1, "the event and the barrier");
     assert_eq!(w.metric(&BUS.duplicates), 0);
     w.shutdown().await;
 }
@@ -471,7 +520,7 @@ async fn relay_restarted_between_publish_and_mark_causes_no_second_effect() {
         (deliveries(&w) > deliveries_before).then_some(())
     })
     .await;
-    tokio::time::sleep(GRACE).await;
+    w.barrier().await;
 
     assert_eq!(w.effects(), 1, "the duplicate had no second effect");
     assert_eq!(
@@ -480,18 +529,24 @@ async fn relay_restarted_between_publish_and_mark_causes_no_second_effect() {
         "the restarted relay published again"
     );
     assert_eq!(
-        tap.collect(2).await,
+        tap.collect(&w.amqp).await,
         vec![once.id.to_string(), once.id.to_string()],
         "the exchange saw the same event twice"
     );
     assert_eq!(w.metric(&BUS.duplicates), duplicates_before + 1);
     assert_eq!(
         w.metric(&BUS.handled),
-        1,
-        "handled once, acknowledged twice"
+        1 + 1,
+        "handled once, acknowledged twice (and the barrier handled)"
     );
     assert_eq!(w.effect_ids(), HashSet::from([once.id]));
-    assert_eq!(w.count("SELECT COUNT(*) AS n FROM processed_events"), 1);
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) AS n FROM processed_events WHERE event_id = '{}'",
+            once.id
+        )),
+        1
+    );
     assert_eq!(
         w.count("SELECT COUNT(*) AS n FROM outbox WHERE published_at IS NOT NULL"),
         1,
@@ -598,7 +653,7 @@ async fn handler_that_keeps_failing_ends_in_the_dlq_while_later_messages_flow() 
     );
     assert_eq!(dead.message_count, 0, "only the poison is dead-lettered");
 
-    tokio::time::sleep(GRACE).await;
+    w.barrier().await;
     assert_eq!(
         w.handler.poison_calls.load(Ordering::SeqCst),
         w.amqp.max_attempts,
@@ -615,8 +670,8 @@ async fn handler_that_keeps_failing_ends_in_the_dlq_while_later_messages_flow() 
     assert_eq!(w.distinct_effects(), 20);
     assert_eq!(
         w.count("SELECT COUNT(*) AS n FROM processed_events"),
-        20,
-        "the failed handling left no processed record behind"
+        20 + 1,
+        "the failed handling left no processed record behind (the 20 and the barrier)"
     );
     let after = ch
         .basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
@@ -671,7 +726,7 @@ async fn broker_going_away_mid_stream_loses_no_event() {
 
     w.wait_for_effects(100).await;
     w.wait_until_all_published().await;
-    tokio::time::sleep(GRACE).await;
+    w.barrier().await;
     assert!(status.is_connected(), "the relay reconnected");
     assert_eq!(w.effects(), 100, "every event applied exactly once");
     assert_eq!(w.distinct_effects(), 100);
@@ -737,7 +792,7 @@ async fn two_instances_publish_and_handle_every_event_once() {
 
     w.wait_for_effects(200).await;
     w.wait_until_all_published().await;
-    let published = tap.collect(200).await;
+    let published = tap.collect(&w.amqp).await;
 
     assert_eq!(w.effects(), 200, "every event applied exactly once");
     assert_eq!(w.distinct_effects(), 200);
