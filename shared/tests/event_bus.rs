@@ -394,11 +394,12 @@ async fn event_in_a_rolled_back_transaction_is_never_published() {
     let rolled_back = event("rolled-back");
     let committed = event("committed");
     let mut conn = w.pool.get().expect("a database connection");
-    let result = conn.transaction::<(), anyhow::Error, _>(|c| {
+    // The business write fails after the event was written: the transaction rolls back (what
+    // that leaves — no outbox row, no publish, no effect — is asserted below).
+    let _ = conn.transaction::<(), anyhow::Error, _>(|c| {
         Outbox::enqueue(c, &rolled_back)?;
         anyhow::bail!("the business write failed after the event was written")
     });
-    assert!(result.is_err(), "the transaction must have failed");
     outbox.wake(); // a careless caller waking the relay anyway must not matter
     w.commit(&outbox, &committed);
 
