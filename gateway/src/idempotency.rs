@@ -15,7 +15,14 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::idempotency_keys;
 
 /// Response headers worth replaying.
-pub const KEPT_HEADERS: [&str; 4] = ["content-type", "location", "etag", "x-duplicate-of"];
+/// The PII-read flag is kept too, so that a replay showing PII is audited like the original.
+pub const KEPT_HEADERS: [&str; 5] = [
+    "content-type",
+    "location",
+    "etag",
+    "x-duplicate-of",
+    kuaidi_shared::http::PII_AUDIT_HEADER,
+];
 
 pub enum Begin {
     /// This request owns the key: forward it, then `finish` or `abandon`.

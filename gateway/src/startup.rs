@@ -121,6 +121,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let auth_limits = web::Data::new(AuthLimits {
         per_address: Limiter::new(per_address, per_address.saturating_mul(4)),
         per_username: Limiter::new(per_username, per_username.saturating_mul(10)),
+        backoff: crate::lockout::AddressBackoff::new(settings.clock.clone()),
     });
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).

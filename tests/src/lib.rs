@@ -90,6 +90,24 @@ impl Suite {
         }
     }
 
+    /// The suite on a manual clock standing at noon UTC of the current day: what the services
+    /// date ("today" in KPIs) cannot roll over at midnight while a test runs. Tokens still
+    /// expire on the system clock.
+    pub async fn start_at_noon() -> Self {
+        let noon = Clock::system()
+            .now()
+            .date_naive()
+            .and_hms_opt(12, 0, 0)
+            .expect("noon")
+            .and_utc();
+        Self::start_with_clock(Clock::manual(noon)).await
+    }
+
+    /// The services' current day.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.now().date_naive()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.gateway.url())
     }

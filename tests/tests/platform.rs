@@ -1,7 +1,6 @@
 //! End to end through the gateway over HTTP, with the services talking over RabbitMQ: the
 //! walking skeleton of the platform issue.
 
-use chrono::Utc;
 use kuaidi_shared::auth::{Role, SigningKey};
 use kuaidi_shared::testing::{eventually, token};
 use kuaidi_tests::Suite;
@@ -10,7 +9,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_shipment_for_a_customer_shows_in_their_stats_and_in_todays_kpis() {
-    let suite = Suite::start().await;
+    let suite = Suite::start_at_noon().await;
     let admin = suite.admin_token().await;
 
     let customer = suite
@@ -65,7 +64,7 @@ async fn a_shipment_for_a_customer_shows_in_their_stats_and_in_todays_kpis() {
         },
     )
     .await;
-    let today = Utc::now().date_naive().to_string();
+    let today = suite.today().to_string();
     let kpis = eventually(
         Duration::from_secs(5),
         "today's KPIs to count the shipment and complaint",

@@ -123,7 +123,13 @@ async fn relay(
     let keyed = match idempotency_key(call, &body)? {
         Some((who, key, hash)) => {
             match idempotency::begin(pool, &proxy.pii, who.clone(), key.clone(), hash).await? {
-                Begin::Replay(resp) => return Ok(resp),
+                Begin::Replay(mut resp) => {
+                    let target = resp.headers_mut().remove(PII_AUDIT_HEADER).next();
+                    if let (Some(target), Some(c)) = (target, call.caller) {
+                        audit_pii_read(proxy, call, c, &target).await;
+                    }
+                    return Ok(resp);
+                }
                 Begin::Proceed => Some((who, key)),
             }
         }
@@ -140,14 +146,24 @@ async fn relay(
         }
     };
     if let (Some(target), Some(c)) = (resp.headers().get(PII_AUDIT_HEADER), call.caller) {
-        let target = target.to_str().unwrap_or_default().to_owned();
-        let entry = Audit::by(&c.principal, "pii.read", Some(target));
-        proxy.auditor.record(req, call.ctx, entry).await;
+        audit_pii_read(proxy, call, c, target).await;
     }
     match keyed {
         None => upstream::relay_response(resp).await,
         Some((who, key)) => idempotency::keep(pool, &proxy.pii, who, key, resp).await,
     }
+}
+
+/// Writes the `pii.read` audit row of an answer a service flagged as showing PII unmasked.
+async fn audit_pii_read<V: AsRef<[u8]>>(
+    proxy: &Proxy,
+    call: Call<'_>,
+    caller: &Caller,
+    target: &V,
+) {
+    let target = String::from_utf8_lossy(target.as_ref()).into_owned();
+    let entry = Audit::by(&caller.principal, "pii.read", Some(target));
+    proxy.auditor.record(call.req, call.ctx, entry).await;
 }
 
 /// `(principal, key, fingerprint)` of an idempotency-keyed POST by a known caller.

@@ -90,108 +90,139 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
     gw.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_else_is_refused() {
-    let gw = TestGateway::spawn().await;
-    let env = &gw.env;
-    let admin = gw.admin_token().await;
-    let post = |token: String, body: Value| {
-        let http = env.http.clone();
-        let url = gw.url("/api/v1/users");
-        async move {
-            http.post(url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await
-                .expect("sent")
-        }
-    };
+const AGENT_PASSWORD: &str = "Courier-2026-spring";
 
-    let weak = post(
-        admin.clone(),
+/// `POST /api/v1/users` by `token`.
+async fn post_user(gw: &TestGateway, token: &str, body: Value) -> reqwest::Response {
+    gw.post(token, "/api/v1/users", &body).await
+}
+
+/// Creates the agent `li.na`; answers its URL and `ETag`.
+async fn agent_li_na(gw: &TestGateway, admin: &str) -> (String, String) {
+    let created = post_user(
+        gw,
+        admin,
+        json!({"username": "li.na", "password": AGENT_PASSWORD, "role": "agent", "display_name": "李娜"}),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
+    let user: Value = created.json().await.expect("json");
+    let url = gw.url(&format!(
+        "/api/v1/users/{}",
+        user["id"].as_str().expect("id")
+    ));
+    (url, etag)
+}
+
+/// `PATCH` of a user at `url` by `admin` with `If-Match: tag`.
+async fn patch_user(gw: &TestGateway, admin: &str, url: &str, tag: &str, body: Value) -> u16 {
+    gw.env
+        .http
+        .patch(url)
+        .bearer_auth(admin)
+        .header("if-match", tag)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_needs_a_strong_password_and_a_free_username_and_its_hash_never_leaves() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let weak = post_user(
+        &gw,
+        &admin,
         json!({"username": "li.na", "password": "short", "role": "agent"}),
     )
     .await;
     assert_eq!(weak.status(), 422);
-    let created = post(admin.clone(), json!({"username": "li.na", "password": "Courier-2026-spring", "role": "agent", "display_name": "李娜"})).await;
+    let created = post_user(
+        &gw,
+        &admin,
+        json!({"username": "li.na", "password": AGENT_PASSWORD, "role": "agent"}),
+    )
+    .await;
     assert_eq!(created.status(), 201);
-    let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
     let user: Value = created.json().await.expect("json");
+    assert_eq!(user["username"], "li.na");
     assert!(
         user.get("password_hash").is_none(),
         "hashes never leave the gateway"
     );
-    assert_eq!(
-        post(
-            admin.clone(),
-            json!({"username": "li.na", "password": "Courier-2026-spring", "role": "agent"})
-        )
-        .await
-        .status(),
-        409
-    );
+    let taken = post_user(
+        &gw,
+        &admin,
+        json!({"username": "li.na", "password": AGENT_PASSWORD, "role": "agent"}),
+    )
+    .await;
+    assert_eq!(taken.status(), 409);
+    gw.stop().await;
+}
 
-    let agent: Value = login(&env.http, &gw.app.url(), "li.na", "Courier-2026-spring")
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_admins_manage_users_clients_api_keys_and_read_the_audit_log() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    agent_li_na(&gw, &admin).await;
+    let agent: Value = login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
         .await
         .json()
         .await
         .expect("json");
-    let agent = agent["access_token"]
-        .as_str()
-        .expect("agent token")
-        .to_owned();
-    assert_eq!(
-        post(
-            agent.clone(),
-            json!({"username": "x.y", "password": "Courier-2026-spring", "role": "admin"})
-        )
-        .await
-        .status(),
-        403
-    );
+    let agent = agent["access_token"].as_str().expect("agent token");
+    let promoted = post_user(
+        &gw,
+        agent,
+        json!({"username": "x.y", "password": AGENT_PASSWORD, "role": "admin"}),
+    )
+    .await;
+    assert_eq!(promoted.status(), 403);
     for path in [
         "/api/v1/users",
         "/api/v1/clients",
         "/api/v1/api-keys",
         "/api/v1/audit-log",
     ] {
-        let r = gw.get(&agent, path).await;
+        let r = gw.get(agent, path).await;
         assert_eq!(r.status(), 403, "an agent may not read {path}");
+        assert_eq!(
+            gw.get(&admin, path).await.status(),
+            200,
+            "the admin reads {path}"
+        );
     }
+    gw.stop().await;
+}
 
-    let url = gw.url(&format!(
-        "/api/v1/users/{}",
-        user["id"].as_str().expect("id")
-    ));
-    let patch = |tag: String, body: Value| {
-        let http = env.http.clone();
-        let (url, admin) = (url.clone(), admin.clone());
-        async move {
-            http.patch(url)
-                .bearer_auth(admin)
-                .header("if-match", tag)
-                .json(&body)
-                .send()
-                .await
-                .expect("sent")
-        }
-    };
-    let disabled = patch(etag.clone(), json!({"disabled": true})).await;
-    assert_eq!(disabled.status(), 200);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_edit_on_a_stale_etag_is_412_and_a_current_etag_is_not_modified() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let (url, etag) = agent_li_na(&gw, &admin).await;
+    let body = json!({"display_name": "李 娜"});
+    assert_eq!(patch_user(&gw, &admin, &url, &etag, body).await, 200);
     assert_eq!(
-        patch(etag, json!({"role": "manager"})).await.status(),
+        patch_user(&gw, &admin, &url, &etag, json!({"role": "manager"})).await,
         412,
         "stale If-Match"
     );
-    assert_eq!(
-        login(&env.http, &gw.app.url(), "li.na", "Courier-2026-spring")
-            .await
-            .status(),
-        401,
-        "disabled users cannot log in"
-    );
-    let current = env
+    let current = gw
+        .env
+        .http
+        .get(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    let user_now: Value = current.json().await.expect("json");
+    assert_eq!(user_now["role"], "agent", "the stale edit changed nothing");
+    let current = gw
+        .env
         .http
         .get(&url)
         .bearer_auth(&admin)
@@ -199,7 +230,8 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         .await
         .expect("sent");
     let tag = current.headers()["etag"].to_str().expect("etag").to_owned();
-    let not_modified = env
+    let not_modified = gw
+        .env
         .http
         .get(&url)
         .bearer_auth(&admin)
@@ -208,9 +240,38 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         .await
         .expect("sent");
     assert_eq!(not_modified.status(), 304);
-    let changes = audit(env, &gw.app.url(), &admin, "action=user.update").await;
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_user_cannot_log_in_and_the_change_is_audited() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let (url, etag) = agent_li_na(&gw, &admin).await;
+    assert_eq!(
+        patch_user(&gw, &admin, &url, &etag, json!({"disabled": true})).await,
+        200
+    );
+    assert_eq!(
+        login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
+            .await
+            .status(),
+        401,
+        "disabled users cannot log in"
+    );
+    let changes = audit(&gw.env, &gw.app.url(), &admin, "action=user.update").await;
     assert_eq!(changes.len(), 1);
-    let gone = env
+    assert_eq!(changes[0]["target"], url.rsplit('/').next().expect("id"));
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_themselves() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let (url, _) = agent_li_na(&gw, &admin).await;
+    let gone = gw
+        .env
         .http
         .delete(&url)
         .bearer_auth(&admin)
@@ -218,8 +279,29 @@ async fn admins_manage_users_under_a_password_policy_with_etags_and_everyone_els
         .await
         .expect("sent");
     assert_eq!(gone.status(), 204);
+    let after: Value = gw
+        .env
+        .http
+        .get(&url)
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(
-        audit(env, &gw.app.url(), &admin, "action=user.delete")
+        after["disabled"], true,
+        "deactivated, kept for the audit log"
+    );
+    assert_eq!(
+        login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        audit(&gw.env, &gw.app.url(), &admin, "action=user.delete")
             .await
             .len(),
         1
@@ -603,12 +685,14 @@ async fn logins_and_unmasked_pii_reads_are_audited_without_secrets() {
         "never the password"
     );
     let pii = audit(&env, &gw.url(), &admin, "action=pii.read").await;
-    assert_eq!(pii.len(), 1);
-    assert_eq!(
-        pii[0]["target"],
-        format!("customer:{}", c["id"].as_str().expect("id"))
-    );
-    assert!(pii[0]["request_id"].is_string() && pii[0]["ip"].is_string());
+    assert_eq!(pii.len(), 2, "the creation and the read show the PII");
+    for row in &pii {
+        assert_eq!(
+            row["target"],
+            format!("customer:{}", c["id"].as_str().expect("id"))
+        );
+        assert!(row["request_id"].is_string() && row["ip"].is_string());
+    }
     gw.stop().await;
     customers.stop().await;
 }

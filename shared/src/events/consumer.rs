@@ -65,6 +65,9 @@ pub async fn run(sub: Subscription, mut shutdown: Shutdown) {
             Ok(()) => return,
             Err(e) => {
                 failures += 1;
+                BUS.consumer_failures
+                    .with_label_values(&[sub.service.as_str()])
+                    .set(i64::from(failures));
                 tracing::warn!(service = %sub.service, error = %e, "consumer lost the broker; reconnecting");
                 if sleep_or_shutdown(reconnect_delay(failures), &mut shutdown).await {
                     return;
@@ -115,6 +118,9 @@ async fn consume(
         )
         .await?;
     *failures = 0;
+    BUS.consumer_failures
+        .with_label_values(&[sub.service.as_str()])
+        .set(i64::from(*failures));
     tracing::info!(service = %sub.service, queue = %names.main, "consumer started");
     loop {
         let next = tokio::select! {

@@ -10,6 +10,8 @@ pub struct BusMetrics {
     pub dead_lettered: IntCounterVec,
     pub duplicates: IntCounterVec,
     pub broker_connected: IntGaugeVec,
+    /// Broker losses in a row of a consumer; its reconnect backoff grows with it.
+    pub consumer_failures: IntGaugeVec,
 }
 
 fn counter(name: &str, help: &str) -> IntCounterVec {
@@ -43,19 +45,28 @@ pub static BUS: LazyLock<BusMetrics> = LazyLock::new(|| BusMetrics {
         &["service"],
     )
     .unwrap_or_else(|e| panic!("{e}")),
+    consumer_failures: IntGaugeVec::new(
+        Opts::new(
+            "kuaidi_consumer_broker_failures",
+            "Broker losses in a row of the consumer (0 while it consumes)",
+        ),
+        &["service"],
+    )
+    .unwrap_or_else(|e| panic!("{e}")),
 });
 
 /// Registers the bus metrics in an application's registry (each app has its own registry so
 /// several apps can live in one test process).
 pub fn register(registry: &Registry) {
     let m = &*BUS;
-    let collectors: [Box<dyn prometheus::core::Collector>; 6] = [
+    let collectors: [Box<dyn prometheus::core::Collector>; 7] = [
         Box::new(m.published.clone()),
         Box::new(m.handled.clone()),
         Box::new(m.retried.clone()),
         Box::new(m.dead_lettered.clone()),
         Box::new(m.duplicates.clone()),
         Box::new(m.broker_connected.clone()),
+        Box::new(m.consumer_failures.clone()),
     ];
     for c in collectors {
         if let Err(e) = registry.register(c) {

@@ -74,6 +74,9 @@ pub async fn login(
     if let Some(lock) = locked {
         auditor.record(&req, &ctx, lock).await;
     }
+    if user.is_err() {
+        limits.failed(&req);
+    }
     let user = user?;
     let role =
         Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;

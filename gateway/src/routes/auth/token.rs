@@ -81,6 +81,7 @@ pub async fn token(
         auditor
             .record(&req, &ctx, failed(&client_id, refused))
             .await;
+        limits.failed(&req);
         let why = "unknown client or wrong secret";
         return Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", why));
     };

@@ -1,6 +1,9 @@
 //! Sign-in throttling: per address and per username (`429` + `Retry-After`), locks with
 //! growing delays that never keep a user out of an address they signed in from, admin unlock.
 
+use chrono::Duration;
+use kuaidi_gateway::lockout::ADDRESS_FREE_FAILURES;
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::testing::TestEnv;
 use serde_json::{json, Value};
 use std::net::IpAddr;
@@ -66,6 +69,63 @@ async fn attempts_on_one_username_are_throttled_whatever_the_address() {
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
     let other = login(&gw.env.http, &gw.app.url(), "admin", ADMIN_PASSWORD).await;
     assert_eq!(other.status(), 200, "another username is not throttled");
+    gw.stop().await;
+}
+
+fn retry_after(resp: &reqwest::Response) -> u64 {
+    resp.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_that_keeps_failing_waits_twice_as_long_before_each_further_attempt() {
+    let clock = Clock::manual(Clock::system().now());
+    let moved = clock.clone();
+    let gw = TestGateway::spawn_with(TestEnv::new(), move |s| {
+        s.rate_limits.auth_per_address = 0;
+        s.rate_limits.auth_per_username = 0;
+        s.clock = moved;
+    })
+    .await;
+    let (base, stranger) = (gw.app.url(), stranger());
+    for i in 0..ADDRESS_FREE_FAILURES {
+        let resp = login(&stranger, &base, &format!("guess{i}"), "wrong").await;
+        assert_eq!(resp.status(), 401, "free failure {i}");
+    }
+    let waiting = login(&stranger, &base, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(waiting.status(), 429, "even the right password waits");
+    assert_eq!(retry_after(&waiting), 1);
+    assert_eq!(
+        login(&gw.env.http, &base, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200,
+        "another address does not wait"
+    );
+    for expected in [2, 4, 8] {
+        clock.advance(Duration::seconds(expected / 2));
+        let tried = login(&stranger, &base, "guess", "wrong").await;
+        assert_eq!(tried.status(), 401, "the delay was waited out");
+        let waiting = login(&stranger, &base, "guess", "wrong").await;
+        assert_eq!(waiting.status(), 429);
+        assert_eq!(retry_after(&waiting), expected as u64, "doubles");
+    }
+    clock.advance(Duration::seconds(7));
+    assert_eq!(
+        retry_after(&login(&stranger, &base, "admin", ADMIN_PASSWORD).await),
+        1,
+        "a refused attempt does not restart the delay"
+    );
+    clock.advance(Duration::seconds(1));
+    assert_eq!(
+        login(&stranger, &base, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200
+    );
     gw.stop().await;
 }
 

@@ -1,5 +1,5 @@
-//! What this service knows of customers (value tier, owner) and what it does when a customer
-//! is merged or erased.
+//! What this service knows of customers (value tier, owner, merchant) and what it does when a
+//! customer is merged or erased.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -49,6 +49,35 @@ pub fn set_owner(
     .bind::<Timestamptz, _>(at)
     .execute(conn)
     .map(drop)
+}
+
+/// Records the merchant whose account `customer` is (`customer.created`).
+pub fn set_merchant(
+    conn: &mut PgConnection,
+    customer: Uuid,
+    merchant: Option<Uuid>,
+) -> QueryResult<()> {
+    diesel::insert_into(customer_projection::table)
+        .values((
+            customer_projection::customer_id.eq(customer),
+            customer_projection::merchant_id.eq(merchant),
+        ))
+        .on_conflict(customer_projection::customer_id)
+        .do_update()
+        .set(customer_projection::merchant_id.eq(merchant))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Whether `customer` is known as an account of `merchant` (a merchant's case may name only
+/// its own customers: another tenant's would skew that customer's stats).
+pub fn belongs_to(conn: &mut PgConnection, customer: Uuid, merchant: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        customer_projection::table
+            .filter(customer_projection::customer_id.eq(customer))
+            .filter(customer_projection::merchant_id.eq(merchant)),
+    ))
+    .get_result(conn)
 }
 
 pub fn is_key_account(conn: &mut PgConnection, customer: Uuid) -> QueryResult<bool> {

@@ -101,6 +101,7 @@ diesel::table! {
         tier_changed_at -> Nullable<Timestamptz>,
         owner_id -> Nullable<Uuid>,
         owner_changed_at -> Nullable<Timestamptz>,
+        merchant_id -> Nullable<Uuid>,
     }
 }
 

@@ -1,6 +1,6 @@
 //! What the complaints service consumes and emits. Consumed: `shipment.created` (shipment
 //! projection), `shipment.exception_raised` (proactive cases), `customer.created`, `customer.tier_changed`
-//! and `customer.owner_changed` (customer projection), `customer.merged`, `customer.erased`.
+//! and `customer.owner_changed` (customer projection: tier, owner, merchant), `customer.merged`, `customer.erased`.
 
 pub mod emit;
 pub mod proactive;
@@ -23,6 +23,7 @@ pub fn consumers(clock: Clock) -> Consumers {
         })
         .on(|conn, _, t: CustomerTierChangedV1| {
             customers::set_tier(conn, t.customer_id, &t.to, t.changed_at)?;
+            customers::set_merchant(conn, t.customer_id, t.merchant_id)?;
             if let Some(owner) = t.owner_id {
                 customers::set_owner(conn, t.customer_id, Some(owner), t.changed_at)?;
             }
@@ -30,6 +31,7 @@ pub fn consumers(clock: Clock) -> Consumers {
         })
         .on(|conn, _, c: CustomerCreatedV1| {
             customers::set_tier(conn, c.customer_id, &c.value_tier, c.created_at)?;
+            customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
             Ok(customers::set_owner(
                 conn,
                 c.customer_id,

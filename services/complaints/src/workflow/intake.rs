@@ -42,6 +42,16 @@ pub fn open_case(
         None => None,
     };
     let merchant_id = merchant_of(who, shipment.as_ref())?;
+    if let (Role::Merchant, Some(c)) = (who.role, intake.customer_id) {
+        // Another tenant's customer is not there for this merchant (and its stats stay clean).
+        let theirs = match who.merchant_id {
+            Some(m) => customers::belongs_to(conn, c, m)?,
+            None => false,
+        };
+        if !theirs {
+            return Err(ApiError::NotFound("customer"));
+        }
+    }
     let customer_id = intake
         .customer_id
         .or_else(|| shipment.as_ref().and_then(|s| s.shipper_customer_id));

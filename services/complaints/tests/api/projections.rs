@@ -1,8 +1,10 @@
 //! What the service does with other services' events: proactive cases for key accounts,
-//! merged customers, erased customers.
+//! merged customers, erased customers, the merchant whose account a customer is.
 
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
-    CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, PlaceV1,
+    ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::money::Money;
 use serde_json::json;
@@ -190,5 +192,64 @@ async fn merged_customers_cases_move_to_the_survivor_and_erased_ones_lose_their_
     )
     .await;
     assert_eq!(scrubbed["description"], "[erased]");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_may_name_only_its_own_customers_in_a_case() {
+    let t = Desk::spawn().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+    for (customer, merchant) in [(mine, a), (theirs, b)] {
+        let created = CustomerCreatedV1 {
+            customer_id: customer,
+            kind: "business".into(),
+            merchant_id: Some(merchant),
+            owner_id: None,
+            city: None,
+            province: None,
+            value_tier: "small".into(),
+            lifecycle_stage: "prospect".into(),
+            created_at: time("2026-11-01T00:00:00Z"),
+        };
+        t.publish("customers", customer, &created).await;
+    }
+    t.until_db(
+        "both merchants' customers",
+        "SELECT count(*) - 1 AS n FROM customer_projection WHERE merchant_id IS NOT NULL".into(),
+    )
+    .await;
+    t.shipment_created(&shipment("KD400000009CN", a, mine))
+        .await;
+    let token = t.env.token(Role::Merchant, Some(a));
+    let mut body = complaint("delay");
+    body["tracking_number"] = json!("KD400000009CN");
+
+    for (other, what) in [
+        (theirs, "another merchant's"),
+        (Uuid::now_v7(), "an unknown"),
+    ] {
+        body["customer_id"] = json!(other);
+        let refused = t.create(&token, &body).await;
+        assert_eq!(refused.status(), 404, "{what} customer");
+        let kind = refused.headers()["content-type"].to_str().expect("ascii");
+        assert!(kind.starts_with("application/problem+json"), "{kind}");
+    }
+    let queue = json_of(t.get(&t.admin(), "/api/v1/complaints").await, 200).await;
+    assert_eq!(queue["data"], json!([]), "nothing was opened");
+
+    body["customer_id"] = json!(mine);
+    let case = t.created(&token, &body).await;
+    assert_eq!(case["customer_id"], json!(mine), "its own customer is fine");
+    assert_eq!(
+        t.created(&t.admin(), &{
+            let mut b = complaint("damaged");
+            b["customer_id"] = json!(theirs);
+            b
+        })
+        .await["customer_id"],
+        json!(theirs),
+        "staff are no tenant"
+    );
     t.stop().await;
 }

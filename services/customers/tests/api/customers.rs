@@ -51,10 +51,28 @@ async fn same_phone_is_a_409_naming_the_match_unless_duplicates_are_allowed() {
     assert_eq!(problem["matches"][0]["customer_id"], first["id"]);
     assert_eq!(problem["matches"][0]["matched_on"], "phone");
 
-    let allowed = app
-        .post(&admin, "/api/v1/customers?allow_duplicate=true", &other)
-        .await;
-    assert_eq!(allowed.status(), 201);
+    let allowed = expect_json(
+        app.post(&admin, "/api/v1/customers?allow_duplicate=true", &other)
+            .await,
+        201,
+    )
+    .await;
+    assert_ne!(allowed["id"], first["id"], "a second customer");
+    let both = expect_json(
+        app.get(&admin, "/api/v1/customers?q=13812345678").await,
+        200,
+    )
+    .await;
+    let mut ids: Vec<&Value> = both["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    ids.sort_by_key(|v| v.as_str().map(str::to_owned));
+    let mut expected = vec![&first["id"], &allowed["id"]];
+    expected.sort_by_key(|v| v.as_str().map(str::to_owned));
+    assert_eq!(ids, expected, "both files hold the phone");
     app.app.stop().await;
 }
 

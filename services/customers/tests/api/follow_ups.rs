@@ -5,7 +5,9 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
     ComplaintClosedV1, ComplaintReceivedV1, NotificationRequestedV1, SurveySubmittedV1,
 };
-use kuaidi_shared::testing::{eventually, expect_json};
+use kuaidi_shared::events::CloudEvent;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::testing::{eventually, expect_json, publish};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
@@ -165,6 +167,77 @@ async fn a_closed_complaint_becomes_an_interaction_and_one_callback_three_days_l
     assert_eq!(tasks[0]["rule"], "complaint_callback");
     assert_eq!(tasks[0]["assignee_id"], owner.to_string());
     assert_eq!(tasks[0]["due_at"], "2026-05-13T08:00:00Z");
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_complaint_counts_as_open_once_and_shows_in_the_timeline() {
+    let now = at("2026-05-10T08:00:00Z");
+    let app = spawn_at(now).await;
+    let admin = app.token(Role::Admin);
+    let id = id_of(&create(&app, &acme()).await);
+    let other = id_of(
+        &create(
+            &app,
+            &json!({"kind": "individual", "name": "旁人", "phones": ["13700001111"]}),
+        )
+        .await,
+    );
+    let received = |complaint, customer| ComplaintReceivedV1 {
+        complaint_id: complaint,
+        number: "C-7".into(),
+        type_: "complaint".into(),
+        channel: "app".into(),
+        category: Some("damaged".into()),
+        priority: "high".into(),
+        customer_id: Some(customer),
+        merchant_id: None,
+        tracking_number: Some("KD7".into()),
+        city: None,
+        received_at: now - Duration::hours(1),
+    };
+    let complaint = Uuid::now_v7();
+    let event = CloudEvent::new(
+        "complaints",
+        complaint.to_string(),
+        &received(complaint, id),
+        &RequestContext::detached(),
+        Uuid::now_v7(),
+        now,
+    );
+    publish(&app.env.amqp, &event).await;
+    publish(&app.env.amqp, &event).await; // redelivered
+    let barrier = Uuid::now_v7();
+    emit(&app, "complaints", barrier, &received(barrier, other), now).await;
+    eventually(
+        StdDuration::from_secs(10),
+        "the other customer's case",
+        || async {
+            let c: Value = app
+                .get(&admin, &format!("/api/v1/customers/{other}"))
+                .await
+                .json()
+                .await
+                .ok()?;
+            (c["stats"]["complaints_open"] == 1).then_some(())
+        },
+    )
+    .await;
+
+    let c = expect_json(
+        app.get(&admin, &format!("/api/v1/customers/{id}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(c["stats"]["complaints_open"], 1, "open, counted once");
+    assert_eq!(c["stats"]["complaints_12m"], 1);
+    let complaints: Vec<&Value> = c["interactions"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|i| i["kind"] == "complaint")
+        .collect();
+    assert_eq!(complaints.len(), 1, "one timeline entry: {complaints:?}");
     app.app.stop().await;
 }
 

@@ -20,5 +20,6 @@ kuaidi_shared::problem_responses! {
     pub NoSuchWebhook = 404, "No such subscription for this caller";
     pub TooManyLookups = 429, "Too many lookups from this address";
     pub TrackingNumberTaken = 409, "Tracking number already exists";
+    pub UnknownShipper = 404, "A merchant's `shipper_customer_id` that is not its own customer";
     pub UnknownTrackingNumber = 404, "Unknown tracking number";
 }

@@ -1,6 +1,7 @@
 //! Rows and repository functions; every function takes `&mut PgConnection` so calls compose in
 //! one transaction.
 
+pub mod customers;
 pub mod expiry;
 pub mod impact;
 pub mod ingest;

@@ -36,3 +36,10 @@ diesel::table! {
         version -> Int4,
     }
 }
+
+diesel::table! {
+    customer_tenants (customer_id) {
+        customer_id -> Uuid,
+        merchant_id -> Nullable<Uuid>,
+    }
+}

@@ -1,19 +1,22 @@
 //! The service's consumers, one handler per event type (the queue binds exactly these):
-//! its own events fan out to webhook deliveries, and the customers service's merges and
-//! erasures are followed on the shipments that name those customers. Each handler runs in the
+//! its own events fan out to webhook deliveries, the customers service's merges and erasures
+//! are followed on the shipments that name those customers, and its creations and tier changes
+//! say which merchant each customer belongs to. Each handler runs in the
 //! transaction that records the event id, so a redelivery has no effect.
 
 use diesel::PgConnection;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::events::catalogue::{
-    CustomerErasedV1, CustomerMergedV1, NotificationRequestedV1, ShipmentCreatedV1,
-    ShipmentDeliveredV1, ShipmentEtaChangedV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1,
+    NotificationRequestedV1, ShipmentCreatedV1, ShipmentDeliveredV1, ShipmentEtaChangedV1,
+    ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
 };
 use kuaidi_shared::events::{CloudEvent, Consumers, EventPayload};
 use std::sync::Arc;
 
 use crate::api::shipments::Recipient;
+use crate::db::customers;
 use crate::db::shipments as repo;
 use crate::webhooks::fan_out;
 
@@ -40,6 +43,12 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
         fan_out(conn, event, notify_clock.now())?;
         crate::notifications::log_sender(event)?;
         Ok(())
+    })
+    .on(|conn, _, c: CustomerCreatedV1| {
+        Ok(customers::set_merchant(conn, c.customer_id, c.merchant_id)?)
+    })
+    .on(|conn, _, t: CustomerTierChangedV1| {
+        Ok(customers::set_merchant(conn, t.customer_id, t.merchant_id)?)
     })
     .on(move |conn, _, m: CustomerMergedV1| {
         repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerMergedV1};
+use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{eventually, expect_json, publish, TestApp};
@@ -122,4 +122,77 @@ async fn an_erasure_anonymises_the_recipients_behind_the_erased_phones() {
         other["recipient"]["name"], "张三丰",
         "other recipients are untouched"
     );
+}
+
+fn customer_of(customer: Uuid, merchant: Uuid) -> CloudEvent {
+    from_customers(&CustomerCreatedV1 {
+        customer_id: customer,
+        kind: "business".into(),
+        merchant_id: Some(merchant),
+        owner_id: None,
+        city: None,
+        province: None,
+        value_tier: "small".into(),
+        lifecycle_stage: "prospect".into(),
+        created_at: Utc::now(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merchant_may_name_only_its_own_customers_as_shipper() {
+    let app = spawn().await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+    publish(&app.env.amqp, &customer_of(mine, a)).await;
+    publish(&app.env.amqp, &customer_of(theirs, b)).await;
+    // Each merchant's own customer is accepted once the projection knows it.
+    let own = |merchant: Uuid, customer: Uuid| {
+        let mut body = shipment_body(merchant);
+        body["shipper_customer_id"] = json!(customer);
+        let (app, token) = (&app, app.merchant(merchant));
+        async move {
+            eventually(Duration::from_secs(10), "the customer is known", || {
+                let (body, token) = (body.clone(), token.clone());
+                async move {
+                    let r = app.post(&token, "/api/v1/shipments", &body).await;
+                    (r.status() == 201).then_some(())
+                }
+            })
+            .await
+        }
+    };
+    own(a, mine).await;
+    own(b, theirs).await;
+
+    let token = app.merchant(a);
+    let mut body = shipment_body(a);
+    for (other, what) in [
+        (theirs, "another merchant's"),
+        (Uuid::now_v7(), "an unknown"),
+    ] {
+        body["shipper_customer_id"] = json!(other);
+        let refused = app.post(&token, "/api/v1/shipments", &body).await;
+        assert_eq!(refused.status(), 404, "{what} customer");
+        let kind = refused.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(kind.starts_with("application/problem+json"), "{kind}");
+    }
+    let listed = expect_json(app.get(&token, "/api/v1/shipments").await, 200).await;
+    assert_eq!(
+        listed["data"].as_array().map(Vec::len),
+        Some(1),
+        "nothing was created for the refused ones"
+    );
+    body["shipper_customer_id"] = json!(theirs);
+    body["merchant_id"] = json!(b);
+    assert_eq!(
+        app.post(&admin(&app), "/api/v1/shipments", &body)
+            .await
+            .status(),
+        201,
+        "staff are no tenant"
+    );
+    app.app.stop().await;
 }

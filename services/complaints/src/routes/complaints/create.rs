@@ -28,7 +28,7 @@ use crate::workflow::intake::{open_case, Opened};
         (status = 200, description = "An open case for the same customer, shipment and category exists: it is returned with `duplicate_of`", body = Complaint),
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not open cases", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "A merchant or end customer named a shipment that is not theirs", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A merchant or end customer named a shipment that is not theirs, or a merchant a customer that is not its own", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

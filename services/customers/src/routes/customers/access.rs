@@ -11,10 +11,15 @@ use crate::db::customers::{self as repo, CustomerRow};
 
 /// Whether `caller` sees PII unmasked (SPEC §3 "customer PII unmasked").
 pub fn sees_pii(caller: &Principal, row: &CustomerRow) -> bool {
+    sees_pii_of(caller, row.owner_id, row.merchant_id)
+}
+
+/// Whether `caller` sees unmasked the PII of a customer owned by `owner` for `merchant`.
+pub fn sees_pii_of(caller: &Principal, owner: Option<Uuid>, merchant: Option<Uuid>) -> bool {
     match caller.role {
         Role::Admin | Role::Manager | Role::Supervisor => true,
-        Role::Agent => caller.user_id().is_some() && caller.user_id() == row.owner_id,
-        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
+        Role::Agent => caller.user_id().is_some() && caller.user_id() == owner,
+        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == merchant,
         // Reached only after the file was matched to the customer's own phone.
         Role::Customer => true,
         _ => false,

@@ -87,10 +87,12 @@ pub async fn create_customer(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Created()
+    let mut resp = HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/customers/{}", body.id)))
         .insert_header(super::etag_header(&body))
-        .json(body))
+        .json(&body);
+    super::mark_unmasked(&mut resp, &caller, &[&body]);
+    Ok(resp)
 }
 
 /// An empty row: a prospect in the small tier, version 1.

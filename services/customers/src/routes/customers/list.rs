@@ -6,7 +6,6 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::{normalise_email, normalise_phone};
 use kuaidi_shared::db;
-use kuaidi_shared::http::mark_pii_read;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
@@ -14,7 +13,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{access, view};
+use super::view;
 use crate::api::customers::Customer;
 use crate::db::customers as repo;
 use crate::db::search::{self, Filter, Query};
@@ -94,12 +93,11 @@ pub async fn list_customers(
         cursor: p.cursor,
     };
     let (now, who) = (deps.clock.now(), caller.principal.clone());
-    let (page, unmasked) = db::run(&deps.pool, move |conn| {
+    let page = db::run(&deps.pool, move |conn| {
         let query = search.query(conn, &who)?;
         let rows = search::search(conn, &search.filter, &query, limit)?;
         let shown = &rows[..rows.len().min(limit as usize)];
         let ids: Vec<Uuid> = shown.iter().map(|r| r.id).collect();
-        let unmasked = shown.iter().any(|r| access::sees_pii(&who, r));
         let stats = view::stats_of(conn, &ids, now)?;
         let mut page = Page::from_rows(
             rows,
@@ -121,19 +119,14 @@ pub async fn list_customers(
             page.next_cursor = Some(offset_cursor(offset + limit));
         }
         let data = page.data.into_iter().collect::<Result<Vec<_>, _>>()?;
-        Ok((
-            Page {
-                data,
-                next_cursor: page.next_cursor,
-            },
-            unmasked,
-        ))
+        Ok(Page {
+            data,
+            next_cursor: page.next_cursor,
+        })
     })
     .await?;
-    let mut resp = HttpResponse::Ok().json(page);
-    if unmasked {
-        mark_pii_read(&mut resp, "customers:search");
-    }
+    let mut resp = HttpResponse::Ok().json(&page);
+    super::mark_unmasked(&mut resp, &caller, &page.data.iter().collect::<Vec<_>>());
     Ok(resp)
 }
 

@@ -75,7 +75,9 @@ pub async fn merge_customers(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Ok().json(result))
+    let mut resp = HttpResponse::Ok().json(&result);
+    super::mark_unmasked(&mut resp, &caller, &[&result.customer]);
+    Ok(resp)
 }
 
 /// Undoes a merge within 7 days: both records exactly as they were, the duplicate's
@@ -116,5 +118,7 @@ pub async fn undo_merge(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Ok().json(result))
+    let mut resp = HttpResponse::Ok().json(&result);
+    super::mark_unmasked(&mut resp, &caller, &[&result.survivor, &result.duplicate]);
+    Ok(resp)
 }

@@ -14,8 +14,9 @@ pub mod patch;
 pub mod update;
 pub mod view;
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
+use kuaidi_shared::auth::Principal;
 use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
 use kuaidi_shared::ApiError;
 use std::hash::{Hash, Hasher};
@@ -30,14 +31,28 @@ pub fn etag(body: &Customer) -> String {
     format!("{}.{:016x}", body.version, h.finish())
 }
 
-/// Answers a customer view with its `ETag` (or `304`), flagged for the audit log when it
-/// shows PII unmasked.
-pub fn respond(req: &HttpRequest, body: &Customer, unmasked: bool) -> HttpResponse {
+/// Answers a customer view with its `ETag` (or `304`, which shows nothing), flagged for the
+/// audit log when it shows PII unmasked.
+pub fn respond(req: &HttpRequest, body: &Customer, caller: &Principal) -> HttpResponse {
     let mut resp = respond_with_etag(req, &etag(body), body);
-    if unmasked {
-        mark_pii_read(&mut resp, &format!("customer:{}", body.id));
+    if resp.status() == StatusCode::OK {
+        mark_unmasked(&mut resp, caller, &[body]);
     }
     resp
+}
+
+/// Flags `resp` for the gateway's audit log (SPEC §3) with the customers among `shown` whose
+/// PII `caller` sees unmasked: every answer that carries a customer view goes through here —
+/// single reads, lists, creation, edits, merges.
+pub fn mark_unmasked(resp: &mut HttpResponse, caller: &Principal, shown: &[&Customer]) {
+    let ids: Vec<String> = shown
+        .iter()
+        .filter(|c| access::sees_pii_of(caller, c.owner_id, c.merchant_id))
+        .map(|c| c.id.to_string())
+        .collect();
+    if !ids.is_empty() {
+        mark_pii_read(resp, &format!("customer:{}", ids.join(",")));
+    }
 }
 
 /// `412` when the request's `If-Match` names another version than `version` (`*` and a

@@ -78,9 +78,11 @@ pub async fn put_owner(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Ok()
+    let mut resp = HttpResponse::Ok()
         .insert_header(etag_header(&body))
-        .json(body))
+        .json(&body);
+    super::mark_unmasked(&mut resp, &caller, &[&body]);
+    Ok(resp)
 }
 
 /// Moves a whole portfolio from one account manager to another in one transaction: every

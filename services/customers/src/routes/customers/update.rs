@@ -76,7 +76,9 @@ pub async fn update_customer(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Ok()
+    let mut resp = HttpResponse::Ok()
         .insert_header(etag_header(&body))
-        .json(body))
+        .json(&body);
+    super::mark_unmasked(&mut resp, &caller, &[&body]);
+    Ok(resp)
 }

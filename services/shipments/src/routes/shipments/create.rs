@@ -4,6 +4,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::{new_id, Clock};
 use kuaidi_shared::crypto::PiiCipher;
@@ -14,8 +15,9 @@ use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
-use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken};
+use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken, UnknownShipper};
 use crate::api::shipments::{CreateShipment, Place, Shipment};
+use crate::db::customers;
 use crate::db::ingest::initial_eta;
 use crate::db::shipments::{self as repo, ShipmentRow};
 use crate::domain::new_shipment::NewShipment;
@@ -32,6 +34,7 @@ use crate::events::Emitter;
         (status = 201, description = "Created; `Location` names the shipment", body = Shipment),
         NoValidToken,
         MayNotCreateShipments,
+        UnknownShipper,
         TrackingNumberTaken,
         InvalidFields,
     ),
@@ -49,7 +52,17 @@ pub async fn create_shipment(
     let now = clock.now();
     let new = NewShipment::parse(body.into_inner(), &caller, now)?;
     let row = row_of(&new, &pii, now);
-    let stored = db::transaction(&pool, move |conn| store(conn, row, &new, &ctx, now)).await?;
+    // A merchant names only its own customers as shipper (another tenant's is not there).
+    let tenant = (caller.role == Role::Merchant).then_some(new.merchant_id);
+    let stored = db::transaction(&pool, move |conn| {
+        if let (Some(merchant), Some(shipper)) = (tenant, new.shipper_customer_id) {
+            if !customers::belongs_to(conn, shipper, merchant)? {
+                return Err(ApiError::NotFound("customer"));
+            }
+        }
+        store(conn, row, &new, &ctx, now)
+    })
+    .await?;
     outbox.wake();
     let location = format!("/api/v1/shipments/{}", stored.tracking_number);
     let (body, unmasked) = super::views(vec![stored], &pii, &caller)?;

@@ -1,0 +1,1 @@
+ALTER TABLE customer_projection DROP COLUMN merchant_id;
