@@ -187,8 +187,28 @@ impl ApiError {
     }
 }
 
+/// Whether an `Internal` error (work written with `anyhow`) is a lost database connection or
+/// an unreachable database: that is unavailability (`503`, retry later), not a bug.
+fn lost_database(e: &anyhow::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    e.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<Error>(),
+            Some(Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _
+            ))
+        ) || cause.downcast_ref::<r2d2_error::PoolError>().is_some()
+    })
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
+        if let Self::Internal(e) = self {
+            if lost_database(e) {
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
+        }
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -206,6 +226,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(e) = self {
+            if lost_database(e) {
+                tracing::warn!(error = %e, "database connection lost");
+                return Self::Unavailable("database connection lost".into()).error_response();
+            }
+        }
         // The request path and id are filled in by `crate::request::problem_details` middleware,
         // which sees the request; here only the body is built.
         if self.status_code().is_server_error() {
@@ -336,6 +362,23 @@ mod tests {
         let p = err.to_problem(None, None);
         assert_eq!(p.status, 500);
         assert!(!p.detail.contains("SELECT"), "cause leaked: {}", p.detail);
+    }
+
+    #[test]
+    fn a_lost_database_connection_behind_anyhow_is_503_not_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("SSL SYSCALL error: EOF detected".to_owned()),
+        );
+        let err = ApiError::Internal(anyhow::Error::from(lost).context("period sums"));
+        assert_eq!(err.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            err.error_response().status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        let bug = ApiError::Internal(anyhow::anyhow!("a bug"));
+        assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //! `api_key.revoked` event has reached it — within seconds (relay, consumer, then each
 //! replica's reload every second) — while other callers' tokens keep working.
 
+use diesel::prelude::*;
 use kuaidi_shared::auth::{Claims, Role};
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::testing::eventually;
+use kuaidi_shared::testing::{eventually, migrated_database, TestEnv};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -19,14 +20,14 @@ const PROPAGATION: Duration = Duration::from_secs(30);
 
 /// `GET /api/v1/shipments` straight at the shipments service with `token`: the status.
 async fn direct(suite: &Suite, token: &str) -> u16 {
-    let url = format!(
-        "{}/api/v1/shipments?limit=1",
-        suite.shipments.as_ref().expect("shipments").url()
-    );
-    suite
-        .env
-        .http
-        .get(url)
+    let shipments = suite.shipments.as_ref().expect("shipments").url();
+    status_at(&suite.env, &shipments, token).await
+}
+
+/// `GET /api/v1/shipments` at the shipments instance at `base` with `token`: the status.
+async fn status_at(env: &TestEnv, base: &str, token: &str) -> u16 {
+    env.http
+        .get(format!("{base}/api/v1/shipments?limit=1"))
         .bearer_auth(token)
         .send()
         .await
@@ -55,11 +56,9 @@ async fn refused_within_the_bound(suite: &Suite, token: &str, what: &str) {
 }
 
 /// A merchant token as the gateway issues it for `sub` (it signs with the suite's key).
-fn merchant_token(suite: &Suite, sub: String) -> String {
+fn merchant_token(env: &TestEnv, sub: String) -> String {
     let now = Clock::system().now().timestamp();
-    suite
-        .env
-        .key
+    env.key
         .sign(&Claims {
             sub,
             role: Role::Merchant,
@@ -104,7 +103,7 @@ async fn a_revoked_clients_live_token_is_refused_by_a_service_reached_directly()
         .expect("json");
     let token = grant["access_token"].as_str().expect("access_token");
     assert_eq!(direct(&suite, token).await, 200, "the live token works");
-    let bystander = merchant_token(&suite, format!("client:{}", Uuid::now_v7()));
+    let bystander = merchant_token(&suite.env, format!("client:{}", Uuid::now_v7()));
 
     revoke(&suite, &admin, &format!("/api/v1/clients/{id}")).await;
     refused_within_the_bound(
@@ -131,12 +130,12 @@ async fn a_revoked_api_keys_merchant_token_is_refused_by_a_service_reached_direc
     let created: Value = resp.json().await.expect("json");
     let id = created["id"].as_str().expect("id");
     // The token the gateway exchanges the key for, as a service sees it.
-    let token = merchant_token(&suite, format!("api_key:{id}"));
+    let token = merchant_token(&suite.env, format!("api_key:{id}"));
     assert_eq!(direct(&suite, &token).await, 200, "the live token works");
     let other = suite.post(&admin, "/api/v1/api-keys", &body).await;
     let other: Value = other.json().await.expect("json");
     let bystander = merchant_token(
-        &suite,
+        &suite.env,
         format!("api_key:{}", other["id"].as_str().expect("id")),
     );
 
@@ -162,4 +161,28 @@ async fn a_revoked_api_keys_merchant_token_is_refused_by_a_service_reached_direc
         "another key's token still works"
     );
     suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_that_did_not_consume_the_revocation_refuses_the_token_after_its_reload() {
+    let env = TestEnv::new();
+    let db = migrated_database("shipments", kuaidi_shipments::startup::MIGRATIONS);
+    let app = kuaidi_shipments::build(env.settings_with(db.clone()))
+        .await
+        .expect("shipments")
+        .spawn();
+    let sub = format!("client:{}", Uuid::now_v7());
+    let token = merchant_token(&env, sub.clone());
+    assert_eq!(status_at(&env, &app.url(), &token).await, 200);
+    // What another replica, which consumed `client.revoked`, wrote to the service's database.
+    let mut conn = PgConnection::establish(&db).expect("database");
+    diesel::sql_query("INSERT INTO revoked_credentials (subject, revoked_at) VALUES ($1, now())")
+        .bind::<diesel::sql_types::Text, _>(&sub)
+        .execute(&mut conn)
+        .expect("revocation recorded");
+    eventually(PROPAGATION, "this replica reloads the list", || async {
+        (status_at(&env, &app.url(), &token).await == 401).then_some(())
+    })
+    .await;
+    app.stop().await;
 }
