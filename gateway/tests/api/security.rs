@@ -92,12 +92,20 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
 
 const AGENT_PASSWORD: &str = "Courier-2026-spring";
 
+/// The status of `li.na`'s sign-in.
+async fn li_na_signs_in(gw: &TestGateway) -> u16 {
+    login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
+        .await
+        .status()
+        .as_u16()
+}
+
 /// `POST /api/v1/users` by `token`.
 async fn post_user(gw: &TestGateway, token: &str, body: Value) -> reqwest::Response {
     gw.post(token, "/api/v1/users", &body).await
 }
 
-/// Creates the agent `li.na`; answers its URL and `ETag`.
+/// Creates the agent `li.na`; answers its path and `ETag`.
 async fn agent_li_na(gw: &TestGateway, admin: &str) -> (String, String) {
     let created = post_user(
         gw,
@@ -108,18 +116,15 @@ async fn agent_li_na(gw: &TestGateway, admin: &str) -> (String, String) {
     assert_eq!(created.status(), 201);
     let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
     let user: Value = created.json().await.expect("json");
-    let url = gw.url(&format!(
-        "/api/v1/users/{}",
-        user["id"].as_str().expect("id")
-    ));
-    (url, etag)
+    let path = format!("/api/v1/users/{}", user["id"].as_str().expect("id"));
+    (path, etag)
 }
 
-/// `PATCH` of a user at `url` by `admin` with `If-Match: tag`.
-async fn patch_user(gw: &TestGateway, admin: &str, url: &str, tag: &str, body: Value) -> u16 {
+/// `PATCH` of the user at `path` by `admin` with `If-Match: tag`.
+async fn patch_user(gw: &TestGateway, admin: &str, path: &str, tag: &str, body: Value) -> u16 {
     gw.env
         .http
-        .patch(url)
+        .patch(gw.url(path))
         .bearer_auth(admin)
         .header("if-match", tag)
         .json(&body)
@@ -203,37 +208,22 @@ async fn only_admins_manage_users_clients_api_keys_and_read_the_audit_log() {
 async fn a_user_edit_on_a_stale_etag_is_412_and_a_current_etag_is_not_modified() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let (url, etag) = agent_li_na(&gw, &admin).await;
+    let (path, etag) = agent_li_na(&gw, &admin).await;
     let body = json!({"display_name": "李 娜"});
-    assert_eq!(patch_user(&gw, &admin, &url, &etag, body).await, 200);
+    assert_eq!(patch_user(&gw, &admin, &path, &etag, body).await, 200);
     assert_eq!(
-        patch_user(&gw, &admin, &url, &etag, json!({"role": "manager"})).await,
+        patch_user(&gw, &admin, &path, &etag, json!({"role": "manager"})).await,
         412,
         "stale If-Match"
     );
-    let current = gw
-        .env
-        .http
-        .get(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
+    let current = gw.get(&admin, &path).await;
+    let tag = current.headers()["etag"].to_str().expect("etag").to_owned();
     let user_now: Value = current.json().await.expect("json");
     assert_eq!(user_now["role"], "agent", "the stale edit changed nothing");
-    let current = gw
-        .env
-        .http
-        .get(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
-    let tag = current.headers()["etag"].to_str().expect("etag").to_owned();
     let not_modified = gw
         .env
         .http
-        .get(&url)
+        .get(gw.url(&path))
         .bearer_auth(&admin)
         .header("if-none-match", &tag)
         .send()
@@ -247,21 +237,19 @@ async fn a_user_edit_on_a_stale_etag_is_412_and_a_current_etag_is_not_modified()
 async fn a_disabled_user_cannot_log_in_and_the_change_is_audited() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let (url, etag) = agent_li_na(&gw, &admin).await;
+    let (path, etag) = agent_li_na(&gw, &admin).await;
     assert_eq!(
-        patch_user(&gw, &admin, &url, &etag, json!({"disabled": true})).await,
+        patch_user(&gw, &admin, &path, &etag, json!({"disabled": true})).await,
         200
     );
     assert_eq!(
-        login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
-            .await
-            .status(),
+        li_na_signs_in(&gw).await,
         401,
         "disabled users cannot log in"
     );
     let changes = audit(&gw.env, &gw.app.url(), &admin, "action=user.update").await;
     assert_eq!(changes.len(), 1);
-    assert_eq!(changes[0]["target"], url.rsplit('/').next().expect("id"));
+    assert_eq!(changes[0]["target"], path.rsplit('/').next().expect("id"));
     gw.stop().await;
 }
 
@@ -269,37 +257,14 @@ async fn a_disabled_user_cannot_log_in_and_the_change_is_audited() {
 async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_themselves() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let (url, _) = agent_li_na(&gw, &admin).await;
-    let gone = gw
-        .env
-        .http
-        .delete(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(gone.status(), 204);
-    let after: Value = gw
-        .env
-        .http
-        .get(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let (path, _) = agent_li_na(&gw, &admin).await;
+    assert_eq!(gw.delete(&admin, &path).await.status(), 204);
+    let after: Value = gw.get(&admin, &path).await.json().await.expect("json");
     assert_eq!(
         after["disabled"], true,
         "deactivated, kept for the audit log"
     );
-    assert_eq!(
-        login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(li_na_signs_in(&gw).await, 401);
     assert_eq!(
         audit(&gw.env, &gw.app.url(), &admin, "action=user.delete")
             .await
