@@ -294,77 +294,96 @@ async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_th
     gw.stop().await;
 }
 
+/// Registers a merchant client allowed `shipments:create`; answers it (`id`, `client_id`,
+/// `client_secret`).
+async fn merchant_client(gw: &TestGateway, admin: &str) -> Value {
+    let created = gw
+        .post(
+            admin,
+            "/api/v1/clients",
+            &json!({"name": "Shop A", "role": "merchant", "merchant_id": MERCHANT,
+                    "scopes": ["shipments:create"]}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    created.json().await.expect("json")
+}
+
+const MERCHANT: &str = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
+
+/// `POST /api/v1/auth/token` with `form`.
+async fn token_request(gw: &TestGateway, form: &[(&str, &str)]) -> reqwest::Response {
+    gw.env
+        .http
+        .post(gw.url("/api/v1/auth/token"))
+        .form(form)
+        .send()
+        .await
+        .expect("sent")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
-    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
-    let env = &gw.env;
+async fn the_token_endpoint_refuses_with_rfc_6749_errors() {
+    let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
-    let created: Value = gw.post(&admin, "/api/v1/clients", &json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["shipments:create"]})).await
-        .json()
-        .await
-        .expect("json");
+    let client = merchant_client(&gw, &admin).await;
+    let (id, secret) = (
+        client["client_id"].as_str().expect("id"),
+        client["client_secret"].as_str().expect("secret"),
+    );
+    let grant = ("grant_type", "client_credentials");
+    for (form, status, error) in [
+        (
+            vec![grant, ("client_id", id), ("client_secret", "nope")],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            vec![
+                grant,
+                ("client_id", id),
+                ("client_secret", secret),
+                ("scope", "admin:all"),
+            ],
+            400,
+            "invalid_scope",
+        ),
+    ] {
+        let resp = token_request(&gw, &form).await;
+        assert_eq!(resp.status(), status, "{error}");
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["error"], error, "RFC 6749 §5.2 error body");
+    }
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_token_acts_for_its_merchant_until_the_client_is_revoked() {
+    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
+    let admin = gw.admin_token().await;
+    let client = merchant_client(&gw, &admin).await;
     let (client_id, secret) = (
-        created["client_id"].as_str().expect("id"),
-        created["client_secret"].as_str().expect("secret"),
+        client["client_id"].as_str().expect("id"),
+        client["client_secret"].as_str().expect("secret"),
     );
-    let token_url = gw.url("/api/v1/auth/token");
-
-    let wrong = env
-        .http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", "nope"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(wrong.status(), 401);
-    let wrong: Value = wrong.json().await.expect("json");
-    assert_eq!(wrong["error"], "invalid_client", "RFC 6749 §5.2 error body");
-    let grant = env
-        .http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(grant.status(), 400);
-    assert_eq!(
-        grant.json::<Value>().await.expect("json")["error"],
-        "unsupported_grant_type"
-    );
-    let scope = env
-        .http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-            ("scope", "admin:all"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(
-        scope.json::<Value>().await.expect("json")["error"],
-        "invalid_scope"
-    );
-
-    let ok = env
-        .http
-        .post(&token_url)
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("sent");
+    let basic = || {
+        gw.env
+            .http
+            .post(gw.url("/api/v1/auth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+    };
+    let ok = basic().await.expect("sent");
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["cache-control"], "no-store");
     let ok: Value = ok.json().await.expect("json");
@@ -378,14 +397,14 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
     assert_eq!(created_shipment.status(), 201);
     assert_eq!(
         created_shipment.json::<Value>().await.expect("json")["merchant_id"],
-        merchant,
+        MERCHANT,
         "the tenant comes from the client"
     );
 
     let revoked = gw
         .delete(
             &admin,
-            &format!("/api/v1/clients/{}", created["id"].as_str().expect("id")),
+            &format!("/api/v1/clients/{}", client["id"].as_str().expect("id")),
         )
         .await;
     assert_eq!(revoked.status(), 204);
@@ -395,31 +414,17 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
         401,
         "a revoked client's live token is refused"
     );
-    let again = env
-        .http
-        .post(&token_url)
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(again.status(), 401);
-    let issued = audit(
-        env,
-        &gw.app.url(),
-        &admin,
-        "action=auth.token&outcome=success",
-    )
-    .await;
+    assert_eq!(
+        basic().await.expect("sent").status(),
+        401,
+        "and gets no new one"
+    );
+    let url = gw.app.url();
+    let issued = audit(&gw.env, &url, &admin, "action=auth.token&outcome=success").await;
     assert_eq!(issued.len(), 1);
     for action in ["client.create", "client.revoke"] {
-        assert_eq!(
-            audit(env, &gw.app.url(), &admin, &format!("action={action}"))
-                .await
-                .len(),
-            1,
-            "{action} audited"
-        );
+        let rows = audit(&gw.env, &url, &admin, &format!("action={action}")).await;
+        assert_eq!(rows.len(), 1, "{action} audited");
     }
     gw.stop().await;
     shipments.stop().await;
