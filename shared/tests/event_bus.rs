@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 use kuaidi_shared::db::{build_pool, PgPool, SHARED_MIGRATIONS};
-use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerMergedV1};
+use kuaidi_shared::events::catalogue::CustomerMergedV1;
 use kuaidi_shared::events::consumer::{self, EventHandler, Subscription};
 use kuaidi_shared::events::metrics::BUS;
 use kuaidi_shared::events::relay::{self, BrokerStatus};
@@ -20,7 +20,9 @@ use kuaidi_shared::events::topology::{declare_exchanges, QueueNames};
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::settings::AmqpSettings;
-use kuaidi_shared::testing::{amqp_settings, eventually, fresh_database, namespace, BrokerProxy};
+use kuaidi_shared::testing::{
+    amqp_settings, customer_created, eventually, fresh_database, namespace, BrokerProxy,
+};
 use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
 use secrecy::ExposeSecret;
 use std::collections::HashSet;
@@ -246,17 +248,7 @@ fn count(pool: &PgPool, sql: &str) -> i64 {
 }
 
 fn event(subject: &str) -> CloudEvent {
-    let payload = CustomerCreatedV1 {
-        customer_id: Uuid::now_v7(),
-        kind: "individual".into(),
-        merchant_id: None,
-        owner_id: None,
-        city: None,
-        province: None,
-        value_tier: "small".into(),
-        lifecycle_stage: "prospect".into(),
-        created_at: Utc::now(),
-    };
+    let payload = customer_created(Uuid::now_v7(), None, Utc::now());
     CloudEvent::new(
         "customers",
         subject,

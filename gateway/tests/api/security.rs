@@ -92,12 +92,20 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
 
 const AGENT_PASSWORD: &str = "Courier-2026-spring";
 
+/// The status of `li.na`'s sign-in.
+async fn li_na_signs_in(gw: &TestGateway) -> u16 {
+    login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
+        .await
+        .status()
+        .as_u16()
+}
+
 /// `POST /api/v1/users` by `token`.
 async fn post_user(gw: &TestGateway, token: &str, body: Value) -> reqwest::Response {
     gw.post(token, "/api/v1/users", &body).await
 }
 
-/// Creates the agent `li.na`; answers its URL and `ETag`.
+/// Creates the agent `li.na`; answers its path and `ETag`.
 async fn agent_li_na(gw: &TestGateway, admin: &str) -> (String, String) {
     let created = post_user(
         gw,
@@ -108,18 +116,15 @@ async fn agent_li_na(gw: &TestGateway, admin: &str) -> (String, String) {
     assert_eq!(created.status(), 201);
     let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
     let user: Value = created.json().await.expect("json");
-    let url = gw.url(&format!(
-        "/api/v1/users/{}",
-        user["id"].as_str().expect("id")
-    ));
-    (url, etag)
+    let path = format!("/api/v1/users/{}", user["id"].as_str().expect("id"));
+    (path, etag)
 }
 
-/// `PATCH` of a user at `url` by `admin` with `If-Match: tag`.
-async fn patch_user(gw: &TestGateway, admin: &str, url: &str, tag: &str, body: Value) -> u16 {
+/// `PATCH` of the user at `path` by `admin` with `If-Match: tag`.
+async fn patch_user(gw: &TestGateway, admin: &str, path: &str, tag: &str, body: Value) -> u16 {
     gw.env
         .http
-        .patch(url)
+        .patch(gw.url(path))
         .bearer_auth(admin)
         .header("if-match", tag)
         .json(&body)
@@ -203,37 +208,22 @@ async fn only_admins_manage_users_clients_api_keys_and_read_the_audit_log() {
 async fn a_user_edit_on_a_stale_etag_is_412_and_a_current_etag_is_not_modified() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let (url, etag) = agent_li_na(&gw, &admin).await;
+    let (path, etag) = agent_li_na(&gw, &admin).await;
     let body = json!({"display_name": "李 娜"});
-    assert_eq!(patch_user(&gw, &admin, &url, &etag, body).await, 200);
+    assert_eq!(patch_user(&gw, &admin, &path, &etag, body).await, 200);
     assert_eq!(
-        patch_user(&gw, &admin, &url, &etag, json!({"role": "manager"})).await,
+        patch_user(&gw, &admin, &path, &etag, json!({"role": "manager"})).await,
         412,
         "stale If-Match"
     );
-    let current = gw
-        .env
-        .http
-        .get(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
+    let current = gw.get(&admin, &path).await;
+    let tag = current.headers()["etag"].to_str().expect("etag").to_owned();
     let user_now: Value = current.json().await.expect("json");
     assert_eq!(user_now["role"], "agent", "the stale edit changed nothing");
-    let current = gw
-        .env
-        .http
-        .get(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
-    let tag = current.headers()["etag"].to_str().expect("etag").to_owned();
     let not_modified = gw
         .env
         .http
-        .get(&url)
+        .get(gw.url(&path))
         .bearer_auth(&admin)
         .header("if-none-match", &tag)
         .send()
@@ -247,21 +237,19 @@ async fn a_user_edit_on_a_stale_etag_is_412_and_a_current_etag_is_not_modified()
 async fn a_disabled_user_cannot_log_in_and_the_change_is_audited() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let (url, etag) = agent_li_na(&gw, &admin).await;
+    let (path, etag) = agent_li_na(&gw, &admin).await;
     assert_eq!(
-        patch_user(&gw, &admin, &url, &etag, json!({"disabled": true})).await,
+        patch_user(&gw, &admin, &path, &etag, json!({"disabled": true})).await,
         200
     );
     assert_eq!(
-        login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
-            .await
-            .status(),
+        li_na_signs_in(&gw).await,
         401,
         "disabled users cannot log in"
     );
     let changes = audit(&gw.env, &gw.app.url(), &admin, "action=user.update").await;
     assert_eq!(changes.len(), 1);
-    assert_eq!(changes[0]["target"], url.rsplit('/').next().expect("id"));
+    assert_eq!(changes[0]["target"], path.rsplit('/').next().expect("id"));
     gw.stop().await;
 }
 
@@ -269,37 +257,14 @@ async fn a_disabled_user_cannot_log_in_and_the_change_is_audited() {
 async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_themselves() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let (url, _) = agent_li_na(&gw, &admin).await;
-    let gone = gw
-        .env
-        .http
-        .delete(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(gone.status(), 204);
-    let after: Value = gw
-        .env
-        .http
-        .get(&url)
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let (path, _) = agent_li_na(&gw, &admin).await;
+    assert_eq!(gw.delete(&admin, &path).await.status(), 204);
+    let after: Value = gw.get(&admin, &path).await.json().await.expect("json");
     assert_eq!(
         after["disabled"], true,
         "deactivated, kept for the audit log"
     );
-    assert_eq!(
-        login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(li_na_signs_in(&gw).await, 401);
     assert_eq!(
         audit(&gw.env, &gw.app.url(), &admin, "action=user.delete")
             .await
@@ -329,77 +294,96 @@ async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_th
     gw.stop().await;
 }
 
+/// Registers a merchant client allowed `shipments:create`; answers it (`id`, `client_id`,
+/// `client_secret`).
+async fn merchant_client(gw: &TestGateway, admin: &str) -> Value {
+    let created = gw
+        .post(
+            admin,
+            "/api/v1/clients",
+            &json!({"name": "Shop A", "role": "merchant", "merchant_id": MERCHANT,
+                    "scopes": ["shipments:create"]}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    created.json().await.expect("json")
+}
+
+const MERCHANT: &str = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
+
+/// `POST /api/v1/auth/token` with `form`.
+async fn token_request(gw: &TestGateway, form: &[(&str, &str)]) -> reqwest::Response {
+    gw.env
+        .http
+        .post(gw.url("/api/v1/auth/token"))
+        .form(form)
+        .send()
+        .await
+        .expect("sent")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
-    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
-    let env = &gw.env;
+async fn the_token_endpoint_refuses_with_rfc_6749_errors() {
+    let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
-    let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
-    let created: Value = gw.post(&admin, "/api/v1/clients", &json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant, "scopes": ["shipments:create"]})).await
-        .json()
-        .await
-        .expect("json");
+    let client = merchant_client(&gw, &admin).await;
+    let (id, secret) = (
+        client["client_id"].as_str().expect("id"),
+        client["client_secret"].as_str().expect("secret"),
+    );
+    let grant = ("grant_type", "client_credentials");
+    for (form, status, error) in [
+        (
+            vec![grant, ("client_id", id), ("client_secret", "nope")],
+            401,
+            "invalid_client",
+        ),
+        (
+            vec![
+                ("grant_type", "password"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ],
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            vec![
+                grant,
+                ("client_id", id),
+                ("client_secret", secret),
+                ("scope", "admin:all"),
+            ],
+            400,
+            "invalid_scope",
+        ),
+    ] {
+        let resp = token_request(&gw, &form).await;
+        assert_eq!(resp.status(), status, "{error}");
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["error"], error, "RFC 6749 §5.2 error body");
+    }
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_token_acts_for_its_merchant_until_the_client_is_revoked() {
+    let (gw, shipments) = TestGateway::with_shipments(|_| {}).await;
+    let admin = gw.admin_token().await;
+    let client = merchant_client(&gw, &admin).await;
     let (client_id, secret) = (
-        created["client_id"].as_str().expect("id"),
-        created["client_secret"].as_str().expect("secret"),
+        client["client_id"].as_str().expect("id"),
+        client["client_secret"].as_str().expect("secret"),
     );
-    let token_url = gw.url("/api/v1/auth/token");
-
-    let wrong = env
-        .http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", "nope"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(wrong.status(), 401);
-    let wrong: Value = wrong.json().await.expect("json");
-    assert_eq!(wrong["error"], "invalid_client", "RFC 6749 §5.2 error body");
-    let grant = env
-        .http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(grant.status(), 400);
-    assert_eq!(
-        grant.json::<Value>().await.expect("json")["error"],
-        "unsupported_grant_type"
-    );
-    let scope = env
-        .http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id),
-            ("client_secret", secret),
-            ("scope", "admin:all"),
-        ])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(
-        scope.json::<Value>().await.expect("json")["error"],
-        "invalid_scope"
-    );
-
-    let ok = env
-        .http
-        .post(&token_url)
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("sent");
+    let basic = || {
+        gw.env
+            .http
+            .post(gw.url("/api/v1/auth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+    };
+    let ok = basic().await.expect("sent");
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["cache-control"], "no-store");
     let ok: Value = ok.json().await.expect("json");
@@ -413,14 +397,14 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
     assert_eq!(created_shipment.status(), 201);
     assert_eq!(
         created_shipment.json::<Value>().await.expect("json")["merchant_id"],
-        merchant,
+        MERCHANT,
         "the tenant comes from the client"
     );
 
     let revoked = gw
         .delete(
             &admin,
-            &format!("/api/v1/clients/{}", created["id"].as_str().expect("id")),
+            &format!("/api/v1/clients/{}", client["id"].as_str().expect("id")),
         )
         .await;
     assert_eq!(revoked.status(), 204);
@@ -430,31 +414,17 @@ async fn clients_get_tokens_by_client_credentials_until_they_are_revoked() {
         401,
         "a revoked client's live token is refused"
     );
-    let again = env
-        .http
-        .post(&token_url)
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(again.status(), 401);
-    let issued = audit(
-        env,
-        &gw.app.url(),
-        &admin,
-        "action=auth.token&outcome=success",
-    )
-    .await;
+    assert_eq!(
+        basic().await.expect("sent").status(),
+        401,
+        "and gets no new one"
+    );
+    let url = gw.app.url();
+    let issued = audit(&gw.env, &url, &admin, "action=auth.token&outcome=success").await;
     assert_eq!(issued.len(), 1);
     for action in ["client.create", "client.revoke"] {
-        assert_eq!(
-            audit(env, &gw.app.url(), &admin, &format!("action={action}"))
-                .await
-                .len(),
-            1,
-            "{action} audited"
-        );
+        let rows = audit(&gw.env, &url, &admin, &format!("action={action}")).await;
+        assert_eq!(rows.len(), 1, "{action} audited");
     }
     gw.stop().await;
     shipments.stop().await;

@@ -12,10 +12,12 @@ use crate::settings::{AmqpSettings, AuthSettings, HttpSettings, ServiceSettings,
 mod app;
 mod broker;
 mod database;
+mod fixtures;
 
 pub use app::{expect_json, TestApp};
 pub use broker::{publish, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
+pub use fixtures::customer_created;
 
 /// Broker settings confined to one test: its own exchange and queue names, fast retries, and
 /// queues that expire after the test.

@@ -3,10 +3,10 @@
 
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
-    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, PlaceV1,
-    ShipmentExceptionRaisedV1,
+    CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::money::Money;
+use kuaidi_shared::testing::customer_created;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -201,17 +201,7 @@ async fn a_merchant_may_name_only_its_own_customers_in_a_case() {
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
     for (customer, merchant) in [(mine, a), (theirs, b)] {
-        let created = CustomerCreatedV1 {
-            customer_id: customer,
-            kind: "business".into(),
-            merchant_id: Some(merchant),
-            owner_id: None,
-            city: None,
-            province: None,
-            value_tier: "small".into(),
-            lifecycle_stage: "prospect".into(),
-            created_at: time("2026-11-01T00:00:00Z"),
-        };
+        let created = customer_created(customer, Some(merchant), time("2026-11-01T00:00:00Z"));
         t.publish("customers", customer, &created).await;
     }
     t.until_db(

@@ -4,10 +4,10 @@
 
 use chrono::Utc;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1};
+use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerMergedV1};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{eventually, expect_json, publish, TestApp};
+use kuaidi_shared::testing::{customer_created, eventually, expect_json, publish, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
@@ -125,17 +125,7 @@ async fn an_erasure_anonymises_the_recipients_behind_the_erased_phones() {
 }
 
 fn customer_of(customer: Uuid, merchant: Uuid) -> CloudEvent {
-    from_customers(&CustomerCreatedV1 {
-        customer_id: customer,
-        kind: "business".into(),
-        merchant_id: Some(merchant),
-        owner_id: None,
-        city: None,
-        province: None,
-        value_tier: "small".into(),
-        lifecycle_stage: "prospect".into(),
-        created_at: Utc::now(),
-    })
+    from_customers(&customer_created(customer, Some(merchant), Utc::now()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
