@@ -1,5 +1,6 @@
 //! Analytics end to end: data seeded through the gateway (shipments, scans, a complaint) reach
-//! the KPIs by events, and the dashboard draws them in a real headless Chromium.
+//! the KPIs by events, and the dashboard, signed in through its form in a real headless
+//! Chromium, draws them.
 
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
@@ -7,10 +8,10 @@ use kuaidi_shared::events::catalogue::{ComplaintFirstRespondedV1, SurveySubmitte
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{eventually, publish};
+use kuaidi_tests::browser::Browser;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use uuid::Uuid;
 
 /// Creates a shipment through the gateway and returns its tracking number.
@@ -62,56 +63,6 @@ fn event<P: EventPayload>(payload: &P) -> CloudEvent {
     let ctx = RequestContext::detached();
     let id = Uuid::now_v7();
     CloudEvent::new(P::PRODUCER, id.to_string(), payload, &ctx, id, Utc::now())
-}
-
-/// The Chromium binary, installed by `deploy/ensure-chromium.sh` when missing.
-fn chromium() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/ensure-chromium.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .output()
-        .expect("ensure-chromium runs");
-    assert!(
-        out.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// Runs headless Chromium on `url` with `args`; returns stdout and the console lines.
-fn browse(url: &str, args: &[&str]) -> (String, Vec<String>) {
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .args([
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=20000",
-        ])
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("chromium runs");
-    let console = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| l.contains(":CONSOLE"))
-        .map(str::to_owned)
-        .collect();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
-}
-
-/// `name="value"` of the element whose `id` is given, in a dumped DOM.
-fn attribute(dom: &str, id: &str, name: &str) -> Option<String> {
-    let start = dom.find(&format!("id=\"{id}\""))?;
-    let tag_start = dom[..start].rfind('<')?;
-    let tag = &dom[tag_start..tag_start + dom[tag_start..].find('>')?];
-    let at = tag.find(&format!("{name}=\""))? + name.len() + 2;
-    Some(tag[at..at + tag[at..].find('"')?].to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -178,75 +129,135 @@ async fn the_dashboard_draws_the_kpis_of_data_seeded_through_the_gateway_in_a_re
     assert_eq!(row["on_time_rate"], 1.0);
     assert_eq!(row["complaint_rate_per_10k"], 2500.0);
 
-    // Through the gateway when it routes /dashboard; else from the service itself (same paths).
-    let via_gateway = suite
-        .env
-        .http
-        .get(suite.url("/dashboard"))
-        .send()
+    let origin = suite.gateway.url();
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let (drawn, problems) = tokio::task::spawn_blocking(move || dashboard(&origin, &admin, &shots))
         .await
-        .expect("sent");
-    let origin = if via_gateway.status() == 200 {
-        suite.gateway.url()
-    } else {
-        suite.analytics.as_ref().expect("analytics").url()
-    };
-    let url = format!("{origin}/dashboard#access_token={admin}");
-    let (dom, console) = browse(&url, &["--window-size=1280,1800", "--dump-dom"]);
-    assert_eq!(
-        attribute(&dom, "board", "hidden"),
-        None,
-        "signed in from the link"
-    );
-    assert!(
-        dom.contains("data-state=\"ready\""),
-        "the page loaded its figures: {dom}"
-    );
-    for chart in [
-        "chart-on-time",
-        "chart-complaints",
-        "chart-sla",
-        "chart-csat",
-    ] {
-        let points: u32 = attribute(&dom, chart, "data-points")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        assert!(points >= 1, "{chart} drew data");
+        .expect("the browser ran");
+    for (chart, points) in &drawn.charts {
+        assert!(*points >= 1, "{chart} drew data: {drawn:?}");
     }
-    assert_eq!(
-        attribute(&dom, "hotspots", "data-rows").as_deref(),
-        Some("1")
-    );
-    assert!(dom.contains("北京"), "the hotspot's city is shown");
+    assert_eq!(drawn.hotspot_rows, 1, "{drawn:?}");
     assert!(
-        console.is_empty(),
-        "the console stayed silent: {console:#?}"
+        drawn.hotspot_text.contains("北京"),
+        "the hotspot's city is shown"
     );
-
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    for (name, size) in [
-        ("dashboard.png", "1280,1800"),
-        ("dashboard-phone.png", "390,1600"),
-    ] {
-        let file = shots.join(name);
-        let _ = std::fs::remove_file(&file);
-        let (_, console) = browse(
-            &url,
-            &[
-                &format!("--window-size={size}"),
-                &format!("--screenshot={}", file.display()),
-            ],
-        );
-        assert!(
-            file.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
-            "{name} written"
-        );
-        assert!(console.is_empty(), "{console:#?}");
-    }
-    let (dom, _) = browse(&format!("{origin}/dashboard"), &["--dump-dom"]);
     assert!(
-        dom.contains("data-state=\"signed-out\""),
-        "without a token: the sign-in form"
+        problems.is_empty(),
+        "the console stayed silent: {problems:#?}"
     );
     suite.stop().await;
+}
+
+/// What the signed-in board showed.
+#[derive(Debug)]
+struct Drawn {
+    charts: Vec<(String, u64)>,
+    hotspot_rows: u64,
+    hotspot_text: String,
+}
+
+const CHARTS: [&str; 4] = [
+    "chart-on-time",
+    "chart-complaints",
+    "chart-sla",
+    "chart-csat",
+];
+
+/// Drives the dashboard in headless Chromium: signs in through its form, waits for the charts,
+/// takes screenshots (desktop and phone), signs out, and opens it again signed in by a link's
+/// `#access_token=`. Returns what the board showed and the page's errors.
+fn dashboard(origin: &str, admin: &str, shots: &Path) -> (Drawn, Vec<String>) {
+    let wait = std::time::Duration::from_secs(30);
+    let mut b = Browser::launch(1280, 1800).expect("chromium starts");
+    b.open(&format!("{origin}/dashboard"))
+        .expect("the page loads");
+    b.wait_for("document.body.dataset.state === 'signed-out'", wait)
+        .expect("without a token: the sign-in form");
+    b.type_into("#sign-in input[name=username]", "admin")
+        .expect("typed");
+    b.type_into(
+        "#sign-in input[name=password]",
+        kuaidi_tests::ADMIN_PASSWORD,
+    )
+    .expect("typed");
+    b.click("#sign-in button[type=submit]").expect("clicked");
+    b.wait_for("document.body.dataset.state === 'ready'", wait)
+        .expect("signed in, the figures loaded");
+    let charts = CHARTS
+        .iter()
+        .map(|id| {
+            let points = b
+                .eval(&format!(
+                    "Number(document.getElementById('{id}').dataset.points || 0)"
+                ))
+                .expect("points");
+            // uPlot drew a canvas of the chart's size.
+            let canvas = b
+                .eval(&format!(
+                    "document.querySelector('#{id} canvas')?.width || 0"
+                ))
+                .expect("canvas");
+            assert!(canvas.as_u64().unwrap_or(0) >= 240, "{id} has a canvas");
+            ((*id).to_owned(), points.as_u64().unwrap_or(0))
+        })
+        .collect();
+    let drawn = Drawn {
+        charts,
+        hotspot_rows: b
+            .eval("Number(document.getElementById('hotspots').dataset.rows || 0)")
+            .expect("rows")
+            .as_u64()
+            .unwrap_or(0),
+        hotspot_text: b
+            .eval("document.getElementById('hotspots').textContent")
+            .expect("text")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let desktop = shots.join("dashboard.png");
+    b.screenshot(&desktop).expect("screenshot");
+    // Readable on a phone: nothing wider than the screen.
+    b.resize(390, 1600).expect("phone");
+    b.wait_for(
+        "document.documentElement.scrollWidth <= 390 && [...document.querySelectorAll('.chart canvas')].every(c => c.width <= 390)",
+        wait,
+    )
+    .expect("the board fits a phone");
+    let phone = shots.join("dashboard-phone.png");
+    b.screenshot(&phone).expect("screenshot");
+    for file in [desktop, phone] {
+        assert!(
+            file.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
+            "{} written",
+            file.display()
+        );
+    }
+    // The city filter narrows the figures: no complaint in 上海.
+    b.type_into("#filters input[name=city]", "上海")
+        .expect("typed");
+    b.click("#filters button[type=submit]").expect("applied");
+    b.wait_for(
+        "document.body.dataset.state === 'ready' && document.getElementById('hotspots').dataset.rows === '0'",
+        wait,
+    )
+    .expect("the filtered figures");
+    b.click("#sign-out").expect("signed out");
+    b.wait_for("document.body.dataset.state === 'signed-out'", wait)
+        .expect("the sign-in form again");
+    // Opened signed in from another system: the token leaves the address bar. (From another
+    // page: a fragment alone would not load the page again.)
+    b.open("about:blank").expect("away");
+    b.open(&format!("{origin}/dashboard#access_token={admin}"))
+        .expect("the link loads");
+    b.wait_for("document.body.dataset.state === 'ready'", wait)
+        .expect("signed in from the link");
+    assert_eq!(
+        b.eval("location.href").expect("href"),
+        json!(format!("{origin}/dashboard")),
+        "the token was removed from the address bar"
+    );
+    let problems = b.problems();
+    (drawn, problems)
 }
