@@ -4,7 +4,10 @@
 
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{ComplaintFirstRespondedV1, SurveySubmittedV1};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::events::catalogue::{
+    ComplaintFirstRespondedV1, ComplaintReceivedV1, SurveySubmittedV1,
+};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{eventually, publish};
@@ -260,4 +263,120 @@ fn dashboard(origin: &str, admin: &str, shots: &Path) -> (Drawn, Vec<String>) {
     );
     let problems = b.problems();
     (drawn, problems)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_analytics_path_answers_through_the_gateway_with_its_rights_and_422s() {
+    let start = Utc::now();
+    let suite = Suite::start_with_clock(Clock::manual(start)).await;
+    let admin = suite.admin_token().await;
+    let merchant = Uuid::now_v7();
+    // Five complaints today in 广州 about delays: a spike against a quiet history.
+    for _ in 0..5 {
+        let received: ComplaintReceivedV1 = serde_json::from_value(json!({
+            "complaint_id": Uuid::now_v7(), "number": "C1", "type": "complaint",
+            "channel": "phone", "category": "delay", "priority": "normal",
+            "customer_id": null, "merchant_id": merchant, "tracking_number": null,
+            "city": "广州", "received_at": start}))
+        .expect("payload");
+        publish(&suite.env.amqp, &event(&received)).await;
+    }
+    let alerts = eventually(
+        std::time::Duration::from_secs(20),
+        "the spike's alert",
+        || async {
+            let r: Value = suite
+                .get(&admin, "/api/v1/analytics/alerts?status=open")
+                .await
+                .json()
+                .await
+                .ok()?;
+            (r["data"].as_array()?.len() == 1).then_some(r)
+        },
+    )
+    .await;
+    let id = alerts["data"][0]["id"].as_str().expect("id");
+    let ack = suite
+        .post(
+            &admin,
+            &format!("/api/v1/analytics/alerts/{id}:acknowledge"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(ack.status(), 200);
+    let ack: Value = ack.json().await.expect("json");
+    assert_eq!(ack["status"], "acknowledged");
+
+    let today = suite.clock.now().date_naive();
+    let span = format!("from={today}&to={today}");
+    for path in [
+        "/api/v1/analytics/kpi-definitions".to_owned(),
+        "/api/v1/analytics/segments".to_owned(),
+        "/api/v1/analytics/churn-risk".to_owned(),
+        format!("/api/v1/analytics/complaint-hotspots?{span}"),
+        format!("/api/v1/analytics/staff-performance?{span}"),
+        format!("/api/v1/analytics/kpis?{span}&tz=Asia/Shanghai&granularity=week"),
+    ] {
+        let r = suite.get(&admin, &path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.json::<Value>().await.is_ok(), "{path}: JSON");
+    }
+    let hot: Value = suite
+        .get(
+            &admin,
+            &format!("/api/v1/analytics/complaint-hotspots?{span}"),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(hot["by_city"][0]["city"], "广州");
+    for report in ["kpis", "hotspots", "staff", "segments"] {
+        let path = format!("/api/v1/analytics/export?report={report}&format=csv&{span}");
+        let r = suite.get(&admin, &path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/csv"));
+        let body = r.text().await.expect("csv");
+        assert!(body.contains("\r\n"), "{report}: RFC 4180 lines");
+    }
+    for (path, field) in [
+        (
+            format!("/api/v1/analytics/kpis?{span}&granularity=year"),
+            "granularity",
+        ),
+        (format!("/api/v1/analytics/kpis?{span}&tz=Mars/Base"), "tz"),
+        (
+            format!("/api/v1/analytics/kpis?from={today}&to=2000-01-01"),
+            "from",
+        ),
+        (
+            "/api/v1/analytics/export?report=everything&format=csv".to_owned(),
+            "report",
+        ),
+    ] {
+        let r = suite.get(&admin, &path).await;
+        assert_eq!(r.status(), 422, "{path}");
+        let problem: Value = r.json().await.expect("problem");
+        assert_eq!(problem["errors"][0]["field"], field, "{path}");
+    }
+    // A merchant: its own figures whatever merchant it names; no alerts.
+    let own = suite.env.token(Role::Merchant, Some(merchant));
+    let theirs = suite
+        .get(
+            &own,
+            &format!(
+                "/api/v1/analytics/kpis?{span}&merchant_id={}",
+                Uuid::now_v7()
+            ),
+        )
+        .await;
+    assert_eq!(theirs.status(), 200);
+    let theirs: Value = theirs.json().await.expect("json");
+    assert_eq!(theirs["data"][0]["complaints"], 5, "its own five");
+    let alerts = suite.get(&own, "/api/v1/analytics/alerts").await;
+    assert_eq!(alerts.status(), 403);
+    suite.stop().await;
 }
