@@ -19,7 +19,7 @@ command -v nginx >/dev/null || missing+=(nginx-light)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-for port in 8080 8081 8082 8083 8084 18090 18091; do
+for port in 8080 8081 8082 8083 8084 18090 18091 18094; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench: port $port is busy (is \`make run\` up?)" >&2
     exit 1
@@ -143,4 +143,9 @@ cat > bench/results.json <<JSON
   "rss_mb_after_load": {$(for n in "${names[@]}"; do printf '"%s": %s,' "$n" "${loaded[$n]}"; done | sed 's/,$//')}
 }
 JSON
+# GET /analytics/kpis for a year by day over a million shipments (its own service and database;
+# adds the `analytics` key to bench/results.json).
+token=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
+  -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+"$bin/kuaidi-bench-analytics" "$bin/kuaidi-analytics" "$token" "${BENCH_ANALYTICS_SHIPMENTS:-1000000}" > /dev/null
 echo "bench: results in bench/results.json"

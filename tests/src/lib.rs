@@ -2,6 +2,7 @@
 //! on port 0, each with its own fresh database, sharing one broker namespace — the same
 //! `build` functions the binaries run.
 
+pub mod browser;
 pub mod processes;
 
 use kuaidi_gateway::configuration::GatewaySettings;

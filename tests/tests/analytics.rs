@@ -1,16 +1,20 @@
 //! Analytics end to end: data seeded through the gateway (shipments, scans, a complaint) reach
-//! the KPIs by events, and the dashboard draws them in a real headless Chromium.
+//! the KPIs by events, and the dashboard, signed in through its form in a real headless
+//! Chromium, draws them.
 
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{ComplaintFirstRespondedV1, SurveySubmittedV1};
+use kuaidi_shared::clock::Clock;
+use kuaidi_shared::events::catalogue::{
+    ComplaintFirstRespondedV1, ComplaintReceivedV1, SurveySubmittedV1,
+};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{eventually, publish};
+use kuaidi_tests::browser::Browser;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use uuid::Uuid;
 
 /// Creates a shipment through the gateway and returns its tracking number.
@@ -62,56 +66,6 @@ fn event<P: EventPayload>(payload: &P) -> CloudEvent {
     let ctx = RequestContext::detached();
     let id = Uuid::now_v7();
     CloudEvent::new(P::PRODUCER, id.to_string(), payload, &ctx, id, Utc::now())
-}
-
-/// The Chromium binary, installed by `deploy/ensure-chromium.sh` when missing.
-fn chromium() -> PathBuf {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/ensure-chromium.sh");
-    let out = Command::new("bash")
-        .arg(script)
-        .output()
-        .expect("ensure-chromium runs");
-    assert!(
-        out.status.success(),
-        "chromium: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// Runs headless Chromium on `url` with `args`; returns stdout and the console lines.
-fn browse(url: &str, args: &[&str]) -> (String, Vec<String>) {
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-        ])
-        .args([
-            "--enable-logging=stderr",
-            "--v=0",
-            "--virtual-time-budget=20000",
-        ])
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("chromium runs");
-    let console = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| l.contains(":CONSOLE"))
-        .map(str::to_owned)
-        .collect();
-    (String::from_utf8_lossy(&out.stdout).into_owned(), console)
-}
-
-/// `name="value"` of the element whose `id` is given, in a dumped DOM.
-fn attribute(dom: &str, id: &str, name: &str) -> Option<String> {
-    let start = dom.find(&format!("id=\"{id}\""))?;
-    let tag_start = dom[..start].rfind('<')?;
-    let tag = &dom[tag_start..tag_start + dom[tag_start..].find('>')?];
-    let at = tag.find(&format!("{name}=\""))? + name.len() + 2;
-    Some(tag[at..at + tag[at..].find('"')?].to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -178,75 +132,251 @@ async fn the_dashboard_draws_the_kpis_of_data_seeded_through_the_gateway_in_a_re
     assert_eq!(row["on_time_rate"], 1.0);
     assert_eq!(row["complaint_rate_per_10k"], 2500.0);
 
-    // Through the gateway when it routes /dashboard; else from the service itself (same paths).
-    let via_gateway = suite
-        .env
-        .http
-        .get(suite.url("/dashboard"))
-        .send()
+    let origin = suite.gateway.url();
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let (drawn, problems) = tokio::task::spawn_blocking(move || dashboard(&origin, &admin, &shots))
         .await
-        .expect("sent");
-    let origin = if via_gateway.status() == 200 {
-        suite.gateway.url()
-    } else {
-        suite.analytics.as_ref().expect("analytics").url()
-    };
-    let url = format!("{origin}/dashboard#access_token={admin}");
-    let (dom, console) = browse(&url, &["--window-size=1280,1800", "--dump-dom"]);
-    assert_eq!(
-        attribute(&dom, "board", "hidden"),
-        None,
-        "signed in from the link"
-    );
-    assert!(
-        dom.contains("data-state=\"ready\""),
-        "the page loaded its figures: {dom}"
-    );
-    for chart in [
-        "chart-on-time",
-        "chart-complaints",
-        "chart-sla",
-        "chart-csat",
-    ] {
-        let points: u32 = attribute(&dom, chart, "data-points")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(0);
-        assert!(points >= 1, "{chart} drew data");
+        .expect("the browser ran");
+    for (chart, points) in &drawn.charts {
+        assert!(*points >= 1, "{chart} drew data: {drawn:?}");
     }
-    assert_eq!(
-        attribute(&dom, "hotspots", "data-rows").as_deref(),
-        Some("1")
-    );
-    assert!(dom.contains("北京"), "the hotspot's city is shown");
+    assert_eq!(drawn.hotspot_rows, 1, "{drawn:?}");
     assert!(
-        console.is_empty(),
-        "the console stayed silent: {console:#?}"
+        drawn.hotspot_text.contains("北京"),
+        "the hotspot's city is shown"
     );
+    assert!(
+        problems.is_empty(),
+        "the console stayed silent: {problems:#?}"
+    );
+    suite.stop().await;
+}
 
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    for (name, size) in [
-        ("dashboard.png", "1280,1800"),
-        ("dashboard-phone.png", "390,1600"),
-    ] {
-        let file = shots.join(name);
-        let _ = std::fs::remove_file(&file);
-        let (_, console) = browse(
-            &url,
-            &[
-                &format!("--window-size={size}"),
-                &format!("--screenshot={}", file.display()),
-            ],
-        );
+/// What the signed-in board showed.
+#[derive(Debug)]
+struct Drawn {
+    charts: Vec<(String, u64)>,
+    hotspot_rows: u64,
+    hotspot_text: String,
+}
+
+const CHARTS: [&str; 4] = [
+    "chart-on-time",
+    "chart-complaints",
+    "chart-sla",
+    "chart-csat",
+];
+
+/// Drives the dashboard in headless Chromium: signs in through its form, waits for the charts,
+/// takes screenshots (desktop and phone), signs out, and opens it again signed in by a link's
+/// `#access_token=`. Returns what the board showed and the page's errors.
+fn dashboard(origin: &str, admin: &str, shots: &Path) -> (Drawn, Vec<String>) {
+    let wait = std::time::Duration::from_secs(30);
+    let mut b = Browser::launch(1280, 1800).expect("chromium starts");
+    b.open(&format!("{origin}/dashboard"))
+        .expect("the page loads");
+    b.wait_for("document.body.dataset.state === 'signed-out'", wait)
+        .expect("without a token: the sign-in form");
+    b.type_into("#sign-in input[name=username]", "admin")
+        .expect("typed");
+    b.type_into(
+        "#sign-in input[name=password]",
+        kuaidi_tests::ADMIN_PASSWORD,
+    )
+    .expect("typed");
+    b.click("#sign-in button[type=submit]").expect("clicked");
+    b.wait_for("document.body.dataset.state === 'ready'", wait)
+        .expect("signed in, the figures loaded");
+    let charts = CHARTS
+        .iter()
+        .map(|id| {
+            let points = b
+                .eval(&format!(
+                    "Number(document.getElementById('{id}').dataset.points || 0)"
+                ))
+                .expect("points");
+            // uPlot drew a canvas of the chart's size.
+            let canvas = b
+                .eval(&format!(
+                    "document.querySelector('#{id} canvas')?.width || 0"
+                ))
+                .expect("canvas");
+            assert!(canvas.as_u64().unwrap_or(0) >= 240, "{id} has a canvas");
+            ((*id).to_owned(), points.as_u64().unwrap_or(0))
+        })
+        .collect();
+    let drawn = Drawn {
+        charts,
+        hotspot_rows: b
+            .eval("Number(document.getElementById('hotspots').dataset.rows || 0)")
+            .expect("rows")
+            .as_u64()
+            .unwrap_or(0),
+        hotspot_text: b
+            .eval("document.getElementById('hotspots').textContent")
+            .expect("text")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let desktop = shots.join("dashboard.png");
+    b.screenshot(&desktop).expect("screenshot");
+    // Readable on a phone: nothing wider than the screen.
+    b.resize(390, 1600).expect("phone");
+    b.wait_for(
+        "document.documentElement.scrollWidth <= 390 && [...document.querySelectorAll('.chart canvas')].every(c => c.width <= 390)",
+        wait,
+    )
+    .expect("the board fits a phone");
+    let phone = shots.join("dashboard-phone.png");
+    b.screenshot(&phone).expect("screenshot");
+    for file in [desktop, phone] {
         assert!(
             file.metadata().map(|m| m.len() > 10_000).unwrap_or(false),
-            "{name} written"
+            "{} written",
+            file.display()
         );
-        assert!(console.is_empty(), "{console:#?}");
     }
-    let (dom, _) = browse(&format!("{origin}/dashboard"), &["--dump-dom"]);
-    assert!(
-        dom.contains("data-state=\"signed-out\""),
-        "without a token: the sign-in form"
+    // The city filter narrows the figures: no complaint in 上海.
+    b.type_into("#filters input[name=city]", "上海")
+        .expect("typed");
+    b.click("#filters button[type=submit]").expect("applied");
+    b.wait_for(
+        "document.body.dataset.state === 'ready' && document.getElementById('hotspots').dataset.rows === '0'",
+        wait,
+    )
+    .expect("the filtered figures");
+    b.click("#sign-out").expect("signed out");
+    b.wait_for("document.body.dataset.state === 'signed-out'", wait)
+        .expect("the sign-in form again");
+    // Opened signed in from another system: the token leaves the address bar. (From another
+    // page: a fragment alone would not load the page again.)
+    b.open("about:blank").expect("away");
+    b.open(&format!("{origin}/dashboard#access_token={admin}"))
+        .expect("the link loads");
+    b.wait_for("document.body.dataset.state === 'ready'", wait)
+        .expect("signed in from the link");
+    assert_eq!(
+        b.eval("location.href").expect("href"),
+        json!(format!("{origin}/dashboard")),
+        "the token was removed from the address bar"
     );
+    let problems = b.problems();
+    (drawn, problems)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_analytics_path_answers_through_the_gateway_with_its_rights_and_422s() {
+    let start = Utc::now();
+    let suite = Suite::start_with_clock(Clock::manual(start)).await;
+    let admin = suite.admin_token().await;
+    let merchant = Uuid::now_v7();
+    // Five complaints today in 广州 about delays: a spike against a quiet history.
+    for _ in 0..5 {
+        let received: ComplaintReceivedV1 = serde_json::from_value(json!({
+            "complaint_id": Uuid::now_v7(), "number": "C1", "type": "complaint",
+            "channel": "phone", "category": "delay", "priority": "normal",
+            "customer_id": null, "merchant_id": merchant, "tracking_number": null,
+            "city": "广州", "received_at": start}))
+        .expect("payload");
+        publish(&suite.env.amqp, &event(&received)).await;
+    }
+    let alerts = eventually(
+        std::time::Duration::from_secs(20),
+        "the spike's alert",
+        || async {
+            let r: Value = suite
+                .get(&admin, "/api/v1/analytics/alerts?status=open")
+                .await
+                .json()
+                .await
+                .ok()?;
+            (r["data"].as_array()?.len() == 1).then_some(r)
+        },
+    )
+    .await;
+    let id = alerts["data"][0]["id"].as_str().expect("id");
+    let ack = suite
+        .post(
+            &admin,
+            &format!("/api/v1/analytics/alerts/{id}:acknowledge"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(ack.status(), 200);
+    let ack: Value = ack.json().await.expect("json");
+    assert_eq!(ack["status"], "acknowledged");
+
+    let today = suite.clock.now().date_naive();
+    let span = format!("from={today}&to={today}");
+    for path in [
+        "/api/v1/analytics/kpi-definitions".to_owned(),
+        "/api/v1/analytics/segments".to_owned(),
+        "/api/v1/analytics/churn-risk".to_owned(),
+        format!("/api/v1/analytics/complaint-hotspots?{span}"),
+        format!("/api/v1/analytics/staff-performance?{span}"),
+        format!("/api/v1/analytics/kpis?{span}&tz=Asia/Shanghai&granularity=week"),
+    ] {
+        let r = suite.get(&admin, &path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.json::<Value>().await.is_ok(), "{path}: JSON");
+    }
+    let hot: Value = suite
+        .get(
+            &admin,
+            &format!("/api/v1/analytics/complaint-hotspots?{span}"),
+        )
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(hot["by_city"][0]["city"], "广州");
+    for report in ["kpis", "hotspots", "staff", "segments"] {
+        let path = format!("/api/v1/analytics/export?report={report}&format=csv&{span}");
+        let r = suite.get(&admin, &path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .starts_with("text/csv"));
+        let body = r.text().await.expect("csv");
+        assert!(body.contains("\r\n"), "{report}: RFC 4180 lines");
+    }
+    for (path, field) in [
+        (
+            format!("/api/v1/analytics/kpis?{span}&granularity=year"),
+            "granularity",
+        ),
+        (format!("/api/v1/analytics/kpis?{span}&tz=Mars/Base"), "tz"),
+        (
+            format!("/api/v1/analytics/kpis?from={today}&to=2000-01-01"),
+            "from",
+        ),
+        (
+            "/api/v1/analytics/export?report=everything&format=csv".to_owned(),
+            "report",
+        ),
+    ] {
+        let r = suite.get(&admin, &path).await;
+        assert_eq!(r.status(), 422, "{path}");
+        let problem: Value = r.json().await.expect("problem");
+        assert_eq!(problem["errors"][0]["field"], field, "{path}");
+    }
+    // A merchant: its own figures whatever merchant it names; no alerts.
+    let own = suite.env.token(Role::Merchant, Some(merchant));
+    let theirs = suite
+        .get(
+            &own,
+            &format!(
+                "/api/v1/analytics/kpis?{span}&merchant_id={}",
+                Uuid::now_v7()
+            ),
+        )
+        .await;
+    assert_eq!(theirs.status(), 200);
+    let theirs: Value = theirs.json().await.expect("json");
+    assert_eq!(theirs["data"][0]["complaints"], 5, "its own five");
+    let alerts = suite.get(&own, "/api/v1/analytics/alerts").await;
+    assert_eq!(alerts.status(), 403);
     suite.stop().await;
 }

@@ -62,26 +62,26 @@ struct NewAlert {
     raised_at: DateTime<Utc>,
 }
 
-/// Daily sums over the UTC days `today - history_days ..= today` of the rollups grouped by
-/// `keys` (two text columns).
+/// Daily sums over the local days `today - history_days ..= today` of the rules' zone, of the
+/// rollups grouped by `keys` (two text columns).
 fn daily(
     conn: &mut PgConnection,
     keys: &str,
-    numerator: &str,
-    denominator: &str,
+    (numerator, denominator): (&str, &str),
+    rules: &AlertRules,
     today: NaiveDate,
-    days: i64,
 ) -> QueryResult<Vec<DailyCount>> {
     diesel::sql_query(format!(
-        "SELECT {keys}, (bucket AT TIME ZONE 'UTC')::date AS day, \
+        "SELECT {keys}, (bucket AT TIME ZONE $3)::date AS day, \
                 SUM({numerator})::bigint AS numerator, SUM({denominator})::bigint AS denominator \
          FROM kpi_rollup \
-         WHERE bucket >= ($1::date - $2::int)::timestamp AT TIME ZONE 'UTC' \
-           AND bucket < ($1::date + 1)::timestamp AT TIME ZONE 'UTC' AND {denominator} > 0 \
+         WHERE bucket >= ($1::date - $2::int)::timestamp AT TIME ZONE $3 \
+           AND bucket < ($1::date + 1)::timestamp AT TIME ZONE $3 AND {denominator} > 0 \
          GROUP BY 1, 2, 3"
     ))
     .bind::<Date, _>(today)
-    .bind::<diesel::sql_types::Integer, _>(i32::try_from(days).unwrap_or(28))
+    .bind::<diesel::sql_types::Integer, _>(i32::try_from(rules.history_days).unwrap_or(28))
+    .bind::<Text, _>(rules.time_zone.name())
     .load(conn)
 }
 
@@ -100,21 +100,21 @@ fn by_key(rows: Vec<DailyCount>, today: NaiveDate) -> Series {
     out
 }
 
-/// Checks today's (UTC) figures against the rules and raises what is new; returns how many.
+/// Checks today's figures (the business day of the rules' zone) against the rules and raises
+/// what is new; returns how many.
 pub fn raise(
     conn: &mut PgConnection,
     rules: &AlertRules,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let today = now.date_naive();
+    let today = rules.today(now);
     let mut found = Vec::new();
     let complaints = daily(
         conn,
         "city AS key_a, category AS key_b",
-        "complaints",
-        "complaints",
+        ("complaints", "complaints"),
+        rules,
         today,
-        rules.history_days,
     )?;
     for ((city, category), (today_row, history)) in by_key(complaints, today) {
         let history: Vec<i64> = history.iter().map(|d| d.numerator).collect();
@@ -126,10 +126,9 @@ pub fn raise(
     let on_time = daily(
         conn,
         "hub AS key_a, ''::text AS key_b",
-        "delivered_on_time",
-        "delivered",
+        ("delivered_on_time", "delivered"),
+        rules,
         today,
-        rules.history_days,
     )?;
     for ((hub, _), (today_row, history)) in by_key(on_time, today) {
         let rate = |d: &DailyCount| d.numerator as f64 / d.denominator as f64;

@@ -135,6 +135,15 @@ pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryR
     .bind::<SqlUuid, _>(survivor)
     .bind::<SqlUuid, _>(duplicate)
     .execute(conn)?;
+    // The survivor's distinct counts change wherever the duplicate was active.
+    diesel::sql_query(
+        "INSERT INTO activity_versions (day, version) \
+         SELECT DISTINCT (bucket AT TIME ZONE 'UTC')::date, 1 FROM customer_activity \
+         WHERE customer_id = $1 \
+         ON CONFLICT (day) DO UPDATE SET version = activity_versions.version + 1",
+    )
+    .bind::<SqlUuid, _>(duplicate)
+    .execute(conn)?;
     diesel::sql_query("DELETE FROM customer_activity WHERE customer_id = $1")
         .bind::<SqlUuid, _>(duplicate)
         .execute(conn)?;
@@ -163,6 +172,7 @@ pub fn shipped(
     .bind::<Text, _>(&dims.value_tier)
     .bind::<SqlUuid, _>(dims.merchant_id)
     .execute(conn)?;
+    super::customer_figures::changed(conn, bucket_of(at).date_naive())?;
     diesel::sql_query(
         "INSERT INTO customers (customer_id, merchant_id, last_shipment_at, shipments) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (customer_id) DO UPDATE SET shipments = customers.shipments + 1, \

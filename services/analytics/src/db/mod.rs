@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod customer_figures;
 pub mod customers;
 pub mod reports;
 pub mod rollup;

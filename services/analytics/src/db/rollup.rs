@@ -6,12 +6,11 @@ use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{BigInt, Date, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Date, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use crate::domain::facts::{Counters, Fact, COUNTERS};
-use crate::domain::kpi::CustomerFigures;
 use crate::domain::query::KpiRequest;
 
 const KEY: &str =
@@ -40,7 +39,8 @@ static ADD: LazyLock<String> = LazyLock::new(|| {
 /// The merchant id of the hourly rows over all merchants.
 pub const ALL_MERCHANTS: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
-/// The same facts added to the hourly totals, per merchant and over all merchants.
+/// The same facts added to the hourly slices: per merchant and over all merchants, unfiltered
+/// and per value of each filter dimension.
 static ADD_HOURLY: LazyLock<String> = LazyLock::new(|| {
     let sums = COUNTERS
         .iter()
@@ -53,17 +53,20 @@ static ADD_HOURLY: LazyLock<String> = LazyLock::new(|| {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "INSERT INTO kpi_hourly (hour, merchant_id, {cols}) \
-         SELECT date_trunc('hour', r.bucket), v.m, {sums} \
+        "INSERT INTO kpi_hourly (hour, merchant_id, dim, value, {cols}) \
+         SELECT date_trunc('hour', r.bucket), v.m, d.dim, d.value, {sums} \
          FROM jsonb_populate_recordset(NULL::kpi_rollup, $1) AS r \
          CROSS JOIN LATERAL (VALUES (r.merchant_id), ('{ALL_MERCHANTS}'::uuid)) AS v(m) \
-         GROUP BY 1, 2 \
-         ON CONFLICT (merchant_id, hour) DO UPDATE SET {set}",
+         CROSS JOIN LATERAL (VALUES ('', ''), ('city', r.city), ('province', r.province), \
+           ('service_level', r.service_level), ('value_tier', r.value_tier)) AS d(dim, value) \
+         WHERE d.dim = '' OR d.value <> '' \
+         GROUP BY 1, 2, 3, 4 \
+         ON CONFLICT (merchant_id, dim, value, hour) DO UPDATE SET {set}",
         cols = COUNTERS.join(", ")
     )
 });
 
-/// Adds `facts` to the rollups and the hourly totals (one upsert each; concurrent consumers
+/// Adds `facts` to the rollups and the hourly slices (one upsert each; concurrent consumers
 /// never lose an increment).
 pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     if facts.is_empty() {
@@ -138,86 +141,42 @@ pub fn period_sums(
     request: &KpiRequest,
 ) -> anyhow::Result<BTreeMap<NaiveDate, Counters>> {
     let (first, last) = request.range.days();
-    let sql = if request.reads_hourly_totals() {
-        // Every other filter is null here; they stay bound so the parameters are the same.
-        format!(
-            "SELECT date_trunc($10, hour AT TIME ZONE $1)::date AS period_start, {} AS counters \
-             FROM kpi_hourly \
-             WHERE hour >= ($2::date::timestamp AT TIME ZONE $1) \
-               AND hour < (($3::date + 1)::timestamp AT TIME ZONE $1) \
-               AND merchant_id = COALESCE($4::uuid, '{ALL_MERCHANTS}'::uuid) \
-               AND $5::text IS NULL AND $6::text IS NULL AND $7::text IS NULL \
-               AND $8::text IS NULL AND $9::uuid IS NULL \
-             GROUP BY 1",
-            summed_counters()
-        )
-    } else {
-        format!(
-            "SELECT date_trunc($10, bucket AT TIME ZONE $1)::date AS period_start, {} AS counters \
-             FROM kpi_rollup WHERE {FILTER} GROUP BY 1",
-            summed_counters()
-        )
+    let (sql, slice) = match request.hourly_slice() {
+        // The other filters are null or the slice's own; they stay bound so the parameters
+        // are the same.
+        Some(slice) => (
+            format!(
+                "SELECT date_trunc($10, hour AT TIME ZONE $1)::date AS period_start, {} AS counters \
+                 FROM kpi_hourly \
+                 WHERE merchant_id = COALESCE($4::uuid, '{ALL_MERCHANTS}'::uuid) \
+                   AND dim = $11 AND value = $12 \
+                   AND hour >= ($2::date::timestamp AT TIME ZONE $1) \
+                   AND hour < (($3::date + 1)::timestamp AT TIME ZONE $1) \
+                   AND ($5::text IS NULL OR $11 = 'city') \
+                   AND ($6::text IS NULL OR $11 = 'province') \
+                   AND ($7::text IS NULL OR $11 = 'service_level') \
+                   AND ($8::text IS NULL OR $11 = 'value_tier') AND $9::uuid IS NULL \
+                 GROUP BY 1",
+                summed_counters()
+            ),
+            slice,
+        ),
+        None => (
+            format!(
+                "SELECT date_trunc($10, bucket AT TIME ZONE $1)::date AS period_start, {} AS counters \
+                 FROM kpi_rollup WHERE {FILTER} AND $11::text IS NOT NULL AND $12::text IS NOT NULL \
+                 GROUP BY 1",
+                summed_counters()
+            ),
+            ("", String::new()),
+        ),
     };
     let rows: Vec<PeriodSums> = filtered(sql, request, first, last)
         .bind::<Text, _>(request.range.granularity.as_str())
+        .bind::<Text, _>(slice.0)
+        .bind::<Text, _>(slice.1)
         .load(conn)?;
     rows.into_iter()
         .map(|r| Ok((r.period_start, serde_json::from_value(r.counters)?)))
         .collect()
-}
-
-#[derive(QueryableByName)]
-struct Active {
-    #[diesel(sql_type = Date)]
-    period_start: NaiveDate,
-    #[diesel(sql_type = BigInt)]
-    active: i64,
-    #[diesel(sql_type = BigInt)]
-    repeaters: i64,
-    #[diesel(sql_type = BigInt)]
-    retained: i64,
-}
-
-/// Distinct active customers per period, from `customer_activity` (one period before the
-/// range is read too, for retention). Agents' own figures have no customers.
-pub fn customer_figures(
-    conn: &mut PgConnection,
-    request: &KpiRequest,
-) -> anyhow::Result<BTreeMap<NaiveDate, CustomerFigures>> {
-    let g = request.range.granularity;
-    let (first, last) = request.range.days();
-    let before = g.start_of(first.pred_opt().unwrap_or(first));
-    let sql = format!(
-        "WITH act AS ( \
-           SELECT date_trunc($10, bucket AT TIME ZONE $1) AS p, customer_id, SUM(shipments) AS n \
-           FROM customer_activity WHERE {} AND $9::uuid IS NULL GROUP BY 1, 2) \
-         SELECT a.p::date AS period_start, COUNT(*)::bigint AS active, \
-                COUNT(*) FILTER (WHERE a.n >= 2)::bigint AS repeaters, \
-                COUNT(b.customer_id)::bigint AS retained \
-         FROM act a LEFT JOIN act b \
-           ON b.customer_id = a.customer_id AND b.p = a.p - ('1 ' || $10)::interval \
-         GROUP BY a.p",
-        FILTER.replace(" AND ($9::uuid IS NULL OR handler_id = $9)", "")
-    );
-    let rows: Vec<Active> = filtered(sql, request, before, last)
-        .bind::<Text, _>(g.as_str())
-        .load(conn)?;
-    let active: BTreeMap<NaiveDate, Active> =
-        rows.into_iter().map(|r| (r.period_start, r)).collect();
-    Ok(request
-        .range
-        .periods()
-        .into_iter()
-        .map(|p| {
-            let previous = g.start_of(p.start.pred_opt().unwrap_or(p.start));
-            let this = active.get(&p.start);
-            let figures = CustomerFigures {
-                active: this.map_or(0, |a| a.active),
-                repeaters: this.map_or(0, |a| a.repeaters),
-                retained: this.map_or(0, |a| a.retained),
-                previous_active: active.get(&previous).map_or(0, |a| a.active),
-            };
-            (p.start, figures)
-        })
-        .collect())
 }

@@ -36,9 +36,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    kpi_hourly (merchant_id, hour) {
+    kpi_hourly (merchant_id, dim, value, hour) {
         hour -> Timestamptz,
         merchant_id -> Uuid,
+        dim -> Text,
+        value -> Text,
         shipments -> Int8,
         delivered -> Int8,
         delivered_on_time -> Int8,
@@ -156,7 +158,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    activity_versions (day) {
+        day -> Date,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    customer_figures (time_zone, granularity, filter_key, period_start) {
+        time_zone -> Text,
+        granularity -> Text,
+        filter_key -> Text,
+        period_start -> Date,
+        first_day -> Date,
+        last_day -> Date,
+        version -> Int8,
+        active -> Int8,
+        repeaters -> Int8,
+        retained -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    activity_versions,
+    customer_figures,
     kpi_rollup,
     kpi_hourly,
     customer_activity,

@@ -1,7 +1,9 @@
 //! Early warning (seed 002 §7.3.1): a complaint spike in a (city, category), or a hub's
 //! on-time rate falling well below its usual level.
 
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 /// Thresholds of the early-warning rules (*defaults* of SPEC §8).
@@ -17,6 +19,17 @@ pub struct AlertRules {
     /// How far (in points of rate, 0.10 = 10 points) a hub's on-time rate must fall below its
     /// mean.
     pub on_time_drop: f64,
+    /// The zone whose calendar days the rules count ("today", the 28 days before, an alert's
+    /// `day`): the company's business day, not the UTC one.
+    #[serde(deserialize_with = "zone")]
+    pub time_zone: Tz,
+}
+
+/// An IANA zone name, e.g. `Asia/Shanghai`.
+fn zone<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+    let name = String::deserialize(d)?;
+    name.parse()
+        .map_err(|_| serde::de::Error::custom(format!("unknown time zone {name:?}")))
 }
 
 impl Default for AlertRules {
@@ -26,6 +39,7 @@ impl Default for AlertRules {
             sigmas: 3.0,
             min_complaints: 5,
             on_time_drop: 0.10,
+            time_zone: Tz::Asia__Shanghai,
         }
     }
 }
@@ -91,6 +105,11 @@ pub fn mean_sigma(values: &[f64]) -> Option<(f64, f64)> {
 }
 
 impl AlertRules {
+    /// The business day `now` falls on.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.time_zone).date_naive()
+    }
+
     /// Today's complaints against the daily counts of the previous `history_days` (days
     /// without complaints are zeros in `history`): a spike when above mean + 3σ and at least
     /// the minimum.
@@ -124,6 +143,28 @@ mod tests {
 
     fn rules() -> AlertRules {
         AlertRules::default()
+    }
+
+    #[test]
+    fn today_is_the_business_day_of_the_configured_zone() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").to_utc();
+        // 16:00 UTC is midnight in Shanghai: a new business day while UTC is still on the 25th.
+        assert_eq!(
+            rules().today(at("2026-11-25T15:59:59Z")).to_string(),
+            "2026-11-25"
+        );
+        assert_eq!(
+            rules().today(at("2026-11-25T16:00:00Z")).to_string(),
+            "2026-11-26"
+        );
+        let utc = AlertRules {
+            time_zone: Tz::UTC,
+            ..rules()
+        };
+        assert_eq!(
+            utc.today(at("2026-11-25T16:00:00Z")).to_string(),
+            "2026-11-25"
+        );
     }
 
     #[test]

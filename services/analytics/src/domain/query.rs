@@ -170,17 +170,46 @@ impl KpiRequest {
         }
     }
 
-    /// Whether the hourly totals answer the request: no filter but the merchant, and local days
-    /// that begin on whole UTC hours throughout the range (not Asia/Kolkata, +5:30, say).
-    pub fn reads_hourly_totals(&self) -> bool {
+    /// The hourly slice that answers the request, as (dimension, value) — `("", "")` for no
+    /// filter — when it filters by at most one of city, province, service level and value
+    /// tier (besides the merchant), not by handler, and local days begin on whole UTC hours
+    /// throughout the range (not Asia/Kolkata, +5:30, say). `None`: the 15-minute rows.
+    pub fn hourly_slice(&self) -> Option<(&'static str, String)> {
         let f = &self.filter;
-        let unfiltered = f.city.is_none()
-            && f.province.is_none()
-            && f.service_level.is_none()
-            && f.value_tier.is_none()
-            && f.handler_id.is_none();
+        if f.handler_id.is_some() {
+            return None;
+        }
+        let set: Vec<(&'static str, &String)> = [
+            ("city", &f.city),
+            ("province", &f.province),
+            ("service_level", &f.service_level),
+            ("value_tier", &f.value_tier),
+        ]
+        .into_iter()
+        .filter_map(|(dim, v)| v.as_ref().map(|v| (dim, v)))
+        .collect();
         let (first, last) = self.range.days();
-        unfiltered && whole_hour_offsets(self.tz, first, last)
+        if set.len() > 1 || !whole_hour_offsets(self.tz, first, last) {
+            return None;
+        }
+        Some(
+            set.first()
+                .map_or(("", String::new()), |(d, v)| (*d, (*v).clone())),
+        )
+    }
+
+    /// The filter as a key of remembered figures (the zone and granularity apart).
+    pub fn filter_key(&self) -> String {
+        let f = &self.filter;
+        serde_json::json!([
+            f.merchant_id,
+            f.city,
+            f.province,
+            f.service_level,
+            f.value_tier,
+            f.handler_id
+        ])
+        .to_string()
     }
 
     /// Confines the request to what the caller may see: a merchant its own figures whatever

@@ -184,7 +184,7 @@ fn the_rows_cover_whole_periods_beyond_the_requested_days() {
 }
 
 #[test]
-fn half_hour_zones_and_filters_read_the_fine_rollups_and_the_rest_the_hourly_totals() {
+fn half_hour_zones_and_filters_read_the_fine_rollups_and_the_rest_the_hourly_slices() {
     let parse = |tz: &str, city: Option<&str>| {
         let query = KpiQuery {
             tz: Some(tz.into()),
@@ -193,18 +193,27 @@ fn half_hour_zones_and_filters_read_the_fine_rollups_and_the_rest_the_hourly_tot
         };
         KpiRequest::parse(query, now()).expect("valid")
     };
-    assert!(parse("UTC", None).reads_hourly_totals());
-    assert!(parse("Asia/Shanghai", None).reads_hourly_totals());
-    assert!(
-        parse("Europe/Berlin", None).reads_hourly_totals(),
+    let all = Some(("", String::new()));
+    assert_eq!(parse("UTC", None).hourly_slice(), all);
+    assert_eq!(parse("Asia/Shanghai", None).hourly_slice(), all);
+    assert_eq!(
+        parse("Europe/Berlin", None).hourly_slice(),
+        all,
         "DST, whole hours"
     );
-    assert!(!parse("Asia/Kolkata", None).reads_hourly_totals());
-    assert!(!parse("Asia/Kathmandu", None).reads_hourly_totals());
-    assert!(!parse("UTC", Some("北京")).reads_hourly_totals());
-    let mut merchant = parse("UTC", None);
+    assert_eq!(parse("Asia/Kolkata", None).hourly_slice(), None);
+    assert_eq!(parse("Asia/Kathmandu", None).hourly_slice(), None);
+    let mut city = parse("UTC", Some("北京"));
+    assert_eq!(city.hourly_slice(), Some(("city", "北京".to_owned())));
+    city.filter.service_level = Some("express".into());
+    assert_eq!(city.hourly_slice(), None, "two dimensions: the fine rows");
+    let mut merchant = parse("UTC", Some("北京"));
     merchant.filter.merchant_id = Some(Uuid::nil());
-    assert!(merchant.reads_hourly_totals(), "a merchant's own totals");
+    assert_eq!(
+        merchant.hourly_slice(),
+        Some(("city", "北京".to_owned())),
+        "a merchant's own slice"
+    );
     merchant.filter.handler_id = Some(Uuid::nil());
-    assert!(!merchant.reads_hourly_totals(), "an agent's own cases");
+    assert_eq!(merchant.hourly_slice(), None, "an agent's own cases");
 }

@@ -339,7 +339,8 @@ fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> Shipm
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_complaint_spike_and_a_falling_hub_raise_one_alert_each_that_can_be_acknowledged() {
-    let t = TestApp::spawn_at(at(25, 23)).await;
+    // 23:00 on the 25th in Shanghai, the business day of the rules.
+    let t = TestApp::spawn_at(at(25, 15)).await;
     let tap = t.env.tap().await;
     let merchant = Uuid::now_v7();
     for i in 0..5 {
@@ -447,6 +448,37 @@ async fn a_complaint_spike_and_a_falling_hub_raise_one_alert_each_that_can_be_ac
             .status(),
         403
     );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alerts_count_the_business_day_of_shanghai_which_begins_at_16_utc() {
+    // 00:30 on the 26th in Shanghai, still the 25th in UTC.
+    let now = at(25, 16) + TimeDelta::minutes(30);
+    let t = TestApp::spawn_at(now).await;
+    let merchant = Uuid::now_v7();
+    // Five complaints late on the 25th (local) and five just after local midnight: one UTC
+    // day, two business days.
+    for minutes in [-60, -50, -40, -35, -31, 0, 5, 10, 15, 20] {
+        let c = complaint(merchant, at(25, 16) + TimeDelta::minutes(minutes));
+        t.emit(&c, c.received_at).await;
+    }
+    let admin = t.admin();
+    let open = t
+        .get_when(
+            &admin,
+            "/api/v1/analytics/alerts?status=open",
+            "the spike",
+            |p| p["data"].as_array().is_some_and(|d| !d.is_empty()),
+        )
+        .await;
+    let alerts = open["data"].as_array().expect("data");
+    assert_eq!(alerts.len(), 1, "{open}");
+    assert_eq!(
+        alerts[0]["day"], "2026-11-26",
+        "the local day, not the UTC one"
+    );
+    assert_eq!(alerts[0]["observed"], 5.0, "only today's local complaints");
     t.stop().await;
 }
 

@@ -101,9 +101,11 @@ async fn four_shipments_two_delivered_one_late_one_damaged_and_one_complaint() {
     assert_eq!(row["exception_rate"], 0.25, "one shipment with exceptions");
     assert_eq!(row["avg_transit_hours"], 20.0, "02:00 in transit → 22:00");
     assert_eq!(row["complaint_rate_per_10k"], 2500.0);
-    // The hourly totals (no filter) and the 15-minute rows (a city filter) agree.
+    // The hourly slices (no filter, one city) and the 15-minute rows (two filters) agree.
     let beijing = day_when(&t, "&city=%E5%8C%97%E4%BA%AC", "complaints", json!(1)).await;
     assert_eq!(beijing, row);
+    let fine = day_when(&t, "&city=北京&province=北京", "complaints", json!(1)).await;
+    assert_eq!(fine, row);
     // The complaint took the shipment's hub and service level: filters see it.
     let express = day_when(&t, "&service_level=express", "complaints", json!(1)).await;
     assert_eq!(express["shipments"], 4);

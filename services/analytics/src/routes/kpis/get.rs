@@ -62,7 +62,7 @@ pub fn kpi_rows(
 ) -> Result<Vec<KpiRow>, ApiError> {
     let sums = crate::db::rollup::period_sums(conn, request).map_err(ApiError::Internal)?;
     let customers =
-        crate::db::rollup::customer_figures(conn, request).map_err(ApiError::Internal)?;
+        crate::db::customer_figures::customer_figures(conn, request).map_err(ApiError::Internal)?;
     Ok(request
         .range
         .periods()
