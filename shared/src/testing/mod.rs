@@ -13,7 +13,7 @@ mod app;
 mod broker;
 mod database;
 
-pub use app::{expect_json, TestApp};
+pub use app::{expect_json, expect_refused_fields, TestApp};
 pub use broker::{publish, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
 

@@ -3,6 +3,7 @@
 
 mod access;
 mod helpers;
+mod input;
 mod kpis;
 mod reports;
 mod rollups;

@@ -96,8 +96,10 @@ impl BatchTrackingEvent {
     "location": {"hub_code": "SHA01", "city": "上海"}
 }]}))]
 pub struct TrackingEventBatch {
-    // NOTE: each item is decoded on its own, so one malformed event is rejected alone.
-    #[schema(value_type = Vec<BatchTrackingEvent>)]
+    /// 1–1000 events, each a `BatchTrackingEvent`. Each item is decoded on its own: one that is
+    /// not a valid event (of any JSON type) is answered `rejected` in its slot and never fails
+    /// the batch (SPEC §5), so the batch accepts any item.
+    #[schema(value_type = Vec<serde_json::Value>, min_items = 1, max_items = 1000)]
     pub events: Vec<serde_json::Value>,
 }
 
