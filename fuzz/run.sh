@@ -26,6 +26,8 @@ fi
 venv="$HOME/.cache/kuaidi-venv-fuzz"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "fuzz: installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+  # A bare Debian has python3 without its venv module (CI starts bare).
+  python3 -c 'import ensurepip' 2>/dev/null || bash deploy/apt-install.sh fuzz python3-venv
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -31,8 +31,10 @@ pub struct EventLocation {
 }))]
 pub struct NewTrackingEvent {
     /// Caller-supplied, 1–100 characters; the same id again is a `duplicate`.
+    #[schema(min_length = 1, max_length = 100)]
     pub event_id: String,
     /// One of the 9 statuses except `expired` (set by Kuaidi's sweep only).
+    #[schema(value_type = crate::domain::status::ShipmentStatus)]
     pub status: String,
     /// RFC 3339; at most 5 minutes in the future.
     #[schema(value_type = String, format = DateTime)]
