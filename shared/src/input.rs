@@ -2,8 +2,8 @@
 //! and in JSON the escapes of unpaired UTF-16 surrogates) is refused with `422` problem+json
 //! naming the field, for every field of every JSON or form body, every query parameter and the
 //! path, before any handler runs; and a JSON body that is not an object (every body of the API
-//! is one) is refused with `422` instead of being read as a struct (serde reads `[""]` as a
-//! one-field struct).
+//! is one; `null` counts as no body) is refused with `422` instead of being read as a struct
+//! (serde reads `[""]` as a one-field struct).
 //!
 //! Cheap on the common path: the body is scanned for `\u` escapes and parsed only when one of
 //! them is unstorable. A process that streams large bodies elsewhere (the gateway's proxy)
@@ -157,10 +157,13 @@ fn check_form(body: &[u8]) -> Option<Vec<FieldError>> {
     (!errors.is_empty()).then_some(errors)
 }
 
-/// The first significant byte of a JSON body, when it is not `{`.
+/// A JSON body that is neither an object nor `null` (which bodiless actions accept as "no
+/// body", like an empty one).
 fn check_json_start(body: &[u8]) -> Option<Vec<FieldError>> {
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+    let text = body.trim_ascii_start();
+    match text.first() {
         None | Some(b'{') => None,
+        Some(b'n') if text.trim_ascii_end() == b"null" => None,
         Some(_) => Some(vec![FieldError::new("body", NOT_AN_OBJECT)]),
     }
 }
@@ -299,6 +302,7 @@ mod tests {
             &br#"{"name":"\ud83d\ude00 \u00e9 \\u0000 plain"}"#[..],
             br#"{"a":[1,2,{"b":null}]}"#,
             b"  {}",
+            b" null ",
             b"",
         ] {
             assert_eq!(check_json(body).map(fields_of), None, "{body:?}");
@@ -311,7 +315,7 @@ mod tests {
 
     #[test]
     fn bodies_other_than_objects_are_refused() {
-        for body in [&br#"[""]"#[..], b"\"x\"", b"1", b"null", b" true"] {
+        for body in [&br#"[""]"#[..], b"\"x\"", b"1", b"nul", b" true"] {
             assert_eq!(fields(check_json(body)), ["body"], "{body:?}");
         }
     }
