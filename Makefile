@@ -1,7 +1,7 @@
 # Kuaidi — see README.md. `make run` brings the suite up; `make test` is what CI runs.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/kuaidi-target
 
-.PHONY: run test fmt clippy openapi bench fault fuzz manifests
+.PHONY: run test fmt clippy openapi lint-docs bench fault fuzz manifests
 
 run:
 	bash deploy/run.sh
@@ -12,6 +12,7 @@ test:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	bash deploy/validate-manifests.sh
+	$(MAKE) lint-docs
 	bash deploy/drop-test-databases.sh
 	if cargo nextest --version >/dev/null 2>&1; then \
 		cargo nextest run --workspace --no-fail-fast; \
@@ -27,6 +28,11 @@ clippy:
 
 openapi:
 	KUAIDI_WRITE_DOCS=1 cargo test -p kuaidi-tests --test docs
+
+# The committed API documents linted: redocly (recommended rules, redocly.yaml) and asyncapi
+# validate, at the versions deploy/ensure-linters.sh pins; any error fails.
+lint-docs:
+	bash deploy/lint-docs.sh
 
 bench:
 	bash bench/run.sh

@@ -18,16 +18,5 @@ if find_browser; then
   exit 0
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo -n"; else
-    echo "ensure-chromium: chromium is missing and this is not root; install the Debian package 'chromium'" >&2
-    exit 1
-  fi
-else
-  SUDO=""
-fi
-
-echo "ensure-chromium: installing chromium" >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+bash "$(dirname "$0")/apt-install.sh" ensure-chromium chromium fonts-noto-cjk
 find_browser

@@ -26,6 +26,8 @@ fi
 venv="$HOME/.cache/kuaidi-venv-fuzz"
 if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "fuzz: installing schemathesis $SCHEMATHESIS_VERSION into $venv"
+  # A bare Debian has python3 without its venv module (CI starts bare).
+  python3 -c 'import ensurepip' 2>/dev/null || bash deploy/apt-install.sh fuzz python3-venv
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
@@ -90,11 +92,23 @@ await_ready() { # name
   done
 }
 
-start gateway
-await_ready gateway
+# The services first: the gateway fetches their documents when it starts (then every minute).
+# They verify tokens through the gateway's JWKS, fetched when the first token arrives.
 for name in customers shipments complaints analytics; do start "$name"; done
 for name in customers shipments complaints analytics; do await_ready "$name"; done
+start gateway
+await_ready gateway
 base="http://127.0.0.1:${port[gateway]}"
+# Every service's operations must be in the merged document, or they go unfuzzed.
+deadline=$((SECONDS + 90))
+until curl -fs --max-time 5 "$base/openapi.json" | python3 -c \
+  'import json,sys; sys.exit("x-kuaidi-unavailable" in json.load(sys.stdin))'; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "fuzz: the gateway's /openapi.json still lacks a service after 90 s" >&2
+    exit 2
+  fi
+  sleep 1
+done
 token=$(curl -fs -X POST "$base/api/v1/auth/login" -H 'content-type: application/json' \
   -d "{\"username\":\"admin\",\"password\":\"$admin_password\"}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')

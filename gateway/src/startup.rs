@@ -181,6 +181,18 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(outbox.clone())
                 .app_data(settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
+                // The edge text guard reads no more of a body than the proxy buffers anyway
+                // (`proxy::body`); longer bodies stream on and their service checks them.
+                .app_data(kuaidi_shared::input::InputGuard {
+                    inspect_up_to: 64 * 1024,
+                })
+                // The gateway's own bodies (credentials, admin records) are small: none of them
+                // can hide past what the guard reads.
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(64 * 1024)
+                        .error_handler(kuaidi_shared::problem::json_error_handler),
+                )
                 .configure(routes::configure)
                 .route(
                     "/docs",

@@ -161,6 +161,7 @@ where
     let mut server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(crate::management::management_port))
+            .wrap(from_fn(crate::input::refuse_unstorable_text))
             .wrap(from_fn(crate::paths::refuse_dot_segments))
             .wrap(cors(&origins))
             .wrap(security_headers())

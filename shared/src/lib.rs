@@ -11,6 +11,7 @@ pub mod db;
 pub mod events;
 pub mod http;
 pub mod http_span;
+pub mod input;
 pub mod jobs;
 pub mod management;
 pub mod money;

@@ -67,14 +67,51 @@ macro_rules! problem_responses {
 problem_responses! {
     /// `401`: the bearer token is missing, invalid or expired.
     pub NoValidToken = 401, "No valid token";
-    /// `403` without further description (the gateway's admin routes).
-    pub Forbidden = 403, "";
-    /// `404` without further description.
-    pub NotFound = 404, "";
+    /// `403`: the caller's role may not (the gateway's admin routes).
+    pub Forbidden = 403, "The caller's role may not do this";
+    /// `404`: no such resource (or another tenant's).
+    pub NotFound = 404, "Not found";
     /// `422`: the body has invalid fields (listed in `errors`).
     pub InvalidFields = 422, "Invalid fields";
-    /// `422` without further description.
-    pub Unprocessable = 422, "";
+    /// `422`: invalid fields or an unprocessable request.
+    pub Unprocessable = 422, "Invalid fields or a request that cannot be processed";
+}
+
+/// The schema of a string that must be one of `values`.
+pub fn string_enum<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+) -> RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .into()
+}
+
+/// Declares a documentation-only schema: a string enum of the names `$values` yields, for
+/// `#[schema(value_type = Name)]` on a `String` field that the code checks against the same
+/// list — so the document and the check cannot drift apart.
+#[macro_export]
+macro_rules! string_enum_schema {
+    ($(#[$meta:meta])* $vis:vis $name:ident = $values:expr;) => {
+        $(#[$meta])*
+        $vis struct $name;
+
+        impl $crate::openapi::__utoipa::PartialSchema for $name {
+            fn schema() -> $crate::openapi::__utoipa::openapi::RefOr<
+                $crate::openapi::__utoipa::openapi::schema::Schema,
+            > {
+                $crate::openapi::string_enum($values)
+            }
+        }
+
+        impl $crate::openapi::__utoipa::ToSchema for $name {}
+    };
+}
+
+string_enum_schema! {
+    /// An OAuth2 scope: the name of a capability (`Capability::scope`).
+    pub Scope = crate::capabilities::Capability::ALL.map(|c| c.scope());
 }
 
 /// Adds the schemas the problem responses refer to (`Problem`, `FieldError`) to a document:

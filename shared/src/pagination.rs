@@ -18,8 +18,10 @@ pub const MAX_LIMIT: i64 = 200;
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

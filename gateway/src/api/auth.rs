@@ -35,12 +35,18 @@ pub struct RefreshRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
+    #[schema(value_type = Option<GrantType>)]
     pub grant_type: Option<String>,
     /// Or HTTP Basic authentication.
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     /// Space-separated subset of the client's scopes; all of them when absent.
     pub scope: Option<String>,
+}
+
+kuaidi_shared::string_enum_schema! {
+    /// The one grant type of `POST /api/v1/auth/token`.
+    pub GrantType = ["client_credentials"];
 }
 
 /// RFC 6749 §5.1.

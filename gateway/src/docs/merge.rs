@@ -142,7 +142,11 @@ fn accept_api_keys(doc: &mut Json) {
             else {
                 continue;
             };
-            if !security.is_empty() {
+            // `[{}]` is a public operation: nothing to add.
+            let public = security
+                .iter()
+                .any(|r| matches!(r, Json::Object(members) if members.is_empty()));
+            if !security.is_empty() && !public {
                 security.push(Json::Object(vec![("api_key".into(), Json::Array(vec![]))]));
             }
         }

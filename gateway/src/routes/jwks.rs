@@ -10,7 +10,9 @@ use crate::keys::KeyRing;
     get,
     path = "/.well-known/jwks.json",
     tag = "auth",
-    responses((status = 200, description = "JSON Web Key Set", body = Jwks))
+    responses((status = 200, description = "JSON Web Key Set", body = Jwks)),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn jwks(keys: web::Data<KeyRing>) -> HttpResponse {
     HttpResponse::Ok()

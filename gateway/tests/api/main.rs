@@ -5,5 +5,6 @@ mod auth;
 mod customer_token;
 mod hardening;
 mod helpers;
+mod input;
 mod proxy;
 mod security;

@@ -39,6 +39,8 @@ pub const SERVICE: &str = "shipments";
         routes::webhooks::actions::test_webhook,
         routes::webhooks::actions::replay_webhook,
     ),
+    // What each item of a `tracking-events:batch` should be (the batch accepts any item).
+    components(schemas(api::tracking_events::BatchTrackingEvent)),
     modifiers(&ProblemSchemas),
     tags(
         (name = "shipments", description = "Waybills and tracking"),

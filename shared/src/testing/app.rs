@@ -97,6 +97,18 @@ impl TestApp {
         send(self.request(Method::PATCH, path, token).json(body)).await
     }
 
+    /// POSTs `raw` as a JSON body: text `serde_json::Value` cannot hold (a lone surrogate
+    /// escape) or a body of the wrong JSON type.
+    pub async fn post_raw(&self, token: &str, path: &str, raw: &str) -> Response {
+        let request = self.request(Method::POST, path, token);
+        send(
+            request
+                .header("content-type", "application/json")
+                .body(raw.to_owned()),
+        )
+        .await
+    }
+
     pub async fn delete(&self, token: &str, path: &str) -> Response {
         send(self.request(Method::DELETE, path, token)).await
     }
@@ -125,4 +137,35 @@ pub async fn expect_json(response: Response, status: u16) -> Value {
     let body = response.text().await.unwrap_or_default();
     assert_eq!(got, status, "unexpected status; body: {body}");
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+/// Checks the edge guard's refusal (SPEC §2, `crate::input`): `422` problem+json naming
+/// `fields` as holding unstorable text, or `body` as not a JSON object.
+pub async fn expect_refused_fields(response: Response, fields: &[&str]) {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let problem = expect_json(response, 422).await;
+    assert_eq!(content_type, crate::problem::PROBLEM_JSON, "{problem}");
+    // Named by the guard (`crate::input`), not by a handler's own validation.
+    let guard = [crate::input::UNSTORABLE, crate::input::NOT_AN_OBJECT];
+    let named: Vec<&str> = problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter(|e| guard.iter().any(|m| e["message"] == *m))
+                .filter_map(|e| e["field"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    for field in fields {
+        assert!(
+            named.contains(field),
+            "{field} not named by the guard in {problem}"
+        );
+    }
 }

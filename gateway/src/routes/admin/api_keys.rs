@@ -28,6 +28,8 @@ use crate::tokens;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Shop A tracking sync", "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01"}))]
 pub struct CreateApiKey {
+    /// 1–200 bytes of text, not only spaces.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub merchant_id: Uuid,
 }
@@ -62,7 +64,7 @@ impl From<ApiKeyRow> for ApiKey {
 
 /// Issues a key for a merchant; the key is shown once.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", request_body = CreateApiKey,
-    responses((status = 201, body = ApiKey), Forbidden, Unprocessable),
+    responses((status = 201, description = "Created; the key is shown this once", body = ApiKey), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_api_key(
     req: HttpRequest,
@@ -109,7 +111,7 @@ pub async fn create_api_key(
 
 /// Lists keys (never the keys themselves), newest first.
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<ApiKey>), Forbidden),
+    responses((status = 200, description = "A page of API keys (never the keys themselves)", body = Page<ApiKey>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,

@@ -23,7 +23,11 @@ pub struct AuditQuery {
     pub outcome: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 
@@ -58,7 +62,7 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
 
 /// The audit log, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = AuditPage), Forbidden, Unprocessable),
+    responses((status = 200, description = "A page of audit entries, newest first", body = AuditPage), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn list_audit_log(
     _admin: Authorized<caps::Administration>,

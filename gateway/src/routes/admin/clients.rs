@@ -29,14 +29,23 @@ use crate::tokens;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Shop A order system", "role": "merchant", "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01", "scopes": ["shipments:read"]}))]
 pub struct CreateClient {
+    /// 1–200 bytes of text, not only spaces.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    /// `operator` | `merchant` | `app` | `analyst` | `agent` | `supervisor` | `manager`.
+    #[schema(value_type = ClientRole)]
     pub role: String,
     /// Required for merchants.
     #[serde(default)]
     pub merchant_id: Option<Uuid>,
+    /// Capabilities the client's tokens are limited to (none: its role's all).
     #[serde(default)]
+    #[schema(value_type = Vec<kuaidi_shared::openapi::Scope>)]
     pub scopes: Vec<String>,
+}
+
+kuaidi_shared::string_enum_schema! {
+    /// The roles of OAuth2 clients.
+    pub ClientRole = accounts::CLIENT_ROLES.map(Role::as_str);
 }
 
 /// A client; `client_secret` only in the answer to its creation.
@@ -72,7 +81,7 @@ impl From<ClientRow> for Client {
 
 /// Registers a client; the secret is shown once.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "admin", request_body = CreateClient,
-    responses((status = 201, body = Client), Forbidden, Unprocessable),
+    responses((status = 201, description = "Created; the secret is shown this once", body = Client), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_client(
     req: HttpRequest,
@@ -128,7 +137,7 @@ pub async fn create_client(
 
 /// Lists clients (without secrets), newest first.
 #[utoipa::path(get, path = "/api/v1/clients", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<Client>), Forbidden),
+    responses((status = 200, description = "A page of OAuth2 clients", body = Page<Client>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,

@@ -4,6 +4,7 @@ use actix_web::http::header::{self, LOCATION};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
@@ -27,13 +28,21 @@ use crate::passwords;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "li.na", "password": "Courier-2026-spring", "role": "agent", "display_name": "李娜"}))]
 pub struct CreateUser {
+    /// 3–64 of a-z, 0-9, '.', '_', '-' (trimmed and lower-cased first).
+    #[schema(pattern = r"^\s*[A-Za-z0-9._-]{3,64}\s*$")]
     pub username: String,
     /// 10–128 characters with letters and digits, not containing the username.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: String,
-    /// `admin` | `manager` | `supervisor` | `agent` | `analyst` | `operator`.
+    #[schema(value_type = StaffRole)]
     pub role: String,
     #[serde(default)]
     pub display_name: Option<String>,
+}
+
+kuaidi_shared::string_enum_schema! {
+    /// The roles of staff users.
+    pub StaffRole = accounts::STAFF_ROLES.map(Role::as_str);
 }
 
 /// Body of `PATCH /api/v1/users/{id}` (send `If-Match` with the user's ETag).
@@ -41,8 +50,11 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     pub display_name: Option<String>,
+    #[schema(value_type = Option<StaffRole>)]
     pub role: Option<String>,
     pub disabled: Option<bool>,
+    /// 10–128 characters with letters and digits, not containing the username.
+    #[schema(min_length = 10, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -116,7 +128,7 @@ fn insert_new(conn: &mut PgConnection, row: UserRow) -> Result<UserRow, ApiError
 /// Creates a staff user.
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = CreateUser,
     responses(
-        (status = 201, body = User),
+        (status = 201, description = "Created", body = User),
         NotAnAdmin,
         UsernameTaken,
         BadUser,
@@ -170,7 +182,7 @@ pub async fn create_user(
 
 /// Lists staff users, newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(PageParams),
-    responses((status = 200, body = Page<User>), Forbidden),
+    responses((status = 200, description = "A page of users", body = Page<User>), Forbidden),
     security(("bearer" = [])))]
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
@@ -182,7 +194,7 @@ pub async fn list_users(
 
 /// One staff user, with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), NotFound),
+    responses((status = 200, description = "The user", body = User), NotFound),
     security(("bearer" = [])))]
 pub async fn get_user(
     req: HttpRequest,
@@ -200,7 +212,7 @@ pub async fn get_user(
 /// `412`.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = UpdateUser,
     responses(
-        (status = 200, body = User),
+        (status = 200, description = "The updated user", body = User),
         NotFound,
         UserChanged,
         Unprocessable,

@@ -32,7 +32,9 @@ use crate::tokens::Subject;
         BadCredentials,
         MissingFields,
         TooManyAttempts,
-    )
+    ),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn login(
     req: HttpRequest,

@@ -41,7 +41,9 @@ enum Outcome {
     responses(
         (status = 200, description = "New tokens; the presented refresh token is spent", body = TokenResponse),
         BadRefreshToken,
-    )
+    ),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn refresh(
     req: HttpRequest,
@@ -132,7 +134,9 @@ fn rotate(conn: &mut PgConnection, digest: &str, now: DateTime<Utc>) -> Result<O
     path = "/api/v1/auth/logout",
     tag = "auth",
     request_body = RefreshRequest,
-    responses((status = 204, description = "Logged out (also for an unknown token)"))
+    responses((status = 204, description = "Logged out (also for an unknown token)")),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn logout(
     body: web::Json<RefreshRequest>,

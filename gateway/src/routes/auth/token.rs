@@ -50,7 +50,9 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         (status = 200, description = "Access token", body = AccessTokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
         (status = 401, description = "invalid_client", body = OAuthError),
-    )
+    ),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn token(
     req: HttpRequest,

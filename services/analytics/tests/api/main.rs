@@ -4,6 +4,7 @@
 mod access;
 mod granularity;
 mod helpers;
+mod input;
 mod kpis;
 mod reports;
 mod rollups;

@@ -61,7 +61,11 @@ pub struct ClaimQuery {
     pub kind: Option<String>,
     pub complaint_id: Option<Uuid>,
     pub tracking_number: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

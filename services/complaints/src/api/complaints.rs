@@ -20,11 +20,11 @@ pub struct CreateComplaint {
     // field in one 422, rather than serde stopping at the first.
     /// `complaint` | `suggestion` | `inquiry` | `praise`.
     #[serde(rename = "type", default)]
-    #[schema(required = true)]
+    #[schema(required = true, value_type = ComplaintType)]
     pub type_: String,
     /// `phone` | `web` | `app` | `wechat` | `weibo` | `email` | `letter` | `on_site` | `api`.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, value_type = ComplaintChannel)]
     pub channel: String,
     #[serde(default)]
     #[schema(required = true)]
@@ -36,10 +36,26 @@ pub struct CreateComplaint {
     /// `delay` | `lost` | `damaged` | `service_attitude` | `missorted` | `packaging` |
     /// `tracking_info` | `billing` | `legal` | `compliance` | `other`.
     #[serde(default)]
+    #[schema(value_type = Option<ComplaintCategory>)]
     pub category: Option<String>,
     /// `low` | `normal` | `high` | `urgent`; derived when not given.
     #[serde(default)]
     pub priority: Option<String>,
+}
+
+kuaidi_shared::string_enum_schema! {
+    /// The type of a case (`domain::vocab::TYPES`).
+    pub ComplaintType = crate::domain::vocab::TYPES;
+}
+
+kuaidi_shared::string_enum_schema! {
+    /// The channel a case came through (`domain::vocab::CHANNELS`).
+    pub ComplaintChannel = crate::domain::vocab::CHANNELS;
+}
+
+kuaidi_shared::string_enum_schema! {
+    /// The category of a case (`domain::vocab::CATEGORIES`).
+    pub ComplaintCategory = crate::domain::vocab::CATEGORIES;
 }
 
 /// The SLA clocks of a case.
@@ -134,7 +150,11 @@ pub struct ComplaintFilters {
     pub received_from: Option<String>,
     /// RFC 3339; cases received before.
     pub received_to: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

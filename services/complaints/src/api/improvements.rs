@@ -53,7 +53,11 @@ pub struct ImprovementBody {
 pub struct ImprovementQuery {
     pub root_cause: Option<String>,
     pub status: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

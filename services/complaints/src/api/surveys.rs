@@ -11,9 +11,13 @@ use uuid::Uuid;
     "suggestion": "Call earlier."}))]
 pub struct SurveyAnswers {
     /// 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub overall: i16,
+    #[schema(minimum = 1, maximum = 5)]
     pub speed: Option<i16>,
+    #[schema(minimum = 1, maximum = 5)]
     pub effectiveness: Option<i16>,
+    #[schema(minimum = 1, maximum = 5)]
     pub attitude: Option<i16>,
     pub suggestion: Option<String>,
 }

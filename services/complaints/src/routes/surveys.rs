@@ -50,7 +50,9 @@ fn gone(detail: &str) -> ApiError {
         (status = 200, description = "The questions", body = SurveyForm),
         (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Used or expired link", body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn get_survey(
     path: web::Path<String>,
@@ -96,7 +98,9 @@ pub async fn get_survey(
         (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Used or expired link", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Scores outside 1–5", body = Problem, content_type = "application/problem+json"),
-    )
+    ),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn answer_survey(
     ctx: RequestContext,

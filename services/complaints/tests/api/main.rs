@@ -6,6 +6,7 @@ mod complaints;
 mod evidence;
 mod helpers;
 mod improvements;
+mod input;
 mod lifecycle;
 mod projections;
 mod queues;

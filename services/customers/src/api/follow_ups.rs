@@ -27,6 +27,7 @@ pub struct CreateFollowUp {
 #[schema(example = json!({"status": "done", "outcome": "Called back; satisfied"}))]
 pub struct UpdateFollowUp {
     /// `done` | `cancelled`.
+    #[schema(value_type = crate::domain::enums::FollowUpStatus)]
     pub status: String,
     #[serde(default)]
     pub outcome: Option<String>,
@@ -58,8 +59,13 @@ pub struct FollowUpFilter {
     pub assignee: Option<Uuid>,
     pub due_before: Option<DateTime<Utc>>,
     /// `open` | `done` | `cancelled`.
+    #[param(value_type = Option<crate::domain::enums::FollowUpStatus>, inline)]
     pub status: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

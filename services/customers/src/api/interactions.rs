@@ -13,12 +13,15 @@ use uuid::Uuid;
 pub struct CreateInteraction {
     /// `phone` | `sms` | `email` | `app` | `web` | `wechat` | `weibo` | `visit` | `letter` | `other`.
     #[serde(default)]
+    #[schema(required = true, value_type = crate::domain::enums::Channel)]
     pub channel: String,
     /// `in` | `out`.
     #[serde(default)]
+    #[schema(required = true, value_type = crate::domain::enums::Direction)]
     pub direction: String,
     /// `inquiry` | `care` | `follow_up` | `sales` | `complaint` | `survey` | `notification`.
     #[serde(default)]
+    #[schema(required = true, value_type = crate::domain::enums::InteractionKind)]
     pub kind: String,
     #[serde(default)]
     pub summary: String,

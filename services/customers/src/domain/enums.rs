@@ -12,6 +12,22 @@ macro_rules! vocabulary {
                  strum::AsRefStr, strum::VariantArray)]
         #[strum(serialize_all = "snake_case")]
         pub enum $name { $($variant),* }
+
+        // Documented as the enum of its values: `#[schema(value_type = Kind)]` on a `String`.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                kuaidi_shared::openapi::string_enum(
+                    <$name as VariantArray>::VARIANTS.iter().map(|v| v.as_ref()),
+                )
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            // Prefixed: the gateway merges every service's schemas into one document.
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(concat!("Customers", stringify!($name)))
+            }
+        }
     };
 }
 

@@ -72,6 +72,7 @@ pub struct Preferences {
 pub struct CreateCustomer {
     /// `individual` | `business` (required).
     #[serde(default)]
+    #[schema(required = true, value_type = super::enums::Kind)]
     pub kind: String,
     /// Required.
     #[serde(default)]

@@ -5,5 +5,6 @@ mod classification;
 mod customers;
 mod follow_ups;
 mod helpers;
+mod input;
 mod lifecycle;
 mod search;

@@ -45,6 +45,7 @@ pub struct CreateShipment {
     pub recipient: Recipient,
     pub origin: Place,
     pub destination: Place,
+    #[schema(value_type = crate::domain::ServiceLevel)]
     pub service_level: String,
     pub weight_kg: f64,
     pub freight: Money,

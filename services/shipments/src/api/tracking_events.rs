@@ -31,8 +31,10 @@ pub struct EventLocation {
 }))]
 pub struct NewTrackingEvent {
     /// Caller-supplied, 1–100 characters; the same id again is a `duplicate`.
+    #[schema(min_length = 1, max_length = 100)]
     pub event_id: String,
     /// One of the 9 statuses except `expired` (set by Kuaidi's sweep only).
+    #[schema(value_type = crate::domain::status::ShipmentStatus)]
     pub status: String,
     /// RFC 3339; at most 5 minutes in the future.
     #[schema(value_type = String, format = DateTime)]
@@ -96,8 +98,10 @@ impl BatchTrackingEvent {
     "location": {"hub_code": "SHA01", "city": "上海"}
 }]}))]
 pub struct TrackingEventBatch {
-    // NOTE: each item is decoded on its own, so one malformed event is rejected alone.
-    #[schema(value_type = Vec<BatchTrackingEvent>)]
+    /// 1–1000 events, each a `BatchTrackingEvent`. Each item is decoded on its own: one that is
+    /// not a valid event (of any JSON type) is answered `rejected` in its slot and never fails
+    /// the batch (SPEC §5), so the batch accepts any item.
+    #[schema(value_type = Vec<serde_json::Value>, min_items = 1, max_items = 1000)]
     pub events: Vec<serde_json::Value>,
 }
 

@@ -5,6 +5,7 @@ mod customers;
 mod hardening;
 mod helpers;
 mod impact;
+mod input;
 mod public;
 mod pull;
 mod shipments;

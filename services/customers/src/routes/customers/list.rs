@@ -30,17 +30,25 @@ pub struct SearchParams {
     /// otherwise a name (case- and accent-insensitive, best matches first).
     pub q: Option<String>,
     /// `individual` | `business`.
+    #[param(value_type = Option<Kind>, inline)]
     pub kind: Option<String>,
     /// `key` | `ordinary` | `small`.
+    #[param(value_type = Option<ValueTier>, inline)]
     pub value_tier: Option<String>,
     /// `prospect` | `new` | `active` | `loyal` | `at_risk` | `churned`.
+    #[param(value_type = Option<Stage>, inline)]
     pub lifecycle_stage: Option<String>,
     pub owner_id: Option<Uuid>,
     pub industry: Option<String>,
     /// `tier1` | `tier2` | `tier3` | `rural`.
+    #[param(value_type = Option<CityTier>, inline)]
     pub city_tier: Option<String>,
     pub tag: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -28,7 +28,10 @@ pub struct ListQuery {
     /// Staff only: exact recipient phone.
     pub recipient_phone: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
 

@@ -20,7 +20,9 @@ pub const MAX_BATCH: usize = 100;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"tracking_numbers": ["KD473124829CN", "SF1234567890"]}))]
 pub struct BatchGet {
-    /// 1–100 tracking numbers.
+    /// 1–100 tracking numbers; one that names no shipment of the caller's (malformed ones
+    /// included) is answered in `not_found`.
+    #[schema(min_items = 1, max_items = 100)]
     pub tracking_numbers: Vec<String>,
 }
 

@@ -146,7 +146,9 @@ async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec
         UnknownTrackingNumber,
         BadPhoneLast4,
         TooManyLookups,
-    )
+    ),
+    // Public: no credentials needed.
+    security(())
 )]
 pub async fn public_tracking(
     req: HttpRequest,
