@@ -3,6 +3,7 @@
 
 pub mod claims;
 pub mod commands;
+pub mod departments;
 pub mod fields;
 pub mod improvement;
 pub mod intake;

@@ -9,8 +9,9 @@ use kuaidi_shared::ApiError;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use super::escalation::Trail;
 use crate::db::complaints::{self as repo, ComplaintRow, SlaFlag};
-use crate::db::history::{self, NewHistory};
+use crate::db::history::NewHistory;
 use crate::db::schema::{complaint_history, complaints};
 use crate::domain::lifecycle::Status;
 use crate::domain::sla::{deadlines, pauses, Calendar, Deadlines};
@@ -133,11 +134,12 @@ enum Stage {
 
 /// The SLA sweep: one UPDATE ... RETURNING per clock and threshold, one history insert, one
 /// outbox insert. Each case warns and breaches at most once per clock; a breach escalates one
-/// level (`complaint.escalated`, automatic), which notifies the supervisor.
+/// level (`complaint.escalated`, automatic) and notifies the supervisor of the case's
+/// department in their inbox.
 pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let ctx = RequestContext::detached();
     let mut em = Emitter::new(&ctx, now);
-    let mut entries = Vec::new();
+    let mut trail = Trail::load(conn)?;
     let mut touched = 0;
     for stage in [
         Stage::FirstResponseWarning,
@@ -153,10 +155,10 @@ pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usiz
                 .tracking_number
                 .as_ref()
                 .and_then(|t| cities.get(t).cloned());
-            announce(&mut em, &mut entries, row, Facts::of(row, city), stage, now);
+            announce(&mut em, &mut trail, row, Facts::of(row, city), stage, now);
         }
     }
-    history::append_all(conn, &entries)?;
+    trail.write(conn)?;
     em.flush(conn)?;
     Ok(touched)
 }
@@ -212,7 +214,7 @@ fn mark(
 
 fn announce(
     em: &mut Emitter<'_>,
-    entries: &mut Vec<NewHistory>,
+    trail: &mut Trail,
     row: &ComplaintRow,
     facts: Facts,
     stage: Stage,
@@ -232,7 +234,7 @@ fn announce(
     } else {
         "sla_warning"
     };
-    entries.push(NewHistory::system(
+    trail.entries.push(NewHistory::system(
         row,
         action,
         serde_json::json!({"clock": clock, "due_at": due}),
@@ -255,38 +257,5 @@ fn announce(
             escalation_level: level,
         }),
     );
-    escalated_automatically(
-        em,
-        entries,
-        row,
-        &facts,
-        format!("{clock} SLA breached"),
-        now,
-    );
-}
-
-/// What the service records and announces when it escalated a case by itself (a breach, an
-/// aged claim): the history entry and `complaint.escalated` (automatic).
-pub fn escalated_automatically(
-    em: &mut Emitter<'_>,
-    entries: &mut Vec<NewHistory>,
-    row: &ComplaintRow,
-    facts: &Facts,
-    reason: String,
-    now: DateTime<Utc>,
-) {
-    let level = super::actions::level(row.escalation_level);
-    entries.push(NewHistory::system(
-        row,
-        "escalate",
-        serde_json::json!({"reason": reason, "automatic": true}),
-        now,
-    ));
-    em.push(
-        row.id,
-        &case_event!(ComplaintEscalatedV1, facts, {
-            from_level: (level - 1).max(0), to_level: level, reason: reason.clone(), automatic: true,
-            escalated_at: now,
-        }),
-    );
+    trail.escalated(em, row, &facts, format!("{clock} SLA breached"), now);
 }

@@ -124,7 +124,8 @@ impl Desk {
     /// Waits until `sql` (a `SELECT ... AS n` counting rows) counts at least one row in the
     /// service's database.
     pub async fn until_db(&self, what: &str, sql: String) {
-        self.until_db_within(Duration::from_secs(10), what, sql).await
+        self.until_db_within(Duration::from_secs(10), what, sql)
+            .await
     }
 
     /// [`Self::until_db`] with its own deadline, for bulk work on a machine that runs the
