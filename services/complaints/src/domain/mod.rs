@@ -8,7 +8,6 @@ pub mod fields;
 pub mod improvement;
 pub mod intake;
 pub mod lifecycle;
-pub mod multipart;
 pub mod sla;
 pub mod survey;
 pub mod vocab;
