@@ -143,4 +143,9 @@ cat > bench/results.json <<JSON
   "rss_mb_after_load": {$(for n in "${names[@]}"; do printf '"%s": %s,' "$n" "${loaded[$n]}"; done | sed 's/,$//')}
 }
 JSON
+# The complaints figures (issue 9): SLA sweep and case list at 100,000 cases, on their own
+# database and an in-process service; stored as the `complaints` entry of results.json.
+echo "bench: complaints (SLA sweep and case list over 100,000 cases)..."
+"$bin/kuaidi-bench-complaints" --write bench/results.json "${BENCH_COMPLAINTS:-100000}" 2>/dev/null \
+  | grep -E '^complaints ' | tee -a "$work/table.txt"
 echo "bench: results in bench/results.json"

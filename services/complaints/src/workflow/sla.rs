@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Timestamptz};
+use diesel::sql_types::Timestamptz;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use std::collections::HashMap;
@@ -192,7 +192,7 @@ fn mark(
     // A breach implies the warning of its clock (a case may pass both between two sweeps: the
     // warning statement runs first, so both are announced once).
     let escalate = if breach {
-        ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $2"
+        ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $1"
     } else {
         ""
     };
@@ -201,13 +201,15 @@ fn mark(
     } else {
         ""
     };
+    // The flag is a literal, as in the partial indexes' predicates (migration
+    // `queue_indexes`): with a parameter the planner could not use them.
+    let flag = flag as i32;
     diesel::sql_query(format!(
-        "UPDATE complaints SET sla_flags = sla_flags | $1 {escalate} \
-         WHERE status NOT IN ('closed', 'awaiting_feedback') AND sla_flags & $1 = 0 \
-           AND {column} <= $2 {responded} \
+        "UPDATE complaints SET sla_flags = sla_flags | {flag} {escalate} \
+         WHERE status NOT IN ('closed', 'awaiting_feedback') AND sla_flags & {flag} = 0 \
+           AND {column} <= $1 {responded} \
          RETURNING *, type AS type_"
     ))
-    .bind::<Integer, _>(flag as i32)
     .bind::<Timestamptz, _>(now)
     .load(conn)
 }
