@@ -148,4 +148,9 @@ JSON
 token=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
   -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 "$bin/kuaidi-bench-analytics" "$bin/kuaidi-analytics" "$token" "${BENCH_ANALYTICS_SHIPMENTS:-1000000}" > /dev/null
+# The complaints figures (issue 9): SLA sweep and case list at 100,000 cases, on their own
+# database and an in-process service; stored as the `complaints` entry of results.json.
+echo "bench: complaints (SLA sweep and case list over 100,000 cases)..."
+"$bin/kuaidi-bench-complaints" --write bench/results.json "${BENCH_COMPLAINTS:-100000}" 2>/dev/null \
+  | grep -E '^complaints ' | tee -a "$work/table.txt"
 echo "bench: results in bench/results.json"

@@ -1,5 +1,6 @@
 //! The complaint desk end to end through the gateway: a case from intake to close with a
-//! supervisor's approval, an SLA breach seen by moving the clock, a dissatisfied survey
+//! supervisor's approval, an SLA breach seen by moving the clock (and in the inbox of the
+//! department's supervisor), a dissatisfied survey
 //! reopening its case, and a claim ageing past 30 days.
 
 use chrono::{Duration, DurationRound, Utc};
@@ -163,6 +164,7 @@ async fn an_sla_breach_is_seen_by_moving_the_clock() {
         .expect("time");
     let suite = Suite::start_with_clock(Clock::manual(start)).await;
     let admin = suite.admin_token().await;
+    let supervisor = supervisor_of_customer_service(&suite, &admin).await;
     let body = json!({"type": "complaint", "channel": "weibo", "category": "damaged", "priority": "urgent",
         "description": "Box crushed, posted on weibo."});
     let case = json_of(suite.post(&admin, "/api/v1/complaints", &body).await, 201).await;
@@ -190,7 +192,52 @@ async fn an_sla_breach_is_seen_by_moving_the_clock() {
     )
     .await;
     assert_eq!(queue["data"][0]["id"], id.as_str());
+    let inbox = json_of(suite.get(&supervisor, "/api/v1/notifications").await, 200).await;
+    assert_eq!(
+        inbox["data"][0]["complaint_id"],
+        id.as_str(),
+        "the breach reached the supervisor of the receiving department"
+    );
     suite.stop().await;
+}
+
+/// A supervisor user of the gateway, named supervisor of customer service in the complaint
+/// desk's directory; their token.
+async fn supervisor_of_customer_service(suite: &Suite, admin: &str) -> String {
+    let user = json_of(
+        suite
+            .post(
+                admin,
+                "/api/v1/users",
+                &json!({"username": "desk-supervisor", "password": "a long enough password 42",
+                        "role": "supervisor", "display_name": "值班主管"}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let resp = suite
+        .env
+        .http
+        .put(suite.url("/api/v1/departments/customer_service"))
+        .bearer_auth(admin)
+        .json(&json!({"supervisor_id": user["id"], "members": []}))
+        .send()
+        .await
+        .expect("sent");
+    json_of(resp, 200).await;
+    let login: Value = suite
+        .env
+        .http
+        .post(suite.url("/api/v1/auth/login"))
+        .json(&json!({"username": "desk-supervisor", "password": "a long enough password 42"}))
+        .send()
+        .await
+        .expect("login sent")
+        .json()
+        .await
+        .expect("login json");
+    login["access_token"].as_str().expect("token").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -36,6 +36,9 @@ impl Router {
             ("/api/v1/sla-policies", u.complaints.clone()),
             ("/api/v1/improvement-actions", u.complaints.clone()),
             ("/api/v1/surveys", u.complaints.clone()),
+            // The complaint desk's department directory and its supervisors' inbox.
+            ("/api/v1/departments", u.complaints.clone()),
+            ("/api/v1/notifications", u.complaints.clone()),
             ("/api/v1/analytics", u.analytics.clone()),
             ("/dashboard", u.analytics.clone()),
         ];
@@ -136,6 +139,11 @@ mod tests {
         );
         assert_eq!(up(Method::GET, "/api/v1/surveys/abc"), Some("k".into()));
         assert_eq!(up(Method::POST, "/api/v1/surveys/abc"), Some("k".into()));
+        assert_eq!(
+            up(Method::PUT, "/api/v1/departments/legal"),
+            Some("k".into())
+        );
+        assert_eq!(up(Method::GET, "/api/v1/notifications"), Some("k".into()));
         assert_eq!(up(Method::GET, "/api/v2/customers"), None);
     }
 

@@ -42,6 +42,11 @@ pub const SERVICE: &str = "complaints";
         routes::improvements::create_improvement,
         routes::improvements::get_improvement,
         routes::improvements::patch_improvement,
+        routes::departments::list_departments,
+        routes::departments::get_department,
+        routes::departments::put_department,
+        routes::notifications::list_notifications,
+        routes::notifications::read_notification,
     ),
     tags(
         (name = "complaints", description = "Feedback cases, their lifecycle, SLA policies, evidence and surveys"),
@@ -78,6 +83,10 @@ mod tests {
             "/api/v1/claims/{id}/actions/{action}",
             "/api/v1/improvement-actions",
             "/api/v1/improvement-actions/{id}",
+            "/api/v1/departments",
+            "/api/v1/departments/{name}",
+            "/api/v1/notifications",
+            "/api/v1/notifications/{id}/read",
         ] {
             assert!(paths.iter().any(|p| *p == path), "{path} is documented");
         }

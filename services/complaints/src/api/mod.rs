@@ -2,6 +2,7 @@
 
 pub mod claims;
 pub mod complaints;
+pub mod departments;
 pub mod evidence;
 pub mod improvements;
 pub mod policies;

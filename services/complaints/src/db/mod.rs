@@ -4,9 +4,11 @@
 pub mod claims;
 pub mod complaints;
 pub mod customers;
+pub mod departments;
 pub mod evidence;
 pub mod history;
 pub mod improvements;
+pub mod notifications;
 pub mod policies;
 pub mod queue;
 pub mod schema;

@@ -196,12 +196,45 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    departments (name) {
+        name -> Text,
+        supervisor_id -> Nullable<Uuid>,
+        version -> Int4,
+        updated_by -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    department_members (user_id) {
+        user_id -> Uuid,
+        department -> Text,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_notifications (id) {
+        id -> Uuid,
+        recipient_id -> Nullable<Uuid>,
+        department -> Text,
+        complaint_id -> Uuid,
+        kind -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(complaint_history -> complaints (complaint_id));
 diesel::joinable!(evidence -> complaints (complaint_id));
 diesel::joinable!(evidence_content -> evidence (evidence_id));
 diesel::joinable!(surveys -> complaints (complaint_id));
 diesel::joinable!(survey_tokens -> complaints (complaint_id));
 diesel::joinable!(claims -> complaints (complaint_id));
+diesel::joinable!(department_members -> departments (department));
+diesel::joinable!(staff_notifications -> complaints (complaint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     claims,
@@ -209,12 +242,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     complaint_numbers,
     complaints,
     customer_projection,
+    department_members,
+    departments,
     evidence,
     evidence_content,
     improvement_actions,
     shipment_projection,
     sla_policies,
     sla_policy_versions,
+    staff_notifications,
     survey_tokens,
     surveys,
 );

@@ -3,11 +3,11 @@
 
 pub mod claims;
 pub mod commands;
+pub mod departments;
 pub mod fields;
 pub mod improvement;
 pub mod intake;
 pub mod lifecycle;
-pub mod multipart;
 pub mod sla;
 pub mod survey;
 pub mod vocab;

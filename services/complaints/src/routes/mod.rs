@@ -4,7 +4,9 @@ use actix_web::web;
 
 pub mod claims;
 pub mod complaints;
+pub mod departments;
 pub mod improvements;
+pub mod notifications;
 pub mod policies;
 pub mod surveys;
 
@@ -52,6 +54,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/api/v1/sla-policies")
             .route(web::get().to(policies::get_policies))
             .route(web::put().to(policies::put_policies)),
+    )
+    .service(
+        web::scope("/api/v1/departments")
+            .route("", web::get().to(departments::list_departments))
+            .route("/{name}", web::get().to(departments::get_department))
+            .route("/{name}", web::put().to(departments::put_department)),
+    )
+    .service(
+        web::scope("/api/v1/notifications")
+            .route("", web::get().to(notifications::list_notifications))
+            .route(
+                "/{id}/read",
+                web::post().to(notifications::read_notification),
+            ),
     )
     .service(
         web::resource("/api/v1/surveys/{token}")

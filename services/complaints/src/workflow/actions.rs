@@ -3,15 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use kuaidi_shared::auth::Principal;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::db::complaints::{self as repo, ComplaintRow};
+use crate::db::departments;
 use crate::domain::commands::Command;
+use crate::domain::departments::{agent_may_transfer, may_assign};
 use crate::domain::lifecycle::{allowed_actions, transition, Action, Status, Target};
+use crate::domain::vocab::Department;
 use crate::events::emit::{case_event, Emitter, Facts};
 
 /// The highest escalation level (3: director).
@@ -90,6 +93,13 @@ pub fn apply(
             _ => Status::Triaged,
         },
     };
+    if let Command::Assign {
+        assignee_id,
+        department,
+    } = req.command
+    {
+        within_department(conn, who, assignee_id, department)?;
+    }
     let mut em = Emitter::new(ctx, now);
     let before_level = row.escalation_level;
     effects(&mut row, &req.command)?;
@@ -138,6 +148,32 @@ pub fn apply(
     };
     em.flush(conn)?;
     Ok(Done { row, survey_link })
+}
+
+/// SPEC §6: a case goes only to someone of the department it is given to (`422` on
+/// `assignee_id` otherwise); an agent hands cases on only within their own department (`403`),
+/// a transfer elsewhere being for supervisors and above.
+fn within_department(
+    conn: &mut PgConnection,
+    who: &Principal,
+    assignee: Uuid,
+    department: Department,
+) -> Result<(), ApiError> {
+    if who.role == Role::Agent {
+        let home = match who.sub.parse::<Uuid>() {
+            Ok(me) => departments::placement(conn, me)?.member_of,
+            Err(_) => None,
+        };
+        if !agent_may_transfer(home, department) {
+            return Err(ApiError::Forbidden(format!(
+                "agents assign within their own department; a transfer to {department} is for supervisors and above"
+            )));
+        }
+    }
+    let placement = departments::placement(conn, assignee)?;
+    let staffed = departments::staffed(conn, department)?;
+    may_assign(department, &placement, staffed)
+        .map_err(|refusal| ApiError::validation("assignee_id", refusal.to_string()))
 }
 
 /// What the action changes on the case itself.
@@ -220,6 +256,7 @@ fn announce(
                 reason: reason.clone(),
                 automatic: false,
                 escalated_at: now,
+                supervisor_id: None,
             }),
         ),
         Command::Reopen { reason } => em.push(

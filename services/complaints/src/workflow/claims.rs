@@ -14,7 +14,6 @@ use uuid::Uuid;
 
 use crate::db::claims::{self as repo, ClaimRow};
 use crate::db::complaints::ComplaintRow;
-use crate::db::history;
 use crate::db::schema::complaints;
 use crate::db::shipments;
 use crate::domain::claims::{payable, transition, Parcel, AGEING_DAYS};
@@ -271,7 +270,7 @@ pub fn ageing(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usi
     let mut em = Emitter::new(&ctx, now);
     let cities = cities(conn, &cases)?;
     let reason = format!("claim unsettled after {AGEING_DAYS} days");
-    let mut entries = Vec::new();
+    let mut trail = super::escalation::Trail::load(conn)?;
     for row in &cases {
         let facts = Facts::of(
             row,
@@ -279,16 +278,9 @@ pub fn ageing(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usi
                 .as_ref()
                 .and_then(|t| cities.get(t).cloned()),
         );
-        super::sla::escalated_automatically(
-            &mut em,
-            &mut entries,
-            row,
-            &facts,
-            reason.clone(),
-            now,
-        );
+        trail.escalated(&mut em, row, &facts, reason.clone(), now);
     }
-    history::append_all(conn, &entries)?;
+    trail.write(conn)?;
     em.flush(conn)?;
     Ok(aged.len())
 }

@@ -13,7 +13,6 @@ use crate::configuration::EvidenceSettings;
 use crate::db::complaints as cases;
 use crate::db::evidence::{self as repo, EvidenceRow};
 use crate::domain::fields::Fields;
-use crate::domain::multipart;
 use crate::domain::vocab::EvidenceKind;
 use crate::routes::special;
 
@@ -29,15 +28,33 @@ pub struct Submission {
     pub file: Option<(String, Vec<u8>)>,
 }
 
-/// Reads a JSON or `multipart/form-data` body (anything else is 415).
-pub fn parse(
-    content_type: &str,
-    body: &[u8],
-    settings: &EvidenceSettings,
-) -> Result<Submission, ApiError> {
-    if let Some(boundary) = multipart::boundary(content_type) {
-        return upload(body, &boundary, settings);
+/// One part of an uploaded `multipart/form-data` form (read by `actix-multipart`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    pub filename: Option<String>,
+    /// The part's declared media type without parameters (`image/png`).
+    pub content_type: Option<String>,
+    pub data: Vec<u8>,
+}
+
+impl Part {
+    /// Whether this part is the uploaded file (a file name, or the field `file`).
+    pub fn is_file(&self) -> bool {
+        self.filename.is_some() || self.name == "file"
     }
+}
+
+/// Whether a content type is `multipart/form-data` (an upload).
+pub fn is_form(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/form-data"))
+}
+
+/// Reads a JSON body (anything but JSON is 415; uploads go through [`upload`]).
+pub fn parse(content_type: &str, body: &[u8]) -> Result<Submission, ApiError> {
     if !content_type
         .to_ascii_lowercase()
         .starts_with("application/json")
@@ -72,14 +89,9 @@ pub fn parse(
     }
 }
 
-fn upload(
-    body: &[u8],
-    boundary: &str,
-    settings: &EvidenceSettings,
-) -> Result<Submission, ApiError> {
-    let parts = multipart::parse(body, boundary).ok_or_else(|| {
-        ApiError::validation("body", "not a well-formed multipart/form-data body")
-    })?;
+/// An upload from the parts of its form: `kind`, `description` and the file, whose size
+/// (413) and content type (415) are checked against the configuration.
+pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submission, ApiError> {
     let text = |name: &str| {
         parts
             .iter()
@@ -113,9 +125,7 @@ fn upload(
             "must not contain NUL characters",
         ));
     }
-    let file = parts
-        .into_iter()
-        .find(|p| p.filename.is_some() || p.name == "file");
+    let file = parts.into_iter().find(Part::is_file);
     if file.is_none() {
         errors.push(FieldError::new("file", "is required"));
     }

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod claims;
+pub mod escalation;
 pub mod evidence;
 pub mod intake;
 pub mod sla;

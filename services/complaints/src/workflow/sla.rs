@@ -3,14 +3,15 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Timestamptz};
+use diesel::sql_types::Timestamptz;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use super::escalation::Trail;
 use crate::db::complaints::{self as repo, ComplaintRow, SlaFlag};
-use crate::db::history::{self, NewHistory};
+use crate::db::history::NewHistory;
 use crate::db::schema::{complaint_history, complaints};
 use crate::domain::lifecycle::Status;
 use crate::domain::sla::{deadlines, pauses, Calendar, Deadlines};
@@ -133,11 +134,12 @@ enum Stage {
 
 /// The SLA sweep: one UPDATE ... RETURNING per clock and threshold, one history insert, one
 /// outbox insert. Each case warns and breaches at most once per clock; a breach escalates one
-/// level (`complaint.escalated`, automatic), which notifies the supervisor.
+/// level (`complaint.escalated`, automatic) and notifies the supervisor of the case's
+/// department in their inbox.
 pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
     let ctx = RequestContext::detached();
     let mut em = Emitter::new(&ctx, now);
-    let mut entries = Vec::new();
+    let mut trail = Trail::load(conn)?;
     let mut touched = 0;
     for stage in [
         Stage::FirstResponseWarning,
@@ -153,10 +155,10 @@ pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usiz
                 .tracking_number
                 .as_ref()
                 .and_then(|t| cities.get(t).cloned());
-            announce(&mut em, &mut entries, row, Facts::of(row, city), stage, now);
+            announce(&mut em, &mut trail, row, Facts::of(row, city), stage, now);
         }
     }
-    history::append_all(conn, &entries)?;
+    trail.write(conn)?;
     em.flush(conn)?;
     Ok(touched)
 }
@@ -190,7 +192,7 @@ fn mark(
     // A breach implies the warning of its clock (a case may pass both between two sweeps: the
     // warning statement runs first, so both are announced once).
     let escalate = if breach {
-        ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $2"
+        ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $1"
     } else {
         ""
     };
@@ -199,20 +201,22 @@ fn mark(
     } else {
         ""
     };
+    // The flag is a literal, as in the partial indexes' predicates (migration
+    // `queue_indexes`): with a parameter the planner could not use them.
+    let flag = flag as i32;
     diesel::sql_query(format!(
-        "UPDATE complaints SET sla_flags = sla_flags | $1 {escalate} \
-         WHERE status NOT IN ('closed', 'awaiting_feedback') AND sla_flags & $1 = 0 \
-           AND {column} <= $2 {responded} \
+        "UPDATE complaints SET sla_flags = sla_flags | {flag} {escalate} \
+         WHERE status NOT IN ('closed', 'awaiting_feedback') AND sla_flags & {flag} = 0 \
+           AND {column} <= $1 {responded} \
          RETURNING *, type AS type_"
     ))
-    .bind::<Integer, _>(flag as i32)
     .bind::<Timestamptz, _>(now)
     .load(conn)
 }
 
 fn announce(
     em: &mut Emitter<'_>,
-    entries: &mut Vec<NewHistory>,
+    trail: &mut Trail,
     row: &ComplaintRow,
     facts: Facts,
     stage: Stage,
@@ -232,7 +236,7 @@ fn announce(
     } else {
         "sla_warning"
     };
-    entries.push(NewHistory::system(
+    trail.entries.push(NewHistory::system(
         row,
         action,
         serde_json::json!({"clock": clock, "due_at": due}),
@@ -255,38 +259,5 @@ fn announce(
             escalation_level: level,
         }),
     );
-    escalated_automatically(
-        em,
-        entries,
-        row,
-        &facts,
-        format!("{clock} SLA breached"),
-        now,
-    );
-}
-
-/// What the service records and announces when it escalated a case by itself (a breach, an
-/// aged claim): the history entry and `complaint.escalated` (automatic).
-pub fn escalated_automatically(
-    em: &mut Emitter<'_>,
-    entries: &mut Vec<NewHistory>,
-    row: &ComplaintRow,
-    facts: &Facts,
-    reason: String,
-    now: DateTime<Utc>,
-) {
-    let level = super::actions::level(row.escalation_level);
-    entries.push(NewHistory::system(
-        row,
-        "escalate",
-        serde_json::json!({"reason": reason, "automatic": true}),
-        now,
-    ));
-    em.push(
-        row.id,
-        &case_event!(ComplaintEscalatedV1, facts, {
-            from_level: (level - 1).max(0), to_level: level, reason: reason.clone(), automatic: true,
-            escalated_at: now,
-        }),
-    );
+    trail.escalated(em, row, &facts, format!("{clock} SLA breached"), now);
 }

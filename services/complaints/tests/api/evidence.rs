@@ -146,5 +146,51 @@ async fn evidence_with_a_bad_kind_or_no_uri_is_422() {
     )
     .await;
     assert_eq!(refused_fields(no_file).await, vec!["file"]);
+    let truncated = upload(
+        &t,
+        &t.admin(),
+        id,
+        (
+            "multipart/form-data; boundary=b".into(),
+            b"--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nphoto".to_vec(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        refused_fields(truncated).await,
+        vec!["body"],
+        "a form cut short is bad input, not a server error"
+    );
     t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_type_with_parameters_is_judged_by_its_media_type() {
+    let t = Desk::spawn().await;
+    let case = t.created(&t.admin(), &complaint("damaged")).await;
+    let id = case["id"].as_str().expect("id");
+    let statement = "我看见快递员把箱子扔下车。".as_bytes();
+    let added = json_of(
+        upload(
+            &t,
+            &t.admin(),
+            id,
+            form("witness_statement", "text/plain; charset=utf-8", statement),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(added["content_type"], "text/plain");
+    assert_eq!(
+        added["sha256"],
+        sha256_hex(statement),
+        "the SHA-256 of the bytes sent"
+    );
+    t.stop().await;
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
 }

@@ -3,6 +3,7 @@
 
 mod claims;
 mod complaints;
+mod departments;
 mod evidence;
 mod helpers;
 mod improvements;

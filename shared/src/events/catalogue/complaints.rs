@@ -152,6 +152,10 @@ pub struct ComplaintEscalatedV1 {
     /// Raised by the SLA sweep rather than a person.
     pub automatic: bool,
     pub escalated_at: DateTime<Utc>,
+    /// The supervisor told of an automatic escalation (their department's, from the complaints
+    /// service's department directory; `null` when the department has none named).
+    #[serde(default)]
+    pub supervisor_id: Option<Uuid>,
 }
 
 impl EventPayload for ComplaintEscalatedV1 {

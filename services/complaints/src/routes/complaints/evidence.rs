@@ -15,7 +15,8 @@ use crate::db::evidence::{self as repo, EvidenceRow};
 use crate::routes::{special, with_status, Ops};
 use crate::workflow::evidence;
 
-/// Room for the multipart envelope around the largest file.
+/// Room for the form's text fields and envelope around the largest file; also the limit of a
+/// JSON body.
 const FORM_OVERHEAD: usize = 64 * 1024;
 
 fn view(r: EvidenceRow) -> Evidence {
@@ -33,20 +34,74 @@ fn view(r: EvidenceRow) -> Evidence {
     }
 }
 
-/// Reads the body, refusing (413) as soon as it outgrows the limit.
+fn too_large(limit: usize) -> ApiError {
+    special(
+        "payload_too_large",
+        format!("uploads are limited to {limit} bytes"),
+    )
+}
+
+fn malformed(e: impl std::fmt::Display) -> ApiError {
+    ApiError::validation(
+        "body",
+        format!("not a well-formed multipart/form-data body: {e}"),
+    )
+}
+
+/// Reads a JSON body, refusing (413) as soon as it outgrows the limit.
 async fn read(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("body: {e}")))?;
         if body.len() + chunk.len() > limit {
-            return Err(special(
-                "payload_too_large",
-                format!("uploads are limited to {} bytes", limit - FORM_OVERHEAD),
-            ));
+            return Err(too_large(limit));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// Reads the parts of an upload form with `actix-multipart`, refusing (413) as soon as the
+/// file outgrows `max_file` or the other fields [`FORM_OVERHEAD`].
+async fn read_form(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max_file: usize,
+) -> Result<Vec<evidence::Part>, ApiError> {
+    let mut form = actix_multipart::Multipart::new(req.headers(), payload);
+    let (mut parts, mut text_bytes) = (Vec::new(), 0usize);
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(malformed)?;
+        let (name, filename) = field
+            .content_disposition()
+            .map(|cd| {
+                let name = cd.get_name().unwrap_or_default().to_owned();
+                (name, cd.get_filename().map(str::to_owned))
+            })
+            .unwrap_or_default();
+        let mut part = evidence::Part {
+            name,
+            filename,
+            content_type: field.content_type().map(|m| m.essence_str().to_owned()),
+            data: Vec::new(),
+        };
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(malformed)?;
+            if part.is_file() {
+                if part.data.len() + chunk.len() > max_file {
+                    return Err(too_large(max_file));
+                }
+            } else {
+                text_bytes += chunk.len();
+                if text_bytes > FORM_OVERHEAD {
+                    return Err(too_large(max_file));
+                }
+            }
+            part.data.extend_from_slice(&chunk);
+        }
+        parts.push(part);
+    }
+    Ok(parts)
 }
 
 /// Adds evidence: JSON {kind, description, uri}, or `multipart/form-data` with `kind`,
@@ -76,13 +131,19 @@ pub async fn add_evidence(
             if caller.role == kuaidi_shared::auth::Role::Analyst {
                 return Err(ApiError::Forbidden("analysts read evidence only".into()));
             }
-            let body = read(payload, settings.max_bytes + FORM_OVERHEAD).await?;
             let content_type = req
                 .headers()
                 .get("content-type")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            let submission = evidence::parse(content_type, &body, &settings)?;
+            let submission = if evidence::is_form(content_type) {
+                evidence::upload(
+                    read_form(&req, payload, settings.max_bytes).await?,
+                    &settings,
+                )?
+            } else {
+                evidence::parse(content_type, &read(payload, FORM_OVERHEAD).await?)?
+            };
             let (id, who, now) = (path.into_inner(), caller.principal.clone(), ops.now());
             let row = db::transaction(&ops.pool, move |conn| {
                 evidence::add(conn, id, submission, &who, now)

@@ -1,0 +1,3 @@
+DROP TABLE staff_notifications;
+DROP TABLE department_members;
+DROP TABLE departments;
