@@ -27,10 +27,30 @@ pub fn respond_with_etag<T: Serialize>(req: &HttpRequest, tag: &str, body: &T) -
 /// the gateway writes it to the audit log and strips it.
 pub const PII_AUDIT_HEADER: &str = "kuaidi-audit-pii";
 
-/// Marks `resp` as an unmasked read of `target` (e.g. `customer:<id>`), for the audit log.
+/// Marks `resp` as an unmasked read of `target` (e.g. `customer:<id>`), for the audit log — but
+/// not a `304 Not Modified`, which shows nothing.
 pub fn mark_pii_read(resp: &mut HttpResponse, target: &str) {
+    if resp.status() == actix_web::http::StatusCode::NOT_MODIFIED {
+        return;
+    }
     if let Ok(v) = header::HeaderValue::from_str(target) {
         resp.headers_mut()
             .insert(header::HeaderName::from_static(PII_AUDIT_HEADER), v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_showing_pii_is_flagged_and_a_304_is_not() {
+        let mut shown = HttpResponse::Ok().finish();
+        mark_pii_read(&mut shown, "customer:1");
+        let flag = shown.headers().get(PII_AUDIT_HEADER);
+        assert_eq!(flag.map(|v| v.as_bytes()), Some(&b"customer:1"[..]));
+        let mut unchanged = HttpResponse::NotModified().finish();
+        mark_pii_read(&mut unchanged, "customer:1");
+        assert!(unchanged.headers().get(PII_AUDIT_HEADER).is_none());
     }
 }

@@ -118,6 +118,92 @@ async fn every_invalid_field_and_unknown_enum_value_is_reported_at_once() {
     app.app.stop().await;
 }
 
+/// The audit flag of an answer (`None`: not flagged).
+fn flag(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get("kuaidi-audit-pii")
+        .map(|v| v.to_str().expect("ascii").to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_showing_pii_unmasked_is_flagged_for_the_audit_and_no_other() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let created = app
+        .post(&admin, "/api/v1/customers?allow_duplicate=true", &acme())
+        .await;
+    let flagged = flag(&created);
+    let id = id_of(&expect_json(created, 201).await);
+    assert_eq!(flagged, Some(format!("customer:{id}")), "the create");
+    let path = format!("/api/v1/customers/{id}");
+
+    let masked = app.get(&app.token(Role::Analyst), &path).await;
+    assert_eq!((masked.status().as_u16(), flag(&masked)), (200, None));
+    let read = app.get(&admin, &path).await;
+    assert_eq!(flag(&read), Some(format!("customer:{id}")), "a 360");
+    let etag = read.headers()["etag"].to_str().expect("etag").to_owned();
+    let unchanged = app
+        .request(reqwest::Method::GET, &path, &admin)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        (unchanged.status().as_u16(), flag(&unchanged)),
+        (304, None),
+        "a 304 shows nothing"
+    );
+    let owner = app
+        .put(
+            &admin,
+            &format!("{path}/owner"),
+            &json!({"owner_id": Uuid::now_v7()}),
+        )
+        .await;
+    assert_eq!(
+        (owner.status().as_u16(), flag(&owner)),
+        (200, Some(format!("customer:{id}"))),
+        "an owner change"
+    );
+    let twin = id_of(&create(&app, &acme()).await);
+    let merged = app
+        .post(
+            &admin,
+            &format!("{path}/merge"),
+            &json!({"duplicate_id": twin}),
+        )
+        .await;
+    assert_eq!(flag(&merged), Some(format!("customer:{id}")), "a merge");
+    let merge_id = expect_json(merged, 200).await["merge_id"]
+        .as_str()
+        .expect("merge id")
+        .to_owned();
+    let undone = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/merges/{merge_id}:undo"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (undone.status().as_u16(), flag(&undone)),
+        (200, Some(format!("customer:{id},{twin}"))),
+        "an undo shows both"
+    );
+    let listed = app
+        .get(
+            &app.token(Role::Supervisor),
+            "/api/v1/customers?q=13812345678",
+        )
+        .await;
+    let shown = flag(&listed).expect("a search is flagged");
+    assert!(
+        shown.contains(&id.to_string()) && shown.contains(&twin.to_string()),
+        "{shown}"
+    );
+    app.app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pii_is_masked_for_analysts_and_unowned_agents_and_merchants_see_only_their_own_account() {
     let app = spawn().await;

@@ -14,7 +14,7 @@ pub mod patch;
 pub mod update;
 pub mod view;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
@@ -35,9 +35,7 @@ pub fn etag(body: &Customer) -> String {
 /// audit log when it shows PII unmasked.
 pub fn respond(req: &HttpRequest, body: &Customer, caller: &Principal) -> HttpResponse {
     let mut resp = respond_with_etag(req, &etag(body), body);
-    if resp.status() == StatusCode::OK {
-        mark_unmasked(&mut resp, caller, &[body]);
-    }
+    mark_unmasked(&mut resp, caller, &[body]);
     resp
 }
 
