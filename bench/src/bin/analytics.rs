@@ -79,6 +79,8 @@ async fn main() -> anyhow::Result<()> {
             .env("KUAIDI_ANALYTICS__HTTP__METRICS_PORT", "0")
             .env("KUAIDI_DEV_MODE", "1")
             .env("RUST_LOG", "warn")
+            // Its log stays off the figures printed on stdout.
+            .stdout(Stdio::null())
             .spawn()?,
     );
     let base = format!("http://127.0.0.1:{PORT}");
