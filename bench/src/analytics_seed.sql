@@ -4,6 +4,7 @@
 -- with surveys), customer activity (60 % of shipments by 200 000 customers), then the hourly
 -- slices and the activity versions derived from those rows as the migrations derive them.
 -- Skewed like real traffic: a few cities and merchants carry most of the volume.
+SET work_mem = '256MB';
 CREATE TEMP TABLE s AS
 SELECT i,
   timestamptz '2025-01-01 00:00:00+00' + (i * (interval '365 days' / :n)) + (random() * interval '20 minutes') AS created_at,

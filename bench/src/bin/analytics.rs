@@ -68,9 +68,19 @@ async fn main() -> anyhow::Result<()> {
                 format!("postgres://postgres@127.0.0.1:5432/{DB}"),
             )
             .env("KUAIDI_ANALYTICS__HTTP__PORT", PORT.to_string())
+            // Its own exchange and queues: no one else's events, no one else's queue.
+            .env(
+                "KUAIDI_ANALYTICS__AMQP__EXCHANGE",
+                "kb.analytics-kpis.events",
+            )
+            .env("KUAIDI_ANALYTICS__AMQP__QUEUE_PREFIX", "kb-analytics-kpis-")
+            .env("KUAIDI_ANALYTICS__AMQP__EXCHANGE_AUTO_DELETE", "true")
+            .env("KUAIDI_ANALYTICS__AMQP__QUEUE_EXPIRES_MS", "60000")
             .env("KUAIDI_ANALYTICS__HTTP__METRICS_PORT", "0")
             .env("KUAIDI_DEV_MODE", "1")
             .env("RUST_LOG", "warn")
+            // Its log stays off the figures printed on stdout.
+            .stdout(Stdio::null())
             .spawn()?,
     );
     let base = format!("http://127.0.0.1:{PORT}");
