@@ -76,6 +76,8 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let upstream_client = move || {
         reqwest::Client::builder()
             .connect_timeout(connect_timeout)
+            // Below the services' keep-alive (`kuaidi_shared::app::KEEP_ALIVE`): the gateway
+            // drops an idle connection before the service closes it under a request.
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
             .tcp_nodelay(true)

@@ -117,6 +117,9 @@ impl ServiceCore {
     }
 }
 
+/// How long an idle keep-alive connection stays open (see [`serve`]).
+pub const KEEP_ALIVE: Duration = Duration::from_secs(120);
+
 /// Options of [`serve`].
 pub struct ServeOptions {
     pub name: &'static str,
@@ -184,6 +187,10 @@ where
             .configure(configure.clone())
             .default_service(web::to(problem::not_found))
     })
+    // Longer than any caller keeps an idle pooled connection (the gateway's upstream pool: 90 s),
+    // so the caller always closes first: with actix's default of 5 s, the gateway reused
+    // connections the service was closing at that moment, and a POST (never retried) got a 502.
+    .keep_alive(KEEP_ALIVE)
     .shutdown_timeout(20)
     .listen(listener)?
     .listen(management)?;
