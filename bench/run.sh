@@ -27,12 +27,7 @@ rows="$work/rows"
 mkdir -p "$rows"
 
 bash deploy/ensure-services.sh
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || missing+=(nginx-light)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash bench/ensure-tools.sh
 for port in 8080 8081 8082 8083 8084 18090 18091; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench: port $port is busy (is \`make run\` up?)" >&2
@@ -49,6 +44,7 @@ cleanup() {
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
+echo "bench: work directory $work (logs, raw figures)"
 
 # row <section> <figure> <value> <unit> <goal> <reference> [met: true|false]
 row() {
@@ -67,6 +63,11 @@ export KUAIDI_GATEWAY__RATE_LIMITS__PER_PRINCIPAL=0
 export KUAIDI_GATEWAY__RATE_LIMITS__PUBLIC_PER_IP=0
 names=(gateway customers shipments complaints analytics)
 ports=(8080 8081 8082 8083 8084)
+# The services' queues start empty and bound only as the services declare them (no backlog or
+# binding left by an earlier run or release).
+for q in customers shipments complaints analytics; do
+  for suffix in "" .retry .dlq; do rabbitmqctl -q delete_queue "$q.events$suffix" >/dev/null 2>&1 || true; done
+done
 for name in "${names[@]}"; do
   db="kb_$name"
   dropdb -h 127.0.0.1 -U postgres --if-exists --force "$db"
@@ -86,23 +87,27 @@ done
 
 rss() { ps -o rss= -p "$1" | awk '{printf "%.1f", $1/1024}'; }
 declare -A idle peak
-for i in "${!names[@]}"; do idle[${names[$i]}]=$(rss "${pids[$i]}"); peak[${names[$i]}]=0; done
-# Samples every process's RSS while a load runs, keeping the peak.
-sample_peaks() {
-  while kill -0 "$1" 2>/dev/null; do
+for i in "${!names[@]}"; do idle[${names[$i]}]=$(rss "${pids[$i]}"); done
+# Every process's RSS every half second from here to the end of the run; the peaks at the end.
+sample_rss() {
+  while true; do
     for i in "${!names[@]}"; do echo "${names[$i]} $(rss "${pids[$i]}")"; done
     sleep 0.5
   done
 }
-keep_peaks() {
-  while read -r name mb; do
-    if awk "BEGIN { exit !($mb > ${peak[$name]}) }"; then peak[$name]=$mb; fi
-  done < "$1"
-}
+sample_rss > "$work/rss.txt" &
+pids+=($!)
 
 token=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
   -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 export KUAIDI_BENCH_GATEWAY=http://127.0.0.1:8080 KUAIDI_BENCH_TOKEN="$token" BENCH_SECONDS="$DURATION"
+# The authenticated read is measured as an operator, who sees recipients masked: an admin's
+# reads are unmasked, so each one also writes a PII-read audit row (SPEC §3).
+curl -fs -X POST http://127.0.0.1:8080/api/v1/users -H "authorization: Bearer $token" \
+  -H 'content-type: application/json' \
+  -d '{"username":"bench-operator","password":"Kd-perf-2026-load","role":"operator","display_name":"bench"}' > /dev/null
+operator=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
+  -d '{"username":"bench-operator","password":"Kd-perf-2026-load"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 echo "bench: seeding $SEED shipments (+$PROBES probes)..."
 "$bin/kuaidi-bench-seed" http://127.0.0.1:8080 "$token" "$((SEED + PROBES))" 32 > "$work/seeded.txt"
 head -n "$SEED" "$work/seeded.txt" > "$work/numbers.txt"
@@ -149,7 +154,7 @@ for round in $(seq "$ROUNDS"); do
       direct) r=$(measure "http://127.0.0.1:8082$tracking") ;;
       nginx) r=$(measure "http://127.0.0.1:18091$tracking") ;;
       gateway) r=$(measure "http://127.0.0.1:8080$tracking") ;;
-      auth) r=$(measure -H "Authorization: Bearer $token" "http://127.0.0.1:8080/api/v1/shipments/$hot") ;;
+      auth) r=$(measure -H "Authorization: Bearer $operator" "http://127.0.0.1:8080/api/v1/shipments/$hot") ;;
     esac
     read -r a b <<< "$r"
     echo "  round $round $t: $a req/s, p99 $b ms"
@@ -170,31 +175,53 @@ row http "gateway ÷ direct (hop cost)" "$gw_direct" "ratio" "≥ nginx ÷ direc
   "nginx ÷ direct $nginx_direct" "$(holds "$gw_direct >= $nginx_direct")"
 row http "public tracking via gateway, p99 (worst round)" "${p99[gateway]}" "ms" "< 20 ms" \
   "direct ${p99[direct]}, nginx ${p99[nginx]}" "$(holds "${p99[gateway]} < 20")"
-row http "authenticated GET /shipments/{tn} via gateway" "${rps[auth]}" "req/s" "≥ 0.9 × public" \
+row http "authenticated GET /shipments/{tn} via gateway (operator)" "${rps[auth]}" "req/s" "≥ 0.9 × public" \
   "$(calc "${rps[auth]} / ${rps[gateway]}") × public" "$(holds "${rps[auth]} >= 0.9 * ${rps[gateway]}")"
 row http "authenticated GET via gateway, p99 (worst round)" "${p99[auth]}" "ms" "" ""
 
+# BENCH_PROFILE=1: where the gateway spends its time on public tracking (perf, self time per
+# symbol), written to bench/profiles/gateway-public-tracking.txt.
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+  echo "bench: profiling the gateway (${DURATION}s)..."
+  mkdir -p bench/profiles
+  perf record -F 999 -o "$work/gateway.perf" -p "${pids[0]}" -- sleep "$DURATION" > /dev/null 2>&1 &
+  profiler=$!
+  measure "http://127.0.0.1:8080$tracking" > /dev/null
+  wait "$profiler" || true
+  perf report -i "$work/gateway.perf" --stdio --no-children --sort dso,symbol --percent-limit 0.5 2>/dev/null \
+    | grep -v '^$' | sed 's/  */ /g' | cut -c1-160 > bench/profiles/gateway-public-tracking.txt || true
+fi
+
 # Every consuming queue's depth, "<queue> <messages>" per line.
-depths() { rabbitmqctl -q list_queues name messages 2>/dev/null | awk '$1 ~ /^(customers|shipments|complaints|analytics)\.events$/'; }
-backlog() { depths | awk '{ s += $2 } END { print s + 0 }'; }
+depths() { rabbitmqctl -q list_queues name messages 2>/dev/null | awk '$1 ~ /^(customers|shipments|complaints|analytics)\.events$/ { print $1 "=" $2 }'; }
+# The total; empty when rabbitmqctl did not answer (it times out on a loaded machine).
+backlog() { depths | awk -F= '{ s += $2; n++ } END { if (n) print s }'; }
 # Waits (at most 180 s) until the queues are empty; prints the seconds it took.
 drain() {
   local start=$SECONDS
-  while [ "$(backlog)" -gt 0 ] && [ $((SECONDS - start)) -lt 180 ]; do sleep 1; done
+  local left
+  while [ $((SECONDS - start)) -lt 180 ]; do
+    left=$(backlog)
+    [ "$left" = 0 ] && break
+    sleep 1
+  done
+  if [ $((SECONDS - start)) -ge 180 ]; then
+    # Not drained: what the services' database sessions are doing, for the reader.
+    psql -h 127.0.0.1 -U postgres -d postgres -c "SELECT datname, state, wait_event_type, wait_event,
+      now() - xact_start AS in_xact, left(query, 100) AS query FROM pg_stat_activity
+      WHERE datname LIKE 'kb_%' AND state <> 'idle'" > "$work/not-drained-$SECONDS.txt" 2>&1 || true
+    echo "  not drained after 180 s: $(depths | tr '\n' ' '); sessions in $work/not-drained-*.txt" >&2
+  fi
   echo $((SECONDS - start))
 }
 # ingest <label>: the load with the probe beside it; leaves $ingest_eps and the peaks.
 ingest() {
   "$bin/kuaidi-bench-ingest" http://127.0.0.1:8080 "$token" "$work/numbers.txt" "$DURATION" 4 > "$work/ingest-$1.json" &
   local load=$!
-  sample_peaks "$load" > "$work/rss-$1.txt" &
-  local sampler=$!
   if [ "$1" = main ]; then
     "$bin/kuaidi-bench-propagation" http://127.0.0.1:8080 "$token" "$work/probes.txt" "$DURATION" >> "$rows/ingestion.jsonl" || true
   fi
   wait "$load"
-  wait "$sampler" || true
-  keep_peaks "$work/rss-$1.txt"
   ingest_eps=$(sed -E 's/.*"events_per_second":([0-9.]+).*/\1/' "$work/ingest-$1.json")
 }
 echo "bench: bulk ingestion (batches of 1000, ${DURATION}s) with the propagation probe..."
@@ -202,15 +229,21 @@ ingest main
 row ingestion "bulk ingestion via gateway (batches of 1000)" "$ingest_eps" "events/s" "≥ 20000 events/s" \
   "$(sed -E 's/.*"accepted":([0-9]+).*"not_accepted":([0-9]+).*/\1 accepted, \2 not/' "$work/ingest-main.json")" \
   "$(holds "$ingest_eps >= 20000")"
-left=$(backlog)
-echo "  queues after the load: $(depths | tr '\n' ' ')"
-row ingestion "queue backlog when the load stops (all services)" "$left" "messages" "" "$(depths | tr '\n' ' ')"
+queues=$(depths | tr '\n' ' ')
+left=$(echo "$queues" | tr ' ' '\n' | awk -F= 'NF == 2 { s += $2 } END { print s + 0 }')
+echo "  queues after the load: $queues"
+row ingestion "queue backlog when the load stops (all services)" "$left" "messages" "" "$queues"
 row ingestion "time for the consumers to drain it (bound 180 s)" "$(drain)" "s" "" ""
 # Diagnostic: the same load with the other services' consumers stopped (SIGSTOP), to tell the
 # cost of ingestion itself from that of the consumers sharing the machine.
-for n in customers complaints analytics; do for i in "${!names[@]}"; do [ "${names[$i]}" = "$n" ] && kill -STOP "${pids[$i]}"; done; done
+signal_consumers() {
+  for i in "${!names[@]}"; do
+    case ${names[$i]} in customers|complaints|analytics) kill "-$1" "${pids[$i]}" ;; esac
+  done
+}
+signal_consumers STOP
 ingest alone
-for i in "${!names[@]}"; do kill -CONT "${pids[$i]}"; done
+signal_consumers CONT
 row ingestion "diagnostic: same load, other services' consumers stopped" "$ingest_eps" "events/s" "" \
   "shipments' own consumer still runs" ""
 row ingestion "time to drain after the diagnostic load" "$(drain)" "s" "" ""
@@ -225,17 +258,12 @@ for hook in bench/*.sh; do
   echo "bench: section $key (at most ${SECTION_TIMEOUT}s)..."
   # timeout signals the whole process group: whatever the section started stops with it.
   timeout "$SECTION_TIMEOUT" bash -c 'set -euo pipefail; source "$1"; "bench_$2" "$3"' _ \
-    "$hook" "$key" "$work/section-$key.out" &
-  load=$!
-  sample_peaks "$load" > "$work/rss-$key.txt" &
-  sampler=$!
-  wait "$load" || echo "  section $key failed or timed out (status $?)" >&2
-  wait "$sampler" || true
-  keep_peaks "$work/rss-$key.txt"
+    "$hook" "$key" "$work/section-$key.out" || echo "  section $key failed or timed out (status $?)" >&2
   if [ -s "$work/section-$key.out" ]; then cp "$work/section-$key.out" "$rows/$key.jsonl"; fi
 done
 
 for name in "${names[@]}"; do
+  peak[$name]=$(awk -v n="$name" '$1 == n && $2 > m { m = $2 } END { printf "%.1f", m }' "$work/rss.txt")
   row memory "$name RSS idle" "${idle[$name]}" "MB" "< 64 MB" "" "$(holds "${idle[$name]} < 64")"
   row memory "$name RSS peak under load" "${peak[$name]}" "MB" "< 256 MB" "" "$(holds "${peak[$name]} < 256")"
 done

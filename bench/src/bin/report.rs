@@ -78,7 +78,10 @@ fn parse(text: &str) -> (Vec<Row>, Option<Value>) {
         return (rows, None);
     }
     let Ok(object) = serde_json::from_str::<Value>(text) else {
-        return (vec![Row::new("unreadable section output", f64::NAN, "")], None);
+        return (
+            vec![Row::new("unreadable section output", f64::NAN, "")],
+            None,
+        );
     };
     if let Some(rows) = object
         .get("rows")
