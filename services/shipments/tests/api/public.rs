@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::{eventually, migrated_database, TestEnv};
+use kuaidi_shared::testing::{eventually, expect_json, migrated_database, TestEnv};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
@@ -102,17 +102,17 @@ async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
     }
     let admin = env.token(Role::Admin, None);
     let (a, b) = (replicas[0].url(), replicas[1].url());
-    let created: Value = env
-        .http
-        .post(format!("{a}/api/v1/shipments"))
-        .bearer_auth(&admin)
-        .json(&shipment_body(Uuid::now_v7()))
-        .send()
+    let post = |url: String, body: Value| env.http.post(url).bearer_auth(&admin).json(&body).send();
+    let created = expect_json(
+        post(
+            format!("{a}/api/v1/shipments"),
+            shipment_body(Uuid::now_v7()),
+        )
         .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+        .expect("sent"),
+        201,
+    )
+    .await;
     let tn = created["tracking_number"].as_str().expect("tn").to_owned();
     let track = |base: &str| format!("{base}/api/v1/tracking/{tn}");
     // Replica B caches the answer once its listener is up (until then it serves from the
@@ -128,12 +128,7 @@ async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
 
     let scan = json!({"event_id": "s1", "status": "in_transit", "occurred_at": Utc::now().to_rfc3339(),
         "location": {"city": "上海", "hub_code": "SHA01"}});
-    let accepted = env
-        .http
-        .post(format!("{a}/api/v1/shipments/{tn}/events"))
-        .bearer_auth(&admin)
-        .json(&scan)
-        .send()
+    let accepted = post(format!("{a}/api/v1/shipments/{tn}/events"), scan)
         .await
         .expect("sent");
     assert!(accepted.status().is_success(), "{}", accepted.status());
