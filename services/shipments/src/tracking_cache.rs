@@ -148,7 +148,9 @@ pub fn spawn_listener<T: Send + Sync + 'static>(
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let stop = Arc::new(AtomicBool::new(false));
-        let worker = tokio::task::spawn_blocking({
+        // A thread of its own, not `spawn_blocking`: a runtime dropped without a graceful stop
+        // (a test ending) must not wait for it.
+        let worker = std::thread::spawn({
             let stop = stop.clone();
             move || {
                 while !stop.load(Ordering::Relaxed) {
@@ -166,7 +168,7 @@ pub fn spawn_listener<T: Send + Sync + 'static>(
             }
         }
         stop.store(true, Ordering::Relaxed);
-        let _ = worker.await;
+        let _ = tokio::task::spawn_blocking(move || worker.join()).await;
     })
 }
 
