@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # `make bench` (SPEC §9): starts the suite (release build, its own kb_* databases, rate limits
-# off, logs at warn), seeds shipments, and measures — beside references measured in the same
-# run (an actix-web hello-world: the HTTP ceiling; nginx proxying to the shipments service: the
-# proxy reference) — public tracking through the gateway and direct, bulk scan ingestion, and
-# memory. Prints one table and writes bench/results.json. Loopback only; every load is bounded.
+# off, logs at warn), seeds shipments, and measures, each figure beside its goal and a reference
+# measured in the same run:
+#   http       the actix-web hello-world ceiling, the shipments service direct, nginx proxying
+#              to it and the gateway — public tracking of one hot number — interleaved over
+#              BENCH_ROUNDS rounds so the ratios compare like with like; the authenticated
+#              GET /shipments/{tracking_number} through the gateway;
+#   ingestion  bulk scans through the gateway in batches of 1000, with the event propagation
+#              probe (scan accepted -> visible in GET /analytics/kpis) running beside it, the
+#              queue backlog it leaves and how long it takes to drain;
+#   memory     every process's RSS idle and its peak under the loads above;
+#   <key>      every section bench/<key>.sh (a function bench_<key>; see below and
+#              bench/src/lib.rs), e.g. customers, complaints, analytics.
+# Prints one table and writes bench/results.json. Loopback only; every load is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/kuaidi-target}"
 DURATION=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-2}
 SEED=${BENCH_SHIPMENTS:-20000}
+PROBES=${BENCH_PROBES:-300}
+SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-600}
 bin="$CARGO_TARGET_DIR/release"
 work=$(mktemp -d)
+rows="$work/rows"
+mkdir -p "$rows"
 
 bash deploy/ensure-services.sh
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v nginx >/dev/null || missing+=(nginx-light)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+bash bench/ensure-tools.sh
 for port in 8080 8081 8082 8083 8084 18090 18091 18094; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench: port $port is busy (is \`make run\` up?)" >&2
@@ -30,12 +39,22 @@ cargo build --release --bins --quiet
 
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true; done
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
+echo "bench: work directory $work (logs, raw figures)"
 
+# row <section> <figure> <value> <unit> <goal> <reference> [met: true|false]
+row() {
+  printf '{"name":"%s","value":%s,"unit":"%s","goal":"%s","reference":"%s","met":%s}\n' \
+    "$2" "${3:-null}" "$4" "$5" "$6" "${7:-null}" >> "$rows/$1.jsonl"
+}
+calc() { awk "BEGIN { printf \"%.3f\", $1 }"; }
+holds() { awk "BEGIN { print ($1) ? \"true\" : \"false\" }"; }
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 export RUST_LOG=warn
 # Development keys (built-in PII keys, a generated signing key): allowed with this flag only.
 export KUAIDI_DEV_MODE=1
@@ -44,11 +63,17 @@ export KUAIDI_GATEWAY__RATE_LIMITS__PER_PRINCIPAL=0
 export KUAIDI_GATEWAY__RATE_LIMITS__PUBLIC_PER_IP=0
 names=(gateway customers shipments complaints analytics)
 ports=(8080 8081 8082 8083 8084)
+# The services' queues start empty and bound only as the services declare them (no backlog or
+# binding left by an earlier run or release).
+for q in customers shipments complaints analytics; do
+  for suffix in "" .retry .dlq; do rabbitmqctl -q delete_queue "$q.events$suffix" >/dev/null 2>&1 || true; done
+done
 for name in "${names[@]}"; do
   db="kb_$name"
   dropdb -h 127.0.0.1 -U postgres --if-exists --force "$db"
   createdb -h 127.0.0.1 -U postgres "$db"
   upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+  export "KUAIDI_BENCH_DB_$upper=postgres://postgres@127.0.0.1:5432/$db"
   env "KUAIDI_${upper}__DATABASE_URL=postgres://postgres@127.0.0.1:5432/$db" \
     "$bin/kuaidi-$name" > "$work/$name.log" 2>&1 &
   pids+=($!)
@@ -61,13 +86,32 @@ for port in "${ports[@]}"; do
 done
 
 rss() { ps -o rss= -p "$1" | awk '{printf "%.1f", $1/1024}'; }
-declare -A idle
+declare -A idle peak
 for i in "${!names[@]}"; do idle[${names[$i]}]=$(rss "${pids[$i]}"); done
+# Every process's RSS every half second from here to the end of the run; the peaks at the end.
+sample_rss() {
+  while true; do
+    for i in "${!names[@]}"; do echo "${names[$i]} $(rss "${pids[$i]}")"; done
+    sleep 0.5
+  done
+}
+sample_rss > "$work/rss.txt" &
+pids+=($!)
 
 token=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
   -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-echo "bench: seeding $SEED shipments..."
-"$bin/kuaidi-bench-seed" http://127.0.0.1:8080 "$token" "$SEED" 32 > "$work/numbers.txt"
+export KUAIDI_BENCH_GATEWAY=http://127.0.0.1:8080 KUAIDI_BENCH_TOKEN="$token" BENCH_SECONDS="$DURATION"
+# The authenticated read is measured as an operator, who sees recipients masked: an admin's
+# reads are unmasked, so each one also writes a PII-read audit row (SPEC §3).
+curl -fs -X POST http://127.0.0.1:8080/api/v1/users -H "authorization: Bearer $token" \
+  -H 'content-type: application/json' \
+  -d '{"username":"bench-operator","password":"Kd-perf-2026-load","role":"operator","display_name":"bench"}' > /dev/null
+operator=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
+  -d '{"username":"bench-operator","password":"Kd-perf-2026-load"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+echo "bench: seeding $SEED shipments (+$PROBES probes)..."
+"$bin/kuaidi-bench-seed" http://127.0.0.1:8080 "$token" "$((SEED + PROBES))" 32 > "$work/seeded.txt"
+head -n "$SEED" "$work/seeded.txt" > "$work/numbers.txt"
+tail -n +"$((SEED + 1))" "$work/seeded.txt" > "$work/probes.txt"
 hot=$(head -n 1 "$work/numbers.txt")
 
 "$bin/kuaidi-bench-hello" 18090 > /dev/null 2>&1 &
@@ -89,68 +133,141 @@ NGINX
 nginx -c "$work/nginx.conf"
 sleep 1
 
-# wrk: requests/s and p99 (ms) at 64 connections.
+# wrk at 64 connections: "<requests/s> <p99 ms>".
 measure() {
   local out
-  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$1")
+  out=$(wrk -t2 -c64 -d"${DURATION}s" --latency "$@")
   local rps p99
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}')
   echo "$rps $p99"
 }
-echo "bench: public tracking (wrk, ${DURATION}s each)..."
-read -r hello_rps hello_p99 < <(measure "http://127.0.0.1:18090/")
-read -r gw_rps gw_p99 < <(measure "http://127.0.0.1:8080/api/v1/tracking/$hot")
-read -r direct_rps direct_p99 < <(measure "http://127.0.0.1:8082/api/v1/tracking/$hot")
-read -r nginx_rps nginx_p99 < <(measure "http://127.0.0.1:18091/api/v1/tracking/$hot")
-
-echo "bench: bulk ingestion (batches of 1000, ${DURATION}s)..."
-ingest=$("$bin/kuaidi-bench-ingest" http://127.0.0.1:8080 "$token" "$work/numbers.txt" "$DURATION" 4)
-ingest_eps=$(echo "$ingest" | sed -E 's/.*"events_per_second":([0-9.]+).*/\1/')
-
-declare -A loaded
-for i in "${!names[@]}"; do loaded[${names[$i]}]=$(rss "${pids[$i]}"); done
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
-gw_ratio=$(ratio "$gw_rps" "$direct_rps")
-nginx_ratio=$(ratio "$nginx_rps" "$direct_rps")
-ceiling_ratio=$(ratio "$gw_rps" "$hello_rps")
-
-{
-  printf '%-48s %14s %14s %8s\n' figure value reference ratio
-  printf '%-48s %14s %14s %8s\n' "public tracking via gateway (req/s)" "$gw_rps" "$hello_rps" "$ceiling_ratio"
-  printf '%-48s %14s %14s %8s\n' "public tracking via gateway p99 (ms)" "$gw_p99" "20" "-"
-  printf '%-48s %14s %14s %8s\n' "gateway ÷ direct (req/s ratio)" "$gw_ratio" "$nginx_ratio" "nginx"
-  printf '%-48s %14s %14s %8s\n' "public tracking direct (req/s)" "$direct_rps" "$nginx_rps" "nginx"
-  printf '%-48s %14s %14s %8s\n' "bulk ingestion via gateway (events/s)" "$ingest_eps" "20000" "$(ratio "$ingest_eps" 20000)"
-  for name in "${names[@]}"; do
-    printf '%-48s %14s %14s %8s\n' "$name RSS idle / after load (MB)" "${idle[$name]} / ${loaded[$name]}" "64 / 256" "-"
+declare -A rps p99
+targets=(hello direct nginx gateway auth)
+for t in "${targets[@]}"; do rps[$t]=0; p99[$t]=0; done
+tracking=/api/v1/tracking/$hot
+echo "bench: HTTP, $ROUNDS interleaved rounds of ${#targets[@]} x ${DURATION}s..."
+for round in $(seq "$ROUNDS"); do
+  for t in "${targets[@]}"; do
+    case $t in
+      hello) r=$(measure "http://127.0.0.1:18090/") ;;
+      direct) r=$(measure "http://127.0.0.1:8082$tracking") ;;
+      nginx) r=$(measure "http://127.0.0.1:18091$tracking") ;;
+      gateway) r=$(measure "http://127.0.0.1:8080$tracking") ;;
+      auth) r=$(measure -H "Authorization: Bearer $operator" "http://127.0.0.1:8080/api/v1/shipments/$hot") ;;
+    esac
+    read -r a b <<< "$r"
+    echo "  round $round $t: $a req/s, p99 $b ms"
+    rps[$t]=$(calc "${rps[$t]} + $a / $ROUNDS")
+    # The worst round's p99.
+    p99[$t]=$(awk -v x="${p99[$t]}" -v y="$b" 'BEGIN { print (y > x) ? y : x }')
   done
-} | tee "$work/table.txt"
+done
+gw_direct=$(calc "${rps[gateway]} / ${rps[direct]}")
+nginx_direct=$(calc "${rps[nginx]} / ${rps[direct]}")
+row http "hello-world ceiling (the reference)" "${rps[hello]}" "req/s" "" "actix-web, 1 route"
+row http "public tracking, shipments direct" "${rps[direct]}" "req/s" "≥ 0.5 × hello" \
+  "$(calc "${rps[direct]} / ${rps[hello]}") × hello" "$(holds "${rps[direct]} >= 0.5 * ${rps[hello]}")"
+row http "public tracking, nginx → shipments" "${rps[nginx]}" "req/s" "" "$nginx_direct × direct"
+row http "public tracking, gateway → shipments" "${rps[gateway]}" "req/s" "≥ 0.2 × hello" \
+  "$(calc "${rps[gateway]} / ${rps[hello]}") × hello" "$(holds "${rps[gateway]} >= 0.2 * ${rps[hello]}")"
+row http "gateway ÷ direct (hop cost)" "$gw_direct" "ratio" "≥ nginx ÷ direct" \
+  "nginx ÷ direct $nginx_direct" "$(holds "$gw_direct >= $nginx_direct")"
+row http "public tracking via gateway, p99 (worst round)" "${p99[gateway]}" "ms" "< 20 ms" \
+  "direct ${p99[direct]}, nginx ${p99[nginx]}" "$(holds "${p99[gateway]} < 20")"
+row http "authenticated GET /shipments/{tn} via gateway (operator)" "${rps[auth]}" "req/s" "≥ 0.9 × public" \
+  "$(calc "${rps[auth]} / ${rps[gateway]}") × public" "$(holds "${rps[auth]} >= 0.9 * ${rps[gateway]}")"
+row http "authenticated GET via gateway, p99 (worst round)" "${p99[auth]}" "ms" "" ""
 
-cat > bench/results.json <<JSON
-{
-  "measured_at": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
-  "seconds_per_run": $DURATION,
-  "connections": 64,
-  "hello_world_rps": $hello_rps, "hello_world_p99_ms": $hello_p99,
-  "public_tracking_gateway_rps": $gw_rps, "public_tracking_gateway_p99_ms": $gw_p99,
-  "public_tracking_direct_rps": $direct_rps, "public_tracking_direct_p99_ms": $direct_p99,
-  "public_tracking_nginx_rps": $nginx_rps, "public_tracking_nginx_p99_ms": $nginx_p99,
-  "gateway_over_direct": $gw_ratio, "nginx_over_direct": $nginx_ratio, "gateway_over_ceiling": $ceiling_ratio,
-  "ingestion": $ingest,
-  "rss_mb_idle": {$(for n in "${names[@]}"; do printf '"%s": %s,' "$n" "${idle[$n]}"; done | sed 's/,$//')},
-  "rss_mb_after_load": {$(for n in "${names[@]}"; do printf '"%s": %s,' "$n" "${loaded[$n]}"; done | sed 's/,$//')}
+# BENCH_PROFILE=1: where the gateway spends its time on public tracking (perf, self time per
+# symbol), written to bench/profiles/gateway-public-tracking.txt.
+if [ "${BENCH_PROFILE:-0}" = 1 ]; then
+  echo "bench: profiling the gateway (${DURATION}s)..."
+  mkdir -p bench/profiles
+  perf record -F 999 -o "$work/gateway.perf" -p "${pids[0]}" -- sleep "$DURATION" > /dev/null 2>&1 &
+  profiler=$!
+  measure "http://127.0.0.1:8080$tracking" > /dev/null
+  wait "$profiler" || true
+  perf report -i "$work/gateway.perf" --stdio --no-children --sort dso,symbol --percent-limit 0.5 2>/dev/null \
+    | grep -v '^$' | sed 's/  */ /g' | cut -c1-160 > bench/profiles/gateway-public-tracking.txt || true
+fi
+
+# Every consuming queue's depth, "<queue> <messages>" per line.
+depths() { rabbitmqctl -q list_queues name messages 2>/dev/null | awk '$1 ~ /^(customers|shipments|complaints|analytics)\.events$/ { print $1 "=" $2 }'; }
+# The total; empty when rabbitmqctl did not answer (it times out on a loaded machine).
+backlog() { depths | awk -F= '{ s += $2; n++ } END { if (n) print s }'; }
+# Waits (at most 180 s) until the queues are empty; prints the seconds it took.
+drain() {
+  local start=$SECONDS
+  local left
+  while [ $((SECONDS - start)) -lt 180 ]; do
+    left=$(backlog)
+    [ "$left" = 0 ] && break
+    sleep 1
+  done
+  if [ $((SECONDS - start)) -ge 180 ]; then
+    # Not drained: what the services' database sessions are doing, for the reader.
+    psql -h 127.0.0.1 -U postgres -d postgres -c "SELECT datname, state, wait_event_type, wait_event,
+      now() - xact_start AS in_xact, left(query, 100) AS query FROM pg_stat_activity
+      WHERE datname LIKE 'kb_%' AND state <> 'idle'" > "$work/not-drained-$SECONDS.txt" 2>&1 || true
+    echo "  not drained after 180 s: $(depths | tr '\n' ' '); sessions in $work/not-drained-*.txt" >&2
+  fi
+  echo $((SECONDS - start))
 }
-JSON
-# GET /analytics/kpis for a year by day over a million shipments (its own service and database;
-# adds the `analytics` key to bench/results.json).
-token=$(curl -s -X POST http://127.0.0.1:8080/api/v1/auth/login -H 'content-type: application/json' \
-  -d '{"username":"admin","password":"bench-admin-password"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
-"$bin/kuaidi-bench-analytics" "$bin/kuaidi-analytics" "$token" "${BENCH_ANALYTICS_SHIPMENTS:-1000000}" > /dev/null
-# The complaints figures (issue 9): SLA sweep and case list at 100,000 cases, on their own
-# database and an in-process service; stored as the `complaints` entry of results.json.
-echo "bench: complaints (SLA sweep and case list over 100,000 cases)..."
-"$bin/kuaidi-bench-complaints" --write bench/results.json "${BENCH_COMPLAINTS:-100000}" 2>/dev/null \
-  | grep -E '^complaints ' | tee -a "$work/table.txt"
+# ingest <label>: the load with the probe beside it; leaves $ingest_eps and the peaks.
+ingest() {
+  "$bin/kuaidi-bench-ingest" http://127.0.0.1:8080 "$token" "$work/numbers.txt" "$DURATION" 4 > "$work/ingest-$1.json" &
+  local load=$!
+  if [ "$1" = main ]; then
+    "$bin/kuaidi-bench-propagation" http://127.0.0.1:8080 "$token" "$work/probes.txt" "$DURATION" >> "$rows/ingestion.jsonl" || true
+  fi
+  wait "$load"
+  ingest_eps=$(sed -E 's/.*"events_per_second":([0-9.]+).*/\1/' "$work/ingest-$1.json")
+}
+echo "bench: bulk ingestion (batches of 1000, ${DURATION}s) with the propagation probe..."
+ingest main
+row ingestion "bulk ingestion via gateway (batches of 1000)" "$ingest_eps" "events/s" "≥ 20000 events/s" \
+  "$(sed -E 's/.*"accepted":([0-9]+).*"not_accepted":([0-9]+).*/\1 accepted, \2 not/' "$work/ingest-main.json")" \
+  "$(holds "$ingest_eps >= 20000")"
+queues=$(depths | tr '\n' ' ')
+left=$(echo "$queues" | tr ' ' '\n' | awk -F= 'NF == 2 { s += $2 } END { print s + 0 }')
+echo "  queues after the load: $queues"
+row ingestion "queue backlog when the load stops (all services)" "$left" "messages" "" "$queues"
+row ingestion "time for the consumers to drain it (bound 180 s)" "$(drain)" "s" "" ""
+# Diagnostic: the same load with the other services' consumers stopped (SIGSTOP), to tell the
+# cost of ingestion itself from that of the consumers sharing the machine.
+signal_consumers() {
+  for i in "${!names[@]}"; do
+    case ${names[$i]} in customers|complaints|analytics) kill "-$1" "${pids[$i]}" ;; esac
+  done
+}
+signal_consumers STOP
+ingest alone
+signal_consumers CONT
+row ingestion "diagnostic: same load, other services' consumers stopped" "$ingest_eps" "events/s" "" \
+  "shipments' own consumer still runs" ""
+row ingestion "time to drain after the diagnostic load" "$(drain)" "s" "" ""
+
+# Sections: bench/<key>.sh defines `bench_<key> <out>`, which writes its figures to <out> —
+# rows (one JSON object {name, value, unit, goal, reference, met} per line, see
+# bench/src/lib.rs) or one JSON object, kept as it is in results.json and shown by its numbers.
+for hook in bench/*.sh; do
+  key=$(basename "$hook" .sh)
+  [ "$key" = run ] || [ "$key" = ensure-tools ] && continue
+  grep -q "^bench_$key()" "$hook" || continue
+  echo "bench: section $key (at most ${SECTION_TIMEOUT}s)..."
+  # timeout signals the whole process group: whatever the section started stops with it.
+  timeout "$SECTION_TIMEOUT" bash -c 'set -euo pipefail; source "$1"; "bench_$2" "$3"' _ \
+    "$hook" "$key" "$work/section-$key.out" || echo "  section $key failed or timed out (status $?)" >&2
+  if [ -s "$work/section-$key.out" ]; then cp "$work/section-$key.out" "$rows/$key.jsonl"; fi
+done
+
+for name in "${names[@]}"; do
+  peak[$name]=$(awk -v n="$name" '$1 == n && $2 > m { m = $2 } END { printf "%.1f", m }' "$work/rss.txt")
+  row memory "$name RSS idle" "${idle[$name]}" "MB" "< 64 MB" "" "$(holds "${idle[$name]} < 64")"
+  row memory "$name RSS peak under load" "${peak[$name]}" "MB" "< 256 MB" "" "$(holds "${peak[$name]} < 256")"
+done
+
+note="$(nproc) cores; load average before the run $load_before; ${DURATION}s per load, $ROUNDS interleaved HTTP rounds (mean req/s, worst p99), wrk -t2 -c64"
+"$bin/kuaidi-bench-report" "$rows" bench/results.json "$note"
 echo "bench: results in bench/results.json"

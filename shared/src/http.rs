@@ -8,19 +8,43 @@ use serde::Serialize;
 /// `If-None-Match` already names it.
 pub fn respond_with_etag<T: Serialize>(req: &HttpRequest, tag: &str, body: &T) -> HttpResponse {
     let etag = EntityTag::new_strong(tag.to_owned());
-    let fresh = match req.get_header::<IfNoneMatch>() {
-        Some(IfNoneMatch::Any) => true,
-        Some(IfNoneMatch::Items(items)) => items.iter().any(|t| t.weak_eq(&etag)),
-        None => false,
-    };
-    if fresh {
-        return HttpResponse::NotModified()
-            .insert_header(header::ETag(etag))
-            .finish();
+    if names(req, &etag) {
+        return not_modified(etag);
     }
     HttpResponse::Ok()
         .insert_header(header::ETag(etag))
         .json(body)
+}
+
+/// Like [`respond_with_etag`] for a body already encoded as JSON (e.g. a cached answer).
+pub fn respond_encoded_with_etag(
+    req: &HttpRequest,
+    tag: &str,
+    json: actix_web::web::Bytes,
+) -> HttpResponse {
+    let etag = EntityTag::new_strong(tag.to_owned());
+    if names(req, &etag) {
+        return not_modified(etag);
+    }
+    HttpResponse::Ok()
+        .insert_header(header::ETag(etag))
+        .insert_header(header::ContentType::json())
+        .body(json)
+}
+
+/// Whether the caller's `If-None-Match` names `etag`.
+fn names(req: &HttpRequest, etag: &EntityTag) -> bool {
+    match req.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(items)) => items.iter().any(|t| t.weak_eq(etag)),
+        None => false,
+    }
+}
+
+fn not_modified(etag: EntityTag) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header(header::ETag(etag))
+        .finish()
 }
 
 /// Response header by which a service tells the gateway that this answer shows PII unmasked;

@@ -88,10 +88,11 @@ impl World {
         let mut conn = pool.get().expect("a database connection");
         conn.run_pending_migrations(SHARED_MIGRATIONS)
             .expect("shared migrations");
-        // No unique key on purpose: applying an event twice leaves two rows.
+        // No unique key on purpose: applying an event twice leaves two rows. `xact`: the
+        // transaction that applied it.
         diesel::sql_query(
             "CREATE TABLE effects (id BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL, \
-             subject TEXT NOT NULL)",
+             subject TEXT NOT NULL, xact BIGINT NOT NULL DEFAULT txid_current())",
         )
         .execute(&mut conn)
         .expect("effects table");
@@ -671,6 +672,61 @@ async fn handler_that_keeps_failing_ends_in_the_dlq_while_later_messages_flow() 
         .await
         .expect("basic.get on the DLQ");
     assert!(after.is_none(), "nothing else reached the DLQ");
+    let _ = conn.close(200, "done".into()).await;
+    w.shutdown().await;
+}
+
+/// A backlog is handled in batches — far fewer transactions than events, one multiple-ack each —
+/// and a poison in the middle of a batch costs only itself: the events before and after it are
+/// applied once, the poison is attempted exactly `max_attempts` times and dead-lettered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself() {
+    let mut w = World::new("ebbatch");
+    w.amqp.retry_base_ms = 200;
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    consumer::declare(&w.subscription(&amqp))
+        .await
+        .expect("queues declared");
+    w.start_relay(&amqp, &outbox);
+    let mut events: Vec<CloudEvent> = (0..120).map(|i| event(&format!("good-{i}"))).collect();
+    events.insert(60, event("poison"));
+    for e in &events {
+        w.commit(&outbox, e);
+    }
+    // The whole backlog waits in the queue before the consumer starts.
+    w.wait_until_all_published().await;
+    w.start_consumer(&amqp).await;
+
+    w.wait_for_effects(120).await;
+    let names = QueueNames::new(&w.amqp, &w.service);
+    let (conn, ch) = broker(&w.amqp).await;
+    eventually(WAIT, "the poison message in the DLQ", || async {
+        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get on the DLQ")
+    })
+    .await;
+    tokio::time::sleep(GRACE).await;
+    assert_eq!(w.effects(), 120, "every good event applied once");
+    assert_eq!(w.distinct_effects(), 120);
+    let transactions = w.count("SELECT COUNT(DISTINCT xact) AS n FROM effects");
+    assert!(
+        transactions <= 30,
+        "120 queued events took {transactions} transactions: not batched"
+    );
+    assert_eq!(
+        w.handler.poison_calls.load(Ordering::SeqCst),
+        w.amqp.max_attempts,
+        "the poison's handler ran once per delivery, not again for its batch"
+    );
+    assert_eq!(w.metric(&BUS.dead_lettered), 1);
+    assert_eq!(w.metric(&BUS.handled), 120);
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM processed_events"),
+        120,
+        "the poison left no processed record behind"
+    );
     let _ = conn.close(200, "done".into()).await;
     w.shutdown().await;
 }

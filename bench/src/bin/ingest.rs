@@ -36,6 +36,8 @@ async fn main() -> anyhow::Result<()> {
         .build()?;
     let accepted = Arc::new(AtomicU64::new(0));
     let rejected = Arc::new(AtomicU64::new(0));
+    // Event ids unique to this run, so a second run is not answered `duplicate`.
+    let run = Utc::now().timestamp_millis();
     let started = Instant::now();
     let deadline = started + std::time::Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -61,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
                             % numbers.len()];
                         json!({
                             "tracking_number": tn,
-                            "event_id": format!("b{worker}-{round}-{i}"),
+                            "event_id": format!("b{run}-{worker}-{round}-{i}"),
                             "status": STATUSES[i % 2],
                             "occurred_at": (base + Duration::milliseconds(i as i64)).to_rfc3339(),
                             "location": {"hub_code": "SHA01", "city": "上海"},

@@ -10,6 +10,7 @@ pub mod events;
 pub mod notifications;
 pub mod routes;
 pub mod startup;
+pub mod tracking_cache;
 pub mod webhooks;
 
 pub use startup::build;

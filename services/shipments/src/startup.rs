@@ -6,17 +6,19 @@ use kuaidi_shared::app::{Application, ServiceCore};
 use kuaidi_shared::events::retention::{self, Purge};
 use kuaidi_shared::jobs::Job;
 use kuaidi_shared::settings::ServiceSettings;
+use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::configuration::WebhookSettings;
 use crate::db::expiry;
-use crate::webhooks;
+use crate::routes::tracking::public::PublicCache;
+use crate::{tracking_cache, webhooks};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 
 /// Connects, migrates, binds (port 0 in tests) and starts the outbox relay, the consumers,
-/// the webhook delivery job and the expiry sweep; webhook settings come from the
+/// the webhook delivery job, the expiry sweep and the tracking cache's listener; webhook settings come from the
 /// configuration file and the environment.
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     build_with(settings, crate::configuration::load_webhooks()?).await
@@ -53,19 +55,27 @@ pub async fn build_with(
     let consumers = crate::events::consumers(core.clock.clone(), core.pii.clone());
     let sched = core.scheduler();
     let retention = core.settings.jobs.retention.clone();
+    let cache = Arc::new(PublicCache::default());
+    let (served_cache, database_url) = (
+        cache.clone(),
+        core.settings.database_url.expose_secret().to_owned(),
+    );
     Application::start_with(
         &core,
         Some(Arc::new(consumers)),
         move |cfg| {
             shared.register(cfg);
             cfg.app_data(web::Data::new(hooks.clone()))
-                .app_data(web::Data::new(hook_wake.clone()));
+                .app_data(web::Data::new(hook_wake.clone()))
+                .app_data(web::Data::from(served_cache.clone()));
             crate::routes::configure(cfg);
         },
-        // The delivery job, the expiry sweep and the deliveries' purge stop with the service.
+        // The delivery job, the expiry sweep, the deliveries' purge and the cache's listener
+        // stop with the service.
         move |stopping| {
             let purges = retention::spawn_purges(&sched, vec![purge], &retention, stopping.clone());
             let mut jobs = vec![
+                tracking_cache::spawn_listener(database_url, cache, stopping.clone()),
                 sched.spawn_async(deliveries, stopping.clone(), move |_| {
                     worker.clone().drain()
                 }),

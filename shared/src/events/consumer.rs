@@ -3,9 +3,15 @@
 //! redelivered event has no second effect; it is acknowledged only after that commit. A failed
 //! delivery is re-published to the retry queue with a growing delay, and after the configured
 //! attempts it is rejected into the dead-letter queue, while later messages keep flowing.
+//!
+//! Under load the deliveries already received (up to [`BATCH_MAX`]) are handled together: one
+//! transaction holds every event's handler and `processed_events` row, and one multiple-ack
+//! after its commit settles them all. If one of them fails, the transaction is rolled back, the
+//! events before it are handled again without it, and only the failing event is retried or
+//! dead-lettered. A lone delivery is handled as soon as it arrives (no waiting to fill a batch).
 
 use diesel::prelude::*;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, BasicRejectOptions,
@@ -25,6 +31,8 @@ use crate::db::PgPool;
 use crate::settings::AmqpSettings;
 
 const ATTEMPT_HEADER: &str = "x-kuaidi-attempt";
+/// Most deliveries handled in one transaction (also bounded by the prefetch).
+pub const BATCH_MAX: usize = 200;
 
 /// A service's handler for the events it consumes.
 pub trait EventHandler: Send + Sync + 'static {
@@ -126,88 +134,219 @@ async fn consume(
         let next = tokio::select! {
             d = deliveries.next() => d,
             _ = shutdown.changed() => {
-                // In-flight work is done (one delivery at a time); unacked prefetched messages
+                // In-flight work is done (one batch at a time); unacked prefetched messages
                 // return to the queue when the channel closes.
                 let _ = conn.close(200, "shutdown".into()).await;
                 return Ok(());
             }
         };
-        match next {
-            Some(Ok(delivery)) => process(sub, names, &ch, delivery).await?,
+        let mut batch = match next {
+            Some(Ok(delivery)) => vec![delivery],
             Some(Err(e)) => return Err(e.into()),
             None => anyhow::bail!("the broker ended the consumer"),
+        };
+        // What has already arrived joins the batch; nothing waits for more.
+        let mut ended = None;
+        while batch.len() < BATCH_MAX {
+            match deliveries.next().now_or_never() {
+                Some(Some(Ok(delivery))) => batch.push(delivery),
+                Some(Some(Err(e))) => {
+                    ended = Some(anyhow::Error::from(e));
+                    break;
+                }
+                Some(None) => {
+                    ended = Some(anyhow::anyhow!("the broker ended the consumer"));
+                    break;
+                }
+                None => break,
+            }
+        }
+        process_batch(sub, names, &ch, batch).await?;
+        if let Some(e) = ended {
+            return Err(e);
         }
     }
 }
 
-async fn process(
+/// What remains of a batch, in order.
+enum Work {
+    /// Handle these in one transaction, then acknowledge them with one multiple-ack.
+    Apply(Vec<(Delivery, CloudEvent)>),
+    /// This one failed (its handler ran in the rolled-back transaction): retry or dead-letter.
+    Failed(Box<(Delivery, CloudEvent)>, anyhow::Error),
+}
+
+/// Handles `batch` in one transaction and acknowledges it with one multiple-ack. When a handler
+/// fails, the events before it are handled again in a transaction of their own, the failing one
+/// is retried or dead-lettered (its handler is not run again for this delivery), and the rest
+/// follow — so every delivery is attempted once, whatever batch it arrived in.
+async fn process_batch(
     sub: &Subscription,
     names: &QueueNames,
     ch: &Channel,
-    delivery: Delivery,
+    batch: Vec<Delivery>,
 ) -> lapin::Result<()> {
     let service = sub.service.as_str();
-    let event: CloudEvent = match serde_json::from_slice(&delivery.data) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(service, error = %e, "undecodable message dead-lettered");
-            BUS.dead_lettered.with_label_values(&[service]).inc();
-            return delivery
-                .reject(BasicRejectOptions { requeue: false })
-                .await
-                .map(drop);
-        }
-    };
-    let outcome = apply(sub, event.clone()).await;
-    match outcome {
-        Ok(Handled::Applied) => {
-            BUS.handled.with_label_values(&[service]).inc();
-        }
-        Ok(Handled::Duplicate) => {
-            BUS.duplicates.with_label_values(&[service]).inc();
-        }
-        Err(e) => {
-            let attempt = attempt_of(&delivery) + 1;
-            if attempt >= sub.settings.max_attempts {
-                tracing::error!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
-                    "handler failed on every attempt; dead-lettering");
+    let mut decoded = Vec::with_capacity(batch.len());
+    for delivery in batch {
+        match serde_json::from_slice::<CloudEvent>(&delivery.data) {
+            Ok(event) => decoded.push((delivery, event)),
+            Err(e) => {
+                tracing::error!(service, error = %e, "undecodable message dead-lettered");
                 BUS.dead_lettered.with_label_values(&[service]).inc();
-                return delivery
+                delivery
                     .reject(BasicRejectOptions { requeue: false })
-                    .await
-                    .map(drop);
+                    .await?;
             }
-            tracing::warn!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
-                "handler failed; retrying later");
-            schedule_retry(sub, names, ch, &delivery, attempt).await?;
-            BUS.retried.with_label_values(&[service]).inc();
         }
     }
+    // The next piece of work on top.
+    let mut todo = vec![Work::Apply(decoded)];
+    while let Some(work) = todo.pop() {
+        let mut segment = match work {
+            Work::Apply(segment) if segment.is_empty() => continue,
+            Work::Apply(segment) => segment,
+            Work::Failed(failed, e) => {
+                let (delivery, event) = *failed;
+                settle_failure(sub, names, ch, &delivery, &event, e).await?;
+                continue;
+            }
+        };
+        let events = segment.iter().map(|(_, e)| e.clone()).collect();
+        match apply_all(sub, events).await {
+            Ok(outcomes) => {
+                for outcome in outcomes {
+                    match outcome {
+                        Handled::Applied => BUS.handled.with_label_values(&[service]).inc(),
+                        Handled::Duplicate => BUS.duplicates.with_label_values(&[service]).inc(),
+                    }
+                }
+                let multiple = segment.len() > 1;
+                let (last, _) = segment.last().expect("not empty");
+                last.ack(BasicAckOptions { multiple }).await?;
+            }
+            Err(Failed {
+                index: Some(i),
+                error,
+            }) => {
+                let rest = segment.split_off(i + 1);
+                let failed = segment.pop().expect("the failing delivery");
+                todo.push(Work::Apply(rest));
+                todo.push(Work::Failed(Box::new(failed), error));
+                todo.push(Work::Apply(segment));
+            }
+            // The transaction itself failed (connection, commit).
+            Err(Failed { index: None, error }) if segment.len() == 1 => {
+                let failed = segment.pop().expect("one delivery");
+                todo.push(Work::Failed(Box::new(failed), error));
+            }
+            Err(Failed { index: None, .. }) => {
+                todo.extend(segment.into_iter().rev().map(|d| Work::Apply(vec![d])));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Retries `delivery` later, or dead-letters it after its last attempt; then settles it.
+async fn settle_failure(
+    sub: &Subscription,
+    names: &QueueNames,
+    ch: &Channel,
+    delivery: &Delivery,
+    event: &CloudEvent,
+    e: anyhow::Error,
+) -> lapin::Result<()> {
+    let service = sub.service.as_str();
+    let attempt = attempt_of(delivery) + 1;
+    if attempt >= sub.settings.max_attempts {
+        tracing::error!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
+            "handler failed on every attempt; dead-lettering");
+        BUS.dead_lettered.with_label_values(&[service]).inc();
+        return delivery
+            .reject(BasicRejectOptions { requeue: false })
+            .await
+            .map(drop);
+    }
+    tracing::warn!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
+        "handler failed; retrying later");
+    schedule_retry(sub, names, ch, delivery, attempt).await?;
+    BUS.retried.with_label_values(&[service]).inc();
     delivery.ack(BasicAckOptions::default()).await.map(drop)
 }
 
 /// Runs the handler and records the event id in one transaction.
 pub async fn apply(sub: &Subscription, event: CloudEvent) -> anyhow::Result<Handled> {
+    let mut outcomes = apply_all(sub, vec![event]).await.map_err(|f| f.error)?;
+    Ok(outcomes.pop().expect("one outcome per event"))
+}
+
+/// Why [`apply_all`] rolled back: the event at `index` failed, or (`None`) the transaction did.
+#[derive(Debug)]
+pub struct Failed {
+    pub index: Option<usize>,
+    pub error: anyhow::Error,
+}
+
+impl From<diesel::result::Error> for Failed {
+    fn from(e: diesel::result::Error) -> Self {
+        Self {
+            index: None,
+            error: e.into(),
+        }
+    }
+}
+
+/// Runs the handler for every event, and records their ids, in one transaction; any failure
+/// rolls all of them back.
+pub async fn apply_all(
+    sub: &Subscription,
+    events: Vec<CloudEvent>,
+) -> Result<Vec<Handled>, Failed> {
     let handler = sub.handler.clone();
     let consumer = sub.service.clone();
-    crate::db::work(&sub.pool, move |conn| {
-        conn.transaction::<_, anyhow::Error, _>(|conn| {
-            let inserted = diesel::insert_into(processed_events::table)
-                .values((
-                    processed_events::event_id.eq(event.id),
-                    processed_events::consumer.eq(&consumer),
-                    processed_events::event_type.eq(&event.type_),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)?;
-            if inserted == 0 {
-                return Ok(Handled::Duplicate);
+    let done = crate::db::work(&sub.pool, move |conn| {
+        Ok(conn.transaction::<_, Failed, _>(|conn| {
+            let mut outcomes = Vec::with_capacity(events.len());
+            for (index, event) in events.iter().enumerate() {
+                let outcome =
+                    record_and_handle(conn, &*handler, &consumer, event).map_err(|error| {
+                        Failed {
+                            index: Some(index),
+                            error,
+                        }
+                    })?;
+                outcomes.push(outcome);
             }
-            handler.handle(conn, &event)?;
-            Ok(Handled::Applied)
-        })
+            Ok(outcomes)
+        }))
     })
-    .await
+    .await;
+    match done {
+        Ok(result) => result,
+        Err(error) => Err(Failed { index: None, error }),
+    }
+}
+
+fn record_and_handle(
+    conn: &mut PgConnection,
+    handler: &dyn EventHandler,
+    consumer: &str,
+    event: &CloudEvent,
+) -> anyhow::Result<Handled> {
+    let inserted = diesel::insert_into(processed_events::table)
+        .values((
+            processed_events::event_id.eq(event.id),
+            processed_events::consumer.eq(consumer),
+            processed_events::event_type.eq(&event.type_),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    if inserted == 0 {
+        return Ok(Handled::Duplicate);
+    }
+    handler.handle(conn, event)?;
+    Ok(Handled::Applied)
 }
 
 fn attempt_of(delivery: &Delivery) -> u32 {

@@ -172,6 +172,8 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             ShipmentExceptionRaisedV1::TYPE,
             ShipmentEtaChangedV1::TYPE,
             NotificationRequestedV1::TYPE,
+            CustomerCreatedV1::TYPE,
+            CustomerTierChangedV1::TYPE,
             CustomerMergedV1::TYPE,
             CustomerErasedV1::TYPE,
             ClientRevokedV1::TYPE,

@@ -13,7 +13,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/api/v1/tracking:batch-get",
         web::post().to(tracking::batch_get::batch_get),
     )
-    .app_data(web::Data::new(tracking::public::PublicCache::default()))
     .route(
         "/api/v1/tracking/{tracking_number}",
         web::get().to(tracking::public::public_tracking),

@@ -44,10 +44,17 @@ pub fn fan_out(
     event: &CloudEvent,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let payload = serde_json::to_value(event)?;
-    let rows: Vec<DeliveryRow> = repo::subscribers_of(conn, &event.type_)?
+    let subscribers: Vec<SubscriptionRow> = repo::subscribers_of(conn, &event.type_)?
         .into_iter()
         .filter(|s| visible_to(s, event))
+        .collect();
+    // The common case — nobody subscribed — costs one small query and nothing else.
+    if subscribers.is_empty() {
+        return Ok(0);
+    }
+    let payload = serde_json::to_value(event)?;
+    let rows: Vec<DeliveryRow> = subscribers
+        .into_iter()
         .map(|s| DeliveryRow::pending(s.id, event.id, &event.type_, payload.clone(), now))
         .collect();
     Ok(repo::insert_deliveries(conn, &rows)?)

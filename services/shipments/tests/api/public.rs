@@ -1,6 +1,10 @@
 //! Public tracking: no token, no personal data.
 
-use serde_json::Value;
+use chrono::Utc;
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::{eventually, expect_json, migrated_database, TestEnv};
+use serde_json::{json, Value};
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
@@ -78,4 +82,85 @@ async fn anyone_can_track_a_parcel_without_seeing_who_it_is_for() {
         404
     );
     t.app.stop().await;
+}
+
+/// Two replicas on one database: each caches public answers, and a scan accepted by one is
+/// served by the other once its listener has heard the change — not when a cache entry expires
+/// (entries live for minutes), so this fails without the invalidation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
+    let env = TestEnv::new();
+    let database = migrated_database("shipments", kuaidi_shipments::startup::MIGRATIONS);
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        replicas.push(
+            kuaidi_shipments::build(env.settings_with(database.clone()))
+                .await
+                .expect("replica builds")
+                .spawn(),
+        );
+    }
+    let admin = env.token(Role::Admin, None);
+    let (a, b) = (replicas[0].url(), replicas[1].url());
+    let post = |url: String, body: Value| env.http.post(url).bearer_auth(&admin).json(&body).send();
+    let created = expect_json(
+        post(
+            format!("{a}/api/v1/shipments"),
+            shipment_body(Uuid::now_v7()),
+        )
+        .await
+        .expect("sent"),
+        201,
+    )
+    .await;
+    let tn = created["tracking_number"].as_str().expect("tn").to_owned();
+    let track = |base: &str| format!("{base}/api/v1/tracking/{tn}");
+    // Replica B caches the answer once its listener is up (until then it serves from the
+    // database, which is as fresh).
+    let status = |resp: reqwest::Response| async move {
+        let body: Value = resp.json().await.expect("json");
+        body["status"].as_str().expect("status").to_owned()
+    };
+    assert_eq!(
+        status(env.http.get(track(&b)).send().await.expect("sent")).await,
+        "pending"
+    );
+
+    let scan = json!({"event_id": "s1", "status": "in_transit", "occurred_at": Utc::now().to_rfc3339(),
+        "location": {"city": "上海", "hub_code": "SHA01"}});
+    let accepted = post(format!("{a}/api/v1/shipments/{tn}/events"), scan)
+        .await
+        .expect("sent");
+    assert!(accepted.status().is_success(), "{}", accepted.status());
+
+    let http = env.http.clone();
+    eventually(
+        Duration::from_secs(30),
+        "replica B tracks the scan accepted by replica A",
+        || {
+            let (http, url) = (http.clone(), track(&b));
+            async move {
+                let body: Value = http.get(url).send().await.ok()?.json().await.ok()?;
+                (body["status"] == "in_transit").then_some(())
+            }
+        },
+    )
+    .await;
+    let resp = env.http.get(track(&b)).send().await.expect("sent");
+    let etag = resp.headers()["etag"].to_str().expect("etag").to_owned();
+    assert!(
+        etag.ends_with("-in_transit\""),
+        "the ETag moved with the scan: {etag}"
+    );
+    let again = env
+        .http
+        .get(track(&b))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304, "the cached answer keeps its ETag");
+    for r in replicas {
+        r.stop().await;
+    }
 }

@@ -1,28 +1,27 @@
 //! `GET /api/v1/tracking/{tracking_number}`: public, unauthenticated tracking (rate-limited per
 //! IP at the gateway). No PII: with `?phone_last4=` matching the recipient's phone, the masked
-//! recipient name is added. Hot numbers are polled again and again, so answers are cached for a
-//! moment (the cache holds no PII).
+//! recipient name is added. Hot numbers are polled again and again, so the encoded answer and
+//! its ETag are cached until the shipment changes ([`crate::tracking_cache`]; the recipient is
+//! kept sealed, for the `phone_last4` variant, which is never cached encoded).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kuaidi_shared::crypto::{mask_name, PiiCipher};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::http::{respond_encoded_with_etag, respond_with_etag};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::problems::{BadPhoneLast4, TooManyLookups, UnknownTrackingNumber};
 use crate::api::shipments::Recipient;
 use crate::db::public;
 use crate::domain::TrackingNumber;
+use crate::tracking_cache::{Entry, TrackingCache};
 
-/// How long a public answer is reused; changes show within this time.
-const FRESH_FOR: Duration = Duration::from_secs(2);
-const MAX_ENTRIES: usize = 50_000;
+/// The replica's cache of public answers.
+pub type PublicCache = TrackingCache<PublicTracking>;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -63,42 +62,34 @@ pub struct PublicTracking {
     pub recipient_name: Option<String>,
 }
 
-struct Cached {
-    at: Instant,
-    body: Arc<PublicTracking>,
-    sealed_recipient: Arc<Vec<u8>>,
-}
-
-/// The short-lived cache of public answers, shared by the workers.
-#[derive(Default)]
-pub struct PublicCache(Mutex<HashMap<String, Cached>>);
-
-impl PublicCache {
-    fn get(&self, tn: &str) -> Option<(Arc<PublicTracking>, Arc<Vec<u8>>)> {
-        let map = self.0.lock().ok()?;
-        map.get(tn)
-            .filter(|c| c.at.elapsed() < FRESH_FOR)
-            .map(|c| (c.body.clone(), c.sealed_recipient.clone()))
+/// The cached answer for `tn`, loaded (and cached, unless it changed meanwhile) on a miss.
+async fn answer(
+    cache: &PublicCache,
+    pool: &PgPool,
+    tn: &str,
+) -> Result<Arc<Entry<PublicTracking>>, ApiError> {
+    if let Some(hit) = cache.get(tn) {
+        return Ok(hit);
     }
-
-    fn put(&self, tn: String, body: Arc<PublicTracking>, sealed: Arc<Vec<u8>>) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= MAX_ENTRIES {
-                map.retain(|_, c| c.at.elapsed() < FRESH_FOR);
-                if map.len() >= MAX_ENTRIES {
-                    map.clear();
-                }
-            }
-            map.insert(
-                tn,
-                Cached {
-                    at: Instant::now(),
-                    body,
-                    sealed_recipient: sealed,
-                },
-            );
-        }
-    }
+    let ticket = cache.ticket(tn);
+    let (body, sealed_recipient) = load(pool, tn.to_owned()).await?;
+    let etag = format!(
+        "{}-{}-{}",
+        tn,
+        body.timeline.last().map(|c| c.sequence).unwrap_or(0),
+        body.status
+    );
+    let encoded = serde_json::to_vec(&*body)
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .into();
+    let entry = Arc::new(Entry {
+        body,
+        sealed_recipient,
+        encoded,
+        etag,
+    });
+    cache.insert(tn.to_owned(), ticket, entry.clone());
+    Ok(entry)
 }
 
 async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec<u8>>), ApiError> {
@@ -164,30 +155,19 @@ pub async fn public_tracking(
         Some(_) => return Err(ApiError::validation("phone_last4", "must be four digits")),
         None => None,
     };
-    let (body, sealed) = match cache.get(&tn) {
-        Some(hit) => hit,
-        None => {
-            let fresh = load(&pool, tn.clone()).await?;
-            cache.put(tn.clone(), fresh.0.clone(), fresh.1.clone());
-            fresh
-        }
-    };
-    let etag = format!(
-        "{}-{}-{}",
-        tn,
-        body.timeline.last().map(|c| c.sequence).unwrap_or(0),
-        body.status
-    );
+    let entry = answer(&cache, &pool, &tn).await?;
     match last4 {
-        None => Ok(respond_with_etag(&req, &etag, &*body).customize_public()),
+        None => Ok(
+            respond_encoded_with_etag(&req, &entry.etag, entry.encoded.clone()).customize_public(),
+        ),
         Some(digits) => {
-            let recipient: Recipient = pii.open_json(&sealed)?;
+            let recipient: Recipient = pii.open_json(&entry.sealed_recipient)?;
             let matches = recipient.phone.ends_with(&digits);
-            let mut with_name = (*body).clone();
+            let mut with_name = (*entry.body).clone();
             with_name.recipient_name = matches.then(|| mask_name(&recipient.name));
             Ok(respond_with_etag(
                 &req,
-                &format!("{etag}-{}", u8::from(matches)),
+                &format!("{}-{}", entry.etag, u8::from(matches)),
                 &with_name,
             ))
         }
