@@ -27,6 +27,8 @@ for port in 8080 8081 8082 8083 8084 18090 18091; do
 done
 echo "bench: building (release)..."
 cargo build --release --bins --quiet
+# shellcheck source=bench/customers.sh
+source bench/customers.sh
 
 pids=()
 cleanup() {
@@ -111,6 +113,9 @@ ingest_eps=$(echo "$ingest" | sed -E 's/.*"events_per_second":([0-9.]+).*/\1/')
 declare -A loaded
 for i in "${!names[@]}"; do loaded[${names[$i]}]=$(rss "${pids[$i]}"); done
 
+# The customer file at 1 M customers (own service and gateway; after the loads above).
+bench_customers "$work/customers.json" || echo '{"error": "see the log above"}' > "$work/customers.json"
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 gw_ratio=$(ratio "$gw_rps" "$direct_rps")
 nginx_ratio=$(ratio "$nginx_rps" "$direct_rps")
@@ -140,6 +145,7 @@ cat > bench/results.json <<JSON
   "gateway_over_direct": $gw_ratio, "nginx_over_direct": $nginx_ratio, "gateway_over_ceiling": $ceiling_ratio,
   "ingestion": $ingest,
   "rss_mb_idle": {$(for n in "${names[@]}"; do printf '"%s": %s,' "$n" "${idle[$n]}"; done | sed 's/,$//')},
+  "customers": $(cat "$work/customers.json"),
   "rss_mb_after_load": {$(for n in "${names[@]}"; do printf '"%s": %s,' "$n" "${loaded[$n]}"; done | sed 's/,$//')}
 }
 JSON
