@@ -24,6 +24,9 @@ pub struct Suite {
     pub shipments: Option<RunningApp>,
     pub complaints: Option<RunningApp>,
     pub analytics: Option<RunningApp>,
+    /// Each process's database, by name (`gateway`, `customers`, ...), for tests that look
+    /// at what is stored (e.g. that an erased customer's PII is nowhere).
+    pub databases: Vec<(&'static str, String)>,
 }
 
 impl Suite {
@@ -35,8 +38,14 @@ impl Suite {
     /// ticks each 100 ms, so a test moves the clock and then polls for the effect.
     pub async fn start_with_clock(clock: Clock) -> Self {
         let env = TestEnv::new();
-        let settings = |label: &str, migrations| {
-            let mut s: ServiceSettings = env.settings_with(migrated_database(label, migrations));
+        let databases = std::sync::Mutex::new(Vec::new());
+        let settings = |label: &'static str, migrations| {
+            let url = migrated_database(label, migrations);
+            databases
+                .lock()
+                .expect("databases")
+                .push((label, url.clone()));
+            let mut s: ServiceSettings = env.settings_with(url);
             if clock.is_manual() {
                 s.jobs.tick_ms = Some(100);
             }
@@ -69,7 +78,12 @@ impl Suite {
             kuaidi_gateway::configuration::defaults().expect("gateway defaults");
         s.http.port = 0;
         s.http.workers = Some(2);
-        s.database_url = fresh_database("gateway").into();
+        let gateway_db = fresh_database("gateway");
+        databases
+            .lock()
+            .expect("databases")
+            .push(("gateway", gateway_db.clone()));
+        s.database_url = gateway_db.into();
         s.database_pool_size = 4;
         s.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned().into());
         s.jwt.signing_key = Some(env.key.seed_b64().into());
@@ -88,6 +102,7 @@ impl Suite {
             shipments: Some(shipments),
             complaints: Some(complaints),
             analytics: Some(analytics),
+            databases: databases.into_inner().expect("databases"),
         }
     }
 

@@ -1,5 +1,6 @@
 //! The customer file end to end through the gateway: a complaint about a customer lands on
-//! their timeline and, once closed, plans a callback; a merge of two files is undone exactly.
+//! their timeline and, once closed, plans a callback; a merge of two files is undone exactly;
+//! an erased customer's name, phone and email stand in clear in no database of the suite.
 
 use chrono::Utc;
 use kuaidi_shared::events::catalogue::ComplaintClosedV1;
@@ -266,5 +267,233 @@ async fn an_end_customer_reads_their_own_file_and_sets_only_their_preferences() 
         suite.get(&stranger, "/api/v1/customers/me").await.status(),
         404
     );
+    suite.stop().await;
+}
+
+/// Where `needle` still stands in clear in `database`: `table.column` of every text, JSON,
+/// array and byte column of every table (outbox payloads, processed events, audit log and
+/// idempotency records included), case-insensitively.
+fn clear_copies(database: &str, needles: &[&str]) -> Vec<String> {
+    use diesel::prelude::*;
+    use diesel::sql_types::{BigInt, Text};
+    #[derive(QueryableByName)]
+    struct Column {
+        #[diesel(sql_type = Text)]
+        table_name: String,
+        #[diesel(sql_type = Text)]
+        column_name: String,
+        #[diesel(sql_type = Text)]
+        data_type: String,
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut conn = PgConnection::establish(database).expect("database");
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT c.table_name::text, c.column_name::text, c.data_type::text \
+         FROM information_schema.columns c JOIN information_schema.tables t \
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+         WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' \
+           AND c.data_type IN ('text', 'character varying', 'character', 'json', 'jsonb', \
+                               'ARRAY', 'bytea', 'USER-DEFINED')",
+    )
+    .load(&mut conn)
+    .expect("columns");
+    let mut found = Vec::new();
+    for col in &columns {
+        let (t, c) = (&col.table_name, &col.column_name);
+        let test = if col.data_type == "bytea" {
+            format!("position(convert_to($1, 'UTF8') IN \"{c}\") > 0")
+        } else {
+            format!("\"{c}\"::text ILIKE '%' || $1 || '%'")
+        };
+        for needle in needles {
+            let n = diesel::sql_query(format!("SELECT count(*) AS n FROM \"{t}\" WHERE {test}"))
+                .bind::<Text, _>(*needle)
+                .get_result::<Count>(&mut conn)
+                .expect("scan")
+                .n;
+            if n > 0 {
+                found.push(format!("{t}.{c} holds {needle:?} ({n} rows)"));
+            }
+        }
+    }
+    found
+}
+
+/// Ids of the `customer.erased` events `database` has handled.
+fn erasures_handled(database: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = PgConnection::establish(database).expect("database");
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM processed_events WHERE event_type = 'customer.erased'",
+    )
+    .get_result::<Count>(&mut conn)
+    .expect("processed events")
+    .n
+}
+
+/// Every database is scanned whole, outboxes and processed events included: events carry ids
+/// and blind indexes, never clear PII (SPEC §4 erasure, §7), so an outbox keeps nothing to
+/// scrub; the gateway's audit log names targets by id and its idempotency records are sealed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_erased_customer_leaves_no_pii_in_any_database() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let tag = Uuid::now_v7().simple().to_string();
+    let name = format!("Erasmus Quellenberg {}", &tag[24..]);
+    let phone = format!("139{}", &Uuid::now_v7().as_u128().to_string()[..8]);
+    let email = format!("erasmus.{}@example.com", &tag[24..]);
+    // With an Idempotency-Key: the gateway keeps the answer (sealed) for replays.
+    let customer = expect_json(
+        suite
+            .env
+            .http
+            .post(suite.url("/api/v1/customers"))
+            .bearer_auth(&admin)
+            .header("Idempotency-Key", &tag)
+            .json(
+                &json!({"kind": "individual", "name": name, "phones": [phone],
+            "emails": [email], "addresses": [{"label": "home",
+            "address": format!("{name} 建国路 88 号"), "city": "上海"}]}),
+            )
+            .send()
+            .await
+            .expect("sent"),
+        201,
+    )
+    .await;
+    let id = customer["id"].as_str().expect("id").to_owned();
+    let merchant = Uuid::now_v7();
+    let mut tracking = Vec::new();
+    for _ in 0..2 {
+        let shipment = expect_json(
+            suite
+                .post(
+                    &admin,
+                    "/api/v1/shipments",
+                    &json!({"recipient": {"name": name, "phone": phone,
+                        "address": format!("{name}, 建国路 88 号"), "city": "上海"},
+                    "origin": {"city": "杭州"}, "destination": {"city": "上海"},
+                    "service_level": "express", "weight_kg": 1.2,
+                    "freight": {"amount": "18.00", "currency": "CNY"},
+                    "shipper_customer_id": id, "merchant_id": merchant}),
+                )
+                .await,
+            201,
+        )
+        .await;
+        tracking.push(shipment["tracking_number"].as_str().expect("tn").to_owned());
+    }
+    expect_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/complaints",
+                &json!({"type": "complaint", "channel": "phone", "customer_id": id,
+                "tracking_number": tracking[0],
+                "description": format!("{name} here, call me on {phone} or write to {email}")}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let path = format!("/api/v1/customers/{id}");
+    expect_json(
+        suite
+            .post(
+                &admin,
+                &format!("{path}/interactions"),
+                &json!({"channel": "phone", "direction": "in", "kind": "inquiry",
+                "summary": format!("{name} asked us to use {email}")}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    expect_json(
+        suite
+            .post(
+                &admin,
+                &format!("{path}/follow-ups"),
+                &json!({"due_at": Utc::now() + chrono::Duration::days(2),
+                "reason": format!("call {name} back on {phone}")}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    // Every copy is made before the erasure: the shipments and the complaint reached the file.
+    eventually(
+        Duration::from_secs(20),
+        "the shipments and the complaint on the file",
+        || async {
+            let c: Value = suite.get(&admin, &path).await.json().await.ok()?;
+            (c["stats"]["shipments_12m"] == 2 && c["stats"]["complaints_open"] == 1).then_some(())
+        },
+    )
+    .await;
+    let needles = [name.as_str(), phone.as_str(), email.as_str()];
+    let db = |label: &str| {
+        suite
+            .databases
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, url)| url.clone())
+            .expect("database")
+    };
+    let scan = || -> Vec<String> {
+        suite
+            .databases
+            .iter()
+            .flat_map(|(label, url)| {
+                clear_copies(url, &needles)
+                    .into_iter()
+                    .map(move |f| format!("{label}: {f}"))
+            })
+            .collect()
+    };
+    // The scan sees the clear copies there are before the erasure.
+    let before = scan();
+    for copy in [
+        "customers: customers.name",
+        "customers: interactions.summary",
+        "customers: follow_ups.reason",
+        "complaints: complaints.description",
+    ] {
+        assert!(
+            before.iter().any(|f| f.starts_with(copy)),
+            "{copy} found before the erasure: {before:#?}"
+        );
+    }
+
+    let erased = suite
+        .env
+        .http
+        .delete(suite.url(&path))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(erased.status(), 204);
+    for label in ["shipments", "complaints"] {
+        let url = db(label);
+        eventually(
+            Duration::from_secs(20),
+            "customer.erased handled",
+            || async { (erasures_handled(&url) == 1).then_some(()) },
+        )
+        .await;
+    }
+
+    let found = scan();
+    assert!(found.is_empty(), "PII left after erasure: {found:#?}");
     suite.stop().await;
 }

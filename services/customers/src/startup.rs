@@ -35,6 +35,7 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     };
     let routes_classifier = classifier;
     let routes_sched = sched.clone();
+    let pii = core.pii.clone();
     Application::start_with(
         &core,
         Some(Arc::new(crate::events::consumers())),
@@ -49,8 +50,8 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
                 sched.spawn_db(classification_job(), stopping.clone(), move |conn, now| {
                     classifier.run(conn, now)
                 }),
-                sched.spawn_db(care_job(), stopping, |conn, now| {
-                    Ok(crate::db::rules::care(conn, now)?)
+                sched.spawn_db(care_job(), stopping, move |conn, now| {
+                    Ok(crate::db::rules::care(conn, now, &pii)?)
                 }),
             ]
         },

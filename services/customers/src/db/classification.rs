@@ -1,5 +1,6 @@
 //! The classification run, set-based: one statement computes every live customer's 12-month
-//! figures from the daily buckets, ranks them with window functions (cumulative spend for the
+//! figures from the daily buckets (summed per customer first, then onto the survivors of
+//! merges), ranks them with window functions (cumulative spend for the
 //! Pareto tiers, `NTILE(5)` for RFM), derives the lifecycle stage and the churn warning, and
 //! updates only the rows that changed, returning them so events can be written.
 
@@ -36,39 +37,60 @@ pub struct Changed {
 }
 
 const CLASSIFY: &str = "
-WITH act AS (
-  SELECT COALESCE(c.merged_into, c.id) AS cid,
-         COALESCE(SUM(d.spend_minor) FILTER (WHERE d.day > $1::date - 365), 0)::bigint AS spend,
-         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - 365), 0)::bigint AS freq,
-         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - 30), 0)::bigint AS s30,
-         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - 90), 0)::bigint AS s90,
-         COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $1::date - $4::int), 0)::bigint AS sl,
+WITH per_customer AS (
+  SELECT d.customer_id,
+         SUM(d.spend_minor) FILTER (WHERE d.day > $1::date - 365) AS spend,
+         SUM(d.shipments) FILTER (WHERE d.day > $1::date - 365) AS freq,
+         SUM(d.shipments) FILTER (WHERE d.day > $1::date - 30) AS s30,
+         SUM(d.shipments) FILTER (WHERE d.day > $1::date - 90) AS s90,
+         SUM(d.shipments) FILTER (WHERE d.day > $1::date - $4::int) AS sl,
          MAX(d.last_shipment_at) AS last_at,
          MIN(d.day) AS first_day
-  FROM customer_shipment_days d JOIN customers c ON c.id = d.customer_id
-  WHERE d.day <= $1::date AND c.erased_at IS NULL
+  FROM customer_shipment_days d
+  WHERE d.day <= $1::date
+  GROUP BY d.customer_id
+),
+merged AS (
+  SELECT id, merged_into FROM customers WHERE merged_into IS NOT NULL
+),
+act AS (
+  SELECT COALESCE(m.merged_into, p.customer_id) AS cid,
+         COALESCE(SUM(p.spend), 0)::bigint AS spend,
+         COALESCE(SUM(p.freq), 0)::bigint AS freq,
+         COALESCE(SUM(p.s30), 0)::bigint AS s30,
+         COALESCE(SUM(p.s90), 0)::bigint AS s90,
+         COALESCE(SUM(p.sl), 0)::bigint AS sl,
+         MAX(p.last_at) AS last_at,
+         MIN(p.first_day) AS first_day
+  FROM per_customer p LEFT JOIN merged m ON m.id = p.customer_id
   GROUP BY 1
 ),
 base AS (
   SELECT c.id, c.value_tier AS old_tier, c.lifecycle_stage AS old_stage,
+         c.rfm_r AS old_r, c.rfm_f AS old_f, c.rfm_m AS old_m,
          COALESCE(a.spend, 0) AS spend, COALESCE(a.freq, 0) AS freq,
          COALESCE(a.s30, 0) AS s30, COALESCE(a.s90, 0) AS s90, COALESCE(a.sl, 0) AS sl,
          a.last_at, a.first_day
   FROM customers c LEFT JOIN act a ON a.cid = c.id
   WHERE c.merged_into IS NULL AND c.erased_at IS NULL
 ),
+-- The Pareto rank shares the monetary quintiles' sort: the spend ranked before a customer
+-- (highest first) is what comes after them in ascending order. Customers without a shipment
+-- spend nothing, so ranking within the partition changes no one's tier.
 ranked AS (
   SELECT b.*,
-    COALESCE(SUM(spend) OVER (ORDER BY spend DESC, id
-        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS cum_before,
+    SUM(spend) OVER (PARTITION BY last_at IS NULL)
+      - SUM(spend) OVER (by_spend ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      AS cum_before,
     SUM(spend) OVER () AS total,
     NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY last_at, id) AS r,
     NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY freq, id) AS f,
-    NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY spend, id) AS m
+    NTILE(5) OVER by_spend AS m
   FROM base b
+  WINDOW by_spend AS (PARTITION BY last_at IS NULL ORDER BY spend, id)
 ),
 computed AS (
-  SELECT id, old_tier, old_stage, spend, s30, s90,
+  SELECT id, old_tier, old_stage, old_r, old_f, old_m, spend, s30, s90,
     CASE WHEN spend <= 0 OR total <= 0 THEN 'small'
          WHEN cum_before * 100 < $5::bigint * total THEN 'key'
          WHEN cum_before * 100 < $6::bigint * total THEN 'ordinary'
@@ -84,13 +106,19 @@ computed AS (
     CASE WHEN last_at IS NULL THEN NULL ELSE m END::smallint AS m
   FROM ranked
 ),
+-- Only the rows that change are joined back for the update (by primary key): a run that
+-- changes nothing reads the customers once.
+changes AS (
+  SELECT * FROM computed x
+  WHERE x.old_tier IS DISTINCT FROM x.tier OR x.old_stage IS DISTINCT FROM x.stage
+     OR x.old_r IS DISTINCT FROM x.r OR x.old_f IS DISTINCT FROM x.f
+     OR x.old_m IS DISTINCT FROM x.m
+),
 upd AS (
   UPDATE customers c SET value_tier = x.tier, lifecycle_stage = x.stage,
          rfm_r = x.r, rfm_f = x.f, rfm_m = x.m, rfm_score = x.r + x.f + x.m
-  FROM computed x
-  WHERE c.id = x.id AND (c.value_tier IS DISTINCT FROM x.tier
-     OR c.lifecycle_stage IS DISTINCT FROM x.stage OR c.rfm_r IS DISTINCT FROM x.r
-     OR c.rfm_f IS DISTINCT FROM x.f OR c.rfm_m IS DISTINCT FROM x.m)
+  FROM changes x
+  WHERE c.id = x.id
   RETURNING c.id, c.owner_id, c.merchant_id, x.old_tier, x.tier, x.old_stage, x.stage,
             x.spend, x.s30, x.s90
 )

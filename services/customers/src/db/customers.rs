@@ -32,7 +32,7 @@ pub struct CustomerRow {
     pub updated_at: DateTime<Utc>,
     pub version: i32,
     pub extras_sealed: Option<Vec<u8>>,
-    pub birthday_md: Option<String>,
+    pub birthday_index: Option<String>,
     pub consents: serde_json::Value,
     pub rfm_r: Option<i16>,
     pub rfm_f: Option<i16>,

@@ -43,7 +43,7 @@ pub fn erase(
     };
     diesel::sql_query(
         "UPDATE customers SET name = $2, contacts_sealed = $3, company = NULL, \
-           extras_sealed = NULL, birthday_md = NULL, preferences = '{}', tags = '{}', \
+           extras_sealed = NULL, birthday_index = NULL, preferences = '{}', tags = '{}', \
            erased_at = $4, updated_at = $4, version = version + 1 \
          WHERE id = ANY($1)",
     )

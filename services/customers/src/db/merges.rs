@@ -44,7 +44,7 @@ pub fn snapshot(conn: &mut PgConnection, id: Uuid) -> QueryResult<serde_json::Va
 // Every stored column but the id and the generated search name.
 const COLUMNS: &str = "kind, name, contacts_sealed, company, industry, size, region_city, \
     region_province, city_tier, lanes, preferences, tags, owner_id, merchant_id, value_tier, \
-    lifecycle_stage, created_at, updated_at, version, extras_sealed, birthday_md, consents, \
+    lifecycle_stage, created_at, updated_at, version, extras_sealed, birthday_index, consents, \
     rfm_r, rfm_f, rfm_m, rfm_score, merged_into, erased_at";
 
 /// Puts customer `id` back exactly as `snapshot` holds it.

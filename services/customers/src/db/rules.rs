@@ -1,15 +1,18 @@
 //! Follow-up rules, set-based; each trigger has a key so a rule run any number of times
 //! creates at most one task for it.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Date, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Date, Text, Timestamptz, Uuid as SqlUuid};
+use kuaidi_shared::crypto::PiiCipher;
 use uuid::Uuid;
+
+use crate::domain::new_customer::birthday_key;
 
 /// Days after a complaint closes by which the customer is called back (SPEC §4 *default*).
 pub const CALLBACK_DAYS: i64 = 3;
 /// How far ahead birthday care is planned.
-pub const BIRTHDAY_LEAD_DAYS: i32 = 7;
+pub const BIRTHDAY_LEAD_DAYS: i64 = 7;
 
 /// A callback task after complaint `complaint_id` of `customer_id` closed (to the customer's
 /// owner, else the case's handler), due `CALLBACK_DAYS` later.
@@ -59,8 +62,9 @@ pub fn churn_retention(
 }
 
 /// Monthly care for key accounts (one task per customer and month) and birthday care for
-/// customers who consented to care messages (one per customer and birthday).
-pub fn care(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+/// customers who consented to care messages (one per customer and birthday), found through the
+/// keyed index of the next `BIRTHDAY_LEAD_DAYS` days' month and day.
+pub fn care(conn: &mut PgConnection, now: DateTime<Utc>, pii: &PiiCipher) -> QueryResult<usize> {
     let monthly = diesel::sql_query(
         "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
            status, created_at, updated_at) \
@@ -73,6 +77,13 @@ pub fn care(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
     )
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
+    let days: Vec<NaiveDate> = (0..=BIRTHDAY_LEAD_DAYS)
+        .map(|d| now.date_naive() + Duration::days(d))
+        .collect();
+    let digests: Vec<String> = days
+        .iter()
+        .map(|d| pii.blind_index(&birthday_key(*d)))
+        .collect();
     let birthdays = diesel::sql_query(
         "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
            status, created_at, updated_at) \
@@ -80,15 +91,15 @@ pub fn care(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
            'birthday_care', 'birthday_care:' || c.id::text || ':' || o.day::text, 'open', $1, $1 \
          FROM customers c \
          JOIN LATERAL ( \
-           SELECT $2::date + g AS day FROM generate_series(0, $3::int) g \
-           WHERE to_char($2::date + g, 'MM-DD') = c.birthday_md LIMIT 1) o ON TRUE \
-         WHERE c.birthday_md IS NOT NULL AND c.merged_into IS NULL AND c.erased_at IS NULL \
+           SELECT b.day FROM unnest($2::text[], $3::date[]) AS b(digest, day) \
+           WHERE b.digest = c.birthday_index ORDER BY b.day LIMIT 1) o ON TRUE \
+         WHERE c.birthday_index = ANY($2) AND c.merged_into IS NULL AND c.erased_at IS NULL \
            AND (c.consents -> 'care_messages' ->> 'granted')::boolean IS TRUE \
          ON CONFLICT (trigger_key) DO NOTHING",
     )
     .bind::<Timestamptz, _>(now)
-    .bind::<Date, _>(now.date_naive())
-    .bind::<diesel::sql_types::Integer, _>(BIRTHDAY_LEAD_DAYS)
+    .bind::<Array<Text>, _>(digests)
+    .bind::<Array<Date>, _>(days)
     .execute(conn)?;
     // Callbacks for complaints closed in the last 30 days that have none yet (the event may
     // have come before the customer's file existed).

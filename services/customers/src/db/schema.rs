@@ -53,7 +53,7 @@ diesel::table! {
         version -> Int4,
         search_name -> Nullable<Text>,
         extras_sealed -> Nullable<Bytea>,
-        birthday_md -> Nullable<Text>,
+        birthday_index -> Nullable<Text>,
         consents -> Jsonb,
         rfm_r -> Nullable<Int2>,
         rfm_f -> Nullable<Int2>,

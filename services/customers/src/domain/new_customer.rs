@@ -27,10 +27,15 @@ pub struct Extras {
 }
 
 impl Extras {
-    /// `MM-DD` of the birthday, for the birthday-care rule.
-    pub fn birthday_md(&self) -> Option<String> {
-        self.birthday.map(|d| d.format("%m-%d").to_string())
+    /// `birthday:MM-DD`, whose keyed blind index the birthday-care rule looks for.
+    pub fn birthday_key(&self) -> Option<String> {
+        self.birthday.map(birthday_key)
     }
+}
+
+/// What a birthday on `day`'s month and day is indexed by (the year plays no part).
+pub fn birthday_key(day: NaiveDate) -> String {
+    day.format("birthday:%m-%d").to_string()
 }
 
 /// A customer ready to be stored, with the normalised identities to index.
@@ -331,7 +336,7 @@ mod extras_tests {
     fn birthday_and_family_are_kept_with_consent_and_checked() {
         let mut errors = Vec::new();
         let e = extras(&mut errors, &Some("1990-03-14".into()), &None, true).expect("extras");
-        assert_eq!(e.birthday_md().as_deref(), Some("03-14"));
+        assert_eq!(e.birthday_key().as_deref(), Some("birthday:03-14"));
         assert!(errors.is_empty());
         extras(&mut errors, &Some("14/03/1990".into()), &None, true);
         assert_eq!(errors[0].field, "birthday");

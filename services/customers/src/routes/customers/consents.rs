@@ -65,7 +65,7 @@ pub async fn put_consents(
         for (p, c) in changes {
             if p == Purpose::ProfileExtras && !c.granted {
                 row.extras_sealed = None;
-                row.birthday_md = None;
+                row.birthday_index = None;
             }
             current.insert(p.to_string(), c);
         }

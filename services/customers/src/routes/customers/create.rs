@@ -119,7 +119,7 @@ fn blank(id: Uuid, now: chrono::DateTime<chrono::Utc>) -> CustomerRow {
         updated_at: now,
         version: 1,
         extras_sealed: None,
-        birthday_md: None,
+        birthday_index: None,
         consents: serde_json::json!({}),
         rfm_r: None,
         rfm_f: None,

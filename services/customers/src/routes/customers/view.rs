@@ -79,7 +79,11 @@ pub fn apply(row: &mut CustomerRow, new: &NewCustomer, pii: &PiiCipher) -> Resul
     row.name = new.name.clone();
     row.contacts_sealed = pii.seal_json(&new.contacts);
     row.extras_sealed = new.extras.as_ref().map(|e| pii.seal_json(e));
-    row.birthday_md = new.extras.as_ref().and_then(Extras::birthday_md);
+    row.birthday_index = new
+        .extras
+        .as_ref()
+        .and_then(Extras::birthday_key)
+        .map(|k| pii.blind_index(&k));
     row.company = new
         .company
         .as_ref()

@@ -1,0 +1,298 @@
+//! The customers figures of `make bench` (issue 8): a file of `BENCH_CUSTOMERS` (*default*
+//! 1 000 000) customers with 12 months of shipping activity, seeded set-based into the running
+//! customers service's database, then
+//!
+//! * exact phone search (`GET /api/v1/customers?q=<phone>`, found through the keyed blind
+//!   index) through the gateway and direct to the service, from 1 and from 16 clients: p50/p99
+//!   and requests/s, each answer checked to hold exactly the customer with that phone;
+//! * the classification job (`POST /api/v1/customers/classification:run`, the very job code
+//!   the hourly schedule runs: one transaction under the advisory lock, set-based SQL, an event
+//!   per change) timed twice: the first run over the fresh file (every customer changes) and
+//!   a second, steady-state run (nothing changes; what every hourly run costs).
+//!
+//! Prints one JSON object (the `customers` entry of `bench/results.json`).
+//!
+//! Usage: kuaidi-bench-customers <customers database url> <gateway url> <customers url> <admin password>
+//!
+//! (It signs in as `admin` before each phase: a first classification run can outlast a token.)
+//!
+//! The PII keys are the customers service's (`KUAIDI_CUSTOMERS__PII__…`, else the development
+//! defaults), so the sealed contacts open and the blind index matches what the service computes.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bytea, Text};
+use futures_util::{stream, StreamExt};
+use kuaidi_shared::crypto::PiiCipher;
+use kuaidi_shared::settings::{PiiSettings, PII_DEFAULTS};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Customers sealed and inserted per statement.
+const BATCH: i64 = 50_000;
+/// The deterministic id of seeded customer `i` (a v7-shaped UUID).
+const ID_OF: &str = "('01900000-0000-7000-8000-' || lpad(to_hex(i), 12, '0'))::uuid";
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct Keys {
+    pii: PiiSettings,
+}
+
+fn phone_of(i: i64) -> String {
+    format!("139{i:08}")
+}
+
+/// Inserts customers `1..=n` (those not there yet) with sealed contacts and the phone's blind
+/// index, then their activity over the last 12 months, all in SQL except the sealing.
+fn seed(conn: &mut PgConnection, pii: &PiiCipher, n: i64) -> anyhow::Result<()> {
+    let have = diesel::sql_query("SELECT count(*) AS n FROM customers")
+        .get_result::<Count>(conn)?
+        .n;
+    for start in (have + 1..=n).step_by(BATCH as usize) {
+        let ids: Vec<i64> = (start..(start + BATCH).min(n + 1)).collect();
+        let sealed: Vec<Vec<u8>> = ids
+            .iter()
+            .map(|&i| {
+                pii.seal_json(&json!({
+                    "phones": [phone_of(i)],
+                    "emails": [format!("c{i}@example.com")],
+                    "addresses": []
+                }))
+            })
+            .collect();
+        let digests: Vec<String> = ids.iter().map(|&i| pii.blind_index(&phone_of(i))).collect();
+        conn.transaction(|conn| {
+            diesel::sql_query(format!(
+                "INSERT INTO customers (id, kind, name, contacts_sealed, industry, size, \
+                   region_city, region_province, city_tier, created_at, updated_at) \
+                 SELECT {ID_OF}, CASE WHEN i % 5 = 0 THEN 'business' ELSE 'individual' END, \
+                   (ARRAY['张','王','李','赵','陈','刘'])[1 + i % 6] || '客户' || i, s, \
+                   (ARRAY['retail','ecommerce','manufacturing','food_service'])[1 + i % 4], \
+                   (ARRAY['large','medium','small','sole_proprietor'])[1 + i % 4], \
+                   '上海', '上海', 'tier1', now() - make_interval(mins => i::int), now() \
+                 FROM unnest($1::bigint[], $2::bytea[]) AS u(i, s)"
+            ))
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<Bytea>, _>(&sealed)
+            .execute(conn)?;
+            diesel::sql_query(format!(
+                "INSERT INTO customer_identities (kind, digest, customer_id) \
+                 SELECT 'phone', d, {ID_OF} FROM unnest($1::bigint[], $2::text[]) AS u(i, d)"
+            ))
+            .bind::<Array<BigInt>, _>(&ids)
+            .bind::<Array<Text>, _>(&digests)
+            .execute(conn)
+        })?;
+    }
+    let days = diesel::sql_query("SELECT count(*) AS n FROM customer_shipment_days")
+        .get_result::<Count>(conn)?
+        .n;
+    if days == 0 {
+        // Profiles by `h`: 10 % prospects (no shipment), 5 % churned (nothing for 120+ days),
+        // 5 % slipping away (a steady 90 days, nothing in the last 30), 10 % loyal (every 12
+        // days for 6 months), 5 % new (first shipment 40 days ago), the rest active (1–8 days
+        // over the year). Every 20th customer ships 40 times the value: the Pareto head.
+        diesel::sql_query(format!(
+            "INSERT INTO customer_shipment_days \
+               (customer_id, day, currency, shipments, spend_minor, last_shipment_at) \
+             SELECT {ID_OF}, current_date - d.ago, 'CNY', 1 + (i % 3)::int, \
+                    (1 + (i % 3)) * (800 + (i * 37) % 1200) * CASE WHEN i % 20 = 0 THEN 40 ELSE 1 END, \
+                    (current_date - d.ago) + time '10:00' \
+             FROM (SELECT i, (i * 7919) % 100 AS h FROM generate_series($1::bigint, $2::bigint) AS i) c \
+             CROSS JOIN LATERAL ( \
+               SELECT DISTINCT CASE \
+                 WHEN c.h < 15 THEN 120 + j * 40 \
+                 WHEN c.h < 20 THEN 35 + j * 9 \
+                 WHEN c.h < 30 THEN j * 12 \
+                 WHEN c.h < 35 THEN 5 + j * 35 \
+                 ELSE (j * 47 + c.i) % 360 END::int AS ago \
+               FROM generate_series(0, CASE \
+                 WHEN c.h < 10 THEN -1 WHEN c.h < 15 THEN 3 WHEN c.h < 20 THEN 5 \
+                 WHEN c.h < 30 THEN 13 WHEN c.h < 35 THEN 1 ELSE (c.i % 8)::int END) AS j \
+             ) d"
+        ))
+        .bind::<BigInt, _>(1)
+        .bind::<BigInt, _>(n)
+        .execute(conn)?;
+    }
+    diesel::sql_query("ANALYZE").execute(conn)?;
+    Ok(())
+}
+
+/// Latencies (ms) of `GET {base}/api/v1/customers?q=<phone>` from `workers` clients for
+/// `seconds`, each answer checked; `(rps, p50, p99, wrong answers)`.
+async fn search_load(
+    base: &str,
+    token: &str,
+    n: i64,
+    seconds: u64,
+    workers: usize,
+) -> anyhow::Result<Value> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(workers)
+        .build()?;
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let results: Vec<(Vec<f64>, u64)> = stream::iter(0..workers)
+        .map(|w| {
+            let (client, base, token) = (client.clone(), base.to_owned(), token.to_owned());
+            async move {
+                let (mut lat, mut wrong) = (Vec::new(), 0u64);
+                let mut k = w as i64;
+                while Instant::now() < until {
+                    // Spread over the whole file (a multiplicative step modulo n).
+                    k = (k * 48_271 + 11) % n;
+                    let i = k + 1;
+                    let t = Instant::now();
+                    let ok = match client
+                        .get(format!("{base}/api/v1/customers"))
+                        .query(&[("q", phone_of(i))])
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        Ok(r) if r.status().is_success() => {
+                            let body: Value = r.json().await.unwrap_or_default();
+                            let data = body["data"].as_array().cloned().unwrap_or_default();
+                            data.len() == 1
+                                && data[0]["name"]
+                                    .as_str()
+                                    .is_some_and(|s| s.ends_with(&format!("客户{i}")))
+                        }
+                        _ => false,
+                    };
+                    lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    wrong += u64::from(!ok);
+                }
+                (lat, wrong)
+            }
+        })
+        .buffer_unordered(workers)
+        .collect()
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let wrong: u64 = results.iter().map(|r| r.1).sum();
+    let mut all: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
+    all.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let round = |v: f64| (v * 100.0).round() / 100.0;
+    Ok(json!({
+        "requests": all.len(),
+        "connections": workers,
+        "rps": round(all.len() as f64 / elapsed),
+        "p50_ms": round(pct(0.50)),
+        "p99_ms": round(pct(0.99)),
+        "wrong_answers": wrong,
+    }))
+}
+
+/// A fresh access token of the bootstrap admin.
+async fn login(gateway: &str, password: &str) -> anyhow::Result<String> {
+    let resp: Value = reqwest::Client::new()
+        .post(format!("{gateway}/api/v1/auth/login"))
+        .json(&json!({"username": "admin", "password": password}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    resp["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("login failed: {resp}"))
+}
+
+/// Runs the classification once through the service; `(seconds, customers changed)`.
+async fn classify(base: &str, token: &str) -> anyhow::Result<Value> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1800))
+        .build()?;
+    let t = Instant::now();
+    let resp = client
+        .post(format!("{base}/api/v1/customers/classification:run"))
+        .bearer_auth(token)
+        .send()
+        .await?;
+    let seconds = t.elapsed().as_secs_f64();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or_default();
+    anyhow::ensure!(
+        status.is_success(),
+        "classification answered {status}: {body}"
+    );
+    Ok(json!({
+        "seconds": (seconds * 100.0).round() / 100.0,
+        "customers_changed": body["customers_changed"],
+        "status": body["status"],
+    }))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    anyhow::ensure!(
+        args.len() == 5,
+        "usage: {} <customers database url> <gateway url> <customers url> <admin password>",
+        args[0]
+    );
+    let (db_url, gateway, direct, password) = (&args[1], &args[2], &args[3], &args[4]);
+    let n: i64 = std::env::var("BENCH_CUSTOMERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let keys: Keys = kuaidi_shared::settings::load("CUSTOMERS", &[PII_DEFAULTS])?;
+    let pii = PiiCipher::new(&keys.pii)?;
+
+    let t = Instant::now();
+    let mut conn = PgConnection::establish(db_url)?;
+    seed(&mut conn, &pii, n)?;
+    let seed_seconds = t.elapsed().as_secs_f64();
+    let days = diesel::sql_query("SELECT count(*) AS n FROM customer_shipment_days")
+        .get_result::<Count>(&mut conn)?
+        .n;
+    drop(conn);
+
+    // One caller (an agent's desktop) and sixteen at once, through the gateway and direct.
+    let mut searches = serde_json::Map::new();
+    for connections in [1, 16] {
+        for (route, base) in [("gateway", gateway), ("direct", direct)] {
+            searches.insert(
+                format!("{route}_{connections}_connections"),
+                search_load(
+                    base,
+                    &login(gateway, password).await?,
+                    n,
+                    seconds,
+                    connections,
+                )
+                .await?,
+            );
+        }
+    }
+    let first = classify(direct, &login(gateway, password).await?).await?;
+    let steady = classify(direct, &login(gateway, password).await?).await?;
+    let out = json!({
+        "customers": n,
+        "shipment_day_rows": days,
+        "seed_seconds": (seed_seconds * 10.0).round() / 10.0,
+        "phone_search": searches,
+        "phone_search_p99_target_ms": 10,
+        "classification_first_run": first,
+        "classification_steady_run": steady,
+        "classification_target_seconds": 60,
+    });
+    println!("{out}");
+    Ok(())
+}

@@ -1,0 +1,1 @@
+ALTER TABLE customers RESET (fillfactor);
