@@ -172,7 +172,7 @@ mod tests {
 
     #[utoipa::path(get, path = "/x", responses(
         (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found", body = Problem, content_type = "application/problem+json"),
     ))]
     #[allow(dead_code)]
     async fn handler() {}

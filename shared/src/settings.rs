@@ -67,6 +67,16 @@ pub struct AmqpSettings {
     pub relay_poll_ms: u64,
     /// How long a relay's claim on outbox rows lasts before another relay may take them.
     pub relay_lease_ms: u64,
+    /// Whether the relay declares every service's queues (`topology::SUBSCRIPTIONS`) before it
+    /// publishes, so a brand-new deployment loses no event published before its consumers came
+    /// up. On in every deployment; off in tests that run one service alone, where the other
+    /// services' quorum queues would only cost the broker time.
+    #[serde(default = "declare_topology_default")]
+    pub declare_topology: bool,
+}
+
+fn declare_topology_default() -> bool {
+    true
 }
 
 /// How services verify access tokens issued by the gateway.

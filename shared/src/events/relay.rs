@@ -125,7 +125,9 @@ async fn open(service: &str, settings: &AmqpSettings) -> lapin::Result<(Connecti
     ch.confirm_select(ConfirmSelectOptions::default()).await?;
     // The whole topology first: an event published before its consumers' queues exist would
     // be dropped by the exchange.
-    topology::declare_subscriptions(&ch, settings).await?;
+    if settings.declare_topology {
+        topology::declare_subscriptions(&ch, settings).await?;
+    }
     Ok((conn, ch))
 }
 

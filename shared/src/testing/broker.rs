@@ -79,6 +79,9 @@ pub struct EventTap {
     _conn: lapin::Connection,
     channel: lapin::Channel,
     queue: String,
+    /// Events taken from the queue while looking for another type: relays publish concurrently,
+    /// so a later event may arrive first, and a later `next_of_type` must still find it.
+    passed: std::sync::Mutex<std::collections::VecDeque<crate::events::CloudEvent>>,
 }
 
 impl EventTap {
@@ -122,11 +125,20 @@ impl EventTap {
             _conn: conn,
             channel,
             queue,
+            passed: Default::default(),
         }
     }
 
     /// The next event already waiting, if any.
     pub async fn try_next(&self) -> Option<crate::events::CloudEvent> {
+        if let Some(event) = self.passed.lock().expect("tap buffer").pop_front() {
+            return Some(event);
+        }
+        self.take().await
+    }
+
+    /// The next event from the queue itself (not from those passed over).
+    async fn take(&self) -> Option<crate::events::CloudEvent> {
         use lapin::options::BasicGetOptions;
         let msg = self
             .channel
@@ -142,16 +154,21 @@ impl EventTap {
         event_type: &str,
         timeout: Duration,
     ) -> crate::events::CloudEvent {
-        use lapin::options::BasicGetOptions;
+        let passed = {
+            let mut passed = self.passed.lock().expect("tap buffer");
+            let at = passed.iter().position(|e| e.type_ == event_type);
+            at.and_then(|i| passed.remove(i))
+        };
+        if let Some(event) = passed {
+            return event;
+        }
         eventually(timeout, &format!("a {event_type} event"), || async {
-            let msg = self
-                .channel
-                .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
-                .await
-                .ok()??;
-            let event: crate::events::CloudEvent =
-                serde_json::from_slice(&msg.delivery.data).ok()?;
-            (event.type_ == event_type).then_some(event)
+            let event = self.take().await?;
+            if event.type_ == event_type {
+                return Some(event);
+            }
+            self.passed.lock().expect("tap buffer").push_back(event);
+            None
         })
         .await
     }

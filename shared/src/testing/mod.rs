@@ -33,6 +33,9 @@ pub fn amqp_settings(namespace: &str) -> AmqpSettings {
         queue_expires_ms: Some(120_000),
         relay_poll_ms: 20,
         relay_lease_ms: 2_000,
+        // A service tested alone needs only its own queues; the whole-suite tests (the real
+        // processes) keep the deployment default.
+        declare_topology: false,
     }
 }
 
