@@ -27,7 +27,7 @@ use crate::events::consumer::{self, EventHandler, Subscription};
 use crate::events::relay::{self, BrokerStatus};
 use crate::events::retention;
 use crate::events::Outbox;
-use crate::jobs::{Job, Scheduler};
+use crate::jobs::Scheduler;
 use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
@@ -285,7 +285,7 @@ impl Application {
         }
         let (retention, sched) = (&core.settings.jobs.retention, core.scheduler());
         tasks.extend(retention::spawn(&sched, retention, rx.clone()));
-        tasks.extend(revocations_jobs(&sched, &core.revocations, retention, &rx));
+        tasks.extend(revocations::jobs(&sched, &core.revocations, retention, &rx));
         tasks.extend(background(rx));
         Ok(Self::new(ports, server, shutdown, tasks))
     }
@@ -340,33 +340,6 @@ impl Application {
             join,
         }
     }
-}
-
-/// Each replica reloads the revoked credentials every second; one replica purges those older
-/// than any live token.
-fn revocations_jobs(
-    sched: &Scheduler,
-    list: &web::Data<Revocations>,
-    retention: &retention::RetentionSettings,
-    stopping: &crate::events::Shutdown,
-) -> Vec<JoinHandle<()>> {
-    let list = list.clone().into_inner();
-    let reload = Job::new("revocations_reload", revocations::RELOAD_EVERY);
-    let purge = retention::Purge {
-        job: "revoked_credentials_purge",
-        max_age: revocations::KEEP,
-        sql: revocations::PURGE_SQL,
-    };
-    let mut jobs = vec![sched.spawn_db(reload, stopping.clone(), move |conn, _| {
-        Ok(list.reload(conn)?)
-    })];
-    jobs.extend(retention::spawn_purges(
-        sched,
-        vec![purge],
-        retention,
-        stopping.clone(),
-    ));
-    jobs
 }
 
 /// A service running in the background of a test.

@@ -125,3 +125,30 @@ impl EventHandler for WithRevocations {
         }
     }
 }
+
+/// Each replica reloads the revoked credentials every second; one replica purges those older
+/// than any live token.
+pub fn jobs(
+    sched: &crate::jobs::Scheduler,
+    list: &actix_web::web::Data<Revocations>,
+    retention: &crate::events::retention::RetentionSettings,
+    stopping: &crate::events::Shutdown,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let list = list.clone().into_inner();
+    let reload = crate::jobs::Job::new("revocations_reload", RELOAD_EVERY);
+    let purge = crate::events::retention::Purge {
+        job: "revoked_credentials_purge",
+        max_age: KEEP,
+        sql: PURGE_SQL,
+    };
+    let mut jobs = vec![sched.spawn_db(reload, stopping.clone(), move |conn, _| {
+        Ok(list.reload(conn)?)
+    })];
+    jobs.extend(crate::events::retention::spawn_purges(
+        sched,
+        vec![purge],
+        retention,
+        stopping.clone(),
+    ));
+    jobs
+}

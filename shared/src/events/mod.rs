@@ -9,6 +9,7 @@ pub mod outbox;
 pub mod registry;
 pub mod relay;
 pub mod retention;
+pub mod retry;
 pub mod topology;
 
 pub use catalogue::EventPayload;
