@@ -230,9 +230,11 @@ impl System {
         .await;
     }
 
-    /// Waits (up to 60 s) until `name` answers `/healthz`; fails at once when it exited.
+    /// Waits (up to 60 s times the machine's patience) until `name` answers `/healthz`; fails
+    /// at once when it exited.
     pub async fn await_healthy(&mut self, name: &str) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let patience = kuaidi_shared::testing::patience();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60) * patience;
         loop {
             let url = self.proc(name).url("/healthz");
             if let Ok(r) = self.http.get(&url).send().await {
@@ -245,7 +247,11 @@ impl System {
                 panic!("{name} exited; its log:\n{}", tail(&p.log));
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("{name} not healthy in 60 s; its log:\n{}", tail(&p.log));
+                panic!(
+                    "{name} not healthy in {}s; its log:\n{}",
+                    60 * patience,
+                    tail(&p.log)
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
