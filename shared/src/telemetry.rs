@@ -18,8 +18,9 @@ pub fn init(service: &str) {
 }
 
 /// For tests: logs go through the test harness's capture (shown only for failing tests), at
-/// `warn` unless `RUST_LOG` says otherwise.
+/// `warn` (and the bus's connection life at `info`) unless `RUST_LOG` says otherwise.
 pub fn init_for_tests() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,kuaidi_shared::events=info"));
     let _ = fmt().with_env_filter(filter).with_test_writer().try_init();
 }

@@ -26,7 +26,7 @@ use super::metrics::BUS;
 use super::outbox::processed_events;
 use super::retry::{attempt_of, schedule_retry};
 use super::topology::{declare_queues, QueueNames};
-use super::{connect, reconnect_delay, sleep_or_shutdown, Shutdown};
+use super::{connect, reconnect_delay, sleep_or_shutdown, within_broker_timeout, Shutdown};
 use crate::db::PgPool;
 use crate::settings::AmqpSettings;
 
@@ -106,24 +106,28 @@ async fn consume(
     shutdown: &mut Shutdown,
     failures: &mut u32,
 ) -> anyhow::Result<()> {
-    let conn = connect(
-        sub.settings.url.expose_secret(),
-        &format!("{}-consumer", sub.service),
-    )
-    .await?;
-    let ch = conn.create_channel().await?;
-    declare_queues(&ch, &sub.settings, names, sub.handler.event_types()).await?;
-    ch.confirm_select(ConfirmSelectOptions::default()).await?;
-    ch.basic_qos(sub.settings.prefetch, BasicQosOptions::default())
-        .await?;
-    let mut deliveries = ch
-        .basic_consume(
-            names.main.as_str().into(),
-            format!("{}-{}", sub.service, uuid::Uuid::new_v4()).into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
+    let (conn, ch, mut deliveries) = within_broker_timeout("consumer set-up", async {
+        let conn = connect(
+            sub.settings.url.expose_secret(),
+            &format!("{}-consumer", sub.service),
         )
         .await?;
+        let ch = conn.create_channel().await?;
+        declare_queues(&ch, &sub.settings, names, sub.handler.event_types()).await?;
+        ch.confirm_select(ConfirmSelectOptions::default()).await?;
+        ch.basic_qos(sub.settings.prefetch, BasicQosOptions::default())
+            .await?;
+        let deliveries = ch
+            .basic_consume(
+                names.main.as_str().into(),
+                format!("{}-{}", sub.service, uuid::Uuid::new_v4()).into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        Ok((conn, ch, deliveries))
+    })
+    .await?;
     *failures = 0;
     BUS.consumer_failures
         .with_label_values(&[sub.service.as_str()])

@@ -27,6 +27,23 @@ pub(crate) async fn connect(url: &str, name: &str) -> Result<lapin::Connection, 
     lapin::Connection::connect(url, props).await
 }
 
+/// Longest a broker may take to open a connection and set a channel up, or to confirm a batch
+/// of publishes: a broker that accepts TCP but never answers (half-dead node, a partition
+/// without a reset) is treated as gone, and the bus task reconnects, instead of waiting forever.
+pub(crate) const BROKER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Runs `setup` against the broker, failing it after [`BROKER_TIMEOUT`].
+pub(crate) async fn within_broker_timeout<T>(
+    what: &str,
+    setup: impl std::future::Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(BROKER_TIMEOUT, setup)
+        .await
+        .unwrap_or_else(|_| {
+            anyhow::bail!("the broker did not answer within {BROKER_TIMEOUT:?} ({what})")
+        })
+}
+
 /// Exponential backoff for reconnecting: 100 ms doubling to 5 s.
 pub(crate) fn reconnect_delay(failures: u32) -> std::time::Duration {
     std::time::Duration::from_millis((100u64 << failures.min(6)).min(5_000))

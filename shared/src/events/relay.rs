@@ -14,7 +14,10 @@ use std::time::Duration;
 
 use super::metrics::BUS;
 use super::outbox::Outbox;
-use super::{connect, reconnect_delay, sleep_or_shutdown, topology, Shutdown};
+use super::{
+    connect, reconnect_delay, sleep_or_shutdown, topology, within_broker_timeout, Shutdown,
+    BROKER_TIMEOUT,
+};
 use crate::db::PgPool;
 use crate::settings::AmqpSettings;
 
@@ -91,7 +94,7 @@ pub async fn run(
                     }
                 }
                 Ok(_) => {}
-                Err(e @ (RelayError::Broker(_) | RelayError::Nacked)) => {
+                Err(e @ (RelayError::Broker(_) | RelayError::Nacked | RelayError::Unconfirmed)) => {
                     tracing::warn!(service, error = %e, "relay lost the broker; reconnecting");
                     break false;
                 }
@@ -119,16 +122,19 @@ pub async fn run(
     status.set(&service, false);
 }
 
-async fn open(service: &str, settings: &AmqpSettings) -> lapin::Result<(Connection, Channel)> {
-    let conn = connect(settings.url.expose_secret(), &format!("{service}-relay")).await?;
-    let ch = conn.create_channel().await?;
-    ch.confirm_select(ConfirmSelectOptions::default()).await?;
-    // The whole topology first: an event published before its consumers' queues exist would
-    // be dropped by the exchange.
-    if settings.declare_topology {
-        topology::declare_subscriptions(&ch, settings).await?;
-    }
-    Ok((conn, ch))
+async fn open(service: &str, settings: &AmqpSettings) -> anyhow::Result<(Connection, Channel)> {
+    within_broker_timeout("relay set-up", async {
+        let conn = connect(settings.url.expose_secret(), &format!("{service}-relay")).await?;
+        let ch = conn.create_channel().await?;
+        ch.confirm_select(ConfirmSelectOptions::default()).await?;
+        // The whole topology first: an event published before its consumers' queues exist
+        // would be dropped by the exchange.
+        if settings.declare_topology {
+            topology::declare_subscriptions(&ch, settings).await?;
+        }
+        Ok((conn, ch))
+    })
+    .await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +143,8 @@ enum RelayError {
     Broker(#[from] lapin::Error),
     #[error("the broker refused a publish")]
     Nacked,
+    #[error("the broker confirmed no publish within {BROKER_TIMEOUT:?}")]
+    Unconfirmed,
     #[error(transparent)]
     Db(#[from] anyhow::Error),
 }
@@ -222,13 +230,17 @@ async fn publish_all(
             .await?,
         );
     }
-    for confirm in confirms {
-        let confirmation = confirm.await?;
-        if confirmation.is_nack() {
-            return Err(RelayError::Nacked);
+    let confirmed = async {
+        for confirm in confirms {
+            if confirm.await?.is_nack() {
+                return Err(RelayError::Nacked);
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    };
+    tokio::time::timeout(BROKER_TIMEOUT, confirmed)
+        .await
+        .unwrap_or(Err(RelayError::Unconfirmed))
 }
 
 async fn blocking<T, F>(pool: &PgPool, f: F) -> anyhow::Result<T>
