@@ -7,11 +7,9 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
-pub mod notifications;
 pub mod routes;
 pub mod startup;
-pub mod tracking_cache;
-pub mod webhooks;
+pub mod workflow;
 
 pub use startup::build;
 

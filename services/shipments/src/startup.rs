@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::configuration::WebhookSettings;
-use crate::db::expiry;
+use crate::db::tracking_cache;
 use crate::routes::tracking::public::PublicCache;
-use crate::{tracking_cache, webhooks};
+use crate::workflow::expiry;
+use crate::workflow::webhooks;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 

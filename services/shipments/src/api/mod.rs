@@ -4,4 +4,5 @@ pub mod path;
 pub mod problems;
 pub mod shipments;
 pub mod tracking_events;
+pub mod validation;
 pub mod webhooks;

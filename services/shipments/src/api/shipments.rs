@@ -6,28 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub use crate::domain::new_shipment::{Place, Recipient};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
-
-/// The recipient (PII: encrypted at rest, masked for callers without the right to see it).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-#[schema(example = json!({"name": "张三", "phone": "13812345678", "address": "朝阳区建国路 88 号", "city": "北京"}))]
-pub struct Recipient {
-    pub name: String,
-    pub phone: String,
-    pub address: String,
-    pub city: String,
-}
-
-/// A place on the route.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-#[schema(example = json!({"city": "上海", "province": "上海", "hub_code": "SHA01"}))]
-pub struct Place {
-    pub city: String,
-    #[serde(default)]
-    pub province: Option<String>,
-    #[serde(default)]
-    pub hub_code: Option<String>,
-}
 
 /// Body of `POST /api/v1/shipments`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -4,19 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::ingestion::{Ingested, Outcome};
-
-/// Where a scan happened; every part is optional (a hub scan may carry only its code).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"hub_code": "PEK02", "city": "北京", "province": "北京"}))]
-pub struct EventLocation {
-    #[serde(default)]
-    pub hub_code: Option<String>,
-    #[serde(default)]
-    pub city: Option<String>,
-    #[serde(default)]
-    pub province: Option<String>,
-}
+pub use crate::domain::tracking::EventLocation;
 
 /// Body of `POST /api/v1/shipments/{tracking_number}/events`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]

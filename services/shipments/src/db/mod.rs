@@ -2,12 +2,11 @@
 //! one transaction.
 
 pub mod customers;
-pub mod expiry;
 pub mod impact;
-pub mod ingest;
 pub mod public;
 pub mod pull;
 pub mod schema;
 pub mod shipments;
+pub mod tracking_cache;
 pub mod tracking_events;
 pub mod webhooks;

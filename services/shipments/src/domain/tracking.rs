@@ -3,10 +3,23 @@
 //! terminal except for a later return to sender, `expired` left to the sweep.
 
 use chrono::{DateTime, Duration, Utc};
-use kuaidi_shared::FieldError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::{ShipmentStatus, Substatus};
-use crate::api::tracking_events::{EventLocation, NewTrackingEvent};
+
+/// Where a scan happened; every part is optional (a hub scan may carry only its code).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"hub_code": "PEK02", "city": "北京", "province": "北京"}))]
+pub struct EventLocation {
+    #[serde(default)]
+    pub hub_code: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub province: Option<String>,
+}
 
 /// How far in the future a scan's `occurred_at` may be (scanner clocks drift).
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
@@ -47,87 +60,6 @@ pub fn substatus_fits(status: ShipmentStatus, sub: Substatus) -> bool {
             matches!(sub, Signed | PickedUpByCustomer | LeftAtDoor | CodCollected)
         }
         _ => false,
-    }
-}
-
-fn optional_text(errors: &mut Vec<FieldError>, field: &str, v: Option<&str>, max: usize) {
-    if v.is_some_and(|s| s.chars().count() > max) {
-        errors.push(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-}
-
-impl TrackingEvent {
-    /// Validates `req` received at `now`; every problem is reported at once.
-    pub fn parse(req: NewTrackingEvent, now: DateTime<Utc>) -> Result<Self, Vec<FieldError>> {
-        let mut errors = Vec::new();
-        let id_len = req.event_id.chars().count();
-        if req.event_id.trim().is_empty() || id_len > 100 {
-            errors.push(FieldError::new("event_id", "must be 1–100 characters"));
-        }
-        let status = ShipmentStatus::parse(&req.status);
-        match status {
-            None => errors.push(FieldError::new(
-                "status",
-                "must be one of pending, info_received, in_transit, out_for_delivery, \
-                 attempt_fail, available_for_pickup, delivered, exception",
-            )),
-            Some(ShipmentStatus::Expired) => errors.push(FieldError::new(
-                "status",
-                "expired is set by Kuaidi's sweep, not by scans",
-            )),
-            Some(_) => {}
-        }
-        let substatus = match req.substatus.as_deref().map(|s| (s, Substatus::parse(s))) {
-            None => None,
-            Some((_, Some(sub))) if status.is_some_and(|st| substatus_fits(st, sub)) => Some(sub),
-            Some((raw, _)) => {
-                let of = status.map_or(req.status.clone(), |st| st.as_str().to_owned());
-                errors.push(FieldError::new(
-                    "substatus",
-                    format!("{raw:?} is not a substatus of {of}"),
-                ));
-                None
-            }
-        };
-        let occurred_at = match DateTime::parse_from_rfc3339(&req.occurred_at) {
-            Ok(t) if t.with_timezone(&Utc) > now + MAX_CLOCK_SKEW => {
-                errors.push(FieldError::new(
-                    "occurred_at",
-                    "must not be more than 5 minutes in the future",
-                ));
-                None
-            }
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(_) => {
-                errors.push(FieldError::new(
-                    "occurred_at",
-                    "must be an RFC 3339 timestamp",
-                ));
-                None
-            }
-        };
-        if let Some(l) = &req.location {
-            optional_text(&mut errors, "location.hub_code", l.hub_code.as_deref(), 64);
-            optional_text(&mut errors, "location.city", l.city.as_deref(), 64);
-            optional_text(&mut errors, "location.province", l.province.as_deref(), 64);
-        }
-        optional_text(&mut errors, "description", req.description.as_deref(), 500);
-        optional_text(&mut errors, "courier_id", req.courier_id.as_deref(), 64);
-        match (errors.is_empty(), status, occurred_at) {
-            (true, Some(status), Some(occurred_at)) => Ok(Self {
-                event_id: req.event_id,
-                status,
-                substatus,
-                occurred_at,
-                location: req.location,
-                description: req.description,
-                courier_id: req.courier_id,
-            }),
-            _ => Err(errors),
-        }
     }
 }
 

@@ -31,26 +31,6 @@ fn pending() -> TrackState {
     }
 }
 
-fn req(status: &str, substatus: Option<&str>, occurred_at: &str) -> NewTrackingEvent {
-    NewTrackingEvent {
-        event_id: "e1".into(),
-        status: status.into(),
-        occurred_at: occurred_at.into(),
-        substatus: substatus.map(Into::into),
-        location: None,
-        description: None,
-        courier_id: None,
-    }
-}
-
-fn fields(r: Result<TrackingEvent, Vec<FieldError>>) -> Vec<String> {
-    r.err()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|e| e.field)
-        .collect()
-}
-
 #[test]
 fn every_accepted_event_gets_the_next_sequence() {
     let mut s = pending();
@@ -161,72 +141,6 @@ fn a_substatus_change_within_exception_is_a_change() {
         t.transition.and_then(|t| t.substatus),
         Some(Substatus::Lost)
     );
-}
-
-#[test]
-fn valid_events_parse() {
-    let now = at(12);
-    let ok = TrackingEvent::parse(
-        req("delivered", Some("signed"), "2026-11-20T11:00:00+08:00"),
-        now,
-    )
-    .expect("valid event");
-    assert_eq!(ok.occurred_at, at(3));
-    assert_eq!(ok.substatus, Some(Substatus::Signed));
-    assert!(TrackingEvent::parse(req("in_transit", None, "2026-11-20T12:04:00Z"), now).is_ok());
-}
-
-#[test]
-fn substatus_must_belong_to_its_status() {
-    let now = at(12);
-    let t = "2026-11-20T10:00:00Z";
-    assert_eq!(
-        fields(TrackingEvent::parse(req("delivered", Some("lost"), t), now)),
-        ["substatus"]
-    );
-    assert_eq!(
-        fields(TrackingEvent::parse(
-            req("exception", Some("signed"), t),
-            now
-        )),
-        ["substatus"]
-    );
-    assert_eq!(
-        fields(TrackingEvent::parse(
-            req("in_transit", Some("delayed"), t),
-            now
-        )),
-        ["substatus"]
-    );
-    assert!(TrackingEvent::parse(req("exception", Some("returned_to_sender"), t), now).is_ok());
-}
-
-#[test]
-fn bad_status_time_and_event_id_are_all_reported() {
-    let now = at(12);
-    let mut r = req("teleported", None, "2026-11-20T12:06:00Z");
-    r.event_id = "x".repeat(101);
-    assert_eq!(
-        fields(TrackingEvent::parse(r, now)),
-        ["event_id", "status", "occurred_at"]
-    );
-    assert_eq!(
-        fields(TrackingEvent::parse(
-            req("expired", None, "2026-11-20T10:00:00Z"),
-            now
-        )),
-        ["status"]
-    );
-    assert_eq!(
-        fields(TrackingEvent::parse(
-            req("in_transit", None, "yesterday"),
-            now
-        )),
-        ["occurred_at"]
-    );
-    let mut empty = req("in_transit", None, "2026-11-20T10:00:00Z");
-    empty.event_id = String::new();
-    assert_eq!(fields(TrackingEvent::parse(empty, now)), ["event_id"]);
 }
 
 #[test]

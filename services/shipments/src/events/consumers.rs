@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::api::shipments::Recipient;
 use crate::db::customers;
 use crate::db::shipments as repo;
-use crate::webhooks::fan_out;
+use crate::workflow::webhooks::fan_out;
 
 /// What a recipient becomes when the customer behind their phone is erased.
 pub fn erased_recipient() -> Recipient {
@@ -41,7 +41,7 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     let (merge_clock, erase_clock, notify_clock) = (clock.clone(), clock.clone(), clock);
     own.on(move |conn, event, _: NotificationRequestedV1| {
         fan_out(conn, event, notify_clock.now())?;
-        crate::notifications::log_sender(event)?;
+        crate::workflow::notifications::log_sender(event)?;
         Ok(())
     })
     .on(|conn, _, c: CustomerCreatedV1| {

@@ -519,15 +519,21 @@ async fn the_sweep_expires_live_shipments_idle_for_30_days() {
     .await;
     let mut conn = diesel::PgConnection::establish(&url).expect("database");
 
-    let early =
-        kuaidi_shipments::db::expiry::sweep_expired(&mut conn, Utc::now() + Duration::days(29))
-            .expect("sweep");
-    let due =
-        kuaidi_shipments::db::expiry::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
-            .expect("sweep");
-    let again =
-        kuaidi_shipments::db::expiry::sweep_expired(&mut conn, Utc::now() + Duration::days(31))
-            .expect("sweep");
+    let early = kuaidi_shipments::workflow::expiry::sweep_expired(
+        &mut conn,
+        Utc::now() + Duration::days(29),
+    )
+    .expect("sweep");
+    let due = kuaidi_shipments::workflow::expiry::sweep_expired(
+        &mut conn,
+        Utc::now() + Duration::days(31),
+    )
+    .expect("sweep");
+    let again = kuaidi_shipments::workflow::expiry::sweep_expired(
+        &mut conn,
+        Utc::now() + Duration::days(31),
+    )
+    .expect("sweep");
 
     assert_eq!(
         (early, due, again),

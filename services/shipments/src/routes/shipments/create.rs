@@ -18,11 +18,11 @@ use kuaidi_shared::ApiError;
 use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken, UnknownShipper};
 use crate::api::shipments::{CreateShipment, Place, Shipment};
 use crate::db::customers;
-use crate::db::ingest::initial_eta;
 use crate::db::shipments::{self as repo, ShipmentRow};
 use crate::domain::new_shipment::NewShipment;
 use crate::domain::{ShipmentStatus, TrackingNumber};
 use crate::events::Emitter;
+use crate::workflow::ingest::initial_eta;
 
 /// Creates a waybill and emits `shipment.created`.
 #[utoipa::path(
@@ -50,7 +50,7 @@ pub async fn create_shipment(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let now = clock.now();
-    let new = NewShipment::parse(body.into_inner(), &caller, now)?;
+    let new = body.into_inner().validate(&caller, now)?;
     let row = row_of(&new, &pii, now);
     // A merchant names only its own customers as shipper (another tenant's is not there).
     let tenant = (caller.role == Role::Merchant).then_some(new.merchant_id);

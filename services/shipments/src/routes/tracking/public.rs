@@ -1,7 +1,7 @@
 //! `GET /api/v1/tracking/{tracking_number}`: public, unauthenticated tracking (rate-limited per
 //! IP at the gateway). No PII: with `?phone_last4=` matching the recipient's phone, the masked
 //! recipient name is added. Hot numbers are polled again and again, so the encoded answer and
-//! its ETag are cached until the shipment changes ([`crate::tracking_cache`]; the recipient is
+//! its ETag are cached until the shipment changes ([`crate::db::tracking_cache`]; the recipient is
 //! kept sealed, for the `phone_last4` variant, which is never cached encoded).
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -17,8 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::problems::{BadPhoneLast4, TooManyLookups, UnknownTrackingNumber};
 use crate::api::shipments::Recipient;
 use crate::db::public;
+use crate::db::tracking_cache::{Entry, TrackingCache};
 use crate::domain::TrackingNumber;
-use crate::tracking_cache::{Entry, TrackingCache};
 
 /// The replica's cache of public answers.
 pub type PublicCache = TrackingCache<PublicTracking>;

@@ -14,10 +14,10 @@ use crate::api::problems::{BadBatchSize, MayNotIngest};
 use crate::api::tracking_events::{
     BatchResults, BatchTrackingEvent, IngestResult, TrackingEventBatch,
 };
-use crate::db::ingest::ingest;
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
-use crate::domain::tracking::{TrackingEvent, MAX_BATCH};
+use crate::domain::tracking::MAX_BATCH;
 use crate::domain::TrackingNumber;
+use crate::workflow::ingest::ingest;
 
 /// Records up to 1000 scans in one transaction. Each event gets its own result, in input order;
 /// an invalid event is rejected alone and never fails the batch.
@@ -89,7 +89,7 @@ fn parse(value: serde_json::Value, now: DateTime<Utc>) -> Result<Incoming, Inges
     let (tn, req) = serde_json::from_value::<BatchTrackingEvent>(value)
         .map_err(|e| reject(e.to_string()))?
         .into_parts();
-    let event = TrackingEvent::parse(req, now).map_err(|e| reject(super::reason(&e)))?;
+    let event = req.validate(now).map_err(|e| reject(super::reason(&e)))?;
     // A malformed number names no shipment.
     let tracking_number =
         TrackingNumber::parse(&tn).map_err(|_| reject("unknown tracking number".into()))?;

@@ -11,10 +11,9 @@ use kuaidi_shared::ApiError;
 
 use crate::api::problems::{MayNotIngest, UnknownTrackingNumber};
 use crate::api::tracking_events::{IngestResult, NewTrackingEvent};
-use crate::db::ingest::ingest;
 use crate::domain::ingestion::{Incoming, Outcome};
-use crate::domain::tracking::TrackingEvent;
 use crate::domain::TrackingNumber;
+use crate::workflow::ingest::ingest;
 
 /// Records one scan of a shipment; the same `event_id` again is a `duplicate` with no effect.
 #[utoipa::path(
@@ -43,7 +42,10 @@ pub async fn create_tracking_event(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let now = clock.now();
-    let event = TrackingEvent::parse(body.into_inner(), now).map_err(ApiError::Validation)?;
+    let event = body
+        .into_inner()
+        .validate(now)
+        .map_err(ApiError::Validation)?;
     let items = vec![Incoming {
         tracking_number,
         event,

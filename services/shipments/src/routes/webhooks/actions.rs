@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::api::problems::{BadSince, NoSuchWebhook};
 use crate::api::webhooks::{ReplayResult, ReplayWebhook, WebhookDelivery};
 use crate::db::webhooks::{self as repo, DeliveryRow};
-use crate::webhooks::{self, Wake};
+use crate::workflow::webhooks::{self, Wake};
 
 /// How far back `:replay` reaches (SPEC §5: the last 30 days).
 const REPLAY_WINDOW_DAYS: i64 = 30;

@@ -13,7 +13,7 @@ use crate::api::problems::{BadWebhook, MayNotManageWebhooks};
 use crate::api::webhooks::{CreateWebhook, CreatedWebhook};
 use crate::configuration::WebhookSettings;
 use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
-use crate::webhooks::registration::NewWebhook;
+use crate::workflow::webhooks::registration::NewWebhook;
 
 /// Registers an endpoint for the caller; the answer carries the signing secret, shown once.
 #[utoipa::path(

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::api::problems::{BadPage, NoSuchDelivery, NoSuchWebhook};
 use crate::api::webhooks::{WebhookDelivery, WebhookDeliveryPage};
 use crate::db::webhooks as repo;
-use crate::webhooks::Wake;
+use crate::workflow::webhooks::Wake;
 
 /// The subscription's deliveries, newest first, cursor-paginated.
 #[utoipa::path(

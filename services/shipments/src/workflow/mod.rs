@@ -1,0 +1,14 @@
+//! Use cases and job bodies that span domain rules, storage and the events they emit: called
+//! by routes, consumers and the scheduler.
+//!
+//! * `ingest` — tracking-event ingestion (domain input, `domain::ingestion` outcomes, a fixed
+//!   number of statements per batch) and the initial ETA of a new shipment;
+//! * `expiry` — the `expired` sweep (hourly, one replica);
+//! * `webhooks` — subscriptions' target checks (SSRF), signatures, the fan-out of the service's
+//!   events into deliveries and the delivery `Worker` the scheduler runs;
+//! * `notifications` — the default (logging) sender of `notification.requested`.
+
+pub mod expiry;
+pub mod ingest;
+pub mod notifications;
+pub mod webhooks;
