@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn an_addresss_delay_runs_on_the_clock_and_its_failures_are_forgotten_after_an_hour() {
-        let clock = Clock::manual(Utc::now());
+        let clock = Clock::manual(Clock::system().now());
         let backoff = AddressBackoff::new(clock.clone());
         for _ in 0..ADDRESS_FREE_FAILURES - 1 {
             backoff.failed("192.0.2.1");

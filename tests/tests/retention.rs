@@ -134,21 +134,40 @@ async fn a_week_later_published_outbox_rows_are_gone_and_a_month_later_processed
     app.stop().await;
 }
 
-/// Moves the clock by `step`, `steps` times, writing rows stamped "now" before each move
-/// (`write(now, step_index)`); after each move waits until `table` (a count query) holds exactly
-/// the rows still younger than `keep`, and asserts the metrics counted the removed rows.
-#[allow(clippy::too_many_arguments)]
-async fn stays_bounded(
-    db: &str,
-    clock: &Clock,
-    job: &str,
-    count_sql: &str,
-    write: impl Fn(DateTime<Utc>, i64),
+/// Which purge a [`stays_bounded`] run watches: its job's metric label and the count of the
+/// rows it purges.
+struct Purge<'a> {
+    db: &'a str,
+    clock: &'a Clock,
+    job: &'a str,
+    count_sql: &'a str,
+}
+
+/// How a [`stays_bounded`] run moves time: `steps` moves of `step`, `per_step` rows written
+/// before each, rows younger than `keep` kept.
+struct Schedule {
     per_step: i64,
     step: Duration,
     steps: i64,
     keep: Duration,
-) {
+}
+
+/// Moves the clock by `step`, `steps` times, writing rows stamped "now" before each move
+/// (`write(now, step_index)`); after each move waits until the purged table holds exactly the
+/// rows still younger than `keep`, and asserts the metrics counted the removed rows.
+async fn stays_bounded(purge: &Purge<'_>, write: impl Fn(DateTime<Utc>, i64), plan: Schedule) {
+    let Purge {
+        db,
+        clock,
+        job,
+        count_sql,
+    } = *purge;
+    let Schedule {
+        per_step,
+        step,
+        steps,
+        keep,
+    } = plan;
     let purged_before = JOBS.items.with_label_values(&[job]).get();
     let start = clock.now();
     let mut written = 0;
@@ -223,10 +242,12 @@ async fn finished_webhook_deliveries_are_purged_after_30_days_and_the_table_stay
     deliveries("pending")(clock.now() - Duration::days(40), 2);
     let (succeeded, failed) = (deliveries("succeeded"), deliveries("failed"));
     stays_bounded(
-        &db,
-        &clock,
-        "webhook_deliveries_purge",
-        "SELECT count(*) AS n FROM webhook_deliveries WHERE status <> 'pending'",
+        &Purge {
+            db: &db,
+            clock: &clock,
+            job: "webhook_deliveries_purge",
+            count_sql: "SELECT count(*) AS n FROM webhook_deliveries WHERE status <> 'pending'",
+        },
         |at, i| {
             if i % 2 == 0 {
                 succeeded(at, 12)
@@ -234,10 +255,12 @@ async fn finished_webhook_deliveries_are_purged_after_30_days_and_the_table_stay
                 failed(at, 12)
             }
         },
-        12,
-        Duration::days(7),
-        8,
-        Duration::days(30),
+        Schedule {
+            per_step: 12,
+            step: Duration::days(7),
+            steps: 8,
+            keep: Duration::days(30),
+        },
     )
     .await;
     let pending = "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'pending'";
@@ -291,15 +314,19 @@ async fn the_gateway_purges_idempotency_records_after_a_day_and_the_audit_log_af
     };
     // A week in steps of 6 hours: only the last day's records stay.
     stays_bounded(
-        &db,
-        &clock,
-        "idempotency_purge",
-        "SELECT count(*) AS n FROM idempotency_keys",
+        &Purge {
+            db: &db,
+            clock: &clock,
+            job: "idempotency_purge",
+            count_sql: "SELECT count(*) AS n FROM idempotency_keys",
+        },
         idempotency,
-        15,
-        Duration::hours(6),
-        28,
-        Duration::hours(24),
+        Schedule {
+            per_step: 15,
+            step: Duration::hours(6),
+            steps: 28,
+            keep: Duration::hours(24),
+        },
     )
     .await;
 
@@ -315,15 +342,19 @@ async fn the_gateway_purges_idempotency_records_after_a_day_and_the_audit_log_af
     };
     // Two years in steps of two months: only the last year's entries stay.
     stays_bounded(
-        &db,
-        &clock,
-        "audit_log_purge",
-        "SELECT count(*) AS n FROM audit_log WHERE principal = 'retention-test'",
+        &Purge {
+            db: &db,
+            clock: &clock,
+            job: "audit_log_purge",
+            count_sql: "SELECT count(*) AS n FROM audit_log WHERE principal = 'retention-test'",
+        },
         audit,
-        25,
-        Duration::days(61),
-        12,
-        Duration::days(365),
+        Schedule {
+            per_step: 25,
+            step: Duration::days(61),
+            steps: 12,
+            keep: Duration::days(365),
+        },
     )
     .await;
     app.stop().await;
