@@ -49,3 +49,22 @@ pub fn find_by_username(conn: &mut PgConnection, username: &str) -> QueryResult<
         .first(conn)
         .optional()
 }
+
+/// Writes `next` over the user if they are still at `next.version - 1` (optimistic
+/// concurrency); `false` when another change came first.
+pub fn update_if_unchanged(conn: &mut PgConnection, next: &UserRow) -> QueryResult<bool> {
+    let target = users::table
+        .filter(users::id.eq(next.id))
+        .filter(users::version.eq(next.version - 1));
+    let n = diesel::update(target)
+        .set((
+            users::display_name.eq(&next.display_name),
+            users::role.eq(&next.role),
+            users::disabled.eq(next.disabled),
+            users::password_hash.eq(&next.password_hash),
+            users::updated_at.eq(next.updated_at),
+            users::version.eq(next.version),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}

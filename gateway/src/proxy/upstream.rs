@@ -36,18 +36,13 @@ fn is_hop_by_hop(name: &header::HeaderName) -> bool {
     )
 }
 
-/// Sends the request upstream; idempotent methods are retried once on a connection failure.
-pub async fn send(
+/// The headers sent upstream: the caller's end-to-end headers, then the gateway's own — the
+/// request id, the trace context, the token it authorised and the `x-forwarded-*` trio.
+fn upstream_headers(
     req: &HttpRequest,
     ctx: &RequestContext,
-    client: &reqwest::Client,
-    route: &Route,
-    url: &str,
     token: Option<&str>,
-    body: Body,
-) -> Result<reqwest::Response, ApiError> {
-    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
-        .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
+) -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in req.headers() {
         if !is_hop_by_hop(name) {
@@ -74,7 +69,22 @@ pub async fn send(
     }
     set("x-forwarded-proto", req.connection_info().scheme());
     set("x-forwarded-host", req.connection_info().host());
+    headers
+}
 
+/// Sends the request upstream; idempotent methods are retried once on a connection failure.
+pub async fn send(
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    client: &reqwest::Client,
+    route: &Route,
+    url: &str,
+    token: Option<&str>,
+    body: Body,
+) -> Result<reqwest::Response, ApiError> {
+    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
+        .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
+    let headers = upstream_headers(req, ctx, token);
     let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let (attempts, mut streaming, buffered) = match body {
         Body::Buffered(b) => (if idempotent { 2 } else { 1 }, None, b),

@@ -242,34 +242,30 @@ pub async fn update_user(
         Some(p) => Some(web::block(move || passwords::hash(&p)).await??),
         None => None,
     };
-    let version = current.version;
     let now = auditor.now();
     let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
     // A new password, another role or a deactivation ends every session of the user.
     let ends_sessions = hash.is_some()
         || b.role.as_ref().is_some_and(|r| *r != current.role)
         || b.disabled == Some(true);
-    let updated = db::transaction(&pool, move |conn| {
-        let target = users::table
-            .filter(users::id.eq(id))
-            .filter(users::version.eq(version));
-        let n = diesel::update(target)
-            .set((
-                users::display_name.eq(b.display_name.or(current.display_name)),
-                users::role.eq(b.role.unwrap_or(current.role)),
-                users::disabled.eq(b.disabled.unwrap_or(current.disabled)),
-                users::password_hash.eq(hash.unwrap_or(current.password_hash)),
-                users::updated_at.eq(now),
-                users::version.eq(version + 1),
-            ))
-            .execute(conn)?;
-        if n == 0 {
+    let updated = UserRow {
+        display_name: b.display_name.or(current.display_name.clone()),
+        role: b.role.unwrap_or(current.role.clone()),
+        disabled: b.disabled.unwrap_or(current.disabled),
+        password_hash: hash.unwrap_or(current.password_hash.clone()),
+        updated_at: now,
+        version: current.version + 1,
+        ..current
+    };
+    let row = updated.clone();
+    db::transaction(&pool, move |conn| {
+        if !repo::update_if_unchanged(conn, &row)? {
             return Err(ApiError::PreconditionFailed);
         }
         if ends_sessions {
             crate::db::refresh_tokens::revoke_user(conn, id, now)?;
         }
-        repo::find(conn, id)?.ok_or(ApiError::NotFound("user"))
+        Ok(())
     })
     .await?;
     auditor
