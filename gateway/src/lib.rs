@@ -18,6 +18,8 @@ pub mod ratelimit;
 pub mod routes;
 pub mod sessions;
 pub mod startup;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tokens;
 
 pub use startup::build;
