@@ -26,6 +26,9 @@ pub struct Job {
     pub exclusive: bool,
     /// Runs at once when notified (work made due by a request), besides every period.
     pub wake: Option<Arc<Notify>>,
+    /// A run that touched at least this many items stopped at its batch limit: the next run
+    /// starts at once instead of after the period (a backlog drains in bounded transactions).
+    pub batch: Option<usize>,
 }
 
 impl Job {
@@ -36,7 +39,15 @@ impl Job {
             every,
             exclusive: false,
             wake: None,
+            batch: None,
         }
+    }
+
+    /// The work handles at most about `limit` items a run; a run that reaches it is followed
+    /// at once by the next one.
+    pub fn in_batches(mut self, limit: usize) -> Self {
+        self.batch = Some(limit);
+        self
     }
 
     /// Also runs as soon as `wake` is notified (`wake.notify_one()`).
@@ -176,10 +187,15 @@ impl Scheduler {
         let clock = self.clock.clone();
         let wake = job.wake.clone().unwrap_or_default();
         tokio::spawn(async move {
+            let mut more = false;
             loop {
                 // ±10 % jitter so replicas started together do not run in lockstep.
                 let jitter = 0.9 + 0.2 * rand::random::<f64>();
-                let wait = period.mul_f64(jitter);
+                let wait = if more {
+                    Duration::ZERO
+                } else {
+                    period.mul_f64(jitter)
+                };
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = wake.notified() => {}
@@ -189,7 +205,9 @@ impl Scheduler {
                     return;
                 }
                 JOBS.runs.with_label_values(&[job.name]).inc();
-                match run(clock.now()).await {
+                let ran = run(clock.now()).await;
+                more = matches!((&ran, job.batch), (Ok(Ran::Done(n)), Some(limit)) if *n >= limit);
+                match ran {
                     Ok(Ran::Done(n)) => {
                         JOBS.items.with_label_values(&[job.name]).inc_by(n as u64);
                         if n > 0 {
@@ -284,5 +302,52 @@ mod tests {
             Job::new("", Duration::ZERO).lock_key() as u64,
             0xcbf2_9ce4_8422_2325
         );
+    }
+
+    /// A job in batches drains a backlog run after run, without waiting its (hour-long)
+    /// period between them, and then waits again.
+    #[tokio::test]
+    async fn a_run_that_fills_its_batch_is_followed_at_once_by_the_next() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let pool = crate::db::build_pool("postgres://unused@127.0.0.1:1/unused", 1);
+        let scheduler = Scheduler {
+            pool,
+            clock: Clock::system(),
+            tick: None,
+        };
+        let backlog = Arc::new(AtomicUsize::new(7));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let wake = Arc::new(Notify::new());
+        let job = Job::new("batch_test", Duration::from_secs(3600))
+            .in_batches(2)
+            .woken_by(wake.clone());
+        let (stop, shutdown) = tokio::sync::watch::channel(false);
+        let (b, r) = (backlog.clone(), runs.clone());
+        let task = scheduler.spawn_async(job, shutdown, move |_| {
+            let (b, r) = (b.clone(), r.clone());
+            async move {
+                r.fetch_add(1, Ordering::SeqCst);
+                let left = b.load(Ordering::SeqCst);
+                let take = left.min(2);
+                b.store(left - take, Ordering::SeqCst);
+                Ok(take)
+            }
+        });
+        wake.notify_one();
+        let drained = tokio::time::timeout(Duration::from_secs(10), async {
+            while backlog.load(Ordering::SeqCst) > 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        assert!(
+            drained.is_ok(),
+            "the backlog drained without waiting the period"
+        );
+        // 2 + 2 + 2 + 1: the fourth run fell short of its batch, so the job waits its hour.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(runs.load(Ordering::SeqCst), 4);
+        let _ = stop.send(true);
+        task.await.expect("the job stops");
     }
 }

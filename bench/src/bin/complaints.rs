@@ -5,8 +5,8 @@
 //! recreates its own database `kb_complaints_sla`, migrates it with the service's migrations,
 //! seeds the cases set-based (one `INSERT ... SELECT generate_series`), runs the service's real
 //! sweep job (`workflow::sla::sweep` in the job's transaction and advisory lock) three times —
-//! the catch-up of a backlog (every threshold of 48 hours of intake crossed at once: the first
-//! run after an outage), the next minute (a run as it happens every minute: the per-run target),
+//! the catch-up of a backlog (every threshold of 48 hours of intake crossed at once: the runs
+//! after an outage, one after another in batches until one falls short), the next minute (a run as it happens every minute: the per-run target),
 //! an idle minute — then starts the real complaints
 //! service on that database (the same `build` as the binary, on a loopback port) and measures
 //! `GET /api/v1/complaints` over HTTP: per queue filter, sequentially, and a mix at 4
@@ -120,6 +120,31 @@ fn sweep_once(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<Val
     Ok(json!({"seconds": round(seconds), "cases_marked": touched}))
 }
 
+/// The catch-up after an outage: runs of the job one after another (as the scheduler does with
+/// a job in batches) until one falls short of its batch.
+fn drain(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<Value> {
+    let batch = kuaidi_complaints::workflow::sla::SWEEP_BATCH as u64;
+    let (mut runs, mut longest, mut total, mut marked) = (0, 0.0_f64, 0.0, 0);
+    loop {
+        let run = sweep_once(conn, now)?;
+        let (seconds, n) = (
+            run["seconds"].as_f64().unwrap_or(0.0),
+            run["cases_marked"].as_u64().unwrap_or(0),
+        );
+        runs += 1;
+        longest = longest.max(seconds);
+        total += seconds;
+        marked += n;
+        if n < batch {
+            break;
+        }
+    }
+    Ok(
+        json!({"runs": runs, "seconds": round(longest), "total_seconds": round(total),
+              "cases_marked": marked}),
+    )
+}
+
 fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
@@ -183,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     seed(&mut conn, cases, t0)?;
     let seed_seconds = started.elapsed().as_secs_f64();
-    let backlog = sweep_once(&mut conn, t0)?;
+    let backlog = drain(&mut conn, t0)?;
     // What autovacuum does after a change of this size (the old row versions of the backlog
     // would otherwise still sit in the sweep's indexes).
     diesel::sql_query("VACUUM ANALYZE complaints").execute(&mut conn)?;
@@ -302,7 +327,7 @@ fn table(r: &Value) {
     let ratio = |v: &Value, target: f64| format!("{:.3}", v.as_f64().unwrap_or(0.0) / target);
     let sweep = &r["sla_sweep"];
     for (name, run) in [
-        ("backlog", "backlog"),
+        ("backlog, longest run", "backlog"),
         ("next minute", "next_minute"),
         ("idle", "idle"),
     ] {

@@ -30,7 +30,9 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
         move |stopping| {
             vec![
                 sched.spawn_db(
-                    Job::new("complaints.sla_sweep", Duration::from_secs(60)).exclusive(),
+                    Job::new("complaints.sla_sweep", Duration::from_secs(60))
+                        .exclusive()
+                        .in_batches(crate::workflow::sla::SWEEP_BATCH),
                     stopping.clone(),
                     crate::workflow::sla::sweep,
                 ),

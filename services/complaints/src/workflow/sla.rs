@@ -132,11 +132,25 @@ enum Stage {
     ResolutionBreach,
 }
 
-/// The SLA sweep: one UPDATE ... RETURNING per clock and threshold, one history insert, one
-/// outbox insert. Each case warns and breaches at most once per clock; a breach escalates one
-/// level (`complaint.escalated`, automatic) and notifies the supervisor of the case's
-/// department in their inbox.
+/// Most cases one sweep statement marks: a run stays short (its transaction locks the cases it
+/// marks), and a backlog — the first run after an outage — drains over runs that follow one
+/// another at once (`Job::in_batches(SWEEP_BATCH)`), the most overdue first.
+pub const SWEEP_BATCH: usize = 2_000;
+
+/// The SLA sweep in batches of [`SWEEP_BATCH`] per clock and threshold.
 pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    sweep_at_most(conn, now, SWEEP_BATCH)
+}
+
+/// The SLA sweep: one UPDATE ... RETURNING per clock and threshold (at most `limit` cases each,
+/// the most overdue first), one history insert, one outbox insert. Each case warns and breaches
+/// at most once per clock; a breach escalates one level (`complaint.escalated`, automatic) and
+/// notifies the supervisor of the case's department in their inbox.
+pub fn sweep_at_most(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> anyhow::Result<usize> {
     let ctx = RequestContext::detached();
     let mut em = Emitter::new(&ctx, now);
     let mut trail = Trail::load(conn)?;
@@ -147,7 +161,7 @@ pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usiz
         Stage::ResolutionWarning,
         Stage::ResolutionBreach,
     ] {
-        let rows = mark(conn, stage, now)?;
+        let rows = mark(conn, stage, now, limit)?;
         touched += rows.len();
         let cities = cities(conn, &rows)?;
         for row in &rows {
@@ -167,6 +181,7 @@ fn mark(
     conn: &mut PgConnection,
     stage: Stage,
     now: DateTime<Utc>,
+    limit: usize,
 ) -> QueryResult<Vec<ComplaintRow>> {
     let (flag, column, breach, first_response) = match stage {
         Stage::FirstResponseWarning => (
@@ -189,8 +204,6 @@ fn mark(
         ),
         Stage::ResolutionBreach => (SlaFlag::ResolutionBreached, "resolution_due", true, false),
     };
-    // A breach implies the warning of its clock (a case may pass both between two sweeps: the
-    // warning statement runs first, so both are announced once).
     let escalate = if breach {
         ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $1"
     } else {
@@ -201,13 +214,28 @@ fn mark(
     } else {
         ""
     };
+    // A breach follows its clock's warning (marked first, in this run or an earlier one), so a
+    // backlog drained in batches still announces every warning before its breach.
+    let warned = match stage {
+        Stage::FirstResponseBreach => format!(
+            "AND sla_flags & {} <> 0",
+            SlaFlag::FirstResponseWarned as i32
+        ),
+        Stage::ResolutionBreach => {
+            format!("AND sla_flags & {} <> 0", SlaFlag::ResolutionWarned as i32)
+        }
+        _ => String::new(),
+    };
     // The flag is a literal, as in the partial indexes' predicates (migration
     // `queue_indexes`): with a parameter the planner could not use them.
     let flag = flag as i32;
+    // Cases another transaction holds (an agent acting on them) are left to the next run.
     diesel::sql_query(format!(
         "UPDATE complaints SET sla_flags = sla_flags | {flag} {escalate} \
-         WHERE status NOT IN ('closed', 'awaiting_feedback') AND sla_flags & {flag} = 0 \
-           AND {column} <= $1 {responded} \
+         WHERE id IN (SELECT id FROM complaints \
+                      WHERE status NOT IN ('closed', 'awaiting_feedback') \
+                        AND sla_flags & {flag} = 0 AND {column} <= $1 {responded} {warned} \
+                      ORDER BY {column} LIMIT {limit} FOR UPDATE SKIP LOCKED) \
          RETURNING *, type AS type_"
     ))
     .bind::<Timestamptz, _>(now)

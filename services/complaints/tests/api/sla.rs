@@ -243,3 +243,73 @@ async fn one_sweep_handles_thousands_of_cases_falling_due_together() {
     .await;
     t.stop().await;
 }
+
+/// After an outage every threshold of a backlog is crossed at once: one run marks at most its
+/// batch per clock and threshold, the most overdue cases first, and a case's breach only after
+/// its warning — so the backlog drains in short transactions, in the order it fell due.
+#[test]
+fn a_sweep_run_marks_at_most_its_batch_most_overdue_first_warning_before_breach() {
+    use diesel::prelude::*;
+    use kuaidi_complaints::workflow::sla::sweep_at_most;
+    let db = kuaidi_shared::testing::migrated_database(
+        "complaints_batch",
+        kuaidi_complaints::startup::MIGRATIONS,
+    );
+    let mut conn = PgConnection::establish(&db).expect("test database");
+    // Five cases an hour apart, every deadline long past at `now`.
+    diesel::sql_query(format!(
+        "INSERT INTO complaints (id, number, type, channel, priority, description, status, \
+           first_response_due, resolution_due, first_response_warn_at, resolution_warn_at, \
+           created_at, updated_at) \
+         SELECT gen_random_uuid(), 'C' || g, 'complaint', 'phone', 'normal', 'backlog', 'received', \
+           t + interval '4 hours', t + interval '48 hours', t + interval '192 minutes', \
+           t + interval '2304 minutes', t, t \
+         FROM generate_series(1, 5) g, \
+              LATERAL (SELECT '{START}'::timestamptz + (g - 1) * interval '1 hour' AS t) s"
+    ))
+    .execute(&mut conn)
+    .expect("backlog");
+    let now = time(START) + Minutes::days(10);
+    let flags = |conn: &mut PgConnection| -> Vec<(String, i32)> {
+        use diesel::sql_types::{Integer, Text};
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = Text)]
+            number: String,
+            #[diesel(sql_type = Integer)]
+            sla_flags: i32,
+        }
+        diesel::sql_query("SELECT number, sla_flags FROM complaints ORDER BY number")
+            .load::<Row>(conn)
+            .expect("flags")
+            .into_iter()
+            .map(|r| (r.number, r.sla_flags))
+            .collect()
+    };
+
+    let first = sweep_at_most(&mut conn, now, 2).expect("first run");
+    assert_eq!(first, 8, "two cases, four thresholds each");
+    assert_eq!(
+        flags(&mut conn),
+        [("C1", 15), ("C2", 15), ("C3", 0), ("C4", 0), ("C5", 0)].map(|(n, f)| (n.into(), f))
+    );
+    assert_eq!(sweep_at_most(&mut conn, now, 2).expect("second run"), 8);
+    assert_eq!(sweep_at_most(&mut conn, now, 2).expect("third run"), 4);
+    assert!(flags(&mut conn).iter().all(|(_, f)| *f == 15));
+    assert_eq!(sweep_at_most(&mut conn, now, 2).expect("an idle run"), 0);
+    // The trail: each case warned before it breached, on both clocks.
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let out_of_order = diesel::sql_query(
+        "SELECT count(*) AS n FROM complaint_history b JOIN complaint_history w \
+           ON w.complaint_id = b.complaint_id AND w.action = 'sla_warning' \
+          AND w.payload->>'clock' = b.payload->>'clock' \
+         WHERE b.action = 'sla_breached' AND w.id > b.id",
+    )
+    .get_result::<N>(&mut conn)
+    .expect("history");
+    assert_eq!(out_of_order.n, 0);
+}
