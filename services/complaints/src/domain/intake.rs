@@ -157,6 +157,19 @@ pub fn fast_lane(priority: Priority, key_account: bool) -> Priority {
     }
 }
 
+/// Whether a parcel is an end customer's (SPEC §3: "sent to or by the customer"): sent to the
+/// phone whose blind index their token carries, or by one of the customer files holding that
+/// phone (`own`, from the customer projection).
+pub fn parcel_of_customer(
+    phone_hash: Option<&str>,
+    recipient_phone_hash: Option<&str>,
+    shipper: Option<Uuid>,
+    own: &[Uuid],
+) -> bool {
+    phone_hash.is_some_and(|h| recipient_phone_hash == Some(h))
+        || shipper.is_some_and(|s| own.contains(&s))
+}
+
 /// `C` + yyyymmdd + the day's 5-digit counter.
 pub fn case_number(day: NaiveDate, counter: i32) -> String {
     format!("C{}{counter:05}", day.format("%Y%m%d"))
@@ -282,6 +295,32 @@ mod tests {
             Intake::parse(request(body), &caller(Role::Agent)).is_ok(),
             "staff may open a case without a shipment"
         );
+    }
+
+    #[test]
+    fn an_end_customers_parcels_are_those_sent_to_their_phone_or_by_their_files() {
+        let (mine, stranger) = (Uuid::now_v7(), Uuid::now_v7());
+        let own = [mine];
+        assert!(
+            parcel_of_customer(Some("h"), Some("h"), Some(stranger), &own),
+            "sent to them"
+        );
+        assert!(
+            parcel_of_customer(Some("h"), Some("other"), Some(mine), &own),
+            "sent by them"
+        );
+        assert!(!parcel_of_customer(
+            Some("h"),
+            Some("other"),
+            Some(stranger),
+            &own
+        ));
+        assert!(!parcel_of_customer(Some("h"), None, None, &own), "nobody's");
+        assert!(
+            !parcel_of_customer(None, None, Some(stranger), &[]),
+            "a token without a phone matches nothing"
+        );
+        assert!(!parcel_of_customer(None, None, None, &[]));
     }
 
     #[test]
