@@ -9,7 +9,7 @@ use kuaidi_gateway::configuration::GatewaySettings;
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::settings::ServiceSettings;
-use kuaidi_shared::testing::{fresh_database, migrated_database, TestEnv};
+use kuaidi_shared::testing::{expect_json, fresh_database, migrated_database, TestEnv};
 use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
@@ -144,6 +144,44 @@ impl Suite {
         resp["access_token"]
             .as_str()
             .expect("access_token")
+            .to_owned()
+    }
+
+    /// The mobile app's token: a system client of role `app` (created by `admin`) signed in
+    /// with OAuth2 client credentials.
+    pub async fn app_token(&self, admin: &str) -> String {
+        let body = json!({"name": "Mobile app", "role": "app"});
+        let client = expect_json(self.post(admin, "/api/v1/clients", &body).await, 201).await;
+        let form = [
+            ("grant_type", "client_credentials"),
+            (
+                "client_id",
+                client["client_id"].as_str().expect("client_id"),
+            ),
+            (
+                "client_secret",
+                client["client_secret"].as_str().expect("secret"),
+            ),
+        ];
+        let sent = self
+            .env
+            .http
+            .post(self.url("/api/v1/auth/token"))
+            .form(&form);
+        let granted = expect_json(sent.send().await.expect("sent"), 200).await;
+        granted["access_token"]
+            .as_str()
+            .expect("app token")
+            .to_owned()
+    }
+
+    /// The token the app mints (`app`) for a person whose `phone` it verified.
+    pub async fn customer_token(&self, app: &str, phone: &str) -> String {
+        let body = json!({"phone": phone});
+        let minted = self.post(app, "/api/v1/auth/customer-token", &body).await;
+        expect_json(minted, 200).await["access_token"]
+            .as_str()
+            .expect("customer token")
             .to_owned()
     }
 

@@ -26,40 +26,7 @@ async fn json_of(resp: reqwest::Response, status: u16) -> Value {
 async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_their_phone() {
     let suite = Suite::start().await;
     let admin = suite.admin_token().await;
-    let client = json_of(
-        suite
-            .post(
-                &admin,
-                "/api/v1/clients",
-                &json!({"name": "Mobile app", "role": "app"}),
-            )
-            .await,
-        201,
-    )
-    .await;
-    let granted = json_of(
-        suite
-            .env
-            .http
-            .post(suite.url("/api/v1/auth/token"))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                (
-                    "client_id",
-                    client["client_id"].as_str().expect("client_id"),
-                ),
-                (
-                    "client_secret",
-                    client["client_secret"].as_str().expect("secret"),
-                ),
-            ])
-            .send()
-            .await
-            .expect("sent"),
-        200,
-    )
-    .await;
-    let app = granted["access_token"].as_str().expect("app token");
+    let app = suite.app_token(&admin).await;
     let mine = json_of(
         suite
             .post(&admin, "/api/v1/shipments", &parcel_to("13812345678"))
@@ -75,19 +42,8 @@ async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_thei
     )
     .await;
 
-    let minted = json_of(
-        suite
-            .post(
-                app,
-                "/api/v1/auth/customer-token",
-                &json!({"phone": "+86 138 1234 5678"}),
-            )
-            .await,
-        200,
-    )
-    .await;
-    let customer = minted["access_token"].as_str().expect("customer token");
-    let listed = json_of(suite.get(customer, "/api/v1/shipments").await, 200).await;
+    let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
+    let listed = json_of(suite.get(&customer, "/api/v1/shipments").await, 200).await;
 
     let numbers: Vec<&str> = listed["data"]
         .as_array()

@@ -1,7 +1,9 @@
 //! The complaint desk end to end through the gateway: a case from intake to close with a
 //! supervisor's approval, an SLA breach seen by moving the clock (and in the inbox of the
 //! department's supervisor), a dissatisfied survey
-//! reopening its case, and a claim ageing past 30 days.
+//! reopening its case, a claim ageing past 30 days, and a case opened in the app by the
+//! sender of a parcel (the customer file holding their phone, learnt from the customers
+//! service's events).
 
 use chrono::{Duration, DurationRound, Utc};
 use kuaidi_shared::auth::Role;
@@ -324,5 +326,94 @@ async fn a_claim_left_unsettled_ages_past_30_days_into_the_overdue_report() {
     .await;
     assert_eq!(overdue["data"][0]["id"], claim["id"]);
     assert_eq!(overdue["data"][0]["overdue"], true);
+    suite.stop().await;
+}
+
+/// A parcel `merchant` sends to someone in 杭州, by its customer `shipper` if any.
+fn parcel(shipper: Option<&str>) -> Value {
+    json!({
+        "recipient": {"name": "王五", "phone": "13900001111", "address": "人民路 1 号", "city": "杭州"},
+        "origin": {"city": "上海"}, "destination": {"city": "杭州"},
+        "service_level": "standard", "weight_kg": 2.0,
+        "freight": {"amount": "8.00", "currency": "CNY"}, "shipper_customer_id": shipper})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let merchant_id = Uuid::now_v7();
+    let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
+    let file = json!({"kind": "individual", "name": "陈静", "phones": ["13812345678"],
+        "merchant_id": merchant_id});
+    let chen = json_of(suite.post(&admin, "/api/v1/customers", &file).await, 201).await;
+    let shipper = chen["id"].as_str().expect("id");
+    let sent = eventually(
+        std::time::Duration::from_secs(15),
+        "the merchant's customer known to shipments",
+        || async {
+            let resp = suite
+                .post(&merchant, "/api/v1/shipments", &parcel(Some(shipper)))
+                .await;
+            (resp.status() == 201).then_some(resp)
+        },
+    )
+    .await;
+    let sent = json_of(sent, 201).await;
+    let stranger = json_of(
+        suite
+            .post(&merchant, "/api/v1/shipments", &parcel(None))
+            .await,
+        201,
+    )
+    .await;
+    let app = suite.app_token(&admin).await;
+    let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
+    let report = |tn: &Value| {
+        json!({"type": "complaint", "channel": "app", "category": "delay",
+            "description": "My parcel to 杭州 has not moved for three days.",
+            "tracking_number": tn})
+    };
+
+    let opened = eventually(
+        std::time::Duration::from_secs(15),
+        "the parcel and the sender's phone known to complaints",
+        || async {
+            let body = report(&sent["tracking_number"]);
+            let resp = suite.post(&customer, "/api/v1/complaints", &body).await;
+            (resp.status() == 201).then_some(resp)
+        },
+    )
+    .await;
+    let opened = json_of(opened, 201).await;
+
+    assert_eq!(opened["customer_id"], chen["id"]);
+    assert_eq!(opened["merchant_id"], json!(merchant_id));
+    let mut body = report(&stranger["tracking_number"]);
+    body["channel"] = json!("phone");
+    eventually(
+        std::time::Duration::from_secs(15),
+        "the stranger's parcel known to complaints (the desk's case on it names its merchant)",
+        || async {
+            let case: Value = suite
+                .post(&admin, "/api/v1/complaints", &body)
+                .await
+                .json()
+                .await
+                .ok()?;
+            (case["merchant_id"] == json!(merchant_id)).then_some(())
+        },
+    )
+    .await;
+    body["channel"] = json!("app");
+    let refused = suite.post(&customer, "/api/v1/complaints", &body).await;
+    assert_eq!(
+        refused.status(),
+        404,
+        "a parcel neither sent to nor by them"
+    );
+    let listed = json_of(suite.get(&customer, "/api/v1/complaints").await, 200).await;
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
+    assert_eq!(listed["data"][0]["id"], opened["id"]);
     suite.stop().await;
 }

@@ -186,6 +186,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             ShipmentCreatedV1::TYPE,
             ShipmentExceptionRaisedV1::TYPE,
             CustomerCreatedV1::TYPE,
+            CustomerUpdatedV1::TYPE,
             CustomerTierChangedV1::TYPE,
             CustomerOwnerChangedV1::TYPE,
             CustomerMergedV1::TYPE,

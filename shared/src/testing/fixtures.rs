@@ -21,5 +21,6 @@ pub fn customer_created(
         value_tier: "small".into(),
         lifecycle_stage: "prospect".into(),
         created_at: at,
+        phone_hashes: vec![],
     }
 }

@@ -40,6 +40,7 @@ fn customer(id: Uuid, tier: &str) -> CustomerCreatedV1 {
         value_tier: tier.into(),
         lifecycle_stage: "active".into(),
         created_at: at(1, 0, 0),
+        phone_hashes: vec![],
     }
 }
 

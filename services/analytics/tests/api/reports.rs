@@ -28,6 +28,7 @@ fn customer(merchant: Uuid, tier: &str, stage: &str) -> CustomerCreatedV1 {
         value_tier: tier.into(),
         lifecycle_stage: stage.into(),
         created_at: at(1, 8),
+        phone_hashes: vec![],
     }
 }
 

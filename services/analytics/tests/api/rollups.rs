@@ -241,6 +241,7 @@ fn created_customer(id: Uuid, when: DateTime<Utc>) -> CustomerCreatedV1 {
         value_tier: "small".into(),
         lifecycle_stage: "new".into(),
         created_at: when,
+        phone_hashes: vec![],
     }
 }
 

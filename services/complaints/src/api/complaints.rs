@@ -43,6 +43,20 @@ pub struct CreateComplaint {
     pub priority: Option<String>,
 }
 
+impl From<CreateComplaint> for crate::domain::intake::Draft {
+    fn from(b: CreateComplaint) -> Self {
+        Self {
+            type_: b.type_,
+            channel: b.channel,
+            description: b.description,
+            customer_id: b.customer_id,
+            tracking_number: b.tracking_number,
+            category: b.category,
+            priority: b.priority,
+        }
+    }
+}
+
 kuaidi_shared::string_enum_schema! {
     /// The type of a case (`domain::vocab::TYPES`).
     pub ComplaintType = crate::domain::vocab::TYPES;

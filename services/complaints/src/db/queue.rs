@@ -34,7 +34,8 @@ pub struct Filters {
     received_to: Option<DateTime<Utc>>,
     /// Merchants: their own cases.
     tenant: Option<Uuid>,
-    /// End customers: the cases they opened (`None` inside: none at all).
+    /// End customers: the cases they opened and those the desk opened for their files (by the
+    /// phone blind index in their token; `None` inside: none at all).
     reporter: Option<Option<String>>,
 }
 
@@ -203,7 +204,16 @@ pub fn page(
         q = q.filter(c::merchant_id.eq(t));
     }
     match &f.reporter {
-        Some(Some(hash)) => q = q.filter(c::reporter_phone_hash.eq(hash.clone())),
+        Some(Some(hash)) => {
+            let own = super::customers::ids_by_phone(conn, hash)?;
+            q = q.filter(
+                c::reporter_phone_hash
+                    .eq(hash.clone())
+                    .or(c::reporter_phone_hash
+                        .is_null()
+                        .and(c::customer_id.eq_any(own))),
+            )
+        }
         Some(None) => q = q.filter(c::id.is_null()),
         None => {}
     }

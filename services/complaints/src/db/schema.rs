@@ -102,6 +102,10 @@ diesel::table! {
         owner_id -> Nullable<Uuid>,
         owner_changed_at -> Nullable<Timestamptz>,
         merchant_id -> Nullable<Uuid>,
+        phone_hashes -> Array<Text>,
+        phones_version -> Nullable<Int8>,
+        merged_into -> Nullable<Uuid>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -6,7 +6,19 @@ use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
 use super::vocab::{Priority, CATEGORIES, CHANNELS, TYPES};
-use crate::api::complaints::CreateComplaint;
+
+/// What a caller asked to open, as received (the API body converts into it): required texts
+/// arrive as `""` when absent, so that [`Intake::parse`] reports every problem at once.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub type_: String,
+    pub channel: String,
+    pub description: String,
+    pub customer_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+}
 
 /// A validated intake request.
 #[derive(Debug, Clone)]
@@ -28,7 +40,7 @@ pub struct Intake {
 impl Intake {
     /// Checks every field and reports all problems at once. Merchants complain about their
     /// own shipments only, so they must name one.
-    pub fn parse(req: CreateComplaint, caller: &Principal) -> Result<Self, ApiError> {
+    pub fn parse(req: Draft, caller: &Principal) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         one_of(&mut errors, "type", &req.type_, &TYPES);
         one_of(&mut errors, "channel", &req.channel, &CHANNELS);
@@ -145,6 +157,19 @@ pub fn fast_lane(priority: Priority, key_account: bool) -> Priority {
     }
 }
 
+/// Whether a parcel is an end customer's (SPEC §3: "sent to or by the customer"): sent to the
+/// phone whose blind index their token carries, or by one of the customer files holding that
+/// phone (`own`, from the customer projection).
+pub fn parcel_of_customer(
+    phone_hash: Option<&str>,
+    recipient_phone_hash: Option<&str>,
+    shipper: Option<Uuid>,
+    own: &[Uuid],
+) -> bool {
+    phone_hash.is_some_and(|h| recipient_phone_hash == Some(h))
+        || shipper.is_some_and(|s| own.contains(&s))
+}
+
 /// `C` + yyyymmdd + the day's 5-digit counter.
 pub fn case_number(day: NaiveDate, counter: i32) -> String {
     format!("C{}{counter:05}", day.format("%Y%m%d"))
@@ -164,8 +189,19 @@ mod tests {
         }
     }
 
-    fn request(body: serde_json::Value) -> CreateComplaint {
-        serde_json::from_value(body).expect("a body of the right shape")
+    /// A draft from JSON shaped like the API body (absent texts as "").
+    fn request(body: serde_json::Value) -> Draft {
+        let text = |k: &str| body[k].as_str().unwrap_or_default().to_owned();
+        let opt = |k: &str| body[k].as_str().map(str::to_owned);
+        Draft {
+            type_: text("type"),
+            channel: text("channel"),
+            description: text("description"),
+            customer_id: opt("customer_id").and_then(|c| c.parse().ok()),
+            tracking_number: opt("tracking_number"),
+            category: opt("category"),
+            priority: opt("priority"),
+        }
     }
 
     fn fields_refused(body: serde_json::Value, role: Role) -> Vec<String> {
@@ -259,6 +295,32 @@ mod tests {
             Intake::parse(request(body), &caller(Role::Agent)).is_ok(),
             "staff may open a case without a shipment"
         );
+    }
+
+    #[test]
+    fn an_end_customers_parcels_are_those_sent_to_their_phone_or_by_their_files() {
+        let (mine, stranger) = (Uuid::now_v7(), Uuid::now_v7());
+        let own = [mine];
+        assert!(
+            parcel_of_customer(Some("h"), Some("h"), Some(stranger), &own),
+            "sent to them"
+        );
+        assert!(
+            parcel_of_customer(Some("h"), Some("other"), Some(mine), &own),
+            "sent by them"
+        );
+        assert!(!parcel_of_customer(
+            Some("h"),
+            Some("other"),
+            Some(stranger),
+            &own
+        ));
+        assert!(!parcel_of_customer(Some("h"), None, None, &own), "nobody's");
+        assert!(
+            !parcel_of_customer(None, None, Some(stranger), &[]),
+            "a token without a phone matches nothing"
+        );
+        assert!(!parcel_of_customer(None, None, None, &[]));
     }
 
     #[test]

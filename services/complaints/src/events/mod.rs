@@ -1,6 +1,8 @@
 //! What the complaints service consumes and emits. Consumed: `shipment.created` (shipment
-//! projection), `shipment.exception_raised` (proactive cases), `customer.created`, `customer.tier_changed`
-//! and `customer.owner_changed` (customer projection: tier, owner, merchant), `customer.merged`, `customer.erased`.
+//! projection), `shipment.exception_raised` (proactive cases), `customer.created`,
+//! `customer.updated`, `customer.tier_changed` and `customer.owner_changed` (customer
+//! projection: tier, owner, merchant, the blind indexes of the phones), `customer.merged`,
+//! `customer.erased`.
 
 pub mod emit;
 pub mod proactive;
@@ -8,11 +10,14 @@ pub mod proactive;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
     CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
-    CustomerTierChangedV1, ShipmentCreatedV1, ShipmentExceptionRaisedV1,
+    CustomerTierChangedV1, CustomerUpdatedV1, ShipmentCreatedV1, ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::events::Consumers;
 
 use crate::db::{customers, shipments};
+
+/// The version of a new customer file (`customer.created` carries none).
+const FIRST_VERSION: i64 = 1;
 
 /// The service's consumers (the queue binds exactly these types).
 pub fn consumers(clock: Clock) -> Consumers {
@@ -32,12 +37,22 @@ pub fn consumers(clock: Clock) -> Consumers {
         .on(|conn, _, c: CustomerCreatedV1| {
             customers::set_tier(conn, c.customer_id, &c.value_tier, c.created_at)?;
             customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
+            customers::set_phones(conn, c.customer_id, &c.phone_hashes, FIRST_VERSION)?;
             Ok(customers::set_owner(
                 conn,
                 c.customer_id,
                 c.owner_id,
                 c.created_at,
             )?)
+        })
+        .on(|conn, _, u: CustomerUpdatedV1| {
+            if u.changed.iter().any(|c| c == "merge_undone") {
+                customers::unmerge(conn, u.customer_id)?;
+            }
+            if let Some(hashes) = &u.phone_hashes {
+                customers::set_phones(conn, u.customer_id, hashes, u.version)?;
+            }
+            Ok(())
         })
         .on(|conn, _, o: CustomerOwnerChangedV1| {
             Ok(customers::set_owner(
@@ -49,10 +64,12 @@ pub fn consumers(clock: Clock) -> Consumers {
         })
         .on(|conn, _, m: CustomerMergedV1| {
             customers::merge(conn, m.survivor_id, m.duplicate_id)?;
+            customers::merge_phones(conn, m.survivor_id, m.duplicate_id)?;
             Ok(())
         })
         .on(|conn, _, e: CustomerErasedV1| {
             customers::erase(conn, e.customer_id, &e.phone_hashes)?;
+            customers::forget_phones(conn, e.customer_id, e.erased_at)?;
             Ok(())
         })
 }

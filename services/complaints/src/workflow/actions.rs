@@ -76,9 +76,7 @@ pub fn apply(
     ctx: &RequestContext,
     now: DateTime<Utc>,
 ) -> Result<Done, ApiError> {
-    let mut row = repo::find_for_update(conn, req.id)?
-        .filter(|r| crate::routes::complaints::visible_to(who, r))
-        .ok_or(ApiError::NotFound("complaint"))?;
+    let mut row = crate::routes::complaints::visible_case(conn, who, req.id, true)?;
     if req.if_match.is_some_and(|v| v != row.version) {
         return Err(ApiError::PreconditionFailed);
     }

@@ -8,11 +8,12 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::catalogue::ComplaintReceivedV1;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
+use uuid::Uuid;
 
 use crate::db::complaints::{self as repo, ComplaintRow};
 use crate::db::customers;
 use crate::db::shipments::{self, ShipmentRow};
-use crate::domain::intake::{case_number, derive_priority, fast_lane, Intake};
+use crate::domain::intake::{case_number, derive_priority, fast_lane, parcel_of_customer, Intake};
 use crate::domain::sla::{deadlines, Calendar};
 use crate::domain::vocab::RECEIVED;
 use crate::events::emit::Emitter;
@@ -41,20 +42,33 @@ pub fn open_case(
         Some(tn) => shipments::find(conn, tn)?,
         None => None,
     };
-    let merchant_id = merchant_of(who, shipment.as_ref())?;
-    if let (Role::Merchant, Some(c)) = (who.role, intake.customer_id) {
-        // Another tenant's customer is not there for this merchant (and its stats stay clean).
-        let theirs = match who.merchant_id {
-            Some(m) => customers::belongs_to(conn, c, m)?,
-            None => false,
+    // An end customer's own files: those holding the phone their token names.
+    let own = match (who.role, who.phone_hash.as_deref()) {
+        (Role::Customer, Some(hash)) => customers::ids_by_phone(conn, hash)?,
+        _ => Vec::new(),
+    };
+    let merchant_id = merchant_of(who, shipment.as_ref(), &own)?;
+    if let Some(c) = intake.customer_id {
+        // Another tenant's customer is not there for this merchant (and its stats stay clean);
+        // an end customer may name only their own file.
+        let theirs = match (who.role, who.merchant_id) {
+            (Role::Merchant, Some(m)) => customers::belongs_to(conn, c, m)?,
+            (Role::Merchant, None) => false,
+            (Role::Customer, _) => own.contains(&c),
+            _ => true,
         };
         if !theirs {
             return Err(ApiError::NotFound("customer"));
         }
     }
-    let customer_id = intake
-        .customer_id
-        .or_else(|| shipment.as_ref().and_then(|s| s.shipper_customer_id));
+    let customer_id = match intake.customer_id {
+        Some(c) => Some(c),
+        // The shipper's file, or its survivor if it was merged away since.
+        None => match shipment.as_ref().and_then(|s| s.shipper_customer_id) {
+            Some(shipper) => Some(customers::current_id(conn, shipper)?),
+            None => None,
+        },
+    };
     if let (Some(c), Some(tn), Some(cat)) = (customer_id, &intake.tracking_number, &intake.category)
     {
         repo::lock_intake(conn, c, tn, cat)?;
@@ -173,19 +187,24 @@ pub fn open_case(
 }
 
 /// The merchant a case belongs to: the shipment's. A merchant may only name its own shipment,
-/// an end customer only a parcel sent to them; another's, or one this service has not heard
-/// of, is a 404 (never a 403 that leaks it).
+/// an end customer only a parcel sent to them or by one of their files (`own`); another's, or
+/// one this service has not heard of, is a 404 (never a 403 that leaks it).
 fn merchant_of(
     who: &Principal,
     shipment: Option<&ShipmentRow>,
-) -> Result<Option<uuid::Uuid>, ApiError> {
+    own: &[Uuid],
+) -> Result<Option<Uuid>, ApiError> {
     let merchant = shipment.and_then(|s| s.merchant_id);
     let theirs = match who.role {
         Role::Merchant => merchant.is_some() && merchant == who.merchant_id,
-        Role::Customer => {
-            who.phone_hash.is_some()
-                && shipment.and_then(|s| s.recipient_phone_hash.as_ref()) == who.phone_hash.as_ref()
-        }
+        Role::Customer => shipment.is_some_and(|s| {
+            parcel_of_customer(
+                who.phone_hash.as_deref(),
+                s.recipient_phone_hash.as_deref(),
+                s.shipper_customer_id,
+                own,
+            )
+        }),
         _ => true,
     };
     if !theirs {

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::{Connection, PgConnection};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::events::catalogue::{EventPayload, PlaceV1, ShipmentCreatedV1};
+use kuaidi_shared::events::catalogue::{
+    CustomerMergedV1, EventPayload, PlaceV1, ShipmentCreatedV1,
+};
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
@@ -209,6 +211,16 @@ pub fn shipment(tracking_number: &str, merchant_id: Uuid, customer_id: Uuid) -> 
         created_at: time("2026-11-20T08:00:00Z"),
         sequence: 1,
         recipient_phone_hash: None,
+    }
+}
+
+/// `customer.merged`: `duplicate` into `survivor`.
+pub fn merged(survivor: Uuid, duplicate: Uuid) -> CustomerMergedV1 {
+    CustomerMergedV1 {
+        merge_id: Uuid::now_v7(),
+        survivor_id: survivor,
+        duplicate_id: duplicate,
+        merged_at: time("2026-11-21T08:00:00Z"),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the complaints service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod app;
 mod claims;
 mod complaints;
 mod departments;

@@ -3,14 +3,14 @@
 
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
-    CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
+    CustomerErasedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::customer_created;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, json_of, shipment, time, Desk};
+use crate::helpers::{complaint, json_of, merged, shipment, time, Desk};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_accounts_lost_parcel_opens_one_proactive_case_for_its_owner() {
@@ -143,17 +143,8 @@ async fn merged_customers_cases_move_to_the_survivor_and_erased_ones_lose_their_
     body["description"] = json!("My name is 张伟, call 13800138000");
     let gone = t.created(&t.admin(), &body).await;
 
-    t.publish(
-        "customers",
-        survivor,
-        &CustomerMergedV1 {
-            merge_id: Uuid::now_v7(),
-            survivor_id: survivor,
-            duplicate_id: duplicate,
-            merged_at: time("2026-11-21T08:00:00Z"),
-        },
-    )
-    .await;
+    t.publish("customers", survivor, &merged(survivor, duplicate))
+        .await;
     t.publish(
         "customers",
         erased,

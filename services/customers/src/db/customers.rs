@@ -92,6 +92,16 @@ pub fn identities(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(String,
         .load(conn)
 }
 
+/// The blind indexes of customer `id`'s phones (what other services learn from its events).
+pub fn phone_hashes(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<String>> {
+    customer_identities::table
+        .filter(customer_identities::customer_id.eq(id))
+        .filter(customer_identities::kind.eq("phone"))
+        .select(customer_identities::digest)
+        .order(customer_identities::digest)
+        .load(conn)
+}
+
 /// Live customers (not merged away, not erased) holding any of `digests`, with what matched;
 /// `except` is left out (a customer matching itself on edit).
 pub fn matching(

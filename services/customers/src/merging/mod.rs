@@ -208,6 +208,7 @@ impl Merger<'_> {
                 changed: vec!["merge_undone".into()],
                 version: i64::from(row.version),
                 updated_at: now,
+                phone_hashes: Some(repo::phone_hashes(conn, id)?),
             };
             Outbox::enqueue(conn, &event(id, &payload, ctx, now))?;
             views.push(view::full_view(conn, &row, now, pii, who)?);

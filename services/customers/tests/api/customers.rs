@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
-use crate::helpers::{acme, at, create, emit, id_of, shipment, spawn, spawn_at};
+use crate::helpers::{acme, at, create, emit, id_of, phone_hash, shipment, spawn, spawn_at};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_customer_is_a_prospect_with_derived_city_tier() {
@@ -366,5 +366,40 @@ async fn edits_need_a_fresh_if_match_and_are_validated_whole() {
             .map(Vec::len),
         Some(2)
     );
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_events_carry_the_phones_blind_indexes_never_the_phones() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let tap = app.env.tap().await;
+    let id = id_of(&create(&app, &acme()).await);
+    let created = tap
+        .next_of_type("customer.created", StdDuration::from_secs(10))
+        .await;
+
+    let path = format!("/api/v1/customers/{id}");
+    let patch = json!({"phones": ["13900001111", "+86 138 1234 5678"]});
+    expect_json(app.patch(&admin, &path, &patch).await, 200).await;
+    let updated = tap
+        .next_of_type("customer.updated", StdDuration::from_secs(10))
+        .await;
+
+    let (old, new) = (
+        phone_hash(&app, "13812345678"),
+        phone_hash(&app, "13900001111"),
+    );
+    assert_eq!(created.data["phone_hashes"], json!([old]));
+    let mut both = vec![old, new];
+    both.sort();
+    assert_eq!(updated.data["phone_hashes"], json!(both));
+    for event in [&created, &updated] {
+        let text = event.data.to_string();
+        assert!(
+            !text.contains("13812345678") && !text.contains("13900001111"),
+            "no phone in {text}"
+        );
+    }
     app.app.stop().await;
 }

@@ -21,6 +21,11 @@ pub struct CustomerCreatedV1 {
     pub value_tier: String,
     pub lifecycle_stage: String,
     pub created_at: DateTime<Utc>,
+    /// Blind indexes (keyed HMAC) of the customer's phones, never the phones: what an end
+    /// customer's token carries as `phone_hash`, so services can tell which files are that
+    /// person's (e.g. the parcels they sent). Absent from events of older producers.
+    #[serde(default)]
+    pub phone_hashes: Vec<String>,
 }
 
 impl EventPayload for CustomerCreatedV1 {
@@ -38,6 +43,10 @@ pub struct CustomerUpdatedV1 {
     pub changed: Vec<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// Blind indexes of the customer's phones as of `version` (the whole set, never the
+    /// phones); absent when the producer did not say (events of older producers).
+    #[serde(default)]
+    pub phone_hashes: Option<Vec<String>>,
 }
 
 impl EventPayload for CustomerUpdatedV1 {

@@ -41,7 +41,7 @@ pub async fn create_complaint(
     outbox: web::Data<Outbox>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let intake = Intake::parse(body.into_inner(), &caller)?;
+    let intake = Intake::parse(body.into_inner().into(), &caller)?;
     let now = crate::routes::now(&clock);
     let who = caller.principal.clone();
     let opened =

@@ -7,7 +7,7 @@ pub mod get;
 pub mod list;
 pub mod survey;
 
-use diesel::PgConnection;
+use diesel::{PgConnection, QueryResult};
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -17,15 +17,25 @@ use crate::db::complaints::ComplaintRow;
 
 /// Whether `caller` (already holding `ComplaintsRead`) may see `row`; another tenant's case is
 /// a 404.
-pub fn visible_to(caller: &Principal, row: &ComplaintRow) -> bool {
-    match caller.role {
+pub fn visible_to(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    row: &ComplaintRow,
+) -> QueryResult<bool> {
+    Ok(match caller.role {
         Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
-        // An end customer sees the cases they opened in the app.
-        Role::Customer => {
-            caller.phone_hash.is_some() && caller.phone_hash == row.reporter_phone_hash
-        }
+        // An end customer sees the cases they opened in the app, and those opened for one of
+        // their customer files by the desk (not another app user's case on a parcel they sent).
+        Role::Customer => match caller.phone_hash.as_deref() {
+            Some(hash) if row.reporter_phone_hash.as_deref() == Some(hash) => true,
+            Some(hash) if row.reporter_phone_hash.is_none() => match row.customer_id {
+                Some(c) => crate::db::customers::ids_by_phone(conn, hash)?.contains(&c),
+                None => false,
+            },
+            _ => false,
+        },
         _ => true,
-    }
+    })
 }
 
 /// The case `id` if `caller` may see it (locked when `lock`), else a 404.
@@ -40,8 +50,10 @@ pub fn visible_case(
     } else {
         crate::db::complaints::find(conn, id)?
     };
-    row.filter(|r| visible_to(caller, r))
-        .ok_or(ApiError::NotFound("complaint"))
+    match row {
+        Some(r) if visible_to(conn, caller, &r)? => Ok(r),
+        _ => Err(ApiError::NotFound("complaint")),
+    }
 }
 
 /// The case as `caller` may see it: merchants and end customers do not see the handler's

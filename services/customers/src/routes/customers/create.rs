@@ -59,6 +59,11 @@ pub async fn create_customer(
     let new = NewCustomer::parse(body.into_inner(), &caller, false)?;
     let now = deps.clock.now();
     let digests = view::digests(&new, &pii);
+    let phone_hashes: Vec<String> = digests
+        .iter()
+        .filter(|(kind, _)| *kind == "phone")
+        .map(|(_, digest)| digest.clone())
+        .collect();
     let mut row = blank(new_id(), now);
     view::apply(&mut row, &new, &pii)?;
     let allow_duplicate = params.allow_duplicate;
@@ -81,6 +86,7 @@ pub async fn create_customer(
             value_tier: row.value_tier.clone(),
             lifecycle_stage: row.lifecycle_stage.clone(),
             created_at: row.created_at,
+            phone_hashes: phone_hashes.clone(),
         };
         Outbox::enqueue(conn, &event_of(row.id, &event, &ctx, now))?;
         view::full_view(conn, &row, now, &pii2, &who)

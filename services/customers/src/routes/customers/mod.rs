@@ -84,7 +84,8 @@ pub fn etag_header(body: &Customer) -> (header::HeaderName, String) {
 }
 
 /// Writes an edited customer as a new version and announces the changed fields with
-/// `customer.updated`, in the caller's transaction.
+/// `customer.updated` (and the blind indexes of its phones: write the identities first), in
+/// the caller's transaction.
 pub fn commit_edit(
     conn: &mut diesel::PgConnection,
     row: &mut crate::db::customers::CustomerRow,
@@ -100,6 +101,7 @@ pub fn commit_edit(
         changed,
         version: i64::from(row.version),
         updated_at: now,
+        phone_hashes: Some(crate::db::customers::phone_hashes(conn, row.id)?),
     };
     let event = crate::events::event(row.id, &payload, ctx, now);
     Ok(kuaidi_shared::events::Outbox::enqueue(conn, &event)?)

@@ -70,8 +70,8 @@ pub async fn update_customer(
             return Err(duplicate(&matches));
         }
         view::apply(&mut row, &new, &pii)?;
-        commit_edit(conn, &mut row, changed, &ctx, now)?;
         repo::replace_identities(conn, id, &digests)?;
+        commit_edit(conn, &mut row, changed, &ctx, now)?;
         view::full_view(conn, &row, now, &pii, &who)
     })
     .await?;

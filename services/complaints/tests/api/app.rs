@@ -1,0 +1,222 @@
+//! End customers in the app (SPEC §3): a `customer` token opens cases on parcels sent to or by
+//! that person — "by" known from the customer files holding their phone, learnt from the
+//! customers service's events — and reads only their own cases.
+
+use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerUpdatedV1};
+use kuaidi_shared::testing::customer_created;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{complaint, json_of, merged, shipment, time, Desk};
+
+const CHEN: &str = "phone-hash-of-chen";
+
+/// An app report on `tracking_number`.
+fn report(tracking_number: &str) -> Value {
+    let mut body = complaint("delay");
+    body["channel"] = json!("app");
+    body["tracking_number"] = json!(tracking_number);
+    body
+}
+
+impl Desk {
+    /// Publishes `customer.created` for `customer` holding the phones `hashes` and waits until
+    /// the projection knows the first.
+    async fn customer_with_phones(&self, customer: Uuid, merchant: Uuid, hashes: &[&str]) {
+        let mut created = customer_created(customer, Some(merchant), time("2026-11-01T00:00:00Z"));
+        created.phone_hashes = hashes.iter().map(|h| (*h).to_owned()).collect();
+        self.publish("customers", customer, &created).await;
+        self.until_phone(customer, hashes[0]).await;
+    }
+
+    /// A desk that knows chen (a merchant's customer file holding the phone `CHEN`) and a parcel
+    /// `tracking_number` chen sent, to the phone `recipient` if named; (desk, merchant, chen).
+    async fn chen_sent(tracking_number: &str, recipient: Option<&str>) -> (Self, Uuid, Uuid) {
+        let t = Desk::spawn().await;
+        let (merchant, chen) = (Uuid::now_v7(), Uuid::now_v7());
+        t.customer_with_phones(chen, merchant, &[CHEN]).await;
+        let mut parcel = shipment(tracking_number, merchant, chen);
+        parcel.recipient_phone_hash = recipient.map(str::to_owned);
+        t.shipment_created(&parcel).await;
+        (t, merchant, chen)
+    }
+
+    /// Waits until the projection says `customer` holds the phone `hash`.
+    async fn until_phone(&self, customer: Uuid, hash: &str) {
+        self.until_db(
+            "the customer's phones",
+            format!(
+                "SELECT count(*) AS n FROM customer_projection \
+                 WHERE customer_id = '{customer}' AND '{hash}' = ANY(phone_hashes)"
+            ),
+        )
+        .await;
+    }
+
+    /// Waits until the service has handled `count` events of type `event_type`.
+    async fn until_handled(&self, event_type: &str, count: i64) {
+        self.until_db(
+            &format!("{count} {event_type} handled"),
+            format!(
+                "SELECT (count(*) = {count})::int::int8 AS n FROM processed_events \
+                 WHERE event_type = '{event_type}'"
+            ),
+        )
+        .await;
+    }
+
+    /// The ids of the cases `token` lists.
+    async fn listed(&self, token: &str) -> Vec<String> {
+        json_of(self.get(token, "/api/v1/complaints").await, 200).await["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_opens_a_case_on_a_parcel_they_sent_and_sees_it_in_their_list() {
+    let (t, merchant, chen) = Desk::chen_sent("KD500000001CN", None).await;
+    let stranger = Uuid::now_v7();
+    t.shipment_created(&shipment("KD500000002CN", merchant, stranger))
+        .await;
+    let token = t.env.customer_token(CHEN);
+
+    let opened = json_of(t.create(&token, &report("KD500000001CN")).await, 201).await;
+    let theirs = t.create(&token, &report("KD500000002CN")).await;
+
+    assert_eq!(opened["customer_id"], json!(chen), "the sender's own file");
+    assert_eq!(opened["channel"], "app");
+    assert_eq!(theirs.status(), 404, "a stranger's parcel, as before");
+    let problem: Value = theirs.json().await.expect("problem");
+    assert_eq!(problem["detail"], "shipment not found");
+    let id = opened["id"].as_str().expect("id");
+    assert_eq!(t.listed(&token).await, vec![id.to_owned()]);
+    assert_eq!(t.case(&token, id).await.status(), 200);
+    assert!(t
+        .listed(&t.env.customer_token("phone-hash-of-zhao"))
+        .await
+        .is_empty());
+    let mut own_file = report("KD500000001CN");
+    own_file["customer_id"] = json!(stranger);
+    assert_eq!(
+        t.create(&token, &own_file).await.status(),
+        404,
+        "an end customer names only their own file"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_reads_the_desks_cases_on_their_file_but_not_a_recipients_report() {
+    let (t, _, chen) = Desk::chen_sent("KD500000003CN", Some("phone-hash-of-li")).await;
+    let mut by_phone = complaint("damaged");
+    by_phone["customer_id"] = json!(chen);
+    let desk = t.created(&t.admin(), &by_phone).await;
+    let li = t.env.customer_token("phone-hash-of-li");
+    let recipients = json_of(t.create(&li, &report("KD500000003CN")).await, 201).await;
+    let chen_token = t.env.customer_token(CHEN);
+
+    let listed = t.listed(&chen_token).await;
+
+    assert_eq!(listed, vec![desk["id"].as_str().expect("id").to_owned()]);
+    let id = recipients["id"].as_str().expect("id");
+    assert_eq!(
+        t.case(&chen_token, id).await.status(),
+        404,
+        "another person's words on a parcel chen sent"
+    );
+    assert_eq!(t.listed(&li).await, vec![id.to_owned()]);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_phone_moves_the_parcels_and_a_late_older_change_is_ignored() {
+    let (t, _, chen) = Desk::chen_sent("KD500000004CN", None).await;
+    let updated = |version: i64, hash: &str| CustomerUpdatedV1 {
+        customer_id: chen,
+        changed: vec!["phones".into()],
+        version,
+        updated_at: time("2026-11-02T00:00:00Z"),
+        phone_hashes: Some(vec![hash.to_owned()]),
+    };
+
+    t.publish("customers", chen, &updated(3, "new-phone-of-chen"))
+        .await;
+    t.until_phone(chen, "new-phone-of-chen").await;
+    t.publish("customers", chen, &updated(2, CHEN)).await;
+    t.until_handled("customer.updated", 2).await;
+
+    let old = t
+        .create(&t.env.customer_token(CHEN), &report("KD500000004CN"))
+        .await;
+    assert_eq!(old.status(), 404, "the old phone is no longer chen's");
+    let new = t.env.customer_token("new-phone-of-chen");
+    assert_eq!(t.create(&new, &report("KD500000004CN")).await.status(), 201);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_unites_the_phones_and_an_erasure_forgets_them() {
+    let t = Desk::spawn().await;
+    let (merchant, survivor, duplicate) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    t.customer_with_phones(survivor, merchant, &[CHEN]).await;
+    t.customer_with_phones(duplicate, merchant, &["second-phone-of-chen"])
+        .await;
+    t.shipment_created(&shipment("KD500000005CN", merchant, survivor))
+        .await;
+    t.shipment_created(&shipment("KD500000006CN", merchant, duplicate))
+        .await;
+    t.publish("customers", survivor, &merged(survivor, duplicate))
+        .await;
+    t.until_phone(survivor, "second-phone-of-chen").await;
+    let token = t.env.customer_token(CHEN);
+    let opened = json_of(t.create(&token, &report("KD500000006CN")).await, 201).await;
+    assert_eq!(
+        opened["customer_id"],
+        json!(survivor),
+        "the duplicate's old parcel is chen's too, and its case the survivor's"
+    );
+
+    t.publish(
+        "customers",
+        survivor,
+        &CustomerErasedV1 {
+            customer_id: survivor,
+            phone_hashes: vec![CHEN.into(), "second-phone-of-chen".into()],
+            email_hashes: vec![],
+            erased_at: time("2026-11-04T00:00:00Z"),
+        },
+    )
+    .await;
+    t.until_db(
+        "the erasure",
+        "SELECT (count(*) = 2)::int::int8 AS n FROM customer_projection \
+         WHERE erased_at IS NOT NULL AND phone_hashes = '{}'"
+            .into(),
+    )
+    .await;
+
+    for phone in [CHEN, "second-phone-of-chen"] {
+        let token = t.env.customer_token(phone);
+        assert_eq!(
+            t.create(&token, &report("KD500000005CN")).await.status(),
+            404,
+            "an erased customer's phone finds no parcel"
+        );
+        assert!(t.listed(&token).await.is_empty());
+    }
+    let mut late = customer_created(duplicate, Some(merchant), time("2026-11-01T00:00:00Z"));
+    late.phone_hashes = vec!["second-phone-of-chen".into()];
+    t.publish("customers", duplicate, &late).await;
+    t.until_handled("customer.created", 3).await;
+    let token = t.env.customer_token("second-phone-of-chen");
+    assert_eq!(
+        t.create(&token, &report("KD500000006CN")).await.status(),
+        404,
+        "a late event brings no phone back after the erasure"
+    );
+    t.stop().await;
+}
