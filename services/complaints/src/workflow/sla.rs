@@ -135,7 +135,7 @@ enum Stage {
 /// Most cases one sweep statement marks: a run stays short (its transaction locks the cases it
 /// marks), and a backlog — the first run after an outage — drains over runs that follow one
 /// another at once (`Job::in_batches(SWEEP_BATCH)`), the most overdue first.
-pub const SWEEP_BATCH: usize = 2_000;
+pub const SWEEP_BATCH: usize = 1_000;
 
 /// The SLA sweep in batches of [`SWEEP_BATCH`] per clock and threshold.
 pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
