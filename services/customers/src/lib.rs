@@ -3,14 +3,13 @@
 //! database and keeps each customer's activity from shipment and complaint events.
 
 pub mod api;
-pub mod classify;
 pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
-pub mod merging;
 pub mod routes;
 pub mod startup;
+pub mod workflow;
 
 pub use startup::build;
 

@@ -7,7 +7,7 @@ use kuaidi_shared::settings::ServiceSettings;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::classify::Classifier;
+use crate::workflow::classify::Classifier;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 

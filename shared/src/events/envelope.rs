@@ -42,19 +42,47 @@ impl CloudEvent {
         id: Uuid,
         time: DateTime<Utc>,
     ) -> Self {
+        // A payload struct always serialises; Null would be caught by consumers' decode.
+        let data = serde_json::to_value(payload).unwrap_or(serde_json::Value::Null);
+        Self {
+            id,
+            subject: Some(subject.into()),
+            data,
+            ..Self::shell::<P>(service, ctx, time)
+        }
+    }
+
+    /// A `P` without its `id`, `subject` and `data`.
+    fn shell<P: EventPayload>(service: &str, ctx: &RequestContext, time: DateTime<Utc>) -> Self {
         Self {
             specversion: "1.0".into(),
-            id,
+            id: Uuid::nil(),
             source: format!("/kuaidi/{service}"),
             type_: P::TYPE.into(),
             time,
-            subject: Some(subject.into()),
+            subject: None,
             datacontenttype: "application/json".into(),
             dataschema: format!("kuaidi:{}:v{}", P::TYPE, P::VERSION),
             traceparent: Some(ctx.traceparent.clone()),
-            // A payload struct always serialises; Null would be caught by consumers' decode.
-            data: serde_json::to_value(payload).unwrap_or(serde_json::Value::Null),
+            data: serde_json::Value::Null,
         }
+    }
+
+    /// The envelope every `P` of one set-based write shares — all but `id`, `subject` and
+    /// `data`, exactly as [`CloudEvent::new`] writes them — for SQL that builds those three per
+    /// row and adds them (`head || jsonb_build_object('id', …, 'subject', …, 'data', …)`).
+    pub fn head<P: EventPayload>(
+        service: &str,
+        ctx: &RequestContext,
+        time: DateTime<Utc>,
+    ) -> serde_json::Value {
+        let mut head =
+            serde_json::to_value(Self::shell::<P>(service, ctx, time)).unwrap_or_default();
+        if let Some(fields) = head.as_object_mut() {
+            fields.remove("id");
+            fields.remove("data");
+        }
+        head
     }
 
     /// Decodes `data` as the payload type `P`, checking the type matches.

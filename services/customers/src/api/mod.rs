@@ -4,3 +4,4 @@ pub mod care;
 pub mod customers;
 pub mod follow_ups;
 pub mod interactions;
+pub mod search;

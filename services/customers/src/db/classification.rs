@@ -2,38 +2,38 @@
 //! figures from the daily buckets (summed per customer first, then onto the survivors of
 //! merges), ranks them with window functions (cumulative spend for the
 //! Pareto tiers, `NTILE(5)` for RFM), derives the lifecycle stage and the churn warning, and
-//! updates only the rows that changed, returning them so events can be written.
+//! updates only the rows that changed, keeping them in a temporary table so the events
+//! (`events::classified`, built in SQL too) and the retention tasks follow set-based.
 
 use chrono::{DateTime, Utc};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::domain::classification::Thresholds;
 
-/// A customer whose tier or stage changed in this run.
-#[derive(QueryableByName, Debug, Clone)]
-pub struct Changed {
+/// The run's changes, for the events and rules that follow in the same transaction: one row
+/// per customer whose tier or stage changed, dropped at commit.
+const CHANGES_TABLE: &str = "
+DROP TABLE IF EXISTS pg_temp.classification_changes;
+CREATE TEMP TABLE classification_changes (
+  id         uuid NOT NULL,
+  owner_id   uuid,
+  merchant_id uuid,
+  old_tier   text NOT NULL,
+  tier       text NOT NULL,
+  old_stage  text NOT NULL,
+  stage      text NOT NULL,
+  spend      bigint NOT NULL,
+  s30        bigint NOT NULL,
+  s90        bigint NOT NULL
+) ON COMMIT DROP";
+
+#[derive(QueryableByName)]
+struct Warned {
     #[diesel(sql_type = SqlUuid)]
-    pub id: Uuid,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub owner_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    pub merchant_id: Option<Uuid>,
-    #[diesel(sql_type = Text)]
-    pub old_tier: String,
-    #[diesel(sql_type = Text)]
-    pub tier: String,
-    #[diesel(sql_type = Text)]
-    pub old_stage: String,
-    #[diesel(sql_type = Text)]
-    pub stage: String,
-    #[diesel(sql_type = BigInt)]
-    pub spend: i64,
-    #[diesel(sql_type = BigInt)]
-    pub s30: i64,
-    #[diesel(sql_type = BigInt)]
-    pub s90: i64,
+    id: Uuid,
 }
 
 const CLASSIFY: &str = "
@@ -122,14 +122,13 @@ upd AS (
   RETURNING c.id, c.owner_id, c.merchant_id, x.old_tier, x.tier, x.old_stage, x.stage,
             x.spend, x.s30, x.s90
 )
-SELECT * FROM upd WHERE old_tier <> tier OR old_stage <> stage";
+INSERT INTO classification_changes
+SELECT u.* FROM upd u WHERE u.old_tier <> u.tier OR u.old_stage <> u.stage";
 
-/// Classifies every live customer as of `now`; returns those whose tier or stage changed.
-pub fn classify(
-    conn: &mut PgConnection,
-    now: DateTime<Utc>,
-    t: &Thresholds,
-) -> QueryResult<Vec<Changed>> {
+/// Classifies every live customer as of `now` in the caller's transaction; the customers whose
+/// tier or stage changed are left in `classification_changes` until commit. Returns how many.
+pub fn classify(conn: &mut PgConnection, now: DateTime<Utc>, t: &Thresholds) -> QueryResult<usize> {
+    conn.batch_execute(CHANGES_TABLE)?;
     diesel::sql_query(CLASSIFY)
         .bind::<Date, _>(now.date_naive())
         .bind::<Timestamptz, _>(now)
@@ -141,5 +140,15 @@ pub fn classify(
         .bind::<BigInt, _>(t.baseline_shipments)
         .bind::<BigInt, _>(t.drop_pct)
         .bind::<diesel::sql_types::Integer, _>(t.new_days as i32)
-        .load(conn)
+        .execute(conn)
+}
+
+/// The customers of this run's changes who just got the churn warning.
+pub fn warned(conn: &mut PgConnection) -> QueryResult<Vec<Uuid>> {
+    let rows: Vec<Warned> = diesel::sql_query(
+        "SELECT id FROM classification_changes \
+         WHERE stage = 'at_risk' AND old_stage <> stage",
+    )
+    .load(conn)?;
+    Ok(rows.into_iter().map(|w| w.id).collect())
 }

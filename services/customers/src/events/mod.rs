@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::db::interactions::{self, InteractionRow};
 use crate::db::{activity, rules};
 
+pub mod classified;
 pub mod timeline;
 
 /// Wraps one of our payloads about customer `subject` for the outbox.

@@ -2,6 +2,7 @@
 //! database and its own broker namespace.
 
 mod classification;
+mod classified_events;
 mod customers;
 mod follow_ups;
 mod helpers;

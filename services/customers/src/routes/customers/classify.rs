@@ -8,8 +8,8 @@ use kuaidi_shared::ApiError;
 use std::sync::Arc;
 
 use crate::api::care::ClassificationRun;
-use crate::classify::Classifier;
 use crate::startup::classification_job;
+use crate::workflow::classify::Classifier;
 
 /// Runs the classification now (tiers, RFM, stages, churn warnings) under the same advisory
 /// lock as the hourly job; `busy` when another replica is running it.

@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use super::access;
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
-use crate::merging::fields as rules;
-use crate::merging::Merger;
 use crate::routes::deps::Deps;
+use crate::workflow::merging::fields as rules;
+use crate::workflow::merging::Merger;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

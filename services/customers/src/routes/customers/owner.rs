@@ -7,7 +7,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
-use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::events::Outbox;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -17,9 +17,10 @@ use super::{access, etag_header, view};
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
 use crate::db::customers as repo;
-use crate::db::schema::{customers, follow_ups};
+use crate::db::schema::follow_ups;
 use crate::events::event;
 use crate::routes::deps::Deps;
+use crate::workflow;
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
 /// Emits `customer.owner_changed`.
@@ -117,51 +118,13 @@ pub async fn handover(
             "must differ from from_owner_id",
         ));
     }
-    let (now, handover_id) = (deps.clock.now(), new_id());
-    let result = db::transaction(&deps.pool, move |conn| {
-        let moved: Vec<Uuid> = diesel::update(customers::table)
-            .filter(customers::owner_id.eq(from))
-            .filter(customers::erased_at.is_null())
-            .set((
-                customers::owner_id.eq(Some(to)),
-                customers::updated_at.eq(now),
-                customers::version.eq(customers::version + 1),
-            ))
-            .returning(customers::id)
-            .get_results(conn)?;
-        // The outgoing manager's open tasks, and the portfolio's unassigned ones.
-        let tasks = diesel::update(follow_ups::table)
-            .filter(follow_ups::status.eq("open"))
-            .filter(
-                follow_ups::assignee_id.eq(from).or(follow_ups::assignee_id
-                    .is_null()
-                    .and(follow_ups::customer_id.eq_any(&moved))),
-            )
-            .set(follow_ups::assignee_id.eq(Some(to)))
-            .execute(conn)?;
-        let events: Vec<CloudEvent> = moved
-            .iter()
-            .map(|id| {
-                let payload = CustomerOwnerChangedV1 {
-                    customer_id: *id,
-                    from_owner_id: Some(from),
-                    to_owner_id: Some(to),
-                    handover_id: Some(handover_id),
-                    changed_at: now,
-                };
-                event(*id, &payload, &ctx, now)
-            })
-            .collect();
-        Outbox::enqueue_all(conn, &events)?;
-        Ok(HandoverResult {
-            handover_id,
-            from_owner_id: from,
-            to_owner_id: to,
-            customers_moved: moved.len() as i64,
-            follow_ups_moved: tasks as i64,
-        })
-    })
-    .await?;
+    let handover = workflow::handover::Handover {
+        id: new_id(),
+        from,
+        to,
+        at: deps.clock.now(),
+    };
+    let result = db::transaction(&deps.pool, move |conn| Ok(handover.run(conn, &ctx)?)).await?;
     deps.outbox.wake();
     Ok(HttpResponse::Ok().json(result))
 }

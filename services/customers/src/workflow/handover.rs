@@ -1,0 +1,75 @@
+//! A portfolio handover (SPEC §4, seed 000): every customer one account manager owns, and the
+//! open follow-ups that go with them, move to another manager in the caller's transaction,
+//! with one `customer.owner_changed` per customer naming the handover.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::request::RequestContext;
+use uuid::Uuid;
+
+use crate::api::care::HandoverResult;
+use crate::db::schema::{customers, follow_ups};
+use crate::events::event;
+
+/// One handover: who gives, who takes, its id and time.
+#[derive(Debug, Clone, Copy)]
+pub struct Handover {
+    pub id: Uuid,
+    pub from: Uuid,
+    pub to: Uuid,
+    pub at: DateTime<Utc>,
+}
+
+impl Handover {
+    /// Moves the portfolio; answers what moved.
+    pub fn run(
+        &self,
+        conn: &mut PgConnection,
+        ctx: &RequestContext,
+    ) -> QueryResult<HandoverResult> {
+        let Self { id, from, to, at } = *self;
+        let moved: Vec<Uuid> = diesel::update(customers::table)
+            .filter(customers::owner_id.eq(from))
+            .filter(customers::erased_at.is_null())
+            .set((
+                customers::owner_id.eq(Some(to)),
+                customers::updated_at.eq(at),
+                customers::version.eq(customers::version + 1),
+            ))
+            .returning(customers::id)
+            .get_results(conn)?;
+        // The outgoing manager's open tasks, and the portfolio's unassigned ones.
+        let tasks = diesel::update(follow_ups::table)
+            .filter(follow_ups::status.eq("open"))
+            .filter(
+                follow_ups::assignee_id.eq(from).or(follow_ups::assignee_id
+                    .is_null()
+                    .and(follow_ups::customer_id.eq_any(&moved))),
+            )
+            .set(follow_ups::assignee_id.eq(Some(to)))
+            .execute(conn)?;
+        let events: Vec<CloudEvent> = moved
+            .iter()
+            .map(|customer| {
+                let payload = CustomerOwnerChangedV1 {
+                    customer_id: *customer,
+                    from_owner_id: Some(from),
+                    to_owner_id: Some(to),
+                    handover_id: Some(id),
+                    changed_at: at,
+                };
+                event(*customer, &payload, ctx, at)
+            })
+            .collect();
+        Outbox::enqueue_all(conn, &events)?;
+        Ok(HandoverResult {
+            handover_id: id,
+            from_owner_id: from,
+            to_owner_id: to,
+            customers_moved: moved.len() as i64,
+            follow_ups_moved: tasks as i64,
+        })
+    }
+}
