@@ -32,6 +32,7 @@ bench_customers() {
     KUAIDI_CUSTOMERS__HTTP__PORT=18181 KUAIDI_CUSTOMERS__HTTP__METRICS_PORT=0 \
     KUAIDI_CUSTOMERS__AUTH__JWKS_URL=http://127.0.0.1:18180/.well-known/jwks.json \
     KUAIDI_CUSTOMERS__AMQP__EXCHANGE=kb1m.events KUAIDI_CUSTOMERS__AMQP__QUEUE_PREFIX=kb1m. \
+    KUAIDI_CUSTOMERS__AMQP__DECLARE_TOPOLOGY=false \
     "$bin/kuaidi-customers" > "$dir/customers.log" 2>&1 &
   cu_pid=$!
   env RUST_LOG=warn KUAIDI_DEV_MODE=1 \
