@@ -24,3 +24,13 @@ pub fn init_for_tests() {
         .unwrap_or_else(|_| EnvFilter::new("warn,kuaidi_shared::events=info"));
     let _ = fmt().with_env_filter(filter).with_test_writer().try_init();
 }
+
+/// For tools that print their results on stdout (the benchmarks): plain logs on stderr, at
+/// `warn` unless `RUST_LOG` says otherwise. Call it first: the first subscriber installed wins.
+pub fn init_on_stderr() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -187,6 +187,7 @@ async fn timed_get(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    kuaidi_shared::telemetry::init_on_stderr();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let write = match args.iter().position(|a| a == "--write") {
         Some(i) if i + 1 < args.len() => Some(args.drain(i..i + 2).nth(1).unwrap_or_default()),
