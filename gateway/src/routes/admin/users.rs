@@ -230,14 +230,7 @@ pub async fn update_user(
     let id = path.into_inner();
     let b = body.into_inner();
     let current = matching(&req, &pool, id).await?;
-    let mut errors = Vec::new();
-    if let Some(r) = &b.role {
-        accounts::staff_role(&mut errors, r);
-    }
-    if let Some(p) = &b.password {
-        accounts::password_policy(&mut errors, p, &current.username);
-    }
-    accounts::valid(errors).map_err(ApiError::Validation)?;
+    refuse_invalid(&b, &current.username)?;
     let hash = match b.password.clone() {
         Some(p) => Some(web::block(move || passwords::hash(&p)).await??),
         None => None,
@@ -278,6 +271,18 @@ pub async fn update_user(
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&updated))))
         .json(User::from(updated)))
+}
+
+/// 422 naming every field of `b` a staff user named `username` may not have.
+fn refuse_invalid(b: &UpdateUser, username: &str) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(r) = &b.role {
+        accounts::staff_role(&mut errors, r);
+    }
+    if let Some(p) = &b.password {
+        accounts::password_policy(&mut errors, p, username);
+    }
+    accounts::valid(errors).map_err(ApiError::Validation)
 }
 
 /// Deactivates a user: they can no longer log in and their sessions end. Users are never
