@@ -1,7 +1,7 @@
 //! A KPI query as the domain knows it: the reporting range and the filters, valid by
 //! construction (the query text is parsed into it by `api::query`).
 
-use chrono::{NaiveDate, Offset, TimeZone};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
@@ -86,34 +86,6 @@ pub struct KpiRequest {
 }
 
 impl KpiRequest {
-    /// The hourly slice that answers the request, as (dimension, value) — `("", "")` for no
-    /// filter — when it filters by at most one of city, province, service level and value
-    /// tier (besides the merchant), not by handler, and local days begin on whole UTC hours
-    /// throughout the range (not Asia/Kolkata, +5:30, say). `None`: the 15-minute rows.
-    pub fn hourly_slice(&self) -> Option<(&'static str, String)> {
-        let f = &self.filter;
-        if f.handler_id.is_some() {
-            return None;
-        }
-        let set: Vec<(&'static str, &String)> = [
-            ("city", &f.city),
-            ("province", &f.province),
-            ("service_level", &f.service_level),
-            ("value_tier", &f.value_tier),
-        ]
-        .into_iter()
-        .filter_map(|(dim, v)| v.as_ref().map(|v| (dim, v)))
-        .collect();
-        let (first, last) = self.range.days();
-        if set.len() > 1 || !whole_hour_offsets(self.tz, first, last) {
-            return None;
-        }
-        Some(
-            set.first()
-                .map_or(("", String::new()), |(d, v)| (*d, (*v).clone())),
-        )
-    }
-
     /// The filter as a key of remembered figures (the zone and granularity apart).
     pub fn filter_key(&self) -> String {
         let f = &self.filter;
@@ -149,18 +121,4 @@ impl KpiRequest {
         }
         Ok(())
     }
-}
-
-/// Whether `tz` is a whole number of hours from UTC on every day of `first..=last` (and the
-/// days around it).
-pub fn whole_hour_offsets(tz: Tz, first: NaiveDate, last: NaiveDate) -> bool {
-    let first = first.pred_opt().unwrap_or(first);
-    let last = last.succ_opt().unwrap_or(last);
-    first.iter_days().take_while(|d| *d <= last).all(|d| {
-        [0, 12].iter().all(|h| {
-            d.and_hms_opt(*h, 0, 0).is_some_and(|t| {
-                tz.offset_from_utc_datetime(&t).fix().local_minus_utc() % 3600 == 0
-            })
-        })
-    })
 }
