@@ -52,12 +52,9 @@ CROSS JOIN LATERAL (VALUES ('', ''), ('city', city), ('province', province), ('s
 WHERE d.dim = '' OR d.value <> ''
 GROUP BY 1, 2, 3, 4;
 INSERT INTO kpi_days (utc_offset, day, merchant_id, dim, value, shipments, delivered, delivered_on_time, transit_count, transit_seconds, damaged, lost, excepted, complaints, first_responses, first_responses_in_sla, closed, closed_24h, closed_48h, reopened, sla_breaches, surveys, survey_overall_sum, surveys_satisfied, new_customers, claims_paid_minor)
-SELECT o.m, ((bucket AT TIME ZONE 'UTC') + o.m * interval '1 minute')::date, v.m, d.dim, d.value, SUM(shipments), SUM(delivered), SUM(delivered_on_time), SUM(transit_count), SUM(transit_seconds), SUM(damaged), SUM(lost), SUM(excepted), SUM(complaints), SUM(first_responses), SUM(first_responses_in_sla), SUM(closed), SUM(closed_24h), SUM(closed_48h), SUM(reopened), SUM(sla_breaches), SUM(surveys), SUM(survey_overall_sum), SUM(surveys_satisfied), SUM(new_customers), SUM(claims_paid_minor)
-FROM kpi_rollup
+SELECT o.m, ((hour AT TIME ZONE 'UTC') + o.m * interval '1 minute')::date, merchant_id, dim, value, SUM(shipments), SUM(delivered), SUM(delivered_on_time), SUM(transit_count), SUM(transit_seconds), SUM(damaged), SUM(lost), SUM(excepted), SUM(complaints), SUM(first_responses), SUM(first_responses_in_sla), SUM(closed), SUM(closed_24h), SUM(closed_48h), SUM(reopened), SUM(sla_breaches), SUM(surveys), SUM(survey_overall_sum), SUM(surveys_satisfied), SUM(new_customers), SUM(claims_paid_minor)
+FROM kpi_hourly
 CROSS JOIN (VALUES (0), (480)) AS o(m)
-CROSS JOIN LATERAL (VALUES (merchant_id), ('ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)) AS v(m)
-CROSS JOIN LATERAL (VALUES ('', ''), ('city', city), ('province', province), ('service_level', service_level), ('value_tier', value_tier)) AS d(dim, value)
-WHERE d.dim = '' OR d.value <> ''
 GROUP BY 1, 2, 3, 4, 5;
 INSERT INTO activity_versions (day, version)
 SELECT DISTINCT (bucket AT TIME ZONE 'UTC')::date, 1 FROM customer_activity;
