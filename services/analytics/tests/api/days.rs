@@ -5,12 +5,11 @@
 
 use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
-use kuaidi_shared::events::catalogue::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, shipment, TestApp};
+use crate::helpers::{complaint, delivered, shipment, TestApp};
 
 const RANGE: &str = "from=2026-10-20&to=2026-11-25";
 
@@ -18,27 +17,6 @@ fn utc(month: u32, day: u32, h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, month, day, h, m, 0)
         .single()
         .expect("time")
-}
-
-fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> ShipmentDeliveredV1 {
-    ShipmentDeliveredV1 {
-        shipment_id: s.shipment_id,
-        tracking_number: s.tracking_number.clone(),
-        merchant_id: s.merchant_id,
-        shipper_customer_id: s.shipper_customer_id,
-        substatus: Some("signed".into()),
-        promised_at: when,
-        delivered_at: when,
-        on_time,
-        sequence: 5,
-    }
-}
-
-/// `GET /kpis?{query}` as JSON.
-async fn kpis(t: &TestApp, query: &str) -> Value {
-    let resp = t.kpis(Some(&t.admin()), query).await;
-    assert_eq!(resp.status(), 200, "{query}");
-    resp.json().await.expect("json")
 }
 
 /// Shipments per row of a report, by `period_start`.
@@ -144,8 +122,8 @@ async fn whole_days_hours_and_quarter_hours_give_the_same_exact_figures_in_every
                     &*format!("merchant_id={merchant}&city=北京&province=北京"),
                 ),
             ] {
-                let sliced = kpis(&t, &format!("{shape}&{slice}")).await;
-                let fine = kpis(&t, &format!("{shape}&{fine}")).await;
+                let sliced = t.kpis_json(&format!("{shape}&{slice}")).await;
+                let fine = t.kpis_json(&format!("{shape}&{fine}")).await;
                 assert!(sum(&sliced, "shipments") > 0, "{slice} in {tz}");
                 assert_eq!(sliced, fine, "{slice} vs {fine} in {tz} by {g}");
             }
@@ -158,7 +136,7 @@ async fn whole_days_hours_and_quarter_hours_give_the_same_exact_figures_in_every
                 let day: NaiveDate = when.with_timezone(&zone).date_naive();
                 *expected.entry(day.to_string()).or_default() += 1;
             }
-            let report = kpis(&t, &format!("{RANGE}&tz={tz}{filter}")).await;
+            let report = t.kpis_json(&format!("{RANGE}&tz={tz}{filter}")).await;
             let mut got = shipments_by_period(&report);
             got.retain(|_, v| *v != 0);
             assert_eq!(got, expected, "shipments{filter} per local day in {tz}");
