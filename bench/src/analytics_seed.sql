@@ -2,7 +2,8 @@
 -- analytics database as its consumers would have left them: the 15-minute rollups (creation,
 -- delivery 95 % of which 90 % on time, exceptions 4 % with damage and loss, complaints 2 %
 -- with surveys), customer activity (60 % of shipments by 200 000 customers), then the hourly
--- slices and the activity versions derived from those rows as the migrations derive them.
+-- and day slices and the activity versions derived from those rows as the migrations derive
+-- them.
 -- Skewed like real traffic: a few cities and merchants carry most of the volume.
 SET work_mem = '256MB';
 CREATE TEMP TABLE s AS
@@ -50,6 +51,11 @@ CROSS JOIN LATERAL (VALUES (merchant_id), ('ffffffff-ffff-ffff-ffff-ffffffffffff
 CROSS JOIN LATERAL (VALUES ('', ''), ('city', city), ('province', province), ('service_level', service_level), ('value_tier', value_tier)) AS d(dim, value)
 WHERE d.dim = '' OR d.value <> ''
 GROUP BY 1, 2, 3, 4;
+INSERT INTO kpi_days (utc_offset, day, merchant_id, dim, value, shipments, delivered, delivered_on_time, transit_count, transit_seconds, damaged, lost, excepted, complaints, first_responses, first_responses_in_sla, closed, closed_24h, closed_48h, reopened, sla_breaches, surveys, survey_overall_sum, surveys_satisfied, new_customers, claims_paid_minor)
+SELECT o.m, ((hour AT TIME ZONE 'UTC') + o.m * interval '1 minute')::date, merchant_id, dim, value, SUM(shipments), SUM(delivered), SUM(delivered_on_time), SUM(transit_count), SUM(transit_seconds), SUM(damaged), SUM(lost), SUM(excepted), SUM(complaints), SUM(first_responses), SUM(first_responses_in_sla), SUM(closed), SUM(closed_24h), SUM(closed_48h), SUM(reopened), SUM(sla_breaches), SUM(surveys), SUM(survey_overall_sum), SUM(surveys_satisfied), SUM(new_customers), SUM(claims_paid_minor)
+FROM kpi_hourly
+CROSS JOIN (VALUES (0), (480)) AS o(m)
+GROUP BY 1, 2, 3, 4, 5;
 INSERT INTO activity_versions (day, version)
 SELECT DISTINCT (bucket AT TIME ZONE 'UTC')::date, 1 FROM customer_activity;
 VACUUM ANALYZE;

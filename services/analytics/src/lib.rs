@@ -7,9 +7,9 @@ pub mod configuration;
 pub mod db;
 pub mod domain;
 pub mod events;
-pub mod jobs;
 pub mod routes;
 pub mod startup;
+pub mod workflow;
 
 pub use startup::build;
 

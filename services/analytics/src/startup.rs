@@ -33,7 +33,11 @@ pub async fn build_with(
             shared.register(cfg);
             crate::routes::configure(cfg);
         },
-        move |stopping| vec![crate::jobs::early_warning(&sched, rules, outbox, stopping)],
+        move |stopping| {
+            vec![crate::workflow::alerts::early_warning(
+                &sched, rules, outbox, stopping,
+            )]
+        },
     )
     .await
 }

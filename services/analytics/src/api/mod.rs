@@ -1,5 +1,6 @@
 //! Request and response types of the analytics API (serde + utoipa).
 
 pub mod kpis;
+pub mod query;
 pub mod reports;
 pub mod segments;

@@ -1,16 +1,18 @@
-//! `kpi_rollup`: counters by 15-minute bucket and dimensions, incremented by events and summed
-//! per local period by queries. Writes are one set-based upsert per event; reads aggregate
-//! pre-aggregated rows only.
+//! `kpi_rollup`: counters by 15-minute bucket and dimensions, with their slices by hour
+//! (`kpi_hourly`) and by whole local day at fixed UTC offsets (`kpi_days`), incremented by
+//! events and summed per local period by queries. Writes are one set-based upsert per table
+//! and event batch; reads aggregate pre-aggregated rows only, the fewest that are exact.
 
 use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{Date, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Date, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use crate::domain::facts::{Counters, Fact, COUNTERS};
+use crate::domain::plan::{Piece, Slice, Source, DAY_OFFSETS};
 use crate::domain::query::KpiRequest;
 
 const KEY: &str =
@@ -36,12 +38,13 @@ static ADD: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The merchant id of the hourly rows over all merchants.
+/// The merchant id of the slices over all merchants.
 pub const ALL_MERCHANTS: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
-/// The same facts added to the hourly slices: per merchant and over all merchants, unfiltered
-/// and per value of each filter dimension.
-static ADD_HOURLY: LazyLock<String> = LazyLock::new(|| {
+/// One upsert adding the facts of `$1` to the slices of `table` (per merchant and over all
+/// merchants, unfiltered and per value of each filter dimension) under the time key `keys`:
+/// its columns and their expressions on the fact `r` (and what `join` adds).
+fn add_to_slices(table: &str, keys: &[(&str, &str)], join: &str) -> String {
     let sums = COUNTERS
         .iter()
         .map(|c| format!("SUM({c})::bigint"))
@@ -49,25 +52,60 @@ static ADD_HOURLY: LazyLock<String> = LazyLock::new(|| {
         .join(", ");
     let set = COUNTERS
         .iter()
-        .map(|c| format!("{c} = kpi_hourly.{c} + EXCLUDED.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + EXCLUDED.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let cols = keys.iter().map(|k| k.0).collect::<Vec<_>>().join(", ");
+    let exprs = keys.iter().map(|k| k.1).collect::<Vec<_>>().join(", ");
+    let group = (1..=keys.len() + 3)
+        .map(|i| i.to_string())
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "INSERT INTO kpi_hourly (hour, merchant_id, dim, value, {cols}) \
-         SELECT date_trunc('hour', r.bucket), v.m, d.dim, d.value, {sums} \
-         FROM jsonb_populate_recordset(NULL::kpi_rollup, $1) AS r \
+        "INSERT INTO {table} ({cols}, merchant_id, dim, value, {counters}) \
+         SELECT {exprs}, v.m, d.dim, d.value, {sums} \
+         FROM jsonb_populate_recordset(NULL::kpi_rollup, $1) AS r {join} \
          CROSS JOIN LATERAL (VALUES (r.merchant_id), ('{ALL_MERCHANTS}'::uuid)) AS v(m) \
          CROSS JOIN LATERAL (VALUES ('', ''), ('city', r.city), ('province', r.province), \
            ('service_level', r.service_level), ('value_tier', r.value_tier)) AS d(dim, value) \
          WHERE d.dim = '' OR d.value <> '' \
-         GROUP BY 1, 2, 3, 4 \
-         ON CONFLICT (merchant_id, dim, value, hour) DO UPDATE SET {set}",
-        cols = COUNTERS.join(", ")
+         GROUP BY {group} \
+         ON CONFLICT (merchant_id, dim, value, {cols}) DO UPDATE SET {set}",
+        counters = COUNTERS.join(", ")
+    )
+}
+
+/// The facts added to the hourly slices.
+static ADD_HOURLY: LazyLock<String> = LazyLock::new(|| {
+    add_to_slices(
+        "kpi_hourly",
+        &[("hour", "date_trunc('hour', r.bucket)")],
+        "",
     )
 });
 
-/// Adds `facts` to the rollups and the hourly slices (one upsert each; concurrent consumers
-/// never lose an increment).
+/// The facts added to the day slices: the local day of each offset of [`DAY_OFFSETS`].
+static ADD_DAYS: LazyLock<String> = LazyLock::new(|| {
+    let offsets = DAY_OFFSETS
+        .iter()
+        .map(|o| format!("({o})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    add_to_slices(
+        "kpi_days",
+        &[
+            ("utc_offset", "o.m"),
+            (
+                "day",
+                "((r.bucket AT TIME ZONE 'UTC') + o.m * interval '1 minute')::date",
+            ),
+        ],
+        &format!("CROSS JOIN (VALUES {offsets}) AS o(m)"),
+    )
+});
+
+/// Adds `facts` to the rollups, the hourly and the day slices (one upsert each; concurrent
+/// consumers never lose an increment).
 pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     if facts.is_empty() {
         return Ok(());
@@ -76,9 +114,11 @@ pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     diesel::sql_query(ADD.as_str())
         .bind::<Jsonb, _>(&json)
         .execute(conn)?;
-    diesel::sql_query(ADD_HOURLY.as_str())
-        .bind::<Jsonb, _>(&json)
-        .execute(conn)?;
+    for slices in [&ADD_HOURLY, &ADD_DAYS] {
+        diesel::sql_query(slices.as_str())
+            .bind::<Jsonb, _>(&json)
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -134,49 +174,95 @@ struct PeriodSums {
 }
 
 /// The counters of the request's whole periods, summed per period (keyed by the period's
-/// first local day; PostgreSQL's `date_trunc('week')` starts on Monday). Periods without rows
-/// are absent.
+/// first local day; PostgreSQL's `date_trunc('week')` starts on Monday) over the pieces of
+/// its [plan](KpiRequest::plan). Periods without rows are absent.
 pub fn period_sums(
     conn: &mut PgConnection,
     request: &KpiRequest,
 ) -> anyhow::Result<BTreeMap<NaiveDate, Counters>> {
-    let (first, last) = request.range.days();
-    let (sql, slice) = match request.hourly_slice() {
-        // The other filters are null or the slice's own; they stay bound so the parameters
-        // are the same.
-        Some(slice) => (
-            format!(
-                "SELECT date_trunc($10, hour AT TIME ZONE $1)::date AS period_start, {} AS counters \
-                 FROM kpi_hourly \
-                 WHERE merchant_id = COALESCE($4::uuid, '{ALL_MERCHANTS}'::uuid) \
-                   AND dim = $11 AND value = $12 \
-                   AND hour >= ($2::date::timestamp AT TIME ZONE $1) \
-                   AND hour < (($3::date + 1)::timestamp AT TIME ZONE $1) \
-                   AND ($5::text IS NULL OR $11 = 'city') \
-                   AND ($6::text IS NULL OR $11 = 'province') \
-                   AND ($7::text IS NULL OR $11 = 'service_level') \
-                   AND ($8::text IS NULL OR $11 = 'value_tier') AND $9::uuid IS NULL \
-                 GROUP BY 1",
-                summed_counters()
-            ),
-            slice,
-        ),
-        None => (
-            format!(
-                "SELECT date_trunc($10, bucket AT TIME ZONE $1)::date AS period_start, {} AS counters \
-                 FROM kpi_rollup WHERE {FILTER} AND $11::text IS NOT NULL AND $12::text IS NOT NULL \
-                 GROUP BY 1",
-                summed_counters()
-            ),
-            ("", String::new()),
-        ),
-    };
-    let rows: Vec<PeriodSums> = filtered(sql, request, first, last)
+    let mut sums: BTreeMap<NaiveDate, Counters> = BTreeMap::new();
+    for piece in request.plan() {
+        let rows = match &piece.source {
+            Source::Days { utc_offset, slice } => {
+                day_sums(conn, request, &piece, *utc_offset, slice)?
+            }
+            Source::Hours(slice) => hour_sums(conn, request, &piece, slice)?,
+            Source::Quarters => quarter_sums(conn, request, &piece)?,
+        };
+        for r in rows {
+            *sums.entry(r.period_start).or_default() += serde_json::from_value(r.counters)?;
+        }
+    }
+    Ok(sums)
+}
+
+/// A run of whole local days at a fixed UTC offset from `kpi_days`.
+fn day_sums(
+    conn: &mut PgConnection,
+    request: &KpiRequest,
+    piece: &Piece,
+    utc_offset: i32,
+    slice: &Slice,
+) -> QueryResult<Vec<PeriodSums>> {
+    diesel::sql_query(format!(
+        "SELECT date_trunc($1, day::timestamp)::date AS period_start, {} AS counters \
+         FROM kpi_days \
+         WHERE merchant_id = COALESCE($2::uuid, '{ALL_MERCHANTS}'::uuid) \
+           AND dim = $3 AND value = $4 AND utc_offset = $5 AND day BETWEEN $6 AND $7 \
+         GROUP BY 1",
+        summed_counters()
+    ))
+    .bind::<Text, _>(request.range.granularity.as_str())
+    .bind::<Nullable<SqlUuid>, _>(request.filter.merchant_id)
+    .bind::<Text, _>(slice.0)
+    .bind::<Text, _>(&slice.1)
+    .bind::<Integer, _>(utc_offset)
+    .bind::<Date, _>(piece.first)
+    .bind::<Date, _>(piece.last)
+    .load(conn)
+}
+
+/// A run of local days from the hourly slice (the other filters are null or the slice's
+/// own; they stay bound so the parameters are those of [`filtered`]).
+fn hour_sums(
+    conn: &mut PgConnection,
+    request: &KpiRequest,
+    piece: &Piece,
+    slice: &Slice,
+) -> QueryResult<Vec<PeriodSums>> {
+    let sql = format!(
+        "SELECT date_trunc($10, hour AT TIME ZONE $1)::date AS period_start, {} AS counters \
+         FROM kpi_hourly \
+         WHERE merchant_id = COALESCE($4::uuid, '{ALL_MERCHANTS}'::uuid) \
+           AND dim = $11 AND value = $12 \
+           AND hour >= ($2::date::timestamp AT TIME ZONE $1) \
+           AND hour < (($3::date + 1)::timestamp AT TIME ZONE $1) \
+           AND ($5::text IS NULL OR $11 = 'city') \
+           AND ($6::text IS NULL OR $11 = 'province') \
+           AND ($7::text IS NULL OR $11 = 'service_level') \
+           AND ($8::text IS NULL OR $11 = 'value_tier') AND $9::uuid IS NULL \
+         GROUP BY 1",
+        summed_counters()
+    );
+    filtered(sql, request, piece.first, piece.last)
         .bind::<Text, _>(request.range.granularity.as_str())
         .bind::<Text, _>(slice.0)
-        .bind::<Text, _>(slice.1)
-        .load(conn)?;
-    rows.into_iter()
-        .map(|r| Ok((r.period_start, serde_json::from_value(r.counters)?)))
-        .collect()
+        .bind::<Text, _>(slice.1.clone())
+        .load(conn)
+}
+
+/// A run of local days from the 15-minute rows, any filters.
+fn quarter_sums(
+    conn: &mut PgConnection,
+    request: &KpiRequest,
+    piece: &Piece,
+) -> QueryResult<Vec<PeriodSums>> {
+    let sql = format!(
+        "SELECT date_trunc($10, bucket AT TIME ZONE $1)::date AS period_start, {} AS counters \
+         FROM kpi_rollup WHERE {FILTER} GROUP BY 1",
+        summed_counters()
+    );
+    filtered(sql, request, piece.first, piece.last)
+        .bind::<Text, _>(request.range.granularity.as_str())
+        .load(conn)
 }

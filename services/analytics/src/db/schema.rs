@@ -66,6 +66,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    kpi_days (merchant_id, dim, value, utc_offset, day) {
+        utc_offset -> Int4,
+        day -> Date,
+        merchant_id -> Uuid,
+        dim -> Text,
+        value -> Text,
+        shipments -> Int8,
+        delivered -> Int8,
+        delivered_on_time -> Int8,
+        transit_count -> Int8,
+        transit_seconds -> Int8,
+        damaged -> Int8,
+        lost -> Int8,
+        excepted -> Int8,
+        complaints -> Int8,
+        first_responses -> Int8,
+        first_responses_in_sla -> Int8,
+        closed -> Int8,
+        closed_24h -> Int8,
+        closed_48h -> Int8,
+        reopened -> Int8,
+        sla_breaches -> Int8,
+        surveys -> Int8,
+        survey_overall_sum -> Int8,
+        surveys_satisfied -> Int8,
+        new_customers -> Int8,
+        claims_paid_minor -> Int8,
+    }
+}
+
+diesel::table! {
     customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id) {
         bucket -> Timestamptz,
         customer_id -> Uuid,
@@ -185,6 +216,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     customer_figures,
     kpi_rollup,
     kpi_hourly,
+    kpi_days,
     customer_activity,
     shipment_facts,
     cases,

@@ -82,6 +82,45 @@ pub const COUNTERS: [&str; 21] = [
     "claims_paid_minor",
 ];
 
+/// Adds `$other`'s counters to `$sum`'s (naming every field, so none is forgotten).
+macro_rules! add_counters {
+    ($sum:ident, $other:ident, $($f:ident),+) => {{
+        let Counters { $($f),+ } = $other;
+        $($sum.$f += $f;)+
+    }};
+}
+
+/// Counters of two pieces of a period add up to the period's (every KPI is sum / sum).
+impl std::ops::AddAssign for Counters {
+    fn add_assign(&mut self, other: Self) {
+        add_counters!(
+            self,
+            other,
+            shipments,
+            delivered,
+            delivered_on_time,
+            transit_count,
+            transit_seconds,
+            damaged,
+            lost,
+            excepted,
+            complaints,
+            first_responses,
+            first_responses_in_sla,
+            closed,
+            closed_24h,
+            closed_48h,
+            reopened,
+            sla_breaches,
+            surveys,
+            survey_overall_sum,
+            surveys_satisfied,
+            new_customers,
+            claims_paid_minor
+        );
+    }
+}
+
 /// One increment of the rollups.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fact {
@@ -217,6 +256,30 @@ mod tests {
         let mut keys_sorted = keys.clone();
         keys_sorted.sort();
         assert_eq!(keys_sorted, expected);
+    }
+
+    #[test]
+    fn counters_add_field_by_field() {
+        let mut sum = Counters {
+            shipments: 2,
+            claims_paid_minor: 5,
+            ..Counters::default()
+        };
+        sum += Counters {
+            shipments: 3,
+            delivered: 1,
+            claims_paid_minor: 7,
+            ..Counters::default()
+        };
+        assert_eq!(
+            sum,
+            Counters {
+                shipments: 5,
+                delivered: 1,
+                claims_paid_minor: 12,
+                ..Counters::default()
+            }
+        );
     }
 
     #[test]

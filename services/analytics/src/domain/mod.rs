@@ -1,5 +1,5 @@
 //! Analytics rules, free of I/O: rollup facts, KPI formulas, reporting periods, the parsed
-//! query, the early-warning rules, CSV encoding and the KPI catalogue.
+//! query and the rows that answer it, the early-warning rules, CSV encoding and the KPI catalogue.
 
 pub mod alerts;
 pub mod csv;
@@ -7,5 +7,6 @@ pub mod definitions;
 pub mod facts;
 pub mod kpi;
 pub mod periods;
+pub mod plan;
 pub mod query;
 pub mod shipment;

@@ -7,26 +7,12 @@ use kuaidi_shared::events::catalogue::*;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, shipment, TestApp};
+use crate::helpers::{complaint, delivered, shipment, TestApp};
 
 fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, h, m, 0)
         .single()
         .expect("time")
-}
-
-fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> ShipmentDeliveredV1 {
-    ShipmentDeliveredV1 {
-        shipment_id: s.shipment_id,
-        tracking_number: s.tracking_number.clone(),
-        merchant_id: s.merchant_id,
-        shipper_customer_id: s.shipper_customer_id,
-        substatus: Some("signed".into()),
-        promised_at: when,
-        delivered_at: when,
-        on_time,
-        sequence: 5,
-    }
 }
 
 fn customer(id: Uuid, tier: &str) -> CustomerCreatedV1 {
@@ -55,13 +41,6 @@ fn ship(merchant: Uuid, customer: Uuid, when: DateTime<Utc>, beijing: bool) -> S
         s.service_level = "same_day".into();
     }
     s
-}
-
-/// `GET /kpis?{query}` as JSON.
-async fn kpis(t: &TestApp, query: &str) -> Value {
-    let resp = t.kpis(Some(&t.admin()), query).await;
-    assert_eq!(resp.status(), 200, "{query}");
-    resp.json().await.expect("json")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -133,16 +112,16 @@ async fn hourly_slices_fine_rows_and_remembered_customer_figures_give_the_same_f
         (m.clone(), m.clone()),
     ] {
         for shape in ["", "&granularity=week", "&tz=Asia/Shanghai"] {
-            let sliced = kpis(&t, &format!("{all}&{slice}{shape}")).await;
-            let again = kpis(&t, &format!("{all}&{slice}{shape}")).await;
+            let sliced = t.kpis_json(&format!("{all}&{slice}{shape}")).await;
+            let again = t.kpis_json(&format!("{all}&{slice}{shape}")).await;
             assert_eq!(sliced, again, "remembered customer figures: {slice}{shape}");
-            let fine = kpis(&t, &format!("{all}&{fine}{shape}")).await;
+            let fine = t.kpis_json(&format!("{all}&{fine}{shape}")).await;
             assert_eq!(sliced, fine, "{slice} vs {fine}{shape}");
         }
     }
     // Beijing shipments are express: the express slice equals the Beijing one.
-    let express = kpis(&t, &format!("{all}&service_level=express")).await;
-    let beijing = kpis(&t, &format!("{all}&city=北京")).await;
+    let express = t.kpis_json(&format!("{all}&service_level=express")).await;
+    let beijing = t.kpis_json(&format!("{all}&city=北京")).await;
     assert_eq!(express, beijing);
     assert!(
         beijing["data"]
@@ -155,7 +134,7 @@ async fn hourly_slices_fine_rows_and_remembered_customer_figures_give_the_same_f
 
     // A late shipment on an old day: the remembered figures of that day (and the next, whose
     // retention reads it) are computed again.
-    let before = kpis(&t, &format!("{all}&city=北京")).await;
+    let before = t.kpis_json(&format!("{all}&city=北京")).await;
     let day21 = |r: &Value| r["data"][2]["active_customers"].as_i64().unwrap_or(-1);
     let newcomer = Uuid::now_v7();
     let late = ship(merchant, newcomer, at(21, 8, 0), true);
@@ -177,7 +156,7 @@ async fn hourly_slices_fine_rows_and_remembered_customer_figures_give_the_same_f
         day21(&before) + 1,
         "one more active customer"
     );
-    let fine = kpis(&t, &format!("{all}&city=北京&province=北京")).await;
+    let fine = t.kpis_json(&format!("{all}&city=北京&province=北京")).await;
     assert_eq!(
         after, fine,
         "remembered and fresh figures agree after the change"

@@ -4,7 +4,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use kuaidi_shared::auth::{Claims, Role};
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::events::catalogue::{ComplaintReceivedV1, PlaceV1, ShipmentCreatedV1};
+use kuaidi_shared::events::catalogue::{
+    ComplaintReceivedV1, PlaceV1, ShipmentCreatedV1, ShipmentDeliveredV1,
+};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
@@ -95,6 +97,13 @@ impl TestApp {
     }
 
     /// The KPI report of `query`, once `ready` holds for it (polled until [`PROPAGATION`]).
+    /// `GET /kpis?{query}` as an admin, `200` and its JSON.
+    pub async fn kpis_json(&self, query: &str) -> Value {
+        let resp = self.kpis(Some(&self.admin()), query).await;
+        assert_eq!(resp.status(), 200, "{query}");
+        resp.json().await.expect("json")
+    }
+
     pub async fn kpis_when<F>(&self, token: &str, query: &str, what: &str, ready: F) -> Value
     where
         F: Fn(&Value) -> bool,
@@ -238,4 +247,19 @@ pub fn column(report: &Value, field: &str) -> Vec<Value> {
         .iter()
         .map(|row| row[field].clone())
         .collect()
+}
+
+/// `shipment.delivered` of `s` at `when`, on time or not.
+pub fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> ShipmentDeliveredV1 {
+    ShipmentDeliveredV1 {
+        shipment_id: s.shipment_id,
+        tracking_number: s.tracking_number.clone(),
+        merchant_id: s.merchant_id,
+        shipper_customer_id: s.shipper_customer_id,
+        substatus: Some("signed".into()),
+        promised_at: when,
+        delivered_at: when,
+        on_time,
+        sequence: 5,
+    }
 }

@@ -7,26 +7,12 @@ use kuaidi_shared::money::Money;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{complaint, shipment, TestApp};
+use crate::helpers::{complaint, delivered, shipment, TestApp};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0)
         .single()
         .expect("time")
-}
-
-fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> ShipmentDeliveredV1 {
-    ShipmentDeliveredV1 {
-        shipment_id: s.shipment_id,
-        tracking_number: s.tracking_number.clone(),
-        merchant_id: s.merchant_id,
-        shipper_customer_id: s.shipper_customer_id,
-        substatus: Some("signed".into()),
-        promised_at: when,
-        delivered_at: when,
-        on_time,
-        sequence: 5,
-    }
 }
 
 fn exception(s: &ShipmentCreatedV1, kind: &str, when: DateTime<Utc>) -> ShipmentExceptionRaisedV1 {

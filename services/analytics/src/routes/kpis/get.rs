@@ -50,7 +50,7 @@ pub fn request(
     query: KpiQuery,
     clock: &Clock,
 ) -> Result<KpiRequest, ApiError> {
-    let mut request = KpiRequest::parse(query, clock.now())?;
+    let mut request = query.into_request(clock.now())?;
     request.confine(caller)?;
     Ok(request)
 }

@@ -2,6 +2,10 @@
 
 use super::*;
 
+fn parse(q: KpiQuery, now: DateTime<Utc>) -> Result<KpiRequest, ApiError> {
+    q.into_request(now)
+}
+
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
 }
@@ -32,7 +36,7 @@ fn now() -> DateTime<Utc> {
 
 #[test]
 fn the_default_is_the_last_30_days_by_day_up_to_today() {
-    let r = KpiRequest::parse(q(None, None, None), now()).expect("valid");
+    let r = parse(q(None, None, None), now()).expect("valid");
     assert_eq!(
         r.range,
         ReportRange {
@@ -46,21 +50,21 @@ fn the_default_is_the_last_30_days_by_day_up_to_today() {
 
 #[test]
 fn a_lone_to_ends_30_days_and_a_lone_from_runs_to_today() {
-    let r = KpiRequest::parse(q(None, Some("2026-03-31"), None), now()).expect("valid");
+    let r = parse(q(None, Some("2026-03-31"), None), now()).expect("valid");
     assert_eq!(
         (r.range.from, r.range.to),
         (d("2026-03-02"), d("2026-03-31"))
     );
-    let r = KpiRequest::parse(q(Some("2026-11-20"), None, None), now()).expect("valid");
+    let r = parse(q(Some("2026-11-20"), None, None), now()).expect("valid");
     assert_eq!((r.range.from, r.range.to), (d("2026-11-20"), d(TODAY)));
 }
 
 #[test]
 fn four_hundred_days_by_day_are_allowed_and_four_hundred_and_one_are_not() {
     // 2025-10-22 ..= 2026-11-25 is exactly 400 days.
-    let ok = KpiRequest::parse(q(Some("2025-10-22"), Some(TODAY), Some("day")), now());
+    let ok = parse(q(Some("2025-10-22"), Some(TODAY), Some("day")), now());
     assert_eq!(ok.expect("400 days").range.periods().len(), 400);
-    let too_long = KpiRequest::parse(q(Some("2025-10-21"), Some(TODAY), Some("day")), now());
+    let too_long = parse(q(Some("2025-10-21"), Some(TODAY), Some("day")), now());
     assert_eq!(fields(too_long.expect_err("401 days")), vec!["from"]);
 }
 
@@ -68,17 +72,17 @@ fn four_hundred_days_by_day_are_allowed_and_four_hundred_and_one_are_not() {
 fn a_range_too_long_by_day_is_fine_by_week_or_month() {
     for g in ["week", "month"] {
         assert!(
-            KpiRequest::parse(q(Some("2024-01-01"), Some(TODAY), Some(g)), now()).is_ok(),
+            parse(q(Some("2024-01-01"), Some(TODAY), Some(g)), now()).is_ok(),
             "three years by {g}"
         );
     }
-    let weeks = KpiRequest::parse(q(Some("2010-01-01"), Some(TODAY), Some("week")), now());
+    let weeks = parse(q(Some("2010-01-01"), Some(TODAY), Some("week")), now());
     assert_eq!(fields(weeks.expect_err("over 400 weeks")), vec!["from"]);
 }
 
 #[test]
 fn from_after_to_is_refused_on_from() {
-    let err = KpiRequest::parse(q(Some("2026-11-30"), Some("2026-11-01"), None), now());
+    let err = parse(q(Some("2026-11-30"), Some("2026-11-01"), None), now());
     assert_eq!(fields(err.expect_err("reversed")), vec!["from"]);
 }
 
@@ -93,14 +97,14 @@ fn malformed_dates_are_refused_on_their_field() {
         "0000-01-01",
         "20261125",
     ] {
-        let err = KpiRequest::parse(q(None, Some(bad), None), now());
+        let err = parse(q(None, Some(bad), None), now());
         assert_eq!(fields(err.expect_err(bad)), vec!["to"], "{bad}");
     }
 }
 
 #[test]
 fn an_unknown_granularity_is_refused_and_reported_with_bad_dates() {
-    let err = KpiRequest::parse(q(Some("nope"), None, Some("hour")), now());
+    let err = parse(q(Some("nope"), None, Some("hour")), now());
     assert_eq!(
         fields(err.expect_err("two faults")),
         vec!["from", "granularity"]
@@ -115,7 +119,7 @@ fn blank_filters_mean_any_and_others_are_trimmed() {
         tz: Some("UTC".into()),
         ..KpiQuery::default()
     };
-    let r = KpiRequest::parse(query, now()).expect("valid");
+    let r = parse(query, now()).expect("valid");
     assert_eq!(r.filter.city, None);
     assert_eq!(r.filter.province.as_deref(), Some("北京"));
 }
@@ -127,7 +131,7 @@ fn text_filters_with_control_characters_or_too_long_are_refused() {
         service_level: Some("x".repeat(MAX_FILTER_CHARS + 1)),
         ..KpiQuery::default()
     };
-    let err = KpiRequest::parse(query, now());
+    let err = parse(query, now());
     assert_eq!(
         fields(err.expect_err("bad filters")),
         vec!["city", "service_level"]
@@ -142,7 +146,7 @@ fn unknown_zones_and_parameters_and_bad_merchant_ids_are_refused_by_name() {
         ..KpiQuery::default()
     };
     query.unknown.insert("colour".into(), "red".into());
-    let err = KpiRequest::parse(query, now());
+    let err = parse(query, now());
     assert_eq!(
         fields(err.expect_err("bad")),
         vec!["colour", "merchant_id", "tz"]
@@ -159,61 +163,26 @@ fn today_is_the_local_day_of_the_zone_asked_for() {
         value_tier: Some("key".into()),
         ..KpiQuery::default()
     };
-    let r = KpiRequest::parse(query, late).expect("valid");
+    let r = parse(query, late).expect("valid");
     assert_eq!(r.range.to, d("2026-11-26"), "04:00 on the 26th in Shanghai");
     assert_eq!(r.tz, Tz::Asia__Shanghai);
     assert_eq!(r.filter.value_tier.as_deref(), Some("key"));
-    let utc = KpiRequest::parse(KpiQuery::default(), late).expect("valid");
+    let utc = parse(KpiQuery::default(), late).expect("valid");
     assert_eq!(utc.range.to, d(TODAY));
 }
 
 #[test]
 fn the_rows_cover_whole_periods_beyond_the_requested_days() {
-    let r = KpiRequest::parse(
+    let r = parse(
         q(Some("2026-03-04"), Some("2026-03-10"), Some("week")),
         now(),
     )
     .expect("valid");
     assert_eq!(r.range.days(), (d("2026-03-02"), d("2026-03-15")));
-    let r = KpiRequest::parse(
+    let r = parse(
         q(Some("2026-02-10"), Some("2026-03-10"), Some("month")),
         now(),
     )
     .expect("valid");
     assert_eq!(r.range.days(), (d("2026-02-01"), d("2026-03-31")));
-}
-
-#[test]
-fn half_hour_zones_and_filters_read_the_fine_rollups_and_the_rest_the_hourly_slices() {
-    let parse = |tz: &str, city: Option<&str>| {
-        let query = KpiQuery {
-            tz: Some(tz.into()),
-            city: city.map(Into::into),
-            ..KpiQuery::default()
-        };
-        KpiRequest::parse(query, now()).expect("valid")
-    };
-    let all = Some(("", String::new()));
-    assert_eq!(parse("UTC", None).hourly_slice(), all);
-    assert_eq!(parse("Asia/Shanghai", None).hourly_slice(), all);
-    assert_eq!(
-        parse("Europe/Berlin", None).hourly_slice(),
-        all,
-        "DST, whole hours"
-    );
-    assert_eq!(parse("Asia/Kolkata", None).hourly_slice(), None);
-    assert_eq!(parse("Asia/Kathmandu", None).hourly_slice(), None);
-    let mut city = parse("UTC", Some("北京"));
-    assert_eq!(city.hourly_slice(), Some(("city", "北京".to_owned())));
-    city.filter.service_level = Some("express".into());
-    assert_eq!(city.hourly_slice(), None, "two dimensions: the fine rows");
-    let mut merchant = parse("UTC", Some("北京"));
-    merchant.filter.merchant_id = Some(Uuid::nil());
-    assert_eq!(
-        merchant.hourly_slice(),
-        Some(("city", "北京".to_owned())),
-        "a merchant's own slice"
-    );
-    merchant.filter.handler_id = Some(Uuid::nil());
-    assert_eq!(merchant.hourly_slice(), None, "an agent's own cases");
 }

@@ -1,0 +1,154 @@
+//! The query text of the analytics reports parsed into the domain's [`KpiRequest`]: every
+//! faulty parameter reported at once, by name. `now` is passed in, so the defaults are
+//! testable without a clock.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+use kuaidi_shared::{ApiError, FieldError};
+use uuid::Uuid;
+
+use super::kpis::KpiQuery;
+use crate::domain::periods::Granularity;
+use crate::domain::query::{KpiFilter, KpiRequest, ReportRange, DEFAULT_DAYS};
+
+/// The parameters every analytics report accepts; anything else is refused by name.
+pub const KNOWN_PARAMETERS: [&str; 9] = [
+    "from",
+    "to",
+    "granularity",
+    "tz",
+    "city",
+    "province",
+    "service_level",
+    "value_tier",
+    "merchant_id",
+];
+
+impl KpiQuery {
+    /// Validates every parameter, reporting all faulty fields at once (`422`). `now` gives
+    /// today's local date in the requested zone (the default end).
+    pub fn into_request(self, now: DateTime<Utc>) -> Result<KpiRequest, ApiError> {
+        let q = self;
+        let mut errors: Vec<FieldError> = q
+            .unknown
+            .keys()
+            .map(|k| FieldError::new(k.clone(), "unknown parameter"))
+            .collect();
+        let tz = match blank_to_none(q.tz) {
+            None => Some(Tz::UTC),
+            Some(name) => name.parse::<Tz>().ok().or_else(|| {
+                errors.push(FieldError::new(
+                    "tz",
+                    "must be an IANA time zone, e.g. Asia/Shanghai",
+                ));
+                None
+            }),
+        };
+        let today = now.with_timezone(&tz.unwrap_or(Tz::UTC)).date_naive();
+        let from = date(&mut errors, "from", q.from.as_deref());
+        let to = date(&mut errors, "to", q.to.as_deref());
+        let granularity = match q.granularity.as_deref().map(str::trim) {
+            None | Some("") => Some(Granularity::Day),
+            Some(s) => Granularity::parse(s).or_else(|| {
+                errors.push(FieldError::new("granularity", "must be day, week or month"));
+                None
+            }),
+        };
+        let merchant_id = blank_to_none(q.merchant_id).and_then(|m| {
+            Uuid::parse_str(&m)
+                .map_err(|_| errors.push(FieldError::new("merchant_id", "must be a UUID")))
+                .ok()
+        });
+        let city = text(&mut errors, "city", q.city);
+        let province = text(&mut errors, "province", q.province);
+        let service_level = text(&mut errors, "service_level", q.service_level);
+        let value_tier = text(&mut errors, "value_tier", q.value_tier);
+        let range = match (from, to, granularity) {
+            (Ok(from), Ok(to), Some(g)) => {
+                let to = to.unwrap_or(today);
+                let from = from.unwrap_or_else(|| {
+                    to.checked_sub_days(Days::new(DEFAULT_DAYS - 1))
+                        .unwrap_or(to)
+                });
+                ReportRange::new(from, to, g)
+                    .map_err(|e| errors.push(e))
+                    .ok()
+            }
+            _ => None,
+        };
+        match (range, tz) {
+            (Some(range), Some(tz)) if errors.is_empty() => Ok(KpiRequest {
+                range,
+                tz,
+                filter: KpiFilter {
+                    merchant_id,
+                    city,
+                    province,
+                    service_level,
+                    value_tier,
+                    handler_id: None,
+                },
+            }),
+            _ => {
+                errors.sort_by(|a, b| a.field.cmp(&b.field));
+                Err(ApiError::Validation(errors))
+            }
+        }
+    }
+}
+
+/// A strict `YYYY-MM-DD` (years 0001–9999); `Ok(None)` when absent or blank.
+fn date(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+) -> Result<Option<NaiveDate>, ()> {
+    let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let shaped = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+        && !s.starts_with("0000");
+    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) if shaped => Ok(Some(d)),
+        _ => {
+            errors.push(FieldError::new(field, "must be a date YYYY-MM-DD"));
+            Err(())
+        }
+    }
+}
+
+/// The longest text filter, in characters (no dimension value comes near it).
+pub const MAX_FILTER_CHARS: usize = 100;
+
+/// A trimmed text filter without control characters (PostgreSQL refuses NUL in text);
+/// `None` when absent or blank.
+fn text(errors: &mut Vec<FieldError>, field: &str, value: Option<String>) -> Option<String> {
+    let v = blank_to_none(value)?;
+    if v.chars().count() > MAX_FILTER_CHARS {
+        errors.push(FieldError::new(
+            field,
+            format!("must be at most {MAX_FILTER_CHARS} characters"),
+        ));
+        None
+    } else if v.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+        None
+    } else {
+        Some(v)
+    }
+}
+
+fn blank_to_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+#[path = "query_tests.rs"]
+mod tests;
