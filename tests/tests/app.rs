@@ -5,7 +5,6 @@
 //! else's.
 
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::eventually;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -76,16 +75,11 @@ async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_maske
     let mut sent = parcel_to("13900001111");
     sent["merchant_id"] = json!(merchant_id);
     sent["shipper_customer_id"] = chen["id"].clone();
-    let sent = eventually(
-        std::time::Duration::from_secs(15),
-        "the merchant's customer known to shipments",
-        || async {
-            let resp = suite.post(&merchant, "/api/v1/shipments", &sent).await;
-            (resp.status() == 201).then_some(resp)
-        },
-    )
-    .await;
-    let sent = json_of(sent, 201).await;
+    let sent = suite
+        .once_known("the merchant's customer known to shipments", 201, || {
+            suite.post(&merchant, "/api/v1/shipments", &sent)
+        })
+        .await;
     let mut by_stranger = parcel_to("13900001111");
     by_stranger["merchant_id"] = json!(merchant_id);
     let stranger = json_of(
@@ -104,17 +98,13 @@ async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_maske
         )
     };
 
-    let theirs = eventually(
-        std::time::Duration::from_secs(15),
-        "the sender's phone known to shipments",
-        || async {
-            let resp = suite.get(&customer, &path(&sent)).await;
-            (resp.status() == 200).then_some(resp)
-        },
-    )
-    .await;
+    let sent_path = path(&sent);
+    let theirs = suite
+        .once_known("the sender's phone known to shipments", 200, || {
+            suite.get(&customer, &sent_path)
+        })
+        .await;
 
-    let theirs = json_of(theirs, 200).await;
     assert_eq!(theirs["shipper_customer_id"], chen["id"]);
     assert_eq!(
         theirs["recipient"]["address"], "***",
