@@ -19,6 +19,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod paths;
 pub mod problem;
+pub mod projections;
 pub mod request;
 pub mod settings;
 pub mod telemetry;

@@ -9,7 +9,7 @@ use kuaidi_gateway::configuration::GatewaySettings;
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::settings::ServiceSettings;
-use kuaidi_shared::testing::{expect_json, fresh_database, migrated_database, TestEnv};
+use kuaidi_shared::testing::{eventually, expect_json, fresh_database, migrated_database, TestEnv};
 use serde_json::{json, Value};
 
 pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
@@ -194,6 +194,21 @@ impl Suite {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// Sends `request` until it is answered `status` — once a projection it depends on has
+    /// caught up with the events (`what` names it) — and returns the answer's JSON.
+    pub async fn once_known<F, Fut>(&self, what: &str, status: u16, request: F) -> Value
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = reqwest::Response>,
+    {
+        let answered = eventually(std::time::Duration::from_secs(15), what, || async {
+            let resp = request().await;
+            (resp.status() == status).then_some(resp)
+        })
+        .await;
+        expect_json(answered, status).await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {

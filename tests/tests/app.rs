@@ -1,7 +1,10 @@
 //! The mobile app's journey through the gateway: it signs in as a system client (OAuth2 client
 //! credentials, role `app`), exchanges a person's verified phone for a customer token, and with
-//! that token sees the parcels sent to that phone — and no one else's.
+//! that token sees the parcels sent to that phone and those sent by that person (a merchant's
+//! customer file holding the phone, learnt from the customers service's events) — and no one
+//! else's.
 
+use kuaidi_shared::auth::Role;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -57,5 +60,63 @@ async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_thei
         "only the parcel sent to this phone, not {}",
         theirs["tracking_number"]
     );
+    suite.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_masked() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let merchant_id = Uuid::now_v7();
+    let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
+    let file = json!({"kind": "individual", "name": "陈静", "phones": ["13812345678"],
+        "merchant_id": merchant_id});
+    let chen = json_of(suite.post(&admin, "/api/v1/customers", &file).await, 201).await;
+    let mut sent = parcel_to("13900001111");
+    sent["merchant_id"] = json!(merchant_id);
+    sent["shipper_customer_id"] = chen["id"].clone();
+    let sent = suite
+        .once_known("the merchant's customer known to shipments", 201, || {
+            suite.post(&merchant, "/api/v1/shipments", &sent)
+        })
+        .await;
+    let mut by_stranger = parcel_to("13900001111");
+    by_stranger["merchant_id"] = json!(merchant_id);
+    let stranger = json_of(
+        suite
+            .post(&merchant, "/api/v1/shipments", &by_stranger)
+            .await,
+        201,
+    )
+    .await;
+    let app = suite.app_token(&admin).await;
+    let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
+    let path = |s: &Value| {
+        format!(
+            "/api/v1/shipments/{}",
+            s["tracking_number"].as_str().expect("tn")
+        )
+    };
+
+    let sent_path = path(&sent);
+    let theirs = suite
+        .once_known("the sender's phone known to shipments", 200, || {
+            suite.get(&customer, &sent_path)
+        })
+        .await;
+
+    assert_eq!(theirs["shipper_customer_id"], chen["id"]);
+    assert_eq!(
+        theirs["recipient"]["address"], "***",
+        "王五's address is not chen's"
+    );
+    assert!(!theirs.to_string().contains("13900001111"), "{theirs}");
+    let listed = json_of(suite.get(&customer, "/api/v1/shipments").await, 200).await;
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(
+        listed["data"][0]["tracking_number"],
+        sent["tracking_number"]
+    );
+    assert_eq!(suite.get(&customer, &path(&stranger)).await.status(), 404);
     suite.stop().await;
 }

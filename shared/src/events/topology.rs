@@ -173,6 +173,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             ShipmentEtaChangedV1::TYPE,
             NotificationRequestedV1::TYPE,
             CustomerCreatedV1::TYPE,
+            CustomerUpdatedV1::TYPE,
             CustomerTierChangedV1::TYPE,
             CustomerMergedV1::TYPE,
             CustomerErasedV1::TYPE,

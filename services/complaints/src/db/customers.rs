@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use kuaidi_shared::projections::customer_phones::CustomerPhones;
 use uuid::Uuid;
 
 use super::schema::{claims, complaints, customer_projection, evidence, surveys};
@@ -12,6 +13,9 @@ use super::schema::{claims, complaints, customer_projection, evidence, surveys};
 pub const KEY_TIER: &str = "key";
 /// What erased text is replaced with.
 pub const ERASED: &str = "[erased]";
+/// The blind indexes of each customer's phones, kept in `customer_projection` (the shared
+/// projection: versioned, united on merges, forgotten on erasure).
+pub const PHONES: CustomerPhones = CustomerPhones::new("customer_projection");
 
 /// Records a tier, unless a newer one is already known (events may arrive out of order).
 pub fn set_tier(
@@ -78,132 +82,6 @@ pub fn belongs_to(conn: &mut PgConnection, customer: Uuid, merchant: Uuid) -> Qu
             .filter(customer_projection::merchant_id.eq(merchant)),
     ))
     .get_result(conn)
-}
-
-/// Records the blind indexes of `customer`'s phones as of its `version`, unless a newer set is
-/// known or the customer was erased (events may arrive out of order, an erasure is final).
-pub fn set_phones(
-    conn: &mut PgConnection,
-    customer: Uuid,
-    hashes: &[String],
-    version: i64,
-) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO customer_projection (customer_id, phone_hashes, phones_version) VALUES ($1, $2, $3) \
-         ON CONFLICT (customer_id) DO UPDATE SET phone_hashes = EXCLUDED.phone_hashes, phones_version = EXCLUDED.phones_version \
-         WHERE customer_projection.erased_at IS NULL \
-         AND (customer_projection.phones_version IS NULL OR customer_projection.phones_version <= EXCLUDED.phones_version)",
-    )
-    .bind::<SqlUuid, _>(customer)
-    .bind::<Array<Text>, _>(hashes)
-    .bind::<BigInt, _>(version)
-    .execute(conn)
-    .map(drop)
-}
-
-/// The customer files (not erased) holding the phone with blind index `hash`, and those
-/// merged into them: an end customer's own files (a duplicate's old parcels still name it).
-pub fn ids_by_phone(conn: &mut PgConnection, hash: &str) -> QueryResult<Vec<Uuid>> {
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = SqlUuid)]
-        customer_id: Uuid,
-    }
-    let ids: Vec<Id> = diesel::sql_query(
-        "SELECT customer_id FROM customer_projection WHERE erased_at IS NULL \
-         AND (phone_hashes @> ARRAY[$1] OR merged_into IN (SELECT h.customer_id \
-              FROM customer_projection h WHERE h.phone_hashes @> ARRAY[$1] AND h.erased_at IS NULL)) \
-         ORDER BY customer_id",
-    )
-    .bind::<Text, _>(hash)
-    .load(conn)?;
-    Ok(ids.into_iter().map(|i| i.customer_id).collect())
-}
-
-/// The file `customer` lives on: its survivor when it was merged away.
-pub fn current_id(conn: &mut PgConnection, customer: Uuid) -> QueryResult<Uuid> {
-    Ok(customer_projection::table
-        .find(customer)
-        .select(customer_projection::merged_into)
-        .first::<Option<Uuid>>(conn)
-        .optional()?
-        .flatten()
-        .unwrap_or(customer))
-}
-
-/// `customer.merged`, for the phones: the survivor holds the duplicate's too (a merge unites
-/// phone lists), and the duplicate remembers its survivor so that erasing the survivor forgets
-/// them both.
-pub fn merge_phones(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryResult<()> {
-    for id in [survivor, duplicate] {
-        diesel::insert_into(customer_projection::table)
-            .values(customer_projection::customer_id.eq(id))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-    }
-    // Files merged into the duplicate earlier now belong to the survivor too.
-    diesel::update(
-        customer_projection::table.filter(
-            customer_projection::customer_id
-                .eq(duplicate)
-                .or(customer_projection::merged_into.eq(duplicate)),
-        ),
-    )
-    .set(customer_projection::merged_into.eq(survivor))
-    .execute(conn)?;
-    diesel::sql_query(
-        "UPDATE customer_projection s \
-         SET phone_hashes = ARRAY(SELECT DISTINCT h FROM unnest(s.phone_hashes || d.phone_hashes) AS h ORDER BY h) \
-         FROM customer_projection d \
-         WHERE s.customer_id = $1 AND d.customer_id = $2 AND s.erased_at IS NULL",
-    )
-    .bind::<SqlUuid, _>(survivor)
-    .bind::<SqlUuid, _>(duplicate)
-    .execute(conn)?;
-    // The survivor was erased already (the events crossed): the duplicate's phones go too.
-    diesel::sql_query(
-        "UPDATE customer_projection d SET phone_hashes = '{}', erased_at = s.erased_at \
-         FROM customer_projection s \
-         WHERE d.customer_id = $2 AND s.customer_id = $1 AND s.erased_at IS NOT NULL",
-    )
-    .bind::<SqlUuid, _>(survivor)
-    .bind::<SqlUuid, _>(duplicate)
-    .execute(conn)
-    .map(drop)
-}
-
-/// An undone merge: the former duplicate is a file of its own again.
-pub fn unmerge(conn: &mut PgConnection, duplicate: Uuid) -> QueryResult<()> {
-    diesel::update(customer_projection::table.find(duplicate))
-        .set(customer_projection::merged_into.eq(None::<Uuid>))
-        .execute(conn)
-        .map(drop)
-}
-
-/// `customer.erased`, for the phones: the customer's and those of files merged into it are
-/// forgotten, for good (a late `customer.created` or `customer.updated` brings none back).
-pub fn forget_phones(
-    conn: &mut PgConnection,
-    customer: Uuid,
-    at: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::insert_into(customer_projection::table)
-        .values(customer_projection::customer_id.eq(customer))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    diesel::update(
-        customer_projection::table.filter(
-            customer_projection::customer_id
-                .eq(customer)
-                .or(customer_projection::merged_into.eq(customer)),
-        ),
-    )
-    .set((
-        customer_projection::phone_hashes.eq(Vec::<String>::new()),
-        customer_projection::erased_at.eq(at),
-    ))
-    .execute(conn)
-    .map(drop)
 }
 
 pub fn is_key_account(conn: &mut PgConnection, customer: Uuid) -> QueryResult<bool> {

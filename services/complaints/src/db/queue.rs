@@ -205,7 +205,7 @@ pub fn page(
     }
     match &f.reporter {
         Some(Some(hash)) => {
-            let own = super::customers::ids_by_phone(conn, hash)?;
+            let own = super::customers::PHONES.ids_by_phone(conn, hash)?;
             q = q.filter(
                 c::reporter_phone_hash
                     .eq(hash.clone())

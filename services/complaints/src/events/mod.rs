@@ -16,9 +16,6 @@ use kuaidi_shared::events::Consumers;
 
 use crate::db::{customers, shipments};
 
-/// The version of a new customer file (`customer.created` carries none).
-const FIRST_VERSION: i64 = 1;
-
 /// The service's consumers (the queue binds exactly these types).
 pub fn consumers(clock: Clock) -> Consumers {
     Consumers::new()
@@ -37,7 +34,7 @@ pub fn consumers(clock: Clock) -> Consumers {
         .on(|conn, _, c: CustomerCreatedV1| {
             customers::set_tier(conn, c.customer_id, &c.value_tier, c.created_at)?;
             customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
-            customers::set_phones(conn, c.customer_id, &c.phone_hashes, FIRST_VERSION)?;
+            customers::PHONES.created(conn, &c)?;
             Ok(customers::set_owner(
                 conn,
                 c.customer_id,
@@ -45,15 +42,7 @@ pub fn consumers(clock: Clock) -> Consumers {
                 c.created_at,
             )?)
         })
-        .on(|conn, _, u: CustomerUpdatedV1| {
-            if u.changed.iter().any(|c| c == "merge_undone") {
-                customers::unmerge(conn, u.customer_id)?;
-            }
-            if let Some(hashes) = &u.phone_hashes {
-                customers::set_phones(conn, u.customer_id, hashes, u.version)?;
-            }
-            Ok(())
-        })
+        .on(|conn, _, u: CustomerUpdatedV1| Ok(customers::PHONES.updated(conn, &u)?))
         .on(|conn, _, o: CustomerOwnerChangedV1| {
             Ok(customers::set_owner(
                 conn,
@@ -64,12 +53,12 @@ pub fn consumers(clock: Clock) -> Consumers {
         })
         .on(|conn, _, m: CustomerMergedV1| {
             customers::merge(conn, m.survivor_id, m.duplicate_id)?;
-            customers::merge_phones(conn, m.survivor_id, m.duplicate_id)?;
+            customers::PHONES.merged(conn, &m)?;
             Ok(())
         })
         .on(|conn, _, e: CustomerErasedV1| {
             customers::erase(conn, e.customer_id, &e.phone_hashes)?;
-            customers::forget_phones(conn, e.customer_id, e.erased_at)?;
+            customers::PHONES.erased(conn, &e)?;
             Ok(())
         })
 }

@@ -44,7 +44,7 @@ pub fn open_case(
     };
     // An end customer's own files: those holding the phone their token names.
     let own = match (who.role, who.phone_hash.as_deref()) {
-        (Role::Customer, Some(hash)) => customers::ids_by_phone(conn, hash)?,
+        (Role::Customer, Some(hash)) => customers::PHONES.ids_by_phone(conn, hash)?,
         _ => Vec::new(),
     };
     let merchant_id = merchant_of(who, shipment.as_ref(), &own)?;
@@ -65,7 +65,7 @@ pub fn open_case(
         Some(c) => Some(c),
         // The shipper's file, or its survivor if it was merged away since.
         None => match shipment.as_ref().and_then(|s| s.shipper_customer_id) {
-            Some(shipper) => Some(customers::current_id(conn, shipper)?),
+            Some(shipper) => Some(customers::PHONES.current_id(conn, shipper)?),
             None => None,
         },
     };

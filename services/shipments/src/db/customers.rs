@@ -1,11 +1,17 @@
-//! What the service knows of customers: the merchant whose account each is, from the customers
-//! service's events. A merchant's shipment may name only its own customers as shipper —
-//! another tenant's would skew that customer's stats.
+//! What the service knows of customers, from the customers service's events: the merchant
+//! whose account each is — a merchant's shipment may name only its own customers as shipper,
+//! another tenant's would skew that customer's stats — and the blind indexes of each one's
+//! phones, so an end customer's token finds the parcels that person sent.
 
 use diesel::prelude::*;
+use kuaidi_shared::projections::customer_phones::CustomerPhones;
 use uuid::Uuid;
 
 use super::schema::customer_tenants;
+
+/// The blind indexes of each customer's phones, kept in `customer_tenants` (the shared
+/// projection: versioned, united on merges, forgotten on erasure).
+pub const PHONES: CustomerPhones = CustomerPhones::new("customer_tenants");
 
 /// Records the merchant whose account `customer` is (`None`: the company's own customer).
 pub fn set_merchant(

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::shipments;
-use super::shipments::{Scope, ShipmentRow};
+use super::shipments::{scoped, Scope, ShipmentRow};
 
 /// Filters of `GET /api/v1/shipments`.
 #[derive(Debug, Clone, Default)]
@@ -19,15 +19,6 @@ pub struct PullFilter {
     pub after: Option<(DateTime<Utc>, Uuid)>,
 }
 
-fn scoped<'a>(scope: &Scope) -> shipments::BoxedQuery<'a, diesel::pg::Pg> {
-    let q = shipments::table.into_boxed();
-    match scope {
-        Scope::All => q,
-        Scope::Merchant(m) => q.filter(shipments::merchant_id.eq(*m)),
-        Scope::Recipient(hash) => q.filter(shipments::recipient_phone_index.eq(hash.clone())),
-    }
-}
-
 /// Shipments changed since a point, oldest change first (`limit + 1` rows: the extra one only
 /// says there is more).
 pub fn changed(
@@ -36,7 +27,7 @@ pub fn changed(
     f: &PullFilter,
     limit: i64,
 ) -> QueryResult<Vec<ShipmentRow>> {
-    let mut q = scoped(scope).select(ShipmentRow::as_select());
+    let mut q = scoped(conn, scope)?.select(ShipmentRow::as_select());
     if let Some(since) = f.updated_since {
         q = q.filter(shipments::updated_at.ge(since));
     }
@@ -64,7 +55,7 @@ pub fn many(
     scope: &Scope,
     tracking_numbers: &[String],
 ) -> QueryResult<Vec<ShipmentRow>> {
-    scoped(scope)
+    scoped(conn, scope)?
         .filter(shipments::tracking_number.eq_any(tracking_numbers))
         .select(ShipmentRow::as_select())
         .load(conn)

@@ -41,5 +41,9 @@ diesel::table! {
     customer_tenants (customer_id) {
         customer_id -> Uuid,
         merchant_id -> Nullable<Uuid>,
+        phone_hashes -> Array<Text>,
+        phones_version -> Nullable<Int8>,
+        merged_into -> Nullable<Uuid>,
+        erased_at -> Nullable<Timestamptz>,
     }
 }

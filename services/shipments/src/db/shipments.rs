@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::customers;
 use super::schema::shipments;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -72,8 +73,31 @@ pub enum Scope {
     All,
     /// A merchant's own shipments.
     Merchant(Uuid),
-    /// Shipments sent to the phone with this blind index (an end customer).
-    Recipient(String),
+    /// An end customer's parcels (SPEC §3 "sent to or by the customer"): those sent to the
+    /// phone with this blind index, and those whose shipper is a customer file holding it.
+    Customer(String),
+}
+
+/// The shipments within `scope`. An end customer's files are looked up first (the phone
+/// projection), so the query stays one filter on indexed columns.
+pub fn scoped<'a>(
+    conn: &mut PgConnection,
+    scope: &Scope,
+) -> QueryResult<shipments::BoxedQuery<'a, diesel::pg::Pg>> {
+    let q = shipments::table.into_boxed();
+    Ok(match scope {
+        Scope::All => q,
+        Scope::Merchant(m) => q.filter(shipments::merchant_id.eq(*m)),
+        Scope::Customer(hash) => {
+            let files = customers::PHONES.ids_by_phone(conn, hash)?;
+            let to = shipments::recipient_phone_index.eq(hash.clone());
+            if files.is_empty() {
+                q.filter(to)
+            } else {
+                q.filter(to.or(shipments::shipper_customer_id.eq_any(files)))
+            }
+        }
+    })
 }
 
 /// The shipment with `tracking_number`, if it is within `scope`.
@@ -82,16 +106,11 @@ pub fn find_by_tracking_number(
     tracking_number: &str,
     scope: &Scope,
 ) -> QueryResult<Option<ShipmentRow>> {
-    let mut q = shipments::table
+    scoped(conn, scope)?
         .filter(shipments::tracking_number.eq(tracking_number))
         .select(ShipmentRow::as_select())
-        .into_boxed();
-    match scope {
-        Scope::All => {}
-        Scope::Merchant(m) => q = q.filter(shipments::merchant_id.eq(*m)),
-        Scope::Recipient(hash) => q = q.filter(shipments::recipient_phone_index.eq(hash.clone())),
-    }
-    q.first(conn).optional()
+        .first(conn)
+        .optional()
 }
 
 /// Follows a customer merge: shipments of the duplicate name the survivor as their shipper.

@@ -1,7 +1,8 @@
 //! The service's consumers, one handler per event type (the queue binds exactly these):
 //! its own events fan out to webhook deliveries, the customers service's merges and erasures
-//! are followed on the shipments that name those customers, and its creations and tier changes
-//! say which merchant each customer belongs to. Each handler runs in the
+//! are followed on the shipments that name those customers, its creations and tier changes
+//! say which merchant each customer belongs to, and its creations, updates, merges and
+//! erasures which phones each customer holds (who sent a parcel). Each handler runs in the
 //! transaction that records the event id, so a redelivery has no effect.
 
 use diesel::PgConnection;
@@ -9,8 +10,8 @@ use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::events::catalogue::{
     CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1,
-    NotificationRequestedV1, ShipmentCreatedV1, ShipmentDeliveredV1, ShipmentEtaChangedV1,
-    ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
+    CustomerUpdatedV1, NotificationRequestedV1, ShipmentCreatedV1, ShipmentDeliveredV1,
+    ShipmentEtaChangedV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
 };
 use kuaidi_shared::events::{CloudEvent, Consumers, EventPayload};
 use std::sync::Arc;
@@ -45,14 +46,16 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
         Ok(())
     })
     .on(|conn, _, c: CustomerCreatedV1| {
-        Ok(customers::set_merchant(conn, c.customer_id, c.merchant_id)?)
+        customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
+        Ok(customers::PHONES.created(conn, &c)?)
     })
+    .on(|conn, _, u: CustomerUpdatedV1| Ok(customers::PHONES.updated(conn, &u)?))
     .on(|conn, _, t: CustomerTierChangedV1| {
         Ok(customers::set_merchant(conn, t.customer_id, t.merchant_id)?)
     })
     .on(move |conn, _, m: CustomerMergedV1| {
         repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;
-        Ok(())
+        Ok(customers::PHONES.merged(conn, &m)?)
     })
     .on(move |conn, _, e: CustomerErasedV1| {
         let sealed = pii.seal_json(&erased_recipient());
@@ -63,7 +66,7 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
             &sealed,
             erase_clock.now(),
         )?;
-        Ok(())
+        Ok(customers::PHONES.erased(conn, &e)?)
     })
 }
 

@@ -15,6 +15,21 @@ pub async fn spawn() -> TestApp {
     .await
 }
 
+/// The service on a database whose URL the test keeps (for calling repository code directly
+/// or reading what the service recorded).
+pub async fn spawn_with_database() -> (TestApp, String) {
+    let env = kuaidi_shared::testing::TestEnv::new();
+    let mut settings = env.settings("shipments");
+    let url = kuaidi_shared::testing::fresh_database("shipments");
+    settings.database_url = url.clone().into();
+    let app = kuaidi_shipments::build(settings)
+        .await
+        .expect("shipments service builds")
+        .spawn();
+    let clock = kuaidi_shared::clock::Clock::system();
+    (TestApp { env, app, clock }, url)
+}
+
 /// Shipment requests every test file makes.
 #[allow(async_fn_in_trait)]
 pub trait Shipments {

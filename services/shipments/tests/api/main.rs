@@ -8,6 +8,7 @@ mod impact;
 mod input;
 mod public;
 mod pull;
+mod senders;
 mod shipments;
 mod tracking_events;
 mod webhooks;

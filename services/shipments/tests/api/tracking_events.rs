@@ -6,25 +6,11 @@ use diesel::Connection;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::testing::{EventTap, TestEnv};
+use kuaidi_shared::testing::EventTap;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
-
-/// The service on a database whose URL the test keeps (for calling repository code directly).
-async fn spawn_with_database() -> (TestApp, String) {
-    let env = TestEnv::new();
-    let mut settings = env.settings("shipments");
-    let url = kuaidi_shared::testing::fresh_database("shipments");
-    settings.database_url = url.clone().into();
-    let app = kuaidi_shipments::build(settings)
-        .await
-        .expect("shipments service builds")
-        .spawn();
-    let clock = kuaidi_shared::clock::Clock::system();
-    (TestApp { env, app, clock }, url)
-}
+use crate::helpers::{shipment_body, spawn, spawn_with_database, Shipments, TestApp};
 
 fn operator(t: &TestApp) -> String {
     t.env.token(Role::Operator, None)

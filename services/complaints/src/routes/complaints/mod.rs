@@ -29,7 +29,9 @@ pub fn visible_to(
         Role::Customer => match caller.phone_hash.as_deref() {
             Some(hash) if row.reporter_phone_hash.as_deref() == Some(hash) => true,
             Some(hash) if row.reporter_phone_hash.is_none() => match row.customer_id {
-                Some(c) => crate::db::customers::ids_by_phone(conn, hash)?.contains(&c),
+                Some(c) => crate::db::customers::PHONES
+                    .ids_by_phone(conn, hash)?
+                    .contains(&c),
                 None => false,
             },
             _ => false,

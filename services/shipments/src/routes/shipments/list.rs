@@ -36,8 +36,9 @@ pub struct ListQuery {
 }
 
 /// Shipments in the caller's scope, oldest change first: a merchant's own, an end customer's
-/// parcels (sent to their phone), or any for staff. Pages by cursor; every row carries its
-/// latest `sequence` so a receiver never moves a shipment back.
+/// parcels (sent to their phone or by them; the recipient of one they sent is masked), or any
+/// for staff. Pages by cursor; every row carries its latest `sequence` so a receiver never
+/// moves a shipment back.
 #[utoipa::path(
     get,
     path = "/api/v1/shipments",

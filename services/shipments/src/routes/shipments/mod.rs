@@ -16,16 +16,18 @@ use crate::api::shipments::{Place, Recipient, Shipment};
 use crate::db::shipments::{Scope, ShipmentRow};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 
-/// The shipments `caller` may see: a merchant's own, an end customer's parcels, or all.
+/// The shipments `caller` may see: a merchant's own, an end customer's parcels (sent to or by
+/// them), or all.
 pub fn scope_of(caller: &Principal) -> Result<Scope, ApiError> {
     Ok(match caller.role {
         Role::Merchant => {
             Scope::Merchant(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?)
         }
-        Role::Customer => Scope::Recipient(
+        Role::Customer => Scope::Customer(
             caller
                 .phone_hash
                 .clone()
+                .filter(|h| !h.is_empty())
                 .ok_or(ApiError::NotFound("shipment"))?,
         ),
         _ => Scope::All,
@@ -38,8 +40,9 @@ pub fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {
     match caller.role {
         Role::Admin | Role::Manager | Role::Supervisor => true,
         Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
-        // Reached only for parcels sent to the customer's own phone.
-        Role::Customer => true,
+        // An end customer's PII right is their own only (SPEC §3): the recipient is theirs on a
+        // parcel sent to their phone, someone else's on a parcel they sent.
+        Role::Customer => caller.phone_hash.as_deref() == Some(row.recipient_phone_index.as_str()),
         _ => false,
     }
 }
