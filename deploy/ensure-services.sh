@@ -69,12 +69,39 @@ if ! psql -h 127.0.0.1 -U postgres -tAc 'select 1' >/dev/null 2>&1; then
   fi
 fi
 
-# RabbitMQ (the AMQP listener opens last in its boot, so an open 5672 means ready)
+# RabbitMQ (the AMQP listener opens last in its boot, so an open 5672 means ready). It gets as
+# many open files as this shell may have: the test suite keeps a few hundred queues and
+# connections at once, and a broker out of file handles stops accepting connections and
+# opening queue files — every test then stalls for as long as it takes queues to expire.
+rabbit_files=4096
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge "$rabbit_files" ] || rabbit_files=$(ulimit -Hn)
+start_rabbit() {
+  say "starting RabbitMQ ($rabbit_files open files)"
+  # Debian's wrapper switches to the rabbitmq user with su, whose PAM session sets the soft
+  # limit back to 1024: raise it again as that user, then start the server directly.
+  if [ "$(id -u)" = 0 ] && id rabbitmq >/dev/null 2>&1 && [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+    su rabbitmq -s /bin/sh -c "ulimit -n $rabbit_files; cd /var/lib/rabbitmq && \
+      /usr/lib/rabbitmq/bin/rabbitmq-server -detached" >/dev/null 2>&1 || true
+  else
+    (ulimit -n "$rabbit_files" && rabbitmq-server -detached >/dev/null 2>&1) || true
+  fi
+}
 if ! port_open 5672; then
   command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
   if ! port_open 5672; then # the package's own start script may have started it
-    say "starting RabbitMQ"
-    rabbitmq-server -detached >/dev/null 2>&1 || true
+    start_rabbit
   fi
   wait_for 90 RabbitMQ port_open 5672
+fi
+# A broker started elsewhere with fewer open files (machines start it with 1024) is restarted.
+rabbit_pid=$(pgrep -f 'beam.smp.*rabbit' | head -n 1 || true)
+if [ -n "$rabbit_pid" ] && [ -r "/proc/$rabbit_pid/limits" ]; then
+  rabbit_soft=$(awk '/^Max open files/ {print $4}' "/proc/$rabbit_pid/limits")
+  if [ "$rabbit_soft" != unlimited ] && [ "$rabbit_soft" -lt "$rabbit_files" ]; then
+    say "RabbitMQ runs with $rabbit_soft open files: restarting it"
+    rabbitmqctl stop >/dev/null 2>&1 || true
+    wait_for 60 "RabbitMQ to stop" bash -c '! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null'
+    start_rabbit
+    wait_for 90 RabbitMQ port_open 5672
+  fi
 fi

@@ -30,7 +30,7 @@ pub fn amqp_settings(namespace: &str) -> AmqpSettings {
         retry_base_ms: 50,
         prefetch: 32,
         exchange_auto_delete: true,
-        queue_expires_ms: Some(120_000),
+        queue_expires_ms: Some(30_000),
         relay_poll_ms: 20,
         relay_lease_ms: 2_000,
         // A service tested alone needs only its own queues; the whole-suite tests (the real
