@@ -27,7 +27,21 @@ pub fn fresh_database(label: &str) -> String {
     diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
         .execute(&mut admin)
         .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    without_commit_flush(&mut admin, &name);
     format!("{server}/{name}")
+}
+
+/// A test database commits without waiting for its WAL to reach the disk. A machine running
+/// the suite holds hundreds of databases, and a checkpoint fsyncs tens of thousands of their
+/// files: with synchronous commits every test's writes stalled behind it for seconds (pools
+/// timing out, 503s). What other sessions see is unchanged; only a crash of PostgreSQL itself
+/// could lose the last commits, and no test crashes it.
+fn without_commit_flush(admin: &mut PgConnection, name: &str) {
+    diesel::sql_query(format!(
+        "ALTER DATABASE \"{name}\" SET synchronous_commit = off"
+    ))
+    .execute(admin)
+    .unwrap_or_else(|e| panic!("ALTER DATABASE {name}: {e}"));
 }
 
 /// A fresh database cloned from a template that has the shared migrations and `migrations`
@@ -46,7 +60,10 @@ pub fn migrated_database(label: &str, migrations: EmbeddedMigrations) -> String 
         ))
         .execute(&mut admin)
         {
-            Ok(_) => return format!("{server}/{name}"),
+            Ok(_) => {
+                without_commit_flush(&mut admin, &name);
+                return format!("{server}/{name}");
+            }
             Err(e) => {
                 last = Some(e);
                 std::thread::sleep(std::time::Duration::from_millis(50));
