@@ -34,7 +34,6 @@ pub fn settings(env: &TestEnv) -> GatewaySettings {
     s
 }
 
-#[allow(dead_code)]
 pub trait KeySeed {
     fn key_seed(&self) -> String;
 }
@@ -83,7 +82,6 @@ pub struct TestGateway {
     pub app: RunningApp,
 }
 
-#[allow(dead_code)]
 impl TestGateway {
     /// A gateway with the test defaults of [`settings`] (no service reachable).
     pub async fn spawn() -> Self {

@@ -348,18 +348,12 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
         "merchant_id": merchant_id});
     let chen = json_of(suite.post(&admin, "/api/v1/customers", &file).await, 201).await;
     let shipper = chen["id"].as_str().expect("id");
-    let sent = eventually(
-        std::time::Duration::from_secs(15),
-        "the merchant's customer known to shipments",
-        || async {
-            let resp = suite
-                .post(&merchant, "/api/v1/shipments", &parcel(Some(shipper)))
-                .await;
-            (resp.status() == 201).then_some(resp)
-        },
-    )
-    .await;
-    let sent = json_of(sent, 201).await;
+    let body = parcel(Some(shipper));
+    let sent = suite
+        .once_known("the merchant's customer known to shipments", 201, || {
+            suite.post(&merchant, "/api/v1/shipments", &body)
+        })
+        .await;
     let stranger = json_of(
         suite
             .post(&merchant, "/api/v1/shipments", &parcel(None))
