@@ -761,6 +761,68 @@ async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself()
     w.shutdown().await;
 }
 
+/// Events written as batch messages (`Outbox::enqueue_batched`, CloudEvents batch format) are
+/// published as few messages and handled one by one: each good event applied exactly once, a
+/// good event that also came alone deduplicated by its id, and a poison in a batch holding back
+/// only itself — the batch's other events are applied, the message is retried and finally
+/// dead-lettered whole (its good events then come back as duplicates, with no second effect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_messages_are_handled_event_by_event_and_a_poison_costs_only_itself() {
+    let mut w = World::new("ebbatchmsg");
+    w.amqp.retry_base_ms = 200;
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+    w.start_relay(&amqp, &outbox);
+    let mut events: Vec<CloudEvent> = (0..700).map(|i| event(&format!("good-{i}"))).collect();
+    w.commit(&outbox, &events[10]);
+    events.insert(600, event("poison"));
+    let mut conn = w.pool.get().expect("a database connection");
+    conn.transaction::<_, diesel::result::Error, _>(|c| {
+        Outbox::enqueue_batched(c, &events, Uuid::now_v7)
+    })
+    .expect("committed");
+    drop(conn);
+    outbox.wake();
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM outbox WHERE events > 1"),
+        2,
+        "701 events of one type in two messages"
+    );
+    assert_eq!(w.count("SELECT SUM(events) AS n FROM outbox"), 702);
+
+    w.wait_for_effects(700).await;
+    let names = QueueNames::new(&w.amqp, &w.service);
+    let (conn, ch) = broker(&w.amqp).await;
+    let dead = eventually(WAIT, "the poisoned batch in the DLQ", || async {
+        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get on the DLQ")
+    })
+    .await;
+    let dead = CloudEvent::from_message(&dead.delivery.data).expect("a batch in the DLQ");
+    assert_eq!(dead.len(), 201, "the second batch: events 500 to 700");
+    assert!(dead.iter().any(|e| e.subject.as_deref() == Some("poison")));
+    w.barrier().await;
+    assert_eq!(w.effects(), 700, "every good event applied once");
+    assert_eq!(
+        w.effect_ids(),
+        events
+            .iter()
+            .filter(|e| e.subject.as_deref() != Some("poison"))
+            .map(|e| e.id)
+            .collect::<HashSet<_>>()
+    );
+    assert_eq!(w.metric(&BUS.dead_lettered), 1);
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM processed_events"),
+        700 + 1,
+        "the 700 and the barrier; the poison left no record"
+    );
+    let _ = conn.close(200, "done".into()).await;
+    w.shutdown().await;
+}
+
 // ------------------------------------------------------------------------------------------
 // 4. A broker outage
 // ------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 //! The AsyncAPI 3.0 description of every event (SPEC §7), rendered from the shared catalogue.
 
 use kuaidi_shared::events::catalogue::catalogue;
+use kuaidi_shared::events::envelope::{BATCH_CONTENT_TYPE, CONTENT_TYPE};
+use kuaidi_shared::events::outbox::BATCH_EVENTS;
 use serde_json::{json, Map, Value};
 
 /// The AsyncAPI 3.0 document of every event (SPEC §7), as a JSON value.
@@ -17,25 +19,48 @@ pub fn asyncapi() -> Value {
                 serde_json::to_value(schema).unwrap_or(Value::Null),
             );
         }
+        let envelope = json!({
+            "allOf": [
+                {"$ref": "#/components/schemas/CloudEventAttributes"},
+                {"type": "object", "required": ["data"], "properties": {
+                    "type": {"const": e.type_},
+                    "source": {"const": format!("/kuaidi/{}", e.producer)},
+                    "dataschema": {"const": format!("kuaidi:{}:v{}", e.type_, e.version)},
+                    "data": {"$ref": format!("#/components/schemas/{}", e.payload_name)}
+                }}
+            ]
+        });
+        let mut channel_messages = Map::new();
+        channel_messages.insert(
+            key.clone(),
+            json!({"$ref": format!("#/components/messages/{key}")}),
+        );
+        if e.batched {
+            let batch = format!("{key}_batch");
+            messages.insert(
+                batch.clone(),
+                json!({
+                    "name": format!("{} (batch)", e.type_),
+                    "title": format!("{} (batch)", e.type_),
+                    "summary": format!("Up to {BATCH_EVENTS} `{}` events in one message, each handled and deduplicated by its own id as if it had come alone.", e.type_),
+                    "contentType": BATCH_CONTENT_TYPE,
+                    "payload": {"type": "array", "maxItems": BATCH_EVENTS, "items": envelope.clone()}
+                }),
+            );
+            channel_messages.insert(
+                batch.clone(),
+                json!({"$ref": format!("#/components/messages/{batch}")}),
+            );
+        }
         messages.insert(
             key.clone(),
             json!({
                 "name": e.type_,
                 "title": e.type_,
                 "summary": e.summary,
-                "contentType": "application/cloudevents+json",
+                "contentType": CONTENT_TYPE,
                 "headers": {"$ref": "#/components/schemas/CloudEventAttributes"},
-                "payload": {
-                    "allOf": [
-                        {"$ref": "#/components/schemas/CloudEventAttributes"},
-                        {"type": "object", "required": ["data"], "properties": {
-                            "type": {"const": e.type_},
-                            "source": {"const": format!("/kuaidi/{}", e.producer)},
-                            "dataschema": {"const": format!("kuaidi:{}:v{}", e.type_, e.version)},
-                            "data": {"$ref": format!("#/components/schemas/{}", e.payload_name)}
-                        }}
-                    ]
-                }
+                "payload": envelope
             }),
         );
         channels.insert(
@@ -43,7 +68,7 @@ pub fn asyncapi() -> Value {
             json!({
                 "address": e.type_,
                 "description": format!("Routing key `{}` on the topic exchange `kuaidi.events`.", e.type_),
-                "messages": {key.clone(): {"$ref": format!("#/components/messages/{key}")}},
+                "messages": channel_messages,
                 "bindings": {"amqp": {"is": "routingKey", "exchange": {"name": "kuaidi.events", "type": "topic", "durable": true, "autoDelete": false}}}
             }),
         );
@@ -81,9 +106,9 @@ pub fn asyncapi() -> Value {
         "info": {
             "title": "Kuaidi events",
             "version": "1.0.0",
-            "description": "Events between Kuaidi services (SPEC §7): one durable topic exchange `kuaidi.events`, routing key = event type; each consuming service has a durable quorum queue `<service>.events`, a retry queue and a dead-letter queue `<service>.events.dlq` behind the exchange `kuaidi.events.dlx`. Delivery is at-least-once (transactional outbox, publisher confirms); consumers are idempotent by event id."
+            "description": "Events between Kuaidi services (SPEC §7): one durable topic exchange `kuaidi.events`, routing key = event type; each consuming service has a durable quorum queue `<service>.events`, a retry queue and a dead-letter queue `<service>.events.dlq` behind the exchange `kuaidi.events.dlx`. Delivery is at-least-once (transactional outbox, publisher confirms); consumers are idempotent by event id. Where one change produces many events of a type (a classification run), the producer may publish them as batches: one message, content type `application/cloudevents-batch+json`, a JSON array of envelopes of the channel's type (the `…_batch` messages); each event in it is handled as if it had come alone."
         },
-        "defaultContentType": "application/cloudevents+json",
+        "defaultContentType": CONTENT_TYPE,
         "servers": {"local": {"host": "127.0.0.1:5672", "protocol": "amqp", "protocolVersion": "0.9.1"}},
         "channels": channels,
         "operations": operations,

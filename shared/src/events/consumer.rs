@@ -4,11 +4,16 @@
 //! delivery is re-published to the retry queue with a growing delay, and after the configured
 //! attempts it is rejected into the dead-letter queue, while later messages keep flowing.
 //!
-//! Under load the deliveries already received (up to [`BATCH_MAX`]) are handled together: one
-//! transaction holds every event's handler and `processed_events` row, and one multiple-ack
+//! Under load the deliveries already received (up to [`BATCH_MAX`] events) are handled together:
+//! one transaction holds every event's handler and `processed_events` row, and one multiple-ack
 //! after its commit settles them all. If one of them fails, the transaction is rolled back, the
-//! events before it are handled again without it, and only the failing event is retried or
+//! events before it are handled again without it, and only the failing message is retried or
 //! dead-lettered. A lone delivery is handled as soon as it arrives (no waiting to fill a batch).
+//!
+//! A message may carry a batch of events of one type (`application/cloudevents-batch+json`,
+//! written by `Outbox::enqueue_batched`): each event is handled, and deduplicated by its own id,
+//! exactly as if it had come alone; when one of them fails, the others are handled one by one
+//! before the message is retried, so a poison event holds back only itself.
 
 use diesel::prelude::*;
 use futures_util::{FutureExt, StreamExt};
@@ -24,13 +29,14 @@ use std::sync::Arc;
 use super::envelope::CloudEvent;
 use super::metrics::BUS;
 use super::outbox::processed_events;
-use super::retry::{attempt_of, schedule_retry};
+use super::retry::settle_failure;
 use super::topology::{declare_queues, QueueNames};
 use super::{connect, reconnect_delay, sleep_or_shutdown, within_broker_timeout, Shutdown};
 use crate::db::PgPool;
 use crate::settings::AmqpSettings;
 
-/// Most deliveries handled in one transaction (also bounded by the prefetch).
+/// Most events handled in one transaction (also bounded by the prefetch); a batch message of
+/// more is handled alone.
 pub const BATCH_MAX: usize = 200;
 
 /// A service's handler for the events it consumes.
@@ -171,18 +177,22 @@ async fn consume(
     }
 }
 
+/// A delivery and the events it carries: one, or a batch of one type.
+type Message = (Delivery, Vec<CloudEvent>);
+
 /// What remains of a batch, in order.
 enum Work {
     /// Handle these in one transaction, then acknowledge them with one multiple-ack.
-    Apply(Vec<(Delivery, CloudEvent)>),
-    /// This one failed (its handler ran in the rolled-back transaction): retry or dead-letter.
-    Failed(Box<(Delivery, CloudEvent)>, anyhow::Error),
+    Apply(Vec<Message>),
+    /// This one failed (its handlers ran in the rolled-back transaction): retry or dead-letter.
+    Failed(Box<Message>, anyhow::Error),
 }
 
 /// Handles `batch` in one transaction and acknowledges it with one multiple-ack. When a handler
-/// fails, the events before it are handled again in a transaction of their own, the failing one
-/// is retried or dead-lettered (its handler is not run again for this delivery), and the rest
-/// follow — so every delivery is attempted once, whatever batch it arrived in.
+/// fails, the messages before it are handled again in a transaction of their own, the failing
+/// one is retried or dead-lettered, and the rest follow — so every delivery is attempted once,
+/// whatever batch it arrived in. Messages are grouped so that no transaction holds many more
+/// than [`BATCH_MAX`] events (a batch message of more is handled alone).
 async fn process_batch(
     sub: &Subscription,
     names: &QueueNames,
@@ -190,10 +200,18 @@ async fn process_batch(
     batch: Vec<Delivery>,
 ) -> lapin::Result<()> {
     let service = sub.service.as_str();
-    let mut decoded = Vec::with_capacity(batch.len());
+    let mut groups: Vec<Vec<Message>> = vec![Vec::new()];
+    let mut in_group = 0;
     for delivery in batch {
-        match serde_json::from_slice::<CloudEvent>(&delivery.data) {
-            Ok(event) => decoded.push((delivery, event)),
+        match CloudEvent::from_message(&delivery.data) {
+            Ok(events) => {
+                if in_group > 0 && in_group + events.len() > BATCH_MAX {
+                    groups.push(Vec::new());
+                    in_group = 0;
+                }
+                in_group += events.len();
+                groups.last_mut().expect("a group").push((delivery, events));
+            }
             Err(e) => {
                 tracing::error!(service, error = %e, "undecodable message dead-lettered");
                 BUS.dead_lettered.with_label_values(&[service]).inc();
@@ -204,26 +222,23 @@ async fn process_batch(
         }
     }
     // The next piece of work on top.
-    let mut todo = vec![Work::Apply(decoded)];
+    let mut todo: Vec<Work> = groups.into_iter().rev().map(Work::Apply).collect();
     while let Some(work) = todo.pop() {
         let mut segment = match work {
             Work::Apply(segment) if segment.is_empty() => continue,
             Work::Apply(segment) => segment,
             Work::Failed(failed, e) => {
-                let (delivery, event) = *failed;
-                settle_failure(sub, names, ch, &delivery, &event, e).await?;
+                settle_failed(sub, names, ch, *failed, e).await?;
                 continue;
             }
         };
-        let events = segment.iter().map(|(_, e)| e.clone()).collect();
+        let events = segment
+            .iter()
+            .flat_map(|(_, e)| e.iter().cloned())
+            .collect();
         match apply_all(sub, events).await {
             Ok(outcomes) => {
-                for outcome in outcomes {
-                    match outcome {
-                        Handled::Applied => BUS.handled.with_label_values(&[service]).inc(),
-                        Handled::Duplicate => BUS.duplicates.with_label_values(&[service]).inc(),
-                    }
-                }
+                count(service, &outcomes);
                 let multiple = segment.len() > 1;
                 let (last, _) = segment.last().expect("not empty");
                 last.ack(BasicAckOptions { multiple }).await?;
@@ -232,7 +247,8 @@ async fn process_batch(
                 index: Some(i),
                 error,
             }) => {
-                let rest = segment.split_off(i + 1);
+                let m = message_holding(&segment, i);
+                let rest = segment.split_off(m + 1);
                 let failed = segment.pop().expect("the failing delivery");
                 todo.push(Work::Apply(rest));
                 todo.push(Work::Failed(Box::new(failed), error));
@@ -251,31 +267,55 @@ async fn process_batch(
     Ok(())
 }
 
-/// Retries `delivery` later, or dead-letters it after its last attempt; then settles it.
-async fn settle_failure(
+/// The position in `segment` of the message holding its `event`-th event.
+fn message_holding(segment: &[Message], event: usize) -> usize {
+    let mut seen = 0;
+    for (m, (_, events)) in segment.iter().enumerate() {
+        seen += events.len();
+        if event < seen {
+            return m;
+        }
+    }
+    segment.len() - 1
+}
+
+fn count(service: &str, outcomes: &[Handled]) {
+    for outcome in outcomes {
+        match outcome {
+            Handled::Applied => BUS.handled.with_label_values(&[service]).inc(),
+            Handled::Duplicate => BUS.duplicates.with_label_values(&[service]).inc(),
+        }
+    }
+}
+
+/// Settles a message whose handling failed. A batch message's events are first handled one
+/// by one, each in a transaction of its own, so that only the failing ones are left: the
+/// message is then retried (the events already handled come back as duplicates, with no
+/// second effect) or dead-lettered as a whole.
+async fn settle_failed(
     sub: &Subscription,
     names: &QueueNames,
     ch: &Channel,
-    delivery: &Delivery,
-    event: &CloudEvent,
+    (delivery, events): Message,
     e: anyhow::Error,
 ) -> lapin::Result<()> {
-    let service = sub.service.as_str();
-    let attempt = attempt_of(delivery) + 1;
-    if attempt >= sub.settings.max_attempts {
-        tracing::error!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
-            "handler failed on every attempt; dead-lettering");
-        BUS.dead_lettered.with_label_values(&[service]).inc();
-        return delivery
-            .reject(BasicRejectOptions { requeue: false })
-            .await
-            .map(drop);
+    let mut failure = (events.first().cloned(), e);
+    if events.len() > 1 {
+        let mut first_failure = None;
+        for event in events {
+            match apply_all(sub, vec![event.clone()]).await {
+                Ok(outcomes) => count(&sub.service, &outcomes),
+                Err(f) if first_failure.is_none() => first_failure = Some((Some(event), f.error)),
+                Err(_) => {}
+            }
+        }
+        match first_failure {
+            Some(f) => failure = f,
+            None => return delivery.ack(BasicAckOptions::default()).await.map(drop),
+        }
     }
-    tracing::warn!(service, event_id = %event.id, event_type = %event.type_, attempt, error = %e,
-        "handler failed; retrying later");
-    schedule_retry(sub, names, ch, delivery, attempt).await?;
-    BUS.retried.with_label_values(&[service]).inc();
-    delivery.ack(BasicAckOptions::default()).await.map(drop)
+    let (event, e) = failure;
+    settle_failure(sub, names, ch, &delivery, event.as_ref(), e).await
 }
 
 /// Runs the handler and records the event id in one transaction.

@@ -1,4 +1,6 @@
-//! The CloudEvents 1.0 structured-JSON envelope every Kuaidi event travels in.
+//! The CloudEvents 1.0 structured-JSON envelope every Kuaidi event travels in, alone
+//! (`application/cloudevents+json`) or, where one change produces many events of a type, in a
+//! batch (`application/cloudevents-batch+json`: a JSON array of envelopes, one message).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -7,6 +9,12 @@ use uuid::Uuid;
 
 use super::catalogue::EventPayload;
 use crate::request::RequestContext;
+
+/// The content type of a message carrying one event.
+pub const CONTENT_TYPE: &str = "application/cloudevents+json";
+/// The content type of a message carrying a batch of events of one type (CloudEvents JSON
+/// batch format): a JSON array of envelopes.
+pub const BATCH_CONTENT_TYPE: &str = "application/cloudevents-batch+json";
 
 /// A CloudEvents 1.0 envelope (structured mode, JSON).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, ToSchema)]
@@ -85,6 +93,17 @@ impl CloudEvent {
         head
     }
 
+    /// The events of a message body: one envelope, or a batch (a JSON array of envelopes,
+    /// possibly empty). The body alone tells which, whatever the message's content type says.
+    pub fn from_message(body: &[u8]) -> serde_json::Result<Vec<CloudEvent>> {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if first == Some(&b'[') {
+            serde_json::from_slice(body)
+        } else {
+            serde_json::from_slice(body).map(|event| vec![event])
+        }
+    }
+
     /// Decodes `data` as the payload type `P`, checking the type matches.
     pub fn decode<P: EventPayload>(&self) -> anyhow::Result<P> {
         anyhow::ensure!(
@@ -95,5 +114,47 @@ impl CloudEvent {
             P::TYPE
         );
         Ok(serde_json::from_value(self.data.clone())?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::catalogue::CustomerErasedV1;
+
+    fn event(n: u128) -> CloudEvent {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T08:00:00Z").map(|t| t.to_utc());
+        let at = at.expect("a valid time");
+        let payload = CustomerErasedV1 {
+            customer_id: Uuid::from_u128(n),
+            phone_hashes: vec![],
+            email_hashes: vec![],
+            erased_at: at,
+        };
+        CloudEvent::new(
+            "customers",
+            n.to_string(),
+            &payload,
+            &RequestContext::detached(),
+            Uuid::from_u128(n),
+            at,
+        )
+    }
+
+    #[test]
+    fn a_message_holds_one_event_or_a_batch_of_them() {
+        let (a, b) = (event(1), event(2));
+        let one = serde_json::to_vec(&a).expect("serialises");
+        assert_eq!(CloudEvent::from_message(&one).expect("one"), vec![a.clone()]);
+        let batch = serde_json::to_vec(&vec![a.clone(), b.clone()]).expect("serialises");
+        let mut padded = b" \n".to_vec();
+        padded.extend_from_slice(&batch);
+        assert_eq!(
+            CloudEvent::from_message(&padded).expect("a batch"),
+            vec![a, b]
+        );
+        assert_eq!(CloudEvent::from_message(b"[]").expect("empty"), vec![]);
+        assert!(CloudEvent::from_message(b"[1]").is_err());
+        assert!(CloudEvent::from_message(b"{}").is_err());
     }
 }

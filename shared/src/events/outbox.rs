@@ -8,6 +8,9 @@ use tokio::sync::Notify;
 
 use super::envelope::CloudEvent;
 
+/// Most events in one batch message (`application/cloudevents-batch+json`).
+pub const BATCH_EVENTS: usize = 500;
+
 diesel::table! {
     outbox (id) {
         id -> Int8,
@@ -18,6 +21,7 @@ diesel::table! {
         claimed_until -> Nullable<Timestamptz>,
         published_at -> Nullable<Timestamptz>,
         attempts -> Int4,
+        events -> Int4,
     }
 }
 
@@ -51,28 +55,36 @@ impl Outbox {
     /// of events (arrays, not a VALUES list), so it is prepared once per connection; each
     /// envelope is serialised once.
     pub fn enqueue_all(conn: &mut PgConnection, events: &[CloudEvent]) -> QueryResult<()> {
-        use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
-        if events.is_empty() {
-            return Ok(());
-        }
-        let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.id).collect();
-        let types: Vec<&str> = events.iter().map(|e| e.type_.as_str()).collect();
-        let envelopes: Vec<String> = events
+        let rows = events
             .iter()
-            .map(|e| serde_json::to_string(e).unwrap_or_else(|_| "null".into()))
-            .collect();
-        diesel::sql_query(
-            "INSERT INTO outbox (event_id, event_type, envelope) \
-             SELECT e.id, e.type, e.envelope::jsonb \
-             FROM UNNEST($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY \
-               AS e(id, type, envelope, ord) \
-             ORDER BY e.ord",
-        )
-        .bind::<Array<SqlUuid>, _>(ids)
-        .bind::<Array<Text>, _>(types)
-        .bind::<Array<Text>, _>(envelopes)
-        .execute(conn)?;
-        Ok(())
+            .map(|e| (e.id, e.type_.as_str(), 1, serde_json::to_string(e)));
+        insert_rows(conn, rows)
+    }
+
+    /// Writes many events as few messages: per event type, batches of up to [`BATCH_EVENTS`]
+    /// (one outbox row, one AMQP message, a JSON array of envelopes), each under a new id
+    /// `batch_id` gives. For changes that produce many events of a type at once; consumers
+    /// handle each event of a batch as if it had come alone.
+    pub fn enqueue_batched(
+        conn: &mut PgConnection,
+        events: &[CloudEvent],
+        mut batch_id: impl FnMut() -> uuid::Uuid,
+    ) -> QueryResult<()> {
+        let mut types: Vec<&str> = Vec::new();
+        for e in events {
+            if !types.contains(&e.type_.as_str()) {
+                types.push(&e.type_);
+            }
+        }
+        let mut rows = Vec::new();
+        for type_ in types {
+            let of_type: Vec<&CloudEvent> = events.iter().filter(|e| e.type_ == type_).collect();
+            for chunk in of_type.chunks(BATCH_EVENTS) {
+                let n = chunk.len() as i32;
+                rows.push((batch_id(), type_, n, serde_json::to_string(chunk)));
+            }
+        }
+        insert_rows(conn, rows.into_iter())
     }
 
     /// Tells the relay that rows were committed, so it need not wait for its next poll.
@@ -83,4 +95,41 @@ impl Outbox {
     pub(crate) fn notified(&self) -> Arc<Notify> {
         self.wake.clone()
     }
+}
+
+/// Writes outbox rows `(message id, event type, events, envelope or batch)` in one statement whose
+/// text does not depend on their number (arrays, not a VALUES list), so it is prepared once
+/// per connection.
+fn insert_rows<'a>(
+    conn: &mut PgConnection,
+    rows: impl Iterator<Item = (uuid::Uuid, &'a str, i32, serde_json::Result<String>)>,
+) -> QueryResult<()> {
+    use diesel::sql_types::{Array, Integer, Text, Uuid as SqlUuid};
+    let mut ids = Vec::new();
+    let mut types = Vec::new();
+    let mut counts = Vec::new();
+    let mut envelopes = Vec::new();
+    for (id, type_, n, envelope) in rows {
+        ids.push(id);
+        types.push(type_);
+        counts.push(n);
+        // An envelope is built from typed values and always serialises.
+        envelopes.push(envelope.unwrap_or_else(|_| "null".into()));
+    }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO outbox (event_id, event_type, envelope, events) \
+             SELECT e.id, e.type, e.envelope::jsonb, e.events \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int[]) WITH ORDINALITY \
+               AS e(id, type, envelope, events, ord) \
+             ORDER BY e.ord",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<Array<Text>, _>(types)
+    .bind::<Array<Text>, _>(envelopes)
+    .bind::<Array<Integer>, _>(counts)
+    .execute(conn)?;
+    Ok(())
 }

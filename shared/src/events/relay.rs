@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::envelope::{BATCH_CONTENT_TYPE, CONTENT_TYPE};
 use super::metrics::BUS;
 use super::outbox::Outbox;
 use super::{
@@ -21,7 +22,12 @@ use super::{
 use crate::db::PgPool;
 use crate::settings::AmqpSettings;
 
+/// Most rows claimed per round.
 const BATCH: i64 = 500;
+/// Most rows claimed per round when the oldest unpublished row is a batch message
+/// (`Outbox::enqueue_batched`, up to 500 events each): a round holds a few thousand events in
+/// memory, not a few hundred thousand.
+const BATCH_ROWS: i64 = 4;
 
 #[derive(QueryableByName, Debug)]
 struct Claimed {
@@ -164,11 +170,15 @@ async fn relay_batch(
              WHERE id IN (SELECT id FROM outbox \
                           WHERE published_at IS NULL \
                             AND (claimed_until IS NULL OR claimed_until < now()) \
-                          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) \
+                          ORDER BY id \
+                          LIMIT (SELECT CASE WHEN o.events > 1 THEN $3 ELSE $2 END FROM outbox o \
+                                 WHERE o.published_at IS NULL ORDER BY o.id LIMIT 1) \
+                          FOR UPDATE SKIP LOCKED) \
              RETURNING id, event_id, event_type, envelope, claimed_until",
         )
         .bind::<BigInt, _>(lease_ms)
         .bind::<BigInt, _>(BATCH)
+        .bind::<BigInt, _>(BATCH_ROWS)
         .load::<Claimed>(conn)
     })
     .await?;
@@ -214,10 +224,15 @@ async fn publish_all(
     let mut confirms = Vec::with_capacity(rows.len());
     for row in rows {
         let body = serde_json::to_vec(&row.envelope).unwrap_or_default();
+        // A row holding an array is a batch of events of its type (`Outbox::enqueue_batched`).
+        let content_type = match row.envelope {
+            serde_json::Value::Array(_) => BATCH_CONTENT_TYPE,
+            _ => CONTENT_TYPE,
+        };
         let props = BasicProperties::default()
             .with_delivery_mode(2)
             .with_message_id(row.event_id.to_string().into())
-            .with_content_type("application/cloudevents+json".into())
+            .with_content_type(content_type.into())
             .with_type(row.event_type.as_str().into());
         confirms.push(
             ch.basic_publish(

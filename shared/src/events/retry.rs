@@ -1,13 +1,16 @@
 //! Retries of a failed delivery: its attempt count travels in a header, and it is re-published
 //! to the service's retry queue with a growing, jittered delay (the queue's dead-letter route
-//! brings it back to the main queue when the delay expires).
+//! brings it back to the main queue when the delay expires). After the last attempt a delivery
+//! is rejected into the dead-letter queue.
 
 use lapin::message::Delivery;
-use lapin::options::BasicPublishOptions;
+use lapin::options::{BasicAckOptions, BasicPublishOptions, BasicRejectOptions};
 use lapin::types::{AMQPValue, ShortString};
 use lapin::{BasicProperties, Channel};
 
 use super::consumer::Subscription;
+use super::envelope::CloudEvent;
+use super::metrics::BUS;
 use super::topology::QueueNames;
 
 const ATTEMPT_HEADER: &str = "x-kuaidi-attempt";
@@ -34,7 +37,35 @@ pub fn retry_delay_ms(base_ms: u64, attempt: u32, jitter: f64) -> u64 {
     ((exp as f64) * factor).round() as u64
 }
 
-pub(super) async fn schedule_retry(
+/// Retries `delivery` later, or dead-letters it after its last attempt; then settles it.
+pub(super) async fn settle_failure(
+    sub: &Subscription,
+    names: &QueueNames,
+    ch: &Channel,
+    delivery: &Delivery,
+    event: Option<&CloudEvent>,
+    e: anyhow::Error,
+) -> lapin::Result<()> {
+    let service = sub.service.as_str();
+    let attempt = attempt_of(delivery) + 1;
+    let (event_id, event_type) = event.map_or((None, ""), |e| (Some(e.id), e.type_.as_str()));
+    if attempt >= sub.settings.max_attempts {
+        tracing::error!(service, ?event_id, event_type, attempt, error = %e,
+            "handler failed on every attempt; dead-lettering");
+        BUS.dead_lettered.with_label_values(&[service]).inc();
+        return delivery
+            .reject(BasicRejectOptions { requeue: false })
+            .await
+            .map(drop);
+    }
+    tracing::warn!(service, ?event_id, event_type, attempt, error = %e,
+        "handler failed; retrying later");
+    schedule_retry(sub, names, ch, delivery, attempt).await?;
+    BUS.retried.with_label_values(&[service]).inc();
+    delivery.ack(BasicAckOptions::default()).await.map(drop)
+}
+
+async fn schedule_retry(
     sub: &Subscription,
     names: &QueueNames,
     ch: &Channel,

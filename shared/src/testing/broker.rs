@@ -137,7 +137,8 @@ impl EventTap {
         self.take().await
     }
 
-    /// The next event from the queue itself (not from those passed over).
+    /// The next event from the queue itself (not from those passed over); the rest of a batch
+    /// message joins those passed over.
     async fn take(&self) -> Option<crate::events::CloudEvent> {
         use lapin::options::BasicGetOptions;
         let msg = self
@@ -145,7 +146,18 @@ impl EventTap {
             .basic_get(self.queue.as_str().into(), BasicGetOptions { no_ack: true })
             .await
             .ok()??;
-        serde_json::from_slice(&msg.delivery.data).ok()
+        let events = crate::events::CloudEvent::from_message(&msg.delivery.data).ok()?;
+        let mut events = events.into_iter();
+        let first = events.next();
+        self.passed.lock().expect("tap buffer").extend(events);
+        first
+    }
+
+    /// The first event of `event_type` among those passed over, taken out.
+    fn passed_of_type(&self, event_type: &str) -> Option<crate::events::CloudEvent> {
+        let mut passed = self.passed.lock().expect("tap buffer");
+        let at = passed.iter().position(|e| e.type_ == event_type);
+        at.and_then(|i| passed.remove(i))
     }
 
     /// Waits for the next event of `event_type` (others are skipped), up to `timeout`.
@@ -154,15 +166,10 @@ impl EventTap {
         event_type: &str,
         timeout: Duration,
     ) -> crate::events::CloudEvent {
-        let passed = {
-            let mut passed = self.passed.lock().expect("tap buffer");
-            let at = passed.iter().position(|e| e.type_ == event_type);
-            at.and_then(|i| passed.remove(i))
-        };
-        if let Some(event) = passed {
-            return event;
-        }
         eventually(timeout, &format!("a {event_type} event"), || async {
+            if let Some(event) = self.passed_of_type(event_type) {
+                return Some(event);
+            }
             let event = self.take().await?;
             if event.type_ == event_type {
                 return Some(event);
@@ -176,6 +183,23 @@ impl EventTap {
 
 /// Publishes `event` to the test exchange as a producer's relay would (persistent, confirmed).
 pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
+    let body = serde_json::to_vec(event).unwrap_or_else(|e| panic!("{e}"));
+    publish_message(amqp, &event.type_, event.id, &body).await;
+}
+
+/// Publishes `events` (all of one type) as one batch message, as a relay publishes a row
+/// of `Outbox::enqueue_batched`.
+pub async fn publish_batch(amqp: &AmqpSettings, events: &[crate::events::CloudEvent]) {
+    let type_ = events.first().map_or("", |e| e.type_.as_str());
+    assert!(
+        events.iter().all(|e| e.type_ == type_),
+        "a batch holds one type"
+    );
+    let body = serde_json::to_vec(events).unwrap_or_else(|e| panic!("{e}"));
+    publish_message(amqp, type_, crate::clock::new_id(), &body).await;
+}
+
+async fn publish_message(amqp: &AmqpSettings, routing_key: &str, id: uuid::Uuid, body: &[u8]) {
     use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
     use secrecy::ExposeSecret;
     let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
@@ -191,15 +215,14 @@ pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
     crate::events::topology::declare_exchanges(&ch, amqp)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let body = serde_json::to_vec(event).unwrap_or_else(|e| panic!("{e}"));
     ch.basic_publish(
         amqp.exchange.as_str().into(),
-        event.type_.as_str().into(),
+        routing_key.into(),
         BasicPublishOptions::default(),
-        &body,
+        body,
         lapin::BasicProperties::default()
             .with_delivery_mode(2)
-            .with_message_id(event.id.to_string().into()),
+            .with_message_id(id.to_string().into()),
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"))

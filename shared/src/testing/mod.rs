@@ -15,7 +15,7 @@ mod database;
 mod fixtures;
 
 pub use app::{expect_json, expect_refused_fields, TestApp};
-pub use broker::{publish, BrokerProxy, EventTap};
+pub use broker::{publish, publish_batch, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
 pub use fixtures::customer_created;
 

@@ -3,13 +3,16 @@
 //! merges), ranks them with window functions (cumulative spend for the
 //! Pareto tiers, `NTILE(5)` for RFM), derives the lifecycle stage and the churn warning, and
 //! updates only the rows that changed, keeping them in a temporary table so the events
-//! (`events::classified`, built in SQL too) and the retention tasks follow set-based.
+//! (`events::classified`, built in SQL too, batched by the table's `chunk`) and the retention
+//! tasks follow set-based.
 
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
+
+use kuaidi_shared::events::outbox::BATCH_EVENTS;
 
 use crate::domain::classification::Thresholds;
 
@@ -27,8 +30,15 @@ CREATE TEMP TABLE classification_changes (
   stage      text NOT NULL,
   spend      bigint NOT NULL,
   s30        bigint NOT NULL,
-  s90        bigint NOT NULL
+  s90        bigint NOT NULL,
+  -- The batch of events the customer's changes go in (`events::classified`).
+  chunk      int NOT NULL
 ) ON COMMIT DROP";
+
+/// Indexes the run's changes by batch, for the events that follow.
+const CHANGES_INDEXED: &str = "
+CREATE INDEX ON pg_temp.classification_changes (chunk);
+ANALYZE pg_temp.classification_changes";
 
 #[derive(QueryableByName)]
 struct Warned {
@@ -123,13 +133,14 @@ upd AS (
             x.spend, x.s30, x.s90
 )
 INSERT INTO classification_changes
-SELECT u.* FROM upd u WHERE u.old_tier <> u.tier OR u.old_stage <> u.stage";
+SELECT u.*, (row_number() OVER () - 1) / $11::int
+FROM upd u WHERE u.old_tier <> u.tier OR u.old_stage <> u.stage";
 
 /// Classifies every live customer as of `now` in the caller's transaction; the customers whose
 /// tier or stage changed are left in `classification_changes` until commit. Returns how many.
 pub fn classify(conn: &mut PgConnection, now: DateTime<Utc>, t: &Thresholds) -> QueryResult<usize> {
     conn.batch_execute(CHANGES_TABLE)?;
-    diesel::sql_query(CLASSIFY)
+    let changed = diesel::sql_query(CLASSIFY)
         .bind::<Date, _>(now.date_naive())
         .bind::<Timestamptz, _>(now)
         .bind::<BigInt, _>(t.loyal_shipments)
@@ -140,7 +151,12 @@ pub fn classify(conn: &mut PgConnection, now: DateTime<Utc>, t: &Thresholds) -> 
         .bind::<BigInt, _>(t.baseline_shipments)
         .bind::<BigInt, _>(t.drop_pct)
         .bind::<diesel::sql_types::Integer, _>(t.new_days as i32)
-        .execute(conn)
+        .bind::<diesel::sql_types::Integer, _>(BATCH_EVENTS as i32)
+        .execute(conn)?;
+    if changed > 0 {
+        conn.batch_execute(CHANGES_INDEXED)?;
+    }
+    Ok(changed)
 }
 
 /// The customers of this run's changes who just got the churn warning.

@@ -77,6 +77,8 @@ impl EventPayload for CustomerTierChangedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "customers";
     const SUMMARY: &'static str = "A customer's value tier changed.";
+    /// A classification run writes its changes as batches.
+    const BATCHED: bool = true;
 }
 
 /// `customer.stage_changed`: a customer moved to another lifecycle stage.
@@ -98,6 +100,8 @@ impl EventPayload for CustomerStageChangedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "customers";
     const SUMMARY: &'static str = "A customer's lifecycle stage changed.";
+    /// A classification run writes its changes as batches.
+    const BATCHED: bool = true;
 }
 
 /// `customer.owner_changed`: a customer's account manager changed (by hand or in a handover).
@@ -177,4 +181,6 @@ impl EventPayload for CustomerChurnRiskDetectedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "customers";
     const SUMMARY: &'static str = "A customer shows a churn risk.";
+    /// A classification run writes its changes as batches.
+    const BATCHED: bool = true;
 }

@@ -15,6 +15,9 @@ pub trait EventPayload: Serialize + DeserializeOwned + ToSchema {
     /// The service that emits it.
     const PRODUCER: &'static str;
     const SUMMARY: &'static str;
+    /// Whether the producer may publish events of this type in batches (one message, a JSON
+    /// array of envelopes, `application/cloudevents-batch+json`) as well as alone.
+    const BATCHED: bool = false;
 }
 
 /// Everything needed to document one event type.
@@ -23,6 +26,7 @@ pub struct EventDoc {
     pub version: u32,
     pub producer: &'static str,
     pub summary: &'static str,
+    pub batched: bool,
     pub payload_name: String,
     pub schemas: Vec<(
         String,
@@ -39,6 +43,7 @@ fn doc<P: EventPayload>() -> EventDoc {
         version: P::VERSION,
         producer: P::PRODUCER,
         summary: P::SUMMARY,
+        batched: P::BATCHED,
         payload_name: P::name().into_owned(),
         schemas,
     }
