@@ -145,7 +145,10 @@ mod tests {
     fn a_message_holds_one_event_or_a_batch_of_them() {
         let (a, b) = (event(1), event(2));
         let one = serde_json::to_vec(&a).expect("serialises");
-        assert_eq!(CloudEvent::from_message(&one).expect("one"), vec![a.clone()]);
+        assert_eq!(
+            CloudEvent::from_message(&one).expect("one"),
+            vec![a.clone()]
+        );
         let batch = serde_json::to_vec(&vec![a.clone(), b.clone()]).expect("serialises");
         let mut padded = b" \n".to_vec();
         padded.extend_from_slice(&batch);

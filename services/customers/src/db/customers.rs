@@ -130,21 +130,6 @@ pub fn matching(
     Ok(found)
 }
 
-/// Customers holding the identity (a merged duplicate answers as its survivor), erased ones
-/// left out: exact search.
-pub fn ids_by_digest(conn: &mut PgConnection, kind: &str, digest: &str) -> QueryResult<Vec<Uuid>> {
-    customer_identities::table
-        .inner_join(customers::table)
-        .filter(customer_identities::kind.eq(kind))
-        .filter(customer_identities::digest.eq(digest))
-        .filter(customers::erased_at.is_null())
-        .select(diesel::dsl::sql::<diesel::sql_types::Uuid>(
-            "COALESCE(customers.merged_into, customers.id)",
-        ))
-        .distinct()
-        .load(conn)
-}
-
 /// A customer that is not erased (merged duplicates included).
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
     customers::table

@@ -31,8 +31,11 @@ pub enum Query {
     All {
         after: Option<(DateTime<Utc>, Uuid)>,
     },
-    /// Customers holding an identity (exact phone, email or credit code).
+    /// These customers.
     Ids(Vec<Uuid>),
+    /// The customers holding an identity (exact phone, email or credit code) by its blind
+    /// index — found in the same statement as the page, through the survivor of a merge.
+    Identity { kind: String, digest: String },
     /// Ranked name search, offset-paged.
     Name { text: String, offset: i64 },
 }
@@ -96,6 +99,21 @@ pub fn search(
         }
         Query::Ids(ids) => q
             .filter(customers::id.eq_any(ids.clone()))
+            .order((customers::created_at.desc(), customers::id.desc()))
+            .limit(limit + 1)
+            .load(conn),
+        Query::Identity { kind, digest } => q
+            .filter(
+                sql::<Bool>(
+                    "customers.id IN (SELECT COALESCE(h.merged_into, h.id) \
+                     FROM customer_identities i JOIN customers h ON h.id = i.customer_id \
+                     WHERE h.erased_at IS NULL AND i.kind = ",
+                )
+                .bind::<Text, _>(kind.clone())
+                .sql(" AND i.digest = ")
+                .bind::<Text, _>(digest.clone())
+                .sql(")"),
+            )
             .order((customers::created_at.desc(), customers::id.desc()))
             .limit(limit + 1)
             .load(conn),

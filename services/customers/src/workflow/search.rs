@@ -11,7 +11,6 @@ use uuid::Uuid;
 
 use crate::api::customers::Customer;
 use crate::api::search::{Identity, SearchParams};
-use crate::db::customers as repo;
 use crate::db::search::{self, Filter, Query};
 use crate::routes::customers::view;
 use crate::routes::{offset_cursor, parse_offset};
@@ -42,7 +41,7 @@ impl Search {
         pii: &PiiCipher,
         who: &Principal,
     ) -> Result<Page<Customer>, ApiError> {
-        let query = self.query(conn, who)?;
+        let query = self.query(who)?;
         let rows = search::search(conn, &self.filter, &query, limit)?;
         let shown = &rows[..rows.len().min(limit as usize)];
         let ids: Vec<Uuid> = shown.iter().map(|r| r.id).collect();
@@ -70,15 +69,15 @@ impl Search {
     }
 
     /// What to look for: an end customer only ever finds their own file.
-    fn query(&self, conn: &mut PgConnection, who: &Principal) -> Result<Query, ApiError> {
+    fn query(&self, who: &Principal) -> Result<Query, ApiError> {
         if who.role == Role::Customer {
-            return Ok(Query::Ids(match who.phone_hash.as_deref() {
-                Some(h) => repo::ids_by_digest(conn, "phone", h)?,
-                None => Vec::new(),
-            }));
+            return Ok(match who.phone_hash.as_deref() {
+                Some(h) => identity("phone", h),
+                None => Query::Ids(Vec::new()),
+            });
         }
         Ok(match &self.identity {
-            Some(Ok((kind, digest))) => Query::Ids(repo::ids_by_digest(conn, kind, digest)?),
+            Some(Ok((kind, digest))) => identity(kind, digest),
             Some(Err(text)) => Query::Name {
                 offset: parse_offset(self.cursor.as_deref())?,
                 text: text.clone(),
@@ -92,6 +91,13 @@ impl Search {
                     .map(|c| (c.at, c.id)),
             },
         })
+    }
+}
+
+fn identity(kind: &str, digest: &str) -> Query {
+    Query::Identity {
+        kind: kind.into(),
+        digest: digest.into(),
     }
 }
 
