@@ -41,20 +41,31 @@ pub fn snapshot(conn: &mut PgConnection, id: Uuid) -> QueryResult<serde_json::Va
         .map(|s| s.row)
 }
 
-// Every stored column but the id and the generated search name.
-const COLUMNS: &str = "kind, name, contacts_sealed, company, industry, size, region_city, \
+// The columns an undo puts back: every stored column but the id, the generated search name,
+// the version and the update time.
+const RESTORED: &str = "kind, name, contacts_sealed, company, industry, size, region_city, \
     region_province, city_tier, lanes, preferences, tags, owner_id, merchant_id, value_tier, \
-    lifecycle_stage, created_at, updated_at, version, extras_sealed, birthday_index, consents, \
+    lifecycle_stage, created_at, extras_sealed, birthday_index, consents, \
     rfm_r, rfm_f, rfm_m, rfm_score, merged_into, erased_at";
 
-/// Puts customer `id` back exactly as `snapshot` holds it.
-pub fn restore(conn: &mut PgConnection, id: Uuid, snapshot: &serde_json::Value) -> QueryResult<()> {
+/// Puts customer `id`'s data back exactly as `snapshot` holds it, as a new version updated at
+/// `now`: a version number is never used for two states (an `If-Match` taken before the merge
+/// or during it fails, and the services that order `customer.updated` by version take the
+/// restored phones over the united ones).
+pub fn restore(
+    conn: &mut PgConnection,
+    id: Uuid,
+    snapshot: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
     diesel::sql_query(format!(
-        "UPDATE customers SET ({COLUMNS}) = \
-         (SELECT {COLUMNS} FROM jsonb_populate_record(NULL::customers, $1)) WHERE id = $2"
+        "UPDATE customers SET ({RESTORED}) = \
+         (SELECT {RESTORED} FROM jsonb_populate_record(NULL::customers, $1)), \
+         version = version + 1, updated_at = $3 WHERE id = $2"
     ))
     .bind::<Jsonb, _>(snapshot)
     .bind::<SqlUuid, _>(id)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .execute(conn)
     .map(drop)
 }

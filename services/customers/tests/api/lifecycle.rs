@@ -319,6 +319,16 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
         )
         .await;
     assert_eq!(expect_json(edit_dup, 409).await["code"], "customer_merged");
+    // The survivor is edited while merged: its phones (the united ones) get a newer version.
+    let edited = app
+        .patch(
+            &admin,
+            &format!("/api/v1/customers/{s}"),
+            &json!({"tags": ["vip"]}),
+        )
+        .await;
+    let edited_version = expect_json(edited, 200).await["version"].clone();
+    let tap = app.env.tap().await;
     let merge_id = merged["merge_id"].as_str().expect("merge id");
     let undone = expect_json(
         app.post(
@@ -352,13 +362,50 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
             "size",
             "tags",
             "company",
-            "version",
-            "updated_at",
             "interactions",
         ] {
             assert_eq!(a[field], b[field], "{field} restored");
         }
     }
+    // Restored as new versions: no version number names two states, so an ETag from before
+    // the merge is stale, and the services ordering phones by version take the restored ones.
+    let version = |v: &Value| v["version"].as_i64().expect("a version");
+    assert!(version(&after.0) > edited_version.as_i64().expect("a version"));
+    assert!(version(&after.1) > version(&before.1));
+    let stale = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/customers/{s}"),
+            &admin,
+        )
+        .header("If-Match", format!("\"{}\"", version(&before.0)))
+        .json(&json!({"name": "Stale"}))
+        .send()
+        .await
+        .expect("a response");
+    assert_eq!(stale.status(), 412, "an ETag from before the merge");
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let e = tap
+            .next_of_type("customer.updated", std::time::Duration::from_secs(10))
+            .await;
+        assert_eq!(e.data["changed"], json!(["merge_undone"]));
+        seen.push((
+            e.data["customer_id"].clone(),
+            e.data["version"].clone(),
+            e.data["phone_hashes"].clone(),
+        ));
+    }
+    let survivor_event = seen
+        .iter()
+        .find(|(id, _, _)| *id == json!(s))
+        .expect("the survivor's customer.updated");
+    assert_eq!(survivor_event.1, after.0["version"]);
+    assert_eq!(
+        survivor_event.2.as_array().map(Vec::len),
+        Some(1),
+        "the survivor's own phone only, not the duplicate's"
+    );
     assert!(
         after.0["merges"][0]["undone_at"].is_string(),
         "the merge stays in the history"

@@ -173,7 +173,7 @@ impl Merger<'_> {
         })
     }
 
-    /// Undoes merge `merge_id`: both records exactly as they were.
+    /// Undoes merge `merge_id`: both records' data exactly as they were, as new versions.
     pub fn undo(&self, conn: &mut PgConnection, merge_id: Uuid) -> Result<UndoResult, ApiError> {
         let (who, pii, ctx, now) = (self.who, self.pii, self.ctx, self.now);
         let m = merges::lock(conn, merge_id)?.ok_or(ApiError::NotFound("merge"))?;
@@ -196,8 +196,8 @@ impl Merger<'_> {
                 format!("the survivor was merged into {later} since; undo that merge first"),
             ));
         }
-        merges::restore(conn, m.survivor_id, &m.survivor_before)?;
-        merges::restore(conn, m.duplicate_id, &m.duplicate_before)?;
+        merges::restore(conn, m.survivor_id, &m.survivor_before, now)?;
+        merges::restore(conn, m.duplicate_id, &m.duplicate_before, now)?;
         merges::release(conn, &m)?;
         merges::mark_undone(conn, merge_id, now)?;
         let mut views = Vec::new();
