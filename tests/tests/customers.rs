@@ -197,13 +197,7 @@ async fn a_merge_through_the_gateway_is_undone_exactly() {
         200,
     )
     .await;
-    for field in [
-        "name",
-        "phones",
-        "emails",
-        "tags",
-        "merged_into",
-    ] {
+    for field in ["name", "phones", "emails", "tags", "merged_into"] {
         assert_eq!(after_s[field], before_s[field], "survivor {field}");
         assert_eq!(after_d[field], before_d[field], "duplicate {field}");
     }

@@ -1,1 +1,2 @@
+ALTER TABLE outbox ALTER COLUMN envelope SET COMPRESSION pglz;
 ALTER TABLE outbox DROP COLUMN events;

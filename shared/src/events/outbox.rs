@@ -63,7 +63,7 @@ impl Outbox {
 
     /// Writes many events as few messages: per event type, batches of up to [`BATCH_EVENTS`]
     /// (one outbox row, one AMQP message, a JSON array of envelopes), each under a new id
-    /// `batch_id` gives. For changes that produce many events of a type at once; consumers
+    /// `batch_id` gives; a type with a single event is written as that event alone. For changes that produce many events of a type at once; consumers
     /// handle each event of a batch as if it had come alone.
     pub fn enqueue_batched(
         conn: &mut PgConnection,
@@ -80,8 +80,16 @@ impl Outbox {
         for type_ in types {
             let of_type: Vec<&CloudEvent> = events.iter().filter(|e| e.type_ == type_).collect();
             for chunk in of_type.chunks(BATCH_EVENTS) {
-                let n = chunk.len() as i32;
-                rows.push((batch_id(), type_, n, serde_json::to_string(chunk)));
+                rows.push(match chunk {
+                    // A lone event of its type travels as itself.
+                    [one] => (one.id, type_, 1, serde_json::to_string(one)),
+                    _ => (
+                        batch_id(),
+                        type_,
+                        chunk.len() as i32,
+                        serde_json::to_string(chunk),
+                    ),
+                });
             }
         }
         insert_rows(conn, rows.into_iter())

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
+use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -142,7 +143,8 @@ pub fn ingest(
         .collect();
     repo::update_all(conn, &updates, now)?;
     outbox.extend(eta_and_notification_events(&mut touched, &etas, ctx, now));
-    Outbox::enqueue_all(conn, &outbox)?;
+    // A batch of a thousand scans makes a few messages, not a few thousand.
+    Outbox::enqueue_batched(conn, &outbox, new_id)?;
     Ok(results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Ingested::rejected("", "not processed")))

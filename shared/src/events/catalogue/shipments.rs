@@ -74,6 +74,8 @@ impl EventPayload for ShipmentStatusChangedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "A shipment moved to another tracking status.";
+    /// A batch of scans writes its events as batches.
+    const BATCHED: bool = true;
 }
 
 /// `shipment.delivered`: a shipment was delivered.
@@ -97,6 +99,8 @@ impl EventPayload for ShipmentDeliveredV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "A shipment was delivered, on time or late.";
+    /// A batch of scans writes its events as batches.
+    const BATCHED: bool = true;
 }
 
 /// `shipment.exception_raised`: a shipment entered the `exception` status.
@@ -119,6 +123,8 @@ impl EventPayload for ShipmentExceptionRaisedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "A shipment ran into an exception (delay, loss, damage...).";
+    /// A batch of scans writes its events as batches.
+    const BATCHED: bool = true;
 }
 
 /// `shipment.eta_changed`: the estimated delivery time of a shipment changed.
@@ -138,6 +144,8 @@ impl EventPayload for ShipmentEtaChangedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "The estimated delivery time of a shipment changed.";
+    /// A batch of scans writes its events as batches.
+    const BATCHED: bool = true;
 }
 
 /// `notification.requested`: a proactive message to the shipment's customer is due.
@@ -162,6 +170,8 @@ impl EventPayload for NotificationRequestedV1 {
     const VERSION: u32 = 1;
     const PRODUCER: &'static str = "shipments";
     const SUMMARY: &'static str = "A proactive shipment update should be sent to a customer.";
+    /// A batch of scans writes its events as batches.
+    const BATCHED: bool = true;
 }
 
 /// `webhook.endpoint_disabled`: a webhook endpoint failed every delivery for the configured
