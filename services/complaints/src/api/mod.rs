@@ -6,4 +6,5 @@ pub mod departments;
 pub mod evidence;
 pub mod improvements;
 pub mod policies;
+pub mod queue;
 pub mod surveys;

@@ -13,10 +13,10 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::claims::{Claim, ClaimActionBody, ClaimPage, ClaimQuery, CreateClaim};
-use crate::db::claims::{self as repo, ClaimFilters, ClaimRow};
+use crate::db::claims::{self as repo, ClaimRow};
 use crate::domain::claims::AGEING_DAYS;
+use crate::domain::fields::json_body;
 use crate::domain::vocab::ClaimAction;
-use crate::routes::complaints::act::json_body;
 use crate::routes::Ops;
 use crate::workflow::claims;
 
@@ -92,7 +92,7 @@ pub async fn list_claims(
     }
     .parse()?;
     let now = ops.now();
-    let filters = ClaimFilters::parse(q, &caller, now - Duration::days(AGEING_DAYS))?;
+    let filters = q.filters(&caller, now - Duration::days(AGEING_DAYS))?;
     let after = cursor.map(|c| (c.at, c.id));
     let rows = db::run(&ops.pool, move |conn| {
         Ok(repo::page(conn, &filters, after, limit)?)

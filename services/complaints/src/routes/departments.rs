@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use crate::api::departments::{DepartmentList, DepartmentView, PutDepartment};
 use crate::db::departments::{self as repo, Roster};
+use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
 use crate::domain::vocab::Department;
-use crate::routes::complaints::act::{if_match, json_body};
+use crate::routes::complaints::act::if_match;
 use crate::routes::Ops;
 
 fn view(r: Roster) -> DepartmentView {

@@ -15,9 +15,10 @@ use uuid::Uuid;
 
 use crate::api::improvements::{Improvement, ImprovementBody, ImprovementPage, ImprovementQuery};
 use crate::db::improvements::{self as repo, ImprovementRow};
+use crate::domain::fields::json_body;
 use crate::domain::improvement::Changes;
 use crate::domain::vocab::{ImprovementStatus, RootCause};
-use crate::routes::complaints::act::{if_match, json_body};
+use crate::routes::complaints::act::if_match;
 use crate::routes::Ops;
 
 fn view(r: ImprovementRow) -> Improvement {

@@ -110,7 +110,7 @@ pub async fn answer_survey(
     outbox: web::Data<Outbox>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let answers = Answers::parse(super::complaints::act::json_body(&body)?)?;
+    let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
     let (token, now) = (path.into_inner(), crate::routes::now(&clock));
     let done = db::transaction(&pool, move |conn| {
         let link = usable(conn, &token, now, true)?;

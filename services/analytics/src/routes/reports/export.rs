@@ -169,7 +169,7 @@ fn write(
             )
         }
         Report::Hotspots => {
-            let h = crate::db::reports::hotspots(conn, request)?;
+            let h = super::hotspots(crate::db::reports::hotspots(conn, request)?);
             let columns = [
                 "category",
                 "city",
@@ -186,7 +186,7 @@ fn write(
             )
         }
         Report::Staff => {
-            let s = crate::db::reports::staff(conn, request)?;
+            let s = super::staff(crate::db::reports::staff(conn, request)?);
             let columns = [
                 "handler_id",
                 "cases_closed",
@@ -207,7 +207,7 @@ fn write(
             )
         }
         Report::Segments => {
-            let s = crate::db::segments::segments(conn, scope)?;
+            let s = crate::routes::segments::segments(crate::db::segments::segments(conn, scope)?);
             let columns = ["section", "name", "customers", "value", "share"];
             let mut out: Vec<Value> = s
                 .value_tiers

@@ -37,7 +37,9 @@ pub async fn get_hotspots(
     merchant_scope(&caller)?;
     let request = request(&caller, query.into_inner(), &clock)?;
     let hotspots = db::run(&pool, move |conn| {
-        Ok(crate::db::reports::hotspots(conn, &request)?)
+        Ok(super::hotspots(crate::db::reports::hotspots(
+            conn, &request,
+        )?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(hotspots))

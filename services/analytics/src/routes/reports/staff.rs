@@ -36,7 +36,7 @@ pub async fn get_staff_performance(
     not_merchant(&caller)?;
     let request = request(&caller, query.into_inner(), &clock)?;
     let staff = db::run(&pool, move |conn| {
-        Ok(crate::db::reports::staff(conn, &request)?)
+        Ok(super::staff(crate::db::reports::staff(conn, &request)?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(staff))

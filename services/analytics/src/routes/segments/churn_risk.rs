@@ -33,9 +33,8 @@ pub async fn get_churn_risk(
     let merchant = merchant_scope(&caller)?;
     let (limit, after) = page.parse()?;
     let rows = db::run(&pool, move |conn| {
-        Ok(crate::db::segments::churn_risk(
-            conn, merchant, limit, after,
-        )?)
+        let rows = crate::db::segments::churn_risk(conn, merchant, limit, after)?;
+        Ok(rows.into_iter().map(super::churn_risk).collect::<Vec<_>>())
     })
     .await?;
     let key = |r: &ChurnRisk| Cursor {

@@ -28,7 +28,9 @@ pub async fn get_segments(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = merchant_scope(&caller)?;
     let segments = db::run(&pool, move |conn| {
-        Ok(crate::db::segments::segments(conn, merchant)?)
+        Ok(super::segments(crate::db::segments::segments(
+            conn, merchant,
+        )?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(segments))

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::api::complaints::{ActionBody, Complaint};
 use crate::domain::commands;
+use crate::domain::fields::json_body;
 use crate::domain::lifecycle::Action;
 use crate::workflow::actions::{apply, Request};
 
@@ -91,13 +92,4 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .parse()
         .map(Some)
         .map_err(|_| ApiError::PreconditionFailed)
-}
-
-/// A JSON body that may be empty (`investigate` has none): malformed JSON is a 422.
-pub fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Null);
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::validation("body", format!("not valid JSON: {e}")))
 }

@@ -12,7 +12,8 @@ use uuid::Uuid;
 use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
-use crate::routes::{special, with_status, Ops};
+use crate::domain::fields::special;
+use crate::routes::{with_status, Ops};
 use crate::workflow::evidence;
 
 /// Room for the form's text fields and envelope around the largest file; also the limit of a
@@ -170,7 +171,7 @@ pub async fn list_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let (id, who) = (path.into_inner(), caller.principal.clone());
     let rows = db::run(&ops.pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         Ok(repo::of_case(conn, id)?)
     })
     .await?;
@@ -194,7 +195,7 @@ pub async fn get_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
     let row = db::run(&ops.pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;
@@ -216,7 +217,7 @@ pub async fn download_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
     let (row, bytes) = db::run(&ops.pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         repo::content(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;

@@ -36,7 +36,7 @@ pub async fn get_complaint(
     let id = path.into_inner();
     let who = caller.principal.clone();
     let row = db::run(&pool, move |conn| {
-        super::visible_case(conn, &who, id, false)
+        crate::db::complaints::visible_case(conn, &who, id, false)
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
@@ -72,7 +72,7 @@ pub async fn get_history(
     // Merchants and end customers do not see the staff's internal notes.
     let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
     let rows = db::run(&pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         Ok(repo::history(conn, id)?)
     })
     .await?;

@@ -8,7 +8,7 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::complaints::{ComplaintFilters, ComplaintPage};
-use crate::db::queue::{self, Filters};
+use crate::db::queue;
 
 /// Cases filtered by status, type, category, priority, assignee (`me`), department, customer,
 /// tracking number, merchant, SLA state (`warned`, `breached`) and time of receipt, the most
@@ -38,7 +38,7 @@ pub async fn list_complaints(
         cursor: query.cursor.clone(),
     }
     .parse()?;
-    let filters = Filters::parse(&query, &caller)?;
+    let filters = query.parse(&caller)?;
     let rows = db::run(&pool, move |conn| {
         Ok(queue::page(conn, &filters, cursor, limit)?)
     })

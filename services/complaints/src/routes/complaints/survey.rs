@@ -49,14 +49,14 @@ pub async fn submit_survey(
         Role::Merchant => "merchant",
         _ => "agent",
     };
-    let answers = Answers::parse(super::act::json_body(&body)?)?;
+    let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
     let (id, who, now) = (
         path.into_inner(),
         caller.principal.clone(),
         crate::routes::now(&clock),
     );
     let survey = db::transaction(&pool, move |conn| {
-        let row = super::visible_case(conn, &who, id, true)?;
+        let row = crate::db::complaints::visible_case(conn, &who, id, true)?;
         let by = Respondent {
             via,
             sub: Some(who.sub.clone()),
@@ -110,7 +110,7 @@ pub async fn survey_link(
         crate::routes::now(&clock),
     );
     let link = db::transaction(&pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         surveys::issue_link(conn, id, now)
     })
     .await?;

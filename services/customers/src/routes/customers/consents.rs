@@ -10,13 +10,14 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::{access, commit_edit, view};
+use super::commit_edit;
 use crate::api::care::{ConsentEvent, Consents, PutConsents};
 use crate::api::customers::ConsentState;
 use crate::db::consents::{self as history, ConsentRow};
 use crate::db::customers::CustomerRow;
 use crate::domain::enums::{parse_into, Purpose};
 use crate::routes::deps::Deps;
+use crate::workflow::{access, view};
 
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
 /// time and source; every change is kept in the history. Withdrawing `profile_extras` erases

@@ -14,12 +14,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view;
 use crate::api::customers::{CreateCustomer, Customer};
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::domain::new_customer::NewCustomer;
 use crate::events::event as event_of;
 use crate::routes::deps::Deps;
+use crate::workflow::view;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -54,7 +54,7 @@ pub async fn create_customer(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let pii = deps.pii.clone();
-    super::access::staff_only(&caller)?;
+    crate::workflow::access::staff_only(&caller)?;
     // A new file has no consents yet, so birthday and family cannot be stored on creation.
     let new = NewCustomer::parse(body.into_inner(), &caller, false)?;
     let now = deps.clock.now();

@@ -10,11 +10,11 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::access;
 use crate::db::erasure;
 use crate::domain::new_customer::Contacts;
 use crate::events::event;
 use crate::routes::deps::Deps;
+use crate::workflow::access;
 
 /// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
 /// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`

@@ -10,9 +10,10 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::{access, respond, view};
+use super::respond;
 use crate::api::customers::Customer;
 use crate::db::customers as repo;
+use crate::workflow::{access, view};
 
 /// The customer 360: profile, stats, tier, stage, RFM, the last 20 interactions, open
 /// follow-ups and merge history. PII is masked for callers without the right to see it (an

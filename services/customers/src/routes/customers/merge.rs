@@ -10,9 +10,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::access;
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
 use crate::routes::deps::Deps;
+use crate::workflow::access;
 use crate::workflow::merging::fields as rules;
 use crate::workflow::merging::Merger;
 

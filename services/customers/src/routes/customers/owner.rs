@@ -13,7 +13,7 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::{access, etag_header, view};
+use super::etag_header;
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
 use crate::db::customers as repo;
@@ -21,6 +21,7 @@ use crate::db::schema::follow_ups;
 use crate::events::event;
 use crate::routes::deps::Deps;
 use crate::workflow;
+use crate::workflow::{access, view};
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
 /// Emits `customer.owner_changed`.

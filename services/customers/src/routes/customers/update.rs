@@ -10,11 +10,12 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use super::patch;
-use super::{access, check_if_match, commit_edit, create::duplicate, etag_header, if_match, view};
+use super::{check_if_match, commit_edit, create::duplicate, etag_header, if_match};
 use crate::api::customers::{Customer, UpdateCustomer};
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
 use crate::routes::deps::Deps;
+use crate::workflow::{access, view};
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end

@@ -13,11 +13,11 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::customers::access;
 use super::deps::Deps;
 use crate::api::follow_ups::{CreateFollowUp, FollowUp, FollowUpFilter};
 use crate::db::follow_ups::{self as repo, Filter, FollowUpRow};
 use crate::domain::enums::{parse_opt, FollowUpStatus};
+use crate::workflow::access;
 
 /// The roles that work task lists.
 pub const STAFF: [Role; 5] = [

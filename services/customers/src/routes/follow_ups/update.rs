@@ -7,12 +7,12 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::super::customers::access;
 use super::super::deps::Deps;
 use crate::api::follow_ups::{FollowUp, UpdateFollowUp};
 use crate::db::customers as customers_repo;
 use crate::db::follow_ups as repo;
 use crate::domain::enums::{parse_into, FollowUpStatus};
+use crate::workflow::access;
 
 /// Closes a task: `open` → `done` | `cancelled`, with an outcome. Any other move is a `409`.
 #[utoipa::path(

@@ -10,11 +10,11 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::customers::access;
 use super::deps::Deps;
 use crate::api::interactions::{CreateInteraction, Interaction};
 use crate::db::interactions::{self as repo, InteractionRow};
 use crate::domain::enums::{required, Channel, Direction, InteractionKind};
+use crate::workflow::access;
 
 /// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
 /// notifications arrive here from their events).
