@@ -130,21 +130,13 @@ impl Suite {
 
     /// Logs in as the bootstrap admin through the gateway.
     pub async fn admin_token(&self) -> String {
-        let resp: Value = self
-            .env
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .expect("login sent")
-            .json()
-            .await
-            .expect("login json");
-        resp["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        self.access_token("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Signs in as `username` through the gateway: the access token.
+    pub async fn access_token(&self, username: &str, password: &str) -> String {
+        let base = self.gateway.url();
+        kuaidi_gateway::testing::access_token(&self.env.http, &base, username, password).await
     }
 
     /// The mobile app's token: a system client of role `app` (created by `admin`) signed in

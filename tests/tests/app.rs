@@ -48,12 +48,7 @@ async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_thei
     let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
     let listed = json_of(suite.get(&customer, "/api/v1/shipments").await, 200).await;
 
-    let numbers: Vec<&str> = listed["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|s| s["tracking_number"].as_str())
-        .collect();
+    let numbers = kuaidi_shared::testing::strings(&listed["data"], "tracking_number");
     assert_eq!(
         numbers,
         vec![mine["tracking_number"].as_str().expect("tn")],

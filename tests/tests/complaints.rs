@@ -131,12 +131,7 @@ async fn a_case_goes_from_intake_to_close_with_a_supervisors_approval() {
         200,
     )
     .await;
-    let actions: Vec<&str> = history["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let actions = kuaidi_shared::testing::strings(&history["data"], "action");
     assert_eq!(
         actions,
         vec![
@@ -228,18 +223,9 @@ async fn supervisor_of_customer_service(suite: &Suite, admin: &str) -> String {
         .await
         .expect("sent");
     json_of(resp, 200).await;
-    let login: Value = suite
-        .env
-        .http
-        .post(suite.url("/api/v1/auth/login"))
-        .json(&json!({"username": "desk-supervisor", "password": "a long enough password 42"}))
-        .send()
+    suite
+        .access_token("desk-supervisor", "a long enough password 42")
         .await
-        .expect("login sent")
-        .json()
-        .await
-        .expect("login json");
-    login["access_token"].as_str().expect("token").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
