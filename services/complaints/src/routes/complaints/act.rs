@@ -3,12 +3,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::complaints::{ActionBody, Complaint};
+use crate::api::problems::{
+    CaseChangedSinceIfMatch, IllegalInCaseStatus, NoSuchCaseOrAction, RoleMayNot,
+};
 use crate::domain::commands;
 use crate::domain::fields::json_body;
 use crate::domain::lifecycle::Action;
@@ -30,11 +33,11 @@ use crate::workflow::actions::{apply, Request};
     request_body = ActionBody,
     responses(
         (status = 200, description = "The updated case", body = Complaint),
-        (status = 403, description = "Role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case or action", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Illegal in the case's status; `allowed_actions` lists what is", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the If-Match version", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        RoleMayNot,
+        NoSuchCaseOrAction,
+        IllegalInCaseStatus,
+        CaseChangedSinceIfMatch,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]

@@ -5,11 +5,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
+use crate::api::problems::{
+    ContentTypeNotAccepted, NoSuchCase, NoSuchEvidence, NoSuchUpload, UploadTooLarge,
+};
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
 use crate::domain::fields::special;
@@ -113,10 +116,10 @@ async fn read_form(
     request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
     responses(
         (status = 201, description = "Added", body = Evidence),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Upload too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Content type not accepted", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoSuchCase,
+        UploadTooLarge,
+        ContentTypeNotAccepted,
+        InvalidFields,
     ),
     security(("bearer" = [])))]
 pub async fn add_evidence(
@@ -161,7 +164,7 @@ pub async fn add_evidence(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "The evidence", body = EvidenceList),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchCase,
     ),
     security(("bearer" = [])))]
 pub async fn list_evidence(
@@ -185,7 +188,7 @@ pub async fn list_evidence(
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
     responses(
         (status = 200, description = "The evidence", body = Evidence),
-        (status = 404, description = "No such case or evidence for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchEvidence,
     ),
     security(("bearer" = [])))]
 pub async fn get_evidence(
@@ -207,7 +210,7 @@ pub async fn get_evidence(
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 404, description = "No such case, evidence or upload for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchUpload,
     ),
     security(("bearer" = [])))]
 pub async fn download_evidence(

@@ -3,11 +3,12 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::complaints::{ComplaintFilters, ComplaintPage};
+use crate::api::problems::{InvalidFilters, MayNotReadCases};
 use crate::db::queue;
 
 /// Cases filtered by status, type, category, priority, assignee (`me`), department, customer,
@@ -21,9 +22,9 @@ use crate::db::queue;
     params(ComplaintFilters),
     responses(
         (status = 200, description = "A page of cases", body = ComplaintPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadCases,
+        InvalidFilters,
     ),
     security(("bearer" = []))
 )]

@@ -5,11 +5,11 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerErasedV1;
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{NoSuchCustomerToErase, NotTheirsToErase};
 use crate::db::erasure;
 use crate::domain::new_customer::Contacts;
 use crate::events::event;
@@ -27,8 +27,8 @@ use crate::workflow::access;
     params(("id" = Uuid, Path, description = "Customer id")),
     responses(
         (status = 204, description = "Erased"),
-        (status = 403, description = "Not this caller's to erase", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer (or already erased)", body = Problem, content_type = "application/problem+json"),
+        NotTheirsToErase,
+        NoSuchCustomerToErase,
     ),
     security(("bearer" = []))
 )]

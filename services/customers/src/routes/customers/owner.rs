@@ -8,7 +8,6 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -16,6 +15,7 @@ use uuid::Uuid;
 use super::etag_header;
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
+use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
 use crate::db::customers as repo;
 use crate::db::schema::follow_ups;
 use crate::events::event;
@@ -33,8 +33,8 @@ use crate::workflow::{access, view};
     request_body = PutOwner,
     responses(
         (status = 200, description = "The customer with its new owner", body = Customer),
-        (status = 403, description = "Not this caller's to hand over", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        NotTheirsToHandOver,
+        NoSuchCustomer,
     ),
     security(("bearer" = []))
 )]
@@ -97,8 +97,8 @@ pub async fn put_owner(
     request_body = Handover,
     responses(
         (status = 200, description = "What moved", body = HandoverResult),
-        (status = 403, description = "Agents and end customers may not hand over portfolios", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Same owner on both sides", body = Problem, content_type = "application/problem+json"),
+        MayNotHandOver,
+        SameOwner,
     ),
     security(("bearer" = []))
 )]
