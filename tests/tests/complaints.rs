@@ -9,13 +9,10 @@ use chrono::{Duration, DurationRound, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::testing::eventually;
+use kuaidi_shared::testing::expect_json as json_of;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-async fn json_of(resp: reqwest::Response, status: u16) -> Value {
-    kuaidi_shared::testing::expect_json(resp, status).await
-}
 
 /// Posts an action that must succeed; the updated case.
 async fn act(suite: &Suite, token: &str, id: &str, action: &str, body: Value) -> Value {
@@ -330,9 +327,9 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
     let admin = suite.admin_token().await;
     let merchant_id = Uuid::now_v7();
     let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
-    let file = json!({"kind": "individual", "name": "陈静", "phones": ["13812345678"],
-        "merchant_id": merchant_id});
-    let chen = json_of(suite.post(&admin, "/api/v1/customers", &file).await, 201).await;
+    let chen = suite
+        .customer_of(&admin, merchant_id, "陈静", "13812345678")
+        .await;
     let shipper = chen["id"].as_str().expect("id");
     let body = parcel(Some(shipper));
     let sent = suite

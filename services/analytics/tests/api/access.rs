@@ -61,12 +61,7 @@ async fn four_hundred_days_by_day_are_answered_with_four_hundred_rows() {
 async fn the_default_report_is_the_last_30_days_by_day() {
     let t = TestApp::spawn().await;
 
-    let report: Value = t
-        .kpis(Some(&t.admin()), "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let report = t.kpis_as(&t.admin(), "").await;
 
     let ends = column(&report, "period_end");
     assert_eq!(ends.len(), 30);

@@ -98,7 +98,12 @@ impl TestApp {
     /// The KPI report of `query`, once `ready` holds for it (polled until [`PROPAGATION`]).
     /// `GET /kpis?{query}` as an admin, `200` and its JSON.
     pub async fn kpis_json(&self, query: &str) -> Value {
-        let resp = self.kpis(Some(&self.admin()), query).await;
+        self.kpis_as(&self.admin(), query).await
+    }
+
+    /// The KPI report of `query` as `token` sees it (a `200`).
+    pub async fn kpis_as(&self, token: &str, query: &str) -> Value {
+        let resp = self.kpis(Some(token), query).await;
         assert_eq!(resp.status(), 200, "{query}");
         resp.json().await.expect("json")
     }

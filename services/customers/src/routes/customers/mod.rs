@@ -85,6 +85,16 @@ pub fn etag_header(body: &Customer) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{}\"", etag(body)))
 }
 
+/// Answers an edited customer with its `ETag` (not a conditional GET), flagged for the audit
+/// log when it shows PII unmasked.
+pub fn respond_edited(body: &Customer, caller: &Principal) -> HttpResponse {
+    let mut resp = HttpResponse::Ok()
+        .insert_header(etag_header(body))
+        .json(body);
+    mark_unmasked(&mut resp, caller, &[body]);
+    resp
+}
+
 /// Writes an edited customer as a new version and announces the changed fields with
 /// `customer.updated` (and the blind indexes of its phones: write the identities first), in
 /// the caller's transaction.

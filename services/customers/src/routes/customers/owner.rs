@@ -12,7 +12,6 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::etag_header;
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
 use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
@@ -80,11 +79,7 @@ pub async fn put_owner(
     })
     .await?;
     deps.outbox.wake();
-    let mut resp = HttpResponse::Ok()
-        .insert_header(etag_header(&body))
-        .json(&body);
-    super::mark_unmasked(&mut resp, &caller, &[&body]);
-    Ok(resp)
+    Ok(super::respond_edited(&body, &caller))
 }
 
 /// Moves a whole portfolio from one account manager to another in one transaction: every

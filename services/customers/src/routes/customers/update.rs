@@ -9,7 +9,7 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use super::patch;
-use super::{check_if_match, commit_edit, create::duplicate, etag_header, if_match};
+use super::{check_if_match, commit_edit, create::duplicate, if_match};
 use crate::api::customers::{Customer, UpdateCustomer};
 use crate::api::problems::{
     BadProfile, IdentityTaken, NoSuchCustomer, NotTheirsToChange, StaleIfMatch,
@@ -79,9 +79,5 @@ pub async fn update_customer(
     })
     .await?;
     deps.outbox.wake();
-    let mut resp = HttpResponse::Ok()
-        .insert_header(etag_header(&body))
-        .json(&body);
-    super::mark_unmasked(&mut resp, &caller, &[&body]);
-    Ok(resp)
+    Ok(super::respond_edited(&body, &caller))
 }
