@@ -64,8 +64,14 @@ pub async fn login(
         .expect("request sent")
 }
 
-pub async fn admin_token(http: &reqwest::Client, base: &str) -> String {
-    let body: Value = login(http, base, "admin", ADMIN_PASSWORD)
+/// Signs in as `username` at the gateway `base`: the access token.
+pub async fn access_token(
+    http: &reqwest::Client,
+    base: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let body: Value = login(http, base, username, password)
         .await
         .json()
         .await
@@ -74,6 +80,10 @@ pub async fn admin_token(http: &reqwest::Client, base: &str) -> String {
         .as_str()
         .expect("access token")
         .to_owned()
+}
+
+pub async fn admin_token(http: &reqwest::Client, base: &str) -> String {
+    access_token(http, base, "admin", ADMIN_PASSWORD).await
 }
 
 /// A gateway under test with request helpers: `gw.post(token, path, body)`.

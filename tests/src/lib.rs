@@ -11,6 +11,7 @@ use kuaidi_shared::clock::Clock;
 use kuaidi_shared::settings::ServiceSettings;
 use kuaidi_shared::testing::{eventually, expect_json, fresh_database, migrated_database, TestEnv};
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
 
@@ -130,21 +131,28 @@ impl Suite {
 
     /// Logs in as the bootstrap admin through the gateway.
     pub async fn admin_token(&self) -> String {
-        let resp: Value = self
-            .env
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-            .send()
-            .await
-            .expect("login sent")
-            .json()
-            .await
-            .expect("login json");
-        resp["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        self.access_token("admin", ADMIN_PASSWORD).await
+    }
+
+    /// An individual's customer file (`name`, `phone`) of the merchant `merchant_id`, created
+    /// by `admin` through the gateway.
+    pub async fn customer_of(
+        &self,
+        admin: &str,
+        merchant_id: Uuid,
+        name: &str,
+        phone: &str,
+    ) -> Value {
+        let file = json!({"kind": "individual", "name": name, "phones": [phone],
+            "merchant_id": merchant_id});
+        let resp = self.post(admin, "/api/v1/customers", &file).await;
+        expect_json(resp, 201).await
+    }
+
+    /// Signs in as `username` through the gateway: the access token.
+    pub async fn access_token(&self, username: &str, password: &str) -> String {
+        let base = self.gateway.url();
+        kuaidi_gateway::testing::access_token(&self.env.http, &base, username, password).await
     }
 
     /// The mobile app's token: a system client of role `app` (created by `admin`) signed in

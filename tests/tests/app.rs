@@ -5,6 +5,7 @@
 //! else's.
 
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::expect_json as json_of;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -16,13 +17,6 @@ fn parcel_to(phone: &str) -> Value {
         "service_level": "standard", "weight_kg": 2.0, "freight": {"amount": "8.00", "currency": "CNY"},
         "merchant_id": Uuid::now_v7()
     })
-}
-
-async fn json_of(resp: reqwest::Response, status: u16) -> Value {
-    let got = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("json");
-    assert_eq!(got, status, "unexpected status: {body}");
-    body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -48,12 +42,7 @@ async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_thei
     let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
     let listed = json_of(suite.get(&customer, "/api/v1/shipments").await, 200).await;
 
-    let numbers: Vec<&str> = listed["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|s| s["tracking_number"].as_str())
-        .collect();
+    let numbers = kuaidi_shared::testing::strings(&listed["data"], "tracking_number");
     assert_eq!(
         numbers,
         vec![mine["tracking_number"].as_str().expect("tn")],
@@ -69,9 +58,9 @@ async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_maske
     let admin = suite.admin_token().await;
     let merchant_id = Uuid::now_v7();
     let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
-    let file = json!({"kind": "individual", "name": "陈静", "phones": ["13812345678"],
-        "merchant_id": merchant_id});
-    let chen = json_of(suite.post(&admin, "/api/v1/customers", &file).await, 201).await;
+    let chen = suite
+        .customer_of(&admin, merchant_id, "陈静", "13812345678")
+        .await;
     let mut sent = parcel_to("13900001111");
     sent["merchant_id"] = json!(merchant_id);
     sent["shipper_customer_id"] = chen["id"].clone();

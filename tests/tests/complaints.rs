@@ -9,13 +9,10 @@ use chrono::{Duration, DurationRound, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::testing::eventually;
+use kuaidi_shared::testing::expect_json as json_of;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-async fn json_of(resp: reqwest::Response, status: u16) -> Value {
-    kuaidi_shared::testing::expect_json(resp, status).await
-}
 
 /// Posts an action that must succeed; the updated case.
 async fn act(suite: &Suite, token: &str, id: &str, action: &str, body: Value) -> Value {
@@ -131,12 +128,7 @@ async fn a_case_goes_from_intake_to_close_with_a_supervisors_approval() {
         200,
     )
     .await;
-    let actions: Vec<&str> = history["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let actions = kuaidi_shared::testing::strings(&history["data"], "action");
     assert_eq!(
         actions,
         vec![
@@ -228,18 +220,9 @@ async fn supervisor_of_customer_service(suite: &Suite, admin: &str) -> String {
         .await
         .expect("sent");
     json_of(resp, 200).await;
-    let login: Value = suite
-        .env
-        .http
-        .post(suite.url("/api/v1/auth/login"))
-        .json(&json!({"username": "desk-supervisor", "password": "a long enough password 42"}))
-        .send()
+    suite
+        .access_token("desk-supervisor", "a long enough password 42")
         .await
-        .expect("login sent")
-        .json()
-        .await
-        .expect("login json");
-    login["access_token"].as_str().expect("token").to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -344,9 +327,9 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
     let admin = suite.admin_token().await;
     let merchant_id = Uuid::now_v7();
     let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
-    let file = json!({"kind": "individual", "name": "陈静", "phones": ["13812345678"],
-        "merchant_id": merchant_id});
-    let chen = json_of(suite.post(&admin, "/api/v1/customers", &file).await, 201).await;
+    let chen = suite
+        .customer_of(&admin, merchant_id, "陈静", "13812345678")
+        .await;
     let shipper = chen["id"].as_str().expect("id");
     let body = parcel(Some(shipper));
     let sent = suite

@@ -4,8 +4,6 @@
 
 use chrono::Utc;
 use kuaidi_shared::events::catalogue::ComplaintClosedV1;
-use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{eventually, expect_json, publish};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
@@ -72,14 +70,7 @@ async fn a_closed_complaint_lands_on_the_timeline_and_plans_a_callback_for_the_o
         root_cause: None,
         type_: "complaint".into(),
     };
-    let event = CloudEvent::new(
-        "complaints",
-        id.clone(),
-        &closed,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        closed_at,
-    );
+    let event = kuaidi_shared::testing::relayed("complaints", &id, &closed, closed_at);
     publish(&suite.env.amqp, &event).await;
 
     let tasks: Value = eventually(

@@ -345,15 +345,8 @@ async fn logins_and_unmasked_pii_reads_are_audited_without_secrets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kept_answers_are_sealed_and_replayed_in_clear() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
     let mut database = None;
-    let url = shipments.url();
-    let gw = TestGateway::spawn_with(env, |s| {
-        s.services.shipments = url;
+    let (gw, shipments) = with_shipments(|s| {
         database = Some(s.database_url.expose_secret().to_owned());
     })
     .await;
@@ -382,13 +375,7 @@ async fn kept_answers_are_sealed_and_replayed_in_clear() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_key_from_another_caller_is_another_request() {
-    let env = TestEnv::new();
-    let shipments = kuaidi_shipments::build(env.settings("shipments"))
-        .await
-        .expect("builds")
-        .spawn();
-    let url = shipments.url();
-    let gw = TestGateway::spawn_with(env, |s| s.services.shipments = url).await;
+    let (gw, shipments) = with_shipments(|_| {}).await;
     let admin = gw.admin_token().await;
     let created = gw
         .post(

@@ -6,8 +6,7 @@
 
 use diesel::prelude::*;
 use kuaidi_shared::auth::{Claims, Role};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::testing::{eventually, migrated_database, TestEnv};
+use kuaidi_shared::testing::{self, eventually, migrated_database, TestEnv};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -57,22 +56,15 @@ async fn refused_within_the_bound(suite: &Suite, token: &str, what: &str) {
 
 /// A merchant token as the gateway issues it for `sub` (it signs with the suite's key).
 fn merchant_token(env: &TestEnv, sub: String) -> String {
-    let now = Clock::system().now().timestamp();
-    env.key
-        .sign(&Claims {
-            sub,
-            role: Role::Merchant,
-            scopes: vec![],
+    let claims = testing::claims(Role::Merchant, &sub);
+    testing::signed(
+        &env.key,
+        &Claims {
             merchant_id: Some(MERCHANT.parse().expect("uuid")),
-            phone_hash: None,
-            iss: "kuaidi-gateway".into(),
-            aud: "kuaidi".into(),
-            iat: now,
-            nbf: Some(now),
-            exp: now + 900,
-            jti: Uuid::new_v4().to_string(),
-        })
-        .expect("token signed")
+            nbf: Some(claims.iat),
+            ..claims
+        },
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,12 +56,7 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
         .json()
         .await
         .expect("json");
-    let outcome: Vec<&str> = results["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .filter_map(|r| r["result"].as_str())
-        .collect();
+    let outcome = kuaidi_shared::testing::strings(&results["results"], "result");
     assert_eq!(
         outcome,
         vec!["accepted", "accepted", "accepted", "duplicate", "rejected"]
@@ -82,12 +77,7 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
     );
     let public: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(public["status"], "delivered");
-    let statuses: Vec<&str> = public["timeline"]
-        .as_array()
-        .expect("timeline")
-        .iter()
-        .filter_map(|c| c["status"].as_str())
-        .collect();
+    let statuses = kuaidi_shared::testing::strings(&public["timeline"], "status");
     assert_eq!(
         statuses,
         vec!["in_transit", "out_for_delivery", "delivered"],

@@ -26,7 +26,7 @@ use futures_util::{stream, StreamExt};
 use kuaidi_shared::auth::{Claims, Role};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::jobs::{run_db_once, Job};
-use kuaidi_shared::testing::{service_settings_on, TestEnv};
+use kuaidi_shared::testing::{self, service_settings_on, TestEnv};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -157,19 +157,10 @@ fn percentiles(mut ms: Vec<f64>) -> Value {
 }
 
 fn token(env: &TestEnv, sub: Uuid) -> anyhow::Result<String> {
-    let now = Clock::system().now().timestamp();
+    let claims = testing::claims(Role::Supervisor, &sub.to_string());
     env.key.sign(&Claims {
-        sub: sub.to_string(),
-        role: Role::Supervisor,
-        scopes: vec![],
-        merchant_id: None,
-        phone_hash: None,
-        iss: "kuaidi-gateway".into(),
-        aud: "kuaidi".into(),
-        iat: now,
-        nbf: None,
-        exp: now + 3600,
-        jti: Uuid::new_v4().to_string(),
+        exp: claims.iat + 3600,
+        ..claims
     })
 }
 

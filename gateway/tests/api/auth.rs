@@ -184,12 +184,7 @@ async fn after_a_key_rotation_tokens_of_the_previous_key_still_verify_until_they
         .json()
         .await
         .expect("json");
-    let kids: Vec<&str> = jwks["keys"]
-        .as_array()
-        .expect("keys")
-        .iter()
-        .filter_map(|k| k["kid"].as_str())
-        .collect();
+    let kids = kuaidi_shared::testing::strings(&jwks["keys"], "kid");
     assert_eq!(
         kids,
         vec![new_key.kid.as_str(), env.key.kid.as_str()],

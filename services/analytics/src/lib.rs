@@ -55,12 +55,7 @@ mod tests {
         }
         assert!(doc["paths"]["/api/v1/analytics/alerts/{id}:acknowledge"]["post"].is_object());
         let export = &doc["paths"]["/api/v1/analytics/export"]["get"];
-        let params: Vec<_> = export["parameters"]
-            .as_array()
-            .expect("parameters")
-            .iter()
-            .filter_map(|p| p["name"].as_str())
-            .collect();
+        let params = kuaidi_shared::testing::strings(&export["parameters"], "name");
         for name in ["report", "format", "from", "tz", "merchant_id"] {
             assert!(params.contains(&name), "export parameter {name}");
         }
@@ -70,12 +65,7 @@ mod tests {
     fn the_openapi_document_describes_the_kpis_with_their_errors_and_parameters() {
         let doc = serde_json::to_value(super::openapi()).expect("serialisable");
         let kpis = &doc["paths"]["/api/v1/analytics/kpis"]["get"];
-        let params: Vec<_> = kpis["parameters"]
-            .as_array()
-            .expect("parameters")
-            .iter()
-            .filter_map(|p| p["name"].as_str())
-            .collect();
+        let params = kuaidi_shared::testing::strings(&kpis["parameters"], "name");
         for name in [
             "from",
             "to",

@@ -85,6 +85,15 @@ impl TestApp {
         send(self.request(Method::GET, path, token)).await
     }
 
+    /// A conditional GET: `If-None-Match: etag`.
+    pub async fn revalidate(&self, token: &str, path: &str, etag: &str) -> Response {
+        send(
+            self.request(Method::GET, path, token)
+                .header("if-none-match", etag),
+        )
+        .await
+    }
+
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> Response {
         send(self.request(Method::POST, path, token).json(body)).await
     }
@@ -139,17 +148,44 @@ pub async fn expect_json(response: Response, status: u16) -> Value {
     serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
-/// Checks the edge guard's refusal (SPEC §2, `crate::input`): `422` problem+json naming
-/// `fields` as holding unstorable text, or `body` as not a JSON object.
-pub async fn expect_refused_fields(response: Response, fields: &[&str]) {
+/// Reads a problem document after checking its status and its `application/problem+json`
+/// type.
+pub async fn expect_problem(response: Response, status: u16) -> Value {
     let content_type = response
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let problem = expect_json(response, 422).await;
+    let problem = expect_json(response, status).await;
     assert_eq!(content_type, crate::problem::PROBLEM_JSON, "{problem}");
+    problem
+}
+
+/// The `field`s a `422` problem document names in `errors`, in order.
+pub async fn refused_fields(response: Response) -> Vec<String> {
+    let problem = expect_problem(response, 422).await;
+    assert_eq!(problem["status"], 422, "{problem}");
+    strings(&problem["errors"], "field")
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `field` of each element of the JSON array `list` that is a string there, in order
+/// (`strings(&page["data"], "id")`); panics when `list` is no array.
+pub fn strings<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("an array was expected: {list}"))
+        .iter()
+        .filter_map(|e| e[field].as_str())
+        .collect()
+}
+
+/// Checks the edge guard's refusal (SPEC §2, `crate::input`): `422` problem+json naming
+/// `fields` as holding unstorable text, or `body` as not a JSON object.
+pub async fn expect_refused_fields(response: Response, fields: &[&str]) {
+    let problem = expect_problem(response, 422).await;
     // Named by the guard (`crate::input`), not by a handler's own validation.
     let guard = [crate::input::UNSTORABLE, crate::input::NOT_AN_OBJECT];
     let named: Vec<&str> = problem["errors"]

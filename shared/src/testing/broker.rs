@@ -181,6 +181,24 @@ impl EventTap {
     }
 }
 
+/// The event `source`'s relay would carry for `payload` about `subject` at `time`: a fresh id,
+/// no request behind it.
+pub fn relayed<P: crate::events::EventPayload>(
+    source: &str,
+    subject: impl std::fmt::Display,
+    payload: &P,
+    time: chrono::DateTime<chrono::Utc>,
+) -> crate::events::CloudEvent {
+    crate::events::CloudEvent::new(
+        source,
+        subject.to_string(),
+        payload,
+        &crate::request::RequestContext::detached(),
+        uuid::Uuid::now_v7(),
+        time,
+    )
+}
+
 /// Publishes `event` to the test exchange as a producer's relay would (persistent, confirmed).
 pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
     let body = serde_json::to_vec(event).unwrap_or_else(|e| panic!("{e}"));

@@ -14,8 +14,10 @@ mod broker;
 mod database;
 mod fixtures;
 
-pub use app::{expect_json, expect_refused_fields, TestApp};
-pub use broker::{publish, publish_batch, BrokerProxy, EventTap};
+pub use app::{
+    expect_json, expect_problem, expect_refused_fields, refused_fields, strings, TestApp,
+};
+pub use broker::{publish, publish_batch, relayed, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
 pub use fixtures::customer_created;
 
@@ -108,27 +110,49 @@ pub fn customer_token(key: &SigningKey, phone_hash: &str) -> String {
     sign(key, Role::Customer, None, Some(phone_hash.to_owned()))
 }
 
-fn sign(
-    key: &SigningKey,
-    role: Role,
-    merchant_id: Option<Uuid>,
-    phone_hash: Option<String>,
-) -> String {
+/// The claims of a valid 15-minute token of `role` for `sub`, as the gateway issues them (a
+/// test sets the few fields it needs: `merchant_id`, `phone_hash`, a longer `exp`).
+pub fn claims(role: Role, sub: &str) -> Claims {
     let now = crate::clock::Clock::system().now().timestamp();
-    key.sign(&Claims {
-        sub: Uuid::now_v7().to_string(),
+    Claims {
+        sub: sub.into(),
         role,
         scopes: vec![],
-        merchant_id,
-        phone_hash,
+        merchant_id: None,
+        phone_hash: None,
         iss: "kuaidi-gateway".into(),
         aud: "kuaidi".into(),
         iat: now,
         nbf: None,
         exp: now + 900,
         jti: Uuid::new_v4().to_string(),
-    })
-    .unwrap_or_else(|e| panic!("signing: {e}"))
+    }
+}
+
+/// A valid 15-minute token of `role` for the user `sub` (e.g. to be `assignee=me`).
+pub fn user_token(key: &SigningKey, role: Role, sub: Uuid) -> String {
+    signed(key, &claims(role, &sub.to_string()))
+}
+
+/// `claims` signed with `key`.
+pub fn signed(key: &SigningKey, claims: &Claims) -> String {
+    key.sign(claims).unwrap_or_else(|e| panic!("signing: {e}"))
+}
+
+fn sign(
+    key: &SigningKey,
+    role: Role,
+    merchant_id: Option<Uuid>,
+    phone_hash: Option<String>,
+) -> String {
+    signed(
+        key,
+        &Claims {
+            merchant_id,
+            phone_hash,
+            ..claims(role, &Uuid::now_v7().to_string())
+        },
+    )
 }
 
 /// Polls `check` every 50 ms until it returns `Some`, or panics with `what` after `timeout`

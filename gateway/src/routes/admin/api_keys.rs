@@ -1,7 +1,7 @@
 //! `/api/v1/api-keys`: merchant API keys (`X-Api-Key`), shown once, stored as SHA-256.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -10,14 +10,12 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::catalogue::ApiKeyRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Page, PageParams};
-use crate::audit::{Audit, Auditor};
 use crate::db::api_keys::{self as repo, ApiKeyRow};
 use crate::db::schema::api_keys;
 use crate::domain::accounts;
@@ -67,12 +65,8 @@ impl From<ApiKeyRow> for ApiKey {
     responses((status = 201, description = "Created; the key is shown this once", body = ApiKey), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_api_key(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    admin: super::AdminCall,
     body: web::Json<CreateApiKey>,
-    pool: web::Data<PgPool>,
-    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
@@ -90,17 +84,18 @@ pub async fn create_api_key(
         prefix: key[..12].to_owned(),
         key_hash: tokens::digest(&key),
         revoked_at: None,
-        created_at: auditor.now(),
+        created_at: admin.now(),
         created_by: admin.sub.clone(),
     };
-    let row = db::run(&pool, move |conn| {
+    let row = db::run(admin.pool(), move |conn| {
         repo::insert(conn, &row)?;
         Ok(row)
     })
     .await?;
-    let entry = Audit::by(&admin, "api_key.create", Some(id.to_string()))
+    let entry = admin
+        .entry("api_key.create", id)
         .details(serde_json::json!({"merchant_id": merchant_id}));
-    auditor.record(&req, &ctx, entry).await;
+    admin.audit(entry).await;
     let mut out = ApiKey::from(row);
     out.key = Some(key);
     Ok(HttpResponse::Created()

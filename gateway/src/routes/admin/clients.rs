@@ -1,7 +1,7 @@
 //! `/api/v1/clients`: system clients and merchants using OAuth2 client credentials.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -11,14 +11,12 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::catalogue::ClientRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Page, PageParams};
-use crate::audit::{Audit, Auditor};
 use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
 use crate::domain::accounts;
@@ -84,12 +82,8 @@ impl From<ClientRow> for Client {
     responses((status = 201, description = "Created; the secret is shown this once", body = Client), Forbidden, Unprocessable),
     security(("bearer" = [])))]
 pub async fn create_client(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    admin: super::AdminCall,
     body: web::Json<CreateClient>,
-    pool: web::Data<PgPool>,
-    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
@@ -99,7 +93,7 @@ pub async fn create_client(
     let secret =
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let client_id = format!("kdc_{}", Uuid::new_v4().simple());
-    let now = auditor.now();
+    let now = admin.now();
     let id = new_id();
     let merchant_id = b.merchant_id.filter(|_| role == Some(Role::Merchant));
     let row = ClientRow {
@@ -114,19 +108,15 @@ pub async fn create_client(
         created_at: now,
         created_by: admin.sub.clone(),
     };
-    let row = db::run(&pool, move |conn| {
+    let row = db::run(admin.pool(), move |conn| {
         repo::insert(conn, &row)?;
         Ok(row)
     })
     .await?;
-    auditor
-        .record(
-            &req,
-            &ctx,
-            Audit::by(&admin, "client.create", Some(id.to_string()))
-                .details(serde_json::json!({"client_id": client_id, "role": b.role})),
-        )
-        .await;
+    let entry = admin
+        .entry("client.create", id)
+        .details(serde_json::json!({"client_id": client_id, "role": b.role}));
+    admin.audit(entry).await;
     let mut out = Client::from(row);
     out.client_secret = Some(secret);
     Ok(HttpResponse::Created()

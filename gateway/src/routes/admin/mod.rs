@@ -68,18 +68,17 @@ use kuaidi_shared::ApiError;
 use crate::audit::{Audit, Auditor};
 use crate::edge::Edge;
 
-/// What revoking a credential needs — who asks (an admin), for the audit log, and where —
-/// extracted from the request, so a revocation handler takes just this and the id.
-pub struct Revocation {
+/// An admin's change, with what auditing it needs — the request, its context, the auditor —
+/// extracted together: a handler takes this for the admin and records with
+/// `admin.audit(admin.entry(action, id))`. Derefs to the admin's `Principal`.
+pub struct AdminCall {
+    principal: Principal,
     req: HttpRequest,
     ctx: RequestContext,
-    admin: Principal,
     auditor: web::Data<Auditor>,
-    edge: web::Data<Edge>,
-    outbox: web::Data<Outbox>,
 }
 
-impl FromRequest for Revocation {
+impl FromRequest for AdminCall {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
 
@@ -90,14 +89,73 @@ impl FromRequest for Revocation {
         );
         Box::pin(async move {
             let admin = admin.await?;
+            let auditor = req.app_data().cloned().ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("the auditor is not configured"))
+            })?;
+            Ok(Self {
+                principal: Principal::clone(&admin),
+                ctx: RequestContext::extract(&req).await?,
+                auditor,
+                req,
+            })
+        })
+    }
+}
+
+impl std::ops::Deref for AdminCall {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl AdminCall {
+    /// The request (its headers: `If-Match`).
+    pub fn req(&self) -> &HttpRequest {
+        &self.req
+    }
+
+    /// The gateway's database.
+    pub fn pool(&self) -> &kuaidi_shared::db::PgPool {
+        self.auditor.pool()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.auditor.now()
+    }
+
+    /// The audit entry of `action` on `id` by this admin.
+    pub fn entry(&self, action: &'static str, id: uuid::Uuid) -> Audit {
+        Audit::by(&self.principal, action, Some(id.to_string()))
+    }
+
+    /// Writes `entry` to the audit log.
+    pub async fn audit(&self, entry: Audit) {
+        self.auditor.record(&self.req, &self.ctx, entry).await;
+    }
+}
+
+/// What revoking a credential needs — who asks (an admin), for the audit log, and where —
+/// extracted from the request, so a revocation handler takes just this and the id.
+pub struct Revocation {
+    admin: AdminCall,
+    edge: web::Data<Edge>,
+    outbox: web::Data<Outbox>,
+}
+
+impl FromRequest for Revocation {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let (req, admin) = (req.clone(), AdminCall::from_request(req, payload));
+        Box::pin(async move {
             let data = |what| ApiError::Internal(anyhow::anyhow!("{what} is not configured"));
             Ok(Self {
-                ctx: RequestContext::extract(&req).await?,
-                admin: Principal::clone(&admin),
-                auditor: req.app_data().cloned().ok_or_else(|| data("the auditor"))?,
+                admin: admin.await?,
                 edge: req.app_data().cloned().ok_or_else(|| data("the edge"))?,
                 outbox: req.app_data().cloned().ok_or_else(|| data("the outbox"))?,
-                req,
             })
         })
     }
@@ -121,8 +179,8 @@ impl Revocation {
             + Send
             + 'static,
     {
-        let (now, ctx) = (self.auditor.now(), self.ctx.clone());
-        db::transaction(self.auditor.pool(), move |conn| {
+        let (now, ctx) = (self.admin.now(), self.admin.ctx.clone());
+        db::transaction(self.admin.pool(), move |conn| {
             let payload = revoke(conn, now)?.ok_or(ApiError::NotFound(what))?;
             let event = CloudEvent::new("gateway", id.to_string(), &payload, &ctx, new_id(), now);
             Ok(Outbox::enqueue(conn, &event)?)
@@ -130,13 +188,7 @@ impl Revocation {
         .await?;
         self.outbox.wake();
         self.edge.forget();
-        self.auditor
-            .record(
-                &self.req,
-                &self.ctx,
-                Audit::by(&self.admin, action, Some(id.to_string())),
-            )
-            .await;
+        self.admin.audit(self.admin.entry(action, id)).await;
         Ok(HttpResponse::NoContent().finish())
     }
 }

@@ -1,14 +1,11 @@
 //! `POST /api/v1/users/{id}:unlock`: lifts a sign-in lock (SPEC §3: admins can unlock).
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use actix_web::{web, HttpResponse};
+use kuaidi_shared::db;
 use kuaidi_shared::openapi::{Forbidden, NotFound};
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use crate::audit::{Audit, Auditor};
 use crate::db::lockout;
 
 /// Clears a user's failed sign-ins and lock; audited.
@@ -20,18 +17,13 @@ use crate::db::lockout;
     ),
     security(("bearer" = [])))]
 pub async fn unlock_user(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    admin: super::AdminCall,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    if !db::run(&pool, move |conn| Ok(lockout::unlock(conn, id)?)).await? {
+    if !db::run(admin.pool(), move |conn| Ok(lockout::unlock(conn, id)?)).await? {
         return Err(ApiError::NotFound("user"));
     }
-    let entry = Audit::by(&admin, "user.unlock", Some(id.to_string()));
-    auditor.record(&req, &ctx, entry).await;
+    admin.audit(admin.entry("user.unlock", id)).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,7 +9,6 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +16,6 @@ use uuid::Uuid;
 
 use super::{Page, PageParams};
 use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChanged, UsernameTaken};
-use crate::audit::{Audit, Auditor};
 use crate::db::schema::users;
 use crate::db::users::{self as repo, UserRow};
 use crate::domain::accounts;
@@ -135,12 +133,8 @@ fn insert_new(conn: &mut PgConnection, row: UserRow) -> Result<UserRow, ApiError
     ),
     security(("bearer" = [])))]
 pub async fn create_user(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    admin: super::AdminCall,
     body: web::Json<CreateUser>,
-    pool: web::Data<PgPool>,
-    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let username = b.username.trim().to_lowercase();
@@ -151,7 +145,7 @@ pub async fn create_user(
     accounts::valid(errors).map_err(ApiError::Validation)?;
     let password = b.password;
     let hash = web::block(move || passwords::hash(&password)).await??;
-    let now = auditor.now();
+    let now = admin.now();
     let row = UserRow {
         id: Uuid::now_v7(),
         username,
@@ -165,15 +159,11 @@ pub async fn create_user(
         updated_at: now,
         version: 1,
     };
-    let stored = db::run(&pool, move |conn| insert_new(conn, row)).await?;
-    auditor
-        .record(
-            &req,
-            &ctx,
-            Audit::by(&admin, "user.create", Some(stored.id.to_string()))
-                .details(serde_json::json!({"username": stored.username, "role": stored.role})),
-        )
-        .await;
+    let stored = db::run(admin.pool(), move |conn| insert_new(conn, row)).await?;
+    let entry = admin
+        .entry("user.create", stored.id)
+        .details(serde_json::json!({"username": stored.username, "role": stored.role}));
+    admin.audit(entry).await;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/users/{}", stored.id)))
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&stored))))
@@ -219,23 +209,19 @@ pub async fn get_user(
     ),
     security(("bearer" = [])))]
 pub async fn update_user(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    admin: super::AdminCall,
     path: web::Path<Uuid>,
     body: web::Json<UpdateUser>,
-    pool: web::Data<PgPool>,
-    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
-    let current = matching(&req, &pool, id).await?;
+    let current = matching(admin.req(), admin.pool(), id).await?;
     refuse_invalid(&b, &current.username)?;
     let hash = match b.password.clone() {
         Some(p) => Some(web::block(move || passwords::hash(&p)).await??),
         None => None,
     };
-    let now = auditor.now();
+    let now = admin.now();
     let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
     // A new password, another role or a deactivation ends every session of the user.
     let ends_sessions = hash.is_some()
@@ -251,7 +237,7 @@ pub async fn update_user(
         ..current
     };
     let row = updated.clone();
-    db::transaction(&pool, move |conn| {
+    db::transaction(admin.pool(), move |conn| {
         if !repo::update_if_unchanged(conn, &row)? {
             return Err(ApiError::PreconditionFailed);
         }
@@ -261,12 +247,8 @@ pub async fn update_user(
         Ok(())
     })
     .await?;
-    auditor
-        .record(
-            &req,
-            &ctx,
-            Audit::by(&admin, "user.update", Some(id.to_string())).details(changes),
-        )
+    admin
+        .audit(admin.entry("user.update", id).details(changes))
         .await;
     Ok(HttpResponse::Ok()
         .insert_header(header::ETag(header::EntityTag::new_strong(etag(&updated))))
@@ -295,12 +277,8 @@ fn refuse_invalid(b: &UpdateUser, username: &str) -> Result<(), ApiError> {
     ),
     security(("bearer" = [])))]
 pub async fn delete_user(
-    req: HttpRequest,
-    ctx: RequestContext,
-    admin: Authorized<caps::Administration>,
+    admin: super::AdminCall,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-    auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     if admin.user_id() == Some(id) {
@@ -309,8 +287,8 @@ pub async fn delete_user(
             "an admin cannot deactivate their own account",
         ));
     }
-    let now = auditor.now();
-    db::transaction(&pool, move |conn| {
+    let now = admin.now();
+    db::transaction(admin.pool(), move |conn| {
         let n = diesel::update(users::table.find(id))
             .set((
                 users::disabled.eq(true),
@@ -325,12 +303,6 @@ pub async fn delete_user(
         Ok(())
     })
     .await?;
-    auditor
-        .record(
-            &req,
-            &ctx,
-            Audit::by(&admin, "user.delete", Some(id.to_string())),
-        )
-        .await;
+    admin.audit(admin.entry("user.delete", id)).await;
     Ok(HttpResponse::NoContent().finish())
 }

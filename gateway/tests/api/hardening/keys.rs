@@ -64,12 +64,7 @@ async fn a_stored_development_key_is_neither_published_nor_trusted_once_a_key_is
         .json()
         .await
         .expect("json");
-    let kids: Vec<&str> = jwks["keys"]
-        .as_array()
-        .expect("keys")
-        .iter()
-        .filter_map(|k| k["kid"].as_str())
-        .collect();
+    let kids = kuaidi_shared::testing::strings(&jwks["keys"], "kid");
     assert_eq!(kids, vec![configured.env.key.kid.as_str()]);
     assert!(!kids.contains(&dev_kid.as_str()));
     assert_eq!(

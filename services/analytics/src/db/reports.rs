@@ -1,5 +1,6 @@
 //! Complaint hotspots and staff performance, read from the rollups (and, for medians and
-//! tracking-number clusters, the case projection).
+//! tracking-number clusters, the case projection), as rows: `routes::reports` builds the
+//! answers.
 
 use chrono::{Days, NaiveDate};
 use diesel::prelude::*;
@@ -8,40 +9,40 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::rollup::{filtered, FILTER};
-use crate::api::reports::{
-    Hotspot, Hotspots, HubCluster, StaffFigures, StaffPerformance, TrackingCluster,
-};
-use crate::domain::kpi::{mean, ratio};
 use crate::domain::query::KpiRequest;
 
+/// Complaints of one grouping (`grouping`: 1 category × city, 2 category × hub, 6 hub) now
+/// and in the previous period.
 #[derive(QueryableByName)]
-struct Spot {
+pub struct Spot {
     #[diesel(sql_type = Integer)]
-    g: i32,
+    #[diesel(column_name = g)]
+    pub grouping: i32,
     #[diesel(sql_type = Text)]
-    category: String,
+    pub category: String,
     #[diesel(sql_type = Text)]
-    city: String,
+    pub city: String,
     #[diesel(sql_type = Text)]
-    hub: String,
+    pub hub: String,
     #[diesel(sql_type = BigInt)]
-    current: i64,
+    pub current: i64,
     #[diesel(sql_type = BigInt)]
-    previous: i64,
+    pub previous: i64,
 }
 
+/// A tracking number complained about more than once (`hub`, `city`: empty when unknown).
 #[derive(QueryableByName)]
-struct Cluster {
+pub struct Cluster {
     #[diesel(sql_type = Text)]
-    tracking_number: String,
+    pub tracking_number: String,
     #[diesel(sql_type = BigInt)]
-    complaints: i64,
+    pub complaints: i64,
     #[diesel(sql_type = Array<Text>)]
-    categories: Vec<String>,
+    pub categories: Vec<String>,
     #[diesel(sql_type = Text)]
-    hub: String,
+    pub hub: String,
     #[diesel(sql_type = Text)]
-    city: String,
+    pub city: String,
 }
 
 /// The requested days and the previous days of equal length.
@@ -53,12 +54,16 @@ pub fn windows(request: &KpiRequest) -> ((NaiveDate, NaiveDate), (NaiveDate, Nai
     ((from, to), (previous_from, previous_to))
 }
 
-fn some(s: String) -> Option<String> {
-    Some(s).filter(|s| !s.is_empty())
+/// The rows of the hotspots: the windows compared, the groupings, the top clusters.
+pub struct HotspotRows {
+    /// The requested days, then the previous days of equal length.
+    pub windows: ((NaiveDate, NaiveDate), (NaiveDate, NaiveDate)),
+    pub spots: Vec<Spot>,
+    pub clusters: Vec<Cluster>,
 }
 
 /// Complaints by category × city and × hub with their trend, and the top clusters.
-pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<Hotspots> {
+pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<HotspotRows> {
     let ((from, to), (pfrom, pto)) = windows(request);
     let sql = format!(
         "SELECT GROUPING(category, city, hub)::int AS g, COALESCE(category, '') AS category, COALESCE(city, '') AS city, COALESCE(hub, '') AS hub, \
@@ -71,15 +76,6 @@ pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result
     let spots: Vec<Spot> = filtered(sql, request, pfrom, to)
         .bind::<Date, _>(from)
         .load(conn)?;
-    let spot = |s: &Spot, by_city: bool| Hotspot {
-        category: s.category.clone(),
-        city: by_city.then(|| s.city.clone()),
-        hub: (!by_city).then(|| s.hub.clone()),
-        complaints: s.current,
-        previous: s.previous,
-        change: s.current - s.previous,
-        change_rate: ratio(s.current - s.previous, s.previous),
-    };
     let sql = format!(
         "SELECT tracking_number, COUNT(*)::bigint AS complaints, \
                 COALESCE(array_agg(DISTINCT category) FILTER (WHERE category <> ''), '{{}}') AS categories, \
@@ -89,60 +85,30 @@ pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result
         FILTER.replace("bucket", "received_at")
     );
     let clusters: Vec<Cluster> = filtered(sql, request, from, to).load(conn)?;
-    Ok(Hotspots {
-        from,
-        to,
-        previous_from: pfrom,
-        previous_to: pto,
-        by_city: spots
-            .iter()
-            .filter(|s| s.g == 1)
-            .map(|s| spot(s, true))
-            .collect(),
-        by_hub: spots
-            .iter()
-            .filter(|s| s.g == 2 && !s.hub.is_empty())
-            .map(|s| spot(s, false))
-            .collect(),
-        top_tracking_numbers: clusters
-            .into_iter()
-            .map(|c| TrackingCluster {
-                tracking_number: c.tracking_number,
-                complaints: c.complaints,
-                categories: c.categories,
-                hub: some(c.hub),
-                city: some(c.city),
-            })
-            .collect(),
-        top_hubs: spots
-            .iter()
-            .filter(|s| s.g == 6 && !s.hub.is_empty() && s.current > 0)
-            .take(10)
-            .map(|s| HubCluster {
-                hub: s.hub.clone(),
-                complaints: s.current,
-                previous: s.previous,
-            })
-            .collect(),
+    Ok(HotspotRows {
+        windows: ((from, to), (pfrom, pto)),
+        spots,
+        clusters,
     })
 }
 
+/// One handler's sums over the period.
 #[derive(QueryableByName)]
-struct HandlerSums {
+pub struct HandlerSums {
     #[diesel(sql_type = SqlUuid)]
-    handler_id: Uuid,
+    pub handler_id: Uuid,
     #[diesel(sql_type = BigInt)]
-    closed: i64,
+    pub closed: i64,
     #[diesel(sql_type = BigInt)]
-    first_responses: i64,
+    pub first_responses: i64,
     #[diesel(sql_type = BigInt)]
-    in_sla: i64,
+    pub in_sla: i64,
     #[diesel(sql_type = BigInt)]
-    surveys: i64,
+    pub surveys: i64,
     #[diesel(sql_type = BigInt)]
-    overall: i64,
+    pub overall: i64,
     #[diesel(sql_type = BigInt)]
-    reopened: i64,
+    pub reopened: i64,
 }
 
 #[derive(QueryableByName)]
@@ -153,9 +119,18 @@ struct Median {
     hours: f64,
 }
 
+/// The rows of staff performance: each handler's sums, and the median resolution hours of
+/// those who closed a complaint.
+pub struct StaffRows {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub sums: Vec<HandlerSums>,
+    pub medians: BTreeMap<Uuid, f64>,
+}
+
 /// Per handler: cases closed, median resolution time, first-response SLA rate, CSAT and
 /// reopen rate over the requested days.
-pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<StaffPerformance> {
+pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<StaffRows> {
     let (from, to) = (request.range.from, request.range.to);
     let sql = format!(
         "SELECT handler_id, SUM(closed)::bigint AS closed, SUM(first_responses)::bigint AS first_responses, \
@@ -176,26 +151,10 @@ pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<St
         .into_iter()
         .map(|m| (m.handler_id, m.hours))
         .collect();
-    let mut data: Vec<StaffFigures> = sums
-        .into_iter()
-        .map(|s| StaffFigures {
-            handler_id: s.handler_id,
-            cases_closed: s.closed,
-            median_resolution_hours: medians
-                .get(&s.handler_id)
-                .map(|h| (h * 100.0).round() / 100.0),
-            first_responses: s.first_responses,
-            first_response_sla_rate: ratio(s.in_sla, s.first_responses),
-            surveys: s.surveys,
-            csat_avg: mean(s.overall as f64, s.surveys),
-            reopened: s.reopened,
-            reopen_rate: ratio(s.reopened, s.closed),
-        })
-        .collect();
-    data.sort_by(|a, b| {
-        b.cases_closed
-            .cmp(&a.cases_closed)
-            .then(a.handler_id.cmp(&b.handler_id))
-    });
-    Ok(StaffPerformance { from, to, data })
+    Ok(StaffRows {
+        from,
+        to,
+        sums,
+        medians,
+    })
 }

@@ -18,8 +18,9 @@ use crate::domain::query::KpiRequest;
 const KEY: &str =
     "bucket, city, province, hub, service_level, value_tier, merchant_id, category, handler_id";
 
-/// One statement adding many facts: rows with the same key are summed first, then upserted.
-static ADD: LazyLock<String> = LazyLock::new(|| {
+/// The counters summed (`SUM(c)::bigint, ...`) and, for the upsert into `table`, added to what
+/// it holds (`c = table.c + EXCLUDED.c, ...`).
+fn sums_and_set(table: &str) -> (String, String) {
     let sums = COUNTERS
         .iter()
         .map(|c| format!("SUM({c})::bigint"))
@@ -27,9 +28,15 @@ static ADD: LazyLock<String> = LazyLock::new(|| {
         .join(", ");
     let set = COUNTERS
         .iter()
-        .map(|c| format!("{c} = kpi_rollup.{c} + EXCLUDED.{c}"))
+        .map(|c| format!("{c} = {table}.{c} + EXCLUDED.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    (sums, set)
+}
+
+/// One statement adding many facts: rows with the same key are summed first, then upserted.
+static ADD: LazyLock<String> = LazyLock::new(|| {
+    let (sums, set) = sums_and_set("kpi_rollup");
     format!(
         "INSERT INTO kpi_rollup ({KEY}, {cols}) \
          SELECT {KEY}, {sums} FROM jsonb_populate_recordset(NULL::kpi_rollup, $1) GROUP BY {KEY} \
@@ -45,16 +52,7 @@ pub const ALL_MERCHANTS: &str = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 /// merchants, unfiltered and per value of each filter dimension) under the time key `keys`:
 /// its columns and their expressions on the fact `r` (and what `join` adds).
 fn add_to_slices(table: &str, keys: &[(&str, &str)], join: &str) -> String {
-    let sums = COUNTERS
-        .iter()
-        .map(|c| format!("SUM({c})::bigint"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let set = COUNTERS
-        .iter()
-        .map(|c| format!("{c} = {table}.{c} + EXCLUDED.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let (sums, set) = sums_and_set(table);
     let cols = keys.iter().map(|k| k.0).collect::<Vec<_>>().join(", ");
     let exprs = keys.iter().map(|k| k.1).collect::<Vec<_>>().join(", ");
     let group = (1..=keys.len() + 3)

@@ -1,37 +1,36 @@
 //! Segments and churn risk, from the customer projection (set-based: window functions rank
-//! the customers, PostgreSQL aggregates).
+//! the customers, PostgreSQL aggregates), as rows: `routes::segments` builds the answers.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
-use kuaidi_shared::money::Money;
 use kuaidi_shared::pagination::Cursor;
 use uuid::Uuid;
 
 use super::schema::customers as cu;
-use crate::api::segments::{ChurnRisk, ParetoPoint, RfmCell, Segments, StageCount, TierShare};
-use crate::domain::kpi::{ratio, CURRENCY};
 
+/// Customers of one group and their spend over 12 months (minor units).
 #[derive(QueryableByName)]
-struct Group {
+pub struct Group {
     #[diesel(sql_type = Text)]
-    name: String,
+    pub name: String,
     #[diesel(sql_type = BigInt)]
-    customers: i64,
+    pub customers: i64,
     #[diesel(sql_type = BigInt)]
-    value: i64,
+    pub value: i64,
 }
 
+/// Customers of one RFM cell (scores 1–5).
 #[derive(QueryableByName)]
-struct Rfm {
+pub struct Rfm {
     #[diesel(sql_type = Integer)]
-    r: i32,
+    pub r: i32,
     #[diesel(sql_type = Integer)]
-    f: i32,
+    pub f: i32,
     #[diesel(sql_type = Integer)]
-    m: i32,
+    pub m: i32,
     #[diesel(sql_type = BigInt)]
-    customers: i64,
+    pub customers: i64,
 }
 
 const SCOPE: &str = "($1::uuid IS NULL OR merchant_id = $1)";
@@ -42,9 +41,18 @@ fn groups(conn: &mut PgConnection, sql: &str, merchant: Option<Uuid>) -> QueryRe
         .load(conn)
 }
 
+/// The rows of the segments, each group largest first (stages by name).
+pub struct SegmentRows {
+    pub tiers: Vec<Group>,
+    /// Ten deciles of spend, the biggest spenders first.
+    pub deciles: Vec<Group>,
+    pub stages: Vec<Group>,
+    pub rfm: Vec<Rfm>,
+}
+
 /// Value tiers, the Pareto curve, RFM cells and lifecycle stages of the customers in scope
 /// (one merchant's, or everyone's).
-pub fn segments(conn: &mut PgConnection, merchant: Option<Uuid>) -> QueryResult<Segments> {
+pub fn segments(conn: &mut PgConnection, merchant: Option<Uuid>) -> QueryResult<SegmentRows> {
     let tiers = groups(
         conn,
         &format!(
@@ -81,53 +89,18 @@ pub fn segments(conn: &mut PgConnection, merchant: Option<Uuid>) -> QueryResult<
     ))
     .bind::<Nullable<SqlUuid>, _>(merchant)
     .load(conn)?;
-    let customers: i64 = tiers.iter().map(|t| t.customers).sum();
-    let total: i64 = tiers.iter().map(|t| t.value).sum();
-    let (mut seen, mut value) = (0, 0);
-    let pareto = deciles
-        .iter()
-        .map(|d| {
-            seen += d.customers;
-            value += d.value;
-            ParetoPoint {
-                customer_share: ratio(seen, customers).unwrap_or(0.0),
-                value_share: ratio(value, total).unwrap_or(0.0),
-            }
-        })
-        .collect();
-    Ok(Segments {
-        customers,
-        value_tiers: tiers
-            .into_iter()
-            .map(|t| TierShare {
-                customer_share: ratio(t.customers, customers),
-                value_share: ratio(t.value, total),
-                value: Money::from_minor(t.value, CURRENCY),
-                tier: t.name,
-                customers: t.customers,
-            })
-            .collect(),
-        pareto,
-        rfm: rfm
-            .into_iter()
-            .map(|c| RfmCell {
-                recency_score: c.r,
-                frequency_score: c.f,
-                monetary_score: c.m,
-                customers: c.customers,
-            })
-            .collect(),
-        lifecycle_stages: stages
-            .into_iter()
-            .map(|s| StageCount {
-                stage: s.name,
-                customers: s.customers,
-            })
-            .collect(),
+    Ok(SegmentRows {
+        tiers,
+        deciles,
+        stages,
+        rfm,
     })
 }
 
-type RiskRow = (
+/// A customer at risk: id, merchant (nil: none), value tier and lifecycle stage (empty:
+/// unknown), baseline monthly shipments, shipments in the last 30 days, drop ratio, detected
+/// at, last shipment at.
+pub type RiskRow = (
     Uuid,
     Uuid,
     String,
@@ -146,7 +119,7 @@ pub fn churn_risk(
     merchant: Option<Uuid>,
     limit: i64,
     after: Option<Cursor>,
-) -> QueryResult<Vec<ChurnRisk>> {
+) -> QueryResult<Vec<RiskRow>> {
     let mut q = cu::table
         .filter(cu::churn_detected_at.is_not_null())
         .filter(cu::lifecycle_stage.ne("churned"))
@@ -178,25 +151,7 @@ pub fn churn_risk(
                 .or(cu::churn_detected_at.eq(c.at).and(cu::customer_id.lt(c.id))),
         );
     }
-    let rows: Vec<RiskRow> = q
-        .order((cu::churn_detected_at.desc(), cu::customer_id.desc()))
+    q.order((cu::churn_detected_at.desc(), cu::customer_id.desc()))
         .limit(limit + 1)
-        .load(conn)?;
-    let some = |s: String| Some(s).filter(|s| !s.is_empty());
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, m, tier, stage, base, last, drop, at, shipped)| ChurnRisk {
-                customer_id: id,
-                merchant_id: Some(m).filter(|m| !m.is_nil()),
-                value_tier: some(tier),
-                lifecycle_stage: some(stage),
-                baseline_monthly: base.unwrap_or(0.0),
-                last_30d: last.unwrap_or(0),
-                drop_ratio: drop.unwrap_or(0.0),
-                detected_at: at.unwrap_or_default(),
-                last_shipment_at: shipped,
-            },
-        )
-        .collect())
+        .load(conn)
 }

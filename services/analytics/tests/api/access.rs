@@ -1,23 +1,10 @@
 //! Who may read analytics, what a bad query gets, and the KPI catalogue.
 
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::refused_fields;
 use serde_json::Value;
 
 use crate::helpers::{column, TestApp};
-
-/// The fields a `422` problem document names.
-async fn invalid_fields(resp: reqwest::Response) -> Vec<String> {
-    assert_eq!(resp.status(), 422);
-    assert_eq!(resp.headers()["content-type"], "application/problem+json");
-    let problem: Value = resp.json().await.expect("problem json");
-    assert_eq!(problem["status"], 422);
-    problem["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str().map(str::to_owned))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_dates_ranges_and_granularities_are_422_naming_the_field() {
@@ -41,7 +28,7 @@ async fn bad_dates_ranges_and_granularities_are_422_naming_the_field() {
         ("city=%00", vec!["city"]),
     ];
     for (query, expected) in cases {
-        let fields = invalid_fields(t.kpis(Some(&admin), query).await).await;
+        let fields = refused_fields(t.kpis(Some(&admin), query).await).await;
         assert_eq!(fields, expected, "{query}");
     }
     for fine in ["tz=Asia/Shanghai", "value_tier=key", "tz=America/St_Johns"] {
@@ -74,12 +61,7 @@ async fn four_hundred_days_by_day_are_answered_with_four_hundred_rows() {
 async fn the_default_report_is_the_last_30_days_by_day() {
     let t = TestApp::spawn().await;
 
-    let report: Value = t
-        .kpis(Some(&t.admin()), "")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let report = t.kpis_as(&t.admin(), "").await;
 
     let ends = column(&report, "period_end");
     assert_eq!(ends.len(), 30);

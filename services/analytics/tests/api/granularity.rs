@@ -17,16 +17,11 @@ fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
 
 fn customer(id: Uuid, tier: &str) -> CustomerCreatedV1 {
     CustomerCreatedV1 {
-        customer_id: id,
-        kind: "business".into(),
-        merchant_id: None,
-        owner_id: None,
         city: Some("北京".into()),
         province: Some("北京".into()),
         value_tier: tier.into(),
         lifecycle_stage: "active".into(),
-        created_at: at(1, 0, 0),
-        phone_hashes: vec![],
+        ..kuaidi_shared::testing::customer_created(id, None, at(1, 0, 0))
     }
 }
 

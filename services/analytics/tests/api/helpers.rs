@@ -2,14 +2,13 @@
 //! KPIs.
 
 use chrono::{DateTime, TimeZone, Utc};
-use kuaidi_shared::auth::{Claims, Role};
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
     ComplaintReceivedV1, PlaceV1, ShipmentCreatedV1, ShipmentDeliveredV1,
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::money::Money;
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing;
 use kuaidi_shared::testing::{eventually, publish};
 use serde_json::Value;
@@ -99,7 +98,12 @@ impl TestApp {
     /// The KPI report of `query`, once `ready` holds for it (polled until [`PROPAGATION`]).
     /// `GET /kpis?{query}` as an admin, `200` and its JSON.
     pub async fn kpis_json(&self, query: &str) -> Value {
-        let resp = self.kpis(Some(&self.admin()), query).await;
+        self.kpis_as(&self.admin(), query).await
+    }
+
+    /// The KPI report of `query` as `token` sees it (a `200`).
+    pub async fn kpis_as(&self, token: &str, query: &str) -> Value {
+        let resp = self.kpis(Some(token), query).await;
         assert_eq!(resp.status(), 200, "{query}");
         resp.json().await.expect("json")
     }
@@ -135,24 +139,7 @@ impl TestApp {
 
     /// An agent's token whose subject is `user_id`.
     pub fn agent(&self, user_id: Uuid) -> String {
-        let now = Utc::now().timestamp();
-        self.t
-            .env
-            .key
-            .sign(&Claims {
-                sub: user_id.to_string(),
-                role: Role::Agent,
-                scopes: vec![],
-                merchant_id: None,
-                phone_hash: None,
-                iss: "kuaidi-gateway".into(),
-                aud: "kuaidi".into(),
-                iat: now,
-                nbf: None,
-                exp: now + 900,
-                jti: Uuid::new_v4().to_string(),
-            })
-            .expect("signed")
+        testing::user_token(&self.t.env.key, Role::Agent, user_id)
     }
 
     pub async fn stop(self) {
@@ -212,14 +199,7 @@ pub fn complaint(merchant_id: Uuid, received_at: DateTime<Utc>) -> ComplaintRece
 
 /// The CloudEvent of `payload`, as its producer would emit it at `time`.
 pub fn event<P: EventPayload>(payload: &P, subject: Uuid, time: DateTime<Utc>) -> CloudEvent {
-    CloudEvent::new(
-        P::PRODUCER,
-        subject.to_string(),
-        payload,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        time,
-    )
+    testing::relayed(P::PRODUCER, subject, payload, time)
 }
 
 pub fn shipment_event(merchant_id: Uuid, created_at: DateTime<Utc>) -> CloudEvent {

@@ -120,24 +120,14 @@ async fn merchants_see_only_their_own_figures_even_when_asking_for_another_merch
 
     let as_a = t.merchant_token(a);
     for query in [day.clone(), format!("{day}&merchant_id={b}")] {
-        let r: Value = t
-            .kpis(Some(&as_a), &query)
-            .await
-            .json()
-            .await
-            .expect("json");
+        let r = t.kpis_as(&as_a, &query).await;
         assert_eq!(
             (&r["data"][0]["shipments"], &r["data"][0]["complaints"]),
             (&json!(1), &json!(0)),
             "A sees its single shipment and none of B's complaints ({query})"
         );
     }
-    let r: Value = t
-        .kpis(Some(&t.merchant_token(b)), &day)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let r = t.kpis_as(&t.merchant_token(b), &day).await;
     assert_eq!(r["data"][0]["shipments"], 2);
     t.stop().await;
 }
@@ -171,12 +161,7 @@ async fn staff_may_narrow_to_a_merchant_city_province_or_service_level() {
         ("city=".to_owned(), 2),
     ];
     for (filter, expected) in cases {
-        let r: Value = t
-            .kpis(Some(&admin), &format!("{day}&{filter}"))
-            .await
-            .json()
-            .await
-            .expect("json");
+        let r = t.kpis_as(&admin, &format!("{day}&{filter}")).await;
         assert_eq!(r["data"][0]["shipments"], expected, "{filter}");
     }
     t.stop().await;
@@ -226,12 +211,7 @@ async fn weeks_run_monday_to_sunday_and_sum_their_days() {
         column(&weeks, "complaint_rate_per_10k"),
         vec![Value::Null, json!(5000.0), json!(0.0)]
     );
-    let days: Value = t
-        .kpis(Some(&t.admin()), "from=2026-03-01&to=2026-03-15")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let days = t.kpis_as(&t.admin(), "from=2026-03-01&to=2026-03-15").await;
     let shipments = column(&days, "shipments");
     assert_eq!(shipments.len(), 15, "one row per day, empty days included");
     assert_eq!(shipments.iter().filter_map(Value::as_i64).sum::<i64>(), 3);

@@ -19,16 +19,10 @@ fn at(day: u32, h: u32) -> DateTime<Utc> {
 
 fn customer(merchant: Uuid, tier: &str, stage: &str) -> CustomerCreatedV1 {
     CustomerCreatedV1 {
-        customer_id: Uuid::now_v7(),
-        kind: "business".into(),
-        merchant_id: Some(merchant),
-        owner_id: None,
         city: Some("上海".into()),
-        province: None,
         value_tier: tier.into(),
         lifecycle_stage: stage.into(),
-        created_at: at(1, 8),
-        phone_hashes: vec![],
+        ..kuaidi_shared::testing::customer_created(Uuid::now_v7(), Some(merchant), at(1, 8))
     }
 }
 

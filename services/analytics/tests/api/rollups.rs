@@ -218,16 +218,10 @@ async fn case_handling_surveys_and_claims_fill_their_kpis_and_agents_see_their_o
 
 fn created_customer(id: Uuid, when: DateTime<Utc>) -> CustomerCreatedV1 {
     CustomerCreatedV1 {
-        customer_id: id,
-        kind: "business".into(),
-        merchant_id: None,
-        owner_id: None,
         city: Some("北京".into()),
         province: Some("北京".into()),
-        value_tier: "small".into(),
         lifecycle_stage: "new".into(),
-        created_at: when,
-        phone_hashes: vec![],
+        ..kuaidi_shared::testing::customer_created(id, None, when)
     }
 }
 

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::claims::ClaimFilters;
+
 /// Body of `POST /api/v1/claims`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"complaint_id": "01936f9e-7c1a-7d30-9a0e-5b6c7d8e9f00",
@@ -82,3 +84,52 @@ pub struct ClaimPage {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"amount": {"amount": "45.00", "currency": "CNY"}}))]
 pub struct ClaimActionBody(pub serde_json::Map<String, serde_json::Value>);
+
+impl ClaimQuery {
+    /// Validated filters of `GET /claims` with the caller's tenant rule; `overdue_before` is
+    /// the filing time before which an unsettled claim is overdue.
+    pub fn filters(
+        self,
+        caller: &kuaidi_shared::auth::Principal,
+        overdue_before: DateTime<Utc>,
+    ) -> Result<ClaimFilters, kuaidi_shared::ApiError> {
+        let q = self;
+        use crate::domain::fields::{query_enum, storable};
+        use crate::domain::vocab::{ClaimKind, ClaimStatus};
+        use kuaidi_shared::auth::Role;
+        let mut errors = Vec::new();
+        query_enum::<ClaimStatus>(
+            &mut errors,
+            "status",
+            q.status.as_deref(),
+            &ClaimStatus::listed(),
+        );
+        query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
+        if q.tracking_number.as_deref().is_some_and(|t| !storable(t)) {
+            errors.push(kuaidi_shared::FieldError::new(
+                "tracking_number",
+                "must not contain NUL characters",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(kuaidi_shared::ApiError::Validation(errors));
+        }
+        caller.require(&[
+            Role::Admin,
+            Role::Manager,
+            Role::Supervisor,
+            Role::Agent,
+            Role::Analyst,
+            Role::Merchant,
+        ])?;
+        Ok(ClaimFilters {
+            status: q.status,
+            kind: q.kind,
+            complaint_id: q.complaint_id,
+            tracking_number: q.tracking_number.map(|t| t.to_ascii_uppercase()),
+            filed_before_unsettled: q.overdue.unwrap_or(false).then_some(overdue_before),
+            tenant: (caller.role == Role::Merchant)
+                .then(|| caller.merchant_id.unwrap_or_else(Uuid::nil)),
+        })
+    }
+}

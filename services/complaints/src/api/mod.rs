@@ -6,4 +6,6 @@ pub mod departments;
 pub mod evidence;
 pub mod improvements;
 pub mod policies;
+pub mod problems;
+pub mod queue;
 pub mod surveys;

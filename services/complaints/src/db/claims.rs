@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::claims;
+use crate::domain::claims::ClaimFilters;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
 #[diesel(table_name = claims)]
@@ -53,67 +54,6 @@ pub fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> QueryResult<Option
         q.for_update().first(conn).optional()
     } else {
         q.first(conn).optional()
-    }
-}
-
-/// Filters of the claims list.
-#[derive(Debug, Default)]
-pub struct ClaimFilters {
-    pub status: Option<String>,
-    pub kind: Option<String>,
-    pub complaint_id: Option<Uuid>,
-    pub tracking_number: Option<String>,
-    /// Unsettled and filed before this moment.
-    pub filed_before_unsettled: Option<DateTime<Utc>>,
-    /// Merchants: their own.
-    pub tenant: Option<Uuid>,
-}
-
-impl ClaimFilters {
-    /// Validated filters of `GET /claims` with the caller's tenant rule; `overdue_before` is
-    /// the filing time before which an unsettled claim is overdue.
-    pub fn parse(
-        q: crate::api::claims::ClaimQuery,
-        caller: &kuaidi_shared::auth::Principal,
-        overdue_before: DateTime<Utc>,
-    ) -> Result<Self, kuaidi_shared::ApiError> {
-        use crate::domain::fields::{query_enum, storable};
-        use crate::domain::vocab::{ClaimKind, ClaimStatus};
-        use kuaidi_shared::auth::Role;
-        let mut errors = Vec::new();
-        query_enum::<ClaimStatus>(
-            &mut errors,
-            "status",
-            q.status.as_deref(),
-            &ClaimStatus::listed(),
-        );
-        query_enum::<ClaimKind>(&mut errors, "kind", q.kind.as_deref(), &ClaimKind::listed());
-        if q.tracking_number.as_deref().is_some_and(|t| !storable(t)) {
-            errors.push(kuaidi_shared::FieldError::new(
-                "tracking_number",
-                "must not contain NUL characters",
-            ));
-        }
-        if !errors.is_empty() {
-            return Err(kuaidi_shared::ApiError::Validation(errors));
-        }
-        caller.require(&[
-            Role::Admin,
-            Role::Manager,
-            Role::Supervisor,
-            Role::Agent,
-            Role::Analyst,
-            Role::Merchant,
-        ])?;
-        Ok(Self {
-            status: q.status,
-            kind: q.kind,
-            complaint_id: q.complaint_id,
-            tracking_number: q.tracking_number.map(|t| t.to_ascii_uppercase()),
-            filed_before_unsettled: q.overdue.unwrap_or(false).then_some(overdue_before),
-            tenant: (caller.role == Role::Merchant)
-                .then(|| caller.merchant_id.unwrap_or_else(Uuid::nil)),
-        })
     }
 }
 

@@ -1,5 +1,8 @@
 //! Claims (seed 000 超时退费, 保价; seed 004): the payable limit by rule, and the states.
 
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
 use super::vocab::{ClaimAction, ClaimKind, ClaimStatus};
 
 /// Uninsured loss or damage is paid up to this multiple of the freight (*default* 3).
@@ -8,6 +11,19 @@ pub const FREIGHT_MULTIPLE: i64 = 3;
 pub const AGEING_DAYS: i64 = 30;
 /// Service levels with a promised delivery time: a late parcel gets its freight back.
 pub const TIME_DEFINITE: [&str; 3] = ["express", "same_day", "scheduled"];
+
+/// Filters of the claims list.
+#[derive(Debug, Default)]
+pub struct ClaimFilters {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub complaint_id: Option<Uuid>,
+    pub tracking_number: Option<String>,
+    /// Unsettled and filed before this moment.
+    pub filed_before_unsettled: Option<DateTime<Utc>>,
+    /// Merchants: their own.
+    pub tenant: Option<Uuid>,
+}
 
 /// What the shipment projection says about the parcel (minor units).
 #[derive(Debug, Clone, Copy)]

@@ -3,13 +3,31 @@
 
 use chrono::{DateTime, Utc};
 use kuaidi_shared::money::Money;
-use kuaidi_shared::FieldError;
+use kuaidi_shared::{ApiError, FieldError};
 use serde_json::{Map, Value};
 use std::str::FromStr;
 use uuid::Uuid;
 
 /// Longest free text accepted in a field.
 pub const MAX_TEXT: usize = 10_000;
+
+/// A JSON body that may be empty (`investigate` has none): malformed JSON is a 422.
+pub fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::validation("body", format!("not valid JSON: {e}")))
+}
+
+/// An error of a status `ApiError` has no variant for (410, 413, 415: `routes::SPECIAL`), which
+/// `routes::with_status` answers with that status.
+pub fn special(code: &'static str, detail: impl Into<String>) -> ApiError {
+    ApiError::Unprocessable {
+        code,
+        detail: detail.into(),
+    }
+}
 
 pub struct Fields {
     map: Map<String, Value>,

@@ -8,6 +8,7 @@ pub mod fields;
 pub mod improvement;
 pub mod intake;
 pub mod lifecycle;
+pub mod queue;
 pub mod sla;
 pub mod survey;
 pub mod vocab;

@@ -7,16 +7,19 @@ use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::claims::{Claim, ClaimActionBody, ClaimPage, ClaimQuery, CreateClaim};
-use crate::db::claims::{self as repo, ClaimFilters, ClaimRow};
+use crate::api::problems::{
+    BadClaim, BadClaimAction, IllegalInClaimState, InvalidFilters, NoSuchCaseAtAll, NoSuchClaim,
+    NoSuchClaimOrAction, RoleMayNot, StaffOnly,
+};
+use crate::db::claims::{self as repo, ClaimRow};
 use crate::domain::claims::AGEING_DAYS;
+use crate::domain::fields::json_body;
 use crate::domain::vocab::ClaimAction;
-use crate::routes::complaints::act::json_body;
 use crate::routes::Ops;
 use crate::workflow::claims;
 
@@ -49,9 +52,9 @@ pub fn view(r: ClaimRow, now: DateTime<Utc>) -> Claim {
 #[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = CreateClaim,
     responses(
         (status = 201, description = "Filed", body = Claim),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, an unknown shipment, or one the case does not concern", body = Problem, content_type = "application/problem+json"),
+        StaffOnly,
+        NoSuchCaseAtAll,
+        BadClaim,
     ),
     security(("bearer" = [])))]
 pub async fn create_claim(
@@ -77,7 +80,7 @@ pub async fn create_claim(
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
     responses(
         (status = 200, description = "A page of claims", body = ClaimPage),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        InvalidFilters,
     ),
     security(("bearer" = [])))]
 pub async fn list_claims(
@@ -92,7 +95,7 @@ pub async fn list_claims(
     }
     .parse()?;
     let now = ops.now();
-    let filters = ClaimFilters::parse(q, &caller, now - Duration::days(AGEING_DAYS))?;
+    let filters = q.filters(&caller, now - Duration::days(AGEING_DAYS))?;
     let after = cursor.map(|c| (c.at, c.id));
     let rows = db::run(&ops.pool, move |conn| {
         Ok(repo::page(conn, &filters, after, limit)?)
@@ -115,7 +118,7 @@ pub async fn list_claims(
     responses(
         (status = 200, description = "The claim; `ETag` carries its version", body = Claim),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        (status = 404, description = "No such claim for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchClaim,
     ),
     security(("bearer" = [])))]
 pub async fn get_claim(
@@ -147,10 +150,10 @@ pub async fn get_claim(
     request_body = ClaimActionBody,
     responses(
         (status = 200, description = "The claim after the action", body = Claim),
-        (status = 403, description = "Role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such claim or action", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Illegal in the claim's state", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields; an approval above the payable amount", body = Problem, content_type = "application/problem+json"),
+        RoleMayNot,
+        NoSuchClaimOrAction,
+        IllegalInClaimState,
+        BadClaimAction,
     ),
     security(("bearer" = [])))]
 pub async fn act_on_claim(

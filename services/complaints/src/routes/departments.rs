@@ -6,15 +6,19 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::departments::{DepartmentList, DepartmentView, PutDepartment};
+use crate::api::problems::{
+    AdminsAndManagersOnly, ChangedSinceIfMatch, NoSuchDepartment, StaffOnly,
+};
 use crate::db::departments::{self as repo, Roster};
+use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
 use crate::domain::vocab::Department;
-use crate::routes::complaints::act::{if_match, json_body};
+use crate::routes::complaints::act::if_match;
 use crate::routes::Ops;
 
 fn view(r: Roster) -> DepartmentView {
@@ -35,7 +39,7 @@ fn department(name: &str) -> Result<Department, ApiError> {
 /// Every department with its supervisor and roster.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "complaints",
     responses((status = 200, description = "The directory", body = DepartmentList),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json")),
+        StaffOnly),
     security(("bearer" = [])))]
 pub async fn list_departments(
     caller: Authorized<caps::ComplaintsRead>,
@@ -52,8 +56,8 @@ pub async fn list_departments(
 #[utoipa::path(get, path = "/api/v1/departments/{name}", tag = "complaints",
     params(("name" = String, Path, description = "customer_service | operations | legal | compliance | sales")),
     responses((status = 200, description = "The department", body = DepartmentView),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json")),
+        StaffOnly,
+        NoSuchDepartment),
     security(("bearer" = [])))]
 pub async fn get_department(
     req: HttpRequest,
@@ -78,10 +82,10 @@ pub async fn get_department(
         ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on")),
     request_body = PutDepartment,
     responses((status = 200, description = "The department after the change", body = DepartmentView),
-        (status = 403, description = "Admins and managers only", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such department", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match version", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+        AdminsAndManagersOnly,
+        NoSuchDepartment,
+        ChangedSinceIfMatch,
+        InvalidFields),
     security(("bearer" = [])))]
 pub async fn put_department(
     req: HttpRequest,

@@ -8,16 +8,18 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
 use crate::api::improvements::{Improvement, ImprovementBody, ImprovementPage, ImprovementQuery};
+use crate::api::problems::{ChangedSinceIfMatch, InvalidFilters, NoSuchAction, StaffOnly};
 use crate::db::improvements::{self as repo, ImprovementRow};
+use crate::domain::fields::json_body;
 use crate::domain::improvement::Changes;
 use crate::domain::vocab::{ImprovementStatus, RootCause};
-use crate::routes::complaints::act::{if_match, json_body};
+use crate::routes::complaints::act::if_match;
 use crate::routes::Ops;
 
 fn view(r: ImprovementRow) -> Improvement {
@@ -81,7 +83,7 @@ fn apply(conn: &mut PgConnection, row: &mut ImprovementRow, c: Changes) -> Resul
 /// Improvement actions, oldest first, filtered by root cause and status.
 #[utoipa::path(get, path = "/api/v1/improvement-actions", tag = "improvement-actions", params(ImprovementQuery),
     responses((status = 200, description = "A page", body = ImprovementPage),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json")),
+        InvalidFilters),
     security(("bearer" = [])))]
 pub async fn list_improvements(
     caller: Authorized<caps::ComplaintsRead>,
@@ -136,8 +138,8 @@ pub async fn list_improvements(
 /// Creates an improvement action (root cause and goal required; status `planned` by default).
 #[utoipa::path(post, path = "/api/v1/improvement-actions", tag = "improvement-actions", request_body = ImprovementBody,
     responses((status = 201, description = "Created", body = Improvement),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+        StaffOnly,
+        InvalidFields),
     security(("bearer" = [])))]
 pub async fn create_improvement(
     caller: Authorized<caps::ComplaintsRead>,
@@ -178,7 +180,7 @@ pub async fn create_improvement(
 #[utoipa::path(get, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")),
     responses((status = 200, description = "The action", body = Improvement),
-        (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json")),
+        NoSuchAction),
     security(("bearer" = [])))]
 pub async fn get_improvement(
     req: HttpRequest,
@@ -200,9 +202,9 @@ pub async fn get_improvement(
 #[utoipa::path(patch, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")), request_body = ImprovementBody,
     responses((status = 200, description = "The action after the change", body = Improvement),
-        (status = 404, description = "No such action", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since the If-Match version", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json")),
+        NoSuchAction,
+        ChangedSinceIfMatch,
+        InvalidFields),
     security(("bearer" = [])))]
 pub async fn patch_improvement(
     req: HttpRequest,

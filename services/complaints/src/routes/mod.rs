@@ -132,15 +132,7 @@ const SPECIAL: [(&str, u16, &str); 3] = [
     ("unsupported_media_type", 415, "Unsupported media type"),
 ];
 
-/// An error of one of the [`SPECIAL`] statuses, for [`with_status`].
-pub fn special(code: &'static str, detail: impl Into<String>) -> kuaidi_shared::ApiError {
-    kuaidi_shared::ApiError::Unprocessable {
-        code,
-        detail: detail.into(),
-    }
-}
-
-/// Answers errors made by [`special`] with their own status (problem+json).
+/// Answers errors made by [`special`](crate::domain::fields::special) with their own status (problem+json).
 pub fn with_status(
     result: Result<actix_web::HttpResponse, kuaidi_shared::ApiError>,
 ) -> Result<actix_web::HttpResponse, kuaidi_shared::ApiError> {

@@ -6,11 +6,11 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::departments::{NotificationQuery, StaffNotification, StaffNotificationPage};
+use crate::api::problems::{InvalidFilters, NotInInbox, SupervisorsAndAbove};
 use crate::db::notifications::{self as repo, NotificationRow, Reader};
 use crate::routes::Ops;
 
@@ -53,8 +53,8 @@ fn reader(caller: &Principal, recipient: Option<Uuid>) -> Result<Reader, ApiErro
 /// The caller's notifications, newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "complaints", params(NotificationQuery),
     responses((status = 200, description = "A page, newest first", body = StaffNotificationPage),
-        (status = 403, description = "Supervisors and above", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json")),
+        SupervisorsAndAbove,
+        InvalidFilters),
     security(("bearer" = [])))]
 pub async fn list_notifications(
     caller: Authorized<caps::ComplaintsApprove>,
@@ -88,8 +88,8 @@ pub async fn list_notifications(
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "complaints",
     params(("id" = Uuid, Path, description = "Notification id")),
     responses((status = 200, description = "The notification, read", body = StaffNotification),
-        (status = 403, description = "Supervisors and above", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Not in the caller's inbox", body = Problem, content_type = "application/problem+json")),
+        SupervisorsAndAbove,
+        NotInInbox),
     security(("bearer" = [])))]
 pub async fn read_notification(
     caller: Authorized<caps::ComplaintsApprove>,

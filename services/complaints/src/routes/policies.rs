@@ -4,11 +4,11 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use serde_json::Value;
 
 use crate::api::policies::{PutSlaPolicies, SlaPolicies, SlaPolicy};
+use crate::api::problems::{AdminsAndManagersOnly, InvalidRows, MayNotReadCases};
 use crate::db::policies::{self as repo, PolicyRow};
 use crate::domain::fields::Fields;
 use crate::domain::sla::Calendar;
@@ -40,7 +40,7 @@ fn view(version: i32, rows: Vec<PolicyRow>) -> SlaPolicies {
     tag = "complaints",
     responses(
         (status = 200, description = "The current policies", body = SlaPolicies),
-        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
+        MayNotReadCases,
     ),
     security(("bearer" = []))
 )]
@@ -66,8 +66,8 @@ pub async fn get_policies(
     request_body = PutSlaPolicies,
     responses(
         (status = 200, description = "The policies after the change", body = SlaPolicies),
-        (status = 403, description = "Admins and managers only", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid rows", body = Problem, content_type = "application/problem+json"),
+        AdminsAndManagersOnly,
+        InvalidRows,
     ),
     security(("bearer" = []))
 )]

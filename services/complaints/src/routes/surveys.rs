@@ -7,10 +7,10 @@ use diesel::PgConnection;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::{LinkGone, ScoresOutOfRange, UnknownLink};
 use crate::api::surveys::{Question, Survey, SurveyAnswers, SurveyForm};
 use crate::db::surveys::{self as repo, TokenRow};
 use crate::domain::survey::Answers;
@@ -48,8 +48,8 @@ fn gone(detail: &str) -> ApiError {
     params(("token" = String, Path, description = "The token of the survey link")),
     responses(
         (status = 200, description = "The questions", body = SurveyForm),
-        (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Used or expired link", body = Problem, content_type = "application/problem+json"),
+        UnknownLink,
+        LinkGone,
     ),
     // Public: no credentials needed.
     security(())
@@ -95,9 +95,9 @@ pub async fn get_survey(
     request_body = SurveyAnswers,
     responses(
         (status = 201, description = "Recorded", body = Survey),
-        (status = 404, description = "Unknown link", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Used or expired link", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Scores outside 1–5", body = Problem, content_type = "application/problem+json"),
+        UnknownLink,
+        LinkGone,
+        ScoresOutOfRange,
     ),
     // Public: no credentials needed.
     security(())
@@ -110,7 +110,7 @@ pub async fn answer_survey(
     outbox: web::Data<Outbox>,
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
-    let answers = Answers::parse(super::complaints::act::json_body(&body)?)?;
+    let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
     let (token, now) = (path.into_inner(), crate::routes::now(&clock));
     let done = db::transaction(&pool, move |conn| {
         let link = usable(conn, &token, now, true)?;

@@ -76,7 +76,7 @@ pub fn apply(
     ctx: &RequestContext,
     now: DateTime<Utc>,
 ) -> Result<Done, ApiError> {
-    let mut row = crate::routes::complaints::visible_case(conn, who, req.id, true)?;
+    let mut row = crate::db::complaints::visible_case(conn, who, req.id, true)?;
     if req.if_match.is_some_and(|v| v != row.version) {
         return Err(ApiError::PreconditionFailed);
     }

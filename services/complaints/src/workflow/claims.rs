@@ -42,9 +42,7 @@ pub fn file(
         return Err(ApiError::Validation(f.errors));
     };
     let case = match complaint_id {
-        Some(id) => Some(crate::routes::complaints::visible_case(
-            conn, who, id, false,
-        )?),
+        Some(id) => Some(crate::db::complaints::visible_case(conn, who, id, false)?),
         None => None,
     };
     let mut errors = Vec::new();

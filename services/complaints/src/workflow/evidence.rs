@@ -13,8 +13,8 @@ use crate::configuration::EvidenceSettings;
 use crate::db::complaints as cases;
 use crate::db::evidence::{self as repo, EvidenceRow};
 use crate::domain::fields::Fields;
+use crate::domain::fields::{json_body, special};
 use crate::domain::vocab::EvidenceKind;
-use crate::routes::special;
 
 /// Longest URI accepted.
 const MAX_URI: usize = 2048;
@@ -64,7 +64,7 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Submission, ApiError> {
             "send JSON with a uri, or multipart/form-data with a file",
         ));
     }
-    let value = crate::routes::complaints::act::json_body(body)?;
+    let value = json_body(body)?;
     let mut f = Fields::new(value);
     let kind = f.one_of::<EvidenceKind>("kind", true, &EvidenceKind::listed());
     let description = f.text("description", false);
@@ -170,7 +170,7 @@ pub fn add(
     who: &Principal,
     now: DateTime<Utc>,
 ) -> Result<EvidenceRow, ApiError> {
-    let case = crate::routes::complaints::visible_case(conn, who, case_id, false)?;
+    let case = crate::db::complaints::visible_case(conn, who, case_id, false)?;
     let id = new_id();
     let row = EvidenceRow {
         id,

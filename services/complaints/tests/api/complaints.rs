@@ -250,12 +250,7 @@ async fn a_repeat_report_within_24_hours_returns_the_open_case_with_duplicate_of
     assert_eq!(again["duplicate_of"], first["id"]);
     let id = first["id"].as_str().expect("id");
     let history: Value = t.history(&t.admin(), id).await.json().await.expect("json");
-    let actions: Vec<&str> = history["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let actions = kuaidi_shared::testing::strings(&history["data"], "action");
     assert_eq!(
         actions,
         vec!["receive", "duplicate_received"],
@@ -386,14 +381,8 @@ async fn a_case_carries_an_etag_and_an_unchanged_one_is_304() {
     let read: Value = first.json().await.expect("json");
     assert_eq!(read["number"], case["number"]);
     let again = t
-        .env
-        .http
-        .get(t.url(&format!("/api/v1/complaints/{id}")))
-        .bearer_auth(t.admin())
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .expect("sent");
+        .revalidate(&t.admin(), &format!("/api/v1/complaints/{id}"), &etag)
+        .await;
 
     assert_eq!(again.status(), 304);
     assert_eq!(

@@ -112,12 +112,7 @@ async fn the_directory_is_kept_by_admins_and_managers() {
         200,
     )
     .await;
-    let names: Vec<&str> = list["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|d| d["name"].as_str())
-        .collect();
+    let names = kuaidi_shared::testing::strings(&list["data"], "name");
     assert_eq!(
         names,
         vec![

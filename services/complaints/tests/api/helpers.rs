@@ -11,7 +11,7 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
-use kuaidi_shared::request::RequestContext;
+pub use kuaidi_shared::testing::refused_fields;
 use kuaidi_shared::testing::{eventually, migrated_database, publish, TestApp, TestEnv};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -112,14 +112,7 @@ impl Desk {
 
     /// Publishes an event of another service to the test exchange, as its relay would.
     pub async fn publish<P: EventPayload>(&self, source: &str, subject: Uuid, payload: &P) {
-        let event = CloudEvent::new(
-            source,
-            subject.to_string(),
-            payload,
-            &RequestContext::detached(),
-            Uuid::now_v7(),
-            self.clock.now(),
-        );
+        let event = kuaidi_shared::testing::relayed(source, subject, payload, self.clock.now());
         publish(&self.env.amqp, &event).await;
     }
 
@@ -234,39 +227,10 @@ pub fn complaint(category: &str) -> Value {
     })
 }
 
-/// The `field`s of a problem document's `errors`, in order.
-pub async fn refused_fields(resp: reqwest::Response) -> Vec<String> {
-    assert_eq!(resp.status(), 422, "a validation failure was expected");
-    assert_eq!(resp.headers()["content-type"], "application/problem+json");
-    let problem: Value = resp.json().await.expect("json");
-    problem["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str().map(str::to_owned))
-        .collect()
-}
-
 impl Desk {
     /// A token of `role` for the user `sub` (e.g. to ask for `assignee=me`).
     pub fn user(&self, role: Role, sub: Uuid) -> String {
-        let now = Clock::system().now().timestamp();
-        self.env
-            .key
-            .sign(&kuaidi_shared::auth::Claims {
-                sub: sub.to_string(),
-                role,
-                scopes: vec![],
-                merchant_id: None,
-                phone_hash: None,
-                iss: "kuaidi-gateway".into(),
-                aud: "kuaidi".into(),
-                iat: now,
-                nbf: None,
-                exp: now + 900,
-                jti: Uuid::new_v4().to_string(),
-            })
-            .expect("signed")
+        kuaidi_shared::testing::user_token(&self.env.key, role, sub)
     }
 
     /// Takes a new case through triage (with a reply), assignment, investigation, a proposal

@@ -59,12 +59,7 @@ async fn an_urgent_case_is_warned_at_80_percent_and_escalated_when_breached() {
     .await;
     assert_eq!(queue["data"][0]["id"], id);
     let history = json_of(t.history(&t.admin(), id).await, 200).await;
-    let actions: Vec<&str> = history["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    let actions = kuaidi_shared::testing::strings(&history["data"], "action");
     assert_eq!(
         actions,
         vec!["receive", "sla_warning", "sla_breached", "escalate"],

@@ -37,28 +37,16 @@ async fn a_survey_link_shows_the_questions_and_may_be_answered_once() {
     assert!(form["number"].as_str().expect("number").starts_with('C'));
     assert_eq!(form["questions"][0]["field"], "overall");
     let answer = json!({"overall": 5, "speed": 4, "effectiveness": 5, "attitude": 5, "suggestion": "thanks"});
-    let first = t
-        .env
-        .http
-        .post(t.url(&link))
-        .json(&answer)
-        .send()
-        .await
-        .expect("sent");
-    let survey = json_of(first, 201).await;
+    let submit = || async {
+        let request = t.env.http.post(t.url(&link)).json(&answer);
+        request.send().await.expect("sent")
+    };
+    let survey = json_of(submit().await, 201).await;
     assert_eq!(
         (survey["via"].clone(), survey["reopened"].clone()),
         (json!("link"), json!(false))
     );
-    let again = t
-        .env
-        .http
-        .post(t.url(&link))
-        .json(&answer)
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(again.status(), 410, "single use");
+    assert_eq!(submit().await.status(), 410, "single use");
     assert_eq!(
         t.env
             .http

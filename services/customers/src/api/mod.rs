@@ -4,4 +4,5 @@ pub mod care;
 pub mod customers;
 pub mod follow_ups;
 pub mod interactions;
+pub mod problems;
 pub mod search;

@@ -88,12 +88,7 @@ async fn every_invalid_field_and_unknown_enum_value_is_reported_at_once() {
         422,
     )
     .await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = kuaidi_shared::testing::strings(&problem["errors"], "field");
     let empty = app
         .post(&app.token(Role::Admin), "/api/v1/customers", &json!({}))
         .await;
@@ -142,12 +137,7 @@ async fn every_answer_showing_pii_unmasked_is_flagged_for_the_audit_and_no_other
     let read = app.get(&admin, &path).await;
     assert_eq!(flag(&read), Some(format!("customer:{id}")), "a 360");
     let etag = read.headers()["etag"].to_str().expect("etag").to_owned();
-    let unchanged = app
-        .request(reqwest::Method::GET, &path, &admin)
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .expect("sent");
+    let unchanged = app.revalidate(&admin, &path, &etag).await;
     assert_eq!(
         (unchanged.status().as_u16(), flag(&unchanged)),
         (304, None),
@@ -315,12 +305,7 @@ async fn edits_need_a_fresh_if_match_and_are_validated_whole() {
     let path = format!("/api/v1/customers/{id}");
     let get = app.get(&admin, &path).await;
     let etag = get.headers()["etag"].to_str().expect("etag").to_owned();
-    let unchanged = app
-        .request(reqwest::Method::GET, &path, &admin)
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .expect("sent");
+    let unchanged = app.revalidate(&admin, &path, &etag).await;
     assert_eq!(unchanged.status(), 304);
 
     let patch = json!({"name": "Acme Global", "tags": ["vip"], "preferences": {"delivery_window": "09:00-12:00", "time_sensitive": true}});

@@ -5,8 +5,6 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
     ComplaintClosedV1, ComplaintReceivedV1, NotificationRequestedV1, SurveySubmittedV1,
 };
-use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{eventually, expect_json, publish};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
@@ -35,12 +33,7 @@ async fn interactions_are_logged_validated_and_listed_newest_first_in_pages() {
         );
     }
     let first = expect_json(app.get(&admin, &format!("{path}?limit=2")).await, 200).await;
-    let summaries: Vec<&str> = first["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|i| i["summary"].as_str())
-        .collect();
+    let summaries = kuaidi_shared::testing::strings(&first["data"], "summary");
     assert_eq!(summaries, vec!["touch 1", "touch 2"]);
     let cursor = first["next_cursor"].as_str().expect("more");
     let second = expect_json(
@@ -148,12 +141,7 @@ async fn a_closed_complaint_becomes_an_interaction_and_one_callback_three_days_l
         },
     )
     .await;
-    let kinds: Vec<&str> = c["interactions"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|i| i["kind"].as_str())
-        .collect();
+    let kinds = kuaidi_shared::testing::strings(&c["interactions"], "kind");
     assert!(
         kinds.contains(&"complaint")
             && kinds.contains(&"survey")
@@ -197,14 +185,8 @@ async fn a_received_complaint_counts_as_open_once_and_shows_in_the_timeline() {
         received_at: now - Duration::hours(1),
     };
     let complaint = Uuid::now_v7();
-    let event = CloudEvent::new(
-        "complaints",
-        complaint.to_string(),
-        &received(complaint, id),
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        now,
-    );
+    let event =
+        kuaidi_shared::testing::relayed("complaints", complaint, &received(complaint, id), now);
     publish(&app.env.amqp, &event).await;
     publish(&app.env.amqp, &event).await; // redelivered
     let barrier = Uuid::now_v7();

@@ -5,9 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::{normalise_phone, PiiCipher};
 use kuaidi_shared::events::catalogue::{EventPayload, PlaceV1, ShipmentCreatedV1};
-use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
-use kuaidi_shared::request::RequestContext;
 pub use kuaidi_shared::testing::TestApp;
 use kuaidi_shared::testing::{expect_json, publish};
 use serde_json::{json, Value};
@@ -87,14 +85,7 @@ pub async fn emit<P: EventPayload>(
     payload: &P,
     time: DateTime<Utc>,
 ) {
-    let event = CloudEvent::new(
-        source,
-        subject.to_string(),
-        payload,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        time,
-    );
+    let event = kuaidi_shared::testing::relayed(source, subject, payload, time);
     publish(&app.env.amqp, &event).await;
 }
 

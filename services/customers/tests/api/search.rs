@@ -133,12 +133,7 @@ async fn unknown_filter_values_are_all_refused() {
     let app = spawn().await;
     let resp = app.get(&app.token(Role::Admin), "/api/v1/customers?kind=robot&value_tier=gold&lifecycle_stage=zombie&city_tier=tier9&limit=500").await;
     let problem = expect_json(resp, 422).await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = kuaidi_shared::testing::strings(&problem["errors"], "field");
     assert_eq!(
         fields,
         vec![

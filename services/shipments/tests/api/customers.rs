@@ -6,7 +6,6 @@ use chrono::Utc;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerMergedV1};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{customer_created, eventually, expect_json, publish, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -15,14 +14,8 @@ use uuid::Uuid;
 use crate::helpers::{shipment_body, spawn};
 
 fn from_customers<P: EventPayload>(payload: &P) -> CloudEvent {
-    CloudEvent::new(
-        "customers",
-        Uuid::now_v7().to_string(),
-        payload,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        Utc::now(),
-    )
+    let now = kuaidi_shared::clock::Clock::system().now();
+    kuaidi_shared::testing::relayed("customers", Uuid::now_v7(), payload, now)
 }
 
 async fn create(app: &TestApp, body: Value) -> String {

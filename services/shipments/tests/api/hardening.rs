@@ -15,13 +15,10 @@ fn audit_target(resp: &reqwest::Response) -> Option<String> {
 }
 
 async fn created(t: &TestApp) -> String {
-    let resp = t.create(&t.admin(), &shipment_body(Uuid::now_v7())).await;
-    assert_eq!(resp.status(), 201);
-    let tn = resp.json::<Value>().await.expect("json")["tracking_number"]
+    t.created().await["tracking_number"]
         .as_str()
         .expect("tn")
-        .to_owned();
-    tn
+        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -36,6 +36,8 @@ pub trait Shipments {
     fn admin(&self) -> String;
     async fn create(&self, token: &str, body: &Value) -> reqwest::Response;
     async fn shipment(&self, token: &str, tracking_number: &str) -> reqwest::Response;
+    /// A shipment an admin created for a new merchant, as answered.
+    async fn created(&self) -> Value;
 }
 
 impl Shipments for TestApp {
@@ -50,6 +52,14 @@ impl Shipments for TestApp {
     async fn shipment(&self, token: &str, tracking_number: &str) -> reqwest::Response {
         self.get(token, &format!("/api/v1/shipments/{tracking_number}"))
             .await
+    }
+
+    async fn created(&self) -> Value {
+        let resp = self
+            .create(&self.admin(), &shipment_body(Uuid::now_v7()))
+            .await;
+        assert_eq!(resp.status(), 201, "the shipment was to be created");
+        resp.json().await.expect("json")
     }
 }
 

@@ -59,12 +59,7 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
         .json()
         .await
         .expect("json");
-    let listed: Vec<&str> = hub["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|s| s["tracking_number"].as_str())
-        .collect();
+    let listed = kuaidi_shared::testing::strings(&hub["data"], "tracking_number");
     assert_eq!(
         listed,
         vec![tns[0].as_str()],

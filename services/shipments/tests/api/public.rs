@@ -16,12 +16,7 @@ async fn public(t: &TestApp, path: &str) -> reqwest::Response {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anyone_can_track_a_parcel_without_seeing_who_it_is_for() {
     let t = spawn().await;
-    let created: Value = t
-        .create(&t.admin(), &shipment_body(Uuid::now_v7()))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let created = t.created().await;
     let tn = created["tracking_number"].as_str().expect("tn");
 
     let resp = public(&t, &format!("/api/v1/tracking/{}", tn.to_lowercase())).await;

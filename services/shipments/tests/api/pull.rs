@@ -115,12 +115,7 @@ async fn batch_get_returns_own_shipments_in_order_and_reports_the_rest_as_not_fo
             .json()
             .await
             .expect("json");
-    let found: Vec<&str> = got["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|s| s["tracking_number"].as_str())
-        .collect();
+    let found = kuaidi_shared::testing::strings(&got["data"], "tracking_number");
     assert_eq!(found, vec![two.as_str(), one.as_str()]);
     assert_eq!(
         got["not_found"],
@@ -158,22 +153,7 @@ async fn an_end_customer_sees_the_parcels_sent_to_their_phone() {
         let cipher = kuaidi_shared::crypto::PiiCipher::new(&settings.pii).expect("cipher");
         cipher.blind_index("13812345678")
     };
-    let now = chrono::Utc::now().timestamp();
-    let token = key
-        .sign(&kuaidi_shared::auth::Claims {
-            sub: Uuid::now_v7().to_string(),
-            role: Role::Customer,
-            scopes: vec![],
-            merchant_id: None,
-            phone_hash: Some(hash),
-            iss: "kuaidi-gateway".into(),
-            aud: "kuaidi".into(),
-            iat: now,
-            nbf: None,
-            exp: now + 600,
-            jti: Uuid::new_v4().to_string(),
-        })
-        .expect("token");
+    let token = kuaidi_shared::testing::customer_token(key, &hash);
     let mine: Value = list(&t, &token, "").await.json().await.expect("json");
     assert_eq!(mine["data"][0]["tracking_number"], tn.as_str());
     assert_eq!(t.shipment(&token, &tn).await.status(), 200);

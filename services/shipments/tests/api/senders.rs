@@ -9,9 +9,8 @@ use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::events::catalogue::{
     CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerUpdatedV1,
 };
-use kuaidi_shared::events::{CloudEvent, EventPayload};
+use kuaidi_shared::events::EventPayload;
 use kuaidi_shared::http::PII_AUDIT_HEADER;
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::{customer_created, eventually, expect_json, publish, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -29,14 +28,8 @@ fn hash_of(app: &TestApp, phone: &str) -> String {
 }
 
 async fn publish_from_customers<P: EventPayload>(app: &TestApp, subject: Uuid, payload: &P) {
-    let event = CloudEvent::new(
-        "customers",
-        subject.to_string(),
-        payload,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        Utc::now(),
-    );
+    let now = kuaidi_shared::clock::Clock::system().now();
+    let event = kuaidi_shared::testing::relayed("customers", subject, payload, now);
     publish(&app.env.amqp, &event).await;
 }
 

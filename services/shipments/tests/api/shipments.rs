@@ -101,12 +101,7 @@ async fn invalid_bodies_get_problem_json_listing_every_field() {
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     let problem: Value = resp.json().await.expect("json");
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .filter_map(|e| e["field"].as_str())
-        .collect();
+    let fields = kuaidi_shared::testing::strings(&problem["errors"], "field");
     for f in [
         "recipient.name",
         "recipient.phone",
@@ -201,24 +196,13 @@ async fn merchants_see_only_their_own_shipments_and_analysts_see_masked_pii() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unchanged_shipment_answers_304_to_its_etag() {
     let t = spawn().await;
-    let created: Value = t
-        .create(&t.admin(), &shipment_body(Uuid::now_v7()))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let created = t.created().await;
     let tn = created["tracking_number"].as_str().expect("tn");
     let first = t.shipment(&t.admin(), tn).await;
     let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
     let second = t
-        .env
-        .http
-        .get(t.url(&format!("/api/v1/shipments/{tn}")))
-        .bearer_auth(t.admin())
-        .header("if-none-match", &etag)
-        .send()
-        .await
-        .expect("sent");
+        .revalidate(&t.admin(), &format!("/api/v1/shipments/{tn}"), &etag)
+        .await;
     assert_eq!(second.status(), 304);
     t.app.stop().await;
 }

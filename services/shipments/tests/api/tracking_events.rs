@@ -439,12 +439,7 @@ async fn eta_uses_the_lanes_p80_once_it_has_20_deliveries() {
     // Transit times 10 s, 20 s, ... 200 s: the p80 is 162 s, the median 105 s, the maximum
     // 200 s.
     deliver_on_the_lane(&t, 20).await;
-    let created: Value = t
-        .create(&t.admin(), &shipment_body(Uuid::now_v7()))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let created = t.created().await;
     let transit = time(&created["estimated_delivery_at"]) - time(&created["created_at"]);
     assert_eq!(transit, Duration::seconds(162), "ETA from the lane's p80");
 
@@ -478,12 +473,7 @@ async fn eta_falls_back_to_the_service_level_with_fewer_than_20_deliveries() {
     let t = spawn().await;
     deliver_on_the_lane(&t, 19).await;
 
-    let created: Value = t
-        .create(&t.admin(), &shipment_body(Uuid::now_v7()))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let created = t.created().await;
 
     let transit = time(&created["estimated_delivery_at"]) - time(&created["created_at"]);
     assert_eq!(transit, Duration::hours(24), "express default transit");

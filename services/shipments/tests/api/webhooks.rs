@@ -9,7 +9,6 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
-use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::settings::ServiceSettings;
 use kuaidi_shared::testing::{eventually, publish, TestEnv};
 use kuaidi_shipments::configuration::WebhookSettings;
@@ -260,14 +259,7 @@ pub(crate) fn created_event(merchant_id: Uuid) -> CloudEvent {
         sequence: 1,
         recipient_phone_hash: None,
     };
-    CloudEvent::new(
-        "shipments",
-        payload.shipment_id.to_string(),
-        &payload,
-        &RequestContext::detached(),
-        Uuid::now_v7(),
-        now,
-    )
+    kuaidi_shared::testing::relayed("shipments", payload.shipment_id, &payload, now)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -437,12 +429,7 @@ async fn merchants_see_and_receive_only_their_own_webhooks() {
         .json()
         .await
         .expect("json");
-    let ids: Vec<&str> = list["data"]
-        .as_array()
-        .expect("data")
-        .iter()
-        .filter_map(|w| w["id"].as_str())
-        .collect();
+    let ids = kuaidi_shared::testing::strings(&list["data"], "id");
     assert_eq!(ids, vec![id_b.as_str()], "B lists only its own webhook");
     for (method, path) in [
         ("GET", format!("/api/v1/webhooks/{id_a}/deliveries")),

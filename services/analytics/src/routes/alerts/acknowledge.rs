@@ -4,10 +4,11 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{AlreadyAcknowledged, MayNotAcknowledgeAlerts, NoSuchAlert};
 use crate::api::reports::Alert;
 use crate::routes::rights::full_analytics;
 
@@ -19,10 +20,10 @@ use crate::routes::rights::full_analytics;
     params(("id" = Uuid, Path, description = "The alert")),
     responses(
         (status = 200, description = "The acknowledged alert", body = Alert),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only staff with full analytics acknowledge alerts", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such alert", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already acknowledged", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotAcknowledgeAlerts,
+        NoSuchAlert,
+        AlreadyAcknowledged,
     ),
     security(("bearer" = []))
 )]

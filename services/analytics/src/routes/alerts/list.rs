@@ -3,10 +3,11 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 
+use crate::api::problems::{BadAlertQuery, MayNotReadAlerts};
 use crate::api::reports::{Alert, AlertPage, AlertQuery};
 use crate::domain::alerts::AlertStatus;
 use crate::routes::rights::full_analytics;
@@ -20,9 +21,9 @@ use crate::routes::rights::full_analytics;
     params(AlertQuery),
     responses(
         (status = 200, description = "A page of alerts", body = AlertPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Only staff with full analytics read alerts", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown status or parameter, bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadAlerts,
+        BadAlertQuery,
     ),
     security(("bearer" = []))
 )]

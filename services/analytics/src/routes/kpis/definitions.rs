@@ -2,10 +2,11 @@
 
 use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
 use crate::api::kpis::KpiDefinitions;
+use crate::api::problems::MayNotReadAnalytics;
 use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
 
 /// Every KPI's formula, numerator, denominator, source events and version, and whether it is
@@ -17,8 +18,8 @@ use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
     tag = "analytics",
     responses(
         (status = 200, description = "The KPI catalogue", body = KpiDefinitions),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read analytics", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadAnalytics,
     ),
     security(("bearer" = []))
 )]

@@ -4,10 +4,12 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::kpis::{KpiQuery, KpiReport};
+use crate::api::problems::MayNotReadAnalytics;
 use crate::domain::definitions::DEFINITIONS_VERSION;
 use crate::domain::kpi::KpiRow;
 use crate::domain::query::KpiRequest;
@@ -21,8 +23,8 @@ use crate::domain::query::KpiRequest;
     params(KpiQuery),
     responses(
         (status = 200, description = "One row per period, in order, periods without activity included with zeros", body = KpiReport),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read analytics", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadAnalytics,
         (status = 422, description = "Invalid date, reversed or too long range (over 400 periods), unknown granularity, time zone or parameter; `errors` names each", body = Problem, content_type = "application/problem+json",
             example = json!({"type": "https://kuaidi.dev/problems/validation_failed", "title": "Validation failed", "status": 422,
                 "detail": "1 field is invalid", "instance": "/api/v1/analytics/kpis", "code": "validation_failed",

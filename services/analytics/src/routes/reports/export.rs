@@ -6,7 +6,7 @@ use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::PgPool;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,6 +15,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::api::kpis::KpiQuery;
+use crate::api::problems::{BadExport, MayNotReadReport};
 use crate::domain::csv::{json_record, record};
 use crate::domain::definitions::KPIS;
 use crate::domain::query::KpiRequest;
@@ -55,9 +56,9 @@ enum Report {
     params(ExportQuery, KpiQuery),
     responses(
         (status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read this report", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown report, format or parameter; `errors` names each", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadReport,
+        BadExport,
     ),
     security(("bearer" = []))
 )]
@@ -169,7 +170,7 @@ fn write(
             )
         }
         Report::Hotspots => {
-            let h = crate::db::reports::hotspots(conn, request)?;
+            let h = super::hotspots(crate::db::reports::hotspots(conn, request)?);
             let columns = [
                 "category",
                 "city",
@@ -186,7 +187,7 @@ fn write(
             )
         }
         Report::Staff => {
-            let s = crate::db::reports::staff(conn, request)?;
+            let s = super::staff(crate::db::reports::staff(conn, request)?);
             let columns = [
                 "handler_id",
                 "cases_closed",
@@ -207,7 +208,7 @@ fn write(
             )
         }
         Report::Segments => {
-            let s = crate::db::segments::segments(conn, scope)?;
+            let s = crate::routes::segments::segments(crate::db::segments::segments(conn, scope)?);
             let columns = ["section", "name", "customers", "value", "share"];
             let mut out: Vec<Value> = s
                 .value_tiers

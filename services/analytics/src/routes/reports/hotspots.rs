@@ -4,10 +4,11 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
 use crate::api::kpis::KpiQuery;
+use crate::api::problems::{InvalidParameter, MayNotReadHotspots};
 use crate::api::reports::Hotspots;
 use crate::routes::kpis::get::request;
 use crate::routes::rights::merchant_scope;
@@ -22,9 +23,9 @@ use crate::routes::rights::merchant_scope;
     params(KpiQuery),
     responses(
         (status = 200, description = "Hotspots and their trend", body = Hotspots),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read hotspots", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameter; `errors` names each", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadHotspots,
+        InvalidParameter,
     ),
     security(("bearer" = []))
 )]
@@ -37,7 +38,9 @@ pub async fn get_hotspots(
     merchant_scope(&caller)?;
     let request = request(&caller, query.into_inner(), &clock)?;
     let hotspots = db::run(&pool, move |conn| {
-        Ok(crate::db::reports::hotspots(conn, &request)?)
+        Ok(super::hotspots(crate::db::reports::hotspots(
+            conn, &request,
+        )?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(hotspots))

@@ -4,10 +4,11 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
 use crate::api::kpis::KpiQuery;
+use crate::api::problems::{InvalidParameter, MayNotReadStaffFigures};
 use crate::api::reports::StaffPerformance;
 use crate::routes::kpis::get::request;
 use crate::routes::rights::not_merchant;
@@ -21,9 +22,9 @@ use crate::routes::rights::not_merchant;
     params(KpiQuery),
     responses(
         (status = 200, description = "One row per handler", body = StaffPerformance),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read staff figures (merchants...)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid parameter; `errors` names each", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadStaffFigures,
+        InvalidParameter,
     ),
     security(("bearer" = []))
 )]
@@ -36,7 +37,7 @@ pub async fn get_staff_performance(
     not_merchant(&caller)?;
     let request = request(&caller, query.into_inner(), &clock)?;
     let staff = db::run(&pool, move |conn| {
-        Ok(crate::db::reports::staff(conn, &request)?)
+        Ok(super::staff(crate::db::reports::staff(conn, &request)?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(staff))

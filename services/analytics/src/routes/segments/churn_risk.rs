@@ -3,10 +3,11 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::{BadPage, MayNotReadChurnRisk};
 use crate::api::segments::ChurnRisk;
 use crate::routes::rights::merchant_scope;
 
@@ -19,9 +20,9 @@ use crate::routes::rights::merchant_scope;
     params(PageParams),
     responses(
         (status = 200, description = "A page of customers at risk", body = inline(Page<ChurnRisk>)),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read churn risk", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadChurnRisk,
+        BadPage,
     ),
     security(("bearer" = []))
 )]
@@ -33,9 +34,8 @@ pub async fn get_churn_risk(
     let merchant = merchant_scope(&caller)?;
     let (limit, after) = page.parse()?;
     let rows = db::run(&pool, move |conn| {
-        Ok(crate::db::segments::churn_risk(
-            conn, merchant, limit, after,
-        )?)
+        let rows = crate::db::segments::churn_risk(conn, merchant, limit, after)?;
+        Ok(rows.into_iter().map(super::churn_risk).collect::<Vec<_>>())
     })
     .await?;
     let key = |r: &ChurnRisk| Cursor {

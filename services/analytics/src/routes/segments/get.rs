@@ -3,9 +3,10 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
+use crate::api::problems::MayNotReadSegments;
 use crate::api::segments::Segments;
 use crate::routes::rights::merchant_scope;
 
@@ -17,8 +18,8 @@ use crate::routes::rights::merchant_scope;
     tag = "analytics",
     responses(
         (status = 200, description = "The customer segments", body = Segments),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The role may not read segments (agents, operators...)", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadSegments,
     ),
     security(("bearer" = []))
 )]
@@ -28,7 +29,9 @@ pub async fn get_segments(
 ) -> Result<HttpResponse, ApiError> {
     let merchant = merchant_scope(&caller)?;
     let segments = db::run(&pool, move |conn| {
-        Ok(crate::db::segments::segments(conn, merchant)?)
+        Ok(super::segments(crate::db::segments::segments(
+            conn, merchant,
+        )?))
     })
     .await?;
     Ok(HttpResponse::Ok().json(segments))

@@ -3,13 +3,17 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::complaints::{ActionBody, Complaint};
+use crate::api::problems::{
+    CaseChangedSinceIfMatch, IllegalInCaseStatus, NoSuchCaseOrAction, RoleMayNot,
+};
 use crate::domain::commands;
+use crate::domain::fields::json_body;
 use crate::domain::lifecycle::Action;
 use crate::workflow::actions::{apply, Request};
 
@@ -29,11 +33,11 @@ use crate::workflow::actions::{apply, Request};
     request_body = ActionBody,
     responses(
         (status = 200, description = "The updated case", body = Complaint),
-        (status = 403, description = "Role may not do this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case or action", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Illegal in the case's status; `allowed_actions` lists what is", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the If-Match version", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        RoleMayNot,
+        NoSuchCaseOrAction,
+        IllegalInCaseStatus,
+        CaseChangedSinceIfMatch,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]
@@ -91,13 +95,4 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .parse()
         .map(Some)
         .map_err(|_| ApiError::PreconditionFailed)
-}
-
-/// A JSON body that may be empty (`investigate` has none): malformed JSON is a 422.
-pub fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Value::Null);
-    }
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::validation("body", format!("not valid JSON: {e}")))
 }

@@ -6,11 +6,12 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
 use crate::api::complaints::{Complaint, CreateComplaint};
+use crate::api::problems::{MayNotOpenCases, NotTheirShipmentOrCustomer};
 use crate::domain::intake::Intake;
 use crate::workflow::intake::{open_case, Opened};
 
@@ -26,10 +27,10 @@ use crate::workflow::intake::{open_case, Opened};
     responses(
         (status = 201, description = "Created; `Location` names the case", body = Complaint),
         (status = 200, description = "An open case for the same customer, shipment and category exists: it is returned with `duplicate_of`", body = Complaint),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not open cases", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "A merchant or end customer named a shipment that is not theirs, or a merchant a customer that is not its own", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotOpenCases,
+        NotTheirShipmentOrCustomer,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]

@@ -5,14 +5,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
+use crate::api::problems::{
+    ContentTypeNotAccepted, NoSuchCase, NoSuchEvidence, NoSuchUpload, UploadTooLarge,
+};
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
-use crate::routes::{special, with_status, Ops};
+use crate::domain::fields::special;
+use crate::routes::{with_status, Ops};
 use crate::workflow::evidence;
 
 /// Room for the form's text fields and envelope around the largest file; also the limit of a
@@ -112,10 +116,10 @@ async fn read_form(
     request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
     responses(
         (status = 201, description = "Added", body = Evidence),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Upload too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Content type not accepted", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoSuchCase,
+        UploadTooLarge,
+        ContentTypeNotAccepted,
+        InvalidFields,
     ),
     security(("bearer" = [])))]
 pub async fn add_evidence(
@@ -160,7 +164,7 @@ pub async fn add_evidence(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "The evidence", body = EvidenceList),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchCase,
     ),
     security(("bearer" = [])))]
 pub async fn list_evidence(
@@ -170,7 +174,7 @@ pub async fn list_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let (id, who) = (path.into_inner(), caller.principal.clone());
     let rows = db::run(&ops.pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         Ok(repo::of_case(conn, id)?)
     })
     .await?;
@@ -184,7 +188,7 @@ pub async fn list_evidence(
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
     responses(
         (status = 200, description = "The evidence", body = Evidence),
-        (status = 404, description = "No such case or evidence for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchEvidence,
     ),
     security(("bearer" = [])))]
 pub async fn get_evidence(
@@ -194,7 +198,7 @@ pub async fn get_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
     let row = db::run(&ops.pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;
@@ -206,7 +210,7 @@ pub async fn get_evidence(
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 404, description = "No such case, evidence or upload for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchUpload,
     ),
     security(("bearer" = [])))]
 pub async fn download_evidence(
@@ -216,7 +220,7 @@ pub async fn download_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
     let (row, bytes) = db::run(&ops.pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         repo::content(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;

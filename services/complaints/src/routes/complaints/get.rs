@@ -5,11 +5,12 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, History, HistoryEntry};
+use crate::api::problems::{MayNotReadCases, NoSuchCase};
 use crate::db::complaints as repo;
 
 /// A case. Another merchant's case is a 404.
@@ -21,9 +22,9 @@ use crate::db::complaints as repo;
     responses(
         (status = 200, description = "The case; `ETag` carries its version", body = Complaint),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadCases,
+        NoSuchCase,
     ),
     security(("bearer" = []))
 )]
@@ -36,7 +37,7 @@ pub async fn get_complaint(
     let id = path.into_inner();
     let who = caller.principal.clone();
     let row = db::run(&pool, move |conn| {
-        super::visible_case(conn, &who, id, false)
+        crate::db::complaints::visible_case(conn, &who, id, false)
     })
     .await?;
     let etag = format!("{}-{}", row.id.simple(), row.version);
@@ -56,9 +57,9 @@ pub async fn get_complaint(
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 200, description = "The case's history", body = History),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadCases,
+        NoSuchCase,
     ),
     security(("bearer" = []))
 )]
@@ -72,7 +73,7 @@ pub async fn get_history(
     // Merchants and end customers do not see the staff's internal notes.
     let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
     let rows = db::run(&pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         Ok(repo::history(conn, id)?)
     })
     .await?;

@@ -3,12 +3,13 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::complaints::{ComplaintFilters, ComplaintPage};
-use crate::db::queue::{self, Filters};
+use crate::api::problems::{InvalidFilters, MayNotReadCases};
+use crate::db::queue;
 
 /// Cases filtered by status, type, category, priority, assignee (`me`), department, customer,
 /// tracking number, merchant, SLA state (`warned`, `breached`) and time of receipt, the most
@@ -21,9 +22,9 @@ use crate::db::queue::{self, Filters};
     params(ComplaintFilters),
     responses(
         (status = 200, description = "A page of cases", body = ComplaintPage),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not read cases", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotReadCases,
+        InvalidFilters,
     ),
     security(("bearer" = []))
 )]
@@ -38,7 +39,7 @@ pub async fn list_complaints(
         cursor: query.cursor.clone(),
     }
     .parse()?;
-    let filters = Filters::parse(&query, &caller)?;
+    let filters = query.parse(&caller)?;
     let rows = db::run(&pool, move |conn| {
         Ok(queue::page(conn, &filters, cursor, limit)?)
     })

@@ -1,4 +1,5 @@
-//! `/api/v1/complaints` handlers and the view of a case.
+//! `/api/v1/complaints` handlers and the view of a case (which case a caller may see:
+//! `db::complaints::visible_case`).
 
 pub mod act;
 pub mod create;
@@ -7,56 +8,11 @@ pub mod get;
 pub mod list;
 pub mod survey;
 
-use diesel::{PgConnection, QueryResult};
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::ApiError;
-use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, Sla};
 use crate::db::complaints::ComplaintRow;
-
-/// Whether `caller` (already holding `ComplaintsRead`) may see `row`; another tenant's case is
-/// a 404.
-pub fn visible_to(
-    conn: &mut PgConnection,
-    caller: &Principal,
-    row: &ComplaintRow,
-) -> QueryResult<bool> {
-    Ok(match caller.role {
-        Role::Merchant => caller.merchant_id.is_some() && caller.merchant_id == row.merchant_id,
-        // An end customer sees the cases they opened in the app, and those opened for one of
-        // their customer files by the desk (not another app user's case on a parcel they sent).
-        Role::Customer => match caller.phone_hash.as_deref() {
-            Some(hash) if row.reporter_phone_hash.as_deref() == Some(hash) => true,
-            Some(hash) if row.reporter_phone_hash.is_none() => match row.customer_id {
-                Some(c) => crate::db::customers::PHONES
-                    .ids_by_phone(conn, hash)?
-                    .contains(&c),
-                None => false,
-            },
-            _ => false,
-        },
-        _ => true,
-    })
-}
-
-/// The case `id` if `caller` may see it (locked when `lock`), else a 404.
-pub fn visible_case(
-    conn: &mut PgConnection,
-    caller: &Principal,
-    id: Uuid,
-    lock: bool,
-) -> Result<ComplaintRow, ApiError> {
-    let row = if lock {
-        crate::db::complaints::find_for_update(conn, id)?
-    } else {
-        crate::db::complaints::find(conn, id)?
-    };
-    match row {
-        Some(r) if visible_to(conn, caller, &r)? => Ok(r),
-        _ => Err(ApiError::NotFound("complaint")),
-    }
-}
 
 /// The case as `caller` may see it: merchants and end customers do not see the handler's
 /// internal proposal (investigation report, compensation plan).

@@ -7,11 +7,13 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::api::problems::{
+    CaseNotResolved, NoSuchCase, NoSuchCaseAtAll, ScoresOutOfRange, StaffOnly,
+};
 use crate::api::surveys::{Survey, SurveyAnswers, SurveyLink};
 use crate::domain::survey::Answers;
 use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
@@ -27,9 +29,9 @@ use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
     request_body = SurveyAnswers,
     responses(
         (status = 201, description = "Recorded", body = Survey),
-        (status = 404, description = "No such case for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The case is not resolved yet", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Scores outside 1–5", body = Problem, content_type = "application/problem+json"),
+        NoSuchCase,
+        CaseNotResolved,
+        ScoresOutOfRange,
     ),
     security(("bearer" = []))
 )]
@@ -49,14 +51,14 @@ pub async fn submit_survey(
         Role::Merchant => "merchant",
         _ => "agent",
     };
-    let answers = Answers::parse(super::act::json_body(&body)?)?;
+    let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
     let (id, who, now) = (
         path.into_inner(),
         caller.principal.clone(),
         crate::routes::now(&clock),
     );
     let survey = db::transaction(&pool, move |conn| {
-        let row = super::visible_case(conn, &who, id, true)?;
+        let row = crate::db::complaints::visible_case(conn, &who, id, true)?;
         let by = Respondent {
             via,
             sub: Some(who.sub.clone()),
@@ -92,8 +94,8 @@ pub fn view(s: crate::db::surveys::SurveyRow) -> Survey {
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
         (status = 201, description = "The link, shown once", body = SurveyLink),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        StaffOnly,
+        NoSuchCaseAtAll,
     ),
     security(("bearer" = []))
 )]
@@ -110,7 +112,7 @@ pub async fn survey_link(
         crate::routes::now(&clock),
     );
     let link = db::transaction(&pool, move |conn| {
-        super::visible_case(conn, &who, id, false)?;
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
         surveys::issue_link(conn, id, now)
     })
     .await?;

@@ -3,11 +3,11 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::jobs::{Ran, Scheduler};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 use std::sync::Arc;
 
 use crate::api::care::ClassificationRun;
+use crate::api::problems::AdminsOnly;
 use crate::startup::classification_job;
 use crate::workflow::classify::Classifier;
 
@@ -19,7 +19,7 @@ use crate::workflow::classify::Classifier;
     tag = "customers",
     responses(
         (status = 200, description = "What the run changed", body = ClassificationRun),
-        (status = 403, description = "Admins only", body = Problem, content_type = "application/problem+json"),
+        AdminsOnly,
     ),
     security(("bearer" = []))
 )]

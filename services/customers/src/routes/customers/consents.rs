@@ -5,18 +5,19 @@ use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::{access, commit_edit, view};
+use super::commit_edit;
 use crate::api::care::{ConsentEvent, Consents, PutConsents};
 use crate::api::customers::ConsentState;
+use crate::api::problems::{NoSuchCustomer, UnknownPurposes};
 use crate::db::consents::{self as history, ConsentRow};
 use crate::db::customers::CustomerRow;
 use crate::domain::enums::{parse_into, Purpose};
 use crate::routes::deps::Deps;
+use crate::workflow::{access, view};
 
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
 /// time and source; every change is kept in the history. Withdrawing `profile_extras` erases
@@ -29,8 +30,8 @@ use crate::routes::deps::Deps;
     request_body = PutConsents,
     responses(
         (status = 200, description = "Current consents and their history", body = Consents),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown purposes (every one reported)", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
+        UnknownPurposes,
     ),
     security(("bearer" = []))
 )]
@@ -87,7 +88,7 @@ pub async fn put_consents(
     params(("id" = Uuid, Path, description = "Customer id")),
     responses(
         (status = 200, description = "Current consents and their history", body = Consents),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
     ),
     security(("bearer" = []))
 )]

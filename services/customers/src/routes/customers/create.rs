@@ -7,19 +7,20 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerCreatedV1;
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view;
 use crate::api::customers::{CreateCustomer, Customer};
+use crate::api::problems::{DuplicateCustomer, MayNotCreateCustomers};
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::domain::new_customer::NewCustomer;
 use crate::events::event as event_of;
 use crate::routes::deps::Deps;
+use crate::workflow::view;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -39,10 +40,10 @@ pub struct CreateParams {
     request_body = CreateCustomer,
     responses(
         (status = 201, description = "Created; `Location` names the customer", body = Customer),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not create customers", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Duplicate: `matches` lists the existing customers", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        MayNotCreateCustomers,
+        DuplicateCustomer,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]
@@ -54,7 +55,7 @@ pub async fn create_customer(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let pii = deps.pii.clone();
-    super::access::staff_only(&caller)?;
+    crate::workflow::access::staff_only(&caller)?;
     // A new file has no consents yet, so birthday and family cannot be stored on creation.
     let new = NewCustomer::parse(body.into_inner(), &caller, false)?;
     let now = deps.clock.now();

@@ -5,16 +5,16 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerErasedV1;
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::access;
+use crate::api::problems::{NoSuchCustomerToErase, NotTheirsToErase};
 use crate::db::erasure;
 use crate::domain::new_customer::Contacts;
 use crate::events::event;
 use crate::routes::deps::Deps;
+use crate::workflow::access;
 
 /// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
 /// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`
@@ -27,8 +27,8 @@ use crate::routes::deps::Deps;
     params(("id" = Uuid, Path, description = "Customer id")),
     responses(
         (status = 204, description = "Erased"),
-        (status = 403, description = "Not this caller's to erase", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer (or already erased)", body = Problem, content_type = "application/problem+json"),
+        NotTheirsToErase,
+        NoSuchCustomerToErase,
     ),
     security(("bearer" = []))
 )]

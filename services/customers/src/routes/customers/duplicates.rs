@@ -5,10 +5,10 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::pagination::{Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::care::DuplicatePair;
+use crate::api::problems::StaffOnly;
 use crate::db::duplicates;
 use crate::routes::deps::Deps;
 use crate::routes::{offset_cursor, parse_offset};
@@ -22,7 +22,7 @@ use crate::routes::{offset_cursor, parse_offset};
     params(PageParams),
     responses(
         (status = 200, description = "`{data, next_cursor}`", body = inline(Page<DuplicatePair>)),
-        (status = 403, description = "Staff only", body = Problem, content_type = "application/problem+json"),
+        StaffOnly,
     ),
     security(("bearer" = []))
 )]

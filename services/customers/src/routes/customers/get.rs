@@ -6,13 +6,15 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::{access, respond, view};
+use super::respond;
 use crate::api::customers::Customer;
+use crate::api::problems::{NoFileForPhone, NoSuchCustomer, NotACustomerToken};
 use crate::db::customers as repo;
+use crate::workflow::{access, view};
 
 /// The customer 360: profile, stats, tier, stage, RFM, the last 20 interactions, open
 /// follow-ups and merge history. PII is masked for callers without the right to see it (an
@@ -25,8 +27,8 @@ use crate::db::customers as repo;
     responses(
         (status = 200, description = "The customer; `ETag` for `If-Match`", body = Customer),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        NoValidToken,
+        NoSuchCustomer,
     ),
     security(("bearer" = []))
 )]
@@ -54,8 +56,8 @@ pub async fn get_customer(
     tag = "customers",
     responses(
         (status = 200, description = "The caller's own customer file", body = Customer),
-        (status = 403, description = "Not a customer token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No file holds the caller's phone", body = Problem, content_type = "application/problem+json"),
+        NotACustomerToken,
+        NoFileForPhone,
     ),
     security(("bearer" = []))
 )]

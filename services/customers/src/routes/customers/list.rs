@@ -4,10 +4,10 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::pagination::Page;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::customers::Customer;
+use crate::api::problems::InvalidFiltersEach;
 use crate::api::search::SearchParams;
 use crate::routes::deps::Deps;
 use crate::workflow::search::Search;
@@ -21,7 +21,7 @@ use crate::workflow::search::Search;
     params(SearchParams),
     responses(
         (status = 200, description = "`{data, next_cursor}`", body = inline(Page<Customer>)),
-        (status = 422, description = "Invalid filters (every one reported)", body = Problem, content_type = "application/problem+json"),
+        InvalidFiltersEach,
     ),
     security(("bearer" = []))
 )]

@@ -3,16 +3,16 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::access;
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
+use crate::api::problems::{BadMerge, NoSuchCustomer, NoSuchMerge, NotMergeable, NotUndoable};
 use crate::routes::deps::Deps;
+use crate::workflow::access;
 use crate::workflow::merging::fields as rules;
 use crate::workflow::merging::Merger;
 
@@ -35,9 +35,9 @@ pub struct MergeParams {
     request_body = MergeRequest,
     responses(
         (status = 200, description = "The merged record", body = MergeResult),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A customer erased or already merged (e.g. a concurrent merge won)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Merge with itself, or invalid `prefer`", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
+        NotMergeable,
+        BadMerge,
     ),
     security(("bearer" = []))
 )]
@@ -89,8 +89,8 @@ pub async fn merge_customers(
     params(("merge_id" = Uuid, Path, description = "Merge id")),
     responses(
         (status = 200, description = "Both records as before the merge", body = UndoResult),
-        (status = 404, description = "No such merge", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already undone, too late, or a customer erased since", body = Problem, content_type = "application/problem+json"),
+        NoSuchMerge,
+        NotUndoable,
     ),
     security(("bearer" = []))
 )]

@@ -8,19 +8,19 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::{access, etag_header, view};
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
+use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
 use crate::db::customers as repo;
 use crate::db::schema::follow_ups;
 use crate::events::event;
 use crate::routes::deps::Deps;
 use crate::workflow;
+use crate::workflow::{access, view};
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
 /// Emits `customer.owner_changed`.
@@ -32,8 +32,8 @@ use crate::workflow;
     request_body = PutOwner,
     responses(
         (status = 200, description = "The customer with its new owner", body = Customer),
-        (status = 403, description = "Not this caller's to hand over", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        NotTheirsToHandOver,
+        NoSuchCustomer,
     ),
     security(("bearer" = []))
 )]
@@ -79,11 +79,7 @@ pub async fn put_owner(
     })
     .await?;
     deps.outbox.wake();
-    let mut resp = HttpResponse::Ok()
-        .insert_header(etag_header(&body))
-        .json(&body);
-    super::mark_unmasked(&mut resp, &caller, &[&body]);
-    Ok(resp)
+    Ok(super::respond_edited(&body, &caller))
 }
 
 /// Moves a whole portfolio from one account manager to another in one transaction: every
@@ -96,8 +92,8 @@ pub async fn put_owner(
     request_body = Handover,
     responses(
         (status = 200, description = "What moved", body = HandoverResult),
-        (status = 403, description = "Agents and end customers may not hand over portfolios", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Same owner on both sides", body = Problem, content_type = "application/problem+json"),
+        MayNotHandOver,
+        SameOwner,
     ),
     security(("bearer" = []))
 )]

@@ -4,17 +4,20 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use super::patch;
-use super::{access, check_if_match, commit_edit, create::duplicate, etag_header, if_match, view};
+use super::{check_if_match, commit_edit, create::duplicate, if_match};
 use crate::api::customers::{Customer, UpdateCustomer};
+use crate::api::problems::{
+    BadProfile, IdentityTaken, NoSuchCustomer, NotTheirsToChange, StaleIfMatch,
+};
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
 use crate::routes::deps::Deps;
+use crate::workflow::{access, view};
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
@@ -28,11 +31,11 @@ use crate::routes::deps::Deps;
     request_body = UpdateCustomer,
     responses(
         (status = 200, description = "The edited customer", body = Customer),
-        (status = 403, description = "Not this caller's to change", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A phone, email or credit code of another customer", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Stale `If-Match`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or birthday/family without consent", body = Problem, content_type = "application/problem+json"),
+        NotTheirsToChange,
+        NoSuchCustomer,
+        IdentityTaken,
+        StaleIfMatch,
+        BadProfile,
     ),
     security(("bearer" = []))
 )]
@@ -76,9 +79,5 @@ pub async fn update_customer(
     })
     .await?;
     deps.outbox.wake();
-    let mut resp = HttpResponse::Ok()
-        .insert_header(etag_header(&body))
-        .json(&body);
-    super::mark_unmasked(&mut resp, &caller, &[&body]);
-    Ok(resp)
+    Ok(super::respond_edited(&body, &caller))
 }

@@ -8,16 +8,17 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::customers::access;
 use super::deps::Deps;
 use crate::api::follow_ups::{CreateFollowUp, FollowUp, FollowUpFilter};
+use crate::api::problems::{InvalidFilters, NoSuchCustomer};
 use crate::db::follow_ups::{self as repo, Filter, FollowUpRow};
 use crate::domain::enums::{parse_opt, FollowUpStatus};
+use crate::workflow::access;
 
 /// The roles that work task lists.
 pub const STAFF: [Role; 5] = [
@@ -68,7 +69,7 @@ async fn respond_page(
     params(FollowUpFilter),
     responses(
         (status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
-        (status = 422, description = "Invalid filters", body = Problem, content_type = "application/problem+json"),
+        InvalidFilters,
     ),
     security(("bearer" = []))
 )]
@@ -113,7 +114,7 @@ pub async fn list_follow_ups(
     params(("id" = Uuid, Path, description = "Customer id"), PageParams),
     responses(
         (status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
     ),
     security(("bearer" = []))
 )]
@@ -142,8 +143,8 @@ pub async fn list_customer_follow_ups(
     request_body = CreateFollowUp,
     responses(
         (status = 201, description = "Planned", body = FollowUp),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]

@@ -3,16 +3,17 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::problem::Problem;
+use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::super::customers::access;
 use super::super::deps::Deps;
 use crate::api::follow_ups::{FollowUp, UpdateFollowUp};
+use crate::api::problems::{IllegalTaskMove, NoSuchTask};
 use crate::db::customers as customers_repo;
 use crate::db::follow_ups as repo;
 use crate::domain::enums::{parse_into, FollowUpStatus};
+use crate::workflow::access;
 
 /// Closes a task: `open` → `done` | `cancelled`, with an outcome. Any other move is a `409`.
 #[utoipa::path(
@@ -23,9 +24,9 @@ use crate::domain::enums::{parse_into, FollowUpStatus};
     request_body = UpdateFollowUp,
     responses(
         (status = 200, description = "The closed task", body = FollowUp),
-        (status = 404, description = "No such task", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not a legal move (only open → done | cancelled)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        NoSuchTask,
+        IllegalTaskMove,
+        InvalidFields,
     ),
     security(("bearer" = []))
 )]

@@ -6,15 +6,15 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::problem::Problem;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::customers::access;
 use super::deps::Deps;
 use crate::api::interactions::{CreateInteraction, Interaction};
+use crate::api::problems::{InvalidFieldsEach, NoSuchCustomer};
 use crate::db::interactions::{self as repo, InteractionRow};
 use crate::domain::enums::{required, Channel, Direction, InteractionKind};
+use crate::workflow::access;
 
 /// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
 /// notifications arrive here from their events).
@@ -25,7 +25,7 @@ use crate::domain::enums::{required, Channel, Direction, InteractionKind};
     params(("id" = Uuid, Path, description = "Customer id"), PageParams),
     responses(
         (status = 200, description = "`{data, next_cursor}`", body = inline(Page<Interaction>)),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
     ),
     security(("bearer" = []))
 )]
@@ -64,8 +64,8 @@ pub async fn list_interactions(
     request_body = CreateInteraction,
     responses(
         (status = 201, description = "Logged", body = Interaction),
-        (status = 404, description = "No such customer for this caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (every one reported)", body = Problem, content_type = "application/problem+json"),
+        NoSuchCustomer,
+        InvalidFieldsEach,
     ),
     security(("bearer" = []))
 )]

@@ -23,7 +23,7 @@ use crate::db::{follow_ups, merges};
 use crate::domain::enums::Side;
 use crate::domain::new_customer::NewCustomer;
 use crate::events::event;
-use crate::routes::customers::{access, view};
+use crate::workflow::{access, view};
 use fields as rules;
 
 /// How long a merge can be undone (SPEC §4 *default*).

@@ -1,0 +1,37 @@
+//! The complaints API's documented problem responses, named in `#[utoipa::path]` attributes
+//! (the common ones, such as `NoValidToken`, come from `kuaidi_shared::openapi`).
+
+kuaidi_shared::problem_responses! {
+    pub AdminsAndManagersOnly = 403, "Admins and managers only";
+    pub BadClaim = 422, "Invalid fields, an unknown shipment, or one the case does not concern";
+    pub BadClaimAction = 422, "Invalid fields; an approval above the payable amount";
+    pub CaseChangedSinceIfMatch = 412, "The case changed since the If-Match version";
+    pub CaseNotResolved = 409, "The case is not resolved yet";
+    pub ChangedSinceIfMatch = 412, "Changed since the If-Match version";
+    pub ContentTypeNotAccepted = 415, "Content type not accepted";
+    pub IllegalInCaseStatus = 409, "Illegal in the case's status; `allowed_actions` lists what is";
+    pub IllegalInClaimState = 409, "Illegal in the claim's state";
+    pub InvalidFilters = 422, "Invalid filters";
+    pub InvalidRows = 422, "Invalid rows";
+    pub LinkGone = 410, "Used or expired link";
+    pub MayNotOpenCases = 403, "Role may not open cases";
+    pub MayNotReadCases = 403, "Role may not read cases";
+    pub NoSuchAction = 404, "No such action";
+    pub NoSuchCase = 404, "No such case for this caller";
+    pub NoSuchCaseAtAll = 404, "No such case";
+    pub NoSuchCaseOrAction = 404, "No such case or action";
+    pub NoSuchClaim = 404, "No such claim for this caller";
+    pub NoSuchClaimOrAction = 404, "No such claim or action";
+    pub NoSuchDepartment = 404, "No such department";
+    pub NoSuchEvidence = 404, "No such case or evidence for this caller";
+    pub NoSuchUpload = 404, "No such case, evidence or upload for this caller";
+    pub NotInInbox = 404, "Not in the caller's inbox";
+    pub NotTheirShipmentOrCustomer = 404,
+        "A merchant or end customer named a shipment that is not theirs, or a merchant a customer that is not its own";
+    pub RoleMayNot = 403, "Role may not do this";
+    pub ScoresOutOfRange = 422, "Scores outside 1–5";
+    pub StaffOnly = 403, "Staff only";
+    pub SupervisorsAndAbove = 403, "Supervisors and above";
+    pub UnknownLink = 404, "Unknown link";
+    pub UploadTooLarge = 413, "Upload too large";
+}

@@ -1,0 +1,31 @@
+//! The customers API's documented problem responses, named in `#[utoipa::path]` attributes
+//! (the common ones, such as `NoValidToken`, come from `kuaidi_shared::openapi`).
+
+kuaidi_shared::problem_responses! {
+    pub AdminsOnly = 403, "Admins only";
+    pub BadMerge = 422, "Merge with itself, or invalid `prefer`";
+    pub BadProfile = 422, "Invalid fields, or birthday/family without consent";
+    pub DuplicateCustomer = 409, "Duplicate: `matches` lists the existing customers";
+    pub IdentityTaken = 409, "A phone, email or credit code of another customer";
+    pub IllegalTaskMove = 409, "Not a legal move (only open → done | cancelled)";
+    pub InvalidFieldsEach = 422, "Invalid fields (every one reported)";
+    pub InvalidFilters = 422, "Invalid filters";
+    pub InvalidFiltersEach = 422, "Invalid filters (every one reported)";
+    pub MayNotCreateCustomers = 403, "Role may not create customers";
+    pub MayNotHandOver = 403, "Agents and end customers may not hand over portfolios";
+    pub NoFileForPhone = 404, "No file holds the caller's phone";
+    pub NoSuchCustomer = 404, "No such customer for this caller";
+    pub NoSuchCustomerToErase = 404, "No such customer (or already erased)";
+    pub NoSuchMerge = 404, "No such merge";
+    pub NoSuchTask = 404, "No such task";
+    pub NotACustomerToken = 403, "Not a customer token";
+    pub NotMergeable = 409, "A customer erased or already merged (e.g. a concurrent merge won)";
+    pub NotTheirsToChange = 403, "Not this caller's to change";
+    pub NotTheirsToErase = 403, "Not this caller's to erase";
+    pub NotTheirsToHandOver = 403, "Not this caller's to hand over";
+    pub NotUndoable = 409, "Already undone, too late, or a customer erased since";
+    pub SameOwner = 422, "Same owner on both sides";
+    pub StaffOnly = 403, "Staff only";
+    pub StaleIfMatch = 412, "Stale `If-Match`";
+    pub UnknownPurposes = 422, "Unknown purposes (every one reported)";
+}
