@@ -170,20 +170,17 @@ pub async fn keep(
     pii: &PiiCipher,
     who: String,
     key: String,
-    resp: reqwest::Response,
+    resp: crate::proxy::upstream::Answer,
 ) -> Result<HttpResponse, ApiError> {
-    let status = resp.status().as_u16();
+    let (parts, body) = resp.into_parts();
+    let status = parts.status.as_u16();
     let mut kept = serde_json::Map::new();
     for name in KEPT_HEADERS {
-        if let Some(v) = resp.headers().get(name).and_then(|v| v.to_str().ok()) {
+        if let Some(v) = parts.headers.get(name).and_then(|v| v.to_str().ok()) {
             kept.insert(name.to_owned(), v.into());
         }
     }
-    let headers = resp.headers().clone();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|_| ApiError::BadGateway("the service's answer was cut off".into()))?;
+    let bytes = crate::proxy::upstream::read_all(body).await?;
     if status >= 500 {
         abandon(pool, who, key).await;
     } else {
@@ -191,7 +188,9 @@ pub async fn keep(
         finish(pool, who, key, status, kept, pii.seal(&bytes)).await?;
     }
     Ok(crate::proxy::upstream::buffered_response(
-        status, &headers, bytes,
+        status,
+        &parts.headers,
+        bytes,
     ))
 }
 

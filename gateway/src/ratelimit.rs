@@ -7,6 +7,7 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 type Keyed =
     RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
@@ -15,7 +16,12 @@ type Keyed =
 pub struct Limiter {
     limit: u32,
     inner: Option<Keyed>,
+    /// Checks since the buckets were last swept (counting buckets locks every shard).
+    checks: AtomicU32,
 }
+
+/// How many checks pass between two looks at the number of buckets.
+const SWEEP_EVERY: u32 = 4096;
 
 /// What a check decided, for the response headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,17 +49,31 @@ impl Limiter {
         Self {
             limit: burst.max(per_second),
             inner,
+            checks: AtomicU32::new(0),
         }
     }
 
     pub fn check(&self, key: &str) -> Decision {
+        if self.inner.is_none() {
+            return Decision::Unlimited;
+        }
+        self.check_owned(key.to_owned())
+    }
+
+    /// [`Limiter::check`] for a key the caller owns already (no copy).
+    pub fn check_owned(&self, key: String) -> Decision {
         let Some(limiter) = &self.inner else {
             return Decision::Unlimited;
         };
-        if limiter.len() > 100_000 {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+            && limiter.len() > 100_000
+        {
             limiter.retain_recent();
         }
-        match limiter.check_key(&key.to_owned()) {
+        match limiter.check_key(&key) {
             Ok(snapshot) => Decision::Allowed {
                 limit: self.limit,
                 remaining: snapshot.remaining_burst_capacity(),
@@ -88,27 +108,27 @@ pub fn address_key(req: &actix_web::HttpRequest) -> String {
 }
 
 impl Decision {
-    /// The `RateLimit-*` headers of this decision.
-    pub fn headers(&self) -> Vec<(&'static str, String)> {
-        match *self {
-            Decision::Unlimited => Vec::new(),
+    /// Sets the `RateLimit-*` headers of this decision on `headers`.
+    pub fn set_headers(&self, headers: &mut actix_web::http::header::HeaderMap) {
+        use actix_web::http::header::{HeaderName, HeaderValue};
+        let (limit, remaining, reset) = match *self {
+            Decision::Unlimited => return,
             Decision::Allowed {
                 limit,
                 remaining,
                 reset_secs,
-            } => vec![
-                ("ratelimit-limit", limit.to_string()),
-                ("ratelimit-remaining", remaining.to_string()),
-                ("ratelimit-reset", reset_secs.to_string()),
-            ],
+            } => (limit, remaining, reset_secs),
             Decision::Refused {
                 limit,
                 retry_after_secs,
-            } => vec![
-                ("ratelimit-limit", limit.to_string()),
-                ("ratelimit-remaining", "0".into()),
-                ("ratelimit-reset", retry_after_secs.to_string()),
-            ],
+            } => (limit, 0, retry_after_secs),
+        };
+        for (name, value) in [
+            ("ratelimit-limit", HeaderValue::from(limit)),
+            ("ratelimit-remaining", HeaderValue::from(remaining)),
+            ("ratelimit-reset", HeaderValue::from(reset)),
+        ] {
+            headers.insert(HeaderName::from_static(name), value);
         }
     }
 }
@@ -151,6 +171,44 @@ mod tests {
         assert_ne!(key("[2001:db8:1:3::1]:1"), key("[2001:db8:1:2::1]:1"));
         assert_eq!(key("203.0.113.7:80"), "203.0.113.7");
         assert_eq!(key("[::ffff:203.0.113.7]:80"), "203.0.113.7");
+    }
+
+    #[test]
+    fn a_decision_sets_the_ratelimit_headers_and_an_unlimited_one_none() {
+        let mut headers = actix_web::http::header::HeaderMap::new();
+        Decision::Unlimited.set_headers(&mut headers);
+        assert!(headers.is_empty());
+        Decision::Allowed {
+            limit: 20,
+            remaining: 19,
+            reset_secs: 1,
+        }
+        .set_headers(&mut headers);
+        assert_eq!(
+            headers.get("ratelimit-limit").map(|v| v.as_bytes()),
+            Some(&b"20"[..])
+        );
+        assert_eq!(
+            headers.get("ratelimit-remaining").map(|v| v.as_bytes()),
+            Some(&b"19"[..])
+        );
+        assert_eq!(
+            headers.get("ratelimit-reset").map(|v| v.as_bytes()),
+            Some(&b"1"[..])
+        );
+        Decision::Refused {
+            limit: 20,
+            retry_after_secs: 3,
+        }
+        .set_headers(&mut headers);
+        assert_eq!(
+            headers.get("ratelimit-remaining").map(|v| v.as_bytes()),
+            Some(&b"0"[..])
+        );
+        assert_eq!(
+            headers.get("ratelimit-reset").map(|v| v.as_bytes()),
+            Some(&b"3"[..])
+        );
     }
 
     #[test]

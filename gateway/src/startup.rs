@@ -73,17 +73,13 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     // actix worker runs its own single-threaded runtime, and a pooled connection is driven by
     // the runtime that opened it, so a shared pool would hop threads on every request.
     let connect_timeout = Duration::from_millis(settings.proxy.connect_timeout_ms);
-    let upstream_client = move || {
-        reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            // Below the services' keep-alive (`kuaidi_shared::app::KEEP_ALIVE`): the gateway
-            // drops an idle connection before the service closes it under a request.
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .tcp_nodelay(true)
-            .build()
-    };
-    upstream_client()?;
+    // The services' documents are fetched with a general-purpose client; requests are proxied
+    // with the lean one of `proxy::upstream`.
+    let docs_client = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .build()?;
     let signer = Signer {
         keys: ring.clone(),
         jwt: settings.jwt.clone(),
@@ -128,7 +124,6 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).
     let catalog = web::Data::new(Catalog::new(&docs::gateway_openapi(), &settings.services)?);
-    let docs_client = upstream_client()?;
     catalog.refresh(&docs_client, settings.clock.now()).await;
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
     let outbox = Outbox::new();
@@ -175,9 +170,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(sessions.clone())
                 .app_data(auditor.clone())
                 .app_data(auth_limits.clone())
-                .app_data(web::Data::new(
-                    upstream_client().unwrap_or_else(|_| reqwest::Client::new()),
-                ))
+                .app_data(web::Data::new(proxy::upstream::client(connect_timeout)))
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
                 .app_data(outbox.clone())
@@ -206,9 +199,14 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 )
                 .app_data(catalog.clone())
                 .route("/openapi.json", web::get().to(docs::catalog::serve))
-                .service(SwaggerUi::new("/docs/{_:.*}").config(Config::from("/openapi.json")))
-                // Everything else goes to the services (registered last: routes match in order).
-                .route("/{tail}*", web::route().to(proxy::forward));
+                // In a scope: its pattern (a regex) is tried only on paths under `/docs`.
+                .service(
+                    web::scope("/docs")
+                        .service(SwaggerUi::new("/{_:.*}").config(Config::from("/openapi.json"))),
+                )
+                // Everything else goes to the services: the default service, so a proxied path
+                // costs no pattern match.
+                .default_service(web::to(proxy::forward));
         },
     )?;
     Ok(Application::new(ports, server, shutdown, jobs))

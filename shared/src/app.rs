@@ -7,10 +7,8 @@
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
-use actix_web_prom::PrometheusMetricsBuilder;
 use diesel_migrations::EmbeddedMigrations;
 use secrecy::ExposeSecret;
-use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -144,13 +142,9 @@ where
     let registry = prometheus::Registry::new();
     crate::events::metrics::register(&registry);
     crate::jobs::register(&registry);
-    let mut labels = HashMap::new();
-    labels.insert("service".to_owned(), opts.name.to_owned());
-    let prom = PrometheusMetricsBuilder::new("kuaidi_http")
-        .registry(registry.clone())
-        .const_labels(labels)
-        .build()
-        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let metrics = web::Data::new(crate::http_metrics::HttpMetrics::register(
+        &registry, opts.name,
+    )?);
     let ports = Ports {
         public: port,
         metrics: management.local_addr()?.port(),
@@ -169,12 +163,13 @@ where
             .wrap(cors(&origins))
             .wrap(security_headers())
             .wrap(from_fn(context_middleware))
-            .wrap(prom.clone())
+            .wrap(from_fn(crate::http_metrics::record))
             .wrap(tracing_actix_web::TracingLogger::<
                 crate::http_span::PathOnlySpan,
             >::new())
             .app_data(readiness.clone())
             .app_data(mgmt.clone())
+            .app_data(metrics.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(4 << 20)
@@ -184,8 +179,10 @@ where
             .app_data(web::PathConfig::default().error_handler(problem::path_error_handler))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
-            .configure(configure.clone())
+            // Before `configure`: a process may set its own default service (the gateway's
+            // proxy answers every path it does not serve itself).
             .default_service(web::to(problem::not_found))
+            .configure(configure.clone())
     })
     // Longer than any caller keeps an idle pooled connection (the gateway's upstream pool: 90 s),
     // so the caller always closes first: with actix's default of 5 s, the gateway reused

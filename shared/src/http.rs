@@ -16,20 +16,71 @@ pub fn respond_with_etag<T: Serialize>(req: &HttpRequest, tag: &str, body: &T) -
         .json(body)
 }
 
-/// Like [`respond_with_etag`] for a body already encoded as JSON (e.g. a cached answer).
-pub fn respond_encoded_with_etag(
-    req: &HttpRequest,
-    tag: &str,
+/// A JSON answer encoded once and its strong `ETag`, served again and again as they are: no
+/// serialisation, no formatting and no allocation per request (e.g. a cache's entry).
+#[derive(Debug, Clone)]
+pub struct Encoded {
+    /// The `ETag` header value, quoted.
+    etag: header::HeaderValue,
     json: actix_web::web::Bytes,
-) -> HttpResponse {
-    let etag = EntityTag::new_strong(tag.to_owned());
-    if names(req, &etag) {
-        return not_modified(etag);
+}
+
+impl Encoded {
+    /// `json` with the strong entity tag `tag` (unquoted; no `"`).
+    pub fn new(tag: &str, json: actix_web::web::Bytes) -> Result<Self, header::InvalidHeaderValue> {
+        Ok(Self {
+            etag: header::HeaderValue::from_str(&format!("\"{tag}\""))?,
+            json,
+        })
     }
-    HttpResponse::Ok()
-        .insert_header(header::ETag(etag))
-        .insert_header(header::ContentType::json())
-        .body(json)
+
+    /// The `ETag` header value (quoted).
+    pub fn etag(&self) -> &header::HeaderValue {
+        &self.etag
+    }
+
+    /// The encoded body.
+    pub fn json(&self) -> &actix_web::web::Bytes {
+        &self.json
+    }
+
+    /// `200` with the body and its `ETag` (and `extra` headers), or `304 Not Modified` when the
+    /// caller's `If-None-Match` names the tag — as [`respond_with_etag`] answers.
+    pub fn respond(
+        &self,
+        req: &HttpRequest,
+        extra: &[(header::HeaderName, header::HeaderValue)],
+    ) -> HttpResponse {
+        let mut resp = if if_none_match_names(req, &self.etag) {
+            HttpResponse::NotModified().finish()
+        } else {
+            let mut ok = HttpResponse::Ok().body(self.json.clone());
+            ok.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            );
+            ok
+        };
+        let headers = resp.headers_mut();
+        headers.insert(header::ETAG, self.etag.clone());
+        for (name, value) in extra {
+            headers.insert(name.clone(), value.clone());
+        }
+        resp
+    }
+}
+
+/// Whether an `If-None-Match` of `req` names the quoted tag `etag` (weak comparison, `*`
+/// included), read from the raw header values without parsing them into entity tags. An item
+/// that is not well formed never matches, so the answer is at worst a `200`.
+fn if_none_match_names(req: &HttpRequest, etag: &header::HeaderValue) -> bool {
+    let tag = etag.as_bytes();
+    req.headers().get_all(header::IF_NONE_MATCH).any(|value| {
+        value.as_bytes().split(|&b| b == b',').any(|item| {
+            let item = item.trim_ascii();
+            item == b"*" || item.strip_prefix(b"W/").unwrap_or(item) == tag
+        })
+    })
 }
 
 /// Whether the caller's `If-None-Match` names `etag`.
@@ -66,6 +117,58 @@ pub fn mark_pii_read(resp: &mut HttpResponse, target: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_encoded_answer_is_served_whole_or_not_modified_when_its_tag_is_named() {
+        use actix_web::test::TestRequest;
+        let answer = Encoded::new(
+            "KD1-2-in_transit",
+            actix_web::web::Bytes::from_static(b"{}"),
+        )
+        .expect("a valid tag");
+        let cache = (
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("public, max-age=2"),
+        );
+        let header = |resp: &HttpResponse, name: header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let fresh = answer.respond(
+            &TestRequest::default().to_http_request(),
+            std::slice::from_ref(&cache),
+        );
+        assert_eq!(fresh.status(), 200);
+        assert_eq!(header(&fresh, header::ETAG), "\"KD1-2-in_transit\"");
+        assert_eq!(header(&fresh, header::CONTENT_TYPE), "application/json");
+        assert_eq!(header(&fresh, header::CACHE_CONTROL), "public, max-age=2");
+        for named in [
+            "\"KD1-2-in_transit\"",
+            "W/\"KD1-2-in_transit\"",
+            "\"other\", \"KD1-2-in_transit\"",
+            "*",
+        ] {
+            let req = TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, named))
+                .to_http_request();
+            let resp = answer.respond(&req, std::slice::from_ref(&cache));
+            assert_eq!(resp.status(), 304, "{named} names the answer");
+            assert_eq!(header(&resp, header::ETAG), "\"KD1-2-in_transit\"");
+        }
+        for other in [
+            "\"KD1-1-pending\"",
+            "KD1-2-in_transit",
+            "\"KD1-2-in_transit",
+        ] {
+            let req = TestRequest::default()
+                .insert_header((header::IF_NONE_MATCH, other))
+                .to_http_request();
+            assert_eq!(answer.respond(&req, &[]).status(), 200, "{other} does not");
+        }
+    }
 
     #[test]
     fn an_answer_showing_pii_is_flagged_and_a_304_is_not() {

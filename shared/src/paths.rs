@@ -12,6 +12,10 @@ use crate::ApiError;
 /// decodes to something containing a separator.
 pub fn has_dot_segment(path: &str) -> bool {
     path.split('/').any(|segment| {
+        // Nothing encoded (the usual path): the segment is what it says, no copy needed.
+        if !segment.contains('%') {
+            return segment == "." || segment == ".." || segment.contains('\\');
+        }
         let decoded = decode_fully(segment);
         decoded == "." || decoded == ".." || decoded.contains('/') || decoded.contains('\\')
     })

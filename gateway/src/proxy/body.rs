@@ -10,8 +10,11 @@ use kuaidi_shared::ApiError;
 /// can be fingerprinted and retried); larger ones stream through without being held.
 pub enum Body {
     Buffered(web::Bytes),
-    Streaming(reqwest::Body),
+    Streaming(Streamed),
 }
+
+/// A body streamed upstream as it arrives.
+pub type Streamed = http_body_util::combinators::UnsyncBoxBody<web::Bytes, std::io::Error>;
 
 /// Bodies up to this size are read before forwarding.
 const BUFFER_UP_TO: usize = 64 * 1024;
@@ -36,7 +39,7 @@ async fn read_all(mut payload: web::Payload, max: usize) -> Result<web::Bytes, A
 
 /// Streams the body upstream through a channel (the actix payload stays on its worker), cut
 /// off with an error past `max` bytes.
-fn stream(mut payload: web::Payload, max: usize) -> reqwest::Body {
+fn stream(mut payload: web::Payload, max: usize) -> Streamed {
     use futures_util::StreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     actix_web::rt::spawn(async move {
@@ -59,9 +62,10 @@ fn stream(mut payload: web::Payload, max: usize) -> reqwest::Body {
             }
         }
     });
-    reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    }))
+    let mut rx = rx;
+    let frames = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+        .map(|item| item.map(hyper::body::Frame::data));
+    http_body_util::BodyExt::boxed_unsync(http_body_util::StreamBody::new(frames))
 }
 
 /// The body of `req`, buffered or streaming as its size and idempotency key require.

@@ -7,8 +7,8 @@ pub mod body;
 pub mod routing;
 pub mod upstream;
 
-use actix_web::http::{header, Method};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::Method;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use kuaidi_shared::http::PII_AUDIT_HEADER;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -43,12 +43,14 @@ pub async fn forward(
     payload: web::Payload,
     ctx: RequestContext,
     proxy: web::Data<Proxy>,
-    client: web::Data<reqwest::Client>,
+    client: web::Data<upstream::Client>,
 ) -> Result<HttpResponse, ApiError> {
     let route = proxy
         .router
         .route(req.method(), req.path())
         .ok_or(ApiError::NotFound("route"))?;
+    req.extensions_mut()
+        .insert(kuaidi_shared::http_metrics::Endpoint(route.prefix));
     let caller = proxy.edge.resolve(&req).await?;
     if let Some(c) = caller.as_ref().filter(|c| c.exchanged_key.is_some()) {
         let key = c.exchanged_key.map(|k| k.to_string());
@@ -60,7 +62,7 @@ pub async fn forward(
         (None, true) => proxy
             .limits
             .public_per_ip
-            .check(&crate::ratelimit::address_key(&req)),
+            .check_owned(crate::ratelimit::address_key(&req)),
         (None, false) => {
             return Err(ApiError::Unauthorized(
                 "bearer token or API key required".into(),
@@ -97,28 +99,19 @@ pub async fn forward(
 struct Call<'a> {
     req: &'a HttpRequest,
     ctx: &'a RequestContext,
-    route: &'a Route,
+    route: &'a Route<'a>,
     caller: Option<&'a Caller>,
 }
 
 /// Forwards an authorised request, with idempotency and PII auditing.
 async fn relay(
     proxy: &Proxy,
-    client: &reqwest::Client,
+    client: &upstream::Client,
     call: Call<'_>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
     let req = call.req;
-    let url = match req.uri().query() {
-        Some(q) => format!("{}{}?{q}", call.route.upstream, req.path()),
-        None => format!("{}{}", call.route.upstream, req.path()),
-    };
-    // Forward only what was routed and authorised: the URL must not resolve to another path.
-    if reqwest::Url::parse(&url).map_or(true, |u| u.path() != req.path()) {
-        return Err(ApiError::BadRequest(
-            "the path is not in normal form".into(),
-        ));
-    }
+    let uri = upstream::uri(req, call.route)?;
     let pool = proxy.auditor.pool();
     let keyed = match idempotency_key(call, &body)? {
         Some((who, key, hash)) => {
@@ -136,7 +129,7 @@ async fn relay(
         None => None,
     };
     let token = call.caller.map(|c| c.token.as_str());
-    let resp = match upstream::send(req, call.ctx, client, call.route, &url, token, body).await {
+    let resp = match upstream::send(req, call.ctx, client, call.route, uri, token, body).await {
         Ok(resp) => resp,
         Err(e) => {
             if let Some((who, key)) = keyed {
@@ -149,7 +142,7 @@ async fn relay(
         audit_pii_read(proxy, call, c, target).await;
     }
     match keyed {
-        None => upstream::relay_response(resp).await,
+        None => upstream::relay_response(resp, call.route).await,
         Some((who, key)) => idempotency::keep(pool, &proxy.pii, who, key, resp).await,
     }
 }
@@ -195,11 +188,6 @@ fn idempotency_key(
 }
 
 fn with_headers(mut resp: HttpResponse, decision: &Decision) -> HttpResponse {
-    for (name, value) in decision.headers() {
-        if let Ok(v) = header::HeaderValue::from_str(&value) {
-            resp.headers_mut()
-                .insert(header::HeaderName::from_static(name), v);
-        }
-    }
+    decision.set_headers(resp.headers_mut());
     resp
 }

@@ -7,9 +7,11 @@ use std::time::Duration;
 use crate::configuration::{ProxySettings, Upstreams};
 
 /// Which service answers a path, and how long it may take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Route {
-    pub upstream: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route<'a> {
+    /// The prefix that matched (the request's metrics endpoint).
+    pub prefix: &'static str,
+    pub upstream: &'a str,
     pub timeout: Duration,
     /// Reachable without a token (public tracking, the dashboard page).
     pub public: bool,
@@ -50,10 +52,10 @@ impl Router {
     }
 
     /// The route for `method path`, if any service serves it.
-    pub fn route(&self, method: &Method, path: &str) -> Option<Route> {
+    pub fn route(&self, method: &Method, path: &str) -> Option<Route<'_>> {
         // NOTE: SPEC §3 routes `/api/v1/tracking*` — a plain prefix, so
         // `/api/v1/tracking-events:batch` goes to shipments too.
-        let (prefix, upstream) = self
+        let &(prefix, ref upstream) = self
             .table
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))?;
@@ -64,14 +66,15 @@ impl Router {
         let public = match *method {
             Method::GET => {
                 (path.starts_with("/api/v1/tracking/") && !path.contains(':'))
-                    || *prefix == "/dashboard"
-                    || *prefix == "/api/v1/surveys"
+                    || prefix == "/dashboard"
+                    || prefix == "/api/v1/surveys"
             }
-            Method::POST => *prefix == "/api/v1/surveys",
+            Method::POST => prefix == "/api/v1/surveys",
             _ => false,
         };
         Some(Route {
-            upstream: upstream.clone(),
+            prefix,
+            upstream,
             timeout: if bulk {
                 self.bulk_timeout
             } else {
@@ -108,42 +111,21 @@ mod tests {
     fn paths_route_to_their_service_by_prefix() {
         let r = router();
         let up = |m: Method, p: &str| r.route(&m, p).map(|r| r.upstream);
-        assert_eq!(up(Method::GET, "/api/v1/customers/1"), Some("c".into()));
-        assert_eq!(up(Method::GET, "/api/v1/follow-ups"), Some("c".into()));
-        assert_eq!(
-            up(Method::POST, "/api/v1/tracking-events:batch"),
-            Some("s".into())
-        );
-        assert_eq!(
-            up(Method::POST, "/api/v1/tracking:batch-get"),
-            Some("s".into())
-        );
-        assert_eq!(
-            up(Method::POST, "/api/v1/webhooks/1:test"),
-            Some("s".into())
-        );
-        assert_eq!(up(Method::PUT, "/api/v1/sla-policies"), Some("k".into()));
-        assert_eq!(
-            up(Method::GET, "/api/v1/improvement-actions"),
-            Some("k".into())
-        );
-        assert_eq!(
-            up(Method::GET, "/api/v1/claims?overdue=true"),
-            Some("k".into())
-        );
-        assert_eq!(up(Method::GET, "/dashboard"), Some("a".into()));
-        assert_eq!(up(Method::GET, "/dashboard/app.js"), Some("a".into()));
-        assert_eq!(
-            up(Method::GET, "/dashboard/vendor/chart.umd.js"),
-            Some("a".into())
-        );
-        assert_eq!(up(Method::GET, "/api/v1/surveys/abc"), Some("k".into()));
-        assert_eq!(up(Method::POST, "/api/v1/surveys/abc"), Some("k".into()));
-        assert_eq!(
-            up(Method::PUT, "/api/v1/departments/legal"),
-            Some("k".into())
-        );
-        assert_eq!(up(Method::GET, "/api/v1/notifications"), Some("k".into()));
+        assert_eq!(up(Method::GET, "/api/v1/customers/1"), Some("c"));
+        assert_eq!(up(Method::GET, "/api/v1/follow-ups"), Some("c"));
+        assert_eq!(up(Method::POST, "/api/v1/tracking-events:batch"), Some("s"));
+        assert_eq!(up(Method::POST, "/api/v1/tracking:batch-get"), Some("s"));
+        assert_eq!(up(Method::POST, "/api/v1/webhooks/1:test"), Some("s"));
+        assert_eq!(up(Method::PUT, "/api/v1/sla-policies"), Some("k"));
+        assert_eq!(up(Method::GET, "/api/v1/improvement-actions"), Some("k"));
+        assert_eq!(up(Method::GET, "/api/v1/claims?overdue=true"), Some("k"));
+        assert_eq!(up(Method::GET, "/dashboard"), Some("a"));
+        assert_eq!(up(Method::GET, "/dashboard/app.js"), Some("a"));
+        assert_eq!(up(Method::GET, "/dashboard/vendor/chart.umd.js"), Some("a"));
+        assert_eq!(up(Method::GET, "/api/v1/surveys/abc"), Some("k"));
+        assert_eq!(up(Method::POST, "/api/v1/surveys/abc"), Some("k"));
+        assert_eq!(up(Method::PUT, "/api/v1/departments/legal"), Some("k"));
+        assert_eq!(up(Method::GET, "/api/v1/notifications"), Some("k"));
         assert_eq!(up(Method::GET, "/api/v2/customers"), None);
     }
 

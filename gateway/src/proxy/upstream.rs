@@ -1,21 +1,56 @@
-//! Forwarding to a service over the worker's keep-alive pool: headers passed on (minus
-//! hop-by-hop ones), the request id, trace context and verified token set, idempotent methods
-//! retried once on a connection failure, `502`/`504` when the service is down or slow, and the
-//! answer relayed back (small ones with a length, large ones streamed).
+//! Forwarding to a service over the worker's keep-alive pool (hyper's client, without the
+//! layers of a general-purpose client: no URL parsing, redirects or header copies beyond what
+//! the hop needs): headers passed on (minus hop-by-hop ones), the request id, trace context and
+//! verified token set, idempotent methods retried once on a connection failure, `502`/`504` when
+//! the service is down or slow, and the answer relayed back (small ones with a length, large ones
+//! streamed).
 
 use actix_web::http::{header, Method};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use http_body_util::{BodyDataStream, BodyExt, Either, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use kuaidi_shared::http::PII_AUDIT_HEADER;
 use kuaidi_shared::request::{RequestContext, REQUEST_ID, TRACEPARENT};
 use kuaidi_shared::ApiError;
+use std::time::Duration;
 
-use super::body::Body;
+use super::body::{Body, Streamed};
 use super::routing::Route;
 
+/// A request body on its way upstream: buffered, or streamed as it arrives.
+pub type OutBody = Either<Full<Bytes>, Streamed>;
+
+/// One worker's keep-alive pool to the services.
+pub type Client = hyper_util::client::legacy::Client<HttpConnector, OutBody>;
+
+/// The answer of a service, its body not read yet.
+pub type Answer = hyper::Response<Incoming>;
+
+/// Answers up to this size are read whole and sent on with a length.
+const BUFFER_ANSWERS_UP_TO: u64 = 256 * 1024;
+
+/// A pool for one worker. Idle connections are dropped after 90 s, below the services'
+/// keep-alive (`kuaidi_shared::app::KEEP_ALIVE`), so the gateway always closes first and never
+/// sends on a connection the service is closing.
+pub fn client(connect_timeout: Duration) -> Client {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(connect_timeout));
+    connector.set_nodelay(true);
+    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(256)
+        .pool_timer(TokioTimer::new())
+        .build(connector)
+}
+
 /// Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself.
-fn is_hop_by_hop(name: &header::HeaderName) -> bool {
+fn is_hop_by_hop(name: &str) -> bool {
     matches!(
-        name.as_str(),
+        name,
         "connection"
             | "keep-alive"
             | "proxy-authenticate"
@@ -42,20 +77,20 @@ fn upstream_headers(
     req: &HttpRequest,
     ctx: &RequestContext,
     token: Option<&str>,
-) -> reqwest::header::HeaderMap {
-    let mut headers = reqwest::header::HeaderMap::new();
+) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::with_capacity(req.headers().len() + 6);
     for (name, value) in req.headers() {
-        if !is_hop_by_hop(name) {
+        if !is_hop_by_hop(name.as_str()) {
             if let (Ok(n), Ok(v)) = (
-                reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
-                reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
+                http::HeaderName::from_bytes(name.as_str().as_bytes()),
+                http::HeaderValue::from_bytes(value.as_bytes()),
             ) {
                 headers.append(n, v);
             }
         }
     }
     let mut set = |name: &'static str, value: &str| {
-        if let Ok(v) = reqwest::header::HeaderValue::from_str(value) {
+        if let Ok(v) = http::HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
     };
@@ -67,51 +102,65 @@ fn upstream_headers(
     if let Some(peer) = req.peer_addr() {
         set("x-forwarded-for", &peer.ip().to_string());
     }
-    set("x-forwarded-proto", req.connection_info().scheme());
-    set("x-forwarded-host", req.connection_info().host());
+    let info = req.connection_info();
+    set("x-forwarded-proto", info.scheme());
+    set("x-forwarded-host", info.host());
     headers
+}
+
+/// The upstream URI of `req` on `route`, `400` unless its path is exactly the one routed and
+/// authorised (nothing between here and the service may resolve it to another path).
+pub fn uri(req: &HttpRequest, route: &Route<'_>) -> Result<http::Uri, ApiError> {
+    let target = match req.uri().query() {
+        Some(q) => format!("{}{}?{q}", route.upstream, req.path()),
+        None => format!("{}{}", route.upstream, req.path()),
+    };
+    match http::Uri::try_from(target) {
+        Ok(uri) if uri.path() == req.path() => Ok(uri),
+        _ => Err(ApiError::BadRequest(
+            "the path is not in normal form".into(),
+        )),
+    }
 }
 
 /// Sends the request upstream; idempotent methods are retried once on a connection failure.
 pub async fn send(
     req: &HttpRequest,
     ctx: &RequestContext,
-    client: &reqwest::Client,
-    route: &Route,
-    url: &str,
+    client: &Client,
+    route: &Route<'_>,
+    uri: http::Uri,
     token: Option<&str>,
     body: Body,
-) -> Result<reqwest::Response, ApiError> {
-    let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
+) -> Result<Answer, ApiError> {
+    let method = http::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
-    let headers = upstream_headers(req, ctx, token);
+    let mut headers = upstream_headers(req, ctx, token);
     let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let (attempts, mut streaming, buffered) = match body {
         Body::Buffered(b) => (if idempotent { 2 } else { 1 }, None, b),
-        Body::Streaming(s) => (1, Some(s), web::Bytes::new()),
+        Body::Streaming(s) => (1, Some(s), Bytes::new()),
     };
     for attempt in 0..attempts {
         let body = match streaming.take() {
-            Some(s) => s,
-            None => reqwest::Body::from(buffered.clone()),
+            Some(s) => Either::Right(s),
+            None => Either::Left(Full::new(buffered.clone())),
         };
-        let sent = client
-            .request(method.clone(), url)
-            .headers(headers.clone())
-            .timeout(route.timeout)
-            .body(body)
-            .send()
-            .await;
-        match sent {
-            Ok(resp) => return Ok(resp),
-            Err(e) if e.is_timeout() => {
-                tracing::warn!(upstream = %route.upstream, error = %e, "upstream timed out");
-                return Err(ApiError::GatewayTimeout(format!(
-                    "the service did not answer within {} ms",
-                    route.timeout.as_millis()
-                )));
+        let mut out = http::Request::new(body);
+        *out.method_mut() = method.clone();
+        *out.uri_mut() = uri.clone();
+        *out.headers_mut() = if attempt + 1 == attempts {
+            std::mem::take(&mut headers)
+        } else {
+            headers.clone()
+        };
+        match tokio::time::timeout(route.timeout, client.request(out)).await {
+            Ok(Ok(resp)) => return Ok(resp),
+            Err(_) => {
+                tracing::warn!(upstream = %route.upstream, "upstream timed out");
+                return Err(timed_out(route));
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::warn!(upstream = %route.upstream, attempt, error = %e, "upstream unreachable");
             }
         }
@@ -119,11 +168,23 @@ pub async fn send(
     Err(ApiError::BadGateway("the service is unavailable".into()))
 }
 
-pub fn buffered_response(
-    status: u16,
-    headers: &reqwest::header::HeaderMap,
-    body: bytes::Bytes,
-) -> HttpResponse {
+fn timed_out(route: &Route<'_>) -> ApiError {
+    ApiError::GatewayTimeout(format!(
+        "the service did not answer within {} ms",
+        route.timeout.as_millis()
+    ))
+}
+
+fn cut_off() -> ApiError {
+    ApiError::BadGateway("the service's answer was cut off".into())
+}
+
+/// The whole body of a service's answer.
+pub async fn read_all(body: Incoming) -> Result<Bytes, ApiError> {
+    Ok(body.collect().await.map_err(|_| cut_off())?.to_bytes())
+}
+
+pub fn buffered_response(status: u16, headers: &http::HeaderMap, body: Bytes) -> HttpResponse {
     let mut out = HttpResponse::build(
         actix_web::http::StatusCode::from_u16(status)
             .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
@@ -132,34 +193,43 @@ pub fn buffered_response(
     out.body(body)
 }
 
-fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &reqwest::header::HeaderMap) {
+fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &http::HeaderMap) {
     for (name, value) in headers {
-        if let Ok(name) = header::HeaderName::from_bytes(name.as_str().as_bytes()) {
-            if !is_hop_by_hop(&name) && name.as_str() != PII_AUDIT_HEADER {
-                if let Ok(v) = header::HeaderValue::from_bytes(value.as_bytes()) {
-                    out.append_header((name, v));
-                }
-            }
+        if is_hop_by_hop(name.as_str()) || name.as_str() == PII_AUDIT_HEADER {
+            continue;
+        }
+        if let (Ok(name), Ok(v)) = (
+            header::HeaderName::from_bytes(name.as_str().as_bytes()),
+            header::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            out.append_header((name, v));
         }
     }
 }
 
 /// Answers with the service's response: small ones (the usual JSON) are read whole and sent
 /// with a length, which costs less than chunked streaming; large ones stream through.
-pub async fn relay_response(resp: reqwest::Response) -> Result<HttpResponse, ApiError> {
-    let status = resp.status().as_u16();
-    if resp.content_length().is_some_and(|n| n <= 256 * 1024) {
-        let headers = resp.headers().clone();
-        let bytes = resp
-            .bytes()
+pub async fn relay_response(resp: Answer, route: &Route<'_>) -> Result<HttpResponse, ApiError> {
+    let (parts, body) = resp.into_parts();
+    let length = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n <= BUFFER_ANSWERS_UP_TO) {
+        let bytes = tokio::time::timeout(route.timeout, read_all(body))
             .await
-            .map_err(|_| ApiError::BadGateway("the service's answer was cut off".into()))?;
-        return Ok(buffered_response(status, &headers, bytes));
+            .map_err(|_| timed_out(route))??;
+        return Ok(buffered_response(
+            parts.status.as_u16(),
+            &parts.headers,
+            bytes,
+        ));
     }
     let mut out = HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
+        actix_web::http::StatusCode::from_u16(parts.status.as_u16())
             .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
     );
-    copy_headers(&mut out, resp.headers());
-    Ok(out.streaming(resp.bytes_stream()))
+    copy_headers(&mut out, &parts.headers);
+    Ok(out.streaming(BodyDataStream::new(body).map_err(std::io::Error::other)))
 }

@@ -20,39 +20,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(auth::customer_token::customer_token),
         )
         .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+        // Each resource with an `{id}` sits in a scope of its own, so a proxied path (public
+        // tracking above all) is told apart by plain prefixes, never by a pattern's regex.
         .service(
-            web::resource("/api/v1/users")
-                .route(web::post().to(users::create_user))
-                .route(web::get().to(users::list_users)),
-        )
-        // Before `/api/v1/users/{id}`, whose `{id}` would match `x:unlock` too.
-        .route(
-            "/api/v1/users/{id}:unlock",
-            web::post().to(admin::unlock::unlock_user),
-        )
-        .service(
-            web::resource("/api/v1/users/{id}")
-                .route(web::get().to(users::get_user))
-                .route(web::patch().to(users::update_user))
-                .route(web::delete().to(users::delete_user)),
-        )
-        .service(
-            web::resource("/api/v1/clients")
-                .route(web::post().to(clients::create_client))
-                .route(web::get().to(clients::list_clients)),
-        )
-        .route(
-            "/api/v1/clients/{id}",
-            web::delete().to(clients::revoke_client),
+            web::scope("/api/v1/users")
+                .service(
+                    web::resource("")
+                        .route(web::post().to(users::create_user))
+                        .route(web::get().to(users::list_users)),
+                )
+                // Before `/{id}`, whose `{id}` would match `x:unlock` too.
+                .route("/{id}:unlock", web::post().to(admin::unlock::unlock_user))
+                .service(
+                    web::resource("/{id}")
+                        .route(web::get().to(users::get_user))
+                        .route(web::patch().to(users::update_user))
+                        .route(web::delete().to(users::delete_user)),
+                ),
         )
         .service(
-            web::resource("/api/v1/api-keys")
-                .route(web::post().to(api_keys::create_api_key))
-                .route(web::get().to(api_keys::list_api_keys)),
+            web::scope("/api/v1/clients")
+                .service(
+                    web::resource("")
+                        .route(web::post().to(clients::create_client))
+                        .route(web::get().to(clients::list_clients)),
+                )
+                .route("/{id}", web::delete().to(clients::revoke_client)),
         )
-        .route(
-            "/api/v1/api-keys/{id}",
-            web::delete().to(api_keys::revoke_api_key),
+        .service(
+            web::scope("/api/v1/api-keys")
+                .service(
+                    web::resource("")
+                        .route(web::post().to(api_keys::create_api_key))
+                        .route(web::get().to(api_keys::list_api_keys)),
+                )
+                .route("/{id}", web::delete().to(api_keys::revoke_api_key)),
         )
         .route(
             "/api/v1/audit-log",

@@ -10,7 +10,6 @@
 //! again; an answer loaded while its number was being invalidated is not stored (a generation
 //! per shard of numbers, taken before the load and checked before the insert).
 
-use bytes::Bytes;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use moka::sync::Cache;
 use std::hash::{BuildHasher, RandomState};
@@ -20,6 +19,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use kuaidi_shared::events::Shutdown;
+use kuaidi_shared::http::Encoded;
 
 /// The channel the trigger notifies.
 pub const CHANNEL: &str = "shipments_tracking";
@@ -33,12 +33,13 @@ pub const POLL_EVERY: Duration = Duration::from_millis(10);
 const PING_EVERY: Duration = Duration::from_secs(5);
 const SHARDS: usize = 1024;
 
-/// A cached public answer: what is served (`encoded`, `etag`) and what the `phone_last4`
-/// variant needs (`body`, `sealed_recipient`).
+/// A cached public answer: what is served as it is (`answer`: the encoded body and its `ETag`
+/// header) and what the `phone_last4` variant needs (`body`, `sealed_recipient`, `etag`).
 pub struct Entry<T> {
     pub body: Arc<T>,
     pub sealed_recipient: Arc<Vec<u8>>,
-    pub encoded: Bytes,
+    pub answer: Encoded,
+    /// The entity tag, unquoted.
     pub etag: String,
 }
 
@@ -64,7 +65,7 @@ impl<T: Send + Sync + 'static> Default for TrackingCache<T> {
             entries: Cache::builder()
                 .max_capacity(MAX_BYTES)
                 .weigher(|k: &String, e: &Arc<Entry<T>>| {
-                    u32::try_from(k.len() + e.encoded.len() + e.sealed_recipient.len() + 256)
+                    u32::try_from(k.len() + e.answer.json().len() + e.sealed_recipient.len() + 256)
                         .unwrap_or(u32::MAX)
                 })
                 .time_to_live(TIME_TO_LIVE)

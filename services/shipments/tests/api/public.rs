@@ -13,11 +13,16 @@ async fn public(t: &TestApp, path: &str) -> reqwest::Response {
     t.env.http.get(t.url(path)).send().await.expect("sent")
 }
 
+/// Creates a shipment; its tracking number.
+async fn new_shipment(t: &TestApp) -> String {
+    let created = t.created().await;
+    created["tracking_number"].as_str().expect("tn").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anyone_can_track_a_parcel_without_seeing_who_it_is_for() {
     let t = spawn().await;
-    let created = t.created().await;
-    let tn = created["tracking_number"].as_str().expect("tn");
+    let tn = &new_shipment(&t).await;
 
     let resp = public(&t, &format!("/api/v1/tracking/{}", tn.to_lowercase())).await;
     assert_eq!(resp.status(), 200, "no token needed");
@@ -76,6 +81,85 @@ async fn anyone_can_track_a_parcel_without_seeing_who_it_is_for() {
         public(&t, "/api/v1/tracking/KD000000000CN").await.status(),
         404
     );
+    t.app.stop().await;
+}
+
+/// Pollers of a hot number get the answer kept in memory as it was encoded — the same bytes and
+/// `ETag` every time, `304` for that tag however `If-None-Match` names it — until a scan is
+/// accepted: then a new answer and tag, and the old tag no longer matches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hot_number_is_answered_with_the_same_bytes_and_etag_until_a_scan_is_accepted() {
+    let t = spawn().await;
+    let tn = new_shipment(&t).await;
+    let path = format!("/api/v1/tracking/{tn}");
+    let answer = |resp: reqwest::Response| async move {
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["cache-control"], "public, max-age=2");
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        let etag = resp.headers()["etag"].to_str().expect("etag").to_owned();
+        (etag, resp.bytes().await.expect("body"))
+    };
+    let (etag, body) = answer(public(&t, &path).await).await;
+    for _ in 0..3 {
+        assert_eq!(
+            answer(public(&t, &path).await).await,
+            (etag.clone(), body.clone()),
+            "the same bytes and ETag again"
+        );
+    }
+    let if_none_match = |tag: String| {
+        let (http, url) = (t.env.http.clone(), t.url(&path));
+        async move {
+            let resp = http
+                .get(url)
+                .header("if-none-match", tag)
+                .send()
+                .await
+                .expect("sent");
+            (resp.status().as_u16(), resp.headers().get("etag").cloned())
+        }
+    };
+    for named in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"KD000000000CN-0-pending\", {etag}"),
+        "*".to_owned(),
+    ] {
+        let (status, tag) = if_none_match(named.clone()).await;
+        assert_eq!(status, 304, "If-None-Match: {named}");
+        assert_eq!(
+            tag.as_ref().and_then(|v| v.to_str().ok()),
+            Some(etag.as_str())
+        );
+    }
+
+    let scan = json!({"event_id": "s1", "status": "in_transit", "occurred_at": Utc::now().to_rfc3339(),
+        "location": {"city": "上海", "hub_code": "SHA01"}});
+    let accepted = t
+        .post(&t.admin(), &format!("/api/v1/shipments/{tn}/events"), &scan)
+        .await;
+    assert!(accepted.status().is_success(), "{}", accepted.status());
+    // Once acknowledged, the scan shows within the listener's poll; no entry outlives it.
+    let moved = eventually(
+        Duration::from_secs(30),
+        "the answer moves with the scan",
+        || {
+            let (http, url, old) = (t.env.http.clone(), t.url(&path), etag.clone());
+            async move {
+                let resp = http.get(url).send().await.ok()?;
+                let tag = resp.headers().get("etag")?.to_str().ok()?.to_owned();
+                (tag != old).then_some(tag)
+            }
+        },
+    )
+    .await;
+    assert!(moved.ends_with("-in_transit\""), "{moved}");
+    assert_eq!(
+        if_none_match(etag.clone()).await.0,
+        200,
+        "the old tag is stale"
+    );
+    assert_eq!(if_none_match(moved).await.0, 304);
     t.app.stop().await;
 }
 

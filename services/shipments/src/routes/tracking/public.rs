@@ -4,11 +4,12 @@
 //! its ETag are cached until the shipment changes ([`crate::db::tracking_cache`]; the recipient is
 //! kept sealed, for the `phone_last4` variant, which is never cached encoded).
 
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kuaidi_shared::crypto::{mask_name, PiiCipher};
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::http::{respond_encoded_with_etag, respond_with_etag};
+use kuaidi_shared::http::{respond_with_etag, Encoded};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -79,13 +80,12 @@ async fn answer(
         body.timeline.last().map(|c| c.sequence).unwrap_or(0),
         body.status
     );
-    let encoded = serde_json::to_vec(&*body)
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .into();
+    let encoded = serde_json::to_vec(&*body).map_err(|e| ApiError::Internal(e.into()))?;
+    let answer = Encoded::new(&etag, encoded.into()).map_err(|e| ApiError::Internal(e.into()))?;
     let entry = Arc::new(Entry {
         body,
         sealed_recipient,
-        encoded,
+        answer,
         etag,
     });
     cache.insert(tn.to_owned(), ticket, entry.clone());
@@ -157,9 +157,7 @@ pub async fn public_tracking(
     };
     let entry = answer(&cache, &pool, &tn).await?;
     match last4 {
-        None => Ok(
-            respond_encoded_with_etag(&req, &entry.etag, entry.encoded.clone()).customize_public(),
-        ),
+        None => Ok(entry.answer.respond(&req, &public_cache_control())),
         Some(digits) => {
             let recipient: Recipient = pii.open_json(&entry.sealed_recipient)?;
             let matches = recipient.phone.ends_with(&digits);
@@ -175,16 +173,9 @@ pub async fn public_tracking(
 }
 
 /// `Cache-Control` for answers anyone may cache briefly.
-trait Public {
-    fn customize_public(self) -> Self;
-}
-
-impl Public for HttpResponse {
-    fn customize_public(mut self) -> Self {
-        self.headers_mut().insert(
-            actix_web::http::header::CACHE_CONTROL,
-            actix_web::http::header::HeaderValue::from_static("public, max-age=2"),
-        );
-        self
-    }
+fn public_cache_control() -> [(HeaderName, HeaderValue); 1] {
+    [(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=2"),
+    )]
 }
