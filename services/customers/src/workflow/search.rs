@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use crate::api::customers::Customer;
 use crate::api::search::{Identity, SearchParams};
+use crate::api::{offset_cursor, parse_offset};
 use crate::db::search::{self, Filter, Query};
-use crate::routes::customers::view;
-use crate::routes::{offset_cursor, parse_offset};
+use crate::workflow::view;
 
 /// A validated search.
 pub struct Search {

@@ -9,9 +9,9 @@ use kuaidi_shared::ApiError;
 
 use crate::api::care::DuplicatePair;
 use crate::api::problems::StaffOnly;
+use crate::api::{offset_cursor, parse_offset};
 use crate::db::duplicates;
 use crate::routes::deps::Deps;
-use crate::routes::{offset_cursor, parse_offset};
 
 /// Candidate duplicate pairs (same phone, email, credit code, or the same name), for review
 /// before a merge.

@@ -12,10 +12,6 @@ pub mod owner;
 pub mod patch;
 pub mod update;
 
-/// `workflow::search` still names the view here; the view and the access rules live in
-/// `workflow/` (`view.rs`, `access.rs`), where handlers and workflows alike may import them.
-pub use crate::workflow::view;
-
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Principal;
