@@ -205,18 +205,6 @@ pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
     publish_message(amqp, &event.type_, event.id, &body).await;
 }
 
-/// Publishes `events` (all of one type) as one batch message, as a relay publishes a row
-/// of `Outbox::enqueue_batched`.
-pub async fn publish_batch(amqp: &AmqpSettings, events: &[crate::events::CloudEvent]) {
-    let type_ = events.first().map_or("", |e| e.type_.as_str());
-    assert!(
-        events.iter().all(|e| e.type_ == type_),
-        "a batch holds one type"
-    );
-    let body = serde_json::to_vec(events).unwrap_or_else(|e| panic!("{e}"));
-    publish_message(amqp, type_, crate::clock::new_id(), &body).await;
-}
-
 async fn publish_message(amqp: &AmqpSettings, routing_key: &str, id: uuid::Uuid, body: &[u8]) {
     use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
     use secrecy::ExposeSecret;

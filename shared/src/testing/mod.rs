@@ -17,7 +17,7 @@ mod fixtures;
 pub use app::{
     expect_json, expect_problem, expect_refused_fields, refused_fields, strings, TestApp,
 };
-pub use broker::{publish, publish_batch, relayed, BrokerProxy, EventTap};
+pub use broker::{publish, relayed, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
 pub use fixtures::customer_created;
 
