@@ -16,9 +16,9 @@ use kuaidi_shared::events::catalogue::{
 use kuaidi_shared::events::{CloudEvent, Consumers, EventPayload};
 use std::sync::Arc;
 
-use crate::api::shipments::Recipient;
 use crate::db::customers;
 use crate::db::shipments as repo;
+use crate::domain::new_shipment::Recipient;
 use crate::workflow::webhooks::fan_out;
 
 /// What a recipient becomes when the customer behind their phone is erased.

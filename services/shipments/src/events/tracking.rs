@@ -7,9 +7,8 @@ use kuaidi_shared::events::catalogue::PlaceV1;
 use kuaidi_shared::events::CloudEvent;
 
 use super::emit::{About, Emitter, StatusChange};
-use crate::api::tracking_events::EventLocation;
 use crate::db::tracking_events::{ExpiredRow, TrackedShipment};
-use crate::domain::tracking::{TrackingEvent, Transition};
+use crate::domain::tracking::{EventLocation, TrackingEvent, Transition};
 use crate::domain::ShipmentStatus;
 
 impl From<&TrackedShipment> for About {

@@ -38,7 +38,9 @@ pub async fn create_webhook(
     clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
-    let new = NewWebhook::parse(body.into_inner(), settings.allow_private_targets).await?;
+    let body = body.into_inner();
+    let allow_private = settings.allow_private_targets;
+    let new = NewWebhook::parse(&body.url, &body.events, body.secret, allow_private).await?;
     let (merchant_id, owner_sub) = match owner {
         Owner::Merchant(m) => (Some(m), None),
         Owner::Subject(s) => (None, Some(s)),

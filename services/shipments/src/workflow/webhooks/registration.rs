@@ -3,7 +3,6 @@
 use kuaidi_shared::{ApiError, FieldError};
 
 use super::{signature, target, DELIVERABLE};
-use crate::api::webhooks::CreateWebhook;
 
 /// How long registration waits for DNS before leaving the check to delivery time.
 const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -18,11 +17,17 @@ pub struct NewWebhook {
 }
 
 impl NewWebhook {
-    /// Validates every field, reporting all the invalid ones at once. A host name is resolved
-    /// too, so a name that points at a forbidden address is refused now, not only at delivery.
-    pub async fn parse(body: CreateWebhook, allow_private: bool) -> Result<Self, ApiError> {
+    /// Validates a registration of `url` for `events` signed with `secret` (generated when
+    /// `None`), reporting all the invalid fields at once. A host name is resolved too, so a
+    /// name that points at a forbidden address is refused now, not only at delivery.
+    pub async fn parse(
+        url: &str,
+        events: &[String],
+        secret: Option<String>,
+        allow_private: bool,
+    ) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        let url = match target::parse(&body.url, allow_private) {
+        let url = match target::parse(url, allow_private) {
             Ok(url) => {
                 // An unresolvable name is accepted: it may go live later, and is checked at
                 // each delivery anyway.
@@ -39,7 +44,7 @@ impl NewWebhook {
                 String::new()
             }
         };
-        let mut events: Vec<String> = body.events.iter().map(|e| e.trim().to_owned()).collect();
+        let mut events: Vec<String> = events.iter().map(|e| e.trim().to_owned()).collect();
         events.sort();
         events.dedup();
         if events.is_empty() {
@@ -58,7 +63,7 @@ impl NewWebhook {
                 ),
             ));
         }
-        let secret = match body.secret {
+        let secret = match secret {
             None => signature::generate_secret(),
             Some(s) if (16..=256).contains(&s.chars().count()) => s,
             Some(_) => {
