@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-pub use crate::domain::profile::{Address, Company, CreateCustomer, Preferences, Region};
+pub use crate::domain::profile::{
+    Address, Company, ConsentState, CreateCustomer, Preferences, Region,
+};
 
 /// Body of `PATCH /api/v1/customers/{id}`: the fields given replace the stored ones. An end
 /// customer may send only `preferences`.
@@ -40,15 +42,6 @@ pub struct Rfm {
     pub m: i16,
     /// `r + f + m` (3–15).
     pub score: i16,
-}
-
-/// One purpose's current consent.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct ConsentState {
-    pub granted: bool,
-    /// Where it was given or withdrawn, e.g. `app`, `phone`, `web`, `paper`.
-    pub source: String,
-    pub at: DateTime<Utc>,
 }
 
 /// A merge in a customer's history.

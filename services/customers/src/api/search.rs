@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::enums::{parse_opt, CityTier, Kind, Stage, ValueTier};
 use crate::domain::new_customer::credit_code;
+use crate::domain::search::{Filter, Identity};
 
 /// Query of `GET /api/v1/customers`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -46,10 +47,6 @@ fn looks_like_phone(q: &str) -> bool {
         .all(|c| c.is_ascii_digit() || " +-().".contains(c))
 }
 
-/// What `q` asks for: `Ok((kind, blind index))` of an exact phone, email or credit code,
-/// `Err(text)` of a name.
-pub type Identity = Result<(&'static str, String), String>;
-
 impl SearchParams {
     /// Every invalid filter at once; answers the page size.
     pub fn validate(&self) -> Result<i64, ApiError> {
@@ -78,6 +75,20 @@ impl SearchParams {
             Ok(limit)
         } else {
             Err(ApiError::Validation(errors))
+        }
+    }
+
+    /// The filters asked for (scoped to the caller by the search).
+    pub fn filter(&self) -> Filter {
+        Filter {
+            kind: self.kind.clone(),
+            value_tier: self.value_tier.clone(),
+            lifecycle_stage: self.lifecycle_stage.clone(),
+            owner_id: self.owner_id,
+            industry: self.industry.clone(),
+            city_tier: self.city_tier.clone(),
+            tag: self.tag.clone(),
+            merchant_id: None,
         }
     }
 

@@ -9,20 +9,7 @@ use uuid::Uuid;
 
 use super::customers::CustomerRow;
 use super::schema::customers;
-
-/// Validated filters of `GET /customers`.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub kind: Option<String>,
-    pub value_tier: Option<String>,
-    pub lifecycle_stage: Option<String>,
-    pub owner_id: Option<Uuid>,
-    pub industry: Option<String>,
-    pub city_tier: Option<String>,
-    pub tag: Option<String>,
-    /// Merchants see only their own account.
-    pub merchant_id: Option<Uuid>,
-}
+use crate::domain::search::Filter;
 
 /// How `q` narrows the list.
 #[derive(Debug, Clone)]

@@ -6,3 +6,4 @@ pub mod classification;
 pub mod enums;
 pub mod new_customer;
 pub mod profile;
+pub mod search;

@@ -1,6 +1,8 @@
 //! A customer's profile as it is given (creation) and stored (sealed contacts, extras): the
-//! value types the creation rules validate. The API re-exports them as its request shapes.
+//! value types the creation rules validate, and the consents stored with it. The API
+//! re-exports them as its request and response shapes.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -111,4 +113,13 @@ pub struct CreateCustomer {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub family: Option<serde_json::Value>,
+}
+
+/// One purpose's current consent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ConsentState {
+    pub granted: bool,
+    /// Where it was given or withdrawn, e.g. `app`, `phone`, `web`, `paper`.
+    pub source: String,
+    pub at: DateTime<Utc>,
 }

@@ -9,9 +9,15 @@ use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
 use uuid::Uuid;
 
-use crate::api::care::HandoverResult;
 use crate::db::schema::{customers, follow_ups};
 use crate::events::event;
+
+/// What a handover moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moved {
+    pub customers: i64,
+    pub follow_ups: i64,
+}
 
 /// One handover: who gives, who takes, its id and time.
 #[derive(Debug, Clone, Copy)]
@@ -24,11 +30,7 @@ pub struct Handover {
 
 impl Handover {
     /// Moves the portfolio; answers what moved.
-    pub fn run(
-        &self,
-        conn: &mut PgConnection,
-        ctx: &RequestContext,
-    ) -> QueryResult<HandoverResult> {
+    pub fn run(&self, conn: &mut PgConnection, ctx: &RequestContext) -> QueryResult<Moved> {
         let Self { id, from, to, at } = *self;
         let moved: Vec<Uuid> = diesel::update(customers::table)
             .filter(customers::owner_id.eq(from))
@@ -64,12 +66,9 @@ impl Handover {
             })
             .collect();
         Outbox::enqueue_all(conn, &events)?;
-        Ok(HandoverResult {
-            handover_id: id,
-            from_owner_id: from,
-            to_owner_id: to,
-            customers_moved: moved.len() as i64,
-            follow_ups_moved: tasks as i64,
+        Ok(Moved {
+            customers: moved.len() as i64,
+            follow_ups: tasks as i64,
         })
     }
 }

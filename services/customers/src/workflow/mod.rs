@@ -5,5 +5,5 @@ pub mod access;
 pub mod classify;
 pub mod handover;
 pub mod merging;
+pub mod profile;
 pub mod search;
-pub mod view;

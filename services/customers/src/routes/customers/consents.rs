@@ -17,7 +17,7 @@ use crate::db::consents::{self as history, ConsentRow};
 use crate::db::customers::CustomerRow;
 use crate::domain::enums::{parse_into, Purpose};
 use crate::routes::deps::Deps;
-use crate::workflow::{access, view};
+use crate::workflow::{access, profile};
 
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
 /// time and source; every change is kept in the history. Withdrawing `profile_extras` erases
@@ -50,7 +50,7 @@ pub async fn put_consents(
     let changes = parse_changes(body.into_inner(), now)?;
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
-        let mut current = view::consents_of(&row);
+        let mut current = profile::consents_of(&row);
         let rows: Vec<ConsentRow> = changes
             .iter()
             .map(|(p, c)| ConsentRow {
@@ -145,7 +145,7 @@ fn parse_changes(
 fn consents_view(conn: &mut PgConnection, row: &CustomerRow) -> Result<Consents, ApiError> {
     Ok(Consents {
         customer_id: row.id,
-        consents: view::consents_of(row),
+        consents: profile::consents_of(row),
         history: history::history(conn, row.id)?
             .into_iter()
             .map(|h| ConsentEvent {

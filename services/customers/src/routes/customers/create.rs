@@ -19,8 +19,9 @@ use crate::api::problems::{DuplicateCustomer, MayNotCreateCustomers};
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::domain::new_customer::NewCustomer;
 use crate::events::event as event_of;
+use crate::routes::customers::view;
 use crate::routes::deps::Deps;
-use crate::workflow::view;
+use crate::workflow::profile;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -59,14 +60,14 @@ pub async fn create_customer(
     // A new file has no consents yet, so birthday and family cannot be stored on creation.
     let new = NewCustomer::parse(body.into_inner(), &caller, false)?;
     let now = deps.clock.now();
-    let digests = view::digests(&new, &pii);
+    let digests = profile::digests(&new, &pii);
     let phone_hashes: Vec<String> = digests
         .iter()
         .filter(|(kind, _)| *kind == "phone")
         .map(|(_, digest)| digest.clone())
         .collect();
     let mut row = blank(new_id(), now);
-    view::apply(&mut row, &new, &pii)?;
+    profile::apply(&mut row, &new, &pii)?;
     let allow_duplicate = params.allow_duplicate;
     let (pii2, who) = (pii.clone(), caller.principal.clone());
     let body = db::transaction(&deps.pool, move |conn| {

@@ -9,8 +9,8 @@ use kuaidi_shared::ApiError;
 
 use crate::api::care::DuplicatePair;
 use crate::api::problems::StaffOnly;
-use crate::api::{offset_cursor, parse_offset};
 use crate::db::duplicates;
+use crate::domain::search::{offset_cursor, parse_offset};
 use crate::routes::deps::Deps;
 
 /// Candidate duplicate pairs (same phone, email, credit code, or the same name), for review

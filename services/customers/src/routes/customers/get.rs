@@ -11,10 +11,11 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use super::respond;
+use super::view;
 use crate::api::customers::Customer;
 use crate::api::problems::{NoFileForPhone, NoSuchCustomer, NotACustomerToken};
 use crate::db::customers as repo;
-use crate::workflow::{access, view};
+use crate::workflow::access;
 
 /// The customer 360: profile, stats, tier, stage, RFM, the last 20 interactions, open
 /// follow-ups and merge history. PII is masked for callers without the right to see it (an

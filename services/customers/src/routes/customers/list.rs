@@ -6,6 +6,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::pagination::Page;
 use kuaidi_shared::ApiError;
 
+use super::view::list_views;
 use crate::api::customers::Customer;
 use crate::api::problems::InvalidFiltersEach;
 use crate::api::search::SearchParams;
@@ -33,10 +34,14 @@ pub async fn list_customers(
     let p = params.into_inner();
     let limit = p.validate()?;
     let pii = deps.pii.clone();
-    let search = Search::new(p, &caller.principal, &pii);
+    let search = Search::new(p.filter(), p.identity(&pii), p.cursor, &caller.principal);
     let (now, who) = (deps.clock.now(), caller.principal.clone());
     let page = db::run(&deps.pool, move |conn| {
-        search.page(conn, limit, now, &pii, &who)
+        let rows = search.page(conn, limit, &who)?;
+        Ok(Page {
+            data: list_views(conn, rows.data, now, &pii, &who)?,
+            next_cursor: rows.next_cursor,
+        })
     })
     .await?;
     let mut resp = HttpResponse::Ok().json(&page);

@@ -1,6 +1,7 @@
 //! `POST /api/v1/customers/{id}/merge` and `POST /api/v1/customers/merges/{merge_id}:undo`.
 
 use actix_web::{web, HttpResponse};
+use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::request::RequestContext;
@@ -9,12 +10,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::view::full_view;
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
+use crate::api::customers::Customer;
 use crate::api::problems::{BadMerge, NoSuchCustomer, NoSuchMerge, NotMergeable, NotUndoable};
+use crate::db::customers::CustomerRow;
 use crate::routes::deps::Deps;
 use crate::workflow::access;
 use crate::workflow::merging::fields as rules;
-use crate::workflow::merging::Merger;
+use crate::workflow::merging::{MergeOrder, Merged, Merger, Undone};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,13 +61,12 @@ pub async fn merge_customers(
             "cannot merge a customer with itself",
         ));
     }
-    let prefer = rules::parse_prefer(&req.prefer)?;
-    let (now, who, dry_run, pii) = (
-        deps.clock.now(),
-        caller.principal.clone(),
-        params.dry_run,
-        deps.pii.clone(),
-    );
+    let order = MergeOrder {
+        duplicate_id: req.duplicate_id,
+        prefer: rules::parse_prefer(&req.prefer)?,
+        dry_run: params.dry_run,
+    };
+    let (now, who, pii) = (deps.clock.now(), caller.principal.clone(), deps.pii.clone());
     let result = db::transaction(&deps.pool, move |conn| {
         let merger = Merger {
             who: &who,
@@ -71,7 +74,8 @@ pub async fn merge_customers(
             ctx: &ctx,
             now,
         };
-        merger.merge(conn, survivor, &req, &prefer, dry_run)
+        let merged = merger.merge(conn, survivor, &order)?;
+        merge_result(conn, merged, order.dry_run, &merger)
     })
     .await?;
     deps.outbox.wake();
@@ -108,17 +112,53 @@ pub async fn undo_merge(
         deps.pii.clone(),
     );
     let result = db::transaction(&deps.pool, move |conn| {
-        Merger {
+        let merger = Merger {
             who: &who,
             pii: &pii,
             ctx: &ctx,
             now,
-        }
-        .undo(conn, merge_id)
+        };
+        let undone = merger.undo(conn, merge_id)?;
+        undo_result(conn, undone, &merger)
     })
     .await?;
     deps.outbox.wake();
     let mut resp = HttpResponse::Ok().json(&result);
     super::mark_unmasked(&mut resp, &caller, &[&result.survivor, &result.duplicate]);
     Ok(resp)
+}
+
+/// The answer of a merge: the merged survivor as the caller may see it.
+fn merge_result(
+    conn: &mut PgConnection,
+    merged: Merged,
+    dry_run: bool,
+    by: &Merger,
+) -> Result<MergeResult, ApiError> {
+    Ok(MergeResult {
+        merge_id: merged.merge_id,
+        dry_run,
+        survivor_id: merged.survivor.id,
+        duplicate_id: merged.duplicate_id,
+        customer: shown(conn, &merged.survivor, by)?,
+        undo_until: merged.undo_until,
+    })
+}
+
+/// The answer of an undone merge: both records as the caller may see them.
+fn undo_result(
+    conn: &mut PgConnection,
+    undone: Undone,
+    by: &Merger,
+) -> Result<UndoResult, ApiError> {
+    Ok(UndoResult {
+        merge_id: undone.merge_id,
+        undone_at: undone.undone_at,
+        survivor: shown(conn, &undone.survivor, by)?,
+        duplicate: shown(conn, &undone.duplicate, by)?,
+    })
+}
+
+fn shown(conn: &mut PgConnection, row: &CustomerRow, by: &Merger) -> Result<Customer, ApiError> {
+    full_view(conn, row, by.now, by.pii, by.who)
 }

@@ -11,6 +11,7 @@ pub mod merge;
 pub mod owner;
 pub mod patch;
 pub mod update;
+pub mod view;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};

@@ -12,6 +12,7 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use super::view;
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
 use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
@@ -20,7 +21,7 @@ use crate::db::schema::follow_ups;
 use crate::events::event;
 use crate::routes::deps::Deps;
 use crate::workflow;
-use crate::workflow::{access, view};
+use crate::workflow::access;
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
 /// Emits `customer.owner_changed`.
@@ -120,7 +121,13 @@ pub async fn handover(
         to,
         at: deps.clock.now(),
     };
-    let result = db::transaction(&deps.pool, move |conn| Ok(handover.run(conn, &ctx)?)).await?;
+    let moved = db::transaction(&deps.pool, move |conn| Ok(handover.run(conn, &ctx)?)).await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Ok().json(result))
+    Ok(HttpResponse::Ok().json(HandoverResult {
+        handover_id: handover.id,
+        from_owner_id: from,
+        to_owner_id: to,
+        customers_moved: moved.customers,
+        follow_ups_moved: moved.follow_ups,
+    }))
 }

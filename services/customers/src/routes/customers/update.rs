@@ -9,6 +9,7 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use super::patch;
+use super::view;
 use super::{check_if_match, commit_edit, create::duplicate, if_match};
 use crate::api::customers::{Customer, UpdateCustomer};
 use crate::api::problems::{
@@ -17,7 +18,7 @@ use crate::api::problems::{
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
 use crate::routes::deps::Deps;
-use crate::workflow::{access, view};
+use crate::workflow::{access, profile};
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
@@ -56,14 +57,14 @@ pub async fn update_customer(
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
         check_if_match(tag.as_deref(), row.version)?;
-        let (edited, changed) = patch::apply(view::profile_of(&row, &pii)?, body.into_inner());
+        let (edited, changed) = patch::apply(profile::profile_of(&row, &pii)?, body.into_inner());
         if who.role == Role::Customer && !patch::customer_may_edit(&changed) {
             return Err(ApiError::Forbidden(
                 "an end customer may change only their own preferences".into(),
             ));
         }
-        let new = NewCustomer::parse(edited, &who, view::consented(&row, "profile_extras"))?;
-        let digests = view::digests(&new, &pii);
+        let new = NewCustomer::parse(edited, &who, profile::consented(&row, "profile_extras"))?;
+        let digests = profile::digests(&new, &pii);
         let matches = repo::matching(conn, &digests, Some(id))?;
         if changed
             .iter()
@@ -72,7 +73,7 @@ pub async fn update_customer(
         {
             return Err(duplicate(&matches));
         }
-        view::apply(&mut row, &new, &pii)?;
+        profile::apply(&mut row, &new, &pii)?;
         repo::replace_identities(conn, id, &digests)?;
         commit_edit(conn, &mut row, changed, &ctx, now)?;
         view::full_view(conn, &row, now, &pii, &who)

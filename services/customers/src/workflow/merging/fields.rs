@@ -5,8 +5,8 @@
 use kuaidi_shared::{ApiError, FieldError};
 use std::collections::BTreeMap;
 
-use crate::api::customers::CreateCustomer;
 use crate::domain::enums::{parse_into, Side};
+use crate::domain::profile::CreateCustomer;
 
 /// Fields `prefer` may name.
 pub const FIELDS: [&str; 17] = [

@@ -16,18 +16,42 @@ use kuaidi_shared::ApiError;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use crate::api::care::{MergeRequest, MergeResult, UndoResult};
-use crate::api::customers::ConsentState;
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::db::{follow_ups, merges};
 use crate::domain::enums::Side;
 use crate::domain::new_customer::NewCustomer;
+use crate::domain::profile::ConsentState;
 use crate::events::event;
-use crate::workflow::{access, view};
+use crate::workflow::{access, profile};
 use fields as rules;
 
 /// How long a merge can be undone (SPEC §4 *default*).
 pub const UNDO_DAYS: i64 = 7;
+
+/// A merge asked for: the duplicate, the side each field named in `prefer` comes from, and
+/// whether only to answer the result (a dry run writes nothing).
+pub struct MergeOrder {
+    pub duplicate_id: Uuid,
+    pub prefer: BTreeMap<String, Side>,
+    pub dry_run: bool,
+}
+
+/// What a merge did (or, dry run, would do): the survivor as merged.
+pub struct Merged {
+    /// `None` for a dry run.
+    pub merge_id: Option<Uuid>,
+    pub survivor: CustomerRow,
+    pub duplicate_id: Uuid,
+    pub undo_until: Option<DateTime<Utc>>,
+}
+
+/// An undone merge: both records as they were before it.
+pub struct Undone {
+    pub merge_id: Uuid,
+    pub undone_at: DateTime<Utc>,
+    pub survivor: CustomerRow,
+    pub duplicate: CustomerRow,
+}
 
 /// Who merges, when, with which keys.
 pub struct Merger<'a> {
@@ -76,8 +100,8 @@ fn merged_consents(
     prefer: &BTreeMap<String, Side>,
 ) -> BTreeMap<String, ConsentState> {
     let (mut base, other) = match prefer.get("consents") {
-        Some(Side::Duplicate) => (view::consents_of(d), view::consents_of(s)),
-        _ => (view::consents_of(s), view::consents_of(d)),
+        Some(Side::Duplicate) => (profile::consents_of(d), profile::consents_of(s)),
+        _ => (profile::consents_of(s), profile::consents_of(d)),
     };
     for (k, v) in other {
         base.entry(k).or_insert(v);
@@ -85,18 +109,26 @@ fn merged_consents(
     base
 }
 
+/// `prefer` as the merge row keeps it: field → `survivor` | `duplicate`, as it was asked.
+fn stored_prefer(prefer: &BTreeMap<String, Side>) -> Result<serde_json::Value, ApiError> {
+    let named: BTreeMap<&str, &str> = prefer
+        .iter()
+        .map(|(field, side)| (field.as_str(), side.as_ref()))
+        .collect();
+    Ok(serde_json::to_value(named).map_err(anyhow::Error::from)?)
+}
+
 impl Merger<'_> {
-    /// Merges `req.duplicate_id` into `survivor` (or only answers the result when `dry_run`).
+    /// Merges `order.duplicate_id` into `survivor` (or only answers the result on a dry run).
     pub fn merge(
         &self,
         conn: &mut PgConnection,
         survivor: Uuid,
-        req: &MergeRequest,
-        prefer: &BTreeMap<String, Side>,
-        dry_run: bool,
-    ) -> Result<MergeResult, ApiError> {
+        order: &MergeOrder,
+    ) -> Result<Merged, ApiError> {
         let (who, pii, ctx, now) = (self.who, self.pii, self.ctx, self.now);
-        let (s, d) = lock_pair(conn, who, survivor, req.duplicate_id)?;
+        let prefer = &order.prefer;
+        let (s, d) = lock_pair(conn, who, survivor, order.duplicate_id)?;
         if s.merged_into.is_some() || d.merged_into.is_some() {
             return Err(ApiError::conflict(
                 "already_merged",
@@ -106,8 +138,8 @@ impl Merger<'_> {
         let consents = merged_consents(&s, &d, prefer);
         let extras_ok = consents.get("profile_extras").is_some_and(|c| c.granted);
         let mut profile = rules::merge(
-            &view::profile_of(&s, pii)?,
-            &view::profile_of(&d, pii)?,
+            &profile::profile_of(&s, pii)?,
+            &profile::profile_of(&d, pii)?,
             prefer,
         );
         if !extras_ok {
@@ -115,17 +147,14 @@ impl Merger<'_> {
         }
         let new = NewCustomer::parse(profile, who, extras_ok)?;
         let mut row = s.clone();
-        view::apply(&mut row, &new, pii)?;
+        profile::apply(&mut row, &new, pii)?;
         row.consents = serde_json::to_value(&consents).map_err(anyhow::Error::from)?;
         (row.version, row.updated_at) = (s.version + 1, now);
-        if dry_run {
-            let customer = view::full_view(conn, &row, now, pii, who)?;
-            return Ok(MergeResult {
+        if order.dry_run {
+            return Ok(Merged {
                 merge_id: None,
-                dry_run,
-                survivor_id: s.id,
+                survivor: row,
                 duplicate_id: d.id,
-                customer,
                 undo_until: None,
             });
         }
@@ -133,7 +162,7 @@ impl Merger<'_> {
         let identities =
             serde_json::to_value(repo::identities(conn, s.id)?).map_err(anyhow::Error::from)?;
         repo::save(conn, &row)?;
-        repo::replace_identities(conn, s.id, &view::digests(&new, pii))?;
+        repo::replace_identities(conn, s.id, &profile::digests(&new, pii))?;
         let (repointed, moved_interactions) = merges::absorb(conn, s.id, d.id, now)?;
         let moved_follow_ups = follow_ups::move_all(conn, d.id, s.id)?;
         let merge_id = new_id();
@@ -143,7 +172,7 @@ impl Merger<'_> {
                 id: merge_id,
                 survivor_id: s.id,
                 duplicate_id: d.id,
-                prefer: serde_json::to_value(&req.prefer).map_err(anyhow::Error::from)?,
+                prefer: stored_prefer(prefer)?,
                 survivor_before: snapshot.0,
                 duplicate_before: snapshot.1,
                 identities_before: identities,
@@ -162,20 +191,17 @@ impl Merger<'_> {
             merged_at: now,
         };
         Outbox::enqueue(conn, &event(s.id, &payload, ctx, now))?;
-        let customer = view::full_view(conn, &row, now, pii, who)?;
-        Ok(MergeResult {
+        Ok(Merged {
             merge_id: Some(merge_id),
-            dry_run,
-            survivor_id: s.id,
+            survivor: row,
             duplicate_id: d.id,
-            customer,
             undo_until: Some(now + Duration::days(UNDO_DAYS)),
         })
     }
 
     /// Undoes merge `merge_id`: both records' data exactly as they were, as new versions.
-    pub fn undo(&self, conn: &mut PgConnection, merge_id: Uuid) -> Result<UndoResult, ApiError> {
-        let (who, pii, ctx, now) = (self.who, self.pii, self.ctx, self.now);
+    pub fn undo(&self, conn: &mut PgConnection, merge_id: Uuid) -> Result<Undone, ApiError> {
+        let (who, ctx, now) = (self.who, self.ctx, self.now);
         let m = merges::lock(conn, merge_id)?.ok_or(ApiError::NotFound("merge"))?;
         if m.undone_at.is_some() {
             return Err(ApiError::conflict(
@@ -200,7 +226,7 @@ impl Merger<'_> {
         merges::restore(conn, m.duplicate_id, &m.duplicate_before, now)?;
         merges::release(conn, &m)?;
         merges::mark_undone(conn, merge_id, now)?;
-        let mut views = Vec::new();
+        let mut rows = Vec::new();
         for id in [m.survivor_id, m.duplicate_id] {
             let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
             let payload = CustomerUpdatedV1 {
@@ -211,11 +237,11 @@ impl Merger<'_> {
                 phone_hashes: Some(repo::phone_hashes(conn, id)?),
             };
             Outbox::enqueue(conn, &event(id, &payload, ctx, now))?;
-            views.push(view::full_view(conn, &row, now, pii, who)?);
+            rows.push(row);
         }
-        let duplicate = views.pop().ok_or(ApiError::NotFound("customer"))?;
-        let survivor = views.pop().ok_or(ApiError::NotFound("customer"))?;
-        Ok(UndoResult {
+        let duplicate = rows.pop().ok_or(ApiError::NotFound("customer"))?;
+        let survivor = rows.pop().ok_or(ApiError::NotFound("customer"))?;
+        Ok(Undone {
             merge_id,
             undone_at: now,
             survivor,
