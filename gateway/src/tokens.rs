@@ -87,10 +87,15 @@ pub fn access_token(
     })
 }
 
+/// A new high-entropy secret: 32 random bytes, URL-safe base64 (refresh tokens, client
+/// secrets, API keys).
+pub fn secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
 /// A new opaque refresh token and the digest stored for it.
 pub fn refresh_token() -> (String, String) {
-    let bytes: [u8; 32] = rand::random();
-    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let token = secret();
     let digest = digest(&token);
     (token, digest)
 }

@@ -1,13 +1,11 @@
 //! `/api/v1/api-keys`: merchant API keys (`X-Api-Key`), shown once, stored as SHA-256.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::PgPool;
 use kuaidi_shared::events::catalogue::ApiKeyRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
@@ -72,10 +70,7 @@ pub async fn create_api_key(
     let mut errors = Vec::new();
     accounts::name(&mut errors, &b.name);
     accounts::valid(errors).map_err(ApiError::Validation)?;
-    let key = format!(
-        "kd_live_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-    );
+    let key = format!("kd_live_{}", tokens::secret());
     let (id, merchant_id) = (new_id(), b.merchant_id);
     let row = ApiKeyRow {
         id,
@@ -87,21 +82,14 @@ pub async fn create_api_key(
         created_at: admin.now(),
         created_by: admin.sub.clone(),
     };
-    let row = db::run(admin.pool(), move |conn| {
-        repo::insert(conn, &row)?;
-        Ok(row)
-    })
-    .await?;
+    let row = admin.insert(row, repo::insert).await?;
     let entry = admin
         .entry("api_key.create", id)
         .details(serde_json::json!({"merchant_id": merchant_id}));
     admin.audit(entry).await;
     let mut out = ApiKey::from(row);
     out.key = Some(key);
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/api-keys/{id}")))
-        .insert_header(("cache-control", "no-store"))
-        .json(out))
+    Ok(super::issued(format!("/api/v1/api-keys/{id}"), out))
 }
 
 /// Lists keys (never the keys themselves), newest first.

@@ -1,14 +1,12 @@
 //! `/api/v1/clients`: system clients and merchants using OAuth2 client credentials.
 
-use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::PgPool;
 use kuaidi_shared::events::catalogue::ClientRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
@@ -90,8 +88,7 @@ pub async fn create_client(
     accounts::name(&mut errors, &b.name);
     let role = accounts::client(&mut errors, &b.role, b.merchant_id, &b.scopes);
     accounts::valid(errors).map_err(ApiError::Validation)?;
-    let secret =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let secret = tokens::secret();
     let client_id = format!("kdc_{}", Uuid::new_v4().simple());
     let now = admin.now();
     let id = new_id();
@@ -108,21 +105,14 @@ pub async fn create_client(
         created_at: now,
         created_by: admin.sub.clone(),
     };
-    let row = db::run(admin.pool(), move |conn| {
-        repo::insert(conn, &row)?;
-        Ok(row)
-    })
-    .await?;
+    let row = admin.insert(row, repo::insert).await?;
     let entry = admin
         .entry("client.create", id)
         .details(serde_json::json!({"client_id": client_id, "role": b.role}));
     admin.audit(entry).await;
     let mut out = Client::from(row);
     out.client_secret = Some(secret);
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/clients/{id}")))
-        .insert_header(("cache-control", "no-store"))
-        .json(out))
+    Ok(super::issued(format!("/api/v1/clients/{id}"), out))
 }
 
 /// Lists clients (without secrets), newest first.

@@ -134,6 +134,28 @@ impl AdminCall {
     pub async fn audit(&self, entry: Audit) {
         self.auditor.record(&self.req, &self.ctx, entry).await;
     }
+
+    /// Stores a new `row` with `insert` (off the executor) and gives it back.
+    pub async fn insert<R: Send + 'static>(
+        &self,
+        row: R,
+        insert: fn(&mut PgConnection, &R) -> diesel::QueryResult<()>,
+    ) -> Result<R, ApiError> {
+        db::run(self.pool(), move |conn| {
+            insert(conn, &row)?;
+            Ok(row)
+        })
+        .await
+    }
+}
+
+/// The `201` of a credential created at `location`: `body` shows its secret this once, so the
+/// answer is never stored.
+pub fn issued(location: String, body: impl serde::Serialize) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .insert_header(("cache-control", "no-store"))
+        .json(body)
 }
 
 /// What revoking a credential needs — who asks (an admin), for the audit log, and where —

@@ -94,9 +94,40 @@ pub fn record(
     .map(drop)
 }
 
+/// A shipment's dimensions as `shipment_facts` keeps them: [`DIMS`], read into [`dims`].
+type DimsRow = (String, String, String, String, String, Uuid);
+
+const DIMS: (
+    sf::city,
+    sf::province,
+    sf::hub,
+    sf::service_level,
+    sf::value_tier,
+    sf::merchant_id,
+) = (
+    sf::city,
+    sf::province,
+    sf::hub,
+    sf::service_level,
+    sf::value_tier,
+    sf::merchant_id,
+);
+
+fn dims((city, province, hub, service_level, value_tier, merchant_id): DimsRow) -> Dims {
+    Dims {
+        city,
+        province,
+        hub,
+        service_level,
+        value_tier,
+        merchant_id,
+        ..Dims::default()
+    }
+}
+
 type Row = (
     Option<DateTime<Utc>>,
-    (String, String, String, String, String, Uuid),
+    DimsRow,
     (
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
@@ -114,14 +145,7 @@ pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> 
         .find(shipment_id)
         .select((
             sf::created_at,
-            (
-                sf::city,
-                sf::province,
-                sf::hub,
-                sf::service_level,
-                sf::value_tier,
-                sf::merchant_id,
-            ),
+            DIMS,
             (
                 sf::in_transit_at,
                 sf::delivered_at,
@@ -135,22 +159,13 @@ pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> 
         .for_update()
         .first(conn)
         .optional()?;
-    let Some((created_at, dims, facts, counted)) = row else {
+    let Some((created_at, dims_row, facts, counted)) = row else {
         return Ok(());
     };
-    let (city, province, hub, service_level, value_tier, merchant_id) = dims;
     let (in_transit_at, delivered_at, on_time, damaged_at, lost_at, exception_at) = facts;
     let state = ShipmentState {
         created_at,
-        dims: Dims {
-            city,
-            province,
-            hub,
-            service_level,
-            value_tier,
-            merchant_id,
-            ..Dims::default()
-        },
+        dims: dims(dims_row),
         in_transit_at,
         delivered_at,
         on_time,
@@ -184,27 +199,8 @@ pub fn dims_by_tracking(
     sf::table
         .filter(sf::tracking_number.eq(tracking_number))
         .filter(sf::created_at.is_not_null())
-        .select((
-            sf::city,
-            sf::province,
-            sf::hub,
-            sf::service_level,
-            sf::value_tier,
-            sf::merchant_id,
-        ))
-        .first::<(String, String, String, String, String, Uuid)>(conn)
+        .select(DIMS)
+        .first::<DimsRow>(conn)
         .optional()
-        .map(|row| {
-            row.map(
-                |(city, province, hub, service_level, value_tier, merchant_id)| Dims {
-                    city,
-                    province,
-                    hub,
-                    service_level,
-                    value_tier,
-                    merchant_id,
-                    ..Dims::default()
-                },
-            )
-        })
+        .map(|row| row.map(dims))
 }
