@@ -94,34 +94,30 @@ pub fn record(
     .map(drop)
 }
 
-/// A shipment's dimensions as `shipment_facts` keeps them: [`DIMS`], read into [`dims`].
-type DimsRow = (String, String, String, String, String, Uuid);
+/// A shipment's dimensions as `shipment_facts` keeps them.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = sf)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct DimsRow {
+    city: String,
+    province: String,
+    hub: String,
+    service_level: String,
+    value_tier: String,
+    merchant_id: Uuid,
+}
 
-const DIMS: (
-    sf::city,
-    sf::province,
-    sf::hub,
-    sf::service_level,
-    sf::value_tier,
-    sf::merchant_id,
-) = (
-    sf::city,
-    sf::province,
-    sf::hub,
-    sf::service_level,
-    sf::value_tier,
-    sf::merchant_id,
-);
-
-fn dims((city, province, hub, service_level, value_tier, merchant_id): DimsRow) -> Dims {
-    Dims {
-        city,
-        province,
-        hub,
-        service_level,
-        value_tier,
-        merchant_id,
-        ..Dims::default()
+impl From<DimsRow> for Dims {
+    fn from(r: DimsRow) -> Self {
+        Dims {
+            city: r.city,
+            province: r.province,
+            hub: r.hub,
+            service_level: r.service_level,
+            value_tier: r.value_tier,
+            merchant_id: r.merchant_id,
+            ..Dims::default()
+        }
     }
 }
 
@@ -145,7 +141,7 @@ pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> 
         .find(shipment_id)
         .select((
             sf::created_at,
-            DIMS,
+            DimsRow::as_select(),
             (
                 sf::in_transit_at,
                 sf::delivered_at,
@@ -165,7 +161,7 @@ pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> 
     let (in_transit_at, delivered_at, on_time, damaged_at, lost_at, exception_at) = facts;
     let state = ShipmentState {
         created_at,
-        dims: dims(dims_row),
+        dims: dims_row.into(),
         in_transit_at,
         delivered_at,
         on_time,
@@ -199,8 +195,8 @@ pub fn dims_by_tracking(
     sf::table
         .filter(sf::tracking_number.eq(tracking_number))
         .filter(sf::created_at.is_not_null())
-        .select(DIMS)
+        .select(DimsRow::as_select())
         .first::<DimsRow>(conn)
         .optional()
-        .map(|row| row.map(dims))
+        .map(|row| row.map(Dims::from))
 }

@@ -66,19 +66,11 @@ pub async fn merge_customers(
         prefer: rules::parse_prefer(&req.prefer)?,
         dry_run: params.dry_run,
     };
-    let (now, who, pii) = (deps.clock.now(), caller.principal.clone(), deps.pii.clone());
-    let result = db::transaction(&deps.pool, move |conn| {
-        let merger = Merger {
-            who: &who,
-            pii: &pii,
-            ctx: &ctx,
-            now,
-        };
+    let result = as_merger(&caller, ctx, &deps, move |conn, merger| {
         let merged = merger.merge(conn, survivor, &order)?;
-        merge_result(conn, merged, order.dry_run, &merger)
+        merge_result(conn, merged, order.dry_run, merger)
     })
     .await?;
-    deps.outbox.wake();
     let mut resp = HttpResponse::Ok().json(&result);
     super::mark_unmasked(&mut resp, &caller, &[&result.customer]);
     Ok(resp)
@@ -105,12 +97,29 @@ pub async fn undo_merge(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
-    let (merge_id, now, who, pii) = (
-        path.into_inner(),
-        deps.clock.now(),
-        caller.principal.clone(),
-        deps.pii.clone(),
-    );
+    let merge_id = path.into_inner();
+    let result = as_merger(&caller, ctx, &deps, move |conn, merger| {
+        let undone = merger.undo(conn, merge_id)?;
+        undo_result(conn, undone, merger)
+    })
+    .await?;
+    let mut resp = HttpResponse::Ok().json(&result);
+    super::mark_unmasked(&mut resp, &caller, &[&result.survivor, &result.duplicate]);
+    Ok(resp)
+}
+
+/// Runs `work` in one transaction with `caller` as the merger, then wakes the outbox relay.
+async fn as_merger<T, F>(
+    caller: &Authorized<caps::CustomersWrite>,
+    ctx: RequestContext,
+    deps: &Deps,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection, &Merger) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (now, who, pii) = (deps.clock.now(), caller.principal.clone(), deps.pii.clone());
     let result = db::transaction(&deps.pool, move |conn| {
         let merger = Merger {
             who: &who,
@@ -118,14 +127,11 @@ pub async fn undo_merge(
             ctx: &ctx,
             now,
         };
-        let undone = merger.undo(conn, merge_id)?;
-        undo_result(conn, undone, &merger)
+        work(conn, &merger)
     })
     .await?;
     deps.outbox.wake();
-    let mut resp = HttpResponse::Ok().json(&result);
-    super::mark_unmasked(&mut resp, &caller, &[&result.survivor, &result.duplicate]);
-    Ok(resp)
+    Ok(result)
 }
 
 /// The answer of a merge: the merged survivor as the caller may see it.
