@@ -68,21 +68,3 @@ pub struct FollowUpFilter {
     #[param(pattern = "^[A-Za-z0-9_-]+$")]
     pub cursor: Option<String>,
 }
-
-impl From<crate::db::follow_ups::FollowUpRow> for FollowUp {
-    fn from(r: crate::db::follow_ups::FollowUpRow) -> Self {
-        Self {
-            id: r.id,
-            customer_id: r.customer_id,
-            assignee_id: r.assignee_id,
-            due_at: r.due_at,
-            reason: r.reason,
-            rule: r.rule,
-            status: r.status,
-            outcome: r.outcome,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-            closed_at: r.closed_at,
-        }
-    }
-}

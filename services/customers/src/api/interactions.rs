@@ -48,20 +48,3 @@ pub struct Interaction {
     /// The event it came from (`complaint.closed:<id>`), for logged-by-event interactions.
     pub source: Option<String>,
 }
-
-impl From<crate::db::interactions::InteractionRow> for Interaction {
-    fn from(r: crate::db::interactions::InteractionRow) -> Self {
-        Self {
-            id: r.id,
-            customer_id: r.customer_id,
-            channel: r.channel,
-            direction: r.direction,
-            kind: r.kind,
-            summary: r.summary,
-            staff_id: r.staff_id,
-            occurred_at: r.occurred_at,
-            created_at: r.created_at,
-            source: r.source,
-        }
-    }
-}

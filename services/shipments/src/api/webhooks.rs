@@ -5,8 +5,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::webhooks::{DeliveryRow, SubscriptionRow, PENDING};
-
 /// `POST /api/v1/webhooks`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateWebhook {
@@ -88,47 +86,4 @@ pub struct ReplayResult {
     pub requeued: i64,
     /// The effective start (the requested `since`, or 30 days ago if earlier).
     pub since: DateTime<Utc>,
-}
-
-impl From<SubscriptionRow> for Webhook {
-    fn from(r: SubscriptionRow) -> Self {
-        Self {
-            id: r.id,
-            url: r.url,
-            events: r.events,
-            merchant_id: r.merchant_id,
-            disabled_at: r.disabled_at,
-            created_at: r.created_at,
-        }
-    }
-}
-
-impl CreatedWebhook {
-    /// The stored row with its secret in clear, this once.
-    pub fn new(r: SubscriptionRow, secret: String) -> Self {
-        Self {
-            id: r.id,
-            url: r.url,
-            events: r.events,
-            merchant_id: r.merchant_id,
-            secret,
-            created_at: r.created_at,
-        }
-    }
-}
-
-impl From<DeliveryRow> for WebhookDelivery {
-    fn from(r: DeliveryRow) -> Self {
-        Self {
-            id: r.id,
-            event_id: r.event_id,
-            event_type: r.event_type,
-            next_attempt_at: (r.status == PENDING).then_some(r.next_attempt_at),
-            status: r.status,
-            attempts: r.attempts,
-            last_status_code: r.last_status_code,
-            last_latency_ms: r.last_latency_ms,
-            created_at: r.created_at,
-        }
-    }
 }

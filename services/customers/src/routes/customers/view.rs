@@ -15,6 +15,7 @@ use crate::api::customers::{Customer, MergeRecord, Rfm, Stats};
 use crate::db::activity::{self, StatsRow};
 use crate::db::customers::CustomerRow;
 use crate::db::{follow_ups, interactions, merges};
+use crate::routes;
 use crate::workflow::access::sees_pii;
 use crate::workflow::profile::{consents_of, profile_of};
 
@@ -143,7 +144,7 @@ pub fn full_view(
         .unwrap_or_else(zero_stats);
     let mut c = view(row, stats, pii, caller)?;
     let recent = interactions::page(conn, row.id, None, 19)?;
-    c.interactions = Some(recent.into_iter().map(Into::into).collect());
+    c.interactions = Some(recent.into_iter().map(routes::interactions::view).collect());
     if caller.role == Role::Customer {
         // Staff tasks and merge history are internal to the company.
         return Ok(c);
@@ -158,7 +159,7 @@ pub fn full_view(
         None,
         199,
     )?;
-    c.follow_ups = Some(open.into_iter().map(Into::into).collect());
+    c.follow_ups = Some(open.into_iter().map(routes::follow_ups::view).collect());
     c.merges = Some(
         merges::involving(conn, row.id)?
             .into_iter()

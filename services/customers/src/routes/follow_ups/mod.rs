@@ -56,7 +56,7 @@ async fn respond_page(
             at: r.due_at,
             id: r.id,
         },
-        FollowUp::from,
+        view,
     );
     Ok(HttpResponse::Ok().json(page))
 }
@@ -193,5 +193,22 @@ pub async fn create_follow_up(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/follow-ups/{}", row.id)))
-        .json(FollowUp::from(row)))
+        .json(view(row)))
+}
+
+/// The API's follow-up task from its row.
+pub fn view(r: FollowUpRow) -> FollowUp {
+    FollowUp {
+        id: r.id,
+        customer_id: r.customer_id,
+        assignee_id: r.assignee_id,
+        due_at: r.due_at,
+        reason: r.reason,
+        rule: r.rule,
+        status: r.status,
+        outcome: r.outcome,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        closed_at: r.closed_at,
+    }
 }

@@ -73,5 +73,5 @@ pub async fn update_follow_up(
         Ok(repo::close(conn, id, to.as_ref(), outcome, now)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(FollowUp::from(row)))
+    Ok(HttpResponse::Ok().json(super::view(row)))
 }

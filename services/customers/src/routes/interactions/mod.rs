@@ -47,7 +47,7 @@ pub async fn list_interactions(
                 at: r.occurred_at,
                 id: r.id,
             },
-            Interaction::from,
+            view,
         ))
     })
     .await?;
@@ -109,5 +109,21 @@ pub async fn create_interaction(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/customers/{id}/interactions")))
-        .json(Interaction::from(row)))
+        .json(view(row)))
+}
+
+/// The API's interaction from its row.
+pub fn view(r: InteractionRow) -> Interaction {
+    Interaction {
+        id: r.id,
+        customer_id: r.customer_id,
+        channel: r.channel,
+        direction: r.direction,
+        kind: r.kind,
+        summary: r.summary,
+        staff_id: r.staff_id,
+        occurred_at: r.occurred_at,
+        created_at: r.created_at,
+        source: r.source,
+    }
 }

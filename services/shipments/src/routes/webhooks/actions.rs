@@ -51,7 +51,7 @@ pub async fn test_webhook(
     })
     .await?;
     wake.wake();
-    Ok(HttpResponse::Accepted().json(WebhookDelivery::from(row)))
+    Ok(HttpResponse::Accepted().json(super::view::delivery(row)))
 }
 
 /// Queues again every delivery since `since` (at most 30 days back) that did not succeed, so a

@@ -63,5 +63,5 @@ pub async fn create_webhook(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/webhooks/{}", stored.id)))
-        .json(CreatedWebhook::new(stored, new.secret)))
+        .json(super::view::created(stored, new.secret)))
 }

@@ -50,7 +50,7 @@ pub async fn list_deliveries(
             at: r.created_at,
             id: r.id,
         },
-        WebhookDelivery::from,
+        super::view::delivery,
     );
     Ok(web::Json(WebhookDeliveryPage {
         data: page.data,
@@ -91,5 +91,5 @@ pub async fn redeliver(
     })
     .await?;
     wake.wake();
-    Ok(HttpResponse::Accepted().json(WebhookDelivery::from(row)))
+    Ok(HttpResponse::Accepted().json(super::view::delivery(row)))
 }

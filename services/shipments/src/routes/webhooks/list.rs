@@ -7,7 +7,7 @@ use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
 use crate::api::problems::MayNotManageWebhooks;
-use crate::api::webhooks::{Webhook, WebhookList};
+use crate::api::webhooks::WebhookList;
 use crate::db::webhooks as repo;
 
 /// The caller's own subscriptions, oldest first (secrets are not shown).
@@ -32,7 +32,7 @@ pub async fn list_webhooks(
     })
     .await?;
     Ok(web::Json(WebhookList {
-        data: rows.into_iter().map(Webhook::from).collect(),
+        data: rows.into_iter().map(super::view::webhook).collect(),
         next_cursor: None,
     }))
 }

@@ -14,6 +14,7 @@ pub mod create;
 pub mod delete;
 pub mod deliveries;
 pub mod list;
+pub mod view;
 
 /// Whose subscriptions the caller manages.
 pub(crate) fn owner_of(caller: &Principal) -> Result<Owner, ApiError> {

@@ -1,0 +1,43 @@
+//! The API's webhook subscriptions and deliveries from their rows.
+
+use crate::api::webhooks::{CreatedWebhook, Webhook, WebhookDelivery};
+use crate::db::webhooks::{DeliveryRow, SubscriptionRow, PENDING};
+
+/// A subscription as its owner sees it (without its secret).
+pub fn webhook(r: SubscriptionRow) -> Webhook {
+    Webhook {
+        id: r.id,
+        url: r.url,
+        events: r.events,
+        merchant_id: r.merchant_id,
+        disabled_at: r.disabled_at,
+        created_at: r.created_at,
+    }
+}
+
+/// The stored row with its secret in clear, this once.
+pub fn created(r: SubscriptionRow, secret: String) -> CreatedWebhook {
+    CreatedWebhook {
+        id: r.id,
+        url: r.url,
+        events: r.events,
+        merchant_id: r.merchant_id,
+        secret,
+        created_at: r.created_at,
+    }
+}
+
+/// One delivery; when the next attempt is due only while it is pending.
+pub fn delivery(r: DeliveryRow) -> WebhookDelivery {
+    WebhookDelivery {
+        id: r.id,
+        event_id: r.event_id,
+        event_type: r.event_type,
+        next_attempt_at: (r.status == PENDING).then_some(r.next_attempt_at),
+        status: r.status,
+        attempts: r.attempts,
+        last_status_code: r.last_status_code,
+        last_latency_ms: r.last_latency_ms,
+        created_at: r.created_at,
+    }
+}
