@@ -6,5 +6,6 @@ pub mod claims;
 pub mod escalation;
 pub mod evidence;
 pub mod intake;
+pub mod proactive;
 pub mod sla;
 pub mod surveys;

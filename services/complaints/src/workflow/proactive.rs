@@ -7,11 +7,13 @@ use kuaidi_shared::events::catalogue::ShipmentExceptionRaisedV1;
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::request::RequestContext;
 
+use super::intake::open_case;
 use crate::db::{complaints as repo, customers};
 use crate::domain::intake::Intake;
 use crate::domain::vocab::Priority;
-use crate::workflow::intake::open_case;
 
+/// Opens the proactive case of a lost or damaged parcel a key account sent, unless one is open
+/// for that shipment already; any other exception is no case.
 pub fn on_exception(
     conn: &mut PgConnection,
     event: &CloudEvent,

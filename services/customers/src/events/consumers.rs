@@ -1,0 +1,66 @@
+//! The service's consumers, one handler per event type. Shipments feed each customer's
+//! activity; complaints, surveys and shipment notifications become interactions (the timeline is
+//! complete with no manual entry) and feed the complaint and satisfaction stats. Handlers run in
+//! the transaction that records the event id, and tolerate any order.
+
+use diesel::PgConnection;
+use kuaidi_shared::events::catalogue::{
+    ComplaintClosedV1, ComplaintReceivedV1, ComplaintReopenedV1, NotificationRequestedV1,
+    ShipmentCreatedV1, ShipmentDeliveredV1, SurveySubmittedV1,
+};
+use kuaidi_shared::events::Consumers;
+
+use super::timeline;
+use crate::db::interactions::{self, InteractionRow};
+use crate::db::{activity, rules};
+
+/// Every event type the service consumes, one handler each.
+pub fn consumers() -> Consumers {
+    Consumers::new()
+        .on(|conn, _, s: ShipmentCreatedV1| {
+            let Some(customer) = s.shipper_customer_id else {
+                return Ok(());
+            };
+            let spend = s.freight.to_minor().map_err(anyhow::Error::msg)?;
+            activity::record_shipment(conn, customer, s.created_at, &s.freight.currency, spend)?;
+            Ok(())
+        })
+        .on(|conn, _, d: ShipmentDeliveredV1| {
+            if let Some(customer) = d.shipper_customer_id {
+                activity::record_delivery(conn, customer, d.delivered_at, d.on_time)?;
+            }
+            Ok(())
+        })
+        .on(|conn, e, c: ComplaintReceivedV1| {
+            if let Some(customer) = c.customer_id {
+                activity::record_complaint(conn, c.complaint_id, customer, c.received_at)?;
+            }
+            log(conn, timeline::complaint_received(e, &c))
+        })
+        .on(|conn, e, c: ComplaintClosedV1| {
+            let Some(customer) = c.customer_id else {
+                return Ok(());
+            };
+            activity::close_complaint(conn, c.complaint_id, customer, c.received_at, c.closed_at)?;
+            let (id, handler, closed) = (c.complaint_id, c.assignee_id, c.closed_at);
+            rules::complaint_callback(conn, customer, id, handler, closed, e.time)?;
+            log(conn, timeline::complaint_closed(e, &c))
+        })
+        .on(|conn, _, c: ComplaintReopenedV1| Ok(activity::reopen_complaint(conn, c.complaint_id)?))
+        .on(|conn, e, s: SurveySubmittedV1| {
+            if let Some(customer) = s.customer_id {
+                activity::record_survey(conn, s.survey_id, customer, s.overall, s.submitted_at)?;
+            }
+            log(conn, timeline::survey_submitted(e, &s))
+        })
+        .on(|conn, e, n: NotificationRequestedV1| {
+            log(conn, timeline::notification_requested(e, &n))
+        })
+}
+
+fn log(conn: &mut PgConnection, row: Option<InteractionRow>) -> anyhow::Result<()> {
+    if let Some(row) = row {
+        interactions::insert_for_event(conn, row)?;
+    }
+    Ok(())
+}
