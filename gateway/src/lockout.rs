@@ -1,9 +1,9 @@
 //! Failed sign-ins (SPEC §3, OWASP): throttled per source address and per username by token
 //! buckets (`429` + `Retry-After`); an address that keeps failing waits a growing delay before
 //! each further attempt (progressive throttling, on the gateway's clock); and a username is
-//! locked with growing delays after repeated failures — except from addresses its user signed
-//! in from before, so a stranger's failures elsewhere never lock the owner out. Admins unlock;
-//! every lock is audited.
+//! locked with growing delays after repeated failures (`domain::lockout`) — except from
+//! addresses its user signed in from before, so a stranger's failures elsewhere never lock the
+//! owner out. Admins unlock; every lock is audited.
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -13,24 +13,6 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::ratelimit::{Decision, Limiter};
-
-/// Failures in a row before the first lock.
-pub const FREE_FAILURES: i32 = 5;
-/// The longest lock.
-const MAX_LOCK_MINUTES: i64 = 60;
-
-/// How long a user is locked after `failures` failures in a row: nothing before
-/// [`FREE_FAILURES`], then 1 minute, doubling with every further failure up to an hour.
-pub fn lock_for(failures: i32) -> Option<Duration> {
-    let beyond = failures - FREE_FAILURES;
-    if beyond < 0 {
-        return None;
-    }
-    let minutes = 1_i64
-        .checked_shl(beyond.clamp(0, 30) as u32)
-        .unwrap_or(MAX_LOCK_MINUTES);
-    Some(Duration::minutes(minutes.min(MAX_LOCK_MINUTES)))
-}
 
 /// Failed sign-ins an address may make before its attempts are delayed.
 pub const ADDRESS_FREE_FAILURES: u32 = 10;
@@ -152,17 +134,6 @@ impl AuthLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_first_failures_are_free_then_the_lock_doubles_up_to_an_hour() {
-        assert_eq!(lock_for(0), None);
-        assert_eq!(lock_for(FREE_FAILURES - 1), None);
-        assert_eq!(lock_for(FREE_FAILURES), Some(Duration::minutes(1)));
-        assert_eq!(lock_for(FREE_FAILURES + 1), Some(Duration::minutes(2)));
-        assert_eq!(lock_for(FREE_FAILURES + 3), Some(Duration::minutes(8)));
-        assert_eq!(lock_for(FREE_FAILURES + 6), Some(Duration::minutes(60)));
-        assert_eq!(lock_for(i32::MAX), Some(Duration::minutes(60)));
-    }
 
     #[test]
     fn an_address_waits_one_second_after_its_free_failures_then_twice_as_long_each_time() {

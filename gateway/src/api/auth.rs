@@ -3,8 +3,6 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::sessions::Session;
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "admin", "password": "s3cret-Passw0rd"}))]
@@ -86,16 +84,4 @@ pub struct CustomerTokenResponse {
     pub token_type: String,
     /// Seconds until the token expires (at most 900).
     pub expires_in: i64,
-}
-
-impl TokenResponse {
-    /// A staff session's answer (`refresh_token` is always issued at login and refresh).
-    pub fn of(session: Session) -> Self {
-        Self {
-            access_token: session.access_token,
-            token_type: "Bearer".into(),
-            expires_in: session.expires_in,
-            refresh_token: session.refresh_token.unwrap_or_default(),
-        }
-    }
 }

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{login_addresses, users};
+use crate::domain::lockout::lock_for;
 
 /// Whether `user_id` signed in successfully from `ip` before.
 pub fn is_known_address(conn: &mut PgConnection, user_id: Uuid, ip: &str) -> QueryResult<bool> {
@@ -27,7 +28,7 @@ pub fn record_failure(
         .set(users::failed_logins.eq(users::failed_logins + 1))
         .returning(users::failed_logins)
         .get_result(conn)?;
-    let Some(lock) = crate::lockout::lock_for(failures) else {
+    let Some(lock) = lock_for(failures) else {
         return Ok((failures, None));
     };
     let until = now + lock;

@@ -91,7 +91,7 @@ pub async fn login(
     let session = sessions.issue(&subject, Some(refresh)).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(TokenResponse::of(session)))
+        .json(super::staff_tokens(session)))
 }
 
 /// Where and when a sign-in is attempted.

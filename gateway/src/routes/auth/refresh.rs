@@ -99,7 +99,7 @@ pub async fn refresh(
     auditor.record(&req, &ctx, entry).await;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(TokenResponse::of(session)))
+        .json(super::staff_tokens(session)))
 }
 
 /// Spends the token with this digest, or revokes its family when it was spent before.
