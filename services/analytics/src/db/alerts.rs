@@ -1,14 +1,11 @@
 //! `alerts`: early-warning conditions found in the rollups, one per condition per day, each
-//! announced by `analytics.alert_raised` in the same transaction.
+//! announced by `analytics.alert_raised` (`events::alerts`) in the same transaction.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Jsonb, Text};
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::events::catalogue::AnalyticsAlertRaisedV1;
-use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::pagination::Cursor;
-use kuaidi_shared::request::RequestContext;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -101,12 +98,12 @@ fn by_key(rows: Vec<DailyCount>, today: NaiveDate) -> Series {
 }
 
 /// Checks today's figures (the business day of the rules' zone) against the rules and raises
-/// what is new; returns how many.
+/// what is new; returns the alerts raised.
 pub fn raise(
     conn: &mut PgConnection,
     rules: &AlertRules,
     now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<Vec<AlertRow>> {
     let today = rules.today(now);
     let mut found = Vec::new();
     let complaints = daily(
@@ -172,10 +169,10 @@ pub fn raise(
     insert_new(conn, &rows)
 }
 
-/// Inserts the alerts not raised yet today (one statement) and enqueues their events.
-fn insert_new(conn: &mut PgConnection, rows: &[NewAlert]) -> anyhow::Result<usize> {
+/// Inserts the alerts not raised yet today (one statement); answers those inserted.
+fn insert_new(conn: &mut PgConnection, rows: &[NewAlert]) -> anyhow::Result<Vec<AlertRow>> {
     if rows.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let raised: Vec<AlertRow> = diesel::sql_query(
         "INSERT INTO alerts (id, kind, city, category, hub, day, observed, threshold, raised_at) \
@@ -185,32 +182,7 @@ fn insert_new(conn: &mut PgConnection, rows: &[NewAlert]) -> anyhow::Result<usiz
     )
     .bind::<Jsonb, _>(serde_json::to_value(rows)?)
     .load(conn)?;
-    let events: Vec<CloudEvent> = raised
-        .iter()
-        .map(|r| {
-            let payload = AnalyticsAlertRaisedV1 {
-                alert_id: r.id,
-                kind: r.kind.clone(),
-                city: Some(r.city.clone()).filter(|s| !s.is_empty()),
-                category: Some(r.category.clone()).filter(|s| !s.is_empty()),
-                hub_code: Some(r.hub.clone()).filter(|s| !s.is_empty()),
-                day: r.day.to_string(),
-                observed: r.observed,
-                threshold: r.threshold,
-                raised_at: r.raised_at,
-            };
-            CloudEvent::new(
-                crate::SERVICE,
-                r.id.to_string(),
-                &payload,
-                &RequestContext::detached(),
-                new_id(),
-                r.raised_at,
-            )
-        })
-        .collect();
-    Outbox::enqueue_all(conn, &events)?;
-    Ok(raised.len())
+    Ok(raised)
 }
 
 /// A page of alerts, newest first, optionally of one status.

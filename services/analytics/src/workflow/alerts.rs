@@ -1,4 +1,5 @@
-//! The early-warning job: every 5 minutes, one replica at a time.
+//! The early-warning job: every 5 minutes, one replica at a time; each alert it raises is
+//! announced in the same transaction.
 
 use kuaidi_shared::events::{Outbox, Shutdown};
 use kuaidi_shared::jobs::{Job, Scheduler};
@@ -6,6 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use crate::domain::alerts::AlertRules;
+use crate::events::alerts::alert_raised;
 
 /// The job's schedule.
 pub fn job() -> Job {
@@ -21,9 +23,12 @@ pub fn early_warning(
 ) -> JoinHandle<()> {
     sched.spawn_db(job(), stopping, move |conn, now| {
         let raised = crate::db::alerts::raise(conn, &rules, now)?;
-        if raised > 0 {
-            outbox.wake();
+        if raised.is_empty() {
+            return Ok(0);
         }
-        Ok(raised)
+        let events: Vec<_> = raised.iter().map(alert_raised).collect();
+        Outbox::enqueue_all(conn, &events)?;
+        outbox.wake();
+        Ok(raised.len())
     })
 }
