@@ -761,6 +761,59 @@ async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself()
     w.shutdown().await;
 }
 
+/// A group of events records its ids in one statement and still applies each event once: an
+/// event already recorded and an event that comes twice in the same group are duplicates, and a
+/// failing event rolls back the whole group's records with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_records_its_ids_at_once_and_applies_each_event_once() {
+    use kuaidi_shared::events::consumer::{apply, apply_all, Handled};
+    let w = World::new("ebgroup");
+    let sub = w.subscription(&w.amqp);
+    let (seen, twice, fresh) = (event("seen"), event("twice"), event("fresh"));
+    assert_eq!(
+        apply(&sub, seen.clone()).await.expect("applied"),
+        Handled::Applied
+    );
+
+    let group = vec![seen.clone(), twice.clone(), fresh.clone(), twice.clone()];
+    let outcomes = apply_all(&sub, group).await.expect("the group applied");
+    assert_eq!(
+        outcomes,
+        vec![
+            Handled::Duplicate,
+            Handled::Applied,
+            Handled::Applied,
+            Handled::Duplicate
+        ],
+        "recorded before, new, new, and the same id again in the group"
+    );
+    assert_eq!(w.effects(), 3, "seen, twice and fresh, each applied once");
+    assert_eq!(w.effect_ids(), HashSet::from([seen.id, twice.id, fresh.id]));
+
+    let (good, poison) = (event("good"), event("poison"));
+    let failed = apply_all(&sub, vec![good.clone(), poison])
+        .await
+        .expect_err("the poison fails the group");
+    assert_eq!(failed.index, Some(1), "the failing event is named");
+    assert_eq!(
+        w.effects(),
+        3,
+        "the good event of the failed group left no effect"
+    );
+    assert_eq!(
+        w.count(&format!(
+            "SELECT COUNT(*) AS n FROM processed_events WHERE event_id = '{}'",
+            good.id
+        )),
+        0,
+        "nor a processed record: it is handled again when retried"
+    );
+    assert_eq!(
+        apply_all(&sub, vec![good.clone()]).await.expect("retried"),
+        vec![Handled::Applied]
+    );
+}
+
 /// Events written as batch messages (`Outbox::enqueue_batched`, CloudEvents batch format) are
 /// published as few messages and handled one by one: each good event applied exactly once, a
 /// good event that also came alone deduplicated by its id, and a poison in a batch holding back

@@ -3,8 +3,12 @@
 //! customers service's database, then
 //!
 //! * exact phone search (`GET /api/v1/customers?q=<phone>`, found through the keyed blind
-//!   index) through the gateway and direct to the service, from 1 and from 16 clients: p50/p99
-//!   and requests/s, each answer checked to hold exactly the customer with that phone;
+//!   index) as a customer-service agent (the desk: answers masked, nothing to audit) through
+//!   the gateway and direct, from 1 and from 16 clients back to back, and at a steady 100 and
+//!   300 searches/s through the gateway (open loop, latency from when each search was due);
+//!   as an admin (answers unmasked, so each one also writes a durable `pii.read` audit row)
+//!   through the gateway from 1 and 16 clients: p50/p99 and requests/s, each answer checked to
+//!   hold exactly the customer with that phone;
 //! * the classification job (`POST /api/v1/customers/classification:run`, the very job code
 //!   the hourly schedule runs: one transaction under the advisory lock, set-based SQL, an event
 //!   per change) timed twice: the first run over the fresh file (every customer changes) and
@@ -26,6 +30,11 @@ use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::settings::{PiiSettings, PII_DEFAULTS};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+
+/// The customer-service agent of the desk searches (SPEC §3: customers read, PII masked
+/// unless owned; the seeded customers have no owner, so no search is an audited PII read).
+const AGENT: &str = "bench-agent";
+const AGENT_PASSWORD: &str = "Kd-desk-2026-search";
 
 /// Customers sealed and inserted per statement.
 const BATCH: i64 = 50_000;
@@ -124,8 +133,36 @@ fn seed(conn: &mut PgConnection, pii: &PiiCipher, n: i64) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Latencies (ms) of `GET {base}/api/v1/customers?q=<phone>` from `workers` clients for
-/// `seconds`, each answer checked; `(rps, p50, p99, wrong answers)`.
+/// One search for customer `i`'s phone: whether the answer holds exactly that customer.
+async fn search_once(client: &reqwest::Client, base: &str, token: &str, i: i64) -> bool {
+    match client
+        .get(format!("{base}/api/v1/customers"))
+        .query(&[("q", phone_of(i))])
+        .bearer_auth(token)
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => {
+            let body: Value = r.json().await.unwrap_or_default();
+            let data = body["data"].as_array().cloned().unwrap_or_default();
+            data.len() == 1
+                && data[0]["name"]
+                    .as_str()
+                    .is_some_and(|s| s.ends_with(&format!("客户{i}")))
+        }
+        _ => false,
+    }
+}
+
+/// The customer the `k`-th step of a walk lands on: a multiplicative step modulo `n` spreads
+/// the searches over the whole file.
+fn step(k: i64, n: i64) -> i64 {
+    (k * 48_271 + 11) % n
+}
+
+/// Latencies (ms) of `GET {base}/api/v1/customers?q=<phone>` from `workers` clients, each
+/// sending its next search as soon as the last is answered, for `seconds` (a closed loop: at
+/// 16 clients the machine is saturated and latency is mostly queueing).
 async fn search_load(
     base: &str,
     token: &str,
@@ -145,27 +182,9 @@ async fn search_load(
                 let (mut lat, mut wrong) = (Vec::new(), 0u64);
                 let mut k = w as i64;
                 while Instant::now() < until {
-                    // Spread over the whole file (a multiplicative step modulo n).
-                    k = (k * 48_271 + 11) % n;
-                    let i = k + 1;
+                    k = step(k, n);
                     let t = Instant::now();
-                    let ok = match client
-                        .get(format!("{base}/api/v1/customers"))
-                        .query(&[("q", phone_of(i))])
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                    {
-                        Ok(r) if r.status().is_success() => {
-                            let body: Value = r.json().await.unwrap_or_default();
-                            let data = body["data"].as_array().cloned().unwrap_or_default();
-                            data.len() == 1
-                                && data[0]["name"]
-                                    .as_str()
-                                    .is_some_and(|s| s.ends_with(&format!("客户{i}")))
-                        }
-                        _ => false,
-                    };
+                    let ok = search_once(&client, &base, &token, k + 1).await;
                     lat.push(t.elapsed().as_secs_f64() * 1000.0);
                     wrong += u64::from(!ok);
                 }
@@ -175,31 +194,84 @@ async fn search_load(
         .buffer_unordered(workers)
         .collect()
         .await;
-    let elapsed = started.elapsed().as_secs_f64();
-    let wrong: u64 = results.iter().map(|r| r.1).sum();
-    let mut all: Vec<f64> = results.into_iter().flat_map(|r| r.0).collect();
-    all.sort_by(f64::total_cmp);
+    let wrong = results.iter().map(|r| r.1).sum();
+    let lat = results.into_iter().flat_map(|r| r.0).collect();
+    Ok(summary(
+        lat,
+        wrong,
+        started.elapsed(),
+        json!({"connections": workers}),
+    ))
+}
+
+/// Latencies (ms) of searches sent at a steady `rate` per second for `seconds` whatever the
+/// answers do (an open loop, as many agents' desks are): each measured from the moment it was
+/// due, so a stall counts against every search it holds up.
+async fn search_at_rate(
+    base: &str,
+    token: &str,
+    n: i64,
+    seconds: u64,
+    rate: u32,
+) -> anyhow::Result<Value> {
+    let client = reqwest::Client::builder().build()?;
+    let period = Duration::from_secs(1) / rate;
+    let started = tokio::time::Instant::now();
+    let mut tasks = Vec::new();
+    let mut k = 0i64;
+    for due in (0..).map(|j| started + period * j) {
+        if due >= started + Duration::from_secs(seconds) {
+            break;
+        }
+        tokio::time::sleep_until(due).await;
+        k = step(k, n);
+        let (client, base, token, i) = (client.clone(), base.to_owned(), token.to_owned(), k + 1);
+        tasks.push(tokio::spawn(async move {
+            let ok = search_once(&client, &base, &token, i).await;
+            (due.elapsed().as_secs_f64() * 1000.0, ok)
+        }));
+    }
+    let (mut lat, mut wrong) = (Vec::new(), 0u64);
+    for t in tasks {
+        let (ms, ok) = t.await?;
+        lat.push(ms);
+        wrong += u64::from(!ok);
+    }
+    Ok(summary(
+        lat,
+        wrong,
+        started.elapsed(),
+        json!({"rate_per_second": rate}),
+    ))
+}
+
+/// `{requests, rps, p50_ms, p99_ms, wrong_answers}` and the fields of `load`.
+fn summary(mut lat: Vec<f64>, wrong: u64, elapsed: Duration, load: Value) -> Value {
+    lat.sort_by(f64::total_cmp);
     let pct = |p: f64| {
-        all.get(((all.len() as f64 * p).ceil() as usize).saturating_sub(1))
+        lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1))
             .copied()
             .unwrap_or(f64::NAN)
     };
     let round = |v: f64| (v * 100.0).round() / 100.0;
-    Ok(json!({
-        "requests": all.len(),
-        "connections": workers,
-        "rps": round(all.len() as f64 / elapsed),
+    let mut out = json!({
+        "requests": lat.len(),
+        "rps": round(lat.len() as f64 / elapsed.as_secs_f64()),
         "p50_ms": round(pct(0.50)),
         "p99_ms": round(pct(0.99)),
         "wrong_answers": wrong,
-    }))
+    });
+    if let (Some(o), Some(l)) = (out.as_object_mut(), load.as_object()) {
+        o.extend(l.clone());
+    }
+    out
 }
 
-/// A fresh access token of the bootstrap admin.
-async fn login(gateway: &str, password: &str) -> anyhow::Result<String> {
+/// A fresh access token of `username`.
+async fn login(gateway: &str, username: &str, password: &str) -> anyhow::Result<String> {
     let resp: Value = reqwest::Client::new()
         .post(format!("{gateway}/api/v1/auth/login"))
-        .json(&json!({"username": "admin", "password": password}))
+        .json(&json!({"username": username, "password": password}))
         .send()
         .await?
         .json()
@@ -207,7 +279,28 @@ async fn login(gateway: &str, password: &str) -> anyhow::Result<String> {
     resp["access_token"]
         .as_str()
         .map(str::to_owned)
-        .ok_or_else(|| anyhow::anyhow!("login failed: {resp}"))
+        .ok_or_else(|| anyhow::anyhow!("login of {username} failed: {resp}"))
+}
+
+/// Creates the customer-service agent the desk searches are made as (idempotent: a second
+/// run finds it there).
+async fn create_agent(gateway: &str, admin: &str) -> anyhow::Result<()> {
+    let resp = reqwest::Client::new()
+        .post(format!("{gateway}/api/v1/users"))
+        .bearer_auth(admin)
+        .json(
+            &json!({"username": AGENT, "password": AGENT_PASSWORD, "role": "agent",
+                      "display_name": "bench agent"}),
+        )
+        .send()
+        .await?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    anyhow::ensure!(
+        status.is_success() || status == reqwest::StatusCode::CONFLICT,
+        "creating the agent answered {status}: {body}"
+    );
+    Ok(())
 }
 
 /// Runs the classification once through the service; `(seconds, customers changed)`.
@@ -264,25 +357,39 @@ async fn main() -> anyhow::Result<()> {
         .n;
     drop(conn);
 
-    // One caller (an agent's desktop) and sixteen at once, through the gateway and direct.
+    // The agent's desk (masked answers) from one client and sixteen at once, through the
+    // gateway and direct; then an admin, whose every answer is unmasked and so also writes a
+    // durable `pii.read` audit row in the gateway before it is sent.
+    create_agent(gateway, &login(gateway, "admin", password).await?).await?;
     let mut searches = serde_json::Map::new();
-    for connections in [1, 16] {
-        for (route, base) in [("gateway", gateway), ("direct", direct)] {
-            searches.insert(
-                format!("{route}_{connections}_connections"),
-                search_load(
-                    base,
-                    &login(gateway, password).await?,
-                    n,
-                    seconds,
-                    connections,
-                )
-                .await?,
-            );
-        }
+    let runs = [
+        ("agent", "gateway", gateway, 1),
+        ("agent", "direct", direct, 1),
+        ("agent", "gateway", gateway, 16),
+        ("agent", "direct", direct, 16),
+        ("admin", "gateway", gateway, 1),
+        ("admin", "gateway", gateway, 16),
+    ];
+    let agent = login(gateway, AGENT, AGENT_PASSWORD).await?;
+    for (who, route, base, connections) in runs {
+        let token = match who {
+            "agent" => agent.clone(),
+            _ => login(gateway, "admin", password).await?,
+        };
+        searches.insert(
+            format!("{who}_{route}_{connections}_connections"),
+            search_load(base, &token, n, seconds, connections).await?,
+        );
     }
-    let first = classify(direct, &login(gateway, password).await?).await?;
-    let steady = classify(direct, &login(gateway, password).await?).await?;
+    // Many desks at once, as a steady arrival rate through the gateway (open loop).
+    for rate in [100, 300] {
+        searches.insert(
+            format!("agent_gateway_{rate}_per_second"),
+            search_at_rate(gateway, &agent, n, seconds, rate).await?,
+        );
+    }
+    let first = classify(direct, &login(gateway, "admin", password).await?).await?;
+    let steady = classify(direct, &login(gateway, "admin", password).await?).await?;
     let out = json!({
         "customers": n,
         "shipment_day_rows": days,

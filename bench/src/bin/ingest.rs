@@ -10,7 +10,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-const STATUSES: [&str; 2] = ["info_received", "in_transit"];
+/// The statuses each shipment's scans cycle through, as a parcel's scans do: mostly hub scans
+/// that change nothing, then out for delivery and a failed attempt (each a status change and a
+/// customer notification), then back in transit — three status changes and two notifications
+/// in every ten scans, about the share of a real parcel's life (info received, picked up, four
+/// to eight hub scans, out for delivery, delivered).
+const CYCLE: [&str; 10] = [
+    "in_transit",
+    "in_transit",
+    "in_transit",
+    "in_transit",
+    "in_transit",
+    "in_transit",
+    "in_transit",
+    "in_transit",
+    "out_for_delivery",
+    "attempt_fail",
+];
+const HUBS: [&str; 4] = ["SHA01", "HGH02", "NKG03", "PEK02"];
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -59,14 +76,16 @@ async fn main() -> anyhow::Result<()> {
                         // Each client works on its own share of shipments, as scanners of
                         // different hubs would: no two batches wait on the same rows.
                         let share = (numbers.len() / concurrency).max(1);
-                        let tn = &numbers[(worker * share + (round as usize * 1000 + i) % share)
-                            % numbers.len()];
+                        let n = round as usize * 1000 + i;
+                        // The shipment, and how many times this client has scanned it before.
+                        let (k, pass) = (n % share, n / share);
+                        let tn = &numbers[(worker * share + k) % numbers.len()];
                         json!({
                             "tracking_number": tn,
                             "event_id": format!("b{run}-{worker}-{round}-{i}"),
-                            "status": STATUSES[i % 2],
+                            "status": CYCLE[(pass + k) % CYCLE.len()],
                             "occurred_at": (base + Duration::milliseconds(i as i64)).to_rfc3339(),
-                            "location": {"hub_code": "SHA01", "city": "上海"},
+                            "location": {"hub_code": HUBS[(pass + k) % HUBS.len()], "city": "上海"},
                             "description": "load"
                         })
                     })
