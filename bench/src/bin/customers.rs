@@ -26,6 +26,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bytea, Text};
 use futures_util::{stream, StreamExt};
+use kuaidi_bench::quantile;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::settings::{PiiSettings, PII_DEFAULTS};
 use serde_json::{json, Value};
@@ -154,8 +155,7 @@ async fn search_once(client: &reqwest::Client, base: &str, token: &str, i: i64) 
     }
 }
 
-/// The customer the `k`-th step of a walk lands on: a multiplicative step modulo `n` spreads
-/// the searches over the whole file.
+/// The next customer of a walk: a multiplicative step modulo `n` spreads over the whole file.
 fn step(k: i64, n: i64) -> i64 {
     (k * 48_271 + 11) % n
 }
@@ -248,17 +248,12 @@ async fn search_at_rate(
 /// `{requests, rps, p50_ms, p99_ms, wrong_answers}` and the fields of `load`.
 fn summary(mut lat: Vec<f64>, wrong: u64, elapsed: Duration, load: Value) -> Value {
     lat.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        lat.get(((lat.len() as f64 * p).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or(f64::NAN)
-    };
     let round = |v: f64| (v * 100.0).round() / 100.0;
     let mut out = json!({
         "requests": lat.len(),
         "rps": round(lat.len() as f64 / elapsed.as_secs_f64()),
-        "p50_ms": round(pct(0.50)),
-        "p99_ms": round(pct(0.99)),
+        "p50_ms": round(quantile(&lat, 0.50)),
+        "p99_ms": round(quantile(&lat, 0.99)),
         "wrong_answers": wrong,
     });
     if let (Some(o), Some(l)) = (out.as_object_mut(), load.as_object()) {

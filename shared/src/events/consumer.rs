@@ -16,7 +16,6 @@
 //! before the message is retried, so a poison event holds back only itself.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Text};
 use futures_util::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
@@ -25,12 +24,11 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::Channel;
 use secrecy::ExposeSecret;
-use std::collections::HashSet;
 use std::sync::Arc;
-use uuid::Uuid;
 
 use super::envelope::CloudEvent;
 use super::metrics::BUS;
+use super::outbox::record_processed;
 use super::retry::settle_failure;
 use super::topology::{declare_queues, QueueNames};
 use super::{connect, reconnect_delay, sleep_or_shutdown, within_broker_timeout, Shutdown};
@@ -353,7 +351,7 @@ pub async fn apply_all(
     let consumer = sub.service.clone();
     let done = crate::db::work(&sub.pool, move |conn| {
         Ok(conn.transaction::<_, Failed, _>(|conn| {
-            let mut new = record_all(conn, &consumer, &events)?;
+            let mut new = record_processed(conn, &consumer, &events)?;
             let mut outcomes = Vec::with_capacity(events.len());
             for (index, event) in events.iter().enumerate() {
                 // An id recorded by this statement is handled once, at its first place.
@@ -375,30 +373,4 @@ pub async fn apply_all(
         Ok(result) => result,
         Err(error) => Err(Failed { index: None, error }),
     }
-}
-
-#[derive(QueryableByName)]
-struct Recorded {
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    event_id: Uuid,
-}
-
-/// Records the ids of `events` as processed by `consumer`; the ids that were not yet recorded.
-fn record_all(
-    conn: &mut PgConnection,
-    consumer: &str,
-    events: &[CloudEvent],
-) -> QueryResult<HashSet<Uuid>> {
-    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
-    let types: Vec<&str> = events.iter().map(|e| e.type_.as_str()).collect();
-    let rows: Vec<Recorded> = diesel::sql_query(
-        "INSERT INTO processed_events (event_id, consumer, event_type) \
-         SELECT u.id, $2, u.t FROM UNNEST($1::uuid[], $3::text[]) AS u(id, t) \
-         ON CONFLICT DO NOTHING RETURNING event_id",
-    )
-    .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
-    .bind::<Text, _>(consumer)
-    .bind::<Array<Text>, _>(&types)
-    .load(conn)?;
-    Ok(rows.into_iter().map(|r| r.event_id).collect())
 }

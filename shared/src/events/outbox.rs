@@ -3,8 +3,11 @@
 
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::Notify;
+use uuid::Uuid;
 
 use super::envelope::CloudEvent;
 
@@ -32,6 +35,32 @@ diesel::table! {
         event_type -> Text,
         processed_at -> Timestamptz,
     }
+}
+
+#[derive(QueryableByName)]
+struct Recorded {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    event_id: Uuid,
+}
+
+/// Records the ids of `events` as processed by `consumer`; the ids that were not yet recorded.
+pub(crate) fn record_processed(
+    conn: &mut PgConnection,
+    consumer: &str,
+    events: &[CloudEvent],
+) -> QueryResult<HashSet<Uuid>> {
+    let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
+    let types: Vec<&str> = events.iter().map(|e| e.type_.as_str()).collect();
+    let rows: Vec<Recorded> = diesel::sql_query(
+        "INSERT INTO processed_events (event_id, consumer, event_type) \
+         SELECT u.id, $2, u.t FROM UNNEST($1::uuid[], $3::text[]) AS u(id, t) \
+         ON CONFLICT DO NOTHING RETURNING event_id",
+    )
+    .bind::<Array<diesel::sql_types::Uuid>, _>(&ids)
+    .bind::<Text, _>(consumer)
+    .bind::<Array<Text>, _>(&types)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.event_id).collect())
 }
 
 /// Handle to a service's outbox: writes rows and wakes the relay after a commit.
