@@ -52,16 +52,19 @@ struct ExistingEvent {
     event_id: String,
 }
 
-/// Which of these (shipment, event id) pairs are already stored.
+/// Which of these (shipment, event id) pairs are already stored: one primary-key probe per
+/// pair whatever the planner's estimates (a plain join may be planned as a hash join over the
+/// whole table when its statistics lag behind a fast-growing table).
 pub fn existing(
     conn: &mut PgConnection,
     shipment_ids: Vec<Uuid>,
     event_ids: Vec<String>,
 ) -> QueryResult<Vec<(Uuid, String)>> {
     let rows: Vec<ExistingEvent> = diesel::sql_query(
-        "SELECT e.shipment_id, e.event_id FROM tracking_events e \
-         JOIN UNNEST($1::uuid[], $2::text[]) AS k(shipment_id, event_id) \
-           ON e.shipment_id = k.shipment_id AND e.event_id = k.event_id",
+        "SELECT k.shipment_id, k.event_id \
+         FROM UNNEST($1::uuid[], $2::text[]) AS k(shipment_id, event_id) \
+         CROSS JOIN LATERAL (SELECT 1 FROM tracking_events e \
+           WHERE e.shipment_id = k.shipment_id AND e.event_id = k.event_id LIMIT 1) AS hit",
     )
     .bind::<Array<SqlUuid>, _>(shipment_ids)
     .bind::<Array<Text>, _>(event_ids)
