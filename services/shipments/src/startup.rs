@@ -57,8 +57,10 @@ pub async fn build_with(
     let sched = core.scheduler();
     let retention = core.settings.jobs.retention.clone();
     let cache = Arc::new(PublicCache::default());
-    let (served_cache, database_url) = (
+    let shipment_cache = Arc::new(crate::routes::shipments::get::cache());
+    let (served_cache, served_shipments, database_url) = (
         cache.clone(),
+        shipment_cache.clone(),
         core.settings.database_url.expose_secret().to_owned(),
     );
     Application::start_with(
@@ -68,7 +70,8 @@ pub async fn build_with(
             shared.register(cfg);
             cfg.app_data(web::Data::new(hooks.clone()))
                 .app_data(web::Data::new(hook_wake.clone()))
-                .app_data(web::Data::from(served_cache.clone()));
+                .app_data(web::Data::from(served_cache.clone()))
+                .app_data(web::Data::from(served_shipments.clone()));
             crate::routes::configure(cfg);
         },
         // The delivery job, the expiry sweep, the deliveries' purge and the cache's listener
@@ -76,7 +79,11 @@ pub async fn build_with(
         move |stopping| {
             let purges = retention::spawn_purges(&sched, vec![purge], &retention, stopping.clone());
             let mut jobs = vec![
-                tracking_cache::spawn_listener(database_url, cache, stopping.clone()),
+                tracking_cache::spawn_listener(
+                    database_url,
+                    vec![cache, shipment_cache],
+                    stopping.clone(),
+                ),
                 sched.spawn_async(deliveries, stopping.clone(), move |_| {
                     worker.clone().drain()
                 }),

@@ -2,6 +2,11 @@
 //! service does itself (a service reached directly is not an open door). Only EdDSA tokens with
 //! a known `kid` are accepted; keys come from configuration or the gateway's JWKS (cached,
 //! refetched on an unknown `kid` at most every few seconds).
+//!
+//! A token verified once is remembered until it expires (size-bounded, `moka`), so a client
+//! presenting the same token again and again (the gateway and the service each verify it)
+//! costs a lookup instead of an Ed25519 signature check. The cache is keyed by the whole token,
+//! holds only tokens that passed every check, and is emptied whenever the key set changes.
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -135,6 +140,30 @@ pub struct JwtVerifier {
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     http: reqwest::Client,
+    verified: moka::sync::Cache<String, Arc<Claims>>,
+}
+
+/// Verified tokens remembered at most (about 1 KiB each with their claims).
+const VERIFIED_CAPACITY: u64 = 10_000;
+/// The leeway on `exp` and `nbf`, in seconds.
+const LEEWAY_SECS: u64 = 30;
+
+/// A verified token is forgotten when it expires (its `exp` plus the leeway).
+struct UntilExpiry;
+
+impl moka::Expiry<String, Arc<Claims>> for UntilExpiry {
+    fn expire_after_create(
+        &self,
+        _token: &String,
+        claims: &Arc<Claims>,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let until = u64::try_from(claims.exp)
+            .unwrap_or(0)
+            .saturating_add(LEEWAY_SECS);
+        Some(Duration::from_secs(until.saturating_sub(now)))
+    }
 }
 
 /// A JSON Web Key Set as served at `/.well-known/jwks.json`.
@@ -196,6 +225,10 @@ impl JwtVerifier {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(3))
                 .build()?,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .expire_after(UntilExpiry)
+                .build(),
         })
     }
 
@@ -241,12 +274,25 @@ impl JwtVerifier {
         if let Ok(mut keys) = self.keys.write() {
             *keys = fresh;
         }
+        // A key that left the set no longer vouches for the tokens it signed.
+        self.verified.invalidate_all();
         self.cached(kid)
             .ok_or_else(|| ApiError::Unauthorized("unknown signing key".into()))
     }
 
-    /// Verifies signature, algorithm, expiry, not-before, issuer and audience.
+    /// Verifies signature, algorithm, expiry, not-before, issuer and audience; a token seen
+    /// before is answered from the cache of verified tokens.
     pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        if let Some(claims) = self.verified.get(token) {
+            return Ok((*claims).clone());
+        }
+        let claims = self.verify_signed(token).await?;
+        self.verified
+            .insert(token.to_owned(), Arc::new(claims.clone()));
+        Ok(claims)
+    }
+
+    async fn verify_signed(&self, token: &str) -> Result<Claims, ApiError> {
         let bad = |why: &str| ApiError::Unauthorized(format!("invalid token: {why}"));
         let header = decode_header(token).map_err(|_| bad("malformed"))?;
         if header.alg != Algorithm::EdDSA {
@@ -259,7 +305,7 @@ impl JwtVerifier {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
-        validation.leeway = 30;
+        validation.leeway = LEEWAY_SECS;
         decode::<Claims>(token, &key, &validation)
             .map(|data| data.claims)
             .map_err(|e| bad(&format!("{:?}", e.kind()).to_lowercase()))

@@ -178,3 +178,66 @@ async fn forged_expired_foreign_and_unsigned_tokens_are_refused() {
         "HS256 with the public key accepted"
     );
 }
+
+#[actix_web::test]
+async fn a_verified_token_is_remembered_and_a_refused_one_is_not() {
+    let key = SigningKey::generate();
+    let v = verifier(&key);
+    let now = crate::clock::Clock::system().now().timestamp();
+    let token = key.sign(&claims(now)).expect("sign");
+    assert!(!v.verified.contains_key(&token));
+    assert_eq!(v.verify(&token).await.expect("valid").sub, "u1");
+    assert!(v.verified.contains_key(&token), "verified token not cached");
+    assert_eq!(v.verify(&token).await.expect("from the cache").sub, "u1");
+
+    // The same claims under another signature are verified on their own, and refused.
+    let mut foreign = SigningKey::generate();
+    foreign.kid = key.kid.clone();
+    let forged = foreign.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&forged).await.is_err(), "forged accepted");
+    assert!(!v.verified.contains_key(&forged), "refused token cached");
+}
+
+#[test]
+fn a_remembered_token_is_forgotten_when_it_expires() {
+    let now = i64::try_from(jsonwebtoken::get_current_timestamp()).expect("now");
+    let expiry = |exp: i64| {
+        let mut c = claims(now);
+        c.exp = exp;
+        moka::Expiry::expire_after_create(
+            &UntilExpiry,
+            &String::new(),
+            &Arc::new(c),
+            Instant::now(),
+        )
+        .expect("an expiry")
+    };
+    let secs = expiry(now + 900).as_secs();
+    assert!((929..=930).contains(&secs), "{secs}");
+    assert_eq!(expiry(now - 3600), Duration::ZERO);
+}
+
+#[actix_web::test]
+async fn a_new_key_set_forgets_the_tokens_its_old_keys_vouched_for() {
+    let (old, new) = (SigningKey::generate(), SigningKey::generate());
+    let served = std::sync::Arc::new(std::sync::Mutex::new(vec![old.jwk()]));
+    let v = JwtVerifier::new(&AuthSettings {
+        issuer: "kuaidi-gateway".into(),
+        audience: "kuaidi".into(),
+        jwks_url: Some(jwks_server(served.clone()).await),
+        public_keys: vec![],
+    })
+    .expect("verifier");
+    let now = crate::clock::Clock::system().now().timestamp();
+    let by_old = old.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&by_old).await.is_ok(), "first fetch");
+    // The old key is withdrawn (compromised): only the new one is served.
+    *served.lock().expect("lock") = vec![new.jwk()];
+    tokio::time::sleep(JWKS_REFRESH_MIN).await;
+    let by_new = new.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&by_new).await.is_ok(), "refetched on the new kid");
+    assert!(
+        v.verify(&by_old).await.is_err(),
+        "a token of the withdrawn key still accepted from the cache"
+    );
+}

@@ -1,5 +1,6 @@
-//! The public tracking cache (SPEC §9): hot tracking numbers are polled again and again, so each
-//! replica keeps the encoded answer and its ETag in memory (size-bounded, `moka`) and forgets a
+//! The tracking caches (SPEC §9): hot tracking numbers are polled again and again, so each
+//! replica keeps what it answers for them in memory (size-bounded, `moka`) — the public answer,
+//! and the shipment an authenticated `GET /shipments/{tracking_number}` shows — and forgets a
 //! number as soon as its shipment changes. Changes are announced by PostgreSQL itself — a
 //! statement trigger on `shipments` (migration `tracking_notify`) notifies `shipments_tracking`
 //! with the changed numbers at commit — and every replica listens on its own connection, so an
@@ -23,7 +24,7 @@ use kuaidi_shared::http::Encoded;
 
 /// The channel the trigger notifies.
 pub const CHANNEL: &str = "shipments_tracking";
-/// Encoded bytes the cache may hold.
+/// Bytes a cache may hold unless told otherwise.
 const MAX_BYTES: u64 = 32 * 1024 * 1024;
 /// A backstop only: entries are forgotten on notification long before this.
 const TIME_TO_LIVE: Duration = Duration::from_secs(300);
@@ -43,6 +44,17 @@ pub struct Entry<T> {
     pub etag: String,
 }
 
+/// What an entry weighs against its cache's byte bound (about what it holds).
+pub trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+impl<T> Weigh for Entry<T> {
+    fn weight(&self) -> usize {
+        self.answer.json().len() + self.sealed_recipient.len() + 256
+    }
+}
+
 /// Taken before loading a number from the database; [`TrackingCache::insert`] stores the answer
 /// only if the number was not invalidated meanwhile.
 #[derive(Debug, Clone, Copy)]
@@ -51,22 +63,28 @@ pub struct Ticket {
     generation: u64,
 }
 
-/// One replica's cache of public answers, `T` being the answer type.
-pub struct TrackingCache<T> {
-    entries: Cache<String, Arc<Entry<T>>>,
+/// One replica's cache of what it answers for a tracking number, `V` being the entry type.
+pub struct TrackingCache<V> {
+    entries: Cache<String, Arc<V>>,
     generations: Box<[AtomicU64]>,
     hasher: RandomState,
     listening: AtomicBool,
 }
 
-impl<T: Send + Sync + 'static> Default for TrackingCache<T> {
+impl<V: Weigh + Send + Sync + 'static> Default for TrackingCache<V> {
     fn default() -> Self {
+        Self::holding(MAX_BYTES)
+    }
+}
+
+impl<V: Weigh + Send + Sync + 'static> TrackingCache<V> {
+    /// A cache of at most `max_bytes` (as its entries weigh).
+    pub fn holding(max_bytes: u64) -> Self {
         Self {
             entries: Cache::builder()
-                .max_capacity(MAX_BYTES)
-                .weigher(|k: &String, e: &Arc<Entry<T>>| {
-                    u32::try_from(k.len() + e.answer.json().len() + e.sealed_recipient.len() + 256)
-                        .unwrap_or(u32::MAX)
+                .max_capacity(max_bytes)
+                .weigher(|k: &String, e: &Arc<V>| {
+                    u32::try_from(k.len() + e.weight()).unwrap_or(u32::MAX)
                 })
                 .time_to_live(TIME_TO_LIVE)
                 .build(),
@@ -75,15 +93,13 @@ impl<T: Send + Sync + 'static> Default for TrackingCache<T> {
             listening: AtomicBool::new(false),
         }
     }
-}
 
-impl<T: Send + Sync + 'static> TrackingCache<T> {
     fn shard(&self, tn: &str) -> usize {
         (self.hasher.hash_one(tn) as usize) % SHARDS
     }
 
     /// The cached answer, if the cache is in use and holds one.
-    pub fn get(&self, tn: &str) -> Option<Arc<Entry<T>>> {
+    pub fn get(&self, tn: &str) -> Option<Arc<V>> {
         if !self.listening.load(Ordering::Acquire) {
             return None;
         }
@@ -100,7 +116,7 @@ impl<T: Send + Sync + 'static> TrackingCache<T> {
     }
 
     /// Stores an answer loaded after `ticket` was taken, unless it may already be stale.
-    pub fn insert(&self, tn: String, ticket: Ticket, entry: Arc<Entry<T>>) {
+    pub fn insert(&self, tn: String, ticket: Ticket, entry: Arc<V>) {
         if !self.listening.load(Ordering::Acquire)
             || self.generations[ticket.shard].load(Ordering::Acquire) != ticket.generation
         {
@@ -140,11 +156,30 @@ impl<T: Send + Sync + 'static> TrackingCache<T> {
     }
 }
 
+/// A cache the listener keeps true: any [`TrackingCache`].
+pub trait Forget: Send + Sync {
+    fn forget(&self, tn: &str);
+    fn suspend(&self);
+    fn resume(&self);
+}
+
+impl<V: Weigh + Send + Sync + 'static> Forget for TrackingCache<V> {
+    fn forget(&self, tn: &str) {
+        self.invalidate(tn);
+    }
+    fn suspend(&self) {
+        TrackingCache::suspend(self);
+    }
+    fn resume(&self) {
+        TrackingCache::resume(self);
+    }
+}
+
 /// Listens for changed tracking numbers until shutdown, reconnecting when the connection drops;
-/// the cache is in use only while connected.
-pub fn spawn_listener<T: Send + Sync + 'static>(
+/// the caches are in use only while connected.
+pub fn spawn_listener(
     database_url: String,
-    cache: Arc<TrackingCache<T>>,
+    caches: Vec<Arc<dyn Forget>>,
     mut shutdown: Shutdown,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -155,10 +190,10 @@ pub fn spawn_listener<T: Send + Sync + 'static>(
             let stop = stop.clone();
             move || {
                 while !stop.load(Ordering::Relaxed) {
-                    if let Err(e) = listen(&database_url, &cache, &stop) {
-                        tracing::warn!(error = %e, "tracking cache listener lost its connection; cache off until it reconnects");
+                    if let Err(e) = listen(&database_url, &caches, &stop) {
+                        tracing::warn!(error = %e, "tracking cache listener lost its connection; caches off until it reconnects");
                     }
-                    cache.suspend();
+                    caches.iter().for_each(|c| c.suspend());
                     std::thread::sleep(Duration::from_millis(500));
                 }
             }
@@ -174,21 +209,17 @@ pub fn spawn_listener<T: Send + Sync + 'static>(
 }
 
 /// One connection's life: `LISTEN`, then forget every notified number until `stop` or an error.
-fn listen<T: Send + Sync + 'static>(
-    url: &str,
-    cache: &TrackingCache<T>,
-    stop: &AtomicBool,
-) -> anyhow::Result<()> {
+fn listen(url: &str, caches: &[Arc<dyn Forget>], stop: &AtomicBool) -> anyhow::Result<()> {
     let mut conn = PgConnection::establish(url)?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
-    cache.resume();
+    caches.iter().for_each(|c| c.resume());
     let mut idle = Duration::ZERO;
     while !stop.load(Ordering::Relaxed) {
         let mut any = false;
         for n in conn.notifications_iter() {
             any = true;
             for tn in n?.payload.split(',') {
-                cache.invalidate(tn);
+                caches.iter().for_each(|c| c.forget(tn));
             }
         }
         if any {

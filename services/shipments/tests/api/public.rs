@@ -1,6 +1,7 @@
 //! Public tracking: no token, no personal data.
 
 use chrono::Utc;
+use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::testing::{eventually, expect_json, migrated_database, TestEnv};
 use serde_json::{json, Value};
@@ -163,12 +164,8 @@ async fn a_hot_number_is_answered_with_the_same_bytes_and_etag_until_a_scan_is_a
     t.app.stop().await;
 }
 
-/// Two replicas on one database: each caches public answers, and a scan accepted by one is
-/// served by the other once its listener has heard the change — not when a cache entry expires
-/// (entries live for minutes), so this fails without the invalidation.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
-    let env = TestEnv::new();
+/// Two replicas of the service on one fresh database.
+async fn two_replicas(env: &TestEnv) -> Vec<RunningApp> {
     let database = migrated_database("shipments", kuaidi_shipments::startup::MIGRATIONS);
     let mut replicas = Vec::new();
     for _ in 0..2 {
@@ -179,6 +176,16 @@ async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
                 .spawn(),
         );
     }
+    replicas
+}
+
+/// Two replicas on one database: each caches public answers, and a scan accepted by one is
+/// served by the other once its listener has heard the change — not when a cache entry expires
+/// (entries live for minutes), so this fails without the invalidation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
+    let env = TestEnv::new();
+    let replicas = two_replicas(&env).await;
     let admin = env.token(Role::Admin, None);
     let (a, b) = (replicas[0].url(), replicas[1].url());
     let post = |url: String, body: Value| env.http.post(url).bearer_auth(&admin).json(&body).send();
@@ -239,6 +246,103 @@ async fn a_scan_accepted_by_one_replica_is_tracked_by_every_replica() {
         .await
         .expect("sent");
     assert_eq!(again.status(), 304, "the cached answer keeps its ETag");
+    for r in replicas {
+        r.stop().await;
+    }
+}
+
+/// Authenticated reads are cached too (the row and its timeline per tracking number): each
+/// caller still gets their own view — masked for an operator, unmasked for an admin, nothing
+/// for another merchant — and a scan accepted by one replica is shown by the other once its
+/// listener has heard the change, with a new ETag (entries live for minutes otherwise).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_shipment_shows_each_caller_their_view_and_follows_every_scan() {
+    let env = TestEnv::new();
+    let replicas = two_replicas(&env).await;
+    let merchant = Uuid::now_v7();
+    let (admin, operator) = (
+        env.token(Role::Admin, None),
+        env.token(Role::Operator, None),
+    );
+    let (own, other) = (
+        env.token(Role::Merchant, Some(merchant)),
+        env.token(Role::Merchant, Some(Uuid::now_v7())),
+    );
+    let (a, b) = (replicas[0].url(), replicas[1].url());
+    let created = expect_json(
+        env.http
+            .post(format!("{a}/api/v1/shipments"))
+            .bearer_auth(&admin)
+            .json(&shipment_body(merchant))
+            .send()
+            .await
+            .expect("sent"),
+        201,
+    )
+    .await;
+    let tn = created["tracking_number"].as_str().expect("tn").to_owned();
+    let get = |token: &str, etag: Option<&str>| {
+        let mut req = env
+            .http
+            .get(format!("{b}/api/v1/shipments/{tn}"))
+            .bearer_auth(token);
+        if let Some(tag) = etag {
+            req = req.header("if-none-match", tag);
+        }
+        req.send()
+    };
+    // Twice each, in an order where a view cached for one caller would reach the next.
+    for _ in 0..2 {
+        let resp = get(&operator, None).await.expect("sent");
+        assert!(resp.headers().get("kuaidi-audit-pii").is_none());
+        let masked = expect_json(resp, 200).await;
+        assert_eq!(masked["recipient"]["phone"], "138****5678");
+        let resp = get(&admin, None).await.expect("sent");
+        assert!(
+            resp.headers().get("kuaidi-audit-pii").is_some(),
+            "unmasked read audited"
+        );
+        assert_eq!(
+            expect_json(resp, 200).await["recipient"]["phone"],
+            "13812345678"
+        );
+        let mine = expect_json(get(&own, None).await.expect("sent"), 200).await;
+        assert_eq!(mine["recipient"]["name"], "张三丰");
+        assert_eq!(get(&other, None).await.expect("sent").status(), 404);
+    }
+    let before = get(&operator, None).await.expect("sent");
+    let old_tag = before.headers()["etag"].to_str().expect("etag").to_owned();
+    assert_eq!(
+        get(&operator, Some(&old_tag)).await.expect("sent").status(),
+        304
+    );
+
+    let scan = json!({"event_id": "s1", "status": "in_transit", "occurred_at": Utc::now().to_rfc3339(),
+        "location": {"city": "上海", "hub_code": "SHA01"}});
+    let accepted = env
+        .http
+        .post(format!("{a}/api/v1/shipments/{tn}/events"))
+        .bearer_auth(&admin)
+        .json(&scan)
+        .send()
+        .await
+        .expect("sent");
+    assert!(accepted.status().is_success(), "{}", accepted.status());
+    eventually(
+        Duration::from_secs(30),
+        "replica B shows the scan accepted by replica A",
+        || async {
+            let body: Value = get(&operator, None).await.ok()?.json().await.ok()?;
+            (body["status"] == "in_transit" && body["timeline"].as_array()?.len() == 1)
+                .then_some(())
+        },
+    )
+    .await;
+    let moved = get(&operator, Some(&old_tag)).await.expect("sent");
+    assert_eq!(moved.status(), 200, "the old ETag is stale after the scan");
+    assert_ne!(moved.headers()["etag"].to_str().expect("etag"), old_tag);
+    let mine = expect_json(get(&own, None).await.expect("sent"), 200).await;
+    assert_eq!(mine["status"], "in_transit", "every view followed the scan");
     for r in replicas {
         r.stop().await;
     }

@@ -22,7 +22,7 @@ use crate::db::tracking_cache::{Entry, TrackingCache};
 use crate::domain::TrackingNumber;
 
 /// The replica's cache of public answers.
-pub type PublicCache = TrackingCache<PublicTracking>;
+pub type PublicCache = TrackingCache<Entry<PublicTracking>>;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
