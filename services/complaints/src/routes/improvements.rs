@@ -9,7 +9,6 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::InvalidFields;
-use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
@@ -20,7 +19,7 @@ use crate::domain::fields::json_body;
 use crate::domain::improvement::Changes;
 use crate::domain::vocab::{ImprovementStatus, RootCause};
 use crate::routes::complaints::act::if_match;
-use crate::routes::Ops;
+use crate::routes::{Ops, Paging};
 
 fn view(r: ImprovementRow) -> Improvement {
     Improvement {
@@ -92,11 +91,7 @@ pub async fn list_improvements(
 ) -> Result<HttpResponse, ApiError> {
     reader(&caller)?;
     let q = query.into_inner();
-    let (limit, cursor) = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .parse()?;
+    let paging = Paging::parse(q.limit, q.cursor.clone())?;
     let mut errors = Vec::new();
     if q.root_cause
         .as_deref()
@@ -119,20 +114,18 @@ pub async fn list_improvements(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let after = cursor.map(|c| (c.at, c.id));
     let rows = db::run(&ops.pool, move |conn| {
-        Ok(repo::page(conn, q.root_cause, q.status, after, limit)?)
+        Ok(repo::page(
+            conn,
+            q.root_cause,
+            q.status,
+            paging.after,
+            paging.limit,
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        view,
-    )))
+    let key = |r: &ImprovementRow| (r.created_at, r.id);
+    Ok(HttpResponse::Ok().json(paging.page(rows, key, view)))
 }
 
 /// Creates an improvement action (root cause and goal required; status `planned` by default).
