@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::api::improvements::{Improvement, ImprovementBody, ImprovementPage, ImprovementQuery};
 use crate::api::problems::{ChangedSinceIfMatch, InvalidFilters, NoSuchAction, StaffOnly};
 use crate::db::improvements::{self as repo, ImprovementRow};
-use crate::domain::fields::json_body;
+use crate::domain::fields::{json_body, query_enum};
 use crate::domain::improvement::Changes;
 use crate::domain::vocab::{ImprovementStatus, RootCause};
 use crate::routes::complaints::act::if_match;
@@ -93,24 +93,10 @@ pub async fn list_improvements(
     let q = query.into_inner();
     let paging = Paging::parse(q.limit, q.cursor.clone())?;
     let mut errors = Vec::new();
-    if q.root_cause
-        .as_deref()
-        .is_some_and(|v| v.parse::<RootCause>().is_err())
-    {
-        errors.push(FieldError::new(
-            "root_cause",
-            format!("must be one of {}", RootCause::listed()),
-        ));
-    }
-    if q.status
-        .as_deref()
-        .is_some_and(|v| v.parse::<ImprovementStatus>().is_err())
-    {
-        errors.push(FieldError::new(
-            "status",
-            format!("must be one of {}", ImprovementStatus::listed()),
-        ));
-    }
+    let (root_cause, status) = (q.root_cause.as_deref(), q.status.as_deref());
+    query_enum::<RootCause>(&mut errors, "root_cause", root_cause, &RootCause::listed());
+    let statuses = ImprovementStatus::listed();
+    query_enum::<ImprovementStatus>(&mut errors, "status", status, &statuses);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
