@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::upsert::excluded;
 use uuid::Uuid;
 
 use super::schema::cases as c;
@@ -26,12 +25,11 @@ pub struct CaseRef<'a> {
     pub received_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Insertable)]
+/// A case's dimensions as `cases` keeps them.
+#[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = c)]
-struct NewCase {
-    complaint_id: Uuid,
-    type_: String,
-    tracking_number: String,
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct CaseDims {
     city: String,
     province: String,
     hub: String,
@@ -39,22 +37,61 @@ struct NewCase {
     value_tier: String,
     merchant_id: Uuid,
     category: String,
+    /// Changed by an assignment only (`place`), never by placing the case again.
+    #[diesel(skip_update)]
     handler_id: Uuid,
+}
+
+impl From<CaseDims> for Dims {
+    fn from(d: CaseDims) -> Self {
+        Dims {
+            city: d.city,
+            province: d.province,
+            hub: d.hub,
+            service_level: d.service_level,
+            value_tier: d.value_tier,
+            merchant_id: d.merchant_id,
+            category: d.category,
+            handler_id: d.handler_id,
+        }
+    }
+}
+
+impl From<&Dims> for CaseDims {
+    fn from(d: &Dims) -> Self {
+        CaseDims {
+            city: d.city.clone(),
+            province: d.province.clone(),
+            hub: d.hub.clone(),
+            service_level: d.service_level.clone(),
+            value_tier: d.value_tier.clone(),
+            merchant_id: d.merchant_id,
+            category: d.category.clone(),
+            handler_id: d.handler_id,
+        }
+    }
+}
+
+/// A case placed (inserted, or its placement written again: all but the handler).
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = c, primary_key(complaint_id))]
+#[diesel(treat_none_as_null = true)]
+struct NewCase {
+    complaint_id: Uuid,
+    type_: String,
+    tracking_number: String,
+    #[diesel(embed)]
+    dims: CaseDims,
     received_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = c)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
 struct KnownCase {
     type_: String,
-    city: String,
-    province: String,
-    hub: String,
-    service_level: String,
-    value_tier: String,
-    merchant_id: Uuid,
-    category: String,
-    handler_id: Uuid,
+    #[diesel(embed)]
+    dims: CaseDims,
 }
 
 /// The dimensions of an event's case, placing the case from the event and the shipment it is
@@ -66,19 +103,7 @@ pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Option<Dims
         .select(KnownCase::as_select())
         .first::<KnownCase>(conn)
         .optional()?
-        .map(|k| {
-            let dims = Dims {
-                city: k.city,
-                province: k.province,
-                hub: k.hub,
-                service_level: k.service_level,
-                value_tier: k.value_tier,
-                merchant_id: k.merchant_id,
-                category: k.category,
-                handler_id: k.handler_id,
-            };
-            (k.type_, dims)
-        });
+        .map(|k| (k.type_, k.dims.into()));
     // The received event is the authority; others only place a case not seen yet.
     let (type_, mut dims) = match (known, r.received_at) {
         (Some(k), None) => k,
@@ -128,35 +153,18 @@ fn dims_of(conn: &mut PgConnection, r: &CaseRef, known: Option<&Dims>) -> anyhow
 }
 
 fn save(conn: &mut PgConnection, r: &CaseRef, type_: &str, d: &Dims) -> QueryResult<()> {
+    let case = NewCase {
+        complaint_id: r.complaint_id,
+        type_: type_.to_owned(),
+        tracking_number: dimension(r.tracking_number),
+        dims: d.into(),
+        received_at: r.received_at,
+    };
     diesel::insert_into(c::table)
-        .values(NewCase {
-            complaint_id: r.complaint_id,
-            type_: type_.to_owned(),
-            tracking_number: dimension(r.tracking_number),
-            city: d.city.clone(),
-            province: d.province.clone(),
-            hub: d.hub.clone(),
-            service_level: d.service_level.clone(),
-            value_tier: d.value_tier.clone(),
-            merchant_id: d.merchant_id,
-            category: d.category.clone(),
-            handler_id: d.handler_id,
-            received_at: r.received_at,
-        })
+        .values(&case)
         .on_conflict(c::complaint_id)
         .do_update()
-        .set((
-            c::type_.eq(excluded(c::type_)),
-            c::tracking_number.eq(excluded(c::tracking_number)),
-            c::city.eq(excluded(c::city)),
-            c::province.eq(excluded(c::province)),
-            c::hub.eq(excluded(c::hub)),
-            c::service_level.eq(excluded(c::service_level)),
-            c::value_tier.eq(excluded(c::value_tier)),
-            c::merchant_id.eq(excluded(c::merchant_id)),
-            c::category.eq(excluded(c::category)),
-            c::received_at.eq(excluded(c::received_at)),
-        ))
+        .set(&case)
         .execute(conn)
         .map(drop)
 }
@@ -196,21 +204,15 @@ pub fn recategorise(
     let Some((k, Some(received_at))) = row else {
         return Ok(None);
     };
-    if k.type_ != COMPLAINT || k.category == category || category.is_empty() {
+    if k.type_ != COMPLAINT || k.dims.category == category || category.is_empty() {
         return Ok(None);
     }
     diesel::update(c::table.find(complaint_id))
         .set(c::category.eq(&category))
         .execute(conn)?;
     let old = Dims {
-        city: k.city,
-        province: k.province,
-        hub: k.hub,
-        service_level: k.service_level,
-        value_tier: k.value_tier,
-        merchant_id: k.merchant_id,
-        category: k.category,
         handler_id: Uuid::nil(),
+        ..k.dims.into()
     };
     let new = Dims {
         category,

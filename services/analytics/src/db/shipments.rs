@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Timestamptz};
-use diesel::upsert::excluded;
 use uuid::Uuid;
 
 use super::rollup;
@@ -13,9 +12,10 @@ use super::schema::shipment_facts as sf;
 use crate::domain::facts::Dims;
 use crate::domain::shipment::{uncounted, ShipmentState};
 
-/// What `shipment.created` tells.
-#[derive(Debug, Insertable)]
-#[diesel(table_name = sf)]
+/// What `shipment.created` tells (written again in full when the shipment is created again).
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = sf, primary_key(shipment_id))]
+#[diesel(treat_none_as_null = true)]
 pub struct Creation<'a> {
     pub shipment_id: Uuid,
     pub tracking_number: &'a str,
@@ -35,17 +35,7 @@ pub fn create(conn: &mut PgConnection, c: &Creation) -> QueryResult<()> {
         .values(c)
         .on_conflict(sf::shipment_id)
         .do_update()
-        .set((
-            sf::tracking_number.eq(excluded(sf::tracking_number)),
-            sf::created_at.eq(excluded(sf::created_at)),
-            sf::city.eq(excluded(sf::city)),
-            sf::province.eq(excluded(sf::province)),
-            sf::hub.eq(excluded(sf::hub)),
-            sf::service_level.eq(excluded(sf::service_level)),
-            sf::value_tier.eq(excluded(sf::value_tier)),
-            sf::merchant_id.eq(excluded(sf::merchant_id)),
-            sf::customer_id.eq(excluded(sf::customer_id)),
-        ))
+        .set(c)
         .execute(conn)
         .map(drop)
 }

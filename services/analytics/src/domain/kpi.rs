@@ -132,20 +132,22 @@ mod tests {
         KpiRow::compute(period(), &c, &cust)
     }
 
+    /// The row of `c` alone (no customer figures).
+    fn counted(c: Counters) -> KpiRow {
+        row(c, CustomerFigures::default())
+    }
+
     #[test]
     fn four_shipments_two_delivered_one_late_one_damaged_one_complaint() {
-        let r = row(
-            Counters {
-                shipments: 4,
-                delivered: 2,
-                delivered_on_time: 1,
-                damaged: 1,
-                excepted: 2,
-                complaints: 1,
-                ..Counters::default()
-            },
-            CustomerFigures::default(),
-        );
+        let r = counted(Counters {
+            shipments: 4,
+            delivered: 2,
+            delivered_on_time: 1,
+            damaged: 1,
+            excepted: 2,
+            complaints: 1,
+            ..Counters::default()
+        });
         assert_eq!(r.on_time_rate, Some(0.5));
         assert_eq!(r.damage_rate, Some(0.25));
         assert_eq!(r.loss_rate, Some(0.0));
@@ -155,33 +157,27 @@ mod tests {
 
     #[test]
     fn transit_hours_are_the_mean_of_measured_deliveries() {
-        let r = row(
-            Counters {
-                delivered: 3,
-                transit_count: 2,
-                transit_seconds: 36 * 3600 + 1800,
-                ..Counters::default()
-            },
-            CustomerFigures::default(),
-        );
+        let r = counted(Counters {
+            delivered: 3,
+            transit_count: 2,
+            transit_seconds: 36 * 3600 + 1800,
+            ..Counters::default()
+        });
         assert_eq!(r.avg_transit_hours, Some(18.25));
     }
 
     #[test]
     fn case_handling_rates_share_their_denominators() {
-        let r = row(
-            Counters {
-                first_responses: 4,
-                first_responses_in_sla: 3,
-                closed: 4,
-                closed_24h: 1,
-                closed_48h: 3,
-                reopened: 1,
-                sla_breaches: 2,
-                ..Counters::default()
-            },
-            CustomerFigures::default(),
-        );
+        let r = counted(Counters {
+            first_responses: 4,
+            first_responses_in_sla: 3,
+            closed: 4,
+            closed_24h: 1,
+            closed_48h: 3,
+            reopened: 1,
+            sla_breaches: 2,
+            ..Counters::default()
+        });
         assert_eq!(r.first_response_sla_rate, Some(0.75));
         assert_eq!(r.resolved_within_24h_rate, Some(0.25));
         assert_eq!(r.resolved_within_48h_rate, Some(0.75));
@@ -191,15 +187,12 @@ mod tests {
 
     #[test]
     fn satisfaction_is_the_mean_overall_and_the_share_of_four_or_more() {
-        let r = row(
-            Counters {
-                surveys: 3,
-                survey_overall_sum: 5 + 4 + 2,
-                surveys_satisfied: 2,
-                ..Counters::default()
-            },
-            CustomerFigures::default(),
-        );
+        let r = counted(Counters {
+            surveys: 3,
+            survey_overall_sum: 5 + 4 + 2,
+            surveys_satisfied: 2,
+            ..Counters::default()
+        });
         assert_eq!(r.csat_avg, Some(3.67));
         assert_eq!(r.satisfied_rate, Some(0.6667));
     }
@@ -227,13 +220,10 @@ mod tests {
 
     #[test]
     fn claims_paid_are_money_and_every_rate_without_denominator_is_null() {
-        let r = row(
-            Counters {
-                claims_paid_minor: 12_050,
-                ..Counters::default()
-            },
-            CustomerFigures::default(),
-        );
+        let r = counted(Counters {
+            claims_paid_minor: 12_050,
+            ..Counters::default()
+        });
         assert_eq!(r.claims_paid.amount, "120.50");
         for rate in [
             r.on_time_rate,

@@ -68,6 +68,11 @@ impl TestApp {
         self.publish(&event(payload, Uuid::now_v7(), time)).await;
     }
 
+    /// `GET {path}` as JSON.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        self.t.get(token, path).await.json().await.expect("json")
+    }
+
     /// `GET {path}` as JSON once `ready` holds (polled until [`PROPAGATION`]).
     pub async fn get_when<F>(&self, token: &str, path: &str, what: &str, ready: F) -> Value
     where
@@ -242,4 +247,19 @@ pub fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> S
         on_time,
         sequence: 5,
     }
+}
+
+/// The query of the (UTC) day `at` falls on: `from=<day>&to=<day>`.
+pub fn one_day(at: DateTime<Utc>) -> String {
+    let day = at.date_naive();
+    format!("from={day}&to={day}")
+}
+
+/// An event payload: the fields of `base`, with those of `extra` added or replaced.
+pub fn payload<P: serde::de::DeserializeOwned>(base: &Value, extra: Value) -> P {
+    let mut v = base.clone();
+    for (k, x) in extra.as_object().expect("object") {
+        v[k] = x.clone();
+    }
+    serde_json::from_value(v).expect("payload")
 }

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::helpers::{
-    column, complaint, complaint_event, event, noon, shipment, shipment_event, TestApp,
+    column, complaint, complaint_event, event, noon, one_day, shipment, shipment_event, TestApp,
 };
 
 /// The ratios of SPEC §8 whose denominators stay zero with only shipments and complaints.
@@ -42,7 +42,7 @@ async fn todays_row_counts_shipments_and_complaints_and_derives_the_rate_per_10k
     let report = t
         .kpis_when(
             &t.admin(),
-            &format!("from={today}&to={today}"),
+            &one_day(now),
             "3 shipments and 1 complaint today",
             |r| r["data"][0]["shipments"] == 3 && r["data"][0]["complaints"] == 1,
         )
@@ -83,12 +83,11 @@ async fn the_same_event_delivered_twice_counts_once() {
     t.publish(&once).await;
     // Handled after both copies, so when it shows, both copies have been through.
     t.publish(&complaint_event(merchant, now)).await;
-    let today = now.date_naive();
 
     let report = t
         .kpis_when(
             &t.admin(),
-            &format!("from={today}&to={today}"),
+            &one_day(now),
             "the complaint after the copies",
             |r| r["data"][0]["complaints"] == 1,
         )
@@ -111,8 +110,7 @@ async fn merchants_see_only_their_own_figures_even_when_asking_for_another_merch
     t.publish(&shipment_event(b, now)).await;
     t.publish(&shipment_event(b, now)).await;
     t.publish(&complaint_event(b, now)).await;
-    let today = now.date_naive();
-    let day = format!("from={today}&to={today}");
+    let day = one_day(now);
     t.kpis_when(&t.admin(), &day, "all three shipments", |r| {
         r["data"][0]["shipments"] == 3 && r["data"][0]["complaints"] == 1
     })
@@ -144,8 +142,7 @@ async fn staff_may_narrow_to_a_merchant_city_province_or_service_level() {
     guangzhou.service_level = "standard".into();
     t.publish(&event(&guangzhou, guangzhou.shipment_id, now))
         .await;
-    let today = now.date_naive();
-    let day = format!("from={today}&to={today}");
+    let day = one_day(now);
     let admin = t.admin();
     t.kpis_when(&admin, &day, "both shipments", |r| {
         r["data"][0]["shipments"] == 2
@@ -253,15 +250,9 @@ async fn months_are_calendar_months_and_empty_ones_are_zero() {
     )
     .await;
 
-    let months: Value = t
-        .kpis(
-            Some(&admin),
-            "from=2026-01-15&to=2026-03-20&granularity=month",
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let months = t
+        .kpis_as(&admin, "from=2026-01-15&to=2026-03-20&granularity=month")
+        .await;
 
     assert_eq!(
         column(&months, "period_start"),

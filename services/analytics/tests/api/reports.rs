@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, shipment, TestApp};
+use crate::helpers::{complaint, payload, shipment, TestApp};
 
 fn at(day: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, h, 0, 0)
@@ -152,12 +152,7 @@ async fn churn_risk_lists_customers_at_risk_with_the_drop_until_they_recover() {
         )
         .await;
     assert_eq!(page["customers"], 3);
-    let risks: Value = t
-        .get(&t.admin(), "/api/v1/analytics/churn-risk")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let risks = t.get_json(&t.admin(), "/api/v1/analytics/churn-risk").await;
     let data = risks["data"].as_array().expect("data");
     assert_eq!(
         data.len(),
@@ -168,15 +163,12 @@ async fn churn_risk_lists_customers_at_risk_with_the_drop_until_they_recover() {
     assert_eq!(data[0]["drop_ratio"], 0.75);
     assert_eq!(data[0]["last_30d"], 5);
     assert_eq!(data[0]["baseline_monthly"], 20.0);
-    let theirs: Value = t
-        .get(
+    let theirs = t
+        .get_json(
             &t.merchant_token(Uuid::now_v7()),
             "/api/v1/analytics/churn-risk",
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(
         theirs["data"],
         json!([]),
@@ -247,14 +239,6 @@ fn handled(c: &ComplaintReceivedV1, handler: Uuid) -> Value {
            "city": c.city, "assignee_id": handler})
 }
 
-fn with<P: serde::de::DeserializeOwned>(base: &Value, extra: Value) -> P {
-    let mut v = base.clone();
-    for (k, x) in extra.as_object().expect("object") {
-        v[k] = x.clone();
-    }
-    serde_json::from_value(v).expect("payload")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_performance_gives_each_handler_closings_median_sla_csat_and_reopens() {
     let t = TestApp::spawn_at(at(25, 23)).await;
@@ -265,27 +249,27 @@ async fn staff_performance_gives_each_handler_closings_median_sla_csat_and_reope
         let c = complaint(merchant, at(20, 0));
         t.emit(&c, c.received_at).await;
         let base = handled(&c, handler);
-        let first: ComplaintFirstRespondedV1 = with(
+        let first: ComplaintFirstRespondedV1 = payload(
             &base,
             json!({"received_at": at(20, 0),
             "responded_at": at(20, 1), "within_sla": true}),
         );
         t.emit(&first, at(20, 1)).await;
         let closed_at = at(20, 0) + TimeDelta::hours(hours);
-        let closed: ComplaintClosedV1 = with(
+        let closed: ComplaintClosedV1 = payload(
             &base,
             json!({"received_at": at(20, 0),
             "closed_at": closed_at, "type": "complaint"}),
         );
         t.emit(&closed, closed_at).await;
-        let survey: SurveySubmittedV1 = with(
+        let survey: SurveySubmittedV1 = payload(
             &base,
             json!({"survey_id": Uuid::now_v7(),
             "overall": 4, "via": "agent", "submitted_at": at(22, 0)}),
         );
         t.emit(&survey, at(22, 0)).await;
         if handler == bob {
-            let reopened: ComplaintReopenedV1 = with(
+            let reopened: ComplaintReopenedV1 = payload(
                 &base,
                 json!({"reason": "no",
                 "reopened_at": at(23, 0)}),
@@ -413,23 +397,15 @@ async fn a_complaint_spike_and_a_falling_hub_raise_one_alert_each_that_can_be_ac
         )
         .await;
     assert_eq!(missing.status(), 404);
-    let all: Value = t
-        .get(&admin, "/api/v1/analytics/alerts")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let all = t.get_json(&admin, "/api/v1/analytics/alerts").await;
     assert_eq!(
         all["data"].as_array().map(Vec::len),
         Some(2),
         "no duplicate after more runs"
     );
-    let acked: Value = t
-        .get(&admin, "/api/v1/analytics/alerts?status=acknowledged")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let acked = t
+        .get_json(&admin, "/api/v1/analytics/alerts?status=acknowledged")
+        .await;
     assert_eq!(acked["data"][0]["id"], spike["id"]);
     assert_eq!(
         t.get(&admin, "/api/v1/analytics/alerts?status=closed")

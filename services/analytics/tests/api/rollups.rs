@@ -7,7 +7,7 @@ use kuaidi_shared::money::Money;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{complaint, delivered, shipment, TestApp};
+use crate::helpers::{complaint, delivered, payload, shipment, TestApp};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0)
@@ -115,14 +115,6 @@ fn case_fields(c: &ComplaintReceivedV1, handler: Uuid) -> Value {
         "complaint_id": c.complaint_id, "number": c.number, "merchant_id": c.merchant_id,
         "category": c.category, "city": c.city, "assignee_id": handler,
     })
-}
-
-fn payload<P: serde::de::DeserializeOwned>(base: &Value, extra: Value) -> P {
-    let mut v = base.clone();
-    for (k, x) in extra.as_object().expect("object") {
-        v[k] = x.clone();
-    }
-    serde_json::from_value(v).expect("payload")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -283,28 +275,16 @@ async fn local_days_of_the_zone_asked_for_split_at_local_midnight() {
         )
         .await;
     assert_eq!(utc["data"][1]["shipments"], 0);
-    let shanghai: Value = t
-        .get(
-            &t.admin(),
-            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-26&tz=Asia/Shanghai",
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let shanghai = t
+        .kpis_json("from=2026-11-25&to=2026-11-26&tz=Asia/Shanghai")
+        .await;
     assert_eq!(shanghai["data"][0]["shipments"], 1);
     assert_eq!(shanghai["data"][1]["shipments"], 2);
     assert_eq!(shanghai["data"][1]["period_start"], "2026-11-26");
     // Kolkata is UTC+5:30: 16:30 UTC is 22:00 there, still the 25th.
-    let kolkata: Value = t
-        .get(
-            &t.admin(),
-            "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-25&tz=Asia/Kolkata",
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let kolkata = t
+        .kpis_json("from=2026-11-25&to=2026-11-25&tz=Asia/Kolkata")
+        .await;
     assert_eq!(kolkata["data"][0]["shipments"], 3);
     t.stop().await;
 }

@@ -35,17 +35,11 @@ pub struct ClaimRow {
 }
 
 pub fn insert(conn: &mut PgConnection, row: &ClaimRow) -> QueryResult<()> {
-    diesel::insert_into(claims::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    super::insert(conn, claims::table, row)
 }
 
 pub fn save(conn: &mut PgConnection, row: &ClaimRow) -> QueryResult<()> {
-    diesel::update(claims::table.find(row.id))
-        .set(row)
-        .execute(conn)
-        .map(drop)
+    super::save(conn, row)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> QueryResult<Option<ClaimRow>> {

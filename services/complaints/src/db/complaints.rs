@@ -6,6 +6,7 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use super::history::NewHistory;
 use super::schema::{complaint_history, complaint_numbers, complaints, sla_policies};
 use crate::domain::vocab::OPEN_STATUSES;
 
@@ -75,17 +76,14 @@ impl ComplaintRow {
     }
 }
 
+/// A history entry as stored: what was appended, and its place in the history.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = complaint_history)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct HistoryRow {
     pub id: i64,
-    pub actor: String,
-    pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub payload: serde_json::Value,
-    pub at: DateTime<Utc>,
+    #[diesel(embed)]
+    pub entry: NewHistory,
 }
 
 /// Serialises intakes of the same customer, tracking number and category until the end of the
@@ -147,10 +145,7 @@ pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<
 
 /// Writes the whole row back.
 pub fn save(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {
-    diesel::update(complaints::table.find(row.id))
-        .set(row)
-        .execute(conn)
-        .map(drop)
+    super::save(conn, row)
 }
 
 /// The statuses a case moved through, oldest first, with when (for SLA pauses).
@@ -198,18 +193,19 @@ pub fn open_duplicate(
 }
 
 pub fn insert(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {
-    diesel::insert_into(complaints::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    super::insert(conn, complaints::table, row)
 }
 
 /// One history entry to append.
+#[derive(Insertable)]
+#[diesel(table_name = complaint_history)]
 pub struct Entry<'a> {
     pub complaint_id: Uuid,
     pub actor: &'a str,
     pub action: &'a str,
+    #[diesel(column_name = from_status)]
     pub from: Option<&'a str>,
+    #[diesel(column_name = to_status)]
     pub to: &'a str,
     pub payload: serde_json::Value,
     pub at: DateTime<Utc>,
@@ -217,18 +213,7 @@ pub struct Entry<'a> {
 
 /// Appends to a case's history.
 pub fn record(conn: &mut PgConnection, e: Entry<'_>) -> QueryResult<()> {
-    diesel::insert_into(complaint_history::table)
-        .values((
-            complaint_history::complaint_id.eq(e.complaint_id),
-            complaint_history::actor.eq(e.actor),
-            complaint_history::action.eq(e.action),
-            complaint_history::from_status.eq(e.from),
-            complaint_history::to_status.eq(e.to),
-            complaint_history::payload.eq(e.payload),
-            complaint_history::at.eq(e.at),
-        ))
-        .execute(conn)
-        .map(drop)
+    super::insert(conn, complaint_history::table, e)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ComplaintRow>> {

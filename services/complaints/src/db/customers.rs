@@ -2,7 +2,11 @@
 //! their phones) and what it does when a customer is merged or erased.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::QueryId;
+use diesel::serialize::ToSql;
+use diesel::sql_types::HasSqlType;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use kuaidi_shared::projections::customer_phones::CustomerPhones;
 use uuid::Uuid;
@@ -24,16 +28,7 @@ pub fn set_tier(
     tier: &str,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO customer_projection (customer_id, tier, tier_changed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (customer_id) DO UPDATE SET tier = EXCLUDED.tier, tier_changed_at = EXCLUDED.tier_changed_at \
-         WHERE customer_projection.tier_changed_at IS NULL OR customer_projection.tier_changed_at <= EXCLUDED.tier_changed_at",
-    )
-    .bind::<SqlUuid, _>(customer)
-    .bind::<Text, _>(tier)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .map(drop)
+    set_latest::<Text, _>(conn, ["tier", "tier_changed_at"], customer, tier, at)
 }
 
 /// Records an owner, unless a newer one is already known.
@@ -43,13 +38,31 @@ pub fn set_owner(
     owner: Option<Uuid>,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO customer_projection (customer_id, owner_id, owner_changed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (customer_id) DO UPDATE SET owner_id = EXCLUDED.owner_id, owner_changed_at = EXCLUDED.owner_changed_at \
-         WHERE customer_projection.owner_changed_at IS NULL OR customer_projection.owner_changed_at <= EXCLUDED.owner_changed_at",
-    )
+    let columns = ["owner_id", "owner_changed_at"];
+    set_latest::<Nullable<SqlUuid>, _>(conn, columns, customer, owner, at)
+}
+
+/// Writes a `column` of a customer as of `at`, unless its `stamp` column says a newer value is
+/// already known.
+fn set_latest<ST, V>(
+    conn: &mut PgConnection,
+    [column, stamp]: [&'static str; 2],
+    customer: Uuid,
+    value: V,
+    at: DateTime<Utc>,
+) -> QueryResult<()>
+where
+    ST: QueryId,
+    Pg: HasSqlType<ST>,
+    V: ToSql<ST, Pg>,
+{
+    diesel::sql_query(format!(
+        "INSERT INTO customer_projection (customer_id, {column}, {stamp}) VALUES ($1, $2, $3) \
+         ON CONFLICT (customer_id) DO UPDATE SET {column} = EXCLUDED.{column}, {stamp} = EXCLUDED.{stamp} \
+         WHERE customer_projection.{stamp} IS NULL OR customer_projection.{stamp} <= EXCLUDED.{stamp}",
+    ))
     .bind::<SqlUuid, _>(customer)
-    .bind::<Nullable<SqlUuid>, _>(owner)
+    .bind::<ST, _>(value)
     .bind::<Timestamptz, _>(at)
     .execute(conn)
     .map(drop)

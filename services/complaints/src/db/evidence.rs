@@ -27,16 +27,13 @@ pub fn insert(
     row: &EvidenceRow,
     content: Option<&[u8]>,
 ) -> QueryResult<()> {
-    diesel::insert_into(evidence::table)
-        .values(row)
-        .execute(conn)?;
+    super::insert(conn, evidence::table, row)?;
     if let Some(bytes) = content {
-        diesel::insert_into(evidence_content::table)
-            .values((
-                evidence_content::evidence_id.eq(row.id),
-                evidence_content::content.eq(bytes),
-            ))
-            .execute(conn)?;
+        let content = (
+            evidence_content::evidence_id.eq(row.id),
+            evidence_content::content.eq(bytes),
+        );
+        super::insert(conn, evidence_content::table, content)?;
     }
     Ok(())
 }

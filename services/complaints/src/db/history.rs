@@ -10,8 +10,10 @@ use super::schema::complaint_history;
 /// The actor of what the service does by itself.
 pub const SYSTEM: &str = "system";
 
-#[derive(Debug, Clone, Insertable)]
+/// An entry of a case's history, as appended ([`super::complaints::HistoryRow`] when read).
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = complaint_history)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct NewHistory {
     pub complaint_id: Uuid,
     pub actor: String,

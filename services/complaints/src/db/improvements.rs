@@ -28,17 +28,11 @@ pub struct ImprovementRow {
 }
 
 pub fn insert(conn: &mut PgConnection, row: &ImprovementRow) -> QueryResult<()> {
-    diesel::insert_into(improvement_actions::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    super::insert(conn, improvement_actions::table, row)
 }
 
 pub fn save(conn: &mut PgConnection, row: &ImprovementRow) -> QueryResult<()> {
-    diesel::update(improvement_actions::table.find(row.id))
-        .set(row)
-        .execute(conn)
-        .map(drop)
+    super::save(conn, row)
 }
 
 pub fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> QueryResult<Option<ImprovementRow>> {

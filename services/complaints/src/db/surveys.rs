@@ -33,10 +33,7 @@ pub struct TokenRow {
 }
 
 pub fn insert(conn: &mut PgConnection, row: &SurveyRow) -> QueryResult<()> {
-    diesel::insert_into(surveys::table)
-        .values(row)
-        .execute(conn)
-        .map(drop)
+    super::insert(conn, surveys::table, row)
 }
 
 pub fn insert_token(
@@ -46,15 +43,13 @@ pub fn insert_token(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::insert_into(survey_tokens::table)
-        .values((
-            survey_tokens::token_hash.eq(hash),
-            survey_tokens::complaint_id.eq(complaint_id),
-            survey_tokens::created_at.eq(now),
-            survey_tokens::expires_at.eq(expires_at),
-        ))
-        .execute(conn)
-        .map(drop)
+    let token = (
+        survey_tokens::token_hash.eq(hash),
+        survey_tokens::complaint_id.eq(complaint_id),
+        survey_tokens::created_at.eq(now),
+        survey_tokens::expires_at.eq(expires_at),
+    );
+    super::insert(conn, survey_tokens::table, token)
 }
 
 /// A link's token row, locked when `lock`.

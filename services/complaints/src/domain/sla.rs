@@ -210,6 +210,11 @@ mod tests {
         }
     }
 
+    /// The deadline of `minutes` of working time from `start`, in [`office`] hours, unpaused.
+    fn in_office_hours(start: &str, minutes: i64) -> DateTime<Utc> {
+        deadline(t(start), Duration::minutes(minutes), &office(), &[])
+    }
+
     #[test]
     fn around_the_clock_a_deadline_is_the_allowance_after_receipt() {
         let due = deadline(
@@ -254,36 +259,21 @@ mod tests {
     #[test]
     fn office_hours_count_only_working_time_in_local_time() {
         // Friday 2026-11-27 17:00 Beijing (09:00Z): 1 h left on Friday, resumes Monday 09:00.
-        let due = deadline(
-            t("2026-11-27T09:00:00Z"),
-            Duration::minutes(120),
-            &office(),
-            &[],
-        );
+        let due = in_office_hours("2026-11-27T09:00:00Z", 120);
         assert_eq!(due, t("2026-11-30T02:00:00Z"), "Monday 10:00 Beijing");
     }
 
     #[test]
     fn a_case_received_at_night_starts_its_clock_next_morning() {
         // Wednesday 2026-11-25 22:00 Beijing (14:00Z).
-        let due = deadline(
-            t("2026-11-25T14:00:00Z"),
-            Duration::minutes(30),
-            &office(),
-            &[],
-        );
+        let due = in_office_hours("2026-11-25T14:00:00Z", 30);
         assert_eq!(due, t("2026-11-26T01:30:00Z"), "Thursday 09:30 Beijing");
     }
 
     #[test]
     fn holidays_are_skipped() {
         // Monday 2026-11-30 17:30 Beijing; Tuesday 1 December is a holiday.
-        let due = deadline(
-            t("2026-11-30T09:30:00Z"),
-            Duration::minutes(60),
-            &office(),
-            &[],
-        );
+        let due = in_office_hours("2026-11-30T09:30:00Z", 60);
         assert_eq!(due, t("2026-12-02T01:30:00Z"), "Wednesday 09:30 Beijing");
     }
 

@@ -6,7 +6,6 @@ use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
 use kuaidi_shared::money::Money;
-use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -20,7 +19,7 @@ use crate::db::claims::{self as repo, ClaimRow};
 use crate::domain::claims::AGEING_DAYS;
 use crate::domain::fields::json_body;
 use crate::domain::vocab::ClaimAction;
-use crate::routes::Ops;
+use crate::routes::{Ops, Paging};
 use crate::workflow::claims;
 
 pub fn view(r: ClaimRow, now: DateTime<Utc>) -> Claim {
@@ -89,27 +88,15 @@ pub async fn list_claims(
     ops: Ops,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
-    let (limit, cursor) = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .parse()?;
+    let paging = Paging::parse(q.limit, q.cursor.clone())?;
     let now = ops.now();
     let filters = q.filters(&caller, now - Duration::days(AGEING_DAYS))?;
-    let after = cursor.map(|c| (c.at, c.id));
     let rows = db::run(&ops.pool, move |conn| {
-        Ok(repo::page(conn, &filters, after, limit)?)
+        Ok(repo::page(conn, &filters, paging.after, paging.limit)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor {
-            at: r.filed_at,
-            id: r.id,
-        },
-        |r| view(r, now),
-    )))
+    let key = |r: &ClaimRow| (r.filed_at, r.id);
+    Ok(HttpResponse::Ok().json(paging.page(rows, key, |r| view(r, now))))
 }
 
 /// One claim.

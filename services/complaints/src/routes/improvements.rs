@@ -9,18 +9,17 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::InvalidFields;
-use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
 use crate::api::improvements::{Improvement, ImprovementBody, ImprovementPage, ImprovementQuery};
 use crate::api::problems::{ChangedSinceIfMatch, InvalidFilters, NoSuchAction, StaffOnly};
 use crate::db::improvements::{self as repo, ImprovementRow};
-use crate::domain::fields::json_body;
+use crate::domain::fields::{json_body, query_enum};
 use crate::domain::improvement::Changes;
 use crate::domain::vocab::{ImprovementStatus, RootCause};
 use crate::routes::complaints::act::if_match;
-use crate::routes::Ops;
+use crate::routes::{Ops, Paging};
 
 fn view(r: ImprovementRow) -> Improvement {
     Improvement {
@@ -92,47 +91,27 @@ pub async fn list_improvements(
 ) -> Result<HttpResponse, ApiError> {
     reader(&caller)?;
     let q = query.into_inner();
-    let (limit, cursor) = PageParams {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
-    }
-    .parse()?;
+    let paging = Paging::parse(q.limit, q.cursor.clone())?;
     let mut errors = Vec::new();
-    if q.root_cause
-        .as_deref()
-        .is_some_and(|v| v.parse::<RootCause>().is_err())
-    {
-        errors.push(FieldError::new(
-            "root_cause",
-            format!("must be one of {}", RootCause::listed()),
-        ));
-    }
-    if q.status
-        .as_deref()
-        .is_some_and(|v| v.parse::<ImprovementStatus>().is_err())
-    {
-        errors.push(FieldError::new(
-            "status",
-            format!("must be one of {}", ImprovementStatus::listed()),
-        ));
-    }
+    let (root_cause, status) = (q.root_cause.as_deref(), q.status.as_deref());
+    query_enum::<RootCause>(&mut errors, "root_cause", root_cause, &RootCause::listed());
+    let statuses = ImprovementStatus::listed();
+    query_enum::<ImprovementStatus>(&mut errors, "status", status, &statuses);
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let after = cursor.map(|c| (c.at, c.id));
     let rows = db::run(&ops.pool, move |conn| {
-        Ok(repo::page(conn, q.root_cause, q.status, after, limit)?)
+        Ok(repo::page(
+            conn,
+            q.root_cause,
+            q.status,
+            paging.after,
+            paging.limit,
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        view,
-    )))
+    let key = |r: &ImprovementRow| (r.created_at, r.id);
+    Ok(HttpResponse::Ok().json(paging.page(rows, key, view)))
 }
 
 /// Creates an improvement action (root cause and goal required; status `planned` by default).

@@ -117,6 +117,43 @@ impl Ops {
     }
 }
 
+/// Where a list continues: the page size asked for and the `(time, id)` of the last row seen,
+/// for lists ordered by a time and then the id.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: i64,
+    pub after: Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>,
+}
+
+impl Paging {
+    /// A list query's `limit` and `cursor`, checked.
+    pub fn parse(
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> Result<Self, kuaidi_shared::ApiError> {
+        let (limit, cursor) = kuaidi_shared::pagination::PageParams { limit, cursor }.parse()?;
+        Ok(Self {
+            limit,
+            after: cursor.map(|c| (c.at, c.id)),
+        })
+    }
+
+    /// The page of `rows` (one more than the limit when another page follows), each answered
+    /// by `view`; `key` is the `(time, id)` a row is ordered by.
+    pub fn page<R, T>(
+        &self,
+        rows: Vec<R>,
+        key: impl Fn(&R) -> (chrono::DateTime<chrono::Utc>, uuid::Uuid),
+        view: impl Fn(R) -> T,
+    ) -> kuaidi_shared::pagination::Page<T> {
+        let cursor = |r: &R| {
+            let (at, id) = key(r);
+            kuaidi_shared::pagination::Cursor { at, id }
+        };
+        kuaidi_shared::pagination::Page::from_rows(rows, self.limit, cursor, view)
+    }
+}
+
 /// The clock's time truncated to microseconds.
 pub fn now(clock: &kuaidi_shared::clock::Clock) -> chrono::DateTime<chrono::Utc> {
     use chrono::DurationRound;

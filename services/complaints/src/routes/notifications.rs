@@ -5,14 +5,13 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::departments::{NotificationQuery, StaffNotification, StaffNotificationPage};
 use crate::api::problems::{InvalidFilters, NotInInbox, SupervisorsAndAbove};
 use crate::db::notifications::{self as repo, NotificationRow, Reader};
-use crate::routes::Ops;
+use crate::routes::{Ops, Paging};
 
 fn view(r: NotificationRow) -> StaffNotification {
     StaffNotification {
@@ -63,25 +62,19 @@ pub async fn list_notifications(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let reader = reader(&caller, q.recipient_id)?;
-    let (limit, cursor) = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .parse()?;
-    let after = cursor.map(|c| (c.at, c.id));
+    let paging = Paging::parse(q.limit, q.cursor)?;
     let rows = db::run(&ops.pool, move |conn| {
-        Ok(repo::page(conn, reader, q.unread, after, limit + 1)?)
+        Ok(repo::page(
+            conn,
+            reader,
+            q.unread,
+            paging.after,
+            paging.limit + 1,
+        )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        limit,
-        |r| Cursor {
-            at: r.created_at,
-            id: r.id,
-        },
-        view,
-    )))
+    let key = |r: &NotificationRow| (r.created_at, r.id);
+    Ok(HttpResponse::Ok().json(paging.page(rows, key, view)))
 }
 
 /// Marks a notification read (the first time stays).

@@ -24,8 +24,7 @@ async fn staff(t: &Desk, department: &str, supervisor: Option<Uuid>, members: &[
 
 /// A new case, triaged: ready to be assigned.
 async fn triaged(t: &Desk) -> String {
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id").to_owned();
+    let id = t.opened("delay").await;
     t.acted(
         &t.admin(),
         &id,

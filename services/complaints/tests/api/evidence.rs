@@ -86,8 +86,7 @@ async fn an_uploaded_photo_is_stored_with_its_hash_and_downloaded_as_it_was() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_over_the_limit_are_413_and_unlisted_types_415() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("damaged")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("damaged").await;
 
     let exe = upload(
         &t,
@@ -123,8 +122,7 @@ async fn uploads_over_the_limit_are_413_and_unlisted_types_415() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_with_a_bad_kind_or_no_uri_is_422() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("damaged")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("damaged").await;
 
     let resp = t
         .post(
@@ -167,8 +165,7 @@ async fn evidence_with_a_bad_kind_or_no_uri_is_422() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_type_with_parameters_is_judged_by_its_media_type() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("damaged")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("damaged").await;
     let statement = "我看见快递员把箱子扔下车。".as_bytes();
     let added = json_of(
         upload(

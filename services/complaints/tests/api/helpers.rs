@@ -78,6 +78,12 @@ impl Desk {
         serde_json::from_str(&body).expect("json")
     }
 
+    /// Opens a case of `category` as an admin; its id.
+    pub async fn opened(&self, category: &str) -> String {
+        let case = self.created(&self.admin(), &complaint(category)).await;
+        case["id"].as_str().expect("id").to_owned()
+    }
+
     pub async fn case(&self, token: &str, id: &str) -> reqwest::Response {
         self.get(token, &format!("/api/v1/complaints/{id}")).await
     }

@@ -143,8 +143,7 @@ async fn a_case_goes_from_intake_to_close_with_approval_and_every_step_is_record
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_illegal_move_is_409_naming_the_allowed_actions() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
 
     let resp = t
         .act(&t.admin(), id, "resolve", json!({"resolution": "done"}))
@@ -165,8 +164,7 @@ async fn an_illegal_move_is_409_naming_the_allowed_actions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approval_rejection_and_escalation_are_for_supervisors_and_above() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
     let agent = t.token(Role::Agent);
 
     assert_eq!(
@@ -202,8 +200,7 @@ async fn approval_rejection_and_escalation_are_for_supervisors_and_above() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_proposal_goes_back_to_investigation() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
     t.to_resolving(id).await;
     let case = t.created(&t.admin(), &complaint("damaged")).await;
     let other = case["id"].as_str().expect("id");
@@ -252,8 +249,7 @@ async fn a_rejected_proposal_goes_back_to_investigation() {
 async fn an_unreasonable_complaint_is_closed_as_explained_at_triage() {
     let t = Desk::spawn().await;
     let tap = t.env.tap().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
 
     let closed = t
         .acted(
@@ -324,8 +320,7 @@ async fn a_stale_if_match_is_412_and_a_current_one_passes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_invalid_field_of_an_action_is_named() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
 
     let triage = t
         .act(
@@ -358,8 +353,7 @@ async fn every_invalid_field_of_an_action_is_named() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_outward_actions_stamp_the_first_response() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
 
     let internal = t
         .acted(&t.admin(), id, "comment", json!({"text": "note to self"}))
@@ -464,8 +458,7 @@ async fn text_the_database_cannot_store_is_422_not_a_server_error() {
         refused_fields(t.create(&t.admin(), &body).await).await,
         vec!["description"]
     );
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
 
     let comment = t
         .act(&t.admin(), id, "comment", json!({"text": "x\u{0}"}))

@@ -209,19 +209,26 @@ async fn invalid_policy_rows_are_422_naming_each_field() {
     t.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_sweep_handles_thousands_of_cases_falling_due_together() {
-    let t = Desk::at(START).await;
-    t.execute(&format!(
+/// Inserts received cases straight into the table, numbered `<prefix><g>`, each received at
+/// `t` with a normal priority's deadlines; `source` (a FROM list) yields `g` and `t`.
+fn received_cases(prefix: &str, description: &str, source: &str) -> String {
+    format!(
         "INSERT INTO complaints (id, number, type, channel, priority, description, status, \
            first_response_due, resolution_due, first_response_warn_at, resolution_warn_at, \
            created_at, updated_at) \
-         SELECT gen_random_uuid(), 'B' || g, 'complaint', 'phone', 'normal', 'bulk', 'received', \
-           t + interval '4 hours', t + interval '48 hours', t + interval '192 minutes', \
-           t + interval '2304 minutes', t, t \
-         FROM generate_series(1, 6000) g, (SELECT '{START}'::timestamptz AS t) s"
-    ))
-    .expect("bulk cases");
+         SELECT gen_random_uuid(), '{prefix}' || g, 'complaint', 'phone', 'normal', '{description}', \
+           'received', t + interval '4 hours', t + interval '48 hours', \
+           t + interval '192 minutes', t + interval '2304 minutes', t, t \
+         FROM {source}"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_sweep_handles_thousands_of_cases_falling_due_together() {
+    let t = Desk::at(START).await;
+    let at_start = format!("generate_series(1, 6000) g, (SELECT '{START}'::timestamptz AS t) s");
+    t.execute(&received_cases("B", "bulk", &at_start))
+        .expect("bulk cases");
 
     t.clock.advance(Minutes::hours(5));
 
@@ -252,18 +259,13 @@ fn a_sweep_run_marks_at_most_its_batch_most_overdue_first_warning_before_breach(
     );
     let mut conn = PgConnection::establish(&db).expect("test database");
     // Five cases an hour apart, every deadline long past at `now`.
-    diesel::sql_query(format!(
-        "INSERT INTO complaints (id, number, type, channel, priority, description, status, \
-           first_response_due, resolution_due, first_response_warn_at, resolution_warn_at, \
-           created_at, updated_at) \
-         SELECT gen_random_uuid(), 'C' || g, 'complaint', 'phone', 'normal', 'backlog', 'received', \
-           t + interval '4 hours', t + interval '48 hours', t + interval '192 minutes', \
-           t + interval '2304 minutes', t, t \
-         FROM generate_series(1, 5) g, \
-              LATERAL (SELECT '{START}'::timestamptz + (g - 1) * interval '1 hour' AS t) s"
-    ))
-    .execute(&mut conn)
-    .expect("backlog");
+    let hourly = format!(
+        "generate_series(1, 5) g, \
+         LATERAL (SELECT '{START}'::timestamptz + (g - 1) * interval '1 hour' AS t) s"
+    );
+    diesel::sql_query(received_cases("C", "backlog", &hourly))
+        .execute(&mut conn)
+        .expect("backlog");
     let now = time(START) + Minutes::days(10);
     let flags = |conn: &mut PgConnection| -> Vec<(String, i32)> {
         use diesel::sql_types::{Integer, Text};

@@ -127,8 +127,7 @@ async fn a_dissatisfied_answer_reopens_the_case() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scores_outside_1_to_5_are_422_and_an_unresolved_case_has_no_survey_yet() {
     let t = Desk::spawn().await;
-    let case = t.created(&t.admin(), &complaint("delay")).await;
-    let id = case["id"].as_str().expect("id");
+    let id = &t.opened("delay").await;
     let path = format!("/api/v1/complaints/{id}/survey");
 
     let bad = t

@@ -8,7 +8,7 @@ use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::PgPool;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::{ApiError, FieldError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
@@ -141,6 +141,13 @@ fn parse(
     }
 }
 
+/// Rows as JSON objects, for [`json_record`].
+fn values<'a, T: Serialize + 'a>(
+    rows: impl IntoIterator<Item = &'a T>,
+) -> serde_json::Result<Vec<Value>> {
+    rows.into_iter().map(serde_json::to_value).collect()
+}
+
 /// Sends the header and every row of `report` down `tx`, one line at a time.
 fn write(
     conn: &mut PgConnection,
@@ -162,12 +169,7 @@ fn write(
             let mut columns = vec!["period_start", "period_end"];
             columns.extend(KPIS.iter().map(|k| k.name));
             let data = kpi_rows(conn, request).map_err(|e| anyhow::anyhow!("{e}"))?;
-            rows(
-                &columns,
-                data.iter()
-                    .map(serde_json::to_value)
-                    .collect::<Result<_, _>>()?,
-            )
+            rows(&columns, values(&data)?)
         }
         Report::Hotspots => {
             let h = super::hotspots(crate::db::reports::hotspots(conn, request)?);
@@ -180,11 +182,7 @@ fn write(
                 "change",
                 "change_rate",
             ];
-            let all = h.by_city.iter().chain(h.by_hub.iter());
-            rows(
-                &columns,
-                all.map(serde_json::to_value).collect::<Result<_, _>>()?,
-            )
+            rows(&columns, values(h.by_city.iter().chain(&h.by_hub))?)
         }
         Report::Staff => {
             let s = super::staff(crate::db::reports::staff(conn, request)?);
@@ -199,13 +197,7 @@ fn write(
                 "reopened",
                 "reopen_rate",
             ];
-            rows(
-                &columns,
-                s.data
-                    .iter()
-                    .map(serde_json::to_value)
-                    .collect::<Result<_, _>>()?,
-            )
+            rows(&columns, values(&s.data)?)
         }
         Report::Segments => {
             let s = crate::routes::segments::segments(crate::db::segments::segments(conn, scope)?);

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, History, HistoryEntry};
 use crate::api::problems::{MayNotReadCases, NoSuchCase};
-use crate::db::complaints as repo;
+use crate::db::complaints::{self as repo, HistoryRow};
 
 /// A case. Another merchant's case is a 404.
 #[utoipa::path(
@@ -80,16 +80,19 @@ pub async fn get_history(
     Ok(HttpResponse::Ok().json(History {
         data: rows
             .into_iter()
-            .filter(|r| !(outsider && r.action == "comment" && r.payload["internal"] != false))
-            .map(|r| HistoryEntry {
-                id: r.id,
-                actor: r.actor,
-                action: r.action,
-                from: r.from_status,
-                to: r.to_status,
-                payload: r.payload,
-                time: r.at,
-                at: r.at,
+            .filter(|r| {
+                let e = &r.entry;
+                !(outsider && e.action == "comment" && e.payload["internal"] != false)
+            })
+            .map(|HistoryRow { id, entry: e }| HistoryEntry {
+                id,
+                actor: e.actor,
+                action: e.action,
+                from: e.from_status,
+                to: e.to_status,
+                payload: e.payload,
+                time: e.at,
+                at: e.at,
             })
             .collect(),
     }))
