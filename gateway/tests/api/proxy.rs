@@ -2,7 +2,7 @@
 
 use actix_web::{web, App, HttpServer};
 use kuaidi_shared::auth::{Role, SigningKey};
-use kuaidi_shared::testing::{token, TestEnv};
+use kuaidi_shared::testing::{send_json, token, TestEnv};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -90,15 +90,7 @@ async fn the_gateways_own_api_is_documented_services_that_are_down_are_marked_an
 ) {
     let gw = TestGateway::spawn().await;
     let env = &gw.env;
-    let doc: Value = env
-        .http
-        .get(gw.url("/openapi.json"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let doc = send_json(env.http.get(gw.url("/openapi.json"))).await;
     assert!(doc["openapi"]
         .as_str()
         .is_some_and(|v| v.starts_with("3.1")));

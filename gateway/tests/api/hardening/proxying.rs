@@ -2,7 +2,7 @@
 //! headers, one retry of an idempotent request after a connection failure, `/readyz` 503.
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use kuaidi_shared::testing::TestEnv;
+use kuaidi_shared::testing::{send_json, TestEnv};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,16 +40,12 @@ async fn the_trace_context_and_forwarding_headers_reach_the_service_and_spoofed_
     let gw = TestGateway::spawn_with(TestEnv::new(), |s| s.services.analytics = url).await;
     let admin = gw.admin_token().await;
     let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let seen: Value = gw
-        .request(reqwest::Method::GET, "/api/v1/analytics/kpis", &admin)
-        .header("traceparent", trace)
-        .header("x-forwarded-for", "6.6.6.6")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let seen = send_json(
+        gw.request(reqwest::Method::GET, "/api/v1/analytics/kpis", &admin)
+            .header("traceparent", trace)
+            .header("x-forwarded-for", "6.6.6.6"),
+    )
+    .await;
     let traceparent = seen["traceparent"].as_str().expect("traceparent forwarded");
     assert!(
         traceparent.contains("4bf92f3577b34da6a3ce929d0e0e4736"),
