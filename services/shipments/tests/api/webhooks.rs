@@ -1,7 +1,7 @@
 //! Webhooks end to end: a real receiver (actix-web on 127.0.0.1:0) gets signed events fanned out
 //! from the bus, with retries, restarts, SSRF refusals and per-merchant isolation.
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use kuaidi_shared::app::RunningApp;
@@ -11,7 +11,7 @@ use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::settings::ServiceSettings;
-use kuaidi_shared::testing::{body_json, eventually, publish, TestApp, TestEnv};
+use kuaidi_shared::testing::{body_json, eventually, publish, stub_server, TestApp, TestEnv};
 use kuaidi_shipments::configuration::WebhookSettings;
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -135,20 +135,7 @@ struct Receiver {
 impl Receiver {
     async fn start() -> Self {
         let state = Arc::new(ReceiverState::default());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let data = web::Data::from(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(receive))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+        let (port, handle) = stub_server(web::Data::from(state.clone()), receive);
         Self {
             state,
             port,
