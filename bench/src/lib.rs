@@ -13,6 +13,28 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The command line's arguments after the program's name, exactly one for each `<name>` in
+/// `usage` (`"<gateway> <token> <count>"`), or an error that shows the usage.
+pub fn args(usage: &str) -> anyhow::Result<Vec<String>> {
+    let mut args = std::env::args();
+    let program = args.next().unwrap_or_default();
+    let args: Vec<String> = args.collect();
+    anyhow::ensure!(
+        args.len() == usage.matches('<').count(),
+        "usage: {program} {usage}"
+    );
+    Ok(args)
+}
+
+/// The non-empty lines of the file at `path` (tracking numbers, one a line).
+pub fn lines(path: &str) -> anyhow::Result<Vec<String>> {
+    Ok(std::fs::read_to_string(path)?
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
 /// One figure of the table: its value beside its goal (SPEC §9) and the reference measured in
 /// the same run.
 #[derive(Debug, Clone, Serialize, Deserialize)]

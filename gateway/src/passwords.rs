@@ -5,7 +5,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
-use uuid::Uuid;
 
 use crate::db::users::{self, UserRow};
 
@@ -54,22 +53,14 @@ pub fn bootstrap_admin(
             hex::encode(bytes)
         });
         let password = configured.or(generated.as_deref()).unwrap_or_default();
-        users::insert(
-            conn,
-            &UserRow {
-                id: Uuid::now_v7(),
-                username: "admin".into(),
-                password_hash: hash(password)?,
-                role: Role::Admin.as_str().into(),
-                display_name: Some("Administrator".into()),
-                disabled: false,
-                failed_logins: 0,
-                locked_until: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-        )?;
+        let admin = UserRow::new(
+            "admin".into(),
+            hash(password)?,
+            Role::Admin.as_str().into(),
+            Some("Administrator".into()),
+            now,
+        );
+        users::insert(conn, &admin)?;
         Ok(generated)
     })
 }

@@ -12,10 +12,15 @@ pub const ADMIN_PASSWORD: &str = "correct-horse-battery";
 /// Gateway settings for a test: fresh database, the test's signing key, unreachable services
 /// unless the test names them.
 pub fn settings(env: &TestEnv) -> GatewaySettings {
+    settings_on(env, fresh_database("gateway"))
+}
+
+/// [`settings`] on the database at `database_url` (already migrated, or empty).
+pub fn settings_on(env: &TestEnv, database_url: String) -> GatewaySettings {
     let mut s: GatewaySettings = crate::configuration::defaults().expect("defaults load");
     s.http.port = 0;
     s.http.workers = Some(2);
-    s.database_url = fresh_database("gateway").into();
+    s.database_url = database_url.into();
     s.database_pool_size = 4;
     s.bootstrap_admin_password = Some(ADMIN_PASSWORD.to_owned().into());
     s.jwt.signing_key = Some(env.key_seed().into());

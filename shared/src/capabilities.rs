@@ -13,43 +13,63 @@ use std::pin::Pin;
 use crate::auth::{Principal, Role};
 use crate::problem::ApiError;
 
-/// A row of the SPEC §3 matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Capability {
-    CustomersRead,
-    CustomersWrite,
-    CustomerPiiUnmasked,
-    ShipmentsCreate,
-    TrackingEventsIngest,
-    ShipmentsRead,
-    ComplaintsCreate,
-    ComplaintsRead,
-    ComplaintsApprove,
-    SlaPoliciesWrite,
-    Analytics,
-    Webhooks,
-    Administration,
+/// Declares every capability once, with the OAuth2 scope naming it: the [`Capability`] enum,
+/// `Capability::ALL`, `Capability::scope` and the marker types of [`caps`].
+macro_rules! capabilities {
+    ($($name:ident => $scope:literal),* $(,)?) => {
+        /// A row of the SPEC §3 matrix.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Capability {
+            $($name,)*
+        }
+
+        impl Capability {
+            pub const ALL: [Self; [$($scope),*].len()] = [$(Self::$name),*];
+
+            /// The OAuth2 scope naming this capability. A token carrying scopes may use only the
+            /// capabilities they name (its role must allow them too); a token without scopes
+            /// (staff, API keys, clients registered without scopes) is limited by its role alone.
+            pub const fn scope(self) -> &'static str {
+                match self {
+                    $(Self::$name => $scope,)*
+                }
+            }
+        }
+
+        /// Marker types, one per capability.
+        pub mod caps {
+            use super::{Cap, Capability};
+            $(
+                #[doc = concat!("Marker of [`Capability::", stringify!($name), "`].")]
+                pub struct $name;
+                impl Cap for $name {
+                    const CAPABILITY: Capability = Capability::$name;
+                }
+            )*
+        }
+    };
+}
+
+// NOTE: external contract — the scope names are what OAuth2 clients are registered with.
+capabilities! {
+    CustomersRead => "customers:read",
+    CustomersWrite => "customers:write",
+    CustomerPiiUnmasked => "customers:pii",
+    ShipmentsCreate => "shipments:create",
+    TrackingEventsIngest => "tracking-events:ingest",
+    ShipmentsRead => "shipments:read",
+    ComplaintsCreate => "complaints:create",
+    ComplaintsRead => "complaints:read",
+    ComplaintsApprove => "complaints:approve",
+    SlaPoliciesWrite => "sla-policies:write",
+    Analytics => "analytics:read",
+    Webhooks => "webhooks",
+    Administration => "admin",
 }
 
 use Role::*;
 
 impl Capability {
-    pub const ALL: [Self; 13] = [
-        Self::CustomersRead,
-        Self::CustomersWrite,
-        Self::CustomerPiiUnmasked,
-        Self::ShipmentsCreate,
-        Self::TrackingEventsIngest,
-        Self::ShipmentsRead,
-        Self::ComplaintsCreate,
-        Self::ComplaintsRead,
-        Self::ComplaintsApprove,
-        Self::SlaPoliciesWrite,
-        Self::Analytics,
-        Self::Webhooks,
-        Self::Administration,
-    ];
-
     /// The roles holding this capability (some only for their own data, see the matrix).
     // NOTE: external contract — SPEC §3's role matrix, cell for cell.
     pub const fn roles(self) -> &'static [Role] {
@@ -78,27 +98,6 @@ impl Capability {
 
     pub fn allows(self, role: Role) -> bool {
         self.roles().contains(&role)
-    }
-
-    /// The OAuth2 scope naming this capability. A token carrying scopes may use only the
-    /// capabilities they name (its role must allow them too); a token without scopes (staff,
-    /// API keys, clients registered without scopes) is limited by its role alone.
-    pub const fn scope(self) -> &'static str {
-        match self {
-            Self::CustomersRead => "customers:read",
-            Self::CustomersWrite => "customers:write",
-            Self::CustomerPiiUnmasked => "customers:pii",
-            Self::ShipmentsCreate => "shipments:create",
-            Self::TrackingEventsIngest => "tracking-events:ingest",
-            Self::ShipmentsRead => "shipments:read",
-            Self::ComplaintsCreate => "complaints:create",
-            Self::ComplaintsRead => "complaints:read",
-            Self::ComplaintsApprove => "complaints:approve",
-            Self::SlaPoliciesWrite => "sla-policies:write",
-            Self::Analytics => "analytics:read",
-            Self::Webhooks => "webhooks",
-            Self::Administration => "admin",
-        }
     }
 
     /// Whether `scope` names a capability.
@@ -130,39 +129,6 @@ impl Principal {
 /// A capability as a type, for [`Authorized`].
 pub trait Cap {
     const CAPABILITY: Capability;
-}
-
-/// Marker types, one per capability.
-pub mod caps {
-    use super::{Cap, Capability};
-
-    macro_rules! caps {
-        ($($name:ident),* $(,)?) => {
-            $(
-                #[doc = concat!("Marker of [`Capability::", stringify!($name), "`].")]
-                pub struct $name;
-                impl Cap for $name {
-                    const CAPABILITY: Capability = Capability::$name;
-                }
-            )*
-        };
-    }
-
-    caps!(
-        CustomersRead,
-        CustomersWrite,
-        CustomerPiiUnmasked,
-        ShipmentsCreate,
-        TrackingEventsIngest,
-        ShipmentsRead,
-        ComplaintsCreate,
-        ComplaintsRead,
-        ComplaintsApprove,
-        SlaPoliciesWrite,
-        Analytics,
-        Webhooks,
-        Administration,
-    );
 }
 
 /// A verified caller whose role holds capability `C`: `401` without a valid token, `403` when

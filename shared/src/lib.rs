@@ -25,7 +25,7 @@ pub mod request;
 pub mod settings;
 pub mod telemetry;
 
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use problem::{ApiError, FieldError};

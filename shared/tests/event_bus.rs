@@ -16,15 +16,15 @@ use kuaidi_shared::events::catalogue::CustomerMergedV1;
 use kuaidi_shared::events::consumer::{self, EventHandler, Subscription};
 use kuaidi_shared::events::metrics::BUS;
 use kuaidi_shared::events::relay::{self, BrokerStatus};
-use kuaidi_shared::events::topology::{declare_exchanges, QueueNames};
+use kuaidi_shared::events::topology::QueueNames;
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::settings::AmqpSettings;
 use kuaidi_shared::testing::{
-    amqp_settings, customer_created, eventually, fresh_database, namespace, BrokerProxy,
+    amqp_settings, bind_tap, connect, customer_created, eventually, fresh_database, namespace,
+    BrokerProxy,
 };
-use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
-use secrecy::ExposeSecret;
+use lapin::options::BasicGetOptions;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -278,14 +278,6 @@ fn event(subject: &str) -> CloudEvent {
     )
 }
 
-async fn broker(amqp: &AmqpSettings) -> (lapin::Connection, lapin::Channel) {
-    let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
-        .await
-        .expect("connect to the test broker");
-    let ch = conn.create_channel().await.expect("a channel");
-    (conn, ch)
-}
-
 /// A private queue bound with `#` to the test exchange: it receives one copy of every
 /// message published there, so it counts publishes.
 struct Tap {
@@ -297,29 +289,9 @@ struct Tap {
 impl Tap {
     /// Must be bound before the events are written, or it misses them.
     async fn bind(amqp: &AmqpSettings) -> Self {
-        let (conn, ch) = broker(amqp).await;
-        declare_exchanges(&ch, amqp).await.expect("exchanges");
+        let (conn, ch) = connect(amqp).await;
         let queue = format!("{}tap", amqp.queue_prefix);
-        ch.queue_declare(
-            queue.as_str().into(),
-            QueueDeclareOptions {
-                exclusive: true,
-                auto_delete: true,
-                ..Default::default()
-            },
-            Default::default(),
-        )
-        .await
-        .expect("tap queue");
-        ch.queue_bind(
-            queue.as_str().into(),
-            amqp.exchange.as_str().into(),
-            "#".into(),
-            QueueBindOptions::default(),
-            Default::default(),
-        )
-        .await
-        .expect("tap binding");
+        bind_tap(&ch, amqp, &queue).await;
         Self {
             _conn: conn,
             ch,
@@ -655,7 +627,7 @@ async fn handler_that_keeps_failing_ends_in_the_dlq_while_later_messages_flow() 
     );
 
     let names = QueueNames::new(&w.amqp, &w.service);
-    let (conn, ch) = broker(&w.amqp).await;
+    let (conn, ch) = connect(&w.amqp).await;
     let dead = eventually(WAIT, "the poison message in the DLQ", || async {
         ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
             .await
@@ -729,7 +701,7 @@ async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself()
 
     w.wait_for_effects(120).await;
     let names = QueueNames::new(&w.amqp, &w.service);
-    let (conn, ch) = broker(&w.amqp).await;
+    let (conn, ch) = connect(&w.amqp).await;
     eventually(WAIT, "the poison message in the DLQ", || async {
         ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
             .await
@@ -846,7 +818,7 @@ async fn batch_messages_are_handled_event_by_event_and_a_poison_costs_only_itsel
 
     w.wait_for_effects(700).await;
     let names = QueueNames::new(&w.amqp, &w.service);
-    let (conn, ch) = broker(&w.amqp).await;
+    let (conn, ch) = connect(&w.amqp).await;
     let dead = eventually(WAIT, "the poisoned batch in the DLQ", || async {
         ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
             .await

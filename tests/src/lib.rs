@@ -7,6 +7,7 @@ pub mod processes;
 
 use kuaidi_gateway::configuration::GatewaySettings;
 use kuaidi_shared::app::RunningApp;
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::settings::ServiceSettings;
 use kuaidi_shared::testing::{eventually, expect_json, fresh_database, migrated_database, TestEnv};
@@ -14,6 +15,17 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 pub const ADMIN_PASSWORD: &str = "e2e-admin-password";
+
+/// A merchant's customer file and the app's customer token for her phone ([`Suite::sender`]).
+pub struct Sender {
+    pub merchant_id: Uuid,
+    /// The merchant's token.
+    pub merchant: String,
+    /// Her customer file.
+    pub file: Value,
+    /// Her customer token, as the app minted it.
+    pub token: String,
+}
 
 /// Five running processes' worth of Kuaidi.
 pub struct Suite {
@@ -147,6 +159,28 @@ impl Suite {
             "merchant_id": merchant_id});
         let resp = self.post(admin, "/api/v1/customers", &file).await;
         expect_json(resp, 201).await
+    }
+
+    /// Creates a shipment as `token` through the gateway, expecting `201`: the shipment.
+    pub async fn ship(&self, token: &str, body: &Value) -> Value {
+        expect_json(self.post(token, "/api/v1/shipments", body).await, 201).await
+    }
+
+    /// A merchant's customer as the mobile app knows her: a new merchant, its customer file
+    /// for 陈静 (phone 13812345678, created by `admin`), and the customer token the app mints
+    /// for her phone.
+    pub async fn sender(&self, admin: &str) -> Sender {
+        let merchant_id = Uuid::now_v7();
+        let file = self
+            .customer_of(admin, merchant_id, "陈静", "13812345678")
+            .await;
+        let app = self.app_token(admin).await;
+        Sender {
+            merchant_id,
+            merchant: self.env.token(Role::Merchant, Some(merchant_id)),
+            file,
+            token: self.customer_token(&app, "+86 138 1234 5678").await,
+        }
     }
 
     /// Signs in as `username` through the gateway: the access token.

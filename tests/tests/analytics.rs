@@ -10,7 +10,7 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{eventually, publish};
+use kuaidi_shared::testing::{body_json, eventually, publish};
 use kuaidi_tests::browser::Browser;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
@@ -321,15 +321,15 @@ async fn every_analytics_path_answers_through_the_gateway_with_its_rights_and_42
         assert_eq!(r.status(), 200, "{path}");
         assert!(r.json::<Value>().await.is_ok(), "{path}: JSON");
     }
-    let hot: Value = suite
-        .get(
-            &admin,
-            &format!("/api/v1/analytics/complaint-hotspots?{span}"),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let hot = body_json(
+        suite
+            .get(
+                &admin,
+                &format!("/api/v1/analytics/complaint-hotspots?{span}"),
+            )
+            .await,
+    )
+    .await;
     assert_eq!(hot["by_city"][0]["city"], "广州");
     for report in ["kpis", "hotspots", "staff", "segments"] {
         let path = format!("/api/v1/analytics/export?report={report}&format=csv&{span}");

@@ -4,7 +4,6 @@
 //! customer file holding the phone, learnt from the customers service's events) — and no one
 //! else's.
 
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::testing::expect_json as json_of;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
@@ -56,30 +55,18 @@ async fn the_app_lists_a_customers_parcels_with_a_customer_token_minted_for_thei
 async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_masked() {
     let suite = Suite::start().await;
     let admin = suite.admin_token().await;
-    let merchant_id = Uuid::now_v7();
-    let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
-    let chen = suite
-        .customer_of(&admin, merchant_id, "陈静", "13812345678")
-        .await;
+    let chen = suite.sender(&admin).await;
     let mut sent = parcel_to("13900001111");
-    sent["merchant_id"] = json!(merchant_id);
-    sent["shipper_customer_id"] = chen["id"].clone();
+    sent["merchant_id"] = json!(chen.merchant_id);
+    sent["shipper_customer_id"] = chen.file["id"].clone();
     let sent = suite
         .once_known("the merchant's customer known to shipments", 201, || {
-            suite.post(&merchant, "/api/v1/shipments", &sent)
+            suite.post(&chen.merchant, "/api/v1/shipments", &sent)
         })
         .await;
     let mut by_stranger = parcel_to("13900001111");
-    by_stranger["merchant_id"] = json!(merchant_id);
-    let stranger = json_of(
-        suite
-            .post(&merchant, "/api/v1/shipments", &by_stranger)
-            .await,
-        201,
-    )
-    .await;
-    let app = suite.app_token(&admin).await;
-    let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
+    by_stranger["merchant_id"] = json!(chen.merchant_id);
+    let stranger = suite.ship(&chen.merchant, &by_stranger).await;
     let path = |s: &Value| {
         format!(
             "/api/v1/shipments/{}",
@@ -90,22 +77,22 @@ async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_maske
     let sent_path = path(&sent);
     let theirs = suite
         .once_known("the sender's phone known to shipments", 200, || {
-            suite.get(&customer, &sent_path)
+            suite.get(&chen.token, &sent_path)
         })
         .await;
 
-    assert_eq!(theirs["shipper_customer_id"], chen["id"]);
+    assert_eq!(theirs["shipper_customer_id"], chen.file["id"]);
     assert_eq!(
         theirs["recipient"]["address"], "***",
         "王五's address is not chen's"
     );
     assert!(!theirs.to_string().contains("13900001111"), "{theirs}");
-    let listed = json_of(suite.get(&customer, "/api/v1/shipments").await, 200).await;
+    let listed = json_of(suite.get(&chen.token, "/api/v1/shipments").await, 200).await;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{listed}");
     assert_eq!(
         listed["data"][0]["tracking_number"],
         sent["tracking_number"]
     );
-    assert_eq!(suite.get(&customer, &path(&stranger)).await.status(), 404);
+    assert_eq!(suite.get(&chen.token, &path(&stranger)).await.status(), 404);
     suite.stop().await;
 }

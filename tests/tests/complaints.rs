@@ -325,27 +325,15 @@ fn parcel(shipper: Option<&str>) -> Value {
 async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
     let suite = Suite::start().await;
     let admin = suite.admin_token().await;
-    let merchant_id = Uuid::now_v7();
-    let merchant = suite.env.token(Role::Merchant, Some(merchant_id));
-    let chen = suite
-        .customer_of(&admin, merchant_id, "陈静", "13812345678")
-        .await;
-    let shipper = chen["id"].as_str().expect("id");
+    let chen = suite.sender(&admin).await;
+    let shipper = chen.file["id"].as_str().expect("id");
     let body = parcel(Some(shipper));
     let sent = suite
         .once_known("the merchant's customer known to shipments", 201, || {
-            suite.post(&merchant, "/api/v1/shipments", &body)
+            suite.post(&chen.merchant, "/api/v1/shipments", &body)
         })
         .await;
-    let stranger = json_of(
-        suite
-            .post(&merchant, "/api/v1/shipments", &parcel(None))
-            .await,
-        201,
-    )
-    .await;
-    let app = suite.app_token(&admin).await;
-    let customer = suite.customer_token(&app, "+86 138 1234 5678").await;
+    let stranger = suite.ship(&chen.merchant, &parcel(None)).await;
     let report = |tn: &Value| {
         json!({"type": "complaint", "channel": "app", "category": "delay",
             "description": "My parcel to 杭州 has not moved for three days.",
@@ -357,15 +345,15 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
         "the parcel and the sender's phone known to complaints",
         || async {
             let body = report(&sent["tracking_number"]);
-            let resp = suite.post(&customer, "/api/v1/complaints", &body).await;
+            let resp = suite.post(&chen.token, "/api/v1/complaints", &body).await;
             (resp.status() == 201).then_some(resp)
         },
     )
     .await;
     let opened = json_of(opened, 201).await;
 
-    assert_eq!(opened["customer_id"], chen["id"]);
-    assert_eq!(opened["merchant_id"], json!(merchant_id));
+    assert_eq!(opened["customer_id"], chen.file["id"]);
+    assert_eq!(opened["merchant_id"], json!(chen.merchant_id));
     let mut body = report(&stranger["tracking_number"]);
     body["channel"] = json!("phone");
     eventually(
@@ -378,18 +366,18 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
                 .json()
                 .await
                 .ok()?;
-            (case["merchant_id"] == json!(merchant_id)).then_some(())
+            (case["merchant_id"] == json!(chen.merchant_id)).then_some(())
         },
     )
     .await;
     body["channel"] = json!("app");
-    let refused = suite.post(&customer, "/api/v1/complaints", &body).await;
+    let refused = suite.post(&chen.token, "/api/v1/complaints", &body).await;
     assert_eq!(
         refused.status(),
         404,
         "a parcel neither sent to nor by them"
     );
-    let listed = json_of(suite.get(&customer, "/api/v1/complaints").await, 200).await;
+    let listed = json_of(suite.get(&chen.token, "/api/v1/complaints").await, 200).await;
     assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
     assert_eq!(listed["data"][0]["id"], opened["id"]);
     suite.stop().await;

@@ -9,7 +9,7 @@ use kuaidi_gateway::testing::{
     MERCHANT,
 };
 use kuaidi_shared::app::RunningApp;
-use kuaidi_shared::testing::TestEnv;
+use kuaidi_shared::testing::{body_json, send_json, TestEnv};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
@@ -165,23 +165,17 @@ async fn api_keys_are_shown_once_work_as_the_merchant_and_stop_when_revoked() {
     let env = &gw.env;
     let admin = gw.admin_token().await;
     let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e02";
-    let created: Value = gw
-        .post(
+    let created = body_json(
+        gw.post(
             &admin,
             "/api/v1/api-keys",
             &json!({"name": "sync", "merchant_id": merchant}),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await,
+    )
+    .await;
     let key = created["key"].as_str().expect("key shown once").to_owned();
-    let listed: Value = gw
-        .get(&admin, "/api/v1/api-keys")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let listed = body_json(gw.get(&admin, "/api/v1/api-keys").await).await;
     assert!(
         listed["data"][0].get("key").is_none(),
         "the key is never shown again"
@@ -289,17 +283,13 @@ async fn logins_and_unmasked_pii_reads_are_audited_without_secrets() {
         401
     );
     let admin = admin_token(&env.http, &gw.url()).await;
-    let c: Value = env
-        .http
-        .post(format!("{}/api/v1/customers", gw.url()))
-        .bearer_auth(&admin)
-        .json(&json!({"kind": "individual", "name": "王五", "phones": ["13700001111"]}))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let c = send_json(
+        env.http
+            .post(format!("{}/api/v1/customers", gw.url()))
+            .bearer_auth(&admin)
+            .json(&json!({"kind": "individual", "name": "王五", "phones": ["13700001111"]})),
+    )
+    .await;
     let read = env
         .http
         .get(format!(
@@ -385,17 +375,10 @@ async fn the_same_key_from_another_caller_is_another_request() {
         )
         .await;
     assert_eq!(created.status(), 201);
-    let manager: Value = login(&gw.env.http, &gw.app.url(), "sun.qi", "Parcel-2026-autumn")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let manager =
+        body_json(login(&gw.env.http, &gw.app.url(), "sun.qi", "Parcel-2026-autumn").await).await;
     let manager = manager["access_token"].as_str().expect("token");
-    let mine: Value = keyed(&gw, &admin, "shared-key", &shipment_body(3))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let mine = body_json(keyed(&gw, &admin, "shared-key", &shipment_body(3)).await).await;
     let theirs = keyed(&gw, manager, "shared-key", &shipment_body(9)).await;
     assert_eq!(
         theirs.status(),

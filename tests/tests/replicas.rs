@@ -4,14 +4,14 @@
 //! delivered to webhooks once (competing consumers, claimed outbox rows and deliveries), and
 //! killing one replica of each service right after it acknowledged writes loses nothing.
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use futures_util::future::join_all;
 use kuaidi_shared::app::{Application, RunningApp};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::settings::ServiceSettings;
-use kuaidi_shared::testing::{eventually, migrated_database, EventTap, TestEnv};
+use kuaidi_shared::testing::{eventually, migrated_database, stub_server, EventTap, TestEnv};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -253,19 +253,8 @@ struct Receiver {
 impl Receiver {
     async fn start() -> Self {
         let got = Arc::new(Mutex::new(Vec::new()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
-        let data = web::Data::from(got.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(receive))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-        tokio::spawn(server);
+        let (port, _) = stub_server(web::Data::from(got.clone()), receive);
+        let url = format!("http://127.0.0.1:{port}/hook");
         Self { got, url }
     }
 

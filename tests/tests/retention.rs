@@ -273,26 +273,16 @@ async fn the_gateway_purges_idempotency_records_after_a_day_and_the_audit_log_af
     let clock = Clock::manual(Utc::now());
     let db = migrated_database("retention_gateway", kuaidi_gateway::startup::MIGRATIONS);
     let env = TestEnv::new();
-    let mut s = kuaidi_gateway::configuration::defaults().expect("gateway defaults");
-    assert_eq!(s.audit.retention_days, 365, "the default audit retention");
-    assert_eq!(s.idempotency.retention_hours, 24);
-    s.http.port = 0;
+    let defaults = kuaidi_gateway::configuration::defaults().expect("gateway defaults");
+    assert_eq!(
+        defaults.audit.retention_days, 365,
+        "the default audit retention"
+    );
+    assert_eq!(defaults.idempotency.retention_hours, 24);
+    let mut s = kuaidi_gateway::testing::settings_on(&env, db.clone());
     s.http.metrics_port = Some(0);
     s.http.workers = Some(1);
-    s.database_url = db.clone().into();
-    s.database_pool_size = 4;
-    s.jwt.signing_key = Some(env.key.seed_b64().into());
-    s.jwt.signing_kid = Some(env.key.kid.clone());
-    s.amqp = env.amqp.clone();
-    // No service behind it: nothing listens on the discard port.
-    for url in [
-        &mut s.services.customers,
-        &mut s.services.shipments,
-        &mut s.services.complaints,
-        &mut s.services.analytics,
-    ] {
-        *url = "http://127.0.0.1:9".into();
-    }
+    s.bootstrap_admin_password = None;
     s.jobs.tick_ms = Some(100);
     s.jobs.retention.batch_size = 10;
     s.clock = clock.clone();

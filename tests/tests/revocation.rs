@@ -6,7 +6,7 @@
 
 use diesel::prelude::*;
 use kuaidi_shared::auth::{Claims, Role};
-use kuaidi_shared::testing::{self, eventually, migrated_database, TestEnv};
+use kuaidi_shared::testing::{self, eventually, migrated_database, send_json, TestEnv};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -81,18 +81,15 @@ async fn a_revoked_clients_live_token_is_refused_by_a_service_reached_directly()
         created["client_id"].as_str().expect("client_id"),
         created["client_secret"].as_str().expect("secret"),
     );
-    let grant: Value = suite
-        .env
-        .http
-        .post(suite.url("/api/v1/auth/token"))
-        .basic_auth(client_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let grant = send_json(
+        suite
+            .env
+            .http
+            .post(suite.url("/api/v1/auth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&[("grant_type", "client_credentials")]),
+    )
+    .await;
     let token = grant["access_token"].as_str().expect("access_token");
     assert_eq!(direct(&suite, token).await, 200, "the live token works");
     let bystander = merchant_token(&suite.env, format!("client:{}", Uuid::now_v7()));

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::Capability;
-use kuaidi_shared::testing::eventually;
+use kuaidi_shared::testing::{body_json, eventually};
 use kuaidi_tests::Suite;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -262,16 +262,16 @@ async fn a_merchant_never_sees_another_merchants_shipments_customers_cases_or_fi
         "the tenant comes from the token, never the body"
     );
     let tn = created["tracking_number"].as_str().expect("tn").to_owned();
-    let account: Value = suite
-        .post(
-            &admin,
-            "/api/v1/customers",
-            &json!({"kind": "business", "name": "Shop A", "merchant_id": a}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let account = body_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/customers",
+                &json!({"kind": "business", "name": "Shop A", "merchant_id": a}),
+            )
+            .await,
+    )
+    .await;
     let case: Value = eventually(Duration::from_secs(5), "A's case on A's shipment", || async {
         let r = suite
             .post(

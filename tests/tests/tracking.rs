@@ -3,6 +3,7 @@
 
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::{body_json, send_json};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 
@@ -11,16 +12,16 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
     let suite = Suite::start().await;
     let admin = suite.admin_token().await;
     let merchant = uuid::Uuid::now_v7();
-    let key: Value = suite
-        .post(
-            &admin,
-            "/api/v1/api-keys",
-            &json!({"name": "shop", "merchant_id": merchant}),
-        )
-        .await
-        .json()
-        .await
-        .expect("json");
+    let key = body_json(
+        suite
+            .post(
+                &admin,
+                "/api/v1/api-keys",
+                &json!({"name": "shop", "merchant_id": merchant}),
+            )
+            .await,
+    )
+    .await;
     let key = key["key"].as_str().expect("key").to_owned();
     let body = json!({
         "recipient": {"name": "张三丰", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
@@ -50,12 +51,12 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
         {"tracking_number": tn, "event_id": "e1", "status": "in_transit", "occurred_at": t0.to_rfc3339()},
         {"tracking_number": "KD000000000CN", "event_id": "x", "status": "in_transit", "occurred_at": t0.to_rfc3339()}
     ]});
-    let results: Value = suite
-        .post(&operator, "/api/v1/tracking-events:batch", &scans)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let results = body_json(
+        suite
+            .post(&operator, "/api/v1/tracking-events:batch", &scans)
+            .await,
+    )
+    .await;
     let outcome = kuaidi_shared::testing::strings(&results["results"], "result");
     assert_eq!(
         outcome,
@@ -84,17 +85,14 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
         "oldest first, whatever the arrival order"
     );
 
-    let pulled: Value = suite
-        .env
-        .http
-        .get(suite.url("/api/v1/shipments?updated_since=2020-01-01T00:00:00Z"))
-        .header("x-api-key", &key)
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let pulled = send_json(
+        suite
+            .env
+            .http
+            .get(suite.url("/api/v1/shipments?updated_since=2020-01-01T00:00:00Z"))
+            .header("x-api-key", &key),
+    )
+    .await;
     assert_eq!(pulled["data"][0]["tracking_number"], tn.as_str());
     assert_eq!(pulled["data"][0]["status"], "delivered");
     let other = suite.env.token(Role::Merchant, Some(uuid::Uuid::now_v7()));

@@ -325,13 +325,10 @@ async fn classify(base: &str, token: &str) -> anyhow::Result<Value> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(
-        args.len() == 5,
-        "usage: {} <customers database url> <gateway url> <customers url> <admin password>",
-        args[0]
-    );
-    let (db_url, gateway, direct, password) = (&args[1], &args[2], &args[3], &args[4]);
+    let args = kuaidi_bench::args(
+        "<customers database url> <gateway url> <customers url> <admin password>",
+    )?;
+    let (db_url, gateway, direct, password) = (&args[0], &args[1], &args[2], &args[3]);
     let n: i64 = std::env::var("BENCH_CUSTOMERS")
         .ok()
         .and_then(|v| v.parse().ok())

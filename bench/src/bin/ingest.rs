@@ -31,23 +31,13 @@ const HUBS: [&str; 4] = ["SHA01", "HGH02", "NKG03", "PEK02"];
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(
-        args.len() == 6,
-        "usage: {} <gateway> <token> <tracking-numbers-file> <seconds> <concurrency>",
-        args[0]
-    );
-    let (gateway, token) = (args[1].clone(), args[2].clone());
-    let numbers: Arc<Vec<String>> = Arc::new(
-        std::fs::read_to_string(&args[3])?
-            .lines()
-            .filter(|l| !l.is_empty())
-            .map(str::to_owned)
-            .collect(),
-    );
+    let args =
+        kuaidi_bench::args("<gateway> <token> <tracking-numbers-file> <seconds> <concurrency>")?;
+    let (gateway, token) = (args[0].clone(), args[1].clone());
+    let numbers = Arc::new(kuaidi_bench::lines(&args[2])?);
     anyhow::ensure!(!numbers.is_empty(), "no tracking numbers");
-    let seconds: u64 = args[4].parse()?;
-    let concurrency: usize = args[5].parse()?;
+    let seconds: u64 = args[3].parse()?;
+    let concurrency: usize = args[4].parse()?;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;

@@ -38,19 +38,10 @@ async fn delivered_today(client: &reqwest::Client, gateway: &str, token: &str) -
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(
-        args.len() == 5,
-        "usage: {} <gateway> <token> <probe-numbers-file> <seconds>",
-        args[0]
-    );
-    let (gateway, token) = (args[1].as_str(), args[2].as_str());
-    let probes: Vec<String> = std::fs::read_to_string(&args[3])?
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let deadline = Instant::now() + Duration::from_secs(args[4].parse()?);
+    let args = kuaidi_bench::args("<gateway> <token> <probe-numbers-file> <seconds>")?;
+    let (gateway, token) = (args[0].as_str(), args[1].as_str());
+    let probes = kuaidi_bench::lines(&args[2])?;
+    let deadline = Instant::now() + Duration::from_secs(args[3].parse()?);
     let client = reqwest::Client::new();
     let (mut latencies, mut missed) = (Vec::new(), 0u32);
     for (i, tn) in probes.iter().enumerate() {

@@ -14,13 +14,8 @@ use std::path::Path;
 const FIRST: &[&str] = &["http", "ingestion", "memory"];
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(
-        args.len() == 4,
-        "usage: {} <rows-dir> <results.json> <note>",
-        args[0]
-    );
-    let mut keys: Vec<String> = std::fs::read_dir(&args[1])?
+    let args = kuaidi_bench::args("<rows-dir> <results.json> <note>")?;
+    let mut keys: Vec<String> = std::fs::read_dir(&args[0])?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
@@ -39,7 +34,7 @@ fn main() -> anyhow::Result<()> {
         "figure", "value", "unit", "goal", "reference (same run)", "ok"
     )];
     for key in &keys {
-        let text = std::fs::read_to_string(Path::new(&args[1]).join(format!("{key}.jsonl")))?;
+        let text = std::fs::read_to_string(Path::new(&args[0]).join(format!("{key}.jsonl")))?;
         let (rows, kept) = parse(&text);
         lines.push(format!("[{key}]"));
         for r in &rows {
@@ -63,10 +58,10 @@ fn main() -> anyhow::Result<()> {
     println!("{table}");
     let results = json!({
         "measured_at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "note": args[3],
+        "note": args[2],
         "sections": Value::Object(sections),
     });
-    std::fs::write(&args[2], serde_json::to_string_pretty(&results)? + "\n")?;
+    std::fs::write(&args[1], serde_json::to_string_pretty(&results)? + "\n")?;
     Ok(())
 }
 

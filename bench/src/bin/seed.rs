@@ -7,15 +7,10 @@ use serde_json::{json, Value};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    anyhow::ensure!(
-        args.len() == 5,
-        "usage: {} <gateway> <token> <count> <concurrency>",
-        args[0]
-    );
-    let (gateway, token) = (args[1].clone(), args[2].clone());
-    let count: usize = args[3].parse()?;
-    let concurrency: usize = args[4].parse()?;
+    let args = kuaidi_bench::args("<gateway> <token> <count> <concurrency>")?;
+    let (gateway, token) = (args[0].clone(), args[1].clone());
+    let count: usize = args[2].parse()?;
+    let concurrency: usize = args[3].parse()?;
     let client = reqwest::Client::new();
     let cities = ["北京", "上海", "广州", "深圳", "杭州", "成都"];
     let numbers: Vec<String> = stream::iter(0..count)

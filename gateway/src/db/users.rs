@@ -23,6 +23,31 @@ pub struct UserRow {
     pub version: i32,
 }
 
+impl UserRow {
+    /// A new user, enabled, with no failed sign-ins, at version 1.
+    pub fn new(
+        username: String,
+        password_hash: String,
+        role: String,
+        display_name: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            username,
+            password_hash,
+            role,
+            display_name,
+            disabled: false,
+            failed_logins: 0,
+            locked_until: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+}
+
 pub fn insert(conn: &mut PgConnection, row: &UserRow) -> QueryResult<()> {
     diesel::insert_into(users::table)
         .values(row)

@@ -2,7 +2,7 @@
 
 use kuaidi_shared::auth::{JwtVerifier, Role};
 use kuaidi_shared::settings::AuthSettings;
-use kuaidi_shared::testing::TestEnv;
+use kuaidi_shared::testing::{body_json, send_json, TestEnv};
 use serde_json::Value;
 
 use crate::helpers::{admin_token, login, settings, spawn, TestGateway, ADMIN_PASSWORD};
@@ -35,15 +35,7 @@ async fn login_issues_an_eddsa_token_that_services_verify_through_the_jwks() {
         .expect("the token verifies against the published JWKS");
     assert_eq!(claims.role, Role::Admin);
     assert!(claims.exp - claims.iat == 900);
-    let jwks: Value = env
-        .http
-        .get(gw.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let jwks = send_json(env.http.get(gw.url("/.well-known/jwks.json"))).await;
     assert_eq!(jwks["keys"][0]["kty"], "OKP");
     assert_eq!(jwks["keys"][0]["alg"], "EdDSA");
     assert!(
@@ -65,11 +57,7 @@ async fn wrong_passwords_and_unknown_users_get_the_same_401_and_five_failures_lo
         "application/problem+json"
     );
     let unknown: Value = unknown.json().await.expect("json");
-    let wrong: Value = login(&env.http, &gw.app.url(), "admin", "wrong")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let wrong = body_json(login(&env.http, &gw.app.url(), "admin", "wrong").await).await;
     assert_eq!(
         unknown["detail"], wrong["detail"],
         "no hint which usernames exist"
@@ -128,14 +116,7 @@ async fn the_first_admin_is_created_once_and_a_development_key_is_shared_by_repl
     let kid = |url: String| {
         let http = env.http.clone();
         async move {
-            let jwks: Value = http
-                .get(format!("{url}/.well-known/jwks.json"))
-                .send()
-                .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("json");
+            let jwks = send_json(http.get(format!("{url}/.well-known/jwks.json"))).await;
             jwks["keys"][0]["kid"].clone()
         }
     };
@@ -175,26 +156,14 @@ async fn after_a_key_rotation_tokens_of_the_previous_key_still_verify_until_they
     }];
     let gw = spawn(s).await;
 
-    let jwks: Value = env
-        .http
-        .get(format!("{}/.well-known/jwks.json", gw.url()))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let jwks = send_json(env.http.get(format!("{}/.well-known/jwks.json", gw.url()))).await;
     let kids = kuaidi_shared::testing::strings(&jwks["keys"], "kid");
     assert_eq!(
         kids,
         vec![new_key.kid.as_str(), env.key.kid.as_str()],
         "new key first, old key still published"
     );
-    let fresh: Value = login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let fresh = body_json(login(&env.http, &gw.url(), "admin", ADMIN_PASSWORD).await).await;
     let header = fresh["access_token"]
         .as_str()
         .expect("token")

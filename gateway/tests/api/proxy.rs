@@ -1,8 +1,8 @@
 //! Routing to the services: authentication at the edge, request ids, 502 and 504.
 
-use actix_web::{web, App, HttpServer};
+use actix_web::web;
 use kuaidi_shared::auth::{Role, SigningKey};
-use kuaidi_shared::testing::{token, TestEnv};
+use kuaidi_shared::testing::{send_json, stub_server, token, TestEnv};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -40,19 +40,10 @@ async fn missing_or_forged_tokens_are_refused_at_the_edge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_service_is_a_502_and_a_slow_one_a_504() {
     let env = TestEnv::new();
-    let slow = HttpServer::new(|| {
-        App::new().default_service(web::to(|| async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            "late"
-        }))
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .expect("bind");
-    let slow_port = slow.addrs()[0].port();
-    let slow = slow.run();
-    let slow_handle = slow.handle();
-    tokio::spawn(slow);
+    let (slow_port, slow_handle) = stub_server(web::Data::new(()), || async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        "late"
+    });
     let mut s = settings(&env);
     s.services.analytics = format!("http://127.0.0.1:{slow_port}");
     s.proxy.timeout_ms = 300;
@@ -90,15 +81,7 @@ async fn the_gateways_own_api_is_documented_services_that_are_down_are_marked_an
 ) {
     let gw = TestGateway::spawn().await;
     let env = &gw.env;
-    let doc: Value = env
-        .http
-        .get(gw.url("/openapi.json"))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let doc = send_json(env.http.get(gw.url("/openapi.json"))).await;
     assert!(doc["openapi"]
         .as_str()
         .is_some_and(|v| v.starts_with("3.1")));

@@ -1,7 +1,7 @@
 //! Identities and access control at the gateway: refresh rotation, users, OAuth2 clients, API
 //! keys, rate limits, idempotency, the audit log, CORS and security headers.
 
-use kuaidi_shared::testing::TestEnv;
+use kuaidi_shared::testing::{body_json, TestEnv};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -13,11 +13,7 @@ use crate::helpers::{
 async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
     let gw = TestGateway::spawn().await;
     let env = &gw.env;
-    let first: Value = login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let first = body_json(login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD).await).await;
     let refresh = |token: Value| {
         let http = env.http.clone();
         let url = gw.url("/api/v1/auth/refresh");
@@ -48,11 +44,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
     let reuses = audit(env, &gw.app.url(), &admin, "action=auth.refresh_reuse").await;
     assert_eq!(reuses.len(), 1);
 
-    let fresh: Value = login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let fresh = body_json(login(&env.http, &gw.app.url(), "admin", ADMIN_PASSWORD).await).await;
     let out = env
         .http
         .post(gw.url("/api/v1/auth/logout"))
@@ -153,11 +145,7 @@ async fn only_admins_manage_users_clients_api_keys_and_read_the_audit_log() {
     let gw = TestGateway::spawn().await;
     let admin = gw.admin_token().await;
     agent_li_na(&gw, &admin).await;
-    let agent: Value = login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let agent = body_json(login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD).await).await;
     let agent = agent["access_token"].as_str().expect("agent token");
     let promoted = post_user(
         &gw,
@@ -250,12 +238,7 @@ async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_th
             .len(),
         1
     );
-    let me: Value = gw
-        .get(&admin, "/api/v1/users?limit=200")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let me = body_json(gw.get(&admin, "/api/v1/users?limit=200").await).await;
     let my_id = me["data"]
         .as_array()
         .expect("users")

@@ -20,35 +20,18 @@ fn a_jwks_url_must_be_https_unless_on_loopback() {
 }
 
 use super::*;
-use crate::settings::StaticKey;
 
+/// An agent's claims issued at `now`, valid 15 minutes.
 fn claims(now: i64) -> Claims {
     Claims {
-        sub: "u1".into(),
-        role: Role::Agent,
-        scopes: vec![],
-        merchant_id: None,
-        phone_hash: None,
-        iss: "kuaidi-gateway".into(),
-        aud: "kuaidi".into(),
         iat: now,
-        nbf: None,
         exp: now + 900,
-        jti: "j1".into(),
+        ..crate::testing::claims(Role::Agent, "u1")
     }
 }
 
 fn verifier(key: &SigningKey) -> JwtVerifier {
-    JwtVerifier::new(&AuthSettings {
-        issuer: "kuaidi-gateway".into(),
-        audience: "kuaidi".into(),
-        jwks_url: None,
-        public_keys: vec![StaticKey {
-            kid: key.kid.clone(),
-            x: key.public_x(),
-        }],
-    })
-    .expect("verifier")
+    JwtVerifier::new(&crate::testing::auth_settings(key)).expect("verifier")
 }
 
 /// A JWKS endpoint serving whatever `keys` holds at each request.

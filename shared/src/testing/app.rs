@@ -20,49 +20,53 @@ pub struct TestApp {
     pub clock: Clock,
 }
 
+/// A service's `startup::build`: its settings in, the application out.
+pub trait Build {
+    fn build(self, settings: ServiceSettings) -> impl Future<Output = anyhow::Result<Application>>;
+}
+
+impl<F, Fut> Build for F
+where
+    F: FnOnce(ServiceSettings) -> Fut,
+    Fut: Future<Output = anyhow::Result<Application>>,
+{
+    fn build(self, settings: ServiceSettings) -> impl Future<Output = anyhow::Result<Application>> {
+        self(settings)
+    }
+}
+
 impl TestApp {
     /// Starts the service built by `build` (its `startup::build`) on the system clock.
-    pub async fn spawn<F, Fut>(label: &str, migrations: EmbeddedMigrations, build: F) -> Self
-    where
-        F: FnOnce(ServiceSettings) -> Fut,
-        Fut: Future<Output = anyhow::Result<Application>>,
-    {
+    pub async fn spawn(label: &str, migrations: EmbeddedMigrations, build: impl Build) -> Self {
         Self::spawn_in(TestEnv::new(), label, migrations, Clock::system(), build).await
     }
 
     /// Starts the service on a manual `clock`, with every background job ticking each 100 ms,
     /// so moving the clock is seen by the jobs within a tick.
-    pub async fn spawn_with_clock<F, Fut>(
+    pub async fn spawn_with_clock(
         label: &str,
         migrations: EmbeddedMigrations,
         clock: Clock,
-        build: F,
-    ) -> Self
-    where
-        F: FnOnce(ServiceSettings) -> Fut,
-        Fut: Future<Output = anyhow::Result<Application>>,
-    {
+        build: impl Build,
+    ) -> Self {
         Self::spawn_in(TestEnv::new(), label, migrations, clock, build).await
     }
 
     /// Starts the service in an existing test environment (several services on one exchange).
-    pub async fn spawn_in<F, Fut>(
+    pub async fn spawn_in(
         env: TestEnv,
         label: &str,
         migrations: EmbeddedMigrations,
         clock: Clock,
-        build: F,
-    ) -> Self
-    where
-        F: FnOnce(ServiceSettings) -> Fut,
-        Fut: Future<Output = anyhow::Result<Application>>,
-    {
+        build: impl Build,
+    ) -> Self {
         let mut settings = env.settings_with(migrated_database(label, migrations));
         if clock.is_manual() {
             settings.jobs.tick_ms = Some(100);
         }
         settings.clock = clock.clone();
-        let app = build(settings)
+        let app = build
+            .build(settings)
             .await
             .unwrap_or_else(|e| panic!("{label} service builds: {e:#}"))
             .spawn();
@@ -138,6 +142,20 @@ async fn send(request: RequestBuilder) -> Response {
         .send()
         .await
         .unwrap_or_else(|e| panic!("request failed: {e}"))
+}
+
+/// Sends `request` and reads its answer as JSON, whatever its status (a test that cares
+/// checks it with [`expect_json`]).
+pub async fn send_json(request: RequestBuilder) -> Value {
+    body_json(send(request).await).await
+}
+
+/// Reads a response as JSON, whatever its status.
+pub async fn body_json(response: Response) -> Value {
+    response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("not JSON: {e}"))
 }
 
 /// Reads a response as JSON after checking its status, naming both in the failure.

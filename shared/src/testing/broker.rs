@@ -74,6 +74,50 @@ async fn accept_loop(listener: TcpListener, upstream: String) {
     }
 }
 
+/// A connection to the test broker and a channel on it.
+pub async fn connect(amqp: &AmqpSettings) -> (lapin::Connection, lapin::Channel) {
+    use secrecy::ExposeSecret;
+    let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
+        .await
+        .unwrap_or_else(|e| panic!("connect to the test broker: {e}"));
+    let channel = conn
+        .create_channel()
+        .await
+        .unwrap_or_else(|e| panic!("a channel: {e}"));
+    (conn, channel)
+}
+
+/// Declares the test exchanges and `queue`, private to this connection, bound with `#` to the
+/// test exchange: it receives one copy of every message published there.
+pub async fn bind_tap(channel: &lapin::Channel, amqp: &AmqpSettings, queue: &str) {
+    use lapin::options::{QueueBindOptions, QueueDeclareOptions};
+    crate::events::topology::declare_exchanges(channel, amqp)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    channel
+        .queue_declare(
+            queue.into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("tap queue: {e}"));
+    channel
+        .queue_bind(
+            queue.into(),
+            amqp.exchange.as_str().into(),
+            "#".into(),
+            QueueBindOptions::default(),
+            Default::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("tap binding: {e}"));
+}
+
 /// A private, exclusive queue that receives every event published on a test exchange.
 pub struct EventTap {
     _conn: lapin::Connection,
@@ -86,41 +130,9 @@ pub struct EventTap {
 
 impl EventTap {
     pub async fn bind(amqp: &AmqpSettings) -> Self {
-        use lapin::options::{QueueBindOptions, QueueDeclareOptions};
-        use secrecy::ExposeSecret;
-        let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
-            .await
-            .unwrap_or_else(|e| panic!("tap connect: {e}"));
-        let channel = conn
-            .create_channel()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        crate::events::topology::declare_exchanges(&channel, amqp)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let (conn, channel) = connect(amqp).await;
         let queue = format!("{}tap.{}", amqp.queue_prefix, namespace());
-        channel
-            .queue_declare(
-                queue.as_str().into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..Default::default()
-                },
-                Default::default(),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                amqp.exchange.as_str().into(),
-                "#".into(),
-                QueueBindOptions::default(),
-                Default::default(),
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        bind_tap(&channel, amqp, &queue).await;
         Self {
             _conn: conn,
             channel,
@@ -207,14 +219,7 @@ pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
 
 async fn publish_message(amqp: &AmqpSettings, routing_key: &str, id: uuid::Uuid, body: &[u8]) {
     use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-    use secrecy::ExposeSecret;
-    let conn = lapin::Connection::connect(amqp.url.expose_secret(), Default::default())
-        .await
-        .unwrap_or_else(|e| panic!("publish connect: {e}"));
-    let ch = conn
-        .create_channel()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (conn, ch) = connect(amqp).await;
     ch.confirm_select(ConfirmSelectOptions::default())
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -1,7 +1,7 @@
 //! Test support (feature `testing`): a fresh PostgreSQL database per test, a broker namespace
 //! per test (exchange and queue prefix), settings for a service under test, token minting, and
 //! a TCP proxy in front of RabbitMQ that a test can cut to simulate the broker going away, and
-//! [`TestApp`], one service running for one test.
+//! [`TestApp`], one service running for one test; [`stub_server`], a third party's HTTP endpoint.
 
 use std::time::Duration;
 use uuid::Uuid;
@@ -13,13 +13,16 @@ mod app;
 mod broker;
 mod database;
 mod fixtures;
+mod stub;
 
 pub use app::{
-    expect_json, expect_problem, expect_refused_fields, refused_fields, strings, TestApp,
+    body_json, expect_json, expect_problem, expect_refused_fields, refused_fields, send_json,
+    strings, Build, TestApp,
 };
-pub use broker::{publish, relayed, BrokerProxy, EventTap};
+pub use broker::{bind_tap, connect, publish, relayed, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};
 pub use fixtures::customer_created;
+pub use stub::stub_server;
 
 /// Broker settings confined to one test: its own exchange and queue names, fast retries, and
 /// queues that expire after the test.

@@ -146,19 +146,7 @@ pub async fn create_user(
     let password = b.password;
     let hash = web::block(move || passwords::hash(&password)).await??;
     let now = admin.now();
-    let row = UserRow {
-        id: Uuid::now_v7(),
-        username,
-        password_hash: hash,
-        role: b.role,
-        display_name: b.display_name,
-        disabled: false,
-        failed_logins: 0,
-        locked_until: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
+    let row = UserRow::new(username, hash, b.role, b.display_name, now);
     let stored = db::run(admin.pool(), move |conn| insert_new(conn, row)).await?;
     let entry = admin
         .entry("user.create", stored.id)

@@ -1,8 +1,7 @@
 //! Built-in development keys only in development mode; a stored development signing key is
 //! neither published nor trusted once a real one is configured.
 
-use kuaidi_shared::testing::TestEnv;
-use serde_json::Value;
+use kuaidi_shared::testing::{body_json, TestEnv};
 
 use crate::helpers::{settings, TestGateway};
 
@@ -45,12 +44,7 @@ async fn a_stored_development_key_is_neither_published_nor_trusted_once_a_key_is
     })
     .await;
     let dev_token = dev.admin_token().await;
-    let jwks: Value = dev
-        .get("", "/.well-known/jwks.json")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let jwks = body_json(dev.get("", "/.well-known/jwks.json").await).await;
     let dev_kid = jwks["keys"][0]["kid"].as_str().expect("kid").to_owned();
     assert_eq!(dev.get(&dev_token, "/api/v1/users").await.status(), 200);
     dev.stop().await;
@@ -58,12 +52,7 @@ async fn a_stored_development_key_is_neither_published_nor_trusted_once_a_key_is
     let database = database.expect("database");
     let configured =
         TestGateway::spawn_with(TestEnv::new(), move |s| s.database_url = database).await;
-    let jwks: Value = configured
-        .get("", "/.well-known/jwks.json")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let jwks = body_json(configured.get("", "/.well-known/jwks.json").await).await;
     let kids = kuaidi_shared::testing::strings(&jwks["keys"], "kid");
     assert_eq!(kids, vec![configured.env.key.kid.as_str()]);
     assert!(!kids.contains(&dev_kid.as_str()));

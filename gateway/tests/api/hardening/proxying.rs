@@ -1,8 +1,8 @@
 //! What the proxy forwards and how it behaves when a service fails: trace and forwarding
 //! headers, one retry of an idempotent request after a connection failure, `/readyz` 503.
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use kuaidi_shared::testing::TestEnv;
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::testing::{send_json, stub_server, TestEnv};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,24 +14,15 @@ use crate::helpers::TestGateway;
 
 /// A service answering every request with the headers it received.
 fn echo_service() -> (String, actix_web::dev::ServerHandle) {
-    let server = HttpServer::new(|| {
-        App::new().default_service(web::to(|req: HttpRequest| async move {
-            let headers: serde_json::Map<String, Value> = req
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.to_string(), json!(v.to_str().unwrap_or_default())))
-                .collect();
-            HttpResponse::Ok().json(headers)
-        }))
-    })
-    .workers(1)
-    .bind("127.0.0.1:0")
-    .expect("bind");
-    let url = format!("http://127.0.0.1:{}", server.addrs()[0].port());
-    let server = server.run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (url, handle)
+    let (port, handle) = stub_server(web::Data::new(()), |req: HttpRequest| async move {
+        let headers: serde_json::Map<String, Value> = req
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), json!(v.to_str().unwrap_or_default())))
+            .collect();
+        HttpResponse::Ok().json(headers)
+    });
+    (format!("http://127.0.0.1:{port}"), handle)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,16 +31,12 @@ async fn the_trace_context_and_forwarding_headers_reach_the_service_and_spoofed_
     let gw = TestGateway::spawn_with(TestEnv::new(), |s| s.services.analytics = url).await;
     let admin = gw.admin_token().await;
     let trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let seen: Value = gw
-        .request(reqwest::Method::GET, "/api/v1/analytics/kpis", &admin)
-        .header("traceparent", trace)
-        .header("x-forwarded-for", "6.6.6.6")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+    let seen = send_json(
+        gw.request(reqwest::Method::GET, "/api/v1/analytics/kpis", &admin)
+            .header("traceparent", trace)
+            .header("x-forwarded-for", "6.6.6.6"),
+    )
+    .await;
     let traceparent = seen["traceparent"].as_str().expect("traceparent forwarded");
     assert!(
         traceparent.contains("4bf92f3577b34da6a3ce929d0e0e4736"),

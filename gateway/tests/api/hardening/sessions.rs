@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::testing::TestEnv;
+use kuaidi_shared::testing::{body_json, TestEnv};
 use serde_json::{json, Value};
 
 use crate::helpers::{login, TestGateway};
@@ -12,21 +12,16 @@ const PASSWORD: &str = "Parcel-2026-autumn";
 
 /// Creates an agent and signs them in; returns their id and refresh token.
 async fn agent_session(gw: &TestGateway, admin: &str) -> (String, String) {
-    let created: Value = gw
-        .post(
+    let created = body_json(
+        gw.post(
             admin,
             "/api/v1/users",
             &json!({"username": "zhao.liu", "password": PASSWORD, "role": "agent"}),
         )
-        .await
-        .json()
-        .await
-        .expect("json");
-    let session: Value = login(&gw.env.http, &gw.app.url(), "zhao.liu", PASSWORD)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await,
+    )
+    .await;
+    let session = body_json(login(&gw.env.http, &gw.app.url(), "zhao.liu", PASSWORD).await).await;
     (
         created["id"].as_str().expect("id").to_owned(),
         session["refresh_token"]

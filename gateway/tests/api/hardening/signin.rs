@@ -4,7 +4,7 @@
 use chrono::Duration;
 use kuaidi_gateway::lockout::ADDRESS_FREE_FAILURES;
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::testing::TestEnv;
+use kuaidi_shared::testing::{body_json, TestEnv};
 use serde_json::{json, Value};
 use std::net::IpAddr;
 
@@ -130,12 +130,7 @@ async fn an_address_that_keeps_failing_waits_twice_as_long_before_each_further_a
 }
 
 async fn user_id(gw: &TestGateway, admin: &str, username: &str) -> String {
-    let page: Value = gw
-        .get(admin, "/api/v1/users?limit=200")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let page = body_json(gw.get(admin, "/api/v1/users?limit=200").await).await;
     page["data"]
         .as_array()
         .expect("users")
@@ -177,12 +172,7 @@ async fn a_strangers_failures_lock_the_username_for_strangers_but_not_for_the_ow
         200,
         "the owner signs in from the address they used before"
     );
-    let locks: Value = gw
-        .get(&admin, "/api/v1/audit-log?action=auth.lock")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let locks = body_json(gw.get(&admin, "/api/v1/audit-log?action=auth.lock").await).await;
     let id = user_id(&gw, &admin, "admin").await;
     let lock = locks["data"]
         .as_array()
@@ -234,12 +224,7 @@ async fn an_admin_unlocks_a_locked_user_and_the_unlock_is_audited() {
             .status(),
         200
     );
-    let audit: Value = gw
-        .get(&admin, "/api/v1/audit-log?action=user.unlock")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let audit = body_json(gw.get(&admin, "/api/v1/audit-log?action=user.unlock").await).await;
     assert!(audit["data"]
         .as_array()
         .expect("rows")

@@ -6,25 +6,20 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
+use kuaidi_shared::testing::{body_json, send_json};
 
 async fn scan(t: &TestApp, tn: &str, status: &str, hub: &str, minutes_ago: i64) {
     let operator = t.env.token(Role::Operator, None);
     let at = (Utc::now() - Duration::minutes(minutes_ago)).to_rfc3339();
-    let resp: Value = t
+    let events = json!({"events": [{"tracking_number": tn, "event_id": format!("{tn}-{status}-{hub}"),
+        "status": status, "occurred_at": at, "location": {"hub_code": hub, "city": "上海"}}]});
+    let scan = t
         .env
         .http
         .post(t.url("/api/v1/tracking-events:batch"))
         .bearer_auth(operator)
-        .json(
-            &json!({"events": [{"tracking_number": tn, "event_id": format!("{tn}-{status}-{hub}"),
-            "status": status, "occurred_at": at, "location": {"hub_code": hub, "city": "上海"}}]}),
-        )
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("json");
+        .json(&events);
+    let resp = send_json(scan).await;
     assert_eq!(
         resp["results"][0]["result"], "accepted",
         "scan accepted: {resp}"
@@ -37,12 +32,7 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut tns = Vec::new();
     for merchant in [a, a, b] {
-        let created: Value = t
-            .create(&t.admin(), &shipment_body(merchant))
-            .await
-            .json()
-            .await
-            .expect("json");
+        let created = body_json(t.create(&t.admin(), &shipment_body(merchant)).await).await;
         tns.push(created["tracking_number"].as_str().expect("tn").to_owned());
     }
     scan(&t, &tns[0], "in_transit", "HZH09", 30).await;
@@ -54,11 +44,7 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
         async move { http.get(url).bearer_auth(token).send().await.expect("sent") }
     };
 
-    let hub: Value = get(t.admin(), "hub_code=HZH09")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let hub = body_json(get(t.admin(), "hub_code=HZH09").await).await;
     let listed = kuaidi_shared::testing::strings(&hub["data"], "tracking_number");
     assert_eq!(
         listed,
@@ -67,20 +53,13 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
     );
     assert_eq!(hub["by_merchant"], json!([{"id": a, "shipments": 1}]));
 
-    let bound: Value = get(t.admin(), "hub_code=PEK02")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let bound = body_json(get(t.admin(), "hub_code=PEK02").await).await;
     assert_eq!(
         bound["total"], 2,
         "the two live shipments bound for PEK02: {bound}"
     );
-    let merchant_b: Value = get(t.env.token(Role::Merchant, Some(b)), "hub_code=PEK02")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let merchant_b =
+        body_json(get(t.env.token(Role::Merchant, Some(b)), "hub_code=PEK02").await).await;
     assert_eq!(merchant_b["total"], 1, "a merchant sees only its own");
     assert_eq!(get(t.admin(), "").await.status(), 422);
 

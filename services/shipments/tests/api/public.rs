@@ -3,7 +3,7 @@
 use chrono::Utc;
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::{eventually, expect_json, migrated_database, TestEnv};
+use kuaidi_shared::testing::{body_json, eventually, expect_json, migrated_database, TestEnv};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
@@ -57,20 +57,14 @@ async fn anyone_can_track_a_parcel_without_seeing_who_it_is_for() {
         .expect("sent");
     assert_eq!(again.status(), 304, "pollers get 304 while nothing changed");
 
-    let named: Value = public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=5678"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let named =
+        body_json(public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=5678")).await).await;
     assert_eq!(
         named["recipient_name"], "张**",
         "the right last four digits add the masked name"
     );
-    let wrong: Value = public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=0000"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let wrong =
+        body_json(public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=0000")).await).await;
     assert!(wrong.get("recipient_name").is_none());
     assert_eq!(
         public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=12"))

@@ -5,15 +5,11 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
+use kuaidi_shared::testing::body_json;
 
 async fn create_for(t: &TestApp, merchant: Uuid) -> String {
     let token = t.env.token(Role::Merchant, Some(merchant));
-    let created: Value = t
-        .create(&token, &shipment_body(merchant))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let created = body_json(t.create(&token, &shipment_body(merchant)).await).await;
     created["tracking_number"].as_str().expect("tn").to_owned()
 }
 
@@ -38,18 +34,10 @@ async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
     let theirs = create_for(&t, b).await;
     let token_a = t.env.token(Role::Merchant, Some(a));
 
-    let first: Value = list(&t, &token_a, "?limit=2")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let first = body_json(list(&t, &token_a, "?limit=2").await).await;
     assert_eq!(first["data"].as_array().map(Vec::len), Some(2));
     let cursor = first["next_cursor"].as_str().expect("a second page");
-    let second: Value = list(&t, &token_a, &format!("?limit=2&cursor={cursor}"))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let second = body_json(list(&t, &token_a, &format!("?limit=2&cursor={cursor}")).await).await;
     assert_eq!(second["data"].as_array().map(Vec::len), Some(1));
     assert!(second["next_cursor"].is_null());
     let seen: Vec<&str> = first["data"]
@@ -66,11 +54,7 @@ async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
     );
     assert!(!seen.contains(&theirs.as_str()), "never B's");
 
-    let future: Value = list(&t, &token_a, "?updated_since=2099-01-01T00:00:00Z")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let future = body_json(list(&t, &token_a, "?updated_since=2099-01-01T00:00:00Z").await).await;
     assert_eq!(future["data"].as_array().map(Vec::len), Some(0));
     assert_eq!(list(&t, &token_a, "?status=teleported").await.status(), 422);
     assert_eq!(list(&t, &token_a, "?cursor=garbage").await.status(), 422);
@@ -83,11 +67,8 @@ async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
     );
 
     let admin = t.admin();
-    let by_phone: Value = list(&t, &admin, "?recipient_phone=138-1234-5678&limit=200")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let by_phone =
+        body_json(list(&t, &admin, "?recipient_phone=138-1234-5678&limit=200").await).await;
     assert_eq!(by_phone["data"].as_array().map(Vec::len), Some(4));
     t.app.stop().await;
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::helpers::{shipment_body, spawn, Shipments};
+use kuaidi_shared::testing::body_json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn created_shipment_gets_an_s10_number_location_and_a_shipment_created_event() {
@@ -163,12 +164,7 @@ async fn merchants_see_only_their_own_shipments_and_analysts_see_masked_pii() {
     let mut body = shipment_body(b);
     body.as_object_mut().expect("object").remove("merchant_id");
 
-    let created: Value = t
-        .create(&merchant_a, &body)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let created = body_json(t.create(&merchant_a, &body).await).await;
     let tn = created["tracking_number"].as_str().expect("tn");
     assert_eq!(
         created["merchant_id"],

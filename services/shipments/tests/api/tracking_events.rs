@@ -6,7 +6,7 @@ use diesel::Connection;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::testing::EventTap;
+use kuaidi_shared::testing::{body_json, EventTap};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -115,15 +115,15 @@ async fn a_repeated_event_id_is_a_duplicate_with_no_second_effect() {
         after["version"], before["version"],
         "a duplicate changes nothing"
     );
-    let batch: Value = post_batch(
-        &t,
-        &operator(&t),
-        vec![for_shipment(scan("e1", "delivered", now), &tn)],
+    let batch = body_json(
+        post_batch(
+            &t,
+            &operator(&t),
+            vec![for_shipment(scan("e1", "delivered", now), &tn)],
+        )
+        .await,
     )
-    .await
-    .json()
-    .await
-    .expect("json");
+    .await;
     assert_eq!(batch["results"][0]["result"], "duplicate");
     t.app.stop().await;
 }
@@ -408,11 +408,7 @@ async fn deliver_on_the_lane(t: &TestApp, n: usize) {
         let at = now + Duration::seconds(10 * (i as i64 + 1));
         events.push(for_shipment(scan(&format!("d-{tn}"), "delivered", at), &tn));
     }
-    let body: Value = post_batch(t, &operator(t), events)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let body = body_json(post_batch(t, &operator(t), events).await).await;
     assert!(
         body["results"]
             .as_array()

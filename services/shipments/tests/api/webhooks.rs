@@ -1,16 +1,17 @@
 //! Webhooks end to end: a real receiver (actix-web on 127.0.0.1:0) gets signed events fanned out
 //! from the bus, with retries, restarts, SSRF refusals and per-merchant isolation.
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use hmac::{Hmac, Mac};
 use kuaidi_shared::app::RunningApp;
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentCreatedV1};
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::settings::ServiceSettings;
-use kuaidi_shared::testing::{eventually, publish, TestEnv};
+use kuaidi_shared::testing::{body_json, eventually, publish, stub_server, TestApp, TestEnv};
 use kuaidi_shipments::configuration::WebhookSettings;
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -36,10 +37,17 @@ fn hook_settings(allow_private: bool) -> WebhookSettings {
     }
 }
 
+/// The service under test with the settings it was started with, to start it again.
 struct Hooks {
-    env: TestEnv,
+    t: TestApp,
     settings: ServiceSettings,
-    app: RunningApp,
+}
+
+impl std::ops::Deref for Hooks {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.t
+    }
 }
 
 impl Hooks {
@@ -47,32 +55,12 @@ impl Hooks {
         let env = TestEnv::new();
         let settings = env.settings("shipments");
         let app = start(&settings, hooks).await;
-        Self { env, settings, app }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.app.url())
-    }
-
-    async fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.env
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    async fn get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.env
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request sent")
+        let t = TestApp {
+            env,
+            app,
+            clock: Clock::system(),
+        };
+        Self { t, settings }
     }
 
     /// Registers `url` for `events`; returns (id, secret).
@@ -147,20 +135,7 @@ struct Receiver {
 impl Receiver {
     async fn start() -> Self {
         let state = Arc::new(ReceiverState::default());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let data = web::Data::from(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .default_service(web::to(receive))
-        })
-        .workers(1)
-        .listen(listener)
-        .expect("listen")
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+        let (port, handle) = stub_server(web::Data::from(state.clone()), receive);
         Self {
             state,
             port,
@@ -289,7 +264,7 @@ async fn shipment_events_arrive_signed_with_the_subscription_secret() {
     assert_eq!(d["attempts"], 1);
     assert_eq!(d["last_status_code"], 200);
     assert!(d["last_latency_ms"].is_number(), "latency is recorded");
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -311,7 +286,7 @@ async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt() {
             .all(|r| r.event_id == got[0].event_id && verify(&secret, r)),
         "every attempt carries the same event id and a valid signature"
     );
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -327,18 +302,21 @@ async fn pending_deliveries_are_sent_after_the_service_restarts() {
         .await;
     publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
     receiver.received(1).await;
-    t.app.stop().await;
+    t.t.app.stop().await;
 
     receiver.state.failing.store(false, Ordering::SeqCst);
     let app = start(&t.settings, hooks).await;
-    let t = Hooks { app, ..t };
+    let t = Hooks {
+        t: TestApp { app, ..t.t },
+        ..t
+    };
 
     let d = t.delivery_with_status(&token, &id, "succeeded").await;
     assert!(
         d["attempts"].as_i64().unwrap_or(0) >= 2,
         "failed before the restart, sent after: {d}"
     );
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -364,7 +342,7 @@ async fn internal_and_metadata_addresses_are_refused() {
         let problem: Value = resp.json().await.expect("json");
         assert_eq!(problem["errors"][0]["field"], "url", "for {url}");
     }
-    strict.app.stop().await;
+    strict.t.app.stop().await;
 
     let lax = Hooks::spawn(hook_settings(true)).await;
     let token = lax.env.token(Role::Admin, None);
@@ -382,7 +360,7 @@ async fn internal_and_metadata_addresses_are_refused() {
     );
     lax.register(&token, "http://127.0.0.1:9/hook", json!(["*"]))
         .await;
-    lax.app.stop().await;
+    lax.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,10 +370,13 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery_time() {
     let token = lax.env.token(Role::App, None);
     let url = format!("http://localhost:{}/hook", receiver.port);
     let (id, _) = lax.register(&token, &url, json!(["*"])).await;
-    lax.app.stop().await;
+    lax.t.app.stop().await;
     // The same database, now without private targets: the name resolves to loopback.
     let app = start(&lax.settings, hook_settings(false)).await;
-    let t = Hooks { app, ..lax };
+    let t = Hooks {
+        t: TestApp { app, ..lax.t },
+        ..lax
+    };
 
     publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
 
@@ -408,7 +389,7 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery_time() {
     .await;
     assert!(d["last_status_code"].is_null(), "nothing was sent: {d}");
     assert!(receiver.got().is_empty(), "the receiver was never called");
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -423,12 +404,7 @@ async fn merchants_see_and_receive_only_their_own_webhooks() {
     let (id_a, _) = t.register(&token_a, &rx_a.url(), json!(["*"])).await;
     let (id_b, _) = t.register(&token_b, &rx_b.url(), json!(["*"])).await;
 
-    let list: Value = t
-        .get(&token_b, "/api/v1/webhooks")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list = body_json(t.get(&token_b, "/api/v1/webhooks").await).await;
     let ids = kuaidi_shared::testing::strings(&list["data"], "id");
     assert_eq!(ids, vec![id_b.as_str()], "B lists only its own webhook");
     for (method, path) in [
@@ -465,12 +441,7 @@ async fn merchants_see_and_receive_only_their_own_webhooks() {
         .await
         .expect("sent");
     assert_eq!(deleted.status(), 204, "the owner may delete it");
-    let listed: Value = t
-        .get(&token_a, "/api/v1/webhooks")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let listed = body_json(t.get(&token_a, "/api/v1/webhooks").await).await;
     assert_eq!(listed["data"], json!([]), "the deleted webhook is gone");
     assert_eq!(
         t.get(&token_a, &format!("/api/v1/webhooks/{id_a}/deliveries"))
@@ -486,7 +457,7 @@ async fn merchants_see_and_receive_only_their_own_webhooks() {
         rx_a.got().is_empty(),
         "A's later event (published first) went nowhere"
     );
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -509,7 +480,7 @@ async fn test_action_sends_a_signed_sample_event() {
     let body: Value = serde_json::from_slice(&got[0].body).expect("json");
     assert_eq!(body["type"], "webhook.test");
     assert_eq!(body["data"]["webhook_id"], id);
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -554,7 +525,7 @@ async fn replay_resends_what_failed_and_redeliver_sends_again() {
         .await;
     assert_eq!(again.status(), 202);
     receiver.received(tried + 2).await;
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -575,12 +546,7 @@ async fn an_endpoint_failing_for_the_configured_period_is_disabled_and_its_owner
     let event = tap.next_of_type("webhook.endpoint_disabled", WAIT).await;
     assert_eq!(event.data["webhook_id"], id);
     assert_eq!(event.data["merchant_id"], json!(merchant));
-    let list: Value = t
-        .get(&token, "/api/v1/webhooks")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list = body_json(t.get(&token, "/api/v1/webhooks").await).await;
     assert!(
         list["data"][0]["disabled_at"].is_string(),
         "the endpoint is shown disabled: {list}"
@@ -616,17 +582,12 @@ async fn an_endpoint_failing_for_the_configured_period_is_disabled_and_its_owner
         d.iter().all(|d| d["status"] == "succeeded").then_some(())
     })
     .await;
-    let list: Value = t
-        .get(&token, "/api/v1/webhooks")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list = body_json(t.get(&token, "/api/v1/webhooks").await).await;
     assert!(
         list["data"][0]["disabled_at"].is_null(),
         "the replay enabled the endpoint again: {list}"
     );
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -651,5 +612,5 @@ async fn a_subscription_receives_only_the_event_types_it_asked_for() {
     // Both subscriptions were considered in the one fan-out that queued the wanted delivery.
     assert!(t.deliveries(&token, &delivered_id).await.is_empty());
     assert!(unwanted.got().is_empty());
-    t.app.stop().await;
+    t.t.app.stop().await;
 }
