@@ -62,10 +62,12 @@ async fn jwks_server(keys: std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>) -> String
     url
 }
 
-#[actix_web::test]
-async fn a_token_of_a_key_unknown_to_the_cache_makes_the_verifier_fetch_the_jwks_again() {
-    let (old, new) = (SigningKey::generate(), SigningKey::generate());
-    let served = std::sync::Arc::new(std::sync::Mutex::new(vec![old.jwk()]));
+/// A verifier taking its keys from a JWKS endpoint serving what `served` holds, after it has
+/// fetched them once to verify a token signed by `key`; that token.
+async fn fetched_once(
+    key: &SigningKey,
+    served: &std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>,
+) -> (JwtVerifier, String) {
     let v = JwtVerifier::new(&AuthSettings {
         issuer: "kuaidi-gateway".into(),
         audience: "kuaidi".into(),
@@ -74,8 +76,17 @@ async fn a_token_of_a_key_unknown_to_the_cache_makes_the_verifier_fetch_the_jwks
     })
     .expect("verifier");
     let now = crate::clock::Clock::system().now().timestamp();
-    let by_old = old.sign(&claims(now)).expect("sign");
-    assert!(v.verify(&by_old).await.is_ok(), "first fetch");
+    let token = key.sign(&claims(now)).expect("sign");
+    assert!(v.verify(&token).await.is_ok(), "first fetch");
+    (v, token)
+}
+
+#[actix_web::test]
+async fn a_token_of_a_key_unknown_to_the_cache_makes_the_verifier_fetch_the_jwks_again() {
+    let (old, new) = (SigningKey::generate(), SigningKey::generate());
+    let served = std::sync::Arc::new(std::sync::Mutex::new(vec![old.jwk()]));
+    let (v, _) = fetched_once(&old, &served).await;
+    let now = crate::clock::Clock::system().now().timestamp();
     // The gateway rotates its key; the verifier has only the old one cached.
     served.lock().expect("lock").push(new.jwk());
     // Unknown kids refetch at most every JWKS_REFRESH_MIN: wait for that window to open.
@@ -204,16 +215,8 @@ fn a_remembered_token_is_forgotten_when_it_expires() {
 async fn a_new_key_set_forgets_the_tokens_its_old_keys_vouched_for() {
     let (old, new) = (SigningKey::generate(), SigningKey::generate());
     let served = std::sync::Arc::new(std::sync::Mutex::new(vec![old.jwk()]));
-    let v = JwtVerifier::new(&AuthSettings {
-        issuer: "kuaidi-gateway".into(),
-        audience: "kuaidi".into(),
-        jwks_url: Some(jwks_server(served.clone()).await),
-        public_keys: vec![],
-    })
-    .expect("verifier");
+    let (v, by_old) = fetched_once(&old, &served).await;
     let now = crate::clock::Clock::system().now().timestamp();
-    let by_old = old.sign(&claims(now)).expect("sign");
-    assert!(v.verify(&by_old).await.is_ok(), "first fetch");
     // The old key is withdrawn (compromised): only the new one is served.
     *served.lock().expect("lock") = vec![new.jwk()];
     tokio::time::sleep(JWKS_REFRESH_MIN).await;
