@@ -9,15 +9,15 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{Array, BigInt, Text};
 use diesel_migrations::MigrationHarness;
 use kuaidi_shared::db::{build_pool, PgPool, SHARED_MIGRATIONS};
-use kuaidi_shared::events::catalogue::CustomerMergedV1;
+use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerMergedV1};
 use kuaidi_shared::events::consumer::{self, EventHandler, Subscription};
 use kuaidi_shared::events::metrics::BUS;
 use kuaidi_shared::events::relay::{self, BrokerStatus};
 use kuaidi_shared::events::topology::QueueNames;
-use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::events::{CloudEvent, Consumers, Outbox};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::settings::AmqpSettings;
 use kuaidi_shared::testing::{
@@ -27,7 +27,7 @@ use kuaidi_shared::testing::{
 use lapin::options::BasicGetOptions;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -70,6 +70,33 @@ impl EventHandler for Recorder {
     }
 }
 
+/// The [`Recorder`] as a batch handler ([`Consumers::on_batch`]): each run of events inserts
+/// its effects in one statement, and fails whole when it holds a poison; `runs` keeps the
+/// length of every run it was given.
+fn batch_recorder(runs: Arc<Mutex<Vec<usize>>>) -> Consumers {
+    Consumers::new().on_batch(move |conn, run: &[(&CloudEvent, CustomerCreatedV1)]| {
+        runs.lock().expect("not poisoned").push(run.len());
+        if run
+            .iter()
+            .any(|(e, _)| e.subject.as_deref() == Some("poison"))
+        {
+            anyhow::bail!("poison: this run can never be handled");
+        }
+        let (ids, subjects): (Vec<Uuid>, Vec<String>) = run
+            .iter()
+            .filter(|(e, _)| e.subject.as_deref() != Some(BARRIER))
+            .map(|(e, _)| (e.id, e.subject.clone().unwrap_or_default()))
+            .unzip();
+        diesel::sql_query(
+            "INSERT INTO effects (event_id, subject) SELECT * FROM unnest($1::uuid[], $2::text[])",
+        )
+        .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+        .bind::<Array<Text>, _>(subjects)
+        .execute(conn)?;
+        Ok(())
+    })
+}
+
 /// One test's world: a fresh database with the shared tables and `effects`, a broker
 /// namespace, a service name of its own, and the bus tasks it started.
 struct World {
@@ -77,6 +104,8 @@ struct World {
     pool: PgPool,
     amqp: AmqpSettings,
     handler: Arc<Recorder>,
+    /// A handler that takes the place of `handler`, when set.
+    with: Option<Arc<dyn EventHandler>>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -102,6 +131,7 @@ impl World {
             pool,
             amqp: amqp_settings(&namespace()),
             handler: Arc::new(Recorder::default()),
+            with: None,
             stop,
             tasks: Vec::new(),
         }
@@ -112,7 +142,10 @@ impl World {
             service: self.service.clone(),
             settings: amqp.clone(),
             pool: self.pool.clone(),
-            handler: self.handler.clone(),
+            handler: match &self.with {
+                Some(with) => with.clone(),
+                None => self.handler.clone(),
+            },
         }
     }
 
@@ -843,6 +876,58 @@ async fn batch_messages_are_handled_event_by_event_and_a_poison_costs_only_itsel
         w.count("SELECT COUNT(*) AS n FROM processed_events"),
         700 + 1,
         "the 700 and the barrier; the poison left no record"
+    );
+    let _ = conn.close(200, "done".into()).await;
+    w.shutdown().await;
+}
+
+/// A batch handler (`Consumers::on_batch`) is given the events that arrived together in one
+/// call. A poison among them fails the whole run; the consumer then handles the message's
+/// events one at a time, so every good event is applied exactly once and only the poison's
+/// message is dead-lettered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_handler_takes_runs_of_events_and_a_poison_costs_only_itself() {
+    let mut w = World::new("ebonbatch");
+    w.amqp.retry_base_ms = 200;
+    let runs = Arc::new(Mutex::new(Vec::new()));
+    w.with = Some(Arc::new(batch_recorder(runs.clone())));
+    let outbox = Outbox::new();
+    let amqp = w.amqp.clone();
+    w.start_consumer(&amqp).await;
+    w.start_relay(&amqp, &outbox);
+    let mut events: Vec<CloudEvent> = (0..700).map(|i| event(&format!("good-{i}"))).collect();
+    events.insert(600, event("poison"));
+    let mut conn = w.pool.get().expect("a database connection");
+    conn.transaction::<_, diesel::result::Error, _>(|c| {
+        Outbox::enqueue_batched(c, &events, Uuid::now_v7)
+    })
+    .expect("committed");
+    drop(conn);
+    outbox.wake();
+
+    w.wait_for_effects(700).await;
+    let names = QueueNames::new(&w.amqp, &w.service);
+    let (conn, ch) = connect(&w.amqp).await;
+    let dead = eventually(WAIT, "the poisoned batch in the DLQ", || async {
+        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("basic.get on the DLQ")
+    })
+    .await;
+    let dead = CloudEvent::from_message(&dead.delivery.data).expect("a batch in the DLQ");
+    assert!(dead.iter().any(|e| e.subject.as_deref() == Some("poison")));
+    w.barrier().await;
+    assert_eq!(w.effects(), 700, "every good event applied once");
+    assert_eq!(w.distinct_effects(), 700);
+    assert_eq!(
+        w.count("SELECT COUNT(*) AS n FROM processed_events"),
+        700 + 1,
+        "the 700 and the barrier; the poison left no record"
+    );
+    let runs = runs.lock().expect("not poisoned").clone();
+    assert!(
+        runs.iter().any(|&n| n >= 200),
+        "a batch message's events came to the handler together: runs {runs:?}"
     );
     let _ = conn.close(200, "done".into()).await;
     w.shutdown().await;

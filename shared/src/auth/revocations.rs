@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use crate::events::catalogue::{ApiKeyRevokedV1, ClientRevokedV1, EventPayload};
-use crate::events::{CloudEvent, EventHandler};
+use crate::events::{CloudEvent, EventHandler, Failed};
 
 diesel::table! {
     revoked_credentials (subject) {
@@ -123,6 +123,27 @@ impl EventHandler for WithRevocations {
             }
             _ => self.inner.handle(conn, event),
         }
+    }
+
+    /// The service's own events go to its handler in runs, as they came (so its batch handlers
+    /// keep their batches); a revocation between them is recorded in its place.
+    fn handle_all(&self, conn: &mut PgConnection, events: &[&CloudEvent]) -> Result<(), Failed> {
+        let revocation = |e: &CloudEvent| TYPES.contains(&e.type_.as_str());
+        let mut offset = 0;
+        for run in events.chunk_by(|a, b| revocation(a) == revocation(b)) {
+            if revocation(run[0]) {
+                for (i, event) in run.iter().enumerate() {
+                    self.handle(conn, event)
+                        .map_err(|e| Failed::at(offset + i, e))?;
+                }
+            } else {
+                self.inner
+                    .handle_all(conn, run)
+                    .map_err(|f| f.shifted(offset))?;
+            }
+            offset += run.len();
+        }
+        Ok(())
     }
 }
 

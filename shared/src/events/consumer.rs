@@ -47,6 +47,17 @@ pub trait EventHandler: Send + Sync + 'static {
     /// Applies `event` inside the caller's transaction. An error rolls the transaction back
     /// and schedules a retry.
     fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()>;
+
+    /// Applies `events`, in order, inside the caller's transaction; by default one by one. A
+    /// handler that does a run of events in fewer statements overrides it; when it cannot tell
+    /// which event failed, its [`Failed`] names none, and the consumer handles each delivery
+    /// again alone to find it.
+    fn handle_all(&self, conn: &mut PgConnection, events: &[&CloudEvent]) -> Result<(), Failed> {
+        for (i, event) in events.iter().enumerate() {
+            self.handle(conn, event).map_err(|e| Failed::at(i, e))?;
+        }
+        Ok(())
+    }
 }
 
 /// What a consumer needs to run.
@@ -324,11 +335,35 @@ pub async fn apply(sub: &Subscription, event: CloudEvent) -> anyhow::Result<Hand
     Ok(outcomes.pop().expect("one outcome per event"))
 }
 
-/// Why [`apply_all`] rolled back: the event at `index` failed, or (`None`) the transaction did.
+/// Why [`apply_all`] rolled back: the event at `index` failed, or (`None`) the transaction did,
+/// or a handler of several events at once did without naming one.
 #[derive(Debug)]
 pub struct Failed {
     pub index: Option<usize>,
     pub error: anyhow::Error,
+}
+
+impl Failed {
+    /// The event at `index` failed.
+    pub fn at(index: usize, error: anyhow::Error) -> Self {
+        Self {
+            index: Some(index),
+            error,
+        }
+    }
+
+    /// One of the events failed; which one is not known.
+    pub fn somewhere(error: anyhow::Error) -> Self {
+        Self { index: None, error }
+    }
+
+    /// The same failure, its index counted from `offset` (a run's place among all the events).
+    pub fn shifted(self, offset: usize) -> Self {
+        Self {
+            index: self.index.map(|i| i + offset),
+            error: self.error,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for Failed {
@@ -342,7 +377,8 @@ impl From<diesel::result::Error> for Failed {
 
 /// Runs the handler for every event, and records their ids, in one transaction; any failure
 /// rolls all of them back. The ids are recorded first, all in one statement, so a group of
-/// events costs one round trip for its `processed_events` rows, not one per event.
+/// events costs one round trip for its `processed_events` rows, not one per event; the new
+/// events then go to the handler together ([`EventHandler::handle_all`]).
 pub async fn apply_all(
     sub: &Subscription,
     events: Vec<CloudEvent>,
@@ -353,18 +389,21 @@ pub async fn apply_all(
         Ok(conn.transaction::<_, Failed, _>(|conn| {
             let mut new = record_processed(conn, &consumer, &events)?;
             let mut outcomes = Vec::with_capacity(events.len());
+            let (mut fresh, mut place) = (Vec::new(), Vec::new());
             for (index, event) in events.iter().enumerate() {
                 // An id recorded by this statement is handled once, at its first place.
-                if !new.remove(&event.id) {
+                if new.remove(&event.id) {
+                    outcomes.push(Handled::Applied);
+                    fresh.push(event);
+                    place.push(index);
+                } else {
                     outcomes.push(Handled::Duplicate);
-                    continue;
                 }
-                handler.handle(conn, event).map_err(|error| Failed {
-                    index: Some(index),
-                    error,
-                })?;
-                outcomes.push(Handled::Applied);
             }
+            handler.handle_all(conn, &fresh).map_err(|f| Failed {
+                index: f.index.map(|i| place[i]),
+                error: f.error,
+            })?;
             Ok(outcomes)
         }))
     })

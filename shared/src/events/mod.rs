@@ -13,7 +13,7 @@ pub mod retry;
 pub mod topology;
 
 pub use catalogue::EventPayload;
-pub use consumer::{EventHandler, Subscription};
+pub use consumer::{EventHandler, Failed, Subscription};
 pub use envelope::CloudEvent;
 pub use outbox::Outbox;
 pub use registry::Consumers;

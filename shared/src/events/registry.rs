@@ -4,17 +4,20 @@
 //! ```ignore
 //! let consumers = Consumers::new()
 //!     .on(|conn, _event, s: ShipmentCreatedV1| activity::record_shipment(conn, &s))
-//!     .on(|conn, event, c: ComplaintReceivedV1| activity::record_complaint(conn, event.time, &c));
+//!     .on(|conn, event, c: ComplaintReceivedV1| activity::record_complaint(conn, event.time, &c))
+//!     // A run of events that arrived together, in one call: a few set-based statements.
+//!     .on_batch(|conn, run: &[(&CloudEvent, ShipmentStatusChangedV1)]| facts::record_all(conn, run));
 //! ```
 
 use diesel::PgConnection;
 use std::collections::HashMap;
 
 use super::catalogue::EventPayload;
-use super::consumer::EventHandler;
+use super::consumer::{EventHandler, Failed};
 use super::envelope::CloudEvent;
 
-type Handle = Box<dyn Fn(&mut PgConnection, &CloudEvent) -> anyhow::Result<()> + Send + Sync>;
+/// Applies a run of consecutive events of one type.
+type Handle = Box<dyn Fn(&mut PgConnection, &[&CloudEvent]) -> Result<(), Failed> + Send + Sync>;
 
 /// Typed handlers keyed by event type; implements [`EventHandler`].
 #[derive(Default)]
@@ -28,26 +31,67 @@ impl Consumers {
         Self::default()
     }
 
-    /// Handles events of type `E::TYPE` with `f`, given the envelope and the decoded payload,
-    /// inside the transaction that records the event id.
+    /// Handles events of type `E::TYPE` with `f`, one at a time, given the envelope and the
+    /// decoded payload, inside the transaction that records the event id.
     ///
     /// # Panics
     /// When a handler for the type is already registered (a wiring bug, found at start-up).
-    pub fn on<E, F>(mut self, f: F) -> Self
+    pub fn on<E, F>(self, f: F) -> Self
     where
         E: EventPayload + 'static,
         F: Fn(&mut PgConnection, &CloudEvent, E) -> anyhow::Result<()> + Send + Sync + 'static,
     {
-        assert!(
-            !self.handlers.contains_key(E::TYPE),
-            "two handlers registered for {}",
-            E::TYPE
-        );
-        self.types.push(E::TYPE);
-        self.handlers.insert(
+        self.register(
             E::TYPE,
-            Box::new(move |conn, event| f(conn, event, event.decode::<E>()?)),
+            Box::new(move |conn, events| {
+                for (i, event) in events.iter().enumerate() {
+                    event
+                        .decode::<E>()
+                        .and_then(|payload| f(conn, event, payload))
+                        .map_err(|e| Failed::at(i, e))?;
+                }
+                Ok(())
+            }),
+        )
+    }
+
+    /// Handles each run of consecutive events of type `E::TYPE` (as many as arrived together,
+    /// up to the consumer's batch) with one call of `f`, in order, so a handler can apply them
+    /// in a few set-based statements. An error fails the whole run: the consumer then handles
+    /// each delivery alone, so only the failing one is retried or dead-lettered.
+    ///
+    /// # Panics
+    /// When a handler for the type is already registered (a wiring bug, found at start-up).
+    pub fn on_batch<E, F>(self, f: F) -> Self
+    where
+        E: EventPayload + 'static,
+        F: Fn(&mut PgConnection, &[(&CloudEvent, E)]) -> anyhow::Result<()> + Send + Sync + 'static,
+    {
+        self.register(
+            E::TYPE,
+            Box::new(move |conn, events| {
+                let decoded = events
+                    .iter()
+                    .enumerate()
+                    .map(|(i, event)| {
+                        event
+                            .decode::<E>()
+                            .map(|payload| (*event, payload))
+                            .map_err(|e| Failed::at(i, e))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                f(conn, &decoded).map_err(Failed::somewhere)
+            }),
+        )
+    }
+
+    fn register(mut self, type_: &'static str, handle: Handle) -> Self {
+        assert!(
+            !self.handlers.contains_key(type_),
+            "two handlers registered for {type_}"
         );
+        self.types.push(type_);
+        self.handlers.insert(type_, handle);
         self
     }
 }
@@ -58,15 +102,23 @@ impl EventHandler for Consumers {
     }
 
     fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
-        match self.handlers.get(event.type_.as_str()) {
-            Some(handle) => handle(conn, event),
-            // Bound only to registered types; a stray one (a binding left from an older release)
-            // is acknowledged without effect.
-            None => {
-                tracing::debug!(event_type = %event.type_, "no handler registered; ignored");
-                Ok(())
+        self.handle_all(conn, &[event]).map_err(|f| f.error)
+    }
+
+    fn handle_all(&self, conn: &mut PgConnection, events: &[&CloudEvent]) -> Result<(), Failed> {
+        let mut offset = 0;
+        for run in events.chunk_by(|a, b| a.type_ == b.type_) {
+            match self.handlers.get(run[0].type_.as_str()) {
+                Some(handle) => handle(conn, run).map_err(|f| f.shifted(offset))?,
+                // Bound only to registered types; a stray one (a binding left from an older
+                // release) is acknowledged without effect.
+                None => {
+                    tracing::debug!(event_type = %run[0].type_, "no handler registered; ignored");
+                }
             }
+            offset += run.len();
         }
+        Ok(())
     }
 }
 

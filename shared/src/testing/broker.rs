@@ -217,6 +217,14 @@ pub async fn publish(amqp: &AmqpSettings, event: &crate::events::CloudEvent) {
     publish_message(amqp, &event.type_, event.id, &body).await;
 }
 
+/// Publishes `events` (of one type) as one batch message, as a producer's relay does with the
+/// events of one request (`Outbox::enqueue_batched`): a consumer gets them all at once.
+pub async fn publish_batch(amqp: &AmqpSettings, events: &[crate::events::CloudEvent]) {
+    let body = serde_json::to_vec(events).unwrap_or_else(|e| panic!("{e}"));
+    let type_ = events.first().map(|e| e.type_.as_str()).unwrap_or_default();
+    publish_message(amqp, type_, uuid::Uuid::now_v7(), &body).await;
+}
+
 async fn publish_message(amqp: &AmqpSettings, routing_key: &str, id: uuid::Uuid, body: &[u8]) {
     use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
     let (conn, ch) = connect(amqp).await;

@@ -2,9 +2,9 @@
 //! counted under its creation's dimensions, once each.
 
 use chrono::{DateTime, Utc};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Timestamptz};
+use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use std::collections::btree_map::{BTreeMap, Entry};
 use uuid::Uuid;
 
 use super::rollup;
@@ -50,38 +50,79 @@ pub enum Fact {
     Exception,
 }
 
-/// Records `fact` at `at` (creating a placeholder row when the creation is not known yet).
-pub fn record(
-    conn: &mut PgConnection,
-    shipment_id: Uuid,
-    tracking_number: &str,
-    fact: Fact,
-    at: DateTime<Utc>,
-) -> QueryResult<()> {
-    let column = match fact {
-        Fact::InTransit => "in_transit_at",
-        Fact::Delivered { .. } => "delivered_at",
-        Fact::Damaged => "damaged_at",
-        Fact::Lost => "lost_at",
-        Fact::Exception => "exception_at",
-    };
-    let on_time = match fact {
-        Fact::Delivered { on_time } => Some(on_time),
-        _ => None,
-    };
-    diesel::sql_query(format!(
-        "INSERT INTO shipment_facts (shipment_id, tracking_number, {column}, on_time) \
-         VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (shipment_id) DO UPDATE SET \
-           {column} = LEAST(shipment_facts.{column}, EXCLUDED.{column}), \
-           on_time = COALESCE(shipment_facts.on_time, EXCLUDED.on_time)"
-    ))
-    .bind::<diesel::sql_types::Uuid, _>(shipment_id)
-    .bind::<diesel::sql_types::Text, _>(tracking_number)
-    .bind::<Timestamptz, _>(at)
-    .bind::<Nullable<diesel::sql_types::Bool>, _>(on_time)
-    .execute(conn)
-    .map(drop)
+impl Fact {
+    fn column(self) -> &'static str {
+        match self {
+            Fact::InTransit => "in_transit_at",
+            Fact::Delivered { .. } => "delivered_at",
+            Fact::Damaged => "damaged_at",
+            Fact::Lost => "lost_at",
+            Fact::Exception => "exception_at",
+        }
+    }
+}
+
+/// A fact of a shipment, as an event tells it.
+#[derive(Debug, Clone, Copy)]
+pub struct Noted<'a> {
+    pub shipment_id: Uuid,
+    pub tracking_number: &'a str,
+    pub fact: Fact,
+    pub at: DateTime<Utc>,
+}
+
+/// A column's facts to write, by shipment (in id order, so concurrent writers lock rows in
+/// the same order): tracking number, time, on-time.
+type Column<'a> = BTreeMap<Uuid, (&'a str, DateTime<Utc>, Option<bool>)>;
+
+/// Records every noted fact (creating placeholder rows for shipments whose creation is not
+/// known yet) in one statement per column, however many there are: the earliest time of a
+/// shipment wins, within `noted` as against what is stored.
+pub fn record_all(conn: &mut PgConnection, noted: &[Noted]) -> QueryResult<()> {
+    let mut columns: BTreeMap<&'static str, Column> = BTreeMap::new();
+    for n in noted {
+        let on_time = match n.fact {
+            Fact::Delivered { on_time } => Some(on_time),
+            _ => None,
+        };
+        let row = (n.tracking_number, n.at, on_time);
+        match columns
+            .entry(n.fact.column())
+            .or_default()
+            .entry(n.shipment_id)
+        {
+            Entry::Vacant(v) => {
+                v.insert(row);
+            }
+            Entry::Occupied(mut o) if n.at < o.get().1 => {
+                o.insert(row);
+            }
+            Entry::Occupied(_) => {}
+        }
+    }
+    for (column, rows) in columns {
+        let mut ids = Vec::with_capacity(rows.len());
+        let (mut numbers, mut times, mut on_times) = (Vec::new(), Vec::new(), Vec::new());
+        for (id, (number, at, on_time)) in rows {
+            ids.push(id);
+            numbers.push(number);
+            times.push(at);
+            on_times.push(on_time);
+        }
+        diesel::sql_query(format!(
+            "INSERT INTO shipment_facts (shipment_id, tracking_number, {column}, on_time) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::bool[]) \
+             ON CONFLICT (shipment_id) DO UPDATE SET \
+               {column} = LEAST(shipment_facts.{column}, EXCLUDED.{column}), \
+               on_time = COALESCE(shipment_facts.on_time, EXCLUDED.on_time)"
+        ))
+        .bind::<Array<SqlUuid>, _>(ids)
+        .bind::<Array<Text>, _>(numbers)
+        .bind::<Array<Timestamptz>, _>(times)
+        .bind::<Array<Nullable<Bool>>, _>(on_times)
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A shipment's dimensions as `shipment_facts` keeps them.
@@ -112,6 +153,7 @@ impl From<DimsRow> for Dims {
 }
 
 type Row = (
+    Uuid,
     Option<DateTime<Utc>>,
     DimsRow,
     (
@@ -125,11 +167,15 @@ type Row = (
     Vec<String>,
 );
 
-/// Counts what of the shipment is countable and not counted yet, and marks it counted.
-pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> {
-    let row: Option<Row> = sf::table
-        .find(shipment_id)
+/// Counts what of each shipment is countable and not counted yet, and marks it counted: the
+/// rows locked in id order, every new fact added to the rollups at once, and every mark in
+/// one statement.
+pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Result<()> {
+    let rows: Vec<Row> = sf::table
+        .filter(sf::shipment_id.eq_any(shipment_ids))
+        .order(sf::shipment_id)
         .select((
+            sf::shipment_id,
             sf::created_at,
             DimsRow::as_select(),
             (
@@ -143,36 +189,40 @@ pub fn settle(conn: &mut PgConnection, shipment_id: Uuid) -> anyhow::Result<()> 
             sf::counted,
         ))
         .for_update()
-        .first(conn)
-        .optional()?;
-    let Some((created_at, dims_row, facts, counted)) = row else {
-        return Ok(());
-    };
-    let (in_transit_at, delivered_at, on_time, damaged_at, lost_at, exception_at) = facts;
-    let state = ShipmentState {
-        created_at,
-        dims: dims_row.into(),
-        in_transit_at,
-        delivered_at,
-        on_time,
-        damaged_at,
-        lost_at,
-        exception_at,
-        counted,
-    };
-    let (facts, names) = uncounted(&state);
-    if names.is_empty() {
+        .load(conn)?;
+    let (mut facts, mut marked, mut marks) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, created_at, dims_row, at, counted) in rows {
+        let (in_transit_at, delivered_at, on_time, damaged_at, lost_at, exception_at) = at;
+        let state = ShipmentState {
+            created_at,
+            dims: dims_row.into(),
+            in_transit_at,
+            delivered_at,
+            on_time,
+            damaged_at,
+            lost_at,
+            exception_at,
+            counted,
+        };
+        let (new, names) = uncounted(&state);
+        if !names.is_empty() {
+            facts.extend(new);
+            marked.push(id);
+            marks.push(names.join(","));
+        }
+    }
+    if marked.is_empty() {
         return Ok(());
     }
     rollup::add(conn, &facts)?;
-    diesel::update(sf::table.find(shipment_id))
-        .set(
-            sf::counted.eq(
-                sql::<diesel::sql_types::Array<diesel::sql_types::Text>>("counted || ")
-                    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(names),
-            ),
-        )
-        .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE shipment_facts SET counted = counted || string_to_array(u.names, ',') \
+         FROM unnest($1::uuid[], $2::text[]) AS u(id, names) \
+         WHERE shipment_facts.shipment_id = u.id",
+    )
+    .bind::<Array<SqlUuid>, _>(marked)
+    .bind::<Array<Text>, _>(marks)
+    .execute(conn)?;
     Ok(())
 }
 

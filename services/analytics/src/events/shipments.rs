@@ -1,22 +1,26 @@
 //! Shipment events: creation (with its dimensions), first in-transit scan, delivery on time or
 //! late, exceptions (damaged, lost, any) — each counted once per shipment.
 
+use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::events::catalogue::{
     ShipmentCreatedV1, ShipmentDeliveredV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
 };
-use kuaidi_shared::events::Consumers;
+use kuaidi_shared::events::{CloudEvent, Consumers};
+use uuid::Uuid;
 
-use crate::db::shipments::{self, Creation, Fact};
+use crate::db::shipments::{self, Creation, Fact, Noted};
 use crate::db::{customers, rollup};
 use crate::domain::facts::{dimension, Counters, Dims};
 use crate::domain::shipment::{DAMAGED, LOST};
 
+/// Scans come by the thousand: the later facts of a run of events that arrived together are
+/// written in a few set-based statements, however many shipments they touch.
 pub fn register(c: Consumers) -> Consumers {
     c.on(|conn, _, s: ShipmentCreatedV1| created(conn, &s))
-        .on(|conn, _, s: ShipmentStatusChangedV1| status_changed(conn, &s))
-        .on(|conn, _, s: ShipmentDeliveredV1| delivered(conn, &s))
-        .on(|conn, _, s: ShipmentExceptionRaisedV1| exception(conn, &s))
+        .on_batch(status_changed)
+        .on_batch(delivered)
+        .on_batch(exception)
 }
 
 /// The dimensions of a new shipment: its destination, service level, merchant and the
@@ -54,49 +58,79 @@ fn created(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<()>
             customer_id: s.shipper_customer_id,
         },
     )?;
-    shipments::settle(conn, s.shipment_id)?;
+    shipments::settle_all(conn, &[s.shipment_id])?;
     if let Some(customer) = s.shipper_customer_id {
         customers::shipped(conn, customer, &d, s.created_at)?;
     }
     Ok(())
 }
 
-fn status_changed(conn: &mut PgConnection, s: &ShipmentStatusChangedV1) -> anyhow::Result<()> {
+fn status_changed(
+    conn: &mut PgConnection,
+    run: &[(&CloudEvent, ShipmentStatusChangedV1)],
+) -> anyhow::Result<()> {
     // Deliveries and exceptions have their own events; the first in-transit scan starts the
     // transit time.
-    if s.to == "in_transit" {
-        shipments::record(
-            conn,
-            s.shipment_id,
-            &s.tracking_number,
-            Fact::InTransit,
-            s.occurred_at,
-        )?;
-    }
-    Ok(())
+    let noted: Vec<Noted> = run
+        .iter()
+        .filter(|(_, s)| s.to == "in_transit")
+        .map(|(_, s)| {
+            noted(
+                s.shipment_id,
+                &s.tracking_number,
+                Fact::InTransit,
+                s.occurred_at,
+            )
+        })
+        .collect();
+    Ok(shipments::record_all(conn, &noted)?)
 }
 
-fn delivered(conn: &mut PgConnection, s: &ShipmentDeliveredV1) -> anyhow::Result<()> {
-    let fact = Fact::Delivered { on_time: s.on_time };
-    shipments::record(
-        conn,
-        s.shipment_id,
-        &s.tracking_number,
+fn delivered(
+    conn: &mut PgConnection,
+    run: &[(&CloudEvent, ShipmentDeliveredV1)],
+) -> anyhow::Result<()> {
+    let noted: Vec<Noted> = run
+        .iter()
+        .map(|(_, s)| {
+            let fact = Fact::Delivered { on_time: s.on_time };
+            noted(s.shipment_id, &s.tracking_number, fact, s.delivered_at)
+        })
+        .collect();
+    record_and_settle(conn, &noted)
+}
+
+fn exception(
+    conn: &mut PgConnection,
+    run: &[(&CloudEvent, ShipmentExceptionRaisedV1)],
+) -> anyhow::Result<()> {
+    let mut all = Vec::with_capacity(run.len());
+    for (_, s) in run {
+        let (id, tn, at) = (s.shipment_id, s.tracking_number.as_str(), s.occurred_at);
+        all.push(noted(id, tn, Fact::Exception, at));
+        match s.substatus.as_deref() {
+            Some(DAMAGED) => all.push(noted(id, tn, Fact::Damaged, at)),
+            Some(LOST) => all.push(noted(id, tn, Fact::Lost, at)),
+            _ => {}
+        }
+    }
+    record_and_settle(conn, &all)
+}
+
+fn noted(shipment_id: Uuid, tracking_number: &str, fact: Fact, at: DateTime<Utc>) -> Noted<'_> {
+    Noted {
+        shipment_id,
+        tracking_number,
         fact,
-        s.delivered_at,
-    )?;
-    shipments::settle(conn, s.shipment_id)
+        at,
+    }
 }
 
-fn exception(conn: &mut PgConnection, s: &ShipmentExceptionRaisedV1) -> anyhow::Result<()> {
-    let (id, tn, at) = (s.shipment_id, s.tracking_number.as_str(), s.occurred_at);
-    shipments::record(conn, id, tn, Fact::Exception, at)?;
-    match s.substatus.as_deref() {
-        Some(DAMAGED) => shipments::record(conn, id, tn, Fact::Damaged, at)?,
-        Some(LOST) => shipments::record(conn, id, tn, Fact::Lost, at)?,
-        _ => {}
-    }
-    shipments::settle(conn, id)
+/// Records the facts, then counts what they made countable.
+fn record_and_settle(conn: &mut PgConnection, noted: &[Noted]) -> anyhow::Result<()> {
+    shipments::record_all(conn, noted)?;
+    let ids: Vec<Uuid> = noted.iter().map(|n| n.shipment_id).collect();
+    shipments::settle_all(conn, &ids)
 }
 
 /// A settled claim paid out: its amount on the day it was settled, under the shipment's

@@ -68,6 +68,16 @@ impl TestApp {
         self.publish(&event(payload, Uuid::now_v7(), time)).await;
     }
 
+    /// Publishes `payloads` (of one type) as one batch message, as the producer's relay does with
+    /// the events of one request: the service gets them all at once.
+    pub async fn emit_batch<P: EventPayload>(&self, payloads: &[(P, DateTime<Utc>)]) {
+        let events: Vec<CloudEvent> = payloads
+            .iter()
+            .map(|(p, time)| event(p, Uuid::now_v7(), *time))
+            .collect();
+        testing::publish_batch(&self.t.env.amqp, &events).await;
+    }
+
     /// `GET {path}` as JSON.
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
         self.t.get(token, path).await.json().await.expect("json")

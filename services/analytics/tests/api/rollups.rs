@@ -110,6 +110,67 @@ async fn four_shipments_two_delivered_one_late_one_damaged_and_one_complaint() {
     t.stop().await;
 }
 
+/// Scans come by the thousand, as batch messages: a run of them is written in a few statements.
+/// A shipment twice in one run keeps its earliest time, a delivery scanned twice counts once,
+/// and two kinds of exception of one shipment count once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn facts_arriving_together_count_as_if_one_by_one() {
+    let t = TestApp::spawn_at(at(23, 30)).await;
+    let merchant = Uuid::now_v7();
+    let ships: Vec<_> = (0..3).map(|_| shipment(merchant, at(1, 0))).collect();
+    for s in &ships {
+        t.emit(s, s.created_at).await;
+    }
+    let mut out_for_delivery = in_transit(&ships[1], at(5, 0));
+    out_for_delivery.to = "out_for_delivery".into();
+    t.emit_batch(&[
+        (in_transit(&ships[0], at(3, 0)), at(3, 0)),
+        (in_transit(&ships[0], at(2, 0)), at(2, 0)),
+        (in_transit(&ships[1], at(4, 0)), at(4, 0)),
+        (out_for_delivery, at(5, 0)),
+    ])
+    .await;
+    t.emit_batch(&[
+        (delivered(&ships[0], at(22, 0), true), at(22, 0)),
+        (delivered(&ships[1], at(22, 30), false), at(22, 30)),
+        (delivered(&ships[0], at(22, 5), true), at(22, 5)),
+    ])
+    .await;
+    t.emit_batch(&[
+        (exception(&ships[2], "damaged", at(9, 0)), at(9, 0)),
+        (exception(&ships[2], "damaged", at(10, 0)), at(10, 0)),
+        (exception(&ships[2], "lost", at(11, 0)), at(11, 0)),
+    ])
+    .await;
+
+    let path = "/api/v1/analytics/kpis?from=2026-11-25&to=2026-11-25";
+    let report = t
+        .get_when(&t.admin(), path, "two deliveries and a loss", |r| {
+            r["data"][0]["delivered"] == 2 && r["data"][0]["loss_rate"] == 0.3333
+        })
+        .await;
+    let row = &report["data"][0];
+    assert_eq!(row["shipments"], 3);
+    assert_eq!(
+        row["delivered"], 2,
+        "the second scan of one delivery is not a delivery"
+    );
+    assert_eq!(row["on_time_rate"], 0.5);
+    assert_eq!(
+        row["avg_transit_hours"], 19.25,
+        "02:00 → 22:00 (the earlier of two in-transit scans) and 04:00 → 22:30"
+    );
+    assert_eq!(
+        row["damage_rate"], 0.3333,
+        "damaged twice: one damaged shipment"
+    );
+    assert_eq!(
+        row["exception_rate"], 0.3333,
+        "three exceptions of one shipment"
+    );
+    t.stop().await;
+}
+
 fn case_fields(c: &ComplaintReceivedV1, handler: Uuid) -> Value {
     json!({
         "complaint_id": c.complaint_id, "number": c.number, "merchant_id": c.merchant_id,

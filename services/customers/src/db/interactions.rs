@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::schema::{customers, interactions};
@@ -31,20 +32,38 @@ pub fn insert(conn: &mut PgConnection, row: &InteractionRow) -> QueryResult<()> 
         .map(drop)
 }
 
-/// Logs an interaction for the customer an event names, if it is one of ours: a merged
-/// duplicate's interactions go to its survivor; unknown or erased customers are skipped.
-pub fn insert_for_event(conn: &mut PgConnection, mut row: InteractionRow) -> QueryResult<()> {
-    let target: Option<(Uuid, Option<Uuid>)> = customers::table
-        .find(row.customer_id)
+/// Logs the interactions of events, each for the customer its event names if it is one of
+/// ours: a merged duplicate's interactions go to its survivor; unknown or erased customers are
+/// skipped. One query finds the customers, one statement per thousand rows logs them.
+pub fn insert_for_events(
+    conn: &mut PgConnection,
+    mut rows: Vec<InteractionRow>,
+) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<Uuid> = rows.iter().map(|r| r.customer_id).collect();
+    let targets: HashMap<Uuid, Option<Uuid>> = customers::table
+        .filter(customers::id.eq_any(&named))
         .filter(customers::erased_at.is_null())
         .select((customers::id, customers::merged_into))
-        .first(conn)
-        .optional()?;
-    let Some((id, merged_into)) = target else {
-        return Ok(());
-    };
-    row.customer_id = merged_into.unwrap_or(id);
-    insert(conn, &row)
+        .load::<(Uuid, Option<Uuid>)>(conn)?
+        .into_iter()
+        .collect();
+    rows.retain_mut(|row| match targets.get(&row.customer_id) {
+        Some(merged_into) => {
+            row.customer_id = merged_into.unwrap_or(row.customer_id);
+            true
+        }
+        None => false,
+    });
+    for chunk in rows.chunks(1_000) {
+        diesel::insert_into(interactions::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// A page of a customer's interactions, newest first, after the `(occurred_at, id)` cursor.

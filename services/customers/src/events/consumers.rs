@@ -8,7 +8,7 @@ use kuaidi_shared::events::catalogue::{
     ComplaintClosedV1, ComplaintReceivedV1, ComplaintReopenedV1, NotificationRequestedV1,
     ShipmentCreatedV1, ShipmentDeliveredV1, SurveySubmittedV1,
 };
-use kuaidi_shared::events::Consumers;
+use kuaidi_shared::events::{CloudEvent, Consumers};
 
 use super::timeline;
 use crate::db::interactions::{self, InteractionRow};
@@ -53,14 +53,19 @@ pub fn consumers() -> Consumers {
             }
             log(conn, timeline::survey_submitted(e, &s))
         })
-        .on(|conn, e, n: NotificationRequestedV1| {
-            log(conn, timeline::notification_requested(e, &n))
+        // Two in every ten scans notify the shipper: these come by the thousand.
+        .on_batch(|conn, run: &[(&CloudEvent, NotificationRequestedV1)]| {
+            let rows = run
+                .iter()
+                .filter_map(|(e, n)| timeline::notification_requested(e, n))
+                .collect();
+            Ok(interactions::insert_for_events(conn, rows)?)
         })
 }
 
 fn log(conn: &mut PgConnection, row: Option<InteractionRow>) -> anyhow::Result<()> {
-    if let Some(row) = row {
-        interactions::insert_for_event(conn, row)?;
-    }
-    Ok(())
+    Ok(interactions::insert_for_events(
+        conn,
+        row.into_iter().collect(),
+    )?)
 }

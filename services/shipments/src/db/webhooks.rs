@@ -198,13 +198,15 @@ pub fn subscribers_of(
 
 /// Inserts deliveries; a second fan-out of the same event to the same endpoint is ignored.
 pub fn insert_deliveries(conn: &mut PgConnection, rows: &[DeliveryRow]) -> QueryResult<usize> {
-    if rows.is_empty() {
-        return Ok(0);
+    let mut inserted = 0;
+    // A statement holds at most 65,535 parameters.
+    for chunk in rows.chunks(1_000) {
+        inserted += diesel::insert_into(webhook_deliveries::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)?;
     }
-    diesel::insert_into(webhook_deliveries::table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .execute(conn)
+    Ok(inserted)
 }
 
 /// One page of a subscription's deliveries, newest first (`limit + 1` rows).

@@ -42,11 +42,16 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     let own = fans_out::<ShipmentExceptionRaisedV1>(own, &clock);
     let own = fans_out::<ShipmentEtaChangedV1>(own, &clock);
     let (merge_clock, erase_clock, notify_clock) = (clock.clone(), clock.clone(), clock);
-    own.on(move |conn, event, _: NotificationRequestedV1| {
-        fan_out(conn, event, notify_clock.now())?;
-        crate::workflow::notifications::log_sender(event)?;
-        Ok(())
-    })
+    own.on_batch(
+        move |conn, run: &[(&CloudEvent, NotificationRequestedV1)]| {
+            let events: Vec<&CloudEvent> = run.iter().map(|(e, _)| *e).collect();
+            fan_out(conn, &events, notify_clock.now())?;
+            for event in events {
+                crate::workflow::notifications::log_sender(event)?;
+            }
+            Ok(())
+        },
+    )
     .on(|conn, _, c: CustomerCreatedV1| {
         customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
         Ok(customers::PHONES.created(conn, &c)?)
@@ -75,8 +80,9 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
 /// Queues a webhook delivery of each `E` for every subscription that wants it.
 fn fans_out<E: EventPayload + 'static>(consumers: Consumers, clock: &Clock) -> Consumers {
     let clock = clock.clone();
-    consumers.on(move |conn: &mut PgConnection, event: &CloudEvent, _: E| {
-        fan_out(conn, event, clock.now())?;
+    consumers.on_batch(move |conn: &mut PgConnection, run: &[(&CloudEvent, E)]| {
+        let events: Vec<&CloudEvent> = run.iter().map(|(e, _)| *e).collect();
+        fan_out(conn, &events, clock.now())?;
         Ok(())
     })
 }

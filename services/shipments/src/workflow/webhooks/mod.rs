@@ -38,25 +38,36 @@ pub const DELIVERABLE: &[&str] = &[
     TEST_EVENT,
 ];
 
-/// Queues `event` for every enabled subscription that wants it; returns how many.
+/// Queues each of `events` for every enabled subscription that wants it; returns how many.
+/// The subscriptions are read once per run of events of one type, so events nobody subscribed
+/// to — the common case — cost one small query per run, whatever its length.
 pub fn fan_out(
     conn: &mut PgConnection,
-    event: &CloudEvent,
+    events: &[&CloudEvent],
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    let subscribers: Vec<SubscriptionRow> = repo::subscribers_of(conn, &event.type_)?
-        .into_iter()
-        .filter(|s| visible_to(s, event))
-        .collect();
-    // The common case — nobody subscribed — costs one small query and nothing else.
-    if subscribers.is_empty() {
-        return Ok(0);
+    let mut rows = Vec::new();
+    for run in events.chunk_by(|a, b| a.type_ == b.type_) {
+        let subscribers = repo::subscribers_of(conn, &run[0].type_)?;
+        if subscribers.is_empty() {
+            continue;
+        }
+        for event in run {
+            let wanting: Vec<&SubscriptionRow> = subscribers
+                .iter()
+                .filter(|s| visible_to(s, event))
+                .collect();
+            if wanting.is_empty() {
+                continue;
+            }
+            let payload = serde_json::to_value(event)?;
+            rows.extend(
+                wanting.into_iter().map(|s| {
+                    DeliveryRow::pending(s.id, event.id, &event.type_, payload.clone(), now)
+                }),
+            );
+        }
     }
-    let payload = serde_json::to_value(event)?;
-    let rows: Vec<DeliveryRow> = subscribers
-        .into_iter()
-        .map(|s| DeliveryRow::pending(s.id, event.id, &event.type_, payload.clone(), now))
-        .collect();
     Ok(repo::insert_deliveries(conn, &rows)?)
 }
 
