@@ -89,13 +89,21 @@ for port in "${ports[@]}"; do
   done
 done
 
-rss() { ps -o rss= -p "$1" | awk '{printf "%.1f", $1/1024}'; }
+# A process's RSS in MB, into $mb: read from /proc by the shell itself, with no process started
+# (the sampler runs beside the loads; `ps` and `awk` five times a second cost ~4 % of the CPU).
+rss() {
+  local key value _
+  mb=0
+  while read -r key value _; do
+    if [ "$key" = VmRSS: ]; then mb="$((value / 1024)).$(((value % 1024) * 10 / 1024))"; return; fi
+  done < "/proc/$1/status"
+}
 declare -A idle peak
-for i in "${!names[@]}"; do idle[${names[$i]}]=$(rss "${pids[$i]}"); done
+for i in "${!names[@]}"; do rss "${pids[$i]}"; idle[${names[$i]}]=$mb; done
 # Every process's RSS every half second from here to the end of the run; the peaks at the end.
 sample_rss() {
   while true; do
-    for i in "${!names[@]}"; do echo "${names[$i]} $(rss "${pids[$i]}")"; done
+    for i in "${!names[@]}"; do rss "${pids[$i]}"; echo "${names[$i]} $mb"; done
     sleep 0.5
   done
 }
