@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::schema::customers as cu;
@@ -12,12 +13,21 @@ use crate::domain::facts::{bucket_of, Dims};
 
 /// A customer's value tier, when known.
 pub fn tier(conn: &mut PgConnection, customer_id: Uuid) -> QueryResult<Option<String>> {
-    cu::table
-        .find(customer_id)
-        .select(cu::value_tier)
-        .first::<String>(conn)
-        .optional()
-        .map(|t| t.filter(|t| !t.is_empty()))
+    Ok(tiers(conn, &[customer_id])?.remove(&customer_id))
+}
+
+/// The value tiers of those of `customer_ids` that have one, in one query.
+pub fn tiers(conn: &mut PgConnection, customer_ids: &[Uuid]) -> QueryResult<HashMap<Uuid, String>> {
+    if customer_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(cu::table
+        .filter(cu::customer_id.eq_any(customer_ids))
+        .select((cu::customer_id, cu::value_tier))
+        .load::<(Uuid, String)>(conn)?
+        .into_iter()
+        .filter(|(_, tier)| !tier.is_empty())
+        .collect())
 }
 
 /// What `customer.created` tells.

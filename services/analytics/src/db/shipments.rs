@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::upsert::excluded;
 use std::collections::btree_map::{BTreeMap, Entry};
 use uuid::Uuid;
 
@@ -13,9 +14,8 @@ use crate::domain::facts::Dims;
 use crate::domain::shipment::{uncounted, ShipmentState};
 
 /// What `shipment.created` tells (written again in full when the shipment is created again).
-#[derive(Debug, Insertable, AsChangeset)]
-#[diesel(table_name = sf, primary_key(shipment_id))]
-#[diesel(treat_none_as_null = true)]
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sf)]
 pub struct Creation<'a> {
     pub shipment_id: Uuid,
     pub tracking_number: &'a str,
@@ -29,13 +29,32 @@ pub struct Creation<'a> {
     pub customer_id: Option<Uuid>,
 }
 
-/// Records a shipment's creation (a placeholder row written by an earlier fact is completed).
-pub fn create(conn: &mut PgConnection, c: &Creation) -> QueryResult<()> {
+/// Records shipments' creations in one statement (a placeholder row written by an earlier fact
+/// is completed; a shipment created twice in `creations` takes its last creation).
+pub fn create_all(conn: &mut PgConnection, creations: &[Creation]) -> QueryResult<()> {
+    let mut last: BTreeMap<Uuid, &Creation> = BTreeMap::new();
+    for c in creations {
+        last.insert(c.shipment_id, c);
+    }
+    let rows: Vec<&Creation> = last.into_values().collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     diesel::insert_into(sf::table)
-        .values(c)
+        .values(rows)
         .on_conflict(sf::shipment_id)
         .do_update()
-        .set(c)
+        .set((
+            sf::tracking_number.eq(excluded(sf::tracking_number)),
+            sf::created_at.eq(excluded(sf::created_at)),
+            sf::city.eq(excluded(sf::city)),
+            sf::province.eq(excluded(sf::province)),
+            sf::hub.eq(excluded(sf::hub)),
+            sf::service_level.eq(excluded(sf::service_level)),
+            sf::value_tier.eq(excluded(sf::value_tier)),
+            sf::merchant_id.eq(excluded(sf::merchant_id)),
+            sf::customer_id.eq(excluded(sf::customer_id)),
+        ))
         .execute(conn)
         .map(drop)
 }

@@ -17,7 +17,7 @@ use crate::domain::shipment::{DAMAGED, LOST};
 /// Scans come by the thousand: the later facts of a run of events that arrived together are
 /// written in a few set-based statements, however many shipments they touch.
 pub fn register(c: Consumers) -> Consumers {
-    c.on(|conn, _, s: ShipmentCreatedV1| created(conn, &s))
+    c.on_batch(created)
         .on_batch(status_changed)
         .on_batch(delivered)
         .on_batch(exception)
@@ -25,27 +25,37 @@ pub fn register(c: Consumers) -> Consumers {
 
 /// The dimensions of a new shipment: its destination, service level, merchant and the
 /// shipper's value tier as known now.
-pub fn dims(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<Dims> {
-    let tier = match s.shipper_customer_id {
-        Some(id) => customers::tier(conn, id)?,
-        None => None,
-    };
-    Ok(Dims {
+fn dims(s: &ShipmentCreatedV1, tier: Option<&String>) -> Dims {
+    Dims {
         city: dimension(Some(&s.destination.city)),
         province: dimension(s.destination.province.as_deref()),
         hub: dimension(s.destination.hub_code.as_deref()),
         service_level: dimension(Some(&s.service_level)),
-        value_tier: tier.unwrap_or_default(),
+        value_tier: tier.cloned().unwrap_or_default(),
         merchant_id: s.merchant_id.unwrap_or_default(),
         ..Dims::default()
-    })
+    }
 }
 
-fn created(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<()> {
-    let d = dims(conn, s)?;
-    shipments::create(
-        conn,
-        &Creation {
+/// New shipments come by the thousand too (merchants create them in bulk): their facts are
+/// written and counted a run at a time; each shipper's activity still one by one.
+fn created(
+    conn: &mut PgConnection,
+    run: &[(&CloudEvent, ShipmentCreatedV1)],
+) -> anyhow::Result<()> {
+    let shippers: Vec<Uuid> = run
+        .iter()
+        .filter_map(|(_, s)| s.shipper_customer_id)
+        .collect();
+    let tiers = customers::tiers(conn, &shippers)?;
+    let dims: Vec<Dims> = run
+        .iter()
+        .map(|(_, s)| dims(s, s.shipper_customer_id.and_then(|c| tiers.get(&c))))
+        .collect();
+    let creations: Vec<Creation> = run
+        .iter()
+        .zip(&dims)
+        .map(|((_, s), d)| Creation {
             shipment_id: s.shipment_id,
             tracking_number: s.tracking_number.trim(),
             created_at: Some(s.created_at),
@@ -56,11 +66,15 @@ fn created(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<()>
             value_tier: &d.value_tier,
             merchant_id: d.merchant_id,
             customer_id: s.shipper_customer_id,
-        },
-    )?;
-    shipments::settle_all(conn, &[s.shipment_id])?;
-    if let Some(customer) = s.shipper_customer_id {
-        customers::shipped(conn, customer, &d, s.created_at)?;
+        })
+        .collect();
+    shipments::create_all(conn, &creations)?;
+    let ids: Vec<Uuid> = run.iter().map(|(_, s)| s.shipment_id).collect();
+    shipments::settle_all(conn, &ids)?;
+    for ((_, s), d) in run.iter().zip(&dims) {
+        if let Some(customer) = s.shipper_customer_id {
+            customers::shipped(conn, customer, d, s.created_at)?;
+        }
     }
     Ok(())
 }
