@@ -10,7 +10,32 @@ use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
-use crate::helpers::{acme, at, create, emit, id_of, spawn, spawn_at};
+use crate::helpers::{acme, at, create, emit, id_of, spawn, spawn_at, TestApp};
+
+/// A second customer, who should see none of the first one's events.
+async fn bystander(app: &TestApp) -> Uuid {
+    id_of(
+        &create(
+            app,
+            &json!({"kind": "individual", "name": "旁人", "phones": ["13700001111"]}),
+        )
+        .await,
+    )
+}
+
+/// The out-for-delivery SMS of a shipment of `shipper`.
+fn notification(shipper: Option<Uuid>, tracking_number: &str) -> NotificationRequestedV1 {
+    NotificationRequestedV1 {
+        notification_id: Uuid::now_v7(),
+        channel: "sms".into(),
+        template_id: "shipment.out_for_delivery".into(),
+        variables: Default::default(),
+        shipment_id: Uuid::now_v7(),
+        tracking_number: tracking_number.into(),
+        merchant_id: None,
+        shipper_customer_id: shipper,
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interactions_are_logged_validated_and_listed_newest_first_in_pages() {
@@ -115,16 +140,7 @@ async fn a_closed_complaint_becomes_an_interaction_and_one_callback_three_days_l
         submitted_at: now,
     };
     emit(&app, "complaints", complaint, &survey, now).await;
-    let notice = NotificationRequestedV1 {
-        notification_id: Uuid::now_v7(),
-        channel: "sms".into(),
-        template_id: "shipment.out_for_delivery".into(),
-        variables: Default::default(),
-        shipment_id: Uuid::now_v7(),
-        tracking_number: "KD1".into(),
-        merchant_id: None,
-        shipper_customer_id: Some(id),
-    };
+    let notice = notification(Some(id), "KD1");
     emit(&app, "shipments", id, &notice, now).await;
 
     let c: Value = eventually(
@@ -164,13 +180,7 @@ async fn a_received_complaint_counts_as_open_once_and_shows_in_the_timeline() {
     let app = spawn_at(now).await;
     let admin = app.token(Role::Admin);
     let id = id_of(&create(&app, &acme()).await);
-    let other = id_of(
-        &create(
-            &app,
-            &json!({"kind": "individual", "name": "旁人", "phones": ["13700001111"]}),
-        )
-        .await,
-    );
+    let other = bystander(&app).await;
     let received = |complaint, customer| ComplaintReceivedV1 {
         complaint_id: complaint,
         number: "C-7".into(),
@@ -358,13 +368,7 @@ async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_su
         )
         .await,
     );
-    let other = id_of(
-        &create(
-            &app,
-            &json!({"kind": "individual", "name": "旁人", "phones": ["13700001111"]}),
-        )
-        .await,
-    );
+    let other = bystander(&app).await;
     expect_json(
         app.post(
             &admin,
@@ -376,16 +380,7 @@ async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_su
     )
     .await;
     let notice = |shipper: Option<Uuid>, n: &str| {
-        let payload = NotificationRequestedV1 {
-            notification_id: Uuid::now_v7(),
-            channel: "sms".into(),
-            template_id: "shipment.out_for_delivery".into(),
-            variables: Default::default(),
-            shipment_id: Uuid::now_v7(),
-            tracking_number: format!("KD{n}"),
-            merchant_id: None,
-            shipper_customer_id: shipper,
-        };
+        let payload = notification(shipper, &format!("KD{n}"));
         kuaidi_shared::testing::relayed("shipments", payload.shipment_id, &payload, now)
     };
     let run = [
