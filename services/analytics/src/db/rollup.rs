@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{Date, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -102,12 +102,22 @@ static ADD_DAYS: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The transaction-scoped advisory lock every writer of the rollups holds: a consumer's
+/// transaction adds a whole run of facts — hundreds of rows, every one of them beside the
+/// all-merchants row of its hour and day — and may add twice (two runs), so two replicas
+/// adding at once would lock shared rows in opposite orders and deadlock. Under this lock they
+/// take turns, each for the rest of its transaction.
+const WRITERS: i64 = 0x6b64_726f_6c6c_7570; // "kdrollup"
+
 /// Adds `facts` to the rollups, the hourly and the day slices (one upsert each; concurrent
-/// consumers never lose an increment).
+/// consumers never lose an increment, and take turns: [`WRITERS`]).
 pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     if facts.is_empty() {
         return Ok(());
     }
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<BigInt, _>(WRITERS)
+        .execute(conn)?;
     let json = serde_json::to_value(facts)?;
     diesel::sql_query(ADD.as_str())
         .bind::<Jsonb, _>(&json)

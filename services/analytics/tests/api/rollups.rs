@@ -171,6 +171,62 @@ async fn facts_arriving_together_count_as_if_one_by_one() {
     t.stop().await;
 }
 
+/// Two replicas' consumers add to the rollups at once, each a run of one city and then one of
+/// another, in opposite orders: every hour's all-merchants row is shared, so without turns the
+/// second would hold what the first needs next while waiting for what the first holds — a
+/// deadlock, one transaction rolled back. Both commit, and every increment counts.
+#[test]
+fn two_writers_adding_in_opposite_orders_take_turns() {
+    use diesel::prelude::*;
+    use kuaidi_analytics::db::rollup;
+    use kuaidi_analytics::domain::facts::{Counters, Dims, Fact};
+    use std::time::Duration;
+
+    let url = kuaidi_shared::testing::migrated_database(
+        "analytics",
+        kuaidi_analytics::startup::MIGRATIONS,
+    );
+    let pool = kuaidi_shared::db::build_pool(&url, 4);
+    let fact = |city: &str| {
+        let dims = Dims {
+            city: city.into(),
+            ..Dims::default()
+        };
+        let counters = Counters {
+            shipments: 1,
+            ..Counters::default()
+        };
+        vec![Fact::new(at(10, 0), dims, counters)]
+    };
+    let writer = |first: Vec<Fact>, then: Vec<Fact>, after: Duration| {
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            let mut conn = pool.get().expect("a connection");
+            conn.transaction::<_, anyhow::Error, _>(|c| {
+                rollup::add(c, &first)?;
+                std::thread::sleep(Duration::from_millis(400));
+                rollup::add(c, &then)
+            })
+        })
+    };
+    let one = writer(fact("北京"), fact("上海"), Duration::ZERO);
+    let two = writer(fact("上海"), fact("北京"), Duration::from_millis(150));
+    let results = [one.join(), two.join()].map(|r| r.expect("no panic").map_err(|e| e.to_string()));
+    assert_eq!(results, [Ok(()), Ok(())], "both writers commit");
+
+    #[derive(QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = pool.get().expect("a connection");
+    let sum = diesel::sql_query("SELECT COALESCE(SUM(shipments), 0)::bigint AS n FROM kpi_rollup")
+        .get_result::<Sum>(&mut conn)
+        .expect("the sum");
+    assert_eq!(sum.n, 4, "two shipments a city, from each writer one");
+}
+
 fn case_fields(c: &ComplaintReceivedV1, handler: Uuid) -> Value {
     json!({
         "complaint_id": c.complaint_id, "number": c.number, "merchant_id": c.merchant_id,
