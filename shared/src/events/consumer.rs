@@ -26,9 +26,9 @@ use lapin::Channel;
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
+pub use super::apply::{apply, apply_all, Failed, Handled};
 use super::envelope::CloudEvent;
 use super::metrics::BUS;
-use super::outbox::record_processed;
 use super::retry::settle_failure;
 use super::topology::{declare_queues, QueueNames};
 use super::{connect, reconnect_delay, sleep_or_shutdown, within_broker_timeout, Shutdown};
@@ -67,14 +67,6 @@ pub struct Subscription {
     pub settings: AmqpSettings,
     pub pool: PgPool,
     pub handler: Arc<dyn EventHandler>,
-}
-
-/// The outcome of handling one delivery.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Handled {
-    Applied,
-    /// Already processed earlier: acknowledged with no effect.
-    Duplicate,
 }
 
 /// Runs until shutdown, reconnecting whenever the broker goes away.
@@ -327,89 +319,4 @@ async fn settle_failed(
     }
     let (event, e) = failure;
     settle_failure(sub, names, ch, &delivery, event.as_ref(), e).await
-}
-
-/// Runs the handler and records the event id in one transaction.
-pub async fn apply(sub: &Subscription, event: CloudEvent) -> anyhow::Result<Handled> {
-    let mut outcomes = apply_all(sub, vec![event]).await.map_err(|f| f.error)?;
-    Ok(outcomes.pop().expect("one outcome per event"))
-}
-
-/// Why [`apply_all`] rolled back: the event at `index` failed, or (`None`) the transaction did,
-/// or a handler of several events at once did without naming one.
-#[derive(Debug)]
-pub struct Failed {
-    pub index: Option<usize>,
-    pub error: anyhow::Error,
-}
-
-impl Failed {
-    /// The event at `index` failed.
-    pub fn at(index: usize, error: anyhow::Error) -> Self {
-        Self {
-            index: Some(index),
-            error,
-        }
-    }
-
-    /// One of the events failed; which one is not known.
-    pub fn somewhere(error: anyhow::Error) -> Self {
-        Self { index: None, error }
-    }
-
-    /// The same failure, its index counted from `offset` (a run's place among all the events).
-    pub fn shifted(self, offset: usize) -> Self {
-        Self {
-            index: self.index.map(|i| i + offset),
-            error: self.error,
-        }
-    }
-}
-
-impl From<diesel::result::Error> for Failed {
-    fn from(e: diesel::result::Error) -> Self {
-        Self {
-            index: None,
-            error: e.into(),
-        }
-    }
-}
-
-/// Runs the handler for every event, and records their ids, in one transaction; any failure
-/// rolls all of them back. The ids are recorded first, all in one statement, so a group of
-/// events costs one round trip for its `processed_events` rows, not one per event; the new
-/// events then go to the handler together ([`EventHandler::handle_all`]).
-pub async fn apply_all(
-    sub: &Subscription,
-    events: Vec<CloudEvent>,
-) -> Result<Vec<Handled>, Failed> {
-    let handler = sub.handler.clone();
-    let consumer = sub.service.clone();
-    let done = crate::db::work(&sub.pool, move |conn| {
-        Ok(conn.transaction::<_, Failed, _>(|conn| {
-            let mut new = record_processed(conn, &consumer, &events)?;
-            let mut outcomes = Vec::with_capacity(events.len());
-            let (mut fresh, mut place) = (Vec::new(), Vec::new());
-            for (index, event) in events.iter().enumerate() {
-                // An id recorded by this statement is handled once, at its first place.
-                if new.remove(&event.id) {
-                    outcomes.push(Handled::Applied);
-                    fresh.push(event);
-                    place.push(index);
-                } else {
-                    outcomes.push(Handled::Duplicate);
-                }
-            }
-            handler.handle_all(conn, &fresh).map_err(|f| Failed {
-                index: f.index.map(|i| place[i]),
-                error: f.error,
-            })?;
-            Ok(outcomes)
-        }))
-    })
-    .await;
-    match done {
-        Ok(result) => result,
-        Err(error) => Err(Failed { index: None, error }),
-    }
 }

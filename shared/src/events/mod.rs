@@ -1,6 +1,7 @@
 //! The event bus (SPEC §7): CloudEvents on the RabbitMQ topic exchange `kuaidi.events`, written
 //! through a transactional outbox and consumed by idempotent handlers on quorum queues.
 
+pub mod apply;
 pub mod catalogue;
 pub mod consumer;
 pub mod envelope;
