@@ -192,6 +192,31 @@ impl World {
         outbox.wake();
     }
 
+    /// Writes `events` to the outbox as batch messages (`Outbox::enqueue_batched`) in one
+    /// committed transaction and wakes `outbox`'s relay.
+    fn commit_batched(&self, outbox: &Outbox, events: &[CloudEvent]) {
+        let mut conn = self.pool.get().expect("a database connection");
+        conn.transaction::<_, diesel::result::Error, _>(|c| {
+            Outbox::enqueue_batched(c, events, Uuid::now_v7)
+        })
+        .expect("committed");
+        outbox.wake();
+    }
+
+    /// The first message dead-lettered (taken off the DLQ), once there is one.
+    async fn dead_letter(&self) -> lapin::message::BasicGetMessage {
+        let names = QueueNames::new(&self.amqp, &self.service);
+        let (conn, ch) = connect(&self.amqp).await;
+        let dead = eventually(WAIT, "a message in the DLQ", || async {
+            ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
+                .await
+                .expect("basic.get on the DLQ")
+        })
+        .await;
+        let _ = conn.close(200, "done".into()).await;
+        dead
+    }
+
     fn count(&self, sql: &str) -> i64 {
         count(&self.pool, sql)
     }
@@ -309,6 +334,14 @@ fn event(subject: &str) -> CloudEvent {
         Uuid::now_v7(),
         Utc::now(),
     )
+}
+
+/// 700 good events of one type with a poison at place 600: as batch messages (500 a message),
+/// the poison lands in the second.
+fn good_and_a_poison() -> Vec<CloudEvent> {
+    let mut events: Vec<CloudEvent> = (0..700).map(|i| event(&format!("good-{i}"))).collect();
+    events.insert(600, event("poison"));
+    events
 }
 
 /// A private queue bound with `#` to the test exchange: it receives one copy of every
@@ -733,14 +766,7 @@ async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself()
     w.start_consumer(&amqp).await;
 
     w.wait_for_effects(120).await;
-    let names = QueueNames::new(&w.amqp, &w.service);
-    let (conn, ch) = connect(&w.amqp).await;
-    eventually(WAIT, "the poison message in the DLQ", || async {
-        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
-            .await
-            .expect("basic.get on the DLQ")
-    })
-    .await;
+    w.dead_letter().await;
     // Behind everything: once the barrier is handled, nothing else is still on its way.
     w.barrier().await;
     assert_eq!(w.effects(), 120, "every good event applied once");
@@ -762,7 +788,6 @@ async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself()
         120 + 1,
         "the poison left no processed record behind (the 120 and the barrier)"
     );
-    let _ = conn.close(200, "done".into()).await;
     w.shutdown().await;
 }
 
@@ -832,16 +857,9 @@ async fn batch_messages_are_handled_event_by_event_and_a_poison_costs_only_itsel
     let amqp = w.amqp.clone();
     w.start_consumer(&amqp).await;
     w.start_relay(&amqp, &outbox);
-    let mut events: Vec<CloudEvent> = (0..700).map(|i| event(&format!("good-{i}"))).collect();
+    let events = good_and_a_poison();
     w.commit(&outbox, &events[10]);
-    events.insert(600, event("poison"));
-    let mut conn = w.pool.get().expect("a database connection");
-    conn.transaction::<_, diesel::result::Error, _>(|c| {
-        Outbox::enqueue_batched(c, &events, Uuid::now_v7)
-    })
-    .expect("committed");
-    drop(conn);
-    outbox.wake();
+    w.commit_batched(&outbox, &events);
     assert_eq!(
         w.count("SELECT COUNT(*) AS n FROM outbox WHERE events > 1"),
         2,
@@ -850,14 +868,7 @@ async fn batch_messages_are_handled_event_by_event_and_a_poison_costs_only_itsel
     assert_eq!(w.count("SELECT SUM(events) AS n FROM outbox"), 702);
 
     w.wait_for_effects(700).await;
-    let names = QueueNames::new(&w.amqp, &w.service);
-    let (conn, ch) = connect(&w.amqp).await;
-    let dead = eventually(WAIT, "the poisoned batch in the DLQ", || async {
-        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
-            .await
-            .expect("basic.get on the DLQ")
-    })
-    .await;
+    let dead = w.dead_letter().await;
     let dead = CloudEvent::from_message(&dead.delivery.data).expect("a batch in the DLQ");
     assert_eq!(dead.len(), 201, "the second batch: events 500 to 700");
     assert!(dead.iter().any(|e| e.subject.as_deref() == Some("poison")));
@@ -877,7 +888,6 @@ async fn batch_messages_are_handled_event_by_event_and_a_poison_costs_only_itsel
         700 + 1,
         "the 700 and the barrier; the poison left no record"
     );
-    let _ = conn.close(200, "done".into()).await;
     w.shutdown().await;
 }
 
@@ -895,25 +905,10 @@ async fn a_batch_handler_takes_runs_of_events_and_a_poison_costs_only_itself() {
     let amqp = w.amqp.clone();
     w.start_consumer(&amqp).await;
     w.start_relay(&amqp, &outbox);
-    let mut events: Vec<CloudEvent> = (0..700).map(|i| event(&format!("good-{i}"))).collect();
-    events.insert(600, event("poison"));
-    let mut conn = w.pool.get().expect("a database connection");
-    conn.transaction::<_, diesel::result::Error, _>(|c| {
-        Outbox::enqueue_batched(c, &events, Uuid::now_v7)
-    })
-    .expect("committed");
-    drop(conn);
-    outbox.wake();
+    w.commit_batched(&outbox, &good_and_a_poison());
 
     w.wait_for_effects(700).await;
-    let names = QueueNames::new(&w.amqp, &w.service);
-    let (conn, ch) = connect(&w.amqp).await;
-    let dead = eventually(WAIT, "the poisoned batch in the DLQ", || async {
-        ch.basic_get(names.dlq.as_str().into(), BasicGetOptions { no_ack: true })
-            .await
-            .expect("basic.get on the DLQ")
-    })
-    .await;
+    let dead = w.dead_letter().await;
     let dead = CloudEvent::from_message(&dead.delivery.data).expect("a batch in the DLQ");
     assert!(dead.iter().any(|e| e.subject.as_deref() == Some("poison")));
     w.barrier().await;
@@ -929,7 +924,6 @@ async fn a_batch_handler_takes_runs_of_events_and_a_poison_costs_only_itself() {
         runs.iter().any(|&n| n >= 200),
         "a batch message's events came to the handler together: runs {runs:?}"
     );
-    let _ = conn.close(200, "done".into()).await;
     w.shutdown().await;
 }
 
