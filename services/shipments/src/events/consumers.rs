@@ -44,7 +44,7 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     let (merge_clock, erase_clock, notify_clock) = (clock.clone(), clock.clone(), clock);
     own.on_batch(
         move |conn, run: &[(&CloudEvent, NotificationRequestedV1)]| {
-            let events: Vec<&CloudEvent> = run.iter().map(|(e, _)| *e).collect();
+            let events = envelopes(run);
             fan_out(conn, &events, notify_clock.now())?;
             for event in events {
                 crate::workflow::notifications::log_sender(event)?;
@@ -81,8 +81,12 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
 fn fans_out<E: EventPayload + 'static>(consumers: Consumers, clock: &Clock) -> Consumers {
     let clock = clock.clone();
     consumers.on_batch(move |conn: &mut PgConnection, run: &[(&CloudEvent, E)]| {
-        let events: Vec<&CloudEvent> = run.iter().map(|(e, _)| *e).collect();
-        fan_out(conn, &events, clock.now())?;
+        fan_out(conn, &envelopes(run), clock.now())?;
         Ok(())
     })
+}
+
+/// The envelopes of a run, for the fan-out (which stores them as they came).
+fn envelopes<'a, E>(run: &[(&'a CloudEvent, E)]) -> Vec<&'a CloudEvent> {
+    run.iter().map(|(e, _)| *e).collect()
 }
