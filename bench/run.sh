@@ -238,9 +238,13 @@ ingest() {
   "$bin/kuaidi-bench-ingest" http://127.0.0.1:8080 "$token" "$work/numbers.txt" "$DURATION" 4 > "$work/ingest-$1.json" &
   local load=$!
   if [ "$1" = main ]; then
+    # Where the CPU goes under the load (the middle of it, past the first second).
+    "$bin/kuaidi-bench-cpu" ingestion "$((DURATION > 4 ? DURATION - 3 : 1))" 1 > "$work/cpu-ingestion.jsonl" &
+    local cpu=$!
     "$bin/kuaidi-bench-propagation" http://127.0.0.1:8080 "$token" "$work/probes.txt" "$DURATION" >> "$rows/ingestion.jsonl" || true
   fi
   wait "$load"
+  if [ "$1" = main ] && wait "$cpu"; then cat "$work/cpu-ingestion.jsonl" >> "$rows/ingestion.jsonl"; fi
   ingest_eps=$(sed -E 's/.*"events_per_second":([0-9.]+).*/\1/' "$work/ingest-$1.json")
 }
 if part ingestion; then

@@ -34,6 +34,7 @@ use crate::request::context_middleware;
 mod headers;
 mod probes;
 use crate::settings::{HttpSettings, ServiceSettings};
+pub use headers::is_default_header;
 use headers::{cors, security_headers};
 pub use probes::Readiness;
 use probes::{healthz, readyz};

@@ -72,11 +72,18 @@ pub fn parse_trace_id(traceparent: &str) -> Option<String> {
 
 /// A traceparent continuing `trace_id` (or a new trace) with a fresh span id.
 pub fn new_traceparent(trace_id: Option<&str>) -> String {
-    let trace = trace_id
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let span = &uuid::Uuid::new_v4().simple().to_string()[..16];
-    format!("00-{trace}-{span}-01")
+    // Written into one string (every request makes one: no intermediate strings).
+    let mut hex = [0u8; uuid::fmt::Simple::LENGTH];
+    let mut out = String::with_capacity(55);
+    out.push_str("00-");
+    match trace_id {
+        Some(trace) => out.push_str(trace),
+        None => out.push_str(uuid::Uuid::new_v4().simple().encode_lower(&mut hex)),
+    }
+    out.push('-');
+    out.push_str(&uuid::Uuid::new_v4().simple().encode_lower(&mut hex)[..16]);
+    out.push_str("-01");
+    out
 }
 
 impl FromRequest for RequestContext {
@@ -152,6 +159,10 @@ mod tests {
         let next = new_traceparent(Some(&trace));
         assert!(next.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
         assert_ne!(next, tp, "a new span id is expected");
+        assert_eq!(parse_trace_id(&next), Some(trace), "{next} is well formed");
+        let fresh = new_traceparent(None);
+        assert_eq!(fresh.len(), 55, "{fresh}");
+        assert!(parse_trace_id(&fresh).is_some(), "{fresh} is well formed");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use http_body_util::{BodyDataStream, BodyExt, Either, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use kuaidi_shared::app::is_default_header;
 use kuaidi_shared::http::PII_AUDIT_HEADER;
 use kuaidi_shared::request::{RequestContext, REQUEST_ID, TRACEPARENT};
 use kuaidi_shared::ApiError;
@@ -193,9 +194,15 @@ pub fn buffered_response(status: u16, headers: &http::HeaderMap, body: Bytes) ->
     out.body(body)
 }
 
+/// Copies an answer's end-to-end headers, less those the gateway's own middleware sets to the
+/// same value anyway (the security headers every process adds): each copy is a conversion
+/// between two `http` versions, the dearest part of relaying a small answer.
 fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &http::HeaderMap) {
     for (name, value) in headers {
-        if is_hop_by_hop(name.as_str()) || name.as_str() == PII_AUDIT_HEADER {
+        if is_hop_by_hop(name.as_str())
+            || name.as_str() == PII_AUDIT_HEADER
+            || is_default_header(name.as_str(), value.as_bytes())
+        {
             continue;
         }
         if let (Ok(name), Ok(v)) = (

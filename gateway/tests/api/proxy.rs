@@ -125,3 +125,51 @@ async fn the_gateways_own_api_is_documented_services_that_are_down_are_marked_an
     assert!(metrics.contains("kuaidi_http"), "prometheus metrics");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_services_own_security_header_reaches_the_caller_and_a_default_one_comes_once() {
+    let env = TestEnv::new();
+    // The service framing its page (a value of its own) and sending the default nosniff.
+    let (port, handle) = stub_server(web::Data::new(()), || async {
+        actix_web::HttpResponse::Ok()
+            .insert_header(("x-frame-options", "SAMEORIGIN"))
+            .insert_header(("x-content-type-options", "nosniff"))
+            .insert_header(("etag", "\"v1\""))
+            .body("{}")
+    });
+    let mut s = settings(&env);
+    s.services.shipments = format!("http://127.0.0.1:{port}");
+    let gw = spawn(s).await;
+    let resp = env
+        .http
+        .get(format!("{}/api/v1/tracking/KD000000001CN", gw.url()))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), 200);
+    let all = |name: &str| -> Vec<String> {
+        resp.headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        all("x-frame-options"),
+        ["SAMEORIGIN"],
+        "the service's own value"
+    );
+    assert_eq!(
+        all("x-content-type-options"),
+        ["nosniff"],
+        "once, not twice"
+    );
+    assert_eq!(
+        all("referrer-policy"),
+        ["no-referrer"],
+        "the gateway's default"
+    );
+    assert_eq!(all("etag"), ["\"v1\""]);
+    handle.stop(false).await;
+    gw.stop().await;
+}

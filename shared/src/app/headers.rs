@@ -31,15 +31,30 @@ pub(super) fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
-/// Headers every response carries.
+/// Headers every response carries (a handler may set its own value of one of them).
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    (
+        "strict-transport-security",
+        "max-age=31536000; includeSubDomains",
+    ),
+    ("cross-origin-opener-policy", "same-origin"),
+];
+
+/// Whether every response of these processes carries `name: value` anyway (a proxy need not
+/// copy it from the answer it relays).
+pub fn is_default_header(name: &str, value: &[u8]) -> bool {
+    SECURITY_HEADERS
+        .iter()
+        .any(|(n, v)| *n == name && v.as_bytes() == value)
+}
+
 pub(super) fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
-        .add(("x-content-type-options", "nosniff"))
-        .add(("x-frame-options", "DENY"))
-        .add(("referrer-policy", "no-referrer"))
-        .add((
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
-        ))
-        .add(("cross-origin-opener-policy", "same-origin"))
+    SECURITY_HEADERS
+        .iter()
+        .fold(actix_web::middleware::DefaultHeaders::new(), |h, pair| {
+            h.add(*pair)
+        })
 }
