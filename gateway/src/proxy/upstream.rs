@@ -195,8 +195,8 @@ pub fn buffered_response(status: u16, headers: &http::HeaderMap, body: Bytes) ->
 }
 
 /// Copies an answer's end-to-end headers, less those the gateway's own middleware sets to the
-/// same value anyway (the security headers every process adds): each copy is a conversion
-/// between two `http` versions, the dearest part of relaying a small answer.
+/// same value anyway (the security headers every process adds): each copy converts a name and
+/// a value between two `http` versions, an allocation apiece.
 fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &http::HeaderMap) {
     for (name, value) in headers {
         if is_hop_by_hop(name.as_str())
