@@ -20,13 +20,18 @@ pub struct PullFilter {
 }
 
 /// Shipments changed since a point, oldest change first (`limit + 1` rows: the extra one only
-/// says there is more).
+/// says there is more). A merchant's pull walks `shipment_changes` in `(changed_at, id)` order,
+/// so a page costs the same however many shipments the merchant has; the other scopes filter
+/// on their own indexed columns.
 pub fn changed(
     conn: &mut PgConnection,
     scope: &Scope,
     f: &PullFilter,
     limit: i64,
 ) -> QueryResult<Vec<ShipmentRow>> {
+    if let Scope::Merchant(m) = scope {
+        return merchants(conn, *m, f, limit);
+    }
     let mut q = scoped(conn, scope)?.select(ShipmentRow::as_select());
     if let Some(since) = f.updated_since {
         q = q.filter(shipments::updated_at.ge(since));
@@ -45,6 +50,42 @@ pub fn changed(
         );
     }
     q.order((shipments::updated_at.asc(), shipments::id.asc()))
+        .limit(limit + 1)
+        .load(conn)
+}
+
+/// A merchant's pull: `shipment_changes.changed_at` is the shipment's `updated_at` (the
+/// triggers of migration `hot_tracking_updates` keep it so), indexed by merchant.
+fn merchants(
+    conn: &mut PgConnection,
+    merchant: Uuid,
+    f: &PullFilter,
+    limit: i64,
+) -> QueryResult<Vec<ShipmentRow>> {
+    use super::schema::shipment_changes as c;
+    let mut q = c::table
+        .inner_join(shipments::table)
+        .filter(c::merchant_id.eq(merchant))
+        .select(ShipmentRow::as_select())
+        .into_boxed();
+    if let Some(since) = f.updated_since {
+        q = q.filter(c::changed_at.ge(since));
+    }
+    if let Some(status) = &f.status {
+        q = q.filter(shipments::status.eq(status.clone()));
+    }
+    if let Some(idx) = &f.recipient_phone_index {
+        q = q.filter(shipments::recipient_phone_index.eq(idx.clone()));
+    }
+    if let Some((at, id)) = f.after {
+        // The first conjunct bounds the index range; the second is the exact cursor.
+        q = q.filter(c::changed_at.ge(at)).filter(
+            c::changed_at
+                .gt(at)
+                .or(c::changed_at.eq(at).and(c::shipment_id.gt(id))),
+        );
+    }
+    q.order((c::changed_at.asc(), c::shipment_id.asc()))
         .limit(limit + 1)
         .load(conn)
 }

@@ -34,8 +34,20 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        // `live` (generated from status, for the expiry sweep's index) is read by SQL only.
     }
 }
+
+diesel::table! {
+    shipment_changes (merchant_id, changed_at, shipment_id) {
+        merchant_id -> Uuid,
+        changed_at -> Timestamptz,
+        shipment_id -> Uuid,
+    }
+}
+
+diesel::joinable!(shipment_changes -> shipments (shipment_id));
+diesel::allow_tables_to_appear_in_same_query!(shipments, shipment_changes);
 
 diesel::table! {
     customer_tenants (customer_id) {

@@ -272,7 +272,8 @@ pub struct ExpiredRow {
     pub last_sequence: i64,
 }
 
-/// Expires up to `limit` live shipments whose last activity is before `cutoff`.
+/// Expires up to `limit` live shipments whose last activity — their creation here or their
+/// latest scan, whichever is later — is before `cutoff` (index `shipments_live_created`).
 pub fn expire_idle(
     conn: &mut PgConnection,
     cutoff: DateTime<Utc>,
@@ -282,8 +283,7 @@ pub fn expire_idle(
     diesel::sql_query(
         "WITH due AS ( \
            SELECT id, status AS from_status FROM shipments \
-           WHERE status NOT IN ('delivered', 'expired') \
-             AND COALESCE(last_event_at, created_at) < $1 \
+           WHERE live AND created_at < $1 AND (last_event_at IS NULL OR last_event_at < $1) \
            ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
          UPDATE shipments s SET status = 'expired', substatus = NULL, \
            last_sequence = s.last_sequence + 1, version = s.version + 1, updated_at = $2 \

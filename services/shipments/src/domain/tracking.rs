@@ -144,7 +144,8 @@ pub fn notification_template(status: ShipmentStatus) -> Option<&'static str> {
     }
 }
 
-/// Whether a live shipment whose last activity was at `last_activity` is expired at `now`.
+/// Whether a live shipment whose last activity was at `last_activity` — the later of its
+/// creation here and its latest scan — is expired at `now`.
 pub fn is_expired(
     status: ShipmentStatus,
     last_activity: DateTime<Utc>,

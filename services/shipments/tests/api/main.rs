@@ -10,5 +10,6 @@ mod public;
 mod pull;
 mod senders;
 mod shipments;
+mod storage;
 mod tracking_events;
 mod webhooks;

@@ -73,6 +73,77 @@ async fn a_merchant_pulls_only_its_own_shipments_page_by_page() {
     t.app.stop().await;
 }
 
+/// Every row of a pull, following `next_cursor` to the end.
+async fn pull_all(t: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_query = match &cursor {
+            Some(c) => format!("{query}&cursor={c}"),
+            None => query.to_owned(),
+        };
+        let page = body_json(list(t, token, &page_query).await).await;
+        rows.extend(page["data"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return rows,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_moves_a_shipment_to_the_end_of_its_merchants_pull_once() {
+    let t = spawn().await;
+    let a = Uuid::now_v7();
+    let (one, two, three) = (
+        create_for(&t, a).await,
+        create_for(&t, a).await,
+        create_for(&t, a).await,
+    );
+    let token_a = t.env.token(Role::Merchant, Some(a));
+    let scanned = t
+        .post(
+            &t.env.token(Role::Operator, None),
+            &format!("/api/v1/shipments/{one}/events"),
+            &json!({"event_id": "pull-1", "status": "in_transit",
+                    "occurred_at": chrono::Utc::now().to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(scanned.status(), 201, "the scan was to be accepted");
+
+    let rows = pull_all(&t, &token_a, "?limit=1").await;
+    let rows = Value::from(rows);
+    let order = kuaidi_shared::testing::strings(&rows, "tracking_number");
+    assert_eq!(
+        order,
+        vec![two.as_str(), three.as_str(), one.as_str()],
+        "oldest change first, the scanned one once, last"
+    );
+    assert_eq!(rows[2]["status"], "in_transit", "its state as of the scan");
+
+    let since = rows[2]["updated_at"].as_str().expect("updated_at");
+    let changed = body_json(
+        list(
+            &t,
+            &token_a,
+            &format!("?updated_since={}", since.replace('+', "%2B")),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        kuaidi_shared::testing::strings(&changed["data"], "tracking_number"),
+        vec![one.as_str()],
+        "only what changed since"
+    );
+    let moving = body_json(list(&t, &token_a, "?status=in_transit").await).await;
+    assert_eq!(
+        kuaidi_shared::testing::strings(&moving["data"], "tracking_number"),
+        vec![one.as_str()]
+    );
+    t.app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_get_returns_own_shipments_in_order_and_reports_the_rest_as_not_found() {
     let t = spawn().await;
