@@ -188,7 +188,8 @@ type Row = (
 
 /// Counts what of each shipment is countable and not counted yet, and marks it counted: the
 /// rows locked in id order, every new fact added to the rollups at once, and every mark in
-/// one statement.
+/// one statement (fetching the marked rows by primary key, `= ANY($1)`: joined to the UNNEST
+/// alone, a run was planned as a hash join over the whole table).
 pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Result<()> {
     let rows: Vec<Row> = sf::table
         .filter(sf::shipment_id.eq_any(shipment_ids))
@@ -237,7 +238,7 @@ pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Res
     diesel::sql_query(
         "UPDATE shipment_facts SET counted = counted || string_to_array(u.names, ',') \
          FROM unnest($1::uuid[], $2::text[]) AS u(id, names) \
-         WHERE shipment_facts.shipment_id = u.id",
+         WHERE shipment_facts.shipment_id = u.id AND shipment_facts.shipment_id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(marked)
     .bind::<Array<Text>, _>(marks)

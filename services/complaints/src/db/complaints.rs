@@ -232,7 +232,8 @@ pub fn history(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<HistoryRow>
         .load(conn)
 }
 
-/// Writes recomputed deadlines of many cases in one statement.
+/// Writes recomputed deadlines of many cases in one statement (`c.id = ANY($1)`: the rows by
+/// primary key, never a hash join over the whole table).
 pub fn set_deadlines(
     conn: &mut PgConnection,
     computed: &[(Uuid, crate::domain::sla::Deadlines)],
@@ -249,7 +250,7 @@ pub fn set_deadlines(
                 resolution_due = d.rd, resolution_warn_at = d.rw \
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], \
                      $5::timestamptz[]) AS d(id, frd, frw, rd, rw) \
-         WHERE c.id = d.id",
+         WHERE c.id = d.id AND c.id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(computed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_due))

@@ -140,7 +140,10 @@ pub struct ShipmentUpdate {
     pub estimated_delivery_at: Option<DateTime<Utc>>,
 }
 
-/// Updates every shipment of a batch in one statement (and bumps their version).
+/// Updates every shipment of a batch in one statement (and bumps their version). The
+/// `s.id = ANY($1)` lets the planner fetch the batch's rows by primary key: joined to the
+/// UNNEST alone, a 1,000-row batch was planned as a hash join over a sequential scan of the
+/// whole table (every row of the bench's 20,300 read and hashed per batch).
 pub fn update_all(
     conn: &mut PgConnection,
     updates: &[ShipmentUpdate],
@@ -162,7 +165,7 @@ pub fn update_all(
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], \
            $6::int8[], $7::timestamptz[]) \
            AS u(id, status, substatus, delivered_at, last_event_at, last_sequence, eta) \
-         WHERE s.id = u.id",
+         WHERE s.id = u.id AND s.id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(col!(id))
     .bind::<Array<Text>, _>(col!(status))
