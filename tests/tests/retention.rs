@@ -33,7 +33,7 @@ fn outbox_rows(db: &str, n: i64, published: Option<DateTime<Utc>>, tag: &str) {
     let mut conn = PgConnection::establish(db).expect("test database");
     diesel::sql_query(
         "INSERT INTO outbox (event_id, event_type, envelope, created_at, published_at, claimed_until) \
-         SELECT gen_random_uuid(), $1, '{}'::jsonb, COALESCE($2, now()), $2, \
+         SELECT gen_random_uuid(), $1, '{}', COALESCE($2, now()), $2, \
                 CASE WHEN $2 IS NULL THEN 'infinity'::timestamptz END \
          FROM generate_series(1, $3)",
     )

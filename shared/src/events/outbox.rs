@@ -19,7 +19,7 @@ diesel::table! {
         id -> Int8,
         event_id -> Uuid,
         event_type -> Text,
-        envelope -> Jsonb,
+        envelope -> Text,
         created_at -> Timestamptz,
         claimed_until -> Nullable<Timestamptz>,
         published_at -> Nullable<Timestamptz>,
@@ -158,7 +158,7 @@ fn insert_rows<'a>(
     }
     diesel::sql_query(
         "INSERT INTO outbox (event_id, event_type, envelope, events) \
-             SELECT e.id, e.type, e.envelope::jsonb, e.events \
+             SELECT e.id, e.type, e.envelope, e.events \
              FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int[]) WITH ORDINALITY \
                AS e(id, type, envelope, events, ord) \
              ORDER BY e.ord",

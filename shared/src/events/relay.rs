@@ -4,7 +4,7 @@
 //! at-least-once and consumers are idempotent.
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Jsonb, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Connection};
 use secrecy::ExposeSecret;
@@ -37,8 +37,9 @@ struct Claimed {
     event_id: uuid::Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
     event_type: String,
-    #[diesel(sql_type = Jsonb)]
-    envelope: serde_json::Value,
+    /// The JSON the writer serialised: an event, or an array of them (a batch).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    envelope: String,
     #[diesel(sql_type = diesel::sql_types::Timestamptz)]
     claimed_until: chrono::DateTime<chrono::Utc>,
 }
@@ -223,11 +224,11 @@ async fn publish_all(
 ) -> Result<(), RelayError> {
     let mut confirms = Vec::with_capacity(rows.len());
     for row in rows {
-        let body = serde_json::to_vec(&row.envelope).unwrap_or_default();
         // A row holding an array is a batch of events of its type (`Outbox::enqueue_batched`).
-        let content_type = match row.envelope {
-            serde_json::Value::Array(_) => BATCH_CONTENT_TYPE,
-            _ => CONTENT_TYPE,
+        let content_type = if row.envelope.starts_with('[') {
+            BATCH_CONTENT_TYPE
+        } else {
+            CONTENT_TYPE
         };
         let props = BasicProperties::default()
             .with_delivery_mode(2)
@@ -239,7 +240,7 @@ async fn publish_all(
                 settings.exchange.as_str().into(),
                 row.event_type.as_str().into(),
                 BasicPublishOptions::default(),
-                &body,
+                row.envelope.as_bytes(),
                 props,
             )
             .await?,

@@ -38,10 +38,11 @@ struct Count {
 
 /// Every outbox row as a batch, checked: one type, as many events as the row says.
 fn batches(conn: &mut PgConnection) -> Vec<(Row, Vec<CloudEvent>)> {
-    let rows: Vec<Row> =
-        diesel::sql_query("SELECT event_id, event_type, envelope, events FROM outbox ORDER BY id")
-            .load(conn)
-            .expect("outbox");
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT event_id, event_type, envelope::jsonb AS envelope, events FROM outbox ORDER BY id",
+    )
+    .load(conn)
+    .expect("outbox");
     rows.into_iter()
         .map(|row| {
             let events: Vec<CloudEvent> =

@@ -1,0 +1,1 @@
+ALTER TABLE outbox ALTER COLUMN envelope TYPE JSONB USING envelope::jsonb;
