@@ -6,12 +6,25 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Once;
 use std::time::Duration;
 
-/// A free loopback port (bound, then released for the child to take).
+/// A free loopback port for a child to bind, below the kernel's ephemeral range
+/// (`ip_local_port_range`, 32768–60999 by default). A port taken by binding port 0 and
+/// released is an ephemeral one: until the child binds it, any outgoing connection of the
+/// busy suite (a pool's, a client's) may be given it, and the child exits with "Address
+/// already in use" (the likely cause of complaints exiting at start in one CI run, whose log
+/// tail held only the backtrace). Ports below the range are never handed out that way; a
+/// random one that binds now is free unless another test picks the same one in the same
+/// instant.
 pub(crate) fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+    const LOW: u16 = 20_000;
+    const HIGH: u16 = 32_768;
+    for _ in 0..1_000 {
+        let bytes = *uuid::Uuid::new_v4().as_bytes();
+        let port = LOW + u16::from_le_bytes([bytes[0], bytes[1]]) % (HIGH - LOW);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port in {LOW}..{HIGH}")
 }
 
 /// Builds the five binaries once per test process (a no-op when they are fresh) and returns
