@@ -34,6 +34,9 @@ pw=$KUAIDI_GATEWAY__BOOTSTRAP_ADMIN_PASSWORD
 # gateway database are allowed only with this flag (production configures real keys).
 export KUAIDI_DEV_MODE=1
 echo "run: development mode (KUAIDI_DEV_MODE=1): built-in PII keys and a generated signing key"
+# PostgreSQL is on this machine's loopback: no TLS on those connections (libpq's default
+# `prefer` uses it whenever the server offers it, as Debian's does), unless set otherwise.
+export PGSSLMODE="${PGSSLMODE:-disable}"
 
 pids=()
 stop_all() {
