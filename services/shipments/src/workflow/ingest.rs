@@ -115,17 +115,9 @@ pub fn ingest(
     }
 
     let etas = recompute_etas(conn, &touched, now)?;
-    let inserted = repo::insert_all(conn, &rows, now)?;
-    if inserted != rows.len() {
-        // The shipments are locked, so only a bug can get here; roll back rather than leave
-        // sequences that skip.
-        return Err(anyhow::anyhow!(
-            "{} of {} tracking events already existed",
-            rows.len() - inserted,
-            rows.len()
-        )
-        .into());
-    }
+    // The shipments are locked, so an event that already exists is a bug: the insert fails
+    // and the batch rolls back rather than leave sequences that skip.
+    repo::insert_all(conn, &rows, now).map_err(|e| anyhow::anyhow!("tracking events: {e}"))?;
     let updates: Vec<ShipmentUpdate> = touched
         .iter()
         .map(|t| ShipmentUpdate {
