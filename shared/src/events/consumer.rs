@@ -24,20 +24,31 @@ use lapin::options::{
 use lapin::types::FieldTable;
 use lapin::Channel;
 use secrecy::ExposeSecret;
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use super::apply::{apply, apply_all, Failed, Handled};
 use super::envelope::CloudEvent;
 use super::metrics::BUS;
 use super::retry::settle_failure;
 use super::topology::{declare_queues, QueueNames};
-use super::{connect, reconnect_delay, sleep_or_shutdown, within_broker_timeout, Shutdown};
+use super::{
+    connect, reconnect_delay, sleep_or_shutdown, within_broker_timeout, Shutdown, BROKER_TIMEOUT,
+};
 use crate::db::PgPool;
 use crate::settings::AmqpSettings;
 
 /// Most events handled in one transaction (also bounded by the prefetch); a batch message of
 /// more is handled alone.
 pub const BATCH_MAX: usize = 200;
+
+/// How often a consumer waiting on the broker (for a delivery, an acknowledgement) checks that
+/// its channel is still open. A connection's death is not always told to everything waiting on
+/// it: a consumer cut off from the broker in the middle of a stream was seen waiting forever,
+/// neither its deliveries nor its acknowledgement ever settled (`broker_going_away_mid_stream`
+/// in `shared/tests/event_bus.rs`, about one run in seven once the database answered faster).
+const WATCH: Duration = Duration::from_secs(1);
 
 /// A service's handler for the events it consumes.
 pub trait EventHandler: Send + Sync + 'static {
@@ -142,9 +153,16 @@ async fn consume(
         .with_label_values(&[sub.service.as_str()])
         .set(i64::from(*failures));
     tracing::info!(service = %sub.service, queue = %names.main, "consumer started");
+    let mut watch = tokio::time::interval(WATCH);
     loop {
         let next = tokio::select! {
             d = deliveries.next() => d,
+            _ = watch.tick() => {
+                if ch.status().connected() {
+                    continue;
+                }
+                anyhow::bail!("the channel to the broker closed");
+            }
             _ = shutdown.changed() => {
                 // In-flight work is done (one batch at a time); unacked prefetched messages
                 // return to the queue when the channel closes.
@@ -180,6 +198,37 @@ async fn consume(
     }
 }
 
+/// Awaits `op`, an operation on `ch` that settles deliveries (an acknowledgement, a rejection, a
+/// retry's publish and acknowledgement), unless the channel closes first or the broker takes
+/// longer than [`BROKER_TIMEOUT`]: the consumer then reconnects, and what it had not settled is
+/// delivered again (and recognised as handled). `Ok(false)` from `op` — lapin refused it, the
+/// channel having closed — is an error too: the delivery is not settled.
+async fn settle(
+    ch: &Channel,
+    what: &str,
+    op: impl Future<Output = lapin::Result<bool>>,
+) -> anyhow::Result<()> {
+    let mut op = std::pin::pin!(op);
+    let mut watch = tokio::time::interval(WATCH);
+    let deadline = tokio::time::Instant::now() + BROKER_TIMEOUT;
+    loop {
+        tokio::select! {
+            done = &mut op => {
+                anyhow::ensure!(done?, "the channel closed before the {what}");
+                return Ok(());
+            }
+            _ = watch.tick() => {
+                if !ch.status().connected() {
+                    anyhow::bail!("the channel to the broker closed ({what})");
+                }
+                if tokio::time::Instant::now() > deadline {
+                    anyhow::bail!("the broker did not answer within {BROKER_TIMEOUT:?} ({what})");
+                }
+            }
+        }
+    }
+}
+
 /// A delivery and the events it carries: one, or a batch of one type.
 type Message = (Delivery, Vec<CloudEvent>);
 
@@ -201,7 +250,7 @@ async fn process_batch(
     names: &QueueNames,
     ch: &Channel,
     batch: Vec<Delivery>,
-) -> lapin::Result<()> {
+) -> anyhow::Result<()> {
     let service = sub.service.as_str();
     let mut groups: Vec<Vec<Message>> = vec![Vec::new()];
     let mut in_group = 0;
@@ -218,9 +267,8 @@ async fn process_batch(
             Err(e) => {
                 tracing::error!(service, error = %e, "undecodable message dead-lettered");
                 BUS.dead_lettered.with_label_values(&[service]).inc();
-                delivery
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await?;
+                let reject = delivery.reject(BasicRejectOptions { requeue: false });
+                settle(ch, "rejection", reject).await?;
             }
         }
     }
@@ -244,7 +292,8 @@ async fn process_batch(
                 count(service, &outcomes);
                 let multiple = segment.len() > 1;
                 let (last, _) = segment.last().expect("not empty");
-                last.ack(BasicAckOptions { multiple }).await?;
+                let ack = last.ack(BasicAckOptions { multiple });
+                settle(ch, "acknowledgement", ack).await?;
             }
             Err(Failed {
                 index: Some(i),
@@ -301,7 +350,7 @@ async fn settle_failed(
     ch: &Channel,
     (delivery, events): Message,
     e: anyhow::Error,
-) -> lapin::Result<()> {
+) -> anyhow::Result<()> {
     let mut failure = (events.first().cloned(), e);
     if events.len() > 1 {
         let mut first_failure = None;
@@ -314,9 +363,13 @@ async fn settle_failed(
         }
         match first_failure {
             Some(f) => failure = f,
-            None => return delivery.ack(BasicAckOptions::default()).await.map(drop),
+            None => {
+                let ack = delivery.ack(BasicAckOptions::default());
+                return settle(ch, "acknowledgement", ack).await;
+            }
         }
     }
     let (event, e) = failure;
-    settle_failure(sub, names, ch, &delivery, event.as_ref(), e).await
+    let retry_or_dead_letter = settle_failure(sub, names, ch, &delivery, event.as_ref(), e);
+    settle(ch, "retry", retry_or_dead_letter).await
 }

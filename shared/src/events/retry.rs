@@ -38,6 +38,7 @@ pub fn retry_delay_ms(base_ms: u64, attempt: u32, jitter: f64) -> u64 {
 }
 
 /// Retries `delivery` later, or dead-letters it after its last attempt; then settles it.
+/// `false` when lapin refused the final acknowledgement or rejection (the channel had closed).
 pub(super) async fn settle_failure(
     sub: &Subscription,
     names: &QueueNames,
@@ -45,7 +46,7 @@ pub(super) async fn settle_failure(
     delivery: &Delivery,
     event: Option<&CloudEvent>,
     e: anyhow::Error,
-) -> lapin::Result<()> {
+) -> lapin::Result<bool> {
     let service = sub.service.as_str();
     let attempt = attempt_of(delivery) + 1;
     let (event_id, event_type) = event.map_or((None, ""), |e| (Some(e.id), e.type_.as_str()));
@@ -53,16 +54,13 @@ pub(super) async fn settle_failure(
         tracing::error!(service, ?event_id, event_type, attempt, error = %e,
             "handler failed on every attempt; dead-lettering");
         BUS.dead_lettered.with_label_values(&[service]).inc();
-        return delivery
-            .reject(BasicRejectOptions { requeue: false })
-            .await
-            .map(drop);
+        return delivery.reject(BasicRejectOptions { requeue: false }).await;
     }
     tracing::warn!(service, ?event_id, event_type, attempt, error = %e,
         "handler failed; retrying later");
     schedule_retry(sub, names, ch, delivery, attempt).await?;
     BUS.retried.with_label_values(&[service]).inc();
-    delivery.ack(BasicAckOptions::default()).await.map(drop)
+    delivery.ack(BasicAckOptions::default()).await
 }
 
 async fn schedule_retry(
