@@ -28,6 +28,7 @@ pub struct TrackedShipment {
     pub last_event_at: Option<DateTime<Utc>>,
     pub last_sequence: i64,
     pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// Locks the shipments with these tracking numbers (in id order, so concurrent batches cannot
@@ -134,6 +135,10 @@ pub fn insert_all(
 #[derive(Debug, Clone)]
 pub struct ShipmentUpdate {
     pub id: Uuid,
+    /// The shipment's merchant and its `updated_at` as read under lock: its `shipment_changes`
+    /// row's key, which the update moves.
+    pub merchant_id: Option<Uuid>,
+    pub updated_at: DateTime<Utc>,
     pub status: String,
     pub substatus: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
@@ -142,10 +147,13 @@ pub struct ShipmentUpdate {
     pub estimated_delivery_at: Option<DateTime<Utc>>,
 }
 
-/// Updates every shipment of a batch in one statement (and bumps their version). The
-/// `s.id = ANY($1)` lets the planner fetch the batch's rows by primary key: joined to the
-/// UNNEST alone, a 1,000-row batch was planned as a hash join over a sequential scan of the
-/// whole table (every row of the bench's 20,300 read and hashed per batch).
+/// Updates every shipment of a batch in one statement (and bumps their version), and moves
+/// their `shipment_changes` rows to `now` in a second one — the update trigger, told so through
+/// a setting local to the transaction and reset after the statement, leaves them alone
+/// (migration `2026120300020_shipment_changes_kept_by_ingestion`). The `s.id = ANY($1)` lets
+/// the planner fetch the batch's rows by primary key: joined to the UNNEST alone, a 1,000-row
+/// batch was planned as a hash join over a sequential scan of the whole table (every row of
+/// the bench's 20,300 read and hashed per batch).
 pub fn update_all(
     conn: &mut PgConnection,
     updates: &[ShipmentUpdate],
@@ -159,7 +167,9 @@ pub fn update_all(
             updates.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
         };
     }
-    diesel::sql_query(
+    diesel::sql_query("SELECT set_config('kuaidi.shipment_changes_kept', 'on', true)")
+        .execute(conn)?;
+    let updated = diesel::sql_query(
         "UPDATE shipments s SET status = u.status, substatus = u.substatus, \
            delivered_at = u.delivered_at, last_event_at = u.last_event_at, \
            last_sequence = u.last_sequence, estimated_delivery_at = u.eta, \
@@ -177,7 +187,30 @@ pub fn update_all(
     .bind::<Array<BigInt>, _>(col!(last_sequence))
     .bind::<Array<Nullable<Timestamptz>>, _>(col!(estimated_delivery_at))
     .bind::<Timestamptz, _>(now)
-    .execute(conn)
+    .execute(conn)?;
+    let kept: Vec<&ShipmentUpdate> = updates
+        .iter()
+        .filter(|u| u.merchant_id.is_some() && u.updated_at != now)
+        .collect();
+    diesel::sql_query(
+        "WITH moved AS ( \
+           UPDATE shipment_changes c SET changed_at = $4 \
+           FROM UNNEST($1::uuid[], $2::timestamptz[], $3::uuid[]) AS o(merchant_id, at, id) \
+           WHERE c.merchant_id = o.merchant_id AND c.changed_at = o.at AND c.shipment_id = o.id \
+           RETURNING 1) \
+         SELECT (SELECT count(*) FROM moved), \
+           set_config('kuaidi.shipment_changes_kept', 'off', true)",
+    )
+    .bind::<Array<SqlUuid>, _>(
+        kept.iter()
+            .filter_map(|u| u.merchant_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind::<Array<Timestamptz>, _>(kept.iter().map(|u| u.updated_at).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(kept.iter().map(|u| u.id).collect::<Vec<_>>())
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
+    Ok(updated)
 }
 
 /// One event of a shipment's timeline.

@@ -122,6 +122,8 @@ pub fn ingest(
         .iter()
         .map(|t| ShipmentUpdate {
             id: t.shipment.id,
+            merchant_id: t.shipment.merchant_id,
+            updated_at: t.shipment.updated_at,
             status: t.state.status.as_str().to_owned(),
             substatus: t.state.substatus.map(|x| x.as_str().to_owned()),
             delivered_at: t.state.delivered_at,
