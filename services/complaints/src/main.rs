@@ -1,5 +1,8 @@
 //! `kuaidi-complaints`: loads settings, starts telemetry, serves until SIGTERM.
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     kuaidi_shared::telemetry::init(kuaidi_complaints::SERVICE);
