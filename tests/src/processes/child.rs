@@ -124,3 +124,22 @@ impl Drop for Proc {
         self.kill9();
     }
 }
+
+/// The end of a process's log, and before it the error that stopped it: a process that exits
+/// prints `Error: ...` (or a panic) and then a backtrace longer than the tail.
+pub(crate) fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let from = lines.len().saturating_sub(40);
+    let cause = lines[..from]
+        .iter()
+        .rposition(|l| l.starts_with("Error: ") || l.contains("panicked at"));
+    let mut shown = Vec::new();
+    if let Some(at) = cause {
+        let until = (at + 12).min(from);
+        shown.extend_from_slice(&lines[at..until]);
+        shown.push("[...]");
+    }
+    shown.extend_from_slice(&lines[from..]);
+    shown.join("\n")
+}

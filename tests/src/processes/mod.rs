@@ -10,9 +10,9 @@ mod proxy;
 pub use child::Proc;
 pub use proxy::TcpProxy;
 
-use child::free_port;
+use child::{free_port, tail};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -385,24 +385,4 @@ fn content_type(r: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
-}
-
-/// The last 40 lines of a log.
-/// The end of a process's log, and before it the error that stopped it: a process that exits
-/// prints `Error: ...` (or a panic) and then a backtrace longer than the tail.
-fn tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    let from = lines.len().saturating_sub(40);
-    let cause = lines[..from]
-        .iter()
-        .rposition(|l| l.starts_with("Error: ") || l.contains("panicked at"));
-    let mut shown = Vec::new();
-    if let Some(at) = cause {
-        let until = (at + 12).min(from);
-        shown.extend_from_slice(&lines[at..until]);
-        shown.push("[...]");
-    }
-    shown.extend_from_slice(&lines[from..]);
-    shown.join("\n")
 }
