@@ -1,7 +1,9 @@
 # Section of `make bench` (sourced by bench/run.sh): GET /analytics/kpis for a year by day over
 # BENCH_ANALYTICS_SHIPMENTS (1,000,000) shipments, per filter, on the benchmark's own analytics
 # service and database (kb_analytics_kpis). Needs the suite of bench/run.sh up (it signs in at
-# the gateway for a token the analytics service accepts).
+# the gateway for a token the analytics service accepts). Seeding a million shipments' rollups
+# takes ~8 minutes on the 2-core machine, the 9 filters' requests one or two more:
+# bench-timeout: 1200
 bench_analytics() {
   local bin="${CARGO_TARGET_DIR:-$HOME/.cache/kuaidi-target}/release"
   local token

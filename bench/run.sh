@@ -20,7 +20,9 @@ DURATION=${BENCH_SECONDS:-10}
 ROUNDS=${BENCH_ROUNDS:-2}
 SEED=${BENCH_SHIPMENTS:-20000}
 PROBES=${BENCH_PROBES:-300}
-SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-600}
+# A section's time budget: its own `# bench-timeout: <s>` line, else 600 s; BENCH_SECTION_TIMEOUT
+# overrides both.
+SECTION_TIMEOUT=${BENCH_SECTION_TIMEOUT:-}
 # BENCH_PARTS: which parts run (default all: "http ingestion sections"); BENCH_SECTIONS: which
 # sections (default every bench/<key>.sh), e.g. BENCH_PARTS=ingestion for that part alone.
 PARTS=${BENCH_PARTS:-http ingestion sections}
@@ -286,9 +288,11 @@ for hook in bench/*.sh; do
   [ "$key" = run ] || [ "$key" = ensure-tools ] && continue
   grep -q "^bench_$key()" "$hook" || continue
   if [ -n "${BENCH_SECTIONS:-}" ] && [[ " $BENCH_SECTIONS " != *" $key "* ]]; then continue; fi
-  echo "bench: section $key (at most ${SECTION_TIMEOUT}s)..."
+  limit=${SECTION_TIMEOUT:-$(sed -n 's/^# bench-timeout: *\([0-9][0-9]*\).*/\1/p' "$hook" | head -n 1)}
+  limit=${limit:-600}
+  echo "bench: section $key (at most ${limit}s)..."
   # timeout signals the whole process group: whatever the section started stops with it.
-  timeout "$SECTION_TIMEOUT" bash -c 'set -euo pipefail; source "$1"; "bench_$2" "$3"' _ \
+  timeout "$limit" bash -c 'set -euo pipefail; source "$1"; "bench_$2" "$3"' _ \
     "$hook" "$key" "$work/section-$key.out" || echo "  section $key failed or timed out (status $?)" >&2
   if [ -s "$work/section-$key.out" ]; then cp "$work/section-$key.out" "$rows/$key.jsonl"; fi
 done
