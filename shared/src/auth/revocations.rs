@@ -111,6 +111,10 @@ impl EventHandler for WithRevocations {
         &self.types
     }
 
+    fn recorded(&self, event_type: &str) -> bool {
+        TYPES.contains(&event_type) || self.inner.recorded(event_type)
+    }
+
     fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
         match event.type_.as_str() {
             ClientRevokedV1::TYPE => {

@@ -2,6 +2,7 @@
 //! with the handler's outcome, or why the transaction rolled back.
 
 use diesel::prelude::*;
+use std::sync::Arc;
 
 use super::consumer::Subscription;
 use super::envelope::CloudEvent;
@@ -64,23 +65,37 @@ impl From<diesel::result::Error> for Failed {
 /// Runs the handler for every event, and records their ids, in one transaction; any failure
 /// rolls all of them back. The ids are recorded first, all in one statement, so a group of
 /// events costs one round trip for its `processed_events` rows, not one per event; the new
-/// events then go to the handler together ([`EventHandler::handle_all`]).
-pub async fn apply_all(
+/// events then go to the handler together ([`EventHandler::handle_all`]). Events of a type
+/// the handler does not have recorded ([`EventHandler::recorded`]) always go to it.
+pub async fn apply_all<E: Into<Arc<CloudEvent>>>(
     sub: &Subscription,
-    events: Vec<CloudEvent>,
+    events: Vec<E>,
 ) -> Result<Vec<Handled>, Failed> {
+    // Shared, not copied: a consumer keeps its deliveries' events until they are settled.
+    let events: Vec<Arc<CloudEvent>> = events.into_iter().map(Into::into).collect();
     let handler = sub.handler.clone();
     let consumer = sub.service.clone();
     let done = crate::db::work(&sub.pool, move |conn| {
         Ok(conn.transaction::<_, Failed, _>(|conn| {
-            let mut new = record_processed(conn, &consumer, &events)?;
+            let recorded: Vec<bool> = events.iter().map(|e| handler.recorded(&e.type_)).collect();
+            let mut new = if recorded.contains(&true) {
+                let kept: Vec<&CloudEvent> = events
+                    .iter()
+                    .zip(&recorded)
+                    .filter(|(_, r)| **r)
+                    .map(|(e, _)| &**e)
+                    .collect();
+                record_processed(conn, &consumer, &kept)?
+            } else {
+                Default::default()
+            };
             let mut outcomes = Vec::with_capacity(events.len());
             let (mut fresh, mut place) = (Vec::new(), Vec::new());
             for (index, event) in events.iter().enumerate() {
                 // An id recorded by this statement is handled once, at its first place.
-                if new.remove(&event.id) {
+                if !recorded[index] || new.remove(&event.id) {
                     outcomes.push(Handled::Applied);
-                    fresh.push(event);
+                    fresh.push(&**event);
                     place.push(index);
                 } else {
                     outcomes.push(Handled::Duplicate);

@@ -55,6 +55,15 @@ pub trait EventHandler: Send + Sync + 'static {
     /// Routing keys (event types) the service's queue is bound to.
     fn event_types(&self) -> &[&'static str];
 
+    /// Whether events of `event_type` are recorded in `processed_events` (the default). A
+    /// handler whose every write is keyed by the event's id — a redelivery writes nothing
+    /// twice — needs no record, which is most of what such an event costs when there is
+    /// nothing to do for it.
+    fn recorded(&self, event_type: &str) -> bool {
+        let _ = event_type;
+        true
+    }
+
     /// Applies `event` inside the caller's transaction. An error rolls the transaction back
     /// and schedules a retry.
     fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()>;
@@ -230,7 +239,7 @@ async fn settle(
 }
 
 /// A delivery and the events it carries: one, or a batch of one type.
-type Message = (Delivery, Vec<CloudEvent>);
+type Message = (Delivery, Vec<Arc<CloudEvent>>);
 
 /// What remains of a batch, in order.
 enum Work {
@@ -257,6 +266,7 @@ async fn process_batch(
     for delivery in batch {
         match CloudEvent::from_message(&delivery.data) {
             Ok(events) => {
+                let events: Vec<Arc<CloudEvent>> = events.into_iter().map(Arc::new).collect();
                 if in_group > 0 && in_group + events.len() > BATCH_MAX {
                     groups.push(Vec::new());
                     in_group = 0;
@@ -283,7 +293,7 @@ async fn process_batch(
                 continue;
             }
         };
-        let events = segment
+        let events: Vec<Arc<CloudEvent>> = segment
             .iter()
             .flat_map(|(_, e)| e.iter().cloned())
             .collect();
@@ -370,6 +380,6 @@ async fn settle_failed(
         }
     }
     let (event, e) = failure;
-    let retry_or_dead_letter = settle_failure(sub, names, ch, &delivery, event.as_ref(), e);
+    let retry_or_dead_letter = settle_failure(sub, names, ch, &delivery, event.as_deref(), e);
     settle(ch, "retry", retry_or_dead_letter).await
 }

@@ -113,7 +113,8 @@ impl CloudEvent {
             self.type_,
             P::TYPE
         );
-        Ok(serde_json::from_value(self.data.clone())?)
+        // From the value in place: no copy of the payload's tree.
+        Ok(P::deserialize(&self.data)?)
     }
 }
 

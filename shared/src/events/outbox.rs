@@ -47,7 +47,7 @@ struct Recorded {
 pub(crate) fn record_processed(
     conn: &mut PgConnection,
     consumer: &str,
-    events: &[CloudEvent],
+    events: &[&CloudEvent],
 ) -> QueryResult<HashSet<Uuid>> {
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let types: Vec<&str> = events.iter().map(|e| e.type_.as_str()).collect();

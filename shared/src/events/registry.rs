@@ -10,7 +10,7 @@
 //! ```
 
 use diesel::PgConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::catalogue::EventPayload;
 use super::consumer::{EventHandler, Failed};
@@ -24,6 +24,8 @@ type Handle = Box<dyn Fn(&mut PgConnection, &[&CloudEvent]) -> Result<(), Failed
 pub struct Consumers {
     types: Vec<&'static str>,
     handlers: HashMap<&'static str, Handle>,
+    /// Types whose handler is idempotent by itself: no `processed_events` row.
+    unrecorded: HashSet<&'static str>,
 }
 
 impl Consumers {
@@ -85,6 +87,21 @@ impl Consumers {
         )
     }
 
+    /// [`Consumers::on_batch`] for a handler that a redelivery leaves with nothing to do —
+    /// its writes keyed by the event's id (`ON CONFLICT DO NOTHING`), or by state that says
+    /// what was already done: its events are not recorded in `processed_events`. An event with
+    /// nothing to do (a webhook fan-out with no subscriber, a scan that changes no figure)
+    /// then costs its consumer no write at all.
+    pub fn on_idempotent_batch<E, F>(self, f: F) -> Self
+    where
+        E: EventPayload + 'static,
+        F: Fn(&mut PgConnection, &[(&CloudEvent, E)]) -> anyhow::Result<()> + Send + Sync + 'static,
+    {
+        let mut c = self.on_batch(f);
+        c.unrecorded.insert(E::TYPE);
+        c
+    }
+
     fn register(mut self, type_: &'static str, handle: Handle) -> Self {
         assert!(
             !self.handlers.contains_key(type_),
@@ -99,6 +116,10 @@ impl Consumers {
 impl EventHandler for Consumers {
     fn event_types(&self) -> &[&'static str] {
         &self.types
+    }
+
+    fn recorded(&self, event_type: &str) -> bool {
+        !self.unrecorded.contains(event_type)
     }
 
     fn handle(&self, conn: &mut PgConnection, event: &CloudEvent) -> anyhow::Result<()> {
@@ -136,6 +157,19 @@ mod tests {
             c.event_types(),
             &["shipment.created", "customer.merged"],
             "the queue binds exactly the handled types"
+        );
+    }
+
+    #[test]
+    fn only_idempotent_handlers_go_unrecorded() {
+        let c = Consumers::new()
+            .on_idempotent_batch(|_, _: &[(&CloudEvent, ShipmentCreatedV1)]| Ok(()))
+            .on(|_, _, _: CustomerMergedV1| Ok(()));
+        assert!(!c.recorded("shipment.created"));
+        assert!(c.recorded("customer.merged"));
+        assert!(
+            c.recorded("shipment.delivered"),
+            "an unknown type is recorded"
         );
     }
 

@@ -15,12 +15,15 @@ use crate::domain::facts::{dimension, Counters, Dims};
 use crate::domain::shipment::{DAMAGED, LOST};
 
 /// Scans come by the thousand: the later facts of a run of events that arrived together are
-/// written in a few set-based statements, however many shipments they touch.
+/// written in a few set-based statements, however many shipments they touch. A later fact is
+/// kept once per shipment (its earliest time) and counted once (`counted`), so a redelivery
+/// changes nothing: those events need no `processed_events` row. A creation also counts the
+/// shipper's activity, which a redelivery would count again.
 pub fn register(c: Consumers) -> Consumers {
     c.on_batch(created)
-        .on_batch(status_changed)
-        .on_batch(delivered)
-        .on_batch(exception)
+        .on_idempotent_batch(status_changed)
+        .on_idempotent_batch(delivered)
+        .on_idempotent_batch(exception)
 }
 
 /// The dimensions of a new shipment: its destination, service level, merchant and the

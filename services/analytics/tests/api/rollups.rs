@@ -7,7 +7,7 @@ use kuaidi_shared::money::Money;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{complaint, delivered, payload, shipment, TestApp};
+use crate::helpers::{complaint, delivered, event as envelope, payload, shipment, TestApp};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0)
@@ -434,5 +434,40 @@ async fn a_complaint_categorised_at_triage_counts_under_its_new_category() {
     assert_eq!(h["by_city"][0]["complaints"], 1);
     let row = day_when(&t, "", "complaints", json!(1)).await;
     assert_eq!(row["complaints"], 1, "still one complaint in all");
+    t.stop().await;
+}
+
+/// Scans, deliveries and exceptions keep no `processed_events` row (each fact is kept once per
+/// shipment, at its earliest time, and counted once): the broker handing each over twice, the
+/// second time after the shipment was counted, changes no figure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_handed_over_twice_count_once() {
+    let t = TestApp::spawn_at(at(23, 30)).await;
+    let merchant = Uuid::now_v7();
+    let ships: Vec<_> = (0..2).map(|_| shipment(merchant, at(1, 0))).collect();
+    for s in &ships {
+        t.emit(s, s.created_at).await;
+    }
+    let (a, b) = (ships[0].shipment_id, ships[1].shipment_id);
+    let moving = envelope(&in_transit(&ships[0], at(2, 0)), a, at(2, 0));
+    let arrived = envelope(&delivered(&ships[0], at(20, 0), false), a, at(20, 0));
+    let broken = envelope(&exception(&ships[1], "damaged", at(9, 0)), b, at(9, 0));
+    for e in [&moving, &arrived, &broken] {
+        t.publish(e).await;
+    }
+    day_when(&t, "", "delivered", json!(1)).await;
+    for e in [&moving, &arrived, &broken] {
+        t.publish(e).await;
+    }
+    // Handled after the copies (one queue, in order).
+    t.emit(&complaint(merchant, at(12, 0)), at(12, 0)).await;
+
+    let row = day_when(&t, "", "complaints", json!(1)).await;
+    assert_eq!(row["shipments"], 2);
+    assert_eq!(row["delivered"], 1);
+    assert_eq!(row["on_time_rate"], 0.0);
+    assert_eq!(row["damage_rate"], 0.5);
+    assert_eq!(row["exception_rate"], 0.5);
+    assert_eq!(row["avg_transit_hours"], 18.0, "02:00 in transit → 20:00");
     t.stop().await;
 }

@@ -3,7 +3,8 @@
 //! are followed on the shipments that name those customers, its creations and tier changes
 //! say which merchant each customer belongs to, and its creations, updates, merges and
 //! erasures which phones each customer holds (who sent a parcel). Each handler runs in the
-//! transaction that records the event id, so a redelivery has no effect. Entry points like
+//! transaction that records the event id, so a redelivery has no effect (the fan-out's own
+//! unique key does that for it). Entry points like
 //! routes, they may run workflows (the webhook fan-out, the notification sender); the rest of
 //! `events/` only builds events.
 
@@ -77,10 +78,12 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     })
 }
 
-/// Queues a webhook delivery of each `E` for every subscription that wants it.
+/// Queues a webhook delivery of each `E` for every subscription that wants it. A delivery is
+/// unique by subscription and event id, so the fan-out needs no `processed_events` row: an event
+/// no one subscribed to — under a carrier's scans, nearly all of them — writes nothing.
 fn fans_out<E: EventPayload + 'static>(consumers: Consumers, clock: &Clock) -> Consumers {
     let clock = clock.clone();
-    consumers.on_batch(move |conn: &mut PgConnection, run: &[(&CloudEvent, E)]| {
+    consumers.on_idempotent_batch(move |conn: &mut PgConnection, run: &[(&CloudEvent, E)]| {
         fan_out(conn, &envelopes(run), clock.now())?;
         Ok(())
     })

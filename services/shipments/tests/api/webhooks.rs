@@ -614,3 +614,49 @@ async fn a_subscription_receives_only_the_event_types_it_asked_for() {
     assert!(unwanted.got().is_empty());
     t.t.app.stop().await;
 }
+
+/// The fan-out keeps no `processed_events` row (a delivery is unique by subscription and event):
+/// an event the broker hands over twice is still sent once, and leaves nothing in the inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_handed_over_twice_is_sent_to_the_webhook_once() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    use secrecy::ExposeSecret;
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let receiver = Receiver::start().await;
+    let merchant = Uuid::now_v7();
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let (id, _) = t
+        .register(&token, &receiver.url(), json!(["shipment.created"]))
+        .await;
+    let (twice, after) = (created_event(merchant), created_event(merchant));
+
+    publish(&t.env.amqp, &twice).await;
+    publish(&t.env.amqp, &twice).await;
+    // One queue, one consumer: once the later event is sent, both copies were handled.
+    publish(&t.env.amqp, &after).await;
+    receiver.received(2).await;
+    eventually(WAIT, "every delivery succeeded", || async {
+        let d = t.deliveries(&token, &id).await;
+        d.iter().all(|d| d["status"] == "succeeded").then_some(d)
+    })
+    .await;
+    let mut sent: Vec<String> = receiver.got().into_iter().map(|r| r.event_id).collect();
+    sent.sort();
+    let mut want = vec![twice.id.to_string(), after.id.to_string()];
+    want.sort();
+    assert_eq!(sent, want, "each event sent once");
+    assert_eq!(t.deliveries(&token, &id).await.len(), 2);
+
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = PgConnection::establish(t.settings.database_url.expose_secret())
+        .expect("the service's database");
+    let inbox: N = diesel::sql_query("SELECT count(*) AS n FROM processed_events")
+        .get_result(&mut conn)
+        .expect("count");
+    assert_eq!(inbox.n, 0, "the fan-out records no event");
+    t.t.app.stop().await;
+}
