@@ -571,3 +571,47 @@ async fn a_1000_event_batch_is_ingested_in_one_request() {
     assert_eq!(s["timeline"].as_array().map(Vec::len), Some(15));
     t.app.stop().await;
 }
+
+/// A shipment's scans are numbered under its row lock, so batches arriving at once for the same
+/// shipments number them 2, 3, 4... with no repeat and no gap (no unique index checks it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_number_a_shipments_scans_without_a_repeat_or_a_gap() {
+    let t = spawn().await;
+    let mut tns = Vec::new();
+    for _ in 0..5 {
+        tns.push(new_shipment(&t, &shipment_body(Uuid::now_v7())).await);
+    }
+    let base = Utc::now() - Duration::hours(1);
+    let token = operator(&t);
+    let batches = (0..8i64).map(|b| {
+        let events: Vec<Value> = tns
+            .iter()
+            .flat_map(|tn| {
+                (0..3i64).map(move |j| {
+                    let at = base + Duration::seconds(b * 3 + j);
+                    for_shipment(scan(&format!("{tn}-{b}-{j}"), "in_transit", at), tn)
+                })
+            })
+            .collect();
+        post_batch(&t, &token, events)
+    });
+    for resp in futures_util::future::join_all(batches).await {
+        assert_eq!(resp.status(), 200);
+        let body: Value = resp.json().await.expect("json");
+        let results = body["results"].as_array().expect("results");
+        assert!(results.iter().all(|r| r["result"] == "accepted"), "{body}");
+    }
+    for tn in &tns {
+        let s = shipment(&t, tn).await;
+        let mut seen: Vec<i64> = s["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .map(|e| e["sequence"].as_i64().expect("sequence"))
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (2..=25).collect::<Vec<i64>>(), "{tn}");
+        assert_eq!(s["sequence"], 25);
+    }
+    t.app.stop().await;
+}
