@@ -56,9 +56,9 @@ pub trait EventHandler: Send + Sync + 'static {
     fn event_types(&self) -> &[&'static str];
 
     /// Whether events of `event_type` are recorded in `processed_events` (the default). A
-    /// handler whose every write is keyed by the event's id — a redelivery writes nothing
-    /// twice — needs no record, which is most of what such an event costs when there is
-    /// nothing to do for it.
+    /// handler that a redelivery leaves with nothing to do (its writes keyed by the event's id,
+    /// or by state that says what was done) needs no record, which is most of what such an
+    /// event costs when there is nothing to do for it.
     fn recorded(&self, event_type: &str) -> bool {
         let _ = event_type;
         true

@@ -4,9 +4,8 @@
 //! say which merchant each customer belongs to, and its creations, updates, merges and
 //! erasures which phones each customer holds (who sent a parcel). Each handler runs in the
 //! transaction that records the event id, so a redelivery has no effect (the fan-out's own
-//! unique key does that for it). Entry points like
-//! routes, they may run workflows (the webhook fan-out, the notification sender); the rest of
-//! `events/` only builds events.
+//! unique key does that for it). Entry points like routes, they may run workflows (the webhook
+//! fan-out, the notification sender); the rest of `events/` only builds events.
 
 use diesel::PgConnection;
 use kuaidi_shared::clock::Clock;
