@@ -77,23 +77,22 @@ pub async fn apply_all<E: Into<Arc<CloudEvent>>>(
     let consumer = sub.service.clone();
     let done = crate::db::work(&sub.pool, move |conn| {
         Ok(conn.transaction::<_, Failed, _>(|conn| {
-            let recorded: Vec<bool> = events.iter().map(|e| handler.recorded(&e.type_)).collect();
-            let mut new = if recorded.contains(&true) {
-                let kept: Vec<&CloudEvent> = events
-                    .iter()
-                    .zip(&recorded)
-                    .filter(|(_, r)| **r)
-                    .map(|(e, _)| &**e)
-                    .collect();
-                record_processed(conn, &consumer, &kept)?
-            } else {
+            let recorded = |e: &CloudEvent| handler.recorded(&e.type_);
+            let kept: Vec<&CloudEvent> = events
+                .iter()
+                .map(|e| &**e)
+                .filter(|e| recorded(e))
+                .collect();
+            let mut new = if kept.is_empty() {
                 Default::default()
+            } else {
+                record_processed(conn, &consumer, &kept)?
             };
             let mut outcomes = Vec::with_capacity(events.len());
             let (mut fresh, mut place) = (Vec::new(), Vec::new());
             for (index, event) in events.iter().enumerate() {
                 // An id recorded by this statement is handled once, at its first place.
-                if !recorded[index] || new.remove(&event.id) {
+                if !recorded(event) || new.remove(&event.id) {
                     outcomes.push(Handled::Applied);
                     fresh.push(&**event);
                     place.push(index);

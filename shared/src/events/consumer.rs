@@ -59,8 +59,7 @@ pub trait EventHandler: Send + Sync + 'static {
     /// handler that a redelivery leaves with nothing to do (its writes keyed by the event's id,
     /// or by state that says what was done) needs no record, which is most of what such an
     /// event costs when there is nothing to do for it.
-    fn recorded(&self, event_type: &str) -> bool {
-        let _ = event_type;
+    fn recorded(&self, _event_type: &str) -> bool {
         true
     }
 
