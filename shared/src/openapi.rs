@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use actix_web::{web, HttpResponse};
 use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{OpenApi, Ref, RefOr};
 use utoipa::{Modify, PartialSchema, ToSchema};
 
@@ -133,6 +135,36 @@ impl Modify for ProblemSchemas {
     }
 }
 
+/// Gives every operation that names no `security` the bearer requirement, so a handler's
+/// `#[utoipa::path]` says only when it differs (`security(())`: public).
+pub struct BearerByDefault;
+
+impl Modify for BearerByDefault {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let bearer = || vec![SecurityRequirement::new::<_, _, &str>("bearer", [])];
+        for item in openapi.paths.paths.values_mut() {
+            for op in operations(item) {
+                op.security.get_or_insert_with(bearer);
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// A service's own document, served at `GET /openapi.json` (the gateway merges them). Kept as
 /// the text utoipa writes (members in its order), never re-sorted through a `Value`.
 #[derive(Clone)]
@@ -141,6 +173,7 @@ pub struct Document(Arc<Vec<u8>>);
 impl Document {
     pub fn new(mut doc: OpenApi) -> Self {
         ProblemSchemas.modify(&mut doc);
+        BearerByDefault.modify(&mut doc);
         Self(Arc::new(serde_json::to_vec(&doc).unwrap_or_default()))
     }
 

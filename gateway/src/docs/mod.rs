@@ -11,7 +11,7 @@ pub use asyncapi::{asyncapi, asyncapi_yaml};
 pub use catalog::Catalog;
 pub use ordered::Json;
 
-use kuaidi_shared::openapi::ProblemSchemas;
+use kuaidi_shared::openapi::{BearerByDefault, ProblemSchemas};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::{Modify, OpenApi};
@@ -74,7 +74,7 @@ cursor pagination; money is {amount, currency}.",
         crate::routes::admin::api_keys::revoke_api_key,
         crate::routes::admin::audit_log::list_audit_log,
     ),
-    modifiers(&Security, &ProblemSchemas),
+    modifiers(&Security, &ProblemSchemas, &BearerByDefault),
     tags(
         (name = "auth", description = "Logins, tokens and keys"),
         (name = "admin", description = "Users, clients, API keys and the audit log (admin only)"),

@@ -60,8 +60,8 @@ impl From<ApiKeyRow> for ApiKey {
 
 /// Issues a key for a merchant; the key is shown once.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "admin", request_body = CreateApiKey,
-    responses((status = 201, description = "Created; the key is shown this once", body = ApiKey), Forbidden, Unprocessable),
-    security(("bearer" = [])))]
+    responses((status = 201, description = "Created; the key is shown this once", body = ApiKey),
+        Forbidden, Unprocessable))]
 pub async fn create_api_key(
     admin: super::AdminCall,
     body: web::Json<CreateApiKey>,
@@ -94,8 +94,8 @@ pub async fn create_api_key(
 
 /// Lists keys (never the keys themselves), newest first.
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", params(PageParams),
-    responses((status = 200, description = "A page of API keys (never the keys themselves)", body = Page<ApiKey>), Forbidden),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A page of API keys (never the keys themselves)", body = Page<ApiKey>),
+        Forbidden))]
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
@@ -106,8 +106,8 @@ pub async fn list_api_keys(
 
 /// Revokes a key.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), NotFound),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "Revoked"),
+        NotFound))]
 pub async fn revoke_api_key(
     revocation: super::Revocation,
     path: web::Path<Uuid>,

@@ -62,8 +62,8 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
 
 /// The audit log, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "admin", params(AuditQuery),
-    responses((status = 200, description = "A page of audit entries, newest first", body = AuditPage), Forbidden, Unprocessable),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A page of audit entries, newest first", body = AuditPage),
+        Forbidden, Unprocessable))]
 pub async fn list_audit_log(
     _admin: Authorized<caps::Administration>,
     q: web::Query<AuditQuery>,

@@ -77,8 +77,8 @@ impl From<ClientRow> for Client {
 
 /// Registers a client; the secret is shown once.
 #[utoipa::path(post, path = "/api/v1/clients", tag = "admin", request_body = CreateClient,
-    responses((status = 201, description = "Created; the secret is shown this once", body = Client), Forbidden, Unprocessable),
-    security(("bearer" = [])))]
+    responses((status = 201, description = "Created; the secret is shown this once", body = Client),
+        Forbidden, Unprocessable))]
 pub async fn create_client(
     admin: super::AdminCall,
     body: web::Json<CreateClient>,
@@ -117,8 +117,8 @@ pub async fn create_client(
 
 /// Lists clients (without secrets), newest first.
 #[utoipa::path(get, path = "/api/v1/clients", tag = "admin", params(PageParams),
-    responses((status = 200, description = "A page of OAuth2 clients", body = Page<Client>), Forbidden),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A page of OAuth2 clients", body = Page<Client>),
+        Forbidden))]
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
@@ -129,8 +129,8 @@ pub async fn list_clients(
 
 /// Revokes a client: no new tokens, and its live tokens are refused at the gateway.
 #[utoipa::path(delete, path = "/api/v1/clients/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 204, description = "Revoked"), NotFound),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "Revoked"),
+        NotFound))]
 pub async fn revoke_client(
     revocation: super::Revocation,
     path: web::Path<Uuid>,

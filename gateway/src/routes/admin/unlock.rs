@@ -10,12 +10,8 @@ use crate::db::lockout;
 
 /// Clears a user's failed sign-ins and lock; audited.
 #[utoipa::path(post, path = "/api/v1/users/{id}:unlock", tag = "admin", params(("id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Unlocked (also when there was no lock)"),
-        NotFound,
-        Forbidden,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "Unlocked (also when there was no lock)"),
+        NotFound, Forbidden))]
 pub async fn unlock_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,

@@ -125,13 +125,8 @@ fn insert_new(conn: &mut PgConnection, row: UserRow) -> Result<UserRow, ApiError
 
 /// Creates a staff user.
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = CreateUser,
-    responses(
-        (status = 201, description = "Created", body = User),
-        NotAnAdmin,
-        UsernameTaken,
-        BadUser,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 201, description = "Created", body = User),
+        NotAnAdmin, UsernameTaken, BadUser))]
 pub async fn create_user(
     admin: super::AdminCall,
     body: web::Json<CreateUser>,
@@ -160,8 +155,8 @@ pub async fn create_user(
 
 /// Lists staff users, newest first.
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(PageParams),
-    responses((status = 200, description = "A page of users", body = Page<User>), Forbidden),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A page of users", body = Page<User>),
+        Forbidden))]
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
@@ -172,8 +167,8 @@ pub async fn list_users(
 
 /// One staff user, with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses((status = 200, description = "The user", body = User), NotFound),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The user", body = User),
+        NotFound))]
 pub async fn get_user(
     req: HttpRequest,
     _admin: Authorized<caps::Administration>,
@@ -188,14 +183,10 @@ pub async fn get_user(
 
 /// Changes a user's name, role, password or disabled flag. `If-Match` with a stale ETag is a
 /// `412`.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)), request_body = UpdateUser,
-    responses(
-        (status = 200, description = "The updated user", body = User),
-        NotFound,
-        UserChanged,
-        Unprocessable,
-    ),
-    security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
+    request_body = UpdateUser,
+    responses((status = 200, description = "The updated user", body = User),
+        NotFound, UserChanged, Unprocessable))]
 pub async fn update_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,
@@ -258,12 +249,8 @@ fn refuse_invalid(b: &UpdateUser, username: &str) -> Result<(), ApiError> {
 /// Deactivates a user: they can no longer log in and their sessions end. Users are never
 /// deleted outright, so the audit log keeps pointing at someone.
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "admin", params(("id" = Uuid, Path)),
-    responses(
-        (status = 204, description = "Deactivated"),
-        NotFound,
-        CannotDeactivateSelf,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 204, description = "Deactivated"),
+        NotFound, CannotDeactivateSelf))]
 pub async fn delete_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,

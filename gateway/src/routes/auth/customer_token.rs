@@ -20,19 +20,10 @@ use crate::tokens::{Signer, Subject};
 pub const CUSTOMER_TOKEN_TTL_SECS: i64 = 15 * 60;
 
 /// Issues a `customer` token for the person with this phone (role `app` only, audited).
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/customer-token",
-    tag = "auth",
+#[utoipa::path(post, path = "/api/v1/auth/customer-token", tag = "auth",
     request_body = CustomerTokenRequest,
-    responses(
-        (status = 200, description = "A customer token with claim `phone_hash`", body = CustomerTokenResponse),
-        NoValidToken,
-        NotTheApp,
-        NotAPhone,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "A customer token with claim `phone_hash`", body = CustomerTokenResponse),
+        NoValidToken, NotTheApp, NotAPhone))]
 pub async fn customer_token(
     req: HttpRequest,
     ctx: RequestContext,

@@ -22,20 +22,11 @@ use crate::tokens::Subject;
 /// connection) and issues an EdDSA access token and a refresh token. Attempts are rate-limited
 /// per address and per username; repeated failures lock the username with growing delays,
 /// except from addresses its user signed in from before (`crate::lockout`).
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/login",
-    tag = "auth",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
-        BadCredentials,
-        MissingFields,
-        TooManyAttempts,
-    ),
-    // Public: no credentials needed.
-    security(())
-)]
+// Public: no credentials needed.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, description = "Logged in", body = TokenResponse),
+        BadCredentials, MissingFields, TooManyAttempts),
+    security(()))]
 pub async fn login(
     req: HttpRequest,
     ctx: RequestContext,

@@ -33,18 +33,11 @@ enum Outcome {
 }
 
 /// Exchanges a refresh token for a new access token and a new refresh token.
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/refresh",
-    tag = "auth",
-    request_body = RefreshRequest,
-    responses(
-        (status = 200, description = "New tokens; the presented refresh token is spent", body = TokenResponse),
-        BadRefreshToken,
-    ),
-    // Public: no credentials needed.
-    security(())
-)]
+// Public: no credentials needed.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, description = "New tokens; the presented refresh token is spent", body = TokenResponse),
+        BadRefreshToken),
+    security(()))]
 pub async fn refresh(
     req: HttpRequest,
     ctx: RequestContext,
@@ -129,15 +122,10 @@ fn rotate(conn: &mut PgConnection, digest: &str, now: DateTime<Utc>) -> Result<O
 }
 
 /// Ends a session: the refresh token and its whole family stop working.
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/logout",
-    tag = "auth",
-    request_body = RefreshRequest,
+// Public: no credentials needed.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
     responses((status = 204, description = "Logged out (also for an unknown token)")),
-    // Public: no credentials needed.
-    security(())
-)]
+    security(()))]
 pub async fn logout(
     body: web::Json<RefreshRequest>,
     sessions: web::Data<Sessions>,

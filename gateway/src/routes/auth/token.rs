@@ -41,19 +41,13 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 }
 
 /// Issues an access token to a system client.
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/token",
-    tag = "auth",
+// Public: no credentials needed.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
-    responses(
-        (status = 200, description = "Access token", body = AccessTokenResponse),
+    responses((status = 200, description = "Access token", body = AccessTokenResponse),
         (status = 400, description = "invalid_request, unsupported_grant_type or invalid_scope", body = OAuthError),
-        (status = 401, description = "invalid_client", body = OAuthError),
-    ),
-    // Public: no credentials needed.
-    security(())
-)]
+        (status = 401, description = "invalid_client", body = OAuthError)),
+    security(()))]
 pub async fn token(
     req: HttpRequest,
     ctx: RequestContext,

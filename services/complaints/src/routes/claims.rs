@@ -49,13 +49,8 @@ pub fn view(r: ClaimRow, now: DateTime<Utc>) -> Claim {
 
 /// Files a compensation claim; `amount_payable` is computed by rule from the shipment.
 #[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = CreateClaim,
-    responses(
-        (status = 201, description = "Filed", body = Claim),
-        StaffOnly,
-        NoSuchCaseAtAll,
-        BadClaim,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 201, description = "Filed", body = Claim),
+        StaffOnly, NoSuchCaseAtAll, BadClaim))]
 pub async fn create_claim(
     caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,
@@ -77,11 +72,8 @@ pub async fn create_claim(
 
 /// Claims, oldest first; `overdue=true` is the ageing report (unsettled after 30 days).
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
-    responses(
-        (status = 200, description = "A page of claims", body = ClaimPage),
-        InvalidFilters,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "A page of claims", body = ClaimPage),
+        InvalidFilters))]
 pub async fn list_claims(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ClaimQuery>,
@@ -102,12 +94,9 @@ pub async fn list_claims(
 /// One claim.
 #[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims",
     params(("id" = Uuid, Path, description = "Claim id")),
-    responses(
-        (status = 200, description = "The claim; `ETag` carries its version", body = Claim),
+    responses((status = 200, description = "The claim; `ETag` carries its version", body = Claim),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoSuchClaim,
-    ),
-    security(("bearer" = [])))]
+        NoSuchClaim))]
 pub async fn get_claim(
     req: actix_web::HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
@@ -135,14 +124,8 @@ pub async fn get_claim(
 #[utoipa::path(post, path = "/api/v1/claims/{id}/actions/{action}", tag = "claims",
     params(("id" = Uuid, Path, description = "Claim id"), ("action" = String, Path, description = "assess | approve | reject | pay")),
     request_body = ClaimActionBody,
-    responses(
-        (status = 200, description = "The claim after the action", body = Claim),
-        RoleMayNot,
-        NoSuchClaimOrAction,
-        IllegalInClaimState,
-        BadClaimAction,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The claim after the action", body = Claim),
+        RoleMayNot, NoSuchClaimOrAction, IllegalInClaimState, BadClaimAction))]
 pub async fn act_on_claim(
     caller: Authorized<caps::ComplaintsRead>,
     ctx: RequestContext,

@@ -39,8 +39,7 @@ fn department(name: &str) -> Result<Department, ApiError> {
 /// Every department with its supervisor and roster.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "complaints",
     responses((status = 200, description = "The directory", body = DepartmentList),
-        StaffOnly),
-    security(("bearer" = [])))]
+        StaffOnly))]
 pub async fn list_departments(
     caller: Authorized<caps::ComplaintsRead>,
     ops: Ops,
@@ -56,9 +55,7 @@ pub async fn list_departments(
 #[utoipa::path(get, path = "/api/v1/departments/{name}", tag = "complaints",
     params(("name" = String, Path, description = "customer_service | operations | legal | compliance | sales")),
     responses((status = 200, description = "The department", body = DepartmentView),
-        StaffOnly,
-        NoSuchDepartment),
-    security(("bearer" = [])))]
+        StaffOnly, NoSuchDepartment))]
 pub async fn get_department(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
@@ -78,15 +75,10 @@ pub async fn get_department(
 /// Names the supervisor and replaces the roster (`If-Match` optional; stale → 412). People
 /// listed leave any other roster. Admins and managers.
 #[utoipa::path(put, path = "/api/v1/departments/{name}", tag = "complaints",
-    params(("name" = String, Path, description = "customer_service | operations | legal | compliance | sales"),
-        ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on")),
+    params(("name" = String, Path, description = "customer_service | operations | legal | compliance | sales"), ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on")),
     request_body = PutDepartment,
     responses((status = 200, description = "The department after the change", body = DepartmentView),
-        AdminsAndManagersOnly,
-        NoSuchDepartment,
-        ChangedSinceIfMatch,
-        InvalidFields),
-    security(("bearer" = [])))]
+        AdminsAndManagersOnly, NoSuchDepartment, ChangedSinceIfMatch, InvalidFields))]
 pub async fn put_department(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

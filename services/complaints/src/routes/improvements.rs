@@ -80,10 +80,10 @@ fn apply(conn: &mut PgConnection, row: &mut ImprovementRow, c: Changes) -> Resul
 }
 
 /// Improvement actions, oldest first, filtered by root cause and status.
-#[utoipa::path(get, path = "/api/v1/improvement-actions", tag = "improvement-actions", params(ImprovementQuery),
+#[utoipa::path(get, path = "/api/v1/improvement-actions", tag = "improvement-actions",
+    params(ImprovementQuery),
     responses((status = 200, description = "A page", body = ImprovementPage),
-        InvalidFilters),
-    security(("bearer" = [])))]
+        InvalidFilters))]
 pub async fn list_improvements(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ImprovementQuery>,
@@ -115,11 +115,10 @@ pub async fn list_improvements(
 }
 
 /// Creates an improvement action (root cause and goal required; status `planned` by default).
-#[utoipa::path(post, path = "/api/v1/improvement-actions", tag = "improvement-actions", request_body = ImprovementBody,
+#[utoipa::path(post, path = "/api/v1/improvement-actions", tag = "improvement-actions",
+    request_body = ImprovementBody,
     responses((status = 201, description = "Created", body = Improvement),
-        StaffOnly,
-        InvalidFields),
-    security(("bearer" = [])))]
+        StaffOnly, InvalidFields))]
 pub async fn create_improvement(
     caller: Authorized<caps::ComplaintsRead>,
     body: web::Bytes,
@@ -159,8 +158,7 @@ pub async fn create_improvement(
 #[utoipa::path(get, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")),
     responses((status = 200, description = "The action", body = Improvement),
-        NoSuchAction),
-    security(("bearer" = [])))]
+        NoSuchAction))]
 pub async fn get_improvement(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
@@ -179,12 +177,10 @@ pub async fn get_improvement(
 
 /// Changes the fields given (`If-Match` optional; stale → 412).
 #[utoipa::path(patch, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
-    params(("id" = Uuid, Path, description = "Improvement action id")), request_body = ImprovementBody,
+    params(("id" = Uuid, Path, description = "Improvement action id")),
+    request_body = ImprovementBody,
     responses((status = 200, description = "The action after the change", body = Improvement),
-        NoSuchAction,
-        ChangedSinceIfMatch,
-        InvalidFields),
-    security(("bearer" = [])))]
+        NoSuchAction, ChangedSinceIfMatch, InvalidFields))]
 pub async fn patch_improvement(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

@@ -52,9 +52,7 @@ fn reader(caller: &Principal, recipient: Option<Uuid>) -> Result<Reader, ApiErro
 /// The caller's notifications, newest first.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "complaints", params(NotificationQuery),
     responses((status = 200, description = "A page, newest first", body = StaffNotificationPage),
-        SupervisorsAndAbove,
-        InvalidFilters),
-    security(("bearer" = [])))]
+        SupervisorsAndAbove, InvalidFilters))]
 pub async fn list_notifications(
     caller: Authorized<caps::ComplaintsApprove>,
     query: web::Query<NotificationQuery>,
@@ -81,9 +79,7 @@ pub async fn list_notifications(
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "complaints",
     params(("id" = Uuid, Path, description = "Notification id")),
     responses((status = 200, description = "The notification, read", body = StaffNotification),
-        SupervisorsAndAbove,
-        NotInInbox),
-    security(("bearer" = [])))]
+        SupervisorsAndAbove, NotInInbox))]
 pub async fn read_notification(
     caller: Authorized<caps::ComplaintsApprove>,
     path: web::Path<Uuid>,

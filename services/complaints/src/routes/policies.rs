@@ -34,16 +34,9 @@ fn view(version: i32, rows: Vec<PolicyRow>) -> SlaPolicies {
 
 /// The SLA matrix: category × priority → first-response and resolution allowances (minutes)
 /// and an optional business calendar.
-#[utoipa::path(
-    get,
-    path = "/api/v1/sla-policies",
-    tag = "complaints",
-    responses(
-        (status = 200, description = "The current policies", body = SlaPolicies),
-        MayNotReadCases,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/sla-policies", tag = "complaints",
+    responses((status = 200, description = "The current policies", body = SlaPolicies),
+        MayNotReadCases))]
 pub async fn get_policies(
     caller: Authorized<caps::ComplaintsRead>,
     pool: web::Data<PgPool>,
@@ -59,18 +52,9 @@ pub async fn get_policies(
 
 /// Replaces the rows given (others stay) as a new version, and recomputes the deadlines of
 /// every open case under them from its history. Admins and managers.
-#[utoipa::path(
-    put,
-    path = "/api/v1/sla-policies",
-    tag = "complaints",
-    request_body = PutSlaPolicies,
-    responses(
-        (status = 200, description = "The policies after the change", body = SlaPolicies),
-        AdminsAndManagersOnly,
-        InvalidRows,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(put, path = "/api/v1/sla-policies", tag = "complaints", request_body = PutSlaPolicies,
+    responses((status = 200, description = "The policies after the change", body = SlaPolicies),
+        AdminsAndManagersOnly, InvalidRows))]
 pub async fn put_policies(
     caller: Authorized<caps::SlaPoliciesWrite>,
     body: web::Json<Value>,

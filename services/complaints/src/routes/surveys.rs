@@ -41,19 +41,12 @@ fn gone(detail: &str) -> ApiError {
 }
 
 /// The survey behind a link: the case number and the questions.
-#[utoipa::path(
-    get,
-    path = "/api/v1/surveys/{token}",
-    tag = "complaints",
+// Public: no credentials needed.
+#[utoipa::path(get, path = "/api/v1/surveys/{token}", tag = "complaints",
     params(("token" = String, Path, description = "The token of the survey link")),
-    responses(
-        (status = 200, description = "The questions", body = SurveyForm),
-        UnknownLink,
-        LinkGone,
-    ),
-    // Public: no credentials needed.
-    security(())
-)]
+    responses((status = 200, description = "The questions", body = SurveyForm),
+        UnknownLink, LinkGone),
+    security(()))]
 pub async fn get_survey(
     path: web::Path<String>,
     pool: web::Data<PgPool>,
@@ -87,21 +80,13 @@ pub async fn get_survey(
 }
 
 /// Answers the survey behind a link, once.
-#[utoipa::path(
-    post,
-    path = "/api/v1/surveys/{token}",
-    tag = "complaints",
+// Public: no credentials needed.
+#[utoipa::path(post, path = "/api/v1/surveys/{token}", tag = "complaints",
     params(("token" = String, Path, description = "The token of the survey link")),
     request_body = SurveyAnswers,
-    responses(
-        (status = 201, description = "Recorded", body = Survey),
-        UnknownLink,
-        LinkGone,
-        ScoresOutOfRange,
-    ),
-    // Public: no credentials needed.
-    security(())
-)]
+    responses((status = 201, description = "Recorded", body = Survey),
+        UnknownLink, LinkGone, ScoresOutOfRange),
+    security(()))]
 pub async fn answer_survey(
     ctx: RequestContext,
     path: web::Path<String>,

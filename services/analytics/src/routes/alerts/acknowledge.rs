@@ -13,20 +13,10 @@ use crate::api::reports::Alert;
 use crate::routes::rights::full_analytics;
 
 /// Acknowledges an open alert (someone is on it); an alert already acknowledged is `409`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/analytics/alerts/{id}:acknowledge",
-    tag = "analytics",
+#[utoipa::path(post, path = "/api/v1/analytics/alerts/{id}:acknowledge", tag = "analytics",
     params(("id" = Uuid, Path, description = "The alert")),
-    responses(
-        (status = 200, description = "The acknowledged alert", body = Alert),
-        NoValidToken,
-        MayNotAcknowledgeAlerts,
-        NoSuchAlert,
-        AlreadyAcknowledged,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "The acknowledged alert", body = Alert),
+        NoValidToken, MayNotAcknowledgeAlerts, NoSuchAlert, AlreadyAcknowledged))]
 pub async fn acknowledge_alert(
     caller: Authorized<caps::Analytics>,
     id: web::Path<String>,

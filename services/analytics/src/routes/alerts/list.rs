@@ -14,19 +14,9 @@ use crate::routes::rights::full_analytics;
 
 /// Early-warning alerts, newest first: complaint spikes per (city, category) and hubs whose
 /// on-time rate fell, optionally only `open` or `acknowledged` ones.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/alerts",
-    tag = "analytics",
-    params(AlertQuery),
-    responses(
-        (status = 200, description = "A page of alerts", body = AlertPage),
-        NoValidToken,
-        MayNotReadAlerts,
-        BadAlertQuery,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/analytics/alerts", tag = "analytics", params(AlertQuery),
+    responses((status = 200, description = "A page of alerts", body = AlertPage),
+        NoValidToken, MayNotReadAlerts, BadAlertQuery))]
 pub async fn list_alerts(
     caller: Authorized<caps::Analytics>,
     query: web::Query<AlertQuery>,

@@ -12,17 +12,9 @@ use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
 /// Every KPI's formula, numerator, denominator, source events and version, and whether it is
 /// fed yet. Open to every role that may read analytics (merchants included: the catalogue
 /// explains their own figures and holds no data).
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/kpi-definitions",
-    tag = "analytics",
-    responses(
-        (status = 200, description = "The KPI catalogue", body = KpiDefinitions),
-        NoValidToken,
-        MayNotReadAnalytics,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/analytics/kpi-definitions", tag = "analytics",
+    responses((status = 200, description = "The KPI catalogue", body = KpiDefinitions),
+        NoValidToken, MayNotReadAnalytics))]
 pub async fn get_kpi_definitions(
     _caller: Authorized<caps::Analytics>,
 ) -> Result<HttpResponse, ApiError> {

@@ -49,19 +49,10 @@ enum Report {
 
 /// A report as CSV (RFC 4180, UTF-8, CRLF, a header line), with the same parameters and
 /// rights as its JSON endpoint, streamed line by line as the rows are produced.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/export",
-    tag = "analytics",
+#[utoipa::path(get, path = "/api/v1/analytics/export", tag = "analytics",
     params(ExportQuery, KpiQuery),
-    responses(
-        (status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
-        NoValidToken,
-        MayNotReadReport,
-        BadExport,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
+        NoValidToken, MayNotReadReport, BadExport))]
 pub async fn export(
     caller: Authorized<caps::Analytics>,
     query: web::Query<ExportQuery>,

@@ -16,19 +16,10 @@ use crate::routes::rights::merchant_scope;
 /// Complaints by category × city and × hub over `from..=to` (local days of `tz`), the trend
 /// against the previous period of equal length, and the top tracking-number and hub clusters
 /// (热点分析). A merchant sees its own complaints.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/complaint-hotspots",
-    tag = "analytics",
+#[utoipa::path(get, path = "/api/v1/analytics/complaint-hotspots", tag = "analytics",
     params(KpiQuery),
-    responses(
-        (status = 200, description = "Hotspots and their trend", body = Hotspots),
-        NoValidToken,
-        MayNotReadHotspots,
-        InvalidParameter,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "Hotspots and their trend", body = Hotspots),
+        NoValidToken, MayNotReadHotspots, InvalidParameter))]
 pub async fn get_hotspots(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,

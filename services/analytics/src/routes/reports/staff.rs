@@ -15,19 +15,10 @@ use crate::routes::rights::not_merchant;
 
 /// Per handler over `from..=to`: cases closed, median resolution time, first-response SLA
 /// rate, CSAT and reopen rate (seed 002 ch. 10). An agent sees their own row.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/staff-performance",
-    tag = "analytics",
+#[utoipa::path(get, path = "/api/v1/analytics/staff-performance", tag = "analytics",
     params(KpiQuery),
-    responses(
-        (status = 200, description = "One row per handler", body = StaffPerformance),
-        NoValidToken,
-        MayNotReadStaffFigures,
-        InvalidParameter,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "One row per handler", body = StaffPerformance),
+        NoValidToken, MayNotReadStaffFigures, InvalidParameter))]
 pub async fn get_staff_performance(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,

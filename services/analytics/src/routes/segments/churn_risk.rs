@@ -13,19 +13,9 @@ use crate::routes::rights::merchant_scope;
 
 /// Customers currently at risk of churning, with the drop measured (shipments in the last 30
 /// days against their 90-day monthly average), latest detections first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/churn-risk",
-    tag = "analytics",
-    params(PageParams),
-    responses(
-        (status = 200, description = "A page of customers at risk", body = inline(Page<ChurnRisk>)),
-        NoValidToken,
-        MayNotReadChurnRisk,
-        BadPage,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/analytics/churn-risk", tag = "analytics", params(PageParams),
+    responses((status = 200, description = "A page of customers at risk", body = inline(Page<ChurnRisk>)),
+        NoValidToken, MayNotReadChurnRisk, BadPage))]
 pub async fn get_churn_risk(
     caller: Authorized<caps::Analytics>,
     page: web::Query<PageParams>,

@@ -12,17 +12,9 @@ use crate::routes::rights::merchant_scope;
 
 /// Value tiers with customer counts and value shares, the Pareto curve, the RFM distribution
 /// and lifecycle-stage counts (a merchant: its own customers).
-#[utoipa::path(
-    get,
-    path = "/api/v1/analytics/segments",
-    tag = "analytics",
-    responses(
-        (status = 200, description = "The customer segments", body = Segments),
-        NoValidToken,
-        MayNotReadSegments,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/analytics/segments", tag = "analytics",
+    responses((status = 200, description = "The customer segments", body = Segments),
+        NoValidToken, MayNotReadSegments))]
 pub async fn get_segments(
     caller: Authorized<caps::Analytics>,
     pool: web::Data<PgPool>,

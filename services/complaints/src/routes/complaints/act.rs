@@ -21,26 +21,11 @@ use crate::workflow::actions::{apply, Request};
 /// outward action (a triage `reply`, a public comment, `resolve`) stamps `first_responded_at`;
 /// `resolve` answers with a one-time `survey_link`. `approve`, `reject` and `escalate` are for
 /// supervisors and above. `If-Match` (the case's ETag or version) guards against lost updates.
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/actions/{action}",
-    tag = "complaints",
-    params(
-        ("id" = Uuid, Path, description = "Case id"),
-        ("action" = String, Path, description = "triage | assign | investigate | propose | approve | reject | resolve | close | reopen | escalate | comment"),
-        ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on"),
-    ),
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/actions/{action}", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id"), ("action" = String, Path, description = "triage | assign | investigate | propose | approve | reject | resolve | close | reopen | escalate | comment"), ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on"),),
     request_body = ActionBody,
-    responses(
-        (status = 200, description = "The updated case", body = Complaint),
-        RoleMayNot,
-        NoSuchCaseOrAction,
-        IllegalInCaseStatus,
-        CaseChangedSinceIfMatch,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "The updated case", body = Complaint),
+        RoleMayNot, NoSuchCaseOrAction, IllegalInCaseStatus, CaseChangedSinceIfMatch, InvalidFields))]
 pub async fn act(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

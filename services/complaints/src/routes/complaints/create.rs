@@ -19,21 +19,10 @@ use crate::workflow::intake::{open_case, Opened};
 /// tracking number takes the shipment's merchant and (when not given) customer. The same
 /// customer, tracking number and category within 24 h returns the open case instead (`200`,
 /// `duplicate_of`).
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints",
-    tag = "complaints",
-    request_body = CreateComplaint,
-    responses(
-        (status = 201, description = "Created; `Location` names the case", body = Complaint),
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = CreateComplaint,
+    responses((status = 201, description = "Created; `Location` names the case", body = Complaint),
         (status = 200, description = "An open case for the same customer, shipment and category exists: it is returned with `duplicate_of`", body = Complaint),
-        NoValidToken,
-        MayNotOpenCases,
-        NotTheirShipmentOrCustomer,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+        NoValidToken, MayNotOpenCases, NotTheirShipmentOrCustomer, InvalidFields))]
 pub async fn create_complaint(
     caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,

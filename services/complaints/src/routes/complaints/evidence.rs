@@ -114,14 +114,8 @@ async fn read_form(
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
     request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
-    responses(
-        (status = 201, description = "Added", body = Evidence),
-        NoSuchCase,
-        UploadTooLarge,
-        ContentTypeNotAccepted,
-        InvalidFields,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 201, description = "Added", body = Evidence),
+        NoSuchCase, UploadTooLarge, ContentTypeNotAccepted, InvalidFields))]
 pub async fn add_evidence(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
@@ -162,11 +156,8 @@ pub async fn add_evidence(
 /// The evidence of a case, oldest first.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
-    responses(
-        (status = 200, description = "The evidence", body = EvidenceList),
-        NoSuchCase,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The evidence", body = EvidenceList),
+        NoSuchCase))]
 pub async fn list_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
@@ -186,11 +177,8 @@ pub async fn list_evidence(
 /// One piece of evidence.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
-    responses(
-        (status = 200, description = "The evidence", body = Evidence),
-        NoSuchEvidence,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The evidence", body = Evidence),
+        NoSuchEvidence))]
 pub async fn get_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<(Uuid, Uuid)>,
@@ -206,13 +194,11 @@ pub async fn get_evidence(
 }
 
 /// Downloads an uploaded file (as an attachment, with its content type and SHA-256).
-#[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}/content", tag = "complaints",
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}/content",
+    tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
-    responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
-        NoSuchUpload,
-    ),
-    security(("bearer" = [])))]
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        NoSuchUpload))]
 pub async fn download_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<(Uuid, Uuid)>,

@@ -14,20 +14,11 @@ use crate::api::problems::{MayNotReadCases, NoSuchCase};
 use crate::db::complaints::{self as repo, HistoryRow};
 
 /// A case. Another merchant's case is a 404.
-#[utoipa::path(
-    get,
-    path = "/api/v1/complaints/{id}",
-    tag = "complaints",
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
-    responses(
-        (status = 200, description = "The case; `ETag` carries its version", body = Complaint),
+    responses((status = 200, description = "The case; `ETag` carries its version", body = Complaint),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken,
-        MayNotReadCases,
-        NoSuchCase,
-    ),
-    security(("bearer" = []))
-)]
+        NoValidToken, MayNotReadCases, NoSuchCase))]
 pub async fn get_complaint(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
@@ -50,19 +41,10 @@ pub async fn get_complaint(
 
 /// Everything done to a case, oldest first (actor, action, from, to, payload, time); merchants
 /// and end customers do not see internal comments.
-#[utoipa::path(
-    get,
-    path = "/api/v1/complaints/{id}/history",
-    tag = "complaints",
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/history", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
-    responses(
-        (status = 200, description = "The case's history", body = History),
-        NoValidToken,
-        MayNotReadCases,
-        NoSuchCase,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "The case's history", body = History),
+        NoValidToken, MayNotReadCases, NoSuchCase))]
 pub async fn get_history(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,

@@ -15,19 +15,9 @@ use crate::db::queue;
 /// tracking number, merchant, SLA state (`warned`, `breached`) and time of receipt, the most
 /// urgent SLA deadline first; cursor pagination. Merchants see their own cases, end customers
 /// the cases they opened.
-#[utoipa::path(
-    get,
-    path = "/api/v1/complaints",
-    tag = "complaints",
-    params(ComplaintFilters),
-    responses(
-        (status = 200, description = "A page of cases", body = ComplaintPage),
-        NoValidToken,
-        MayNotReadCases,
-        InvalidFilters,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", params(ComplaintFilters),
+    responses((status = 200, description = "A page of cases", body = ComplaintPage),
+        NoValidToken, MayNotReadCases, InvalidFilters))]
 pub async fn list_complaints(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ComplaintFilters>,

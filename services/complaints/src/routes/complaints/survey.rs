@@ -21,20 +21,10 @@ use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
 /// Records a satisfaction survey, taken by an agent on a callback, answered by the customer in
 /// the app (a `customer` token, their own case) or passed on by the merchant (own cases).
 /// `overall` ≤ 2 reopens the case.
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/survey",
-    tag = "complaints",
-    params(("id" = Uuid, Path, description = "Case id")),
-    request_body = SurveyAnswers,
-    responses(
-        (status = 201, description = "Recorded", body = Survey),
-        NoSuchCase,
-        CaseNotResolved,
-        ScoresOutOfRange,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/survey", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id")), request_body = SurveyAnswers,
+    responses((status = 201, description = "Recorded", body = Survey),
+        NoSuchCase, CaseNotResolved, ScoresOutOfRange))]
 pub async fn submit_survey(
     caller: Authorized<caps::ComplaintsRead>,
     ctx: RequestContext,
@@ -87,18 +77,10 @@ pub fn view(s: crate::db::surveys::SurveyRow) -> Survey {
 }
 
 /// Issues a new one-time survey link for a case (e.g. the first was lost); valid 14 days.
-#[utoipa::path(
-    post,
-    path = "/api/v1/complaints/{id}/survey-link",
-    tag = "complaints",
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/survey-link", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
-    responses(
-        (status = 201, description = "The link, shown once", body = SurveyLink),
-        StaffOnly,
-        NoSuchCaseAtAll,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 201, description = "The link, shown once", body = SurveyLink),
+        StaffOnly, NoSuchCaseAtAll))]
 pub async fn survey_link(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,

@@ -13,16 +13,9 @@ use crate::workflow::classify::Classifier;
 
 /// Runs the classification now (tiers, RFM, stages, churn warnings) under the same advisory
 /// lock as the hourly job; `busy` when another replica is running it.
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers/classification:run",
-    tag = "customers",
-    responses(
-        (status = 200, description = "What the run changed", body = ClassificationRun),
-        AdminsOnly,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/customers/classification:run", tag = "customers",
+    responses((status = 200, description = "What the run changed", body = ClassificationRun),
+        AdminsOnly))]
 pub async fn run_classification(
     _admin: Authorized<caps::Administration>,
     sched: web::Data<Scheduler>,

@@ -22,19 +22,10 @@ use crate::workflow::{access, profile};
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
 /// time and source; every change is kept in the history. Withdrawing `profile_extras` erases
 /// the stored birthday and family. An end customer may change their own.
-#[utoipa::path(
-    put,
-    path = "/api/v1/customers/{id}/consents",
-    tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id")),
-    request_body = PutConsents,
-    responses(
-        (status = 200, description = "Current consents and their history", body = Consents),
-        NoSuchCustomer,
-        UnknownPurposes,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(put, path = "/api/v1/customers/{id}/consents", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")), request_body = PutConsents,
+    responses((status = 200, description = "Current consents and their history", body = Consents),
+        NoSuchCustomer, UnknownPurposes))]
 pub async fn put_consents(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
@@ -81,17 +72,10 @@ pub async fn put_consents(
 }
 
 /// A customer's current consents and their history.
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers/{id}/consents",
-    tag = "customers",
+#[utoipa::path(get, path = "/api/v1/customers/{id}/consents", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
-    responses(
-        (status = 200, description = "Current consents and their history", body = Consents),
-        NoSuchCustomer,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "Current consents and their history", body = Consents),
+        NoSuchCustomer))]
 pub async fn get_consents(
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,

@@ -33,21 +33,10 @@ pub struct CreateParams {
 
 /// Opens a customer file and emits `customer.created`. A phone, email or credit code that
 /// already belongs to a customer is a `409` naming the match, unless `allow_duplicate=true`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers",
-    tag = "customers",
-    params(CreateParams),
+#[utoipa::path(post, path = "/api/v1/customers", tag = "customers", params(CreateParams),
     request_body = CreateCustomer,
-    responses(
-        (status = 201, description = "Created; `Location` names the customer", body = Customer),
-        NoValidToken,
-        MayNotCreateCustomers,
-        DuplicateCustomer,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 201, description = "Created; `Location` names the customer", body = Customer),
+        NoValidToken, MayNotCreateCustomers, DuplicateCustomer, InvalidFields))]
 pub async fn create_customer(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,

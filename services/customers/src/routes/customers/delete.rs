@@ -20,18 +20,10 @@ use crate::workflow::access;
 /// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`
 /// with the blind indexes of the erased phones and emails so every service can scrub its
 /// copies. An erased customer is gone: a second erasure is a `404`.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/customers/{id}",
-    tag = "customers",
+#[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
-    responses(
-        (status = 204, description = "Erased"),
-        NotTheirsToErase,
-        NoSuchCustomerToErase,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 204, description = "Erased"),
+        NotTheirsToErase, NoSuchCustomerToErase))]
 pub async fn erase_customer(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,

@@ -15,17 +15,9 @@ use crate::routes::deps::Deps;
 
 /// Candidate duplicate pairs (same phone, email, credit code, or the same name), for review
 /// before a merge.
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers/duplicates",
-    tag = "customers",
-    params(PageParams),
-    responses(
-        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<DuplicatePair>)),
-        StaffOnly,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/customers/duplicates", tag = "customers", params(PageParams),
+    responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<DuplicatePair>)),
+        StaffOnly))]
 pub async fn list_duplicates(
     caller: Authorized<caps::CustomersRead>,
     page: web::Query<PageParams>,

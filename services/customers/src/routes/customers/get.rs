@@ -20,19 +20,11 @@ use crate::workflow::access;
 /// The customer 360: profile, stats, tier, stage, RFM, the last 20 interactions, open
 /// follow-ups and merge history. PII is masked for callers without the right to see it (an
 /// unmasked read is reported to the gateway's audit log); another tenant's customer is a 404.
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers/{id}",
-    tag = "customers",
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
-    responses(
-        (status = 200, description = "The customer; `ETag` for `If-Match`", body = Customer),
+    responses((status = 200, description = "The customer; `ETag` for `If-Match`", body = Customer),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken,
-        NoSuchCustomer,
-    ),
-    security(("bearer" = []))
-)]
+        NoValidToken, NoSuchCustomer))]
 pub async fn get_customer(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,
@@ -51,17 +43,9 @@ pub async fn get_customer(
 }
 
 /// An end customer's own file, found by the phone blind index in their token.
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers/me",
-    tag = "customers",
-    responses(
-        (status = 200, description = "The caller's own customer file", body = Customer),
-        NotACustomerToken,
-        NoFileForPhone,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/customers/me", tag = "customers",
+    responses((status = 200, description = "The caller's own customer file", body = Customer),
+        NotACustomerToken, NoFileForPhone))]
 pub async fn get_me(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,

@@ -15,17 +15,9 @@ use crate::workflow::search::Search;
 
 /// Finds customers: an exact phone, email or credit code, or a ranked name search, with
 /// filters; cursor-paginated. PII is masked as for single reads.
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers",
-    tag = "customers",
-    params(SearchParams),
-    responses(
-        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<Customer>)),
-        InvalidFiltersEach,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(SearchParams),
+    responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<Customer>)),
+        InvalidFiltersEach))]
 pub async fn list_customers(
     caller: Authorized<caps::CustomersRead>,
     params: web::Query<SearchParams>,

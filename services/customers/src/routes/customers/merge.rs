@@ -31,20 +31,11 @@ pub struct MergeParams {
 /// Merges `duplicate_id` into this customer: lists united, single values from the survivor
 /// unless `prefer` names the duplicate, interactions, follow-ups and stats to the survivor.
 /// Emits `customer.merged`; undoable for 7 days. `?dry_run=true` writes nothing.
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers/{id}/merge",
-    tag = "customers",
+#[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers",
     params(("id" = Uuid, Path, description = "The surviving customer"), MergeParams),
     request_body = MergeRequest,
-    responses(
-        (status = 200, description = "The merged record", body = MergeResult),
-        NoSuchCustomer,
-        NotMergeable,
-        BadMerge,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "The merged record", body = MergeResult),
+        NoSuchCustomer, NotMergeable, BadMerge))]
 pub async fn merge_customers(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
@@ -78,18 +69,10 @@ pub async fn merge_customers(
 
 /// Undoes a merge within 7 days: both records exactly as they were, the duplicate's
 /// interactions and follow-ups back with it.
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers/merges/{merge_id}:undo",
-    tag = "customers",
+#[utoipa::path(post, path = "/api/v1/customers/merges/{merge_id}:undo", tag = "customers",
     params(("merge_id" = Uuid, Path, description = "Merge id")),
-    responses(
-        (status = 200, description = "Both records as before the merge", body = UndoResult),
-        NoSuchMerge,
-        NotUndoable,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "Both records as before the merge", body = UndoResult),
+        NoSuchMerge, NotUndoable))]
 pub async fn undo_merge(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,

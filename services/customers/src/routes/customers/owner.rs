@@ -25,19 +25,10 @@ use crate::workflow::access;
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
 /// Emits `customer.owner_changed`.
-#[utoipa::path(
-    put,
-    path = "/api/v1/customers/{id}/owner",
-    tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id")),
-    request_body = PutOwner,
-    responses(
-        (status = 200, description = "The customer with its new owner", body = Customer),
-        NotTheirsToHandOver,
-        NoSuchCustomer,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(put, path = "/api/v1/customers/{id}/owner", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")), request_body = PutOwner,
+    responses((status = 200, description = "The customer with its new owner", body = Customer),
+        NotTheirsToHandOver, NoSuchCustomer))]
 pub async fn put_owner(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
@@ -86,18 +77,9 @@ pub async fn put_owner(
 /// Moves a whole portfolio from one account manager to another in one transaction: every
 /// customer they own and the open follow-ups assigned to them for those customers. Emits
 /// `customer.owner_changed` per customer, all naming the handover.
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers/handover",
-    tag = "customers",
-    request_body = Handover,
-    responses(
-        (status = 200, description = "What moved", body = HandoverResult),
-        MayNotHandOver,
-        SameOwner,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/customers/handover", tag = "customers", request_body = Handover,
+    responses((status = 200, description = "What moved", body = HandoverResult),
+        MayNotHandOver, SameOwner))]
 pub async fn handover(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,

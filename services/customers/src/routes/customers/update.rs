@@ -23,23 +23,11 @@ use crate::workflow::{access, profile};
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
 /// customer may change only their own `preferences`.
-#[utoipa::path(
-    patch,
-    path = "/api/v1/customers/{id}",
-    tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id"),
-           ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
+#[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id"), ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
     request_body = UpdateCustomer,
-    responses(
-        (status = 200, description = "The edited customer", body = Customer),
-        NotTheirsToChange,
-        NoSuchCustomer,
-        IdentityTaken,
-        StaleIfMatch,
-        BadProfile,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "The edited customer", body = Customer),
+        NotTheirsToChange, NoSuchCustomer, IdentityTaken, StaleIfMatch, BadProfile))]
 pub async fn update_customer(
     req: HttpRequest,
     caller: Authorized<caps::CustomersWrite>,

@@ -62,17 +62,9 @@ async fn respond_page(
 }
 
 /// Tasks across customers: `?assignee=&due_before=&status=`, soonest due first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/follow-ups",
-    tag = "customers",
-    params(FollowUpFilter),
-    responses(
-        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
-        InvalidFilters,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/follow-ups", tag = "customers", params(FollowUpFilter),
+    responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
+        InvalidFilters))]
 pub async fn list_follow_ups(
     caller: Authorized<caps::CustomersRead>,
     query: web::Query<FollowUpFilter>,
@@ -107,17 +99,10 @@ pub async fn list_follow_ups(
 }
 
 /// A customer's tasks, soonest due first.
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers/{id}/follow-ups",
-    tag = "customers",
+#[utoipa::path(get, path = "/api/v1/customers/{id}/follow-ups", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id"), PageParams),
-    responses(
-        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
-        NoSuchCustomer,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
+        NoSuchCustomer))]
 pub async fn list_customer_follow_ups(
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
@@ -135,19 +120,10 @@ pub async fn list_customer_follow_ups(
 }
 
 /// Plans a follow-up by hand; the assignee defaults to the customer's owner, else the caller.
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers/{id}/follow-ups",
-    tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id")),
-    request_body = CreateFollowUp,
-    responses(
-        (status = 201, description = "Planned", body = FollowUp),
-        NoSuchCustomer,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/customers/{id}/follow-ups", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateFollowUp,
+    responses((status = 201, description = "Planned", body = FollowUp),
+        NoSuchCustomer, InvalidFields))]
 pub async fn create_follow_up(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,

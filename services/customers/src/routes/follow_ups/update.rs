@@ -16,20 +16,10 @@ use crate::domain::enums::{parse_into, FollowUpStatus};
 use crate::workflow::access;
 
 /// Closes a task: `open` → `done` | `cancelled`, with an outcome. Any other move is a `409`.
-#[utoipa::path(
-    patch,
-    path = "/api/v1/follow-ups/{id}",
-    tag = "customers",
-    params(("id" = Uuid, Path, description = "Follow-up id")),
-    request_body = UpdateFollowUp,
-    responses(
-        (status = 200, description = "The closed task", body = FollowUp),
-        NoSuchTask,
-        IllegalTaskMove,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(patch, path = "/api/v1/follow-ups/{id}", tag = "customers",
+    params(("id" = Uuid, Path, description = "Follow-up id")), request_body = UpdateFollowUp,
+    responses((status = 200, description = "The closed task", body = FollowUp),
+        NoSuchTask, IllegalTaskMove, InvalidFields))]
 pub async fn update_follow_up(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,

@@ -18,17 +18,10 @@ use crate::workflow::access;
 
 /// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
 /// notifications arrive here from their events).
-#[utoipa::path(
-    get,
-    path = "/api/v1/customers/{id}/interactions",
-    tag = "customers",
+#[utoipa::path(get, path = "/api/v1/customers/{id}/interactions", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id"), PageParams),
-    responses(
-        (status = 200, description = "`{data, next_cursor}`", body = inline(Page<Interaction>)),
-        NoSuchCustomer,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<Interaction>)),
+        NoSuchCustomer))]
 pub async fn list_interactions(
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
@@ -56,19 +49,10 @@ pub async fn list_interactions(
 
 /// Logs a touchpoint (channel, direction, kind, summary; time defaults to now, staff to the
 /// caller).
-#[utoipa::path(
-    post,
-    path = "/api/v1/customers/{id}/interactions",
-    tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id")),
-    request_body = CreateInteraction,
-    responses(
-        (status = 201, description = "Logged", body = Interaction),
-        NoSuchCustomer,
-        InvalidFieldsEach,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "customers",
+    params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateInteraction,
+    responses((status = 201, description = "Logged", body = Interaction),
+        NoSuchCustomer, InvalidFieldsEach))]
 pub async fn create_interaction(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,

@@ -25,21 +25,9 @@ use crate::events::Emitter;
 use crate::workflow::ingest::initial_eta;
 
 /// Creates a waybill and emits `shipment.created`.
-#[utoipa::path(
-    post,
-    path = "/api/v1/shipments",
-    tag = "shipments",
-    request_body = CreateShipment,
-    responses(
-        (status = 201, description = "Created; `Location` names the shipment", body = Shipment),
-        NoValidToken,
-        MayNotCreateShipments,
-        UnknownShipper,
-        TrackingNumberTaken,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", request_body = CreateShipment,
+    responses((status = 201, description = "Created; `Location` names the shipment", body = Shipment),
+        NoValidToken, MayNotCreateShipments, UnknownShipper, TrackingNumberTaken, InvalidFields))]
 pub async fn create_shipment(
     caller: Authorized<caps::ShipmentsCreate>,
     ctx: RequestContext,

@@ -110,19 +110,11 @@ async fn record(
 }
 
 /// The shipment with its timeline. Another merchant's shipment is a 404.
-#[utoipa::path(
-    get,
-    path = "/api/v1/shipments/{tracking_number}",
-    tag = "shipments",
+#[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "shipments",
     params(("tracking_number" = String, Path, description = "The waybill's tracking number")),
-    responses(
-        (status = 200, description = "The shipment; `ETag` carries its version", body = Shipment),
+    responses((status = 200, description = "The shipment; `ETag` carries its version", body = Shipment),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken,
-        NoSuchShipment,
-    ),
-    security(("bearer" = []))
-)]
+        NoValidToken, NoSuchShipment))]
 pub async fn get_shipment(
     req: HttpRequest,
     caller: Authorized<caps::ShipmentsRead>,

@@ -135,18 +135,9 @@ pub async fn affected(
 }
 
 /// The live shipments at, or bound through, a hub or city in a window.
-#[utoipa::path(
-    get,
-    path = "/api/v1/shipments/impact",
-    tag = "shipments",
-    params(ImpactQuery),
-    responses(
-        (status = 200, description = "Affected shipments with counts by merchant and customer", body = Impact),
-        NoValidToken,
-        BadImpactQuery,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/shipments/impact", tag = "shipments", params(ImpactQuery),
+    responses((status = 200, description = "Affected shipments with counts by merchant and customer", body = Impact),
+        NoValidToken, BadImpactQuery))]
 pub async fn get_impact(
     caller: Authorized<caps::ShipmentsRead>,
     query: web::Query<ImpactQuery>,
@@ -235,19 +226,10 @@ pub struct Notified {
 
 /// Raises a `notification.requested` (template `shipment.disruption`) for every affected
 /// shipment, in one transaction.
-#[utoipa::path(
-    post,
-    path = "/api/v1/shipments/impact:notify",
-    tag = "shipments",
+#[utoipa::path(post, path = "/api/v1/shipments/impact:notify", tag = "shipments",
     request_body = NotifyImpact,
-    responses(
-        (status = 202, description = "Notifications requested", body = Notified),
-        NoValidToken,
-        MayNotNotify,
-        BadImpactQuery,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 202, description = "Notifications requested", body = Notified),
+        NoValidToken, MayNotNotify, BadImpactQuery))]
 pub async fn notify_impact(
     caller: Authorized<caps::ShipmentsRead>,
     ctx: RequestContext,

@@ -39,19 +39,9 @@ pub struct ListQuery {
 /// parcels (sent to their phone or by them; the recipient of one they sent is masked), or any
 /// for staff. Pages by cursor; every row carries its latest `sequence` so a receiver never
 /// moves a shipment back.
-#[utoipa::path(
-    get,
-    path = "/api/v1/shipments",
-    tag = "shipments",
-    params(ListQuery),
-    responses(
-        (status = 200, description = "A page of shipments (timelines omitted; GET one for its timeline)", body = Page<Shipment>),
-        NoValidToken,
-        MayNotReadShipments,
-        BadFilter,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListQuery),
+    responses((status = 200, description = "A page of shipments (timelines omitted; GET one for its timeline)", body = Page<Shipment>),
+        NoValidToken, MayNotReadShipments, BadFilter))]
 pub async fn list_shipments(
     caller: Authorized<caps::ShipmentsRead>,
     query: web::Query<ListQuery>,

@@ -35,18 +35,9 @@ pub struct BatchGetResult {
 }
 
 /// Many shipments at once, within the caller's scope (a merchant's own only).
-#[utoipa::path(
-    post,
-    path = "/api/v1/tracking:batch-get",
-    tag = "shipments",
-    request_body = BatchGet,
-    responses(
-        (status = 200, description = "Found and not found", body = BatchGetResult),
-        NoValidToken,
-        BadBatchGetSize,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/tracking:batch-get", tag = "shipments", request_body = BatchGet,
+    responses((status = 200, description = "Found and not found", body = BatchGetResult),
+        NoValidToken, BadBatchGetSize))]
 pub async fn batch_get(
     caller: Authorized<caps::ShipmentsRead>,
     body: web::Json<BatchGet>,

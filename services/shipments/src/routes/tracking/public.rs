@@ -126,21 +126,13 @@ async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec
 }
 
 /// Public tracking of one shipment.
-#[utoipa::path(
-    get,
-    path = "/api/v1/tracking/{tracking_number}",
-    tag = "tracking",
+// Public: no credentials needed.
+#[utoipa::path(get, path = "/api/v1/tracking/{tracking_number}", tag = "tracking",
     params(("tracking_number" = String, Path), PublicQuery),
-    responses(
-        (status = 200, description = "Status and timeline, no personal data; `ETag` for polling", body = PublicTracking),
+    responses((status = 200, description = "Status and timeline, no personal data; `ETag` for polling", body = PublicTracking),
         (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        UnknownTrackingNumber,
-        BadPhoneLast4,
-        TooManyLookups,
-    ),
-    // Public: no credentials needed.
-    security(())
-)]
+        UnknownTrackingNumber, BadPhoneLast4, TooManyLookups),
+    security(()))]
 pub async fn public_tracking(
     req: HttpRequest,
     tn: TrackingNumber,

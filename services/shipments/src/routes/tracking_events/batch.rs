@@ -21,19 +21,10 @@ use crate::workflow::ingest::ingest;
 
 /// Records up to 1000 scans in one transaction. Each event gets its own result, in input order;
 /// an invalid event is rejected alone and never fails the batch.
-#[utoipa::path(
-    post,
-    path = "/api/v1/tracking-events:batch",
-    tag = "shipments",
+#[utoipa::path(post, path = "/api/v1/tracking-events:batch", tag = "shipments",
     request_body = TrackingEventBatch,
-    responses(
-        (status = 200, description = "One result per event, in input order", body = BatchResults),
-        NoValidToken,
-        MayNotIngest,
-        BadBatchSize,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "One result per event, in input order", body = BatchResults),
+        NoValidToken, MayNotIngest, BadBatchSize))]
 pub async fn ingest_tracking_events(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,

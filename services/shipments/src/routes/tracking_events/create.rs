@@ -16,22 +16,12 @@ use crate::domain::TrackingNumber;
 use crate::workflow::ingest::ingest;
 
 /// Records one scan of a shipment; the same `event_id` again is a `duplicate` with no effect.
-#[utoipa::path(
-    post,
-    path = "/api/v1/shipments/{tracking_number}/events",
-    tag = "shipments",
+#[utoipa::path(post, path = "/api/v1/shipments/{tracking_number}/events", tag = "shipments",
     params(("tracking_number" = String, Path, description = "The waybill's tracking number")),
     request_body = NewTrackingEvent,
-    responses(
-        (status = 201, description = "Accepted, with the event's sequence", body = IngestResult),
+    responses((status = 201, description = "Accepted, with the event's sequence", body = IngestResult),
         (status = 200, description = "Duplicate `event_id`: nothing changed", body = IngestResult),
-        NoValidToken,
-        MayNotIngest,
-        UnknownTrackingNumber,
-        InvalidFields,
-    ),
-    security(("bearer" = []))
-)]
+        NoValidToken, MayNotIngest, UnknownTrackingNumber, InvalidFields))]
 pub async fn create_tracking_event(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,

@@ -19,18 +19,10 @@ const REPLAY_WINDOW_DAYS: i64 = 30;
 
 /// Sends a signed sample `webhook.test` event to the endpoint now (through the delivery queue,
 /// so it is recorded, checked and retried like any other).
-#[utoipa::path(
-    post,
-    path = "/api/v1/webhooks/{id}:test",
-    tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}:test", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription")),
-    responses(
-        (status = 202, description = "The test delivery, queued to be sent now", body = WebhookDelivery),
-        NoValidToken,
-        NoSuchWebhook,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 202, description = "The test delivery, queued to be sent now", body = WebhookDelivery),
+        NoValidToken, NoSuchWebhook))]
 pub async fn test_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
@@ -57,20 +49,10 @@ pub async fn test_webhook(
 /// Queues again every delivery since `since` (at most 30 days back) that did not succeed, so a
 /// receiver that was down loses nothing. A disabled endpoint is enabled again: events that
 /// arrived while it was disabled were kept for this.
-#[utoipa::path(
-    post,
-    path = "/api/v1/webhooks/{id}:replay",
-    tag = "webhooks",
-    params(("id" = Uuid, Path, description = "The subscription")),
-    request_body = ReplayWebhook,
-    responses(
-        (status = 202, description = "Deliveries queued to be sent again", body = ReplayResult),
-        NoValidToken,
-        NoSuchWebhook,
-        BadSince,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}:replay", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription")), request_body = ReplayWebhook,
+    responses((status = 202, description = "Deliveries queued to be sent again", body = ReplayResult),
+        NoValidToken, NoSuchWebhook, BadSince))]
 pub async fn replay_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,

@@ -16,19 +16,9 @@ use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
 use crate::workflow::webhooks::registration::NewWebhook;
 
 /// Registers an endpoint for the caller; the answer carries the signing secret, shown once.
-#[utoipa::path(
-    post,
-    path = "/api/v1/webhooks",
-    tag = "webhooks",
-    request_body = CreateWebhook,
-    responses(
-        (status = 201, description = "Registered; `Location` names the subscription", body = CreatedWebhook),
-        NoValidToken,
-        MayNotManageWebhooks,
-        BadWebhook,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
+    responses((status = 201, description = "Registered; `Location` names the subscription", body = CreatedWebhook),
+        NoValidToken, MayNotManageWebhooks, BadWebhook))]
 pub async fn create_webhook(
     caller: Authorized<caps::Webhooks>,
     body: web::Json<CreateWebhook>,

@@ -11,18 +11,10 @@ use crate::api::problems::NoSuchWebhook;
 use crate::db::webhooks as repo;
 
 /// Removes the caller's subscription and its pending deliveries.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/webhooks/{id}",
-    tag = "webhooks",
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription")),
-    responses(
-        (status = 204, description = "Deleted"),
-        NoValidToken,
-        NoSuchWebhook,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 204, description = "Deleted"),
+        NoValidToken, NoSuchWebhook))]
 pub async fn delete_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,

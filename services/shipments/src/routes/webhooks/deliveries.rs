@@ -16,19 +16,10 @@ use crate::db::webhooks as repo;
 use crate::workflow::webhooks::Wake;
 
 /// The subscription's deliveries, newest first, cursor-paginated.
-#[utoipa::path(
-    get,
-    path = "/api/v1/webhooks/{id}/deliveries",
-    tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription"), PageParams),
-    responses(
-        (status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
-        NoValidToken,
-        NoSuchWebhook,
-        BadPage,
-    ),
-    security(("bearer" = []))
-)]
+    responses((status = 200, description = "A page of deliveries", body = WebhookDeliveryPage),
+        NoValidToken, NoSuchWebhook, BadPage))]
 pub async fn list_deliveries(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
@@ -59,21 +50,11 @@ pub async fn list_deliveries(
 }
 
 /// Sends one delivery again now, whatever its status, with a fresh retry window.
-#[utoipa::path(
-    post,
-    path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver",
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver",
     tag = "webhooks",
-    params(
-        ("id" = Uuid, Path, description = "The subscription"),
-        ("delivery_id" = Uuid, Path, description = "The delivery"),
-    ),
-    responses(
-        (status = 202, description = "Queued to be sent now", body = WebhookDelivery),
-        NoValidToken,
-        NoSuchDelivery,
-    ),
-    security(("bearer" = []))
-)]
+    params(("id" = Uuid, Path, description = "The subscription"), ("delivery_id" = Uuid, Path, description = "The delivery"),),
+    responses((status = 202, description = "Queued to be sent now", body = WebhookDelivery),
+        NoValidToken, NoSuchDelivery))]
 pub async fn redeliver(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<(Uuid, Uuid)>,

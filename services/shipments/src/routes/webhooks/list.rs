@@ -11,17 +11,9 @@ use crate::api::webhooks::WebhookList;
 use crate::db::webhooks as repo;
 
 /// The caller's own subscriptions, oldest first (secrets are not shown).
-#[utoipa::path(
-    get,
-    path = "/api/v1/webhooks",
-    tag = "webhooks",
-    responses(
-        (status = 200, description = "The caller's subscriptions", body = WebhookList),
-        NoValidToken,
-        MayNotManageWebhooks,
-    ),
-    security(("bearer" = []))
-)]
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+    responses((status = 200, description = "The caller's subscriptions", body = WebhookList),
+        NoValidToken, MayNotManageWebhooks))]
 pub async fn list_webhooks(
     caller: Authorized<caps::Webhooks>,
     pool: web::Data<PgPool>,
