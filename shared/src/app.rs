@@ -29,7 +29,6 @@ use crate::jobs::Scheduler;
 use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
-use crate::request::context_middleware;
 
 mod headers;
 mod probes;
@@ -163,11 +162,7 @@ where
             .wrap(from_fn(crate::paths::refuse_dot_segments))
             .wrap(cors(&origins))
             .wrap(security_headers())
-            .wrap(from_fn(context_middleware))
-            .wrap(from_fn(crate::http_metrics::record))
-            .wrap(tracing_actix_web::TracingLogger::<
-                crate::http_span::PathOnlySpan,
-            >::new())
+            .wrap(crate::http_front::Front)
             .app_data(readiness.clone())
             .app_data(mgmt.clone())
             .app_data(metrics.clone())

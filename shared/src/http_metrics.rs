@@ -8,9 +8,8 @@
 //! `default` — never under its raw path, which would make one series per tracking number.
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::{web, HttpMessage};
+use actix_web::dev::ServiceResponse;
+use actix_web::HttpMessage;
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -54,7 +53,8 @@ impl HttpMetrics {
         Ok(Self { total, duration })
     }
 
-    fn observe(&self, res: &ServiceResponse<impl MessageBody>, started: Instant) {
+    /// Counts and times one answered request (called by [`crate::http_front::Front`]).
+    pub(crate) fn observe(&self, res: &ServiceResponse<impl MessageBody>, started: Instant) {
         let req = res.request();
         let pattern = req.match_pattern();
         let named = req.extensions().get::<Endpoint>().copied();
@@ -72,24 +72,10 @@ impl HttpMetrics {
     }
 }
 
-/// Middleware: counts and times every request (app data [`HttpMetrics`]).
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let metrics = req.app_data::<web::Data<HttpMetrics>>().cloned();
-    let started = Instant::now();
-    let res = next.call(req).await?;
-    if let Some(m) = metrics {
-        m.observe(&res, started);
-    }
-    Ok(res)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::{test, App, HttpResponse};
+    use actix_web::{test, web, App, HttpResponse};
 
     #[actix_web::test]
     async fn requests_are_counted_by_route_pattern_and_unmatched_ones_by_their_named_endpoint() {
@@ -97,7 +83,7 @@ mod tests {
         let metrics = web::Data::new(HttpMetrics::register(&registry, "svc").expect("registers"));
         let app = test::init_service(
             App::new()
-                .wrap(actix_web::middleware::from_fn(record))
+                .wrap(crate::http_front::Front)
                 .app_data(metrics)
                 .route("/items/{id}", web::get().to(HttpResponse::Ok))
                 .default_service(web::to(|req: actix_web::HttpRequest| async move {

@@ -5,65 +5,58 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{Error, HttpMessage};
+use actix_web::Error;
 use tracing::field::Empty;
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
-/// [`RootSpanBuilder`] recording `http.target` without its query string.
-pub struct PathOnlySpan;
-
-impl RootSpanBuilder for PathOnlySpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        // The fields are recorded only when the span is enabled (`RUST_LOG` at info or finer):
-        // the route is found by walking the whole route table (its patterns are regexes), which
-        // at the usual `warn` cost more than some handlers.
-        let span = tracing::info_span!(
-            "HTTP request",
-            http.method = Empty,
-            http.route = Empty,
-            http.host = Empty,
-            http.client_ip = Empty,
-            http.user_agent = Empty,
-            http.target = Empty,
-            http.status_code = Empty,
-            otel.name = Empty,
-            otel.kind = "server",
-            otel.status_code = Empty,
-            request_id = Empty,
-            exception.message = Empty,
-            exception.details = Empty,
-        );
-        if span.is_disabled() {
-            return span;
-        }
-        let route = request.match_pattern().unwrap_or_else(|| "default".into());
-        let method = request.method().as_str();
-        let request_id = request.extensions().get::<RequestId>().copied();
-        let user_agent = request
-            .headers()
-            .get("user-agent")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let conn = request.connection_info();
-        span.record("http.method", method);
-        span.record("http.route", route.as_str());
-        span.record("http.host", conn.host());
-        span.record("http.client_ip", conn.realip_remote_addr().unwrap_or(""));
-        span.record("http.user_agent", user_agent);
-        span.record("http.target", request.path());
-        span.record("otel.name", format!("{method} {route}").as_str());
-        span.record(
-            "request_id",
-            request_id
-                .map(|id| id.to_string())
-                .unwrap_or_default()
-                .as_str(),
-        );
-        span
+/// The root span of `request` (disabled unless `RUST_LOG` is at info or finer: then nothing
+/// is recorded and the request is not instrumented at all).
+pub fn root_span(request: &ServiceRequest, request_id: &str) -> Span {
+    // The fields are recorded only when the span is enabled: the route is found by walking
+    // the route table (its patterns are regexes), which at the usual `warn` cost more than
+    // some handlers.
+    let span = tracing::info_span!(
+        "HTTP request",
+        http.method = Empty,
+        http.route = Empty,
+        http.host = Empty,
+        http.client_ip = Empty,
+        http.user_agent = Empty,
+        http.target = Empty,
+        http.status_code = Empty,
+        otel.name = Empty,
+        otel.kind = "server",
+        otel.status_code = Empty,
+        request_id = Empty,
+        exception.message = Empty,
+        exception.details = Empty,
+    );
+    if span.is_disabled() {
+        return span;
     }
+    let route = request.match_pattern().unwrap_or_else(|| "default".into());
+    let method = request.method().as_str();
+    let user_agent = request
+        .headers()
+        .get("user-agent")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let conn = request.connection_info();
+    span.record("http.method", method);
+    span.record("http.route", route.as_str());
+    span.record("http.host", conn.host());
+    span.record("http.client_ip", conn.realip_remote_addr().unwrap_or(""));
+    span.record("http.user_agent", user_agent);
+    span.record("http.target", request.path());
+    span.record("otel.name", format!("{method} {route}").as_str());
+    span.record("request_id", request_id);
+    span
+}
 
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+/// Records the answer's status (or error) on the span, as tracing-actix-web does.
+pub fn on_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+    if !span.is_disabled() {
         DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }

@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod events;
 pub mod http;
+pub mod http_front;
 pub mod http_metrics;
 pub mod http_span;
 pub mod input;

@@ -136,7 +136,8 @@ impl Modify for ProblemSchemas {
 }
 
 /// Gives every operation that names no `security` the bearer requirement, so a handler's
-/// `#[utoipa::path]` says only when it differs (`security(())`: public).
+/// `#[utoipa::path]` says only when it differs (`security(())`: public): `modifiers(&BearerByDefault)`
+/// in each process's `#[openapi(...)]`.
 pub struct BearerByDefault;
 
 impl Modify for BearerByDefault {
@@ -173,7 +174,6 @@ pub struct Document(Arc<Vec<u8>>);
 impl Document {
     pub fn new(mut doc: OpenApi) -> Self {
         ProblemSchemas.modify(&mut doc);
-        BearerByDefault.modify(&mut doc);
         Self(Arc::new(serde_json::to_vec(&doc).unwrap_or_default()))
     }
 

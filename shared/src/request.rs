@@ -3,9 +3,8 @@
 //! written to the outbox carry them, and stamped into problem+json bodies.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
 
@@ -31,7 +30,7 @@ impl RequestContext {
         }
     }
 
-    fn from_headers(req: &HttpRequest) -> Self {
+    pub(crate) fn from_headers(req: &HttpRequest) -> Self {
         let header = |name: &str| {
             req.headers()
                 .get(name)
@@ -100,24 +99,23 @@ impl FromRequest for RequestContext {
     }
 }
 
-/// Middleware: establishes the [`RequestContext`], echoes `X-Request-Id` and `traceparent`, and
-/// completes problem+json bodies with `instance` and `request_id`.
-pub async fn context_middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let ctx = RequestContext::from_headers(req.request());
-    req.extensions_mut().insert(ctx.clone());
-    let res = next.call(req).await?;
+/// The answer to a request [`crate::http_front::Front`] gave its context: the request id and
+/// `traceparent` echoed, a problem+json body completed with `instance` and `request_id`.
+pub(crate) fn complete(
+    res: ServiceResponse<impl MessageBody + 'static>,
+) -> ServiceResponse<BoxBody> {
+    let Some(ctx) = res.request().extensions_mut().remove::<RequestContext>() else {
+        return res.map_into_boxed_body();
+    };
     let mut res = complete_problem(res, &ctx);
     let headers = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&ctx.request_id) {
+    if let Ok(v) = HeaderValue::try_from(ctx.request_id) {
         headers.insert(HeaderName::from_static(REQUEST_ID), v);
     }
-    if let Ok(v) = HeaderValue::from_str(&ctx.traceparent) {
+    if let Ok(v) = HeaderValue::try_from(ctx.traceparent) {
         headers.insert(HeaderName::from_static(TRACEPARENT), v);
     }
-    Ok(res)
+    res
 }
 
 fn complete_problem(

@@ -13,6 +13,8 @@ pub mod workflow;
 
 pub use startup::build;
 
+use kuaidi_shared::openapi::BearerByDefault;
+
 /// The service's name in events (`/kuaidi/analytics`), queues and metrics.
 pub const SERVICE: &str = "analytics";
 
@@ -29,7 +31,8 @@ pub const SERVICE: &str = "analytics";
         routes::alerts::list::list_alerts,
         routes::alerts::acknowledge::acknowledge_alert,
     ),
-    tags((name = "analytics", description = "KPIs, segments, hotspots and alerts"))
+    tags((name = "analytics", description = "KPIs, segments, hotspots and alerts")),
+    modifiers(&BearerByDefault)
 )]
 pub struct ApiDoc;
 

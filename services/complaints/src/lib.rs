@@ -13,6 +13,8 @@ pub mod workflow;
 
 pub use startup::build;
 
+use kuaidi_shared::openapi::BearerByDefault;
+
 /// The service's name in events (`/kuaidi/complaints`), queues and metrics.
 pub const SERVICE: &str = "complaints";
 
@@ -52,7 +54,8 @@ pub const SERVICE: &str = "complaints";
         (name = "complaints", description = "Feedback cases, their lifecycle, SLA policies, evidence and surveys"),
         (name = "claims", description = "Compensation claims and their ageing"),
         (name = "improvement-actions", description = "Root causes turned into fixes with an owner and a deadline"),
-    )
+    ),
+    modifiers(&BearerByDefault)
 )]
 pub struct ApiDoc;
 

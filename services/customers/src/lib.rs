@@ -13,6 +13,8 @@ pub mod workflow;
 
 pub use startup::build;
 
+use kuaidi_shared::openapi::BearerByDefault;
+
 /// The service's name in events (`/kuaidi/customers`), queues and metrics.
 pub const SERVICE: &str = "customers";
 
@@ -40,7 +42,8 @@ pub const SERVICE: &str = "customers";
         routes::follow_ups::list_follow_ups,
         routes::follow_ups::update::update_follow_up,
     ),
-    tags((name = "customers", description = "Customer files, classification and care"))
+    tags((name = "customers", description = "Customer files, classification and care")),
+    modifiers(&BearerByDefault)
 )]
 pub struct ApiDoc;
 

@@ -13,7 +13,7 @@ pub mod workflow;
 
 pub use startup::build;
 
-use kuaidi_shared::openapi::ProblemSchemas;
+use kuaidi_shared::openapi::{BearerByDefault, ProblemSchemas};
 
 /// The service's name in events (`/kuaidi/shipments`), queues and metrics.
 pub const SERVICE: &str = "shipments";
@@ -40,7 +40,7 @@ pub const SERVICE: &str = "shipments";
     ),
     // What each item of a `tracking-events:batch` should be (the batch accepts any item).
     components(schemas(api::tracking_events::BatchTrackingEvent)),
-    modifiers(&ProblemSchemas),
+    modifiers(&ProblemSchemas, &BearerByDefault),
     tags(
         (name = "shipments", description = "Waybills and tracking"),
         (name = "tracking", description = "Public tracking, no authentication"),
