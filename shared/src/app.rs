@@ -30,6 +30,7 @@ use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
 
+mod guards;
 mod headers;
 mod probes;
 use crate::settings::{HttpSettings, ServiceSettings};
@@ -157,9 +158,7 @@ where
     let origins = opts.cors_origins;
     let mut server = HttpServer::new(move || {
         App::new()
-            .wrap(from_fn(crate::management::management_port))
-            .wrap(from_fn(crate::input::refuse_unstorable_text))
-            .wrap(from_fn(crate::paths::refuse_dot_segments))
+            .wrap(from_fn(guards::guards))
             .wrap(cors(&origins))
             .wrap(security_headers())
             .wrap(crate::http_front::Front)

@@ -10,10 +10,8 @@
 //! registers an [`InputGuard`] with a smaller inspection window: bodies longer than it pass on
 //! unchecked, to the service that reads them in full and checks them itself.
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::http::{header, Method};
-use actix_web::middleware::Next;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::HttpMessage;
 use futures_util::StreamExt;
@@ -42,39 +40,29 @@ pub const UNSTORABLE: &str = "must not contain NUL or unpaired surrogate charact
 pub const NOT_AN_OBJECT: &str = "must be a JSON object";
 const MAX_REPORTED: usize = 20;
 
-/// Middleware: refuses unstorable text and non-object JSON bodies with `422` (see the module).
-pub async fn refuse_unstorable_text(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+/// The refusal of a request holding unstorable text in its path, query or body, or a JSON body
+/// that is not an object (see the module); the body, when inspected, is put back.
+pub async fn refusal(req: &mut ServiceRequest) -> Option<ApiError> {
     if let Some(errors) = check_target(req.uri().path(), req.query_string()) {
-        return Ok(req
-            .error_response(ApiError::Validation(errors))
-            .map_into_right_body());
+        return Some(ApiError::Validation(errors));
     }
-    if let Some(kind) = body_kind(&req) {
-        let window = req
-            .app_data::<InputGuard>()
-            .copied()
-            .unwrap_or_default()
-            .inspect_up_to;
-        let (head, complete, rest) = read_up_to(req.take_payload(), window).await;
-        let refused = match (kind, complete) {
-            (BodyKind::Json, true) => check_json(&head),
-            (BodyKind::Json, false) => check_json_start(&head),
-            (BodyKind::Form, true) => check_form(&head),
-            (BodyKind::Form, false) => None,
-        };
-        if let Some(errors) = refused {
-            return Ok(req
-                .error_response(ApiError::Validation(errors))
-                .map_into_right_body());
-        }
+    let kind = body_kind(req)?;
+    let window = req
+        .app_data::<InputGuard>()
+        .copied()
+        .unwrap_or_default()
+        .inspect_up_to;
+    let (head, complete, rest) = read_up_to(req.take_payload(), window).await;
+    let refused = match (kind, complete) {
+        (BodyKind::Json, true) => check_json(&head),
+        (BodyKind::Json, false) => check_json_start(&head),
+        (BodyKind::Form, true) => check_form(&head),
+        (BodyKind::Form, false) => None,
+    };
+    if refused.is_none() {
         req.set_payload(reassemble(head, rest));
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+    refused.map(ApiError::Validation)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -1,9 +1,7 @@
 //! The management port (SPEC §2): Prometheus `/metrics` is answered there and only there; the
 //! public port never serves it, and the management port serves nothing else.
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::ServiceRequest;
 use actix_web::{web, HttpResponse};
 use prometheus::{Encoder, Registry, TextEncoder};
 
@@ -36,32 +34,22 @@ pub fn metrics_port(name: &str, http: &HttpSettings) -> u16 {
     }
 }
 
-/// Middleware: on the management port, `GET /metrics` and nothing else (404); on the public
-/// port the request goes on (where no route serves `/metrics`).
-pub async fn management_port(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+/// On the management port, the answer: `GET /metrics`, and 404 to anything else; `None` on the
+/// public port, where the request goes on (no route serves `/metrics` there).
+pub fn answer(req: &ServiceRequest) -> Option<HttpResponse> {
     let mgmt = req
         .app_data::<web::Data<Management>>()
-        .filter(|m| req.app_config().local_addr().port() == m.port)
-        .cloned();
-    let Some(mgmt) = mgmt else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
-    };
-    let resp = if req.path() == "/metrics" {
-        let mut text = Vec::new();
+        .filter(|m| req.app_config().local_addr().port() == m.port)?;
+    if req.path() != "/metrics" {
+        return Some(HttpResponse::NotFound().finish());
+    }
+    let mut text = Vec::new();
+    Some(
         match TextEncoder::new().encode(&mgmt.registry.gather(), &mut text) {
             Ok(()) => HttpResponse::Ok()
                 .content_type(prometheus::TEXT_FORMAT)
                 .body(text),
             Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
-        }
-    } else {
-        HttpResponse::NotFound().finish()
-    };
-    Ok(req.into_response(resp).map_into_right_body())
+        },
+    )
 }

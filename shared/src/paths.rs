@@ -2,9 +2,7 @@
 //! or percent-encoded, and segments hiding a separator (`%2f`, `\`). A proxy that resolved
 //! them after authorising the raw path would forward somewhere it never authorised.
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::ServiceRequest;
 
 use crate::ApiError;
 
@@ -54,18 +52,10 @@ fn decode_once(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Middleware: `400` problem+json for a path with dot segments, before any route matches.
-pub async fn refuse_dot_segments(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if has_dot_segment(req.uri().path()) {
-        let refused = ApiError::BadRequest("path segments `.` and `..` are not allowed".into());
-        return Ok(req.error_response(refused).map_into_right_body());
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_left_body)
+/// The refusal of a path holding a `.` or `..` segment (plain or encoded), if it does.
+pub fn refusal(req: &ServiceRequest) -> Option<ApiError> {
+    has_dot_segment(req.uri().path())
+        .then(|| ApiError::BadRequest("path segments `.` and `..` are not allowed".into()))
 }
 
 #[cfg(test)]
