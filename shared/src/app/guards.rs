@@ -13,8 +13,8 @@ pub async fn guards(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let refused = match crate::paths::refusal(&req) {
-        Some(refused) => Some(refused),
         None => crate::input::refusal(&mut req).await,
+        dot_segment => dot_segment,
     };
     if let Some(refused) = refused {
         return Ok(req.error_response(refused).map_into_right_body());
