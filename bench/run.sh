@@ -3,7 +3,8 @@
 # off, logs at warn), seeds shipments, and measures, each figure beside its goal and a reference
 # measured in the same run:
 #   http       the actix-web hello-world ceiling, the shipments service direct, nginx proxying
-#              to it and the gateway — public tracking of one hot number — interleaved over
+#              to it, a bare hyper proxy (bench/src/bin/proxy.rs) and the gateway — public
+#              tracking of one hot number — interleaved over
 #              BENCH_ROUNDS rounds so the ratios compare like with like; the authenticated
 #              GET /shipments/{tracking_number} through the gateway;
 #   ingestion  bulk scans through the gateway in batches of 1000 (after a warm-up pass), with the
@@ -34,7 +35,7 @@ mkdir -p "$rows"
 
 bash deploy/ensure-services.sh
 bash bench/ensure-tools.sh
-for port in 8080 8081 8082 8083 8084 18090 18091 18094; do
+for port in 8080 8081 8082 8083 8084 18090 18091 18092 18094; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "bench: port $port is busy (is \`make run\` up?)" >&2
     exit 1
@@ -148,6 +149,9 @@ http {
 }
 NGINX
 nginx -c "$work/nginx.conf"
+# The second reference for the hop: hyper on both sides and no logic (bench/src/bin/proxy.rs).
+"$bin/kuaidi-bench-proxy" 18092 127.0.0.1:8082 > "$work/proxy.log" 2>&1 &
+pids+=($!)
 sleep 1
 
 # wrk at 64 connections: "<requests/s> <p99 ms>".
@@ -160,7 +164,7 @@ measure() {
   echo "$rps $p99"
 }
 declare -A rps p99
-targets=(hello direct nginx gateway auth)
+targets=(hello direct nginx hyper gateway auth)
 for t in "${targets[@]}"; do rps[$t]=0; p99[$t]=0; done
 tracking=/api/v1/tracking/$hot
 # Every consuming queue's depth, "<queue> <messages>" per line.
@@ -198,6 +202,7 @@ for round in $(seq "$ROUNDS"); do
       hello) r=$(measure "http://127.0.0.1:18090/") ;;
       direct) r=$(measure "http://127.0.0.1:8082$tracking") ;;
       nginx) r=$(measure "http://127.0.0.1:18091$tracking") ;;
+      hyper) r=$(measure "http://127.0.0.1:18092$tracking") ;;
       gateway) r=$(measure "http://127.0.0.1:8080$tracking") ;;
       auth) r=$(measure -H "Authorization: Bearer $operator" "http://127.0.0.1:8080/api/v1/shipments/$hot") ;;
     esac
@@ -214,6 +219,8 @@ row http "hello-world ceiling (the reference)" "${rps[hello]}" "req/s" "" "actix
 row http "public tracking, shipments direct" "${rps[direct]}" "req/s" "≥ 0.5 × hello" \
   "$(calc "${rps[direct]} / ${rps[hello]}") × hello" "$(holds "${rps[direct]} >= 0.5 * ${rps[hello]}")"
 row http "public tracking, nginx → shipments" "${rps[nginx]}" "req/s" "" "$nginx_direct × direct"
+row http "public tracking, bare hyper proxy → shipments" "${rps[hyper]}" "req/s" "" \
+  "$(calc "${rps[hyper]} / ${rps[direct]}") × direct"
 row http "public tracking, gateway → shipments" "${rps[gateway]}" "req/s" "≥ 0.2 × hello" \
   "$(calc "${rps[gateway]} / ${rps[hello]}") × hello" "$(holds "${rps[gateway]} >= 0.2 * ${rps[hello]}")"
 row http "gateway ÷ direct (hop cost)" "$gw_direct" "ratio" "≥ nginx ÷ direct" \
