@@ -136,7 +136,6 @@ pub async fn send(
 ) -> Result<Answer, ApiError> {
     let method = http::Method::from_bytes(req.method().as_str().as_bytes())
         .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
-    let mut headers = upstream_headers(req, ctx, token);
     let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let (attempts, mut streaming, buffered) = match body {
         Body::Buffered(b) => (if idempotent { 2 } else { 1 }, None, b),
@@ -150,11 +149,8 @@ pub async fn send(
         let mut out = http::Request::new(body);
         *out.method_mut() = method.clone();
         *out.uri_mut() = uri.clone();
-        *out.headers_mut() = if attempt + 1 == attempts {
-            std::mem::take(&mut headers)
-        } else {
-            headers.clone()
-        };
+        // Built again for a retry (rare) rather than kept as a copy on every request.
+        *out.headers_mut() = upstream_headers(req, ctx, token);
         match tokio::time::timeout(route.timeout, client.request(out)).await {
             Ok(Ok(resp)) => return Ok(resp),
             Err(_) => {
