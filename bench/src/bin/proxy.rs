@@ -77,8 +77,7 @@ async fn forward(
     Ok(match relay(req, &slot, upstream, forwarded).await {
         Ok(resp) => resp,
         Err(_) => {
-            // The connection is gone: the next request opens another.
-            slot.borrow_mut().take();
+            // A failed connection is not put back in its slot: the next request opens another.
             let mut resp = hyper::Response::new(Full::new(Bytes::from_static(b"bad gateway")));
             *resp.status_mut() = http::StatusCode::BAD_GATEWAY;
             resp

@@ -6,6 +6,7 @@ use diesel::dsl::sql;
 use diesel::sql_types::BigInt;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::testing::eventually;
 use kuaidi_shipments::domain::ingestion::{Incoming, Outcome};
 use kuaidi_shipments::domain::tracking::TrackingEvent;
 use kuaidi_shipments::domain::{ShipmentStatus, TrackingNumber};
@@ -64,7 +65,20 @@ async fn scans_rewrite_their_shipments_in_place_without_touching_an_index() {
     )
     .execute(&mut conn)
     .expect("autovacuum off");
-    alone_in_the_database(&mut conn).await;
+    eventually(
+        std::time::Duration::from_secs(10),
+        "no other backend connected to the test's database",
+        || {
+            let others = diesel::select(sql::<BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                   WHERE datname = current_database() AND pid <> pg_backend_pid())",
+            ))
+            .get_result::<i64>(&mut conn)
+            .expect("pg_stat_activity");
+            std::future::ready((others == 0).then_some(()))
+        },
+    )
+    .await;
     let ctx = RequestContext::detached();
 
     let (mut updated, mut in_place) = (0, 0);
@@ -141,22 +155,4 @@ async fn scans_rewrite_their_shipments_in_place_without_touching_an_index() {
     .get_result::<(i64, i64, i64)>(&mut conn)
     .expect("counts");
     assert_eq!((shipments, changes, pulled), (40, 40, 40));
-}
-
-/// Waits (10 s at most) until no other backend is connected to this connection's database:
-/// the stopped service's pool and any autovacuum worker gone.
-async fn alone_in_the_database(conn: &mut PgConnection) {
-    for _ in 0..200 {
-        let others = diesel::select(sql::<BigInt>(
-            "(SELECT count(*) FROM pg_stat_activity \
-               WHERE datname = current_database() AND pid <> pg_backend_pid())",
-        ))
-        .get_result::<i64>(conn)
-        .expect("pg_stat_activity");
-        if others == 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("another backend stayed connected to the test's database for 10 s");
 }
