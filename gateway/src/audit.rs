@@ -93,6 +93,16 @@ impl Auditor {
     /// Writes `entry` for the request `req`. An audit row that cannot be written is logged
     /// loudly but does not fail the caller's request.
     pub async fn record(&self, req: &HttpRequest, ctx: &RequestContext, entry: Audit) {
+        self.record_for(req.peer_addr(), ctx, entry).await
+    }
+
+    /// [`Auditor::record`] for a request from `peer`.
+    pub async fn record_for(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        ctx: &RequestContext,
+        entry: Audit,
+    ) {
         let row = NewAuditRow {
             at: self.clock.now(),
             principal: entry.principal,
@@ -101,7 +111,7 @@ impl Auditor {
             target: entry.target,
             outcome: entry.outcome.to_owned(),
             request_id: Some(ctx.request_id.clone()),
-            ip: client_ip(req),
+            ip: peer.map(|a| a.ip().to_string()),
             details: entry.details,
         };
         let action = entry.action;

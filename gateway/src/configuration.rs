@@ -71,6 +71,14 @@ pub struct ProxySettings {
     pub timeout_ms: u64,
     pub bulk_timeout_ms: u64,
     pub max_body_bytes: usize,
+    /// Reads with no body on proxied paths skip actix-web's app layers
+    /// (`proxy::shortcut`); off: every request takes the app's way.
+    #[serde(default = "default_shortcut")]
+    pub shortcut: bool,
+}
+
+fn default_shortcut() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,8 +2,8 @@
 //! refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
 //! the services only ever see tokens.
 
-use actix_web::HttpRequest;
-use kuaidi_shared::auth::{bearer, JwtVerifier, Principal, Role};
+use actix_web::http::header::HeaderMap;
+use kuaidi_shared::auth::{bearer_in, JwtVerifier, Principal, Role};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
 use std::collections::HashMap;
@@ -51,15 +51,16 @@ impl Edge {
         }
     }
 
-    /// The caller of `req`, `None` when it presents no credentials; `401` for bad ones.
-    pub async fn resolve(&self, req: &HttpRequest) -> Result<Option<Caller>, ApiError> {
-        if let Some(key) = req.headers().get("x-api-key") {
+    /// The caller of a request with these headers, `None` when it presents no credentials;
+    /// `401` for bad ones.
+    pub async fn resolve(&self, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
+        if let Some(key) = headers.get("x-api-key") {
             let key = key
                 .to_str()
                 .map_err(|_| ApiError::Unauthorized("invalid API key".into()))?;
             return self.by_api_key(key).await.map(Some);
         }
-        let Some(token) = bearer(req) else {
+        let Some(token) = bearer_in(headers) else {
             return Ok(None);
         };
         let principal = Principal::from(self.verifier.verify(token).await?);

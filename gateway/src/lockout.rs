@@ -99,7 +99,7 @@ impl AuthLimits {
     /// Refuses (`429` + `Retry-After`) while this address waits out its delay, or when this
     /// address or this username went over its limit.
     pub fn check(&self, req: &HttpRequest, username: Option<&str>) -> Result<(), ApiError> {
-        let address = crate::ratelimit::address_key(req);
+        let address = crate::ratelimit::address_key(req.peer_addr());
         if let Some(retry_after_secs) = self.backoff.wait(&address) {
             return Err(ApiError::TooManyRequests {
                 retry_after_secs,
@@ -127,7 +127,8 @@ impl AuthLimits {
 
     /// Counts a failed sign-in from the request's address.
     pub fn failed(&self, req: &HttpRequest) {
-        self.backoff.failed(&crate::ratelimit::address_key(req));
+        self.backoff
+            .failed(&crate::ratelimit::address_key(req.peer_addr()));
     }
 }
 

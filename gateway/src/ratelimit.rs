@@ -54,14 +54,11 @@ impl Limiter {
     }
 
     pub fn check(&self, key: &str) -> Decision {
-        if self.inner.is_none() {
-            return Decision::Unlimited;
-        }
-        self.check_owned(key.to_owned())
+        self.check_with(|| key.to_owned())
     }
 
-    /// [`Limiter::check`] for a key the caller owns already (no copy).
-    pub fn check_owned(&self, key: String) -> Decision {
+    /// [`Limiter::check`] for the key `key` makes, made only when the limit is on.
+    pub fn check_with(&self, key: impl FnOnce() -> String) -> Decision {
         let Some(limiter) = &self.inner else {
             return Decision::Unlimited;
         };
@@ -73,7 +70,7 @@ impl Limiter {
         {
             limiter.retain_recent();
         }
-        match limiter.check_key(&key) {
+        match limiter.check_key(&key()) {
             Ok(snapshot) => Decision::Allowed {
                 limit: self.limit,
                 remaining: snapshot.remaining_burst_capacity(),
@@ -92,8 +89,8 @@ impl Limiter {
 
 /// The bucket key of a request's source address: the IPv4 address, or the /64 of an IPv6 one
 /// (one subscriber usually holds a whole /64, so per-address keys would be free to rotate).
-pub fn address_key(req: &actix_web::HttpRequest) -> String {
-    match req.peer_addr().map(|a| a.ip()) {
+pub fn address_key(peer: Option<std::net::SocketAddr>) -> String {
+    match peer.map(|a| a.ip()) {
         Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let s = v6.segments();
             format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
@@ -164,7 +161,7 @@ mod tests {
             let req = actix_web::test::TestRequest::default()
                 .peer_addr(addr.parse().expect("socket address"))
                 .to_http_request();
-            address_key(&req)
+            address_key(req.peer_addr())
         };
         assert_eq!(key("[2001:db8:1:2:aaaa::1]:1"), "2001:db8:1:2::/64");
         assert_eq!(key("[2001:db8:1:2:bbbb::9]:2"), key("[2001:db8:1:2::5]:3"));

@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
+use kuaidi_shared::app::shortcut::Shortcut;
 use kuaidi_shared::app::{migrate_with_retry, serve, Application, Readiness, ServeOptions};
 use kuaidi_shared::auth::JwtVerifier;
 use kuaidi_shared::crypto::PiiCipher;
@@ -12,6 +13,7 @@ use kuaidi_shared::events::{Outbox, Shutdown};
 use kuaidi_shared::jobs::{Job, Scheduler};
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
 use secrecy::ExposeSecret;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -148,6 +150,8 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let ring = web::Data::new(ring);
     let pool_data = web::Data::new(pool.clone());
     let max_body = settings.proxy.max_body_bytes;
+    // One upstream pool per worker, shared by the shortcut and the app's way.
+    let (shortcut, proxy_data) = (settings.proxy.shortcut, proxy.clone());
     let http = settings.http.clone();
     let settings = web::Data::new(settings);
     let (server, ports) = serve(
@@ -159,6 +163,18 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 broker: None,
             },
             cors_origins,
+            shortcut: Some(Arc::new(move |cfg, envelope| {
+                let client = proxy::upstream::client(connect_timeout);
+                cfg.app_data(web::Data::new(client.clone()));
+                shortcut.then(|| {
+                    let reads = proxy::shortcut::Reads {
+                        proxy: proxy_data.clone(),
+                        client,
+                        envelope,
+                    };
+                    Rc::new(reads) as Rc<dyn Shortcut>
+                })
+            })),
         },
         move |cfg| {
             cfg.app_data(verifier.clone())
@@ -170,7 +186,6 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(sessions.clone())
                 .app_data(auditor.clone())
                 .app_data(auth_limits.clone())
-                .app_data(web::Data::new(proxy::upstream::client(connect_timeout)))
                 .app_data(ring.clone())
                 .app_data(pool_data.clone())
                 .app_data(outbox.clone())

@@ -4,6 +4,7 @@
 //! relay and the event consumer as background tasks; and graceful shutdown (drain requests,
 //! then flush the outbox).
 
+use actix_service::IntoServiceFactory;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -33,6 +34,7 @@ use crate::problem;
 mod guards;
 mod headers;
 mod probes;
+pub mod shortcut;
 use crate::settings::{HttpSettings, ServiceSettings};
 pub use headers::is_default_header;
 use headers::{cors, security_headers};
@@ -126,6 +128,8 @@ pub struct ServeOptions {
     pub readiness: Readiness,
     /// Origins allowed by CORS (browser front ends); empty: no cross-origin access.
     pub cors_origins: Vec<String>,
+    /// Answers some requests on the public port before the app (see [`shortcut`]).
+    pub shortcut: Option<shortcut::MakeShortcut>,
 }
 
 /// Binds the listener and builds the HTTP server with the common middleware and endpoints;
@@ -156,8 +160,13 @@ where
     });
     let readiness = web::Data::new(opts.readiness);
     let origins = opts.cors_origins;
+    let make_shortcut = opts.shortcut;
+    let envelope = shortcut::Envelope {
+        metrics: metrics.clone(),
+    };
     let mut server = HttpServer::new(move || {
-        App::new()
+        let mut shortcut = None;
+        let app = App::new()
             .wrap(from_fn(guards::guards))
             .wrap(cors(&origins))
             .wrap(security_headers())
@@ -178,6 +187,16 @@ where
             // proxy answers every path it does not serve itself).
             .default_service(web::to(problem::not_found))
             .configure(configure.clone())
+            .configure(|cfg| {
+                shortcut = make_shortcut
+                    .as_ref()
+                    .and_then(|make| make(cfg, envelope.clone()));
+            });
+        shortcut::Split {
+            app: app.into_factory(),
+            shortcut,
+            management_port: ports.metrics,
+        }
     })
     // Longer than any caller keeps an idle pooled connection (the gateway's upstream pool: 90 s),
     // so the caller always closes first: with actix's default of 5 s, the gateway reused
@@ -251,6 +270,7 @@ impl Application {
                     broker: Some(core.broker.clone()),
                 },
                 cors_origins: Vec::new(),
+                shortcut: None,
             },
             configure,
         )?;

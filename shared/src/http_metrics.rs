@@ -1,6 +1,7 @@
 //! Request metrics of every process, served on its management port: `kuaidi_http_http_requests_total`
 //! and `kuaidi_http_http_requests_duration_seconds` by `endpoint` (the route pattern), `method`
-//! and `status`, with the constant label `service`.
+//! and `status`, with the constant label `service`; and `kuaidi_http_shortcut_answers_total`, the
+//! requests answered past the app ([`crate::app::shortcut`]).
 //!
 //! Written for the hot path (SPEC §9): the pattern is the one routing already found (no second
 //! walk of the route table, no formatting), and a request no route matched is counted under
@@ -10,7 +11,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceResponse;
 use actix_web::HttpMessage;
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
+use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -26,6 +27,8 @@ const UNMATCHED: &str = "default";
 pub struct HttpMetrics {
     total: IntCounterVec,
     duration: HistogramVec,
+    /// Requests a shortcut answered (also counted in `total`).
+    pub(crate) shortcut: IntCounter,
 }
 
 impl HttpMetrics {
@@ -48,9 +51,22 @@ impl HttpMetrics {
             .const_labels(labels),
             &names,
         )?;
+        let shortcut = IntCounter::with_opts(
+            Opts::new(
+                "shortcut_answers_total",
+                "Requests answered past the app, by the process's shortcut",
+            )
+            .namespace("kuaidi_http")
+            .const_labels(HashMap::from([("service".to_owned(), service.to_owned())])),
+        )?;
         registry.register(Box::new(total.clone()))?;
         registry.register(Box::new(duration.clone()))?;
-        Ok(Self { total, duration })
+        registry.register(Box::new(shortcut.clone()))?;
+        Ok(Self {
+            total,
+            duration,
+            shortcut,
+        })
     }
 
     /// Counts and times one answered request (called by [`crate::http_front::Front`]).
@@ -63,8 +79,18 @@ impl HttpMetrics {
             (None, Some(Endpoint(e))) => e,
             (None, None) => UNMATCHED,
         };
-        let status = res.status();
-        let labels = [endpoint, req.method().as_str(), status.as_str()];
+        self.observe_as(endpoint, req.method().as_str(), res.status(), started);
+    }
+
+    /// Counts an answer of `status` to `method` on `endpoint`, begun at `started`.
+    pub(crate) fn observe_as(
+        &self,
+        endpoint: &str,
+        method: &str,
+        status: actix_web::http::StatusCode,
+        started: Instant,
+    ) {
+        let labels = [endpoint, method, status.as_str()];
         self.duration
             .with_label_values(&labels)
             .observe(started.elapsed().as_secs_f64());

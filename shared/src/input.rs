@@ -122,7 +122,7 @@ fn reassemble(head: Bytes, rest: Option<Payload>) -> Payload {
 }
 
 /// NUL in the path (`%00`) or in a query parameter.
-fn check_target(path: &str, query: &str) -> Option<Vec<FieldError>> {
+pub(crate) fn check_target(path: &str, query: &str) -> Option<Vec<FieldError>> {
     if path.contains("%00") {
         return Some(vec![FieldError::new("path", UNSTORABLE)]);
     }

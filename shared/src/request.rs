@@ -4,7 +4,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use std::future::{ready, Ready};
 
@@ -31,8 +31,13 @@ impl RequestContext {
     }
 
     pub(crate) fn from_headers(req: &HttpRequest) -> Self {
+        Self::from_header_map(req.headers())
+    }
+
+    /// The context of a request with these headers.
+    pub(crate) fn from_header_map(headers: &HeaderMap) -> Self {
         let header = |name: &str| {
-            req.headers()
+            headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
@@ -107,7 +112,19 @@ pub(crate) fn complete(
     let Some(ctx) = res.request().extensions_mut().remove::<RequestContext>() else {
         return res.map_into_boxed_body();
     };
-    let mut res = complete_problem(res, &ctx);
+    let (req, resp) = res.into_parts();
+    let resp = complete_response(resp.map_into_boxed_body(), req.path(), ctx);
+    ServiceResponse::new(req, resp)
+}
+
+/// [`complete`] for an answer to a request at `path` (the shortcut's answers too, see
+/// [`crate::app::Envelope`]).
+pub(crate) fn complete_response(
+    res: HttpResponse,
+    path: &str,
+    ctx: RequestContext,
+) -> HttpResponse {
+    let mut res = complete_problem(res, path, &ctx);
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::try_from(ctx.request_id) {
         headers.insert(HeaderName::from_static(REQUEST_ID), v);
@@ -118,32 +135,19 @@ pub(crate) fn complete(
     res
 }
 
-fn complete_problem(
-    res: ServiceResponse<impl MessageBody + 'static>,
-    ctx: &RequestContext,
-) -> ServiceResponse<BoxBody> {
-    let api_error = res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<ApiError>());
-    let Some(api_error) = api_error else {
-        return res.map_into_boxed_body();
+fn complete_problem(res: HttpResponse, path: &str, ctx: &RequestContext) -> HttpResponse {
+    let Some(api_error) = res.error().and_then(|e| e.as_error::<ApiError>()) else {
+        return res;
     };
-    let problem = api_error.to_problem(
-        Some(res.request().path().to_owned()),
-        Some(ctx.request_id.clone()),
-    );
-    let status = res.status();
-    let headers = res.headers().clone();
-    let (req, _old) = res.into_parts();
-    let mut builder = HttpResponse::build(status);
-    for (name, value) in headers.iter() {
+    let problem = api_error.to_problem(Some(path.to_owned()), Some(ctx.request_id.clone()));
+    let mut builder = HttpResponse::build(res.status());
+    for (name, value) in res.headers().iter() {
         if name != actix_web::http::header::CONTENT_LENGTH {
             builder.append_header((name.clone(), value.clone()));
         }
     }
     let body = serde_json::to_vec(&problem).unwrap_or_default();
-    ServiceResponse::new(req, builder.body(body))
+    builder.body(body)
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! can be fingerprinted and retried); larger ones stream through without being held; oversized
 //! ones are refused.
 
+use actix_web::dev::{Payload, RequestHead};
 use actix_web::http::header;
-use actix_web::{web, HttpRequest};
+use actix_web::web;
 use kuaidi_shared::ApiError;
 
 /// A request body on its way upstream: small or idempotency-keyed bodies are read first (they
@@ -24,7 +25,7 @@ fn too_large(max: usize) -> ApiError {
 }
 
 /// Reads the whole body (at most `max` bytes).
-async fn read_all(mut payload: web::Payload, max: usize) -> Result<web::Bytes, ApiError> {
+async fn read_all(mut payload: Payload, max: usize) -> Result<web::Bytes, ApiError> {
     use futures_util::StreamExt;
     let mut buf = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
@@ -39,7 +40,7 @@ async fn read_all(mut payload: web::Payload, max: usize) -> Result<web::Bytes, A
 
 /// Streams the body upstream through a channel (the actix payload stays on its worker), cut
 /// off with an error past `max` bytes.
-fn stream(mut payload: web::Payload, max: usize) -> Streamed {
+fn stream(mut payload: Payload, max: usize) -> Streamed {
     use futures_util::StreamExt;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(8);
     actix_web::rt::spawn(async move {
@@ -69,17 +70,17 @@ fn stream(mut payload: web::Payload, max: usize) -> Streamed {
 }
 
 /// The body of `req`, buffered or streaming as its size and idempotency key require.
-pub async fn read(req: &HttpRequest, payload: web::Payload, max: usize) -> Result<Body, ApiError> {
+pub async fn read(req: &RequestHead, payload: Payload, max: usize) -> Result<Body, ApiError> {
     let declared = req
-        .headers()
+        .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    let keyed = req.headers().contains_key("idempotency-key");
+    let keyed = req.headers.contains_key("idempotency-key");
     Ok(match declared {
         Some(n) if n > max => return Err(too_large(max)),
         Some(n) if n <= BUFFER_UP_TO => Body::Buffered(read_all(payload, max).await?),
-        None if !req.headers().contains_key(header::TRANSFER_ENCODING) => {
+        None if !req.headers.contains_key(header::TRANSFER_ENCODING) => {
             Body::Buffered(web::Bytes::new())
         }
         _ if keyed => Body::Buffered(read_all(payload, max).await?),

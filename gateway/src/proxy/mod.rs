@@ -1,12 +1,17 @@
-//! The reverse proxy: routes by path prefix (SPEC §3, [`routing`]) over a keep-alive
-//! connection pool, verifies the caller's token before forwarding it (each service verifies it
-//! again), rate-limits, replays idempotency-keyed POSTs, audits unmasked PII reads, and relays
-//! the answer ([`upstream`]); bodies are buffered or streamed by [`body`].
+//! The reverse proxy: routes by path prefix (SPEC §3, [`routing`]) over each worker's
+//! keep-alive connections (`pool`), verifies the caller's token before forwarding it (each
+//! service verifies it again), rate-limits, replays idempotency-keyed POSTs, audits unmasked PII
+//! reads, and relays the answer ([`upstream`]); bodies are buffered or streamed by [`body`].
+//! Requests arrive through the app ([`forward`]) or, bodiless reads, past it ([`shortcut`]);
+//! both are [`Proxy::handle`]d the same way.
 
 pub mod body;
+mod pool;
 pub mod routing;
+pub mod shortcut;
 pub mod upstream;
 
+use actix_web::dev::{Payload, RequestHead};
 use actix_web::http::Method;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use kuaidi_shared::http::PII_AUDIT_HEADER;
@@ -37,7 +42,7 @@ pub struct Proxy {
     pub pii: std::sync::Arc<kuaidi_shared::crypto::PiiCipher>,
 }
 
-/// Forwards a request to its service.
+/// Forwards a request to its service (the app's way; see [`shortcut`] for the other).
 pub async fn forward(
     req: HttpRequest,
     payload: web::Payload,
@@ -51,53 +56,84 @@ pub async fn forward(
         .ok_or(ApiError::NotFound("route"))?;
     req.extensions_mut()
         .insert(kuaidi_shared::http_metrics::Endpoint(route.prefix));
-    let caller = proxy.edge.resolve(&req).await?;
-    if let Some(c) = caller.as_ref().filter(|c| c.exchanged_key.is_some()) {
-        let key = c.exchanged_key.map(|k| k.to_string());
-        let entry = Audit::by(&c.principal, "auth.api_key", key);
-        proxy.auditor.record(&req, &ctx, entry).await;
-    }
-    let decision = match (&caller, route.public) {
-        (Some(c), _) => proxy.limits.per_principal.check(&c.principal.sub),
-        (None, true) => proxy
-            .limits
-            .public_per_ip
-            .check_owned(crate::ratelimit::address_key(&req)),
-        (None, false) => {
-            return Err(ApiError::Unauthorized(
-                "bearer token or API key required".into(),
-            ))
+    let info = req.connection_info().clone();
+    let inbound = Inbound {
+        head: req.head(),
+        scheme: info.scheme(),
+        host: info.host(),
+    };
+    proxy
+        .handle(&client, &inbound, &route, payload.into_inner(), &ctx)
+        .await
+}
+
+/// What the proxy reads of a request, whichever way it came in.
+pub struct Inbound<'a> {
+    pub head: &'a RequestHead,
+    /// The scheme and host the caller used, as actix-web's `ConnectionInfo` says.
+    pub scheme: &'a str,
+    pub host: &'a str,
+}
+
+impl Proxy {
+    /// Authorises a request on `route`, limits it, and forwards it.
+    async fn handle(
+        &self,
+        client: &upstream::Client,
+        req: &Inbound<'_>,
+        route: &Route<'_>,
+        payload: Payload,
+        ctx: &RequestContext,
+    ) -> Result<HttpResponse, ApiError> {
+        let peer = req.head.peer_addr;
+        let caller = self.edge.resolve(&req.head.headers).await?;
+        if let Some(c) = caller.as_ref().filter(|c| c.exchanged_key.is_some()) {
+            let key = c.exchanged_key.map(|k| k.to_string());
+            let entry = Audit::by(&c.principal, "auth.api_key", key);
+            self.auditor.record_for(peer, ctx, entry).await;
         }
-    };
-    if let Decision::Refused {
-        limit,
-        retry_after_secs,
-    } = decision
-    {
-        return Err(ApiError::TooManyRequests {
-            retry_after_secs,
+        let decision = match (&caller, route.public) {
+            (Some(c), _) => self.limits.per_principal.check(&c.principal.sub),
+            (None, true) => self
+                .limits
+                .public_per_ip
+                .check_with(|| crate::ratelimit::address_key(peer)),
+            (None, false) => {
+                return Err(ApiError::Unauthorized(
+                    "bearer token or API key required".into(),
+                ))
+            }
+        };
+        if let Decision::Refused {
             limit,
-        });
+            retry_after_secs,
+        } = decision
+        {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs,
+                limit,
+            });
+        }
+        let body = body::read(req.head, payload, self.max_body).await?;
+        let call = Call {
+            req,
+            ctx,
+            route,
+            caller: caller.as_ref(),
+        };
+        // Errors too carry the rate-limit headers; `from_error` keeps the problem's details.
+        let resp = match relay(self, client, call, body).await {
+            Ok(resp) => resp,
+            Err(e) => HttpResponse::from_error(e),
+        };
+        Ok(with_headers(resp, &decision))
     }
-    let body = body::read(&req, payload, proxy.max_body).await?;
-    let call = Call {
-        req: &req,
-        ctx: &ctx,
-        route: &route,
-        caller: caller.as_ref(),
-    };
-    // Errors too carry the rate-limit headers; `from_error` keeps the problem's details.
-    let resp = match relay(&proxy, &client, call, body).await {
-        Ok(resp) => resp,
-        Err(e) => HttpResponse::from_error(e),
-    };
-    Ok(with_headers(resp, &decision))
 }
 
 /// One authorised request on its way.
 #[derive(Clone, Copy)]
 struct Call<'a> {
-    req: &'a HttpRequest,
+    req: &'a Inbound<'a>,
     ctx: &'a RequestContext,
     route: &'a Route<'a>,
     caller: Option<&'a Caller>,
@@ -111,7 +147,7 @@ async fn relay(
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
     let req = call.req;
-    let uri = upstream::uri(req, call.route)?;
+    let uri = upstream::uri(req.head)?;
     let pool = proxy.auditor.pool();
     let keyed = match idempotency_key(call, &body)? {
         Some((who, key, hash)) => {
@@ -156,7 +192,10 @@ async fn audit_pii_read<V: AsRef<[u8]>>(
 ) {
     let target = String::from_utf8_lossy(target.as_ref()).into_owned();
     let entry = Audit::by(&caller.principal, "pii.read", Some(target));
-    proxy.auditor.record(call.req, call.ctx, entry).await;
+    proxy
+        .auditor
+        .record_for(call.req.head.peer_addr, call.ctx, entry)
+        .await;
 }
 
 /// `(principal, key, fingerprint)` of an idempotency-keyed POST by a known caller.
@@ -164,20 +203,20 @@ fn idempotency_key(
     call: Call<'_>,
     body: &Body,
 ) -> Result<Option<(String, String, String)>, ApiError> {
-    let req = call.req;
+    let head = call.req.head;
     let (&Method::POST, Some(key), Some(c)) = (
-        req.method(),
-        req.headers().get("idempotency-key"),
+        &head.method,
+        head.headers.get("idempotency-key"),
         call.caller,
     ) else {
         return Ok(None);
     };
     let key = idempotency::parse_key(key.to_str().unwrap_or(""))?;
-    let path = req
-        .uri()
+    let path = head
+        .uri
         .path_and_query()
         .map(|p| p.as_str())
-        .unwrap_or(req.path());
+        .unwrap_or(head.uri.path());
     let Body::Buffered(bytes) = body else {
         return Err(ApiError::Internal(anyhow::anyhow!(
             "keyed bodies are buffered"

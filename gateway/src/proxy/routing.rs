@@ -103,6 +103,7 @@ mod tests {
                 timeout_ms: 10,
                 bulk_timeout_ms: 60,
                 max_body_bytes: 1,
+                shortcut: true,
             },
         )
     }

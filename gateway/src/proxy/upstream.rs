@@ -5,14 +5,13 @@
 //! the service is down or slow, and the answer relayed back (small ones with a length, large ones
 //! streamed).
 
+use actix_web::dev::RequestHead;
 use actix_web::http::{header, Method};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::HttpResponse;
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http_body_util::{BodyDataStream, BodyExt, Either, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use kuaidi_shared::app::is_default_header;
 use kuaidi_shared::http::PII_AUDIT_HEADER;
 use kuaidi_shared::request::{RequestContext, REQUEST_ID, TRACEPARENT};
@@ -21,12 +20,13 @@ use std::time::Duration;
 
 use super::body::{Body, Streamed};
 use super::routing::Route;
+use super::Inbound;
 
 /// A request body on its way upstream: buffered, or streamed as it arrives.
 pub type OutBody = Either<Full<Bytes>, Streamed>;
 
-/// One worker's keep-alive pool to the services.
-pub type Client = hyper_util::client::legacy::Client<HttpConnector, OutBody>;
+/// One worker's keep-alive connections to the services.
+pub use super::pool::Client;
 
 /// The answer of a service, its body not read yet.
 pub type Answer = hyper::Response<Incoming>;
@@ -34,18 +34,9 @@ pub type Answer = hyper::Response<Incoming>;
 /// Answers up to this size are read whole and sent on with a length.
 const BUFFER_ANSWERS_UP_TO: u64 = 256 * 1024;
 
-/// A pool for one worker. Idle connections are dropped after 90 s, below the services'
-/// keep-alive (`kuaidi_shared::app::KEEP_ALIVE`), so the gateway always closes first and never
-/// sends on a connection the service is closing.
+/// The connections of one worker.
 pub fn client(connect_timeout: Duration) -> Client {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(connect_timeout));
-    connector.set_nodelay(true);
-    hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .pool_max_idle_per_host(256)
-        .pool_timer(TokioTimer::new())
-        .build(connector)
+    Client::new(connect_timeout)
 }
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1) and those the proxy sets itself.
@@ -75,12 +66,12 @@ fn is_hop_by_hop(name: &str) -> bool {
 /// The headers sent upstream: the caller's end-to-end headers, then the gateway's own — the
 /// request id, the trace context, the token it authorised and the `x-forwarded-*` trio.
 fn upstream_headers(
-    req: &HttpRequest,
+    req: &Inbound<'_>,
     ctx: &RequestContext,
     token: Option<&str>,
 ) -> http::HeaderMap {
-    let mut headers = http::HeaderMap::with_capacity(req.headers().len() + 6);
-    for (name, value) in req.headers() {
+    let mut headers = http::HeaderMap::with_capacity(req.head.headers.len() + 6);
+    for (name, value) in &req.head.headers {
         if !is_hop_by_hop(name.as_str()) {
             if let (Ok(n), Ok(v)) = (
                 http::HeaderName::from_bytes(name.as_str().as_bytes()),
@@ -90,34 +81,59 @@ fn upstream_headers(
             }
         }
     }
-    let mut set = |name: &'static str, value: &str| {
+    const SET: [http::HeaderName; 5] = [
+        http::HeaderName::from_static(REQUEST_ID),
+        http::HeaderName::from_static(TRACEPARENT),
+        http::header::AUTHORIZATION,
+        http::HeaderName::from_static("x-forwarded-proto"),
+        http::HeaderName::from_static("x-forwarded-host"),
+    ];
+    let [request_id, traceparent, authorization, proto, host] = SET;
+    let mut set = |name: http::HeaderName, value: &str| {
         if let Ok(v) = http::HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
     };
-    set(REQUEST_ID, &ctx.request_id);
-    set(TRACEPARENT, &ctx.traceparent);
+    set(request_id, &ctx.request_id);
+    set(traceparent, &ctx.traceparent);
     if let Some(token) = token {
-        set("authorization", &format!("Bearer {token}"));
+        set(authorization, &format!("Bearer {token}"));
     }
-    if let Some(peer) = req.peer_addr() {
-        set("x-forwarded-for", &peer.ip().to_string());
+    set(proto, req.scheme);
+    set(host, req.host);
+    if let Some(peer) = req.head.peer_addr {
+        headers.insert("x-forwarded-for", forwarded_for(peer.ip()));
     }
-    let info = req.connection_info();
-    set("x-forwarded-proto", info.scheme());
-    set("x-forwarded-host", info.host());
     headers
 }
 
-/// The upstream URI of `req` on `route`, `400` unless its path is exactly the one routed and
-/// authorised (nothing between here and the service may resolve it to another path).
-pub fn uri(req: &HttpRequest, route: &Route<'_>) -> Result<http::Uri, ApiError> {
-    let target = match req.uri().query() {
-        Some(q) => format!("{}{}?{q}", route.upstream, req.path()),
-        None => format!("{}{}", route.upstream, req.path()),
-    };
+/// The `X-Forwarded-For` value of a peer: the worker's last one again when it is the same
+/// address (the usual case: a load balancer's or a few clients' long-lived connections), so
+/// the address is not formatted on every request.
+fn forwarded_for(ip: std::net::IpAddr) -> http::HeaderValue {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(std::net::IpAddr, http::HeaderValue)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    LAST.with_borrow_mut(|last| match last {
+        Some((seen, value)) if *seen == ip => value.clone(),
+        _ => {
+            let value = http::HeaderValue::from_str(&ip.to_string())
+                .expect("an IP address is a valid header value");
+            *last = Some((ip, value.clone()));
+            value
+        }
+    })
+}
+
+/// The upstream request target of `req` (origin form), `400` unless its path is exactly the
+/// one routed and authorised (nothing between here and the service may resolve it to another
+/// path).
+pub fn uri(req: &RequestHead) -> Result<http::Uri, ApiError> {
+    let path = req.uri.path();
+    let target = req.uri.path_and_query().map_or(path, |p| p.as_str());
     match http::Uri::try_from(target) {
-        Ok(uri) if uri.path() == req.path() => Ok(uri),
+        Ok(uri) if uri.path() == path => Ok(uri),
         _ => Err(ApiError::BadRequest(
             "the path is not in normal form".into(),
         )),
@@ -126,7 +142,7 @@ pub fn uri(req: &HttpRequest, route: &Route<'_>) -> Result<http::Uri, ApiError> 
 
 /// Sends the request upstream; idempotent methods are retried once on a connection failure.
 pub async fn send(
-    req: &HttpRequest,
+    req: &Inbound<'_>,
     ctx: &RequestContext,
     client: &Client,
     route: &Route<'_>,
@@ -134,9 +150,12 @@ pub async fn send(
     token: Option<&str>,
     body: Body,
 ) -> Result<Answer, ApiError> {
-    let method = http::Method::from_bytes(req.method().as_str().as_bytes())
+    let method = http::Method::from_bytes(req.head.method.as_str().as_bytes())
         .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
-    let idempotent = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let idempotent = matches!(
+        req.head.method,
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let (attempts, mut streaming, buffered) = match body {
         Body::Buffered(b) => (if idempotent { 2 } else { 1 }, None, b),
         Body::Streaming(s) => (1, Some(s), Bytes::new()),
@@ -151,7 +170,8 @@ pub async fn send(
         *out.uri_mut() = uri.clone();
         // Built again for a retry (rare) rather than kept as a copy on every request.
         *out.headers_mut() = upstream_headers(req, ctx, token);
-        match tokio::time::timeout(route.timeout, client.request(out)).await {
+        let answer = client.request(route.upstream, out);
+        match tokio::time::timeout(route.timeout, answer).await {
             Ok(Ok(resp)) => return Ok(resp),
             Err(_) => {
                 tracing::warn!(upstream = %route.upstream, "upstream timed out");
@@ -197,6 +217,8 @@ fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &http::Header
     for (name, value) in headers {
         if is_hop_by_hop(name.as_str())
             || name.as_str() == PII_AUDIT_HEADER
+            // Always replaced by the gateway's CORS layer.
+            || name == http::header::ACCESS_CONTROL_EXPOSE_HEADERS
             || is_default_header(name.as_str(), value.as_bytes())
         {
             continue;

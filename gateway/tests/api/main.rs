@@ -8,3 +8,4 @@ mod helpers;
 mod input;
 mod proxy;
 mod security;
+mod shortcut;

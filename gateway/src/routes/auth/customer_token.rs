@@ -34,7 +34,7 @@ pub async fn customer_token(
     auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let app = edge
-        .resolve(&req)
+        .resolve(req.headers())
         .await?
         .ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?
         .principal;
