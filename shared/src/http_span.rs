@@ -94,7 +94,7 @@ pub fn on_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, E
 }
 
 /// [`on_end`] for an answer built without a `ServiceResponse` (the shortcut's, see
-/// [`crate::app::Envelope`]).
+/// [`crate::app::shortcut::Envelope`]).
 pub fn on_end_response(span: Span, response: &actix_web::HttpResponse) {
     if span.is_disabled() {
         return;

@@ -118,7 +118,7 @@ pub(crate) fn complete(
 }
 
 /// [`complete`] for an answer to a request at `path` (the shortcut's answers too, see
-/// [`crate::app::Envelope`]).
+/// [`crate::app::shortcut::Envelope`]).
 pub(crate) fn complete_response(
     res: HttpResponse,
     path: &str,
