@@ -1,5 +1,5 @@
 //! A way past the app for the requests a process can answer with less than the whole stack
-//! (the gateway's proxied reads, SPEC §9): [`serve`](super::serve) puts a [`Split`] in front of
+//! (the gateway's proxied reads, SPEC §9): [`serve`](super::serve) puts a `Split` in front of
 //! the actix-web app, which offers each request on the public port to the process's
 //! [`Shortcut`] first. What the app's shared layers do to every answer (request id and trace
 //! context, problem+json completion, security headers, CORS headers, metrics, the root span) a
