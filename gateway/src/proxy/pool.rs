@@ -76,6 +76,16 @@ impl Service {
     }
 }
 
+/// What [`Client::checkout`] finds for a request.
+struct Checkout {
+    /// A ready idle connection, if any.
+    ready: Option<SendRequest<OutBody>>,
+    /// The service's `Host`.
+    host: http::HeaderValue,
+    /// Its address, when a connection is to be opened (empty otherwise).
+    authority: String,
+}
+
 impl Client {
     pub fn new(connect_timeout: Duration) -> Self {
         Self(Rc::new(Pool {
@@ -90,9 +100,13 @@ impl Client {
         base: &str,
         mut req: http::Request<OutBody>,
     ) -> anyhow::Result<http::Response<Incoming>> {
-        let (reused, host, authority) = self.checkout(base)?;
+        let Checkout {
+            ready,
+            host,
+            authority,
+        } = self.checkout(base)?;
         req.headers_mut().insert(http::header::HOST, host);
-        if let Some(mut sender) = reused {
+        if let Some(mut sender) = ready {
             match sender.try_send_request(req).await {
                 Ok(answer) => {
                     self.checkin(base, sender);
@@ -113,11 +127,7 @@ impl Client {
 
     /// A ready idle connection to `base` if there is one, with the service's `Host` and
     /// address.
-    #[allow(clippy::type_complexity)]
-    fn checkout(
-        &self,
-        base: &str,
-    ) -> anyhow::Result<(Option<SendRequest<OutBody>>, http::HeaderValue, String)> {
+    fn checkout(&self, base: &str) -> anyhow::Result<Checkout> {
         let mut services = self.0.services.borrow_mut();
         let i = match services.iter().position(|s| s.base == base) {
             Some(i) => i,
@@ -134,7 +144,11 @@ impl Client {
         } else {
             service.authority.clone()
         };
-        Ok((ready, service.host.clone(), authority))
+        Ok(Checkout {
+            ready,
+            host: service.host.clone(),
+            authority,
+        })
     }
 
     /// Gives a connection back once its answer has begun (it is ready again, and taken again,

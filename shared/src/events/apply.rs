@@ -67,6 +67,9 @@ impl From<diesel::result::Error> for Failed {
 /// events costs one round trip for its `processed_events` rows, not one per event; the new
 /// events then go to the handler together ([`EventHandler::handle_all`]). Events of a type
 /// the handler does not have recorded ([`EventHandler::recorded`]) always go to it.
+///
+/// [`EventHandler::handle_all`]: super::consumer::EventHandler::handle_all
+/// [`EventHandler::recorded`]: super::consumer::EventHandler::recorded
 pub async fn apply_all<E: Into<Arc<CloudEvent>>>(
     sub: &Subscription,
     events: Vec<E>,
