@@ -217,8 +217,6 @@ fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &http::Header
     for (name, value) in headers {
         if is_hop_by_hop(name.as_str())
             || name.as_str() == PII_AUDIT_HEADER
-            // Always replaced by the gateway's CORS layer.
-            || name == http::header::ACCESS_CONTROL_EXPOSE_HEADERS
             || is_default_header(name.as_str(), value.as_bytes())
         {
             continue;

@@ -85,9 +85,11 @@ const SECURITY_HEADERS: [(&str, &str); 5] = [
 ];
 
 /// Whether every response of these processes carries `name: value` anyway (a proxy need not
-/// copy it from the answer it relays): a security header, or CORS's `Vary`.
+/// copy it from the answer it relays): a security header, CORS's `Vary`, or the exposed
+/// headers (whatever their order: CORS sets its own on every answer).
 pub fn is_default_header(name: &str, value: &[u8]) -> bool {
-    (name == "vary" && value == VARY.as_bytes())
+    name == "access-control-expose-headers"
+        || (name == "vary" && value == VARY.as_bytes())
         || SECURITY_HEADERS
             .iter()
             .any(|(n, v)| *n == name && v.as_bytes() == value)
