@@ -162,7 +162,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 pool: Some(pool),
                 broker: None,
             },
-            cors_origins,
+            edge: Some(cors_origins),
             shortcut: Some(Arc::new(move |cfg, envelope| {
                 let client = proxy::upstream::client(connect_timeout);
                 cfg.app_data(web::Data::new(client.clone()));

@@ -6,7 +6,7 @@
 
 use actix_service::IntoServiceFactory;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App, HttpServer};
 use diesel_migrations::EmbeddedMigrations;
 use secrecy::ExposeSecret;
@@ -126,8 +126,11 @@ pub struct ServeOptions {
     pub name: &'static str,
     pub http: HttpSettings,
     pub readiness: Readiness,
-    /// Origins allowed by CORS (browser front ends); empty: no cross-origin access.
-    pub cors_origins: Vec<String>,
+    /// `Some` for the process browsers reach (the gateway): CORS for these origins (empty: no
+    /// cross-origin access) and the security headers on every answer. `None` for a service
+    /// behind it, which leaves both to the edge: the gateway sets its own on whatever it
+    /// relays, so the service's would only be sent, parsed and dropped on every request.
+    pub edge: Option<Vec<String>>,
     /// Answers some requests on the public port before the app (see [`shortcut`]).
     pub shortcut: Option<shortcut::MakeShortcut>,
 }
@@ -159,7 +162,8 @@ where
         registry,
     });
     let readiness = web::Data::new(opts.readiness);
-    let origins = opts.cors_origins;
+    let edge = opts.edge.is_some();
+    let origins = opts.edge.unwrap_or_default();
     let make_shortcut = opts.shortcut;
     let envelope = shortcut::Envelope {
         metrics: metrics.clone(),
@@ -168,8 +172,8 @@ where
         let mut shortcut = None;
         let app = App::new()
             .wrap(from_fn(guards::guards))
-            .wrap(cors(&origins))
-            .wrap(security_headers())
+            .wrap(Condition::new(edge, cors(&origins)))
+            .wrap(Condition::new(edge, security_headers()))
             .wrap(crate::http_front::Front)
             .app_data(readiness.clone())
             .app_data(mgmt.clone())
@@ -269,7 +273,7 @@ impl Application {
                     pool: Some(core.pool.clone()),
                     broker: Some(core.broker.clone()),
                 },
-                cors_origins: Vec::new(),
+                edge: None,
                 shortcut: None,
             },
             configure,

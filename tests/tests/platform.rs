@@ -152,3 +152,56 @@ async fn a_stopped_service_answers_502_problem_json_through_the_gateway() {
     assert_eq!(ok.status(), 200, "the other services are unaffected");
     suite.stop().await;
 }
+
+/// The headers only a browser reads (security headers, CORS) are the edge's: every answer
+/// through the gateway carries each once, by the shortcut or the app's way, and a service
+/// behind it sends none (the gateway would only parse and drop them on every request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn browser_facing_headers_come_once_from_the_gateway_and_never_from_a_service() {
+    let suite = Suite::start().await;
+    let path = "/api/v1/tracking/KD000000001CN";
+    let shipments = suite.shipments.as_ref().expect("shipments").url();
+    let get = |url: String, origin: Option<&'static str>| {
+        let mut req = suite.env.http.get(url);
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        async move { req.send().await.expect("sent") }
+    };
+    let edge = [
+        "x-content-type-options",
+        "x-frame-options",
+        "referrer-policy",
+        "strict-transport-security",
+        "cross-origin-opener-policy",
+        "access-control-expose-headers",
+        "vary",
+    ];
+    let through_gateway = [
+        get(suite.url(path), None).await,
+        get(suite.url(path), Some("https://shop.example")).await,
+    ];
+    for resp in &through_gateway {
+        assert_eq!(resp.status(), 404, "an unknown number");
+        for name in edge {
+            assert_eq!(
+                resp.headers().get_all(name).iter().count(),
+                1,
+                "{name} once through the gateway"
+            );
+        }
+    }
+    let direct = get(format!("{shipments}{path}"), Some("https://shop.example")).await;
+    assert_eq!(direct.status(), 404, "served, whatever the Origin");
+    for name in edge {
+        assert!(
+            !direct.headers().contains_key(name),
+            "{name} from the service itself"
+        );
+    }
+    assert!(
+        direct.headers().contains_key("x-request-id"),
+        "the request id is still echoed"
+    );
+    suite.stop().await;
+}
