@@ -18,6 +18,7 @@ use futures_util::future::{Either, FutureExt, LocalBoxFuture, Map};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::instrument::Instrumented;
 use tracing::{Instrument, Span};
 
 use crate::http_metrics::HttpMetrics;
@@ -50,12 +51,14 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// Runs `answer` inside the request's root span (when it is enabled).
-    pub async fn within<F: std::future::Future>(&self, answer: F) -> F::Output {
+    /// `answer`, run inside the request's root span (when it is enabled). Not an `async fn`:
+    /// that would hold `answer` twice (the argument and the awaited state), and a proxied
+    /// request's future is moved whole when it is boxed.
+    pub fn within<F: std::future::Future>(&self, answer: F) -> Either<F, Instrumented<F>> {
         if self.span.is_disabled() {
-            answer.await
+            Either::Left(answer)
         } else {
-            answer.instrument(self.span.clone()).await
+            Either::Right(answer.instrument(self.span.clone()))
         }
     }
 }
