@@ -65,66 +65,24 @@ async fn scans_rewrite_their_shipments_in_place_without_touching_an_index() {
     )
     .execute(&mut conn)
     .expect("autovacuum off");
-    eventually(
-        std::time::Duration::from_secs(10),
-        "no other backend connected to the test's database",
-        || {
-            let others = diesel::select(sql::<BigInt>(
-                "(SELECT count(*) FROM pg_stat_activity \
-                   WHERE datname = current_database() AND pid <> pg_backend_pid())",
-            ))
-            .get_result::<i64>(&mut conn)
-            .expect("pg_stat_activity");
-            std::future::ready((others == 0).then_some(()))
-        },
-    )
-    .await;
     let ctx = RequestContext::detached();
-
-    let (mut updated, mut in_place) = (0, 0);
-    // Every shipment moves to in_transit, then to out_for_delivery.
-    for (pass, status) in [ShipmentStatus::InTransit, ShipmentStatus::OutForDelivery]
-        .into_iter()
-        .enumerate()
-    {
-        for quarter in 0..4 {
-            let batch: Vec<String> = tns.iter().skip(quarter).step_by(4).cloned().collect();
-            let (u, h) = conn
-                .transaction::<_, diesel::result::Error, _>(|c| {
-                    // PostgreSQL's counts of the backend's updates not yet reported (they
-                    // survive a commit until the next report): taken around the batch.
-                    let counts = |c: &mut PgConnection| {
-                        diesel::select(sql::<(BigInt, BigInt)>(
-                            "pg_stat_get_xact_tuples_updated('shipments'::regclass), \
-                             pg_stat_get_xact_tuples_hot_updated('shipments'::regclass)",
-                        ))
-                        .get_result::<(i64, i64)>(c)
-                    };
-                    let before = counts(c)?;
-                    let tag = format!("{pass}");
-                    let out =
-                        ingest(c, &scans(&batch, status, &tag), Utc::now(), &ctx).expect("ingest");
-                    assert!(
-                        out.iter()
-                            .all(|i| matches!(i.outcome, Outcome::Accepted { .. })),
-                        "every scan accepted: {out:?}"
-                    );
-                    let after = counts(c)?;
-                    Ok((after.0 - before.0, after.1 - before.1))
-                })
-                .expect("transaction");
-            updated += u;
-            in_place += h;
+    // A page is pruned only when its cleanup lock is free at that moment and no snapshot in
+    // the database still sees its dead versions; on a loaded machine an autovacuum worker's
+    // visit (it still connects to list the tables) can hold one through a whole attempt (CI
+    // saw 32 of 80). With an index over a rewritten column no update is HOT in any attempt,
+    // so the best of three attempts still tells the two apart.
+    let mut attempts = Vec::new();
+    for attempt in 0..3 {
+        let (updated, in_place) = scan_twice(&mut conn, &tns, &ctx, attempt).await;
+        assert_eq!(updated, 80, "two scans of 40 shipments");
+        attempts.push(in_place);
+        if in_place * 4 >= updated * 3 {
+            break;
         }
     }
-
-    assert_eq!(updated, 80, "two scans of 40 shipments");
-    // With an index over a rewritten column none is HOT. A page is pruned only when its
-    // cleanup lock is free at that moment (the checkpointer or the background writer may hold
-    // a pin), so a few may miss a pruned page.
     assert!(
-        in_place * 4 >= updated * 3,
-        "at least 3 updates in 4 HOT: {in_place} of {updated}"
+        attempts.iter().any(|&h| h * 4 >= 80 * 3),
+        "at least 3 updates in 4 HOT in one of three attempts: {attempts:?} of 80"
     );
     // Ingestion moves the shipments' `shipment_changes` rows itself and the update trigger
     // stays out of its statement only: a later update in the same transaction is kept by the
@@ -155,4 +113,65 @@ async fn scans_rewrite_their_shipments_in_place_without_touching_an_index() {
     .get_result::<(i64, i64, i64)>(&mut conn)
     .expect("counts");
     assert_eq!((shipments, changes, pulled), (40, 40, 40));
+}
+
+/// Moves every shipment to in_transit, then to out_for_delivery, a quarter of them per batch,
+/// once no other backend is connected to the database: `(updates, HOT updates)`, as
+/// PostgreSQL counts them.
+async fn scan_twice(
+    conn: &mut PgConnection,
+    tns: &[String],
+    ctx: &RequestContext,
+    attempt: usize,
+) -> (i64, i64) {
+    eventually(
+        std::time::Duration::from_secs(10),
+        "no other backend connected to the test's database",
+        || {
+            let others = diesel::select(sql::<BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                   WHERE datname = current_database() AND pid <> pg_backend_pid())",
+            ))
+            .get_result::<i64>(conn)
+            .expect("pg_stat_activity");
+            std::future::ready((others == 0).then_some(()))
+        },
+    )
+    .await;
+    let (mut updated, mut in_place) = (0, 0);
+    for (pass, status) in [ShipmentStatus::InTransit, ShipmentStatus::OutForDelivery]
+        .into_iter()
+        .enumerate()
+    {
+        for quarter in 0..4 {
+            let batch: Vec<String> = tns.iter().skip(quarter).step_by(4).cloned().collect();
+            let (u, h) = conn
+                .transaction::<_, diesel::result::Error, _>(|c| {
+                    // PostgreSQL's counts of the backend's updates not yet reported (they
+                    // survive a commit until the next report): taken around the batch.
+                    let counts = |c: &mut PgConnection| {
+                        diesel::select(sql::<(BigInt, BigInt)>(
+                            "pg_stat_get_xact_tuples_updated('shipments'::regclass), \
+                             pg_stat_get_xact_tuples_hot_updated('shipments'::regclass)",
+                        ))
+                        .get_result::<(i64, i64)>(c)
+                    };
+                    let before = counts(c)?;
+                    let tag = format!("{attempt}-{pass}");
+                    let out =
+                        ingest(c, &scans(&batch, status, &tag), Utc::now(), ctx).expect("ingest");
+                    assert!(
+                        out.iter()
+                            .all(|i| matches!(i.outcome, Outcome::Accepted { .. })),
+                        "every scan accepted: {out:?}"
+                    );
+                    let after = counts(c)?;
+                    Ok((after.0 - before.0, after.1 - before.1))
+                })
+                .expect("transaction");
+            updated += u;
+            in_place += h;
+        }
+    }
+    (updated, in_place)
 }
