@@ -305,6 +305,8 @@ for hook in bench/*.sh; do
   limit=${SECTION_TIMEOUT:-$(sed -n 's/^# bench-timeout: *\([0-9][0-9]*\).*/\1/p' "$hook" | head -n 1)}
   limit=${limit:-600}
   echo "bench: section $key (at most ${limit}s)..."
+  # What earlier parts wrote is on disk before the section times anything of its own.
+  psql -h 127.0.0.1 -U postgres -q -c CHECKPOINT postgres
   # timeout signals the whole process group: whatever the section started stops with it.
   timeout "$limit" bash -c 'set -euo pipefail; source "$1"; "bench_$2" "$3"' _ \
     "$hook" "$key" "$work/section-$key.out" || echo "  section $key failed or timed out (status $?)" >&2

@@ -3,8 +3,8 @@
 //! migrated by the service), seeds it set-based with `analytics_seed.sql` (the rows the
 //! consumers would have written for `shipments` shipments), then for each filter measures the
 //! first request (customer figures not yet remembered) and `requests` more, sequentially, over
-//! HTTP straight to the service. Prints the figures as JSON and stores them under the
-//! `analytics` key of `bench/results.json` (other keys kept).
+//! HTTP straight to the service. Prints the figures as one line of JSON (the `analytics` entry
+//! of `bench/results.json`, which `make bench` writes).
 //!
 //! Usage: kuaidi-bench-analytics <kuaidi-analytics binary> <token> [shipments] [requests]
 //! `BENCH_ANALYTICS_SEEDED=1` keeps a `kb_analytics_kpis` an earlier run seeded with the same
@@ -171,15 +171,6 @@ async fn main() -> anyhow::Result<()> {
         }
     });
     println!("{result}");
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results.json");
-    let mut all: Value = std::fs::read_to_string(&path)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_else(|| json!({}));
-    if let Some(map) = all.as_object_mut() {
-        map.insert("analytics".into(), result);
-    }
-    std::fs::write(&path, serde_json::to_string_pretty(&all)? + "\n")?;
     Ok(())
 }
 
