@@ -88,10 +88,10 @@ impl ServiceCore {
         })
     }
 
-    /// Serves `doc` at `GET /openapi.json` (the gateway merges every service's document):
-    /// `ServiceCore::init(..).await?.documented(crate::openapi())`.
-    pub fn documented(mut self, doc: utoipa::openapi::OpenApi) -> Self {
-        self.openapi = Some(Document::new(doc));
+    /// Serves `D`'s document at `GET /openapi.json` (the gateway merges every service's document):
+    /// `ServiceCore::init(..).await?.documented::<crate::ApiDoc>()`.
+    pub fn documented<D: utoipa::OpenApi>(mut self) -> Self {
+        self.openapi = Some(Document::new(D::openapi()));
         self
     }
 

@@ -25,6 +25,7 @@ pub mod projections;
 pub mod request;
 pub mod settings;
 pub mod telemetry;
+pub mod vocabulary;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

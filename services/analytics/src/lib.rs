@@ -36,16 +36,13 @@ pub const SERVICE: &str = "analytics";
 )]
 pub struct ApiDoc;
 
-/// The service's OpenAPI document (merged into the gateway's).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    <ApiDoc as utoipa::OpenApi>::openapi()
-}
-
 #[cfg(test)]
 mod tests {
+    use utoipa::OpenApi;
+
     #[test]
     fn the_openapi_document_describes_every_endpoint() {
-        let doc = serde_json::to_value(super::openapi()).expect("serialisable");
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("serialisable");
         for path in [
             "/api/v1/analytics/segments",
             "/api/v1/analytics/churn-risk",
@@ -66,7 +63,7 @@ mod tests {
 
     #[test]
     fn the_openapi_document_describes_the_kpis_with_their_errors_and_parameters() {
-        let doc = serde_json::to_value(super::openapi()).expect("serialisable");
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("serialisable");
         let kpis = &doc["paths"]["/api/v1/analytics/kpis"]["get"];
         let params = kuaidi_shared::testing::strings(&kpis["parameters"], "name");
         for name in [

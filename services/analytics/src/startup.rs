@@ -22,7 +22,7 @@ pub async fn build_with(
 ) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
         .await?
-        .documented(crate::openapi());
+        .documented::<crate::ApiDoc>();
     let shared = core.clone();
     let sched = core.scheduler();
     let outbox = core.outbox.clone();

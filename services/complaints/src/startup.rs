@@ -15,7 +15,7 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     let evidence = actix_web::web::Data::new(crate::configuration::load_evidence()?);
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
         .await?
-        .documented(crate::openapi());
+        .documented::<crate::ApiDoc>();
     let shared = core.clone();
     let sched = core.scheduler();
     let consumers = crate::events::consumers(core.clock.clone());

@@ -26,7 +26,7 @@ pub fn care_job() -> Job {
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
         .await?
-        .documented(crate::openapi());
+        .documented::<crate::ApiDoc>();
     let shared = core.clone();
     let sched = core.scheduler();
     let rules = crate::configuration::load_rules()?;

@@ -48,8 +48,3 @@ pub const SERVICE: &str = "shipments";
     )
 )]
 pub struct ApiDoc;
-
-/// The service's OpenAPI document (merged into the gateway's).
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    <ApiDoc as utoipa::OpenApi>::openapi()
-}

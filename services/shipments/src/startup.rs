@@ -32,7 +32,7 @@ pub async fn build_with(
 ) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
         .await?
-        .documented(crate::openapi());
+        .documented::<crate::ApiDoc>();
     let shared = core.clone();
     let wake = webhooks::Wake::default();
     let (hooks, hook_wake) = (webhook_settings.clone(), wake.clone());

@@ -28,39 +28,21 @@ mod signing;
 pub use revocations::Revocations;
 pub use signing::SigningKey;
 
-/// Roles of SPEC §3.
-// NOTE: external contract — role names appear in tokens and in `/api/v1/users`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Manager,
-    Supervisor,
-    Agent,
-    Analyst,
-    Operator,
-    Merchant,
-    App,
-    Customer,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Manager => "manager",
-            Self::Supervisor => "supervisor",
-            Self::Agent => "agent",
-            Self::Analyst => "analyst",
-            Self::Operator => "operator",
-            Self::Merchant => "merchant",
-            Self::App => "app",
-            Self::Customer => "customer",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+crate::vocabulary! {
+    /// Roles of SPEC §3.
+    // NOTE: external contract — role names appear in tokens and in `/api/v1/users`.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        Admin,
+        Manager,
+        Supervisor,
+        Agent,
+        Analyst,
+        Operator,
+        Merchant,
+        App,
+        Customer,
     }
 }
 

@@ -44,46 +44,22 @@ impl Default for AlertRules {
     }
 }
 
-/// What kind of condition an alert reports.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::EnumString,
-    strum::Display,
-    strum::AsRefStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum AlertKind {
-    ComplaintSpike,
-    OnTimeDrop,
-}
+kuaidi_shared::vocabulary! {
+    /// What kind of condition an alert reports.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AlertKind {
+        ComplaintSpike,
+        OnTimeDrop,
+    }
 
-/// An alert's state.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    strum::EnumString,
-    strum::Display,
-    strum::AsRefStr,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum AlertStatus {
-    Open,
-    Acknowledged,
+    /// An alert's state.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AlertStatus {
+        Open,
+        Acknowledged,
+    }
 }
 
 /// A condition found: what was observed and the threshold it crossed.

@@ -4,36 +4,18 @@
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
-/// How a report buckets its days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Granularity {
-    Day,
-    Week,
-    Month,
+kuaidi_shared::vocabulary! {
+    /// How a report buckets its days: `day` | `week` | `month`, the values of `?granularity=`
+    /// (an external contract) and the fields PostgreSQL's `date_trunc` takes (its `week` starts
+    /// on Monday too).
+    pub enum Granularity {
+        Day,
+        Week,
+        Month,
+    }
 }
 
 impl Granularity {
-    /// `day` | `week` | `month`.
-    // NOTE: external contract — the values of `?granularity=`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "day" => Some(Self::Day),
-            "week" => Some(Self::Week),
-            "month" => Some(Self::Month),
-            _ => None,
-        }
-    }
-
-    /// The name in the API, which is also the field PostgreSQL's `date_trunc` takes (its
-    /// `week` starts on Monday too).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Day => "day",
-            Self::Week => "week",
-            Self::Month => "month",
-        }
-    }
-
     /// The first day of the period containing `d`.
     pub fn start_of(self, d: NaiveDate) -> NaiveDate {
         match self {

@@ -2,14 +2,14 @@
 
 use strum::VariantArray;
 
-super::vocab::vocabulary! {
+kuaidi_shared::vocabulary! {
     /// The status of a case.
-    Status {
+    pub enum Status {
         Received, Triaged, Assigned, Investigating, PendingApproval, Resolving, AwaitingFeedback,
         Closed, Reopened,
     }
     /// A lifecycle action (`POST /complaints/{id}/actions/{action}`).
-    Action {
+    pub enum Action {
         Triage, Assign, Investigate, Propose, Approve, Reject, Resolve, Close, Reopen, Escalate,
         Comment,
     }

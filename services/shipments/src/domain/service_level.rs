@@ -2,13 +2,13 @@
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use strum::{EnumString, IntoStaticStr, VariantArray};
+use strum::VariantArray;
 use utoipa::ToSchema;
 
-use super::status::wire_enum;
-
-wire_enum! {
+kuaidi_shared::vocabulary! {
 // NOTE: external contract — merchants send and receive these values.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ServiceLevel {
     Standard,
     Express,

@@ -2,38 +2,13 @@
 //! map them 1:1.
 
 use serde::{Deserialize, Serialize};
-use strum::{EnumString, IntoStaticStr, VariantArray};
 use utoipa::ToSchema;
 
-/// Stored and sent in snake case: `serde` for JSON, `strum` for columns and event fields.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($variant:ident),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema,
-            EnumString, IntoStaticStr, VariantArray,
-        )]
-        #[serde(rename_all = "snake_case")]
-        #[strum(serialize_all = "snake_case")]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            /// The wire value (`in_transit`).
-            pub fn as_str(self) -> &'static str {
-                self.into()
-            }
-
-            /// The variant of a wire value; `None` for anything else.
-            pub fn parse(s: &str) -> Option<Self> {
-                s.parse().ok()
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
-
-wire_enum! {
+// Stored and sent in snake case: `serde` for JSON, `strum` for columns and event fields.
+kuaidi_shared::vocabulary! {
 // NOTE: external contract — merchants and webhooks depend on these exact values.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum ShipmentStatus {
     Pending,
     InfoReceived,
@@ -47,8 +22,10 @@ pub enum ShipmentStatus {
 }
 }
 
-wire_enum! {
+kuaidi_shared::vocabulary! {
 // NOTE: external contract.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Substatus {
     Delayed,
     Lost,
@@ -68,6 +45,7 @@ pub enum Substatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn wire_values_round_trip_and_match_the_json_ones() {

@@ -37,14 +37,14 @@ pub struct ExportQuery {
     pub rest: KpiQuery,
 }
 
-/// The reports that can be exported.
-#[derive(Debug, Clone, Copy, strum::EnumString, strum::AsRefStr)]
-#[strum(serialize_all = "snake_case")]
-enum Report {
-    Kpis,
-    Hotspots,
-    Staff,
-    Segments,
+kuaidi_shared::vocabulary! {
+    /// The reports that can be exported.
+    enum Report {
+        Kpis,
+        Hotspots,
+        Staff,
+        Segments,
+    }
 }
 
 /// A report as CSV (RFC 4180, UTF-8, CRLF, a header line), with the same parameters and

@@ -44,7 +44,7 @@ pub fn timeline(rows: Vec<crate::db::tracking_events::EventRow>) -> Vec<Timeline
 mod tests {
     #[test]
     fn both_ingestion_routes_and_their_bodies_are_documented() {
-        let doc = crate::openapi();
+        let doc = <crate::ApiDoc as utoipa::OpenApi>::openapi();
         for path in [
             "/api/v1/shipments/{tracking_number}/events",
             "/api/v1/tracking-events:batch",
