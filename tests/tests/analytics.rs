@@ -10,7 +10,7 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::testing::{body_json, eventually, publish};
+use kuaidi_shared::testing::{body_json, poll_json, publish};
 use kuaidi_tests::browser::Browser;
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
@@ -114,11 +114,11 @@ async fn the_dashboard_draws_the_kpis_of_data_seeded_through_the_gateway_in_a_re
 
     let today = now.date_naive();
     let path = format!("/api/v1/analytics/kpis?from={today}&to={today}");
-    let row = eventually(
+    let row = poll_json(
         std::time::Duration::from_secs(20),
         "the seeded figures",
-        || async {
-            let r: Value = suite.get(&admin, &path).await.json().await.ok()?;
+        || suite.get(&admin, &path),
+        |r| {
             let row = r["data"][0].clone();
             (row["shipments"] == 4
                 && row["delivered"] == 2
@@ -281,18 +281,11 @@ async fn every_analytics_path_answers_through_the_gateway_with_its_rights_and_42
         .expect("payload");
         publish(&suite.env.amqp, &event(&received)).await;
     }
-    let alerts = eventually(
+    let alerts = poll_json(
         std::time::Duration::from_secs(20),
         "the spike's alert",
-        || async {
-            let r: Value = suite
-                .get(&admin, "/api/v1/analytics/alerts?status=open")
-                .await
-                .json()
-                .await
-                .ok()?;
-            (r["data"].as_array()?.len() == 1).then_some(r)
-        },
+        || suite.get(&admin, "/api/v1/analytics/alerts?status=open"),
+        |r| (r["data"].as_array()?.len() == 1).then_some(r),
     )
     .await;
     let id = alerts["data"][0]["id"].as_str().expect("id");

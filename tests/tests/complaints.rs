@@ -8,8 +8,8 @@
 use chrono::{Duration, DurationRound, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::testing::eventually;
 use kuaidi_shared::testing::expect_json as json_of;
+use kuaidi_shared::testing::{eventually, poll_json};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -167,10 +167,12 @@ async fn an_sla_breach_is_seen_by_moving_the_clock() {
     suite.clock.advance(Duration::minutes(31));
 
     let path = format!("/api/v1/complaints/{id}");
-    let breached = eventually(std::time::Duration::from_secs(15), "the breach", || async {
-        let case: Value = suite.get(&admin, &path).await.json().await.ok()?;
-        (case["sla"]["breached"] == true).then_some(case)
-    })
+    let breached = poll_json(
+        std::time::Duration::from_secs(15),
+        "the breach",
+        || suite.get(&admin, &path),
+        |case| (case["sla"]["breached"] == true).then_some(case),
+    )
     .await;
     assert_eq!(
         breached["sla"]["warned"], true,
@@ -293,18 +295,11 @@ async fn a_claim_left_unsettled_ages_past_30_days_into_the_overdue_report() {
 
     suite.clock.advance(Duration::days(31));
 
-    let overdue = eventually(
+    let overdue = poll_json(
         std::time::Duration::from_secs(15),
         "the claim in the ageing report",
-        || async {
-            let page: Value = suite
-                .get(&admin, "/api/v1/claims?overdue=true")
-                .await
-                .json()
-                .await
-                .ok()?;
-            (page["data"][0]["escalated"] == true).then_some(page)
-        },
+        || suite.get(&admin, "/api/v1/claims?overdue=true"),
+        |page| (page["data"][0]["escalated"] == true).then_some(page),
     )
     .await;
     assert_eq!(overdue["data"][0]["id"], claim["id"]);

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use kuaidi_shared::events::catalogue::ComplaintClosedV1;
-use kuaidi_shared::testing::{eventually, expect_json, publish};
+use kuaidi_shared::testing::{eventually, expect_json, poll_json, publish};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -41,11 +41,11 @@ async fn a_closed_complaint_lands_on_the_timeline_and_plans_a_callback_for_the_o
     )
     .await;
     let path = format!("/api/v1/customers/{id}");
-    eventually(
+    poll_json(
         Duration::from_secs(15),
         "the complaint on the timeline",
-        || async {
-            let c: Value = suite.get(&admin, &path).await.json().await.ok()?;
+        || suite.get(&admin, &path),
+        |c| {
             (c["interactions"][0]["kind"] == "complaint" && c["stats"]["complaints_open"] == 1)
                 .then_some(())
         },
@@ -418,13 +418,11 @@ async fn an_erased_customer_leaves_no_pii_in_any_database() {
     )
     .await;
     // Every copy is made before the erasure: the shipments and the complaint reached the file.
-    eventually(
+    poll_json(
         Duration::from_secs(20),
         "the shipments and the complaint on the file",
-        || async {
-            let c: Value = suite.get(&admin, &path).await.json().await.ok()?;
-            (c["stats"]["shipments_12m"] == 2 && c["stats"]["complaints_open"] == 1).then_some(())
-        },
+        || suite.get(&admin, &path),
+        |c| (c["stats"]["shipments_12m"] == 2 && c["stats"]["complaints_open"] == 1).then_some(()),
     )
     .await;
     let needles = [name.as_str(), phone.as_str(), email.as_str()];

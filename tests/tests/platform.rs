@@ -2,7 +2,7 @@
 //! walking skeleton of the platform issue.
 
 use kuaidi_shared::auth::{Role, SigningKey};
-use kuaidi_shared::testing::{eventually, token};
+use kuaidi_shared::testing::{eventually, poll_json, token};
 use kuaidi_tests::Suite;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -50,18 +50,12 @@ async fn a_shipment_for_a_customer_shows_in_their_stats_and_in_todays_kpis() {
         .await;
     assert_eq!(complaint.status(), 201);
 
-    eventually(
+    let url = format!("/api/v1/customers/{customer_id}");
+    poll_json(
         Duration::from_secs(5),
         "customer stats to count the shipment",
-        || async {
-            let c: Value = suite
-                .get(&admin, &format!("/api/v1/customers/{customer_id}"))
-                .await
-                .json()
-                .await
-                .ok()?;
-            (c["stats"]["shipments_12m"] == 1).then_some(())
-        },
+        || suite.get(&admin, &url),
+        |c| (c["stats"]["shipments_12m"] == 1).then_some(()),
     )
     .await;
     let today = suite.today().to_string();

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::Capability;
-use kuaidi_shared::testing::{body_json, eventually};
+use kuaidi_shared::testing::{body_json, eventually, poll_json};
 use kuaidi_tests::Suite;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -319,13 +319,11 @@ async fn a_merchant_never_sees_another_merchants_shipments_customers_cases_or_fi
 
     let today = suite.today();
     let path = format!("/api/v1/analytics/kpis?from={today}&to={today}&merchant_id={a}");
-    eventually(
+    poll_json(
         Duration::from_secs(5),
         "A's KPIs to count its shipment",
-        || async {
-            let k: Value = suite.get(&token_a, &path).await.json().await.ok()?;
-            (k["data"][0]["shipments"] == 1).then_some(())
-        },
+        || suite.get(&token_a, &path),
+        |k| (k["data"][0]["shipments"] == 1).then_some(()),
     )
     .await;
     let seen_by_b: Value = suite.get(&token_b, &path).await.json().await.expect("json");

@@ -179,6 +179,24 @@ where
     }
 }
 
+/// Polls a JSON `GET` — `get()` sends a fresh one each time — like [`eventually`] until `pick`
+/// accepts the answer's body (an answer that is not JSON counts as not yet).
+pub async fn poll_json<T, G, Fut>(
+    timeout: Duration,
+    what: &str,
+    get: G,
+    pick: impl Fn(serde_json::Value) -> Option<T>,
+) -> T
+where
+    G: Fn() -> Fut,
+    Fut: std::future::Future<Output = reqwest::Response>,
+{
+    eventually(timeout, what, || async {
+        pick(get().await.json().await.ok()?)
+    })
+    .await
+}
+
 /// What the services of one test share: the token key, the broker namespace, an HTTP client.
 pub struct TestEnv {
     pub key: SigningKey,

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::{eventually, expect_json, TestApp};
+use kuaidi_shared::testing::{eventually, expect_json, poll_json, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
@@ -43,33 +43,26 @@ async fn a_population_of_100_with_known_spends_gets_exact_pareto_tiers() {
         emit(&app, "shipments", id, &shipment(id, spend, now), now).await;
         ids.push(id);
     }
-    eventually(
+    let url = format!("/api/v1/customers/{}", ids[99]);
+    poll_json(
         StdDuration::from_secs(30),
         "every shipment counted",
-        || async {
-            let c: Value = app
-                .get(&admin, &format!("/api/v1/customers/{}", ids[99]))
-                .await
-                .json()
-                .await
-                .ok()?;
-            (c["stats"]["shipments_12m"] == 1).then_some(())
-        },
+        || app.get(&admin, &url),
+        |c| (c["stats"]["shipments_12m"] == 1).then_some(()),
     )
     .await;
-    eventually(StdDuration::from_secs(30), "all shipments in", || async {
-        let page: Value = app
-            .get(&admin, "/api/v1/customers?limit=200")
-            .await
-            .json()
-            .await
-            .ok()?;
-        page["data"]
-            .as_array()?
-            .iter()
-            .all(|c| c["stats"]["shipments_12m"] == 1)
-            .then_some(())
-    })
+    poll_json(
+        StdDuration::from_secs(30),
+        "all shipments in",
+        || app.get(&admin, "/api/v1/customers?limit=200"),
+        |page| {
+            page["data"]
+                .as_array()?
+                .iter()
+                .all(|c| c["stats"]["shipments_12m"] == 1)
+                .then_some(())
+        },
+    )
     .await;
 
     assert_eq!(

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::ShipmentDeliveredV1;
-use kuaidi_shared::testing::{eventually, expect_json};
+use kuaidi_shared::testing::{expect_json, poll_json};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
@@ -272,11 +272,11 @@ async fn stats_come_from_events_and_leave_the_window_after_twelve_months() {
     };
     emit(&app, "shipments", id, &delivered, now).await;
 
-    let stats = eventually(
+    let stats = poll_json(
         StdDuration::from_secs(10),
         "two shipments and a delivery",
-        || async {
-            let c: Value = app.get(&admin, &path).await.json().await.ok()?;
+        || app.get(&admin, &path),
+        |c| {
             (c["stats"]["shipments_12m"] == 2 && c["stats"]["on_time_rate"] == 1.0)
                 .then(|| c["stats"].clone())
         },

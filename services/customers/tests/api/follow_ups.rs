@@ -5,7 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
     ComplaintClosedV1, ComplaintReceivedV1, NotificationRequestedV1, SurveySubmittedV1,
 };
-use kuaidi_shared::testing::{eventually, expect_json, publish};
+use kuaidi_shared::testing::{eventually, expect_json, poll_json, publish};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
@@ -143,16 +143,12 @@ async fn a_closed_complaint_becomes_an_interaction_and_one_callback_three_days_l
     let notice = notification(Some(id), "KD1");
     emit(&app, "shipments", id, &notice, now).await;
 
-    let c: Value = eventually(
+    let url = format!("/api/v1/customers/{id}");
+    let c: Value = poll_json(
         StdDuration::from_secs(10),
         "five interactions and the survey",
-        || async {
-            let c: Value = app
-                .get(&admin, &format!("/api/v1/customers/{id}"))
-                .await
-                .json()
-                .await
-                .ok()?;
+        || app.get(&admin, &url),
+        |c| {
             (c["interactions"].as_array()?.len() == 5 && c["stats"]["csat_avg"] == 4.0).then_some(c)
         },
     )
@@ -201,18 +197,12 @@ async fn a_received_complaint_counts_as_open_once_and_shows_in_the_timeline() {
     publish(&app.env.amqp, &event).await; // redelivered
     let barrier = Uuid::now_v7();
     emit(&app, "complaints", barrier, &received(barrier, other), now).await;
-    eventually(
+    let url = format!("/api/v1/customers/{other}");
+    poll_json(
         StdDuration::from_secs(10),
         "the other customer's case",
-        || async {
-            let c: Value = app
-                .get(&admin, &format!("/api/v1/customers/{other}"))
-                .await
-                .json()
-                .await
-                .ok()?;
-            (c["stats"]["complaints_open"] == 1).then_some(())
-        },
+        || app.get(&admin, &url),
+        |c| (c["stats"]["complaints_open"] == 1).then_some(()),
     )
     .await;
 
@@ -332,15 +322,12 @@ async fn birthday_care_is_planned_once_and_only_with_consent() {
         .await;
         ids.push(id);
     }
-    let tasks: Value = eventually(StdDuration::from_secs(10), "birthday care", || async {
-        let page: Value = app
-            .get(&admin, "/api/v1/follow-ups?status=open")
-            .await
-            .json()
-            .await
-            .ok()?;
-        (!page["data"].as_array()?.is_empty()).then_some(page)
-    })
+    let tasks: Value = poll_json(
+        StdDuration::from_secs(10),
+        "birthday care",
+        || app.get(&admin, "/api/v1/follow-ups?status=open"),
+        |page| (!page["data"].as_array()?.is_empty()).then_some(page),
+    )
     .await;
     app.clock.advance(Duration::hours(1));
     let again = expect_json(app.get(&admin, "/api/v1/follow-ups?status=open").await, 200).await;
