@@ -64,8 +64,6 @@ kuaidi_shared::vocabulary! {
 }
 
 impl Priority {
-    pub const ALL: [Self; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
-
     /// One level up, capped at urgent.
     pub fn raised(self) -> Self {
         match self {

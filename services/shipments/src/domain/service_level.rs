@@ -2,7 +2,6 @@
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use strum::VariantArray;
 use utoipa::ToSchema;
 
 kuaidi_shared::vocabulary! {
@@ -21,9 +20,6 @@ pub enum ServiceLevel {
 }
 
 impl ServiceLevel {
-    /// Every level.
-    pub const ALL: &[Self] = Self::VARIANTS;
-
     /// Default transit time when the lane has too little history: standard 72 h, express 24 h,
     /// same-day 12 h (SPEC §5); the others are Kuaidi's published defaults.
     pub fn default_transit(self) -> Duration {
@@ -41,10 +37,11 @@ impl ServiceLevel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strum::VariantArray;
 
     #[test]
     fn every_level_round_trips_and_spec_transit_times_hold() {
-        for &l in ServiceLevel::ALL {
+        for &l in ServiceLevel::VARIANTS {
             assert_eq!(ServiceLevel::parse(l.as_str()), Some(l));
         }
         assert_eq!(
