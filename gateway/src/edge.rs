@@ -2,7 +2,7 @@
 //! refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
 //! the services only ever see tokens.
 
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{HeaderMap, HeaderName};
 use kuaidi_shared::auth::{bearer_in, JwtVerifier, Principal, Role};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
@@ -54,7 +54,8 @@ impl Edge {
     /// The caller of a request with these headers, `None` when it presents no credentials;
     /// `401` for bad ones.
     pub async fn resolve(&self, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
-        if let Some(key) = headers.get("x-api-key") {
+        static API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+        if let Some(key) = headers.get(&API_KEY) {
             let key = key
                 .to_str()
                 .map_err(|_| ApiError::Unauthorized("invalid API key".into()))?;
@@ -63,7 +64,7 @@ impl Edge {
         let Some(token) = bearer_in(headers) else {
             return Ok(None);
         };
-        let principal = Principal::from(self.verifier.verify(token).await?);
+        let principal = Principal::from(&*self.verifier.verify(token).await?);
         if let Some(id) = principal.sub.strip_prefix(CLIENT_PREFIX) {
             let id =
                 Uuid::parse_str(id).map_err(|_| ApiError::Unauthorized("invalid token".into()))?;

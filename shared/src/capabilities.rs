@@ -5,10 +5,9 @@
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use std::future::Future;
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 use std::marker::PhantomData;
 use std::ops::Deref;
-use std::pin::Pin;
 
 use crate::auth::{Principal, Role};
 use crate::problem::ApiError;
@@ -147,17 +146,27 @@ impl<C: Cap> Deref for Authorized<C> {
 
 impl<C: Cap + 'static> FromRequest for Authorized<C> {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Either<
+        Ready<Result<Self, Self::Error>>,
+        LocalBoxFuture<'static, Result<Self, Self::Error>>,
+    >;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let principal = Principal::from_request(req, payload);
-        Box::pin(async move {
-            let principal = principal.await?;
-            principal.require_capability(C::CAPABILITY)?;
-            Ok(Self {
-                principal,
-                _cap: PhantomData,
-            })
+        match Principal::from_request(req, payload) {
+            Either::Left(now) => Either::Left(ready(now.into_inner().and_then(Self::admit))),
+            Either::Right(later) => {
+                Either::Right(Box::pin(async move { Self::admit(later.await?) }))
+            }
+        }
+    }
+}
+
+impl<C: Cap> Authorized<C> {
+    fn admit(principal: Principal) -> Result<Self, actix_web::Error> {
+        principal.require_capability(C::CAPABILITY)?;
+        Ok(Self {
+            principal,
+            _cap: PhantomData,
         })
     }
 }

@@ -5,16 +5,18 @@
 //!
 //! A token verified once is remembered until it expires (size-bounded, `moka`), so a client
 //! presenting the same token again and again (the gateway and the service each verify it)
-//! costs a lookup instead of an Ed25519 signature check. The cache is keyed by the whole token,
-//! holds only tokens that passed every check, and is emptied whenever the key set changes.
+//! costs a lookup instead of an Ed25519 signature check. The cache is keyed by the whole token
+//! (hashed with `foldhash`: SipHash over a ~330-byte token was most of a lookup), holds only
+//! tokens that passed every check, and is emptied whenever the key set changes. A remembered
+//! token is resolved without a future ([`JwtVerifier::remembered`]), so the extractors of an
+//! authenticated request allocate nothing for it.
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use utoipa::ToSchema;
@@ -77,14 +79,14 @@ pub struct Principal {
     pub phone_hash: Option<String>,
 }
 
-impl From<Claims> for Principal {
-    fn from(c: Claims) -> Self {
+impl From<&Claims> for Principal {
+    fn from(c: &Claims) -> Self {
         Self {
-            sub: c.sub,
+            sub: c.sub.clone(),
             role: c.role,
-            scopes: c.scopes,
+            scopes: c.scopes.clone(),
             merchant_id: c.merchant_id,
-            phone_hash: c.phone_hash,
+            phone_hash: c.phone_hash.clone(),
         }
     }
 }
@@ -124,7 +126,7 @@ pub struct JwtVerifier {
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     http: reqwest::Client,
-    verified: moka::sync::Cache<String, Arc<Claims>>,
+    verified: moka::sync::Cache<String, Arc<Claims>, foldhash::fast::RandomState>,
 }
 
 /// Verified tokens remembered at most (about 1 KiB each with their claims).
@@ -212,7 +214,7 @@ impl JwtVerifier {
             verified: moka::sync::Cache::builder()
                 .max_capacity(VERIFIED_CAPACITY)
                 .expire_after(UntilExpiry)
-                .build(),
+                .build_with_hasher(foldhash::fast::RandomState::default()),
         })
     }
 
@@ -266,14 +268,18 @@ impl JwtVerifier {
 
     /// Verifies signature, algorithm, expiry, not-before, issuer and audience; a token seen
     /// before is answered from the cache of verified tokens.
-    pub async fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        if let Some(claims) = self.verified.get(token) {
-            return Ok((*claims).clone());
+    pub async fn verify(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
+        if let Some(claims) = self.remembered(token) {
+            return Ok(claims);
         }
-        let claims = self.verify_signed(token).await?;
-        self.verified
-            .insert(token.to_owned(), Arc::new(claims.clone()));
+        let claims = Arc::new(self.verify_signed(token).await?);
+        self.verified.insert(token.to_owned(), claims.clone());
         Ok(claims)
+    }
+
+    /// The claims of a token verified before and not expired since, if it is one.
+    pub fn remembered(&self, token: &str) -> Option<Arc<Claims>> {
+        self.verified.get(token)
     }
 
     async fn verify_signed(&self, token: &str) -> Result<Claims, ApiError> {
@@ -314,32 +320,44 @@ pub fn bearer_in(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
 
 impl FromRequest for Principal {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    /// Ready for a token verified before (the usual case), a boxed future otherwise.
+    type Future = Either<
+        Ready<Result<Self, Self::Error>>,
+        LocalBoxFuture<'static, Result<Self, Self::Error>>,
+    >;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         if let Some(p) = req.extensions().get::<Principal>() {
-            let p = p.clone();
-            return Box::pin(async move { Ok(p) });
+            return Either::Left(ready(Ok(p.clone())));
         }
-        let verifier = req.app_data::<web::Data<JwtVerifier>>().cloned();
-        // Services have the list of revoked credentials (the gateway checks its own tables).
-        let revocations = req.app_data::<web::Data<Revocations>>().cloned();
-        let token = bearer(req).map(str::to_owned);
-        let req = req.clone();
-        Box::pin(async move {
-            let verifier = verifier.ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("JwtVerifier missing from app data"))
-            })?;
-            let token =
-                token.ok_or_else(|| ApiError::Unauthorized("bearer token required".into()))?;
-            let principal = Principal::from(verifier.verify(&token).await?);
-            if revocations.is_some_and(|r| r.is_revoked(&principal.sub)) {
-                return Err(ApiError::Unauthorized("the credential was revoked".into()).into());
-            }
-            req.extensions_mut().insert(principal.clone());
-            Ok(principal)
-        })
+        let Some(verifier) = req.app_data::<web::Data<JwtVerifier>>() else {
+            let missing = ApiError::Internal(anyhow::anyhow!("JwtVerifier missing from app data"));
+            return Either::Left(ready(Err(missing.into())));
+        };
+        let Some(token) = bearer(req) else {
+            let missing = ApiError::Unauthorized("bearer token required".into());
+            return Either::Left(ready(Err(missing.into())));
+        };
+        if let Some(claims) = verifier.remembered(token) {
+            return Either::Left(ready(admit(req, Principal::from(&*claims))));
+        }
+        let (verifier, token, req) = (verifier.clone(), token.to_owned(), req.clone());
+        Either::Right(Box::pin(async move {
+            let claims = verifier.verify(&token).await?;
+            admit(&req, Principal::from(&*claims))
+        }))
     }
+}
+
+/// Lets a verified caller in unless its credential was revoked (services keep the list of
+/// revoked credentials; the gateway checks its own tables), and remembers it on the request.
+fn admit(req: &HttpRequest, principal: Principal) -> Result<Principal, actix_web::Error> {
+    let revocations = req.app_data::<web::Data<Revocations>>();
+    if revocations.is_some_and(|r| r.is_revoked(&principal.sub)) {
+        return Err(ApiError::Unauthorized("the credential was revoked".into()).into());
+    }
+    req.extensions_mut().insert(principal.clone());
+    Ok(principal)
 }
 
 #[cfg(test)]

@@ -12,11 +12,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/api/v1/tracking:batch-get",
         web::post().to(tracking::batch_get::batch_get),
-    )
-    .route(
-        "/api/v1/tracking/{tracking_number}",
-        web::get().to(tracking::public::public_tracking),
     );
+    // In a scope, so that a request for another prefix is told apart by a string comparison,
+    // not by the regex of a dynamic pattern (actix-web tries routes in order).
+    cfg.service(web::scope("/api/v1/tracking").route(
+        "/{tracking_number}",
+        web::get().to(tracking::public::public_tracking),
+    ));
     cfg.route(
         "/api/v1/tracking-events:batch",
         web::post().to(tracking_events::batch::ingest_tracking_events),
