@@ -9,6 +9,11 @@ use crate::ApiError;
 /// Whether `path` (as received, still percent-encoded) holds a dot segment or a segment that
 /// decodes to something containing a separator.
 pub fn has_dot_segment(path: &str) -> bool {
+    // The usual path holds none of the bytes a dot segment or a hidden separator needs: one
+    // pass over it, no splitting.
+    if !path.bytes().any(|b| matches!(b, b'.' | b'%' | b'\\')) {
+        return false;
+    }
     path.split('/').any(|segment| {
         // Nothing encoded (the usual path): the segment is what it says, no copy needed.
         if !segment.contains('%') {

@@ -12,6 +12,9 @@ use crate::problem::ApiError;
 
 pub const REQUEST_ID: &str = "x-request-id";
 pub const TRACEPARENT: &str = "traceparent";
+// Typed once: a name given as text is parsed again on every lookup or insert.
+static ID: HeaderName = HeaderName::from_static(REQUEST_ID);
+static PARENT: HeaderName = HeaderName::from_static(TRACEPARENT);
 
 /// The request id and trace context of the request being served.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,7 @@ impl RequestContext {
     /// A context for work not started by a request (sweeps, consumers without a trace).
     pub fn detached() -> Self {
         Self {
-            request_id: uuid::Uuid::now_v7().to_string(),
+            request_id: new_request_id(),
             traceparent: new_traceparent(None),
         }
     }
@@ -36,21 +39,32 @@ impl RequestContext {
 
     /// The context of a request with these headers.
     pub(crate) fn from_header_map(headers: &HeaderMap) -> Self {
-        let header = |name: &str| {
+        // By `HeaderName`: a name given as text is parsed again on every lookup.
+        static ID: HeaderName = HeaderName::from_static(REQUEST_ID);
+        static PARENT: HeaderName = HeaderName::from_static(TRACEPARENT);
+        let text = |name| {
             headers
                 .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
         };
-        let request_id = header(REQUEST_ID)
+        let request_id = text(&ID)
             .filter(|id| is_valid_request_id(id))
-            .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-        let trace_id = header(TRACEPARENT).and_then(|tp| parse_trace_id(&tp));
+            .map_or_else(new_request_id, str::to_owned);
+        let trace_id = text(&PARENT).and_then(parse_trace_id);
         Self {
             request_id,
             traceparent: new_traceparent(trace_id.as_deref()),
         }
     }
+}
+
+/// A new request id: a UUIDv7 (time-ordered), hyphenated.
+fn new_request_id() -> String {
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    uuid::Uuid::now_v7()
+        .hyphenated()
+        .encode_lower(&mut buf)
+        .to_owned()
 }
 
 fn is_valid_request_id(id: &str) -> bool {
@@ -62,10 +76,10 @@ fn is_valid_request_id(id: &str) -> bool {
 
 /// The trace id of a well-formed `traceparent` (version 00), if any.
 pub fn parse_trace_id(traceparent: &str) -> Option<String> {
-    let parts: Vec<&str> = traceparent.trim().split('-').collect();
+    let mut parts = traceparent.trim().split('-');
     let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    match parts.as_slice() {
-        [version, trace, span, flags]
+    match [(); 5].map(|_| parts.next()) {
+        [Some(version), Some(trace), Some(span), Some(flags), None]
             if hex(version, 2) && hex(trace, 32) && hex(span, 16) && hex(flags, 2) =>
         {
             (trace.bytes().any(|b| b != b'0')).then(|| trace.to_ascii_lowercase())
@@ -127,10 +141,10 @@ pub(crate) fn complete_response(
     let mut res = complete_problem(res, path, &ctx);
     let headers = res.headers_mut();
     if let Ok(v) = HeaderValue::try_from(ctx.request_id) {
-        headers.insert(HeaderName::from_static(REQUEST_ID), v);
+        headers.insert(ID.clone(), v);
     }
     if let Ok(v) = HeaderValue::try_from(ctx.traceparent) {
-        headers.insert(HeaderName::from_static(TRACEPARENT), v);
+        headers.insert(PARENT.clone(), v);
     }
     res
 }
@@ -170,10 +184,35 @@ mod tests {
     #[test]
     fn malformed_traceparents_start_a_new_trace() {
         assert_eq!(parse_trace_id("garbage"), None);
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(parse_trace_id(&format!("{tp}-01")), None, "a fifth part");
+        assert_eq!(parse_trace_id(&tp[..tp.len() - 3]), None, "no flags");
         assert_eq!(
             parse_trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
             None
         );
+    }
+
+    #[test]
+    fn a_request_keeps_the_callers_id_or_gets_a_time_ordered_one() {
+        let mut headers = HeaderMap::new();
+        let generated = RequestContext::from_header_map(&headers).request_id;
+        let id = uuid::Uuid::parse_str(&generated).expect("a UUID");
+        assert_eq!(id.get_version_num(), 7, "{generated}");
+        assert_eq!(generated, id.hyphenated().to_string());
+        headers.insert(
+            HeaderName::from_static(REQUEST_ID),
+            HeaderValue::from_static("abc-123"),
+        );
+        assert_eq!(
+            RequestContext::from_header_map(&headers).request_id,
+            "abc-123"
+        );
+        headers.insert(
+            HeaderName::from_static(REQUEST_ID),
+            HeaderValue::from_static("a b"),
+        );
+        assert_ne!(RequestContext::from_header_map(&headers).request_id, "a b");
     }
 
     #[test]

@@ -89,18 +89,26 @@ fn upstream_headers(
         http::HeaderName::from_static("x-forwarded-host"),
     ];
     let [request_id, traceparent, authorization, proto, host] = SET;
-    let mut set = |name: http::HeaderName, value: &str| {
-        if let Ok(v) = http::HeaderValue::from_str(value) {
+    let mut set = |name: http::HeaderName, value: Result<http::HeaderValue, _>| {
+        if let Ok(v) = value {
             headers.insert(name, v);
         }
     };
-    set(request_id, &ctx.request_id);
-    set(traceparent, &ctx.traceparent);
+    let text = http::HeaderValue::from_str;
+    set(request_id, text(&ctx.request_id));
+    set(traceparent, text(&ctx.traceparent));
     if let Some(token) = token {
-        set(authorization, &format!("Bearer {token}"));
+        // Built in one buffer the value then owns: no formatting, no second copy.
+        let mut bearer = Vec::with_capacity(7 + token.len());
+        bearer.extend_from_slice(b"Bearer ");
+        bearer.extend_from_slice(token.as_bytes());
+        set(
+            authorization,
+            http::HeaderValue::from_maybe_shared(Bytes::from(bearer)),
+        );
     }
-    set(proto, req.scheme);
-    set(host, req.host);
+    set(proto, text(req.scheme));
+    set(host, text(req.host));
     if let Some(peer) = req.head.peer_addr {
         headers.insert("x-forwarded-for", forwarded_for(peer.ip()));
     }
@@ -221,12 +229,31 @@ fn copy_headers(out: &mut actix_web::HttpResponseBuilder, headers: &http::Header
         {
             continue;
         }
-        if let (Ok(name), Ok(v)) = (
-            header::HeaderName::from_bytes(name.as_str().as_bytes()),
+        if let (Some(name), Ok(v)) = (
+            actix_name(name),
             header::HeaderValue::from_bytes(value.as_bytes()),
         ) {
             out.append_header((name, v));
         }
+    }
+}
+
+/// `name` as actix-web's `http` version has it: the headers of a usual answer by constant,
+/// the others parsed.
+fn actix_name(name: &http::HeaderName) -> Option<header::HeaderName> {
+    use http::header as h;
+    const USUAL: [(h::HeaderName, header::HeaderName); 7] = [
+        (h::CONTENT_TYPE, header::CONTENT_TYPE),
+        (h::ETAG, header::ETAG),
+        (h::CACHE_CONTROL, header::CACHE_CONTROL),
+        (h::DATE, header::DATE),
+        (h::LOCATION, header::LOCATION),
+        (h::LAST_MODIFIED, header::LAST_MODIFIED),
+        (h::VARY, header::VARY),
+    ];
+    match USUAL.iter().find(|(theirs, _)| theirs == name) {
+        Some((_, ours)) => Some(ours.clone()),
+        None => header::HeaderName::from_bytes(name.as_str().as_bytes()).ok(),
     }
 }
 
@@ -255,4 +282,25 @@ pub async fn relay_response(resp: Answer, route: &Route<'_>) -> Result<HttpRespo
     );
     copy_headers(&mut out, &parts.headers);
     Ok(out.streaming(BodyDataStream::new(body).map_err(std::io::Error::other)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::actix_name;
+
+    #[test]
+    fn answer_header_names_convert_whether_usual_or_not() {
+        for name in [
+            "content-type",
+            "etag",
+            "date",
+            "vary",
+            "content-language",
+            "x-kuaidi-thing",
+        ] {
+            let theirs = http::HeaderName::from_static(name);
+            let ours = actix_name(&theirs).expect("a valid name");
+            assert_eq!(ours.as_str(), name);
+        }
+    }
 }

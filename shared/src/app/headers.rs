@@ -62,12 +62,19 @@ pub(super) fn cors_without_origin(headers: &mut HeaderMap) {
 
 /// Sets the security headers an answer does not set itself.
 pub(super) fn add_security_headers(headers: &mut HeaderMap) {
-    for (name, value) in SECURITY_HEADERS {
+    // Typed once: a name given as text is parsed again on every lookup.
+    static TYPED: std::sync::LazyLock<[(HeaderName, HeaderValue); 5]> =
+        std::sync::LazyLock::new(|| {
+            SECURITY_HEADERS.map(|(name, value)| {
+                (
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                )
+            })
+        });
+    for (name, value) in TYPED.iter() {
         if !headers.contains_key(name) {
-            headers.insert(
-                HeaderName::from_static(name),
-                HeaderValue::from_static(value),
-            );
+            headers.insert(name.clone(), value.clone());
         }
     }
 }
