@@ -39,9 +39,6 @@ impl RequestContext {
 
     /// The context of a request with these headers.
     pub(crate) fn from_header_map(headers: &HeaderMap) -> Self {
-        // By `HeaderName`: a name given as text is parsed again on every lookup.
-        static ID: HeaderName = HeaderName::from_static(REQUEST_ID);
-        static PARENT: HeaderName = HeaderName::from_static(TRACEPARENT);
         let text = |name| {
             headers
                 .get(name)
@@ -61,7 +58,7 @@ impl RequestContext {
 /// A new request id: a UUIDv7 (time-ordered), hyphenated.
 fn new_request_id() -> String {
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    uuid::Uuid::now_v7()
+    crate::clock::new_id()
         .hyphenated()
         .encode_lower(&mut buf)
         .to_owned()
