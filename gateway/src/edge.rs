@@ -6,6 +6,7 @@ use actix_web::http::header::{HeaderMap, HeaderName};
 use kuaidi_shared::auth::{bearer_in, JwtVerifier, Principal, Role};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -24,10 +25,10 @@ pub const API_KEY_PREFIX: &str = "api_key:";
 
 /// A caller the gateway let through.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub struct Caller<'t> {
     pub principal: Principal,
-    /// The token to forward.
-    pub token: String,
+    /// The token to forward: the request's own, or the one its API key was exchanged for.
+    pub token: Cow<'t, [u8]>,
     /// Set when this request exchanged an API key for a new token (audited).
     pub exchanged_key: Option<Uuid>,
 }
@@ -36,7 +37,7 @@ pub struct Edge {
     verifier: actix_web::web::Data<JwtVerifier>,
     pool: PgPool,
     signer: Signer,
-    api_keys: Mutex<HashMap<String, (Caller, Instant)>>,
+    api_keys: Mutex<HashMap<String, (Caller<'static>, Instant)>>,
     clients: Mutex<HashMap<Uuid, (bool, Instant)>>,
 }
 
@@ -53,7 +54,10 @@ impl Edge {
 
     /// The caller of a request with these headers, `None` when it presents no credentials;
     /// `401` for bad ones.
-    pub async fn resolve(&self, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
+    pub async fn resolve<'h>(
+        &self,
+        headers: &'h HeaderMap,
+    ) -> Result<Option<Caller<'h>>, ApiError> {
         static API_KEY: HeaderName = HeaderName::from_static("x-api-key");
         if let Some(key) = headers.get(&API_KEY) {
             let key = key
@@ -76,12 +80,12 @@ impl Edge {
         }
         Ok(Some(Caller {
             principal,
-            token: token.to_owned(),
+            token: Cow::Borrowed(token),
             exchanged_key: None,
         }))
     }
 
-    async fn by_api_key(&self, key: &str) -> Result<Caller, ApiError> {
+    async fn by_api_key(&self, key: &str) -> Result<Caller<'static>, ApiError> {
         let digest = tokens::digest(key);
         if let Some((caller, at)) = self
             .api_keys
@@ -118,7 +122,7 @@ impl Edge {
                 merchant_id: Some(merchant_id),
                 phone_hash: None,
             },
-            token,
+            token: Cow::Owned(token.into_bytes()),
             exchanged_key: Some(id),
         };
         if let Ok(mut cache) = self.api_keys.lock() {

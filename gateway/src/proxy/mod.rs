@@ -136,7 +136,7 @@ struct Call<'a> {
     req: &'a Inbound<'a>,
     ctx: &'a RequestContext,
     route: &'a Route<'a>,
-    caller: Option<&'a Caller>,
+    caller: Option<&'a Caller<'a>>,
 }
 
 /// Forwards an authorised request, with idempotency and PII auditing.
@@ -164,7 +164,7 @@ async fn relay(
         }
         None => None,
     };
-    let token = call.caller.map(|c| c.token.as_str());
+    let token = call.caller.map(|c| &*c.token);
     let resp = match upstream::send(req, call.ctx, client, call.route, uri, token, body).await {
         Ok(resp) => resp,
         Err(e) => {
@@ -187,7 +187,7 @@ async fn relay(
 async fn audit_pii_read<V: AsRef<[u8]>>(
     proxy: &Proxy,
     call: Call<'_>,
-    caller: &Caller,
+    caller: &Caller<'_>,
     target: &V,
 ) {
     let target = String::from_utf8_lossy(target.as_ref()).into_owned();

@@ -68,7 +68,7 @@ fn is_hop_by_hop(name: &str) -> bool {
 fn upstream_headers(
     req: &Inbound<'_>,
     ctx: &RequestContext,
-    token: Option<&str>,
+    token: Option<&[u8]>,
 ) -> http::HeaderMap {
     let mut headers = http::HeaderMap::with_capacity(req.head.headers.len() + 6);
     for (name, value) in &req.head.headers {
@@ -101,7 +101,7 @@ fn upstream_headers(
         // Built in one buffer the value then owns: no formatting, no second copy.
         let mut bearer = Vec::with_capacity(7 + token.len());
         bearer.extend_from_slice(b"Bearer ");
-        bearer.extend_from_slice(token.as_bytes());
+        bearer.extend_from_slice(token);
         set(
             authorization,
             http::HeaderValue::from_maybe_shared(Bytes::from(bearer)),
@@ -155,7 +155,7 @@ pub async fn send(
     client: &Client,
     route: &Route<'_>,
     uri: http::Uri,
-    token: Option<&str>,
+    token: Option<&[u8]>,
     body: Body,
 ) -> Result<Answer, ApiError> {
     let method = http::Method::from_bytes(req.head.method.as_str().as_bytes())

@@ -3,16 +3,16 @@
 //! a known `kid` are accepted; keys come from configuration or the gateway's JWKS (cached,
 //! refetched on an unknown `kid` at most every few seconds).
 //!
-//! A token verified once is remembered until it expires (size-bounded, `moka`), so a client
-//! presenting the same token again and again (the gateway and the service each verify it)
-//! costs a lookup instead of an Ed25519 signature check. The cache is keyed by the whole token
-//! (hashed with `foldhash`: SipHash over a ~330-byte token was most of a lookup), holds only
-//! tokens that passed every check, and is emptied whenever the key set changes. A remembered
-//! token is resolved without a future ([`JwtVerifier::remembered`]), so the extractors of an
-//! authenticated request allocate nothing for it.
+//! A token verified once is remembered until it expires (per worker thread and size-bounded,
+//! [`remembered`]), so a client presenting the same token again and again (the gateway and the
+//! service each verify it) costs a lookup instead of an Ed25519 signature check. The cache is
+//! keyed by the whole token (hashed with `foldhash`: SipHash over a ~330-byte token was most of
+//! a lookup), holds only tokens that passed every check, and is emptied whenever the key set
+//! changes. A remembered token is resolved without a future ([`JwtVerifier::remembered`]), so
+//! the extractors of an authenticated request allocate nothing for it.
 
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::problem::ApiError;
 use crate::settings::AuthSettings;
 
+mod remembered;
 pub mod revocations;
 mod signing;
 pub use revocations::Revocations;
@@ -126,30 +127,15 @@ pub struct JwtVerifier {
     keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
     http: reqwest::Client,
-    verified: moka::sync::Cache<String, Arc<Claims>, foldhash::fast::RandomState>,
+    verified: remembered::Remembered,
 }
 
-/// Verified tokens remembered at most (about 1 KiB each with their claims).
-const VERIFIED_CAPACITY: u64 = 10_000;
 /// The leeway on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 30;
 
-/// A verified token is forgotten when it expires (its `exp` plus the leeway).
-struct UntilExpiry;
-
-impl moka::Expiry<String, Arc<Claims>> for UntilExpiry {
-    fn expire_after_create(
-        &self,
-        _token: &String,
-        claims: &Arc<Claims>,
-        _created_at: Instant,
-    ) -> Option<Duration> {
-        let now = jsonwebtoken::get_current_timestamp();
-        let until = u64::try_from(claims.exp)
-            .unwrap_or(0)
-            .saturating_add(LEEWAY_SECS);
-        Some(Duration::from_secs(until.saturating_sub(now)))
-    }
+/// Now, in Unix seconds, as `jsonwebtoken` reads it for `exp` and `nbf`.
+fn unix_now() -> i64 {
+    i64::try_from(jsonwebtoken::get_current_timestamp()).unwrap_or(i64::MAX)
 }
 
 /// A JSON Web Key Set as served at `/.well-known/jwks.json`.
@@ -211,10 +197,7 @@ impl JwtVerifier {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(3))
                 .build()?,
-            verified: moka::sync::Cache::builder()
-                .max_capacity(VERIFIED_CAPACITY)
-                .expire_after(UntilExpiry)
-                .build_with_hasher(foldhash::fast::RandomState::default()),
+            verified: remembered::Remembered::default(),
         })
     }
 
@@ -261,25 +244,34 @@ impl JwtVerifier {
             *keys = fresh;
         }
         // A key that left the set no longer vouches for the tokens it signed.
-        self.verified.invalidate_all();
+        self.verified.forget_all();
         self.cached(kid)
             .ok_or_else(|| ApiError::Unauthorized("unknown signing key".into()))
     }
 
     /// Verifies signature, algorithm, expiry, not-before, issuer and audience; a token seen
-    /// before is answered from the cache of verified tokens.
-    pub async fn verify(&self, token: &str) -> Result<Arc<Claims>, ApiError> {
+    /// before is answered from the cache of verified tokens. The token as sent: a remembered
+    /// one is matched byte for byte, anything else must first be text.
+    pub async fn verify(&self, token: impl AsRef<[u8]>) -> Result<Arc<Claims>, ApiError> {
+        let token = token.as_ref();
         if let Some(claims) = self.remembered(token) {
             return Ok(claims);
         }
-        let claims = Arc::new(self.verify_signed(token).await?);
-        self.verified.insert(token.to_owned(), claims.clone());
+        let text = std::str::from_utf8(token)
+            .map_err(|_| ApiError::Unauthorized("invalid token: malformed".into()))?;
+        let generation = self.verified.generation();
+        let claims = Arc::new(self.verify_signed(text).await?);
+        // Forgotten when it expires: its `exp` plus the leeway `verify_signed` allowed it.
+        let until = claims.exp.saturating_add(LEEWAY_SECS as i64);
+        let kept = claims.clone();
+        self.verified
+            .insert(token, kept, until, unix_now(), generation);
         Ok(claims)
     }
 
-    /// The claims of a token verified before and not expired since, if it is one.
-    pub fn remembered(&self, token: &str) -> Option<Arc<Claims>> {
-        self.verified.get(token)
+    /// The claims of a token this thread verified before and not expired since, if it is one.
+    pub fn remembered(&self, token: impl AsRef<[u8]>) -> Option<Arc<Claims>> {
+        self.verified.get(token.as_ref(), unix_now())
     }
 
     async fn verify_signed(&self, token: &str) -> Result<Claims, ApiError> {
@@ -302,20 +294,20 @@ impl JwtVerifier {
     }
 }
 
-/// Extracts the bearer token from `Authorization`.
-pub fn bearer(req: &HttpRequest) -> Option<&str> {
+/// Extracts the bearer token from `Authorization`, as sent.
+pub fn bearer(req: &HttpRequest) -> Option<&[u8]> {
     bearer_in(req.headers())
 }
 
-/// The bearer token of a request with these headers.
-pub fn bearer_in(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+/// The bearer token of a request with these headers, as sent: not checked to be text here
+/// (~330 bytes on every authenticated request), since the verifier matches a remembered token
+/// byte for byte and checks any other before it reads it.
+pub fn bearer_in(headers: &actix_web::http::header::HeaderMap) -> Option<&[u8]> {
     let value = headers.get(actix_web::http::header::AUTHORIZATION)?;
-    // UTF-8, not `to_str`'s byte-by-byte check for visible ASCII: a token is ~600 bytes on
-    // every authenticated request, and anything not a token's alphabet fails verification.
-    std::str::from_utf8(value.as_bytes())
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
+    value
+        .as_bytes()
+        .strip_prefix(b"Bearer ")
+        .map(<[u8]>::trim_ascii)
 }
 
 impl FromRequest for Principal {
@@ -327,9 +319,6 @@ impl FromRequest for Principal {
     >;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(p) = req.extensions().get::<Principal>() {
-            return Either::Left(ready(Ok(p.clone())));
-        }
         let Some(verifier) = req.app_data::<web::Data<JwtVerifier>>() else {
             let missing = ApiError::Internal(anyhow::anyhow!("JwtVerifier missing from app data"));
             return Either::Left(ready(Err(missing.into())));
@@ -350,13 +339,14 @@ impl FromRequest for Principal {
 }
 
 /// Lets a verified caller in unless its credential was revoked (services keep the list of
-/// revoked credentials; the gateway checks its own tables), and remembers it on the request.
+/// revoked credentials; the gateway checks its own tables). Not kept on the request: a second
+/// extractor of the same request looks the token up again (a few hundred instructions, less
+/// than keeping a copy in the request's extensions cost every request).
 fn admit(req: &HttpRequest, principal: Principal) -> Result<Principal, actix_web::Error> {
     let revocations = req.app_data::<web::Data<Revocations>>();
     if revocations.is_some_and(|r| r.is_revoked(&principal.sub)) {
         return Err(ApiError::Unauthorized("the credential was revoked".into()).into());
     }
-    req.extensions_mut().insert(principal.clone());
     Ok(principal)
 }
 

@@ -118,6 +118,12 @@ async fn forged_expired_foreign_and_unsigned_tokens_are_refused() {
     foreign.kid = key.kid.clone();
     let forged = foreign.sign(&claims(now)).expect("sign");
     assert!(v.verify(&forged).await.is_err(), "wrong signature accepted");
+    let mut not_text = key.sign(&claims(now)).expect("sign").into_bytes();
+    not_text[3] = 0xff;
+    assert!(
+        matches!(v.verify(&not_text).await, Err(ApiError::Unauthorized(_))),
+        "a token that is not text must be refused as a credential, not fail"
+    );
 
     let mut old = claims(now - 4000);
     old.exp = now - 3000;
@@ -179,9 +185,9 @@ async fn a_verified_token_is_remembered_and_a_refused_one_is_not() {
     let v = verifier(&key);
     let now = crate::clock::Clock::system().now().timestamp();
     let token = key.sign(&claims(now)).expect("sign");
-    assert!(!v.verified.contains_key(&token));
+    assert!(v.remembered(&token).is_none());
     assert_eq!(v.verify(&token).await.expect("valid").sub, "u1");
-    assert!(v.verified.contains_key(&token), "verified token not cached");
+    assert!(v.remembered(&token).is_some(), "verified token not cached");
     assert_eq!(v.verify(&token).await.expect("from the cache").sub, "u1");
 
     // The same claims under another signature are verified on their own, and refused.
@@ -189,26 +195,25 @@ async fn a_verified_token_is_remembered_and_a_refused_one_is_not() {
     foreign.kid = key.kid.clone();
     let forged = foreign.sign(&claims(now)).expect("sign");
     assert!(v.verify(&forged).await.is_err(), "forged accepted");
-    assert!(!v.verified.contains_key(&forged), "refused token cached");
+    assert!(v.remembered(&forged).is_none(), "refused token cached");
 }
 
-#[test]
-fn a_remembered_token_is_forgotten_when_it_expires() {
-    let now = i64::try_from(jsonwebtoken::get_current_timestamp()).expect("now");
-    let expiry = |exp: i64| {
-        let mut c = claims(now);
-        c.exp = exp;
-        moka::Expiry::expire_after_create(
-            &UntilExpiry,
-            &String::new(),
-            &Arc::new(c),
-            Instant::now(),
-        )
-        .expect("an expiry")
-    };
-    let secs = expiry(now + 900).as_secs();
-    assert!((929..=930).contains(&secs), "{secs}");
-    assert_eq!(expiry(now - 3600), Duration::ZERO);
+#[actix_web::test]
+async fn a_remembered_token_is_forgotten_when_it_expires_with_the_leeway() {
+    let key = SigningKey::generate();
+    let v = verifier(&key);
+    let now = unix_now();
+    // Expired 10 s ago: still inside the 30 s leeway, so accepted and remembered until then.
+    let mut c = claims(now);
+    c.exp = now - 10;
+    let token = key.sign(&c).expect("sign");
+    v.verify(&token).await.expect("within the leeway");
+    assert!(v.remembered(&token).is_some());
+    assert!(v.verified.get(token.as_bytes(), now + 19).is_some());
+    assert!(
+        v.verified.get(token.as_bytes(), now + 20).is_none(),
+        "kept past exp + leeway"
+    );
 }
 
 #[actix_web::test]
