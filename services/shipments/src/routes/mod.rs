@@ -7,27 +7,22 @@ pub mod tracking;
 pub mod tracking_events;
 pub mod webhooks;
 
-/// Registers the service's routes.
+/// Registers the service's routes. actix-web tries them in order, each miss costing a
+/// comparison or a pattern match: the two polled reads come first (public tracking, then the
+/// shipments scope with the authenticated read as early in it as its neighbours allow).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/api/v1/tracking:batch-get",
-        web::post().to(tracking::batch_get::batch_get),
-    );
     // In a scope, so that a request for another prefix is told apart by a string comparison,
-    // not by the regex of a dynamic pattern (actix-web tries routes in order).
+    // not by the regex of a dynamic pattern. A scope matches whole segments only: it does not
+    // take `/api/v1/tracking:batch-get` or `/api/v1/tracking-events:batch`.
     cfg.service(web::scope("/api/v1/tracking").route(
         "/{tracking_number}",
         web::get().to(tracking::public::public_tracking),
     ));
-    cfg.route(
-        "/api/v1/tracking-events:batch",
-        web::post().to(tracking_events::batch::ingest_tracking_events),
-    );
     cfg.service(
         web::scope("/api/v1/shipments")
             .route("", web::post().to(shipments::create::create_shipment))
             .route("", web::get().to(shipments::list::list_shipments))
-            // Before `/{tracking_number}`: routes match in order.
+            // Before `/{tracking_number}`, which would also match them.
             .route("/impact", web::get().to(shipments::impact::get_impact))
             .route(
                 "/impact:notify",
@@ -41,6 +36,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/{tracking_number}/events",
                 web::post().to(tracking_events::create::create_tracking_event),
             ),
+    );
+    cfg.route(
+        "/api/v1/tracking:batch-get",
+        web::post().to(tracking::batch_get::batch_get),
+    );
+    cfg.route(
+        "/api/v1/tracking-events:batch",
+        web::post().to(tracking_events::batch::ingest_tracking_events),
     );
     // Action routes (`{id}:test`) come before `/{id}`, which would also match them.
     cfg.service(
