@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::EventPayload;
+/// The service that emits the events of this file.
+const PRODUCER: &str = "analytics";
 
 /// `analytics.alert_raised`: an early-warning condition held (a complaint spike in a city and category, or a hub's on-time rate falling).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -28,9 +29,8 @@ pub struct AnalyticsAlertRaisedV1 {
     pub raised_at: DateTime<Utc>,
 }
 
-impl EventPayload for AnalyticsAlertRaisedV1 {
-    const TYPE: &'static str = "analytics.alert_raised";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "analytics";
-    const SUMMARY: &'static str = "An early-warning alert was raised.";
-}
+event!(
+    AnalyticsAlertRaisedV1,
+    "analytics.alert_raised",
+    "An early-warning alert was raised."
+);

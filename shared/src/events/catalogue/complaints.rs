@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::EventPayload;
 use crate::money::Money;
+
+/// The service that emits the events of this file.
+const PRODUCER: &str = "complaints";
 
 /// `complaint.received`: a feedback case was opened.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -26,12 +28,11 @@ pub struct ComplaintReceivedV1 {
     pub received_at: DateTime<Utc>,
 }
 
-impl EventPayload for ComplaintReceivedV1 {
-    const TYPE: &'static str = "complaint.received";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A complaint, suggestion, inquiry or praise was received.";
-}
+event!(
+    ComplaintReceivedV1,
+    "complaint.received",
+    "A complaint, suggestion, inquiry or praise was received."
+);
 
 /// `complaint.first_responded`: the first outward action on a case (a triage reply, a public comment or a resolution).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -57,12 +58,11 @@ pub struct ComplaintFirstRespondedV1 {
     pub within_sla: bool,
 }
 
-impl EventPayload for ComplaintFirstRespondedV1 {
-    const TYPE: &'static str = "complaint.first_responded";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case got its first outward response.";
-}
+event!(
+    ComplaintFirstRespondedV1,
+    "complaint.first_responded",
+    "A case got its first outward response."
+);
 
 /// `complaint.assigned`: a case was assigned to a handler in a department.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -87,12 +87,11 @@ pub struct ComplaintAssignedV1 {
     pub assigned_at: DateTime<Utc>,
 }
 
-impl EventPayload for ComplaintAssignedV1 {
-    const TYPE: &'static str = "complaint.assigned";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case was assigned to a handler.";
-}
+event!(
+    ComplaintAssignedV1,
+    "complaint.assigned",
+    "A case was assigned to a handler."
+);
 
 /// `complaint.status_changed`: a lifecycle action moved a case to another status.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -121,12 +120,11 @@ pub struct ComplaintStatusChangedV1 {
     pub occurred_at: DateTime<Utc>,
 }
 
-impl EventPayload for ComplaintStatusChangedV1 {
-    const TYPE: &'static str = "complaint.status_changed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case moved to another status.";
-}
+event!(
+    ComplaintStatusChangedV1,
+    "complaint.status_changed",
+    "A case moved to another status."
+);
 
 /// `complaint.escalated`: a case went up one escalation level (by hand or on an SLA breach).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -158,12 +156,11 @@ pub struct ComplaintEscalatedV1 {
     pub supervisor_id: Option<Uuid>,
 }
 
-impl EventPayload for ComplaintEscalatedV1 {
-    const TYPE: &'static str = "complaint.escalated";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case was escalated.";
-}
+event!(
+    ComplaintEscalatedV1,
+    "complaint.escalated",
+    "A case was escalated."
+);
 
 /// `complaint.sla_warning`: a case has used the warning share (80 % by default) of its first-response or resolution allowance.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -193,12 +190,11 @@ pub struct ComplaintSlaWarningV1 {
     pub escalation_level: i16,
 }
 
-impl EventPayload for ComplaintSlaWarningV1 {
-    const TYPE: &'static str = "complaint.sla_warning";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case used 80 % of an SLA allowance.";
-}
+event!(
+    ComplaintSlaWarningV1,
+    "complaint.sla_warning",
+    "A case used 80 % of an SLA allowance."
+);
 
 /// `complaint.sla_breached`: a case has used its whole first-response or resolution allowance; it is escalated one level and the supervisor notified.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -228,12 +224,11 @@ pub struct ComplaintSlaBreachedV1 {
     pub escalation_level: i16,
 }
 
-impl EventPayload for ComplaintSlaBreachedV1 {
-    const TYPE: &'static str = "complaint.sla_breached";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case missed an SLA deadline.";
-}
+event!(
+    ComplaintSlaBreachedV1,
+    "complaint.sla_breached",
+    "A case missed an SLA deadline."
+);
 
 /// `complaint.closed`: a case was closed (resolved and confirmed, or explained as not reasonable).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -265,12 +260,7 @@ pub struct ComplaintClosedV1 {
     pub type_: String,
 }
 
-impl EventPayload for ComplaintClosedV1 {
-    const TYPE: &'static str = "complaint.closed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case was closed.";
-}
+event!(ComplaintClosedV1, "complaint.closed", "A case was closed.");
 
 /// `complaint.reopened`: a closed or awaiting-feedback case was reopened (by hand, or by a dissatisfied survey).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -294,12 +284,11 @@ pub struct ComplaintReopenedV1 {
     pub reopened_at: DateTime<Utc>,
 }
 
-impl EventPayload for ComplaintReopenedV1 {
-    const TYPE: &'static str = "complaint.reopened";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A case was reopened.";
-}
+event!(
+    ComplaintReopenedV1,
+    "complaint.reopened",
+    "A case was reopened."
+);
 
 /// `survey.submitted`: a customer answered the satisfaction survey of a case.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -333,12 +322,11 @@ pub struct SurveySubmittedV1 {
     pub submitted_at: DateTime<Utc>,
 }
 
-impl EventPayload for SurveySubmittedV1 {
-    const TYPE: &'static str = "survey.submitted";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A satisfaction survey was answered.";
-}
+event!(
+    SurveySubmittedV1,
+    "survey.submitted",
+    "A satisfaction survey was answered."
+);
 
 /// `claim.filed`: a compensation claim was filed, with the payable limit computed by rule.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -358,12 +346,11 @@ pub struct ClaimFiledV1 {
     pub filed_at: DateTime<Utc>,
 }
 
-impl EventPayload for ClaimFiledV1 {
-    const TYPE: &'static str = "claim.filed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A compensation claim was filed.";
-}
+event!(
+    ClaimFiledV1,
+    "claim.filed",
+    "A compensation claim was filed."
+);
 
 /// `claim.settled`: a claim was paid or rejected.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -386,9 +373,8 @@ pub struct ClaimSettledV1 {
     pub settled_at: DateTime<Utc>,
 }
 
-impl EventPayload for ClaimSettledV1 {
-    const TYPE: &'static str = "claim.settled";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "complaints";
-    const SUMMARY: &'static str = "A compensation claim was settled.";
-}
+event!(
+    ClaimSettledV1,
+    "claim.settled",
+    "A compensation claim was settled."
+);

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::EventPayload;
 use crate::money::Money;
+
+/// The service that emits the events of this file.
+const PRODUCER: &str = "customers";
 
 /// `customer.created`: a customer file was opened.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -28,12 +30,11 @@ pub struct CustomerCreatedV1 {
     pub phone_hashes: Vec<String>,
 }
 
-impl EventPayload for CustomerCreatedV1 {
-    const TYPE: &'static str = "customer.created";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer file was created.";
-}
+event!(
+    CustomerCreatedV1,
+    "customer.created",
+    "A customer file was created."
+);
 
 /// `customer.updated`: a customer's profile, consents or preferences changed.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -49,12 +50,11 @@ pub struct CustomerUpdatedV1 {
     pub phone_hashes: Option<Vec<String>>,
 }
 
-impl EventPayload for CustomerUpdatedV1 {
-    const TYPE: &'static str = "customer.updated";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer file was edited.";
-}
+event!(
+    CustomerUpdatedV1,
+    "customer.updated",
+    "A customer file was edited."
+);
 
 /// `customer.tier_changed`: the Pareto classification moved a customer to another value tier.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -72,14 +72,13 @@ pub struct CustomerTierChangedV1 {
     pub changed_at: DateTime<Utc>,
 }
 
-impl EventPayload for CustomerTierChangedV1 {
-    const TYPE: &'static str = "customer.tier_changed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer's value tier changed.";
-    /// A classification run writes its changes as batches.
-    const BATCHED: bool = true;
-}
+// A classification run writes its changes as batches.
+event!(
+    CustomerTierChangedV1,
+    "customer.tier_changed",
+    "A customer's value tier changed.",
+    batched = true
+);
 
 /// `customer.stage_changed`: a customer moved to another lifecycle stage.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -95,14 +94,13 @@ pub struct CustomerStageChangedV1 {
     pub changed_at: DateTime<Utc>,
 }
 
-impl EventPayload for CustomerStageChangedV1 {
-    const TYPE: &'static str = "customer.stage_changed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer's lifecycle stage changed.";
-    /// A classification run writes its changes as batches.
-    const BATCHED: bool = true;
-}
+// A classification run writes its changes as batches.
+event!(
+    CustomerStageChangedV1,
+    "customer.stage_changed",
+    "A customer's lifecycle stage changed.",
+    batched = true
+);
 
 /// `customer.owner_changed`: a customer's account manager changed (by hand or in a handover).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -116,12 +114,11 @@ pub struct CustomerOwnerChangedV1 {
     pub changed_at: DateTime<Utc>,
 }
 
-impl EventPayload for CustomerOwnerChangedV1 {
-    const TYPE: &'static str = "customer.owner_changed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer got another account manager.";
-}
+event!(
+    CustomerOwnerChangedV1,
+    "customer.owner_changed",
+    "A customer got another account manager."
+);
 
 /// `customer.merged`: a duplicate customer was merged into a survivor: every reference to `duplicate_id` should now point at `survivor_id`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -132,12 +129,11 @@ pub struct CustomerMergedV1 {
     pub merged_at: DateTime<Utc>,
 }
 
-impl EventPayload for CustomerMergedV1 {
-    const TYPE: &'static str = "customer.merged";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "Two customer files were merged.";
-}
+event!(
+    CustomerMergedV1,
+    "customer.merged",
+    "Two customer files were merged."
+);
 
 /// `customer.erased`: a customer's PII was erased (PIPL/GDPR); every service anonymises its copies.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -152,12 +148,11 @@ pub struct CustomerErasedV1 {
     pub erased_at: DateTime<Utc>,
 }
 
-impl EventPayload for CustomerErasedV1 {
-    const TYPE: &'static str = "customer.erased";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer's personal data was erased.";
-}
+event!(
+    CustomerErasedV1,
+    "customer.erased",
+    "A customer's personal data was erased."
+);
 
 /// `customer.churn_risk_detected`: a customer's last 30 days of shipments fell below the share of their 90-day monthly average that counts as a churn warning.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -176,11 +171,10 @@ pub struct CustomerChurnRiskDetectedV1 {
     pub detected_at: DateTime<Utc>,
 }
 
-impl EventPayload for CustomerChurnRiskDetectedV1 {
-    const TYPE: &'static str = "customer.churn_risk_detected";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "customers";
-    const SUMMARY: &'static str = "A customer shows a churn risk.";
-    /// A classification run writes its changes as batches.
-    const BATCHED: bool = true;
-}
+// A classification run writes its changes as batches.
+event!(
+    CustomerChurnRiskDetectedV1,
+    "customer.churn_risk_detected",
+    "A customer shows a churn risk.",
+    batched = true
+);

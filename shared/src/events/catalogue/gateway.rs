@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::EventPayload;
+/// The service that emits the events of this file.
+const PRODUCER: &str = "gateway";
 
 /// `client.revoked`: an OAuth2 client's access was revoked; tokens issued to it are refused
 /// from now on, by every service.
@@ -18,13 +19,11 @@ pub struct ClientRevokedV1 {
     pub revoked_at: DateTime<Utc>,
 }
 
-impl EventPayload for ClientRevokedV1 {
-    const TYPE: &'static str = "client.revoked";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "gateway";
-    const SUMMARY: &'static str =
-        "A client's access was revoked; its live tokens are refused everywhere.";
-}
+event!(
+    ClientRevokedV1,
+    "client.revoked",
+    "A client's access was revoked; its live tokens are refused everywhere."
+);
 
 /// `api_key.revoked`: a merchant API key was revoked; the tokens the gateway exchanged it for
 /// are refused from now on, by every service.
@@ -37,10 +36,8 @@ pub struct ApiKeyRevokedV1 {
     pub revoked_at: DateTime<Utc>,
 }
 
-impl EventPayload for ApiKeyRevokedV1 {
-    const TYPE: &'static str = "api_key.revoked";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "gateway";
-    const SUMMARY: &'static str =
-        "A merchant API key was revoked; its live tokens are refused everywhere.";
-}
+event!(
+    ApiKeyRevokedV1,
+    "api_key.revoked",
+    "A merchant API key was revoked; its live tokens are refused everywhere."
+);

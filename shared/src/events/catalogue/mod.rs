@@ -49,6 +49,21 @@ fn doc<P: EventPayload>() -> EventDoc {
     }
 }
 
+/// Makes a payload of the file's producer (its `PRODUCER` constant) an event type, version 1:
+/// `event!(Payload, "type", "summary")`, with `batched = true` for a type its producer may
+/// publish in batches.
+macro_rules! event {
+    ($payload:ident, $type:literal, $summary:literal $(, batched = $batched:literal)?) => {
+        impl $crate::events::catalogue::EventPayload for $payload {
+            const TYPE: &'static str = $type;
+            const VERSION: u32 = 1;
+            const PRODUCER: &'static str = PRODUCER;
+            const SUMMARY: &'static str = $summary;
+            $(const BATCHED: bool = $batched;)?
+        }
+    };
+}
+
 mod analytics;
 mod complaints;
 mod customers;

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::EventPayload;
 use crate::money::Money;
+
+/// The service that emits the events of this file.
+const PRODUCER: &str = "shipments";
 
 /// A place on a shipment's route.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -43,12 +45,11 @@ pub struct ShipmentCreatedV1 {
     pub recipient_phone_hash: Option<String>,
 }
 
-impl EventPayload for ShipmentCreatedV1 {
-    const TYPE: &'static str = "shipment.created";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A waybill was created.";
-}
+event!(
+    ShipmentCreatedV1,
+    "shipment.created",
+    "A waybill was created."
+);
 
 /// `shipment.status_changed`: a tracking event moved a shipment to another status (or substatus),
 /// or the expiry sweep expired it.
@@ -69,14 +70,13 @@ pub struct ShipmentStatusChangedV1 {
     pub location: Option<PlaceV1>,
 }
 
-impl EventPayload for ShipmentStatusChangedV1 {
-    const TYPE: &'static str = "shipment.status_changed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A shipment moved to another tracking status.";
-    /// A batch of scans writes its events as batches.
-    const BATCHED: bool = true;
-}
+// A batch of scans writes its events as batches.
+event!(
+    ShipmentStatusChangedV1,
+    "shipment.status_changed",
+    "A shipment moved to another tracking status.",
+    batched = true
+);
 
 /// `shipment.delivered`: a shipment was delivered.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -94,14 +94,13 @@ pub struct ShipmentDeliveredV1 {
     pub sequence: i64,
 }
 
-impl EventPayload for ShipmentDeliveredV1 {
-    const TYPE: &'static str = "shipment.delivered";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A shipment was delivered, on time or late.";
-    /// A batch of scans writes its events as batches.
-    const BATCHED: bool = true;
-}
+// A batch of scans writes its events as batches.
+event!(
+    ShipmentDeliveredV1,
+    "shipment.delivered",
+    "A shipment was delivered, on time or late.",
+    batched = true
+);
 
 /// `shipment.exception_raised`: a shipment entered the `exception` status.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -118,14 +117,13 @@ pub struct ShipmentExceptionRaisedV1 {
     pub sequence: i64,
 }
 
-impl EventPayload for ShipmentExceptionRaisedV1 {
-    const TYPE: &'static str = "shipment.exception_raised";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A shipment ran into an exception (delay, loss, damage...).";
-    /// A batch of scans writes its events as batches.
-    const BATCHED: bool = true;
-}
+// A batch of scans writes its events as batches.
+event!(
+    ShipmentExceptionRaisedV1,
+    "shipment.exception_raised",
+    "A shipment ran into an exception (delay, loss, damage...).",
+    batched = true
+);
 
 /// `shipment.eta_changed`: the estimated delivery time of a shipment changed.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -139,14 +137,13 @@ pub struct ShipmentEtaChangedV1 {
     pub sequence: i64,
 }
 
-impl EventPayload for ShipmentEtaChangedV1 {
-    const TYPE: &'static str = "shipment.eta_changed";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "The estimated delivery time of a shipment changed.";
-    /// A batch of scans writes its events as batches.
-    const BATCHED: bool = true;
-}
+// A batch of scans writes its events as batches.
+event!(
+    ShipmentEtaChangedV1,
+    "shipment.eta_changed",
+    "The estimated delivery time of a shipment changed.",
+    batched = true
+);
 
 /// `notification.requested`: a proactive message to the shipment's customer is due.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -165,14 +162,13 @@ pub struct NotificationRequestedV1 {
     pub shipper_customer_id: Option<Uuid>,
 }
 
-impl EventPayload for NotificationRequestedV1 {
-    const TYPE: &'static str = "notification.requested";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A proactive shipment update should be sent to a customer.";
-    /// A batch of scans writes its events as batches.
-    const BATCHED: bool = true;
-}
+// A batch of scans writes its events as batches.
+event!(
+    NotificationRequestedV1,
+    "notification.requested",
+    "A proactive shipment update should be sent to a customer.",
+    batched = true
+);
 
 /// `webhook.endpoint_disabled`: a webhook endpoint failed every delivery for the configured
 /// period (3 days by default) and was disabled; its owner should fix it and register it again.
@@ -189,9 +185,8 @@ pub struct WebhookEndpointDisabledV1 {
     pub disabled_at: DateTime<Utc>,
 }
 
-impl EventPayload for WebhookEndpointDisabledV1 {
-    const TYPE: &'static str = "webhook.endpoint_disabled";
-    const VERSION: u32 = 1;
-    const PRODUCER: &'static str = "shipments";
-    const SUMMARY: &'static str = "A webhook endpoint kept failing and was disabled.";
-}
+event!(
+    WebhookEndpointDisabledV1,
+    "webhook.endpoint_disabled",
+    "A webhook endpoint kept failing and was disabled."
+);
