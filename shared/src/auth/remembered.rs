@@ -92,19 +92,7 @@ mod tests {
     use crate::auth::Role;
 
     fn claims(sub: &str) -> Arc<Claims> {
-        Arc::new(Claims {
-            sub: sub.into(),
-            role: Role::Agent,
-            scopes: vec![],
-            merchant_id: None,
-            phone_hash: None,
-            iss: "i".into(),
-            aud: "a".into(),
-            iat: 0,
-            nbf: None,
-            exp: 100,
-            jti: "j".into(),
-        })
+        Arc::new(crate::testing::claims(Role::Agent, sub))
     }
 
     #[test]
