@@ -3,6 +3,7 @@
 //! advisory lock (one replica at a time), logging and metrics. A job's work is a function of
 //! "now" taken from the service's [`Clock`], so tests move the clock instead of sleeping.
 
+use crate::db::statement;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
@@ -96,7 +97,7 @@ struct Locked {
 }
 
 fn try_xact_lock(conn: &mut PgConnection, key: i64) -> QueryResult<bool> {
-    diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+    statement("SELECT pg_try_advisory_xact_lock($1) AS locked")
         .bind::<BigInt, _>(key)
         .get_result::<Locked>(conn)
         .map(|l| l.locked)
@@ -237,7 +238,7 @@ impl SessionLock {
     async fn try_take(pool: PgPool, key: i64) -> anyhow::Result<Option<Self>> {
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+            let locked: Locked = statement("SELECT pg_try_advisory_lock($1) AS locked")
                 .bind::<BigInt, _>(key)
                 .get_result(&mut conn)?;
             Ok(locked.locked.then_some(Self { conn, key }))
@@ -247,7 +248,7 @@ impl SessionLock {
 
     async fn release(mut self) {
         let _ = tokio::task::spawn_blocking(move || {
-            diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            statement("SELECT pg_advisory_unlock($1)")
                 .bind::<BigInt, _>(self.key)
                 .execute(&mut self.conn)
         })

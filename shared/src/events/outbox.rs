@@ -1,6 +1,7 @@
 //! The transactional outbox: [`Outbox::enqueue`] writes an event in the caller's transaction;
 //! the relay (`super::relay`) publishes it after commit.
 
+use crate::db::statement;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
@@ -51,7 +52,7 @@ pub(crate) fn record_processed(
 ) -> QueryResult<HashSet<Uuid>> {
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     let types: Vec<&str> = events.iter().map(|e| e.type_.as_str()).collect();
-    let rows: Vec<Recorded> = diesel::sql_query(
+    let rows: Vec<Recorded> = statement(
         "INSERT INTO processed_events (event_id, consumer, event_type) \
          SELECT u.id, $2, u.t FROM UNNEST($1::uuid[], $3::text[]) AS u(id, t) \
          ON CONFLICT DO NOTHING RETURNING event_id",
@@ -156,7 +157,7 @@ fn insert_rows<'a>(
     if ids.is_empty() {
         return Ok(());
     }
-    diesel::sql_query(
+    statement(
         "INSERT INTO outbox (event_id, event_type, envelope, events) \
              SELECT e.id, e.type, e.envelope, e.events \
              FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::int[]) WITH ORDINALITY \

@@ -3,6 +3,7 @@
 //! published. A relay stopped between publish and mark re-publishes after the lease: delivery is
 //! at-least-once and consumers are idempotent.
 
+use crate::db::statement;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
@@ -165,7 +166,7 @@ async fn relay_batch(
 ) -> Result<usize, RelayError> {
     let lease_ms = i64::try_from(settings.relay_lease_ms).unwrap_or(30_000);
     let claimed = blocking(pool, move |conn| {
-        diesel::sql_query(
+        statement(
             "UPDATE outbox SET claimed_until = now() + make_interval(secs => $1::bigint / 1000.0), \
                     attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM outbox \
@@ -194,7 +195,7 @@ async fn relay_batch(
         // still under this relay's claim (another relay may have taken over an expired lease).
         let ours = claimed[0].claimed_until;
         let _ = blocking(pool, move |conn| {
-            diesel::sql_query(
+            statement(
                 "UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1) AND claimed_until = $2",
             )
             .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
@@ -206,11 +207,9 @@ async fn relay_batch(
     }
     let n = claimed.len();
     blocking(pool, move |conn| {
-        diesel::sql_query(
-            "UPDATE outbox SET published_at = now(), claimed_until = NULL WHERE id = ANY($1)",
-        )
-        .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
-        .execute(conn)
+        statement("UPDATE outbox SET published_at = now(), claimed_until = NULL WHERE id = ANY($1)")
+            .bind::<diesel::sql_types::Array<BigInt>, _>(ids)
+            .execute(conn)
     })
     .await?;
     BUS.published.with_label_values(&[service]).inc_by(n as u64);

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use kuaidi_shared::db::statement;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -43,7 +44,7 @@ pub struct Created<'a> {
 
 /// Opens (or completes) a customer's row.
 pub fn create(conn: &mut PgConnection, c: &Created) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customers (customer_id, merchant_id, city, province, value_tier, lifecycle_stage, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (customer_id) DO UPDATE SET merchant_id = EXCLUDED.merchant_id, \
@@ -70,7 +71,7 @@ pub fn change_tier(
     spend_minor: i64,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customers (customer_id, value_tier, spend_12m_minor, tier_changed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (customer_id) DO UPDATE SET value_tier = EXCLUDED.value_tier, \
            spend_12m_minor = EXCLUDED.spend_12m_minor, tier_changed_at = EXCLUDED.tier_changed_at \
@@ -91,7 +92,7 @@ pub fn change_stage(
     stage: &str,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customers (customer_id, lifecycle_stage, stage_changed_at) VALUES ($1, $2, $3) \
          ON CONFLICT (customer_id) DO UPDATE SET lifecycle_stage = EXCLUDED.lifecycle_stage, \
            stage_changed_at = EXCLUDED.stage_changed_at \
@@ -115,7 +116,7 @@ pub struct ChurnRisk {
 }
 
 pub fn churn_risk(conn: &mut PgConnection, r: &ChurnRisk) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customers (customer_id, merchant_id, churn_baseline_monthly, churn_last_30d, churn_drop_ratio, churn_detected_at) \
          VALUES ($1, COALESCE($2, '00000000-0000-0000-0000-000000000000'::uuid), $3, $4, $5, $6) \
          ON CONFLICT (customer_id) DO UPDATE SET churn_baseline_monthly = EXCLUDED.churn_baseline_monthly, \
@@ -135,7 +136,7 @@ pub fn churn_risk(conn: &mut PgConnection, r: &ChurnRisk) -> QueryResult<()> {
 
 /// A merged duplicate: its activity moves to the survivor, its row goes.
 pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id, shipments) \
          SELECT bucket, $1, city, province, service_level, value_tier, merchant_id, shipments \
          FROM customer_activity WHERE customer_id = $2 \
@@ -146,7 +147,7 @@ pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryR
     .bind::<SqlUuid, _>(duplicate)
     .execute(conn)?;
     // The survivor's distinct counts change wherever the duplicate was active.
-    diesel::sql_query(
+    statement(
         "INSERT INTO activity_versions (day, version) \
          SELECT DISTINCT (bucket AT TIME ZONE 'UTC')::date, 1 FROM customer_activity \
          WHERE customer_id = $1 \
@@ -154,7 +155,7 @@ pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryR
     )
     .bind::<SqlUuid, _>(duplicate)
     .execute(conn)?;
-    diesel::sql_query("DELETE FROM customer_activity WHERE customer_id = $1")
+    statement("DELETE FROM customer_activity WHERE customer_id = $1")
         .bind::<SqlUuid, _>(duplicate)
         .execute(conn)?;
     diesel::delete(cu::table.find(duplicate)).execute(conn)?;
@@ -168,7 +169,7 @@ pub fn shipped(
     dims: &Dims,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id, shipments) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 1) \
          ON CONFLICT (bucket, customer_id, city, province, service_level, value_tier, merchant_id) \
@@ -183,7 +184,7 @@ pub fn shipped(
     .bind::<SqlUuid, _>(dims.merchant_id)
     .execute(conn)?;
     super::customer_figures::changed(conn, bucket_of(at).date_naive())?;
-    diesel::sql_query(
+    statement(
         "INSERT INTO customers (customer_id, merchant_id, last_shipment_at, shipments) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (customer_id) DO UPDATE SET shipments = customers.shipments + 1, \
            last_shipment_at = GREATEST(customers.last_shipment_at, EXCLUDED.last_shipment_at)",

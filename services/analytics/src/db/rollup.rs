@@ -8,6 +8,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{BigInt, Date, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
+use kuaidi_shared::db::statement;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
@@ -115,15 +116,15 @@ pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     if facts.is_empty() {
         return Ok(());
     }
-    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+    statement("SELECT pg_advisory_xact_lock($1)")
         .bind::<BigInt, _>(WRITERS)
         .execute(conn)?;
     let json = serde_json::to_value(facts)?;
-    diesel::sql_query(ADD.as_str())
+    statement(ADD.as_str())
         .bind::<Jsonb, _>(&json)
         .execute(conn)?;
     for slices in [&ADD_HOURLY, &ADD_DAYS] {
-        diesel::sql_query(slices.as_str())
+        statement(slices.as_str())
             .bind::<Jsonb, _>(&json)
             .execute(conn)?;
     }

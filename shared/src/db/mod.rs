@@ -1,5 +1,9 @@
 //! PostgreSQL access: an r2d2 pool of diesel connections, embedded migrations run at start-up,
-//! and [`run`] to execute repository code off the async executor.
+//! and [`run`] to execute repository code off the async executor; hand-written SQL that is
+//! planned once per connection is a [`Statement`].
+
+mod statement;
+pub use statement::{statement, Binds, Statement};
 
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
