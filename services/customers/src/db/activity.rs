@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{
     Array, BigInt, Date, Double, Integer, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
 };
+use kuaidi_shared::db::statement;
 use uuid::Uuid;
 
 /// Adds one shipment worth `spend_minor` on `at`'s UTC day.
@@ -16,7 +17,7 @@ pub fn record_shipment(
     currency: &str,
     spend_minor: i64,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_shipment_days (customer_id, day, currency, shipments, spend_minor, last_shipment_at) \
          VALUES ($1, $2, $3, 1, $4, $5) \
          ON CONFLICT (customer_id, day, currency) DO UPDATE SET \
@@ -40,7 +41,7 @@ pub fn record_complaint(
     customer_id: Uuid,
     received_at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_complaints (complaint_id, customer_id, received_at) VALUES ($1, $2, $3) \
          ON CONFLICT (complaint_id) DO NOTHING",
     )
@@ -60,7 +61,7 @@ pub fn close_complaint(
     received_at: DateTime<Utc>,
     closed_at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_complaints (complaint_id, customer_id, received_at, is_open, closed_at) \
          VALUES ($1, $2, $3, FALSE, $4) \
          ON CONFLICT (complaint_id) DO UPDATE SET is_open = FALSE, closed_at = EXCLUDED.closed_at",
@@ -75,7 +76,7 @@ pub fn close_complaint(
 
 /// Marks a complaint open again.
 pub fn reopen_complaint(conn: &mut PgConnection, complaint_id: Uuid) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "UPDATE customer_complaints SET is_open = TRUE, closed_at = NULL WHERE complaint_id = $1",
     )
     .bind::<SqlUuid, _>(complaint_id)
@@ -90,7 +91,7 @@ pub fn record_delivery(
     at: DateTime<Utc>,
     on_time: bool,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_delivery_days (customer_id, day, delivered, on_time) \
          VALUES ($1, $2, 1, $3) \
          ON CONFLICT (customer_id, day) DO UPDATE SET \
@@ -112,7 +113,7 @@ pub fn record_survey(
     overall: i16,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    diesel::sql_query(
+    statement(
         "INSERT INTO customer_surveys (survey_id, customer_id, overall, submitted_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (survey_id) DO NOTHING",
     )
@@ -154,44 +155,16 @@ pub fn window_start(today: NaiveDate) -> NaiveDate {
 
 /// Stats of every customer in `ids` as of `now`, over trailing windows of daily buckets (a day
 /// leaves the window when it is more than 12 months old). Duplicates merged into a customer
-/// count for it.
+/// count for it. The query is the SQL function `customer_stats` (migration
+/// `2026120420000_customer_stats_function`: planned once per connection).
 pub fn stats_for(
     conn: &mut PgConnection,
     ids: &[Uuid],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<StatsRow>> {
-    diesel::sql_query(
-        "WITH ids AS (SELECT DISTINCT unnest($1::uuid[]) AS id), \
-         members AS ( \
-           SELECT i.id AS cid, c.id AS member FROM ids i \
-           JOIN customers c ON c.id = i.id OR c.merged_into = i.id), \
-         ship AS ( \
-           SELECT m.cid, SUM(d.shipments) FILTER (WHERE d.day >= $2) AS n, \
-                  SUM(d.spend_minor) FILTER (WHERE d.day >= $2) AS spend, \
-                  MAX(d.currency) AS currency, MAX(d.last_shipment_at) AS last_at \
-           FROM members m JOIN customer_shipment_days d ON d.customer_id = m.member \
-           WHERE d.day <= $3 GROUP BY m.cid), \
-         comp AS ( \
-           SELECT m.cid, COUNT(*) FILTER (WHERE cc.is_open) AS open, \
-                  COUNT(*) FILTER (WHERE cc.received_at::date >= $2) AS last12 \
-           FROM members m JOIN customer_complaints cc ON cc.customer_id = m.member \
-           GROUP BY m.cid), \
-         surv AS ( \
-           SELECT m.cid, AVG(s.overall)::float8 AS csat \
-           FROM members m JOIN customer_surveys s ON s.customer_id = m.member \
-           WHERE s.submitted_at::date >= $2 GROUP BY m.cid), \
-         deliv AS ( \
-           SELECT m.cid, SUM(d.on_time)::float8 / NULLIF(SUM(d.delivered), 0) AS rate \
-           FROM members m JOIN customer_delivery_days d ON d.customer_id = m.member \
-           WHERE d.day >= $2 AND d.day <= $3 GROUP BY m.cid) \
-         SELECT i.id, COALESCE(ship.n, 0)::bigint AS shipments_12m, \
-                COALESCE(ship.spend, 0)::bigint AS spend_minor, ship.currency, \
-                ship.last_at AS last_shipment_at, \
-                COALESCE(comp.open, 0)::bigint AS complaints_open, \
-                COALESCE(comp.last12, 0)::bigint AS complaints_12m, \
-                surv.csat AS csat_avg, deliv.rate AS on_time_rate \
-         FROM ids i LEFT JOIN ship ON ship.cid = i.id LEFT JOIN comp ON comp.cid = i.id \
-         LEFT JOIN surv ON surv.cid = i.id LEFT JOIN deliv ON deliv.cid = i.id",
+    statement(
+        "SELECT id, shipments_12m, spend_minor, currency, last_shipment_at, complaints_open, \
+                complaints_12m, csat_avg, on_time_rate FROM customer_stats($1, $2, $3)",
     )
     .bind::<Array<SqlUuid>, _>(ids)
     .bind::<Date, _>(window_start(now.date_naive()))

@@ -8,7 +8,7 @@ use diesel::sql_types::{Bool, Float, Text};
 use uuid::Uuid;
 
 use super::customers::CustomerRow;
-use super::schema::customers;
+use super::schema::{customer_identities, customers};
 use crate::domain::search::Filter;
 
 /// How `q` narrows the list.
@@ -25,6 +25,11 @@ pub enum Query {
     Identity { kind: String, digest: String },
     /// Ranked name search, offset-paged.
     Name { text: String, offset: i64 },
+}
+
+diesel::define_sql_function! {
+    /// SQL `COALESCE` of a nullable id and a fallback.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Uuid>, y: diesel::sql_types::Uuid) -> diesel::sql_types::Uuid;
 }
 
 fn like_pattern(text: &str) -> String {
@@ -89,21 +94,28 @@ pub fn search(
             .order((customers::created_at.desc(), customers::id.desc()))
             .limit(limit + 1)
             .load(conn),
-        Query::Identity { kind, digest } => q
-            .filter(
-                sql::<Bool>(
-                    "customers.id IN (SELECT COALESCE(h.merged_into, h.id) \
-                     FROM customer_identities i JOIN customers h ON h.id = i.customer_id \
-                     WHERE h.erased_at IS NULL AND i.kind = ",
+        Query::Identity { kind, digest } => {
+            // Through the survivor of a merge; typed, so the statement is prepared once per
+            // connection (a raw `sql` fragment is planned again on every search).
+            let holders = diesel::alias!(customers as holders);
+            let found = customer_identities::table
+                .inner_join(
+                    holders.on(holders
+                        .field(customers::id)
+                        .eq(customer_identities::customer_id)),
                 )
-                .bind::<Text, _>(kind.clone())
-                .sql(" AND i.digest = ")
-                .bind::<Text, _>(digest.clone())
-                .sql(")"),
-            )
-            .order((customers::created_at.desc(), customers::id.desc()))
-            .limit(limit + 1)
-            .load(conn),
+                .filter(holders.field(customers::erased_at).is_null())
+                .filter(customer_identities::kind.eq(kind.clone()))
+                .filter(customer_identities::digest.eq(digest.clone()))
+                .select(coalesce(
+                    holders.field(customers::merged_into),
+                    holders.field(customers::id),
+                ));
+            q.filter(customers::id.eq_any(found))
+                .order((customers::created_at.desc(), customers::id.desc()))
+                .limit(limit + 1)
+                .load(conn)
+        }
         Query::Name { text, offset } => {
             let folded: String = diesel::select(
                 sql::<Text>("customers_fold(")

@@ -1,0 +1,1 @@
+DROP FUNCTION customer_stats(uuid[], date, date);
