@@ -3,7 +3,6 @@
 //! advisory lock (one replica at a time), logging and metrics. A job's work is a function of
 //! "now" taken from the service's [`Clock`], so tests move the clock instead of sleeping.
 
-use crate::db::statement;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
@@ -15,7 +14,7 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::db::PgPool;
+use crate::db::{statement, PgPool};
 use crate::events::Shutdown;
 
 /// What a job is: its name (logs, metrics, lock key), its period, and whether only one replica

@@ -1,7 +1,6 @@
 //! The transactional outbox: [`Outbox::enqueue`] writes an event in the caller's transaction;
 //! the relay (`super::relay`) publishes it after commit.
 
-use crate::db::statement;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Text};
@@ -11,6 +10,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::envelope::CloudEvent;
+use crate::db::statement;
 
 /// Most events in one batch message (`application/cloudevents-batch+json`).
 pub const BATCH_EVENTS: usize = 500;

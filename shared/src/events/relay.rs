@@ -3,7 +3,6 @@
 //! published. A relay stopped between publish and mark re-publishes after the lease: delivery is
 //! at-least-once and consumers are idempotent.
 
-use crate::db::statement;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
@@ -20,7 +19,7 @@ use super::{
     connect, reconnect_delay, sleep_or_shutdown, topology, within_broker_timeout, Shutdown,
     BROKER_TIMEOUT,
 };
-use crate::db::PgPool;
+use crate::db::{statement, PgPool};
 use crate::settings::AmqpSettings;
 
 /// Most rows claimed per round.

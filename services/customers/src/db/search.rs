@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Float, Text};
+use diesel::sql_types::{Bool, Float, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::customers::CustomerRow;
@@ -29,7 +29,7 @@ pub enum Query {
 
 diesel::define_sql_function! {
     /// SQL `COALESCE` of a nullable id and a fallback.
-    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::Uuid>, y: diesel::sql_types::Uuid) -> diesel::sql_types::Uuid;
+    fn coalesce(x: Nullable<SqlUuid>, y: SqlUuid) -> SqlUuid;
 }
 
 fn like_pattern(text: &str) -> String {
