@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use kuaidi_shared::db::statement;
 use uuid::Uuid;
 
 use super::schema::shipments;
@@ -291,6 +292,34 @@ pub fn lane_stats(
     .bind::<Array<Text>, _>(s)
     .bind::<Timestamptz, _>(since)
     .load(conn)
+}
+
+/// The p80 transit time and sample count of one lane over deliveries since `since` (`None`
+/// without deliveries): the shipment-creation path's query, prepared once per connection —
+/// scalar parameters, so PostgreSQL settles on a generic plan (the batch form above, with its
+/// arrays, is planned on every call: 0.9 ms of planning against 0.2 ms of execution on the
+/// bench's data).
+pub fn lane_stats_one(
+    conn: &mut PgConnection,
+    lane: &crate::domain::eta::Lane,
+    since: DateTime<Utc>,
+) -> QueryResult<Option<LaneRow>> {
+    statement(
+        "SELECT origin_city, destination_city, service_level, \
+           percentile_cont(0.8) WITHIN GROUP \
+             (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at)::float8) AS p80_secs, \
+           count(*) AS samples \
+         FROM shipments \
+         WHERE origin_city = $1 AND destination_city = $2 AND service_level = $3 \
+           AND delivered_at IS NOT NULL AND delivered_at >= $4 \
+         GROUP BY 1, 2, 3",
+    )
+    .bind::<Text, _>(&lane.origin_city)
+    .bind::<Text, _>(&lane.destination_city)
+    .bind::<Text, _>(&lane.service_level)
+    .bind::<Timestamptz, _>(since)
+    .get_result(conn)
+    .optional()
 }
 
 /// A shipment the sweep expired.

@@ -224,18 +224,22 @@ pub fn lane_stats(
     Ok(rows
         .into_iter()
         .map(|r| {
+            let stats = stats_of(&r);
             let lane = Lane {
                 origin_city: r.origin_city,
                 destination_city: r.destination_city,
                 service_level: r.service_level,
             };
-            let stats = LaneStats {
-                p80_transit: chrono::Duration::milliseconds((r.p80_secs * 1000.0).round() as i64),
-                samples: r.samples,
-            };
             (lane, stats)
         })
         .collect())
+}
+
+fn stats_of(r: &repo::LaneRow) -> LaneStats {
+    LaneStats {
+        p80_transit: chrono::Duration::milliseconds((r.p80_secs * 1000.0).round() as i64),
+        samples: r.samples,
+    }
 }
 
 /// The ETA of a shipment created at `created_at` on `lane` (one lane query).
@@ -245,8 +249,10 @@ pub fn initial_eta(
     level: ServiceLevel,
     created_at: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, ApiError> {
-    let stats = lane_stats(conn, std::slice::from_ref(&lane), created_at)?;
-    Ok(eta::estimate(created_at, level, stats.get(&lane).copied()))
+    let stats = repo::lane_stats_one(conn, &lane, created_at - eta::LANE_WINDOW)?
+        .as_ref()
+        .map(stats_of);
+    Ok(eta::estimate(created_at, level, stats))
 }
 
 fn state_of(s: &TrackedShipment) -> Result<TrackState, ApiError> {
