@@ -60,6 +60,25 @@ impl CloudEvent {
         }
     }
 
+    /// [`CloudEvent::new`] with a new id, about the entity `subject`: how a service wraps the
+    /// payloads it emits.
+    pub fn about<P: EventPayload>(
+        service: &str,
+        subject: Uuid,
+        payload: &P,
+        ctx: &RequestContext,
+        time: DateTime<Utc>,
+    ) -> Self {
+        Self::new(
+            service,
+            subject.to_string(),
+            payload,
+            ctx,
+            crate::clock::new_id(),
+            time,
+        )
+    }
+
     /// A `P` without its `id`, `subject` and `data`.
     fn shell<P: EventPayload>(service: &str, ctx: &RequestContext, time: DateTime<Utc>) -> Self {
         Self {

@@ -59,7 +59,6 @@ use diesel::PgConnection;
 use futures_util::future::LocalBoxFuture;
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::events::{CloudEvent, EventPayload, Outbox};
 use kuaidi_shared::request::RequestContext;
@@ -204,7 +203,7 @@ impl Revocation {
         let (now, ctx) = (self.admin.now(), self.admin.ctx.clone());
         db::transaction(self.admin.pool(), move |conn| {
             let payload = revoke(conn, now)?.ok_or(ApiError::NotFound(what))?;
-            let event = CloudEvent::new("gateway", id.to_string(), &payload, &ctx, new_id(), now);
+            let event = CloudEvent::about("gateway", id, &payload, &ctx, now);
             Ok(Outbox::enqueue(conn, &event)?)
         })
         .await?;

@@ -1,6 +1,5 @@
 //! The event analytics emits: `analytics.alert_raised`, one per alert raised.
 
-use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::catalogue::AnalyticsAlertRaisedV1;
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::request::RequestContext;
@@ -20,12 +19,11 @@ pub fn alert_raised(r: &AlertRow) -> CloudEvent {
         threshold: r.threshold,
         raised_at: r.raised_at,
     };
-    CloudEvent::new(
+    CloudEvent::about(
         crate::SERVICE,
-        r.id.to_string(),
+        r.id,
         &payload,
         &RequestContext::detached(),
-        new_id(),
         r.raised_at,
     )
 }

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::catalogue::EventPayload;
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
@@ -110,12 +109,11 @@ impl<'a> Emitter<'a> {
     }
 
     pub fn push<P: EventPayload>(&mut self, subject: Uuid, payload: &P) {
-        self.events.push(CloudEvent::new(
+        self.events.push(CloudEvent::about(
             crate::SERVICE,
-            subject.to_string(),
+            subject,
             payload,
             self.ctx,
-            new_id(),
             self.now,
         ));
     }

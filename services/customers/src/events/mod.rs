@@ -3,7 +3,6 @@
 //! event becomes on a customer's timeline is [`timeline`].
 
 use chrono::{DateTime, Utc};
-use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::catalogue::EventPayload;
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::request::RequestContext;
@@ -22,12 +21,5 @@ pub fn event<P: EventPayload>(
     ctx: &RequestContext,
     now: DateTime<Utc>,
 ) -> CloudEvent {
-    CloudEvent::new(
-        crate::SERVICE,
-        subject.to_string(),
-        payload,
-        ctx,
-        new_id(),
-        now,
-    )
+    CloudEvent::about(crate::SERVICE, subject, payload, ctx, now)
 }

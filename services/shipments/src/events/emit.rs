@@ -44,14 +44,7 @@ pub struct Emitter<'a> {
 impl Emitter<'_> {
     /// The envelope of `payload` about `subject` (the one place `CloudEvent::new` is called).
     pub fn envelope<P: EventPayload>(&self, subject: Uuid, payload: &P) -> CloudEvent {
-        CloudEvent::new(
-            crate::SERVICE,
-            subject.to_string(),
-            payload,
-            self.ctx,
-            new_id(),
-            self.now,
-        )
+        CloudEvent::about(crate::SERVICE, subject, payload, self.ctx, self.now)
     }
 
     /// `shipment.created` for a stored row and its places.
