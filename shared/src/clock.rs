@@ -48,6 +48,13 @@ impl Clock {
         }
     }
 
+    /// Now, to the microsecond PostgreSQL keeps, so a time answered equals the time read back.
+    pub fn now_micros(&self) -> DateTime<Utc> {
+        use chrono::DurationRound;
+        let t = self.now();
+        t.duration_trunc(Duration::microseconds(1)).unwrap_or(t)
+    }
+
     /// Moves a manual clock forward (or back, with a negative duration).
     ///
     /// # Panics

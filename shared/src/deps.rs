@@ -1,16 +1,17 @@
 //! What handlers share from the application (pool, outbox, PII cipher, clock), extracted as
-//! one value so handlers name only what varies per request.
+//! one value so handlers name only what varies per request. Every service registers all four
+//! ([`crate::app`]; the gateway in its own startup).
 
+use crate::clock::Clock;
+use crate::crypto::PiiCipher;
+use crate::db::PgPool;
+use crate::events::Outbox;
+use crate::ApiError;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::PgPool;
-use kuaidi_shared::events::Outbox;
-use kuaidi_shared::ApiError;
 use std::future::{ready, Ready};
 
-/// The service's shared resources.
+/// The service's shared resources: `deps: Deps` in a handler's parameters.
 #[derive(Clone)]
 pub struct Deps {
     pub pool: web::Data<PgPool>,

@@ -8,6 +8,7 @@ pub mod capabilities;
 pub mod clock;
 pub mod crypto;
 pub mod db;
+pub mod deps;
 pub mod events;
 pub mod http;
 pub mod http_front;

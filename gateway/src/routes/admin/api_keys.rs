@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::db::PgPool;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::ApiKeyRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
@@ -99,9 +99,9 @@ pub async fn create_api_key(
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    super::newest_page!(pool, page, api_keys, ApiKeyRow, ApiKey::from)
+    super::newest_page!(deps.pool, page, api_keys, ApiKeyRow, ApiKey::from)
 }
 
 /// Revokes a key.

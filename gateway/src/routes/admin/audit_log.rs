@@ -5,7 +5,8 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::{Forbidden, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -67,7 +68,7 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
 pub async fn list_audit_log(
     _admin: Authorized<caps::Administration>,
     q: web::Query<AuditQuery>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let limit = q.limit.unwrap_or(50);
@@ -75,7 +76,7 @@ pub async fn list_audit_log(
         return Err(ApiError::validation("limit", "must be between 1 and 200"));
     }
     let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let mut rows: Vec<AuditEntry> = db::run(&pool, move |conn| {
+    let mut rows: Vec<AuditEntry> = db::run(&deps.pool, move |conn| {
         let mut s = audit_log::table.into_boxed();
         if let Some(p) = q.principal {
             s = s.filter(audit_log::principal.eq(p));

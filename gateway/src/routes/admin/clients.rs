@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::db::PgPool;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::ClientRevokedV1;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
@@ -122,9 +122,9 @@ pub async fn create_client(
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    super::newest_page!(pool, page, clients, ClientRow, Client::from)
+    super::newest_page!(deps.pool, page, clients, ClientRow, Client::from)
 }
 
 /// Revokes a client: no new tokens, and its live tokens are refused at the gateway.

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
@@ -160,9 +161,9 @@ pub async fn create_user(
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
     page: web::Query<PageParams>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    super::newest_page!(pool, page, users, UserRow, User::from)
+    super::newest_page!(deps.pool, page, users, UserRow, User::from)
 }
 
 /// One staff user, with an `ETag`.
@@ -173,10 +174,10 @@ pub async fn get_user(
     req: HttpRequest,
     _admin: Authorized<caps::Administration>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let row = find(&pool, id).await?;
+    let row = find(&deps.pool, id).await?;
     let tag = etag(&row);
     Ok(respond_with_etag(&req, &tag, &User::from(row)))
 }

@@ -5,7 +5,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::crypto::{mask_phone, normalise_phone, PiiCipher};
+use kuaidi_shared::crypto::{mask_phone, normalise_phone};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -30,7 +31,7 @@ pub async fn customer_token(
     body: web::Json<CustomerTokenRequest>,
     edge: web::Data<Edge>,
     signer: web::Data<Signer>,
-    pii: web::Data<PiiCipher>,
+    deps: Deps,
     auditor: web::Data<Auditor>,
 ) -> Result<HttpResponse, ApiError> {
     let app = edge
@@ -45,7 +46,7 @@ pub async fn customer_token(
     }
     let phone = normalise_phone(&body.phone)
         .ok_or_else(|| ApiError::validation("phone", "is not a valid phone number"))?;
-    let subject = Subject::customer(pii.blind_index(&phone));
+    let subject = Subject::customer(deps.pii.blind_index(&phone));
     let ttl = signer.jwt.access_ttl_secs.min(CUSTOMER_TOKEN_TTL_SECS);
     let access_token = signer.sign(&subject, ttl)?;
     let entry = Audit::by(&app, "auth.customer_token", Some(subject.sub.clone()))

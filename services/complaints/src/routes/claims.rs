@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -19,7 +20,7 @@ use crate::db::claims::{self as repo, ClaimRow};
 use crate::domain::claims::AGEING_DAYS;
 use crate::domain::fields::json_body;
 use crate::domain::vocab::ClaimAction;
-use crate::routes::{Ops, Paging};
+use crate::routes::Paging;
 use crate::workflow::claims;
 
 pub fn view(r: ClaimRow, now: DateTime<Utc>) -> Claim {
@@ -55,16 +56,16 @@ pub async fn create_claim(
     caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,
     body: web::Bytes,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)?;
     let body = json_body(&body)?;
-    let (who, now) = (caller.principal.clone(), ops.now());
-    let row = db::transaction(&ops.pool, move |conn| {
+    let (who, now) = (caller.principal.clone(), deps.clock.now_micros());
+    let row = db::transaction(&deps.pool, move |conn| {
         claims::file(conn, body, &who, &ctx, now)
     })
     .await?;
-    ops.outbox.wake();
+    deps.outbox.wake();
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/claims/{}", row.id)))
         .json(view(row, now)))
@@ -77,13 +78,13 @@ pub async fn create_claim(
 pub async fn list_claims(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ClaimQuery>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let paging = Paging::parse(q.limit, q.cursor.clone())?;
-    let now = ops.now();
+    let now = deps.clock.now_micros();
     let filters = q.filters(&caller, now - Duration::days(AGEING_DAYS))?;
-    let rows = db::run(&ops.pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(repo::page(conn, &filters, paging.after, paging.limit)?)
     })
     .await?;
@@ -101,10 +102,14 @@ pub async fn get_claim(
     req: actix_web::HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, who, now) = (path.into_inner(), caller.principal.clone(), ops.now());
-    let row = db::run(&ops.pool, move |conn| {
+    let (id, who, now) = (
+        path.into_inner(),
+        caller.principal.clone(),
+        deps.clock.now_micros(),
+    );
+    let row = db::run(&deps.pool, move |conn| {
         repo::find(conn, id, false)?
             .filter(|c| claims::visible(&who, c))
             .ok_or(ApiError::NotFound("claim"))
@@ -131,7 +136,7 @@ pub async fn act_on_claim(
     ctx: RequestContext,
     path: web::Path<(Uuid, String)>,
     body: web::Bytes,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action: ClaimAction = action.parse().map_err(|_| ApiError::NotFound("action"))?;
@@ -140,11 +145,11 @@ pub async fn act_on_claim(
         caller.require_capability(Capability::ComplaintsApprove)?;
     }
     let body = json_body(&body)?;
-    let (who, now) = (caller.principal.clone(), ops.now());
-    let row = db::transaction(&ops.pool, move |conn| {
+    let (who, now) = (caller.principal.clone(), deps.clock.now_micros());
+    let row = db::transaction(&deps.pool, move |conn| {
         claims::act(conn, id, action, body, &who, &ctx, now)
     })
     .await?;
-    ops.outbox.wake();
+    deps.outbox.wake();
     Ok(HttpResponse::Ok().json(view(row, now)))
 }

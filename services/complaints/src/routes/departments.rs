@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::ApiError;
@@ -19,7 +20,6 @@ use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
 use crate::domain::vocab::Department;
 use crate::routes::complaints::act::if_match;
-use crate::routes::Ops;
 
 fn view(r: Roster) -> DepartmentView {
     DepartmentView {
@@ -42,10 +42,10 @@ fn department(name: &str) -> Result<Department, ApiError> {
         StaffOnly))]
 pub async fn list_departments(
     caller: Authorized<caps::ComplaintsRead>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)?;
-    let rows = db::run(&ops.pool, |conn| Ok(repo::list(conn)?)).await?;
+    let rows = db::run(&deps.pool, |conn| Ok(repo::list(conn)?)).await?;
     Ok(HttpResponse::Ok().json(DepartmentList {
         data: rows.into_iter().map(view).collect(),
     }))
@@ -60,11 +60,11 @@ pub async fn get_department(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<String>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)?;
     let name = department(&path)?;
-    let roster = db::run(&ops.pool, move |conn| {
+    let roster = db::run(&deps.pool, move |conn| {
         repo::find(conn, name, false)?.ok_or(ApiError::NotFound("department"))
     })
     .await?;
@@ -84,14 +84,14 @@ pub async fn put_department(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<String>,
     body: web::Bytes,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Manager])?;
     let name = department(&path)?;
     let (supervisor, members) = parse(json_body(&body)?)?;
     let expected = if_match(&req)?;
-    let (who, now) = (caller.sub.clone(), ops.now());
-    let roster = db::transaction(&ops.pool, move |conn| {
+    let (who, now) = (caller.sub.clone(), deps.clock.now_micros());
+    let roster = db::transaction(&deps.pool, move |conn| {
         let current = repo::find(conn, name, true)?.ok_or(ApiError::NotFound("department"))?;
         if expected.is_some_and(|v| v != current.row.version) {
             return Err(ApiError::PreconditionFailed);

@@ -7,6 +7,7 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::{ApiError, FieldError};
@@ -19,7 +20,7 @@ use crate::domain::fields::{json_body, query_enum};
 use crate::domain::improvement::Changes;
 use crate::domain::vocab::{ImprovementStatus, RootCause};
 use crate::routes::complaints::act::if_match;
-use crate::routes::{Ops, Paging};
+use crate::routes::Paging;
 
 fn view(r: ImprovementRow) -> Improvement {
     Improvement {
@@ -87,7 +88,7 @@ fn apply(conn: &mut PgConnection, row: &mut ImprovementRow, c: Changes) -> Resul
 pub async fn list_improvements(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ImprovementQuery>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     reader(&caller)?;
     let q = query.into_inner();
@@ -100,7 +101,7 @@ pub async fn list_improvements(
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let rows = db::run(&ops.pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(repo::page(
             conn,
             q.root_cause,
@@ -122,12 +123,12 @@ pub async fn list_improvements(
 pub async fn create_improvement(
     caller: Authorized<caps::ComplaintsRead>,
     body: web::Bytes,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)?;
     let changes = Changes::parse(json_body(&body)?, true)?;
-    let now = ops.now();
-    let row = db::transaction(&ops.pool, move |conn| {
+    let now = deps.clock.now_micros();
+    let row = db::transaction(&deps.pool, move |conn| {
         let mut row = ImprovementRow {
             id: new_id(),
             root_cause: String::new(),
@@ -163,11 +164,11 @@ pub async fn get_improvement(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     reader(&caller)?;
     let id = path.into_inner();
-    let row = db::run(&ops.pool, move |conn| {
+    let row = db::run(&deps.pool, move |conn| {
         repo::find(conn, id, false)?.ok_or(ApiError::NotFound("improvement action"))
     })
     .await?;
@@ -186,12 +187,12 @@ pub async fn patch_improvement(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
     body: web::Bytes,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)?;
     let (changes, expected) = (Changes::parse(json_body(&body)?, false)?, if_match(&req)?);
-    let (id, now) = (path.into_inner(), ops.now());
-    let row = db::transaction(&ops.pool, move |conn| {
+    let (id, now) = (path.into_inner(), deps.clock.now_micros());
+    let row = db::transaction(&deps.pool, move |conn| {
         let mut row =
             repo::find(conn, id, true)?.ok_or(ApiError::NotFound("improvement action"))?;
         if expected.is_some_and(|v| v != row.version) {

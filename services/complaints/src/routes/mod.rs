@@ -76,47 +76,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// What a writing handler works with: the pool, the outbox (to wake after commit) and the clock.
-pub struct Ops {
-    pub pool: kuaidi_shared::db::PgPool,
-    pub outbox: kuaidi_shared::events::Outbox,
-    pub clock: kuaidi_shared::clock::Clock,
-}
-
-impl actix_web::FromRequest for Ops {
-    type Error = kuaidi_shared::ApiError;
-    type Future = std::future::Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let get = || -> Option<Self> {
-            Some(Self {
-                pool: req
-                    .app_data::<web::Data<kuaidi_shared::db::PgPool>>()?
-                    .get_ref()
-                    .clone(),
-                outbox: req
-                    .app_data::<web::Data<kuaidi_shared::events::Outbox>>()?
-                    .get_ref()
-                    .clone(),
-                clock: req
-                    .app_data::<web::Data<kuaidi_shared::clock::Clock>>()?
-                    .get_ref()
-                    .clone(),
-            })
-        };
-        std::future::ready(get().ok_or_else(|| {
-            kuaidi_shared::ApiError::Internal(anyhow::anyhow!("service data not registered"))
-        }))
-    }
-}
-
-impl Ops {
-    /// Now, to the microsecond the database keeps (so answers equal what is read back).
-    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        now(&self.clock)
-    }
-}
-
 /// Where a list continues: the page size asked for and the `(time, id)` of the last row seen,
 /// for lists ordered by a time and then the id.
 #[derive(Debug, Clone, Copy)]
@@ -152,14 +111,6 @@ impl Paging {
         };
         kuaidi_shared::pagination::Page::from_rows(rows, self.limit, cursor, view)
     }
-}
-
-/// The clock's time truncated to microseconds.
-pub fn now(clock: &kuaidi_shared::clock::Clock) -> chrono::DateTime<chrono::Utc> {
-    use chrono::DurationRound;
-    let t = clock.now();
-    t.duration_trunc(chrono::Duration::microseconds(1))
-        .unwrap_or(t)
 }
 
 /// Statuses `ApiError` has no variant for, carried as `Unprocessable` with these codes.

@@ -5,13 +5,14 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::departments::{NotificationQuery, StaffNotification, StaffNotificationPage};
 use crate::api::problems::{InvalidFilters, NotInInbox, SupervisorsAndAbove};
 use crate::db::notifications::{self as repo, NotificationRow, Reader};
-use crate::routes::{Ops, Paging};
+use crate::routes::Paging;
 
 fn view(r: NotificationRow) -> StaffNotification {
     StaffNotification {
@@ -56,12 +57,12 @@ fn reader(caller: &Principal, recipient: Option<Uuid>) -> Result<Reader, ApiErro
 pub async fn list_notifications(
     caller: Authorized<caps::ComplaintsApprove>,
     query: web::Query<NotificationQuery>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let reader = reader(&caller, q.recipient_id)?;
     let paging = Paging::parse(q.limit, q.cursor)?;
-    let rows = db::run(&ops.pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(repo::page(
             conn,
             reader,
@@ -83,11 +84,11 @@ pub async fn list_notifications(
 pub async fn read_notification(
     caller: Authorized<caps::ComplaintsApprove>,
     path: web::Path<Uuid>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let reader = reader(&caller, None)?;
-    let (id, now) = (path.into_inner(), ops.now());
-    let row = db::transaction(&ops.pool, move |conn| {
+    let (id, now) = (path.into_inner(), deps.clock.now_micros());
+    let row = db::transaction(&deps.pool, move |conn| {
         repo::mark_read(conn, reader, id, now)?.ok_or(ApiError::NotFound("notification"))
     })
     .await?;

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::{ApiError, FieldError};
 use serde_json::Value;
 
@@ -39,11 +39,11 @@ fn view(version: i32, rows: Vec<PolicyRow>) -> SlaPolicies {
         MayNotReadCases))]
 pub async fn get_policies(
     caller: Authorized<caps::ComplaintsRead>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)
         .or_else(|_| caller.require(&[kuaidi_shared::auth::Role::Analyst]))?;
-    let (version, rows) = db::run(&pool, |conn| {
+    let (version, rows) = db::run(&deps.pool, |conn| {
         Ok((repo::current_version(conn)?, repo::list(conn)?))
     })
     .await?;
@@ -58,12 +58,11 @@ pub async fn get_policies(
 pub async fn put_policies(
     caller: Authorized<caps::SlaPoliciesWrite>,
     body: web::Json<Value>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let mut rows = parse(body.into_inner())?;
-    let (who, now) = (caller.sub.clone(), crate::routes::now(&clock));
-    let (version, rows) = db::transaction(&pool, move |conn| {
+    let (who, now) = (caller.sub.clone(), deps.clock.now_micros());
+    let (version, rows) = db::transaction(&deps.pool, move |conn| {
         let version = repo::put(conn, &mut rows, &who, now)?;
         let changed: Vec<_> = rows
             .iter()

@@ -4,9 +4,8 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::Outbox;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
@@ -47,15 +46,11 @@ fn gone(detail: &str) -> ApiError {
     responses((status = 200, description = "The questions", body = SurveyForm),
         UnknownLink, LinkGone),
     security(()))]
-pub async fn get_survey(
-    path: web::Path<String>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
-) -> Result<HttpResponse, ApiError> {
-    let (token, now) = (path.into_inner(), crate::routes::now(&clock));
+pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpResponse, ApiError> {
+    let (token, now) = (path.into_inner(), deps.clock.now_micros());
     crate::routes::with_status(
         async move {
-            let (row, number) = db::run(&pool, move |conn| {
+            let (row, number) = db::run(&deps.pool, move |conn| {
                 let row = usable(conn, &token, now, false)?;
                 let case = crate::db::complaints::find(conn, row.complaint_id)?
                     .ok_or(ApiError::NotFound("survey"))?;
@@ -91,13 +86,11 @@ pub async fn answer_survey(
     ctx: RequestContext,
     path: web::Path<String>,
     body: web::Bytes,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
-    let (token, now) = (path.into_inner(), crate::routes::now(&clock));
-    let done = db::transaction(&pool, move |conn| {
+    let (token, now) = (path.into_inner(), deps.clock.now_micros());
+    let done = db::transaction(&deps.pool, move |conn| {
         let link = usable(conn, &token, now, true)?;
         let case = crate::db::complaints::find_for_update(conn, link.complaint_id)?
             .ok_or(ApiError::NotFound("survey"))?;
@@ -115,7 +108,7 @@ pub async fn answer_survey(
         )
     })
     .await;
-    outbox.wake();
+    deps.outbox.wake();
     crate::routes::with_status(
         done.map(|s| HttpResponse::Created().json(super::complaints::survey::view(s))),
     )

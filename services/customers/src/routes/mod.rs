@@ -3,7 +3,6 @@
 use actix_web::web;
 
 pub mod customers;
-pub mod deps;
 pub mod follow_ups;
 pub mod interactions;
 

@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -20,13 +20,12 @@ use crate::routes::rights::full_analytics;
 pub async fn acknowledge_alert(
     caller: Authorized<caps::Analytics>,
     id: web::Path<String>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     full_analytics(&caller)?;
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound("alert"))?;
-    let (by, now) = (caller.sub.clone(), clock.now());
-    let outcome = db::transaction(&pool, move |conn| {
+    let (by, now) = (caller.sub.clone(), deps.clock.now());
+    let outcome = db::transaction(&deps.pool, move |conn| {
         Ok(crate::db::alerts::acknowledge(conn, id, &by, now)?)
     })
     .await?;

@@ -2,7 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
@@ -20,7 +21,7 @@ use crate::routes::rights::full_analytics;
 pub async fn list_alerts(
     caller: Authorized<caps::Analytics>,
     query: web::Query<AlertQuery>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     full_analytics(&caller)?;
     let q = query.into_inner();
@@ -38,7 +39,7 @@ pub async fn list_alerts(
         cursor: q.cursor,
     }
     .parse()?;
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(crate::db::alerts::list(conn, status, limit, after)?)
     })
     .await?;

@@ -3,7 +3,8 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
@@ -23,11 +24,10 @@ use crate::domain::query::KpiRequest;
 pub async fn get_kpis(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let request = request(&caller, query.into_inner(), &clock)?;
-    let data = db::run(&pool, move |conn| kpi_rows(conn, &request)).await?;
+    let request = request(&caller, query.into_inner(), &deps.clock)?;
+    let data = db::run(&deps.pool, move |conn| kpi_rows(conn, &request)).await?;
     Ok(HttpResponse::Ok().json(KpiReport {
         data,
         definitions_version: DEFINITIONS_VERSION.into(),

@@ -5,7 +5,7 @@ use bytes::Bytes;
 use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::PgPool;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -56,17 +56,16 @@ kuaidi_shared::vocabulary! {
 pub async fn export(
     caller: Authorized<caps::Analytics>,
     query: web::Query<ExportQuery>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let (report, request) = parse(&caller, query.into_inner(), &clock)?;
+    let (report, request) = parse(&caller, query.into_inner(), &deps.clock)?;
     let scope = match report {
         Report::Hotspots | Report::Segments => merchant_scope(&caller)?,
         Report::Staff => not_merchant(&caller).map(|()| None)?,
         Report::Kpis => None,
     };
     let (tx, rx) = mpsc::channel::<Bytes>(32);
-    let pool = pool.get_ref().clone();
+    let pool = deps.pool.get_ref().clone();
     tokio::task::spawn_blocking(move || {
         let sent = pool
             .get()

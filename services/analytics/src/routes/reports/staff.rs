@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -22,12 +22,11 @@ use crate::routes::rights::not_merchant;
 pub async fn get_staff_performance(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     not_merchant(&caller)?;
-    let request = request(&caller, query.into_inner(), &clock)?;
-    let staff = db::run(&pool, move |conn| {
+    let request = request(&caller, query.into_inner(), &deps.clock)?;
+    let staff = db::run(&deps.pool, move |conn| {
         Ok(super::staff(crate::db::reports::staff(conn, &request)?))
     })
     .await?;

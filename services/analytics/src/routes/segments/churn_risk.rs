@@ -2,7 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
@@ -19,11 +20,11 @@ use crate::routes::rights::merchant_scope;
 pub async fn get_churn_risk(
     caller: Authorized<caps::Analytics>,
     page: web::Query<PageParams>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let merchant = merchant_scope(&caller)?;
     let (limit, after) = page.parse()?;
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         let rows = crate::db::segments::churn_risk(conn, merchant, limit, after)?;
         Ok(rows.into_iter().map(super::churn_risk).collect::<Vec<_>>())
     })

@@ -1,8 +1,9 @@
 //! `GET /api/v1/analytics/segments`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -17,10 +18,10 @@ use crate::routes::rights::merchant_scope;
         NoValidToken, MayNotReadSegments))]
 pub async fn get_segments(
     caller: Authorized<caps::Analytics>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let merchant = merchant_scope(&caller)?;
-    let segments = db::run(&pool, move |conn| {
+    let segments = db::run(&deps.pool, move |conn| {
         Ok(super::segments(crate::db::segments::segments(
             conn, merchant,
         )?))

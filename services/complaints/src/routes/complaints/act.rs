@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -32,7 +33,7 @@ pub async fn act(
     ctx: RequestContext,
     path: web::Path<(Uuid, String)>,
     body: web::Bytes,
-    ops: crate::routes::Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action: Action = action.parse().map_err(|_| ApiError::NotFound("action"))?;
@@ -48,12 +49,12 @@ pub async fn act(
         payload,
         if_match: if_match(&req)?,
     };
-    let (who, now) = (caller.principal.clone(), ops.now());
-    let done = db::transaction(&ops.pool, move |conn| {
+    let (who, now) = (caller.principal.clone(), deps.clock.now_micros());
+    let done = db::transaction(&deps.pool, move |conn| {
         apply(conn, &request, &who, &ctx, now)
     })
     .await?;
-    ops.outbox.wake();
+    deps.outbox.wake();
     let etag = format!("\"{}-{}\"", done.row.id.simple(), done.row.version);
     let mut view = super::view(done.row, None);
     view.survey_link = done.survey_link;

@@ -3,9 +3,8 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::Outbox;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -27,22 +26,22 @@ pub async fn create_complaint(
     caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,
     body: web::Json<CreateComplaint>,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let intake = Intake::parse(body.into_inner().into(), &caller)?;
-    let now = crate::routes::now(&clock);
+    let now = deps.clock.now_micros();
     let who = caller.principal.clone();
-    let opened =
-        db::transaction(&pool, move |conn| open_case(conn, &intake, &who, &ctx, now)).await?;
+    let opened = db::transaction(&deps.pool, move |conn| {
+        open_case(conn, &intake, &who, &ctx, now)
+    })
+    .await?;
     match opened {
         Opened::Existing(row) => {
             let id = row.id;
             Ok(HttpResponse::Ok().json(super::view(row, Some(id))))
         }
         Opened::New(row) => {
-            outbox.wake();
+            deps.outbox.wake();
             Ok(HttpResponse::Created()
                 .insert_header((LOCATION, format!("/api/v1/complaints/{}", row.id)))
                 .json(super::view(row, None)))

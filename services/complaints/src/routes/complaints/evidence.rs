@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -16,7 +17,7 @@ use crate::api::problems::{
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
 use crate::domain::fields::special;
-use crate::routes::{with_status, Ops};
+use crate::routes::with_status;
 use crate::workflow::evidence;
 
 /// Room for the form's text fields and envelope around the largest file; also the limit of a
@@ -122,7 +123,7 @@ pub async fn add_evidence(
     path: web::Path<Uuid>,
     payload: web::Payload,
     settings: web::Data<EvidenceSettings>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     with_status(
         async move {
@@ -142,8 +143,12 @@ pub async fn add_evidence(
             } else {
                 evidence::parse(content_type, &read(payload, FORM_OVERHEAD).await?)?
             };
-            let (id, who, now) = (path.into_inner(), caller.principal.clone(), ops.now());
-            let row = db::transaction(&ops.pool, move |conn| {
+            let (id, who, now) = (
+                path.into_inner(),
+                caller.principal.clone(),
+                deps.clock.now_micros(),
+            );
+            let row = db::transaction(&deps.pool, move |conn| {
                 evidence::add(conn, id, submission, &who, now)
             })
             .await?;
@@ -161,10 +166,10 @@ pub async fn add_evidence(
 pub async fn list_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (id, who) = (path.into_inner(), caller.principal.clone());
-    let rows = db::run(&ops.pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
         Ok(repo::of_case(conn, id)?)
     })
@@ -182,10 +187,10 @@ pub async fn list_evidence(
 pub async fn get_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<(Uuid, Uuid)>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
-    let row = db::run(&ops.pool, move |conn| {
+    let row = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
         repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
@@ -202,10 +207,10 @@ pub async fn get_evidence(
 pub async fn download_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<(Uuid, Uuid)>,
-    ops: Ops,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
-    let (row, bytes) = db::run(&ops.pool, move |conn| {
+    let (row, bytes) = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
         repo::content(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })

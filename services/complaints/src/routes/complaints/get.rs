@@ -3,7 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
@@ -23,11 +24,11 @@ pub async fn get_complaint(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let who = caller.principal.clone();
-    let row = db::run(&pool, move |conn| {
+    let row = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)
     })
     .await?;
@@ -48,13 +49,13 @@ pub async fn get_complaint(
 pub async fn get_history(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let who = caller.principal.clone();
     // Merchants and end customers do not see the staff's internal notes.
     let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
         Ok(repo::history(conn, id)?)
     })

@@ -2,7 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
@@ -21,7 +22,7 @@ use crate::db::queue;
 pub async fn list_complaints(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ComplaintFilters>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let (limit, cursor) = PageParams {
@@ -30,7 +31,7 @@ pub async fn list_complaints(
     }
     .parse()?;
     let filters = query.parse(&caller)?;
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(queue::page(conn, &filters, cursor, limit)?)
     })
     .await?;

@@ -4,9 +4,8 @@ use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::Outbox;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -30,9 +29,7 @@ pub async fn submit_survey(
     ctx: RequestContext,
     path: web::Path<Uuid>,
     body: web::Bytes,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     // SPEC §3 "complaints read, survey": staff and analysts on callback, merchants and end
     // customers on their own cases (visibility below).
@@ -45,9 +42,9 @@ pub async fn submit_survey(
     let (id, who, now) = (
         path.into_inner(),
         caller.principal.clone(),
-        crate::routes::now(&clock),
+        deps.clock.now_micros(),
     );
-    let survey = db::transaction(&pool, move |conn| {
+    let survey = db::transaction(&deps.pool, move |conn| {
         let row = crate::db::complaints::visible_case(conn, &who, id, true)?;
         let by = Respondent {
             via,
@@ -56,7 +53,7 @@ pub async fn submit_survey(
         surveys::submit(conn, row, answers, by, &ctx, now)
     })
     .await?;
-    outbox.wake();
+    deps.outbox.wake();
     Ok(HttpResponse::Created().json(view(survey)))
 }
 
@@ -84,16 +81,15 @@ pub fn view(s: crate::db::surveys::SurveyRow) -> Survey {
 pub async fn survey_link(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     super::require_staff(&caller)?;
     let (id, who, now) = (
         path.into_inner(),
         caller.principal.clone(),
-        crate::routes::now(&clock),
+        deps.clock.now_micros(),
     );
-    let link = db::transaction(&pool, move |conn| {
+    let link = db::transaction(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
         surveys::issue_link(conn, id, now)
     })

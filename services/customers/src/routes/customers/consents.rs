@@ -16,8 +16,8 @@ use crate::api::problems::{NoSuchCustomer, UnknownPurposes};
 use crate::db::consents::{self as history, ConsentRow};
 use crate::db::customers::CustomerRow;
 use crate::domain::enums::{parse_into, Purpose};
-use crate::routes::deps::Deps;
 use crate::workflow::{access, profile};
+use kuaidi_shared::deps::Deps;
 
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
 /// time and source; every change is kept in the history. Withdrawing `profile_extras` erases

@@ -20,8 +20,8 @@ use crate::db::customers::{self as repo, CustomerRow};
 use crate::domain::new_customer::NewCustomer;
 use crate::events::event as event_of;
 use crate::routes::customers::view;
-use crate::routes::deps::Deps;
 use crate::workflow::profile;
+use kuaidi_shared::deps::Deps;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -13,8 +13,8 @@ use crate::api::problems::{NoSuchCustomerToErase, NotTheirsToErase};
 use crate::db::erasure;
 use crate::domain::new_customer::Contacts;
 use crate::events::event;
-use crate::routes::deps::Deps;
 use crate::workflow::access;
+use kuaidi_shared::deps::Deps;
 
 /// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
 /// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`

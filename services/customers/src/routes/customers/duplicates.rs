@@ -11,7 +11,7 @@ use crate::api::care::DuplicatePair;
 use crate::api::problems::StaffOnly;
 use crate::db::duplicates;
 use crate::domain::search::{offset_cursor, parse_offset};
-use crate::routes::deps::Deps;
+use kuaidi_shared::deps::Deps;
 
 /// Candidate duplicate pairs (same phone, email, credit code, or the same name), for review
 /// before a merge.

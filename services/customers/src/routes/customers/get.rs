@@ -3,9 +3,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -29,14 +28,16 @@ pub async fn get_customer(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
-    pii: web::Data<PiiCipher>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let (id, now, who) = (path.into_inner(), clock.now(), caller.principal.clone());
-    let body = db::run(&pool, move |conn| {
+    let (id, now, who) = (
+        path.into_inner(),
+        deps.clock.now(),
+        caller.principal.clone(),
+    );
+    let body = db::run(&deps.pool, move |conn| {
         let row = access::load(conn, &who, id)?;
-        view::full_view(conn, &row, now, &pii, &who)
+        view::full_view(conn, &row, now, &deps.pii, &who)
     })
     .await?;
     Ok(respond(&req, &body, &caller))
@@ -49,19 +50,17 @@ pub async fn get_customer(
 pub async fn get_me(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,
-    pool: web::Data<PgPool>,
-    pii: web::Data<PiiCipher>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Customer])?;
     let hash = caller
         .phone_hash
         .clone()
         .ok_or(ApiError::NotFound("customer"))?;
-    let (now, who) = (clock.now(), caller.principal.clone());
-    let body = db::run(&pool, move |conn| {
+    let (now, who) = (deps.clock.now(), caller.principal.clone());
+    let body = db::run(&deps.pool, move |conn| {
         let row = repo::by_phone_hash(conn, &hash)?.ok_or(ApiError::NotFound("customer"))?;
-        view::full_view(conn, &row, now, &pii, &who)
+        view::full_view(conn, &row, now, &deps.pii, &who)
     })
     .await?;
     Ok(respond(&req, &body, &caller))

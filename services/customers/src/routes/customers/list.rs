@@ -10,8 +10,8 @@ use super::view::list_views;
 use crate::api::customers::Customer;
 use crate::api::problems::InvalidFiltersEach;
 use crate::api::search::SearchParams;
-use crate::routes::deps::Deps;
 use crate::workflow::search::Search;
+use kuaidi_shared::deps::Deps;
 
 /// Finds customers: an exact phone, email or credit code, or a ranked name search, with
 /// filters; cursor-paginated. PII is masked as for single reads.

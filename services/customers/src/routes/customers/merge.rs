@@ -15,10 +15,10 @@ use crate::api::care::{MergeRequest, MergeResult, UndoResult};
 use crate::api::customers::Customer;
 use crate::api::problems::{BadMerge, NoSuchCustomer, NoSuchMerge, NotMergeable, NotUndoable};
 use crate::db::customers::CustomerRow;
-use crate::routes::deps::Deps;
 use crate::workflow::access;
 use crate::workflow::merging::fields as rules;
 use crate::workflow::merging::{MergeOrder, Merged, Merger, Undone};
+use kuaidi_shared::deps::Deps;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -19,9 +19,9 @@ use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, 
 use crate::db::customers as repo;
 use crate::db::schema::follow_ups;
 use crate::events::event;
-use crate::routes::deps::Deps;
 use crate::workflow;
 use crate::workflow::access;
+use kuaidi_shared::deps::Deps;
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
 /// Emits `customer.owner_changed`.

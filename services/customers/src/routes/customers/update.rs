@@ -17,8 +17,8 @@ use crate::api::problems::{
 };
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
-use crate::routes::deps::Deps;
 use crate::workflow::{access, profile};
+use kuaidi_shared::deps::Deps;
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end

@@ -13,12 +13,12 @@ use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::deps::Deps;
 use crate::api::follow_ups::{CreateFollowUp, FollowUp, FollowUpFilter};
 use crate::api::problems::{InvalidFilters, NoSuchCustomer};
 use crate::db::follow_ups::{self as repo, Filter, FollowUpRow};
 use crate::domain::enums::{parse_opt, FollowUpStatus};
 use crate::workflow::access;
+use kuaidi_shared::deps::Deps;
 
 /// The roles that work task lists.
 pub const STAFF: [Role; 5] = [

@@ -7,13 +7,13 @@ use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::super::deps::Deps;
 use crate::api::follow_ups::{FollowUp, UpdateFollowUp};
 use crate::api::problems::{IllegalTaskMove, NoSuchTask};
 use crate::db::customers as customers_repo;
 use crate::db::follow_ups as repo;
 use crate::domain::enums::{parse_into, FollowUpStatus};
 use crate::workflow::access;
+use kuaidi_shared::deps::Deps;
 
 /// Closes a task: `open` → `done` | `cancelled`, with an outcome. Any other move is a `409`.
 #[utoipa::path(patch, path = "/api/v1/follow-ups/{id}", tag = "customers",

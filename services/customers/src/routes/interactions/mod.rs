@@ -9,12 +9,12 @@ use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
-use super::deps::Deps;
 use crate::api::interactions::{CreateInteraction, Interaction};
 use crate::api::problems::{InvalidFieldsEach, NoSuchCustomer};
 use crate::db::interactions::{self as repo, InteractionRow};
 use crate::domain::enums::{required, Channel, Direction, InteractionKind};
 use crate::workflow::access;
+use kuaidi_shared::deps::Deps;
 
 /// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
 /// notifications arrive here from their events).

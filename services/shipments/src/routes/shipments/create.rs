@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::{new_id, Clock};
+use kuaidi_shared::clock::new_id;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::PlaceV1;
 use kuaidi_shared::events::Outbox;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
@@ -32,17 +33,14 @@ pub async fn create_shipment(
     caller: Authorized<caps::ShipmentsCreate>,
     ctx: RequestContext,
     body: web::Json<CreateShipment>,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    pii: web::Data<PiiCipher>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let now = clock.now();
+    let now = deps.clock.now();
     let new = body.into_inner().validate(&caller, now)?;
-    let row = row_of(&new, &pii, now);
+    let row = row_of(&new, &deps.pii, now);
     // A merchant names only its own customers as shipper (another tenant's is not there).
     let tenant = (caller.role == Role::Merchant).then_some(new.merchant_id);
-    let stored = db::transaction(&pool, move |conn| {
+    let stored = db::transaction(&deps.pool, move |conn| {
         if let (Some(merchant), Some(shipper)) = (tenant, new.shipper_customer_id) {
             if !customers::belongs_to(conn, shipper, merchant)? {
                 return Err(ApiError::NotFound("customer"));
@@ -51,9 +49,9 @@ pub async fn create_shipment(
         store(conn, row, &new, &ctx, now)
     })
     .await?;
-    outbox.wake();
+    deps.outbox.wake();
     let location = format!("/api/v1/shipments/{}", stored.tracking_number);
-    let (body, unmasked) = super::views(vec![stored], &pii, &caller)?;
+    let (body, unmasked) = super::views(vec![stored], &deps.pii, &caller)?;
     let mut resp = HttpResponse::Created()
         .insert_header((LOCATION, location))
         .json(&body[0]);

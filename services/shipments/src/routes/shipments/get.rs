@@ -9,6 +9,7 @@ use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::{mark_pii_read, Encoded};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
@@ -119,14 +120,15 @@ pub async fn get_shipment(
     req: HttpRequest,
     caller: Authorized<caps::ShipmentsRead>,
     tn: TrackingNumber,
-    pool: web::Data<PgPool>,
-    pii: web::Data<PiiCipher>,
+    deps: Deps,
     cache: web::Data<ShipmentCache>,
 ) -> Result<HttpResponse, ApiError> {
     let scope = super::scope_of(&caller)?;
-    let record = record(&cache, &pool, tn.to_string(), scope).await?;
+    let record = record(&cache, &deps.pool, tn.to_string(), scope).await?;
     let unmasked = super::sees_pii(&caller, &record.row);
-    let mut resp = record.view(unmasked, &pii, &caller)?.respond(&req, &[]);
+    let mut resp = record
+        .view(unmasked, &deps.pii, &caller)?
+        .respond(&req, &[]);
     if unmasked {
         mark_pii_read(
             &mut resp,

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
@@ -141,10 +141,9 @@ pub async fn affected(
 pub async fn get_impact(
     caller: Authorized<caps::ShipmentsRead>,
     query: web::Query<ImpactQuery>,
-    pool: web::Data<PgPool>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let mut rows = affected(&caller, &query, &pool, clock.now()).await?;
+    let mut rows = affected(&caller, &query, &deps.pool, deps.clock.now()).await?;
     let truncated = rows.len() as i64 > MAX_AFFECTED;
     rows.truncate(MAX_AFFECTED as usize);
     Ok(HttpResponse::Ok().json(Impact {
@@ -170,6 +169,7 @@ pub async fn get_impact(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kuaidi_shared::clock::Clock;
 
     fn q(hub: Option<&str>, city: Option<&str>) -> ImpactQuery {
         ImpactQuery {
@@ -234,9 +234,7 @@ pub async fn notify_impact(
     caller: Authorized<caps::ShipmentsRead>,
     ctx: RequestContext,
     body: web::Json<NotifyImpact>,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     if caller.role == Role::Analyst {
         return Err(ApiError::Forbidden(
@@ -257,14 +255,17 @@ pub async fn notify_impact(
         from: b.from,
         to: b.to,
     };
-    let now = clock.now();
-    let mut rows = affected(&caller, &q, &pool, now).await?;
+    let now = deps.clock.now();
+    let mut rows = affected(&caller, &q, &deps.pool, now).await?;
     rows.truncate(MAX_AFFECTED as usize);
     let emit = Emitter { ctx: &ctx, now };
     let events: Vec<CloudEvent> = rows.iter().map(|r| disruption(&emit, r, &reason)).collect();
     let notified = events.len();
-    db::transaction(&pool, move |conn| Ok(Outbox::enqueue_all(conn, &events)?)).await?;
-    outbox.wake();
+    db::transaction(&deps.pool, move |conn| {
+        Ok(Outbox::enqueue_all(conn, &events)?)
+    })
+    .await?;
+    deps.outbox.wake();
     Ok(HttpResponse::Accepted().json(Notified { notified }))
 }
 

@@ -4,8 +4,9 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::crypto::{normalise_phone, PiiCipher};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::crypto::normalise_phone;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page};
 use kuaidi_shared::ApiError;
@@ -45,8 +46,7 @@ pub struct ListQuery {
 pub async fn list_shipments(
     caller: Authorized<caps::ShipmentsRead>,
     query: web::Query<ListQuery>,
-    pool: web::Data<PgPool>,
-    pii: web::Data<PiiCipher>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let (limit, cursor) = kuaidi_shared::pagination::PageParams {
@@ -68,7 +68,7 @@ pub async fn list_shipments(
             (Some(_), Role::Merchant | Role::Customer) => {
                 return Err(ApiError::validation("recipient_phone", "is a staff filter"));
             }
-            (Some(p), _) => Some(pii.blind_index(&normalise_phone(p).ok_or_else(|| {
+            (Some(p), _) => Some(deps.pii.blind_index(&normalise_phone(p).ok_or_else(|| {
                 ApiError::validation("recipient_phone", "must be a phone number")
             })?)),
         };
@@ -79,7 +79,7 @@ pub async fn list_shipments(
         recipient_phone_index,
         after: cursor.map(|c| (c.at, c.id)),
     };
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(pull::changed(conn, &scope, &filter, limit)?)
     })
     .await?;
@@ -92,7 +92,7 @@ pub async fn list_shipments(
         },
         |r| r,
     );
-    let (data, unmasked) = super::views(page.data, &pii, &caller)?;
+    let (data, unmasked) = super::views(page.data, &deps.pii, &caller)?;
     let mut resp = HttpResponse::Ok().json(Page {
         data,
         next_cursor: page.next_cursor,

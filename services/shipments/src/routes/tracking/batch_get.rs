@@ -2,8 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -41,8 +41,7 @@ pub struct BatchGetResult {
 pub async fn batch_get(
     caller: Authorized<caps::ShipmentsRead>,
     body: web::Json<BatchGet>,
-    pool: web::Data<PgPool>,
-    pii: web::Data<PiiCipher>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let asked: Vec<String> = body
         .into_inner()
@@ -58,7 +57,10 @@ pub async fn batch_get(
     }
     let scope = crate::routes::shipments::scope_of(&caller)?;
     let wanted = asked.clone();
-    let rows = db::run(&pool, move |conn| Ok(pull::many(conn, &scope, &wanted)?)).await?;
+    let rows = db::run(&deps.pool, move |conn| {
+        Ok(pull::many(conn, &scope, &wanted)?)
+    })
+    .await?;
     let mut by_tn: std::collections::HashMap<String, _> = rows
         .into_iter()
         .map(|r| (r.tracking_number.clone(), r))
@@ -74,7 +76,7 @@ pub async fn batch_get(
             None => {}
         }
     }
-    let (data, unmasked) = shipments::views(found, &pii, &caller)?;
+    let (data, unmasked) = shipments::views(found, &deps.pii, &caller)?;
     let mut resp = HttpResponse::Ok().json(BatchGetResult { data, not_found });
     shipments::mark_unmasked(&mut resp, &unmasked);
     Ok(resp)

@@ -7,8 +7,9 @@
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use kuaidi_shared::crypto::{mask_name, PiiCipher};
+use kuaidi_shared::crypto::mask_name;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::{respond_with_etag, Encoded};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -137,9 +138,8 @@ pub async fn public_tracking(
     req: HttpRequest,
     tn: TrackingNumber,
     query: web::Query<PublicQuery>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
     cache: web::Data<PublicCache>,
-    pii: web::Data<PiiCipher>,
 ) -> Result<HttpResponse, ApiError> {
     let tn = tn.to_string();
     let last4 = match query.into_inner().phone_last4 {
@@ -147,11 +147,11 @@ pub async fn public_tracking(
         Some(_) => return Err(ApiError::validation("phone_last4", "must be four digits")),
         None => None,
     };
-    let entry = answer(&cache, &pool, &tn).await?;
+    let entry = answer(&cache, &deps.pool, &tn).await?;
     match last4 {
         None => Ok(entry.answer.respond(&req, &public_cache_control())),
         Some(digits) => {
-            let recipient: Recipient = pii.open_json(&entry.sealed_recipient)?;
+            let recipient: Recipient = deps.pii.open_json(&entry.sealed_recipient)?;
             let matches = recipient.phone.ends_with(&digits);
             let mut with_name = (*entry.body).clone();
             with_name.recipient_name = matches.then(|| mask_name(&recipient.name));

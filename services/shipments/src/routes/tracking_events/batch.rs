@@ -3,9 +3,8 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::Outbox;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -29,9 +28,7 @@ pub async fn ingest_tracking_events(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,
     body: web::Json<TrackingEventBatch>,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let events = body.into_inner().events;
     if events.is_empty() || events.len() > MAX_BATCH {
@@ -40,7 +37,7 @@ pub async fn ingest_tracking_events(
             format!("must hold 1 to {MAX_BATCH} events"),
         ));
     }
-    let now = clock.now();
+    let now = deps.clock.now();
     // Invalid events are answered now, in their slot; the valid ones are ingested together.
     let mut results: Vec<Option<Ingested>> = Vec::with_capacity(events.len());
     let (mut slots, mut items) = (Vec::new(), Vec::new());
@@ -54,12 +51,12 @@ pub async fn ingest_tracking_events(
             Err(rejected) => results.push(Some(rejected)),
         }
     }
-    let ingested = db::transaction(&pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
+    let ingested = db::transaction(&deps.pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
     if ingested
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Accepted { .. }))
     {
-        outbox.wake();
+        deps.outbox.wake();
     }
     for (slot, result) in slots.into_iter().zip(ingested) {
         results[slot] = Some(result);

@@ -2,9 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::Outbox;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -27,11 +26,9 @@ pub async fn create_tracking_event(
     ctx: RequestContext,
     tracking_number: TrackingNumber,
     body: web::Json<NewTrackingEvent>,
-    pool: web::Data<PgPool>,
-    outbox: web::Data<Outbox>,
-    clock: web::Data<Clock>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let now = clock.now();
+    let now = deps.clock.now();
     let event = body
         .into_inner()
         .validate(now)
@@ -40,13 +37,14 @@ pub async fn create_tracking_event(
         tracking_number,
         event,
     }];
-    let mut results = db::transaction(&pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
+    let mut results =
+        db::transaction(&deps.pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
     let result = results
         .pop()
         .ok_or_else(|| anyhow::anyhow!("ingest returned no result"))?;
     match result.outcome {
         Outcome::Accepted { .. } => {
-            outbox.wake();
+            deps.outbox.wake();
             Ok(HttpResponse::Created().json(IngestResult::from(result)))
         }
         Outcome::Duplicate => Ok(HttpResponse::Ok().json(IngestResult::from(result))),

@@ -3,8 +3,8 @@
 use actix_web::{web, HttpResponse};
 use chrono::Duration;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -26,14 +26,13 @@ const REPLAY_WINDOW_DAYS: i64 = 30;
 pub async fn test_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
     wake: web::Data<Wake>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    let now = clock.now();
-    let row = db::transaction(&pool, move |conn| {
+    let now = deps.clock.now();
+    let row = db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         let event = webhooks::test_event(&sub, now);
         let payload = serde_json::to_value(&event).map_err(anyhow::Error::from)?;
@@ -57,15 +56,14 @@ pub async fn replay_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
     body: web::Json<ReplayWebhook>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
     wake: web::Data<Wake>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    let now = clock.now();
+    let now = deps.clock.now();
     let since = body.since.max(now - Duration::days(REPLAY_WINDOW_DAYS));
-    let requeued = db::transaction(&pool, move |conn| {
+    let requeued = db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         if sub.disabled_at.is_some() {
             repo::enable_endpoint(conn, sub.id)?;

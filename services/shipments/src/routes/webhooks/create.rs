@@ -3,9 +3,9 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::{new_id, Clock};
-use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -22,10 +22,8 @@ use crate::workflow::webhooks::registration::NewWebhook;
 pub async fn create_webhook(
     caller: Authorized<caps::Webhooks>,
     body: web::Json<CreateWebhook>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
     settings: web::Data<WebhookSettings>,
-    pii: web::Data<PiiCipher>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let body = body.into_inner();
@@ -41,12 +39,12 @@ pub async fn create_webhook(
         owner_sub,
         url: new.url,
         events: new.events,
-        secret_sealed: pii.seal(new.secret.as_bytes()),
+        secret_sealed: deps.pii.seal(new.secret.as_bytes()),
         failing_since: None,
         disabled_at: None,
-        created_at: clock.now(),
+        created_at: deps.clock.now(),
     };
-    let stored = db::run(&pool, move |conn| {
+    let stored = db::run(&deps.pool, move |conn| {
         repo::insert_subscription(conn, &row)?;
         Ok(row)
     })

@@ -2,7 +2,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -18,11 +19,11 @@ use crate::db::webhooks as repo;
 pub async fn delete_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    db::transaction(&pool, move |conn| {
+    db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         repo::delete_subscription(conn, sub.id)?;
         Ok(())

@@ -3,8 +3,8 @@
 
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::Clock;
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
@@ -24,12 +24,12 @@ pub async fn list_deliveries(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
     page: web::Query<PageParams>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<web::Json<WebhookDeliveryPage>, ApiError> {
     let owner = super::owner_of(&caller)?;
     let (limit, cursor) = page.parse()?;
     let id = path.into_inner();
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         Ok(repo::list_deliveries(conn, sub.id, limit, cursor)?)
     })
@@ -58,14 +58,13 @@ pub async fn list_deliveries(
 pub async fn redeliver(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<(Uuid, Uuid)>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
     wake: web::Data<Wake>,
-    clock: web::Data<Clock>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let (id, delivery_id) = path.into_inner();
-    let now = clock.now();
-    let row = db::transaction(&pool, move |conn| {
+    let now = deps.clock.now();
+    let row = db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;
         Ok(repo::requeue_delivery(conn, delivery_id, now)?)

@@ -2,7 +2,8 @@
 
 use actix_web::web;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db::{self};
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -16,10 +17,10 @@ use crate::db::webhooks as repo;
         NoValidToken, MayNotManageWebhooks))]
 pub async fn list_webhooks(
     caller: Authorized<caps::Webhooks>,
-    pool: web::Data<PgPool>,
+    deps: Deps,
 ) -> Result<web::Json<WebhookList>, ApiError> {
     let owner = super::owner_of(&caller)?;
-    let rows = db::run(&pool, move |conn| {
+    let rows = db::run(&deps.pool, move |conn| {
         Ok(repo::list_subscriptions(conn, &owner)?)
     })
     .await?;
