@@ -1,16 +1,22 @@
 //! Building the events of SPEC §7 that this service emits: every case event carries the same
-//! facts about the case, and every event is enqueued in the transaction of its change.
+//! facts about the case (`case_event!`), every claim event the same facts about the claim;
+//! every event is enqueued in the transaction of its change.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kuaidi_shared::events::catalogue::EventPayload;
+use kuaidi_shared::events::catalogue::{
+    ClaimFiledV1, ClaimSettledV1, ComplaintReceivedV1, EventPayload,
+};
 use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+use crate::db::claims::ClaimRow;
 use crate::db::complaints::ComplaintRow;
 use crate::db::schema::shipment_projection;
+use crate::domain::vocab::ClaimStatus;
 
 /// What every case event says about its case.
 pub struct Facts {
@@ -123,4 +129,56 @@ impl<'a> Emitter<'a> {
         Outbox::enqueue_all(conn, &self.events)?;
         Ok(self.events.len())
     }
+}
+
+/// `complaint.received` for a case just opened, with its destination city.
+pub fn received(row: &ComplaintRow, city: Option<String>) -> ComplaintReceivedV1 {
+    ComplaintReceivedV1 {
+        complaint_id: row.id,
+        number: row.number.clone(),
+        type_: row.type_.clone(),
+        channel: row.channel.clone(),
+        category: row.category.clone(),
+        priority: row.priority.clone(),
+        customer_id: row.customer_id,
+        merchant_id: row.merchant_id,
+        tracking_number: row.tracking_number.clone(),
+        city,
+        received_at: row.created_at,
+    }
+}
+
+/// A claim event: what every claim event says about its claim, plus the event's own fields.
+macro_rules! claim_event {
+    ($ty:ident, $row:expr, { $($field:ident : $value:expr),* $(,)? }) => {{
+        let r: &ClaimRow = $row;
+        $ty {
+            claim_id: r.id,
+            complaint_id: r.complaint_id,
+            tracking_number: r.tracking_number.clone(),
+            kind: r.kind.clone(),
+            customer_id: r.customer_id,
+            merchant_id: r.merchant_id,
+            $($field: $value),*
+        }
+    }};
+}
+
+/// `claim.filed` for a claim just filed (the amount claimed, the payable limit from its row).
+pub fn claim_filed(row: &ClaimRow, claimed: Money, at: DateTime<Utc>) -> ClaimFiledV1 {
+    claim_event!(ClaimFiledV1, row, {
+        amount_claimed: claimed,
+        amount_payable: Money::from_minor(row.amount_payable_minor, &row.currency),
+        filed_at: at,
+    })
+}
+
+/// `claim.settled` for a claim that reached `outcome` (paid: the approved amount).
+pub fn claim_settled(row: &ClaimRow, outcome: ClaimStatus, at: DateTime<Utc>) -> ClaimSettledV1 {
+    claim_event!(ClaimSettledV1, row, {
+        outcome: outcome.to_string(),
+        amount_paid: (outcome == ClaimStatus::Paid)
+            .then(|| Money::from_minor(row.amount_approved_minor.unwrap_or(0), &row.currency)),
+        settled_at: at,
+    })
 }

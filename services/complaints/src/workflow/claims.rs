@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::events::catalogue::{ClaimFiledV1, ClaimSettledV1};
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
@@ -19,7 +18,7 @@ use crate::db::shipments;
 use crate::domain::claims::{payable, transition, Parcel, AGEING_DAYS};
 use crate::domain::fields::Fields;
 use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
-use crate::events::emit::{cities, Emitter, Facts};
+use crate::events::emit::{cities, claim_filed, claim_settled, Emitter, Facts};
 
 /// Files a claim: the shipment must be known, and the case (if named) must concern it.
 pub fn file(
@@ -102,20 +101,7 @@ pub fn file(
     };
     repo::insert(conn, &row)?;
     let mut em = Emitter::new(ctx, now);
-    em.push(
-        row.id,
-        &ClaimFiledV1 {
-            claim_id: row.id,
-            complaint_id: row.complaint_id,
-            tracking_number: row.tracking_number.clone(),
-            kind: row.kind.clone(),
-            customer_id: row.customer_id,
-            merchant_id: row.merchant_id,
-            amount_claimed: claimed,
-            amount_payable: Money::from_minor(row.amount_payable_minor, &row.currency),
-            filed_at: now,
-        },
-    );
+    em.push(row.id, &claim_filed(&row, claimed, now));
     em.flush(conn)?;
     Ok(row)
 }
@@ -211,22 +197,7 @@ pub fn act(
     if matches!(to, ClaimStatus::Paid | ClaimStatus::Rejected) {
         row.settled_at = Some(now);
         let mut em = Emitter::new(ctx, now);
-        em.push(
-            row.id,
-            &ClaimSettledV1 {
-                claim_id: row.id,
-                complaint_id: row.complaint_id,
-                tracking_number: row.tracking_number.clone(),
-                kind: row.kind.clone(),
-                customer_id: row.customer_id,
-                merchant_id: row.merchant_id,
-                outcome: to.to_string(),
-                amount_paid: (to == ClaimStatus::Paid).then(|| {
-                    Money::from_minor(row.amount_approved_minor.unwrap_or(0), &row.currency)
-                }),
-                settled_at: now,
-            },
-        );
+        em.push(row.id, &claim_settled(&row, to, now));
         em.flush(conn)?;
     }
     repo::save(conn, &row)?;

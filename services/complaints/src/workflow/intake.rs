@@ -5,7 +5,6 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::events::catalogue::ComplaintReceivedV1;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -16,7 +15,7 @@ use crate::db::shipments::{self, ShipmentRow};
 use crate::domain::intake::{case_number, derive_priority, fast_lane, parcel_of_customer, Intake};
 use crate::domain::sla::{deadlines, Calendar};
 use crate::domain::vocab::RECEIVED;
-use crate::events::emit::Emitter;
+use crate::events::emit::{received, Emitter};
 
 /// Window in which the same customer, tracking number and category is one case (*default*).
 const DEDUP_WINDOW_HOURS: i64 = 24;
@@ -180,7 +179,7 @@ pub fn open_case(
     let mut em = Emitter::new(ctx, now);
     em.push(
         row.id,
-        &received_event(&row, shipment.map(|s| s.destination_city)),
+        &received(&row, shipment.map(|s| s.destination_city)),
     );
     em.flush(conn)?;
     Ok(Opened::New(row))
@@ -211,20 +210,4 @@ fn merchant_of(
         return Err(ApiError::NotFound("shipment"));
     }
     Ok(merchant)
-}
-
-fn received_event(row: &ComplaintRow, city: Option<String>) -> ComplaintReceivedV1 {
-    ComplaintReceivedV1 {
-        complaint_id: row.id,
-        number: row.number.clone(),
-        type_: row.type_.clone(),
-        channel: row.channel.clone(),
-        category: row.category.clone(),
-        priority: row.priority.clone(),
-        customer_id: row.customer_id,
-        merchant_id: row.merchant_id,
-        tracking_number: row.tracking_number.clone(),
-        city,
-        received_at: row.created_at,
-    }
 }

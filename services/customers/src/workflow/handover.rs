@@ -4,13 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
 use uuid::Uuid;
 
 use crate::db::schema::{customers, follow_ups};
-use crate::events::event;
+use crate::events::emit::{Emitter, OwnerChange};
 
 /// What a handover moved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,18 +51,17 @@ impl Handover {
             )
             .set(follow_ups::assignee_id.eq(Some(to)))
             .execute(conn)?;
+        let (emit, change) = (
+            Emitter { ctx, now: at },
+            OwnerChange {
+                from: Some(from),
+                to: Some(to),
+                handover: Some(id),
+            },
+        );
         let events: Vec<CloudEvent> = moved
             .iter()
-            .map(|customer| {
-                let payload = CustomerOwnerChangedV1 {
-                    customer_id: *customer,
-                    from_owner_id: Some(from),
-                    to_owner_id: Some(to),
-                    handover_id: Some(id),
-                    changed_at: at,
-                };
-                event(*customer, &payload, ctx, at)
-            })
+            .map(|customer| emit.owner_changed(*customer, change))
             .collect();
         Outbox::enqueue_all(conn, &events)?;
         Ok(Moved {

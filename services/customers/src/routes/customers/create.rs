@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
-use kuaidi_shared::events::catalogue::CustomerCreatedV1;
 use kuaidi_shared::events::Outbox;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
@@ -18,7 +17,7 @@ use crate::api::customers::{CreateCustomer, Customer};
 use crate::api::problems::{DuplicateCustomer, MayNotCreateCustomers};
 use crate::db::customers::{self as repo, CustomerRow};
 use crate::domain::new_customer::NewCustomer;
-use crate::events::event as event_of;
+use crate::events::emit::Emitter;
 use crate::routes::customers::view;
 use crate::workflow::profile;
 use kuaidi_shared::deps::Deps;
@@ -67,19 +66,8 @@ pub async fn create_customer(
             }
         }
         repo::insert(conn, &row, &digests)?;
-        let event = CustomerCreatedV1 {
-            customer_id: row.id,
-            kind: row.kind.clone(),
-            merchant_id: row.merchant_id,
-            owner_id: row.owner_id,
-            city: row.region_city.clone(),
-            province: row.region_province.clone(),
-            value_tier: row.value_tier.clone(),
-            lifecycle_stage: row.lifecycle_stage.clone(),
-            created_at: row.created_at,
-            phone_hashes: phone_hashes.clone(),
-        };
-        Outbox::enqueue(conn, &event_of(row.id, &event, &ctx, now))?;
+        let event = Emitter { ctx: &ctx, now }.created(&row, phone_hashes.clone());
+        Outbox::enqueue(conn, &event)?;
         view::full_view(conn, &row, now, &pii2, &who)
     })
     .await?;

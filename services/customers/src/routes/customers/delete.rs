@@ -3,7 +3,6 @@
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
-use kuaidi_shared::events::catalogue::CustomerErasedV1;
 use kuaidi_shared::events::Outbox;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -12,7 +11,7 @@ use uuid::Uuid;
 use crate::api::problems::{NoSuchCustomerToErase, NotTheirsToErase};
 use crate::db::erasure;
 use crate::domain::new_customer::Contacts;
-use crate::events::event;
+use crate::events::emit::Emitter;
 use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
 
@@ -40,13 +39,9 @@ pub async fn erase_customer(
     db::transaction(&deps.pool, move |conn| {
         access::lock_for_write(conn, &who, id)?;
         let erased = erasure::erase(conn, id, &empty, now)?;
-        let payload = CustomerErasedV1 {
-            customer_id: id,
-            phone_hashes: erased.phone_hashes,
-            email_hashes: erased.email_hashes,
-            erased_at: now,
-        };
-        Ok(Outbox::enqueue(conn, &event(id, &payload, &ctx, now))?)
+        let emit = Emitter { ctx: &ctx, now };
+        let event = emit.erased(id, erased.phone_hashes, erased.email_hashes);
+        Ok(Outbox::enqueue(conn, &event)?)
     })
     .await?;
     deps.outbox.wake();

@@ -105,13 +105,7 @@ pub fn commit_edit(
     row.version += 1;
     row.updated_at = now;
     crate::db::customers::save(conn, row)?;
-    let payload = kuaidi_shared::events::catalogue::CustomerUpdatedV1 {
-        customer_id: row.id,
-        changed,
-        version: i64::from(row.version),
-        updated_at: now,
-        phone_hashes: Some(crate::db::customers::phone_hashes(conn, row.id)?),
-    };
-    let event = crate::events::event(row.id, &payload, ctx, now);
+    let phones = crate::db::customers::phone_hashes(conn, row.id)?;
+    let event = crate::events::emit::Emitter { ctx, now }.updated(row, changed, phones);
     Ok(kuaidi_shared::events::Outbox::enqueue(conn, &event)?)
 }

@@ -6,7 +6,6 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
-use kuaidi_shared::events::catalogue::CustomerOwnerChangedV1;
 use kuaidi_shared::events::Outbox;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -18,7 +17,7 @@ use crate::api::customers::Customer;
 use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
 use crate::db::customers as repo;
 use crate::db::schema::follow_ups;
-use crate::events::event;
+use crate::events::emit::{Emitter, OwnerChange};
 use crate::workflow;
 use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
@@ -58,14 +57,13 @@ pub async fn put_owner(
             row.version += 1;
             row.updated_at = now;
             repo::save(conn, &row)?;
-            let payload = CustomerOwnerChangedV1 {
-                customer_id: id,
-                from_owner_id: from,
-                to_owner_id: to,
-                handover_id: None,
-                changed_at: now,
+            let change = OwnerChange {
+                from,
+                to,
+                handover: None,
             };
-            Outbox::enqueue(conn, &event(id, &payload, &ctx, now))?;
+            let emit = Emitter { ctx: &ctx, now };
+            Outbox::enqueue(conn, &emit.owner_changed(id, change))?;
         }
         view::full_view(conn, &row, now, &pii, &who)
     })

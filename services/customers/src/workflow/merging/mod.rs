@@ -9,7 +9,6 @@ use diesel::PgConnection;
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::events::catalogue::{CustomerMergedV1, CustomerUpdatedV1};
 use kuaidi_shared::events::Outbox;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -21,7 +20,7 @@ use crate::db::{follow_ups, merges};
 use crate::domain::enums::Side;
 use crate::domain::new_customer::NewCustomer;
 use crate::domain::profile::ConsentState;
-use crate::events::event;
+use crate::events::emit::Emitter;
 use crate::workflow::{access, profile};
 use fields as rules;
 
@@ -184,13 +183,8 @@ impl Merger<'_> {
                 undone_at: None,
             },
         )?;
-        let payload = CustomerMergedV1 {
-            merge_id,
-            survivor_id: s.id,
-            duplicate_id: d.id,
-            merged_at: now,
-        };
-        Outbox::enqueue(conn, &event(s.id, &payload, ctx, now))?;
+        let event = Emitter { ctx, now }.merged(merge_id, s.id, d.id);
+        Outbox::enqueue(conn, &event)?;
         Ok(Merged {
             merge_id: Some(merge_id),
             survivor: row,
@@ -229,14 +223,9 @@ impl Merger<'_> {
         let mut rows = Vec::new();
         for id in [m.survivor_id, m.duplicate_id] {
             let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
-            let payload = CustomerUpdatedV1 {
-                customer_id: id,
-                changed: vec!["merge_undone".into()],
-                version: i64::from(row.version),
-                updated_at: now,
-                phone_hashes: Some(repo::phone_hashes(conn, id)?),
-            };
-            Outbox::enqueue(conn, &event(id, &payload, ctx, now))?;
+            let phones = repo::phone_hashes(conn, id)?;
+            let event = Emitter { ctx, now }.updated(&row, vec!["merge_undone".into()], phones);
+            Outbox::enqueue(conn, &event)?;
             rows.push(row);
         }
         let duplicate = rows.pop().ok_or(ApiError::NotFound("customer"))?;

@@ -1,0 +1,119 @@
+//! One constructor per event type the service emits, but for the classification run's, which
+//! it writes set-based ([`super::classified`]). An [`Emitter`] stamps envelopes at one time, in
+//! one request's trace.
+
+use chrono::{DateTime, Utc};
+use kuaidi_shared::events::catalogue::{
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
+    CustomerUpdatedV1,
+};
+use kuaidi_shared::events::{CloudEvent, EventPayload};
+use kuaidi_shared::request::RequestContext;
+use uuid::Uuid;
+
+use crate::db::customers::CustomerRow;
+
+/// Builds this service's events at `now`, in the trace of `ctx`.
+#[derive(Clone, Copy)]
+pub struct Emitter<'a> {
+    pub ctx: &'a RequestContext,
+    pub now: DateTime<Utc>,
+}
+
+/// An owner change: from whom, to whom, and the handover it was part of.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnerChange {
+    pub from: Option<Uuid>,
+    pub to: Option<Uuid>,
+    pub handover: Option<Uuid>,
+}
+
+impl Emitter<'_> {
+    fn envelope<P: EventPayload>(&self, customer: Uuid, payload: &P) -> CloudEvent {
+        CloudEvent::about(crate::SERVICE, customer, payload, self.ctx, self.now)
+    }
+
+    /// `customer.created` for a file just written, with the blind indexes of its phones.
+    pub fn created(&self, row: &CustomerRow, phone_hashes: Vec<String>) -> CloudEvent {
+        self.envelope(
+            row.id,
+            &CustomerCreatedV1 {
+                customer_id: row.id,
+                kind: row.kind.clone(),
+                merchant_id: row.merchant_id,
+                owner_id: row.owner_id,
+                city: row.region_city.clone(),
+                province: row.region_province.clone(),
+                value_tier: row.value_tier.clone(),
+                lifecycle_stage: row.lifecycle_stage.clone(),
+                created_at: row.created_at,
+                phone_hashes,
+            },
+        )
+    }
+
+    /// `customer.updated`: the names of the `changed` fields of `row`'s version, and the blind
+    /// indexes of its phones as of that version.
+    pub fn updated(
+        &self,
+        row: &CustomerRow,
+        changed: Vec<String>,
+        phone_hashes: Vec<String>,
+    ) -> CloudEvent {
+        self.envelope(
+            row.id,
+            &CustomerUpdatedV1 {
+                customer_id: row.id,
+                changed,
+                version: i64::from(row.version),
+                updated_at: self.now,
+                phone_hashes: Some(phone_hashes),
+            },
+        )
+    }
+
+    /// `customer.owner_changed`.
+    pub fn owner_changed(&self, customer: Uuid, change: OwnerChange) -> CloudEvent {
+        self.envelope(
+            customer,
+            &CustomerOwnerChangedV1 {
+                customer_id: customer,
+                from_owner_id: change.from,
+                to_owner_id: change.to,
+                handover_id: change.handover,
+                changed_at: self.now,
+            },
+        )
+    }
+
+    /// `customer.merged`, about the survivor.
+    pub fn merged(&self, merge_id: Uuid, survivor: Uuid, duplicate: Uuid) -> CloudEvent {
+        self.envelope(
+            survivor,
+            &CustomerMergedV1 {
+                merge_id,
+                survivor_id: survivor,
+                duplicate_id: duplicate,
+                merged_at: self.now,
+            },
+        )
+    }
+
+    /// `customer.erased`, with the blind indexes of the erased phones and emails.
+    pub fn erased(
+        &self,
+        customer: Uuid,
+        phone_hashes: Vec<String>,
+        email_hashes: Vec<String>,
+    ) -> CloudEvent {
+        self.envelope(
+            customer,
+            &CustomerErasedV1 {
+                customer_id: customer,
+                phone_hashes,
+                email_hashes,
+                erased_at: self.now,
+            },
+        )
+    }
+}
