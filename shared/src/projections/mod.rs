@@ -2,3 +2,4 @@
 //! its own database: the logic lives here once, the table in each service's migrations.
 
 pub mod customer_phones;
+pub mod customer_tenants;

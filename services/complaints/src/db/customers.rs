@@ -9,6 +9,7 @@ use diesel::serialize::ToSql;
 use diesel::sql_types::HasSqlType;
 use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use kuaidi_shared::projections::customer_phones::CustomerPhones;
+use kuaidi_shared::projections::customer_tenants::CustomerTenants;
 use uuid::Uuid;
 
 use super::schema::{claims, complaints, customer_projection, evidence, surveys};
@@ -20,6 +21,9 @@ pub const ERASED: &str = "[erased]";
 /// The blind indexes of each customer's phones, kept in `customer_projection` (the shared
 /// projection: versioned, united on merges, forgotten on erasure).
 pub const PHONES: CustomerPhones = CustomerPhones::new("customer_projection");
+
+/// The merchant whose account each customer is, in the same table (the shared projection).
+pub const TENANTS: CustomerTenants = CustomerTenants::new("customer_projection");
 
 /// Records a tier, unless a newer one is already known (events may arrive out of order).
 pub fn set_tier(
@@ -66,35 +70,6 @@ where
     .bind::<Timestamptz, _>(at)
     .execute(conn)
     .map(drop)
-}
-
-/// Records the merchant whose account `customer` is (`customer.created`).
-pub fn set_merchant(
-    conn: &mut PgConnection,
-    customer: Uuid,
-    merchant: Option<Uuid>,
-) -> QueryResult<()> {
-    diesel::insert_into(customer_projection::table)
-        .values((
-            customer_projection::customer_id.eq(customer),
-            customer_projection::merchant_id.eq(merchant),
-        ))
-        .on_conflict(customer_projection::customer_id)
-        .do_update()
-        .set(customer_projection::merchant_id.eq(merchant))
-        .execute(conn)
-        .map(drop)
-}
-
-/// Whether `customer` is known as an account of `merchant` (a merchant's case may name only
-/// its own customers: another tenant's would skew that customer's stats).
-pub fn belongs_to(conn: &mut PgConnection, customer: Uuid, merchant: Uuid) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        customer_projection::table
-            .filter(customer_projection::customer_id.eq(customer))
-            .filter(customer_projection::merchant_id.eq(merchant)),
-    ))
-    .get_result(conn)
 }
 
 pub fn is_key_account(conn: &mut PgConnection, customer: Uuid) -> QueryResult<bool> {

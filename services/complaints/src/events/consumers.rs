@@ -21,7 +21,7 @@ pub fn consumers(clock: Clock) -> Consumers {
         })
         .on(|conn, _, t: CustomerTierChangedV1| {
             customers::set_tier(conn, t.customer_id, &t.to, t.changed_at)?;
-            customers::set_merchant(conn, t.customer_id, t.merchant_id)?;
+            customers::TENANTS.set_merchant(conn, t.customer_id, t.merchant_id)?;
             if let Some(owner) = t.owner_id {
                 customers::set_owner(conn, t.customer_id, Some(owner), t.changed_at)?;
             }
@@ -29,7 +29,7 @@ pub fn consumers(clock: Clock) -> Consumers {
         })
         .on(|conn, _, c: CustomerCreatedV1| {
             customers::set_tier(conn, c.customer_id, &c.value_tier, c.created_at)?;
-            customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
+            customers::TENANTS.set_merchant(conn, c.customer_id, c.merchant_id)?;
             customers::PHONES.created(conn, &c)?;
             Ok(customers::set_owner(
                 conn,

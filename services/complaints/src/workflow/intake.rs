@@ -51,7 +51,7 @@ pub fn open_case(
         // Another tenant's customer is not there for this merchant (and its stats stay clean);
         // an end customer may name only their own file.
         let theirs = match (who.role, who.merchant_id) {
-            (Role::Merchant, Some(m)) => customers::belongs_to(conn, c, m)?,
+            (Role::Merchant, Some(m)) => customers::TENANTS.belongs_to(conn, c, m)?,
             (Role::Merchant, None) => false,
             (Role::Customer, _) => own.contains(&c),
             _ => true,

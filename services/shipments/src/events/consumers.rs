@@ -53,12 +53,12 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
         },
     )
     .on(|conn, _, c: CustomerCreatedV1| {
-        customers::set_merchant(conn, c.customer_id, c.merchant_id)?;
+        customers::TENANTS.set_merchant(conn, c.customer_id, c.merchant_id)?;
         Ok(customers::PHONES.created(conn, &c)?)
     })
     .on(|conn, _, u: CustomerUpdatedV1| Ok(customers::PHONES.updated(conn, &u)?))
     .on(|conn, _, t: CustomerTierChangedV1| {
-        Ok(customers::set_merchant(conn, t.customer_id, t.merchant_id)?)
+        Ok(customers::TENANTS.set_merchant(conn, t.customer_id, t.merchant_id)?)
     })
     .on(move |conn, _, m: CustomerMergedV1| {
         repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;

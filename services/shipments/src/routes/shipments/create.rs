@@ -42,7 +42,7 @@ pub async fn create_shipment(
     let tenant = (caller.role == Role::Merchant).then_some(new.merchant_id);
     let stored = db::transaction(&deps.pool, move |conn| {
         if let (Some(merchant), Some(shipper)) = (tenant, new.shipper_customer_id) {
-            if !customers::belongs_to(conn, shipper, merchant)? {
+            if !customers::TENANTS.belongs_to(conn, shipper, merchant)? {
                 return Err(ApiError::NotFound("customer"));
             }
         }
