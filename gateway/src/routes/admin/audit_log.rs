@@ -5,7 +5,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self};
+use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::{Forbidden, Unprocessable};
 use kuaidi_shared::ApiError;

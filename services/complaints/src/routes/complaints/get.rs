@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self};
+use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::NoValidToken;

@@ -8,7 +8,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::db::{self};
+use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::PlaceV1;
 use kuaidi_shared::events::Outbox;

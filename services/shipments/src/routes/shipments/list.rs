@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::normalise_phone;
-use kuaidi_shared::db::{self};
+use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page};
