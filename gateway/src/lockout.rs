@@ -99,6 +99,12 @@ impl AuthLimits {
     /// Refuses (`429` + `Retry-After`) while this address waits out its delay, or when this
     /// address or this username went over its limit.
     pub fn check(&self, req: &HttpRequest, username: Option<&str>) -> Result<(), ApiError> {
+        self.check_address(req)?;
+        username.map_or(Ok(()), |name| self.check_username(name))
+    }
+
+    /// Refuses while this address waits out its delay or went over its limit.
+    pub fn check_address(&self, req: &HttpRequest) -> Result<(), ApiError> {
         let address = crate::ratelimit::address_key(req.peer_addr());
         if let Some(retry_after_secs) = self.backoff.wait(&address) {
             return Err(ApiError::TooManyRequests {
@@ -106,29 +112,33 @@ impl AuthLimits {
                 limit: ADDRESS_FREE_FAILURES,
             });
         }
-        let mut decisions = vec![self.per_address.check(&address)];
-        if let Some(name) = username {
-            decisions.push(self.per_username.check(&name.trim().to_lowercase()));
-        }
-        match decisions
-            .into_iter()
-            .find(|d| matches!(d, Decision::Refused { .. }))
-        {
-            Some(Decision::Refused {
-                limit,
-                retry_after_secs,
-            }) => Err(ApiError::TooManyRequests {
-                retry_after_secs,
-                limit,
-            }),
-            _ => Ok(()),
-        }
+        refused(self.per_address.check(&address))
+    }
+
+    /// Refuses when attempts on this username, from any address, went over their limit. A
+    /// sign-in from an address its user signed in from before is not asked this (SPEC §3: a
+    /// stranger's failures never lock a user out of an address they used before).
+    pub fn check_username(&self, name: &str) -> Result<(), ApiError> {
+        refused(self.per_username.check(&name.trim().to_lowercase()))
     }
 
     /// Counts a failed sign-in from the request's address.
     pub fn failed(&self, req: &HttpRequest) {
         self.backoff
             .failed(&crate::ratelimit::address_key(req.peer_addr()));
+    }
+}
+
+fn refused(decision: Decision) -> Result<(), ApiError> {
+    match decision {
+        Decision::Refused {
+            limit,
+            retry_after_secs,
+        } => Err(ApiError::TooManyRequests {
+            retry_after_secs,
+            limit,
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -20,8 +20,8 @@ use crate::tokens::Subject;
 
 /// Logs a staff user in (argon2-verified password, hashed without holding a database
 /// connection) and issues an EdDSA access token and a refresh token. Attempts are rate-limited
-/// per address and per username; repeated failures lock the username with growing delays,
-/// except from addresses its user signed in from before (`crate::lockout`).
+/// per address and per username, and repeated failures lock the username with growing delays,
+/// neither of which applies from an address its user signed in from before (`crate::lockout`).
 // Public: no credentials needed.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, description = "Logged in", body = TokenResponse),
@@ -36,7 +36,7 @@ pub async fn login(
     limits: web::Data<AuthLimits>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
-    limits.check(&req, Some(&username))?;
+    limits.check_address(&req)?;
     let mut errors = Vec::new();
     if username.trim().is_empty() {
         errors.push(FieldError::new("username", "is required"));
@@ -53,7 +53,11 @@ pub async fn login(
         ip: crate::audit::client_ip(&req).unwrap_or_default(),
         now: sessions.now(),
     };
-    let (user, locked) = authenticate(&sessions.pool, username, password, &attempt).await?;
+    let found = lookup(&sessions.pool, username, &attempt).await?;
+    if !found.as_ref().is_some_and(|(_, known)| *known) {
+        limits.check_username(&tried)?;
+    }
+    let (user, locked) = authenticate(&sessions.pool, found, password, &attempt).await?;
     // Every attempt is audited with the username tried — never the password.
     let entry = Audit {
         principal: user.as_ref().ok().map(|u| u.id.to_string()),
@@ -91,23 +95,33 @@ struct Attempt {
     now: DateTime<Utc>,
 }
 
-/// The user whose password this is (or why not), and the audit entry of a lock it started.
-/// Argon2 runs on the blocking pool between two short database calls.
-async fn authenticate(
+/// The user named `username`, if any, and whether the attempt comes from an address they
+/// signed in from before.
+async fn lookup(
     pool: &PgPool,
     username: String,
-    password: String,
     at: &Attempt,
-) -> Result<(Result<UserRow, ApiError>, Option<Audit>), ApiError> {
-    let (ip, now) = (at.ip.clone(), at.now);
-    let found = db::run(pool, move |conn| {
+) -> Result<Option<(UserRow, bool)>, ApiError> {
+    let ip = at.ip.clone();
+    db::run(pool, move |conn| {
         let Some(user) = users::find_by_username(conn, &username)? else {
             return Ok(None);
         };
         let known = lockout::is_known_address(conn, user.id, &ip)?;
         Ok(Some((user, known)))
     })
-    .await?;
+    .await
+}
+
+/// The user whose password this is (or why not), and the audit entry of a lock it started.
+/// Argon2 runs on the blocking pool between two short database calls.
+async fn authenticate(
+    pool: &PgPool,
+    found: Option<(UserRow, bool)>,
+    password: String,
+    at: &Attempt,
+) -> Result<(Result<UserRow, ApiError>, Option<Audit>), ApiError> {
+    let now = at.now;
     // Hash even for unknown users so response time does not reveal who exists.
     let hash = found
         .as_ref()

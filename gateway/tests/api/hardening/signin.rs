@@ -184,6 +184,52 @@ async fn a_strangers_failures_lock_the_username_for_strangers_but_not_for_the_ow
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_username_throttled_by_strangers_still_signs_in_from_its_owners_known_address() {
+    // The per-username bucket at its default (1/s, burst 10); only the address limit is off.
+    let gw = TestGateway::spawn_with(TestEnv::new(), |s| s.rate_limits.auth_per_address = 0).await;
+    let base = gw.app.url();
+    admin_token(&gw.env.http, &base).await; // the owner signs in from 127.0.0.1
+    let from = |last: u8| {
+        reqwest::Client::builder()
+            .local_address(IpAddr::from([127, 0, 0, last]))
+            .build()
+            .expect("client")
+    };
+    // Strangers at many addresses, a few attempts each: no address is slowed down, the
+    // username's own bucket runs dry.
+    let mut statuses = Vec::new();
+    'strangers: for last in 2..12 {
+        let stranger = from(last);
+        for _ in 0..4 {
+            let status = login(&stranger, &base, "admin", "guess").await.status();
+            statuses.push(status.as_u16());
+            if status == 429 {
+                break 'strangers;
+            }
+        }
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&429),
+        "the username is throttled: {statuses:?}"
+    );
+    let another = login(&from(40), &base, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        another.status(),
+        429,
+        "a stranger's fresh address is throttled too"
+    );
+    assert_eq!(
+        login(&gw.env.http, &base, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        200,
+        "the owner's known address is not throttled by the strangers' attempts"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_unlocks_a_locked_user_and_the_unlock_is_audited() {
     let gw = TestGateway::spawn_with(TestEnv::new(), |s| {
         s.rate_limits.auth_per_address = 0;
