@@ -1,12 +1,17 @@
-//! `Idempotency-Key` on POSTs (SPEC §2): the first request with a key runs and its answer is
+//! `Idempotency-Key` on POSTs (SPEC §2), proxied ([`keep`]) or the gateway's own
+//! ([`own_creates`]): the first request with a key runs and its answer is
 //! kept for 24 h; the same key with the same request replays that answer; with a different
 //! request it is a `422`; while the first is still running, a `409`. Keys are scoped to the
 //! caller. Server errors are not kept, so the client can retry them. Kept bodies (recipients,
 //! contacts, webhook secrets) are sealed with the PII key (AES-256-GCM).
 
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
 use diesel::prelude::*;
+use kuaidi_shared::auth::Principal;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::ApiError;
@@ -162,6 +167,86 @@ pub async fn abandon(pool: &PgPool, principal: String, key: String) {
     .await;
 }
 
+/// `Idempotency-Key` on the gateway's own creates (users, clients, API keys), as the proxy does
+/// for the services' (a middleware on those resources): a keyed POST by a verified caller runs
+/// once; the same key and body replay its answer, sealed at rest like every kept answer (a
+/// credential's secret is shown again only to the caller who created it, with the same key).
+pub async fn own_creates(
+    mut req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let raw = req.headers().get("idempotency-key").cloned();
+    let (Some(raw), true) = (raw, req.method() == actix_web::http::Method::POST) else {
+        return next.call(req).await;
+    };
+    let key = parse_key(raw.to_str().unwrap_or(""))?;
+    let who = req.extract::<Principal>().await?.sub;
+    let body = req.extract::<web::Bytes>().await?;
+    let hash = fingerprint("POST", req.uri().path(), &body);
+    req.set_payload(bytes_payload(body));
+    let (Some(auditor), Some(pii)) = (
+        req.app_data::<web::Data<crate::audit::Auditor>>().cloned(),
+        req.app_data::<web::Data<PiiCipher>>().cloned(),
+    ) else {
+        return Err(ApiError::Internal(anyhow::anyhow!("idempotency is not configured")).into());
+    };
+    let pool = auditor.pool();
+    if let Begin::Replay(resp) = begin(pool, &pii, who.clone(), key.clone(), hash).await? {
+        return Ok(req.into_response(resp));
+    }
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            abandon(pool, who, key).await;
+            return Err(e);
+        }
+    };
+    let (req, resp) = res.into_parts();
+    let (head, body) = resp.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading an answer: {e}")))?;
+    let kept = kept_headers(|name| head.headers().get(name).and_then(|v| v.to_str().ok()));
+    let answer = (head.status().as_u16(), kept, &bytes[..]);
+    settle(pool, &pii, (who, key), answer).await?;
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(bytes)),
+    ))
+}
+
+/// The [`KEPT_HEADERS`] of an answer, by a lookup of its headers.
+fn kept_headers<'a>(get: impl Fn(&str) -> Option<&'a str>) -> serde_json::Value {
+    let kept = KEPT_HEADERS
+        .iter()
+        .filter_map(|&name| Some((name.to_owned(), get(name)?.into())));
+    serde_json::Value::Object(kept.collect())
+}
+
+/// Keeps the answer `(status, headers, body)` of the request that owned the key, sealed; a
+/// server error instead releases the key, so the client may retry.
+async fn settle(
+    pool: &PgPool,
+    pii: &PiiCipher,
+    (who, key): (String, String),
+    (status, headers, body): (u16, serde_json::Value, &[u8]),
+) -> Result<(), ApiError> {
+    if status >= 500 {
+        abandon(pool, who, key).await;
+        Ok(())
+    } else {
+        finish(pool, who, key, status, headers, pii.seal(body)).await
+    }
+}
+
+/// A request body read before the handler, given back to it.
+fn bytes_payload(body: web::Bytes) -> Payload {
+    let once = futures_util::stream::once(async move { Ok(body) });
+    Payload::Stream {
+        payload: Box::pin(once),
+    }
+}
+
 /// Deletes records older than the retention (run periodically; safe on every replica).
 /// Keeps the service's answer `resp` for the key (a server error instead releases the key, so
 /// the client may retry) and relays it.
@@ -174,19 +259,9 @@ pub async fn keep(
 ) -> Result<HttpResponse, ApiError> {
     let (parts, body) = resp.into_parts();
     let status = parts.status.as_u16();
-    let mut kept = serde_json::Map::new();
-    for name in KEPT_HEADERS {
-        if let Some(v) = parts.headers.get(name).and_then(|v| v.to_str().ok()) {
-            kept.insert(name.to_owned(), v.into());
-        }
-    }
+    let kept = kept_headers(|name| parts.headers.get(name).and_then(|v| v.to_str().ok()));
     let bytes = crate::proxy::upstream::read_all(body).await?;
-    if status >= 500 {
-        abandon(pool, who, key).await;
-    } else {
-        let kept = serde_json::Value::Object(kept);
-        finish(pool, who, key, status, kept, pii.seal(&bytes)).await?;
-    }
+    settle(pool, pii, (who, key), (status, kept, &bytes)).await?;
     Ok(crate::proxy::upstream::buffered_response(
         status,
         &parts.headers,

@@ -1,5 +1,6 @@
 //! Every route the gateway answers itself; everything else is proxied (see `crate::proxy`).
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub mod admin;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1/users")
                 .service(
                     web::resource("")
+                        .wrap(from_fn(crate::idempotency::own_creates))
                         .route(web::post().to(users::create_user))
                         .route(web::get().to(users::list_users)),
                 )
@@ -42,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1/clients")
                 .service(
                     web::resource("")
+                        .wrap(from_fn(crate::idempotency::own_creates))
                         .route(web::post().to(clients::create_client))
                         .route(web::get().to(clients::list_clients)),
                 )
@@ -51,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1/api-keys")
                 .service(
                     web::resource("")
+                        .wrap(from_fn(crate::idempotency::own_creates))
                         .route(web::post().to(api_keys::create_api_key))
                         .route(web::get().to(api_keys::list_api_keys)),
                 )

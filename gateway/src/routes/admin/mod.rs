@@ -148,8 +148,9 @@ impl AdminCall {
     }
 }
 
-/// The `201` of a credential created at `location`: `body` shows its secret this once, so the
-/// answer is never stored.
+/// The `201` of a credential created at `location`: `body` shows its secret this once, so no
+/// cache may keep it (only an `Idempotency-Key` replay shows it again, to the same caller:
+/// `crate::idempotency::own_creates`).
 pub fn issued(location: String, body: impl serde::Serialize) -> HttpResponse {
     HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))

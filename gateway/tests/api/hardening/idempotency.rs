@@ -2,7 +2,7 @@
 //! the caller.
 
 use kuaidi_shared::testing::TestEnv;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -51,5 +51,78 @@ async fn a_key_whose_first_request_is_still_running_answers_409() {
         "idempotency_key_in_use"
     );
     first.abort();
+    gw.stop().await;
+}
+
+/// POSTs `body` to the gateway's own `path` with an `Idempotency-Key`.
+async fn keyed_own(
+    gw: &TestGateway,
+    token: &str,
+    path: &str,
+    key: &str,
+    body: &Value,
+) -> reqwest::Response {
+    gw.request(reqwest::Method::POST, path, token)
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateways_own_creates_honour_idempotency_keys() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
+    let cases = [
+        (
+            "/api/v1/users",
+            json!({"username": "li.lei", "password": "Parcel-2026-winter", "role": "agent"}),
+        ),
+        (
+            "/api/v1/clients",
+            json!({"name": "Shop A", "role": "merchant", "merchant_id": merchant}),
+        ),
+        (
+            "/api/v1/api-keys",
+            json!({"name": "Shop A key", "merchant_id": merchant}),
+        ),
+    ];
+    for (path, body) in cases {
+        let key = format!("create-{path}");
+        let first = keyed_own(&gw, &admin, path, &key, &body).await;
+        assert_eq!(first.status(), 201, "{path}");
+        let location = first.headers()["location"].clone();
+        let first: Value = first.json().await.expect("json");
+        let again = keyed_own(&gw, &admin, path, &key, &body).await;
+        assert_eq!(
+            again.status(),
+            201,
+            "{path}: the original answer, not a second create"
+        );
+        assert_eq!(again.headers()["location"], location, "{path}");
+        assert_eq!(again.headers()["idempotent-replayed"], "true", "{path}");
+        assert_eq!(again.json::<Value>().await.expect("json"), first, "{path}");
+        let mut other = body.clone();
+        other["name"] = json!("Another name");
+        other["username"] = json!("han.meimei");
+        let reused = keyed_own(&gw, &admin, path, &key, &other).await;
+        assert_eq!(reused.status(), 422, "{path}: the key with another body");
+        let code = reused.json::<Value>().await.expect("json")["code"].clone();
+        assert_eq!(code, "idempotency_key_reused", "{path}");
+        let listed: Value = gw.get(&admin, path).await.json().await.expect("json");
+        let same = |r: &&Value| match body.get("username") {
+            Some(username) => &r["username"] == username,
+            None => r["name"] == body["name"],
+        };
+        let copies = listed["data"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(same)
+            .count();
+        assert_eq!(copies, 1, "{path}: created once");
+    }
     gw.stop().await;
 }
