@@ -28,6 +28,14 @@ pub fn insert(conn: &mut PgConnection, row: &ApiKeyRow) -> QueryResult<()> {
         .map(drop)
 }
 
+pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table
+        .find(id)
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The live key with this digest: `(id, merchant_id)`.
 pub fn find_live(conn: &mut PgConnection, digest: &str) -> QueryResult<Option<ApiKeyRow>> {
     api_keys::table

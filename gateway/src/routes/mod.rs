@@ -48,7 +48,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(clients::create_client))
                         .route(web::get().to(clients::list_clients)),
                 )
-                .route("/{id}", web::delete().to(clients::revoke_client)),
+                .service(
+                    web::resource("/{id}")
+                        .route(web::get().to(clients::get_client))
+                        .route(web::delete().to(clients::revoke_client)),
+                ),
         )
         .service(
             web::scope("/api/v1/api-keys")
@@ -58,7 +62,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(api_keys::create_api_key))
                         .route(web::get().to(api_keys::list_api_keys)),
                 )
-                .route("/{id}", web::delete().to(api_keys::revoke_api_key)),
+                .service(
+                    web::resource("/{id}")
+                        .route(web::get().to(api_keys::get_api_key))
+                        .route(web::delete().to(api_keys::revoke_api_key)),
+                ),
         )
         .route(
             "/api/v1/audit-log",

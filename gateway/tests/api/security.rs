@@ -405,3 +405,56 @@ async fn configured_origins_get_cors_and_every_answer_has_security_headers() {
     assert_eq!(foreign.headers()["x-frame-options"], "DENY");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_created_client_or_api_key_is_readable_at_its_location_without_its_secret() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let merchant = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01";
+    let cases = [
+        (
+            "/api/v1/clients",
+            json!({"name": "Shop B", "role": "merchant", "merchant_id": merchant}),
+            "client_secret",
+        ),
+        (
+            "/api/v1/api-keys",
+            json!({"name": "Shop B key", "merchant_id": merchant}),
+            "key",
+        ),
+    ];
+    for (path, body, secret) in cases {
+        let created = gw.post(&admin, path, &body).await;
+        assert_eq!(created.status(), 201, "{path}");
+        let location = created.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let created = body_json(created).await;
+        assert!(created[secret].is_string(), "{path}: the secret, this once");
+        let read = gw.get(&admin, &location).await;
+        assert_eq!(read.status(), 200, "{location}");
+        let etag = read.headers()["etag"].clone();
+        let read = body_json(read).await;
+        assert_eq!(read["id"], created["id"]);
+        assert_eq!(read["name"], body["name"]);
+        assert!(
+            read.get(secret).is_none(),
+            "{location}: never the secret again"
+        );
+        let again = gw
+            .request(reqwest::Method::GET, &location, &admin)
+            .header("if-none-match", etag.clone())
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(again.status(), 304, "{location}");
+        assert_eq!(gw.delete(&admin, &location).await.status(), 204);
+        let revoked = gw.get(&admin, &location).await;
+        assert_ne!(revoked.headers()["etag"], etag, "revoking changes the ETag");
+        assert!(body_json(revoked).await["revoked_at"].is_string());
+        let unknown = format!("{path}/0193a0c4-0000-7000-8000-000000000000");
+        assert_eq!(gw.get(&admin, &unknown).await.status(), 404, "{unknown}");
+    }
+    gw.stop().await;
+}

@@ -1,6 +1,6 @@
 //! `/api/v1/api-keys`: merchant API keys (`X-Api-Key`), shown once, stored as SHA-256.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
@@ -102,6 +102,22 @@ pub async fn list_api_keys(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     super::newest_page!(deps.pool, page, api_keys, ApiKeyRow, ApiKey::from)
+}
+
+/// One API key (without its key), with an `ETag`.
+#[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The API key", body = ApiKey),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        Forbidden, NotFound))]
+pub async fn get_api_key(
+    req: HttpRequest,
+    _admin: Authorized<caps::Administration>,
+    path: web::Path<Uuid>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    let id = ("API key", path.into_inner());
+    let revoked_at = |r: &ApiKeyRow| r.revoked_at;
+    super::credential(&req, &deps.pool, id, repo::find, revoked_at, ApiKey::from).await
 }
 
 /// Revokes a key.

@@ -1,6 +1,6 @@
 //! `/api/v1/clients`: system clients and merchants using OAuth2 client credentials.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
@@ -125,6 +125,22 @@ pub async fn list_clients(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     super::newest_page!(deps.pool, page, clients, ClientRow, Client::from)
+}
+
+/// One OAuth2 client (without its secret), with an `ETag`.
+#[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "admin", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The OAuth2 client", body = Client),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        Forbidden, NotFound))]
+pub async fn get_client(
+    req: HttpRequest,
+    _admin: Authorized<caps::Administration>,
+    path: web::Path<Uuid>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    let id = ("client", path.into_inner());
+    let revoked_at = |r: &ClientRow| r.revoked_at;
+    super::credential(&req, &deps.pool, id, repo::find, revoked_at, Client::from).await
 }
 
 /// Revokes a client: no new tokens, and its live tokens are refused at the gateway.

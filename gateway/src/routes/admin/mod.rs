@@ -148,6 +148,29 @@ impl AdminCall {
     }
 }
 
+/// A revocable credential (client or API key) by id, shown as `view`, with an `ETag` of its id
+/// and revocation time (all that changes of it); `what` names it in the `404`.
+pub async fn credential<R: Send + 'static, V: serde::Serialize>(
+    req: &HttpRequest,
+    pool: &kuaidi_shared::db::PgPool,
+    (what, id): (&'static str, uuid::Uuid),
+    find: fn(&mut PgConnection, uuid::Uuid) -> diesel::QueryResult<Option<R>>,
+    revoked_at: fn(&R) -> Option<DateTime<Utc>>,
+    view: fn(R) -> V,
+) -> Result<HttpResponse, ApiError> {
+    let row = db::run(pool, move |conn| {
+        find(conn, id)?.ok_or(ApiError::NotFound(what))
+    })
+    .await?;
+    let revoked = revoked_at(&row).map_or(0, |t| t.timestamp_micros());
+    let tag = format!("{}-{revoked}", id.simple());
+    Ok(kuaidi_shared::http::respond_with_etag(
+        req,
+        &tag,
+        &view(row),
+    ))
+}
+
 /// The `201` of a credential created at `location`: `body` shows its secret this once, so no
 /// cache may keep it (only an `Idempotency-Key` replay shows it again, to the same caller:
 /// `crate::idempotency::own_creates`).
