@@ -52,6 +52,19 @@ impl Audit {
         }
     }
 
+    /// A refused authentication by no known principal; `details` says what was tried (never
+    /// a secret).
+    pub fn failure(action: &'static str, details: serde_json::Value) -> Self {
+        Self {
+            principal: None,
+            role: None,
+            action,
+            target: None,
+            outcome: "failure",
+            details,
+        }
+    }
+
     pub fn details(mut self, d: serde_json::Value) -> Self {
         self.details = d;
         self

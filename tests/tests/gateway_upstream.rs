@@ -151,6 +151,14 @@ async fn a_client_token_acts_for_its_merchant_until_the_client_is_revoked() {
     let url = gw.app.url();
     let issued = audit(&gw.env, &url, &admin, "action=auth.token&outcome=success").await;
     assert_eq!(issued.len(), 1);
+    let principal = issued[0]["principal"].as_str().expect("principal");
+    let refused = audit(&gw.env, &url, &admin, &format!("principal={principal}")).await;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r["action"] == "auth.token" && r["outcome"] == "failure"),
+        "the revoked client's refusal is under the principal its tokens carried: {refused:?}"
+    );
     for action in ["client.create", "client.revoke"] {
         let rows = audit(&gw.env, &url, &admin, &format!("action={action}")).await;
         assert_eq!(rows.len(), 1, "{action} audited");
@@ -203,6 +211,15 @@ async fn api_keys_are_shown_once_work_as_the_merchant_and_stop_when_revoked() {
         .await
         .expect("sent");
     assert_eq!(bogus.status(), 401);
+    let failed = audit(
+        env,
+        &gw.app.url(),
+        &admin,
+        "action=auth.api_key&outcome=failure",
+    )
+    .await;
+    assert_eq!(failed.len(), 1, "a refused API key is audited");
+    assert_eq!(failed[0]["details"]["prefix"], "kd_live_nope");
 
     let revoked = gw
         .delete(

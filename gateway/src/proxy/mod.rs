@@ -86,7 +86,17 @@ impl Proxy {
         ctx: &RequestContext,
     ) -> Result<HttpResponse, ApiError> {
         let peer = req.head.peer_addr;
-        let caller = self.edge.resolve(&req.head.headers).await?;
+        let caller = self.edge.resolve(&req.head.headers).await;
+        if let (Err(ApiError::Unauthorized(_)), Some(key)) =
+            (&caller, req.head.headers.get("x-api-key"))
+        {
+            // A refused API key is an authentication too; its first characters (the shown
+            // `prefix` of a real key) say which, never the key.
+            let shown: String = key.to_str().unwrap_or("").chars().take(12).collect();
+            let entry = Audit::failure("auth.api_key", serde_json::json!({"prefix": shown}));
+            self.auditor.record_for(peer, ctx, entry).await;
+        }
+        let caller = caller?;
         if let Some(c) = caller.as_ref().filter(|c| c.exchanged_key.is_some()) {
             let key = c.exchanged_key.map(|k| k.to_string());
             let entry = Audit::by(&c.principal, "auth.api_key", key);

@@ -41,6 +41,22 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_whole_session() {
         "reuse revoked the family, including the newest token"
     );
     let admin = gw.admin_token().await;
+    let refused = gw
+        .post(
+            "",
+            "/api/v1/auth/refresh",
+            &json!({"refresh_token": "nope"}),
+        )
+        .await;
+    assert_eq!(refused.status(), 401);
+    let failed = audit(
+        env,
+        &gw.app.url(),
+        &admin,
+        "action=auth.refresh&outcome=failure",
+    )
+    .await;
+    assert!(!failed.is_empty(), "a refused refresh token is audited");
     let reuses = audit(env, &gw.app.url(), &admin, "action=auth.refresh_reuse").await;
     assert_eq!(reuses.len(), 1);
 

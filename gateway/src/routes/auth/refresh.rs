@@ -49,7 +49,15 @@ pub async fn refresh(
     limits.check(&req, None)?;
     let digest = tokens::digest(&body.refresh_token);
     let now = sessions.now();
-    let outcome = db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await?;
+    let outcome =
+        match db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await {
+            Err(ApiError::Unauthorized(why)) => {
+                let entry = Audit::failure("auth.refresh", serde_json::json!({"reason": why}));
+                auditor.record(&req, &ctx, entry).await;
+                return Err(ApiError::Unauthorized(why));
+            }
+            other => other?,
+        };
     let (user_id, role, family, started_at) = match outcome {
         Outcome::Reused { user_id } => {
             let who = Some(user_id.to_string());

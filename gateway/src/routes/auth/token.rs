@@ -73,9 +73,10 @@ pub async fn token(
         Some(r) if r.secret_hash != tokens::digest(&secret) => Some("wrong secret"),
         Some(_) => None,
     };
+    let known = row.as_ref().map(|r| r.id);
     let (Some(client), None) = (row, refused) else {
         auditor
-            .record(&req, &ctx, failed(&client_id, refused))
+            .record(&req, &ctx, failed(known, &client_id, refused))
             .await;
         limits.failed(&req);
         let why = "unknown client or wrong secret";
@@ -107,16 +108,14 @@ pub async fn token(
         }))
 }
 
-/// The audit entry of a refused client.
-fn failed(client_id: &str, reason: Option<&str>) -> Audit {
-    Audit {
-        principal: Some(format!("{CLIENT_PREFIX}{client_id}")),
-        role: None,
-        action: "auth.token",
-        target: None,
-        outcome: "failure",
-        details: serde_json::json!({"client_id": client_id, "reason": reason}),
-    }
+/// The audit entry of a refused client: its principal is the one its tokens carry
+/// (`client:<id>`) when the client exists, none otherwise (the `client_id` tried is in the
+/// details, as a failed login's username is).
+fn failed(known: Option<uuid::Uuid>, client_id: &str, reason: Option<&str>) -> Audit {
+    let details = serde_json::json!({"client_id": client_id, "reason": reason});
+    let mut entry = Audit::failure("auth.token", details);
+    entry.principal = known.map(|id| format!("{CLIENT_PREFIX}{id}"));
+    entry
 }
 
 type OAuthRefusal = (StatusCode, &'static str, String);
