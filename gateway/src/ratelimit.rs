@@ -1,4 +1,5 @@
-//! Token-bucket rate limits (governor): per principal, and per client IP on public tracking.
+//! Token-bucket rate limits (governor): per principal (proxied requests and the gateway's own
+//! authenticated routes, [`own_routes`]), and per client IP on public tracking.
 //! Limits are per gateway replica. Answers carry `RateLimit-Limit/Remaining/Reset`; a refused
 //! request gets `429` with `Retry-After`.
 
@@ -102,6 +103,37 @@ pub fn address_key(peer: Option<std::net::SocketAddr>) -> String {
         Some(ip) => ip.to_string(),
         None => String::new(),
     }
+}
+
+/// The per-principal limit on the gateway's own authenticated routes (customer tokens,
+/// administration), as on proxied ones, with the same headers: a middleware on those routes.
+/// A request whose token does not verify passes on, for its handler to refuse.
+pub async fn own_routes(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<actix_web::body::BoxBody>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let proxy = req
+        .app_data::<actix_web::web::Data<crate::proxy::Proxy>>()
+        .cloned();
+    let principal = req.extract::<kuaidi_shared::auth::Principal>().await;
+    let (Some(proxy), Ok(principal)) = (proxy, principal) else {
+        return next.call(req).await;
+    };
+    let decision = proxy.limits.per_principal.check(&principal.sub);
+    if let Decision::Refused {
+        limit,
+        retry_after_secs,
+    } = decision
+    {
+        let refused = kuaidi_shared::ApiError::TooManyRequests {
+            retry_after_secs,
+            limit,
+        };
+        return Err(refused.into());
+    }
+    let mut res = next.call(req).await?;
+    decision.set_headers(res.headers_mut());
+    Ok(res)
 }
 
 impl Decision {

@@ -16,15 +16,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/auth/logout", web::post().to(auth::refresh::logout))
         .route("/api/v1/auth/token", web::post().to(auth::token::token))
-        .route(
-            "/api/v1/auth/customer-token",
-            web::post().to(auth::customer_token::customer_token),
+        .service(
+            web::resource("/api/v1/auth/customer-token")
+                .wrap(from_fn(crate::ratelimit::own_routes))
+                .route(web::post().to(auth::customer_token::customer_token)),
         )
         .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
         // Each resource with an `{id}` sits in a scope of its own, so a proxied path (public
         // tracking above all) is told apart by plain prefixes, never by a pattern's regex.
         .service(
             web::scope("/api/v1/users")
+                .wrap(from_fn(crate::ratelimit::own_routes))
                 .service(
                     web::resource("")
                         .wrap(from_fn(crate::idempotency::own_creates))
@@ -42,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/api/v1/clients")
+                .wrap(from_fn(crate::ratelimit::own_routes))
                 .service(
                     web::resource("")
                         .wrap(from_fn(crate::idempotency::own_creates))
@@ -56,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             web::scope("/api/v1/api-keys")
+                .wrap(from_fn(crate::ratelimit::own_routes))
                 .service(
                     web::resource("")
                         .wrap(from_fn(crate::idempotency::own_creates))
@@ -68,8 +72,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::delete().to(api_keys::revoke_api_key)),
                 ),
         )
-        .route(
-            "/api/v1/audit-log",
-            web::get().to(audit_log::list_audit_log),
+        .service(
+            web::resource("/api/v1/audit-log")
+                .wrap(from_fn(crate::ratelimit::own_routes))
+                .route(web::get().to(audit_log::list_audit_log)),
         );
 }

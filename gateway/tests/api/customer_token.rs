@@ -118,3 +118,37 @@ async fn a_phone_that_is_no_phone_is_a_422_naming_the_field() {
     }
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_is_rate_limited_per_principal_like_any_caller() {
+    let gw = TestGateway::spawn_with(kuaidi_shared::testing::TestEnv::new(), |s| {
+        s.rate_limits.per_principal = 1; // burst 2
+    })
+    .await;
+    let app = gw.env.token(Role::App, None);
+    let first = gw.post(&app, PATH, &json!({"phone": "13812345678"})).await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["ratelimit-limit"], "2");
+    assert_eq!(first.headers()["ratelimit-remaining"], "1");
+    assert_eq!(
+        gw.post(&app, PATH, &json!({"phone": "13812345678"}))
+            .await
+            .status(),
+        200
+    );
+    let limited = gw.post(&app, PATH, &json!({"phone": "13812345678"})).await;
+    assert_eq!(
+        limited.status(),
+        429,
+        "no unbounded minting of customer tokens"
+    );
+    assert!(limited.headers().contains_key("retry-after"));
+    let admin = gw.env.token(Role::Admin, None);
+    let listed = gw.get(&admin, "/api/v1/audit-log").await;
+    assert_eq!(listed.status(), 200, "another principal has its own bucket");
+    assert!(
+        listed.headers().contains_key("ratelimit-remaining"),
+        "admin routes are limited too"
+    );
+    gw.stop().await;
+}

@@ -213,12 +213,7 @@ async fn a_username_throttled_by_strangers_still_signs_in_from_its_owners_known_
         Some(&429),
         "the username is throttled: {statuses:?}"
     );
-    let another = login(&from(40), &base, "admin", ADMIN_PASSWORD).await;
-    assert_eq!(
-        another.status(),
-        429,
-        "a stranger's fresh address is throttled too"
-    );
+    // Straight after the bucket ran dry (it refills one attempt a second):
     assert_eq!(
         login(&gw.env.http, &base, "admin", ADMIN_PASSWORD)
             .await
