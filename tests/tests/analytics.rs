@@ -355,7 +355,7 @@ async fn every_analytics_path_answers_through_the_gateway_with_its_rights_and_42
         let problem: Value = r.json().await.expect("problem");
         assert_eq!(problem["errors"][0]["field"], field, "{path}");
     }
-    // A merchant: its own figures whatever merchant it names; no alerts.
+    // A merchant: its own figures (named or not); another merchant's are not found; no alerts.
     let own = suite.env.token(Role::Merchant, Some(merchant));
     let theirs = suite
         .get(
@@ -366,9 +366,16 @@ async fn every_analytics_path_answers_through_the_gateway_with_its_rights_and_42
             ),
         )
         .await;
-    assert_eq!(theirs.status(), 200);
-    let theirs: Value = theirs.json().await.expect("json");
-    assert_eq!(theirs["data"][0]["complaints"], 5, "its own five");
+    assert_eq!(theirs.status(), 404, "another merchant's KPIs");
+    let mine = suite
+        .get(
+            &own,
+            &format!("/api/v1/analytics/kpis?{span}&merchant_id={merchant}"),
+        )
+        .await;
+    assert_eq!(mine.status(), 200);
+    let mine: Value = mine.json().await.expect("json");
+    assert_eq!(mine["data"][0]["complaints"], 5, "its own five");
     let alerts = suite.get(&own, "/api/v1/analytics/alerts").await;
     assert_eq!(alerts.status(), 403);
     suite.stop().await;

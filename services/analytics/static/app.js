@@ -55,15 +55,20 @@
     return res.json();
   }
 
-  function isoDay(d) { return d.toISOString().slice(0, 10); }
+  // The browser's calendar day (YYYY-MM-DD), in the zone sent as `tz`: not the UTC day, which
+  // east of UTC early in the morning is still yesterday.
+  function localDay(d) {
+    const two = (n) => String(n).padStart(2, "0");
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate());
+  }
 
   function query() {
     const form = new FormData($("#filters"));
     const days = Number(form.get("period"));
     const to = new Date();
-    const from = new Date(to.getTime() - (days - 1) * 86400000);
+    const from = new Date(to.getFullYear(), to.getMonth(), to.getDate() - (days - 1));
     const q = new URLSearchParams({
-      from: isoDay(from), to: isoDay(to),
+      from: localDay(from), to: localDay(to),
       granularity: days > 180 ? "month" : days > 60 ? "week" : "day",
       tz: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
     });

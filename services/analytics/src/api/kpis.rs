@@ -13,12 +13,14 @@ pub use crate::domain::kpi::KpiRow;
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KpiQuery {
-    /// First local day, `YYYY-MM-DD`, inclusive; default 29 days before `to`. With `week` or
-    /// `month` the rows are the whole periods overlapping `from..=to`.
-    #[param(value_type = Option<String>, format = Date, example = "2026-11-01")]
+    /// First local day, inclusive: `YYYY-MM-DD`, or an RFC 3339 timestamp standing for its day
+    /// in `tz`; default 29 days before `to`. With `week` or `month` the rows are the whole
+    /// periods overlapping `from..=to`.
+    #[param(value_type = Option<String>, example = "2026-11-01")]
     pub from: Option<String>,
-    /// Last local day, `YYYY-MM-DD`, inclusive; default today. At most 400 periods in all.
-    #[param(value_type = Option<String>, format = Date, example = "2026-11-25")]
+    /// Last local day, inclusive: `YYYY-MM-DD`, or an RFC 3339 timestamp standing for its day in
+    /// `tz`; default today. At most 400 periods in all.
+    #[param(value_type = Option<String>, example = "2026-11-25")]
     pub to: Option<String>,
     /// `day` (default) | `week` (Monday to Sunday) | `month` (calendar month).
     #[param(value_type = Option<String>, pattern = "^(day|week|month)$", example = "day")]
@@ -38,8 +40,8 @@ pub struct KpiQuery {
     /// Value tier of the shipper / complaining customer (`key` | `ordinary` | `small`).
     #[param(max_length = 100, example = "key")]
     pub value_tier: Option<String>,
-    /// Staff may narrow to one merchant; a merchant always sees only its own figures, whatever
-    /// this says.
+    /// Staff may narrow to one merchant. A merchant sees only its own figures: its own id or
+    /// none; another merchant's is a `404`.
     #[param(value_type = Option<String>, format = Uuid, example = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01")]
     pub merchant_id: Option<String>,
     /// Any other parameter (refused).

@@ -16,4 +16,5 @@ kuaidi_shared::problem_responses! {
     pub MayNotReadSegments = 403, "The role may not read segments (agents, operators...)";
     pub MayNotReadStaffFigures = 403, "The role may not read staff figures (merchants...)";
     pub NoSuchAlert = 404, "No such alert";
+    pub NoSuchMerchant = 404, "A merchant named another merchant in `merchant_id`";
 }

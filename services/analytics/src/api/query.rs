@@ -44,9 +44,10 @@ impl KpiQuery {
                 None
             }),
         };
-        let today = now.with_timezone(&tz.unwrap_or(Tz::UTC)).date_naive();
-        let from = date(&mut errors, "from", q.from.as_deref());
-        let to = date(&mut errors, "to", q.to.as_deref());
+        let zone = tz.unwrap_or(Tz::UTC);
+        let today = now.with_timezone(&zone).date_naive();
+        let from = date(&mut errors, "from", q.from.as_deref(), zone);
+        let to = date(&mut errors, "to", q.to.as_deref(), zone);
         let granularity = match q.granularity.as_deref().map(str::trim) {
             None | Some("") => Some(Granularity::Day),
             Some(s) => Granularity::parse(s).or_else(|| {
@@ -97,28 +98,56 @@ impl KpiQuery {
     }
 }
 
-/// A strict `YYYY-MM-DD` (years 0001–9999); `Ok(None)` when absent or blank.
+/// A local day of `tz`: a strict `YYYY-MM-DD` (years 0001–9999), or an RFC 3339 timestamp
+/// (SPEC §2), whose day it is in `tz`; `Ok(None)` when absent or blank.
 fn date(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: Option<&str>,
+    tz: Tz,
 ) -> Result<Option<NaiveDate>, ()> {
     let Some(s) = value.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
+    match plain_date(s).or_else(|| timestamp(s).map(|t| t.with_timezone(&tz).date_naive())) {
+        Some(d) => Ok(Some(d)),
+        None => {
+            errors.push(FieldError::new(
+                field,
+                "must be a date YYYY-MM-DD or an RFC 3339 timestamp",
+            ));
+            Err(())
+        }
+    }
+}
+
+/// A strict `YYYY-MM-DD` (years 0001–9999).
+fn plain_date(s: &str) -> Option<NaiveDate> {
     let shaped = s.len() == 10
         && s.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
         })
         && !s.starts_with("0000");
-    match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        Ok(d) if shaped => Ok(Some(d)),
-        _ => {
-            errors.push(FieldError::new(field, "must be a date YYYY-MM-DD"));
-            Err(())
-        }
-    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped)
+}
+
+/// An RFC 3339 timestamp of years 0001–9999, e.g. `2026-11-25T08:00:00+08:00`. An offset's `+`
+/// left unencoded in a query string arrives as a space, and is read as the `+` it was.
+fn timestamp(s: &str) -> Option<DateTime<Utc>> {
+    let parse = |t: &str| {
+        DateTime::parse_from_rfc3339(t)
+            .ok()
+            .filter(|_| t.as_bytes().get(4) == Some(&b'-') && !t.starts_with("0000"))
+            .map(|t| t.to_utc())
+    };
+    parse(s).or_else(|| {
+        let (head, offset) = s.rsplit_once(' ')?;
+        let plus = offset.len() == 5 && offset.as_bytes()[2] == b':';
+        plus.then(|| parse(&format!("{head}+{offset}"))).flatten()
+    })
 }
 
 /// The longest text filter, in characters (no dimension value comes near it).

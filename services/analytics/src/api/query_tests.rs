@@ -96,6 +96,10 @@ fn malformed_dates_are_refused_on_their_field() {
         "+2026-01-01",
         "0000-01-01",
         "20261125",
+        "2026-11-25T25:00:00Z",
+        "2026-11-25T10:00:00",
+        "2026-11-25 10:00:00 8:00",
+        "0000-01-01T00:00:00Z",
     ] {
         let err = parse(q(None, Some(bad), None), now());
         assert_eq!(fields(err.expect_err(bad)), vec!["to"], "{bad}");
@@ -185,4 +189,24 @@ fn the_rows_cover_whole_periods_beyond_the_requested_days() {
     )
     .expect("valid");
     assert_eq!(r.range.days(), (d("2026-02-01"), d("2026-03-31")));
+}
+
+#[test]
+fn rfc3339_timestamps_stand_for_their_day_in_the_zone_asked_for() {
+    // 20:00 UTC on the 24th is 04:00 on the 25th in Shanghai.
+    let query = KpiQuery {
+        tz: Some("Asia/Shanghai".into()),
+        ..q(
+            Some("2026-11-24T20:00:00Z"),
+            Some("2026-11-25T23:30:00+08:00"),
+            None,
+        )
+    };
+    let r = parse(query, now()).expect("valid");
+    assert_eq!((r.range.from, r.range.to), (d(TODAY), d(TODAY)));
+    let utc = parse(q(Some("2026-11-24T20:00:00Z"), None, None), now()).expect("valid");
+    assert_eq!(utc.range.from, d("2026-11-24"), "the UTC day without `tz`");
+    // A `+` left unencoded in the query string arrives as a space.
+    let plus = parse(q(None, Some("2026-11-25T01:00:00 08:00"), None), now()).expect("valid");
+    assert_eq!(plus.range.to, d("2026-11-24"), "17:00 UTC on the 24th");
 }

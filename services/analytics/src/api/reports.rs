@@ -94,7 +94,8 @@ pub struct Alert {
     pub city: Option<String>,
     pub category: Option<String>,
     pub hub_code: Option<String>,
-    /// The UTC day the condition was seen on.
+    /// The day the condition was seen on: a calendar day of the alerts' time zone (setting
+    /// `alerts.time_zone`, default `Asia/Shanghai`), not the UTC day.
     pub day: NaiveDate,
     /// Today's complaints, or today's on-time rate.
     pub observed: f64,

@@ -13,7 +13,8 @@ pub struct TierShare {
     pub tier: String,
     pub customers: i64,
     pub customer_share: Option<f64>,
-    /// Their trailing-12-month spend.
+    /// Their trailing-12-month freight spend (the shipments they created in the 12 months
+    /// ending today).
     pub value: Money,
     pub value_share: Option<f64>,
 }

@@ -1,10 +1,10 @@
-//! `customers` and `customer_activity`: the customer projection the segments, churn risk and
-//! customer KPIs read. Later changes win over earlier ones by their own time, so reordered
-//! events leave the latest state.
+//! `customers`, `customer_activity` and `customer_days`: the customer projection the segments,
+//! churn risk and customer KPIs read. Later changes win over earlier ones by their own time, so
+//! reordered events leave the latest state.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use kuaidi_shared::db::statement;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -63,23 +63,22 @@ pub fn create(conn: &mut PgConnection, c: &Created) -> QueryResult<()> {
     .map(drop)
 }
 
-/// A tier change, unless a later one is already recorded.
+/// A tier change, unless a later one is already recorded (the spend the segments weigh comes
+/// from the shipments themselves: [`shipped`]).
 pub fn change_tier(
     conn: &mut PgConnection,
     customer_id: Uuid,
     tier: &str,
-    spend_minor: i64,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
     statement(
-        "INSERT INTO customers (customer_id, value_tier, spend_12m_minor, tier_changed_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO customers (customer_id, value_tier, tier_changed_at) VALUES ($1, $2, $3) \
          ON CONFLICT (customer_id) DO UPDATE SET value_tier = EXCLUDED.value_tier, \
-           spend_12m_minor = EXCLUDED.spend_12m_minor, tier_changed_at = EXCLUDED.tier_changed_at \
+           tier_changed_at = EXCLUDED.tier_changed_at \
          WHERE customers.tier_changed_at IS NULL OR customers.tier_changed_at <= EXCLUDED.tier_changed_at",
     )
     .bind::<SqlUuid, _>(customer_id)
     .bind::<Text, _>(tier)
-    .bind::<BigInt, _>(spend_minor)
     .bind::<Timestamptz, _>(at)
     .execute(conn)
     .map(drop)
@@ -134,8 +133,21 @@ pub fn churn_risk(conn: &mut PgConnection, r: &ChurnRisk) -> QueryResult<()> {
     .map(drop)
 }
 
-/// A merged duplicate: its activity moves to the survivor, its row goes.
+/// A merged duplicate: its activity and its days move to the survivor, its row goes.
 pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryResult<()> {
+    statement(
+        "INSERT INTO customer_days (customer_id, day, shipments, spend_minor) \
+         SELECT $1, day, shipments, spend_minor FROM customer_days WHERE customer_id = $2 \
+         ON CONFLICT (customer_id, day) DO UPDATE SET \
+           shipments = customer_days.shipments + EXCLUDED.shipments, \
+           spend_minor = customer_days.spend_minor + EXCLUDED.spend_minor",
+    )
+    .bind::<SqlUuid, _>(survivor)
+    .bind::<SqlUuid, _>(duplicate)
+    .execute(conn)?;
+    statement("DELETE FROM customer_days WHERE customer_id = $1")
+        .bind::<SqlUuid, _>(duplicate)
+        .execute(conn)?;
     statement(
         "INSERT INTO customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id, shipments) \
          SELECT bucket, $1, city, province, service_level, value_tier, merchant_id, shipments \
@@ -162,12 +174,15 @@ pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryR
     Ok(())
 }
 
-/// A shipment by a customer: one more shipment in its bucket's activity and on its file.
+/// A shipment by a customer: one more shipment in its bucket's activity and on its file, and
+/// its freight in the customer's day (`spend_minor`, minor units), which the segments' trailing
+/// 12 months sum.
 pub fn shipped(
     conn: &mut PgConnection,
     customer_id: Uuid,
     dims: &Dims,
     at: DateTime<Utc>,
+    spend_minor: i64,
 ) -> QueryResult<()> {
     statement(
         "INSERT INTO customer_activity (bucket, customer_id, city, province, service_level, value_tier, merchant_id, shipments) \
@@ -184,6 +199,15 @@ pub fn shipped(
     .bind::<SqlUuid, _>(dims.merchant_id)
     .execute(conn)?;
     super::customer_figures::changed(conn, bucket_of(at).date_naive())?;
+    statement(
+        "INSERT INTO customer_days (customer_id, day, shipments, spend_minor) VALUES ($1, $2, 1, $3) \
+         ON CONFLICT (customer_id, day) DO UPDATE SET shipments = customer_days.shipments + 1, \
+           spend_minor = customer_days.spend_minor + EXCLUDED.spend_minor",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<Date, _>(at.date_naive())
+    .bind::<BigInt, _>(spend_minor)
+    .execute(conn)?;
     statement(
         "INSERT INTO customers (customer_id, merchant_id, last_shipment_at, shipments) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (customer_id) DO UPDATE SET shipments = customers.shipments + 1, \

@@ -159,7 +159,6 @@ diesel::table! {
         province -> Text,
         value_tier -> Text,
         lifecycle_stage -> Text,
-        spend_12m_minor -> Int8,
         created_at -> Nullable<Timestamptz>,
         tier_changed_at -> Nullable<Timestamptz>,
         stage_changed_at -> Nullable<Timestamptz>,
@@ -211,8 +210,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    customer_days (customer_id, day) {
+        customer_id -> Uuid,
+        day -> Date,
+        shipments -> Int8,
+        spend_minor -> Int8,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     activity_versions,
+    customer_days,
     customer_figures,
     kpi_rollup,
     kpi_hourly,

@@ -1,15 +1,15 @@
 //! Segments and churn risk, from the customer projection (set-based: window functions rank
 //! the customers, PostgreSQL aggregates), as rows: `routes::segments` builds the answers.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Uuid as SqlUuid};
 use kuaidi_shared::pagination::Cursor;
 use uuid::Uuid;
 
 use super::schema::customers as cu;
 
-/// Customers of one group and their spend over 12 months (minor units).
+/// Customers of one group and their freight spend over the trailing 12 months (minor units).
 #[derive(QueryableByName)]
 pub struct Group {
     #[diesel(sql_type = Text)]
@@ -33,11 +33,28 @@ pub struct Rfm {
     pub customers: i64,
 }
 
-const SCOPE: &str = "($1::uuid IS NULL OR merchant_id = $1)";
+/// The customers in scope (`$1`: one merchant's, or everyone's when null) with their
+/// shipments (`f`) and freight spend (`v`) over the trailing 12 months ending on the UTC day
+/// `$2` (the days after `$2 - 365`, as the customers service counts them).
+const SCOPED: &str = "WITH window_days AS ( \
+       SELECT customer_id, SUM(shipments)::bigint AS f, SUM(spend_minor)::bigint AS v \
+       FROM customer_days WHERE day > $2::date - 365 AND day <= $2::date GROUP BY customer_id), \
+     scoped AS ( \
+       SELECT c.customer_id, c.value_tier, c.lifecycle_stage, c.last_shipment_at, \
+              COALESCE(w.f, 0) AS f, COALESCE(w.v, 0) AS v \
+       FROM customers c LEFT JOIN window_days w ON w.customer_id = c.customer_id \
+       WHERE ($1::uuid IS NULL OR c.merchant_id = $1)) ";
 
-fn groups(conn: &mut PgConnection, sql: &str, merchant: Option<Uuid>) -> QueryResult<Vec<Group>> {
-    diesel::sql_query(sql)
+/// The rows of `query`, which reads `scoped` (see [`SCOPED`]).
+fn scoped<T: QueryableByName<diesel::pg::Pg> + 'static>(
+    conn: &mut PgConnection,
+    query: &str,
+    merchant: Option<Uuid>,
+    today: NaiveDate,
+) -> QueryResult<Vec<T>> {
+    diesel::sql_query(format!("{SCOPED}{query}"))
         .bind::<Nullable<SqlUuid>, _>(merchant)
+        .bind::<Date, _>(today)
         .load(conn)
 }
 
@@ -51,44 +68,48 @@ pub struct SegmentRows {
 }
 
 /// Value tiers, the Pareto curve, RFM cells and lifecycle stages of the customers in scope
-/// (one merchant's, or everyone's).
-pub fn segments(conn: &mut PgConnection, merchant: Option<Uuid>) -> QueryResult<SegmentRows> {
-    let tiers = groups(
+/// (one merchant's, or everyone's), as of the UTC day `today`: value is the freight spend of
+/// the trailing 12 months, RFM's frequency the shipments in them, its recency the last
+/// shipment ever (customers who never shipped are not scored).
+pub fn segments(
+    conn: &mut PgConnection,
+    merchant: Option<Uuid>,
+    today: NaiveDate,
+) -> QueryResult<SegmentRows> {
+    let tiers = scoped(
         conn,
-        &format!(
-            "SELECT COALESCE(NULLIF(value_tier, ''), 'unclassified') AS name, COUNT(*)::bigint AS customers, \
-                    SUM(spend_12m_minor)::bigint AS value \
-             FROM customers WHERE {SCOPE} GROUP BY 1 ORDER BY 3 DESC, 1"
-        ),
+        "SELECT COALESCE(NULLIF(value_tier, ''), 'unclassified') AS name, COUNT(*)::bigint AS customers, \
+                SUM(v)::bigint AS value \
+         FROM scoped GROUP BY 1 ORDER BY 3 DESC, 1",
         merchant,
+        today,
     )?;
-    let deciles = groups(
+    let deciles = scoped(
         conn,
-        &format!(
-            "SELECT d::text AS name, COUNT(*)::bigint AS customers, SUM(v)::bigint AS value FROM ( \
-               SELECT ntile(10) OVER (ORDER BY spend_12m_minor DESC, customer_id) AS d, spend_12m_minor AS v \
-               FROM customers WHERE {SCOPE}) ranked GROUP BY d ORDER BY d"
-        ),
+        "SELECT d::text AS name, COUNT(*)::bigint AS customers, SUM(v)::bigint AS value FROM ( \
+           SELECT ntile(10) OVER (ORDER BY v DESC, customer_id) AS d, v FROM scoped) ranked \
+         GROUP BY d ORDER BY d",
         merchant,
+        today,
     )?;
-    let stages = groups(
+    let stages = scoped(
         conn,
-        &format!(
-            "SELECT COALESCE(NULLIF(lifecycle_stage, ''), 'unknown') AS name, COUNT(*)::bigint AS customers, \
-                    0::bigint AS value FROM customers WHERE {SCOPE} GROUP BY 1 ORDER BY 1"
-        ),
+        "SELECT COALESCE(NULLIF(lifecycle_stage, ''), 'unknown') AS name, COUNT(*)::bigint AS customers, \
+                0::bigint AS value FROM scoped GROUP BY 1 ORDER BY 1",
         merchant,
+        today,
     )?;
-    let rfm: Vec<Rfm> = diesel::sql_query(format!(
+    let rfm = scoped(
+        conn,
         "SELECT r, f, m, COUNT(*)::bigint AS customers FROM ( \
            SELECT ntile(5) OVER (ORDER BY last_shipment_at, customer_id)::int AS r, \
-                  ntile(5) OVER (ORDER BY shipments, customer_id)::int AS f, \
-                  ntile(5) OVER (ORDER BY spend_12m_minor, customer_id)::int AS m \
-           FROM customers WHERE {SCOPE} AND last_shipment_at IS NOT NULL) scored \
-         GROUP BY 1, 2, 3 ORDER BY 1 DESC, 2 DESC, 3 DESC"
-    ))
-    .bind::<Nullable<SqlUuid>, _>(merchant)
-    .load(conn)?;
+                  ntile(5) OVER (ORDER BY f, customer_id)::int AS f, \
+                  ntile(5) OVER (ORDER BY v, customer_id)::int AS m \
+           FROM scoped WHERE last_shipment_at IS NOT NULL) scored \
+         GROUP BY 1, 2, 3 ORDER BY 1 DESC, 2 DESC, 3 DESC",
+        merchant,
+        today,
+    )?;
     Ok(SegmentRows {
         tiers,
         deciles,

@@ -174,23 +174,26 @@ pub fn survey(overall: i16) -> Counters {
     }
 }
 
-/// What a delivery adds: delivered, on time or not, and its transit time when the first
-/// `in_transit` scan is known.
-pub fn delivery(
-    delivered_at: DateTime<Utc>,
-    on_time: bool,
-    in_transit_at: Option<DateTime<Utc>>,
-) -> Counters {
-    let transit = in_transit_at
-        .map(|t| (delivered_at - t).num_seconds())
-        .filter(|s| *s >= 0);
+/// What a delivery adds: delivered, on time or not. Its transit time is a fact of its own
+/// ([`transit`]): the first `in_transit` scan may arrive after the delivery.
+pub fn delivery(on_time: bool) -> Counters {
     Counters {
         delivered: 1,
         delivered_on_time: i64::from(on_time),
-        transit_count: i64::from(transit.is_some()),
-        transit_seconds: transit.unwrap_or(0),
         ..Counters::default()
     }
+}
+
+/// What a delivered shipment's transit time adds, once both its first `in_transit` scan and its
+/// delivery are known (whichever arrives last): one sample of `delivered_at − in_transit_at`
+/// (none when the scan is after the delivery).
+pub fn transit(delivered_at: DateTime<Utc>, in_transit_at: DateTime<Utc>) -> Option<Counters> {
+    let seconds = (delivered_at - in_transit_at).num_seconds();
+    (seconds >= 0).then_some(Counters {
+        transit_count: 1,
+        transit_seconds: seconds,
+        ..Counters::default()
+    })
 }
 
 #[cfg(test)]
@@ -312,19 +315,21 @@ mod tests {
     }
 
     #[test]
-    fn a_delivery_measures_transit_from_the_first_in_transit_scan() {
-        let c = delivery(
-            at("2026-11-26T12:00:00Z"),
-            false,
-            Some(at("2026-11-25T12:00:00Z")),
-        );
+    fn a_delivery_counts_on_time_and_its_transit_is_measured_from_the_first_in_transit_scan() {
+        let c = delivery(false);
         assert_eq!(
             (c.delivered, c.delivered_on_time, c.transit_count),
-            (1, 0, 1)
+            (1, 0, 0)
         );
-        assert_eq!(c.transit_seconds, 86_400);
-        let c = delivery(at("2026-11-26T12:00:00Z"), true, None);
-        assert_eq!((c.delivered_on_time, c.transit_count), (1, 0));
+        assert_eq!(delivery(true).delivered_on_time, 1);
+        let t = transit(at("2026-11-26T12:00:00Z"), at("2026-11-25T12:00:00Z")).expect("sample");
+        assert_eq!((t.transit_count, t.transit_seconds), (1, 86_400));
+        assert_eq!(t.delivered, 0, "the delivery is counted apart");
+        assert_eq!(
+            transit(at("2026-11-25T12:00:00Z"), at("2026-11-26T12:00:00Z")),
+            None,
+            "a scan after the delivery is no transit time"
+        );
     }
 
     #[test]

@@ -100,15 +100,20 @@ impl KpiRequest {
         .to_string()
     }
 
-    /// Confines the request to what the caller may see: a merchant its own figures whatever
-    /// `merchant_id` says, an agent the cases they handle.
+    /// Confines the request to what the caller may see: a merchant its own figures (naming
+    /// another merchant is a `404`, as for any other tenant's resource), an agent the cases
+    /// they handle.
     pub fn confine(&mut self, caller: &Principal) -> Result<(), ApiError> {
         match caller.role {
             Role::Merchant => {
-                // NOTE: tenant isolation: its own figures, never a 403 revealing another.
+                // NOTE: tenant isolation: another merchant's figures do not exist for it (404,
+                // never a 403 revealing them).
                 let own = caller.merchant_id.ok_or_else(|| {
                     ApiError::Forbidden("merchant token without merchant_id".into())
                 })?;
+                if self.filter.merchant_id.is_some_and(|m| m != own) {
+                    return Err(ApiError::NotFound("merchant"));
+                }
                 self.filter.merchant_id = Some(own);
             }
             Role::Agent => {
@@ -120,5 +125,56 @@ impl KpiRequest {
             _ => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, merchant_id: Option<Uuid>) -> Principal {
+        Principal {
+            sub: Uuid::now_v7().to_string(),
+            role,
+            scopes: Vec::new(),
+            merchant_id,
+            phone_hash: None,
+        }
+    }
+
+    fn request(merchant_id: Option<Uuid>) -> KpiRequest {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 25).expect("day");
+        KpiRequest {
+            range: ReportRange::new(day, day, Granularity::Day).expect("range"),
+            filter: KpiFilter {
+                merchant_id,
+                ..KpiFilter::default()
+            },
+            tz: Tz::UTC,
+        }
+    }
+
+    #[test]
+    fn a_merchant_naming_another_merchant_finds_nothing_and_naming_itself_or_none_its_own() {
+        let (own, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let caller = principal(Role::Merchant, Some(own));
+        let mut theirs = request(Some(other));
+        assert!(matches!(
+            theirs.confine(&caller),
+            Err(ApiError::NotFound(_))
+        ));
+        for asked in [Some(own), None] {
+            let mut mine = request(asked);
+            mine.confine(&caller).expect("its own figures");
+            assert_eq!(mine.filter.merchant_id, Some(own));
+        }
+    }
+
+    #[test]
+    fn staff_may_name_any_merchant() {
+        let other = Uuid::now_v7();
+        let mut r = request(Some(other));
+        r.confine(&principal(Role::Admin, None)).expect("staff");
+        assert_eq!(r.filter.merchant_id, Some(other));
     }
 }

@@ -148,5 +148,11 @@ fn claim_settled(conn: &mut PgConnection, e: &ClaimSettledV1) -> anyhow::Result<
     if paid == 0 {
         return Ok(());
     }
-    crate::events::shipments::claim_paid(conn, &e.tracking_number, paid, e.settled_at)
+    crate::events::shipments::claim_paid(
+        conn,
+        &e.tracking_number,
+        e.merchant_id,
+        paid,
+        e.settled_at,
+    )
 }

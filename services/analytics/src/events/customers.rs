@@ -1,5 +1,6 @@
-//! Customer events: new customers, value tiers (with the 12-month spend the Pareto curve
-//! needs), lifecycle stages, churn-risk detections and merges.
+//! Customer events: new customers, value tiers, lifecycle stages, churn-risk detections and
+//! merges. (The 12-month spend the Pareto curve needs comes from `shipment.created`, not from
+//! the spend a tier change carries: that one is only sent when the tier changes.)
 
 use diesel::PgConnection;
 use kuaidi_shared::events::catalogue::{
@@ -15,12 +16,10 @@ use crate::domain::facts::{dimension, Counters, Dims, Fact};
 pub fn register(c: Consumers) -> Consumers {
     c.on(|conn, _, e: CustomerCreatedV1| created(conn, &e))
         .on(|conn, _, e: CustomerTierChangedV1| {
-            let spend = e.spend_12m.to_minor().unwrap_or(0);
             Ok(customers::change_tier(
                 conn,
                 e.customer_id,
                 &dimension(Some(&e.to)),
-                spend,
                 e.changed_at,
             )?)
         })

@@ -41,7 +41,8 @@ fn dims(s: &ShipmentCreatedV1, tier: Option<&String>) -> Dims {
 }
 
 /// New shipments come by the thousand too (merchants create them in bulk): their facts are
-/// written and counted a run at a time; each shipper's activity still one by one.
+/// written and counted a run at a time; each shipper's activity (and freight spend) still one
+/// by one.
 fn created(
     conn: &mut PgConnection,
     run: &[(&CloudEvent, ShipmentCreatedV1)],
@@ -76,7 +77,8 @@ fn created(
     shipments::settle_all(conn, &ids)?;
     for ((_, s), d) in run.iter().zip(&dims) {
         if let Some(customer) = s.shipper_customer_id {
-            customers::shipped(conn, customer, d, s.created_at)?;
+            let freight = s.freight.to_minor().unwrap_or(0);
+            customers::shipped(conn, customer, d, s.created_at, freight)?;
         }
     }
     Ok(())
@@ -100,7 +102,8 @@ fn status_changed(
             )
         })
         .collect();
-    Ok(shipments::record_all(conn, &noted)?)
+    // A delivery known before its first in-transit scan gets its transit time now.
+    record_and_settle(conn, &noted)
 }
 
 fn delivered(
@@ -151,17 +154,59 @@ fn record_and_settle(conn: &mut PgConnection, noted: &[Noted]) -> anyhow::Result
 }
 
 /// A settled claim paid out: its amount on the day it was settled, under the shipment's
-/// dimensions.
+/// dimensions, or under the claim's merchant when analytics does not know the shipment.
 pub fn claim_paid(
     conn: &mut PgConnection,
     tracking_number: &str,
+    merchant_id: Option<Uuid>,
     minor: i64,
-    at: chrono::DateTime<chrono::Utc>,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let dims = shipments::dims_by_tracking(conn, tracking_number.trim())?.unwrap_or_default();
+    let known = shipments::dims_by_tracking(conn, tracking_number.trim())?;
     let counters = Counters {
         claims_paid_minor: minor,
         ..Counters::default()
     };
+    let dims = claim_dims(known, merchant_id);
     rollup::add(conn, &[crate::domain::facts::Fact::new(at, dims, counters)])
+}
+
+/// The dimensions a paid claim counts under: the shipment's when known, with the claim's
+/// merchant where the shipment names none.
+fn claim_dims(shipment: Option<Dims>, merchant_id: Option<Uuid>) -> Dims {
+    let mut dims = shipment.unwrap_or_default();
+    if dims.merchant_id.is_nil() {
+        dims.merchant_id = merchant_id.unwrap_or_default();
+    }
+    dims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_on_an_unknown_shipment_counts_for_the_claims_merchant() {
+        let merchant = Uuid::now_v7();
+        assert_eq!(claim_dims(None, Some(merchant)).merchant_id, merchant);
+        assert_eq!(claim_dims(None, None), Dims::default());
+    }
+
+    #[test]
+    fn a_claim_on_a_known_shipment_counts_under_its_dimensions() {
+        let shipment = Dims {
+            city: "北京".into(),
+            merchant_id: Uuid::now_v7(),
+            ..Dims::default()
+        };
+        let dims = claim_dims(Some(shipment.clone()), Some(Uuid::now_v7()));
+        assert_eq!(dims, shipment);
+        let anonymous = Dims {
+            city: "北京".into(),
+            ..Dims::default()
+        };
+        let merchant = Uuid::now_v7();
+        let dims = claim_dims(Some(anonymous), Some(merchant));
+        assert_eq!((dims.city.as_str(), dims.merchant_id), ("北京", merchant));
+    }
 }

@@ -60,3 +60,29 @@ async fn asset(file: Option<web::Path<String>>) -> HttpResponse {
             })),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The script as served.
+    fn app_js() -> &'static str {
+        super::ASSETS
+            .iter()
+            .find(|(path, ..)| *path == "app.js")
+            .map(|(.., body)| *body)
+            .expect("app.js")
+    }
+
+    #[test]
+    fn the_dashboard_asks_for_the_browsers_calendar_days_in_the_zone_it_sends() {
+        let js = app_js();
+        // `toISOString` is the UTC day: east of UTC early in the morning it is yesterday, while
+        // `tz` says the browser's zone.
+        assert!(
+            !js.contains("toISOString"),
+            "no UTC dates in the query of a local zone"
+        );
+        assert!(js.contains("from: localDay(from), to: localDay(to)"));
+        assert!(js.contains("d.getFullYear()") && js.contains("d.getDate()"));
+        assert!(js.contains("resolvedOptions().timeZone"));
+    }
+}

@@ -102,7 +102,7 @@ async fn the_same_event_delivered_twice_counts_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn merchants_see_only_their_own_figures_even_when_asking_for_another_merchant() {
+async fn merchants_see_only_their_own_figures_and_another_merchants_are_not_found() {
     let t = TestApp::spawn().await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let now = Utc::now();
@@ -117,12 +117,26 @@ async fn merchants_see_only_their_own_figures_even_when_asking_for_another_merch
     .await;
 
     let as_a = t.merchant_token(a);
-    for query in [day.clone(), format!("{day}&merchant_id={b}")] {
+    for query in [day.clone(), format!("{day}&merchant_id={a}")] {
         let r = t.kpis_as(&as_a, &query).await;
         assert_eq!(
             (&r["data"][0]["shipments"], &r["data"][0]["complaints"]),
             (&json!(1), &json!(0)),
             "A sees its single shipment and none of B's complaints ({query})"
+        );
+    }
+    for path in [
+        format!("/api/v1/analytics/kpis?{day}&merchant_id={b}"),
+        format!("/api/v1/analytics/complaint-hotspots?{day}&merchant_id={b}"),
+        format!("/api/v1/analytics/export?report=kpis&{day}&merchant_id={b}"),
+        format!("/api/v1/analytics/export?report=hotspots&{day}&merchant_id={b}"),
+    ] {
+        let r = t.get(&as_a, &path).await;
+        assert_eq!(r.status(), 404, "B's figures do not exist for A: {path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
         );
     }
     let r = t.kpis_as(&t.merchant_token(b), &day).await;

@@ -9,3 +9,4 @@ mod input;
 mod kpis;
 mod reports;
 mod rollups;
+mod segments;

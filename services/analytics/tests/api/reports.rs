@@ -49,11 +49,13 @@ async fn segments_show_tiers_with_value_shares_the_pareto_curve_rfm_and_stages()
         .iter()
         .map(|tr| customer(merchant, tr, "active"))
         .collect();
+    // The spend is the shipments' freight; what a tier change says is not counted again.
     for (c, spend) in cs.iter().zip(["8000.00", "1000.00", "900.00", "100.00"]) {
         t.emit(c, c.created_at).await;
         t.emit(&tier(c, &c.value_tier, spend), at(2, 8)).await;
         let mut s = shipment(merchant, at(20, 9));
         s.shipper_customer_id = Some(c.customer_id);
+        s.freight.amount = spend.into();
         t.emit(&s, s.created_at).await;
     }
     let other = customer(Uuid::now_v7(), "key", "new");
@@ -468,7 +470,7 @@ async fn exports_are_rfc4180_csv_with_the_same_filters_and_rights() {
     .await;
 
     let csv = t
-        .get(&t.merchant_token(mine), &format!("/api/v1/analytics/export?report=kpis&format=csv&from=2026-11-25&to=2026-11-25&merchant_id={theirs}"))
+        .get(&t.merchant_token(mine), &format!("/api/v1/analytics/export?report=kpis&format=csv&from=2026-11-25&to=2026-11-25&merchant_id={mine}"))
         .await;
     assert_eq!(csv.status(), 200);
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");

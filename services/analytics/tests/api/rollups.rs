@@ -471,3 +471,75 @@ async fn scans_handed_over_twice_count_once() {
     assert_eq!(row["avg_transit_hours"], 18.0, "02:00 in transit → 20:00");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_paid_on_a_parcel_analytics_never_saw_counts_for_the_claims_merchant() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let claim = ClaimSettledV1 {
+        claim_id: Uuid::now_v7(),
+        complaint_id: None,
+        tracking_number: "KD404404404CN".into(),
+        kind: "lost".into(),
+        customer_id: None,
+        merchant_id: Some(merchant),
+        outcome: "paid".into(),
+        amount_paid: Some(Money {
+            amount: "88.00".into(),
+            currency: "CNY".into(),
+        }),
+        settled_at: at(10, 0),
+    };
+    t.emit(&claim, at(10, 0)).await;
+
+    let paid = json!({"amount": "88.00", "currency": "CNY"});
+    day_when(&t, "", "claims_paid", paid.clone()).await;
+    let row = day_when(
+        &t,
+        &format!("&merchant_id={merchant}"),
+        "claims_paid",
+        paid.clone(),
+    )
+    .await;
+    assert_eq!(row["shipments"], 0);
+    let own = t
+        .kpis_as(&t.merchant_token(merchant), "from=2026-11-25&to=2026-11-25")
+        .await;
+    assert_eq!(
+        own["data"][0]["claims_paid"], paid,
+        "the merchant sees its claim"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_transit_scan_arriving_after_the_delivery_still_gives_the_transit_time() {
+    let t = TestApp::spawn_at(at(23, 0)).await;
+    let merchant = Uuid::now_v7();
+    let (late_scan, in_order) = (shipment(merchant, at(1, 0)), shipment(merchant, at(1, 0)));
+    for s in [&late_scan, &in_order] {
+        t.emit(s, s.created_at).await;
+    }
+    // 20 h in transit, but the delivery is handled before the scan.
+    t.emit(&delivered(&late_scan, at(22, 0), true), at(22, 0))
+        .await;
+    day_when(&t, "", "delivered", json!(1)).await;
+    t.emit(&in_transit(&late_scan, at(2, 0)), at(2, 0)).await;
+    // 10 h in transit, in order.
+    t.emit(&in_transit(&in_order, at(8, 0)), at(8, 0)).await;
+    t.emit(&delivered(&in_order, at(18, 0), true), at(18, 0))
+        .await;
+
+    let row = day_when(&t, "", "avg_transit_hours", json!(15.0)).await;
+    assert_eq!(row["delivered"], 2, "each delivery counted once");
+    // Scans of the same shipment again change nothing.
+    t.emit(&in_transit(&late_scan, at(1, 30)), at(1, 30)).await;
+    t.emit(&delivered(&in_order, at(18, 0), true), at(18, 0))
+        .await;
+    let marker = shipment(merchant, at(3, 0));
+    t.emit(&marker, marker.created_at).await;
+    let row = day_when(&t, "", "shipments", json!(3)).await;
+    assert_eq!(row["avg_transit_hours"], 15.0, "each transit counted once");
+    assert_eq!(row["delivered"], 2);
+    t.stop().await;
+}

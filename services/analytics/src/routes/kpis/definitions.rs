@@ -9,9 +9,9 @@ use crate::api::kpis::KpiDefinitions;
 use crate::api::problems::MayNotReadAnalytics;
 use crate::domain::definitions::{DEFINITIONS_VERSION, KPIS};
 
-/// Every KPI's formula, numerator, denominator, source events and version, and whether it is
-/// fed yet. Open to every role that may read analytics (merchants included: the catalogue
-/// explains their own figures and holds no data).
+/// Every KPI's formula, numerator, denominator, source events and version. Open to every role
+/// that may read analytics (merchants included: the catalogue explains their own figures and
+/// holds no data).
 #[utoipa::path(get, path = "/api/v1/analytics/kpi-definitions", tag = "analytics",
     responses((status = 200, description = "The KPI catalogue", body = KpiDefinitions),
         NoValidToken, MayNotReadAnalytics))]

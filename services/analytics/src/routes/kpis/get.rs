@@ -10,17 +10,18 @@ use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
 
 use crate::api::kpis::{KpiQuery, KpiReport};
-use crate::api::problems::MayNotReadAnalytics;
+use crate::api::problems::{MayNotReadAnalytics, NoSuchMerchant};
 use crate::domain::definitions::DEFINITIONS_VERSION;
 use crate::domain::kpi::KpiRow;
 use crate::domain::query::KpiRequest;
 
 /// Every KPI per local day, week or month, summed from the 15-minute rollups. Merchants see
-/// only their own figures, agents only the cases they handle.
+/// only their own figures (another merchant's `merchant_id` is a `404`), agents only the cases
+/// they handle.
 #[utoipa::path(get, path = "/api/v1/analytics/kpis", tag = "analytics", params(KpiQuery),
     responses((status = 200, description = "One row per period, in order, periods without activity included with zeros", body = KpiReport),
         (status = 422, description = "Invalid date, reversed or too long range (over 400 periods), unknown granularity, time zone or parameter; `errors` names each", body = Problem, content_type = "application/problem+json", example = json!({"type": "https://kuaidi.dev/problems/validation_failed", "title": "Validation failed", "status": 422, "detail": "1 field is invalid", "instance": "/api/v1/analytics/kpis", "code": "validation_failed", "errors": [{"field": "granularity", "message": "must be day, week or month"}]})),
-        NoValidToken, MayNotReadAnalytics))]
+        NoValidToken, MayNotReadAnalytics, NoSuchMerchant))]
 pub async fn get_kpis(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,

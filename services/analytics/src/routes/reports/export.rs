@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use bytes::Bytes;
+use chrono::NaiveDate;
 use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
@@ -15,7 +16,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::api::kpis::KpiQuery;
-use crate::api::problems::{BadExport, MayNotReadReport};
+use crate::api::problems::{BadExport, MayNotReadReport, NoSuchMerchant};
 use crate::domain::csv::{json_record, record};
 use crate::domain::definitions::KPIS;
 use crate::domain::query::KpiRequest;
@@ -52,7 +53,7 @@ kuaidi_shared::vocabulary! {
 #[utoipa::path(get, path = "/api/v1/analytics/export", tag = "analytics",
     params(ExportQuery, KpiQuery),
     responses((status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
-        NoValidToken, MayNotReadReport, BadExport))]
+        NoValidToken, MayNotReadReport, BadExport, NoSuchMerchant))]
 pub async fn export(
     caller: Authorized<caps::Analytics>,
     query: web::Query<ExportQuery>,
@@ -66,11 +67,12 @@ pub async fn export(
     };
     let (tx, rx) = mpsc::channel::<Bytes>(32);
     let pool = deps.pool.get_ref().clone();
+    let today = deps.clock.now().date_naive();
     tokio::task::spawn_blocking(move || {
         let sent = pool
             .get()
             .map_err(anyhow::Error::from)
-            .and_then(|mut conn| write(&mut conn, report, &request, scope, &tx));
+            .and_then(|mut conn| write(&mut conn, report, &request, (scope, today), &tx));
         if let Err(e) = sent {
             tracing::warn!(error = %e, "export stopped");
         }
@@ -138,12 +140,13 @@ fn values<'a, T: Serialize + 'a>(
     rows.into_iter().map(serde_json::to_value).collect()
 }
 
-/// Sends the header and every row of `report` down `tx`, one line at a time.
+/// Sends the header and every row of `report` down `tx`, one line at a time; the segments of
+/// the customers of `scope` (a merchant's, or everyone's) as of the UTC day `today`.
 fn write(
     conn: &mut PgConnection,
     report: Report,
     request: &KpiRequest,
-    scope: Option<Uuid>,
+    (scope, today): (Option<Uuid>, NaiveDate),
     tx: &mpsc::Sender<Bytes>,
 ) -> anyhow::Result<()> {
     let send = |line: String| {
@@ -190,7 +193,8 @@ fn write(
             rows(&columns, values(&s.data)?)
         }
         Report::Segments => {
-            let s = crate::routes::segments::segments(crate::db::segments::segments(conn, scope)?);
+            let found = crate::db::segments::segments(conn, scope, today)?;
+            let s = crate::routes::segments::segments(found);
             let columns = ["section", "name", "customers", "value", "share"];
             let mut out: Vec<Value> = s
                 .value_tiers

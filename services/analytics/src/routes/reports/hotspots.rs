@@ -8,18 +8,18 @@ use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
 use crate::api::kpis::KpiQuery;
-use crate::api::problems::{InvalidParameter, MayNotReadHotspots};
+use crate::api::problems::{InvalidParameter, MayNotReadHotspots, NoSuchMerchant};
 use crate::api::reports::Hotspots;
 use crate::routes::kpis::get::request;
 use crate::routes::rights::merchant_scope;
 
 /// Complaints by category × city and × hub over `from..=to` (local days of `tz`), the trend
 /// against the previous period of equal length, and the top tracking-number and hub clusters
-/// (热点分析). A merchant sees its own complaints.
+/// (热点分析). A merchant sees its own complaints (another merchant's `merchant_id` is a `404`).
 #[utoipa::path(get, path = "/api/v1/analytics/complaint-hotspots", tag = "analytics",
     params(KpiQuery),
     responses((status = 200, description = "Hotspots and their trend", body = Hotspots),
-        NoValidToken, MayNotReadHotspots, InvalidParameter))]
+        NoValidToken, MayNotReadHotspots, InvalidParameter, NoSuchMerchant))]
 pub async fn get_hotspots(
     caller: Authorized<caps::Analytics>,
     query: web::Query<KpiQuery>,

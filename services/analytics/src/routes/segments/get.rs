@@ -12,7 +12,9 @@ use crate::api::segments::Segments;
 use crate::routes::rights::merchant_scope;
 
 /// Value tiers with customer counts and value shares, the Pareto curve, the RFM distribution
-/// and lifecycle-stage counts (a merchant: its own customers).
+/// and lifecycle-stage counts (a merchant: its own customers). Value is each customer's freight
+/// spend over the trailing 12 months (UTC days) ending today, RFM's frequency their shipments
+/// in those months.
 #[utoipa::path(get, path = "/api/v1/analytics/segments", tag = "analytics",
     responses((status = 200, description = "The customer segments", body = Segments),
         NoValidToken, MayNotReadSegments))]
@@ -21,10 +23,10 @@ pub async fn get_segments(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let merchant = merchant_scope(&caller)?;
+    let today = deps.clock.now().date_naive();
     let segments = db::run(&deps.pool, move |conn| {
-        Ok(super::segments(crate::db::segments::segments(
-            conn, merchant,
-        )?))
+        let rows = crate::db::segments::segments(conn, merchant, today)?;
+        Ok(super::segments(rows))
     })
     .await?;
     Ok(HttpResponse::Ok().json(segments))

@@ -1,0 +1,1 @@
+UPDATE shipment_facts SET counted = array_remove(counted, 'transit');
