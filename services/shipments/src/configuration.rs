@@ -2,6 +2,9 @@
 
 use kuaidi_shared::settings::{load_service, ServiceSettings};
 
+use crate::domain::eta::EtaRules;
+use crate::domain::tracking::ExpiryRules;
+
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
 pub fn load() -> anyhow::Result<ServiceSettings> {
@@ -11,7 +14,8 @@ pub fn load() -> anyhow::Result<ServiceSettings> {
 /// Webhook delivery settings (`[webhooks]`, `KUAIDI_SHIPMENTS__WEBHOOKS__...`).
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct WebhookSettings {
-    /// Allow endpoints on loopback and private networks (tests, on-premises receivers).
+    /// Allow endpoints on loopback and private networks (tests, on-premises receivers); never
+    /// link-local or cloud metadata addresses.
     #[serde(default)]
     pub allow_private_targets: bool,
     /// Delay before retry n (the last one repeats), before ±10 % jitter.
@@ -40,4 +44,49 @@ struct WebhookSection {
 pub fn load_webhooks() -> anyhow::Result<WebhookSettings> {
     let section: WebhookSection = kuaidi_shared::settings::load("SHIPMENTS", &[DEFAULTS])?;
     Ok(section.webhooks)
+}
+
+/// The tracking rules that are configuration (SPEC §5 *default* numbers): when the sweep
+/// expires a shipment (`[tracking]`) and when a lane's own history sets its ETA (`[eta]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct TrackingRules {
+    pub tracking: ExpiryRules,
+    pub eta: EtaRules,
+}
+
+impl TrackingRules {
+    /// The SPEC's defaults, as in `config/default.toml`.
+    pub const DEFAULT: Self = Self {
+        tracking: ExpiryRules::DEFAULT,
+        eta: EtaRules::DEFAULT,
+    };
+}
+
+/// Loads `[tracking]` and `[eta]` from the same defaults and environment as [`load`].
+pub fn load_rules() -> anyhow::Result<TrackingRules> {
+    kuaidi_shared::settings::load("SHIPMENTS", &[DEFAULTS])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_file_holds_the_spec_numbers() {
+        assert_eq!(
+            load_rules().expect("the defaults load"),
+            TrackingRules::DEFAULT
+        );
+    }
+
+    #[test]
+    fn each_rule_is_read_from_its_section() {
+        let toml =
+            "[tracking]\nexpire_after_days = 7\n[eta]\nlane_window_days = 14\nmin_samples = 5\n";
+        let rules: TrackingRules =
+            kuaidi_shared::settings::load("SHIPMENTS_RULES_TEST", &[toml]).expect("loads");
+        assert_eq!(rules.tracking.expire_after_days, 7);
+        assert_eq!(rules.eta.lane_window_days, 14);
+        assert_eq!(rules.eta.min_samples, 5);
+    }
 }

@@ -10,7 +10,7 @@ use secrecy::ExposeSecret;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::configuration::WebhookSettings;
+use crate::configuration::{TrackingRules, WebhookSettings};
 use crate::db::tracking_cache;
 use crate::routes::tracking::public::PublicCache;
 use crate::workflow::expiry;
@@ -19,8 +19,8 @@ use crate::workflow::webhooks;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 
 /// Connects, migrates, binds (port 0 in tests) and starts the outbox relay, the consumers,
-/// the webhook delivery job, the expiry sweep and the tracking cache's listener; webhook settings come from the
-/// configuration file and the environment.
+/// the webhook delivery job, the expiry sweep and the tracking cache's listener; webhook settings
+/// and tracking rules come from the configuration file and the environment.
 pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     build_with(settings, crate::configuration::load_webhooks()?).await
 }
@@ -29,6 +29,16 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
 pub async fn build_with(
     settings: ServiceSettings,
     webhook_settings: WebhookSettings,
+) -> anyhow::Result<Application> {
+    let rules = crate::configuration::load_rules()?;
+    build_with_rules(settings, webhook_settings, rules).await
+}
+
+/// Like [`build_with`], with explicit tracking rules (expiry period, ETA lane window).
+pub async fn build_with_rules(
+    settings: ServiceSettings,
+    webhook_settings: WebhookSettings,
+    rules: TrackingRules,
 ) -> anyhow::Result<Application> {
     let core = ServiceCore::init(crate::SERVICE, settings, MIGRATIONS)
         .await?
@@ -70,6 +80,7 @@ pub async fn build_with(
             shared.register(cfg);
             cfg.app_data(web::Data::new(hooks.clone()))
                 .app_data(web::Data::new(hook_wake.clone()))
+                .app_data(web::Data::new(rules.eta))
                 .app_data(web::Data::from(served_cache.clone()))
                 .app_data(web::Data::from(served_shipments.clone()));
             crate::routes::configure(cfg);
@@ -90,7 +101,7 @@ pub async fn build_with(
                 sched.spawn_db(
                     Job::new("shipments_expiry", expiry::PERIOD).exclusive(),
                     stopping,
-                    |conn, now| Ok(expiry::sweep_expired(conn, now)?),
+                    move |conn, now| Ok(expiry::sweep_expired(conn, now, &rules.tracking)?),
                 ),
             ];
             jobs.extend(purges);

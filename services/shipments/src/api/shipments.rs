@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub use crate::domain::new_shipment::{Place, Recipient};
+use crate::domain::tracking::EventLocation;
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 
 /// Body of `POST /api/v1/shipments`.
@@ -40,7 +41,8 @@ pub struct CreateShipment {
     pub declared_value: Option<Money>,
     #[serde(default)]
     pub cod_amount: Option<Money>,
-    /// Defaults to creation time plus the service level's transit time.
+    /// Defaults to creation time plus the service level's transit time. Any RFC 3339 time from
+    /// 2000-01-01 to a year ahead, past ones included (imports; `on_time` is then false).
     #[serde(default)]
     pub promised_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -59,8 +61,12 @@ pub struct TimelineEntry {
     pub status: ShipmentStatus,
     pub substatus: Option<Substatus>,
     pub occurred_at: DateTime<Utc>,
-    pub location: Option<Place>,
+    /// Where the scan happened, as it was sent: a part not sent is `null`; no part sent, no
+    /// location.
+    pub location: Option<EventLocation>,
     pub description: Option<String>,
+    /// The courier who scanned it, when the scan named one.
+    pub courier_id: Option<String>,
 }
 
 /// A shipment as staff and its merchant see it.

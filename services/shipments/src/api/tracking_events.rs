@@ -36,6 +36,10 @@ pub struct NewTrackingEvent {
     pub description: Option<String>,
     #[serde(default)]
     pub courier_id: Option<String>,
+    /// Who signed for the parcel: `delivered` events only (1–100 characters); becomes the
+    /// shipment's `signed_by` when the event delivers it.
+    #[serde(default)]
+    pub signed_by: Option<String>,
 }
 
 /// One event of `POST /api/v1/tracking-events:batch`: a tracking event and its shipment.
@@ -55,6 +59,8 @@ pub struct BatchTrackingEvent {
     pub description: Option<String>,
     #[serde(default)]
     pub courier_id: Option<String>,
+    #[serde(default)]
+    pub signed_by: Option<String>,
 }
 
 impl BatchTrackingEvent {
@@ -70,6 +76,7 @@ impl BatchTrackingEvent {
                 location: self.location,
                 description: self.description,
                 courier_id: self.courier_id,
+                signed_by: self.signed_by,
             },
         )
     }

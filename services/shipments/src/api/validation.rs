@@ -51,6 +51,14 @@ fn money(errors: &mut Vec<FieldError>, field: &str, m: &Money, currency: &str) -
     }
 }
 
+/// Whether `promised_at` is a time a promise can have: any past time from 2000 on (historical
+/// imports, integrators testing `on_time: false`) up to a year ahead — the SPEC sets no limit,
+/// these only catch a typo in the year.
+fn promise_is_plausible(promised_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    let earliest = DateTime::<Utc>::from_timestamp(946_684_800, 0); // 2000-01-01T00:00:00Z
+    earliest.is_some_and(|e| promised_at >= e) && promised_at <= now + chrono::Duration::days(366)
+}
+
 impl CreateShipment {
     /// Validates the request for `caller` at `now` into a shipment; every problem is reported
     /// at once.
@@ -110,8 +118,11 @@ impl CreateShipment {
             errors.push(FieldError::new("merchant_id", "is required"));
         }
         if let Some(p) = req.promised_at {
-            if p <= now {
-                errors.push(FieldError::new("promised_at", "must be in the future"));
+            if !promise_is_plausible(p, now) {
+                errors.push(FieldError::new(
+                    "promised_at",
+                    "must be from 2000-01-01 on and at most a year ahead",
+                ));
             }
         }
         for (name, v) in [("carrier", &req.carrier), ("lane", &req.lane)] {
@@ -214,6 +225,16 @@ impl NewTrackingEvent {
         }
         optional_text(&mut errors, "description", req.description.as_deref(), 500);
         optional_text(&mut errors, "courier_id", req.courier_id.as_deref(), 64);
+        match req.signed_by.as_deref() {
+            Some(_) if status.is_some_and(|s| s != ShipmentStatus::Delivered) => {
+                errors.push(FieldError::new("signed_by", "is only for delivered events"))
+            }
+            Some(name) if name.trim().is_empty() => {
+                errors.push(FieldError::new("signed_by", "must not be blank"))
+            }
+            Some(name) => optional_text(&mut errors, "signed_by", Some(name), 100),
+            None => {}
+        }
         match (errors.is_empty(), status, occurred_at) {
             (true, Some(status), Some(occurred_at)) => Ok(TrackingEvent {
                 event_id: req.event_id,
@@ -223,6 +244,7 @@ impl NewTrackingEvent {
                 location: req.location,
                 description: req.description,
                 courier_id: req.courier_id,
+                signed_by: req.signed_by.map(|n| n.trim().to_owned()),
             }),
             _ => Err(errors),
         }

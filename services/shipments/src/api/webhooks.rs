@@ -12,7 +12,7 @@ pub struct CreateWebhook {
     pub url: String,
     /// Event types to receive (e.g. `shipment.delivered`), or `["*"]` for all.
     pub events: Vec<String>,
-    /// Signing secret (16–256 characters); generated when absent.
+    /// Signing secret (1–256 characters, not blank); generated when absent.
     #[serde(default)]
     pub secret: Option<String>,
 }

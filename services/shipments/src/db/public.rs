@@ -19,6 +19,10 @@ pub struct PublicShipment {
     pub delivered_at: Option<DateTime<Utc>>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub recipient_sealed: Vec<u8>,
+    /// The sequence of the shipment's latest change (its latest accepted event, or expiry).
+    pub last_sequence: i64,
+    /// Bumped by every change of the row.
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, QueryableByName)]
@@ -51,6 +55,8 @@ pub fn find(conn: &mut PgConnection, tracking_number: &str) -> QueryResult<Optio
             shipments::delivered_at,
             shipments::last_event_at,
             shipments::recipient_sealed,
+            shipments::last_sequence,
+            shipments::version,
         ))
         .first(conn)
         .optional()

@@ -26,6 +26,7 @@ pub struct TrackedShipment {
     pub status: String,
     pub substatus: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
+    pub signed_by: Option<String>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub last_sequence: i64,
     pub created_at: DateTime<Utc>,
@@ -143,6 +144,7 @@ pub struct ShipmentUpdate {
     pub status: String,
     pub substatus: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
+    pub signed_by: Option<String>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub last_sequence: i64,
     pub estimated_delivery_at: Option<DateTime<Utc>>,
@@ -174,10 +176,11 @@ pub fn update_all(
         "UPDATE shipments s SET status = u.status, substatus = u.substatus, \
            delivered_at = u.delivered_at, last_event_at = u.last_event_at, \
            last_sequence = u.last_sequence, estimated_delivery_at = u.eta, \
-           updated_at = $8, version = s.version + 1 \
+           signed_by = u.signed_by, updated_at = $8, version = s.version + 1 \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], \
-           $6::int8[], $7::timestamptz[]) \
-           AS u(id, status, substatus, delivered_at, last_event_at, last_sequence, eta) \
+           $6::int8[], $7::timestamptz[], $9::text[]) \
+           AS u(id, status, substatus, delivered_at, last_event_at, last_sequence, eta, \
+             signed_by) \
          WHERE s.id = u.id AND s.id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(col!(id))
@@ -188,6 +191,7 @@ pub fn update_all(
     .bind::<Array<BigInt>, _>(col!(last_sequence))
     .bind::<Array<Nullable<Timestamptz>>, _>(col!(estimated_delivery_at))
     .bind::<Timestamptz, _>(now)
+    .bind::<Array<Nullable<Text>>, _>(col!(signed_by))
     .execute(conn)?;
     let kept: Vec<&ShipmentUpdate> = updates
         .iter()
@@ -235,13 +239,15 @@ pub struct EventRow {
     pub province: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     pub description: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub courier_id: Option<String>,
 }
 
 /// Every accepted event of a shipment, oldest first.
 pub fn timeline(conn: &mut PgConnection, shipment_id: Uuid) -> QueryResult<Vec<EventRow>> {
     diesel::sql_query(
         "SELECT sequence, event_id, status, substatus, occurred_at, hub_code, city, province, \
-           description \
+           description, courier_id \
          FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at, sequence",
     )
     .bind::<SqlUuid, _>(shipment_id)

@@ -1,16 +1,35 @@
 //! Estimated delivery (SPEC §5): the p80 of a lane's observed transit times over the last 30
-//! days when it has at least 20 deliveries, else the service level's default transit time.
+//! days *default* when it has at least 20 deliveries *default*, else the service level's
+//! default transit time. Both numbers are configuration ([`EtaRules`], `[eta]`).
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::ServiceLevel;
 
-/// Deliveries a lane needs before its own history is trusted.
-pub const MIN_SAMPLES: i64 = 20;
-/// How far back lane history is read.
-pub const LANE_WINDOW: Duration = Duration::days(30);
 /// An ETA moving later by more than this is told to the customer.
 pub const NOTIFY_SLIP: Duration = Duration::hours(12);
+
+/// When a lane's own history is trusted (`[eta]`, `KUAIDI_SHIPMENTS__ETA__...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct EtaRules {
+    /// How far back lane history is read, in days (default 30).
+    pub lane_window_days: u32,
+    /// Deliveries a lane needs in that window before its own p80 is used (default 20).
+    pub min_samples: u32,
+}
+
+impl EtaRules {
+    /// The SPEC's defaults, as in `config/default.toml`.
+    pub const DEFAULT: Self = Self {
+        lane_window_days: 30,
+        min_samples: 20,
+    };
+
+    /// How far back lane history is read.
+    pub fn lane_window(&self) -> Duration {
+        Duration::days(i64::from(self.lane_window_days))
+    }
+}
 
 /// A lane: origin city → destination city, service level.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,9 +52,10 @@ pub fn estimate(
     created_at: DateTime<Utc>,
     level: ServiceLevel,
     lane: Option<LaneStats>,
+    rules: &EtaRules,
 ) -> DateTime<Utc> {
     let transit = match lane {
-        Some(s) if s.samples >= MIN_SAMPLES => s.p80_transit,
+        Some(s) if s.samples >= i64::from(rules.min_samples) => s.p80_transit,
         _ => level.default_transit(),
     };
     created_at + transit
@@ -59,7 +79,12 @@ mod tests {
             samples: 20,
         };
         assert_eq!(
-            estimate(created(), ServiceLevel::Express, Some(stats)),
+            estimate(
+                created(),
+                ServiceLevel::Express,
+                Some(stats),
+                &EtaRules::DEFAULT
+            ),
             created() + Duration::hours(30)
         );
     }
@@ -71,12 +96,46 @@ mod tests {
             samples: 19,
         };
         assert_eq!(
-            estimate(created(), ServiceLevel::Express, Some(thin)),
+            estimate(
+                created(),
+                ServiceLevel::Express,
+                Some(thin),
+                &EtaRules::DEFAULT
+            ),
             created() + Duration::hours(24)
         );
         assert_eq!(
-            estimate(created(), ServiceLevel::Standard, None),
+            estimate(created(), ServiceLevel::Standard, None, &EtaRules::DEFAULT),
             created() + Duration::hours(72)
         );
+    }
+
+    #[test]
+    fn a_configured_sample_threshold_and_window_replace_the_defaults() {
+        let rules = EtaRules {
+            lane_window_days: 7,
+            min_samples: 5,
+        };
+        let few = LaneStats {
+            p80_transit: Duration::hours(30),
+            samples: 5,
+        };
+        assert_eq!(
+            estimate(created(), ServiceLevel::Express, Some(few), &rules),
+            created() + Duration::hours(30),
+            "5 deliveries are enough when min_samples is 5"
+        );
+        assert_eq!(
+            estimate(
+                created(),
+                ServiceLevel::Express,
+                Some(few),
+                &EtaRules::DEFAULT
+            ),
+            created() + Duration::hours(24),
+            "but not by default"
+        );
+        assert_eq!(rules.lane_window(), Duration::days(7));
+        assert_eq!(EtaRules::DEFAULT.lane_window(), Duration::days(30));
     }
 }

@@ -25,8 +25,24 @@ pub struct EventLocation {
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
 /// Most events in one batch request.
 pub const MAX_BATCH: usize = 1000;
-/// A live shipment without any event for this long is `expired` by the sweep.
-pub const EXPIRE_AFTER: Duration = Duration::days(30);
+/// When the sweep expires a shipment (`[tracking]`, `KUAIDI_SHIPMENTS__TRACKING__...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct ExpiryRules {
+    /// A live shipment without any event for this many days is `expired` (default 30).
+    pub expire_after_days: u32,
+}
+
+impl ExpiryRules {
+    /// The SPEC's default, as in `config/default.toml`.
+    pub const DEFAULT: Self = Self {
+        expire_after_days: 30,
+    };
+
+    /// How long a live shipment may go without an event.
+    pub fn expire_after(&self) -> Duration {
+        Duration::days(i64::from(self.expire_after_days))
+    }
+}
 
 /// A validated tracking event.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +54,8 @@ pub struct TrackingEvent {
     pub location: Option<EventLocation>,
     pub description: Option<String>,
     pub courier_id: Option<String>,
+    /// Who signed for the parcel (`delivered` events only).
+    pub signed_by: Option<String>,
 }
 
 /// Whether `sub` may accompany `status`: exception substatuses with `exception`, delivery
@@ -71,6 +89,9 @@ pub struct TrackState {
     /// `occurred_at` of the latest accepted event.
     pub last_event_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// Who signed for it, from the event that delivered it; like `delivered_at`, gone when a
+    /// later return to sender moves it out of `delivered`.
+    pub signed_by: Option<String>,
     pub last_sequence: i64,
 }
 
@@ -121,6 +142,11 @@ impl TrackState {
         self.status = ev.status;
         self.substatus = ev.substatus;
         self.delivered_at = (ev.status == ShipmentStatus::Delivered).then_some(ev.occurred_at);
+        self.signed_by = if ev.status == ShipmentStatus::Delivered {
+            ev.signed_by.clone()
+        } else {
+            None
+        };
         Applied {
             sequence,
             transition: Some(Transition {
@@ -145,14 +171,15 @@ pub fn notification_template(status: ShipmentStatus) -> Option<&'static str> {
 }
 
 /// Whether a live shipment whose last activity was at `last_activity` — the later of its
-/// creation here and its latest scan — is expired at `now`.
+/// creation here and its latest scan — is expired at `now` under `rules`.
 pub fn is_expired(
     status: ShipmentStatus,
     last_activity: DateTime<Utc>,
     now: DateTime<Utc>,
+    rules: &ExpiryRules,
 ) -> bool {
     !matches!(status, ShipmentStatus::Delivered | ShipmentStatus::Expired)
-        && last_activity < now - EXPIRE_AFTER
+        && last_activity < now - rules.expire_after()
 }
 
 #[cfg(test)]

@@ -1,10 +1,13 @@
 //! Tracking numbers. Kuaidi generates UPU S10 numbers (`KD` + 8-digit serial + check digit +
-//! `CN`); numbers supplied by callers are accepted in any carrier's alphanumeric format, but an
-//! S10-shaped one must carry a valid check digit.
+//! `CN`); the check digit is a property of the numbers Kuaidi generates. Numbers supplied by
+//! callers come from any carrier and are accepted in its format — letters and digits, with `-`
+//! as a separator — without checking any check digit: an S10-shaped number of another carrier
+//! need not follow UPU's rule.
 
 use std::fmt;
 
-/// A validated tracking number (upper-case, 8–40 characters of A–Z and 0–9).
+/// A validated tracking number: upper-case, 8–40 characters of A–Z, 0–9 and `-`, beginning and
+/// ending with a letter or digit, with no two `-` in a row (so it is one URL path segment as is).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TrackingNumber(String);
 
@@ -24,28 +27,26 @@ pub fn s10_check_digit(serial: &[u8; 8]) -> u8 {
     }
 }
 
-fn is_s10_shape(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 13
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..11].iter().all(u8::is_ascii_digit)
-        && b[11..].iter().all(u8::is_ascii_uppercase)
-}
+/// Most characters in a tracking number.
+const MAX_LEN: usize = 40;
+/// Fewest characters in a tracking number.
+const MIN_LEN: usize = 8;
 
 impl TrackingNumber {
-    /// Validates a caller-supplied number.
+    /// Validates a caller-supplied number: trimmed and upper-cased, never otherwise changed (a
+    /// carrier's `-` is kept, so the number reads back as it was given).
     pub fn parse(raw: &str) -> Result<Self, String> {
         let s = raw.trim().to_ascii_uppercase();
-        if !(8..=40).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err("must be 8–40 letters and digits".into());
-        }
-        if is_s10_shape(&s) {
-            let digits: Vec<u8> = s.as_bytes()[2..11].iter().map(|b| b - b'0').collect();
-            let mut serial = [0u8; 8];
-            serial.copy_from_slice(&digits[..8]);
-            if s10_check_digit(&serial) != digits[8] {
-                return Err("check digit does not match (UPU S10)".into());
-            }
+        let b = s.as_bytes();
+        let shaped = (MIN_LEN..=MAX_LEN).contains(&b.len())
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+            && b.first().is_some_and(u8::is_ascii_alphanumeric)
+            && b.last().is_some_and(u8::is_ascii_alphanumeric)
+            && !s.contains("--");
+        if !shaped {
+            return Err(format!(
+                "must be {MIN_LEN}–{MAX_LEN} letters and digits, optionally separated by single '-'"
+            ));
         }
         Ok(Self(s))
     }
@@ -104,21 +105,56 @@ mod tests {
     }
 
     #[test]
-    fn generated_numbers_validate() {
+    fn generated_numbers_are_valid_s10() {
         for serial in [0, 1, 12_345_678, 99_999_999, 4_000_000_000] {
             let tn = TrackingNumber::generate(serial);
             assert_eq!(TrackingNumber::parse(tn.as_str()), Ok(tn.clone()), "{tn}");
+            let b = tn.as_str().as_bytes();
+            assert_eq!(b.len(), 13, "{tn} is S10-shaped");
+            let mut digits = [0u8; 8];
+            for (d, c) in digits.iter_mut().zip(&b[2..10]) {
+                *d = c - b'0';
+            }
+            assert_eq!(s10_check_digit(&digits), b[10] - b'0', "{tn} check digit");
         }
     }
 
     #[test]
-    fn wrong_check_digit_and_junk_are_refused() {
-        assert!(TrackingNumber::parse("RR473124828GB").is_err());
-        assert!(TrackingNumber::parse("abc").is_err());
-        assert!(TrackingNumber::parse("SF12-345678").is_err());
+    fn caller_numbers_are_not_held_to_the_s10_check_digit() {
+        for other_carrier in ["KD123456789CN", "RR473124828GB"] {
+            assert_eq!(
+                TrackingNumber::parse(other_carrier).map(|t| t.to_string()),
+                Ok(other_carrier.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn carrier_hyphens_are_kept_and_junk_is_refused() {
+        assert_eq!(
+            TrackingNumber::parse(" sf12-345678 ").map(|t| t.to_string()),
+            Ok("SF12-345678".to_owned())
+        );
         assert_eq!(
             TrackingNumber::parse(" sf1234567890 ").map(|t| t.to_string()),
             Ok("SF1234567890".to_owned())
         );
+        for junk in [
+            "abc",
+            "-SF12345678",
+            "SF12345678-",
+            "SF12--345678",
+            "SF12 345678",
+            "SF12/345678",
+            "SF12_345678",
+            "-------",
+            &"A".repeat(41),
+        ] {
+            assert!(
+                TrackingNumber::parse(junk).is_err(),
+                "{junk:?} must be refused"
+            );
+        }
+        assert!(TrackingNumber::parse(&"A".repeat(40)).is_ok());
     }
 }

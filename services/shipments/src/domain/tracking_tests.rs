@@ -18,6 +18,7 @@ fn event(id: &str, status: ShipmentStatus, sub: Option<Substatus>, hour: u32) ->
         location: None,
         description: None,
         courier_id: None,
+        signed_by: None,
     }
 }
 
@@ -27,6 +28,7 @@ fn pending() -> TrackState {
         substatus: None,
         last_event_at: None,
         delivered_at: None,
+        signed_by: None,
         last_sequence: 1,
     }
 }
@@ -147,14 +149,33 @@ fn a_substatus_change_within_exception_is_a_change() {
 fn only_live_shipments_idle_for_30_days_expire() {
     let now = at(12);
     let old = now - Duration::days(31);
-    assert!(is_expired(ShipmentStatus::InTransit, old, now));
+    let rules = ExpiryRules::DEFAULT;
+    assert!(is_expired(ShipmentStatus::InTransit, old, now, &rules));
     assert!(!is_expired(
         ShipmentStatus::InTransit,
         now - Duration::days(29),
-        now
+        now,
+        &rules
     ));
-    assert!(!is_expired(ShipmentStatus::Delivered, old, now));
-    assert!(!is_expired(ShipmentStatus::Expired, old, now));
+    assert!(!is_expired(ShipmentStatus::Delivered, old, now, &rules));
+    assert!(!is_expired(ShipmentStatus::Expired, old, now, &rules));
+}
+
+#[test]
+fn a_configured_expiry_period_replaces_the_30_days() {
+    let now = at(12);
+    let week = ExpiryRules {
+        expire_after_days: 7,
+    };
+    let idle = now - Duration::days(8);
+    assert!(is_expired(ShipmentStatus::InTransit, idle, now, &week));
+    assert!(!is_expired(
+        ShipmentStatus::InTransit,
+        idle,
+        now,
+        &ExpiryRules::DEFAULT
+    ));
+    assert_eq!(week.expire_after(), Duration::days(7));
 }
 
 #[test]
@@ -164,4 +185,31 @@ fn customer_facing_moves_request_notifications() {
         Some("shipment.out_for_delivery")
     );
     assert_eq!(notification_template(ShipmentStatus::InTransit), None);
+}
+
+#[test]
+fn the_delivering_event_names_the_signer_and_a_return_forgets_it() {
+    let mut s = pending();
+    let mut late = event("late", ShipmentStatus::Delivered, None, 1);
+    late.signed_by = Some("李四".into());
+    let mut delivered = event("d", ShipmentStatus::Delivered, Some(Substatus::Signed), 3);
+    delivered.signed_by = Some("张三".into());
+    s.apply(&delivered);
+    assert_eq!(s.signed_by.as_deref(), Some("张三"));
+    s.apply(&late);
+    assert_eq!(
+        s.signed_by.as_deref(),
+        Some("张三"),
+        "an older delivery does not rename the signer"
+    );
+    s.apply(&event(
+        "r",
+        ShipmentStatus::Exception,
+        Some(Substatus::ReturnedToSender),
+        4,
+    ));
+    assert_eq!(
+        s.signed_by, None,
+        "returned to sender: no longer signed for"
+    );
 }

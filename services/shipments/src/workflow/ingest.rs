@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, TrackedShipment};
-use crate::domain::eta::{self, Lane, LaneStats};
+use crate::domain::eta::{self, EtaRules, Lane, LaneStats};
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
 use crate::domain::tracking::{notification_template, TrackState, TrackingEvent};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
@@ -30,12 +30,14 @@ struct Touched<'a> {
     notes: Vec<(&'static str, ShipmentStatus)>,
 }
 
-/// Ingests `items` in the caller's transaction; the results are in input order.
+/// Ingests `items` in the caller's transaction, re-estimating the ETAs of the shipments that
+/// moved under `rules`; the results are in input order.
 pub fn ingest(
     conn: &mut PgConnection,
     items: &[Incoming],
     now: DateTime<Utc>,
     ctx: &RequestContext,
+    rules: &EtaRules,
 ) -> Result<Vec<Ingested>, ApiError> {
     let mut tns: Vec<String> = items
         .iter()
@@ -114,7 +116,7 @@ pub fn ingest(
         touched.push(t);
     }
 
-    let etas = recompute_etas(conn, &touched, now)?;
+    let etas = recompute_etas(conn, &touched, now, rules)?;
     // The shipments are locked, so an event that already exists is a bug: the insert fails
     // and the batch rolls back rather than leave sequences that skip.
     repo::insert_all(conn, &rows, now).map_err(|e| anyhow::anyhow!("tracking events: {e}"))?;
@@ -127,6 +129,7 @@ pub fn ingest(
             status: t.state.status.as_str().to_owned(),
             substatus: t.state.substatus.map(|x| x.as_str().to_owned()),
             delivered_at: t.state.delivered_at,
+            signed_by: t.state.signed_by.clone(),
             last_event_at: t.state.last_event_at,
             last_sequence: t.state.last_sequence,
             estimated_delivery_at: etas
@@ -179,6 +182,7 @@ fn recompute_etas(
     conn: &mut PgConnection,
     touched: &[Touched<'_>],
     now: DateTime<Utc>,
+    rules: &EtaRules,
 ) -> Result<HashMap<Uuid, DateTime<Utc>>, ApiError> {
     let moving: Vec<&TrackedShipment> = touched
         .iter()
@@ -192,12 +196,12 @@ fn recompute_etas(
         .map(|t| t.shipment)
         .collect();
     let lanes: Vec<Lane> = moving.iter().map(|s| lane_of(s)).collect();
-    let stats = lane_stats(conn, &lanes, now)?;
+    let stats = lane_stats(conn, &lanes, now, rules)?;
     let mut changed = HashMap::new();
     for (s, lane) in moving.into_iter().zip(&lanes) {
         let level = ServiceLevel::parse(&s.service_level)
             .ok_or_else(|| anyhow::anyhow!("stored service level {:?}", s.service_level))?;
-        let new = eta::estimate(s.created_at, level, stats.get(lane).copied());
+        let new = eta::estimate(s.created_at, level, stats.get(lane).copied(), rules);
         if s.estimated_delivery_at != Some(new) {
             changed.insert(s.id, new);
         }
@@ -214,13 +218,14 @@ pub fn lane_of(s: &TrackedShipment) -> Lane {
     }
 }
 
-/// The recent history of each of `lanes` (one query).
+/// The recent history (`rules`' window) of each of `lanes` (one query).
 pub fn lane_stats(
     conn: &mut PgConnection,
     lanes: &[Lane],
     now: DateTime<Utc>,
+    rules: &EtaRules,
 ) -> Result<HashMap<Lane, LaneStats>, ApiError> {
-    let rows = repo::lane_stats(conn, lanes, now - eta::LANE_WINDOW)?;
+    let rows = repo::lane_stats(conn, lanes, now - rules.lane_window())?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -242,17 +247,18 @@ fn stats_of(r: &repo::LaneRow) -> LaneStats {
     }
 }
 
-/// The ETA of a shipment created at `created_at` on `lane` (one lane query).
+/// The ETA of a shipment created at `created_at` on `lane` under `rules` (one lane query).
 pub fn initial_eta(
     conn: &mut PgConnection,
     lane: Lane,
     level: ServiceLevel,
     created_at: DateTime<Utc>,
+    rules: &EtaRules,
 ) -> Result<DateTime<Utc>, ApiError> {
-    let stats = repo::lane_stats_one(conn, &lane, created_at - eta::LANE_WINDOW)?
+    let stats = repo::lane_stats_one(conn, &lane, created_at - rules.lane_window())?
         .as_ref()
         .map(stats_of);
-    Ok(eta::estimate(created_at, level, stats))
+    Ok(eta::estimate(created_at, level, stats, rules))
 }
 
 fn state_of(s: &TrackedShipment) -> Result<TrackState, ApiError> {
@@ -262,6 +268,7 @@ fn state_of(s: &TrackedShipment) -> Result<TrackState, ApiError> {
         substatus: s.substatus.as_deref().and_then(Substatus::parse),
         last_event_at: s.last_event_at,
         delivered_at: s.delivered_at,
+        signed_by: s.signed_by.clone(),
         last_sequence: s.last_sequence,
     })
 }

@@ -341,3 +341,75 @@ async fn a_cached_shipment_shows_each_caller_their_view_and_follows_every_scan()
         r.stop().await;
     }
 }
+
+/// The public answer's ETag once its timeline holds `entries` checkpoints.
+async fn etag_of_timeline(t: &TestApp, path: &str, entries: usize) -> String {
+    eventually(Duration::from_secs(10), "the scans tracked", || async {
+        let resp = public(t, path).await;
+        let etag = resp.headers().get("etag")?.to_str().ok()?.to_owned();
+        let body: Value = resp.json().await.ok()?;
+        (body["timeline"].as_array()?.len() == entries).then_some(etag)
+    })
+    .await
+}
+
+/// A late scan older than the latest one joins the timeline without moving the status: the
+/// answer changed, so its ETag must too (a tag taken from the timeline's last entry, ordered by
+/// `occurred_at`, would not move).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_older_scan_changes_the_public_etag() {
+    let t = spawn().await;
+    let tn = new_shipment(&t).await;
+    let path = format!("/api/v1/tracking/{tn}");
+    let operator = t.env.token(Role::Operator, None);
+    let now = Utc::now();
+    let scan = |id: &str, status: &str, at: chrono::DateTime<Utc>| json!({"event_id": id, "status": status, "occurred_at": at.to_rfc3339()});
+    let events = format!("/api/v1/shipments/{tn}/events");
+    let resp = t
+        .post(&operator, &events, &scan("s1", "in_transit", now))
+        .await;
+    assert_eq!(resp.status(), 201);
+    let before = etag_of_timeline(&t, &path, 1).await;
+
+    let late = scan("s0", "info_received", now - chrono::Duration::hours(1));
+    assert_eq!(t.post(&operator, &events, &late).await.status(), 201);
+
+    let after = etag_of_timeline(&t, &path, 2).await;
+    assert_ne!(after, before, "the answer changed, so must its ETag");
+    let revalidated = t
+        .env
+        .http
+        .get(t.url(&path))
+        .header("if-none-match", &before)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(revalidated.status(), 200, "the old ETag is stale");
+    let body = body_json(revalidated).await;
+    assert_eq!(
+        body["status"], "in_transit",
+        "the late scan did not move it"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_last4_matches_the_normalised_phone_however_it_was_written() {
+    let t = spawn().await;
+    let mut body = shipment_body(Uuid::now_v7());
+    body["recipient"]["phone"] = json!("+86 138-1234-5678 (mobile)");
+    let created = expect_json(t.create(&t.admin(), &body).await, 201).await;
+    let tn = created["tracking_number"].as_str().expect("tn");
+
+    let named =
+        body_json(public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=5678")).await).await;
+
+    assert_eq!(
+        named["recipient_name"], "张**",
+        "the last four digits of the number match, whatever follows them"
+    );
+    let wrong =
+        body_json(public(&t, &format!("/api/v1/tracking/{tn}?phone_last4=1234")).await).await;
+    assert!(wrong.get("recipient_name").is_none());
+    t.app.stop().await;
+}

@@ -7,6 +7,7 @@ use diesel::sql_types::BigInt;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::testing::eventually;
+use kuaidi_shipments::domain::eta::EtaRules;
 use kuaidi_shipments::domain::ingestion::{Incoming, Outcome};
 use kuaidi_shipments::domain::tracking::TrackingEvent;
 use kuaidi_shipments::domain::{ShipmentStatus, TrackingNumber};
@@ -27,6 +28,7 @@ fn scans(tns: &[String], status: ShipmentStatus, tag: &str) -> Vec<Incoming> {
                 location: None,
                 description: None,
                 courier_id: None,
+                signed_by: None,
             },
         })
         .collect()
@@ -94,6 +96,7 @@ async fn scans_rewrite_their_shipments_in_place_without_touching_an_index() {
             &scans(&tns, ShipmentStatus::OutForDelivery, "again"),
             Utc::now(),
             &ctx,
+            &EtaRules::DEFAULT,
         )
         .expect("ingest");
         assert!(out
@@ -159,8 +162,14 @@ async fn scan_twice(
                     };
                     let before = counts(c)?;
                     let tag = format!("{attempt}-{pass}");
-                    let out =
-                        ingest(c, &scans(&batch, status, &tag), Utc::now(), ctx).expect("ingest");
+                    let out = ingest(
+                        c,
+                        &scans(&batch, status, &tag),
+                        Utc::now(),
+                        ctx,
+                        &EtaRules::DEFAULT,
+                    )
+                    .expect("ingest");
                     assert!(
                         out.iter()
                             .all(|i| matches!(i.outcome, Outcome::Accepted { .. })),

@@ -7,6 +7,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::testing::{body_json, EventTap};
+use kuaidi_shipments::domain::tracking::ExpiryRules;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -399,6 +400,115 @@ async fn delivery_emits_status_changed_and_delivered_with_on_time_and_a_notifica
     t.app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_promise_already_past_is_accepted_and_its_delivery_is_late() {
+    let t = spawn().await;
+    let tap = t.env.tap().await;
+    let now = Utc::now();
+    let mut body = shipment_body(Uuid::now_v7());
+    body["promised_at"] = json!((now - Duration::hours(1)).to_rfc3339());
+    let resp = t.create(&t.admin(), &body).await;
+    assert_eq!(resp.status(), 201, "a past promised_at is accepted");
+    let tn = body_json(resp).await["tracking_number"]
+        .as_str()
+        .expect("a tracking number")
+        .to_owned();
+
+    let resp = post_event(&t, &operator(&t), &tn, &scan("d1", "delivered", now)).await;
+
+    assert_eq!(resp.status(), 201);
+    let events = events_until(&tap, |e| of_type(e, "shipment.delivered", &tn).len() == 1).await;
+    assert_eq!(
+        of_type(&events, "shipment.delivered", &tn)[0].data["on_time"],
+        false,
+        "delivered after a promise made for an hour ago is late"
+    );
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeline_shows_the_courier_and_only_the_location_parts_sent() {
+    let t = spawn().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let mut hub_only = scan("e1", "in_transit", now - Duration::minutes(1));
+    hub_only["location"] = json!({"hub_code": "SHA01"});
+    hub_only["courier_id"] = json!("C1024");
+    let mut nowhere = scan("e2", "out_for_delivery", now);
+    nowhere.as_object_mut().map(|o| o.remove("location"));
+
+    for event in [&hub_only, &nowhere] {
+        assert_eq!(
+            post_event(&t, &operator(&t), &tn, event).await.status(),
+            201
+        );
+    }
+
+    let s = shipment(&t, &tn).await;
+    let first = &s["timeline"][0];
+    assert_eq!(first["courier_id"], "C1024", "the courier is kept: {first}");
+    assert_eq!(
+        first["location"],
+        json!({"hub_code": "SHA01", "city": null, "province": null}),
+        "a part not sent is null, never an empty string"
+    );
+    let second = &s["timeline"][1];
+    assert_eq!(second["location"], Value::Null, "no part sent, no location");
+    assert_eq!(second["courier_id"], Value::Null);
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accepted_scan_names_its_shipment_and_a_delivery_its_signer() {
+    let t = spawn().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let mut signed_in_transit = scan("e0", "in_transit", now - Duration::minutes(2));
+    signed_in_transit["signed_by"] = json!("张三");
+    let refused = post_event(&t, &operator(&t), &tn, &signed_in_transit).await;
+    assert_eq!(refused.status(), 422, "only a delivery has a signer");
+
+    let first = post_event(
+        &t,
+        &operator(&t),
+        &tn,
+        &scan("e1", "in_transit", now - Duration::minutes(1)),
+    )
+    .await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(
+        first.headers()["location"],
+        format!("/api/v1/shipments/{tn}").as_str(),
+        "Location names the shipment whose timeline holds the scan"
+    );
+    let mut delivered = with_substatus(scan("e2", "delivered", now), "signed");
+    delivered["signed_by"] = json!("张三丰");
+    assert_eq!(
+        post_event(&t, &operator(&t), &tn, &delivered)
+            .await
+            .status(),
+        201
+    );
+
+    let s = shipment(&t, &tn).await;
+    assert_eq!(s["status"], "delivered");
+    assert_eq!(s["signed_by"], "张三丰", "the delivery's signer is kept");
+    let masked: Value = t
+        .shipment(&t.env.token(Role::Agent, None), &tn)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(masked["signed_by"], "张**", "masked without the PII right");
+    let other = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let mut batched = for_shipment(scan("b1", "delivered", now), &other);
+    batched["signed_by"] = json!("王五");
+    let body = body_json(post_batch(&t, &operator(&t), vec![batched]).await).await;
+    assert_eq!(body["results"][0]["result"], "accepted", "{body}");
+    assert_eq!(shipment(&t, &other).await["signed_by"], "王五");
+    t.app.stop().await;
+}
+
 /// Creates `n` shipments and delivers the i-th `10 * (i + 1)` seconds after the service's now.
 async fn deliver_on_the_lane(t: &TestApp, n: usize) {
     let now = t.clock.now();
@@ -494,16 +604,19 @@ async fn the_sweep_expires_live_shipments_idle_for_30_days() {
     let early = kuaidi_shipments::workflow::expiry::sweep_expired(
         &mut conn,
         Utc::now() + Duration::days(29),
+        &ExpiryRules::DEFAULT,
     )
     .expect("sweep");
     let due = kuaidi_shipments::workflow::expiry::sweep_expired(
         &mut conn,
         Utc::now() + Duration::days(31),
+        &ExpiryRules::DEFAULT,
     )
     .expect("sweep");
     let again = kuaidi_shipments::workflow::expiry::sweep_expired(
         &mut conn,
         Utc::now() + Duration::days(31),
+        &ExpiryRules::DEFAULT,
     )
     .expect("sweep");
 

@@ -268,6 +268,30 @@ async fn shipment_events_arrive_signed_with_the_subscription_secret() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_secret_of_the_callers_choice_signs_the_deliveries() {
+    let t = Hooks::spawn(hook_settings(true)).await;
+    let receiver = Receiver::start().await;
+    let merchant = Uuid::now_v7();
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let register = |secret: &str| json!({"url": receiver.url(), "events": ["shipment.created"], "secret": secret});
+    for bad in [String::new(), "x".repeat(257)] {
+        let resp = t.post(&token, "/api/v1/webhooks", &register(&bad)).await;
+        assert_eq!(resp.status(), 422, "secret of {} characters", bad.len());
+    }
+
+    let resp = t
+        .post(&token, "/api/v1/webhooks", &register("s3cret"))
+        .await;
+
+    assert_eq!(resp.status(), 201, "a 6-character secret is accepted");
+    assert_eq!(body_json(resp).await["secret"], "s3cret");
+    publish(&t.env.amqp, &created_event(merchant)).await;
+    let got = receiver.received(1).await;
+    assert!(verify("s3cret", &got[0]), "signed with the caller's secret");
+    t.t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt() {
     let t = Hooks::spawn(hook_settings(true)).await;
     let receiver = Receiver::start().await;
@@ -346,18 +370,24 @@ async fn internal_and_metadata_addresses_are_refused() {
 
     let lax = Hooks::spawn(hook_settings(true)).await;
     let token = lax.env.token(Role::Admin, None);
-    let link_local = lax
-        .post(
-            &token,
-            "/api/v1/webhooks",
-            &json!({"url": "http://169.254.169.254/latest/meta-data", "events": ["*"]}),
-        )
-        .await;
-    assert_eq!(
-        link_local.status(),
-        422,
-        "link-local is refused even when private targets are allowed"
-    );
+    for metadata in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://100.100.100.200/latest/meta-data",
+        "http://[fd00:ec2::254]/latest/meta-data",
+    ] {
+        let resp = lax
+            .post(
+                &token,
+                "/api/v1/webhooks",
+                &json!({"url": metadata, "events": ["*"]}),
+            )
+            .await;
+        assert_eq!(
+            resp.status(),
+            422,
+            "{metadata}: cloud metadata is refused even when private targets are allowed"
+        );
+    }
     lax.register(&token, "http://127.0.0.1:9/hook", json!(["*"]))
         .await;
     lax.t.app.stop().await;

@@ -20,6 +20,7 @@ use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken, UnknownSh
 use crate::api::shipments::{CreateShipment, Place, Shipment};
 use crate::db::customers;
 use crate::db::shipments::{self as repo, ShipmentRow};
+use crate::domain::eta::{EtaRules, Lane};
 use crate::domain::new_shipment::NewShipment;
 use crate::domain::{ShipmentStatus, TrackingNumber};
 use crate::events::Emitter;
@@ -34,6 +35,7 @@ pub async fn create_shipment(
     ctx: RequestContext,
     body: web::Json<CreateShipment>,
     deps: Deps,
+    rules: web::Data<EtaRules>,
 ) -> Result<HttpResponse, ApiError> {
     let now = deps.clock.now();
     let new = body.into_inner().validate(&caller, now)?;
@@ -46,7 +48,7 @@ pub async fn create_shipment(
                 return Err(ApiError::NotFound("customer"));
             }
         }
-        store(conn, row, &new, &ctx, now)
+        store(conn, row, &new, &ctx, now, &rules)
     })
     .await?;
     deps.outbox.wake();
@@ -67,6 +69,7 @@ fn store(
     new: &NewShipment,
     ctx: &RequestContext,
     now: DateTime<Utc>,
+    rules: &EtaRules,
 ) -> Result<ShipmentRow, ApiError> {
     if row.tracking_number.is_empty() {
         let serial = repo::next_serial(conn)?;
@@ -77,12 +80,12 @@ fn store(
             format!("tracking number {} already exists", row.tracking_number),
         ));
     }
-    let lane = crate::domain::eta::Lane {
+    let lane = Lane {
         origin_city: row.origin_city.clone(),
         destination_city: row.destination_city.clone(),
         service_level: row.service_level.clone(),
     };
-    row.estimated_delivery_at = Some(initial_eta(conn, lane, new.service_level, now)?);
+    row.estimated_delivery_at = Some(initial_eta(conn, lane, new.service_level, now, rules)?);
     repo::insert(conn, &row)?;
     let event = Emitter { ctx, now }.created(&row, place(&new.origin), place(&new.destination));
     Outbox::enqueue(conn, &event)?;

@@ -113,7 +113,15 @@ pub fn view(row: ShipmentRow, pii: &PiiCipher, caller: &Principal) -> Result<Shi
             .ok_or_else(|| anyhow::anyhow!("stored status {:?}", row.status))?,
         substatus: row.substatus.as_deref().and_then(Substatus::parse),
         delivered_at: row.delivered_at,
-        signed_by: row.signed_by.clone(),
+        // The signer is a person's name: masked like the recipient's for callers without the
+        // right to see it.
+        signed_by: row.signed_by.as_deref().map(|name| {
+            if sees_pii(caller, &row) {
+                name.to_owned()
+            } else {
+                mask_name(name)
+            }
+        }),
         last_event_at: row.last_event_at,
         sequence: row.last_sequence,
         timeline: Vec::new(),

@@ -7,7 +7,7 @@
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use kuaidi_shared::crypto::mask_name;
+use kuaidi_shared::crypto::{mask_name, normalise_phone};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::{respond_with_etag, Encoded};
@@ -74,13 +74,7 @@ async fn answer(
         return Ok(hit);
     }
     let ticket = cache.ticket(tn);
-    let (body, sealed_recipient) = load(pool, tn.to_owned()).await?;
-    let etag = format!(
-        "{}-{}-{}",
-        tn,
-        body.timeline.last().map(|c| c.sequence).unwrap_or(0),
-        body.status
-    );
+    let (body, sealed_recipient, etag) = load(pool, tn.to_owned()).await?;
     let encoded = serde_json::to_vec(&*body).map_err(|e| ApiError::Internal(e.into()))?;
     let answer = Encoded::new(&etag, encoded.into()).map_err(|e| ApiError::Internal(e.into()))?;
     let entry = Arc::new(Entry {
@@ -93,9 +87,20 @@ async fn answer(
     Ok(entry)
 }
 
-async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec<u8>>), ApiError> {
+/// The public answer for `tn`, its sealed recipient and its entity tag.
+async fn load(
+    pool: &PgPool,
+    tn: String,
+) -> Result<(Arc<PublicTracking>, Arc<Vec<u8>>, String), ApiError> {
     db::run(pool, move |conn| {
         let s = public::find(conn, &tn)?.ok_or(ApiError::NotFound("shipment"))?;
+        // The shipment's own sequence and version, read with the answer: every change of the
+        // row moves them, a late, older scan too (the timeline, ordered by `occurred_at`, may
+        // end with an older sequence; its last entry would leave the tag unchanged).
+        let etag = format!(
+            "{}-{}.{}-{}",
+            s.tracking_number, s.last_sequence, s.version, s.status
+        );
         let timeline = public::checkpoints(conn, s.id)?
             .into_iter()
             .map(|c| PublicCheckpoint {
@@ -121,6 +126,7 @@ async fn load(pool: &PgPool, tn: String) -> Result<(Arc<PublicTracking>, Arc<Vec
                 recipient_name: None,
             }),
             Arc::new(s.recipient_sealed),
+            etag,
         ))
     })
     .await
@@ -152,7 +158,10 @@ pub async fn public_tracking(
         None => Ok(entry.answer.respond(&req, &public_cache_control())),
         Some(digits) => {
             let recipient: Recipient = deps.pii.open_json(&entry.sealed_recipient)?;
-            let matches = recipient.phone.ends_with(&digits);
+            // The digits of the phone as stored may be followed by spaces, an extension
+            // label, ...: its normalised form ends with the number's last four digits.
+            let matches =
+                normalise_phone(&recipient.phone).is_some_and(|phone| phone.ends_with(&digits));
             let mut with_name = (*entry.body).clone();
             with_name.recipient_name = matches.then(|| mask_name(&recipient.name));
             Ok(respond_with_etag(

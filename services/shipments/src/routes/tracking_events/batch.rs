@@ -13,6 +13,7 @@ use crate::api::problems::{BadBatchSize, MayNotIngest};
 use crate::api::tracking_events::{
     BatchResults, BatchTrackingEvent, IngestResult, TrackingEventBatch,
 };
+use crate::domain::eta::EtaRules;
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
 use crate::domain::tracking::MAX_BATCH;
 use crate::domain::TrackingNumber;
@@ -29,6 +30,7 @@ pub async fn ingest_tracking_events(
     ctx: RequestContext,
     body: web::Json<TrackingEventBatch>,
     deps: Deps,
+    rules: web::Data<EtaRules>,
 ) -> Result<HttpResponse, ApiError> {
     let events = body.into_inner().events;
     if events.is_empty() || events.len() > MAX_BATCH {
@@ -51,7 +53,10 @@ pub async fn ingest_tracking_events(
             Err(rejected) => results.push(Some(rejected)),
         }
     }
-    let ingested = db::transaction(&deps.pool, move |conn| ingest(conn, &items, now, &ctx)).await?;
+    let ingested = db::transaction(&deps.pool, move |conn| {
+        ingest(conn, &items, now, &ctx, &rules)
+    })
+    .await?;
     if ingested
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Accepted { .. }))

@@ -5,7 +5,8 @@ pub mod create;
 
 use kuaidi_shared::FieldError;
 
-use crate::api::shipments::{Place, TimelineEntry};
+use crate::api::shipments::TimelineEntry;
+use crate::api::tracking_events::EventLocation;
 use crate::domain::{ShipmentStatus, Substatus};
 
 /// Validation problems of one event as a batch `reason`.
@@ -21,11 +22,11 @@ pub fn reason(errors: &[FieldError]) -> String {
 pub fn timeline(rows: Vec<crate::db::tracking_events::EventRow>) -> Vec<TimelineEntry> {
     rows.into_iter()
         .filter_map(|r| {
-            let location =
-                (r.hub_code.is_some() || r.city.is_some() || r.province.is_some()).then(|| Place {
-                    city: r.city.unwrap_or_default(),
-                    province: r.province,
+            let location = (r.hub_code.is_some() || r.city.is_some() || r.province.is_some())
+                .then_some(EventLocation {
                     hub_code: r.hub_code,
+                    city: r.city,
+                    province: r.province,
                 });
             Some(TimelineEntry {
                 sequence: r.sequence,
@@ -35,6 +36,7 @@ pub fn timeline(rows: Vec<crate::db::tracking_events::EventRow>) -> Vec<Timeline
                 occurred_at: r.occurred_at,
                 location,
                 description: r.description,
+                courier_id: r.courier_id,
             })
         })
         .collect()

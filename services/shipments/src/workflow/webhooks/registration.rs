@@ -6,6 +6,8 @@ use super::{signature, target, DELIVERABLE};
 
 /// How long registration waits for DNS before leaving the check to delivery time.
 const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// The longest signing secret a caller may choose.
+const MAX_SECRET: usize = 256;
 
 /// A valid registration.
 #[derive(Debug, Clone)]
@@ -63,11 +65,16 @@ impl NewWebhook {
                 ),
             ));
         }
+        // The SPEC sets no minimum: a receiver's existing secret (even a short one) is its own
+        // choice; only a blank one (no key at all) or an unreasonably long one is refused.
         let secret = match secret {
             None => signature::generate_secret(),
-            Some(s) if (16..=256).contains(&s.chars().count()) => s,
+            Some(s) if !s.trim().is_empty() && s.chars().count() <= MAX_SECRET => s,
             Some(_) => {
-                errors.push(FieldError::new("secret", "must be 16 to 256 characters"));
+                errors.push(FieldError::new(
+                    "secret",
+                    format!("must be 1 to {MAX_SECRET} characters, not blank"),
+                ));
                 String::new()
             }
         };
@@ -79,6 +86,44 @@ impl NewWebhook {
             })
         } else {
             Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn with_secret(secret: &str) -> Result<NewWebhook, ApiError> {
+        let events = ["*".to_owned()];
+        NewWebhook::parse(
+            "http://127.0.0.1:9/hook",
+            &events,
+            Some(secret.into()),
+            true,
+        )
+        .await
+    }
+
+    fn refused_fields(r: Result<NewWebhook, ApiError>) -> Vec<String> {
+        match r {
+            Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn any_non_blank_secret_up_to_256_characters_is_kept() {
+        for secret in ["s3cret".to_owned(), "k".to_owned(), "é".repeat(256)] {
+            let hook = with_secret(&secret).await.expect("a short secret is valid");
+            assert_eq!(hook.secret, secret);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_blank_or_overlong_secret_is_refused() {
+        for secret in [String::new(), "   ".to_owned(), "x".repeat(257)] {
+            assert_eq!(refused_fields(with_secret(&secret).await), ["secret"]);
         }
     }
 }

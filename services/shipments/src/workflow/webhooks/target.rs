@@ -1,6 +1,7 @@
-//! Which URLs a webhook may call (SSRF rules of SPEC §5): http(s) only; link-local (cloud
-//! metadata), unspecified, broadcast and multicast addresses never; loopback and private ranges
-//! only when configured. Checked at registration and again on the resolved address before each
+//! Which URLs a webhook may call (SSRF rules of SPEC §5): http(s) only; link-local, cloud
+//! metadata (also where a provider puts it outside link-local: [`CLOUD_METADATA_V4`],
+//! [`CLOUD_METADATA_V6`]), unspecified, broadcast and multicast addresses never; loopback and
+//! private ranges only when configured. Checked at registration and again on the resolved address before each
 //! attempt, so a DNS name re-pointed at an internal address is still refused.
 
 use reqwest::Url;
@@ -28,13 +29,35 @@ enum Class {
     Public,
     /// Loopback or private: allowed only by configuration.
     Private,
-    /// Link-local, unspecified, broadcast, multicast: never.
+    /// Link-local, cloud metadata, unspecified, broadcast, multicast: never.
     Never,
 }
 
+/// Cloud metadata and platform endpoints outside 169.254.0.0/16, refused whatever the
+/// configuration (SPEC §5): allowing private targets must not open them.
+pub const CLOUD_METADATA_V4: [Ipv4Addr; 3] = [
+    // Alibaba Cloud instance metadata (in 100.64.0.0/10, otherwise "private").
+    Ipv4Addr::new(100, 100, 100, 200),
+    // Azure WireServer (platform agent and extension configuration).
+    Ipv4Addr::new(168, 63, 129, 16),
+    // Oracle Cloud Classic instance metadata.
+    Ipv4Addr::new(192, 0, 0, 192),
+];
+
+/// IPv6 cloud metadata endpoints (in fc00::/7, otherwise "private").
+pub const CLOUD_METADATA_V6: [Ipv6Addr; 1] = [
+    // AWS instance metadata service over IPv6 (Nitro).
+    Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254),
+];
+
 fn class_v4(ip: Ipv4Addr) -> Class {
     let o = ip.octets();
-    if ip.is_link_local() || ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() {
+    if ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || CLOUD_METADATA_V4.contains(&ip)
+    {
         Class::Never
     } else if ip.is_loopback()
         || ip.is_private()
@@ -67,7 +90,11 @@ fn class_v6(ip: Ipv6Addr) -> Class {
         return class_v4(v4);
     }
     let first = ip.segments()[0];
-    if ip.is_unspecified() || ip.is_multicast() || (first & 0xffc0) == 0xfe80 {
+    if ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xffc0) == 0xfe80
+        || CLOUD_METADATA_V6.contains(&ip)
+    {
         Class::Never
     } else if ip.is_loopback() || (first & 0xfe00) == 0xfc00 {
         Class::Private
@@ -159,6 +186,37 @@ mod tests {
         ] {
             assert!(!ip_allowed(ip(a), true), "{a} must always be refused");
         }
+    }
+
+    #[test]
+    fn cloud_metadata_outside_link_local_is_never_allowed() {
+        for a in [
+            "100.100.100.200",
+            "fd00:ec2::254",
+            "168.63.129.16",
+            "192.0.0.192",
+            "::ffff:100.100.100.200",
+            "64:ff9b::6464:64c8",
+        ] {
+            assert!(
+                !ip_allowed(ip(a), true),
+                "{a} refused even when private is allowed"
+            );
+            assert!(!ip_allowed(ip(a), false), "{a} refused by default");
+        }
+        assert!(matches!(
+            parse("http://[fd00:ec2::254]/latest/meta-data", true),
+            Err(TargetError::Forbidden(_))
+        ));
+        assert!(matches!(
+            parse("http://100.100.100.200/latest/meta-data", true),
+            Err(TargetError::Forbidden(_))
+        ));
+        assert!(
+            ip_allowed(ip("100.100.100.201"), true),
+            "its neighbours stay private"
+        );
+        assert!(ip_allowed(ip("fd00:ec2::253"), true));
     }
 
     #[test]
