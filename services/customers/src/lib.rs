@@ -74,4 +74,31 @@ mod tests {
             assert!(paths.contains(&p), "{p} is documented");
         }
     }
+
+    #[test]
+    fn the_required_body_fields_are_marked_required() {
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("document");
+        let schemas = &doc["components"]["schemas"];
+        for (schema, fields) in [
+            ("CreateCustomer", &["kind", "name"][..]),
+            (
+                "CreateInteraction",
+                &["channel", "direction", "kind", "summary"][..],
+            ),
+            ("CreateFollowUp", &["due_at", "reason"][..]),
+        ] {
+            let required = &schemas[schema]["required"];
+            for field in fields {
+                assert!(
+                    required
+                        .as_array()
+                        .is_some_and(|r| r.contains(&serde_json::json!(field))),
+                    "{schema}.{field} is required: {required}"
+                );
+            }
+        }
+        let due_at = serde_json::to_string(&schemas["CreateFollowUp"]["properties"]["due_at"])
+            .expect("text");
+        assert!(!due_at.contains("null"), "due_at is not nullable: {due_at}");
+    }
 }

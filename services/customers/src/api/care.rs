@@ -6,26 +6,87 @@ use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// One purpose in `PUT /api/v1/customers/{id}/consents`.
+use crate::api::customers::ConsentState;
+use crate::domain::enums::{parse_into, Purpose};
+pub use crate::domain::profile::{ConsentChange, ConsentValue};
+use kuaidi_shared::{ApiError, FieldError};
+
+/// Purposes keyed by name (`marketing` | `care_messages` | `profile_extras`), each `true` /
+/// `false` or `{granted, source, at}`.
+pub type ConsentMap = BTreeMap<String, ConsentValue>;
+
+/// The purposes under `consents`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConsentChange {
-    pub granted: bool,
-    /// Where it was given, e.g. `app`, `phone`, `web`, `paper` (defaults to `api`).
-    #[serde(default)]
-    pub source: Option<String>,
-    /// When it was given (defaults to now).
-    #[serde(default)]
-    pub at: Option<DateTime<Utc>>,
+pub struct WrappedConsents {
+    /// Keyed by purpose: `marketing` | `care_messages` | `profile_extras`.
+    pub consents: BTreeMap<String, ConsentValue>,
 }
 
 /// Body of `PUT /api/v1/customers/{id}/consents`: purposes not named are left as they are.
+/// Either the purposes under `consents` (`{"consents": {"marketing": {"granted": true,
+/// "source": "app"}}}` or `{"consents": {"marketing": true}}`), or the purposes alone
+/// (`{"marketing": true, "care_messages": false}`).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(untagged)]
 #[schema(example = json!({"consents": {"care_messages": {"granted": true, "source": "app"}}}))]
-pub struct PutConsents {
-    /// Keyed by purpose: `marketing` | `care_messages` | `profile_extras`.
-    pub consents: BTreeMap<String, ConsentChange>,
+pub enum PutConsents {
+    Wrapped(WrappedConsents),
+    Flat(BTreeMap<String, ConsentValue>),
+}
+
+impl PutConsents {
+    /// The purposes named, and the prefix of their field names in errors (`consents.` when
+    /// they came under `consents`).
+    pub fn purposes(self) -> (&'static str, ConsentMap) {
+        match self {
+            Self::Wrapped(w) => ("consents.", w.consents),
+            Self::Flat(map) => ("", map),
+        }
+    }
+
+    /// Every purpose checked at once into what to store; the source defaults to `api`, the
+    /// time to `now`.
+    pub fn changes(self, now: DateTime<Utc>) -> Result<Vec<(Purpose, ConsentState)>, ApiError> {
+        let (prefix, purposes) = self.purposes();
+        changes(prefix, purposes, now)
+    }
+}
+
+/// `purposes` checked at once (unknown purposes and bad sources reported, each field named with
+/// `prefix`); the source defaults to `api`, the time to `now`.
+pub fn changes(
+    prefix: &str,
+    purposes: ConsentMap,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Purpose, ConsentState)>, ApiError> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (purpose, change) in purposes {
+        let field = format!("{prefix}{purpose}");
+        let Some(p) = parse_into::<Purpose>(&mut errors, &field, &purpose) else {
+            continue;
+        };
+        let change = ConsentChange::from(change);
+        let source = change.source.unwrap_or_else(|| "api".into());
+        if source.trim().is_empty() || source.chars().count() > 64 {
+            errors.push(FieldError::new(
+                format!("{field}.source"),
+                "must be 1–64 characters",
+            ));
+        }
+        let state = ConsentState {
+            granted: change.granted,
+            source,
+            at: change.at.unwrap_or(now),
+        };
+        out.push((p, state));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// A row of a customer's consent history.
@@ -123,4 +184,82 @@ pub struct UndoResult {
     pub undone_at: DateTime<Utc>,
     pub survivor: crate::api::customers::Customer,
     pub duplicate: crate::api::customers::Customer,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parsed(body: serde_json::Value) -> Result<Vec<(Purpose, ConsentState)>, ApiError> {
+        let now = DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        serde_json::from_value::<PutConsents>(body)
+            .expect("an accepted shape")
+            .changes(now)
+    }
+
+    #[test]
+    fn the_full_the_boolean_and_the_flat_shapes_say_the_same() {
+        let full = parsed(
+            json!({"consents": {"marketing": {"granted": true, "source": "app"},
+            "care_messages": {"granted": false}}}),
+        )
+        .expect("full");
+        let booleans = parsed(json!({"consents": {"marketing": true, "care_messages": false}}))
+            .expect("booleans");
+        let flat = parsed(json!({"marketing": true, "care_messages": false})).expect("flat");
+        for shape in [&full, &booleans, &flat] {
+            let granted: Vec<_> = shape.iter().map(|(p, c)| (*p, c.granted)).collect();
+            assert_eq!(
+                granted,
+                vec![(Purpose::CareMessages, false), (Purpose::Marketing, true)]
+            );
+        }
+        assert_eq!(full[1].1.source, "app");
+        assert_eq!(
+            flat[1].1.source, "api",
+            "a bare boolean is recorded as from the api"
+        );
+    }
+
+    #[test]
+    fn unknown_purposes_are_named_in_every_shape_and_wrong_types_are_refused() {
+        for (body, field) in [
+            (
+                json!({"consents": {"telepathy": true}}),
+                "consents.telepathy",
+            ),
+            (json!({"telepathy": {"granted": true}}), "telepathy"),
+        ] {
+            let Err(ApiError::Validation(errors)) = parsed(body) else {
+                panic!("an unknown purpose is a validation error")
+            };
+            assert_eq!(errors[0].field, field);
+        }
+        for bad in [
+            json!({"consents": {"marketing": "yes"}}),
+            json!({"marketing": 1}),
+            json!({"consents": {"marketing": {"granted": true, "color": "red"}}}),
+        ] {
+            assert!(
+                serde_json::from_value::<PutConsents>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_schema_offers_both_shapes_and_both_values() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(PutConsents::schema()).expect("schema");
+        assert_eq!(
+            schema["oneOf"].as_array().map(Vec::len),
+            Some(2),
+            "{schema}"
+        );
+        let value = serde_json::to_value(ConsentValue::schema()).expect("schema");
+        assert_eq!(value["oneOf"][0]["type"], "boolean", "{value}");
+    }
 }

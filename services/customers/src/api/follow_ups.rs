@@ -10,11 +10,13 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"due_at": "2026-12-05T09:00:00Z", "reason": "Quote for the spring season"}))]
 pub struct CreateFollowUp {
-    /// Required.
+    /// Required (a missing one is reported with the other fields).
     #[serde(default)]
+    #[schema(required = true, value_type = DateTime<Utc>)]
     pub due_at: Option<DateTime<Utc>>,
     /// Required.
     #[serde(default)]
+    #[schema(required = true)]
     pub reason: String,
     /// Defaults to the customer's owner, else the caller.
     #[serde(default)]

@@ -23,7 +23,9 @@ pub struct CreateInteraction {
     #[serde(default)]
     #[schema(required = true, value_type = crate::domain::enums::InteractionKind)]
     pub kind: String,
+    /// Required.
     #[serde(default)]
+    #[schema(required = true)]
     pub summary: String,
     /// Defaults to the caller.
     #[serde(default)]

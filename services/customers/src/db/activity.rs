@@ -171,3 +171,42 @@ pub fn stats_for(
     .bind::<Date, _>(now.date_naive())
     .load(conn)
 }
+
+/// A lifecycle stage a shipment changed.
+#[derive(QueryableByName, Debug, Clone, PartialEq)]
+pub struct StageMove {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub owner_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub merchant_id: Option<Uuid>,
+    #[diesel(sql_type = Text)]
+    pub from: String,
+    #[diesel(sql_type = Text)]
+    pub to: String,
+}
+
+/// Moves the stage of `customer_id` (its survivor, when it was merged) on a new shipment:
+/// `prospect` → `new`, `churned` → `active`; any other stage is the classification's to
+/// change. The row is locked first, so two shipments at once move it once.
+pub fn stage_on_shipment(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+) -> QueryResult<Option<StageMove>> {
+    statement(
+        "WITH target AS ( \
+           SELECT c.id, c.lifecycle_stage AS old_stage FROM customers c \
+           WHERE c.id = (SELECT COALESCE(d.merged_into, d.id) FROM customers d WHERE d.id = $1) \
+             AND c.erased_at IS NULL AND c.lifecycle_stage IN ('prospect', 'churned') \
+           FOR UPDATE) \
+         UPDATE customers c SET lifecycle_stage = \
+           CASE t.old_stage WHEN 'prospect' THEN 'new' ELSE 'active' END \
+         FROM target t WHERE c.id = t.id \
+         RETURNING c.id, c.owner_id, c.merchant_id, t.old_stage AS \"from\", \
+           c.lifecycle_stage AS \"to\"",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .get_result(conn)
+    .optional()
+}

@@ -9,21 +9,32 @@ use uuid::Uuid;
 
 use crate::domain::new_customer::birthday_key;
 
-/// Days after a complaint closes by which the customer is called back (SPEC §4 *default*).
-pub const CALLBACK_DAYS: i64 = 3;
 /// How far ahead birthday care is planned.
 pub const BIRTHDAY_LEAD_DAYS: i64 = 7;
 
-/// A callback task after complaint `complaint_id` of `customer_id` closed (to the customer's
-/// owner, else the case's handler), due `CALLBACK_DAYS` later.
+/// A complaint that closed: whose, which, who handled it, when.
+#[derive(Debug, Clone, Copy)]
+pub struct ClosedComplaint {
+    pub customer_id: Uuid,
+    pub complaint_id: Uuid,
+    pub handler: Option<Uuid>,
+    pub closed_at: DateTime<Utc>,
+}
+
+/// A callback task after `closed` (to the customer's owner, else the case's handler), due
+/// `callback_days` (`[follow_ups] callback_days`, SPEC §4 *default* 3) later.
 pub fn complaint_callback(
     conn: &mut PgConnection,
-    customer_id: Uuid,
-    complaint_id: Uuid,
-    handler: Option<Uuid>,
-    closed_at: DateTime<Utc>,
+    closed: ClosedComplaint,
+    callback_days: i64,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
+    let ClosedComplaint {
+        customer_id,
+        complaint_id,
+        handler,
+        closed_at,
+    } = closed;
     diesel::sql_query(
         "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
            status, created_at, updated_at) \
@@ -36,7 +47,7 @@ pub fn complaint_callback(
     .bind::<SqlUuid, _>(customer_id)
     .bind::<SqlUuid, _>(complaint_id)
     .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(handler)
-    .bind::<Timestamptz, _>(closed_at + Duration::days(CALLBACK_DAYS))
+    .bind::<Timestamptz, _>(closed_at + Duration::days(callback_days))
     .bind::<Timestamptz, _>(now)
     .execute(conn)
 }
@@ -63,8 +74,14 @@ pub fn churn_retention(
 
 /// Monthly care for key accounts (one task per customer and month) and birthday care for
 /// customers who consented to care messages (one per customer and birthday), found through the
-/// keyed index of the next `BIRTHDAY_LEAD_DAYS` days' month and day.
-pub fn care(conn: &mut PgConnection, now: DateTime<Utc>, pii: &PiiCipher) -> QueryResult<usize> {
+/// keyed index of the next `BIRTHDAY_LEAD_DAYS` days' month and day; and the callbacks, due
+/// `callback_days` after the close, of complaints whose event came before the customer's file.
+pub fn care(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    pii: &PiiCipher,
+    callback_days: i64,
+) -> QueryResult<usize> {
     let monthly = diesel::sql_query(
         "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
            status, created_at, updated_at) \
@@ -115,7 +132,7 @@ pub fn care(conn: &mut PgConnection, now: DateTime<Utc>, pii: &PiiCipher) -> Que
          ON CONFLICT (trigger_key) DO NOTHING",
     )
     .bind::<Timestamptz, _>(now)
-    .bind::<diesel::sql_types::Integer, _>(CALLBACK_DAYS as i32)
+    .bind::<diesel::sql_types::Integer, _>(callback_days as i32)
     .execute(conn)?;
     Ok(monthly + birthdays + callbacks)
 }

@@ -90,6 +90,8 @@ fn list(errors: &mut Vec<FieldError>, field: &str, items: &[String], max_items: 
     }
 }
 
+/// Birthday and family as stored: checked whenever given, kept only when `consented` (the
+/// customer's `profile_extras` consent), dropped otherwise.
 fn extras(
     errors: &mut Vec<FieldError>,
     birthday: &Option<String>,
@@ -97,23 +99,6 @@ fn extras(
     consented: bool,
 ) -> Option<Extras> {
     let family = family.clone().filter(|f| !f.is_null());
-    if birthday.is_none() && family.is_none() {
-        return None;
-    }
-    if !consented {
-        for (field, given) in [
-            ("birthday", birthday.is_some()),
-            ("family", family.is_some()),
-        ] {
-            if given {
-                errors.push(FieldError::new(
-                    field,
-                    "may be stored only with the customer's profile_extras consent",
-                ));
-            }
-        }
-        return None;
-    }
     let birthday = birthday.as_deref().and_then(|b| {
         let parsed = NaiveDate::parse_from_str(b, "%Y-%m-%d").ok();
         if parsed.is_none() {
@@ -121,17 +106,17 @@ fn extras(
         }
         parsed
     });
+    if !consented || (birthday.is_none() && family.is_none()) {
+        return None;
+    }
     Some(Extras { birthday, family })
 }
 
 impl NewCustomer {
-    /// Validates every field at once. Birthday and family are refused unless
-    /// `extras_consented` (the customer's `profile_extras` consent).
-    pub fn parse(
-        req: CreateCustomer,
-        caller: &Principal,
-        extras_consented: bool,
-    ) -> Result<Self, ApiError> {
+    /// Validates every field at once. Birthday and family are checked, and kept only when
+    /// `extras_consented` (the customer's `profile_extras` consent): without it they are not
+    /// stored.
+    pub fn parse(req: CreateCustomer, extras_consented: bool) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         if req.kind.is_empty() {
             errors.push(FieldError::new("kind", "is required"));
@@ -222,11 +207,6 @@ impl NewCustomer {
         let extras = extras(&mut errors, &req.birthday, &req.family, extras_consented);
         list(&mut errors, "lanes", &req.lanes, 20);
         list(&mut errors, "tags", &req.tags, 50);
-        // An agent's new customer is theirs unless they name another owner.
-        let owner_id = req.owner_id.or_else(|| match caller.role {
-            Role::Agent => caller.user_id(),
-            _ => None,
-        });
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
@@ -246,10 +226,19 @@ impl NewCustomer {
             lanes: req.lanes,
             preferences: req.preferences.unwrap_or_default(),
             tags: req.tags,
-            owner_id,
+            owner_id: req.owner_id,
             merchant_id: req.merchant_id,
             identities,
         })
+    }
+
+    /// On creation only: an agent's new customer is theirs unless they name another owner
+    /// (an edit or a merge never changes the owner this way).
+    pub fn owned_by_default(mut self, caller: &Principal) -> Self {
+        if self.owner_id.is_none() && caller.role == Role::Agent {
+            self.owner_id = caller.user_id();
+        }
+        self
     }
 }
 
@@ -278,10 +267,10 @@ mod tests {
             req(serde_json::json!({"kind": "individual", "name": " 李雷 ",
                 "phones": ["+86 138-1234-5678"], "emails": ["Li@Example.com"],
                 "region": {"city": "深圳"}})),
-            &caller,
             false,
         )
-        .expect("valid");
+        .expect("valid")
+        .owned_by_default(&caller);
         assert_eq!(c.name, "李雷");
         assert_eq!(c.contacts.phones, vec!["13812345678"]);
         assert_eq!(
@@ -302,9 +291,8 @@ mod tests {
                 serde_json::json!({"kind": "robot", "name": "", "phones": ["1"],
                 "emails": ["x"], "size": "huge",
                 "company": {"legal_name": "A", "credit_code": "123"},
-                "preferences": {"contact_channel": "pigeon"}, "birthday": "1990-01-01"}),
+                "preferences": {"contact_channel": "pigeon"}, "birthday": "1990-13-01"}),
             ),
-            &agent(),
             false,
         )
         .expect_err("invalid");
@@ -340,5 +328,45 @@ mod extras_tests {
         assert!(errors.is_empty());
         extras(&mut errors, &Some("14/03/1990".into()), &None, true);
         assert_eq!(errors[0].field, "birthday");
+    }
+
+    #[test]
+    fn without_consent_birthday_and_family_are_checked_but_not_kept() {
+        let mut errors = Vec::new();
+        let family = Some(serde_json::json!({"children": 2}));
+        assert_eq!(
+            extras(&mut errors, &Some("1990-03-14".into()), &family, false),
+            None
+        );
+        assert!(errors.is_empty(), "no error: only not stored");
+        extras(&mut errors, &Some("1990-02-30".into()), &None, false);
+        assert_eq!(errors[0].field, "birthday", "a bad date is still refused");
+    }
+
+    #[test]
+    fn only_an_agent_creating_without_an_owner_becomes_it() {
+        let req = |v| serde_json::from_value::<CreateCustomer>(v).expect("request shape");
+        let agent = Principal {
+            sub: Uuid::now_v7().to_string(),
+            role: Role::Agent,
+            scopes: vec![],
+            merchant_id: None,
+            phone_hash: None,
+        };
+        let bare = serde_json::json!({"kind": "individual", "name": "李雷"});
+        let parsed = NewCustomer::parse(req(bare.clone()), false).expect("valid");
+        assert_eq!(parsed.owner_id, None, "parsing alone names no owner");
+        let owned = parsed.owned_by_default(&agent);
+        assert_eq!(owned.owner_id, agent.user_id());
+        let named = Uuid::now_v7();
+        let other = serde_json::json!({"kind": "individual", "name": "李雷", "owner_id": named});
+        let kept = NewCustomer::parse(req(other), false).expect("valid");
+        assert_eq!(kept.owned_by_default(&agent).owner_id, Some(named));
+        let admin = Principal {
+            role: Role::Admin,
+            ..agent
+        };
+        let none = NewCustomer::parse(req(bare), false).expect("valid");
+        assert_eq!(none.owned_by_default(&admin).owner_id, None);
     }
 }

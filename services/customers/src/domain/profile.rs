@@ -78,6 +78,7 @@ pub struct CreateCustomer {
     pub kind: String,
     /// Required.
     #[serde(default)]
+    #[schema(required = true)]
     pub name: String,
     #[serde(default)]
     pub phones: Vec<String>,
@@ -106,13 +107,19 @@ pub struct CreateCustomer {
     pub owner_id: Option<Uuid>,
     #[serde(default)]
     pub merchant_id: Option<Uuid>,
-    /// `YYYY-MM-DD`; stored only with `profile_extras` consent.
+    /// `YYYY-MM-DD`; stored only with `profile_extras` consent (on creation: granted in
+    /// `consents`; without it the file is created without a birthday).
     #[serde(default)]
     pub birthday: Option<String>,
-    /// Free-form family details; stored only with `profile_extras` consent.
+    /// Free-form family details; stored only with `profile_extras` consent, as `birthday`.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub family: Option<serde_json::Value>,
+    /// Consents given with the file, as in `PUT /customers/{id}/consents` (purpose →
+    /// `true` / `false` or `{granted, source, at}`): with `profile_extras` granted here,
+    /// `birthday` and `family` are stored in the same call.
+    #[serde(default)]
+    pub consents: Option<std::collections::BTreeMap<String, ConsentValue>>,
 }
 
 /// One purpose's current consent.
@@ -122,4 +129,38 @@ pub struct ConsentState {
     /// Where it was given or withdrawn, e.g. `app`, `phone`, `web`, `paper`.
     pub source: String,
     pub at: DateTime<Utc>,
+}
+
+/// One purpose's change given in full: granted or withdrawn, with its source and time.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChange {
+    pub granted: bool,
+    /// Where it was given, e.g. `app`, `phone`, `web`, `paper` (defaults to `api`).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// When it was given (defaults to now).
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// One purpose's change: `true` / `false` (source `api`, now), or given in full.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConsentValue {
+    Granted(bool),
+    Detailed(ConsentChange),
+}
+
+impl From<ConsentValue> for ConsentChange {
+    fn from(v: ConsentValue) -> Self {
+        match v {
+            ConsentValue::Granted(granted) => ConsentChange {
+                granted,
+                source: None,
+                at: None,
+            },
+            ConsentValue::Detailed(change) => change,
+        }
+    }
 }

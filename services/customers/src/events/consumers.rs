@@ -1,7 +1,8 @@
 //! The service's consumers, one handler per event type. Shipments feed each customer's
-//! activity; complaints, surveys and shipment notifications become interactions (the timeline is
-//! complete with no manual entry) and feed the complaint and satisfaction stats. Handlers run in
-//! the transaction that records the event id, and tolerate any order.
+//! activity (and move a prospect or churned customer's stage at once); complaints, surveys and
+//! shipment notifications become interactions (the timeline is complete with no manual entry)
+//! and feed the complaint and satisfaction stats. Handlers run in the transaction that records
+//! the event id, and tolerate any order.
 
 use diesel::PgConnection;
 use kuaidi_shared::events::catalogue::{
@@ -11,19 +12,23 @@ use kuaidi_shared::events::catalogue::{
 use kuaidi_shared::events::{CloudEvent, Consumers};
 
 use super::timeline;
+use crate::configuration::CustomerRules;
+use crate::db::activity;
 use crate::db::interactions::{self, InteractionRow};
-use crate::db::{activity, rules};
+use crate::db::rules::{self, ClosedComplaint};
+use crate::workflow::lifecycle;
 
-/// Every event type the service consumes, one handler each.
-pub fn consumers() -> Consumers {
+/// Every event type the service consumes, one handler each, under the configured `rules`.
+pub fn consumers(rules: &CustomerRules) -> Consumers {
+    let (thresholds, callback_days) = (rules.classification, rules.follow_ups.callback_days);
     Consumers::new()
-        .on(|conn, _, s: ShipmentCreatedV1| {
+        .on(move |conn, e, s: ShipmentCreatedV1| {
             let Some(customer) = s.shipper_customer_id else {
                 return Ok(());
             };
             let spend = s.freight.to_minor().map_err(anyhow::Error::msg)?;
             activity::record_shipment(conn, customer, s.created_at, &s.freight.currency, spend)?;
-            Ok(())
+            lifecycle::shipped(conn, e, customer, s.created_at, &thresholds)
         })
         .on(|conn, _, d: ShipmentDeliveredV1| {
             if let Some(customer) = d.shipper_customer_id {
@@ -37,13 +42,18 @@ pub fn consumers() -> Consumers {
             }
             log(conn, timeline::complaint_received(e, &c))
         })
-        .on(|conn, e, c: ComplaintClosedV1| {
+        .on(move |conn, e, c: ComplaintClosedV1| {
             let Some(customer) = c.customer_id else {
                 return Ok(());
             };
             activity::close_complaint(conn, c.complaint_id, customer, c.received_at, c.closed_at)?;
-            let (id, handler, closed) = (c.complaint_id, c.assignee_id, c.closed_at);
-            rules::complaint_callback(conn, customer, id, handler, closed, e.time)?;
+            let closed = ClosedComplaint {
+                customer_id: customer,
+                complaint_id: c.complaint_id,
+                handler: c.assignee_id,
+                closed_at: c.closed_at,
+            };
+            rules::complaint_callback(conn, closed, callback_days, e.time)?;
             log(conn, timeline::complaint_closed(e, &c))
         })
         .on(|conn, _, c: ComplaintReopenedV1| Ok(activity::reopen_complaint(conn, c.complaint_id)?))

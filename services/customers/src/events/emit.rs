@@ -1,16 +1,17 @@
 //! One constructor per event type the service emits, but for the classification run's, which
-//! it writes set-based ([`super::classified`]). An [`Emitter`] stamps envelopes at one time, in
+//! it writes set-based ([`super::classified`]) — a shipment's stage move is built here. An [`Emitter`] stamps envelopes at one time, in
 //! one request's trace.
 
 use chrono::{DateTime, Utc};
 use kuaidi_shared::events::catalogue::{
     CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
-    CustomerUpdatedV1,
+    CustomerStageChangedV1, CustomerUpdatedV1,
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
 use uuid::Uuid;
 
+use crate::db::activity::StageMove;
 use crate::db::customers::CustomerRow;
 
 /// Builds this service's events at `now`, in the trace of `ctx`.
@@ -81,6 +82,22 @@ impl Emitter<'_> {
                 from_owner_id: change.from,
                 to_owner_id: change.to,
                 handover_id: change.handover,
+                changed_at: self.now,
+            },
+        )
+    }
+
+    /// `customer.stage_changed` for a stage a shipment moved (the classification run writes its
+    /// own set-based, [`super::classified`]).
+    pub fn stage_changed(&self, moved: &StageMove) -> CloudEvent {
+        self.envelope(
+            moved.id,
+            &CustomerStageChangedV1 {
+                customer_id: moved.id,
+                merchant_id: moved.merchant_id,
+                owner_id: moved.owner_id,
+                from: Some(moved.from.clone()),
+                to: moved.to.clone(),
                 changed_at: self.now,
             },
         )

@@ -77,6 +77,31 @@ pub fn lock_for_write(
     Ok(row)
 }
 
+/// The customer a touchpoint (interaction, follow-up) of `id` goes to, locked for a write by
+/// `caller`: `id` itself, or the survivor it was merged into, so that no touchpoint is lost on
+/// a merged duplicate (SPEC §4). Rights are checked on the customer written.
+pub fn lock_for_touchpoint(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<CustomerRow, ApiError> {
+    let named = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+    let Some(survivor) = named.merged_into else {
+        return lock_for_write(conn, caller, id);
+    };
+    if !visible(conn, caller, &named)? {
+        return Err(ApiError::NotFound("customer"));
+    }
+    let row = lock_for_write(conn, caller, survivor)?;
+    // An undo holds the survivor's lock: once it is ours, `id` is either still merged into it
+    // or was released before, and then is written itself.
+    if repo::find(conn, id)?.and_then(|r| r.merged_into) == Some(survivor) {
+        Ok(row)
+    } else {
+        lock_for_write(conn, caller, id)
+    }
+}
+
 /// Staff write rights on `row`: agents their own and unowned customers; end customers only
 /// through the routes that allow them.
 pub fn may_write(caller: &Principal, row: &CustomerRow) -> Result<(), ApiError> {

@@ -4,6 +4,8 @@
 pub mod access;
 pub mod classify;
 pub mod handover;
+pub mod lifecycle;
 pub mod merging;
+pub mod ownership;
 pub mod profile;
 pub mod search;

@@ -5,7 +5,9 @@ use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::ApiError;
 use std::collections::BTreeMap;
 
+use crate::db::consents::ConsentRow;
 use crate::db::customers::{CustomerRow, Digest};
+use crate::domain::enums::Purpose;
 use crate::domain::new_customer::{Contacts, Extras, NewCustomer};
 use crate::domain::profile::{ConsentState, CreateCustomer, Region};
 
@@ -42,6 +44,7 @@ pub fn profile_of(row: &CustomerRow, pii: &PiiCipher) -> Result<CreateCustomer, 
         merchant_id: row.merchant_id,
         birthday: extras.birthday.map(|d| d.to_string()),
         family: extras.family,
+        consents: None,
     })
 }
 
@@ -101,4 +104,33 @@ pub fn consents_of(row: &CustomerRow) -> BTreeMap<String, ConsentState> {
 /// Whether `row` holds a granted consent for `purpose`.
 pub fn consented(row: &CustomerRow, purpose: &str) -> bool {
     consents_of(row).get(purpose).is_some_and(|c| c.granted)
+}
+
+/// Writes consent `changes` into `row` (withdrawing `profile_extras` erases the stored birthday
+/// and family); answers the history rows to record once the row is saved, by `actor`.
+pub fn record_consents(
+    row: &mut CustomerRow,
+    changes: Vec<(Purpose, ConsentState)>,
+    actor: &str,
+) -> Result<Vec<ConsentRow>, ApiError> {
+    let mut current = consents_of(row);
+    let mut history = Vec::with_capacity(changes.len());
+    for (purpose, state) in changes {
+        history.push(ConsentRow {
+            id: kuaidi_shared::clock::new_id(),
+            customer_id: row.id,
+            purpose: purpose.to_string(),
+            granted: state.granted,
+            source: state.source.clone(),
+            recorded_at: state.at,
+            actor: Some(actor.to_owned()),
+        });
+        if purpose == Purpose::ProfileExtras && !state.granted {
+            row.extras_sealed = None;
+            row.birthday_index = None;
+        }
+        current.insert(purpose.to_string(), state);
+    }
+    row.consents = serde_json::to_value(&current).map_err(internal)?;
+    Ok(history)
 }

@@ -81,7 +81,7 @@ async fn every_invalid_field_and_unknown_enum_value_is_reported_at_once() {
     let app = spawn().await;
     let bad = json!({"kind": "robot", "name": "", "phones": ["12"], "size": "huge",
         "region": {"city_tier": "tier9"}, "preferences": {"contact_channel": "pigeon"},
-        "birthday": "1990-01-01"});
+        "birthday": "1990-13-01"});
     let problem = expect_json(
         app.post(&app.token(Role::Admin), "/api/v1/customers", &bad)
             .await,

@@ -419,3 +419,55 @@ async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_su
     );
     app.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn touchpoints_logged_on_a_merged_duplicate_go_to_its_survivor() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let survivor = id_of(&create(&app, &json!({"kind": "individual", "name": "主"})).await);
+    let duplicate = id_of(&create(&app, &json!({"kind": "individual", "name": "副"})).await);
+    let merge = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/{survivor}/merge"),
+            &json!({"duplicate_id": duplicate}),
+        )
+        .await;
+    expect_json(merge, 200).await;
+
+    let call = json!({"channel": "phone", "direction": "in", "kind": "inquiry",
+        "summary": "Called about an old parcel"});
+    let logged = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/{duplicate}/interactions"),
+            &call,
+        )
+        .await;
+    assert_eq!(
+        logged
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok()),
+        Some(format!("/api/v1/customers/{survivor}/interactions").as_str())
+    );
+    let logged = expect_json(logged, 201).await;
+    assert_eq!(logged["customer_id"], survivor.to_string());
+    let task = json!({"due_at": "2030-01-01T00:00:00Z", "reason": "call back"});
+    let task = app
+        .post(
+            &admin,
+            &format!("/api/v1/customers/{duplicate}/follow-ups"),
+            &task,
+        )
+        .await;
+    assert_eq!(
+        expect_json(task, 201).await["customer_id"],
+        survivor.to_string()
+    );
+
+    let timeline = format!("/api/v1/customers/{survivor}/interactions");
+    let timeline = expect_json(app.get(&admin, &timeline).await, 200).await;
+    assert_eq!(timeline["data"][0]["summary"], "Called about an old parcel");
+    app.app.stop().await;
+}

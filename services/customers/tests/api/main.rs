@@ -3,9 +3,12 @@
 
 mod classification;
 mod classified_events;
+mod consents;
 mod customers;
 mod follow_ups;
 mod helpers;
 mod input;
 mod lifecycle;
+mod ownership;
 mod search;
+mod stages;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use crate::api::care::ClassificationRun;
 use crate::api::problems::AdminsOnly;
+use crate::configuration::CustomerRules;
 use crate::startup::classification_job;
 use crate::workflow::classify::Classifier;
 
 /// Runs the classification now (tiers, RFM, stages, churn warnings) under the same advisory
-/// lock as the hourly job; `busy` when another replica is running it.
+/// lock as the scheduled (hourly) job; `busy` when another replica is running it.
 #[utoipa::path(post, path = "/api/v1/customers/classification:run", tag = "customers",
     responses((status = 200, description = "What the run changed", body = ClassificationRun),
         AdminsOnly))]
@@ -20,12 +21,13 @@ pub async fn run_classification(
     _admin: Authorized<caps::Administration>,
     sched: web::Data<Scheduler>,
     classifier: web::Data<Classifier>,
+    rules: web::Data<CustomerRules>,
 ) -> Result<HttpResponse, ApiError> {
     let c = **classifier;
     let ran_at = sched.clock.now();
     let ran = sched
         .run_db(
-            &classification_job(),
+            &classification_job(&rules.schedule),
             Arc::new(move |conn: &mut diesel::PgConnection, now| c.run(conn, now)),
         )
         .await?;

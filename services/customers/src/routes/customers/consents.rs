@@ -3,25 +3,26 @@
 use actix_web::{web, HttpResponse};
 use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::request::RequestContext;
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use super::commit_edit;
 use crate::api::care::{ConsentEvent, Consents, PutConsents};
-use crate::api::customers::ConsentState;
 use crate::api::problems::{NoSuchCustomer, UnknownPurposes};
-use crate::db::consents::{self as history, ConsentRow};
+use crate::db::consents as history;
 use crate::db::customers::CustomerRow;
-use crate::domain::enums::{parse_into, Purpose};
 use crate::workflow::{access, profile};
 use kuaidi_shared::deps::Deps;
 
 /// Records consent per purpose (`marketing`, `care_messages`, `profile_extras`), each with its
-/// time and source; every change is kept in the history. Withdrawing `profile_extras` erases
-/// the stored birthday and family. An end customer may change their own.
+/// time and source; every change is kept in the history. The body names the purposes under
+/// `consents` (`{"consents": {"marketing": {"granted": true, "source": "app"}}}`, or
+/// `{"consents": {"marketing": true}}`) or alone (`{"marketing": true}`); a bare `true` /
+/// `false` is recorded with source `api` and the current time. Purposes not named stay as
+/// they are. Withdrawing `profile_extras` erases the stored birthday and family. An end
+/// customer may change their own.
 #[utoipa::path(put, path = "/api/v1/customers/{id}/consents", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = PutConsents,
     responses((status = 200, description = "Current consents and their history", body = Consents),
@@ -38,30 +39,10 @@ pub async fn put_consents(
         deps.clock.now(),
         caller.principal.clone(),
     );
-    let changes = parse_changes(body.into_inner(), now)?;
+    let changes = body.into_inner().changes(now)?;
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
-        let mut current = profile::consents_of(&row);
-        let rows: Vec<ConsentRow> = changes
-            .iter()
-            .map(|(p, c)| ConsentRow {
-                id: new_id(),
-                customer_id: id,
-                purpose: p.to_string(),
-                granted: c.granted,
-                source: c.source.clone(),
-                recorded_at: c.at,
-                actor: Some(who.sub.clone()),
-            })
-            .collect();
-        for (p, c) in changes {
-            if p == Purpose::ProfileExtras && !c.granted {
-                row.extras_sealed = None;
-                row.birthday_index = None;
-            }
-            current.insert(p.to_string(), c);
-        }
-        row.consents = serde_json::to_value(&current).map_err(anyhow::Error::from)?;
+        let rows = profile::record_consents(&mut row, changes, &who.sub)?;
         commit_edit(conn, &mut row, vec!["consents".into()], &ctx, now)?;
         history::record(conn, &rows)?;
         consents_view(conn, &row)
@@ -88,42 +69,6 @@ pub async fn get_consents(
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// Every purpose checked at once; the source defaults to `api`, the time to now.
-fn parse_changes(
-    body: PutConsents,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<(Purpose, ConsentState)>, ApiError> {
-    let mut errors = Vec::new();
-    let mut changes = Vec::new();
-    for (purpose, change) in body.consents {
-        let field = format!("consents.{purpose}");
-        let Some(p) = parse_into::<Purpose>(&mut errors, &field, &purpose) else {
-            continue;
-        };
-        let source = change.source.unwrap_or_else(|| "api".into());
-        if source.trim().is_empty() || source.chars().count() > 64 {
-            errors.push(FieldError::new(
-                format!("{field}.source"),
-                "must be 1–64 characters",
-            ));
-        }
-        let at = change.at.unwrap_or(now);
-        changes.push((
-            p,
-            ConsentState {
-                granted: change.granted,
-                source,
-                at,
-            },
-        ));
-    }
-    if errors.is_empty() {
-        Ok(changes)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
 fn consents_view(conn: &mut PgConnection, row: &CustomerRow) -> Result<Consents, ApiError> {

@@ -2,6 +2,8 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
@@ -13,9 +15,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::api::customers::{CreateCustomer, Customer};
+use crate::api::care::changes;
+use crate::api::customers::{ConsentState, CreateCustomer, Customer};
 use crate::api::problems::{DuplicateCustomer, MayNotCreateCustomers};
+use crate::db::consents as consent_history;
 use crate::db::customers::{self as repo, CustomerRow};
+use crate::domain::enums::Purpose;
 use crate::domain::new_customer::NewCustomer;
 use crate::events::emit::Emitter;
 use crate::routes::customers::view;
@@ -32,6 +37,10 @@ pub struct CreateParams {
 
 /// Opens a customer file and emits `customer.created`. A phone, email or credit code that
 /// already belongs to a customer is a `409` naming the match, unless `allow_duplicate=true`.
+/// An agent who names no `owner_id` becomes the owner. `consents` (optional) records consents
+/// with the file, as `PUT /customers/{id}/consents` does. `birthday` and `family` are stored
+/// only when `consents` grants `profile_extras`: otherwise the file is created without them
+/// (they answer `null`); a malformed birthday is still a `422`.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", params(CreateParams),
     request_body = CreateCustomer,
     responses((status = 201, description = "Created; `Location` names the customer", body = Customer),
@@ -43,11 +52,9 @@ pub async fn create_customer(
     body: web::Json<CreateCustomer>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let pii = deps.pii.clone();
+    let (pii, now) = (deps.pii.clone(), deps.clock.now());
     crate::workflow::access::staff_only(&caller)?;
-    // A new file has no consents yet, so birthday and family cannot be stored on creation.
-    let new = NewCustomer::parse(body.into_inner(), &caller, false)?;
-    let now = deps.clock.now();
+    let (new, consents) = validated(body.into_inner(), &caller, now)?;
     let digests = profile::digests(&new, &pii);
     let phone_hashes: Vec<String> = digests
         .iter()
@@ -56,6 +63,7 @@ pub async fn create_customer(
         .collect();
     let mut row = blank(new_id(), now);
     profile::apply(&mut row, &new, &pii)?;
+    let history = profile::record_consents(&mut row, consents, &caller.sub)?;
     let allow_duplicate = params.allow_duplicate;
     let (pii2, who) = (pii.clone(), caller.principal.clone());
     let body = db::transaction(&deps.pool, move |conn| {
@@ -66,6 +74,7 @@ pub async fn create_customer(
             }
         }
         repo::insert(conn, &row, &digests)?;
+        consent_history::record(conn, &history)?;
         let event = Emitter { ctx: &ctx, now }.created(&row, phone_hashes.clone());
         Outbox::enqueue(conn, &event)?;
         view::full_view(conn, &row, now, &pii2, &who)
@@ -78,6 +87,29 @@ pub async fn create_customer(
         .json(&body);
     super::mark_unmasked(&mut resp, &caller, &[&body]);
     Ok(resp)
+}
+
+/// The profile validated, owned by an agent creator by default, and the consents given with
+/// it (`profile_extras` among them lets birthday and family be kept); every error at once.
+fn validated(
+    mut req: CreateCustomer,
+    caller: &Principal,
+    now: DateTime<Utc>,
+) -> Result<(NewCustomer, Vec<(Purpose, ConsentState)>), ApiError> {
+    let given = req.consents.take().unwrap_or_default();
+    let consents = changes("consents.", given, now);
+    let extras_ok = consents.as_ref().is_ok_and(|c| {
+        c.iter()
+            .any(|(p, state)| *p == Purpose::ProfileExtras && state.granted)
+    });
+    match (NewCustomer::parse(req, extras_ok), consents) {
+        (Ok(new), Ok(consents)) => Ok((new.owned_by_default(caller), consents)),
+        (Err(ApiError::Validation(mut a)), Err(ApiError::Validation(b))) => {
+            a.extend(b);
+            Err(ApiError::Validation(a))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
 }
 
 /// An empty row: a prospect in the small tier, version 1.

@@ -14,6 +14,7 @@ use super::view::full_view;
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
 use crate::api::customers::Customer;
 use crate::api::problems::{BadMerge, NoSuchCustomer, NoSuchMerge, NotMergeable, NotUndoable};
+use crate::configuration::CustomerRules;
 use crate::db::customers::CustomerRow;
 use crate::workflow::access;
 use crate::workflow::merging::fields as rules;
@@ -30,7 +31,8 @@ pub struct MergeParams {
 
 /// Merges `duplicate_id` into this customer: lists united, single values from the survivor
 /// unless `prefer` names the duplicate, interactions, follow-ups and stats to the survivor.
-/// Emits `customer.merged`; undoable for 7 days. `?dry_run=true` writes nothing.
+/// Emits `customer.merged` (and `customer.owner_changed` when the survivor's owner changes);
+/// undoable for 7 days (*default*, `[merges] undo_days`). `?dry_run=true` writes nothing.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers",
     params(("id" = Uuid, Path, description = "The surviving customer"), MergeParams),
     request_body = MergeRequest,
@@ -42,6 +44,7 @@ pub async fn merge_customers(
     path: web::Path<Uuid>,
     params: web::Query<MergeParams>,
     body: web::Json<MergeRequest>,
+    rules: web::Data<CustomerRules>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
@@ -57,17 +60,23 @@ pub async fn merge_customers(
         prefer: rules::parse_prefer(&req.prefer)?,
         dry_run: params.dry_run,
     };
-    let result = as_merger(&caller, ctx, &deps, move |conn, merger| {
-        let merged = merger.merge(conn, survivor, &order)?;
-        merge_result(conn, merged, order.dry_run, merger)
-    })
+    let result = as_merger(
+        &caller,
+        ctx,
+        &deps,
+        rules.merges.undo_days,
+        move |conn, merger| {
+            let merged = merger.merge(conn, survivor, &order)?;
+            merge_result(conn, merged, order.dry_run, merger)
+        },
+    )
     .await?;
     let mut resp = HttpResponse::Ok().json(&result);
     super::mark_unmasked(&mut resp, &caller, &[&result.customer]);
     Ok(resp)
 }
 
-/// Undoes a merge within 7 days: both records exactly as they were, the duplicate's
+/// Undoes a merge within 7 days (*default*, `[merges] undo_days`): both records exactly as they were, the duplicate's
 /// interactions and follow-ups back with it.
 #[utoipa::path(post, path = "/api/v1/customers/merges/{merge_id}:undo", tag = "customers",
     params(("merge_id" = Uuid, Path, description = "Merge id")),
@@ -77,14 +86,21 @@ pub async fn undo_merge(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
+    rules: web::Data<CustomerRules>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
     let merge_id = path.into_inner();
-    let result = as_merger(&caller, ctx, &deps, move |conn, merger| {
-        let undone = merger.undo(conn, merge_id)?;
-        undo_result(conn, undone, merger)
-    })
+    let result = as_merger(
+        &caller,
+        ctx,
+        &deps,
+        rules.merges.undo_days,
+        move |conn, merger| {
+            let undone = merger.undo(conn, merge_id)?;
+            undo_result(conn, undone, merger)
+        },
+    )
     .await?;
     let mut resp = HttpResponse::Ok().json(&result);
     super::mark_unmasked(&mut resp, &caller, &[&result.survivor, &result.duplicate]);
@@ -96,6 +112,7 @@ async fn as_merger<T, F>(
     caller: &Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     deps: &Deps,
+    undo_days: i64,
     work: F,
 ) -> Result<T, ApiError>
 where
@@ -109,6 +126,7 @@ where
             pii: &pii,
             ctx: &ctx,
             now,
+            undo_days,
         };
         work(conn, &merger)
     })

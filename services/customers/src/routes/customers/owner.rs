@@ -1,12 +1,10 @@
 //! `PUT /api/v1/customers/{id}/owner` and `POST /api/v1/customers/handover`.
 
 use actix_web::{web, HttpResponse};
-use diesel::prelude::*;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
-use kuaidi_shared::events::Outbox;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -16,8 +14,7 @@ use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
 use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
 use crate::db::customers as repo;
-use crate::db::schema::follow_ups;
-use crate::events::emit::{Emitter, OwnerChange};
+use crate::events::emit::Emitter;
 use crate::workflow;
 use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
@@ -45,25 +42,12 @@ pub async fn put_owner(
     let pii = deps.pii.clone();
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
-        let from = row.owner_id;
-        if from != to {
-            diesel::update(follow_ups::table)
-                .filter(follow_ups::customer_id.eq(id))
-                .filter(follow_ups::status.eq("open"))
-                .filter(follow_ups::assignee_id.is_not_distinct_from(from))
-                .set(follow_ups::assignee_id.eq(to))
-                .execute(conn)?;
+        let emit = Emitter { ctx: &ctx, now };
+        if workflow::ownership::reassign(conn, &emit, id, row.owner_id, to)? {
             row.owner_id = to;
             row.version += 1;
             row.updated_at = now;
             repo::save(conn, &row)?;
-            let change = OwnerChange {
-                from,
-                to,
-                handover: None,
-            };
-            let emit = Emitter { ctx: &ctx, now };
-            Outbox::enqueue(conn, &emit.owner_changed(id, change))?;
         }
         view::full_view(conn, &row, now, &pii, &who)
     })

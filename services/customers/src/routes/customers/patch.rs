@@ -1,6 +1,8 @@
 //! Edits: a `PATCH` body laid over the stored profile; the result is validated whole, as a
 //! creation would be, so an edit cannot store what a creation would refuse.
 
+use kuaidi_shared::{ApiError, FieldError};
+
 use crate::api::customers::{CreateCustomer, UpdateCustomer};
 
 /// Lays the fields given in `patch` over `current`; returns the edited profile and the names
@@ -36,6 +38,26 @@ pub fn apply(mut current: CreateCustomer, patch: UpdateCustomer) -> (CreateCusto
         family => Some,
     );
     (current, changed)
+}
+
+/// `422` naming `birthday` and `family` when the patch sets them without the customer's
+/// `profile_extras` consent: an edit of these fields alone would otherwise change nothing.
+pub fn check_extras(changed: &[String], consented: bool) -> Result<(), ApiError> {
+    let errors: Vec<FieldError> = changed
+        .iter()
+        .filter(|f| !consented && (*f == "birthday" || *f == "family"))
+        .map(|f| {
+            FieldError::new(
+                f.as_str(),
+                "may be stored only with the customer's profile_extras consent",
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// Whether an end customer may make this edit: only their own preferences.

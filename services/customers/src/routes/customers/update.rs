@@ -17,12 +17,16 @@ use crate::api::problems::{
 };
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
-use crate::workflow::{access, profile};
+use crate::events::emit::Emitter;
+use crate::workflow::{access, ownership, profile};
 use kuaidi_shared::deps::Deps;
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
-/// customer may change only their own `preferences`.
+/// customer may change only their own `preferences`. A new `owner_id` is an owner change as
+/// by `PUT /owner`: the open follow-ups go along and `customer.owner_changed` is emitted
+/// (besides `customer.updated`). An edit never makes its editor the owner.
+/// `birthday` and `family` need the customer's `profile_extras` consent (`422` without).
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id"), ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
     request_body = UpdateCustomer,
@@ -51,7 +55,9 @@ pub async fn update_customer(
                 "an end customer may change only their own preferences".into(),
             ));
         }
-        let new = NewCustomer::parse(edited, &who, profile::consented(&row, "profile_extras"))?;
+        let consented = profile::consented(&row, "profile_extras");
+        patch::check_extras(&changed, consented)?;
+        let new = NewCustomer::parse(edited, consented)?;
         let digests = profile::digests(&new, &pii);
         let matches = repo::matching(conn, &digests, Some(id))?;
         if changed
@@ -61,7 +67,10 @@ pub async fn update_customer(
         {
             return Err(duplicate(&matches));
         }
+        let owner_before = row.owner_id;
         profile::apply(&mut row, &new, &pii)?;
+        let emit = Emitter { ctx: &ctx, now };
+        ownership::reassign(conn, &emit, id, owner_before, row.owner_id)?;
         repo::replace_identities(conn, id, &digests)?;
         commit_edit(conn, &mut row, changed, &ctx, now)?;
         view::full_view(conn, &row, now, &pii, &who)

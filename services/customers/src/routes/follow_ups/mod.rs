@@ -120,6 +120,8 @@ pub async fn list_customer_follow_ups(
 }
 
 /// Plans a follow-up by hand; the assignee defaults to the customer's owner, else the caller.
+/// On a customer merged into another it is planned for the survivor (the answer's
+/// `customer_id`).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/follow-ups", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateFollowUp,
     responses((status = 201, description = "Planned", body = FollowUp),
@@ -145,10 +147,10 @@ pub async fn create_follow_up(
     };
     let who = caller.principal.clone();
     let row = db::transaction(&deps.pool, move |conn| {
-        let customer = access::lock_for_write(conn, &who, id)?;
+        let customer = access::lock_for_touchpoint(conn, &who, id)?;
         let row = FollowUpRow {
             id: new_id(),
-            customer_id: id,
+            customer_id: customer.id,
             assignee_id: req
                 .assignee_id
                 .or(customer.owner_id)

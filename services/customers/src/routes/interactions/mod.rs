@@ -48,7 +48,8 @@ pub async fn list_interactions(
 }
 
 /// Logs a touchpoint (channel, direction, kind, summary; time defaults to now, staff to the
-/// caller).
+/// caller). On a customer merged into another it is logged on the survivor, whose id the
+/// answer's `customer_id` names: no touchpoint is lost.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateInteraction,
     responses((status = 201, description = "Logged", body = Interaction),
@@ -86,13 +87,18 @@ pub async fn create_interaction(
     };
     let who = caller.principal.clone();
     let row = db::transaction(&deps.pool, move |conn| {
-        access::lock_for_write(conn, &who, id)?;
+        let customer = access::lock_for_touchpoint(conn, &who, id)?;
+        let row = InteractionRow {
+            customer_id: customer.id,
+            ..row
+        };
         repo::insert(conn, &row)?;
         Ok(row)
     })
     .await?;
+    let timeline = format!("/api/v1/customers/{}/interactions", row.customer_id);
     Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/customers/{id}/interactions")))
+        .insert_header((LOCATION, timeline))
         .json(view(row)))
 }
 

@@ -108,6 +108,7 @@ pub fn merge(
         merchant_id: pick!(merchant_id),
         birthday: pick!(birthday),
         family: pick!(family),
+        consents: None,
     }
 }
 

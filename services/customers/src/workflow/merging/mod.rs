@@ -1,6 +1,7 @@
 //! Merging two customer files and undoing it, in the caller's transaction: both rows locked
 //! in id order (two merges of one pair queue, the second finds the work done and gets a 409),
-//! both snapshotted with what moved, so an undo within 7 days restores both exactly.
+//! both snapshotted with what moved, so an undo within the configured days restores both
+//! exactly. An owner the merge changes (or the undo restores) is announced.
 
 pub mod fields;
 
@@ -21,11 +22,8 @@ use crate::domain::enums::Side;
 use crate::domain::new_customer::NewCustomer;
 use crate::domain::profile::ConsentState;
 use crate::events::emit::Emitter;
-use crate::workflow::{access, profile};
+use crate::workflow::{access, ownership, profile};
 use fields as rules;
-
-/// How long a merge can be undone (SPEC §4 *default*).
-pub const UNDO_DAYS: i64 = 7;
 
 /// A merge asked for: the duplicate, the side each field named in `prefer` comes from, and
 /// whether only to answer the result (a dry run writes nothing).
@@ -52,12 +50,14 @@ pub struct Undone {
     pub duplicate: CustomerRow,
 }
 
-/// Who merges, when, with which keys.
+/// Who merges, when, with which keys, and for how many days a merge can be undone
+/// (`[merges] undo_days`, SPEC §4 *default* 7).
 pub struct Merger<'a> {
     pub who: &'a Principal,
     pub pii: &'a PiiCipher,
     pub ctx: &'a RequestContext,
     pub now: DateTime<Utc>,
+    pub undo_days: i64,
 }
 
 /// Locks both customers (in id order, so two merges of one pair queue instead of
@@ -144,7 +144,7 @@ impl Merger<'_> {
         if !extras_ok {
             (profile.birthday, profile.family) = (None, None);
         }
-        let new = NewCustomer::parse(profile, who, extras_ok)?;
+        let new = NewCustomer::parse(profile, extras_ok)?;
         let mut row = s.clone();
         profile::apply(&mut row, &new, pii)?;
         row.consents = serde_json::to_value(&consents).map_err(anyhow::Error::from)?;
@@ -164,6 +164,9 @@ impl Merger<'_> {
         repo::replace_identities(conn, s.id, &profile::digests(&new, pii))?;
         let (repointed, moved_interactions) = merges::absorb(conn, s.id, d.id, now)?;
         let moved_follow_ups = follow_ups::move_all(conn, d.id, s.id)?;
+        // The survivor's follow-ups keep their assignees, so that an undo restores them exactly.
+        let emit = Emitter { ctx, now };
+        ownership::announce(conn, &emit, s.id, s.owner_id, row.owner_id)?;
         let merge_id = new_id();
         merges::insert(
             conn,
@@ -183,13 +186,12 @@ impl Merger<'_> {
                 undone_at: None,
             },
         )?;
-        let event = Emitter { ctx, now }.merged(merge_id, s.id, d.id);
-        Outbox::enqueue(conn, &event)?;
+        Outbox::enqueue(conn, &emit.merged(merge_id, s.id, d.id))?;
         Ok(Merged {
             merge_id: Some(merge_id),
             survivor: row,
             duplicate_id: d.id,
-            undo_until: Some(now + Duration::days(UNDO_DAYS)),
+            undo_until: Some(now + Duration::days(self.undo_days)),
         })
     }
 
@@ -203,14 +205,14 @@ impl Merger<'_> {
                 "this merge was undone already",
             ));
         }
-        if now - m.merged_at > Duration::days(UNDO_DAYS) {
+        if now - m.merged_at > Duration::days(self.undo_days) {
             return Err(ApiError::conflict(
                 "undo_window_passed",
-                format!("a merge can be undone for {UNDO_DAYS} days"),
+                format!("a merge can be undone for {} days", self.undo_days),
             ));
         }
-        let (survivor, _) = lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
-        if let Some(later) = survivor.merged_into {
+        let (merged, _) = lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
+        if let Some(later) = merged.merged_into {
             return Err(ApiError::conflict(
                 "merged_again",
                 format!("the survivor was merged into {later} since; undo that merge first"),
@@ -220,16 +222,17 @@ impl Merger<'_> {
         merges::restore(conn, m.duplicate_id, &m.duplicate_before, now)?;
         merges::release(conn, &m)?;
         merges::mark_undone(conn, merge_id, now)?;
-        let mut rows = Vec::new();
+        let (emit, mut rows) = (Emitter { ctx, now }, Vec::new());
         for id in [m.survivor_id, m.duplicate_id] {
             let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
             let phones = repo::phone_hashes(conn, id)?;
-            let event = Emitter { ctx, now }.updated(&row, vec!["merge_undone".into()], phones);
+            let event = emit.updated(&row, vec!["merge_undone".into()], phones);
             Outbox::enqueue(conn, &event)?;
             rows.push(row);
         }
         let duplicate = rows.pop().ok_or(ApiError::NotFound("customer"))?;
         let survivor = rows.pop().ok_or(ApiError::NotFound("customer"))?;
+        ownership::announce(conn, &emit, survivor.id, merged.owner_id, survivor.owner_id)?;
         Ok(Undone {
             merge_id,
             undone_at: now,

@@ -1,0 +1,75 @@
+//! Owner changes outside handovers: an edit never makes its editor the owner; an edit naming
+//! an owner is an owner change, announced, its open follow-ups taken along.
+
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::{expect_json, user_token};
+use serde_json::{json, Value};
+use std::time::Duration;
+use uuid::Uuid;
+
+use crate::helpers::{create, id_of, spawn};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_edit_of_an_unowned_customer_leaves_it_unowned() {
+    let app = spawn().await;
+    let agent = user_token(&app.env.key, Role::Agent, Uuid::now_v7());
+    let id = id_of(&create(&app, &json!({"kind": "individual", "name": "无主"})).await);
+    let path = format!("/api/v1/customers/{id}");
+
+    let edited = app.patch(&agent, &path, &json!({"tags": ["vip"]})).await;
+    let edited = expect_json(edited, 200).await;
+    assert_eq!(edited["tags"], json!(["vip"]));
+    assert_eq!(
+        edited["owner_id"],
+        Value::Null,
+        "the editor did not become the owner"
+    );
+
+    let created = app
+        .post(
+            &agent,
+            "/api/v1/customers",
+            &json!({"kind": "individual", "name": "新"}),
+        )
+        .await;
+    assert_ne!(
+        expect_json(created, 201).await["owner_id"],
+        Value::Null,
+        "an agent still owns the customer they create"
+    );
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_named_in_an_edit_is_announced_and_takes_the_open_follow_ups() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    let body = json!({"kind": "individual", "name": "客户", "owner_id": alice});
+    let id = id_of(&create(&app, &body).await);
+    let task = json!({"due_at": "2030-01-01T00:00:00Z", "reason": "renewal"});
+    let task = app
+        .post(&admin, &format!("/api/v1/customers/{id}/follow-ups"), &task)
+        .await;
+    assert_eq!(
+        expect_json(task, 201).await["assignee_id"],
+        alice.to_string()
+    );
+    let tap = app.env.tap().await;
+
+    let path = format!("/api/v1/customers/{id}");
+    let edited = app.patch(&admin, &path, &json!({"owner_id": bob})).await;
+    assert_eq!(expect_json(edited, 200).await["owner_id"], bob.to_string());
+
+    let event = tap
+        .next_of_type("customer.owner_changed", Duration::from_secs(10))
+        .await;
+    assert_eq!(event.data["customer_id"], id.to_string());
+    assert_eq!(event.data["from_owner_id"], alice.to_string());
+    assert_eq!(event.data["to_owner_id"], bob.to_string());
+    assert_eq!(event.data["handover_id"], Value::Null);
+    let bobs = format!("/api/v1/follow-ups?assignee={bob}&status=open");
+    let bobs = expect_json(app.get(&admin, &bobs).await, 200).await;
+    assert_eq!(bobs["data"].as_array().map(Vec::len), Some(1), "{bobs}");
+    app.app.stop().await;
+}
