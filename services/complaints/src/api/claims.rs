@@ -32,8 +32,8 @@ pub struct Claim {
     pub status: String,
     pub amount_claimed: Money,
     /// What the rules allow for this claim (insured → declared value; uninsured loss or
-    /// damage → 3 × freight; late on a time-definite service → the freight), never more than
-    /// claimed.
+    /// damage → 3 × freight by default; late on a time-definite service → the freight), never
+    /// more than claimed.
     pub amount_payable: Money,
     pub amount_approved: Option<Money>,
     pub customer_id: Option<Uuid>,
@@ -42,10 +42,10 @@ pub struct Claim {
     pub reason: Option<String>,
     /// The payment reference.
     pub reference: Option<String>,
-    /// Unsettled 30 days after filing: escalated automatically.
+    /// Unsettled 30 days (*default*) after filing: escalated automatically.
     pub escalated: bool,
     pub escalated_at: Option<DateTime<Utc>>,
-    /// Unsettled and older than 30 days.
+    /// Unsettled and older than the ageing period (*default* 30 days).
     pub overdue: bool,
     pub filed_at: DateTime<Utc>,
     pub settled_at: Option<DateTime<Utc>>,
@@ -57,7 +57,7 @@ pub struct Claim {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ClaimQuery {
-    /// `true`: the ageing report (unsettled after 30 days).
+    /// `true`: the ageing report (unsettled after 30 days, *default*).
     pub overdue: Option<bool>,
     pub status: Option<String>,
     pub kind: Option<String>,

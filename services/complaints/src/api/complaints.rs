@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Body of `POST /api/v1/complaints`.
+/// Body of `POST /api/v1/complaints`. Besides these, SPEC §2.1 makes every other field of a
+/// case optional on create: the ones the lifecycle sets (`department`, `assignee_id`,
+/// `reasonable`, `escalation_level`, `status`, `sla`, `root_cause`, `resolution`,
+/// `satisfaction`, ...) are accepted and ignored — a new case is `received` and is triaged and
+/// assigned through its actions.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "type": "complaint",
     "channel": "phone",
@@ -41,6 +44,11 @@ pub struct CreateComplaint {
     /// `low` | `normal` | `high` | `urgent`; derived when not given.
     #[serde(default)]
     pub priority: Option<String>,
+    /// The merchant the case concerns, for staff opening a case without a shipment this
+    /// service knows: a known shipment's merchant always wins. A merchant's case is always its
+    /// own (naming another merchant is a 404); an end customer's value is ignored.
+    #[serde(default)]
+    pub merchant_id: Option<Uuid>,
 }
 
 impl From<CreateComplaint> for crate::domain::intake::Draft {
@@ -53,6 +61,7 @@ impl From<CreateComplaint> for crate::domain::intake::Draft {
             tracking_number: b.tracking_number,
             category: b.category,
             priority: b.priority,
+            merchant_id: b.merchant_id,
         }
     }
 }
@@ -184,7 +193,7 @@ pub struct ComplaintPage {
 /// {assignee_id, department}; `investigate` {}; `propose` {measures, plan, compensation?,
 /// report? {content, process, evidence_analysis, conclusion}}; `approve` {reason?}; `reject`
 /// {reason}; `resolve` {resolution, customer_notified_at?}; `close` {resolution_code,
-/// root_cause}; `reopen` {reason}; `escalate` {reason}; `comment` {text, internal?}.
+/// root_cause?} (a root cause from the taxonomy; one set earlier stays when none is given); `reopen` {reason}; `escalate` {reason}; `comment` {text, internal?}.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"category": "delay", "priority": "high", "reasonable": true,
     "note": "checked the scans", "reply": "We are on it."}))]

@@ -47,7 +47,8 @@ pub struct StaffNotification {
     pub recipient_id: Option<Uuid>,
     pub department: String,
     pub complaint_id: Uuid,
-    /// `escalated` (an SLA breach or an aged claim escalated the case).
+    /// `escalated` (an SLA breach or an aged claim escalated the case) | `sla_breached` (an SLA
+    /// breach on a case already at the top level: nothing left to escalate).
     pub kind: String,
     /// Case number, reason, escalation level, priority, status, assignee.
     #[schema(value_type = Object)]

@@ -171,25 +171,24 @@ pub fn received_on_tracking_number_since(
     .get_result(conn)
 }
 
-/// The earliest open case of the same customer, tracking number and category received after
-/// `since`.
-pub fn open_duplicate(
+/// The open cases of the same customer, tracking number and category received after `since`,
+/// earliest first (intake takes the first its caller may see).
+pub fn open_duplicates(
     conn: &mut PgConnection,
     customer_id: Uuid,
     tracking_number: &str,
     category: &str,
     since: DateTime<Utc>,
-) -> QueryResult<Option<ComplaintRow>> {
+) -> QueryResult<Vec<ComplaintRow>> {
     complaints::table
         .filter(complaints::customer_id.eq(customer_id))
         .filter(complaints::tracking_number.eq(tracking_number))
         .filter(complaints::category.eq(category))
         .filter(complaints::created_at.gt(since))
         .filter(complaints::status.eq_any(OPEN_STATUSES))
-        .order(complaints::created_at.asc())
+        .order((complaints::created_at.asc(), complaints::id.asc()))
         .select(ComplaintRow::as_select())
-        .first(conn)
-        .optional()
+        .load(conn)
 }
 
 pub fn insert(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {
@@ -233,10 +232,12 @@ pub fn history(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<HistoryRow>
 }
 
 /// Writes recomputed deadlines of many cases in one statement (`c.id = ANY($1)`: the rows by
-/// primary key, never a hash join over the whole table).
+/// primary key, never a hash join over the whole table). A case whose deadlines moved gets a
+/// new version (its ETag changes) and `updated_at = now`; the others are left alone.
 pub fn set_deadlines(
     conn: &mut PgConnection,
     computed: &[(Uuid, crate::domain::sla::Deadlines)],
+    now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     use diesel::sql_types::{Array, Timestamptz, Uuid as SqlUuid};
     if computed.is_empty() {
@@ -247,16 +248,20 @@ pub fn set_deadlines(
     };
     diesel::sql_query(
         "UPDATE complaints c SET first_response_due = d.frd, first_response_warn_at = d.frw, \
-                resolution_due = d.rd, resolution_warn_at = d.rw \
+                resolution_due = d.rd, resolution_warn_at = d.rw, version = c.version + 1, \
+                updated_at = $6 \
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], \
                      $5::timestamptz[]) AS d(id, frd, frw, rd, rw) \
-         WHERE c.id = d.id AND c.id = ANY($1)",
+         WHERE c.id = d.id AND c.id = ANY($1) \
+           AND (c.first_response_due, c.first_response_warn_at, c.resolution_due, \
+                c.resolution_warn_at) IS DISTINCT FROM (d.frd, d.frw, d.rd, d.rw)",
     )
     .bind::<Array<SqlUuid>, _>(computed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_due))
     .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_warn_at))
     .bind::<Array<Timestamptz>, _>(column(|d| d.resolution_due))
     .bind::<Array<Timestamptz>, _>(column(|d| d.resolution_warn_at))
+    .bind::<Timestamptz, _>(now)
     .execute(conn)
 }
 

@@ -91,10 +91,20 @@ pub fn owner_of(conn: &mut PgConnection, customer: Uuid) -> QueryResult<Option<U
         .flatten())
 }
 
-/// `customer.merged`: the duplicate's cases and claims now belong to the survivor.
-pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryResult<usize> {
+/// `customer.merged`: the duplicate's cases and claims now belong to the survivor (each a new
+/// version as of `now`: what its ETag named has changed).
+pub fn merge(
+    conn: &mut PgConnection,
+    survivor: Uuid,
+    duplicate: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
     let cases = diesel::update(complaints::table.filter(complaints::customer_id.eq(duplicate)))
-        .set(complaints::customer_id.eq(survivor))
+        .set((
+            complaints::customer_id.eq(survivor),
+            complaints::version.eq(complaints::version + 1),
+            complaints::updated_at.eq(now),
+        ))
         .execute(conn)?;
     let claims = diesel::update(claims::table.filter(claims::customer_id.eq(duplicate)))
         .set(claims::customer_id.eq(survivor))
@@ -103,11 +113,13 @@ pub fn merge(conn: &mut PgConnection, survivor: Uuid, duplicate: Uuid) -> QueryR
 }
 
 /// `customer.erased`: the words of that customer's cases (descriptions, what the history
-/// quoted, evidence descriptions, survey suggestions) are scrubbed; the facts stay.
+/// quoted, evidence descriptions, survey suggestions) are scrubbed, each case a new version as
+/// of `now`; the facts stay.
 pub fn erase(
     conn: &mut PgConnection,
     customer: Uuid,
     phone_hashes: &[String],
+    now: DateTime<Utc>,
 ) -> QueryResult<usize> {
     let ids: Vec<Uuid> = complaints::table
         .filter(
@@ -124,6 +136,8 @@ pub fn erase(
         .set((
             complaints::description.eq(ERASED),
             complaints::reporter_phone_hash.eq(None::<String>),
+            complaints::version.eq(complaints::version + 1),
+            complaints::updated_at.eq(now),
         ))
         .execute(conn)?;
     diesel::update(evidence::table.filter(evidence::complaint_id.eq_any(&ids)))

@@ -5,10 +5,6 @@ use uuid::Uuid;
 
 use super::vocab::{ClaimAction, ClaimKind, ClaimStatus};
 
-/// Uninsured loss or damage is paid up to this multiple of the freight (*default* 3).
-pub const FREIGHT_MULTIPLE: i64 = 3;
-/// A claim not settled within this many days escalates (*default* 30).
-pub const AGEING_DAYS: i64 = 30;
 /// Service levels with a promised delivery time: a late parcel gets its freight back.
 pub const TIME_DEFINITE: [&str; 3] = ["express", "same_day", "scheduled"];
 
@@ -34,13 +30,13 @@ pub struct Parcel<'a> {
 }
 
 /// The most the rules allow for a claim of `kind` on `parcel`: insured loss or damage → the
-/// declared value; uninsured → 3 × freight; late on a time-definite service → the freight;
-/// late otherwise → nothing.
-pub fn limit(kind: ClaimKind, parcel: Parcel<'_>) -> i64 {
+/// declared value; uninsured → `freight_multiple` × freight (*default* 3, `[claims]
+/// freight_multiple`); late on a time-definite service → the freight; late otherwise → nothing.
+pub fn limit(kind: ClaimKind, parcel: Parcel<'_>, freight_multiple: u32) -> i64 {
     match kind {
         ClaimKind::Lost | ClaimKind::Damaged => match parcel.declared_value {
             Some(v) if v > 0 => v,
-            _ => parcel.freight.saturating_mul(FREIGHT_MULTIPLE),
+            _ => parcel.freight.saturating_mul(i64::from(freight_multiple)),
         },
         ClaimKind::Late if TIME_DEFINITE.contains(&parcel.service_level) => parcel.freight,
         ClaimKind::Late => 0,
@@ -48,8 +44,24 @@ pub fn limit(kind: ClaimKind, parcel: Parcel<'_>) -> i64 {
 }
 
 /// What may be paid: the claim, capped by the rule's limit.
-pub fn payable(kind: ClaimKind, parcel: Parcel<'_>, claimed: i64) -> i64 {
-    claimed.min(limit(kind, parcel))
+pub fn payable(kind: ClaimKind, parcel: Parcel<'_>, claimed: i64, freight_multiple: u32) -> i64 {
+    claimed.min(limit(kind, parcel, freight_multiple))
+}
+
+/// The filing time before which an unsettled claim is overdue at `now`: `ageing_days` earlier
+/// (*default* 30, `[claims] ageing_days`).
+pub fn overdue_before(now: DateTime<Utc>, ageing_days: u32) -> DateTime<Utc> {
+    now - chrono::Duration::days(i64::from(ageing_days))
+}
+
+/// Whether a claim filed at `filed_at` and not settled is overdue at `now`.
+pub fn is_overdue(
+    filed_at: DateTime<Utc>,
+    settled_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    ageing_days: u32,
+) -> bool {
+    settled_at.is_none() && filed_at <= overdue_before(now, ageing_days)
 }
 
 /// filed → assessing → approved | rejected → paid.
@@ -81,20 +93,20 @@ mod tests {
     #[test]
     fn insured_parcels_are_paid_up_to_their_declared_value() {
         assert_eq!(
-            limit(ClaimKind::Lost, parcel("standard", Some(200_000))),
+            limit(ClaimKind::Lost, parcel("standard", Some(200_000)), 3),
             200_000
         );
         assert_eq!(
-            limit(ClaimKind::Damaged, parcel("express", Some(80_000))),
+            limit(ClaimKind::Damaged, parcel("express", Some(80_000)), 3),
             80_000
         );
     }
 
     #[test]
     fn uninsured_loss_or_damage_is_paid_up_to_three_times_the_freight() {
-        assert_eq!(limit(ClaimKind::Lost, parcel("standard", None)), 4_500);
+        assert_eq!(limit(ClaimKind::Lost, parcel("standard", None), 3), 4_500);
         assert_eq!(
-            limit(ClaimKind::Damaged, parcel("standard", Some(0))),
+            limit(ClaimKind::Damaged, parcel("standard", Some(0)), 3),
             4_500
         );
     }
@@ -103,24 +115,61 @@ mod tests {
     fn lateness_refunds_the_freight_only_on_time_definite_services() {
         for level in TIME_DEFINITE {
             assert_eq!(
-                limit(ClaimKind::Late, parcel(level, None)),
+                limit(ClaimKind::Late, parcel(level, None), 3),
                 1_500,
                 "{level}"
             );
         }
-        assert_eq!(limit(ClaimKind::Late, parcel("standard", Some(90_000))), 0);
+        assert_eq!(
+            limit(ClaimKind::Late, parcel("standard", Some(90_000)), 3),
+            0
+        );
     }
 
     #[test]
     fn nobody_is_paid_more_than_they_claimed() {
         assert_eq!(
-            payable(ClaimKind::Lost, parcel("standard", None), 1_000),
+            payable(ClaimKind::Lost, parcel("standard", None), 1_000, 3),
             1_000
         );
         assert_eq!(
-            payable(ClaimKind::Lost, parcel("standard", None), 9_000),
+            payable(ClaimKind::Lost, parcel("standard", None), 9_000, 3),
             4_500
         );
+    }
+
+    #[test]
+    fn the_freight_multiple_is_configurable() {
+        assert_eq!(limit(ClaimKind::Lost, parcel("standard", None), 5), 7_500);
+        assert_eq!(
+            payable(ClaimKind::Damaged, parcel("standard", None), 9_000, 5),
+            7_500
+        );
+        assert_eq!(
+            limit(ClaimKind::Lost, parcel("standard", Some(200_000)), 5),
+            200_000,
+            "insured parcels still go by their declared value"
+        );
+    }
+
+    #[test]
+    fn a_claim_is_overdue_once_unsettled_for_the_ageing_period() {
+        let t = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .expect("time")
+                .with_timezone(&Utc)
+        };
+        let (filed, now) = (t("2026-11-01T00:00:00Z"), t("2026-11-11T00:00:00Z"));
+        assert!(
+            !is_overdue(filed, None, now, 30),
+            "10 days of the default 30"
+        );
+        assert!(is_overdue(filed, None, now, 10), "10 days of 10");
+        assert!(
+            !is_overdue(filed, Some(now), now, 10),
+            "a settled claim is never overdue"
+        );
+        assert_eq!(overdue_before(now, 10), filed);
     }
 
     #[test]

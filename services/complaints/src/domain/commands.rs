@@ -37,7 +37,9 @@ pub enum Command {
     },
     Close {
         resolution_code: String,
-        root_cause: RootCause,
+        /// Optional at close (SPEC §6 table: `close {resolution_code}`); checked against the
+        /// taxonomy when given, and a root cause set earlier stays when not.
+        root_cause: Option<RootCause>,
     },
     Reopen {
         reason: String,
@@ -128,10 +130,10 @@ fn read(action: Action, f: &mut Fields) -> Option<Command> {
         }
         Action::Close => {
             let code = f.text("resolution_code", true);
-            let root_cause = f.one_of("root_cause", true, &RootCause::listed());
+            let root_cause = f.one_of("root_cause", false, &RootCause::listed());
             Command::Close {
                 resolution_code: code?,
-                root_cause: root_cause?,
+                root_cause,
             }
         }
         Action::Reopen => Command::Reopen {
@@ -207,10 +209,16 @@ mod tests {
     }
 
     #[test]
-    fn close_needs_a_resolution_code_and_a_root_cause_from_the_taxonomy() {
+    fn close_needs_a_resolution_code_and_a_root_cause_only_from_the_taxonomy() {
+        assert_eq!(refused(Action::Close, json!({})), vec!["resolution_code"]);
+        let (c, _) = parse(Action::Close, json!({"resolution_code": "refunded"})).expect("valid");
         assert_eq!(
-            refused(Action::Close, json!({})),
-            vec!["resolution_code", "root_cause"]
+            c,
+            Command::Close {
+                resolution_code: "refunded".into(),
+                root_cause: None
+            },
+            "the root cause is optional at close"
         );
         assert_eq!(
             refused(

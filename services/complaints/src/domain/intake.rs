@@ -1,6 +1,6 @@
 //! Intake of a new case: validation, priority derivation, the case number, SLA deadlines.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
@@ -18,6 +18,7 @@ pub struct Draft {
     pub tracking_number: Option<String>,
     pub category: Option<String>,
     pub priority: Option<String>,
+    pub merchant_id: Option<Uuid>,
 }
 
 /// A validated intake request.
@@ -31,6 +32,8 @@ pub struct Intake {
     pub category: Option<String>,
     /// As given by the caller; derived when absent.
     pub priority: Option<Priority>,
+    /// As named by the caller (a known shipment's merchant wins; see `workflow::intake`).
+    pub merchant_id: Option<Uuid>,
     /// Opened by the service on a key account's lost or damaged parcel.
     pub proactive: bool,
     /// Assigned at once (proactive cases go to the customer's owner).
@@ -109,6 +112,7 @@ impl Intake {
             tracking_number,
             category: req.category,
             priority,
+            merchant_id: req.merchant_id,
             proactive: false,
             assignee_id: None,
         })
@@ -170,6 +174,12 @@ pub fn parcel_of_customer(
         || shipper.is_some_and(|s| own.contains(&s))
 }
 
+/// The earliest receipt time an open case may have for a new report to repeat it: the dedup
+/// window (*default* 24 h, `[intake] dedup_window_hours`) before `now`.
+pub fn dedup_since(now: DateTime<Utc>, window_hours: u32) -> DateTime<Utc> {
+    now - Duration::hours(i64::from(window_hours))
+}
+
 /// `C` + yyyymmdd + the day's 5-digit counter.
 pub fn case_number(day: NaiveDate, counter: i32) -> String {
     format!("C{}{counter:05}", day.format("%Y%m%d"))
@@ -201,6 +211,7 @@ mod tests {
             tracking_number: opt("tracking_number"),
             category: opt("category"),
             priority: opt("priority"),
+            merchant_id: opt("merchant_id").and_then(|m| m.parse().ok()),
         }
     }
 
@@ -256,6 +267,17 @@ mod tests {
         assert_eq!(case_number(day, 17), "C2026112400017");
         assert_eq!(case_number(day, 1), "C2026112400001");
         assert_eq!(case_number(day, 99_999), "C2026112499999");
+    }
+
+    #[test]
+    fn the_dedup_window_is_configurable() {
+        let now = NaiveDate::from_ymd_opt(2026, 11, 24)
+            .expect("date")
+            .and_hms_opt(12, 0, 0)
+            .expect("time")
+            .and_utc();
+        assert_eq!(dedup_since(now, 24), now - Duration::days(1));
+        assert_eq!(dedup_since(now, 2), now - Duration::hours(2));
     }
 
     #[test]

@@ -7,9 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use super::lifecycle::Status;
 
-/// The share of an allowance after which the sweep warns (*default* 80 %).
-pub const WARN_PERCENT: i64 = 80;
-
 /// Working time of a policy. Absent: 24×7 (the phone line is 全天候).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -168,23 +165,26 @@ pub struct Deadlines {
     pub resolution_warn_at: DateTime<Utc>,
 }
 
-/// Deadlines and warning times of a case received at `start` under a policy.
+/// Deadlines and warning times of a case received at `start` under a policy: the sweep warns
+/// once `warn_percent` of an allowance has run (*default* 80, `[sla] warn_percent`).
 pub fn deadlines(
     start: DateTime<Utc>,
     first_response_minutes: i32,
     resolution_minutes: i32,
     calendar: &Calendar,
     pauses: &[Pause],
+    warn_percent: u32,
 ) -> Deadlines {
+    let warn = i64::from(warn_percent);
     let at = |minutes: i32, percent: i64| {
         let allowance = Duration::seconds(i64::from(minutes) * 60 * percent / 100);
         deadline(start, allowance, calendar, pauses)
     };
     Deadlines {
         first_response_due: at(first_response_minutes, 100),
-        first_response_warn_at: at(first_response_minutes, WARN_PERCENT),
+        first_response_warn_at: at(first_response_minutes, warn),
         resolution_due: at(resolution_minutes, 100),
-        resolution_warn_at: at(resolution_minutes, WARN_PERCENT),
+        resolution_warn_at: at(resolution_minutes, warn),
     }
 }
 
@@ -326,11 +326,31 @@ mod tests {
             240,
             &Calendar::default(),
             &[],
+            80,
         );
         assert_eq!(d.first_response_warn_at, t("2026-11-25T08:24:00Z"));
         assert_eq!(d.first_response_due, t("2026-11-25T08:30:00Z"));
         assert_eq!(d.resolution_warn_at, t("2026-11-25T11:12:00Z"));
         assert_eq!(d.resolution_due, t("2026-11-25T12:00:00Z"));
+    }
+
+    #[test]
+    fn the_warning_share_is_configurable() {
+        let d = deadlines(
+            t("2026-11-25T08:00:00Z"),
+            30,
+            240,
+            &Calendar::default(),
+            &[],
+            50,
+        );
+        assert_eq!(d.first_response_warn_at, t("2026-11-25T08:15:00Z"));
+        assert_eq!(d.resolution_warn_at, t("2026-11-25T10:00:00Z"));
+        assert_eq!(
+            d.resolution_due,
+            t("2026-11-25T12:00:00Z"),
+            "the deadline itself does not move"
+        );
     }
 
     #[test]

@@ -9,15 +9,17 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::events::Consumers;
 
+use crate::configuration::Rules;
 use crate::db::{customers, shipments};
 use crate::workflow::proactive;
 
 /// The service's consumers (the queue binds exactly these types).
-pub fn consumers(clock: Clock) -> Consumers {
+pub fn consumers(clock: Clock, rules: Rules) -> Consumers {
+    let (merging, erasing) = (clock.clone(), clock.clone());
     Consumers::new()
         .on(|conn, _, s: ShipmentCreatedV1| shipments::upsert(conn, &s))
         .on(move |conn, event, e: ShipmentExceptionRaisedV1| {
-            proactive::on_exception(conn, event, &e, clock.now())
+            proactive::on_exception(conn, event, &e, clock.now(), &rules)
         })
         .on(|conn, _, t: CustomerTierChangedV1| {
             customers::set_tier(conn, t.customer_id, &t.to, t.changed_at)?;
@@ -47,13 +49,13 @@ pub fn consumers(clock: Clock) -> Consumers {
                 o.changed_at,
             )?)
         })
-        .on(|conn, _, m: CustomerMergedV1| {
-            customers::merge(conn, m.survivor_id, m.duplicate_id)?;
+        .on(move |conn, _, m: CustomerMergedV1| {
+            customers::merge(conn, m.survivor_id, m.duplicate_id, merging.now_micros())?;
             customers::PHONES.merged(conn, &m)?;
             Ok(())
         })
-        .on(|conn, _, e: CustomerErasedV1| {
-            customers::erase(conn, e.customer_id, &e.phone_hashes)?;
+        .on(move |conn, _, e: CustomerErasedV1| {
+            customers::erase(conn, e.customer_id, &e.phone_hashes, erasing.now_micros())?;
             customers::PHONES.erased(conn, &e)?;
             Ok(())
         })

@@ -2,7 +2,7 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
@@ -16,17 +16,19 @@ use crate::api::problems::{
     BadClaim, BadClaimAction, IllegalInClaimState, InvalidFilters, NoSuchCaseAtAll, NoSuchClaim,
     NoSuchClaimOrAction, RoleMayNot, StaffOnly,
 };
+use crate::configuration::Rules;
 use crate::db::claims::{self as repo, ClaimRow};
-use crate::domain::claims::AGEING_DAYS;
+use crate::domain::claims::{is_overdue, overdue_before};
 use crate::domain::fields::json_body;
 use crate::domain::vocab::ClaimAction;
 use crate::routes::Paging;
 use crate::workflow::claims;
 
-pub fn view(r: ClaimRow, now: DateTime<Utc>) -> Claim {
+/// The API view of a claim at `now`; overdue once unsettled for the ageing period.
+pub fn view(r: ClaimRow, now: DateTime<Utc>, rules: &Rules) -> Claim {
     let money = |m: i64| Money::from_minor(m, &r.currency);
     Claim {
-        overdue: r.settled_at.is_none() && r.filed_at <= now - Duration::days(AGEING_DAYS),
+        overdue: is_overdue(r.filed_at, r.settled_at, now, rules.claims.ageing_days),
         amount_claimed: money(r.amount_claimed_minor),
         amount_payable: money(r.amount_payable_minor),
         amount_approved: r.amount_approved_minor.map(money),
@@ -57,21 +59,23 @@ pub async fn create_claim(
     ctx: RequestContext,
     body: web::Bytes,
     deps: Deps,
+    rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     crate::routes::complaints::require_staff(&caller)?;
     let body = json_body(&body)?;
-    let (who, now) = (caller.principal.clone(), deps.clock.now_micros());
+    let (who, now, r) = (caller.principal.clone(), deps.clock.now_micros(), **rules);
     let row = db::transaction(&deps.pool, move |conn| {
-        claims::file(conn, body, &who, &ctx, now)
+        claims::file(conn, body, &who, &ctx, now, &r)
     })
     .await?;
     deps.outbox.wake();
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/claims/{}", row.id)))
-        .json(view(row, now)))
+        .json(view(row, now, &rules)))
 }
 
-/// Claims, oldest first; `overdue=true` is the ageing report (unsettled after 30 days).
+/// Claims, oldest first; `overdue=true` is the ageing report (unsettled after the ageing
+/// period, *default* 30 days).
 #[utoipa::path(get, path = "/api/v1/claims", tag = "claims", params(ClaimQuery),
     responses((status = 200, description = "A page of claims", body = ClaimPage),
         InvalidFilters))]
@@ -79,17 +83,18 @@ pub async fn list_claims(
     caller: Authorized<caps::ComplaintsRead>,
     query: web::Query<ClaimQuery>,
     deps: Deps,
+    rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let paging = Paging::parse(q.limit, q.cursor.clone())?;
     let now = deps.clock.now_micros();
-    let filters = q.filters(&caller, now - Duration::days(AGEING_DAYS))?;
+    let filters = q.filters(&caller, overdue_before(now, rules.claims.ageing_days))?;
     let rows = db::run(&deps.pool, move |conn| {
         Ok(repo::page(conn, &filters, paging.after, paging.limit)?)
     })
     .await?;
     let key = |r: &ClaimRow| (r.filed_at, r.id);
-    Ok(HttpResponse::Ok().json(paging.page(rows, key, |r| view(r, now))))
+    Ok(HttpResponse::Ok().json(paging.page(rows, key, |r| view(r, now, &rules))))
 }
 
 /// One claim.
@@ -103,6 +108,7 @@ pub async fn get_claim(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
     deps: Deps,
+    rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, who, now) = (
         path.into_inner(),
@@ -119,7 +125,7 @@ pub async fn get_claim(
     Ok(kuaidi_shared::http::respond_with_etag(
         &req,
         &etag,
-        &view(row, now),
+        &view(row, now, &rules),
     ))
 }
 
@@ -137,6 +143,7 @@ pub async fn act_on_claim(
     path: web::Path<(Uuid, String)>,
     body: web::Bytes,
     deps: Deps,
+    rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action: ClaimAction = action.parse().map_err(|_| ApiError::NotFound("action"))?;
@@ -151,5 +158,5 @@ pub async fn act_on_claim(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Ok().json(view(row, now)))
+    Ok(HttpResponse::Ok().json(view(row, now, &rules)))
 }

@@ -59,16 +59,17 @@ pub async fn put_policies(
     caller: Authorized<caps::SlaPoliciesWrite>,
     body: web::Json<Value>,
     deps: Deps,
+    rules: web::Data<crate::configuration::Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let mut rows = parse(body.into_inner())?;
-    let (who, now) = (caller.sub.clone(), deps.clock.now_micros());
+    let (who, now, rules) = (caller.sub.clone(), deps.clock.now_micros(), **rules);
     let (version, rows) = db::transaction(&deps.pool, move |conn| {
         let version = repo::put(conn, &mut rows, &who, now)?;
         let changed: Vec<_> = rows
             .iter()
             .map(|r| (r.category.clone(), r.priority.clone()))
             .collect();
-        recompute_open(conn, &changed, now)?;
+        recompute_open(conn, &changed, now, &rules)?;
         Ok((version, repo::list(conn)?))
     })
     .await?;

@@ -87,9 +87,10 @@ pub async fn answer_survey(
     path: web::Path<String>,
     body: web::Bytes,
     deps: Deps,
+    rules: web::Data<crate::configuration::Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
-    let (token, now) = (path.into_inner(), deps.clock.now_micros());
+    let (token, now, rules) = (path.into_inner(), deps.clock.now_micros(), **rules);
     let done = db::transaction(&deps.pool, move |conn| {
         let link = usable(conn, &token, now, true)?;
         let case = crate::db::complaints::find_for_update(conn, link.complaint_id)?
@@ -105,6 +106,7 @@ pub async fn answer_survey(
             },
             &ctx,
             now,
+            &rules,
         )
     })
     .await;

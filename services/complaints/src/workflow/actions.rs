@@ -9,9 +9,10 @@ use kuaidi_shared::ApiError;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::configuration::Rules;
 use crate::db::complaints::{self as repo, ComplaintRow};
 use crate::db::departments;
-use crate::domain::commands::Command;
+use crate::domain::commands::{self, Command};
 use crate::domain::departments::{agent_may_transfer, may_assign};
 use crate::domain::lifecycle::{allowed_actions, transition, Action, Status, Target};
 use crate::domain::vocab::Department;
@@ -24,9 +25,9 @@ pub const TOP_LEVEL: i32 = 3;
 pub struct Request {
     pub id: Uuid,
     pub action: Action,
-    pub command: Command,
-    /// The body as given, for the history.
-    pub payload: Value,
+    /// The body as given: validated for the action only once the action is known to be legal
+    /// in the case's status (an illegal transition is a 409 whatever the body).
+    pub body: Value,
     /// The version named by `If-Match`, if any.
     pub if_match: Option<i32>,
 }
@@ -75,16 +76,19 @@ pub fn apply(
     who: &Principal,
     ctx: &RequestContext,
     now: DateTime<Utc>,
+    rules: &Rules,
 ) -> Result<Done, ApiError> {
     let mut row = crate::db::complaints::visible_case(conn, who, req.id, true)?;
     if req.if_match.is_some_and(|v| v != row.version) {
         return Err(ApiError::PreconditionFailed);
     }
     let from = status_of(&row)?;
-    let to = match transition(from, req.action).ok_or_else(|| illegal(from, req.action))? {
+    let target = transition(from, req.action).ok_or_else(|| illegal(from, req.action))?;
+    let (command, payload) = commands::parse(req.action, req.body.clone())?;
+    let to = match target {
         Target::To(s) => s,
         Target::Same => from,
-        Target::TriagedOrClosed => match req.command {
+        Target::TriagedOrClosed => match command {
             Command::Triage {
                 reasonable: false, ..
             } => Status::Closed,
@@ -94,15 +98,15 @@ pub fn apply(
     if let Command::Assign {
         assignee_id,
         department,
-    } = req.command
+    } = command
     {
         within_department(conn, who, assignee_id, department)?;
     }
     let mut em = Emitter::new(ctx, now);
     let before_level = row.escalation_level;
-    effects(&mut row, &req.command)?;
+    effects(&mut row, &command)?;
     let facts = Facts::load(conn, &row)?;
-    let outward = req.command.is_outward() && row.first_responded_at.is_none();
+    let outward = command.is_outward() && row.first_responded_at.is_none();
     if outward {
         row.first_responded_at = Some(now);
         em.push(
@@ -123,7 +127,7 @@ pub fn apply(
             action: req.action.as_ref(),
             from: Some(from.as_ref()),
             to: to.as_ref(),
-            payload: req.payload.clone(),
+            payload,
             at: now,
         },
     )?;
@@ -131,12 +135,12 @@ pub fn apply(
         &mut em,
         &row,
         &facts,
-        req,
+        (req.action, &command),
         (from, to, before_level),
         who,
         now,
     );
-    super::sla::refresh(conn, &mut row, now)?;
+    super::sla::refresh(conn, &mut row, now, rules)?;
     row.version += 1;
     row.updated_at = now;
     repo::save(conn, &row)?;
@@ -208,7 +212,10 @@ fn effects(row: &mut ComplaintRow, command: &Command) -> Result<(), ApiError> {
             root_cause,
         } => {
             row.resolution_code = Some(resolution_code.clone());
-            row.root_cause = Some(root_cause.to_string());
+            // A root cause named earlier (e.g. at triage) stays unless a new one is given.
+            if let Some(r) = root_cause {
+                row.root_cause = Some(r.to_string());
+            }
         }
         Command::Escalate { .. } => {
             if row.escalation_level >= TOP_LEVEL {
@@ -233,12 +240,12 @@ fn announce(
     em: &mut Emitter<'_>,
     row: &ComplaintRow,
     facts: &Facts,
-    req: &Request,
+    (action, command): (Action, &Command),
     (from, to, before_level): (Status, Status, i32),
     who: &Principal,
     now: DateTime<Utc>,
 ) {
-    match &req.command {
+    match command {
         Command::Assign { department, .. } => em.push(
             row.id,
             &case_event!(ComplaintAssignedV1, facts, {
@@ -272,7 +279,7 @@ fn announce(
             row,
             facts,
             (from, to),
-            req.action.as_ref(),
+            action.as_ref(),
             Some(who.sub.clone()),
             now,
         );

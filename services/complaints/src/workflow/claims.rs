@@ -1,7 +1,8 @@
 //! Claims: filing with the payable amount by rule, assessment, approval within the limit,
-//! rejection, payment, and the ageing job that escalates what is left unsettled for 30 days.
+//! rejection, payment, and the ageing job that escalates what is left unsettled (*default* 30
+//! days).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::clock::new_id;
@@ -11,11 +12,12 @@ use kuaidi_shared::{ApiError, FieldError};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::configuration::Rules;
 use crate::db::claims::{self as repo, ClaimRow};
 use crate::db::complaints::ComplaintRow;
 use crate::db::schema::complaints;
 use crate::db::shipments;
-use crate::domain::claims::{payable, transition, Parcel, AGEING_DAYS};
+use crate::domain::claims::{overdue_before, payable, transition, Parcel};
 use crate::domain::fields::Fields;
 use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
 use crate::events::emit::{cities, claim_filed, claim_settled, Emitter, Facts};
@@ -27,6 +29,7 @@ pub fn file(
     who: &Principal,
     ctx: &RequestContext,
     now: DateTime<Utc>,
+    rules: &Rules,
 ) -> Result<ClaimRow, ApiError> {
     let mut f = Fields::new(body);
     let complaint_id = f.uuid("complaint_id", false);
@@ -82,7 +85,7 @@ pub fn file(
         status: ClaimStatus::Filed.to_string(),
         currency: s.currency.clone(),
         amount_claimed_minor: claimed_minor,
-        amount_payable_minor: payable(kind, parcel, claimed_minor),
+        amount_payable_minor: payable(kind, parcel, claimed_minor, rules.claims.freight_multiple),
         amount_approved_minor: None,
         customer_id: case
             .as_ref()
@@ -214,10 +217,11 @@ pub fn visible(who: &Principal, row: &ClaimRow) -> bool {
     }
 }
 
-/// The ageing job: claims unsettled 30 days after filing are escalated, once, and so is the
-/// open case they belong to (`complaint.escalated`, automatic). Set-based.
-pub fn ageing(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    let aged = repo::escalate_aged(conn, now - Duration::days(AGEING_DAYS), now)?;
+/// The ageing job: claims unsettled `ageing_days` after filing (*default* 30) are escalated,
+/// once, and so is the open case they belong to (`complaint.escalated`, automatic). Set-based.
+pub fn ageing(conn: &mut PgConnection, now: DateTime<Utc>, rules: &Rules) -> anyhow::Result<usize> {
+    let days = rules.claims.ageing_days;
+    let aged = repo::escalate_aged(conn, overdue_before(now, days), now)?;
     let case_ids: Vec<Uuid> = aged.iter().filter_map(|(_, c)| *c).collect();
     if case_ids.is_empty() {
         return Ok(aged.len());
@@ -238,7 +242,7 @@ pub fn ageing(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usi
     let ctx = RequestContext::detached();
     let mut em = Emitter::new(&ctx, now);
     let cities = cities(conn, &cases)?;
-    let reason = format!("claim unsettled after {AGEING_DAYS} days");
+    let reason = format!("claim unsettled after {days} days");
     let mut trail = super::escalation::Trail::load(conn)?;
     for row in &cases {
         let facts = Facts::of(

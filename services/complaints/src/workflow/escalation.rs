@@ -17,6 +17,9 @@ use crate::events::emit::{case_event, Emitter, Facts};
 
 /// The kind of inbox entry an automatic escalation leaves.
 pub const ESCALATED: &str = "escalated";
+/// The kind of inbox entry an SLA breach leaves on a case already at the top level (nothing is
+/// left to escalate; the supervisor is told all the same).
+pub const SLA_BREACHED: &str = "sla_breached";
 
 /// History entries and notifications of a sweep, written together by [`Trail::write`].
 pub struct Trail {
@@ -74,14 +77,20 @@ impl Trail {
                 automatic: true, escalated_at: now, supervisor_id: supervisor,
             }),
         );
+        self.notify(row, ESCALATED, reason, now);
+    }
+
+    /// Tells the supervisor of the case's department of `row` in their inbox.
+    pub fn notify(&mut self, row: &ComplaintRow, kind: &str, reason: String, now: DateTime<Utc>) {
+        let (department, supervisor) = self.supervisor_of(row);
         self.notices.push(NotificationRow {
             id: new_id(),
             recipient_id: supervisor,
             department,
             complaint_id: row.id,
-            kind: ESCALATED.into(),
+            kind: kind.into(),
             payload: serde_json::json!({
-                "number": row.number, "reason": reason, "escalation_level": level,
+                "number": row.number, "reason": reason, "escalation_level": row.escalation_level,
                 "priority": row.priority, "status": row.status,
                 "assignee_id": row.assignee_id,
             }),

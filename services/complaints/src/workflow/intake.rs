@@ -9,16 +9,17 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
+use crate::configuration::Rules;
 use crate::db::complaints::{self as repo, ComplaintRow};
 use crate::db::customers;
 use crate::db::shipments::{self, ShipmentRow};
-use crate::domain::intake::{case_number, derive_priority, fast_lane, parcel_of_customer, Intake};
+use crate::domain::intake::{
+    case_number, dedup_since, derive_priority, fast_lane, parcel_of_customer, Intake,
+};
 use crate::domain::sla::{deadlines, Calendar};
 use crate::domain::vocab::RECEIVED;
 use crate::events::emit::{received, Emitter};
 
-/// Window in which the same customer, tracking number and category is one case (*default*).
-const DEDUP_WINDOW_HOURS: i64 = 24;
 /// Window in which an earlier case on the same shipment makes a new one a repeat (+1 priority).
 const REPEAT_WINDOW_DAYS: i64 = 30;
 
@@ -36,6 +37,7 @@ pub fn open_case(
     who: &Principal,
     ctx: &RequestContext,
     now: DateTime<Utc>,
+    rules: &Rules,
 ) -> Result<Opened, ApiError> {
     let shipment = match &intake.tracking_number {
         Some(tn) => shipments::find(conn, tn)?,
@@ -46,7 +48,7 @@ pub fn open_case(
         (Role::Customer, Some(hash)) => customers::PHONES.ids_by_phone(conn, hash)?,
         _ => Vec::new(),
     };
-    let merchant_id = merchant_of(who, shipment.as_ref(), &own)?;
+    let merchant_id = merchant_of(who, shipment.as_ref(), &own, intake.merchant_id)?;
     if let Some(c) = intake.customer_id {
         // Another tenant's customer is not there for this merchant (and its stats stay clean);
         // an end customer may name only their own file.
@@ -71,8 +73,17 @@ pub fn open_case(
     if let (Some(c), Some(tn), Some(cat)) = (customer_id, &intake.tracking_number, &intake.category)
     {
         repo::lock_intake(conn, c, tn, cat)?;
-        let since = now - Duration::hours(DEDUP_WINDOW_HOURS);
-        if let Some(open) = repo::open_duplicate(conn, c, tn, cat, since)? {
+        let since = dedup_since(now, rules.intake.dedup_window_hours);
+        // Only a case the caller may read: a recipient's report is not folded into the
+        // shipper's case (nor a customer's into one another person opened in the app).
+        let mut visible = None;
+        for candidate in repo::open_duplicates(conn, c, tn, cat, since)? {
+            if repo::visible_to(conn, who, &candidate)? {
+                visible = Some(candidate);
+                break;
+            }
+        }
+        if let Some(open) = visible {
             // The repeat contact is kept on the open case: what was said is not lost.
             repo::record(
                 conn,
@@ -117,7 +128,7 @@ pub fn open_case(
     let (fr, res, cal) = repo::policy(conn, category, priority.as_str())?
         .ok_or_else(|| anyhow::anyhow!("no SLA policy for {category}/{}", priority.as_str()))?;
     let cal: Calendar = super::sla::calendar(cal);
-    let d = deadlines(now, fr, res, &cal, &[]);
+    let d = deadlines(now, fr, res, &cal, &[], rules.sla.warn_percent);
     // Numbered last: the day's counter row stays locked until commit.
     let day = now.date_naive();
     let number = case_number(day, repo::next_number(conn, day)?);
@@ -187,11 +198,15 @@ pub fn open_case(
 
 /// The merchant a case belongs to: the shipment's. A merchant may only name its own shipment,
 /// an end customer only a parcel sent to them or by one of their files (`own`); another's, or
-/// one this service has not heard of, is a 404 (never a 403 that leaks it).
+/// one this service has not heard of, is a 404 (never a 403 that leaks it). The `named`
+/// merchant of the body counts only for staff, when no known shipment says whose the case is;
+/// a merchant naming another merchant is a 404 (its cases are its own), an end customer's is
+/// ignored.
 fn merchant_of(
     who: &Principal,
     shipment: Option<&ShipmentRow>,
     own: &[Uuid],
+    named: Option<Uuid>,
 ) -> Result<Option<Uuid>, ApiError> {
     let merchant = shipment.and_then(|s| s.merchant_id);
     let theirs = match who.role {
@@ -209,5 +224,11 @@ fn merchant_of(
     if !theirs {
         return Err(ApiError::NotFound("shipment"));
     }
-    Ok(merchant)
+    Ok(match who.role {
+        Role::Merchant if named.is_some_and(|m| Some(m) != who.merchant_id) => {
+            return Err(ApiError::NotFound("merchant"))
+        }
+        Role::Merchant | Role::Customer => merchant,
+        _ => merchant.or(named),
+    })
 }

@@ -19,6 +19,7 @@ pub fn on_exception(
     event: &CloudEvent,
     e: &ShipmentExceptionRaisedV1,
     now: chrono::DateTime<chrono::Utc>,
+    rules: &crate::configuration::Rules,
 ) -> anyhow::Result<()> {
     let category = match e.substatus.as_deref() {
         Some(s @ ("lost" | "damaged")) => s,
@@ -47,6 +48,7 @@ pub fn on_exception(
         tracking_number: Some(e.tracking_number.clone()),
         category: Some(category.into()),
         priority: Some(Priority::High),
+        merchant_id: None,
         proactive: true,
         assignee_id: customers::owner_of(conn, customer)?,
     };
@@ -64,6 +66,6 @@ pub fn on_exception(
             .unwrap_or_else(|| RequestContext::detached().traceparent),
         ..RequestContext::detached()
     };
-    open_case(conn, &intake, &service, &ctx, now).map_err(|e| anyhow::anyhow!("{e}"))?;
+    open_case(conn, &intake, &service, &ctx, now, rules).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! SLA clocks of cases: deadlines recomputed from the policy and the history, and the sweep
-//! that warns at 80 % and escalates at 100 % (set-based, one statement per clock and stage).
+//! that warns at 80 % (*default*) and escalates at 100 % (set-based, one statement per clock
+//! and stage).
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -10,6 +11,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::escalation::Trail;
+use crate::configuration::Rules;
 use crate::db::complaints::{self as repo, ComplaintRow, SlaFlag};
 use crate::db::history::NewHistory;
 use crate::db::schema::{complaint_history, complaints};
@@ -45,6 +47,7 @@ pub fn refresh(
     conn: &mut PgConnection,
     row: &mut ComplaintRow,
     now: DateTime<Utc>,
+    rules: &Rules,
 ) -> Result<(), ApiError> {
     let category = row.category.clone().unwrap_or_else(|| UNCATEGORISED.into());
     let (fr, res, cal) = repo::policy(conn, &category, &row.priority)?.ok_or_else(|| {
@@ -62,6 +65,7 @@ pub fn refresh(
             res,
             &calendar(cal),
             &pauses(&moves, now),
+            rules.sla.warn_percent,
         ),
     );
     Ok(())
@@ -73,6 +77,7 @@ pub fn recompute_open(
     conn: &mut PgConnection,
     changed: &[(String, String)],
     now: DateTime<Utc>,
+    rules: &Rules,
 ) -> QueryResult<usize> {
     let mut total = 0;
     for (category, priority) in changed {
@@ -115,10 +120,18 @@ pub fn recompute_open(
             .into_iter()
             .map(|(id, created)| {
                 let m = moves_of(moves.remove(&id).unwrap_or_default());
-                (id, deadlines(created, fr, res, &cal, &pauses(&m, now)))
+                let d = deadlines(
+                    created,
+                    fr,
+                    res,
+                    &cal,
+                    &pauses(&m, now),
+                    rules.sla.warn_percent,
+                );
+                (id, d)
             })
             .collect();
-        total += repo::set_deadlines(conn, &computed)?;
+        total += repo::set_deadlines(conn, &computed, now)?;
     }
     Ok(total)
 }
@@ -144,8 +157,10 @@ pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usiz
 
 /// The SLA sweep: one UPDATE ... RETURNING per clock and threshold (at most `limit` cases each,
 /// the most overdue first), one history insert, one outbox insert. Each case warns and breaches
-/// at most once per clock; a breach escalates one level (`complaint.escalated`, automatic) and
-/// notifies the supervisor of the case's department in their inbox.
+/// at most once per clock, and each mark is a new version of the case; a breach escalates one
+/// level (`complaint.escalated`, automatic) and notifies the supervisor of the case's
+/// department in their inbox — on a case already at the top level (3, director) it only
+/// notifies (inbox kind `sla_breached`).
 pub fn sweep_at_most(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -161,15 +176,18 @@ pub fn sweep_at_most(
         Stage::ResolutionWarning,
         Stage::ResolutionBreach,
     ] {
-        let rows = mark(conn, stage, now, limit)?;
-        touched += rows.len();
+        let marked = mark(conn, stage, now, limit)?;
+        touched += marked.len();
+        let rows: Vec<ComplaintRow> = marked.iter().map(|m| m.row.clone()).collect();
         let cities = cities(conn, &rows)?;
-        for row in &rows {
-            let city = row
+        for m in &marked {
+            let city = m
+                .row
                 .tracking_number
                 .as_ref()
                 .and_then(|t| cities.get(t).cloned());
-            announce(&mut em, &mut trail, row, Facts::of(row, city), stage, now);
+            let facts = Facts::of(&m.row, city);
+            announce(&mut em, &mut trail, m, facts, stage, now);
         }
     }
     trail.write(conn)?;
@@ -177,12 +195,39 @@ pub fn sweep_at_most(
     Ok(touched)
 }
 
+/// A case a sweep statement marked, and its escalation level before.
+struct Marked {
+    row: ComplaintRow,
+    before_level: i32,
+}
+
+impl QueryableByName<diesel::pg::Pg> for Marked {
+    fn build<'a>(
+        row: &impl diesel::row::NamedRow<'a, diesel::pg::Pg>,
+    ) -> diesel::deserialize::Result<Self> {
+        Ok(Self {
+            row: <ComplaintRow as QueryableByName<diesel::pg::Pg>>::build(row)?,
+            before_level: diesel::row::NamedRow::get::<diesel::sql_types::Integer, i32>(
+                row,
+                "before_level",
+            )?,
+        })
+    }
+}
+
+impl Marked {
+    /// Whether the mark escalated the case (a breach below the top level).
+    fn escalated(&self) -> bool {
+        self.row.escalation_level > self.before_level
+    }
+}
+
 fn mark(
     conn: &mut PgConnection,
     stage: Stage,
     now: DateTime<Utc>,
     limit: usize,
-) -> QueryResult<Vec<ComplaintRow>> {
+) -> QueryResult<Vec<Marked>> {
     let (flag, column, breach, first_response) = match stage {
         Stage::FirstResponseWarning => (
             SlaFlag::FirstResponseWarned,
@@ -204,8 +249,10 @@ fn mark(
         ),
         Stage::ResolutionBreach => (SlaFlag::ResolutionBreached, "resolution_due", true, false),
     };
+    // Every mark changes what the case shows (`sla.warned`, `sla.breached`), so its version
+    // and ETag move with it; a breach also escalates, except at the top level already.
     let escalate = if breach {
-        ", escalation_level = LEAST(escalation_level + 1, 3), version = version + 1, updated_at = $1"
+        ", escalation_level = LEAST(c.escalation_level + 1, 3)"
     } else {
         ""
     };
@@ -231,12 +278,14 @@ fn mark(
     let flag = flag as i32;
     // Cases another transaction holds (an agent acting on them) are left to the next run.
     diesel::sql_query(format!(
-        "UPDATE complaints SET sla_flags = sla_flags | {flag} {escalate} \
-         WHERE id IN (SELECT id FROM complaints \
-                      WHERE status NOT IN ('closed', 'awaiting_feedback') \
-                        AND sla_flags & {flag} = 0 AND {column} <= $1 {responded} {warned} \
-                      ORDER BY {column} LIMIT {limit} FOR UPDATE SKIP LOCKED) \
-         RETURNING *, type AS type_"
+        "UPDATE complaints c SET sla_flags = c.sla_flags | {flag}, version = c.version + 1, \
+                updated_at = $1 {escalate} \
+         FROM (SELECT id AS due_id, escalation_level AS before_level FROM complaints \
+               WHERE status NOT IN ('closed', 'awaiting_feedback') \
+                 AND sla_flags & {flag} = 0 AND {column} <= $1 {responded} {warned} \
+               ORDER BY {column} LIMIT {limit} FOR UPDATE SKIP LOCKED) d \
+         WHERE c.id = d.due_id \
+         RETURNING c.*, c.type AS type_, d.before_level"
     ))
     .bind::<Timestamptz, _>(now)
     .load(conn)
@@ -245,11 +294,12 @@ fn mark(
 fn announce(
     em: &mut Emitter<'_>,
     trail: &mut Trail,
-    row: &ComplaintRow,
+    marked: &Marked,
     facts: Facts,
     stage: Stage,
     now: DateTime<Utc>,
 ) {
+    let row = &marked.row;
     let (clock, due, breach) = match stage {
         Stage::FirstResponseWarning => ("first_response", row.first_response_due, false),
         Stage::FirstResponseBreach => ("first_response", row.first_response_due, true),
@@ -287,5 +337,12 @@ fn announce(
             escalation_level: level,
         }),
     );
-    trail.escalated(em, row, &facts, format!("{clock} SLA breached"), now);
+    let reason = format!("{clock} SLA breached");
+    if marked.escalated() {
+        trail.escalated(em, row, &facts, reason, now);
+    } else {
+        // Already with the director: nothing to escalate (no `escalate` entry, no
+        // `complaint.escalated`), but the supervisor still hears of the breach.
+        trail.notify(row, super::escalation::SLA_BREACHED, reason, now);
+    }
 }

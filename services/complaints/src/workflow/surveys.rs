@@ -61,6 +61,7 @@ pub fn submit(
     by: Respondent<'_>,
     ctx: &RequestContext,
     now: DateTime<Utc>,
+    rules: &crate::configuration::Rules,
 ) -> Result<SurveyRow, ApiError> {
     let status = super::actions::status_of(&row)?;
     if !matches!(status, Status::AwaitingFeedback | Status::Closed) {
@@ -128,7 +129,7 @@ pub fn submit(
         );
     }
     history::append_all(conn, &entries)?;
-    super::sla::refresh(conn, &mut row, now)?;
+    super::sla::refresh(conn, &mut row, now, rules)?;
     row.version += 1;
     row.updated_at = now;
     repo::save(conn, &row)?;

@@ -220,3 +220,34 @@ async fn a_merge_unites_the_phones_and_an_erasure_forgets_them() {
     );
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeat_report_is_folded_only_into_a_case_the_reporter_may_read() {
+    let (t, merchant, _) = Desk::chen_sent("KD500000007CN", Some("phone-hash-of-li")).await;
+    let mut by_phone = report("KD500000007CN");
+    by_phone["channel"] = json!("phone");
+    let desk = t.created(&t.admin(), &by_phone).await;
+    let li = t.env.customer_token("phone-hash-of-li");
+
+    let first = json_of(t.create(&li, &report("KD500000007CN")).await, 201).await;
+    let again = json_of(t.create(&li, &report("KD500000007CN")).await, 200).await;
+
+    assert_ne!(
+        first["id"], desk["id"],
+        "the shipper's case is not the recipient's to read: a case of their own is opened"
+    );
+    assert_eq!(again["id"], first["id"], "li's own case is the duplicate");
+    assert_eq!(again["duplicate_of"], first["id"]);
+    let desk_id = desk["id"].as_str().expect("id");
+    t.to_resolving(desk_id).await;
+    let mut by_merchant = report("KD500000007CN");
+    by_merchant["channel"] = json!("api");
+    let theirs = json_of(t.create(&t.merchant(merchant), &by_merchant).await, 200).await;
+    assert_eq!(theirs["id"], desk["id"]);
+    assert_eq!(
+        theirs["proposal"],
+        Value::Null,
+        "a merchant sees a duplicate as GET shows it: without the internal proposal"
+    );
+    t.stop().await;
+}

@@ -191,3 +191,43 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn added_evidence_is_located_and_read_with_an_etag() {
+    let t = Desk::spawn().await;
+    let id = &t.opened("damaged").await;
+    let added = t
+        .post(
+            &t.admin(),
+            &format!("/api/v1/complaints/{id}/evidence"),
+            &json!({"kind": "photo", "description": "crushed box",
+                    "uri": "https://files.example.com/box.jpg"}),
+        )
+        .await;
+    assert_eq!(added.status(), 201);
+    let location = added.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let evidence: serde_json::Value = added.json().await.expect("json");
+
+    let read = t.get(&t.admin(), &location).await;
+
+    assert_eq!(
+        location,
+        format!(
+            "/api/v1/complaints/{id}/evidence/{}",
+            evidence["id"].as_str().expect("id")
+        )
+    );
+    assert_eq!(read.status(), 200);
+    let etag = read.headers()["etag"].clone();
+    let again = t
+        .request(reqwest::Method::GET, &location, &t.admin())
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304, "unchanged since the ETag");
+    t.stop().await;
+}

@@ -1,6 +1,7 @@
 //! Integration tests of the complaints service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod actions;
 mod app;
 mod claims;
 mod complaints;
@@ -9,6 +10,7 @@ mod evidence;
 mod helpers;
 mod improvements;
 mod input;
+mod intake;
 mod lifecycle;
 mod projections;
 mod queues;

@@ -177,12 +177,17 @@ async fn merged_customers_cases_move_to_the_survivor_and_erased_ones_lose_their_
     )
     .await;
     assert_eq!(survivors["data"].as_array().expect("data").len(), 1);
+    assert_eq!(
+        survivors["data"][0]["version"], 2,
+        "the merge is a new version of the case (its ETag changes)"
+    );
     let scrubbed = json_of(
         t.case(&t.admin(), gone["id"].as_str().expect("id")).await,
         200,
     )
     .await;
     assert_eq!(scrubbed["description"], "[erased]");
+    assert_eq!(scrubbed["version"], 2, "so is the erasure");
     t.stop().await;
 }
 

@@ -310,3 +310,160 @@ fn a_sweep_run_marks_at_most_its_batch_most_overdue_first_warning_before_breach(
     .expect("history");
     assert_eq!(out_of_order.n, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warning_or_a_recomputed_deadline_is_a_new_version_with_a_new_etag() {
+    let t = Desk::at(START).await;
+    let case = t.created(&t.admin(), &urgent()).await;
+    let id = case["id"].as_str().expect("id");
+    let etag = |r: &reqwest::Response| r.headers().get("etag").cloned().expect("an ETag");
+    let before = t.case(&t.admin(), id).await;
+    let first = etag(&before);
+
+    t.clock.advance(Minutes::minutes(25));
+    let warned = kuaidi_shared::testing::poll_json(
+        Duration::from_secs(10),
+        "the warning",
+        || {
+            let (desk, admin) = (&t, t.admin());
+            async move { desk.case(&admin, id).await }
+        },
+        |c| (c["sla"]["warned"] == true).then_some(c),
+    )
+    .await;
+    let after = t.case(&t.admin(), id).await;
+
+    assert_eq!(warned["version"], 2, "the warning is a change of the case");
+    assert_ne!(
+        etag(&after),
+        first,
+        "a cached copy is stale after the warning"
+    );
+    let cached = t
+        .env
+        .http
+        .get(t.url(&format!("/api/v1/complaints/{id}")))
+        .bearer_auth(t.admin())
+        .header("if-none-match", first)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(cached.status(), 200, "not a 304 for the old ETag");
+    let body = json!({"policies": [{"category": "delay", "priority": "urgent",
+        "first_response_minutes": 60, "resolution_minutes": 600}]});
+    json_of(t.put(&t.admin(), "/api/v1/sla-policies", &body).await, 200).await;
+    let recomputed = json_of(t.case(&t.admin(), id).await, 200).await;
+    assert_eq!(
+        recomputed["sla"]["first_response_due"],
+        "2026-11-25T09:00:00Z"
+    );
+    assert_eq!(
+        recomputed["version"], 3,
+        "moved deadlines are a new version"
+    );
+    json_of(t.put(&t.admin(), "/api/v1/sla-policies", &body).await, 200).await;
+    let unchanged = json_of(t.case(&t.admin(), id).await, 200).await;
+    assert_eq!(unchanged["version"], 3, "the same deadlines are no change");
+    t.stop().await;
+}
+
+/// A breach on a case already with the director (level 3) has nothing left to escalate: it is
+/// recorded and the supervisor told, but no `escalate` entry or `complaint.escalated` claims a
+/// move from 2 to 3.
+#[test]
+fn a_breach_at_the_top_level_is_recorded_and_notified_but_not_escalated() {
+    use diesel::prelude::*;
+    use kuaidi_complaints::workflow::sla::sweep_at_most;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let db = kuaidi_shared::testing::migrated_database(
+        "complaints_top",
+        kuaidi_complaints::startup::MIGRATIONS,
+    );
+    let mut conn = PgConnection::establish(&db).expect("test database");
+    let once = format!("generate_series(1, 2) g, (SELECT '{START}'::timestamptz AS t) s");
+    diesel::sql_query(received_cases("T", "at the top", &once))
+        .execute(&mut conn)
+        .expect("cases");
+    diesel::sql_query("UPDATE complaints SET escalation_level = 3 WHERE number = 'T1'")
+        .execute(&mut conn)
+        .expect("T1 with the director");
+    let count = |conn: &mut PgConnection, sql: &str| -> i64 {
+        diesel::sql_query(sql).get_result::<N>(conn).expect(sql).n
+    };
+
+    sweep_at_most(&mut conn, time(START) + Minutes::days(10), 10).expect("sweep");
+
+    let top = "(SELECT id FROM complaints WHERE number = 'T1')";
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT escalation_level::int8 AS n FROM complaints WHERE number = 'T1'"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM complaint_history \
+                 WHERE complaint_id = {top} AND action = 'escalate'"
+            )
+        ),
+        0,
+        "nothing was escalated"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM complaint_history \
+                 WHERE complaint_id = {top} AND action = 'sla_breached'"
+            )
+        ),
+        2,
+        "both breaches are recorded"
+    );
+    assert_eq!(
+        count(
+            &mut conn,
+            &format!(
+                "SELECT count(*) AS n FROM staff_notifications \
+                 WHERE complaint_id = {top} AND kind = 'sla_breached'"
+            )
+        ),
+        2,
+        "the supervisor is told of each"
+    );
+    let escalated_events = |conn: &mut PgConnection, number: &str| -> i64 {
+        count(
+            conn,
+            &format!(
+                "SELECT count(*) AS n FROM outbox, \
+                   jsonb_array_elements(CASE jsonb_typeof(envelope::jsonb) WHEN 'array' \
+                     THEN envelope::jsonb ELSE jsonb_build_array(envelope::jsonb) END) e \
+                 WHERE e->>'type' = 'complaint.escalated' AND e->'data'->>'complaint_id' = \
+                   (SELECT id::text FROM complaints WHERE number = '{number}')"
+            ),
+        )
+    };
+    assert_eq!(
+        escalated_events(&mut conn, "T1"),
+        0,
+        "no complaint.escalated for the case at the top"
+    );
+    assert_eq!(
+        (
+            escalated_events(&mut conn, "T2"),
+            count(
+                &mut conn,
+                "SELECT escalation_level::int8 AS n FROM complaints WHERE number = 'T2'"
+            )
+        ),
+        (2, 2),
+        "a case below the top still escalates, once per breached clock"
+    );
+}

@@ -13,7 +13,7 @@ use crate::api::complaints::{ActionBody, Complaint};
 use crate::api::problems::{
     CaseChangedSinceIfMatch, IllegalInCaseStatus, NoSuchCaseOrAction, RoleMayNot,
 };
-use crate::domain::commands;
+use crate::configuration::Rules;
 use crate::domain::fields::json_body;
 use crate::domain::lifecycle::Action;
 use crate::workflow::actions::{apply, Request};
@@ -21,7 +21,9 @@ use crate::workflow::actions::{apply, Request};
 /// Moves a case through its lifecycle (SPEC §6 table); each action has its own body. The first
 /// outward action (a triage `reply`, a public comment, `resolve`) stamps `first_responded_at`;
 /// `resolve` answers with a one-time `survey_link`. `approve`, `reject` and `escalate` are for
-/// supervisors and above. `If-Match` (the case's ETag or version) guards against lost updates.
+/// supervisors and above. An action not allowed in the case's status is a 409 whatever its body
+/// (the body is checked only for a legal action). `If-Match` (the case's ETag or version)
+/// guards against lost updates.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/actions/{action}", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), ("action" = String, Path, description = "triage | assign | investigate | propose | approve | reject | resolve | close | reopen | escalate | comment"), ("If-Match" = Option<String>, Header, description = "ETag or version the change is based on"),),
     request_body = ActionBody,
@@ -34,6 +36,7 @@ pub async fn act(
     path: web::Path<(Uuid, String)>,
     body: web::Bytes,
     deps: Deps,
+    rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
     let action: Action = action.parse().map_err(|_| ApiError::NotFound("action"))?;
@@ -41,17 +44,17 @@ pub async fn act(
     if action.needs_supervisor() {
         caller.require_capability(Capability::ComplaintsApprove)?;
     }
-    let (command, payload) = commands::parse(action, json_body(&body)?)?;
+    // The body is checked for the action inside the transaction, once the action is known to
+    // be legal in the case's status: an illegal transition is a 409 whatever the body says.
     let request = Request {
         id,
         action,
-        command,
-        payload,
+        body: json_body(&body)?,
         if_match: if_match(&req)?,
     };
-    let (who, now) = (caller.principal.clone(), deps.clock.now_micros());
+    let (who, now, rules) = (caller.principal.clone(), deps.clock.now_micros(), **rules);
     let done = db::transaction(&deps.pool, move |conn| {
-        apply(conn, &request, &who, &ctx, now)
+        apply(conn, &request, &who, &ctx, now, &rules)
     })
     .await?;
     deps.outbox.wake();

@@ -11,13 +11,15 @@ use kuaidi_shared::ApiError;
 
 use crate::api::complaints::{Complaint, CreateComplaint};
 use crate::api::problems::{MayNotOpenCases, NotTheirShipmentOrCustomer};
+use crate::configuration::Rules;
 use crate::domain::intake::Intake;
 use crate::workflow::intake::{open_case, Opened};
 
 /// Opens a feedback case with its SLA clocks and emits `complaint.received`. A case with a
 /// tracking number takes the shipment's merchant and (when not given) customer. The same
-/// customer, tracking number and category within 24 h returns the open case instead (`200`,
-/// `duplicate_of`).
+/// customer, tracking number and category within the dedup window (*default* 24 h) returns the
+/// open case instead (`200`, `duplicate_of`) — only a case the caller may read, shown as
+/// `GET /complaints/{id}` shows it; otherwise a new case is opened.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = CreateComplaint,
     responses((status = 201, description = "Created; `Location` names the case", body = Complaint),
         (status = 200, description = "An open case for the same customer, shipment and category exists: it is returned with `duplicate_of`", body = Complaint),
@@ -27,24 +29,27 @@ pub async fn create_complaint(
     ctx: RequestContext,
     body: web::Json<CreateComplaint>,
     deps: Deps,
+    rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let intake = Intake::parse(body.into_inner().into(), &caller)?;
     let now = deps.clock.now_micros();
-    let who = caller.principal.clone();
+    let (who, rules) = (caller.principal.clone(), **rules);
     let opened = db::transaction(&deps.pool, move |conn| {
-        open_case(conn, &intake, &who, &ctx, now)
+        open_case(conn, &intake, &who, &ctx, now, &rules)
     })
     .await?;
+    // Answered as `GET /complaints/{id}` would answer this caller.
     match opened {
         Opened::Existing(row) => {
-            let id = row.id;
-            Ok(HttpResponse::Ok().json(super::view(row, Some(id))))
+            let mut case = super::view_for(&caller, row);
+            case.duplicate_of = Some(case.id);
+            Ok(HttpResponse::Ok().json(case))
         }
         Opened::New(row) => {
             deps.outbox.wake();
             Ok(HttpResponse::Created()
                 .insert_header((LOCATION, format!("/api/v1/complaints/{}", row.id)))
-                .json(super::view(row, None)))
+                .json(super::view_for(&caller, row)))
         }
     }
 }

@@ -8,6 +8,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::ApiError;
+use sha2::Digest;
 use uuid::Uuid;
 
 use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
@@ -115,7 +116,7 @@ async fn read_form(
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
     request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
-    responses((status = 201, description = "Added", body = Evidence),
+    responses((status = 201, description = "Added; `Location` names the evidence", body = Evidence),
         NoSuchCase, UploadTooLarge, ContentTypeNotAccepted, InvalidFields))]
 pub async fn add_evidence(
     req: HttpRequest,
@@ -152,7 +153,13 @@ pub async fn add_evidence(
                 evidence::add(conn, id, submission, &who, now)
             })
             .await?;
-            Ok(HttpResponse::Created().json(view(row)))
+            let location = format!(
+                "/api/v1/complaints/{}/evidence/{}",
+                row.complaint_id, row.id
+            );
+            Ok(HttpResponse::Created()
+                .insert_header((actix_web::http::header::LOCATION, location))
+                .json(view(row)))
         }
         .await,
     )
@@ -182,9 +189,11 @@ pub async fn list_evidence(
 /// One piece of evidence.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
-    responses((status = 200, description = "The evidence", body = Evidence),
+    responses((status = 200, description = "The evidence; `ETag` names its content", body = Evidence),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         NoSuchEvidence))]
 pub async fn get_evidence(
+    req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<(Uuid, Uuid)>,
     deps: Deps,
@@ -195,7 +204,14 @@ pub async fn get_evidence(
         repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view(row)))
+    let evidence = view(row);
+    // Evidence has no version: it changes only when an erasure scrubs its description, so the
+    // tag is a digest of what is shown.
+    let shown = serde_json::to_vec(&evidence).map_err(|e| ApiError::Internal(e.into()))?;
+    let etag = hex::encode(&sha2::Sha256::digest(&shown)[..16]);
+    Ok(kuaidi_shared::http::respond_with_etag(
+        &req, &etag, &evidence,
+    ))
 }
 
 /// Downloads an uploaded file (as an attachment, with its content type and SHA-256).

@@ -30,6 +30,7 @@ pub async fn submit_survey(
     path: web::Path<Uuid>,
     body: web::Bytes,
     deps: Deps,
+    rules: web::Data<crate::configuration::Rules>,
 ) -> Result<HttpResponse, ApiError> {
     // SPEC §3 "complaints read, survey": staff and analysts on callback, merchants and end
     // customers on their own cases (visibility below).
@@ -44,13 +45,14 @@ pub async fn submit_survey(
         caller.principal.clone(),
         deps.clock.now_micros(),
     );
+    let rules = **rules;
     let survey = db::transaction(&deps.pool, move |conn| {
         let row = crate::db::complaints::visible_case(conn, &who, id, true)?;
         let by = Respondent {
             via,
             sub: Some(who.sub.clone()),
         };
-        surveys::submit(conn, row, answers, by, &ctx, now)
+        surveys::submit(conn, row, answers, by, &ctx, now, &rules)
     })
     .await?;
     deps.outbox.wake();

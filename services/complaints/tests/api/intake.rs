@@ -1,0 +1,72 @@
+//! Intake bodies (SPEC §2.1): everything besides `type`, `channel` and `description` is optional
+//! on create, so other fields of a case are accepted (never a 422 for a valid §6 field), and
+//! `merchant_id` says whose a case without a known shipment is.
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{complaint, json_of, shipment, Desk};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_may_name_the_merchant_and_other_case_fields_are_accepted() {
+    let t = Desk::spawn().await;
+    let merchant = Uuid::now_v7();
+    let mut body = complaint("billing");
+    body["merchant_id"] = json!(merchant);
+    body["department"] = json!("operations");
+    body["assignee_id"] = json!(Uuid::now_v7());
+    body["reasonable"] = json!(true);
+    body["escalation_level"] = json!(2);
+    body["status"] = json!("closed");
+    body["root_cause"] = json!("training");
+
+    let case = t.created(&t.admin(), &body).await;
+
+    assert_eq!(case["merchant_id"], json!(merchant));
+    assert_eq!(case["status"], "received", "a new case starts at the start");
+    assert_eq!(
+        (
+            case["department"].clone(),
+            case["assignee_id"].clone(),
+            case["reasonable"].clone(),
+            case["escalation_level"].clone()
+        ),
+        (json!(null), json!(null), json!(null), json!(0)),
+        "what the lifecycle sets is set by its actions"
+    );
+    let id = case["id"].as_str().expect("id");
+    let theirs = json_of(t.case(&t.merchant(merchant), id).await, 200).await;
+    assert_eq!(theirs["id"], case["id"], "the named merchant's case");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_shipments_merchant_wins_and_a_merchant_names_only_itself() {
+    let t = Desk::spawn().await;
+    let (own, other) = (Uuid::now_v7(), Uuid::now_v7());
+    t.shipment_created(&shipment("KD600000001CN", own, Uuid::now_v7()))
+        .await;
+    let mut body = complaint("delay");
+    body["tracking_number"] = json!("KD600000001CN");
+    body["merchant_id"] = json!(other);
+
+    let by_staff = t.created(&t.admin(), &body).await;
+    body["channel"] = json!("api");
+    body["category"] = json!("lost");
+    let naming_another = t.create(&t.merchant(own), &body).await;
+    body["merchant_id"] = json!(own);
+    let naming_itself = t.created(&t.merchant(own), &body).await;
+
+    assert_eq!(
+        by_staff["merchant_id"],
+        json!(own),
+        "the shipment says whose"
+    );
+    assert_eq!(
+        naming_another.status(),
+        404,
+        "a merchant's case is its own; another merchant is not there for it"
+    );
+    assert_eq!(naming_itself["merchant_id"], json!(own));
+    t.stop().await;
+}
