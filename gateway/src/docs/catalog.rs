@@ -107,7 +107,8 @@ impl Catalog {
                 }
             })
             .collect();
-        let doc = merged(self.own.clone(), parts);
+        let mut doc = merged(self.own.clone(), parts);
+        super::edge::document_the_edge(&mut doc);
         state.merged = Arc::new(serde_json::to_vec(&doc).unwrap_or_default());
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod asyncapi;
 pub mod catalog;
+pub mod edge;
 pub mod merge;
 pub mod ordered;
 
