@@ -2,8 +2,8 @@
 //! that does it (SPEC §2, §3): `401` wherever a token is required, `429` (+ `Retry-After`)
 //! on every `/api/v1` operation (per principal, per address on public routes), `502`/`504`
 //! on proxied ones, and on each create (`POST` answering `201`) the `Idempotency-Key` header
-//! it honours and the `Location` header of its answer. A response an operation documents
-//! itself is kept as it is.
+//! it honours (with its `409` and `422`) and the `Location` header of its answer. A
+//! response an operation documents itself is kept as it is.
 
 use super::ordered::Json;
 
@@ -52,6 +52,10 @@ pub fn document_the_edge(doc: &mut Json) {
                 if let Some((_, created)) = responses.iter_mut().find(|(s, _)| s == "201") {
                     add_header(created, "Location", "Where the created resource is read");
                 }
+                let in_use = "The Idempotency-Key's first request is still running";
+                add(responses, "409", problem(in_use));
+                let reused = "The Idempotency-Key was used with another request";
+                add(responses, "422", problem(reused));
             }
             responses.sort_by(|a, b| a.0.cmp(&b.0));
             if creates {
@@ -174,7 +178,7 @@ mod tests {
         let create = op("/api/v1/things", "post");
         assert_eq!(
             statuses(&create),
-            ["201", "401", "422", "429", "502", "504"]
+            ["201", "401", "409", "422", "429", "502", "504"]
         );
         let created = create.get("responses").and_then(|r| r.get("201"));
         assert!(created
