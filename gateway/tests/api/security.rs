@@ -467,10 +467,25 @@ async fn a_created_client_or_api_key_is_readable_at_its_location_without_its_sec
         assert_eq!(again.status(), 304, "{location}");
         assert_eq!(gw.delete(&admin, &location).await.status(), 204);
         let revoked = gw.get(&admin, &location).await;
-        assert_ne!(revoked.headers()["etag"], etag, "revoking changes the ETag");
-        assert!(body_json(revoked).await["revoked_at"].is_string());
+        let revoked_etag = revoked.headers()["etag"].clone();
+        assert_ne!(revoked_etag, etag, "revoking changes the ETag");
+        let revoked_at = body_json(revoked).await["revoked_at"].clone();
+        assert!(revoked_at.is_string());
+        assert_eq!(
+            gw.delete(&admin, &location).await.status(),
+            204,
+            "again: done"
+        );
+        let again = gw.get(&admin, &location).await;
+        assert_eq!(again.headers()["etag"], revoked_etag, "nothing changed");
+        assert_eq!(
+            body_json(again).await["revoked_at"],
+            revoked_at,
+            "its time kept"
+        );
         let unknown = format!("{path}/0193a0c4-0000-7000-8000-000000000000");
         assert_eq!(gw.get(&admin, &unknown).await.status(), 404, "{unknown}");
+        assert_eq!(gw.delete(&admin, &unknown).await.status(), 404, "{unknown}");
     }
     gw.stop().await;
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Page, PageParams};
+use super::{Page, PageParams, Revoked};
 use crate::db::api_keys::{self as repo, ApiKeyRow};
 use crate::db::schema::api_keys;
 use crate::domain::accounts;
@@ -131,17 +131,21 @@ pub async fn revoke_api_key(
     let id = path.into_inner();
     revocation
         .run("api_key.revoke", "api key", id, move |conn, now| {
-            let merchant: Option<Uuid> = diesel::update(api_keys::table.find(id))
+            let live = api_keys::table
+                .find(id)
+                .filter(api_keys::revoked_at.is_null());
+            let merchant: Option<Uuid> = diesel::update(live)
                 .set(api_keys::revoked_at.eq(Some(now)))
                 .returning(api_keys::merchant_id)
                 .get_result(conn)
                 .optional()?;
-            Ok(merchant.map(|merchant_id| ApiKeyRevokedV1 {
+            let payload = merchant.map(|merchant_id| ApiKeyRevokedV1 {
                 api_key_id: id,
                 merchant_id,
                 subject: format!("{API_KEY_PREFIX}{id}"),
                 revoked_at: now,
-            }))
+            });
+            Ok(Revoked::now_or(payload, repo::find(conn, id)?.is_some()))
         })
         .await
 }

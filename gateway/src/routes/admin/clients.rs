@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Page, PageParams};
+use super::{Page, PageParams, Revoked};
 use crate::db::clients::{self as repo, ClientRow};
 use crate::db::schema::clients;
 use crate::domain::accounts;
@@ -154,14 +154,18 @@ pub async fn revoke_client(
     let id = path.into_inner();
     revocation
         .run("client.revoke", "client", id, move |conn, now| {
-            let updated = diesel::update(clients::table.find(id))
+            let live = clients::table
+                .find(id)
+                .filter(clients::revoked_at.is_null());
+            let updated = diesel::update(live)
                 .set(clients::revoked_at.eq(Some(now)))
                 .execute(conn)?;
-            Ok((updated > 0).then(|| ClientRevokedV1 {
+            let payload = (updated > 0).then(|| ClientRevokedV1 {
                 client_id: id,
                 subject: format!("{CLIENT_PREFIX}{id}"),
                 revoked_at: now,
-            }))
+            });
+            Ok(Revoked::now_or(payload, repo::find(conn, id)?.is_some()))
         })
         .await
 }

@@ -181,6 +181,25 @@ pub fn issued(location: String, body: impl serde::Serialize) -> HttpResponse {
         .json(body)
 }
 
+/// What a revocation found: a live credential, revoked now (its event's payload), one revoked
+/// before, or none.
+pub enum Revoked<P> {
+    Now(P),
+    Before,
+    Unknown,
+}
+
+impl<P> Revoked<P> {
+    /// `Now(payload)` when the live credential was revoked, else whether it `exists` at all.
+    pub fn now_or(payload: Option<P>, exists: bool) -> Self {
+        match (payload, exists) {
+            (Some(p), _) => Self::Now(p),
+            (None, true) => Self::Before,
+            (None, false) => Self::Unknown,
+        }
+    }
+}
+
 /// What revoking a credential needs — who asks (an admin), for the audit log, and where —
 /// extracted from the request, so a revocation handler takes just this and the id.
 pub struct Revocation {
@@ -207,10 +226,11 @@ impl FromRequest for Revocation {
 }
 
 impl Revocation {
-    /// Runs `revoke` (the revocation event's payload; `None` = not found) and writes that event
-    /// to the outbox in the same transaction — the services refuse the credential's tokens
-    /// once it reaches them —, forgets cached credentials on this replica, audits `action` on
-    /// `id`, answers `204`.
+    /// Runs `revoke` and, when it revoked the credential now, writes its event to the outbox
+    /// in the same transaction — the services refuse the credential's tokens once it reaches
+    /// them —, forgets cached credentials on this replica and audits `action` on `id`. Answers
+    /// `204`, also for a credential revoked before (no second event, its time kept); `404`
+    /// for none.
     pub async fn run<P, F>(
         self,
         action: &'static str,
@@ -220,17 +240,25 @@ impl Revocation {
     ) -> Result<HttpResponse, ApiError>
     where
         P: EventPayload,
-        F: FnOnce(&mut PgConnection, DateTime<Utc>) -> diesel::QueryResult<Option<P>>
+        F: FnOnce(&mut PgConnection, DateTime<Utc>) -> diesel::QueryResult<Revoked<P>>
             + Send
             + 'static,
     {
         let (now, ctx) = (self.admin.now(), self.admin.ctx.clone());
-        db::transaction(self.admin.pool(), move |conn| {
-            let payload = revoke(conn, now)?.ok_or(ApiError::NotFound(what))?;
-            let event = CloudEvent::about("gateway", id, &payload, &ctx, now);
-            Ok(Outbox::enqueue(conn, &event)?)
-        })
-        .await?;
+        let revoked_now =
+            db::transaction(self.admin.pool(), move |conn| match revoke(conn, now)? {
+                Revoked::Unknown => Err(ApiError::NotFound(what)),
+                Revoked::Before => Ok(false),
+                Revoked::Now(payload) => {
+                    let event = CloudEvent::about("gateway", id, &payload, &ctx, now);
+                    Outbox::enqueue(conn, &event)?;
+                    Ok(true)
+                }
+            })
+            .await?;
+        if !revoked_now {
+            return Ok(HttpResponse::NoContent().finish());
+        }
         self.outbox.wake();
         self.edge.forget();
         self.admin.audit(self.admin.entry(action, id)).await;
