@@ -47,11 +47,13 @@ pub fn load_webhooks() -> anyhow::Result<WebhookSettings> {
 }
 
 /// The tracking rules that are configuration (SPEC §5 *default* numbers): when the sweep
-/// expires a shipment (`[tracking]`) and when a lane's own history sets its ETA (`[eta]`).
+/// expires a shipment (`[tracking]`), when a lane's own history sets its ETA (`[eta]`), and how
+/// many shipments one transaction of `impact:notify` covers (`[impact]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 pub struct TrackingRules {
     pub tracking: ExpiryRules,
     pub eta: EtaRules,
+    pub impact: ImpactSettings,
 }
 
 impl TrackingRules {
@@ -59,10 +61,25 @@ impl TrackingRules {
     pub const DEFAULT: Self = Self {
         tracking: ExpiryRules::DEFAULT,
         eta: EtaRules::DEFAULT,
+        impact: ImpactSettings::DEFAULT,
     };
 }
 
-/// Loads `[tracking]` and `[eta]` from the same defaults and environment as [`load`].
+/// Impact scope (`[impact]`, `KUAIDI_SHIPMENTS__IMPACT__...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+pub struct ImpactSettings {
+    /// `POST /shipments/impact:notify` raises the notifications of this many affected shipments
+    /// per transaction, chunk after chunk until all are notified.
+    pub notify_chunk: i64,
+}
+
+impl ImpactSettings {
+    pub const DEFAULT: Self = Self {
+        notify_chunk: 1_000,
+    };
+}
+
+/// Loads `[tracking]`, `[eta]` and `[impact]` from the same defaults and environment as [`load`].
 pub fn load_rules() -> anyhow::Result<TrackingRules> {
     kuaidi_shared::settings::load("SHIPMENTS", &[DEFAULTS])
 }
@@ -82,11 +99,13 @@ mod tests {
     #[test]
     fn each_rule_is_read_from_its_section() {
         let toml =
-            "[tracking]\nexpire_after_days = 7\n[eta]\nlane_window_days = 14\nmin_samples = 5\n";
+            "[tracking]\nexpire_after_days = 7\n[eta]\nlane_window_days = 14\nmin_samples = 5\n\
+             [impact]\nnotify_chunk = 3\n";
         let rules: TrackingRules =
             kuaidi_shared::settings::load("SHIPMENTS_RULES_TEST", &[toml]).expect("loads");
         assert_eq!(rules.tracking.expire_after_days, 7);
         assert_eq!(rules.eta.lane_window_days, 14);
         assert_eq!(rules.eta.min_samples, 5);
+        assert_eq!(rules.impact.notify_chunk, 3);
     }
 }

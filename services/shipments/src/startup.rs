@@ -81,6 +81,7 @@ pub async fn build_with_rules(
             cfg.app_data(web::Data::new(hooks.clone()))
                 .app_data(web::Data::new(hook_wake.clone()))
                 .app_data(web::Data::new(rules.eta))
+                .app_data(web::Data::new(rules.impact))
                 .app_data(web::Data::from(served_cache.clone()))
                 .app_data(web::Data::from(served_shipments.clone()));
             crate::routes::configure(cfg);

@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct CreateWebhook {
     /// The endpoint: http(s), not on a link-local, loopback or private address.
     pub url: String,
-    /// Event types to receive (e.g. `shipment.delivered`), or `["*"]` for all.
+    /// Event types to receive (e.g. `shipment.delivered`; `webhook.endpoint_disabled` tells
+    /// that another of the owner's endpoints was disabled), or `["*"]` for all.
     pub events: Vec<String>,
     /// Signing secret (1–256 characters, not blank); generated when absent.
     #[serde(default)]

@@ -83,3 +83,87 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
     assert_eq!(event.data["variables"]["reason"], "power outage");
     t.app.stop().await;
 }
+
+/// `impact:notify` notifies every affected shipment, a configured chunk per transaction: with
+/// chunks of 2, five shipments take three transactions (three outbox rows: two batches of two,
+/// one lone event) and all five are notified — no chunk is the last by mistake, none is capped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_raises_a_notification_for_every_affected_shipment_chunk_by_chunk() {
+    use diesel::{Connection, PgConnection, RunQueryDsl};
+    use kuaidi_shipments::configuration::{ImpactSettings, TrackingRules};
+    use secrecy::ExposeSecret;
+    use std::sync::{Arc, Mutex};
+
+    let database = Arc::new(Mutex::new(String::new()));
+    let seen = database.clone();
+    let t = TestApp::spawn(
+        "shipments",
+        kuaidi_shipments::startup::MIGRATIONS,
+        move |settings: kuaidi_shared::settings::ServiceSettings| async move {
+            *seen.lock().expect("lock") = settings.database_url.expose_secret().to_owned();
+            let rules = TrackingRules {
+                impact: ImpactSettings { notify_chunk: 2 },
+                ..TrackingRules::DEFAULT
+            };
+            let hooks = kuaidi_shipments::configuration::load_webhooks()?;
+            kuaidi_shipments::startup::build_with_rules(settings, hooks, rules).await
+        },
+    )
+    .await;
+    let merchant = Uuid::now_v7();
+    let mut tns = Vec::new();
+    for _ in 0..5 {
+        let created = body_json(t.create(&t.admin(), &shipment_body(merchant)).await).await;
+        tns.push(created["tracking_number"].as_str().expect("tn").to_owned());
+    }
+    let tap = t.env.tap().await;
+
+    let notify = t
+        .env
+        .http
+        .post(t.url("/api/v1/shipments/impact:notify"))
+        .bearer_auth(t.admin())
+        .json(&json!({"hub_code": "PEK02", "reason": "power outage"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(notify.status(), 202);
+    assert_eq!(notify.json::<Value>().await.expect("json")["notified"], 5);
+    let mut notified = Vec::new();
+    for _ in 0..5 {
+        let event = tap
+            .next_of_type("notification.requested", std::time::Duration::from_secs(10))
+            .await;
+        notified.push(
+            event.data["tracking_number"]
+                .as_str()
+                .expect("tn")
+                .to_owned(),
+        );
+    }
+    notified.sort();
+    tns.sort();
+    assert_eq!(notified, tns, "each affected shipment notified once");
+
+    #[derive(diesel::QueryableByName)]
+    struct Rows {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        rows: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        events: i64,
+    }
+    let url = database.lock().expect("lock").clone();
+    let mut conn = PgConnection::establish(&url).expect("the service's database");
+    let outbox: Rows = diesel::sql_query(
+        "SELECT count(*) AS rows, sum(events)::bigint AS events FROM outbox \
+         WHERE event_type = 'notification.requested'",
+    )
+    .get_result(&mut conn)
+    .expect("count");
+    assert_eq!(
+        (outbox.rows, outbox.events),
+        (3, 5),
+        "three chunks of at most two"
+    );
+    t.app.stop().await;
+}

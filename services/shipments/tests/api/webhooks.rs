@@ -690,3 +690,76 @@ async fn an_event_handed_over_twice_is_sent_to_the_webhook_once() {
     assert_eq!(inbox.n, 0, "the fan-out records no event");
     t.t.app.stop().await;
 }
+
+/// SPEC §5: a disabled endpoint's owner is "notified by event" — through the owner's other
+/// endpoints that subscribed to `webhook.endpoint_disabled`, signed like any delivery; no other
+/// tenant (another merchant, staff seeing every shipment event) hears of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_of_a_disabled_endpoint_is_told_through_its_other_endpoints_only() {
+    let mut hooks = hook_settings(true);
+    hooks.retry_schedule_ms = vec![50];
+    hooks.disable_after_ms = 300;
+    let t = Hooks::spawn(hooks).await;
+    let (failing, told, other, staff) = (
+        Receiver::start().await,
+        Receiver::start().await,
+        Receiver::start().await,
+        Receiver::start().await,
+    );
+    failing.state.failing.store(true, Ordering::SeqCst);
+    let (merchant, stranger) = (Uuid::now_v7(), Uuid::now_v7());
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    let stranger_token = t.env.token(Role::Merchant, Some(stranger));
+    let admin = t.env.token(Role::Admin, None);
+    let (a, _) = t
+        .register(&token, &failing.url(), json!(["shipment.created"]))
+        .await;
+    let (b, b_secret) = t
+        .register(&token, &told.url(), json!(["webhook.endpoint_disabled"]))
+        .await;
+    let (c, _) = t
+        .register(
+            &stranger_token,
+            &other.url(),
+            json!(["webhook.endpoint_disabled"]),
+        )
+        .await;
+    let (d, _) = t.register(&admin, &staff.url(), json!(["*"])).await;
+
+    publish(&t.env.amqp, &created_event(merchant)).await;
+
+    let got = told.received(1).await;
+    assert_eq!(got[0].event_type, "webhook.endpoint_disabled");
+    assert!(verify(&b_secret, &got[0]), "signed with B's secret");
+    let body: Value = serde_json::from_slice(&got[0].body).expect("json");
+    assert_eq!(
+        body["data"]["webhook_id"], a,
+        "it names the disabled endpoint"
+    );
+    assert_eq!(body["data"]["merchant_id"], json!(merchant));
+    assert_eq!(got[0].event_id, body["id"].as_str().expect("id"));
+    let list = body_json(t.get(&token, "/api/v1/webhooks").await).await;
+    let a_row = list["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .find(|w| w["id"] == a)
+        .cloned()
+        .expect("A listed");
+    assert!(a_row["disabled_at"].is_string(), "A was disabled: {list}");
+    t.delivery_with_status(&token, &b, "succeeded").await;
+    // The deliveries of one disabling are queued in the transaction that disabled A: B's was
+    // there, so nothing else is still to come.
+    assert!(t.deliveries(&stranger_token, &c).await.is_empty());
+    let staffs = t.deliveries(&admin, &d).await;
+    assert!(
+        staffs.iter().all(|x| x["event_type"] == "shipment.created"),
+        "staff's `*` endpoint gets the shipment, not the merchant's disabling: {staffs:?}"
+    );
+    assert!(other.got().is_empty());
+    assert!(staff
+        .got()
+        .iter()
+        .all(|r| r.event_type != "webhook.endpoint_disabled"));
+    t.t.app.stop().await;
+}

@@ -5,9 +5,8 @@ use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
-use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
@@ -17,10 +16,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::problems::{BadImpactQuery, MayNotNotify};
-use crate::db::impact::{self, Affected, Place};
-use crate::events::{About, Emitter};
+use crate::configuration::ImpactSettings;
+use crate::db::impact::{self, Affected, Place, Scope};
+use crate::workflow::impact::notify_chunk;
 
-/// At most this many shipments are listed; the counts cover the same set.
+/// At most this many shipments are listed by `GET /shipments/impact` (`truncated` says when
+/// more are affected); the counts cover the same set. `impact:notify` has no such bound.
 pub const MAX_AFFECTED: i64 = 10_000;
 
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -104,13 +105,13 @@ fn counts(rows: &[Affected], key: impl Fn(&Affected) -> Option<Uuid>) -> Vec<Cou
     out
 }
 
-/// Affected shipments (merchants: their own only).
-pub async fn affected(
+/// What the caller may ask about: the query's place and window, held to a merchant's own
+/// shipments.
+pub fn scope(
     caller: &kuaidi_shared::auth::Principal,
     q: &ImpactQuery,
-    pool: &PgPool,
     now: DateTime<Utc>,
-) -> Result<Vec<Affected>, ApiError> {
+) -> Result<Scope, ApiError> {
     if caller.role == Role::Customer {
         return Err(ApiError::Forbidden(
             "impact scope is for staff and merchants".into(),
@@ -121,17 +122,12 @@ pub async fn affected(
         Role::Merchant => Some(caller.merchant_id.ok_or(ApiError::NotFound("shipment"))?),
         _ => None,
     };
-    db::run(pool, move |conn| {
-        Ok(impact::affected(
-            conn,
-            &place,
-            from,
-            to,
-            merchant,
-            MAX_AFFECTED + 1,
-        )?)
+    Ok(Scope {
+        place,
+        from,
+        to,
+        merchant,
     })
-    .await
 }
 
 /// The live shipments at, or bound through, a hub or city in a window.
@@ -143,7 +139,11 @@ pub async fn get_impact(
     query: web::Query<ImpactQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let mut rows = affected(&caller, &query, &deps.pool, deps.clock.now()).await?;
+    let scope = scope(&caller, &query, deps.clock.now())?;
+    let mut rows = db::run(&deps.pool, move |conn| {
+        Ok(impact::affected(conn, &scope, None, MAX_AFFECTED + 1)?)
+    })
+    .await?;
     let truncated = rows.len() as i64 > MAX_AFFECTED;
     rows.truncate(MAX_AFFECTED as usize);
     Ok(HttpResponse::Ok().json(Impact {
@@ -220,12 +220,14 @@ pub struct NotifyImpact {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Notified {
-    /// `notification.requested` events raised, one per affected shipment.
+    /// `notification.requested` events raised, one per affected shipment: all of them, however
+    /// many (unlike the listing of `GET /shipments/impact`, which stops at 10 000).
     pub notified: usize,
 }
 
 /// Raises a `notification.requested` (template `shipment.disruption`) for every affected
-/// shipment, in one transaction.
+/// shipment, however many: a chunk of them per transaction (`[impact] notify_chunk`, 1 000 by
+/// default). A request that fails part way leaves the chunks before it notified.
 #[utoipa::path(post, path = "/api/v1/shipments/impact:notify", tag = "shipments",
     request_body = NotifyImpact,
     responses((status = 202, description = "Notifications requested", body = Notified),
@@ -235,6 +237,7 @@ pub async fn notify_impact(
     ctx: RequestContext,
     body: web::Json<NotifyImpact>,
     deps: Deps,
+    settings: web::Data<ImpactSettings>,
 ) -> Result<HttpResponse, ApiError> {
     if caller.role == Role::Analyst {
         return Err(ApiError::Forbidden(
@@ -256,31 +259,27 @@ pub async fn notify_impact(
         to: b.to,
     };
     let now = deps.clock.now();
-    let mut rows = affected(&caller, &q, &deps.pool, now).await?;
-    rows.truncate(MAX_AFFECTED as usize);
-    let emit = Emitter { ctx: &ctx, now };
-    let events: Vec<CloudEvent> = rows.iter().map(|r| disruption(&emit, r, &reason)).collect();
-    let notified = events.len();
-    db::transaction(&deps.pool, move |conn| {
-        Ok(Outbox::enqueue_all(conn, &events)?)
-    })
-    .await?;
-    deps.outbox.wake();
-    Ok(HttpResponse::Accepted().json(Notified { notified }))
-}
-
-/// `notification.requested` (template `shipment.disruption`) for one affected shipment.
-fn disruption(emit: &Emitter<'_>, r: &Affected, reason: &str) -> CloudEvent {
-    let about = About {
-        shipment_id: r.id,
-        tracking_number: r.tracking_number.clone(),
-        merchant_id: r.merchant_id,
-        shipper_customer_id: r.shipper_customer_id,
-    };
-    let mut variables = serde_json::Map::new();
-    variables.insert("reason".into(), reason.into());
-    if let Some(eta) = r.estimated_delivery_at {
-        variables.insert("eta".into(), eta.to_rfc3339().into());
+    let scope = scope(&caller, &q, now)?;
+    let (chunk, mut after, mut notified) = (settings.notify_chunk, None, 0);
+    loop {
+        let (scope, reason, ctx) = (scope.clone(), reason.clone(), ctx.clone());
+        let (n, next) = db::transaction(&deps.pool, move |conn| {
+            Ok(notify_chunk(
+                conn,
+                &scope,
+                after,
+                chunk,
+                &reason,
+                (&ctx, now),
+            )?)
+        })
+        .await?;
+        notified += n;
+        deps.outbox.wake();
+        match next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
     }
-    emit.notification(&about, "shipment.disruption", &r.status, variables)
+    Ok(HttpResponse::Accepted().json(Notified { notified }))
 }

@@ -1,11 +1,12 @@
 //! Webhooks (SPEC §5): the fan-out of this service's events into persisted deliveries, one per
 //! matching subscription (called by the consumers of `crate::events`), and the worker that sends them signed, with retries, SSRF checks and
-//! the disabling of endpoints that keep failing.
+//! the disabling of endpoints that keep failing (their owner told through their other endpoints).
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::events::CloudEvent;
+use kuaidi_shared::events::catalogue::WebhookEndpointDisabledV1;
+use kuaidi_shared::events::{CloudEvent, EventPayload};
 use uuid::Uuid;
 
 use crate::db::webhooks::{self as repo, DeliveryRow, SubscriptionRow};
@@ -26,6 +27,9 @@ pub const PURGE_SQL: &str = "DELETE FROM webhook_deliveries WHERE id IN (\
 /// The sample event `:test` sends.
 pub const TEST_EVENT: &str = "webhook.test";
 
+/// Told to the owner of an endpoint that was disabled, through their other endpoints.
+pub const ENDPOINT_DISABLED: &str = WebhookEndpointDisabledV1::TYPE;
+
 /// Event types a subscription may name (or `*` for all of them).
 // NOTE: external contract — merchants subscribe to these names.
 pub const DELIVERABLE: &[&str] = &[
@@ -35,6 +39,7 @@ pub const DELIVERABLE: &[&str] = &[
     "shipment.exception_raised",
     "shipment.eta_changed",
     "notification.requested",
+    ENDPOINT_DISABLED,
     TEST_EVENT,
 ];
 
@@ -71,19 +76,38 @@ pub fn fan_out(
     Ok(repo::insert_deliveries(conn, &rows)?)
 }
 
-/// A merchant's endpoint receives only events about that merchant; others receive everything.
+/// A merchant's endpoint receives only events about that merchant; others receive everything,
+/// except `webhook.endpoint_disabled`, which only the disabled endpoint's owner receives.
 pub fn visible_to(sub: &SubscriptionRow, event: &CloudEvent) -> bool {
+    let field = |name: &str| event.data.get(name).and_then(|v| v.as_str());
+    let merchant = field("merchant_id").and_then(|s| s.parse::<Uuid>().ok());
     match sub.merchant_id {
-        None => true,
-        Some(m) => {
-            event
-                .data
-                .get("merchant_id")
-                .and_then(|v| v.as_str())
-                .and_then(|s| s.parse::<Uuid>().ok())
-                == Some(m)
+        Some(m) => merchant == Some(m),
+        None if event.type_ == ENDPOINT_DISABLED => {
+            merchant.is_none()
+                && sub.owner_sub.is_some()
+                && field("owner_sub") == sub.owner_sub.as_deref()
         }
+        None => true,
     }
+}
+
+/// Queues `event` — the `webhook.endpoint_disabled` of `disabled` — for the owner's other
+/// enabled endpoints that subscribed to it (or to `*`), in the caller's transaction; the worker
+/// sends them signed like any delivery. Returns how many were queued.
+pub fn notify_owner(
+    conn: &mut PgConnection,
+    event: &CloudEvent,
+    disabled: &SubscriptionRow,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let payload = serde_json::to_value(event)?;
+    let rows: Vec<DeliveryRow> = repo::subscribers_of(conn, &event.type_)?
+        .into_iter()
+        .filter(|s| s.id != disabled.id && s.disabled_at.is_none() && visible_to(s, event))
+        .map(|s| DeliveryRow::pending(s.id, event.id, &event.type_, payload.clone(), now))
+        .collect();
+    Ok(repo::insert_deliveries(conn, &rows)?)
 }
 
 /// The sample `webhook.test` event for a subscription.
@@ -108,6 +132,52 @@ pub fn test_event(sub: &SubscriptionRow, now: DateTime<Utc>) -> CloudEvent {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use kuaidi_shared::clock::Clock;
+
+    fn sub(merchant_id: Option<Uuid>, owner_sub: Option<&str>) -> SubscriptionRow {
+        SubscriptionRow {
+            id: new_id(),
+            merchant_id,
+            owner_sub: owner_sub.map(Into::into),
+            url: "https://hooks.example.com/k".into(),
+            events: vec!["*".into()],
+            secret_sealed: Vec::new(),
+            failing_since: None,
+            disabled_at: None,
+            created_at: Clock::system().now(),
+        }
+    }
+
+    fn disabled_event(of: &SubscriptionRow) -> CloudEvent {
+        let ctx = kuaidi_shared::request::RequestContext::detached();
+        let now = Clock::system().now();
+        crate::events::Emitter { ctx: &ctx, now }.endpoint_disabled(of, now)
+    }
+
+    #[test]
+    fn only_the_owner_of_a_disabled_endpoint_sees_that_it_was_disabled() {
+        let (m, n) = (new_id(), new_id());
+        let merchants = disabled_event(&sub(Some(m), None));
+        assert!(visible_to(&sub(Some(m), None), &merchants));
+        assert!(!visible_to(&sub(Some(n), None), &merchants));
+        assert!(
+            !visible_to(&sub(None, Some("admin-1")), &merchants),
+            "an endpoint of staff that sees every shipment event is not told of a merchant's"
+        );
+        let admins = disabled_event(&sub(None, Some("admin-1")));
+        assert!(visible_to(&sub(None, Some("admin-1")), &admins));
+        assert!(!visible_to(&sub(None, Some("admin-2")), &admins));
+        assert!(!visible_to(&sub(Some(m), None), &admins));
+        let nobodys = disabled_event(&sub(None, None));
+        assert!(!visible_to(&sub(None, None), &nobodys));
+    }
+
+    #[test]
+    fn the_endpoint_disabled_event_may_be_subscribed_to() {
+        assert!(DELIVERABLE.contains(&"webhook.endpoint_disabled"));
+    }
+
     #[test]
     fn default_settings_retry_for_a_day_on_the_spec_schedule_and_refuse_private_targets() {
         let s = crate::configuration::load_webhooks().expect("the defaults load");

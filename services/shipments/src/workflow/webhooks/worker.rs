@@ -2,7 +2,8 @@
 //! never double-send and a crashed worker's claims expire), checks the resolved address, POSTs
 //! the signed event and records the attempt. Failures are retried on the configured schedule
 //! with ±10 % jitter inside the retry window, then `failed`; an endpoint failing without a
-//! success for the configured period is disabled and `webhook.endpoint_disabled` is emitted.
+//! success for the configured period is disabled and `webhook.endpoint_disabled` is emitted,
+//! and queued for the owner's other endpoints that subscribed to it.
 
 use chrono::{DateTime, Duration as Span, Utc};
 use diesel::Connection;
@@ -150,6 +151,7 @@ impl Worker {
                 let ctx = RequestContext::detached();
                 let event = Emitter { ctx: &ctx, now }.endpoint_disabled(&s, since);
                 Outbox::enqueue(c, &event)?;
+                super::notify_owner(c, &event, &s, now)?;
                 Ok(true)
             })
         })

@@ -1,0 +1,52 @@
+//! `impact:notify` (SPEC §5 "Impact scope"): a `notification.requested` (template
+//! `shipment.disruption`) for every shipment a disruption touches, chunk by chunk — each chunk
+//! read and its events written to the outbox in one transaction — so any number of shipments
+//! is notified without one huge transaction.
+
+use chrono::{DateTime, Utc};
+use diesel::PgConnection;
+use kuaidi_shared::clock::new_id;
+use kuaidi_shared::events::{CloudEvent, Outbox};
+use kuaidi_shared::request::RequestContext;
+
+use crate::db::impact::{self, Affected, After, Scope};
+use crate::events::{About, Emitter};
+
+/// One chunk: the notifications of up to `chunk` affected shipments after `after`, in the
+/// caller's transaction. Returns how many were raised and where the next chunk starts (`None`
+/// once the last chunk was short: nothing is left).
+pub fn notify_chunk(
+    conn: &mut PgConnection,
+    scope: &Scope,
+    after: Option<After>,
+    chunk: i64,
+    reason: &str,
+    (ctx, now): (&RequestContext, DateTime<Utc>),
+) -> diesel::QueryResult<(usize, Option<After>)> {
+    let chunk = chunk.max(1);
+    let rows = impact::affected(conn, scope, after, chunk)?;
+    let emit = Emitter { ctx, now };
+    let events: Vec<CloudEvent> = rows.iter().map(|r| disruption(&emit, r, reason)).collect();
+    Outbox::enqueue_batched(conn, &events, new_id)?;
+    let next = match rows.last() {
+        Some(last) if rows.len() as i64 == chunk => Some(last.key()),
+        _ => None,
+    };
+    Ok((rows.len(), next))
+}
+
+/// `notification.requested` (template `shipment.disruption`) for one affected shipment.
+fn disruption(emit: &Emitter<'_>, r: &Affected, reason: &str) -> CloudEvent {
+    let about = About {
+        shipment_id: r.id,
+        tracking_number: r.tracking_number.clone(),
+        merchant_id: r.merchant_id,
+        shipper_customer_id: r.shipper_customer_id,
+    };
+    let mut variables = serde_json::Map::new();
+    variables.insert("reason".into(), reason.into());
+    if let Some(eta) = r.estimated_delivery_at {
+        variables.insert("eta".into(), eta.to_rfc3339().into());
+    }
+    emit.notification(&about, "shipment.disruption", &r.status, variables)
+}
