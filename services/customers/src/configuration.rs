@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use utoipa::ToSchema;
 
 use crate::domain::classification::Thresholds;
+use crate::domain::holidays::{upcoming, Holiday, Occasion};
 
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -53,7 +54,7 @@ impl Default for MergeRules {
 pub struct Schedule {
     /// The classification run (*default* hourly).
     pub classification_secs: u64,
-    /// The care rules (key-account monthly care, birthday care, missed callbacks).
+    /// The care rules (key-account monthly care, birthday and holiday care, missed callbacks).
     pub care_secs: u64,
 }
 
@@ -66,14 +67,96 @@ impl Default for Schedule {
     }
 }
 
+/// Holiday care (`[care]`): the holidays and how many days ahead their care is planned.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "RawCare")]
+pub struct CareRules {
+    /// `"MM-DD Name"` every year or `"YYYY-MM-DD Name"` once (lunar holidays move yearly);
+    /// from the environment also as one comma-separated text.
+    pub holidays: Vec<Holiday>,
+    /// Days before a holiday its care task is planned (*default* 1), at most 366.
+    pub holiday_lead_days: i64,
+}
+
+impl CareRules {
+    /// The longest lead accepted.
+    pub const MAX_LEAD_DAYS: i64 = 366;
+
+    /// The holiday dates whose care is due from `today` to the lead's end.
+    pub fn occasions(&self, today: chrono::NaiveDate) -> Vec<Occasion> {
+        upcoming(&self.holidays, today, self.holiday_lead_days)
+    }
+}
+
+impl Default for CareRules {
+    /// New Year's Day, Labour Day and National Day, planned a day ahead.
+    fn default() -> Self {
+        let holidays = [
+            "01-01 New Year's Day (元旦)",
+            "05-01 Labour Day (劳动节)",
+            "10-01 National Day (国庆节)",
+        ];
+        Self {
+            holidays: holidays
+                .iter()
+                .filter_map(|h| Holiday::parse(h).ok())
+                .collect(),
+            holiday_lead_days: 1,
+        }
+    }
+}
+
+/// `[care]` as written: the holidays as a list, or as comma-separated text (an environment
+/// variable).
+#[derive(Deserialize)]
+struct RawCare {
+    holidays: TextOrList,
+    holiday_lead_days: i64,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum TextOrList {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl TryFrom<RawCare> for CareRules {
+    type Error = String;
+
+    fn try_from(raw: RawCare) -> Result<Self, String> {
+        if !(0..=Self::MAX_LEAD_DAYS).contains(&raw.holiday_lead_days) {
+            return Err(format!(
+                "care.holiday_lead_days must be 0–{}",
+                Self::MAX_LEAD_DAYS
+            ));
+        }
+        let texts = match raw.holidays {
+            TextOrList::List(list) => list,
+            TextOrList::Text(text) => text.split(',').map(str::to_owned).collect(),
+        };
+        let holidays = texts
+            .iter()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| Holiday::parse(t))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            holidays,
+            holiday_lead_days: raw.holiday_lead_days,
+        })
+    }
+}
+
 /// The customer-file rules that are configuration: classification thresholds, the
-/// entitlements of each tier, follow-up and merge rules, and the jobs' schedule.
+/// entitlements of each tier, follow-up, care and merge rules, and the jobs' schedule.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CustomerRules {
     pub classification: Thresholds,
     pub entitlements: BTreeMap<String, Entitlements>,
     #[serde(default)]
     pub follow_ups: FollowUpRules,
+    #[serde(default)]
+    pub care: CareRules,
     #[serde(default)]
     pub merges: MergeRules,
     #[serde(default)]
@@ -94,6 +177,7 @@ pub static RULES: LazyLock<CustomerRules> = LazyLock::new(|| {
             classification: Thresholds::DEFAULT,
             entitlements: BTreeMap::new(),
             follow_ups: FollowUpRules::default(),
+            care: CareRules::default(),
             merges: MergeRules::default(),
             schedule: Schedule::default(),
         }
@@ -113,6 +197,49 @@ mod tests {
         assert_eq!(rules.follow_ups, FollowUpRules::default());
         assert_eq!(rules.merges, MergeRules::default());
         assert_eq!(rules.schedule, Schedule::default());
+        assert_eq!(
+            rules.care,
+            CareRules::default(),
+            "the file and the code agree"
+        );
+        assert_eq!(rules.care.holidays.len(), 3);
+    }
+
+    #[test]
+    fn holidays_are_read_from_the_file_as_a_list_and_from_the_environment_as_text() {
+        let overrides =
+            "[care]\nholidays = [\"2027-02-06 Spring Festival\"]\nholiday_lead_days = 3\n";
+        let rules: CustomerRules =
+            kuaidi_shared::settings::load("CUSTOMERS", &[DEFAULTS, overrides]).expect("loads");
+        assert_eq!(rules.care.holiday_lead_days, 3);
+        assert_eq!(
+            rules.care.holidays.len(),
+            1,
+            "the list replaced, not merged"
+        );
+        assert_eq!(rules.care.holidays[0].name, "Spring Festival");
+
+        let text = "[care]\nholidays = \"01-01 New Year, 2027-02-06 Spring Festival\"\n";
+        let rules: CustomerRules =
+            kuaidi_shared::settings::load("CUSTOMERS", &[DEFAULTS, text]).expect("loads");
+        let names: Vec<&str> = rules
+            .care
+            .holidays
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
+        assert_eq!(names, ["New Year", "Spring Festival"]);
+        let none = "[care]\nholidays = \"\"\n";
+        let rules: CustomerRules =
+            kuaidi_shared::settings::load("CUSTOMERS", &[DEFAULTS, none]).expect("loads");
+        assert!(rules.care.holidays.is_empty(), "holiday care switched off");
+
+        for bad in ["holidays = [\"13-45 X\"]", "holiday_lead_days = -1"] {
+            let bad = format!("[care]\n{bad}\n");
+            let loaded: anyhow::Result<CustomerRules> =
+                kuaidi_shared::settings::load("CUSTOMERS", &[DEFAULTS, &bad]);
+            assert!(loaded.is_err(), "{bad} is refused");
+        }
     }
 
     #[test]

@@ -37,9 +37,11 @@ pub const SERVICE: &str = "customers";
         routes::customers::merge::merge_customers,
         routes::interactions::list_interactions,
         routes::interactions::create_interaction,
+        routes::interactions::get::get_interaction,
         routes::follow_ups::list_customer_follow_ups,
         routes::follow_ups::create_follow_up,
         routes::follow_ups::list_follow_ups,
+        routes::follow_ups::get::get_follow_up,
         routes::follow_ups::update::update_follow_up,
     ),
     tags((name = "customers", description = "Customer files, classification and care")),
@@ -67,12 +69,23 @@ mod tests {
             "/api/v1/customers/{id}/owner",
             "/api/v1/customers/{id}/merge",
             "/api/v1/customers/{id}/interactions",
+            "/api/v1/customers/{id}/interactions/{interaction_id}",
             "/api/v1/customers/{id}/follow-ups",
             "/api/v1/follow-ups",
             "/api/v1/follow-ups/{id}",
         ] {
             assert!(paths.contains(&p), "{p} is documented");
         }
+        let single = &doc.paths.paths["/api/v1/follow-ups/{id}"];
+        assert!(
+            single.get.is_some() && single.patch.is_some(),
+            "GET and PATCH"
+        );
+        let patch = serde_json::to_value(&single.patch).expect("patch");
+        assert!(
+            patch.to_string().contains("If-Match") && patch["responses"]["412"].is_object(),
+            "If-Match and its 412 are documented: {patch}"
+        );
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub fn classification_job(schedule: &Schedule) -> Job {
     Job::new("customer_classification", every).exclusive()
 }
 
-/// The care-rules job (key-account monthly care, birthday care, missed complaint callbacks):
+/// The care-rules job (key-account monthly care, birthday and holiday care, missed complaint
+/// callbacks):
 /// every `[schedule] care_secs` (*default* hourly), one replica.
 pub fn care_job(schedule: &Schedule) -> Job {
     let every = Duration::from_secs(schedule.care_secs.max(1));
@@ -42,6 +43,7 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
     let routes_sched = sched.clone();
     let pii = core.pii.clone();
     let (schedule, callback_days) = (rules.schedule, rules.follow_ups.callback_days);
+    let care = rules.care.clone();
     let consumers = crate::events::consumers(&rules);
     let routes_rules = actix_web::web::Data::new(rules);
     Application::start_with(
@@ -62,7 +64,14 @@ pub async fn build(settings: ServiceSettings) -> anyhow::Result<Application> {
                     move |conn, now| classifier.run(conn, now),
                 ),
                 sched.spawn_db(care_job(&schedule), stopping, move |conn, now| {
-                    Ok(crate::db::rules::care(conn, now, &pii, callback_days)?)
+                    let holidays = care.occasions(now.date_naive());
+                    Ok(crate::db::rules::care(
+                        conn,
+                        now,
+                        &pii,
+                        callback_days,
+                        &holidays,
+                    )?)
                 }),
             ]
         },

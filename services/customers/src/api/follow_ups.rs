@@ -43,8 +43,8 @@ pub struct FollowUp {
     pub assignee_id: Option<Uuid>,
     pub due_at: DateTime<Utc>,
     pub reason: String,
-    /// `complaint_callback` | `key_account_care` | `birthday_care` | `churn_retention`; none
-    /// for tasks created by hand.
+    /// `complaint_callback` | `key_account_care` | `birthday_care` | `holiday_care` |
+    /// `churn_retention`; none for tasks created by hand.
     pub rule: Option<String>,
     /// `open` | `done` | `cancelled`.
     pub status: String,
@@ -52,6 +52,9 @@ pub struct FollowUp {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Moves with every change (closing, reassignment, a merge); the `ETag` carries it, for
+    /// `If-Match`.
+    pub version: i32,
 }
 
 /// Filters of `GET /api/v1/follow-ups`.

@@ -61,7 +61,7 @@ pub fn erase(
         "UPDATE follow_ups SET outcome = CASE WHEN outcome IS NULL THEN NULL ELSE $2 END, \
            reason = CASE WHEN rule IS NULL THEN $2 ELSE reason END, \
            status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END, \
-           closed_at = COALESCE(closed_at, $3), updated_at = $3 \
+           closed_at = COALESCE(closed_at, $3), updated_at = $3, version = version + 1 \
          WHERE customer_id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(&ids)

@@ -22,6 +22,7 @@ pub struct FollowUpRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    pub version: i32,
 }
 
 /// Creates a task; a second task for the same `trigger_key` is not created.
@@ -32,6 +33,7 @@ pub fn insert(conn: &mut PgConnection, row: &FollowUpRow) -> QueryResult<usize> 
         .execute(conn)
 }
 
+/// The task `id`, locked for a change.
 pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<FollowUpRow>> {
     follow_ups::table
         .find(id)
@@ -41,7 +43,16 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<FollowUpRow
         .optional()
 }
 
-/// Closes an open task.
+/// The task `id`, to read.
+pub fn get(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<FollowUpRow>> {
+    follow_ups::table
+        .find(id)
+        .select(FollowUpRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Closes an open task, as a new version.
 pub fn close(
     conn: &mut PgConnection,
     id: Uuid,
@@ -55,6 +66,7 @@ pub fn close(
             follow_ups::outcome.eq(outcome),
             follow_ups::updated_at.eq(now),
             follow_ups::closed_at.eq(Some(now)),
+            follow_ups::version.eq(follow_ups::version + 1),
         ))
         .returning(FollowUpRow::as_returning())
         .get_result(conn)
@@ -108,18 +120,25 @@ pub fn page(
         .load(conn)
 }
 
-/// Moves tasks of `from` customer to `to` (merge), returning the moved ids.
+/// Moves tasks of `from` customer to `to` (merge), each as a new version, returning the moved
+/// ids.
 pub fn move_all(conn: &mut PgConnection, from: Uuid, to: Uuid) -> QueryResult<Vec<Uuid>> {
     diesel::update(follow_ups::table.filter(follow_ups::customer_id.eq(from)))
-        .set(follow_ups::customer_id.eq(to))
+        .set((
+            follow_ups::customer_id.eq(to),
+            follow_ups::version.eq(follow_ups::version + 1),
+        ))
         .returning(follow_ups::id)
         .get_results(conn)
 }
 
-/// Moves the given tasks back to customer `to` (merge undo).
+/// Moves the given tasks back to customer `to` (merge undo), each as a new version.
 pub fn move_back(conn: &mut PgConnection, ids: &[Uuid], to: Uuid) -> QueryResult<()> {
     diesel::update(follow_ups::table.filter(follow_ups::id.eq_any(ids)))
-        .set(follow_ups::customer_id.eq(to))
+        .set((
+            follow_ups::customer_id.eq(to),
+            follow_ups::version.eq(follow_ups::version + 1),
+        ))
         .execute(conn)
         .map(drop)
 }

@@ -66,6 +66,20 @@ pub fn insert_for_events(
     Ok(())
 }
 
+/// The interaction `id` if it is on `customer_id`'s timeline.
+pub fn find_of(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<InteractionRow>> {
+    interactions::table
+        .find(id)
+        .filter(interactions::customer_id.eq(customer_id))
+        .select(InteractionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// A page of a customer's interactions, newest first, after the `(occurred_at, id)` cursor.
 pub fn page(
     conn: &mut PgConnection,

@@ -7,6 +7,7 @@ use diesel::sql_types::{Array, Date, Text, Timestamptz, Uuid as SqlUuid};
 use kuaidi_shared::crypto::PiiCipher;
 use uuid::Uuid;
 
+use crate::domain::holidays::Occasion;
 use crate::domain::new_customer::birthday_key;
 
 /// How far ahead birthday care is planned.
@@ -72,15 +73,17 @@ pub fn churn_retention(
     .execute(conn)
 }
 
-/// Monthly care for key accounts (one task per customer and month) and birthday care for
+/// Monthly care for key accounts (one task per customer and month); birthday care for
 /// customers who consented to care messages (one per customer and birthday), found through the
-/// keyed index of the next `BIRTHDAY_LEAD_DAYS` days' month and day; and the callbacks, due
+/// keyed index of the next `BIRTHDAY_LEAD_DAYS` days' month and day; holiday care for them
+/// too, for the `holidays` now within their lead (see [`holiday_care`]); and the callbacks, due
 /// `callback_days` after the close, of complaints whose event came before the customer's file.
 pub fn care(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     pii: &PiiCipher,
     callback_days: i64,
+    holidays: &[Occasion],
 ) -> QueryResult<usize> {
     let monthly = diesel::sql_query(
         "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
@@ -134,5 +137,36 @@ pub fn care(
     .bind::<Timestamptz, _>(now)
     .bind::<diesel::sql_types::Integer, _>(callback_days as i32)
     .execute(conn)?;
-    Ok(monthly + birthdays + callbacks)
+    Ok(monthly + birthdays + holiday_care(conn, now, holidays)? + callbacks)
+}
+
+/// One task per customer who consented to care messages and holiday date (the key holds the
+/// date, year included: once per holiday and year however many runs and replicas), due on the
+/// day (00:00 UTC), for the customer's owner (none when unowned), its reason naming the holiday.
+pub fn holiday_care(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    holidays: &[Occasion],
+) -> QueryResult<usize> {
+    if holidays.is_empty() {
+        return Ok(0);
+    }
+    let days: Vec<NaiveDate> = holidays.iter().map(|h| h.day).collect();
+    let names: Vec<&str> = holidays.iter().map(|h| h.names.as_str()).collect();
+    // NOTE: the partial index `customers_care_consent` has this very predicate.
+    diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($1), c.id, c.owner_id, h.day::timestamp AT TIME ZONE 'UTC', \
+           'holiday_care: ' || h.names, 'holiday_care', \
+           'holiday_care:' || c.id::text || ':' || h.day::text, 'open', $1, $1 \
+         FROM customers c CROSS JOIN unnest($2::date[], $3::text[]) AS h(day, names) \
+         WHERE (c.consents -> 'care_messages' ->> 'granted')::boolean IS TRUE \
+           AND c.merged_into IS NULL AND c.erased_at IS NULL \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Array<Date>, _>(days)
+    .bind::<Array<Text>, _>(names)
+    .execute(conn)
 }

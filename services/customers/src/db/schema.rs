@@ -108,6 +108,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         closed_at -> Nullable<Timestamptz>,
+        version -> Int4,
     }
 }
 

@@ -1,12 +1,21 @@
 //! Every route of the customers service, in one place.
 
 use actix_web::web;
+use std::hash::{Hash, Hasher};
 
 pub mod customers;
 pub mod follow_ups;
 pub mod interactions;
 
 use customers as c;
+
+/// A digest of everything `body` shows, for entity tags (the same in every replica: the hasher
+/// has fixed keys).
+pub fn digest<T: serde::Serialize>(body: &T) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(body).unwrap_or_default().hash(&mut h);
+    format!("{:016x}", h.finish())
+}
 
 /// Registers the service's routes (fixed paths before `/{id}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,6 +50,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(interactions::create_interaction),
             )
             .route(
+                "/{id}/interactions/{interaction_id}",
+                web::get().to(interactions::get::get_interaction),
+            )
+            .route(
                 "/{id}/follow-ups",
                 web::get().to(follow_ups::list_customer_follow_ups),
             )
@@ -52,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api/v1/follow-ups")
             .route("", web::get().to(follow_ups::list_follow_ups))
+            .route("/{id}", web::get().to(follow_ups::get::get_follow_up))
             .route(
                 "/{id}",
                 web::patch().to(follow_ups::update::update_follow_up),

@@ -49,7 +49,11 @@ impl Handover {
                     .is_null()
                     .and(follow_ups::customer_id.eq_any(&moved))),
             )
-            .set(follow_ups::assignee_id.eq(Some(to)))
+            .set((
+                follow_ups::assignee_id.eq(Some(to)),
+                follow_ups::updated_at.eq(at),
+                follow_ups::version.eq(follow_ups::version + 1),
+            ))
             .execute(conn)?;
         let (emit, change) = (
             Emitter { ctx, now: at },

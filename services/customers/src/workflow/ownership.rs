@@ -47,7 +47,11 @@ pub fn reassign(
         .filter(follow_ups::customer_id.eq(customer))
         .filter(follow_ups::status.eq("open"))
         .filter(follow_ups::assignee_id.is_not_distinct_from(from))
-        .set(follow_ups::assignee_id.eq(to))
+        .set((
+            follow_ups::assignee_id.eq(to),
+            follow_ups::updated_at.eq(emit.now),
+            follow_ups::version.eq(follow_ups::version + 1),
+        ))
         .execute(conn)?;
     announce(conn, emit, customer, from, to)
 }

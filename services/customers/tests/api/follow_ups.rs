@@ -444,15 +444,21 @@ async fn touchpoints_logged_on_a_merged_duplicate_go_to_its_survivor() {
             &call,
         )
         .await;
-    assert_eq!(
-        logged
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok()),
-        Some(format!("/api/v1/customers/{survivor}/interactions").as_str())
-    );
+    let location = logged
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let logged = expect_json(logged, 201).await;
     assert_eq!(logged["customer_id"], survivor.to_string());
+    assert_eq!(
+        location,
+        Some(format!(
+            "/api/v1/customers/{survivor}/interactions/{}",
+            logged["id"].as_str().expect("id")
+        )),
+        "the entry, on the survivor's timeline"
+    );
     let task = json!({"due_at": "2030-01-01T00:00:00Z", "reason": "call back"});
     let task = app
         .post(

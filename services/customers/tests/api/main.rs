@@ -1,6 +1,7 @@
 //! Integration tests of the customers service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod care;
 mod classification;
 mod classified_events;
 mod consents;
@@ -11,4 +12,5 @@ mod input;
 mod lifecycle;
 mod ownership;
 mod search;
+mod single_reads;
 mod stages;

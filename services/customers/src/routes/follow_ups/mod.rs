@@ -1,9 +1,12 @@
-//! Follow-up tasks: `/api/v1/customers/{id}/follow-ups` and `/api/v1/follow-ups`.
+//! Follow-up tasks: `/api/v1/customers/{id}/follow-ups` and `/api/v1/follow-ups`, and the
+//! entity tags of tasks.
 
+pub mod get;
 pub mod update;
 
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{self, LOCATION};
 use actix_web::{web, HttpResponse};
+use chrono::SubsecRound;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
@@ -124,7 +127,7 @@ pub async fn list_customer_follow_ups(
 /// `customer_id`).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/follow-ups", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateFollowUp,
-    responses((status = 201, description = "Planned", body = FollowUp),
+    responses((status = 201, description = "Planned; `Location` and `ETag` of the task", body = FollowUp),
         NoSuchCustomer, InvalidFields))]
 pub async fn create_follow_up(
     caller: Authorized<caps::CustomersWrite>,
@@ -133,7 +136,12 @@ pub async fn create_follow_up(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
-    let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
+    // To the microsecond PostgreSQL keeps: the answer (and its ETag) is what is read back.
+    let (id, now, req) = (
+        path.into_inner(),
+        deps.clock.now_micros(),
+        body.into_inner(),
+    );
     let reason = req.reason.trim().to_owned();
     let mut errors = Vec::new();
     if reason.is_empty() || reason.chars().count() > 500 {
@@ -142,7 +150,11 @@ pub async fn create_follow_up(
     if req.due_at.is_none() {
         errors.push(FieldError::new("due_at", "is required"));
     }
-    let Some(due_at) = req.due_at.filter(|_| errors.is_empty()) else {
+    let Some(due_at) = req
+        .due_at
+        .map(|t| t.trunc_subsecs(6))
+        .filter(|_| errors.is_empty())
+    else {
         return Err(ApiError::Validation(errors));
     };
     let who = caller.principal.clone();
@@ -164,14 +176,28 @@ pub async fn create_follow_up(
             created_at: now,
             updated_at: now,
             closed_at: None,
+            version: 1,
         };
         repo::insert(conn, &row)?;
         Ok(row)
     })
     .await?;
+    let task = view(row);
     Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/follow-ups/{}", row.id)))
-        .json(view(row)))
+        .insert_header((LOCATION, format!("/api/v1/follow-ups/{}", task.id)))
+        .insert_header(etag_header(&task))
+        .json(task))
+}
+
+/// The entity tag of a task: its version (what `If-Match` is checked against), then a digest
+/// of everything shown.
+pub fn etag(task: &FollowUp) -> String {
+    format!("{}.{}", task.version, crate::routes::digest(task))
+}
+
+/// The `ETag` header of a task (for answers that are not conditional GETs).
+pub fn etag_header(task: &FollowUp) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{}\"", etag(task)))
 }
 
 /// The API's follow-up task from its row.
@@ -188,5 +214,6 @@ pub fn view(r: FollowUpRow) -> FollowUp {
         created_at: r.created_at,
         updated_at: r.updated_at,
         closed_at: r.closed_at,
+        version: r.version,
     }
 }

@@ -1,6 +1,6 @@
 //! `PATCH /api/v1/follow-ups/{id}`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::openapi::InvalidFields;
@@ -8,29 +8,34 @@ use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
 use crate::api::follow_ups::{FollowUp, UpdateFollowUp};
-use crate::api::problems::{IllegalTaskMove, NoSuchTask};
+use crate::api::problems::{IllegalTaskMove, NoSuchTask, StaleIfMatch};
 use crate::db::customers as customers_repo;
 use crate::db::follow_ups as repo;
 use crate::domain::enums::{parse_into, FollowUpStatus};
+use crate::routes::customers::{check_if_match, if_match};
 use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
 
 /// Closes a task: `open` → `done` | `cancelled`, with an outcome. Any other move is a `409`.
+/// `If-Match` with the `ETag` of another version than the current one is a `412`.
 #[utoipa::path(patch, path = "/api/v1/follow-ups/{id}", tag = "customers",
-    params(("id" = Uuid, Path, description = "Follow-up id")), request_body = UpdateFollowUp,
-    responses((status = 200, description = "The closed task", body = FollowUp),
-        NoSuchTask, IllegalTaskMove, InvalidFields))]
+    params(("id" = Uuid, Path, description = "Follow-up id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version closed")),
+    request_body = UpdateFollowUp,
+    responses((status = 200, description = "The closed task, with its new `ETag`", body = FollowUp),
+        NoSuchTask, IllegalTaskMove, StaleIfMatch, InvalidFields))]
 pub async fn update_follow_up(
+    req: HttpRequest,
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,
     body: web::Json<UpdateFollowUp>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
-    let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
+    let (id, now, body) = (path.into_inner(), deps.clock.now(), body.into_inner());
     let mut errors = Vec::new();
-    let to = parse_into::<FollowUpStatus>(&mut errors, "status", &req.status);
-    let outcome = req
+    let to = parse_into::<FollowUpStatus>(&mut errors, "status", &body.status);
+    let outcome = body
         .outcome
         .map(|o| o.trim().to_owned())
         .filter(|o| !o.is_empty());
@@ -43,7 +48,7 @@ pub async fn update_follow_up(
     let Some(to) = to.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    let who = caller.principal.clone();
+    let (who, tag) = (caller.principal.clone(), if_match(&req));
     let row = db::transaction(&deps.pool, move |conn| {
         let task = repo::find(conn, id)?.ok_or(ApiError::NotFound("follow-up"))?;
         let customer =
@@ -51,6 +56,7 @@ pub async fn update_follow_up(
         if task.assignee_id.is_none() || task.assignee_id != who.user_id() {
             access::may_write(&who, &customer)?;
         }
+        check_if_match(tag.as_deref(), task.version)?;
         if task.status != FollowUpStatus::Open.as_ref() || to == FollowUpStatus::Open {
             return Err(ApiError::conflict(
                 "illegal_transition",
@@ -63,5 +69,8 @@ pub async fn update_follow_up(
         Ok(repo::close(conn, id, to.as_ref(), outcome, now)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(super::view(row)))
+    let task = super::view(row);
+    Ok(HttpResponse::Ok()
+        .insert_header(super::etag_header(&task))
+        .json(task))
 }

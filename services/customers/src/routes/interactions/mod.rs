@@ -1,7 +1,11 @@
-//! `/api/v1/customers/{id}/interactions`: the customer's timeline.
+//! `/api/v1/customers/{id}/interactions`: the customer's timeline, and the entity tags of its
+//! entries.
 
-use actix_web::http::header::LOCATION;
+pub mod get;
+
+use actix_web::http::header::{self, LOCATION};
 use actix_web::{web, HttpResponse};
+use chrono::SubsecRound;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
@@ -49,10 +53,11 @@ pub async fn list_interactions(
 
 /// Logs a touchpoint (channel, direction, kind, summary; time defaults to now, staff to the
 /// caller). On a customer merged into another it is logged on the survivor, whose id the
-/// answer's `customer_id` names: no touchpoint is lost.
+/// answer's `customer_id` names: no touchpoint is lost. `Location` names the new entry (under
+/// the customer it was logged on).
 #[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateInteraction,
-    responses((status = 201, description = "Logged", body = Interaction),
+    responses((status = 201, description = "Logged; `Location` and `ETag` of the entry", body = Interaction),
         NoSuchCustomer, InvalidFieldsEach))]
 pub async fn create_interaction(
     caller: Authorized<caps::CustomersWrite>,
@@ -61,7 +66,12 @@ pub async fn create_interaction(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
-    let (id, now, req) = (path.into_inner(), deps.clock.now(), body.into_inner());
+    // To the microsecond PostgreSQL keeps: the answer (and its ETag) is what is read back.
+    let (id, now, req) = (
+        path.into_inner(),
+        deps.clock.now_micros(),
+        body.into_inner(),
+    );
     let mut errors = Vec::new();
     required::<Channel>(&mut errors, "channel", &req.channel);
     required::<Direction>(&mut errors, "direction", &req.direction);
@@ -81,7 +91,7 @@ pub async fn create_interaction(
         kind: req.kind,
         summary,
         staff_id: req.staff_id.or_else(|| caller.user_id()),
-        occurred_at: req.occurred_at.unwrap_or(now),
+        occurred_at: req.occurred_at.map_or(now, |t| t.trunc_subsecs(6)),
         created_at: now,
         source: None,
     };
@@ -96,10 +106,21 @@ pub async fn create_interaction(
         Ok(row)
     })
     .await?;
-    let timeline = format!("/api/v1/customers/{}/interactions", row.customer_id);
+    let entry = view(row);
+    let location = format!(
+        "/api/v1/customers/{}/interactions/{}",
+        entry.customer_id, entry.id
+    );
     Ok(HttpResponse::Created()
-        .insert_header((LOCATION, timeline))
-        .json(view(row)))
+        .insert_header((LOCATION, location))
+        .insert_header((header::ETAG, format!("\"{}\"", etag(&entry))))
+        .json(entry))
+}
+
+/// The entity tag of a timeline entry: a digest of everything shown (an entry is never edited,
+/// but a merge moves it and an erasure blanks its summary).
+pub fn etag(entry: &Interaction) -> String {
+    crate::routes::digest(entry)
 }
 
 /// The API's interaction from its row.

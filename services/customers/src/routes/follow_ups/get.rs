@@ -1,0 +1,39 @@
+//! `GET /api/v1/follow-ups/{id}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use super::STAFF;
+use crate::api::follow_ups::FollowUp;
+use crate::api::problems::{NoSuchTask, StaffOnly};
+use crate::db::follow_ups as repo;
+
+/// One task, with its `ETag` (for `If-Match` on `PATCH`; `If-None-Match` → `304`). For the
+/// roles that work task lists, who see every task there (an erased customer's too,
+/// anonymised), as in `GET /follow-ups`.
+#[utoipa::path(get, path = "/api/v1/follow-ups/{id}", tag = "customers",
+    params(("id" = Uuid, Path, description = "Follow-up id")),
+    responses((status = 200, description = "The task; `ETag` for `If-Match`", body = FollowUp),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        NoValidToken, StaffOnly, NoSuchTask))]
+pub async fn get_follow_up(
+    req: HttpRequest,
+    caller: Authorized<caps::CustomersRead>,
+    path: web::Path<Uuid>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&STAFF)?;
+    let id = path.into_inner();
+    let task: FollowUp = db::run(&deps.pool, move |conn| {
+        let task = repo::get(conn, id)?.ok_or(ApiError::NotFound("follow-up"))?;
+        Ok(super::view(task))
+    })
+    .await?;
+    Ok(respond_with_etag(&req, &super::etag(&task), &task))
+}
