@@ -199,8 +199,10 @@ pub struct ComplaintPage {
     "note": "checked the scans", "reply": "We are on it."}))]
 pub struct ActionBody(pub serde_json::Map<String, serde_json::Value>);
 
-/// `GET /api/v1/complaints/{id}/history`.
+/// `GET /api/v1/complaints/{id}/history`: a page, oldest first.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct History {
     pub data: Vec<HistoryEntry>,
+    /// The `cursor` of the next page; `null` on the last.
+    pub next_cursor: Option<String>,
 }

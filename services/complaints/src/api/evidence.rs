@@ -36,8 +36,10 @@ pub struct Evidence {
     pub created_at: DateTime<Utc>,
 }
 
-/// `GET /api/v1/complaints/{id}/evidence`.
+/// `GET /api/v1/complaints/{id}/evidence`: a page, oldest first.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EvidenceList {
     pub data: Vec<Evidence>,
+    /// The `cursor` of the next page; `null` on the last.
+    pub next_cursor: Option<String>,
 }

@@ -25,6 +25,7 @@ kuaidi_shared::problem_responses! {
     pub NoSuchDepartment = 404, "No such department";
     pub NoSuchEvidence = 404, "No such case or evidence for this caller";
     pub NoSuchUpload = 404, "No such case, evidence or upload for this caller";
+    pub NoSuchSurvey = 404, "No such case or survey for this caller";
     pub NotInInbox = 404, "Not in the caller's inbox";
     pub NotTheirShipmentOrCustomer = 404,
         "A merchant or end customer named a shipment that is not theirs, or a merchant a customer that is not its own";

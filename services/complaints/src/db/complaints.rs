@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::history::NewHistory;
 use super::schema::{complaint_history, complaint_numbers, complaints, sla_policies};
-use crate::domain::vocab::OPEN_STATUSES;
+use crate::domain::vocab::{COMPLAINT, OPEN_STATUSES};
 
 #[derive(
     Debug, Clone, Queryable, QueryableByName, Selectable, Insertable, AsChangeset, Identifiable,
@@ -157,8 +157,9 @@ pub fn moves(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<(String, Date
         .load(conn)
 }
 
-/// Whether a case on `tracking_number` was received after `since`.
-pub fn received_on_tracking_number_since(
+/// Whether a case of type `complaint` on `tracking_number` was received after `since` (praise,
+/// suggestions and inquiries on the parcel make no repeat complaint).
+pub fn complaint_on_tracking_number_since(
     conn: &mut PgConnection,
     tracking_number: &str,
     since: DateTime<Utc>,
@@ -166,6 +167,7 @@ pub fn received_on_tracking_number_since(
     diesel::select(diesel::dsl::exists(
         complaints::table
             .filter(complaints::tracking_number.eq(tracking_number))
+            .filter(complaints::type_.eq(COMPLAINT))
             .filter(complaints::created_at.gt(since)),
     ))
     .get_result(conn)
@@ -223,12 +225,32 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ComplaintRo
         .optional()
 }
 
-pub fn history(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<HistoryRow>> {
-    complaint_history::table
-        .filter(complaint_history::complaint_id.eq(id))
-        .order(complaint_history::id.asc())
+/// One page (`limit + 1` entries) of a case's history after the entry `after`, in the order
+/// appended; without the internal comments (anything but `internal: false`) when `outsider`,
+/// so an outsider's pages are full.
+pub fn history(
+    conn: &mut PgConnection,
+    id: Uuid,
+    outsider: bool,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<HistoryRow>> {
+    use complaint_history as h;
+    let mut q = h::table
+        .filter(h::complaint_id.eq(id))
         .select(HistoryRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if outsider {
+        q = q.filter(
+            h::action.ne("comment").or(h::payload
+                .retrieve_as_object("internal")
+                .eq(serde_json::Value::Bool(false))),
+        );
+    }
+    if let Some(after) = after {
+        q = q.filter(h::id.gt(after));
+    }
+    q.order(h::id.asc()).limit(limit + 1).load(conn)
 }
 
 /// Writes recomputed deadlines of many cases in one statement (`c.id = ANY($1)`: the rows by

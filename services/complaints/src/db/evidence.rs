@@ -38,11 +38,27 @@ pub fn insert(
     Ok(())
 }
 
-pub fn of_case(conn: &mut PgConnection, complaint_id: Uuid) -> QueryResult<Vec<EvidenceRow>> {
-    evidence::table
-        .filter(evidence::complaint_id.eq(complaint_id))
-        .order((evidence::created_at.asc(), evidence::id.asc()))
+/// One page (`limit + 1` rows) of a case's evidence after `(created_at, id)`, oldest first.
+pub fn of_case(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<EvidenceRow>> {
+    use evidence as e;
+    let mut q = e::table
+        .filter(e::complaint_id.eq(complaint_id))
         .select(EvidenceRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(
+            e::created_at
+                .gt(at)
+                .or(e::created_at.eq(at).and(e::id.gt(id))),
+        );
+    }
+    q.order((e::created_at.asc(), e::id.asc()))
+        .limit(limit + 1)
         .load(conn)
 }
 

@@ -78,3 +78,17 @@ pub fn of_case(conn: &mut PgConnection, complaint_id: Uuid) -> QueryResult<Vec<S
         .select(SurveyRow::as_select())
         .load(conn)
 }
+
+/// One survey of a case.
+pub fn find(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<SurveyRow>> {
+    surveys::table
+        .filter(surveys::id.eq(id))
+        .filter(surveys::complaint_id.eq(complaint_id))
+        .select(SurveyRow::as_select())
+        .first(conn)
+        .optional()
+}

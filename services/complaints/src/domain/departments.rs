@@ -74,6 +74,17 @@ pub fn may_assign(
     Ok(())
 }
 
+/// The department a case given to someone by the service itself goes to: the one whose roster
+/// lists them, else the first they supervise, else the receiving desk. A proactive case's owner
+/// (SPEC §6) is named by the customer file, not chosen from a roster, so the case follows
+/// them to where they work rather than being refused by [`may_assign`].
+pub fn home_of(person: &Placement) -> Department {
+    person
+        .member_of
+        .or_else(|| person.supervises.iter().min().copied())
+        .unwrap_or(RECEIVING)
+}
+
 /// Whether an agent whose roster is `home` may hand a case to `department`: agents work within
 /// their own department; a transfer elsewhere is for supervisors and above.
 pub fn agent_may_transfer(home: Option<Department>, department: Department) -> bool {
@@ -124,6 +135,21 @@ mod tests {
         let nobody = Placement::default();
         assert_eq!(may_assign(Sales, &nobody, false), Ok(()));
         assert_eq!(may_assign(Sales, &nobody, true), Err(Refusal::NotOnRoster));
+    }
+
+    #[test]
+    fn a_case_the_service_assigns_follows_its_assignee_to_their_department() {
+        assert_eq!(home_of(&member(Sales)), Sales);
+        let supervisor = Placement {
+            member_of: None,
+            supervises: vec![Legal, Compliance],
+        };
+        assert_eq!(
+            home_of(&supervisor),
+            Legal,
+            "the first in the vocabulary's order"
+        );
+        assert_eq!(home_of(&Placement::default()), RECEIVING);
     }
 
     #[test]

@@ -34,10 +34,9 @@ pub struct Intake {
     pub priority: Option<Priority>,
     /// As named by the caller (a known shipment's merchant wins; see `workflow::intake`).
     pub merchant_id: Option<Uuid>,
-    /// Opened by the service on a key account's lost or damaged parcel.
+    /// Opened by the service on a key account's lost or damaged parcel (assigned afterwards
+    /// through the lifecycle: `workflow::proactive`).
     pub proactive: bool,
-    /// Assigned at once (proactive cases go to the customer's owner).
-    pub assignee_id: Option<Uuid>,
 }
 
 impl Intake {
@@ -114,7 +113,6 @@ impl Intake {
             priority,
             merchant_id: req.merchant_id,
             proactive: false,
-            assignee_id: None,
         })
     }
 }

@@ -1,7 +1,9 @@
 //! The enumerations of a feedback case (SPEC §6).
 // NOTE: external contract — callers send and filter by these exact values.
 
-pub const TYPES: [&str; 4] = ["complaint", "suggestion", "inquiry", "praise"];
+pub const TYPES: [&str; 4] = [COMPLAINT, "suggestion", "inquiry", "praise"];
+/// The type of a case that is a complaint (only these make a repeat complaint, SPEC §6).
+pub const COMPLAINT: &str = "complaint";
 pub const CHANNELS: [&str; 9] = [
     "phone", "web", "app", "wechat", "weibo", "email", "letter", "on_site", "api",
 ];

@@ -21,6 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/{id}/history", web::get().to(get::get_history))
             .route("/{id}/actions/{action}", web::post().to(act::act))
             .route("/{id}/survey", web::post().to(survey::submit_survey))
+            .route(
+                "/{id}/surveys/{survey_id}",
+                web::get().to(survey::get_case_survey),
+            )
             .route("/{id}/survey-link", web::post().to(survey::survey_link))
             .route("/{id}/evidence", web::post().to(evidence::add_evidence))
             .route("/{id}/evidence", web::get().to(evidence::list_evidence))
@@ -110,6 +114,74 @@ impl Paging {
             kuaidi_shared::pagination::Cursor { at, id }
         };
         kuaidi_shared::pagination::Page::from_rows(rows, self.limit, cursor, view)
+    }
+}
+
+/// Where a list ordered by a sequence number continues (a case's history, in the order its
+/// entries were appended): the page size and the number of the last entry seen. The shared
+/// [`Cursor`](kuaidi_shared::pagination::Cursor) keys rows by time and UUID; this one is as
+/// opaque to callers (base64url) and refused the same way when it was not made here.
+#[derive(Debug, Clone, Copy)]
+pub struct SeqPaging {
+    pub limit: i64,
+    pub after: Option<i64>,
+}
+
+impl SeqPaging {
+    const PREFIX: &'static str = "seq:";
+
+    /// A list query's `limit` and `cursor`, checked.
+    pub fn parse(
+        limit: Option<i64>,
+        cursor: Option<String>,
+    ) -> Result<Self, kuaidi_shared::ApiError> {
+        use base64::Engine;
+        let (limit, _) = kuaidi_shared::pagination::PageParams {
+            limit,
+            cursor: None,
+        }
+        .parse()?;
+        let after = cursor
+            .map(|c| {
+                base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(c)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|s| s.strip_prefix(Self::PREFIX)?.parse::<i64>().ok())
+                    .filter(|n| *n >= 0)
+                    .ok_or_else(|| {
+                        kuaidi_shared::ApiError::validation(
+                            "cursor",
+                            "not a cursor returned by this API",
+                        )
+                    })
+            })
+            .transpose()?;
+        Ok(Self { limit, after })
+    }
+
+    /// The page of `rows` (one more than the limit when another page follows), each answered
+    /// by `view`; `seq` is the number a row is ordered by.
+    pub fn page<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        seq: impl Fn(&R) -> i64,
+        view: impl FnMut(R) -> T,
+    ) -> kuaidi_shared::pagination::Page<T> {
+        use base64::Engine;
+        let more = rows.len() as i64 > self.limit;
+        rows.truncate(usize::try_from(self.limit).unwrap_or(0));
+        let next_cursor = rows.last().filter(|_| more).map(|r| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+                "{}{}",
+                Self::PREFIX,
+                seq(r)
+            ))
+        });
+        kuaidi_shared::pagination::Page {
+            data: rows.into_iter().map(view).collect(),
+            next_cursor,
+        }
     }
 }
 

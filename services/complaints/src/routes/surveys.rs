@@ -79,7 +79,7 @@ pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpRespo
 #[utoipa::path(post, path = "/api/v1/surveys/{token}", tag = "complaints",
     params(("token" = String, Path, description = "The token of the survey link")),
     request_body = SurveyAnswers,
-    responses((status = 201, description = "Recorded", body = Survey),
+    responses((status = 201, description = "Recorded; `Location` names the survey (read with the case's access rules)", body = Survey),
         UnknownLink, LinkGone, ScoresOutOfRange),
     security(()))]
 pub async fn answer_survey(
@@ -111,7 +111,5 @@ pub async fn answer_survey(
     })
     .await;
     deps.outbox.wake();
-    crate::routes::with_status(
-        done.map(|s| HttpResponse::Created().json(super::complaints::survey::view(s))),
-    )
+    crate::routes::with_status(done.map(super::complaints::survey::created))
 }

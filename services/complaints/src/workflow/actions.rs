@@ -30,6 +30,10 @@ pub struct Request {
     pub body: Value,
     /// The version named by `If-Match`, if any.
     pub if_match: Option<i32>,
+    /// The service acting on its own (a proactive case given to the customer's owner, SPEC
+    /// §6): the department rules of a person's assignment do not apply, since the SPEC names
+    /// the assignee and the directory may not list the owner (see `workflow::proactive`).
+    pub by_service: bool,
 }
 
 /// The case after the action, and the survey link a resolution issues.
@@ -100,7 +104,9 @@ pub fn apply(
         department,
     } = command
     {
-        within_department(conn, who, assignee_id, department)?;
+        if !req.by_service {
+            within_department(conn, who, assignee_id, department)?;
+        }
     }
     let mut em = Emitter::new(ctx, now);
     let before_level = row.escalation_level;

@@ -17,7 +17,7 @@ use crate::domain::intake::{
     case_number, dedup_since, derive_priority, fast_lane, parcel_of_customer, Intake,
 };
 use crate::domain::sla::{deadlines, Calendar};
-use crate::domain::vocab::RECEIVED;
+use crate::domain::vocab::{COMPLAINT, RECEIVED};
 use crate::events::emit::{received, Emitter};
 
 /// Window in which an earlier case on the same shipment makes a new one a repeat (+1 priority).
@@ -103,13 +103,15 @@ pub fn open_case(
             return Ok(Opened::Existing(open));
         }
     }
+    // SPEC §6 "repeat complaint": a complaint after an earlier complaint on the same parcel;
+    // praise, suggestions and inquiries neither count as the earlier one nor are raised.
     let repeat = match &intake.tracking_number {
-        Some(tn) => repo::received_on_tracking_number_since(
+        Some(tn) if intake.type_ == COMPLAINT => repo::complaint_on_tracking_number_since(
             conn,
             tn,
             now - Duration::days(REPEAT_WINDOW_DAYS),
         )?,
-        None => false,
+        _ => false,
     };
     let key_account = match customer_id {
         Some(c) => customers::is_key_account(conn, c)?,
@@ -144,8 +146,8 @@ pub fn open_case(
         priority: priority.as_str().to_owned(),
         description: intake.description.clone(),
         reasonable: None,
-        department: intake.assignee_id.map(|_| "customer_service".to_owned()),
-        assignee_id: intake.assignee_id,
+        department: None,
+        assignee_id: None,
         escalation_level: 0,
         status: RECEIVED.into(),
         first_response_due: d.first_response_due,

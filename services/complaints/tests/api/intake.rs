@@ -70,3 +70,40 @@ async fn a_known_shipments_merchant_wins_and_a_merchant_names_only_itself() {
     assert_eq!(naming_itself["merchant_id"], json!(own));
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_an_earlier_complaint_makes_a_repeat_not_praise_or_an_inquiry() {
+    let t = Desk::spawn().await;
+    let on = |type_: &str, tn: &str| {
+        let mut b = complaint("delay");
+        b["type"] = json!(type_);
+        b["tracking_number"] = json!(tn);
+        b
+    };
+    t.created(&t.admin(), &on("praise", "SF2000000001")).await;
+    t.created(&t.admin(), &on("inquiry", "SF2000000001")).await;
+    t.created(&t.admin(), &on("complaint", "SF2000000002"))
+        .await;
+
+    let after_praise = t
+        .created(&t.admin(), &on("complaint", "SF2000000001"))
+        .await;
+    let after_complaint = t
+        .created(&t.admin(), &on("complaint", "SF2000000002"))
+        .await;
+    let inquiry_after_complaint = t.created(&t.admin(), &on("inquiry", "SF2000000002")).await;
+
+    assert_eq!(
+        after_praise["priority"], "normal",
+        "praise and an inquiry on the parcel are no earlier complaint"
+    );
+    assert_eq!(
+        after_complaint["priority"], "high",
+        "normal + an earlier complaint on the parcel within 30 days"
+    );
+    assert_eq!(
+        inquiry_after_complaint["priority"], "normal",
+        "an inquiry is no repeat complaint"
+    );
+    t.stop().await;
+}

@@ -12,6 +12,7 @@ mod improvements;
 mod input;
 mod intake;
 mod lifecycle;
+mod paging;
 mod projections;
 mod queues;
 mod sla;

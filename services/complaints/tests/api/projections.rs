@@ -7,22 +7,22 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::customer_created;
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{complaint, json_of, merged, shipment, time, Desk};
+use crate::helpers::{complaint, events_until, json_of, merged, shipment, time, Desk};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_key_accounts_lost_parcel_opens_one_proactive_case_for_its_owner() {
-    let t = Desk::spawn().await;
-    let (customer, owner) = (Uuid::now_v7(), Uuid::now_v7());
+/// A key account (owned by `owner`, if any) whose parcel `tracking_number` is reported lost
+/// twice; the proactive case opened for it.
+async fn key_accounts_parcel_lost(t: &Desk, tracking_number: &str, owner: Option<Uuid>) -> Value {
+    let customer = Uuid::now_v7();
     t.publish(
         "customers",
         customer,
         &CustomerTierChangedV1 {
             customer_id: customer,
             merchant_id: None,
-            owner_id: Some(owner),
+            owner_id: owner,
             from: Some("ordinary".into()),
             to: "key".into(),
             spend_12m: Money {
@@ -33,7 +33,7 @@ async fn a_key_accounts_lost_parcel_opens_one_proactive_case_for_its_owner() {
         },
     )
     .await;
-    let parcel = shipment("KD400000001CN", Uuid::now_v7(), customer);
+    let parcel = shipment(tracking_number, Uuid::now_v7(), customer);
     t.shipment_created(&parcel).await;
     t.until_db(
         "the tier",
@@ -75,7 +75,7 @@ async fn a_key_accounts_lost_parcel_opens_one_proactive_case_for_its_owner() {
     let queue = json_of(
         t.get(
             &t.admin(),
-            "/api/v1/complaints?tracking_number=KD400000001CN",
+            &format!("/api/v1/complaints?tracking_number={tracking_number}"),
         )
         .await,
         200,
@@ -84,19 +84,124 @@ async fn a_key_accounts_lost_parcel_opens_one_proactive_case_for_its_owner() {
     let cases = queue["data"].as_array().expect("data");
     assert_eq!(cases.len(), 1, "once per shipment");
     assert_eq!(cases[0]["proactive"], true);
-    assert_eq!(cases[0]["assignee_id"], owner.to_string());
+    cases[0].clone()
+}
+
+/// `(actor, action, from, to)` of each entry of a case's history.
+async fn moves(t: &Desk, case: &Value) -> Vec<(String, String, Value, Value)> {
+    let id = case["id"].as_str().expect("id");
+    let history = json_of(t.history(&t.admin(), id).await, 200).await;
+    history["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|e| {
+            let text = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (
+                text("actor"),
+                text("action"),
+                e["from"].clone(),
+                e["to"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_accounts_lost_parcel_opens_one_proactive_case_assigned_to_its_owner() {
+    let t = Desk::spawn().await;
+    let tap = t.env.tap().await;
+    let owner = Uuid::now_v7();
+    let roster = json!({"supervisor_id": null, "members": [owner]});
+    json_of(
+        t.put(&t.admin(), "/api/v1/departments/sales", &roster)
+            .await,
+        200,
+    )
+    .await;
+
+    let case = key_accounts_parcel_lost(&t, "KD400000001CN", Some(owner)).await;
+
     assert_eq!(
         (
-            cases[0]["category"].clone(),
-            cases[0]["type"].clone(),
-            cases[0]["channel"].clone()
+            case["category"].clone(),
+            case["type"].clone(),
+            case["channel"].clone()
         ),
         (json!("lost"), json!("complaint"), json!("api"))
     );
     assert_eq!(
-        cases[0]["priority"], "urgent",
+        case["priority"], "urgent",
         "high, and a key account one level up"
     );
+    assert_eq!(
+        (
+            case["status"].clone(),
+            case["assignee_id"].clone(),
+            case["department"].clone()
+        ),
+        (json!("assigned"), json!(owner), json!("sales")),
+        "assigned to the owner, in the owner's department"
+    );
+    let system = |action: &str, from: Value, to: &str| {
+        ("system".to_owned(), action.to_owned(), from, json!(to))
+    };
+    assert_eq!(
+        moves(&t, &case).await,
+        vec![
+            system("receive", Value::Null, "received"),
+            system("triage", json!("received"), "triaged"),
+            system("assign", json!("triaged"), "assigned"),
+        ],
+        "through the lifecycle, by the service"
+    );
+    let assigned = events_until(&tap, &["complaint.assigned"]).await;
+    assert_eq!(assigned.len(), 1, "announced once");
+    assert_eq!(
+        (
+            assigned[0].data["complaint_id"].clone(),
+            assigned[0].data["assignee_id"].clone(),
+            assigned[0].data["department"].clone()
+        ),
+        (case["id"].clone(), json!(owner), json!("sales"))
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_gets_the_proactive_case_even_when_the_receiving_desk_keeps_a_roster() {
+    let t = Desk::spawn().await;
+    let (owner, agent) = (Uuid::now_v7(), Uuid::now_v7());
+    let roster = json!({"supervisor_id": null, "members": [agent]});
+    let path = "/api/v1/departments/customer_service";
+    json_of(t.put(&t.admin(), path, &roster).await, 200).await;
+
+    let case = key_accounts_parcel_lost(&t, "KD400000003CN", Some(owner)).await;
+
+    assert_eq!(
+        (
+            case["status"].clone(),
+            case["assignee_id"].clone(),
+            case["department"].clone()
+        ),
+        (json!("assigned"), json!(owner), json!("customer_service")),
+        "the SPEC names the assignee: the roster rule of a person's assignment does not refuse it"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_account_without_an_owner_leaves_its_proactive_case_on_the_receiving_queue() {
+    let t = Desk::spawn().await;
+
+    let case = key_accounts_parcel_lost(&t, "KD400000004CN", None).await;
+
+    assert_eq!(
+        (case["status"].clone(), case["assignee_id"].clone()),
+        (json!("received"), Value::Null)
+    );
+    let actions: Vec<String> = moves(&t, &case).await.into_iter().map(|m| m.1).collect();
+    assert_eq!(actions, vec!["receive"], "nobody to assign it to");
     t.stop().await;
 }
 

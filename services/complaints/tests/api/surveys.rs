@@ -41,10 +41,24 @@ async fn a_survey_link_shows_the_questions_and_may_be_answered_once() {
         let request = t.env.http.post(t.url(&link)).json(&answer);
         request.send().await.expect("sent")
     };
-    let survey = json_of(submit().await, 201).await;
+    let answered = submit().await;
+    let location = location_of(&answered);
+    let survey = json_of(answered, 201).await;
     assert_eq!(
         (survey["via"].clone(), survey["reopened"].clone()),
         (json!("link"), json!(false))
+    );
+    assert_eq!(
+        location,
+        format!(
+            "/api/v1/complaints/{id}/surveys/{}",
+            survey["id"].as_str().expect("id")
+        )
+    );
+    assert_eq!(
+        json_of(t.get(&t.admin(), &location).await, 200).await,
+        survey,
+        "the answer is read where Location says"
     );
     assert_eq!(submit().await.status(), 410, "single use");
     assert_eq!(
@@ -69,6 +83,76 @@ async fn a_survey_link_shows_the_questions_and_may_be_answered_once() {
             .status(),
         404
     );
+    t.stop().await;
+}
+
+/// The `Location` of a `201`.
+fn location_of(resp: &reqwest::Response) -> String {
+    assert_eq!(resp.status(), 201, "created");
+    resp.headers()
+        .get("location")
+        .expect("a 201 names what it created")
+        .to_str()
+        .expect("ascii")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recorded_survey_is_located_and_read_by_whoever_may_read_the_case_with_an_etag() {
+    let t = Desk::spawn().await;
+    let merchant = Uuid::now_v7();
+    let mut body = complaint("delay");
+    body["merchant_id"] = json!(merchant);
+    let (id, _) = resolved(&t, &body, &t.admin()).await;
+    let other_case = t.opened("delay").await;
+
+    let answered = t
+        .post(
+            &t.token(Role::Agent),
+            &format!("/api/v1/complaints/{id}/survey"),
+            &json!({"overall": 4, "suggestion": "call earlier"}),
+        )
+        .await;
+    let location = location_of(&answered);
+    let survey = json_of(answered, 201).await;
+    let survey_id = survey["id"].as_str().expect("id");
+
+    assert_eq!(
+        location,
+        format!("/api/v1/complaints/{id}/surveys/{survey_id}")
+    );
+    let read = t.get(&t.admin(), &location).await;
+    let etag = read.headers()["etag"].to_str().expect("ascii").to_owned();
+    assert_eq!(json_of(read, 200).await, survey, "read as it was recorded");
+    let again = t
+        .request(reqwest::Method::GET, &location, &t.admin())
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 304, "unchanged since {etag}");
+    let own = t.env.token(Role::Merchant, Some(merchant));
+    assert_eq!(json_of(t.get(&own, &location).await, 200).await, survey);
+    for (token, path, what) in [
+        (
+            t.env.token(Role::Merchant, Some(Uuid::now_v7())),
+            location.clone(),
+            "another merchant's case",
+        ),
+        (
+            t.admin(),
+            format!("/api/v1/complaints/{other_case}/surveys/{survey_id}"),
+            "another case's survey",
+        ),
+        (
+            t.admin(),
+            format!("/api/v1/complaints/{id}/surveys/{}", Uuid::now_v7()),
+            "no such survey",
+        ),
+    ] {
+        let resp = t.get(&token, &path).await;
+        assert_eq!(resp.status(), 404, "{what}");
+    }
     t.stop().await;
 }
 
@@ -166,7 +250,17 @@ async fn the_customer_answers_the_survey_of_their_own_case_in_the_app() {
         .status(),
         404
     );
-    let survey = json_of(t.post(&chen, &path, &json!({"overall": 4})).await, 201).await;
+    let answered = t.post(&chen, &path, &json!({"overall": 4})).await;
+    let location = location_of(&answered);
+    let survey = json_of(answered, 201).await;
     assert_eq!(survey["via"], "customer");
+    assert_eq!(json_of(t.get(&chen, &location).await, 200).await, survey);
+    assert_eq!(
+        t.get(&t.env.customer_token("hash-of-liu"), &location)
+            .await
+            .status(),
+        404,
+        "another customer's case"
+    );
     t.stop().await;
 }

@@ -51,6 +51,7 @@ pub async fn act(
         action,
         body: json_body(&body)?,
         if_match: if_match(&req)?,
+        by_service: false,
     };
     let (who, now, rules) = (caller.principal.clone(), deps.clock.now_micros(), **rules);
     let done = db::transaction(&deps.pool, move |conn| {

@@ -7,6 +7,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::InvalidFields;
+use kuaidi_shared::pagination::PageParams;
 use kuaidi_shared::ApiError;
 use sha2::Digest;
 use uuid::Uuid;
@@ -165,24 +166,30 @@ pub async fn add_evidence(
     )
 }
 
-/// The evidence of a case, oldest first.
+/// The evidence of a case, oldest first, a page at a time (`limit` 1–200, default 50; `cursor`
+/// from `next_cursor`).
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Case id")),
-    responses((status = 200, description = "The evidence", body = EvidenceList),
-        NoSuchCase))]
+    params(("id" = Uuid, Path, description = "Case id"), PageParams),
+    responses((status = 200, description = "A page of the evidence, oldest first", body = EvidenceList),
+        NoSuchCase, InvalidFields))]
 pub async fn list_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
+    query: web::Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let paging = crate::routes::Paging::parse(q.limit, q.cursor)?;
     let (id, who) = (path.into_inner(), caller.principal.clone());
     let rows = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
-        Ok(repo::of_case(conn, id)?)
+        Ok(repo::of_case(conn, id, paging.after, paging.limit)?)
     })
     .await?;
+    let page = paging.page(rows, |r| (r.created_at, r.id), view);
     Ok(HttpResponse::Ok().json(EvidenceList {
-        data: rows.into_iter().map(view).collect(),
+        data: page.data,
+        next_cursor: page.next_cursor,
     }))
 }
 

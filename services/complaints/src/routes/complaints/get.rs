@@ -6,13 +6,15 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
+use kuaidi_shared::pagination::PageParams;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, History, HistoryEntry};
 use crate::api::problems::{MayNotReadCases, NoSuchCase};
 use crate::db::complaints::{self as repo, HistoryRow};
+use crate::routes::SeqPaging;
 
 /// A case. Another merchant's case is a 404.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
@@ -40,43 +42,51 @@ pub async fn get_complaint(
     ))
 }
 
-/// Everything done to a case, oldest first (actor, action, from, to, payload, time); merchants
-/// and end customers do not see internal comments.
+/// Everything done to a case, oldest first (actor, action, from, to, payload, time), a page at
+/// a time (`limit` 1–200, default 50; `cursor` from `next_cursor`); merchants and end
+/// customers do not see internal comments.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/history", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Case id")),
-    responses((status = 200, description = "The case's history", body = History),
-        NoValidToken, MayNotReadCases, NoSuchCase))]
+    params(("id" = Uuid, Path, description = "Case id"), PageParams),
+    responses((status = 200, description = "A page of the case's history, oldest first", body = History),
+        NoValidToken, MayNotReadCases, NoSuchCase, InvalidFields))]
 pub async fn get_history(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
+    query: web::Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let who = caller.principal.clone();
+    let q = query.into_inner();
+    let paging = SeqPaging::parse(q.limit, q.cursor)?;
+    let (id, who) = (path.into_inner(), caller.principal.clone());
     // Merchants and end customers do not see the staff's internal notes.
     let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
     let rows = db::run(&deps.pool, move |conn| {
         crate::db::complaints::visible_case(conn, &who, id, false)?;
-        Ok(repo::history(conn, id)?)
+        Ok(repo::history(
+            conn,
+            id,
+            outsider,
+            paging.after,
+            paging.limit,
+        )?)
     })
     .await?;
+    let page = paging.page(
+        rows,
+        |r| r.id,
+        |HistoryRow { id, entry: e }| HistoryEntry {
+            id,
+            actor: e.actor,
+            action: e.action,
+            from: e.from_status,
+            to: e.to_status,
+            payload: e.payload,
+            time: e.at,
+            at: e.at,
+        },
+    );
     Ok(HttpResponse::Ok().json(History {
-        data: rows
-            .into_iter()
-            .filter(|r| {
-                let e = &r.entry;
-                !(outsider && e.action == "comment" && e.payload["internal"] != false)
-            })
-            .map(|HistoryRow { id, entry: e }| HistoryEntry {
-                id,
-                actor: e.actor,
-                action: e.action,
-                from: e.from_status,
-                to: e.to_status,
-                payload: e.payload,
-                time: e.at,
-                at: e.at,
-            })
-            .collect(),
+        data: page.data,
+        next_cursor: page.next_cursor,
     }))
 }

@@ -1,17 +1,23 @@
-//! `POST /api/v1/complaints/{id}/survey` and `POST /api/v1/complaints/{id}/survey-link`.
+//! `POST /api/v1/complaints/{id}/survey`, `GET /api/v1/complaints/{id}/surveys/{survey_id}`
+//! and `POST /api/v1/complaints/{id}/survey-link`. A case may collect several surveys (each
+//! resolution issues a link; a reopened case is asked again), so each has its own address.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::problems::{
-    CaseNotResolved, NoSuchCase, NoSuchCaseAtAll, ScoresOutOfRange, StaffOnly,
+    CaseNotResolved, MayNotReadCases, NoSuchCase, NoSuchCaseAtAll, NoSuchSurvey, ScoresOutOfRange,
+    StaffOnly,
 };
 use crate::api::surveys::{Survey, SurveyAnswers, SurveyLink};
 use crate::domain::survey::Answers;
@@ -22,7 +28,7 @@ use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
 /// `overall` ≤ 2 reopens the case.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/survey", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")), request_body = SurveyAnswers,
-    responses((status = 201, description = "Recorded", body = Survey),
+    responses((status = 201, description = "Recorded; `Location` names the survey", body = Survey),
         NoSuchCase, CaseNotResolved, ScoresOutOfRange))]
 pub async fn submit_survey(
     caller: Authorized<caps::ComplaintsRead>,
@@ -56,7 +62,46 @@ pub async fn submit_survey(
     })
     .await?;
     deps.outbox.wake();
-    Ok(HttpResponse::Created().json(view(survey)))
+    Ok(created(survey))
+}
+
+/// `201` with the survey and its `Location`.
+pub fn created(survey: crate::db::surveys::SurveyRow) -> HttpResponse {
+    let location = format!(
+        "/api/v1/complaints/{}/surveys/{}",
+        survey.complaint_id, survey.id
+    );
+    HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(view(survey))
+}
+
+/// One survey of a case, for whoever may read the case (merchants and end customers: their
+/// own cases; another's is a 404).
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/surveys/{survey_id}", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Case id"),
+        ("survey_id" = Uuid, Path, description = "Survey id")),
+    responses((status = 200, description = "The survey; `ETag` names what is shown", body = Survey),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        NoValidToken, MayNotReadCases, NoSuchSurvey))]
+pub async fn get_case_survey(
+    req: HttpRequest,
+    caller: Authorized<caps::ComplaintsRead>,
+    path: web::Path<(Uuid, Uuid)>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    let ((id, survey_id), who) = (path.into_inner(), caller.principal.clone());
+    let row = db::run(&deps.pool, move |conn| {
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
+        crate::db::surveys::find(conn, id, survey_id)?.ok_or(ApiError::NotFound("survey"))
+    })
+    .await?;
+    let survey = view(row);
+    // A survey has no version: it changes only when an erasure scrubs its suggestion, so the
+    // tag is a digest of what is shown.
+    let shown = serde_json::to_vec(&survey).map_err(|e| ApiError::Internal(e.into()))?;
+    let etag = hex::encode(&Sha256::digest(&shown)[..16]);
+    Ok(respond_with_etag(&req, &etag, &survey))
 }
 
 /// The API view of a recorded survey.
