@@ -64,15 +64,7 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
     assert_eq!(get(t.admin(), "").await.status(), 422);
 
     let tap = t.env.tap().await;
-    let notify = t
-        .env
-        .http
-        .post(t.url("/api/v1/shipments/impact:notify"))
-        .bearer_auth(t.admin())
-        .json(&json!({"hub_code": "HZH09", "reason": "power outage"}))
-        .send()
-        .await
-        .expect("sent");
+    let notify = notify(&t, "HZH09").await;
     assert_eq!(notify.status(), 202);
     assert_eq!(notify.json::<Value>().await.expect("json")["notified"], 1);
     let event = tap
@@ -118,15 +110,7 @@ async fn notify_raises_a_notification_for_every_affected_shipment_chunk_by_chunk
     }
     let tap = t.env.tap().await;
 
-    let notify = t
-        .env
-        .http
-        .post(t.url("/api/v1/shipments/impact:notify"))
-        .bearer_auth(t.admin())
-        .json(&json!({"hub_code": "PEK02", "reason": "power outage"}))
-        .send()
-        .await
-        .expect("sent");
+    let notify = notify(&t, "PEK02").await;
     assert_eq!(notify.status(), 202);
     assert_eq!(notify.json::<Value>().await.expect("json")["notified"], 5);
     let mut notified = Vec::new();
@@ -166,4 +150,16 @@ async fn notify_raises_a_notification_for_every_affected_shipment_chunk_by_chunk
         "three chunks of at most two"
     );
     t.app.stop().await;
+}
+
+/// `impact:notify` for the shipments through `hub_code`, by an admin.
+async fn notify(t: &TestApp, hub_code: &str) -> reqwest::Response {
+    t.env
+        .http
+        .post(t.url("/api/v1/shipments/impact:notify"))
+        .bearer_auth(t.admin())
+        .json(&json!({"hub_code": hub_code, "reason": "power outage"}))
+        .send()
+        .await
+        .expect("sent")
 }
