@@ -1,4 +1,5 @@
-//! `cases`: complaint cases as far as analytics needs them (dimensions, handler, timings).
+//! `cases`: cases of every type (complaints, inquiries, suggestions, praise) as far as
+//! analytics needs them (type, dimensions, handler, timings).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -6,10 +7,8 @@ use uuid::Uuid;
 
 use super::schema::cases as c;
 use super::shipments;
+use crate::domain::cases::{is_complaint, COMPLAINT};
 use crate::domain::facts::{dimension, Dims};
-
-/// The type whose cases are complaints (suggestions, inquiries and praise are not).
-pub const COMPLAINT: &str = "complaint";
 
 /// What an event tells about a case: enough to place it when no earlier event did.
 #[derive(Debug, Clone, Default)]
@@ -94,10 +93,18 @@ struct KnownCase {
     dims: CaseDims,
 }
 
-/// The dimensions of an event's case, placing the case from the event and the shipment it is
-/// about (the shipment's hub, service level, province; the customer's tier) when not known yet.
-/// `None` when the case is not a complaint.
-pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Option<Dims>> {
+/// A case as its events count: its type (which figures it counts in:
+/// `domain::cases`) and its dimensions.
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub type_: String,
+    pub dims: Dims,
+}
+
+/// The type and dimensions of an event's case (of every type), placing the case from the
+/// event and the shipment it is about (the shipment's hub, service level, province; the
+/// customer's tier) when not known yet.
+pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Placed> {
     let known: Option<(String, Dims)> = c::table
         .find(r.complaint_id)
         .select(KnownCase::as_select())
@@ -126,7 +133,7 @@ pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Option<Dims
         }
         dims.handler_id = handler;
     }
-    Ok((type_ == COMPLAINT).then_some(dims))
+    Ok(Placed { type_, dims })
 }
 
 fn dims_of(conn: &mut PgConnection, r: &CaseRef, known: Option<&Dims>) -> anyhow::Result<Dims> {
@@ -204,7 +211,7 @@ pub fn recategorise(
     let Some((k, Some(received_at))) = row else {
         return Ok(None);
     };
-    if k.type_ != COMPLAINT || k.dims.category == category || category.is_empty() {
+    if !is_complaint(&k.type_) || k.dims.category == category || category.is_empty() {
         return Ok(None);
     }
     diesel::update(c::table.find(complaint_id))

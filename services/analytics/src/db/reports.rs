@@ -30,7 +30,8 @@ pub struct Spot {
     pub previous: i64,
 }
 
-/// A tracking number complained about more than once (`hub`, `city`: empty when unknown).
+/// A tracking number complained about more than once (`hub`, `city`: empty when unknown):
+/// cases of type complaint only, like every hotspot.
 #[derive(QueryableByName)]
 pub struct Cluster {
     #[diesel(sql_type = Text)]
@@ -120,7 +121,7 @@ struct Median {
 }
 
 /// The rows of staff performance: each handler's sums, and the median resolution hours of
-/// those who closed a complaint.
+/// those who closed a case (of any type, like every figure of case handling).
 pub struct StaffRows {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -128,8 +129,8 @@ pub struct StaffRows {
     pub medians: BTreeMap<Uuid, f64>,
 }
 
-/// Per handler: cases closed, median resolution time, first-response SLA rate, CSAT and
-/// reopen rate over the requested days.
+/// Per handler: cases closed (of every type), median resolution time, first-response SLA
+/// rate, CSAT and reopen rate over the requested days.
 pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<StaffRows> {
     let (from, to) = (request.range.from, request.range.to);
     let sql = format!(
@@ -142,7 +143,7 @@ pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<St
     let sums: Vec<HandlerSums> = filtered(sql, request, from, to).load(conn)?;
     let sql = format!(
         "SELECT handler_id, (percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution_seconds) / 3600.0)::float8 AS hours \
-         FROM cases WHERE {} AND resolution_seconds IS NOT NULL AND type = 'complaint' \
+         FROM cases WHERE {} AND resolution_seconds IS NOT NULL \
            AND handler_id <> '00000000-0000-0000-0000-000000000000' GROUP BY handler_id",
         FILTER.replace("bucket", "closed_at")
     );

@@ -4,8 +4,16 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// Version of the definitions below; a changed definition gets a new version.
-pub const DEFINITIONS_VERSION: &str = "2026-12-02.1";
+/// The first catalogue's version: of every definition not changed since.
+const FIRST: &str = "2026-12-02.1";
+
+/// Case-handling figures count cases of every type (inquiries, suggestions and praise as well
+/// as complaints); before, complaints only.
+const CASES_OF_EVERY_TYPE: &str = "2026-12-05.1";
+
+/// Version of the catalogue: the newest of its definitions' (checked by a test). A changed
+/// definition gets a new version, so a figure can always be reproduced.
+pub const DEFINITIONS_VERSION: &str = CASES_OF_EVERY_TYPE;
 
 /// One KPI's definition.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -35,7 +43,14 @@ const fn kpi(
         numerator,
         denominator,
         source_events,
-        version: DEFINITIONS_VERSION,
+        version: FIRST,
+    }
+}
+
+impl KpiDefinition {
+    /// This definition as changed in `version`.
+    const fn changed_in(self, version: &'static str) -> Self {
+        KpiDefinition { version, ..self }
     }
 }
 
@@ -55,7 +70,9 @@ const PERIODS: Option<&str> = Some("customers active in the previous period");
 
 /// Every KPI of `/analytics/kpis`, in the order of its rows' fields. Ratios are sums of the
 /// numerator over the period ÷ sums of the denominator (never an average of daily ratios);
-/// events count in the period holding their own time (delivered_at, occurred_at, ...).
+/// events count in the period holding their own time (delivered_at, occurred_at, ...). The
+/// `complaint.*` and `survey.*` events of case handling are those of cases of every type
+/// (`domain::cases`); only `complaints` and `complaint_rate_per_10k` are of complaints alone.
 pub const KPIS: &[KpiDefinition] = &[
     kpi("shipments", "count of shipments created", "shipment.created", None, SHIP),
     kpi("delivered", "count of shipments delivered", "shipment.delivered", None, DELIVERY),
@@ -74,20 +91,26 @@ pub const KPIS: &[KpiDefinition] = &[
     kpi("complaint_rate_per_10k", "complaints / shipments x 10000",
         "complaint cases received (type complaint)", Some("shipments created"),
         &["complaint.received", "shipment.created"]),
-    kpi("first_response_sla_rate", "cases first-responded within SLA / cases first-responded",
+    kpi("first_response_sla_rate",
+        "cases (every type) first-responded within SLA / cases first-responded",
         "complaint.first_responded with within_sla", Some("complaint.first_responded"),
-        &["complaint.first_responded"]),
-    kpi("resolved_within_24h_rate", "closed within 24 h of receipt / closed",
-        "complaint.closed with closed_at - received_at <= 24 h", Some("complaint.closed"), CLOSED),
-    kpi("resolved_within_48h_rate", "closed within 48 h of receipt / closed",
-        "complaint.closed with closed_at - received_at <= 48 h", Some("complaint.closed"), CLOSED),
-    kpi("sla_breaches", "count of complaint.sla_breached", "complaint.sla_breached", None,
-        &["complaint.sla_breached"]),
-    kpi("csat_avg", "mean overall score (1-5) of surveys", "sum of overall", Some("surveys"), SURVEY),
-    kpi("satisfied_rate", "surveys with overall >= 4 / surveys", "surveys with overall >= 4",
-        Some("surveys"), SURVEY),
-    kpi("reopen_rate", "reopened / closed", "complaint.reopened", Some("complaint.closed"),
-        &["complaint.reopened", "complaint.closed"]),
+        &["complaint.first_responded"]).changed_in(CASES_OF_EVERY_TYPE),
+    kpi("resolved_within_24h_rate", "cases (every type) closed within 24 h of receipt / closed",
+        "complaint.closed with closed_at - received_at <= 24 h", Some("complaint.closed"), CLOSED)
+        .changed_in(CASES_OF_EVERY_TYPE),
+    kpi("resolved_within_48h_rate", "cases (every type) closed within 48 h of receipt / closed",
+        "complaint.closed with closed_at - received_at <= 48 h", Some("complaint.closed"), CLOSED)
+        .changed_in(CASES_OF_EVERY_TYPE),
+    kpi("sla_breaches", "count of complaint.sla_breached, cases of every type",
+        "complaint.sla_breached", None, &["complaint.sla_breached"])
+        .changed_in(CASES_OF_EVERY_TYPE),
+    kpi("csat_avg", "mean overall score (1-5) of surveys, cases of every type", "sum of overall",
+        Some("surveys"), SURVEY).changed_in(CASES_OF_EVERY_TYPE),
+    kpi("satisfied_rate", "surveys (cases of every type) with overall >= 4 / surveys",
+        "surveys with overall >= 4", Some("surveys"), SURVEY).changed_in(CASES_OF_EVERY_TYPE),
+    kpi("reopen_rate", "cases (every type) reopened / closed", "complaint.reopened",
+        Some("complaint.closed"), &["complaint.reopened", "complaint.closed"])
+        .changed_in(CASES_OF_EVERY_TYPE),
     kpi("new_customers", "customers created", "customer.created", None, &["customer.created"]),
     kpi("active_customers", "distinct customers shipping in the period (shipper_customer_id)",
         "distinct shippers", None, ACTIVE),
@@ -128,5 +151,44 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(sorted, fields, "one definition per KPI field");
         assert_eq!(names.len(), 22);
+    }
+
+    #[test]
+    fn the_catalogue_version_is_the_newest_of_its_definitions() {
+        let newest = KPIS.iter().map(|k| k.version).max();
+        assert_eq!(newest, Some(DEFINITIONS_VERSION));
+    }
+
+    #[test]
+    fn the_case_handling_figures_changed_to_every_case_type_and_complaints_did_not() {
+        let version = |name: &str| {
+            KPIS.iter()
+                .find(|k| k.name == name)
+                .map(|k| k.version)
+                .expect("defined")
+        };
+        for name in [
+            "first_response_sla_rate",
+            "resolved_within_24h_rate",
+            "resolved_within_48h_rate",
+            "sla_breaches",
+            "csat_avg",
+            "satisfied_rate",
+            "reopen_rate",
+        ] {
+            assert_eq!(
+                version(name),
+                CASES_OF_EVERY_TYPE,
+                "{name} counts every case"
+            );
+        }
+        for name in [
+            "complaints",
+            "complaint_rate_per_10k",
+            "shipments",
+            "claims_paid",
+        ] {
+            assert_eq!(version(name), FIRST, "{name} is unchanged");
+        }
     }
 }

@@ -1,7 +1,9 @@
-//! Analytics rules, free of I/O: rollup facts, KPI formulas, reporting periods, the parsed
-//! query and the rows that answer it, the early-warning rules, CSV encoding and the KPI catalogue.
+//! Analytics rules, free of I/O: rollup facts, which case counts in which figure, KPI
+//! formulas, reporting periods, the parsed query and the rows that answer it, the
+//! early-warning rules, CSV encoding and the KPI catalogue.
 
 pub mod alerts;
+pub mod cases;
 pub mod csv;
 pub mod definitions;
 pub mod facts;

@@ -1,6 +1,7 @@
 //! Complaint events: cases received, first responses (within SLA or not), closings (within
 //! 24 / 48 h), reopenings, SLA breaches, surveys and paid claims, under the case's dimensions
-//! and its handler.
+//! and its handler. A case of any type counts in the case-handling figures; only a complaint
+//! counts as one received (`domain::cases`).
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -14,7 +15,8 @@ use uuid::Uuid;
 
 use crate::db::cases::{self, CaseRef};
 use crate::db::rollup;
-use crate::domain::facts::{closing, survey, Counters, Fact};
+use crate::domain::cases::{counted, on_receipt};
+use crate::domain::facts::{closing, survey, Counters, Dims, Fact};
 
 /// The case fields every later complaint event carries.
 macro_rules! case_ref {
@@ -86,17 +88,29 @@ fn recategorised(conn: &mut PgConnection, e: &ComplaintStatusChangedV1) -> anyho
     Ok(())
 }
 
-/// Adds `counters` at `at` under the case's dimensions (nothing for non-complaint cases).
+/// Adds at `at`, under the case's dimensions, what `counters` count for a case of its type
+/// (nothing when that is nothing).
 fn count(
     conn: &mut PgConnection,
     case: &CaseRef,
     at: DateTime<Utc>,
     counters: Counters,
 ) -> anyhow::Result<()> {
-    match cases::place(conn, case)? {
-        Some(dims) => rollup::add(conn, &[Fact::new(at, dims, counters)]),
-        None => Ok(()),
+    let placed = cases::place(conn, case)?;
+    add(conn, at, placed.dims, counted(&placed.type_, counters))
+}
+
+/// Adds one fact to the rollups, unless it counts nothing.
+fn add(
+    conn: &mut PgConnection,
+    at: DateTime<Utc>,
+    dims: Dims,
+    counters: Counters,
+) -> anyhow::Result<()> {
+    if counters == Counters::default() {
+        return Ok(());
     }
+    rollup::add(conn, &[Fact::new(at, dims, counters)])
 }
 
 fn received(conn: &mut PgConnection, e: &ComplaintReceivedV1) -> anyhow::Result<()> {
@@ -111,18 +125,13 @@ fn received(conn: &mut PgConnection, e: &ComplaintReceivedV1) -> anyhow::Result<
         assignee_id: None,
         received_at: Some(e.received_at),
     };
-    match cases::place(conn, &case)? {
-        Some(mut dims) => {
-            // Received cases count before anyone handles them.
-            dims.handler_id = Uuid::nil();
-            let counters = Counters {
-                complaints: 1,
-                ..Counters::default()
-            };
-            rollup::add(conn, &[Fact::new(e.received_at, dims, counters)])
-        }
-        None => Ok(()),
-    }
+    let placed = cases::place(conn, &case)?;
+    // Received cases count before anyone handles them.
+    let dims = Dims {
+        handler_id: Uuid::nil(),
+        ..placed.dims
+    };
+    add(conn, e.received_at, dims, on_receipt(&placed.type_))
 }
 
 fn closed(conn: &mut PgConnection, e: &ComplaintClosedV1) -> anyhow::Result<()> {

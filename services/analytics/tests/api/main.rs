@@ -2,6 +2,7 @@
 //! database and its own broker namespace, fed through RabbitMQ.
 
 mod access;
+mod case_types;
 mod days;
 mod granularity;
 mod helpers;
