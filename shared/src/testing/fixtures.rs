@@ -22,5 +22,6 @@ pub fn customer_created(
         lifecycle_stage: "prospect".into(),
         created_at: at,
         phone_hashes: vec![],
+        contact_channel: None,
     }
 }

@@ -141,6 +141,7 @@ async fn a_changed_phone_moves_the_parcels_and_a_late_older_change_is_ignored() 
         version,
         updated_at: time("2026-11-02T00:00:00Z"),
         phone_hashes: Some(vec![hash.to_owned()]),
+        contact_channel: None,
     };
 
     t.publish("customers", chen, &updated(3, "new-phone-of-chen"))

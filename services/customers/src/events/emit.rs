@@ -34,7 +34,8 @@ impl Emitter<'_> {
         CloudEvent::about(crate::SERVICE, customer, payload, self.ctx, self.now)
     }
 
-    /// `customer.created` for a file just written, with the blind indexes of its phones.
+    /// `customer.created` for a file just written, with the blind indexes of its phones and its
+    /// preferred contact channel.
     pub fn created(&self, row: &CustomerRow, phone_hashes: Vec<String>) -> CloudEvent {
         self.envelope(
             row.id,
@@ -49,12 +50,13 @@ impl Emitter<'_> {
                 lifecycle_stage: row.lifecycle_stage.clone(),
                 created_at: row.created_at,
                 phone_hashes,
+                contact_channel: contact_channel(row),
             },
         )
     }
 
     /// `customer.updated`: the names of the `changed` fields of `row`'s version, and the blind
-    /// indexes of its phones as of that version.
+    /// indexes of its phones and its preferred contact channel as of that version.
     pub fn updated(
         &self,
         row: &CustomerRow,
@@ -69,6 +71,7 @@ impl Emitter<'_> {
                 version: i64::from(row.version),
                 updated_at: self.now,
                 phone_hashes: Some(phone_hashes),
+                contact_channel: contact_channel(row),
             },
         )
     }
@@ -133,4 +136,14 @@ impl Emitter<'_> {
             },
         )
     }
+}
+
+/// The preferred contact channel of `row` as stored (`preferences.contact_channel`, validated on
+/// the way in), so every `customer.*` event built from a row tells the current one: none once
+/// the preferences were erased.
+fn contact_channel(row: &CustomerRow) -> Option<String> {
+    row.preferences
+        .get("contact_channel")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
 }

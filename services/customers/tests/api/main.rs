@@ -2,6 +2,7 @@
 //! database and its own broker namespace.
 
 mod care;
+mod channels;
 mod classification;
 mod classified_events;
 mod consents;

@@ -57,5 +57,7 @@ diesel::table! {
         phones_version -> Nullable<Int8>,
         merged_into -> Nullable<Uuid>,
         erased_at -> Nullable<Timestamptz>,
+        contact_channel -> Nullable<Text>,
+        channel_version -> Nullable<Int8>,
     }
 }

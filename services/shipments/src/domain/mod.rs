@@ -1,9 +1,10 @@
 //! Shipment rules, free of I/O: tracking numbers, service levels and their transit times,
-//! statuses.
+//! statuses, notification channels.
 
 pub mod eta;
 pub mod ingestion;
 pub mod new_shipment;
+pub mod notification;
 pub mod service_level;
 pub mod status;
 pub mod tracking;

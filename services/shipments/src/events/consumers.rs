@@ -2,7 +2,8 @@
 //! its own events fan out to webhook deliveries, the customers service's merges and erasures
 //! are followed on the shipments that name those customers, its creations and tier changes
 //! say which merchant each customer belongs to, and its creations, updates, merges and
-//! erasures which phones each customer holds (who sent a parcel). Each handler runs in the
+//! erasures which phones each customer holds (who sent a parcel) and which contact channel
+//! each prefers (where a notification goes). Each handler runs in the
 //! transaction that records the event id, so a redelivery has no effect (the fan-out's own
 //! unique key does that for it). Entry points like routes, they may run workflows (the webhook
 //! fan-out, the notification sender); the rest of `events/` only builds events.
@@ -54,9 +55,13 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     )
     .on(|conn, _, c: CustomerCreatedV1| {
         customers::TENANTS.set_merchant(conn, c.customer_id, c.merchant_id)?;
-        Ok(customers::PHONES.created(conn, &c)?)
+        customers::PHONES.created(conn, &c)?;
+        Ok(customers::channel_created(conn, &c)?)
     })
-    .on(|conn, _, u: CustomerUpdatedV1| Ok(customers::PHONES.updated(conn, &u)?))
+    .on(|conn, _, u: CustomerUpdatedV1| {
+        customers::PHONES.updated(conn, &u)?;
+        Ok(customers::channel_updated(conn, &u)?)
+    })
     .on(|conn, _, t: CustomerTierChangedV1| {
         Ok(customers::TENANTS.set_merchant(conn, t.customer_id, t.merchant_id)?)
     })
@@ -73,7 +78,8 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
             &sealed,
             erase_clock.now(),
         )?;
-        Ok(customers::PHONES.erased(conn, &e)?)
+        customers::PHONES.erased(conn, &e)?;
+        Ok(customers::channel_erased(conn, &e)?)
     })
 }
 

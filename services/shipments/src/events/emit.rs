@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::db::shipments::ShipmentRow;
 use crate::db::webhooks::SubscriptionRow;
+use crate::domain::notification::NotificationChannel;
 
 /// Which shipment an event is about: the fields every `shipment.*` payload repeats.
 #[derive(Debug, Clone)]
@@ -154,11 +155,13 @@ impl Emitter<'_> {
         )
     }
 
-    /// `notification.requested` (SPEC §5 "Proactive notifications") with the template's
-    /// variables; `tracking_number` and `status` are always among them.
+    /// `notification.requested` (SPEC §5 "Proactive notifications") on `channel` (the
+    /// customer's, [`crate::domain::notification`]) with the template's variables;
+    /// `tracking_number` and `status` are always among them.
     pub fn notification(
         &self,
         s: &About,
+        channel: NotificationChannel,
         template: &str,
         status: &str,
         extra: serde_json::Map<String, serde_json::Value>,
@@ -171,9 +174,7 @@ impl Emitter<'_> {
             s.shipment_id,
             &NotificationRequestedV1 {
                 notification_id: new_id(),
-                // NOTE: customers' channel preferences are not known to this service; SMS
-                // reaches every recipient.
-                channel: "sms".into(),
+                channel: channel.as_str().into(),
                 template_id: template.into(),
                 variables,
                 shipment_id: s.shipment_id,

@@ -8,6 +8,7 @@ use kuaidi_shared::events::CloudEvent;
 
 use super::emit::{About, Emitter, StatusChange};
 use crate::db::tracking_events::{ExpiredRow, TrackedShipment};
+use crate::domain::notification::NotificationChannel;
 use crate::domain::tracking::{EventLocation, TrackingEvent, Transition};
 use crate::domain::ShipmentStatus;
 
@@ -86,9 +87,10 @@ impl<'a> Tracked<'a> {
         self.emit.eta_changed(&self.about, old, new, sequence)
     }
 
-    /// `notification.requested` with the shipment's status and ETA.
+    /// `notification.requested` on `channel` with the shipment's status and ETA.
     pub fn notification(
         &self,
+        channel: NotificationChannel,
         template: &str,
         status: ShipmentStatus,
         eta: Option<DateTime<Utc>>,
@@ -99,7 +101,7 @@ impl<'a> Tracked<'a> {
             eta.map_or(serde_json::Value::Null, |e| e.to_rfc3339().into()),
         );
         self.emit
-            .notification(&self.about, template, status.as_str(), variables)
+            .notification(&self.about, channel, template, status.as_str(), variables)
     }
 }
 

@@ -1,15 +1,19 @@
 //! `impact:notify` (SPEC §5 "Impact scope"): a `notification.requested` (template
 //! `shipment.disruption`) for every shipment a disruption touches, chunk by chunk — each chunk
 //! read and its events written to the outbox in one transaction — so any number of shipments
-//! is notified without one huge transaction.
+//! is notified without one huge transaction. Each goes out on its customer's channel
+//! ([`crate::domain::notification`]).
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::request::RequestContext;
+use uuid::Uuid;
 
+use crate::db::customers;
 use crate::db::impact::{self, Affected, After, Scope};
+use crate::domain::notification::{Addressees, NotificationChannel};
 use crate::events::{About, Emitter};
 
 /// One chunk: the notifications of up to `chunk` affected shipments after `after`, in the
@@ -25,8 +29,18 @@ pub fn notify_chunk(
 ) -> diesel::QueryResult<(usize, Option<After>)> {
     let chunk = chunk.max(1);
     let rows = impact::affected(conn, scope, after, chunk)?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let known = customers::addressees(conn, &ids)?;
     let emit = Emitter { ctx, now };
-    let events: Vec<CloudEvent> = rows.iter().map(|r| disruption(&emit, r, reason)).collect();
+    let events: Vec<CloudEvent> = rows
+        .iter()
+        .map(|r| {
+            let channel = known
+                .get(&r.id)
+                .map_or(NotificationChannel::Sms, Addressees::channel);
+            disruption(&emit, r, channel, reason)
+        })
+        .collect();
     Outbox::enqueue_batched(conn, &events, new_id)?;
     let next = match rows.last() {
         Some(last) if rows.len() as i64 == chunk => Some(last.key()),
@@ -35,8 +49,14 @@ pub fn notify_chunk(
     Ok((rows.len(), next))
 }
 
-/// `notification.requested` (template `shipment.disruption`) for one affected shipment.
-fn disruption(emit: &Emitter<'_>, r: &Affected, reason: &str) -> CloudEvent {
+/// `notification.requested` (template `shipment.disruption`) for one affected shipment, on
+/// its customer's `channel`.
+fn disruption(
+    emit: &Emitter<'_>,
+    r: &Affected,
+    channel: NotificationChannel,
+    reason: &str,
+) -> CloudEvent {
     let about = About {
         shipment_id: r.id,
         tracking_number: r.tracking_number.clone(),
@@ -48,5 +68,5 @@ fn disruption(emit: &Emitter<'_>, r: &Affected, reason: &str) -> CloudEvent {
     if let Some(eta) = r.estimated_delivery_at {
         variables.insert("eta".into(), eta.to_rfc3339().into());
     }
-    emit.notification(&about, "shipment.disruption", &r.status, variables)
+    emit.notification(&about, channel, "shipment.disruption", &r.status, variables)
 }

@@ -12,9 +12,11 @@ use kuaidi_shared::ApiError;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
+use crate::db::customers;
 use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, TrackedShipment};
 use crate::domain::eta::{self, EtaRules, Lane, LaneStats};
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
+use crate::domain::notification::{Addressees, NotificationChannel};
 use crate::domain::tracking::{notification_template, TrackState, TrackingEvent};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 use crate::events::tracking::Tracked;
@@ -139,7 +141,17 @@ pub fn ingest(
         })
         .collect();
     repo::update_all(conn, &updates, now)?;
-    outbox.extend(eta_and_notification_events(&mut touched, &etas, ctx, now));
+    note_eta_slips(&mut touched, &etas);
+    // The channels of the shipments' customers, for those with something to tell (one query).
+    let notified: Vec<Uuid> = touched
+        .iter()
+        .filter(|t| !t.notes.is_empty())
+        .map(|t| t.shipment.id)
+        .collect();
+    let known = customers::addressees(conn, &notified)?;
+    outbox.extend(eta_and_notification_events(
+        &touched, &etas, &known, ctx, now,
+    ));
     // A batch of a thousand scans makes a few messages, not a few thousand.
     Outbox::enqueue_batched(conn, &outbox, new_id)?;
     Ok(results
@@ -148,30 +160,42 @@ pub fn ingest(
         .collect())
 }
 
-/// `shipment.eta_changed` where the ETA moved (a slip over 12 h also tells the customer), then
-/// the customer notifications, which carry the new ETA.
+/// A slip of the ETA over 12 h tells the customer too.
+fn note_eta_slips(touched: &mut [Touched<'_>], etas: &HashMap<Uuid, DateTime<Utc>>) {
+    for t in touched.iter_mut() {
+        let (old, new) = (t.shipment.estimated_delivery_at, etas.get(&t.shipment.id));
+        if let (Some(old), Some(&new)) = (old, new) {
+            if new - old > eta::NOTIFY_SLIP {
+                t.notes.push(("shipment.eta_slipped", t.state.status));
+            }
+        }
+    }
+}
+
+/// `shipment.eta_changed` where the ETA moved, then the customer notifications, which carry the
+/// new ETA, each on its customer's channel (`known`, [`crate::domain::notification`]).
 fn eta_and_notification_events(
-    touched: &mut [Touched<'_>],
+    touched: &[Touched<'_>],
     etas: &HashMap<Uuid, DateTime<Utc>>,
+    known: &HashMap<Uuid, Addressees>,
     ctx: &RequestContext,
     now: DateTime<Utc>,
 ) -> Vec<CloudEvent> {
     let mut out = Vec::new();
     let emitter = Emitter { ctx, now };
-    for t in touched.iter_mut() {
+    for t in touched {
         let s = t.shipment;
         let emit = Tracked::new(&emitter, s);
         let new_eta = etas.get(&s.id).copied();
         if let Some(new) = new_eta {
             out.push(emit.eta_changed(new, t.state.last_sequence));
-            if s.estimated_delivery_at
-                .is_some_and(|old| new - old > eta::NOTIFY_SLIP)
-            {
-                t.notes.push(("shipment.eta_slipped", t.state.status));
-            }
         }
+        let channel = known
+            .get(&s.id)
+            .map_or(NotificationChannel::Sms, Addressees::channel);
         for (template, status) in &t.notes {
-            out.push(emit.notification(template, *status, new_eta.or(s.estimated_delivery_at)));
+            let eta = new_eta.or(s.estimated_delivery_at);
+            out.push(emit.notification(channel, template, *status, eta));
         }
     }
     out

@@ -6,6 +6,7 @@ mod hardening;
 mod helpers;
 mod impact;
 mod input;
+mod notifications;
 mod public;
 mod pull;
 mod senders;

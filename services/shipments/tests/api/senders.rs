@@ -21,13 +21,17 @@ use crate::helpers::{shipment_body, spawn, spawn_with_database, Shipments};
 /// Chen's phone; the parcels' other recipient is `shipment_body`'s 13812345678.
 const CHEN_PHONE: &str = "13900002222";
 
-fn hash_of(app: &TestApp, phone: &str) -> String {
+pub(crate) fn hash_of(app: &TestApp, phone: &str) -> String {
     PiiCipher::new(&app.env.settings_with("unused".into()).pii)
         .expect("cipher")
         .blind_index(phone)
 }
 
-async fn publish_from_customers<P: EventPayload>(app: &TestApp, subject: Uuid, payload: &P) {
+pub(crate) async fn publish_from_customers<P: EventPayload>(
+    app: &TestApp,
+    subject: Uuid,
+    payload: &P,
+) {
     let now = kuaidi_shared::clock::Clock::system().now();
     let event = kuaidi_shared::testing::relayed("customers", subject, payload, now);
     publish(&app.env.amqp, &event).await;
@@ -41,7 +45,7 @@ async fn customer_with_phones(app: &TestApp, customer: Uuid, hashes: &[String]) 
 }
 
 /// A parcel sent by `shipper` to `phone`; its tracking number.
-async fn sent_by(app: &TestApp, shipper: Uuid, phone: &str) -> String {
+pub(crate) async fn sent_by(app: &TestApp, shipper: Uuid, phone: &str) -> String {
     let mut body = shipment_body(Uuid::now_v7());
     body["shipper_customer_id"] = json!(shipper);
     body["recipient"]["phone"] = json!(phone);
@@ -77,7 +81,7 @@ async fn listed(app: &TestApp, token: &str) -> Vec<String> {
 
 /// Waits until the service has handled `count` events of type `event_type`: a barrier for an
 /// event that, rightly, changes nothing visible.
-async fn until_handled(url: &str, event_type: &str, count: i64) {
+pub(crate) async fn until_handled(url: &str, event_type: &str, count: i64) {
     #[derive(diesel::QueryableByName)]
     struct N {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -176,6 +180,7 @@ async fn a_changed_phone_moves_the_sent_parcels_and_a_late_older_change_is_ignor
         version,
         updated_at: Utc::now(),
         phone_hashes: Some(vec![hash.to_owned()]),
+        contact_channel: None,
     };
 
     publish_from_customers(&app, chens_file, &updated(3, &new)).await;

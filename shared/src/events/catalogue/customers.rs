@@ -28,6 +28,10 @@ pub struct CustomerCreatedV1 {
     /// person's (e.g. the parcels they sent). Absent from events of older producers.
     #[serde(default)]
     pub phone_hashes: Vec<String>,
+    /// The customer's preferred contact channel as of this event (`preferences.contact_channel`:
+    /// `sms` | `app` | `email` | `phone` | `wechat`); null when none. A channel is not PII.
+    #[serde(default)]
+    pub contact_channel: Option<String>,
 }
 
 event!(
@@ -48,6 +52,10 @@ pub struct CustomerUpdatedV1 {
     /// phones); absent when the producer did not say (events of older producers).
     #[serde(default)]
     pub phone_hashes: Option<Vec<String>>,
+    /// The customer's preferred contact channel (`preferences.contact_channel`: `sms` | `app` |
+    /// `email` | `phone` | `wechat`) as of `version`; null when none. A channel is not PII.
+    #[serde(default)]
+    pub contact_channel: Option<String>,
 }
 
 event!(

@@ -149,7 +149,11 @@ event!(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct NotificationRequestedV1 {
     pub notification_id: Uuid,
-    /// `sms` | `app` | `email`.
+    /// `sms` | `app` | `email`: the addressee's preferred contact channel (`contact_channel` of
+    /// `customer.created` / `customer.updated`). The addressee is the shipper customer when the
+    /// shipment names one, else the recipient (through a customer file holding the recipient's
+    /// phone, if any); a preference of `phone`, `wechat` or none, or an unknown customer, is
+    /// `sms`.
     pub channel: String,
     /// e.g. `shipment.out_for_delivery`.
     pub template_id: String,

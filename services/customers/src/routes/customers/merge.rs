@@ -31,7 +31,8 @@ pub struct MergeParams {
 
 /// Merges `duplicate_id` into this customer: lists united, single values from the survivor
 /// unless `prefer` names the duplicate, interactions, follow-ups and stats to the survivor.
-/// Emits `customer.merged` (and `customer.owner_changed` when the survivor's owner changes);
+/// Emits `customer.merged` and the survivor's `customer.updated` (and `customer.owner_changed`
+/// when the survivor's owner changes);
 /// undoable for 7 days (*default*, `[merges] undo_days`). `?dry_run=true` writes nothing.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers",
     params(("id" = Uuid, Path, description = "The surviving customer"), MergeParams),

@@ -1,7 +1,8 @@
 //! Merging two customer files and undoing it, in the caller's transaction: both rows locked
 //! in id order (two merges of one pair queue, the second finds the work done and gets a 409),
 //! both snapshotted with what moved, so an undo within the configured days restores both
-//! exactly. An owner the merge changes (or the undo restores) is announced.
+//! exactly. An owner the merge changes (or the undo restores) is announced, and so are the
+//! files' new versions (`customer.updated`: the survivor's after a merge, both after an undo).
 
 pub mod fields;
 
@@ -24,6 +25,10 @@ use crate::domain::profile::ConsentState;
 use crate::events::emit::Emitter;
 use crate::workflow::{access, ownership, profile};
 use fields as rules;
+
+/// What the survivor's `customer.updated` names among `changed` after a merge (an undo's names
+/// `merge_undone`).
+pub const MERGED: &str = "merged";
 
 /// A merge asked for: the duplicate, the side each field named in `prefer` comes from, and
 /// whether only to answer the result (a dry run writes nothing).
@@ -187,6 +192,10 @@ impl Merger<'_> {
             },
         )?;
         Outbox::enqueue(conn, &emit.merged(merge_id, s.id, d.id))?;
+        // The survivor's new version as a whole (its united phones, the preferences `prefer`
+        // chose): services that keep a copy ordered by version take it.
+        let phones = repo::phone_hashes(conn, s.id)?;
+        Outbox::enqueue(conn, &emit.updated(&row, vec![MERGED.into()], phones))?;
         Ok(Merged {
             merge_id: Some(merge_id),
             survivor: row,

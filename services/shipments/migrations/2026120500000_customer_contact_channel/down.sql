@@ -1,0 +1,3 @@
+ALTER TABLE customer_tenants
+    DROP COLUMN contact_channel,
+    DROP COLUMN channel_version;
