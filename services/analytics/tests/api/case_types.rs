@@ -103,11 +103,18 @@ async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_compl
     };
     handle(&t, &grievance, bob, complaint_life).await;
 
-    // The complaint's survey is the last event: once it counts, everything before has.
+    // Events may be applied in any order: wait until the last of each kind has counted (both
+    // surveys, both closings, the reopening), then check every figure.
     let week = "from=2026-11-24&to=2026-11-25&granularity=week";
     let report = t
-        .kpis_when(&t.admin(), week, "the complaint's survey", |r| {
-            r["data"][0]["complaints"] == 1 && r["data"][0]["csat_avg"] != Value::Null
+        .kpis_when(&t.admin(), week, "every event of both cases", |r| {
+            let row = &r["data"][0];
+            row["complaints"] == 1
+                && row["csat_avg"] == 3.5
+                && row["resolved_within_48h_rate"] == 1.0
+                && row["reopen_rate"] == 0.5
+                && row["first_response_sla_rate"] == 0.5
+                && row["sla_breaches"] == 1
         })
         .await;
     let row = &report["data"][0];
