@@ -109,17 +109,29 @@ async fn a_case_goes_from_intake_to_close_with_a_supervisors_approval() {
         problem["allowed_actions"],
         json!(["close", "reopen", "escalate", "comment"])
     );
+    // The SPEC table's body, nothing more.
     let closed = act(
         &suite,
         &admin,
         id,
         "close",
-        json!({"resolution_code": "compensated",
-        "root_cause": "network_layout"}),
+        json!({"resolution_code": "compensated"}),
     )
     .await;
 
     assert_eq!(closed["status"], "closed");
+    let incomplete = suite
+        .post(
+            &admin,
+            &format!("/api/v1/complaints/{id}/actions/resolve"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        incomplete.status(),
+        409,
+        "an illegal action is a 409 whatever its body"
+    );
     assert!(closed["sla"]["first_responded_at"].is_string());
     let history = json_of(
         suite
