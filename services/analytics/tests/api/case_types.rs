@@ -8,7 +8,7 @@ use diesel_migrations::MigrationHarness;
 use kuaidi_analytics::startup::MIGRATIONS;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::helpers::{complaint, payload, shipment, TestApp};
