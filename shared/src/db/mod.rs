@@ -118,6 +118,26 @@ where
     .await?
 }
 
+/// Asks `known` (like [`run`]) every 50 ms until it says yes or `patience` runs out; answers
+/// its last word. For what a request names that reaches this service by event from another
+/// (a customer file or a shipment created a moment ago): the caller is not refused for being
+/// quicker than the broker. Read outside any transaction; the caller decides inside its own.
+pub async fn known_soon<F>(pool: &PgPool, patience: Duration, known: F) -> Result<bool, ApiError>
+where
+    F: Fn(&mut PgConnection) -> diesel::QueryResult<bool> + Clone + Send + 'static,
+{
+    let step = Duration::from_millis(50);
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        let ask = known.clone();
+        let found = run(pool, move |conn| Ok(ask(conn)?)).await?;
+        if found || std::time::Instant::now() + step > deadline {
+            return Ok(found);
+        }
+        tokio::time::sleep(step).await;
+    }
+}
+
 /// Like [`run`], inside one transaction.
 pub async fn transaction<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
 where

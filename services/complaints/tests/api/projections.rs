@@ -6,7 +6,7 @@ use kuaidi_shared::events::catalogue::{
     CustomerErasedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::money::Money;
-use kuaidi_shared::testing::customer_created;
+use kuaidi_shared::testing::{customer_created, publish};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -342,5 +342,26 @@ async fn a_merchant_may_name_only_its_own_customers_in_a_case() {
         json!(theirs),
         "staff are no tenant"
     );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_filed_right_after_its_shipment_still_takes_the_shipments_merchant_and_sender() {
+    let t = Desk::spawn().await;
+    let (merchant, sender) = (Uuid::now_v7(), Uuid::now_v7());
+    let parcel = shipment("KD400000017CN", merchant, sender);
+    // The shipment's event reaches the desk a little after the case names the parcel.
+    let (amqp, now) = (t.env.amqp.clone(), t.clock.now());
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let event = kuaidi_shared::testing::relayed("shipments", parcel.shipment_id, &parcel, now);
+        publish(&amqp, &event).await;
+    });
+    let mut body = complaint("delay");
+    body["tracking_number"] = json!("KD400000017CN");
+    let case = t.created(&t.admin(), &body).await;
+    assert_eq!(case["merchant_id"], json!(merchant), "{case}");
+    assert_eq!(case["customer_id"], json!(sender), "{case}");
+    late.await.expect("published");
     t.stop().await;
 }

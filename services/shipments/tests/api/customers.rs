@@ -179,3 +179,23 @@ async fn a_merchant_may_name_only_its_own_customers_as_shipper() {
     );
     app.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_opened_a_moment_ago_may_be_named_before_its_event_arrives() {
+    let app = spawn().await;
+    let (merchant, fresh) = (Uuid::now_v7(), Uuid::now_v7());
+    // The customer's event reaches the service a little after the shipment names it.
+    let amqp = app.env.amqp.clone();
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        publish(&amqp, &customer_of(fresh, merchant)).await;
+    });
+    let mut body = shipment_body(merchant);
+    body["shipper_customer_id"] = json!(fresh);
+    let created = app
+        .post(&app.merchant(merchant), "/api/v1/shipments", &body)
+        .await;
+    assert_eq!(created.status(), 201, "waited for the customer file");
+    late.await.expect("published");
+    app.app.stop().await;
+}

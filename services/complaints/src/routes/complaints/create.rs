@@ -2,6 +2,8 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
+use diesel::PgConnection;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
@@ -12,6 +14,7 @@ use kuaidi_shared::ApiError;
 use crate::api::complaints::{Complaint, CreateComplaint};
 use crate::api::problems::{MayNotOpenCases, NotTheirShipmentOrCustomer};
 use crate::configuration::Rules;
+use crate::db::{customers, shipments};
 use crate::domain::intake::Intake;
 use crate::workflow::intake::{open_case, Opened};
 
@@ -32,6 +35,7 @@ pub async fn create_complaint(
     rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let intake = Intake::parse(body.into_inner().into(), &caller)?;
+    arrived(&deps, &intake, &caller).await?;
     let now = deps.clock.now_micros();
     let (who, rules) = (caller.principal.clone(), **rules);
     let opened = db::transaction(&deps.pool, move |conn| {
@@ -52,4 +56,26 @@ pub async fn create_complaint(
                 .json(super::view_for(&caller, row)))
         }
     }
+}
+
+/// How long a new case waits for what it names — a shipment, a merchant's customer file —
+/// created a moment ago elsewhere, to reach this service by event.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Waits (up to [`PATIENCE`]) until the shipment the case names and the customer file a
+/// merchant names are known here, so a case filed right after them takes their merchant and
+/// customer; the intake decides in its transaction whatever the wait found.
+async fn arrived(deps: &Deps, intake: &Intake, caller: &Principal) -> Result<(), ApiError> {
+    if let Some(tn) = intake.tracking_number.clone() {
+        let known = move |conn: &mut PgConnection| shipments::find(conn, &tn).map(|s| s.is_some());
+        db::known_soon(&deps.pool, PATIENCE, known).await?;
+    }
+    if let (Role::Merchant, Some(merchant), Some(customer)) =
+        (caller.role, caller.merchant_id, intake.customer_id)
+    {
+        let theirs =
+            move |conn: &mut PgConnection| customers::TENANTS.belongs_to(conn, customer, merchant);
+        db::known_soon(&deps.pool, PATIENCE, theirs).await?;
+    }
+    Ok(())
 }

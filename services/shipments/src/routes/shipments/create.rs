@@ -26,6 +26,10 @@ use crate::domain::{ShipmentStatus, TrackingNumber};
 use crate::events::Emitter;
 use crate::workflow::ingest::initial_eta;
 
+/// How long a merchant's new shipment waits for the customer file it names as shipper to
+/// reach this service, when it is not known yet.
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Creates a waybill and emits `shipment.created`.
 #[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", request_body = CreateShipment,
     responses((status = 201, description = "Created; `Location` names the shipment", body = Shipment),
@@ -40,8 +44,16 @@ pub async fn create_shipment(
     let now = deps.clock.now();
     let new = body.into_inner().validate(&caller, now)?;
     let row = row_of(&new, &deps.pii, now);
-    // A merchant names only its own customers as shipper (another tenant's is not there).
+    // A merchant names only its own customers as shipper (another tenant's is not there); one
+    // created a moment ago may still be on its way here.
     let tenant = (caller.role == Role::Merchant).then_some(new.merchant_id);
+    if let (Some(merchant), Some(shipper)) = (tenant, new.shipper_customer_id) {
+        let theirs =
+            move |conn: &mut PgConnection| customers::TENANTS.belongs_to(conn, shipper, merchant);
+        if !db::known_soon(&deps.pool, PATIENCE, theirs).await? {
+            return Err(ApiError::NotFound("customer"));
+        }
+    }
     let stored = db::transaction(&deps.pool, move |conn| {
         if let (Some(merchant), Some(shipper)) = (tenant, new.shipper_customer_id) {
             if !customers::TENANTS.belongs_to(conn, shipper, merchant)? {
