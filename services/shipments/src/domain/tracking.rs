@@ -124,11 +124,12 @@ impl TrackState {
             self.last_event_at = Some(ev.occurred_at);
         }
         let moves = match self.status {
+            // SPEC §5: terminal "except for a later exception (returned_to_sender) with a newer
+            // time" — newer than the delivery, whatever scans were ignored after it.
             ShipmentStatus::Delivered => {
                 ev.status == ShipmentStatus::Exception
                     && ev.substatus == Some(Substatus::ReturnedToSender)
                     && self.delivered_at.is_none_or(|d| ev.occurred_at > d)
-                    && latest
             }
             _ => latest && ev.status != ShipmentStatus::Expired,
         };

@@ -117,6 +117,26 @@ fn a_return_to_sender_older_than_the_delivery_does_not_reopen_it() {
 }
 
 #[test]
+fn a_return_to_sender_newer_than_the_delivery_reopens_it_even_after_a_later_ignored_scan() {
+    let mut s = pending();
+    s.apply(&event("d", ShipmentStatus::Delivered, None, 5));
+    s.apply(&event("t", ShipmentStatus::InTransit, None, 8));
+    assert_eq!(
+        s.status,
+        ShipmentStatus::Delivered,
+        "the stray scan is ignored"
+    );
+    let back = s.apply(&event(
+        "r",
+        ShipmentStatus::Exception,
+        Some(Substatus::ReturnedToSender),
+        7,
+    ));
+    assert_eq!(s.status, ShipmentStatus::Exception, "{back:?}");
+    assert_eq!(s.delivered_at, None);
+}
+
+#[test]
 fn a_new_scan_revives_an_expired_shipment() {
     let mut s = pending();
     s.status = ShipmentStatus::Expired;
