@@ -31,6 +31,7 @@ use crate::management::Management;
 use crate::openapi::Document;
 use crate::problem;
 
+pub mod client_addr;
 mod guards;
 mod headers;
 mod probes;
@@ -161,6 +162,7 @@ where
         port: ports.metrics,
         registry,
     });
+    let trusted = client_addr::TrustedProxies::parse(&opts.http.trusted_proxies)?;
     let readiness = web::Data::new(opts.readiness);
     let edge = opts.edge.is_some();
     let origins = opts.edge.unwrap_or_default();
@@ -200,6 +202,7 @@ where
             app: app.into_factory(),
             shortcut,
             management_port: ports.metrics,
+            trusted: trusted.clone(),
         }
     })
     // Longer than any caller keeps an idle pooled connection (the gateway's upstream pool: 90 s),

@@ -20,7 +20,8 @@ pub fn load<T: DeserializeOwned>(service: &str, defaults_toml: &[&str]) -> anyho
             .separator("__")
             .try_parsing(true)
             .list_separator(",")
-            .with_list_parse_key("cors.allowed_origins"),
+            .with_list_parse_key("cors.allowed_origins")
+            .with_list_parse_key("http.trusted_proxies"),
     );
     if let Ok(url) = std::env::var("KUAIDI_AMQP_URL") {
         builder = builder.set_override("amqp.url", url)?;
@@ -40,6 +41,12 @@ pub struct HttpSettings {
     /// `management::metrics_port` for the defaults.
     #[serde(default)]
     pub metrics_port: Option<u16>,
+    /// Proxies in front of this process (a load balancer, the Kubernetes ingress), as CIDRs
+    /// (`KUAIDI_<SERVICE>__HTTP__TRUSTED_PROXIES=10.0.0.0/8,…`): a request from one of them is
+    /// taken to come from the address its `X-Forwarded-For` names (see
+    /// `app::client_addr`). None by default: the TCP peer is the caller.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The broker and the names this deployment uses on it.

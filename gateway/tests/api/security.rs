@@ -489,3 +489,49 @@ async fn a_created_client_or_api_key_is_readable_at_its_location_without_its_sec
     }
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_caller_is_the_address_it_forwards_for() {
+    let env = TestEnv::new();
+    let mut s = settings(&env);
+    s.rate_limits.public_per_ip = 2;
+    s.http.trusted_proxies = vec!["127.0.0.0/8".into()];
+    let gw = spawn(s).await;
+    let public = |client: &'static str| {
+        env.http
+            .get(format!("{}/api/v1/tracking/KD473124829CN", gw.url()))
+            .header("x-forwarded-for", client)
+            .send()
+    };
+    for _ in 0..2 {
+        assert_ne!(public("203.0.113.7").await.expect("sent").status(), 429);
+    }
+    assert_eq!(
+        public("203.0.113.7").await.expect("sent").status(),
+        429,
+        "one caller behind the proxy is limited"
+    );
+    assert_ne!(
+        public("203.0.113.8").await.expect("sent").status(),
+        429,
+        "another caller behind the same proxy has a bucket of its own"
+    );
+    let signed_in = env
+        .http
+        .post(format!("{}/api/v1/auth/login", gw.url()))
+        .header("x-forwarded-for", "198.51.100.4")
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("sent");
+    let admin = body_json(signed_in).await["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let logins = audit(&env, &gw.url(), &admin, "action=auth.login").await;
+    assert_eq!(
+        logins[0]["ip"], "198.51.100.4",
+        "the audit log names the caller"
+    );
+    gw.stop().await;
+}

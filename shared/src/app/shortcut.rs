@@ -144,6 +144,8 @@ pub(super) struct Split<A> {
     pub(super) app: A,
     pub(super) shortcut: Option<Rc<dyn Shortcut>>,
     pub(super) management_port: u16,
+    /// Whose `X-Forwarded-For` names the caller (applied before the shortcut and the app).
+    pub(super) trusted: super::client_addr::TrustedProxies,
 }
 
 impl<A> ServiceFactory<Request> for Split<A>
@@ -169,10 +171,12 @@ where
             .then(|| self.shortcut.clone())
             .flatten();
         let app = self.app.new_service(cfg);
+        let trusted = self.trusted.clone();
         Box::pin(async move {
             Ok(SplitService {
                 app: app.await?,
                 shortcut,
+                trusted,
             })
         })
     }
@@ -181,6 +185,7 @@ where
 pub struct SplitService<S> {
     app: S,
     shortcut: Option<Rc<dyn Shortcut>>,
+    trusted: super::client_addr::TrustedProxies,
 }
 
 type ShortcutAnswer = Map<
@@ -202,7 +207,8 @@ where
 
     forward_ready!(app);
 
-    fn call(&self, req: Request) -> Self::Future {
+    fn call(&self, mut req: Request) -> Self::Future {
+        self.trusted.apply(req.head_mut());
         let req = match &self.shortcut {
             Some(shortcut) => match shortcut.take(req) {
                 Ok(answer) => return Either::Left(answer.map(Ok as fn(_) -> _)),

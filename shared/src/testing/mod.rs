@@ -76,6 +76,7 @@ pub fn service_settings_on(
             port: 0,
             workers: Some(2),
             metrics_port: Some(0),
+            trusted_proxies: Vec::new(),
         },
         database_url: database_url.into(),
         database_pool_size: 4,
