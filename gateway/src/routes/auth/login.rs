@@ -37,16 +37,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
     limits.check_address(&req)?;
-    let mut errors = Vec::new();
-    if username.trim().is_empty() {
-        errors.push(FieldError::new("username", "is required"));
-    }
-    if password.is_empty() {
-        errors.push(FieldError::new("password", "is required"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    required(&username, &password)?;
     let username = username.trim().to_lowercase();
     let tried = username.clone();
     let attempt = Attempt {
@@ -87,6 +78,20 @@ pub async fn login(
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(super::staff_tokens(session)))
+}
+
+/// Both fields are given (a 422 naming each missing one).
+fn required(username: &str, password: &str) -> Result<(), ApiError> {
+    let missing = [("username", username.trim()), ("password", password)]
+        .into_iter()
+        .filter(|(_, value)| value.is_empty())
+        .map(|(field, _)| FieldError::new(field, "is required"))
+        .collect::<Vec<_>>();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(missing))
+    }
 }
 
 /// Where and when a sign-in is attempted.

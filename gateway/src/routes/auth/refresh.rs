@@ -49,38 +49,8 @@ pub async fn refresh(
     limits.check(&req, None)?;
     let digest = tokens::digest(&body.refresh_token);
     let now = sessions.now();
-    let outcome =
-        match db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await {
-            Err(ApiError::Unauthorized(why)) => {
-                let entry = Audit::failure("auth.refresh", serde_json::json!({"reason": why}));
-                auditor.record(&req, &ctx, entry).await;
-                return Err(ApiError::Unauthorized(why));
-            }
-            other => other?,
-        };
-    let (user_id, role, family, started_at) = match outcome {
-        Outcome::Reused { user_id } => {
-            let who = Some(user_id.to_string());
-            let entry = Audit {
-                principal: who.clone(),
-                role: None,
-                action: "auth.refresh_reuse",
-                target: who,
-                outcome: "denied",
-                details: serde_json::json!({"family_revoked": true}),
-            };
-            auditor.record(&req, &ctx, entry).await;
-            return Err(ApiError::Unauthorized(
-                "refresh token already used; the session is revoked".into(),
-            ));
-        }
-        Outcome::Rotated {
-            user_id,
-            role,
-            family,
-            started_at,
-        } => (user_id, role, family, started_at),
-    };
+    let outcome = db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await;
+    let (user_id, role, family, started_at) = rotated(outcome, &auditor, &req, &ctx).await?;
     let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("stored role {role:?}"))?;
     let subject = Subject::new(user_id.to_string(), role, Vec::new(), None);
     let refresh = Refreshable {
@@ -101,6 +71,45 @@ pub async fn refresh(
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(super::staff_tokens(session)))
+}
+
+/// The rotated session's `(user, role, family, started)`, or the refusal, audited: a token
+/// unknown, expired or revoked (`auth.refresh` failure), or reused (`auth.refresh_reuse`: its
+/// family is revoked).
+async fn rotated(
+    outcome: Result<Outcome, ApiError>,
+    auditor: &Auditor,
+    req: &HttpRequest,
+    ctx: &RequestContext,
+) -> Result<(Uuid, String, Uuid, DateTime<Utc>), ApiError> {
+    let (entry, refusal) = match outcome {
+        Ok(Outcome::Rotated {
+            user_id,
+            role,
+            family,
+            started_at,
+        }) => return Ok((user_id, role, family, started_at)),
+        Ok(Outcome::Reused { user_id }) => {
+            let who = Some(user_id.to_string());
+            let entry = Audit {
+                principal: who.clone(),
+                role: None,
+                action: "auth.refresh_reuse",
+                target: who,
+                outcome: "denied",
+                details: serde_json::json!({"family_revoked": true}),
+            };
+            let why = "refresh token already used; the session is revoked";
+            (entry, ApiError::Unauthorized(why.into()))
+        }
+        Err(ApiError::Unauthorized(why)) => {
+            let entry = Audit::failure("auth.refresh", serde_json::json!({"reason": why}));
+            (entry, ApiError::Unauthorized(why))
+        }
+        Err(e) => return Err(e),
+    };
+    auditor.record(req, ctx, entry).await;
+    Err(refusal)
 }
 
 /// Spends the token with this digest, or revokes its family when it was spent before.
