@@ -26,7 +26,8 @@ pub struct SlaPolicies {
     pub policies: Vec<SlaPolicy>,
 }
 
-/// Body of `PUT /api/v1/sla-policies`: the rows given replace those rows; others stay.
+/// Body of `PUT /api/v1/sla-policies`: the rows given replace those rows; others stay. A
+/// row's `calendar` is an object as in `SlaPolicy`, or the text `"24x7"` (the default: none).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"policies": [{"category": "delay", "priority": "normal",
     "first_response_minutes": 120, "resolution_minutes": 1440,

@@ -90,7 +90,7 @@ fn parse(body: Value) -> Result<Vec<PolicyRow>, ApiError> {
     };
     let mut rows = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
-        let mut f = Fields::new(item);
+        let mut f = Fields::new(always_open(item));
         let category = f.one_of::<Category>("category", true, &Category::listed());
         let priority = f.one_of::<Priority>("priority", true, &Priority::listed());
         let fr = minutes(&mut f, "first_response_minutes");
@@ -158,4 +158,17 @@ fn minutes(f: &mut Fields, name: &str) -> Option<i32> {
             None
         }
     }
+}
+
+/// A row whose `calendar` is the text `"24x7"` (or `"24×7"`, `"24/7"`): no calendar, the
+/// whole week — the default, said in words.
+fn always_open(mut item: serde_json::Value) -> serde_json::Value {
+    const WHOLE_WEEK: [&str; 3] = ["24x7", "24×7", "24/7"];
+    if let Some(row) = item.as_object_mut() {
+        let said = row.get("calendar").and_then(serde_json::Value::as_str);
+        if said.is_some_and(|s| WHOLE_WEEK.contains(&s.trim())) {
+            row.remove("calendar");
+        }
+    }
+    item
 }

@@ -187,6 +187,29 @@ async fn a_business_calendar_moves_deadlines_into_working_hours() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_calendar_of_24x7_in_words_is_the_whole_week() {
+    let t = Desk::at(START).await;
+    let body = json!({"policies": [{"category": "billing", "priority": "normal",
+        "first_response_minutes": 60, "resolution_minutes": 540, "calendar": "24x7"}]});
+    let changed = json_of(t.put(&t.admin(), "/api/v1/sla-policies", &body).await, 200).await;
+    let row = changed["policies"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .find(|r| r["category"] == "billing" && r["priority"] == "normal")
+        })
+        .cloned()
+        .expect("the row");
+    assert_eq!(row["calendar"], Value::Null, "no calendar: the whole week");
+    assert_eq!(row["first_response_minutes"], 60);
+    let body = json!({"policies": [{"category": "billing", "priority": "normal",
+        "first_response_minutes": 60, "resolution_minutes": 540, "calendar": "weekdays"}]});
+    let resp = t.put(&t.admin(), "/api/v1/sla-policies", &body).await;
+    assert_eq!(refused_fields(resp).await, vec!["policies[0].calendar"]);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_policy_rows_are_422_naming_each_field() {
     let t = Desk::at(START).await;
     let body = json!({"policies": [
