@@ -16,6 +16,29 @@ pub fn respond_with_etag<T: Serialize>(req: &HttpRequest, tag: &str, body: &T) -
         .json(body)
 }
 
+/// The strong entity tag of what `body` shows, for a resource with no version of its own (or
+/// beside its version): a digest of its JSON, the same on every replica and build.
+pub fn content_tag<T: Serialize>(body: &T) -> String {
+    use sha2::Digest;
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    hex::encode(&sha2::Sha256::digest(&json)[..16])
+}
+
+/// [`respond_with_etag`] for a resource without a version: its tag is the [`content_tag`] of
+/// what it shows, encoded once for the tag and the body.
+pub fn respond_with_content_tag<T: Serialize>(req: &HttpRequest, body: &T) -> HttpResponse {
+    use sha2::Digest;
+    let json = match serde_json::to_vec(body) {
+        Ok(json) => json,
+        Err(e) => return HttpResponse::from_error(crate::ApiError::Internal(e.into())),
+    };
+    let tag = hex::encode(&sha2::Sha256::digest(&json)[..16]);
+    match Encoded::new(&tag, json.into()) {
+        Ok(encoded) => encoded.respond(req, &[]),
+        Err(e) => HttpResponse::from_error(crate::ApiError::Internal(e.into())),
+    }
+}
+
 /// A JSON answer encoded once and its strong `ETag`, served again and again as they are: no
 /// serialisation, no formatting and no allocation per request (e.g. a cache's entry).
 #[derive(Debug, Clone)]

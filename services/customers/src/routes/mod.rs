@@ -1,21 +1,12 @@
 //! Every route of the customers service, in one place.
 
 use actix_web::web;
-use std::hash::{Hash, Hasher};
 
 pub mod customers;
 pub mod follow_ups;
 pub mod interactions;
 
 use customers as c;
-
-/// A digest of everything `body` shows, for entity tags (the same in every replica: the hasher
-/// has fixed keys).
-pub fn digest<T: serde::Serialize>(body: &T) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(body).unwrap_or_default().hash(&mut h);
-    format!("{:016x}", h.finish())
-}
 
 /// Registers the service's routes (fixed paths before `/{id}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -9,7 +9,6 @@ use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::pagination::PageParams;
 use kuaidi_shared::ApiError;
-use sha2::Digest;
 use uuid::Uuid;
 
 use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
@@ -211,13 +210,11 @@ pub async fn get_evidence(
         repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;
-    let evidence = view(row);
     // Evidence has no version: it changes only when an erasure scrubs its description, so the
     // tag is a digest of what is shown.
-    let shown = serde_json::to_vec(&evidence).map_err(|e| ApiError::Internal(e.into()))?;
-    let etag = hex::encode(&sha2::Sha256::digest(&shown)[..16]);
-    Ok(kuaidi_shared::http::respond_with_etag(
-        &req, &etag, &evidence,
+    Ok(kuaidi_shared::http::respond_with_content_tag(
+        &req,
+        &view(row),
     ))
 }
 

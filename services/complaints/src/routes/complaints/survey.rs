@@ -8,11 +8,10 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
-use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::http::respond_with_content_tag;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::api::problems::{
@@ -96,12 +95,9 @@ pub async fn get_case_survey(
         crate::db::surveys::find(conn, id, survey_id)?.ok_or(ApiError::NotFound("survey"))
     })
     .await?;
-    let survey = view(row);
     // A survey has no version: it changes only when an erasure scrubs its suggestion, so the
     // tag is a digest of what is shown.
-    let shown = serde_json::to_vec(&survey).map_err(|e| ApiError::Internal(e.into()))?;
-    let etag = hex::encode(&Sha256::digest(&shown)[..16]);
-    Ok(respond_with_etag(&req, &etag, &survey))
+    Ok(respond_with_content_tag(&req, &view(row)))
 }
 
 /// The API view of a recorded survey.

@@ -192,7 +192,11 @@ pub async fn create_follow_up(
 /// The entity tag of a task: its version (what `If-Match` is checked against), then a digest
 /// of everything shown.
 pub fn etag(task: &FollowUp) -> String {
-    format!("{}.{}", task.version, crate::routes::digest(task))
+    format!(
+        "{}.{}",
+        task.version,
+        kuaidi_shared::http::content_tag(task)
+    )
 }
 
 /// The `ETag` header of a task (for answers that are not conditional GETs).

@@ -120,7 +120,7 @@ pub async fn create_interaction(
 /// The entity tag of a timeline entry: a digest of everything shown (an entry is never edited,
 /// but a merge moves it and an erasure blanks its summary).
 pub fn etag(entry: &Interaction) -> String {
-    crate::routes::digest(entry)
+    kuaidi_shared::http::content_tag(entry)
 }
 
 /// The API's interaction from its row.

@@ -55,11 +55,6 @@ pub async fn create_shipment(
         }
     }
     let stored = db::transaction(&deps.pool, move |conn| {
-        if let (Some(merchant), Some(shipper)) = (tenant, new.shipper_customer_id) {
-            if !customers::TENANTS.belongs_to(conn, shipper, merchant)? {
-                return Err(ApiError::NotFound("customer"));
-            }
-        }
         store(conn, row, &new, &ctx, now, &rules)
     })
     .await?;
