@@ -48,14 +48,20 @@ pub fn parse_key(raw: &str) -> Result<String, ApiError> {
     Ok(k.to_owned())
 }
 
-/// Fingerprint of the request the key was first used with.
+/// Fingerprint of the request the key was first used with. A JSON body counts by what it says,
+/// not how it is written: the same document with other white space or key order is the same
+/// body (a client's retry may re-serialise it); any other body counts byte for byte.
 pub fn fingerprint(method: &str, path_and_query: &str, body: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(method.as_bytes());
     h.update(b" ");
     h.update(path_and_query.as_bytes());
     h.update(b"\n");
-    h.update(body);
+    // serde_json's maps are ordered by key: written again, a document is in one canonical form.
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(json) => h.update(json.to_string().as_bytes()),
+        Err(_) => h.update(body),
+    }
     hex::encode(h.finalize())
 }
 
@@ -290,7 +296,24 @@ mod tests {
     fn the_fingerprint_covers_method_path_and_body() {
         let a = fingerprint("POST", "/api/v1/shipments", b"{}");
         assert_eq!(a, fingerprint("POST", "/api/v1/shipments", b"{}"));
-        assert_ne!(a, fingerprint("POST", "/api/v1/shipments", b"{ }"));
         assert_ne!(a, fingerprint("POST", "/api/v1/customers", b"{}"));
+        assert_ne!(a, fingerprint("POST", "/api/v1/shipments", b"[]"));
+    }
+
+    #[test]
+    fn a_json_body_counts_by_what_it_says_not_how_it_is_written() {
+        let a = fingerprint("POST", "/api/v1/shipments", br#"{"a":1,"b":[1,2]}"#);
+        let spaced = br#"{ "b": [1, 2],
+            "a": 1 }"#;
+        assert_eq!(a, fingerprint("POST", "/api/v1/shipments", spaced));
+        assert_ne!(
+            a,
+            fingerprint("POST", "/api/v1/shipments", br#"{"a":1,"b":[2,1]}"#)
+        );
+        // Not JSON: byte for byte.
+        assert_ne!(
+            fingerprint("POST", "/x", b"kind=photo"),
+            fingerprint("POST", "/x", b"kind=photo ")
+        );
     }
 }

@@ -201,7 +201,7 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(
                     web::JsonConfig::default()
                         .limit(64 * 1024)
-                        .error_handler(kuaidi_shared::problem::json_error_handler),
+                        .error_handler(kuaidi_shared::extract::json_error_handler),
                 )
                 .configure(routes::configure)
                 .route(

@@ -183,10 +183,10 @@ where
             .app_data(
                 web::JsonConfig::default()
                     .limit(4 << 20)
-                    .error_handler(problem::json_error_handler),
+                    .error_handler(crate::extract::json_error_handler),
             )
-            .app_data(web::QueryConfig::default().error_handler(problem::query_error_handler))
-            .app_data(web::PathConfig::default().error_handler(problem::path_error_handler))
+            .app_data(web::QueryConfig::default().error_handler(crate::extract::query_error_handler))
+            .app_data(web::PathConfig::default().error_handler(crate::extract::path_error_handler))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             // Before `configure`: a process may set its own default service (the gateway's

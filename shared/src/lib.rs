@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod db;
 pub mod deps;
 pub mod events;
+pub mod extract;
 pub mod http;
 pub mod http_front;
 pub mod http_metrics;

@@ -2,7 +2,7 @@
 //! 5xx bodies are generic and the cause goes to the log, never to the client.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -80,6 +80,15 @@ pub enum ApiError {
     },
     #[error("precondition failed")]
     PreconditionFailed,
+    /// `410`: was here, and is no more (a used or expired link).
+    #[error("{0}")]
+    Gone(String),
+    /// `413`: the body is larger than this resource takes.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// `415`: a content type this resource does not take.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("unprocessable: {detail}")]
     Unprocessable { code: &'static str, detail: String },
     #[error("rate limited")]
@@ -118,6 +127,9 @@ impl ApiError {
             | Self::ConflictWith { code, .. }
             | Self::Unprocessable { code, .. } => code,
             Self::PreconditionFailed => "precondition_failed",
+            Self::Gone(_) => "gone",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::BadGateway(_) => "bad_gateway",
             Self::GatewayTimeout(_) => "gateway_timeout",
@@ -135,6 +147,9 @@ impl ApiError {
             Self::NotFound(_) => "Not found",
             Self::Conflict { .. } | Self::ConflictWith { .. } => "Conflict",
             Self::PreconditionFailed => "Precondition failed",
+            Self::Gone(_) => "Gone",
+            Self::PayloadTooLarge(_) => "Payload too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Unprocessable { .. } => "Unprocessable request",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::BadGateway(_) => "Bad gateway",
@@ -217,6 +232,9 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } | Self::ConflictWith { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadGateway(_) => StatusCode::BAD_GATEWAY,
             Self::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
@@ -302,51 +320,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-/// Turns actix's own extractor errors (bad JSON, bad query, bad path) into problem+json 400/422.
-pub fn json_error_handler(
-    err: actix_web::error::JsonPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    let api = match &err {
-        E::ContentType => ApiError::BadRequest("expected content-type application/json".into()),
-        E::Deserialize(de) if de.is_data() => ApiError::Validation(vec![FieldError::new(
-            field_of(&de.to_string()),
-            de.to_string(),
-        )]),
-        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
-            ApiError::BadRequest("request body too large".into())
-        }
-        other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
-    };
-    api.into()
-}
-
-/// Query-string errors as problem+json.
-pub fn query_error_handler(
-    err: actix_web::error::QueryPayloadError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    ApiError::Validation(vec![FieldError::new("query", err.to_string())]).into()
-}
-
-/// Path-parameter errors as problem+json.
-pub fn path_error_handler(
-    err: actix_web::error::PathError,
-    _req: &HttpRequest,
-) -> actix_web::Error {
-    ApiError::Validation(vec![FieldError::new("path", err.to_string())]).into()
-}
-
-/// serde's messages name the field as "unknown field `x`" / "missing field `x`"; pull it out.
-fn field_of(message: &str) -> String {
-    message
-        .split('`')
-        .nth(1)
-        .map(str::to_owned)
-        .unwrap_or_else(|| "body".to_owned())
-}
-
 /// Default service for unknown routes.
 pub async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("route"))
@@ -387,11 +360,5 @@ mod tests {
         assert_eq!(p.status, 422);
         assert_eq!(p.code, "validation_failed");
         assert_eq!(p.errors, vec![FieldError::new("weight_kg", "must be > 0")]);
-    }
-
-    #[test]
-    fn serde_field_names_are_extracted() {
-        assert_eq!(field_of("missing field `name` at line 1 column 2"), "name");
-        assert_eq!(field_of("expected value"), "body");
     }
 }

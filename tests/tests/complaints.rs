@@ -389,3 +389,49 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
     assert_eq!(listed["data"][0]["id"], opened["id"]);
     suite.stop().await;
 }
+
+/// Posts a photo of `size` bytes as a case's evidence through the gateway.
+async fn upload_photo(suite: &Suite, token: &str, id: &str, size: usize) -> reqwest::Response {
+    let boundary = "kuaidi-e2e-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nphoto\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"box.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.resize(body.len() + size, 0x89);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    suite
+        .env
+        .http
+        .post(suite.url(&format!("/api/v1/complaints/{id}/evidence")))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request sent")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upload_up_to_the_complaint_desks_limit_passes_the_gateway_and_a_larger_one_is_413() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let body = json!({"type": "complaint", "channel": "phone", "category": "damaged",
+        "description": "The box arrived crushed."});
+    let case = json_of(suite.post(&admin, "/api/v1/complaints", &body).await, 201).await;
+    let id = case["id"].as_str().expect("id");
+
+    // 9 MiB: over the gateway's old 8 MiB guard, under the desk's own 10 MB.
+    let photo = json_of(upload_photo(&suite, &admin, id, 9 << 20).await, 201).await;
+    assert_eq!(photo["kind"], "photo");
+    let refused = upload_photo(&suite, &admin, id, 10_485_760 + 1).await;
+    assert_eq!(refused.status(), 413, "over the desk's limit");
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["type"], "https://kuaidi.dev/problems/payload_too_large");
+    suite.stop().await;
+}

@@ -21,7 +21,7 @@ pub type Streamed = http_body_util::combinators::UnsyncBoxBody<web::Bytes, std::
 const BUFFER_UP_TO: usize = 64 * 1024;
 
 fn too_large(max: usize) -> ApiError {
-    ApiError::BadRequest(format!("request body larger than {max} bytes"))
+    ApiError::PayloadTooLarge(format!("the body is larger than {max} bytes"))
 }
 
 /// Reads the whole body (at most `max` bytes).

@@ -64,7 +64,7 @@ impl Router {
         // dashboard and its assets (it asks for a token in the browser), and the signed
         // one-time survey links (read and answered without an account).
         let public = match *method {
-            Method::GET => {
+            Method::GET | Method::HEAD => {
                 (path.starts_with("/api/v1/tracking/") && !path.contains(':'))
                     || prefix == "/dashboard"
                     || prefix == "/api/v1/surveys"
@@ -136,6 +136,7 @@ mod tests {
         let public = |m: Method, p: &str| r.route(&m, p).is_some_and(|r| r.public);
         assert!(public(Method::GET, "/api/v1/tracking/KD123"));
         assert!(public(Method::GET, "/dashboard"));
+        assert!(public(Method::HEAD, "/dashboard"));
         assert!(public(Method::GET, "/dashboard/app.js"));
         assert!(public(Method::GET, "/dashboard/vendor/chart.umd.js"));
         assert!(public(Method::GET, "/api/v1/surveys/tok3n"));

@@ -7,6 +7,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::ApiKeyRevokedV1;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -64,7 +65,7 @@ impl From<ApiKeyRow> for ApiKey {
         Forbidden, Unprocessable))]
 pub async fn create_api_key(
     admin: super::AdminCall,
-    body: web::Json<CreateApiKey>,
+    body: Json<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
@@ -98,7 +99,7 @@ pub async fn create_api_key(
         Forbidden))]
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     super::newest_page!(deps.pool, page, api_keys, ApiKeyRow, ApiKey::from)

@@ -1,12 +1,13 @@
 //! `GET /api/v1/audit-log`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::{Forbidden, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -67,7 +68,7 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
         Forbidden, Unprocessable))]
 pub async fn list_audit_log(
     _admin: Authorized<caps::Administration>,
-    q: web::Query<AuditQuery>,
+    q: Query<AuditQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();

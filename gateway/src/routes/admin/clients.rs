@@ -8,6 +8,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::ClientRevokedV1;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -81,7 +82,7 @@ impl From<ClientRow> for Client {
         Forbidden, Unprocessable))]
 pub async fn create_client(
     admin: super::AdminCall,
-    body: web::Json<CreateClient>,
+    body: Json<CreateClient>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errors = Vec::new();
@@ -121,7 +122,7 @@ pub async fn create_client(
         Forbidden))]
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     super::newest_page!(deps.pool, page, clients, ClientRow, Client::from)

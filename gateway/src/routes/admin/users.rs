@@ -8,6 +8,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::ApiError;
@@ -130,7 +131,7 @@ fn insert_new(conn: &mut PgConnection, row: UserRow) -> Result<UserRow, ApiError
         NotAnAdmin, UsernameTaken, BadUser))]
 pub async fn create_user(
     admin: super::AdminCall,
-    body: web::Json<CreateUser>,
+    body: Json<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let username = b.username.trim().to_lowercase();
@@ -160,7 +161,7 @@ pub async fn create_user(
         Forbidden))]
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     super::newest_page!(deps.pool, page, users, UserRow, User::from)
@@ -191,7 +192,7 @@ pub async fn get_user(
 pub async fn update_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateUser>,
+    body: Json<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();

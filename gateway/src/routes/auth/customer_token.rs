@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::crypto::{mask_phone, normalise_phone};
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -28,7 +29,7 @@ pub const CUSTOMER_TOKEN_TTL_SECS: i64 = 15 * 60;
 pub async fn customer_token(
     req: HttpRequest,
     ctx: RequestContext,
-    body: web::Json<CustomerTokenRequest>,
+    body: Json<CustomerTokenRequest>,
     edge: web::Data<Edge>,
     signer: web::Data<Signer>,
     deps: Deps,

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db::{self, PgPool};
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 
@@ -30,7 +31,7 @@ use crate::tokens::Subject;
 pub async fn login(
     req: HttpRequest,
     ctx: RequestContext,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
     sessions: web::Data<Sessions>,
     auditor: web::Data<Auditor>,
     limits: web::Data<AuthLimits>,

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -41,7 +42,7 @@ enum Outcome {
 pub async fn refresh(
     req: HttpRequest,
     ctx: RequestContext,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
     sessions: web::Data<Sessions>,
     auditor: web::Data<Auditor>,
     limits: web::Data<AuthLimits>,
@@ -144,7 +145,7 @@ fn rotate(conn: &mut PgConnection, digest: &str, now: DateTime<Utc>) -> Result<O
     responses((status = 204, description = "Logged out (also for an unknown token)")),
     security(()))]
 pub async fn logout(
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
     sessions: web::Data<Sessions>,
 ) -> Result<HttpResponse, ApiError> {
     let digest = tokens::digest(&body.refresh_token);

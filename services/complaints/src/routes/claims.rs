@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized, Capability};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -81,7 +82,7 @@ pub async fn create_claim(
         InvalidFilters))]
 pub async fn list_claims(
     caller: Authorized<caps::ComplaintsRead>,
-    query: web::Query<ClaimQuery>,
+    query: Query<ClaimQuery>,
     deps: Deps,
     rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {

@@ -6,6 +6,7 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
@@ -56,7 +57,7 @@ fn reader(caller: &Principal, recipient: Option<Uuid>) -> Result<Reader, ApiErro
         SupervisorsAndAbove, InvalidFilters))]
 pub async fn list_notifications(
     caller: Authorized<caps::ComplaintsApprove>,
-    query: web::Query<NotificationQuery>,
+    query: Query<NotificationQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

@@ -1,9 +1,10 @@
 //! `GET /api/v1/analytics/alerts`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
@@ -20,7 +21,7 @@ use crate::routes::rights::full_analytics;
         NoValidToken, MayNotReadAlerts, BadAlertQuery))]
 pub async fn list_alerts(
     caller: Authorized<caps::Analytics>,
-    query: web::Query<AlertQuery>,
+    query: Query<AlertQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     full_analytics(&caller)?;

@@ -1,10 +1,11 @@
 //! `GET /api/v1/analytics/kpis`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::problem::Problem;
 use kuaidi_shared::ApiError;
@@ -24,7 +25,7 @@ use crate::domain::query::KpiRequest;
         NoValidToken, MayNotReadAnalytics, NoSuchMerchant))]
 pub async fn get_kpis(
     caller: Authorized<caps::Analytics>,
-    query: web::Query<KpiQuery>,
+    query: Query<KpiQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let request = request(&caller, query.into_inner(), &deps.clock)?;

@@ -1,12 +1,13 @@
 //! `GET /api/v1/analytics/export?report=kpis|hotspots|staff|segments&format=csv`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use bytes::Bytes;
 use chrono::NaiveDate;
 use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
@@ -56,7 +57,7 @@ kuaidi_shared::vocabulary! {
         NoValidToken, MayNotReadReport, BadExport, NoSuchMerchant))]
 pub async fn export(
     caller: Authorized<caps::Analytics>,
-    query: web::Query<ExportQuery>,
+    query: Query<ExportQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (report, request) = parse(&caller, query.into_inner(), &deps.clock)?;

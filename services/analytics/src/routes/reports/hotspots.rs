@@ -1,9 +1,10 @@
 //! `GET /api/v1/analytics/complaint-hotspots`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -22,7 +23,7 @@ use crate::routes::rights::merchant_scope;
         NoValidToken, MayNotReadHotspots, InvalidParameter, NoSuchMerchant))]
 pub async fn get_hotspots(
     caller: Authorized<caps::Analytics>,
-    query: web::Query<KpiQuery>,
+    query: Query<KpiQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     merchant_scope(&caller)?;

@@ -1,9 +1,10 @@
 //! `GET /api/v1/analytics/staff-performance`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -21,7 +22,7 @@ use crate::routes::rights::not_merchant;
         NoValidToken, MayNotReadStaffFigures, InvalidParameter))]
 pub async fn get_staff_performance(
     caller: Authorized<caps::Analytics>,
-    query: web::Query<KpiQuery>,
+    query: Query<KpiQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     not_merchant(&caller)?;

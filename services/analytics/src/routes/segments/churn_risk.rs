@@ -1,9 +1,10 @@
 //! `GET /api/v1/analytics/churn-risk`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
@@ -19,7 +20,7 @@ use crate::routes::rights::merchant_scope;
         NoValidToken, MayNotReadChurnRisk, BadPage))]
 pub async fn get_churn_risk(
     caller: Authorized<caps::Analytics>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let merchant = merchant_scope(&caller)?;

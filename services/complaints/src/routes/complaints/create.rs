@@ -7,6 +7,7 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -30,7 +31,7 @@ use crate::workflow::intake::{open_case, Opened};
 pub async fn create_complaint(
     caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,
-    body: web::Json<CreateComplaint>,
+    body: Json<CreateComplaint>,
     deps: Deps,
     rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {

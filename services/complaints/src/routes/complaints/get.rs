@@ -5,6 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::pagination::PageParams;
@@ -52,7 +53,7 @@ pub async fn get_complaint(
 pub async fn get_history(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    query: web::Query<PageParams>,
+    query: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

@@ -1,9 +1,10 @@
 //! `GET /api/v1/complaints`: work queues.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
@@ -21,7 +22,7 @@ use crate::db::queue;
         NoValidToken, MayNotReadCases, InvalidFilters))]
 pub async fn list_complaints(
     caller: Authorized<caps::ComplaintsRead>,
-    query: web::Query<ComplaintFilters>,
+    query: Query<ComplaintFilters>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();

@@ -4,6 +4,7 @@ use actix_web::{web, HttpResponse};
 use diesel::PgConnection;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -31,7 +32,7 @@ pub async fn put_consents(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
-    body: web::Json<PutConsents>,
+    body: Json<PutConsents>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (id, now, who) = (

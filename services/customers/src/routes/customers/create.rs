@@ -1,13 +1,14 @@
 //! `POST /api/v1/customers`.
 
 use actix_web::http::header::LOCATION;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::events::Outbox;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -48,8 +49,8 @@ pub struct CreateParams {
 pub async fn create_customer(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
-    params: web::Query<CreateParams>,
-    body: web::Json<CreateCustomer>,
+    params: Query<CreateParams>,
+    body: Json<CreateCustomer>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (pii, now) = (deps.pii.clone(), deps.clock.now());

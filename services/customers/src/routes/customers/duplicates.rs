@@ -1,9 +1,10 @@
 //! `GET /api/v1/customers/duplicates`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::pagination::{Page, PageParams};
 use kuaidi_shared::ApiError;
 
@@ -20,7 +21,7 @@ use kuaidi_shared::deps::Deps;
         StaffOnly))]
 pub async fn list_duplicates(
     caller: Authorized<caps::CustomersRead>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[

@@ -1,8 +1,9 @@
 //! `GET /api/v1/customers`: search and filters.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::pagination::Page;
 use kuaidi_shared::ApiError;
 
@@ -20,7 +21,7 @@ use kuaidi_shared::deps::Deps;
         InvalidFiltersEach))]
 pub async fn list_customers(
     caller: Authorized<caps::CustomersRead>,
-    params: web::Query<SearchParams>,
+    params: Query<SearchParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let p = params.into_inner();

@@ -5,6 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -29,7 +30,7 @@ pub async fn put_owner(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
-    body: web::Json<PutOwner>,
+    body: Json<PutOwner>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;
@@ -65,7 +66,7 @@ pub async fn put_owner(
 pub async fn handover(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
-    body: web::Json<Handover>,
+    body: Json<Handover>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&[Role::Admin, Role::Manager, Role::Supervisor])?;

@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -37,7 +38,7 @@ pub async fn update_customer(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateCustomer>,
+    body: Json<UpdateCustomer>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (id, now, who) = (

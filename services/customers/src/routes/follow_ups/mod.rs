@@ -11,6 +11,7 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
@@ -70,7 +71,7 @@ async fn respond_page(
         InvalidFilters))]
 pub async fn list_follow_ups(
     caller: Authorized<caps::CustomersRead>,
-    query: web::Query<FollowUpFilter>,
+    query: Query<FollowUpFilter>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&STAFF)?;
@@ -109,7 +110,7 @@ pub async fn list_follow_ups(
 pub async fn list_customer_follow_ups(
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&STAFF)?;
@@ -132,7 +133,7 @@ pub async fn list_customer_follow_ups(
 pub async fn create_follow_up(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,
-    body: web::Json<CreateFollowUp>,
+    body: Json<CreateFollowUp>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;

@@ -3,6 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
@@ -28,7 +29,7 @@ pub async fn update_follow_up(
     req: HttpRequest,
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,
-    body: web::Json<UpdateFollowUp>,
+    body: Json<UpdateFollowUp>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;

@@ -9,6 +9,7 @@ use chrono::SubsecRound;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
@@ -29,7 +30,7 @@ use kuaidi_shared::deps::Deps;
 pub async fn list_interactions(
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (limit, cursor) = page.parse()?;
@@ -62,7 +63,7 @@ pub async fn list_interactions(
 pub async fn create_interaction(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,
-    body: web::Json<CreateInteraction>,
+    body: Json<CreateInteraction>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     access::staff_only(&caller)?;

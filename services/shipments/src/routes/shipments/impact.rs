@@ -7,6 +7,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
@@ -136,7 +137,7 @@ pub fn scope(
         NoValidToken, BadImpactQuery))]
 pub async fn get_impact(
     caller: Authorized<caps::ShipmentsRead>,
-    query: web::Query<ImpactQuery>,
+    query: Query<ImpactQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let scope = scope(&caller, &query, deps.clock.now())?;
@@ -235,7 +236,7 @@ pub struct Notified {
 pub async fn notify_impact(
     caller: Authorized<caps::ShipmentsRead>,
     ctx: RequestContext,
-    body: web::Json<NotifyImpact>,
+    body: Json<NotifyImpact>,
     deps: Deps,
     settings: web::Data<ImpactSettings>,
 ) -> Result<HttpResponse, ApiError> {

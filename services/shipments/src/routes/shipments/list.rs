@@ -1,12 +1,13 @@
 //! `GET /api/v1/shipments`: merchants' incremental pull, the app's "my parcels", staff search.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::normalise_phone;
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page};
 use kuaidi_shared::ApiError;
@@ -45,7 +46,7 @@ pub struct ListQuery {
         NoValidToken, MayNotReadShipments, BadFilter))]
 pub async fn list_shipments(
     caller: Authorized<caps::ShipmentsRead>,
-    query: web::Query<ListQuery>,
+    query: Query<ListQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();

@@ -1,9 +1,10 @@
 //! `POST /api/v1/tracking:batch-get`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -40,7 +41,7 @@ pub struct BatchGetResult {
         NoValidToken, BadBatchGetSize))]
 pub async fn batch_get(
     caller: Authorized<caps::ShipmentsRead>,
-    body: web::Json<BatchGet>,
+    body: Json<BatchGet>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let asked: Vec<String> = body

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::crypto::{mask_name, normalise_phone};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::http::{respond_with_etag, Encoded};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
@@ -143,7 +144,7 @@ async fn load(
 pub async fn public_tracking(
     req: HttpRequest,
     tn: TrackingNumber,
-    query: web::Query<PublicQuery>,
+    query: Query<PublicQuery>,
     deps: Deps,
     cache: web::Data<PublicCache>,
 ) -> Result<HttpResponse, ApiError> {

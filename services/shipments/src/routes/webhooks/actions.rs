@@ -5,6 +5,7 @@ use chrono::Duration;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -55,7 +56,7 @@ pub async fn test_webhook(
 pub async fn replay_webhook(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
-    body: web::Json<ReplayWebhook>,
+    body: Json<ReplayWebhook>,
     deps: Deps,
     wake: web::Data<Wake>,
 ) -> Result<HttpResponse, ApiError> {

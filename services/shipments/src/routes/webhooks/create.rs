@@ -6,6 +6,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::ApiError;
 
@@ -21,7 +22,7 @@ use crate::workflow::webhooks::registration::NewWebhook;
         NoValidToken, MayNotManageWebhooks, BadWebhook))]
 pub async fn create_webhook(
     caller: Authorized<caps::Webhooks>,
-    body: web::Json<CreateWebhook>,
+    body: Json<CreateWebhook>,
     deps: Deps,
     settings: web::Data<WebhookSettings>,
 ) -> Result<HttpResponse, ApiError> {

@@ -5,6 +5,7 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 use kuaidi_shared::ApiError;
@@ -23,7 +24,7 @@ use crate::workflow::webhooks::Wake;
 pub async fn list_deliveries(
     caller: Authorized<caps::Webhooks>,
     path: web::Path<Uuid>,
-    page: web::Query<PageParams>,
+    page: Query<PageParams>,
     deps: Deps,
 ) -> Result<web::Json<WebhookDeliveryPage>, ApiError> {
     let owner = super::owner_of(&caller)?;
