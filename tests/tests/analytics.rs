@@ -132,6 +132,20 @@ async fn the_dashboard_draws_the_kpis_of_data_seeded_through_the_gateway_in_a_re
     assert_eq!(row["on_time_rate"], 1.0);
     assert_eq!(row["complaint_rate_per_10k"], 2500.0);
 
+    // A monitor's or link checker's HEAD finds the page as a browser's GET does.
+    let head = suite
+        .env
+        .http
+        .head(suite.url("/dashboard"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(head.status(), 200, "HEAD /dashboard");
+    assert!(head.headers()["content-type"]
+        .to_str()
+        .expect("text")
+        .starts_with("text/html"));
+
     let origin = suite.gateway.url();
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     let (drawn, problems) = tokio::task::spawn_blocking(move || dashboard(&origin, &admin, &shots))
