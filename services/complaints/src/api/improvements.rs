@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::improvement::Measure;
+
 /// An improvement action (seed 002 ch. 5, 12).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"root_cause": "packaging_sorting", "goal": "halve damage at SHA01",
     "method": "retrain sorters; new padding", "owner_id": "01936f9e-7c1a-7d30-9a0e-5b6c7d8e9f00",
     "due_at": "2027-01-31T00:00:00Z", "status": "planned", "metric": "damage_rate",
-    "baseline": "0.8%", "complaint_ids": []}))]
+    "baseline": 0.008, "complaint_ids": []}))]
 pub struct Improvement {
     pub id: Uuid,
     /// From the root-cause taxonomy of SPEC §6.
@@ -21,9 +23,12 @@ pub struct Improvement {
     pub due_at: Option<DateTime<Utc>>,
     /// `planned` | `in_progress` | `done` | `cancelled`.
     pub status: String,
+    /// What is measured: a name (`damage_rate`).
     pub metric: Option<String>,
-    pub baseline: Option<String>,
-    pub result: Option<String>,
+    /// The measurement before, as given: a number (`0.008`) or words (`"0.8%"`).
+    pub baseline: Option<Measure>,
+    /// The measurement after, as given: a number or words.
+    pub result: Option<Measure>,
     /// The cases that led to it.
     pub complaint_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -41,9 +46,12 @@ pub struct ImprovementBody {
     pub owner_id: Option<Uuid>,
     pub due_at: Option<DateTime<Utc>>,
     pub status: Option<String>,
+    /// What is measured: a name (`damage_rate`).
     pub metric: Option<String>,
-    pub baseline: Option<String>,
-    pub result: Option<String>,
+    /// A number (`0.008`) or words (`"0.8%"`), answered as given.
+    pub baseline: Option<Measure>,
+    /// A number or words, answered as given.
+    pub result: Option<Measure>,
     pub complaint_ids: Option<Vec<Uuid>>,
 }
 

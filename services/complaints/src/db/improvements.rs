@@ -19,8 +19,9 @@ pub struct ImprovementRow {
     pub due_at: Option<DateTime<Utc>>,
     pub status: String,
     pub metric: Option<String>,
-    pub baseline: Option<String>,
-    pub result: Option<String>,
+    /// A JSON number or string (`domain::improvement::Measure`), as given.
+    pub baseline: Option<serde_json::Value>,
+    pub result: Option<serde_json::Value>,
     pub complaint_ids: Vec<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

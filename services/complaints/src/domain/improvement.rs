@@ -1,12 +1,57 @@
 //! Reading an improvement action's body onto a row: every field checked, every problem named.
 
 use chrono::{DateTime, Utc};
-use kuaidi_shared::ApiError;
-use serde_json::Value;
+use kuaidi_shared::{ApiError, FieldError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Number, Value};
 use uuid::Uuid;
 
 use super::fields::Fields;
 use super::vocab::{ImprovementStatus, RootCause};
+
+/// A measurement of an improvement action (`baseline`, `result`), kept and answered as given:
+/// a number (`0.05`) stays a number, words (`"0.8%"`, `"3 in 1000 parcels"`) stay words.
+// NOTE: integrators send either; SPEC §6 names the fields without a type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(example = 0.05)]
+pub enum Measure {
+    #[schema(value_type = f64)]
+    Number(Number),
+    Text(String),
+}
+
+impl Measure {
+    /// A stored measurement (a JSON number or string); anything else is kept as its JSON text.
+    pub fn from_json(value: Value) -> Self {
+        match value {
+            Value::Number(n) => Self::Number(n),
+            Value::String(s) => Self::Text(s),
+            other => Self::Text(other.to_string()),
+        }
+    }
+
+    /// The JSON the measurement is stored as.
+    pub fn into_json(self) -> Value {
+        match self {
+            Self::Number(n) => Value::Number(n),
+            Self::Text(s) => Value::String(s),
+        }
+    }
+
+    /// Field `name` of `f`: a number, or text as [`Fields::text`] takes it.
+    fn read(f: &mut Fields, name: &str) -> Option<Self> {
+        match f.raw().get(name) {
+            Some(Value::Number(n)) => Some(Self::Number(n.clone())),
+            None | Some(Value::Null | Value::String(_)) => f.text(name, false).map(Self::Text),
+            Some(_) => {
+                f.errors
+                    .push(FieldError::new(name, "must be a number or a string"));
+                None
+            }
+        }
+    }
+}
 
 /// The fields of an improvement action as given (`None`: not given).
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -17,9 +62,10 @@ pub struct Changes {
     pub owner_id: Option<Uuid>,
     pub due_at: Option<DateTime<Utc>>,
     pub status: Option<ImprovementStatus>,
+    /// What is measured: a name (`damage_rate`).
     pub metric: Option<String>,
-    pub baseline: Option<String>,
-    pub result: Option<String>,
+    pub baseline: Option<Measure>,
+    pub result: Option<Measure>,
     pub complaint_ids: Option<Vec<Uuid>>,
 }
 
@@ -48,8 +94,8 @@ impl Changes {
             due_at: f.time("due_at", false),
             status: f.one_of("status", false, &ImprovementStatus::listed()),
             metric: f.text("metric", false),
-            baseline: f.text("baseline", false),
-            result: f.text("result", false),
+            baseline: Measure::read(&mut f, "baseline"),
+            result: Measure::read(&mut f, "result"),
             complaint_ids,
         };
         if f.ok() {
@@ -81,5 +127,45 @@ mod tests {
             Changes::parse(json!({"result": "done"}), false).is_ok(),
             "a patch may give one field"
         );
+    }
+
+    #[test]
+    fn a_baseline_or_result_is_a_number_or_words_and_nothing_else() {
+        let given = Changes::parse(json!({"baseline": 0.05, "result": "0.3%"}), false);
+        let c = given.expect("a number and words are both measurements");
+        assert_eq!(
+            c.baseline,
+            Some(Measure::Number(Number::from_f64(0.05).expect("finite")))
+        );
+        assert_eq!(c.result, Some(Measure::Text("0.3%".into())));
+        let whole = Changes::parse(json!({"baseline": 12}), false).expect("an integer");
+        assert_eq!(
+            whole.baseline.map(Measure::into_json),
+            Some(json!(12)),
+            "kept as given"
+        );
+        match Changes::parse(
+            json!({"baseline": true, "result": {"rate": 1}, "metric": 3}),
+            false,
+        ) {
+            Err(ApiError::Validation(e)) => assert_eq!(
+                e.into_iter()
+                    .map(|e| (e.field, e.message))
+                    .collect::<Vec<_>>(),
+                vec![
+                    ("metric".into(), "must be a string".into()),
+                    ("baseline".into(), "must be a number or a string".into()),
+                    ("result".into(), "must be a number or a string".into()),
+                ]
+            ),
+            other => panic!("expected 422, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_stored_measurement_reads_back_as_it_was_given() {
+        for given in [json!(0.05), json!(7), json!("0.8%")] {
+            assert_eq!(Measure::from_json(given.clone()).into_json(), given);
+        }
     }
 }

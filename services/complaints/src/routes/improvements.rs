@@ -1,6 +1,6 @@
 //! `/api/v1/improvement-actions`: list (by root cause and status), create, read, patch.
 
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{ETag, EntityTag, LOCATION};
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
 use kuaidi_shared::auth::{Principal, Role};
@@ -8,6 +8,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::{ApiError, FieldError};
@@ -17,7 +18,7 @@ use crate::api::improvements::{Improvement, ImprovementBody, ImprovementPage, Im
 use crate::api::problems::{ChangedSinceIfMatch, InvalidFilters, NoSuchAction, StaffOnly};
 use crate::db::improvements::{self as repo, ImprovementRow};
 use crate::domain::fields::{json_body, query_enum};
-use crate::domain::improvement::Changes;
+use crate::domain::improvement::{Changes, Measure};
 use crate::domain::vocab::{ImprovementStatus, RootCause};
 use crate::routes::complaints::act::if_match;
 use crate::routes::Paging;
@@ -32,13 +33,18 @@ fn view(r: ImprovementRow) -> Improvement {
         due_at: r.due_at,
         status: r.status,
         metric: r.metric,
-        baseline: r.baseline,
-        result: r.result,
+        baseline: r.baseline.map(Measure::from_json),
+        result: r.result.map(Measure::from_json),
         complaint_ids: r.complaint_ids,
         created_at: r.created_at,
         updated_at: r.updated_at,
         version: r.version,
     }
+}
+
+/// The `ETag` of an action's current version (unquoted), on a `GET` and after each change.
+fn etag(r: &ImprovementRow) -> String {
+    format!("{}-{}", r.id.simple(), r.version)
 }
 
 /// Staff and analysts read; staff write.
@@ -64,7 +70,13 @@ fn apply(conn: &mut PgConnection, row: &mut ImprovementRow, c: Changes) -> Resul
         }
     }
     macro_rules! set { ($($f:ident),*) => { $( if c.$f.is_some() { row.$f = c.$f; } )* }; }
-    set!(method, owner_id, due_at, metric, baseline, result);
+    set!(method, owner_id, due_at, metric);
+    if let Some(v) = c.baseline {
+        row.baseline = Some(v.into_json());
+    }
+    if let Some(v) = c.result {
+        row.result = Some(v.into_json());
+    }
     if let Some(v) = c.root_cause {
         row.root_cause = v.to_string();
     }
@@ -87,7 +99,7 @@ fn apply(conn: &mut PgConnection, row: &mut ImprovementRow, c: Changes) -> Resul
         InvalidFilters))]
 pub async fn list_improvements(
     caller: Authorized<caps::ComplaintsRead>,
-    query: web::Query<ImprovementQuery>,
+    query: Query<ImprovementQuery>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     reader(&caller)?;
@@ -118,7 +130,7 @@ pub async fn list_improvements(
 /// Creates an improvement action (root cause and goal required; status `planned` by default).
 #[utoipa::path(post, path = "/api/v1/improvement-actions", tag = "improvement-actions",
     request_body = ImprovementBody,
-    responses((status = 201, description = "Created", body = Improvement),
+    responses((status = 201, description = "Created; `ETag` carries its version", body = Improvement),
         StaffOnly, InvalidFields))]
 pub async fn create_improvement(
     caller: Authorized<caps::ComplaintsRead>,
@@ -152,13 +164,15 @@ pub async fn create_improvement(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/improvement-actions/{}", row.id)))
+        .insert_header(ETag(EntityTag::new_strong(etag(&row))))
         .json(view(row)))
 }
 
 /// One improvement action (`ETag`).
 #[utoipa::path(get, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")),
-    responses((status = 200, description = "The action", body = Improvement),
+    responses((status = 200, description = "The action; `ETag` carries its version", body = Improvement),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         NoSuchAction))]
 pub async fn get_improvement(
     req: HttpRequest,
@@ -172,15 +186,15 @@ pub async fn get_improvement(
         repo::find(conn, id, false)?.ok_or(ApiError::NotFound("improvement action"))
     })
     .await?;
-    let etag = format!("{}-{}", row.id.simple(), row.version);
-    Ok(respond_with_etag(&req, &etag, &view(row)))
+    Ok(respond_with_etag(&req, &etag(&row), &view(row)))
 }
 
-/// Changes the fields given (`If-Match` optional; stale → 412).
+/// Changes the fields given (`If-Match` optional; stale → 412). The answer carries the new
+/// version's `ETag`, as a `GET` would.
 #[utoipa::path(patch, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")),
     request_body = ImprovementBody,
-    responses((status = 200, description = "The action after the change", body = Improvement),
+    responses((status = 200, description = "The action after the change; `ETag` carries its new version", body = Improvement),
         NoSuchAction, ChangedSinceIfMatch, InvalidFields))]
 pub async fn patch_improvement(
     req: HttpRequest,
@@ -205,5 +219,7 @@ pub async fn patch_improvement(
         Ok(row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view(row)))
+    Ok(HttpResponse::Ok()
+        .insert_header(ETag(EntityTag::new_strong(etag(&row))))
+        .json(view(row)))
 }

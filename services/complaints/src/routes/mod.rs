@@ -192,20 +192,35 @@ const SPECIAL: [(&str, u16, &str); 3] = [
     ("unsupported_media_type", 415, "Unsupported media type"),
 ];
 
-/// Answers errors made by [`special`](crate::domain::fields::special) with their own status (problem+json).
+/// Answers errors made by [`special`](crate::domain::fields::special) with their own status
+/// (problem+json), completed as every other problem is: the detail as said, `instance` (the
+/// path asked for) and the request id.
 pub fn with_status(
+    req: &actix_web::HttpRequest,
     result: Result<actix_web::HttpResponse, kuaidi_shared::ApiError>,
 ) -> Result<actix_web::HttpResponse, kuaidi_shared::ApiError> {
+    use actix_web::HttpMessage;
+    use kuaidi_shared::request::RequestContext;
     match result {
         Err(kuaidi_shared::ApiError::Unprocessable { code, detail }) => {
             let Some((_, status, title)) = SPECIAL.iter().find(|(c, _, _)| *c == code) else {
                 return Err(kuaidi_shared::ApiError::Unprocessable { code, detail });
             };
-            let mut problem =
-                kuaidi_shared::ApiError::conflict(code, detail).to_problem(None, None);
-            problem.type_ = format!("https://kuaidi.dev/problems/{code}");
-            problem.title = (*title).into();
-            problem.status = *status;
+            let request_id = req
+                .extensions()
+                .get::<RequestContext>()
+                .map(|ctx| ctx.request_id.clone());
+            let problem = kuaidi_shared::problem::Problem {
+                type_: format!("https://kuaidi.dev/problems/{code}"),
+                title: (*title).into(),
+                status: *status,
+                detail,
+                instance: Some(req.path().to_owned()),
+                code: code.into(),
+                errors: Vec::new(),
+                request_id,
+                extensions: serde_json::Map::new(),
+            };
             let status = actix_web::http::StatusCode::from_u16(*status)
                 .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY);
             Ok(actix_web::HttpResponse::build(status)

@@ -1,9 +1,12 @@
 //! `GET` and `PUT /api/v1/sla-policies`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
+use kuaidi_shared::http::{content_tag, respond_with_content_tag};
 use kuaidi_shared::{ApiError, FieldError};
 use serde_json::Value;
 
@@ -33,11 +36,13 @@ fn view(version: i32, rows: Vec<PolicyRow>) -> SlaPolicies {
 }
 
 /// The SLA matrix: category × priority → first-response and resolution allowances (minutes)
-/// and an optional business calendar.
+/// and an optional business calendar. `ETag`: a digest of what is shown; `If-None-Match` → 304.
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "complaints",
-    responses((status = 200, description = "The current policies", body = SlaPolicies),
+    responses((status = 200, description = "The current policies; `ETag` names what is shown", body = SlaPolicies),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
         MayNotReadCases))]
 pub async fn get_policies(
+    req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
@@ -47,17 +52,18 @@ pub async fn get_policies(
         Ok((repo::current_version(conn)?, repo::list(conn)?))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view(version, rows)))
+    Ok(respond_with_content_tag(&req, &view(version, rows)))
 }
 
 /// Replaces the rows given (others stay) as a new version, and recomputes the deadlines of
-/// every open case under them from its history. Admins and managers.
+/// every open case under them from its history. Admins and managers. The answer carries the
+/// `ETag` a `GET` would.
 #[utoipa::path(put, path = "/api/v1/sla-policies", tag = "complaints", request_body = PutSlaPolicies,
-    responses((status = 200, description = "The policies after the change", body = SlaPolicies),
+    responses((status = 200, description = "The policies after the change; `ETag` as a `GET` gives", body = SlaPolicies),
         AdminsAndManagersOnly, InvalidRows))]
 pub async fn put_policies(
     caller: Authorized<caps::SlaPoliciesWrite>,
-    body: web::Json<Value>,
+    body: Json<Value>,
     deps: Deps,
     rules: web::Data<crate::configuration::Rules>,
 ) -> Result<HttpResponse, ApiError> {
@@ -73,7 +79,11 @@ pub async fn put_policies(
         Ok((version, repo::list(conn)?))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(view(version, rows)))
+    let policies = view(version, rows);
+    let etag = header::EntityTag::new_strong(content_tag(&policies));
+    Ok(HttpResponse::Ok()
+        .insert_header(header::ETag(etag))
+        .json(policies))
 }
 
 /// `{policies: [...]}`, every row checked, every problem reported (`policies[1].priority`).

@@ -1,7 +1,7 @@
 //! The public survey link: `GET` and `POST /api/v1/surveys/{token}` (no token needed: the link
 //! is the credential; single use, 14 days).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::db;
@@ -46,9 +46,14 @@ fn gone(detail: &str) -> ApiError {
     responses((status = 200, description = "The questions", body = SurveyForm),
         UnknownLink, LinkGone),
     security(()))]
-pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpResponse, ApiError> {
+pub async fn get_survey(
+    req: HttpRequest,
+    path: web::Path<String>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
     let (token, now) = (path.into_inner(), deps.clock.now_micros());
     crate::routes::with_status(
+        &req,
         async move {
             let (row, number) = db::run(&deps.pool, move |conn| {
                 let row = usable(conn, &token, now, false)?;
@@ -83,6 +88,7 @@ pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpRespo
         UnknownLink, LinkGone, ScoresOutOfRange),
     security(()))]
 pub async fn answer_survey(
+    req: HttpRequest,
     ctx: RequestContext,
     path: web::Path<String>,
     body: web::Bytes,
@@ -111,5 +117,5 @@ pub async fn answer_survey(
     })
     .await;
     deps.outbox.wake();
-    crate::routes::with_status(done.map(super::complaints::survey::created))
+    crate::routes::with_status(&req, done.map(super::complaints::survey::created))
 }

@@ -4,6 +4,8 @@
 use serde_json::json;
 use uuid::Uuid;
 
+use kuaidi_shared::testing::expect_problem;
+
 use crate::helpers::{complaint, json_of, refused_fields, Desk};
 
 /// A `multipart/form-data` body with `kind`, `description` and one file.
@@ -116,6 +118,68 @@ async fn uploads_over_the_limit_are_413_and_unlisted_types_415() {
         .await
         .expect("sent");
     assert_eq!(xml.status(), 415);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_upload_is_a_whole_problem_saying_what_went_wrong_where() {
+    let t = Desk::spawn().await;
+    let id = &t.opened("damaged").await;
+    let path = format!("/api/v1/complaints/{id}/evidence");
+    let (content_type, body) = form("document", "application/x-msdownload", b"MZ");
+
+    let unsupported = t
+        .request(reqwest::Method::POST, &path, &t.admin())
+        .header("content-type", content_type)
+        .header("x-request-id", "req-415")
+        .body(body)
+        .send()
+        .await
+        .expect("sent");
+    let oversized = t
+        .request(reqwest::Method::POST, &path, &t.admin())
+        .header("content-type", "application/json")
+        .header("x-request-id", "req-413")
+        .body(format!(
+            "{{\"description\": \"{}\"}}",
+            "x".repeat(70 * 1024)
+        ))
+        .send()
+        .await
+        .expect("sent");
+
+    for (resp, status, code, said) in [
+        (
+            unsupported,
+            415,
+            "unsupported_media_type",
+            "application/x-msdownload is not accepted",
+        ),
+        (
+            oversized,
+            413,
+            "payload_too_large",
+            "uploads are limited to ",
+        ),
+    ] {
+        let problem = expect_problem(resp, status).await;
+        assert_eq!(
+            (problem["status"].clone(), problem["code"].clone()),
+            (json!(status), json!(code)),
+            "{problem}"
+        );
+        assert_eq!(
+            problem["type"],
+            format!("https://kuaidi.dev/problems/{code}")
+        );
+        let detail = problem["detail"].as_str().expect("a detail");
+        assert!(
+            detail.starts_with(said),
+            "the detail says what went wrong: {detail}"
+        );
+        assert_eq!(problem["instance"], path.as_str(), "{problem}");
+        assert_eq!(problem["request_id"], format!("req-{status}"), "{problem}");
+    }
     t.stop().await;
 }
 

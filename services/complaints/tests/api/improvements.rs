@@ -137,3 +137,113 @@ async fn bad_improvement_actions_are_422_and_stale_patches_412() {
     );
     t.stop().await;
 }
+
+/// The `ETag` header of `resp`.
+fn etag_of(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("an ETag on {} {}", resp.status(), resp.url()))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_action_answers_with_the_etag_a_get_then_gives() {
+    let t = Desk::spawn().await;
+    let created = t
+        .post(
+            &t.admin(),
+            "/api/v1/improvement-actions",
+            &json!({"root_cause": "training", "goal": "courtesy"}),
+        )
+        .await;
+    let at_creation = etag_of(&created);
+    let id = json_of(created, 201).await["id"].clone();
+    let path = format!("/api/v1/improvement-actions/{}", id.as_str().expect("id"));
+    assert_eq!(etag_of(&t.get(&t.admin(), &path).await), at_creation);
+
+    let patched = t
+        .request(reqwest::Method::PATCH, &path, &t.admin())
+        .header("if-match", &at_creation)
+        .json(&json!({"status": "in_progress"}))
+        .send()
+        .await
+        .expect("sent");
+    let after_patch = etag_of(&patched);
+    assert_eq!(json_of(patched, 200).await["version"], 2);
+
+    assert_ne!(after_patch, at_creation, "a new version, a new tag");
+    let read = t.get(&t.admin(), &path).await;
+    assert_eq!(
+        etag_of(&read),
+        after_patch,
+        "the tag a GET right after gives"
+    );
+    assert_eq!(
+        t.revalidate(&t.admin(), &path, &after_patch).await.status(),
+        304
+    );
+    assert_eq!(
+        t.revalidate(&t.admin(), &path, &at_creation).await.status(),
+        200,
+        "the old tag names an old version"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_baseline_or_result_comes_back_as_given_a_number_or_words() {
+    let t = Desk::spawn().await;
+    let body = json!({"root_cause": "packaging_sorting", "goal": "halve damage",
+        "metric": "damage_rate", "baseline": 0.05, "result": "not measured yet"});
+
+    let created = json_of(
+        t.post(&t.admin(), "/api/v1/improvement-actions", &body)
+            .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/improvement-actions/{}",
+        created["id"].as_str().expect("id")
+    );
+    let patched = json_of(
+        t.patch(&t.admin(), &path, &json!({"result": 12})).await,
+        200,
+    )
+    .await;
+
+    assert_eq!(
+        (created["baseline"].clone(), created["result"].clone()),
+        (json!(0.05), json!("not measured yet"))
+    );
+    assert_eq!(
+        (patched["baseline"].clone(), patched["result"].clone()),
+        (json!(0.05), json!(12)),
+        "a number stays a number"
+    );
+    let read = json_of(t.get(&t.admin(), &path).await, 200).await;
+    assert_eq!(read, patched, "stored as given");
+    let listed = json_of(t.get(&t.admin(), "/api/v1/improvement-actions").await, 200).await;
+    assert_eq!(listed["data"][0]["baseline"], json!(0.05));
+    let words = json_of(
+        t.patch(&t.admin(), &path, &json!({"baseline": "5%"})).await,
+        200,
+    )
+    .await;
+    assert_eq!(words["baseline"], "5%", "words stay words");
+    assert_eq!(
+        refused_fields(
+            t.patch(
+                &t.admin(),
+                &path,
+                &json!({"metric": 3, "baseline": true, "result": [1]})
+            )
+            .await
+        )
+        .await,
+        vec!["metric", "baseline", "result"],
+        "a metric is a name; a measurement a number or words"
+    );
+    t.stop().await;
+}

@@ -490,3 +490,43 @@ fn a_breach_at_the_top_level_is_recorded_and_notified_but_not_escalated() {
         "a case below the top still escalates, once per breached clock"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policies_carry_an_etag_that_a_change_moves_and_an_unchanged_one_is_304() {
+    let t = Desk::at(START).await;
+    let etag = |resp: &reqwest::Response| -> String {
+        resp.headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .expect("an ETag")
+            .to_owned()
+    };
+    let first = etag(&t.get(&t.admin(), "/api/v1/sla-policies").await);
+
+    let unchanged = t
+        .revalidate(&t.token(Role::Analyst), "/api/v1/sla-policies", &first)
+        .await;
+    let body = json!({"policies": [{"category": "delay", "priority": "low",
+        "first_response_minutes": 600, "resolution_minutes": 6000}]});
+    let put = t.put(&t.admin(), "/api/v1/sla-policies", &body).await;
+    assert_eq!(put.status(), 200);
+    let changed = etag(&put);
+
+    assert_eq!(unchanged.status(), 304);
+    assert_eq!(etag(&unchanged), first);
+    assert_ne!(changed, first, "a change moves the tag");
+    let read = t.get(&t.admin(), "/api/v1/sla-policies").await;
+    assert_eq!(
+        etag(&read),
+        changed,
+        "the PUT answers the tag a GET then gives"
+    );
+    assert_eq!(
+        t.revalidate(&t.admin(), "/api/v1/sla-policies", &first)
+            .await
+            .status(),
+        200,
+        "the old tag names the old policies"
+    );
+    t.stop().await;
+}

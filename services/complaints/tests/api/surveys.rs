@@ -2,6 +2,7 @@
 
 use chrono::Duration as Days;
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::expect_problem;
 use serde_json::{json, Value};
 
 use uuid::Uuid;
@@ -171,8 +172,12 @@ async fn a_link_expires_after_14_days() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(late.status(), 410);
-    assert_eq!(late.headers()["content-type"], "application/problem+json");
+    let problem = expect_problem(late, 410).await;
+    assert_eq!(
+        (problem["code"].clone(), problem["detail"].clone()),
+        (json!("gone"), json!("this survey link has expired"))
+    );
+    assert_eq!(problem["instance"], link.as_str(), "{problem}");
     t.stop().await;
 }
 

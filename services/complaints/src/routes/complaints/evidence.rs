@@ -6,6 +6,7 @@ use futures_util::StreamExt;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Query;
 use kuaidi_shared::openapi::InvalidFields;
 use kuaidi_shared::pagination::PageParams;
 use kuaidi_shared::ApiError;
@@ -126,7 +127,9 @@ pub async fn add_evidence(
     settings: web::Data<EvidenceSettings>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
+    let asked = req.clone();
     with_status(
+        &asked,
         async move {
             if caller.role == kuaidi_shared::auth::Role::Analyst {
                 return Err(ApiError::Forbidden("analysts read evidence only".into()));
@@ -174,7 +177,7 @@ pub async fn add_evidence(
 pub async fn list_evidence(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
-    query: web::Query<PageParams>,
+    query: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
