@@ -112,6 +112,11 @@ pub struct Consents {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PutOwner {
+    /// The new account manager; `null` leaves the customer unowned. The key is required: an
+    /// empty body is a mistake, not a way to clear the owner.
+    // `deserialize_with` makes serde refuse a missing key (an `Option` is otherwise `None`).
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[schema(required = true)]
     pub owner_id: Option<Uuid>,
 }
 
@@ -261,5 +266,21 @@ mod tests {
         );
         let value = serde_json::to_value(ConsentValue::schema()).expect("schema");
         assert_eq!(value["oneOf"][0]["type"], "boolean", "{value}");
+    }
+
+    #[test]
+    fn an_owner_change_must_name_the_owner_or_null() {
+        let missing = serde_json::from_value::<PutOwner>(json!({}))
+            .expect_err("an empty body does not clear the owner");
+        assert_eq!(missing.to_string(), "missing field `owner_id`");
+        let cleared = serde_json::from_value::<PutOwner>(json!({"owner_id": null}))
+            .expect("an explicit null clears it");
+        assert_eq!(cleared.owner_id, None);
+        let owner = Uuid::now_v7();
+        let named = serde_json::from_value::<PutOwner>(json!({"owner_id": owner})).expect("named");
+        assert_eq!(named.owner_id, Some(owner));
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(PutOwner::schema()).expect("schema");
+        assert_eq!(schema["required"], json!(["owner_id"]), "{schema}");
     }
 }

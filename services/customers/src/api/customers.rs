@@ -103,6 +103,9 @@ pub struct Customer {
     pub consents: std::collections::BTreeMap<String, ConsentState>,
     /// Set on a duplicate merged into another customer.
     pub merged_into: Option<Uuid>,
+    /// When the customer's PII was erased (`DELETE`): the file stays, anonymised, with its
+    /// stats, tier and stage; `null` while it was not.
+    pub erased_at: Option<DateTime<Utc>>,
     /// The last 20 interactions, newest first (single-customer reads only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interactions: Option<Vec<crate::api::interactions::Interaction>>,

@@ -15,7 +15,6 @@ kuaidi_shared::problem_responses! {
     pub MayNotHandOver = 403, "Agents and end customers may not hand over portfolios";
     pub NoFileForPhone = 404, "No file holds the caller's phone";
     pub NoSuchCustomer = 404, "No such customer for this caller";
-    pub NoSuchCustomerToErase = 404, "No such customer (or already erased)";
     pub NoSuchInteraction = 404, "No such customer for this caller, or no such interaction of it";
     pub NoSuchMerge = 404, "No such merge";
     pub NoSuchTask = 404, "No such task";

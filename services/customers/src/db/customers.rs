@@ -140,6 +140,15 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow
         .optional()
 }
 
+/// Any customer row, erased ones included.
+pub fn find_any(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
+    customers::table
+        .find(id)
+        .select(CustomerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Any customer row, erased ones included, locked for update.
 pub fn lock_any(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
     customers::table

@@ -48,12 +48,48 @@ pub fn load(
     caller: &Principal,
     id: Uuid,
 ) -> Result<CustomerRow, ApiError> {
-    let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
-    if visible(conn, caller, &row)? {
-        Ok(row)
-    } else {
-        Err(ApiError::NotFound("customer"))
+    let row = repo::find(conn, id)?;
+    seen(conn, caller, row)
+}
+
+/// The customer `id`, erased or not, as `caller` may see it, else 404: an erased file is read
+/// anonymised (SPEC §4 "keeps aggregates"), never written.
+pub fn load_any(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<CustomerRow, ApiError> {
+    let row = repo::find_any(conn, id)?;
+    seen(conn, caller, row)
+}
+
+fn seen(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    row: Option<CustomerRow>,
+) -> Result<CustomerRow, ApiError> {
+    match row {
+        Some(row) if visible(conn, caller, &row)? => Ok(row),
+        _ => Err(ApiError::NotFound("customer")),
     }
+}
+
+/// Customer `id` locked for its erasure by `caller` (staff), with the rights and refusals of
+/// [`lock_for_write`]; `None` when it was erased already (erasing again changes nothing).
+pub fn lock_for_erasure(
+    conn: &mut PgConnection,
+    caller: &Principal,
+    id: Uuid,
+) -> Result<Option<CustomerRow>, ApiError> {
+    let row = repo::lock_any(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+    if !visible(conn, caller, &row)? {
+        return Err(ApiError::NotFound("customer"));
+    }
+    may_write(caller, &row)?;
+    if row.erased_at.is_some() {
+        return Ok(None);
+    }
+    lock_for_write(conn, caller, id).map(Some)
 }
 
 /// The live customer `id` locked for a write by `caller` (staff): 404 when unseen, 403 for an

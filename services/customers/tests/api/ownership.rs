@@ -2,7 +2,7 @@
 //! an owner is an owner change, announced, its open follow-ups taken along.
 
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::{expect_json, user_token};
+use kuaidi_shared::testing::{expect_json, refused_fields, user_token};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
@@ -71,5 +71,37 @@ async fn an_owner_named_in_an_edit_is_announced_and_takes_the_open_follow_ups() 
     let bobs = format!("/api/v1/follow-ups?assignee={bob}&status=open");
     let bobs = expect_json(app.get(&admin, &bobs).await, 200).await;
     assert_eq!(bobs["data"].as_array().map(Vec::len), Some(1), "{bobs}");
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_change_must_name_the_owner_and_only_null_clears_it() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let alice = Uuid::now_v7();
+    let body = json!({"kind": "individual", "name": "客户", "owner_id": alice});
+    let id = id_of(&create(&app, &body).await);
+    let (path, owner) = (
+        format!("/api/v1/customers/{id}"),
+        format!("/api/v1/customers/{id}/owner"),
+    );
+
+    assert_eq!(
+        refused_fields(app.put(&admin, &owner, &json!({})).await).await,
+        ["owner_id"],
+        "the owner must be named"
+    );
+    assert_eq!(
+        expect_json(app.get(&admin, &path).await, 200).await["owner_id"],
+        alice.to_string(),
+        "an empty body leaves the owner"
+    );
+
+    let cleared = app.put(&admin, &owner, &json!({"owner_id": null})).await;
+    assert_eq!(
+        expect_json(cleared, 200).await["owner_id"],
+        Value::Null,
+        "an explicit null clears it"
+    );
     app.app.stop().await;
 }

@@ -8,7 +8,7 @@ use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use crate::api::problems::{NoSuchCustomerToErase, NotTheirsToErase};
+use crate::api::problems::{NoSuchCustomer, NotTheirsToErase};
 use crate::db::erasure;
 use crate::domain::new_customer::Contacts;
 use crate::events::emit::Emitter;
@@ -18,11 +18,12 @@ use kuaidi_shared::deps::Deps;
 /// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
 /// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`
 /// with the blind indexes of the erased phones and emails so every service can scrub its
-/// copies. An erased customer is gone: a second erasure is a `404`.
+/// copies. The anonymised file stays readable (`erased_at` set) and can no longer be changed;
+/// erasing it again is a `204` that changes and announces nothing.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
-    responses((status = 204, description = "Erased"),
-        NotTheirsToErase, NoSuchCustomerToErase))]
+    responses((status = 204, description = "Erased (now, or before: nothing more happens)"),
+        NotTheirsToErase, NoSuchCustomer))]
 pub async fn erase_customer(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
@@ -37,7 +38,9 @@ pub async fn erase_customer(
     );
     let empty = deps.pii.seal_json(&Contacts::default());
     db::transaction(&deps.pool, move |conn| {
-        access::lock_for_write(conn, &who, id)?;
+        if access::lock_for_erasure(conn, &who, id)?.is_none() {
+            return Ok(());
+        }
         let erased = erasure::erase(conn, id, &empty, now)?;
         let emit = Emitter { ctx: &ctx, now };
         let event = emit.erased(id, erased.phone_hashes, erased.email_hashes);

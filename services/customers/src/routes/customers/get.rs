@@ -19,6 +19,7 @@ use crate::workflow::access;
 /// The customer 360: profile, stats, tier, stage, RFM, the last 20 interactions, open
 /// follow-ups and merge history. PII is masked for callers without the right to see it (an
 /// unmasked read is reported to the gateway's audit log); another tenant's customer is a 404.
+/// An erased customer is answered anonymised, with its aggregates and `erased_at`.
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
     responses((status = 200, description = "The customer; `ETag` for `If-Match`", body = Customer),
@@ -36,7 +37,7 @@ pub async fn get_customer(
         caller.principal.clone(),
     );
     let body = db::run(&deps.pool, move |conn| {
-        let row = access::load(conn, &who, id)?;
+        let row = access::load_any(conn, &who, id)?;
         view::full_view(conn, &row, now, &deps.pii, &who)
     })
     .await?;

@@ -1,9 +1,10 @@
 //! `POST /api/v1/customers/{id}/merge` and `POST /api/v1/customers/merges/{merge_id}:undo`.
 
 use actix_web::{web, HttpResponse};
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::Deserialize;
@@ -33,7 +34,9 @@ pub struct MergeParams {
 /// unless `prefer` names the duplicate, interactions, follow-ups and stats to the survivor.
 /// Emits `customer.merged` and the survivor's `customer.updated` (and `customer.owner_changed`
 /// when the survivor's owner changes);
-/// undoable for 7 days (*default*, `[merges] undo_days`). `?dry_run=true` writes nothing.
+/// undoable for 7 days (*default*, `[merges] undo_days`). `?dry_run=true` answers the very
+/// record the merge would answer (the duplicate's interactions, follow-ups and stats with the
+/// survivor's) and writes nothing: the same merge, rolled back.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers",
     params(("id" = Uuid, Path, description = "The surviving customer"), MergeParams),
     request_body = MergeRequest,
@@ -43,8 +46,8 @@ pub async fn merge_customers(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
-    params: web::Query<MergeParams>,
-    body: web::Json<MergeRequest>,
+    params: Query<MergeParams>,
+    body: Json<MergeRequest>,
     rules: web::Data<CustomerRules>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
@@ -59,16 +62,16 @@ pub async fn merge_customers(
     let order = MergeOrder {
         duplicate_id: req.duplicate_id,
         prefer: rules::parse_prefer(&req.prefer)?,
-        dry_run: params.dry_run,
     };
+    let dry_run = params.dry_run;
     let result = as_merger(
         &caller,
         ctx,
         &deps,
-        rules.merges.undo_days,
+        (rules.merges.undo_days, dry_run),
         move |conn, merger| {
             let merged = merger.merge(conn, survivor, &order)?;
-            merge_result(conn, merged, order.dry_run, merger)
+            merge_result(conn, merged, dry_run, merger)
         },
     )
     .await?;
@@ -96,7 +99,7 @@ pub async fn undo_merge(
         &caller,
         ctx,
         &deps,
-        rules.merges.undo_days,
+        (rules.merges.undo_days, false),
         move |conn, merger| {
             let undone = merger.undo(conn, merge_id)?;
             undo_result(conn, undone, merger)
@@ -108,12 +111,15 @@ pub async fn undo_merge(
     Ok(resp)
 }
 
-/// Runs `work` in one transaction with `caller` as the merger, then wakes the outbox relay.
+/// Runs `work` in one transaction with `caller` as the merger (merges undoable for
+/// `undo_days`), then wakes the outbox relay. On a dry run the transaction is rolled back
+/// after `work` built its answer: the answer is what the real thing answers, and nothing it
+/// wrote stays (its events in the outbox neither).
 async fn as_merger<T, F>(
     caller: &Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     deps: &Deps,
-    undo_days: i64,
+    (undo_days, dry_run): (i64, bool),
     work: F,
 ) -> Result<T, ApiError>
 where
@@ -121,22 +127,64 @@ where
     T: Send + 'static,
 {
     let (now, who, pii) = (deps.clock.now(), caller.principal.clone(), deps.pii.clone());
-    let result = db::transaction(&deps.pool, move |conn| {
-        let merger = Merger {
-            who: &who,
-            pii: &pii,
-            ctx: &ctx,
-            now,
-            undo_days,
+    let result = db::run(&deps.pool, move |conn| {
+        let work = move |conn: &mut PgConnection| {
+            let merger = Merger {
+                who: &who,
+                pii: &pii,
+                ctx: &ctx,
+                now,
+                undo_days,
+            };
+            work(conn, &merger)
         };
-        work(conn, &merger)
+        if dry_run {
+            rolled_back(conn, work)
+        } else {
+            conn.transaction(work)
+        }
     })
     .await?;
-    deps.outbox.wake();
+    if !dry_run {
+        deps.outbox.wake();
+    }
     Ok(result)
 }
 
-/// The answer of a merge: the merged survivor as the caller may see it.
+/// How a rolled-back transaction ends: with the answer of its work, or the error.
+enum RolledBack<T> {
+    Answered(T),
+    Failed(ApiError),
+}
+
+impl<T> From<diesel::result::Error> for RolledBack<T> {
+    fn from(e: diesel::result::Error) -> Self {
+        RolledBack::Failed(e.into())
+    }
+}
+
+/// Runs `work` in a transaction that is always rolled back, and answers what `work` answered
+/// (its error as it is; a rollback that fails is the error then).
+fn rolled_back<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    // The answer travels as the transaction's error: an error is what rolls it back.
+    let ended = conn.transaction::<std::convert::Infallible, RolledBack<T>, _>(|conn| {
+        Err(match work(conn) {
+            Ok(answer) => RolledBack::Answered(answer),
+            Err(e) => RolledBack::Failed(e),
+        })
+    });
+    match ended {
+        Ok(never) => match never {},
+        Err(RolledBack::Answered(answer)) => Ok(answer),
+        Err(RolledBack::Failed(e)) => Err(e),
+    }
+}
+
+/// The answer of a merge: the merged survivor as the caller may see it (no merge to name or
+/// undo after a dry run, which is rolled back).
 fn merge_result(
     conn: &mut PgConnection,
     merged: Merged,
@@ -144,12 +192,12 @@ fn merge_result(
     by: &Merger,
 ) -> Result<MergeResult, ApiError> {
     Ok(MergeResult {
-        merge_id: merged.merge_id,
+        merge_id: (!dry_run).then_some(merged.merge_id),
         dry_run,
         survivor_id: merged.survivor.id,
         duplicate_id: merged.duplicate_id,
         customer: shown(conn, &merged.survivor, by)?,
-        undo_until: merged.undo_until,
+        undo_until: (!dry_run).then_some(merged.undo_until),
     })
 }
 

@@ -121,6 +121,7 @@ fn view(
         family: p.family,
         consents: consents_of(row),
         merged_into: row.merged_into,
+        erased_at: row.erased_at,
         interactions: None,
         follow_ups: None,
         merges: None,

@@ -30,21 +30,19 @@ use fields as rules;
 /// `merge_undone`).
 pub const MERGED: &str = "merged";
 
-/// A merge asked for: the duplicate, the side each field named in `prefer` comes from, and
-/// whether only to answer the result (a dry run writes nothing).
+/// A merge asked for: the duplicate, and the side each field named in `prefer` comes from.
+/// (A dry run is this very merge in a transaction rolled back: the caller's to decide.)
 pub struct MergeOrder {
     pub duplicate_id: Uuid,
     pub prefer: BTreeMap<String, Side>,
-    pub dry_run: bool,
 }
 
-/// What a merge did (or, dry run, would do): the survivor as merged.
+/// What a merge did: the survivor as merged.
 pub struct Merged {
-    /// `None` for a dry run.
-    pub merge_id: Option<Uuid>,
+    pub merge_id: Uuid,
     pub survivor: CustomerRow,
     pub duplicate_id: Uuid,
-    pub undo_until: Option<DateTime<Utc>>,
+    pub undo_until: DateTime<Utc>,
 }
 
 /// An undone merge: both records as they were before it.
@@ -123,7 +121,7 @@ fn stored_prefer(prefer: &BTreeMap<String, Side>) -> Result<serde_json::Value, A
 }
 
 impl Merger<'_> {
-    /// Merges `order.duplicate_id` into `survivor` (or only answers the result on a dry run).
+    /// Merges `order.duplicate_id` into `survivor`.
     pub fn merge(
         &self,
         conn: &mut PgConnection,
@@ -154,14 +152,6 @@ impl Merger<'_> {
         profile::apply(&mut row, &new, pii)?;
         row.consents = serde_json::to_value(&consents).map_err(anyhow::Error::from)?;
         (row.version, row.updated_at) = (s.version + 1, now);
-        if order.dry_run {
-            return Ok(Merged {
-                merge_id: None,
-                survivor: row,
-                duplicate_id: d.id,
-                undo_until: None,
-            });
-        }
         let snapshot = (merges::snapshot(conn, s.id)?, merges::snapshot(conn, d.id)?);
         let identities =
             serde_json::to_value(repo::identities(conn, s.id)?).map_err(anyhow::Error::from)?;
@@ -197,10 +187,10 @@ impl Merger<'_> {
         let phones = repo::phone_hashes(conn, s.id)?;
         Outbox::enqueue(conn, &emit.updated(&row, vec![MERGED.into()], phones))?;
         Ok(Merged {
-            merge_id: Some(merge_id),
+            merge_id,
             survivor: row,
             duplicate_id: d.id,
-            undo_until: Some(now + Duration::days(self.undo_days)),
+            undo_until: now + Duration::days(self.undo_days),
         })
     }
 
