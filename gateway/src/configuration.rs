@@ -94,6 +94,14 @@ pub struct RateLimits {
     /// Sign-in attempts per second per username or client id, burst ten times that; 0 = off.
     #[serde(default = "default_auth_per_username")]
     pub auth_per_username: u32,
+    /// Failed sign-ins an address makes in an hour before each further attempt waits a
+    /// growing delay (`crate::lockout`).
+    #[serde(default = "default_auth_free_failures")]
+    pub auth_free_failures_per_address: u32,
+}
+
+fn default_auth_free_failures() -> u32 {
+    crate::lockout::ADDRESS_FREE_FAILURES
 }
 
 fn default_auth_per_address() -> u32 {

@@ -14,18 +14,22 @@ use std::sync::Mutex;
 
 use crate::ratelimit::{Decision, Limiter};
 
-/// Failed sign-ins an address may make before its attempts are delayed.
-pub const ADDRESS_FREE_FAILURES: u32 = 10;
+/// Failed sign-ins an address may make in an hour before its attempts are delayed, unless
+/// configured (`rate_limits.auth_free_failures_per_address`): high enough that a company's
+/// shared address (or an integrator's test run with its refused-credential cases) does not
+/// lock everyone behind it out, low enough that guessing across usernames from one address
+/// slows to a crawl; each username is locked after its own few failures anyway.
+pub const ADDRESS_FREE_FAILURES: u32 = 50;
 /// The longest delay an address waits between attempts.
 const MAX_ADDRESS_DELAY_SECS: i64 = 15 * 60;
 /// An address's failures are forgotten after this long without a new one.
 const ADDRESS_MEMORY_HOURS: i64 = 1;
 
 /// How long an address waits before its next attempt after `failures` failures in a row:
-/// nothing before [`ADDRESS_FREE_FAILURES`], then 1 s, doubling with every further failure up
-/// to 15 minutes.
-pub fn address_delay(failures: u32) -> Option<Duration> {
-    let beyond = failures.checked_sub(ADDRESS_FREE_FAILURES)?;
+/// nothing before `free` failures, then 1 s, doubling with every further failure up to 15
+/// minutes.
+pub fn address_delay(failures: u32, free: u32) -> Option<Duration> {
+    let beyond = failures.checked_sub(free)?;
     let secs = 1_i64
         .checked_shl(beyond.min(30))
         .unwrap_or(MAX_ADDRESS_DELAY_SECS);
@@ -45,13 +49,16 @@ struct Failures {
 /// failure does.
 pub struct AddressBackoff {
     clock: Clock,
+    /// Failures an address makes before it waits.
+    free: u32,
     seen: Mutex<HashMap<String, Failures>>,
 }
 
 impl AddressBackoff {
-    pub fn new(clock: Clock) -> Self {
+    pub fn new(clock: Clock, free: u32) -> Self {
         Self {
             clock,
+            free,
             seen: Mutex::new(HashMap::new()),
         }
     }
@@ -83,7 +90,7 @@ impl AddressBackoff {
         }
         entry.count = entry.count.saturating_add(1);
         entry.last = now;
-        entry.wait_until = address_delay(entry.count).map(|d| now + d);
+        entry.wait_until = address_delay(entry.count, self.free).map(|d| now + d);
     }
 }
 
@@ -105,14 +112,40 @@ impl AuthLimits {
 
     /// Refuses while this address waits out its delay or went over its limit.
     pub fn check_address(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        self.check_backoff(req)?;
+        self.check_address_rate(req)
+    }
+
+    /// Refuses when this address went over its rate (a flood), whatever it sends.
+    pub fn check_address_rate(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        refused(
+            self.per_address
+                .check(&crate::ratelimit::address_key(req.peer_addr())),
+        )
+    }
+
+    /// Refuses while this address waits out the delay its failures earned.
+    fn check_backoff(&self, req: &HttpRequest) -> Result<(), ApiError> {
         let address = crate::ratelimit::address_key(req.peer_addr());
-        if let Some(retry_after_secs) = self.backoff.wait(&address) {
-            return Err(ApiError::TooManyRequests {
+        match self.backoff.wait(&address) {
+            Some(retry_after_secs) => Err(ApiError::TooManyRequests {
                 retry_after_secs,
-                limit: ADDRESS_FREE_FAILURES,
-            });
+                limit: self.backoff.free,
+            }),
+            None => Ok(()),
         }
-        refused(self.per_address.check(&address))
+    }
+
+    /// After refused credentials that cost nothing to check (a client's random secret, whose
+    /// digest is compared): `429` while this address waits out its delay or `name` went over
+    /// its limit — so guessing is throttled while the right credentials, which no guess finds,
+    /// pass whatever others failed. Counts the failure.
+    pub fn after_failure(&self, req: &HttpRequest, name: &str) -> Result<(), ApiError> {
+        let throttled = self
+            .check_backoff(req)
+            .and_then(|()| self.check_username(name));
+        self.failed(req);
+        throttled
     }
 
     /// Refuses when attempts on this username, from any address, went over their limit. A
@@ -148,30 +181,36 @@ mod tests {
 
     #[test]
     fn an_address_waits_one_second_after_its_free_failures_then_twice_as_long_each_time() {
-        assert_eq!(address_delay(ADDRESS_FREE_FAILURES - 1), None);
         assert_eq!(
-            address_delay(ADDRESS_FREE_FAILURES),
+            address_delay(ADDRESS_FREE_FAILURES - 1, ADDRESS_FREE_FAILURES),
+            None
+        );
+        assert_eq!(
+            address_delay(ADDRESS_FREE_FAILURES, ADDRESS_FREE_FAILURES),
             Some(Duration::seconds(1))
         );
         assert_eq!(
-            address_delay(ADDRESS_FREE_FAILURES + 1),
+            address_delay(ADDRESS_FREE_FAILURES + 1, ADDRESS_FREE_FAILURES),
             Some(Duration::seconds(2))
         );
         assert_eq!(
-            address_delay(ADDRESS_FREE_FAILURES + 5),
+            address_delay(ADDRESS_FREE_FAILURES + 5, ADDRESS_FREE_FAILURES),
             Some(Duration::seconds(32))
         );
         assert_eq!(
-            address_delay(ADDRESS_FREE_FAILURES + 10),
+            address_delay(ADDRESS_FREE_FAILURES + 10, ADDRESS_FREE_FAILURES),
             Some(Duration::minutes(15))
         );
-        assert_eq!(address_delay(u32::MAX), Some(Duration::minutes(15)));
+        assert_eq!(
+            address_delay(u32::MAX, ADDRESS_FREE_FAILURES),
+            Some(Duration::minutes(15))
+        );
     }
 
     #[test]
     fn an_addresss_delay_runs_on_the_clock_and_its_failures_are_forgotten_after_an_hour() {
         let clock = Clock::manual(Clock::system().now());
-        let backoff = AddressBackoff::new(clock.clone());
+        let backoff = AddressBackoff::new(clock.clone(), ADDRESS_FREE_FAILURES);
         for _ in 0..ADDRESS_FREE_FAILURES - 1 {
             backoff.failed("192.0.2.1");
         }

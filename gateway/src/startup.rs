@@ -121,7 +121,10 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     let auth_limits = web::Data::new(AuthLimits {
         per_address: Limiter::new(per_address, per_address.saturating_mul(4)),
         per_username: Limiter::new(per_username, per_username.saturating_mul(10)),
-        backoff: crate::lockout::AddressBackoff::new(settings.clock.clone()),
+        backoff: crate::lockout::AddressBackoff::new(
+            settings.clock.clone(),
+            settings.rate_limits.auth_free_failures_per_address,
+        ),
     });
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).
@@ -242,10 +245,10 @@ fn background(
         clock: settings.clock.clone(),
         tick: settings.jobs.tick_ms.map(Duration::from_millis),
     };
-    let refresh = Job::new("openapi_refresh", docs::catalog::REFRESH_EVERY);
+    let refresh = Job::new("openapi_refresh", docs::catalog::RETRY_MISSING_EVERY);
     let mut jobs = vec![sched.spawn_async(refresh, stopping.clone(), move |now| {
         let (catalog, client) = (catalog.clone(), client.clone());
-        async move { Ok(catalog.refresh(&client, now).await) }
+        async move { Ok(catalog.refresh_if_due(&client, now).await) }
     })];
     let purges = vec![
         Purge {

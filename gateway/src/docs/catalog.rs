@@ -17,6 +17,9 @@ use crate::configuration::Upstreams;
 const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often the documents are fetched again.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// How soon a service that did not answer is asked again (a service still starting when the
+/// gateway did must not be missing from the document for a whole [`REFRESH_EVERY`]).
+pub const RETRY_MISSING_EVERY: Duration = Duration::from_secs(2);
 
 /// The gateway's own document and the last one of each service.
 pub struct Catalog {
@@ -30,6 +33,7 @@ struct State {
     last: HashMap<&'static str, Json>,
     unavailable: HashMap<&'static str, String>,
     merged: Arc<Vec<u8>>,
+    refreshed_at: Option<DateTime<Utc>>,
 }
 
 impl Catalog {
@@ -51,6 +55,26 @@ impl Catalog {
         Ok(catalog)
     }
 
+    /// Refreshes when it is time: every [`REFRESH_EVERY`], and at once while a service is
+    /// missing (not fetched yet, or not answering). Returns how many services answered (0 when
+    /// it was not time).
+    pub async fn refresh_if_due(&self, client: &reqwest::Client, now: DateTime<Utc>) -> usize {
+        if self.is_due(now) {
+            self.refresh(client, now).await
+        } else {
+            0
+        }
+    }
+
+    fn is_due(&self, now: DateTime<Utc>) -> bool {
+        let Ok(state) = self.state.read() else {
+            return true;
+        };
+        let missing = !state.unavailable.is_empty() || state.last.len() < self.services.len();
+        let every = chrono::Duration::from_std(REFRESH_EVERY).unwrap_or_default();
+        missing || state.refreshed_at.is_none_or(|at| now - at >= every)
+    }
+
     /// Fetches every service's document at once; returns how many answered.
     pub async fn refresh(&self, client: &reqwest::Client, now: DateTime<Utc>) -> usize {
         let fetches = self
@@ -60,6 +84,7 @@ impl Catalog {
         let results = futures_util::future::join_all(fetches).await;
         let answered = results.iter().filter(|(_, r)| r.is_ok()).count();
         if let Ok(mut state) = self.state.write() {
+            state.refreshed_at = Some(now);
             for (name, result) in results {
                 match result {
                     Ok(doc) => {

@@ -173,3 +173,42 @@ async fn a_services_own_security_header_reaches_the_caller_and_a_default_one_com
     handle.stop(false).await;
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_starts_after_the_gateway_is_in_the_document_within_seconds() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let env = TestEnv::new();
+    let ready = web::Data::new(AtomicBool::new(false));
+    let (port, handle) = stub_server(ready.clone(), |ready: web::Data<AtomicBool>| async move {
+        if !ready.load(Ordering::SeqCst) {
+            return actix_web::HttpResponse::ServiceUnavailable().finish();
+        }
+        actix_web::HttpResponse::Ok().json(serde_json::json!({
+            "openapi": "3.1.0", "info": {"title": "customers", "version": "1"},
+            "paths": {"/api/v1/customers/late": {"get": {"responses": {"200": {"description": "ok"}}}}}
+        }))
+    });
+    let mut s = settings(&env);
+    s.services.customers = format!("http://127.0.0.1:{port}");
+    let gw = spawn(s).await;
+    let doc = send_json(env.http.get(format!("{}/openapi.json", gw.url()))).await;
+    assert!(doc["x-kuaidi-unavailable"]["customers"].is_string());
+
+    ready.store(true, Ordering::SeqCst);
+    // Asked again within seconds, not at the next full refresh a minute later.
+    let doc = kuaidi_shared::testing::eventually(
+        Duration::from_secs(8),
+        "customers documented",
+        || async {
+            let doc = send_json(env.http.get(format!("{}/openapi.json", gw.url()))).await;
+            doc["paths"]
+                .get("/api/v1/customers/late")
+                .is_some()
+                .then_some(doc)
+        },
+    )
+    .await;
+    assert!(doc["x-kuaidi-unavailable"].get("customers").is_none());
+    handle.stop(false).await;
+    gw.stop().await;
+}

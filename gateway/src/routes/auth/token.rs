@@ -60,7 +60,9 @@ pub async fn token(
         Ok(c) => c,
         Err((status, error, why)) => return Ok(oauth_error(status, error, &why)),
     };
-    limits.check(&req, Some(&client_id))?;
+    // Only a flood is refused before the secret is checked: it costs a digest, and a right
+    // secret (random, not guessable) passes whatever others failed from this address.
+    limits.check_address_rate(&req)?;
     let lookup = client_id.clone();
     let row = db::run(&sessions.pool, move |conn| {
         Ok(clients::find_by_client_id(conn, &lookup)?)
@@ -78,7 +80,7 @@ pub async fn token(
         auditor
             .record(&req, &ctx, failed(known, &client_id, refused))
             .await;
-        limits.failed(&req);
+        limits.after_failure(&req, &client_id)?;
         let why = "unknown client or wrong secret";
         return Ok(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", why));
     };

@@ -2,7 +2,6 @@
 //! growing delays that never keep a user out of an address they signed in from, admin unlock.
 
 use chrono::Duration;
-use kuaidi_gateway::lockout::ADDRESS_FREE_FAILURES;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::testing::{body_json, TestEnv};
 use serde_json::{json, Value};
@@ -72,6 +71,51 @@ async fn attempts_on_one_username_are_throttled_whatever_the_address() {
     gw.stop().await;
 }
 
+/// `POST /api/v1/auth/token` for `client_id` with `secret`: the status.
+async fn client_token(gw: &TestGateway, client_id: &str, secret: &str) -> u16 {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", secret),
+    ];
+    gw.env
+        .http
+        .post(gw.url("/api/v1/auth/token"))
+        .form(&form)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clients_right_secret_is_never_throttled_while_wrong_ones_are() {
+    let gw = TestGateway::spawn_with(TestEnv::new(), |s| {
+        s.rate_limits.auth_free_failures_per_address = 3;
+    })
+    .await;
+    let admin = gw.admin_token().await;
+    let client = kuaidi_gateway::testing::merchant_client(&gw, &admin).await;
+    let (id, secret) = (
+        client["client_id"].as_str().expect("id"),
+        client["client_secret"].as_str().expect("secret"),
+    );
+    // A test run or a busy integration asks for many tokens at once: none is refused.
+    for i in 0..15 {
+        assert_eq!(client_token(&gw, id, secret).await, 200, "token {i}");
+    }
+    // Wrong secrets from this address: refused, then throttled...
+    let mut wrong = Vec::new();
+    for _ in 0..5 {
+        wrong.push(client_token(&gw, id, "guess").await);
+    }
+    assert_eq!(wrong, [401, 401, 401, 429, 429]);
+    // ...while the right one still passes from the same address.
+    assert_eq!(client_token(&gw, id, secret).await, 200);
+    gw.stop().await;
+}
+
 fn retry_after(resp: &reqwest::Response) -> u64 {
     resp.headers()["retry-after"]
         .to_str()
@@ -82,16 +126,18 @@ fn retry_after(resp: &reqwest::Response) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_that_keeps_failing_waits_twice_as_long_before_each_further_attempt() {
+    const FREE: u32 = 10;
     let clock = Clock::manual(Clock::system().now());
     let moved = clock.clone();
     let gw = TestGateway::spawn_with(TestEnv::new(), move |s| {
         s.rate_limits.auth_per_address = 0;
         s.rate_limits.auth_per_username = 0;
+        s.rate_limits.auth_free_failures_per_address = FREE;
         s.clock = moved;
     })
     .await;
     let (base, stranger) = (gw.app.url(), stranger());
-    for i in 0..ADDRESS_FREE_FAILURES {
+    for i in 0..FREE {
         let resp = login(&stranger, &base, &format!("guess{i}"), "wrong").await;
         assert_eq!(resp.status(), 401, "free failure {i}");
     }
