@@ -29,10 +29,19 @@ pub struct WebhookSettings {
     pub poll_ms: u64,
     /// How long a worker's claim on a delivery lasts.
     pub lease_ms: u64,
+    /// How many deliveries a replica sends at once; each that finishes makes room for the next.
     pub batch_size: i64,
+    /// How many of those may go to one endpoint at once (the rest of its deliveries wait), so
+    /// a slow or unreachable endpoint cannot hold up the others' (default 4).
+    #[serde(default = "default_per_endpoint")]
+    pub per_endpoint: i64,
     /// Finished deliveries (succeeded or failed) are deleted this many days after their last
     /// attempt (default 30).
     pub retention_days: u32,
+}
+
+fn default_per_endpoint() -> i64 {
+    4
 }
 
 #[derive(serde::Deserialize)]

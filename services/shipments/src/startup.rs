@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::configuration::{TrackingRules, WebhookSettings};
-use crate::db::tracking_cache;
+use crate::db::tracking_cache::{self, Caches};
 use crate::routes::tracking::public::PublicCache;
 use crate::workflow::expiry;
 use crate::workflow::webhooks;
@@ -59,18 +59,23 @@ pub async fn build_with_rules(
     let worker = Arc::new(webhooks::Worker {
         pool: core.pool.clone(),
         settings: webhook_settings,
+        wake: wake.clone(),
         outbox: core.outbox.clone(),
         pii: core.pii.clone(),
         clock: core.clock.clone(),
     });
     let consumers = crate::events::consumers(core.clock.clone(), core.pii.clone());
     let sched = core.scheduler();
+    let sweeps = core.pool.clone();
     let retention = core.settings.jobs.retention.clone();
     let cache = Arc::new(PublicCache::default());
     let shipment_cache = Arc::new(crate::routes::shipments::get::cache());
-    let (served_cache, served_shipments, database_url) = (
-        cache.clone(),
-        shipment_cache.clone(),
+    // What this replica's writers forget themselves, and the listener for the other replicas'.
+    let caches = Caches::new(vec![cache.clone(), shipment_cache.clone()]);
+    let (served_cache, served_shipments, written, database_url) = (
+        cache,
+        shipment_cache,
+        caches.clone(),
         core.settings.database_url.expose_secret().to_owned(),
     );
     Application::start_with(
@@ -83,7 +88,8 @@ pub async fn build_with_rules(
                 .app_data(web::Data::new(rules.eta))
                 .app_data(web::Data::new(rules.impact))
                 .app_data(web::Data::from(served_cache.clone()))
-                .app_data(web::Data::from(served_shipments.clone()));
+                .app_data(web::Data::from(served_shipments.clone()))
+                .app_data(web::Data::new(written.clone()));
             crate::routes::configure(cfg);
         },
         // The delivery job, the expiry sweep, the deliveries' purge and the cache's listener
@@ -91,19 +97,15 @@ pub async fn build_with_rules(
         move |stopping| {
             let purges = retention::spawn_purges(&sched, vec![purge], &retention, stopping.clone());
             let mut jobs = vec![
-                tracking_cache::spawn_listener(
-                    database_url,
-                    vec![cache, shipment_cache],
-                    stopping.clone(),
-                ),
-                sched.spawn_async(deliveries, stopping.clone(), move |_| {
-                    worker.clone().drain()
+                tracking_cache::spawn_listener(database_url, caches.clone(), stopping.clone()),
+                sched.spawn_async(deliveries, stopping.clone(), {
+                    let stopping = stopping.clone();
+                    move |_| worker.clone().drain(stopping.clone())
                 }),
-                sched.spawn_db(
-                    Job::new("shipments_expiry", expiry::PERIOD).exclusive(),
-                    stopping,
-                    move |conn, now| Ok(expiry::sweep_expired(conn, now, &rules.tracking)?),
-                ),
+                // Not `spawn_db`: this replica forgets the expired numbers after the commit.
+                sched.spawn_async(expiry::job(), stopping, move |now| {
+                    expiry::run(sweeps.clone(), now, rules.tracking, caches.clone())
+                }),
             ];
             jobs.extend(purges);
             jobs

@@ -9,4 +9,5 @@ pub mod schema;
 pub mod shipments;
 pub mod tracking_cache;
 pub mod tracking_events;
+pub mod webhook_claims;
 pub mod webhooks;

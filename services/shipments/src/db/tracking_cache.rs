@@ -5,6 +5,9 @@
 //! statement trigger on `shipments` (migration `tracking_notify`) notifies `shipments_tracking`
 //! with the changed numbers at commit — and every replica listens on its own connection, so an
 //! accepted scan is visible everywhere within one poll of the listener once it is acknowledged.
+//! The replica that made a change does not wait for that: each of its writers forgets the numbers
+//! it may have changed itself ([`Caches::forget`]), once its transaction has ended and before it
+//! answers, so a read after an acknowledged write never shows what was there before.
 //!
 //! Never stale by construction: while the listener is not connected (start-up, a lost database
 //! connection) nothing is served from or stored in the cache, and it is emptied before it is used
@@ -175,11 +178,44 @@ impl<V: Weigh + Send + Sync + 'static> Forget for TrackingCache<V> {
     }
 }
 
+/// This replica's tracking caches, every one of them: what the listener keeps true, and what a
+/// writer of this replica tells itself about the numbers it changed.
+#[derive(Clone, Default)]
+pub struct Caches(Arc<[Arc<dyn Forget>]>);
+
+impl Caches {
+    pub fn new(caches: Vec<Arc<dyn Forget>>) -> Self {
+        Self(caches.into())
+    }
+
+    /// Forgets `tracking_numbers` in every cache. A writer calls it once its transaction has
+    /// ended (committed, or in doubt) and before it answers: the notification of the commit
+    /// reaches this replica's listener only on its next poll, and a read in between would be
+    /// answered from the cache, the old shipment and its old `ETag` (a wrong `304`).
+    pub fn forget<I>(&self, tracking_numbers: I)
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        for tn in tracking_numbers {
+            self.0.iter().for_each(|c| c.forget(tn.as_ref()));
+        }
+    }
+
+    fn suspend(&self) {
+        self.0.iter().for_each(|c| c.suspend());
+    }
+
+    fn resume(&self) {
+        self.0.iter().for_each(|c| c.resume());
+    }
+}
+
 /// Listens for changed tracking numbers until shutdown, reconnecting when the connection drops;
 /// the caches are in use only while connected.
 pub fn spawn_listener(
     database_url: String,
-    caches: Vec<Arc<dyn Forget>>,
+    caches: Caches,
     mut shutdown: Shutdown,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -193,7 +229,7 @@ pub fn spawn_listener(
                     if let Err(e) = listen(&database_url, &caches, &stop) {
                         tracing::warn!(error = %e, "tracking cache listener lost its connection; caches off until it reconnects");
                     }
-                    caches.iter().for_each(|c| c.suspend());
+                    caches.suspend();
                     std::thread::sleep(Duration::from_millis(500));
                 }
             }
@@ -209,18 +245,16 @@ pub fn spawn_listener(
 }
 
 /// One connection's life: `LISTEN`, then forget every notified number until `stop` or an error.
-fn listen(url: &str, caches: &[Arc<dyn Forget>], stop: &AtomicBool) -> anyhow::Result<()> {
+fn listen(url: &str, caches: &Caches, stop: &AtomicBool) -> anyhow::Result<()> {
     let mut conn = PgConnection::establish(url)?;
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut conn)?;
-    caches.iter().for_each(|c| c.resume());
+    caches.resume();
     let mut idle = Duration::ZERO;
     while !stop.load(Ordering::Relaxed) {
         let mut any = false;
         for n in conn.notifications_iter() {
             any = true;
-            for tn in n?.payload.split(',') {
-                caches.iter().for_each(|c| c.forget(tn));
-            }
+            caches.forget(n?.payload.split(','));
         }
         if any {
             idle = Duration::ZERO;
@@ -234,4 +268,52 @@ fn listen(url: &str, caches: &[Arc<dyn Forget>], stop: &AtomicBool) -> anyhow::R
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Blob;
+
+    impl Weigh for Blob {
+        fn weight(&self) -> usize {
+            64
+        }
+    }
+
+    fn cached(cache: &TrackingCache<Blob>, tn: &str) {
+        let ticket = cache.ticket(tn);
+        cache.insert(tn.to_owned(), ticket, Arc::new(Blob));
+    }
+
+    #[test]
+    fn a_writer_forgets_the_numbers_it_changed_in_every_cache_at_once() {
+        let (public, shipments) = (
+            Arc::new(TrackingCache::<Blob>::holding(1 << 20)),
+            Arc::new(TrackingCache::<Blob>::holding(1 << 20)),
+        );
+        let caches = Caches::new(vec![public.clone(), shipments.clone()]);
+        caches.resume();
+        for c in [&public, &shipments] {
+            cached(c, "KD000000019CN");
+            cached(c, "KD000000027CN");
+        }
+        let loading = public.ticket("KD000000019CN");
+
+        caches.forget(["KD000000019CN"]);
+
+        for c in [&public, &shipments] {
+            assert!(
+                c.get("KD000000019CN").is_none(),
+                "the written number is forgotten"
+            );
+            assert!(c.get("KD000000027CN").is_some(), "the others are kept");
+        }
+        public.insert("KD000000019CN".into(), loading, Arc::new(Blob));
+        assert!(
+            public.get("KD000000019CN").is_none(),
+            "what was loaded before the write is not stored after it"
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamptz};
+use diesel::sql_types::Timestamptz;
 use kuaidi_shared::pagination::Cursor;
 use uuid::Uuid;
 
@@ -287,29 +287,6 @@ pub fn requeue_unsucceeded(
         d::updated_at.eq(now),
     ))
     .execute(conn)
-}
-
-/// Claims up to `batch` due deliveries of enabled endpoints (`FOR UPDATE SKIP LOCKED`, so
-/// replicas never take the same rows) and leases them until `now + lease_ms`: a worker that dies
-/// mid-send leaves them to be retried after the lease.
-pub fn claim_due(
-    conn: &mut PgConnection,
-    batch: i64,
-    lease_ms: i64,
-) -> QueryResult<Vec<DeliveryRow>> {
-    diesel::sql_query(
-        "UPDATE webhook_deliveries SET next_attempt_at = now() + ($2 * interval '1 millisecond') \
-         WHERE id IN ( \
-           SELECT d.id FROM webhook_deliveries d \
-           JOIN webhook_subscriptions s ON s.id = d.subscription_id \
-           WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND s.disabled_at IS NULL \
-           ORDER BY d.next_attempt_at LIMIT $1 \
-           FOR UPDATE OF d SKIP LOCKED) \
-         RETURNING *",
-    )
-    .bind::<BigInt, _>(batch)
-    .bind::<BigInt, _>(lease_ms)
-    .load(conn)
 }
 
 /// What one attempt ended with.

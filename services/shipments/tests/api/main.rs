@@ -9,6 +9,7 @@ mod input;
 mod notifications;
 mod public;
 mod pull;
+mod read_after_write;
 mod senders;
 mod shipments;
 mod storage;

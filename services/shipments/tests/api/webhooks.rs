@@ -15,9 +15,9 @@ use kuaidi_shared::testing::{body_json, eventually, publish, stub_server, TestAp
 use kuaidi_shipments::configuration::WebhookSettings;
 use serde_json::{json, Value};
 use sha2::Sha256;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -33,6 +33,7 @@ fn hook_settings(allow_private: bool) -> WebhookSettings {
         poll_ms: 50,
         lease_ms: 10_000,
         batch_size: 20,
+        per_endpoint: 4,
         retention_days: 30,
     }
 }
@@ -124,6 +125,11 @@ struct ReceiverState {
     fail_first: AtomicUsize,
     /// Answer 500 to everything while set.
     failing: AtomicBool,
+    /// Answer each request only after this many milliseconds (a stalled endpoint).
+    stall_ms: AtomicU64,
+    /// Requests being answered now, and the most there were at once.
+    answering: AtomicUsize,
+    most_at_once: AtomicUsize,
 }
 
 struct Receiver {
@@ -178,6 +184,13 @@ async fn receive(
         signature: header("kuaidi-signature"),
         body: body.to_vec(),
     });
+    let stall = state.stall_ms.load(Ordering::SeqCst);
+    if stall > 0 {
+        let now = state.answering.fetch_add(1, Ordering::SeqCst) + 1;
+        state.most_at_once.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(stall)).await;
+        state.answering.fetch_sub(1, Ordering::SeqCst);
+    }
     let fail_first = state
         .fail_first
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -309,6 +322,48 @@ async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt() {
         got.iter()
             .all(|r| r.event_id == got[0].event_id && verify(&secret, r)),
         "every attempt carries the same event id and a valid signature"
+    );
+    t.t.app.stop().await;
+}
+
+/// An endpoint that answers only after a long while, with 40 deliveries queued, holds a few of
+/// the worker's slots until it answers — not all of them, round after round: another
+/// merchant's delivery, queued behind all of its, arrives at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_endpoint_does_not_hold_up_another_endpoints_deliveries() {
+    const STALL: Duration = Duration::from_secs(6);
+    let mut hooks = hook_settings(true);
+    hooks.request_timeout_ms = 10_000;
+    let share = usize::try_from(hooks.per_endpoint).expect("a small share");
+    let t = Hooks::spawn(hooks).await;
+    let (stalled, healthy) = (Receiver::start().await, Receiver::start().await);
+    let stall_ms = u64::try_from(STALL.as_millis()).expect("ms");
+    stalled.state.stall_ms.store(stall_ms, Ordering::SeqCst);
+    let staff = t.env.token(Role::App, None);
+    t.register(&staff, &stalled.url(), json!(["shipment.created"]))
+        .await;
+    for _ in 0..40 {
+        publish(&t.env.amqp, &created_event(Uuid::now_v7())).await;
+    }
+    stalled.received(share).await;
+    let merchant = Uuid::now_v7();
+    let token = t.env.token(Role::Merchant, Some(merchant));
+    t.register(&token, &healthy.url(), json!(["shipment.created"]))
+        .await;
+
+    let published = Instant::now();
+    publish(&t.env.amqp, &created_event(merchant)).await;
+
+    healthy.received(1).await;
+    let waited = published.elapsed();
+    assert!(
+        waited < STALL / 2,
+        "the healthy endpoint's delivery arrives at once, not behind the stalled one's: {waited:?}"
+    );
+    assert!(
+        stalled.state.most_at_once.load(Ordering::SeqCst) <= share,
+        "the stalled endpoint never had more than its share in flight: {}",
+        stalled.state.most_at_once.load(Ordering::SeqCst)
     );
     t.t.app.stop().await;
 }

@@ -12,6 +12,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::PlaceV1;
 use kuaidi_shared::events::Outbox;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -20,6 +21,7 @@ use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken, UnknownSh
 use crate::api::shipments::{CreateShipment, Place, Shipment};
 use crate::db::customers;
 use crate::db::shipments::{self as repo, ShipmentRow};
+use crate::db::tracking_cache::Caches;
 use crate::domain::eta::{EtaRules, Lane};
 use crate::domain::new_shipment::NewShipment;
 use crate::domain::{ShipmentStatus, TrackingNumber};
@@ -37,9 +39,10 @@ const PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 pub async fn create_shipment(
     caller: Authorized<caps::ShipmentsCreate>,
     ctx: RequestContext,
-    body: web::Json<CreateShipment>,
+    body: Json<CreateShipment>,
     deps: Deps,
     rules: web::Data<EtaRules>,
+    caches: web::Data<Caches>,
 ) -> Result<HttpResponse, ApiError> {
     let now = deps.clock.now();
     let new = body.into_inner().validate(&caller, now)?;
@@ -58,6 +61,9 @@ pub async fn create_shipment(
         store(conn, row, &new, &ctx, now, &rules)
     })
     .await?;
+    // Nothing cached can name a number that had no shipment; forgotten all the same, as by
+    // every writer, before it answers.
+    caches.forget([&stored.tracking_number]);
     deps.outbox.wake();
     let location = format!("/api/v1/shipments/{}", stored.tracking_number);
     let (body, unmasked) = super::views(vec![stored], &deps.pii, &caller)?;

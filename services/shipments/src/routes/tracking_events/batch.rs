@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::NoValidToken;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -13,6 +14,7 @@ use crate::api::problems::{BadBatchSize, MayNotIngest};
 use crate::api::tracking_events::{
     BatchResults, BatchTrackingEvent, IngestResult, TrackingEventBatch,
 };
+use crate::db::tracking_cache::Caches;
 use crate::domain::eta::EtaRules;
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
 use crate::domain::tracking::MAX_BATCH;
@@ -28,9 +30,10 @@ use crate::workflow::ingest::ingest;
 pub async fn ingest_tracking_events(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,
-    body: web::Json<TrackingEventBatch>,
+    body: Json<TrackingEventBatch>,
     deps: Deps,
     rules: web::Data<EtaRules>,
+    caches: web::Data<Caches>,
 ) -> Result<HttpResponse, ApiError> {
     let events = body.into_inner().events;
     if events.is_empty() || events.len() > MAX_BATCH {
@@ -53,10 +56,17 @@ pub async fn ingest_tracking_events(
             Err(rejected) => results.push(Some(rejected)),
         }
     }
+    let touched: Vec<String> = items
+        .iter()
+        .map(|i| i.tracking_number.to_string())
+        .collect();
     let ingested = db::transaction(&deps.pool, move |conn| {
         ingest(conn, &items, now, &ctx, &rules)
     })
-    .await?;
+    .await;
+    // Before answering: a read that follows the answer must not be served an old shipment.
+    caches.forget(&touched);
+    let ingested = ingested?;
     if ingested
         .iter()
         .any(|r| matches!(r.outcome, Outcome::Accepted { .. }))

@@ -5,12 +5,14 @@ use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
 use crate::api::problems::{MayNotIngest, UnknownTrackingNumber};
 use crate::api::tracking_events::{IngestResult, NewTrackingEvent};
+use crate::db::tracking_cache::Caches;
 use crate::domain::eta::EtaRules;
 use crate::domain::ingestion::{Incoming, Outcome};
 use crate::domain::TrackingNumber;
@@ -28,9 +30,10 @@ pub async fn create_tracking_event(
     _caller: Authorized<caps::TrackingEventsIngest>,
     ctx: RequestContext,
     tracking_number: TrackingNumber,
-    body: web::Json<NewTrackingEvent>,
+    body: Json<NewTrackingEvent>,
     deps: Deps,
     rules: web::Data<EtaRules>,
+    caches: web::Data<Caches>,
 ) -> Result<HttpResponse, ApiError> {
     let now = deps.clock.now();
     let event = body
@@ -38,14 +41,18 @@ pub async fn create_tracking_event(
         .validate(now)
         .map_err(ApiError::Validation)?;
     let location = format!("/api/v1/shipments/{tracking_number}");
+    let tn = tracking_number.to_string();
     let items = vec![Incoming {
         tracking_number,
         event,
     }];
-    let mut results = db::transaction(&deps.pool, move |conn| {
+    let ingested = db::transaction(&deps.pool, move |conn| {
         ingest(conn, &items, now, &ctx, &rules)
     })
-    .await?;
+    .await;
+    // Before answering: a read that follows the answer must not be served the old shipment.
+    caches.forget([tn]);
+    let mut results = ingested?;
     let result = results
         .pop()
         .ok_or_else(|| anyhow::anyhow!("ingest returned no result"))?;

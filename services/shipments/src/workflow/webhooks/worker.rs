@@ -1,6 +1,8 @@
 //! The delivery worker: claims due deliveries (`FOR UPDATE SKIP LOCKED`, leased, so replicas
 //! never double-send and a crashed worker's claims expire), checks the resolved address, POSTs
-//! the signed event and records the attempt. Failures are retried on the configured schedule
+//! the signed event and records the attempt. It keeps a fixed number of sends in flight, a few
+//! at most to any one endpoint, and claims the next as soon as one finishes: an endpoint that is
+//! slow or down holds its own few slots until its timeout, never the other endpoints' deliveries. Failures are retried on the configured schedule
 //! with ±10 % jitter inside the retry window, then `failed`; an endpoint failing without a
 //! success for the configured period is disabled and `webhook.endpoint_disabled` is emitted,
 //! and queued for the owner's other endpoints that subscribed to it.
@@ -10,7 +12,7 @@ use diesel::Connection;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
-use kuaidi_shared::events::Outbox;
+use kuaidi_shared::events::{Outbox, Shutdown};
 use kuaidi_shared::request::RequestContext;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,8 +20,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use super::in_flight::InFlight;
 use super::{signature, target};
 use crate::configuration::WebhookSettings;
+use crate::db::webhook_claims;
 use crate::db::webhooks::{self as repo, AttemptOutcome, DeliveryRow, SubscriptionRow};
 use crate::events::Emitter;
 
@@ -42,6 +46,8 @@ impl Wake {
 pub struct Worker {
     pub pool: PgPool,
     pub settings: WebhookSettings,
+    /// Also heard while sends are in flight.
+    pub wake: Wake,
     pub outbox: Outbox,
     /// Opens the sealed signing secrets.
     pub pii: Arc<PiiCipher>,
@@ -49,46 +55,90 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Claims and attempts batches until a batch is not full; returns how many were claimed.
-    pub async fn drain(self: Arc<Self>) -> anyhow::Result<usize> {
-        let mut total = 0;
+    /// Sends due deliveries until none is due and none is in flight; returns how many it claimed.
+    /// At most `batch_size` are in flight, at most `per_endpoint` of them to one endpoint; each
+    /// that finishes makes room for a claim at once, and while sends are in flight the worker
+    /// also looks for newly due deliveries every `poll_ms` (or when woken). Once `stopping`, it
+    /// claims nothing more and returns when what it sends has finished.
+    pub async fn drain(self: Arc<Self>, stopping: Shutdown) -> anyhow::Result<usize> {
+        let mut flight = InFlight::default();
+        let mut claimed = 0;
+        let poll = Duration::from_millis(self.settings.poll_ms.max(1));
         loop {
-            let claimed = self.clone().round().await?;
-            total += claimed;
-            if (claimed as i64) < self.settings.batch_size {
-                return Ok(total);
+            if !*stopping.borrow() {
+                match self.claim(&flight).await {
+                    Ok(due) => {
+                        claimed += due.len();
+                        for (delivery, sub) in due {
+                            let this = self.clone();
+                            flight.spawn(sub.id, async move {
+                                if let Err(e) = this.attempt(delivery, sub).await {
+                                    tracing::warn!(error = %e, "recording a webhook attempt failed");
+                                }
+                            });
+                        }
+                    }
+                    Err(e) if flight.is_empty() => return Err(e),
+                    Err(e) => tracing::warn!(error = %e, "claiming webhook deliveries failed"),
+                }
+            }
+            if flight.is_empty() {
+                return Ok(claimed);
+            }
+            tokio::select! {
+                _ = flight.settle() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = self.wake.0.notified() => {}
             }
         }
     }
 
-    /// Claims one batch and attempts it concurrently; returns how many were claimed.
-    async fn round(self: Arc<Self>) -> anyhow::Result<usize> {
-        let (batch, lease) = (
-            self.settings.batch_size,
+    /// Claims as many due deliveries as there is room for in `flight`, each endpoint within its
+    /// share, with the subscriptions they go to.
+    async fn claim(
+        &self,
+        flight: &InFlight,
+    ) -> anyhow::Result<Vec<(DeliveryRow, SubscriptionRow)>> {
+        let room = self.settings.batch_size - i64::try_from(flight.len()).unwrap_or(i64::MAX);
+        if room <= 0 {
+            return Ok(Vec::new());
+        }
+        let (lease, per_endpoint) = (
             i64::try_from(self.settings.lease_ms).unwrap_or(i64::MAX),
+            self.settings.per_endpoint.max(1),
         );
+        let mut busy: HashMap<Uuid, i64> = flight.busy().into_iter().collect();
         let (claimed, subs) = db::work(&self.pool, move |conn| {
-            let claimed = conn.transaction(|c| repo::claim_due(c, batch, lease))?;
+            let mut claimed: Vec<DeliveryRow> = Vec::new();
+            // Endpoints at their share are left out of the next claim, which may find others.
+            while (claimed.len() as i64) < room {
+                let shares: Vec<(Uuid, i64)> = busy.iter().map(|(e, n)| (*e, *n)).collect();
+                let left = room - claimed.len() as i64;
+                let rows = conn.transaction(|c| {
+                    webhook_claims::claim_due(c, left, lease, per_endpoint, &shares)
+                })?;
+                if rows.is_empty() {
+                    break;
+                }
+                for r in &rows {
+                    *busy.entry(r.subscription_id).or_default() += 1;
+                }
+                claimed.extend(rows);
+            }
             let ids: Vec<Uuid> = claimed.iter().map(|d| d.subscription_id).collect();
             let subs = repo::list_subscriptions_by_id(conn, &ids)?;
             Ok((claimed, subs))
         })
         .await?;
-        let n = claimed.len();
         let subs: HashMap<Uuid, SubscriptionRow> = subs.into_iter().map(|s| (s.id, s)).collect();
-        let mut set = tokio::task::JoinSet::new();
-        for delivery in claimed {
-            if let Some(sub) = subs.get(&delivery.subscription_id).cloned() {
-                let this = self.clone();
-                set.spawn(async move {
-                    if let Err(e) = this.attempt(delivery, sub).await {
-                        tracing::warn!(error = %e, "recording a webhook attempt failed");
-                    }
-                });
-            }
-        }
-        while set.join_next().await.is_some() {}
-        Ok(n)
+        // A subscription deleted since the claim: its deliveries went with it.
+        Ok(claimed
+            .into_iter()
+            .filter_map(|d| {
+                let sub = subs.get(&d.subscription_id)?.clone();
+                Some((d, sub))
+            })
+            .collect())
     }
 
     /// Sends one delivery and records the outcome.
@@ -253,6 +303,7 @@ mod tests {
             poll_ms: 1_000,
             lease_ms: 60_000,
             batch_size: 20,
+            per_endpoint: 4,
             retention_days: 30,
         }
     }
