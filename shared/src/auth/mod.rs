@@ -302,12 +302,15 @@ pub fn bearer(req: &HttpRequest) -> Option<&[u8]> {
 /// The bearer token of a request with these headers, as sent: not checked to be text here
 /// (~330 bytes on every authenticated request), since the verifier matches a remembered token
 /// byte for byte and checks any other before it reads it.
+/// The scheme's name is matched without regard to case (RFC 9110 §11.1: `bearer` is `Bearer`).
 pub fn bearer_in(headers: &actix_web::http::header::HeaderMap) -> Option<&[u8]> {
-    let value = headers.get(actix_web::http::header::AUTHORIZATION)?;
-    value
-        .as_bytes()
-        .strip_prefix(b"Bearer ")
-        .map(<[u8]>::trim_ascii)
+    let value = headers
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .as_bytes();
+    let (scheme, token) = value.split_at_checked(b"Bearer ".len())?;
+    scheme
+        .eq_ignore_ascii_case(b"Bearer ")
+        .then(|| token.trim_ascii())
 }
 
 impl FromRequest for Principal {

@@ -232,3 +232,18 @@ async fn a_new_key_set_forgets_the_tokens_its_old_keys_vouched_for() {
         "a token of the withdrawn key still accepted from the cache"
     );
 }
+
+#[test]
+fn the_bearer_scheme_is_matched_whatever_its_case() {
+    use actix_web::http::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+    let with = |value: &'static str| {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static(value));
+        bearer_in(&headers).map(<[u8]>::to_vec)
+    };
+    for value in ["Bearer abc", "bearer abc", "BEARER  abc "] {
+        assert_eq!(with(value), Some(b"abc".to_vec()), "{value}");
+    }
+    assert_eq!(with("Basic abc"), None);
+    assert_eq!(with("Bear"), None);
+}
