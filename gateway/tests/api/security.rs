@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 use crate::helpers::{
-    admin_token, audit, login, merchant_client, settings, spawn, TestGateway, ADMIN_PASSWORD,
+    admin_token, audit, login, merchant_client, settings, spawn, token_request, TestGateway,
+    ADMIN_PASSWORD,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,17 +271,6 @@ async fn a_deleted_user_is_deactivated_and_audited_and_an_admin_cannot_delete_th
         .await;
     assert_eq!(own.status(), 409, "an admin cannot lock themselves out");
     gw.stop().await;
-}
-
-/// `POST /api/v1/auth/token` with `form`.
-async fn token_request(gw: &TestGateway, form: &[(&str, &str)]) -> reqwest::Response {
-    gw.env
-        .http
-        .post(gw.url("/api/v1/auth/token"))
-        .form(form)
-        .send()
-        .await
-        .expect("sent")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
