@@ -32,8 +32,14 @@ pub struct CreateComplaint {
     #[serde(default)]
     #[schema(required = true)]
     pub description: String,
+    /// The customer file the case concerns. A merchant names only its own customers, an end
+    /// customer only a file holding their phone (another is a 404). When not given: the
+    /// shipment's shipper, or for an end customer's case without a parcel their own file.
     #[serde(default)]
     pub customer_id: Option<Uuid>,
+    /// The parcel the case concerns: required from a merchant (one of its shipments); an end
+    /// customer's must be a parcel sent to or by them (else 404), and may be left out (a
+    /// service attitude, a bill).
     #[serde(default)]
     pub tracking_number: Option<String>,
     /// `delay` | `lost` | `damaged` | `service_attitude` | `missorted` | `packaging` |

@@ -28,7 +28,7 @@ kuaidi_shared::problem_responses! {
     pub NoSuchSurvey = 404, "No such case or survey for this caller";
     pub NotInInbox = 404, "Not in the caller's inbox";
     pub NotTheirShipmentOrCustomer = 404,
-        "A merchant or end customer named a shipment that is not theirs, or a merchant a customer that is not its own";
+        "A merchant or end customer named a shipment or a customer file that is not theirs";
     pub RoleMayNot = 403, "Role may not do this";
     pub ScoresOutOfRange = 422, "Scores outside 1–5";
     pub StaffOnly = 403, "Staff only";

@@ -91,6 +91,20 @@ pub fn owner_of(conn: &mut PgConnection, customer: Uuid) -> QueryResult<Option<U
         .flatten())
 }
 
+/// An end customer's own file: the oldest live file (neither merged away nor erased) holding
+/// the phone with blind index `hash`, as the customers service answers a `customer` token
+/// (customer ids are UUID v7: the least is the oldest); `None` when no file holds that phone.
+pub fn own_file(conn: &mut PgConnection, hash: &str) -> QueryResult<Option<Uuid>> {
+    customer_projection::table
+        .filter(customer_projection::phone_hashes.contains(vec![hash.to_owned()]))
+        .filter(customer_projection::merged_into.is_null())
+        .filter(customer_projection::erased_at.is_null())
+        .select(customer_projection::customer_id)
+        .order(customer_projection::customer_id)
+        .first(conn)
+        .optional()
+}
+
 /// `customer.merged`: the duplicate's cases and claims now belong to the survivor (each a new
 /// version as of `now`: what its ETag named has changed).
 pub fn merge(

@@ -20,15 +20,6 @@ pub fn json_body(body: &[u8]) -> Result<serde_json::Value, ApiError> {
         .map_err(|e| ApiError::validation("body", format!("not valid JSON: {e}")))
 }
 
-/// An error of a status `ApiError` has no variant for (410, 413, 415: `routes::SPECIAL`), which
-/// `routes::with_status` answers with that status.
-pub fn special(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::Unprocessable {
-        code,
-        detail: detail.into(),
-    }
-}
-
 pub struct Fields {
     map: Map<String, Value>,
     pub errors: Vec<FieldError>,

@@ -41,7 +41,8 @@ pub struct Intake {
 
 impl Intake {
     /// Checks every field and reports all problems at once. Merchants complain about their
-    /// own shipments only, so they must name one.
+    /// own shipments only, so they must name one; an end customer may complain without a
+    /// parcel (a service attitude, a bill), as staff may.
     pub fn parse(req: Draft, caller: &Principal) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
         one_of(&mut errors, "type", &req.type_, &TYPES);
@@ -92,12 +93,10 @@ impl Intake {
                 "tracking_number",
                 format!("must be at most {MAX_TRACKING_NUMBER} characters"),
             )),
-            None if matches!(caller.role, Role::Merchant | Role::Customer) => {
-                errors.push(FieldError::new(
-                    "tracking_number",
-                    "is required (a case concerns one of your shipments)",
-                ))
-            }
+            None if caller.role == Role::Merchant => errors.push(FieldError::new(
+                "tracking_number",
+                "is required (a case concerns one of your shipments)",
+            )),
             _ => {}
         }
         if !errors.is_empty() {
@@ -314,6 +313,22 @@ mod tests {
         assert!(
             Intake::parse(request(body), &caller(Role::Agent)).is_ok(),
             "staff may open a case without a shipment"
+        );
+    }
+
+    #[test]
+    fn end_customers_may_complain_without_a_parcel() {
+        let body = serde_json::json!({"type": "complaint", "channel": "app",
+            "description": "the courier was rude", "category": "service_attitude"});
+        let intake = Intake::parse(request(body), &caller(Role::Customer))
+            .expect("a customer's case need not concern a parcel");
+        assert_eq!(intake.tracking_number, None);
+        let blank = serde_json::json!({"type": "complaint", "channel": "app",
+            "description": "billed twice", "tracking_number": "  "});
+        assert!(
+            Intake::parse(request(blank), &caller(Role::Customer))
+                .is_ok_and(|i| i.tracking_number.is_none()),
+            "a blank tracking number is no parcel"
         );
     }
 

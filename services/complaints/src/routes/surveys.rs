@@ -1,7 +1,7 @@
 //! The public survey link: `GET` and `POST /api/v1/surveys/{token}` (no token needed: the link
 //! is the credential; single use, 14 days).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use kuaidi_shared::db;
@@ -24,19 +24,12 @@ fn usable(
 ) -> Result<TokenRow, ApiError> {
     let row = repo::token(conn, &token_hash(token), lock)?.ok_or(ApiError::NotFound("survey"))?;
     if row.used_at.is_some() {
-        return Err(gone("this survey link was already used"));
+        return Err(ApiError::Gone("this survey link was already used".into()));
     }
     if row.expires_at <= now {
-        return Err(gone("this survey link has expired"));
+        return Err(ApiError::Gone("this survey link has expired".into()));
     }
     Ok(row)
-}
-
-fn gone(detail: &str) -> ApiError {
-    ApiError::Unprocessable {
-        code: "gone",
-        detail: detail.into(),
-    }
 }
 
 /// The survey behind a link: the case number and the questions.
@@ -46,37 +39,27 @@ fn gone(detail: &str) -> ApiError {
     responses((status = 200, description = "The questions", body = SurveyForm),
         UnknownLink, LinkGone),
     security(()))]
-pub async fn get_survey(
-    req: HttpRequest,
-    path: web::Path<String>,
-    deps: Deps,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpResponse, ApiError> {
     let (token, now) = (path.into_inner(), deps.clock.now_micros());
-    crate::routes::with_status(
-        &req,
-        async move {
-            let (row, number) = db::run(&deps.pool, move |conn| {
-                let row = usable(conn, &token, now, false)?;
-                let case = crate::db::complaints::find(conn, row.complaint_id)?
-                    .ok_or(ApiError::NotFound("survey"))?;
-                Ok((row, case.number))
-            })
-            .await?;
-            let questions = Answers::QUESTIONS
-                .iter()
-                .map(|(field, text)| Question {
-                    field: (*field).into(),
-                    text: (*text).into(),
-                })
-                .collect();
-            Ok(HttpResponse::Ok().json(SurveyForm {
-                number,
-                questions,
-                expires_at: row.expires_at,
-            }))
-        }
-        .await,
-    )
+    let (row, number) = db::run(&deps.pool, move |conn| {
+        let row = usable(conn, &token, now, false)?;
+        let case = crate::db::complaints::find(conn, row.complaint_id)?
+            .ok_or(ApiError::NotFound("survey"))?;
+        Ok((row, case.number))
+    })
+    .await?;
+    let questions = Answers::QUESTIONS
+        .iter()
+        .map(|(field, text)| Question {
+            field: (*field).into(),
+            text: (*text).into(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SurveyForm {
+        number,
+        questions,
+        expires_at: row.expires_at,
+    }))
 }
 
 /// Answers the survey behind a link, once.
@@ -88,7 +71,6 @@ pub async fn get_survey(
         UnknownLink, LinkGone, ScoresOutOfRange),
     security(()))]
 pub async fn answer_survey(
-    req: HttpRequest,
     ctx: RequestContext,
     path: web::Path<String>,
     body: web::Bytes,
@@ -117,5 +99,5 @@ pub async fn answer_survey(
     })
     .await;
     deps.outbox.wake();
-    crate::routes::with_status(&req, done.map(super::complaints::survey::created))
+    done.map(super::complaints::survey::created)
 }

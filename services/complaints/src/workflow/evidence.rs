@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::configuration::EvidenceSettings;
 use crate::db::complaints as cases;
 use crate::db::evidence::{self as repo, EvidenceRow};
+use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
-use crate::domain::fields::{json_body, special};
 use crate::domain::vocab::EvidenceKind;
 
 /// Longest URI accepted.
@@ -59,9 +59,8 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Submission, ApiError> {
         .to_ascii_lowercase()
         .starts_with("application/json")
     {
-        return Err(special(
-            "unsupported_media_type",
-            "send JSON with a uri, or multipart/form-data with a file",
+        return Err(ApiError::UnsupportedMediaType(
+            "send JSON with a uri, or multipart/form-data with a file".into(),
         ));
     }
     let value = json_body(body)?;
@@ -133,10 +132,10 @@ pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submissio
         return Err(ApiError::Validation(errors));
     };
     if file.data.len() > settings.max_bytes {
-        return Err(special(
-            "payload_too_large",
-            format!("uploads are limited to {} bytes", settings.max_bytes),
-        ));
+        return Err(ApiError::PayloadTooLarge(format!(
+            "uploads are limited to {} bytes",
+            settings.max_bytes
+        )));
     }
     let content_type = file
         .content_type
@@ -146,13 +145,10 @@ pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submissio
         .iter()
         .any(|t| t.eq_ignore_ascii_case(&content_type))
     {
-        return Err(special(
-            "unsupported_media_type",
-            format!(
-                "{content_type} is not accepted; accepted: {}",
-                settings.content_types.join(", ")
-            ),
-        ));
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "{content_type} is not accepted; accepted: {}",
+            settings.content_types.join(", ")
+        )));
     }
     Ok(Submission {
         kind,

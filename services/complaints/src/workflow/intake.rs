@@ -48,7 +48,7 @@ pub fn open_case(
         (Role::Customer, Some(hash)) => customers::PHONES.ids_by_phone(conn, hash)?,
         _ => Vec::new(),
     };
-    let merchant_id = merchant_of(who, shipment.as_ref(), &own, intake.merchant_id)?;
+    let merchant_id = merchant_of(who, intake, shipment.as_ref(), &own)?;
     if let Some(c) = intake.customer_id {
         // Another tenant's customer is not there for this merchant (and its stats stay clean);
         // an end customer may name only their own file.
@@ -64,11 +64,7 @@ pub fn open_case(
     }
     let customer_id = match intake.customer_id {
         Some(c) => Some(c),
-        // The shipper's file, or its survivor if it was merged away since.
-        None => match shipment.as_ref().and_then(|s| s.shipper_customer_id) {
-            Some(shipper) => Some(customers::PHONES.current_id(conn, shipper)?),
-            None => None,
-        },
+        None => customer_of(conn, who, intake, shipment.as_ref())?,
     };
     if let (Some(c), Some(tn), Some(cat)) = (customer_id, &intake.tracking_number, &intake.category)
     {
@@ -198,29 +194,51 @@ pub fn open_case(
     Ok(Opened::New(row))
 }
 
+/// The customer file of a case that names none: the shipper's file, or its survivor if it was
+/// merged away since; for an end customer's case without a parcel (a service attitude, a bill),
+/// their own file — the one the customers service answers their token with — or none when no
+/// file holds their phone.
+fn customer_of(
+    conn: &mut PgConnection,
+    who: &Principal,
+    intake: &Intake,
+    shipment: Option<&ShipmentRow>,
+) -> Result<Option<Uuid>, ApiError> {
+    if let Some(shipper) = shipment.and_then(|s| s.shipper_customer_id) {
+        return Ok(Some(customers::PHONES.current_id(conn, shipper)?));
+    }
+    Ok(match (who.role, who.phone_hash.as_deref()) {
+        (Role::Customer, Some(hash)) if intake.tracking_number.is_none() => {
+            customers::own_file(conn, hash)?
+        }
+        _ => None,
+    })
+}
+
 /// The merchant a case belongs to: the shipment's. A merchant may only name its own shipment,
-/// an end customer only a parcel sent to them or by one of their files (`own`); another's, or
-/// one this service has not heard of, is a 404 (never a 403 that leaks it). The `named`
-/// merchant of the body counts only for staff, when no known shipment says whose the case is;
-/// a merchant naming another merchant is a 404 (its cases are its own), an end customer's is
-/// ignored.
+/// an end customer only a parcel sent to them or by one of their files (`own`), or none (a
+/// case without a parcel has no merchant); another's, or one this service has not heard of, is
+/// a 404 (never a 403 that leaks it). The merchant named in the body counts only for staff,
+/// when no known shipment says whose the case is; a merchant naming another merchant is a 404
+/// (its cases are its own), an end customer's is ignored.
 fn merchant_of(
     who: &Principal,
+    intake: &Intake,
     shipment: Option<&ShipmentRow>,
     own: &[Uuid],
-    named: Option<Uuid>,
 ) -> Result<Option<Uuid>, ApiError> {
-    let merchant = shipment.and_then(|s| s.merchant_id);
+    let (merchant, named) = (shipment.and_then(|s| s.merchant_id), intake.merchant_id);
     let theirs = match who.role {
         Role::Merchant => merchant.is_some() && merchant == who.merchant_id,
-        Role::Customer => shipment.is_some_and(|s| {
-            parcel_of_customer(
+        Role::Customer => match shipment {
+            Some(s) => parcel_of_customer(
                 who.phone_hash.as_deref(),
                 s.recipient_phone_hash.as_deref(),
                 s.shipper_customer_id,
                 own,
-            )
-        }),
+            ),
+            None => intake.tracking_number.is_none(),
+        },
         _ => true,
     };
     if !theirs {

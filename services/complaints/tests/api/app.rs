@@ -252,3 +252,118 @@ async fn a_repeat_report_is_folded_only_into_a_case_the_reporter_may_read() {
     );
     t.stop().await;
 }
+
+/// An app report without a parcel (SPEC §2.1: only type, channel and description are required).
+fn about_the_service() -> Value {
+    json!({
+        "type": "complaint",
+        "channel": "app",
+        "description": "The courier shouted at me at the counter.",
+        "category": "service_attitude",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_complains_without_a_parcel_on_their_own_file_and_reads_it_back() {
+    let t = Desk::spawn().await;
+    let (merchant, chen, stranger) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    t.customer_with_phones(chen, merchant, &[CHEN]).await;
+    t.customer_with_phones(stranger, merchant, &["phone-hash-of-zhao"])
+        .await;
+    let token = t.env.customer_token(CHEN);
+
+    let opened = json_of(t.create(&token, &about_the_service()).await, 201).await;
+
+    assert_eq!(
+        opened["customer_id"],
+        json!(chen),
+        "the customer's own file"
+    );
+    assert_eq!(opened["tracking_number"], Value::Null);
+    assert_eq!(opened["merchant_id"], Value::Null, "no parcel, no merchant");
+    let id = opened["id"].as_str().expect("id");
+    assert_eq!(t.case(&token, id).await.status(), 200, "read back");
+    assert_eq!(t.listed(&token).await, vec![id.to_owned()]);
+    let zhao = t.env.customer_token("phone-hash-of-zhao");
+    assert_eq!(t.case(&zhao, id).await.status(), 404, "nobody else's");
+    assert!(t.listed(&zhao).await.is_empty());
+    let mut named = about_the_service();
+    named["customer_id"] = json!(stranger);
+    let refused = t.create(&token, &named).await;
+    assert_eq!(
+        refused.status(),
+        404,
+        "an end customer names only their own file"
+    );
+    let problem: Value = refused.json().await.expect("problem");
+    assert_eq!(problem["detail"], "customer not found");
+    named["customer_id"] = json!(chen);
+    let own = json_of(t.create(&token, &named).await, 201).await;
+    assert_eq!(own["customer_id"], json!(chen));
+    let mut strangers_parcel = about_the_service();
+    t.shipment_created(&shipment("KD500000010CN", merchant, stranger))
+        .await;
+    strangers_parcel["tracking_number"] = json!("KD500000010CN");
+    assert_eq!(
+        t.create(&token, &strangers_parcel).await.status(),
+        404,
+        "a parcel named is still one of theirs"
+    );
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_no_file_holds_complains_without_a_parcel_on_no_file() {
+    let t = Desk::spawn().await;
+    let token = t.env.customer_token("phone-hash-of-a-newcomer");
+
+    let opened = json_of(t.create(&token, &about_the_service()).await, 201).await;
+
+    assert_eq!(
+        opened["customer_id"],
+        Value::Null,
+        "no file holds that phone"
+    );
+    let id = opened["id"].as_str().expect("id");
+    assert_eq!(t.case(&token, id).await.status(), 200, "read back");
+    assert_eq!(t.listed(&token).await, vec![id.to_owned()]);
+    assert!(t
+        .listed(&t.env.customer_token("phone-hash-of-zhao"))
+        .await
+        .is_empty());
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customers_own_file_is_the_oldest_live_one_holding_their_phone() {
+    let t = Desk::spawn().await;
+    let (merchant, other_merchant) = (Uuid::now_v7(), Uuid::now_v7());
+    let (older, newer) = (Uuid::now_v7(), Uuid::now_v7());
+    t.customer_with_phones(newer, other_merchant, &[CHEN]).await;
+    t.customer_with_phones(older, merchant, &[CHEN]).await;
+    let token = t.env.customer_token(CHEN);
+
+    let first = json_of(t.create(&token, &about_the_service()).await, 201).await;
+    t.publish("customers", newer, &merged(newer, older)).await;
+    t.until_db(
+        "the merge",
+        format!(
+            "SELECT count(*) AS n FROM customer_projection \
+             WHERE customer_id = '{older}' AND merged_into = '{newer}'"
+        ),
+    )
+    .await;
+    let second = json_of(t.create(&token, &about_the_service()).await, 201).await;
+
+    assert_eq!(
+        first["customer_id"],
+        json!(older),
+        "the oldest of two files"
+    );
+    assert_eq!(
+        second["customer_id"],
+        json!(newer),
+        "a file merged away is no longer theirs to be on: its survivor is"
+    );
+    t.stop().await;
+}

@@ -18,8 +18,6 @@ use crate::api::problems::{
 };
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
-use crate::domain::fields::special;
-use crate::routes::with_status;
 use crate::workflow::evidence;
 
 /// Room for the form's text fields and envelope around the largest file; also the limit of a
@@ -42,10 +40,7 @@ fn view(r: EvidenceRow) -> Evidence {
 }
 
 fn too_large(limit: usize) -> ApiError {
-    special(
-        "payload_too_large",
-        format!("uploads are limited to {limit} bytes"),
-    )
+    ApiError::PayloadTooLarge(format!("uploads are limited to {limit} bytes"))
 }
 
 fn malformed(e: impl std::fmt::Display) -> ApiError {
@@ -127,45 +122,38 @@ pub async fn add_evidence(
     settings: web::Data<EvidenceSettings>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let asked = req.clone();
-    with_status(
-        &asked,
-        async move {
-            if caller.role == kuaidi_shared::auth::Role::Analyst {
-                return Err(ApiError::Forbidden("analysts read evidence only".into()));
-            }
-            let content_type = req
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            let submission = if evidence::is_form(content_type) {
-                evidence::upload(
-                    read_form(&req, payload, settings.max_bytes).await?,
-                    &settings,
-                )?
-            } else {
-                evidence::parse(content_type, &read(payload, FORM_OVERHEAD).await?)?
-            };
-            let (id, who, now) = (
-                path.into_inner(),
-                caller.principal.clone(),
-                deps.clock.now_micros(),
-            );
-            let row = db::transaction(&deps.pool, move |conn| {
-                evidence::add(conn, id, submission, &who, now)
-            })
-            .await?;
-            let location = format!(
-                "/api/v1/complaints/{}/evidence/{}",
-                row.complaint_id, row.id
-            );
-            Ok(HttpResponse::Created()
-                .insert_header((actix_web::http::header::LOCATION, location))
-                .json(view(row)))
-        }
-        .await,
-    )
+    if caller.role == kuaidi_shared::auth::Role::Analyst {
+        return Err(ApiError::Forbidden("analysts read evidence only".into()));
+    }
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let submission = if evidence::is_form(content_type) {
+        evidence::upload(
+            read_form(&req, payload, settings.max_bytes).await?,
+            &settings,
+        )?
+    } else {
+        evidence::parse(content_type, &read(payload, FORM_OVERHEAD).await?)?
+    };
+    let (id, who, now) = (
+        path.into_inner(),
+        caller.principal.clone(),
+        deps.clock.now_micros(),
+    );
+    let row = db::transaction(&deps.pool, move |conn| {
+        evidence::add(conn, id, submission, &who, now)
+    })
+    .await?;
+    let location = format!(
+        "/api/v1/complaints/{}/evidence/{}",
+        row.complaint_id, row.id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(view(row)))
 }
 
 /// The evidence of a case, oldest first, a page at a time (`limit` 1–200, default 50; `cursor`
