@@ -59,6 +59,32 @@ async fn requests_reach_the_service_with_their_token_and_request_id() {
         .starts_with("/api/v1/shipments/KD"));
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["freight"]["amount"], "12.00");
+
+    // A value of the wrong type is refused naming where it stood, not what it was.
+    for (bad, field) in [
+        (
+            json!({"recipient": {"name": "张三", "phone": 13812345678_u64}}),
+            "recipient.phone",
+        ),
+        (json!({"weight_kg": "heavy"}), "weight_kg"),
+    ] {
+        let mut body = json!({
+            "recipient": {"name": "张三", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+            "origin": {"city": "上海"}, "destination": {"city": "北京"},
+            "service_level": "standard", "weight_kg": 3, "freight": {"amount": "12", "currency": "CNY"},
+            "merchant_id": "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01"
+        });
+        for (k, v) in bad.as_object().expect("object") {
+            match (body[k].as_object_mut(), v.as_object()) {
+                (Some(into), Some(fields)) => into.extend(fields.clone()),
+                _ => body[k] = v.clone(),
+            }
+        }
+        let refused = gw.post(&admin, "/api/v1/shipments", &body).await;
+        assert_eq!(refused.status(), 422);
+        let problem: Value = refused.json().await.expect("json");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
     gw.stop().await;
     shipments.stop().await;
 }
@@ -92,7 +118,10 @@ async fn large_bodies_stream_through_and_oversized_ones_are_refused() {
         "application/problem+json"
     );
     let problem: Value = refused.json().await.expect("json");
-    assert_eq!(problem["type"], "https://kuaidi.dev/problems/payload_too_large");
+    assert_eq!(
+        problem["type"],
+        "https://kuaidi.dev/problems/payload_too_large"
+    );
     gw.stop().await;
     shipments.stop().await;
 }
