@@ -185,7 +185,9 @@ where
                     .limit(4 << 20)
                     .error_handler(crate::extract::json_error_handler),
             )
-            .app_data(web::QueryConfig::default().error_handler(crate::extract::query_error_handler))
+            .app_data(
+                web::QueryConfig::default().error_handler(crate::extract::query_error_handler),
+            )
             .app_data(web::PathConfig::default().error_handler(crate::extract::path_error_handler))
             .route("/healthz", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
