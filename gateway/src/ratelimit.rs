@@ -7,6 +7,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use kuaidi_shared::auth::bearer_in;
+use kuaidi_shared::ApiError;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -116,8 +118,15 @@ pub async fn own_routes(
         .app_data::<actix_web::web::Data<crate::proxy::Proxy>>()
         .cloned();
     let principal = req.extract::<kuaidi_shared::auth::Principal>().await;
-    let (Some(proxy), Ok(principal)) = (proxy, principal) else {
+    let Some(proxy) = proxy else {
         return next.call(req).await;
+    };
+    let principal = match principal {
+        Ok(p) => p,
+        Err(_) => match api_key_caller(&mut req, &proxy).await {
+            Some(refused) => return Err(refused.into()),
+            None => return next.call(req).await,
+        },
     };
     let decision = proxy.limits.per_principal.check(&principal.sub);
     if let Decision::Refused {
@@ -125,7 +134,7 @@ pub async fn own_routes(
         retry_after_secs,
     } = decision
     {
-        let refused = kuaidi_shared::ApiError::TooManyRequests {
+        let refused = ApiError::TooManyRequests {
             retry_after_secs,
             limit,
         };
@@ -134,6 +143,28 @@ pub async fn own_routes(
     let mut res = next.call(req).await?;
     decision.set_headers(res.headers_mut());
     Ok(res)
+}
+
+/// An API key is a merchant's credential on the gateway's own routes too: a valid one (and no
+/// bearer token) is an authenticated merchant, audited, who may not (`403`), not a caller
+/// without credentials (`401`, which the route's handler answers).
+async fn api_key_caller(
+    req: &mut actix_web::dev::ServiceRequest,
+    proxy: &crate::proxy::Proxy,
+) -> Option<ApiError> {
+    if bearer_in(req.headers()).is_some() {
+        return None;
+    }
+    let ctx = req
+        .extract::<kuaidi_shared::request::RequestContext>()
+        .await
+        .ok()?;
+    let caller = proxy.edge.resolve(req.headers()).await.ok()??;
+    let key = caller.exchanged_key.map(|k| k.to_string());
+    let entry = crate::audit::Audit::by(&caller.principal, "auth.api_key", key);
+    proxy.auditor.record_for(req.peer_addr(), &ctx, entry).await;
+    let role = caller.principal.role.as_str();
+    Some(ApiError::Forbidden(format!("role {role} may not do this")))
 }
 
 impl Decision {

@@ -185,6 +185,33 @@ async fn only_admins_manage_users_clients_api_keys_and_read_the_audit_log() {
             "the admin reads {path}"
         );
     }
+    // A merchant's API key is a credential here too: a merchant, who may not (403); a key that
+    // is none is no credential (401).
+    let created = gw
+        .post(
+            &admin,
+            "/api/v1/api-keys",
+            &json!({"name": "Shop key", "merchant_id": uuid::Uuid::now_v7()}),
+        )
+        .await;
+    let key = body_json(created).await["key"]
+        .as_str()
+        .expect("key")
+        .to_owned();
+    for (key, status) in [(key.as_str(), 403), ("kd_not_a_key", 401)] {
+        for path in ["/api/v1/users", "/api/v1/api-keys"] {
+            let r = gw
+                .env
+                .http
+                .get(gw.url(path))
+                .header("x-api-key", key)
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(r.status(), status, "{path} with {key}");
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+        }
+    }
     gw.stop().await;
 }
 
