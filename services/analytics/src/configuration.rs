@@ -3,6 +3,7 @@
 use kuaidi_shared::settings::{load_service, ServiceSettings};
 
 use crate::domain::alerts::AlertRules;
+use crate::workflow::alerts::Schedule;
 
 pub const DEFAULTS: &str = include_str!("../config/default.toml");
 
@@ -11,22 +12,38 @@ pub fn load() -> anyhow::Result<ServiceSettings> {
 }
 
 #[derive(serde::Deserialize)]
-struct AlertSection {
+struct AlertSection<T> {
     #[serde(default)]
-    alerts: AlertRules,
+    alerts: T,
 }
 
-/// The early-warning thresholds (`[alerts]`, `KUAIDI_ANALYTICS__ALERTS__...`).
-pub fn load_alert_rules() -> anyhow::Result<AlertRules> {
-    let section: AlertSection = kuaidi_shared::settings::load("ANALYTICS", &[DEFAULTS])?;
-    Ok(section.alerts)
+/// The early-warning job's settings (`[alerts]`, `KUAIDI_ANALYTICS__ALERTS__...`): its
+/// thresholds and when it runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AlertSettings {
+    pub rules: AlertRules,
+    pub schedule: Schedule,
+}
+
+/// The early-warning settings (`[alerts]`, `KUAIDI_ANALYTICS__ALERTS__...`).
+pub fn load_alerts() -> anyhow::Result<AlertSettings> {
+    let rules: AlertSection<AlertRules> = kuaidi_shared::settings::load("ANALYTICS", &[DEFAULTS])?;
+    let schedule: AlertSection<Schedule> = kuaidi_shared::settings::load("ANALYTICS", &[DEFAULTS])?;
+    Ok(AlertSettings {
+        rules: rules.alerts,
+        schedule: schedule.alerts,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_default_alert_rules_are_the_spec_defaults() {
-        let rules = super::load_alert_rules().expect("loads");
-        assert_eq!(rules, crate::domain::alerts::AlertRules::default());
+    fn the_default_alert_settings_are_the_spec_defaults_checked_every_minute() {
+        let alerts = super::load_alerts().expect("loads");
+        assert_eq!(alerts.rules, crate::domain::alerts::AlertRules::default());
+        assert_eq!(
+            alerts.schedule,
+            crate::workflow::alerts::Schedule::default()
+        );
     }
 }

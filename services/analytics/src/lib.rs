@@ -62,6 +62,19 @@ mod tests {
     }
 
     #[test]
+    fn the_segments_and_the_churn_risk_document_merchant_id_and_their_refusals() {
+        let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("serialisable");
+        for path in ["/api/v1/analytics/segments", "/api/v1/analytics/churn-risk"] {
+            let op = &doc["paths"][path]["get"];
+            let params = kuaidi_shared::testing::strings(&op["parameters"], "name");
+            assert!(params.contains(&"merchant_id"), "{path}");
+            for status in ["404", "422"] {
+                assert!(op["responses"][status].is_object(), "{path} {status}");
+            }
+        }
+    }
+
+    #[test]
     fn the_openapi_document_describes_the_kpis_with_their_errors_and_parameters() {
         let doc = serde_json::to_value(super::ApiDoc::openapi()).expect("serialisable");
         let kpis = &doc["paths"]["/api/v1/analytics/kpis"]["get"];
@@ -85,6 +98,23 @@ mod tests {
                 "{status} documented as problem+json"
             );
         }
+        // The enumerated filters documented with exactly the values they take.
+        let pattern = |name: &str| {
+            kpis["parameters"]
+                .as_array()
+                .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+                .map(|p| p["schema"]["pattern"].clone())
+        };
+        let values = |listed: String| format!("^({})$", listed.replace(", ", "|"));
+        use crate::domain::query::{ServiceLevel, ValueTier};
+        assert_eq!(
+            pattern("service_level"),
+            Some(values(ServiceLevel::listed()).into())
+        );
+        assert_eq!(
+            pattern("value_tier"),
+            Some(values(ValueTier::listed()).into())
+        );
         let definitions = &doc["paths"]["/api/v1/analytics/kpi-definitions"]["get"];
         assert!(definitions["responses"]["200"].is_object());
         for op in [kpis, definitions] {

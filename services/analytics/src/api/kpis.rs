@@ -34,11 +34,15 @@ pub struct KpiQuery {
     /// Destination province of shipments.
     #[param(max_length = 100, example = "北京")]
     pub province: Option<String>,
-    /// Service level of shipments, e.g. `express`.
-    #[param(max_length = 100, example = "express")]
+    /// Service level of shipments: `standard` | `express` | `same_day` | `scheduled` |
+    /// `cold_chain` | `international` (another value is a `422`).
+    #[param(value_type = Option<String>,
+        pattern = "^(standard|express|same_day|scheduled|cold_chain|international)$",
+        example = "express")]
     pub service_level: Option<String>,
-    /// Value tier of the shipper / complaining customer (`key` | `ordinary` | `small`).
-    #[param(max_length = 100, example = "key")]
+    /// Value tier of the shipper / complaining customer: `key` | `ordinary` | `small` (another
+    /// value is a `422`).
+    #[param(value_type = Option<String>, pattern = "^(key|ordinary|small)$", example = "key")]
     pub value_tier: Option<String>,
     /// Staff may narrow to one merchant. A merchant sees only its own figures: its own id or
     /// none; another merchant's is a `404`.

@@ -5,7 +5,7 @@ kuaidi_shared::problem_responses! {
     pub AlreadyAcknowledged = 409, "Already acknowledged";
     pub BadAlertQuery = 422, "Unknown status or parameter, bad limit or cursor";
     pub BadExport = 422, "Unknown report, format or parameter; `errors` names each";
-    pub BadPage = 422, "Bad limit or cursor";
+    pub BadRiskQuery = 422, "Unknown parameter, bad limit, cursor or merchant_id; `errors` names each";
     pub InvalidParameter = 422, "Invalid parameter; `errors` names each";
     pub MayNotAcknowledgeAlerts = 403, "Only staff with full analytics acknowledge alerts";
     pub MayNotReadAlerts = 403, "Only staff with full analytics read alerts";

@@ -4,12 +4,17 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
+use kuaidi_shared::vocabulary::parse_into;
 use kuaidi_shared::{ApiError, FieldError};
+use std::str::FromStr;
+use strum::VariantArray;
 use uuid::Uuid;
 
 use super::kpis::KpiQuery;
 use crate::domain::periods::Granularity;
-use crate::domain::query::{KpiFilter, KpiRequest, ReportRange, DEFAULT_DAYS};
+use crate::domain::query::{
+    KpiFilter, KpiRequest, ReportRange, ServiceLevel, ValueTier, DEFAULT_DAYS,
+};
 
 /// The parameters every analytics report accepts; anything else is refused by name.
 pub const KNOWN_PARAMETERS: [&str; 9] = [
@@ -62,8 +67,9 @@ impl KpiQuery {
         });
         let city = text(&mut errors, "city", q.city);
         let province = text(&mut errors, "province", q.province);
-        let service_level = text(&mut errors, "service_level", q.service_level);
-        let value_tier = text(&mut errors, "value_tier", q.value_tier);
+        let service_level =
+            enumerated::<ServiceLevel>(&mut errors, "service_level", q.service_level);
+        let value_tier = enumerated::<ValueTier>(&mut errors, "value_tier", q.value_tier);
         let range = match (from, to, granularity) {
             (Ok(from), Ok(to), Some(g)) => {
                 let to = to.unwrap_or(today);
@@ -172,6 +178,16 @@ fn text(errors: &mut Vec<FieldError>, field: &str, value: Option<String>) -> Opt
     } else {
         Some(v)
     }
+}
+
+/// A filter of a closed vocabulary (`T`): one of its values, trimmed; `None` when absent or
+/// blank.
+fn enumerated<T>(errors: &mut Vec<FieldError>, field: &str, value: Option<String>) -> Option<String>
+where
+    T: FromStr + VariantArray + AsRef<str>,
+{
+    let v = blank_to_none(value)?;
+    parse_into::<T>(errors, field, &v).map(|t| t.as_ref().to_owned())
 }
 
 fn blank_to_none(v: Option<String>) -> Option<String> {

@@ -143,6 +143,48 @@ fn text_filters_with_control_characters_or_too_long_are_refused() {
 }
 
 #[test]
+fn a_service_level_or_value_tier_outside_their_vocabularies_is_refused_by_name() {
+    let query = KpiQuery {
+        service_level: Some("teleport".into()),
+        value_tier: Some("gold".into()),
+        ..KpiQuery::default()
+    };
+    match parse(query, now()).expect_err("unknown values") {
+        ApiError::Validation(errors) => {
+            let refused: Vec<_> = errors
+                .iter()
+                .map(|e| (e.field.as_str(), e.message.as_str()))
+                .collect();
+            assert_eq!(
+                refused,
+                [
+                    (
+                        "service_level",
+                        "must be one of: standard, express, same_day, scheduled, cold_chain, \
+                         international"
+                    ),
+                    ("value_tier", "must be one of: key, ordinary, small")
+                ]
+            );
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    let known = KpiQuery {
+        service_level: Some(" same_day ".into()),
+        value_tier: Some("small".into()),
+        ..KpiQuery::default()
+    };
+    let r = parse(known, now()).expect("known values");
+    assert_eq!(
+        (
+            r.filter.service_level.as_deref(),
+            r.filter.value_tier.as_deref()
+        ),
+        (Some("same_day"), Some("small"))
+    );
+}
+
+#[test]
 fn unknown_zones_and_parameters_and_bad_merchant_ids_are_refused_by_name() {
     let mut query = KpiQuery {
         tz: Some("Mars/Olympus".into()),

@@ -1,10 +1,60 @@
-//! Answers of `/analytics/segments` and `/analytics/churn-risk`.
+//! Queries and answers of `/analytics/segments` and `/analytics/churn-risk`.
 
 use chrono::{DateTime, Utc};
 use kuaidi_shared::money::Money;
+use kuaidi_shared::pagination::PageParams;
+use kuaidi_shared::{ApiError, FieldError};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// Query of `GET /api/v1/analytics/segments`; any other parameter is refused by name.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentsQuery {
+    /// Staff may narrow to one merchant's customers. A merchant sees only its own: its own id or
+    /// none; another merchant's is a `404`.
+    #[param(value_type = Option<String>, format = Uuid, example = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01")]
+    pub merchant_id: Option<String>,
+}
+
+/// Query of `GET /api/v1/analytics/churn-risk`; any other parameter is refused by name.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ChurnRiskQuery {
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
+    pub cursor: Option<String>,
+    /// Staff may narrow to one merchant's customers. A merchant sees only its own: its own id or
+    /// none; another merchant's is a `404`.
+    #[param(value_type = Option<String>, format = Uuid, example = "0193a0c4-8a6e-7c1a-9a51-5f0c2b1d7e01")]
+    pub merchant_id: Option<String>,
+}
+
+impl ChurnRiskQuery {
+    /// Its page parameters.
+    pub fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+/// The merchant a query names (`merchant_id`): a UUID, or none when absent or blank.
+pub fn named_merchant(merchant_id: Option<&str>) -> Result<Option<Uuid>, ApiError> {
+    match merchant_id.map(str::trim).filter(|m| !m.is_empty()) {
+        None => Ok(None),
+        Some(m) => Uuid::parse_str(m).map(Some).map_err(|_| {
+            ApiError::Validation(vec![FieldError::new("merchant_id", "must be a UUID")])
+        }),
+    }
+}
 
 /// Customers of one value tier and their share of the 12-month spend.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

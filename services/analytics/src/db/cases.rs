@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::cases as c;
-use super::shipments;
-use crate::domain::cases::{is_complaint, COMPLAINT};
+use super::{rollup, shipments};
+use crate::domain::cases::{is_complaint, on_receipt, Held, COMPLAINT};
 use crate::domain::facts::{dimension, Dims};
 
 /// What an event tells about a case: enough to place it when no earlier event did.
@@ -22,6 +22,9 @@ pub struct CaseRef<'a> {
     pub customer_id: Option<Uuid>,
     pub assignee_id: Option<Uuid>,
     pub received_at: Option<DateTime<Utc>>,
+    /// When the event happened: an assignee it names is the case's handler only if no newer
+    /// event named another (events may arrive out of order).
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// A case's dimensions as `cases` keeps them.
@@ -91,26 +94,51 @@ struct KnownCase {
     type_: String,
     #[diesel(embed)]
     dims: CaseDims,
+    received_at: Option<DateTime<Utc>>,
+    first_responded_at: Option<DateTime<Utc>>,
+    first_response_in_sla: Option<bool>,
+    handler_since: Option<DateTime<Utc>>,
 }
 
-/// A case as its events count: its type (which figures it counts in:
-/// `domain::cases`) and its dimensions.
+impl KnownCase {
+    /// What its handler holds in the rollups.
+    fn held(&self) -> Held {
+        Held {
+            receipt: self.received_at.map(|at| (at, on_receipt(&self.type_))),
+            first_response: self
+                .first_responded_at
+                .map(|at| (at, self.first_response_in_sla.unwrap_or(false))),
+        }
+    }
+}
+
+/// A case as its events count: its type (which figures it counts in: `domain::cases`), its
+/// dimensions with the handler the event names (else the case's), and the case's handler now,
+/// under whom its receipt and first response count.
 #[derive(Debug, Clone)]
 pub struct Placed {
     pub type_: String,
     pub dims: Dims,
+    pub handler: Uuid,
 }
 
 /// The type and dimensions of an event's case (of every type), placing the case from the
 /// event and the shipment it is about (the shipment's hub, service level, province; the
-/// customer's tier) when not known yet.
+/// customer's tier) when not known yet. An assignee the event names, unless a newer event named
+/// another, becomes the case's handler and takes over its receipt and first response.
 pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Placed> {
-    let known: Option<(String, Dims)> = c::table
+    // Every writer of the rollups takes this lock first: under it, a case is read and changed
+    // by one transaction at a time, and no deadlock with the rollups' rows is possible.
+    rollup::lock_writers(conn)?;
+    let known: Option<KnownCase> = c::table
         .find(r.complaint_id)
         .select(KnownCase::as_select())
         .first::<KnownCase>(conn)
-        .optional()?
-        .map(|k| (k.type_, k.dims.into()));
+        .optional()?;
+    let (held, since) = known
+        .as_ref()
+        .map_or((Held::default(), None), |k| (k.held(), k.handler_since));
+    let known = known.map(|k| (k.type_, Dims::from(k.dims)));
     // The received event is the authority; others only place a case not seen yet.
     let (type_, mut dims) = match (known, r.received_at) {
         (Some(k), None) => k,
@@ -125,15 +153,26 @@ pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Placed> {
             (type_, dims)
         }
     };
-    if let Some(handler) = r.assignee_id {
-        if handler != dims.handler_id {
+    let mut handler = dims.handler_id;
+    if let Some(assignee) = r.assignee_id {
+        let newer = match (since, r.at) {
+            (Some(since), Some(at)) => at >= since,
+            _ => true,
+        };
+        if assignee != handler && newer {
             diesel::update(c::table.find(r.complaint_id))
-                .set(c::handler_id.eq(handler))
+                .set((c::handler_id.eq(assignee), c::handler_since.eq(r.at)))
                 .execute(conn)?;
+            rollup::shift(conn, &held.moved(&dims, handler, assignee))?;
+            handler = assignee;
         }
-        dims.handler_id = handler;
+        dims.handler_id = assignee;
     }
-    Ok(Placed { type_, dims })
+    Ok(Placed {
+        type_,
+        dims,
+        handler,
+    })
 }
 
 fn dims_of(conn: &mut PgConnection, r: &CaseRef, known: Option<&Dims>) -> anyhow::Result<Dims> {
@@ -192,35 +231,59 @@ pub fn close(
         .map(drop)
 }
 
+/// Records a case's first response; `false` when one was recorded already (a case has one).
+pub fn first_responded(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    at: DateTime<Utc>,
+    within_sla: bool,
+) -> QueryResult<bool> {
+    diesel::update(
+        c::table
+            .find(complaint_id)
+            .filter(c::first_responded_at.is_null()),
+    )
+    .set((
+        c::first_responded_at.eq(at),
+        c::first_response_in_sla.eq(within_sla),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
 /// A case given another category after receipt (triage): its received complaint moves from
-/// the old category's rollup row to the new one's. Returns the receipt time with the old and
-/// new dimensions, or `None` when nothing moves (same category, not a complaint, or the
-/// receipt not seen yet: it will count under the category it then carries).
+/// the old category's rollup row to the new one's, under the case's handler. Returns the
+/// receipt time with the old and new dimensions, or `None` when nothing moves (same category,
+/// not a complaint, or the receipt not seen yet: it will count under the category it then
+/// carries).
 pub fn recategorise(
     conn: &mut PgConnection,
     complaint_id: Uuid,
     category: &str,
 ) -> anyhow::Result<Option<(DateTime<Utc>, Dims, Dims)>> {
+    rollup::lock_writers(conn)?;
     let category = dimension(Some(category));
-    let row: Option<(KnownCase, Option<DateTime<Utc>>)> = c::table
+    let row: Option<KnownCase> = c::table
         .find(complaint_id)
-        .select((KnownCase::as_select(), c::received_at))
-        .for_update()
+        .select(KnownCase::as_select())
         .first(conn)
         .optional()?;
-    let Some((k, Some(received_at))) = row else {
+    let Some(KnownCase {
+        type_,
+        dims,
+        received_at: Some(received_at),
+        ..
+    }) = row
+    else {
         return Ok(None);
     };
-    if !is_complaint(&k.type_) || k.dims.category == category || category.is_empty() {
+    if !is_complaint(&type_) || dims.category == category || category.is_empty() {
         return Ok(None);
     }
     diesel::update(c::table.find(complaint_id))
         .set(c::category.eq(&category))
         .execute(conn)?;
-    let old = Dims {
-        handler_id: Uuid::nil(),
-        ..k.dims.into()
-    };
+    let old = Dims::from(dims);
     let new = Dims {
         category,
         ..old.clone()

@@ -130,7 +130,8 @@ pub struct StaffRows {
 }
 
 /// Per handler: cases closed (of every type), median resolution time, first-response SLA
-/// rate, CSAT and reopen rate over the requested days.
+/// rate, CSAT and reopen rate over the requested days — of the handlers with a figure of case
+/// handling then (not one whose cases all moved on to another, before anything was done).
 pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<StaffRows> {
     let (from, to) = (request.range.from, request.range.to);
     let sql = format!(
@@ -138,7 +139,9 @@ pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<St
                 SUM(first_responses_in_sla)::bigint AS in_sla, SUM(surveys)::bigint AS surveys, \
                 SUM(survey_overall_sum)::bigint AS overall, SUM(reopened)::bigint AS reopened \
          FROM kpi_rollup WHERE {FILTER} AND handler_id <> '00000000-0000-0000-0000-000000000000' \
-         GROUP BY handler_id"
+         GROUP BY handler_id \
+         HAVING SUM(closed) <> 0 OR SUM(first_responses) <> 0 OR SUM(surveys) <> 0 \
+             OR SUM(reopened) <> 0 OR SUM(sla_breaches) <> 0"
     );
     let sums: Vec<HandlerSums> = filtered(sql, request, from, to).load(conn)?;
     let sql = format!(

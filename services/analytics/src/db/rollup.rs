@@ -110,15 +110,22 @@ static ADD_DAYS: LazyLock<String> = LazyLock::new(|| {
 /// take turns, each for the rest of its transaction.
 const WRITERS: i64 = 0x6b64_726f_6c6c_7570; // "kdrollup"
 
+/// Takes the lock of the writers of the rollups ([`WRITERS`]) for the rest of the transaction
+/// (again, when held already). Whoever reads and changes a case takes it first.
+pub fn lock_writers(conn: &mut PgConnection) -> QueryResult<()> {
+    statement("SELECT pg_advisory_xact_lock($1)")
+        .bind::<BigInt, _>(WRITERS)
+        .execute(conn)
+        .map(drop)
+}
+
 /// Adds `facts` to the rollups, the hourly and the day slices (one upsert each; concurrent
 /// consumers never lose an increment, and take turns: [`WRITERS`]).
 pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
     if facts.is_empty() {
         return Ok(());
     }
-    statement("SELECT pg_advisory_xact_lock($1)")
-        .bind::<BigInt, _>(WRITERS)
-        .execute(conn)?;
+    lock_writers(conn)?;
     let json = serde_json::to_value(facts)?;
     statement(ADD.as_str())
         .bind::<Jsonb, _>(&json)
@@ -128,6 +135,20 @@ pub fn add(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
             .bind::<Jsonb, _>(&json)
             .execute(conn)?;
     }
+    Ok(())
+}
+
+/// Adds to the 15-minute rows only facts that sum to zero in every slice: pairs that move
+/// counts between values of the dimensions the slices do not have (a case's handler, its
+/// category), at the same time and under the same other dimensions.
+pub fn shift(conn: &mut PgConnection, facts: &[Fact]) -> anyhow::Result<()> {
+    if facts.is_empty() {
+        return Ok(());
+    }
+    lock_writers(conn)?;
+    statement(ADD.as_str())
+        .bind::<Jsonb, _>(&serde_json::to_value(facts)?)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -148,6 +148,9 @@ diesel::table! {
         received_at -> Nullable<Timestamptz>,
         closed_at -> Nullable<Timestamptz>,
         resolution_seconds -> Nullable<Int8>,
+        first_responded_at -> Nullable<Timestamptz>,
+        first_response_in_sla -> Nullable<Bool>,
+        handler_since -> Nullable<Timestamptz>,
     }
 }
 

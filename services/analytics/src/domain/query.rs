@@ -65,6 +65,27 @@ impl ReportRange {
     }
 }
 
+kuaidi_shared::vocabulary! {
+    /// The service levels shipments are created with (the shipments service's vocabulary, SPEC
+    /// §5): the values `?service_level=` may name.
+    pub enum ServiceLevel {
+        Standard,
+        Express,
+        SameDay,
+        Scheduled,
+        ColdChain,
+        International,
+    }
+
+    /// The value tiers of customers (the customers service's vocabulary, SPEC §4): the values
+    /// `?value_tier=` may name.
+    pub enum ValueTier {
+        Key,
+        Ordinary,
+        Small,
+    }
+}
+
 /// What the rows are restricted to. `None` is "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KpiFilter {

@@ -19,6 +19,16 @@ pub fn merchant_scope(caller: &Principal) -> Result<Option<Uuid>, ApiError> {
     }
 }
 
+/// [`merchant_scope`] narrowed to the merchant a query names: staff any one (or everyone), a
+/// merchant its own — another merchant's is a `404`, as for any other tenant's resource.
+pub fn merchant_named(caller: &Principal, named: Option<Uuid>) -> Result<Option<Uuid>, ApiError> {
+    match (merchant_scope(caller)?, named) {
+        (Some(own), Some(other)) if other != own => Err(ApiError::NotFound("merchant")),
+        (Some(own), _) => Ok(Some(own)),
+        (None, named) => Ok(named),
+    }
+}
+
 /// Company-wide operations reports (alerts, staff): not for merchants.
 pub fn not_merchant(caller: &Principal) -> Result<(), ApiError> {
     if caller.role == Role::Merchant {

@@ -265,6 +265,20 @@ pub fn one_day(at: DateTime<Utc>) -> String {
     format!("from={day}&to={day}")
 }
 
+/// Reverts the migrations of `conn`'s database down to before `version` (a test of that
+/// migration then stores rows as the release before kept them, and migrates again).
+pub fn revert_to_before(conn: &mut diesel::PgConnection, version: &str) {
+    use diesel_migrations::MigrationHarness;
+    loop {
+        let applied = conn.applied_migrations().expect("the applied migrations");
+        if !applied.iter().any(|v| v.to_string().as_str() >= version) {
+            return;
+        }
+        conn.revert_last_migration(kuaidi_analytics::startup::MIGRATIONS)
+            .expect("reverted");
+    }
+}
+
 /// An event payload: the fields of `base`, with those of `extra` added or replaced.
 pub fn payload<P: serde::de::DeserializeOwned>(base: &Value, extra: Value) -> P {
     let mut v = base.clone();

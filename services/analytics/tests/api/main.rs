@@ -4,10 +4,13 @@
 mod access;
 mod case_types;
 mod days;
+mod early_warning;
 mod granularity;
+mod handlers;
 mod helpers;
 mod input;
 mod kpis;
+mod queries;
 mod reports;
 mod rollups;
 mod segments;

@@ -61,8 +61,11 @@ pub async fn export(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (report, request) = parse(&caller, query.into_inner(), &deps.clock)?;
+    // The segments of the merchant the request names (a merchant's own: it is confined).
     let scope = match report {
-        Report::Hotspots | Report::Segments => merchant_scope(&caller)?,
+        Report::Hotspots | Report::Segments => {
+            merchant_scope(&caller).map(|_| request.filter.merchant_id)?
+        }
         Report::Staff => not_merchant(&caller).map(|()| None)?,
         Report::Kpis => None,
     };
@@ -142,7 +145,7 @@ fn values<'a, T: Serialize + 'a>(
 }
 
 /// Sends the header and every row of `report` down `tx`, one line at a time; the segments of
-/// the customers of `scope` (a merchant's, or everyone's) as of the UTC day `today`.
+/// the customers of `scope` (one merchant's, or everyone's) as of the UTC day `today`.
 fn write(
     conn: &mut PgConnection,
     report: Report,
