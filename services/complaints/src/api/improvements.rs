@@ -9,10 +9,12 @@ use crate::domain::improvement::Measure;
 
 /// An improvement action (seed 002 ch. 5, 12).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"root_cause": "packaging_sorting", "goal": "halve damage at SHA01",
+#[schema(example = json!({"id": "01936fa0-2b4c-7d30-9a0e-5b6c7d8e9f01",
+    "root_cause": "packaging_sorting", "goal": "halve damage at SHA01",
     "method": "retrain sorters; new padding", "owner_id": "01936f9e-7c1a-7d30-9a0e-5b6c7d8e9f00",
     "due_at": "2027-01-31T00:00:00Z", "status": "planned", "metric": "damage_rate",
-    "baseline": 0.008, "complaint_ids": []}))]
+    "baseline": 0.008, "result": null, "complaint_ids": [],
+    "created_at": "2026-12-05T08:00:00Z", "updated_at": "2026-12-05T08:00:00Z", "version": 1}))]
 pub struct Improvement {
     pub id: Uuid,
     /// From the root-cause taxonomy of SPEC §6.
