@@ -185,12 +185,14 @@ mod tests {
 
     #[actix_web::test]
     async fn a_wrong_type_names_the_field_not_the_value() {
-        let e = body(serde_json::json!({"name": 123})).await.unwrap_err();
+        let e = body(serde_json::json!({"name": 123}))
+            .await
+            .expect_err("refused");
         assert_eq!(e.field, "name");
         assert!(e.message.contains("expected a string"), "{}", e.message);
         let e = body(serde_json::json!({"name": "x", "owner_id": "n"}))
             .await
-            .unwrap_err();
+            .expect_err("refused");
         assert_eq!(e.field, "owner_id");
     }
 
@@ -198,20 +200,20 @@ mod tests {
     async fn nested_and_listed_fields_are_named_by_their_path() {
         let e = body(serde_json::json!({"name": "x", "recipient": {"city": "c", "phone": 5}}))
             .await
-            .unwrap_err();
+            .expect_err("refused");
         assert_eq!(e.field, "recipient.phone");
         let e = body(serde_json::json!({"name": "x", "events": [
             {"city": "a", "phone": "1"}, {"city": "b"}]}))
         .await
-        .unwrap_err();
+        .expect_err("refused");
         assert_eq!(e.field, "events[1].phone");
     }
 
     #[actix_web::test]
     async fn a_missing_field_or_a_body_of_the_wrong_shape() {
-        let e = body(serde_json::json!({})).await.unwrap_err();
+        let e = body(serde_json::json!({})).await.expect_err("refused");
         assert_eq!(e.field, "name");
-        let e = body(serde_json::json!([1, 2])).await.unwrap_err();
+        let e = body(serde_json::json!([1, 2])).await.expect_err("refused");
         assert_eq!(e.field, "body");
         let ok = body(serde_json::json!({"name": "x"})).await.expect("fits");
         assert_eq!(ok.name, "x");
@@ -232,7 +234,7 @@ mod tests {
                 .to_http_request();
             Query::<Filters>::from_request(&req, &mut Payload::None).into_inner()
         };
-        let err = query("owner_id=x").unwrap_err();
+        let err = query("owner_id=x").expect_err("refused");
         let Some(ApiError::Validation(errors)) = err.as_error::<ApiError>() else {
             panic!("not a validation error");
         };

@@ -43,6 +43,7 @@ pub fn asyncapi() -> Value {
                     "name": format!("{} (batch)", e.type_),
                     "title": format!("{} (batch)", e.type_),
                     "summary": format!("Up to {BATCH_EVENTS} `{}` events in one message, each handled and deduplicated by its own id as if it had come alone.", e.type_),
+                    "description": "The AMQP `message_id` is the batch's own id (no element's); each element carries its own `id`, which consumers record.",
                     "contentType": BATCH_CONTENT_TYPE,
                     "payload": {"type": "array", "maxItems": BATCH_EVENTS, "items": envelope.clone()}
                 }),
@@ -58,9 +59,10 @@ pub fn asyncapi() -> Value {
                 "name": e.type_,
                 "title": e.type_,
                 "summary": e.summary,
+                "description": "Structured mode: the CloudEvents attributes and `data` are the JSON body (no AMQP headers). AMQP properties: `message_id` = the event's `id`, `content_type` as below, `delivery_mode` 2 (persistent).",
                 "contentType": CONTENT_TYPE,
-                "headers": {"$ref": "#/components/schemas/CloudEventAttributes"},
-                "payload": envelope
+                "payload": envelope,
+                "bindings": {"amqp": {"messageType": e.type_, "bindingVersion": "0.3.0"}}
             }),
         );
         channels.insert(
@@ -87,7 +89,7 @@ pub fn asyncapi() -> Value {
         json!({
             "type": "object",
             "description": "CloudEvents 1.0 structured-mode envelope attributes.",
-            "required": ["specversion", "id", "source", "type", "time", "datacontenttype", "dataschema"],
+            "required": ["specversion", "id", "source", "type", "time", "subject", "datacontenttype", "dataschema", "traceparent"],
             "properties": {
                 "specversion": {"const": "1.0"},
                 "id": {"type": "string", "format": "uuid", "description": "Also the AMQP message_id; consumers dedupe on it."},

@@ -44,7 +44,9 @@ event!(
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct CustomerUpdatedV1 {
     pub customer_id: Uuid,
-    /// Names of the changed fields (never their values: they may be PII).
+    /// Names of the changed fields (never their values: they may be PII), or what changed the
+    /// whole file: `merged` (another file merged into it) or `merge_undone` (a merge it took
+    /// part in was undone).
     pub changed: Vec<String>,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
