@@ -96,10 +96,7 @@ impl<'a> Tracked<'a> {
         eta: Option<DateTime<Utc>>,
     ) -> CloudEvent {
         let mut variables = serde_json::Map::new();
-        variables.insert(
-            "eta".into(),
-            eta.map_or(serde_json::Value::Null, |e| e.to_rfc3339().into()),
-        );
+        variables.insert("eta".into(), serde_json::json!(eta));
         self.emit
             .notification(&self.about, channel, template, status.as_str(), variables)
     }

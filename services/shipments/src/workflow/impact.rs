@@ -66,7 +66,7 @@ fn disruption(
     let mut variables = serde_json::Map::new();
     variables.insert("reason".into(), reason.into());
     if let Some(eta) = r.estimated_delivery_at {
-        variables.insert("eta".into(), eta.to_rfc3339().into());
+        variables.insert("eta".into(), serde_json::json!(eta));
     }
     emit.notification(&about, channel, "shipment.disruption", &r.status, variables)
 }

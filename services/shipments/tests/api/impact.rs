@@ -73,6 +73,11 @@ async fn a_hub_outage_finds_the_live_shipments_that_passed_or_are_bound_through_
     assert_eq!(event.data["template_id"], "shipment.disruption");
     assert_eq!(event.data["tracking_number"], tns[0].as_str());
     assert_eq!(event.data["variables"]["reason"], "power outage");
+    let eta = event.data["variables"]["eta"].as_str().expect("eta");
+    assert!(
+        eta.ends_with('Z'),
+        "RFC 3339 UTC as every other time: {eta}"
+    );
     t.app.stop().await;
 }
 

@@ -397,6 +397,11 @@ async fn delivery_emits_status_changed_and_delivered_with_on_time_and_a_notifica
     assert_eq!(note.data["template_id"], "shipment.delivered");
     assert_eq!(note.data["channel"], "sms");
     assert_eq!(note.data["variables"]["tracking_number"], late.as_str());
+    let eta = note.data["variables"]["eta"].as_str().expect("eta");
+    assert!(
+        eta.ends_with('Z'),
+        "RFC 3339 UTC as every other time: {eta}"
+    );
     t.app.stop().await;
 }
 
