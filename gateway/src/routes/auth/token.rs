@@ -60,8 +60,7 @@ pub async fn token(
         Ok(c) => c,
         Err((status, error, why)) => return Ok(oauth_error(status, error, &why)),
     };
-    // Only a flood is refused before the secret is checked: it costs a digest, and a right
-    // secret (random, not guessable) passes whatever others failed from this address.
+    // Only a flood is refused before the (cheap, digest) check: a right secret always passes.
     limits.check_address_rate(&req)?;
     let lookup = client_id.clone();
     let row = db::run(&sessions.pool, move |conn| {
