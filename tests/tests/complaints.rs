@@ -429,12 +429,8 @@ async fn an_upload_up_to_the_complaint_desks_limit_passes_the_gateway_and_a_larg
     let photo = json_of(upload_photo(&suite, &admin, id, 9 << 20).await, 201).await;
     assert_eq!(photo["kind"], "photo");
     let refused = upload_photo(&suite, &admin, id, 10_485_760 + 1).await;
-    assert_eq!(refused.status(), 413, "over the desk's limit");
-    assert_eq!(
-        refused.headers()["content-type"],
-        "application/problem+json"
-    );
-    let problem: Value = refused.json().await.expect("json");
+    // over the desk's limit
+    let problem = kuaidi_shared::testing::expect_problem(refused, 413).await;
     assert_eq!(
         problem["type"],
         "https://kuaidi.dev/problems/payload_too_large"
