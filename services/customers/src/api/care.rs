@@ -182,7 +182,8 @@ pub struct ClassificationRun {
     pub ran_at: DateTime<Utc>,
 }
 
-/// Answer of an undone merge: both records as they were before it.
+/// Answer of an undone merge: both records as they were before it, but for the fields changed
+/// since the merge (a handover, an edit), which keep their current values.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UndoResult {
     pub merge_id: Uuid,

@@ -1,11 +1,13 @@
-//! Merges and their undo: both records are snapshotted (`to_jsonb` of the rows) with the
-//! survivor's identities and the ids of what moved, so an undo restores both exactly.
+//! Merges and their undo: both records are snapshotted (`to_jsonb` of the rows) before the
+//! merge and after it, with the survivor's identities and the ids of what moved, so an undo
+//! puts back what the merge changed and nothing else.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Jsonb, Uuid as SqlUuid};
 use uuid::Uuid;
 
+use super::customers::CustomerRow;
 use super::schema::{customer_identities, customers, interactions, merges};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -25,6 +27,9 @@ pub struct MergeRow {
     pub actor: Option<String>,
     pub merged_at: DateTime<Utc>,
     pub undone_at: Option<DateTime<Utc>>,
+    /// Both records as the merge left them (`None` for merges from before these were kept).
+    pub survivor_after: Option<serde_json::Value>,
+    pub duplicate_after: Option<serde_json::Value>,
 }
 
 #[derive(QueryableByName)]
@@ -41,33 +46,11 @@ pub fn snapshot(conn: &mut PgConnection, id: Uuid) -> QueryResult<serde_json::Va
         .map(|s| s.row)
 }
 
-// The columns an undo puts back: every stored column but the id, the generated search name,
-// the version and the update time.
-const RESTORED: &str = "kind, name, contacts_sealed, company, industry, size, region_city, \
-    region_province, city_tier, lanes, preferences, tags, owner_id, merchant_id, value_tier, \
-    lifecycle_stage, created_at, extras_sealed, birthday_index, consents, \
-    rfm_r, rfm_f, rfm_m, rfm_score, merged_into, erased_at";
-
-/// Puts customer `id`'s data back exactly as `snapshot` holds it, as a new version updated at
-/// `now`: a version number is never used for two states (an `If-Match` taken before the merge
-/// or during it fails, and the services that order `customer.updated` by version take the
-/// restored phones over the united ones).
-pub fn restore(
-    conn: &mut PgConnection,
-    id: Uuid,
-    snapshot: &serde_json::Value,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    diesel::sql_query(format!(
-        "UPDATE customers SET ({RESTORED}) = \
-         (SELECT {RESTORED} FROM jsonb_populate_record(NULL::customers, $1)), \
-         version = version + 1, updated_at = $3 WHERE id = $2"
-    ))
-    .bind::<Jsonb, _>(snapshot)
-    .bind::<SqlUuid, _>(id)
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
-    .execute(conn)
-    .map(drop)
+/// The customer row a [`snapshot`] holds.
+pub fn row_of(conn: &mut PgConnection, snapshot: &serde_json::Value) -> QueryResult<CustomerRow> {
+    diesel::sql_query("SELECT r.* FROM jsonb_populate_record(NULL::customers, $1) r")
+        .bind::<Jsonb, _>(snapshot)
+        .get_result(conn)
 }
 
 /// Marks `duplicate` merged into `survivor`, re-points duplicates merged into it earlier and
@@ -96,8 +79,13 @@ pub fn absorb(
     Ok((repointed, moved))
 }
 
-/// Reverses [`absorb`] for the recorded ids.
-pub fn release(conn: &mut PgConnection, m: &MergeRow) -> QueryResult<()> {
+/// Reverses [`absorb`] for the recorded ids, and gives the survivor the `identities` its
+/// restored profile holds.
+pub fn release(
+    conn: &mut PgConnection,
+    m: &MergeRow,
+    identities: &[(String, String)],
+) -> QueryResult<()> {
     diesel::update(customers::table.filter(customers::id.eq_any(&m.repointed)))
         .set(customers::merged_into.eq(Some(m.duplicate_id)))
         .execute(conn)?;
@@ -109,8 +97,6 @@ pub fn release(conn: &mut PgConnection, m: &MergeRow) -> QueryResult<()> {
         customer_identities::table.filter(customer_identities::customer_id.eq(m.survivor_id)),
     )
     .execute(conn)?;
-    let identities: Vec<(String, String)> =
-        serde_json::from_value(m.identities_before.clone()).unwrap_or_default();
     let rows: Vec<_> = identities
         .iter()
         .map(|(kind, digest)| {
@@ -164,7 +150,8 @@ pub fn involving(conn: &mut PgConnection, id: Uuid) -> QueryResult<Vec<MergeRow>
 pub fn scrub(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE merges SET survivor_before = '{}', duplicate_before = '{}', \
-         identities_before = '[]' WHERE survivor_id = ANY($1) OR duplicate_id = ANY($1)",
+         identities_before = '[]', survivor_after = NULL, duplicate_after = NULL \
+         WHERE survivor_id = ANY($1) OR duplicate_id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(ids)
     .execute(conn)

@@ -142,6 +142,8 @@ diesel::table! {
         actor -> Nullable<Text>,
         merged_at -> Timestamptz,
         undone_at -> Nullable<Timestamptz>,
+        survivor_after -> Nullable<Jsonb>,
+        duplicate_after -> Nullable<Jsonb>,
     }
 }
 

@@ -360,13 +360,15 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
             "emails",
             "industry",
             "size",
-            "tags",
             "company",
             "interactions",
         ] {
             assert_eq!(a[field], b[field], "{field} restored");
         }
     }
+    // An undo undoes the merge only: the survivor's tags, edited since, stay as edited.
+    assert_eq!(after.0["tags"], json!(["vip"]), "a later edit stays");
+    assert_eq!(after.1["tags"], before.1["tags"], "the duplicate's tags");
     // Restored as new versions: no version number names two states, so an ETag from before
     // the merge is stale, and the services ordering phones by version take the restored ones.
     let version = |v: &Value| v["version"].as_i64().expect("a version");

@@ -17,3 +17,4 @@ mod ownership;
 mod search;
 mod single_reads;
 mod stages;
+mod undo;

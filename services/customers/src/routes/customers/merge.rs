@@ -80,11 +80,12 @@ pub async fn merge_customers(
     Ok(resp)
 }
 
-/// Undoes a merge within 7 days (*default*, `[merges] undo_days`): both records exactly as they were, the duplicate's
-/// interactions and follow-ups back with it.
+/// Undoes a merge within 7 days (*default*, `[merges] undo_days`): both records as they were,
+/// the interactions and follow-ups the merge moved back with the duplicate. It undoes the merge
+/// only: a field changed since the merge (a handover, an edit) keeps its current value.
 #[utoipa::path(post, path = "/api/v1/customers/merges/{merge_id}:undo", tag = "customers",
     params(("merge_id" = Uuid, Path, description = "Merge id")),
-    responses((status = 200, description = "Both records as before the merge", body = UndoResult),
+    responses((status = 200, description = "Both records as before the merge, later changes kept", body = UndoResult),
         NoSuchMerge, NotUndoable))]
 pub async fn undo_merge(
     caller: Authorized<caps::CustomersWrite>,

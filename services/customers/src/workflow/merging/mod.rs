@@ -1,10 +1,13 @@
 //! Merging two customer files and undoing it, in the caller's transaction: both rows locked
 //! in id order (two merges of one pair queue, the second finds the work done and gets a 409),
-//! both snapshotted with what moved, so an undo within the configured days restores both
-//! exactly. An owner the merge changes (or the undo restores) is announced, and so are the
-//! files' new versions (`customer.updated`: the survivor's after a merge, both after an undo).
+//! both snapshotted before and after the merge with what moved, so an undo within the
+//! configured days puts back what the merge changed: every field still as the merge left it
+//! goes back, one changed since (a handover, an edit) stays (`undo.rs`). An owner the merge
+//! changes (or the undo restores) is announced, and so are the files' new versions
+//! (`customer.updated`: the survivor's after a merge, both after an undo).
 
 pub mod fields;
+pub mod undo;
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::PgConnection;
@@ -162,6 +165,7 @@ impl Merger<'_> {
         // The survivor's follow-ups keep their assignees, so that an undo restores them exactly.
         let emit = Emitter { ctx, now };
         ownership::announce(conn, &emit, s.id, s.owner_id, row.owner_id)?;
+        let after = (merges::snapshot(conn, s.id)?, merges::snapshot(conn, d.id)?);
         let merge_id = new_id();
         merges::insert(
             conn,
@@ -179,6 +183,8 @@ impl Merger<'_> {
                 actor: Some(who.sub.clone()),
                 merged_at: now,
                 undone_at: None,
+                survivor_after: Some(after.0),
+                duplicate_after: Some(after.1),
             },
         )?;
         Outbox::enqueue(conn, &emit.merged(merge_id, s.id, d.id))?;
@@ -194,7 +200,8 @@ impl Merger<'_> {
         })
     }
 
-    /// Undoes merge `merge_id`: both records' data exactly as they were, as new versions.
+    /// Undoes merge `merge_id`: both records as they were before it, as new versions, but for
+    /// the fields changed since the merge, which keep their current values.
     pub fn undo(&self, conn: &mut PgConnection, merge_id: Uuid) -> Result<Undone, ApiError> {
         let (who, ctx, now) = (self.who, self.ctx, self.now);
         let m = merges::lock(conn, merge_id)?.ok_or(ApiError::NotFound("merge"))?;
@@ -210,27 +217,31 @@ impl Merger<'_> {
                 format!("a merge can be undone for {} days", self.undo_days),
             ));
         }
-        let (merged, _) = lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
+        let (merged, absorbed) = lock_pair(conn, who, m.survivor_id, m.duplicate_id)?;
         if let Some(later) = merged.merged_into {
             return Err(ApiError::conflict(
                 "merged_again",
                 format!("the survivor was merged into {later} since; undo that merge first"),
             ));
         }
-        merges::restore(conn, m.survivor_id, &m.survivor_before, now)?;
-        merges::restore(conn, m.duplicate_id, &m.duplicate_before, now)?;
-        merges::release(conn, &m)?;
+        let before = merges::row_of(conn, &m.survivor_before)?;
+        let (survivor, identities_back) =
+            self.put_back(conn, &merged, before, &m.survivor_after)?;
+        let before = merges::row_of(conn, &m.duplicate_before)?;
+        let (duplicate, _) = self.put_back(conn, &absorbed, before, &m.duplicate_after)?;
+        let identities = if identities_back {
+            serde_json::from_value(m.identities_before.clone()).unwrap_or_default()
+        } else {
+            self.identities_of(&survivor)?
+        };
+        merges::release(conn, &m, &identities)?;
         merges::mark_undone(conn, merge_id, now)?;
-        let (emit, mut rows) = (Emitter { ctx, now }, Vec::new());
-        for id in [m.survivor_id, m.duplicate_id] {
-            let row = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
-            let phones = repo::phone_hashes(conn, id)?;
-            let event = emit.updated(&row, vec!["merge_undone".into()], phones);
+        let emit = Emitter { ctx, now };
+        for row in [&survivor, &duplicate] {
+            let phones = repo::phone_hashes(conn, row.id)?;
+            let event = emit.updated(row, vec!["merge_undone".into()], phones);
             Outbox::enqueue(conn, &event)?;
-            rows.push(row);
         }
-        let duplicate = rows.pop().ok_or(ApiError::NotFound("customer"))?;
-        let survivor = rows.pop().ok_or(ApiError::NotFound("customer"))?;
         ownership::announce(conn, &emit, survivor.id, merged.owner_id, survivor.owner_id)?;
         Ok(Undone {
             merge_id,
@@ -238,5 +249,47 @@ impl Merger<'_> {
             survivor,
             duplicate,
         })
+    }
+
+    /// Writes `current` back as `before` but for the fields changed since the merge left them
+    /// as `after` holds (all of `before` for a merge that kept no `after`), as a new version;
+    /// answers the row and whether its phones, emails and company are back as before.
+    fn put_back(
+        &self,
+        conn: &mut PgConnection,
+        current: &CustomerRow,
+        before: CustomerRow,
+        after: &Option<serde_json::Value>,
+    ) -> Result<(CustomerRow, bool), ApiError> {
+        let pii = self.pii;
+        let after = match after {
+            Some(after) => merges::row_of(conn, after)?,
+            None => current.clone(),
+        };
+        let before = undo::State::open(before, pii)?;
+        let now = undo::State::open(current.clone(), pii)?;
+        let out = undo::resolve(&before, &undo::State::open(after, pii)?, &now);
+        let identities_back = (&out.contacts.phones, &out.contacts.emails, &out.row.company)
+            == (
+                &before.contacts.phones,
+                &before.contacts.emails,
+                &before.row.company,
+            );
+        let mut row = out.sealed(&[&before, &now], pii);
+        (row.id, row.version, row.updated_at) = (current.id, current.version + 1, self.now);
+        repo::save(conn, &row)?;
+        Ok((row, identities_back))
+    }
+
+    /// The identities (`(kind, blind index)`) of `row`'s profile as it is.
+    fn identities_of(&self, row: &CustomerRow) -> Result<Vec<(String, String)>, ApiError> {
+        let stored = profile::profile_of(row, self.pii)?;
+        let new = NewCustomer::parse(stored, true).map_err(|e| {
+            ApiError::Internal(anyhow::anyhow!("a restored profile does not parse: {e:?}"))
+        })?;
+        Ok(profile::digests(&new, self.pii)
+            .into_iter()
+            .map(|(kind, digest)| (kind.to_owned(), digest))
+            .collect())
     }
 }

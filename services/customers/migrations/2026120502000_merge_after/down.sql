@@ -1,0 +1,1 @@
+ALTER TABLE merges DROP COLUMN survivor_after, DROP COLUMN duplicate_after;
