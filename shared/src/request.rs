@@ -147,23 +147,85 @@ pub(crate) fn complete_response(
 }
 
 fn complete_problem(res: HttpResponse, path: &str, ctx: &RequestContext) -> HttpResponse {
-    let Some(api_error) = res.error().and_then(|e| e.as_error::<ApiError>()) else {
+    use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    let Some(error) = res.error() else {
         return res;
     };
-    let problem = api_error.to_problem(Some(path.to_owned()), Some(ctx.request_id.clone()));
+    let (instance, id) = (Some(path.to_owned()), Some(ctx.request_id.clone()));
+    let problem = match error.as_error::<ApiError>() {
+        Some(api_error) => api_error.to_problem(instance, id),
+        // Another layer's refusal (a CORS preflight from an origin not allowed, ...): a
+        // problem document all the same, with its status.
+        None => of_status(res.status(), &error.to_string(), instance, id),
+    };
     let mut builder = HttpResponse::build(res.status());
     for (name, value) in res.headers().iter() {
-        if name != actix_web::http::header::CONTENT_LENGTH {
+        if name != CONTENT_LENGTH && name != CONTENT_TYPE {
             builder.append_header((name.clone(), value.clone()));
         }
     }
-    let body = serde_json::to_vec(&problem).unwrap_or_default();
-    builder.body(body)
+    builder.content_type(crate::problem::PROBLEM_JSON);
+    builder.body(serde_json::to_vec(&problem).unwrap_or_default())
+}
+
+/// The problem document of an error that is no `ApiError`: its message for a 4xx, never a
+/// 5xx's (it may hold internals).
+fn of_status(
+    status: actix_web::http::StatusCode,
+    message: &str,
+    instance: Option<String>,
+    request_id: Option<String>,
+) -> crate::problem::Problem {
+    let title = status.canonical_reason().unwrap_or("Error");
+    let code = title.to_lowercase().replace([' ', '-'], "_");
+    crate::problem::Problem {
+        type_: format!("https://kuaidi.dev/problems/{code}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail: if status.is_server_error() {
+            "an unexpected error occurred; it has been logged".to_owned()
+        } else {
+            message.to_owned()
+        },
+        instance,
+        code,
+        errors: Vec::new(),
+        request_id,
+        extensions: serde_json::Map::new(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[actix_web::test]
+    async fn another_layers_refusal_is_a_problem_document_too() {
+        let ctx = RequestContext::detached();
+        let refused =
+            actix_web::error::ErrorBadRequest("Origin is not allowed to make this request");
+        let res = HttpResponse::from_error(refused);
+        let res = complete_problem(res, "/api/v1/users", &ctx);
+        assert_eq!(res.status(), 400);
+        assert_eq!(
+            res.headers()
+                .get(actix_web::http::header::CONTENT_TYPE)
+                .expect("type"),
+            crate::problem::PROBLEM_JSON
+        );
+        let failed = actix_web::error::ErrorInternalServerError("pool: SELECT secret");
+        let res = complete_problem(HttpResponse::from_error(failed), "/x", &ctx);
+        let body = actix_web::body::to_bytes(res.into_body())
+            .await
+            .expect("body");
+        let problem: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(problem["status"], 500);
+        assert_eq!(problem["code"], "internal_server_error");
+        assert!(!problem["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("SELECT"));
+    }
 
     #[test]
     fn traceparent_continues_the_callers_trace() {

@@ -216,10 +216,11 @@ impl JwtVerifier {
         if let Some(k) = self.cached(kid) {
             return Ok(k);
         }
+        // A key set fetched a moment ago said no: a token naming another key is not asked about
+        // again for a while. A fetch that failed says nothing: the next token asks again.
         if last.is_some_and(|t| t.elapsed() < JWKS_REFRESH_MIN) {
             return Err(ApiError::Unauthorized("unknown signing key".into()));
         }
-        *last = Some(Instant::now());
         let jwks: Jwks = self
             .http
             .get(url)
@@ -240,6 +241,7 @@ impl JwtVerifier {
                 fresh.insert(k.kid.clone(), Arc::new(dk));
             }
         }
+        *last = Some(Instant::now());
         if let Ok(mut keys) = self.keys.write() {
             *keys = fresh;
         }

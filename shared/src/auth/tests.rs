@@ -34,8 +34,12 @@ fn verifier(key: &SigningKey) -> JwtVerifier {
     JwtVerifier::new(&crate::testing::auth_settings(key)).expect("verifier")
 }
 
-/// A JWKS endpoint serving whatever `keys` holds at each request.
-async fn jwks_server(keys: std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>) -> String {
+/// A JWKS endpoint serving whatever `keys` holds at each request (a `503` while `up` is
+/// false).
+async fn jwks_server(
+    keys: std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -48,6 +52,11 @@ async fn jwks_server(keys: std::sync::Arc<std::sync::Mutex<Vec<Jwk>>>) -> String
         while let Ok((mut socket, _)) = listener.accept().await {
             let mut buf = vec![0_u8; 8192];
             let _ = socket.read(&mut buf).await;
+            if !up.load(std::sync::atomic::Ordering::SeqCst) {
+                let down = "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                let _ = socket.write_all(down.as_bytes()).await;
+                continue;
+            }
             let body = serde_json::to_string(&Jwks {
                 keys: keys.lock().expect("lock").clone(),
             })
@@ -71,7 +80,7 @@ async fn fetched_once(
     let v = JwtVerifier::new(&AuthSettings {
         issuer: "kuaidi-gateway".into(),
         audience: "kuaidi".into(),
-        jwks_url: Some(jwks_server(served.clone()).await),
+        jwks_url: Some(jwks_server(served.clone(), std::sync::Arc::new(true.into())).await),
         public_keys: vec![],
     })
     .expect("verifier");
@@ -96,6 +105,30 @@ async fn a_token_of_a_key_unknown_to_the_cache_makes_the_verifier_fetch_the_jwks
         .verify(&by_new)
         .await
         .expect("refetched on the unknown kid");
+    assert_eq!(got.sub, "u1");
+}
+
+#[actix_web::test]
+async fn a_key_set_that_could_not_be_fetched_is_asked_for_again_at_the_next_token() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let key = SigningKey::generate();
+    let served = std::sync::Arc::new(std::sync::Mutex::new(vec![key.jwk()]));
+    let up = std::sync::Arc::new(AtomicBool::new(false));
+    let v = JwtVerifier::new(&AuthSettings {
+        issuer: "kuaidi-gateway".into(),
+        audience: "kuaidi".into(),
+        jwks_url: Some(jwks_server(served, up.clone()).await),
+        public_keys: vec![],
+    })
+    .expect("verifier");
+    let now = crate::clock::Clock::system().now().timestamp();
+    let token = key.sign(&claims(now)).expect("sign");
+    assert!(
+        matches!(v.verify(&token).await, Err(ApiError::Unavailable(_))),
+        "keys that cannot be fetched: unavailable, not a bad token"
+    );
+    up.store(true, Ordering::SeqCst);
+    let got = v.verify(&token).await.expect("asked again, at once");
     assert_eq!(got.sub, "u1");
 }
 
