@@ -128,15 +128,20 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
     });
     let cors_origins = settings.cors.allowed_origins.clone();
     // The services' documents, merged at run time (the gateway links no service).
-    let catalog = web::Data::new(Catalog::new(&docs::gateway_openapi(), &settings.services)?);
-    catalog.refresh(&docs_client, settings.clock.now()).await;
+    let catalog = Catalog::new(
+        &docs::gateway_openapi(),
+        &settings.services,
+        docs_client,
+        settings.clock.clone(),
+    );
+    let catalog = web::Data::new(catalog?);
+    catalog.refresh(settings.clock.now()).await;
     let (shutdown, stopping) = tokio::sync::watch::channel(false);
     let outbox = Outbox::new();
     let mut jobs = background(
         &settings,
         &pool,
         catalog.clone().into_inner(),
-        docs_client,
         stopping.clone(),
     );
     // Revocations reach the services as events. The gateway works without the broker (its
@@ -237,7 +242,6 @@ fn background(
     settings: &GatewaySettings,
     pool: &db::PgPool,
     catalog: Arc<Catalog>,
-    client: reqwest::Client,
     stopping: Shutdown,
 ) -> Vec<JoinHandle<()>> {
     let sched = Scheduler {
@@ -247,8 +251,8 @@ fn background(
     };
     let refresh = Job::new("openapi_refresh", docs::catalog::RETRY_MISSING_EVERY);
     let mut jobs = vec![sched.spawn_async(refresh, stopping.clone(), move |now| {
-        let (catalog, client) = (catalog.clone(), client.clone());
-        async move { Ok(catalog.refresh_if_due(&client, now).await) }
+        let catalog = catalog.clone();
+        async move { Ok(catalog.refresh_if_due(now).await) }
     })];
     let purges = vec![
         Purge {

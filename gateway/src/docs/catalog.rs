@@ -12,6 +12,7 @@ use std::time::Duration;
 use super::merge::{merged, Part};
 use super::ordered::Json;
 use crate::configuration::Upstreams;
+use kuaidi_shared::clock::Clock;
 
 /// How long one service may take to answer `/openapi.json`.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -26,6 +27,8 @@ pub struct Catalog {
     own: Json,
     services: Vec<(&'static str, String)>,
     state: RwLock<State>,
+    client: reqwest::Client,
+    clock: Clock,
 }
 
 #[derive(Default)]
@@ -36,9 +39,18 @@ struct State {
     refreshed_at: Option<DateTime<Utc>>,
 }
 
+/// How soon after a refresh a reader of a document missing a service may ask again itself.
+const ASK_AGAIN_AFTER: chrono::TimeDelta = chrono::TimeDelta::milliseconds(250);
+
 impl Catalog {
-    /// A catalogue of `own` and the services' documents, none fetched yet.
-    pub fn new(own: &utoipa::openapi::OpenApi, upstreams: &Upstreams) -> anyhow::Result<Self> {
+    /// A catalogue of `own` and the services' documents, none fetched yet; `client` fetches
+    /// them.
+    pub fn new(
+        own: &utoipa::openapi::OpenApi,
+        upstreams: &Upstreams,
+        client: reqwest::Client,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let own = Json::parse(&serde_json::to_vec(own)?)?;
         let services = vec![
             ("customers", upstreams.customers.clone()),
@@ -50,6 +62,8 @@ impl Catalog {
             own,
             services,
             state: RwLock::new(State::default()),
+            client,
+            clock,
         };
         catalog.remerge();
         Ok(catalog)
@@ -58,9 +72,9 @@ impl Catalog {
     /// Refreshes when it is time: every [`REFRESH_EVERY`], and at once while a service is
     /// missing (not fetched yet, or not answering). Returns how many services answered (0 when
     /// it was not time).
-    pub async fn refresh_if_due(&self, client: &reqwest::Client, now: DateTime<Utc>) -> usize {
+    pub async fn refresh_if_due(&self, now: DateTime<Utc>) -> usize {
         if self.is_due(now) {
-            self.refresh(client, now).await
+            self.refresh(now).await
         } else {
             0
         }
@@ -70,13 +84,31 @@ impl Catalog {
         let Ok(state) = self.state.read() else {
             return true;
         };
-        let missing = !state.unavailable.is_empty() || state.last.len() < self.services.len();
         let every = chrono::Duration::from_std(REFRESH_EVERY).unwrap_or_default();
-        missing || state.refreshed_at.is_none_or(|at| now - at >= every)
+        self.missing(&state) || state.refreshed_at.is_none_or(|at| now - at >= every)
+    }
+
+    fn missing(&self, state: &State) -> bool {
+        !state.unavailable.is_empty() || state.last.len() < self.services.len()
+    }
+
+    /// The merged document, asking the missing services again first (unless that was just
+    /// done): a reader right after start-up gets every service that is up by then, not the
+    /// document of a moment before one of them was.
+    pub async fn complete_document(&self) -> Arc<Vec<u8>> {
+        let now = self.clock.now();
+        let ask = self.state.read().is_ok_and(|s| {
+            self.missing(&s) && s.refreshed_at.is_none_or(|at| now - at >= ASK_AGAIN_AFTER)
+        });
+        if ask {
+            self.refresh(now).await;
+        }
+        self.document()
     }
 
     /// Fetches every service's document at once; returns how many answered.
-    pub async fn refresh(&self, client: &reqwest::Client, now: DateTime<Utc>) -> usize {
+    pub async fn refresh(&self, now: DateTime<Utc>) -> usize {
+        let client = &self.client;
         let fetches = self
             .services
             .iter()
@@ -152,5 +184,5 @@ async fn fetch(client: &reqwest::Client, base: &str) -> anyhow::Result<Json> {
 pub async fn serve(catalog: web::Data<Catalog>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(catalog.document().as_ref().clone())
+        .body(catalog.complete_document().await.as_ref().clone())
 }
