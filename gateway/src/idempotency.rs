@@ -173,6 +173,39 @@ pub async fn abandon(pool: &PgPool, principal: String, key: String) {
     .await;
 }
 
+/// What [`claim`] found: the key claimed for this request (its caller, key, pool and cipher),
+/// or the answer of the request that claimed it first.
+enum Claimed {
+    Fresh((String, String, PgPool, web::Data<PiiCipher>)),
+    Replay(HttpResponse),
+}
+
+/// Claims the key `raw` of a keyed create for its verified caller, the body fingerprinted and
+/// put back for the handler.
+async fn claim(
+    req: &mut ServiceRequest,
+    raw: &actix_web::http::header::HeaderValue,
+) -> Result<Claimed, actix_web::Error> {
+    let key = parse_key(raw.to_str().unwrap_or(""))?;
+    let who = req.extract::<Principal>().await?.sub;
+    let body = req.extract::<web::Bytes>().await?;
+    let hash = fingerprint("POST", req.uri().path(), &body);
+    req.set_payload(bytes_payload(body));
+    let (Some(auditor), Some(pii)) = (
+        req.app_data::<web::Data<crate::audit::Auditor>>().cloned(),
+        req.app_data::<web::Data<PiiCipher>>().cloned(),
+    ) else {
+        return Err(ApiError::Internal(anyhow::anyhow!("idempotency is not configured")).into());
+    };
+    let pool = auditor.pool().clone();
+    Ok(
+        match begin(&pool, &pii, who.clone(), key.clone(), hash).await? {
+            Begin::Replay(resp) => Claimed::Replay(resp),
+            _ => Claimed::Fresh((who, key, pool, pii)),
+        },
+    )
+}
+
 /// `Idempotency-Key` on the gateway's own creates (users, clients, API keys), as the proxy does
 /// for the services' (a middleware on those resources): a keyed POST by a verified caller runs
 /// once; the same key and body replay its answer, sealed at rest like every kept answer (a
@@ -185,25 +218,17 @@ pub async fn own_creates(
     let (Some(raw), true) = (raw, req.method() == actix_web::http::Method::POST) else {
         return next.call(req).await;
     };
-    let key = parse_key(raw.to_str().unwrap_or(""))?;
-    let who = req.extract::<Principal>().await?.sub;
-    let body = req.extract::<web::Bytes>().await?;
-    let hash = fingerprint("POST", req.uri().path(), &body);
-    req.set_payload(bytes_payload(body));
-    let (Some(auditor), Some(pii)) = (
-        req.app_data::<web::Data<crate::audit::Auditor>>().cloned(),
-        req.app_data::<web::Data<PiiCipher>>().cloned(),
-    ) else {
-        return Err(ApiError::Internal(anyhow::anyhow!("idempotency is not configured")).into());
+    // Refusals before the create are answered as the app answers errors (problem+json with
+    // `instance` and `request_id`), not returned past it.
+    let (who, key, pool, pii) = match claim(&mut req, &raw).await {
+        Ok(Claimed::Fresh(claimed)) => claimed,
+        Ok(Claimed::Replay(resp)) => return Ok(req.into_response(resp)),
+        Err(e) => return Ok(req.error_response(e)),
     };
-    let pool = auditor.pool();
-    if let Begin::Replay(resp) = begin(pool, &pii, who.clone(), key.clone(), hash).await? {
-        return Ok(req.into_response(resp));
-    }
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
-            abandon(pool, who, key).await;
+            abandon(&pool, who, key).await;
             return Err(e);
         }
     };
@@ -214,7 +239,7 @@ pub async fn own_creates(
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading an answer: {e}")))?;
     let kept = kept_headers(|name| head.headers().get(name).and_then(|v| v.to_str().ok()));
     let answer = (head.status().as_u16(), kept, &bytes[..]);
-    settle(pool, &pii, (who, key), answer).await?;
+    settle(&pool, &pii, (who, key), answer).await?;
     Ok(ServiceResponse::new(
         req,
         head.set_body(BoxBody::new(bytes)),

@@ -124,7 +124,7 @@ pub async fn own_routes(
     let principal = match principal {
         Ok(p) => p,
         Err(_) => match api_key_caller(&mut req, &proxy).await {
-            Some(refused) => return Err(refused.into()),
+            Some(refused) => return Ok(req.error_response(refused)),
             None => return next.call(req).await,
         },
     };
@@ -138,7 +138,7 @@ pub async fn own_routes(
             retry_after_secs,
             limit,
         };
-        return Err(refused.into());
+        return Ok(req.error_response(refused));
     }
     let mut res = next.call(req).await?;
     decision.set_headers(res.headers_mut());

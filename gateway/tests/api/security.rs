@@ -209,7 +209,9 @@ async fn only_admins_manage_users_clients_api_keys_and_read_the_audit_log() {
                 .await
                 .expect("sent");
             assert_eq!(r.status(), status, "{path} with {key}");
-            assert_eq!(r.headers()["content-type"], "application/problem+json");
+            let problem = kuaidi_shared::testing::expect_problem(r, status).await;
+            assert_eq!(problem["instance"], path, "{problem}");
+            assert!(problem["request_id"].is_string(), "{problem}");
         }
     }
     gw.stop().await;

@@ -109,8 +109,13 @@ async fn the_gateways_own_creates_honour_idempotency_keys() {
         other["username"] = json!("han.meimei");
         let reused = keyed_own(&gw, &admin, path, &key, &other).await;
         assert_eq!(reused.status(), 422, "{path}: the key with another body");
-        let code = reused.json::<Value>().await.expect("json")["code"].clone();
-        assert_eq!(code, "idempotency_key_reused", "{path}");
+        let problem = kuaidi_shared::testing::expect_problem(reused, 422).await;
+        assert_eq!(problem["code"], "idempotency_key_reused", "{path}");
+        assert_eq!(
+            problem["instance"], path,
+            "{path}: a whole problem document"
+        );
+        assert!(problem["request_id"].is_string(), "{path}");
         let listed: Value = gw.get(&admin, path).await.json().await.expect("json");
         let same = |r: &&Value| match body.get("username") {
             Some(username) => &r["username"] == username,
