@@ -36,6 +36,43 @@ pub enum PutConsents {
 }
 
 impl PutConsents {
+    /// The body read as this type, each purpose whose value is not one of the accepted shapes
+    /// named in the refusal (serde's untagged enums can only say that nothing matched).
+    pub fn parse(body: serde_json::Value) -> Result<Self, ApiError> {
+        use serde_json::Value;
+        let Value::Object(map) = body else {
+            let shape = "an object of purposes, or {\"consents\": {...}}";
+            return Err(ApiError::validation("body", shape));
+        };
+        let (prefix, purposes) = match map.get("consents") {
+            Some(Value::Object(inner)) if map.len() == 1 => ("consents.", inner.clone()),
+            Some(_) if map.len() == 1 => {
+                return Err(ApiError::validation("consents", "an object of purposes"))
+            }
+            _ => ("", map),
+        };
+        let mut errors = Vec::new();
+        let mut consents = BTreeMap::new();
+        for (purpose, value) in purposes {
+            match serde_json::from_value::<ConsentValue>(value) {
+                Ok(v) => {
+                    consents.insert(purpose, v);
+                }
+                Err(_) => errors.push(FieldError::new(
+                    format!("{prefix}{purpose}"),
+                    "true, false or {\"granted\": true|false, \"source\": \"...\", \"at\": \"...\"}",
+                )),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(match prefix {
+            "" => Self::Flat(consents),
+            _ => Self::Wrapped(WrappedConsents { consents }),
+        })
+    }
+
     /// The purposes named, and the prefix of their field names in errors (`consents.` when
     /// they came under `consents`).
     pub fn purposes(self) -> (&'static str, ConsentMap) {
@@ -254,6 +291,25 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_purpose_of_the_wrong_shape_is_named_in_the_refusal() {
+        let refused = |body| match PutConsents::parse(body) {
+            Err(ApiError::Validation(errors)) => {
+                errors.into_iter().map(|e| e.field).collect::<Vec<_>>()
+            }
+            other => panic!("not refused by field: {other:?}"),
+        };
+        assert_eq!(refused(json!({"marketing": "yes"})), ["marketing"]);
+        assert_eq!(
+            refused(json!({"consents": {"marketing": 1, "care_messages": true,
+                "profile_extras": {"granted": "no"}}})),
+            ["consents.marketing", "consents.profile_extras"]
+        );
+        assert_eq!(refused(json!(["marketing"])), ["body"]);
+        assert_eq!(refused(json!({"consents": true})), ["consents"]);
+        assert!(PutConsents::parse(json!({"marketing": true})).is_ok());
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub async fn put_consents(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
-    body: Json<PutConsents>,
+    body: Json<serde_json::Value>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     let (id, now, who) = (
@@ -40,7 +40,7 @@ pub async fn put_consents(
         deps.clock.now(),
         caller.principal.clone(),
     );
-    let changes = body.into_inner().changes(now)?;
+    let changes = PutConsents::parse(body.into_inner())?.changes(now)?;
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
         let rows = profile::record_consents(&mut row, changes, &who.sub)?;
