@@ -60,8 +60,9 @@ impl KpiQuery {
                 None
             }),
         };
-        let merchant_id = blank_to_none(q.merchant_id).and_then(|m| {
-            Uuid::parse_str(&m)
+        // Blank is no UUID either (the documented format): refused, not read as "any".
+        let merchant_id = q.merchant_id.and_then(|m| {
+            Uuid::parse_str(m.trim())
                 .map_err(|_| errors.push(FieldError::new("merchant_id", "must be a UUID")))
                 .ok()
         });

@@ -46,9 +46,10 @@ impl ChurnRiskQuery {
     }
 }
 
-/// The merchant a query names (`merchant_id`): a UUID, or none when absent or blank.
+/// The merchant a query names (`merchant_id`): a UUID, or none when absent (a blank one is no
+/// UUID: `422`, as its documented format says).
 pub fn named_merchant(merchant_id: Option<&str>) -> Result<Option<Uuid>, ApiError> {
-    match merchant_id.map(str::trim).filter(|m| !m.is_empty()) {
+    match merchant_id.map(str::trim) {
         None => Ok(None),
         Some(m) => Uuid::parse_str(m).map(Some).map_err(|_| {
             ApiError::Validation(vec![FieldError::new("merchant_id", "must be a UUID")])

@@ -69,6 +69,10 @@ async fn segments_and_churn_risk_refuse_parameters_they_do_not_take() {
     for path in [
         "/api/v1/analytics/segments?merchant_id=nope",
         "/api/v1/analytics/churn-risk?merchant_id=nope",
+        // Blank is no UUID (the documented format; schemathesis sends it).
+        "/api/v1/analytics/segments?merchant_id=",
+        "/api/v1/analytics/churn-risk?merchant_id=",
+        "/api/v1/analytics/kpis?from=2026-11-01&to=2026-11-02&merchant_id=",
     ] {
         expect_refused(t.get(&admin, path).await, &["merchant_id"]).await;
     }
@@ -161,7 +165,7 @@ async fn staff_narrow_the_segments_and_the_churn_risk_to_one_merchant_and_a_merc
     );
 
     let merchant = t.merchant_token(ours);
-    for own in ["", "?merchant_id=", &format!("?merchant_id={ours}")] {
+    for own in ["", &format!("?merchant_id={ours}")] {
         let page = t
             .get_json(&merchant, &format!("/api/v1/analytics/churn-risk{own}"))
             .await;
