@@ -1,5 +1,5 @@
-//! Who is calling, decided at the edge: a bearer token (verified; a revoked client's token is
-//! refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
+//! Who is calling, decided at the edge: a bearer token (verified; a revoked client's token, or
+//! a deactivated user's, is refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
 //! the services only ever see tokens.
 
 use actix_web::http::header::{HeaderMap, HeaderName};
@@ -12,13 +12,22 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-use crate::db::{api_keys, clients};
+use crate::db::{api_keys, clients, users};
+
+/// An account whose tokens may be refused before they expire.
+#[derive(Debug, Clone, Copy)]
+enum Account {
+    Client(Uuid),
+    User(Uuid),
+}
 use crate::tokens::{self, Signer, Subject};
 
-/// How long a key's exchanged token, or a client's revocation status, is reused before the
-/// database is asked again: revocation takes effect within this time.
+/// How long a key's exchanged token is reused before the database is asked again: revocation
+/// takes effect within this time.
 const CACHE_FOR: Duration = Duration::from_secs(30);
-const CLIENT_STATUS_FOR: Duration = Duration::from_secs(5);
+/// How long a client's revocation, or a user's deactivation, is known before the database is
+/// asked again (at once on the replica that made the change: [`Edge::forget`]).
+const ACCOUNT_STATUS_FOR: Duration = Duration::from_secs(5);
 
 pub const CLIENT_PREFIX: &str = "client:";
 pub const API_KEY_PREFIX: &str = "api_key:";
@@ -38,7 +47,8 @@ pub struct Edge {
     pool: PgPool,
     signer: Signer,
     api_keys: Mutex<HashMap<String, (Caller<'static>, Instant)>>,
-    clients: Mutex<HashMap<Uuid, (bool, Instant)>>,
+    /// Whether a client (revoked) or a user (deactivated) is refused, and since when known.
+    refused: Mutex<HashMap<Uuid, (bool, Instant)>>,
 }
 
 impl Edge {
@@ -48,7 +58,7 @@ impl Edge {
             pool,
             signer,
             api_keys: Mutex::new(HashMap::new()),
-            clients: Mutex::new(HashMap::new()),
+            refused: Mutex::new(HashMap::new()),
         }
     }
 
@@ -69,15 +79,7 @@ impl Edge {
             return Ok(None);
         };
         let principal = Principal::from(&*self.verifier.verify(token).await?);
-        if let Some(id) = principal.sub.strip_prefix(CLIENT_PREFIX) {
-            let id =
-                Uuid::parse_str(id).map_err(|_| ApiError::Unauthorized("invalid token".into()))?;
-            if self.client_revoked(id).await? {
-                return Err(ApiError::Unauthorized(
-                    "the client's access was revoked".into(),
-                ));
-            }
-        }
+        self.still_valid(&principal).await?;
         Ok(Some(Caller {
             principal,
             token: Cow::Borrowed(token),
@@ -134,21 +136,48 @@ impl Edge {
         Ok(caller)
     }
 
-    async fn client_revoked(&self, id: Uuid) -> Result<bool, ApiError> {
-        if let Some((revoked, at)) = self.clients.lock().ok().and_then(|m| m.get(&id).copied()) {
-            if at.elapsed() < CLIENT_STATUS_FOR {
-                return Ok(revoked);
+    /// `401` for the verified token of a client since revoked or a user since deactivated
+    /// (a staff user's `sub` is their id): refused at once, not only when it expires.
+    pub async fn still_valid(&self, principal: &Principal) -> Result<(), ApiError> {
+        if let Some(id) = principal.sub.strip_prefix(CLIENT_PREFIX) {
+            let id =
+                Uuid::parse_str(id).map_err(|_| ApiError::Unauthorized("invalid token".into()))?;
+            if self.refused(Account::Client(id)).await? {
+                let why = "the client's access was revoked";
+                return Err(ApiError::Unauthorized(why.into()));
+            }
+        } else if let Ok(id) = Uuid::parse_str(&principal.sub) {
+            if self.refused(Account::User(id)).await? {
+                return Err(ApiError::Unauthorized("the user was deactivated".into()));
             }
         }
-        let revoked = db::work(&self.pool, move |conn| {
-            let client = clients::find(conn, id)?;
-            Ok(client.is_none_or(|c| c.revoked_at.is_some()))
+        Ok(())
+    }
+
+    /// Whether `account`'s tokens are refused: a client revoked (or gone), a user deactivated.
+    async fn refused(&self, account: Account) -> Result<bool, ApiError> {
+        let id = match account {
+            Account::Client(id) | Account::User(id) => id,
+        };
+        if let Some((refused, at)) = self.refused.lock().ok().and_then(|m| m.get(&id).copied()) {
+            if at.elapsed() < ACCOUNT_STATUS_FOR {
+                return Ok(refused);
+            }
+        }
+        let refused = db::work(&self.pool, move |conn| {
+            Ok(match account {
+                Account::Client(id) => {
+                    clients::find(conn, id)?.is_none_or(|c| c.revoked_at.is_some())
+                }
+                // Users are deactivated, never deleted: only a known, disabled one is refused.
+                Account::User(id) => users::find(conn, id)?.is_some_and(|u| u.disabled),
+            })
         })
         .await?;
-        if let Ok(mut cache) = self.clients.lock() {
-            cache.insert(id, (revoked, Instant::now()));
+        if let Ok(mut cache) = self.refused.lock() {
+            cache.insert(id, (refused, Instant::now()));
         }
-        Ok(revoked)
+        Ok(refused)
     }
 
     /// Forgets cached credentials at once (after a revocation on this replica).
@@ -156,7 +185,7 @@ impl Edge {
         if let Ok(mut m) = self.api_keys.lock() {
             m.clear();
         }
-        if let Ok(mut m) = self.clients.lock() {
+        if let Ok(mut m) = self.refused.lock() {
             m.clear();
         }
     }

@@ -128,6 +128,9 @@ pub async fn own_routes(
             None => return next.call(req).await,
         },
     };
+    if let Err(refused) = proxy.edge.still_valid(&principal).await {
+        return Ok(req.error_response(refused));
+    }
     let decision = proxy.limits.per_principal.check(&principal.sub);
     if let Decision::Refused {
         limit,

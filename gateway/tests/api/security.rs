@@ -554,3 +554,36 @@ async fn behind_a_trusted_proxy_the_caller_is_the_address_it_forwards_for() {
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deactivated_users_live_token_is_refused_at_once_not_when_it_expires() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let (path, _) = agent_li_na(&gw, &admin).await;
+    let agent = body_json(login(&gw.env.http, &gw.app.url(), "li.na", AGENT_PASSWORD).await).await;
+    let agent = agent["access_token"].as_str().expect("agent token");
+    // Live: past the edge (no service listens here: 502), and an own route refuses the role.
+    assert_eq!(gw.get(agent, "/api/v1/customers/x").await.status(), 502);
+    assert_eq!(gw.get(agent, "/api/v1/users").await.status(), 403);
+
+    let deleted = gw
+        .request(reqwest::Method::DELETE, &path, &admin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(deleted.status(), 204);
+    for path in ["/api/v1/customers/x", "/api/v1/users"] {
+        let refused = gw.get(agent, path).await;
+        let problem = kuaidi_shared::testing::expect_problem(refused, 401).await;
+        assert_eq!(
+            problem["detail"],
+            "authentication required: the user was deactivated"
+        );
+    }
+    assert_eq!(
+        gw.get(&admin, "/api/v1/users").await.status(),
+        200,
+        "others go on"
+    );
+    gw.stop().await;
+}

@@ -21,6 +21,7 @@ use crate::api::problems::{BadUser, CannotDeactivateSelf, NotAnAdmin, UserChange
 use crate::db::schema::users;
 use crate::db::users::{self as repo, UserRow};
 use crate::domain::accounts;
+use crate::edge::Edge;
 use crate::passwords;
 
 /// Body of `POST /api/v1/users`.
@@ -193,6 +194,7 @@ pub async fn update_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,
     body: Json<UpdateUser>,
+    edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
@@ -228,6 +230,8 @@ pub async fn update_user(
         Ok(())
     })
     .await?;
+    // Their live access tokens too, at once on this replica (`crate::edge`).
+    edge.forget();
     admin
         .audit(admin.entry("user.update", id).details(changes))
         .await;
@@ -256,6 +260,7 @@ fn refuse_invalid(b: &UpdateUser, username: &str) -> Result<(), ApiError> {
 pub async fn delete_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,
+    edge: web::Data<Edge>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     if admin.user_id() == Some(id) {
@@ -280,6 +285,8 @@ pub async fn delete_user(
         Ok(())
     })
     .await?;
+    // Their live access tokens are refused at once on this replica (`crate::edge`).
+    edge.forget();
     admin.audit(admin.entry("user.delete", id)).await;
     Ok(HttpResponse::NoContent().finish())
 }
