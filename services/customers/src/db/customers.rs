@@ -42,6 +42,43 @@ pub struct CustomerRow {
     pub erased_at: Option<DateTime<Utc>>,
 }
 
+impl CustomerRow {
+    /// An empty row: a prospect in the small tier, version 1.
+    pub fn blank(id: Uuid, now: chrono::DateTime<chrono::Utc>) -> CustomerRow {
+        CustomerRow {
+            id,
+            kind: String::new(),
+            name: String::new(),
+            contacts_sealed: Vec::new(),
+            company: None,
+            industry: None,
+            size: None,
+            region_city: None,
+            region_province: None,
+            city_tier: None,
+            lanes: Vec::new(),
+            preferences: serde_json::json!({}),
+            tags: Vec::new(),
+            owner_id: None,
+            merchant_id: None,
+            value_tier: "small".into(),
+            lifecycle_stage: "prospect".into(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            extras_sealed: None,
+            birthday_index: None,
+            consents: serde_json::json!({}),
+            rfm_r: None,
+            rfm_f: None,
+            rfm_m: None,
+            rfm_score: None,
+            merged_into: None,
+            erased_at: None,
+        }
+    }
+}
+
 /// `(kind, digest)` of an identity: `phone`, `email` or `credit_code` and its blind index.
 pub type Digest = (&'static str, String);
 

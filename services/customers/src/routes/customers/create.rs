@@ -62,7 +62,7 @@ pub async fn create_customer(
         .filter(|(kind, _)| *kind == "phone")
         .map(|(_, digest)| digest.clone())
         .collect();
-    let mut row = blank(new_id(), now);
+    let mut row = CustomerRow::blank(new_id(), now);
     profile::apply(&mut row, &new, &pii)?;
     let history = profile::record_consents(&mut row, consents, &caller.sub)?;
     let allow_duplicate = params.allow_duplicate;
@@ -110,41 +110,6 @@ fn validated(
             Err(ApiError::Validation(a))
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
-    }
-}
-
-/// An empty row: a prospect in the small tier, version 1.
-fn blank(id: Uuid, now: chrono::DateTime<chrono::Utc>) -> CustomerRow {
-    CustomerRow {
-        id,
-        kind: String::new(),
-        name: String::new(),
-        contacts_sealed: Vec::new(),
-        company: None,
-        industry: None,
-        size: None,
-        region_city: None,
-        region_province: None,
-        city_tier: None,
-        lanes: Vec::new(),
-        preferences: serde_json::json!({}),
-        tags: Vec::new(),
-        owner_id: None,
-        merchant_id: None,
-        value_tier: "small".into(),
-        lifecycle_stage: "prospect".into(),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        extras_sealed: None,
-        birthday_index: None,
-        consents: serde_json::json!({}),
-        rfm_r: None,
-        rfm_f: None,
-        rfm_m: None,
-        rfm_score: None,
-        merged_into: None,
-        erased_at: None,
     }
 }
 

@@ -129,35 +129,10 @@ mod tests {
             .single()
             .expect("a time");
         CustomerRow {
-            id: Uuid::nil(),
             kind: "individual".into(),
             name: name.into(),
-            contacts_sealed: vec![],
-            company: None,
-            industry: None,
-            size: None,
-            region_city: None,
-            region_province: None,
-            city_tier: None,
-            lanes: vec![],
-            preferences: json!({}),
-            tags: vec![],
             owner_id: owner,
-            merchant_id: None,
-            value_tier: "small".into(),
-            lifecycle_stage: "prospect".into(),
-            created_at: at,
-            updated_at: at,
-            version: 1,
-            extras_sealed: None,
-            birthday_index: None,
-            consents: json!({}),
-            rfm_r: None,
-            rfm_f: None,
-            rfm_m: None,
-            rfm_score: None,
-            merged_into: None,
-            erased_at: None,
+            ..CustomerRow::blank(Uuid::nil(), at)
         }
     }
 
