@@ -102,20 +102,7 @@ async fn bad_improvement_actions_are_422_and_stale_patches_412() {
         .await,
         vec!["complaint_ids"]
     );
-    let created = json_of(
-        t.post(
-            &t.admin(),
-            "/api/v1/improvement-actions",
-            &json!({"root_cause": "training", "goal": "g"}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let path = format!(
-        "/api/v1/improvement-actions/{}",
-        created["id"].as_str().expect("id")
-    );
+    let (_, path) = created(&t, &json!({"root_cause": "training", "goal": "g"})).await;
 
     let stale = t
         .request(reqwest::Method::PATCH, &path, &t.admin())
@@ -139,6 +126,21 @@ async fn bad_improvement_actions_are_422_and_stale_patches_412() {
 }
 
 /// The `ETag` header of `resp`.
+/// An improvement action created by the admin from `body`: the answer and its path.
+async fn created(t: &Desk, body: &serde_json::Value) -> (serde_json::Value, String) {
+    let created = json_of(
+        t.post(&t.admin(), "/api/v1/improvement-actions", body)
+            .await,
+        201,
+    )
+    .await;
+    let path = format!(
+        "/api/v1/improvement-actions/{}",
+        created["id"].as_str().expect("id")
+    );
+    (created, path)
+}
+
 fn etag_of(resp: &reqwest::Response) -> String {
     resp.headers()
         .get("etag")
@@ -197,16 +199,7 @@ async fn a_baseline_or_result_comes_back_as_given_a_number_or_words() {
     let body = json!({"root_cause": "packaging_sorting", "goal": "halve damage",
         "metric": "damage_rate", "baseline": 0.05, "result": "not measured yet"});
 
-    let created = json_of(
-        t.post(&t.admin(), "/api/v1/improvement-actions", &body)
-            .await,
-        201,
-    )
-    .await;
-    let path = format!(
-        "/api/v1/improvement-actions/{}",
-        created["id"].as_str().expect("id")
-    );
+    let (created, path) = created(&t, &body).await;
     let patched = json_of(
         t.patch(&t.admin(), &path, &json!({"result": 12})).await,
         200,
