@@ -42,6 +42,19 @@ pub struct Caller<'t> {
     pub exchanged_key: Option<Uuid>,
 }
 
+impl Caller<'_> {
+    /// The audit entry of the API key this request exchanged for a token (`auth.api_key`),
+    /// when it exchanged one (a key's token reused from the cache is not audited again).
+    pub fn key_exchange(&self) -> Option<crate::audit::Audit> {
+        let key = self.exchanged_key?;
+        Some(crate::audit::Audit::by(
+            &self.principal,
+            "auth.api_key",
+            key.to_string(),
+        ))
+    }
+}
+
 pub struct Edge {
     verifier: actix_web::web::Data<JwtVerifier>,
     pool: PgPool,

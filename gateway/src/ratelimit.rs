@@ -163,9 +163,9 @@ async fn api_key_caller(
         .await
         .ok()?;
     let caller = proxy.edge.resolve(req.headers()).await.ok()??;
-    let key = caller.exchanged_key.map(|k| k.to_string());
-    let entry = crate::audit::Audit::by(&caller.principal, "auth.api_key", key);
-    proxy.auditor.record_for(req.peer_addr(), &ctx, entry).await;
+    if let Some(entry) = caller.key_exchange() {
+        proxy.auditor.record_for(req.peer_addr(), &ctx, entry).await;
+    }
     let role = caller.principal.role.as_str();
     Some(ApiError::Forbidden(format!("role {role} may not do this")))
 }

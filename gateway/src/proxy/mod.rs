@@ -97,9 +97,7 @@ impl Proxy {
             self.auditor.record_for(peer, ctx, entry).await;
         }
         let caller = caller?;
-        if let Some(c) = caller.as_ref().filter(|c| c.exchanged_key.is_some()) {
-            let key = c.exchanged_key.map(|k| k.to_string());
-            let entry = Audit::by(&c.principal, "auth.api_key", key);
+        if let Some(entry) = caller.as_ref().and_then(Caller::key_exchange) {
             self.auditor.record_for(peer, ctx, entry).await;
         }
         let decision = match (&caller, route.public) {
