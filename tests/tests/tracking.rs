@@ -71,7 +71,34 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
         .await
         .expect("sent");
     assert_eq!(public.status(), 200, "public tracking needs no token");
+    let etag = public.headers()["etag"].clone();
     let text = public.text().await.expect("text");
+    // HEAD is GET without the content (RFC 9110), on every GET path: a monitor's or a cache's
+    // check of a resource, a health probe, the API document.
+    let paths = [
+        format!("/api/v1/tracking/{tn}"),
+        "/healthz".into(),
+        "/openapi.json".into(),
+    ];
+    for path in paths {
+        let head = suite
+            .env
+            .http
+            .head(suite.url(&path))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        if path.starts_with("/api/v1/tracking") {
+            assert_eq!(head.headers()["etag"], etag, "HEAD has GET's ETag");
+            let length = head.headers()["content-length"].to_str().expect("ascii");
+            assert_eq!(length, text.len().to_string(), "and GET's length");
+        }
+        assert!(
+            head.bytes().await.expect("read").is_empty(),
+            "HEAD {path}: no content"
+        );
+    }
     assert!(
         !text.contains("13812345678") && !text.contains("张三丰"),
         "no PII in public tracking"

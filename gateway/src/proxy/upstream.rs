@@ -158,8 +158,14 @@ pub async fn send(
     token: Option<&[u8]>,
     body: Body,
 ) -> Result<Answer, ApiError> {
-    let method = http::Method::from_bytes(req.head.method.as_str().as_bytes())
-        .map_err(|_| ApiError::BadRequest("unsupported method".into()))?;
+    // A HEAD goes upstream as the GET it stands for (as the app's way turns it, see
+    // `kuaidi_shared::app`): the caller's connection writes no content, and the answer keeps
+    // GET's `Content-Length`, whichever way it came.
+    let method = match req.head.method {
+        Method::HEAD => http::Method::GET,
+        ref m => http::Method::from_bytes(m.as_str().as_bytes())
+            .map_err(|_| ApiError::BadRequest("unsupported method".into()))?,
+    };
     let idempotent = matches!(
         req.head.method,
         Method::GET | Method::HEAD | Method::OPTIONS

@@ -3,7 +3,7 @@
 //! page signs in with the gateway's login or a `#access_token=` link and reads the API.
 
 use actix_web::http::header;
-use actix_web::{guard, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 /// The files under `/dashboard/`: path, content type, content.
 const ASSETS: [(&str, &str, &str); 5] = [
@@ -39,11 +39,10 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsa
     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'";
 
-/// GET and HEAD (a link checker's or a monitor's) of the page and its assets.
+/// The page and its assets (HEAD too, as for every GET route: see `kuaidi_shared::app`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let read = || web::route().guard(guard::Any(guard::Get()).or(guard::Head()));
-    cfg.route("/dashboard", read().to(asset))
-        .route("/dashboard/{file:.*}", read().to(asset));
+    cfg.route("/dashboard", web::get().to(asset))
+        .route("/dashboard/{file:.*}", web::get().to(asset));
 }
 
 async fn asset(file: Option<web::Path<String>>) -> HttpResponse {
