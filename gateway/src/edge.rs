@@ -1,5 +1,6 @@
 //! Who is calling, decided at the edge: a bearer token (verified; a revoked client's token, or
-//! a deactivated user's, is refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
+//! a user's issued before their sessions ended — deactivated, password or role changed —, is
+//! refused) or a merchant API key (`X-Api-Key`), which is exchanged for a short-lived token so
 //! the services only ever see tokens.
 
 use actix_web::http::header::{HeaderMap, HeaderName};
@@ -14,6 +15,15 @@ use uuid::Uuid;
 
 use crate::db::{api_keys, clients, users};
 
+/// Which tokens of an account are refused before they expire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    Never,
+    Always,
+    /// Those issued (`iat`) up to this second.
+    IssuedUntil(i64),
+}
+
 /// An account whose tokens may be refused before they expire.
 #[derive(Debug, Clone, Copy)]
 enum Account {
@@ -25,8 +35,8 @@ use crate::tokens::{self, Signer, Subject};
 /// How long a key's exchanged token is reused before the database is asked again: revocation
 /// takes effect within this time.
 const CACHE_FOR: Duration = Duration::from_secs(30);
-/// How long a client's revocation, or a user's deactivation, is known before the database is
-/// asked again (at once on the replica that made the change: [`Edge::forget`]).
+/// How long a client's revocation, or the end of a user's sessions, is known before the
+/// database is asked again (at once on the replica that made the change: [`Edge::forget`]).
 const ACCOUNT_STATUS_FOR: Duration = Duration::from_secs(5);
 
 pub const CLIENT_PREFIX: &str = "client:";
@@ -61,7 +71,7 @@ pub struct Edge {
     signer: Signer,
     api_keys: Mutex<HashMap<String, (Caller<'static>, Instant)>>,
     /// Whether a client (revoked) or a user (deactivated) is refused, and since when known.
-    refused: Mutex<HashMap<Uuid, (bool, Instant)>>,
+    refused: Mutex<HashMap<Uuid, (Refused, Instant)>>,
 }
 
 impl Edge {
@@ -136,6 +146,7 @@ impl Edge {
                 scopes: Vec::new(),
                 merchant_id: Some(merchant_id),
                 phone_hash: None,
+                issued_at: self.signer.clock.now().timestamp(),
             },
             token: Cow::Owned(token.into_bytes()),
             exchanged_key: Some(id),
@@ -149,26 +160,35 @@ impl Edge {
         Ok(caller)
     }
 
-    /// `401` for the verified token of a client since revoked or a user since deactivated
-    /// (a staff user's `sub` is their id): refused at once, not only when it expires.
+    /// `401` for the verified token of a client since revoked, or of a user issued before their
+    /// sessions ended (a staff user's `sub` is their id): refused at once, not only when it
+    /// expires.
     pub async fn still_valid(&self, principal: &Principal) -> Result<(), ApiError> {
         if let Some(id) = principal.sub.strip_prefix(CLIENT_PREFIX) {
             let id =
                 Uuid::parse_str(id).map_err(|_| ApiError::Unauthorized("invalid token".into()))?;
-            if self.refused(Account::Client(id)).await? {
+            if self.refused(Account::Client(id)).await? != Refused::Never {
                 let why = "the client's access was revoked";
                 return Err(ApiError::Unauthorized(why.into()));
             }
         } else if let Ok(id) = Uuid::parse_str(&principal.sub) {
-            if self.refused(Account::User(id)).await? {
-                return Err(ApiError::Unauthorized("the user was deactivated".into()));
+            match self.refused(Account::User(id)).await? {
+                Refused::Always => {
+                    return Err(ApiError::Unauthorized("the user was deactivated".into()))
+                }
+                Refused::IssuedUntil(second) if principal.issued_at <= second => {
+                    let why = "the user's sessions ended (password or role changed)";
+                    return Err(ApiError::Unauthorized(why.into()));
+                }
+                _ => {}
             }
         }
         Ok(())
     }
 
-    /// Whether `account`'s tokens are refused: a client revoked (or gone), a user deactivated.
-    async fn refused(&self, account: Account) -> Result<bool, ApiError> {
+    /// Which of `account`'s tokens are refused: all of a client revoked (or gone) or of a user
+    /// deactivated; a user's issued up to the second their sessions last ended.
+    async fn refused(&self, account: Account) -> Result<Refused, ApiError> {
         let id = match account {
             Account::Client(id) | Account::User(id) => id,
         };
@@ -179,11 +199,18 @@ impl Edge {
         }
         let refused = db::work(&self.pool, move |conn| {
             Ok(match account {
-                Account::Client(id) => {
-                    clients::find(conn, id)?.is_none_or(|c| c.revoked_at.is_some())
-                }
+                Account::Client(id) => match clients::find(conn, id)? {
+                    Some(c) if c.revoked_at.is_none() => Refused::Never,
+                    _ => Refused::Always,
+                },
                 // Users are deactivated, never deleted: only a known, disabled one is refused.
-                Account::User(id) => users::find(conn, id)?.is_some_and(|u| u.disabled),
+                Account::User(id) => match users::find(conn, id)? {
+                    Some(u) if u.disabled => Refused::Always,
+                    Some(u) => u
+                        .sessions_ended_at
+                        .map_or(Refused::Never, |t| Refused::IssuedUntil(t.timestamp())),
+                    None => Refused::Never,
+                },
             })
         })
         .await?;

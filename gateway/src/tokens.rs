@@ -18,6 +18,8 @@ pub struct Subject {
     pub merchant_id: Option<Uuid>,
     /// The blind index of an end customer's phone (role `customer` only).
     pub phone_hash: Option<String>,
+    /// A staff user's sessions last ended then: the token is dated after it.
+    pub issued_after: Option<DateTime<Utc>>,
 }
 
 impl Subject {
@@ -29,6 +31,15 @@ impl Subject {
             scopes,
             merchant_id,
             phone_hash: None,
+            issued_after: None,
+        }
+    }
+
+    /// A staff user (their id is the `sub`), whose sessions last ended at `sessions_ended_at`.
+    pub fn staff(id: Uuid, role: Role, sessions_ended_at: Option<DateTime<Utc>>) -> Self {
+        Self {
+            issued_after: sessions_ended_at,
+            ..Self::new(id.to_string(), role, Vec::new(), None)
         }
     }
 
@@ -40,6 +51,7 @@ impl Subject {
             scopes: Vec::new(),
             merchant_id: None,
             phone_hash: Some(phone_hash),
+            issued_after: None,
         }
     }
 }
@@ -72,6 +84,13 @@ pub fn access_token(
     now: DateTime<Utc>,
     ttl_secs: i64,
 ) -> anyhow::Result<String> {
+    // `iat` is in whole seconds, and a user's tokens issued up to the second their sessions
+    // ended are refused: one issued in that very second (signed in again at once) is dated
+    // the next.
+    let iat = match subject.issued_after {
+        Some(ended) => now.timestamp().max(ended.timestamp() + 1),
+        None => now.timestamp(),
+    };
     keys.active.sign(&Claims {
         sub: subject.sub.clone(),
         role: subject.role,
@@ -80,8 +99,8 @@ pub fn access_token(
         phone_hash: subject.phone_hash.clone(),
         iss: jwt.issuer.clone(),
         aud: jwt.audience.clone(),
-        iat: now.timestamp(),
-        nbf: Some(now.timestamp()),
+        iat,
+        nbf: Some(iat),
         exp: (now + Duration::seconds(ttl_secs)).timestamp(),
         jti: Uuid::new_v4().to_string(),
     })

@@ -181,6 +181,7 @@ mod tests {
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             merchant_id: None,
             phone_hash: None,
+            issued_at: 0,
         };
         let scoped = merchant(&["shipments:read"]);
         assert!(scoped.require_capability(Capability::ShipmentsRead).is_ok());

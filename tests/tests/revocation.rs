@@ -1,8 +1,10 @@
-//! Revoked machine credentials are refused by the services too, not only by the gateway
-//! (SPEC §10, issue 12): a revoked client's or API key's live token, sent straight to a service
+//! Revoked credentials are refused by the services too, not only by the gateway (SPEC §10,
+//! issue 12): a revoked client's or API key's live token, or a staff user's from before their
+//! sessions ended (deactivated, password or role changed), sent straight to a service
 //! (bypassing the gateway), is refused with `401` once the gateway's `client.revoked` /
-//! `api_key.revoked` event has reached it — within seconds (relay, consumer, then each
-//! replica's reload every second) — while other callers' tokens keep working.
+//! `api_key.revoked` / `user.sessions_ended` event has reached it — within seconds (relay,
+//! consumer, then each replica's reload every second) — while other callers' tokens, and the
+//! user's own new ones, keep working.
 
 use diesel::prelude::*;
 use kuaidi_shared::auth::{Claims, Role};
@@ -149,6 +151,71 @@ async fn a_revoked_api_keys_merchant_token_is_refused_by_a_service_reached_direc
         200,
         "another key's token still works"
     );
+    suite.stop().await;
+}
+
+/// Signs `username` in through the gateway: the access token.
+async fn sign_in(suite: &Suite, username: &str, password: &str) -> String {
+    let body = json!({"username": username, "password": password});
+    let answer = send_json(
+        suite
+            .env
+            .http
+            .post(suite.url("/api/v1/auth/login"))
+            .json(&body),
+    )
+    .await;
+    answer["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_tokens_from_before_their_sessions_ended_are_refused_by_a_service_reached_directly()
+{
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let (old_password, new_password) = ("Courier-2026-spring", "Courier-2026-autumn");
+    let body = json!({"username": "wang.fang", "password": old_password, "role": "agent"});
+    let created = suite.post(&admin, "/api/v1/users", &body).await;
+    assert_eq!(created.status(), 201);
+    let user: Value = created.json().await.expect("json");
+    let path = format!("/api/v1/users/{}", user["id"].as_str().expect("id"));
+    let before = sign_in(&suite, "wang.fang", old_password).await;
+    assert_eq!(direct(&suite, &before).await, 200, "the live token works");
+
+    let changed = suite
+        .env
+        .http
+        .patch(suite.url(&path))
+        .bearer_auth(&admin)
+        .json(&json!({"password": new_password}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(changed.status(), 200);
+    let after = sign_in(&suite, "wang.fang", new_password).await;
+    refused_within_the_bound(
+        &suite,
+        &before,
+        "the token from before refused by shipments",
+    )
+    .await;
+    assert_eq!(
+        direct(&suite, &after).await,
+        200,
+        "the new sign-in's token works"
+    );
+
+    revoke(&suite, &admin, &path).await;
+    refused_within_the_bound(
+        &suite,
+        &after,
+        "a deactivated user's token refused by shipments",
+    )
+    .await;
+    assert_eq!(direct(&suite, &admin).await, 200, "others go on");
     suite.stop().await;
 }
 

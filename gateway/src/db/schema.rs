@@ -46,6 +46,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
+        sessions_ended_at -> Nullable<Timestamptz>,
     }
 }
 

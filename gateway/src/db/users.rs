@@ -21,6 +21,8 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// When their sessions last ended: tokens issued up to that second are refused.
+    pub sessions_ended_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -44,6 +46,7 @@ impl UserRow {
             created_at: now,
             updated_at: now,
             version: 1,
+            sessions_ended_at: None,
         }
     }
 }
@@ -92,4 +95,24 @@ pub fn update_if_unchanged(conn: &mut PgConnection, next: &UserRow) -> QueryResu
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Ends user `id`'s sessions at `now` — or a second after they last ended, when that is later:
+/// a token issued after an end is dated the second after it (`crate::tokens`), so each end
+/// must pass the one before by a second to refuse such a token too. The time it recorded.
+pub fn end_sessions(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<DateTime<Utc>> {
+    let ended_at: Option<DateTime<Utc>> = users::table
+        .find(id)
+        .select(users::sessions_ended_at)
+        .for_update()
+        .first(conn)?;
+    let ended_at = ended_at.map_or(now, |t| now.max(t + chrono::Duration::seconds(1)));
+    diesel::update(users::table.find(id))
+        .set(users::sessions_ended_at.eq(Some(ended_at)))
+        .execute(conn)?;
+    Ok(ended_at)
 }

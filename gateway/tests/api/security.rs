@@ -587,3 +587,49 @@ async fn a_deactivated_users_live_token_is_refused_at_once_not_when_it_expires()
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_password_or_role_refuses_the_users_earlier_tokens_and_a_new_sign_in_works_at_once() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let (path, etag) = agent_li_na(&gw, &admin).await;
+    let (http, url) = (&gw.env.http, &gw.app.url());
+    let sign_in = |password: &'static str| async move {
+        let answer = body_json(login(http, url, "li.na", password).await).await;
+        answer["access_token"].as_str().expect("token").to_owned()
+    };
+    let before = sign_in(AGENT_PASSWORD).await;
+    // Live: past the edge (no service listens here: 502).
+    assert_eq!(gw.get(&before, "/api/v1/customers/x").await.status(), 502);
+
+    let new_password = "Courier-2026-autumn";
+    let body = json!({"password": new_password});
+    assert_eq!(patch_user(&gw, &admin, &path, &etag, body).await, 200);
+    // Signed in again within the same second as the change: the new token is dated after it.
+    let after = sign_in(new_password).await;
+    for path in ["/api/v1/customers/x", "/api/v1/users"] {
+        let refused = gw.get(&before, path).await;
+        let problem = kuaidi_shared::testing::expect_problem(refused, 401).await;
+        assert_eq!(
+            problem["detail"],
+            "authentication required: the user's sessions ended (password or role changed)"
+        );
+    }
+    assert_eq!(gw.get(&after, "/api/v1/customers/x").await.status(), 502);
+
+    // A role taken away: the token that still says `agent` is refused too.
+    let tag = gw.get(&admin, &path).await.headers()["etag"].clone();
+    let tag = tag.to_str().expect("etag");
+    let body = json!({"role": "analyst"});
+    assert_eq!(patch_user(&gw, &admin, &path, tag, body).await, 200);
+    assert_eq!(gw.get(&after, "/api/v1/customers/x").await.status(), 401);
+    let analyst = sign_in(new_password).await;
+    assert_eq!(gw.get(&analyst, "/api/v1/customers/x").await.status(), 502);
+    // A change that ends nothing (the display name) refuses nothing.
+    let tag = gw.get(&admin, &path).await.headers()["etag"].clone();
+    let body = json!({"display_name": "李娜 (分析)"});
+    let tag = tag.to_str().expect("etag");
+    assert_eq!(patch_user(&gw, &admin, &path, tag, body).await, 200);
+    assert_eq!(gw.get(&analyst, "/api/v1/customers/x").await.status(), 502);
+    gw.stop().await;
+}

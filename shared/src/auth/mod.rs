@@ -78,6 +78,9 @@ pub struct Principal {
     pub scopes: Vec<String>,
     pub merchant_id: Option<Uuid>,
     pub phone_hash: Option<String>,
+    /// When the token was issued (`iat`, Unix seconds): a credential revoked, or a user's
+    /// sessions ended, after it refuses it.
+    pub issued_at: i64,
 }
 
 impl From<&Claims> for Principal {
@@ -88,6 +91,7 @@ impl From<&Claims> for Principal {
             scopes: c.scopes.clone(),
             merchant_id: c.merchant_id,
             phone_hash: c.phone_hash.clone(),
+            issued_at: c.iat,
         }
     }
 }
@@ -333,26 +337,27 @@ impl FromRequest for Principal {
             return Either::Left(ready(Err(missing.into())));
         };
         if let Some(claims) = verifier.remembered(token) {
-            return Either::Left(ready(admit(req, Principal::from(&*claims))));
+            return Either::Left(ready(admit(req, &claims)));
         }
         let (verifier, token, req) = (verifier.clone(), token.to_owned(), req.clone());
         Either::Right(Box::pin(async move {
             let claims = verifier.verify(&token).await?;
-            admit(&req, Principal::from(&*claims))
+            admit(&req, &claims)
         }))
     }
 }
 
-/// Lets a verified caller in unless its credential was revoked (services keep the list of
-/// revoked credentials; the gateway checks its own tables). Not kept on the request: a second
-/// extractor of the same request looks the token up again (a few hundred instructions, less
-/// than keeping a copy in the request's extensions cost every request).
-fn admit(req: &HttpRequest, principal: Principal) -> Result<Principal, actix_web::Error> {
+/// Lets a verified caller in unless its credential was revoked, or its sessions ended, after
+/// the token was issued (services keep the list of revoked credentials; the gateway checks its
+/// own tables). Not kept on the request: a second extractor of the same request looks the
+/// token up again (a few hundred instructions, less than keeping a copy in the request's
+/// extensions cost every request).
+fn admit(req: &HttpRequest, claims: &Claims) -> Result<Principal, actix_web::Error> {
     let revocations = req.app_data::<web::Data<Revocations>>();
-    if revocations.is_some_and(|r| r.is_revoked(&principal.sub)) {
+    if revocations.is_some_and(|r| r.is_revoked(&claims.sub, claims.iat)) {
         return Err(ApiError::Unauthorized("the credential was revoked".into()).into());
     }
-    Ok(principal)
+    Ok(Principal::from(claims))
 }
 
 #[cfg(test)]

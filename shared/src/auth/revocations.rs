@@ -1,16 +1,20 @@
-//! Revoked machine credentials (SPEC §10): the gateway publishes `client.revoked` and
-//! `api_key.revoked`; every service records them in its `revoked_credentials` table (in the
-//! transaction that records the event) and refuses, with `401`, the tokens whose `sub` names a
-//! revoked credential — a revoked client's live token is refused by a service reached
-//! directly, not only by the gateway. Each replica keeps the list in memory: the replica that
-//! consumed the event at once, the others when they reload it (every second).
+//! Revoked credentials (SPEC §10): the gateway publishes `client.revoked`, `api_key.revoked`
+//! and `user.sessions_ended`; every service records them in its `revoked_credentials` table
+//! (in the transaction that records the event) and refuses, with `401`, the tokens whose `sub`
+//! names such a credential and that were issued (`iat`) at or before its revocation — a revoked
+//! client's or a deactivated user's live token is refused by a service reached directly, not
+//! only by the gateway, while a user's token issued after (reactivated, signed in again with
+//! the new password) passes. Each replica keeps the list in memory: the replica that consumed
+//! the event at once, the others when they reload it (every second).
 
 use chrono::{DateTime, Duration as Age, Utc};
 use diesel::prelude::*;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::events::catalogue::{ApiKeyRevokedV1, ClientRevokedV1, EventPayload};
+use crate::events::catalogue::{
+    ApiKeyRevokedV1, ClientRevokedV1, EventPayload, UserSessionsEndedV1,
+};
 use crate::events::{CloudEvent, EventHandler, Failed};
 
 diesel::table! {
@@ -31,10 +35,11 @@ pub const KEEP: Age = Age::days(7);
 pub const PURGE_SQL: &str = "DELETE FROM revoked_credentials WHERE subject IN (\
     SELECT subject FROM revoked_credentials WHERE revoked_at < $1 ORDER BY revoked_at LIMIT $2)";
 
-/// The subjects (`sub` claims) whose tokens this replica refuses.
+/// The subjects (`sub` claims) whose tokens this replica refuses, each with the second up to
+/// which (`iat`) they are refused.
 #[derive(Default)]
 pub struct Revocations {
-    subjects: RwLock<HashSet<String>>,
+    subjects: RwLock<HashMap<String, i64>>,
 }
 
 impl Revocations {
@@ -42,43 +47,59 @@ impl Revocations {
         Self::default()
     }
 
-    /// Whether tokens with this `sub` are refused.
-    pub fn is_revoked(&self, sub: &str) -> bool {
-        self.subjects.read().is_ok_and(|s| s.contains(sub))
+    /// Whether a token with this `sub`, issued at `iat` (seconds), is refused.
+    pub fn is_revoked(&self, sub: &str, iat: i64) -> bool {
+        self.subjects
+            .read()
+            .is_ok_and(|s| s.get(sub).is_some_and(|until| iat <= *until))
     }
 
-    fn add(&self, sub: &str) {
+    fn add(&self, sub: &str, at: DateTime<Utc>) {
         if let Ok(mut s) = self.subjects.write() {
-            s.insert(sub.to_owned());
+            let until = s.entry(sub.to_owned()).or_insert(i64::MIN);
+            *until = (*until).max(at.timestamp());
         }
     }
 
     /// Replaces the list with the table's rows (what other replicas consumed); returns how many
     /// subjects are new to this replica.
     pub fn reload(&self, conn: &mut PgConnection) -> QueryResult<usize> {
-        let rows: HashSet<String> = revoked_credentials::table
-            .select(revoked_credentials::subject)
-            .load::<String>(conn)?
+        let rows: HashMap<String, i64> = revoked_credentials::table
+            .select((
+                revoked_credentials::subject,
+                revoked_credentials::revoked_at,
+            ))
+            .load::<(String, DateTime<Utc>)>(conn)?
             .into_iter()
+            .map(|(subject, at)| (subject, at.timestamp()))
             .collect();
         let Ok(mut subjects) = self.subjects.write() else {
             return Ok(0);
         };
-        let new = rows.difference(&subjects).count();
+        let new = rows
+            .iter()
+            .filter(|(sub, until)| subjects.get(*sub) != Some(*until))
+            .count();
         *subjects = rows;
         Ok(new)
     }
 
-    /// Records a revocation in the caller's transaction and refuses the subject at once.
+    /// Records a revocation in the caller's transaction and refuses the subject's tokens issued
+    /// until `at` at once; a later one (a user's sessions ended again) moves that time on.
     fn record(&self, conn: &mut PgConnection, subject: &str, at: DateTime<Utc>) -> QueryResult<()> {
+        let later = diesel::dsl::sql::<diesel::sql_types::Timestamptz>(
+            "GREATEST(revoked_credentials.revoked_at, excluded.revoked_at)",
+        );
         diesel::insert_into(revoked_credentials::table)
             .values((
                 revoked_credentials::subject.eq(subject),
                 revoked_credentials::revoked_at.eq(at),
             ))
-            .on_conflict_do_nothing()
+            .on_conflict(revoked_credentials::subject)
+            .do_update()
+            .set(revoked_credentials::revoked_at.eq(later))
             .execute(conn)?;
-        self.add(subject);
+        self.add(subject, at);
         Ok(())
     }
 }
@@ -91,7 +112,11 @@ pub struct WithRevocations {
 }
 
 /// The event types of the revocations every service consumes.
-pub const TYPES: [&str; 2] = [ClientRevokedV1::TYPE, ApiKeyRevokedV1::TYPE];
+pub const TYPES: [&str; 3] = [
+    ClientRevokedV1::TYPE,
+    ApiKeyRevokedV1::TYPE,
+    UserSessionsEndedV1::TYPE,
+];
 
 impl WithRevocations {
     pub fn new(inner: Arc<dyn EventHandler>, revocations: Arc<Revocations>) -> Self {
@@ -124,6 +149,10 @@ impl EventHandler for WithRevocations {
             ApiKeyRevokedV1::TYPE => {
                 let k: ApiKeyRevokedV1 = event.decode()?;
                 Ok(self.revocations.record(conn, &k.subject, k.revoked_at)?)
+            }
+            UserSessionsEndedV1::TYPE => {
+                let u: UserSessionsEndedV1 = event.decode()?;
+                Ok(self.revocations.record(conn, &u.subject, u.ended_at)?)
             }
             _ => self.inner.handle(conn, event),
         }
@@ -176,4 +205,30 @@ pub fn jobs(
         stopping.clone(),
     ));
     jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn tokens_issued_up_to_the_revocation_are_refused_and_later_ones_pass() {
+        let list = Revocations::new();
+        let at = Utc.with_ymd_and_hms(2026, 12, 5, 8, 0, 0).unwrap() + Age::milliseconds(700);
+        list.add("u1", at);
+        let second = at.timestamp();
+        assert!(list.is_revoked("u1", second - 60), "issued before");
+        assert!(list.is_revoked("u1", second), "issued in the same second");
+        assert!(
+            !list.is_revoked("u1", second + 1),
+            "issued after: signed in again"
+        );
+        assert!(!list.is_revoked("u2", second), "another subject");
+        // Ended again later: the later time holds; an older event arriving late moves nothing.
+        list.add("u1", at + Age::minutes(5));
+        list.add("u1", at - Age::minutes(5));
+        assert!(list.is_revoked("u1", second + 120));
+        assert!(!list.is_revoked("u1", second + 301));
+    }
 }

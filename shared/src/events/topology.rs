@@ -161,6 +161,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             NotificationRequestedV1::TYPE,
             ClientRevokedV1::TYPE,
             ApiKeyRevokedV1::TYPE,
+            UserSessionsEndedV1::TYPE,
         ],
     ),
     (
@@ -179,6 +180,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             CustomerErasedV1::TYPE,
             ClientRevokedV1::TYPE,
             ApiKeyRevokedV1::TYPE,
+            UserSessionsEndedV1::TYPE,
         ],
     ),
     (
@@ -194,6 +196,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             CustomerErasedV1::TYPE,
             ClientRevokedV1::TYPE,
             ApiKeyRevokedV1::TYPE,
+            UserSessionsEndedV1::TYPE,
         ],
     ),
     (
@@ -219,6 +222,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
             ClaimSettledV1::TYPE,
             ClientRevokedV1::TYPE,
             ApiKeyRevokedV1::TYPE,
+            UserSessionsEndedV1::TYPE,
         ],
     ),
 ];

@@ -8,9 +8,12 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::deps::Deps;
+use kuaidi_shared::events::catalogue::{SessionsEndedReason, UserSessionsEndedV1};
+use kuaidi_shared::events::{CloudEvent, Outbox};
 use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::http::respond_with_etag;
 use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
+use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -195,6 +198,7 @@ pub async fn update_user(
     path: web::Path<Uuid>,
     body: Json<UpdateUser>,
     edge: web::Data<Edge>,
+    outbox: web::Data<Outbox>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let b = body.into_inner();
@@ -207,9 +211,15 @@ pub async fn update_user(
     let now = admin.now();
     let changes = serde_json::json!({"role": b.role, "disabled": b.disabled, "display_name": b.display_name, "password_changed": hash.is_some()});
     // A new password, another role or a deactivation ends every session of the user.
-    let ends_sessions = hash.is_some()
-        || b.role.as_ref().is_some_and(|r| *r != current.role)
-        || b.disabled == Some(true);
+    let ends_sessions = if b.disabled == Some(true) {
+        Some(SessionsEndedReason::Deactivated)
+    } else if hash.is_some() {
+        Some(SessionsEndedReason::PasswordChanged)
+    } else if b.role.as_ref().is_some_and(|r| *r != current.role) {
+        Some(SessionsEndedReason::RoleChanged)
+    } else {
+        None
+    };
     let updated = UserRow {
         display_name: b.display_name.or(current.display_name.clone()),
         role: b.role.unwrap_or(current.role.clone()),
@@ -219,19 +229,20 @@ pub async fn update_user(
         version: current.version + 1,
         ..current
     };
-    let row = updated.clone();
+    let (row, ctx) = (updated.clone(), admin.ctx.clone());
     db::transaction(admin.pool(), move |conn| {
         if !repo::update_if_unchanged(conn, &row)? {
             return Err(ApiError::PreconditionFailed);
         }
-        if ends_sessions {
-            crate::db::refresh_tokens::revoke_user(conn, id, now)?;
+        if let Some(reason) = ends_sessions {
+            end_sessions(conn, id, reason, &ctx, now)?;
         }
         Ok(())
     })
     .await?;
     // Their live access tokens too, at once on this replica (`crate::edge`).
     edge.forget();
+    outbox.wake();
     admin
         .audit(admin.entry("user.update", id).details(changes))
         .await;
@@ -261,6 +272,7 @@ pub async fn delete_user(
     admin: super::AdminCall,
     path: web::Path<Uuid>,
     edge: web::Data<Edge>,
+    outbox: web::Data<Outbox>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     if admin.user_id() == Some(id) {
@@ -269,7 +281,7 @@ pub async fn delete_user(
             "an admin cannot deactivate their own account",
         ));
     }
-    let now = admin.now();
+    let (now, ctx) = (admin.now(), admin.ctx.clone());
     db::transaction(admin.pool(), move |conn| {
         let n = diesel::update(users::table.find(id))
             .set((
@@ -281,12 +293,39 @@ pub async fn delete_user(
         if n == 0 {
             return Err(ApiError::NotFound("user"));
         }
-        crate::db::refresh_tokens::revoke_user(conn, id, now)?;
-        Ok(())
+        Ok(end_sessions(
+            conn,
+            id,
+            SessionsEndedReason::Deactivated,
+            &ctx,
+            now,
+        )?)
     })
     .await?;
     // Their live access tokens are refused at once on this replica (`crate::edge`).
     edge.forget();
+    outbox.wake();
     admin.audit(admin.entry("user.delete", id)).await;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends every session of user `id` at `now`, in the caller's transaction: their refresh tokens
+/// are revoked, their access tokens issued until now are refused by this gateway (the user's
+/// `sessions_ended_at`) and, once `user.sessions_ended` reaches them, by every service.
+fn end_sessions(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reason: SessionsEndedReason,
+    ctx: &RequestContext,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    crate::db::refresh_tokens::revoke_user(conn, id, now)?;
+    let ended_at = repo::end_sessions(conn, id, now)?;
+    let payload = UserSessionsEndedV1 {
+        user_id: id,
+        subject: id.to_string(),
+        ended_at,
+        reason,
+    };
+    Outbox::enqueue(conn, &CloudEvent::about("gateway", id, &payload, ctx, now))
 }

@@ -69,7 +69,7 @@ pub async fn login(
     let user = user?;
     let role =
         Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
-    let subject = Subject::new(user.id.to_string(), role, Vec::new(), None);
+    let subject = Subject::staff(user.id, role, user.sessions_ended_at);
     let refresh = Refreshable {
         user_id: user.id,
         family_id: new_id(),

@@ -16,15 +16,14 @@ use crate::api::auth::{RefreshRequest, TokenResponse};
 use crate::api::problems::BadRefreshToken;
 use crate::audit::{Audit, Auditor};
 use crate::db::refresh_tokens;
-use crate::db::users;
+use crate::db::users::{self, UserRow};
 use crate::lockout::AuthLimits;
 use crate::sessions::{Refreshable, Sessions};
 use crate::tokens::{self, Subject};
 
 enum Outcome {
     Rotated {
-        user_id: Uuid,
-        role: String,
+        user: UserRow,
         family: Uuid,
         started_at: DateTime<Utc>,
     },
@@ -51,9 +50,13 @@ pub async fn refresh(
     let digest = tokens::digest(&body.refresh_token);
     let now = sessions.now();
     let outcome = db::transaction(&sessions.pool, move |conn| rotate(conn, &digest, now)).await;
-    let (user_id, role, family, started_at) = rotated(outcome, &auditor, &req, &ctx).await?;
-    let role = Role::parse(&role).ok_or_else(|| anyhow::anyhow!("stored role {role:?}"))?;
-    let subject = Subject::new(user_id.to_string(), role, Vec::new(), None);
+    let (user, family, started_at) = rotated(outcome, &auditor, &req, &ctx).await?;
+    let role =
+        Role::parse(&user.role).ok_or_else(|| anyhow::anyhow!("stored role {:?}", user.role))?;
+    let (user_id, subject) = (
+        user.id,
+        Subject::staff(user.id, role, user.sessions_ended_at),
+    );
     let refresh = Refreshable {
         user_id,
         family_id: family,
@@ -74,7 +77,7 @@ pub async fn refresh(
         .json(super::staff_tokens(session)))
 }
 
-/// The rotated session's `(user, role, family, started)`, or the refusal, audited: a token
+/// The rotated session's `(user, family, started)`, or the refusal, audited: a token
 /// unknown, expired or revoked (`auth.refresh` failure), or reused (`auth.refresh_reuse`: its
 /// family is revoked).
 async fn rotated(
@@ -82,14 +85,13 @@ async fn rotated(
     auditor: &Auditor,
     req: &HttpRequest,
     ctx: &RequestContext,
-) -> Result<(Uuid, String, Uuid, DateTime<Utc>), ApiError> {
+) -> Result<(UserRow, Uuid, DateTime<Utc>), ApiError> {
     let (entry, refusal) = match outcome {
         Ok(Outcome::Rotated {
-            user_id,
-            role,
+            user,
             family,
             started_at,
-        }) => return Ok((user_id, role, family, started_at)),
+        }) => return Ok((user, family, started_at)),
         Ok(Outcome::Reused { user_id }) => {
             let who = Some(user_id.to_string());
             let entry = Audit {
@@ -132,8 +134,7 @@ fn rotate(conn: &mut PgConnection, digest: &str, now: DateTime<Utc>) -> Result<O
         return Err(denied());
     }
     Ok(Outcome::Rotated {
-        user_id: user.id,
-        role: user.role,
+        user,
         family: token.family_id,
         started_at: token.session_started_at.unwrap_or(token.created_at),
     })

@@ -160,6 +160,7 @@ mod tests {
             scopes: Vec::new(),
             merchant_id,
             phone_hash: None,
+            issued_at: 0,
         }
     }
 

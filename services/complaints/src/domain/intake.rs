@@ -193,6 +193,7 @@ mod tests {
             scopes: vec![],
             merchant_id: (role == Role::Merchant).then(Uuid::now_v7),
             phone_hash: None,
+            issued_at: 0,
         }
     }
 

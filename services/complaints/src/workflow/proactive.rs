@@ -72,6 +72,7 @@ pub fn on_exception(
         scopes: vec![],
         merchant_id: None,
         phone_hash: None,
+        issued_at: 0,
     };
     let ctx = RequestContext {
         traceparent: event

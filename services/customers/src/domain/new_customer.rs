@@ -253,6 +253,7 @@ mod tests {
             scopes: vec![],
             merchant_id: None,
             phone_hash: None,
+            issued_at: 0,
         }
     }
 
@@ -352,6 +353,7 @@ mod extras_tests {
             scopes: vec![],
             merchant_id: None,
             phone_hash: None,
+            issued_at: 0,
         };
         let bare = serde_json::json!({"kind": "individual", "name": "李雷"});
         let parsed = NewCustomer::parse(req(bare.clone()), false).expect("valid");

@@ -107,6 +107,7 @@ fn staff() -> Principal {
         scopes: Vec::new(),
         merchant_id: None,
         phone_hash: None,
+        issued_at: 0,
     }
 }
 

@@ -1,5 +1,6 @@
-//! Events the gateway emits (SPEC §7, §10): revocations of machine credentials, so every
-//! service refuses the live tokens of a revoked client or API key too, not only the gateway.
+//! Events the gateway emits (SPEC §7, §10): revocations of credentials, so every service
+//! refuses the live tokens of a revoked client or API key, or of a staff user whose sessions
+//! ended, too, not only the gateway.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -40,4 +41,32 @@ event!(
     ApiKeyRevokedV1,
     "api_key.revoked",
     "A merchant API key was revoked; its live tokens are refused everywhere."
+);
+
+/// `user.sessions_ended`: a staff user was deactivated, or their password or role changed; the
+/// access tokens issued to them until then are refused from now on, by every service (a token
+/// issued after, to a reactivated user or at the next sign-in, is not).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct UserSessionsEndedV1 {
+    pub user_id: Uuid,
+    /// The `sub` claim of the user's tokens (their id): the services refuse it.
+    pub subject: String,
+    /// Tokens issued (`iat`) at or before this second are refused.
+    pub ended_at: DateTime<Utc>,
+    pub reason: SessionsEndedReason,
+}
+
+/// Why a user's sessions ended.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionsEndedReason {
+    Deactivated,
+    PasswordChanged,
+    RoleChanged,
+}
+
+event!(
+    UserSessionsEndedV1,
+    "user.sessions_ended",
+    "A staff user was deactivated or their password or role changed; their earlier tokens are refused everywhere."
 );

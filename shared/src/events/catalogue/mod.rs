@@ -109,6 +109,7 @@ pub fn catalogue() -> Vec<EventDoc> {
         doc::<AnalyticsAlertRaisedV1>(),
         doc::<ClientRevokedV1>(),
         doc::<ApiKeyRevokedV1>(),
+        doc::<UserSessionsEndedV1>(),
     ]
 }
 
