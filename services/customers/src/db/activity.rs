@@ -9,6 +9,9 @@ use diesel::sql_types::{
 use kuaidi_shared::db::statement;
 use uuid::Uuid;
 
+use crate::domain::classification::{Activity, Thresholds};
+use crate::domain::enums::Stage;
+
 /// Adds one shipment worth `spend_minor` on `at`'s UTC day.
 pub fn record_shipment(
     conn: &mut PgConnection,
@@ -187,26 +190,80 @@ pub struct StageMove {
     pub to: String,
 }
 
-/// Moves the stage of `customer_id` (its survivor, when it was merged) on a new shipment:
-/// `prospect` → `new`, `churned` → `active`; any other stage is the classification's to
-/// change. The row is locked first, so two shipments at once move it once.
-pub fn stage_on_shipment(
+/// The live file a shipment of `customer_id` counts for (its survivor, when it was merged),
+/// locked — so two shipments at once move its stage once — if its stage is one of `stages`
+/// (those a shipment may move: a file in another is neither locked nor read); `from` and `to`
+/// are its current stage until [`set_stage`].
+pub fn lock_stage(
     conn: &mut PgConnection,
     customer_id: Uuid,
+    stages: &[Stage],
 ) -> QueryResult<Option<StageMove>> {
+    let stages: Vec<&str> = stages.iter().map(|s| s.as_str()).collect();
     statement(
-        "WITH target AS ( \
-           SELECT c.id, c.lifecycle_stage AS old_stage FROM customers c \
-           WHERE c.id = (SELECT COALESCE(d.merged_into, d.id) FROM customers d WHERE d.id = $1) \
-             AND c.erased_at IS NULL AND c.lifecycle_stage IN ('prospect', 'churned') \
-           FOR UPDATE) \
-         UPDATE customers c SET lifecycle_stage = \
-           CASE t.old_stage WHEN 'prospect' THEN 'new' ELSE 'active' END \
-         FROM target t WHERE c.id = t.id \
-         RETURNING c.id, c.owner_id, c.merchant_id, t.old_stage AS \"from\", \
-           c.lifecycle_stage AS \"to\"",
+        "SELECT c.id, c.owner_id, c.merchant_id, c.lifecycle_stage AS \"from\", \
+           c.lifecycle_stage AS \"to\" FROM customers c \
+         WHERE c.id = (SELECT COALESCE(d.merged_into, d.id) FROM customers d WHERE d.id = $1) \
+           AND c.erased_at IS NULL AND c.lifecycle_stage = ANY($2) \
+         FOR UPDATE",
     )
     .bind::<SqlUuid, _>(customer_id)
+    .bind::<Array<Text>, _>(stages)
     .get_result(conn)
     .optional()
+}
+
+/// Sets the stage of the file [`lock_stage`] locked.
+pub fn set_stage(conn: &mut PgConnection, id: Uuid, stage: Stage) -> QueryResult<()> {
+    statement("UPDATE customers SET lifecycle_stage = $2 WHERE id = $1")
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(stage.as_str())
+        .execute(conn)
+        .map(drop)
+}
+
+#[derive(QueryableByName)]
+struct ActivityRow {
+    #[diesel(sql_type = BigInt)]
+    s30: i64,
+    #[diesel(sql_type = BigInt)]
+    s90: i64,
+    #[diesel(sql_type = BigInt)]
+    loyal: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    last_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Date>)]
+    first_day: Option<NaiveDate>,
+}
+
+/// What `id`'s lifecycle stage is computed from as of `now`, its merged duplicates' shipments
+/// counted: the figures the classification run computes for every customer at once
+/// (`db::classification`), for one.
+pub fn activity_of(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    t: &Thresholds,
+) -> QueryResult<Activity> {
+    let today = now.date_naive();
+    let r: ActivityRow = statement(
+        "SELECT COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $2::date - 30), 0)::bigint AS s30, \
+           COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $2::date - 90), 0)::bigint AS s90, \
+           COALESCE(SUM(d.shipments) FILTER (WHERE d.day > $2::date - $3::int), 0)::bigint \
+             AS loyal, \
+           MAX(d.last_shipment_at) AS last_at, MIN(d.day) AS first_day \
+         FROM customers c JOIN customer_shipment_days d ON d.customer_id = c.id \
+         WHERE (c.id = $1 OR c.merged_into = $1) AND d.day <= $2::date",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Date, _>(today)
+    .bind::<Integer, _>(i32::try_from(t.loyal_days).unwrap_or(i32::MAX))
+    .get_result(conn)?;
+    Ok(Activity {
+        days_since_last: r.last_at.map(|at| (now - at).num_days()),
+        days_since_first: r.first_day.map(|day| (today - day).num_days()),
+        last_30d: r.s30,
+        last_90d: r.s90,
+        recent_for_loyalty: r.loyal,
+    })
 }

@@ -93,6 +93,39 @@ pub fn stage(a: &Activity, t: &Thresholds) -> Stage {
     }
 }
 
+/// The stage a new shipment moves a customer in `current` to at once, if any, given their
+/// activity with that shipment counted: a `prospect` becomes `new` and a `churned` customer
+/// `active` again, or `loyal` — from `new` and `active` too — as soon as [`stage`] says so (the
+/// loyalty threshold reached, no churn warning). `loyal` stays; lifting `at_risk`, and every
+/// move a shipment does not cause, are the classification run's.
+pub fn stage_on_shipment(current: Stage, a: &Activity, t: &Thresholds) -> Option<Stage> {
+    if !shipment_may_move(current) {
+        return None;
+    }
+    let to = match current {
+        _ if stage(a, t) == Stage::Loyal => Stage::Loyal,
+        Stage::Prospect => Stage::New,
+        Stage::Churned => Stage::Active,
+        other => other,
+    };
+    (to != current).then_some(to)
+}
+
+/// Whether a shipment may move a customer in `current` at once at all (see
+/// [`stage_on_shipment`]): the activity need not be weighed otherwise.
+pub fn shipment_may_move(current: Stage) -> bool {
+    !matches!(current, Stage::Loyal | Stage::AtRisk)
+}
+
+/// The stages a shipment may move a customer from at once.
+pub fn moved_by_shipments() -> Vec<Stage> {
+    <Stage as strum::VariantArray>::VARIANTS
+        .iter()
+        .copied()
+        .filter(|s| shipment_may_move(*s))
+        .collect()
+}
+
 /// The quintile (1–5) of the item at 0-based `rank` of `n` ranked lowest first, as SQL's
 /// `NTILE(5)` assigns it (the first `n % 5` buckets get one extra).
 pub fn quintile(rank: usize, n: usize) -> i16 {
@@ -166,6 +199,40 @@ mod tests {
             stage(&a(Some(0), Some(400), 1, 1, 1), &T),
             Stage::Active,
             "a churned customer who ships again is active"
+        );
+    }
+
+    #[test]
+    fn a_shipment_moves_prospects_and_churned_at_once_and_anyone_reaching_loyalty() {
+        let with = |total: i64, first: i64| Activity {
+            days_since_last: Some(0),
+            days_since_first: Some(first),
+            last_30d: total.min(6),
+            last_90d: total.min(9),
+            recent_for_loyalty: total,
+        };
+        let on = |current, a: Activity| stage_on_shipment(current, &a, &T);
+        assert_eq!(on(Stage::Prospect, with(1, 0)), Some(Stage::New));
+        assert_eq!(on(Stage::Churned, with(1, 400)), Some(Stage::Active));
+        assert_eq!(on(Stage::New, with(11, 60)), None, "one short of loyal");
+        assert_eq!(on(Stage::New, with(12, 60)), Some(Stage::Loyal));
+        assert_eq!(on(Stage::Active, with(12, 200)), Some(Stage::Loyal));
+        assert_eq!(on(Stage::Churned, with(12, 400)), Some(Stage::Loyal));
+        assert_eq!(on(Stage::Loyal, with(40, 400)), None);
+        assert_eq!(
+            on(Stage::AtRisk, with(12, 400)),
+            None,
+            "the classification's to lift"
+        );
+        let warned = Activity {
+            last_30d: 1,
+            last_90d: 12,
+            ..with(12, 200)
+        };
+        assert_eq!(
+            on(Stage::Active, warned),
+            None,
+            "the churn warning comes before loyalty, as in the run"
         );
     }
 

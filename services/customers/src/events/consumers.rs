@@ -1,8 +1,8 @@
 //! The service's consumers, one handler per event type. Shipments feed each customer's
-//! activity (and move a prospect or churned customer's stage at once); complaints, surveys and
-//! shipment notifications become interactions (the timeline is complete with no manual entry)
-//! and feed the complaint and satisfaction stats. Handlers run in the transaction that records
-//! the event id, and tolerate any order.
+//! activity (and move a prospect, churned or newly loyal customer's stage at once); complaints,
+//! surveys and shipment notifications (on the file of the person notified) become interactions
+//! (the timeline is complete with no manual entry) and feed the complaint and satisfaction
+//! stats. Handlers run in the transaction that records the event id, and tolerate any order.
 
 use diesel::PgConnection;
 use kuaidi_shared::events::catalogue::{
@@ -63,7 +63,8 @@ pub fn consumers(rules: &CustomerRules) -> Consumers {
             }
             log(conn, timeline::survey_submitted(e, &s))
         })
-        // Two in every ten scans notify the shipper: these come by the thousand.
+        // Two in every ten scans notify someone: these come by the thousand. Each goes on its
+        // addressee's file (the recipient's or the shipper's), if it is one of ours.
         .on_batch(|conn, run: &[(&CloudEvent, NotificationRequestedV1)]| {
             let rows = run
                 .iter()

@@ -97,20 +97,27 @@ pub fn survey_submitted(e: &CloudEvent, s: &SurveySubmittedV1) -> Option<Interac
     ))
 }
 
-/// A shipment notification was sent to the shipper.
+/// A shipment notification was sent to its addressee: the customer file the event names
+/// (`customer_id`; none for a recipient without a file). An event raised before notifications
+/// said whom they are for (no `addressee`) was the shipper's.
 pub fn notification_requested(
     e: &CloudEvent,
     n: &NotificationRequestedV1,
 ) -> Option<InteractionRow> {
+    let (customer_id, as_recipient) = match n.addressee.as_deref() {
+        Some(addressee) => (n.customer_id?, addressee == "recipient"),
+        None => (n.shipper_customer_id?, false),
+    };
+    let role = if as_recipient { " (as recipient)" } else { "" };
     Some(row(
         e,
         Entry {
-            customer_id: n.shipper_customer_id?,
+            customer_id,
             channel: Channel::from_str(&n.channel).unwrap_or(Channel::Other),
             direction: Direction::Out,
             kind: InteractionKind::Notification,
             occurred_at: e.time,
-            summary: format!("{} for {}", n.template_id, n.tracking_number),
+            summary: format!("{} for {}{role}", n.template_id, n.tracking_number),
         },
     ))
 }
@@ -182,5 +189,54 @@ mod tests {
         );
         let anonymous = received(None, "phone");
         assert!(complaint_received(&envelope(&anonymous), &anonymous).is_none());
+    }
+
+    #[test]
+    fn a_notification_goes_to_its_addressees_file_and_an_older_one_to_the_shipper() {
+        let (shipper, recipient) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let old = NotificationRequestedV1 {
+            notification_id: Uuid::nil(),
+            channel: "app".into(),
+            template_id: "shipment.delivered".into(),
+            variables: Default::default(),
+            shipment_id: Uuid::nil(),
+            tracking_number: "KD1".into(),
+            merchant_id: None,
+            shipper_customer_id: Some(shipper),
+            addressee: None,
+            customer_id: None,
+            phone_hash: None,
+        };
+        let to = |addressee: &str, customer: Option<Uuid>| NotificationRequestedV1 {
+            addressee: Some(addressee.into()),
+            customer_id: customer,
+            ..old.clone()
+        };
+        let e = CloudEvent::new(
+            "shipments",
+            "s",
+            &old,
+            &RequestContext::detached(),
+            Uuid::nil(),
+            at("2026-05-01T08:00:01Z"),
+        );
+        let logged = |n: &NotificationRequestedV1| {
+            notification_requested(&e, n).map(|r| (r.customer_id, r.summary, r.channel))
+        };
+        let summary = "shipment.delivered for KD1".to_owned();
+        assert_eq!(logged(&old), Some((shipper, summary.clone(), "app".into())));
+        assert_eq!(
+            logged(&to("shipper", Some(shipper))),
+            Some((shipper, summary.clone(), "app".into()))
+        );
+        assert_eq!(
+            logged(&to("recipient", Some(recipient))),
+            Some((recipient, format!("{summary} (as recipient)"), "app".into()))
+        );
+        assert_eq!(
+            logged(&to("recipient", None)),
+            None,
+            "a recipient without a file, never the shipper's"
+        );
     }
 }

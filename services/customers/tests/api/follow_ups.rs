@@ -2,18 +2,17 @@
 
 use chrono::Duration;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{
-    ComplaintClosedV1, ComplaintReceivedV1, NotificationRequestedV1, SurveySubmittedV1,
-};
-use kuaidi_shared::testing::{eventually, expect_json, poll_json, publish};
+use kuaidi_shared::events::catalogue::{ComplaintClosedV1, ComplaintReceivedV1, SurveySubmittedV1};
+use kuaidi_shared::testing::{expect_json, poll_json, publish};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
 
 use crate::helpers::{acme, at, create, emit, id_of, spawn, spawn_at, TestApp};
+use crate::notifications::notification;
 
 /// A second customer, who should see none of the first one's events.
-async fn bystander(app: &TestApp) -> Uuid {
+pub(crate) async fn bystander(app: &TestApp) -> Uuid {
     id_of(
         &create(
             app,
@@ -21,20 +20,6 @@ async fn bystander(app: &TestApp) -> Uuid {
         )
         .await,
     )
-}
-
-/// The out-for-delivery SMS of a shipment of `shipper`.
-fn notification(shipper: Option<Uuid>, tracking_number: &str) -> NotificationRequestedV1 {
-    NotificationRequestedV1 {
-        notification_id: Uuid::now_v7(),
-        channel: "sms".into(),
-        template_id: "shipment.out_for_delivery".into(),
-        variables: Default::default(),
-        shipment_id: Uuid::now_v7(),
-        tracking_number: tracking_number.into(),
-        merchant_id: None,
-        shipper_customer_id: shipper,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -336,87 +321,6 @@ async fn birthday_care_is_planned_once_and_only_with_consent() {
     assert_eq!(tasks["data"][0]["customer_id"], ids[0].to_string());
     assert_eq!(tasks["data"][0]["rule"], "birthday_care");
     assert_eq!(tasks["data"][0]["due_at"], "2026-03-14T00:00:00Z");
-    app.app.stop().await;
-}
-
-/// Shipment notifications come by the thousand, as batch messages: a run of them is logged at
-/// once, each on its shipper's timeline — a merged duplicate's on its survivor's — and one for
-/// a customer unknown here is skipped without holding back the others.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_survivor() {
-    let now = at("2026-05-10T08:00:00Z");
-    let app = spawn_at(now).await;
-    let admin = app.token(Role::Admin);
-    let survivor = id_of(&create(&app, &acme()).await);
-    let duplicate = id_of(
-        &create(
-            &app,
-            &json!({"kind": "business", "name": "ACME Trading Ltd", "phones": ["13812345678"]}),
-        )
-        .await,
-    );
-    let other = bystander(&app).await;
-    expect_json(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/{survivor}/merge"),
-            &json!({"duplicate_id": duplicate}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let notice = |shipper: Option<Uuid>, n: &str| {
-        let payload = notification(shipper, &format!("KD{n}"));
-        kuaidi_shared::testing::relayed("shipments", payload.shipment_id, &payload, now)
-    };
-    let run = [
-        notice(Some(survivor), "1"),
-        notice(Some(Uuid::now_v7()), "2"),
-        notice(Some(duplicate), "3"),
-        notice(None, "4"),
-        notice(Some(other), "5"),
-    ];
-    kuaidi_shared::testing::publish_batch(&app.env.amqp, &run).await;
-
-    let notifications = |id: Uuid| {
-        let app = &app;
-        let admin = admin.clone();
-        async move {
-            let c: Value = app
-                .get(&admin, &format!("/api/v1/customers/{id}"))
-                .await
-                .json()
-                .await
-                .ok()?;
-            let mut numbers: Vec<String> = c["interactions"]
-                .as_array()?
-                .iter()
-                .filter(|i| i["kind"] == "notification")
-                .filter_map(|i| i["summary"].as_str().map(str::to_owned))
-                .collect();
-            numbers.sort();
-            Some(numbers)
-        }
-    };
-    let theirs = eventually(
-        StdDuration::from_secs(10),
-        "the other's notification",
-        || {
-            let n = notifications(other);
-            async move { n.await.filter(|n| !n.is_empty()) }
-        },
-    )
-    .await;
-    assert_eq!(theirs, vec!["shipment.out_for_delivery for KD5"]);
-    assert_eq!(
-        notifications(survivor).await.expect("the survivor"),
-        vec![
-            "shipment.out_for_delivery for KD1",
-            "shipment.out_for_delivery for KD3"
-        ],
-        "its own and its merged duplicate's, nothing else"
-    );
     app.app.stop().await;
 }
 

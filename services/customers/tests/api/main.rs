@@ -13,6 +13,7 @@ mod helpers;
 mod input;
 mod lifecycle;
 mod merges;
+mod notifications;
 mod ownership;
 mod search;
 mod single_reads;

@@ -1,5 +1,6 @@
-//! A shipment moves a prospect to `new` and a churned customer back to `active` at once,
-//! without waiting for the classification run.
+//! A shipment moves a prospect to `new`, a churned customer back to `active` and a customer
+//! reaching the loyalty threshold to `loyal` at once, without waiting for the classification
+//! run.
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -91,7 +92,7 @@ fn stage_events(conn: &mut PgConnection) -> i64 {
 }
 
 #[test]
-fn a_new_shipment_brings_a_churned_customer_back_and_moves_only_prospects_and_churned() {
+fn a_new_shipment_brings_a_churned_customer_back_and_leaves_a_loyal_one_as_it_is() {
     let mut conn = PgConnection::establish(&migrated_database(
         "customers",
         kuaidi_customers::startup::MIGRATIONS,
@@ -139,4 +140,95 @@ fn a_new_shipment_brings_a_churned_customer_back_and_moves_only_prospects_and_ch
         "a shipment too old to revive"
     );
     assert_eq!(stage_events(conn), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_twelfth_shipment_in_six_months_makes_a_customer_loyal_without_the_classification() {
+    // On the system clock the hourly classification does not run during the test.
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let id = id_of(&create(&app, &json!({"kind": "business", "name": "Firm"})).await);
+    let tap = app.env.tap().await;
+
+    let now = Utc::now();
+    for n in 0..12 {
+        let at = now - Duration::days(11 - n);
+        emit(&app, "shipments", id, &shipment(id, "12.50", at), at).await;
+    }
+    let path = format!("/api/v1/customers/{id}");
+    let loyal = poll_json(
+        StdDuration::from_secs(20),
+        "the stage moved to loyal",
+        || app.get(&admin, &path),
+        |c| (c["lifecycle_stage"] == "loyal").then_some(c),
+    )
+    .await;
+    assert_eq!(loyal["stats"]["shipments_12m"], 12);
+    let mut moves = Vec::new();
+    for _ in 0..2 {
+        let event = tap
+            .next_of_type("customer.stage_changed", StdDuration::from_secs(10))
+            .await;
+        moves.push((event.data["from"].clone(), event.data["to"].clone()));
+    }
+    assert_eq!(
+        moves,
+        vec![
+            (json!("prospect"), json!("new")),
+            (json!("new"), json!("loyal"))
+        ]
+    );
+    app.app.stop().await;
+}
+
+#[test]
+fn a_shipment_reaching_loyalty_moves_new_active_and_churned_files_but_not_those_at_risk() {
+    use kuaidi_customers::db::activity::record_shipment;
+    let mut conn = PgConnection::establish(&migrated_database(
+        "customers",
+        kuaidi_customers::startup::MIGRATIONS,
+    ))
+    .expect("database");
+    let conn = &mut conn;
+    let now = Utc::now();
+    let t = Thresholds::DEFAULT;
+    let event = |id: Uuid| relayed("shipments", id, &shipment(id, "1.00", now), now);
+    // A shipment of `id` `days_ago`, recorded and applied as the consumer does.
+    let ship = |conn: &mut PgConnection, id: Uuid, days_ago: i64| {
+        let at = now - Duration::days(days_ago);
+        record_shipment(conn, id, at, "CNY", 100).expect("recorded");
+        lifecycle::shipped(conn, &event(id), id, at, &t).expect("applied");
+    };
+    let survivor = customer(conn, "active", None);
+    let duplicate = customer(conn, "prospect", Some(survivor));
+    for days_ago in 0..11 {
+        ship(conn, survivor, days_ago * 9);
+    }
+    assert_eq!(stage_of(conn, survivor), "active", "11 in six months");
+    assert_eq!(stage_events(conn), 0);
+    ship(conn, duplicate, 1);
+    assert_eq!(
+        stage_of(conn, survivor),
+        "loyal",
+        "the 12th, by its merged duplicate"
+    );
+    assert_eq!(stage_events(conn), 1);
+
+    for stage in ["new", "churned", "at_risk"] {
+        let id = customer(conn, stage, None);
+        for _ in 0..12 {
+            ship(conn, id, 0);
+        }
+        let expected = if stage == "at_risk" {
+            "at_risk"
+        } else {
+            "loyal"
+        };
+        assert_eq!(stage_of(conn, id), expected, "from {stage}");
+    }
+    assert_eq!(
+        stage_events(conn),
+        4,
+        "new → loyal; churned → active at the first, active → loyal at the 12th"
+    );
 }

@@ -5,14 +5,14 @@
 //! preferred contact channel, so a notification goes out where its customer wants it.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerErasedV1, CustomerUpdatedV1};
 use kuaidi_shared::projections::customer_phones::{CustomerPhones, FIRST_VERSION};
 use kuaidi_shared::projections::customer_tenants::CustomerTenants;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-use crate::domain::notification::Addressees;
+use crate::domain::notification::{Addressees, File};
 
 /// The blind indexes of each customer's phones, kept in `customer_tenants` (the shared
 /// projection: versioned, united on merges, forgotten on erasure).
@@ -76,19 +76,23 @@ pub fn channel_erased(conn: &mut PgConnection, e: &CustomerErasedV1) -> QueryRes
 struct AddresseesRow {
     #[diesel(sql_type = SqlUuid)]
     shipment_id: Uuid,
-    #[diesel(sql_type = Bool)]
-    names_shipper: bool,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    shipper_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
-    shipper: Option<String>,
+    shipper_channel: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    recipient_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Text>)]
-    recipient: Option<String>,
+    recipient_channel: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    phone_hash: Option<String>,
 }
 
-/// What is known of the preferences of the customers of `shipments` (one statement): the
-/// shipper's file (its survivor when merged away), or, for a shipment naming no shipper, a
-/// live file holding the recipient's phone that has a channel (the oldest such file, so the
-/// choice is stable) — the recipient's is looked up only then, when the notification is
-/// theirs. Erased files have none.
+/// Who the notifications about `shipments` are for (one statement, a row per shipment): the
+/// shipper's file when the shipment names one (its survivor when merged away) with its
+/// channel, and a live file holding the recipient's phone — one with a preferred channel
+/// first, then the oldest, so the choice is stable — with its channel, and the recipient's
+/// phone index (none once erased). Erased files have no channel.
 pub fn addressees(
     conn: &mut PgConnection,
     shipments: &[Uuid],
@@ -97,19 +101,23 @@ pub fn addressees(
         return Ok(HashMap::new());
     }
     let rows: Vec<AddresseesRow> = diesel::sql_query(
-        "SELECT s.id AS shipment_id, s.shipper_customer_id IS NOT NULL AS names_shipper, \
+        "SELECT s.id AS shipment_id, sh.id AS shipper_id, \
            (SELECT c.contact_channel FROM customer_tenants c \
-             WHERE c.erased_at IS NULL AND c.customer_id = COALESCE( \
-               (SELECT m.merged_into FROM customer_tenants m \
-                 WHERE m.customer_id = s.shipper_customer_id), \
-               s.shipper_customer_id)) AS shipper, \
-           (SELECT c.contact_channel FROM customer_tenants c \
-             WHERE s.shipper_customer_id IS NULL \
-               AND c.phone_hashes @> ARRAY[s.recipient_phone_index] \
-               AND c.erased_at IS NULL AND c.merged_into IS NULL \
-               AND c.contact_channel IS NOT NULL \
-             ORDER BY c.customer_id LIMIT 1) AS recipient \
-         FROM shipments s WHERE s.id = ANY($1)",
+             WHERE c.customer_id = sh.id AND c.erased_at IS NULL) AS shipper_channel, \
+           r.customer_id AS recipient_id, r.contact_channel AS recipient_channel, \
+           NULLIF(s.recipient_phone_index, '') AS phone_hash \
+         FROM shipments s \
+         CROSS JOIN LATERAL (SELECT COALESCE( \
+             (SELECT m.merged_into FROM customer_tenants m \
+               WHERE m.customer_id = s.shipper_customer_id), \
+             s.shipper_customer_id) AS id) sh \
+         LEFT JOIN LATERAL ( \
+           SELECT c.customer_id, c.contact_channel FROM customer_tenants c \
+           WHERE s.recipient_phone_index <> '' \
+             AND c.phone_hashes @> ARRAY[s.recipient_phone_index] \
+             AND c.erased_at IS NULL AND c.merged_into IS NULL \
+           ORDER BY c.contact_channel IS NULL, c.customer_id LIMIT 1) r ON TRUE \
+         WHERE s.id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(shipments)
     .load(conn)?;
@@ -117,9 +125,15 @@ pub fn addressees(
         .into_iter()
         .map(|r| {
             let known = Addressees {
-                names_shipper: r.names_shipper,
-                shipper: r.shipper,
-                recipient: r.recipient,
+                shipper: r.shipper_id.map(|customer_id| File {
+                    customer_id,
+                    preference: r.shipper_channel,
+                }),
+                recipient: r.recipient_id.map(|customer_id| File {
+                    customer_id,
+                    preference: r.recipient_channel,
+                }),
+                recipient_phone_hash: r.phone_hash,
             };
             (r.shipment_id, known)
         })

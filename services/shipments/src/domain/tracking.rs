@@ -162,11 +162,12 @@ impl TrackState {
 /// The notification template a move into `status` triggers, if any (SPEC §5 "Proactive
 /// notifications").
 pub fn notification_template(status: ShipmentStatus) -> Option<&'static str> {
+    use super::notification::template;
     match status {
-        ShipmentStatus::OutForDelivery => Some("shipment.out_for_delivery"),
-        ShipmentStatus::AttemptFail => Some("shipment.attempt_fail"),
-        ShipmentStatus::Delivered => Some("shipment.delivered"),
-        ShipmentStatus::Exception => Some("shipment.exception"),
+        ShipmentStatus::OutForDelivery => Some(template::OUT_FOR_DELIVERY),
+        ShipmentStatus::AttemptFail => Some(template::ATTEMPT_FAIL),
+        ShipmentStatus::Delivered => Some(template::DELIVERED),
+        ShipmentStatus::Exception => Some(template::EXCEPTION),
         _ => None,
     }
 }

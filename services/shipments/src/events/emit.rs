@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::shipments::ShipmentRow;
 use crate::db::webhooks::SubscriptionRow;
-use crate::domain::notification::NotificationChannel;
+use crate::domain::notification::Notice;
 
 /// Which shipment an event is about: the fields every `shipment.*` payload repeats.
 #[derive(Debug, Clone)]
@@ -155,13 +155,13 @@ impl Emitter<'_> {
         )
     }
 
-    /// `notification.requested` (SPEC §5 "Proactive notifications") on `channel` (the
-    /// customer's, [`crate::domain::notification`]) with the template's variables;
-    /// `tracking_number` and `status` are always among them.
+    /// `notification.requested` (SPEC §5 "Proactive notifications") for one addressee — who,
+    /// their file, channel and phone index from `to` ([`crate::domain::notification`]) — with
+    /// the template's variables; `tracking_number` and `status` are always among them.
     pub fn notification(
         &self,
         s: &About,
-        channel: NotificationChannel,
+        to: &Notice,
         template: &str,
         status: &str,
         extra: serde_json::Map<String, serde_json::Value>,
@@ -174,13 +174,16 @@ impl Emitter<'_> {
             s.shipment_id,
             &NotificationRequestedV1 {
                 notification_id: new_id(),
-                channel: channel.as_str().into(),
+                channel: to.channel.as_str().into(),
                 template_id: template.into(),
                 variables,
                 shipment_id: s.shipment_id,
                 tracking_number: s.tracking_number.clone(),
                 merchant_id: s.merchant_id,
                 shipper_customer_id: s.shipper_customer_id,
+                addressee: Some(to.addressee.as_str().into()),
+                customer_id: to.customer_id,
+                phone_hash: to.phone_hash.clone(),
             },
         )
     }

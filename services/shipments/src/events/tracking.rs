@@ -8,7 +8,7 @@ use kuaidi_shared::events::CloudEvent;
 
 use super::emit::{About, Emitter, StatusChange};
 use crate::db::tracking_events::{ExpiredRow, TrackedShipment};
-use crate::domain::notification::NotificationChannel;
+use crate::domain::notification::Notice;
 use crate::domain::tracking::{EventLocation, TrackingEvent, Transition};
 use crate::domain::ShipmentStatus;
 
@@ -87,10 +87,10 @@ impl<'a> Tracked<'a> {
         self.emit.eta_changed(&self.about, old, new, sequence)
     }
 
-    /// `notification.requested` on `channel` with the shipment's status and ETA.
+    /// `notification.requested` for `to` with the shipment's status and ETA.
     pub fn notification(
         &self,
-        channel: NotificationChannel,
+        to: &Notice,
         template: &str,
         status: ShipmentStatus,
         eta: Option<DateTime<Utc>>,
@@ -98,7 +98,7 @@ impl<'a> Tracked<'a> {
         let mut variables = serde_json::Map::new();
         variables.insert("eta".into(), serde_json::json!(eta));
         self.emit
-            .notification(&self.about, channel, template, status.as_str(), variables)
+            .notification(&self.about, to, template, status.as_str(), variables)
     }
 }
 

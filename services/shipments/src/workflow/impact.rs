@@ -1,8 +1,8 @@
 //! `impact:notify` (SPEC §5 "Impact scope"): a `notification.requested` (template
 //! `shipment.disruption`) for every shipment a disruption touches, chunk by chunk — each chunk
 //! read and its events written to the outbox in one transaction — so any number of shipments
-//! is notified without one huge transaction. Each goes out on its customer's channel
-//! ([`crate::domain::notification`]).
+//! is notified without one huge transaction. Each shipment's recipient is told, and its shipper
+//! customer when it names one, each on their own channel ([`crate::domain::notification`]).
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -13,12 +13,12 @@ use uuid::Uuid;
 
 use crate::db::customers;
 use crate::db::impact::{self, Affected, After, Scope};
-use crate::domain::notification::{Addressees, NotificationChannel};
+use crate::domain::notification::{template, Addressees};
 use crate::events::{About, Emitter};
 
 /// One chunk: the notifications of up to `chunk` affected shipments after `after`, in the
-/// caller's transaction. Returns how many were raised and where the next chunk starts (`None`
-/// once the last chunk was short: nothing is left).
+/// caller's transaction. Returns how many shipments were notified and where the next chunk
+/// starts (`None` once the last chunk was short: nothing is left).
 pub fn notify_chunk(
     conn: &mut PgConnection,
     scope: &Scope,
@@ -34,11 +34,9 @@ pub fn notify_chunk(
     let emit = Emitter { ctx, now };
     let events: Vec<CloudEvent> = rows
         .iter()
-        .map(|r| {
-            let channel = known
-                .get(&r.id)
-                .map_or(NotificationChannel::Sms, Addressees::channel);
-            disruption(&emit, r, channel, reason)
+        .flat_map(|r| {
+            let to = known.get(&r.id).cloned().unwrap_or_default();
+            disruption(&emit, r, &to, reason)
         })
         .collect();
     Outbox::enqueue_batched(conn, &events, new_id)?;
@@ -49,14 +47,9 @@ pub fn notify_chunk(
     Ok((rows.len(), next))
 }
 
-/// `notification.requested` (template `shipment.disruption`) for one affected shipment, on
-/// its customer's `channel`.
-fn disruption(
-    emit: &Emitter<'_>,
-    r: &Affected,
-    channel: NotificationChannel,
-    reason: &str,
-) -> CloudEvent {
+/// `notification.requested` (template `shipment.disruption`) for one affected shipment, one
+/// per addressee of `to`, each on their channel.
+fn disruption(emit: &Emitter<'_>, r: &Affected, to: &Addressees, reason: &str) -> Vec<CloudEvent> {
     let about = About {
         shipment_id: r.id,
         tracking_number: r.tracking_number.clone(),
@@ -68,5 +61,16 @@ fn disruption(
     if let Some(eta) = r.estimated_delivery_at {
         variables.insert("eta".into(), serde_json::json!(eta));
     }
-    emit.notification(&about, channel, "shipment.disruption", &r.status, variables)
+    to.notices(template::DISRUPTION)
+        .iter()
+        .map(|n| {
+            emit.notification(
+                &about,
+                n,
+                template::DISRUPTION,
+                &r.status,
+                variables.clone(),
+            )
+        })
+        .collect()
 }

@@ -16,7 +16,7 @@ use crate::db::customers;
 use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, TrackedShipment};
 use crate::domain::eta::{self, EtaRules, Lane, LaneStats};
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
-use crate::domain::notification::{Addressees, NotificationChannel};
+use crate::domain::notification::{template, Addressees};
 use crate::domain::tracking::{notification_template, TrackState, TrackingEvent};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 use crate::events::tracking::Tracked;
@@ -142,7 +142,7 @@ pub fn ingest(
         .collect();
     repo::update_all(conn, &updates, now)?;
     note_eta_slips(&mut touched, &etas);
-    // The channels of the shipments' customers, for those with something to tell (one query).
+    // Who is told about the shipments with something to tell, on which channel (one query).
     let notified: Vec<Uuid> = touched
         .iter()
         .filter(|t| !t.notes.is_empty())
@@ -160,20 +160,20 @@ pub fn ingest(
         .collect())
 }
 
-/// A slip of the ETA over 12 h tells the customer too.
+/// A slip of the ETA over 12 h is told too.
 fn note_eta_slips(touched: &mut [Touched<'_>], etas: &HashMap<Uuid, DateTime<Utc>>) {
     for t in touched.iter_mut() {
         let (old, new) = (t.shipment.estimated_delivery_at, etas.get(&t.shipment.id));
         if let (Some(old), Some(&new)) = (old, new) {
             if new - old > eta::NOTIFY_SLIP {
-                t.notes.push(("shipment.eta_slipped", t.state.status));
+                t.notes.push((template::ETA_SLIPPED, t.state.status));
             }
         }
     }
 }
 
-/// `shipment.eta_changed` where the ETA moved, then the customer notifications, which carry the
-/// new ETA, each on its customer's channel (`known`, [`crate::domain::notification`]).
+/// `shipment.eta_changed` where the ETA moved, then the notifications, which carry the new ETA:
+/// one per addressee, each on their channel (`known`, [`crate::domain::notification`]).
 fn eta_and_notification_events(
     touched: &[Touched<'_>],
     etas: &HashMap<Uuid, DateTime<Utc>>,
@@ -190,12 +190,12 @@ fn eta_and_notification_events(
         if let Some(new) = new_eta {
             out.push(emit.eta_changed(new, t.state.last_sequence));
         }
-        let channel = known
-            .get(&s.id)
-            .map_or(NotificationChannel::Sms, Addressees::channel);
+        let to = known.get(&s.id).cloned().unwrap_or_default();
         for (template, status) in &t.notes {
             let eta = new_eta.or(s.estimated_delivery_at);
-            out.push(emit.notification(channel, template, *status, eta));
+            for notice in to.notices(template) {
+                out.push(emit.notification(&notice, template, *status, eta));
+            }
         }
     }
     out

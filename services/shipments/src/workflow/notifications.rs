@@ -11,6 +11,8 @@ pub fn log_sender(event: &CloudEvent) -> anyhow::Result<NotificationRequestedV1>
     tracing::info!(
         notification_id = %n.notification_id,
         channel = %n.channel,
+        addressee = n.addressee.as_deref().unwrap_or("-"),
+        customer_id = ?n.customer_id,
         template = %n.template_id,
         tracking_number = %n.tracking_number,
         variables = %serde_json::Value::Object(n.variables.clone()),
@@ -36,6 +38,9 @@ mod tests {
             tracking_number: "KD473124829CN".into(),
             merchant_id: None,
             shipper_customer_id: None,
+            addressee: Some("recipient".into()),
+            customer_id: None,
+            phone_hash: Some("c2b1".into()),
         };
         let event = CloudEvent::new(
             "shipments",

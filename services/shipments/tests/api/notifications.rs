@@ -1,14 +1,16 @@
-//! Proactive notifications go out on the channel their customer prefers (SPEC §5 "channel
-//! sms/app/email per the customer's preference"), learnt from the customers service's events:
-//! the shipper's when the shipment names one, else that of a customer file holding the
-//! recipient's phone; SMS for anyone unknown.
+//! Proactive notifications (SPEC §5): one `notification.requested` per addressee — the
+//! recipient always, the shipper customer for what concerns a sender — each saying whom it is
+//! for (`addressee`, `customer_id`, the recipient's `phone_hash`) and going out on that
+//! person's preferred channel, learnt from the customers service's events; SMS for anyone
+//! unknown.
 
 use chrono::{Duration, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerErasedV1, CustomerUpdatedV1};
 use kuaidi_shared::events::EventPayload;
-use kuaidi_shared::testing::{customer_created, expect_json, EventTap};
-use serde_json::json;
+use kuaidi_shared::testing::{customer_created, expect_json};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::helpers::{shipment_body, spawn_with_database, Shipments, TestApp};
@@ -53,54 +55,127 @@ async fn scan(app: &TestApp, tracking_number: &str, status: &str, minutes: i64) 
     assert_eq!(resp["result"], "accepted", "{resp}");
 }
 
-/// The channel of the notification with `template` about `tracking_number` (others are
-/// passed over).
-async fn channel_of(tap: &EventTap, tracking_number: &str, template: &str) -> String {
-    loop {
-        let event = tap
-            .next_of_type("notification.requested", std::time::Duration::from_secs(10))
-            .await;
-        if event.data["tracking_number"] == tracking_number && event.data["template_id"] == template
-        {
-            return event.data["channel"]
-                .as_str()
-                .expect("a channel")
-                .to_owned();
-        }
+/// The data of every `notification.requested` with `template` about `tracking_number` the
+/// service wrote (its outbox holds them from the commit that answered the request on), the
+/// recipient's first.
+fn notes(url: &str, tracking_number: &str, template: &str) -> Vec<Value> {
+    #[derive(diesel::QueryableByName)]
+    struct Data {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        data: Value,
     }
+    let mut conn = PgConnection::establish(url).expect("the service's database");
+    let rows: Vec<Data> = diesel::sql_query(
+        "SELECT e -> 'data' AS data FROM outbox o, \
+           LATERAL (SELECT o.envelope::jsonb AS j) b, jsonb_array_elements( \
+             CASE jsonb_typeof(b.j) WHEN 'array' THEN b.j ELSE jsonb_build_array(b.j) END) e \
+         WHERE o.event_type = 'notification.requested' \
+           AND e -> 'data' ->> 'tracking_number' = $1 AND e -> 'data' ->> 'template_id' = $2 \
+         ORDER BY e -> 'data' ->> 'addressee'",
+    )
+    .bind::<diesel::sql_types::Text, _>(tracking_number)
+    .bind::<diesel::sql_types::Text, _>(template)
+    .load(&mut conn)
+    .expect("outbox");
+    rows.into_iter().map(|r| r.data).collect()
+}
+
+/// `(addressee, customer_id, channel, phone_hash)` of notifications, for comparison.
+fn who(notes: &[Value]) -> Vec<(Value, Value, Value, Value)> {
+    notes
+        .iter()
+        .map(|n| {
+            let field = |k: &str| n.get(k).cloned().unwrap_or(json!("(absent)"));
+            (
+                field("addressee"),
+                field("customer_id"),
+                field("channel"),
+                field("phone_hash"),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_shipper_is_notified_on_their_channel_a_known_recipient_on_theirs_others_by_sms() {
+async fn each_addressee_is_notified_apart_on_their_own_channel_and_says_who_they_are() {
     let (app, url) = spawn_with_database().await;
-    let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
-    customer_preferring(&app, alice, "13900006666", "email").await;
-    customer_preferring(&app, bob, "13700007777", "app").await;
+    let (shipper, recipient) = (Uuid::now_v7(), Uuid::now_v7());
+    let (recipient_phone, stranger) = ("13700007777", "13812345678");
+    customer_preferring(&app, shipper, "13900006666", "email").await;
+    customer_preferring(&app, recipient, recipient_phone, "app").await;
     until_handled(&url, CustomerCreatedV1::TYPE, 2).await;
-    // Alice sends a parcel to Bob's phone: the notification is hers, the shipper's.
-    let alices = sent_by(&app, alice, "13700007777").await;
-    let to_bob = sent_to(&app, "13700007777").await;
-    let to_stranger = sent_to(&app, "13812345678").await;
-    let tap = app.env.tap().await;
+    let to_customer = sent_by(&app, shipper, recipient_phone).await;
+    let to_stranger = sent_by(&app, shipper, stranger).await;
+    let anonymous = sent_to(&app, stranger).await;
+    let (known_hash, stranger_hash) = (hash_of(&app, recipient_phone), hash_of(&app, stranger));
+    let as_recipient = (
+        json!("recipient"),
+        json!(recipient),
+        json!("app"),
+        json!(known_hash),
+    );
+    let as_shipper = (
+        json!("shipper"),
+        json!(shipper),
+        json!("email"),
+        Value::Null,
+    );
+    let to_unknown = (
+        json!("recipient"),
+        Value::Null,
+        json!("sms"),
+        json!(stranger_hash),
+    );
 
-    for (tn, expected) in [(&alices, "email"), (&to_bob, "app"), (&to_stranger, "sms")] {
-        scan(&app, tn, "out_for_delivery", 1).await;
-        assert_eq!(
-            channel_of(&tap, tn, "shipment.out_for_delivery").await,
-            expected,
-            "{tn}"
-        );
-    }
+    scan(&app, &to_customer, "out_for_delivery", 1).await;
+    assert_eq!(
+        who(&notes(&url, &to_customer, "shipment.out_for_delivery")),
+        vec![as_recipient.clone()],
+        "out for delivery is the recipient's news alone"
+    );
+    scan(&app, &to_customer, "delivered", 2).await;
+    let delivered = notes(&url, &to_customer, "shipment.delivered");
+    assert_eq!(
+        who(&delivered),
+        vec![as_recipient.clone(), as_shipper.clone()],
+        "a delivery is told to both, each on their channel"
+    );
+    assert_ne!(
+        delivered[0]["notification_id"], delivered[1]["notification_id"],
+        "each its own notification"
+    );
+    assert_eq!(delivered[1]["shipper_customer_id"], json!(shipper));
+    assert_eq!(delivered[0]["variables"]["tracking_number"], to_customer);
+
+    scan(&app, &anonymous, "attempt_fail", 1).await;
+    assert_eq!(
+        who(&notes(&url, &anonymous, "shipment.attempt_fail")),
+        vec![to_unknown.clone()],
+        "a recipient without a customer file: no customer, SMS, their phone's index"
+    );
+    scan(&app, &to_stranger, "exception", 1).await;
+    assert_eq!(
+        who(&notes(&url, &to_stranger, "shipment.exception")),
+        vec![to_unknown.clone(), as_shipper.clone()]
+    );
 
     let body = json!({"hub_code": "PEK02", "reason": "power outage"});
     let notify = app
         .post(&app.admin(), "/api/v1/shipments/impact:notify", &body)
         .await;
-    assert_eq!(notify.status(), 202);
     assert_eq!(
-        channel_of(&tap, &alices, "shipment.disruption").await,
-        "email",
+        expect_json(notify, 202).await["notified"],
+        2,
+        "the two live parcels"
+    );
+    assert_eq!(
+        who(&notes(&url, &to_stranger, "shipment.disruption")),
+        vec![to_unknown.clone(), as_shipper],
         "impact:notify chooses the same way"
+    );
+    assert_eq!(
+        who(&notes(&url, &anonymous, "shipment.disruption")),
+        vec![to_unknown]
     );
     app.app.stop().await;
 }
@@ -111,20 +186,27 @@ async fn a_changed_preference_changes_later_notifications_and_an_erasure_clears_
     let alice = Uuid::now_v7();
     customer_preferring(&app, alice, "13900006666", "email").await;
     until_handled(&url, CustomerCreatedV1::TYPE, 1).await;
-    let sent = sent_by(&app, alice, "13812345678").await;
-    let tap = app.env.tap().await;
-    scan(&app, &sent, "out_for_delivery", 1).await;
-    assert_eq!(
-        channel_of(&tap, &sent, "shipment.out_for_delivery").await,
-        "email"
-    );
+    let mut parcels = Vec::new();
+    for _ in 0..3 {
+        parcels.push(sent_by(&app, alice, "13812345678").await);
+    }
+    // Alice's channel, told of the delivery of `parcel` as its shipper.
+    let delivered = |parcel: &str| {
+        let found = notes(&url, parcel, "shipment.delivered");
+        assert_eq!(found.len(), 2, "recipient and shipper: {found:?}");
+        assert_eq!(found[1]["addressee"], "shipper");
+        assert_eq!(found[1]["customer_id"], json!(alice));
+        found[1]["channel"].as_str().expect("channel").to_owned()
+    };
+    scan(&app, &parcels[0], "delivered", 1).await;
+    assert_eq!(delivered(&parcels[0]), "email");
 
     publish_from_customers(&app, alice, &preference(alice, 3, "app")).await;
     publish_from_customers(&app, alice, &preference(alice, 2, "email")).await;
     until_handled(&url, CustomerUpdatedV1::TYPE, 2).await;
-    scan(&app, &sent, "attempt_fail", 2).await;
+    scan(&app, &parcels[1], "delivered", 2).await;
     assert_eq!(
-        channel_of(&tap, &sent, "shipment.attempt_fail").await,
+        delivered(&parcels[1]),
         "app",
         "the newer preference, a late older update notwithstanding"
     );
@@ -139,11 +221,16 @@ async fn a_changed_preference_changes_later_notifications_and_an_erasure_clears_
     publish_from_customers(&app, alice, &preference(alice, 4, "email")).await;
     until_handled(&url, CustomerErasedV1::TYPE, 1).await;
     until_handled(&url, CustomerUpdatedV1::TYPE, 3).await;
-    scan(&app, &sent, "delivered", 3).await;
+    scan(&app, &parcels[2], "delivered", 3).await;
     assert_eq!(
-        channel_of(&tap, &sent, "shipment.delivered").await,
+        delivered(&parcels[2]),
         "sms",
         "an erased customer has no preference, and takes none after"
+    );
+    assert_eq!(
+        notes(&url, &parcels[2], "shipment.delivered")[0]["phone_hash"],
+        Value::Null,
+        "the erased sender's parcels lost their recipient's phone index"
     );
     app.app.stop().await;
 }

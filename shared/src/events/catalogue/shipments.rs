@@ -145,15 +145,19 @@ event!(
     batched = true
 );
 
-/// `notification.requested`: a proactive message to the shipment's customer is due.
+/// `notification.requested`: a proactive message about a shipment is due to one person, its
+/// `addressee`. A shipment's update raises one such event per addressee, each with its own
+/// `notification_id`: always one for the recipient (the person the parcel goes to), and one for
+/// the shipper customer when the shipment names one and the template concerns them
+/// (`shipment.delivered`, `shipment.exception`, `shipment.eta_slipped`,
+/// `shipment.disruption`; `shipment.out_for_delivery` and `shipment.attempt_fail` are the
+/// recipient's alone) — once, for the recipient, when both are the same customer file.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct NotificationRequestedV1 {
     pub notification_id: Uuid,
     /// `sms` | `app` | `email`: the addressee's preferred contact channel (`contact_channel` of
-    /// `customer.created` / `customer.updated`). The addressee is the shipper customer when the
-    /// shipment names one, else the recipient (through a customer file holding the recipient's
-    /// phone, if any); a preference of `phone`, `wechat` or none, or an unknown customer, is
-    /// `sms`.
+    /// `customer.created` / `customer.updated`, of the file `customer_id` names); a preference
+    /// of `phone`, `wechat` or none, or an addressee without a customer file, is `sms`.
     pub channel: String,
     /// e.g. `shipment.out_for_delivery`.
     pub template_id: String,
@@ -164,13 +168,32 @@ pub struct NotificationRequestedV1 {
     pub tracking_number: String,
     pub merchant_id: Option<Uuid>,
     pub shipper_customer_id: Option<Uuid>,
+    /// `recipient` | `shipper`: whom the notification is for. Always set; an event raised
+    /// before the field existed (without it, `customer_id` and `phone_hash`) was for the
+    /// shipper customer when `shipper_customer_id` was set, else for the recipient.
+    #[serde(default)]
+    #[schema(required = true, value_type = String)]
+    pub addressee: Option<String>,
+    /// The addressee's customer file: for the shipper, `shipper_customer_id` (its survivor when
+    /// it was merged away); for the recipient, a live file holding the recipient's phone (by
+    /// blind index), `null` when no customer file does.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub customer_id: Option<Uuid>,
+    /// For the recipient: the blind index (keyed HMAC) of their normalised phone — the
+    /// `phone_hash` a customer token of that person carries, so the app backend finds its user
+    /// without the phone (as `recipient_phone_hash` of `shipment.created`); `null` for the
+    /// shipper, and once the recipient's data was erased.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub phone_hash: Option<String>,
 }
 
 // A batch of scans writes its events as batches.
 event!(
     NotificationRequestedV1,
     "notification.requested",
-    "A proactive shipment update should be sent to a customer.",
+    "A proactive shipment update should be sent to one person: the recipient or the shipper customer.",
     batched = true
 );
 

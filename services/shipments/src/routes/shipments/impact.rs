@@ -215,19 +215,20 @@ pub struct NotifyImpact {
     pub city: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    /// Told to the recipients (template variable `reason`).
+    /// Told to the recipients and shippers (template variable `reason`).
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Notified {
-    /// `notification.requested` events raised, one per affected shipment: all of them, however
-    /// many (unlike the listing of `GET /shipments/impact`, which stops at 10 000).
+    /// Affected shipments notified: all of them, however many (unlike the listing of
+    /// `GET /shipments/impact`, which stops at 10 000). Each raised a `notification.requested`
+    /// for its recipient, and one for its shipper customer when it names one.
     pub notified: usize,
 }
 
-/// Raises a `notification.requested` (template `shipment.disruption`) for every affected
-/// shipment, however many: a chunk of them per transaction (`[impact] notify_chunk`, 1 000 by
+/// Raises `notification.requested` (template `shipment.disruption`) for every affected
+/// shipment, however many — to its recipient, and to its shipper customer when it names one: a chunk of them per transaction (`[impact] notify_chunk`, 1 000 by
 /// default). A request that fails part way leaves the chunks before it notified.
 #[utoipa::path(post, path = "/api/v1/shipments/impact:notify", tag = "shipments",
     request_body = NotifyImpact,
