@@ -32,6 +32,8 @@ pub const SERVICE: &str = "shipments";
         routes::tracking::public::public_tracking,
         routes::webhooks::create::create_webhook,
         routes::webhooks::list::list_webhooks,
+        routes::webhooks::get::get_webhook,
+        routes::webhooks::update::update_webhook,
         routes::webhooks::delete::delete_webhook,
         routes::webhooks::deliveries::list_deliveries,
         routes::webhooks::deliveries::redeliver,

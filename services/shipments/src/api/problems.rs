@@ -18,6 +18,7 @@ kuaidi_shared::problem_responses! {
     pub NoSuchDelivery = 404, "No such subscription or delivery for this caller";
     pub NoSuchShipment = 404, "No such shipment for this caller";
     pub NoSuchWebhook = 404, "No such subscription for this caller";
+    pub StaleWebhook = 412, "The subscription changed since the version named in `If-Match`";
     pub TooManyLookups = 429, "Too many lookups from this address";
     pub TrackingNumberTaken = 409, "Tracking number already exists";
     pub UnknownShipper = 404, "A merchant's `shipper_customer_id` that is not its own customer";

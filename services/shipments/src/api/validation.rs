@@ -2,7 +2,7 @@
 //! (422 naming the fields), and what comes out is valid by construction. The rules themselves
 //! (statuses, substatuses, clock skew, service levels) belong to `domain`.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::crypto::normalise_phone;
 use kuaidi_shared::money::Money;
@@ -147,7 +147,10 @@ impl CreateShipment {
                     freight_minor,
                     declared_value_minor: declared,
                     cod_amount_minor: cod,
-                    promised_at: req.promised_at.unwrap_or(now + level.default_transit()),
+                    // Stored to the microsecond: a caller's finer time is answered as kept.
+                    promised_at: req
+                        .promised_at
+                        .map_or(now + level.default_transit(), |p| p.trunc_subsecs(6)),
                     carrier: req.carrier,
                     lane: req.lane,
                 })
@@ -209,7 +212,8 @@ impl NewTrackingEvent {
                 ));
                 None
             }
-            Ok(t) => Some(t.with_timezone(&Utc)),
+            // Stored to the microsecond: events and reads tell the same time.
+            Ok(t) => Some(t.with_timezone(&Utc).trunc_subsecs(6)),
             Err(_) => {
                 errors.push(FieldError::new(
                     "occurred_at",

@@ -18,15 +18,20 @@ pub struct CreateWebhook {
     pub secret: Option<String>,
 }
 
-/// A webhook subscription (its secret is shown only when it is created).
+/// A webhook subscription (its secret is shown only when it is created or changed).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Webhook {
     pub id: Uuid,
     pub url: String,
     pub events: Vec<String>,
     pub merchant_id: Option<Uuid>,
-    /// Set when the endpoint was disabled after failing continuously.
+    /// False once the endpoint is disabled (after failing continuously, or by its owner): its
+    /// deliveries wait until it is enabled again (`PATCH` `enabled: true`, or `:replay`).
+    pub enabled: bool,
+    /// When the endpoint was disabled.
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Changes with every change of the subscription; its `ETag` names it.
+    pub version: i32,
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,8 +42,54 @@ pub struct CreatedWebhook {
     pub url: String,
     pub events: Vec<String>,
     pub merchant_id: Option<Uuid>,
+    pub enabled: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub version: i32,
     /// Key of the `Kuaidi-Signature` HMAC; store it now, it is never shown again.
     pub secret: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `PATCH /api/v1/webhooks/{id}`: the fields given change, the others stay; each is checked
+/// as on registration.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhook {
+    /// The new endpoint: http(s), not on a link-local, loopback or private address.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The event types to receive from now on, or `["*"]` for all.
+    #[serde(default)]
+    pub events: Option<Vec<String>>,
+    /// `true` enables a disabled endpoint again with a clean record (its failing run starts
+    /// over; deliveries still pending are sent, failed ones are for `:replay`); `false`
+    /// disables it (deliveries wait, unsent).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// A new signing secret of the caller's choice (1–256 characters, not blank).
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// `true`: a new secret is generated and shown once, in this answer; the old one signs
+    /// nothing from now on. Not with `secret`.
+    #[serde(default)]
+    pub rotate_secret: bool,
+}
+
+/// The changed subscription; with its new signing secret, shown this once, when the change
+/// set one.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct UpdatedWebhook {
+    pub id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub merchant_id: Option<Uuid>,
+    pub enabled: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    /// The new key of the `Kuaidi-Signature` HMAC (only when `secret` or `rotate_secret` was
+    /// given); store it now, it is never shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -10,4 +10,5 @@ pub mod shipments;
 pub mod tracking_cache;
 pub mod tracking_events;
 pub mod webhook_claims;
+pub mod webhook_endpoints;
 pub mod webhooks;

@@ -6,7 +6,6 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::Timestamptz;
 use kuaidi_shared::pagination::Cursor;
 use uuid::Uuid;
 
@@ -21,6 +20,7 @@ diesel::table! {
         failing_since -> Nullable<Timestamptz>,
         disabled_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        version -> Int4,
     }
 }
 
@@ -61,6 +61,9 @@ pub struct SubscriptionRow {
     pub failing_since: Option<DateTime<Utc>>,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Its ETag: a new one with every change its owner sees or signs with
+    /// (`super::webhook_endpoints`).
+    pub version: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, QueryableByName)]
@@ -161,7 +164,8 @@ pub fn find_subscription(
         .find(|s| owns(owner, s)))
 }
 
-fn owns(owner: &Owner, s: &SubscriptionRow) -> bool {
+/// Whether `owner` owns the subscription `s`.
+pub fn owns(owner: &Owner, s: &SubscriptionRow) -> bool {
     match owner {
         Owner::Merchant(m) => s.merchant_id == Some(*m),
         Owner::Subject(sub) => s.merchant_id.is_none() && s.owner_sub.as_deref() == Some(sub),
@@ -318,55 +322,4 @@ pub fn record_attempt(
         ))
         .execute(conn)
         .map(drop)
-}
-
-/// A success ends the endpoint's failing run.
-pub fn mark_endpoint_healthy(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(webhook_subscriptions::table.find(id))
-        .set(webhook_subscriptions::failing_since.eq(None::<DateTime<Utc>>))
-        .execute(conn)
-        .map(drop)
-}
-
-/// Records a failure: starts the failing run if none; returns the (locked) subscription.
-pub fn mark_endpoint_failing(
-    conn: &mut PgConnection,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<SubscriptionRow>> {
-    diesel::sql_query(
-        "UPDATE webhook_subscriptions SET failing_since = COALESCE(failing_since, $2) \
-         WHERE id = $1 RETURNING *",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(id)
-    .bind::<Timestamptz, _>(now)
-    .get_result(conn)
-    .optional()
-}
-
-/// Enables the endpoint again with a clean record (`:replay` by its owner).
-pub fn enable_endpoint(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::update(webhook_subscriptions::table.find(id))
-        .set((
-            webhook_subscriptions::disabled_at.eq(None::<DateTime<Utc>>),
-            webhook_subscriptions::failing_since.eq(None::<DateTime<Utc>>),
-        ))
-        .execute(conn)
-        .map(drop)
-}
-
-/// Disables the endpoint; `false` when it already was.
-pub fn disable_endpoint(
-    conn: &mut PgConnection,
-    id: Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<bool> {
-    diesel::update(
-        webhook_subscriptions::table
-            .find(id)
-            .filter(webhook_subscriptions::disabled_at.is_null()),
-    )
-    .set(webhook_subscriptions::disabled_at.eq(now))
-    .execute(conn)
-    .map(|n| n == 1)
 }

@@ -66,6 +66,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/{id}/deliveries/{delivery_id}:redeliver",
                 web::post().to(webhooks::deliveries::redeliver),
             )
+            .route("/{id}", web::get().to(webhooks::get::get_webhook))
+            .route("/{id}", web::patch().to(webhooks::update::update_webhook))
             .route("/{id}", web::delete().to(webhooks::delete::delete_webhook)),
     );
 }

@@ -3,7 +3,7 @@
 //! a transaction under the job's advisory lock, so one replica sweeps at a time; the replica that
 //! swept forgets the expired numbers in its tracking caches once the transaction has ended.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::events::{CloudEvent, Outbox};
@@ -67,6 +67,8 @@ pub fn sweep_expired(
     rules: &ExpiryRules,
 ) -> QueryResult<Vec<String>> {
     let ctx = RequestContext::detached();
+    // To the microsecond stored: the event's `occurred_at` is the `updated_at` a read shows.
+    let now = now.trunc_subsecs(6);
     let mut swept = Vec::new();
     loop {
         let rows = repo::expire_idle(conn, now - rules.expire_after(), now, CHUNK)?;

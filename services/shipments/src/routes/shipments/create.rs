@@ -44,7 +44,10 @@ pub async fn create_shipment(
     rules: web::Data<EtaRules>,
     caches: web::Data<Caches>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = deps.clock.now();
+    // To the microsecond PostgreSQL keeps, like every time the answer shows (`promised_at`
+    // from it or the caller's, truncated): the answer, its replay and `shipment.created` say
+    // what a later read says.
+    let now = deps.clock.now_micros();
     let new = body.into_inner().validate(&caller, now)?;
     let row = row_of(&new, &deps.pii, now);
     // A merchant names only its own customers as shipper (another tenant's is not there); one

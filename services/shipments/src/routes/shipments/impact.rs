@@ -260,7 +260,7 @@ pub async fn notify_impact(
         from: b.from,
         to: b.to,
     };
-    let now = deps.clock.now();
+    let now = deps.clock.now_micros();
     let scope = scope(&caller, &q, now)?;
     let (chunk, mut after, mut notified) = (settings.notify_chunk, None, 0);
     loop {

@@ -42,7 +42,7 @@ pub async fn ingest_tracking_events(
             format!("must hold 1 to {MAX_BATCH} events"),
         ));
     }
-    let now = deps.clock.now();
+    let now = deps.clock.now_micros();
     // Invalid events are answered now, in their slot; the valid ones are ingested together.
     let mut results: Vec<Option<Ingested>> = Vec::with_capacity(events.len());
     let (mut slots, mut items) = (Vec::new(), Vec::new());

@@ -35,7 +35,7 @@ pub async fn create_tracking_event(
     rules: web::Data<EtaRules>,
     caches: web::Data<Caches>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = deps.clock.now();
+    let now = deps.clock.now_micros();
     let event = body
         .into_inner()
         .validate(now)

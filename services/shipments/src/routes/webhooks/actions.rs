@@ -1,7 +1,7 @@
 //! `POST /api/v1/webhooks/{id}:test` and `POST /api/v1/webhooks/{id}:replay`.
 
 use actix_web::{web, HttpResponse};
-use chrono::Duration;
+use chrono::{Duration, SubsecRound};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::api::problems::{BadSince, NoSuchWebhook};
 use crate::api::webhooks::{ReplayResult, ReplayWebhook, WebhookDelivery};
+use crate::db::webhook_endpoints as endpoints;
 use crate::db::webhooks::{self as repo, DeliveryRow};
 use crate::workflow::webhooks::{self, Wake};
 
@@ -32,7 +33,8 @@ pub async fn test_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    let now = deps.clock.now();
+    // To the microsecond PostgreSQL keeps: the answered delivery is what the list shows.
+    let now = deps.clock.now_micros();
     let row = db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         let event = webhooks::test_event(&sub, now);
@@ -62,12 +64,16 @@ pub async fn replay_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let id = path.into_inner();
-    let now = deps.clock.now();
-    let since = body.since.max(now - Duration::days(REPLAY_WINDOW_DAYS));
+    let now = deps.clock.now_micros();
+    // The microsecond the query compares with, answered as it was used.
+    let since = body
+        .since
+        .trunc_subsecs(6)
+        .max(now - Duration::days(REPLAY_WINDOW_DAYS));
     let requeued = db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         if sub.disabled_at.is_some() {
-            repo::enable_endpoint(conn, sub.id)?;
+            endpoints::enable_endpoint(conn, sub.id)?;
         }
         Ok(repo::requeue_unsucceeded(conn, sub.id, since, now)?)
     })

@@ -1,6 +1,6 @@
 //! `POST /api/v1/webhooks`.
 
-use actix_web::http::header::LOCATION;
+use actix_web::http::header::{ETag, EntityTag, LOCATION};
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
@@ -16,7 +16,8 @@ use crate::configuration::WebhookSettings;
 use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
 use crate::workflow::webhooks::registration::NewWebhook;
 
-/// Registers an endpoint for the caller; the answer carries the signing secret, shown once.
+/// Registers an endpoint for the caller; the answer carries the signing secret, shown once,
+/// and the `ETag` of the subscription's first version.
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = CreateWebhook,
     responses((status = 201, description = "Registered; `Location` names the subscription", body = CreatedWebhook),
         NoValidToken, MayNotManageWebhooks, BadWebhook))]
@@ -43,7 +44,9 @@ pub async fn create_webhook(
         secret_sealed: deps.pii.seal(new.secret.as_bytes()),
         failing_since: None,
         disabled_at: None,
-        created_at: deps.clock.now(),
+        // To the microsecond PostgreSQL keeps: the answer is what a read shows.
+        created_at: deps.clock.now_micros(),
+        version: 1,
     };
     let stored = db::run(&deps.pool, move |conn| {
         repo::insert_subscription(conn, &row)?;
@@ -52,5 +55,6 @@ pub async fn create_webhook(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/webhooks/{}", stored.id)))
+        .insert_header(ETag(EntityTag::new_strong(super::view::etag(&stored))))
         .json(super::view::created(stored, new.secret)))
 }

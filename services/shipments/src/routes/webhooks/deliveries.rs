@@ -64,7 +64,7 @@ pub async fn redeliver(
 ) -> Result<HttpResponse, ApiError> {
     let owner = super::owner_of(&caller)?;
     let (id, delivery_id) = path.into_inner();
-    let now = deps.clock.now();
+    let now = deps.clock.now_micros();
     let row = db::transaction(&deps.pool, move |conn| {
         let sub = super::owned(conn, id, &owner)?;
         repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;

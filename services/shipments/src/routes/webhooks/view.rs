@@ -1,6 +1,6 @@
 //! The API's webhook subscriptions and deliveries from their rows.
 
-use crate::api::webhooks::{CreatedWebhook, Webhook, WebhookDelivery};
+use crate::api::webhooks::{CreatedWebhook, UpdatedWebhook, Webhook, WebhookDelivery};
 use crate::db::webhooks::{DeliveryRow, SubscriptionRow, PENDING};
 
 /// A subscription as its owner sees it (without its secret).
@@ -10,7 +10,9 @@ pub fn webhook(r: SubscriptionRow) -> Webhook {
         url: r.url,
         events: r.events,
         merchant_id: r.merchant_id,
+        enabled: r.disabled_at.is_none(),
         disabled_at: r.disabled_at,
+        version: r.version,
         created_at: r.created_at,
     }
 }
@@ -22,9 +24,32 @@ pub fn created(r: SubscriptionRow, secret: String) -> CreatedWebhook {
         url: r.url,
         events: r.events,
         merchant_id: r.merchant_id,
+        enabled: r.disabled_at.is_none(),
+        disabled_at: r.disabled_at,
+        version: r.version,
         secret,
         created_at: r.created_at,
     }
+}
+
+/// The edited row, with its new secret in clear when the edit set one.
+pub fn updated(r: SubscriptionRow, secret: Option<String>) -> UpdatedWebhook {
+    UpdatedWebhook {
+        id: r.id,
+        url: r.url,
+        events: r.events,
+        merchant_id: r.merchant_id,
+        enabled: r.disabled_at.is_none(),
+        disabled_at: r.disabled_at,
+        version: r.version,
+        secret,
+        created_at: r.created_at,
+    }
+}
+
+/// The strong entity tag of a subscription's version (unquoted).
+pub fn etag(r: &SubscriptionRow) -> String {
+    format!("{}-{}", r.id.simple(), r.version)
 }
 
 /// One delivery; when the next attempt is due only while it is pending.

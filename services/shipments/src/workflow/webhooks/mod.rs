@@ -147,6 +147,7 @@ mod tests {
             failing_since: None,
             disabled_at: None,
             created_at: Clock::system().now(),
+            version: 1,
         }
     }
 

@@ -1,8 +1,12 @@
-//! A webhook registration parsed at the edge: a callable URL, known event types, a secret.
+//! A webhook registration parsed at the edge — a callable URL, known event types, a secret —
+//! and an owner's edit of one, checked by the same rules and applied to its row.
 
+use chrono::{DateTime, Utc};
+use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::{ApiError, FieldError};
 
 use super::{signature, target, DELIVERABLE};
+use crate::db::webhooks::SubscriptionRow;
 
 /// How long registration waits for DNS before leaving the check to delivery time.
 const RESOLVE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
@@ -29,54 +33,11 @@ impl NewWebhook {
         allow_private: bool,
     ) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        let url = match target::parse(url, allow_private) {
-            Ok(url) => {
-                // An unresolvable name is accepted: it may go live later, and is checked at
-                // each delivery anyway.
-                let resolved =
-                    tokio::time::timeout(RESOLVE_TIMEOUT, target::resolve(&url, allow_private))
-                        .await;
-                if let Ok(Err(e @ target::TargetError::Forbidden(_))) = resolved {
-                    errors.push(FieldError::new("url", e.to_string()));
-                }
-                url.to_string()
-            }
-            Err(e) => {
-                errors.push(FieldError::new("url", e.to_string()));
-                String::new()
-            }
-        };
-        let mut events: Vec<String> = events.iter().map(|e| e.trim().to_owned()).collect();
-        events.sort();
-        events.dedup();
-        if events.is_empty() {
-            errors.push(FieldError::new(
-                "events",
-                "name at least one event type, or \"*\"",
-            ));
-        } else if events.iter().any(|e| e == "*") {
-            events = vec!["*".to_owned()];
-        } else if let Some(bad) = events.iter().find(|e| !DELIVERABLE.contains(&e.as_str())) {
-            errors.push(FieldError::new(
-                "events",
-                format!(
-                    "unknown event type {bad:?}; one of {}",
-                    DELIVERABLE.join(", ")
-                ),
-            ));
-        }
-        // The SPEC sets no minimum: a receiver's existing secret (even a short one) is its own
-        // choice; only a blank one (no key at all) or an unreasonably long one is refused.
+        let url = check_url(&mut errors, url, allow_private).await;
+        let events = check_events(&mut errors, events);
         let secret = match secret {
             None => signature::generate_secret(),
-            Some(s) if !s.trim().is_empty() && s.chars().count() <= MAX_SECRET => s,
-            Some(_) => {
-                errors.push(FieldError::new(
-                    "secret",
-                    format!("must be 1 to {MAX_SECRET} characters, not blank"),
-                ));
-                String::new()
-            }
+            Some(s) => check_secret(&mut errors, s),
         };
         if errors.is_empty() {
             Ok(Self {
@@ -87,6 +48,159 @@ impl NewWebhook {
         } else {
             Err(ApiError::Validation(errors))
         }
+    }
+}
+
+/// A callable URL (its name resolved too, as [`NewWebhook::parse`] says), or an error on `url`.
+async fn check_url(errors: &mut Vec<FieldError>, url: &str, allow_private: bool) -> String {
+    match target::parse(url, allow_private) {
+        Ok(url) => {
+            // An unresolvable name is accepted: it may go live later, and is checked at each
+            // delivery anyway.
+            let resolved =
+                tokio::time::timeout(RESOLVE_TIMEOUT, target::resolve(&url, allow_private)).await;
+            if let Ok(Err(e @ target::TargetError::Forbidden(_))) = resolved {
+                errors.push(FieldError::new("url", e.to_string()));
+            }
+            url.to_string()
+        }
+        Err(e) => {
+            errors.push(FieldError::new("url", e.to_string()));
+            String::new()
+        }
+    }
+}
+
+/// Known event types, sorted, without duplicates (`["*"]` for all), or an error on `events`.
+fn check_events(errors: &mut Vec<FieldError>, events: &[String]) -> Vec<String> {
+    let mut events: Vec<String> = events.iter().map(|e| e.trim().to_owned()).collect();
+    events.sort();
+    events.dedup();
+    if events.is_empty() {
+        errors.push(FieldError::new(
+            "events",
+            "name at least one event type, or \"*\"",
+        ));
+    } else if events.iter().any(|e| e == "*") {
+        events = vec!["*".to_owned()];
+    } else if let Some(bad) = events.iter().find(|e| !DELIVERABLE.contains(&e.as_str())) {
+        errors.push(FieldError::new(
+            "events",
+            format!(
+                "unknown event type {bad:?}; one of {}",
+                DELIVERABLE.join(", ")
+            ),
+        ));
+    }
+    events
+}
+
+/// A secret of the caller's choice, or an error on `secret`.
+fn check_secret(errors: &mut Vec<FieldError>, secret: String) -> String {
+    // The SPEC sets no minimum: a receiver's existing secret (even a short one) is its own
+    // choice; only a blank one (no key at all) or an unreasonably long one is refused.
+    if !secret.trim().is_empty() && secret.chars().count() <= MAX_SECRET {
+        secret
+    } else {
+        errors.push(FieldError::new(
+            "secret",
+            format!("must be 1 to {MAX_SECRET} characters, not blank"),
+        ));
+        String::new()
+    }
+}
+
+/// What an owner's `PATCH` asks to change, valid as a registration would be; what it does not
+/// name stays as it is.
+#[derive(Debug, Clone)]
+pub struct WebhookEdit {
+    pub url: Option<String>,
+    /// Sorted, without duplicates; `["*"]` for every type.
+    pub events: Option<Vec<String>>,
+    /// A new signing secret (the caller's, or generated for `rotate_secret`), shown once.
+    pub secret: Option<String>,
+    /// `true` enables a disabled endpoint with a clean record; `false` disables it (its
+    /// deliveries wait, as for an endpoint disabled after failing).
+    pub enabled: Option<bool>,
+}
+
+/// The fields of a `PATCH` before they are checked.
+#[derive(Debug, Clone, Default)]
+pub struct EditRequest {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub secret: Option<String>,
+    pub rotate_secret: bool,
+    pub enabled: Option<bool>,
+}
+
+impl WebhookEdit {
+    /// Validates an edit with the rules of [`NewWebhook::parse`], every invalid field at once;
+    /// `rotate_secret` generates the new secret, and may not come with one of the caller's.
+    pub async fn parse(req: EditRequest, allow_private: bool) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let url = match req.url {
+            Some(url) => Some(check_url(&mut errors, &url, allow_private).await),
+            None => None,
+        };
+        let events = req.events.map(|e| check_events(&mut errors, &e));
+        let secret = match (req.secret, req.rotate_secret) {
+            (Some(_), true) => {
+                errors.push(FieldError::new(
+                    "secret",
+                    "give a secret or rotate_secret: true, not both",
+                ));
+                None
+            }
+            (Some(s), false) => Some(check_secret(&mut errors, s)),
+            (None, true) => Some(signature::generate_secret()),
+            (None, false) => None,
+        };
+        if errors.is_empty() {
+            Ok(Self {
+                url,
+                events,
+                secret,
+                enabled: req.enabled,
+            })
+        } else {
+            Err(ApiError::Validation(errors))
+        }
+    }
+
+    /// Applies the edit to `row` at `now`, sealing a new secret with `pii`; a change makes a
+    /// new version. Returns whether anything changed (an edit naming what already holds
+    /// changes nothing). Enabling a disabled endpoint clears its failing run too.
+    pub fn apply(&self, row: &mut SubscriptionRow, pii: &PiiCipher, now: DateTime<Utc>) -> bool {
+        let mut changed = false;
+        if let Some(url) = self.url.as_ref().filter(|u| **u != row.url) {
+            row.url = url.clone();
+            changed = true;
+        }
+        if let Some(events) = self.events.as_ref().filter(|e| **e != row.events) {
+            row.events = events.clone();
+            changed = true;
+        }
+        if let Some(secret) = &self.secret {
+            row.secret_sealed = pii.seal(secret.as_bytes());
+            changed = true;
+        }
+        match (self.enabled, row.disabled_at) {
+            (Some(true), Some(_)) => {
+                row.disabled_at = None;
+                row.failing_since = None;
+                changed = true;
+            }
+            (Some(false), None) => {
+                row.disabled_at = Some(now);
+                changed = true;
+            }
+            _ => {}
+        }
+        if changed {
+            row.version += 1;
+        }
+        changed
     }
 }
 
@@ -105,7 +219,7 @@ mod tests {
         .await
     }
 
-    fn refused_fields(r: Result<NewWebhook, ApiError>) -> Vec<String> {
+    fn refused_fields<T: std::fmt::Debug>(r: Result<T, ApiError>) -> Vec<String> {
         match r {
             Err(ApiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
             other => panic!("expected a validation error, got {other:?}"),
@@ -125,5 +239,30 @@ mod tests {
         for secret in [String::new(), "   ".to_owned(), "x".repeat(257)] {
             assert_eq!(refused_fields(with_secret(&secret).await), ["secret"]);
         }
+    }
+
+    #[tokio::test]
+    async fn an_edit_is_checked_by_the_rules_of_a_registration() {
+        let edit = |req: EditRequest| WebhookEdit::parse(req, false);
+        let bad = edit(EditRequest {
+            url: Some("http://169.254.169.254/latest".into()),
+            events: Some(vec!["shipment.teleported".into()]),
+            secret: Some("s3cret".into()),
+            rotate_secret: true,
+            enabled: None,
+        });
+        assert_eq!(refused_fields(bad.await), ["url", "events", "secret"]);
+        let rotated = edit(EditRequest {
+            rotate_secret: true,
+            ..EditRequest::default()
+        })
+        .await
+        .expect("a rotation is valid");
+        assert!(
+            rotated.secret.is_some_and(|s| s.len() >= 32),
+            "a new secret"
+        );
+        let none = edit(EditRequest::default()).await.expect("an empty edit");
+        assert!(none.url.is_none() && none.events.is_none() && none.secret.is_none());
     }
 }

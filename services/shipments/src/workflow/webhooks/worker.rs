@@ -24,6 +24,7 @@ use super::in_flight::InFlight;
 use super::{signature, target};
 use crate::configuration::WebhookSettings;
 use crate::db::webhook_claims;
+use crate::db::webhook_endpoints as endpoints;
 use crate::db::webhooks::{self as repo, AttemptOutcome, DeliveryRow, SubscriptionRow};
 use crate::events::Emitter;
 
@@ -146,7 +147,9 @@ impl Worker {
         let started = Instant::now();
         let sent = self.send(&delivery, &sub).await;
         let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-        let now = self.clock.now();
+        // To the microsecond stored: `webhook.endpoint_disabled` tells the `disabled_at` that
+        // `GET /webhooks/{id}` shows.
+        let now = self.clock.now_micros();
         let (code, error) = match sent {
             Ok(code) => (Some(i32::from(code)), None),
             Err(e) => (None, Some(e)),
@@ -187,14 +190,14 @@ impl Worker {
             conn.transaction::<_, anyhow::Error, _>(|c| {
                 repo::record_attempt(c, delivery.id, &outcome, now)?;
                 if ok {
-                    repo::mark_endpoint_healthy(c, sub.id)?;
+                    endpoints::mark_endpoint_healthy(c, sub.id)?;
                     return Ok(false);
                 }
-                let Some(s) = repo::mark_endpoint_failing(c, sub.id, now)? else {
+                let Some(s) = endpoints::mark_endpoint_failing(c, sub.id, now)? else {
                     return Ok(false);
                 };
                 let since = s.failing_since.unwrap_or(now);
-                if now - since < disable_after || !repo::disable_endpoint(c, s.id, now)? {
+                if now - since < disable_after || !endpoints::disable_endpoint(c, s.id, now)? {
                     return Ok(false);
                 }
                 tracing::warn!(webhook_id = %s.id, url = %s.url, "webhook endpoint disabled after failing continuously");

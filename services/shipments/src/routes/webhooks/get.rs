@@ -1,0 +1,33 @@
+//! `GET /api/v1/webhooks/{id}`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use kuaidi_shared::capabilities::{caps, Authorized};
+use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
+use kuaidi_shared::http::respond_with_etag;
+use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::ApiError;
+use uuid::Uuid;
+
+use crate::api::problems::{MayNotManageWebhooks, NoSuchWebhook};
+use crate::api::webhooks::Webhook;
+
+/// One of the caller's subscriptions, as the list shows it (never its secret), with its
+/// `ETag` for `If-None-Match` and for the `If-Match` of a `PATCH`.
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The subscription")),
+    responses((status = 200, description = "The subscription; `ETag` names its version", body = Webhook),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        NoValidToken, MayNotManageWebhooks, NoSuchWebhook))]
+pub async fn get_webhook(
+    req: HttpRequest,
+    caller: Authorized<caps::Webhooks>,
+    path: web::Path<Uuid>,
+    deps: Deps,
+) -> Result<HttpResponse, ApiError> {
+    let owner = super::owner_of(&caller)?;
+    let id = path.into_inner();
+    let row = db::run(&deps.pool, move |conn| super::owned(conn, id, &owner)).await?;
+    let tag = super::view::etag(&row);
+    Ok(respond_with_etag(&req, &tag, &super::view::webhook(row)))
+}
