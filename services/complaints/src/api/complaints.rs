@@ -119,6 +119,8 @@ pub struct Complaint {
     pub escalation_level: i32,
     pub status: String,
     pub sla: Sla,
+    /// From the taxonomy (SPEC §6): named at `triage` or `close`; a `close` naming none keeps
+    /// the one given at triage.
     pub root_cause: Option<String>,
     pub resolution: Option<String>,
     pub satisfaction: Option<i32>,
@@ -195,11 +197,14 @@ pub struct ComplaintPage {
 }
 
 /// Body of `POST /api/v1/complaints/{id}/actions/{action}`: the fields of the action (SPEC §6):
-/// `triage` {category, priority?, reasonable, note?, reply?, root_cause?}; `assign`
-/// {assignee_id, department}; `investigate` {}; `propose` {measures, plan, compensation?,
-/// report? {content, process, evidence_analysis, conclusion}}; `approve` {reason?}; `reject`
-/// {reason}; `resolve` {resolution, customer_notified_at?}; `close` {resolution_code,
-/// root_cause?} (a root cause from the taxonomy; one set earlier stays when none is given); `reopen` {reason}; `escalate` {reason}; `comment` {text, internal?}.
+/// `triage` {category, priority?, reasonable, note?, reply?, root_cause?} (a root cause from
+/// the taxonomy, kept on the case); `assign` {assignee_id, department}; `investigate` {};
+/// `propose` {measures, plan, compensation?, report? {content, process, evidence_analysis,
+/// conclusion}}; `approve` {reason?}; `reject` {reason}; `resolve` {resolution,
+/// customer_notified_at?}; `close` {resolution_code, root_cause?} (a root cause from the
+/// taxonomy; one set earlier, at triage, stays when none is given); `reopen` {reason};
+/// `escalate` {reason}; `comment` {text, internal?}. The history entry of an action carries
+/// its body as given.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"category": "delay", "priority": "high", "reasonable": true,
     "note": "checked the scans", "reply": "We are on it."}))]

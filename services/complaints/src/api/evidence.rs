@@ -15,6 +15,11 @@ pub struct NewEvidence {
     /// `document` | `audio` | `video` | `photo` | `witness_statement` | `system_record`.
     pub kind: String,
     pub description: Option<String>,
+    /// Where the evidence is kept: an absolute `http://` or `https://` URI with a host (no
+    /// credentials; at most 2048 characters), or the download path of a file uploaded to a
+    /// case (`/api/v1/complaints/{id}/evidence/{evidence_id}/content`). Anything else is a
+    /// `422` naming `uri`.
+    #[schema(max_length = 2048)]
     pub uri: String,
 }
 

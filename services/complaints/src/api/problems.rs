@@ -6,7 +6,6 @@ kuaidi_shared::problem_responses! {
     pub BadClaim = 422, "Invalid fields, an unknown shipment, or one the case does not concern";
     pub BadClaimAction = 422, "Invalid fields; an approval above the payable amount";
     pub CaseChangedSinceIfMatch = 412, "The case changed since the If-Match version";
-    pub CaseNotResolved = 409, "The case is not resolved yet";
     pub ChangedSinceIfMatch = 412, "Changed since the If-Match version";
     pub ContentTypeNotAccepted = 415, "Content type not accepted";
     pub IllegalInCaseStatus = 409, "Illegal in the case's status; `allowed_actions` lists what is";
@@ -26,6 +25,8 @@ kuaidi_shared::problem_responses! {
     pub NoSuchEvidence = 404, "No such case or evidence for this caller";
     pub NoSuchUpload = 404, "No such case, evidence or upload for this caller";
     pub NoSuchSurvey = 404, "No such case or survey for this caller";
+    pub NoSurveyNow = 409,
+        "The case takes no survey now: not resolved yet (`survey_not_open`), or already surveyed since its latest resolution (`already_surveyed`)";
     pub NotInInbox = 404, "Not in the caller's inbox";
     pub NotTheirShipmentOrCustomer = 404,
         "A merchant or end customer named a shipment or a customer file that is not theirs";

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{survey_tokens, surveys};
+use crate::domain::lifecycle::SURVEY_STATUSES;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = surveys)]
@@ -30,10 +31,28 @@ pub struct TokenRow {
     pub complaint_id: Uuid,
     pub expires_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// When a newer link of the case replaced this one (unused).
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 pub fn insert(conn: &mut PgConnection, row: &SurveyRow) -> QueryResult<()> {
     super::insert(conn, surveys::table, row)
+}
+
+/// Revokes the case's links not used yet (a new one replaces them).
+pub fn revoke_unused(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        survey_tokens::table
+            .filter(survey_tokens::complaint_id.eq(complaint_id))
+            .filter(survey_tokens::used_at.is_null())
+            .filter(survey_tokens::revoked_at.is_null()),
+    )
+    .set(survey_tokens::revoked_at.eq(now))
+    .execute(conn)
 }
 
 pub fn insert_token(
@@ -77,6 +96,35 @@ pub fn of_case(conn: &mut PgConnection, complaint_id: Uuid) -> QueryResult<Vec<S
         .order(surveys::submitted_at.asc())
         .select(SurveyRow::as_select())
         .load(conn)
+}
+
+/// The history payload of the survey answered since the case last reached `awaiting_feedback`
+/// or `closed` from another status (its latest resolution), if any: history ids are in the
+/// order the case's locked writes happened.
+pub fn answered_since_resolution(
+    conn: &mut PgConnection,
+    complaint_id: Uuid,
+) -> QueryResult<Option<serde_json::Value>> {
+    use super::schema::complaint_history as h;
+    let surveyable = SURVEY_STATUSES.map(|s| s.as_str());
+    let resolved: Option<i64> = h::table
+        .filter(h::complaint_id.eq(complaint_id))
+        .filter(h::to_status.eq_any(surveyable))
+        .filter(
+            h::from_status
+                .is_null()
+                .or(h::from_status.ne_all(surveyable)),
+        )
+        .select(diesel::dsl::max(h::id))
+        .first(conn)?;
+    h::table
+        .filter(h::complaint_id.eq(complaint_id))
+        .filter(h::action.eq("survey"))
+        .filter(h::id.gt(resolved.unwrap_or(0)))
+        .order(h::id.desc())
+        .select(h::payload)
+        .first(conn)
+        .optional()
 }
 
 /// One survey of a case.

@@ -25,9 +25,18 @@ pub enum Target {
     Same,
 }
 
+/// The statuses in which a case takes its satisfaction survey (SPEC §6): resolved, awaiting
+/// the customer's feedback, or closed.
+pub const SURVEY_STATUSES: [Status; 2] = [Status::AwaitingFeedback, Status::Closed];
+
 impl Status {
     pub fn is_open(self) -> bool {
         self != Status::Closed
+    }
+
+    /// Whether a case in this status takes a survey (once per resolution).
+    pub fn takes_survey(self) -> bool {
+        SURVEY_STATUSES.contains(&self)
     }
 
     /// Whether the SLA clocks are stopped (awaiting the customer's feedback, or closed).
@@ -132,6 +141,16 @@ mod tests {
             allowed_actions(S::AwaitingFeedback),
             vec![A::Close, A::Reopen, A::Escalate, A::Comment]
         );
+    }
+
+    #[test]
+    fn only_a_resolved_or_closed_case_takes_a_survey() {
+        let surveyed: Vec<Status> = S::VARIANTS
+            .iter()
+            .copied()
+            .filter(|s| s.takes_survey())
+            .collect();
+        assert_eq!(surveyed, vec![S::AwaitingFeedback, S::Closed]);
     }
 
     #[test]

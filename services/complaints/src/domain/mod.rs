@@ -1,9 +1,10 @@
 //! Complaint rules, free of I/O: the vocabularies of SPEC §6, intake and priority derivation,
-//! the lifecycle table, action bodies, SLA arithmetic, surveys and claims.
+//! the lifecycle table, action bodies, SLA arithmetic, evidence references, surveys and claims.
 
 pub mod claims;
 pub mod commands;
 pub mod departments;
+pub mod evidence;
 pub mod fields;
 pub mod improvement;
 pub mod intake;

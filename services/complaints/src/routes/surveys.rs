@@ -1,5 +1,7 @@
 //! The public survey link: `GET` and `POST /api/v1/surveys/{token}` (no token needed: the link
-//! is the credential; single use, 14 days).
+//! is the credential; single use, 14 days, revoked when a newer link of the case is issued). A
+//! usable link still asks only while its case takes a survey (`workflow::surveys::survey_open`:
+//! resolved, and not yet surveyed since — by an agent on a callback, say).
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -9,27 +11,45 @@ use kuaidi_shared::deps::Deps;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 
-use crate::api::problems::{LinkGone, ScoresOutOfRange, UnknownLink};
+use crate::api::problems::{LinkGone, NoSurveyNow, ScoresOutOfRange, UnknownLink};
 use crate::api::surveys::{Question, Survey, SurveyAnswers, SurveyForm};
+use crate::db::complaints::ComplaintRow;
 use crate::db::surveys::{self as repo, TokenRow};
 use crate::domain::survey::Answers;
 use crate::workflow::surveys::{self, token_hash, Respondent};
 
-/// The link's token row if it may still be used: unknown → 404, used or expired → 410.
+/// The link's token row if it may still be used, and its case (both locked when `lock`):
+/// unknown → 404, used, revoked or expired → 410.
 fn usable(
     conn: &mut PgConnection,
     token: &str,
     now: DateTime<Utc>,
     lock: bool,
-) -> Result<TokenRow, ApiError> {
-    let row = repo::token(conn, &token_hash(token), lock)?.ok_or(ApiError::NotFound("survey"))?;
+) -> Result<(TokenRow, ComplaintRow), ApiError> {
+    let hash = token_hash(token);
+    let mut row = repo::token(conn, &hash, false)?.ok_or(ApiError::NotFound("survey"))?;
+    let case = if lock {
+        // The case before its link, the order in which a new link revokes the others; read
+        // again under the lock, the link is as the last writer left it.
+        let case = crate::db::complaints::find_for_update(conn, row.complaint_id)?;
+        row = repo::token(conn, &hash, true)?.ok_or(ApiError::NotFound("survey"))?;
+        case
+    } else {
+        crate::db::complaints::find(conn, row.complaint_id)?
+    };
+    let case = case.ok_or(ApiError::NotFound("survey"))?;
     if row.used_at.is_some() {
         return Err(ApiError::Gone("this survey link was already used".into()));
+    }
+    if row.revoked_at.is_some() {
+        return Err(ApiError::Gone(
+            "this survey link was replaced by a newer one".into(),
+        ));
     }
     if row.expires_at <= now {
         return Err(ApiError::Gone("this survey link has expired".into()));
     }
-    Ok(row)
+    Ok((row, case))
 }
 
 /// The survey behind a link: the case number and the questions.
@@ -37,14 +57,13 @@ fn usable(
 #[utoipa::path(get, path = "/api/v1/surveys/{token}", tag = "complaints",
     params(("token" = String, Path, description = "The token of the survey link")),
     responses((status = 200, description = "The questions", body = SurveyForm),
-        UnknownLink, LinkGone),
+        UnknownLink, LinkGone, NoSurveyNow),
     security(()))]
 pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpResponse, ApiError> {
     let (token, now) = (path.into_inner(), deps.clock.now_micros());
     let (row, number) = db::run(&deps.pool, move |conn| {
-        let row = usable(conn, &token, now, false)?;
-        let case = crate::db::complaints::find(conn, row.complaint_id)?
-            .ok_or(ApiError::NotFound("survey"))?;
+        let (row, case) = usable(conn, &token, now, false)?;
+        surveys::survey_open(conn, &case)?;
         Ok((row, case.number))
     })
     .await?;
@@ -68,7 +87,7 @@ pub async fn get_survey(path: web::Path<String>, deps: Deps) -> Result<HttpRespo
     params(("token" = String, Path, description = "The token of the survey link")),
     request_body = SurveyAnswers,
     responses((status = 201, description = "Recorded; `Location` names the survey (read with the case's access rules)", body = Survey),
-        UnknownLink, LinkGone, ScoresOutOfRange),
+        UnknownLink, LinkGone, NoSurveyNow, ScoresOutOfRange),
     security(()))]
 pub async fn answer_survey(
     ctx: RequestContext,
@@ -80,9 +99,7 @@ pub async fn answer_survey(
     let answers = Answers::parse(crate::domain::fields::json_body(&body)?)?;
     let (token, now, rules) = (path.into_inner(), deps.clock.now_micros(), **rules);
     let done = db::transaction(&deps.pool, move |conn| {
-        let link = usable(conn, &token, now, true)?;
-        let case = crate::db::complaints::find_for_update(conn, link.complaint_id)?
-            .ok_or(ApiError::NotFound("survey"))?;
+        let (link, case) = usable(conn, &token, now, true)?;
         repo::use_token(conn, &link.token_hash, now)?;
         surveys::submit(
             conn,

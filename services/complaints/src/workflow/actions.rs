@@ -151,7 +151,7 @@ pub fn apply(
     row.updated_at = now;
     repo::save(conn, &row)?;
     let survey_link = match req.action {
-        Action::Resolve => Some(super::surveys::issue_link(conn, row.id, now)?),
+        Action::Resolve => Some(super::surveys::issue_link(conn, &row, now)?),
         _ => None,
     };
     em.flush(conn)?;
@@ -201,7 +201,10 @@ fn effects(row: &mut ComplaintRow, command: &Command) -> Result<(), ApiError> {
             row.reasonable = Some(*reasonable);
             if !reasonable {
                 row.resolution_code = Some("explained".into());
-                row.root_cause = root_cause.map(|r| r.to_string());
+            }
+            // Kept on the case from triage on; a close naming another replaces it.
+            if let Some(r) = root_cause {
+                row.root_cause = Some(r.to_string());
             }
         }
         Command::Assign {

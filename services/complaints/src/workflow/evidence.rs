@@ -12,12 +12,10 @@ use uuid::Uuid;
 use crate::configuration::EvidenceSettings;
 use crate::db::complaints as cases;
 use crate::db::evidence::{self as repo, EvidenceRow};
+use crate::domain::evidence::{acceptable_uri, URI_RULE};
 use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
 use crate::domain::vocab::EvidenceKind;
-
-/// Longest URI accepted.
-const MAX_URI: usize = 2048;
 
 /// What was submitted.
 pub struct Submission {
@@ -68,14 +66,8 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Submission, ApiError> {
     let kind = f.one_of::<EvidenceKind>("kind", true, &EvidenceKind::listed());
     let description = f.text("description", false);
     let uri = f.text("uri", true);
-    if uri
-        .as_ref()
-        .is_some_and(|u| u.len() > MAX_URI || u.chars().any(char::is_whitespace))
-    {
-        f.errors.push(FieldError::new(
-            "uri",
-            format!("must be a URI of at most {MAX_URI} characters"),
-        ));
+    if uri.as_deref().is_some_and(|u| !acceptable_uri(u)) {
+        f.errors.push(FieldError::new("uri", URI_RULE));
     }
     match (kind, f.ok()) {
         (Some(kind), true) => Ok(Submission {

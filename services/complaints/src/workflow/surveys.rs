@@ -1,5 +1,7 @@
 //! Satisfaction surveys (seed 002 §4.2): answered by an agent on callback, by the customer in
-//! the app, or through a one-time link; `overall` ≤ 2 reopens the case.
+//! the app, or through a one-time link; `overall` ≤ 2 reopens the case. One survey per
+//! resolution (as a help desk takes one rating per solve): [`survey_open`] is the one rule
+//! that answering a survey, reading a link's questions and issuing a link all apply.
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -27,19 +29,51 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Issues a one-time link for a case's survey; returns its path.
+/// Whether the case (as stored, locked by the caller) takes a survey now: `409
+/// survey_not_open` before it is resolved (or after a reopening, until resolved again), `409
+/// already_surveyed` once a survey was answered since its latest resolution.
+pub fn survey_open(conn: &mut PgConnection, row: &ComplaintRow) -> Result<Status, ApiError> {
+    let status = super::actions::status_of(row)?;
+    if !status.takes_survey() {
+        return Err(ApiError::conflict(
+            "survey_not_open",
+            format!(
+                "a case in status {status} has no survey yet (it opens when the case is resolved)"
+            ),
+        ));
+    }
+    if let Some(answered) = surveys::answered_since_resolution(conn, row.id)? {
+        let mut extensions = serde_json::Map::new();
+        if let Some(id) = answered.get("survey_id") {
+            extensions.insert("survey_id".into(), id.clone());
+        }
+        return Err(ApiError::ConflictWith {
+            code: "already_surveyed",
+            detail: "the case's survey was already answered for this resolution; it is asked \
+                     again once the case is reopened and resolved"
+                .into(),
+            extensions,
+        });
+    }
+    Ok(status)
+}
+
+/// Issues a one-time link for the survey of a case that takes one ([`survey_open`]),
+/// revoking its earlier unused links; returns its path.
 pub fn issue_link(
     conn: &mut PgConnection,
-    complaint_id: uuid::Uuid,
+    row: &ComplaintRow,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
+    survey_open(conn, row)?;
+    surveys::revoke_unused(conn, row.id, now)?;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     surveys::insert_token(
         conn,
         &token_hash(&token),
-        complaint_id,
+        row.id,
         now,
         now + Duration::days(LINK_DAYS),
     )?;
@@ -53,7 +87,8 @@ pub struct Respondent<'a> {
     pub sub: Option<String>,
 }
 
-/// Records the answers on a locked case; a dissatisfied answer reopens it.
+/// Records the answers on a locked case that takes a survey ([`survey_open`]); a dissatisfied
+/// answer reopens it.
 pub fn submit(
     conn: &mut PgConnection,
     mut row: ComplaintRow,
@@ -63,15 +98,7 @@ pub fn submit(
     now: DateTime<Utc>,
     rules: &crate::configuration::Rules,
 ) -> Result<SurveyRow, ApiError> {
-    let status = super::actions::status_of(&row)?;
-    if !matches!(status, Status::AwaitingFeedback | Status::Closed) {
-        return Err(ApiError::conflict(
-            "survey_not_open",
-            format!(
-                "a case in status {status} has no survey yet (it opens when the case is resolved)"
-            ),
-        ));
-    }
+    let status = survey_open(conn, &row)?;
     let survey = SurveyRow {
         id: new_id(),
         complaint_id: row.id,

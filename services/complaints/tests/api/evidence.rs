@@ -295,3 +295,40 @@ async fn added_evidence_is_located_and_read_with_an_etag() {
     assert_eq!(again.status(), 304, "unchanged since the ETag");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_uri_is_an_http_or_https_address_or_an_uploads_download_path() {
+    let t = Desk::spawn().await;
+    let id = &t.opened("damaged").await;
+    let path = format!("/api/v1/complaints/{id}/evidence");
+    let add = |uri: &str| {
+        let body = json!({"kind": "photo", "uri": uri});
+        let path = path.clone();
+        let t = &t;
+        async move { t.post(&t.admin(), &path, &body).await }
+    };
+
+    for uri in [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "file:///etc/passwd",
+        "ftp://files.example.com/box.jpg",
+        "//files.example.com/box.jpg",
+        "https://user:secret@files.example.com/box.jpg",
+    ] {
+        assert_eq!(refused_fields(add(uri).await).await, vec!["uri"], "{uri}");
+    }
+    let upload = json_of(
+        upload(&t, &t.admin(), id, form("photo", "image/png", b"png")).await,
+        201,
+    )
+    .await;
+    let download = upload["uri"].as_str().expect("the upload's download path");
+    for uri in ["https://files.example.com/box.jpg", download] {
+        let added = json_of(add(uri).await, 201).await;
+        assert_eq!(added["uri"], uri);
+    }
+    let list = json_of(t.get(&t.admin(), &path).await, 200).await;
+    assert_eq!(list["data"].as_array().expect("page").len(), 3, "{list}");
+    t.stop().await;
+}

@@ -16,4 +16,5 @@ mod paging;
 mod projections;
 mod queues;
 mod sla;
+mod survey_once;
 mod surveys;

@@ -106,7 +106,8 @@ async fn read_form(
     Ok(parts)
 }
 
-/// Adds evidence: JSON {kind, description, uri}, or `multipart/form-data` with `kind`,
+/// Adds evidence: JSON {kind, description, uri} (an `http`/`https` address, or the download
+/// path of an upload; anything else is a `422` naming `uri`), or `multipart/form-data` with `kind`,
 /// `description` and a `file` (at most 10 MB by default → 413; content types from the
 /// configured allow-list → else 415; SHA-256 stored).
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",

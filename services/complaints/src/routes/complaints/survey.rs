@@ -1,6 +1,7 @@
 //! `POST /api/v1/complaints/{id}/survey`, `GET /api/v1/complaints/{id}/surveys/{survey_id}`
-//! and `POST /api/v1/complaints/{id}/survey-link`. A case may collect several surveys (each
-//! resolution issues a link; a reopened case is asked again), so each has its own address.
+//! and `POST /api/v1/complaints/{id}/survey-link`. A case takes one survey per resolution
+//! (`workflow::surveys::survey_open`); reopened and resolved again, it is asked again, so a case
+//! may collect several surveys over its life and each has its own address.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Duration;
@@ -15,7 +16,7 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::api::problems::{
-    CaseNotResolved, MayNotReadCases, NoSuchCase, NoSuchCaseAtAll, NoSuchSurvey, ScoresOutOfRange,
+    MayNotReadCases, NoSuchCase, NoSuchCaseAtAll, NoSuchSurvey, NoSurveyNow, ScoresOutOfRange,
     StaffOnly,
 };
 use crate::api::surveys::{Survey, SurveyAnswers, SurveyLink};
@@ -24,11 +25,12 @@ use crate::workflow::surveys::{self, Respondent, DISSATISFIED, LINK_DAYS};
 
 /// Records a satisfaction survey, taken by an agent on a callback, answered by the customer in
 /// the app (a `customer` token, their own case) or passed on by the merchant (own cases).
-/// `overall` ≤ 2 reopens the case.
+/// One per resolution: a second one before the case is reopened and resolved again is a `409
+/// already_surveyed`. `overall` ≤ 2 reopens the case.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/survey", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")), request_body = SurveyAnswers,
     responses((status = 201, description = "Recorded; `Location` names the survey", body = Survey),
-        NoSuchCase, CaseNotResolved, ScoresOutOfRange))]
+        NoSuchCase, NoSurveyNow, ScoresOutOfRange))]
 pub async fn submit_survey(
     caller: Authorized<caps::ComplaintsRead>,
     ctx: RequestContext,
@@ -116,11 +118,13 @@ pub fn view(s: crate::db::surveys::SurveyRow) -> Survey {
     }
 }
 
-/// Issues a new one-time survey link for a case (e.g. the first was lost); valid 14 days.
+/// Issues a new one-time survey link for a case that takes a survey now (e.g. the link of its
+/// resolution was lost); valid 14 days. The case's earlier unused link is revoked (`410` from
+/// then on). A case not resolved, or already surveyed since its resolution, is a `409`.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/survey-link", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 201, description = "The link, shown once", body = SurveyLink),
-        StaffOnly, NoSuchCaseAtAll))]
+        StaffOnly, NoSuchCaseAtAll, NoSurveyNow))]
 pub async fn survey_link(
     caller: Authorized<caps::ComplaintsRead>,
     path: web::Path<Uuid>,
@@ -133,8 +137,8 @@ pub async fn survey_link(
         deps.clock.now_micros(),
     );
     let link = db::transaction(&deps.pool, move |conn| {
-        crate::db::complaints::visible_case(conn, &who, id, false)?;
-        surveys::issue_link(conn, id, now)
+        let case = crate::db::complaints::visible_case(conn, &who, id, true)?;
+        surveys::issue_link(conn, &case, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(SurveyLink {

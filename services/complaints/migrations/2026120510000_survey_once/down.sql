@@ -1,0 +1,2 @@
+DROP INDEX survey_tokens_case;
+ALTER TABLE survey_tokens DROP COLUMN revoked_at;
