@@ -34,7 +34,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         version -> Int4,
-        // `live` (generated from status, for the expiry sweep's index) is read by SQL only.
+        // `live` (generated from status, for the expiry sweep's index) is read by SQL only, and
+        // so is `first_in_transit_at` (ingestion's; diesel's tables hold at most 32 columns).
     }
 }
 

@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::schema::shipments;
 
-/// The columns of a shipment that ingestion reads, locked for the transaction.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// The columns of a shipment that ingestion reads, locked for the transaction (their SQL types
+/// are the `shipments` table's).
+#[derive(Debug, Clone, QueryableByName)]
 #[diesel(table_name = shipments)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct TrackedShipment {
@@ -29,22 +30,28 @@ pub struct TrackedShipment {
     pub signed_by: Option<String>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub last_sequence: i64,
+    /// The earliest accepted `in_transit` scan (a column the schema leaves out).
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub first_in_transit_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 /// Locks the shipments with these tracking numbers (in id order, so concurrent batches cannot
-/// deadlock) and returns them.
+/// deadlock) and returns them; a statement prepared once per connection.
 pub fn lock_by_tracking_numbers(
     conn: &mut PgConnection,
     tracking_numbers: &[String],
 ) -> QueryResult<Vec<TrackedShipment>> {
-    shipments::table
-        .filter(shipments::tracking_number.eq_any(tracking_numbers))
-        .order(shipments::id)
-        .select(TrackedShipment::as_select())
-        .for_update()
-        .load(conn)
+    statement(
+        "SELECT id, tracking_number, merchant_id, shipper_customer_id, origin_city, \
+           destination_city, service_level, promised_at, estimated_delivery_at, status, \
+           substatus, delivered_at, signed_by, last_event_at, last_sequence, \
+           first_in_transit_at, created_at, updated_at \
+         FROM shipments WHERE tracking_number = ANY($1) ORDER BY id FOR UPDATE",
+    )
+    .bind::<Array<Text>, _>(tracking_numbers)
+    .load(conn)
 }
 
 #[derive(QueryableByName)]
@@ -147,6 +154,9 @@ pub struct ShipmentUpdate {
     pub signed_by: Option<String>,
     pub last_event_at: Option<DateTime<Utc>>,
     pub last_sequence: i64,
+    /// The earliest accepted `in_transit` scan, kept with the row (`shipment.delivered` tells
+    /// it without reading the timeline).
+    pub first_in_transit_at: Option<DateTime<Utc>>,
     pub estimated_delivery_at: Option<DateTime<Utc>>,
 }
 
@@ -176,11 +186,12 @@ pub fn update_all(
         "UPDATE shipments s SET status = u.status, substatus = u.substatus, \
            delivered_at = u.delivered_at, last_event_at = u.last_event_at, \
            last_sequence = u.last_sequence, estimated_delivery_at = u.eta, \
-           signed_by = u.signed_by, updated_at = $8, version = s.version + 1 \
+           signed_by = u.signed_by, first_in_transit_at = u.first_in_transit_at, \
+           updated_at = $8, version = s.version + 1 \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], \
-           $6::int8[], $7::timestamptz[], $9::text[]) \
+           $6::int8[], $7::timestamptz[], $9::text[], $10::timestamptz[]) \
            AS u(id, status, substatus, delivered_at, last_event_at, last_sequence, eta, \
-             signed_by) \
+             signed_by, first_in_transit_at) \
          WHERE s.id = u.id AND s.id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(col!(id))
@@ -192,6 +203,7 @@ pub fn update_all(
     .bind::<Array<Nullable<Timestamptz>>, _>(col!(estimated_delivery_at))
     .bind::<Timestamptz, _>(now)
     .bind::<Array<Nullable<Text>>, _>(col!(signed_by))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(first_in_transit_at))
     .execute(conn)?;
     let kept: Vec<&ShipmentUpdate> = updates
         .iter()

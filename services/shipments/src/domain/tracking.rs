@@ -93,6 +93,9 @@ pub struct TrackState {
     /// later return to sender moves it out of `delivered`.
     pub signed_by: Option<String>,
     pub last_sequence: i64,
+    /// `occurred_at` of the earliest accepted `in_transit` scan, whatever its arrival order:
+    /// `shipment.delivered` carries it, as a late, older scan moves no status to tell it.
+    pub first_in_transit_at: Option<DateTime<Utc>>,
 }
 
 /// A change of status (or of substatus within a status).
@@ -113,12 +116,19 @@ pub struct Applied {
 }
 
 impl TrackState {
-    /// Applies a new (not duplicate) event: it always gets the next sequence; it moves the
-    /// status only when it is the latest by `occurred_at` and the shipment is not delivered —
-    /// unless it is a later return to sender.
+    /// Applies a new (not duplicate) event: it always gets the next sequence (and an
+    /// `in_transit` scan counts for `first_in_transit_at`); it moves the status only when it is
+    /// the latest by `occurred_at` and the shipment is not delivered — unless it is a later
+    /// return to sender.
     pub fn apply(&mut self, ev: &TrackingEvent) -> Applied {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
+        if ev.status == ShipmentStatus::InTransit {
+            self.first_in_transit_at = Some(
+                self.first_in_transit_at
+                    .map_or(ev.occurred_at, |t| t.min(ev.occurred_at)),
+            );
+        }
         let latest = self.last_event_at.is_none_or(|t| ev.occurred_at >= t);
         if latest {
             self.last_event_at = Some(ev.occurred_at);

@@ -30,6 +30,7 @@ fn pending() -> TrackState {
         delivered_at: None,
         signed_by: None,
         last_sequence: 1,
+        first_in_transit_at: None,
     }
 }
 
@@ -232,4 +233,24 @@ fn the_delivering_event_names_the_signer_and_a_return_forgets_it() {
         s.signed_by, None,
         "returned to sender: no longer signed for"
     );
+}
+
+#[test]
+fn the_earliest_in_transit_scan_is_kept_whatever_the_arrival_order() {
+    let mut s = pending();
+    s.apply(&event("b", ShipmentStatus::InTransit, None, 5));
+    assert_eq!(s.first_in_transit_at, Some(at(5)));
+    s.apply(&event("o", ShipmentStatus::OutForDelivery, None, 6));
+    let late = s.apply(&event("a", ShipmentStatus::InTransit, None, 3));
+    assert_eq!(late.transition, None, "a late scan moves no status");
+    assert_eq!(s.first_in_transit_at, Some(at(3)), "but it is the earliest");
+    s.apply(&event("c", ShipmentStatus::InTransit, None, 4));
+    s.apply(&event(
+        "x",
+        ShipmentStatus::Exception,
+        Some(Substatus::Delayed),
+        2,
+    ));
+    assert_eq!(s.first_in_transit_at, Some(at(3)));
+    assert_eq!(s.status, ShipmentStatus::OutForDelivery);
 }

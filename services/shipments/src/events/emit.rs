@@ -92,12 +92,14 @@ impl Emitter<'_> {
         )
     }
 
-    /// `shipment.delivered`: on time when delivered by the promised time.
+    /// `shipment.delivered`: on time when delivered by the promised time; with the earliest
+    /// in-transit scan the shipment had, from which its transit time counts.
     pub fn delivered(
         &self,
         s: &About,
         promised_at: DateTime<Utc>,
         delivered_at: DateTime<Utc>,
+        first_in_transit_at: Option<DateTime<Utc>>,
         change: &StatusChange,
     ) -> CloudEvent {
         self.envelope(
@@ -112,11 +114,13 @@ impl Emitter<'_> {
                 delivered_at,
                 on_time: delivered_at <= promised_at,
                 sequence: change.sequence,
+                first_in_transit_at,
             },
         )
     }
 
-    /// `shipment.exception_raised`.
+    /// `shipment.exception_raised` of an exception scan (`change`'s substatus, time, place and
+    /// sequence), whether or not it moved the status.
     pub fn exception_raised(&self, s: &About, change: &StatusChange) -> CloudEvent {
         self.envelope(
             s.shipment_id,

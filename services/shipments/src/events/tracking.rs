@@ -9,7 +9,7 @@ use kuaidi_shared::events::CloudEvent;
 use super::emit::{About, Emitter, StatusChange};
 use crate::db::tracking_events::{ExpiredRow, TrackedShipment};
 use crate::domain::notification::Notice;
-use crate::domain::tracking::{EventLocation, TrackingEvent, Transition};
+use crate::domain::tracking::{EventLocation, TrackState, TrackingEvent, Transition};
 use crate::domain::ShipmentStatus;
 
 impl From<&TrackedShipment> for About {
@@ -50,27 +50,23 @@ impl<'a> Tracked<'a> {
         }
     }
 
-    /// `shipment.status_changed`, then `shipment.delivered` or `shipment.exception_raised`.
+    /// `shipment.status_changed`, then `shipment.delivered` or `shipment.exception_raised`, of
+    /// a scan that moved the shipment to `state` (after the scan: its delivery time and
+    /// earliest in-transit scan).
     pub fn moved(
         &self,
         ev: &TrackingEvent,
         t: Transition,
         sequence: i64,
-        delivered_at: Option<DateTime<Utc>>,
+        state: &TrackState,
     ) -> Vec<CloudEvent> {
-        let change = StatusChange {
-            from: t.from.as_str().to_owned(),
-            to: t.to.as_str().to_owned(),
-            substatus: t.substatus.map(|x| x.as_str().to_owned()),
-            sequence,
-            occurred_at: ev.occurred_at,
-            location: ev.location.as_ref().map(place),
-        };
+        let change = change(ev, t.from, t.to, sequence);
         let then = match t.to {
             ShipmentStatus::Delivered => Some(self.emit.delivered(
                 &self.about,
                 self.shipment.promised_at,
-                delivered_at.unwrap_or(ev.occurred_at),
+                state.delivered_at.unwrap_or(ev.occurred_at),
+                state.first_in_transit_at,
                 &change,
             )),
             ShipmentStatus::Exception => Some(self.emit.exception_raised(&self.about, &change)),
@@ -79,6 +75,22 @@ impl<'a> Tracked<'a> {
         let mut out = vec![self.emit.status_changed(&self.about, change)];
         out.extend(then);
         out
+    }
+
+    /// What an accepted scan that moved no status still tells: an exception is raised all the
+    /// same (SPEC §5 "an exception emits `shipment.exception_raised`") — late and older than
+    /// the status, after the delivery, or the same exception again — with the scan's time,
+    /// substatus, place and sequence; anything else joins the timeline silently.
+    pub fn unmoved(
+        &self,
+        ev: &TrackingEvent,
+        sequence: i64,
+        status: ShipmentStatus,
+    ) -> Option<CloudEvent> {
+        (ev.status == ShipmentStatus::Exception).then(|| {
+            let change = change(ev, status, status, sequence);
+            self.emit.exception_raised(&self.about, &change)
+        })
     }
 
     /// `shipment.eta_changed` from the shipment's stored ETA to `new`.
@@ -113,6 +125,23 @@ pub fn expired(emit: &Emitter<'_>, r: &ExpiredRow) -> CloudEvent {
         location: None,
     };
     emit.status_changed(&About::from(r), change)
+}
+
+/// The change a scan tells, from `from` to `to`, with its substatus, time and place.
+fn change(
+    ev: &TrackingEvent,
+    from: ShipmentStatus,
+    to: ShipmentStatus,
+    sequence: i64,
+) -> StatusChange {
+    StatusChange {
+        from: from.as_str().to_owned(),
+        to: to.as_str().to_owned(),
+        substatus: ev.substatus.map(|x| x.as_str().to_owned()),
+        sequence,
+        occurred_at: ev.occurred_at,
+        location: ev.location.as_ref().map(place),
+    }
 }
 
 fn place(l: &EventLocation) -> PlaceV1 {

@@ -107,12 +107,15 @@ pub fn ingest(
                 },
             });
             rows.push(event_row(s.id, ev, applied.sequence));
-            if let Some(tr) = applied.transition {
-                t.moved = true;
-                outbox.extend(emit.moved(ev, tr, applied.sequence, t.state.delivered_at));
-                if let Some(template) = notification_template(tr.to) {
-                    t.notes.push((template, tr.to));
-                }
+            let Some(tr) = applied.transition else {
+                // No move, no notification; an exception is still raised.
+                outbox.extend(emit.unmoved(ev, applied.sequence, t.state.status));
+                continue;
+            };
+            t.moved = true;
+            outbox.extend(emit.moved(ev, tr, applied.sequence, &t.state));
+            if let Some(template) = notification_template(tr.to) {
+                t.notes.push((template, tr.to));
             }
         }
         touched.push(t);
@@ -134,6 +137,7 @@ pub fn ingest(
             signed_by: t.state.signed_by.clone(),
             last_event_at: t.state.last_event_at,
             last_sequence: t.state.last_sequence,
+            first_in_transit_at: t.state.first_in_transit_at,
             estimated_delivery_at: etas
                 .get(&t.shipment.id)
                 .copied()
@@ -294,6 +298,7 @@ fn state_of(s: &TrackedShipment) -> Result<TrackState, ApiError> {
         delivered_at: s.delivered_at,
         signed_by: s.signed_by.clone(),
         last_sequence: s.last_sequence,
+        first_in_transit_at: s.first_in_transit_at,
     })
 }
 

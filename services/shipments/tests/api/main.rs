@@ -6,6 +6,7 @@ mod hardening;
 mod helpers;
 mod impact;
 mod input;
+mod late_scans;
 mod notifications;
 mod precision;
 mod public;

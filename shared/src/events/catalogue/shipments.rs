@@ -92,6 +92,11 @@ pub struct ShipmentDeliveredV1 {
     /// `delivered_at <= promised_at`.
     pub on_time: bool,
     pub sequence: i64,
+    /// The earliest `in_transit` scan by `occurred_at`, when the shipment had one (a late,
+    /// older scan moves no status, so no `shipment.status_changed` tells it). Absent from
+    /// events of earlier releases.
+    #[serde(default)]
+    pub first_in_transit_at: Option<DateTime<Utc>>,
 }
 
 // A batch of scans writes its events as batches.
@@ -102,7 +107,9 @@ event!(
     batched = true
 );
 
-/// `shipment.exception_raised`: a shipment entered the `exception` status.
+/// `shipment.exception_raised`: an exception scan was accepted — one that moved the shipment
+/// into the `exception` status, or a late, older one that did not (it is stored in the
+/// timeline all the same); a `shipment.status_changed` of the same `sequence` says it moved.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct ShipmentExceptionRaisedV1 {
     pub shipment_id: Uuid,
@@ -121,7 +128,7 @@ pub struct ShipmentExceptionRaisedV1 {
 event!(
     ShipmentExceptionRaisedV1,
     "shipment.exception_raised",
-    "A shipment ran into an exception (delay, loss, damage...).",
+    "An exception scan (delay, loss, damage...) was accepted, late or not.",
     batched = true
 );
 

@@ -1,0 +1,1 @@
+ALTER TABLE shipments DROP COLUMN first_in_transit_at;

@@ -1,0 +1,216 @@
+//! Scans that arrive late (SPEC §5: older than the shipment's status, stored in the timeline but
+//! moving nothing) still tell what others count (SPEC §8): `shipment.delivered` names the
+//! earliest in-transit scan however late it came, and every accepted exception scan raises
+//! `shipment.exception_raised` — without a status change or a proactive notification when it
+//! moved nothing. Read from the service's outbox, which holds the events from the commit that
+//! answered the request on.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use diesel::sql_types::{Jsonb, Text};
+use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
+use kuaidi_shared::auth::Role;
+use kuaidi_shared::testing::{eventually, expect_json};
+use kuaidi_shipments::domain::notification::template;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{shipment_body, spawn_with_database, Shipments, TestApp};
+use crate::webhook_edits::{receiver, register, WAIT};
+
+/// The `data` of every `type_` event about `tn` in the service's outbox (batch messages
+/// unfolded), by sequence.
+fn written(url: &str, type_: &str, tn: &str) -> Vec<Value> {
+    #[derive(QueryableByName)]
+    struct Data {
+        #[diesel(sql_type = Jsonb)]
+        data: Value,
+    }
+    let mut conn = PgConnection::establish(url).expect("the service's database");
+    let rows: Vec<Data> = diesel::sql_query(
+        "SELECT e -> 'data' AS data FROM outbox o, \
+           LATERAL (SELECT o.envelope::jsonb AS j) b, jsonb_array_elements( \
+             CASE jsonb_typeof(b.j) WHEN 'array' THEN b.j ELSE jsonb_build_array(b.j) END) e \
+         WHERE o.event_type = $1 AND e -> 'data' ->> 'tracking_number' = $2 \
+         ORDER BY (e -> 'data' ->> 'sequence')::int8",
+    )
+    .bind::<Text, _>(type_)
+    .bind::<Text, _>(tn)
+    .load(&mut conn)
+    .expect("outbox");
+    rows.into_iter().map(|r| r.data).collect()
+}
+
+/// The sequences of `events`.
+fn sequences(events: &[Value]) -> Vec<i64> {
+    events
+        .iter()
+        .filter_map(|e| e["sequence"].as_i64())
+        .collect()
+}
+
+/// A whole second `minutes` before now (what the service stores, to the microsecond).
+fn ago(minutes: i64) -> DateTime<Utc> {
+    (Utc::now() - Duration::minutes(minutes))
+        .duration_trunc(Duration::seconds(1))
+        .expect("truncated")
+}
+
+fn time(v: &Value) -> DateTime<Utc> {
+    v.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .unwrap_or_else(|| panic!("a timestamp, got {v}"))
+        .with_timezone(&Utc)
+}
+
+fn scan(tn: &str, id: &str, status: &str, substatus: Option<&str>, at: DateTime<Utc>) -> Value {
+    json!({"tracking_number": tn, "event_id": id, "status": status, "substatus": substatus,
+           "occurred_at": at.to_rfc3339(), "location": {"hub_code": "PEK02", "city": "北京"}})
+}
+
+/// Ingests `events` in one batch; every one must be accepted.
+async fn ingest(t: &TestApp, events: Vec<Value>) {
+    let op = t.env.token(Role::Operator, None);
+    let body = json!({ "events": events });
+    let answer = expect_json(
+        t.post(&op, "/api/v1/tracking-events:batch", &body).await,
+        200,
+    )
+    .await;
+    let results = answer["results"].as_array().expect("results");
+    assert!(
+        results.iter().all(|r| r["result"] == "accepted"),
+        "{answer}"
+    );
+}
+
+async fn new_shipment(t: &TestApp, merchant: Uuid) -> String {
+    let created = expect_json(t.create(&t.admin(), &shipment_body(merchant)).await, 201).await;
+    created["tracking_number"].as_str().expect("tn").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_names_the_earliest_in_transit_scan_however_late_it_came() {
+    let (t, url) = spawn_with_database().await;
+    let (a, b, c) = (
+        new_shipment(&t, Uuid::now_v7()).await,
+        new_shipment(&t, Uuid::now_v7()).await,
+        new_shipment(&t, Uuid::now_v7()).await,
+    );
+    ingest(&t, vec![scan(&a, "a1", "in_transit", None, ago(300))]).await;
+    // Older than the status: it joins the timeline, moves nothing, and is the earliest.
+    ingest(&t, vec![scan(&a, "a0", "in_transit", None, ago(480))]).await;
+    ingest(&t, vec![scan(&b, "b1", "in_transit", None, ago(120))]).await;
+    assert_eq!(
+        sequences(&written(&url, "shipment.status_changed", &a)),
+        [2],
+        "the late scan moved no status"
+    );
+
+    // One batch: a's delivery, b's delivery with an older in-transit scan listed after it,
+    // and c delivered without any in-transit scan.
+    ingest(
+        &t,
+        vec![
+            scan(&a, "a2", "delivered", Some("signed"), ago(60)),
+            scan(&b, "b2", "delivered", Some("signed"), ago(60)),
+            scan(&b, "b0", "in_transit", None, ago(360)),
+            scan(&c, "c1", "delivered", Some("signed"), ago(60)),
+        ],
+    )
+    .await;
+
+    for (tn, first) in [(&a, Some(ago(480))), (&b, Some(ago(360))), (&c, None)] {
+        let delivered = written(&url, "shipment.delivered", tn);
+        assert_eq!(delivered.len(), 1, "{delivered:?}");
+        let told = &delivered[0]["first_in_transit_at"];
+        let told = (!told.is_null()).then(|| time(told));
+        assert_eq!(
+            told.map(|x| x.timestamp()),
+            first.map(|x| x.timestamp()),
+            "{tn}: {delivered:?}"
+        );
+    }
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_exception_scan_is_raised_but_only_a_move_changes_status_or_notifies() {
+    let (t, url) = crate::webhook_edits::spawn(3_600_000).await;
+    let merchant = Uuid::now_v7();
+    let (received, hook) = receiver();
+    register(&t, &t.merchant(merchant), &hook).await;
+    let (late, again) = (
+        new_shipment(&t, merchant).await,
+        new_shipment(&t, merchant).await,
+    );
+    ingest(
+        &t,
+        vec![
+            scan(&late, "l1", "in_transit", None, ago(600)),
+            scan(&late, "l2", "delivered", Some("signed"), ago(120)),
+            scan(&again, "g1", "in_transit", None, ago(300)),
+            scan(&again, "g2", "exception", Some("delayed"), ago(240)),
+        ],
+    )
+    .await;
+    // Damage reported after the delivery, of a time before it; the same delay scanned again.
+    let damaged_at = ago(230);
+    ingest(
+        &t,
+        vec![
+            scan(&late, "l0", "exception", Some("damaged"), damaged_at),
+            scan(&again, "g3", "exception", Some("delayed"), ago(180)),
+        ],
+    )
+    .await;
+
+    let s = expect_json(t.shipment(&t.admin(), &late).await, 200).await;
+    assert_eq!(
+        (&s["status"], &s["substatus"]),
+        (&json!("delivered"), &json!("signed"))
+    );
+    let raised = written(&url, "shipment.exception_raised", &late);
+    assert_eq!(sequences(&raised), [4], "{raised:?}");
+    assert_eq!(raised[0]["substatus"], "damaged");
+    assert_eq!(time(&raised[0]["occurred_at"]), damaged_at);
+    assert_eq!(raised[0]["location"]["hub_code"], "PEK02");
+    assert_eq!(
+        sequences(&written(&url, "shipment.status_changed", &late)),
+        [2, 3]
+    );
+    assert!(notes(&url, &late, template::EXCEPTION).is_empty());
+
+    let raised = written(&url, "shipment.exception_raised", &again);
+    assert_eq!(sequences(&raised), [3, 4], "{raised:?}");
+    assert_eq!(
+        sequences(&written(&url, "shipment.status_changed", &again)),
+        [2, 3]
+    );
+    let notified = notes(&url, &again, template::EXCEPTION);
+    assert_eq!(
+        notified.len(),
+        1,
+        "one move, one notification: {notified:?}"
+    );
+
+    // The merchant's webhook is sent the late exception like any other, with its sequence.
+    let sent = eventually(WAIT, "the late exception sent", || async {
+        let got = received.got.lock().expect("lock").clone();
+        got.into_iter()
+            .filter_map(|(_, body)| serde_json::from_slice::<Value>(&body).ok())
+            .find(|e| {
+                e["type"] == "shipment.exception_raised" && e["data"]["tracking_number"] == *late
+            })
+    })
+    .await;
+    assert_eq!(sent["data"]["sequence"], 4);
+    t.app.stop().await;
+}
+
+/// The notification requests with `template` about `tn` in the outbox.
+fn notes(url: &str, tn: &str, template: &str) -> Vec<Value> {
+    written(url, "notification.requested", tn)
+        .into_iter()
+        .filter(|n| n["template_id"] == template)
+        .collect()
+}
