@@ -55,7 +55,8 @@ pub struct KpiQuery {
 }
 
 /// Answer of `GET /api/v1/analytics/kpis`: one row per period, in order, periods without
-/// activity included with zeros.
+/// activity included with zeros; a rate is `null` where its denominator is zero, and every
+/// rate of a period that has not started yet (after today in `tz`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct KpiReport {
     pub data: Vec<KpiRow>,

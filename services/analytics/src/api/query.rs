@@ -88,6 +88,7 @@ impl KpiQuery {
             (Some(range), Some(tz)) if errors.is_empty() => Ok(KpiRequest {
                 range,
                 tz,
+                today,
                 filter: KpiFilter {
                     merchant_id,
                     city,

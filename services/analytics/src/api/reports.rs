@@ -51,13 +51,14 @@ pub struct Hotspots {
     /// The previous period of equal length the trend compares with.
     pub previous_from: NaiveDate,
     pub previous_to: NaiveDate,
-    /// By category × city, most complaints first.
+    /// By category × city, most complaints first (then most before, then by category and city).
     pub by_city: Vec<Hotspot>,
-    /// By category × hub, most complaints first.
+    /// By category × hub, most complaints first (then most before, then by category and hub).
     pub by_hub: Vec<Hotspot>,
-    /// Tracking numbers with two complaints or more, most first (top 10).
+    /// Tracking numbers with two complaints or more, most first, then by tracking number (top
+    /// 10).
     pub top_tracking_numbers: Vec<TrackingCluster>,
-    /// Hubs with the most complaints (top 10).
+    /// Hubs with the most complaints (then most before, then by hub; top 10).
     pub top_hubs: Vec<HubCluster>,
 }
 

@@ -63,7 +63,8 @@ pub struct HotspotRows {
     pub clusters: Vec<Cluster>,
 }
 
-/// Complaints by category × city and × hub with their trend, and the top clusters.
+/// Complaints by category × city and × hub with their trend, and the top clusters, in a
+/// total order (most complaints first, ties by their keys), the same in every answer.
 pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<HotspotRows> {
     let ((from, to), (pfrom, pto)) = windows(request);
     let sql = format!(
@@ -72,7 +73,7 @@ pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result
            COALESCE(SUM(complaints) FILTER (WHERE bucket < ($10::date::timestamp AT TIME ZONE $1)), 0)::bigint AS previous \
          FROM kpi_rollup WHERE {FILTER} AND complaints > 0 \
          GROUP BY GROUPING SETS ((category, city), (category, hub), (hub)) \
-         ORDER BY current DESC, previous DESC"
+         ORDER BY current DESC, previous DESC, g, category, city, hub"
     );
     let spots: Vec<Spot> = filtered(sql, request, pfrom, to)
         .bind::<Date, _>(from)

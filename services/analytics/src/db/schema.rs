@@ -127,7 +127,7 @@ diesel::table! {
         damaged_at -> Nullable<Timestamptz>,
         lost_at -> Nullable<Timestamptz>,
         exception_at -> Nullable<Timestamptz>,
-        counted -> Array<Text>,
+        counted -> Jsonb,
     }
 }
 

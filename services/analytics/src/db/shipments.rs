@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::rollup;
 use super::schema::shipment_facts as sf;
 use crate::domain::facts::Dims;
-use crate::domain::shipment::{uncounted, ShipmentState};
+use crate::domain::shipment::{recount, Counted, ShipmentState};
 
 /// What `shipment.created` tells (written again in full when the shipment is created again).
 #[derive(Debug, Insertable)]
@@ -96,7 +96,8 @@ type Column<'a> = BTreeMap<Uuid, (&'a str, DateTime<Utc>, Option<bool>)>;
 
 /// Records every noted fact (creating placeholder rows for shipments whose creation is not
 /// known yet) in one statement per column, however many there are: the earliest time of a
-/// shipment wins, within `noted` as against what is stored.
+/// shipment wins, within `noted` as against what is stored (and a delivery's on-time is the
+/// earliest delivery's).
 pub fn record_all(conn: &mut PgConnection, noted: &[Noted]) -> QueryResult<()> {
     let mut columns: BTreeMap<&'static str, Column> = BTreeMap::new();
     for n in noted {
@@ -133,7 +134,9 @@ pub fn record_all(conn: &mut PgConnection, noted: &[Noted]) -> QueryResult<()> {
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::bool[]) \
              ON CONFLICT (shipment_id) DO UPDATE SET \
                {column} = LEAST(shipment_facts.{column}, EXCLUDED.{column}), \
-               on_time = COALESCE(shipment_facts.on_time, EXCLUDED.on_time)"
+               on_time = CASE WHEN EXCLUDED.on_time IS NOT NULL AND (shipment_facts.delivered_at \
+                 IS NULL OR EXCLUDED.delivered_at < shipment_facts.delivered_at) \
+                 THEN EXCLUDED.on_time ELSE shipment_facts.on_time END"
         ))
         .bind::<Array<SqlUuid>, _>(ids)
         .bind::<Array<Text>, _>(numbers)
@@ -183,13 +186,14 @@ type Row = (
         Option<DateTime<Utc>>,
         Option<DateTime<Utc>>,
     ),
-    Vec<String>,
+    serde_json::Value,
 );
 
-/// Counts what of each shipment is countable and not counted yet, and marks it counted: the
-/// rows locked in id order, every new fact added to the rollups at once, and every mark in
-/// one statement (fetching the marked rows by primary key, `= ANY($1)`: joined to the UNNEST
-/// alone, a run was planned as a hash join over the whole table).
+/// Brings the rollups up to what is known of each shipment (`domain::shipment::recount`):
+/// what is not counted yet is counted, what moved to an earlier time is moved, and the facts
+/// counted are recorded — the rows locked in id order, every increment added to the rollups
+/// at once, and every record in one statement (fetching the rows by primary key, `= ANY($1)`:
+/// joined to the UNNEST alone, a run was planned as a hash join over the whole table).
 pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Result<()> {
     let rows: Vec<Row> = sf::table
         .filter(sf::shipment_id.eq_any(shipment_ids))
@@ -210,7 +214,7 @@ pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Res
         ))
         .for_update()
         .load(conn)?;
-    let (mut facts, mut marked, mut marks) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut facts, mut marked, mut records) = (Vec::new(), Vec::new(), Vec::new());
     for (id, created_at, dims_row, at, counted) in rows {
         let (in_transit_at, delivered_at, on_time, damaged_at, lost_at, exception_at) = at;
         let state = ShipmentState {
@@ -222,13 +226,12 @@ pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Res
             damaged_at,
             lost_at,
             exception_at,
-            counted,
+            counted: serde_json::from_value::<Counted>(counted)?,
         };
-        let (new, names) = uncounted(&state);
-        if !names.is_empty() {
+        if let Some((new, counted)) = recount(&state) {
             facts.extend(new);
             marked.push(id);
-            marks.push(names.join(","));
+            records.push(serde_json::to_string(&counted)?);
         }
     }
     if marked.is_empty() {
@@ -236,12 +239,12 @@ pub fn settle_all(conn: &mut PgConnection, shipment_ids: &[Uuid]) -> anyhow::Res
     }
     rollup::add(conn, &facts)?;
     diesel::sql_query(
-        "UPDATE shipment_facts SET counted = counted || string_to_array(u.names, ',') \
-         FROM unnest($1::uuid[], $2::text[]) AS u(id, names) \
+        "UPDATE shipment_facts SET counted = u.counted::jsonb \
+         FROM unnest($1::uuid[], $2::text[]) AS u(id, counted) \
          WHERE shipment_facts.shipment_id = u.id AND shipment_facts.shipment_id = ANY($1)",
     )
     .bind::<Array<SqlUuid>, _>(marked)
-    .bind::<Array<Text>, _>(marks)
+    .bind::<Array<Text>, _>(records)
     .execute(conn)?;
     Ok(())
 }

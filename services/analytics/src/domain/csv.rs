@@ -1,5 +1,6 @@
-//! RFC 4180 CSV lines: fields separated by commas, quoted when they hold a comma, a quote or a
-//! line break (quotes doubled), lines ended by CRLF.
+//! RFC 4180 CSV lines: fields separated by commas, quoted when they hold a comma, a quote, a
+//! semicolon (the separator of spreadsheets in many locales) or a line break (quotes doubled),
+//! lines ended by CRLF. Text cells never start like a formula (OWASP "CSV Injection").
 
 /// One CSV record.
 pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
@@ -13,8 +14,22 @@ pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
 }
 
 fn field(value: &str) -> String {
-    if value.contains([',', '"', '\r', '\n']) {
+    if value.contains([',', '"', ';', '\r', '\n']) {
         format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// What a spreadsheet reads a cell beginning with as a formula (OWASP "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell that a spreadsheet shows and never runs: one beginning like a formula (a city
+/// named `=1+1`, `@SUM(…)`, `-2+3`) gets a leading `'`, OWASP's advice. Numbers are not text
+/// cells: a negative number stays a number.
+pub fn text(value: &str) -> String {
+    if value.starts_with(FORMULA_STARTS) {
+        format!("'{value}")
     } else {
         value.to_owned()
     }
@@ -48,15 +63,17 @@ mod tests {
     }
 }
 
-/// The CSV text of a JSON value: empty for `null`, a money's amount, text as is.
+/// The CSV text of a JSON value: empty for `null`, numbers as they are (a money's amount is
+/// one), text and lists (`;`-separated) as [`text`] cells.
 pub fn json_field(value: &serde_json::Value) -> String {
+    use serde_json::Value;
     match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Object(o) if o.contains_key("amount") => json_field(&o["amount"]),
-        serde_json::Value::Array(items) => {
-            items.iter().map(json_field).collect::<Vec<_>>().join(";")
+        Value::Null => String::new(),
+        Value::String(s) => text(s),
+        Value::Object(o) if o.get("amount").is_some_and(Value::is_string) => {
+            o["amount"].as_str().unwrap_or_default().to_owned()
         }
+        Value::Array(items) => text(&items.iter().map(json_field).collect::<Vec<_>>().join(";")),
         other => other.to_string(),
     }
 }
@@ -77,7 +94,27 @@ mod json_tests {
         let row = json!({"b": null, "a": "x,y", "money": {"amount": "1.50", "currency": "CNY"}, "n": 0.25, "list": ["p", "q"]});
         assert_eq!(
             json_record(&["a", "b", "money", "n", "list"], &row),
-            "\"x,y\",,1.50,0.25,p;q\r\n"
+            "\"x,y\",,1.50,0.25,\"p;q\"\r\n"
+        );
+    }
+
+    #[test]
+    fn text_cells_beginning_like_a_formula_are_neutralised_and_numbers_are_not() {
+        let row = json!({"city": "=1+1", "hub": "@SUM(A1)", "category": "-2+3", "plus": "+1",
+            "tab": "\tx", "cr": "\rx", "plain": "北京 = home", "change": -3, "rate": -0.5,
+            "money": {"amount": "-1.50", "currency": "CNY"}, "list": ["ok", "=cmd|' /C calc'!A0"]});
+        let columns = [
+            "city", "hub", "category", "plus", "tab", "cr", "plain", "change", "rate", "money",
+            "list",
+        ];
+        assert_eq!(
+            json_record(&columns, &row),
+            "'=1+1,'@SUM(A1),'-2+3,'+1,'\tx,\"'\rx\",北京 = home,-3,-0.5,-1.50,\"ok;'=cmd|' /C calc'!A0\"\r\n"
+        );
+        assert_eq!(
+            json_field(&json!(["=a", "b"])),
+            "'=a;b",
+            "each item of a list"
         );
     }
 }

@@ -82,20 +82,11 @@ pub const COUNTERS: [&str; 21] = [
     "claims_paid_minor",
 ];
 
-/// Adds `$other`'s counters to `$sum`'s (naming every field, so none is forgotten).
-macro_rules! add_counters {
-    ($sum:ident, $other:ident, $($f:ident),+) => {{
-        let Counters { $($f),+ } = $other;
-        $($sum.$f += $f;)+
-    }};
-}
-
-/// Counters of two pieces of a period add up to the period's (every KPI is sum / sum).
-impl std::ops::AddAssign for Counters {
-    fn add_assign(&mut self, other: Self) {
-        add_counters!(
-            self,
-            other,
+/// Calls `$m!` with every counter's name, in the order of [`Counters`] (so no operation on
+/// counters forgets one).
+macro_rules! every_counter {
+    ($m:ident) => {
+        $m!(
             shipments,
             delivered,
             delivered_on_time,
@@ -117,7 +108,35 @@ impl std::ops::AddAssign for Counters {
             surveys_satisfied,
             new_customers,
             claims_paid_minor
-        );
+        )
+    };
+}
+
+/// Counters of two pieces of a period add up to the period's (every KPI is sum / sum).
+impl std::ops::AddAssign for Counters {
+    fn add_assign(&mut self, other: Self) {
+        macro_rules! add {
+            ($($f:ident),+) => {{
+                let Counters { $($f),+ } = other;
+                $(self.$f += $f;)+
+            }};
+        }
+        every_counter!(add);
+    }
+}
+
+/// What takes an increment back (a fact counted at a time that turned out not to be its own).
+impl std::ops::Neg for Counters {
+    type Output = Self;
+
+    fn neg(self) -> Self {
+        macro_rules! negated {
+            ($($f:ident),+) => {{
+                let Counters { $($f),+ } = self;
+                Counters { $($f: -$f),+ }
+            }};
+        }
+        every_counter!(negated)
     }
 }
 
@@ -283,6 +302,13 @@ mod tests {
                 ..Counters::default()
             }
         );
+        sum += -Counters {
+            shipments: 3,
+            claims_paid_minor: 7,
+            ..Counters::default()
+        };
+        assert_eq!((sum.shipments, sum.claims_paid_minor), (2, 5), "taken back");
+        assert_eq!(sum.delivered, 1);
     }
 
     #[test]

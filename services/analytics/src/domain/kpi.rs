@@ -1,5 +1,5 @@
 //! The KPI formulas of SPEC §8 on summed counters: every ratio is sum ÷ sum over the period,
-//! `null` only where the denominator is zero.
+//! `null` only where the denominator is zero or the period has not started yet.
 
 use chrono::NaiveDate;
 use kuaidi_shared::money::Money;
@@ -95,6 +95,29 @@ impl KpiRow {
             churn_rate: ratio(cust.previous_active - cust.retained, cust.previous_active),
             repurchase_rate: ratio(cust.repeaters, cust.active),
             claims_paid: Money::from_minor(c.claims_paid_minor, CURRENCY),
+        }
+    }
+
+    /// The row of a period that has not started yet: no data, so no rate — a retention of 0 %
+    /// and a churn of 100 % against the period before would be figures of nothing.
+    pub fn not_started(self) -> Self {
+        Self {
+            on_time_rate: None,
+            damage_rate: None,
+            loss_rate: None,
+            exception_rate: None,
+            avg_transit_hours: None,
+            complaint_rate_per_10k: None,
+            first_response_sla_rate: None,
+            resolved_within_24h_rate: None,
+            resolved_within_48h_rate: None,
+            csat_avg: None,
+            satisfied_rate: None,
+            reopen_rate: None,
+            retention_rate: None,
+            churn_rate: None,
+            repurchase_rate: None,
+            ..self
         }
     }
 }
@@ -244,6 +267,34 @@ mod tests {
         ] {
             assert_eq!(rate, None);
         }
+    }
+
+    #[test]
+    fn a_period_not_started_has_no_rate_but_keeps_its_counts() {
+        let c = Counters {
+            shipments: 2,
+            delivered: 1,
+            transit_count: 1,
+            first_responses: 1,
+            closed: 1,
+            surveys: 1,
+            survey_overall_sum: 5,
+            ..Counters::default()
+        };
+        let cust = CustomerFigures {
+            active: 1,
+            previous_active: 4,
+            ..CustomerFigures::default()
+        };
+        let row = serde_json::to_value(row(c, cust).not_started()).expect("json");
+        for kpi in crate::domain::definitions::KPIS {
+            let value = &row[kpi.name];
+            match kpi.denominator {
+                Some(_) => assert!(value.is_null(), "{}: {value}", kpi.name),
+                None => assert!(!value.is_null(), "{}", kpi.name),
+            }
+        }
+        assert_eq!(row["shipments"], 2);
     }
 
     #[test]

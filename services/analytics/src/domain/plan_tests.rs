@@ -14,6 +14,7 @@ fn request(tz: Tz, from: &str, to: &str, g: Granularity) -> KpiRequest {
         range: ReportRange::new(d(from), d(to), g).expect("range"),
         filter: KpiFilter::default(),
         tz,
+        today: d(to),
     }
 }
 

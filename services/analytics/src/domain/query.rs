@@ -104,9 +104,17 @@ pub struct KpiRequest {
     pub range: ReportRange,
     pub filter: KpiFilter,
     pub tz: Tz,
+    /// The local day of `tz` the request was made on (the service clock's): a period starting
+    /// after it has no data yet.
+    pub today: NaiveDate,
 }
 
 impl KpiRequest {
+    /// Whether `period` has begun by the request's day.
+    pub fn started(&self, period: &Period) -> bool {
+        period.start <= self.today
+    }
+
     /// The filter as a key of remembered figures (the zone and granularity apart).
     pub fn filter_key(&self) -> String {
         let f = &self.filter;
@@ -173,6 +181,7 @@ mod tests {
                 ..KpiFilter::default()
             },
             tz: Tz::UTC,
+            today: day,
         }
     }
 

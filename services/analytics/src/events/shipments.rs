@@ -1,5 +1,7 @@
 //! Shipment events: creation (with its dimensions), first in-transit scan, delivery on time or
-//! late, exceptions (damaged, lost, any) — each counted once per shipment.
+//! late (with the earliest in-transit scan the shipment knows), exceptions (damaged, lost, any;
+//! one for every exception scan, late ones included) — each counted once per shipment, at its
+//! earliest time.
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -16,9 +18,10 @@ use crate::domain::shipment::{DAMAGED, LOST};
 
 /// Scans come by the thousand: the later facts of a run of events that arrived together are
 /// written in a few set-based statements, however many shipments they touch. A later fact is
-/// kept once per shipment (its earliest time) and counted once (`counted`), so a redelivery
-/// changes nothing: those events need no `processed_events` row. A creation also counts the
-/// shipper's activity, which a redelivery would count again.
+/// kept once per shipment (its earliest time) and counted once, as recorded in `counted` (moved
+/// when an earlier time becomes known), so a redelivery changes nothing: those events need no
+/// `processed_events` row. A creation also counts the shipper's activity, which a redelivery
+/// would count again.
 pub fn register(c: Consumers) -> Consumers {
     c.on_batch(created)
         .on_idempotent_batch(status_changed)
@@ -110,14 +113,22 @@ fn delivered(
     conn: &mut PgConnection,
     run: &[(&CloudEvent, ShipmentDeliveredV1)],
 ) -> anyhow::Result<()> {
-    let noted: Vec<Noted> = run
-        .iter()
-        .map(|(_, s)| {
-            let fact = Fact::Delivered { on_time: s.on_time };
-            noted(s.shipment_id, &s.tracking_number, fact, s.delivered_at)
-        })
-        .collect();
-    record_and_settle(conn, &noted)
+    let mut all = Vec::with_capacity(run.len() * 2);
+    for (_, s) in run {
+        let (id, tn) = (s.shipment_id, s.tracking_number.as_str());
+        all.push(noted(
+            id,
+            tn,
+            Fact::Delivered { on_time: s.on_time },
+            s.delivered_at,
+        ));
+        // The earliest in-transit scan, which a late, older scan may have made earlier than
+        // any `shipment.status_changed` told: the transit time is measured from it.
+        if let Some(from) = s.first_in_transit_at {
+            all.push(noted(id, tn, Fact::InTransit, from));
+        }
+    }
+    record_and_settle(conn, &all)
 }
 
 fn exception(

@@ -6,6 +6,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
     ComplaintReceivedV1, PlaceV1, ShipmentCreatedV1, ShipmentDeliveredV1,
+    ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::money::Money;
@@ -256,6 +257,41 @@ pub fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> S
         delivered_at: when,
         on_time,
         sequence: 5,
+        first_in_transit_at: None,
+    }
+}
+
+/// `shipment.exception_raised` of `s` at `when`, of substatus `kind`.
+pub fn exception(
+    s: &ShipmentCreatedV1,
+    kind: &str,
+    when: DateTime<Utc>,
+) -> ShipmentExceptionRaisedV1 {
+    ShipmentExceptionRaisedV1 {
+        shipment_id: s.shipment_id,
+        tracking_number: s.tracking_number.clone(),
+        merchant_id: s.merchant_id,
+        shipper_customer_id: None,
+        substatus: Some(kind.into()),
+        occurred_at: when,
+        location: None,
+        sequence: 3,
+    }
+}
+
+/// `shipment.status_changed` of `s` into `in_transit` at `when`.
+pub fn in_transit(s: &ShipmentCreatedV1, when: DateTime<Utc>) -> ShipmentStatusChangedV1 {
+    ShipmentStatusChangedV1 {
+        shipment_id: s.shipment_id,
+        tracking_number: s.tracking_number.clone(),
+        merchant_id: s.merchant_id,
+        shipper_customer_id: None,
+        from: "picked_up".into(),
+        to: "in_transit".into(),
+        substatus: None,
+        sequence: 2,
+        occurred_at: when,
+        location: None,
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, payload, shipment, TestApp};
+use crate::helpers::{complaint, delivered, payload, shipment, TestApp};
 
 fn at(day: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, h, 0, 0)
@@ -302,20 +302,6 @@ async fn staff_performance_gives_each_handler_closings_median_sla_csat_and_reope
     assert_eq!(own["data"][0]["handler_id"], json!(bob));
     assert_eq!(t.get(&t.merchant_token(merchant), path).await.status(), 403);
     t.stop().await;
-}
-
-fn delivered(s: &ShipmentCreatedV1, when: DateTime<Utc>, on_time: bool) -> ShipmentDeliveredV1 {
-    ShipmentDeliveredV1 {
-        shipment_id: s.shipment_id,
-        tracking_number: s.tracking_number.clone(),
-        merchant_id: s.merchant_id,
-        shipper_customer_id: None,
-        substatus: None,
-        promised_at: when,
-        delivered_at: when,
-        on_time,
-        sequence: 9,
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -269,6 +269,7 @@ async fn stats_come_from_events_and_leave_the_window_after_twelve_months() {
         delivered_at: now - Duration::hours(1),
         on_time: true,
         sequence: 2,
+        first_in_transit_at: None,
     };
     emit(&app, "shipments", id, &delivered, now).await;
 

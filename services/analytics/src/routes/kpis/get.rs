@@ -20,7 +20,7 @@ use crate::domain::query::KpiRequest;
 /// only their own figures (another merchant's `merchant_id` is a `404`), agents only the cases
 /// they handle.
 #[utoipa::path(get, path = "/api/v1/analytics/kpis", tag = "analytics", params(KpiQuery),
-    responses((status = 200, description = "One row per period, in order, periods without activity included with zeros", body = KpiReport),
+    responses((status = 200, description = "One row per period, in order, periods without activity included with zeros; no rates (null) in periods not started yet", body = KpiReport),
         (status = 422, description = "Invalid date, reversed or too long range (over 400 periods), unknown granularity, time zone or parameter; `errors` names each", body = Problem, content_type = "application/problem+json", example = json!({"type": "https://kuaidi.dev/problems/validation_failed", "title": "Validation failed", "status": 422, "detail": "1 field is invalid", "instance": "/api/v1/analytics/kpis", "code": "validation_failed", "errors": [{"field": "granularity", "message": "must be day, week or month"}]})),
         NoValidToken, MayNotReadAnalytics, NoSuchMerchant))]
 pub async fn get_kpis(
@@ -47,7 +47,8 @@ pub fn request(
     Ok(request)
 }
 
-/// One row per period of the request, zeros where nothing happened.
+/// One row per period of the request, zeros where nothing happened, no rates where nothing
+/// could have happened yet.
 pub fn kpi_rows(
     conn: &mut diesel::PgConnection,
     request: &KpiRequest,
@@ -62,7 +63,12 @@ pub fn kpi_rows(
         .map(|p| {
             let c = sums.get(&p.start).copied().unwrap_or_default();
             let cust = customers.get(&p.start).copied().unwrap_or_default();
-            KpiRow::compute(p, &c, &cust)
+            let row = KpiRow::compute(p, &c, &cust);
+            if request.started(&p) {
+                row
+            } else {
+                row.not_started()
+            }
         })
         .collect())
 }
