@@ -110,19 +110,78 @@ impl PiiCipher {
     }
 }
 
-/// Digits only, without a leading `+86`/`0086`/`86` country code for 13-digit mainland numbers.
+/// The form a phone is stored, shown and blind-indexed in (SPEC §4), `None` for what is not
+/// a phone number.
+///
+/// * **Mainland China** — a number written without an international prefix (a bare national
+///   number: `13812345678`, `138 1234 5678`, `(010) 1234 5678`), or with the prefix of China
+///   (`+86 …`, `0086 …`, `+0086 …`, or `86` before an 11-digit mobile) — keeps the form it has
+///   always had, on which every existing blind index rests: its digits only, with a leading
+///   `0086`, or the `86` of a 13-digit number, taken off (`+86 138-1234-5678` →
+///   `13812345678`). A `+86` landline keeps that form's quirks: `+86 10 1234 5678` →
+///   `861012345678`, `+86 010 1234 5678` → `01012345678`. Between 6 and 15 digits.
+/// * **Any other country** — a number written with an international prefix, `+<cc>` (a `+`
+///   before its first digit, also `(+1)`) or `00<cc>` (`+00<cc>` too), whose country code is not
+///   86 — is E.164: `+`, the country code and the national digits, without punctuation:
+///   `+1 (312) 555-3073` and `001 312 555 3073` → `+13125553073`, `+852 9123 4567` and
+///   `00852 9123 4567` → `+85291234567`. A trunk `(0)` written after the country code is
+///   dropped (`+44 (0)20 7946 0958` → `+442079460958`). It never becomes a bare national
+///   number, so it never equals a mainland number (`+1 312 555 3073` is not `131 2555 3073`).
+///   Between 7 and 15 digits after the `+` (E.164's bounds), the first not `0`.
+///
+/// Digits with no prefix are read as a mainland national number, whatever country they were
+/// meant for: `1 312 555 3073` is `13125553073`; callers keep a foreign number apart only by
+/// writing its prefix. Any other character (letters, `tel:`, spaces, dashes, dots, brackets) is
+/// ignored.
 pub fn normalise_phone(raw: &str) -> Option<String> {
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
-    let digits = digits
+    // A `+` before the first digit, or a leading `00`, says that a country code follows.
+    let plus = raw
+        .chars()
+        .take_while(|c| !c.is_ascii_digit())
+        .any(|c| c == '+');
+    let after_prefix = if plus {
+        Some(digits.strip_prefix("00").unwrap_or(&digits))
+    } else {
+        digits.strip_prefix("00")
+    };
+    match after_prefix {
+        Some(international) if !international.starts_with("86") => {
+            normalise_foreign_phone(raw, plus)
+        }
+        _ => normalise_mainland_phone(&digits),
+    }
+}
+
+/// The mainland form, unchanged since the first blind index: digits only, without a leading
+/// `0086`, or the `86` of 13 digits.
+fn normalise_mainland_phone(digits: &str) -> Option<String> {
+    let national = digits
         .strip_prefix("0086")
         .or_else(|| {
             (digits.len() == 13)
                 .then(|| digits.strip_prefix("86"))
                 .flatten()
         })
-        .unwrap_or(&digits)
-        .to_owned();
-    (6..=15).contains(&digits.len()).then_some(digits)
+        .unwrap_or(digits);
+    (6..=15)
+        .contains(&national.len())
+        .then(|| national.to_owned())
+}
+
+/// E.164 of a number written with an international prefix other than China's.
+fn normalise_foreign_phone(raw: &str, plus: bool) -> Option<String> {
+    let digits: String = raw
+        .replace("(0)", "")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let e164 = if plus {
+        digits.strip_prefix("00").unwrap_or(&digits)
+    } else {
+        digits.strip_prefix("00")?
+    };
+    (!e164.starts_with('0') && (7..=15).contains(&e164.len())).then(|| format!("+{e164}"))
 }
 
 /// Lower-cased, trimmed; `None` unless it looks like `local@domain.tld`.
@@ -133,13 +192,16 @@ pub fn normalise_email(raw: &str) -> Option<String> {
         .then_some(e)
 }
 
-/// `13812345678` → `138****5678`.
+/// `13812345678` → `138****5678`, `+13125553073` → `+13****3073`: the first three characters,
+/// `****`, the last four — and at least four characters always hidden, so a shorter number
+/// shows less of its head (`12345678` → `****5678`) and one under 8 characters nothing
+/// (`****`).
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 7 {
+    if chars.len() < 8 {
         return "****".into();
     }
-    let head: String = chars[..3].iter().collect();
+    let head: String = chars[..(chars.len() - 8).min(3)].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}****{tail}")
 }
@@ -221,6 +283,148 @@ mod tests {
         let b = normalise_phone("13812345678").expect("valid");
         assert_eq!(c.blind_index(&a), c.blind_index(&b));
         assert_ne!(c.blind_index(&a), c.blind_index("13812345679"));
+    }
+
+    /// Mainland notations and what `normalise_phone` answered for them before foreign numbers
+    /// kept their country code: every existing blind index was computed from these, so none
+    /// of them may move.
+    const MAINLAND_PINNED: &[(&str, Option<&str>)] = &[
+        ("13812345678", Some("13812345678")),
+        (" 13812345678 ", Some("13812345678")),
+        ("138 1234 5678", Some("13812345678")),
+        ("138-1234-5678", Some("13812345678")),
+        ("138.1234.5678", Some("13812345678")),
+        ("tel:13812345678", Some("13812345678")),
+        ("13125553073", Some("13125553073")),
+        ("131 2555 7071", Some("13125557071")),
+        ("+86 138-1234-5678", Some("13812345678")),
+        ("+8613812345678", Some("13812345678")),
+        ("+86 (138) 1234 5678", Some("13812345678")),
+        ("+86-138-1234-5678", Some("13812345678")),
+        ("(+86) 138 1234 5678", Some("13812345678")),
+        ("0086 138 1234 5678", Some("13812345678")),
+        ("008613812345678", Some("13812345678")),
+        ("+0086 138 1234 5678", Some("13812345678")),
+        ("8613812345678", Some("13812345678")),
+        ("86 138 1234 5678", Some("13812345678")),
+        ("(010) 1234 5678", Some("01012345678")),
+        ("010-12345678", Some("01012345678")),
+        ("0755-8765 4321", Some("075587654321")),
+        ("+86 10 1234 5678", Some("861012345678")),
+        ("86 10 1234 5678", Some("861012345678")),
+        ("+86 010 1234 5678", Some("01012345678")),
+        ("+86 (0)10 1234 5678", Some("01012345678")),
+        ("0086 10 1234 5678", Some("1012345678")),
+        ("+86 755 8765 4321", Some("75587654321")),
+        ("+86 12345", Some("8612345")),
+        ("+86 138 1234 56789", Some("86138123456789")),
+        ("12345678", Some("12345678")),
+        ("8765 4321", Some("87654321")),
+        ("400-820-8820", Some("4008208820")),
+        ("123456", Some("123456")),
+        ("852 9123 4567", Some("85291234567")),
+        ("1 312 555 3073", Some("13125553073")),
+        ("95554", None),
+        ("10086", None),
+        ("0086", None),
+        ("+86", None),
+        ("1381234567890123", None),
+        ("+86 138 1234 5678 转 123", None),
+        ("", None),
+        ("abc", None),
+    ];
+
+    #[test]
+    fn mainland_notations_keep_the_normalised_form_existing_indexes_use() {
+        for (raw, expected) in MAINLAND_PINNED {
+            assert_eq!(
+                normalise_phone(raw).as_deref(),
+                *expected,
+                "normalise_phone({raw:?}) moved"
+            );
+        }
+    }
+
+    #[test]
+    fn a_foreign_number_keeps_its_country_code_and_never_equals_a_mainland_one() {
+        let c = PiiCipher::new(&settings("k1")).expect("cipher");
+        // The probe: the Chicago numbers were read as the mainland mobiles 131 2555 3073/7071.
+        for (foreign, mainland) in [
+            ("+1 (312) 555-3073", "131 2555 3073"),
+            ("+1 (312) 555-7071", "131 2555 7071"),
+        ] {
+            let f = normalise_phone(foreign).expect("valid");
+            let m = normalise_phone(mainland).expect("valid");
+            assert_ne!(f, m, "{foreign} vs {mainland}");
+            assert_ne!(c.blind_index(&f), c.blind_index(&m));
+        }
+        // Each notation of one foreign number is one E.164 value (and one index).
+        for (notations, e164) in [
+            (
+                &[
+                    "+1 (312) 555-3073",
+                    "+13125553073",
+                    "+1-312-555-3073",
+                    "(+1) 312 555 3073",
+                    "001 312 555 3073",
+                    "0013125553073",
+                    "+001 312 555 3073",
+                    "tel:+1.312.555.3073",
+                ][..],
+                "+13125553073",
+            ),
+            (
+                &["+852 9123 4567", "00852 9123 4567", "+852-91234567"][..],
+                "+85291234567",
+            ),
+            (
+                &[
+                    "+44 (0)20 7946 0958",
+                    "+44 20 7946 0958",
+                    "0044 20 7946 0958",
+                ][..],
+                "+442079460958",
+            ),
+            (
+                &["+886 2 2345 6789", "00886 2 2345 6789"][..],
+                "+886223456789",
+            ),
+            (&["+683 4002"][..], "+6834002"),
+        ] {
+            for raw in notations {
+                assert_eq!(normalise_phone(raw).as_deref(), Some(e164), "{raw:?}");
+            }
+        }
+        // Too short or too long for E.164, or no country code after the prefix.
+        for raw in [
+            "+1 555",
+            "+12345",
+            "001 234",
+            "+1 312 555 3073 4567 89",
+            "00 0 312 555 3073",
+            "+0 312 555 3073",
+            "000 312 555 3073",
+            "+",
+            "00",
+        ] {
+            assert_eq!(normalise_phone(raw), None, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_phone_mask_hides_at_least_four_characters() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("+13125553073"), "+13****3073");
+        assert_eq!(mask_phone("+85291234567"), "+85****4567");
+        assert_eq!(mask_phone("01012345678"), "010****5678");
+        assert_eq!(mask_phone("4008208820"), "40****8820");
+        assert_eq!(mask_phone("12345678"), "****5678");
+        assert_eq!(mask_phone("1234567"), "****");
+        assert_eq!(mask_phone("123456"), "****");
+        assert_eq!(mask_phone(""), "****");
+        // The raw notation of a recipient (shipments masks it as written).
+        assert_eq!(mask_phone("+1 (312) 555-3073"), "+1 ****3073");
+        assert_eq!(mask_phone("+86 138-1234-5678"), "+86****5678");
     }
 
     #[test]
