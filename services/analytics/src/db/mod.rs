@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod cases;
 pub mod customer_figures;
 pub mod customers;
+pub mod merges;
 pub mod reports;
 pub mod rollup;
 pub mod schema;

@@ -1,15 +1,17 @@
-//! Customer events: new customers, value tiers, lifecycle stages, churn-risk detections and
-//! merges. (The 12-month spend the Pareto curve needs comes from `shipment.created`, not from
-//! the spend a tier change carries: that one is only sent when the tier changes.)
+//! Customer events: new customers, value tiers, lifecycle stages, churn-risk detections,
+//! merges and their undo (`db::merges`). (The 12-month spend the Pareto curve needs comes from
+//! `shipment.created`, not from the spend a tier change carries: that one is only sent when the
+//! tier changes.)
 
 use diesel::PgConnection;
 use kuaidi_shared::events::catalogue::{
-    CustomerChurnRiskDetectedV1, CustomerCreatedV1, CustomerMergedV1, CustomerStageChangedV1,
-    CustomerTierChangedV1,
+    CustomerChurnRiskDetectedV1, CustomerCreatedV1, CustomerMergeUndoneV1, CustomerMergedV1,
+    CustomerStageChangedV1, CustomerTierChangedV1,
 };
 use kuaidi_shared::events::Consumers;
 
 use crate::db::customers::{self, ChurnRisk, Created};
+use crate::db::merges;
 use crate::db::rollup;
 use crate::domain::facts::{dimension, Counters, Dims, Fact};
 
@@ -43,8 +45,13 @@ pub fn register(c: Consumers) -> Consumers {
             Ok(customers::churn_risk(conn, &risk)?)
         })
         .on(|conn, _, e: CustomerMergedV1| {
-            Ok(customers::merge(conn, e.survivor_id, e.duplicate_id)?)
+            // What the merge moves is kept first, so its undo moves back exactly that.
+            if merges::remember(conn, &e)? {
+                customers::merge(conn, e.survivor_id, e.duplicate_id)?;
+            }
+            Ok(())
         })
+        .on(|conn, _, e: CustomerMergeUndoneV1| Ok(merges::undo(conn, &e)?))
 }
 
 fn created(conn: &mut PgConnection, e: &CustomerCreatedV1) -> anyhow::Result<()> {

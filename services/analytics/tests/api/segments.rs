@@ -2,7 +2,9 @@
 //! months, from `shipment.created` alone, as of the moment they are asked.
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use kuaidi_shared::events::catalogue::{CustomerCreatedV1, ShipmentCreatedV1};
+use kuaidi_shared::events::catalogue::{
+    CustomerCreatedV1, CustomerMergeUndoneV1, CustomerMergedV1, ShipmentCreatedV1,
+};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -135,5 +137,56 @@ async fn shipments_older_than_12_months_leave_the_spend_and_the_frequency() {
     let later = t.get_json(&admin, "/api/v1/analytics/segments").await;
     assert_eq!(total(&later), "70.00", "10.00 + 60.00: {later}");
     assert_eq!(rfm(&later), vec![(2, 1, 1, 1), (1, 2, 2, 1)], "{later}");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undone_merge_gives_the_duplicate_back_its_customer_and_its_spend() {
+    let t = TestApp::spawn_at(now()).await;
+    let merchant = Uuid::now_v7();
+    let (survivor, duplicate) = (customer(merchant, "key"), customer(merchant, "small"));
+    for (c, freight) in [(&survivor, "900.00"), (&duplicate, "100.00")] {
+        t.emit(c, c.created_at).await;
+        let s = sent(c, 3, freight);
+        t.emit(&s, s.created_at).await;
+    }
+    let admin = t.admin();
+    let path = "/api/v1/analytics/segments";
+    let apart = t
+        .get_when(&admin, path, "both customers' freight", |s| {
+            s["value_tiers"][1]["value"]["amount"] == "100.00"
+        })
+        .await;
+    let merge_id = Uuid::now_v7();
+    let merged = CustomerMergedV1 {
+        merge_id,
+        survivor_id: survivor.customer_id,
+        duplicate_id: duplicate.customer_id,
+        merged_at: now(),
+    };
+    t.emit(&merged, now()).await;
+    let one = t
+        .get_when(&admin, path, "the survivor holds all", |s| {
+            total(s) == "1000.00"
+        })
+        .await;
+    assert_eq!(one["pareto"][0]["customer_share"], 1.0, "{one}");
+
+    let undone = CustomerMergeUndoneV1 {
+        merge_id,
+        survivor_id: survivor.customer_id,
+        duplicate_id: duplicate.customer_id,
+        undone_at: now(),
+    };
+    t.emit(&undone, now()).await;
+    t.emit(&undone, now()).await;
+    let back = t
+        .get_when(&admin, path, "two customers again", |s| {
+            total(s) == "900.00"
+        })
+        .await;
+    assert_eq!(back["value_tiers"], apart["value_tiers"], "{back}");
+    assert_eq!(back["pareto"], apart["pareto"]);
+    assert_eq!(back["rfm"], apart["rfm"]);
     t.stop().await;
 }

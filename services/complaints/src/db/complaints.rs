@@ -86,17 +86,29 @@ pub struct HistoryRow {
     pub entry: NewHistory,
 }
 
-/// Serialises intakes of the same customer, tracking number and category until the end of the
+/// Whose reports intake folds together: a customer file's, or — for an end customer no file
+/// holds — the reports the same phone made without a file.
+#[derive(Debug, Clone, Copy)]
+pub enum Reporter<'a> {
+    File(Uuid),
+    Phone(&'a str),
+}
+
+/// Serialises intakes of the same reporter, tracking number and category until the end of the
 /// transaction, so two simultaneous reports cannot both miss the other and open two cases.
 pub fn lock_intake(
     conn: &mut PgConnection,
-    customer_id: Uuid,
+    reporter: Reporter<'_>,
     tracking_number: &str,
     category: &str,
 ) -> QueryResult<()> {
+    let who = match reporter {
+        Reporter::File(customer_id) => customer_id.to_string(),
+        Reporter::Phone(hash) => format!("phone:{hash}"),
+    };
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<diesel::sql_types::Text, _>(format!(
-            "complaints.intake:{customer_id}:{tracking_number}:{category}"
+            "complaints.intake:{who}:{tracking_number}:{category}"
         ))
         .execute(conn)
         .map(drop)
@@ -173,24 +185,30 @@ pub fn complaint_on_tracking_number_since(
     .get_result(conn)
 }
 
-/// The open cases of the same customer, tracking number and category received after `since`,
+/// The open cases of the same reporter, tracking number and category received after `since`,
 /// earliest first (intake takes the first its caller may see).
 pub fn open_duplicates(
     conn: &mut PgConnection,
-    customer_id: Uuid,
+    reporter: Reporter<'_>,
     tracking_number: &str,
     category: &str,
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<ComplaintRow>> {
-    complaints::table
-        .filter(complaints::customer_id.eq(customer_id))
+    let query = complaints::table
         .filter(complaints::tracking_number.eq(tracking_number))
         .filter(complaints::category.eq(category))
         .filter(complaints::created_at.gt(since))
         .filter(complaints::status.eq_any(OPEN_STATUSES))
         .order((complaints::created_at.asc(), complaints::id.asc()))
         .select(ComplaintRow::as_select())
-        .load(conn)
+        .into_boxed();
+    match reporter {
+        Reporter::File(customer_id) => query.filter(complaints::customer_id.eq(customer_id)),
+        Reporter::Phone(hash) => query
+            .filter(complaints::customer_id.is_null())
+            .filter(complaints::reporter_phone_hash.eq(hash)),
+    }
+    .load(conn)
 }
 
 pub fn insert(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {

@@ -8,6 +8,7 @@ pub mod departments;
 pub mod evidence;
 pub mod history;
 pub mod improvements;
+pub mod merges;
 pub mod notifications;
 pub mod policies;
 pub mod queue;

@@ -1,21 +1,23 @@
 //! The service's consumers, one handler per event type (the queue binds exactly these): the
-//! shipment and customer projections, and the proactive case a key account's lost or damaged
-//! parcel opens (`workflow::proactive`). Entry points like routes: they may run a workflow.
+//! shipment and customer projections (a merge and its undo: `db::merges`), and the proactive
+//! case a key account's lost or damaged parcel opens (`workflow::proactive`). Entry points like
+//! routes: they may run a workflow.
 
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
-    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
-    CustomerTierChangedV1, CustomerUpdatedV1, ShipmentCreatedV1, ShipmentExceptionRaisedV1,
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergeUndoneV1, CustomerMergedV1,
+    CustomerOwnerChangedV1, CustomerTierChangedV1, CustomerUpdatedV1, ShipmentCreatedV1,
+    ShipmentExceptionRaisedV1,
 };
 use kuaidi_shared::events::Consumers;
 
 use crate::configuration::Rules;
-use crate::db::{customers, shipments};
+use crate::db::{customers, merges, shipments};
 use crate::workflow::proactive;
 
 /// The service's consumers (the queue binds exactly these types).
 pub fn consumers(clock: Clock, rules: Rules) -> Consumers {
-    let (merging, erasing) = (clock.clone(), clock.clone());
+    let (merging, undoing, erasing) = (clock.clone(), clock.clone(), clock.clone());
     Consumers::new()
         .on(|conn, _, s: ShipmentCreatedV1| shipments::upsert(conn, &s))
         .on(move |conn, event, e: ShipmentExceptionRaisedV1| {
@@ -50,8 +52,15 @@ pub fn consumers(clock: Clock, rules: Rules) -> Consumers {
             )?)
         })
         .on(move |conn, _, m: CustomerMergedV1| {
-            customers::merge(conn, m.survivor_id, m.duplicate_id, merging.now_micros())?;
-            customers::PHONES.merged(conn, &m)?;
+            // What the merge moves is recorded first, so its undo moves back exactly that.
+            if merges::remember(conn, &m)? {
+                customers::merge(conn, m.survivor_id, m.duplicate_id, merging.now_micros())?;
+                customers::PHONES.merged(conn, &m)?;
+            }
+            Ok(())
+        })
+        .on(move |conn, _, u: CustomerMergeUndoneV1| {
+            merges::undo(conn, &u, undoing.now_micros())?;
             Ok(())
         })
         .on(move |conn, _, e: CustomerErasedV1| {

@@ -2,7 +2,7 @@
 //! projection), `shipment.exception_raised` (proactive cases), `customer.created`,
 //! `customer.updated`, `customer.tier_changed` and `customer.owner_changed` (customer
 //! projection: tier, owner, merchant, the blind indexes of the phones), `customer.merged`,
-//! `customer.erased`.
+//! `customer.merge_undone` (what the merge moved goes back), `customer.erased`.
 //!
 //! [`consumers`] (`consumers.rs`) registers the handlers, entry points like routes that may run
 //! a workflow; [`emit`] builds the events the service writes to its outbox.

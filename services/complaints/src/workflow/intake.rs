@@ -64,16 +64,21 @@ pub fn open_case(
     }
     let customer_id = match intake.customer_id {
         Some(c) => Some(c),
-        None => customer_of(conn, who, intake, shipment.as_ref())?,
+        None => customer_of(conn, who, shipment.as_ref(), &own)?,
     };
-    if let (Some(c), Some(tn), Some(cat)) = (customer_id, &intake.tracking_number, &intake.category)
-    {
-        repo::lock_intake(conn, c, tn, cat)?;
+    // Whose earlier report this one may repeat: the file's, or an end customer's without one.
+    let reporter = match (customer_id, who.role, who.phone_hash.as_deref()) {
+        (Some(c), _, _) => Some(repo::Reporter::File(c)),
+        (None, Role::Customer, Some(hash)) => Some(repo::Reporter::Phone(hash)),
+        _ => None,
+    };
+    if let (Some(r), Some(tn), Some(cat)) = (reporter, &intake.tracking_number, &intake.category) {
+        repo::lock_intake(conn, r, tn, cat)?;
         let since = dedup_since(now, rules.intake.dedup_window_hours);
         // Only a case the caller may read: a recipient's report is not folded into the
         // shipper's case (nor a customer's into one another person opened in the app).
         let mut visible = None;
-        for candidate in repo::open_duplicates(conn, c, tn, cat, since)? {
+        for candidate in repo::open_duplicates(conn, r, tn, cat, since)? {
             if repo::visible_to(conn, who, &candidate)? {
                 visible = Some(candidate);
                 break;
@@ -194,24 +199,29 @@ pub fn open_case(
     Ok(Opened::New(row))
 }
 
-/// The customer file of a case that names none: the shipper's file, or its survivor if it was
-/// merged away since; for an end customer's case without a parcel (a service attitude, a bill),
-/// their own file — the one the customers service answers their token with — or none when no
-/// file holds their phone.
+/// The customer file of a case that names none. An end customer's case is their own (SPEC
+/// §4: their complaints are on their timeline): on the file of theirs that sent the parcel, else
+/// on their own file — the one the customers service answers their token with — whether or not
+/// a parcel is named, never on the shipper's file of a parcel sent to them; none when no file
+/// holds their phone. Anyone else's case about a parcel is on the shipper's file, or its
+/// survivor if it was merged away since.
 fn customer_of(
     conn: &mut PgConnection,
     who: &Principal,
-    intake: &Intake,
     shipment: Option<&ShipmentRow>,
+    own: &[Uuid],
 ) -> Result<Option<Uuid>, ApiError> {
-    if let Some(shipper) = shipment.and_then(|s| s.shipper_customer_id) {
-        return Ok(Some(customers::PHONES.current_id(conn, shipper)?));
-    }
+    let shipper = match shipment.and_then(|s| s.shipper_customer_id) {
+        Some(s) => Some(customers::PHONES.current_id(conn, s)?),
+        None => None,
+    };
     Ok(match (who.role, who.phone_hash.as_deref()) {
-        (Role::Customer, Some(hash)) if intake.tracking_number.is_none() => {
-            customers::own_file(conn, hash)?
-        }
-        _ => None,
+        (Role::Customer, Some(hash)) => match shipper {
+            Some(s) if own.contains(&s) => Some(s),
+            _ => customers::own_file(conn, hash)?,
+        },
+        (Role::Customer, None) => None,
+        _ => shipper,
     })
 }
 

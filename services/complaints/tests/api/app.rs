@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use crate::helpers::{complaint, json_of, merged, shipment, time, Desk};
 
-const CHEN: &str = "phone-hash-of-chen";
+pub(crate) const CHEN: &str = "phone-hash-of-chen";
 
 /// An app report on `tracking_number`.
-fn report(tracking_number: &str) -> Value {
+pub(crate) fn report(tracking_number: &str) -> Value {
     let mut body = complaint("delay");
     body["channel"] = json!("app");
     body["tracking_number"] = json!(tracking_number);
@@ -22,7 +22,12 @@ fn report(tracking_number: &str) -> Value {
 impl Desk {
     /// Publishes `customer.created` for `customer` holding the phones `hashes` and waits until
     /// the projection knows the first.
-    async fn customer_with_phones(&self, customer: Uuid, merchant: Uuid, hashes: &[&str]) {
+    pub(crate) async fn customer_with_phones(
+        &self,
+        customer: Uuid,
+        merchant: Uuid,
+        hashes: &[&str],
+    ) {
         let mut created = customer_created(customer, Some(merchant), time("2026-11-01T00:00:00Z"));
         created.phone_hashes = hashes.iter().map(|h| (*h).to_owned()).collect();
         self.publish("customers", customer, &created).await;
@@ -31,7 +36,10 @@ impl Desk {
 
     /// A desk that knows chen (a merchant's customer file holding the phone `CHEN`) and a parcel
     /// `tracking_number` chen sent, to the phone `recipient` if named; (desk, merchant, chen).
-    async fn chen_sent(tracking_number: &str, recipient: Option<&str>) -> (Self, Uuid, Uuid) {
+    pub(crate) async fn chen_sent(
+        tracking_number: &str,
+        recipient: Option<&str>,
+    ) -> (Self, Uuid, Uuid) {
         let t = Desk::spawn().await;
         let (merchant, chen) = (Uuid::now_v7(), Uuid::now_v7());
         t.customer_with_phones(chen, merchant, &[CHEN]).await;

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::follow_ups;
+use super::rules::BIRTHDAY_CARE;
+use super::schema::{customers, follow_ups};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = follow_ups)]
@@ -72,6 +73,42 @@ pub fn close(
         .get_result(conn)
 }
 
+/// Cancels the open tasks of `customer_id` planned by the `rules`, with `outcome`, each as a
+/// new version; answers how many.
+pub fn cancel_open(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    rules: &[&str],
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(
+        follow_ups::table
+            .filter(follow_ups::customer_id.eq(customer_id))
+            .filter(follow_ups::status.eq("open"))
+            .filter(follow_ups::rule.eq_any(rules)),
+    )
+    .set((
+        follow_ups::status.eq("cancelled"),
+        follow_ups::outcome.eq(outcome),
+        follow_ups::updated_at.eq(now),
+        follow_ups::closed_at.eq(Some(now)),
+        follow_ups::version.eq(follow_ups::version + 1),
+    ))
+    .execute(conn)
+}
+
+/// Which birthday-care tasks a list shows: their due date is the customer's birthday (PII),
+/// shown only to whoever sees that customer's PII unmasked.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum BirthdayCare {
+    #[default]
+    All,
+    /// Only those of the customers this user owns (an agent).
+    OwnedBy(Uuid),
+    None,
+}
+
 /// Filters of a task list.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
@@ -81,6 +118,7 @@ pub struct Filter {
     pub status: Option<String>,
     /// Only the tasks of customers this caller may see (merchants: their account's).
     pub customer_ids: Option<Vec<Uuid>>,
+    pub birthday_care: BirthdayCare,
 }
 
 /// A page of tasks, soonest due first, after the `(due_at, id)` cursor.
@@ -107,6 +145,17 @@ pub fn page(
     }
     if let Some(ids) = &f.customer_ids {
         q = q.filter(follow_ups::customer_id.eq_any(ids.clone()));
+    }
+    let other_rule = follow_ups::rule.is_distinct_from(BIRTHDAY_CARE);
+    match f.birthday_care {
+        BirthdayCare::All => {}
+        BirthdayCare::None => q = q.filter(other_rule),
+        BirthdayCare::OwnedBy(me) => {
+            let owned = customers::table
+                .filter(customers::owner_id.eq(me))
+                .select(customers::id);
+            q = q.filter(other_rule.or(follow_ups::customer_id.eq_any(owned)));
+        }
     }
     if let Some((at, id)) = after {
         q = q.filter(

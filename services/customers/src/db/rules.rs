@@ -10,6 +10,12 @@ use uuid::Uuid;
 use crate::domain::holidays::Occasion;
 use crate::domain::new_customer::birthday_key;
 
+/// The rule of birthday-care tasks, due on the customer's birthday (with `care_messages`
+/// consent, from the birthday `profile_extras` consent keeps).
+pub const BIRTHDAY_CARE: &str = "birthday_care";
+/// The rule of holiday-care tasks (with `care_messages` consent).
+pub const HOLIDAY_CARE: &str = "holiday_care";
+
 /// How far ahead birthday care is planned.
 pub const BIRTHDAY_LEAD_DAYS: i64 = 7;
 

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use kuaidi_shared::events::catalogue::{
-    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerOwnerChangedV1,
-    CustomerStageChangedV1, CustomerUpdatedV1,
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergeUndoneV1, CustomerMergedV1,
+    CustomerOwnerChangedV1, CustomerStageChangedV1, CustomerUpdatedV1,
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::request::RequestContext;
@@ -115,6 +115,20 @@ impl Emitter<'_> {
                 survivor_id: survivor,
                 duplicate_id: duplicate,
                 merged_at: self.now,
+            },
+        )
+    }
+
+    /// `customer.merge_undone`, about the survivor: the other services move back what the merge
+    /// re-pointed from the duplicate.
+    pub fn merge_undone(&self, merge_id: Uuid, survivor: Uuid, duplicate: Uuid) -> CloudEvent {
+        self.envelope(
+            survivor,
+            &CustomerMergeUndoneV1 {
+                merge_id,
+                survivor_id: survivor,
+                duplicate_id: duplicate,
+                undone_at: self.now,
             },
         )
     }

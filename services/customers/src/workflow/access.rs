@@ -8,6 +8,8 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::db::customers::{self as repo, CustomerRow};
+use crate::db::follow_ups::BirthdayCare;
+use crate::db::rules::BIRTHDAY_CARE;
 
 /// Whether `caller` sees PII unmasked (SPEC §3 "customer PII unmasked").
 pub fn sees_pii(caller: &Principal, row: &CustomerRow) -> bool {
@@ -24,6 +26,30 @@ pub fn sees_pii_of(caller: &Principal, owner: Option<Uuid>, merchant: Option<Uui
         Role::Customer => true,
         _ => false,
     }
+}
+
+/// The birthday-care tasks `caller` is shown across customers: a task's due date is the
+/// customer's birthday, so only those of customers whose PII `caller` sees unmasked.
+pub fn birthday_care_across(caller: &Principal) -> BirthdayCare {
+    match (caller.role, caller.user_id()) {
+        (Role::Admin | Role::Manager | Role::Supervisor, _) => BirthdayCare::All,
+        (Role::Agent, Some(me)) => BirthdayCare::OwnedBy(me),
+        _ => BirthdayCare::None,
+    }
+}
+
+/// The birthday-care tasks of the customer `row` that `caller` is shown (as above).
+pub fn birthday_care_of(caller: &Principal, row: &CustomerRow) -> BirthdayCare {
+    if sees_pii(caller, row) {
+        BirthdayCare::All
+    } else {
+        BirthdayCare::None
+    }
+}
+
+/// Whether `caller` is shown a task of `rule` on the customer `row` (as above).
+pub fn shows_task(caller: &Principal, rule: Option<&str>, row: &CustomerRow) -> bool {
+    rule != Some(BIRTHDAY_CARE) || sees_pii(caller, row)
 }
 
 /// Whether `row` is visible to `caller` (who holds `CustomersRead`).

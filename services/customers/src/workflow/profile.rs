@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::db::consents::ConsentRow;
 use crate::db::customers::{CustomerRow, Digest};
+use crate::db::rules::{BIRTHDAY_CARE, HOLIDAY_CARE};
 use crate::domain::enums::Purpose;
 use crate::domain::new_customer::{Contacts, Extras, NewCustomer};
 use crate::domain::profile::{ConsentState, CreateCustomer, Region};
@@ -133,4 +134,28 @@ pub fn record_consents(
     }
     row.consents = serde_json::to_value(&current).map_err(internal)?;
     Ok(history)
+}
+
+/// The care tasks planned under consents these `changes` withdraw (SPEC §4 "care messages and
+/// birthday data only with consent"): per withdrawn purpose, the rules whose open tasks stop
+/// and why — `care_messages` birthday and holiday care, `profile_extras` birthday care (its
+/// date is the birthday being erased).
+pub fn care_stopped(
+    changes: &[(Purpose, ConsentState)],
+) -> Vec<(&'static [&'static str], &'static str)> {
+    changes
+        .iter()
+        .filter(|(_, state)| !state.granted)
+        .filter_map(|(purpose, _)| match purpose {
+            Purpose::CareMessages => Some((
+                &[BIRTHDAY_CARE, HOLIDAY_CARE][..],
+                "cancelled: the customer withdrew consent to care messages",
+            )),
+            Purpose::ProfileExtras => Some((
+                &[BIRTHDAY_CARE][..],
+                "cancelled: the customer withdrew consent to profile extras (the birthday was erased)",
+            )),
+            Purpose::Marketing => None,
+        })
+        .collect()
 }

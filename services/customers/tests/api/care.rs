@@ -1,5 +1,6 @@
 //! Holiday care: planned by the care job for customers who consented to care messages, once
-//! per holiday and year.
+//! per holiday and year; care planned under a consent is cancelled when it is withdrawn, and a
+//! birthday-care task (due on the birthday) is shown only to whoever sees the birthday.
 
 use chrono::Duration;
 use kuaidi_shared::auth::Role;
@@ -96,5 +97,169 @@ async fn holiday_care_is_planned_a_day_ahead_once_per_holiday_and_year_and_only_
         .filter_map(|t| t["due_at"].as_str())
         .collect();
     assert_eq!(dues, ["2026-10-01T00:00:00Z", "2027-10-01T00:00:00Z"]);
+    app.app.stop().await;
+}
+
+/// A customer of `owner` who consented to care messages and profile extras, born on 3 October
+/// (birthday care is planned a week ahead: on 30 September, with National Day's care).
+async fn born_in_october(app: &TestApp, name: &str, owner: Uuid) -> Uuid {
+    let id = customer(app, name, Some(owner), true).await;
+    let admin = app.token(Role::Admin);
+    let path = format!("/api/v1/customers/{id}");
+    let extras = json!({"profile_extras": true});
+    expect_json(
+        app.put(&admin, &format!("{path}/consents"), &extras).await,
+        200,
+    )
+    .await;
+    let birthday = json!({"birthday": "1985-10-03"});
+    expect_json(app.patch(&admin, &path, &birthday).await, 200).await;
+    id
+}
+
+/// The open care tasks, once the care job planned birthday and holiday care for `n` customers.
+async fn planned(app: &TestApp, n: usize) -> Vec<Value> {
+    let admin = app.token(Role::Admin);
+    poll_json(
+        StdDuration::from_secs(10),
+        "birthday and holiday care",
+        || app.get(&admin, "/api/v1/follow-ups?status=open&limit=200"),
+        |page| {
+            let tasks = page["data"].as_array()?.clone();
+            (tasks.len() >= 2 * n).then_some(tasks)
+        },
+    )
+    .await
+}
+
+/// `(rule, status, outcome)` of every task of `customer`.
+async fn tasks_of(app: &TestApp, customer: Uuid) -> Vec<(String, String, Value)> {
+    let path = format!("/api/v1/customers/{customer}/follow-ups");
+    let page = expect_json(app.get(&app.token(Role::Admin), &path).await, 200).await;
+    let mut tasks: Vec<(String, String, Value)> = page["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|t| {
+            let rule = t["rule"].as_str().unwrap_or("by hand").to_owned();
+            (
+                rule,
+                t["status"].as_str().expect("status").to_owned(),
+                t["outcome"].clone(),
+            )
+        })
+        .collect();
+    tasks.sort_by(|a, b| a.0.cmp(&b.0));
+    tasks
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawing_consent_cancels_the_care_planned_under_it() {
+    let app = spawn_at(at("2026-09-30T08:00:00Z")).await;
+    let (admin, owner) = (app.token(Role::Admin), Uuid::now_v7());
+    let no_care = born_in_october(&app, "No more care", owner).await;
+    let no_extras = born_in_october(&app, "No more extras", owner).await;
+    let kept = born_in_october(&app, "Kept", owner).await;
+    let by_hand =
+        json!({"reason": "Call about the new contract", "due_at": "2026-10-03T09:00:00Z"});
+    let path = format!("/api/v1/customers/{no_care}/follow-ups");
+    expect_json(app.post(&admin, &path, &by_hand).await, 201).await;
+    planned(&app, 3).await;
+
+    for (id, body) in [
+        (no_care, json!({"care_messages": false})),
+        (no_extras, json!({"profile_extras": false})),
+    ] {
+        let path = format!("/api/v1/customers/{id}/consents");
+        expect_json(app.put(&admin, &path, &body).await, 200).await;
+    }
+
+    let care = tasks_of(&app, no_care).await;
+    assert_eq!(
+        care.iter()
+            .map(|t| (t.0.as_str(), t.1.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("birthday_care", "cancelled"),
+            ("by hand", "open"),
+            ("holiday_care", "cancelled")
+        ],
+        "{care:?}"
+    );
+    let why = care[0].2.as_str().expect("an outcome");
+    assert!(why.contains("care messages"), "says why: {why}");
+    let extras = tasks_of(&app, no_extras).await;
+    assert_eq!(
+        extras
+            .iter()
+            .map(|t| (t.0.as_str(), t.1.as_str()))
+            .collect::<Vec<_>>(),
+        [("birthday_care", "cancelled"), ("holiday_care", "open")],
+        "the holiday is no birthday: {extras:?}"
+    );
+    assert!(extras[0]
+        .2
+        .as_str()
+        .expect("an outcome")
+        .contains("birthday"));
+    let untouched = tasks_of(&app, kept).await;
+    assert!(untouched.iter().all(|t| t.1 == "open"), "{untouched:?}");
+
+    // The next runs plan nothing again for them.
+    app.clock.advance(Duration::hours(1));
+    let late = customer(&app, "Late", None, true).await;
+    holiday_tasks(&app, "the next run", |t| !of(t, late).is_empty()).await;
+    assert_eq!(tasks_of(&app, no_care).await.len(), 3);
+    assert_eq!(tasks_of(&app, no_extras).await.len(), 2);
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_birthday_care_task_is_shown_only_to_whoever_sees_the_birthday() {
+    let app = spawn_at(at("2026-09-30T08:00:00Z")).await;
+    let (owner, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let id = born_in_october(&app, "Born in October", owner).await;
+    let tasks = planned(&app, 1).await;
+    let birthday = tasks
+        .iter()
+        .find(|t| t["rule"] == "birthday_care")
+        .and_then(|t| t["id"].as_str())
+        .expect("birthday care")
+        .to_owned();
+    let token = |role, sub| kuaidi_shared::testing::user_token(&app.env.key, role, sub);
+    let rules = |page: &Value| -> Vec<String> {
+        let mut r: Vec<String> = page["data"]
+            .as_array()
+            .or_else(|| page["follow_ups"].as_array())
+            .expect("tasks")
+            .iter()
+            .filter_map(|t| t["rule"].as_str().map(str::to_owned))
+            .collect();
+        r.sort();
+        r
+    };
+    let both = ["birthday_care", "holiday_care"];
+
+    for (who, sees) in [
+        (token(Role::Agent, owner), true),
+        (token(Role::Supervisor, other), true),
+        (token(Role::Agent, other), false),
+        (token(Role::Analyst, other), false),
+    ] {
+        let shown: &[&str] = if sees { &both } else { &both[1..] };
+        let listed = expect_json(app.get(&who, "/api/v1/follow-ups").await, 200).await;
+        assert_eq!(rules(&listed), shown, "{listed}");
+        let path = format!("/api/v1/customers/{id}/follow-ups");
+        assert_eq!(
+            rules(&expect_json(app.get(&who, &path).await, 200).await),
+            shown
+        );
+        let file = expect_json(app.get(&who, &format!("/api/v1/customers/{id}")).await, 200).await;
+        assert_eq!(rules(&file), shown, "the customer 360");
+        let one = app
+            .get(&who, &format!("/api/v1/follow-ups/{birthday}"))
+            .await;
+        assert_eq!(one.status(), if sees { 200 } else { 404 });
+    }
     app.app.stop().await;
 }

@@ -322,3 +322,46 @@ async fn a_plain_undo_puts_both_files_back_whole_and_announces_the_owner_put_bac
     );
     app.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undo_announces_itself_so_other_services_move_back_what_the_merge_moved() {
+    let app = spawn().await;
+    let s = id_of(
+        &create(
+            &app,
+            &json!({"kind": "individual", "name": "周杰", "phones": ["13600001111"]}),
+        )
+        .await,
+    );
+    let d = id_of(
+        &create(
+            &app,
+            &json!({"kind": "individual", "name": "周 杰", "phones": ["13600002222"]}),
+        )
+        .await,
+    );
+    let merge_id = merge(&app, s, d, json!({})).await;
+    let tap = app.env.tap().await;
+    let undone = undo(&app, &merge_id).await;
+
+    let event = tap.next_of_type("customer.merge_undone", WAIT).await;
+    assert_eq!(event.subject.as_deref(), Some(s.to_string().as_str()));
+    assert_eq!(
+        (
+            &event.data["merge_id"],
+            &event.data["survivor_id"],
+            &event.data["duplicate_id"]
+        ),
+        (&json!(merge_id), &json!(s), &json!(d)),
+        "the undone merge, its survivor and duplicate: {:?}",
+        event.data
+    );
+    let at = |v: &Value| serde_json::from_value::<chrono::DateTime<chrono::Utc>>(v.clone()).ok();
+    assert_eq!(
+        at(&event.data["undone_at"]),
+        at(&undone["undone_at"]),
+        "the undo's time: {undone}"
+    );
+    assert!(at(&undone["undone_at"]).is_some(), "{undone}");
+    app.app.stop().await;
+}

@@ -3,6 +3,7 @@
 
 pub mod customers;
 pub mod impact;
+pub mod merges;
 pub mod public;
 pub mod pull;
 pub mod schema;

@@ -1,6 +1,6 @@
 //! The service's consumers, one handler per event type (the queue binds exactly these):
-//! its own events fan out to webhook deliveries, the customers service's merges and erasures
-//! are followed on the shipments that name those customers, its creations and tier changes
+//! its own events fan out to webhook deliveries, the customers service's merges (and their
+//! undo: `db::merges`) and erasures are followed on the shipments that name those customers, its creations and tier changes
 //! say which merchant each customer belongs to, and its creations, updates, merges and
 //! erasures which phones each customer holds (who sent a parcel) and which contact channel
 //! each prefers (where a notification goes). Each handler runs in the
@@ -12,15 +12,15 @@ use diesel::PgConnection;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::events::catalogue::{
-    CustomerCreatedV1, CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1,
-    CustomerUpdatedV1, NotificationRequestedV1, ShipmentCreatedV1, ShipmentDeliveredV1,
-    ShipmentEtaChangedV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
+    CustomerCreatedV1, CustomerErasedV1, CustomerMergeUndoneV1, CustomerMergedV1,
+    CustomerTierChangedV1, CustomerUpdatedV1, NotificationRequestedV1, ShipmentCreatedV1,
+    ShipmentDeliveredV1, ShipmentEtaChangedV1, ShipmentExceptionRaisedV1, ShipmentStatusChangedV1,
 };
 use kuaidi_shared::events::{CloudEvent, Consumers, EventPayload};
 use std::sync::Arc;
 
-use crate::db::customers;
 use crate::db::shipments as repo;
+use crate::db::{customers, merges};
 use crate::domain::new_shipment::Recipient;
 use crate::workflow::webhooks::fan_out;
 
@@ -42,7 +42,8 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     let own = fans_out::<ShipmentDeliveredV1>(own, &clock);
     let own = fans_out::<ShipmentExceptionRaisedV1>(own, &clock);
     let own = fans_out::<ShipmentEtaChangedV1>(own, &clock);
-    let (merge_clock, erase_clock, notify_clock) = (clock.clone(), clock.clone(), clock);
+    let (merge_clock, undo_clock) = (clock.clone(), clock.clone());
+    let (erase_clock, notify_clock) = (clock.clone(), clock);
     own.on_batch(
         move |conn, run: &[(&CloudEvent, NotificationRequestedV1)]| {
             let events = envelopes(run);
@@ -66,8 +67,16 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
         Ok(customers::TENANTS.set_merchant(conn, t.customer_id, t.merchant_id)?)
     })
     .on(move |conn, _, m: CustomerMergedV1| {
-        repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;
-        Ok(customers::PHONES.merged(conn, &m)?)
+        // What the merge moves is recorded first, so its undo moves back exactly that.
+        if merges::remember(conn, &m)? {
+            repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;
+            customers::PHONES.merged(conn, &m)?;
+        }
+        Ok(())
+    })
+    .on(move |conn, _, u: CustomerMergeUndoneV1| {
+        merges::undo(conn, &u, undo_clock.now())?;
+        Ok(())
     })
     .on(move |conn, _, e: CustomerErasedV1| {
         let sealed = pii.seal_json(&erased_recipient());

@@ -1,17 +1,19 @@
-//! Following the customers service: a merge re-points shipments to the surviving customer, an
+//! Following the customers service: a merge re-points shipments to the surviving customer (its
+//! undo points back exactly those), an
 //! erasure anonymises the recipients behind the erased phones (events published on the bus,
 //! as the customers service would).
 
 use chrono::Utc;
 use kuaidi_shared::crypto::PiiCipher;
-use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerMergedV1};
+use kuaidi_shared::events::catalogue::{CustomerErasedV1, CustomerMergeUndoneV1, CustomerMergedV1};
 use kuaidi_shared::events::{CloudEvent, EventPayload};
 use kuaidi_shared::testing::{customer_created, eventually, expect_json, publish, TestApp};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, spawn};
+use crate::helpers::{shipment_body, spawn, spawn_with_database};
+use crate::senders::until_handled;
 
 fn from_customers<P: EventPayload>(payload: &P) -> CloudEvent {
     let now = kuaidi_shared::clock::Clock::system().now();
@@ -197,5 +199,84 @@ async fn a_customer_opened_a_moment_ago_may_be_named_before_its_event_arrives() 
         .await;
     assert_eq!(created.status(), 201, "waited for the customer file");
     late.await.expect("published");
+    app.app.stop().await;
+}
+
+/// A count the service's database answers (`SELECT … AS n`).
+fn count(url: &str, sql: &str) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = diesel::PgConnection::establish(url).expect("test database");
+    let n: N = diesel::sql_query(sql).get_result(&mut conn).expect("query");
+    n.n
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undone_merge_points_back_exactly_the_shipments_the_merge_moved() {
+    let (app, url) = spawn_with_database().await;
+    let (survivor, duplicate) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut body = shipment_body(Uuid::now_v7());
+    body["shipper_customer_id"] = json!(survivor);
+    let own = create(&app, body.clone()).await;
+    body["shipper_customer_id"] = json!(duplicate);
+    let moved = [
+        create(&app, body.clone()).await,
+        create(&app, body.clone()).await,
+    ];
+    let merge_id = Uuid::now_v7();
+    let merged = CustomerMergedV1 {
+        merge_id,
+        survivor_id: survivor,
+        duplicate_id: duplicate,
+        merged_at: Utc::now(),
+    };
+    publish(&app.env.amqp, &from_customers(&merged)).await;
+    until_handled(&url, CustomerMergedV1::TYPE, 1).await;
+    for tn in &moved {
+        assert_eq!(
+            shipment(&app, tn).await["shipper_customer_id"],
+            json!(survivor)
+        );
+    }
+    // Created while the merge stood, it names the duplicate as asked: nothing redirects it.
+    let later = create(&app, body).await;
+
+    let undone = from_customers(&CustomerMergeUndoneV1 {
+        merge_id,
+        survivor_id: survivor,
+        duplicate_id: duplicate,
+        undone_at: Utc::now(),
+    });
+    publish(&app.env.amqp, &undone).await;
+    publish(&app.env.amqp, &undone).await;
+    until_handled(&url, CustomerMergeUndoneV1::TYPE, 1).await;
+    for tn in moved.iter().chain([&later]) {
+        let s = shipment(&app, tn).await;
+        assert_eq!(s["shipper_customer_id"], json!(duplicate), "{s}");
+    }
+    for tn in &moved {
+        assert_eq!(shipment(&app, tn).await["version"], json!(3), "moved twice");
+    }
+    let kept = shipment(&app, &own).await;
+    assert_eq!(
+        (&kept["shipper_customer_id"], &kept["version"]),
+        (&json!(survivor), &json!(1)),
+        "the survivor's own shipment stays"
+    );
+    let sql = format!(
+        "SELECT count(*) AS n FROM customer_tenants WHERE customer_id = '{duplicate}' \
+         AND merged_into IS NULL"
+    );
+    assert_eq!(
+        count(&url, &sql),
+        1,
+        "the duplicate is a file of its own again"
+    );
+    let sql = "SELECT count(*) AS n FROM merge_repoints";
+    assert_eq!(count(&url, sql), 0, "the record is forgotten");
     app.app.stop().await;
 }

@@ -145,6 +145,26 @@ event!(
     "Two customer files were merged."
 );
 
+/// `customer.merge_undone`: a merge was undone (within the undo window): the duplicate is a
+/// file of its own again, and every reference the merge moved from `duplicate_id` to
+/// `survivor_id` — and every one that named the duplicate after the merge and was redirected
+/// to the survivor — should point at `duplicate_id` again. References the survivor held of its
+/// own stay. Emitted in the transaction of the undo, after the two files' `customer.updated`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CustomerMergeUndoneV1 {
+    /// The merge undone (the `merge_id` of its `customer.merged`).
+    pub merge_id: Uuid,
+    pub survivor_id: Uuid,
+    pub duplicate_id: Uuid,
+    pub undone_at: DateTime<Utc>,
+}
+
+event!(
+    CustomerMergeUndoneV1,
+    "customer.merge_undone",
+    "A merge of two customer files was undone."
+);
+
 /// `customer.erased`: a customer's PII was erased (PIPL/GDPR); every service anonymises its copies.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct CustomerErasedV1 {

@@ -85,6 +85,7 @@ pub fn catalogue() -> Vec<EventDoc> {
         doc::<CustomerStageChangedV1>(),
         doc::<CustomerOwnerChangedV1>(),
         doc::<CustomerMergedV1>(),
+        doc::<CustomerMergeUndoneV1>(),
         doc::<CustomerErasedV1>(),
         doc::<CustomerChurnRiskDetectedV1>(),
         doc::<ShipmentCreatedV1>(),
@@ -126,8 +127,9 @@ mod tests {
         assert_eq!(types.len(), docs.len(), "an event type is listed twice");
         assert_eq!(
             docs.len(),
-            30,
-            "SPEC §7 lists 28 event types; the gateway's revocations (§10) make 30"
+            32,
+            "SPEC §7 lists 28 event types, `customer.merge_undone` (§4: a merge can be undone) \
+             makes 29; the gateway's revocations and ended sessions (§10) make 32"
         );
     }
 }

@@ -20,9 +20,9 @@ use crate::domain::intake::Intake;
 use crate::workflow::intake::{open_case, Opened};
 
 /// Opens a feedback case with its SLA clocks and emits `complaint.received`. A case with a
-/// tracking number takes the shipment's merchant and (when not given) customer; an end
-/// customer's case without one (a service attitude, a bill) is on their own customer file, if
-/// one holds their phone. The same
+/// tracking number takes the shipment's merchant and (when not given) customer — the shipper's;
+/// an end customer's case, with or without a parcel, is on their own customer file (if one
+/// holds their phone), not on the shipper's of a parcel sent to them. The same
 /// customer, tracking number and category within the dedup window (*default* 24 h) returns the
 /// open case instead (`200`, `duplicate_of`) — only a case the caller may read, shown as
 /// `GET /complaints/{id}` shows it; otherwise a new case is opened.

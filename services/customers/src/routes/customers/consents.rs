@@ -14,6 +14,7 @@ use crate::api::care::{ConsentEvent, Consents, PutConsents};
 use crate::api::problems::{NoSuchCustomer, UnknownPurposes};
 use crate::db::consents as history;
 use crate::db::customers::CustomerRow;
+use crate::db::follow_ups;
 use crate::workflow::{access, profile};
 use kuaidi_shared::deps::Deps;
 
@@ -22,8 +23,9 @@ use kuaidi_shared::deps::Deps;
 /// `consents` (`{"consents": {"marketing": {"granted": true, "source": "app"}}}`, or
 /// `{"consents": {"marketing": true}}`) or alone (`{"marketing": true}`); a bare `true` /
 /// `false` is recorded with source `api` and the current time. Purposes not named stay as
-/// they are. Withdrawing `profile_extras` erases the stored birthday and family. An end
-/// customer may change their own.
+/// they are. Withdrawing `profile_extras` erases the stored birthday and family and cancels the
+/// open birthday-care follow-ups; withdrawing `care_messages` cancels the open birthday- and
+/// holiday-care ones (each with an outcome saying why). An end customer may change their own.
 #[utoipa::path(put, path = "/api/v1/customers/{id}/consents", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = PutConsents,
     responses((status = 200, description = "Current consents and their history", body = Consents),
@@ -43,9 +45,13 @@ pub async fn put_consents(
     let changes = PutConsents::parse(body.into_inner())?.changes(now)?;
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
+        let stopped = profile::care_stopped(&changes);
         let rows = profile::record_consents(&mut row, changes, &who.sub)?;
         commit_edit(conn, &mut row, vec!["consents".into()], &ctx, now)?;
         history::record(conn, &rows)?;
+        for (rules, why) in stopped {
+            follow_ups::cancel_open(conn, row.id, rules, why, now)?;
+        }
         consents_view(conn, &row)
     })
     .await?;

@@ -82,7 +82,9 @@ pub async fn merge_customers(
 
 /// Undoes a merge within 7 days (*default*, `[merges] undo_days`): both records as they were,
 /// the interactions and follow-ups the merge moved back with the duplicate. It undoes the merge
-/// only: a field changed since the merge (a handover, an edit) keeps its current value.
+/// only: a field changed since the merge (a handover, an edit) keeps its current value. Emits
+/// both files' `customer.updated` and `customer.merge_undone`, by which the other services move
+/// back to the duplicate what they re-pointed on `customer.merged`.
 #[utoipa::path(post, path = "/api/v1/customers/merges/{merge_id}:undo", tag = "customers",
     params(("merge_id" = Uuid, Path, description = "Merge id")),
     responses((status = 200, description = "Both records as before the merge, later changes kept", body = UndoResult),

@@ -155,6 +155,7 @@ pub fn full_view(
         &follow_ups::Filter {
             customer_id: Some(row.id),
             status: Some("open".into()),
+            birthday_care: crate::workflow::access::birthday_care_of(caller, row),
             ..Default::default()
         },
         None,

@@ -12,11 +12,14 @@ use uuid::Uuid;
 use super::STAFF;
 use crate::api::follow_ups::FollowUp;
 use crate::api::problems::{NoSuchTask, StaffOnly};
+use crate::db::customers;
 use crate::db::follow_ups as repo;
+use crate::workflow::access;
 
 /// One task, with its `ETag` (for `If-Match` on `PATCH`; `If-None-Match` → `304`). For the
 /// roles that work task lists, who see every task there (an erased customer's too,
-/// anonymised), as in `GET /follow-ups`.
+/// anonymised), as in `GET /follow-ups` — a birthday-care task only to whoever sees the
+/// customer's PII unmasked.
 #[utoipa::path(get, path = "/api/v1/follow-ups/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Follow-up id")),
     responses((status = 200, description = "The task; `ETag` for `If-Match`", body = FollowUp),
@@ -29,9 +32,13 @@ pub async fn get_follow_up(
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&STAFF)?;
-    let id = path.into_inner();
+    let (id, who) = (path.into_inner(), caller.principal.clone());
     let task: FollowUp = db::run(&deps.pool, move |conn| {
         let task = repo::get(conn, id)?.ok_or(ApiError::NotFound("follow-up"))?;
+        let customer = customers::find_any(conn, task.customer_id)?;
+        if !customer.is_some_and(|c| access::shows_task(&who, task.rule.as_deref(), &c)) {
+            return Err(ApiError::NotFound("follow-up"));
+        }
         Ok(super::view(task))
     })
     .await?;

@@ -37,13 +37,14 @@ pub const STAFF: [Role; 5] = [
 async fn respond_page(
     deps: &Deps,
     customer: Option<(Principal, Uuid)>,
-    filter: Filter,
+    mut filter: Filter,
     cursor: Option<Cursor>,
     limit: i64,
 ) -> Result<HttpResponse, ApiError> {
     let rows = db::run(&deps.pool, move |conn| {
         if let Some((who, id)) = customer {
-            access::load(conn, &who, id)?;
+            let row = access::load(conn, &who, id)?;
+            filter.birthday_care = access::birthday_care_of(&who, &row);
         }
         Ok(repo::page(
             conn,
@@ -65,7 +66,9 @@ async fn respond_page(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Tasks across customers: `?assignee=&due_before=&status=`, soonest due first.
+/// Tasks across customers: `?assignee=&due_before=&status=`, soonest due first. A
+/// birthday-care task (due on the customer's birthday) is listed only to whoever sees that
+/// customer's PII unmasked: agents those of the customers they own, analysts none.
 #[utoipa::path(get, path = "/api/v1/follow-ups", tag = "customers", params(FollowUpFilter),
     responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<FollowUp>)),
         InvalidFilters))]
@@ -97,6 +100,7 @@ pub async fn list_follow_ups(
         assignee_id: q.assignee,
         due_before: q.due_before,
         status: q.status,
+        birthday_care: access::birthday_care_across(&caller),
         ..Default::default()
     };
     respond_page(&deps, None, filter, cursor, limit).await

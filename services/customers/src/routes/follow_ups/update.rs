@@ -54,6 +54,9 @@ pub async fn update_follow_up(
         let task = repo::find(conn, id)?.ok_or(ApiError::NotFound("follow-up"))?;
         let customer =
             customers_repo::find(conn, task.customer_id)?.ok_or(ApiError::NotFound("follow-up"))?;
+        if !access::shows_task(&who, task.rule.as_deref(), &customer) {
+            return Err(ApiError::NotFound("follow-up"));
+        }
         if task.assignee_id.is_none() || task.assignee_id != who.user_id() {
             access::may_write(&who, &customer)?;
         }

@@ -4,7 +4,8 @@
 //! configured days puts back what the merge changed: every field still as the merge left it
 //! goes back, one changed since (a handover, an edit) stays (`undo.rs`). An owner the merge
 //! changes (or the undo restores) is announced, and so are the files' new versions
-//! (`customer.updated`: the survivor's after a merge, both after an undo).
+//! (`customer.updated`: the survivor's after a merge, both after an undo) and the undo itself
+//! (`customer.merge_undone`, so the other services move back what `customer.merged` moved).
 
 pub mod fields;
 pub mod undo;
@@ -242,6 +243,11 @@ impl Merger<'_> {
             let event = emit.updated(row, vec!["merge_undone".into()], phones);
             Outbox::enqueue(conn, &event)?;
         }
+        // The other services move back what they re-pointed on `customer.merged`.
+        Outbox::enqueue(
+            conn,
+            &emit.merge_undone(merge_id, survivor.id, duplicate.id),
+        )?;
         ownership::announce(conn, &emit, survivor.id, merged.owner_id, survivor.owner_id)?;
         Ok(Undone {
             merge_id,

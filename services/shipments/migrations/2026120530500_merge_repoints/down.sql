@@ -1,0 +1,2 @@
+DROP TABLE merge_repoints;
+DROP TABLE customer_merges;
