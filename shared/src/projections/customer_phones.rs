@@ -17,8 +17,9 @@
 //!
 //! Semantics: a newer phone set wins over a late older one; a merge unites the phones (and
 //! files merged into the duplicate follow it to the survivor); an undone merge parts the files
-//! again; an erasure forgets the phones of the file and of those merged into it for good — a
-//! late `customer.created` or `customer.updated` brings none back.
+//! again (which files a merge moved, [`super::customer_merges`] records); an erasure forgets
+//! the phones of the file and of those merged into it for good — a late `customer.created` or
+//! `customer.updated` brings none back.
 
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Text, Timestamptz, Uuid as SqlUuid};
@@ -50,6 +51,11 @@ impl CustomerPhones {
     /// The projection kept in `table` (a fixed name of the service's schema, never input).
     pub const fn new(table: &'static str) -> Self {
         Self { table }
+    }
+
+    /// The service's table (for [`super::customer_merges`], which re-points its files).
+    pub(super) const fn table(&self) -> &'static str {
+        self.table
     }
 
     /// `customer.created`: the file's first phones.

@@ -53,7 +53,7 @@ pub fn consumers(clock: Clock, rules: Rules) -> Consumers {
         })
         .on(move |conn, _, m: CustomerMergedV1| {
             // What the merge moves is recorded first, so its undo moves back exactly that.
-            if merges::remember(conn, &m)? {
+            if merges::MERGES.remember(conn, &m)? {
                 customers::merge(conn, m.survivor_id, m.duplicate_id, merging.now_micros())?;
                 customers::PHONES.merged(conn, &m)?;
             }

@@ -1,60 +1,31 @@
 //! What a customer merge moved here, kept so that its undo moves back exactly that (SPEC §4: a
-//! merge can be undone). On `customer.merged` the shipments the duplicate sent, and the files
-//! merged into the duplicate before (whose `merged_into` now names the survivor), are recorded
-//! in `merge_repoints` before they move; on `customer.merge_undone` those still on the survivor
-//! go back to the duplicate, and the duplicate is a file of its own again (notifications about
-//! its parcels find it, not the survivor). The survivor's own shipments stay. A shipment
-//! created while the merge stood keeps the shipper it named (nothing redirects it), so it has
-//! nothing to move back. `customer_merges` remembers each merge and its undo, so an undo
-//! handled before its merge (a retried delivery) leaves the late merge nothing to do.
+//! merge can be undone), in the shared bookkeeping ([`CustomerMerges`]: tables
+//! `customer_merges` and `merge_repoints`). On `customer.merged` the shipments the duplicate
+//! sent are recorded before they move (the shared part records the files merged into the
+//! duplicate before); on `customer.merge_undone` those still on the survivor go back to the
+//! duplicate, and the duplicate is a file of its own again (notifications about its parcels
+//! find it, not the survivor). The survivor's own shipments stay. A shipment created while the
+//! merge stood keeps the shipper it named (nothing redirects it), so it has nothing to move
+//! back.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Timestamptz, Uuid as SqlUuid};
-use kuaidi_shared::events::catalogue::{CustomerMergeUndoneV1, CustomerMergedV1};
+use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
+use kuaidi_shared::events::catalogue::CustomerMergeUndoneV1;
+use kuaidi_shared::projections::customer_merges::{CustomerMerges, Repointed};
 
 use super::customers::PHONES;
 
-#[derive(QueryableByName)]
-struct Undone {
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    undone_at: Option<DateTime<Utc>>,
-}
+/// The merges followed here, beside the phone projection: `remember` them on
+/// `customer.merged` before the shipments move (`false`: undone already, nothing is to move).
+pub const MERGES: CustomerMerges = CustomerMerges::new(PHONES, MOVES);
 
-#[derive(QueryableByName)]
-struct Merged {
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    merged_at: Option<DateTime<Utc>>,
-}
-
-/// `customer.merged`, before the rows move: remembers the merge and records what it is about
-/// to move. `false` when the merge was undone already (nothing is to move).
-pub fn remember(conn: &mut PgConnection, m: &CustomerMergedV1) -> QueryResult<bool> {
-    let seen: Undone = diesel::sql_query(
-        "INSERT INTO customer_merges (merge_id, survivor_id, duplicate_id, merged_at) \
-         VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (merge_id) DO UPDATE SET merged_at = EXCLUDED.merged_at \
-         RETURNING undone_at",
-    )
-    .bind::<SqlUuid, _>(m.merge_id)
-    .bind::<SqlUuid, _>(m.survivor_id)
-    .bind::<SqlUuid, _>(m.duplicate_id)
-    .bind::<Timestamptz, _>(m.merged_at)
-    .get_result(conn)?;
-    if seen.undone_at.is_some() {
-        return Ok(false);
-    }
-    diesel::sql_query(
-        "INSERT INTO merge_repoints (merge_id, entity, row_id) \
-         SELECT $1, 'shipment', id FROM shipments WHERE shipper_customer_id = $2 \
-         UNION ALL SELECT $1, 'file', customer_id FROM customer_tenants WHERE merged_into = $2 \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind::<SqlUuid, _>(m.merge_id)
-    .bind::<SqlUuid, _>(m.duplicate_id)
-    .execute(conn)?;
-    Ok(true)
-}
+/// The rows a merge moves here: the shipments the duplicate sent.
+const MOVES: &[Repointed] = &[Repointed {
+    entity: "shipment",
+    table: "shipments",
+    column: "shipper_customer_id",
+}];
 
 /// `customer.merge_undone`: the shipments the merge moved name the duplicate again (each a new
 /// version as of `now`), the duplicate is a file of its own again (and the files merged into it
@@ -64,46 +35,17 @@ pub fn undo(
     u: &CustomerMergeUndoneV1,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let (merge, survivor, duplicate) = (u.merge_id, u.survivor_id, u.duplicate_id);
-    let first: Option<Merged> = diesel::sql_query(
-        "INSERT INTO customer_merges (merge_id, survivor_id, duplicate_id, undone_at) \
-         VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (merge_id) DO UPDATE SET undone_at = EXCLUDED.undone_at \
-         WHERE customer_merges.undone_at IS NULL \
-         RETURNING merged_at",
-    )
-    .bind::<SqlUuid, _>(merge)
-    .bind::<SqlUuid, _>(survivor)
-    .bind::<SqlUuid, _>(duplicate)
-    .bind::<Timestamptz, _>(u.undone_at)
-    .get_result(conn)
-    .optional()?;
-    // Undone before (nothing left to do), or the merge not followed yet (it will do nothing).
-    if !matches!(first, Some(Merged { merged_at: Some(_) })) {
-        return Ok(0);
-    }
-    let moved = diesel::sql_query(
-        "UPDATE shipments SET shipper_customer_id = $3, version = version + 1, updated_at = $4 \
-         WHERE shipper_customer_id = $2 AND id IN ( \
-           SELECT row_id FROM merge_repoints WHERE merge_id = $1 AND entity = 'shipment')",
-    )
-    .bind::<SqlUuid, _>(merge)
-    .bind::<SqlUuid, _>(survivor)
-    .bind::<SqlUuid, _>(duplicate)
-    .bind::<Timestamptz, _>(now)
-    .execute(conn)?;
-    PHONES.unmerge(conn, duplicate)?;
-    diesel::sql_query(
-        "UPDATE customer_tenants SET merged_into = $3 \
-         WHERE merged_into = $2 AND customer_id IN ( \
-           SELECT row_id FROM merge_repoints WHERE merge_id = $1 AND entity = 'file')",
-    )
-    .bind::<SqlUuid, _>(merge)
-    .bind::<SqlUuid, _>(survivor)
-    .bind::<SqlUuid, _>(duplicate)
-    .execute(conn)?;
-    diesel::sql_query("DELETE FROM merge_repoints WHERE merge_id = $1")
-        .bind::<SqlUuid, _>(merge)
-        .execute(conn)?;
-    Ok(moved)
+    let moved = MERGES.undo(conn, u, |conn, _merged_at| {
+        diesel::sql_query(
+            "UPDATE shipments SET shipper_customer_id = $3, version = version + 1, updated_at = $4 \
+             WHERE shipper_customer_id = $2 AND id IN ( \
+               SELECT row_id FROM merge_repoints WHERE merge_id = $1 AND entity = 'shipment')",
+        )
+        .bind::<SqlUuid, _>(u.merge_id)
+        .bind::<SqlUuid, _>(u.survivor_id)
+        .bind::<SqlUuid, _>(u.duplicate_id)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+    })?;
+    Ok(moved.unwrap_or(0))
 }

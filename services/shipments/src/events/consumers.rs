@@ -68,7 +68,7 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     })
     .on(move |conn, _, m: CustomerMergedV1| {
         // What the merge moves is recorded first, so its undo moves back exactly that.
-        if merges::remember(conn, &m)? {
+        if merges::MERGES.remember(conn, &m)? {
             repo::repoint_shipper(conn, m.duplicate_id, m.survivor_id, merge_clock.now())?;
             customers::PHONES.merged(conn, &m)?;
         }

@@ -96,9 +96,11 @@ async fn a_delivery_names_the_earliest_in_transit_scan_however_late_it_came() {
         new_shipment(&t, Uuid::now_v7()).await,
         new_shipment(&t, Uuid::now_v7()).await,
     );
+    // The earliest scans' times, taken once: the assertions compare them to the second.
+    let (a0, b0) = (ago(480), ago(360));
     ingest(&t, vec![scan(&a, "a1", "in_transit", None, ago(300))]).await;
     // Older than the status: it joins the timeline, moves nothing, and is the earliest.
-    ingest(&t, vec![scan(&a, "a0", "in_transit", None, ago(480))]).await;
+    ingest(&t, vec![scan(&a, "a0", "in_transit", None, a0)]).await;
     ingest(&t, vec![scan(&b, "b1", "in_transit", None, ago(120))]).await;
     assert_eq!(
         sequences(&written(&url, "shipment.status_changed", &a)),
@@ -113,13 +115,13 @@ async fn a_delivery_names_the_earliest_in_transit_scan_however_late_it_came() {
         vec![
             scan(&a, "a2", "delivered", Some("signed"), ago(60)),
             scan(&b, "b2", "delivered", Some("signed"), ago(60)),
-            scan(&b, "b0", "in_transit", None, ago(360)),
+            scan(&b, "b0", "in_transit", None, b0),
             scan(&c, "c1", "delivered", Some("signed"), ago(60)),
         ],
     )
     .await;
 
-    for (tn, first) in [(&a, Some(ago(480))), (&b, Some(ago(360))), (&c, None)] {
+    for (tn, first) in [(&a, Some(a0)), (&b, Some(b0)), (&c, None)] {
         let delivered = written(&url, "shipment.delivered", tn);
         assert_eq!(delivered.len(), 1, "{delivered:?}");
         let told = &delivered[0]["first_in_transit_at"];
