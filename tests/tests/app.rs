@@ -96,3 +96,44 @@ async fn the_app_shows_a_customer_the_parcels_they_sent_with_the_recipient_maske
     assert_eq!(suite.get(&chen.token, &path(&stranger)).await.status(), 404);
     suite.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_foreign_number_is_never_taken_for_the_mainland_mobile_with_the_same_digits() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let app = suite.app_token(&admin).await;
+    // +1 312 555 7071 and 131 2555 7071 are the same eleven digits, two people.
+    let abroad = json_of(
+        suite
+            .post(&admin, "/api/v1/shipments", &parcel_to("+1 (312) 555-7071"))
+            .await,
+        201,
+    )
+    .await;
+    let home = json_of(
+        suite
+            .post(&admin, "/api/v1/shipments", &parcel_to("131 2555 7071"))
+            .await,
+        201,
+    )
+    .await;
+    let body =
+        json!({"kind": "individual", "name": "Chicago person", "phones": ["+1 (312) 555-7071"]});
+    let file = json_of(suite.post(&admin, "/api/v1/customers", &body).await, 201).await;
+    assert_eq!(file["phones"], json!(["+13125557071"]), "kept in E.164");
+
+    for (phone, parcel) in [("13125557071", &home), ("001 312 555 7071", &abroad)] {
+        let token = suite.customer_token(&app, phone).await;
+        let listed = json_of(suite.get(&token, "/api/v1/shipments").await, 200).await;
+        let numbers = kuaidi_shared::testing::strings(&listed["data"], "tracking_number");
+        assert_eq!(
+            numbers,
+            vec![parcel["tracking_number"].as_str().expect("tn")],
+            "{phone}"
+        );
+    }
+    let mainland = suite.customer_token(&app, "13125557071").await;
+    let me = suite.get(&mainland, "/api/v1/customers/me").await;
+    assert_eq!(me.status(), 404, "the Chicago person's file is not theirs");
+    suite.stop().await;
+}
