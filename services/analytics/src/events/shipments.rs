@@ -157,11 +157,15 @@ fn noted(shipment_id: Uuid, tracking_number: &str, fact: Fact, at: DateTime<Utc>
     }
 }
 
-/// Records the facts, then counts what they made countable.
+/// Records the facts, then counts what they made countable: only the shipments whose row they
+/// changed (a row is settled in the transaction that changes it, so the others have nothing
+/// new to count).
 fn record_and_settle(conn: &mut PgConnection, noted: &[Noted]) -> anyhow::Result<()> {
-    shipments::record_all(conn, noted)?;
-    let ids: Vec<Uuid> = noted.iter().map(|n| n.shipment_id).collect();
-    shipments::settle_all(conn, &ids)
+    let changed = shipments::record_all(conn, noted)?;
+    if changed.is_empty() {
+        return Ok(());
+    }
+    shipments::settle_all(conn, &changed)
 }
 
 /// A settled claim paid out: its amount on the day it was settled, under the shipment's

@@ -227,3 +227,87 @@ fn the_facts_counted_before_the_migration_move_when_an_earlier_time_is_learnt() 
     );
     assert_eq!(at_six.excepted, 1, "the exception moved to 06:00");
 }
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Version {
+    /// The row version's transaction (changes with every write of the row).
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    xmin: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Bool>)]
+    on_time: Option<bool>,
+}
+
+/// Most scans repeat a status the shipment had: a fact no earlier than the one stored writes
+/// nothing (the row keeps its version) and is not reported for settling; an earlier one, or a
+/// new shipment, is — with the earliest delivery's on-time.
+#[test]
+fn only_the_facts_that_make_a_time_earlier_are_written_and_settled() {
+    use diesel::{Connection, RunQueryDsl};
+    use kuaidi_analytics::db::shipments::{record_all, Fact, Noted};
+    use kuaidi_analytics::startup::MIGRATIONS;
+
+    let url = kuaidi_shared::testing::migrated_database("analytics", MIGRATIONS);
+    let mut conn = diesel::PgConnection::establish(&url).expect("a connection");
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let none: Vec<Uuid> = Vec::new();
+    let noted = |shipment_id, fact, h| Noted {
+        shipment_id,
+        tracking_number: "KD1",
+        fact,
+        at: at(25, h),
+    };
+    let mut record = |facts: &[Noted]| record_all(&mut conn, facts).expect("recorded");
+    assert_eq!(
+        record(&[noted(a, Fact::InTransit, 10)]),
+        vec![a],
+        "a new row"
+    );
+    let version = |conn: &mut diesel::PgConnection| -> Version {
+        diesel::sql_query(
+            "SELECT xmin::text AS xmin, on_time FROM shipment_facts WHERE shipment_id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(a)
+        .get_result(conn)
+        .expect("the row")
+    };
+    let first = version(&mut conn);
+    let mut record = |facts: &[Noted]| record_all(&mut conn, facts).expect("recorded");
+    let later = [noted(a, Fact::InTransit, 12), noted(b, Fact::InTransit, 9)];
+    assert_eq!(record(&later), vec![b], "a's later scan changes nothing");
+    assert_eq!(
+        record(&[noted(a, Fact::InTransit, 10)]),
+        none,
+        "nor the same again"
+    );
+    assert_eq!(version(&mut conn), first, "a's row not rewritten");
+    let mut record = |facts: &[Noted]| record_all(&mut conn, facts).expect("recorded");
+    assert_eq!(
+        record(&[noted(a, Fact::InTransit, 8)]),
+        vec![a],
+        "an earlier scan"
+    );
+    let on_time = |on_time| Fact::Delivered { on_time };
+    assert_eq!(record(&[noted(a, on_time(true), 20)]), vec![a]);
+    assert_eq!(
+        record(&[noted(a, on_time(false), 21)]),
+        none,
+        "a later delivery"
+    );
+    assert_eq!(
+        version(&mut conn).on_time,
+        Some(true),
+        "the earliest delivery's"
+    );
+    let mut record = |facts: &[Noted]| record_all(&mut conn, facts).expect("recorded");
+    assert_eq!(
+        record(&[noted(a, on_time(false), 19)]),
+        vec![a],
+        "an earlier delivery"
+    );
+    assert_eq!(record(&[noted(a, Fact::Exception, 19)]), vec![a]);
+    assert_eq!(
+        version(&mut conn).on_time,
+        Some(false),
+        "the earliest delivery's"
+    );
+}
