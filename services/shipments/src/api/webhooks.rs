@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// `POST /api/v1/webhooks`.
@@ -25,6 +25,7 @@ pub struct Webhook {
     pub url: String,
     pub events: Vec<String>,
     pub merchant_id: Option<Uuid>,
+    pub owner: WebhookOwner,
     /// False once the endpoint is disabled (after failing continuously, or by its owner): its
     /// deliveries wait until it is enabled again (`PATCH` `enabled: true`, or `:replay`).
     pub enabled: bool,
@@ -35,6 +36,26 @@ pub struct Webhook {
     pub created_at: DateTime<Utc>,
 }
 
+kuaidi_shared::vocabulary! {
+    /// What owns a subscription.
+    // NOTE: external contract — `owner.kind` of every subscription the API answers.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum WebhookOwnerKind {
+        Merchant,
+        Subject,
+    }
+}
+
+/// Who owns a subscription (read-only, set at registration from the caller's token): a
+/// merchant (`id` its merchant id), or for an app or staff caller the token subject that
+/// registered it (`id` that subject). Only its owner and admins see a subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookOwner {
+    pub kind: WebhookOwnerKind,
+    pub id: String,
+}
+
 /// The created subscription, with its signing secret (shown this once).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatedWebhook {
@@ -42,6 +63,7 @@ pub struct CreatedWebhook {
     pub url: String,
     pub events: Vec<String>,
     pub merchant_id: Option<Uuid>,
+    pub owner: WebhookOwner,
     pub enabled: bool,
     pub disabled_at: Option<DateTime<Utc>>,
     pub version: i32,
@@ -83,6 +105,7 @@ pub struct UpdatedWebhook {
     pub url: String,
     pub events: Vec<String>,
     pub merchant_id: Option<Uuid>,
+    pub owner: WebhookOwner,
     pub enabled: bool,
     pub disabled_at: Option<DateTime<Utc>>,
     pub version: i32,
@@ -93,11 +116,28 @@ pub struct UpdatedWebhook {
     pub created_at: DateTime<Utc>,
 }
 
-/// The caller's subscriptions.
+/// `GET /api/v1/webhooks`: the filters narrow the caller's subscriptions (an admin's: every
+/// one); they never widen them.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WebhookListQuery {
+    /// Only this merchant's subscriptions (`owner.kind` `merchant`).
+    pub merchant_id: Option<Uuid>,
+    /// Only the subscriptions this token subject registered (`owner.kind` `subject`: an app's
+    /// or a staff user's).
+    pub owner_sub: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
+    pub cursor: Option<String>,
+}
+
+/// A page of subscriptions, oldest first.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct WebhookList {
     pub data: Vec<Webhook>,
-    /// Always null: every subscription fits one page.
     pub next_cursor: Option<String>,
 }
 

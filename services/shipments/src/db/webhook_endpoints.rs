@@ -1,5 +1,5 @@
-//! The state of a webhook endpoint (`webhook_subscriptions`): its owner's edits, its failing
-//! run, and its disabling and enabling again. Every change its owner sees or signs with — an
+//! The state of a webhook endpoint (`webhook_subscriptions`): the edits of its owner (or of an
+//! admin), its failing run, and its disabling and enabling again. Every change its owner sees or signs with — an
 //! edit, `disabled_at` set or cleared — makes a new `version`, its ETag; the failing run, which
 //! the owner does not see, moves with every attempt and makes none.
 
@@ -8,14 +8,14 @@ use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use uuid::Uuid;
 
-use super::webhooks::{owns, webhook_subscriptions, Owner, SubscriptionRow};
+use super::webhooks::{webhook_subscriptions, Scope, SubscriptionRow};
 
-/// The subscription `id` if `owner` owns it, locked until the end of the caller's transaction
+/// The subscription `id` if it is in `scope`, locked until the end of the caller's transaction
 /// (an edit reads, checks its `If-Match` and writes without another writer in between).
-pub fn lock_owned(
+pub fn lock_in_scope(
     conn: &mut PgConnection,
     id: Uuid,
-    owner: &Owner,
+    scope: &Scope,
 ) -> QueryResult<Option<SubscriptionRow>> {
     Ok(webhook_subscriptions::table
         .find(id)
@@ -23,7 +23,7 @@ pub fn lock_owned(
         .for_update()
         .first(conn)
         .optional()?
-        .filter(|s| owns(owner, s)))
+        .filter(|s| scope.covers(s)))
 }
 
 /// Writes an edited subscription as it stands (its new version included).
@@ -66,7 +66,7 @@ pub fn mark_endpoint_failing(
     .optional()
 }
 
-/// Enables the endpoint again with a clean record (`:replay` by its owner).
+/// Enables the endpoint again with a clean record (`:replay` by its owner or an admin).
 pub fn enable_endpoint(conn: &mut PgConnection, id: Uuid) -> QueryResult<()> {
     use webhook_subscriptions::dsl as w;
     diesel::update(

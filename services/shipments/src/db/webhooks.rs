@@ -121,6 +121,45 @@ pub enum Owner {
     Subject(String),
 }
 
+/// Which subscriptions a caller sees and manages: every one (an admin, SPEC §3) or its owner's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Owned(Owner),
+}
+
+impl Scope {
+    /// Whether the subscription `s` is in this scope.
+    pub fn covers(&self, s: &SubscriptionRow) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Owned(owner) => owns(owner, s),
+        }
+    }
+}
+
+impl SubscriptionRow {
+    /// Its owner: the merchant when it has one, else the token subject that registered it (the
+    /// table's CHECK keeps one of the two set).
+    pub fn owner(&self) -> Owner {
+        match self.merchant_id {
+            Some(m) => Owner::Merchant(m),
+            None => Owner::Subject(self.owner_sub.clone().unwrap_or_default()),
+        }
+    }
+}
+
+/// What a list of subscriptions asks for within the caller's scope.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionFilter {
+    /// Only this merchant's.
+    pub merchant_id: Option<Uuid>,
+    /// Only those this token subject registered (not for a merchant).
+    pub owner_sub: Option<String>,
+    /// After this `(created_at, id)`.
+    pub after: Option<Cursor>,
+}
+
 pub fn insert_subscription(conn: &mut PgConnection, row: &SubscriptionRow) -> QueryResult<()> {
     diesel::insert_into(webhook_subscriptions::table)
         .values(row)
@@ -128,40 +167,58 @@ pub fn insert_subscription(conn: &mut PgConnection, row: &SubscriptionRow) -> Qu
         .map(drop)
 }
 
-/// The owner's subscriptions, oldest first.
+/// One page of the subscriptions in `scope` that `filter` asks for, oldest first (`limit + 1`
+/// rows).
 pub fn list_subscriptions(
     conn: &mut PgConnection,
-    owner: &Owner,
+    scope: &Scope,
+    filter: &SubscriptionFilter,
+    limit: i64,
 ) -> QueryResult<Vec<SubscriptionRow>> {
-    let mut q = webhook_subscriptions::table
+    use webhook_subscriptions::dsl as w;
+    let mut q = w::webhook_subscriptions
         .select(SubscriptionRow::as_select())
-        .order((
-            webhook_subscriptions::created_at.asc(),
-            webhook_subscriptions::id.asc(),
-        ))
+        .order((w::created_at.asc(), w::id.asc()))
+        .limit(limit + 1)
         .into_boxed();
-    match owner {
-        Owner::Merchant(m) => q = q.filter(webhook_subscriptions::merchant_id.eq(*m)),
-        Owner::Subject(s) => {
-            q = q.filter(
-                webhook_subscriptions::owner_sub
-                    .eq(s.clone())
-                    .and(webhook_subscriptions::merchant_id.is_null()),
-            )
-        }
+    let owners = [
+        scope_owner(scope),
+        filter.merchant_id.map(Owner::Merchant),
+        filter.owner_sub.clone().map(Owner::Subject),
+    ];
+    for owner in owners.into_iter().flatten() {
+        q = match owner {
+            Owner::Merchant(m) => q.filter(w::merchant_id.eq(m)),
+            Owner::Subject(s) => q.filter(w::owner_sub.eq(s).and(w::merchant_id.is_null())),
+        };
+    }
+    if let Some(c) = filter.after {
+        q = q.filter(
+            w::created_at
+                .gt(c.at)
+                .or(w::created_at.eq(c.at).and(w::id.gt(c.id))),
+        );
     }
     q.load(conn)
 }
 
-/// The subscription `id` if `owner` owns it.
+/// The owner a scope is limited to, if any.
+fn scope_owner(scope: &Scope) -> Option<Owner> {
+    match scope {
+        Scope::All => None,
+        Scope::Owned(owner) => Some(owner.clone()),
+    }
+}
+
+/// The subscription `id` if it is in `scope`.
 pub fn find_subscription(
     conn: &mut PgConnection,
     id: Uuid,
-    owner: &Owner,
+    scope: &Scope,
 ) -> QueryResult<Option<SubscriptionRow>> {
     Ok(list_subscriptions_by_id(conn, &[id])?
         .into_iter()
-        .find(|s| owns(owner, s)))
+        .find(|s| scope.covers(s)))
 }
 
 /// Whether `owner` owns the subscription `s`.

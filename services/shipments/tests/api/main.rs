@@ -16,6 +16,7 @@ mod senders;
 mod shipments;
 mod storage;
 mod tracking_events;
+mod webhook_admin;
 mod webhook_edits;
 mod webhook_states;
 mod webhooks;

@@ -31,12 +31,12 @@ pub async fn test_webhook(
     deps: Deps,
     wake: web::Data<Wake>,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let id = path.into_inner();
     // To the microsecond PostgreSQL keeps: the answered delivery is what the list shows.
     let now = deps.clock.now_micros();
     let row = db::transaction(&deps.pool, move |conn| {
-        let sub = super::owned(conn, id, &owner)?;
+        let sub = super::visible(conn, id, &scope)?;
         let event = webhooks::test_event(&sub, now);
         let payload = serde_json::to_value(&event).map_err(anyhow::Error::from)?;
         let row = DeliveryRow::pending(sub.id, event.id, &event.type_, payload, now);
@@ -62,7 +62,7 @@ pub async fn replay_webhook(
     deps: Deps,
     wake: web::Data<Wake>,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let id = path.into_inner();
     let now = deps.clock.now_micros();
     // The microsecond the query compares with, answered as it was used.
@@ -71,7 +71,7 @@ pub async fn replay_webhook(
         .trunc_subsecs(6)
         .max(now - Duration::days(REPLAY_WINDOW_DAYS));
     let requeued = db::transaction(&deps.pool, move |conn| {
-        let sub = super::owned(conn, id, &owner)?;
+        let sub = super::visible(conn, id, &scope)?;
         if sub.disabled_at.is_some() {
             endpoints::enable_endpoint(conn, sub.id)?;
         }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::api::problems::NoSuchWebhook;
 use crate::db::webhooks as repo;
 
-/// Removes the caller's subscription and its pending deliveries.
+/// Removes a subscription — the caller's own, or any for an admin — and its deliveries.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription")),
     responses((status = 204, description = "Deleted"),
@@ -21,10 +21,10 @@ pub async fn delete_webhook(
     path: web::Path<Uuid>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let id = path.into_inner();
     db::transaction(&deps.pool, move |conn| {
-        let sub = super::owned(conn, id, &owner)?;
+        let sub = super::visible(conn, id, &scope)?;
         repo::delete_subscription(conn, sub.id)?;
         Ok(())
     })

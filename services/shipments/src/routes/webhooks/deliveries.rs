@@ -27,11 +27,11 @@ pub async fn list_deliveries(
     page: Query<PageParams>,
     deps: Deps,
 ) -> Result<web::Json<WebhookDeliveryPage>, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let (limit, cursor) = page.parse()?;
     let id = path.into_inner();
     let rows = db::run(&deps.pool, move |conn| {
-        let sub = super::owned(conn, id, &owner)?;
+        let sub = super::visible(conn, id, &scope)?;
         Ok(repo::list_deliveries(conn, sub.id, limit, cursor)?)
     })
     .await?;
@@ -62,11 +62,11 @@ pub async fn redeliver(
     deps: Deps,
     wake: web::Data<Wake>,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let (id, delivery_id) = path.into_inner();
     let now = deps.clock.now_micros();
     let row = db::transaction(&deps.pool, move |conn| {
-        let sub = super::owned(conn, id, &owner)?;
+        let sub = super::visible(conn, id, &scope)?;
         repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;
         Ok(repo::requeue_delivery(conn, delivery_id, now)?)
     })

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use crate::api::problems::{MayNotManageWebhooks, NoSuchWebhook};
 use crate::api::webhooks::Webhook;
 
-/// One of the caller's subscriptions, as the list shows it (never its secret), with its
-/// `ETag` for `If-None-Match` and for the `If-Match` of a `PATCH`.
+/// One subscription — the caller's own, or any for an admin — as the list shows it (never its
+/// secret), with its `ETag` for `If-None-Match` and for the `If-Match` of a `PATCH`.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription")),
     responses((status = 200, description = "The subscription; `ETag` names its version", body = Webhook),
@@ -25,9 +25,9 @@ pub async fn get_webhook(
     path: web::Path<Uuid>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let id = path.into_inner();
-    let row = db::run(&deps.pool, move |conn| super::owned(conn, id, &owner)).await?;
+    let row = db::run(&deps.pool, move |conn| super::visible(conn, id, &scope)).await?;
     let tag = super::view::etag(&row);
     Ok(respond_with_etag(&req, &tag, &super::view::webhook(row)))
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/webhooks`: subscriptions (create, list, read, edit, delete), their deliveries, and
 //! the `:test`, `:replay` and `:redeliver` actions. A merchant's subscriptions belong to its
-//! merchant id, an app's or admin's to the token subject; anyone else's subscription is a 404.
+//! merchant id, an app's or admin's to the token subject. An admin sees and manages every
+//! subscription (SPEC §3, webhooks: admin ✓); for anyone else, another's subscription is a 404.
 
 use actix_web::http::header;
 use actix_web::HttpRequest;
@@ -10,7 +11,7 @@ use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
 use crate::db::webhook_endpoints as endpoints;
-use crate::db::webhooks::{self as repo, Owner, SubscriptionRow};
+use crate::db::webhooks::{self as repo, Owner, Scope, SubscriptionRow};
 
 pub mod actions;
 pub mod create;
@@ -21,7 +22,7 @@ pub mod list;
 pub mod update;
 pub mod view;
 
-/// Whose subscriptions the caller manages.
+/// Who owns the subscriptions the caller registers.
 pub(crate) fn owner_of(caller: &Principal) -> Result<Owner, ApiError> {
     match caller.role {
         Role::Merchant => caller
@@ -32,22 +33,31 @@ pub(crate) fn owner_of(caller: &Principal) -> Result<Owner, ApiError> {
     }
 }
 
-/// The caller's subscription `id`, or 404.
-pub(crate) fn owned(
-    conn: &mut PgConnection,
-    id: Uuid,
-    owner: &Owner,
-) -> Result<SubscriptionRow, ApiError> {
-    repo::find_subscription(conn, id, owner)?.ok_or(ApiError::NotFound("webhook"))
+/// Which subscriptions the caller sees and manages: an admin every one, anyone else (a merchant,
+/// an app) only its own.
+pub(crate) fn scope_of(caller: &Principal) -> Result<Scope, ApiError> {
+    match caller.role {
+        Role::Admin => Ok(Scope::All),
+        _ => owner_of(caller).map(Scope::Owned),
+    }
 }
 
-/// The caller's subscription `id`, locked for an edit, or 404.
-pub(crate) fn owned_for_update(
+/// The subscription `id` if it is in the caller's scope, or 404.
+pub(crate) fn visible(
     conn: &mut PgConnection,
     id: Uuid,
-    owner: &Owner,
+    scope: &Scope,
 ) -> Result<SubscriptionRow, ApiError> {
-    endpoints::lock_owned(conn, id, owner)?.ok_or(ApiError::NotFound("webhook"))
+    repo::find_subscription(conn, id, scope)?.ok_or(ApiError::NotFound("webhook"))
+}
+
+/// The subscription `id` if it is in the caller's scope, locked for an edit, or 404.
+pub(crate) fn visible_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    scope: &Scope,
+) -> Result<SubscriptionRow, ApiError> {
+    endpoints::lock_in_scope(conn, id, scope)?.ok_or(ApiError::NotFound("webhook"))
 }
 
 /// The request's `If-Match` (its values joined, when it came more than once), if any.
@@ -102,6 +112,52 @@ mod tests {
         }
     }
 
+    fn caller(role: Role, merchant_id: Option<Uuid>) -> Principal {
+        Principal {
+            sub: "subject-1".into(),
+            role,
+            scopes: vec![],
+            merchant_id,
+            phone_hash: None,
+            issued_at: 0,
+        }
+    }
+
+    #[test]
+    fn an_admin_reaches_every_subscription_and_others_only_their_own() {
+        let merchant = new_id();
+        let (of_merchant, mut of_app) = (sub(1), sub(1));
+        let of_merchant = SubscriptionRow {
+            merchant_id: Some(merchant),
+            ..of_merchant
+        };
+        (of_app.merchant_id, of_app.owner_sub) = (None, Some("subject-1".into()));
+
+        let admin = scope_of(&caller(Role::Admin, None)).expect("admin");
+        let shop = scope_of(&caller(Role::Merchant, Some(merchant))).expect("merchant");
+        let app = scope_of(&caller(Role::App, None)).expect("app");
+
+        assert_eq!(admin, Scope::All);
+        assert!(admin.covers(&of_merchant) && admin.covers(&of_app));
+        assert!(shop.covers(&of_merchant) && !shop.covers(&of_app));
+        assert!(app.covers(&of_app) && !app.covers(&of_merchant));
+        let elsewhere = scope_of(&caller(Role::Merchant, Some(new_id()))).expect("merchant");
+        assert!(
+            !elsewhere.covers(&of_merchant),
+            "another merchant's is out of reach"
+        );
+        // A merchant's subscription is the merchant's, whoever's subject is stored beside it.
+        let mixed = SubscriptionRow {
+            owner_sub: Some("subject-1".into()),
+            ..of_merchant.clone()
+        };
+        assert!(!app.covers(&mixed));
+        assert!(matches!(
+            scope_of(&caller(Role::Merchant, None)),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
+
     #[test]
     fn if_match_names_the_current_version_or_refuses() {
         let s = sub(3);
@@ -148,6 +204,26 @@ mod tests {
         assert!(
             one["patch"].to_string().contains("If-Match"),
             "If-Match documented"
+        );
+    }
+
+    #[test]
+    fn the_list_documents_its_owner_filters_and_each_subscription_its_owner() {
+        let doc =
+            serde_json::to_value(<crate::ApiDoc as utoipa::OpenApi>::openapi()).expect("document");
+        let params = doc["paths"]["/api/v1/webhooks"]["get"]["parameters"].to_string();
+        for name in ["merchant_id", "owner_sub", "limit", "cursor"] {
+            assert!(params.contains(&format!("\"{name}\"")), "{name}: {params}");
+        }
+        let schemas = &doc["components"]["schemas"];
+        for schema in ["Webhook", "CreatedWebhook", "UpdatedWebhook"] {
+            let owner = &schemas[schema]["properties"]["owner"];
+            assert!(owner.is_object(), "{schema}.owner");
+        }
+        let owner = schemas["WebhookOwner"].to_string();
+        assert!(
+            owner.contains("kind") && owner.contains("\"id\""),
+            "{owner}"
         );
     }
 }

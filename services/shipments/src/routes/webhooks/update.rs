@@ -38,7 +38,7 @@ pub async fn update_webhook(
     settings: web::Data<WebhookSettings>,
     wake: web::Data<Wake>,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = super::owner_of(&caller)?;
+    let scope = super::scope_of(&caller)?;
     let (id, expected, b) = (path.into_inner(), super::if_match(&req), body.into_inner());
     let asked = EditRequest {
         url: b.url,
@@ -55,7 +55,7 @@ pub async fn update_webhook(
     );
     let enabling = edit.enabled == Some(true);
     let row = db::transaction(&deps.pool, move |conn| {
-        let mut sub = super::owned_for_update(conn, id, &owner)?;
+        let mut sub = super::visible_for_update(conn, id, &scope)?;
         super::check_if_match(expected.as_deref(), &sub)?;
         if edit.apply(&mut sub, &pii, now) {
             endpoints::save_edit(conn, &sub)?;

@@ -1,11 +1,14 @@
 //! The API's webhook subscriptions and deliveries from their rows.
 
-use crate::api::webhooks::{CreatedWebhook, UpdatedWebhook, Webhook, WebhookDelivery};
-use crate::db::webhooks::{DeliveryRow, SubscriptionRow, PENDING};
+use crate::api::webhooks::{
+    CreatedWebhook, UpdatedWebhook, Webhook, WebhookDelivery, WebhookOwner, WebhookOwnerKind,
+};
+use crate::db::webhooks::{DeliveryRow, Owner, SubscriptionRow, PENDING};
 
-/// A subscription as its owner sees it (without its secret).
+/// A subscription as its owner (or an admin) sees it, without its secret.
 pub fn webhook(r: SubscriptionRow) -> Webhook {
     Webhook {
+        owner: owner(&r),
         id: r.id,
         url: r.url,
         events: r.events,
@@ -20,6 +23,7 @@ pub fn webhook(r: SubscriptionRow) -> Webhook {
 /// The stored row with its secret in clear, this once.
 pub fn created(r: SubscriptionRow, secret: String) -> CreatedWebhook {
     CreatedWebhook {
+        owner: owner(&r),
         id: r.id,
         url: r.url,
         events: r.events,
@@ -35,6 +39,7 @@ pub fn created(r: SubscriptionRow, secret: String) -> CreatedWebhook {
 /// The edited row, with its new secret in clear when the edit set one.
 pub fn updated(r: SubscriptionRow, secret: Option<String>) -> UpdatedWebhook {
     UpdatedWebhook {
+        owner: owner(&r),
         id: r.id,
         url: r.url,
         events: r.events,
@@ -44,6 +49,20 @@ pub fn updated(r: SubscriptionRow, secret: Option<String>) -> UpdatedWebhook {
         version: r.version,
         secret,
         created_at: r.created_at,
+    }
+}
+
+/// Who owns the subscription, as the API names it.
+fn owner(r: &SubscriptionRow) -> WebhookOwner {
+    match r.owner() {
+        Owner::Merchant(m) => WebhookOwner {
+            kind: WebhookOwnerKind::Merchant,
+            id: m.to_string(),
+        },
+        Owner::Subject(sub) => WebhookOwner {
+            kind: WebhookOwnerKind::Subject,
+            id: sub,
+        },
     }
 }
 
