@@ -6,7 +6,8 @@ kuaidi_shared::problem_responses! {
     pub BadMerge = 422, "Merge with itself, or invalid `prefer`";
     pub BadProfile = 422, "Invalid fields, or birthday/family without consent";
     pub DuplicateCustomer = 409, "Duplicate: `matches` lists the existing customers";
-    pub IdentityTaken = 409, "A phone, email or credit code of another customer";
+    pub EditConflict = 409, "A phone, email or credit code of another customer (`duplicate_customer`), or the customer erased (`customer_erased`) or merged into another (`customer_merged`)";
+    pub Erased = 409, "The customer was erased (`customer_erased`): it reads anonymised and can no longer be changed";
     pub IllegalTaskMove = 409, "Not a legal move (only open → done | cancelled)";
     pub InvalidFieldsEach = 422, "Invalid fields (every one reported)";
     pub InvalidFilters = 422, "Invalid filters";
@@ -19,6 +20,7 @@ kuaidi_shared::problem_responses! {
     pub NoSuchMerge = 404, "No such merge";
     pub NoSuchTask = 404, "No such task";
     pub NotACustomerToken = 403, "Not a customer token";
+    pub NotChangeable = 409, "The customer was erased (`customer_erased`) or merged into another (`customer_merged`)";
     pub NotMergeable = 409, "A customer erased or already merged (e.g. a concurrent merge won)";
     pub NotTheirsToChange = 403, "Not this caller's to change";
     pub NotTheirsToErase = 403, "Not this caller's to erase";

@@ -196,11 +196,6 @@ pub fn lock_any(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Custome
         .optional()
 }
 
-/// A live customer locked for update.
-pub fn lock(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
-    Ok(lock_any(conn, id)?.filter(|r| r.erased_at.is_none()))
-}
-
 /// Writes every column of `row`.
 pub fn save(conn: &mut PgConnection, row: &CustomerRow) -> QueryResult<()> {
     diesel::update(customers::table.find(row.id))

@@ -98,6 +98,40 @@ pub fn cancel_open(
     .execute(conn)
 }
 
+/// Cancels the open birthday-care tasks of `customer_id` with `outcome`, each as a new version,
+/// but those due at `keep`'s time under its trigger key or none (planned by a birthday
+/// change); answers how many. Their trigger keys stay taken (see
+/// [`super::rules::plan_birthday_care`]).
+pub fn cancel_birthday_care(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    keep: Option<(DateTime<Utc>, &str)>,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    let mut q = diesel::update(follow_ups::table)
+        .filter(follow_ups::customer_id.eq(customer_id))
+        .filter(follow_ups::status.eq("open"))
+        .filter(follow_ups::rule.eq(BIRTHDAY_CARE))
+        .into_boxed();
+    if let Some((due, key)) = keep {
+        let kept = follow_ups::due_at.eq(due).and(
+            follow_ups::trigger_key
+                .eq(key)
+                .or(follow_ups::trigger_key.is_null()),
+        );
+        q = q.filter(diesel::dsl::not(kept));
+    }
+    q.set((
+        follow_ups::status.eq("cancelled"),
+        follow_ups::outcome.eq(outcome),
+        follow_ups::updated_at.eq(now),
+        follow_ups::closed_at.eq(Some(now)),
+        follow_ups::version.eq(follow_ups::version + 1),
+    ))
+    .execute(conn)
+}
+
 /// Which birthday-care tasks a list shows: their due date is the customer's birthday (PII),
 /// shown only to whoever sees that customer's PII unmasked.
 #[derive(Debug, Clone, Copy, Default)]

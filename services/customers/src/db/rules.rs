@@ -80,9 +80,9 @@ pub fn churn_retention(
 }
 
 /// Monthly care for key accounts (one task per customer and month); birthday care for
-/// customers who consented to care messages (one per customer and birthday), found through the
-/// keyed index of the next `BIRTHDAY_LEAD_DAYS` days' month and day; holiday care for them
-/// too, for the `holidays` now within their lead (see [`holiday_care`]); and the callbacks, due
+/// customers who consented to care messages (one per customer and birthday: `birthday_care`,
+/// and [`plan_birthday_care`] when a birthday changes); holiday care for them too, for the
+/// `holidays` now within their lead (see [`holiday_care`]); and the callbacks, due
 /// `callback_days` after the close, of complaints whose event came before the customer's file.
 pub fn care(
     conn: &mut PgConnection,
@@ -103,30 +103,7 @@ pub fn care(
     )
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
-    let days: Vec<NaiveDate> = (0..=BIRTHDAY_LEAD_DAYS)
-        .map(|d| now.date_naive() + Duration::days(d))
-        .collect();
-    let digests: Vec<String> = days
-        .iter()
-        .map(|d| pii.blind_index(&birthday_key(*d)))
-        .collect();
-    let birthdays = diesel::sql_query(
-        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
-           status, created_at, updated_at) \
-         SELECT customers_uuid_v7($1), c.id, c.owner_id, o.day::timestamptz, 'birthday_care', \
-           'birthday_care', 'birthday_care:' || c.id::text || ':' || o.day::text, 'open', $1, $1 \
-         FROM customers c \
-         JOIN LATERAL ( \
-           SELECT b.day FROM unnest($2::text[], $3::date[]) AS b(digest, day) \
-           WHERE b.digest = c.birthday_index ORDER BY b.day LIMIT 1) o ON TRUE \
-         WHERE c.birthday_index = ANY($2) AND c.merged_into IS NULL AND c.erased_at IS NULL \
-           AND (c.consents -> 'care_messages' ->> 'granted')::boolean IS TRUE \
-         ON CONFLICT (trigger_key) DO NOTHING",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<Array<Text>, _>(digests)
-    .bind::<Array<Date>, _>(days)
-    .execute(conn)?;
+    let birthdays = birthday_care(conn, now, pii)?;
     // Callbacks for complaints closed in the last 30 days that have none yet (the event may
     // have come before the customer's file existed).
     let callbacks = diesel::sql_query(
@@ -144,6 +121,121 @@ pub fn care(
     .bind::<diesel::sql_types::Integer, _>(callback_days as i32)
     .execute(conn)?;
     Ok(monthly + birthdays + holiday_care(conn, now, holidays)? + callbacks)
+}
+
+/// The days of birthday care's lead from `today` (today included), each with the keyed index
+/// of its month and day: what birthdays are looked up by.
+fn birthday_lead(today: NaiveDate, pii: &PiiCipher) -> (Vec<NaiveDate>, Vec<String>) {
+    (0..=BIRTHDAY_LEAD_DAYS)
+        .map(|d| today + Duration::days(d))
+        .map(|day| (day, pii.blind_index(&birthday_key(day))))
+        .unzip()
+}
+
+/// The day within birthday care's lead from `today` on which the birthday indexed `index`
+/// falls (the task the care rule plans for it is due then), if any.
+pub fn birthday_within_lead(index: &str, today: NaiveDate, pii: &PiiCipher) -> Option<NaiveDate> {
+    let (days, digests) = birthday_lead(today, pii);
+    days.into_iter()
+        .zip(digests)
+        .find_map(|(day, digest)| (digest == index).then_some(day))
+}
+
+/// The trigger key of `customer`'s birthday care on `day` (as the care job writes it).
+pub fn birthday_trigger(customer: Uuid, day: NaiveDate) -> String {
+    format!("{BIRTHDAY_CARE}:{customer}:{day}")
+}
+
+/// Birthday care for customers who consented to care messages (one task per customer and
+/// birthday, due on the day, 00:00 UTC), found through the keyed index of the next
+/// `BIRTHDAY_LEAD_DAYS` days' month and day.
+fn birthday_care(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    pii: &PiiCipher,
+) -> QueryResult<usize> {
+    let (days, digests) = birthday_lead(now.date_naive(), pii);
+    diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT customers_uuid_v7($1), c.id, c.owner_id, o.day::timestamp AT TIME ZONE 'UTC', \
+           'birthday_care', 'birthday_care', 'birthday_care:' || c.id::text || ':' || o.day::text, \
+           'open', $1, $1 \
+         FROM customers c \
+         JOIN LATERAL ( \
+           SELECT b.day FROM unnest($2::text[], $3::date[]) AS b(digest, day) \
+           WHERE b.digest = c.birthday_index ORDER BY b.day LIMIT 1) o ON TRUE \
+         WHERE c.birthday_index = ANY($2) AND c.merged_into IS NULL AND c.erased_at IS NULL \
+           AND (c.consents -> 'care_messages' ->> 'granted')::boolean IS TRUE \
+         ON CONFLICT (trigger_key) DO NOTHING",
+    )
+    .bind::<Timestamptz, _>(now)
+    .bind::<Array<Text>, _>(digests)
+    .bind::<Array<Date>, _>(days)
+    .execute(conn)
+}
+
+/// When birthday care on `day` is due: the day, 00:00 UTC.
+pub fn birthday_due(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// Plans the birthday care of `customer_id` (for `assignee`) on `day` at once, as the care job
+/// would, unless a task for that day is open: under the rule's trigger key, or — when a task
+/// cancelled because the birthday had moved away from `day` holds that key (its outcome one of
+/// `moved_away`) — as a new task without one. That key stays taken, so a care run that read
+/// the birthday before it moved cannot plan the old day again. A task done (or cancelled by
+/// hand, or with a consent) for the day is not planned again.
+pub fn plan_birthday_care(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    assignee: Option<Uuid>,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    moved_away: &[&str],
+) -> QueryResult<()> {
+    use super::follow_ups::{self as tasks, FollowUpRow};
+    use super::schema::follow_ups as f;
+    let due = birthday_due(day);
+    let open = f::table
+        .filter(f::customer_id.eq(customer_id))
+        .filter(f::rule.eq(BIRTHDAY_CARE))
+        .filter(f::status.eq("open"))
+        .filter(f::due_at.eq(due));
+    if diesel::select(diesel::dsl::exists(open)).get_result(conn)? {
+        return Ok(());
+    }
+    let key = birthday_trigger(customer_id, day);
+    let mut task = FollowUpRow {
+        id: kuaidi_shared::clock::new_id(),
+        customer_id,
+        assignee_id: assignee,
+        due_at: due,
+        reason: BIRTHDAY_CARE.into(),
+        rule: Some(BIRTHDAY_CARE.into()),
+        trigger_key: Some(key.clone()),
+        status: "open".into(),
+        outcome: None,
+        created_at: now,
+        updated_at: now,
+        closed_at: None,
+        version: 1,
+    };
+    if tasks::insert(conn, &task)? == 1 {
+        return Ok(());
+    }
+    let holder: Option<(String, Option<String>)> = f::table
+        .filter(f::trigger_key.eq(&key))
+        .select((f::status, f::outcome))
+        .first(conn)
+        .optional()?;
+    if let Some((status, Some(outcome))) = holder {
+        if status == "cancelled" && moved_away.contains(&outcome.as_str()) {
+            task.trigger_key = None;
+            tasks::insert(conn, &task)?;
+        }
+    }
+    Ok(())
 }
 
 /// One task per customer who consented to care messages and holiday date (the key holds the

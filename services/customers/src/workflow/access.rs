@@ -100,6 +100,22 @@ fn seen(
     }
 }
 
+/// `409 customer_erased` for an erased file: it reads anonymised (`GET` answers it, with
+/// `erased_at`) but can no longer be changed.
+pub fn not_erased(row: &CustomerRow) -> Result<(), ApiError> {
+    match row.erased_at {
+        Some(at) => Err(ApiError::conflict(
+            "customer_erased",
+            format!(
+                "customer {} was erased at {}: its file reads anonymised and can no longer be changed",
+                row.id,
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Customer `id` locked for its erasure by `caller` (staff), with the rights and refusals of
 /// [`lock_for_write`]; `None` when it was erased already (erasing again changes nothing).
 pub fn lock_for_erasure(
@@ -119,17 +135,18 @@ pub fn lock_for_erasure(
 }
 
 /// The live customer `id` locked for a write by `caller` (staff): 404 when unseen, 403 for an
-/// agent on another agent's customer.
+/// agent on another agent's customer, 409 when erased ([`not_erased`]) or merged away.
 pub fn lock_for_write(
     conn: &mut PgConnection,
     caller: &Principal,
     id: Uuid,
 ) -> Result<CustomerRow, ApiError> {
-    let row = repo::lock(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+    let row = repo::lock_any(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
     if !visible(conn, caller, &row)? {
         return Err(ApiError::NotFound("customer"));
     }
     may_write(caller, &row)?;
+    not_erased(&row)?;
     if let Some(survivor) = row.merged_into {
         return Err(ApiError::conflict(
             "customer_merged",
@@ -141,13 +158,14 @@ pub fn lock_for_write(
 
 /// The customer a touchpoint (interaction, follow-up) of `id` goes to, locked for a write by
 /// `caller`: `id` itself, or the survivor it was merged into, so that no touchpoint is lost on
-/// a merged duplicate (SPEC §4). Rights are checked on the customer written.
+/// a merged duplicate (SPEC §4). Rights are checked on the customer written; an erased one is
+/// a 409, as in [`lock_for_write`].
 pub fn lock_for_touchpoint(
     conn: &mut PgConnection,
     caller: &Principal,
     id: Uuid,
 ) -> Result<CustomerRow, ApiError> {
-    let named = repo::find(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
+    let named = repo::find_any(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
     let Some(survivor) = named.merged_into else {
         return lock_for_write(conn, caller, id);
     };

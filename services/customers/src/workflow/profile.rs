@@ -1,5 +1,6 @@
 //! Between rows and profiles: a stored profile as an editable one (PII opened), a validated
-//! profile written back to a row (PII sealed), and the consents a row holds.
+//! profile written back to a row (PII sealed), the consents a row holds, and the care that
+//! follows them (the care a withdrawn consent stops, birthday care following the birthday).
 
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::ApiError;
@@ -7,7 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::db::consents::ConsentRow;
 use crate::db::customers::{CustomerRow, Digest};
-use crate::db::rules::{BIRTHDAY_CARE, HOLIDAY_CARE};
+use crate::db::follow_ups;
+use crate::db::rules::{self, BIRTHDAY_CARE, HOLIDAY_CARE};
 use crate::domain::enums::Purpose;
 use crate::domain::new_customer::{Contacts, Extras, NewCustomer};
 use crate::domain::profile::{ConsentState, CreateCustomer, Region};
@@ -158,4 +160,68 @@ pub fn care_stopped(
             Purpose::Marketing => None,
         })
         .collect()
+}
+
+/// Why birthday care planned for another day than the birthday was cancelled: the birthday
+/// changed or was removed (an edit), the files were merged, or their merge undone.
+pub const BIRTHDAY_CHANGED: &str = "cancelled: the customer's birthday changed";
+pub const BIRTHDAY_REMOVED: &str = "cancelled: the customer's birthday was removed";
+pub const BIRTHDAYS_MERGED: &str =
+    "cancelled: the files were merged; birthday care follows the merged file's birthday";
+pub const BIRTHDAY_MERGE_UNDONE: &str =
+    "cancelled: the merge was undone; birthday care follows the birthday as restored";
+const MOVED_AWAY: [&str; 4] = [
+    BIRTHDAY_CHANGED,
+    BIRTHDAY_REMOVED,
+    BIRTHDAYS_MERGED,
+    BIRTHDAY_MERGE_UNDONE,
+];
+
+/// Birthday care follows the birthday (SPEC §4 "birthday/holiday care with consent"), once
+/// `row` was saved with a changed birthday, or merged: its open birthday-care tasks for
+/// another day than the birthday as it now stands are cancelled with `why` (a merged
+/// duplicate's among them), and the task for the new date is planned at once when it falls
+/// within the care job's lead (as the job would plan it: with `care_messages` consent). The
+/// caller holds `row`'s lock.
+pub fn replan_birthday_care(
+    conn: &mut diesel::PgConnection,
+    row: &CustomerRow,
+    now: chrono::DateTime<chrono::Utc>,
+    pii: &PiiCipher,
+    why: &str,
+) -> Result<(), ApiError> {
+    let cared = row.merged_into.is_none()
+        && row.erased_at.is_none()
+        && consented(row, Purpose::CareMessages.as_ref());
+    let day = (row.birthday_index.as_deref())
+        .filter(|_| cared)
+        .and_then(|index| rules::birthday_within_lead(index, now.date_naive(), pii));
+    let key = day.map(|d| rules::birthday_trigger(row.id, d));
+    let keep = day
+        .zip(key.as_deref())
+        .map(|(d, k)| (rules::birthday_due(d), k));
+    follow_ups::cancel_birthday_care(conn, row.id, keep, why, now)?;
+    if let Some(day) = day {
+        rules::plan_birthday_care(conn, row.id, row.owner_id, day, now, &MOVED_AWAY)?;
+    }
+    Ok(())
+}
+
+/// After an edit saved `row`: its birthday care follows the birthday when the birthday's month
+/// and day are no longer those indexed `before` (a new year alone moves no task).
+pub fn birthday_edited(
+    conn: &mut diesel::PgConnection,
+    row: &CustomerRow,
+    before: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+    pii: &PiiCipher,
+) -> Result<(), ApiError> {
+    if row.birthday_index.as_deref() == before {
+        return Ok(());
+    }
+    let why = match row.birthday_index {
+        Some(_) => BIRTHDAY_CHANGED,
+        None => BIRTHDAY_REMOVED,
+    };
+    replan_birthday_care(conn, row, now, pii, why)
 }

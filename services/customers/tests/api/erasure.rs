@@ -1,10 +1,10 @@
 //! Erasure (SPEC §4 "anonymises PII, keeps aggregates"): the file stays readable, anonymised,
-//! with its stats; it is out of every list and can no longer be changed; erasing it again
-//! changes and announces nothing.
+//! with its stats; it is out of every list and can no longer be changed (a `409`
+//! `customer_erased`, as the file exists); erasing it again changes and announces nothing.
 
 use chrono::{Duration, Utc};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::{expect_json, poll_json};
+use kuaidi_shared::testing::{expect_json, expect_problem, poll_json};
 use serde_json::{json, Value};
 use std::time::Duration as StdDuration;
 use uuid::Uuid;
@@ -153,71 +153,90 @@ async fn an_erased_customer_can_no_longer_be_changed() {
     let task =
         json!({"due_at": "2030-01-01T00:00:00Z", "reason": "call", "assignee_id": Uuid::now_v7()});
     let note = json!({"channel": "phone", "direction": "in", "kind": "inquiry", "summary": "hi"});
+    let (consents, owner) = (format!("{path}/consents"), format!("{path}/owner"));
+    let merge = |into: Uuid| format!("/api/v1/customers/{into}/merge");
+    // The file reads (above), so a change is refused as a conflict with its state, not as a
+    // file that does not exist.
     let refusals = [
         (
             app.patch(&admin, &path, &json!({"name": "Back"})).await,
-            404,
             "PATCH",
         ),
         (
-            app.put(
-                &admin,
-                &format!("{path}/consents"),
-                &json!({"marketing": true}),
-            )
-            .await,
-            404,
+            app.put(&admin, &consents, &json!({"marketing": true}))
+                .await,
             "consents",
         ),
         (
-            app.put(
-                &admin,
-                &format!("{path}/owner"),
-                &json!({"owner_id": Uuid::now_v7()}),
-            )
-            .await,
-            404,
+            app.put(&admin, &owner, &json!({"owner_id": Uuid::now_v7()}))
+                .await,
             "owner",
         ),
         (
             app.post(&admin, &format!("{path}/interactions"), &note)
                 .await,
-            404,
             "interaction",
         ),
         (
             app.post(&admin, &format!("{path}/follow-ups"), &task).await,
-            404,
             "follow-up",
         ),
         (
-            app.post(
-                &admin,
-                &format!("{path}/merge"),
-                &json!({"duplicate_id": live}),
-            )
-            .await,
-            409,
+            app.post(&admin, &merge(gone), &json!({"duplicate_id": live}))
+                .await,
             "merge into it",
         ),
         (
-            app.post(
-                &admin,
-                &format!("/api/v1/customers/{live}/merge"),
-                &json!({"duplicate_id": gone}),
-            )
-            .await,
-            409,
+            app.post(&admin, &merge(live), &json!({"duplicate_id": gone}))
+                .await,
             "merge it away",
         ),
     ];
-    for (response, status, what) in refusals {
-        assert_eq!(response.status(), status, "{what} on an erased customer");
+    for (response, what) in refusals {
+        let problem = expect_problem(response, 409).await;
+        assert_eq!(
+            problem["type"], "https://kuaidi.dev/problems/customer_erased",
+            "{what} on an erased customer: {problem}"
+        );
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("erased"), "{what}: says why: {problem}");
     }
     assert_eq!(
         expect_json(app.get(&admin, &path).await, 200).await,
         erased,
         "nothing changed"
     );
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasure_follows_the_write_rights_and_later_writes_are_refused_as_erased() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let (owner, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut body = acme();
+    body["owner_id"] = json!(owner);
+    let id = id_of(&create(&app, &body).await);
+    let unowned = id_of(&create(&app, &json!({"kind": "individual", "name": "Li"})).await);
+    let path = format!("/api/v1/customers/{id}");
+    let token = |sub| kuaidi_shared::testing::user_token(&app.env.key, Role::Agent, sub);
+    // Erasing is a write (SPEC §3): an agent erases their own and unowned customers only.
+    assert_eq!(app.delete(&token(other), &path).await.status(), 403);
+    let unowned_path = format!("/api/v1/customers/{unowned}");
+    assert_eq!(app.delete(&token(other), &unowned_path).await.status(), 204);
+    assert_eq!(app.delete(&token(owner), &path).await.status(), 204);
+    let edit = json!({"name": "Back"});
+
+    let theirs = expect_problem(app.patch(&token(owner), &path, &edit).await, 409).await;
+    assert_eq!(theirs["code"], "customer_erased", "{theirs}");
+    let stranger = app.patch(&token(other), &path, &edit).await;
+    assert_eq!(
+        stranger.status(),
+        403,
+        "another agent's customer, erased or not"
+    );
+    let nowhere = format!("/api/v1/customers/{}", Uuid::now_v7());
+    let elsewhere = app.patch(&admin, &nowhere, &edit).await;
+    assert_eq!(elsewhere.status(), 404, "no such file");
     app.app.stop().await;
 }

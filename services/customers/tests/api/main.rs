@@ -1,6 +1,7 @@
 //! Integration tests of the customers service: the real service on port 0 with its own fresh
 //! database and its own broker namespace.
 
+mod birthdays;
 mod care;
 mod channels;
 mod classification;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::commit_edit;
 use crate::api::care::{ConsentEvent, Consents, PutConsents};
-use crate::api::problems::{NoSuchCustomer, UnknownPurposes};
+use crate::api::problems::{NoSuchCustomer, NotChangeable, UnknownPurposes};
 use crate::db::consents as history;
 use crate::db::customers::CustomerRow;
 use crate::db::follow_ups;
@@ -26,10 +26,11 @@ use kuaidi_shared::deps::Deps;
 /// they are. Withdrawing `profile_extras` erases the stored birthday and family and cancels the
 /// open birthday-care follow-ups; withdrawing `care_messages` cancels the open birthday- and
 /// holiday-care ones (each with an outcome saying why). An end customer may change their own.
+/// An erased customer is a `409` `customer_erased`.
 #[utoipa::path(put, path = "/api/v1/customers/{id}/consents", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = PutConsents,
     responses((status = 200, description = "Current consents and their history", body = Consents),
-        NoSuchCustomer, UnknownPurposes))]
+        NoSuchCustomer, NotChangeable, UnknownPurposes))]
 pub async fn put_consents(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,

@@ -18,8 +18,10 @@ use kuaidi_shared::deps::Deps;
 /// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
 /// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`
 /// with the blind indexes of the erased phones and emails so every service can scrub its
-/// copies. The anonymised file stays readable (`erased_at` set) and can no longer be changed;
-/// erasing it again is a `204` that changes and announces nothing.
+/// copies. The anonymised file stays readable (`erased_at` set) and can no longer be changed
+/// (a change is a `409` `customer_erased`); erasing it again is a `204` that changes and
+/// announces nothing. Erasing is a write (SPEC §3): staff with customer write rights, agents
+/// their own and unowned customers.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
     responses((status = 204, description = "Erased (now, or before: nothing more happens)"),

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::view;
 use crate::api::care::{Handover, HandoverResult, PutOwner};
 use crate::api::customers::Customer;
-use crate::api::problems::{MayNotHandOver, NoSuchCustomer, NotTheirsToHandOver, SameOwner};
+use crate::api::problems::{
+    MayNotHandOver, NoSuchCustomer, NotChangeable, NotTheirsToHandOver, SameOwner,
+};
 use crate::db::customers as repo;
 use crate::events::emit::Emitter;
 use crate::workflow;
@@ -21,11 +23,11 @@ use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
-/// Emits `customer.owner_changed`.
+/// Emits `customer.owner_changed`. An erased customer is a `409` `customer_erased`.
 #[utoipa::path(put, path = "/api/v1/customers/{id}/owner", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = PutOwner,
     responses((status = 200, description = "The customer with its new owner", body = Customer),
-        NotTheirsToHandOver, NoSuchCustomer))]
+        NotTheirsToHandOver, NoSuchCustomer, NotChangeable))]
 pub async fn put_owner(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,

@@ -14,7 +14,7 @@ use super::view;
 use super::{check_if_match, commit_edit, create::duplicate, if_match};
 use crate::api::customers::{Customer, UpdateCustomer};
 use crate::api::problems::{
-    BadProfile, IdentityTaken, NoSuchCustomer, NotTheirsToChange, StaleIfMatch,
+    BadProfile, EditConflict, NoSuchCustomer, NotTheirsToChange, StaleIfMatch,
 };
 use crate::db::customers as repo;
 use crate::domain::new_customer::NewCustomer;
@@ -27,12 +27,15 @@ use kuaidi_shared::deps::Deps;
 /// customer may change only their own `preferences`. A new `owner_id` is an owner change as
 /// by `PUT /owner`: the open follow-ups go along and `customer.owner_changed` is emitted
 /// (besides `customer.updated`). An edit never makes its editor the owner.
-/// `birthday` and `family` need the customer's `profile_extras` consent (`422` without).
+/// `birthday` and `family` need the customer's `profile_extras` consent (`422` without); a new
+/// birthday takes its birthday care along (the open task for the old date is cancelled, the
+/// one for the new date planned at once when it is within the care rule's lead). An erased
+/// customer (which `GET` still answers, anonymised) is a `409` `customer_erased`.
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id"), ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
     request_body = UpdateCustomer,
     responses((status = 200, description = "The edited customer", body = Customer),
-        NotTheirsToChange, NoSuchCustomer, IdentityTaken, StaleIfMatch, BadProfile))]
+        NotTheirsToChange, NoSuchCustomer, EditConflict, StaleIfMatch, BadProfile))]
 pub async fn update_customer(
     req: HttpRequest,
     caller: Authorized<caps::CustomersWrite>,
@@ -68,12 +71,13 @@ pub async fn update_customer(
         {
             return Err(duplicate(&matches));
         }
-        let owner_before = row.owner_id;
+        let (owner_before, birthday_before) = (row.owner_id, row.birthday_index.clone());
         profile::apply(&mut row, &new, &pii)?;
         let emit = Emitter { ctx: &ctx, now };
         ownership::reassign(conn, &emit, id, owner_before, row.owner_id)?;
         repo::replace_identities(conn, id, &digests)?;
         commit_edit(conn, &mut row, changed, &ctx, now)?;
+        profile::birthday_edited(conn, &row, birthday_before.as_deref(), now, &pii)?;
         view::full_view(conn, &row, now, &pii, &who)
     })
     .await?;

@@ -18,7 +18,7 @@ use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
 use crate::api::follow_ups::{CreateFollowUp, FollowUp, FollowUpFilter};
-use crate::api::problems::{InvalidFilters, NoSuchCustomer};
+use crate::api::problems::{Erased, InvalidFilters, NoSuchCustomer};
 use crate::db::follow_ups::{self as repo, Filter, FollowUpRow};
 use crate::domain::enums::{parse_opt, FollowUpStatus};
 use crate::workflow::access;
@@ -129,11 +129,11 @@ pub async fn list_customer_follow_ups(
 
 /// Plans a follow-up by hand; the assignee defaults to the customer's owner, else the caller.
 /// On a customer merged into another it is planned for the survivor (the answer's
-/// `customer_id`).
+/// `customer_id`). An erased customer is a `409` `customer_erased`.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/follow-ups", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateFollowUp,
     responses((status = 201, description = "Planned; `Location` and `ETag` of the task", body = FollowUp),
-        NoSuchCustomer, InvalidFields))]
+        NoSuchCustomer, Erased, InvalidFields))]
 pub async fn create_follow_up(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,

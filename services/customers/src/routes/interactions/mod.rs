@@ -15,7 +15,7 @@ use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
 use crate::api::interactions::{CreateInteraction, Interaction};
-use crate::api::problems::{InvalidFieldsEach, NoSuchCustomer};
+use crate::api::problems::{Erased, InvalidFieldsEach, NoSuchCustomer};
 use crate::db::interactions::{self as repo, InteractionRow};
 use crate::domain::enums::{required, Channel, Direction, InteractionKind};
 use crate::workflow::access;
@@ -55,11 +55,11 @@ pub async fn list_interactions(
 /// Logs a touchpoint (channel, direction, kind, summary; time defaults to now, staff to the
 /// caller). On a customer merged into another it is logged on the survivor, whose id the
 /// answer's `customer_id` names: no touchpoint is lost. `Location` names the new entry (under
-/// the customer it was logged on).
+/// the customer it was logged on). An erased customer is a `409` `customer_erased`.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateInteraction,
     responses((status = 201, description = "Logged; `Location` and `ETag` of the entry", body = Interaction),
-        NoSuchCustomer, InvalidFieldsEach))]
+        NoSuchCustomer, Erased, InvalidFieldsEach))]
 pub async fn create_interaction(
     caller: Authorized<caps::CustomersWrite>,
     path: web::Path<Uuid>,

@@ -6,6 +6,7 @@
 //! changes (or the undo restores) is announced, and so are the files' new versions
 //! (`customer.updated`: the survivor's after a merge, both after an undo) and the undo itself
 //! (`customer.merge_undone`, so the other services move back what `customer.merged` moved).
+//! Birthday care follows each file's birthday as the merge or the undo leaves it.
 
 pub mod fields;
 pub mod undo;
@@ -79,16 +80,11 @@ fn lock_pair(
     let mut rows = Vec::new();
     for id in [first, second] {
         let row = repo::lock_any(conn, id)?.ok_or(ApiError::NotFound("customer"))?;
-        if row.erased_at.is_some() {
-            return Err(ApiError::conflict(
-                "customer_erased",
-                format!("customer {id} was erased"),
-            ));
-        }
         if !access::visible(conn, who, &row)? {
             return Err(ApiError::NotFound("customer"));
         }
         access::may_write(who, &row)?;
+        access::not_erased(&row)?;
         rows.push(row);
     }
     let second_row = rows.pop().ok_or(ApiError::NotFound("customer"))?;
@@ -163,6 +159,7 @@ impl Merger<'_> {
         repo::replace_identities(conn, s.id, &profile::digests(&new, pii))?;
         let (repointed, moved_interactions) = merges::absorb(conn, s.id, d.id, now)?;
         let moved_follow_ups = follow_ups::move_all(conn, d.id, s.id)?;
+        profile::replan_birthday_care(conn, &row, now, pii, profile::BIRTHDAYS_MERGED)?;
         // The survivor's follow-ups keep their assignees, so that an undo restores them exactly.
         let emit = Emitter { ctx, now };
         ownership::announce(conn, &emit, s.id, s.owner_id, row.owner_id)?;
@@ -237,6 +234,10 @@ impl Merger<'_> {
         };
         merges::release(conn, &m, &identities)?;
         merges::mark_undone(conn, merge_id, now)?;
+        for row in [&survivor, &duplicate] {
+            let why = profile::BIRTHDAY_MERGE_UNDONE;
+            profile::replan_birthday_care(conn, row, now, self.pii, why)?;
+        }
         let emit = Emitter { ctx, now };
         for row in [&survivor, &duplicate] {
             let phones = repo::phone_hashes(conn, row.id)?;
