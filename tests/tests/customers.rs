@@ -178,6 +178,11 @@ async fn a_merge_through_the_gateway_is_undone_exactly() {
         200,
     )
     .await;
+    for (action, target) in [("customer.merge", sid), ("customer.merge_undo", merge_id)] {
+        let path = format!("/api/v1/audit-log?action={action}");
+        let audited = expect_json(suite.get(&admin, &path).await, 200).await;
+        assert_eq!(audited["data"][0]["target"], target, "{action} audited");
+    }
     let after_s = expect_json(
         suite.get(&admin, &format!("/api/v1/customers/{sid}")).await,
         200,
@@ -468,6 +473,19 @@ async fn an_erased_customer_leaves_no_pii_in_any_database() {
         .await
         .expect("sent");
     assert_eq!(erased.status(), 204);
+    let request_id = erased.headers()["x-request-id"].to_str().expect("id");
+    let audited = suite
+        .get(&admin, "/api/v1/audit-log?action=customer.erase")
+        .await;
+    let audited = expect_json(audited, 200).await;
+    let entry = &audited["data"][0];
+    assert_eq!(
+        entry["target"],
+        json!(id),
+        "the erasure is audited: {audited}"
+    );
+    assert_eq!(entry["request_id"], json!(request_id));
+    assert_eq!(entry["role"], "admin");
     for label in ["shipments", "complaints"] {
         let url = db(label);
         eventually(

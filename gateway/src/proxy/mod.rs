@@ -1,10 +1,12 @@
 //! The reverse proxy: routes by path prefix (SPEC §3, [`routing`]) over each worker's
 //! keep-alive connections (`pool`), verifies the caller's token before forwarding it (each
 //! service verifies it again), rate-limits, replays idempotency-keyed POSTs, audits unmasked PII
-//! reads, and relays the answer ([`upstream`]); bodies are buffered or streamed by [`body`].
+//! reads and the changes of [`audited`], and relays the answer ([`upstream`]); bodies are
+//! buffered or streamed by [`body`].
 //! Requests arrive through the app ([`forward`]) or, bodiless reads, past it ([`shortcut`]);
 //! both are [`Proxy::handle`]d the same way.
 
+mod audited;
 pub mod body;
 mod pool;
 pub mod routing;
@@ -184,6 +186,14 @@ async fn relay(
     };
     if let (Some(target), Some(c)) = (resp.headers().get(PII_AUDIT_HEADER), call.caller) {
         audit_pii_read(proxy, call, c, target).await;
+    }
+    let change = audited::change(&req.head.method, req.head.uri.path());
+    if let (Some((action, target)), Some(c), true) =
+        (change, call.caller, resp.status().is_success())
+    {
+        let entry = Audit::by(&c.principal, action, Some(target));
+        let peer = req.head.peer_addr;
+        proxy.auditor.record_for(peer, call.ctx, entry).await;
     }
     match keyed {
         None => upstream::relay_response(resp, call.route).await,

@@ -20,7 +20,8 @@ use crate::db::schema::audit_log;
 pub struct AuditQuery {
     /// A principal (`sub`): a user id, `client:<id>` or `api_key:<id>`.
     pub principal: Option<String>,
-    /// e.g. `auth.login`, `auth.token`, `pii.read`, `user.update`.
+    /// e.g. `auth.login`, `auth.token`, `pii.read`, `user.update`, `customer.erase`,
+    /// `customer.merge`, `customer.merge_undo`.
     pub action: Option<String>,
     pub outcome: Option<String>,
     pub from: Option<DateTime<Utc>>,
