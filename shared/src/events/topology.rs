@@ -188,6 +188,7 @@ pub const SUBSCRIPTIONS: &[(&str, &[&str])] = &[
         "complaints",
         &[
             ShipmentCreatedV1::TYPE,
+            ShipmentDeliveredV1::TYPE,
             ShipmentExceptionRaisedV1::TYPE,
             CustomerCreatedV1::TYPE,
             CustomerUpdatedV1::TYPE,

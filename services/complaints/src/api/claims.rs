@@ -28,12 +28,14 @@ pub struct Claim {
     pub complaint_id: Option<Uuid>,
     pub tracking_number: String,
     pub kind: String,
-    /// `filed` | `assessing` | `approved` | `rejected` | `paid`.
+    /// `filed` → `assessing` → `approved` | `rejected`; `approved` → `paid`.
     pub status: String,
     pub amount_claimed: Money,
     /// What the rules allow for this claim (insured → declared value; uninsured loss or
-    /// damage → 3 × freight by default; late on a time-definite service → the freight), never
-    /// more than claimed.
+    /// damage → 3 × freight by default; late → the freight on a time-definite service
+    /// (`express`, `same_day`, `scheduled`) that missed its promise — delivered after it, or
+    /// not delivered and past it — and 0 otherwise, also when no promise is known), never more
+    /// than claimed. Computed at filing and again at `assess`, as of that moment.
     pub amount_payable: Money,
     pub amount_approved: Option<Money>,
     pub customer_id: Option<Uuid>,
@@ -78,9 +80,10 @@ pub struct ClaimPage {
     pub next_cursor: Option<String>,
 }
 
-/// Body of `POST /api/v1/claims/{id}/actions/{action}`: `assess` {}; `approve` {amount?}
-/// (at most `amount_payable`; default the payable amount); `reject` {reason}; `pay`
-/// {reference}.
+/// Body of `POST /api/v1/claims/{id}/actions/{action}`: `assess` {} (`filed` → `assessing`;
+/// computes `amount_payable` again); `approve` {amount?}
+/// (at most `amount_payable`; default the payable amount) and `reject` {reason} (`assessing`
+/// → `approved` | `rejected`); `pay` {reference} (`approved` → `paid`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"amount": {"amount": "45.00", "currency": "CNY"}}))]
 pub struct ClaimActionBody(pub serde_json::Map<String, serde_json::Value>);

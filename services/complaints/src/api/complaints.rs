@@ -87,13 +87,25 @@ kuaidi_shared::string_enum_schema! {
     pub ComplaintCategory = crate::domain::vocab::CATEGORIES;
 }
 
-/// The SLA clocks of a case.
+/// The SLA clocks of a case. Deadlines are computed from the policy in force and the case's
+/// history, again after every action and every policy change.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Sla {
+    /// While the clocks stand (`awaiting_feedback`, `closed`) a deadline is not a fixed moment
+    /// (it moves with the pause): both deadlines are then those in force when the clocks
+    /// stopped — possibly in the past, without a breach — and on `reopen` they move out by the
+    /// length of the pause.
     pub first_response_due: DateTime<Utc>,
+    /// See `first_response_due` for a case whose clocks stand.
     pub resolution_due: DateTime<Utc>,
     pub first_responded_at: Option<DateTime<Utc>>,
+    /// A clock has reached its warning share (80 % *default*) of the current deadline. A
+    /// recomputed deadline the case has not reached yet clears it (the
+    /// `complaint.sla_warning` already sent stays sent); reaching the new deadline's share
+    /// warns again.
     pub warned: bool,
+    /// A clock is past its current deadline (the first response: was given after it). Cleared
+    /// like `warned` by a deadline moved beyond it; the escalation the breach caused stays.
     pub breached: bool,
 }
 

@@ -9,7 +9,8 @@ kuaidi_shared::problem_responses! {
     pub ChangedSinceIfMatch = 412, "Changed since the If-Match version";
     pub ContentTypeNotAccepted = 415, "Content type not accepted";
     pub IllegalInCaseStatus = 409, "Illegal in the case's status; `allowed_actions` lists what is";
-    pub IllegalInClaimState = 409, "Illegal in the claim's state";
+    pub IllegalInClaimState = 409,
+        "Illegal in the claim's state; `current_status` names it, `allowed_actions` lists what is";
     pub InvalidFilters = 422, "Invalid filters";
     pub InvalidRows = 422, "Invalid rows";
     pub LinkGone = 410, "Used or expired link";

@@ -56,14 +56,7 @@ pub struct ComplaintRow {
     pub sla_flags: i32,
 }
 
-/// Bits of `sla_flags`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SlaFlag {
-    FirstResponseWarned = 1,
-    FirstResponseBreached = 2,
-    ResolutionWarned = 4,
-    ResolutionBreached = 8,
-}
+pub use crate::domain::sla::SlaFlag;
 
 /// Any warning / any breach.
 pub const WARNED: i32 = SlaFlag::FirstResponseWarned as i32 | SlaFlag::ResolutionWarned as i32;
@@ -272,36 +265,46 @@ pub fn history(
 }
 
 /// Writes recomputed deadlines of many cases in one statement (`c.id = ANY($1)`: the rows by
-/// primary key, never a hash join over the whole table). A case whose deadlines moved gets a
-/// new version (its ETag changes) and `updated_at = now`; the others are left alone.
+/// primary key, never a hash join over the whole table), each with the SLA marks it may keep
+/// (`sla_flags` ANDed with the mask computed with it, `domain::sla::marks_reached`: a mark the
+/// sweep makes meanwhile is never lost, only one the new deadlines no longer reach). A case
+/// whose deadlines or marks change gets a new version (its ETag changes) and `updated_at =
+/// now`; the others are left alone.
 pub fn set_deadlines(
     conn: &mut PgConnection,
-    computed: &[(Uuid, crate::domain::sla::Deadlines)],
+    computed: &[(Uuid, crate::domain::sla::Deadlines, i32)],
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    use diesel::sql_types::{Array, Timestamptz, Uuid as SqlUuid};
+    use diesel::sql_types::{Array, Integer, Timestamptz, Uuid as SqlUuid};
     if computed.is_empty() {
         return Ok(0);
     }
     let column = |f: fn(&crate::domain::sla::Deadlines) -> DateTime<Utc>| -> Vec<DateTime<Utc>> {
-        computed.iter().map(|(_, d)| f(d)).collect()
+        computed.iter().map(|(_, d, _)| f(d)).collect()
     };
     diesel::sql_query(
         "UPDATE complaints c SET first_response_due = d.frd, first_response_warn_at = d.frw, \
-                resolution_due = d.rd, resolution_warn_at = d.rw, version = c.version + 1, \
-                updated_at = $6 \
+                resolution_due = d.rd, resolution_warn_at = d.rw, \
+                sla_flags = c.sla_flags & d.keep, version = c.version + 1, updated_at = $6 \
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], \
-                     $5::timestamptz[]) AS d(id, frd, frw, rd, rw) \
+                     $5::timestamptz[], $7::int4[]) AS d(id, frd, frw, rd, rw, keep) \
          WHERE c.id = d.id AND c.id = ANY($1) \
            AND (c.first_response_due, c.first_response_warn_at, c.resolution_due, \
-                c.resolution_warn_at) IS DISTINCT FROM (d.frd, d.frw, d.rd, d.rw)",
+                c.resolution_warn_at, c.sla_flags) \
+               IS DISTINCT FROM (d.frd, d.frw, d.rd, d.rw, c.sla_flags & d.keep)",
     )
-    .bind::<Array<SqlUuid>, _>(computed.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(computed.iter().map(|(id, _, _)| *id).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_due))
     .bind::<Array<Timestamptz>, _>(column(|d| d.first_response_warn_at))
     .bind::<Array<Timestamptz>, _>(column(|d| d.resolution_due))
     .bind::<Array<Timestamptz>, _>(column(|d| d.resolution_warn_at))
     .bind::<Timestamptz, _>(now)
+    .bind::<Array<Integer>, _>(
+        computed
+            .iter()
+            .map(|(_, _, keep)| *keep)
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
 }
 

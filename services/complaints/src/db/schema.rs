@@ -59,6 +59,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    shipment_deliveries (tracking_number) {
+        tracking_number -> Text,
+        promised_at -> Timestamptz,
+        delivered_at -> Timestamptz,
+        on_time -> Bool,
+    }
+}
+
+diesel::table! {
     shipment_projection (tracking_number) {
         tracking_number -> Text,
         shipment_id -> Uuid,
@@ -71,6 +80,7 @@ diesel::table! {
         destination_city -> Text,
         created_at -> Timestamptz,
         recipient_phone_hash -> Nullable<Text>,
+        promised_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -252,6 +262,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence,
     evidence_content,
     improvement_actions,
+    shipment_deliveries,
     shipment_projection,
     sla_policies,
     sla_policy_versions,

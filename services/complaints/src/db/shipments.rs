@@ -1,10 +1,15 @@
-//! The projection of shipments this service keeps from `shipment.created`.
+//! The projection of shipments this service keeps from `shipment.created`, and their first
+//! deliveries from `shipment.delivered` (what a `late` claim is assessed against).
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use kuaidi_shared::events::catalogue::ShipmentCreatedV1;
+use kuaidi_shared::events::catalogue::{ShipmentCreatedV1, ShipmentDeliveredV1};
+use kuaidi_shared::events::CloudEvent;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
-use super::schema::shipment_projection;
+use super::schema::{shipment_deliveries, shipment_projection};
+use crate::domain::claims::Delivery;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = shipment_projection)]
@@ -20,6 +25,8 @@ pub struct ShipmentRow {
     pub currency: String,
     pub freight_minor: i64,
     pub declared_value_minor: Option<i64>,
+    /// The promised delivery time (absent from rows projected before it was kept).
+    pub promised_at: Option<DateTime<Utc>>,
 }
 
 /// Records a shipment (idempotent by tracking number).
@@ -43,6 +50,7 @@ pub fn upsert(conn: &mut PgConnection, s: &ShipmentCreatedV1) -> anyhow::Result<
             shipment_projection::destination_city.eq(&s.destination.city),
             shipment_projection::created_at.eq(s.created_at),
             shipment_projection::recipient_phone_hash.eq(&s.recipient_phone_hash),
+            shipment_projection::promised_at.eq(s.promised_at),
         ))
         .on_conflict_do_nothing()
         .execute(conn)?;
@@ -55,4 +63,63 @@ pub fn find(conn: &mut PgConnection, tracking_number: &str) -> QueryResult<Optio
         .select(ShipmentRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Records the deliveries of a run of `shipment.delivered` events in one statement, keeping
+/// each shipment's earliest: a redelivered event changes nothing, and a delivery arriving out
+/// of order (or before the shipment's `shipment.created`) lands all the same. Rows are written
+/// in key order, so two replicas' runs never lock them in opposite orders.
+pub fn record_deliveries(
+    conn: &mut PgConnection,
+    run: &[(&CloudEvent, ShipmentDeliveredV1)],
+) -> anyhow::Result<()> {
+    use diesel::sql_types::{Array, Bool, Text, Timestamptz};
+    let mut earliest: BTreeMap<&str, &ShipmentDeliveredV1> = BTreeMap::new();
+    for (_, d) in run {
+        earliest
+            .entry(d.tracking_number.as_str())
+            .and_modify(|e| {
+                if d.delivered_at < e.delivered_at {
+                    *e = d;
+                }
+            })
+            .or_insert(d);
+    }
+    if earliest.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<&ShipmentDeliveredV1> = earliest.into_values().collect();
+    diesel::sql_query(
+        "INSERT INTO shipment_deliveries (tracking_number, promised_at, delivered_at, on_time) \
+         SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) \
+             AS d(tracking_number, promised_at, delivered_at, on_time) \
+         ORDER BY tracking_number \
+         ON CONFLICT (tracking_number) DO UPDATE SET promised_at = EXCLUDED.promised_at, \
+             delivered_at = EXCLUDED.delivered_at, on_time = EXCLUDED.on_time \
+         WHERE EXCLUDED.delivered_at < shipment_deliveries.delivered_at",
+    )
+    .bind::<Array<Text>, _>(rows.iter().map(|d| &d.tracking_number).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|d| d.promised_at).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|d| d.delivered_at).collect::<Vec<_>>())
+    .bind::<Array<Bool>, _>(rows.iter().map(|d| d.on_time).collect::<Vec<_>>())
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The first delivery of a shipment, if one is known.
+pub fn delivery(conn: &mut PgConnection, tracking_number: &str) -> QueryResult<Option<Delivery>> {
+    shipment_deliveries::table
+        .find(tracking_number)
+        .select((
+            shipment_deliveries::delivered_at,
+            shipment_deliveries::on_time,
+        ))
+        .first::<(DateTime<Utc>, bool)>(conn)
+        .optional()
+        .map(|d| {
+            d.map(|(delivered_at, on_time)| Delivery {
+                delivered_at,
+                on_time,
+            })
+        })
 }

@@ -27,18 +27,66 @@ pub struct Parcel<'a> {
     pub service_level: &'a str,
     pub freight: i64,
     pub declared_value: Option<i64>,
+    /// Whether it kept its promise, as known when the amount is computed.
+    pub punctuality: Punctuality,
+}
+
+/// The first delivery of a parcel (`shipment.delivered`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub delivered_at: DateTime<Utc>,
+    /// `delivered_at <= promised_at`, as the shipments service judged it.
+    pub on_time: bool,
+}
+
+/// Whether a parcel missed the delivery time it was promised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::Display)]
+#[strum(serialize_all = "snake_case")]
+pub enum Punctuality {
+    /// Delivered after its promise, or not delivered and past it.
+    Late,
+    /// Delivered by its promise.
+    OnTime,
+    /// Not delivered, and its promise not yet past.
+    NotYetDue,
+    /// Not delivered, and no promise known (a shipment projected before promises were kept).
+    Unknown,
+}
+
+/// Whether a parcel promised for `promised_at` and delivered as `delivery` (if at all) is late
+/// at `now`: a delivery says so itself; an undelivered parcel is late once `now` is past its
+/// promise (delivery exactly at the promise is on time).
+pub fn punctuality(
+    promised_at: Option<DateTime<Utc>>,
+    delivery: Option<Delivery>,
+    now: DateTime<Utc>,
+) -> Punctuality {
+    match (delivery, promised_at) {
+        (Some(d), _) if d.on_time => Punctuality::OnTime,
+        (Some(_), _) => Punctuality::Late,
+        (None, Some(p)) if now > p => Punctuality::Late,
+        (None, Some(_)) => Punctuality::NotYetDue,
+        (None, None) => Punctuality::Unknown,
+    }
 }
 
 /// The most the rules allow for a claim of `kind` on `parcel`: insured loss or damage → the
 /// declared value; uninsured → `freight_multiple` × freight (*default* 3, `[claims]
-/// freight_multiple`); late on a time-definite service → the freight; late otherwise → nothing.
+/// freight_multiple`); late on a time-definite service that did miss its promise → the
+/// freight; any other late claim (another service, delivered on time, promise not yet past or
+/// unknown) → nothing.
 pub fn limit(kind: ClaimKind, parcel: Parcel<'_>, freight_multiple: u32) -> i64 {
     match kind {
         ClaimKind::Lost | ClaimKind::Damaged => match parcel.declared_value {
             Some(v) if v > 0 => v,
             _ => parcel.freight.saturating_mul(i64::from(freight_multiple)),
         },
-        ClaimKind::Late if TIME_DEFINITE.contains(&parcel.service_level) => parcel.freight,
+        ClaimKind::Late
+            if TIME_DEFINITE.contains(&parcel.service_level)
+                && parcel.punctuality == Punctuality::Late =>
+        {
+            parcel.freight
+        }
         ClaimKind::Late => 0,
     }
 }
@@ -64,14 +112,16 @@ pub fn is_overdue(
     settled_at.is_none() && filed_at <= overdue_before(now, ageing_days)
 }
 
-/// filed → assessing → approved | rejected → paid.
+/// SPEC §6: `filed` → `assessing` → `approved` | `rejected`; `approved` → `paid`. Nothing is
+/// decided before it is assessed (a filed claim is neither approved nor rejected), and
+/// `rejected` and `paid` are final.
 pub fn transition(from: ClaimStatus, action: ClaimAction) -> Option<ClaimStatus> {
     use ClaimAction as A;
     use ClaimStatus as S;
     match (from, action) {
         (S::Filed, A::Assess) => Some(S::Assessing),
         (S::Assessing, A::Approve) => Some(S::Approved),
-        (S::Filed | S::Assessing, A::Reject) => Some(S::Rejected),
+        (S::Assessing, A::Reject) => Some(S::Rejected),
         (S::Approved, A::Pay) => Some(S::Paid),
         _ => None,
     }
@@ -82,12 +132,27 @@ mod tests {
     use super::*;
     use strum::VariantArray;
 
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&Utc)
+    }
+
     fn parcel(level: &str, declared: Option<i64>) -> Parcel<'_> {
         Parcel {
             service_level: level,
             freight: 1_500,
             declared_value: declared,
+            punctuality: Punctuality::Late,
         }
+    }
+
+    fn late_refund(level: &str, punctuality: Punctuality) -> i64 {
+        let p = Parcel {
+            punctuality,
+            ..parcel(level, None)
+        };
+        limit(ClaimKind::Late, p, 3)
     }
 
     #[test]
@@ -127,6 +192,72 @@ mod tests {
     }
 
     #[test]
+    fn a_late_refund_needs_a_missed_promise() {
+        assert_eq!(late_refund("express", Punctuality::Late), 1_500);
+        for p in [
+            Punctuality::OnTime,
+            Punctuality::NotYetDue,
+            Punctuality::Unknown,
+        ] {
+            assert_eq!(
+                late_refund("express", p),
+                0,
+                "{p}: a time-definite service that did not miss its promise"
+            );
+        }
+        assert_eq!(late_refund("standard", Punctuality::Late), 0);
+    }
+
+    #[test]
+    fn a_delivery_says_whether_it_was_late_whatever_the_time_now() {
+        let promise = Some(t("2026-11-20T18:00:00Z"));
+        let now = t("2026-12-01T00:00:00Z");
+        let delivered = |on_time| {
+            Some(Delivery {
+                delivered_at: t("2026-11-20T17:00:00Z"),
+                on_time,
+            })
+        };
+        assert_eq!(
+            punctuality(promise, delivered(true), now),
+            Punctuality::OnTime,
+            "delivered by the promise, though the promise is long past"
+        );
+        assert_eq!(
+            punctuality(promise, delivered(false), now),
+            Punctuality::Late
+        );
+        assert_eq!(
+            punctuality(None, delivered(false), now),
+            Punctuality::Late,
+            "a delivery judged late needs no promise of ours"
+        );
+    }
+
+    #[test]
+    fn an_undelivered_parcel_is_late_once_past_its_promise() {
+        let promise = Some(t("2026-11-20T18:00:00Z"));
+        assert_eq!(
+            punctuality(promise, None, t("2026-11-20T17:59:59Z")),
+            Punctuality::NotYetDue
+        );
+        assert_eq!(
+            punctuality(promise, None, t("2026-11-20T18:00:00Z")),
+            Punctuality::NotYetDue,
+            "delivery at the promise itself is on time"
+        );
+        assert_eq!(
+            punctuality(promise, None, t("2026-11-20T18:00:01Z")),
+            Punctuality::Late
+        );
+        assert_eq!(
+            punctuality(None, None, t("2026-12-01T00:00:00Z")),
+            Punctuality::Unknown,
+            "no promise known: not shown late"
+        );
+    }
+
+    #[test]
     fn nobody_is_paid_more_than_they_claimed() {
         assert_eq!(
             payable(ClaimKind::Lost, parcel("standard", None), 1_000, 3),
@@ -154,11 +285,6 @@ mod tests {
 
     #[test]
     fn a_claim_is_overdue_once_unsettled_for_the_ageing_period() {
-        let t = |s: &str| {
-            DateTime::parse_from_rfc3339(s)
-                .expect("time")
-                .with_timezone(&Utc)
-        };
         let (filed, now) = (t("2026-11-01T00:00:00Z"), t("2026-11-11T00:00:00Z"));
         assert!(
             !is_overdue(filed, None, now, 30),
@@ -179,7 +305,6 @@ mod tests {
         let legal = [
             (S::Filed, A::Assess, S::Assessing),
             (S::Assessing, A::Approve, S::Approved),
-            (S::Filed, A::Reject, S::Rejected),
             (S::Assessing, A::Reject, S::Rejected),
             (S::Approved, A::Pay, S::Paid),
         ];
@@ -192,5 +317,19 @@ mod tests {
                 assert_eq!(transition(*from, *action), expected, "{from} × {action}");
             }
         }
+    }
+
+    #[test]
+    fn a_filed_claim_is_assessed_before_it_is_rejected() {
+        assert_eq!(
+            transition(ClaimStatus::Filed, ClaimAction::Reject),
+            None,
+            "SPEC: filed → assessing → approved | rejected"
+        );
+        assert_eq!(
+            transition(ClaimStatus::Rejected, ClaimAction::Pay),
+            None,
+            "only an approved claim is paid"
+        );
     }
 }

@@ -1,15 +1,15 @@
 //! The service's consumers, one handler per event type (the queue binds exactly these): the
-//! shipment and customer projections (a merge and its undo: `db::merges`), and the proactive
-//! case a key account's lost or damaged parcel opens (`workflow::proactive`). Entry points like
-//! routes: they may run a workflow.
+//! shipment projection and first deliveries (`db::shipments`), the customer projections (a
+//! merge and its undo: `db::merges`), and the proactive case a key account's lost or damaged
+//! parcel opens (`workflow::proactive`). Entry points like routes: they may run a workflow.
 
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
     CustomerCreatedV1, CustomerErasedV1, CustomerMergeUndoneV1, CustomerMergedV1,
     CustomerOwnerChangedV1, CustomerTierChangedV1, CustomerUpdatedV1, ShipmentCreatedV1,
-    ShipmentExceptionRaisedV1,
+    ShipmentDeliveredV1, ShipmentExceptionRaisedV1,
 };
-use kuaidi_shared::events::Consumers;
+use kuaidi_shared::events::{CloudEvent, Consumers};
 
 use crate::configuration::Rules;
 use crate::db::{customers, merges, shipments};
@@ -18,7 +18,7 @@ use crate::workflow::proactive;
 /// The service's consumers (the queue binds exactly these types).
 pub fn consumers(clock: Clock, rules: Rules) -> Consumers {
     let (merging, undoing, erasing) = (clock.clone(), clock.clone(), clock.clone());
-    Consumers::new()
+    let consumers = Consumers::new()
         .on(|conn, _, s: ShipmentCreatedV1| shipments::upsert(conn, &s))
         .on(move |conn, event, e: ShipmentExceptionRaisedV1| {
             proactive::on_exception(conn, event, &e, clock.now(), &rules)
@@ -67,5 +67,9 @@ pub fn consumers(clock: Clock, rules: Rules) -> Consumers {
             customers::erase(conn, e.customer_id, &e.phone_hashes, erasing.now_micros())?;
             customers::PHONES.erased(conn, &e)?;
             Ok(())
-        })
+        });
+    // A late claim's lateness: the earliest delivery and its on-time.
+    consumers.on_batch(|conn, run: &[(&CloudEvent, ShipmentDeliveredV1)]| {
+        shipments::record_deliveries(conn, run)
+    })
 }

@@ -1,5 +1,6 @@
 //! What the complaints service consumes and emits. Consumed: `shipment.created` (shipment
-//! projection), `shipment.exception_raised` (proactive cases), `customer.created`,
+//! projection), `shipment.delivered` (first deliveries, for late claims; see `consumers.rs`),
+//! `shipment.exception_raised` (proactive cases), `customer.created`,
 //! `customer.updated`, `customer.tier_changed` and `customer.owner_changed` (customer
 //! projection: tier, owner, merchant, the blind indexes of the phones), `customer.merged`,
 //! `customer.merge_undone` (what the merge moved goes back), `customer.erased`.

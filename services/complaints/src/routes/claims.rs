@@ -130,9 +130,11 @@ pub async fn get_claim(
     ))
 }
 
-/// `assess` {}, `approve` {amount?} (≤ payable, else 422), `reject` {reason}, `pay`
-/// {reference}; approve, reject and pay are for supervisors and above. Settling (paid or
-/// rejected) emits `claim.settled`.
+/// `assess` {} (`filed` → `assessing`, the payable amount computed again as of now),
+/// `approve` {amount?} (≤ payable, else 422) or `reject` {reason} (`assessing` → `approved` |
+/// `rejected`), `pay` {reference} (`approved` → `paid`); any other action in a state is a 409
+/// naming the current state and the actions allowed in it. Approve, reject and pay are for
+/// supervisors and above. Settling (paid or rejected) emits `claim.settled`.
 #[utoipa::path(post, path = "/api/v1/claims/{id}/actions/{action}", tag = "claims",
     params(("id" = Uuid, Path, description = "Claim id"), ("action" = String, Path, description = "assess | approve | reject | pay")),
     request_body = ClaimActionBody,
@@ -153,9 +155,10 @@ pub async fn act_on_claim(
         caller.require_capability(Capability::ComplaintsApprove)?;
     }
     let body = json_body(&body)?;
-    let (who, now) = (caller.principal.clone(), deps.clock.now_micros());
+    let (who, now, r) = (caller.principal.clone(), deps.clock.now_micros(), **rules);
     let row = db::transaction(&deps.pool, move |conn| {
-        claims::act(conn, id, action, body, &who, &ctx, now)
+        let req = claims::Request { id, action, body };
+        claims::act(conn, req, &who, &ctx, now, &r)
     })
     .await?;
     deps.outbox.wake();

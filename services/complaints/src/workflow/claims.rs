@@ -1,5 +1,5 @@
-//! Claims: filing with the payable amount by rule, assessment, approval within the limit,
-//! rejection, payment, and the ageing job that escalates what is left unsettled (*default* 30
+//! Claims: filing with the payable amount by rule, assessment (which computes it again, as of
+//! its own time), approval within the limit, rejection, payment, and the ageing job that escalates what is left unsettled (*default* 30
 //! days).
 
 use chrono::{DateTime, Utc};
@@ -16,8 +16,8 @@ use crate::configuration::Rules;
 use crate::db::claims::{self as repo, ClaimRow};
 use crate::db::complaints::ComplaintRow;
 use crate::db::schema::complaints;
-use crate::db::shipments;
-use crate::domain::claims::{overdue_before, payable, transition, Parcel};
+use crate::db::shipments::{self, ShipmentRow};
+use crate::domain::claims::{overdue_before, payable, punctuality, transition, Parcel};
 use crate::domain::fields::Fields;
 use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
 use crate::events::emit::{cities, claim_filed, claim_settled, Emitter, Facts};
@@ -72,11 +72,7 @@ pub fn file(
     let Some(s) = shipment.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    let parcel = Parcel {
-        service_level: &s.service_level,
-        freight: s.freight_minor,
-        declared_value: s.declared_value_minor,
-    };
+    let payable = payable_at(conn, &s, kind, claimed_minor, now, rules)?;
     let row = ClaimRow {
         id: new_id(),
         complaint_id,
@@ -85,7 +81,7 @@ pub fn file(
         status: ClaimStatus::Filed.to_string(),
         currency: s.currency.clone(),
         amount_claimed_minor: claimed_minor,
-        amount_payable_minor: payable(kind, parcel, claimed_minor, rules.claims.freight_multiple),
+        amount_payable_minor: payable,
         amount_approved_minor: None,
         customer_id: case
             .as_ref()
@@ -107,6 +103,31 @@ pub fn file(
     em.push(row.id, &claim_filed(&row, claimed, now));
     em.flush(conn)?;
     Ok(row)
+}
+
+/// What a claim of `kind` for `claimed` on shipment `s` may be paid by rule at `now`: a late
+/// one is judged by the shipment's first delivery, if known, else by its promise and `now`.
+fn payable_at(
+    conn: &mut PgConnection,
+    s: &ShipmentRow,
+    kind: ClaimKind,
+    claimed: i64,
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> QueryResult<i64> {
+    let delivery = shipments::delivery(conn, &s.tracking_number)?;
+    let parcel = Parcel {
+        service_level: &s.service_level,
+        freight: s.freight_minor,
+        declared_value: s.declared_value_minor,
+        punctuality: punctuality(s.promised_at, delivery, now),
+    };
+    Ok(payable(
+        kind,
+        parcel,
+        claimed,
+        rules.claims.freight_multiple,
+    ))
 }
 
 /// An amount in the claim's currency: `{amount, currency}` or a bare decimal string.
@@ -147,16 +168,25 @@ fn amount(f: &mut Fields, currency: &str) -> Option<i64> {
     }
 }
 
-/// Applies `action` to a claim the caller may see.
+/// An action on a claim: `POST /claims/{id}/actions/{action}` with its body.
+pub struct Request {
+    pub id: Uuid,
+    pub action: ClaimAction,
+    pub body: Value,
+}
+
+/// Applies `action` to a claim the caller may see. `assess` computes the payable amount again
+/// as of `now` (a parcel delivered, or past its promise, since the claim was filed), and that
+/// is the limit of the approval that follows.
 pub fn act(
     conn: &mut PgConnection,
-    id: Uuid,
-    action: ClaimAction,
-    body: Value,
+    req: Request,
     who: &Principal,
     ctx: &RequestContext,
     now: DateTime<Utc>,
+    rules: &Rules,
 ) -> Result<ClaimRow, ApiError> {
+    let Request { id, action, body } = req;
     let mut row = repo::find(conn, id, true)?
         .filter(|c| visible(who, c))
         .ok_or(ApiError::NotFound("claim"))?;
@@ -174,7 +204,16 @@ pub fn act(
     })?;
     let mut f = Fields::new(body);
     match action {
-        ClaimAction::Assess => {}
+        ClaimAction::Assess => {
+            let kind: ClaimKind = row
+                .kind
+                .parse()
+                .map_err(|_| anyhow::anyhow!("stored claim kind {}", row.kind))?;
+            let s = shipments::find(conn, &row.tracking_number)?
+                .ok_or_else(|| anyhow::anyhow!("claim {} names no projected shipment", row.id))?;
+            row.amount_payable_minor =
+                payable_at(conn, &s, kind, row.amount_claimed_minor, now, rules)?;
+        }
         ClaimAction::Approve => {
             let approved = amount(&mut f, &row.currency).unwrap_or(row.amount_payable_minor);
             if approved > row.amount_payable_minor {

@@ -16,7 +16,7 @@ use crate::db::complaints::{self as repo, ComplaintRow, SlaFlag};
 use crate::db::history::NewHistory;
 use crate::db::schema::{complaint_history, complaints};
 use crate::domain::lifecycle::Status;
-use crate::domain::sla::{deadlines, pauses, Calendar, Deadlines};
+use crate::domain::sla::{clocks_stand_at, deadlines, marks_reached, pauses, Calendar, Deadlines};
 use crate::events::emit::{case_event, cities, Emitter, Facts};
 
 /// The policy row of uncategorised cases (categorised at triage).
@@ -42,7 +42,33 @@ fn set(row: &mut ComplaintRow, d: Deadlines) {
     row.resolution_warn_at = d.resolution_warn_at;
 }
 
-/// Recomputes a case's deadlines from its policy and its history (pauses included).
+/// A case's deadlines under a policy, from its history: counted until where its clocks stand
+/// (`now`, or when they stopped if the case awaits feedback or is closed: a stopped clock's
+/// deadlines are those it stopped with, whenever they are computed), with the SLA marks they
+/// leave standing (`domain::sla::marks_reached`).
+fn computed(
+    created_at: DateTime<Utc>,
+    first_responded_at: Option<DateTime<Utc>>,
+    policy: (i32, i32, &Calendar),
+    moves: &[(Status, DateTime<Utc>)],
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> (Deadlines, i32) {
+    let (fr, res, cal) = policy;
+    let stood = clocks_stand_at(moves, now);
+    let d = deadlines(
+        created_at,
+        fr,
+        res,
+        cal,
+        &pauses(moves, stood),
+        rules.sla.warn_percent,
+    );
+    (d, marks_reached(&d, stood, first_responded_at))
+}
+
+/// Recomputes a case's deadlines from its policy and its history (pauses included), and drops
+/// the SLA marks they no longer reach.
 pub fn refresh(
     conn: &mut PgConnection,
     row: &mut ComplaintRow,
@@ -57,22 +83,24 @@ pub fn refresh(
         ))
     })?;
     let moves = moves_of(repo::moves(conn, row.id)?);
-    set(
-        row,
-        deadlines(
-            row.created_at,
-            fr,
-            res,
-            &calendar(cal),
-            &pauses(&moves, now),
-            rules.sla.warn_percent,
-        ),
+    let cal = calendar(cal);
+    let (d, keep) = computed(
+        row.created_at,
+        row.first_responded_at,
+        (fr, res, &cal),
+        &moves,
+        now,
+        rules,
     );
+    set(row, d);
+    row.sla_flags &= keep;
     Ok(())
 }
 
 /// After a policy change: recomputes every open case under the changed (category, priority)
-/// rows, loading their histories in one query and writing the deadlines in one statement.
+/// rows, loading their histories in one query and writing the deadlines in one statement; a
+/// case's warning or breach whose moment the new deadlines put beyond where its clock stands
+/// is taken away (and announced again if the case reaches the new moment).
 pub fn recompute_open(
     conn: &mut PgConnection,
     changed: &[(String, String)],
@@ -99,8 +127,12 @@ pub fn recompute_open(
         } else {
             q.filter(complaints::category.eq(category))
         };
-        let cases: Vec<(Uuid, DateTime<Utc>)> = q
-            .select((complaints::id, complaints::created_at))
+        let cases: Vec<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>)> = q
+            .select((
+                complaints::id,
+                complaints::created_at,
+                complaints::first_responded_at,
+            ))
             .load(conn)?;
         let ids: Vec<Uuid> = cases.iter().map(|c| c.0).collect();
         let mut moves: HashMap<Uuid, Vec<(String, DateTime<Utc>)>> = HashMap::new();
@@ -116,22 +148,15 @@ pub fn recompute_open(
         {
             moves.entry(id).or_default().push((s, at));
         }
-        let computed: Vec<(Uuid, Deadlines)> = cases
+        let recomputed: Vec<(Uuid, Deadlines, i32)> = cases
             .into_iter()
-            .map(|(id, created)| {
+            .map(|(id, created, responded)| {
                 let m = moves_of(moves.remove(&id).unwrap_or_default());
-                let d = deadlines(
-                    created,
-                    fr,
-                    res,
-                    &cal,
-                    &pauses(&m, now),
-                    rules.sla.warn_percent,
-                );
-                (id, d)
+                let (d, keep) = computed(created, responded, (fr, res, &cal), &m, now, rules);
+                (id, d, keep)
             })
             .collect();
-        total += repo::set_deadlines(conn, &computed, now)?;
+        total += repo::set_deadlines(conn, &recomputed, now)?;
     }
     Ok(total)
 }
@@ -157,7 +182,9 @@ pub fn sweep(conn: &mut PgConnection, now: DateTime<Utc>) -> anyhow::Result<usiz
 
 /// The SLA sweep: one UPDATE ... RETURNING per clock and threshold (at most `limit` cases each,
 /// the most overdue first), one history insert, one outbox insert. Each case warns and breaches
-/// at most once per clock, and each mark is a new version of the case; a breach escalates one
+/// at most once per clock and deadline (a recomputed deadline the case has not reached yet
+/// takes the mark away, [`recompute_open`], and is announced when reached), and each mark is a
+/// new version of the case; a breach escalates one
 /// level (`complaint.escalated`, automatic) and notifies the supervisor of the case's
 /// department in their inbox — on a case already at the top level (3, director) it only
 /// notifies (inbox kind `sla_breached`).

@@ -3,20 +3,23 @@
 use chrono::Duration as Days;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::money::Money;
+use kuaidi_shared::testing::expect_problem;
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{complaint, json_of, refused_fields, shipment, Desk};
+use crate::helpers::{complaint, json_of, refused_fields, shipment, time, Desk};
 
 fn cny(a: &str) -> Value {
     json!({"amount": a, "currency": "CNY"})
 }
 
-/// A published shipment (freight 15.00 CNY) of `level`, insured for `declared` when given.
+/// A published shipment (freight 15.00 CNY) of `level`, insured for `declared` when given,
+/// promised for 2026-11-21 08:00 UTC and not delivered.
 async fn parcel(t: &Desk, tn: &str, level: &str, declared: Option<&str>) {
     let mut s = shipment(tn, Uuid::now_v7(), Uuid::now_v7());
     s.service_level = level.into();
+    s.promised_at = Some(time("2026-11-21T08:00:00Z"));
     s.declared_value = declared.map(|d| Money {
         amount: d.into(),
         currency: "CNY".into(),
@@ -31,7 +34,7 @@ async fn file(t: &Desk, tn: &str, kind: &str, amount: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_payable_amount_follows_insurance_freight_and_service_level() {
-    let t = Desk::spawn().await;
+    let t = Desk::at("2026-11-25T08:00:00Z").await;
     let tap = t.env.tap().await;
     parcel(&t, "KD200000001CN", "standard", Some("200.00")).await;
     parcel(&t, "KD200000002CN", "standard", None).await;
@@ -57,7 +60,7 @@ async fn the_payable_amount_follows_insurance_freight_and_service_level() {
     assert_eq!(
         file(&t, "KD200000003CN", "late", "30.00").await["amount_payable"],
         cny("15.00"),
-        "express late: the freight"
+        "express, past its promise: the freight"
     );
     assert_eq!(
         file(&t, "KD200000002CN", "late", "30.00").await["amount_payable"],
@@ -97,7 +100,7 @@ async fn a_claim_is_assessed_approved_within_the_limit_and_paid() {
     .await;
     assert_eq!(
         early["allowed_actions"],
-        json!(["assess", "reject"]),
+        json!(["assess"]),
         "not approved yet"
     );
     json_of(act("assess", json!({}), Role::Agent).await, 200).await;
@@ -144,6 +147,66 @@ async fn a_claim_is_assessed_approved_within_the_limit_and_paid() {
     )
     .await;
     assert_eq!(read["status"], "paid");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_is_decided_only_once_assessed_and_only_an_approved_one_is_paid() {
+    let t = Desk::spawn().await;
+    parcel(&t, "KD200000007CN", "standard", None).await;
+    let claim = file(&t, "KD200000007CN", "damaged", "30.00").await;
+    let id = claim["id"].as_str().expect("id");
+    let act = |action: &'static str, body: Value| {
+        let t = &t;
+        async move {
+            t.post(
+                &t.admin(),
+                &format!("/api/v1/claims/{id}/actions/{action}"),
+                &body,
+            )
+            .await
+        }
+    };
+    let refused = |state: &'static str, allowed: Value| {
+        move |problem: Value| {
+            assert_eq!(problem["code"], "illegal_transition", "{problem}");
+            assert_eq!(problem["current_status"], state, "{problem}");
+            assert_eq!(problem["allowed_actions"], allowed, "{problem}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(state)),
+                "the detail names the state: {problem}"
+            );
+        }
+    };
+    let reject = || json!({"reason": "no proof of damage"});
+
+    let check = refused("filed", json!(["assess"]));
+    check(expect_problem(act("reject", reject()).await, 409).await);
+    check(expect_problem(act("approve", json!({})).await, 409).await);
+    check(expect_problem(act("pay", json!({"reference": "x"})).await, 409).await);
+    let assessing = json_of(act("assess", json!({})).await, 200).await;
+    assert_eq!(assessing["status"], "assessing");
+    refused("assessing", json!(["approve", "reject"]))(
+        expect_problem(act("pay", json!({"reference": "x"})).await, 409).await,
+    );
+    let rejected = json_of(act("reject", reject()).await, 200).await;
+
+    assert_eq!(rejected["status"], "rejected");
+    let check = refused("rejected", json!([]));
+    check(expect_problem(act("pay", json!({"reference": "x"})).await, 409).await);
+    check(expect_problem(act("approve", json!({})).await, 409).await);
+    check(expect_problem(act("reject", reject()).await, 409).await);
+    let read = json_of(
+        t.get(&t.admin(), &format!("/api/v1/claims/{id}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        read["status"], "rejected",
+        "a refused action changes nothing"
+    );
     t.stop().await;
 }
 

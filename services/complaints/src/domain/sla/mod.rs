@@ -1,11 +1,15 @@
 //! SLA arithmetic (SPEC §6): deadlines on a business calendar, with the clock stopped while a
 //! case awaits the customer's feedback. Pauses are intervals taken from the case's history, so
-//! any deadline can be recomputed (a changed policy) and explained.
+//! any deadline can be recomputed (a changed policy) and explained; `marks.rs` says which
+//! warnings and breaches a recomputed deadline leaves standing.
+
+mod marks;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle::Status;
+pub use marks::{clocks_stand_at, marks_reached, SlaFlag};
 
 /// Working time of a policy. Absent: 24×7 (the phone line is 全天候).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
