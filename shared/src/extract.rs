@@ -6,14 +6,19 @@
 //!
 //! `Json` reads the body as actix's `web::Json<Value>` (so the app's `JsonConfig` still sets the
 //! size limit, the content type and the answer to malformed JSON), then builds `T` from it.
+//! serde stops at the first error; when that is a missing field, `Json` names every missing
+//! field at once (`missing.rs`), and the first other error after them (a wrong type).
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+use serde_path_to_error::Path;
 use std::ops::{Deref, DerefMut};
 
 use crate::problem::{ApiError, FieldError};
+
+mod missing;
 
 /// A JSON body of type `T`; a value of the wrong type names its field (see the module).
 #[derive(Debug)]
@@ -55,10 +60,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let value = web::Json::<serde_json::Value>::from_request(req, payload);
         Box::pin(async move {
-            let value = value.await?.into_inner();
-            serde_path_to_error::deserialize(value)
-                .map(Json)
-                .map_err(|e| refused(e, "body").into())
+            let mut value = value.await?.into_inner();
+            match serde_path_to_error::deserialize(&value) {
+                Ok(body) => Ok(Json(body)),
+                Err(e) if missing_in(e.inner()).is_some() => {
+                    let (found, _) = missing::every_missing::<T>(&mut value, e);
+                    Err(ApiError::Validation(found).into())
+                }
+                Err(e) => Err(refused(e, "body").into()),
+            }
         })
     }
 }
@@ -81,18 +91,25 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 /// serde's message. A missing or unknown field is named by serde's message itself.
 fn refused<E: std::fmt::Display>(e: serde_path_to_error::Error<E>, whole: &str) -> ApiError {
     let message = e.inner().to_string();
-    let path = e.path().to_string();
-    let field = match path.as_str() {
-        "." | "" => named_in(&message).unwrap_or_else(|| whole.to_owned()),
+    ApiError::Validation(vec![FieldError::new(
+        field_of(e.path(), &message, whole),
+        message,
+    )])
+}
+
+/// The field an error of serde at `path` is about, as [`refused`] names it.
+fn field_of(path: &Path, message: &str, whole: &str) -> String {
+    let path = path.to_string();
+    match path.as_str() {
+        "." | "" => named_in(message).unwrap_or_else(|| whole.to_owned()),
         // A list where an object belongs: serde reads a struct from a list too.
         p if p.starts_with('[') => whole.to_owned(),
         // A missing (or unknown) field is reported at the object that lacks (or has) it.
-        p => match named_in(&message) {
+        p => match named_in(message) {
             Some(name) if !p.ends_with(&name) => format!("{p}.{name}"),
             _ => p.to_owned(),
         },
-    };
-    ApiError::Validation(vec![FieldError::new(field, message)])
+    }
 }
 
 /// The field serde names in "missing field `x`" / "unknown field `x`".
@@ -102,6 +119,13 @@ fn named_in(message: &str) -> Option<String> {
         .find_map(|prefix| message.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next())
         .map(str::to_owned)
+}
+
+/// The field serde names in "missing field `x`".
+fn missing_in(e: &serde_json::Error) -> Option<String> {
+    let message = e.to_string();
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next().map(str::to_owned)
 }
 
 /// Turns actix's own extractor errors (bad JSON, bad query, bad path) into problem+json
@@ -217,6 +241,108 @@ mod tests {
         assert_eq!(e.field, "body");
         let ok = body(serde_json::json!({"name": "x"})).await.expect("fits");
         assert_eq!(ok.name, "x");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Recipient {
+        name: String,
+        phone: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Kind {
+        Individual,
+        Company,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Order {
+        recipient: Recipient,
+        kind: Kind,
+        owner_id: Uuid,
+        promised_at: chrono::DateTime<chrono::Utc>,
+        weight_kg: f64,
+        note: Option<String>,
+    }
+
+    /// The fields a body of an `Order` is refused for, in order.
+    async fn refused_fields(json: serde_json::Value) -> Vec<String> {
+        let (req, mut payload) = TestRequest::post().set_json(json).to_http_parts();
+        let e = Json::<Order>::from_request(&req, &mut payload)
+            .await
+            .expect_err("refused");
+        match e.as_error::<ApiError>() {
+            Some(ApiError::Validation(errors)) => errors.iter().map(|e| e.field.clone()).collect(),
+            other => panic!("not a validation error: {other:?}"),
+        }
+    }
+
+    #[actix_web::test]
+    async fn every_missing_field_is_named_at_once() {
+        let recipient = serde_json::json!({"name": "n", "phone": "p"});
+        let fields = refused_fields(serde_json::json!({"recipient": recipient, "kind": "company"}));
+        assert_eq!(fields.await, ["owner_id", "promised_at", "weight_kg"]);
+    }
+
+    #[actix_web::test]
+    async fn missing_nested_fields_are_named_by_their_path() {
+        let body = serde_json::json!({"recipient": {}, "kind": "company", "weight_kg": 1,
+            "owner_id": Uuid::nil(), "promised_at": "2026-01-01T00:00:00Z"});
+        let fields = refused_fields(body).await;
+        assert_eq!(fields, ["recipient.name", "recipient.phone"]);
+    }
+
+    #[actix_web::test]
+    async fn a_missing_object_or_enum_is_named_once_and_the_rest_too() {
+        let fields = refused_fields(serde_json::json!({"note": "n"})).await;
+        let expected = ["recipient", "kind", "owner_id", "promised_at", "weight_kg"];
+        assert_eq!(
+            fields, expected,
+            "not the fields inside the missing recipient"
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_missing_field_and_a_wrong_type_are_both_named() {
+        let body = serde_json::json!({"recipient": {"name": "n"}, "weight_kg": "heavy"});
+        let fields = refused_fields(body).await;
+        assert_eq!(
+            fields,
+            ["recipient.phone", "weight_kg"],
+            "stops at the wrong type"
+        );
+        let fields = refused_fields(serde_json::json!({"weight_kg": "heavy"})).await;
+        assert_eq!(
+            fields,
+            ["weight_kg"],
+            "a wrong type first is named alone, as before"
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_field_no_placeholder_fits_ends_the_list_there() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Counted {
+            name: String,
+            count: std::num::NonZeroU32,
+            label: String,
+        }
+        let (req, mut payload) = TestRequest::post()
+            .set_json(serde_json::json!({}))
+            .to_http_parts();
+        let e = Json::<Counted>::from_request(&req, &mut payload)
+            .await
+            .expect_err("refused");
+        let Some(ApiError::Validation(errors)) = e.as_error::<ApiError>() else {
+            panic!("not a validation error");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "count"]);
+        assert_eq!(errors[1].message, "missing field `count`");
     }
 
     #[derive(Debug, Deserialize)]
