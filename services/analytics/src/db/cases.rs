@@ -1,5 +1,5 @@
-//! `cases`: cases of every type (complaints, inquiries, suggestions, praise) as far as
-//! analytics needs them (type, dimensions, handler, timings).
+//! `cases`: cases of every type (complaints, inquiries, suggestions, praise), proactive or
+//! not, as far as analytics needs them (type, proactive, dimensions, handler, timings).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::schema::cases as c;
 use super::{rollup, shipments};
-use crate::domain::cases::{is_complaint, on_receipt, Held, COMPLAINT};
+use crate::domain::cases::{is_received_complaint, on_receipt, Held, COMPLAINT};
 use crate::domain::facts::{dimension, Dims};
 
 /// What an event tells about a case: enough to place it when no earlier event did.
@@ -15,6 +15,9 @@ use crate::domain::facts::{dimension, Dims};
 pub struct CaseRef<'a> {
     pub complaint_id: Uuid,
     pub type_: Option<&'a str>,
+    /// Opened by the complaints service itself: told by `complaint.received` only (`None` from
+    /// other events, which do not say).
+    pub proactive: Option<bool>,
     pub tracking_number: Option<&'a str>,
     pub city: Option<&'a str>,
     pub category: Option<&'a str>,
@@ -81,6 +84,7 @@ impl From<&Dims> for CaseDims {
 struct NewCase {
     complaint_id: Uuid,
     type_: String,
+    proactive: bool,
     tracking_number: String,
     #[diesel(embed)]
     dims: CaseDims,
@@ -92,6 +96,7 @@ struct NewCase {
 #[diesel(check_for_backend(diesel::pg::Pg))]
 struct KnownCase {
     type_: String,
+    proactive: bool,
     #[diesel(embed)]
     dims: CaseDims,
     received_at: Option<DateTime<Utc>>,
@@ -104,7 +109,9 @@ impl KnownCase {
     /// What its handler holds in the rollups.
     fn held(&self) -> Held {
         Held {
-            receipt: self.received_at.map(|at| (at, on_receipt(&self.type_))),
+            receipt: self
+                .received_at
+                .map(|at| (at, on_receipt(&self.type_, self.proactive))),
             first_response: self
                 .first_responded_at
                 .map(|at| (at, self.first_response_in_sla.unwrap_or(false))),
@@ -112,12 +119,13 @@ impl KnownCase {
     }
 }
 
-/// A case as its events count: its type (which figures it counts in: `domain::cases`), its
-/// dimensions with the handler the event names (else the case's), and the case's handler now,
-/// under whom its receipt and first response count.
+/// A case as its events count: its type and whether it is proactive (which figures it counts
+/// in: `domain::cases`), its dimensions with the handler the event names (else the case's), and
+/// the case's handler now, under whom its receipt and first response count.
 #[derive(Debug, Clone)]
 pub struct Placed {
     pub type_: String,
+    pub proactive: bool,
     pub dims: Dims,
     pub handler: Uuid,
 }
@@ -138,19 +146,21 @@ pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Placed> {
     let (held, since) = known
         .as_ref()
         .map_or((Held::default(), None), |k| (k.held(), k.handler_since));
-    let known = known.map(|k| (k.type_, Dims::from(k.dims)));
-    // The received event is the authority; others only place a case not seen yet.
-    let (type_, mut dims) = match (known, r.received_at) {
+    let known = known.map(|k| (k.type_, k.proactive, Dims::from(k.dims)));
+    // The received event is the authority; others only place a case not seen yet (as not
+    // proactive: they do not say, and its receipt, arriving later, tells).
+    let (type_, proactive, mut dims) = match (known, r.received_at) {
         (Some(k), None) => k,
         (known, _) => {
-            let dims = dims_of(conn, r, known.as_ref().map(|k| &k.1))?;
+            let dims = dims_of(conn, r, known.as_ref().map(|k| &k.2))?;
             let type_ = dimension(
                 r.type_
                     .or(known.as_ref().map(|k| k.0.as_str()))
                     .or(Some(COMPLAINT)),
             );
-            save(conn, r, &type_, &dims)?;
-            (type_, dims)
+            let proactive = r.proactive.or(known.as_ref().map(|k| k.1)).unwrap_or(false);
+            save(conn, r, &type_, proactive, &dims)?;
+            (type_, proactive, dims)
         }
     };
     let mut handler = dims.handler_id;
@@ -170,6 +180,7 @@ pub fn place(conn: &mut PgConnection, r: &CaseRef) -> anyhow::Result<Placed> {
     }
     Ok(Placed {
         type_,
+        proactive,
         dims,
         handler,
     })
@@ -198,10 +209,17 @@ fn dims_of(conn: &mut PgConnection, r: &CaseRef, known: Option<&Dims>) -> anyhow
     })
 }
 
-fn save(conn: &mut PgConnection, r: &CaseRef, type_: &str, d: &Dims) -> QueryResult<()> {
+fn save(
+    conn: &mut PgConnection,
+    r: &CaseRef,
+    type_: &str,
+    proactive: bool,
+    d: &Dims,
+) -> QueryResult<()> {
     let case = NewCase {
         complaint_id: r.complaint_id,
         type_: type_.to_owned(),
+        proactive,
         tracking_number: dimension(r.tracking_number),
         dims: d.into(),
         received_at: r.received_at,
@@ -254,8 +272,8 @@ pub fn first_responded(
 /// A case given another category after receipt (triage): its received complaint moves from
 /// the old category's rollup row to the new one's, under the case's handler. Returns the
 /// receipt time with the old and new dimensions, or `None` when nothing moves (same category,
-/// not a complaint, or the receipt not seen yet: it will count under the category it then
-/// carries).
+/// not a complaint received from a customer — another type, or a proactive case — or the
+/// receipt not seen yet: it will count under the category it then carries).
 pub fn recategorise(
     conn: &mut PgConnection,
     complaint_id: Uuid,
@@ -270,6 +288,7 @@ pub fn recategorise(
         .optional()?;
     let Some(KnownCase {
         type_,
+        proactive,
         dims,
         received_at: Some(received_at),
         ..
@@ -277,7 +296,8 @@ pub fn recategorise(
     else {
         return Ok(None);
     };
-    if !is_complaint(&type_) || dims.category == category || category.is_empty() {
+    if !is_received_complaint(&type_, proactive) || dims.category == category || category.is_empty()
+    {
         return Ok(None);
     }
     diesel::update(c::table.find(complaint_id))

@@ -31,7 +31,7 @@ pub struct Spot {
 }
 
 /// A tracking number complained about more than once (`hub`, `city`: empty when unknown):
-/// cases of type complaint only, like every hotspot.
+/// complaints received from customers only (type complaint, not proactive), like every hotspot.
 #[derive(QueryableByName)]
 pub struct Cluster {
     #[diesel(sql_type = Text)]
@@ -63,8 +63,8 @@ pub struct HotspotRows {
     pub clusters: Vec<Cluster>,
 }
 
-/// Complaints by category × city and × hub with their trend, and the top clusters, in a
-/// total order (most complaints first, ties by their keys), the same in every answer.
+/// Complaints received (the rollups' `complaints`: no proactive case, `domain::cases`) by
+/// category × city and × hub with their trend, and the top clusters, in a total order (most complaints first, ties by their keys), the same in every answer.
 pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<HotspotRows> {
     let ((from, to), (pfrom, pto)) = windows(request);
     let sql = format!(
@@ -82,7 +82,7 @@ pub fn hotspots(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result
         "SELECT tracking_number, COUNT(*)::bigint AS complaints, \
                 COALESCE(array_agg(DISTINCT category) FILTER (WHERE category <> ''), '{{}}') AS categories, \
                 MAX(hub) AS hub, MAX(city) AS city \
-         FROM cases WHERE {} AND type = 'complaint' AND tracking_number <> '' \
+         FROM cases WHERE {} AND type = 'complaint' AND NOT proactive AND tracking_number <> '' \
          GROUP BY tracking_number HAVING COUNT(*) >= 2 ORDER BY 2 DESC, 1 LIMIT 10",
         FILTER.replace("bucket", "received_at")
     );

@@ -151,6 +151,7 @@ diesel::table! {
         first_responded_at -> Nullable<Timestamptz>,
         first_response_in_sla -> Nullable<Bool>,
         handler_since -> Nullable<Timestamptz>,
+        proactive -> Bool,
     }
 }
 

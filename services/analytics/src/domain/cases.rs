@@ -1,8 +1,11 @@
-//! Which case counts in which figure (SPEC §8). Complaints are the cases of type `complaint`:
-//! only they count in `complaints`, `complaint_rate_per_10k`, the hotspots and the
-//! complaint-spike alert. How cases are handled — first responses, closings, SLA breaches,
-//! surveys, reopenings, per handler too — is counted for every case type (complaint, inquiry,
-//! suggestion, praise): the complaints service runs the same clocks and surveys for all.
+//! Which case counts in which figure (SPEC §8). Complaints received are the cases of type
+//! `complaint` a customer brought: only they count in `complaints`, `complaint_rate_per_10k`,
+//! the hotspots and the complaint-spike alert. A proactive case (SPEC §6: opened by the
+//! complaints service itself when a key account's parcel is lost or damaged, before the
+//! customer calls) is not one: no customer complained. How cases are handled — first
+//! responses, closings, SLA breaches, surveys, reopenings, per handler too — is counted for
+//! every case, whatever its type, proactive or not: the complaints service runs the same clocks
+//! and surveys for all, and handling a case is work done whoever opened it.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -15,6 +18,12 @@ pub const COMPLAINT: &str = "complaint";
 /// Whether a case of `type_` is a complaint.
 pub fn is_complaint(type_: &str) -> bool {
     type_ == COMPLAINT
+}
+
+/// Whether a case of `type_`, `proactive` or not, is a complaint received from a customer: a
+/// complaint the service did not open itself.
+pub fn is_received_complaint(type_: &str, proactive: bool) -> bool {
+    is_complaint(type_) && !proactive
 }
 
 /// What an event of a case of `type_` adds, of the `counters` it would add to a complaint:
@@ -30,15 +39,18 @@ pub fn counted(type_: &str, counters: Counters) -> Counters {
     }
 }
 
-/// What a case received adds: one complaint when it is one, nothing otherwise.
-pub fn on_receipt(type_: &str) -> Counters {
-    counted(
-        type_,
+/// What a case received adds: one complaint when it is a complaint received from a customer
+/// ([`is_received_complaint`]), nothing otherwise — a proactive case's handling counts, its
+/// receipt does not.
+pub fn on_receipt(type_: &str, proactive: bool) -> Counters {
+    if is_received_complaint(type_, proactive) {
         Counters {
             complaints: 1,
             ..Counters::default()
-        },
-    )
+        }
+    } else {
+        Counters::default()
+    }
 }
 
 /// What a first response adds: one, within SLA or not.
@@ -111,14 +123,46 @@ mod tests {
 
     #[test]
     fn only_a_complaint_received_counts_as_a_complaint() {
-        assert_eq!(on_receipt(COMPLAINT).complaints, 1);
+        assert_eq!(on_receipt(COMPLAINT, false).complaints, 1);
         for type_ in OTHER_TYPES {
             assert_eq!(
-                on_receipt(type_),
+                on_receipt(type_, false),
                 Counters::default(),
                 "{type_} is no complaint"
             );
         }
+    }
+
+    #[test]
+    fn a_proactive_case_is_no_complaint_received() {
+        assert_eq!(
+            on_receipt(COMPLAINT, true),
+            Counters::default(),
+            "the service opened it: no customer complained"
+        );
+        assert!(is_received_complaint(COMPLAINT, false));
+        assert!(!is_received_complaint(COMPLAINT, true));
+        for type_ in OTHER_TYPES {
+            assert_eq!(on_receipt(type_, true), Counters::default(), "{type_}");
+        }
+    }
+
+    #[test]
+    fn a_new_handler_of_a_proactive_case_takes_over_its_first_response_only() {
+        let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let responded = at("2026-11-25T09:40:00Z");
+        let held = Held {
+            receipt: Some((at("2026-11-25T08:05:00Z"), on_receipt(COMPLAINT, true))),
+            first_response: Some((responded, false)),
+        };
+        let facts = held.moved(&Dims::default(), alice, bob);
+        assert_eq!(facts.len(), 2, "one pair, of the first response: {facts:?}");
+        assert!(
+            facts
+                .iter()
+                .all(|f| f.counters.complaints == 0 && f.bucket == at("2026-11-25T09:30:00Z")),
+            "no complaint moves: {facts:?}"
+        );
     }
 
     #[test]
@@ -158,7 +202,7 @@ mod tests {
         };
         let (received, responded) = (at("2026-11-25T08:05:00Z"), at("2026-11-25T09:40:00Z"));
         let held = Held {
-            receipt: Some((received, on_receipt(COMPLAINT))),
+            receipt: Some((received, on_receipt(COMPLAINT, false))),
             first_response: Some((responded, true)),
         };
         let facts = held.moved(&dims, alice, bob);
@@ -209,7 +253,7 @@ mod tests {
         let bob = Uuid::now_v7();
         let received = at("2026-11-25T08:05:00Z");
         let inquiry = Held {
-            receipt: Some((received, on_receipt("inquiry"))),
+            receipt: Some((received, on_receipt("inquiry", false))),
             first_response: None,
         };
         assert!(inquiry.moved(&Dims::default(), Uuid::nil(), bob).is_empty());
@@ -217,7 +261,7 @@ mod tests {
             .moved(&Dims::default(), Uuid::nil(), bob)
             .is_empty());
         let complaint = Held {
-            receipt: Some((received, on_receipt(COMPLAINT))),
+            receipt: Some((received, on_receipt(COMPLAINT, false))),
             first_response: None,
         };
         assert!(complaint.moved(&Dims::default(), bob, bob).is_empty());

@@ -11,15 +11,22 @@ const FIRST: &str = "2026-12-02.1";
 /// as complaints); before, complaints only.
 const CASES_OF_EVERY_TYPE: &str = "2026-12-05.1";
 
+/// `complaints` and `complaint_rate_per_10k` count complaints received from customers: no
+/// longer the proactive cases the complaints service opens itself (SPEC §6). The case-handling
+/// figures did not change: they counted proactive cases, as every case, and still do (their
+/// texts now say so, their meaning is that of [`CASES_OF_EVERY_TYPE`]).
+const PROACTIVE_NOT_RECEIVED: &str = "2026-12-06.1";
+
 /// Version of the catalogue: the newest of its definitions' (checked by a test). A changed
 /// definition gets a new version, so a figure can always be reproduced.
-pub const DEFINITIONS_VERSION: &str = CASES_OF_EVERY_TYPE;
+pub const DEFINITIONS_VERSION: &str = PROACTIVE_NOT_RECEIVED;
 
 /// One KPI's definition.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"name": "complaint_rate_per_10k", "formula": "complaints / shipments x 10000",
-    "numerator": "complaint cases received (type complaint)", "denominator": "shipments created",
-    "source_events": ["complaint.received", "shipment.created"], "version": "2026-12-02.1"}))]
+    "numerator": "complaint cases received from customers (type complaint, not proactive)",
+    "denominator": "shipments created", "source_events": ["complaint.received", "shipment.created"],
+    "version": "2026-12-06.1"}))]
 pub struct KpiDefinition {
     pub name: &'static str,
     pub formula: &'static str,
@@ -71,8 +78,9 @@ const PERIODS: Option<&str> = Some("customers active in the previous period");
 /// Every KPI of `/analytics/kpis`, in the order of its rows' fields. Ratios are sums of the
 /// numerator over the period ÷ sums of the denominator (never an average of daily ratios);
 /// events count in the period holding their own time (delivered_at, occurred_at, ...). The
-/// `complaint.*` and `survey.*` events of case handling are those of cases of every type
-/// (`domain::cases`); only `complaints` and `complaint_rate_per_10k` are of complaints alone.
+/// `complaint.*` and `survey.*` events of case handling are those of cases of every type,
+/// proactive ones too (`domain::cases`); only `complaints` and `complaint_rate_per_10k` are of
+/// complaints received from customers alone (type complaint, not proactive).
 pub const KPIS: &[KpiDefinition] = &[
     kpi("shipments", "count of shipments created", "shipment.created", None, SHIP),
     kpi("delivered", "count of shipments delivered", "shipment.delivered", None, DELIVERY),
@@ -86,29 +94,31 @@ pub const KPIS: &[KpiDefinition] = &[
         "shipments with an exception (once per shipment)", Some("shipments created"), EXC),
     kpi("avg_transit_hours", "mean of delivered_at - first in_transit, in hours",
         "sum of transit hours", Some("deliveries with a known in_transit scan"), TRANSIT),
-    kpi("complaints", "count of complaint cases received (type complaint; suggestions, inquiries and praise are not complaints)",
-        "complaint.received with type = complaint", None, RECEIVED),
+    kpi("complaints", "count of complaint cases received from customers (type complaint; suggestions, inquiries and praise are not complaints, nor the proactive cases the service opens itself before the customer calls)",
+        "complaint.received with type = complaint and proactive = false", None, RECEIVED)
+        .changed_in(PROACTIVE_NOT_RECEIVED),
     kpi("complaint_rate_per_10k", "complaints / shipments x 10000",
-        "complaint cases received (type complaint)", Some("shipments created"),
-        &["complaint.received", "shipment.created"]),
+        "complaint cases received from customers (type complaint, not proactive)",
+        Some("shipments created"), &["complaint.received", "shipment.created"])
+        .changed_in(PROACTIVE_NOT_RECEIVED),
     kpi("first_response_sla_rate",
-        "cases (every type) first-responded within SLA / cases first-responded",
+        "cases (every type, proactive ones too) first-responded within SLA / cases first-responded",
         "complaint.first_responded with within_sla", Some("complaint.first_responded"),
         &["complaint.first_responded"]).changed_in(CASES_OF_EVERY_TYPE),
-    kpi("resolved_within_24h_rate", "cases (every type) closed within 24 h of receipt / closed",
+    kpi("resolved_within_24h_rate", "cases (every type, proactive ones too) closed within 24 h of receipt / closed",
         "complaint.closed with closed_at - received_at <= 24 h", Some("complaint.closed"), CLOSED)
         .changed_in(CASES_OF_EVERY_TYPE),
-    kpi("resolved_within_48h_rate", "cases (every type) closed within 48 h of receipt / closed",
+    kpi("resolved_within_48h_rate", "cases (every type, proactive ones too) closed within 48 h of receipt / closed",
         "complaint.closed with closed_at - received_at <= 48 h", Some("complaint.closed"), CLOSED)
         .changed_in(CASES_OF_EVERY_TYPE),
-    kpi("sla_breaches", "count of complaint.sla_breached, cases of every type",
+    kpi("sla_breaches", "count of complaint.sla_breached, cases of every type, proactive ones too",
         "complaint.sla_breached", None, &["complaint.sla_breached"])
         .changed_in(CASES_OF_EVERY_TYPE),
-    kpi("csat_avg", "mean overall score (1-5) of surveys, cases of every type", "sum of overall",
+    kpi("csat_avg", "mean overall score (1-5) of surveys, cases of every type, proactive ones too", "sum of overall",
         Some("surveys"), SURVEY).changed_in(CASES_OF_EVERY_TYPE),
-    kpi("satisfied_rate", "surveys (cases of every type) with overall >= 4 / surveys",
+    kpi("satisfied_rate", "surveys (cases of every type, proactive ones too) with overall >= 4 / surveys",
         "surveys with overall >= 4", Some("surveys"), SURVEY).changed_in(CASES_OF_EVERY_TYPE),
-    kpi("reopen_rate", "cases (every type) reopened / closed", "complaint.reopened",
+    kpi("reopen_rate", "cases (every type, proactive ones too) reopened / closed", "complaint.reopened",
         Some("complaint.closed"), &["complaint.reopened", "complaint.closed"])
         .changed_in(CASES_OF_EVERY_TYPE),
     kpi("new_customers", "customers created", "customer.created", None, &["customer.created"]),
@@ -160,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn the_case_handling_figures_changed_to_every_case_type_and_complaints_did_not() {
+    fn the_case_handling_figures_changed_to_every_case_type_and_shipments_did_not() {
         let version = |name: &str| {
             KPIS.iter()
                 .find(|k| k.name == name)
@@ -182,13 +192,42 @@ mod tests {
                 "{name} counts every case"
             );
         }
-        for name in [
-            "complaints",
-            "complaint_rate_per_10k",
-            "shipments",
-            "claims_paid",
-        ] {
+        for name in ["shipments", "claims_paid"] {
             assert_eq!(version(name), FIRST, "{name} is unchanged");
         }
+    }
+
+    #[test]
+    fn complaints_and_their_rate_leave_out_proactive_cases_and_case_handling_keeps_them() {
+        let defined = |name: &str| KPIS.iter().find(|k| k.name == name).expect("defined");
+        for name in ["complaints", "complaint_rate_per_10k"] {
+            let kpi = defined(name);
+            assert_eq!(kpi.version, PROACTIVE_NOT_RECEIVED, "{name} changed");
+            assert!(
+                kpi.numerator.contains("not proactive")
+                    || kpi.numerator.contains("proactive = false"),
+                "{name} says proactive cases are left out: {kpi:?}"
+            );
+        }
+        for name in [
+            "first_response_sla_rate",
+            "resolved_within_24h_rate",
+            "resolved_within_48h_rate",
+            "sla_breaches",
+            "csat_avg",
+            "satisfied_rate",
+            "reopen_rate",
+        ] {
+            let kpi = defined(name);
+            assert!(
+                kpi.formula.contains("proactive ones too"),
+                "{name} says proactive cases count: {kpi:?}"
+            );
+            assert_eq!(
+                kpi.version, CASES_OF_EVERY_TYPE,
+                "{name}: its meaning did not change"
+            );
+        }
+        assert_eq!(DEFINITIONS_VERSION, PROACTIVE_NOT_RECEIVED);
     }
 }

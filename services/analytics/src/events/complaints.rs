@@ -1,7 +1,8 @@
 //! Complaint events: cases received, first responses (within SLA or not), closings (within
 //! 24 / 48 h), reopenings, SLA breaches, surveys and paid claims, under the case's dimensions
-//! and its handler. A case of any type counts in the case-handling figures; only a complaint
-//! counts as one received (`domain::cases`). A case's receipt and first response count under
+//! and its handler. A case of any type, proactive or not, counts in the case-handling figures;
+//! only a complaint a customer brought (not a proactive case) counts as one received
+//! (`domain::cases`). A case's receipt and first response count under
 //! its handler of now: an assignment moves them to the new handler (`db::cases::place`).
 
 use chrono::{DateTime, Utc};
@@ -130,6 +131,7 @@ fn received(conn: &mut PgConnection, e: &ComplaintReceivedV1) -> anyhow::Result<
     let case = CaseRef {
         complaint_id: e.complaint_id,
         type_: Some(&e.type_),
+        proactive: Some(e.proactive),
         tracking_number: e.tracking_number.as_deref(),
         city: e.city.as_deref(),
         category: e.category.as_deref(),
@@ -145,7 +147,12 @@ fn received(conn: &mut PgConnection, e: &ComplaintReceivedV1) -> anyhow::Result<
         handler_id: placed.handler,
         ..placed.dims
     };
-    add(conn, e.received_at, dims, on_receipt(&placed.type_))
+    add(
+        conn,
+        e.received_at,
+        dims,
+        on_receipt(&placed.type_, placed.proactive),
+    )
 }
 
 fn closed(conn: &mut PgConnection, e: &ComplaintClosedV1) -> anyhow::Result<()> {

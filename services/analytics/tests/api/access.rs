@@ -138,10 +138,10 @@ async fn the_kpi_catalogue_defines_every_kpi_of_the_spec_with_its_version() {
     let rate = defined("complaint_rate_per_10k");
     assert_eq!(rate["denominator"], "shipments created");
     assert_eq!(
-        rate["version"], "2026-12-02.1",
-        "complaints alone, as first defined"
+        rate["version"], "2026-12-06.1",
+        "complaints received from customers alone: proactive cases left out since"
     );
-    assert_eq!(catalogue["definitions_version"], "2026-12-05.1");
+    assert_eq!(catalogue["definitions_version"], "2026-12-06.1");
     assert_eq!(
         defined("first_response_sla_rate")["version"],
         "2026-12-05.1",

@@ -14,22 +14,24 @@ use uuid::Uuid;
 use crate::helpers::{complaint, payload, revert_to_before, shipment, TestApp};
 
 /// `day` of November 2026 at `h`:`m` UTC.
-fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
+pub fn at(day: u32, h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, day, h, m, 0)
         .single()
         .expect("time")
 }
 
 /// One case's life after its receipt on the 24th at noon, by `handler`.
-struct Handled {
-    within_sla: bool,
-    breached: bool,
-    closed_at: DateTime<Utc>,
-    overall: i16,
-    reopened: bool,
+pub struct Handled {
+    pub within_sla: bool,
+    pub breached: bool,
+    pub closed_at: DateTime<Utc>,
+    pub overall: i16,
+    pub reopened: bool,
 }
 
-async fn handle(t: &TestApp, c: &ComplaintReceivedV1, handler: Uuid, h: Handled) {
+/// Publishes `c` and its life (first response at 13:00 on the 24th, breach, closing, reopening,
+/// survey), each event naming `handler` as the assignee.
+pub async fn handle(t: &TestApp, c: &ComplaintReceivedV1, handler: Uuid, h: Handled) {
     let base = json!({
         "complaint_id": c.complaint_id, "number": c.number, "merchant_id": c.merchant_id,
         "tracking_number": c.tracking_number, "category": c.category, "city": c.city,
@@ -136,7 +138,7 @@ async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_compl
         row["reopen_rate"], 0.5,
         "the inquiry reopened of two closed"
     );
-    assert_eq!(report["definitions_version"], "2026-12-05.1");
+    assert_eq!(report["definitions_version"], "2026-12-06.1");
 
     let own = t.kpis_as(&t.agent(alice), week).await;
     let own = &own["data"][0];

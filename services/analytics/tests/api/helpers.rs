@@ -210,6 +210,7 @@ pub fn complaint(merchant_id: Uuid, received_at: DateTime<Utc>) -> ComplaintRece
         tracking_number: None,
         city: Some("北京".into()),
         received_at,
+        proactive: false,
     }
 }
 

@@ -69,7 +69,7 @@ async fn todays_row_counts_shipments_and_complaints_and_derives_the_rate_per_10k
         row["claims_paid"],
         json!({"amount": "0.00", "currency": "CNY"})
     );
-    assert_eq!(report["definitions_version"], "2026-12-05.1");
+    assert_eq!(report["definitions_version"], "2026-12-06.1");
     t.stop().await;
 }
 

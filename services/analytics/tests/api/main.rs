@@ -11,6 +11,7 @@ mod helpers;
 mod input;
 mod kpis;
 mod late_facts;
+mod proactive;
 mod queries;
 mod report_edges;
 mod reports;

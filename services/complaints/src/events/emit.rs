@@ -131,7 +131,8 @@ impl<'a> Emitter<'a> {
     }
 }
 
-/// `complaint.received` for a case just opened, with its destination city.
+/// `complaint.received` for a case just opened, with its destination city and whether the
+/// service opened it itself (`proactive`).
 pub fn received(row: &ComplaintRow, city: Option<String>) -> ComplaintReceivedV1 {
     ComplaintReceivedV1 {
         complaint_id: row.id,
@@ -145,6 +146,7 @@ pub fn received(row: &ComplaintRow, city: Option<String>) -> ComplaintReceivedV1
         tracking_number: row.tracking_number.clone(),
         city,
         received_at: row.created_at,
+        proactive: row.proactive,
     }
 }
 

@@ -5,6 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{
     CustomerErasedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
 };
+use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::{customer_created, publish};
 use serde_json::{json, Value};
@@ -155,7 +156,14 @@ async fn a_key_accounts_lost_parcel_opens_one_proactive_case_assigned_to_its_own
         ],
         "through the lifecycle, by the service"
     );
-    let assigned = events_until(&tap, &["complaint.assigned"]).await;
+    let events = events_until(&tap, &["complaint.received", "complaint.assigned"]).await;
+    let of = |t: &str| -> Vec<&CloudEvent> { events.iter().filter(|e| e.type_ == t).collect() };
+    assert_eq!(
+        of("complaint.received")[0].data["proactive"],
+        true,
+        "analytics counts no complaint received for it"
+    );
+    let assigned = of("complaint.assigned");
     assert_eq!(assigned.len(), 1, "announced once");
     assert_eq!(
         (

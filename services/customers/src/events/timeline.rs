@@ -146,6 +146,7 @@ mod tests {
             tracking_number: None,
             city: None,
             received_at: at("2026-05-01T08:00:00Z"),
+            proactive: false,
         }
     }
 

@@ -87,6 +87,7 @@ async fn a_closed_complaint_becomes_an_interaction_and_one_callback_three_days_l
         tracking_number: None,
         city: None,
         received_at: now - Duration::days(2),
+        proactive: false,
     };
     let closed = ComplaintClosedV1 {
         complaint_id: complaint,
@@ -174,6 +175,7 @@ async fn a_received_complaint_counts_as_open_once_and_shows_in_the_timeline() {
         tracking_number: Some("KD7".into()),
         city: None,
         received_at: now - Duration::hours(1),
+        proactive: false,
     };
     let complaint = Uuid::now_v7();
     let event =

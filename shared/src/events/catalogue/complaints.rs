@@ -65,6 +65,11 @@ pub struct ComplaintReceivedV1 {
     pub tracking_number: Option<String>,
     pub city: Option<String>,
     pub received_at: DateTime<Utc>,
+    /// Opened by the service itself before the customer called (SPEC §6 proactive cases: a
+    /// key account's parcel lost or damaged), not received from a customer. `false` in events
+    /// written before it was added.
+    #[serde(default)]
+    pub proactive: bool,
 }
 
 event!(

@@ -16,7 +16,8 @@ use crate::routes::rights::merchant_scope;
 
 /// Complaints by category × city and × hub over `from..=to` (local days of `tz`), the trend
 /// against the previous period of equal length, and the top tracking-number and hub clusters
-/// (热点分析). A merchant sees its own complaints (another merchant's `merchant_id` is a `404`).
+/// (热点分析): complaints received from customers, not the proactive cases the service opens
+/// itself. A merchant sees its own complaints (another merchant's `merchant_id` is a `404`).
 #[utoipa::path(get, path = "/api/v1/analytics/complaint-hotspots", tag = "analytics",
     params(KpiQuery),
     responses((status = 200, description = "Hotspots and their trend", body = Hotspots),

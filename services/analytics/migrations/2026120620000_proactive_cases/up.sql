@@ -1,0 +1,13 @@
+-- A proactive case (SPEC §6: opened by the complaints service itself when a key account's
+-- parcel is lost or damaged, before the customer calls) is no complaint received: from now on
+-- it counts in neither `complaints` nor `complaint_rate_per_10k` (KPI definitions of version
+-- 2026-12-06.1), nor in the hotspots or the complaint-spike alert, while its handling (first
+-- response, closings, SLA breaches, surveys, reopenings, staff figures) counts as every case's.
+-- `complaint.received` now says `proactive`; `cases` keeps it, so an assignment arriving later
+-- moves no complaint of a proactive case, a recategorisation none either, and the hotspots'
+-- tracking-number clusters leave it out.
+--
+-- NOT recoverable, because it was never stored: which of the cases received so far were
+-- proactive (`complaint.received` did not say). They stay `false` here and counted as
+-- complaints received in the periods before this migration.
+ALTER TABLE cases ADD COLUMN proactive BOOLEAN NOT NULL DEFAULT false;
