@@ -198,14 +198,27 @@ async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_compl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn inquiries_raise_no_complaint_spike_where_as_many_complaints_do() {
-    // 23:00 on the 25th in Shanghai, the business day of the rules.
+    only_the_complaints_spike("inquiries", |mut c| {
+        c.type_ = "inquiry".into();
+        c
+    })
+    .await;
+}
+
+/// Five cases made `other` in Shanghai, then five customers' complaints in Beijing, handled in
+/// that order, at 23:00 on the 25th in Shanghai (the business day of the rules): only Beijing
+/// spikes.
+pub async fn only_the_complaints_spike(
+    what: &str,
+    other: impl Fn(ComplaintReceivedV1) -> ComplaintReceivedV1,
+) {
     let t = TestApp::spawn_at(at(25, 15, 0)).await;
     let merchant = Uuid::now_v7();
-    // Five inquiries in Shanghai, then five complaints in Beijing, handled in that order.
     for i in 0..5 {
-        let mut c = complaint(merchant, at(25, 10, i));
-        c.type_ = "inquiry".into();
-        c.city = Some("上海".into());
+        let c = other(ComplaintReceivedV1 {
+            city: Some("上海".into()),
+            ..complaint(merchant, at(25, 10, i))
+        });
         t.emit(&c, c.received_at).await;
     }
     for i in 0..5 {
@@ -223,7 +236,7 @@ async fn inquiries_raise_no_complaint_spike_where_as_many_complaints_do() {
         .await;
 
     let alerts = open["data"].as_array().expect("data");
-    assert_eq!(alerts.len(), 1, "no spike of inquiries: {open}");
+    assert_eq!(alerts.len(), 1, "no spike of {what}: {open}");
     assert_eq!(
         (
             &alerts[0]["kind"],

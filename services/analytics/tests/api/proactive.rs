@@ -186,42 +186,9 @@ async fn a_proactive_case_assigned_before_its_receipt_arrives_counts_no_complain
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proactive_cases_raise_no_complaint_spike_where_as_many_complaints_do() {
-    // 23:00 on the 25th in Shanghai, the business day of the rules.
-    let t = TestApp::spawn_at(at(25, 15, 0)).await;
-    let merchant = Uuid::now_v7();
-    // Five proactive cases in Shanghai, then five customers' complaints in Beijing, handled in
-    // that order.
-    for i in 0..5 {
-        let c = ComplaintReceivedV1 {
-            city: Some("上海".into()),
-            proactive: true,
-            ..complaint(merchant, at(25, 10, i))
-        };
-        t.emit(&c, c.received_at).await;
-    }
-    for i in 0..5 {
-        let c = complaint(merchant, at(25, 10, i));
-        t.emit(&c, c.received_at).await;
-    }
-
-    let open = t
-        .get_when(
-            &t.admin(),
-            "/api/v1/analytics/alerts?status=open",
-            "the Beijing spike",
-            |p| p["data"].as_array().is_some_and(|d| !d.is_empty()),
-        )
-        .await;
-
-    let alerts = open["data"].as_array().expect("data");
-    assert_eq!(alerts.len(), 1, "no spike of proactive cases: {open}");
-    assert_eq!(
-        (
-            &alerts[0]["kind"],
-            &alerts[0]["city"],
-            &alerts[0]["observed"]
-        ),
-        (&json!("complaint_spike"), &json!("北京"), &json!(5.0))
-    );
-    t.stop().await;
+    crate::case_types::only_the_complaints_spike("proactive cases", |c| ComplaintReceivedV1 {
+        proactive: true,
+        ..c
+    })
+    .await;
 }
