@@ -33,9 +33,9 @@ pub struct Claim {
     pub amount_claimed: Money,
     /// What the rules allow for this claim (insured → declared value; uninsured loss or
     /// damage → 3 × freight by default; late → the freight on a time-definite service
-    /// (`express`, `same_day`, `scheduled`) that missed its promise — delivered after it, or
-    /// not delivered and past it — and 0 otherwise, also when no promise is known), never more
-    /// than claimed. Computed at filing and again at `assess`, as of that moment.
+    /// (`express`, `same_day`, `scheduled`), 0 when the parcel was delivered by its promise or
+    /// on another service), never more than claimed. Computed at filing and again at `assess`,
+    /// as of that moment.
     pub amount_payable: Money,
     pub amount_approved: Option<Money>,
     pub customer_id: Option<Uuid>,

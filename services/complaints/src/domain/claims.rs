@@ -72,9 +72,10 @@ pub fn punctuality(
 
 /// The most the rules allow for a claim of `kind` on `parcel`: insured loss or damage → the
 /// declared value; uninsured → `freight_multiple` × freight (*default* 3, `[claims]
-/// freight_multiple`); late on a time-definite service that did miss its promise → the
-/// freight; any other late claim (another service, delivered on time, promise not yet past or
-/// unknown) → nothing.
+/// freight_multiple`); late on a time-definite service → the freight (SPEC §6), unless the
+/// parcel is known to have kept its promise (delivered by it) → nothing; late on another
+/// service → nothing. A claim filed before the promise is past, or on a parcel whose promise is
+/// not known, keeps the SPEC's amount: the assessor decides (and `assess` computes it again).
 pub fn limit(kind: ClaimKind, parcel: Parcel<'_>, freight_multiple: u32) -> i64 {
     match kind {
         ClaimKind::Lost | ClaimKind::Damaged => match parcel.declared_value {
@@ -83,7 +84,7 @@ pub fn limit(kind: ClaimKind, parcel: Parcel<'_>, freight_multiple: u32) -> i64 
         },
         ClaimKind::Late
             if TIME_DEFINITE.contains(&parcel.service_level)
-                && parcel.punctuality == Punctuality::Late =>
+                && parcel.punctuality != Punctuality::OnTime =>
         {
             parcel.freight
         }
@@ -192,17 +193,21 @@ mod tests {
     }
 
     #[test]
-    fn a_late_refund_needs_a_missed_promise() {
-        assert_eq!(late_refund("express", Punctuality::Late), 1_500);
+    fn a_late_refund_is_refused_only_for_a_promise_kept() {
+        assert_eq!(
+            late_refund("express", Punctuality::OnTime),
+            0,
+            "delivered by it"
+        );
         for p in [
-            Punctuality::OnTime,
+            Punctuality::Late,
             Punctuality::NotYetDue,
             Punctuality::Unknown,
         ] {
             assert_eq!(
                 late_refund("express", p),
-                0,
-                "{p}: a time-definite service that did not miss its promise"
+                1_500,
+                "{p}: the assessor decides"
             );
         }
         assert_eq!(late_refund("standard", Punctuality::Late), 0);

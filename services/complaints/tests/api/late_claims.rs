@@ -47,7 +47,7 @@ async fn late(t: &Desk, tn: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_late_claim_refunds_the_freight_only_once_a_time_definite_promise_is_missed() {
+async fn a_late_claim_refunds_the_freight_of_a_time_definite_service() {
     let t = Desk::at(NOW).await;
     parcel(&t, "KD300000001CN", "express", Some("2026-11-24T18:00:00Z")).await;
     parcel(&t, "KD300000002CN", "express", Some("2026-11-26T18:00:00Z")).await;
@@ -68,14 +68,14 @@ async fn a_late_claim_refunds_the_freight_only_once_a_time_definite_promise_is_m
     assert_eq!(missed["amount_payable"], cny("15.00"), "past its promise");
     assert_eq!(
         not_yet["amount_payable"],
-        cny("0.00"),
-        "its promise is not past yet"
+        cny("15.00"),
+        "its promise is not past yet: the assessor decides"
     );
     assert_eq!(standard["amount_payable"], cny("0.00"), "not time-definite");
     assert_eq!(
         no_promise["amount_payable"],
-        cny("0.00"),
-        "no promise known: not shown late"
+        cny("15.00"),
+        "no promise known: the SPEC's amount"
     );
 
     // Two days later the promise is past: the assessment computes the amount again.
@@ -99,9 +99,6 @@ async fn a_late_claim_refunds_the_freight_only_once_a_time_definite_promise_is_m
     t.stop().await;
 }
 
-// NOTE: needs `shipment.delivered` in the "complaints" entry of
-// `kuaidi_shared::events::topology::SUBSCRIPTIONS` (shared/, not this crate's to change): until
-// then the service does not consume it (`events/consumers.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_decides_lateness_whatever_the_time_now() {
     let t = Desk::at(NOW).await;
