@@ -219,7 +219,7 @@ async fn every_shipment_is_counted_once_after_kills_and_a_broker_cut_under_load(
         }
         next += step;
         if name == "broker" {
-            system.broker.cut();
+            system.broker.cut().await;
             tokio::time::sleep(Duration::from_secs(4)).await;
             system.broker.restore();
         } else {
@@ -281,7 +281,7 @@ async fn postgres_down_answers_503_problem_json_and_recovers_without_a_restart()
     let token = system.admin_token().await;
     let customer = create_customer(&system, &token).await;
 
-    system.pg.as_ref().expect("pg proxy").cut();
+    system.pg.as_ref().expect("pg proxy").cut().await;
     for name in PROCESSES {
         let got = system.readyz(name).await;
         assert_unavailable(&format!("{name} /readyz"), got).await;
@@ -330,7 +330,7 @@ async fn with_rabbitmq_down_at_start_up_services_run_unready_and_catch_up_when_i
         system.await_ready(name, 30).await;
     }
     system.stop().await;
-    system.broker.cut();
+    system.broker.cut().await;
     system.start_all().await;
     for name in SERVICES {
         let (status, ctype, body) = system.readyz(name).await;

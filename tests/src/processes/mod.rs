@@ -69,7 +69,7 @@ impl System {
     pub async fn start(opts: Options) -> Self {
         let broker = TcpProxy::start(authority(&amqp_server())).await;
         if opts.broker_down {
-            broker.cut();
+            broker.cut().await;
         }
         let pg = if opts.pg_proxy {
             Some(TcpProxy::start(authority(&pg_server())).await)
