@@ -253,6 +253,13 @@ impl TestEnv {
     }
 }
 
+/// The instant an RFC 3339 text names (test data written as text); panics on a typo.
+pub fn time(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap_or_else(|e| panic!("{s}: {e}"))
+        .to_utc()
+}
+
 /// How many times longer than written the waits of tests may take: `KUAIDI_TEST_PATIENCE`
 /// (default 3; the whole suite shares two cores on CI, where one test's 10 s wait has been seen
 /// to need 12).

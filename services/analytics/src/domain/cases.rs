@@ -117,9 +117,7 @@ mod tests {
 
     const OTHER_TYPES: [&str; 3] = ["inquiry", "suggestion", "praise"];
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").to_utc()
-    }
+    use kuaidi_shared::testing::time as at;
 
     #[test]
     fn only_a_complaint_received_counts_as_a_complaint() {

@@ -265,9 +265,7 @@ mod tests {
         }
     }
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").to_utc()
-    }
+    use kuaidi_shared::testing::time as at;
 
     #[test]
     fn the_counter_names_are_the_serialised_fields_in_order() {

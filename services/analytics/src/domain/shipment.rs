@@ -144,9 +144,7 @@ pub fn recount(s: &ShipmentState) -> Option<(Vec<Fact>, Counted)> {
 mod tests {
     use super::*;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).expect("time").to_utc()
-    }
+    use kuaidi_shared::testing::time as at;
 
     /// `s` once its facts are counted.
     fn settled(mut s: ShipmentState) -> ShipmentState {

@@ -133,11 +133,7 @@ mod tests {
     use super::*;
     use strum::VariantArray;
 
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
+    use kuaidi_shared::testing::time as t;
 
     fn parcel(level: &str, declared: Option<i64>) -> Parcel<'_> {
         Parcel {

@@ -127,11 +127,7 @@ mod tests {
     use super::*;
     use kuaidi_shared::request::RequestContext;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default()
-    }
+    use kuaidi_shared::testing::time as at;
 
     fn received(customer: Option<Uuid>, channel: &str) -> ComplaintReceivedV1 {
         ComplaintReceivedV1 {

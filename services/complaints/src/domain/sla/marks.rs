@@ -66,11 +66,7 @@ pub fn marks_reached(
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
+    use kuaidi_shared::testing::time as t;
 
     /// Urgent from 08:00: first response warned 08:24, due 08:30; resolution 11:12, 12:00.
     fn urgent() -> Deadlines {

@@ -196,11 +196,7 @@ pub fn deadlines(
 mod tests {
     use super::*;
 
-    fn t(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("time")
-            .with_timezone(&Utc)
-    }
+    use kuaidi_shared::testing::time as t;
 
     fn office() -> Calendar {
         Calendar {
