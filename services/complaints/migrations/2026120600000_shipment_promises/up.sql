@@ -6,7 +6,6 @@ ALTER TABLE shipment_projection ADD COLUMN promised_at TIMESTAMPTZ;
 
 CREATE TABLE shipment_deliveries (
     tracking_number TEXT PRIMARY KEY,
-    promised_at TIMESTAMPTZ NOT NULL,
     delivered_at TIMESTAMPTZ NOT NULL,
     on_time BOOLEAN NOT NULL
 );

@@ -61,7 +61,6 @@ diesel::table! {
 diesel::table! {
     shipment_deliveries (tracking_number) {
         tracking_number -> Text,
-        promised_at -> Timestamptz,
         delivered_at -> Timestamptz,
         on_time -> Bool,
     }

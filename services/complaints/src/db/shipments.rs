@@ -90,16 +90,15 @@ pub fn record_deliveries(
     }
     let rows: Vec<&ShipmentDeliveredV1> = earliest.into_values().collect();
     diesel::sql_query(
-        "INSERT INTO shipment_deliveries (tracking_number, promised_at, delivered_at, on_time) \
-         SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) \
-             AS d(tracking_number, promised_at, delivered_at, on_time) \
+        "INSERT INTO shipment_deliveries (tracking_number, delivered_at, on_time) \
+         SELECT * FROM UNNEST($1::text[], $2::timestamptz[], $3::bool[]) \
+             AS d(tracking_number, delivered_at, on_time) \
          ORDER BY tracking_number \
-         ON CONFLICT (tracking_number) DO UPDATE SET promised_at = EXCLUDED.promised_at, \
+         ON CONFLICT (tracking_number) DO UPDATE SET \
              delivered_at = EXCLUDED.delivered_at, on_time = EXCLUDED.on_time \
          WHERE EXCLUDED.delivered_at < shipment_deliveries.delivered_at",
     )
     .bind::<Array<Text>, _>(rows.iter().map(|d| &d.tracking_number).collect::<Vec<_>>())
-    .bind::<Array<Timestamptz>, _>(rows.iter().map(|d| d.promised_at).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(rows.iter().map(|d| d.delivered_at).collect::<Vec<_>>())
     .bind::<Array<Bool>, _>(rows.iter().map(|d| d.on_time).collect::<Vec<_>>())
     .execute(conn)?;
