@@ -182,17 +182,18 @@ pub fn birthday_due(day: NaiveDate) -> DateTime<Utc> {
 
 /// Plans the birthday care of `customer_id` (for `assignee`) on `day` at once, as the care job
 /// would, unless a task for that day is open: under the rule's trigger key, or — when a task
-/// cancelled because the birthday had moved away from `day` holds that key (its outcome one of
-/// `moved_away`) — as a new task without one. That key stays taken, so a care run that read
-/// the birthday before it moved cannot plan the old day again. A task done (or cancelled by
-/// hand, or with a consent) for the day is not planned again.
+/// cancelled for a reason that no longer holds (the birthday had moved away from `day`, or the
+/// consent was withdrawn and is given again) holds that key (its outcome one of `replaceable`)
+/// — as a new task without one. That key stays taken, so a care run that read the birthday
+/// before it moved cannot plan the old day again. A task done (or cancelled by hand) for the
+/// day is not planned again.
 pub fn plan_birthday_care(
     conn: &mut PgConnection,
     customer_id: Uuid,
     assignee: Option<Uuid>,
     day: NaiveDate,
     now: DateTime<Utc>,
-    moved_away: &[&str],
+    replaceable: &[&str],
 ) -> QueryResult<()> {
     use super::follow_ups::{self as tasks, FollowUpRow};
     use super::schema::follow_ups as f;
@@ -230,12 +231,39 @@ pub fn plan_birthday_care(
         .first(conn)
         .optional()?;
     if let Some((status, Some(outcome))) = holder {
-        if status == "cancelled" && moved_away.contains(&outcome.as_str()) {
+        if status == "cancelled" && replaceable.contains(&outcome.as_str()) {
             task.trigger_key = None;
             tasks::insert(conn, &task)?;
         }
     }
     Ok(())
+}
+
+/// Plans again, for `customer_id`, the holiday care cancelled with `outcome` (a withdrawn
+/// consent) whose holiday is still ahead (due today or later), as new tasks without a trigger
+/// key (the cancelled task keeps it: the job does not plan the holiday a second time), for the
+/// customer's owner; one per holiday, none where one is open. Answers how many.
+pub fn restore_holiday_care(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, assignee_id, due_at, reason, rule, trigger_key, \
+           status, created_at, updated_at) \
+         SELECT DISTINCT ON (f.due_at) customers_uuid_v7($3), c.id, c.owner_id, f.due_at, \
+           f.reason, f.rule, NULL, 'open', $3, $3 \
+         FROM follow_ups f JOIN customers c ON c.id = f.customer_id \
+         WHERE f.customer_id = $1 AND f.rule = 'holiday_care' AND f.status = 'cancelled' \
+           AND f.outcome = $2 AND f.due_at >= date_trunc('day', $3 AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' \
+           AND NOT EXISTS (SELECT 1 FROM follow_ups o WHERE o.customer_id = f.customer_id \
+             AND o.rule = f.rule AND o.due_at = f.due_at AND o.status = 'open')",
+    )
+    .bind::<SqlUuid, _>(customer_id)
+    .bind::<Text, _>(outcome)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
 }
 
 /// One task per customer who consented to care messages and holiday date (the key holds the

@@ -149,17 +149,51 @@ pub fn care_stopped(
         .iter()
         .filter(|(_, state)| !state.granted)
         .filter_map(|(purpose, _)| match purpose {
-            Purpose::CareMessages => Some((
-                &[BIRTHDAY_CARE, HOLIDAY_CARE][..],
-                "cancelled: the customer withdrew consent to care messages",
-            )),
-            Purpose::ProfileExtras => Some((
-                &[BIRTHDAY_CARE][..],
-                "cancelled: the customer withdrew consent to profile extras (the birthday was erased)",
-            )),
+            Purpose::CareMessages => Some((&[BIRTHDAY_CARE, HOLIDAY_CARE][..], CARE_WITHDRAWN)),
+            Purpose::ProfileExtras => Some((&[BIRTHDAY_CARE][..], EXTRAS_WITHDRAWN)),
             Purpose::Marketing => None,
         })
         .collect()
+}
+
+/// Why care was cancelled when a consent was withdrawn.
+pub const CARE_WITHDRAWN: &str = "cancelled: the customer withdrew consent to care messages";
+pub const EXTRAS_WITHDRAWN: &str =
+    "cancelled: the customer withdrew consent to profile extras (the birthday was erased)";
+
+/// Whether consent `changes` grant what care needs (`care_messages`, or `profile_extras` that
+/// keeps the birthday): then [`care_resumed`] plans what the job would.
+pub fn grants_care(changes: &[(Purpose, ConsentState)]) -> bool {
+    changes.iter().any(|(purpose, state)| {
+        state.granted && matches!(purpose, Purpose::CareMessages | Purpose::ProfileExtras)
+    })
+}
+
+/// Care that a withdrawn consent stopped comes back when the consent is given again (SPEC §4
+/// "birthday/holiday care with consent"): once `row` consents to care messages, its birthday
+/// care is planned at once when the birthday falls within the job's lead, and holiday care a
+/// withdrawal of `care_messages` cancelled is planned again for the holidays still ahead —
+/// each as a new task, the cancelled one kept as it was. Nothing is planned twice. The caller
+/// holds `row`'s lock.
+pub fn care_resumed(
+    conn: &mut diesel::PgConnection,
+    row: &CustomerRow,
+    now: chrono::DateTime<chrono::Utc>,
+    pii: &PiiCipher,
+) -> Result<(), ApiError> {
+    if row.merged_into.is_some()
+        || row.erased_at.is_some()
+        || !consented(row, Purpose::CareMessages.as_ref())
+    {
+        return Ok(());
+    }
+    let day = (row.birthday_index.as_deref())
+        .and_then(|index| rules::birthday_within_lead(index, now.date_naive(), pii));
+    if let Some(day) = day {
+        rules::plan_birthday_care(conn, row.id, row.owner_id, day, now, &REPLACEABLE)?;
+    }
+    rules::restore_holiday_care(conn, row.id, CARE_WITHDRAWN, now)?;
+    Ok(())
 }
 
 /// Why birthday care planned for another day than the birthday was cancelled: the birthday
@@ -170,11 +204,15 @@ pub const BIRTHDAYS_MERGED: &str =
     "cancelled: the files were merged; birthday care follows the merged file's birthday";
 pub const BIRTHDAY_MERGE_UNDONE: &str =
     "cancelled: the merge was undone; birthday care follows the birthday as restored";
-const MOVED_AWAY: [&str; 4] = [
+/// Cancellations that no longer hold once the birthday is back on the day (or the consent
+/// given again): a task for that day cancelled so may be planned anew.
+const REPLACEABLE: [&str; 6] = [
     BIRTHDAY_CHANGED,
     BIRTHDAY_REMOVED,
     BIRTHDAYS_MERGED,
     BIRTHDAY_MERGE_UNDONE,
+    CARE_WITHDRAWN,
+    EXTRAS_WITHDRAWN,
 ];
 
 /// Birthday care follows the birthday (SPEC §4 "birthday/holiday care with consent"), once
@@ -202,7 +240,7 @@ pub fn replan_birthday_care(
         .map(|(d, k)| (rules::birthday_due(d), k));
     follow_ups::cancel_birthday_care(conn, row.id, keep, why, now)?;
     if let Some(day) = day {
-        rules::plan_birthday_care(conn, row.id, row.owner_id, day, now, &MOVED_AWAY)?;
+        rules::plan_birthday_care(conn, row.id, row.owner_id, day, now, &REPLACEABLE)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Holiday care: planned by the care job for customers who consented to care messages, once
 //! per holiday and year; care planned under a consent is cancelled when it is withdrawn, and a
-//! birthday-care task (due on the birthday) is shown only to whoever sees the birthday.
+//! birthday-care task (due on the birthday) is shown only to whoever sees the birthday; care
+//! a withdrawn consent stopped comes back, once, when it is given again.
 
 use chrono::Duration;
 use kuaidi_shared::auth::Role;
@@ -261,5 +262,74 @@ async fn a_birthday_care_task_is_shown_only_to_whoever_sees_the_birthday() {
             .await;
         assert_eq!(one.status(), if sees { 200 } else { 404 });
     }
+    app.app.stop().await;
+}
+
+/// `(rule, status)` of every task of `customer`, sorted.
+async fn states_of(app: &TestApp, customer: Uuid) -> Vec<(String, String)> {
+    let mut states: Vec<(String, String)> = (tasks_of(app, customer).await.into_iter())
+        .map(|(rule, status, _)| (rule, status))
+        .collect();
+    states.sort();
+    states
+}
+
+fn pairs(states: &[(&str, &str)]) -> Vec<(String, String)> {
+    states
+        .iter()
+        .map(|(r, s)| (r.to_string(), s.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn giving_a_withdrawn_consent_again_brings_the_care_back_once() {
+    let app = spawn_at(at("2026-09-30T08:00:00Z")).await;
+    let (admin, owner) = (app.token(Role::Admin), Uuid::now_v7());
+    let back = born_in_october(&app, "Care again", owner).await;
+    let extras = born_in_october(&app, "Extras again", owner).await;
+    planned(&app, 2).await;
+    let consents = |id: Uuid| format!("/api/v1/customers/{id}/consents");
+    for (id, body) in [
+        (back, json!({"care_messages": false})),
+        (extras, json!({"profile_extras": false})),
+        (back, json!({"care_messages": true})),
+        (extras, json!({"profile_extras": true})),
+    ] {
+        expect_json(app.put(&admin, &consents(id), &body).await, 200).await;
+    }
+
+    // Both holiday and birthday care are open again, as new tasks beside the cancelled ones.
+    let again = pairs(&[
+        ("birthday_care", "cancelled"),
+        ("birthday_care", "open"),
+        ("holiday_care", "cancelled"),
+        ("holiday_care", "open"),
+    ]);
+    assert_eq!(states_of(&app, back).await, again);
+    // The birthday went with the extras' consent: care comes back once it is given again.
+    let gone = pairs(&[("birthday_care", "cancelled"), ("holiday_care", "open")]);
+    assert_eq!(states_of(&app, extras).await, gone);
+    let path = format!("/api/v1/customers/{extras}");
+    let birthday = json!({"birthday": "1985-10-03"});
+    expect_json(app.patch(&admin, &path, &birthday).await, 200).await;
+    let restored = pairs(&[
+        ("birthday_care", "cancelled"),
+        ("birthday_care", "open"),
+        ("holiday_care", "open"),
+    ]);
+    assert_eq!(states_of(&app, extras).await, restored);
+
+    // Given again twice, and the job's next runs: still one open task of each.
+    expect_json(
+        app.put(&admin, &consents(back), &json!({"care_messages": true}))
+            .await,
+        200,
+    )
+    .await;
+    app.clock.advance(Duration::hours(1));
+    let late = customer(&app, "Late", None, true).await;
+    holiday_tasks(&app, "the next run", |t| !of(t, late).is_empty()).await;
+    assert_eq!(states_of(&app, back).await, again);
+    assert_eq!(states_of(&app, extras).await, restored);
     app.app.stop().await;
 }

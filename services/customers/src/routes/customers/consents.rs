@@ -44,14 +44,21 @@ pub async fn put_consents(
         caller.principal.clone(),
     );
     let changes = PutConsents::parse(body.into_inner())?.changes(now)?;
+    let pii = deps.pii.clone();
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
-        let stopped = profile::care_stopped(&changes);
+        let (stopped, resumed) = (
+            profile::care_stopped(&changes),
+            profile::grants_care(&changes),
+        );
         let rows = profile::record_consents(&mut row, changes, &who.sub)?;
         commit_edit(conn, &mut row, vec!["consents".into()], &ctx, now)?;
         history::record(conn, &rows)?;
         for (rules, why) in stopped {
             follow_ups::cancel_open(conn, row.id, rules, why, now)?;
+        }
+        if resumed {
+            profile::care_resumed(conn, &row, now, &pii)?;
         }
         consents_view(conn, &row)
     })
