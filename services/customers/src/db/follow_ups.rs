@@ -1,7 +1,9 @@
 //! The `follow_ups` table: tasks by hand and by rule, at most one per rule trigger.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::BoxedUpdateStatement;
 use uuid::Uuid;
 
 use super::rules::BIRTHDAY_CARE;
@@ -82,13 +84,22 @@ pub fn cancel_open(
     outcome: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::update(
-        follow_ups::table
-            .filter(follow_ups::customer_id.eq(customer_id))
-            .filter(follow_ups::status.eq("open"))
-            .filter(follow_ups::rule.eq_any(rules)),
-    )
-    .set((
+    let q = diesel::update(follow_ups::table)
+        .filter(follow_ups::customer_id.eq(customer_id))
+        .filter(follow_ups::status.eq("open"))
+        .filter(follow_ups::rule.eq_any(rules))
+        .into_boxed();
+    cancel(conn, q, outcome, now)
+}
+
+/// Cancels the tasks `q` picks with `outcome`, each as a new version; answers how many.
+fn cancel(
+    conn: &mut PgConnection,
+    q: BoxedUpdateStatement<'_, Pg, follow_ups::table>,
+    outcome: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<usize> {
+    q.set((
         follow_ups::status.eq("cancelled"),
         follow_ups::outcome.eq(outcome),
         follow_ups::updated_at.eq(now),
@@ -122,14 +133,7 @@ pub fn cancel_birthday_care(
         );
         q = q.filter(diesel::dsl::not(kept));
     }
-    q.set((
-        follow_ups::status.eq("cancelled"),
-        follow_ups::outcome.eq(outcome),
-        follow_ups::updated_at.eq(now),
-        follow_ups::closed_at.eq(Some(now)),
-        follow_ups::version.eq(follow_ups::version + 1),
-    ))
-    .execute(conn)
+    cancel(conn, q, outcome, now)
 }
 
 /// Which birthday-care tasks a list shows: their due date is the customer's birthday (PII),

@@ -112,6 +112,51 @@ fn extras(
     Some(Extras { birthday, family })
 }
 
+/// A kind of contact a customer is found by: its identity name, the field it is given in, how
+/// it is normalised and what an invalid one is told.
+struct Contact {
+    identity: &'static str,
+    field: &'static str,
+    normalise: fn(&str) -> Option<String>,
+    rule: &'static str,
+}
+
+impl Contact {
+    const PHONE: Contact = Contact {
+        identity: "phone",
+        field: "phones",
+        normalise: normalise_phone,
+        rule: "must be a phone number",
+    };
+    const EMAIL: Contact = Contact {
+        identity: "email",
+        field: "emails",
+        normalise: normalise_email,
+        rule: "must be an email address",
+    };
+}
+
+/// The `given` contacts of one kind, normalised (each also an identity); an invalid one is an
+/// error naming its index.
+fn contacts(
+    errors: &mut Vec<FieldError>,
+    identities: &mut Vec<(&'static str, String)>,
+    kind: Contact,
+    given: &[String],
+) -> Vec<String> {
+    let mut valid = Vec::with_capacity(given.len());
+    for (i, value) in given.iter().enumerate() {
+        match (kind.normalise)(value) {
+            Some(n) => {
+                identities.push((kind.identity, n.clone()));
+                valid.push(n);
+            }
+            None => errors.push(FieldError::new(format!("{}[{i}]", kind.field), kind.rule)),
+        }
+    }
+    valid
+}
+
 impl NewCustomer {
     /// Validates every field at once. Birthday and family are checked, and kept only when
     /// `extras_consented` (the customer's `profile_extras` consent): without it they are not
@@ -125,32 +170,8 @@ impl NewCustomer {
         }
         text(&mut errors, "name", &req.name, 200);
         let mut identities = Vec::new();
-        let mut phones = Vec::new();
-        for (i, p) in req.phones.iter().enumerate() {
-            match normalise_phone(p) {
-                Some(n) => {
-                    identities.push(("phone", n.clone()));
-                    phones.push(n);
-                }
-                None => errors.push(FieldError::new(
-                    format!("phones[{i}]"),
-                    "must be a phone number",
-                )),
-            }
-        }
-        let mut emails = Vec::new();
-        for (i, e) in req.emails.iter().enumerate() {
-            match normalise_email(e) {
-                Some(n) => {
-                    identities.push(("email", n.clone()));
-                    emails.push(n);
-                }
-                None => errors.push(FieldError::new(
-                    format!("emails[{i}]"),
-                    "must be an email address",
-                )),
-            }
-        }
+        let phones = contacts(&mut errors, &mut identities, Contact::PHONE, &req.phones);
+        let emails = contacts(&mut errors, &mut identities, Contact::EMAIL, &req.emails);
         for (i, a) in req.addresses.iter().enumerate() {
             text(
                 &mut errors,
