@@ -5,15 +5,13 @@ use kuaidi_shared::auth::Role;
 use serde_json::json;
 
 use crate::helpers::{events_until, json_of, Desk};
-use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_needs_only_a_resolution_code() {
     let t = Desk::spawn().await;
     let id = &t.opened("delay").await;
     t.to_resolving(id).await;
-    t.acted(&t.admin(), id, "resolve", json!({"resolution": "refunded"}))
-        .await;
+    t.refunded(id).await;
 
     let closed = t
         .acted(
@@ -70,17 +68,7 @@ async fn a_root_cause_named_at_triage_is_kept_through_close() {
         )
         .await;
     assert_eq!(triaged["root_cause"], "equipment");
-    let assignee = json!({"assignee_id": Uuid::now_v7(), "department": "operations"});
-    t.acted(&admin, id, "assign", assignee).await;
-    t.acted(&admin, id, "investigate", json!({})).await;
-    t.acted(
-        &admin,
-        id,
-        "propose",
-        json!({"measures": ["apology"], "plan": "fix the belt"}),
-    )
-    .await;
-    t.acted(&t.token(Role::Supervisor), id, "approve", json!({}))
+    t.approved(id, json!({"measures": ["apology"], "plan": "fix the belt"}))
         .await;
     t.acted(&admin, id, "resolve", json!({"resolution": "re-sent"}))
         .await;
@@ -109,17 +97,7 @@ async fn a_root_cause_named_at_close_replaces_the_one_of_triage() {
     let (admin, id) = (t.admin(), &t.opened("delay").await);
     let triage = json!({"category": "delay", "reasonable": true, "root_cause": "training"});
     t.acted(&admin, id, "triage", triage).await;
-    let assignee = json!({"assignee_id": Uuid::now_v7(), "department": "operations"});
-    t.acted(&admin, id, "assign", assignee).await;
-    t.acted(&admin, id, "investigate", json!({})).await;
-    t.acted(
-        &admin,
-        id,
-        "propose",
-        json!({"measures": ["apology"], "plan": "coach"}),
-    )
-    .await;
-    t.acted(&t.token(Role::Supervisor), id, "approve", json!({}))
+    t.approved(id, json!({"measures": ["apology"], "plan": "coach"}))
         .await;
     t.acted(&admin, id, "resolve", json!({"resolution": "apologised"}))
         .await;

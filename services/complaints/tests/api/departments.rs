@@ -25,13 +25,7 @@ async fn staff(t: &Desk, department: &str, supervisor: Option<Uuid>, members: &[
 /// A new case, triaged: ready to be assigned.
 async fn triaged(t: &Desk) -> String {
     let id = t.opened("delay").await;
-    t.acted(
-        &t.admin(),
-        &id,
-        "triage",
-        json!({"category": "delay", "reasonable": true}),
-    )
-    .await;
+    t.triaged(&id, "delay").await;
     id
 }
 

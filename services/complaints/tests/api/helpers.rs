@@ -242,34 +242,54 @@ impl Desk {
     /// Takes a new case through triage (with a reply), assignment, investigation, a proposal
     /// and its approval to `resolving`.
     pub async fn to_resolving(&self, id: &str) -> Value {
-        let admin = self.admin();
         self.acted(
-            &admin,
+            &self.admin(),
             id,
             "triage",
             json!({"category": "delay", "reasonable": true,
             "note": "scans confirm three days late", "reply": "We are looking into it."}),
         )
         .await;
-        self.acted(
-            &admin,
+        self.approved(
             id,
-            "assign",
-            json!({"assignee_id": Uuid::now_v7(),
-            "department": "operations"}),
-        )
-        .await;
-        self.acted(&admin, id, "investigate", json!({})).await;
-        self.acted(
-            &admin,
-            id,
-            "propose",
             json!({"measures": ["apology", "compensation"],
             "plan": "refund the freight", "compensation": {"amount": "15.00", "currency": "CNY"}}),
         )
-        .await;
+        .await
+    }
+
+    /// Takes a triaged (or reopened) case through assignment to operations, investigation,
+    /// `proposal` and its approval by a supervisor to `resolving`; the case then.
+    pub async fn approved(&self, id: &str, proposal: Value) -> Value {
+        let admin = self.admin();
+        let assignee = json!({"assignee_id": Uuid::now_v7(), "department": "operations"});
+        self.acted(&admin, id, "assign", assignee).await;
+        self.acted(&admin, id, "investigate", json!({})).await;
+        self.acted(&admin, id, "propose", proposal).await;
         self.acted(&self.token(Role::Supervisor), id, "approve", json!({}))
             .await
+    }
+
+    /// Triages a case as a reasonable complaint of `category`; the case then.
+    pub async fn triaged(&self, id: &str, category: &str) -> Value {
+        let triage = json!({"category": category, "reasonable": true});
+        self.acted(&self.admin(), id, "triage", triage).await
+    }
+
+    /// Resolves a case in `resolving` as refunded; the case then, awaiting feedback.
+    pub async fn refunded(&self, id: &str) -> Value {
+        let resolution = json!({"resolution": "refunded"});
+        self.acted(&self.admin(), id, "resolve", resolution).await
+    }
+
+    /// A case `body` opened by `token`, taken to `awaiting_feedback`; its id and the survey link
+    /// its resolution issued.
+    pub async fn awaiting_feedback(&self, token: &str, body: &Value) -> (String, String) {
+        let case = self.created(token, body).await;
+        let id = case["id"].as_str().expect("id").to_owned();
+        self.to_resolving(&id).await;
+        let done = self.refunded(&id).await;
+        (id, done["survey_link"].as_str().expect("link").to_owned())
     }
 }
 

@@ -205,13 +205,7 @@ async fn a_rejected_proposal_goes_back_to_investigation() {
     let case = t.created(&t.admin(), &complaint("damaged")).await;
     let other = case["id"].as_str().expect("id");
     let admin = t.admin();
-    t.acted(
-        &admin,
-        other,
-        "triage",
-        json!({"category": "damaged", "reasonable": true}),
-    )
-    .await;
+    t.triaged(other, "damaged").await;
     t.acted(
         &admin,
         other,
@@ -332,8 +326,7 @@ async fn every_invalid_field_of_an_action_is_named() {
         .await;
     assert_eq!(refused_fields(triage).await, vec!["category", "reasonable"]);
     t.to_resolving(id).await;
-    t.acted(&t.admin(), id, "resolve", json!({"resolution": "refunded"}))
-        .await;
+    t.refunded(id).await;
     let close = t
         .act(
             &t.admin(),

@@ -7,7 +7,7 @@ use kuaidi_shared::events::catalogue::{CustomerMergeUndoneV1, CustomerMergedV1};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{complaint, json_of, shipment, Desk};
+use crate::helpers::{complaint, json_of, merged, shipment, Desk};
 
 /// The ids of the cases `GET /complaints?customer_id=` lists for `customer`, sorted.
 async fn cases_of(t: &Desk, customer: Uuid) -> Vec<String> {
@@ -22,6 +22,14 @@ async fn cases_of(t: &Desk, customer: Uuid) -> Vec<String> {
 
 fn id(case: &Value) -> String {
     case["id"].as_str().expect("id").to_owned()
+}
+
+/// Waits until the service files `n` cases on `customer`.
+async fn until_cases_on(t: &Desk, what: &str, customer: Uuid, n: usize) {
+    let sql = format!(
+        "SELECT (count(*) = {n})::int::bigint AS n FROM complaints WHERE customer_id = '{customer}'"
+    );
+    t.until_db(what, sql).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,21 +51,12 @@ async fn an_undone_merge_moves_back_exactly_what_it_moved_and_what_named_the_dup
     let claim = json_of(t.post(&t.admin(), "/api/v1/claims", &claim).await, 201).await;
     assert_eq!(claim["customer_id"], json!(b), "{claim}");
 
-    let merge_id = Uuid::now_v7();
-    let merged = CustomerMergedV1 {
-        merge_id,
-        survivor_id: a,
-        duplicate_id: b,
+    let merge = CustomerMergedV1 {
         merged_at: t.clock.now(),
+        ..merged(a, b)
     };
-    t.publish("customers", a, &merged).await;
-    t.until_db(
-        "the merge",
-        format!(
-            "SELECT (count(*) = 3)::int::bigint AS n FROM complaints WHERE customer_id = '{a}'"
-        ),
-    )
-    .await;
+    t.publish("customers", a, &merge).await;
+    until_cases_on(&t, "the merge", a, 3).await;
     // A case naming no customer on the duplicate's parcel goes on its survivor meanwhile.
     let mut on_parcel = complaint("damaged");
     on_parcel["tracking_number"] = json!("KD300000001CN");
@@ -67,20 +66,14 @@ async fn an_undone_merge_moves_back_exactly_what_it_moved_and_what_named_the_dup
     assert_eq!(cases_of(&t, b).await, Vec::<String>::new());
 
     let undone = CustomerMergeUndoneV1 {
-        merge_id,
+        merge_id: merge.merge_id,
         survivor_id: a,
         duplicate_id: b,
         undone_at: t.clock.now(),
     };
     t.publish("customers", a, &undone).await;
     t.publish("customers", a, &undone).await;
-    t.until_db(
-        "the undo",
-        format!(
-            "SELECT (count(*) = 3)::int::bigint AS n FROM complaints WHERE customer_id = '{b}'"
-        ),
-    )
-    .await;
+    until_cases_on(&t, "the undo", b, 3).await;
     moved.sort();
     assert_eq!(
         cases_of(&t, b).await,
@@ -112,13 +105,11 @@ async fn an_undone_merge_moves_back_exactly_what_it_moved_and_what_named_the_dup
 
     // The merge once more (a retried delivery, handled after its undo) moves nothing; a merge
     // of two other files published after it says when it was handled (one queue, in order).
-    t.publish("customers", a, &merged).await;
+    t.publish("customers", a, &merge).await;
     let (x, y) = (Uuid::now_v7(), Uuid::now_v7());
     let marker = CustomerMergedV1 {
-        merge_id: Uuid::now_v7(),
-        survivor_id: x,
-        duplicate_id: y,
         merged_at: t.clock.now(),
+        ..merged(x, y)
     };
     t.publish("customers", x, &marker).await;
     t.until_db(

@@ -54,13 +54,7 @@ async fn queues_filter_by_status_priority_assignee_department_and_receipt() {
     let mine = t.created(&admin, &complaint("damaged")).await;
     let id = mine["id"].as_str().expect("id");
     t.created(&admin, &complaint("delay")).await;
-    t.acted(
-        &admin,
-        id,
-        "triage",
-        json!({"category": "damaged", "reasonable": true}),
-    )
-    .await;
+    t.triaged(id, "damaged").await;
     t.acted(
         &admin,
         id,

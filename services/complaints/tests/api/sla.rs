@@ -75,8 +75,7 @@ async fn the_resolution_clock_stands_still_while_awaiting_feedback() {
     let id = case["id"].as_str().expect("id");
     t.to_resolving(id).await;
     t.clock.advance(Minutes::minutes(60));
-    t.acted(&t.admin(), id, "resolve", json!({"resolution": "refunded"}))
-        .await;
+    t.refunded(id).await;
 
     t.clock.advance(Minutes::hours(10));
     let reopened = t
@@ -421,6 +420,13 @@ fn a_breach_at_the_top_level_is_recorded_and_notified_but_not_escalated() {
     sweep_at_most(&mut conn, time(START) + Minutes::days(10), 10).expect("sweep");
 
     let top = "(SELECT id FROM complaints WHERE number = 'T1')";
+    // The rows of `table` about the case at the top that `filter` keeps.
+    let of_top = |conn: &mut PgConnection, table: &str, filter: &str| -> i64 {
+        count(
+            conn,
+            &format!("SELECT count(*) AS n FROM {table} WHERE complaint_id = {top} AND {filter}"),
+        )
+    };
     assert_eq!(
         count(
             &mut conn,
@@ -429,35 +435,17 @@ fn a_breach_at_the_top_level_is_recorded_and_notified_but_not_escalated() {
         3
     );
     assert_eq!(
-        count(
-            &mut conn,
-            &format!(
-                "SELECT count(*) AS n FROM complaint_history \
-                 WHERE complaint_id = {top} AND action = 'escalate'"
-            )
-        ),
+        of_top(&mut conn, "complaint_history", "action = 'escalate'"),
         0,
         "nothing was escalated"
     );
     assert_eq!(
-        count(
-            &mut conn,
-            &format!(
-                "SELECT count(*) AS n FROM complaint_history \
-                 WHERE complaint_id = {top} AND action = 'sla_breached'"
-            )
-        ),
+        of_top(&mut conn, "complaint_history", "action = 'sla_breached'"),
         2,
         "both breaches are recorded"
     );
     assert_eq!(
-        count(
-            &mut conn,
-            &format!(
-                "SELECT count(*) AS n FROM staff_notifications \
-                 WHERE complaint_id = {top} AND kind = 'sla_breached'"
-            )
-        ),
+        of_top(&mut conn, "staff_notifications", "kind = 'sla_breached'"),
         2,
         "the supervisor is told of each"
     );

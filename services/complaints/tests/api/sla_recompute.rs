@@ -125,14 +125,7 @@ async fn a_policy_change_while_awaiting_feedback_leaves_the_deadlines_the_clock_
     let id = urgent_case(&t).await;
     t.to_resolving(&id).await;
     t.clock.advance(Minutes::minutes(60));
-    let resolved = t
-        .acted(
-            &t.admin(),
-            &id,
-            "resolve",
-            json!({"resolution": "refunded"}),
-        )
-        .await;
+    let resolved = t.refunded(&id).await;
     assert_eq!(resolved["sla"]["resolution_due"], "2026-11-25T12:00:00Z");
 
     // 19:00, ten hours into the pause: 300 minutes from 08:00, the clock stopped at 09:00.

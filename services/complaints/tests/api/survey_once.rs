@@ -6,43 +6,15 @@
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::testing::expect_problem;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
-use crate::helpers::{json_of, Desk};
-
-/// A new case taken to `awaiting_feedback`; the survey link its resolution issued.
-async fn resolved(t: &Desk) -> (String, String) {
-    let id = t.opened("delay").await;
-    t.to_resolving(&id).await;
-    let done = t
-        .acted(
-            &t.admin(),
-            &id,
-            "resolve",
-            json!({"resolution": "refunded"}),
-        )
-        .await;
-    (id, done["survey_link"].as_str().expect("link").to_owned())
-}
+use crate::helpers::{complaint, json_of, Desk};
 
 /// Takes a reopened case through its steps and resolves it again; the new link.
 async fn resolved_again(t: &Desk, id: &str) -> String {
-    let admin = t.admin();
-    let assignee = json!({"assignee_id": Uuid::now_v7(), "department": "operations"});
-    t.acted(&admin, id, "assign", assignee).await;
-    t.acted(&admin, id, "investigate", json!({})).await;
-    t.acted(
-        &admin,
-        id,
-        "propose",
-        json!({"measures": ["apology"], "plan": "call back"}),
-    )
-    .await;
-    t.acted(&t.token(Role::Supervisor), id, "approve", json!({}))
+    t.approved(id, json!({"measures": ["apology"], "plan": "call back"}))
         .await;
-    let done = t
-        .acted(&admin, id, "resolve", json!({"resolution": "called back"}))
-        .await;
+    let resolution = json!({"resolution": "called back"});
+    let done = t.acted(&t.admin(), id, "resolve", resolution).await;
     done["survey_link"].as_str().expect("link").to_owned()
 }
 
@@ -89,7 +61,7 @@ async fn surveys_of(t: &Desk, id: &str, n: i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reissued_link_revokes_the_first_and_the_resolution_takes_one_survey() {
     let t = Desk::spawn().await;
-    let (id, first) = resolved(&t).await;
+    let (id, first) = t.awaiting_feedback(&t.admin(), &complaint("delay")).await;
 
     let second = json_of(new_link(&t, &id).await, 201).await;
     let second = second["survey_link"].as_str().expect("link").to_owned();
@@ -128,7 +100,7 @@ async fn a_reissued_link_revokes_the_first_and_the_resolution_takes_one_survey()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_an_agents_survey_the_link_asks_nothing_until_the_case_is_resolved_again() {
     let t = Desk::spawn().await;
-    let (id, link) = resolved(&t).await;
+    let (id, link) = t.awaiting_feedback(&t.admin(), &complaint("delay")).await;
 
     json_of(by_agent(&t, &id, 5).await, 201).await;
     conflict(open_link(&t, &link).await, "already_surveyed").await;
@@ -152,7 +124,7 @@ async fn after_an_agents_survey_the_link_asks_nothing_until_the_case_is_resolved
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dissatisfied_answer_reopens_and_the_next_resolution_is_asked_again() {
     let t = Desk::spawn().await;
-    let (id, link) = resolved(&t).await;
+    let (id, link) = t.awaiting_feedback(&t.admin(), &complaint("delay")).await;
 
     let survey = json_of(answer_link(&t, &link, 2).await, 201).await;
     assert_eq!(survey["reopened"], true);
@@ -176,13 +148,7 @@ async fn no_link_is_issued_for_a_case_that_takes_no_survey_yet() {
 
     let problem = conflict(new_link(&t, &id).await, "survey_not_open").await;
     assert_eq!(problem["status"], 409);
-    t.acted(
-        &t.admin(),
-        &id,
-        "triage",
-        json!({"category": "delay", "reasonable": true}),
-    )
-    .await;
+    t.triaged(&id, "delay").await;
     conflict(new_link(&t, &id).await, "survey_not_open").await;
     let tokens = format!(
         "SELECT (count(*) = 0)::int::int8 AS n FROM survey_tokens WHERE complaint_id = '{id}'"

@@ -3,32 +3,16 @@
 use chrono::Duration as Days;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::testing::expect_problem;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use uuid::Uuid;
 
 use crate::helpers::{complaint, events_until, json_of, refused_fields, shipment, Desk};
 
-/// A case taken to `awaiting_feedback`; the survey link of its resolution.
-async fn resolved(t: &Desk, body: &Value, token: &str) -> (String, String) {
-    let case = t.created(token, body).await;
-    let id = case["id"].as_str().expect("id").to_owned();
-    t.to_resolving(&id).await;
-    let done = t
-        .acted(
-            &t.admin(),
-            &id,
-            "resolve",
-            json!({"resolution": "refunded"}),
-        )
-        .await;
-    (id, done["survey_link"].as_str().expect("link").to_owned())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_survey_link_shows_the_questions_and_may_be_answered_once() {
     let t = Desk::spawn().await;
-    let (id, link) = resolved(&t, &complaint("delay"), &t.admin()).await;
+    let (id, link) = t.awaiting_feedback(&t.admin(), &complaint("delay")).await;
 
     let form = json_of(
         t.env.http.get(t.url(&link)).send().await.expect("sent"),
@@ -104,7 +88,7 @@ async fn a_recorded_survey_is_located_and_read_by_whoever_may_read_the_case_with
     let merchant = Uuid::now_v7();
     let mut body = complaint("delay");
     body["merchant_id"] = json!(merchant);
-    let (id, _) = resolved(&t, &body, &t.admin()).await;
+    let (id, _) = t.awaiting_feedback(&t.admin(), &body).await;
     let other_case = t.opened("delay").await;
 
     let answered = t
@@ -160,7 +144,7 @@ async fn a_recorded_survey_is_located_and_read_by_whoever_may_read_the_case_with
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_expires_after_14_days() {
     let t = Desk::at("2026-11-25T08:00:00Z").await;
-    let (_, link) = resolved(&t, &complaint("delay"), &t.admin()).await;
+    let (_, link) = t.awaiting_feedback(&t.admin(), &complaint("delay")).await;
 
     t.clock.advance(Days::days(14) + Days::minutes(1));
 
@@ -185,7 +169,7 @@ async fn a_link_expires_after_14_days() {
 async fn a_dissatisfied_answer_reopens_the_case() {
     let t = Desk::spawn().await;
     let tap = t.env.tap().await;
-    let (id, _) = resolved(&t, &complaint("delay"), &t.admin()).await;
+    let (id, _) = t.awaiting_feedback(&t.admin(), &complaint("delay")).await;
 
     let survey = json_of(
         t.post(
@@ -242,7 +226,7 @@ async fn the_customer_answers_the_survey_of_their_own_case_in_the_app() {
     let mut body = complaint("delay");
     body["channel"] = json!("app");
     body["tracking_number"] = json!("KD300000001CN");
-    let (id, _) = resolved(&t, &body, &chen).await;
+    let (id, _) = t.awaiting_feedback(&chen, &body).await;
     let path = format!("/api/v1/complaints/{id}/survey");
 
     assert_eq!(
