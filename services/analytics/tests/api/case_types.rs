@@ -8,7 +8,7 @@ use diesel_migrations::MigrationHarness;
 use kuaidi_analytics::startup::MIGRATIONS;
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::helpers::{complaint, payload, revert_to_before, shipment, TestApp};
@@ -72,38 +72,58 @@ pub async fn handle(t: &TestApp, c: &ComplaintReceivedV1, handler: Uuid, h: Hand
     t.emit(&survey, at(25, 21, 0)).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_complaint() {
+/// The service at 23:00 on the 25th, with a parcel of a merchant (answered) shipped at 08:00 on
+/// the 24th.
+pub async fn a_parcel_shipped_on_the_24th() -> (TestApp, Uuid, ShipmentCreatedV1) {
     let t = TestApp::spawn_at(at(25, 23, 0)).await;
     let merchant = Uuid::now_v7();
-    let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
     let parcel = shipment(merchant, at(24, 8, 0));
     t.emit(&parcel, parcel.created_at).await;
-    // Two cases about the same parcel, in the same city and category: an inquiry Alice
-    // answers in SLA, breaches, closes after 30 h (within 48, not 24), is rated 5 and reopened;
-    // a complaint Bob answers late and closes after 20 h, rated 2.
-    let received = at(24, 12, 0);
-    let mut inquiry = complaint(merchant, received);
-    inquiry.type_ = "inquiry".into();
-    inquiry.tracking_number = Some(parcel.tracking_number.clone());
-    let mut grievance = complaint(merchant, received);
-    grievance.tracking_number = Some(parcel.tracking_number.clone());
-    let inquiry_life = Handled {
+    (t, merchant, parcel)
+}
+
+/// The row of `handler` in a staff-performance report.
+fn staff_row(staff: &Value, handler: Uuid) -> Value {
+    staff["data"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["handler_id"] == json!(handler)))
+        .cloned()
+        .unwrap_or_else(|| panic!("a row for {handler}: {staff}"))
+}
+
+/// Two cases about the same parcel, in the same city and `category`, received on the 24th at
+/// noon: Alice's, a complaint made `what` by `other`, which she answers in SLA, breaches, closes
+/// after 30 h (within 48, not 24), is rated 5 and reopened; and a customer's complaint Bob
+/// answers late and closes after 20 h, rated 2. Alice's case counts in every case-handling
+/// figure (the week's, her own, the staff's) but not as a complaint, nor in the hotspots.
+pub async fn counts_in_case_handling_but_not_as_a_complaint(
+    what: &str,
+    category: &str,
+    other: impl Fn(ComplaintReceivedV1) -> ComplaintReceivedV1,
+) {
+    let (t, merchant, parcel) = a_parcel_shipped_on_the_24th().await;
+    let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    let case = || ComplaintReceivedV1 {
+        category: Some(category.into()),
+        tracking_number: Some(parcel.tracking_number.clone()),
+        ..complaint(merchant, at(24, 12, 0))
+    };
+    let alices_life = Handled {
         within_sla: true,
         breached: true,
         closed_at: at(25, 18, 0),
         overall: 5,
         reopened: true,
     };
-    handle(&t, &inquiry, alice, inquiry_life).await;
-    let complaint_life = Handled {
+    handle(&t, &other(case()), alice, alices_life).await;
+    let bobs_life = Handled {
         within_sla: false,
         breached: false,
         closed_at: at(25, 8, 0),
         overall: 2,
         reopened: false,
     };
-    handle(&t, &grievance, bob, complaint_life).await;
+    handle(&t, &case(), bob, bobs_life).await;
 
     // Events may be applied in any order: wait until the last of each kind has counted (both
     // surveys, both closings, the reopening), then check every figure.
@@ -120,61 +140,36 @@ async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_compl
         })
         .await;
     let row = &report["data"][0];
-    assert_eq!(row["complaints"], 1, "the inquiry is no complaint: {row}");
+    assert_eq!(row["complaints"], 1, "{what} is no complaint: {row}");
     assert_eq!(
         row["complaint_rate_per_10k"], 10_000.0,
-        "1 complaint, 1 shipment"
+        "1 complaint, 1 shipment: {row}"
     );
     assert_eq!(
         row["first_response_sla_rate"], 0.5,
         "both first responses: {row}"
     );
-    assert_eq!(row["sla_breaches"], 1, "the inquiry's breach: {row}");
+    assert_eq!(row["sla_breaches"], 1, "the breach of {what}: {row}");
     assert_eq!(row["resolved_within_24h_rate"], 0.5, "both closings: {row}");
     assert_eq!(row["resolved_within_48h_rate"], 1.0);
     assert_eq!(row["csat_avg"], 3.5, "both surveys: {row}");
-    assert_eq!(row["satisfied_rate"], 0.5);
-    assert_eq!(
-        row["reopen_rate"], 0.5,
-        "the inquiry reopened of two closed"
-    );
+    assert_eq!(row["satisfied_rate"], 0.5, "both surveys: {row}");
+    assert_eq!(row["reopen_rate"], 0.5, "{what} reopened of two closed");
     assert_eq!(report["definitions_version"], "2026-12-06.1");
 
     let own = t.kpis_as(&t.agent(alice), week).await;
     let own = &own["data"][0];
     assert_eq!(
         (
+            &own["complaints"],
             &own["first_response_sla_rate"],
             &own["sla_breaches"],
-            &own["csat_avg"]
+            &own["csat_avg"],
+            &own["reopen_rate"]
         ),
-        (&json!(1.0), &json!(1), &json!(5.0)),
-        "Alice's own case figures are her inquiry's: {own}"
+        (&json!(0), &json!(1.0), &json!(1), &json!(5.0), &json!(1.0)),
+        "Alice's own case figures are those of {what}, and she received no complaint: {own}"
     );
-
-    let staff = t
-        .get_json(
-            &t.token(Role::Supervisor),
-            "/api/v1/analytics/staff-performance?from=2026-11-24&to=2026-11-25",
-        )
-        .await;
-    let of = |handler: Uuid| {
-        staff["data"]
-            .as_array()
-            .and_then(|rows| rows.iter().find(|r| r["handler_id"] == json!(handler)))
-            .cloned()
-            .unwrap_or_else(|| panic!("a row for {handler}: {staff}"))
-    };
-    assert_eq!(
-        of(alice),
-        json!({"handler_id": alice, "cases_closed": 1, "median_resolution_hours": 30.0,
-            "first_responses": 1, "first_response_sla_rate": 1.0, "surveys": 1,
-            "csat_avg": 5.0, "reopened": 1, "reopen_rate": 1.0}),
-        "the inquiry counts for its handler"
-    );
-    assert_eq!(of(bob)["cases_closed"], 1);
-    assert_eq!(of(bob)["median_resolution_hours"], 20.0);
-    assert_eq!(of(bob)["first_response_sla_rate"], 0.0);
 
     let spots = t
         .get_json(
@@ -184,16 +179,41 @@ async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_compl
         .await;
     assert_eq!(
         spots["by_city"],
-        json!([{"category": "delay", "city": "北京", "complaints": 1, "previous": 0,
+        json!([{"category": category, "city": "北京", "complaints": 1, "previous": 0,
             "change": 1, "change_rate": null}]),
-        "hotspots count the complaint only"
+        "hotspots count the customer's complaint only"
     );
     assert_eq!(
         spots["top_tracking_numbers"],
         json!([]),
-        "one complaint about the parcel is no cluster, whatever the inquiry"
+        "one complaint about the parcel is no cluster, whatever {what}"
     );
+
+    let two_days = "/api/v1/analytics/staff-performance?from=2026-11-24&to=2026-11-25";
+    let staff = t.get_json(&t.token(Role::Supervisor), two_days).await;
+    assert_eq!(
+        staff_row(&staff, alice),
+        json!({"handler_id": alice, "cases_closed": 1, "median_resolution_hours": 30.0,
+            "first_responses": 1, "first_response_sla_rate": 1.0, "surveys": 1,
+            "csat_avg": 5.0, "reopened": 1, "reopen_rate": 1.0}),
+        "{what} is its handler's work"
+    );
+    let bobs = staff_row(&staff, bob);
+    assert_eq!(bobs["cases_closed"], 1);
+    assert_eq!(bobs["median_resolution_hours"], 20.0);
+    assert_eq!(bobs["first_response_sla_rate"], 0.0);
     t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inquiry_counts_in_case_handling_and_staff_figures_but_not_as_a_complaint() {
+    counts_in_case_handling_but_not_as_a_complaint("the inquiry", "delay", |c| {
+        ComplaintReceivedV1 {
+            type_: "inquiry".into(),
+            ..c
+        }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

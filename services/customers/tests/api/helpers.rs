@@ -72,6 +72,12 @@ pub async fn create(app: &TestApp, body: &Value) -> Value {
     expect_json(resp, 201).await
 }
 
+/// The file of customer `id` as an admin reads it (a `200`).
+pub async fn read(app: &TestApp, id: Uuid) -> Value {
+    let path = format!("/api/v1/customers/{id}");
+    expect_json(app.get(&app.token(Role::Admin), &path).await, 200).await
+}
+
 /// The id of a created customer.
 pub fn id_of(v: &Value) -> Uuid {
     v["id"].as_str().expect("id").parse().expect("uuid")

@@ -5,7 +5,25 @@ use kuaidi_shared::testing::expect_json;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{acme, create, id_of, phone_hash, spawn};
+use crate::helpers::{acme, create, id_of, phone_hash, read, spawn, TestApp};
+
+/// `POST /customers/handover` of `from`'s whole portfolio to `to`, with `token`.
+async fn handover(app: &TestApp, token: &str, from: Uuid, to: Uuid) -> reqwest::Response {
+    let body = json!({"from_owner_id": from, "to_owner_id": to});
+    app.post(token, "/api/v1/customers/handover", &body).await
+}
+
+/// `POST /customers/{survivor}/merge` of `body` as an admin.
+async fn merge_request(app: &TestApp, survivor: Uuid, body: &Value) -> reqwest::Response {
+    let path = format!("/api/v1/customers/{survivor}/merge");
+    app.post(&app.token(Role::Admin), &path, body).await
+}
+
+/// `POST /customers/merges/{merge_id}:undo` as an admin.
+async fn undo_merge(app: &TestApp, merge_id: &str) -> reqwest::Response {
+    let path = format!("/api/v1/customers/merges/{merge_id}:undo");
+    app.post(&app.token(Role::Admin), &path, &json!({})).await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_extras_need_consent_and_withdrawing_it_erases_them() {
@@ -166,14 +184,7 @@ async fn handover_moves_a_whole_portfolio_with_its_open_follow_ups() {
     );
     let tap = app.env.tap().await;
 
-    let result = app
-        .post(
-            &admin,
-            "/api/v1/customers/handover",
-            &json!({"from_owner_id": alice, "to_owner_id": bob}),
-        )
-        .await;
-    let result = expect_json(result, 200).await;
+    let result = expect_json(handover(&app, &admin, alice, bob).await, 200).await;
     assert_eq!(result["customers_moved"], 3);
     assert_eq!(result["follow_ups_moved"], 1);
     let bobs = expect_json(
@@ -210,16 +221,8 @@ async fn handover_moves_a_whole_portfolio_with_its_open_follow_ups() {
         expect_json(single, 200).await["owner_id"],
         alice.to_string()
     );
-    assert_eq!(
-        app.post(
-            &app.token(Role::Agent),
-            "/api/v1/customers/handover",
-            &json!({"from_owner_id": alice, "to_owner_id": bob})
-        )
-        .await
-        .status(),
-        403
-    );
+    let by_agent = handover(&app, &app.token(Role::Agent), alice, bob).await;
+    assert_eq!(by_agent.status(), 403, "an agent hands over no portfolio");
     app.app.stop().await;
 }
 
@@ -236,18 +239,7 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
         &json!({"channel": "phone", "direction": "in", "kind": "inquiry", "summary": "rates?"}),
     )
     .await;
-    let before = (
-        expect_json(
-            app.get(&admin, &format!("/api/v1/customers/{s}")).await,
-            200,
-        )
-        .await,
-        expect_json(
-            app.get(&admin, &format!("/api/v1/customers/{d}")).await,
-            200,
-        )
-        .await,
-    );
+    let before = (read(&app, s).await, read(&app, d).await);
     let pairs = expect_json(app.get(&admin, "/api/v1/customers/duplicates").await, 200).await;
     assert!(pairs["data"][0]["matched_on"]
         .as_array()
@@ -267,21 +259,12 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
     assert_eq!(dry["customer"]["name"], "ACME Trading Ltd");
     assert_eq!(dry["merge_id"], Value::Null);
     assert_eq!(
-        app.get(&admin, &format!("/api/v1/customers/{s}"))
-            .await
-            .json::<Value>()
-            .await
-            .expect("json")["name"],
+        read(&app, s).await["name"],
         "Acme Trading",
         "a dry run writes nothing"
     );
 
-    let merged = expect_json(
-        app.post(&admin, &format!("/api/v1/customers/{s}/merge"), &body)
-            .await,
-        200,
-    )
-    .await;
+    let merged = expect_json(merge_request(&app, s, &body).await, 200).await;
     let c = &merged["customer"];
     assert_eq!(c["name"], "ACME Trading Ltd");
     assert_eq!(c["industry"], "ecommerce", "survivor's by default");
@@ -297,13 +280,8 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
         "the duplicate's interactions moved"
     );
     assert_eq!(c["merges"][0]["duplicate_id"], d.to_string());
-    assert_eq!(
-        app.post(&admin, &format!("/api/v1/customers/{s}/merge"), &body)
-            .await
-            .status(),
-        409,
-        "already merged"
-    );
+    let again = merge_request(&app, s, &body).await;
+    assert_eq!(again.status(), 409, "already merged");
     let listed = expect_json(app.get(&admin, "/api/v1/customers").await, 200).await;
     assert_eq!(
         listed["data"].as_array().map(Vec::len),
@@ -330,29 +308,9 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
     let edited_version = expect_json(edited, 200).await["version"].clone();
     let tap = app.env.tap().await;
     let merge_id = merged["merge_id"].as_str().expect("merge id");
-    let undone = expect_json(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/merges/{merge_id}:undo"),
-            &json!({}),
-        )
-        .await,
-        200,
-    )
-    .await;
+    let undone = expect_json(undo_merge(&app, merge_id).await, 200).await;
     assert_eq!(undone["survivor"]["name"], "Acme Trading");
-    let after = (
-        expect_json(
-            app.get(&admin, &format!("/api/v1/customers/{s}")).await,
-            200,
-        )
-        .await,
-        expect_json(
-            app.get(&admin, &format!("/api/v1/customers/{d}")).await,
-            200,
-        )
-        .await,
-    );
+    let after = (read(&app, s).await, read(&app, d).await);
     for (b, a) in [(&before.0, &after.0), (&before.1, &after.1)] {
         for field in [
             "name",
@@ -412,16 +370,8 @@ async fn a_merge_unites_the_records_and_an_undo_restores_both_exactly() {
         after.0["merges"][0]["undone_at"].is_string(),
         "the merge stays in the history"
     );
-    assert_eq!(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/merges/{merge_id}:undo"),
-            &json!({})
-        )
-        .await
-        .status(),
-        409
-    );
+    let undone_again = undo_merge(&app, merge_id).await;
+    assert_eq!(undone_again.status(), 409, "an undo undoes once");
     app.app.stop().await;
 }
 
@@ -433,49 +383,22 @@ async fn merges_with_itself_or_an_erased_customer_are_refused_and_concurrent_one
     let a = id_of(&create(&app, &json!({"kind": "individual", "name": "A"})).await);
     let b = id_of(&create(&app, &json!({"kind": "individual", "name": "B"})).await);
     let gone = id_of(&create(&app, &json!({"kind": "individual", "name": "Gone"})).await);
-    assert_eq!(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/{a}/merge"),
-            &json!({"duplicate_id": a})
-        )
-        .await
-        .status(),
-        422
-    );
-    assert_eq!(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/{a}/merge"),
-            &json!({"duplicate_id": b, "prefer": {"name": "both"}})
-        )
-        .await
-        .status(),
-        422
-    );
+    let itself = merge_request(&app, a, &json!({"duplicate_id": a})).await;
+    assert_eq!(itself.status(), 422, "a file merged into itself");
+    let unknown_choice = json!({"duplicate_id": b, "prefer": {"name": "both"}});
+    let unknown_choice = merge_request(&app, a, &unknown_choice).await;
+    assert_eq!(unknown_choice.status(), 422, "a preference of neither file");
     assert_eq!(
         app.delete(&admin, &format!("/api/v1/customers/{gone}"))
             .await
             .status(),
         204
     );
-    assert_eq!(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/{a}/merge"),
-            &json!({"duplicate_id": gone})
-        )
-        .await
-        .status(),
-        409
-    );
+    let erased = merge_request(&app, a, &json!({"duplicate_id": gone})).await;
+    assert_eq!(erased.status(), 409, "an erased file merges into nothing");
 
     let body = json!({"duplicate_id": b});
-    let path = format!("/api/v1/customers/{a}/merge");
-    let (one, two) = tokio::join!(
-        app.post(&admin, &path, &body),
-        app.post(&admin, &path, &body)
-    );
+    let (one, two) = tokio::join!(merge_request(&app, a, &body), merge_request(&app, a, &body));
     let mut codes = [one.status().as_u16(), two.status().as_u16()];
     codes.sort();
     assert_eq!(codes, [200, 409], "one merge wins, the other is refused");
@@ -529,12 +452,13 @@ async fn erasure_anonymises_pii_keeps_the_file_out_of_search_and_announces_the_h
         200,
     )
     .await;
+    let task = &tasks["data"][0];
     assert_eq!(
-        tasks["data"][0]["reason"], "[erased]",
+        task["reason"], "[erased]",
         "free text written by people is erased"
     );
     assert_eq!(
-        tasks["data"][0]["status"], "cancelled",
+        task["status"], "cancelled",
         "nothing left to do for an erased customer"
     );
     let named = expect_json(app.get(&admin, "/api/v1/customers?q=Acme").await, 200).await;
@@ -545,17 +469,10 @@ async fn erasure_anonymises_pii_keeps_the_file_out_of_search_and_announces_the_h
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_merge_is_announced_and_can_be_undone_for_seven_days_only() {
     let app = crate::helpers::spawn_at(crate::helpers::at("2026-04-01T09:00:00Z")).await;
-    let admin = app.token(Role::Admin);
     let a = id_of(&create(&app, &json!({"kind": "individual", "name": "A"})).await);
     let b = id_of(&create(&app, &json!({"kind": "individual", "name": "B"})).await);
     let tap = app.env.tap().await;
-    let merged = app
-        .post(
-            &admin,
-            &format!("/api/v1/customers/{a}/merge"),
-            &json!({"duplicate_id": b}),
-        )
-        .await;
+    let merged = merge_request(&app, a, &json!({"duplicate_id": b})).await;
     let merged = expect_json(merged, 200).await;
     assert_eq!(merged["undo_until"], "2026-04-08T09:00:00Z");
     let event = tap
@@ -566,13 +483,7 @@ async fn a_merge_is_announced_and_can_be_undone_for_seven_days_only() {
 
     app.clock.advance(chrono::Duration::days(8));
     let merge_id = merged["merge_id"].as_str().expect("merge id");
-    let late = app
-        .post(
-            &admin,
-            &format!("/api/v1/customers/merges/{merge_id}:undo"),
-            &json!({}),
-        )
-        .await;
+    let late = undo_merge(&app, merge_id).await;
     assert_eq!(expect_json(late, 409).await["code"], "undo_window_passed");
     app.app.stop().await;
 }

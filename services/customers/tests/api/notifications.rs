@@ -146,6 +146,11 @@ async fn a_notification_is_logged_on_its_addressees_file_the_recipients_as_the_s
     app.app.stop().await;
 }
 
+/// The summaries of `logged` notifications, in their order.
+fn summaries(logged: Vec<(String, String)>) -> Vec<String> {
+    logged.into_iter().map(|(summary, _)| summary).collect()
+}
+
 /// Waits until `id`'s timeline holds `count` notifications; answers them.
 async fn until_logged(app: &TestApp, id: Uuid, count: usize) -> Vec<(String, String)> {
     eventually(
@@ -161,9 +166,7 @@ async fn until_logged(app: &TestApp, id: Uuid, count: usize) -> Vec<(String, Str
 /// a customer unknown here is skipped without holding back the others.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_survivor() {
-    let now = at("2026-05-10T08:00:00Z");
-    let app = spawn_at(now).await;
-    let admin = app.token(Role::Admin);
+    let app = spawn_at(at("2026-05-10T08:00:00Z")).await;
     let survivor = id_of(&create(&app, &acme()).await);
     let duplicate = id_of(
         &create(
@@ -173,20 +176,9 @@ async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_su
         .await,
     );
     let other = bystander(&app).await;
-    expect_json(
-        app.post(
-            &admin,
-            &format!("/api/v1/customers/{survivor}/merge"),
-            &json!({"duplicate_id": duplicate}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let notice = |shipper: Option<Uuid>, n: &str| {
-        let payload = notification(shipper, &format!("KD{n}"));
-        kuaidi_shared::testing::relayed("shipments", payload.shipment_id, &payload, now)
-    };
+    merge(&app, survivor, duplicate).await;
+    let notice =
+        |shipper: Option<Uuid>, n: &str| envelope(&notification(shipper, &format!("KD{n}")));
     let run = [
         notice(Some(survivor), "1"),
         notice(Some(Uuid::now_v7()), "2"),
@@ -194,40 +186,16 @@ async fn notifications_arriving_together_reach_each_shipper_and_a_merged_ones_su
         notice(None, "4"),
         notice(Some(other), "5"),
     ];
-    kuaidi_shared::testing::publish_batch(&app.env.amqp, &run).await;
+    publish_batch(&app.env.amqp, &run).await;
 
-    let notifications = |id: Uuid| {
-        let app = &app;
-        let admin = admin.clone();
-        async move {
-            let c: Value = app
-                .get(&admin, &format!("/api/v1/customers/{id}"))
-                .await
-                .json()
-                .await
-                .ok()?;
-            let mut numbers: Vec<String> = c["interactions"]
-                .as_array()?
-                .iter()
-                .filter(|i| i["kind"] == "notification")
-                .filter_map(|i| i["summary"].as_str().map(str::to_owned))
-                .collect();
-            numbers.sort();
-            Some(numbers)
-        }
-    };
-    let theirs = eventually(
-        StdDuration::from_secs(10),
-        "the other's notification",
-        || {
-            let n = notifications(other);
-            async move { n.await.filter(|n| !n.is_empty()) }
-        },
-    )
-    .await;
-    assert_eq!(theirs, vec!["shipment.out_for_delivery for KD5"]);
+    let theirs = until_logged(&app, other, 1).await;
+    assert_eq!(summaries(theirs), vec!["shipment.out_for_delivery for KD5"]);
     assert_eq!(
-        notifications(survivor).await.expect("the survivor"),
+        summaries(
+            notifications_of(&app, survivor)
+                .await
+                .expect("the survivor")
+        ),
         vec![
             "shipment.out_for_delivery for KD1",
             "shipment.out_for_delivery for KD3"

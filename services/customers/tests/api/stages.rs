@@ -2,7 +2,7 @@
 //! reaching the loyalty threshold to `loyal` at once, without waiting for the classification
 //! run.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use kuaidi_customers::domain::classification::Thresholds;
@@ -76,6 +76,20 @@ fn customer(conn: &mut PgConnection, stage: &str, merged_into: Option<Uuid>) -> 
     id
 }
 
+/// A connection to a freshly migrated database of the service's own, without the service.
+fn fresh_database() -> PgConnection {
+    PgConnection::establish(&migrated_database(
+        "customers",
+        kuaidi_customers::startup::MIGRATIONS,
+    ))
+    .expect("database")
+}
+
+/// The `shipment.created` of a 1 CNY shipment of `id` at `now`, as the shipments service relays it.
+fn shipment_event(id: Uuid, now: DateTime<Utc>) -> CloudEvent {
+    relayed("shipments", id, &shipment(id, "1.00", now), now)
+}
+
 #[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -93,32 +107,27 @@ fn stage_events(conn: &mut PgConnection) -> i64 {
 
 #[test]
 fn a_new_shipment_brings_a_churned_customer_back_and_leaves_a_loyal_one_as_it_is() {
-    let mut conn = PgConnection::establish(&migrated_database(
-        "customers",
-        kuaidi_customers::startup::MIGRATIONS,
-    ))
-    .expect("database");
-    let conn = &mut conn;
+    let conn = &mut fresh_database();
     let now = Utc::now();
     let t = Thresholds::DEFAULT;
     let churned = customer(conn, "churned", None);
     let loyal = customer(conn, "loyal", None);
     let survivor = customer(conn, "churned", None);
     let duplicate = customer(conn, "prospect", Some(survivor));
-    let event = |id: Uuid| relayed("shipments", id, &shipment(id, "1.00", now), now);
-    let shipped = |conn: &mut PgConnection, e: &CloudEvent, id: Uuid, at| {
-        lifecycle::shipped(conn, e, id, at, &t).expect("applied")
+    // The event of a shipment of `id` at `now`, applied as if it happened `at`.
+    let shipped = |conn: &mut PgConnection, id: Uuid, at| {
+        lifecycle::shipped(conn, &shipment_event(id, now), id, at, &t).expect("applied")
     };
 
-    shipped(conn, &event(churned), churned, now);
+    shipped(conn, churned, now);
     assert_eq!(stage_of(conn, churned), "active");
-    shipped(conn, &event(loyal), loyal, now);
+    shipped(conn, loyal, now);
     assert_eq!(
         stage_of(conn, loyal),
         "loyal",
         "the classification's to change"
     );
-    shipped(conn, &event(duplicate), duplicate, now);
+    shipped(conn, duplicate, now);
     assert_eq!(
         stage_of(conn, survivor),
         "active",
@@ -128,12 +137,7 @@ fn a_new_shipment_brings_a_churned_customer_back_and_leaves_a_loyal_one_as_it_is
     assert_eq!(stage_events(conn), 2);
 
     let old = customer(conn, "churned", None);
-    shipped(
-        conn,
-        &event(old),
-        old,
-        now - Duration::days(t.churn_days + 1),
-    );
+    shipped(conn, old, now - Duration::days(t.churn_days + 1));
     assert_eq!(
         stage_of(conn, old),
         "churned",
@@ -184,20 +188,14 @@ async fn the_twelfth_shipment_in_six_months_makes_a_customer_loyal_without_the_c
 #[test]
 fn a_shipment_reaching_loyalty_moves_new_active_and_churned_files_but_not_those_at_risk() {
     use kuaidi_customers::db::activity::record_shipment;
-    let mut conn = PgConnection::establish(&migrated_database(
-        "customers",
-        kuaidi_customers::startup::MIGRATIONS,
-    ))
-    .expect("database");
-    let conn = &mut conn;
+    let conn = &mut fresh_database();
     let now = Utc::now();
     let t = Thresholds::DEFAULT;
-    let event = |id: Uuid| relayed("shipments", id, &shipment(id, "1.00", now), now);
     // A shipment of `id` `days_ago`, recorded and applied as the consumer does.
     let ship = |conn: &mut PgConnection, id: Uuid, days_ago: i64| {
         let at = now - Duration::days(days_ago);
         record_shipment(conn, id, at, "CNY", 100).expect("recorded");
-        lifecycle::shipped(conn, &event(id), id, at, &t).expect("applied");
+        lifecycle::shipped(conn, &shipment_event(id, now), id, at, &t).expect("applied");
     };
     let survivor = customer(conn, "active", None);
     let duplicate = customer(conn, "prospect", Some(survivor));

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{create, id_of, spawn};
+use crate::helpers::{create, id_of, read, spawn};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -34,11 +34,6 @@ async fn undo(app: &TestApp, merge_id: &str) -> Value {
         200,
     )
     .await
-}
-
-async fn read(app: &TestApp, id: Uuid) -> Value {
-    let path = format!("/api/v1/customers/{id}");
-    expect_json(app.get(&app.token(Role::Admin), &path).await, 200).await
 }
 
 /// How the survivor gets another owner after the merge.
