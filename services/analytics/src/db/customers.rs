@@ -63,45 +63,44 @@ pub fn create(conn: &mut PgConnection, c: &Created) -> QueryResult<()> {
     .map(drop)
 }
 
-/// A tier change, unless a later one is already recorded (the spend the segments weigh comes
-/// from the shipments themselves: [`shipped`]).
-pub fn change_tier(
-    conn: &mut PgConnection,
-    customer_id: Uuid,
-    tier: &str,
-    at: DateTime<Utc>,
-) -> QueryResult<()> {
-    statement(
-        "INSERT INTO customers (customer_id, value_tier, tier_changed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (customer_id) DO UPDATE SET value_tier = EXCLUDED.value_tier, \
-           tier_changed_at = EXCLUDED.tier_changed_at \
-         WHERE customers.tier_changed_at IS NULL OR customers.tier_changed_at <= EXCLUDED.tier_changed_at",
-    )
-    .bind::<SqlUuid, _>(customer_id)
-    .bind::<Text, _>(tier)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .map(drop)
+/// What a change event sets of a customer, each with the time of its latest change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribute {
+    /// `value_tier` (the spend the segments weigh comes from the shipments themselves:
+    /// [`shipped`]).
+    Tier,
+    /// `lifecycle_stage`.
+    Stage,
 }
 
-/// A lifecycle-stage change, unless a later one is already recorded.
-pub fn change_stage(
+/// A change of `attribute` to `value` at `at`, unless a later one is already recorded.
+pub fn change(
     conn: &mut PgConnection,
     customer_id: Uuid,
-    stage: &str,
+    attribute: Attribute,
+    value: &str,
     at: DateTime<Utc>,
 ) -> QueryResult<()> {
-    statement(
-        "INSERT INTO customers (customer_id, lifecycle_stage, stage_changed_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (customer_id) DO UPDATE SET lifecycle_stage = EXCLUDED.lifecycle_stage, \
-           stage_changed_at = EXCLUDED.stage_changed_at \
-         WHERE customers.stage_changed_at IS NULL OR customers.stage_changed_at <= EXCLUDED.stage_changed_at",
-    )
-    .bind::<SqlUuid, _>(customer_id)
-    .bind::<Text, _>(stage)
-    .bind::<Timestamptz, _>(at)
-    .execute(conn)
-    .map(drop)
+    let sql = match attribute {
+        Attribute::Tier => {
+            "INSERT INTO customers (customer_id, value_tier, tier_changed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (customer_id) DO UPDATE SET value_tier = EXCLUDED.value_tier, \
+               tier_changed_at = EXCLUDED.tier_changed_at \
+             WHERE customers.tier_changed_at IS NULL OR customers.tier_changed_at <= EXCLUDED.tier_changed_at"
+        }
+        Attribute::Stage => {
+            "INSERT INTO customers (customer_id, lifecycle_stage, stage_changed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (customer_id) DO UPDATE SET lifecycle_stage = EXCLUDED.lifecycle_stage, \
+               stage_changed_at = EXCLUDED.stage_changed_at \
+             WHERE customers.stage_changed_at IS NULL OR customers.stage_changed_at <= EXCLUDED.stage_changed_at"
+        }
+    };
+    statement(sql)
+        .bind::<SqlUuid, _>(customer_id)
+        .bind::<Text, _>(value)
+        .bind::<Timestamptz, _>(at)
+        .execute(conn)
+        .map(drop)
 }
 
 /// The measured drop of a churn-risk detection, unless a later one is recorded.

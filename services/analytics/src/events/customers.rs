@@ -10,7 +10,7 @@ use kuaidi_shared::events::catalogue::{
 };
 use kuaidi_shared::events::Consumers;
 
-use crate::db::customers::{self, ChurnRisk, Created};
+use crate::db::customers::{self, Attribute, ChurnRisk, Created};
 use crate::db::merges;
 use crate::db::rollup;
 use crate::domain::facts::{dimension, Counters, Dims, Fact};
@@ -18,20 +18,14 @@ use crate::domain::facts::{dimension, Counters, Dims, Fact};
 pub fn register(c: Consumers) -> Consumers {
     c.on(|conn, _, e: CustomerCreatedV1| created(conn, &e))
         .on(|conn, _, e: CustomerTierChangedV1| {
-            Ok(customers::change_tier(
-                conn,
-                e.customer_id,
-                &dimension(Some(&e.to)),
-                e.changed_at,
-            )?)
+            let to = dimension(Some(&e.to));
+            customers::change(conn, e.customer_id, Attribute::Tier, &to, e.changed_at)?;
+            Ok(())
         })
         .on(|conn, _, e: CustomerStageChangedV1| {
-            Ok(customers::change_stage(
-                conn,
-                e.customer_id,
-                &dimension(Some(&e.to)),
-                e.changed_at,
-            )?)
+            let to = dimension(Some(&e.to));
+            customers::change(conn, e.customer_id, Attribute::Stage, &to, e.changed_at)?;
+            Ok(())
         })
         .on(|conn, _, e: CustomerChurnRiskDetectedV1| {
             let risk = ChurnRisk {

@@ -3,7 +3,7 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
-use kuaidi_shared::capabilities::{caps, Authorized, Capability};
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Query;
@@ -149,11 +149,8 @@ pub async fn act_on_claim(
     rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
-    let action: ClaimAction = action.parse().map_err(|_| ApiError::NotFound("action"))?;
-    crate::routes::complaints::require_staff(&caller)?;
-    if action != ClaimAction::Assess {
-        caller.require_capability(Capability::ComplaintsApprove)?;
-    }
+    let for_supervisors = |a: &ClaimAction| *a != ClaimAction::Assess;
+    let action = crate::routes::complaints::staff_action(&caller, &action, for_supervisors)?;
     let body = json_body(&body)?;
     let (who, now, r) = (caller.principal.clone(), deps.clock.now_micros(), **rules);
     let row = db::transaction(&deps.pool, move |conn| {

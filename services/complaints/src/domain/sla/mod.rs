@@ -210,49 +210,54 @@ mod tests {
         }
     }
 
+    fn pause(from: &str, to: &str) -> Pause {
+        Pause {
+            from: t(from),
+            to: t(to),
+        }
+    }
+
+    /// The deadline of `minutes` of `calendar`'s time from `start`, paused over each
+    /// `(from, to)` of `paused`.
+    fn deadline_from(
+        start: &str,
+        minutes: i64,
+        calendar: &Calendar,
+        paused: &[(&str, &str)],
+    ) -> DateTime<Utc> {
+        let pauses: Vec<Pause> = paused.iter().map(|&(from, to)| pause(from, to)).collect();
+        deadline(t(start), Duration::minutes(minutes), calendar, &pauses)
+    }
+
     /// The deadline of `minutes` of working time from `start`, in [`office`] hours, unpaused.
     fn in_office_hours(start: &str, minutes: i64) -> DateTime<Utc> {
-        deadline(t(start), Duration::minutes(minutes), &office(), &[])
+        deadline_from(start, minutes, &office(), &[])
+    }
+
+    /// The deadlines of a case received 2026-11-25 08:00Z, around the clock and unpaused, with
+    /// 30 minutes to a first response and 240 to a resolution, warned at `warn_percent`.
+    fn warned_at(warn_percent: u32) -> Deadlines {
+        let start = t("2026-11-25T08:00:00Z");
+        deadlines(start, 30, 240, &Calendar::default(), &[], warn_percent)
     }
 
     #[test]
     fn around_the_clock_a_deadline_is_the_allowance_after_receipt() {
-        let due = deadline(
-            t("2026-11-30T23:50:00Z"),
-            Duration::minutes(240),
-            &Calendar::default(),
-            &[],
-        );
+        let due = deadline_from("2026-11-30T23:50:00Z", 240, &Calendar::default(), &[]);
         assert_eq!(due, t("2026-12-01T03:50:00Z"));
     }
 
     #[test]
     fn a_pause_moves_the_deadline_by_its_length() {
-        let pause = Pause {
-            from: t("2026-11-25T09:00:00Z"),
-            to: t("2026-11-25T11:30:00Z"),
-        };
-        let due = deadline(
-            t("2026-11-25T08:00:00Z"),
-            Duration::minutes(240),
-            &Calendar::default(),
-            &[pause],
-        );
+        let paused = ("2026-11-25T09:00:00Z", "2026-11-25T11:30:00Z");
+        let due = deadline_from("2026-11-25T08:00:00Z", 240, &Calendar::default(), &[paused]);
         assert_eq!(due, t("2026-11-25T14:30:00Z"), "4 h plus the 2.5 h paused");
     }
 
     #[test]
     fn a_pause_at_the_start_delays_the_start() {
-        let pause = Pause {
-            from: t("2026-11-25T07:00:00Z"),
-            to: t("2026-11-25T09:00:00Z"),
-        };
-        let due = deadline(
-            t("2026-11-25T08:00:00Z"),
-            Duration::minutes(60),
-            &Calendar::default(),
-            &[pause],
-        );
+        let paused = ("2026-11-25T07:00:00Z", "2026-11-25T09:00:00Z");
+        let due = deadline_from("2026-11-25T08:00:00Z", 60, &Calendar::default(), &[paused]);
         assert_eq!(due, t("2026-11-25T10:00:00Z"));
     }
 
@@ -280,16 +285,8 @@ mod tests {
     #[test]
     fn pauses_and_calendars_combine() {
         // Monday 09:00 Beijing (01:00Z), 8 h allowance, paused 10:00–12:00 Beijing.
-        let pause = Pause {
-            from: t("2026-11-30T02:00:00Z"),
-            to: t("2026-11-30T04:00:00Z"),
-        };
-        let due = deadline(
-            t("2026-11-30T01:00:00Z"),
-            Duration::minutes(480),
-            &office(),
-            &[pause],
-        );
+        let paused = ("2026-11-30T02:00:00Z", "2026-11-30T04:00:00Z");
+        let due = deadline_from("2026-11-30T01:00:00Z", 480, &office(), &[paused]);
         // 1 h before the pause, 6 h after (12:00–18:00), 1 h on Wednesday (Tuesday is a holiday).
         assert_eq!(due, t("2026-12-02T02:00:00Z"));
     }
@@ -305,14 +302,8 @@ mod tests {
         assert_eq!(
             pauses(&moves, t("2026-11-25T16:00:00Z")),
             vec![
-                Pause {
-                    from: t("2026-11-25T10:00:00Z"),
-                    to: t("2026-11-25T12:00:00Z")
-                },
-                Pause {
-                    from: t("2026-11-25T15:00:00Z"),
-                    to: t("2026-11-25T16:00:00Z")
-                },
+                pause("2026-11-25T10:00:00Z", "2026-11-25T12:00:00Z"),
+                pause("2026-11-25T15:00:00Z", "2026-11-25T16:00:00Z"),
             ],
             "the running pause ends now"
         );
@@ -320,14 +311,7 @@ mod tests {
 
     #[test]
     fn the_warning_comes_at_eighty_percent_of_each_allowance() {
-        let d = deadlines(
-            t("2026-11-25T08:00:00Z"),
-            30,
-            240,
-            &Calendar::default(),
-            &[],
-            80,
-        );
+        let d = warned_at(80);
         assert_eq!(d.first_response_warn_at, t("2026-11-25T08:24:00Z"));
         assert_eq!(d.first_response_due, t("2026-11-25T08:30:00Z"));
         assert_eq!(d.resolution_warn_at, t("2026-11-25T11:12:00Z"));
@@ -336,14 +320,7 @@ mod tests {
 
     #[test]
     fn the_warning_share_is_configurable() {
-        let d = deadlines(
-            t("2026-11-25T08:00:00Z"),
-            30,
-            240,
-            &Calendar::default(),
-            &[],
-            50,
-        );
+        let d = warned_at(50);
         assert_eq!(d.first_response_warn_at, t("2026-11-25T08:15:00Z"));
         assert_eq!(d.resolution_warn_at, t("2026-11-25T10:00:00Z"));
         assert_eq!(

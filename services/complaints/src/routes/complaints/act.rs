@@ -1,7 +1,7 @@
 //! `POST /api/v1/complaints/{id}/actions/{action}`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::capabilities::{caps, Authorized, Capability};
+use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::openapi::InvalidFields;
@@ -39,11 +39,7 @@ pub async fn act(
     rules: web::Data<Rules>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, action) = path.into_inner();
-    let action: Action = action.parse().map_err(|_| ApiError::NotFound("action"))?;
-    super::require_staff(&caller)?;
-    if action.needs_supervisor() {
-        caller.require_capability(Capability::ComplaintsApprove)?;
-    }
+    let action = super::staff_action(&caller, &action, |a: &Action| a.needs_supervisor())?;
     // The body is checked for the action inside the transaction, once the action is known to
     // be legal in the case's status: an illegal transition is a 409 whatever the body says.
     let request = Request {

@@ -171,9 +171,8 @@ pub async fn list_evidence(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let paging = crate::routes::Paging::parse(q.limit, q.cursor)?;
-    let (id, who) = (path.into_inner(), caller.principal.clone());
-    let rows = db::run(&deps.pool, move |conn| {
-        crate::db::complaints::visible_case(conn, &who, id, false)?;
+    let id = path.into_inner();
+    let rows = super::read_of_case(&deps, &caller, id, move |conn| {
         Ok(repo::of_case(conn, id, paging.after, paging.limit)?)
     })
     .await?;
@@ -196,9 +195,8 @@ pub async fn get_evidence(
     path: web::Path<(Uuid, Uuid)>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
-    let row = db::run(&deps.pool, move |conn| {
-        crate::db::complaints::visible_case(conn, &who, id, false)?;
+    let (id, evidence_id) = path.into_inner();
+    let row = super::read_of_case(&deps, &caller, id, move |conn| {
         repo::find(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;
@@ -221,9 +219,8 @@ pub async fn download_evidence(
     path: web::Path<(Uuid, Uuid)>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let ((id, evidence_id), who) = (path.into_inner(), caller.principal.clone());
-    let (row, bytes) = db::run(&deps.pool, move |conn| {
-        crate::db::complaints::visible_case(conn, &who, id, false)?;
+    let (id, evidence_id) = path.into_inner();
+    let (row, bytes) = super::read_of_case(&deps, &caller, id, move |conn| {
         repo::content(conn, id, evidence_id)?.ok_or(ApiError::NotFound("evidence"))
     })
     .await?;

@@ -58,11 +58,10 @@ pub async fn get_history(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let paging = SeqPaging::parse(q.limit, q.cursor)?;
-    let (id, who) = (path.into_inner(), caller.principal.clone());
+    let id = path.into_inner();
     // Merchants and end customers do not see the staff's internal notes.
     let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
-    let rows = db::run(&deps.pool, move |conn| {
-        crate::db::complaints::visible_case(conn, &who, id, false)?;
+    let rows = super::read_of_case(&deps, &caller, id, move |conn| {
         Ok(repo::history(
             conn,
             id,

@@ -1,5 +1,6 @@
-//! `/api/v1/complaints` handlers and the view of a case (which case a caller may see:
-//! `db::complaints::visible_case`).
+//! `/api/v1/complaints` handlers and the view of a case, with what handlers of cases (and of
+//! claims) share: the checks on a named action (`staff_action`) and reads of what a case holds
+//! through the case a caller may see (`read_of_case`, over `db::complaints::visible_case`).
 
 pub mod act;
 pub mod create;
@@ -8,8 +9,13 @@ pub mod get;
 pub mod list;
 pub mod survey;
 
+use diesel::PgConnection;
 use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::capabilities::Capability;
+use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
 use kuaidi_shared::ApiError;
+use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, Sla};
 use crate::db::complaints::ComplaintRow;
@@ -27,6 +33,43 @@ pub fn view_for(caller: &Principal, row: ComplaintRow) -> Complaint {
 /// Staff who work cases: admin, manager, supervisor, agent.
 pub fn require_staff(caller: &Principal) -> Result<(), ApiError> {
     caller.require(&[Role::Admin, Role::Manager, Role::Supervisor, Role::Agent])
+}
+
+/// The action named by the path of `…/{id}/actions/{action}` (a case's or a claim's): an unknown
+/// name is a 404 (before any other check), the caller must be staff, and an action for which
+/// `for_supervisors` holds needs `ComplaintsApprove`.
+pub fn staff_action<A: std::str::FromStr>(
+    caller: &Principal,
+    name: &str,
+    for_supervisors: impl FnOnce(&A) -> bool,
+) -> Result<A, ApiError> {
+    let action: A = name.parse().map_err(|_| ApiError::NotFound("action"))?;
+    require_staff(caller)?;
+    if for_supervisors(&action) {
+        caller.require_capability(Capability::ComplaintsApprove)?;
+    }
+    Ok(action)
+}
+
+/// Runs `read` on a pooled connection once case `id` is known to be one `caller` may see
+/// (`db::complaints::visible_case`; else the case's 404): what a case holds (history,
+/// evidence, surveys) is read only through the case.
+pub async fn read_of_case<T, F>(
+    deps: &Deps,
+    caller: &Principal,
+    id: Uuid,
+    read: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let who = caller.clone();
+    db::run(&deps.pool, move |conn| {
+        crate::db::complaints::visible_case(conn, &who, id, false)?;
+        read(conn)
+    })
+    .await
 }
 
 /// The API view of a row. `duplicate_of` names the open case an intake request repeated (that

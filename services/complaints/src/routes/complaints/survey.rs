@@ -91,9 +91,8 @@ pub async fn get_case_survey(
     path: web::Path<(Uuid, Uuid)>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let ((id, survey_id), who) = (path.into_inner(), caller.principal.clone());
-    let row = db::run(&deps.pool, move |conn| {
-        crate::db::complaints::visible_case(conn, &who, id, false)?;
+    let (id, survey_id) = path.into_inner();
+    let row = super::read_of_case(&deps, &caller, id, move |conn| {
         crate::db::surveys::find(conn, id, survey_id)?.ok_or(ApiError::NotFound("survey"))
     })
     .await?;
