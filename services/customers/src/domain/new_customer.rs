@@ -267,7 +267,7 @@ impl NewCustomer {
 mod tests {
     use super::*;
 
-    fn agent() -> Principal {
+    pub(super) fn agent() -> Principal {
         Principal {
             sub: Uuid::now_v7().to_string(),
             role: Role::Agent,
@@ -368,14 +368,7 @@ mod extras_tests {
     #[test]
     fn only_an_agent_creating_without_an_owner_becomes_it() {
         let req = |v| serde_json::from_value::<CreateCustomer>(v).expect("request shape");
-        let agent = Principal {
-            sub: Uuid::now_v7().to_string(),
-            role: Role::Agent,
-            scopes: vec![],
-            merchant_id: None,
-            phone_hash: None,
-            issued_at: 0,
-        };
+        let agent = super::tests::agent();
         let bare = serde_json::json!({"kind": "individual", "name": "李雷"});
         let parsed = NewCustomer::parse(req(bare.clone()), false).expect("valid");
         assert_eq!(parsed.owner_id, None, "parsing alone names no owner");
