@@ -9,6 +9,14 @@ use uuid::Uuid;
 
 use super::schema::shipments;
 
+/// One column of a batch, as an array parameter: `col!(rows.status)` is the `status` of every
+/// row of `rows`, in order (the set-based statements below `UNNEST` such arrays side by side).
+macro_rules! col {
+    ($rows:ident . $f:ident) => {
+        $rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
+    };
+}
+
 /// The columns of a shipment that ingestion reads, locked for the transaction (their SQL types
 /// are the `shipments` table's).
 #[derive(Debug, Clone, QueryableByName)]
@@ -113,11 +121,6 @@ pub fn insert_all(
     if rows.is_empty() {
         return Ok(0);
     }
-    macro_rules! col {
-        ($f:ident) => {
-            rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
-        };
-    }
     diesel::sql_query(
         "INSERT INTO tracking_events (shipment_id, event_id, sequence, status, substatus, \
            occurred_at, hub_code, city, province, description, courier_id, received_at) \
@@ -125,18 +128,18 @@ pub fn insert_all(
            $5::text[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::text[], \
            $12::text[])",
     )
-    .bind::<Array<SqlUuid>, _>(col!(shipment_id))
-    .bind::<Array<Text>, _>(col!(event_id))
-    .bind::<Array<BigInt>, _>(col!(sequence))
-    .bind::<Array<Text>, _>(col!(status))
-    .bind::<Array<Nullable<Text>>, _>(col!(substatus))
-    .bind::<Array<Timestamptz>, _>(col!(occurred_at))
-    .bind::<Array<Nullable<Text>>, _>(col!(hub_code))
-    .bind::<Array<Nullable<Text>>, _>(col!(city))
-    .bind::<Array<Nullable<Text>>, _>(col!(province))
-    .bind::<Array<Nullable<Text>>, _>(col!(description))
+    .bind::<Array<SqlUuid>, _>(col!(rows.shipment_id))
+    .bind::<Array<Text>, _>(col!(rows.event_id))
+    .bind::<Array<BigInt>, _>(col!(rows.sequence))
+    .bind::<Array<Text>, _>(col!(rows.status))
+    .bind::<Array<Nullable<Text>>, _>(col!(rows.substatus))
+    .bind::<Array<Timestamptz>, _>(col!(rows.occurred_at))
+    .bind::<Array<Nullable<Text>>, _>(col!(rows.hub_code))
+    .bind::<Array<Nullable<Text>>, _>(col!(rows.city))
+    .bind::<Array<Nullable<Text>>, _>(col!(rows.province))
+    .bind::<Array<Nullable<Text>>, _>(col!(rows.description))
     .bind::<Timestamptz, _>(received_at)
-    .bind::<Array<Nullable<Text>>, _>(col!(courier_id))
+    .bind::<Array<Nullable<Text>>, _>(col!(rows.courier_id))
     .execute(conn)
 }
 
@@ -175,11 +178,6 @@ pub fn update_all(
     if updates.is_empty() {
         return Ok(0);
     }
-    macro_rules! col {
-        ($f:ident) => {
-            updates.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
-        };
-    }
     diesel::sql_query("SELECT set_config('kuaidi.shipment_changes_kept', 'on', true)")
         .execute(conn)?;
     let updated = diesel::sql_query(
@@ -194,16 +192,16 @@ pub fn update_all(
              signed_by, first_in_transit_at) \
          WHERE s.id = u.id AND s.id = ANY($1)",
     )
-    .bind::<Array<SqlUuid>, _>(col!(id))
-    .bind::<Array<Text>, _>(col!(status))
-    .bind::<Array<Nullable<Text>>, _>(col!(substatus))
-    .bind::<Array<Nullable<Timestamptz>>, _>(col!(delivered_at))
-    .bind::<Array<Nullable<Timestamptz>>, _>(col!(last_event_at))
-    .bind::<Array<BigInt>, _>(col!(last_sequence))
-    .bind::<Array<Nullable<Timestamptz>>, _>(col!(estimated_delivery_at))
+    .bind::<Array<SqlUuid>, _>(col!(updates.id))
+    .bind::<Array<Text>, _>(col!(updates.status))
+    .bind::<Array<Nullable<Text>>, _>(col!(updates.substatus))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(updates.delivered_at))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(updates.last_event_at))
+    .bind::<Array<BigInt>, _>(col!(updates.last_sequence))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(updates.estimated_delivery_at))
     .bind::<Timestamptz, _>(now)
-    .bind::<Array<Nullable<Text>>, _>(col!(signed_by))
-    .bind::<Array<Nullable<Timestamptz>>, _>(col!(first_in_transit_at))
+    .bind::<Array<Nullable<Text>>, _>(col!(updates.signed_by))
+    .bind::<Array<Nullable<Timestamptz>>, _>(col!(updates.first_in_transit_at))
     .execute(conn)?;
     let kept: Vec<&ShipmentUpdate> = updates
         .iter()
@@ -223,8 +221,8 @@ pub fn update_all(
             .filter_map(|u| u.merchant_id)
             .collect::<Vec<_>>(),
     )
-    .bind::<Array<Timestamptz>, _>(kept.iter().map(|u| u.updated_at).collect::<Vec<_>>())
-    .bind::<Array<SqlUuid>, _>(kept.iter().map(|u| u.id).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(col!(kept.updated_at))
+    .bind::<Array<SqlUuid>, _>(col!(kept.id))
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
     Ok(updated)

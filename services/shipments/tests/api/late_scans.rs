@@ -6,39 +6,14 @@
 //! answered the request on.
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use diesel::sql_types::{Jsonb, Text};
-use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::testing::{eventually, expect_json};
 use kuaidi_shipments::domain::notification::template;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, spawn_with_database, Shipments, TestApp};
+use crate::helpers::{notes, shipment_body, spawn_with_database, written, Shipments, TestApp};
 use crate::webhook_edits::{receiver, register, WAIT};
-
-/// The `data` of every `type_` event about `tn` in the service's outbox (batch messages
-/// unfolded), by sequence.
-fn written(url: &str, type_: &str, tn: &str) -> Vec<Value> {
-    #[derive(QueryableByName)]
-    struct Data {
-        #[diesel(sql_type = Jsonb)]
-        data: Value,
-    }
-    let mut conn = PgConnection::establish(url).expect("the service's database");
-    let rows: Vec<Data> = diesel::sql_query(
-        "SELECT e -> 'data' AS data FROM outbox o, \
-           LATERAL (SELECT o.envelope::jsonb AS j) b, jsonb_array_elements( \
-             CASE jsonb_typeof(b.j) WHEN 'array' THEN b.j ELSE jsonb_build_array(b.j) END) e \
-         WHERE o.event_type = $1 AND e -> 'data' ->> 'tracking_number' = $2 \
-         ORDER BY (e -> 'data' ->> 'sequence')::int8",
-    )
-    .bind::<Text, _>(type_)
-    .bind::<Text, _>(tn)
-    .load(&mut conn)
-    .expect("outbox");
-    rows.into_iter().map(|r| r.data).collect()
-}
 
 /// The sequences of `events`.
 fn sequences(events: &[Value]) -> Vec<i64> {
@@ -207,12 +182,4 @@ async fn every_exception_scan_is_raised_but_only_a_move_changes_status_or_notifi
     .await;
     assert_eq!(sent["data"]["sequence"], 4);
     t.app.stop().await;
-}
-
-/// The notification requests with `template` about `tn` in the outbox.
-fn notes(url: &str, tn: &str, template: &str) -> Vec<Value> {
-    written(url, "notification.requested", tn)
-        .into_iter()
-        .filter(|n| n["template_id"] == template)
-        .collect()
 }

@@ -5,7 +5,6 @@
 //! unknown.
 
 use chrono::{Duration, Utc};
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::events::catalogue::{CustomerCreatedV1, CustomerErasedV1, CustomerUpdatedV1};
 use kuaidi_shared::events::EventPayload;
@@ -13,7 +12,7 @@ use kuaidi_shared::testing::{customer_created, expect_json};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, spawn_with_database, Shipments, TestApp};
+use crate::helpers::{notes, shipment_body, spawn_with_database, Shipments, TestApp};
 use crate::senders::{hash_of, publish_from_customers, sent_by, until_handled};
 
 /// `customer.created` of `customer` holding `phone`, preferring `channel`.
@@ -53,31 +52,6 @@ async fn scan(app: &TestApp, tracking_number: &str, status: &str, minutes: i64) 
     let operator = app.env.token(Role::Operator, None);
     let resp = expect_json(app.post(&operator, &path, &event).await, 201).await;
     assert_eq!(resp["result"], "accepted", "{resp}");
-}
-
-/// The data of every `notification.requested` with `template` about `tracking_number` the
-/// service wrote (its outbox holds them from the commit that answered the request on), the
-/// recipient's first.
-fn notes(url: &str, tracking_number: &str, template: &str) -> Vec<Value> {
-    #[derive(diesel::QueryableByName)]
-    struct Data {
-        #[diesel(sql_type = diesel::sql_types::Jsonb)]
-        data: Value,
-    }
-    let mut conn = PgConnection::establish(url).expect("the service's database");
-    let rows: Vec<Data> = diesel::sql_query(
-        "SELECT e -> 'data' AS data FROM outbox o, \
-           LATERAL (SELECT o.envelope::jsonb AS j) b, jsonb_array_elements( \
-             CASE jsonb_typeof(b.j) WHEN 'array' THEN b.j ELSE jsonb_build_array(b.j) END) e \
-         WHERE o.event_type = 'notification.requested' \
-           AND e -> 'data' ->> 'tracking_number' = $1 AND e -> 'data' ->> 'template_id' = $2 \
-         ORDER BY e -> 'data' ->> 'addressee'",
-    )
-    .bind::<diesel::sql_types::Text, _>(tracking_number)
-    .bind::<diesel::sql_types::Text, _>(template)
-    .load(&mut conn)
-    .expect("outbox");
-    rows.into_iter().map(|r| r.data).collect()
 }
 
 /// `(addressee, customer_id, channel, phone_hash)` of notifications, for comparison.

@@ -5,10 +5,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::clock::Clock;
 use kuaidi_shared::testing::{
-    body_json, expect_json, expect_problem, fresh_database, refused_fields, stub_server, TestApp,
-    TestEnv,
+    body_json, expect_json, expect_problem, refused_fields, stub_server, TestApp,
 };
 use kuaidi_shipments::configuration::WebhookSettings;
 use kuaidi_shipments::workflow::webhooks::signature;
@@ -19,33 +17,19 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
+use crate::helpers::{spawn_with_database_and, webhook_settings};
+
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// The service with millisecond retries, on a database the test may read; an endpoint failing
 /// for `disable_after_ms` is disabled.
 pub(crate) async fn spawn(disable_after_ms: u64) -> (TestApp, String) {
-    let env = TestEnv::new();
-    let mut settings = env.settings("shipments");
-    let url = fresh_database("shipments");
-    settings.database_url = url.clone().into();
-    let hooks = WebhookSettings {
-        allow_private_targets: true,
+    spawn_with_database_and(WebhookSettings {
         retry_schedule_ms: vec![50],
-        retry_for_ms: 60_000,
         disable_after_ms,
-        request_timeout_ms: 3_000,
-        poll_ms: 50,
-        lease_ms: 10_000,
-        batch_size: 20,
-        per_endpoint: 4,
-        retention_days: 30,
-    };
-    let app = kuaidi_shipments::startup::build_with(settings, hooks)
-        .await
-        .expect("shipments service builds")
-        .spawn();
-    let clock = Clock::system();
-    (TestApp { env, app, clock }, url)
+        ..webhook_settings(true)
+    })
+    .await
 }
 
 /// A webhook receiver on 127.0.0.1: the signatures it got, failing while told to.

@@ -20,23 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-const WAIT: Duration = Duration::from_secs(20);
+use crate::helpers::webhook_settings;
 
-/// Webhook settings for tests: retries in milliseconds.
-fn hook_settings(allow_private: bool) -> WebhookSettings {
-    WebhookSettings {
-        allow_private_targets: allow_private,
-        retry_schedule_ms: vec![100, 200, 300],
-        retry_for_ms: 60_000,
-        disable_after_ms: 3_600_000,
-        request_timeout_ms: 3_000,
-        poll_ms: 50,
-        lease_ms: 10_000,
-        batch_size: 20,
-        per_endpoint: 4,
-        retention_days: 30,
-    }
-}
+const WAIT: Duration = Duration::from_secs(20);
 
 /// The service under test with the settings it was started with, to start it again.
 struct Hooks {
@@ -252,7 +238,7 @@ pub(crate) fn created_event(merchant_id: Uuid) -> CloudEvent {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipment_events_arrive_signed_with_the_subscription_secret() {
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let receiver = Receiver::start().await;
     let merchant = Uuid::now_v7();
     let token = t.env.token(Role::Merchant, Some(merchant));
@@ -282,7 +268,7 @@ async fn shipment_events_arrive_signed_with_the_subscription_secret() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_secret_of_the_callers_choice_signs_the_deliveries() {
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let receiver = Receiver::start().await;
     let merchant = Uuid::now_v7();
     let token = t.env.token(Role::Merchant, Some(merchant));
@@ -306,7 +292,7 @@ async fn a_short_secret_of_the_callers_choice_signs_the_deliveries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt() {
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let receiver = Receiver::start().await;
     receiver.state.fail_first.store(2, Ordering::SeqCst);
     let token = t.env.token(Role::App, None);
@@ -332,7 +318,7 @@ async fn a_receiver_failing_twice_gets_the_event_on_the_third_attempt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_endpoint_does_not_hold_up_another_endpoints_deliveries() {
     const STALL: Duration = Duration::from_secs(6);
-    let mut hooks = hook_settings(true);
+    let mut hooks = webhook_settings(true);
     hooks.request_timeout_ms = 10_000;
     let share = usize::try_from(hooks.per_endpoint).expect("a small share");
     let t = Hooks::spawn(hooks).await;
@@ -370,7 +356,7 @@ async fn a_stalled_endpoint_does_not_hold_up_another_endpoints_deliveries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_deliveries_are_sent_after_the_service_restarts() {
-    let mut hooks = hook_settings(true);
+    let mut hooks = webhook_settings(true);
     hooks.retry_schedule_ms = vec![300];
     let t = Hooks::spawn(hooks.clone()).await;
     let receiver = Receiver::start().await;
@@ -400,7 +386,7 @@ async fn pending_deliveries_are_sent_after_the_service_restarts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_and_metadata_addresses_are_refused() {
-    let strict = Hooks::spawn(hook_settings(false)).await;
+    let strict = Hooks::spawn(webhook_settings(false)).await;
     let token = strict.env.token(Role::Admin, None);
     for url in [
         "http://127.0.0.1:8080/hook",
@@ -423,7 +409,7 @@ async fn internal_and_metadata_addresses_are_refused() {
     }
     strict.t.app.stop().await;
 
-    let lax = Hooks::spawn(hook_settings(true)).await;
+    let lax = Hooks::spawn(webhook_settings(true)).await;
     let token = lax.env.token(Role::Admin, None);
     for metadata in [
         "http://169.254.169.254/latest/meta-data",
@@ -450,14 +436,14 @@ async fn internal_and_metadata_addresses_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_name_resolving_to_loopback_is_refused_at_delivery_time() {
-    let lax = Hooks::spawn(hook_settings(true)).await;
+    let lax = Hooks::spawn(webhook_settings(true)).await;
     let receiver = Receiver::start().await;
     let token = lax.env.token(Role::App, None);
     let url = format!("http://localhost:{}/hook", receiver.port);
     let (id, _) = lax.register(&token, &url, json!(["*"])).await;
     lax.t.app.stop().await;
     // The same database, now without private targets: the name resolves to loopback.
-    let app = start(&lax.settings, hook_settings(false)).await;
+    let app = start(&lax.settings, webhook_settings(false)).await;
     let t = Hooks {
         t: TestApp { app, ..lax.t },
         ..lax
@@ -479,7 +465,7 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn merchants_see_and_receive_only_their_own_webhooks() {
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let (rx_a, rx_b) = (Receiver::start().await, Receiver::start().await);
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let (token_a, token_b) = (
@@ -547,7 +533,7 @@ async fn merchants_see_and_receive_only_their_own_webhooks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_action_sends_a_signed_sample_event() {
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let receiver = Receiver::start().await;
     let token = t.env.token(Role::Merchant, Some(Uuid::now_v7()));
     let (id, secret) = t
@@ -570,7 +556,7 @@ async fn test_action_sends_a_signed_sample_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_resends_what_failed_and_redeliver_sends_again() {
-    let mut hooks = hook_settings(true);
+    let mut hooks = webhook_settings(true);
     hooks.retry_schedule_ms = vec![50];
     hooks.retry_for_ms = 300;
     let t = Hooks::spawn(hooks).await;
@@ -615,7 +601,7 @@ async fn replay_resends_what_failed_and_redeliver_sends_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_failing_for_the_configured_period_is_disabled_and_its_owner_notified() {
-    let mut hooks = hook_settings(true);
+    let mut hooks = webhook_settings(true);
     hooks.retry_schedule_ms = vec![50];
     hooks.disable_after_ms = 300;
     let t = Hooks::spawn(hooks).await;
@@ -677,7 +663,7 @@ async fn an_endpoint_failing_for_the_configured_period_is_disabled_and_its_owner
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_receives_only_the_event_types_it_asked_for() {
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let (wanted, unwanted) = (Receiver::start().await, Receiver::start().await);
     let merchant = Uuid::now_v7();
     let token = t.env.token(Role::Merchant, Some(merchant));
@@ -706,7 +692,7 @@ async fn a_subscription_receives_only_the_event_types_it_asked_for() {
 async fn an_event_handed_over_twice_is_sent_to_the_webhook_once() {
     use diesel::{Connection, PgConnection, RunQueryDsl};
     use secrecy::ExposeSecret;
-    let t = Hooks::spawn(hook_settings(true)).await;
+    let t = Hooks::spawn(webhook_settings(true)).await;
     let receiver = Receiver::start().await;
     let merchant = Uuid::now_v7();
     let token = t.env.token(Role::Merchant, Some(merchant));
@@ -751,7 +737,7 @@ async fn an_event_handed_over_twice_is_sent_to_the_webhook_once() {
 /// tenant (another merchant, staff seeing every shipment event) hears of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_owner_of_a_disabled_endpoint_is_told_through_its_other_endpoints_only() {
-    let mut hooks = hook_settings(true);
+    let mut hooks = webhook_settings(true);
     hooks.retry_schedule_ms = vec![50];
     hooks.disable_after_ms = 300;
     let t = Hooks::spawn(hooks).await;

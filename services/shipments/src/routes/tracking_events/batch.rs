@@ -3,7 +3,6 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::NoValidToken;
@@ -16,10 +15,9 @@ use crate::api::tracking_events::{
 };
 use crate::db::tracking_cache::Caches;
 use crate::domain::eta::EtaRules;
-use crate::domain::ingestion::{Incoming, Ingested, Outcome};
+use crate::domain::ingestion::{Incoming, Ingested};
 use crate::domain::tracking::MAX_BATCH;
 use crate::domain::TrackingNumber;
-use crate::workflow::ingest::ingest;
 
 /// Records up to 1000 scans in one transaction. Each event gets its own result, in input order;
 /// an invalid event is rejected alone and never fails the batch.
@@ -56,23 +54,7 @@ pub async fn ingest_tracking_events(
             Err(rejected) => results.push(Some(rejected)),
         }
     }
-    let touched: Vec<String> = items
-        .iter()
-        .map(|i| i.tracking_number.to_string())
-        .collect();
-    let ingested = db::transaction(&deps.pool, move |conn| {
-        ingest(conn, &items, now, &ctx, &rules)
-    })
-    .await;
-    // Before answering: a read that follows the answer must not be served an old shipment.
-    caches.forget(&touched);
-    let ingested = ingested?;
-    if ingested
-        .iter()
-        .any(|r| matches!(r.outcome, Outcome::Accepted { .. }))
-    {
-        deps.outbox.wake();
-    }
+    let ingested = super::ingest_and_forget(&deps, ctx, rules, &caches, items, now).await?;
     for (slot, result) in slots.into_iter().zip(ingested) {
         results[slot] = Some(result);
     }

@@ -3,7 +3,6 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
 use kuaidi_shared::capabilities::{caps, Authorized};
-use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Json;
 use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
@@ -16,7 +15,6 @@ use crate::db::tracking_cache::Caches;
 use crate::domain::eta::EtaRules;
 use crate::domain::ingestion::{Incoming, Outcome};
 use crate::domain::TrackingNumber;
-use crate::workflow::ingest::ingest;
 
 /// Records one scan of a shipment; the same `event_id` again is a `duplicate` with no effect.
 /// A `delivered` scan may name who signed (`signed_by`), which the shipment then shows.
@@ -41,28 +39,18 @@ pub async fn create_tracking_event(
         .validate(now)
         .map_err(ApiError::Validation)?;
     let location = format!("/api/v1/shipments/{tracking_number}");
-    let tn = tracking_number.to_string();
     let items = vec![Incoming {
         tracking_number,
         event,
     }];
-    let ingested = db::transaction(&deps.pool, move |conn| {
-        ingest(conn, &items, now, &ctx, &rules)
-    })
-    .await;
-    // Before answering: a read that follows the answer must not be served the old shipment.
-    caches.forget([tn]);
-    let mut results = ingested?;
+    let mut results = super::ingest_and_forget(&deps, ctx, rules, &caches, items, now).await?;
     let result = results
         .pop()
         .ok_or_else(|| anyhow::anyhow!("ingest returned no result"))?;
     match result.outcome {
-        Outcome::Accepted { .. } => {
-            deps.outbox.wake();
-            Ok(HttpResponse::Created()
-                .insert_header((LOCATION, location))
-                .json(IngestResult::from(result)))
-        }
+        Outcome::Accepted { .. } => Ok(HttpResponse::Created()
+            .insert_header((LOCATION, location))
+            .json(IngestResult::from(result))),
         Outcome::Duplicate => Ok(HttpResponse::Ok().json(IngestResult::from(result))),
         Outcome::Rejected(_) => Err(ApiError::NotFound("shipment")),
     }

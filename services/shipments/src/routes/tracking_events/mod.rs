@@ -3,11 +3,51 @@
 pub mod batch;
 pub mod create;
 
-use kuaidi_shared::FieldError;
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use kuaidi_shared::db;
+use kuaidi_shared::deps::Deps;
+use kuaidi_shared::request::RequestContext;
+use kuaidi_shared::{ApiError, FieldError};
 
 use crate::api::shipments::TimelineEntry;
 use crate::api::tracking_events::EventLocation;
+use crate::db::tracking_cache::Caches;
+use crate::domain::eta::EtaRules;
+use crate::domain::ingestion::{Incoming, Ingested, Outcome};
 use crate::domain::{ShipmentStatus, Substatus};
+use crate::workflow::ingest::ingest;
+
+/// Ingests `items` in one transaction, as both routes do; then, committed or not and before the
+/// route answers, forgets their shipments in this replica's caches (a read that follows the
+/// answer must not be served an old shipment) and wakes the outbox relay when an event was
+/// accepted. One result per item, in order.
+async fn ingest_and_forget(
+    deps: &Deps,
+    ctx: RequestContext,
+    rules: web::Data<EtaRules>,
+    caches: &Caches,
+    items: Vec<Incoming>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Ingested>, ApiError> {
+    let touched: Vec<String> = items
+        .iter()
+        .map(|i| i.tracking_number.to_string())
+        .collect();
+    let ingested = db::transaction(&deps.pool, move |conn| {
+        ingest(conn, &items, now, &ctx, &rules)
+    })
+    .await;
+    caches.forget(&touched);
+    let ingested = ingested?;
+    if ingested
+        .iter()
+        .any(|r| matches!(r.outcome, Outcome::Accepted { .. }))
+    {
+        deps.outbox.wake();
+    }
+    Ok(ingested)
+}
 
 /// Validation problems of one event as a batch `reason`.
 pub fn reason(errors: &[FieldError]) -> String {

@@ -5,51 +5,40 @@ use crate::api::webhooks::{
 };
 use crate::db::webhooks::{DeliveryRow, Owner, SubscriptionRow, PENDING};
 
+/// Builds one subscription answer from its row: the fields `Webhook`, `CreatedWebhook` and
+/// `UpdatedWebhook` share, mapped here once, then the answer's own (its `secret`). They stay three
+/// types so that each keeps its own schema (the secret required, optional, or absent).
+macro_rules! subscription {
+    ($answer:ident from $row:expr $(, $own:ident)*) => {{
+        let r: SubscriptionRow = $row;
+        $answer {
+            owner: owner(&r),
+            id: r.id,
+            url: r.url,
+            events: r.events,
+            merchant_id: r.merchant_id,
+            enabled: r.disabled_at.is_none(),
+            disabled_at: r.disabled_at,
+            version: r.version,
+            created_at: r.created_at,
+            $($own,)*
+        }
+    }};
+}
+
 /// A subscription as its owner (or an admin) sees it, without its secret.
 pub fn webhook(r: SubscriptionRow) -> Webhook {
-    Webhook {
-        owner: owner(&r),
-        id: r.id,
-        url: r.url,
-        events: r.events,
-        merchant_id: r.merchant_id,
-        enabled: r.disabled_at.is_none(),
-        disabled_at: r.disabled_at,
-        version: r.version,
-        created_at: r.created_at,
-    }
+    subscription!(Webhook from r)
 }
 
 /// The stored row with its secret in clear, this once.
 pub fn created(r: SubscriptionRow, secret: String) -> CreatedWebhook {
-    CreatedWebhook {
-        owner: owner(&r),
-        id: r.id,
-        url: r.url,
-        events: r.events,
-        merchant_id: r.merchant_id,
-        enabled: r.disabled_at.is_none(),
-        disabled_at: r.disabled_at,
-        version: r.version,
-        secret,
-        created_at: r.created_at,
-    }
+    subscription!(CreatedWebhook from r, secret)
 }
 
 /// The edited row, with its new secret in clear when the edit set one.
 pub fn updated(r: SubscriptionRow, secret: Option<String>) -> UpdatedWebhook {
-    UpdatedWebhook {
-        owner: owner(&r),
-        id: r.id,
-        url: r.url,
-        events: r.events,
-        merchant_id: r.merchant_id,
-        enabled: r.disabled_at.is_none(),
-        disabled_at: r.disabled_at,
-        version: r.version,
-        secret,
-        created_at: r.created_at,
-    }
+    subscription!(UpdatedWebhook from r, secret)
 }
 
 /// Who owns the subscription, as the API names it.
