@@ -79,6 +79,19 @@ problem_responses! {
     pub Unprocessable = 422, "Invalid fields or a request that cannot be processed";
 }
 
+/// `304` of a conditional single-resource GET (SPEC §2: `If-None-Match` naming the current
+/// `ETag`): no body.
+pub struct NotModified;
+
+impl utoipa::IntoResponses for NotModified {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<Response>> {
+        let described = ResponseBuilder::new()
+            .description("Not modified since the `If-None-Match` ETag")
+            .build();
+        [("304".to_owned(), RefOr::T(described))].into()
+    }
+}
+
 /// The schema of a string that must be one of `values`.
 pub fn string_enum<'a>(
     values: impl IntoIterator<Item = &'a str>,

@@ -8,7 +8,7 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::ApiKeyRevokedV1;
 use kuaidi_shared::extract::{Json, Query};
-use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
+use kuaidi_shared::openapi::{Forbidden, NotFound, NotModified, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,8 +108,7 @@ pub async fn list_api_keys(
 /// One API key (without its key), with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The API key", body = ApiKey),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        Forbidden, NotFound))]
+        NotModified, Forbidden, NotFound))]
 pub async fn get_api_key(
     req: HttpRequest,
     _admin: Authorized<caps::Administration>,

@@ -9,7 +9,7 @@ use kuaidi_shared::clock::new_id;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::events::catalogue::ClientRevokedV1;
 use kuaidi_shared::extract::{Json, Query};
-use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
+use kuaidi_shared::openapi::{Forbidden, NotFound, NotModified, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -131,8 +131,7 @@ pub async fn list_clients(
 /// One OAuth2 client (without its secret), with an `ETag`.
 #[utoipa::path(get, path = "/api/v1/clients/{id}", tag = "admin", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The OAuth2 client", body = Client),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        Forbidden, NotFound))]
+        NotModified, Forbidden, NotFound))]
 pub async fn get_client(
     req: HttpRequest,
     _admin: Authorized<caps::Administration>,

@@ -8,6 +8,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Query;
 use kuaidi_shared::money::Money;
+use kuaidi_shared::openapi::NotModified;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -102,8 +103,7 @@ pub async fn list_claims(
 #[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "claims",
     params(("id" = Uuid, Path, description = "Claim id")),
     responses((status = 200, description = "The claim; `ETag` carries its version", body = Claim),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoSuchClaim))]
+        NotModified, NoSuchClaim))]
 pub async fn get_claim(
     req: actix_web::HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

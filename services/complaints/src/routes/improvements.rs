@@ -10,7 +10,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Query;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::openapi::InvalidFields;
+use kuaidi_shared::openapi::{InvalidFields, NotModified};
 use kuaidi_shared::{ApiError, FieldError};
 use uuid::Uuid;
 
@@ -172,8 +172,7 @@ pub async fn create_improvement(
 #[utoipa::path(get, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")),
     responses((status = 200, description = "The action; `ETag` carries its version", body = Improvement),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoSuchAction))]
+        NotModified, NoSuchAction))]
 pub async fn get_improvement(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

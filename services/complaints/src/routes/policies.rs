@@ -7,6 +7,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Json;
 use kuaidi_shared::http::{content_tag, respond_with_content_tag};
+use kuaidi_shared::openapi::NotModified;
 use kuaidi_shared::{ApiError, FieldError};
 use serde_json::Value;
 
@@ -39,8 +40,7 @@ fn view(version: i32, rows: Vec<PolicyRow>) -> SlaPolicies {
 /// and an optional business calendar. `ETag`: a digest of what is shown; `If-None-Match` → 304.
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "complaints",
     responses((status = 200, description = "The current policies; `ETag` names what is shown", body = SlaPolicies),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        MayNotReadCases))]
+        NotModified, MayNotReadCases))]
 pub async fn get_policies(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

@@ -7,7 +7,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Query;
-use kuaidi_shared::openapi::InvalidFields;
+use kuaidi_shared::openapi::{InvalidFields, NotModified};
 use kuaidi_shared::pagination::PageParams;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -187,8 +187,7 @@ pub async fn list_evidence(
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/evidence/{evidence_id}", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), ("evidence_id" = Uuid, Path, description = "Evidence id")),
     responses((status = 200, description = "The evidence; `ETag` names its content", body = Evidence),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoSuchEvidence))]
+        NotModified, NoSuchEvidence))]
 pub async fn get_evidence(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

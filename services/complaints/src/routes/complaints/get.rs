@@ -7,7 +7,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Query;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::openapi::{InvalidFields, NoValidToken};
+use kuaidi_shared::openapi::{InvalidFields, NoValidToken, NotModified};
 use kuaidi_shared::pagination::PageParams;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -21,8 +21,7 @@ use crate::routes::SeqPaging;
 #[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
     responses((status = 200, description = "The case; `ETag` carries its version", body = Complaint),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, MayNotReadCases, NoSuchCase))]
+        NotModified, NoValidToken, MayNotReadCases, NoSuchCase))]
 pub async fn get_complaint(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

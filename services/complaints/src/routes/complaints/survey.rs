@@ -10,7 +10,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_content_tag;
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
@@ -83,8 +83,7 @@ pub fn created(survey: crate::db::surveys::SurveyRow) -> HttpResponse {
     params(("id" = Uuid, Path, description = "Case id"),
         ("survey_id" = Uuid, Path, description = "Survey id")),
     responses((status = 200, description = "The survey; `ETag` names what is shown", body = Survey),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, MayNotReadCases, NoSuchSurvey))]
+        NotModified, NoValidToken, MayNotReadCases, NoSuchSurvey))]
 pub async fn get_case_survey(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

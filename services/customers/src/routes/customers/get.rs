@@ -5,7 +5,7 @@ use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
@@ -23,8 +23,7 @@ use crate::workflow::access;
 #[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
     responses((status = 200, description = "The customer; `ETag` for `If-Match`", body = Customer),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, NoSuchCustomer))]
+        NotModified, NoValidToken, NoSuchCustomer))]
 pub async fn get_customer(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,

@@ -5,7 +5,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
@@ -23,8 +23,7 @@ use crate::workflow::access;
 #[utoipa::path(get, path = "/api/v1/follow-ups/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Follow-up id")),
     responses((status = 200, description = "The task; `ETag` for `If-Match`", body = FollowUp),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, StaffOnly, NoSuchTask))]
+        NotModified, NoValidToken, StaffOnly, NoSuchTask))]
 pub async fn get_follow_up(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,

@@ -5,7 +5,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
@@ -22,8 +22,7 @@ use crate::workflow::access;
     params(("id" = Uuid, Path, description = "Customer id"),
         ("interaction_id" = Uuid, Path, description = "Interaction id")),
     responses((status = 200, description = "The interaction, with its `ETag`", body = Interaction),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, NoSuchInteraction))]
+        NotModified, NoValidToken, NoSuchInteraction))]
 pub async fn get_interaction(
     req: HttpRequest,
     caller: Authorized<caps::CustomersRead>,

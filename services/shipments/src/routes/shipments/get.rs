@@ -11,7 +11,7 @@ use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::{mark_pii_read, Encoded};
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::ApiError;
 use std::sync::{Arc, OnceLock};
 
@@ -114,8 +114,7 @@ async fn record(
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "shipments",
     params(("tracking_number" = String, Path, description = "The waybill's tracking number")),
     responses((status = 200, description = "The shipment; `ETag` carries its version", body = Shipment),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, NoSuchShipment))]
+        NotModified, NoValidToken, NoSuchShipment))]
 pub async fn get_shipment(
     req: HttpRequest,
     caller: Authorized<caps::ShipmentsRead>,

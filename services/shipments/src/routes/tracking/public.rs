@@ -12,6 +12,7 @@ use kuaidi_shared::db::{self, PgPool};
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::extract::Query;
 use kuaidi_shared::http::{respond_with_etag, Encoded};
+use kuaidi_shared::openapi::NotModified;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -138,8 +139,7 @@ async fn load(
 #[utoipa::path(get, path = "/api/v1/tracking/{tracking_number}", tag = "tracking",
     params(("tracking_number" = String, Path), PublicQuery),
     responses((status = 200, description = "Status and timeline, no personal data; `ETag` for polling", body = PublicTracking),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        UnknownTrackingNumber, BadPhoneLast4, TooManyLookups),
+        NotModified, UnknownTrackingNumber, BadPhoneLast4, TooManyLookups),
     security(()))]
 pub async fn public_tracking(
     req: HttpRequest,

@@ -5,7 +5,7 @@ use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
 use kuaidi_shared::http::respond_with_etag;
-use kuaidi_shared::openapi::NoValidToken;
+use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
@@ -17,8 +17,7 @@ use crate::api::webhooks::Webhook;
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription")),
     responses((status = 200, description = "The subscription; `ETag` names its version", body = Webhook),
-        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
-        NoValidToken, MayNotManageWebhooks, NoSuchWebhook))]
+        NotModified, NoValidToken, MayNotManageWebhooks, NoSuchWebhook))]
 pub async fn get_webhook(
     req: HttpRequest,
     caller: Authorized<caps::Webhooks>,
