@@ -1,7 +1,8 @@
 //! The classification run, set-based: one statement computes every live customer's 12-month
 //! figures from the daily buckets (summed per customer first, then onto the survivors of
 //! merges), ranks them with window functions (cumulative spend for the
-//! Pareto tiers, `NTILE(5)` for RFM), derives the lifecycle stage and the churn warning, and
+//! Pareto tiers, quintiles for RFM: `customers_quintile` of the middle of a group of equal
+//! values, so ties score alike — NTILE(5) where there are none), derives the lifecycle stage and the churn warning, and
 //! updates only the rows that changed, keeping them in a temporary table so the events
 //! (`events::classified`, built in SQL too, batched by the table's `chunk`) and the retention
 //! tasks follow set-based.
@@ -80,24 +81,29 @@ base AS (
          c.rfm_r AS old_r, c.rfm_f AS old_f, c.rfm_m AS old_m,
          COALESCE(a.spend, 0) AS spend, COALESCE(a.freq, 0) AS freq,
          COALESCE(a.s30, 0) AS s30, COALESCE(a.s90, 0) AS s90, COALESCE(a.sl, 0) AS sl,
-         a.last_at, a.first_day
+         a.last_at, a.first_day, (a.last_at AT TIME ZONE 'UTC')::date AS last_day
   FROM customers c LEFT JOIN act a ON a.cid = c.id
   WHERE c.merged_into IS NULL AND c.erased_at IS NULL
 ),
--- The Pareto rank shares the monetary quintiles' sort: the spend ranked before a customer
--- (highest first) is what comes after them in ascending order. Customers without a shipment
--- spend nothing, so ranking within the partition changes no one's tier.
+-- The Pareto rank: the spend ranked before a customer (highest first) is what comes after
+-- them in ascending order. Customers without a shipment spend nothing, so ranking within the
+-- partition changes no one's tier. RFM: each customer's middle position among those with the
+-- same value (recency by the day of the last shipment: days since it), its quintile below.
 ranked AS (
   SELECT b.*,
     SUM(spend) OVER (PARTITION BY last_at IS NULL)
       - SUM(spend) OVER (by_spend ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
       AS cum_before,
     SUM(spend) OVER () AS total,
-    NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY last_at, id) AS r,
-    NTILE(5) OVER (PARTITION BY last_at IS NULL ORDER BY freq, id) AS f,
-    NTILE(5) OVER by_spend AS m
+    COUNT(*) OVER (PARTITION BY last_at IS NULL) AS n,
+    RANK() OVER by_day + (COUNT(*) OVER (by_day RANGE CURRENT ROW) - 1) / 2 AS r_pos,
+    RANK() OVER by_freq + (COUNT(*) OVER (by_freq RANGE CURRENT ROW) - 1) / 2 AS f_pos,
+    RANK() OVER by_amount + (COUNT(*) OVER (by_amount RANGE CURRENT ROW) - 1) / 2 AS m_pos
   FROM base b
-  WINDOW by_spend AS (PARTITION BY last_at IS NULL ORDER BY spend, id)
+  WINDOW by_spend AS (PARTITION BY last_at IS NULL ORDER BY spend, id),
+    by_day AS (PARTITION BY last_at IS NULL ORDER BY last_day),
+    by_freq AS (PARTITION BY last_at IS NULL ORDER BY freq),
+    by_amount AS (PARTITION BY last_at IS NULL ORDER BY spend)
 ),
 computed AS (
   SELECT id, old_tier, old_stage, old_r, old_f, old_m, spend, s30, s90,
@@ -111,9 +117,9 @@ computed AS (
          WHEN sl >= $3::bigint THEN 'loyal'
          WHEN first_day > $1::date - $10::int THEN 'new'
          ELSE 'active' END AS stage,
-    CASE WHEN last_at IS NULL THEN NULL ELSE r END::smallint AS r,
-    CASE WHEN last_at IS NULL THEN NULL ELSE f END::smallint AS f,
-    CASE WHEN last_at IS NULL THEN NULL ELSE m END::smallint AS m
+    CASE WHEN last_at IS NULL THEN NULL ELSE customers_quintile(r_pos, n) END AS r,
+    CASE WHEN last_at IS NULL THEN NULL ELSE customers_quintile(f_pos, n) END AS f,
+    CASE WHEN last_at IS NULL THEN NULL ELSE customers_quintile(m_pos, n) END AS m
   FROM ranked
 ),
 -- Only the rows that change are joined back for the update (by primary key): a run that

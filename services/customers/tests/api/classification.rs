@@ -201,3 +201,58 @@ async fn only_admins_run_the_classification_on_demand() {
     }
     app.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_with_equal_figures_get_equal_rfm_scores() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let now = Utc::now() - Duration::days(1);
+    // Ten customers, all shipping on the same day: four send 1 parcel of 100.00, four 2 of
+    // 100.00, two 5 of 200.00. Ranked lowest first, each group's middle position is 2, 6
+    // and 9 of 10: quintiles 1, 3 and 5. Everyone shipped on the same day (days since the
+    // last shipment alike): the middle of all ten, quintile 3.
+    let groups = [(4, 1, "100.00"), (4, 2, "100.00"), (2, 5, "200.00")];
+    let mut ids = Vec::new();
+    for (g, (customers, parcels, freight)) in groups.into_iter().enumerate() {
+        for i in 0..customers {
+            let name = format!("Group {g} firm {i}");
+            let id = id_of(&create(&app, &json!({"kind": "business", "name": name})).await);
+            for p in 0..parcels {
+                let at = now + Duration::minutes(i64::from(p) * 7 + i);
+                emit(&app, "shipments", id, &shipment(id, freight, at), at).await;
+            }
+            ids.push((g, id, parcels));
+        }
+    }
+    for (_, id, parcels) in &ids {
+        let url = format!("/api/v1/customers/{id}");
+        poll_json(
+            StdDuration::from_secs(30),
+            "every shipment counted",
+            || app.get(&admin, &url),
+            |c| (c["stats"]["shipments_12m"] == *parcels).then_some(()),
+        )
+        .await;
+    }
+    let run = app
+        .post(&admin, "/api/v1/customers/classification:run", &json!({}))
+        .await;
+    expect_json(run, 200).await;
+
+    let expected = [
+        json!([3, 1, 1, 5]),
+        json!([3, 3, 3, 9]),
+        json!([3, 5, 5, 13]),
+    ];
+    for (g, id, _) in ids {
+        let c = expect_json(
+            app.get(&admin, &format!("/api/v1/customers/{id}")).await,
+            200,
+        )
+        .await;
+        let rfm = &c["rfm"];
+        let scores = json!([rfm["r"], rfm["f"], rfm["m"], rfm["score"]]);
+        assert_eq!(scores, expected[g], "group {g}: {rfm}");
+    }
+    app.app.stop().await;
+}

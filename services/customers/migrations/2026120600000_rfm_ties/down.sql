@@ -1,0 +1,1 @@
+DROP FUNCTION customers_quintile(BIGINT, BIGINT);
