@@ -90,6 +90,15 @@ fn list(errors: &mut Vec<FieldError>, field: &str, items: &[String], max_items: 
     }
 }
 
+/// `items` in their order, each once.
+fn once_each(items: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|i| seen.insert(i.clone()))
+        .collect()
+}
+
 /// Birthday and family as stored: checked whenever given, kept only when `consented` (the
 /// customer's `profile_extras` consent), dropped otherwise.
 fn extras(
@@ -136,8 +145,8 @@ impl Contact {
     };
 }
 
-/// The `given` contacts of one kind, normalised (each also an identity); an invalid one is an
-/// error naming its index.
+/// The `given` contacts of one kind, normalised (each also an identity), each once (`+86 138…`
+/// and `138…` are one phone); an invalid one is an error naming its index.
 fn contacts(
     errors: &mut Vec<FieldError>,
     identities: &mut Vec<(&'static str, String)>,
@@ -147,6 +156,7 @@ fn contacts(
     let mut valid = Vec::with_capacity(given.len());
     for (i, value) in given.iter().enumerate() {
         match (kind.normalise)(value) {
+            Some(n) if valid.contains(&n) => {}
             Some(n) => {
                 identities.push((kind.identity, n.clone()));
                 valid.push(n);
@@ -244,9 +254,9 @@ impl NewCustomer {
             industry: req.industry,
             size: req.size,
             region,
-            lanes: req.lanes,
+            lanes: once_each(req.lanes),
             preferences: req.preferences.unwrap_or_default(),
-            tags: req.tags,
+            tags: once_each(req.tags),
             owner_id: req.owner_id,
             merchant_id: req.merchant_id,
             identities,
@@ -304,6 +314,23 @@ mod tests {
         );
         assert_eq!(c.region.and_then(|r| r.city_tier), Some("tier1".into()));
         assert_eq!(c.owner_id, caller.user_id());
+    }
+
+    #[test]
+    fn a_phone_email_tag_or_lane_given_twice_is_kept_once() {
+        let c = NewCustomer::parse(
+            req(serde_json::json!({"kind": "individual", "name": "韩梅梅",
+                "phones": ["13800001111", "+86 138 0000 1111", "13900002222"],
+                "emails": ["a@b.cn", "A@B.cn"], "tags": ["vip", "b2b", "vip"],
+                "lanes": ["asia", "asia"]})),
+            false,
+        )
+        .expect("valid");
+        assert_eq!(c.contacts.phones, ["13800001111", "13900002222"]);
+        assert_eq!(c.contacts.emails, ["a@b.cn"]);
+        assert_eq!(c.tags, ["vip", "b2b"]);
+        assert_eq!(c.lanes, ["asia"]);
+        assert_eq!(c.identities.len(), 3, "{:?}", c.identities);
     }
 
     #[test]

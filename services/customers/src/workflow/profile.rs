@@ -162,20 +162,20 @@ pub const EXTRAS_WITHDRAWN: &str =
     "cancelled: the customer withdrew consent to profile extras (the birthday was erased)";
 
 /// Whether consent `changes` grant what care needs (`care_messages`, or `profile_extras` that
-/// keeps the birthday): then [`care_resumed`] plans what the job would.
+/// keeps the birthday): then [`care_at_once`] plans what the job would.
 pub fn grants_care(changes: &[(Purpose, ConsentState)]) -> bool {
     changes.iter().any(|(purpose, state)| {
         state.granted && matches!(purpose, Purpose::CareMessages | Purpose::ProfileExtras)
     })
 }
 
-/// Care that a withdrawn consent stopped comes back when the consent is given again (SPEC §4
-/// "birthday/holiday care with consent"): once `row` consents to care messages, its birthday
-/// care is planned at once when the birthday falls within the job's lead, and holiday care a
-/// withdrawal of `care_messages` cancelled is planned again for the holidays still ahead —
-/// each as a new task, the cancelled one kept as it was. Nothing is planned twice. The caller
-/// holds `row`'s lock.
-pub fn care_resumed(
+/// The care the job would plan for `row`, planned at once when a file is created or a
+/// consent given (again) (SPEC §4 "birthday/holiday care with consent"): once `row` consents
+/// to care messages, its birthday care when the birthday falls within the job's lead, and
+/// holiday care a withdrawal of `care_messages` cancelled, again for the holidays still ahead
+/// — each as a new task, a cancelled one kept as it was. Nothing is planned twice. The caller
+/// holds `row`'s lock (or has just inserted it).
+pub fn care_at_once(
     conn: &mut diesel::PgConnection,
     row: &CustomerRow,
     now: chrono::DateTime<chrono::Utc>,

@@ -45,8 +45,13 @@ async fn open_care(app: &TestApp, customer: Uuid) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the care job planned `customer`'s birthday care, due `due`.
+/// Waits until `customer`'s birthday care, due `due`, is planned.
 async fn planned(app: &TestApp, customer: Uuid, due: &str) {
+    planned_by(app, "birthday_care", customer, due).await;
+}
+
+/// Waits until `customer`'s care of `rule`, due `due`, is planned.
+async fn planned_by(app: &TestApp, rule: &str, customer: Uuid, due: &str) {
     let admin = app.token(Role::Admin);
     let path = format!("/api/v1/customers/{customer}/follow-ups");
     poll_json(
@@ -57,7 +62,7 @@ async fn planned(app: &TestApp, customer: Uuid, due: &str) {
             page["data"]
                 .as_array()?
                 .iter()
-                .any(|t| t["rule"] == "birthday_care" && t["due_at"] == due)
+                .any(|t| t["rule"] == rule && t["due_at"] == due)
                 .then_some(())
         },
     )
@@ -68,10 +73,23 @@ const OCT_3: &str = "2026-10-03T00:00:00Z";
 const OCT_4: &str = "2026-10-04T00:00:00Z";
 const OCT_5: &str = "2026-10-05T00:00:00Z";
 
-/// Waits until the care job ran after what came before (it planned a new customer's care).
+/// Waits until the care job ran after what came before: it planned a new customer's holiday
+/// care (National Day; a new file's birthday care is planned at its creation, holiday care
+/// only by the job).
 async fn care_job_ran(app: &TestApp) {
     let sentinel = born_on(app, Uuid::now_v7(), "2000-10-04").await;
-    planned(app, sentinel, OCT_4).await;
+    planned_by(app, "holiday_care", sentinel, "2026-10-01T00:00:00Z").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_file_born_within_the_lead_has_its_birthday_care_at_once() {
+    let app = spawn_at(at("2026-09-30T08:00:00Z")).await;
+    let id = born_on(&app, Uuid::now_v7(), "1990-10-03").await;
+    // Read straight after the creation, before any run of the care job could have planned it.
+    assert_eq!(open_care(&app, id).await, [OCT_3]);
+    let later = born_on(&app, Uuid::now_v7(), "1990-10-20").await;
+    assert!(open_care(&app, later).await.is_empty(), "beyond the lead");
+    app.app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

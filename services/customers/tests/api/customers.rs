@@ -299,6 +299,31 @@ async fn stats_come_from_events_and_leave_the_window_after_twelve_months() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_created_file_is_what_a_read_answers_and_its_etag_holds() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let consents = json!({"marketing": true});
+    let created = app
+        .post(
+            &admin,
+            "/api/v1/customers",
+            &json!({"kind": "business", "name": "Tag Co", "consents": consents}),
+        )
+        .await;
+    let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
+    let body = expect_json(created, 201).await;
+    let path = format!("/api/v1/customers/{}", body["id"].as_str().expect("id"));
+    let read = expect_json(app.get(&admin, &path).await, 200).await;
+    assert_eq!(
+        read["created_at"], body["created_at"],
+        "to the microsecond stored"
+    );
+    assert_eq!(read["consents"], body["consents"]);
+    assert_eq!(app.revalidate(&admin, &path, &etag).await.status(), 304);
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_need_a_fresh_if_match_and_are_validated_whole() {
     let app = spawn().await;
     let admin = app.token(Role::Admin);

@@ -40,7 +40,7 @@ pub async fn put_consents(
 ) -> Result<HttpResponse, ApiError> {
     let (id, now, who) = (
         path.into_inner(),
-        deps.clock.now(),
+        deps.clock.now_micros(),
         caller.principal.clone(),
     );
     let changes = PutConsents::parse(body.into_inner())?.changes(now)?;
@@ -58,7 +58,7 @@ pub async fn put_consents(
             follow_ups::cancel_open(conn, row.id, rules, why, now)?;
         }
         if resumed {
-            profile::care_resumed(conn, &row, now, &pii)?;
+            profile::care_at_once(conn, &row, now, &pii)?;
         }
         consents_view(conn, &row)
     })

@@ -41,7 +41,9 @@ pub struct CreateParams {
 /// An agent who names no `owner_id` becomes the owner. `consents` (optional) records consents
 /// with the file, as `PUT /customers/{id}/consents` does. `birthday` and `family` are stored
 /// only when `consents` grants `profile_extras`: otherwise the file is created without them
-/// (they answer `null`); a malformed birthday is still a `422`.
+/// (they answer `null`); a malformed birthday is still a `422`. Birthday care within the care
+/// job's lead (with `care_messages` consent) is planned at once. Phones, emails, tags and
+/// lanes given twice are kept once.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", params(CreateParams),
     request_body = CreateCustomer,
     responses((status = 201, description = "Created; `Location` names the customer", body = Customer),
@@ -53,7 +55,8 @@ pub async fn create_customer(
     body: Json<CreateCustomer>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let (pii, now) = (deps.pii.clone(), deps.clock.now());
+    // To the microsecond PostgreSQL keeps: the answer (and its ETag) is what a read gives.
+    let (pii, now) = (deps.pii.clone(), deps.clock.now_micros());
     crate::workflow::access::staff_only(&caller)?;
     let (new, consents) = validated(body.into_inner(), &caller, now)?;
     let digests = profile::digests(&new, &pii);
@@ -76,6 +79,7 @@ pub async fn create_customer(
         }
         repo::insert(conn, &row, &digests)?;
         consent_history::record(conn, &history)?;
+        profile::care_at_once(conn, &row, now, &pii2)?;
         let event = Emitter { ctx: &ctx, now }.created(&row, phone_hashes.clone());
         Outbox::enqueue(conn, &event)?;
         view::full_view(conn, &row, now, &pii2, &who)
