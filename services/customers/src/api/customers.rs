@@ -32,6 +32,23 @@ pub struct UpdateCustomer {
     pub birthday: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub family: Option<serde_json::Value>,
+    /// Sets the value tier by hand: `key` | `ordinary` | `small` (admins, managers,
+    /// supervisors).
+    #[schema(value_type = Option<crate::domain::enums::ValueTier>)]
+    pub value_tier: Option<String>,
+    /// `rules` gives a tier set by hand back to the classification rules (it stays until
+    /// their next run).
+    pub value_tier_source: Option<TierSource>,
+}
+
+/// Who decides a customer's value tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TierSource {
+    /// SPEC §4's Pareto classification.
+    Rules,
+    /// Set by hand.
+    Manual,
 }
 
 /// RFM scores, each 1–5 by quintile (5 = most recent / most frequent / highest spend).
@@ -76,7 +93,9 @@ pub struct Customer {
     pub name: String,
     /// Masked (`138****5678`) for callers without the right to see PII.
     pub phones: Vec<String>,
+    /// Masked (`z***@example.com`) for callers without the right to see PII.
     pub emails: Vec<String>,
+    /// Each `address` masked (`***`) for callers without the right to see PII.
     pub addresses: Vec<Address>,
     pub company: Option<Company>,
     pub industry: Option<String>,
@@ -89,15 +108,22 @@ pub struct Customer {
     pub merchant_id: Option<Uuid>,
     /// `key` | `ordinary` | `small`.
     pub value_tier: String,
+    /// Who decides the value tier: `rules` (SPEC §4's Pareto classification) or `manual` (set
+    /// by hand, kept by the classification runs until an edit gives it back to the rules).
+    #[schema(value_type = TierSource)]
+    pub value_tier_source: String,
     /// `prospect` | `new` | `active` | `loyal` | `at_risk` | `churned`.
     pub lifecycle_stage: String,
     pub rfm: Option<Rfm>,
     /// What the customer's value tier entitles them to (configuration).
     pub entitlements: crate::configuration::Entitlements,
     pub stats: Stats,
-    /// `YYYY-MM-DD` (PII, only with `profile_extras` consent).
+    /// `YYYY-MM-DD` (PII, only with `profile_extras` consent); masked (`****-**-**`) for
+    /// callers without the right to see PII.
     pub birthday: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    /// Free-form family details (PII, only with `profile_extras` consent): an object, or the
+    /// string `***` where masked.
+    #[schema(schema_with = family_schema)]
     pub family: Option<serde_json::Value>,
     /// Current consent per purpose (`marketing`, `care_messages`, `profile_extras`).
     pub consents: std::collections::BTreeMap<String, ConsentState>,
@@ -118,4 +144,32 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+}
+
+/// `Customer.family` as answered: the stored object, the string `***` when masked for a caller
+/// without the right to see PII (SPEC §3), or `null` when none is stored.
+fn family_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let one_of = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .description(Some("Free-form family details.")),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["***"]))
+                .description(Some(
+                    "Masked: the caller may not see this customer's PII unmasked.",
+                )),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "Free-form family details (PII, only with `profile_extras` consent): an object, \
+             the string `***` when masked for callers without the right to see PII, `null` \
+             when none is stored.",
+        ))
+        .build();
+    Schema::OneOf(one_of)
 }

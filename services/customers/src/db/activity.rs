@@ -7,6 +7,7 @@ use diesel::sql_types::{
     Array, BigInt, Date, Double, Integer, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
 };
 use kuaidi_shared::db::statement;
+use kuaidi_shared::money::Money;
 use uuid::Uuid;
 
 use crate::domain::classification::{Activity, Thresholds};
@@ -154,6 +155,15 @@ pub struct StatsRow {
 /// The first day of the trailing 12 months ending `today`.
 pub fn window_start(today: NaiveDate) -> NaiveDate {
     today - Duration::days(364)
+}
+
+/// The trailing-12-month spend of customer `id` as of `now` (as its stats show it).
+pub fn spend_12m(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> QueryResult<Money> {
+    let stats = stats_for(conn, &[id], now)?;
+    Ok(stats.first().map_or_else(
+        || Money::from_minor(0, "CNY"),
+        |s| Money::from_minor(s.spend_minor, s.currency.as_deref().unwrap_or("CNY")),
+    ))
 }
 
 /// Stats of every customer in `ids` as of `now`, over trailing windows of daily buckets (a day

@@ -1,6 +1,6 @@
 //! The classification run, set-based: one statement computes every live customer's 12-month
 //! figures from the daily buckets (summed per customer first, then onto the survivors of
-//! merges), ranks them with window functions (cumulative spend for the
+//! merges; a tier set by hand is kept), ranks them with window functions (cumulative spend for the
 //! Pareto tiers, quintiles for RFM: `customers_quintile` of the middle of a group of equal
 //! values, so ties score alike — NTILE(5) where there are none), derives the lifecycle stage and the churn warning, and
 //! updates only the rows that changed, keeping them in a temporary table so the events
@@ -77,7 +77,8 @@ act AS (
   GROUP BY 1
 ),
 base AS (
-  SELECT c.id, c.value_tier AS old_tier, c.lifecycle_stage AS old_stage,
+  SELECT c.id, c.value_tier AS old_tier, c.value_tier_manual AS manual,
+         c.lifecycle_stage AS old_stage,
          c.rfm_r AS old_r, c.rfm_f AS old_f, c.rfm_m AS old_m,
          COALESCE(a.spend, 0) AS spend, COALESCE(a.freq, 0) AS freq,
          COALESCE(a.s30, 0) AS s30, COALESCE(a.s90, 0) AS s90, COALESCE(a.sl, 0) AS sl,
@@ -107,7 +108,8 @@ ranked AS (
 ),
 computed AS (
   SELECT id, old_tier, old_stage, old_r, old_f, old_m, spend, s30, s90,
-    CASE WHEN spend <= 0 OR total <= 0 THEN 'small'
+    CASE WHEN manual THEN old_tier
+         WHEN spend <= 0 OR total <= 0 THEN 'small'
          WHEN cum_before * 100 < $5::bigint * total THEN 'key'
          WHEN cum_before * 100 < $6::bigint * total THEN 'ordinary'
          ELSE 'small' END AS tier,

@@ -40,6 +40,8 @@ pub struct CustomerRow {
     pub rfm_score: Option<i16>,
     pub merged_into: Option<Uuid>,
     pub erased_at: Option<DateTime<Utc>>,
+    /// The value tier was set by hand: the classification runs keep it.
+    pub value_tier_manual: bool,
 }
 
 impl CustomerRow {
@@ -75,6 +77,7 @@ impl CustomerRow {
             rfm_score: None,
             merged_into: None,
             erased_at: None,
+            value_tier_manual: false,
         }
     }
 }

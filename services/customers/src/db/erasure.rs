@@ -1,11 +1,16 @@
-//! Erasure (PIPL/GDPR): PII goes, aggregates (stats buckets, tier, stage) stay.
+//! Erasure (PIPL/GDPR): PII goes, aggregates (stats buckets, tier, stage) stay, and every
+//! consent granted is withdrawn: an erased person is contacted no more.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bytea, Text, Timestamptz, Uuid as SqlUuid};
+use kuaidi_shared::clock::new_id;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
+use super::consents::{self, ConsentRow};
 use super::schema::{customer_identities, customers};
+use crate::domain::profile::ConsentState;
 
 /// What was erased: the blind indexes of the phones and emails, for other services.
 pub struct Erased {
@@ -14,11 +19,13 @@ pub struct Erased {
 }
 
 /// Erases customer `id` and every duplicate merged into it (their open follow-ups are
-/// cancelled); `empty_contacts` is the sealed empty contact set.
+/// cancelled, their granted consents withdrawn by `actor`); `empty_contacts` is the sealed
+/// empty contact set.
 pub fn erase(
     conn: &mut PgConnection,
     id: Uuid,
     empty_contacts: &[u8],
+    actor: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<Erased> {
     let mut ids: Vec<Uuid> = customers::table
@@ -69,6 +76,7 @@ pub fn erase(
     .bind::<Timestamptz, _>(now)
     .execute(conn)?;
     super::merges::scrub(conn, &ids)?;
+    withdraw_consents(conn, &ids, actor, now)?;
     Ok(Erased {
         phone_hashes: of("phone"),
         email_hashes: of("email"),
@@ -77,3 +85,52 @@ pub fn erase(
 
 /// What stands in for erased text.
 pub const ERASED: &str = "[erased]";
+
+/// The source of the withdrawals an erasure records.
+pub const ERASURE: &str = "erasure";
+
+/// Withdraws every purpose granted on the files `ids`, each withdrawal recorded in the consent
+/// history as any other (source [`ERASURE`], by `actor`, at `now`); purposes not granted stay as
+/// they are. Announced by nothing but `customer.erased`.
+fn withdraw_consents(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let files: Vec<(Uuid, serde_json::Value)> = customers::table
+        .filter(customers::id.eq_any(ids))
+        .select((customers::id, customers::consents))
+        .order(customers::id)
+        .load(conn)?;
+    let mut history = Vec::new();
+    for (id, stored) in files {
+        let mut current: BTreeMap<String, ConsentState> =
+            serde_json::from_value(stored).unwrap_or_default();
+        let before = history.len();
+        for (purpose, consent) in current.iter_mut().filter(|(_, c)| c.granted) {
+            *consent = ConsentState {
+                granted: false,
+                source: ERASURE.into(),
+                at: now,
+            };
+            history.push(ConsentRow {
+                id: new_id(),
+                customer_id: id,
+                purpose: purpose.clone(),
+                granted: false,
+                source: ERASURE.into(),
+                recorded_at: now,
+                actor: Some(actor.to_owned()),
+            });
+        }
+        if history.len() > before {
+            let current = serde_json::to_value(&current)
+                .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+            diesel::update(customers::table.find(id))
+                .set(customers::consents.eq(current))
+                .execute(conn)?;
+        }
+    }
+    consents::record(conn, &history)
+}

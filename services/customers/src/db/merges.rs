@@ -46,11 +46,15 @@ pub fn snapshot(conn: &mut PgConnection, id: Uuid) -> QueryResult<serde_json::Va
         .map(|s| s.row)
 }
 
-/// The customer row a [`snapshot`] holds.
+/// The customer row a [`snapshot`] holds (one taken before a column was added has the
+/// column's default).
 pub fn row_of(conn: &mut PgConnection, snapshot: &serde_json::Value) -> QueryResult<CustomerRow> {
-    diesel::sql_query("SELECT r.* FROM jsonb_populate_record(NULL::customers, $1) r")
-        .bind::<Jsonb, _>(snapshot)
-        .get_result(conn)
+    diesel::sql_query(
+        "SELECT r.* FROM jsonb_populate_record(NULL::customers, \
+           '{\"value_tier_manual\": false}'::jsonb || $1) r",
+    )
+    .bind::<Jsonb, _>(snapshot)
+    .get_result(conn)
 }
 
 /// Marks `duplicate` merged into `survivor`, re-points duplicates merged into it earlier and

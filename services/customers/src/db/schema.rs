@@ -61,6 +61,7 @@ diesel::table! {
         rfm_score -> Nullable<Int2>,
         merged_into -> Nullable<Uuid>,
         erased_at -> Nullable<Timestamptz>,
+        value_tier_manual -> Bool,
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::city_tier::tier_of;
-use super::enums::{parse_into, parse_opt, CityTier, ContactChannel, Kind, Size};
+use super::enums::{parse_into, parse_opt, CityTier, ContactChannel, Kind, Size, ValueTier};
 use super::profile::{Address, Company, CreateCustomer, Preferences, Region};
 
 /// The sealed part of a customer: contact details (PII).
@@ -57,6 +57,8 @@ pub struct NewCustomer {
     pub merchant_id: Option<Uuid>,
     /// `(kind, normalised value)`: `phone`, `email`, `credit_code`.
     pub identities: Vec<(&'static str, String)>,
+    /// The value tier set by hand, if any (the classification runs keep it).
+    pub value_tier: Option<String>,
 }
 
 const CREDIT_CODE_CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -215,6 +217,7 @@ impl NewCustomer {
         ] {
             parse_opt::<Size>(&mut errors, field, size.as_deref());
         }
+        parse_opt::<ValueTier>(&mut errors, "value_tier", req.value_tier.as_deref());
         if let Some(industry) = &req.industry {
             text(&mut errors, "industry", industry, 64);
         }
@@ -260,6 +263,7 @@ impl NewCustomer {
             owner_id: req.owner_id,
             merchant_id: req.merchant_id,
             identities,
+            value_tier: req.value_tier,
         })
     }
 

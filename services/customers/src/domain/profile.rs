@@ -107,6 +107,13 @@ pub struct CreateCustomer {
     pub owner_id: Option<Uuid>,
     #[serde(default)]
     pub merchant_id: Option<Uuid>,
+    /// `key` | `ordinary` | `small`, set by hand (admins, managers and supervisors): the
+    /// classification runs keep it (SPEC §4's Pareto rule decides the others') until an edit
+    /// gives the tier back to the rules (`value_tier_source: "rules"`). Not given: `small`
+    /// until the next run.
+    #[serde(default)]
+    #[schema(value_type = Option<super::enums::ValueTier>)]
+    pub value_tier: Option<String>,
     /// `YYYY-MM-DD`; stored only with `profile_extras` consent (on creation: granted in
     /// `consents`; without it the file is created without a birthday).
     #[serde(default)]

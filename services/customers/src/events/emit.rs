@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use kuaidi_shared::events::catalogue::{
     CustomerCreatedV1, CustomerErasedV1, CustomerMergeUndoneV1, CustomerMergedV1,
-    CustomerOwnerChangedV1, CustomerStageChangedV1, CustomerUpdatedV1,
+    CustomerOwnerChangedV1, CustomerStageChangedV1, CustomerTierChangedV1, CustomerUpdatedV1,
 };
 use kuaidi_shared::events::{CloudEvent, EventPayload};
+use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 use uuid::Uuid;
 
@@ -72,6 +73,23 @@ impl Emitter<'_> {
                 updated_at: self.now,
                 phone_hashes: Some(phone_hashes),
                 contact_channel: contact_channel(row),
+            },
+        )
+    }
+
+    /// `customer.tier_changed` for a tier set by hand (the classification run writes its own
+    /// set-based): `row` as saved, the tier it had, and the spend it had then.
+    pub fn tier_changed(&self, row: &CustomerRow, from: &str, spend_12m: Money) -> CloudEvent {
+        self.envelope(
+            row.id,
+            &CustomerTierChangedV1 {
+                customer_id: row.id,
+                merchant_id: row.merchant_id,
+                owner_id: row.owner_id,
+                from: Some(from.to_owned()),
+                to: row.value_tier.clone(),
+                spend_12m,
+                changed_at: self.now,
             },
         )
     }

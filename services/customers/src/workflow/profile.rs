@@ -45,6 +45,7 @@ pub fn profile_of(row: &CustomerRow, pii: &PiiCipher) -> Result<CreateCustomer, 
         tags: row.tags.clone(),
         owner_id: row.owner_id,
         merchant_id: row.merchant_id,
+        value_tier: row.value_tier_manual.then(|| row.value_tier.clone()),
         birthday: extras.birthday.map(|d| d.to_string()),
         family: extras.family,
         consents: None,
@@ -96,6 +97,10 @@ pub fn apply(row: &mut CustomerRow, new: &NewCustomer, pii: &PiiCipher) -> Resul
     row.tags = new.tags.clone();
     row.owner_id = new.owner_id;
     row.merchant_id = new.merchant_id;
+    row.value_tier_manual = new.value_tier.is_some();
+    if let Some(tier) = &new.value_tier {
+        row.value_tier = tier.clone();
+    }
     Ok(())
 }
 

@@ -70,7 +70,6 @@ async fn planned_by(app: &TestApp, rule: &str, customer: Uuid, due: &str) {
 }
 
 const OCT_3: &str = "2026-10-03T00:00:00Z";
-const OCT_4: &str = "2026-10-04T00:00:00Z";
 const OCT_5: &str = "2026-10-05T00:00:00Z";
 
 /// Waits until the care job ran after what came before: it planned a new customer's holiday

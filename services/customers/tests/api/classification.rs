@@ -256,3 +256,65 @@ async fn customers_with_equal_figures_get_equal_rfm_scores() {
     }
     app.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_tier_set_by_hand_is_kept_by_the_runs_until_given_back_to_the_rules() {
+    let app = spawn().await;
+    let (admin, supervisor) = (app.token(Role::Admin), app.token(Role::Supervisor));
+    let agent = app.token(Role::Agent);
+    let key = json!({"kind": "business", "name": "Key by hand", "value_tier": "key"});
+    let refused = app.post(&agent, "/api/v1/customers", &key).await;
+    assert_eq!(refused.status(), 403, "an agent sets no tier");
+    let bad = json!({"kind": "business", "name": "Bad tier", "value_tier": "gold"});
+    let bad = expect_json(app.post(&admin, "/api/v1/customers", &bad).await, 422).await;
+    assert_eq!(bad["errors"][0]["field"], "value_tier", "{bad}");
+    let created = expect_json(app.post(&admin, "/api/v1/customers", &key).await, 201).await;
+    assert_eq!(created["value_tier"], "key");
+    assert_eq!(created["value_tier_source"], "manual");
+    let id = id_of(&created);
+    let path = format!("/api/v1/customers/{id}");
+    let nothing = json!({});
+    let run = || app.post(&admin, "/api/v1/customers/classification:run", &nothing);
+
+    // No spend: the rules would make it small, but a tier set by hand stays.
+    expect_json(run().await, 200).await;
+    assert_eq!(
+        expect_json(app.get(&admin, &path).await, 200).await["value_tier"],
+        "key"
+    );
+
+    // A supervisor moves it by hand: announced; an agent may not.
+    let tap = app.env.tap().await;
+    let ordinary = json!({"value_tier": "ordinary"});
+    assert_eq!(app.patch(&agent, &path, &ordinary).await.status(), 403);
+    let edited = expect_json(app.patch(&supervisor, &path, &ordinary).await, 200).await;
+    assert_eq!(edited["value_tier"], "ordinary");
+    let event = tap
+        .next_of_type("customer.tier_changed", StdDuration::from_secs(10))
+        .await;
+    assert_eq!(event.data["customer_id"], id.to_string());
+    assert_eq!(
+        (&event.data["from"], &event.data["to"]),
+        (&json!("key"), &json!("ordinary"))
+    );
+
+    // An edit of something else keeps it; given back to the rules, the next run decides.
+    let renamed = app.patch(&admin, &path, &json!({"name": "Renamed"})).await;
+    assert_eq!(
+        expect_json(renamed, 200).await["value_tier_source"],
+        "manual"
+    );
+    let back = json!({"value_tier_source": "rules"});
+    let back = expect_json(app.patch(&admin, &path, &back).await, 200).await;
+    assert_eq!(
+        (&back["value_tier"], &back["value_tier_source"]),
+        (&json!("ordinary"), &json!("rules"))
+    );
+    expect_json(run().await, 200).await;
+    let after = expect_json(app.get(&admin, &path).await, 200).await;
+    assert_eq!(
+        (&after["value_tier"], &after["value_tier_source"]),
+        (&json!("small"), &json!("rules"))
+    );
+    app.app.stop().await;
+}

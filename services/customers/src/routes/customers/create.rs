@@ -43,7 +43,8 @@ pub struct CreateParams {
 /// only when `consents` grants `profile_extras`: otherwise the file is created without them
 /// (they answer `null`); a malformed birthday is still a `422`. Birthday care within the care
 /// job's lead (with `care_messages` consent) is planned at once. Phones, emails, tags and
-/// lanes given twice are kept once.
+/// lanes given twice are kept once. A `value_tier` sets the tier by hand (admins, managers,
+/// supervisors: `403` for others), kept by the classification runs.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", params(CreateParams),
     request_body = CreateCustomer,
     responses((status = 201, description = "Created; `Location` names the customer", body = Customer),
@@ -59,6 +60,9 @@ pub async fn create_customer(
     let (pii, now) = (deps.pii.clone(), deps.clock.now_micros());
     crate::workflow::access::staff_only(&caller)?;
     let (new, consents) = validated(body.into_inner(), &caller, now)?;
+    if new.value_tier.is_some() {
+        super::update::may_set_tier(&caller, &["value_tier".into()])?;
+    }
     let digests = profile::digests(&new, &pii);
     let phone_hashes: Vec<String> = digests
         .iter()

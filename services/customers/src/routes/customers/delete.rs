@@ -16,12 +16,13 @@ use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
 
 /// Erases a customer's personal data (PIPL/GDPR): name, contacts, company, extras and the text
-/// of their interactions are anonymised; stats, tier and stage stay. Emits `customer.erased`
-/// with the blind indexes of the erased phones and emails so every service can scrub its
-/// copies. The anonymised file stays readable (`erased_at` set) and can no longer be changed
-/// (a change is a `409` `customer_erased`); erasing it again is a `204` that changes and
-/// announces nothing. Erasing is a write (SPEC §3): staff with customer write rights, agents
-/// their own and unowned customers.
+/// of their interactions are anonymised; stats, tier and stage stay; every consent granted is
+/// withdrawn (source `erasure`, in the consent history), so the person is contacted no more.
+/// Emits `customer.erased` with the blind indexes of the erased phones and emails so every
+/// service can scrub its copies. The anonymised file stays readable (`erased_at` set) and can
+/// no longer be changed (a change is a `409` `customer_erased`); erasing it again is a `204`
+/// that changes and announces nothing. Erasing is a write (SPEC §3): staff with customer write
+/// rights, agents their own and unowned customers.
 #[utoipa::path(delete, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")),
     responses((status = 204, description = "Erased (now, or before: nothing more happens)"),
@@ -35,7 +36,8 @@ pub async fn erase_customer(
     access::staff_only(&caller)?;
     let (id, now, who) = (
         path.into_inner(),
-        deps.clock.now(),
+        // To the microsecond kept: the withdrawals' time is `erased_at` as read back.
+        deps.clock.now_micros(),
         caller.principal.clone(),
     );
     let empty = deps.pii.seal_json(&Contacts::default());
@@ -43,7 +45,7 @@ pub async fn erase_customer(
         if access::lock_for_erasure(conn, &who, id)?.is_none() {
             return Ok(());
         }
-        let erased = erasure::erase(conn, id, &empty, now)?;
+        let erased = erasure::erase(conn, id, &empty, &who.sub, now)?;
         let emit = Emitter { ctx: &ctx, now };
         let event = emit.erased(id, erased.phone_hashes, erased.email_hashes);
         Ok(Outbox::enqueue(conn, &event)?)

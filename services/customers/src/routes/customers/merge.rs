@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::view::full_view;
+use super::view::{full_view, full_view_as};
 use crate::api::care::{MergeRequest, MergeResult, UndoResult};
 use crate::api::customers::Customer;
 use crate::api::problems::{BadMerge, NoSuchCustomer, NoSuchMerge, NotMergeable, NotUndoable};
@@ -36,7 +36,9 @@ pub struct MergeParams {
 /// when the survivor's owner changes);
 /// undoable for 7 days (*default*, `[merges] undo_days`). `?dry_run=true` answers the very
 /// record the merge would answer (the duplicate's interactions, follow-ups and stats with the
-/// survivor's) and writes nothing: the same merge, rolled back.
+/// survivor's) and writes nothing: the same merge, rolled back. PII is shown as a read of the
+/// survivor would show it: after a dry run, which changes nothing, as its file stands; after a
+/// merge, as the merged file (whose owner may have changed) reads.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/merge", tag = "customers",
     params(("id" = Uuid, Path, description = "The surviving customer"), MergeParams),
     request_body = MergeRequest,
@@ -64,7 +66,7 @@ pub async fn merge_customers(
         prefer: rules::parse_prefer(&req.prefer)?,
     };
     let dry_run = params.dry_run;
-    let result = as_merger(
+    let (result, unmasked) = as_merger(
         &caller,
         ctx,
         &deps,
@@ -76,7 +78,9 @@ pub async fn merge_customers(
     )
     .await?;
     let mut resp = HttpResponse::Ok().json(&result);
-    super::mark_unmasked(&mut resp, &caller, &[&result.customer]);
+    if unmasked {
+        super::mark_read(&mut resp, &[result.survivor_id]);
+    }
     Ok(resp)
 }
 
@@ -187,21 +191,30 @@ fn rolled_back<T>(
 }
 
 /// The answer of a merge: the merged survivor as the caller may see it (no merge to name or
-/// undo after a dry run, which is rolled back).
+/// undo after a dry run, which is rolled back), and whether it shows PII unmasked. Its PII is
+/// shown as a read would show it afterwards: a dry run leaves the survivor's file as it was,
+/// and so the rights on it, whatever owner the merged record names.
 fn merge_result(
     conn: &mut PgConnection,
     merged: Merged,
     dry_run: bool,
     by: &Merger,
-) -> Result<MergeResult, ApiError> {
-    Ok(MergeResult {
+) -> Result<(MergeResult, bool), ApiError> {
+    let rights = if dry_run {
+        &merged.before
+    } else {
+        &merged.survivor
+    };
+    let customer = full_view_as(conn, &merged.survivor, rights, by.now, by.pii, by.who)?;
+    let result = MergeResult {
         merge_id: (!dry_run).then_some(merged.merge_id),
         dry_run,
         survivor_id: merged.survivor.id,
         duplicate_id: merged.duplicate_id,
-        customer: shown(conn, &merged.survivor, by)?,
+        customer,
         undo_until: (!dry_run).then_some(merged.undo_until),
-    })
+    };
+    Ok((result, access::sees_pii(by.who, rights)))
 }
 
 /// The answer of an undone merge: both records as the caller may see them.

@@ -19,6 +19,7 @@ use kuaidi_shared::auth::Principal;
 use kuaidi_shared::http::{mark_pii_read, respond_with_etag};
 use kuaidi_shared::ApiError;
 use std::hash::{Hash, Hasher};
+use uuid::Uuid;
 
 use crate::api::customers::Customer;
 
@@ -42,12 +43,19 @@ pub fn respond(req: &HttpRequest, body: &Customer, caller: &Principal) -> HttpRe
 /// PII `caller` sees unmasked: every answer that carries a customer view goes through here —
 /// single reads, lists, creation, edits, merges.
 pub fn mark_unmasked(resp: &mut HttpResponse, caller: &Principal, shown: &[&Customer]) {
-    let ids: Vec<String> = shown
+    let ids: Vec<Uuid> = shown
         .iter()
         .filter(|c| crate::workflow::access::sees_pii_of(caller, c.owner_id, c.merchant_id))
-        .map(|c| c.id.to_string())
+        .map(|c| c.id)
         .collect();
+    mark_read(resp, &ids);
+}
+
+/// Flags `resp` for the gateway's audit log with the customers `ids` it shows unmasked (none:
+/// no flag), for an answer whose rights are not those of the views it shows (a dry-run merge).
+pub fn mark_read(resp: &mut HttpResponse, ids: &[Uuid]) {
     if !ids.is_empty() {
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
         mark_pii_read(resp, &format!("customer:{}", ids.join(",")));
     }
 }

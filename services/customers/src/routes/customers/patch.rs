@@ -3,12 +3,20 @@
 
 use kuaidi_shared::{ApiError, FieldError};
 
-use crate::api::customers::{CreateCustomer, UpdateCustomer};
+use crate::api::customers::{CreateCustomer, TierSource, UpdateCustomer};
 
 /// Lays the fields given in `patch` over `current`; returns the edited profile and the names
 /// of the fields the patch named.
 pub fn apply(mut current: CreateCustomer, patch: UpdateCustomer) -> (CreateCustomer, Vec<String>) {
     let mut changed = Vec::new();
+    // `rules` gives a tier set by hand back (a `value_tier` given with it wins); `manual` pins
+    // the tier the file has (the caller knows it).
+    if let Some(source) = patch.value_tier_source {
+        if source == TierSource::Rules {
+            current.value_tier = None;
+        }
+        changed.push("value_tier_source".to_owned());
+    }
     macro_rules! set {
         ($($field:ident => $wrap:expr),* $(,)?) => {
             $(
@@ -36,6 +44,7 @@ pub fn apply(mut current: CreateCustomer, patch: UpdateCustomer) -> (CreateCusto
         merchant_id => Some,
         birthday => Some,
         family => Some,
+        value_tier => Some,
     );
     (current, changed)
 }

@@ -1,9 +1,10 @@
 //! `PATCH /api/v1/customers/{id}`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::Role;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
+use kuaidi_shared::events::Outbox;
 use kuaidi_shared::extract::Json;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
@@ -12,15 +13,27 @@ use uuid::Uuid;
 use super::patch;
 use super::view;
 use super::{check_if_match, commit_edit, create::duplicate, if_match};
-use crate::api::customers::{Customer, UpdateCustomer};
+use crate::api::customers::{Customer, TierSource, UpdateCustomer};
 use crate::api::problems::{
     BadProfile, EditConflict, NoSuchCustomer, NotTheirsToChange, StaleIfMatch,
 };
-use crate::db::customers as repo;
+use crate::db::{activity, customers as repo};
 use crate::domain::new_customer::NewCustomer;
 use crate::events::emit::Emitter;
 use crate::workflow::{access, ownership, profile};
 use kuaidi_shared::deps::Deps;
+
+/// A value tier is set by hand (or given back to the rules) by admins, managers and
+/// supervisors only: it decides entitlements such as fast-lane complaints.
+pub fn may_set_tier(who: &Principal, changed: &[String]) -> Result<(), ApiError> {
+    let by_hand = changed.iter().any(|f| f.starts_with("value_tier"));
+    if by_hand && !matches!(who.role, Role::Admin | Role::Manager | Role::Supervisor) {
+        return Err(ApiError::Forbidden(
+            "only admins, managers and supervisors set a value tier by hand".into(),
+        ));
+    }
+    Ok(())
+}
 
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
@@ -30,7 +43,10 @@ use kuaidi_shared::deps::Deps;
 /// `birthday` and `family` need the customer's `profile_extras` consent (`422` without); a new
 /// birthday takes its birthday care along (the open task for the old date is cancelled, the
 /// one for the new date planned at once when it is within the care rule's lead). An erased
-/// customer (which `GET` still answers, anonymised) is a `409` `customer_erased`.
+/// customer (which `GET` still answers, anonymised) is a `409` `customer_erased`. A
+/// `value_tier` sets the tier by hand (admins, managers, supervisors; `403` for others) and
+/// emits `customer.tier_changed` when it changes; `value_tier_source: "rules"` gives it back
+/// to the classification rules (the tier stays until their next run).
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id"), ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
     request_body = UpdateCustomer,
@@ -46,19 +62,25 @@ pub async fn update_customer(
 ) -> Result<HttpResponse, ApiError> {
     let (id, now, who) = (
         path.into_inner(),
-        deps.clock.now(),
+        deps.clock.now_micros(),
         caller.principal.clone(),
     );
     let (pii, tag) = (deps.pii.clone(), if_match(&req));
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
         check_if_match(tag.as_deref(), row.version)?;
-        let (edited, changed) = patch::apply(profile::profile_of(&row, &pii)?, body.into_inner());
+        let pin = body.value_tier_source == Some(TierSource::Manual);
+        let (mut edited, changed) =
+            patch::apply(profile::profile_of(&row, &pii)?, body.into_inner());
+        if pin && edited.value_tier.is_none() {
+            edited.value_tier = Some(row.value_tier.clone());
+        }
         if who.role == Role::Customer && !patch::customer_may_edit(&changed) {
             return Err(ApiError::Forbidden(
                 "an end customer may change only their own preferences".into(),
             ));
         }
+        may_set_tier(&who, &changed)?;
         let consented = profile::consented(&row, "profile_extras");
         patch::check_extras(&changed, consented)?;
         let new = NewCustomer::parse(edited, consented)?;
@@ -72,9 +94,14 @@ pub async fn update_customer(
             return Err(duplicate(&matches));
         }
         let (owner_before, birthday_before) = (row.owner_id, row.birthday_index.clone());
+        let tier_before = row.value_tier.clone();
         profile::apply(&mut row, &new, &pii)?;
         let emit = Emitter { ctx: &ctx, now };
         ownership::reassign(conn, &emit, id, owner_before, row.owner_id)?;
+        if row.value_tier != tier_before {
+            let spend = activity::spend_12m(conn, id, now)?;
+            Outbox::enqueue(conn, &emit.tier_changed(&row, &tier_before, spend))?;
+        }
         repo::replace_identities(conn, id, &digests)?;
         commit_edit(conn, &mut row, changed, &ctx, now)?;
         profile::birthday_edited(conn, &row, birthday_before.as_deref(), now, &pii)?;

@@ -61,20 +61,20 @@ pub fn list_views(
     rows.iter()
         .map(|r| {
             let s = stats.get(&r.id).cloned().unwrap_or_else(zero_stats);
-            view(r, s, pii, caller)
+            view(r, s, pii, sees_pii(caller, r))
         })
         .collect()
 }
 
-/// The API view of a row for `caller` (no timeline: lists).
+/// The API view of a row, its PII `unmasked` or masked (no timeline: lists).
 fn view(
     row: &CustomerRow,
     stats: Stats,
     pii: &PiiCipher,
-    caller: &Principal,
+    unmasked: bool,
 ) -> Result<Customer, ApiError> {
     let mut p = profile_of(row, pii)?;
-    if !sees_pii(caller, row) {
+    if !unmasked {
         p.phones = p.phones.iter().map(|v| mask_phone(v)).collect();
         p.emails = p.emails.iter().map(|v| mask_email(v)).collect();
         for a in &mut p.addresses {
@@ -109,6 +109,12 @@ fn view(
         owner_id: row.owner_id,
         merchant_id: row.merchant_id,
         value_tier: row.value_tier.clone(),
+        value_tier_source: if row.value_tier_manual {
+            "manual"
+        } else {
+            "rules"
+        }
+        .into(),
         lifecycle_stage: row.lifecycle_stage.clone(),
         rfm,
         entitlements: crate::configuration::RULES
@@ -140,10 +146,24 @@ pub fn full_view(
     pii: &PiiCipher,
     caller: &Principal,
 ) -> Result<Customer, ApiError> {
+    full_view_as(conn, row, row, now, pii, caller)
+}
+
+/// The customer 360 of `row` with its PII (and birthday-care tasks) shown as `caller` may see
+/// those of `rights`: the file as it stands, for a merged record a dry run answers without
+/// writing it (its owner may differ from the file's).
+pub fn full_view_as(
+    conn: &mut PgConnection,
+    row: &CustomerRow,
+    rights: &CustomerRow,
+    now: DateTime<Utc>,
+    pii: &PiiCipher,
+    caller: &Principal,
+) -> Result<Customer, ApiError> {
     let stats = stats_of(conn, &[row.id], now)?
         .remove(&row.id)
         .unwrap_or_else(zero_stats);
-    let mut c = view(row, stats, pii, caller)?;
+    let mut c = view(row, stats, pii, sees_pii(caller, rights))?;
     let recent = interactions::page(conn, row.id, None, 19)?;
     c.interactions = Some(recent.into_iter().map(routes::interactions::view).collect());
     if caller.role == Role::Customer {
@@ -155,7 +175,7 @@ pub fn full_view(
         &follow_ups::Filter {
             customer_id: Some(row.id),
             status: Some("open".into()),
-            birthday_care: crate::workflow::access::birthday_care_of(caller, row),
+            birthday_care: crate::workflow::access::birthday_care_of(caller, rights),
             ..Default::default()
         },
         None,

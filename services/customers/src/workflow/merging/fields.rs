@@ -106,6 +106,7 @@ pub fn merge(
         tags: unite!(tags),
         owner_id: pick!(owner_id),
         merchant_id: pick!(merchant_id),
+        value_tier: pick!(value_tier),
         birthday: pick!(birthday),
         family: pick!(family),
         consents: None,

@@ -42,10 +42,12 @@ pub struct MergeOrder {
     pub prefer: BTreeMap<String, Side>,
 }
 
-/// What a merge did: the survivor as merged.
+/// What a merge did: the survivor as merged, and as it was before.
 pub struct Merged {
     pub merge_id: Uuid,
     pub survivor: CustomerRow,
+    /// The survivor before the merge: what a dry run, rolled back, leaves it.
+    pub before: CustomerRow,
     pub duplicate_id: Uuid,
     pub undo_until: DateTime<Utc>,
 }
@@ -193,6 +195,7 @@ impl Merger<'_> {
         Ok(Merged {
             merge_id,
             survivor: row,
+            before: s,
             duplicate_id: d.id,
             undo_until: now + Duration::days(self.undo_days),
         })

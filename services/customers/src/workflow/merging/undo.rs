@@ -85,7 +85,7 @@ pub fn resolve(before: &State, after: &State, current: &State) -> State {
         };
     }
     later!(row: kind, name, company, industry, size, lanes, preferences, tags);
-    later!(row: owner_id, merchant_id, value_tier, lifecycle_stage, created_at);
+    later!(row: owner_id, merchant_id, lifecycle_stage, created_at);
     later!(row: merged_into, erased_at);
     later!(contacts: phones, emails, addresses);
     later!(extras: birthday, family);
@@ -98,6 +98,7 @@ pub fn resolve(before: &State, after: &State, current: &State) -> State {
     }
     later_together!(region_city, region_province, city_tier);
     later_together!(rfm_r, rfm_f, rfm_m, rfm_score);
+    later_together!(value_tier, value_tier_manual);
     let purposes: Vec<String> = (current.consents.keys())
         .chain(after.consents.keys())
         .cloned()
