@@ -8,7 +8,8 @@ use uuid::Uuid;
 /// `POST /api/v1/webhooks`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct CreateWebhook {
-    /// The endpoint: http(s), not on a link-local, loopback or private address.
+    /// The endpoint: http(s), not on a link-local, loopback or private address, without
+    /// credentials (`user:password@`).
     pub url: String,
     /// Event types to receive (e.g. `shipment.delivered`; `webhook.endpoint_disabled` tells
     /// that another of the owner's endpoints was disabled), or `["*"]` for all.
@@ -77,7 +78,8 @@ pub struct CreatedWebhook {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhook {
-    /// The new endpoint: http(s), not on a link-local, loopback or private address.
+    /// The new endpoint: http(s), not on a link-local, loopback or private address, without
+    /// credentials (`user:password@`).
     #[serde(default)]
     pub url: Option<String>,
     /// The event types to receive from now on, or `["*"]` for all.

@@ -1,12 +1,16 @@
 //! Reads for merchants and apps: incremental pull by `(updated_at, id)` and lookups of many
-//! tracking numbers at once, always within the caller's scope.
+//! tracking numbers at once, always within the caller's scope, and the timelines of the
+//! shipments they answer.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Uuid as SqlUuid};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::schema::shipments;
 use super::shipments::{scoped, Scope, ShipmentRow};
+use super::tracking_events::{event_columns, EventRow};
 
 /// Filters of `GET /api/v1/shipments`.
 #[derive(Debug, Clone, Default)]
@@ -100,4 +104,40 @@ pub fn many(
         .filter(shipments::tracking_number.eq_any(tracking_numbers))
         .select(ShipmentRow::as_select())
         .load(conn)
+}
+
+/// An event of one of many shipments' timelines.
+#[derive(QueryableByName)]
+struct OwnedEventRow {
+    #[diesel(sql_type = SqlUuid)]
+    shipment_id: Uuid,
+    #[diesel(embed)]
+    event: EventRow,
+}
+
+/// The timelines of many shipments (a page, a batch lookup) in one query, not one per shipment:
+/// every accepted event of each, oldest first; a shipment without events has no entry.
+pub fn timelines(
+    conn: &mut PgConnection,
+    shipment_ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<EventRow>>> {
+    if shipment_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<OwnedEventRow> = diesel::sql_query(concat!(
+        "SELECT shipment_id, ",
+        event_columns!(),
+        " FROM tracking_events WHERE shipment_id = ANY($1) \
+         ORDER BY shipment_id, occurred_at, sequence"
+    ))
+    .bind::<Array<SqlUuid>, _>(shipment_ids)
+    .load(conn)?;
+    let mut by_shipment: HashMap<Uuid, Vec<EventRow>> = HashMap::new();
+    for row in rows {
+        by_shipment
+            .entry(row.shipment_id)
+            .or_default()
+            .push(row.event);
+    }
+    Ok(by_shipment)
 }

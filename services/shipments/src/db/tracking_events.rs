@@ -253,13 +253,22 @@ pub struct EventRow {
     pub courier_id: Option<String>,
 }
 
+/// The columns of an [`EventRow`], as SQL text (for `concat!`).
+macro_rules! event_columns {
+    () => {
+        "sequence, event_id, status, substatus, occurred_at, hub_code, city, province, \
+         description, courier_id"
+    };
+}
+pub(crate) use event_columns;
+
 /// Every accepted event of a shipment, oldest first.
 pub fn timeline(conn: &mut PgConnection, shipment_id: Uuid) -> QueryResult<Vec<EventRow>> {
-    diesel::sql_query(
-        "SELECT sequence, event_id, status, substatus, occurred_at, hub_code, city, province, \
-           description, courier_id \
-         FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at, sequence",
-    )
+    diesel::sql_query(concat!(
+        "SELECT ",
+        event_columns!(),
+        " FROM tracking_events WHERE shipment_id = $1 ORDER BY occurred_at, sequence"
+    ))
     .bind::<SqlUuid, _>(shipment_id)
     .load(conn)
 }

@@ -1,8 +1,9 @@
 //! Shipment rules, free of I/O: tracking numbers, service levels and their transit times,
-//! statuses, notification channels.
+//! statuses, notification channels, what the public may read of a scan's description.
 
 pub mod eta;
 pub mod ingestion;
+pub mod masking;
 pub mod new_shipment;
 pub mod notification;
 pub mod service_level;

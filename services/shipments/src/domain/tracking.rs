@@ -89,8 +89,9 @@ pub struct TrackState {
     /// `occurred_at` of the latest accepted event.
     pub last_event_at: Option<DateTime<Utc>>,
     pub delivered_at: Option<DateTime<Utc>>,
-    /// Who signed for it, from the event that delivered it; like `delivered_at`, gone when a
-    /// later return to sender moves it out of `delivered`.
+    /// Who signed for it, from the event that delivered it or the latest delivery scan that
+    /// names a signer; like `delivered_at`, gone when a later return to sender moves it out of
+    /// `delivered`.
     pub signed_by: Option<String>,
     pub last_sequence: i64,
     /// `occurred_at` of the earliest accepted `in_transit` scan, whatever its arrival order:
@@ -98,7 +99,8 @@ pub struct TrackState {
     pub first_in_transit_at: Option<DateTime<Utc>>,
 }
 
-/// A change of status (or of substatus within a status).
+/// A change of status (or of substatus within a status — but `delivered`'s, which tells how a
+/// parcel delivered once was delivered, not a new delivery).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition {
     pub from: ShipmentStatus,
@@ -111,7 +113,8 @@ pub struct Transition {
 pub struct Applied {
     /// The event's per-shipment sequence.
     pub sequence: i64,
-    /// `None` when the event only joined the timeline (late, same status, or after delivery).
+    /// `None` when the event only joined the timeline (late, same status, or after delivery —
+    /// a newer delivery scan still sets the substatus and signer, see [`TrackState::apply`]).
     pub transition: Option<Transition>,
 }
 
@@ -119,7 +122,8 @@ impl TrackState {
     /// Applies a new (not duplicate) event: it always gets the next sequence (and an
     /// `in_transit` scan counts for `first_in_transit_at`); it moves the status only when it is
     /// the latest by `occurred_at` and the shipment is not delivered — unless it is a later
-    /// return to sender.
+    /// return to sender. The latest scan of a delivered shipment that is a delivery too sets
+    /// its substatus (and its signer, when it names one) without moving it.
     pub fn apply(&mut self, ev: &TrackingEvent) -> Applied {
         self.last_sequence += 1;
         let sequence = self.last_sequence;
@@ -143,6 +147,9 @@ impl TrackState {
             }
             _ => latest && ev.status != ShipmentStatus::Expired,
         };
+        if latest && [self.status, ev.status] == [ShipmentStatus::Delivered; 2] {
+            self.refine_delivery(ev);
+        }
         if !moves || (self.status, self.substatus) == (ev.status, ev.substatus) {
             return Applied {
                 sequence,
@@ -165,6 +172,17 @@ impl TrackState {
                 to: ev.status,
                 substatus: ev.substatus,
             }),
+        }
+    }
+
+    /// The latest scan of a delivered parcel, a delivery too, tells how it was delivered (cash
+    /// collected after signing, ...): the substatus follows it, and the signer when it names
+    /// one. It moves nothing — the parcel was delivered once: `delivered_at` stays the first
+    /// delivery's time and no second delivery is told.
+    fn refine_delivery(&mut self, ev: &TrackingEvent) {
+        self.substatus = ev.substatus;
+        if ev.signed_by.is_some() {
+            self.signed_by = ev.signed_by.clone();
         }
     }
 }

@@ -254,3 +254,50 @@ fn the_earliest_in_transit_scan_is_kept_whatever_the_arrival_order() {
     assert_eq!(s.first_in_transit_at, Some(at(3)));
     assert_eq!(s.status, ShipmentStatus::OutForDelivery);
 }
+
+/// A delivery scan with `sub`, signed for by `signer` when given.
+fn delivery(id: &str, sub: Substatus, signer: Option<&str>, hour: u32) -> TrackingEvent {
+    let mut ev = event(id, ShipmentStatus::Delivered, Some(sub), hour);
+    ev.signed_by = signer.map(Into::into);
+    ev
+}
+
+#[test]
+fn a_newer_delivery_scan_sets_the_substatus_and_signer_but_keeps_the_delivery_time() {
+    let mut s = pending();
+    s.apply(&delivery("d1", Substatus::Signed, Some("张三"), 3));
+    let shown = |s: &TrackState| (s.substatus, s.signed_by.clone(), s.delivered_at);
+    let steps = [
+        // Newer, naming no signer: the substatus follows, the signer stays.
+        (
+            delivery("d2", Substatus::CodCollected, None, 4),
+            (Substatus::CodCollected, "张三", 4),
+        ),
+        // Older, arriving late: nothing changes.
+        (
+            delivery("d0", Substatus::LeftAtDoor, Some("王五"), 2),
+            (Substatus::CodCollected, "张三", 4),
+        ),
+        // Newer, naming a signer: both follow.
+        (
+            delivery("d3", Substatus::PickedUpByCustomer, Some("赵六"), 5),
+            (Substatus::PickedUpByCustomer, "赵六", 5),
+        ),
+    ];
+    for (ev, (sub, signer, last)) in steps {
+        let applied = s.apply(&ev);
+        assert_eq!(
+            applied.transition, None,
+            "{}: still delivered, once: no second delivery to tell",
+            ev.event_id
+        );
+        assert_eq!(
+            shown(&s),
+            (Some(sub), Some(signer.to_owned()), Some(at(3))),
+            "{}: delivered_at stays the first delivery's time",
+            ev.event_id
+        );
+        assert_eq!(s.last_event_at, Some(at(last)), "{}", ev.event_id);
+        assert_eq!(s.status, ShipmentStatus::Delivered);
+    }
+}

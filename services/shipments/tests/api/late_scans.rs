@@ -183,3 +183,59 @@ async fn every_exception_scan_is_raised_but_only_a_move_changes_status_or_notifi
     assert_eq!(sent["data"]["sequence"], 4);
     t.app.stop().await;
 }
+
+/// A delivery scan of `tn` naming `signer` when given.
+fn delivery(tn: &str, id: &str, substatus: &str, signer: Option<&str>, at: DateTime<Utc>) -> Value {
+    let mut event = scan(tn, id, "delivered", Some(substatus), at);
+    if let Some(name) = signer {
+        event["signed_by"] = json!(name);
+    }
+    event
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_delivery_scan_sets_the_substatus_and_signer_but_not_the_delivery_time() {
+    let (t, url) = spawn_with_database().await;
+    let tn = new_shipment(&t, Uuid::now_v7()).await;
+    let (first, second, third) = (ago(10), ago(8), ago(6));
+    ingest(&t, vec![delivery(&tn, "d1", "signed", Some("张三"), first)]).await;
+    let steps = [
+        // Newer, naming no signer: the substatus follows it, the signer stays.
+        (
+            delivery(&tn, "d2", "cod_collected", None, second),
+            ("cod_collected", "张三", second),
+        ),
+        // Older, arriving late: it changes nothing.
+        (
+            delivery(&tn, "d0", "left_at_door", Some("王五"), ago(12)),
+            ("cod_collected", "张三", second),
+        ),
+        // Newer, naming a signer: both follow it.
+        (
+            delivery(&tn, "d3", "picked_up_by_customer", Some("赵六"), third),
+            ("picked_up_by_customer", "赵六", third),
+        ),
+    ];
+    for (scan, (substatus, signer, last)) in steps {
+        ingest(&t, vec![scan.clone()]).await;
+        let s = expect_json(t.shipment(&t.admin(), &tn).await, 200).await;
+        assert_eq!(
+            (&s["status"], &s["substatus"], &s["signed_by"]),
+            (&json!("delivered"), &json!(substatus), &json!(signer)),
+            "after {}",
+            scan["event_id"]
+        );
+        assert_eq!(
+            (time(&s["delivered_at"]), time(&s["last_event_at"])),
+            (first, last),
+            "after {}: delivered_at stays the first delivery's time",
+            scan["event_id"]
+        );
+    }
+
+    // Delivered once: the later scans raise no second delivery nor its notification.
+    assert_eq!(written(&url, "shipment.delivered", &tn).len(), 1);
+    let delivered_notes = notes(&url, &tn, template::DELIVERED);
+    assert_eq!(delivered_notes.len(), 1, "{delivered_notes:?}");
+    t.app.stop().await;
+}

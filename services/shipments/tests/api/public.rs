@@ -413,3 +413,49 @@ async fn phone_last4_matches_the_normalised_phone_however_it_was_written() {
     assert!(wrong.get("recipient_name").is_none());
     t.app.stop().await;
 }
+
+/// A phone number a courier typed into a scan's description is personal data: public tracking
+/// masks it as the API masks phones, an authenticated read shows the text as stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_numbers_in_descriptions_are_masked_for_the_public_only() {
+    let t = spawn().await;
+    let tn = new_shipment(&t).await;
+    let described = [
+        ("d1", "签收人 王五 电话13900001111"),
+        ("d2", "致电 +86 139-0000-1111 未接通, 共 3 件, 2 号门"),
+    ];
+    for (i, (id, description)) in described.iter().enumerate() {
+        let at = Utc::now() - chrono::Duration::minutes(10 - i as i64);
+        let scan = json!({"event_id": id, "status": "in_transit", "occurred_at": at.to_rfc3339(),
+            "description": description});
+        let resp = t
+            .post(&t.admin(), &format!("/api/v1/shipments/{tn}/events"), &scan)
+            .await;
+        assert_eq!(resp.status(), 201, "the scan was to be accepted");
+    }
+
+    let masked = [
+        "签收人 王五 电话139****1111",
+        "致电 +86****1111 未接通, 共 3 件, 2 号门",
+    ];
+    for query in ["", "?phone_last4=5678"] {
+        let path = format!("/api/v1/tracking/{tn}{query}");
+        let text = public(&t, &path).await.text().await.expect("body");
+        for phone in ["13900001111", "139-0000-1111"] {
+            assert!(!text.contains(phone), "{path} leaked {phone}: {text}");
+        }
+        let body: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(
+            kuaidi_shared::testing::strings(&body["timeline"], "description"),
+            masked,
+            "{path}"
+        );
+    }
+    let staff = body_json(t.shipment(&t.admin(), &tn).await).await;
+    assert_eq!(
+        kuaidi_shared::testing::strings(&staff["timeline"], "description"),
+        described.map(|(_, d)| d),
+        "staff read the text as stored"
+    );
+    t.app.stop().await;
+}

@@ -217,3 +217,112 @@ async fn an_end_customer_sees_the_parcels_sent_to_their_phone() {
     );
     t.app.stop().await;
 }
+
+/// `(event_id, sequence)` of each entry of a shipment's `timeline`, in order.
+fn timeline_of(shipment: &Value) -> Vec<(String, i64)> {
+    shipment["timeline"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a timeline: {shipment}"))
+        .iter()
+        .map(|e| {
+            let id = e["event_id"].as_str().expect("event_id").to_owned();
+            (id, e["sequence"].as_i64().expect("sequence"))
+        })
+        .collect()
+}
+
+/// The shipment `tn` of a list of shipments (`data` of a page or of a batch lookup).
+fn named<'a>(data: &'a Value, tn: &str) -> &'a Value {
+    data.as_array()
+        .and_then(|all| all.iter().find(|s| s["tracking_number"] == tn))
+        .unwrap_or_else(|| panic!("{tn} among {data}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_get_and_the_pull_carry_each_shipments_timeline_oldest_first() {
+    let t = spawn().await;
+    let a = Uuid::now_v7();
+    let mut created = Vec::new();
+    for _ in 0..3 {
+        created.push(create_for(&t, a).await);
+    }
+    let [one, two, quiet] = <[String; 3]>::try_from(created).expect("three shipments");
+    let (op, token_a) = (
+        t.env.token(Role::Operator, None),
+        t.env.token(Role::Merchant, Some(a)),
+    );
+    let ago = |minutes: i64| (chrono::Utc::now() - chrono::Duration::minutes(minutes)).to_rfc3339();
+    // `one`'s older scan arrives late: the timeline is ordered by time, not by sequence.
+    for scans in [
+        json!([
+            {"tracking_number": one, "event_id": "one-b", "status": "out_for_delivery", "occurred_at": ago(10)},
+            {"tracking_number": two, "event_id": "two-a", "status": "in_transit", "occurred_at": ago(30)},
+        ]),
+        json!([{"tracking_number": one, "event_id": "one-a", "status": "in_transit",
+                "occurred_at": ago(60)}]),
+    ] {
+        let body = json!({ "events": scans });
+        let answer = body_json(t.post(&op, "/api/v1/tracking-events:batch", &body).await).await;
+        assert!(
+            answer["results"]
+                .as_array()
+                .is_some_and(|r| r.iter().all(|r| r["result"] == "accepted")),
+            "{answer}"
+        );
+    }
+    // Read one on its own first: its cached view must not stand in for the others' reads.
+    let single = body_json(t.shipment(&token_a, &one).await).await;
+    let expected_one = vec![("one-a".to_owned(), 3), ("one-b".to_owned(), 2)];
+    assert_eq!(timeline_of(&single), expected_one, "GET shows the timeline");
+
+    let got = body_json(
+        t.post(
+            &token_a,
+            "/api/v1/tracking:batch-get",
+            &json!({"tracking_numbers": [one, two, quiet]}),
+        )
+        .await,
+    )
+    .await;
+    let pulled = Value::from(pull_all(&t, &token_a, "?limit=2").await);
+    for (what, data) in [("batch-get", &got["data"]), ("pull", &pulled)] {
+        assert_eq!(
+            timeline_of(named(data, &one)),
+            expected_one,
+            "{what}: every accepted event, oldest first, with its sequence"
+        );
+        assert_eq!(named(data, &one)["timeline"], single["timeline"], "{what}");
+        assert_eq!(
+            timeline_of(named(data, &two)),
+            [("two-a".to_owned(), 2)],
+            "{what}"
+        );
+        assert_eq!(timeline_of(named(data, &quiet)), [], "{what}: no scan yet");
+    }
+
+    // A new scan shows at once in both reads.
+    let delivered = json!({"event_id": "one-c", "status": "delivered", "substatus": "signed",
+                           "occurred_at": ago(1)});
+    let scanned = t
+        .post(&op, &format!("/api/v1/shipments/{one}/events"), &delivered)
+        .await;
+    assert_eq!(scanned.status(), 201);
+    let got = body_json(
+        t.post(
+            &token_a,
+            "/api/v1/tracking:batch-get",
+            &json!({"tracking_numbers": [one]}),
+        )
+        .await,
+    )
+    .await;
+    let pulled = Value::from(pull_all(&t, &token_a, "?status=delivered").await);
+    for (what, data) in [("batch-get", &got["data"]), ("pull", &pulled)] {
+        let ids: Vec<String> = timeline_of(named(data, &one))
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(ids, ["one-a", "one-b", "one-c"], "{what}");
+    }
+    t.app.stop().await;
+}

@@ -279,3 +279,38 @@ async fn a_patch_is_checked_like_a_registration_and_names_each_bad_field() {
     );
     t.app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_url_carrying_credentials_is_refused_at_registration_and_on_update() {
+    let (t, _) = spawn(3_600_000).await;
+    let token = t.merchant(Uuid::now_v7());
+    let (_, url) = receiver();
+    let with_credentials = [
+        "https://user:pw@example.net/x".to_owned(),
+        "https://user@example.net/x".to_owned(),
+        "http://:pw@example.net/x".to_owned(),
+        url.replace("http://", "http://hook:s3cret@"),
+    ];
+    for bad in &with_credentials {
+        let body = json!({"url": bad, "events": ["*"]});
+        let problem = expect_problem(t.post(&token, "/api/v1/webhooks", &body).await, 422).await;
+        assert_eq!(problem["errors"][0]["field"], "url", "{bad}: {problem}");
+        assert!(
+            !problem.to_string().contains("pw") && !problem.to_string().contains("s3cret"),
+            "the refusal does not repeat the credentials: {problem}"
+        );
+    }
+
+    let (location, etag, _) = register(&t, &token, &url).await;
+    for bad in &with_credentials {
+        let resp = patch(&t, &token, &location, json!({"url": bad}), Some(&etag)).await;
+        assert_eq!(refused_fields(resp).await, ["url"], "{bad}");
+    }
+    let read = expect_json(t.get(&token, &location).await, 200).await;
+    assert_eq!(
+        (read["url"].clone(), read["version"].clone()),
+        (json!(url), json!(1)),
+        "the subscription is as registered"
+    );
+    t.app.stop().await;
+}

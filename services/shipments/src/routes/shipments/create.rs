@@ -69,7 +69,7 @@ pub async fn create_shipment(
     caches.forget([&stored.tracking_number]);
     deps.outbox.wake();
     let location = format!("/api/v1/shipments/{}", stored.tracking_number);
-    let (body, unmasked) = super::views(vec![stored], &deps.pii, &caller)?;
+    let (body, unmasked) = super::views(vec![stored], Default::default(), &deps.pii, &caller)?;
     let mut resp = HttpResponse::Created()
         .insert_header((LOCATION, location))
         .json(&body[0]);

@@ -58,8 +58,7 @@ impl Record {
         if let Some(done) = slot.get() {
             return Ok(done);
         }
-        let mut body: Shipment = super::view(self.row.clone(), pii, caller)?;
-        body.timeline = crate::routes::tracking_events::timeline(self.events.clone());
+        let body: Shipment = super::view(self.row.clone(), self.events.clone(), pii, caller)?;
         let etag = format!("{}-{}", self.row.id.simple(), self.row.version);
         let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
         let encoded = Encoded::new(&etag, json.into()).map_err(|e| ApiError::Internal(e.into()))?;

@@ -2,7 +2,7 @@
 
 use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use kuaidi_shared::auth::Role;
+use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::normalise_phone;
 use kuaidi_shared::db;
@@ -13,6 +13,7 @@ use kuaidi_shared::pagination::{Cursor, Page};
 use kuaidi_shared::ApiError;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use crate::api::problems::{BadFilter, MayNotReadShipments};
 use crate::api::shipments::Shipment;
@@ -42,7 +43,7 @@ pub struct ListQuery {
 /// for staff. Pages by cursor; every row carries its latest `sequence` so a receiver never
 /// moves a shipment back.
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListQuery),
-    responses((status = 200, description = "A page of shipments (timelines omitted; GET one for its timeline)", body = Page<Shipment>),
+    responses((status = 200, description = "A page of shipments, each with its timeline", body = Page<Shipment>),
         NoValidToken, MayNotReadShipments, BadFilter))]
 pub async fn list_shipments(
     caller: Authorized<caps::ShipmentsRead>,
@@ -64,15 +65,7 @@ pub async fn list_shipments(
         }
     }
     let recipient_phone_index =
-        match (&q.recipient_phone, caller.role) {
-            (None, _) => None,
-            (Some(_), Role::Merchant | Role::Customer) => {
-                return Err(ApiError::validation("recipient_phone", "is a staff filter"));
-            }
-            (Some(p), _) => Some(deps.pii.blind_index(&normalise_phone(p).ok_or_else(|| {
-                ApiError::validation("recipient_phone", "must be a phone number")
-            })?)),
-        };
+        recipient_phone_index(q.recipient_phone.as_deref(), &caller, &deps)?;
     let scope = super::scope_of(&caller)?;
     let filter = PullFilter {
         updated_since: q.updated_since,
@@ -80,8 +73,11 @@ pub async fn list_shipments(
         recipient_phone_index,
         after: cursor.map(|c| (c.at, c.id)),
     };
-    let rows = db::run(&deps.pool, move |conn| {
-        Ok(pull::changed(conn, &scope, &filter, limit)?)
+    let (rows, timelines) = db::run(&deps.pool, move |conn| {
+        let rows = pull::changed(conn, &scope, &filter, limit)?;
+        // The page's timelines in one query; the extra row only says there is more.
+        let shown: Vec<Uuid> = rows.iter().take(limit as usize).map(|r| r.id).collect();
+        Ok((rows, pull::timelines(conn, &shown)?))
     })
     .await?;
     let page = Page::from_rows(
@@ -93,11 +89,30 @@ pub async fn list_shipments(
         },
         |r| r,
     );
-    let (data, unmasked) = super::views(page.data, &deps.pii, &caller)?;
+    let (data, unmasked) = super::views(page.data, timelines, &deps.pii, &caller)?;
     let mut resp = HttpResponse::Ok().json(Page {
         data,
         next_cursor: page.next_cursor,
     });
     super::mark_unmasked(&mut resp, &unmasked);
     Ok(resp)
+}
+
+/// The blind index of the staff filter `?recipient_phone=`, refused to merchants and customers.
+fn recipient_phone_index(
+    phone: Option<&str>,
+    caller: &Principal,
+    deps: &Deps,
+) -> Result<Option<String>, ApiError> {
+    match (phone, caller.role) {
+        (None, _) => Ok(None),
+        (Some(_), Role::Merchant | Role::Customer) => {
+            Err(ApiError::validation("recipient_phone", "is a staff filter"))
+        }
+        (Some(p), _) => {
+            let phone = normalise_phone(p)
+                .ok_or_else(|| ApiError::validation("recipient_phone", "must be a phone number"))?;
+            Ok(Some(deps.pii.blind_index(&phone)))
+        }
+    }
 }

@@ -11,9 +11,12 @@ use kuaidi_shared::crypto::{mask_name, mask_phone, PiiCipher};
 use kuaidi_shared::http::mark_pii_read;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::ApiError;
+use std::collections::HashMap;
+use uuid::Uuid;
 
 use crate::api::shipments::{Place, Recipient, Shipment};
 use crate::db::shipments::{Scope, ShipmentRow};
+use crate::db::tracking_events::EventRow;
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 
 /// The shipments `caller` may see: a merchant's own, an end customer's parcels (sent to or by
@@ -55,9 +58,11 @@ pub fn mark_unmasked(resp: &mut HttpResponse, tracking_numbers: &[String]) {
     }
 }
 
-/// The API views of `rows` for `caller`, and the tracking numbers shown unmasked.
+/// The API views of `rows` for `caller`, each with its timeline from `timelines` (by shipment
+/// id; none there, none yet), and the tracking numbers shown unmasked.
 pub fn views(
     rows: Vec<ShipmentRow>,
+    mut timelines: HashMap<Uuid, Vec<EventRow>>,
     pii: &PiiCipher,
     caller: &Principal,
 ) -> Result<(Vec<Shipment>, Vec<String>), ApiError> {
@@ -68,13 +73,21 @@ pub fn views(
         .collect();
     let data = rows
         .into_iter()
-        .map(|row| view(row, pii, caller))
+        .map(|row| {
+            let events = timelines.remove(&row.id).unwrap_or_default();
+            view(row, events, pii, caller)
+        })
         .collect::<Result<_, _>>()?;
     Ok((data, unmasked))
 }
 
-/// The API view of a row for `caller`.
-pub fn view(row: ShipmentRow, pii: &PiiCipher, caller: &Principal) -> Result<Shipment, ApiError> {
+/// The API view of a row and its accepted events (oldest first) for `caller`.
+pub fn view(
+    row: ShipmentRow,
+    events: Vec<EventRow>,
+    pii: &PiiCipher,
+    caller: &Principal,
+) -> Result<Shipment, ApiError> {
     let mut recipient: Recipient = pii.open_json(&row.recipient_sealed)?;
     if !sees_pii(caller, &row) {
         recipient.name = mask_name(&recipient.name);
@@ -124,7 +137,7 @@ pub fn view(row: ShipmentRow, pii: &PiiCipher, caller: &Principal) -> Result<Shi
         }),
         last_event_at: row.last_event_at,
         sequence: row.last_sequence,
-        timeline: Vec::new(),
+        timeline: crate::routes::tracking_events::timeline(events),
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,

@@ -58,8 +58,10 @@ pub async fn batch_get(
     }
     let scope = crate::routes::shipments::scope_of(&caller)?;
     let wanted = asked.clone();
-    let rows = db::run(&deps.pool, move |conn| {
-        Ok(pull::many(conn, &scope, &wanted)?)
+    let (rows, timelines) = db::run(&deps.pool, move |conn| {
+        let rows = pull::many(conn, &scope, &wanted)?;
+        let ids: Vec<_> = rows.iter().map(|r| r.id).collect();
+        Ok((rows, pull::timelines(conn, &ids)?))
     })
     .await?;
     let mut by_tn: std::collections::HashMap<String, _> = rows
@@ -77,7 +79,7 @@ pub async fn batch_get(
             None => {}
         }
     }
-    let (data, unmasked) = shipments::views(found, &deps.pii, &caller)?;
+    let (data, unmasked) = shipments::views(found, timelines, &deps.pii, &caller)?;
     let mut resp = HttpResponse::Ok().json(BatchGetResult { data, not_found });
     shipments::mark_unmasked(&mut resp, &unmasked);
     Ok(resp)

@@ -22,6 +22,7 @@ use crate::api::problems::{BadPhoneLast4, TooManyLookups, UnknownTrackingNumber}
 use crate::api::shipments::Recipient;
 use crate::db::public;
 use crate::db::tracking_cache::{Entry, TrackingCache};
+use crate::domain::masking::mask_phones;
 use crate::domain::TrackingNumber;
 
 /// The replica's cache of public answers.
@@ -41,6 +42,7 @@ pub struct PublicCheckpoint {
     pub status: String,
     pub substatus: Option<String>,
     pub city: Option<String>,
+    /// The scan's description, any phone number in it masked (`139****1111`).
     pub description: Option<String>,
     pub sequence: i64,
 }
@@ -110,7 +112,9 @@ async fn load(
                 status: c.status,
                 substatus: c.substatus,
                 city: c.city,
-                description: c.description,
+                // Free text a courier typed may name a phone number; the public sees it
+                // masked, staff as stored (the answer is cached as masked here).
+                description: c.description.as_deref().map(mask_phones),
                 sequence: c.sequence,
             })
             .collect();

@@ -54,6 +54,16 @@ impl NewWebhook {
 /// A callable URL (its name resolved too, as [`NewWebhook::parse`] says), or an error on `url`.
 async fn check_url(errors: &mut Vec<FieldError>, url: &str, allow_private: bool) -> String {
     match target::parse(url, allow_private) {
+        // No user information (`user:password@`): a secret in the URL would be shown in every
+        // read of the subscription and logged with its deliveries; receivers verify the
+        // signature instead. The message does not repeat what was given.
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            errors.push(FieldError::new(
+                "url",
+                "must carry no credentials (no user:password@ before the host)",
+            ));
+            String::new()
+        }
         Ok(url) => {
             // An unresolvable name is accepted: it may go live later, and is checked at each
             // delivery anyway.
@@ -238,6 +248,19 @@ mod tests {
     async fn a_blank_or_overlong_secret_is_refused() {
         for secret in [String::new(), "   ".to_owned(), "x".repeat(257)] {
             assert_eq!(refused_fields(with_secret(&secret).await), ["secret"]);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_url_carrying_credentials_is_refused() {
+        let events = ["*".to_owned()];
+        for url in [
+            "http://user:pw@127.0.0.1:9/hook",
+            "http://user@127.0.0.1:9/hook",
+            "http://:pw@127.0.0.1:9/hook",
+        ] {
+            let refused = NewWebhook::parse(url, &events, None, true).await;
+            assert_eq!(refused_fields(refused), ["url"], "{url}");
         }
     }
 
