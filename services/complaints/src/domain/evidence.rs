@@ -1,6 +1,9 @@
 //! Where evidence kept by reference may point (seed 002 §3.2): a web address, or a file this
 //! service keeps. Anything else (`javascript:`, `data:`, `file:`, a bare word) would be stored
-//! and handed to every desk that lists the case's evidence.
+//! and handed to every desk that lists the case's evidence. What an uploaded file's bytes may
+//! be, given the type its form declares, is [`file_type`]'s.
+
+pub mod file_type;
 
 use uuid::Uuid;
 

@@ -1,5 +1,5 @@
 //! Evidence (seed 002 §3.2): a reference by URI, or an upload (size-limited, content type
-//! checked, SHA-256 stored, bytes apart from the case).
+//! checked, as declared and by its bytes, SHA-256 stored, bytes apart from the case).
 
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::configuration::EvidenceSettings;
 use crate::db::complaints as cases;
 use crate::db::evidence::{self as repo, EvidenceRow};
+use crate::domain::evidence::file_type::bytes_fit;
 use crate::domain::evidence::{acceptable_uri, URI_RULE};
 use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
@@ -81,7 +82,7 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Submission, ApiError> {
 }
 
 /// An upload from the parts of its form: `kind`, `description` and the file, whose size
-/// (413) and content type (415) are checked against the configuration.
+/// (413) and content type (415) are checked by [`checked_file`].
 pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submission, ApiError> {
     let text = |name: &str| {
         parts
@@ -123,6 +124,18 @@ pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submissio
     let (Some(kind), Some(file), true) = (kind, file, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    Ok(Submission {
+        kind,
+        description,
+        uri: None,
+        file: Some(checked_file(file, settings)?),
+    })
+}
+
+/// The uploaded file's content type and bytes, checked against the configuration: its size
+/// (413), its declared content type against the allow-list (415), then its bytes against
+/// that type (415 naming both, [`bytes_fit`]).
+fn checked_file(file: Part, settings: &EvidenceSettings) -> Result<(String, Vec<u8>), ApiError> {
     if file.data.len() > settings.max_bytes {
         return Err(ApiError::PayloadTooLarge(format!(
             "uploads are limited to {} bytes",
@@ -142,12 +155,9 @@ pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submissio
             settings.content_types.join(", ")
         )));
     }
-    Ok(Submission {
-        kind,
-        description,
-        uri: None,
-        file: Some((content_type, file.data)),
-    })
+    bytes_fit(&content_type, &file.data)
+        .map_err(|mismatch| ApiError::UnsupportedMediaType(mismatch.to_string()))?;
+    Ok((content_type, file.data))
 }
 
 /// Stores the evidence on a case the caller may see, and records it in the history.

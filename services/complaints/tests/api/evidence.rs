@@ -1,5 +1,5 @@
-//! Evidence: by URI or uploaded (size limit, content-type allow-list, SHA-256), listed and
-//! downloaded under the case's own access rules.
+//! Evidence: by URI or uploaded (size limit, content-type allow-list, bytes that fit the
+//! declared type, SHA-256), listed and downloaded under the case's own access rules.
 
 use serde_json::json;
 use uuid::Uuid;
@@ -118,6 +118,39 @@ async fn uploads_over_the_limit_are_413_and_unlisted_types_415() {
         .await
         .expect("sent");
     assert_eq!(xml.status(), 415);
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_executable_declared_a_png_is_415_while_a_png_and_unknown_bytes_are_taken() {
+    let t = Desk::spawn().await;
+    let (id, admin) = (&t.opened("damaged").await, t.admin());
+    let executable = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00";
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x01";
+
+    let disguised = upload(&t, &admin, id, form("photo", "image/png", executable)).await;
+    let real = upload(&t, &admin, id, form("photo", "image/png", png)).await;
+    let unknown = upload(&t, &admin, id, form("photo", "image/jpeg", b"test photo")).await;
+
+    let problem = expect_problem(disguised, 415).await;
+    assert_eq!(problem["code"], "unsupported_media_type", "{problem}");
+    assert_eq!(
+        problem["detail"],
+        "the file is application/vnd.microsoft.portable-executable, not image/png",
+        "the refusal names what the bytes are and what they were declared"
+    );
+    assert_eq!(json_of(real, 201).await["content_type"], "image/png");
+    let taken = json_of(unknown, 201).await;
+    assert_eq!(
+        taken["content_type"], "image/jpeg",
+        "unknown bytes: as declared"
+    );
+    let stored = t
+        .get(&admin, &format!("/api/v1/complaints/{id}/evidence"))
+        .await;
+    let stored = json_of(stored, 200).await;
+    let count = stored["data"].as_array().map(Vec::len);
+    assert_eq!(count, Some(2), "the executable was not stored: {stored}");
     t.stop().await;
 }
 

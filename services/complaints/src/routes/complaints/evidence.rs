@@ -110,6 +110,14 @@ async fn read_form(
 /// path of an upload; anything else is a `422` naming `uri`), or `multipart/form-data` with `kind`,
 /// `description` and a `file` (at most 10 MB by default → 413; content types from the
 /// configured allow-list → else 415; SHA-256 stored).
+///
+/// The file's bytes must also fit the type declared, as their magic numbers tell, else 415
+/// naming both ("the file is application/vnd.microsoft.portable-executable, not image/png").
+/// An image, audio or video file may be another format of its kind (a PNG declared
+/// `image/jpeg`), and MP4, QuickTime, HEIC/HEIF and M4A files fit one another's types (one
+/// container), but an executable, script, archive or document is none of them;
+/// `application/pdf` takes only a PDF; `text/plain` only text (UTF-8 without binary bytes,
+/// or HTML, XML, a script). Bytes of no known format are stored as declared.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/evidence", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id")),
     request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
