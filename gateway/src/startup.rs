@@ -212,16 +212,14 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                         .error_handler(kuaidi_shared::extract::json_error_handler),
                 )
                 .configure(routes::configure)
-                .route(
-                    "/docs",
-                    web::get().to(|| async {
-                        HttpResponse::PermanentRedirect()
-                            .insert_header(("location", "/docs/"))
-                            .finish()
-                    }),
-                )
+                // Resources, not `cfg.route`: another method is a `405` (see `routes`).
+                .service(web::resource("/docs").route(web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("location", "/docs/"))
+                        .finish()
+                })))
                 .app_data(catalog.clone())
-                .route("/openapi.json", web::get().to(docs::catalog::serve))
+                .service(web::resource("/openapi.json").route(web::get().to(docs::catalog::serve)))
                 // In a scope: its pattern (a regex) is tried only on paths under `/docs`.
                 .service(
                     web::scope("/docs")

@@ -29,7 +29,6 @@ use crate::events::Outbox;
 use crate::jobs::Scheduler;
 use crate::management::Management;
 use crate::openapi::Document;
-use crate::problem;
 
 pub mod client_addr;
 mod guards;
@@ -193,7 +192,7 @@ where
             .route("/readyz", web::get().to(readyz))
             // Before `configure`: a process may set its own default service (the gateway's
             // proxy answers every path it does not serve itself).
-            .default_service(web::to(problem::not_found))
+            .default_service(web::to(crate::methods::unmatched))
             .configure(configure.clone())
             .configure(|cfg| {
                 shortcut = make_shortcut

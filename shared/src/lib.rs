@@ -18,6 +18,7 @@ pub mod http_span;
 pub mod input;
 pub mod jobs;
 pub mod management;
+pub mod methods;
 pub mod money;
 pub mod openapi;
 pub mod pagination;

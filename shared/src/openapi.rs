@@ -180,19 +180,25 @@ fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
 }
 
 /// A service's own document, served at `GET /openapi.json` (the gateway merges them). Kept as
-/// the text utoipa writes (members in its order), never re-sorted through a `Value`.
+/// the text utoipa writes (members in its order), never re-sorted through a `Value`; and the
+/// methods of each of its paths, which answer a wrong method's `405` (`crate::methods`).
 #[derive(Clone)]
-pub struct Document(Arc<Vec<u8>>);
+pub struct Document(Arc<Vec<u8>>, web::Data<crate::methods::Allowed>);
 
 impl Document {
     pub fn new(mut doc: OpenApi) -> Self {
         ProblemSchemas.modify(&mut doc);
-        Self(Arc::new(serde_json::to_vec(&doc).unwrap_or_default()))
+        let allowed = web::Data::new(crate::methods::Allowed::of(&doc));
+        Self(
+            Arc::new(serde_json::to_vec(&doc).unwrap_or_default()),
+            allowed,
+        )
     }
 
-    /// Registers `GET /openapi.json`.
+    /// Registers `GET /openapi.json`, and the documented methods for the app's `405`s.
     pub fn register(&self, cfg: &mut web::ServiceConfig) {
         let doc = self.0.clone();
+        cfg.app_data(self.1.clone());
         cfg.route(
             "/openapi.json",
             web::get().to(move || {

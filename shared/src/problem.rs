@@ -69,6 +69,10 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// `405`: the path exists, not for this method; `allow` lists those it takes (the `Allow`
+    /// header).
+    #[error("{method} is not allowed here; allowed: {allow}")]
+    MethodNotAllowed { method: String, allow: String },
     #[error("conflict: {detail}")]
     Conflict { code: &'static str, detail: String },
     /// A conflict whose problem document carries extension members.
@@ -123,6 +127,7 @@ impl ApiError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::Conflict { code, .. }
             | Self::ConflictWith { code, .. }
             | Self::Unprocessable { code, .. } => code,
@@ -145,6 +150,7 @@ impl ApiError {
             Self::Unauthorized(_) => "Authentication required",
             Self::Forbidden(_) => "Forbidden",
             Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::Conflict { .. } | Self::ConflictWith { .. } => "Conflict",
             Self::PreconditionFailed => "Precondition failed",
             Self::Gone(_) => "Gone",
@@ -230,6 +236,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } | Self::ConflictWith { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Gone(_) => StatusCode::GONE,
@@ -272,6 +279,9 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized(_) => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                resp.insert_header((header::ALLOW, allow.as_str()));
             }
             _ => {}
         }
@@ -318,11 +328,6 @@ impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         Self::Internal(anyhow::anyhow!("blocking task failed: {e}"))
     }
-}
-
-/// Default service for unknown routes.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound("route"))
 }
 
 #[cfg(test)]

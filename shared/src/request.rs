@@ -124,7 +124,8 @@ pub(crate) fn complete(
         return res.map_into_boxed_body();
     };
     let (req, resp) = res.into_parts();
-    let resp = complete_response(resp.map_into_boxed_body(), req.path(), ctx);
+    let resp = crate::methods::with_problem(resp.map_into_boxed_body(), req.method());
+    let resp = complete_response(resp, req.path(), ctx);
     ServiceResponse::new(req, resp)
 }
 

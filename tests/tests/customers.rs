@@ -138,6 +138,15 @@ async fn a_merge_through_the_gateway_is_undone_exactly() {
 
     let pairs = expect_json(suite.get(&admin, "/api/v1/customers/duplicates").await, 200).await;
     assert_eq!(pairs["data"][0]["matched_on"], json!(["phone"]));
+    // A dry run writes nothing: it is no merge in the audit log.
+    let dry = format!("/api/v1/customers/{sid}/merge?dry_run=true");
+    expect_json(
+        suite
+            .post(&admin, &dry, &json!({"duplicate_id": did}))
+            .await,
+        200,
+    )
+    .await;
     let merged = expect_json(
         suite
             .post(
@@ -182,6 +191,8 @@ async fn a_merge_through_the_gateway_is_undone_exactly() {
         let path = format!("/api/v1/audit-log?action={action}");
         let audited = expect_json(suite.get(&admin, &path).await, 200).await;
         assert_eq!(audited["data"][0]["target"], target, "{action} audited");
+        let rows = audited["data"].as_array().map(Vec::len);
+        assert_eq!(rows, Some(1), "{action} audited once: {audited}");
     }
     let after_s = expect_json(
         suite.get(&admin, &format!("/api/v1/customers/{sid}")).await,

@@ -2,8 +2,9 @@
 //! walking skeleton of the platform issue.
 
 use kuaidi_shared::auth::{Role, SigningKey};
-use kuaidi_shared::testing::{eventually, poll_json, token};
+use kuaidi_shared::testing::{eventually, expect_not_allowed, expect_problem, poll_json, token};
 use kuaidi_tests::Suite;
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -197,5 +198,31 @@ async fn browser_facing_headers_come_once_from_the_gateway_and_never_from_a_serv
         direct.headers().contains_key("x-request-id"),
         "the request id is still echoed"
     );
+    suite.stop().await;
+}
+
+/// A method a service's path does not take (SPEC §2): `405` problem+json with `Allow` naming
+/// those it takes, from the service and relayed as is by the gateway (the shortcut's bodiless
+/// reads too), never a `404` as if the path did not exist.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_wrong_method_on_a_services_path_is_a_405_problem_with_allow_through_the_gateway() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let owner = format!("/api/v1/customers/{}/owner", uuid::Uuid::now_v7());
+    for (method, path, allow) in [
+        (Method::DELETE, "/api/v1/shipments", "GET, POST"),
+        (Method::PUT, "/api/v1/customers", "GET, POST"),
+        (Method::POST, &owner, "PUT"),
+        (Method::PATCH, "/api/v1/sla-policies", "GET, PUT"),
+        (Method::GET, "/api/v1/tracking:batch-get", "POST"),
+        (Method::DELETE, "/api/v1/analytics/kpis", "GET"),
+    ] {
+        let resp = suite.env.http.request(method, suite.url(path));
+        let resp = resp.bearer_auth(&admin).send().await.expect("sent");
+        expect_not_allowed(resp, path, allow).await;
+    }
+    let unknown = suite.get(&admin, "/api/v1/shipments/KD1/nothing").await;
+    let problem = expect_problem(unknown, 404).await;
+    assert_eq!(problem["code"], "not_found", "an unknown path stays a 404");
     suite.stop().await;
 }

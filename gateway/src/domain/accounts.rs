@@ -77,13 +77,8 @@ pub fn name(errors: &mut Vec<FieldError>, name: &str) {
     }
 }
 
-/// A client's role (merchants need their merchant) and scopes; the role when valid.
-pub fn client(
-    errors: &mut Vec<FieldError>,
-    role: &str,
-    merchant_id: Option<Uuid>,
-    scopes: &[String],
-) -> Option<Role> {
+/// A role a client may have; the role when valid.
+pub fn client_role(errors: &mut Vec<FieldError>, role: &str) -> Option<Role> {
     let role = Role::parse(role).filter(|r| CLIENT_ROLES.contains(r));
     if role.is_none() {
         errors.push(FieldError::new(
@@ -91,6 +86,17 @@ pub fn client(
             "must be operator, merchant, app, analyst, agent, supervisor or manager",
         ));
     }
+    role
+}
+
+/// A client's role (merchants need their merchant) and scopes; the role when valid.
+pub fn client(
+    errors: &mut Vec<FieldError>,
+    role: &str,
+    merchant_id: Option<Uuid>,
+    scopes: &[String],
+) -> Option<Role> {
+    let role = client_role(errors, role);
     if role == Some(Role::Merchant) && merchant_id.is_none() {
         errors.push(FieldError::new("merchant_id", "is required for merchants"));
     }

@@ -187,7 +187,9 @@ async fn relay(
     if let (Some(target), Some(c)) = (resp.headers().get(PII_AUDIT_HEADER), call.caller) {
         audit_pii_read(proxy, call, c, target).await;
     }
-    let change = audited::change(&req.head.method, req.head.uri.path());
+    // With the query: a merge's `dry_run=true` changes nothing and is not audited as a merge.
+    let target = (req.head.uri.path_and_query()).map_or(req.head.uri.path(), |p| p.as_str());
+    let change = audited::change(&req.head.method, target);
     if let (Some((action, target)), Some(c), true) =
         (change, call.caller, resp.status().is_success())
     {

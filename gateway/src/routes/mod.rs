@@ -7,21 +7,23 @@ pub mod admin;
 pub mod auth;
 pub mod jwks;
 
+/// Every path is a `web::resource` (never `cfg.route`, which makes a resource per method): a
+/// method a path does not take is then a `405` with `Allow` (a problem, `kuaidi_shared::methods`),
+/// not a `404` from the proxy.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use admin::{api_keys, audit_log, clients, users};
-    cfg.route("/api/v1/auth/login", web::post().to(auth::login::login))
-        .route(
-            "/api/v1/auth/refresh",
-            web::post().to(auth::refresh::refresh),
+    cfg.service(web::resource("/api/v1/auth/login").route(web::post().to(auth::login::login)))
+        .service(
+            web::resource("/api/v1/auth/refresh").route(web::post().to(auth::refresh::refresh)),
         )
-        .route("/api/v1/auth/logout", web::post().to(auth::refresh::logout))
-        .route("/api/v1/auth/token", web::post().to(auth::token::token))
+        .service(web::resource("/api/v1/auth/logout").route(web::post().to(auth::refresh::logout)))
+        .service(web::resource("/api/v1/auth/token").route(web::post().to(auth::token::token)))
         .service(
             web::resource("/api/v1/auth/customer-token")
                 .wrap(from_fn(crate::ratelimit::own_routes))
                 .route(web::post().to(auth::customer_token::customer_token)),
         )
-        .route("/.well-known/jwks.json", web::get().to(jwks::jwks))
+        .service(web::resource("/.well-known/jwks.json").route(web::get().to(jwks::jwks)))
         // Each resource with an `{id}` sits in a scope of its own, so a proxied path (public
         // tracking above all) is told apart by plain prefixes, never by a pattern's regex.
         .service(
@@ -34,7 +36,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(users::list_users)),
                 )
                 // Before `/{id}`, whose `{id}` would match `x:unlock` too.
-                .route("/{id}:unlock", web::post().to(admin::unlock::unlock_user))
+                .service(
+                    web::resource("/{id}:unlock").route(web::post().to(admin::unlock::unlock_user)),
+                )
                 .service(
                     web::resource("/{id}")
                         .route(web::get().to(users::get_user))

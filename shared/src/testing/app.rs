@@ -180,6 +180,18 @@ pub async fn expect_problem(response: Response, status: u16) -> Value {
     problem
 }
 
+/// Checks the answer to a method `path` does not take (SPEC §2, `crate::methods`): `405`
+/// problem+json about `path`, with `Allow: allow`. Answers the problem.
+pub async fn expect_not_allowed(response: Response, path: &str, allow: &str) -> Value {
+    let allowed = response.headers().get("allow").cloned();
+    let problem = expect_problem(response, 405).await;
+    let allowed = allowed.as_ref().and_then(|v| v.to_str().ok());
+    assert_eq!(allowed, Some(allow), "{path}: {problem}");
+    assert_eq!(problem["code"], "method_not_allowed", "{path}: {problem}");
+    assert_eq!(problem["instance"], path, "{path}: {problem}");
+    problem
+}
+
 /// The `field`s a `422` problem document names in `errors`, in order.
 pub async fn refused_fields(response: Response) -> Vec<String> {
     let problem = expect_problem(response, 422).await;

@@ -16,8 +16,8 @@ mod fixtures;
 mod stub;
 
 pub use app::{
-    body_json, expect_json, expect_problem, expect_refused_fields, refused_fields, send_json,
-    strings, Build, TestApp,
+    body_json, expect_json, expect_not_allowed, expect_problem, expect_refused_fields,
+    refused_fields, send_json, strings, Build, TestApp,
 };
 pub use broker::{bind_tap, connect, publish, publish_batch, relayed, BrokerProxy, EventTap};
 pub use database::{amqp_server, fresh_database, migrated_database, pg_server};

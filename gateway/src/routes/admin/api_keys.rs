@@ -11,7 +11,7 @@ use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::{Forbidden, NotFound, NotModified, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Page, PageParams, Revoked};
@@ -93,16 +93,33 @@ pub async fn create_api_key(
     Ok(super::issued(format!("/api/v1/api-keys/{id}"), out))
 }
 
-/// Lists keys (never the keys themselves), newest first.
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", params(PageParams),
+/// Filters of `GET /api/v1/api-keys`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiKeyFilters {
+    /// Only the keys of this merchant.
+    pub merchant_id: Option<Uuid>,
+}
+
+/// Lists keys (never the keys themselves), newest first; `merchant_id` keeps one merchant's.
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "admin", params(ApiKeyFilters, PageParams),
     responses((status = 200, description = "A page of API keys (never the keys themselves)", body = Page<ApiKey>),
-        Forbidden))]
+        Forbidden, Unprocessable))]
 pub async fn list_api_keys(
     _admin: Authorized<caps::Administration>,
+    filters: Query<ApiKeyFilters>,
     page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    super::newest_page!(deps.pool, page, api_keys, ApiKeyRow, ApiKey::from)
+    let merchant_id = filters.into_inner().merchant_id;
+    super::newest_page!(
+        deps.pool,
+        page,
+        api_keys,
+        ApiKeyRow,
+        ApiKey::from,
+        api_keys::merchant_id = merchant_id
+    )
 }
 
 /// One API key (without its key), with an `ETag`.

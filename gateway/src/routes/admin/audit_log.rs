@@ -3,7 +3,11 @@
 use actix_web::HttpResponse;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use diesel::dsl::sql;
+use diesel::expression::BoxableExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
@@ -24,6 +28,10 @@ pub struct AuditQuery {
     /// `customer.merge`, `customer.merge_undo`.
     pub action: Option<String>,
     pub outcome: Option<String>,
+    /// What an entry is about, e.g. a user id or `customer:<id>`: the entries about exactly
+    /// that, and the unmasked reads (`pii.read`) that showed it among others (their target
+    /// lists them: `customer:<id1>,<id2>`).
+    pub target: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     /// Page size, 1–200 (default 50).
@@ -63,6 +71,28 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::validation("cursor", "not a cursor returned by this API"))
 }
 
+/// The entries about `target` (see [`AuditQuery::target`]): `kind:id` is also found in a
+/// target `kind:a,id,b`.
+fn about(target: String) -> Box<dyn BoxableExpression<audit_log::table, Pg, SqlType = Bool>> {
+    let exact = sql::<Bool>("(target = ").bind::<Text, _>(target.clone());
+    let (kind, id) = match target.split_once(':') {
+        Some((kind, id)) if !id.is_empty() && !id.contains(',') => (format!("{kind}:"), id),
+        // Not one `kind:id`: found only as it is.
+        _ => return Box::new(exact.sql(")")),
+    };
+    let listed = exact
+        .sql(" OR (left(target, length(")
+        .bind::<Text, _>(kind.clone())
+        .sql(")) = ")
+        .bind::<Text, _>(kind.clone())
+        .sql(" AND ")
+        .bind::<Text, _>(id.to_owned())
+        .sql(" = ANY(string_to_array(substr(target, length(")
+        .bind::<Text, _>(kind)
+        .sql(") + 1), ','))))");
+    Box::new(listed)
+}
+
 /// The audit log, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "admin", params(AuditQuery),
     responses((status = 200, description = "A page of audit entries, newest first", body = AuditPage),
@@ -88,6 +118,9 @@ pub async fn list_audit_log(
         }
         if let Some(o) = q.outcome {
             s = s.filter(audit_log::outcome.eq(o));
+        }
+        if let Some(t) = q.target {
+            s = s.filter(about(t));
         }
         if let Some(f) = q.from {
             s = s.filter(audit_log::at.ge(f));

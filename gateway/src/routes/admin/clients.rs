@@ -12,7 +12,7 @@ use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::openapi::{Forbidden, NotFound, NotModified, Unprocessable};
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Page, PageParams, Revoked};
@@ -116,16 +116,41 @@ pub async fn create_client(
     Ok(super::issued(format!("/api/v1/clients/{id}"), out))
 }
 
-/// Lists clients (without secrets), newest first.
-#[utoipa::path(get, path = "/api/v1/clients", tag = "admin", params(PageParams),
+/// Filters of `GET /api/v1/clients`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClientFilters {
+    /// Only the clients of this role.
+    #[param(value_type = Option<ClientRole>)]
+    pub role: Option<String>,
+    /// Only the clients of this merchant.
+    pub merchant_id: Option<Uuid>,
+}
+
+/// Lists clients (without secrets), newest first; `role` and `merchant_id` keep those of one
+/// role, of one merchant.
+#[utoipa::path(get, path = "/api/v1/clients", tag = "admin", params(ClientFilters, PageParams),
     responses((status = 200, description = "A page of OAuth2 clients", body = Page<Client>),
-        Forbidden))]
+        Forbidden, Unprocessable))]
 pub async fn list_clients(
     _admin: Authorized<caps::Administration>,
+    filters: Query<ClientFilters>,
     page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    super::newest_page!(deps.pool, page, clients, ClientRow, Client::from)
+    let ClientFilters { role, merchant_id } = filters.into_inner();
+    let role = super::role_filter(role, |errors, r| {
+        accounts::client_role(errors, r);
+    })?;
+    super::newest_page!(
+        deps.pool,
+        page,
+        clients,
+        ClientRow,
+        Client::from,
+        clients::role = role,
+        clients::merchant_id = merchant_id
+    )
 }
 
 /// One OAuth2 client (without its secret), with an `ETag`.

@@ -11,10 +11,17 @@ pub mod users;
 pub use kuaidi_shared::pagination::{Cursor, Page, PageParams};
 
 /// The query of an admin list: `$table`'s rows newest first by `(created_at, id)`, after
-/// `$cursor`, `$limit + 1` of them (the extra row only says there is another page).
+/// `$cursor`, `$limit + 1` of them (the extra row only says there is another page); with
+/// `column = value` filters (`value` an `Option`: `None` keeps every row), only the rows
+/// whose `column` equals each `Some` value — the cursor pages through those.
 macro_rules! newest_first {
-    ($table:ident, $select:expr, $cursor:expr, $limit:expr) => {{
+    ($table:ident, $select:expr, $cursor:expr, $limit:expr $(, $column:path = $value:ident)*) => {{
         let mut q = $table::table.select($select).into_boxed();
+        $(
+            if let Some(v) = $value {
+                q = q.filter($column.eq(v));
+            }
+        )*
         if let Some(c) = $cursor {
             q = q.filter(
                 $table::created_at
@@ -28,14 +35,15 @@ macro_rules! newest_first {
 }
 pub(crate) use newest_first;
 
-/// The body of an admin list handler: a page of `$table`'s `$row`s newest first, each shown
-/// as `$view`.
+/// The body of an admin list handler: a page of `$table`'s `$row`s newest first (those the
+/// `column = value` filters keep, see [`newest_first`]), each shown as `$view`.
 macro_rules! newest_page {
-    ($pool:expr, $page:expr, $table:ident, $row:ty, $view:path) => {{
+    ($pool:expr, $page:expr, $table:ident, $row:ty, $view:path $(, $column:path = $value:ident)*) => {{
         let (limit, cursor) = $page.parse()?;
         let rows: Vec<$row> = kuaidi_shared::db::run(&$pool, move |conn| {
-            let q =
-                $crate::routes::admin::newest_first!($table, <$row>::as_select(), cursor, limit);
+            let q = $crate::routes::admin::newest_first!(
+                $table, <$row>::as_select(), cursor, limit $(, $column = $value)*
+            );
             Ok(q.load(conn)?)
         })
         .await?;
@@ -66,6 +74,19 @@ use kuaidi_shared::ApiError;
 
 use crate::audit::{Audit, Auditor};
 use crate::edge::Edge;
+
+/// A `role` filter of an admin list: `422` naming `role` unless `check` accepts it.
+pub fn role_filter(
+    role: Option<String>,
+    check: fn(&mut Vec<kuaidi_shared::FieldError>, &str),
+) -> Result<Option<String>, ApiError> {
+    let mut errors = Vec::new();
+    if let Some(r) = &role {
+        check(&mut errors, r);
+    }
+    crate::domain::accounts::valid(errors).map_err(ApiError::Validation)?;
+    Ok(role)
+}
 
 /// An admin's change, with what auditing it needs — the request, its context, the auditor —
 /// extracted together: a handler takes this for the admin and records with

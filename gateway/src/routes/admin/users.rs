@@ -16,7 +16,7 @@ use kuaidi_shared::openapi::{Forbidden, NotFound, Unprocessable};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Page, PageParams};
@@ -159,16 +159,34 @@ pub async fn create_user(
         .json(User::from(stored)))
 }
 
-/// Lists staff users, newest first.
-#[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(PageParams),
+/// Filters of `GET /api/v1/users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserFilters {
+    /// Only the users of this role.
+    #[param(value_type = Option<StaffRole>)]
+    pub role: Option<String>,
+}
+
+/// Lists staff users, newest first; `role` keeps those of one role.
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin", params(UserFilters, PageParams),
     responses((status = 200, description = "A page of users", body = Page<User>),
-        Forbidden))]
+        Forbidden, Unprocessable))]
 pub async fn list_users(
     _admin: Authorized<caps::Administration>,
+    filters: Query<UserFilters>,
     page: Query<PageParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    super::newest_page!(deps.pool, page, users, UserRow, User::from)
+    let role = super::role_filter(filters.into_inner().role, accounts::staff_role)?;
+    super::newest_page!(
+        deps.pool,
+        page,
+        users,
+        UserRow,
+        User::from,
+        users::role = role
+    )
 }
 
 /// One staff user, with an `ETag`.
