@@ -165,10 +165,13 @@ impl EventTap {
         first
     }
 
-    /// The first event of `event_type` among those passed over, taken out.
-    fn passed_of_type(&self, event_type: &str) -> Option<crate::events::CloudEvent> {
+    /// The first event among those passed over for which `wanted` holds, taken out.
+    fn passed_matching(
+        &self,
+        wanted: &impl Fn(&crate::events::CloudEvent) -> bool,
+    ) -> Option<crate::events::CloudEvent> {
         let mut passed = self.passed.lock().expect("tap buffer");
-        let at = passed.iter().position(|e| e.type_ == event_type);
+        let at = passed.iter().position(wanted);
         at.and_then(|i| passed.remove(i))
     }
 
@@ -178,12 +181,25 @@ impl EventTap {
         event_type: &str,
         timeout: Duration,
     ) -> crate::events::CloudEvent {
+        self.next_matching(event_type, |_| true, timeout).await
+    }
+
+    /// Waits for the next event of `event_type` for which `wanted` holds (others are kept for
+    /// later calls), up to `timeout`: e.g. the notification of one template when others of the
+    /// same type may come first.
+    pub async fn next_matching(
+        &self,
+        event_type: &str,
+        wanted: impl Fn(&crate::events::CloudEvent) -> bool,
+        timeout: Duration,
+    ) -> crate::events::CloudEvent {
+        let wanted = |e: &crate::events::CloudEvent| e.type_ == event_type && wanted(e);
         eventually(timeout, &format!("a {event_type} event"), || async {
-            if let Some(event) = self.passed_of_type(event_type) {
+            if let Some(event) = self.passed_matching(&wanted) {
                 return Some(event);
             }
             let event = self.take().await?;
-            if event.type_ == event_type {
+            if wanted(&event) {
                 return Some(event);
             }
             self.passed.lock().expect("tap buffer").push_back(event);
