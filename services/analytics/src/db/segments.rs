@@ -45,6 +45,35 @@ const SCOPED: &str = "WITH window_days AS ( \
        FROM customers c LEFT JOIN window_days w ON w.customer_id = c.customer_id \
        WHERE ($1::uuid IS NULL OR c.merchant_id = $1)) ";
 
+/// The RFM cells of the customers in scope (`$1`, `$2` as in [`SCOPED`]), scored as the
+/// customers service scores them (SPEC §4), over every customer who shipped — so a customer's
+/// cell is the `rfm` its file shows: recency by the day of the last shipment, frequency and
+/// monetary over the trailing 12 months, each the quintile (`analytics_quintile`, as `NTILE(5)` deals
+/// them) of the middle position of the customer's group of equal values, so ties score alike.
+const RFM: &str = "WITH window_days AS ( \
+       SELECT customer_id, SUM(shipments)::bigint AS f, SUM(spend_minor)::bigint AS v \
+       FROM customer_days WHERE day > $2::date - 365 AND day <= $2::date GROUP BY customer_id), \
+     shipped AS ( \
+       SELECT c.merchant_id, (c.last_shipment_at AT TIME ZONE 'UTC')::date AS last_day, \
+              COALESCE(w.f, 0) AS f, COALESCE(w.v, 0) AS v \
+       FROM customers c LEFT JOIN window_days w ON w.customer_id = c.customer_id \
+       WHERE c.last_shipment_at IS NOT NULL), \
+     ranked AS ( \
+       SELECT merchant_id, COUNT(*) OVER () AS n, \
+         RANK() OVER by_day + (COUNT(*) OVER (by_day RANGE CURRENT ROW) - 1) / 2 AS r_pos, \
+         RANK() OVER by_f + (COUNT(*) OVER (by_f RANGE CURRENT ROW) - 1) / 2 AS f_pos, \
+         RANK() OVER by_v + (COUNT(*) OVER (by_v RANGE CURRENT ROW) - 1) / 2 AS m_pos \
+       FROM shipped \
+       WINDOW by_day AS (ORDER BY last_day), by_f AS (ORDER BY f), by_v AS (ORDER BY v)), \
+     scored AS ( \
+       SELECT merchant_id, \
+         analytics_quintile(r_pos, n) AS r, analytics_quintile(f_pos, n) AS f, \
+         analytics_quintile(m_pos, n) AS m \
+       FROM ranked) \
+     SELECT r, f, m, COUNT(*)::bigint AS customers FROM scored \
+     WHERE $1::uuid IS NULL OR merchant_id = $1 \
+     GROUP BY 1, 2, 3 ORDER BY 1 DESC, 2 DESC, 3 DESC";
+
 /// The rows of `query`, which reads `scoped` (see [`SCOPED`]).
 fn scoped<T: QueryableByName<diesel::pg::Pg> + 'static>(
     conn: &mut PgConnection,
@@ -99,17 +128,10 @@ pub fn segments(
         merchant,
         today,
     )?;
-    let rfm = scoped(
-        conn,
-        "SELECT r, f, m, COUNT(*)::bigint AS customers FROM ( \
-           SELECT ntile(5) OVER (ORDER BY last_shipment_at, customer_id)::int AS r, \
-                  ntile(5) OVER (ORDER BY f, customer_id)::int AS f, \
-                  ntile(5) OVER (ORDER BY v, customer_id)::int AS m \
-           FROM scoped WHERE last_shipment_at IS NOT NULL) scored \
-         GROUP BY 1, 2, 3 ORDER BY 1 DESC, 2 DESC, 3 DESC",
-        merchant,
-        today,
-    )?;
+    let rfm = diesel::sql_query(RFM)
+        .bind::<Nullable<SqlUuid>, _>(merchant)
+        .bind::<Date, _>(today)
+        .load(conn)?;
     Ok(SegmentRows {
         tiers,
         deciles,

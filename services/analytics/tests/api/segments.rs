@@ -190,3 +190,51 @@ async fn an_undone_merge_gives_the_duplicate_back_its_customer_and_its_spend() {
     assert_eq!(back["rfm"], apart["rfm"]);
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn equal_figures_share_an_rfm_cell_scored_over_every_customer_as_their_files_show() {
+    let t = TestApp::spawn_at(now()).await;
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut shipped = Vec::new();
+    // Merchant A: four customers shipping the same day, two once for 10.00, two twice.
+    for parcels in [1, 1, 2, 2] {
+        let c = customer(a, "small");
+        t.emit(&c, c.created_at).await;
+        shipped.extend((0..parcels).map(|_| sent(&c, 3, "10.00")));
+    }
+    // Merchant B: one customer shipping more, later.
+    let big = customer(b, "key");
+    t.emit(&big, big.created_at).await;
+    shipped.extend((0..5).map(|_| sent(&big, 1, "100.00")));
+    for s in &shipped {
+        t.emit(s, s.created_at).await;
+    }
+
+    let admin = t.admin();
+    let everyone = t
+        .get_when(&admin, "/api/v1/analytics/segments", "11 shipments", |s| {
+            let tiers = &s["value_tiers"];
+            rfm(s).iter().map(|c| c.3).sum::<i64>() == 5
+                && tiers[0]["value"]["amount"] == "500.00"
+                && tiers[1]["value"]["amount"] == "60.00"
+        })
+        .await;
+    // Ranked over all five (as the customers service ranks them): A's four share the day
+    // (middle position 2 of 5: quintile 2); equal frequencies and spends share a quintile.
+    let a_cells = vec![(2, 3, 3, 2), (2, 1, 1, 2)];
+    let mut all = vec![(5, 5, 5, 1)];
+    all.extend(a_cells.iter().copied());
+    assert_eq!(rfm(&everyone), all, "{everyone}");
+    let scoped = t
+        .get_json(
+            &admin,
+            &format!("/api/v1/analytics/segments?merchant_id={a}"),
+        )
+        .await;
+    assert_eq!(
+        rfm(&scoped),
+        a_cells,
+        "a merchant's cells as its customers' files show: {scoped}"
+    );
+    t.stop().await;
+}

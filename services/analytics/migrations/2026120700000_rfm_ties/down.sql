@@ -1,0 +1,1 @@
+DROP FUNCTION analytics_quintile(BIGINT, BIGINT);
