@@ -28,8 +28,8 @@ use crate::routes::rights::{merchant_scope, not_merchant};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// `kpis` | `hotspots` | `staff` | `segments`.
-    #[param(example = "kpis")]
+    /// `kpis` | `hotspots` | `staff` | `segments` (required: a `422` names it when missing).
+    #[param(example = "kpis", required = true)]
     pub report: Option<String>,
     /// `csv` (the default and only format).
     #[param(example = "csv")]
