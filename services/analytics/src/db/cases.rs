@@ -233,17 +233,20 @@ fn save(
         .map(drop)
 }
 
-/// Stamps a case's (latest) closing and its resolution time.
+/// Stamps a case's (latest) closing, its resolution time and who closed it (the handler the
+/// closing is counted for).
 pub fn close(
     conn: &mut PgConnection,
     complaint_id: Uuid,
     received_at: DateTime<Utc>,
     closed_at: DateTime<Utc>,
+    closed_by: Uuid,
 ) -> QueryResult<()> {
     diesel::update(c::table.find(complaint_id))
         .set((
             c::closed_at.eq(closed_at),
             c::resolution_seconds.eq((closed_at - received_at).num_seconds().max(0)),
+            c::closed_by.eq(Some(closed_by)),
         ))
         .execute(conn)
         .map(drop)

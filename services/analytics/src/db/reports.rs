@@ -130,7 +130,9 @@ pub struct StaffRows {
     pub medians: BTreeMap<Uuid, f64>,
 }
 
-/// Per handler: cases closed (of every type), median resolution time, first-response SLA
+/// Per handler: cases closed (of every type), median resolution time (of the cases they
+/// closed, as `cases_closed` counts them: a case reassigned after its closing stays theirs),
+/// first-response SLA
 /// rate, CSAT and reopen rate over the requested days — of the handlers with a figure of case
 /// handling then (not one whose cases all moved on to another, before anything was done).
 pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<StaffRows> {
@@ -147,7 +149,9 @@ pub fn staff(conn: &mut PgConnection, request: &KpiRequest) -> anyhow::Result<St
     let sums: Vec<HandlerSums> = filtered(sql, request, from, to).load(conn)?;
     let sql = format!(
         "SELECT handler_id, (percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution_seconds) / 3600.0)::float8 AS hours \
-         FROM cases WHERE {} AND resolution_seconds IS NOT NULL \
+         FROM (SELECT COALESCE(closed_by, handler_id) AS handler_id, closed_at, resolution_seconds, \
+                 merchant_id, city, province, service_level, value_tier FROM cases) closings \
+         WHERE {} AND resolution_seconds IS NOT NULL \
            AND handler_id <> '00000000-0000-0000-0000-000000000000' GROUP BY handler_id",
         FILTER.replace("bucket", "closed_at")
     );

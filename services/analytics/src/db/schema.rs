@@ -152,6 +152,7 @@ diesel::table! {
         first_response_in_sla -> Nullable<Bool>,
         handler_since -> Nullable<Timestamptz>,
         proactive -> Bool,
+        closed_by -> Nullable<Uuid>,
     }
 }
 

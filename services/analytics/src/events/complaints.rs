@@ -160,13 +160,11 @@ fn closed(conn: &mut PgConnection, e: &ComplaintClosedV1) -> anyhow::Result<()> 
         type_: Some(&e.type_),
         ..case_ref!(e, e.closed_at)
     };
-    count(
-        conn,
-        &case,
-        e.closed_at,
-        closing(e.received_at, e.closed_at),
-    )?;
-    cases::close(conn, e.complaint_id, e.received_at, e.closed_at)?;
+    let placed = cases::place(conn, &case)?;
+    let closer = placed.dims.handler_id;
+    let counters = counted(&placed.type_, closing(e.received_at, e.closed_at));
+    add(conn, e.closed_at, placed.dims, counters)?;
+    cases::close(conn, e.complaint_id, e.received_at, e.closed_at, closer)?;
     Ok(())
 }
 

@@ -245,7 +245,7 @@ fn handled(c: &ComplaintReceivedV1, handler: Uuid) -> Value {
 async fn staff_performance_gives_each_handler_closings_median_sla_csat_and_reopens() {
     let t = TestApp::spawn_at(at(25, 23)).await;
     let merchant = Uuid::now_v7();
-    let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+    let (alice, bob, carol) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
     // Alice closes three cases in 2, 4 and 30 hours; Bob one in 10 hours, reopened.
     for (handler, hours) in [(alice, 2), (alice, 4), (alice, 30), (bob, 10)] {
         let c = complaint(merchant, at(20, 0));
@@ -277,14 +277,29 @@ async fn staff_performance_gives_each_handler_closings_median_sla_csat_and_reope
                 "reopened_at": at(23, 0)}),
             );
             t.emit(&reopened, at(23, 0)).await;
+            // Reopened, the case goes to Carol: Bob's closing stays Bob's, median included.
+            let carol = json!({"assignee_id": carol, "department": "customer_service",
+                "assigned_at": at(23, 1)});
+            let moved: ComplaintAssignedV1 = payload(&base, carol);
+            t.emit(&moved, at(23, 1)).await;
         }
     }
     let path = "/api/v1/analytics/staff-performance?from=2026-11-20&to=2026-11-25";
     let report = t
-        .get_when(&t.token(Role::Supervisor), path, "bob reopened", |r| {
-            r["data"][1]["reopened"] == 1
-        })
+        .get_when(
+            &t.token(Role::Supervisor),
+            path,
+            "bob reopened, carol's",
+            |r| r["data"][1]["reopened"] == 1 && r["data"][2]["handler_id"] == json!(carol),
+        )
         .await;
+    let carols = &report["data"][2];
+    assert_eq!(carols["cases_closed"], 0, "{report}");
+    assert_eq!(
+        carols["median_resolution_hours"],
+        Value::Null,
+        "not Bob's closing: {report}"
+    );
     assert_eq!(
         report["data"][0],
         json!({"handler_id": alice, "cases_closed": 3,
