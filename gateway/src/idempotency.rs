@@ -1,9 +1,11 @@
 //! `Idempotency-Key` on POSTs (SPEC §2), proxied ([`keep`]) or the gateway's own
-//! ([`own_creates`]): the first request with a key runs and its answer is
-//! kept for 24 h; the same key with the same request replays that answer; with a different
-//! request it is a `422`; while the first is still running, a `409`. Keys are scoped to the
-//! caller. Server errors are not kept, so the client can retry them. Kept bodies (recipients,
-//! contacts, webhook secrets) are sealed with the PII key (AES-256-GCM).
+//! ([`own_creates`]): the first request with a key runs. An answer of a request that was
+//! executed (below `400`, [`is_kept`]) is kept for 24 h: the same key with the same request
+//! replays it; with a different request it is a `422`. A request refused before doing anything
+//! (any `4xx`) or failing on the server side (`5xx`) keeps nothing: the key is released, and the
+//! same key runs again, with the same request or a corrected one (Stripe's rule). While the
+//! first request is still running, the key is a `409`. Keys are scoped to the caller. Kept
+//! bodies (recipients, contacts, webhook secrets) are sealed with the PII key (AES-256-GCM).
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -65,6 +67,13 @@ pub fn fingerprint(method: &str, path_and_query: &str, body: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
+/// Whether the answer `status` is kept for replays: only a request that was executed. A refusal
+/// (`4xx`: invalid, unauthorised, unknown, conflicting, too large, rate-limited) did nothing, and
+/// a server error (`5xx`) may not have; a kept one would hide the answer of a retry.
+pub fn is_kept(status: u16) -> bool {
+    status < 400
+}
+
 /// What the database holds for a key (`HttpResponse` is not `Send`, so it is built outside).
 enum Found {
     Fresh,
@@ -79,50 +88,7 @@ pub async fn begin(
     key: String,
     hash: String,
 ) -> Result<Begin, ApiError> {
-    let found = db::transaction(pool, move |conn| {
-        let now = diesel::dsl::now;
-        let inserted = diesel::insert_into(idempotency_keys::table)
-            .values((
-                idempotency_keys::principal.eq(&principal),
-                idempotency_keys::key.eq(&key),
-                idempotency_keys::request_hash.eq(&hash),
-                idempotency_keys::created_at.eq(now),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        if inserted == 1 {
-            return Ok(Found::Fresh);
-        }
-        type Stored = (
-            String,
-            Option<i32>,
-            Option<serde_json::Value>,
-            Option<Vec<u8>>,
-        );
-        let (stored_hash, status, headers, body): Stored = idempotency_keys::table
-            .find((&principal, &key))
-            .select((
-                idempotency_keys::request_hash,
-                idempotency_keys::status,
-                idempotency_keys::headers,
-                idempotency_keys::body,
-            ))
-            .first(conn)?;
-        if stored_hash != hash {
-            return Err(ApiError::Unprocessable {
-                code: "idempotency_key_reused",
-                detail: "this Idempotency-Key was used with a different request".into(),
-            });
-        }
-        let Some(status) = status else {
-            return Err(ApiError::conflict(
-                "idempotency_key_in_use",
-                "a request with this Idempotency-Key is still being processed; retry later",
-            ));
-        };
-        Ok(Found::Answered(status, headers, body.unwrap_or_default()))
-    })
-    .await?;
+    let found = db::transaction(pool, move |conn| claim_key(conn, &principal, &key, &hash)).await?;
     let Found::Answered(status, headers, body) = found else {
         return Ok(Begin::Proceed);
     };
@@ -140,6 +106,73 @@ pub async fn begin(
     // Records kept before bodies were sealed (at most one retention period) open as they are.
     let body = pii.open(&body).unwrap_or(body);
     Ok(Begin::Replay(resp.body(body)))
+}
+
+/// Claims `key` in one transaction: a fresh key, or one whose record holds a refusal (kept by a
+/// version that kept them: at most one retention period, or a replica not yet upgraded), is this
+/// request's; otherwise the record says what the first request left.
+fn claim_key(
+    conn: &mut PgConnection,
+    principal: &str,
+    key: &str,
+    hash: &str,
+) -> Result<Found, ApiError> {
+    let now = diesel::dsl::now;
+    let inserted = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::principal.eq(principal),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    if inserted == 1 {
+        return Ok(Found::Fresh);
+    }
+    type Stored = (
+        String,
+        Option<i32>,
+        Option<serde_json::Value>,
+        Option<Vec<u8>>,
+    );
+    let record = idempotency_keys::table.find((principal, key));
+    // Locked: of two requests finding a kept refusal, one takes the key over, the other waits
+    // and finds it running.
+    let (stored_hash, status, headers, body): Stored = record
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::headers,
+            idempotency_keys::body,
+        ))
+        .for_update()
+        .first(conn)?;
+    if status.is_some_and(|s| !u16::try_from(s).is_ok_and(is_kept)) {
+        diesel::update(record)
+            .set((
+                idempotency_keys::request_hash.eq(hash),
+                idempotency_keys::status.eq(None::<i32>),
+                idempotency_keys::headers.eq(None::<serde_json::Value>),
+                idempotency_keys::body.eq(None::<Vec<u8>>),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        return Ok(Found::Fresh);
+    }
+    if stored_hash != hash {
+        return Err(ApiError::Unprocessable {
+            code: "idempotency_key_reused",
+            detail: "this Idempotency-Key was used with a different request".into(),
+        });
+    }
+    let Some(status) = status else {
+        return Err(ApiError::conflict(
+            "idempotency_key_in_use",
+            "a request with this Idempotency-Key is still being processed; retry later",
+        ));
+    };
+    Ok(Found::Answered(status, headers, body.unwrap_or_default()))
 }
 
 /// Keeps the answer of the request that owned the key.
@@ -164,7 +197,8 @@ pub async fn finish(
     .await
 }
 
-/// Releases a key whose request failed on the server side, so the client may retry.
+/// Releases a key whose request was not executed or failed ([`is_kept`]), so the client may
+/// send it again.
 pub async fn abandon(pool: &PgPool, principal: String, key: String) {
     let _ = db::run(pool, move |conn| {
         diesel::delete(idempotency_keys::table.find((&principal, &key))).execute(conn)?;
@@ -234,9 +268,13 @@ pub async fn own_creates(
     };
     let (req, resp) = res.into_parts();
     let (head, body) = resp.into_parts();
-    let bytes = actix_web::body::to_bytes(body)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading an answer: {e}")))?;
+    let bytes = match actix_web::body::to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            abandon(&pool, who, key).await;
+            return Err(ApiError::Internal(anyhow::anyhow!("reading an answer: {e}")).into());
+        }
+    };
     let kept = kept_headers(|name| head.headers().get(name).and_then(|v| v.to_str().ok()));
     let answer = (head.status().as_u16(), kept, &bytes[..]);
     settle(&pool, &pii, (who, key), answer).await?;
@@ -254,19 +292,19 @@ fn kept_headers<'a>(get: impl Fn(&str) -> Option<&'a str>) -> serde_json::Value 
     serde_json::Value::Object(kept.collect())
 }
 
-/// Keeps the answer `(status, headers, body)` of the request that owned the key, sealed; a
-/// server error instead releases the key, so the client may retry.
+/// Keeps the answer `(status, headers, body)` of the request that owned the key, sealed, if it
+/// is kept ([`is_kept`]); any other answer releases the key, so the client may send it again.
 async fn settle(
     pool: &PgPool,
     pii: &PiiCipher,
     (who, key): (String, String),
     (status, headers, body): (u16, serde_json::Value, &[u8]),
 ) -> Result<(), ApiError> {
-    if status >= 500 {
+    if is_kept(status) {
+        finish(pool, who, key, status, headers, pii.seal(body)).await
+    } else {
         abandon(pool, who, key).await;
         Ok(())
-    } else {
-        finish(pool, who, key, status, headers, pii.seal(body)).await
     }
 }
 
@@ -278,9 +316,8 @@ fn bytes_payload(body: web::Bytes) -> Payload {
     }
 }
 
-/// Deletes records older than the retention (run periodically; safe on every replica).
-/// Keeps the service's answer `resp` for the key (a server error instead releases the key, so
-/// the client may retry) and relays it.
+/// Keeps the service's answer `resp` for the key if it is kept ([`is_kept`]; any other answer,
+/// or one that cannot be read, releases the key, so the client may send it again) and relays it.
 pub async fn keep(
     pool: &PgPool,
     pii: &PiiCipher,
@@ -291,7 +328,13 @@ pub async fn keep(
     let (parts, body) = resp.into_parts();
     let status = parts.status.as_u16();
     let kept = kept_headers(|name| parts.headers.get(name).and_then(|v| v.to_str().ok()));
-    let bytes = crate::proxy::upstream::read_all(body).await?;
+    let bytes = match crate::proxy::upstream::read_all(body).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            abandon(pool, who, key).await;
+            return Err(e);
+        }
+    };
     settle(pool, pii, (who, key), (status, kept, &bytes)).await?;
     Ok(crate::proxy::upstream::buffered_response(
         status,
@@ -315,6 +358,16 @@ mod tests {
         assert!(parse_key("").is_err());
         assert!(parse_key("has space").is_err());
         assert!(parse_key(&"x".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn only_the_answers_of_executed_requests_are_kept() {
+        let kept = [200, 201, 202, 204, 303];
+        let refused = [
+            400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 500, 502, 503,
+        ];
+        assert!(kept.into_iter().all(is_kept), "executed: kept, replayed");
+        assert!(!refused.into_iter().any(is_kept), "the key runs again");
     }
 
     #[test]

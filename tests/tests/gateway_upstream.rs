@@ -1,5 +1,6 @@
 //! The gateway in front of real services (it links none itself): what it forwards, streams,
-//! refuses, replays and audits, seen from the caller and from the service behind it.
+//! refuses, replays (only what was executed: a refused request's key runs again) and audits,
+//! seen from the caller and from the service behind it.
 
 use diesel::prelude::*;
 use kuaidi_gateway::configuration::GatewaySettings;
@@ -9,7 +10,7 @@ use kuaidi_gateway::testing::{
     MERCHANT,
 };
 use kuaidi_shared::app::RunningApp;
-use kuaidi_shared::testing::{body_json, send_json, TestEnv};
+use kuaidi_shared::testing::{body_json, expect_problem, send_json, TestEnv};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
@@ -306,6 +307,80 @@ async fn an_idempotency_key_replays_the_first_answer_and_refuses_a_different_bod
         conflict.json::<Value>().await.expect("json")["code"],
         "idempotency_key_reused"
     );
+    gw.stop().await;
+    shipments.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_request_keeps_nothing_so_its_key_runs_again_corrected_or_not() {
+    let (gw, shipments) = with_shipments(|_| {}).await;
+    let admin = gw.admin_token().await;
+    let mut invalid = shipment_body(3);
+    invalid["service_level"] = json!("overnight");
+    for attempt in ["first", "again, same body"] {
+        let refused = keyed(&gw, &admin, "order-51", &invalid).await;
+        assert!(
+            refused.headers().get("idempotent-replayed").is_none(),
+            "{attempt}: validated again, not replayed"
+        );
+        let problem = expect_problem(refused, 422).await;
+        assert_ne!(problem["code"], "idempotency_key_reused", "{attempt}");
+    }
+    let created = keyed(&gw, &admin, "order-51", &shipment_body(3)).await;
+    assert_eq!(
+        created.status(),
+        201,
+        "the corrected body, with the same key"
+    );
+    let location = created.headers()["location"].clone();
+    let created: Value = created.json().await.expect("json");
+    let replay = keyed(&gw, &admin, "order-51", &shipment_body(3)).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(replay.headers()["location"], location);
+    let replay: Value = replay.json().await.expect("json");
+    assert_eq!(replay, created, "one shipment, answered twice");
+    let reused = expect_problem(keyed(&gw, &admin, "order-51", &invalid).await, 422).await;
+    assert_eq!(
+        reused["code"], "idempotency_key_reused",
+        "after the create, another body is refused"
+    );
+
+    // A 404 (no such shipment yet): the same key and the same body run again.
+    let tn = "SF1400000001";
+    let path = format!("/api/v1/shipments/{tn}/events");
+    let scan = json!({"event_id": "scan-1", "status": "in_transit",
+        "occurred_at": chrono::Utc::now().to_rfc3339(), "location": {"city": "北京"}});
+    let post_scan = || {
+        gw.request(reqwest::Method::POST, &path, &admin)
+            .header("idempotency-key", "scan-key")
+            .json(&scan)
+            .send()
+    };
+    for attempt in ["first", "again"] {
+        let unknown = post_scan().await.expect("sent");
+        assert_eq!(unknown.status(), 404, "{attempt}: no such shipment yet");
+        assert!(
+            unknown.headers().get("idempotent-replayed").is_none(),
+            "{attempt}: looked up again, not replayed"
+        );
+    }
+    let mut body = shipment_body(3);
+    body["tracking_number"] = json!(tn);
+    assert_eq!(
+        gw.post(&admin, "/api/v1/shipments", &body).await.status(),
+        201
+    );
+    let accepted = post_scan().await.expect("sent");
+    assert_eq!(
+        accepted.status(),
+        201,
+        "the same key and body, now that the shipment exists"
+    );
+    assert!(accepted.headers().get("idempotent-replayed").is_none());
+    let replay = post_scan().await.expect("sent");
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
     gw.stop().await;
     shipments.stop().await;
 }

@@ -143,7 +143,7 @@ fn add_idempotency_key(op: &mut Json) {
     let named = |p: &Json| matches!(p.get("name"), Some(Json::String(n)) if n.eq_ignore_ascii_case("idempotency-key"));
     if !params.iter().any(named) {
         params.push(json(
-            r#"{"name":"Idempotency-Key","in":"header","description":"Makes a retried create safe: the same key with the same body within 24 h returns the first answer; with another body it is a `422`; while the first runs, a `409`. Scoped to the caller.","required":false,"schema":{"type":"string","maxLength":255,"minLength":1}}"#,
+            r#"{"name":"Idempotency-Key","in":"header","description":"Makes a retried create safe: once a request with the key succeeds, the same key with the same body within 24 h returns its answer, and with another body it is a `422`; a refused (`4xx`) or failed (`5xx`) request keeps nothing, so the key may be sent again, with the same body or a corrected one; while the first runs, a `409`. Scoped to the caller.","required":false,"schema":{"type":"string","maxLength":255,"minLength":1}}"#,
         ));
     }
 }

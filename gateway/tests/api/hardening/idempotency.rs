@@ -1,8 +1,14 @@
 //! Idempotency records: answers kept sealed, `409` while the first request runs, keys scoped to
-//! the caller.
+//! the caller; a refused or failed request keeps nothing, so its key runs again.
 
-use kuaidi_shared::testing::TestEnv;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use diesel::prelude::*;
+use kuaidi_shared::testing::{expect_problem, stub_server, TestEnv};
+use secrecy::ExposeSecret;
 use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 
@@ -129,5 +135,121 @@ async fn the_gateways_own_creates_honour_idempotency_keys() {
             .count();
         assert_eq!(copies, 1, "{path}: created once");
     }
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_own_create_keeps_nothing_so_its_key_runs_again_corrected() {
+    let gw = TestGateway::spawn().await;
+    let admin = gw.admin_token().await;
+    let path = "/api/v1/users";
+    let invalid =
+        json!({"username": "wang.fang", "password": "Parcel-2026-winter", "role": "alien"});
+    for attempt in ["first", "again, same body"] {
+        let refused = keyed_own(&gw, &admin, path, "user-1", &invalid).await;
+        assert!(
+            refused.headers().get("idempotent-replayed").is_none(),
+            "{attempt}: ran, not replayed"
+        );
+        let problem = expect_problem(refused, 422).await;
+        assert_ne!(problem["code"], "idempotency_key_reused", "{attempt}");
+    }
+    let mut corrected = invalid.clone();
+    corrected["role"] = json!("agent");
+    let created = keyed_own(&gw, &admin, path, "user-1", &corrected).await;
+    assert_eq!(created.status(), 201, "the corrected create runs");
+    let created: Value = created.json().await.expect("json");
+    let replay = keyed_own(&gw, &admin, path, "user-1", &corrected).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(replay.json::<Value>().await.expect("json"), created);
+    gw.stop().await;
+}
+
+/// A service answering each request with the status its body names (`{"answer": 422}`) and
+/// the request's number; the counter says how many requests reached it.
+fn scripted_service() -> (String, Arc<AtomicUsize>, actix_web::dev::ServerHandle) {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let answer = |calls: web::Data<AtomicUsize>, body: web::Json<Value>| async move {
+        let call = calls.fetch_add(1, Ordering::SeqCst) + 1;
+        let status = body["answer"].as_u64().and_then(|s| u16::try_from(s).ok());
+        let status = status.and_then(|s| StatusCode::from_u16(s).ok());
+        HttpResponse::build(status.unwrap_or(StatusCode::OK)).json(json!({"call": call}))
+    };
+    let (port, handle) = stub_server(web::Data::from(calls.clone()), answer);
+    (format!("http://127.0.0.1:{port}"), calls, handle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_or_failed_request_keeps_nothing_so_its_key_runs_again() {
+    let (url, calls, service) = scripted_service();
+    let gw = TestGateway::spawn_with(TestEnv::new(), |s| s.services.shipments = url).await;
+    let admin = gw.admin_token().await;
+    let refusals = [400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 500, 503];
+    for status in refusals {
+        let key = format!("refused-{status}");
+        let refused = json!({"answer": status});
+        for attempt in ["first", "again, same body"] {
+            let resp = keyed(&gw, &admin, &key, &refused).await;
+            assert_eq!(resp.status().as_u16(), status, "{key}, {attempt}");
+            assert!(
+                resp.headers().get("idempotent-replayed").is_none(),
+                "{key}, {attempt}: ran, not replayed"
+            );
+        }
+        let corrected = json!({"answer": 201});
+        let created = keyed(&gw, &admin, &key, &corrected).await;
+        assert_eq!(created.status(), 201, "{key}: the corrected request runs");
+        let created: Value = created.json().await.expect("json");
+        let replay = keyed(&gw, &admin, &key, &corrected).await;
+        assert_eq!(replay.status(), 201, "{key}");
+        assert_eq!(replay.headers()["idempotent-replayed"], "true", "{key}");
+        assert_eq!(
+            replay.json::<Value>().await.expect("json"),
+            created,
+            "{key}"
+        );
+        let reused = expect_problem(keyed(&gw, &admin, &key, &refused).await, 422).await;
+        assert_eq!(
+            reused["code"], "idempotency_key_reused",
+            "{key}: after a success, another body is refused"
+        );
+    }
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        refusals.len() * 3,
+        "each key: two refusals and one create reached the service, nothing else"
+    );
+    service.stop(false).await;
+    gw.stop().await;
+}
+
+/// A record holding a refusal (kept by a replica not yet upgraded, or before the upgrade) is
+/// not replayed: the request takes the key over and runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_kept_by_an_earlier_version_is_not_replayed() {
+    let (url, calls, service) = scripted_service();
+    let mut database = None;
+    let gw = TestGateway::spawn_with(TestEnv::new(), |s| {
+        s.services.shipments = url;
+        database = Some(s.database_url.expose_secret().to_owned());
+    })
+    .await;
+    let admin = gw.admin_token().await;
+    let body = json!({"answer": 201});
+    assert_eq!(keyed(&gw, &admin, "legacy-1", &body).await.status(), 201);
+    let mut conn = PgConnection::establish(&database.expect("url")).expect("connects");
+    let kept_as_refusal = "UPDATE idempotency_keys SET status = 422 WHERE key = 'legacy-1'";
+    let updated = diesel::sql_query(kept_as_refusal)
+        .execute(&mut conn)
+        .expect("updates");
+    assert_eq!(updated, 1, "the record of the first request");
+    let again = keyed(&gw, &admin, "legacy-1", &body).await;
+    assert_eq!(again.status(), 201, "not the kept 422");
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    let replay = keyed(&gw, &admin, "legacy-1", &body).await;
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    service.stop(false).await;
     gw.stop().await;
 }
