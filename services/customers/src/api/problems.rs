@@ -5,8 +5,8 @@ kuaidi_shared::problem_responses! {
     pub AdminsOnly = 403, "Admins only";
     pub BadMerge = 422, "Merge with itself, or invalid `prefer`";
     pub BadProfile = 422, "Invalid fields, or birthday/family without consent";
-    pub DuplicateCustomer = 409, "Duplicate: `matches` lists the existing customers";
-    pub EditConflict = 409, "A phone, email or credit code of another customer (`duplicate_customer`), or the customer erased (`customer_erased`) or merged into another (`customer_merged`)";
+    pub DuplicateCustomer = 409, "Duplicate (`duplicate_customer`): `matches` lists the existing customers, one `{customer_id, matched_on}` each, `matched_on` the array of what matched (`phone`, `email`, `credit_code`) as in `GET /api/v1/customers/duplicates`";
+    pub EditConflict = 409, "A phone, email or credit code of another customer (`duplicate_customer`, `matches` as on creation; `allow_duplicate=true` saves anyway), or the customer erased (`customer_erased`) or merged into another (`customer_merged`)";
     pub Erased = 409, "The customer was erased (`customer_erased`): it reads anonymised and can no longer be changed";
     pub IllegalTaskMove = 409, "Not a legal move (only open → done | cancelled)";
     pub InvalidFieldsEach = 422, "Invalid fields (every one reported)";

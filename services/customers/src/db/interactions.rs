@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::schema::{customers, interactions};
+use crate::domain::enums::{Channel, Direction, InteractionKind};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = interactions)]
@@ -80,6 +81,15 @@ pub fn find_of(
         .optional()
 }
 
+/// Which of a customer's interactions a page lists: those matching every filter set (none
+/// set: all of them).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Filter {
+    pub channel: Option<Channel>,
+    pub direction: Option<Direction>,
+    pub kind: Option<InteractionKind>,
+}
+
 /// A page of a customer's interactions, newest first, after the `(occurred_at, id)` cursor.
 pub fn page(
     conn: &mut PgConnection,
@@ -87,10 +97,32 @@ pub fn page(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<InteractionRow>> {
+    page_of(conn, customer_id, Filter::default(), after, limit)
+}
+
+/// A page of a customer's interactions that match `filter`, newest first, after the
+/// `(occurred_at, id)` cursor: the filters narrow the rows the keyset walks, so a cursor of a
+/// filtered page continues that walk.
+pub fn page_of(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    filter: Filter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<InteractionRow>> {
     let mut q = interactions::table
         .filter(interactions::customer_id.eq(customer_id))
         .select(InteractionRow::as_select())
         .into_boxed();
+    if let Some(channel) = filter.channel {
+        q = q.filter(interactions::channel.eq(channel.as_str()));
+    }
+    if let Some(direction) = filter.direction {
+        q = q.filter(interactions::direction.eq(direction.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        q = q.filter(interactions::kind.eq(kind.as_str()));
+    }
     if let Some((at, id)) = after {
         q = q.filter(
             interactions::occurred_at

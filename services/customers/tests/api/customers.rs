@@ -49,7 +49,7 @@ async fn same_phone_is_a_409_naming_the_match_unless_duplicates_are_allowed() {
     let problem = expect_json(app.post(&admin, "/api/v1/customers", &other).await, 409).await;
     assert_eq!(problem["code"], "duplicate_customer");
     assert_eq!(problem["matches"][0]["customer_id"], first["id"]);
-    assert_eq!(problem["matches"][0]["matched_on"], "phone");
+    assert_eq!(problem["matches"][0]["matched_on"], json!(["phone"]));
 
     let allowed = expect_json(
         app.post(&admin, "/api/v1/customers?allow_duplicate=true", &other)

@@ -121,19 +121,24 @@ fn validated(
     }
 }
 
-/// The `409 duplicate_customer` problem naming the matches.
+/// The `409 duplicate_customer` problem naming the matches: one entry per customer, its
+/// `matched_on` every kind that matched it (`["email", "phone"]`), as the duplicates list
+/// answers pairs.
 pub fn duplicate(matches: &[(Uuid, String)]) -> ApiError {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_customer: BTreeMap<Uuid, BTreeSet<&str>> = BTreeMap::new();
+    for (id, on) in matches {
+        by_customer.entry(*id).or_default().insert(on);
+    }
+    let listed: Vec<serde_json::Value> = by_customer
+        .into_iter()
+        .map(|(id, on)| serde_json::json!({"customer_id": id, "matched_on": on}))
+        .collect();
     let mut ext = serde_json::Map::new();
-    ext.insert(
-        "matches".into(),
-        serde_json::json!(matches
-            .iter()
-            .map(|(id, on)| serde_json::json!({"customer_id": id, "matched_on": on}))
-            .collect::<Vec<_>>()),
-    );
+    ext.insert("matches".into(), serde_json::Value::Array(listed));
     ApiError::ConflictWith {
         code: "duplicate_customer",
-        detail: "a customer with the same phone, email or credit code exists; pass allow_duplicate=true to create anyway".into(),
+        detail: "a customer with the same phone, email or credit code exists; pass allow_duplicate=true to save anyway".into(),
         extensions: ext,
     }
 }

@@ -1,13 +1,16 @@
 //! `PATCH /api/v1/customers/{id}`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use diesel::PgConnection;
 use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::events::Outbox;
-use kuaidi_shared::extract::Json;
+use kuaidi_shared::extract::{Json, Query};
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::ApiError;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::patch;
@@ -22,6 +25,37 @@ use crate::domain::new_customer::NewCustomer;
 use crate::events::emit::Emitter;
 use crate::workflow::{access, ownership, profile};
 use kuaidi_shared::deps::Deps;
+
+/// Query of `PATCH /api/v1/customers/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UpdateParams {
+    /// Save even when the edit gives the customer the phone, email or credit code of another
+    /// customer.
+    #[serde(default)]
+    pub allow_duplicate: bool,
+}
+
+/// The `409 duplicate_customer` when an edit of `changed` fields that carry identities
+/// (phones, emails, the company's credit code) leaves customer `id` sharing one of `digests`
+/// with another live customer.
+fn refuse_duplicates(
+    conn: &mut PgConnection,
+    id: Uuid,
+    digests: &[repo::Digest],
+    changed: &[String],
+) -> Result<(), ApiError> {
+    let identities = ["phones", "emails", "company"];
+    if !changed.iter().any(|f| identities.contains(&f.as_str())) {
+        return Ok(());
+    }
+    let matches = repo::matching(conn, digests, Some(id))?;
+    if matches.is_empty() {
+        Ok(())
+    } else {
+        Err(duplicate(&matches))
+    }
+}
 
 /// A value tier is set by hand (or given back to the rules) by admins, managers and
 /// supervisors only: it decides entitlements such as fast-lane complaints.
@@ -46,9 +80,11 @@ pub fn may_set_tier(who: &Principal, changed: &[String]) -> Result<(), ApiError>
 /// customer (which `GET` still answers, anonymised) is a `409` `customer_erased`. A
 /// `value_tier` sets the tier by hand (admins, managers, supervisors; `403` for others) and
 /// emits `customer.tier_changed` when it changes; `value_tier_source: "rules"` gives it back
-/// to the classification rules (the tier stays until their next run).
+/// to the classification rules (the tier stays until their next run). An edit of `phones`,
+/// `emails` or `company` that gives the customer another customer's phone, email or credit
+/// code is a `409` `duplicate_customer` naming the matches, unless `allow_duplicate=true`.
 #[utoipa::path(patch, path = "/api/v1/customers/{id}", tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id"), ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
+    params(("id" = Uuid, Path, description = "Customer id"), UpdateParams, ("If-Match" = Option<String>, Header, description = "ETag of the version edited")),
     request_body = UpdateCustomer,
     responses((status = 200, description = "The edited customer", body = Customer),
         NotTheirsToChange, NoSuchCustomer, EditConflict, StaleIfMatch, BadProfile))]
@@ -57,6 +93,7 @@ pub async fn update_customer(
     caller: Authorized<caps::CustomersWrite>,
     ctx: RequestContext,
     path: web::Path<Uuid>,
+    params: Query<UpdateParams>,
     body: Json<UpdateCustomer>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
@@ -65,6 +102,7 @@ pub async fn update_customer(
         deps.clock.now_micros(),
         caller.principal.clone(),
     );
+    let allow_duplicate = params.allow_duplicate;
     let (pii, tag) = (deps.pii.clone(), if_match(&req));
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
@@ -85,13 +123,8 @@ pub async fn update_customer(
         patch::check_extras(&changed, consented)?;
         let new = NewCustomer::parse(edited, consented)?;
         let digests = profile::digests(&new, &pii);
-        let matches = repo::matching(conn, &digests, Some(id))?;
-        if changed
-            .iter()
-            .any(|f| ["phones", "emails", "company"].contains(&f.as_str()))
-            && !matches.is_empty()
-        {
-            return Err(duplicate(&matches));
+        if !allow_duplicate {
+            refuse_duplicates(conn, id, &digests, &changed)?;
         }
         let (owner_before, birthday_before) = (row.owner_id, row.birthday_index.clone());
         let tier_before = row.value_tier.clone();

@@ -5,39 +5,51 @@ pub mod get;
 
 use actix_web::http::header::{self, LOCATION};
 use actix_web::{web, HttpResponse};
-use chrono::SubsecRound;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::clock::new_id;
 use kuaidi_shared::db;
 use kuaidi_shared::extract::{Json, Query};
-use kuaidi_shared::pagination::{Cursor, Page, PageParams};
-use kuaidi_shared::{ApiError, FieldError};
+use kuaidi_shared::pagination::{Cursor, Page};
+use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use crate::api::interactions::{CreateInteraction, Interaction};
-use crate::api::problems::{Erased, InvalidFieldsEach, NoSuchCustomer};
+use crate::api::interactions::{CreateInteraction, Interaction, TimelineParams, TimelineQuery};
+use crate::api::problems::{Erased, InvalidFieldsEach, InvalidFiltersEach, NoSuchCustomer};
 use crate::db::interactions::{self as repo, InteractionRow};
-use crate::domain::enums::{required, Channel, Direction, InteractionKind};
 use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
 
 /// A customer's interactions, newest first, cursor-paginated (complaints, surveys and shipment
-/// notifications arrive here from their events).
+/// notifications arrive here from their events). `channel`, `direction` and `kind` keep only
+/// the touchpoints matching them all; a value outside its vocabulary is a `422` naming the
+/// parameter. A `next_cursor` continues the same filtered list (pass the same filters).
 #[utoipa::path(get, path = "/api/v1/customers/{id}/interactions", tag = "customers",
-    params(("id" = Uuid, Path, description = "Customer id"), PageParams),
+    params(("id" = Uuid, Path, description = "Customer id"), TimelineParams),
     responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<Interaction>)),
-        NoSuchCustomer))]
+        NoSuchCustomer, InvalidFiltersEach))]
 pub async fn list_interactions(
     caller: Authorized<caps::CustomersRead>,
     path: web::Path<Uuid>,
-    page: Query<PageParams>,
+    query: Query<TimelineParams>,
     deps: Deps,
 ) -> Result<HttpResponse, ApiError> {
-    let (limit, cursor) = page.parse()?;
+    let TimelineQuery {
+        channel,
+        direction,
+        kind,
+        limit,
+        cursor,
+    } = query.validate()?;
+    let filter = repo::Filter {
+        channel,
+        direction,
+        kind,
+    };
     let (id, who) = (path.into_inner(), caller.principal.clone());
     let page = db::run(&deps.pool, move |conn| {
         access::load(conn, &who, id)?;
-        let rows = repo::page(conn, id, cursor.map(|c| (c.at, c.id)), limit)?;
+        let after = cursor.map(|c| (c.at, c.id));
+        let rows = repo::page_of(conn, id, filter, after, limit)?;
         Ok(Page::from_rows(
             rows,
             limit,
@@ -55,7 +67,8 @@ pub async fn list_interactions(
 /// Logs a touchpoint (channel, direction, kind, summary; time defaults to now, staff to the
 /// caller). On a customer merged into another it is logged on the survivor, whose id the
 /// answer's `customer_id` names: no touchpoint is lost. `Location` names the new entry (under
-/// the customer it was logged on). An erased customer is a `409` `customer_erased`.
+/// the customer it was logged on). An erased customer is a `409` `customer_erased`; an
+/// `occurred_at` more than 5 minutes ahead of the service's clock is a `422`.
 #[utoipa::path(post, path = "/api/v1/customers/{id}/interactions", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = CreateInteraction,
     responses((status = 201, description = "Logged; `Location` and `ETag` of the entry", body = Interaction),
@@ -73,17 +86,7 @@ pub async fn create_interaction(
         deps.clock.now_micros(),
         body.into_inner(),
     );
-    let mut errors = Vec::new();
-    required::<Channel>(&mut errors, "channel", &req.channel);
-    required::<Direction>(&mut errors, "direction", &req.direction);
-    required::<InteractionKind>(&mut errors, "kind", &req.kind);
-    let summary = req.summary.trim().to_owned();
-    if summary.is_empty() || summary.chars().count() > 2000 {
-        errors.push(FieldError::new("summary", "must be 1–2000 characters"));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let (summary, occurred_at) = req.validate(now)?;
     let row = InteractionRow {
         id: new_id(),
         customer_id: id,
@@ -92,7 +95,7 @@ pub async fn create_interaction(
         kind: req.kind,
         summary,
         staff_id: req.staff_id.or_else(|| caller.user_id()),
-        occurred_at: req.occurred_at.map_or(now, |t| t.trunc_subsecs(6)),
+        occurred_at,
         created_at: now,
         source: None,
     };
