@@ -48,8 +48,9 @@ const SCOPED: &str = "WITH window_days AS ( \
 /// The RFM cells of the customers in scope (`$1`, `$2` as in [`SCOPED`]), scored as the
 /// customers service scores them (SPEC §4), over every customer who shipped — so a customer's
 /// cell is the `rfm` its file shows: recency by the day of the last shipment, frequency and
-/// monetary over the trailing 12 months, each the quintile (`analytics_quintile`, as `NTILE(5)` deals
-/// them) of the middle position of the customer's group of equal values, so ties score alike.
+/// monetary over the trailing 12 months, each the quintile (`kuaidi_quintile`, a shared
+/// migration: as `NTILE(5)` deals them) of the middle position of the customer's group of
+/// equal values, so ties score alike.
 const RFM: &str = "WITH window_days AS ( \
        SELECT customer_id, SUM(shipments)::bigint AS f, SUM(spend_minor)::bigint AS v \
        FROM customer_days WHERE day > $2::date - 365 AND day <= $2::date GROUP BY customer_id), \
@@ -67,8 +68,8 @@ const RFM: &str = "WITH window_days AS ( \
        WINDOW by_day AS (ORDER BY last_day), by_f AS (ORDER BY f), by_v AS (ORDER BY v)), \
      scored AS ( \
        SELECT merchant_id, \
-         analytics_quintile(r_pos, n) AS r, analytics_quintile(f_pos, n) AS f, \
-         analytics_quintile(m_pos, n) AS m \
+         kuaidi_quintile(r_pos, n) AS r, kuaidi_quintile(f_pos, n) AS f, \
+         kuaidi_quintile(m_pos, n) AS m \
        FROM ranked) \
      SELECT r, f, m, COUNT(*)::bigint AS customers FROM scored \
      WHERE $1::uuid IS NULL OR merchant_id = $1 \

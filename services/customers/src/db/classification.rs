@@ -1,11 +1,11 @@
 //! The classification run, set-based: one statement computes every live customer's 12-month
 //! figures from the daily buckets (summed per customer first, then onto the survivors of
-//! merges; a tier set by hand is kept), ranks them with window functions (cumulative spend for the
-//! Pareto tiers, quintiles for RFM: `customers_quintile` of the middle of a group of equal
-//! values, so ties score alike — NTILE(5) where there are none), derives the lifecycle stage and the churn warning, and
-//! updates only the rows that changed, keeping them in a temporary table so the events
-//! (`events::classified`, built in SQL too, batched by the table's `chunk`) and the retention
-//! tasks follow set-based.
+//! merges; a tier set by hand is kept), ranks them with window functions (cumulative spend for
+//! the Pareto tiers; for RFM the quintile, `kuaidi_quintile` of a shared migration, of the
+//! middle of a group of equal values, so ties score alike — NTILE(5) where there are none),
+//! derives the lifecycle stage and the churn warning, and updates only the rows that changed,
+//! keeping them in a temporary table so the events (`events::classified`, built in SQL too,
+//! batched by the table's `chunk`) and the retention tasks follow set-based.
 
 use chrono::{DateTime, Utc};
 use diesel::connection::SimpleConnection;
@@ -119,9 +119,9 @@ computed AS (
          WHEN sl >= $3::bigint THEN 'loyal'
          WHEN first_day > $1::date - $10::int THEN 'new'
          ELSE 'active' END AS stage,
-    CASE WHEN last_at IS NULL THEN NULL ELSE customers_quintile(r_pos, n) END AS r,
-    CASE WHEN last_at IS NULL THEN NULL ELSE customers_quintile(f_pos, n) END AS f,
-    CASE WHEN last_at IS NULL THEN NULL ELSE customers_quintile(m_pos, n) END AS m
+    CASE WHEN last_at IS NULL THEN NULL ELSE kuaidi_quintile(r_pos, n)::smallint END AS r,
+    CASE WHEN last_at IS NULL THEN NULL ELSE kuaidi_quintile(f_pos, n)::smallint END AS f,
+    CASE WHEN last_at IS NULL THEN NULL ELSE kuaidi_quintile(m_pos, n)::smallint END AS m
   FROM ranked
 ),
 -- Only the rows that change are joined back for the update (by primary key): a run that

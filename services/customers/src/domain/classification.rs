@@ -128,8 +128,8 @@ pub fn moved_by_shipments() -> Vec<Stage> {
 
 /// The quintile (1–5) of the item at 0-based `rank` of `n` ranked lowest first, as SQL's
 /// `NTILE(5)` assigns it (the first `n % 5` buckets get one extra), and as the classification
-/// run's `customers_quintile` does for the middle of a group of equal values (so they score
-/// alike).
+/// run's `kuaidi_quintile` (a shared migration) does for the middle of a group of equal values
+/// (so they score alike).
 pub fn quintile(rank: usize, n: usize) -> i16 {
     let (size, extra) = (n / 5, n % 5);
     let mut start = 0;

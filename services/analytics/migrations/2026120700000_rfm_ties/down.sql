@@ -1,1 +1,0 @@
-DROP FUNCTION analytics_quintile(BIGINT, BIGINT);

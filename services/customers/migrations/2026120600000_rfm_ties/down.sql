@@ -1,1 +1,0 @@
-DROP FUNCTION customers_quintile(BIGINT, BIGINT);

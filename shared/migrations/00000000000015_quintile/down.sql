@@ -1,0 +1,1 @@
+DROP FUNCTION kuaidi_quintile(BIGINT, BIGINT);
