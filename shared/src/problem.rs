@@ -289,6 +289,19 @@ impl ResponseError for ApiError {
     }
 }
 
+/// What [`ApiError::Unavailable`] says of a transaction PostgreSQL refused to serialise.
+pub const SERIALIZATION_FAILURE: &str = "serialization failure";
+/// What [`ApiError::Unavailable`] says of a transaction PostgreSQL gave up in a deadlock.
+pub const DEADLOCK: &str = "deadlock detected";
+
+impl ApiError {
+    /// Whether this is a transaction that lost a conflict with another (a deadlock or a
+    /// serialization failure) and may simply be run again.
+    pub fn lost_a_conflict(&self) -> bool {
+        matches!(self, Self::Unavailable(m) if m == SERIALIZATION_FAILURE || m == DEADLOCK)
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -302,7 +315,14 @@ impl From<diesel::result::Error> for ApiError {
                 ),
             },
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                Self::Unavailable("serialization failure".into())
+                Self::Unavailable(SERIALIZATION_FAILURE.into())
+            }
+            // SQLSTATE 40P01, which diesel does not name: PostgreSQL gave this transaction up
+            // to let another go on. Retryable, as a serialization failure is: a 503, not a 500.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().starts_with("deadlock detected") =>
+            {
+                Self::Unavailable(DEADLOCK.into())
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {

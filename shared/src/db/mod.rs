@@ -147,6 +147,29 @@ where
     run(pool, move |conn| conn.transaction(f)).await
 }
 
+/// Like [`transaction`], run again (three times in all, at the most) when PostgreSQL gives it
+/// up in a deadlock or a serialization failure — for a write that may meet a background
+/// worker's locks in the other order (a failed attempt rolled back, so `f` runs afresh).
+pub async fn transaction_retried<T, F>(pool: &PgPool, f: F) -> Result<T, ApiError>
+where
+    F: Fn(&mut PgConnection) -> Result<T, ApiError> + Send + Sync + 'static,
+    T: Send + 'static,
+{
+    let f = std::sync::Arc::new(f);
+    let mut attempt = 1;
+    loop {
+        let g = f.clone();
+        match transaction(pool, move |conn| g(conn)).await {
+            Err(e) if e.lost_a_conflict() && attempt < 3 => {
+                tracing::info!(attempt, "transaction lost a conflict; running it again");
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
 /// Like [`run`] for work outside a request (jobs, workers, the bus, start-up), whose errors
 /// are `anyhow`.
 pub async fn work<T, F>(pool: &PgPool, f: F) -> anyhow::Result<T>
@@ -174,3 +197,7 @@ pub async fn ping(pool: &PgPool) -> bool {
     .map(|r| r.is_ok())
     .unwrap_or(false)
 }
+
+#[cfg(test)]
+#[path = "conflict_tests.rs"]
+mod conflict_tests;

@@ -23,7 +23,9 @@ pub async fn delete_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let scope = super::scope_of(&caller)?;
     let id = path.into_inner();
-    db::transaction(&deps.pool, move |conn| {
+    // Deleting takes the subscription's deliveries along, which the delivery worker may hold
+    // locked while it records an attempt: PostgreSQL then gives one of the two up.
+    db::transaction_retried(&deps.pool, move |conn| {
         let sub = super::visible(conn, id, &scope)?;
         repo::delete_subscription(conn, sub.id)?;
         Ok(())
