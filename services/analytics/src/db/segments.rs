@@ -61,9 +61,9 @@ const RFM: &str = "WITH window_days AS ( \
        WHERE c.last_shipment_at IS NOT NULL), \
      ranked AS ( \
        SELECT merchant_id, COUNT(*) OVER () AS n, \
-         RANK() OVER by_day + (COUNT(*) OVER (by_day RANGE CURRENT ROW) - 1) / 2 AS r_pos, \
-         RANK() OVER by_f + (COUNT(*) OVER (by_f RANGE CURRENT ROW) - 1) / 2 AS f_pos, \
-         RANK() OVER by_v + (COUNT(*) OVER (by_v RANGE CURRENT ROW) - 1) / 2 AS m_pos \
+         (RANK() OVER by_day + COUNT(*) OVER by_day) / 2 AS r_pos, \
+         (RANK() OVER by_f + COUNT(*) OVER by_f) / 2 AS f_pos, \
+         (RANK() OVER by_v + COUNT(*) OVER by_v) / 2 AS m_pos \
        FROM shipped \
        WINDOW by_day AS (ORDER BY last_day), by_f AS (ORDER BY f), by_v AS (ORDER BY v)), \
      scored AS ( \

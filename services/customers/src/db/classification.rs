@@ -89,7 +89,8 @@ base AS (
 -- The Pareto rank: the spend ranked before a customer (highest first) is what comes after
 -- them in ascending order. Customers without a shipment spend nothing, so ranking within the
 -- partition changes no one's tier. RFM: each customer's middle position among those with the
--- same value (recency by the day of the last shipment: days since it), its quintile below.
+-- same value (recency by the day of the last shipment: days since it) — halfway between its
+-- group's first position (RANK) and last (the count up to its peers) —, its quintile below.
 ranked AS (
   SELECT b.*,
     SUM(spend) OVER (PARTITION BY last_at IS NULL)
@@ -97,9 +98,9 @@ ranked AS (
       AS cum_before,
     SUM(spend) OVER () AS total,
     COUNT(*) OVER (PARTITION BY last_at IS NULL) AS n,
-    RANK() OVER by_day + (COUNT(*) OVER (by_day RANGE CURRENT ROW) - 1) / 2 AS r_pos,
-    RANK() OVER by_freq + (COUNT(*) OVER (by_freq RANGE CURRENT ROW) - 1) / 2 AS f_pos,
-    RANK() OVER by_amount + (COUNT(*) OVER (by_amount RANGE CURRENT ROW) - 1) / 2 AS m_pos
+    (RANK() OVER by_day + COUNT(*) OVER by_day) / 2 AS r_pos,
+    (RANK() OVER by_freq + COUNT(*) OVER by_freq) / 2 AS f_pos,
+    (RANK() OVER by_amount + COUNT(*) OVER by_amount) / 2 AS m_pos
   FROM base b
   WINDOW by_spend AS (PARTITION BY last_at IS NULL ORDER BY spend, id),
     by_day AS (PARTITION BY last_at IS NULL ORDER BY last_day),
