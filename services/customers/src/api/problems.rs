@@ -12,7 +12,7 @@ kuaidi_shared::problem_responses! {
     pub InvalidFieldsEach = 422, "Invalid fields (every one reported)";
     pub InvalidFilters = 422, "Invalid filters";
     pub InvalidFiltersEach = 422, "Invalid filters (every one reported)";
-    pub MayNotCreateCustomers = 403, "Role may not create customers";
+    pub MayNotCreateCustomers = 403, "Role may not create customers, or may not set what it named: a `value_tier` (admins, managers and supervisors only), an agent's `owner_id` other than themselves";
     pub MayNotHandOver = 403, "Agents and end customers may not hand over portfolios";
     pub NoFileForPhone = 404, "No file holds the caller's phone";
     pub NoSuchCustomer = 404, "No such customer for this caller";
@@ -22,9 +22,9 @@ kuaidi_shared::problem_responses! {
     pub NotACustomerToken = 403, "Not a customer token";
     pub NotChangeable = 409, "The customer was erased (`customer_erased`) or merged into another (`customer_merged`)";
     pub NotMergeable = 409, "A customer erased or already merged (e.g. a concurrent merge won)";
-    pub NotTheirsToChange = 403, "Not this caller's to change";
+    pub NotTheirsToChange = 403, "Not this caller's to change: another agent's customer, an agent's `owner_id` other than themselves, a `value_tier` by other than admins, managers and supervisors, an end customer's change of more than their preferences";
     pub NotTheirsToErase = 403, "Not this caller's to erase";
-    pub NotTheirsToHandOver = 403, "Not this caller's to hand over";
+    pub NotTheirsToHandOver = 403, "Not this caller's to hand over (an agent: another's customer, or an owner other than themselves)";
     pub NotUndoable = 409, "Already undone, too late, or a customer erased since";
     pub SameOwner = 422, "Same owner on both sides";
     pub StaffOnly = 403, "Staff only";

@@ -16,7 +16,9 @@ use crate::domain::search::{Filter, Identity};
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// An exact phone, email or unified social credit code (matched through the blind index),
-    /// otherwise a name (case- and accent-insensitive, best matches first).
+    /// otherwise part of a name or of a business's `company.legal_name` (case- and
+    /// accent-insensitive, similar spellings too; best matches first: exact, then prefix, then
+    /// most similar).
     pub q: Option<String>,
     /// `individual` | `business`.
     #[param(value_type = Option<Kind>, inline)]

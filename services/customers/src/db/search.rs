@@ -1,5 +1,5 @@
 //! Searching and listing customers: filters, exact identity matches, and ranked name search
-//! (case- and accent-folded trigram similarity).
+//! (case- and accent-folded trigram similarity of the name and of a business's legal name).
 
 use chrono::{DateTime, Utc};
 use diesel::dsl::sql;
@@ -23,7 +23,7 @@ pub enum Query {
     /// The customers holding an identity (exact phone, email or credit code) by its blind
     /// index — found in the same statement as the page, through the survivor of a merge.
     Identity { kind: String, digest: String },
-    /// Ranked name search, offset-paged.
+    /// Ranked search of names and legal names, offset-paged.
     Name { text: String, offset: i64 },
 }
 
@@ -31,6 +31,10 @@ diesel::define_sql_function! {
     /// SQL `COALESCE` of a nullable id and a fallback.
     fn coalesce(x: Nullable<SqlUuid>, y: SqlUuid) -> SqlUuid;
 }
+
+/// The folded legal name of a business, as the trigram index of migration
+/// `legal_name_search` has it: the text must stay the index's expression for it to be used.
+const LEGAL_NAME: &str = "customers_fold(company ->> 'legal_name')";
 
 fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -129,18 +133,30 @@ pub fn search(
                     .bind::<Text, _>(like_pattern(&folded))
                     .sql(" OR search_name % ")
                     .bind::<Text, _>(folded.clone())
+                    .sql(&format!(" OR {LEGAL_NAME} LIKE "))
+                    .bind::<Text, _>(like_pattern(&folded))
+                    .sql(&format!(" OR {LEGAL_NAME} % "))
+                    .bind::<Text, _>(folded.clone())
                     .sql(")"),
             )
             .order((
-                sql::<Bool>("search_name = ")
+                sql::<Bool>("(search_name = ")
                     .bind::<Text, _>(folded.clone())
-                    .desc(),
-                sql::<Bool>("search_name LIKE ")
-                    .bind::<Text, _>(prefix)
-                    .desc(),
-                sql::<Float>("similarity(search_name, ")
-                    .bind::<Text, _>(folded)
+                    .sql(&format!(" OR {LEGAL_NAME} IS NOT DISTINCT FROM "))
+                    .bind::<Text, _>(folded.clone())
                     .sql(")")
+                    .desc(),
+                sql::<Bool>("(search_name LIKE ")
+                    .bind::<Text, _>(prefix.clone())
+                    .sql(&format!(" OR COALESCE({LEGAL_NAME} LIKE "))
+                    .bind::<Text, _>(prefix)
+                    .sql(", false))")
+                    .desc(),
+                sql::<Float>("GREATEST(similarity(search_name, ")
+                    .bind::<Text, _>(folded.clone())
+                    .sql(&format!("), similarity({LEGAL_NAME}, "))
+                    .bind::<Text, _>(folded)
+                    .sql("))")
                     .desc(),
                 customers::id.desc(),
             ))

@@ -20,7 +20,7 @@ pub struct Filter {
 }
 
 /// What `q` asks for: `Ok((kind, blind index))` of an exact phone, email or credit code,
-/// `Err(text)` of a name.
+/// `Err(text)` of a name or legal name.
 pub type Identity = Result<(&'static str, String), String>;
 
 const OFFSET_PREFIX: &str = "o:";

@@ -1,6 +1,7 @@
 //! Who may see and change which customer (SPEC §3): merchants only their own account, end
 //! customers only the file holding their phone, agents may write their own and unowned
-//! customers and see PII of those they own.
+//! customers (and make no one but themselves an owner) and see PII of those they own; value
+//! tiers are set by hand by admins, managers and supervisors.
 
 use diesel::PgConnection;
 use kuaidi_shared::auth::{Principal, Role};
@@ -193,6 +194,41 @@ pub fn may_write(caller: &Principal, row: &CustomerRow) -> Result<(), ApiError> 
         )),
         _ => Err(ApiError::Forbidden("may not change customers".into())),
     }
+}
+
+/// Whether `caller` may change a customer's owner from `from` to `to` (on creation `from` is
+/// `None`): agents write their own and unowned customers (SPEC §3), so they may take an unowned
+/// customer, keep or give up their own, but never make someone else the owner — neither of a
+/// new customer nor of one of theirs (that would be creating one owned by another in two
+/// steps). Handing a customer to another account manager is for admins, managers and
+/// supervisors (`PUT /owner`, a handover).
+pub fn may_set_owner(
+    caller: &Principal,
+    from: Option<Uuid>,
+    to: Option<Uuid>,
+) -> Result<(), ApiError> {
+    match to {
+        Some(owner) if caller.role == Role::Agent && from != to && caller.user_id() != to => {
+            Err(ApiError::Forbidden(format!(
+                "agents may make only themselves the owner of a customer, not {owner}; \
+                 a manager, supervisor or admin hands customers to others"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A value tier is set by hand (or given back to the rules, any of `changed` naming
+/// `value_tier…`) by admins, managers and supervisors only: it decides entitlements such as
+/// fast-lane complaints.
+pub fn may_set_tier(who: &Principal, changed: &[String]) -> Result<(), ApiError> {
+    let by_hand = changed.iter().any(|f| f.starts_with("value_tier"));
+    if by_hand && !matches!(who.role, Role::Admin | Role::Manager | Role::Supervisor) {
+        return Err(ApiError::Forbidden(
+            "only admins, managers and supervisors set a value tier by hand".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses end customers (who may change only their consents and preferences).

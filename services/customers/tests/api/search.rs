@@ -74,6 +74,62 @@ async fn names_match_regardless_of_case_and_accents_best_first() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_is_found_by_part_of_its_legal_name_as_by_its_name() {
+    let app = spawn().await;
+    let admin = app.token(Role::Admin);
+    let shenzhen = create(
+        &app,
+        &json!({"kind": "business", "name": "Acme",
+            "company": {"legal_name": "Shenzhen Acme Trading Co., Ltd."}}),
+    )
+    .await;
+    create(&app, &acme()).await;
+    create(
+        &app,
+        &json!({"kind": "business", "name": "SG Logistics",
+            "company": {"legal_name": "Société Générale Logistique"}}),
+    )
+    .await;
+    create(&app, &json!({"kind": "individual", "name": "李雷"})).await;
+    let find = |q: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let page = app.get(admin, &format!("/api/v1/customers?q={q}")).await;
+            let mut found = names(&expect_json(page, 200).await);
+            found.sort();
+            found
+        }
+    };
+
+    assert_eq!(find("Trading").await, ["Acme", "Acme Trading"], "q=Trading");
+    assert_eq!(find("shenzhen%20ACME").await, ["Acme"], "case-folded");
+    assert_eq!(
+        find("%E9%98%BF%E5%85%8B%E7%B1%B3%E8%B4%B8%E6%98%93").await,
+        ["Acme Trading"],
+        "阿克米贸易, part of 杭州阿克米贸易有限公司"
+    );
+    let acmes = app.get(&admin, "/api/v1/customers?q=acme").await;
+    let acmes = names(&expect_json(acmes, 200).await);
+    assert_eq!(acmes, ["Acme", "Acme Trading"], "exact name first");
+    assert_eq!(find("generale").await, ["SG Logistics"], "accent-folded");
+
+    let path = format!("/api/v1/customers/{}", shenzhen["id"].as_str().expect("id"));
+    let renamed = json!({"company": {"legal_name": "Guangzhou Acme Freight Co., Ltd."}});
+    expect_json(app.patch(&admin, &path, &renamed).await, 200).await;
+    assert_eq!(
+        find("freight").await,
+        ["Acme"],
+        "an edited legal name is found"
+    );
+    assert_eq!(
+        find("shenzhen").await,
+        Vec::<String>::new(),
+        "the old one no more"
+    );
+    app.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_combine_and_pages_follow_the_cursor() {
     let app = spawn().await;
     let admin = app.token(Role::Admin);

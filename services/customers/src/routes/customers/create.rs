@@ -25,7 +25,7 @@ use crate::domain::enums::Purpose;
 use crate::domain::new_customer::NewCustomer;
 use crate::events::emit::Emitter;
 use crate::routes::customers::view;
-use crate::workflow::profile;
+use crate::workflow::{access, profile};
 use kuaidi_shared::deps::Deps;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -38,13 +38,15 @@ pub struct CreateParams {
 
 /// Opens a customer file and emits `customer.created`. A phone, email or credit code that
 /// already belongs to a customer is a `409` naming the match, unless `allow_duplicate=true`.
-/// An agent who names no `owner_id` becomes the owner. `consents` (optional) records consents
-/// with the file, as `PUT /customers/{id}/consents` does. `birthday` and `family` are stored
-/// only when `consents` grants `profile_extras`: otherwise the file is created without them
-/// (they answer `null`); a malformed birthday is still a `422`. Birthday care within the care
-/// job's lead (with `care_messages` consent) is planned at once. Phones, emails, tags and
-/// lanes given twice are kept once. A `value_tier` sets the tier by hand (admins, managers,
-/// supervisors: `403` for others), kept by the classification runs.
+/// An agent who names no `owner_id` becomes the owner; an agent naming anyone else as
+/// `owner_id` is a `403` (agents write only their own and unowned customers). `consents`
+/// (optional) records consents with the file, as `PUT /customers/{id}/consents` does.
+/// `birthday` and `family` are stored only when `consents` grants `profile_extras`: otherwise
+/// the file is created without them (they answer `null`); a malformed birthday is still a
+/// `422`. Birthday care within the care job's lead (with `care_messages` consent) is planned
+/// at once. Phones, emails, tags and lanes given twice are kept once. A `value_tier` sets the
+/// tier by hand (admins, managers, supervisors: `403` for others), kept by the classification
+/// runs.
 #[utoipa::path(post, path = "/api/v1/customers", tag = "customers", params(CreateParams),
     request_body = CreateCustomer,
     responses((status = 201, description = "Created; `Location` names the customer", body = Customer),
@@ -58,11 +60,12 @@ pub async fn create_customer(
 ) -> Result<HttpResponse, ApiError> {
     // To the microsecond PostgreSQL keeps: the answer (and its ETag) is what a read gives.
     let (pii, now) = (deps.pii.clone(), deps.clock.now_micros());
-    crate::workflow::access::staff_only(&caller)?;
+    access::staff_only(&caller)?;
     let (new, consents) = validated(body.into_inner(), &caller, now)?;
     if new.value_tier.is_some() {
-        super::update::may_set_tier(&caller, &["value_tier".into()])?;
+        access::may_set_tier(&caller, &["value_tier".into()])?;
     }
+    access::may_set_owner(&caller, None, new.owner_id)?;
     let digests = profile::digests(&new, &pii);
     let phone_hashes: Vec<String> = digests
         .iter()

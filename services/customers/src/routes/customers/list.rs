@@ -14,8 +14,9 @@ use crate::api::search::SearchParams;
 use crate::workflow::search::Search;
 use kuaidi_shared::deps::Deps;
 
-/// Finds customers: an exact phone, email or credit code, or a ranked name search, with
-/// filters; cursor-paginated. PII is masked as for single reads.
+/// Finds customers: an exact phone, email or unified social credit code, or a ranked search of
+/// names and of businesses' `company.legal_name`, with filters; cursor-paginated. PII is masked
+/// as for single reads.
 #[utoipa::path(get, path = "/api/v1/customers", tag = "customers", params(SearchParams),
     responses((status = 200, description = "`{data, next_cursor}`", body = inline(Page<Customer>)),
         InvalidFiltersEach))]

@@ -23,7 +23,10 @@ use crate::workflow::access;
 use kuaidi_shared::deps::Deps;
 
 /// Gives a customer another account manager (or none); their open follow-ups go along.
-/// Emits `customer.owner_changed`. An erased customer is a `409` `customer_erased`.
+/// Emits `customer.owner_changed`. An erased customer is a `409` `customer_erased`. An agent
+/// may take an unowned customer and keep or give up their own (`owner_id` themselves or
+/// `null`); another agent's customer, or naming anyone else as owner, is a `403`: admins,
+/// managers and supervisors hand customers to others.
 #[utoipa::path(put, path = "/api/v1/customers/{id}/owner", tag = "customers",
     params(("id" = Uuid, Path, description = "Customer id")), request_body = PutOwner,
     responses((status = 200, description = "The customer with its new owner", body = Customer),
@@ -45,6 +48,7 @@ pub async fn put_owner(
     let pii = deps.pii.clone();
     let body = db::transaction(&deps.pool, move |conn| {
         let mut row = access::lock_for_write(conn, &who, id)?;
+        access::may_set_owner(&who, row.owner_id, to)?;
         let emit = Emitter { ctx: &ctx, now };
         if workflow::ownership::reassign(conn, &emit, id, row.owner_id, to)? {
             row.owner_id = to;

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::PgConnection;
-use kuaidi_shared::auth::{Principal, Role};
+use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::events::Outbox;
@@ -57,23 +57,12 @@ fn refuse_duplicates(
     }
 }
 
-/// A value tier is set by hand (or given back to the rules) by admins, managers and
-/// supervisors only: it decides entitlements such as fast-lane complaints.
-pub fn may_set_tier(who: &Principal, changed: &[String]) -> Result<(), ApiError> {
-    let by_hand = changed.iter().any(|f| f.starts_with("value_tier"));
-    if by_hand && !matches!(who.role, Role::Admin | Role::Manager | Role::Supervisor) {
-        return Err(ApiError::Forbidden(
-            "only admins, managers and supervisors set a value tier by hand".into(),
-        ));
-    }
-    Ok(())
-}
-
 /// Edits a customer: the fields given replace the stored ones and the whole result is
 /// validated as a creation would be. `If-Match` with a stale version is a `412`. An end
 /// customer may change only their own `preferences`. A new `owner_id` is an owner change as
 /// by `PUT /owner`: the open follow-ups go along and `customer.owner_changed` is emitted
-/// (besides `customer.updated`). An edit never makes its editor the owner.
+/// (besides `customer.updated`); an agent may name only themselves (`403` for anyone else, as
+/// on `PUT /owner`). An edit never makes its editor the owner.
 /// `birthday` and `family` need the customer's `profile_extras` consent (`422` without); a new
 /// birthday takes its birthday care along (the open task for the old date is cancelled, the
 /// one for the new date planned at once when it is within the care rule's lead). An erased
@@ -118,7 +107,8 @@ pub async fn update_customer(
                 "an end customer may change only their own preferences".into(),
             ));
         }
-        may_set_tier(&who, &changed)?;
+        access::may_set_tier(&who, &changed)?;
+        access::may_set_owner(&who, row.owner_id, edited.owner_id)?;
         let consented = profile::consented(&row, "profile_extras");
         patch::check_extras(&changed, consented)?;
         let new = NewCustomer::parse(edited, consented)?;

@@ -1,0 +1,1 @@
+DROP INDEX customers_legal_name_trgm;
