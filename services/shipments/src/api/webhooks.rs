@@ -151,9 +151,18 @@ pub struct WebhookDelivery {
     pub event_type: String,
     /// `pending` | `succeeded` | `failed`.
     pub status: String,
+    /// Attempts made: the automatic ones and the re-sends asked for (`:redeliver`, `:replay`).
     pub attempts: i32,
+    /// The HTTP status the endpoint answered the last attempt with (null: no answer).
     pub last_status_code: Option<i32>,
     pub last_latency_ms: Option<i32>,
+    /// Why the last attempt got no HTTP answer, in a few words for people (not for matching):
+    /// `connection refused`, `connection reset`, `host unreachable`, `could not connect`,
+    /// `timed out after 10 s`, `no HTTP answer`, `TLS handshake failed`, `host name could not be
+    /// resolved`, `target address not allowed` (the URL resolves to an address webhooks may not
+    /// call), `invalid URL`, `not sent: internal error`. Null when the endpoint answered (its
+    /// status is in `last_status_code`) or before any attempt.
+    pub last_error: Option<String>,
     /// When the next attempt is due (pending deliveries only).
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -176,7 +185,7 @@ pub struct ReplayWebhook {
 /// What `:replay` queued.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReplayResult {
-    /// Deliveries queued to be sent again.
+    /// Deliveries a re-send was queued for.
     pub requeued: i64,
     /// The effective start (the requested `since`, or 30 days ago if earlier).
     pub since: DateTime<Utc>,

@@ -10,6 +10,7 @@ pub mod schema;
 pub mod shipments;
 pub mod tracking_cache;
 pub mod tracking_events;
+pub mod webhook_attempts;
 pub mod webhook_claims;
 pub mod webhook_endpoints;
 pub mod webhooks;

@@ -2,7 +2,8 @@
 //! fan-out of an event into deliveries, and the persisted delivery queue the worker claims.
 // NOTE: the two `table!` definitions live here rather than in the generated `schema.rs` so that
 // regenerating it for other tables cannot drop them; they mirror migration
-// `2026112500020_webhooks` column for column.
+// `2026112500020_webhooks` column for column, with the columns later migrations added
+// (`webhook_versions`, `webhook_resends`).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -40,6 +41,8 @@ diesel::table! {
         retry_started_at -> Timestamptz,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        schedule_step -> Int4,
+        resend_due_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -76,14 +79,25 @@ pub struct DeliveryRow {
     pub event_type: String,
     pub payload: serde_json::Value,
     pub status: String,
+    /// Every attempt made: automatic ones and re-sends asked for by hand.
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_latency_ms: Option<i32>,
+    /// Why the last attempt got no HTTP answer (`None` when the endpoint answered).
     pub last_error: Option<String>,
+    /// When the next automatic attempt is due (while pending); also the lease of a worker that
+    /// claimed it for one.
     pub next_attempt_at: DateTime<Utc>,
+    /// Start of the retry window: the delivery's creation.
     pub retry_started_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Automatic attempts made: the place reached in the retry schedule, which re-sends asked
+    /// for by hand leave where it was.
+    pub schedule_step: i32,
+    /// A re-send asked for (`:redeliver`, `:replay`) and not made yet, due from then on; while
+    /// it is being sent, its lease.
+    pub resend_due_at: Option<DateTime<Utc>>,
 }
 
 impl DeliveryRow {
@@ -110,6 +124,8 @@ impl DeliveryRow {
             retry_started_at: now,
             created_at: now,
             updated_at: now,
+            schedule_step: 0,
+            resend_due_at: None,
         }
     }
 }
@@ -306,77 +322,4 @@ pub fn find_delivery(
         .select(DeliveryRow::as_select())
         .first(conn)
         .optional()
-}
-
-/// Makes one delivery due now with a fresh retry window (`:redeliver`).
-pub fn requeue_delivery(
-    conn: &mut PgConnection,
-    delivery_id: Uuid,
-    now: DateTime<Utc>,
-) -> QueryResult<DeliveryRow> {
-    use webhook_deliveries::dsl as d;
-    diesel::update(d::webhook_deliveries.find(delivery_id))
-        .set((
-            d::status.eq(PENDING),
-            d::next_attempt_at.eq(now),
-            d::retry_started_at.eq(now),
-            d::updated_at.eq(now),
-        ))
-        .returning(DeliveryRow::as_returning())
-        .get_result(conn)
-}
-
-/// Makes every delivery of the subscription created since `since` that did not succeed due now
-/// with a fresh retry window (`:replay`); returns how many.
-pub fn requeue_unsucceeded(
-    conn: &mut PgConnection,
-    subscription_id: Uuid,
-    since: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> QueryResult<usize> {
-    use webhook_deliveries::dsl as d;
-    diesel::update(
-        d::webhook_deliveries
-            .filter(d::subscription_id.eq(subscription_id))
-            .filter(d::created_at.ge(since))
-            .filter(d::status.ne(SUCCEEDED)),
-    )
-    .set((
-        d::status.eq(PENDING),
-        d::next_attempt_at.eq(now),
-        d::retry_started_at.eq(now),
-        d::updated_at.eq(now),
-    ))
-    .execute(conn)
-}
-
-/// What one attempt ended with.
-#[derive(Debug, Clone)]
-pub struct AttemptOutcome {
-    pub status: &'static str,
-    pub status_code: Option<i32>,
-    pub latency_ms: i32,
-    pub error: Option<String>,
-    pub next_attempt_at: DateTime<Utc>,
-}
-
-pub fn record_attempt(
-    conn: &mut PgConnection,
-    delivery_id: Uuid,
-    outcome: &AttemptOutcome,
-    now: DateTime<Utc>,
-) -> QueryResult<()> {
-    use webhook_deliveries::dsl as d;
-    diesel::update(d::webhook_deliveries.find(delivery_id))
-        .set((
-            d::status.eq(outcome.status),
-            d::attempts.eq(d::attempts + 1),
-            d::last_status_code.eq(outcome.status_code),
-            d::last_latency_ms.eq(outcome.latency_ms),
-            d::last_error.eq(&outcome.error),
-            d::next_attempt_at.eq(outcome.next_attempt_at),
-            d::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
 }

@@ -18,5 +18,7 @@ mod storage;
 mod tracking_events;
 mod webhook_admin;
 mod webhook_edits;
+mod webhook_failures;
+mod webhook_resends;
 mod webhook_states;
 mod webhooks;

@@ -459,6 +459,10 @@ async fn a_name_resolving_to_loopback_is_refused_at_delivery_time() {
     })
     .await;
     assert!(d["last_status_code"].is_null(), "nothing was sent: {d}");
+    assert_eq!(
+        d["last_error"], "target address not allowed",
+        "the owner is told why, without the address: {d}"
+    );
     assert!(receiver.got().is_empty(), "the receiver was never called");
     t.t.app.stop().await;
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::api::problems::{BadSince, NoSuchWebhook};
 use crate::api::webhooks::{ReplayResult, ReplayWebhook, WebhookDelivery};
+use crate::db::webhook_attempts as attempts;
 use crate::db::webhook_endpoints as endpoints;
 use crate::db::webhooks::{self as repo, DeliveryRow};
 use crate::workflow::webhooks::{self, Wake};
@@ -48,12 +49,15 @@ pub async fn test_webhook(
     Ok(HttpResponse::Accepted().json(super::view::delivery(row)))
 }
 
-/// Queues again every delivery since `since` (at most 30 days back) that did not succeed, so a
-/// receiver that was down loses nothing. A disabled endpoint is enabled again: events that
-/// arrived while it was disabled were kept for this.
+/// Sends once more, now, every delivery since `since` (at most 30 days back) that did not
+/// succeed, so a receiver that was down loses nothing. Each re-send is one attempt beside the
+/// delivery's automatic retries, as with `:redeliver`: it takes no step of the retry schedule and
+/// moves no next attempt; a delivery the endpoint takes is `succeeded`, one it does not stays as
+/// it was (`pending` on its schedule, or `failed` and not retried). A disabled endpoint is
+/// enabled again: events that arrived while it was disabled were kept for this.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}:replay", tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription")), request_body = ReplayWebhook,
-    responses((status = 202, description = "Deliveries queued to be sent again", body = ReplayResult),
+    responses((status = 202, description = "A re-send of each queued to be sent now", body = ReplayResult),
         NoValidToken, NoSuchWebhook, BadSince))]
 pub async fn replay_webhook(
     caller: Authorized<caps::Webhooks>,
@@ -75,7 +79,7 @@ pub async fn replay_webhook(
         if sub.disabled_at.is_some() {
             endpoints::enable_endpoint(conn, sub.id)?;
         }
-        Ok(repo::requeue_unsucceeded(conn, sub.id, since, now)?)
+        Ok(attempts::request_resends(conn, sub.id, since, now)?)
     })
     .await?;
     wake.wake();

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::api::problems::{BadPage, NoSuchDelivery, NoSuchWebhook};
 use crate::api::webhooks::{WebhookDelivery, WebhookDeliveryPage};
+use crate::db::webhook_attempts as attempts;
 use crate::db::webhooks as repo;
 use crate::workflow::webhooks::Wake;
 
@@ -50,11 +51,17 @@ pub async fn list_deliveries(
     }))
 }
 
-/// Sends one delivery again now, whatever its status, with a fresh retry window.
+/// Sends the delivery once more, now, whatever its status: one attempt more, beside its
+/// automatic retries, which it leaves where they were — it takes no step of the retry schedule
+/// and moves the next automatic attempt neither sooner nor later. Taken by the endpoint (2xx),
+/// the delivery is `succeeded`; otherwise it stays as it was: a `pending` one goes on with its
+/// schedule, a `failed` one (its retries over) stays `failed` and is not retried, a
+/// `succeeded` one stays `succeeded`. A re-send asked for already and not made yet stands (one
+/// re-send, not two); a disabled endpoint gets it once enabled again.
 #[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}:redeliver",
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription"), ("delivery_id" = Uuid, Path, description = "The delivery"),),
-    responses((status = 202, description = "Queued to be sent now", body = WebhookDelivery),
+    responses((status = 202, description = "The delivery as it stands, its re-send queued to be sent now", body = WebhookDelivery),
         NoValidToken, NoSuchDelivery))]
 pub async fn redeliver(
     caller: Authorized<caps::Webhooks>,
@@ -68,7 +75,7 @@ pub async fn redeliver(
     let row = db::transaction(&deps.pool, move |conn| {
         let sub = super::visible(conn, id, &scope)?;
         repo::find_delivery(conn, sub.id, delivery_id)?.ok_or(ApiError::NotFound("delivery"))?;
-        Ok(repo::requeue_delivery(conn, delivery_id, now)?)
+        Ok(attempts::request_resend(conn, delivery_id, now)?)
     })
     .await?;
     wake.wake();

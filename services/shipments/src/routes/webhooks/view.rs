@@ -71,6 +71,7 @@ pub fn delivery(r: DeliveryRow) -> WebhookDelivery {
         attempts: r.attempts,
         last_status_code: r.last_status_code,
         last_latency_ms: r.last_latency_ms,
+        last_error: r.last_error,
         created_at: r.created_at,
     }
 }

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::db::webhooks::{self as repo, DeliveryRow, SubscriptionRow};
 
+pub mod failure;
 mod in_flight;
 pub mod registration;
 pub mod signature;

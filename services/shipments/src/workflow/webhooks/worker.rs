@@ -3,7 +3,10 @@
 //! the signed event and records the attempt. It keeps a fixed number of sends in flight, a few
 //! at most to any one endpoint, and claims the next as soon as one finishes: an endpoint that is
 //! slow or down holds its own few slots until its timeout, never the other endpoints' deliveries. Failures are retried on the configured schedule
-//! with ±10 % jitter inside the retry window, then `failed`; an endpoint failing without a
+//! with ±10 % jitter inside the retry window, then `failed`; a re-send asked for by hand is one
+//! attempt beside that schedule, which it leaves where it was (`crate::db::webhook_attempts`).
+//! An attempt that got no HTTP answer records why, in words fit for the endpoint's owner
+//! (`super::failure`). An endpoint failing without a
 //! success for the configured period is disabled and `webhook.endpoint_disabled` is emitted,
 //! and queued for the owner's other endpoints that subscribed to it.
 
@@ -20,12 +23,14 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use super::failure::Failure;
 use super::in_flight::InFlight;
 use super::{signature, target};
 use crate::configuration::WebhookSettings;
-use crate::db::webhook_claims;
+use crate::db::webhook_attempts::{self as attempts, AttemptOutcome};
+use crate::db::webhook_claims::{self, Claimed};
 use crate::db::webhook_endpoints as endpoints;
-use crate::db::webhooks::{self as repo, AttemptOutcome, DeliveryRow, SubscriptionRow};
+use crate::db::webhooks::{self as repo, DeliveryRow, SubscriptionRow};
 use crate::events::Emitter;
 
 /// Wakes the worker when a delivery was made due (`:test`, `:redeliver`, `:replay`).
@@ -70,10 +75,10 @@ impl Worker {
                 match self.claim(&flight).await {
                     Ok(due) => {
                         claimed += due.len();
-                        for (delivery, sub) in due {
+                        for (claim, sub) in due {
                             let this = self.clone();
                             flight.spawn(sub.id, async move {
-                                if let Err(e) = this.attempt(delivery, sub).await {
+                                if let Err(e) = this.attempt(claim, sub).await {
                                     tracing::warn!(error = %e, "recording a webhook attempt failed");
                                 }
                             });
@@ -96,10 +101,7 @@ impl Worker {
 
     /// Claims as many due deliveries as there is room for in `flight`, each endpoint within its
     /// share, with the subscriptions they go to.
-    async fn claim(
-        &self,
-        flight: &InFlight,
-    ) -> anyhow::Result<Vec<(DeliveryRow, SubscriptionRow)>> {
+    async fn claim(&self, flight: &InFlight) -> anyhow::Result<Vec<(Claimed, SubscriptionRow)>> {
         let room = self.settings.batch_size - i64::try_from(flight.len()).unwrap_or(i64::MAX);
         if room <= 0 {
             return Ok(Vec::new());
@@ -109,24 +111,25 @@ impl Worker {
             self.settings.per_endpoint.max(1),
         );
         let mut busy: HashMap<Uuid, i64> = flight.busy().into_iter().collect();
+        let now = self.clock.now_micros();
         let (claimed, subs) = db::work(&self.pool, move |conn| {
-            let mut claimed: Vec<DeliveryRow> = Vec::new();
+            let mut claimed: Vec<Claimed> = Vec::new();
             // Endpoints at their share are left out of the next claim, which may find others.
             while (claimed.len() as i64) < room {
                 let shares: Vec<(Uuid, i64)> = busy.iter().map(|(e, n)| (*e, *n)).collect();
                 let left = room - claimed.len() as i64;
                 let rows = conn.transaction(|c| {
-                    webhook_claims::claim_due(c, left, lease, per_endpoint, &shares)
+                    webhook_claims::claim_due(c, now, left, lease, per_endpoint, &shares)
                 })?;
                 if rows.is_empty() {
                     break;
                 }
                 for r in &rows {
-                    *busy.entry(r.subscription_id).or_default() += 1;
+                    *busy.entry(r.delivery.subscription_id).or_default() += 1;
                 }
                 claimed.extend(rows);
             }
-            let ids: Vec<Uuid> = claimed.iter().map(|d| d.subscription_id).collect();
+            let ids: Vec<Uuid> = claimed.iter().map(|c| c.delivery.subscription_id).collect();
             let subs = repo::list_subscriptions_by_id(conn, &ids)?;
             Ok((claimed, subs))
         })
@@ -135,15 +138,20 @@ impl Worker {
         // A subscription deleted since the claim: its deliveries went with it.
         Ok(claimed
             .into_iter()
-            .filter_map(|d| {
-                let sub = subs.get(&d.subscription_id)?.clone();
-                Some((d, sub))
+            .filter_map(|c| {
+                let sub = subs.get(&c.delivery.subscription_id)?.clone();
+                Some((c, sub))
             })
             .collect())
     }
 
-    /// Sends one delivery and records the outcome.
-    async fn attempt(&self, delivery: DeliveryRow, sub: SubscriptionRow) -> anyhow::Result<()> {
+    /// Sends one delivery and records the outcome: an automatic attempt takes a step of the
+    /// schedule, a re-send alone leaves it as it is.
+    async fn attempt(&self, claim: Claimed, sub: SubscriptionRow) -> anyhow::Result<()> {
+        let Claimed {
+            delivery,
+            automatic,
+        } = claim;
         let started = Instant::now();
         let sent = self.send(&delivery, &sub).await;
         let latency_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
@@ -152,43 +160,35 @@ impl Worker {
         let now = self.clock.now_micros();
         let (code, error) = match sent {
             Ok(code) => (Some(i32::from(code)), None),
-            Err(e) => (None, Some(e)),
+            Err(e) => (None, Some(e.to_string())),
         };
         let ok = code.is_some_and(|c| (200..300).contains(&c));
-        let outcome = if ok {
-            AttemptOutcome {
-                status: repo::SUCCEEDED,
-                status_code: code,
-                latency_ms,
-                error: None,
-                next_attempt_at: now,
-            }
-        } else {
-            let next = next_attempt(
-                &self.settings,
-                delivery.attempts + 1,
-                delivery.retry_started_at,
-                now,
-                rand::random::<f64>(),
-            );
-            AttemptOutcome {
-                status: if next.is_some() {
-                    repo::PENDING
-                } else {
-                    repo::FAILED
-                },
-                status_code: code,
-                latency_ms,
-                error: error.or_else(|| code.map(|c| format!("HTTP {c}"))),
-                next_attempt_at: next.unwrap_or(now),
-            }
+        let next_attempt_at = (automatic && !ok)
+            .then(|| {
+                next_attempt(
+                    &self.settings,
+                    delivery.schedule_step + 1,
+                    delivery.retry_started_at,
+                    now,
+                    rand::random::<f64>(),
+                )
+            })
+            .flatten();
+        let outcome = AttemptOutcome {
+            automatic,
+            resent: delivery.resend_due_at.is_some(),
+            delivered: ok,
+            status_code: code,
+            latency_ms,
+            error,
+            next_attempt_at,
         };
         let disable_after = Span::milliseconds(
             i64::try_from(self.settings.disable_after_ms).unwrap_or(i64::MAX / 2),
         );
         let disabled = db::work(&self.pool, move |conn| {
             conn.transaction::<_, anyhow::Error, _>(|c| {
-                repo::record_attempt(c, delivery.id, &outcome, now)?;
+                attempts::record_attempt(c, delivery.id, &outcome, now)?;
                 if ok {
                     endpoints::mark_endpoint_healthy(c, sub.id)?;
                     return Ok(false);
@@ -215,32 +215,43 @@ impl Worker {
         Ok(())
     }
 
-    /// POSTs the event to the endpoint; the HTTP status, or why nothing was received.
-    async fn send(&self, delivery: &DeliveryRow, sub: &SubscriptionRow) -> Result<u16, String> {
+    /// POSTs the event to the endpoint; the HTTP status, or why nothing was received (the cause
+    /// in the log, what the owner may read in the answer).
+    async fn send(&self, delivery: &DeliveryRow, sub: &SubscriptionRow) -> Result<u16, Failure> {
         let allow_private = self.settings.allow_private_targets;
-        let url = target::parse(&sub.url, allow_private).map_err(|e| e.to_string())?;
-        let addr = target::resolve(&url, allow_private)
-            .await
-            .map_err(|e| e.to_string())?;
+        let timeout = Duration::from_millis(self.settings.request_timeout_ms);
+        let failed = |why: &dyn std::fmt::Debug, failure: Failure| {
+            tracing::info!(error = ?why, subscription = %sub.id, "webhook delivery failed");
+            failure
+        };
+        let url =
+            target::parse(&sub.url, allow_private).map_err(|e| failed(&e, e.clone().into()))?;
+        // A resolver that does not answer must not hold the send past its timeout either.
+        let addr = match tokio::time::timeout(timeout, target::resolve(&url, allow_private)).await {
+            Ok(resolved) => resolved.map_err(|e| failed(&e, e.clone().into()))?,
+            Err(elapsed) => return Err(failed(&elapsed, Failure::Unresolvable)),
+        };
         let mut client = reqwest::Client::builder()
             // A proxy from HTTP(S)_PROXY would connect instead of the address just checked.
             .no_proxy()
-            .timeout(Duration::from_millis(self.settings.request_timeout_ms))
+            .timeout(timeout)
             // A redirect could lead anywhere, including an internal address.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(host) = url.host_str() {
             // Connect to the address just checked, not to whatever DNS answers next.
             client = client.resolve(host, addr);
         }
-        let client = client.build().map_err(|e| e.to_string())?;
+        let client = client.build().map_err(|e| failed(&e, Failure::Internal))?;
         let secret = self
             .pii
             .open(&sub.secret_sealed)
             .ok()
             .and_then(|s| String::from_utf8(s).ok())
-            .ok_or_else(|| "the signing secret could not be opened".to_owned())?;
-        let body = serde_json::to_vec(&delivery.payload).map_err(|e| e.to_string())?;
+            .ok_or_else(|| failed(&"the signing secret could not be opened", Failure::Internal))?;
+        let body =
+            serde_json::to_vec(&delivery.payload).map_err(|e| failed(&e, Failure::Internal))?;
         let t = self.clock.now().timestamp();
+        let https = url.scheme() == "https";
         let resp = client
             .post(url)
             .header("content-type", "application/json")
@@ -251,21 +262,14 @@ impl Worker {
             .body(body)
             .send()
             .await
-            .map_err(|e| {
-                tracing::info!(error = %e, subscription = %sub.id, "webhook delivery failed");
-                // Generic: the subscriber reads this error, which must not describe our network.
-                if e.is_timeout() {
-                    "request timed out".to_owned()
-                } else {
-                    "request failed: no answer from the endpoint".to_owned()
-                }
-            })?;
+            .map_err(|e| failed(&e, Failure::of_request(&e, timeout, https)))?;
         Ok(resp.status().as_u16())
     }
 }
 
-/// When to try again after failed attempt number `attempts` (1-based), or `None` when the
-/// retry window that began at `window_start` is over. `jitter` in [0, 1) spreads ±10 %.
+/// When to try again after failed automatic attempt number `attempts` (1-based: the step of
+/// the schedule; re-sends asked for by hand are not counted), or `None` when the retry window
+/// that began at `window_start` is over. `jitter` in [0, 1) spreads ±10 %.
 pub fn next_attempt(
     settings: &WebhookSettings,
     attempts: i32,
