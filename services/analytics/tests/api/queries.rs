@@ -193,7 +193,11 @@ async fn staff_narrow_the_segments_and_the_churn_risk_to_one_merchant_and_a_merc
     assert_eq!(export.status(), 200);
     let csv = export.text().await.expect("csv");
     assert!(
-        csv.lines().any(|l| l.starts_with("value_tier,key,2,")),
+        csv.starts_with("section,name,customers,customer_share,value,share"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().any(|l| l.starts_with("value_tier,key,2,1.0,")),
         "the export's segments are our merchant's too: {csv}"
     );
     t.stop().await;

@@ -50,7 +50,9 @@ kuaidi_shared::vocabulary! {
 }
 
 /// A report as CSV (RFC 4180, UTF-8, CRLF, a header line), with the same parameters and
-/// rights as its JSON endpoint, streamed line by line as the rows are produced.
+/// rights as its JSON endpoint, streamed line by line as the rows are produced. `segments`:
+/// columns `section,name,customers,customer_share,value,share` (value share), a row per value
+/// tier, Pareto point, RFM cell and lifecycle stage.
 #[utoipa::path(get, path = "/api/v1/analytics/export", tag = "analytics",
     params(ExportQuery, KpiQuery),
     responses((status = 200, description = "The report as CSV", content_type = "text/csv", body = String),
@@ -199,19 +201,20 @@ fn write(
         Report::Segments => {
             let found = crate::db::segments::segments(conn, scope, today)?;
             let s = crate::routes::segments::segments(found);
-            let columns = ["section", "name", "customers", "value", "share"];
+            let columns = ["section", "name", "customers", "customer_share", "value", "share"];
             let mut out: Vec<Value> = s
                 .value_tiers
                 .iter()
                 .map(|t| {
                     serde_json::json!({
                 "section": "value_tier", "name": t.tier, "customers": t.customers,
-                "value": t.value, "share": t.value_share})
+                "customer_share": t.customer_share, "value": t.value, "share": t.value_share})
                 })
                 .collect();
             out.extend(s.pareto.iter().map(|p| {
                 serde_json::json!({
-                "section": "pareto", "name": p.customer_share, "share": p.value_share})
+                "section": "pareto", "name": p.customer_share,
+                "customer_share": p.customer_share, "share": p.value_share})
             }));
             out.extend(s.rfm.iter().map(|c| {
                 serde_json::json!({
