@@ -392,16 +392,34 @@ async fn a_customer_opens_a_case_in_the_app_on_a_parcel_they_sent() {
 
 /// Posts a photo of `size` bytes as a case's evidence through the gateway.
 async fn upload_photo(suite: &Suite, token: &str, id: &str, size: usize) -> reqwest::Response {
-    let boundary = "kuaidi-e2e-boundary";
+    upload(
+        suite,
+        token,
+        id,
+        ("kuaidi-e2e-boundary", vec![0x89; size]),
+        None,
+    )
+    .await
+}
+
+/// Posts `content` as a photo of a case, its multipart body written with `boundary`, under an
+/// `Idempotency-Key` if one is given.
+async fn upload(
+    suite: &Suite,
+    token: &str,
+    id: &str,
+    (boundary, content): (&str, Vec<u8>),
+    key: Option<&str>,
+) -> reqwest::Response {
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nphoto\r\n\
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"box.png\"\r\n\
          Content-Type: image/png\r\n\r\n"
     )
     .into_bytes();
-    body.resize(body.len() + size, 0x89);
+    body.extend_from_slice(&content);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    suite
+    let mut req = suite
         .env
         .http
         .post(suite.url(&format!("/api/v1/complaints/{id}/evidence")))
@@ -409,11 +427,50 @@ async fn upload_photo(suite: &Suite, token: &str, id: &str, size: usize) -> reqw
         .header(
             "content-type",
             format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("request sent")
+        );
+    if let Some(key) = key {
+        req = req.header("idempotency-key", key);
+    }
+    req.body(body).send().await.expect("request sent")
+}
+
+/// Every HTTP client writes a multipart body with a boundary of its own per request: a retried
+/// upload under the same `Idempotency-Key` is the same request all the same, and replays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_upload_with_another_boundary_replays_under_its_idempotency_key() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let body = json!({"type": "complaint", "channel": "phone", "category": "damaged",
+        "description": "The box arrived crushed."});
+    let case = json_of(suite.post(&admin, "/api/v1/complaints", &body).await, 201).await;
+    let id = case["id"].as_str().expect("id");
+    let photo = || b"\x89PNG photo of a crushed box".to_vec();
+
+    let key = Some("upload-1");
+    let first = upload(&suite, &admin, id, ("----client-a-1", photo()), key).await;
+    let first = json_of(first, 201).await;
+    let retried = upload(&suite, &admin, id, ("----client-b-2", photo()), key).await;
+    let retried = json_of(retried, 201).await;
+    assert_eq!(retried["id"], first["id"], "the first upload's answer");
+    let other = upload(
+        &suite,
+        &admin,
+        id,
+        ("----client-c-3", b"other".to_vec()),
+        key,
+    )
+    .await;
+    let problem = kuaidi_shared::testing::expect_problem(other, 422).await;
+    assert_eq!(problem["code"], "idempotency_key_reused");
+    let listed = json_of(
+        suite
+            .get(&admin, &format!("/api/v1/complaints/{id}/evidence"))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["data"].as_array().map(Vec::len), Some(1), "{listed}");
+    suite.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -242,7 +242,11 @@ fn idempotency_key(
             "keyed bodies are buffered"
         )));
     };
-    let hash = idempotency::fingerprint("POST", path, bytes);
+    let content_type = head
+        .headers
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let hash = idempotency::fingerprint("POST", path, content_type, bytes);
     Ok(Some((c.principal.sub.clone(), key, hash)))
 }
 
