@@ -201,7 +201,14 @@ fn write(
         Report::Segments => {
             let found = crate::db::segments::segments(conn, scope, today)?;
             let s = crate::routes::segments::segments(found);
-            let columns = ["section", "name", "customers", "customer_share", "value", "share"];
+            let columns = [
+                "section",
+                "name",
+                "customers",
+                "customer_share",
+                "value",
+                "share",
+            ];
             let mut out: Vec<Value> = s
                 .value_tiers
                 .iter()
