@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::domain::claims::ClaimFilters;
 
-/// Body of `POST /api/v1/claims`.
+/// Body of `POST /api/v1/claims`. One open claim per parcel and kind: while a claim of this
+/// kind on the parcel is `filed`, `assessing` or `approved`, another is a `409
+/// duplicate_claim` naming it (`claim_id`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"complaint_id": "01936f9e-7c1a-7d30-9a0e-5b6c7d8e9f00",
     "tracking_number": "KD473124829CN", "kind": "lost",
@@ -31,11 +33,18 @@ pub struct Claim {
     /// `filed` → `assessing` → `approved` | `rejected`; `approved` → `paid`.
     pub status: String,
     pub amount_claimed: Money,
-    /// What the rules allow for this claim (insured → declared value; uninsured loss or
-    /// damage → 3 × freight by default; late → the freight on a time-definite service
-    /// (`express`, `same_day`, `scheduled`), 0 when the parcel was delivered by its promise or
-    /// on another service), never more than claimed. Computed at filing and again at `assess`,
-    /// as of that moment.
+    /// What the rules allow for this claim, never more than claimed. The rule: insured →
+    /// declared value; uninsured loss or damage → 3 × freight by default; late → the freight on
+    /// a time-definite service (`express`, `same_day`, `scheduled`). 0 when the parcel's state
+    /// gives the claim no ground: `late` on another service, on a parcel delivered by its
+    /// promise, or on one whose promise is not past yet; `lost` on a parcel reported delivered
+    /// (whatever its delivery substatus). A late claim on a parcel whose promise is not known
+    /// keeps the freight: the assessor decides.
+    /// The rule's amount is the parcel's cap, shared by all its claims: loss and damage draw on
+    /// one (the goods), lateness on another (the freight), and a claim is payable only what the
+    /// other claims on the parcel leave of its cap — an open claim (`filed`, `assessing`) holds
+    /// its payable amount, an approved or paid one its approved amount, a rejected one nothing.
+    /// Computed at filing and again at `assess`, as of that moment.
     pub amount_payable: Money,
     pub amount_approved: Option<Money>,
     pub customer_id: Option<Uuid>,
@@ -81,9 +90,12 @@ pub struct ClaimPage {
 }
 
 /// Body of `POST /api/v1/claims/{id}/actions/{action}`: `assess` {} (`filed` → `assessing`;
-/// computes `amount_payable` again); `approve` {amount?}
-/// (at most `amount_payable`; default the payable amount) and `reject` {reason} (`assessing`
-/// → `approved` | `rejected`); `pay` {reference} (`approved` → `paid`).
+/// computes `amount_payable` again); `approve` {amount?} (money `{amount, currency}` in the
+/// claim's currency — a bare string or a number is 422; at most `amount_payable` and what the
+/// approved and paid claims on the parcel leave of its cap; default the payable amount) and
+/// `reject` {reason} (`assessing` → `approved` | `rejected`); `pay` {reference} (`approved` →
+/// `paid`; `409 over_cap` when it would take what the parcel's claims were paid above its cap,
+/// which only claims approved before caps were kept per parcel can meet).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"amount": {"amount": "45.00", "currency": "CNY"}}))]
 pub struct ClaimActionBody(pub serde_json::Map<String, serde_json::Value>);

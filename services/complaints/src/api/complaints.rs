@@ -47,7 +47,8 @@ pub struct CreateComplaint {
     #[serde(default)]
     #[schema(value_type = Option<ComplaintCategory>)]
     pub category: Option<String>,
-    /// `low` | `normal` | `high` | `urgent`; derived when not given.
+    /// `low` | `normal` | `high` | `urgent`; derived when not given. A key account's case
+    /// takes one level above it, given or derived (the fast lane), capped at `urgent`.
     #[serde(default)]
     pub priority: Option<String>,
     /// The merchant the case concerns, for staff opening a case without a shipment this
@@ -159,11 +160,14 @@ pub struct Complaint {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {
     pub id: i64,
-    /// The user id (`sub`) of who did it, or `system`.
+    /// The user id (`sub`) of who did it, or `system`. For merchants and end customers, the
+    /// role instead: `staff`, `merchant`, `customer` or `system`.
     pub actor: String,
     pub action: String,
     pub from: Option<String>,
     pub to: String,
+    /// The action's body as given (staff); for merchants and end customers only its fields
+    /// meant for the customer (see `GET /api/v1/complaints/{id}/history`).
     pub payload: serde_json::Value,
     pub time: DateTime<Utc>,
     /// Same as `time`.
@@ -191,7 +195,7 @@ pub struct ComplaintFilters {
     pub sla: Option<String>,
     /// RFC 3339; cases received at or after.
     pub received_from: Option<String>,
-    /// RFC 3339; cases received before.
+    /// RFC 3339; cases received before. Earlier than `received_from`: a `422` naming both.
     pub received_to: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -210,7 +214,8 @@ pub struct ComplaintPage {
 
 /// Body of `POST /api/v1/complaints/{id}/actions/{action}`: the fields of the action (SPEC §6):
 /// `triage` {category, priority?, reasonable, note?, reply?, root_cause?} (a root cause from
-/// the taxonomy, kept on the case); `assign` {assignee_id, department}; `investigate` {};
+/// the taxonomy, kept on the case; a key account's case takes one level above the priority
+/// named, as at intake — the fast lane — and its SLA deadlines follow); `assign` {assignee_id, department}; `investigate` {};
 /// `propose` {measures, plan, compensation?, report? {content, process, evidence_analysis,
 /// conclusion}}; `approve` {reason?}; `reject` {reason}; `resolve` {resolution,
 /// customer_notified_at?}; `close` {resolution_code, root_cause?} (a root cause from the

@@ -38,8 +38,8 @@ pub struct Improvement {
     pub version: i32,
 }
 
-/// Body of `POST` (root_cause and goal required) and `PATCH` (any field) on
-/// `/api/v1/improvement-actions`.
+/// Body of `POST` (root_cause and goal required) and `PATCH` (any of these fields, and no
+/// other: an unknown or read-only field is a `422` naming it) on `/api/v1/improvement-actions`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ImprovementBody {
     pub root_cause: Option<String>,

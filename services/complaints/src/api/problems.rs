@@ -4,13 +4,18 @@
 kuaidi_shared::problem_responses! {
     pub AdminsAndManagersOnly = 403, "Admins and managers only";
     pub BadClaim = 422, "Invalid fields, an unknown shipment, or one the case does not concern";
-    pub BadClaimAction = 422, "Invalid fields; an approval above the payable amount";
+    pub BadClaimAction = 422,
+        "Invalid fields; an approval above the payable amount or what the parcel's cap leaves";
+    pub DuplicateClaim = 409,
+        "A claim of this kind on the parcel is still open (`duplicate_claim`; `claim_id` names it)";
     pub CaseChangedSinceIfMatch = 412, "The case changed since the If-Match version";
+    pub CaseClosed = 409,
+        "The case is closed (`case_closed`): reopen it first; `allowed_actions` lists what it takes";
     pub ChangedSinceIfMatch = 412, "Changed since the If-Match version";
     pub ContentTypeNotAccepted = 415, "Content type not accepted";
     pub IllegalInCaseStatus = 409, "Illegal in the case's status; `allowed_actions` lists what is";
     pub IllegalInClaimState = 409,
-        "Illegal in the claim's state; `current_status` names it, `allowed_actions` lists what is";
+        "Illegal in the claim's state (`illegal_transition`: `current_status` names it, `allowed_actions` lists what is), or a payment the parcel's cap refuses (`over_cap`)";
     pub InvalidFilters = 422, "Invalid filters";
     pub InvalidRows = 422, "Invalid rows";
     pub LinkGone = 410, "Used or expired link";

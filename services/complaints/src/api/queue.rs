@@ -105,6 +105,18 @@ impl ComplaintFilters {
                 "must not contain NUL characters",
             ));
         }
+        if let (Some(from), Some(to)) = (f.received_from, f.received_to) {
+            if from > to {
+                e.push(FieldError::new(
+                    "received_from",
+                    "must not be after received_to",
+                ));
+                e.push(FieldError::new(
+                    "received_to",
+                    "must not be before received_from",
+                ));
+            }
+        }
         match q.sla.as_deref() {
             None => {}
             Some("warned") => f.warned = true,

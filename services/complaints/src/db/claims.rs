@@ -1,10 +1,12 @@
-//! Claims: rows, pages, and the ageing of unsettled ones.
+//! Claims: rows, pages, the claims on one parcel (under its lock), and the ageing of unsettled
+//! ones.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::claims;
+use super::schema::{claims, shipment_projection};
+use super::shipments::ShipmentRow;
 use crate::domain::claims::ClaimFilters;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Identifiable)]
@@ -49,6 +51,43 @@ pub fn find(conn: &mut PgConnection, id: Uuid, lock: bool) -> QueryResult<Option
     } else {
         q.first(conn).optional()
     }
+}
+
+/// The projected shipment `tracking_number`, its row locked until the transaction ends: what
+/// changes the share of its cap a claim holds, or pays (filing, assessing, approving, paying),
+/// takes this lock before it reads the other claims, so the claims on one parcel are decided one
+/// at a time (`domain::claims::caps`). An action locks its own claim's row before it, and no
+/// one holding it locks another claim's row, so two transactions never wait on each other in a
+/// circle. The projection only inserts these rows: what waits on the lock is other claims.
+pub fn lock_parcel(
+    conn: &mut PgConnection,
+    tracking_number: &str,
+) -> QueryResult<Option<ShipmentRow>> {
+    shipment_projection::table
+        .find(tracking_number)
+        .select(ShipmentRow::as_select())
+        .for_no_key_update()
+        .first(conn)
+        .optional()
+}
+
+/// The claims on parcel `tracking_number` that hold part of its caps (all but the rejected),
+/// except `except`.
+pub fn on_parcel(
+    conn: &mut PgConnection,
+    tracking_number: &str,
+    except: Option<Uuid>,
+) -> QueryResult<Vec<ClaimRow>> {
+    let mut q = claims::table
+        .filter(claims::tracking_number.eq(tracking_number))
+        .filter(claims::status.ne("rejected"))
+        .select(ClaimRow::as_select())
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(claims::id.ne(id));
+    }
+    q.order((claims::filed_at.asc(), claims::id.asc()))
+        .load(conn)
 }
 
 /// One page (`limit + 1` rows) after `(filed_at, id)`, oldest first.

@@ -6,7 +6,6 @@ use kuaidi_shared::auth::{Principal, Role};
 use kuaidi_shared::ApiError;
 use uuid::Uuid;
 
-use super::history::NewHistory;
 use super::schema::{complaint_history, complaint_numbers, complaints, sla_policies};
 use crate::domain::vocab::{COMPLAINT, OPEN_STATUSES};
 
@@ -69,39 +68,27 @@ impl ComplaintRow {
     }
 }
 
-/// A history entry as stored: what was appended, and its place in the history.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = complaint_history)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
-pub struct HistoryRow {
-    pub id: i64,
-    #[diesel(embed)]
-    pub entry: NewHistory,
-}
-
-/// Whose reports intake folds together: a customer file's, or — for an end customer no file
-/// holds — the reports the same phone made without a file.
+/// Whose reports intake folds together: a customer file's; for an end customer no file holds,
+/// the reports the same phone made without a file; for a report naming no customer (none known
+/// either), anyone's — the same parcel and the same problem are the same case.
 #[derive(Debug, Clone, Copy)]
 pub enum Reporter<'a> {
     File(Uuid),
     Phone(&'a str),
+    Anyone,
 }
 
-/// Serialises intakes of the same reporter, tracking number and category until the end of the
-/// transaction, so two simultaneous reports cannot both miss the other and open two cases.
+/// Serialises intakes on the same tracking number and category (whoever reports) until the end
+/// of the transaction, so two simultaneous reports cannot both miss the other and open two
+/// cases.
 pub fn lock_intake(
     conn: &mut PgConnection,
-    reporter: Reporter<'_>,
     tracking_number: &str,
     category: &str,
 ) -> QueryResult<()> {
-    let who = match reporter {
-        Reporter::File(customer_id) => customer_id.to_string(),
-        Reporter::Phone(hash) => format!("phone:{hash}"),
-    };
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
         .bind::<diesel::sql_types::Text, _>(format!(
-            "complaints.intake:{who}:{tracking_number}:{category}"
+            "complaints.intake:{tracking_number}:{category}"
         ))
         .execute(conn)
         .map(drop)
@@ -200,6 +187,7 @@ pub fn open_duplicates(
         Reporter::Phone(hash) => query
             .filter(complaints::customer_id.is_null())
             .filter(complaints::reporter_phone_hash.eq(hash)),
+        Reporter::Anyone => query,
     }
     .load(conn)
 }
@@ -214,6 +202,8 @@ pub fn insert(conn: &mut PgConnection, row: &ComplaintRow) -> QueryResult<()> {
 pub struct Entry<'a> {
     pub complaint_id: Uuid,
     pub actor: &'a str,
+    /// The role the actor acted in ([`super::history::role_of`]).
+    pub actor_role: &'a str,
     pub action: &'a str,
     #[diesel(column_name = from_status)]
     pub from: Option<&'a str>,
@@ -234,34 +224,6 @@ pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<ComplaintRo
         .select(ComplaintRow::as_select())
         .first(conn)
         .optional()
-}
-
-/// One page (`limit + 1` entries) of a case's history after the entry `after`, in the order
-/// appended; without the internal comments (anything but `internal: false`) when `outsider`,
-/// so an outsider's pages are full.
-pub fn history(
-    conn: &mut PgConnection,
-    id: Uuid,
-    outsider: bool,
-    after: Option<i64>,
-    limit: i64,
-) -> QueryResult<Vec<HistoryRow>> {
-    use complaint_history as h;
-    let mut q = h::table
-        .filter(h::complaint_id.eq(id))
-        .select(HistoryRow::as_select())
-        .into_boxed();
-    if outsider {
-        q = q.filter(
-            h::action.ne("comment").or(h::payload
-                .retrieve_as_object("internal")
-                .eq(serde_json::Value::Bool(false))),
-        );
-    }
-    if let Some(after) = after {
-        q = q.filter(h::id.gt(after));
-    }
-    q.order(h::id.asc()).limit(limit + 1).load(conn)
 }
 
 /// Writes recomputed deadlines of many cases in one statement (`c.id = ANY($1)`: the rows by

@@ -1,4 +1,5 @@
-//! Appending to cases' histories in bulk (sweeps, consumers).
+//! A case's history: appending to it (one entry in [`super::complaints::record`], many at once
+//! here, for sweeps and consumers) and reading it a page at a time.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -6,11 +7,13 @@ use uuid::Uuid;
 
 use super::complaints::ComplaintRow;
 use super::schema::complaint_history;
+use crate::domain::history::SHOWN_IN_PLACE;
 
-/// The actor of what the service does by itself.
-pub const SYSTEM: &str = "system";
+/// `SYSTEM`: the actor (and role) of what the service does by itself; `role_of`: the role an
+/// entry records for its actor.
+pub use crate::domain::history::{role_of, SYSTEM};
 
-/// An entry of a case's history, as appended ([`super::complaints::HistoryRow`] when read).
+/// An entry of a case's history, as appended ([`HistoryRow`] when read).
 #[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = complaint_history)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
@@ -22,6 +25,9 @@ pub struct NewHistory {
     pub to_status: String,
     pub payload: serde_json::Value,
     pub at: DateTime<Utc>,
+    /// The role the actor acted in ([`role_of`]); none on entries written before roles were
+    /// recorded.
+    pub actor_role: Option<String>,
 }
 
 impl NewHistory {
@@ -40,11 +46,22 @@ impl NewHistory {
             to_status: row.status.clone(),
             payload,
             at,
+            actor_role: Some(SYSTEM.into()),
         }
     }
 }
 
-/// Rows per INSERT: 7 parameters each stay well under PostgreSQL's 65,535 per statement.
+/// A history entry as stored: what was appended, and its place in the history.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = complaint_history)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct HistoryRow {
+    pub id: i64,
+    #[diesel(embed)]
+    pub entry: NewHistory,
+}
+
+/// Rows per INSERT: 8 parameters each stay well under PostgreSQL's 65,535 per statement.
 const CHUNK: usize = 5_000;
 
 /// Appends many entries (a sweep may touch tens of thousands of cases at once).
@@ -56,4 +73,37 @@ pub fn append_all(conn: &mut PgConnection, entries: &[NewHistory]) -> QueryResul
             .execute(conn)?;
     }
     Ok(total)
+}
+
+/// One page (`limit + 1` entries) of a case's history after the entry `after`, in the order
+/// appended. For an `outsider` (a merchant, an end customer) only the entries
+/// `domain::history` shows them — changes of status, public comments (`internal: false`),
+/// [`SHOWN_IN_PLACE`] — so an outsider's pages are full.
+pub fn page(
+    conn: &mut PgConnection,
+    id: Uuid,
+    outsider: bool,
+    after: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<HistoryRow>> {
+    use complaint_history as h;
+    let mut q = h::table
+        .filter(h::complaint_id.eq(id))
+        .select(HistoryRow::as_select())
+        .into_boxed();
+    if outsider {
+        let public_comment = h::action.ne("comment").or(h::payload
+            .retrieve_as_object("internal")
+            .eq(serde_json::Value::Bool(false)));
+        q = q.filter(
+            h::from_status
+                .is_null()
+                .or(h::from_status.ne(h::to_status.nullable()))
+                .or(h::action.eq_any(SHOWN_IN_PLACE).and(public_comment)),
+        );
+    }
+    if let Some(after) = after {
+        q = q.filter(h::id.gt(after));
+    }
+    q.order(h::id.asc()).limit(limit + 1).load(conn)
 }

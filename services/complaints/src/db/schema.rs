@@ -10,6 +10,7 @@ diesel::table! {
         to_status -> Text,
         payload -> Jsonb,
         at -> Timestamptz,
+        actor_role -> Nullable<Text>,
     }
 }
 

@@ -1,9 +1,12 @@
-//! Claims (seed 000 超时退费, 保价; seed 004): the payable limit by rule, and the states.
+//! Claims (seed 000 超时退费, 保价; seed 004): the payable limit by rule, the parcel's caps all
+//! its claims share (`caps`), and the states.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::vocab::{ClaimAction, ClaimKind, ClaimStatus};
+
+pub mod caps;
 
 /// Service levels with a promised delivery time: a late parcel gets its freight back.
 pub const TIME_DEFINITE: [&str; 3] = ["express", "same_day", "scheduled"];
@@ -29,6 +32,8 @@ pub struct Parcel<'a> {
     pub declared_value: Option<i64>,
     /// Whether it kept its promise, as known when the amount is computed.
     pub punctuality: Punctuality,
+    /// Whether the shipments service reported it delivered (`shipment.delivered`).
+    pub delivered: bool,
 }
 
 /// The first delivery of a parcel (`shipment.delivered`).
@@ -70,31 +75,44 @@ pub fn punctuality(
     }
 }
 
-/// The most the rules allow for a claim of `kind` on `parcel`: insured loss or damage → the
-/// declared value; uninsured → `freight_multiple` × freight (*default* 3, `[claims]
-/// freight_multiple`); late on a time-definite service → the freight (SPEC §6), unless the
-/// parcel is known to have kept its promise (delivered by it) → nothing; late on another
-/// service → nothing. A claim filed before the promise is past, or on a parcel whose promise is
-/// not known, keeps the SPEC's amount: the assessor decides (and `assess` computes it again).
+/// The most the rules allow for a claim of `kind` on `parcel`, as things stand: its parcel's
+/// cap ([`caps::cap`]: insured loss or damage → the declared value; uninsured →
+/// `freight_multiple` × freight, *default* 3, `[claims] freight_multiple`; late on a
+/// time-definite service → the freight, SPEC §6), or nothing when the parcel's state says the
+/// claim has no ground: `lost` on a parcel reported delivered; `late` on one that kept its
+/// promise (delivered by it) or whose promise is not past yet (`assess` computes it again once
+/// it is). A late claim on a parcel whose promise is not known keeps the SPEC's amount: the
+/// assessor decides.
 pub fn limit(kind: ClaimKind, parcel: Parcel<'_>, freight_multiple: u32) -> i64 {
-    match kind {
-        ClaimKind::Lost | ClaimKind::Damaged => match parcel.declared_value {
-            Some(v) if v > 0 => v,
-            _ => parcel.freight.saturating_mul(i64::from(freight_multiple)),
-        },
-        ClaimKind::Late
-            if TIME_DEFINITE.contains(&parcel.service_level)
-                && parcel.punctuality != Punctuality::OnTime =>
-        {
-            parcel.freight
-        }
-        ClaimKind::Late => 0,
+    let groundless = match kind {
+        ClaimKind::Lost => parcel.delivered,
+        ClaimKind::Damaged => false,
+        ClaimKind::Late => matches!(
+            parcel.punctuality,
+            Punctuality::OnTime | Punctuality::NotYetDue
+        ),
+    };
+    if groundless {
+        0
+    } else {
+        caps::cap(kind, parcel, freight_multiple)
     }
 }
 
-/// What may be paid: the claim, capped by the rule's limit.
-pub fn payable(kind: ClaimKind, parcel: Parcel<'_>, claimed: i64, freight_multiple: u32) -> i64 {
-    claimed.min(limit(kind, parcel, freight_multiple))
+/// What may be paid: the claim, capped by the rule's limit and by what the other claims on the
+/// parcel leave of its cap (`held_by_others`, [`caps::taken`]); never below nothing.
+pub fn payable(
+    kind: ClaimKind,
+    parcel: Parcel<'_>,
+    claimed: i64,
+    freight_multiple: u32,
+    held_by_others: i64,
+) -> i64 {
+    let room = caps::cap(kind, parcel, freight_multiple).saturating_sub(held_by_others);
+    claimed
+        .min(limit(kind, parcel, freight_multiple))
+        .min(room)
+        .max(0)
 }
 
 /// The filing time before which an unsettled claim is overdue at `now`: `ageing_days` earlier
@@ -141,6 +159,7 @@ mod tests {
             freight: 1_500,
             declared_value: declared,
             punctuality: Punctuality::Late,
+            delivered: false,
         }
     }
 
@@ -189,24 +208,26 @@ mod tests {
     }
 
     #[test]
-    fn a_late_refund_is_refused_only_for_a_promise_kept() {
+    fn a_late_refund_needs_a_promise_missed_or_unknown() {
+        assert_eq!(late_refund("express", Punctuality::OnTime), 0, "kept");
+        assert_eq!(late_refund("express", Punctuality::NotYetDue), 0, "not yet");
+        assert_eq!(late_refund("express", Punctuality::Late), 1_500);
         assert_eq!(
-            late_refund("express", Punctuality::OnTime),
-            0,
-            "delivered by it"
+            late_refund("express", Punctuality::Unknown),
+            1_500,
+            "no promise known: the assessor decides"
         );
-        for p in [
-            Punctuality::Late,
-            Punctuality::NotYetDue,
-            Punctuality::Unknown,
-        ] {
-            assert_eq!(
-                late_refund("express", p),
-                1_500,
-                "{p}: the assessor decides"
-            );
-        }
         assert_eq!(late_refund("standard", Punctuality::Late), 0);
+    }
+
+    #[test]
+    fn a_delivered_parcel_is_not_lost_but_may_be_damaged() {
+        let delivered = Parcel {
+            delivered: true,
+            ..parcel("standard", None)
+        };
+        assert_eq!(limit(ClaimKind::Lost, delivered, 3), 0);
+        assert_eq!(limit(ClaimKind::Damaged, delivered, 3), 4_500);
     }
 
     #[test]
@@ -261,11 +282,11 @@ mod tests {
     #[test]
     fn nobody_is_paid_more_than_they_claimed() {
         assert_eq!(
-            payable(ClaimKind::Lost, parcel("standard", None), 1_000, 3),
+            payable(ClaimKind::Lost, parcel("standard", None), 1_000, 3, 0),
             1_000
         );
         assert_eq!(
-            payable(ClaimKind::Lost, parcel("standard", None), 9_000, 3),
+            payable(ClaimKind::Lost, parcel("standard", None), 9_000, 3, 0),
             4_500
         );
     }
@@ -274,7 +295,7 @@ mod tests {
     fn the_freight_multiple_is_configurable() {
         assert_eq!(limit(ClaimKind::Lost, parcel("standard", None), 5), 7_500);
         assert_eq!(
-            payable(ClaimKind::Damaged, parcel("standard", None), 9_000, 5),
+            payable(ClaimKind::Damaged, parcel("standard", None), 9_000, 5, 0),
             7_500
         );
         assert_eq!(

@@ -69,10 +69,32 @@ pub struct Changes {
     pub complaint_ids: Option<Vec<Uuid>>,
 }
 
+/// The fields a body may give (`api::improvements::ImprovementBody`).
+const FIELDS: [&str; 10] = [
+    "root_cause",
+    "goal",
+    "method",
+    "owner_id",
+    "due_at",
+    "status",
+    "metric",
+    "baseline",
+    "result",
+    "complaint_ids",
+];
+
+/// Fields of an improvement action the service keeps itself.
+const READ_ONLY: [&str; 4] = ["id", "created_at", "updated_at", "version"];
+
 impl Changes {
-    /// `creating`: `root_cause` and `goal` are required.
+    /// `creating`: `root_cause` and `goal` are required. A change (not `creating`) names only
+    /// [`FIELDS`]: any other field is refused (as the workspace's other `PATCH` bodies do), so a
+    /// misspelt field is not a change that silently changes nothing.
     pub fn parse(body: Value, creating: bool) -> Result<Self, ApiError> {
         let mut f = Fields::new(body);
+        if !creating {
+            refuse_unknown(&mut f);
+        }
         let complaint_ids = match f.raw().get("complaint_ids").cloned() {
             None | Some(Value::Null) => None,
             Some(v) => match serde_json::from_value::<Vec<Uuid>>(v) {
@@ -103,6 +125,24 @@ impl Changes {
         } else {
             Err(ApiError::Validation(f.errors))
         }
+    }
+}
+
+/// Names each field of a change that is not one of [`FIELDS`].
+fn refuse_unknown(f: &mut Fields) {
+    let Value::Object(given) = f.raw() else {
+        return;
+    };
+    for key in given.keys().filter(|k| !FIELDS.contains(&k.as_str())) {
+        let message = if READ_ONLY.contains(&key.as_str()) {
+            "is read-only".to_owned()
+        } else {
+            format!(
+                "is not a field of an improvement action; fields: {}",
+                FIELDS.join(", ")
+            )
+        };
+        f.errors.push(FieldError::new(key.as_str(), message));
     }
 }
 
@@ -160,6 +200,21 @@ mod tests {
             ),
             other => panic!("expected 422, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_change_names_only_fields_of_an_improvement_action() {
+        match Changes::parse(json!({"stauts": "done", "version": 3, "goal": "g"}), false) {
+            Err(ApiError::Validation(e)) => assert_eq!(
+                e.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+                vec!["stauts", "version"]
+            ),
+            other => panic!("expected 422, got {other:?}"),
+        }
+        assert_eq!(
+            Changes::parse(json!({}), false).expect("an empty change is valid"),
+            Changes::default()
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod departments;
 pub mod evidence;
 pub mod fields;
+pub mod history;
 pub mod improvement;
 pub mod intake;
 pub mod lifecycle;

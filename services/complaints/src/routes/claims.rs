@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use crate::api::claims::{Claim, ClaimActionBody, ClaimPage, ClaimQuery, CreateClaim};
 use crate::api::problems::{
-    BadClaim, BadClaimAction, IllegalInClaimState, InvalidFilters, NoSuchCaseAtAll, NoSuchClaim,
-    NoSuchClaimOrAction, RoleMayNot, StaffOnly,
+    BadClaim, BadClaimAction, DuplicateClaim, IllegalInClaimState, InvalidFilters, NoSuchCaseAtAll,
+    NoSuchClaim, NoSuchClaimOrAction, RoleMayNot, StaffOnly,
 };
 use crate::configuration::Rules;
 use crate::db::claims::{self as repo, ClaimRow};
@@ -52,10 +52,14 @@ pub fn view(r: ClaimRow, now: DateTime<Utc>, rules: &Rules) -> Claim {
     }
 }
 
-/// Files a compensation claim; `amount_payable` is computed by rule from the shipment.
+/// Files a compensation claim; `amount_payable` is computed by rule from the shipment, less
+/// what the other claims on the parcel hold of its cap (loss and damage share one, lateness has
+/// its own). One open claim per parcel and kind: while one is `filed`, `assessing` or
+/// `approved`, another of its kind is a `409 duplicate_claim` naming it (`claim_id`); once it
+/// is paid a new one may claim what is left, once rejected its share is free again.
 #[utoipa::path(post, path = "/api/v1/claims", tag = "claims", request_body = CreateClaim,
     responses((status = 201, description = "Filed", body = Claim),
-        StaffOnly, NoSuchCaseAtAll, BadClaim))]
+        StaffOnly, NoSuchCaseAtAll, DuplicateClaim, BadClaim))]
 pub async fn create_claim(
     caller: Authorized<caps::ComplaintsCreate>,
     ctx: RequestContext,
@@ -130,11 +134,15 @@ pub async fn get_claim(
     ))
 }
 
-/// `assess` {} (`filed` → `assessing`, the payable amount computed again as of now),
-/// `approve` {amount?} (≤ payable, else 422) or `reject` {reason} (`assessing` → `approved` |
-/// `rejected`), `pay` {reference} (`approved` → `paid`); any other action in a state is a 409
-/// naming the current state and the actions allowed in it. Approve, reject and pay are for
-/// supervisors and above. Settling (paid or rejected) emits `claim.settled`.
+/// `assess` {} (`filed` → `assessing`, the payable amount computed again as of now and of the
+/// other claims on the parcel), `approve` {amount?: money} (≤ payable and ≤ what the approved
+/// and paid claims leave of the parcel's cap, else 422; a bare string or number is 422) or
+/// `reject` {reason} (`assessing` → `approved` | `rejected`), `pay` {reference} (`approved` →
+/// `paid`; a payment that would take what the parcel's claims were paid above its cap is a
+/// `409 over_cap`); any other action in a state is a 409 naming the current state and the
+/// actions allowed in it. Assess, approve and pay run with the parcel locked, so concurrent
+/// approvals cannot both spend the same room. Approve, reject and pay are for supervisors and
+/// above. Settling (paid or rejected) emits `claim.settled`.
 #[utoipa::path(post, path = "/api/v1/claims/{id}/actions/{action}", tag = "claims",
     params(("id" = Uuid, Path, description = "Claim id"), ("action" = String, Path, description = "assess | approve | reject | pay")),
     request_body = ClaimActionBody,

@@ -189,11 +189,14 @@ pub async fn get_improvement(
 }
 
 /// Changes the fields given (`If-Match` optional; stale → 412). The answer carries the new
-/// version's `ETag`, as a `GET` would.
+/// version's `ETag`, as a `GET` would. A body that changes nothing (`{}`, or only the values
+/// stored) makes no new version: the answer is the action as it was, with the same `ETag`. A
+/// field that is not one of the body's is a `422` naming it (`id`, `version`, `created_at` and
+/// `updated_at` are read-only).
 #[utoipa::path(patch, path = "/api/v1/improvement-actions/{id}", tag = "improvement-actions",
     params(("id" = Uuid, Path, description = "Improvement action id")),
     request_body = ImprovementBody,
-    responses((status = 200, description = "The action after the change; `ETag` carries its new version", body = Improvement),
+    responses((status = 200, description = "The action after the change; `ETag` carries its version (a new one only when something changed)", body = Improvement),
         NoSuchAction, ChangedSinceIfMatch, InvalidFields))]
 pub async fn patch_improvement(
     req: HttpRequest,
@@ -211,10 +214,14 @@ pub async fn patch_improvement(
         if expected.is_some_and(|v| v != row.version) {
             return Err(ApiError::PreconditionFailed);
         }
+        let before = row.clone();
         apply(conn, &mut row, changes)?;
-        row.version += 1;
-        row.updated_at = now;
-        repo::save(conn, &row)?;
+        // A change that changes nothing is no new version: others' If-Match stays good.
+        if row != before {
+            row.version += 1;
+            row.updated_at = now;
+            repo::save(conn, &row)?;
+        }
         Ok(row)
     })
     .await?;

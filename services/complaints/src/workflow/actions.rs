@@ -11,9 +11,10 @@ use uuid::Uuid;
 
 use crate::configuration::Rules;
 use crate::db::complaints::{self as repo, ComplaintRow};
-use crate::db::departments;
+use crate::db::{customers, departments};
 use crate::domain::commands::{self, Command};
 use crate::domain::departments::{agent_may_transfer, may_assign};
+use crate::domain::intake::fast_lane;
 use crate::domain::lifecycle::{allowed_actions, transition, Action, Status, Target};
 use crate::domain::vocab::Department;
 use crate::events::emit::{case_event, Emitter, Facts};
@@ -110,7 +111,8 @@ pub fn apply(
     }
     let mut em = Emitter::new(ctx, now);
     let before_level = row.escalation_level;
-    effects(&mut row, &command)?;
+    let key_account = priority_for_key_account(conn, &row, &command)?;
+    effects(&mut row, &command, key_account)?;
     let facts = Facts::load(conn, &row)?;
     let outward = command.is_outward() && row.first_responded_at.is_none();
     if outward {
@@ -130,6 +132,7 @@ pub fn apply(
         repo::Entry {
             complaint_id: row.id,
             actor: &who.sub,
+            actor_role: crate::db::history::role_of(who),
             action: req.action.as_ref(),
             from: Some(from.as_ref()),
             to: to.as_ref(),
@@ -184,8 +187,28 @@ fn within_department(
         .map_err(|refusal| ApiError::validation("assignee_id", refusal.to_string()))
 }
 
-/// What the action changes on the case itself.
-fn effects(row: &mut ComplaintRow, command: &Command) -> Result<(), ApiError> {
+/// Whether `command` names a priority for a key account's case. The priority named (at
+/// triage) is the base one, as at intake: a key account's case goes a level above it (SPEC §6
+/// fast lane, `domain::intake::fast_lane`), so a triage never takes the lane away.
+fn priority_for_key_account(
+    conn: &mut PgConnection,
+    row: &ComplaintRow,
+    command: &Command,
+) -> Result<bool, ApiError> {
+    Ok(match (command, row.customer_id) {
+        (
+            Command::Triage {
+                priority: Some(_), ..
+            },
+            Some(c),
+        ) => customers::is_key_account(conn, c)?,
+        _ => false,
+    })
+}
+
+/// What the action changes on the case itself; `key_account`: the case's customer is one (a
+/// priority given is raised a level, [`fast_lane`]).
+fn effects(row: &mut ComplaintRow, command: &Command, key_account: bool) -> Result<(), ApiError> {
     match command {
         Command::Triage {
             category,
@@ -196,7 +219,7 @@ fn effects(row: &mut ComplaintRow, command: &Command) -> Result<(), ApiError> {
         } => {
             row.category = Some(category.to_string());
             if let Some(p) = priority {
-                row.priority = p.to_string();
+                row.priority = fast_lane(*p, key_account).to_string();
             }
             row.reasonable = Some(*reasonable);
             if !reasonable {

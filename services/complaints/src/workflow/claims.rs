@@ -1,12 +1,12 @@
-//! Claims: filing with the payable amount by rule, assessment (which computes it again, as of
-//! its own time), approval within the limit, rejection, payment, and the ageing job that escalates what is left unsettled (*default* 30
-//! days).
+//! Claims: filing with the payable amount by rule and by what the other claims on the parcel
+//! hold of its cap (`parcel`), assessment (which computes it again, as of its own time),
+//! approval within the limit, rejection, payment, and the ageing job that escalates what is left
+//! unsettled (*default* 30 days).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use kuaidi_shared::auth::Principal;
 use kuaidi_shared::clock::new_id;
-use kuaidi_shared::money::Money;
 use kuaidi_shared::request::RequestContext;
 use kuaidi_shared::{ApiError, FieldError};
 use serde_json::Value;
@@ -16,13 +16,19 @@ use crate::configuration::Rules;
 use crate::db::claims::{self as repo, ClaimRow};
 use crate::db::complaints::ComplaintRow;
 use crate::db::schema::complaints;
-use crate::db::shipments::{self, ShipmentRow};
-use crate::domain::claims::{overdue_before, payable, punctuality, transition, Parcel};
+use crate::domain::claims::caps::{self, Holding};
+use crate::domain::claims::{overdue_before, payable, transition};
 use crate::domain::fields::Fields;
 use crate::domain::vocab::{ClaimAction, ClaimKind, ClaimStatus};
 use crate::events::emit::{cities, claim_filed, claim_settled, Emitter, Facts};
 
-/// Files a claim: the shipment must be known, and the case (if named) must concern it.
+mod parcel;
+use parcel::{duplicate, holding, holdings, over_cap, over_limit, parcel_at, standing};
+
+/// Files a claim: the shipment must be known, and the case (if named) must concern it. The
+/// parcel is locked first; a claim of a kind already open on it is a `409 duplicate_claim`, and
+/// the payable amount is what the rule allows less what the other claims hold of the parcel's
+/// cap (`domain::claims::caps`).
 pub fn file(
     conn: &mut PgConnection,
     body: Value,
@@ -57,7 +63,7 @@ pub fn file(
             "the case does not concern this shipment",
         ));
     }
-    let shipment = shipments::find(conn, &tn)?;
+    let shipment = repo::lock_parcel(conn, &tn)?;
     match &shipment {
         None => errors.push(FieldError::new(
             "tracking_number",
@@ -72,7 +78,14 @@ pub fn file(
     let Some(s) = shipment.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    let payable = payable_at(conn, &s, kind, claimed_minor, now, rules)?;
+    let others = holdings(conn, &tn, None)?;
+    if let Some(open) = others.iter().find(|c| c.kind == kind && c.open()) {
+        return Err(duplicate(open));
+    }
+    let parcel = parcel_at(conn, &s, now)?;
+    let held = caps::taken(&others, kind).held;
+    let m = rules.claims.freight_multiple;
+    let payable = payable(kind, parcel, claimed_minor, m, held);
     let row = ClaimRow {
         id: new_id(),
         complaint_id,
@@ -105,67 +118,18 @@ pub fn file(
     Ok(row)
 }
 
-/// What a claim of `kind` for `claimed` on shipment `s` may be paid by rule at `now`: a late
-/// one is judged by the shipment's first delivery, if known, else by its promise and `now`.
-fn payable_at(
-    conn: &mut PgConnection,
-    s: &ShipmentRow,
-    kind: ClaimKind,
-    claimed: i64,
-    now: DateTime<Utc>,
-    rules: &Rules,
-) -> QueryResult<i64> {
-    let delivery = shipments::delivery(conn, &s.tracking_number)?;
-    let parcel = Parcel {
-        service_level: &s.service_level,
-        freight: s.freight_minor,
-        declared_value: s.declared_value_minor,
-        punctuality: punctuality(s.promised_at, delivery, now),
-    };
-    Ok(payable(
-        kind,
-        parcel,
-        claimed,
-        rules.claims.freight_multiple,
-    ))
-}
-
-/// An amount in the claim's currency: `{amount, currency}` or a bare decimal string.
-fn amount(f: &mut Fields, currency: &str) -> Option<i64> {
-    let raw = f.raw().get("amount").cloned()?;
-    let money = match raw {
-        Value::String(s) => Money {
-            amount: s,
-            currency: currency.to_owned(),
-        },
-        Value::Null => return None,
-        other => serde_json::from_value(other).unwrap_or(Money {
-            amount: String::new(),
-            currency: String::new(),
-        }),
-    };
-    match money.to_minor() {
-        Ok(m) if money.currency != currency => {
-            f.errors.push(FieldError::new(
-                "amount",
-                format!(
-                    "must be in {currency} (got {m} minor units of {})",
-                    money.currency
-                ),
-            ));
-            None
-        }
-        Ok(m) if m > 0 => Some(m),
-        Ok(_) => {
-            f.errors
-                .push(FieldError::new("amount", "must be greater than zero"));
-            None
-        }
-        Err(e) => {
-            f.errors.push(FieldError::new("amount", e));
-            None
-        }
+/// The `amount` of an approval: money in the claim's currency. A bare string or a number is a
+/// body of the wrong JSON type (SPEC §2), refused like any other bad amount.
+fn approval(f: &mut Fields, currency: &str) -> Option<i64> {
+    let (money, minor) = f.money("amount", false)?;
+    if money.currency != currency {
+        f.errors.push(FieldError::new(
+            "amount",
+            format!("must be in the claim's currency {currency}"),
+        ));
+        return None;
     }
+    Some(minor)
 }
 
 /// An action on a claim: `POST /claims/{id}/actions/{action}` with its body.
@@ -176,8 +140,11 @@ pub struct Request {
 }
 
 /// Applies `action` to a claim the caller may see. `assess` computes the payable amount again
-/// as of `now` (a parcel delivered, or past its promise, since the claim was filed), and that
-/// is the limit of the approval that follows.
+/// as of `now` (a parcel delivered, or past its promise, since the claim was filed) and of what
+/// the other claims on the parcel hold; that is the limit of the approval that follows, which is
+/// checked again against what the approved claims leave of the parcel's cap, as a payment is
+/// against what the paid ones leave (claims stored before caps were kept per parcel): each
+/// with the parcel locked (`domain::claims::caps`).
 pub fn act(
     conn: &mut PgConnection,
     req: Request,
@@ -190,10 +157,9 @@ pub fn act(
     let mut row = repo::find(conn, id, true)?
         .filter(|c| visible(who, c))
         .ok_or(ApiError::NotFound("claim"))?;
-    let from: ClaimStatus = row
-        .status
-        .parse()
-        .map_err(|_| anyhow::anyhow!("stored claim status {}", row.status))?;
+    let Holding {
+        kind, status: from, ..
+    } = holding(&row)?;
     let to = transition(from, action).ok_or_else(|| {
         let allowed: Vec<ClaimAction> = <ClaimAction as strum::VariantArray>::VARIANTS
             .iter()
@@ -203,32 +169,38 @@ pub fn act(
         super::actions::illegal_transition(from, action, &allowed)
     })?;
     let mut f = Fields::new(body);
+    let m = rules.claims.freight_multiple;
     match action {
         ClaimAction::Assess => {
-            let kind: ClaimKind = row
-                .kind
-                .parse()
-                .map_err(|_| anyhow::anyhow!("stored claim kind {}", row.kind))?;
-            let s = shipments::find(conn, &row.tracking_number)?
-                .ok_or_else(|| anyhow::anyhow!("claim {} names no projected shipment", row.id))?;
-            row.amount_payable_minor =
-                payable_at(conn, &s, kind, row.amount_claimed_minor, now, rules)?;
+            let st = standing(conn, &row, kind)?;
+            let parcel = parcel_at(conn, &st.shipment, now)?;
+            let claimed = row.amount_claimed_minor;
+            row.amount_payable_minor = payable(kind, parcel, claimed, m, st.others.held);
         }
         ClaimAction::Approve => {
-            let approved = amount(&mut f, &row.currency).unwrap_or(row.amount_payable_minor);
-            if approved > row.amount_payable_minor {
-                f.errors.push(FieldError::new(
-                    "amount",
-                    format!(
-                        "must not exceed the payable amount {}",
-                        Money::from_minor(row.amount_payable_minor, &row.currency).amount
-                    ),
-                ));
+            let given = approval(&mut f, &row.currency);
+            if f.ok() {
+                let st = standing(conn, &row, kind)?;
+                let cap = caps::cap(kind, parcel_at(conn, &st.shipment, now)?, m);
+                let room = cap - st.others.decided;
+                let approved = given.unwrap_or(row.amount_payable_minor);
+                let (payable, currency) = (row.amount_payable_minor, &row.currency);
+                if let Some(why) = over_limit(approved, payable, room, currency) {
+                    f.errors.push(FieldError::new("amount", why));
+                }
+                row.amount_approved_minor = Some(approved);
             }
-            row.amount_approved_minor = Some(approved);
         }
         ClaimAction::Reject => row.reason = f.text("reason", true),
-        ClaimAction::Pay => row.reference = f.text("reference", true),
+        ClaimAction::Pay => {
+            row.reference = f.text("reference", true);
+            let st = standing(conn, &row, kind)?;
+            let cap = caps::cap(kind, parcel_at(conn, &st.shipment, now)?, m);
+            let amount = row.amount_approved_minor.unwrap_or(0);
+            if f.ok() && st.others.paid + amount > cap {
+                return Err(over_cap(st.others.paid, amount, cap, &row.currency));
+            }
+        }
     }
     if !f.ok() {
         return Err(ApiError::Validation(f.errors));

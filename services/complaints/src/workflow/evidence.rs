@@ -16,6 +16,7 @@ use crate::domain::evidence::file_type::bytes_fit;
 use crate::domain::evidence::{acceptable_uri, URI_RULE};
 use crate::domain::fields::json_body;
 use crate::domain::fields::Fields;
+use crate::domain::lifecycle::{allowed_actions, Status};
 use crate::domain::vocab::EvidenceKind;
 
 /// What was submitted.
@@ -118,8 +119,10 @@ pub fn upload(parts: Vec<Part>, settings: &EvidenceSettings) -> Result<Submissio
         ));
     }
     let file = parts.into_iter().find(Part::is_file);
-    if file.is_none() {
-        errors.push(FieldError::new("file", "is required"));
+    match &file {
+        None => errors.push(FieldError::new("file", "is required")),
+        Some(f) if f.data.is_empty() => errors.push(FieldError::new("file", "must not be empty")),
+        Some(_) => {}
     }
     let (Some(kind), Some(file), true) = (kind, file, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
@@ -160,7 +163,10 @@ fn checked_file(file: Part, settings: &EvidenceSettings) -> Result<(String, Vec<
     Ok((content_type, file.data))
 }
 
-/// Stores the evidence on a case the caller may see, and records it in the history.
+/// Stores the evidence on a case the caller may see, and records it in the history. A closed
+/// case takes none (`409 case_closed`), as it takes no action but `reopen`: evidence goes on
+/// while a case is open, awaiting feedback included, or once it is reopened. The case is locked
+/// so a close cannot slip in between.
 pub fn add(
     conn: &mut PgConnection,
     case_id: Uuid,
@@ -168,7 +174,10 @@ pub fn add(
     who: &Principal,
     now: DateTime<Utc>,
 ) -> Result<EvidenceRow, ApiError> {
-    let case = crate::db::complaints::visible_case(conn, who, case_id, false)?;
+    let case = crate::db::complaints::visible_case(conn, who, case_id, true)?;
+    if super::actions::status_of(&case)? == Status::Closed {
+        return Err(case_closed());
+    }
     let id = new_id();
     let row = EvidenceRow {
         id,
@@ -192,6 +201,7 @@ pub fn add(
         cases::Entry {
             complaint_id: case.id,
             actor: &who.sub,
+            actor_role: crate::db::history::role_of(who),
             action: "evidence",
             from: Some(&case.status),
             to: &case.status,
@@ -200,4 +210,24 @@ pub fn add(
         },
     )?;
     Ok(row)
+}
+
+/// `409 case_closed`: evidence is added to an open case; `allowed_actions` says what a closed
+/// case takes (`reopen`), as the lifecycle's own 409 does.
+fn case_closed() -> ApiError {
+    let allowed: Vec<String> = allowed_actions(Status::Closed)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut extensions = serde_json::Map::new();
+    extensions.insert(
+        "current_status".into(),
+        serde_json::json!(Status::Closed.to_string()),
+    );
+    extensions.insert("allowed_actions".into(), serde_json::json!(allowed));
+    ApiError::ConflictWith {
+        code: "case_closed",
+        detail: "the case is closed: reopen it to add evidence".into(),
+        extensions,
+    }
 }

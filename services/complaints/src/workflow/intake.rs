@@ -66,19 +66,20 @@ pub fn open_case(
         Some(c) => Some(c),
         None => customer_of(conn, who, shipment.as_ref(), &own)?,
     };
-    // Whose earlier report this one may repeat: the file's, or an end customer's without one.
+    // Whose earlier report this one may repeat: the file's, an end customer's without one, or
+    // with no customer at all anyone's on the same parcel and problem.
     let reporter = match (customer_id, who.role, who.phone_hash.as_deref()) {
-        (Some(c), _, _) => Some(repo::Reporter::File(c)),
-        (None, Role::Customer, Some(hash)) => Some(repo::Reporter::Phone(hash)),
-        _ => None,
+        (Some(c), _, _) => repo::Reporter::File(c),
+        (None, Role::Customer, Some(hash)) => repo::Reporter::Phone(hash),
+        _ => repo::Reporter::Anyone,
     };
-    if let (Some(r), Some(tn), Some(cat)) = (reporter, &intake.tracking_number, &intake.category) {
-        repo::lock_intake(conn, r, tn, cat)?;
+    if let (Some(tn), Some(cat)) = (&intake.tracking_number, &intake.category) {
+        repo::lock_intake(conn, tn, cat)?;
         let since = dedup_since(now, rules.intake.dedup_window_hours);
         // Only a case the caller may read: a recipient's report is not folded into the
         // shipper's case (nor a customer's into one another person opened in the app).
         let mut visible = None;
-        for candidate in repo::open_duplicates(conn, r, tn, cat, since)? {
+        for candidate in repo::open_duplicates(conn, reporter, tn, cat, since)? {
             if repo::visible_to(conn, who, &candidate)? {
                 visible = Some(candidate);
                 break;
@@ -91,6 +92,7 @@ pub fn open_case(
                 repo::Entry {
                     complaint_id: open.id,
                     actor: &who.sub,
+                    actor_role: crate::db::history::role_of(who),
                     action: "duplicate_received",
                     from: Some(&open.status),
                     to: &open.status,
@@ -177,6 +179,7 @@ pub fn open_case(
         repo::Entry {
             complaint_id: row.id,
             actor: &who.sub,
+            actor_role: crate::db::history::role_of(who),
             action: "receive",
             from: None,
             to: RECEIVED,

@@ -39,6 +39,7 @@ async fn the_payable_amount_follows_insurance_freight_and_service_level() {
     parcel(&t, "KD200000001CN", "standard", Some("200.00")).await;
     parcel(&t, "KD200000002CN", "standard", None).await;
     parcel(&t, "KD200000003CN", "express", None).await;
+    parcel(&t, "KD200000008CN", "standard", None).await;
 
     let insured = file(&t, "KD200000001CN", "lost", "500.00").await;
     assert_eq!(
@@ -53,7 +54,7 @@ async fn the_payable_amount_follows_insurance_freight_and_service_level() {
         "3 × freight"
     );
     assert_eq!(
-        file(&t, "KD200000002CN", "damaged", "20.50").await["amount_payable"],
+        file(&t, "KD200000008CN", "damaged", "20.50").await["amount_payable"],
         cny("20.50"),
         "never more than claimed"
     );
@@ -105,7 +106,7 @@ async fn a_claim_is_assessed_approved_within_the_limit_and_paid() {
     );
     json_of(act("assess", json!({}), Role::Agent).await, 200).await;
     assert_eq!(
-        act("approve", json!({"amount": "45.00"}), Role::Agent)
+        act("approve", json!({"amount": cny("45.00")}), Role::Agent)
             .await
             .status(),
         403
@@ -117,7 +118,7 @@ async fn a_claim_is_assessed_approved_within_the_limit_and_paid() {
         "above the payable amount"
     );
     let approved = json_of(
-        act("approve", json!({"amount": "40.00"}), Role::Supervisor).await,
+        act("approve", json!({"amount": cny("40.00")}), Role::Supervisor).await,
         200,
     )
     .await;

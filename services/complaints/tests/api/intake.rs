@@ -74,24 +74,30 @@ async fn a_known_shipments_merchant_wins_and_a_merchant_names_only_itself() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_an_earlier_complaint_makes_a_repeat_not_praise_or_an_inquiry() {
     let t = Desk::spawn().await;
-    let on = |type_: &str, tn: &str| {
-        let mut b = complaint("delay");
+    // Each report on another problem with the parcel: the same one within 24 h would be the
+    // open case again, whatever its type.
+    let on = |type_: &str, tn: &str, category: &str| {
+        let mut b = complaint(category);
         b["type"] = json!(type_);
         b["tracking_number"] = json!(tn);
         b
     };
-    t.created(&t.admin(), &on("praise", "SF2000000001")).await;
-    t.created(&t.admin(), &on("inquiry", "SF2000000001")).await;
-    t.created(&t.admin(), &on("complaint", "SF2000000002"))
+    t.created(&t.admin(), &on("praise", "SF2000000001", "delay"))
+        .await;
+    t.created(&t.admin(), &on("inquiry", "SF2000000001", "tracking_info"))
+        .await;
+    t.created(&t.admin(), &on("complaint", "SF2000000002", "delay"))
         .await;
 
     let after_praise = t
-        .created(&t.admin(), &on("complaint", "SF2000000001"))
+        .created(&t.admin(), &on("complaint", "SF2000000001", "billing"))
         .await;
     let after_complaint = t
-        .created(&t.admin(), &on("complaint", "SF2000000002"))
+        .created(&t.admin(), &on("complaint", "SF2000000002", "billing"))
         .await;
-    let inquiry_after_complaint = t.created(&t.admin(), &on("inquiry", "SF2000000002")).await;
+    let inquiry_after_complaint = t
+        .created(&t.admin(), &on("inquiry", "SF2000000002", "tracking_info"))
+        .await;
 
     assert_eq!(
         after_praise["priority"], "normal",

@@ -3,6 +3,8 @@
 
 mod actions;
 mod app;
+mod claim_caps;
+mod claim_rules;
 mod claims;
 mod complaints;
 mod departments;
@@ -15,6 +17,7 @@ mod late_claims;
 mod lifecycle;
 mod merge_undo;
 mod paging;
+mod probe_fixes;
 mod projections;
 mod queues;
 mod recipients;

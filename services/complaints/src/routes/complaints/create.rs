@@ -25,7 +25,9 @@ use crate::workflow::intake::{open_case, Opened};
 /// holds their phone), not on the shipper's of a parcel sent to them. The same
 /// customer, tracking number and category within the dedup window (*default* 24 h) returns the
 /// open case instead (`200`, `duplicate_of`) — only a case the caller may read, shown as
-/// `GET /complaints/{id}` shows it; otherwise a new case is opened.
+/// `GET /complaints/{id}` shows it; otherwise a new case is opened. A report with no customer
+/// (none named, none known from the shipment) repeats any open case on the same tracking
+/// number and category: the same parcel and the same problem.
 #[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints", request_body = CreateComplaint,
     responses((status = 201, description = "Created; `Location` names the case", body = Complaint),
         (status = 200, description = "An open case for the same customer, shipment and category exists: it is returned with `duplicate_of`", body = Complaint),

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::api::evidence::{Evidence, EvidenceList, NewEvidence};
 use crate::api::problems::{
-    ContentTypeNotAccepted, NoSuchCase, NoSuchEvidence, NoSuchUpload, UploadTooLarge,
+    CaseClosed, ContentTypeNotAccepted, NoSuchCase, NoSuchEvidence, NoSuchUpload, UploadTooLarge,
 };
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
@@ -109,7 +109,9 @@ async fn read_form(
 /// Adds evidence: JSON {kind, description, uri} (an `http`/`https` address, or the download
 /// path of an upload; anything else is a `422` naming `uri`), or `multipart/form-data` with `kind`,
 /// `description` and a `file` (at most 10 MB by default → 413; content types from the
-/// configured allow-list → else 415; SHA-256 stored).
+/// configured allow-list → else 415; SHA-256 stored). An empty file is a `422` naming `file`.
+/// A closed case takes no evidence (`409 case_closed`, as it takes no action but `reopen`);
+/// one awaiting the customer's feedback, or reopened, does.
 ///
 /// The file's bytes must also fit the type declared, as their magic numbers tell, else 415
 /// naming both ("the file is application/vnd.microsoft.portable-executable, not image/png").
@@ -122,7 +124,7 @@ async fn read_form(
     params(("id" = Uuid, Path, description = "Case id")),
     request_body(content = NewEvidence, description = "JSON with a uri, or multipart/form-data with a file"),
     responses((status = 201, description = "Added; `Location` names the evidence", body = Evidence),
-        NoSuchCase, UploadTooLarge, ContentTypeNotAccepted, InvalidFields))]
+        NoSuchCase, CaseClosed, UploadTooLarge, ContentTypeNotAccepted, InvalidFields))]
 pub async fn add_evidence(
     req: HttpRequest,
     caller: Authorized<caps::ComplaintsRead>,

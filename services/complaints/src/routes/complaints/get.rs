@@ -1,7 +1,6 @@
 //! `GET /api/v1/complaints/{id}` and its history.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::Role;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
@@ -14,7 +13,8 @@ use uuid::Uuid;
 
 use crate::api::complaints::{Complaint, History, HistoryEntry};
 use crate::api::problems::{MayNotReadCases, NoSuchCase};
-use crate::db::complaints::{self as repo, HistoryRow};
+use crate::db::history::{self, HistoryRow};
+use crate::domain::history::{public_actor, public_payload};
 use crate::routes::SeqPaging;
 
 /// A case. Another merchant's case is a 404.
@@ -43,11 +43,22 @@ pub async fn get_complaint(
 }
 
 /// Everything done to a case, oldest first (actor, action, from, to, payload, time), a page at
-/// a time (`limit` 1–200, default 50; `cursor` from `next_cursor`); merchants and end
-/// customers do not see internal comments.
+/// a time (`limit` 1–200, default 50; `cursor` from `next_cursor`).
+///
+/// Staff and analysts read the whole history. Merchants and end customers read what a
+/// requester of a support ticket reads: every change of status (action, from, to, time), the
+/// public comments, a repeated report, the evidence added (which they may list anyway) and a
+/// survey's answer. Their payloads keep only what is meant for the customer — the receipt's
+/// and a repeated report's `channel` (and the repeat's `description`), a triage's `reply`, a
+/// resolution's `resolution` and `customer_notified_at`, a closing's `resolution_code`, a
+/// public comment's `text`, evidence's `evidence_id` and `kind`, a survey's `overall` — and
+/// never the handlers' internal notes, proposals (plan, compensation, investigation report),
+/// the reasons of a rejection or a reopening, assignees, escalations or SLA warnings and
+/// breaches. Their `actor` is a role (`staff`, `merchant`, `customer`, `system`), never a
+/// user id or another person's phone hash.
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/history", tag = "complaints",
     params(("id" = Uuid, Path, description = "Case id"), PageParams),
-    responses((status = 200, description = "A page of the case's history, oldest first", body = History),
+    responses((status = 200, description = "A page of the case's history, oldest first (for merchants and end customers, its public part)", body = History),
         NoValidToken, MayNotReadCases, NoSuchCase, InvalidFields))]
 pub async fn get_history(
     caller: Authorized<caps::ComplaintsRead>,
@@ -58,10 +69,9 @@ pub async fn get_history(
     let q = query.into_inner();
     let paging = SeqPaging::parse(q.limit, q.cursor)?;
     let id = path.into_inner();
-    // Merchants and end customers do not see the staff's internal notes.
-    let outsider = super::require_staff(&caller).is_err() && caller.role != Role::Analyst;
+    let outsider = super::outsider(&caller);
     let rows = super::read_of_case(&deps, &caller, id, move |conn| {
-        Ok(repo::history(
+        Ok(history::page(
             conn,
             id,
             outsider,
@@ -70,22 +80,30 @@ pub async fn get_history(
         )?)
     })
     .await?;
-    let page = paging.page(
-        rows,
-        |r| r.id,
-        |HistoryRow { id, entry: e }| HistoryEntry {
-            id,
-            actor: e.actor,
-            action: e.action,
-            from: e.from_status,
-            to: e.to_status,
-            payload: e.payload,
-            time: e.at,
-            at: e.at,
-        },
-    );
+    let page = paging.page(rows, |r| r.id, |r| entry(r, outsider));
     Ok(HttpResponse::Ok().json(History {
         data: page.data,
         next_cursor: page.next_cursor,
     }))
+}
+
+/// An entry as the caller reads it: whole for staff, its public part for an `outsider`
+/// (`domain::history`).
+fn entry(HistoryRow { id, entry: e }: HistoryRow, outsider: bool) -> HistoryEntry {
+    let (actor, payload) = if outsider {
+        let actor = public_actor(&e.actor, e.actor_role.as_deref());
+        (actor.to_owned(), public_payload(&e.action, &e.payload))
+    } else {
+        (e.actor, e.payload)
+    };
+    HistoryEntry {
+        id,
+        actor,
+        action: e.action,
+        from: e.from_status,
+        to: e.to_status,
+        payload,
+        time: e.at,
+        at: e.at,
+    }
 }

@@ -14,8 +14,9 @@ use crate::api::problems::{InvalidFilters, MayNotReadCases};
 use crate::db::queue;
 
 /// Cases filtered by status, type, category, priority, assignee (`me`), department, customer,
-/// tracking number, merchant, SLA state (`warned`, `breached`) and time of receipt, the most
-/// urgent SLA deadline first; cursor pagination. Merchants see their own cases, end customers
+/// tracking number, merchant, SLA state (`warned`, `breached`) and time of receipt (a
+/// `received_from` after `received_to` is a 422 naming both), the most urgent SLA deadline
+/// first; cursor pagination. Merchants see their own cases, end customers
 /// the cases they opened.
 #[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", params(ComplaintFilters),
     responses((status = 200, description = "A page of cases", body = ComplaintPage),

@@ -20,11 +20,17 @@ use uuid::Uuid;
 use crate::api::complaints::{Complaint, Sla};
 use crate::db::complaints::ComplaintRow;
 
+/// Whether `caller` reads a case from outside (a merchant, an end customer): not the handlers'
+/// internal work on it (proposal, notes, who on the staff did what).
+pub fn outsider(caller: &Principal) -> bool {
+    matches!(caller.role, Role::Merchant | Role::Customer)
+}
+
 /// The case as `caller` may see it: merchants and end customers do not see the handler's
 /// internal proposal (investigation report, compensation plan).
 pub fn view_for(caller: &Principal, row: ComplaintRow) -> Complaint {
     let mut case = view(row, None);
-    if matches!(caller.role, Role::Merchant | Role::Customer) {
+    if outsider(caller) {
         case.proposal = None;
     }
     case

@@ -1,0 +1,1 @@
+ALTER TABLE complaint_history DROP COLUMN actor_role;
