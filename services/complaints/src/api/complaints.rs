@@ -127,6 +127,7 @@ pub struct Complaint {
     pub description: String,
     pub reasonable: Option<bool>,
     pub department: Option<String>,
+    /// The staff member who has the case (`null` for merchants and end customers).
     pub assignee_id: Option<Uuid>,
     /// 0 specialist, 1 supervisor, 2 manager, 3 director.
     pub escalation_level: i32,

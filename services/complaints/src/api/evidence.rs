@@ -37,6 +37,8 @@ pub struct Evidence {
     pub size_bytes: Option<i64>,
     /// Hex SHA-256 of the uploaded bytes.
     pub sha256: Option<String>,
+    /// Who added it: the principal for staff; for a merchant or an end customer, themselves when
+    /// it was them, otherwise a role (`staff`, `merchant`, `customer`, `system`).
     pub added_by: String,
     pub created_at: DateTime<Utc>,
 }

@@ -180,6 +180,29 @@ async fn merchants_and_end_customers_read_only_the_public_part_of_a_cases_histor
         entry(&staff, "receive")["actor"],
         format!("customer:{CHEN}")
     );
+
+    // Nor do the case and its evidence name the staff member to them.
+    let link = json!({"kind": "system_record", "uri": "https://ops.example.com/scans/9"});
+    let evidence_path = format!("/api/v1/complaints/{id}/evidence");
+    assert_eq!(t.post(&admin, &evidence_path, &link).await.status(), 201);
+    for (who, token) in [
+        ("the merchant", t.merchant(merchant)),
+        ("chen", chen.clone()),
+    ] {
+        let path = format!("/api/v1/complaints/{id}");
+        let case = json_of(t.get(&token, &path).await, 200).await;
+        assert_eq!(case["assignee_id"], Value::Null, "{who}: {case}");
+        let listed = json_of(t.get(&token, &evidence_path).await, 200).await;
+        assert_eq!(listed["data"][0]["added_by"], "staff", "{who}: {listed}");
+    }
+    let listed = json_of(t.get(&admin, &evidence_path).await, 200).await;
+    assert_eq!(listed["data"][0]["added_by"], admin_id.to_string());
+    let case = json_of(
+        t.get(&admin, &format!("/api/v1/complaints/{id}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(case["assignee_id"], assignee.to_string());
     t.stop().await;
 }
 

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
+use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::db;
 use kuaidi_shared::deps::Deps;
@@ -18,13 +19,22 @@ use crate::api::problems::{
 };
 use crate::configuration::EvidenceSettings;
 use crate::db::evidence::{self as repo, EvidenceRow};
+use crate::domain::history::public_actor;
 use crate::workflow::evidence;
 
 /// Room for the form's text fields and envelope around the largest file; also the limit of a
 /// JSON body.
 const FORM_OVERHEAD: usize = 64 * 1024;
 
-fn view(r: EvidenceRow) -> Evidence {
+/// The evidence as `caller` reads it: a merchant or an end customer sees who added it by role
+/// (`staff`, `merchant`, `customer`), unless it was them — never a staff id or another person's
+/// phone hash (`domain::history::public_actor`).
+fn view(caller: &Principal, r: EvidenceRow) -> Evidence {
+    let added_by = if super::outsider(caller) && r.added_by != caller.sub {
+        public_actor(&r.added_by, None).to_owned()
+    } else {
+        r.added_by
+    };
     Evidence {
         id: r.id,
         complaint_id: r.complaint_id,
@@ -34,7 +44,7 @@ fn view(r: EvidenceRow) -> Evidence {
         content_type: r.content_type,
         size_bytes: r.size_bytes,
         sha256: r.sha256,
-        added_by: r.added_by,
+        added_by,
         created_at: r.created_at,
     }
 }
@@ -164,7 +174,7 @@ pub async fn add_evidence(
     );
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
-        .json(view(row)))
+        .json(view(&caller.principal, row)))
 }
 
 /// The evidence of a case, oldest first, a page at a time (`limit` 1–200, default 50; `cursor`
@@ -186,7 +196,11 @@ pub async fn list_evidence(
         Ok(repo::of_case(conn, id, paging.after, paging.limit)?)
     })
     .await?;
-    let page = paging.page(rows, |r| (r.created_at, r.id), view);
+    let page = paging.page(
+        rows,
+        |r| (r.created_at, r.id),
+        |r| view(&caller.principal, r),
+    );
     Ok(HttpResponse::Ok().json(EvidenceList {
         data: page.data,
         next_cursor: page.next_cursor,
@@ -213,7 +227,7 @@ pub async fn get_evidence(
     // tag is a digest of what is shown.
     Ok(kuaidi_shared::http::respond_with_content_tag(
         &req,
-        &view(row),
+        &view(&caller.principal, row),
     ))
 }
 

@@ -27,11 +27,12 @@ pub fn outsider(caller: &Principal) -> bool {
 }
 
 /// The case as `caller` may see it: merchants and end customers do not see the handler's
-/// internal proposal (investigation report, compensation plan).
+/// internal proposal (investigation report, compensation plan) nor which staff member has it.
 pub fn view_for(caller: &Principal, row: ComplaintRow) -> Complaint {
     let mut case = view(row, None);
     if outsider(caller) {
         case.proposal = None;
+        case.assignee_id = None;
     }
     case
 }
