@@ -7,7 +7,7 @@ use diesel::{Connection, PgConnection};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
-    CustomerMergedV1, EventPayload, PlaceV1, ShipmentCreatedV1,
+    CustomerMergedV1, CustomerTierChangedV1, EventPayload, PlaceV1, ShipmentCreatedV1,
 };
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
@@ -120,6 +120,32 @@ impl Desk {
     pub async fn publish<P: EventPayload>(&self, source: &str, subject: Uuid, payload: &P) {
         let event = kuaidi_shared::testing::relayed(source, subject, payload, self.clock.now());
         publish(&self.env.amqp, &event).await;
+    }
+
+    /// Makes `customer` (owned by `owner`, if any) a key account, as customers announces it,
+    /// and waits until the service knows it.
+    pub async fn key_account(&self, customer: Uuid, owner: Option<Uuid>) {
+        let tier = CustomerTierChangedV1 {
+            customer_id: customer,
+            merchant_id: None,
+            owner_id: owner,
+            from: Some("ordinary".into()),
+            to: "key".into(),
+            spend_12m: Money {
+                amount: "900000.00".into(),
+                currency: "CNY".into(),
+            },
+            changed_at: time("2026-11-01T00:00:00Z"),
+        };
+        self.publish("customers", customer, &tier).await;
+        self.until_db(
+            "the key account",
+            format!(
+                "SELECT count(*) AS n FROM customer_projection \
+                 WHERE customer_id = '{customer}' AND tier = 'key'"
+            ),
+        )
+        .await;
     }
 
     /// Waits until `sql` (a `SELECT ... AS n` counting rows) counts at least one row in the

@@ -4,8 +4,6 @@
 //! before it starts, and improvement-action patches that change nothing.
 
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::CustomerTierChangedV1;
-use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::{claims, expect_problem, signed};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -206,35 +204,6 @@ async fn merchants_and_end_customers_read_only_the_public_part_of_a_cases_histor
     t.stop().await;
 }
 
-/// Makes `customer` a key account and waits until the service knows it.
-async fn key_account(t: &Desk, customer: Uuid) {
-    t.publish(
-        "customers",
-        customer,
-        &CustomerTierChangedV1 {
-            customer_id: customer,
-            merchant_id: None,
-            owner_id: None,
-            from: Some("ordinary".into()),
-            to: "key".into(),
-            spend_12m: Money {
-                amount: "900000.00".into(),
-                currency: "CNY".into(),
-            },
-            changed_at: time("2026-11-01T00:00:00Z"),
-        },
-    )
-    .await;
-    t.until_db(
-        "the key account",
-        format!(
-            "SELECT count(*) AS n FROM customer_projection \
-             WHERE customer_id = '{customer}' AND tier = 'key'"
-        ),
-    )
-    .await;
-}
-
 /// Minutes from a case's receipt to its first-response and resolution deadlines.
 fn allowances(case: &Value) -> (i64, i64) {
     let at = |f: &str| time(case["sla"][f].as_str().expect("deadline"));
@@ -249,7 +218,7 @@ fn allowances(case: &Value) -> (i64, i64) {
 async fn a_key_accounts_case_keeps_its_fast_lane_through_triage() {
     let t = Desk::spawn().await;
     let customer = Uuid::now_v7();
-    key_account(&t, customer).await;
+    t.key_account(customer, None).await;
     t.shipment_created(&shipment("KD900000002CN", Uuid::now_v7(), customer))
         .await;
     let mut body = complaint("billing");

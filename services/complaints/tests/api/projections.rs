@@ -2,11 +2,8 @@
 //! merged customers, erased customers, the merchant whose account a customer is.
 
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{
-    CustomerErasedV1, CustomerTierChangedV1, PlaceV1, ShipmentExceptionRaisedV1,
-};
+use kuaidi_shared::events::catalogue::{CustomerErasedV1, PlaceV1, ShipmentExceptionRaisedV1};
 use kuaidi_shared::events::CloudEvent;
-use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::{customer_created, publish};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -17,30 +14,9 @@ use crate::helpers::{complaint, events_until, json_of, merged, shipment, time, D
 /// twice; the proactive case opened for it.
 async fn key_accounts_parcel_lost(t: &Desk, tracking_number: &str, owner: Option<Uuid>) -> Value {
     let customer = Uuid::now_v7();
-    t.publish(
-        "customers",
-        customer,
-        &CustomerTierChangedV1 {
-            customer_id: customer,
-            merchant_id: None,
-            owner_id: owner,
-            from: Some("ordinary".into()),
-            to: "key".into(),
-            spend_12m: Money {
-                amount: "900000.00".into(),
-                currency: "CNY".into(),
-            },
-            changed_at: time("2026-11-01T00:00:00Z"),
-        },
-    )
-    .await;
+    t.key_account(customer, owner).await;
     let parcel = shipment(tracking_number, Uuid::now_v7(), customer);
     t.shipment_created(&parcel).await;
-    t.until_db(
-        "the tier",
-        format!("SELECT count(*) AS n FROM customer_projection WHERE customer_id = '{customer}'"),
-    )
-    .await;
     let lost = ShipmentExceptionRaisedV1 {
         shipment_id: parcel.shipment_id,
         tracking_number: parcel.tracking_number.clone(),
