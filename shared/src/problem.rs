@@ -307,13 +307,20 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
             Error::NotFound => Self::NotFound("resource"),
-            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict {
-                code: "already_exists",
-                detail: format!(
-                    "a resource with the same {} already exists",
-                    info.constraint_name().unwrap_or("key")
-                ),
-            },
+            // The constraint's name is the schema's, not the API's (SPEC §2: no SQL in a
+            // response): it goes to the log. A handler that can say which field clashed checks
+            // for it itself and answers its own conflict.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                tracing::info!(
+                    constraint = info.constraint_name().unwrap_or("?"),
+                    table = info.table_name().unwrap_or("?"),
+                    "unique violation answered 409"
+                );
+                Self::Conflict {
+                    code: "already_exists",
+                    detail: "a resource with the same key already exists".into(),
+                }
+            }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::Unavailable(SERIALIZATION_FAILURE.into())
             }
@@ -377,6 +384,49 @@ mod tests {
         );
         let bug = ApiError::Internal(anyhow::anyhow!("a bug"));
         assert_eq!(bug.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn a_unique_violation_is_a_409_that_names_no_constraint() {
+        use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
+        struct Violation;
+        impl DatabaseErrorInformation for Violation {
+            fn message(&self) -> &str {
+                "duplicate key value violates unique constraint \"shipments_tracking_number_key\""
+            }
+            fn details(&self) -> Option<&str> {
+                Some("Key (tracking_number)=(KD473124829CN) already exists.")
+            }
+            fn hint(&self) -> Option<&str> {
+                None
+            }
+            fn table_name(&self) -> Option<&str> {
+                Some("shipments")
+            }
+            fn column_name(&self) -> Option<&str> {
+                None
+            }
+            fn constraint_name(&self) -> Option<&str> {
+                Some("shipments_tracking_number_key")
+            }
+            fn statement_position(&self) -> Option<i32> {
+                None
+            }
+        }
+        let err = ApiError::from(Error::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new(Violation),
+        ));
+        let p = err.to_problem(None, None);
+        assert_eq!((p.status, p.code.as_str()), (409, "already_exists"));
+        assert_eq!(
+            p.detail,
+            "conflict: a resource with the same key already exists"
+        );
+        let shown = serde_json::to_string(&p).unwrap_or_default();
+        for schema in ["shipments", "tracking_number", "_key"] {
+            assert!(!shown.contains(schema), "{schema} leaked: {shown}");
+        }
     }
 
     #[test]

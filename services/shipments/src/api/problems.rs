@@ -10,10 +10,10 @@ kuaidi_shared::problem_responses! {
     pub BadPhoneLast4 = 422, "`phone_last4` is not four digits";
     pub BadSince = 422, "Invalid `since`";
     pub BadWebhook = 422, "Invalid fields, e.g. a URL on a forbidden address";
-    pub MayNotCreateShipments = 403, "Role may not create shipments";
+    pub MayNotCreateShipments = 403, "Role may not create shipments, or a merchant named another merchant's `merchant_id`";
     pub MayNotIngest = 403, "Role may not ingest tracking events";
     pub MayNotManageWebhooks = 403, "Role may not manage webhooks";
-    pub MayNotNotify = 403, "Analysts and customers may not notify";
+    pub MayNotNotify = 403, "Role, or the token's scopes, may not create shipments: notifying is a write";
     pub MayNotReadShipments = 403, "Role may not read shipments";
     pub NoSuchDelivery = 404, "No such subscription or delivery for this caller";
     pub NoSuchShipment = 404, "No such shipment for this caller";

@@ -30,11 +30,15 @@ pub struct CreateShipment {
     pub service_level: String,
     pub weight_kg: f64,
     pub freight: Money,
+    /// The carrier's number: 8–40 letters and digits, single `-` between them (stored
+    /// upper-cased). Left out, Kuaidi issues a random S10 number of its series (`KD`, 8 digits,
+    /// check digit, `CN`); a number of that series may not be supplied (`422`).
     #[serde(default)]
     pub tracking_number: Option<String>,
     #[serde(default)]
     pub shipper_customer_id: Option<Uuid>,
-    /// Taken from the token for merchants; required for everyone else.
+    /// Taken from the token for merchants, who may leave it out or give their own (another
+    /// merchant's is a `403`); required for everyone else.
     #[serde(default)]
     pub merchant_id: Option<Uuid>,
     #[serde(default)]
@@ -64,18 +68,28 @@ pub struct TimelineEntry {
     /// Where the scan happened, as it was sent: a part not sent is `null`; no part sent, no
     /// location.
     pub location: Option<EventLocation>,
+    /// The scan's note as sent, with its phone numbers masked for a reader who sees the
+    /// recipient masked.
     pub description: Option<String>,
     /// The courier who scanned it, when the scan named one.
     pub courier_id: Option<String>,
 }
 
-/// A shipment as staff and its merchant see it.
+/// A shipment as its reader may see it. Staff with the PII right and the shipment's merchant
+/// see it whole. Agents, analysts and operators see the recipient, `signed_by` and every phone
+/// number in the timeline's descriptions masked (`139****5678`). An end customer (`customer`
+/// token) sees `merchant_id` and `freight` as `null` (the merchant's commercial terms); on a
+/// parcel sent to their phone `shipper_customer_id` is `null` too (the sender's file), on a
+/// parcel they sent the recipient is masked (someone else's) as are phones in descriptions.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Shipment {
     pub id: Uuid,
     pub tracking_number: String,
+    /// `null` for an end customer.
     pub merchant_id: Option<Uuid>,
+    /// The sender's customer file; `null` for an end customer reading a parcel sent to them.
     pub shipper_customer_id: Option<Uuid>,
+    /// Masked for a reader without the right to see it.
     pub recipient: Recipient,
     pub origin: Place,
     pub destination: Place,
@@ -86,12 +100,14 @@ pub struct Shipment {
     pub pieces: i32,
     pub declared_value: Option<Money>,
     pub cod_amount: Option<Money>,
-    pub freight: Money,
+    /// What the merchant pays for the shipment; `null` for an end customer.
+    pub freight: Option<Money>,
     pub promised_at: DateTime<Utc>,
     pub estimated_delivery_at: Option<DateTime<Utc>>,
     pub status: ShipmentStatus,
     pub substatus: Option<Substatus>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// Who signed for it; masked like the recipient.
     pub signed_by: Option<String>,
     pub last_event_at: Option<DateTime<Utc>>,
     /// Sequence number of the latest change.

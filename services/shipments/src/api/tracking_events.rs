@@ -24,7 +24,8 @@ pub struct NewTrackingEvent {
     /// One of the 9 statuses except `expired` (set by Kuaidi's sweep only).
     #[schema(value_type = crate::domain::status::ShipmentStatus)]
     pub status: String,
-    /// RFC 3339; at most 5 minutes in the future.
+    /// RFC 3339, from 2000-01-01 on (an older time is a scanner's reset clock) and at most
+    /// 5 minutes in the future; past scans of any age since are taken (imports).
     #[schema(value_type = String, format = DateTime)]
     pub occurred_at: String,
     /// An exception substatus with `exception`, a delivery substatus with `delivered`.
@@ -49,6 +50,8 @@ pub struct BatchTrackingEvent {
     pub tracking_number: String,
     pub event_id: String,
     pub status: String,
+    /// As in `NewTrackingEvent`: from 2000-01-01 on, at most 5 minutes ahead; otherwise the
+    /// event is `rejected` with the reason.
     #[schema(value_type = String, format = DateTime)]
     pub occurred_at: String,
     #[serde(default)]

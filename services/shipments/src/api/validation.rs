@@ -11,7 +11,7 @@ use kuaidi_shared::{ApiError, FieldError};
 use super::shipments::{CreateShipment, Place};
 use super::tracking_events::NewTrackingEvent;
 use crate::domain::new_shipment::NewShipment;
-use crate::domain::tracking::{substatus_fits, TrackingEvent, MAX_CLOCK_SKEW};
+use crate::domain::tracking::{earliest_time, substatus_fits, TrackingEvent, MAX_CLOCK_SKEW};
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus, TrackingNumber};
 
 fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, max: usize) {
@@ -55,15 +55,26 @@ fn money(errors: &mut Vec<FieldError>, field: &str, m: &Money, currency: &str) -
 /// imports, integrators testing `on_time: false`) up to a year ahead — the SPEC sets no limit,
 /// these only catch a typo in the year.
 fn promise_is_plausible(promised_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    let earliest = DateTime::<Utc>::from_timestamp(946_684_800, 0); // 2000-01-01T00:00:00Z
-    earliest.is_some_and(|e| promised_at >= e) && promised_at <= now + chrono::Duration::days(366)
+    promised_at >= earliest_time() && promised_at <= now + chrono::Duration::days(366)
 }
 
 impl CreateShipment {
     /// Validates the request for `caller` at `now` into a shipment; every problem is reported
-    /// at once.
+    /// at once. A merchant naming another merchant's `merchant_id` is refused (403) before
+    /// anything else: its own is taken from the token, and overriding what it sent silently
+    /// would hide the integration's mistake.
     pub fn validate(self, caller: &Principal, now: DateTime<Utc>) -> Result<NewShipment, ApiError> {
         let req = self;
+        if caller.role == Role::Merchant
+            && req.merchant_id.is_some()
+            && req.merchant_id != caller.merchant_id
+        {
+            return Err(ApiError::Forbidden(
+                "a merchant creates shipments for itself only: merchant_id must be its own or \
+                 left out"
+                    .into(),
+            ));
+        }
         let mut errors = Vec::new();
         let r = &req.recipient;
         required(&mut errors, "recipient.name", &r.name, 100);
@@ -102,7 +113,11 @@ impl CreateShipment {
             .cod_amount
             .as_ref()
             .and_then(|m| money(&mut errors, "cod_amount", m, &currency));
-        let tracking_number = match req.tracking_number.as_deref().map(TrackingNumber::parse) {
+        let tracking_number = match req
+            .tracking_number
+            .as_deref()
+            .map(TrackingNumber::parse_supplied)
+        {
             Some(Ok(tn)) => Some(tn),
             Some(Err(e)) => {
                 errors.push(FieldError::new("tracking_number", e));
@@ -138,8 +153,8 @@ impl CreateShipment {
                     shipper_customer_id: req.shipper_customer_id,
                     recipient_phone_normalised: phone,
                     recipient: req.recipient,
-                    origin: req.origin,
-                    destination: req.destination,
+                    origin: req.origin.normalised(),
+                    destination: req.destination.normalised(),
                     service_level: level,
                     weight_kg: req.weight_kg,
                     pieces,
@@ -212,6 +227,13 @@ impl NewTrackingEvent {
                 ));
                 None
             }
+            Ok(t) if t.with_timezone(&Utc) < earliest_time() => {
+                errors.push(FieldError::new(
+                    "occurred_at",
+                    "must be from 2000-01-01 on (an older time is a reset clock)",
+                ));
+                None
+            }
             // Stored to the microsecond: events and reads tell the same time.
             Ok(t) => Some(t.with_timezone(&Utc).trunc_subsecs(6)),
             Err(_) => {
@@ -245,7 +267,7 @@ impl NewTrackingEvent {
                 status,
                 substatus,
                 occurred_at,
-                location: req.location,
+                location: req.location.map(|l| l.normalised()),
                 description: req.description,
                 courier_id: req.courier_id,
                 signed_by: req.signed_by.map(|n| n.trim().to_owned()),

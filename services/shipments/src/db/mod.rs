@@ -3,6 +3,7 @@
 
 pub mod customers;
 pub mod impact;
+pub mod lanes;
 pub mod merges;
 pub mod public;
 pub mod pull;

@@ -19,24 +19,38 @@ pub struct PullFilter {
     pub status: Option<String>,
     /// Blind index of a recipient phone (staff filter).
     pub recipient_phone_index: Option<String>,
+    /// Only this merchant's: within a merchant's scope, its own or nothing.
+    pub merchant_id: Option<Uuid>,
+    /// Only those sent by this customer file.
+    pub shipper_customer_id: Option<Uuid>,
     /// Resume after this `(updated_at, id)`.
     pub after: Option<(DateTime<Utc>, Uuid)>,
 }
 
 /// Shipments changed since a point, oldest change first (`limit + 1` rows: the extra one only
-/// says there is more). A merchant's pull walks `shipment_changes` in `(changed_at, id)` order,
-/// so a page costs the same however many shipments the merchant has; the other scopes filter
-/// on their own indexed columns.
+/// says there is more). A merchant's pull, and staff's list of one merchant, walk
+/// `shipment_changes` in `(changed_at, id)` order, so a page costs the same however many
+/// shipments the merchant has; the other scopes filter on their own indexed columns. A filter
+/// narrows the scope, never widens it: a merchant naming another merchant finds nothing.
 pub fn changed(
     conn: &mut PgConnection,
     scope: &Scope,
     f: &PullFilter,
     limit: i64,
 ) -> QueryResult<Vec<ShipmentRow>> {
-    if let Scope::Merchant(m) = scope {
-        return merchants(conn, *m, f, limit);
+    let merchant = match (scope, f.merchant_id) {
+        (Scope::Merchant(own), Some(named)) if named != *own => return Ok(Vec::new()),
+        (Scope::Merchant(own), _) => Some(*own),
+        (Scope::All, named) => named,
+        (Scope::Customer(_), _) => None,
+    };
+    if let Some(m) = merchant {
+        return merchants(conn, m, f, limit);
     }
     let mut q = scoped(conn, scope)?.select(ShipmentRow::as_select());
+    if let Some(m) = f.merchant_id {
+        q = q.filter(shipments::merchant_id.eq(m));
+    }
     if let Some(since) = f.updated_since {
         q = q.filter(shipments::updated_at.ge(since));
     }
@@ -45,6 +59,9 @@ pub fn changed(
     }
     if let Some(idx) = &f.recipient_phone_index {
         q = q.filter(shipments::recipient_phone_index.eq(idx.clone()));
+    }
+    if let Some(shipper) = f.shipper_customer_id {
+        q = q.filter(shipments::shipper_customer_id.eq(shipper));
     }
     if let Some((at, id)) = f.after {
         q = q.filter(
@@ -80,6 +97,9 @@ fn merchants(
     }
     if let Some(idx) = &f.recipient_phone_index {
         q = q.filter(shipments::recipient_phone_index.eq(idx.clone()));
+    }
+    if let Some(shipper) = f.shipper_customer_id {
+        q = q.filter(shipments::shipper_customer_id.eq(shipper));
     }
     if let Some((at, id)) = f.after {
         // The first conjunct bounds the index range; the second is the exact cursor.

@@ -45,26 +45,16 @@ pub struct ShipmentRow {
     pub version: i32,
 }
 
-pub fn insert(conn: &mut PgConnection, row: &ShipmentRow) -> QueryResult<()> {
+/// Inserts `row` unless its tracking number is taken (then nothing is written and `false` is
+/// returned): `ON CONFLICT DO NOTHING` on the number's unique index, so a number inserted by a
+/// concurrent transaction is taken too, never a unique violation.
+pub fn insert_unless_taken(conn: &mut PgConnection, row: &ShipmentRow) -> QueryResult<bool> {
     diesel::insert_into(shipments::table)
         .values(row)
+        .on_conflict(shipments::tracking_number)
+        .do_nothing()
         .execute(conn)
-        .map(drop)
-}
-
-/// The next waybill serial (a database sequence).
-pub fn next_serial(conn: &mut PgConnection) -> QueryResult<i64> {
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-        "nextval('tracking_serial')",
-    ))
-    .get_result(conn)
-}
-
-pub fn tracking_number_taken(conn: &mut PgConnection, tn: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        shipments::table.filter(shipments::tracking_number.eq(tn)),
-    ))
-    .get_result(conn)
+        .map(|n| n == 1)
 }
 
 /// Which shipments a caller may see.

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use kuaidi_shared::db::statement;
 use uuid::Uuid;
 
@@ -271,80 +271,6 @@ pub fn timeline(conn: &mut PgConnection, shipment_id: Uuid) -> QueryResult<Vec<E
     ))
     .bind::<SqlUuid, _>(shipment_id)
     .load(conn)
-}
-
-/// A lane's transit history.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct LaneRow {
-    #[diesel(sql_type = Text)]
-    pub origin_city: String,
-    #[diesel(sql_type = Text)]
-    pub destination_city: String,
-    #[diesel(sql_type = Text)]
-    pub service_level: String,
-    #[diesel(sql_type = Double)]
-    pub p80_secs: f64,
-    #[diesel(sql_type = BigInt)]
-    pub samples: i64,
-}
-
-/// The p80 transit time and sample count of each lane over deliveries since `since`, in one
-/// query (lanes without deliveries are absent).
-pub fn lane_stats(
-    conn: &mut PgConnection,
-    lanes: &[crate::domain::eta::Lane],
-    since: DateTime<Utc>,
-) -> QueryResult<Vec<LaneRow>> {
-    if lanes.is_empty() {
-        return Ok(Vec::new());
-    }
-    let o: Vec<&str> = lanes.iter().map(|l| l.origin_city.as_str()).collect();
-    let d: Vec<&str> = lanes.iter().map(|l| l.destination_city.as_str()).collect();
-    let s: Vec<&str> = lanes.iter().map(|l| l.service_level.as_str()).collect();
-    diesel::sql_query(
-        "SELECT s.origin_city, s.destination_city, s.service_level, \
-           percentile_cont(0.8) WITHIN GROUP \
-             (ORDER BY EXTRACT(EPOCH FROM s.delivered_at - s.created_at)::float8) AS p80_secs, \
-           count(*) AS samples \
-         FROM shipments s \
-         JOIN (SELECT DISTINCT * FROM UNNEST($1::text[], $2::text[], $3::text[])) AS l(o, d, sl) \
-           ON s.origin_city = l.o AND s.destination_city = l.d AND s.service_level = l.sl \
-         WHERE s.delivered_at IS NOT NULL AND s.delivered_at >= $4 \
-         GROUP BY 1, 2, 3",
-    )
-    .bind::<Array<Text>, _>(o)
-    .bind::<Array<Text>, _>(d)
-    .bind::<Array<Text>, _>(s)
-    .bind::<Timestamptz, _>(since)
-    .load(conn)
-}
-
-/// The p80 transit time and sample count of one lane over deliveries since `since` (`None`
-/// without deliveries): the shipment-creation path's query, prepared once per connection —
-/// scalar parameters, so PostgreSQL settles on a generic plan (the batch form above, with its
-/// arrays, is planned on every call: 0.9 ms of planning against 0.2 ms of execution on the
-/// bench's data).
-pub fn lane_stats_one(
-    conn: &mut PgConnection,
-    lane: &crate::domain::eta::Lane,
-    since: DateTime<Utc>,
-) -> QueryResult<Option<LaneRow>> {
-    statement(
-        "SELECT origin_city, destination_city, service_level, \
-           percentile_cont(0.8) WITHIN GROUP \
-             (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at)::float8) AS p80_secs, \
-           count(*) AS samples \
-         FROM shipments \
-         WHERE origin_city = $1 AND destination_city = $2 AND service_level = $3 \
-           AND delivered_at IS NOT NULL AND delivered_at >= $4 \
-         GROUP BY 1, 2, 3",
-    )
-    .bind::<Text, _>(&lane.origin_city)
-    .bind::<Text, _>(&lane.destination_city)
-    .bind::<Text, _>(&lane.service_level)
-    .bind::<Timestamptz, _>(since)
-    .get_result(conn)
-    .optional()
 }
 
 /// A shipment the sweep expired.

@@ -1,6 +1,12 @@
 //! Estimated delivery (SPEC §5): the p80 of a lane's observed transit times over the last 30
 //! days *default* when it has at least 20 deliveries *default*, else the service level's
 //! default transit time. Both numbers are configuration ([`EtaRules`], `[eta]`).
+//!
+//! A transit time is `delivered_at - created_at` (the estimate is counted from the shipment's
+//! creation too). Only sane samples count: a delivery at or before its shipment's creation (a
+//! backdated scan, an import of old events) or longer than `max_transit_days` is left out of
+//! the lane's history. And an estimate is never in the past: a moving parcel whose lane says it
+//! should have arrived is estimated now (each later scan moves it on), never before.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -16,6 +22,14 @@ pub struct EtaRules {
     pub lane_window_days: u32,
     /// Deliveries a lane needs in that window before its own p80 is used (default 20).
     pub min_samples: u32,
+    /// A delivery that took longer than this many days after its shipment's creation is not a
+    /// sample of its lane (default 60): a parcel found after months says nothing of the lane.
+    #[serde(default = "default_max_transit_days")]
+    pub max_transit_days: u32,
+}
+
+fn default_max_transit_days() -> u32 {
+    EtaRules::DEFAULT.max_transit_days
 }
 
 impl EtaRules {
@@ -23,6 +37,7 @@ impl EtaRules {
     pub const DEFAULT: Self = Self {
         lane_window_days: 30,
         min_samples: 20,
+        max_transit_days: 60,
     };
 
     /// How far back lane history is read.
@@ -42,23 +57,30 @@ pub struct Lane {
 /// What the lane's recent deliveries say.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LaneStats {
-    /// The 80th percentile of `delivered_at - created_at`.
+    /// The 80th percentile of `delivered_at - created_at` over the sane samples (above zero,
+    /// at most `max_transit_days`).
     pub p80_transit: Duration,
     pub samples: i64,
 }
 
-/// The estimated delivery time of a shipment created at `created_at`.
+/// The estimated delivery time, at `now`, of a shipment created at `created_at`: the lane's
+/// p80 (or the service level's default) after its creation, and never before `now`.
 pub fn estimate(
     created_at: DateTime<Utc>,
+    now: DateTime<Utc>,
     level: ServiceLevel,
     lane: Option<LaneStats>,
     rules: &EtaRules,
 ) -> DateTime<Utc> {
     let transit = match lane {
-        Some(s) if s.samples >= i64::from(rules.min_samples) => s.p80_transit,
+        Some(s)
+            if s.samples >= i64::from(rules.min_samples) && s.p80_transit > Duration::zero() =>
+        {
+            s.p80_transit
+        }
         _ => level.default_transit(),
     };
-    created_at + transit
+    (created_at + transit).max(now)
 }
 
 #[cfg(test)]
@@ -81,6 +103,7 @@ mod tests {
         assert_eq!(
             estimate(
                 created(),
+                created(),
                 ServiceLevel::Express,
                 Some(stats),
                 &EtaRules::DEFAULT
@@ -98,6 +121,7 @@ mod tests {
         assert_eq!(
             estimate(
                 created(),
+                created(),
                 ServiceLevel::Express,
                 Some(thin),
                 &EtaRules::DEFAULT
@@ -105,7 +129,13 @@ mod tests {
             created() + Duration::hours(24)
         );
         assert_eq!(
-            estimate(created(), ServiceLevel::Standard, None, &EtaRules::DEFAULT),
+            estimate(
+                created(),
+                created(),
+                ServiceLevel::Standard,
+                None,
+                &EtaRules::DEFAULT
+            ),
             created() + Duration::hours(72)
         );
     }
@@ -115,18 +145,26 @@ mod tests {
         let rules = EtaRules {
             lane_window_days: 7,
             min_samples: 5,
+            ..EtaRules::DEFAULT
         };
         let few = LaneStats {
             p80_transit: Duration::hours(30),
             samples: 5,
         };
         assert_eq!(
-            estimate(created(), ServiceLevel::Express, Some(few), &rules),
+            estimate(
+                created(),
+                created(),
+                ServiceLevel::Express,
+                Some(few),
+                &rules
+            ),
             created() + Duration::hours(30),
             "5 deliveries are enough when min_samples is 5"
         );
         assert_eq!(
             estimate(
+                created(),
                 created(),
                 ServiceLevel::Express,
                 Some(few),
@@ -137,5 +175,40 @@ mod tests {
         );
         assert_eq!(rules.lane_window(), Duration::days(7));
         assert_eq!(EtaRules::DEFAULT.lane_window(), Duration::days(30));
+    }
+
+    #[test]
+    fn an_estimate_is_never_before_now_nor_from_a_lane_faster_than_light() {
+        let fast = LaneStats {
+            p80_transit: Duration::hours(2),
+            samples: 20,
+        };
+        let later = created() + Duration::hours(10);
+        assert_eq!(
+            estimate(
+                created(),
+                later,
+                ServiceLevel::Express,
+                Some(fast),
+                &EtaRules::DEFAULT
+            ),
+            later,
+            "overdue by its lane: expected now, not 8 h ago"
+        );
+        let backwards = LaneStats {
+            p80_transit: Duration::hours(-5),
+            samples: 20,
+        };
+        assert_eq!(
+            estimate(
+                created(),
+                created(),
+                ServiceLevel::Express,
+                Some(backwards),
+                &EtaRules::DEFAULT
+            ),
+            created() + Duration::hours(24),
+            "a lane whose p80 is not positive says nothing"
+        );
     }
 }

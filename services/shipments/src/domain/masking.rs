@@ -1,6 +1,8 @@
 //! Phone numbers in free text — a courier's description of a scan (`签收人 王五 电话13900001111`)
-//! — masked for readers without a right to personal data: public tracking (SPEC §5 "no PII").
-//! Staff and merchants read the text as it was stored.
+//! — masked for readers without a right to personal data: public tracking (SPEC §5 "no PII"),
+//! and every reader of a shipment who sees its recipient masked (agents, analysts, operators,
+//! an end customer reading a parcel they sent). Those who see the recipient read the text as
+//! it was stored.
 
 use kuaidi_shared::crypto::mask_phone;
 

@@ -1,8 +1,10 @@
 //! Shipment rules, free of I/O: tracking numbers, service levels and their transit times,
-//! statuses, notification channels, what the public may read of a scan's description.
+//! statuses, notification channels, what the public may read of a scan's description, places as
+//! stored and compared (`location`).
 
 pub mod eta;
 pub mod ingestion;
+pub mod location;
 pub mod masking;
 pub mod new_shipment;
 pub mod notification;

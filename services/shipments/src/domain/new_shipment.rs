@@ -22,9 +22,12 @@ pub struct Recipient {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[schema(example = json!({"city": "上海", "province": "上海", "hub_code": "SHA01"}))]
 pub struct Place {
+    /// Stored trimmed.
     pub city: String,
+    /// Stored trimmed; blank is none.
     #[serde(default)]
     pub province: Option<String>,
+    /// Stored trimmed and upper-cased (`" pek02"` is `PEK02`); blank is none.
     #[serde(default)]
     pub hub_code: Option<String>,
 }

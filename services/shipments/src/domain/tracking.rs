@@ -23,6 +23,15 @@ pub struct EventLocation {
 
 /// How far in the future a scan's `occurred_at` may be (scanner clocks drift).
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+
+/// The earliest time a scan or a promise may name: 2000-01-01T00:00:00Z. An older time comes
+/// from a scanner whose clock was reset (to 1970, to year 0), not from a parcel in transit, and
+/// a shipment's first scan dated so would make it look idle for decades, for the expiry sweep
+/// to expire. Not tied to the shipment's `created_at`: imports bring a parcel's past scans
+/// after the fact, as they bring past `promised_at`s.
+pub fn earliest_time() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(946_684_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
 /// Most events in one batch request.
 pub const MAX_BATCH: usize = 1000;
 /// When the sweep expires a shipment (`[tracking]`, `KUAIDI_SHIPMENTS__TRACKING__...`).

@@ -1,8 +1,10 @@
-//! Tracking numbers. Kuaidi generates UPU S10 numbers (`KD` + 8-digit serial + check digit +
-//! `CN`); the check digit is a property of the numbers Kuaidi generates. Numbers supplied by
+//! Tracking numbers. Kuaidi issues UPU S10 numbers (`KD` + 8-digit serial + check digit +
+//! `CN`); the check digit is a property of the numbers Kuaidi issues. Numbers supplied by
 //! callers come from any carrier and are accepted in its format — letters and digits, with `-`
 //! as a separator — without checking any check digit: an S10-shaped number of another carrier
-//! need not follow UPU's rule.
+//! need not follow UPU's rule. A supplied number that *is* one of Kuaidi's series (`KD`, 8
+//! digits, their valid check digit, `CN`) is refused ([`TrackingNumber::parse_supplied`]):
+//! those are issued by Kuaidi alone, so no caller can take a number the service would issue.
 
 use std::fmt;
 
@@ -31,6 +33,8 @@ pub fn s10_check_digit(serial: &[u8; 8]) -> u8 {
 const MAX_LEN: usize = 40;
 /// Fewest characters in a tracking number.
 const MIN_LEN: usize = 8;
+/// How many serials Kuaidi's series has (8 digits).
+const SERIALS: u64 = 100_000_000;
 
 impl TrackingNumber {
     /// Validates a caller-supplied number: trimmed and upper-cased, never otherwise changed (a
@@ -51,20 +55,44 @@ impl TrackingNumber {
         Ok(Self(s))
     }
 
-    /// The Kuaidi S10 number for the `serial`-th shipment (a database sequence). Serials are
-    /// scrambled by a bijection of 0..10^8 so consecutive waybills do not get guessable
-    /// consecutive numbers; each block of 10^8 gets the next prefix (`KD`, `KE`, ...).
-    pub fn generate(serial: u64) -> Self {
-        const BLOCK: u64 = 100_000_000;
-        // Odd and not a multiple of 5: coprime to 10^8, so this permutes each block.
-        let n = (serial % BLOCK * 7_919_171 + 12_345_677) % BLOCK;
-        let letter = char::from(b'A' + ((3 + serial / BLOCK) % 26) as u8);
-        let text = format!("{n:08}");
+    /// Validates a number a caller supplies for a new shipment: [`Self::parse`], and not one of
+    /// Kuaidi's own series (see [`Self::is_kuaidi_series`]).
+    pub fn parse_supplied(raw: &str) -> Result<Self, String> {
+        let tn = Self::parse(raw)?;
+        if tn.is_kuaidi_series() {
+            return Err("numbers of this series are issued by Kuaidi".into());
+        }
+        Ok(tn)
+    }
+
+    /// The Kuaidi S10 number drawn from `draw`, a random value (the service's randomness,
+    /// passed in so the rule is testable): its serial is `draw` modulo 10^8, so a number says
+    /// nothing of the next one. Two draws may give the same number; whoever stores it retries
+    /// with a fresh draw ([`crate::workflow::numbering`]).
+    pub fn issue(draw: u64) -> Self {
+        let text = format!("{:08}", draw % SERIALS);
         let mut digits = [0u8; 8];
         for (d, b) in digits.iter_mut().zip(text.bytes()) {
             *d = b - b'0';
         }
-        Self(format!("K{letter}{text}{}CN", s10_check_digit(&digits)))
+        Self(format!("KD{text}{}CN", s10_check_digit(&digits)))
+    }
+
+    /// Whether this is a number of Kuaidi's series: `KD`, an 8-digit serial, its S10 check
+    /// digit, `CN`.
+    pub fn is_kuaidi_series(&self) -> bool {
+        let b = self.0.as_bytes();
+        if b.len() != 13 || !self.0.starts_with("KD") || !self.0.ends_with("CN") {
+            return false;
+        }
+        let mut digits = [0u8; 8];
+        for (d, c) in digits.iter_mut().zip(&b[2..10]) {
+            if !c.is_ascii_digit() {
+                return false;
+            }
+            *d = c - b'0';
+        }
+        b[10].is_ascii_digit() && s10_check_digit(&digits) == b[10] - b'0'
     }
 
     pub fn as_str(&self) -> &str {
@@ -90,33 +118,50 @@ mod tests {
     }
 
     #[test]
-    fn generated_numbers_are_unique_within_a_block() {
-        let mut seen = std::collections::HashSet::new();
-        for serial in 0..100_000 {
-            assert!(
-                seen.insert(TrackingNumber::generate(serial)),
-                "serial {serial} collides"
-            );
-        }
-        assert!(TrackingNumber::generate(1).as_str().starts_with("KD"));
-        assert!(TrackingNumber::generate(100_000_001)
-            .as_str()
-            .starts_with("KE"));
-    }
-
-    #[test]
-    fn generated_numbers_are_valid_s10() {
-        for serial in [0, 1, 12_345_678, 99_999_999, 4_000_000_000] {
-            let tn = TrackingNumber::generate(serial);
+    fn issued_numbers_are_valid_s10_of_the_kuaidi_series() {
+        for draw in [0, 1, 12_345_678, 99_999_999, 4_000_000_000, u64::MAX] {
+            let tn = TrackingNumber::issue(draw);
             assert_eq!(TrackingNumber::parse(tn.as_str()), Ok(tn.clone()), "{tn}");
             let b = tn.as_str().as_bytes();
             assert_eq!(b.len(), 13, "{tn} is S10-shaped");
+            assert!(tn.as_str().starts_with("KD") && tn.as_str().ends_with("CN"));
             let mut digits = [0u8; 8];
             for (d, c) in digits.iter_mut().zip(&b[2..10]) {
                 *d = c - b'0';
             }
             assert_eq!(s10_check_digit(&digits), b[10] - b'0', "{tn} check digit");
+            assert!(tn.is_kuaidi_series(), "{tn} is of the series");
         }
+        assert_eq!(TrackingNumber::issue(47_312_482).as_str(), "KD473124829CN");
+        assert_eq!(
+            TrackingNumber::issue(SERIALS + 5),
+            TrackingNumber::issue(5),
+            "the serial is the draw modulo 10^8"
+        );
+    }
+
+    #[test]
+    fn supplied_numbers_of_the_kuaidi_series_are_refused() {
+        assert_eq!(
+            TrackingNumber::parse_supplied(" kd473124829cn "),
+            Err("numbers of this series are issued by Kuaidi".to_owned())
+        );
+        // Another check digit, prefix or length: another carrier's number.
+        for other in [
+            "KD473124828CN",
+            "KE473124829CN",
+            "KD473124829GB",
+            "KD4731248290CN",
+        ] {
+            assert!(
+                TrackingNumber::parse_supplied(other).is_ok(),
+                "{other} is not of Kuaidi's series"
+            );
+        }
+        assert!(
+            TrackingNumber::parse("KD473124829CN").is_ok(),
+            "looking a number up is not supplying it"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 use crate::db::customers;
+use crate::db::lanes::{self as history, LaneRow};
 use crate::db::tracking_events::{self as repo, NewEventRow, ShipmentUpdate, TrackedShipment};
 use crate::domain::eta::{self, EtaRules, Lane, LaneStats};
 use crate::domain::ingestion::{Incoming, Ingested, Outcome};
@@ -229,7 +230,7 @@ fn recompute_etas(
     for (s, lane) in moving.into_iter().zip(&lanes) {
         let level = ServiceLevel::parse(&s.service_level)
             .ok_or_else(|| anyhow::anyhow!("stored service level {:?}", s.service_level))?;
-        let new = eta::estimate(s.created_at, level, stats.get(lane).copied(), rules);
+        let new = eta::estimate(s.created_at, now, level, stats.get(lane).copied(), rules);
         if s.estimated_delivery_at != Some(new) {
             changed.insert(s.id, new);
         }
@@ -253,7 +254,12 @@ pub fn lane_stats(
     now: DateTime<Utc>,
     rules: &EtaRules,
 ) -> Result<HashMap<Lane, LaneStats>, ApiError> {
-    let rows = repo::lane_stats(conn, lanes, now - rules.lane_window())?;
+    let rows = history::lane_stats(
+        conn,
+        lanes,
+        now - rules.lane_window(),
+        rules.max_transit_days,
+    )?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -268,14 +274,15 @@ pub fn lane_stats(
         .collect())
 }
 
-fn stats_of(r: &repo::LaneRow) -> LaneStats {
+fn stats_of(r: &LaneRow) -> LaneStats {
     LaneStats {
         p80_transit: chrono::Duration::milliseconds((r.p80_secs * 1000.0).round() as i64),
         samples: r.samples,
     }
 }
 
-/// The ETA of a shipment created at `created_at` on `lane` under `rules` (one lane query).
+/// The ETA of a shipment created at `created_at` (now) on `lane` under `rules` (one lane
+/// query).
 pub fn initial_eta(
     conn: &mut PgConnection,
     lane: Lane,
@@ -283,10 +290,11 @@ pub fn initial_eta(
     created_at: DateTime<Utc>,
     rules: &EtaRules,
 ) -> Result<DateTime<Utc>, ApiError> {
-    let stats = repo::lane_stats_one(conn, &lane, created_at - rules.lane_window())?
+    let since = created_at - rules.lane_window();
+    let stats = history::lane_stats_one(conn, &lane, since, rules.max_transit_days)?
         .as_ref()
         .map(stats_of);
-    Ok(eta::estimate(created_at, level, stats, rules))
+    Ok(eta::estimate(created_at, created_at, level, stats, rules))
 }
 
 fn state_of(s: &TrackedShipment) -> Result<TrackState, ApiError> {

@@ -2,16 +2,23 @@
 //! database and its own broker namespace.
 
 mod customers;
+mod eta_samples;
 mod hardening;
 mod helpers;
 mod impact;
+mod impact_scope;
 mod input;
 mod late_scans;
+mod list_filters;
 mod notifications;
+mod numbering;
+mod places;
 mod precision;
 mod public;
 mod pull;
 mod read_after_write;
+mod readers;
+mod refusals;
 mod senders;
 mod shipments;
 mod storage;

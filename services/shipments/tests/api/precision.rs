@@ -62,10 +62,11 @@ async fn listed(t: &TestApp, token: &str, tn: &str) -> (Value, Value) {
 async fn a_created_shipment_reads_back_with_the_times_it_was_answered_with() {
     let t = spawn().await;
     let tap = t.env.tap().await;
-    let token = t.merchant(Uuid::now_v7());
+    let merchant = Uuid::now_v7();
+    let token = t.merchant(merchant);
 
     let resp = t
-        .post(&token, "/api/v1/shipments", &shipment_body(Uuid::now_v7()))
+        .post(&token, "/api/v1/shipments", &shipment_body(merchant))
         .await;
     let created = expect_json(resp, 201).await;
 

@@ -20,13 +20,14 @@ use kuaidi_shared::ApiError;
 use crate::api::problems::{MayNotCreateShipments, TrackingNumberTaken, UnknownShipper};
 use crate::api::shipments::{CreateShipment, Place, Shipment};
 use crate::db::customers;
-use crate::db::shipments::{self as repo, ShipmentRow};
+use crate::db::shipments::ShipmentRow;
 use crate::db::tracking_cache::Caches;
 use crate::domain::eta::{EtaRules, Lane};
 use crate::domain::new_shipment::NewShipment;
-use crate::domain::{ShipmentStatus, TrackingNumber};
+use crate::domain::ShipmentStatus;
 use crate::events::Emitter;
 use crate::workflow::ingest::initial_eta;
+use crate::workflow::numbering;
 
 /// How long a merchant's new shipment waits for the customer file it names as shipper to
 /// reach this service, when it is not known yet.
@@ -77,8 +78,8 @@ pub async fn create_shipment(
     Ok(resp)
 }
 
-/// Numbers the waybill (or checks the caller's number is free), estimates its delivery, stores
-/// it and writes `shipment.created`, in the caller's transaction.
+/// Estimates the waybill's delivery, numbers and stores it (under the caller's number, or one
+/// drawn at random: [`numbering`]) and writes `shipment.created`, in the caller's transaction.
 fn store(
     conn: &mut PgConnection,
     mut row: ShipmentRow,
@@ -87,22 +88,13 @@ fn store(
     now: DateTime<Utc>,
     rules: &EtaRules,
 ) -> Result<ShipmentRow, ApiError> {
-    if row.tracking_number.is_empty() {
-        let serial = repo::next_serial(conn)?;
-        row.tracking_number = TrackingNumber::generate(serial.unsigned_abs()).to_string();
-    } else if repo::tracking_number_taken(conn, &row.tracking_number)? {
-        return Err(ApiError::conflict(
-            "tracking_number_taken",
-            format!("tracking number {} already exists", row.tracking_number),
-        ));
-    }
     let lane = Lane {
         origin_city: row.origin_city.clone(),
         destination_city: row.destination_city.clone(),
         service_level: row.service_level.clone(),
     };
     row.estimated_delivery_at = Some(initial_eta(conn, lane, new.service_level, now, rules)?);
-    repo::insert(conn, &row)?;
+    numbering::insert(conn, &mut row, numbering::draw)?;
     let event = Emitter { ctx, now }.created(&row, place(&new.origin), place(&new.destination));
     Outbox::enqueue(conn, &event)?;
     Ok(row)

@@ -1,11 +1,12 @@
 //! `GET /api/v1/shipments/{tracking_number}`. A polled shipment is answered from memory: the
 //! row and its timeline are cached per tracking number until the shipment changes (the same
-//! listener as public tracking, [`crate::db::tracking_cache`]), with each of its two encoded
-//! views (recipient masked or not) made once. An end customer's scope depends on the phone
+//! listener as public tracking, [`crate::db::tracking_cache`]), with each of its encoded views
+//! (one per [`Lens`]: whole, masked, an end customer's) made once. Each view is a
+//! representation of its own, with its own `ETag` (`<id>-<version>-<lens>`): a tag one reader
+//! got never revalidates what another is shown. An end customer's scope depends on the phone
 //! projection, not only on the row, so their reads always go to the database.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use kuaidi_shared::auth::Principal;
 use kuaidi_shared::capabilities::{caps, Authorized};
 use kuaidi_shared::crypto::PiiCipher;
 use kuaidi_shared::db::{self, PgPool};
@@ -15,6 +16,7 @@ use kuaidi_shared::openapi::{NoValidToken, NotModified};
 use kuaidi_shared::ApiError;
 use std::sync::{Arc, OnceLock};
 
+use super::Lens;
 use crate::api::problems::NoSuchShipment;
 use crate::api::shipments::Shipment;
 use crate::db::shipments::{self as repo, Scope, ShipmentRow};
@@ -25,16 +27,17 @@ use crate::domain::TrackingNumber;
 /// Bytes the replica keeps for authenticated shipment reads.
 const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// A shipment as stored, and its views once encoded: `[masked, unmasked]`.
+/// A shipment as stored, and its views once encoded, by [`Lens::index`].
 pub struct Record {
     row: ShipmentRow,
     events: Vec<EventRow>,
-    views: [OnceLock<Encoded>; 2],
+    views: [OnceLock<Encoded>; Lens::ALL.len()],
 }
 
 impl Weigh for Record {
     fn weight(&self) -> usize {
-        // The row and each event are a few hundred bytes; both views of it a few KiB.
+        // The row and each event are a few hundred bytes; the two views staff read (whole and
+        // masked; end customers' reads are not cached) a few KiB.
         2048 + self.events.len() * 768 + self.row.recipient_sealed.len()
     }
 }
@@ -47,19 +50,19 @@ pub fn cache() -> ShipmentCache {
 }
 
 impl Record {
-    /// The view of the shipment with the recipient masked or not, encoded once.
-    fn view(
-        &self,
-        unmasked: bool,
-        pii: &PiiCipher,
-        caller: &Principal,
-    ) -> Result<&Encoded, ApiError> {
-        let slot = &self.views[usize::from(unmasked)];
+    /// The view of the shipment through `lens`, encoded once.
+    fn view(&self, lens: Lens, pii: &PiiCipher) -> Result<&Encoded, ApiError> {
+        let slot = &self.views[lens.index()];
         if let Some(done) = slot.get() {
             return Ok(done);
         }
-        let body: Shipment = super::view(self.row.clone(), self.events.clone(), pii, caller)?;
-        let etag = format!("{}-{}", self.row.id.simple(), self.row.version);
+        let body: Shipment = super::view(self.row.clone(), self.events.clone(), pii, lens)?;
+        let etag = format!(
+            "{}-{}-{}",
+            self.row.id.simple(),
+            self.row.version,
+            lens.tag()
+        );
         let json = serde_json::to_vec(&body).map_err(|e| ApiError::Internal(e.into()))?;
         let encoded = Encoded::new(&etag, json.into()).map_err(|e| ApiError::Internal(e.into()))?;
         Ok(slot.get_or_init(|| encoded))
@@ -112,7 +115,7 @@ async fn record(
 /// The shipment with its timeline. Another merchant's shipment is a 404.
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "shipments",
     params(("tracking_number" = String, Path, description = "The waybill's tracking number")),
-    responses((status = 200, description = "The shipment; `ETag` carries its version", body = Shipment),
+    responses((status = 200, description = "The shipment as the caller may see it; `ETag` names its version and the view (whole, masked or an end customer's), so a tag never revalidates another view", body = Shipment),
         NotModified, NoValidToken, NoSuchShipment))]
 pub async fn get_shipment(
     req: HttpRequest,
@@ -123,11 +126,9 @@ pub async fn get_shipment(
 ) -> Result<HttpResponse, ApiError> {
     let scope = super::scope_of(&caller)?;
     let record = record(&cache, &deps.pool, tn.to_string(), scope).await?;
-    let unmasked = super::sees_pii(&caller, &record.row);
-    let mut resp = record
-        .view(unmasked, &deps.pii, &caller)?
-        .respond(&req, &[]);
-    if unmasked {
+    let lens = Lens::of(&caller, &record.row);
+    let mut resp = record.view(lens, &deps.pii)?.respond(&req, &[]);
+    if lens.unmasked() {
         mark_pii_read(
             &mut resp,
             &format!("shipment:{}", record.row.tracking_number),

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::api::problems::{BadImpactQuery, MayNotNotify};
 use crate::configuration::ImpactSettings;
 use crate::db::impact::{self, Affected, Place, Scope};
+use crate::domain::location;
 use crate::workflow::impact::notify_chunk;
 
 /// At most this many shipments are listed by `GET /shipments/impact` (`truncated` says when
@@ -28,8 +29,9 @@ pub const MAX_AFFECTED: i64 = 10_000;
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImpactQuery {
-    /// The hub (one of `hub_code` or `city`).
+    /// The hub (one of `hub_code` or `city`); trimmed and upper-cased as hub codes are stored.
     pub hub_code: Option<String>,
+    /// The city; trimmed as cities are stored.
     pub city: Option<String>,
     /// Window start (RFC 3339); default 24 h before `to`.
     pub from: Option<DateTime<Utc>>,
@@ -64,17 +66,18 @@ pub struct Impact {
     pub data: Vec<AffectedShipment>,
 }
 
-/// Validates the query into a place and a window.
+/// Validates the query into a place (normalised as stored) and a window.
 pub fn parse(
     q: &ImpactQuery,
     now: DateTime<Utc>,
 ) -> Result<(Place, DateTime<Utc>, DateTime<Utc>), ApiError> {
+    // Normalised as stored (`domain::location`): `hbf7b404 ` finds the scans at `HBF7B404`.
     let place = match (
-        q.hub_code.as_deref().map(str::trim),
-        q.city.as_deref().map(str::trim),
+        q.hub_code.as_deref().map(location::hub_code),
+        q.city.as_deref().map(location::name),
     ) {
-        (Some(h), None) if !h.is_empty() && h.len() <= 64 => Place::Hub(h.to_owned()),
-        (None, Some(c)) if !c.is_empty() && c.chars().count() <= 64 => Place::City(c.to_owned()),
+        (Some(Some(h)), None) if h.chars().count() <= 64 => Place::Hub(h),
+        (None, Some(Some(c))) if c.chars().count() <= 64 => Place::City(c),
         _ => {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "hub_code",
@@ -131,7 +134,9 @@ pub fn scope(
     })
 }
 
-/// The live shipments at, or bound through, a hub or city in a window.
+/// The live shipments at, passing or bound through a hub or city in a window: not delivered
+/// nor expired, and in the window at the place (their latest scan at or before `from` there),
+/// scanned there, or with it as origin or destination.
 #[utoipa::path(get, path = "/api/v1/shipments/impact", tag = "shipments", params(ImpactQuery),
     responses((status = 200, description = "Affected shipments with counts by merchant and customer", body = Impact),
         NoValidToken, BadImpactQuery))]
@@ -228,24 +233,22 @@ pub struct Notified {
 }
 
 /// Raises `notification.requested` (template `shipment.disruption`) for every affected
-/// shipment, however many — to its recipient, and to its shipper customer when it names one: a chunk of them per transaction (`[impact] notify_chunk`, 1 000 by
-/// default). A request that fails part way leaves the chunks before it notified.
+/// shipment (the selection of `GET /shipments/impact`), however many — to its recipient, and
+/// to its shipper customer when it names one: a chunk of them per transaction
+/// (`[impact] notify_chunk`, 1 000 by default). A request that fails part way leaves the
+/// chunks before it notified. Telling customers is a write: it takes the right to create
+/// shipments (a token with scopes needs `shipments:create`), a merchant's held to its own.
 #[utoipa::path(post, path = "/api/v1/shipments/impact:notify", tag = "shipments",
     request_body = NotifyImpact,
     responses((status = 202, description = "Notifications requested", body = Notified),
         NoValidToken, MayNotNotify, BadImpactQuery))]
 pub async fn notify_impact(
-    caller: Authorized<caps::ShipmentsRead>,
+    caller: Authorized<caps::ShipmentsCreate>,
     ctx: RequestContext,
     body: Json<NotifyImpact>,
     deps: Deps,
     settings: web::Data<ImpactSettings>,
 ) -> Result<HttpResponse, ApiError> {
-    if caller.role == Role::Analyst {
-        return Err(ApiError::Forbidden(
-            "analysts read; they do not notify customers".into(),
-        ));
-    }
     let b = body.into_inner();
     let reason = b.reason.clone().unwrap_or_default();
     if reason.chars().count() > 500 {

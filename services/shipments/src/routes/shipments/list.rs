@@ -30,6 +30,11 @@ pub struct ListQuery {
     pub status: Option<String>,
     /// Staff only: exact recipient phone.
     pub recipient_phone: Option<String>,
+    /// Only this merchant's shipments. Like every filter it narrows the caller's scope and
+    /// never widens it: a merchant naming another merchant gets an empty page.
+    pub merchant_id: Option<Uuid>,
+    /// Only the shipments sent by this customer file (`shipper_customer_id`).
+    pub shipper_customer_id: Option<Uuid>,
     /// 1–200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -40,8 +45,9 @@ pub struct ListQuery {
 
 /// Shipments in the caller's scope, oldest change first: a merchant's own, an end customer's
 /// parcels (sent to their phone or by them; the recipient of one they sent is masked), or any
-/// for staff. Pages by cursor; every row carries its latest `sequence` so a receiver never
-/// moves a shipment back.
+/// for staff — narrowed by the filters given (`merchant_id`, `shipper_customer_id`, `status`,
+/// `updated_since`, staff's `recipient_phone`). Pages by cursor; every row carries its latest
+/// `sequence` so a receiver never moves a shipment back.
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListQuery),
     responses((status = 200, description = "A page of shipments, each with its timeline", body = Page<Shipment>),
         NoValidToken, MayNotReadShipments, BadFilter))]
@@ -71,6 +77,8 @@ pub async fn list_shipments(
         updated_since: q.updated_since,
         status: q.status,
         recipient_phone_index,
+        merchant_id: q.merchant_id,
+        shipper_customer_id: q.shipper_customer_id,
         after: cursor.map(|c| (c.at, c.id)),
     };
     let (rows, timelines) = db::run(&deps.pool, move |conn| {

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::api::shipments::{Place, Recipient, Shipment};
 use crate::db::shipments::{Scope, ShipmentRow};
 use crate::db::tracking_events::EventRow;
+use crate::domain::masking::mask_phones;
 use crate::domain::{ServiceLevel, ShipmentStatus, Substatus};
 
 /// The shipments `caller` may see: a merchant's own, an end customer's parcels (sent to or by
@@ -50,6 +51,72 @@ pub fn sees_pii(caller: &Principal, row: &ShipmentRow) -> bool {
     }
 }
 
+/// What a caller is shown of a shipment. Staff with the PII right and the shipment's merchant
+/// see it whole; other staff see the recipient, the signer and the phone numbers in scan
+/// descriptions masked. An end customer never sees the merchant's terms (`merchant_id`,
+/// `freight`); on a parcel sent to their phone they see the recipient (themselves) but not who
+/// sent it (`shipper_customer_id`, a file of someone else's), on a parcel they sent the reverse
+/// — the shipper is their own file, which is how they reached the parcel. Each is a
+/// representation of its own: its own `ETag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lens {
+    Full,
+    Masked,
+    Customer,
+    CustomerMasked,
+}
+
+impl Lens {
+    /// Every lens, in the order of [`Lens::index`].
+    pub const ALL: [Lens; 4] = [
+        Lens::Full,
+        Lens::Masked,
+        Lens::Customer,
+        Lens::CustomerMasked,
+    ];
+
+    /// How `caller` sees `row`.
+    pub fn of(caller: &Principal, row: &ShipmentRow) -> Self {
+        match (caller.role == Role::Customer, sees_pii(caller, row)) {
+            (false, true) => Lens::Full,
+            (false, false) => Lens::Masked,
+            (true, true) => Lens::Customer,
+            (true, false) => Lens::CustomerMasked,
+        }
+    }
+
+    /// Whether personal data is shown as stored.
+    pub fn unmasked(self) -> bool {
+        matches!(self, Lens::Full | Lens::Customer)
+    }
+
+    /// Whether the merchant's commercial terms (`merchant_id`, `freight`) are shown.
+    fn merchant_terms(self) -> bool {
+        matches!(self, Lens::Full | Lens::Masked)
+    }
+
+    /// Whether `shipper_customer_id` is shown: to staff and merchants, and to an end customer
+    /// who reached the parcel as its sender (the recipient is not theirs, so the shipper is).
+    fn shipper(self) -> bool {
+        self != Lens::Customer
+    }
+
+    /// Its place in [`Lens::ALL`].
+    pub fn index(self) -> usize {
+        Lens::ALL.iter().position(|l| *l == self).unwrap_or(0)
+    }
+
+    /// Its name in the representation's `ETag`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lens::Full => "full",
+            Lens::Masked => "masked",
+            Lens::Customer => "customer",
+            Lens::CustomerMasked => "customer-masked",
+        }
+    }
+}
+
 /// Marks `resp` as showing the recipients of these shipments unmasked, so the gateway audits
 /// the read (SPEC §3) — lists and create answers as well as single reads.
 pub fn mark_unmasked(resp: &mut HttpResponse, tracking_numbers: &[String]) {
@@ -75,31 +142,39 @@ pub fn views(
         .into_iter()
         .map(|row| {
             let events = timelines.remove(&row.id).unwrap_or_default();
-            view(row, events, pii, caller)
+            let lens = Lens::of(caller, &row);
+            view(row, events, pii, lens)
         })
         .collect::<Result<_, _>>()?;
     Ok((data, unmasked))
 }
 
-/// The API view of a row and its accepted events (oldest first) for `caller`.
+/// The API view of a row and its accepted events (oldest first) through `lens`.
 pub fn view(
     row: ShipmentRow,
     events: Vec<EventRow>,
     pii: &PiiCipher,
-    caller: &Principal,
+    lens: Lens,
 ) -> Result<Shipment, ApiError> {
     let mut recipient: Recipient = pii.open_json(&row.recipient_sealed)?;
-    if !sees_pii(caller, &row) {
+    let mut timeline = crate::routes::tracking_events::timeline(events);
+    if !lens.unmasked() {
         recipient.name = mask_name(&recipient.name);
         recipient.phone = mask_phone(&recipient.phone);
         recipient.address = "***".into();
+        // A courier's note may name the recipient's phone (`签收人 电话139…`): masked as
+        // public tracking masks it.
+        for entry in &mut timeline {
+            entry.description = entry.description.as_deref().map(mask_phones);
+        }
     }
+    let terms = lens.merchant_terms();
     let money = |m: i64| Money::from_minor(m, &row.currency);
     Ok(Shipment {
         id: row.id,
         tracking_number: row.tracking_number.clone(),
-        merchant_id: row.merchant_id,
-        shipper_customer_id: row.shipper_customer_id,
+        merchant_id: row.merchant_id.filter(|_| terms),
+        shipper_customer_id: row.shipper_customer_id.filter(|_| lens.shipper()),
         recipient,
         origin: Place {
             city: row.origin_city.clone(),
@@ -119,7 +194,7 @@ pub fn view(
         pieces: row.pieces,
         declared_value: row.declared_value_minor.map(money),
         cod_amount: row.cod_amount_minor.map(money),
-        freight: money(row.freight_minor),
+        freight: terms.then(|| money(row.freight_minor)),
         promised_at: row.promised_at,
         estimated_delivery_at: row.estimated_delivery_at,
         status: ShipmentStatus::parse(&row.status)
@@ -129,7 +204,7 @@ pub fn view(
         // The signer is a person's name: masked like the recipient's for callers without the
         // right to see it.
         signed_by: row.signed_by.as_deref().map(|name| {
-            if sees_pii(caller, &row) {
+            if lens.unmasked() {
                 name.to_owned()
             } else {
                 mask_name(name)
@@ -137,7 +212,7 @@ pub fn view(
         }),
         last_event_at: row.last_event_at,
         sequence: row.last_sequence,
-        timeline: crate::routes::tracking_events::timeline(events),
+        timeline,
         created_at: row.created_at,
         updated_at: row.updated_at,
         version: row.version,
