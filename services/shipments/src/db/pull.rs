@@ -12,6 +12,24 @@ use super::schema::shipments;
 use super::shipments::{scoped, Scope, ShipmentRow};
 use super::tracking_events::{event_columns, EventRow};
 
+/// The filters on the shipment itself (status, recipient phone, shipper), the same on a staff
+/// list and on a merchant's walk of `shipment_changes` (two query types, one set of filters).
+macro_rules! shipment_filters {
+    ($q:ident, $f:ident) => {{
+        let mut q = $q;
+        if let Some(status) = &$f.status {
+            q = q.filter(shipments::status.eq(status.clone()));
+        }
+        if let Some(idx) = &$f.recipient_phone_index {
+            q = q.filter(shipments::recipient_phone_index.eq(idx.clone()));
+        }
+        if let Some(shipper) = $f.shipper_customer_id {
+            q = q.filter(shipments::shipper_customer_id.eq(shipper));
+        }
+        q
+    }};
+}
+
 /// Filters of `GET /api/v1/shipments`.
 #[derive(Debug, Clone, Default)]
 pub struct PullFilter {
@@ -54,15 +72,7 @@ pub fn changed(
     if let Some(since) = f.updated_since {
         q = q.filter(shipments::updated_at.ge(since));
     }
-    if let Some(status) = &f.status {
-        q = q.filter(shipments::status.eq(status.clone()));
-    }
-    if let Some(idx) = &f.recipient_phone_index {
-        q = q.filter(shipments::recipient_phone_index.eq(idx.clone()));
-    }
-    if let Some(shipper) = f.shipper_customer_id {
-        q = q.filter(shipments::shipper_customer_id.eq(shipper));
-    }
+    q = shipment_filters!(q, f);
     if let Some((at, id)) = f.after {
         q = q.filter(
             shipments::updated_at
@@ -92,15 +102,7 @@ fn merchants(
     if let Some(since) = f.updated_since {
         q = q.filter(c::changed_at.ge(since));
     }
-    if let Some(status) = &f.status {
-        q = q.filter(shipments::status.eq(status.clone()));
-    }
-    if let Some(idx) = &f.recipient_phone_index {
-        q = q.filter(shipments::recipient_phone_index.eq(idx.clone()));
-    }
-    if let Some(shipper) = f.shipper_customer_id {
-        q = q.filter(shipments::shipper_customer_id.eq(shipper));
-    }
+    q = shipment_filters!(q, f);
     if let Some((at, id)) = f.after {
         // The first conjunct bounds the index range; the second is the exact cursor.
         q = q.filter(c::changed_at.ge(at)).filter(

@@ -42,9 +42,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::post().to(tracking::batch_get::batch_get),
     );
     cfg.route(
-        "/api/v1/tracking-events:batch",
+        tracking_events::batch::ITEM_WISE.path,
         web::post().to(tracking_events::batch::ingest_tracking_events),
     );
+    // The edge guard answers the batch's events one by one (`tracking_events::batch`).
+    cfg.app_data(kuaidi_shared::input::InputGuard {
+        item_wise: &[tracking_events::batch::ITEM_WISE],
+        ..Default::default()
+    });
     // Action routes (`{id}:test`) come before `/{id}`, which would also match them.
     cfg.service(
         web::scope("/api/v1/webhooks")

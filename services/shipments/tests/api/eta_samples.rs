@@ -62,6 +62,19 @@ fn scan(tn: &str, status: &str, at: DateTime<Utc>) -> Value {
            "occurred_at": at.to_rfc3339(), "location": {"city": "拉萨"}})
 }
 
+/// 20 shipments created on the lane now and delivered `transit` later (the clock advanced):
+/// the lane's samples.
+async fn twenty_delivered_after(t: &TestApp, transit: Duration) {
+    let mut shipments = Vec::new();
+    for _ in 0..20 {
+        shipments.push(tn(&create_on_the_lane(t).await));
+    }
+    t.clock.advance(transit);
+    let now = t.clock.now();
+    let delivered = shipments.iter().map(|s| scan(s, "delivered", now));
+    ingest(t, delivered.collect()).await;
+}
+
 /// Posts `events` as one batch and checks every one was accepted.
 async fn ingest(t: &TestApp, events: Vec<Value>) {
     let request = t
@@ -127,20 +140,7 @@ async fn deliveries_longer_than_the_bound_are_no_sample_of_the_lane() {
         ..EtaRules::DEFAULT
     };
     let t = on_a_manual_clock(bounded).await;
-    let mut shipments = Vec::new();
-    for _ in 0..20 {
-        shipments.push(tn(&create_on_the_lane(&t).await));
-    }
-    t.clock.advance(Duration::days(2));
-    let now = t.clock.now();
-    ingest(
-        &t,
-        shipments
-            .iter()
-            .map(|s| scan(s, "delivered", now))
-            .collect(),
-    )
-    .await;
+    twenty_delivered_after(&t, Duration::days(2)).await;
 
     let created = create_on_the_lane(&t).await;
 
@@ -159,20 +159,7 @@ async fn deliveries_longer_than_the_bound_are_no_sample_of_the_lane() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_overdue_parcel_that_moves_is_estimated_now_never_in_the_past() {
     let t = on_a_manual_clock(EtaRules::DEFAULT).await;
-    let mut shipments = Vec::new();
-    for _ in 0..20 {
-        shipments.push(tn(&create_on_the_lane(&t).await));
-    }
-    t.clock.advance(Duration::hours(2));
-    let now = t.clock.now();
-    ingest(
-        &t,
-        shipments
-            .iter()
-            .map(|s| scan(s, "delivered", now))
-            .collect(),
-    )
-    .await;
+    twenty_delivered_after(&t, Duration::hours(2)).await;
     let late = create_on_the_lane(&t).await;
     let created_at = time(&late["created_at"]);
     assert_eq!(

@@ -136,3 +136,18 @@ pub fn notes(url: &str, tracking_number: &str, template: &str) -> Vec<Value> {
     notes.sort_by(|a, b| a["addressee"].as_str().cmp(&b["addressee"].as_str()));
     notes
 }
+
+/// Ingests one scan (a `tracking-events:batch` event, `tracking_number` included) as an
+/// operator, and checks it was accepted.
+pub async fn scan_accepted(t: &TestApp, event: Value) {
+    let operator = t.env.token(Role::Operator, None);
+    let request = t
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/tracking-events:batch",
+            &operator,
+        )
+        .json(&json!({ "events": [event] }));
+    let body = kuaidi_shared::testing::send_json(request).await;
+    assert_eq!(body["results"][0]["result"], "accepted", "{body}");
+}

@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use kuaidi_shared::auth::{Claims, Role};
-use kuaidi_shared::testing::{claims, expect_json, send_json, signed, strings};
+use kuaidi_shared::testing::{claims, expect_json, signed, strings};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, spawn, Shipments, TestApp};
+use crate::helpers::{scan_accepted, shipment_body, spawn, Shipments, TestApp};
 
 const HUB: &str = "HUB7";
 
@@ -22,19 +22,10 @@ async fn create(t: &TestApp, body: &Value) -> String {
 /// Scans `tn` with `status` at `hub`, `hours_ago` hours ago.
 async fn scan(t: &TestApp, tn: &str, status: &str, hub: &str, hours_ago: i64) {
     let at = Utc::now() - Duration::hours(hours_ago);
-    let events = json!({"events": [{"tracking_number": tn,
+    let event = json!({"tracking_number": tn,
         "event_id": format!("{tn}-{status}-{hub}-{hours_ago}"), "status": status,
-        "occurred_at": at.to_rfc3339(), "location": {"hub_code": hub, "city": "杭州"}}]});
-    let operator = t.env.token(Role::Operator, None);
-    let request = t
-        .request(
-            reqwest::Method::POST,
-            "/api/v1/tracking-events:batch",
-            &operator,
-        )
-        .json(&events);
-    let body = send_json(request).await;
-    assert_eq!(body["results"][0]["result"], "accepted", "{body}");
+        "occurred_at": at.to_rfc3339(), "location": {"hub_code": hub, "city": "杭州"}});
+    scan_accepted(t, event).await;
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {

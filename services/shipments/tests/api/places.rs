@@ -5,29 +5,21 @@
 use chrono::Utc;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
-use kuaidi_shared::auth::Role;
-use kuaidi_shared::testing::{eventually, expect_json, send_json, strings};
+use kuaidi_shared::testing::{eventually, expect_json, strings};
 use serde_json::{json, Value};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::helpers::{shipment_body, spawn, spawn_with_database, Shipments, TestApp};
+use crate::helpers::{
+    scan_accepted, shipment_body, spawn, spawn_with_database, Shipments, TestApp,
+};
 
 const MIGRATION: &str = include_str!("../../migrations/2026121300500_normalised_places/up.sql");
 
 async fn scan_at(t: &TestApp, tn: &str, location: Value) {
-    let events = json!({"events": [{"tracking_number": tn, "event_id": format!("{tn}-scan"),
-        "status": "in_transit", "occurred_at": Utc::now().to_rfc3339(), "location": location}]});
-    let operator = t.env.token(Role::Operator, None);
-    let request = t
-        .request(
-            reqwest::Method::POST,
-            "/api/v1/tracking-events:batch",
-            &operator,
-        )
-        .json(&events);
-    let body = send_json(request).await;
-    assert_eq!(body["results"][0]["result"], "accepted", "{body}");
+    let event = json!({"tracking_number": tn, "event_id": format!("{tn}-scan"),
+        "status": "in_transit", "occurred_at": Utc::now().to_rfc3339(), "location": location});
+    scan_accepted(t, event).await;
 }
 
 async fn read(t: &TestApp, tn: &str) -> Value {

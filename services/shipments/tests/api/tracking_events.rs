@@ -297,6 +297,61 @@ async fn a_batch_with_bad_events_answers_each_in_order_and_applies_the_good_ones
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_with_unstorable_text_in_one_event_rejects_that_event_alone() {
+    let t = spawn().await;
+    let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
+    let now = Utc::now();
+    let mut nul = for_shipment(scan("n1", "in_transit", now), &tn);
+    nul["description"] = json!("NUL-HERE");
+    let events = vec![
+        for_shipment(scan("g1", "in_transit", now - Duration::minutes(5)), &tn),
+        nul,
+        for_shipment(scan("LONE-SURROGATE", "out_for_delivery", now), &tn),
+    ];
+    // serde_json writes neither: put the raw escapes in.
+    let raw = json!({ "events": events })
+        .to_string()
+        .replace("NUL-HERE", r"left\u0000right")
+        .replace("LONE-SURROGATE", r"scan\ud800");
+
+    let resp = t
+        .post_raw(&operator(&t), "/api/v1/tracking-events:batch", &raw)
+        .await;
+
+    assert_eq!(resp.status(), 200, "one bad event never rejects the batch");
+    let body: Value = resp.json().await.expect("json");
+    let got: Vec<(&str, &str, &str)> = body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let text = |k: &str| r[k].as_str().unwrap_or("-");
+            (text("event_id"), text("result"), text("reason"))
+        })
+        .collect();
+    let unstorable = "must not contain NUL or unpaired surrogate characters";
+    assert_eq!(
+        got,
+        [
+            ("g1", "accepted", "-"),
+            ("n1", "rejected", &*format!("events[1].description {unstorable}")),
+            ("scan\u{FFFD}", "rejected", &*format!("events[2].event_id {unstorable}")),
+        ],
+        "one result per event, in input order; an unstorable event_id never echoed as NUL"
+    );
+    let stored = shipment(&t, &tn).await;
+    let ids: Vec<&str> = stored["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["event_id"].as_str())
+        .collect();
+    assert_eq!(ids, ["g1"], "only the good event is stored");
+    assert_eq!(stored["status"], "in_transit");
+    t.app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batches_over_1000_events_or_empty_are_refused_with_422() {
     let t = spawn().await;
     let tn = new_shipment(&t, &shipment_body(Uuid::now_v7())).await;
