@@ -10,6 +10,7 @@ use kuaidi_shared::db;
 use kuaidi_shared::events::relay::{self, BrokerStatus};
 use kuaidi_shared::events::retention::{self, Purge};
 use kuaidi_shared::events::{Outbox, Shutdown};
+use kuaidi_shared::input::ItemWise;
 use kuaidi_shared::jobs::{Job, Scheduler};
 use kuaidi_shared::settings::{AuthSettings, StaticKey};
 use secrecy::ExposeSecret;
@@ -31,6 +32,15 @@ use crate::tokens::Signer;
 use crate::{docs, keys, passwords, routes};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
+
+/// The proxied routes whose service answers each element of a body's array on its own (SPEC §5
+/// batch ingestion): the edge guard passes unstorable text inside those elements on, for the
+/// service to reject those elements alone. The same declaration as the service's (the gateway
+/// links no service crate).
+const ITEM_WISE: &[ItemWise] = &[ItemWise {
+    path: "/api/v1/tracking-events:batch",
+    items: "events",
+}];
 
 /// Connects, migrates, creates the first admin when there is none, loads the signing keys and
 /// binds (port 0 in tests).
@@ -200,9 +210,12 @@ pub async fn build(settings: GatewaySettings) -> anyhow::Result<Application> {
                 .app_data(settings.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 // The edge text guard reads no more of a body than the proxy buffers anyway
-                // (`proxy::body`); longer bodies stream on and their service checks them.
+                // (`proxy::body`); longer bodies stream on and their service checks them. The
+                // routes whose service answers a body's items one by one are declared as the
+                // service declares them: a bad item is its service's to reject, not a 422 here.
                 .app_data(kuaidi_shared::input::InputGuard {
                     inspect_up_to: 64 * 1024,
+                    item_wise: ITEM_WISE,
                 })
                 // The gateway's own bodies (credentials, admin records) are small: none of them
                 // can hide past what the guard reads.

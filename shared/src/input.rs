@@ -10,6 +10,11 @@
 //! them is unstorable. A process that streams large bodies elsewhere (the gateway's proxy)
 //! registers an [`InputGuard`] with a smaller inspection window: bodies longer than it pass on
 //! unchecked, to the service that reads them in full and checks them itself.
+//!
+//! Routes that answer the elements of a body's array one by one (batch ingestion) are declared
+//! item-wise in the [`InputGuard`] of each process that serves or forwards them
+//! (`input/items.rs`): unstorable text only inside those elements is rewritten, not refused, so
+//! that the handler rejects those elements alone.
 
 use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::http::{header, Method};
@@ -19,14 +24,27 @@ use futures_util::StreamExt;
 
 use crate::{ApiError, FieldError};
 
+mod items;
 mod target;
+pub use items::{nul_fields, ItemWise};
 pub(crate) use target::check_target;
 
-/// How much of a body the guard inspects (app data; without it, [`InputGuard::default`]).
+/// How much of a body the guard inspects, and which routes it checks item-wise (app data;
+/// without it, [`InputGuard::default`]).
 #[derive(Debug, Clone, Copy)]
 pub struct InputGuard {
     /// Bodies up to this many bytes are checked; longer ones pass on unchecked.
     pub inspect_up_to: usize,
+    /// Routes whose body's array is answered element by element: unstorable text only inside
+    /// its elements passes, written `\u0000`, for the handler to reject those elements.
+    pub item_wise: &'static [ItemWise],
+}
+
+impl InputGuard {
+    /// The item-wise route of `path`, if it is one.
+    fn item_wise(&self, path: &str) -> Option<&'static ItemWise> {
+        self.item_wise.iter().find(|route| route.path == path)
+    }
 }
 
 impl Default for InputGuard {
@@ -34,6 +52,7 @@ impl Default for InputGuard {
     fn default() -> Self {
         Self {
             inspect_up_to: 4 << 20,
+            item_wise: &[],
         }
     }
 }
@@ -51,12 +70,17 @@ pub async fn refusal(req: &mut ServiceRequest) -> Option<ApiError> {
         return Some(ApiError::Validation(errors));
     }
     let kind = body_kind(req)?;
-    let window = req
-        .app_data::<InputGuard>()
-        .copied()
-        .unwrap_or_default()
-        .inspect_up_to;
-    let (head, complete, rest) = read_up_to(req.take_payload(), window).await;
+    let guard = req.app_data::<InputGuard>().copied().unwrap_or_default();
+    let (head, complete, rest) = read_up_to(req.take_payload(), guard.inspect_up_to).await;
+    if let (BodyKind::Json, true, Some(route)) = (kind, complete, guard.item_wise(req.path())) {
+        return match items::check_items(head, route.items) {
+            Ok(body) => {
+                req.set_payload(Payload::from(body));
+                None
+            }
+            Err(errors) => Some(ApiError::Validation(errors)),
+        };
+    }
     let refused = match (kind, complete) {
         (BodyKind::Json, true) => check_json(&head),
         (BodyKind::Json, false) => check_json_start(&head),

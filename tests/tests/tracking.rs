@@ -132,3 +132,74 @@ async fn a_merchant_ships_scans_arrive_in_bulk_and_anyone_can_track_the_parcel()
     );
     suite.stop().await;
 }
+
+/// SPEC §2 and §5 together: unstorable text (NUL, an unpaired surrogate) inside one event of a
+/// batch sent through the gateway rejects that event alone; the others are stored. A retry with
+/// the same `Idempotency-Key` is answered the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_batch_through_the_gateway_rejects_only_the_events_holding_unstorable_text() {
+    let suite = Suite::start().await;
+    let admin = suite.admin_token().await;
+    let body = json!({
+        "recipient": {"name": "张三丰", "phone": "13812345678", "address": "建国路 88 号", "city": "北京"},
+        "origin": {"city": "上海"}, "destination": {"city": "北京"}, "merchant_id": uuid::Uuid::now_v7(),
+        "service_level": "express", "weight_kg": 1.0, "freight": {"amount": "15.00", "currency": "CNY"}
+    });
+    let tn = suite.ship(&admin, &body).await["tracking_number"]
+        .as_str()
+        .expect("tn")
+        .to_owned();
+    let at = (Utc::now() - Duration::minutes(5)).to_rfc3339();
+    let scans = json!({"events": [
+        {"tracking_number": tn, "event_id": "g1", "status": "in_transit", "occurred_at": at},
+        {"tracking_number": tn, "event_id": "n1", "status": "in_transit", "occurred_at": at, "description": "NUL-HERE"},
+        {"tracking_number": tn, "event_id": "LONE-SURROGATE", "status": "in_transit", "occurred_at": at}
+    ]});
+    // serde_json writes neither: put the raw escapes in.
+    let raw = scans
+        .to_string()
+        .replace("NUL-HERE", r"left\u0000right")
+        .replace("LONE-SURROGATE", r"scan\ud800");
+    let operator = suite.env.token(Role::Operator, None);
+    let send = || {
+        suite
+            .env
+            .http
+            .post(suite.url("/api/v1/tracking-events:batch"))
+            .bearer_auth(&operator)
+            .header("content-type", "application/json")
+            .header("idempotency-key", "unstorable-batch-1")
+            .body(raw.clone())
+            .send()
+    };
+
+    let first = send().await.expect("sent");
+    assert_eq!(first.status(), 200, "one bad event never rejects the batch");
+    let first: Value = first.json().await.expect("json");
+    let unstorable = "must not contain NUL or unpaired surrogate characters";
+    assert_eq!(
+        kuaidi_shared::testing::strings(&first["results"], "result"),
+        vec!["accepted", "rejected", "rejected"]
+    );
+    let reasons = [
+        format!("events[1].description {unstorable}"),
+        format!("events[2].event_id {unstorable}"),
+    ];
+    assert_eq!(
+        kuaidi_shared::testing::strings(&first["results"], "reason"),
+        reasons,
+        "the rejected events' reasons name their fields"
+    );
+    let replay = send().await.expect("sent");
+    assert_eq!(replay.status(), 200);
+    assert_eq!(
+        replay.json::<Value>().await.expect("json"),
+        first,
+        "replayed"
+    );
+
+    let stored = body_json(suite.get(&admin, &format!("/api/v1/shipments/{tn}")).await).await;
+    let ids = kuaidi_shared::testing::strings(&stored["timeline"], "event_id");
+    assert_eq!(ids, vec!["g1"], "only the good event is stored");
+    suite.stop().await;
+}

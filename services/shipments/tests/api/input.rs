@@ -42,3 +42,20 @@ async fn a_batch_that_is_not_an_object_is_refused() {
         .await;
     expect_refused_fields(resp, &["body"]).await;
 }
+
+#[tokio::test]
+async fn unstorable_text_outside_a_batchs_events_still_refuses_the_batch() {
+    let app = spawn().await;
+    for (raw, fields) in [
+        (
+            r#"{"note": "\u0000", "events": [{"event_id": "\ud800"}]}"#,
+            &["events[0].event_id", "note"][..],
+        ),
+        (r#"{"events": "\ud800"}"#, &["events"]),
+    ] {
+        let resp = app
+            .post_raw(&app.admin(), "/api/v1/tracking-events:batch", raw)
+            .await;
+        expect_refused_fields(resp, fields).await;
+    }
+}

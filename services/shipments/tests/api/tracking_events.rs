@@ -334,8 +334,16 @@ async fn a_batch_with_unstorable_text_in_one_event_rejects_that_event_alone() {
         got,
         [
             ("g1", "accepted", "-"),
-            ("n1", "rejected", &*format!("events[1].description {unstorable}")),
-            ("scan\u{FFFD}", "rejected", &*format!("events[2].event_id {unstorable}")),
+            (
+                "n1",
+                "rejected",
+                &*format!("events[1].description {unstorable}")
+            ),
+            (
+                "scan\u{FFFD}",
+                "rejected",
+                &*format!("events[2].event_id {unstorable}")
+            ),
         ],
         "one result per event, in input order; an unstorable event_id never echoed as NUL"
     );
