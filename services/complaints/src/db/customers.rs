@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::query_builder::QueryId;
 use diesel::serialize::ToSql;
 use diesel::sql_types::HasSqlType;
-use diesel::sql_types::{Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use kuaidi_shared::projections::customer_phones::CustomerPhones;
 use kuaidi_shared::projections::customer_tenants::CustomerTenants;
 use uuid::Uuid;
@@ -18,6 +18,26 @@ use super::schema::{claims, complaints, customer_projection, evidence, surveys};
 pub const KEY_TIER: &str = "key";
 /// What erased text is replaced with.
 pub const ERASED: &str = "[erased]";
+/// The free texts an action's body may hold, as the history records it: a case's description
+/// (`duplicate_received`), a comment's text, a triage's note and reply, a proposal's plan and
+/// investigation report, a reason (approve, reject, reopen, escalate), a resolution.
+const HISTORY_TEXTS: [&str; 8] = [
+    "description",
+    "text",
+    "reply",
+    "note",
+    "plan",
+    "report",
+    "reason",
+    "resolution",
+];
+/// A proposal as erasure leaves it: its measures and compensation, its plan and the parts of
+/// its investigation report (all four required when a report is given) erased.
+const SCRUBBED_PROPOSAL: &str = "jsonb_strip_nulls(jsonb_build_object(\
+    'measures', proposal->'measures', 'compensation', proposal->'compensation', \
+    'plan', '[erased]', 'report', CASE WHEN proposal ? 'report' THEN jsonb_build_object(\
+    'content', '[erased]', 'process', '[erased]', 'evidence_analysis', '[erased]', \
+    'conclusion', '[erased]') END))";
 /// The blind indexes of each customer's phones, kept in `customer_projection` (the shared
 /// projection: versioned, united on merges, forgotten on erasure).
 pub const PHONES: CustomerPhones = CustomerPhones::new("customer_projection");
@@ -126,9 +146,10 @@ pub fn merge(
     Ok(cases + claims)
 }
 
-/// `customer.erased`: the words of that customer's cases (descriptions, what the history
+/// `customer.erased`: the words of that customer's cases (descriptions, resolutions, the
+/// proposal's plan and investigation report — its other keys dropped —, the texts the history
 /// quoted, evidence descriptions, survey suggestions) are scrubbed, each case a new version as
-/// of `now`; the facts stay.
+/// of `now`; the facts stay (statuses, times, categories, measures, amounts).
 pub fn erase(
     conn: &mut PgConnection,
     customer: Uuid,
@@ -160,13 +181,28 @@ pub fn erase(
     diesel::update(surveys::table.filter(surveys::complaint_id.eq_any(&ids)))
         .set(surveys::suggestion.eq(None::<String>))
         .execute(conn)?;
+    let resolved = complaints::id
+        .eq_any(&ids)
+        .and(complaints::resolution.is_not_null());
+    diesel::update(complaints::table.filter(resolved))
+        .set(complaints::resolution.eq(ERASED))
+        .execute(conn)?;
+    // The proposal keeps its measures and compensation; its plan and report lose their words.
+    let scrub = format!(
+        "UPDATE complaints SET proposal = {SCRUBBED_PROPOSAL} \
+         WHERE id = ANY($1) AND proposal IS NOT NULL"
+    );
+    diesel::sql_query(scrub)
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .execute(conn)?;
     // The history is append-only; erasure (PIPL) is the one scrub it allows, said out loud.
     diesel::sql_query("SET LOCAL kuaidi.history_scrub = 'on'").execute(conn)?;
     diesel::sql_query(
-        "UPDATE complaint_history SET payload = payload - 'description' - 'text' - 'reply' - 'note' \
-         WHERE complaint_id = ANY($1) AND payload ?| ARRAY['description', 'text', 'reply', 'note']",
+        "UPDATE complaint_history SET payload = payload - $2::text[] \
+         WHERE complaint_id = ANY($1) AND payload ?| $2::text[]",
     )
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .bind::<Array<Text>, _>(&HISTORY_TEXTS[..])
     .execute(conn)?;
     diesel::sql_query("SET LOCAL kuaidi.history_scrub = 'off'").execute(conn)?;
     Ok(ids.len())

@@ -349,3 +349,103 @@ async fn a_case_filed_right_after_its_shipment_still_takes_the_shipments_merchan
     late.await.expect("published");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_customers_case_keeps_its_facts_but_none_of_the_words_written_about_them() {
+    let t = Desk::spawn().await;
+    let (erased, admin) = (Uuid::now_v7(), t.admin());
+    let pii = "张伟 13800138000";
+    let mut body = complaint("delay");
+    body["customer_id"] = json!(erased);
+    body["description"] = json!(format!("I am {pii}"));
+    let id = t.created(&admin, &body).await["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let said = |what: &str| json!(format!("{what} {pii}"));
+    let triage = json!({"category": "delay", "reasonable": true,
+        "note": said("note"), "reply": said("reply")});
+    t.acted(&admin, &id, "triage", triage).await;
+    t.acted(&admin, &id, "comment", json!({"text": said("comment")}))
+        .await;
+    let proposal = |plan: &str| {
+        json!({"measures": ["compensation"], "plan": said(plan),
+            "compensation": {"amount": "15.00", "currency": "CNY"},
+            "report": {"content": said("content"), "process": said("process"),
+                "evidence_analysis": said("analysis"), "conclusion": said("conclusion")}})
+    };
+    let assignee = json!({"assignee_id": Uuid::now_v7(), "department": "operations"});
+    t.acted(&admin, &id, "assign", assignee).await;
+    t.acted(&admin, &id, "investigate", json!({})).await;
+    t.acted(&admin, &id, "propose", proposal("first")).await;
+    let supervisor = t.token(Role::Supervisor);
+    t.acted(&supervisor, &id, "reject", json!({"reason": said("no")}))
+        .await;
+    t.acted(&admin, &id, "propose", proposal("second")).await;
+    t.acted(&supervisor, &id, "approve", json!({"reason": said("ok")}))
+        .await;
+    let resolution = json!({"resolution": format!("refunded to {pii}")});
+    t.acted(&admin, &id, "resolve", resolution).await;
+
+    t.publish(
+        "customers",
+        erased,
+        &CustomerErasedV1 {
+            customer_id: erased,
+            phone_hashes: vec![],
+            email_hashes: vec![],
+            erased_at: time("2026-11-21T08:00:00Z"),
+        },
+    )
+    .await;
+    t.until_db(
+        "the erasure",
+        "SELECT count(*) AS n FROM complaints WHERE description = '[erased]'".into(),
+    )
+    .await;
+
+    let case = json_of(t.case(&admin, &id).await, 200).await;
+    let history = json_of(t.history(&admin, &id).await, 200).await;
+    for (what, seen) in [("the case", &case), ("its history", &history)] {
+        let text = seen.to_string();
+        assert!(
+            !text.contains("张伟") && !text.contains("13800138000"),
+            "{what} keeps no word about the erased customer: {text}"
+        );
+    }
+    assert_eq!(case["resolution"], "[erased]");
+    assert_eq!(case["status"], "awaiting_feedback", "the facts stay");
+    assert_eq!(
+        case["proposal"],
+        json!({"measures": ["compensation"], "plan": "[erased]",
+            "compensation": {"amount": "15.00", "currency": "CNY"},
+            "report": {"content": "[erased]", "process": "[erased]",
+                "evidence_analysis": "[erased]", "conclusion": "[erased]"}}),
+        "the proposal keeps its measures and compensation"
+    );
+    let actions: Vec<&str> = history["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "receive",
+            "triage",
+            "comment",
+            "assign",
+            "investigate",
+            "propose",
+            "reject",
+            "propose",
+            "approve",
+            "resolve"
+        ],
+        "every step stays in the history"
+    );
+    let proposed = &history["data"][5]["payload"];
+    assert_eq!(proposed["compensation"]["amount"], "15.00", "{proposed}");
+    t.stop().await;
+}
