@@ -119,19 +119,18 @@ pub fn repoint_shipper(
         .execute(conn)
 }
 
-/// Follows a customer erasure: every shipment sent to one of the erased phones, or by the
-/// erased customer, gets the anonymised recipient `sealed` and loses its phone index (and
-/// the signer's name). One statement, whatever the number of shipments.
+/// Follows a customer erasure: every shipment sent to one of the erased phones gets the
+/// anonymised recipient `sealed` and loses its phone index (and the signer's name). Parcels
+/// the erased customer sent keep their recipient — another person's data, still needed to
+/// deliver — and their `shipper_customer_id`, an opaque id (SPEC §4 keeps aggregates).
+/// One statement, whatever the number of shipments.
 pub fn anonymise(
     conn: &mut PgConnection,
     phone_hashes: &[String],
-    shipper: Uuid,
     sealed: &[u8],
     now: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    let erased = shipments::recipient_phone_index
-        .eq_any(phone_hashes)
-        .or(shipments::shipper_customer_id.eq(shipper));
+    let erased = shipments::recipient_phone_index.eq_any(phone_hashes);
     diesel::update(shipments::table.filter(erased))
         .set((
             shipments::recipient_sealed.eq(sealed),

@@ -1,6 +1,7 @@
 //! The service's consumers, one handler per event type (the queue binds exactly these):
 //! its own events fan out to webhook deliveries, the customers service's merges (and their
-//! undo: `db::merges`) and erasures are followed on the shipments that name those customers, its creations and tier changes
+//! undo: `db::merges`) are followed on the shipments that name those customers and its
+//! erasures on the shipments sent to the erased phones, its creations and tier changes
 //! say which merchant each customer belongs to, and its creations, updates, merges and
 //! erasures which phones each customer holds (who sent a parcel) and which contact channel
 //! each prefers (where a notification goes). Each handler runs in the
@@ -80,13 +81,9 @@ pub fn consumers(clock: Clock, pii: Arc<PiiCipher>) -> Consumers {
     })
     .on(move |conn, _, e: CustomerErasedV1| {
         let sealed = pii.seal_json(&erased_recipient());
-        repo::anonymise(
-            conn,
-            &e.phone_hashes,
-            e.customer_id,
-            &sealed,
-            erase_clock.now(),
-        )?;
+        // Only the parcels sent to the erased phones: those the customer sent are addressed
+        // to other people, whose recipient block is theirs, not the erased customer's.
+        repo::anonymise(conn, &e.phone_hashes, &sealed, erase_clock.now())?;
         customers::PHONES.erased(conn, &e)?;
         Ok(customers::channel_erased(conn, &e)?)
     })

@@ -1,7 +1,8 @@
 //! Following the customers service: a merge re-points shipments to the surviving customer (its
 //! undo points back exactly those), an
-//! erasure anonymises the recipients behind the erased phones (events published on the bus,
-//! as the customers service would).
+//! erasure anonymises the recipients behind the erased phones but not the recipients of the
+//! parcels the erased customer sent (events published on the bus, as the customers service
+//! would).
 
 use chrono::Utc;
 use kuaidi_shared::crypto::PiiCipher;
@@ -75,19 +76,29 @@ async fn a_customer_merge_re_points_the_duplicates_shipments_to_the_survivor() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_erasure_anonymises_the_recipients_behind_the_erased_phones() {
+async fn an_erasure_anonymises_the_recipients_behind_the_erased_phones_not_those_the_customer_sent_to(
+) {
     let app = spawn().await;
+    let erased_customer = Uuid::now_v7();
+    // Sent to the erased person's phone (13812345678), by someone else.
     let erased_phone = create(&app, shipment_body(Uuid::now_v7())).await;
     let mut kept = shipment_body(Uuid::now_v7());
     kept["recipient"]["phone"] = json!("13900001111");
     let kept = create(&app, kept).await;
+    // Sent by the erased customer to another person, still pending: it must stay deliverable.
+    let mut sent = shipment_body(Uuid::now_v7());
+    sent["shipper_customer_id"] = json!(erased_customer);
+    sent["recipient"] = json!({
+        "name": "李四", "phone": "13900002222", "address": "浦东新区世纪大道 1 号", "city": "上海"
+    });
+    let sent = create(&app, sent).await;
     let cipher = PiiCipher::new(&app.env.settings_with("unused".into()).pii).expect("cipher");
     let phone_hash = cipher.blind_index("13812345678");
 
     publish(
         &app.env.amqp,
         &from_customers(&CustomerErasedV1 {
-            customer_id: Uuid::now_v7(),
+            customer_id: erased_customer,
             phone_hashes: vec![phone_hash.clone()],
             email_hashes: vec![],
             erased_at: Utc::now(),
@@ -116,6 +127,44 @@ async fn an_erasure_anonymises_the_recipients_behind_the_erased_phones() {
     assert_eq!(
         other["recipient"]["name"], "张三丰",
         "other recipients are untouched"
+    );
+
+    // The erasure was handled (one transaction): the erased customer's own parcel keeps the
+    // third party's recipient block, its phone index, and its shipper id.
+    let by_erased = shipment(&app, &sent).await;
+    assert_eq!(
+        (
+            &by_erased["recipient"]["name"],
+            &by_erased["recipient"]["phone"],
+            &by_erased["recipient"]["address"],
+            &by_erased["recipient"]["city"],
+        ),
+        (
+            &json!("李四"),
+            &json!("13900002222"),
+            &json!("浦东新区世纪大道 1 号"),
+            &json!("上海"),
+        ),
+        "a parcel the erased customer sent keeps its (someone else's) recipient: {by_erased}"
+    );
+    assert_eq!(by_erased["status"], "pending", "{by_erased}");
+    assert_eq!(
+        by_erased["shipper_customer_id"],
+        json!(erased_customer),
+        "the shipper stays an opaque id"
+    );
+    let recipient = app.env.customer_token(&cipher.blind_index("13900002222"));
+    let listed = expect_json(app.get(&recipient, "/api/v1/shipments").await, 200).await;
+    let listed: Vec<_> = listed["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|s| s["tracking_number"].clone())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![json!(sent)],
+        "its recipient still finds the parcel by their phone"
     );
 }
 
