@@ -148,7 +148,7 @@ pub fn merge(
 
 /// `customer.erased`: the words of that customer's cases (descriptions, resolutions, the
 /// proposal's plan and investigation report — its other keys dropped —, the texts the history
-/// quoted, evidence descriptions, survey suggestions) are scrubbed, each case a new version as
+/// quoted, evidence descriptions, survey suggestions, the reasons of their claims) are scrubbed, each case a new version as
 /// of `now`; the facts stay (statuses, times, categories, measures, amounts).
 pub fn erase(
     conn: &mut PgConnection,
@@ -164,8 +164,20 @@ pub fn erase(
         )
         .select(complaints::id)
         .load(conn)?;
+    // A claim's reason (the words of a rejection) may quote the customer: their claims, and
+    // those on their cases, whether or not they have a case.
+    let claims = diesel::sql_query(
+        "UPDATE claims SET reason = $3, version = version + 1, updated_at = $4 \
+         WHERE reason IS NOT NULL AND reason <> $3 \
+           AND (customer_id = $1 OR complaint_id = ANY($2))",
+    )
+    .bind::<SqlUuid, _>(customer)
+    .bind::<Array<SqlUuid>, _>(&ids)
+    .bind::<Text, _>(ERASED)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)?;
     if ids.is_empty() {
-        return Ok(0);
+        return Ok(claims);
     }
     diesel::update(complaints::table.filter(complaints::id.eq_any(&ids)))
         .set((

@@ -2,6 +2,7 @@
 
 use chrono::Duration as Days;
 use kuaidi_shared::auth::Role;
+use kuaidi_shared::events::catalogue::CustomerErasedV1;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::expect_problem;
 use serde_json::{json, Value};
@@ -289,4 +290,48 @@ async fn a_claim_unsettled_for_30_days_is_escalated_with_its_case_and_listed_as_
     assert_eq!(overdue["data"][0]["escalated"], true);
     assert_eq!(overdue["data"][0]["overdue"], true);
     t.stop().await;
+}
+
+/// Erasure (SPEC §4): a rejected claim's reason may quote the customer; it is scrubbed with
+/// their cases, the claim's facts kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_customers_claim_keeps_its_facts_but_not_its_reason() {
+    let t = Desk::spawn().await;
+    let customer = Uuid::now_v7();
+    t.shipment_created(&shipment("KD200000099CN", Uuid::now_v7(), customer))
+        .await;
+    let claim = file(&t, "KD200000099CN", "damaged", "30.00").await;
+    let path = format!("/api/v1/claims/{}", claim["id"].as_str().expect("id"));
+    for (action, body) in [
+        ("assess", json!({})),
+        (
+            "reject",
+            json!({"reason": "张伟 13800138000 sent no photos"}),
+        ),
+    ] {
+        let acted = t
+            .post(&t.admin(), &format!("{path}/actions/{action}"), &body)
+            .await;
+        json_of(acted, 200).await;
+    }
+    t.publish(
+        "customers",
+        customer,
+        &CustomerErasedV1 {
+            customer_id: customer,
+            phone_hashes: vec![],
+            email_hashes: vec![],
+            erased_at: time("2026-11-21T08:00:00Z"),
+        },
+    )
+    .await;
+    t.until_db(
+        "the erasure",
+        "SELECT count(*) AS n FROM claims WHERE reason = '[erased]'".into(),
+    )
+    .await;
+    let read = json_of(t.get(&t.admin(), &path).await, 200).await;
+    assert_eq!(read["reason"], "[erased]", "{read}");
+    assert_eq!(read["status"], "rejected");
+    assert_eq!(read["amount_claimed"], cny("30.00"));
 }
