@@ -65,6 +65,18 @@ async fn an_erased_customer_reads_anonymised_with_its_aggregates_to_its_own_tena
         erased["interactions"][0]["summary"], "[erased]",
         "free text anonymised"
     );
+    // Its parts read as the file does: anonymised, not gone.
+    let timeline = expect_json(app.get(&admin, &format!("{path}/interactions")).await, 200).await;
+    assert_eq!(timeline["data"][0]["summary"], "[erased]", "{timeline}");
+    let entry = timeline["data"][0]["id"].as_str().expect("id");
+    let entry = app
+        .get(&admin, &format!("{path}/interactions/{entry}"))
+        .await;
+    assert_eq!(expect_json(entry, 200).await["summary"], "[erased]");
+    for part in ["follow-ups", "consents"] {
+        let read = app.get(&admin, &format!("{path}/{part}")).await;
+        assert_eq!(read.status(), 200, "{part}");
+    }
     for kept in [
         "stats",
         "value_tier",

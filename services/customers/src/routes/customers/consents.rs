@@ -79,7 +79,7 @@ pub async fn get_consents(
 ) -> Result<HttpResponse, ApiError> {
     let (id, who) = (path.into_inner(), caller.principal.clone());
     let body = db::run(&deps.pool, move |conn| {
-        let row = access::load(conn, &who, id)?;
+        let row = access::load_any(conn, &who, id)?;
         consents_view(conn, &row)
     })
     .await?;

@@ -31,7 +31,7 @@ pub async fn get_interaction(
 ) -> Result<HttpResponse, ApiError> {
     let ((id, interaction_id), who) = (path.into_inner(), caller.principal.clone());
     let entry: Interaction = db::run(&deps.pool, move |conn| {
-        access::load(conn, &who, id)?;
+        access::load_any(conn, &who, id)?;
         let row = repo::find_of(conn, id, interaction_id)?;
         Ok(super::view(row.ok_or(ApiError::NotFound("interaction"))?))
     })
