@@ -299,6 +299,15 @@ impl World {
         counter.with_label_values(&[self.service.as_str()]).get()
     }
 
+    /// Waits until `counter` reaches `n`: a consumer counts an event once its transaction has
+    /// committed, so a moment after the barrier's record is visible.
+    async fn until_metric(&self, counter: &prometheus::IntCounterVec, n: u64) {
+        eventually(WAIT, "the consumer's counts", || async {
+            (self.metric(counter) >= n).then_some(())
+        })
+        .await;
+    }
+
     /// Signals shutdown and waits for every task; a bus task that does not stop fails the test.
     async fn shutdown(self) {
         let _ = self.stop.send(true);
@@ -523,6 +532,7 @@ async fn committed_event_is_published_and_handled_once() {
         "published once"
     );
     assert_eq!(w.metric(&BUS.published), 1);
+    w.until_metric(&BUS.handled, 1 + 1).await;
     assert_eq!(w.metric(&BUS.handled), 1 + 1, "the event and the barrier");
     assert_eq!(w.metric(&BUS.duplicates), 0);
     w.shutdown().await;
@@ -782,6 +792,7 @@ async fn a_backlog_is_handled_in_batches_and_a_poison_in_one_costs_only_itself()
         "the poison's handler ran once per delivery, not again for its batch"
     );
     assert_eq!(w.metric(&BUS.dead_lettered), 1);
+    w.until_metric(&BUS.handled, 120 + 1).await;
     assert_eq!(w.metric(&BUS.handled), 120 + 1, "the 120 and the barrier");
     assert_eq!(
         w.count("SELECT COUNT(*) AS n FROM processed_events"),
