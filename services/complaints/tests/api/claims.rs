@@ -2,7 +2,6 @@
 
 use chrono::Duration as Days;
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::CustomerErasedV1;
 use kuaidi_shared::money::Money;
 use kuaidi_shared::testing::expect_problem;
 use serde_json::{json, Value};
@@ -314,17 +313,7 @@ async fn an_erased_customers_claim_keeps_its_facts_but_not_its_reason() {
             .await;
         json_of(acted, 200).await;
     }
-    t.publish(
-        "customers",
-        customer,
-        &CustomerErasedV1 {
-            customer_id: customer,
-            phone_hashes: vec![],
-            email_hashes: vec![],
-            erased_at: time("2026-11-21T08:00:00Z"),
-        },
-    )
-    .await;
+    t.erased(customer).await;
     t.until_db(
         "the erasure",
         "SELECT count(*) AS n FROM claims WHERE reason = '[erased]'".into(),

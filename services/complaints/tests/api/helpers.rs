@@ -7,7 +7,8 @@ use diesel::{Connection, PgConnection};
 use kuaidi_shared::auth::Role;
 use kuaidi_shared::clock::Clock;
 use kuaidi_shared::events::catalogue::{
-    CustomerMergedV1, CustomerTierChangedV1, EventPayload, PlaceV1, ShipmentCreatedV1,
+    CustomerErasedV1, CustomerMergedV1, CustomerTierChangedV1, EventPayload, PlaceV1,
+    ShipmentCreatedV1,
 };
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::money::Money;
@@ -146,6 +147,17 @@ impl Desk {
             ),
         )
         .await;
+    }
+
+    /// Announces `customer`'s erasure (no phones or emails), as customers does.
+    pub async fn erased(&self, customer: Uuid) {
+        let erased = CustomerErasedV1 {
+            customer_id: customer,
+            phone_hashes: vec![],
+            email_hashes: vec![],
+            erased_at: time("2026-11-21T08:00:00Z"),
+        };
+        self.publish("customers", customer, &erased).await;
     }
 
     /// Waits until `sql` (a `SELECT ... AS n` counting rows) counts at least one row in the

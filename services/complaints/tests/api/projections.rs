@@ -2,7 +2,7 @@
 //! merged customers, erased customers, the merchant whose account a customer is.
 
 use kuaidi_shared::auth::Role;
-use kuaidi_shared::events::catalogue::{CustomerErasedV1, PlaceV1, ShipmentExceptionRaisedV1};
+use kuaidi_shared::events::catalogue::{PlaceV1, ShipmentExceptionRaisedV1};
 use kuaidi_shared::events::CloudEvent;
 use kuaidi_shared::testing::{customer_created, publish};
 use serde_json::{json, Value};
@@ -234,17 +234,7 @@ async fn merged_customers_cases_move_to_the_survivor_and_erased_ones_lose_their_
 
     t.publish("customers", survivor, &merged(survivor, duplicate))
         .await;
-    t.publish(
-        "customers",
-        erased,
-        &CustomerErasedV1 {
-            customer_id: erased,
-            phone_hashes: vec![],
-            email_hashes: vec![],
-            erased_at: time("2026-11-21T08:00:00Z"),
-        },
-    )
-    .await;
+    t.erased(erased).await;
     t.until_db(
         "the merge",
         format!("SELECT count(*) AS n FROM complaints WHERE customer_id = '{survivor}'"),
@@ -387,17 +377,7 @@ async fn an_erased_customers_case_keeps_its_facts_but_none_of_the_words_written_
     let resolution = json!({"resolution": format!("refunded to {pii}")});
     t.acted(&admin, &id, "resolve", resolution).await;
 
-    t.publish(
-        "customers",
-        erased,
-        &CustomerErasedV1 {
-            customer_id: erased,
-            phone_hashes: vec![],
-            email_hashes: vec![],
-            erased_at: time("2026-11-21T08:00:00Z"),
-        },
-    )
-    .await;
+    t.erased(erased).await;
     t.until_db(
         "the erasure",
         "SELECT count(*) AS n FROM complaints WHERE description = '[erased]'".into(),
